@@ -1,0 +1,32 @@
+// Stand-alone fake LLM for benchmarks: `npx tsx test/fakes/llm/cli.ts --port 4010 --text "Done." --delay 5`.
+import { parseArgs } from 'node:util';
+import { FakeLlm } from './fake-llm';
+import { reply } from './reply';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: '4010' },
+      text: { type: 'string', default: 'Hello from the fake LLM.' },
+      reasoning: { type: 'string' },
+      delay: { type: 'string', default: '0' },
+      'input-tokens': { type: 'string' },
+      'output-tokens': { type: 'string' },
+      model: { type: 'string' },
+    },
+  });
+  const builder = reply();
+  if (values.reasoning) builder.reasoning(values.reasoning);
+  builder.text(values.text!);
+  if (values['input-tokens'] || values['output-tokens']) {
+    builder.usage({ input: Number(values['input-tokens'] ?? 100), output: Number(values['output-tokens'] ?? 20) });
+  }
+  const llm = await FakeLlm.start({ port: Number(values.port), chunkDelayMs: Number(values.delay), defaultReply: builder.stop(), model: values.model });
+  process.stdout.write(`fake LLM listening on ${llm.url} (OpenAI base ${llm.openaiBaseUrl})\n`);
+  const shutdown = () => void llm.stop().then(() => process.exit(0));
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+  setInterval(() => process.stdout.write(`requests: ${llm.requests.length}\n`), 60_000).unref();
+}
+
+void main();

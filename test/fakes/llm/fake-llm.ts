@@ -1,0 +1,249 @@
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { defaultUsage, reply, type ScriptedReply } from './reply';
+import { anthropicWire } from './wire/anthropic.wire';
+import { geminiWire } from './wire/gemini.wire';
+import { openAiChatWire } from './wire/openai-chat.wire';
+import { openAiResponsesWire } from './wire/openai-responses.wire';
+import { sseFrame, type WireFormat } from './wire/wire.types';
+
+export type WireName = WireFormat['name'];
+
+export interface RecordedRequest {
+  method: string;
+  /** Path without the query string, e.g. `/v1/chat/completions`. */
+  path: string;
+  query: Record<string, string>;
+  headers: http.IncomingHttpHeaders;
+  /** Parsed JSON body (undefined when the body was empty or not JSON). */
+  body: any;
+  rawBody: string;
+  wire?: WireName;
+  stream: boolean;
+}
+
+export type ReplySource = ScriptedReply | ((request: RecordedRequest) => ScriptedReply);
+
+export interface FakeLlmOptions {
+  port?: number;
+  /** Delay between stream chunks (a fixed token rate); 0 means write everything at once. */
+  chunkDelayMs?: number;
+  /** Reply used when the queue is empty. */
+  defaultReply?: ReplySource;
+  /** Model id echoed when the request names none. */
+  model?: string;
+}
+
+interface QueueEntry {
+  source: ReplySource;
+  match?: (request: RecordedRequest) => boolean;
+}
+
+function wireFor(method: string, path: string): WireName | undefined {
+  if (method !== 'POST') return undefined;
+  if (path.endsWith('/chat/completions')) return 'openai-chat';
+  if (path.endsWith('/responses')) return 'openai-responses';
+  if (path.endsWith('/messages')) return 'anthropic';
+  if (/:(stream)?generateContent$/i.test(path)) return 'gemini';
+  return undefined;
+}
+
+const WIRES: Record<WireName, WireFormat> = {
+  'openai-chat': openAiChatWire,
+  'openai-responses': openAiResponsesWire,
+  anthropic: anthropicWire,
+  gemini: geminiWire,
+};
+
+/** Resolves once the chunk is handed to the socket, so a deliberate reset never swallows earlier chunks. */
+const write = (res: http.ServerResponse, chunk: string) => new Promise<void>((resolve) => res.write(chunk, () => resolve()));
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A real HTTP server on 127.0.0.1 that speaks OpenAI chat/Responses, Anthropic Messages and Gemini
+ * streaming. Replies are scripted per test and consumed in order; every request is recorded.
+ */
+export class FakeLlm {
+  readonly requests: RecordedRequest[] = [];
+  private readonly queue: QueueEntry[] = [];
+  private readonly sockets = new Set<Socket>();
+  private defaultReply: ReplySource;
+  private chunkDelayMs: number;
+  private seq = 0;
+  private waiters: { count: number; resolve: () => void }[] = [];
+
+  private constructor(
+    private readonly server: http.Server,
+    private readonly options: FakeLlmOptions,
+  ) {
+    this.defaultReply = options.defaultReply ?? reply().text('Hello from the fake LLM.').stop();
+    this.chunkDelayMs = options.chunkDelayMs ?? 0;
+  }
+
+  static async start(options: FakeLlmOptions = {}): Promise<FakeLlm> {
+    let fake!: FakeLlm;
+    const server = http.createServer((req, res) => void fake.handle(req, res));
+    fake = new FakeLlm(server, options);
+    server.on('connection', (socket) => {
+      fake.sockets.add(socket);
+      socket.on('close', () => fake.sockets.delete(socket));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+    });
+    return fake;
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  /** `http://127.0.0.1:<port>` — Anthropic and Gemini SDK base URL. */
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** `http://127.0.0.1:<port>/v1` — OpenAI SDK base URL. */
+  get openaiBaseUrl(): string {
+    return `${this.url}/v1`;
+  }
+
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  get lastRequest(): RecordedRequest | undefined {
+    return this.requests[this.requests.length - 1];
+  }
+
+  /** Queue replies, consumed in order by the next LLM requests of any wire format. */
+  enqueue(...sources: ReplySource[]): this {
+    for (const source of sources) this.queue.push({ source });
+    return this;
+  }
+
+  /** Queue a reply used only by the first request matching `match` (e.g. a title call). */
+  enqueueWhen(match: (request: RecordedRequest) => boolean, source: ReplySource): this {
+    this.queue.push({ source, match });
+    return this;
+  }
+
+  setDefaultReply(source: ReplySource): this {
+    this.defaultReply = source;
+    return this;
+  }
+
+  setChunkDelay(ms: number): this {
+    this.chunkDelayMs = ms;
+    return this;
+  }
+
+  /** Forget recorded requests and queued replies. */
+  clear(): void {
+    this.requests.length = 0;
+    this.queue.length = 0;
+  }
+
+  /** Resolves once at least `count` LLM requests were recorded. */
+  waitForRequests(count: number): Promise<void> {
+    if (this.requests.length >= count) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ count, resolve }));
+  }
+
+  async stop(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const rawBody = Buffer.concat(chunks).toString('utf8');
+    const parsed = new URL(req.url ?? '/', 'http://127.0.0.1');
+    let body: any;
+    try {
+      body = rawBody ? JSON.parse(rawBody) : undefined;
+    } catch {
+      body = undefined;
+    }
+    const path = decodeURIComponent(parsed.pathname);
+    const wire = wireFor(req.method ?? 'GET', path);
+    const stream = wire === 'gemini' ? /:streamGenerateContent$/i.test(path) : body?.stream === true;
+    const request: RecordedRequest = { method: req.method ?? 'GET', path, query: Object.fromEntries(parsed.searchParams), headers: req.headers, body, rawBody, wire, stream };
+
+    if (!wire) {
+      if (req.method === 'GET' && path.endsWith('/models')) return this.json(res, 200, this.modelList());
+      return this.json(res, 404, { error: { message: `Fake LLM: no route for ${req.method} ${path}`, type: 'not_found' } });
+    }
+
+    this.requests.push(request);
+    this.waiters = this.waiters.filter((w) => (this.requests.length >= w.count ? (w.resolve(), false) : true));
+    const script = this.take(request);
+    await this.respond(WIRES[wire], request, script, res);
+  }
+
+  private take(request: RecordedRequest): ScriptedReply {
+    const index = this.queue.findIndex((entry) => !entry.match || entry.match(request));
+    const source = index >= 0 ? this.queue.splice(index, 1)[0].source : this.defaultReply;
+    return typeof source === 'function' ? source(request) : source;
+  }
+
+  private async respond(wire: WireFormat, request: RecordedRequest, script: ScriptedReply, res: http.ServerResponse): Promise<void> {
+    const failure = script.failure;
+    if (failure?.type === 'http') {
+      return this.json(res, failure.status, failure.body ?? wire.errorBody(failure.status), failure.headers);
+    }
+    if (failure?.type === 'context-overflow') {
+      const { status, body } = wire.overflow();
+      return this.json(res, status, body);
+    }
+    if (failure?.type === 'hang' && failure.afterChunks === undefined) return; // never answer
+    if (failure?.type === 'reset' && failure.afterChunks === 0) {
+      res.socket?.destroy();
+      return;
+    }
+
+    const model = request.body?.model ?? /models\/([^/:]+):/.exec(request.path)?.[1] ?? this.options.model ?? 'fake-model';
+    const ctx = { model, usage: script.usage ?? defaultUsage(script, request.rawBody.length), body: request.body ?? {}, seq: ++this.seq };
+    if (!request.stream) return this.json(res, 200, wire.json(script, ctx));
+
+    const frames = wire.stream(script, ctx);
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-request-id': `req_fake_${ctx.seq}` });
+    res.flushHeaders();
+    const delay = script.chunkDelayMs ?? this.chunkDelayMs;
+    for (let n = 0; n < frames.length; n++) {
+      if (res.destroyed) return;
+      if (failure && 'afterChunks' in failure && failure.afterChunks === n) {
+        if (failure.type === 'hang') return;
+        if (failure.type === 'reset') {
+          // A TCP RST (ECONNRESET at the client), after the chunks already written reached the wire.
+          const socket = res.socket;
+          if (socket && !socket.destroyed) socket.resetAndDestroy();
+          return;
+        }
+        if (failure.type === 'malformed') await write(res, 'data: {"this is": not json\n\n');
+        if (failure.type === 'stream-error') {
+          res.end(wire.streamError(failure));
+          return;
+        }
+      }
+      if (delay > 0 && n > 0) await sleep(delay);
+      await write(res, frames[n]);
+    }
+    res.end();
+  }
+
+  private modelList() {
+    return { object: 'list', data: [{ id: this.options.model ?? 'fake-model', object: 'model', created: 0, owned_by: 'fake' }] };
+  }
+
+  private json(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+    res.end(text);
+  }
+}
+
+export { sseFrame };

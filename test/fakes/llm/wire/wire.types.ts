@@ -1,0 +1,43 @@
+import type { ScriptedReply, ScriptUsage } from '../reply';
+
+export interface RenderContext {
+  model: string;
+  usage: ScriptUsage;
+  /** Parsed request body, for flags such as `stream_options.include_usage`. */
+  body: Record<string, unknown>;
+  /** Unique suffix for ids in this response. */
+  seq: number;
+}
+
+export interface WireFormat {
+  readonly name: 'openai-chat' | 'openai-responses' | 'anthropic' | 'gemini';
+  /** Serialized SSE frames, each a complete `event:`/`data:` block ending in a blank line. */
+  stream(reply: ScriptedReply, ctx: RenderContext): string[];
+  json(reply: ScriptedReply, ctx: RenderContext): unknown;
+  errorBody(status: number, message?: string): unknown;
+  overflow(): { status: number; body: unknown };
+  streamError(failure: { status?: number; errorType?: string; message?: string }): string;
+}
+
+export function sseFrame(data: unknown, event?: string): string {
+  const text = typeof data === 'string' ? data : JSON.stringify(data);
+  return (event ? `event: ${event}\n` : '') + `data: ${text}\n\n`;
+}
+
+export function statusText(status: number): string {
+  const names: Record<number, string> = {
+    400: 'Bad Request',
+    401: 'Unauthorized',
+    403: 'Forbidden',
+    404: 'Not Found',
+    408: 'Request Timeout',
+    413: 'Payload Too Large',
+    429: 'Too Many Requests',
+    500: 'Internal Server Error',
+    502: 'Bad Gateway',
+    503: 'Service Unavailable',
+    504: 'Gateway Timeout',
+    529: 'Overloaded',
+  };
+  return names[status] ?? 'Error';
+}
