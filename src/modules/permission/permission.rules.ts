@@ -1,0 +1,137 @@
+// Permission rules as OpenCode evaluates them: an ordered list where the LAST matching rule wins, so
+// callers express precedence purely by concatenation order (defaults first, the strongest layer last).
+import { z } from 'zod';
+
+export const permissionActionSchema = z.enum(['allow', 'ask', 'deny']);
+export type PermissionAction = z.infer<typeof permissionActionSchema>;
+
+export const permissionRuleSchema = z.object({
+  permission: z.string(),
+  pattern: z.string(),
+  action: permissionActionSchema,
+});
+export type PermissionRule = z.infer<typeof permissionRuleSchema>;
+
+export const rulesetSchema = z.array(permissionRuleSchema);
+export type Ruleset = PermissionRule[];
+
+/** Config form: one action for everything, or `key -> action | {pattern: action}` in declaration order. */
+export type PermissionRuleConfig = PermissionAction | Record<string, PermissionAction>;
+export type PermissionConfig = PermissionAction | Record<string, PermissionRuleConfig>;
+
+/** Tools that all ask under the single `edit` permission. */
+export const EDIT_TOOLS: readonly string[] = ['edit', 'write', 'apply_patch', 'multiedit', 'patch'];
+
+export function permissionForTool(toolId: string): string {
+  return EDIT_TOOLS.includes(toolId) ? 'edit' : toolId;
+}
+
+const compiled = new Map<string, RegExp>();
+const COMPILED_LIMIT = 2000;
+
+function compile(pattern: string): RegExp {
+  const cached = compiled.get(pattern);
+  if (cached) return cached;
+  // `git commit *` must also cover a bare `git commit`: the trailing " *" becomes an optional group.
+  const optionalTail = pattern.endsWith(' *');
+  const body = optionalTail ? pattern.slice(0, -2) : pattern;
+  let source = '';
+  for (const ch of body) {
+    if (ch === '*') source += '.*';
+    else if (ch === '?') source += '.';
+    else source += ch.replace(/[.+^${}()|[\]\\/-]/g, '\\$&');
+  }
+  if (optionalTail) source += '( .*)?';
+  const regex = new RegExp(`^${source}$`, 's');
+  if (compiled.size >= COMPILED_LIMIT) compiled.clear();
+  compiled.set(pattern, regex);
+  return regex;
+}
+
+/** Whole-string glob match: `*` any run (slashes included), `?` exactly one character. */
+export function wildcardMatch(text: string, pattern: string): boolean {
+  if (pattern === '*') return true;
+  // Windows-style separators in either side would otherwise never match the forward-slash patterns.
+  return compile(pattern.replaceAll('\\', '/')).test(text.replaceAll('\\', '/'));
+}
+
+export interface EvaluateResult {
+  action: PermissionAction;
+  /** The deciding rule; undefined when nothing matched and the `ask` default applied. */
+  rule?: PermissionRule;
+}
+
+export function evaluate(permission: string, pattern: string, ...rulesets: Ruleset[]): EvaluateResult {
+  for (let i = rulesets.length - 1; i >= 0; i--) {
+    const rules = rulesets[i];
+    for (let j = rules.length - 1; j >= 0; j--) {
+      const rule = rules[j];
+      if (wildcardMatch(permission, rule.permission) && wildcardMatch(pattern, rule.pattern)) {
+        return { action: rule.action, rule };
+      }
+    }
+  }
+  return { action: 'ask' };
+}
+
+/** Every rule that matches, in order; used to show the model why a call was refused. */
+export function matchingRules(permission: string, pattern: string, ...rulesets: Ruleset[]): Ruleset {
+  return rulesets.flat().filter((r) => wildcardMatch(permission, r.permission) && wildcardMatch(pattern, r.pattern));
+}
+
+export function expandHome(pattern: string, home: string): string {
+  const base = home.replace(/\/+$/, '');
+  if (pattern === '~' || pattern === '$HOME') return base;
+  if (pattern.startsWith('~/')) return base + pattern.slice(1);
+  if (pattern.startsWith('$HOME/')) return base + pattern.slice(5);
+  return pattern;
+}
+
+export interface FromConfigOptions {
+  /** Home directory used to expand `~` and `$HOME`; left unexpanded when absent. */
+  home?: string;
+}
+
+export function fromConfig(config: PermissionConfig | undefined, opts: FromConfigOptions = {}): Ruleset {
+  if (config === undefined) return [];
+  if (typeof config === 'string') return [{ permission: '*', pattern: '*', action: config }];
+  const rules: Ruleset = [];
+  for (const [permission, value] of Object.entries(config)) {
+    if (typeof value === 'string') {
+      rules.push({ permission, pattern: '*', action: value });
+      continue;
+    }
+    for (const [pattern, action] of Object.entries(value)) {
+      rules.push({ permission, pattern: opts.home ? expandHome(pattern, opts.home) : pattern, action });
+    }
+  }
+  return rules;
+}
+
+export function merge(...rulesets: (Ruleset | undefined)[]): Ruleset {
+  return rulesets.flatMap((r) => r ?? []);
+}
+
+/**
+ * Tools to hide from the model: those whose last applicable rule is a blanket deny. A deny on a narrower
+ * pattern keeps the tool visible, because other calls of it may still be allowed.
+ */
+export function disabledTools(toolIds: Iterable<string>, ruleset: Ruleset): Set<string> {
+  const disabled = new Set<string>();
+  for (const toolId of toolIds) {
+    const permission = permissionForTool(toolId);
+    const last = ruleset.findLast((r) => wildcardMatch(permission, r.permission));
+    if (last && last.pattern === '*' && last.action === 'deny') disabled.add(toolId);
+  }
+  return disabled;
+}
+
+/** The deprecated `tools: {name: boolean}` map as rules; any edit-family tool maps to `edit`. */
+export function fromLegacyTools(tools: Record<string, boolean> | undefined): Ruleset {
+  if (!tools) return [];
+  return Object.entries(tools).map(([tool, enabled]) => ({
+    permission: permissionForTool(tool),
+    pattern: '*',
+    action: enabled ? 'allow' : 'deny',
+  }));
+}
