@@ -1,0 +1,109 @@
+import { existsSync, lstatSync, readlinkSync } from 'node:fs';
+import type { SandboxIdentity, SandboxLimits } from './sandbox.types';
+
+export interface BwrapPlan {
+  workspaceRoot: string;
+  cwd: string;
+  network: boolean;
+  identity: SandboxIdentity;
+  /** False when the server is not root: bwrap then needs a user namespace and the command keeps our uid. */
+  dropPrivileges: boolean;
+  limits: SandboxLimits;
+  /** Host files for the sandbox's /etc/passwd and /etc/group (generated, no real accounts in them). */
+  passwdFile: string;
+  groupFile: string;
+  extraReadOnly: string[];
+  env: Record<string, string>;
+  shell: string;
+  command: string;
+}
+
+/** Top-level directories that are either symlinks into /usr (merged-usr) or real library trees. */
+const ROOT_LINKS = ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
+
+/** The smallest /etc that lets shells, git, compilers and TLS clients work; no accounts, no secrets. */
+const ETC_FILES = [
+  '/etc/ld.so.cache',
+  '/etc/ld.so.conf',
+  '/etc/ld.so.conf.d',
+  '/etc/alternatives',
+  '/etc/localtime',
+  '/etc/nsswitch.conf',
+  '/etc/mime.types',
+  '/etc/ssl',
+  '/etc/ca-certificates',
+  '/etc/gitconfig',
+  '/etc/inputrc',
+];
+const NETWORK_ETC_FILES = ['/etc/resolv.conf', '/etc/hosts', '/etc/host.conf', '/etc/gai.conf', '/etc/services', '/etc/protocols'];
+
+/**
+ * bubblewrap arguments for one command. bwrap runs as root (no user namespace: one would map the sandbox to
+ * root outside, where RLIMIT_NPROC never applies), so every namespace except the user one is unshared —
+ * the same set as `--unshare-all`. Inside, `prlimit` sets the caps and `setpriv` drops to the unprivileged
+ * identity with no capabilities; bwrap itself sets no_new_privs, so setuid binaries cannot climb back.
+ */
+export function buildBwrapArgs(plan: BwrapPlan): string[] {
+  const args: string[] = ['--die-with-parent', '--new-session'];
+  args.push('--unshare-ipc', '--unshare-pid', '--unshare-uts', '--unshare-cgroup-try');
+  if (!plan.dropPrivileges) args.push('--unshare-user');
+  // With the host network shared, loopback and private ranges stay reachable: bwrap alone does not filter.
+  if (!plan.network) args.push('--unshare-net');
+  args.push('--hostname', 'sandbox');
+
+  args.push('--ro-bind', '/usr', '/usr');
+  for (const path of ROOT_LINKS) {
+    if (!existsSync(path)) continue;
+    const stat = lstatSync(path);
+    if (stat.isSymbolicLink()) args.push('--symlink', readlinkSync(path), path);
+    else if (stat.isDirectory()) args.push('--ro-bind', path, path);
+  }
+  for (const path of [...ETC_FILES, ...(plan.network ? NETWORK_ETC_FILES : [])]) args.push('--ro-bind-try', path, path);
+  args.push('--ro-bind', plan.passwdFile, '/etc/passwd', '--ro-bind', plan.groupFile, '/etc/group');
+  for (const path of plan.extraReadOnly) args.push('--ro-bind-try', path, path);
+
+  args.push('--proc', '/proc', '--dev', '/dev');
+  args.push('--perms', '1777', '--size', String(plan.limits.tmpBytes), '--tmpfs', '/tmp');
+  args.push('--perms', '1777', '--size', String(plan.limits.tmpBytes), '--tmpfs', '/var/tmp');
+  // Same path as on the host, so paths in the output mean the same thing to the file tools.
+  args.push('--bind', plan.workspaceRoot, plan.workspaceRoot);
+  args.push('--chdir', plan.cwd);
+
+  // bwrap's own environment is already minimal (the spawn passes only these); --clearenv makes it explicit.
+  args.push('--clearenv');
+  for (const [key, value] of Object.entries(plan.env)) args.push('--setenv', key, value);
+
+  args.push('--', ...limitPrefix(plan.limits));
+  if (!plan.dropPrivileges) {
+    args.push(plan.shell, '-c', plan.command);
+    return args;
+  }
+  const { uid, gid } = plan.identity;
+  args.push(
+    '/usr/bin/setpriv',
+    `--reuid=${uid}`,
+    `--regid=${gid}`,
+    '--clear-groups',
+    '--inh-caps=-all',
+    '--bounding-set=-all',
+    '--',
+    plan.shell,
+    '-c',
+    plan.command,
+  );
+  return args;
+}
+
+/** `prlimit` wrapper setting hard and soft caps at once, so the command cannot raise them back. */
+export function limitPrefix(limits: SandboxLimits): string[] {
+  const both = (value: number): string => `${value}:${value}`;
+  return [
+    '/usr/bin/prlimit',
+    `--nproc=${both(limits.processes)}`,
+    `--as=${both(limits.memoryBytes)}`,
+    `--cpu=${both(limits.cpuSeconds)}`,
+    `--fsize=${both(limits.fileBytes)}`,
+    '--core=0:0',
+    '--',
+  ];
+}

@@ -1,0 +1,295 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, relative } from 'node:path';
+import { buildBwrapArgs } from './bwrap-args';
+import { OutputCollector } from './output-collector';
+import { SandboxPathError, SandboxUnavailableError } from './sandbox.errors';
+import {
+  SandboxLimitsSchema,
+  SandboxRunInputSchema,
+  SandboxRunnerOptionsSchema,
+  type SandboxCheck,
+  type SandboxIdentity,
+  type SandboxLimits,
+  type SandboxRunInput,
+  type SandboxRunnerOptions,
+  type SandboxRunResult,
+} from './sandbox.types';
+
+const HOST_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** Grace between SIGTERM and SIGKILL, as OpenCode's shell tool does. */
+export const KILL_GRACE_MS = 3000;
+
+/**
+ * Runs shell commands for the agent. Under bubblewrap each command gets its own mount, pid, ipc, uts and
+ * (unless allowed) network namespace, sees only the workspace read-write plus the system read-only, and runs
+ * as an unprivileged uid with process, memory, cpu and file-size caps. The whole namespace dies with the
+ * bwrap process, so timeouts and aborts kill every descendant, fork bombs included.
+ */
+export class SandboxRunner {
+  private readonly options: ReturnType<typeof SandboxRunnerOptionsSchema.parse>;
+  private checked?: Promise<SandboxCheck>;
+
+  constructor(options: SandboxRunnerOptions) {
+    this.options = SandboxRunnerOptionsSchema.parse(options);
+    mkdirSync(join(this.options.stateDir, 'output'), { recursive: true, mode: 0o700 });
+  }
+
+  get mode() {
+    return this.options.mode;
+  }
+
+  /** Startup probe: bwrap present, namespaces creatable, a command actually runs inside. Cached. */
+  check(): Promise<SandboxCheck> {
+    this.checked ??= this.probe();
+    return this.checked;
+  }
+
+  async run(input: SandboxRunInput): Promise<SandboxRunResult> {
+    const parsed = SandboxRunInputSchema.parse(input);
+    const limits: SandboxLimits = SandboxLimitsSchema.parse({ ...this.options.limits, ...parsed.limits });
+    const { root, cwd } = confine(parsed.workspaceRoot, parsed.cwd);
+    const env = commandEnv(parsed.env);
+    const shell = existsSync('/bin/bash') ? '/bin/bash' : '/bin/sh';
+
+    let sandboxed = this.options.mode !== 'off';
+    let dropPrivileges = true;
+    if (sandboxed) {
+      const check = await this.check();
+      if (!check.available) {
+        if (this.options.mode === 'required') throw new SandboxUnavailableError(check.reason ?? 'unknown reason');
+        sandboxed = false;
+      }
+      dropPrivileges = check.dropsPrivileges;
+    }
+
+    const identity = parsed.identity ?? this.options.identity;
+    const child = sandboxed
+      ? this.spawnBwrap(
+          buildBwrapArgs({
+            workspaceRoot: root,
+            cwd,
+            network: parsed.network,
+            identity,
+            dropPrivileges,
+            limits,
+            ...this.accountFiles(identity),
+            extraReadOnly: this.options.extraReadOnly,
+            env,
+            shell,
+            command: parsed.command,
+          }),
+        )
+      : spawn(shell, ['-c', parsed.command], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+
+    return supervise(child, {
+      timeoutMs: parsed.timeoutMs,
+      limits,
+      signal: input.signal,
+      onOutput: input.onOutput,
+      spillPath: join(this.options.stateDir, 'output', `${randomUUID()}.log`),
+      sandboxed,
+    });
+  }
+
+  private spawnBwrap(args: string[]): ChildProcess {
+    // Never the server's environment: bwrap's helper stays PID 1 in the sandbox and keeps what it was given.
+    const env = { PATH: HOST_PATH, HOME: '/', TERM: 'dumb', LANG: 'C.UTF-8' };
+    return spawn(this.options.bwrapPath, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+
+  /** Generated /etc/passwd and /etc/group naming only root, the sandbox user and nobody. */
+  private accountFiles(identity: SandboxIdentity): { passwdFile: string; groupFile: string } {
+    const dir = join(this.options.stateDir, 'etc', `${identity.uid}-${identity.gid}`);
+    const passwdFile = join(dir, 'passwd');
+    const groupFile = join(dir, 'group');
+    if (!existsSync(groupFile)) {
+      mkdirSync(dir, { recursive: true, mode: 0o755 });
+      writeFileSync(
+        passwdFile,
+        `root:x:0:0:root:/root:/usr/sbin/nologin\nsandbox:x:${identity.uid}:${identity.gid}:sandbox:/tmp:/bin/bash\n` +
+          'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n',
+        { mode: 0o644 },
+      );
+      writeFileSync(groupFile, `root:x:0:\nsandbox:x:${identity.gid}:\nnogroup:x:65534:\n`, { mode: 0o644 });
+    }
+    return { passwdFile, groupFile };
+  }
+
+  private async probe(): Promise<SandboxCheck> {
+    const dropsPrivileges = process.getuid?.() === 0;
+    const version = await capture(this.options.bwrapPath, ['--version']).catch(() => null);
+    if (version === null || version.code !== 0) {
+      return { available: false, version: null, reason: `${this.options.bwrapPath} not found or not executable`, dropsPrivileges };
+    }
+    const versionText = version.output.trim().replace(/^bubblewrap\s+/, '');
+    const root = join(this.options.stateDir, 'probe');
+    mkdirSync(root, { recursive: true });
+    const args = buildBwrapArgs({
+      workspaceRoot: root,
+      cwd: root,
+      network: false,
+      identity: this.options.identity,
+      dropPrivileges: dropsPrivileges,
+      limits: SandboxLimitsSchema.parse(this.options.limits),
+      ...this.accountFiles(this.options.identity),
+      extraReadOnly: [],
+      env: commandEnv(),
+      shell: '/bin/sh',
+      command: 'id -u',
+    });
+    const trial = await capture(this.options.bwrapPath, args).catch((error: Error) => ({ code: -1, output: error.message }));
+    if (trial.code !== 0) {
+      // Typical causes: user namespaces disabled (kernel.unprivileged_userns_clone=0, AppArmor's
+      // restrict_unprivileged_userns) or a container without CAP_SYS_ADMIN / seccomp blocking clone(CLONE_NEW*).
+      return { available: false, version: versionText, reason: `bwrap failed to start a sandbox: ${trial.output.trim()}`, dropsPrivileges };
+    }
+    return { available: true, version: versionText, reason: null, dropsPrivileges };
+  }
+}
+
+/** The environment the command sees: a fixed minimal set plus what the caller asks for. */
+function commandEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PATH: HOST_PATH,
+    HOME: '/tmp',
+    TERM: 'dumb',
+    LANG: 'C.UTF-8',
+    // The workspace belongs to the sandbox uid or to the server; either way git should not refuse it.
+    GIT_CONFIG_COUNT: '1',
+    GIT_CONFIG_KEY_0: 'safe.directory',
+    GIT_CONFIG_VALUE_0: '*',
+    ...extra,
+  };
+}
+
+/** Resolves the workspace and cwd to real paths and refuses a cwd outside the workspace. */
+export function confine(workspaceRoot: string, cwd: string): { root: string; cwd: string } {
+  if (!isAbsolute(workspaceRoot)) throw new SandboxPathError('Workspace root must be absolute', workspaceRoot);
+  let root: string;
+  let dir: string;
+  try {
+    root = realpathSync(workspaceRoot);
+    dir = realpathSync(isAbsolute(cwd) ? cwd : join(root, cwd));
+  } catch {
+    throw new SandboxPathError('Working directory does not exist', cwd);
+  }
+  const rel = relative(root, dir);
+  if (rel.startsWith('..') || isAbsolute(rel)) throw new SandboxPathError('Working directory is outside the workspace', cwd);
+  if (root === '/') throw new SandboxPathError('The workspace cannot be the file system root', workspaceRoot);
+  return { root, cwd: dir };
+}
+
+interface SuperviseOptions {
+  timeoutMs: number;
+  limits: SandboxLimits;
+  signal?: AbortSignal;
+  onOutput?: (chunk: string) => void;
+  spillPath: string;
+  sandboxed: boolean;
+}
+
+function supervise(child: ChildProcess, options: SuperviseOptions): Promise<SandboxRunResult> {
+  const started = Date.now();
+  const collector = new OutputCollector({
+    memoryBytes: options.limits.outputBytes,
+    spillBytes: options.limits.spillBytes,
+    spillPath: options.spillPath,
+  });
+  let timedOut = false;
+  let aborted = false;
+  let outputLimitHit = false;
+  let forceKill: NodeJS.Timeout | undefined;
+
+  const killTree = (signal: NodeJS.Signals) => {
+    if (child.pid === undefined) return;
+    // Detached spawn: the negative pid is bwrap's (or the plain shell's) process group. For bwrap that is
+    // enough — its death takes the pid namespace's init and with it every process inside.
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      /* already gone */
+    }
+  };
+  const terminate = () => {
+    if (forceKill) return;
+    killTree('SIGTERM');
+    forceKill = setTimeout(() => killTree('SIGKILL'), KILL_GRACE_MS);
+    forceKill.unref();
+  };
+
+  const onData = (chunk: Buffer) => {
+    collector.push(chunk);
+    options.onOutput?.(chunk.toString('utf8'));
+    if (collector.totalBytes > options.limits.killAfterOutputBytes && !outputLimitHit) {
+      outputLimitHit = true;
+      terminate();
+    }
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+
+  const timer = setTimeout(() => {
+    timedOut = true;
+    terminate();
+  }, options.timeoutMs);
+  const onAbort = () => {
+    aborted = true;
+    terminate();
+  };
+  if (options.signal?.aborted) onAbort();
+  else options.signal?.addEventListener('abort', onAbort, { once: true });
+
+  return new Promise((resolve, reject) => {
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    let settled = false;
+    const finish = async () => {
+      if (settled || !exit) return;
+      settled = true;
+      clearTimeout(timer);
+      if (forceKill) clearTimeout(forceKill);
+      options.signal?.removeEventListener('abort', onAbort);
+      const outputPath = await collector.close();
+      resolve({
+        exitCode: exit.code,
+        signal: exit.signal,
+        output: collector.text(),
+        truncated: collector.truncated,
+        totalBytes: collector.totalBytes,
+        timedOut,
+        aborted,
+        outputLimitHit,
+        outputPath,
+        sandboxed: options.sandboxed,
+        durationMs: Date.now() - started,
+      });
+    };
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once('exit', (code, signal) => {
+      exit = { code, signal };
+      // A plain-spawn grandchild that escaped the process group can hold the pipes open; don't wait forever.
+      setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        void finish();
+      }, 500).unref();
+    });
+    child.once('close', () => void finish());
+  });
+}
+
+/** Runs a short helper command to completion and returns its merged output. */
+function capture(file: string, args: string[]): Promise<{ code: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { env: { PATH: HOST_PATH, LANG: 'C.UTF-8' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code: code ?? -1, output }));
+  });
+}

@@ -1,0 +1,91 @@
+import { z } from 'zod';
+
+/**
+ * `required`: refuse to run when bubblewrap is unusable. `optional`: fall back to a plain spawn (the result says
+ * `sandboxed: false`). `off`: always a plain spawn in the workspace — trusted local development only.
+ */
+export const SandboxModeSchema = z.enum(['required', 'optional', 'off']);
+export type SandboxMode = z.infer<typeof SandboxModeSchema>;
+
+export const SandboxLimitsSchema = z.object({
+  /** RLIMIT_CPU per process. */
+  cpuSeconds: z.number().int().positive().default(300),
+  /** RLIMIT_AS per process; virtual, so leave room for runtimes that reserve big address ranges. */
+  memoryBytes: z.number().int().positive().default(4 * 1024 ** 3),
+  /** RLIMIT_NPROC; only bites because the command runs as a dedicated unprivileged uid. */
+  processes: z.number().int().positive().default(256),
+  /** Output kept in memory (head + tail); the rest is counted and spilled. */
+  outputBytes: z.number().int().positive().default(100 * 1024),
+  /** Full output spilled to a file up to this size. */
+  spillBytes: z.number().int().nonnegative().default(32 * 1024 * 1024),
+  /** Past this much output the command is killed: nobody reads a gigabyte of log. */
+  killAfterOutputBytes: z.number().int().positive().default(256 * 1024 * 1024),
+  /** RLIMIT_FSIZE: largest file the command may write. */
+  fileBytes: z.number().int().positive().default(1024 ** 3),
+  /** Size of the private /tmp (tmpfs, so it is memory). */
+  tmpBytes: z.number().int().positive().default(256 * 1024 * 1024),
+});
+export type SandboxLimits = z.infer<typeof SandboxLimitsSchema>;
+
+/** The unprivileged identity the command runs as inside the sandbox. */
+export const SandboxIdentitySchema = z.object({
+  uid: z.number().int().min(1),
+  gid: z.number().int().min(1),
+});
+export type SandboxIdentity = z.infer<typeof SandboxIdentitySchema>;
+
+export const SandboxRunInputSchema = z.object({
+  command: z.string().min(1),
+  /** Absolute directory inside `workspaceRoot`. */
+  cwd: z.string(),
+  workspaceRoot: z.string(),
+  env: z.record(z.string(), z.string()).optional(),
+  timeoutMs: z.number().int().positive().default(120_000),
+  network: z.boolean().default(false),
+  limits: SandboxLimitsSchema.partial().optional(),
+  /** Overrides the runner's identity, e.g. one uid per tenant so process caps are not shared. */
+  identity: SandboxIdentitySchema.optional(),
+});
+
+export type SandboxRunInput = z.input<typeof SandboxRunInputSchema> & {
+  signal?: AbortSignal;
+  onOutput?: (chunk: string) => void;
+};
+
+export interface SandboxRunResult {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  /** Head and tail of the merged stdout/stderr; a marker replaces what was cut. */
+  output: string;
+  truncated: boolean;
+  /** Bytes the command wrote in total (also what was cut). */
+  totalBytes: number;
+  timedOut: boolean;
+  aborted: boolean;
+  /** Killed because the output passed `killAfterOutputBytes`. */
+  outputLimitHit: boolean;
+  /** The full output (up to `spillBytes`) when it did not fit in memory. */
+  outputPath?: string;
+  sandboxed: boolean;
+  durationMs: number;
+}
+
+export interface SandboxCheck {
+  available: boolean;
+  version: string | null;
+  reason: string | null;
+  /** Whether the command can run as the unprivileged identity (needs the server to run as root). */
+  dropsPrivileges: boolean;
+}
+
+export const SandboxRunnerOptionsSchema = z.object({
+  mode: SandboxModeSchema.default('required'),
+  bwrapPath: z.string().default('/usr/bin/bwrap'),
+  identity: SandboxIdentitySchema.default({ uid: 61000, gid: 61000 }),
+  limits: SandboxLimitsSchema.partial().default({}),
+  /** Where spilled outputs and the generated /etc files live. */
+  stateDir: z.string(),
+  /** Extra read-only host paths (e.g. a toolchain under /opt). Never data dirs. */
+  extraReadOnly: z.array(z.string()).default([]),
+});
+export type SandboxRunnerOptions = z.input<typeof SandboxRunnerOptionsSchema>;
