@@ -1,0 +1,458 @@
+// All MCP connections of the process, keyed by (tenant, project[, user]) and server name. Framework-free:
+// the Nest module wraps one instance and calls `closeAll()` on shutdown.
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
+import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { BadRequestError } from '../../core/errors/domain-error';
+import { ToolError } from '../tool/tool.types';
+import type {
+  McpCommand, McpKey, McpLogger, McpResource, McpResourceContent, McpServerConfig, McpStatus, McpStatusMap, McpToolDefinition,
+} from './mcp.types';
+import { McpNotConnectedError, McpOAuthStateError, McpServerNotFoundError, McpUnsupportedOAuthError } from './mcp.errors';
+import { McpConnection } from './mcp-connection';
+import { errorMessage } from './mcp-deadline';
+import { convertMcpTool, type McpListedTool } from './convert/mcp-tool.converter';
+import { convertMcpPrompt } from './convert/mcp-prompt.converter';
+import { DEFAULT_RESULT_LIMITS, type McpResultLimits } from './convert/mcp-result.converter';
+import { mcpEntryKey } from './convert/mcp-naming';
+import { createDirectSpawner, type McpBaseEnv, type McpProcessSpawner } from './stdio/mcp-process.spawner';
+import { DEFAULT_STDIO_OPTIONS, type StdioProcessTransportOptions } from './stdio/stdio-process.transport';
+import type { McpAuthStatus } from './oauth/mcp-oauth.provider';
+import type { McpOAuthRef } from './oauth/mcp-oauth.store';
+import {
+  beginAuthorization, completeAuthorization, createOAuthProvider, isClientRegistrationError, type McpOAuthSettings,
+} from './oauth/mcp-oauth.flow';
+
+export interface McpReconnectPolicy {
+  initialDelayMs: number;
+  maxDelayMs: number;
+  maxAttempts: number;
+}
+
+export interface McpClientPoolOptions {
+  /** PATH (and HOME) handed to local servers; nothing else of our environment leaks to them. */
+  baseEnv: McpBaseEnv;
+  spawner?: McpProcessSpawner;
+  /** Default per-request timeout (connect, list, call); a server's `timeout` overrides it. */
+  timeoutMs?: number;
+  /** Close connections unused this long; they reopen on next use. 0 keeps them open. */
+  idleMs?: number;
+  reconnect?: Partial<McpReconnectPolicy>;
+  stdio?: Partial<StdioProcessTransportOptions>;
+  resultLimits?: Partial<McpResultLimits>;
+  /** Without it remote servers that need OAuth end up `needs_auth` and `startAuth` is refused. */
+  oauth?: McpOAuthSettings;
+  fetch?: FetchLike;
+  clientInfo?: { name: string; version: string };
+  /** Working directory for local servers (the project's folder); `config.cwd` wins. */
+  cwdFor?: (key: McpKey) => string | undefined;
+  logger?: McpLogger;
+  onToolsChanged?: (key: McpKey, serverName: string) => void;
+  onStatusChanged?: (key: McpKey, serverName: string, status: McpStatus) => void;
+}
+
+interface Entry {
+  key: McpKey;
+  name: string;
+  config: McpServerConfig;
+  status: McpStatus;
+  connection?: McpConnection;
+  opening?: Promise<void>;
+  tools?: McpListedTool[];
+  /** Bumped on every (re)open and close so callbacks from an older connection are ignored. */
+  generation: number;
+  idleTimer?: NodeJS.Timeout;
+  reconnectTimer?: NodeJS.Timeout;
+  reconnectAttempts: number;
+  inflight: number;
+}
+
+const DEFAULT_RECONNECT: McpReconnectPolicy = { initialDelayMs: 1000, maxDelayMs: 30_000, maxAttempts: 5 };
+
+function scopeId(key: McpKey): string {
+  return JSON.stringify([key.tenantId, key.projectId, key.userId ?? null]);
+}
+
+/** Errors meaning the connection itself is gone (not a failed or slow request). */
+function isTransportFailure(error: unknown): boolean {
+  return error instanceof TypeError || /ECONNREFUSED|ECONNRESET|fetch failed|Not connected|not running|socket hang up/i.test(errorMessage(error));
+}
+
+export class McpClientPool {
+  private readonly scopes = new Map<string, Map<string, Entry>>();
+  private readonly timeoutMs: number;
+  private readonly idleMs: number;
+  private readonly reconnect: McpReconnectPolicy;
+  private readonly stdio: StdioProcessTransportOptions;
+  private readonly limits: McpResultLimits;
+  private readonly spawner: McpProcessSpawner;
+
+  constructor(private readonly options: McpClientPoolOptions) {
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.idleMs = options.idleMs ?? 10 * 60_000;
+    this.reconnect = { ...DEFAULT_RECONNECT, ...options.reconnect };
+    this.stdio = { ...DEFAULT_STDIO_OPTIONS, ...options.stdio };
+    this.limits = { ...DEFAULT_RESULT_LIMITS, ...options.resultLimits };
+    this.spawner = options.spawner ?? createDirectSpawner();
+  }
+
+  /** Adds or replaces a server and connects it; resolves with its status (never rejects for server faults). */
+  async connect(key: McpKey, name: string, config: McpServerConfig): Promise<McpStatus> {
+    const scope = this.scope(key, true);
+    const previous = scope.get(name);
+    if (previous) await this.shutdown(previous);
+    const entry: Entry = { key, name, config, status: { status: 'disabled' }, generation: 0, reconnectAttempts: 0, inflight: 0 };
+    scope.set(name, entry);
+    if (config.enabled === false) {
+      this.setStatus(entry, { status: 'disabled' });
+      return entry.status;
+    }
+    await this.open(entry);
+    return entry.status;
+  }
+
+  /** Closes the connection but remembers the server, as `disabled` (OpenCode's `/disconnect`). */
+  async disconnect(key: McpKey, name: string): Promise<void> {
+    const entry = this.entry(key, name);
+    await this.shutdown(entry);
+    this.setStatus(entry, { status: 'disabled' });
+  }
+
+  /** Forgets a server entirely. */
+  async remove(key: McpKey, name: string): Promise<void> {
+    const entry = this.entry(key, name);
+    await this.shutdown(entry);
+    this.scopes.get(scopeId(key))?.delete(name);
+  }
+
+  status(key: McpKey): McpStatusMap {
+    const out: McpStatusMap = {};
+    for (const [name, entry] of this.scope(key, false) ?? []) out[name] = entry.status;
+    return out;
+  }
+
+  async tools(key: McpKey): Promise<McpToolDefinition[]> {
+    const lists = await Promise.all(
+      this.connected(key).map(async (entry) => {
+        const listed = await this.listedTools(entry);
+        return listed.map((tool) => convertMcpTool(entry.name, tool, (toolName, args, signal) => this.callTool(entry, toolName, args, signal), this.limits));
+      }),
+    );
+    return lists.flat();
+  }
+
+  async commands(key: McpKey): Promise<McpCommand[]> {
+    const lists = await Promise.all(
+      this.connected(key).map(async (entry) => {
+        try {
+          const prompts = await this.use(entry, (connection) => connection.listPrompts());
+          return prompts.map((prompt) => convertMcpPrompt(entry.name, prompt, (name, args) => this.use(entry, (connection) => connection.getPrompt(name, args))));
+        } catch (error) {
+          this.options.logger?.warn({ server: entry.name, error: errorMessage(error) }, 'mcp prompts/list failed');
+          return [];
+        }
+      }),
+    );
+    return lists.flat();
+  }
+
+  /** OpenCode's `/experimental/resource` map, keyed `<server>:<resource name>`. */
+  async listResources(key: McpKey): Promise<Record<string, McpResource>> {
+    const out: Record<string, McpResource> = {};
+    await Promise.all(
+      this.connected(key).map(async (entry) => {
+        try {
+          for (const resource of await this.use(entry, (connection) => connection.listResources())) {
+            out[mcpEntryKey(entry.name, resource.name)] = {
+              name: resource.name,
+              uri: resource.uri,
+              ...(resource.description ? { description: resource.description } : {}),
+              ...(resource.mimeType ? { mimeType: resource.mimeType } : {}),
+              client: entry.name,
+            };
+          }
+        } catch (error) {
+          this.options.logger?.warn({ server: entry.name, error: errorMessage(error) }, 'mcp resources/list failed');
+        }
+      }),
+    );
+    return out;
+  }
+
+  /** Reads a resource for a file part with `source.type: 'resource'`; blobs come back as data URLs. */
+  async readResource(key: McpKey, serverName: string, uri: string): Promise<McpResourceContent[]> {
+    const entry = this.entry(key, serverName);
+    const result = await this.use(entry, (connection) => connection.readResource(uri));
+    return result.contents.map((content) => {
+      const base = { uri: content.uri, ...(content.mimeType ? { mimeType: content.mimeType } : {}) };
+      if ('text' in content && typeof content.text === 'string') return { ...base, text: content.text };
+      const blob = 'blob' in content && typeof content.blob === 'string' ? content.blob : '';
+      return { ...base, url: `data:${content.mimeType ?? 'application/octet-stream'};base64,${blob}` };
+    });
+  }
+
+  async startAuth(key: McpKey, name: string): Promise<{ authorizationUrl: string; oauthState: string }> {
+    const { entry, settings, url } = this.oauthTarget(key, name);
+    const provider = createOAuthProvider(settings, this.oauthRef(key, name), url, this.oauthConfig(entry));
+    try {
+      const started = await beginAuthorization(provider, settings, this.oauthRef(key, name), url, this.options.fetch);
+      if (!started.authorizationUrl) await this.connect(key, name, entry.config);
+      return started;
+    } catch (error) {
+      if (isClientRegistrationError(error)) this.setStatus(entry, { status: 'needs_client_registration', error: errorMessage(error) });
+      throw new BadRequestError(`OAuth for MCP server ${name} failed: ${errorMessage(error)}`, { name }, 'mcp_oauth_failed');
+    }
+  }
+
+  /** Exchanges the code from the callback and reconnects; `oauthState` is checked when the caller has it. */
+  async finishAuth(key: McpKey, name: string, code: string, oauthState?: string): Promise<McpStatus> {
+    const { entry, settings, url } = this.oauthTarget(key, name);
+    const ref = this.oauthRef(key, name);
+    const record = await settings.store.load(ref);
+    if (!record?.codeVerifier || (oauthState !== undefined && record.oauthState !== oauthState)) throw new McpOAuthStateError(name);
+    const provider = createOAuthProvider(settings, ref, url, this.oauthConfig(entry));
+    try {
+      await completeAuthorization(provider, settings, ref, url, code, this.options.fetch);
+    } catch (error) {
+      throw new BadRequestError(`OAuth for MCP server ${name} failed: ${errorMessage(error)}`, { name }, 'mcp_oauth_failed');
+    }
+    return this.connect(key, name, entry.config);
+  }
+
+  async authStatus(key: McpKey, name: string): Promise<McpAuthStatus> {
+    const { entry, settings, url } = this.oauthTarget(key, name);
+    return createOAuthProvider(settings, this.oauthRef(key, name), url, this.oauthConfig(entry)).status();
+  }
+
+  /** Deletes stored tokens and client registration, then reconnects so the status tells the truth. */
+  async removeAuth(key: McpKey, name: string): Promise<McpStatus> {
+    const { entry, settings } = this.oauthTarget(key, name);
+    await settings.store.clear(this.oauthRef(key, name), 'all');
+    if (entry.status.status === 'disabled') return entry.status;
+    return this.connect(key, name, entry.config);
+  }
+
+  async closeAll(): Promise<void> {
+    const entries = [...this.scopes.values()].flatMap((scope) => [...scope.values()]);
+    this.scopes.clear();
+    await Promise.all(entries.map((entry) => this.shutdown(entry)));
+  }
+
+  // ---- internals ----
+
+  private scope(key: McpKey, create: true): Map<string, Entry>;
+  private scope(key: McpKey, create: false): Map<string, Entry> | undefined;
+  private scope(key: McpKey, create: boolean): Map<string, Entry> | undefined {
+    const id = scopeId(key);
+    let scope = this.scopes.get(id);
+    if (!scope && create) this.scopes.set(id, (scope = new Map()));
+    return scope;
+  }
+
+  private entry(key: McpKey, name: string): Entry {
+    const entry = this.scope(key, false)?.get(name);
+    if (!entry) throw new McpServerNotFoundError(name);
+    return entry;
+  }
+
+  private connected(key: McpKey): Entry[] {
+    return [...(this.scope(key, false)?.values() ?? [])].filter((entry) => entry.status.status === 'connected');
+  }
+
+  private setStatus(entry: Entry, status: McpStatus): void {
+    entry.status = status;
+    this.options.onStatusChanged?.(entry.key, entry.name, status);
+  }
+
+  private requestTimeout(entry: Entry): number {
+    return entry.config.timeout ?? this.timeoutMs;
+  }
+
+  private open(entry: Entry): Promise<void> {
+    if (entry.opening) return entry.opening;
+    const generation = ++entry.generation;
+    entry.opening = this.openOnce(entry, generation).finally(() => {
+      if (entry.generation === generation) entry.opening = undefined;
+    });
+    return entry.opening;
+  }
+
+  private async openOnce(entry: Entry, generation: number): Promise<void> {
+    const { key, name, config } = entry;
+    const authProvider =
+      config.type === 'remote' && config.oauth !== false && this.options.oauth
+        ? createOAuthProvider(this.options.oauth, this.oauthRef(key, name), config.url, config.oauth)
+        : undefined;
+    try {
+      const connection = await McpConnection.open({
+        tenantId: key.tenantId,
+        projectId: key.projectId,
+        name,
+        config,
+        timeoutMs: this.requestTimeout(entry),
+        spawner: this.spawner,
+        baseEnv: this.options.baseEnv,
+        defaultCwd: this.options.cwdFor?.(key),
+        stdio: this.stdio,
+        fetch: this.options.fetch,
+        authProvider,
+        clientInfo: this.options.clientInfo ?? { name: 'opencode-api', version: '1.0.0' },
+        logger: this.options.logger,
+        onToolsChanged: () => this.toolsChanged(entry, generation),
+        onDropped: (reason) => this.dropped(entry, generation, reason),
+      });
+      if (entry.generation !== generation) {
+        await connection.close();
+        return;
+      }
+      entry.connection = connection;
+      entry.tools = undefined;
+      this.setStatus(entry, { status: 'connected' });
+      this.touch(entry);
+    } catch (error) {
+      if (entry.generation !== generation) return;
+      this.setStatus(entry, this.failureStatus(error));
+    }
+  }
+
+  private failureStatus(error: unknown): McpStatus {
+    if (error instanceof UnauthorizedError) return { status: 'needs_auth' };
+    if (isClientRegistrationError(error)) return { status: 'needs_client_registration', error: errorMessage(error) };
+    return { status: 'failed', error: errorMessage(error) };
+  }
+
+  /** A connection for `entry`, reopening one closed for idleness. */
+  private async connection(entry: Entry): Promise<McpConnection> {
+    if (entry.connection) return entry.connection;
+    if (entry.status.status === 'connected') await this.open(entry);
+    if (!entry.connection) throw new McpNotConnectedError(entry.name, 'status' in entry.status && 'error' in entry.status ? entry.status.error : entry.status.status);
+    return entry.connection;
+  }
+
+  private async use<T>(entry: Entry, work: (connection: McpConnection) => Promise<T>): Promise<T> {
+    entry.inflight++;
+    try {
+      const connection = await this.connection(entry);
+      try {
+        return await work(connection);
+      } catch (error) {
+        if (isTransportFailure(error) && entry.connection === connection) this.dropped(entry, entry.generation, errorMessage(error));
+        throw error;
+      }
+    } finally {
+      entry.inflight--;
+      this.touch(entry);
+    }
+  }
+
+  private async listedTools(entry: Entry): Promise<McpListedTool[]> {
+    if (entry.tools && entry.connection) return entry.tools;
+    try {
+      const tools = await this.use(entry, (connection) => connection.listTools());
+      entry.tools = tools;
+      return tools;
+    } catch (error) {
+      // OpenCode's rule: a server that cannot list its tools is failed, not silently empty.
+      if (entry.status.status === 'connected') {
+        const connection = entry.connection;
+        entry.generation++;
+        entry.connection = undefined;
+        await connection?.close();
+        this.setStatus(entry, { status: 'failed', error: `Failed to get tools: ${errorMessage(error)}` });
+      }
+      return [];
+    }
+  }
+
+  private async callTool(entry: Entry, toolName: string, args: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>> {
+    try {
+      return await this.use(entry, (connection) => connection.callTool(toolName, args, this.requestTimeout(entry), { signal }));
+    } catch (error) {
+      // The model reads tool errors; internal class names mean nothing to it.
+      throw error instanceof ToolError ? error : new ToolError(`MCP server ${entry.name}: ${errorMessage(error)}`);
+    }
+  }
+
+  private touch(entry: Entry): void {
+    if (entry.idleTimer) clearTimeout(entry.idleTimer);
+    entry.idleTimer = undefined;
+    if (this.idleMs <= 0 || !entry.connection) return;
+    entry.idleTimer = setTimeout(() => {
+      entry.idleTimer = undefined;
+      if (entry.inflight > 0) return this.touch(entry);
+      const connection = entry.connection;
+      // Status stays `connected`: the next use reopens transparently.
+      entry.connection = undefined;
+      entry.generation++;
+      void connection?.close();
+    }, this.idleMs);
+    entry.idleTimer.unref();
+  }
+
+  private toolsChanged(entry: Entry, generation: number): void {
+    if (entry.generation !== generation) return;
+    entry.tools = undefined;
+    this.options.onToolsChanged?.(entry.key, entry.name);
+  }
+
+  private dropped(entry: Entry, generation: number, reason: string): void {
+    if (entry.generation !== generation || !this.isLive(entry)) return;
+    const connection = entry.connection;
+    entry.generation++;
+    entry.connection = undefined;
+    entry.tools = undefined;
+    void connection?.close();
+    this.setStatus(entry, { status: 'failed', error: `Connection lost: ${reason}` });
+    this.scheduleReconnect(entry);
+  }
+
+  private scheduleReconnect(entry: Entry): void {
+    if (entry.reconnectTimer || entry.reconnectAttempts >= this.reconnect.maxAttempts) return;
+    const delay = Math.min(this.reconnect.initialDelayMs * 2 ** entry.reconnectAttempts, this.reconnect.maxDelayMs);
+    entry.reconnectAttempts++;
+    const generation = entry.generation;
+    entry.reconnectTimer = setTimeout(async () => {
+      entry.reconnectTimer = undefined;
+      if (entry.generation !== generation || !this.isLive(entry)) return;
+      await this.open(entry);
+      if (entry.status.status === 'connected') {
+        entry.reconnectAttempts = 0;
+        // The server restarted; its tools may not be the ones we had.
+        this.options.onToolsChanged?.(entry.key, entry.name);
+      } else if (entry.status.status === 'failed') {
+        this.scheduleReconnect(entry);
+      }
+    }, delay);
+    entry.reconnectTimer.unref();
+  }
+
+  private isLive(entry: Entry): boolean {
+    return this.scopes.get(scopeId(entry.key))?.get(entry.name) === entry;
+  }
+
+  private async shutdown(entry: Entry): Promise<void> {
+    entry.generation++;
+    if (entry.idleTimer) clearTimeout(entry.idleTimer);
+    if (entry.reconnectTimer) clearTimeout(entry.reconnectTimer);
+    entry.idleTimer = entry.reconnectTimer = undefined;
+    entry.reconnectAttempts = 0;
+    const connection = entry.connection;
+    entry.connection = undefined;
+    entry.opening = undefined;
+    await connection?.close();
+  }
+
+  private oauthRef(key: McpKey, name: string): McpOAuthRef {
+    return { tenantId: key.tenantId, serverName: name, ...(key.userId ? { userId: key.userId } : {}) };
+  }
+
+  private oauthConfig(entry: Entry) {
+    return entry.config.type === 'remote' && entry.config.oauth ? entry.config.oauth : undefined;
+  }
+
+  private oauthTarget(key: McpKey, name: string): { entry: Entry; settings: McpOAuthSettings; url: string } {
+    const entry = this.entry(key, name);
+    const settings = this.options.oauth;
+    if (entry.config.type !== 'remote' || entry.config.oauth === false || !settings) throw new McpUnsupportedOAuthError(name);
+    return { entry, settings, url: entry.config.url };
+  }
+}
