@@ -1,0 +1,171 @@
+import type OpenAI from 'openai';
+import type { ContentPart, FinishReason, LanguageModel, ModelMessage, StreamEvent, StreamRequest, ToolResultPart, Usage } from '../provider.types';
+import { parseAdapterOptions, type AdapterOptions } from './adapter.options';
+import { createOpenAiClient, fromOpenAiError, mapOpenAiOptions } from './openai-shared';
+import { emptyUsage, isTextMime, nonNegative, normaliseArgs, StreamBlocks, textFromDataUrl } from './stream-blocks';
+
+type ChatMessage = OpenAI.Chat.Completions.ChatCompletionMessageParam;
+type ChatPart = OpenAI.Chat.Completions.ChatCompletionContentPart;
+
+const OPTION_KEYS: Record<string, string> = {
+  reasoningEffort: 'reasoning_effort',
+  textVerbosity: 'verbosity',
+  parallelToolCalls: 'parallel_tool_calls',
+  maxCompletionTokens: 'max_completion_tokens',
+  promptCacheKey: 'prompt_cache_key',
+  serviceTier: 'service_tier',
+  safetyIdentifier: 'safety_identifier',
+};
+
+const FINISH: Record<string, FinishReason> = {
+  stop: 'stop',
+  length: 'length',
+  tool_calls: 'tool-calls',
+  function_call: 'tool-calls',
+  content_filter: 'content-filter',
+};
+
+export interface OpenAiChatOptions extends AdapterOptions {
+  /** Send `max_completion_tokens` instead of `max_tokens` (OpenAI reasoning models refuse the latter). */
+  maxTokensField?: 'max_tokens' | 'max_completion_tokens';
+}
+
+function userParts(content: Extract<ModelMessage, { role: 'user' }>['content']): string | ChatPart[] {
+  if (content.length === 1 && content[0].type === 'text') return content[0].text;
+  return content.map((part): ChatPart => {
+    if (part.type === 'text') return { type: 'text', text: part.text };
+    if (part.mime.startsWith('image/')) return { type: 'image_url', image_url: { url: part.url } };
+    if (part.mime === 'application/pdf') return { type: 'file', file: { filename: part.filename ?? 'file.pdf', file_data: part.url } };
+    if (isTextMime(part.mime) && part.url.startsWith('data:')) return { type: 'text', text: textFromDataUrl(part.url) ?? '' };
+    return { type: 'text', text: `[Attached file ${part.filename ?? ''} (${part.mime}) is not supported by this model]` };
+  });
+}
+
+function assistantMessage(content: ContentPart[], interleavedField?: string): ChatMessage {
+  const text = content.filter((p) => p.type === 'text').map((p) => p.text).join('');
+  const reasoning = content.filter((p) => p.type === 'reasoning').map((p) => p.text).join('');
+  const calls = content.flatMap((p) =>
+    p.type === 'tool-call' ? [{ id: p.id, type: 'function' as const, function: { name: p.name, arguments: JSON.stringify(p.input ?? {}) } }] : [],
+  );
+  const message: Record<string, unknown> = { role: 'assistant', content: text || (calls.length ? null : '') };
+  if (calls.length) message.tool_calls = calls;
+  // Models with interleaved thinking (Kimi, DeepSeek tool turns) need their reasoning echoed back.
+  if (interleavedField && reasoning) message[interleavedField] = reasoning;
+  return message as unknown as ChatMessage;
+}
+
+function toolMessages(content: ToolResultPart[]): ChatMessage[] {
+  const out: ChatMessage[] = content.map((r) => ({ role: 'tool', tool_call_id: r.id, content: r.output }));
+  // Chat completions cannot carry images in tool messages; hand them over in a follow-up user turn.
+  const files = content.flatMap((r) => r.attachments ?? []);
+  if (files.length) {
+    out.push({
+      role: 'user',
+      content: [{ type: 'text', text: 'Attachments returned by the tool calls above:' }, ...(userParts(files.map((f) => ({ type: 'file' as const, ...f }))) as ChatPart[])],
+    });
+  }
+  return out;
+}
+
+export function toOpenAiChatMessages(system: string[], messages: ModelMessage[], interleavedField?: string): ChatMessage[] {
+  const out: ChatMessage[] = system.filter((s) => s.trim() !== '').map((s) => ({ role: 'system', content: s }));
+  for (const message of messages) {
+    if (message.role === 'user') out.push({ role: 'user', content: userParts(message.content) } as ChatMessage);
+    else if (message.role === 'assistant') out.push(assistantMessage(message.content, interleavedField));
+    else out.push(...toolMessages(message.content));
+  }
+  return out;
+}
+
+function usageFrom(u: OpenAI.CompletionUsage | undefined | null): Usage {
+  if (!u) return emptyUsage();
+  const raw = u as OpenAI.CompletionUsage & { prompt_cache_miss_tokens?: number; prompt_cache_hit_tokens?: number };
+  return {
+    input: nonNegative(u.prompt_tokens),
+    output: nonNegative(u.completion_tokens),
+    reasoning: nonNegative(u.completion_tokens_details?.reasoning_tokens),
+    // DeepSeek reports cache hits under its own key.
+    cacheRead: nonNegative(u.prompt_tokens_details?.cached_tokens ?? raw.prompt_cache_hit_tokens),
+    cacheWrite: 0,
+  };
+}
+
+/** OpenAI chat completions, and every OpenAI-compatible endpoint (Groq, OpenRouter, Ollama, Azure, ...). */
+export class OpenAiChatLanguageModel implements LanguageModel {
+  readonly providerId: string;
+  private readonly client: OpenAI;
+  private readonly maxTokensField: string;
+
+  constructor(
+    readonly modelId: string,
+    options: OpenAiChatOptions,
+  ) {
+    const parsed = parseAdapterOptions(options);
+    this.providerId = parsed.providerId;
+    this.client = createOpenAiClient(parsed);
+    this.maxTokensField = options.maxTokensField ?? 'max_tokens';
+  }
+
+  buildBody(request: StreamRequest): Record<string, unknown> {
+    const interleaved = (request.providerOptions?.interleaved as { field?: string } | undefined)?.field;
+    const body: Record<string, unknown> = {
+      model: request.modelId || this.modelId,
+      messages: toOpenAiChatMessages(request.system, request.messages, interleaved),
+      stream: true,
+      stream_options: { include_usage: true },
+    };
+    if (request.tools.length) {
+      body.tools = request.tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.inputSchema } }));
+      body.tool_choice = request.toolChoice ?? 'auto';
+    }
+    if (request.temperature !== undefined) body.temperature = request.temperature;
+    if (request.topP !== undefined) body.top_p = request.topP;
+    if (request.maxOutputTokens !== undefined) body[this.maxTokensField] = request.maxOutputTokens;
+    return { ...body, ...mapOpenAiOptions(request.providerOptions, OPTION_KEYS) };
+  }
+
+  async *stream(request: StreamRequest): AsyncIterable<StreamEvent> {
+    const signal = request.abortSignal;
+    const blocks = new StreamBlocks('txt');
+    const calls = new Map<number, { id: string; name: string; args: string }>();
+    let finish: FinishReason = 'unknown';
+    let usage = emptyUsage();
+    try {
+      const body = this.buildBody(request) as unknown as OpenAI.Chat.Completions.ChatCompletionCreateParamsStreaming;
+      const stream = await this.client.chat.completions.create(body, { signal, headers: request.headers });
+      for await (const chunk of stream) {
+        if (chunk.usage) usage = usageFrom(chunk.usage);
+        const choice = chunk.choices?.[0];
+        if (!choice) continue;
+        const delta = choice.delta as typeof choice.delta & { reasoning_content?: string | null; reasoning?: string | null };
+        const reasoning = delta?.reasoning_content ?? delta?.reasoning;
+        if (typeof reasoning === 'string') yield* blocks.delta('reasoning', reasoning);
+        if (typeof delta?.content === 'string') yield* blocks.delta('text', delta.content);
+        for (const call of delta?.tool_calls ?? []) {
+          let entry = calls.get(call.index);
+          if (!entry) {
+            yield* blocks.close();
+            entry = { id: call.id ?? `call_${call.index}`, name: call.function?.name ?? '', args: '' };
+            calls.set(call.index, entry);
+            yield { type: 'tool-input-start', id: entry.id, name: entry.name };
+          }
+          const piece = call.function?.arguments ?? '';
+          if (piece) {
+            entry.args += piece;
+            yield { type: 'tool-input-delta', id: entry.id, delta: piece };
+          }
+        }
+        if (choice.finish_reason) finish = FINISH[choice.finish_reason] ?? 'other';
+      }
+    } catch (error) {
+      throw fromOpenAiError(this.providerId, error, signal);
+    }
+    // The SDK ends the iteration quietly on abort; the loop must still learn the turn was cut short.
+    if (signal?.aborted) throw fromOpenAiError(this.providerId, signal.reason, signal);
+    yield* blocks.close();
+    for (const [, call] of [...calls.entries()].sort(([a], [b]) => a - b)) {
+      yield { type: 'tool-call', id: call.id, name: call.name, input: normaliseArgs(call.args) };
+    }
+    yield { type: 'finish', reason: finish, usage };
+  }
+}

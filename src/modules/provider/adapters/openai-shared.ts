@@ -1,0 +1,49 @@
+import OpenAI from 'openai';
+import { ProviderError } from '../provider.types';
+import type { AdapterOptions } from './adapter.options';
+import { errorCapturingFetch, findProviderError, fromHttpFailure, fromThrown } from './provider-error.mapper';
+
+/** One OpenAI SDK client configured from adapter options (also serves every OpenAI-compatible endpoint). */
+export function createOpenAiClient(options: AdapterOptions): OpenAI {
+  const headers: Record<string, string | null> = { ...(options.headers ?? {}) };
+  let apiKey = options.apiKey ?? '';
+  if (options.authHeader && options.authHeader.toLowerCase() !== 'authorization') {
+    // Azure-style keys travel in their own header; the SDK's Bearer header must then go.
+    if (options.apiKey) headers[options.authHeader] = options.apiKey;
+    headers['authorization'] = null;
+    apiKey = 'unused';
+  }
+  return new OpenAI({
+    // Local servers (Ollama, LM Studio, vLLM) need no key but the SDK refuses an empty one.
+    apiKey: apiKey || 'not-needed',
+    baseURL: options.baseURL ?? 'https://api.openai.com/v1',
+    defaultHeaders: headers,
+    defaultQuery: options.query,
+    timeout: options.timeout,
+    maxRetries: 0,
+    fetch: errorCapturingFetch(options.providerId, options.fetch),
+  });
+}
+
+export function fromOpenAiError(providerId: string, error: unknown, signal?: AbortSignal): ProviderError {
+  const captured = findProviderError(error);
+  if (captured) return captured;
+  if (error instanceof OpenAI.APIUserAbortError || signal?.aborted) {
+    return new ProviderError('aborted', 'The operation was aborted.', providerId, { cause: error, isRetryable: false });
+  }
+  if (error instanceof OpenAI.APIConnectionError) return fromThrown(providerId, error, signal);
+  if (error instanceof OpenAI.APIError) {
+    return fromHttpFailure({ providerId, status: error.status ?? 0, message: error.message, headers: error.headers, body: error.error, cause: error });
+  }
+  return fromThrown(providerId, error, signal);
+}
+
+/** camelCase provider options we know → the wire key; anything else passes through unchanged. */
+export function mapOpenAiOptions(options: Record<string, unknown> | undefined, keys: Record<string, string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options ?? {})) {
+    if (value === undefined || key === 'interleaved') continue;
+    out[keys[key] ?? key] = value;
+  }
+  return out;
+}
