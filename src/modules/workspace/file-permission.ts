@@ -1,0 +1,23 @@
+import type { ToolContext } from '../tool/tool.types';
+import type { ResolvedPath } from './workspace';
+
+/**
+ * Permission patterns of a path: the spelling the model used and the real target when a symlink inside
+ * the project makes them differ, so a rule like `*.env: ask` cannot be sidestepped through a link.
+ */
+export function pathPatterns(...paths: ResolvedPath[]): string[] {
+  const out = new Set<string>();
+  for (const p of paths) {
+    out.add(p.lexicalRelative || '.');
+    out.add(p.relative || '.');
+  }
+  return [...out];
+}
+
+export function askRead(ctx: ToolContext, target: ResolvedPath, permission = 'read'): Promise<void> {
+  return ctx.ask({ permission, patterns: pathPatterns(target), always: ['*'], metadata: { filepath: target.real } });
+}
+
+export function askEdit(ctx: ToolContext, targets: ResolvedPath[], metadata: Record<string, unknown>): Promise<void> {
+  return ctx.ask({ permission: 'edit', patterns: pathPatterns(...targets), always: ['*'], metadata });
+}

@@ -1,0 +1,97 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { BadRequestError } from '../../core/errors/domain-error';
+import { isInside } from './workspace-path';
+import { Workspace, type WorkspaceOptions } from './workspace';
+
+export const WorkspaceManagerOptionsSchema = z.object({
+  /** Folder holding `<tenantId>/<projectSlug>` project folders. */
+  workspaceRoot: z.string().min(1),
+  /** Folder holding `<tenantId>/<projectSlug>` truncated tool output; outside every workspace. */
+  toolOutputRoot: z.string().min(1).optional(),
+  maxReadBytes: z.number().int().positive().optional(),
+  maxWriteBytes: z.number().int().positive().optional(),
+  quotaBytes: z.number().int().positive().optional(),
+  usageTtlMs: z.number().int().min(0).optional(),
+});
+export type WorkspaceManagerOptions = z.input<typeof WorkspaceManagerOptionsSchema>;
+
+// Both become folder names: no dots (so no `..`), no separators, bounded length.
+const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+
+export function assertPathSegment(kind: string, value: string): void {
+  if (typeof value !== 'string' || !SEGMENT.test(value)) {
+    throw new BadRequestError(`Invalid ${kind}: use letters, digits, '-' and '_' only (at most 128 characters).`, { [kind]: value });
+  }
+}
+
+/** Maps (tenant, project) to a private folder `<workspaceRoot>/<tenantId>/<projectSlug>`. */
+export class WorkspaceManager {
+  private readonly opts: z.output<typeof WorkspaceManagerOptionsSchema>;
+  private readonly open = new Map<string, Promise<Workspace>>();
+
+  constructor(options: WorkspaceManagerOptions) {
+    this.opts = WorkspaceManagerOptionsSchema.parse(options);
+  }
+
+  /** Folder a project lives in, without creating it. */
+  pathFor(tenantId: string, projectSlug: string): string {
+    assertPathSegment('tenantId', tenantId);
+    assertPathSegment('projectSlug', projectSlug);
+    return path.join(path.resolve(this.opts.workspaceRoot), tenantId, projectSlug);
+  }
+
+  /** The project's workspace, creating its folder (mode 0700) on first use. */
+  get(tenantId: string, projectSlug: string, overrides: Partial<Pick<WorkspaceOptions, 'quotaBytes' | 'projectId'>> = {}): Promise<Workspace> {
+    const dir = this.pathFor(tenantId, projectSlug);
+    const key = `${tenantId}/${projectSlug}`;
+    let ws = this.open.get(key);
+    if (!ws || overrides.quotaBytes !== undefined || overrides.projectId !== undefined) {
+      ws = this.create(tenantId, projectSlug, dir, overrides);
+      this.open.set(key, ws);
+      // A failed open must not be cached forever.
+      ws.catch(() => this.open.delete(key));
+    }
+    return ws;
+  }
+
+  /** Forgets a cached workspace (e.g. after its project was deleted). */
+  evict(tenantId: string, projectSlug: string): void {
+    this.open.delete(`${tenantId}/${projectSlug}`);
+  }
+
+  private async create(
+    tenantId: string,
+    projectSlug: string,
+    dir: string,
+    overrides: Partial<Pick<WorkspaceOptions, 'quotaBytes' | 'projectId'>>,
+  ): Promise<Workspace> {
+    const root = path.resolve(this.opts.workspaceRoot);
+    await fs.mkdir(root, { recursive: true, mode: 0o700 });
+    const realRoot = await fs.realpath(root);
+    for (const level of [path.join(root, tenantId), dir]) {
+      try {
+        await fs.mkdir(level, { mode: 0o700 });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      // A tenant or project folder that is a link could point into someone else's workspace.
+      const st = await fs.lstat(level);
+      if (!st.isDirectory()) throw new Error(`Workspace folder ${level} is not a plain directory`);
+      if (!isInside(realRoot, await fs.realpath(level))) throw new Error(`Workspace folder ${level} leaves the workspace root`);
+      if ((st.mode & 0o777) !== 0o700) await fs.chmod(level, 0o700);
+    }
+    const outputDir = this.opts.toolOutputRoot ? path.join(path.resolve(this.opts.toolOutputRoot), tenantId, projectSlug) : undefined;
+    return Workspace.open({
+      root: dir,
+      tenantId,
+      projectId: overrides.projectId ?? projectSlug,
+      outputDir,
+      maxReadBytes: this.opts.maxReadBytes,
+      maxWriteBytes: this.opts.maxWriteBytes,
+      quotaBytes: overrides.quotaBytes ?? this.opts.quotaBytes,
+      usageTtlMs: this.opts.usageTtlMs,
+    });
+  }
+}
