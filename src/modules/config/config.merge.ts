@@ -1,0 +1,197 @@
+// Config layering. Documents merge deeply with later layers winning, as OpenCode does; on top of that a
+// layer may pin paths so that no later (less trusted) layer can change them: the platform pins the model
+// list, a tenant pins its student guardrails, and a project cannot undo either.
+import {
+  fromConfig,
+  fromLegacyTools,
+  merge,
+  type PermissionConfig,
+  type Ruleset,
+} from '../permission/permission.rules';
+import type { Config } from './config.schema';
+
+type Json = Record<string, unknown>;
+
+/** Top-level arrays that accumulate across layers instead of being replaced. */
+const CONCAT_KEYS = new Set(['instructions', 'plugin']);
+
+function isPlainObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function asPermissionObject(value: unknown): Json | undefined {
+  if (typeof value === 'string') return { '*': value };
+  return isPlainObject(value) ? value : undefined;
+}
+
+// Key-wise, keeping the first layer's key order. A later bare action replaces (it is a complete
+// statement); a later object refines an earlier bare action as if it had been written `{"*": action}`.
+function mergePermission(base: unknown, next: unknown): unknown {
+  if (!isPlainObject(next)) return next;
+  const left = asPermissionObject(base);
+  if (!left) return next;
+  const out: Json = { ...left };
+  for (const [key, value] of Object.entries(next)) {
+    if (isPlainObject(value)) {
+      const prior = asPermissionObject(out[key]);
+      out[key] = prior ? { ...prior, ...value } : value;
+    } else {
+      out[key] = value;
+    }
+  }
+  return out;
+}
+
+function uniqueConcat(a: unknown[], b: unknown[]): unknown[] {
+  const seen = new Set<string>();
+  return [...a, ...b].filter((item) => {
+    const key = JSON.stringify(item);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function mergeValue(key: string, base: unknown, next: unknown, depth: number): unknown {
+  if (next === undefined) return base;
+  if (key === 'permission') return mergePermission(base, next);
+  if (depth === 0 && CONCAT_KEYS.has(key) && Array.isArray(base) && Array.isArray(next)) return uniqueConcat(base, next);
+  if (isPlainObject(base) && isPlainObject(next)) return mergeObjects(base, next, depth + 1);
+  return next;
+}
+
+function mergeObjects(base: Json, next: Json, depth: number): Json {
+  const out: Json = { ...base };
+  for (const [key, value] of Object.entries(next)) out[key] = mergeValue(key, out[key], value, depth);
+  return out;
+}
+
+/** Deep merge, later layers winning; `instructions` and `plugin` concatenate; `permission` merges key-wise. */
+export function mergeConfig(...layers: (Config | undefined)[]): Config {
+  let out: Json = {};
+  for (const layer of layers) if (layer) out = mergeObjects(out, layer, 0);
+  return out as Config;
+}
+
+/** A path inside a config document: dotted (`permission.bash`) or pre-split when a key holds dots. */
+export type ConfigPath = string | string[];
+
+export interface ConfigLayer {
+  /** Where the layer comes from, e.g. `platform`, `tenant:ten_…`, `project:prj_…`. */
+  source: string;
+  config: Config;
+  /** Paths this layer fixes: later layers' values at or below them are discarded. */
+  pin?: ConfigPath[];
+}
+
+export interface OverriddenPin {
+  /** The dotted path a later layer tried to set. */
+  path: string;
+  /** The layer whose value was discarded. */
+  source: string;
+  /** The layer that pinned it. */
+  pinnedBy: string;
+}
+
+function splitPath(path: ConfigPath): string[] {
+  return Array.isArray(path) ? path : path.split('.');
+}
+
+// Removes `path` from a copy of `doc`, normalising a bare permission action so a pinned sub-key can be
+// removed from it. Returns whether anything was there.
+function stripPath(doc: Json, path: string[]): boolean {
+  let node: Json = doc;
+  for (let i = 0; i < path.length - 1; i++) {
+    const key = path[i];
+    let child = node[key];
+    if (key === 'permission' && typeof child === 'string') child = { '*': child };
+    if (!isPlainObject(child)) return false;
+    node[key] = { ...child };
+    node = node[key] as Json;
+  }
+  const last = path[path.length - 1];
+  if (!(last in node)) return false;
+  delete node[last];
+  return true;
+}
+
+export interface MergedLayers {
+  config: Config;
+  /** Values later layers set on pinned paths, which were ignored (worth a warning to whoever wrote them). */
+  overridden: OverriddenPin[];
+}
+
+export function mergeConfigLayers(layers: ConfigLayer[]): MergedLayers {
+  const pins: { path: string[]; source: string }[] = [];
+  const overridden: OverriddenPin[] = [];
+  let merged: Config = {};
+  for (const layer of layers) {
+    const doc: Json = { ...layer.config };
+    for (const pin of pins) {
+      if (stripPath(doc, pin.path)) overridden.push({ path: pin.path.join('.'), source: layer.source, pinnedBy: pin.source });
+    }
+    merged = mergeConfig(merged, doc as Config);
+    for (const path of layer.pin ?? []) pins.push({ path: splitPath(path), source: layer.source });
+  }
+  return { config: merged, overridden };
+}
+
+export interface EffectiveRulesetInput {
+  /** The agent's built-in ruleset (OpenCode defaults plus the agent's own rules). */
+  defaults?: Ruleset;
+  /** Config layers in increasing precedence: platform, tenant, project. */
+  layers?: ConfigLayer[];
+  /** The agent whose `agent.<name>.permission` (and legacy `tools`) entries apply. */
+  agent?: string;
+  session?: Ruleset;
+  /** Patterns the user approved with "always". */
+  approved?: Ruleset;
+  /** Rules for the caller's role (e.g. student guardrails); appended last so nothing can loosen them. */
+  role?: Ruleset;
+  home?: string;
+}
+
+function agentConfigOf(config: Config, agent: string | undefined) {
+  if (!agent) return undefined;
+  return config.agent?.[agent] ?? config.mode?.[agent];
+}
+
+function pinnedRules(layer: ConfigLayer, agent: string | undefined, home: string | undefined): Ruleset {
+  const rules: Ruleset = [];
+  for (const raw of layer.pin ?? []) {
+    const path = splitPath(raw);
+    let permission: PermissionConfig | undefined;
+    let rest: string[] = [];
+    if (path[0] === 'permission') {
+      permission = layer.config.permission;
+      rest = path.slice(1);
+    } else if (path[0] === 'agent' && path[1] === agent && path[2] === 'permission') {
+      permission = agentConfigOf(layer.config, agent)?.permission;
+      rest = path.slice(3);
+    } else if (path.length === 1 && path[0] === 'agent') {
+      permission = agentConfigOf(layer.config, agent)?.permission;
+    } else {
+      continue;
+    }
+    const converted = fromConfig(permission, { home });
+    rules.push(...(rest.length ? converted.filter((r) => r.permission === rest[0]) : converted));
+  }
+  return rules;
+}
+
+/**
+ * The ruleset a tool call is evaluated against. Order (last match wins): built-in defaults → each layer's
+ * `permission` → each layer's agent entry → session → "always" approvals → rules pinned by a layer,
+ * re-applied so a later layer's allow cannot beat them → the role layer.
+ */
+export function buildEffectiveRuleset(input: EffectiveRulesetInput): Ruleset {
+  const layers = input.layers ?? [];
+  const home = input.home;
+  const configRules = layers.map((l) => merge(fromLegacyTools(l.config.tools), fromConfig(l.config.permission, { home })));
+  const agentRules = layers.map((l) => {
+    const entry = agentConfigOf(l.config, input.agent);
+    return merge(fromLegacyTools(entry?.tools), fromConfig(entry?.permission, { home }));
+  });
+  const pinned = layers.map((l) => pinnedRules(l, input.agent, home));
+  return merge(input.defaults, ...configRules, ...agentRules, input.session, input.approved, ...pinned, input.role);
+}

@@ -1,0 +1,369 @@
+// OpenCode's config document (opencode.json). Known keys are type-checked; unknown keys are kept, because
+// configs written for newer OpenCode releases (or for its TUI) must still load here.
+import { z } from 'zod';
+import { DomainError } from '../../core/errors/domain-error';
+import { permissionActionSchema } from '../permission/permission.rules';
+
+export interface ConfigIssue {
+  /** Dotted location inside the document, e.g. `agent.tutor.temperature`; empty for the root. */
+  path: string;
+  message: string;
+}
+
+export class ConfigInvalidError extends DomainError {
+  constructor(
+    readonly source: string,
+    readonly issues: ConfigIssue[],
+  ) {
+    super(
+      'ConfigInvalidError',
+      400,
+      `Invalid configuration in ${source}: ` + issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; '),
+      'config_invalid',
+      { path: source, issues },
+    );
+  }
+}
+
+export class ConfigJsonError extends DomainError {
+  constructor(source: string, reason: string, line?: number, column?: number) {
+    const where = line ? ` (line ${line}, column ${column})` : '';
+    super('ConfigJsonError', 400, `Config file ${source} is not valid JSON${where}: ${reason}`, 'config_json', {
+      path: source,
+      line,
+      column,
+    });
+  }
+}
+
+const modelRef = z.string().regex(/^[^/\s]+\/\S+/, 'expected "provider/model"');
+const positiveInt = z.number().int().positive();
+const nonNegativeInt = z.number().int().nonnegative();
+const stringMap = z.record(z.string(), z.string());
+const timeoutSetting = z.union([positiveInt, z.literal(false)]);
+
+export const permissionRuleConfigSchema = z.union([permissionActionSchema, z.record(z.string(), permissionActionSchema)]);
+export const permissionConfigSchema = z.union([permissionActionSchema, z.record(z.string(), permissionRuleConfigSchema)]);
+
+const themeColors = ['primary', 'secondary', 'accent', 'success', 'warning', 'error', 'info'] as const;
+
+export const agentConfigSchema = z.looseObject({
+  model: modelRef.optional(),
+  variant: z.string().optional(),
+  temperature: z.number().min(0).max(2).optional(),
+  top_p: z.number().min(0).max(1).optional(),
+  prompt: z.string().optional(),
+  tools: z.record(z.string(), z.boolean()).optional(),
+  disable: z.boolean().optional(),
+  description: z.string().optional(),
+  mode: z.enum(['subagent', 'primary', 'all']).optional(),
+  hidden: z.boolean().optional(),
+  options: z.record(z.string(), z.unknown()).optional(),
+  color: z.union([z.string().regex(/^#[0-9a-fA-F]{6}$/), z.enum(themeColors)], 'expected a #RRGGBB colour or a theme colour name').optional(),
+  steps: positiveInt.optional(),
+  maxSteps: positiveInt.optional(),
+  permission: permissionConfigSchema.optional(),
+});
+export type AgentConfig = z.infer<typeof agentConfigSchema>;
+
+const costSchema = z.object({
+  input: z.number().nonnegative(),
+  output: z.number().nonnegative(),
+  cache_read: z.number().nonnegative().optional(),
+  cache_write: z.number().nonnegative().optional(),
+});
+const modality = z.enum(['text', 'audio', 'image', 'video', 'pdf']);
+
+export const providerModelConfigSchema = z.looseObject({
+  id: z.string().optional(),
+  name: z.string().optional(),
+  family: z.string().optional(),
+  release_date: z.string().optional(),
+  attachment: z.boolean().optional(),
+  reasoning: z.boolean().optional(),
+  temperature: z.boolean().optional(),
+  tool_call: z.boolean().optional(),
+  interleaved: z.union([z.boolean(), z.string(), z.object({ field: z.string() })]).optional(),
+  cost: costSchema.extend({ context_over_200k: costSchema.optional() }).optional(),
+  limit: z.object({ context: z.number().nonnegative(), input: z.number().nonnegative().optional(), output: z.number().nonnegative() }).optional(),
+  modalities: z.object({ input: z.array(modality).optional(), output: z.array(modality).optional() }).optional(),
+  experimental: z.boolean().optional(),
+  status: z.enum(['alpha', 'beta', 'deprecated', 'active']).optional(),
+  provider: z.object({ npm: z.string().optional(), api: z.string().optional() }).optional(),
+  options: z.record(z.string(), z.unknown()).optional(),
+  headers: stringMap.optional(),
+  variants: z.record(z.string(), z.looseObject({ disabled: z.boolean().optional() })).optional(),
+});
+
+export const providerConfigSchema = z.looseObject({
+  api: z.string().optional(),
+  name: z.string().optional(),
+  env: z.array(z.string()).optional(),
+  id: z.string().optional(),
+  npm: z.string().optional(),
+  whitelist: z.array(z.string()).optional(),
+  blacklist: z.array(z.string()).optional(),
+  options: z
+    .looseObject({
+      apiKey: z.string().optional(),
+      baseURL: z.string().optional(),
+      enterpriseUrl: z.string().optional(),
+      setCacheKey: z.boolean().optional(),
+      headers: stringMap.optional(),
+      timeout: timeoutSetting.optional(),
+      headerTimeout: timeoutSetting.optional(),
+      chunkTimeout: timeoutSetting.optional(),
+    })
+    .optional(),
+  models: z.record(z.string(), providerModelConfigSchema).optional(),
+});
+export type ProviderConfig = z.infer<typeof providerConfigSchema>;
+
+const mcpLocalSchema = z.looseObject({
+  type: z.literal('local'),
+  command: z.array(z.string()).min(1, 'expected the command and its arguments'),
+  cwd: z.string().optional(),
+  environment: stringMap.optional(),
+  enabled: z.boolean().optional(),
+  timeout: positiveInt.optional(),
+});
+const mcpRemoteSchema = z.looseObject({
+  type: z.literal('remote'),
+  url: z.url(),
+  enabled: z.boolean().optional(),
+  headers: stringMap.optional(),
+  oauth: z
+    .union([
+      z.object({
+        clientId: z.string().optional(),
+        clientSecret: z.string().optional(),
+        scope: z.string().optional(),
+        callbackPort: z.number().int().min(1).max(65535).optional(),
+        redirectUri: z.string().optional(),
+      }),
+      z.literal(false),
+    ])
+    .optional(),
+  timeout: positiveInt.optional(),
+});
+// `{enabled: false}` alone switches off a server defined by another layer.
+const mcpToggleSchema = z.object({ type: z.undefined().optional(), enabled: z.boolean() });
+export const mcpConfigSchema = z.discriminatedUnion('type', [mcpLocalSchema, mcpRemoteSchema, mcpToggleSchema]);
+export type McpConfig = z.infer<typeof mcpConfigSchema>;
+
+const commandSchema = z.looseObject({
+  template: z.string(),
+  description: z.string().optional(),
+  agent: z.string().optional(),
+  model: modelRef.optional(),
+  variant: z.string().optional(),
+  subtask: z.boolean().optional(),
+});
+
+const referenceSchema = z.union([
+  z.string(),
+  z.object({ repository: z.string(), branch: z.string().optional(), description: z.string().optional(), hidden: z.boolean().optional() }),
+  z.object({ path: z.string(), description: z.string().optional(), hidden: z.boolean().optional() }),
+]);
+
+const formatterSchema = z.union([
+  z.boolean(),
+  z.record(
+    z.string(),
+    z.looseObject({
+      disabled: z.boolean().optional(),
+      command: z.array(z.string()).optional(),
+      environment: stringMap.optional(),
+      extensions: z.array(z.string()).optional(),
+    }),
+  ),
+]);
+
+const lspSchema = z.union([
+  z.boolean(),
+  z.record(
+    z.string(),
+    z.looseObject({
+      command: z.array(z.string()).optional(),
+      extensions: z.array(z.string()).optional(),
+      disabled: z.boolean().optional(),
+      env: stringMap.optional(),
+      initialization: z.record(z.string(), z.unknown()).optional(),
+    }),
+  ),
+]);
+
+export const compactionConfigSchema = z.looseObject({
+  auto: z.boolean().optional(),
+  prune: z.boolean().optional(),
+  tail_turns: nonNegativeInt.optional(),
+  preserve_recent_tokens: nonNegativeInt.optional(),
+  reserved: nonNegativeInt.optional(),
+});
+
+export const configSchema = z.looseObject({
+  $schema: z.string().optional(),
+  shell: z.string().optional(),
+  logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).optional(),
+  server: z
+    .looseObject({
+      port: positiveInt.optional(),
+      hostname: z.string().optional(),
+      mdns: z.boolean().optional(),
+      mdnsDomain: z.string().optional(),
+      cors: z.array(z.string()).optional(),
+    })
+    .optional(),
+  command: z.record(z.string(), commandSchema).optional(),
+  skills: z.looseObject({ paths: z.array(z.string()).optional(), urls: z.array(z.string()).optional() }).optional(),
+  reference: z.record(z.string(), referenceSchema).optional(),
+  references: z.record(z.string(), referenceSchema).optional(),
+  watcher: z.looseObject({ ignore: z.array(z.string()).optional() }).optional(),
+  snapshot: z.boolean().optional(),
+  plugin: z.array(z.union([z.string(), z.tuple([z.string(), z.record(z.string(), z.unknown())])])).optional(),
+  share: z.enum(['manual', 'auto', 'disabled']).optional(),
+  autoshare: z.boolean().optional(),
+  autoupdate: z.union([z.boolean(), z.literal('notify')]).optional(),
+  disabled_providers: z.array(z.string()).optional(),
+  enabled_providers: z.array(z.string()).optional(),
+  model: modelRef.optional(),
+  small_model: modelRef.optional(),
+  default_agent: z.string().optional(),
+  subagent_depth: nonNegativeInt.optional(),
+  username: z.string().optional(),
+  /** Deprecated alias of `agent`. */
+  mode: z.record(z.string(), agentConfigSchema).optional(),
+  agent: z.record(z.string(), agentConfigSchema).optional(),
+  provider: z.record(z.string(), providerConfigSchema).optional(),
+  mcp: z.record(z.string(), mcpConfigSchema).optional(),
+  formatter: formatterSchema.optional(),
+  lsp: lspSchema.optional(),
+  instructions: z.array(z.string()).optional(),
+  layout: z.enum(['auto', 'stretch']).optional(),
+  permission: permissionConfigSchema.optional(),
+  tools: z.record(z.string(), z.boolean()).optional(),
+  attachment: z
+    .looseObject({
+      image: z
+        .looseObject({
+          auto_resize: z.boolean().optional(),
+          max_width: positiveInt.optional(),
+          max_height: positiveInt.optional(),
+          max_base64_bytes: positiveInt.optional(),
+        })
+        .optional(),
+    })
+    .optional(),
+  enterprise: z.looseObject({ url: z.string().optional() }).optional(),
+  tool_output: z.looseObject({ max_lines: positiveInt.optional(), max_bytes: positiveInt.optional() }).optional(),
+  compaction: compactionConfigSchema.optional(),
+  experimental: z
+    .looseObject({
+      disable_paste_summary: z.boolean().optional(),
+      batch_tool: z.boolean().optional(),
+      openTelemetry: z.boolean().optional(),
+      primary_tools: z.array(z.string()).optional(),
+      continue_loop_on_deny: z.boolean().optional(),
+      mcp_timeout: positiveInt.optional(),
+    })
+    .optional(),
+});
+export type Config = z.infer<typeof configSchema>;
+
+type RawIssue = z.core.$ZodIssue;
+
+function describePath(path: PropertyKey[]): string {
+  return path.map(String).join('.');
+}
+
+// A union failure nests one issue list per branch. The branch that got furthest into the value (deeper
+// path, or the right type with a wrong value) is the one the author meant, so report its issues instead of
+// zod's generic "Invalid input".
+function branchScore(list: RawIssue[]): number {
+  return Math.max(...list.map((i) => i.path.length * 2 + (i.code === 'invalid_type' ? 0 : 1)));
+}
+
+function flatten(issue: RawIssue, prefix: PropertyKey[]): ConfigIssue[] {
+  const path = [...prefix, ...issue.path];
+  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    const best = issue.errors.reduce((a, b) => (branchScore(b) > branchScore(a) ? b : a));
+    if (branchScore(best) > 0) return best.flatMap((i) => flatten(i, path));
+    const expected = issue.errors.flat().flatMap((i) => (i.code === 'invalid_type' ? [i.expected] : []));
+    if (expected.length) return [{ path: describePath(path), message: `Invalid input: expected ${[...new Set(expected)].join(' or ')}` }];
+  }
+  return [{ path: describePath(path), message: issue.message }];
+}
+
+export function configIssues(error: z.ZodError): ConfigIssue[] {
+  return error.issues.flatMap((i) => flatten(i, []));
+}
+
+/** Validates one config document; `source` names it in errors (a file path, `OPENCODE_CONFIG_CONTENT`, ...). */
+export function parseConfig(doc: unknown, source: string): Config {
+  const result = configSchema.safeParse(doc);
+  if (!result.success) throw new ConfigInvalidError(source, configIssues(result.error));
+  return result.data;
+}
+
+/**
+ * Parses JSON with comments and trailing commas. Comments and the commas are blanked rather than removed
+ * so positions in JSON.parse errors still point into the original text.
+ */
+export function parseJsonc(text: string, source: string): unknown {
+  const body = text.replace(/^\uFEFF/, '');
+  const out = body.split('');
+  let i = 0;
+  let lastSignificant = -1;
+  while (i < out.length) {
+    const ch = out[i];
+    if (ch === '"') {
+      i++;
+      while (i < out.length && out[i] !== '"') i += out[i] === '\\' ? 2 : 1;
+      lastSignificant = i++;
+      continue;
+    }
+    if (ch === '/' && out[i + 1] === '/') {
+      while (i < out.length && out[i] !== '\n') out[i++] = ' ';
+      continue;
+    }
+    if (ch === '/' && out[i + 1] === '*') {
+      const start = i;
+      i += 2;
+      while (i < out.length && !(out[i] === '*' && out[i + 1] === '/')) i++;
+      if (i >= out.length) throw new ConfigJsonError(source, 'unterminated block comment', ...lineColumn(body, start));
+      for (let j = start; j <= i + 1; j++) if (out[j] !== '\n') out[j] = ' ';
+      i += 2;
+      continue;
+    }
+    if ((ch === '}' || ch === ']') && lastSignificant >= 0 && out[lastSignificant] === ',') out[lastSignificant] = ' ';
+    if (!/\s/.test(ch)) lastSignificant = i;
+    i++;
+  }
+  const cleaned = out.join('');
+  if (!cleaned.trim()) return {};
+  try {
+    return JSON.parse(cleaned);
+  } catch (e) {
+    const message = (e as Error).message;
+    const offset = errorOffset(message, cleaned);
+    const [line, column] = offset === undefined ? [undefined, undefined] : lineColumn(body, offset);
+    throw new ConfigJsonError(source, message.replace(/ in JSON at position \d+.*$/s, '').replace(/, \.\.\.".*$/s, ''), line, column);
+  }
+}
+
+// V8 reports either "at position N" or, for an unexpected token, a short excerpt around it; find the excerpt
+// in the text to recover the offset.
+function errorOffset(message: string, text: string): number | undefined {
+  const position = /position (\d+)/.exec(message);
+  if (position) return Number(position[1]);
+  const excerpt = /Unexpected token '(.)', (?:\.\.\.)?"(.*?)"(?:\.\.\.)? is not valid JSON/s.exec(message);
+  if (!excerpt) return undefined;
+  const at = text.indexOf(excerpt[2]);
+  if (at < 0) return undefined;
+  return at + excerpt[2].indexOf(excerpt[1]);
+}
+
+function lineColumn(text: string, offset: number): [number, number] {
+  const before = text.slice(0, offset).split('\n');
+  return [before.length, before[before.length - 1].length + 1];
+}
