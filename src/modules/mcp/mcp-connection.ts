@@ -181,7 +181,10 @@ export class McpConnection {
     options: CallOptions & { timeoutMs?: number } = {},
   ): Promise<T> {
     const timeout = options.timeoutMs ?? this.timeoutMs;
-    const work = run({ timeout, maxTotalTimeout: timeout, ...(options.signal ? { signal: options.signal } : {}) }).catch((error) => {
+    const signal = options.signal;
+    const work = run({ timeout, maxTotalTimeout: timeout, ...(signal ? { signal } : {}) }).catch((error) => {
+      // The SDK reports an abort with the timeout error code; callers need to tell the two apart.
+      if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('MCP request aborted');
       throw normalizeTimeout(error, operation, timeout);
     });
     // A little slack so the SDK's timeout (which also cancels the request server-side) usually wins.
