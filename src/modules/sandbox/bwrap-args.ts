@@ -94,14 +94,15 @@ export function buildBwrapArgs(plan: BwrapPlan): string[] {
   return args;
 }
 
-/** `prlimit` wrapper setting hard and soft caps at once, so the command cannot raise them back. */
+/** `prlimit` wrapper setting the hard caps too, so the command cannot raise them back. */
 export function limitPrefix(limits: SandboxLimits): string[] {
   const both = (value: number): string => `${value}:${value}`;
   return [
     '/usr/bin/prlimit',
     `--nproc=${both(limits.processes)}`,
     `--as=${both(limits.memoryBytes)}`,
-    `--cpu=${both(limits.cpuSeconds)}`,
+    // Soft below hard: SIGXCPU first (the shell can report it), SIGKILL a second later if ignored.
+    `--cpu=${limits.cpuSeconds}:${limits.cpuSeconds + 1}`,
     `--fsize=${both(limits.fileBytes)}`,
     '--core=0:0',
     '--',

@@ -1,4 +1,5 @@
 import { realpathSync, statSync } from 'node:fs';
+import { constants } from 'node:os';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { z } from 'zod';
 import { commandPrefix } from '../../../permission/bash-arity';
@@ -131,8 +132,22 @@ function notes(result: SandboxRunResult, timeoutMs: number): string {
         (result.outputPath ? ` Full output saved to ${result.outputPath}` : ''),
     );
   }
-  if (result.signal && !result.timedOut && !result.aborted) lines.push(`Command terminated by signal ${result.signal}`);
+  const killedBy = result.signal ?? signalOfExit(result.exitCode);
+  if (killedBy && !result.timedOut && !result.aborted) lines.push(`Command terminated by signal ${killedBy}${limitHint(killedBy)}`);
   return lines.length ? `\n\n<shell_metadata>\n${lines.join('\n')}\n</shell_metadata>` : '';
+}
+
+/** Shells report a child killed by signal N as exit status 128 + N. */
+function signalOfExit(code: number | null): string | null {
+  if (code === null || code <= 128 || code > 128 + 64) return null;
+  return Object.entries(constants.signals).find(([, number]) => number === code - 128)?.[0] ?? null;
+}
+
+function limitHint(signal: string): string {
+  if (signal === 'SIGXCPU') return ' (CPU time limit reached)';
+  if (signal === 'SIGXFSZ') return ' (file size limit reached)';
+  if (signal === 'SIGKILL') return ' (killed, possibly by a resource limit)';
+  return '';
 }
 
 function unique(values: string[]): string[] {

@@ -1,0 +1,178 @@
+import { execFileSync } from 'node:child_process';
+import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { OutputCollector } from './output-collector';
+import { SandboxRunner } from './sandbox-runner.service';
+import { SandboxPathError, SandboxUnavailableError } from './sandbox.errors';
+
+const identity = { uid: 61001, gid: 61001 };
+let base: string;
+let workspace: string;
+let runner: SandboxRunner;
+
+beforeAll(() => {
+  base = mkdtempSync(join(tmpdir(), 'sandbox-runner-'));
+  workspace = join(base, 'workspace');
+  mkdirSync(join(workspace, 'sub'), { recursive: true });
+  chownSync(workspace, identity.uid, identity.gid);
+  chownSync(join(workspace, 'sub'), identity.uid, identity.gid);
+  runner = new SandboxRunner({ stateDir: join(base, 'state'), identity });
+});
+
+afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+const run = (command: string, extra: Partial<Parameters<SandboxRunner['run']>[0]> = {}) =>
+  runner.run({ command, cwd: workspace, workspaceRoot: workspace, timeoutMs: 20_000, ...extra });
+
+/** Processes the sandbox uid still owns anywhere on the machine. */
+function leftovers(uid: number): string[] {
+  try {
+    return execFileSync('pgrep', ['-u', String(uid), '-a'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
+}
+
+describe('SandboxRunner', () => {
+  it('reports bubblewrap as available with its version', async () => {
+    const check = await runner.check();
+    expect(check).toMatchObject({ available: true, reason: null, dropsPrivileges: true });
+    expect(check.version).toMatch(/^\d+\.\d+/);
+  });
+
+  it('runs in the requested directory as the unprivileged identity and returns the exit code', async () => {
+    const result = await run('pwd; id -u; id -g; exit 7', { cwd: join(workspace, 'sub') });
+    expect(result.output).toBe(`${join(workspace, 'sub')}\n61001\n61001\n`);
+    expect(result).toMatchObject({ exitCode: 7, sandboxed: true, truncated: false, timedOut: false });
+  });
+
+  it('merges stderr into the output and streams chunks as they arrive', async () => {
+    const chunks: string[] = [];
+    const result = await run('echo out; echo err >&2', { onOutput: (chunk) => chunks.push(chunk) });
+    expect(result.output.split('\n').sort()).toEqual(['', 'err', 'out']);
+    expect(chunks.join('')).toBe(result.output);
+  });
+
+  it('kills a command that outlives its timeout, with everything it started', async () => {
+    const started = Date.now();
+    const result = await run('sleep 600 & sleep 600; echo never', { timeoutMs: 500 });
+    expect(result.timedOut).toBe(true);
+    expect(result.output).not.toContain('never');
+    expect(Date.now() - started).toBeLessThan(4000);
+    expect(leftovers(identity.uid)).toEqual([]);
+  });
+
+  it('kills the whole tree when aborted mid-run', async () => {
+    const controller = new AbortController();
+    const result = await run('(sleep 600 &); sleep 600 & echo started; wait', {
+      signal: controller.signal,
+      onOutput: (chunk) => chunk.includes('started') && controller.abort(),
+    });
+    expect(result).toMatchObject({ aborted: true, timedOut: false });
+    expect(result.output).toContain('started');
+    expect(leftovers(identity.uid)).toEqual([]);
+  });
+
+  it('does not start when the signal is already aborted', async () => {
+    const result = await run('echo hello; sleep 5', { signal: AbortSignal.abort() });
+    expect(result.aborted).toBe(true);
+    expect(result.durationMs).toBeLessThan(3000);
+  });
+
+  it('caps processes: a fork bomb hits RLIMIT_NPROC and dies with the namespace', async () => {
+    const result = await run(':(){ :|:& };:; sleep 1; echo survived-fork', {
+      timeoutMs: 2500,
+      limits: { processes: 40, cpuSeconds: 5 },
+    });
+    expect(result.output).toMatch(/fork|Resource temporarily unavailable|retry/i);
+    expect(leftovers(identity.uid)).toEqual([]);
+    // The server itself can still fork.
+    expect(execFileSync('echo', ['alive'], { encoding: 'utf8' })).toBe('alive\n');
+  });
+
+  it('caps memory (RLIMIT_AS)', async () => {
+    const result = await run(`perl -e '$x = "a" x (600 * 1024 * 1024); print "allocated\\n"'`, {
+      limits: { memoryBytes: 256 * 1024 * 1024 },
+    });
+    expect(result.output).not.toContain('allocated');
+    expect(result.output).toMatch(/Out of memory/i);
+    expect(result.exitCode).not.toBe(0);
+  });
+
+  it('caps file size (RLIMIT_FSIZE)', async () => {
+    const result = await run('head -c 3000000 /dev/zero > big.bin; echo done', { limits: { fileBytes: 1_000_000 } });
+    expect(statSync(join(workspace, 'big.bin')).size).toBe(1_000_000);
+    expect(result.output).toMatch(/File size limit exceeded/);
+    rmSync(join(workspace, 'big.bin'));
+  });
+
+  it('caps CPU time (RLIMIT_CPU)', async () => {
+    const result = await run('while :; do :; done', { limits: { cpuSeconds: 1 } });
+    expect(result.timedOut).toBe(false);
+    expect(result.exitCode).toBe(128 + 24); // SIGXCPU
+    expect(result.durationMs).toBeLessThan(5000);
+  });
+
+  it('keeps head and tail of large output, counts it all and spills it to a file', async () => {
+    const result = await run(`seq 1 200000`, { limits: { outputBytes: 4000, spillBytes: 100_000 } });
+    const full = execFileSync('seq', ['1', '200000'], { maxBuffer: 10_000_000 });
+    expect(result.truncated).toBe(true);
+    expect(result.totalBytes).toBe(full.length);
+    expect(result.output.startsWith('1\n2\n3\n')).toBe(true);
+    expect(result.output.endsWith('199999\n200000\n')).toBe(true);
+    expect(result.output).toMatch(/bytes of output omitted/);
+    expect(result.output.length).toBeLessThan(4200);
+    expect(readFileSync(result.outputPath!)).toEqual(full.subarray(0, 100_000));
+  });
+
+  it('kills a command that floods output past the hard limit', async () => {
+    const result = await run('yes flood', { limits: { outputBytes: 1000, killAfterOutputBytes: 2_000_000 } });
+    expect(result.outputLimitHit).toBe(true);
+    expect(result.totalBytes).toBeGreaterThan(2_000_000);
+    expect(result.totalBytes).toBeLessThan(50_000_000);
+  });
+
+  it('refuses a working directory outside the workspace, also through a symlink', async () => {
+    await expect(run('true', { cwd: base })).rejects.toBeInstanceOf(SandboxPathError);
+    await expect(run('true', { cwd: '../' })).rejects.toBeInstanceOf(SandboxPathError);
+    execFileSync('ln', ['-sfn', base, join(workspace, 'escape')]);
+    await expect(run('true', { cwd: join(workspace, 'escape') })).rejects.toBeInstanceOf(SandboxPathError);
+    rmSync(join(workspace, 'escape'));
+  });
+
+  it('refuses to run when bwrap is missing in required mode and falls back in optional mode', async () => {
+    const missing = { stateDir: join(base, 'state-missing'), bwrapPath: join(base, 'no-bwrap') };
+    const required = new SandboxRunner({ ...missing, mode: 'required' });
+    expect(await required.check()).toMatchObject({ available: false, version: null });
+    await expect(
+      required.run({ command: 'true', cwd: workspace, workspaceRoot: workspace }),
+    ).rejects.toBeInstanceOf(SandboxUnavailableError);
+    const optional = new SandboxRunner({ ...missing, mode: 'optional' });
+    const result = await optional.run({ command: 'echo plain', cwd: workspace, workspaceRoot: workspace });
+    expect(result).toMatchObject({ output: 'plain\n', sandboxed: false, exitCode: 0 });
+  });
+
+  it('runs a plain process-group-killed shell in off mode', async () => {
+    const off = new SandboxRunner({ stateDir: join(base, 'state-off'), mode: 'off' });
+    const result = await off.run({ command: 'sleep 600', cwd: workspace, workspaceRoot: workspace, timeoutMs: 300 });
+    expect(result).toMatchObject({ sandboxed: false, timedOut: true });
+  });
+});
+
+describe('OutputCollector', () => {
+  it('returns everything untouched while under the limit', async () => {
+    const collector = new OutputCollector({ memoryBytes: 100, spillBytes: 1000, spillPath: join(base, 'never.log') });
+    collector.push(Buffer.from('héllo '));
+    collector.push(Buffer.from('world'));
+    expect(collector.text()).toBe('héllo world');
+    expect(await collector.close()).toBeUndefined();
+  });
+
+  it('does not break multi-byte characters at the cut', () => {
+    const collector = new OutputCollector({ memoryBytes: 8, spillBytes: 0, spillPath: join(base, 'x.log') });
+    collector.push(Buffer.from('ééééééééééé'));
+    expect(collector.text()).not.toContain('\uFFFD\uFFFD\uFFFD');
+    expect(collector.totalBytes).toBe(22);
+  });
+});
