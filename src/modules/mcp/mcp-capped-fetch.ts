@@ -5,9 +5,9 @@ const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 /**
  * Caps the body of each POST answer (one JSON-RPC response, or the SSE stream carrying it) so a remote
  * server cannot stream an unbounded tool result into memory. The long-lived GET notification stream is
- * left alone: it is expected to run for hours.
+ * left alone: it is expected to run for hours. `onOverflow` lets the owner drop the connection at once.
  */
-export function cappedFetch(base: FetchLike, maxBytes: number): FetchLike {
+export function cappedFetch(base: FetchLike, maxBytes: number, onOverflow?: (error: Error) => void): FetchLike {
   return async (url, init) => {
     const response = await base(url, init);
     const method = (init?.method ?? 'GET').toUpperCase();
@@ -17,8 +17,11 @@ export function cappedFetch(base: FetchLike, maxBytes: number): FetchLike {
       new TransformStream<Uint8Array, Uint8Array>({
         transform(chunk, controller) {
           seen += chunk.byteLength;
-          if (seen > maxBytes) controller.error(new Error(`MCP response exceeded ${maxBytes} bytes`));
-          else controller.enqueue(chunk);
+          if (seen <= maxBytes) return controller.enqueue(chunk);
+          const error = new Error(`MCP server sent a message over ${maxBytes} bytes`);
+          controller.error(error);
+          // An SSE-framed answer that errors mid-stream would otherwise leave its request waiting for the timeout.
+          onOverflow?.(error);
         },
       }),
     );

@@ -36,6 +36,7 @@ type CallOptions = { signal?: AbortSignal };
 
 export class McpConnection {
   private closing = false;
+  private abortReason?: string;
 
   private constructor(
     private readonly client: Client,
@@ -79,12 +80,14 @@ export class McpConnection {
 
   private static async openRemote(options: McpConnectionOptions, config: McpRemoteConfig): Promise<McpConnection> {
     const url = new URL(config.url);
-    const fetchFn = cappedFetch(options.fetch ?? fetch, options.stdio.maxMessageBytes);
+    let current: McpConnection | undefined;
+    const fetchFn = cappedFetch(options.fetch ?? fetch, options.stdio.maxMessageBytes, (error) => current?.abortTransport(error.message));
     const requestInit: RequestInit = { headers: config.headers ?? {} };
     const authProvider = config.oauth === false ? undefined : options.authProvider;
     const started = Date.now();
     try {
-      return await McpConnection.handshake(options, new StreamableHTTPClientTransport(url, { requestInit, authProvider, fetch: fetchFn }));
+      current = await McpConnection.handshake(options, new StreamableHTTPClientTransport(url, { requestInit, authProvider, fetch: fetchFn }));
+      return current;
     } catch (streamableError) {
       if (streamableError instanceof UnauthorizedError) throw streamableError;
       const remaining = options.timeoutMs - (Date.now() - started);
@@ -92,7 +95,8 @@ export class McpConnection {
       // Older servers only speak the 2024-11 HTTP+SSE transport.
       try {
         const sse = new SSEClientTransport(url, { requestInit, authProvider, fetch: fetchFn, eventSourceInit: { fetch: fetchFn } });
-        return await McpConnection.handshake({ ...options, timeoutMs: remaining }, sse);
+        current = await McpConnection.handshake({ ...options, timeoutMs: remaining }, sse);
+        return current;
       } catch (sseError) {
         if (sseError instanceof UnauthorizedError) throw sseError;
         throw new Error(`Streamable HTTP: ${errorMessage(streamableError)}; SSE: ${errorMessage(sseError)}`);
@@ -118,7 +122,8 @@ export class McpConnection {
       throw error;
     }
     client.onclose = () => {
-      if (!connection.closing) options.onDropped(transport instanceof StdioProcessTransport ? (transport.describeExit() ?? 'connection closed') : 'connection closed');
+      if (connection.closing) return;
+      options.onDropped(connection.closeReason() ?? 'connection closed');
     };
     if (client.getServerCapabilities()?.tools?.listChanged) {
       client.setNotificationHandler(ToolListChangedNotificationSchema, async () => options.onToolsChanged());
@@ -169,6 +174,17 @@ export class McpConnection {
     return this.request('resources/read', (options) => this.client.readResource({ uri }, options));
   }
 
+  private closeReason(): string | undefined {
+    return this.abortReason ?? (this.transport instanceof StdioProcessTransport ? this.transport.describeExit() : undefined);
+  }
+
+  /** Drops the transport as if the server had gone; pending requests fail now and the pool reconnects. */
+  abortTransport(reason: string): void {
+    if (this.closing || this.abortReason) return;
+    this.abortReason = reason;
+    void this.transport.close().catch(() => undefined);
+  }
+
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
@@ -185,6 +201,9 @@ export class McpConnection {
     const work = run({ timeout, maxTotalTimeout: timeout, ...(signal ? { signal } : {}) }).catch((error) => {
       // The SDK reports an abort with the timeout error code; callers need to tell the two apart.
       if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('MCP request aborted');
+      const reason = this.closeReason();
+      // "Connection closed" alone tells the model nothing; say why it closed when we know.
+      if (reason && (error as { code?: unknown })?.code === -32000) throw new Error(`Connection closed: ${reason}`);
       throw normalizeTimeout(error, operation, timeout);
     });
     // A little slack so the SDK's timeout (which also cancels the request server-side) usually wins.

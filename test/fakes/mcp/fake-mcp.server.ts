@@ -42,7 +42,14 @@ export function buildFakeMcpServer(extraTools: string[] = []): McpServer {
     isError: true,
     content: [{ type: 'text', text: 'it broke' }],
   }));
-  server.registerTool('weird.name tool!', { description: 'Name needs sanitizing' }, async () => ({ content: [{ type: 'text', text: 'ok' }] }));
+  // Deliberately outside the SEP-986 name charset (real servers do this); mute the SDK's warning about it.
+  const warn = console.warn;
+  console.warn = () => undefined;
+  try {
+    server.registerTool('weird.name tool!', { description: 'Name needs sanitizing' }, async () => ({ content: [{ type: 'text', text: 'ok' }] }));
+  } finally {
+    console.warn = warn;
+  }
   for (const name of extraTools) addFakeTool(server, name);
 
   server.registerPrompt(
