@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createSandbox, fingerprint, plainGit, treeFiles, type Sandbox } from './testing/workspace.fixture';
 
@@ -104,6 +104,35 @@ describe('GitSnapshot isolation', () => {
     const hashes = trees.filter((value) => /^[0-9a-f]{40}$/.test(value));
     expect(new Set(hashes).size).toBe(1);
     expect(trees[3]).toBe('');
+  });
+
+  it('stores a nested repository as a pointer and leaves its .git alone', async () => {
+    box.write('nested/code.txt', 'inner\n');
+    const nested = path.join(box.workspace, 'nested');
+    plainGit(nested, ['init', '-q']);
+    plainGit(nested, ['add', '.']);
+    plainGit(nested, ['commit', '-qm', 'inner']);
+    const innerGit = fingerprint(path.join(nested, '.git'), { includeGit: true });
+    const snapshot = box.snapshot();
+    const empty = await snapshot.track();
+    box.write('top.txt', 'top\n');
+    const diffs = await snapshot.diffFull(empty, await snapshot.track());
+    expect(diffs).toEqual([{ file: 'top.txt', patch: expect.stringContaining('+top'), additions: 1, deletions: 0, status: 'added' }]);
+    expect(treeFiles(snapshot, empty)).toEqual(['nested']);
+    await snapshot.restore(empty);
+    expect(fingerprint(path.join(nested, '.git'), { includeGit: true })).toEqual(innerGit);
+    expect(readFileSync(path.join(nested, 'code.txt'), 'utf8')).toBe('inner\n');
+  });
+
+  it('does not delete through a symlinked folder that points outside the workspace', async () => {
+    const outside = path.join(path.dirname(box.workspace), 'elsewhere');
+    mkdirSync(outside);
+    writeFileSync(path.join(outside, 'victim.txt'), 'keep\n');
+    box.link('linked', outside);
+    const snapshot = box.snapshot();
+    const tree = await snapshot.track();
+    await snapshot.revert([{ hash: tree, files: [path.join(box.workspace, 'linked', 'victim.txt')] }]);
+    expect(readFileSync(path.join(outside, 'victim.txt'), 'utf8')).toBe('keep\n');
   });
 
   it('keeps recent trees readable after gc', async () => {

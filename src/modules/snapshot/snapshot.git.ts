@@ -174,9 +174,12 @@ export class GitSnapshot {
     return changes.map((change) => {
       const status = change.status === 'A' ? 'added' : change.status === 'D' ? 'deleted' : 'modified';
       const isText = textual.includes(change);
+      const isSubmodule = change.oldMode === SUBMODULE_MODE || change.newMode === SUBMODULE_MODE;
       const patch = isText
         ? createTwoFilesPatch(change.path, change.path, read(change.oldSha), read(change.newSha), '', '', { context: Number.MAX_SAFE_INTEGER })
         : '';
+      // A nested repository is one pointer line to git; it is not a line change in the user's files.
+      if (isSubmodule) return { file: change.path, patch, additions: 0, deletions: 0, status };
       return { file: change.path, patch, additions: change.additions, deletions: change.deletions, status };
     });
   }
@@ -194,7 +197,8 @@ export class GitSnapshot {
       await writeFile(path.join(this.gitDir, 'info', 'exclude'), exclude);
       this.lastExclude = exclude;
     }
-    await this.git(['add', '--all', '--ignore-errors', '--', '.']);
+    // With --ignore-errors an unreadable file only costs its own entry; git then exits 1, not 128.
+    await this.git(['add', '--all', '--ignore-errors', '--', '.'], undefined, [1]);
   }
 
   private async findLarge(untracked: string[]): Promise<string[]> {
@@ -236,7 +240,7 @@ export class GitSnapshot {
     this.ready = true;
   }
 
-  private git(args: string[], input?: string) {
-    return runGit([...CONFIG_FLAGS, ...args], { binary: this.binary, cwd: this.workspace, env: this.env, timeoutMs: this.timeoutMs, input });
+  private git(args: string[], input?: string, okCodes?: number[]) {
+    return runGit([...CONFIG_FLAGS, ...args], { binary: this.binary, cwd: this.workspace, env: this.env, timeoutMs: this.timeoutMs, input, okCodes });
   }
 }
