@@ -30,9 +30,10 @@ const ETC_FILES = [
   '/etc/localtime',
   '/etc/nsswitch.conf',
   '/etc/mime.types',
-  '/etc/ssl',
+  // Certificates only: /etc/ssl/private must stay out.
+  '/etc/ssl/certs',
+  '/etc/ssl/openssl.cnf',
   '/etc/ca-certificates',
-  '/etc/gitconfig',
   '/etc/inputrc',
 ];
 const NETWORK_ETC_FILES = ['/etc/resolv.conf', '/etc/hosts', '/etc/host.conf', '/etc/gai.conf', '/etc/services', '/etc/protocols'];
@@ -58,14 +59,20 @@ export function buildBwrapArgs(plan: BwrapPlan): string[] {
     if (stat.isSymbolicLink()) args.push('--symlink', readlinkSync(path), path);
     else if (stat.isDirectory()) args.push('--ro-bind', path, path);
   }
+  // bwrap creates missing parents of a mount point as 0700 root, which the sandbox uid can't traverse.
+  args.push('--perms', '0755', '--dir', '/etc', '--perms', '0755', '--dir', '/etc/ssl', '--perms', '0755', '--dir', '/var');
   for (const path of [...ETC_FILES, ...(plan.network ? NETWORK_ETC_FILES : [])]) args.push('--ro-bind-try', path, path);
   args.push('--ro-bind', plan.passwdFile, '/etc/passwd', '--ro-bind', plan.groupFile, '/etc/group');
-  for (const path of plan.extraReadOnly) args.push('--ro-bind-try', path, path);
+  for (const path of plan.extraReadOnly) {
+    for (const parent of ancestors(path)) args.push('--perms', '0755', '--dir', parent);
+    args.push('--ro-bind-try', path, path);
+  }
 
   args.push('--proc', '/proc', '--dev', '/dev');
   args.push('--perms', '1777', '--size', String(plan.limits.tmpBytes), '--tmpfs', '/tmp');
   args.push('--perms', '1777', '--size', String(plan.limits.tmpBytes), '--tmpfs', '/var/tmp');
   // Same path as on the host, so paths in the output mean the same thing to the file tools.
+  for (const parent of ancestors(plan.workspaceRoot)) args.push('--perms', '0755', '--dir', parent);
   args.push('--bind', plan.workspaceRoot, plan.workspaceRoot);
   args.push('--chdir', plan.cwd);
 
@@ -92,6 +99,12 @@ export function buildBwrapArgs(plan: BwrapPlan): string[] {
     plan.command,
   );
   return args;
+}
+
+/** `/a/b/c` → `/a`, `/a/b` (the root itself and `/` excluded). */
+function ancestors(path: string): string[] {
+  const parts = path.split('/').filter(Boolean);
+  return parts.slice(0, -1).map((_, index) => '/' + parts.slice(0, index + 1).join('/'));
 }
 
 /** `prlimit` wrapper setting the hard caps too, so the command cannot raise them back. */
