@@ -2,12 +2,11 @@
 // the Nest module wraps one instance and calls `closeAll()` on shutdown.
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { BadRequestError } from '../../core/errors/domain-error';
 import { ToolError } from '../tool/tool.types';
 import type {
   McpCommand, McpKey, McpLogger, McpResource, McpResourceContent, McpServerConfig, McpStatus, McpStatusMap, McpToolDefinition,
 } from './mcp.types';
-import { McpNotConnectedError, McpOAuthStateError, McpServerNotFoundError, McpUnsupportedOAuthError } from './mcp.errors';
+import { McpNotConnectedError, McpServerNotFoundError } from './mcp.errors';
 import { McpConnection } from './mcp-connection';
 import { errorMessage } from './mcp-deadline';
 import { convertMcpTool, type McpListedTool } from './convert/mcp-tool.converter';
@@ -17,10 +16,8 @@ import { mcpEntryKey } from './convert/mcp-naming';
 import { createDirectSpawner, type McpBaseEnv, type McpProcessSpawner } from './stdio/mcp-process.spawner';
 import { DEFAULT_STDIO_OPTIONS, type StdioProcessTransportOptions } from './stdio/stdio-process.transport';
 import type { McpAuthStatus } from './oauth/mcp-oauth.provider';
-import type { McpOAuthRef } from './oauth/mcp-oauth.store';
-import {
-  beginAuthorization, completeAuthorization, createOAuthProvider, isClientRegistrationError, type McpOAuthSettings,
-} from './oauth/mcp-oauth.flow';
+import { isClientRegistrationError, type McpOAuthSettings } from './oauth/mcp-oauth.flow';
+import { McpOAuthManager } from './oauth/mcp-oauth.manager';
 
 export interface McpReconnectPolicy {
   initialDelayMs: number;
@@ -85,6 +82,7 @@ export class McpClientPool {
   private readonly stdio: StdioProcessTransportOptions;
   private readonly limits: McpResultLimits;
   private readonly spawner: McpProcessSpawner;
+  private readonly oauth: McpOAuthManager;
 
   constructor(private readonly options: McpClientPoolOptions) {
     this.timeoutMs = options.timeoutMs ?? 30_000;
@@ -93,6 +91,15 @@ export class McpClientPool {
     this.stdio = { ...DEFAULT_STDIO_OPTIONS, ...options.stdio };
     this.limits = { ...DEFAULT_RESULT_LIMITS, ...options.resultLimits };
     this.spawner = options.spawner ?? createDirectSpawner();
+    this.oauth = new McpOAuthManager(
+      options.oauth,
+      {
+        config: (key, name) => this.entry(key, name).config,
+        reconnect: (key, name) => this.connect(key, name, this.entry(key, name).config),
+        setStatus: (key, name, status) => this.setStatus(this.entry(key, name), status),
+      },
+      options.fetch,
+    );
   }
 
   /** Adds or replaces a server and connects it; resolves with its status (never rejects for server faults). */
@@ -190,45 +197,20 @@ export class McpClientPool {
     });
   }
 
-  async startAuth(key: McpKey, name: string): Promise<{ authorizationUrl: string; oauthState: string }> {
-    const { entry, settings, url } = this.oauthTarget(key, name);
-    const provider = createOAuthProvider(settings, this.oauthRef(key, name), url, this.oauthConfig(entry));
-    try {
-      const started = await beginAuthorization(provider, settings, this.oauthRef(key, name), url, this.options.fetch);
-      if (!started.authorizationUrl) await this.connect(key, name, entry.config);
-      return started;
-    } catch (error) {
-      if (isClientRegistrationError(error)) this.setStatus(entry, { status: 'needs_client_registration', error: errorMessage(error) });
-      throw new BadRequestError(`OAuth for MCP server ${name} failed: ${errorMessage(error)}`, { name }, 'mcp_oauth_failed');
-    }
+  startAuth(key: McpKey, name: string): Promise<{ authorizationUrl: string; oauthState: string }> {
+    return this.oauth.startAuth(key, name);
   }
 
-  /** Exchanges the code from the callback and reconnects; `oauthState` is checked when the caller has it. */
-  async finishAuth(key: McpKey, name: string, code: string, oauthState?: string): Promise<McpStatus> {
-    const { entry, settings, url } = this.oauthTarget(key, name);
-    const ref = this.oauthRef(key, name);
-    const record = await settings.store.load(ref);
-    if (!record?.codeVerifier || (oauthState !== undefined && record.oauthState !== oauthState)) throw new McpOAuthStateError(name);
-    const provider = createOAuthProvider(settings, ref, url, this.oauthConfig(entry));
-    try {
-      await completeAuthorization(provider, settings, ref, url, code, this.options.fetch);
-    } catch (error) {
-      throw new BadRequestError(`OAuth for MCP server ${name} failed: ${errorMessage(error)}`, { name }, 'mcp_oauth_failed');
-    }
-    return this.connect(key, name, entry.config);
+  finishAuth(key: McpKey, name: string, code: string, oauthState?: string): Promise<McpStatus> {
+    return this.oauth.finishAuth(key, name, code, oauthState);
   }
 
-  async authStatus(key: McpKey, name: string): Promise<McpAuthStatus> {
-    const { entry, settings, url } = this.oauthTarget(key, name);
-    return createOAuthProvider(settings, this.oauthRef(key, name), url, this.oauthConfig(entry)).status();
+  authStatus(key: McpKey, name: string): Promise<McpAuthStatus> {
+    return this.oauth.authStatus(key, name);
   }
 
-  /** Deletes stored tokens and client registration, then reconnects so the status tells the truth. */
-  async removeAuth(key: McpKey, name: string): Promise<McpStatus> {
-    const { entry, settings } = this.oauthTarget(key, name);
-    await settings.store.clear(this.oauthRef(key, name), 'all');
-    if (entry.status.status === 'disabled') return entry.status;
-    return this.connect(key, name, entry.config);
+  removeAuth(key: McpKey, name: string): Promise<McpStatus> {
+    return this.oauth.removeAuth(key, name);
   }
 
   async closeAll(): Promise<void> {
@@ -278,10 +260,7 @@ export class McpClientPool {
 
   private async openOnce(entry: Entry, generation: number): Promise<void> {
     const { key, name, config } = entry;
-    const authProvider =
-      config.type === 'remote' && config.oauth !== false && this.options.oauth
-        ? createOAuthProvider(this.options.oauth, this.oauthRef(key, name), config.url, config.oauth)
-        : undefined;
+    const authProvider = this.oauth.providerFor(key, name, config);
     try {
       const connection = await McpConnection.open({
         tenantId: key.tenantId,
@@ -439,20 +418,5 @@ export class McpClientPool {
     entry.connection = undefined;
     entry.opening = undefined;
     await connection?.close();
-  }
-
-  private oauthRef(key: McpKey, name: string): McpOAuthRef {
-    return { tenantId: key.tenantId, serverName: name, ...(key.userId ? { userId: key.userId } : {}) };
-  }
-
-  private oauthConfig(entry: Entry) {
-    return entry.config.type === 'remote' && entry.config.oauth ? entry.config.oauth : undefined;
-  }
-
-  private oauthTarget(key: McpKey, name: string): { entry: Entry; settings: McpOAuthSettings; url: string } {
-    const entry = this.entry(key, name);
-    const settings = this.options.oauth;
-    if (entry.config.type !== 'remote' || entry.config.oauth === false || !settings) throw new McpUnsupportedOAuthError(name);
-    return { entry, settings, url: entry.config.url };
   }
 }

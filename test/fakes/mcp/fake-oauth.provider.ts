@@ -6,6 +6,7 @@ import type { Response } from 'express';
 import type { AuthorizationParams, OAuthServerProvider } from '@modelcontextprotocol/sdk/server/auth/provider.js';
 import type { OAuthRegisteredClientsStore } from '@modelcontextprotocol/sdk/server/auth/clients.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import { InvalidTokenError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import type { OAuthClientInformationFull, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 
 export interface FakeOAuthOptions {
@@ -82,7 +83,8 @@ export class FakeOAuthProvider implements OAuthServerProvider {
 
   async verifyAccessToken(token: string): Promise<AuthInfo> {
     const found = this.accessTokens.get(token);
-    if (!found || found.expiresAt <= Date.now()) throw new Error('invalid or expired token');
+    // InvalidTokenError makes the bearer middleware answer 401 (any other error is a 500).
+    if (!found || found.expiresAt <= Date.now()) throw new InvalidTokenError('invalid or expired token');
     return { token, clientId: found.clientId, scopes: [], expiresAt: Math.floor(found.expiresAt / 1000) };
   }
 
