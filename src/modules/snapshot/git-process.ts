@@ -56,6 +56,7 @@ export function runGit(args: string[], options: GitRunOptions): Promise<GitRunRe
           new SnapshotError(`git ${gitVerb(args)} failed (${signal ?? exit}): ${stderr.slice(0, 500)}`, SnapshotErrorCode.GitFailed, {
             args,
             exitCode: exit,
+            stderr: stderr.slice(0, 2000),
           }),
         );
         return;

@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { SnapshotErrorCode } from './snapshot.errors';
 import { createSandbox, fingerprint, plainGit, treeFiles, type Sandbox } from './testing/workspace.fixture';
 
 const TWO_MB = 2 * 1024 * 1024;
@@ -133,6 +134,23 @@ describe('GitSnapshot isolation', () => {
     const tree = await snapshot.track();
     await snapshot.revert([{ hash: tree, files: [path.join(box.workspace, 'linked', 'victim.txt')] }]);
     expect(readFileSync(path.join(outside, 'victim.txt'), 'utf8')).toBe('keep\n');
+  });
+
+  it('waits out a short index.lock held by another process, and gives up on a stuck one', async () => {
+    box.write('a.txt', 'a\n');
+    const snapshot = box.snapshot();
+    await snapshot.track();
+    const lock = path.join(snapshot.gitDir, 'index.lock');
+    box.write('a.txt', 'b\n');
+    writeFileSync(lock, '');
+    const released = new Promise((resolve) => setTimeout(resolve, 60)).then(() => rmSync(lock));
+    const [tree] = await Promise.all([snapshot.track(), released]);
+    expect(treeFiles(snapshot, tree)).toEqual(['a.txt']);
+
+    writeFileSync(lock, '');
+    box.write('a.txt', 'c\n');
+    await expect(snapshot.track()).rejects.toMatchObject({ code: SnapshotErrorCode.GitFailed });
+    rmSync(lock);
   });
 
   it('keeps recent trees readable after gc', async () => {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { appendFile, lstat, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createTwoFilesPatch } from 'diff';
 import { runGit } from './git-process';
 import { parseCatFileBatch, parseRawWithNumstat, splitNul, toExcludePattern, type TreeChange } from './git-output.parser';
@@ -14,6 +15,8 @@ const BATCH = 100;
 const EMPTY_SHA = /^0+$/;
 const SUBMODULE_MODE = '160000';
 const SAFE_SEGMENT = /^[A-Za-z0-9_-]{1,128}$/;
+const LOCK_RETRIES = 8;
+const LOCK_RETRY_MS = 25;
 
 // Applied on every call as well as persisted, so a hand-edited config cannot change snapshot behaviour.
 const CONFIG: [string, string][] = [
@@ -240,7 +243,22 @@ export class GitSnapshot {
     this.ready = true;
   }
 
-  private git(args: string[], input?: string, okCodes?: number[]) {
-    return runGit([...CONFIG_FLAGS, ...args], { binary: this.binary, cwd: this.workspace, env: this.env, timeoutMs: this.timeoutMs, input, okCodes });
+  private async git(args: string[], input?: string, okCodes?: number[]) {
+    const options = { binary: this.binary, cwd: this.workspace, env: this.env, timeoutMs: this.timeoutMs, input, okCodes };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await runGit([...CONFIG_FLAGS, ...args], options);
+      } catch (error) {
+        // The in-process lock cannot see another worker process on the same dir; git's own lock file
+        // then makes one of them fail fast, so wait briefly and try again.
+        if (attempt >= LOCK_RETRIES || !isLockContention(error)) throw error;
+        await sleep(LOCK_RETRY_MS * attempt);
+      }
+    }
   }
+}
+
+function isLockContention(error: unknown): boolean {
+  const stderr = error instanceof SnapshotError ? String(error.details.stderr ?? '') : '';
+  return stderr.includes('.lock') && stderr.includes('File exists');
 }
