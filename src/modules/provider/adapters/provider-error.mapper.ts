@@ -91,7 +91,7 @@ export function fromHttpFailure(f: HttpFailure): ProviderError {
   if (f.status === 413 || isContextOverflowMessage(text) || /context_length_exceeded/.test(code)) {
     kind = 'context_overflow';
     isRetryable = false;
-  } else if (f.status === 401 || f.status === 403 || /authentication|permission_denied|unauthenticated|invalid_api_key/i.test(code)) {
+  } else if (f.status === 401 || f.status === 403 || /authentication|permission_denied|unauthenticated|invalid_api_key/i.test(code) || /api key not valid|invalid api key|incorrect api key/i.test(text)) {
     kind = 'auth';
     isRetryable = false;
   } else if (/insufficient_quota|billing/i.test(code)) {
@@ -180,5 +180,21 @@ export function errorCapturingFetch(providerId: string, base: (input: string | U
       // not JSON: keep the text
     }
     throw fromHttpFailure({ providerId, status: response.status, message: response.statusText, headers: response.headers, body, rawBody: rawBody || undefined });
+  };
+}
+
+const UNDICI_DISPATCHER = Symbol.for('undici.globalDispatcher.1');
+
+/**
+ * @google/genai hands fetch a custom undici `dispatcher` that needs Node's global dispatcher, which sandboxes
+ * such as Jest's VM context hide; drop it there so requests still go out (with undici's default timeouts).
+ */
+export function dispatcherSafeFetch(base: (input: string | URL | Request, init?: RequestInit) => Promise<Response> = fetch) {
+  return (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    if (init && 'dispatcher' in init && !(globalThis as Record<symbol, unknown>)[UNDICI_DISPATCHER]) {
+      const { dispatcher: _dropped, ...rest } = init as RequestInit & { dispatcher?: unknown };
+      return base(input, rest);
+    }
+    return base(input, init);
   };
 }
