@@ -1,5 +1,5 @@
 import type { MessagePart, MessageWithParts } from './compaction.types';
-import { selectPrune } from './prune';
+import { pruneEnabled, selectPrune } from './prune';
 
 let seq = 0;
 const id = (prefix: string) => `${prefix}_${String(++seq).padStart(6, '0')}`;
@@ -70,6 +70,10 @@ describe('selectPrune', () => {
     const b = tool(30_000);
     const history = [user(), assistant([a, skill, failed, running, b]), ...recentTurns()];
     expect(selectPrune(history)).toEqual({ partIds: [a.id], walkedTokens: 60_000, prunedTokens: 30_000 });
+  });
+
+  it('is off unless compaction.prune is set', () => {
+    expect([pruneEnabled(undefined), pruneEnabled({}), pruneEnabled({ prune: false }), pruneEnabled({ prune: true })]).toEqual([false, false, false, true]);
   });
 
   it('accepts custom thresholds', () => {

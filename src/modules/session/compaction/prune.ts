@@ -1,4 +1,4 @@
-import { isSummaryMessage, type MessageWithParts, type ToolPart } from './compaction.types';
+import { isSummaryMessage, type CompactionSettings, type MessageWithParts, type ToolPart } from './compaction.types';
 import { estimateTokens } from './estimate';
 
 /** Most recent tool output (in tokens) that is always left intact. */
@@ -22,6 +22,11 @@ export interface PruneSelection {
   walkedTokens: number;
   /** Estimated tokens the selected outputs hold. */
   prunedTokens: number;
+}
+
+/** OpenCode only prunes when `compaction.prune` is set, even though its schema text calls it on by default. */
+export function pruneEnabled(settings?: CompactionSettings): boolean {
+  return Boolean(settings?.prune);
 }
 
 /**
