@@ -117,6 +117,14 @@ describe('McpClientPool over HTTP', () => {
     await pool.remove(key, 'legacy');
   });
 
+  it('ends the server-side session when a server is removed', async () => {
+    const before = streamable.sessionCount();
+    await pool.connect(key, 'temp', { type: 'remote', url: streamable.url });
+    expect(streamable.sessionCount()).toBe(before + 1);
+    await pool.remove(key, 'temp');
+    await waitFor(() => streamable.sessionCount() === before);
+  });
+
   it('reports an unreachable server as failed quickly', async () => {
     const started = Date.now();
     const status = await pool.connect(key, 'gone', { type: 'remote', url: `http://127.0.0.1:${await freePort()}/mcp` });

@@ -34,6 +34,8 @@ export interface McpConnectionOptions {
 
 type CallOptions = { signal?: AbortSignal };
 
+const STDERR_LOG_BUDGET = 64 * 1024;
+
 export class McpConnection {
   private closing = false;
   private abortReason?: string;
@@ -66,10 +68,15 @@ export class McpConnection {
       projectId: options.projectId,
       serverName: options.name,
     });
-    const transport = new StdioProcessTransport(child, {
-      ...options.stdio,
-      onStderr: (text) => options.logger?.debug({ server: options.name, stderr: text.slice(0, 2000) }, 'mcp server stderr'),
-    });
+    // A chatty server must not flood our logs: log its first 64 KB of stderr, then say we stopped.
+    let logged = 0;
+    const onStderr = (text: string) => {
+      if (logged >= STDERR_LOG_BUDGET) return;
+      logged += text.length;
+      options.logger?.debug({ server: options.name, stderr: text.slice(0, 4000) }, 'mcp server stderr');
+      if (logged >= STDERR_LOG_BUDGET) options.logger?.debug({ server: options.name }, 'mcp server stderr: further output not logged');
+    };
+    const transport = new StdioProcessTransport(child, { ...options.stdio, onStderr });
     try {
       return await McpConnection.handshake(options, transport);
     } catch (error) {
@@ -188,6 +195,10 @@ export class McpConnection {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    if (this.transport instanceof StreamableHTTPClientTransport && !this.abortReason) {
+      // Tell the server to drop the session now rather than whenever it expires it.
+      await withDeadline(this.transport.terminateSession(), 1000, 'terminate session').catch(() => undefined);
+    }
     await withDeadline(this.client.close(), 5000, 'close').catch(() => this.transport.close().catch(() => undefined));
   }
 
