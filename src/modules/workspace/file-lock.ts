@@ -15,3 +15,10 @@ export async function withFileLock<T>(key: string, fn: () => Promise<T>): Promis
     if (tails.get(key) === tail) tails.delete(key);
   }
 }
+
+/** Several files at once; keys are taken in sorted order so two callers can never wait on each other. */
+export function withFileLocks<T>(keys: string[], fn: () => Promise<T>): Promise<T> {
+  const sorted = [...new Set(keys)].sort();
+  const run = (i: number): Promise<T> => (i === sorted.length ? fn() : withFileLock(sorted[i], () => run(i + 1)));
+  return run(0);
+}

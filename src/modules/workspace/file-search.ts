@@ -1,0 +1,152 @@
+// File listing and content search for glob/grep: ripgrep when installed, a confined JS walk otherwise.
+// Either way symlinks are never followed and hard-linked files are dropped from content results.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import picomatch from 'picomatch';
+import { isBinary } from './file-kind';
+import { compileGitignore } from './ignore-rules';
+import { runRipgrep } from './ripgrep';
+import { isInside } from './workspace-path';
+import { walk } from './workspace-walk';
+import type { Workspace } from './workspace';
+
+export interface FoundFile {
+  absolute: string;
+  mtimeMs: number;
+}
+
+export interface SearchOptions {
+  /** Absolute ripgrep path, or undefined for the built-in fallback. */
+  rgPath?: string;
+  signal?: AbortSignal;
+}
+
+async function gitignoreOf(dir: string): Promise<(rel: string, isDir: boolean) => boolean> {
+  try {
+    const file = path.join(dir, '.gitignore');
+    const st = await fs.lstat(file);
+    if (st.isFile() && st.size < 256 * 1024) return compileGitignore(await fs.readFile(file, 'utf8'));
+  } catch {
+    // none
+  }
+  return () => false;
+}
+
+async function fallbackFiles(dir: string, signal?: AbortSignal): Promise<string[]> {
+  const ignored = await gitignoreOf(dir);
+  const out: string[] = [];
+  const skipDir = (e: { name: string; relative: string }) => e.name === '.git' || ignored(e.relative, true);
+  for await (const e of walk(dir, dir, { skipDir, signal })) {
+    if (e.type === 'file' && !ignored(e.relative, false)) out.push(e.relative);
+  }
+  return out;
+}
+
+async function withMtimes(dir: string, relatives: string[]): Promise<FoundFile[]> {
+  const out: FoundFile[] = [];
+  for (const rel of relatives) {
+    const absolute = path.join(dir, rel);
+    if (!isInside(dir, absolute)) continue;
+    const st = await fs.lstat(absolute).catch(() => undefined);
+    if (st?.isFile()) out.push({ absolute, mtimeMs: st.mtimeMs });
+  }
+  return out.sort((a, b) => b.mtimeMs - a.mtimeMs || a.absolute.localeCompare(b.absolute));
+}
+
+/** Regular files under `dir` matching `pattern`, newest first. */
+export async function globFiles(dir: string, pattern: string, opts: SearchOptions = {}): Promise<FoundFile[]> {
+  let relatives: string[];
+  if (opts.rgPath) {
+    const run = await runRipgrep(opts.rgPath, ['--files', '--hidden', '--glob', '!.git', '--glob', pattern], { cwd: dir, signal: opts.signal });
+    if (run.code === 2 && !run.stdout) throw new Error(`ripgrep failed: ${run.stderr.trim()}`);
+    relatives = run.stdout.split('\n').filter(Boolean);
+    if (run.truncated) relatives.pop();
+  } else {
+    const match = picomatch(pattern, { dot: true, basename: !pattern.includes('/') });
+    relatives = (await fallbackFiles(dir, opts.signal)).filter((rel) => match(rel));
+  }
+  return withMtimes(dir, relatives);
+}
+
+export interface LineMatch {
+  line: number;
+  text: string;
+}
+
+export interface FileMatches extends FoundFile {
+  matches: LineMatch[];
+}
+
+export interface GrepOptions extends SearchOptions {
+  include?: string;
+  /** Stop collecting after this many matching lines (the caller shows fewer). */
+  maxMatches?: number;
+}
+
+/** Lines matching `pattern` in files under `target` (a folder or one file), files newest first. */
+export async function grepFiles(ws: Workspace, target: string, isDir: boolean, pattern: string, opts: GrepOptions = {}): Promise<FileMatches[]> {
+  const maxMatches = opts.maxMatches ?? 5000;
+  const cwd = isDir ? target : path.dirname(target);
+  const byFile = new Map<string, LineMatch[]>();
+  let total = 0;
+  const add = (abs: string, m: LineMatch) => {
+    if (total >= maxMatches) return;
+    total++;
+    const list = byFile.get(abs) ?? [];
+    list.push(m);
+    byFile.set(abs, list);
+  };
+
+  if (opts.rgPath) {
+    const args = ['--json', '--hidden', '--glob', '!.git', '--max-filesize', String(ws.options.maxReadBytes), '--regexp', pattern];
+    if (opts.include) args.push('--glob', opts.include);
+    if (!isDir) args.push('--', path.basename(target));
+    const run = await runRipgrep(opts.rgPath, args, { cwd, signal: opts.signal });
+    if (run.code === 2 && !run.stdout.includes('"type":"match"')) throw new Error(run.stderr.trim() || 'ripgrep failed');
+    for (const line of run.stdout.split('\n')) {
+      if (!line.startsWith('{"type":"match"')) continue;
+      let event: { data: { path: { text?: string }; line_number: number; lines: { text?: string } } };
+      try {
+        event = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      const rel = event.data.path.text;
+      const text = event.data.lines.text;
+      if (rel === undefined || text === undefined) continue;
+      add(path.resolve(cwd, rel), { line: event.data.line_number, text: text.replace(/\r?\n$/, '') });
+    }
+  } else {
+    const regex = new RegExp(pattern);
+    const includeMatch = opts.include ? picomatch(opts.include, { dot: true, basename: !opts.include.includes('/') }) : undefined;
+    const files = isDir ? (await fallbackFiles(cwd, opts.signal)).filter((rel) => !includeMatch || includeMatch(rel)) : [path.basename(target)];
+    for (const rel of files) {
+      if (total >= maxMatches || opts.signal?.aborted) break;
+      const abs = path.join(cwd, rel);
+      let data: Buffer;
+      try {
+        ({ data } = await ws.readBytes(abs));
+      } catch {
+        continue;
+      }
+      if (isBinary(abs, data)) continue;
+      data
+        .toString('utf8')
+        .split('\n')
+        .forEach((text, i) => {
+          if (regex.test(text)) add(abs, { line: i + 1, text: text.replace(/\r$/, '') });
+        });
+    }
+  }
+
+  // ripgrep reads whatever it finds; drop results from files a direct read would refuse.
+  const results: FileMatches[] = [];
+  for (const [absolute, matches] of byFile) {
+    if (!isInside(ws.root, absolute) && !(ws.outputDir && isInside(ws.outputDir, absolute))) continue;
+    const st = await fs.lstat(absolute).catch(() => undefined);
+    if (!st?.isFile()) continue;
+    if (st.nlink > 1 && !ws.options.allowHardLinkedReads) continue;
+    results.push({ absolute, mtimeMs: st.mtimeMs, matches: matches.sort((a, b) => a.line - b.line) });
+  }
+  return results.sort((a, b) => b.mtimeMs - a.mtimeMs || a.absolute.localeCompare(b.absolute));
+}
