@@ -72,6 +72,12 @@ describe('McpClientPool with misbehaving stdio servers', () => {
     expect((await pool.tools(key)).every((candidate) => candidate.server === 'ok')).toBe(true);
   });
 
+  it('reports a command that cannot be started as failed', async () => {
+    const status = await pool.connect(key, 'missing', { type: 'local', command: ['/nonexistent/mcp-server'] });
+    expect(status.status).toBe('failed');
+    expect(status.status === 'failed' && status.error).toMatch(/ENOENT/);
+  });
+
   it('times out a server that never answers initialize and kills it', async () => {
     const started = Date.now();
     const status = await pool.connect(key, 'silent', local('hang', 400));

@@ -62,6 +62,7 @@ describe('McpClientPool over HTTP', () => {
     expect(add.inputSchema).toMatchObject({ type: 'object', additionalProperties: false, required: ['a', 'b'] });
     expect(tools.find((candidate) => candidate.id === 'remote_image')!.inputSchema).toMatchObject({ type: 'object', properties: {} });
     expect((await add.execute({ a: 2, b: 40 }, allow())).output).toBe('42');
+    expect(streamable.lastHeaders()['x-school']).toBe('north');
   });
 
   it('converts images and embedded resources', async () => {

@@ -31,6 +31,8 @@ export interface McpClientPoolOptions {
   spawner?: McpProcessSpawner;
   /** Default per-request timeout (connect, list, call); a server's `timeout` overrides it. */
   timeoutMs?: number;
+  /** Default for tool calls only (OpenCode's `experimental.mcp_timeout`); falls back to `timeoutMs`. */
+  callTimeoutMs?: number;
   /** Close connections unused this long; they reopen on next use. 0 keeps them open. */
   idleMs?: number;
   reconnect?: Partial<McpReconnectPolicy>;
@@ -72,6 +74,15 @@ function scopeId(key: McpKey): string {
 /** Errors meaning the connection itself is gone (not a failed or slow request). */
 function isTransportFailure(error: unknown): boolean {
   return error instanceof TypeError || /ECONNREFUSED|ECONNRESET|fetch failed|Not connected|not running|socket hang up/i.test(errorMessage(error));
+}
+
+/** HTTP status carried by the SDK's StreamableHTTPError/SseError, directly or as the cause. */
+function httpStatus(error: unknown): number | undefined {
+  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 3; current = (current as Error).cause, depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'number' && code >= 100 && code < 600) return code;
+  }
+  return undefined;
 }
 
 export class McpClientPool {
@@ -289,12 +300,14 @@ export class McpClientPool {
       this.touch(entry);
     } catch (error) {
       if (entry.generation !== generation) return;
-      this.setStatus(entry, this.failureStatus(error));
+      this.setStatus(entry, this.failureStatus(config, error));
     }
   }
 
-  private failureStatus(error: unknown): McpStatus {
+  private failureStatus(config: McpServerConfig, error: unknown): McpStatus {
     if (error instanceof UnauthorizedError) return { status: 'needs_auth' };
+    // Without OAuth settings the SDK never raises UnauthorizedError; a bare 401 still means "needs auth".
+    if (config.type === 'remote' && config.oauth !== false && httpStatus(error) === 401) return { status: 'needs_auth' };
     if (isClientRegistrationError(error)) return { status: 'needs_client_registration', error: errorMessage(error) };
     return { status: 'failed', error: errorMessage(error) };
   }
@@ -344,7 +357,8 @@ export class McpClientPool {
 
   private async callTool(entry: Entry, toolName: string, args: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>> {
     try {
-      return await this.use(entry, (connection) => connection.callTool(toolName, args, this.requestTimeout(entry), { signal }));
+      const timeout = entry.config.timeout ?? this.options.callTimeoutMs ?? this.timeoutMs;
+      return await this.use(entry, (connection) => connection.callTool(toolName, args, timeout, { signal }));
     } catch (error) {
       // The model reads tool errors; internal class names mean nothing to it.
       throw error instanceof ToolError ? error : new ToolError(`MCP server ${entry.name}: ${errorMessage(error)}`);

@@ -101,12 +101,12 @@ export class McpConnection {
       if (remaining <= 0) throw streamableError;
       // Older servers only speak the 2024-11 HTTP+SSE transport.
       try {
-        const sse = new SSEClientTransport(url, { requestInit, authProvider, fetch: fetchFn, eventSourceInit: { fetch: fetchFn } });
+        const sse = new SSEClientTransport(url, { requestInit, authProvider, fetch: fetchFn });
         current = await McpConnection.handshake({ ...options, timeoutMs: remaining }, sse);
         return current;
       } catch (sseError) {
         if (sseError instanceof UnauthorizedError) throw sseError;
-        throw new Error(`Streamable HTTP: ${errorMessage(streamableError)}; SSE: ${errorMessage(sseError)}`);
+        throw new Error(`Streamable HTTP: ${errorMessage(streamableError)}; SSE: ${errorMessage(sseError)}`, { cause: streamableError });
       }
     }
   }

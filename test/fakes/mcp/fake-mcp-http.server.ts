@@ -27,6 +27,8 @@ export interface FakeMcpHttpServer {
   /** Adds a tool to every live session (each gets `tools/list_changed`). */
   addTool(name: string): void;
   sessionCount(): number;
+  /** Headers of the most recent request to the MCP endpoint. */
+  lastHeaders(): Record<string, string | string[] | undefined>;
   close(): Promise<void>;
 }
 
@@ -44,6 +46,11 @@ export async function startFakeMcpHttpServer(options: FakeMcpHttpOptions = {}): 
   const sessions = new Map<string, Session>();
   const extraTools: string[] = [];
 
+  let lastHeaders: Record<string, string | string[] | undefined> = {};
+  app.use((req, _res, next) => {
+    if (req.path === '/mcp' || req.path === '/messages') lastHeaders = { ...req.headers };
+    next();
+  });
   let guard: RequestHandler = (_req, _res, next) => next();
   let oauth: FakeOAuthProvider | undefined;
   if (options.oauth) {
@@ -105,6 +112,7 @@ export async function startFakeMcpHttpServer(options: FakeMcpHttpOptions = {}): 
       for (const session of sessions.values()) addFakeTool(session.server, name);
     },
     sessionCount: () => sessions.size,
+    lastHeaders: () => lastHeaders,
     async close() {
       await Promise.all([...sessions.values()].map((session) => session.close().catch(() => undefined)));
       sessions.clear();
