@@ -1,5 +1,5 @@
 import { evaluate, type Ruleset } from '../permission/permission.rules';
-import { buildEffectiveRuleset, type ConfigLayer, mergeConfig, mergeConfigLayers } from './config.merge';
+import { buildEffectiveRuleset, type ConfigLayer, configAgents, configRuleset, mergeConfig, mergeConfigLayers } from './config.merge';
 import type { Config } from './config.schema';
 
 describe('mergeConfig', () => {
@@ -151,5 +151,24 @@ describe('buildEffectiveRuleset', () => {
 
   it("ignores other agents' entries", () => {
     expect(rules.some((r) => r.permission === 'bash' && r.pattern === '*' && r.action === 'allow')).toBe(false);
+  });
+});
+
+describe('configRuleset and configAgents', () => {
+  it('puts legacy tool switches before permission rules', () => {
+    const rules = configRuleset({ tools: { bash: false, write: false }, permission: { bash: { 'ls *': 'allow' } } }, { home: '/h' });
+    expect(rules).toEqual([
+      { permission: 'bash', pattern: '*', action: 'deny' },
+      { permission: 'edit', pattern: '*', action: 'deny' },
+      { permission: 'bash', pattern: 'ls *', action: 'allow' },
+    ]);
+  });
+
+  it('folds deprecated mode entries under agent entries', () => {
+    expect(configAgents({ mode: { build: { temperature: 0.1, prompt: 'old' }, legacy: { prompt: 'l' } }, agent: { build: { temperature: 0.3 } } })).toEqual({
+      build: { temperature: 0.3, prompt: 'old' },
+      legacy: { prompt: 'l' },
+    });
+    expect(configAgents({})).toEqual({});
   });
 });

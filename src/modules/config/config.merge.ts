@@ -136,6 +136,19 @@ export function mergeConfigLayers(layers: ConfigLayer[]): MergedLayers {
   return { config: merged, overridden };
 }
 
+/** A document's own rules: deprecated `tools` switches first, then `permission` (which refines them). */
+export function configRuleset(config: Config, opts: { home?: string } = {}): Ruleset {
+  return merge(fromLegacyTools(config.tools), fromConfig(config.permission, opts));
+}
+
+/** `agent` entries with the deprecated `mode` entries under them (same shape; `agent` wins). */
+export function configAgents(config: Config): NonNullable<Config['agent']> {
+  const out: NonNullable<Config['agent']> = {};
+  for (const [name, entry] of Object.entries(config.mode ?? {})) out[name] = entry;
+  for (const [name, entry] of Object.entries(config.agent ?? {})) out[name] = out[name] ? (mergeObjects(out[name] as Json, entry as Json, 1) as typeof entry) : entry;
+  return out;
+}
+
 export interface EffectiveRulesetInput {
   /** The agent's built-in ruleset (OpenCode defaults plus the agent's own rules). */
   defaults?: Ruleset;
@@ -187,7 +200,7 @@ function pinnedRules(layer: ConfigLayer, agent: string | undefined, home: string
 export function buildEffectiveRuleset(input: EffectiveRulesetInput): Ruleset {
   const layers = input.layers ?? [];
   const home = input.home;
-  const configRules = layers.map((l) => merge(fromLegacyTools(l.config.tools), fromConfig(l.config.permission, { home })));
+  const configRules = layers.map((l) => configRuleset(l.config, { home }));
   const agentRules = layers.map((l) => {
     const entry = agentConfigOf(l.config, input.agent);
     return merge(fromLegacyTools(entry?.tools), fromConfig(entry?.permission, { home }));

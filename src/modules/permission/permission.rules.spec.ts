@@ -1,3 +1,4 @@
+import * as fc from 'fast-check';
 import {
   disabledTools,
   evaluate,
@@ -179,5 +180,28 @@ describe('permission errors', () => {
     expect(stopsLoop(new PermissionRejectedError())).toBe(true);
     expect(stopsLoop(corrected)).toBe(false);
     expect(stopsLoop(new PermissionDeniedError('x', [], []))).toBe(false);
+  });
+});
+
+describe('wildcardMatch properties', () => {
+  const literal = fc.string({ maxLength: 30 }).filter((s) => !s.includes('*') && !s.includes('?') && !s.includes('\\'));
+
+  it('a pattern without wildcards matches exactly itself', () => {
+    fc.assert(
+      fc.property(literal, literal, (a, b) => {
+        expect(wildcardMatch(a, a)).toBe(true);
+        expect(wildcardMatch(a, b)).toBe(a === b);
+      }),
+    );
+  });
+
+  it('prefix + "*" matches every extension, and "?" counts one character', () => {
+    fc.assert(
+      fc.property(literal, fc.string({ maxLength: 10 }), (prefix, rest) => {
+        expect(wildcardMatch(prefix.replaceAll('\\', '/') + rest.replaceAll('\\', '/'), `${prefix}*`)).toBe(true);
+        expect(wildcardMatch(prefix + 'x', `${prefix}?`)).toBe(true);
+        expect(wildcardMatch(prefix, `${prefix}?`)).toBe(false);
+      }),
+    );
   });
 });
