@@ -1,0 +1,26 @@
+import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { HttpExceptionFilter } from './core/errors/http-exception.filter';
+import { validationPipe } from './core/http/validation.pipe';
+import { requestIdMiddleware } from './core/http/request-context';
+import { InfraModule, type InfraOptions } from './infra/infra.module';
+import { domainModules } from './modules/domain-modules';
+
+/** The API process: infra + every domain module + HTTP cross-cutting pieces. */
+@Module({})
+export class AppModule implements NestModule {
+  static forRoot(infra: InfraOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [InfraModule.forRoot(infra), ...domainModules()],
+      providers: [
+        { provide: APP_FILTER, useClass: HttpExceptionFilter },
+        { provide: APP_PIPE, useFactory: validationPipe },
+      ],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(requestIdMiddleware).forRoutes('*path');
+  }
+}

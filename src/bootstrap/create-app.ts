@@ -1,0 +1,60 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { Logger } from 'pino';
+import { AppModule } from '../app.module';
+import type { AppConfig } from '../core/config/app-config';
+import { createLogger, PinoNestLogger } from '../core/logging/logger';
+import { openDatabase, type DatabaseRuntime } from '../infra/database/database.runtime';
+import { QueueService } from '../infra/queue/queue.service';
+import { BootstrapService } from '../modules/tenant/bootstrap.service';
+import { setupSwagger } from './swagger';
+
+export interface RunningApp {
+  app: NestExpressApplication;
+  config: AppConfig;
+  database: DatabaseRuntime;
+  logger: Logger;
+  url: string;
+  demoKey?: string;
+  close(): Promise<void>;
+}
+
+/** Builds and starts the API (used by main.ts and the e2e tests). */
+export async function startApi(config: AppConfig, opts: { logger?: Logger; migrate?: boolean; listen?: boolean } = {}): Promise<RunningApp> {
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const database = await openDatabase(config, { migrate: opts.migrate });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, database, logger }), {
+    logger: new PinoNestLogger(logger),
+    bodyParser: false,
+    abortOnError: false,
+  });
+  app.useBodyParser('json', { limit: '25mb' });
+  app.useBodyParser('urlencoded', { limit: '1mb', extended: false });
+  app.enableCors({ origin: true, credentials: true, exposedHeaders: ['x-request-id', 'x-next-cursor', 'link'] });
+  app.set('etag', false);
+  app.set('x-powered-by', false);
+  app.enableShutdownHooks();
+  setupSwagger(app);
+  await app.init();
+
+  let demoKey: string | undefined;
+  if (database.embedded || config.bootstrapApiKey) demoKey = (await app.get(BootstrapService).ensureDemo()) ?? undefined;
+  if (config.workersInApi) app.get(QueueService).startWorkers();
+  if (opts.listen !== false) await app.listen(config.port, config.host);
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  return {
+    app,
+    config,
+    database,
+    logger,
+    url,
+    demoKey,
+    async close() {
+      await app.close();
+      await database.stop();
+    },
+  };
+}

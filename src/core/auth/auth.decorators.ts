@@ -1,0 +1,23 @@
+import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import type { Request } from 'express';
+import type { AuthContext, Role } from './auth-context';
+
+export const IS_PUBLIC = 'auth:public';
+export const REQUIRED_ROLES = 'auth:roles';
+export const PLATFORM_ADMIN = 'auth:platform-admin';
+
+/** Route answers without credentials (health, docs, public share links). */
+export const Public = () => SetMetadata(IS_PUBLIC, true);
+/** Route needs one of these tenant roles. */
+export const Roles = (...roles: Role[]) => SetMetadata(REQUIRED_ROLES, roles);
+/** Route needs a platform administrator. */
+export const PlatformAdminOnly = () => SetMetadata(PLATFORM_ADMIN, true);
+
+export type AuthedRequest = Request & { auth?: AuthContext; requestId?: string };
+
+/** The caller's AuthContext, set by the global AuthGuard. */
+export const Auth = createParamDecorator((_: unknown, ctx: ExecutionContext): AuthContext => {
+  const req = ctx.switchToHttp().getRequest<AuthedRequest>();
+  if (!req.auth) throw new Error('Auth() used on a public route');
+  return req.auth;
+});

@@ -1,0 +1,129 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+// The only place that reads process.env (STYLE rule 8): parsed once at boot into a typed, frozen object.
+// Bad values are fatal with a message naming the variable.
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const EnvSchema = z.object({
+  NODE_ENV: z.string().default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4096),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: z.string().url().optional(),
+  REDIS_URL: z.string().url().optional(),
+  DATA_DIR: z.string().default('./.data'),
+  WORKSPACE_ROOT: z.string().optional(),
+  WORKERS_IN_API: bool.optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BOOTSTRAP_API_KEY: z.string().min(16).optional(),
+  /** Comma-separated `version:base64key` pairs; the highest version encrypts. */
+  ENCRYPTION_KEYS: z.string().optional(),
+  OPENCODE_CONFIG: z.string().optional(),
+  OPENCODE_CONFIG_CONTENT: z.string().optional(),
+  SANDBOX: z.enum(['required', 'optional', 'off']).default('optional'),
+  PUBLIC_URL: z.string().url().optional(),
+  EVENT_REPLAY_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
+  HEARTBEAT_MS: z.coerce.number().int().min(100).default(10_000),
+  PERMISSION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30 * 60_000),
+  RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(0).default(8),
+  RUN_LEASE_MS: z.coerce.number().int().min(1000).default(30_000),
+  EMBEDDED_DB_MEMORY: bool.optional(),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(5000),
+  ALLOW_ENV_PROVIDER_KEYS: bool.optional(),
+});
+
+export interface AppConfig {
+  env: string;
+  port: number;
+  host: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  dataDir: string;
+  workspaceRoot: string;
+  snapshotRoot: string;
+  toolOutputDir: string;
+  workersInApi: boolean;
+  logLevel: string;
+  bootstrapApiKey?: string;
+  encryptionKeys: Map<number, Buffer>;
+  opencodeConfigPath?: string;
+  opencodeConfigContent?: string;
+  sandbox: 'required' | 'optional' | 'off';
+  publicUrl?: string;
+  eventReplaySize: number;
+  heartbeatMs: number;
+  permissionTimeoutMs: number;
+  retryMaxAttempts: number;
+  runLeaseMs: number;
+  embeddedDbInMemory: boolean;
+  shutdownGraceMs: number;
+  /** Platform-wide provider keys from the environment (OPENAI_API_KEY, ...), used as a fallback. */
+  providerEnv: Readonly<Record<string, string>>;
+  allowEnvProviderKeysByDefault: boolean;
+}
+
+export class ConfigError extends Error {}
+
+const PROVIDER_ENV = /(_API_KEY|_API_TOKEN|_BASE_URL|_ACCOUNT_ID|_RESOURCE_NAME|_PROJECT|_LOCATION|_REGION|^AWS_|^AZURE_|^GOOGLE_|^VERTEX_|^OLLAMA_|^LMSTUDIO_|^VLLM_|^EXA_)/;
+
+function parseKeys(raw: string | undefined): Map<number, Buffer> {
+  const keys = new Map<number, Buffer>();
+  if (!raw) return keys;
+  for (const entry of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [v, k] = entry.split(':');
+    const version = Number(v);
+    const key = Buffer.from(k ?? '', 'base64');
+    if (!Number.isInteger(version) || version < 1 || key.length !== 32) {
+      throw new ConfigError(`ENCRYPTION_KEYS: entry "${v}:…" must be <version>:<base64 of 32 bytes>`);
+    }
+    keys.set(version, key);
+  }
+  return keys;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  const providerEnv: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v && PROVIDER_ENV.test(k)) providerEnv[k] = v;
+  return Object.freeze({
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    dataDir,
+    workspaceRoot: path.resolve(e.WORKSPACE_ROOT ?? path.join(dataDir, 'workspaces')),
+    snapshotRoot: path.join(dataDir, 'snapshots'),
+    toolOutputDir: path.join(dataDir, 'tool-output'),
+    // One process owns everything in embedded mode; with Redis, workers normally run in `npm run worker`.
+    workersInApi: e.WORKERS_IN_API ?? !e.REDIS_URL,
+    logLevel: e.LOG_LEVEL,
+    bootstrapApiKey: e.BOOTSTRAP_API_KEY,
+    encryptionKeys: parseKeys(e.ENCRYPTION_KEYS),
+    opencodeConfigPath: e.OPENCODE_CONFIG,
+    opencodeConfigContent: e.OPENCODE_CONFIG_CONTENT,
+    sandbox: e.SANDBOX,
+    publicUrl: e.PUBLIC_URL,
+    eventReplaySize: e.EVENT_REPLAY_SIZE,
+    heartbeatMs: e.HEARTBEAT_MS,
+    permissionTimeoutMs: e.PERMISSION_TIMEOUT_MS,
+    retryMaxAttempts: e.RETRY_MAX_ATTEMPTS,
+    runLeaseMs: e.RUN_LEASE_MS,
+    embeddedDbInMemory: e.EMBEDDED_DB_MEMORY ?? false,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    providerEnv: Object.freeze(providerEnv),
+    allowEnvProviderKeysByDefault: e.ALLOW_ENV_PROVIDER_KEYS ?? true,
+  });
+}
+
+/** Nest injection token for AppConfig. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,77 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Inject } from '@nestjs/common';
+import type { Response } from 'express';
+import type { Logger } from 'pino';
+import { randomBytes } from 'node:crypto';
+import { Prisma } from '../../generated/prisma/client';
+import { LOGGER } from '../logging/logger';
+import { DomainError } from './domain-error';
+import { errorBody } from './error-body';
+
+const HTTP_NAMES: Record<number, string> = {
+  400: 'BadRequest',
+  401: 'UnauthorizedError',
+  403: 'ForbiddenError',
+  404: 'NotFoundError',
+  405: 'MethodNotAllowedError',
+  409: 'ConflictError',
+  413: 'PayloadTooLargeError',
+  415: 'UnsupportedMediaTypeError',
+  429: 'TooManyRequestsError',
+  503: 'ServiceUnavailableError',
+};
+
+// Prisma error codes → status (cal.com style): unique → 409, missing record → 404, bad reference → 400.
+const PRISMA_STATUS: Record<string, [number, string]> = {
+  P2002: [409, 'ConflictError'],
+  P2025: [404, 'NotFoundError'],
+  P2003: [400, 'BadRequest'],
+  P2000: [400, 'BadRequest'],
+  P2006: [400, 'BadRequest'],
+  P2011: [400, 'BadRequest'],
+};
+
+const CONNECTION_ERRORS = /ECONNREFUSED|ECONNRESET|Connection terminated|connect ETIMEDOUT|Can't reach database|Too many clients|the database system is (starting up|shutting down)/i;
+
+/** The one global filter: every error leaves as OpenCode's body, never a stack. */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  constructor(@Inject(LOGGER) private readonly logger: Logger) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    if (res.headersSent) {
+      if (!res.writableEnded) res.end();
+      return;
+    }
+    const [status, body] = this.render(exception);
+    res.status(status).json(body);
+  }
+
+  private render(exception: unknown): [number, ReturnType<typeof errorBody>] {
+    if (exception instanceof DomainError) {
+      return [exception.status, errorBody(exception.errorName, exception.message, { ...(exception.code ? { code: exception.code } : {}), ...exception.details })];
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const response = exception.getResponse() as string | { message?: string | string[] };
+      const raw = typeof response === 'string' ? response : response.message;
+      const message = Array.isArray(raw) ? raw.join('; ') : (raw ?? exception.message);
+      return [status, errorBody(HTTP_NAMES[status] ?? (status >= 500 ? 'UnknownError' : 'BadRequest'), message, status === 400 ? { kind: 'Payload' } : {})];
+    }
+    if (exception instanceof Prisma.PrismaClientKnownRequestError) {
+      const mapped = PRISMA_STATUS[exception.code];
+      if (mapped) {
+        const message = mapped[0] === 404 ? 'Not found' : mapped[0] === 409 ? 'Already exists' : 'Invalid reference or value';
+        return [mapped[0], errorBody(mapped[1], message, { code: exception.code })];
+      }
+    }
+    const text = exception instanceof Error ? exception.message : String(exception);
+    if (CONNECTION_ERRORS.test(text)) {
+      this.logger.warn({ err: exception }, 'database or queue unavailable');
+      return [503, errorBody('ServiceUnavailableError', 'A backing service is unavailable; retry shortly', { code: 'unavailable' })];
+    }
+    const ref = `err_${randomBytes(4).toString('hex')}`;
+    this.logger.error({ err: exception, ref }, 'unhandled error');
+    return [500, errorBody('UnknownError', 'Unexpected server error. Check server logs for details.', { ref })];
+  }
+}

@@ -1,0 +1,40 @@
+import { createPostgresBackend } from 'bullmq';
+import type { RedisOptions } from 'ioredis';
+
+export const QUEUE_BACKEND = Symbol('QUEUE_BACKEND');
+
+/** How BullMQ connects: Redis when REDIS_URL is set, else its own PostgreSQL backend on our database. */
+export interface QueueBackend {
+  kind: 'redis' | 'postgres';
+  /** Backend factory for BullMQ classes (undefined = Redis default). */
+  factory?: typeof createPostgresBackend;
+  connection(blocking?: boolean): RedisOptions | Record<string, unknown>;
+  close(): Promise<void>;
+}
+
+export function redisOptions(url: string, blocking = false): RedisOptions {
+  const u = new URL(url);
+  return {
+    host: u.hostname,
+    port: Number(u.port || 6379),
+    username: u.username || undefined,
+    password: u.password ? decodeURIComponent(u.password) : undefined,
+    db: u.pathname.length > 1 ? Number(u.pathname.slice(1)) : undefined,
+    // BullMQ workers need blocking commands to wait forever; producers should fail fast when Redis is down.
+    maxRetriesPerRequest: blocking ? null : 2,
+    enableOfflineQueue: true,
+  };
+}
+
+export function createQueueBackend(opts: { redisUrl?: string; databaseUrl: string; embedded: boolean }): QueueBackend {
+  if (opts.redisUrl) {
+    const url = opts.redisUrl;
+    return { kind: 'redis', connection: (blocking) => redisOptions(url, blocking), close: async () => undefined };
+  }
+  return {
+    kind: 'postgres',
+    factory: createPostgresBackend,
+    connection: () => ({ connectionString: opts.databaseUrl, migrate: true, max: opts.embedded ? 2 : 4 }),
+    close: async () => undefined,
+  };
+}

@@ -1,0 +1,109 @@
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Job, Queue, QueueEvents, Worker } from 'bullmq';
+import type { Logger } from 'pino';
+import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
+import { LOGGER } from '../../core/logging/logger';
+import { QUEUE_BACKEND, type QueueBackend } from './queue.backend';
+
+// BullMQ's constructors are typed per backend; ours is chosen at runtime, so erase that generic once here.
+type AnyProcessor = (job: Job) => Promise<unknown>;
+const QueueCtor = Queue as unknown as new (name: string, opts: object, factory?: unknown) => Queue;
+const WorkerCtor = Worker as unknown as new (name: string, processor: AnyProcessor, opts: object, factory?: unknown) => Worker;
+const QueueEventsCtor = QueueEvents as unknown as new (name: string, opts: object, factory?: unknown) => QueueEvents;
+import { DEFAULT_JOB_OPTIONS, JobCatalogue, QueueName, type JobName, type JobPayload, type JobProcessor } from './queue.catalogue';
+
+/**
+ * One typed `enqueue()` for producers and a processor registry for consumers. Workers start only in processes
+ * that run them (`npm run worker`, or the API with WORKERS_IN_API=true), on Redis or BullMQ's Postgres backend.
+ */
+@Injectable()
+export class QueueService implements OnApplicationShutdown {
+  private readonly queues = new Map<QueueName, Queue>();
+  private readonly processors = new Map<string, JobProcessor<JobName>>();
+  private readonly workers: Worker[] = [];
+  private events?: Map<QueueName, QueueEvents>;
+
+  constructor(
+    @Inject(QUEUE_BACKEND) private readonly backend: QueueBackend,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  get backendName(): 'redis' | 'postgres' {
+    return this.backend.kind;
+  }
+
+  queue(name: QueueName): Queue {
+    let q = this.queues.get(name);
+    if (!q) {
+      q = new QueueCtor(name, { connection: this.backend.connection(), defaultJobOptions: DEFAULT_JOB_OPTIONS }, this.backend.factory);
+      q.on('error', (err) => this.logger.warn({ err, queue: name }, 'queue error'));
+      this.queues.set(name, q);
+    }
+    return q;
+  }
+
+  async enqueue<J extends JobName>(job: J, payload: JobPayload<J>, opts: { jobId?: string; delayMs?: number } = {}): Promise<Job> {
+    const spec = JobCatalogue[job];
+    const data = spec.payload.parse(payload);
+    return this.queue(spec.queue).add(job, data, { jobId: opts.jobId, delay: opts.delayMs });
+  }
+
+  /** Domain modules register their processors at init; workers pick them up when started. */
+  register<J extends JobName>(job: J, processor: JobProcessor<J>): void {
+    this.processors.set(job, processor as JobProcessor<JobName>);
+  }
+
+  startWorkers(): void {
+    for (const name of Object.values(QueueName)) {
+      const worker = new WorkerCtor(
+        name,
+        async (job: Job) => {
+          const processor = this.processors.get(job.name);
+          if (!processor) throw new Error(`No processor for job ${job.name}`);
+          const spec = JobCatalogue[job.name as JobName];
+          return processor(spec.payload.parse(job.data) as never, { jobId: job.id ?? '', attempt: job.attemptsMade + 1 });
+        },
+        { connection: this.backend.connection(true), concurrency: 4, autorun: true },
+        this.backend.factory,
+      );
+      worker.on('failed', (job: Job | undefined, err: Error) => this.logger.warn({ err, job: job?.name, jobId: job?.id }, 'job failed'));
+      worker.on('error', (err: Error) => this.logger.warn({ err, queue: name }, 'worker error'));
+      this.workers.push(worker);
+    }
+    this.logger.info({ backend: this.backend.kind, queues: Object.values(QueueName) }, 'queue workers started');
+  }
+
+  get workersRunning(): boolean {
+    return this.workers.length > 0;
+  }
+
+  /** Waits for a job's result (used by the health job and tests). */
+  async waitForResult(job: Job, timeoutMs: number): Promise<unknown> {
+    this.events ??= new Map();
+    const queueName = job.queueName as QueueName;
+    let ev = this.events.get(queueName);
+    if (!ev) {
+      ev = new QueueEventsCtor(queueName, { connection: this.backend.connection(true) }, this.backend.factory);
+      this.events.set(queueName, ev);
+      await ev.waitUntilReady();
+    }
+    return job.waitUntilFinished(ev, timeoutMs);
+  }
+
+  async ping(): Promise<boolean> {
+    const q = this.queue(QueueName.Maintenance);
+    await q.waitUntilReady();
+    await q.getJobCounts('waiting');
+    return true;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    // Drain: workers finish their current job (bounded), then connections close.
+    const grace = new Promise((r) => setTimeout(r, this.config.shutdownGraceMs).unref());
+    await Promise.race([Promise.allSettled(this.workers.map((w) => w.close())), grace]);
+    await Promise.allSettled([...(this.events?.values() ?? [])].map((e) => e.close()));
+    await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
+    await this.backend.close();
+  }
+}

@@ -1,0 +1,14 @@
+import Redis from 'ioredis';
+import { redisOptions } from '../queue/queue.backend';
+
+export const REDIS = Symbol('REDIS');
+
+/** A Redis client, or null in embedded mode. Callers must handle null. */
+export type RedisClient = Redis | null;
+
+export function createRedis(url: string | undefined, name: string, blocking = false): RedisClient {
+  if (!url) return null;
+  const client = new Redis({ ...redisOptions(url, blocking), connectionName: `opencode-api:${name}`, lazyConnect: false });
+  client.on('error', () => undefined); // reported by readiness; ioredis reconnects on its own
+  return client;
+}

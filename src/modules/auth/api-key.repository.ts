@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaService } from '../../infra/database/prisma.service';
+
+export interface ApiKeyRecord {
+  id: string;
+  tenantId: string;
+  userId: string;
+  name: string;
+  prefix: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+}
+
+const SELECT = { id: true, tenantId: true, userId: true, name: true, prefix: true, createdAt: true, lastUsedAt: true, expiresAt: true, revokedAt: true } as const;
+
+@Injectable()
+export class ApiKeyRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  findActiveByHash(hash: string) {
+    return this.prisma.apiKey.findUnique({
+      where: { hash },
+      select: { ...SELECT, user: { select: { role: true, platformAdmin: true, deletedAt: true, classMembers: { select: { classId: true } } } } },
+    });
+  }
+
+  create(data: { id: string; tenantId: string; userId: string; name: string; prefix: string; hash: string; expiresAt?: Date }): Promise<ApiKeyRecord> {
+    return this.prisma.apiKey.create({ data, select: SELECT });
+  }
+
+  list(tenantId: string, userId?: string): Promise<ApiKeyRecord[]> {
+    return this.prisma.apiKey.findMany({ where: { tenantId, ...(userId ? { userId } : {}) }, select: SELECT, orderBy: { createdAt: 'asc' } });
+  }
+
+  find(tenantId: string, id: string): Promise<ApiKeyRecord | null> {
+    return this.prisma.apiKey.findFirst({ where: { tenantId, id }, select: SELECT });
+  }
+
+  async revoke(tenantId: string, id: string): Promise<ApiKeyRecord | null> {
+    const r = await this.prisma.apiKey.updateMany({ where: { tenantId, id, revokedAt: null }, data: { revokedAt: new Date() } });
+    return r.count ? this.find(tenantId, id) : this.find(tenantId, id);
+  }
+
+  async touch(id: string, at: Date): Promise<void> {
+    await this.prisma.apiKey.updateMany({ where: { id }, data: { lastUsedAt: at } });
+  }
+}

@@ -1,0 +1,69 @@
+import { Injectable } from '@nestjs/common';
+import { createHash, randomBytes } from 'node:crypto';
+import type { AuthContext } from '../../core/auth/auth-context';
+import { newId } from '../../core/ids';
+import { ApiKeyRepository, type ApiKeyRecord } from './api-key.repository';
+
+const KEY_PREFIX = 'oc_';
+const CACHE_TTL_MS = 5_000;
+const TOUCH_EVERY_MS = 60_000;
+
+export function hashKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+/** Creates and verifies API keys. Only a SHA-256 of a key is stored; its first characters are shown. */
+@Injectable()
+export class ApiKeyService {
+  // Verifications are cached briefly so the hot path (every request, every SSE reconnect) is not a query.
+  private readonly cache = new Map<string, { auth: AuthContext | null; until: number }>();
+  private readonly touched = new Map<string, number>();
+
+  constructor(private readonly keys: ApiKeyRepository) {}
+
+  async issue(tenantId: string, userId: string, name: string, opts: { key?: string; expiresAt?: Date } = {}): Promise<{ key: string; record: ApiKeyRecord }> {
+    const key = opts.key ?? `${KEY_PREFIX}${randomBytes(24).toString('base64url')}`;
+    const record = await this.keys.create({ id: newId('key'), tenantId, userId, name, prefix: key.slice(0, 10), hash: hashKey(key), expiresAt: opts.expiresAt });
+    return { key, record };
+  }
+
+  async verify(key: string): Promise<AuthContext | null> {
+    const hash = hashKey(key);
+    const now = Date.now();
+    const hit = this.cache.get(hash);
+    if (hit && hit.until > now) return hit.auth;
+    const row = await this.keys.findActiveByHash(hash);
+    let auth: AuthContext | null = null;
+    if (row && !row.revokedAt && !row.user.deletedAt && (!row.expiresAt || row.expiresAt.getTime() > now)) {
+      auth = {
+        tenantId: row.tenantId,
+        userId: row.userId,
+        role: row.user.role,
+        platformAdmin: row.user.platformAdmin,
+        keyId: row.id,
+        classIds: row.user.classMembers.map((m) => m.classId),
+      };
+      if ((this.touched.get(row.id) ?? 0) + TOUCH_EVERY_MS < now) {
+        this.touched.set(row.id, now);
+        void this.keys.touch(row.id, new Date(now)).catch(() => undefined);
+      }
+    }
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(hash, { auth, until: now + CACHE_TTL_MS });
+    return auth;
+  }
+
+  list(auth: AuthContext, userId?: string) {
+    return this.keys.list(auth.tenantId, userId);
+  }
+
+  find(auth: AuthContext, id: string) {
+    return this.keys.find(auth.tenantId, id);
+  }
+
+  async revoke(auth: AuthContext, id: string) {
+    const record = await this.keys.revoke(auth.tenantId, id);
+    this.cache.clear();
+    return record;
+  }
+}

@@ -1,0 +1,50 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Role } from '../../core/auth/auth-context';
+import { IS_PUBLIC, PLATFORM_ADMIN, REQUIRED_ROLES, type AuthedRequest } from '../../core/auth/auth.decorators';
+import { ForbiddenError, UnauthorizedError } from '../../core/errors/domain-error';
+import { ApiKeyService } from './api-key.service';
+
+/** Extracts the key from `Authorization: Bearer`, `Authorization: Basic` (password) or `?auth_token=`. */
+export function extractKey(req: AuthedRequest): string | undefined {
+  const header = req.headers.authorization;
+  if (header) {
+    const [scheme, value] = header.split(' ', 2);
+    if (/^bearer$/i.test(scheme) && value) return value.trim();
+    if (/^basic$/i.test(scheme) && value) return basicPassword(value);
+  }
+  const token = typeof req.query?.auth_token === 'string' ? req.query.auth_token : undefined;
+  return token ? basicPassword(token) : undefined;
+}
+
+function basicPassword(b64: string): string | undefined {
+  const decoded = Buffer.from(b64.trim(), 'base64').toString('utf8');
+  const i = decoded.indexOf(':');
+  return i >= 0 ? decoded.slice(i + 1) : decoded || undefined;
+}
+
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly keys: ApiKeyService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+    const req = context.switchToHttp().getRequest<AuthedRequest>();
+    const key = extractKey(req);
+    const auth = key ? await this.keys.verify(key) : null;
+    if (!auth) throw new UnauthorizedError();
+    req.auth = auth;
+    if (this.reflector.getAllAndOverride<boolean>(PLATFORM_ADMIN, targets) && !auth.platformAdmin) {
+      throw new ForbiddenError('Platform administrators only');
+    }
+    const roles = this.reflector.getAllAndOverride<Role[]>(REQUIRED_ROLES, targets);
+    if (roles?.length && !roles.includes(auth.role) && !auth.platformAdmin) {
+      throw new ForbiddenError(`Requires role ${roles.join(' or ')}`);
+    }
+    return true;
+  }
+}

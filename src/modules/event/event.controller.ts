@@ -1,0 +1,37 @@
+import { Controller, Get, Headers, Query, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import type { AuthContext } from '../../core/auth/auth-context';
+import { Auth } from '../../core/auth/auth.decorators';
+import { Directory } from '../../core/http/directory.decorator';
+import { ProjectService } from '../project/project.service';
+import { EventQueryDto } from './dto/event.dto';
+import { EventStreamService } from './event-stream.service';
+
+@ApiTags('event')
+@ApiBearerAuth()
+@Controller()
+export class EventController {
+  constructor(
+    private readonly streams: EventStreamService,
+    private readonly projects: ProjectService,
+  ) {}
+
+  /** Server-sent events: `{id, type, properties}` frames, `server.connected` first, heartbeats every 10 s. */
+  @Get('event')
+  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this event cursor' })
+  @ApiOkResponse({ description: 'text/event-stream' })
+  async events(@Auth() auth: AuthContext, @Query() query: EventQueryDto, @Directory() directory: string | undefined, @Headers('last-event-id') lastEventId: string | undefined, @Req() req: Request, @Res() res: Response): Promise<void> {
+    // Without a directory the stream carries every project the caller may see (OpenCode: the server's cwd).
+    const projectId = directory ? (await this.projects.resolve(auth, directory)).id : undefined;
+    return this.streams.stream(auth, req, res, { sessionId: query.sessionID, projectId, lastEventId });
+  }
+
+  /** The same events for every project, wrapped as `{directory, project, payload}`. */
+  @Get('global/event')
+  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this event cursor' })
+  @ApiOkResponse({ description: 'text/event-stream' })
+  globalEvents(@Auth() auth: AuthContext, @Query() query: EventQueryDto, @Headers('last-event-id') lastEventId: string | undefined, @Req() req: Request, @Res() res: Response): Promise<void> {
+    return this.streams.stream(auth, req, res, { global: true, sessionId: query.sessionID, lastEventId });
+  }
+}

@@ -1,0 +1,1 @@
+export const EVENT_TRANSPORT = Symbol('EVENT_TRANSPORT');

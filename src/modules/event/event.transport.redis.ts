@@ -1,0 +1,70 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { parseSeq } from './event.transport.memory';
+import type { EventEnvelope, EventTransport } from './event.types';
+
+const STREAM = 'oc:events';
+
+/**
+ * Multi-process transport: one Redis stream is both the fan-out (every API process tails it with XREAD) and the
+ * bounded replay window (MAXLEN ~N) behind `Last-Event-ID`. Stream ids are the SSE cursors.
+ */
+export class RedisEventTransport implements EventTransport {
+  readonly shared = true;
+  private running = false;
+  private reader?: Redis;
+  private loop?: Promise<void>;
+
+  constructor(
+    private readonly writer: Redis,
+    private readonly createReader: () => Redis,
+    private readonly capacity: number,
+    private readonly logger: Logger,
+  ) {}
+
+  async append(envelope: Omit<EventEnvelope, 'seq'>): Promise<string> {
+    const id = await this.writer.xadd(STREAM, 'MAXLEN', '~', String(Math.max(this.capacity, 1)), '*', 'e', JSON.stringify(envelope));
+    return id as string;
+  }
+
+  async since(cursor: string, limit: number): Promise<EventEnvelope[]> {
+    if (!parseSeq(cursor)) return [];
+    const rows = await this.writer.xrange(STREAM, `(${cursor}`, '+', 'COUNT', limit);
+    return rows.map(([id, fields]) => ({ ...JSON.parse(fields[1]), seq: id }));
+  }
+
+  async start(handler: (e: EventEnvelope) => void): Promise<void> {
+    this.reader = this.createReader();
+    this.running = true;
+    let last = '$';
+    // Read the current tail id first so events appended between start() and the first XREAD are not missed.
+    const tail = await this.writer.xrevrange(STREAM, '+', '-', 'COUNT', 1);
+    if (tail.length) last = tail[0][0];
+    this.loop = (async () => {
+      while (this.running) {
+        try {
+          const res = (await this.reader!.xread('COUNT', 500, 'BLOCK', 1000, 'STREAMS', STREAM, last)) as [string, [string, string[]][]][] | null;
+          if (!res) continue;
+          for (const [id, fields] of res[0][1]) {
+            last = id;
+            try {
+              handler({ ...JSON.parse(fields[1]), seq: id });
+            } catch (err) {
+              this.logger.error({ err }, 'event handler failed');
+            }
+          }
+        } catch (err) {
+          if (!this.running) break;
+          this.logger.warn({ err }, 'event stream read failed; retrying');
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.reader?.disconnect();
+    await this.loop?.catch(() => undefined);
+  }
+}

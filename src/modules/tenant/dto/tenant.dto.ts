@@ -1,0 +1,104 @@
+import { Type } from 'class-transformer';
+import { IsBoolean, IsEmail, IsIn, IsISO8601, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
+
+export class TenantSettingsDto {
+  @IsOptional() @IsBoolean() shareAllowed?: boolean;
+  @IsOptional() @IsBoolean() envProviderKeys?: boolean;
+  @IsOptional() @IsIn(['delete', 'anonymise']) userDeletion?: 'delete' | 'anonymise';
+  @IsOptional() @IsBoolean() bashNetwork?: boolean;
+}
+
+export class TenantAdminInputDto {
+  @IsString() @Length(1, 200) name!: string;
+  @IsOptional() @IsEmail() email?: string;
+}
+
+export class CreateTenantDto {
+  @IsString() @Length(1, 200) name!: string;
+  /** URL-safe short name, unique across the platform. */
+  @IsString() @Matches(/^[a-z0-9][a-z0-9-]{1,62}$/, { message: 'slug must be 2-63 lowercase letters, digits or dashes' }) slug!: string;
+  /** IANA time zone used for daily budgets (default Asia/Seoul). */
+  @IsOptional() @IsString() @Length(1, 64) timezone?: string;
+  @IsOptional() @ValidateNested() @Type(() => TenantSettingsDto) settings?: TenantSettingsDto;
+  @ValidateNested() @Type(() => TenantAdminInputDto) admin!: TenantAdminInputDto;
+}
+
+export class UpdateTenantDto {
+  @IsOptional() @IsString() @Length(1, 200) name?: string;
+  @IsOptional() @IsString() @Length(1, 64) timezone?: string;
+  @IsOptional() @ValidateNested() @Type(() => TenantSettingsDto) settings?: TenantSettingsDto;
+}
+
+export class TenantDto {
+  id!: string;
+  slug!: string;
+  name!: string;
+  timezone!: string;
+  settings!: TenantSettingsDto;
+  createdAt!: Date;
+}
+
+export class CreatedTenantDto {
+  tenant!: TenantDto;
+  adminUserId!: string;
+  /** The admin's API key. Shown once; only its hash is stored. */
+  key!: string;
+}
+
+const ROLES = ['admin', 'teacher', 'student'] as const;
+
+export class CreateUserDto {
+  @IsString() @Length(1, 200) name!: string;
+  @IsOptional() @IsEmail() email?: string;
+  @IsIn(ROLES) role!: 'admin' | 'teacher' | 'student';
+  /** Subject of the host platform's identity, when known. */
+  @IsOptional() @IsString() @Length(1, 200) externalId?: string;
+}
+
+export class UpdateUserDto {
+  @IsOptional() @IsString() @Length(1, 200) name?: string;
+  @IsOptional() @IsEmail() email?: string;
+  @IsOptional() @IsIn(ROLES) role?: 'admin' | 'teacher' | 'student';
+}
+
+export class UserListQueryDto {
+  @IsOptional() @IsIn(ROLES) role?: 'admin' | 'teacher' | 'student';
+}
+
+export class UserDto {
+  id!: string;
+  tenantId!: string;
+  name!: string;
+  email!: string | null;
+  role!: string;
+  platformAdmin!: boolean;
+  createdAt!: Date;
+}
+
+export class CreateKeyDto {
+  @IsString() @Length(1, 200) name!: string;
+  /** Whose key; defaults to the caller. Tenant admins only for others. */
+  @IsOptional() @IsString() @Length(1, 64) userId?: string;
+  @IsOptional() @IsISO8601() expiresAt?: string;
+}
+
+export class KeyListQueryDto {
+  @IsOptional() @IsString() @Length(1, 64) userId?: string;
+}
+
+export class ApiKeyDto {
+  id!: string;
+  userId!: string;
+  name!: string;
+  /** First characters of the key, to recognise it. */
+  prefix!: string;
+  createdAt!: Date;
+  lastUsedAt!: Date | null;
+  expiresAt!: Date | null;
+  revokedAt!: Date | null;
+}
+
+export class CreatedKeyDto extends ApiKeyDto {
+  /** The key itself. Shown once. */
+  key!: string;
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { BootstrapService } from './bootstrap.service';
+import { TenantController } from './tenant.controller';
+import { TenantRepository } from './tenant.repository';
+import { TenantService } from './tenant.service';
+import { UserController } from './user.controller';
+
+@Module({
+  controllers: [TenantController, UserController],
+  providers: [TenantService, TenantRepository, BootstrapService],
+  exports: [TenantService, BootstrapService],
+})
+export class TenantModule {}

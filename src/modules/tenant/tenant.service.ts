@@ -1,0 +1,105 @@
+import { Injectable } from '@nestjs/common';
+import type { AuthContext, Role } from '../../core/auth/auth-context';
+import { ConflictError, ForbiddenError, NotFoundError } from '../../core/errors/domain-error';
+import { isId, newId } from '../../core/ids';
+import { ApiKeyService } from '../auth/api-key.service';
+import { TenantRepository } from './tenant.repository';
+
+export interface TenantSettings {
+  /** Sharing of sessions through public links. */
+  shareAllowed?: boolean;
+  /** Platform-wide provider keys from the environment may be used by this tenant. */
+  envProviderKeys?: boolean;
+  /** What deleting a user does to their data. */
+  userDeletion?: 'delete' | 'anonymise';
+  /** Network inside the bash sandbox. */
+  bashNetwork?: boolean;
+}
+
+/** Schools (tenants), their users and keys. */
+@Injectable()
+export class TenantService {
+  constructor(
+    private readonly repo: TenantRepository,
+    private readonly keys: ApiKeyService,
+  ) {}
+
+  async createTenant(input: { name: string; slug: string; timezone?: string; settings?: TenantSettings; admin: { name: string; email?: string } }, opts: { key?: string; platformAdmin?: boolean } = {}) {
+    if (await this.repo.findTenantBySlug(input.slug)) throw new ConflictError('ConflictError', `Tenant slug already in use: ${input.slug}`);
+    const tenant = await this.repo.createTenant({ id: newId('tenant'), slug: input.slug, name: input.name, timezone: input.timezone, settings: (input.settings ?? {}) as object });
+    const admin = await this.repo.createUser({ id: newId('user'), tenantId: tenant.id, name: input.admin.name, email: input.admin.email, role: 'admin', platformAdmin: opts.platformAdmin ?? false });
+    const { key } = await this.keys.issue(tenant.id, admin.id, 'initial admin key', { key: opts.key });
+    return { tenant, admin, key };
+  }
+
+  listTenants() {
+    return this.repo.listTenants();
+  }
+
+  async getTenant(id: string) {
+    const tenant = isId('tenant', id) ? await this.repo.findTenant(id) : null;
+    if (!tenant) throw new NotFoundError(`Tenant not found: ${id}`);
+    return tenant;
+  }
+
+  /** The caller's own tenant. */
+  currentTenant(auth: AuthContext) {
+    return this.getTenant(auth.tenantId);
+  }
+
+  async updateTenant(id: string, input: { name?: string; timezone?: string; settings?: TenantSettings }) {
+    const tenant = await this.getTenant(id);
+    const settings = input.settings ? { ...(tenant.settings as object), ...input.settings } : undefined;
+    return this.repo.updateTenant(id, { name: input.name, timezone: input.timezone, settings });
+  }
+
+  async deleteTenant(auth: AuthContext, id: string) {
+    if (id === auth.tenantId) throw new ForbiddenError('A platform administrator cannot delete their own tenant');
+    if (!(await this.repo.deleteTenant(id))) throw new NotFoundError(`Tenant not found: ${id}`);
+    return true;
+  }
+
+  listUsers(auth: AuthContext, role?: Role) {
+    return this.repo.listUsers(auth.tenantId, { role });
+  }
+
+  async getUser(auth: AuthContext, id: string) {
+    const user = isId('user', id) ? await this.repo.findUser(auth.tenantId, id) : null;
+    if (!user) throw new NotFoundError(`User not found: ${id}`);
+    return user;
+  }
+
+  createUser(auth: AuthContext, input: { name: string; email?: string; role: Role; externalId?: string }) {
+    return this.repo.createUser({ id: newId('user'), tenantId: auth.tenantId, ...input });
+  }
+
+  async updateUser(auth: AuthContext, id: string, input: { name?: string; email?: string; role?: Role }) {
+    await this.getUser(auth, id);
+    if (id === auth.userId && input.role && input.role !== 'admin') throw new ForbiddenError('You cannot demote yourself');
+    return (await this.repo.updateUser(auth.tenantId, id, input))!;
+  }
+
+  async deleteUser(auth: AuthContext, id: string) {
+    if (id === auth.userId) throw new ForbiddenError('You cannot delete yourself');
+    if (!(isId('user', id) && (await this.repo.softDeleteUser(auth.tenantId, id)))) throw new NotFoundError(`User not found: ${id}`);
+    return true;
+  }
+
+  async issueKey(auth: AuthContext, input: { name: string; userId?: string; expiresAt?: Date }) {
+    const userId = input.userId ?? auth.userId;
+    if (userId !== auth.userId && auth.role !== 'admin') throw new ForbiddenError('Only tenant administrators create keys for others');
+    await this.getUser(auth, userId);
+    const { key, record } = await this.keys.issue(auth.tenantId, userId, input.name, { expiresAt: input.expiresAt });
+    return { ...record, key };
+  }
+
+  listKeys(auth: AuthContext, userId?: string) {
+    return this.keys.list(auth, auth.role === 'admin' ? userId : auth.userId);
+  }
+
+  async revokeKey(auth: AuthContext, id: string) {
+    const key = isId('key', id) ? await this.keys.find(auth, id) : null;
+    if (!key || (auth.role !== 'admin' && key.userId !== auth.userId)) throw new NotFoundError(`API key not found: ${id}`);
+    return this.keys.revoke(auth, id);
+  }
+}
