@@ -193,6 +193,16 @@ describe('McpClientPool with misbehaving stdio servers', () => {
     await expect(pool.disconnect(key, 'nope')).rejects.toBeInstanceOf(McpServerNotFoundError);
   });
 
+  it('routes calls from tool objects listed before a server was replaced to the new connection', async () => {
+    await pool.connect(key, 'swap', local('serve'));
+    const stale = await tool(pool, 'swap_echo');
+    await pool.connect(key, 'swap', local('serve'));
+    expect((await stale.execute({ text: 'new process' }, allow())).output).toBe('new process');
+    await pool.remove(key, 'swap');
+    await expect(stale.execute({ text: 'gone' }, allow())).rejects.toThrow(/MCP server not found: swap/);
+    expect(children).toHaveLength(2);
+  });
+
   it('keeps tenants and projects apart', async () => {
     const other: McpKey = { tenantId: 'ten_other', projectId: 'prj_f' };
     await pool.connect(key, 'mine', local('serve'));

@@ -1,53 +1,25 @@
 // All MCP connections of the process, keyed by (tenant, project[, user]) and server name. Framework-free:
 // the Nest module wraps one instance and calls `closeAll()` on shutdown.
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
-import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ToolError } from '../tool/tool.types';
 import type {
-  McpCommand, McpKey, McpLogger, McpResource, McpResourceContent, McpServerConfig, McpStatus, McpStatusMap, McpToolDefinition,
+  McpCommand, McpKey, McpResource, McpResourceContent, McpServerConfig, McpStatus, McpStatusMap, McpToolDefinition,
 } from './mcp.types';
 import { McpNotConnectedError, McpServerNotFoundError } from './mcp.errors';
 import { McpConnection } from './mcp-connection';
-import { errorMessage } from './mcp-deadline';
+import { errorMessage, httpStatus, isTransportFailure } from './mcp-error.util';
 import { convertMcpTool, type McpListedTool } from './convert/mcp-tool.converter';
 import { convertMcpPrompt } from './convert/mcp-prompt.converter';
 import { DEFAULT_RESULT_LIMITS, type McpResultLimits } from './convert/mcp-result.converter';
 import { mcpEntryKey } from './convert/mcp-naming';
-import { createDirectSpawner, type McpBaseEnv, type McpProcessSpawner } from './stdio/mcp-process.spawner';
+import { createDirectSpawner, type McpProcessSpawner } from './stdio/mcp-process.spawner';
 import { DEFAULT_STDIO_OPTIONS, type StdioProcessTransportOptions } from './stdio/stdio-process.transport';
 import type { McpAuthStatus } from './oauth/mcp-oauth.provider';
-import { isClientRegistrationError, type McpOAuthSettings } from './oauth/mcp-oauth.flow';
+import { isClientRegistrationError } from './oauth/mcp-oauth.flow';
 import { McpOAuthManager } from './oauth/mcp-oauth.manager';
+import type { McpClientPoolOptions, McpReconnectPolicy } from './mcp-client-pool.options';
 
-export interface McpReconnectPolicy {
-  initialDelayMs: number;
-  maxDelayMs: number;
-  maxAttempts: number;
-}
-
-export interface McpClientPoolOptions {
-  /** PATH (and HOME) handed to local servers; nothing else of our environment leaks to them. */
-  baseEnv: McpBaseEnv;
-  spawner?: McpProcessSpawner;
-  /** Default per-request timeout (connect, list, call); a server's `timeout` overrides it. */
-  timeoutMs?: number;
-  /** Default for tool calls only (OpenCode's `experimental.mcp_timeout`); falls back to `timeoutMs`. */
-  callTimeoutMs?: number;
-  /** Close connections unused this long; they reopen on next use. 0 keeps them open. */
-  idleMs?: number;
-  reconnect?: Partial<McpReconnectPolicy>;
-  stdio?: Partial<StdioProcessTransportOptions>;
-  resultLimits?: Partial<McpResultLimits>;
-  /** Without it remote servers that need OAuth end up `needs_auth` and `startAuth` is refused. */
-  oauth?: McpOAuthSettings;
-  fetch?: FetchLike;
-  clientInfo?: { name: string; version: string };
-  /** Working directory for local servers (the project's folder); `config.cwd` wins. */
-  cwdFor?: (key: McpKey) => string | undefined;
-  logger?: McpLogger;
-  onToolsChanged?: (key: McpKey, serverName: string) => void;
-  onStatusChanged?: (key: McpKey, serverName: string, status: McpStatus) => void;
-}
+export type { McpClientPoolOptions, McpReconnectPolicy } from './mcp-client-pool.options';
 
 interface Entry {
   key: McpKey;
@@ -69,20 +41,6 @@ const DEFAULT_RECONNECT: McpReconnectPolicy = { initialDelayMs: 1000, maxDelayMs
 
 function scopeId(key: McpKey): string {
   return JSON.stringify([key.tenantId, key.projectId, key.userId ?? null]);
-}
-
-/** Errors meaning the connection itself is gone (not a failed or slow request). */
-function isTransportFailure(error: unknown): boolean {
-  return error instanceof TypeError || /ECONNREFUSED|ECONNRESET|fetch failed|Not connected|not running|socket hang up/i.test(errorMessage(error));
-}
-
-/** HTTP status carried by the SDK's StreamableHTTPError/SseError, directly or as the cause. */
-function httpStatus(error: unknown): number | undefined {
-  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 3; current = (current as Error).cause, depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'number' && code >= 100 && code < 600) return code;
-  }
-  return undefined;
 }
 
 export class McpClientPool {
@@ -152,7 +110,7 @@ export class McpClientPool {
     const lists = await Promise.all(
       this.connected(key).map(async (entry) => {
         const listed = await this.listedTools(entry);
-        return listed.map((tool) => convertMcpTool(entry.name, tool, (toolName, args, signal) => this.callTool(entry, toolName, args, signal), this.limits));
+        return listed.map((tool) => convertMcpTool(entry.name, tool, (toolName, args, signal) => this.callTool(key, entry.name, toolName, args, signal), this.limits));
       }),
     );
     return lists.flat();
@@ -163,7 +121,9 @@ export class McpClientPool {
       this.connected(key).map(async (entry) => {
         try {
           const prompts = await this.use(entry, (connection) => connection.listPrompts());
-          return prompts.map((prompt) => convertMcpPrompt(entry.name, prompt, (name, args) => this.use(entry, (connection) => connection.getPrompt(name, args))));
+          return prompts.map((prompt) =>
+            convertMcpPrompt(entry.name, prompt, (name, args) => this.use(this.entry(key, entry.name), (connection) => connection.getPrompt(name, args))),
+          );
         } catch (error) {
           this.options.logger?.warn({ server: entry.name, error: errorMessage(error) }, 'mcp prompts/list failed');
           return [];
@@ -314,6 +274,8 @@ export class McpClientPool {
 
   /** A connection for `entry`, reopening one closed for idleness. */
   private async connection(entry: Entry): Promise<McpConnection> {
+    // A removed or replaced entry must never spawn a process nobody would close.
+    if (!this.isLive(entry)) throw new McpNotConnectedError(entry.name, 'server was removed or replaced');
     if (entry.connection) return entry.connection;
     if (entry.status.status === 'connected') await this.open(entry);
     if (!entry.connection) throw new McpNotConnectedError(entry.name, 'status' in entry.status && 'error' in entry.status ? entry.status.error : entry.status.status);
@@ -355,13 +317,15 @@ export class McpClientPool {
     }
   }
 
-  private async callTool(entry: Entry, toolName: string, args: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>> {
+  /** Resolves the server by name at call time: tool objects outlive reconnects and config replacements. */
+  private async callTool(key: McpKey, name: string, toolName: string, args: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>> {
     try {
+      const entry = this.entry(key, name);
       const timeout = entry.config.timeout ?? this.options.callTimeoutMs ?? this.timeoutMs;
       return await this.use(entry, (connection) => connection.callTool(toolName, args, timeout, { signal }));
     } catch (error) {
       // The model reads tool errors; internal class names mean nothing to it.
-      throw error instanceof ToolError ? error : new ToolError(`MCP server ${entry.name}: ${errorMessage(error)}`);
+      throw error instanceof ToolError ? error : new ToolError(`MCP server ${name}: ${errorMessage(error)}`);
     }
   }
 

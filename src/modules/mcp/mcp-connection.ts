@@ -7,7 +7,7 @@ import { UnauthorizedError, type OAuthClientProvider } from '@modelcontextprotoc
 import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { McpLocalConfig, McpLogger, McpRemoteConfig, McpServerConfig } from './mcp.types';
-import { errorMessage, normalizeTimeout, withDeadline } from './mcp-deadline';
+import { errorMessage, normalizeTimeout, withDeadline } from './mcp-error.util';
 import { buildServerEnv, type McpBaseEnv, type McpProcessSpawner } from './stdio/mcp-process.spawner';
 import { StdioProcessTransport, type StdioProcessTransportOptions } from './stdio/stdio-process.transport';
 import { cappedFetch } from './mcp-capped-fetch';

@@ -4,7 +4,7 @@ import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { BadRequestError } from '../../../core/errors/domain-error';
 import type { McpKey, McpOAuthConfig, McpRemoteConfig, McpServerConfig, McpStatus } from '../mcp.types';
 import { McpOAuthStateError, McpUnsupportedOAuthError } from '../mcp.errors';
-import { errorMessage } from '../mcp-deadline';
+import { errorMessage } from '../mcp-error.util';
 import type { McpAuthStatus, McpOAuthProvider } from './mcp-oauth.provider';
 import type { McpOAuthRef } from './mcp-oauth.store';
 import { beginAuthorization, completeAuthorization, createOAuthProvider, isClientRegistrationError, type McpOAuthSettings } from './mcp-oauth.flow';

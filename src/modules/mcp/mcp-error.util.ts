@@ -25,3 +25,17 @@ export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message || error.name;
   return String(error);
 }
+
+/** Errors meaning the connection itself is gone (not a failed or slow request). */
+export function isTransportFailure(error: unknown): boolean {
+  return error instanceof TypeError || /ECONNREFUSED|ECONNRESET|fetch failed|Not connected|not running|socket hang up/i.test(errorMessage(error));
+}
+
+/** HTTP status carried by the SDK's StreamableHTTPError/SseError, directly or as the cause. */
+export function httpStatus(error: unknown): number | undefined {
+  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 3; current = (current as Error).cause, depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'number' && code >= 100 && code < 600) return code;
+  }
+  return undefined;
+}
