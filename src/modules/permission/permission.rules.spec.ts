@@ -205,3 +205,13 @@ describe('wildcardMatch properties', () => {
     );
   });
 });
+
+describe('wildcardMatch performance', () => {
+  it('stays fast on patterns that would make a regex backtrack', () => {
+    const started = Date.now();
+    const text = 'a'.repeat(5000);
+    expect(wildcardMatch(text, '*a*a*a*a*a*a*a*a*a*a*a*a*b')).toBe(false);
+    expect(wildcardMatch(text + 'b', '*a*a*a*a*a*a*a*a*a*a*a*a*b')).toBe(true);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+});

@@ -26,33 +26,42 @@ export function permissionForTool(toolId: string): string {
   return EDIT_TOOLS.includes(toolId) ? 'edit' : toolId;
 }
 
-const compiled = new Map<string, RegExp>();
-const COMPILED_LIMIT = 2000;
-
-function compile(pattern: string): RegExp {
-  const cached = compiled.get(pattern);
-  if (cached) return cached;
-  // `git commit *` must also cover a bare `git commit`: the trailing " *" becomes an optional group.
-  const optionalTail = pattern.endsWith(' *');
-  const body = optionalTail ? pattern.slice(0, -2) : pattern;
-  let source = '';
-  for (const ch of body) {
-    if (ch === '*') source += '.*';
-    else if (ch === '?') source += '.';
-    else source += ch.replace(/[.+^${}()|[\]\\/-]/g, '\\$&');
+// Patterns come from project config that students can write, so matching must not be a regex: a pattern
+// like `*a*a*a*a*b` would backtrack exponentially. This greedy matcher with one backtrack point is O(n·m).
+function globMatch(text: string, pattern: string): boolean {
+  let t = 0;
+  let p = 0;
+  let starP = -1;
+  let starT = 0;
+  while (t < text.length) {
+    if (p < pattern.length && (pattern[p] === '?' || pattern[p] === text[t])) {
+      t++;
+      p++;
+    } else if (p < pattern.length && pattern[p] === '*') {
+      starP = p++;
+      starT = t;
+    } else if (starP >= 0) {
+      p = starP + 1;
+      t = ++starT;
+    } else {
+      return false;
+    }
   }
-  if (optionalTail) source += '( .*)?';
-  const regex = new RegExp(`^${source}$`, 's');
-  if (compiled.size >= COMPILED_LIMIT) compiled.clear();
-  compiled.set(pattern, regex);
-  return regex;
+  while (p < pattern.length && pattern[p] === '*') p++;
+  return p === pattern.length;
 }
 
-/** Whole-string glob match: `*` any run (slashes included), `?` exactly one character. */
+/**
+ * Whole-string glob match: `*` any run (slashes included), `?` exactly one character. A trailing `" *"`
+ * also matches without the arguments, so `git commit *` covers a bare `git commit`.
+ */
 export function wildcardMatch(text: string, pattern: string): boolean {
   if (pattern === '*') return true;
-  // Windows-style separators in either side would otherwise never match the forward-slash patterns.
-  return compile(pattern.replaceAll('\\', '/')).test(text.replaceAll('\\', '/'));
+  // Windows-style separators on either side would otherwise never match forward-slash patterns.
+  const t = text.replaceAll('\\', '/');
+  const p = pattern.replaceAll('\\', '/');
+  if (globMatch(t, p)) return true;
+  return p.endsWith(' *') && globMatch(t, p.slice(0, -2));
 }
 
 export interface EvaluateResult {
