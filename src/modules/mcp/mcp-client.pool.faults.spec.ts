@@ -203,6 +203,15 @@ describe('McpClientPool with misbehaving stdio servers', () => {
     expect(children).toHaveLength(2);
   });
 
+  it('kills a server that ignores SIGTERM once the grace period is over', async () => {
+    expect(await pool.connect(key, 'stubborn', local('stubborn'))).toEqual({ status: 'connected' });
+    const started = Date.now();
+    await pool.disconnect(key, 'stubborn');
+    await waitFor(() => isDead(children[0]));
+    expect(children[0].signalCode).toBe('SIGKILL');
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
   it('keeps tenants and projects apart', async () => {
     const other: McpKey = { tenantId: 'ten_other', projectId: 'prj_f' };
     await pool.connect(key, 'mine', local('serve'));

@@ -9,7 +9,7 @@ export { buildFakeMcpServer, FAKE_PNG_BASE64, FAKE_BLOB_BASE64 } from './fake-mc
 
 const repoRoot = resolve(__dirname, '../../..');
 
-export type Misbehaviour = 'hang' | 'crash' | 'flood-stdout' | 'garbage' | 'serve' | 'noisy';
+export type Misbehaviour = 'hang' | 'crash' | 'flood-stdout' | 'garbage' | 'serve' | 'noisy' | 'stubborn';
 
 export function misbehavingServerCommand(mode: Misbehaviour): string[] {
   return [process.execPath, join(__dirname, 'misbehaving-stdio-server.cjs'), mode];

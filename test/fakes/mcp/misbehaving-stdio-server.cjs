@@ -7,6 +7,7 @@
 //   garbage       writes endless non-JSON lines
 //   serve         a real SDK server whose tools misbehave: crash, hang, huge, echo, env
 //   noisy         like serve, but first writes 2 MB to stderr and keeps writing while serving
+//   stubborn      like serve, but ignores SIGTERM and stdin EOF (only SIGKILL stops it)
 'use strict';
 
 const mode = process.argv[2] || 'serve';
@@ -39,6 +40,10 @@ if (mode === 'hang') {
   if (mode === 'noisy') {
     process.stderr.write('e'.repeat(2 * 1024 * 1024) + '\n');
     setInterval(() => process.stderr.write('still noisy '.repeat(1000) + '\n'), 5).unref();
+  }
+  if (mode === 'stubborn') {
+    process.on('SIGTERM', () => {});
+    setInterval(() => {}, 1 << 30);
   }
   const server = new McpServer({ name: 'misbehaving', version: '1.0.0' });
   const text = (value) => ({ content: [{ type: 'text', text: value }] });
