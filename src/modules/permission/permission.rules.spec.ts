@@ -1,6 +1,8 @@
 import * as fc from 'fast-check';
 import {
+  approvalRules,
   disabledTools,
+  evaluateAsk,
   evaluate,
   fromConfig,
   fromLegacyTools,
@@ -213,5 +215,36 @@ describe('wildcardMatch performance', () => {
     expect(wildcardMatch(text, '*a*a*a*a*a*a*a*a*a*a*a*a*b')).toBe(false);
     expect(wildcardMatch(text + 'b', '*a*a*a*a*a*a*a*a*a*a*a*a*b')).toBe(true);
     expect(Date.now() - started).toBeLessThan(1000);
+  });
+});
+
+describe('evaluateAsk', () => {
+  const rules: Ruleset = [
+    { permission: 'bash', pattern: '*', action: 'ask' },
+    { permission: 'bash', pattern: 'ls *', action: 'allow' },
+    { permission: 'bash', pattern: 'git status *', action: 'allow' },
+    { permission: 'bash', pattern: 'rm *', action: 'deny' },
+  ];
+
+  it('allows when every pattern is allowed', () => {
+    expect(evaluateAsk('bash', ['ls -la', 'git status'], rules)).toEqual({ outcome: 'allow' });
+    expect(evaluateAsk('bash', [], rules)).toEqual({ outcome: 'allow' });
+  });
+
+  it('collects the patterns that still need asking', () => {
+    expect(evaluateAsk('bash', ['ls', 'npm test', 'make'], rules)).toEqual({ outcome: 'ask', pending: ['npm test', 'make'] });
+  });
+
+  it('denies the whole call when one pattern is denied, naming the deny rules', () => {
+    expect(evaluateAsk('bash', ['ls', 'rm -rf x', 'npm test'], rules)).toEqual({ outcome: 'deny', pattern: 'rm -rf x', rules: [rules[3]] });
+  });
+
+  it('turns always-patterns into allow rules that later asks honour', () => {
+    const approved = approvalRules('bash', ['npm test *', 'make *']);
+    expect(approved).toEqual([
+      { permission: 'bash', pattern: 'npm test *', action: 'allow' },
+      { permission: 'bash', pattern: 'make *', action: 'allow' },
+    ]);
+    expect(evaluateAsk('bash', ['npm test', 'make all'], rules, approved)).toEqual({ outcome: 'allow' });
   });
 });

@@ -144,3 +144,32 @@ export function fromLegacyTools(tools: Record<string, boolean> | undefined): Rul
     action: enabled ? 'allow' : 'deny',
   }));
 }
+
+export type AskOutcome =
+  | { outcome: 'allow' }
+  /** Patterns no rule allows yet; the user has to be asked about them. */
+  | { outcome: 'ask'; pending: string[] }
+  /** The first denied pattern and the rules that matched it, for PermissionDeniedError. */
+  | { outcome: 'deny'; pattern: string; rules: Ruleset };
+
+/**
+ * The decision for one tool ask over all its patterns (e.g. every sub-command of a shell line): any
+ * deny refuses the whole call, all allowed proceeds, anything else must be asked.
+ */
+export function evaluateAsk(permission: string, patterns: string[], ...rulesets: Ruleset[]): AskOutcome {
+  const pending: string[] = [];
+  for (const pattern of patterns) {
+    const { action } = evaluate(permission, pattern, ...rulesets);
+    if (action === 'deny') {
+      const rules = matchingRules(permission, pattern, ...rulesets).filter((r) => r.action === 'deny');
+      return { outcome: 'deny', pattern, rules };
+    }
+    if (action === 'ask') pending.push(pattern);
+  }
+  return pending.length ? { outcome: 'ask', pending } : { outcome: 'allow' };
+}
+
+/** Rules an "always" reply adds: allow each of the ask's `always` patterns from now on. */
+export function approvalRules(permission: string, always: string[]): Ruleset {
+  return always.map((pattern) => ({ permission, pattern, action: 'allow' as const }));
+}
