@@ -1,0 +1,101 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
+import { BadRequestError } from '../../core/errors/domain-error';
+import { parseModelRef } from '../agent/agent.builtins';
+import type { Config } from '../config/config.schema';
+import type { ModelCost } from './models/catalogue.schema';
+import { customPreset, getPreset } from './provider.presets';
+import { createLanguageModel, resolveProvider } from './provider.factory';
+import type { LanguageModel } from './provider.types';
+
+export interface ModelRef {
+  providerID: string;
+  modelID: string;
+}
+
+export interface ModelInfo extends ModelRef {
+  /** Id sent to the provider (`api.id`). */
+  apiId: string;
+  name: string;
+  limit: { context: number; input?: number; output: number };
+  cost?: ModelCost;
+  toolCall: boolean;
+  reasoning: boolean;
+  temperature: boolean;
+  attachment: boolean;
+  options: Record<string, unknown>;
+  headers: Record<string, string>;
+}
+
+export interface ResolvedModel {
+  info: ModelInfo;
+  language: LanguageModel;
+}
+
+type ConfigModel = NonNullable<NonNullable<NonNullable<Config['provider']>[string]['models']>[string]>;
+
+function toCost(cost: ConfigModel['cost']): ModelCost | undefined {
+  if (!cost) return undefined;
+  const block = (c: NonNullable<ConfigModel['cost']>) => ({ input: c.input ?? 0, output: c.output ?? 0, cache: { read: c.cache_read ?? 0, write: c.cache_write ?? 0 } });
+  return { ...block(cost), ...(cost.context_over_200k ? { experimentalOver200K: block(cost.context_over_200k) } : {}) } as ModelCost;
+}
+
+/** Turns a (provider, model) choice plus the layered config into a streaming model and its facts. */
+@Injectable()
+export class ProviderService {
+  private readonly models = new Map<string, LanguageModel>();
+
+  constructor(@Inject(APP_CONFIG) private readonly app: AppConfig) {}
+
+  /** OpenCode's order: the request's model, else config `model`, else the first configured model. */
+  defaultModel(config: Config): ModelRef {
+    const fromConfig = config.model ? parseModelRef(config.model) : undefined;
+    if (fromConfig) return fromConfig;
+    for (const [providerID, provider] of Object.entries(config.provider ?? {})) {
+      if (config.enabled_providers && !config.enabled_providers.includes(providerID)) continue;
+      const modelID = Object.keys(provider.models ?? {})[0];
+      if (modelID) return { providerID, modelID };
+    }
+    throw new BadRequestError('No model is configured: set `model` (e.g. "openai/gpt-5") in the platform or tenant config, and a key such as OPENAI_API_KEY', {}, 'no_model');
+  }
+
+  smallModel(config: Config, fallback: ModelRef): ModelRef {
+    return (config.small_model ? parseModelRef(config.small_model) : undefined) ?? fallback;
+  }
+
+  info(config: Config, ref: ModelRef): ModelInfo {
+    const provider = config.provider?.[ref.providerID];
+    const model = provider?.models?.[ref.modelID];
+    return {
+      ...ref,
+      apiId: model?.id ?? ref.modelID,
+      name: model?.name ?? ref.modelID,
+      limit: { context: model?.limit?.context ?? 128_000, ...(model?.limit?.input ? { input: model.limit.input } : {}), output: model?.limit?.output ?? 8192 },
+      cost: toCost(model?.cost),
+      toolCall: model?.tool_call ?? true,
+      reasoning: model?.reasoning ?? false,
+      temperature: model?.temperature ?? true,
+      attachment: model?.attachment ?? false,
+      options: { ...(model?.options ?? {}) },
+      headers: { ...(model?.headers ?? {}) },
+    };
+  }
+
+  resolve(config: Config, ref: ModelRef): ResolvedModel {
+    if (config.disabled_providers?.includes(ref.providerID) || (config.enabled_providers && !config.enabled_providers.includes(ref.providerID))) {
+      throw new BadRequestError(`Provider ${ref.providerID} is not enabled`, { providerID: ref.providerID }, 'provider_disabled');
+    }
+    const info = this.info(config, ref);
+    const providerConfig = config.provider?.[ref.providerID];
+    const key = `${ref.providerID}\0${info.apiId}\0${JSON.stringify(providerConfig?.options ?? {})}`;
+    let language = this.models.get(key);
+    if (!language) {
+      const preset = getPreset(ref.providerID) ?? customPreset(ref.providerID, providerConfig?.name, providerConfig?.npm);
+      const resolved = resolveProvider({ id: ref.providerID, preset, options: providerConfig?.options as Record<string, unknown>, env: this.app.providerEnv });
+      language = createLanguageModel(resolved, info.apiId);
+      if (this.models.size > 500) this.models.clear();
+      this.models.set(key, language);
+    }
+    return { info, language };
+  }
+}
