@@ -9,6 +9,7 @@ import {
   defaultAgent,
   parseModelRef,
   resolveAgents,
+  subagentSessionRules,
   type AgentInfo,
 } from './agent.builtins';
 import { TITLE_PROMPT } from './prompt/title.prompt';
@@ -220,5 +221,32 @@ describe('agentGuardrails', () => {
     expect(evaluate('task', 'general', guarded).action).toBe('deny');
     expect(evaluate('read', 'src/a.py', guarded).action).toBe('allow');
     expect(agentGuardrails('build')).toEqual([]);
+  });
+});
+
+describe('subagentSessionRules', () => {
+  const agents = builtinAgents(opts);
+
+  it("carries the tutor's edit denial into an explore child and turns off todos and delegation", () => {
+    const tutor = byName(agents, 'tutor');
+    const explore = byName(agents, 'explore');
+    const parentSession = fromConfig({ webfetch: 'deny', bash: { 'ls *': 'allow' }, external_directory: { '/shared/*': 'allow' } });
+    const child = subagentSessionRules(tutor, parentSession, explore);
+    expect(child).toEqual([
+      { permission: 'edit', pattern: '*', action: 'deny' },
+      { permission: 'webfetch', pattern: '*', action: 'deny' },
+      { permission: 'external_directory', pattern: '/shared/*', action: 'allow' },
+      { permission: 'todowrite', pattern: '*', action: 'deny' },
+      { permission: 'task', pattern: '*', action: 'deny' },
+    ]);
+    const effective = [...explore.permission, ...child];
+    expect(evaluate('webfetch', 'https://x', effective).action).toBe('deny');
+    expect(evaluate('grep', 'x', effective).action).toBe('allow');
+  });
+
+  it("keeps todowrite/task to the subagent's own rules when it mentions them", () => {
+    const general = byName(agents, 'general');
+    const child = subagentSessionRules(byName(agents, 'build'), [], general);
+    expect(child).toEqual([{ permission: 'task', pattern: '*', action: 'deny' }]);
   });
 });

@@ -183,6 +183,23 @@ export function agentGuardrails(name: string): Ruleset {
   return [];
 }
 
+/**
+ * Session rules for a child session started by the task tool: a subagent must not escape its parent's
+ * limits. It inherits the parent agent's edit denials and the parent session's denials and
+ * external_directory rules; todo lists and further delegation are off unless the subagent's own ruleset
+ * says something about them.
+ */
+export function subagentSessionRules(parentAgent: AgentInfo, parentSession: Ruleset, subagent: AgentInfo): Ruleset {
+  const rules: Ruleset = [
+    ...parentAgent.permission.filter((r) => r.permission === 'edit' && r.action === 'deny'),
+    ...parentSession.filter((r) => r.action === 'deny' || r.permission === 'external_directory'),
+  ];
+  for (const permission of ['todowrite', 'task']) {
+    if (!subagent.permission.some((r) => r.permission === permission)) rules.push({ permission, pattern: '*', action: 'deny' });
+  }
+  return rules;
+}
+
 /** `"provider/model"` → ids; the model part may itself contain slashes (`openrouter/meta/llama`). */
 export function parseModelRef(ref: string): { providerID: string; modelID: string } | undefined {
   const slash = ref.indexOf('/');

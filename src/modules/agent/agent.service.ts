@@ -1,0 +1,28 @@
+import { Injectable } from '@nestjs/common';
+import type { AuthContext } from '../../core/auth/auth-context';
+import { NotFoundError } from '../../core/errors/domain-error';
+import { ConfigService } from '../config/config.service';
+import { configRuleset } from '../config/config.merge';
+import { defaultAgent, resolveAgents, type AgentInfo } from './agent.builtins';
+
+/** Agents visible in a project: built-ins, then tenant/project definitions, then config `agent.*`. */
+@Injectable()
+export class AgentService {
+  constructor(private readonly config: ConfigService) {}
+
+  async list(auth: AuthContext, projectId?: string): Promise<AgentInfo[]> {
+    const config = await this.config.effective(auth, projectId);
+    return resolveAgents(config.agent as never, [], { userPermission: configRuleset(config) });
+  }
+
+  async get(auth: AuthContext, name: string | undefined, projectId?: string): Promise<AgentInfo> {
+    const agents = await this.list(auth, projectId);
+    if (!name) {
+      const config = await this.config.effective(auth, projectId);
+      return defaultAgent(agents, config.default_agent);
+    }
+    const agent = agents.find((a) => a.name === name);
+    if (!agent) throw new NotFoundError(`Agent not found: ${name}`);
+    return agent;
+  }
+}
