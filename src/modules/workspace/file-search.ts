@@ -10,6 +10,10 @@ import { isInside } from './workspace-path';
 import { walk } from './workspace-walk';
 import type { Workspace } from './workspace';
 
+function rootFor(ws: Workspace, dir: string): string {
+  return isInside(ws.root, dir) ? ws.root : dir;
+}
+
 export interface FoundFile {
   absolute: string;
   mtimeMs: number;
@@ -32,12 +36,15 @@ async function gitignoreOf(dir: string): Promise<(rel: string, isDir: boolean) =
   return () => false;
 }
 
-async function fallbackFiles(dir: string, signal?: AbortSignal): Promise<string[]> {
-  const ignored = await gitignoreOf(dir);
+/** Files under `dir`, skipping `.git` and what the project's root .gitignore (and the folder's own) exclude. */
+async function fallbackFiles(dir: string, projectRoot: string, signal?: AbortSignal): Promise<string[]> {
+  const bases = [...new Set([projectRoot, dir])].filter((b) => isInside(b, dir));
+  const rules = await Promise.all(bases.map(async (base) => ({ base, ignored: await gitignoreOf(base) })));
+  const ignored = (abs: string, isDir: boolean) => rules.some((r) => r.ignored(path.relative(r.base, abs).split(path.sep).join('/'), isDir));
   const out: string[] = [];
-  const skipDir = (e: { name: string; relative: string }) => e.name === '.git' || ignored(e.relative, true);
+  const skipDir = (e: { name: string; absolute: string }) => e.name === '.git' || ignored(e.absolute, true);
   for await (const e of walk(dir, dir, { skipDir, signal })) {
-    if (e.type === 'file' && !ignored(e.relative, false)) out.push(e.relative);
+    if (e.type === 'file' && !ignored(e.absolute, false)) out.push(e.relative);
   }
   return out;
 }
@@ -54,7 +61,7 @@ async function withMtimes(dir: string, relatives: string[]): Promise<FoundFile[]
 }
 
 /** Regular files under `dir` matching `pattern`, newest first. */
-export async function globFiles(dir: string, pattern: string, opts: SearchOptions = {}): Promise<FoundFile[]> {
+export async function globFiles(ws: Workspace, dir: string, pattern: string, opts: SearchOptions = {}): Promise<FoundFile[]> {
   let relatives: string[];
   if (opts.rgPath) {
     const run = await runRipgrep(opts.rgPath, ['--files', '--hidden', '--glob', '!.git', '--glob', pattern], { cwd: dir, signal: opts.signal });
@@ -63,7 +70,7 @@ export async function globFiles(dir: string, pattern: string, opts: SearchOption
     if (run.truncated) relatives.pop();
   } else {
     const match = picomatch(pattern, { dot: true, basename: !pattern.includes('/') });
-    relatives = (await fallbackFiles(dir, opts.signal)).filter((rel) => match(rel));
+    relatives = (await fallbackFiles(dir, rootFor(ws, dir), opts.signal)).filter((rel) => match(rel));
   }
   return withMtimes(dir, relatives);
 }
@@ -119,7 +126,7 @@ export async function grepFiles(ws: Workspace, target: string, isDir: boolean, p
   } else {
     const regex = new RegExp(pattern);
     const includeMatch = opts.include ? picomatch(opts.include, { dot: true, basename: !opts.include.includes('/') }) : undefined;
-    const files = isDir ? (await fallbackFiles(cwd, opts.signal)).filter((rel) => !includeMatch || includeMatch(rel)) : [path.basename(target)];
+    const files = isDir ? (await fallbackFiles(cwd, rootFor(ws, cwd), opts.signal)).filter((rel) => !includeMatch || includeMatch(rel)) : [path.basename(target)];
     for (const rel of files) {
       if (total >= maxMatches || opts.signal?.aborted) break;
       const abs = path.join(cwd, rel);

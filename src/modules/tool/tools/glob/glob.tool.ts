@@ -31,7 +31,7 @@ export function createGlobTool(opts: SearchToolOptions = {}) {
       if (!dir.stat) throw new ToolError(`Folder not found: ${args.path}`);
       if (!dir.stat.isDirectory()) throw new ToolError(`Not a folder: ${args.path}`);
       await askRead(ctx, dir, 'glob');
-      const files = await globFiles(dir.real, args.pattern, { rgPath, signal: ctx.abort });
+      const files = await globFiles(ws, dir.real, args.pattern, { rgPath, signal: ctx.abort });
       const truncated = files.length > GLOB_LIMIT;
       const shown = files.slice(0, GLOB_LIMIT).map((f) => f.absolute);
       let output = shown.length > 0 ? shown.join('\n') : 'No files found';

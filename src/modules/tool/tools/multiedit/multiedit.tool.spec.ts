@@ -33,7 +33,7 @@ describe('multiedit tool', () => {
 
   it('is atomic: a failing edit leaves the file untouched and is named', async () => {
     await fs.writeFile(path.join(sb.ws.root, 'm.ts'), 'x\ny\n');
-    const err = await run({ filePath: 'm.ts', edits: [{ oldString: 'x', newString: 'X' }, { oldString: 'zzz', newString: 'Z' }] }).catch((e: Error) => e);
+    const err = await run({ filePath: 'm.ts', edits: [{ oldString: 'x', newString: 'X' }, { oldString: 'zzz', newString: 'Z' }] }).then(() => undefined as never, (e: Error) => e);
     expect(err.message).toMatch(/^Edit 2 of 2 failed: Could not find oldString/);
     expect(err.message).toContain('No changes were written.');
     expect(await read('m.ts')).toBe('x\ny\n');

@@ -91,7 +91,7 @@ describe('read tool', () => {
     await write('src/config.test.ts', 'x');
     await write('src/other.ts', 'x');
     const ctx = makeToolContext(sb.ws);
-    const err = await run({ filePath: 'src/config.js' }, ctx).catch((e: Error) => e);
+    const err = await run({ filePath: 'src/config.js' }, ctx).then(() => undefined as never, (e: Error) => e);
     expect(err).toBeInstanceOf(ToolError);
     expect(err.message).toContain('File not found: src/config.js');
     expect(err.message).toContain('Did you mean one of these?');
