@@ -71,8 +71,10 @@ export class WorkspaceManager {
     await fs.mkdir(root, { recursive: true, mode: 0o700 });
     const realRoot = await fs.realpath(root);
     for (const level of [path.join(root, tenantId), dir]) {
+      let created = false;
       try {
         await fs.mkdir(level, { mode: 0o700 });
+        created = true;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
@@ -80,7 +82,9 @@ export class WorkspaceManager {
       const st = await fs.lstat(level);
       if (!st.isDirectory()) throw new Error(`Workspace folder ${level} is not a plain directory`);
       if (!isInside(realRoot, await fs.realpath(level))) throw new Error(`Workspace folder ${level} leaves the workspace root`);
-      if ((st.mode & 0o777) !== 0o700) await fs.chmod(level, 0o700);
+      // The umask may have widened a fresh folder; an existing one may have been handed to the sandbox
+      // user on purpose, so it is left as it is.
+      if (created && (st.mode & 0o777) !== 0o700) await fs.chmod(level, 0o700);
     }
     const outputDir = this.opts.toolOutputRoot ? path.join(path.resolve(this.opts.toolOutputRoot), tenantId, projectSlug) : undefined;
     return Workspace.open({

@@ -1,0 +1,17 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
+import { WorkspaceManager } from './workspace-manager';
+
+/** One WorkspaceManager for the process: project folders under `workspaceRoot`, tool output under `toolOutputDir`. */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: WorkspaceManager,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => new WorkspaceManager({ workspaceRoot: config.workspaceRoot, toolOutputRoot: config.toolOutputDir }),
+    },
+  ],
+  exports: [WorkspaceManager],
+})
+export class WorkspaceModule {}
