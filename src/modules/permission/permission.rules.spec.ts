@@ -37,6 +37,9 @@ describe('wildcardMatch', () => {
     ['C:\\work\\a.ts', 'C:/work/*', true],
     ['bash', 'ba*', true],
     ['edit', 'read', false],
+    [' * ', ' *', true],
+    ['a*b', 'a*', true],
+    ['a*b', 'a?b', true],
   ])('%j ~ %j -> %s', (text, pattern, expected) => {
     expect(wildcardMatch(text, pattern)).toBe(expected);
   });
@@ -204,6 +207,29 @@ describe('wildcardMatch properties', () => {
         expect(wildcardMatch(prefix + 'x', `${prefix}?`)).toBe(true);
         expect(wildcardMatch(prefix, `${prefix}?`)).toBe(false);
       }),
+    );
+  });
+});
+
+describe('wildcardMatch against a regex oracle', () => {
+  // On short inputs a regex is a trustworthy reference for the documented semantics.
+  function oracle(text: string, pattern: string): boolean {
+    const tail = pattern.endsWith(' *');
+    const body = (tail ? pattern.slice(0, -2) : pattern)
+      .split('')
+      .map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+      .join('');
+    return new RegExp(`^${body}${tail ? '( .*)?' : ''}$`, 's').test(text);
+  }
+
+  it('agrees on random texts and patterns', () => {
+    const text = fc.string({ unit: fc.constantFrom('a', 'b', ' ', '*', '.'), maxLength: 8 });
+    const pattern = fc.string({ unit: fc.constantFrom('a', 'b', ' ', '*', '?', '.'), maxLength: 6 });
+    fc.assert(
+      fc.property(text, pattern, (t, p) => {
+        expect(wildcardMatch(t, p)).toBe(oracle(t, p));
+      }),
+      { numRuns: 2000 },
     );
   });
 });

@@ -34,12 +34,13 @@ function globMatch(text: string, pattern: string): boolean {
   let starP = -1;
   let starT = 0;
   while (t < text.length) {
-    if (p < pattern.length && (pattern[p] === '?' || pattern[p] === text[t])) {
-      t++;
-      p++;
-    } else if (p < pattern.length && pattern[p] === '*') {
+    // The star test comes first: a literal `*` in the text must not consume the pattern's wildcard.
+    if (p < pattern.length && pattern[p] === '*') {
       starP = p++;
       starT = t;
+    } else if (p < pattern.length && (pattern[p] === '?' || pattern[p] === text[t])) {
+      t++;
+      p++;
     } else if (starP >= 0) {
       p = starP + 1;
       t = ++starT;

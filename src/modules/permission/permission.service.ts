@@ -1,0 +1,109 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { AuthContext } from '../../core/auth/auth-context';
+import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
+import { ForbiddenError, NotFoundError } from '../../core/errors/domain-error';
+import { isId, newId } from '../../core/ids';
+import { EventBus } from '../event/event.bus';
+import { EventType } from '../event/event.types';
+import type { PermissionAsk } from '../tool/tool.types';
+import { PermissionCorrectedError, PermissionDeniedError, PermissionRejectedError } from './permission.errors';
+import { PermissionRepository } from './permission.repository';
+import { approvalRules, evaluateAsk, type Ruleset } from './permission.rules';
+
+export type PermissionReply = 'once' | 'always' | 'reject';
+
+export interface AskScope {
+  tenantId: string;
+  sessionId: string;
+  projectId: string;
+  /** Owner of the session: who may answer, whose "always" approvals apply. */
+  ownerId: string | null;
+  directory: string;
+  ruleset: Ruleset;
+  /** Rules that may not be overridden by an approval (role/tenant denies); evaluated last. */
+  locked?: Ruleset;
+  tool?: { messageID: string; callID: string };
+  abort: AbortSignal;
+}
+
+function toRequest(row: { id: string; sessionId: string; permission: string; patterns: unknown; metadata: unknown; always: unknown; tool: unknown }) {
+  return { id: row.id, sessionID: row.sessionId, permission: row.permission, patterns: row.patterns as string[], metadata: row.metadata as Record<string, unknown>, always: row.always as string[], ...(row.tool ? { tool: row.tool } : {}) };
+}
+
+/**
+ * OpenCode's ask flow with persistence: pending requests are rows (they survive restarts and are answerable
+ * from any API process), replies travel over the event bus, "always" approvals are stored per project/user.
+ */
+@Injectable()
+export class PermissionService {
+  constructor(
+    private readonly repo: PermissionRepository,
+    private readonly bus: EventBus,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async ask(scope: AskScope, request: PermissionAsk): Promise<void> {
+    const approvals = (await this.repo.approvals(scope.tenantId, scope.projectId, scope.ownerId)).map((a) => ({ permission: a.permission, pattern: a.pattern, action: 'allow' as const }));
+    const decision = evaluateAsk(request.permission, request.patterns, scope.ruleset, approvals, scope.locked ?? []);
+    if (decision.outcome === 'allow') return;
+    if (decision.outcome === 'deny') throw new PermissionDeniedError(request.permission, [decision.pattern], decision.rules);
+    const row = await this.repo.create({
+      id: newId('permission'),
+      tenantId: scope.tenantId,
+      sessionId: scope.sessionId,
+      userId: scope.ownerId,
+      permission: request.permission,
+      patterns: request.patterns,
+      always: request.always,
+      metadata: request.metadata as object,
+      tool: scope.tool,
+      expiresAt: new Date(Date.now() + this.config.permissionTimeoutMs),
+    });
+    const reply = this.bus.waitFor((e) => e.tenantId === scope.tenantId && e.event.type === EventType.PermissionReplied && e.event.properties.requestID === row.id, this.config.permissionTimeoutMs);
+    this.publish(scope, EventType.PermissionAsked, toRequest(row));
+    const aborted = new Promise<'abort'>((resolve) => scope.abort.addEventListener('abort', () => resolve('abort'), { once: true }));
+    const outcome = await Promise.race([reply, aborted]);
+    if (outcome === 'abort') {
+      await this.repo.resolve(scope.tenantId, row.id, 'reject');
+      throw new PermissionRejectedError(request.permission);
+    }
+    if (!outcome) {
+      await this.repo.resolve(scope.tenantId, row.id, 'expired');
+      throw new PermissionRejectedError(request.permission);
+    }
+    const props = outcome.event.properties as { reply: PermissionReply; message?: string };
+    if (props.reply === 'reject') throw props.message ? new PermissionCorrectedError(props.message) : new PermissionRejectedError(request.permission);
+  }
+
+  async list(auth: AuthContext, visibleSessionIds?: string[]) {
+    const rows = await this.repo.pending(auth.tenantId, visibleSessionIds);
+    return rows.filter((r) => auth.role === 'admin' || r.userId === auth.userId).map(toRequest);
+  }
+
+  async reply(auth: AuthContext, id: string, reply: PermissionReply, message: string | undefined, scopeOf: (sessionId: string) => Promise<Pick<AskScope, 'projectId' | 'directory'> & { ownerId: string | null }>) {
+    const row = isId('permission', id) ? await this.repo.find(auth.tenantId, id) : null;
+    if (!row || row.status !== 'pending' || (auth.role !== 'admin' && row.userId !== auth.userId)) throw new NotFoundError(`Permission request not found: ${id}`);
+    const session = await scopeOf(row.sessionId);
+    if (reply === 'always' && auth.role === 'student' && row.userId !== auth.userId) throw new ForbiddenError('Only the session owner may approve permanently');
+    if (!(await this.repo.resolve(auth.tenantId, id, reply, message))) throw new NotFoundError(`Permission request not found: ${id}`);
+    if (reply === 'always') {
+      await this.repo.approve(auth.tenantId, session.projectId, session.ownerId, row.permission, approvalRules(row.permission, row.always as string[]).map((r) => r.pattern), () => newId('permission'));
+    }
+    this.publish({ tenantId: auth.tenantId, sessionId: row.sessionId, projectId: session.projectId, ownerId: session.ownerId, directory: session.directory }, EventType.PermissionReplied, {
+      sessionID: row.sessionId,
+      requestID: id,
+      reply,
+      ...(message ? { message } : {}),
+    });
+    return true;
+  }
+
+  /** Abort: every pending ask of the session is rejected (its waiter sees the abort signal). */
+  async rejectPending(tenantId: string, sessionId: string): Promise<void> {
+    await this.repo.rejectAllPending(tenantId, sessionId);
+  }
+
+  private publish(scope: Pick<AskScope, 'tenantId' | 'sessionId' | 'projectId' | 'ownerId' | 'directory'>, type: string, properties: Record<string, unknown>) {
+    this.bus.publish({ tenantId: scope.tenantId, sessionId: scope.sessionId, ownerId: scope.ownerId ?? undefined, projectId: scope.projectId, directory: scope.directory, type, properties });
+  }
+}
