@@ -71,3 +71,20 @@ describe('config loading', () => {
     expect(JSON.parse(text)).toEqual({ a: 'Be kind.\nLine two.' });
   });
 });
+
+describe('substituteReferences', () => {
+  it('does not rescan substituted values', async () => {
+    const reads: string[] = [];
+    const text = await substituteReferences('{"a": "{env:A}", "b": "{file:x.txt}"}', {
+      baseDir: '/cfg',
+      env: { A: '{file:/etc/shadow}' },
+      source: 't',
+      readFile: async (path) => {
+        reads.push(path);
+        return '{env:A}';
+      },
+    });
+    expect(JSON.parse(text)).toEqual({ a: '{file:/etc/shadow}', b: '{env:A}' });
+    expect(reads).toEqual(['/cfg/x.txt']);
+  });
+});

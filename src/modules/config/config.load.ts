@@ -19,8 +19,7 @@ export interface SubstituteOptions {
   source: string;
 }
 
-const ENV_REF = /\{env:([^}]+)\}/g;
-const FILE_REF = /\{file:([^}]+)\}/g;
+const REF = /\{(env|file):([^}]+)\}/g;
 
 function isMissing(error: unknown): boolean {
   return (error as NodeJS.ErrnoException)?.code === 'ENOENT';
@@ -29,35 +28,37 @@ function isMissing(error: unknown): boolean {
 /**
  * Applies `{env:VAR}` and `{file:path}` on the raw text before parsing. Env values go in verbatim (so a
  * number can be injected unquoted); file contents are trimmed and escaped to sit inside a JSON string.
- * References on `//` comment lines are left alone so a commented-out secret file need not exist.
+ * One pass: a substituted value is never scanned again, so a secret containing `{file:…}` stays literal.
+ * File references on `//` comment lines are left alone so a commented-out secret file need not exist.
  */
 export async function substituteReferences(text: string, opts: SubstituteOptions): Promise<string> {
-  const withEnv = text.replace(ENV_REF, (_, name: string) => opts.env?.[name.trim()] ?? '');
   const read = opts.readFile ?? ((path: string) => fsReadFile(path, 'utf8'));
-  const lines = withEnv.split('\n');
   const out: string[] = [];
-  for (const line of lines) {
-    if (line.trimStart().startsWith('//') || !line.includes('{file:')) {
-      out.push(line);
-      continue;
-    }
+  for (const line of text.split('\n')) {
+    const comment = line.trimStart().startsWith('//');
     let result = '';
     let last = 0;
-    for (const match of line.matchAll(FILE_REF)) {
-      const path = resolveRefPath(match[1].trim(), opts);
-      let content: string;
-      try {
-        content = await read(path);
-      } catch (error) {
-        const reason = isMissing(error) ? `${path} does not exist` : `${path} could not be read`;
-        throw new ConfigInvalidError(opts.source, [{ path: '', message: `bad file reference "${match[0]}": ${reason}` }]);
-      }
-      result += line.slice(last, match.index) + JSON.stringify(content.trim()).slice(1, -1);
-      last = match.index! + match[0].length;
+    for (const match of line.matchAll(REF)) {
+      const [whole, kind, ref] = match;
+      let value: string;
+      if (kind === 'env') value = opts.env?.[ref.trim()] ?? '';
+      else if (comment) value = whole;
+      else value = JSON.stringify((await readReference(read, whole, resolveRefPath(ref.trim(), opts), opts.source)).trim()).slice(1, -1);
+      result += line.slice(last, match.index) + value;
+      last = match.index + whole.length;
     }
     out.push(result + line.slice(last));
   }
   return out.join('\n');
+}
+
+async function readReference(read: ReadText, ref: string, path: string, source: string): Promise<string> {
+  try {
+    return await read(path);
+  } catch (error) {
+    const reason = isMissing(error) ? `${path} does not exist` : `${path} could not be read`;
+    throw new ConfigInvalidError(source, [{ path: '', message: `bad file reference "${ref}": ${reason}` }]);
+  }
 }
 
 function resolveRefPath(ref: string, opts: SubstituteOptions): string {
