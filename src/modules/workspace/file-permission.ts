@@ -14,8 +14,13 @@ export function pathPatterns(...paths: ResolvedPath[]): string[] {
   return [...out];
 }
 
-export function askRead(ctx: ToolContext, target: ResolvedPath, permission = 'read'): Promise<void> {
-  return ctx.ask({ permission, patterns: pathPatterns(target), always: ['*'], metadata: { filepath: target.real } });
+export async function askRead(ctx: ToolContext, target: ResolvedPath, permission = 'read'): Promise<void> {
+  if (target.area === 'output') {
+    // Saved tool output lives outside the project; OpenCode treats that as an external directory.
+    const pattern = `${target.areaRoot}/*`;
+    await ctx.ask({ permission: 'external_directory', patterns: [pattern], always: [pattern], metadata: { filepath: target.real, parentDir: target.areaRoot } });
+  }
+  await ctx.ask({ permission, patterns: pathPatterns(target), always: ['*'], metadata: { filepath: target.real } });
 }
 
 export function askEdit(ctx: ToolContext, targets: ResolvedPath[], metadata: Record<string, unknown>): Promise<void> {

@@ -1,6 +1,8 @@
 // Escape attempts against the confinement layer and through the file tools; every one must be refused
 // and must leave the world outside the workspace untouched.
 import { execFileSync } from 'node:child_process';
+import net from 'node:net';
+import fc from 'fast-check';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { applyPatchTool } from '../tool/tools/apply-patch/apply-patch.tool';
@@ -264,5 +266,36 @@ describe('workspace confinement', () => {
     const msg = await toolRefused(readTool.execute({ filePath: '../../../outside/secret.txt' }, ctx));
     expect(msg).not.toContain(SECRET);
     expect(ctx.asks).toHaveLength(0);
+  });
+
+  it('29. refuses a unix socket inside the workspace', async () => {
+    const sock = path.join(sb.ws.root, 'app.sock');
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(sock, resolve));
+    try {
+      await refusedWith(sb.ws.readText('app.sock'), WorkspaceErrorCode.SpecialFile);
+      await refusedWith(sb.ws.writeText('app.sock', 'x'), WorkspaceErrorCode.SpecialFile);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('30. any mix of .., ., names and slashes resolves inside the root or is refused', async () => {
+    await fs.mkdir(path.join(sb.ws.root, 'a', 'b'), { recursive: true });
+    await fs.symlink(sb.outside, path.join(sb.ws.root, 'a', 'out'));
+    const segment = fc.constantFrom('..', '.', 'a', 'b', 'out', '', 'ten_a', 'outside', 'secret.txt');
+    await fc.assert(
+      fc.asyncProperty(fc.array(segment, { maxLength: 8 }), fc.boolean(), async (parts, absolute) => {
+        const input = (absolute ? sb.ws.root + '/' : '') + parts.join('/');
+        try {
+          const r = await sb.ws.resolve(input);
+          expect(r.real === sb.ws.root || r.real.startsWith(sb.ws.root + '/')).toBe(true);
+          expect(r.real).not.toContain(sb.outside);
+        } catch (err) {
+          expect(err).toBeInstanceOf(WorkspaceError);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -47,6 +47,8 @@ export interface ResolvedPath {
   /** The caller's own spelling made absolute and relative to the root, before following links. */
   lexicalRelative: string;
   area: 'project' | 'output';
+  /** Real path of the folder the path was confined to (the project root or the output folder). */
+  areaRoot: string;
   /** lstat of `real` when it exists. */
   stat?: Stats;
 }
@@ -154,12 +156,9 @@ export class Workspace implements WorkspaceHandle {
       relative: area === 'project' ? relativeTo(this.root, real) : real,
       lexicalRelative: area === 'project' ? relativeTo(this.root, absolute) : absolute,
       area,
+      areaRoot,
       stat: missing.length === 0 ? await lstatOrUndefined(real) : undefined,
     };
-  }
-
-  private areaRoot(r: ResolvedPath): string {
-    return r.area === 'project' ? this.root : this.outputDir!;
   }
 
   /** lstat of the resolved target, or undefined when it does not exist. */
@@ -176,7 +175,7 @@ export class Workspace implements WorkspaceHandle {
       throw new WorkspaceError(WorkspaceErrorCode.NotAFile, `"${input}" is a directory, not a file.`, { path: input });
     }
     if (!r.stat.isFile()) throw specialFileError(input, r.stat);
-    const { data, stat } = await readVerified(r.real, this.areaRoot(r), input, {
+    const { data, stat } = await readVerified(r.real, r.areaRoot, input, {
       maxBytes: opts.maxBytes ?? this.options.maxReadBytes,
       allowHardLinks: this.options.allowHardLinkedReads,
     });

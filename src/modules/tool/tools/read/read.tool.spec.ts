@@ -118,4 +118,16 @@ describe('read tool', () => {
     await expect(run({ filePath: 'x', offset: 0 })).rejects.toThrow(/offset/);
     await expect(run({})).rejects.toThrow(/filePath/);
   });
+
+  it('reads saved tool output outside the project after an external_directory ask', async () => {
+    const saved = path.join(sb.ws.outputDir!, 'tool_abc');
+    await fs.writeFile(saved, 'full output line\n');
+    const ctx = makeToolContext(sb.ws);
+    const r = await run({ filePath: saved }, ctx);
+    expect(r.output).toContain('1: full output line');
+    expect(ctx.asks.map((a) => [a.permission, a.patterns])).toEqual([
+      ['external_directory', [`${sb.ws.outputDir}/*`]],
+      ['read', [saved]],
+    ]);
+  });
 });
