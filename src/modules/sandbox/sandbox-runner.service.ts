@@ -2,9 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
+import type { Writable } from 'node:stream';
 import { buildBwrapArgs } from './bwrap-args';
 import { OutputCollector } from './output-collector';
 import { SandboxPathError, SandboxUnavailableError } from './sandbox.errors';
+import { userNamespaceFilter } from './seccomp-filter';
 import {
   SandboxLimitsSchema,
   SandboxRunInputSchema,
@@ -96,7 +98,14 @@ export class SandboxRunner {
   private spawnBwrap(args: string[]): ChildProcess {
     // Never the server's environment: bwrap's helper stays PID 1 in the sandbox and keeps what it was given.
     const env = { PATH: HOST_PATH, HOME: '/', TERM: 'dumb', LANG: 'C.UTF-8' };
-    return spawn(this.options.bwrapPath, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const filter = userNamespaceFilter();
+    if (!filter) return spawn(this.options.bwrapPath, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The filter travels on fd 3; bwrap reads it to EOF before setting anything up.
+    const child = spawn(this.options.bwrapPath, ['--seccomp', '3', ...args], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    const channel = child.stdio[3] as Writable;
+    channel.on('error', () => undefined);
+    channel.end(filter);
+    return child;
   }
 
   /** Generated /etc/passwd and /etc/group naming only root, the sandbox user and nobody. */
