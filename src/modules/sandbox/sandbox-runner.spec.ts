@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OutputCollector } from './output-collector';
@@ -131,6 +132,19 @@ describe('SandboxRunner', () => {
     expect(result.outputLimitHit).toBe(true);
     expect(result.totalBytes).toBeGreaterThan(2_000_000);
     expect(result.totalBytes).toBeLessThan(50_000_000);
+  });
+
+  it('has no network by default, and the host network (loopback included) when allowed', async () => {
+    const server = createServer((socket) => socket.end('hello from the host\n'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const probe = `exec 3<>/dev/tcp/127.0.0.1/${port} && head -1 <&3`;
+    const offline = await run(probe);
+    const online = await run(probe, { network: true });
+    server.close();
+    expect(offline.output).toMatch(/Network is unreachable|Connection refused/);
+    // bwrap alone does not filter destinations: callers must only allow network where loopback exposure is fine.
+    expect(online.output).toBe('hello from the host\n');
   });
 
   it('refuses a working directory outside the workspace, also through a symlink', async () => {
