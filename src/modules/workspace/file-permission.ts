@@ -14,12 +14,15 @@ export function pathPatterns(...paths: ResolvedPath[]): string[] {
   return [...out];
 }
 
+/** Saved tool output lives outside the project; OpenCode treats that as an external directory. */
+export async function askExternal(ctx: ToolContext, target: ResolvedPath): Promise<void> {
+  if (target.area !== 'output') return;
+  const pattern = `${target.areaRoot}/*`;
+  await ctx.ask({ permission: 'external_directory', patterns: [pattern], always: [pattern], metadata: { filepath: target.real, parentDir: target.areaRoot } });
+}
+
 export async function askRead(ctx: ToolContext, target: ResolvedPath, permission = 'read'): Promise<void> {
-  if (target.area === 'output') {
-    // Saved tool output lives outside the project; OpenCode treats that as an external directory.
-    const pattern = `${target.areaRoot}/*`;
-    await ctx.ask({ permission: 'external_directory', patterns: [pattern], always: [pattern], metadata: { filepath: target.real, parentDir: target.areaRoot } });
-  }
+  await askExternal(ctx, target);
   await ctx.ask({ permission, patterns: pathPatterns(target), always: ['*'], metadata: { filepath: target.real } });
 }
 

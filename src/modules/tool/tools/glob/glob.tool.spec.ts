@@ -32,7 +32,7 @@ describe.each(engines)('glob tool (%s)', (_name, ripgrepPath) => {
     const r = await tool.execute({ pattern: '*.ts' }, ctx);
     expect(r.output.split('\n')).toEqual(['src/deep/new.ts', 'src/mid.ts', 'old.ts'].map((p) => path.join(sb.ws.root, p)));
     expect(r.metadata).toEqual({ count: 3, truncated: false });
-    expect(ctx.asks[0]).toMatchObject({ permission: 'glob', patterns: ['.'] });
+    expect(ctx.asks[0]).toMatchObject({ permission: 'glob', patterns: ['*.ts'], always: ['*'] });
   });
 
   it('searches below a given path and honours .gitignore', async () => {

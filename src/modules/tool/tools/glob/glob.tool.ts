@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { askRead } from '../../../workspace/file-permission';
+import { askExternal } from '../../../workspace/file-permission';
 import { globFiles } from '../../../workspace/file-search';
 import { findRipgrep } from '../../../workspace/ripgrep';
 import { workspaceOf } from '../../../workspace/workspace';
@@ -30,7 +30,9 @@ export function createGlobTool(opts: SearchToolOptions = {}) {
       const dir = await ws.resolve(args.path ?? '.');
       if (!dir.stat) throw new ToolError(`Folder not found: ${args.path}`);
       if (!dir.stat.isDirectory()) throw new ToolError(`Not a folder: ${args.path}`);
-      await askRead(ctx, dir, 'glob');
+      await askExternal(ctx, dir);
+      // Like OpenCode, the search pattern is what gets approved; the folder is already confined.
+      await ctx.ask({ permission: 'glob', patterns: [args.pattern], always: ['*'], metadata: { pattern: args.pattern, path: dir.real } });
       const files = await globFiles(ws, dir.real, args.pattern, { rgPath, signal: ctx.abort });
       const truncated = files.length > GLOB_LIMIT;
       const shown = files.slice(0, GLOB_LIMIT).map((f) => f.absolute);

@@ -41,7 +41,7 @@ describe.each(engines)('grep tool (%s)', (_name, ripgrepPath) => {
         '  Line 3: // TODO later',
       ].join('\n'),
     );
-    expect(ctx.asks[0]).toMatchObject({ permission: 'grep', patterns: ['.'] });
+    expect(ctx.asks[0]).toMatchObject({ permission: 'grep', patterns: ['TODO'], always: ['*'] });
   });
 
   it('supports regexes, include globs and a single file as path', async () => {
@@ -80,5 +80,14 @@ describe.each(engines)('grep tool (%s)', (_name, ripgrepPath) => {
     const r = await tool.execute({ pattern: 'secretword' }, makeToolContext(sb.ws));
     expect(r.output).toContain('text.txt');
     expect(r.output).not.toContain('.git');
+  });
+
+  it('searches saved tool output after an external_directory ask', async () => {
+    const saved = path.join(sb.ws.outputDir!, 'tool_1');
+    await fs.writeFile(saved, 'alpha\nneedle here\n');
+    const ctx = makeToolContext(sb.ws);
+    const r = await tool.execute({ pattern: 'needle', path: saved }, ctx);
+    expect(r.output).toContain('Line 2: needle here');
+    expect(ctx.asks.map((a) => a.permission)).toEqual(['external_directory', 'grep']);
   });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { askRead } from '../../../workspace/file-permission';
+import { askExternal } from '../../../workspace/file-permission';
 import { grepFiles } from '../../../workspace/file-search';
 import { findRipgrep } from '../../../workspace/ripgrep';
 import { workspaceOf } from '../../../workspace/workspace';
@@ -36,7 +36,9 @@ export function createGrepTool(opts: SearchToolOptions = {}) {
           throw new ToolError(`Invalid regular expression: ${(err as Error).message}`);
         }
       }
-      await askRead(ctx, target, 'grep');
+      await askExternal(ctx, target);
+      // Like OpenCode, the search pattern is what gets approved; the folder is already confined.
+      await ctx.ask({ permission: 'grep', patterns: [args.pattern], always: ['*'], metadata: { pattern: args.pattern, path: target.real } });
       let files;
       try {
         files = await grepFiles(ws, target.real, isDir, args.pattern, { rgPath, include: args.include, signal: ctx.abort });
