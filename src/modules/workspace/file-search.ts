@@ -2,6 +2,7 @@
 // Either way symlinks are never followed and hard-linked files are dropped from content results.
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import vm from 'node:vm';
 import picomatch from 'picomatch';
 import { isBinary } from './file-kind';
 import { compileGitignore } from './ignore-rules';
@@ -88,6 +89,27 @@ export interface GrepOptions extends SearchOptions {
   include?: string;
   /** Stop collecting after this many matching lines (the caller shows fewer). */
   maxMatches?: number;
+  /** Fallback only: time budget per file for the JS regex, which (unlike ripgrep's) can backtrack badly. */
+  regexTimeoutMs?: number;
+}
+
+// Runs in its own context so a catastrophic pattern is stopped by the vm timeout instead of hanging the server.
+const MATCH_SCRIPT = new vm.Script('(() => { const re = new RegExp(pattern); const hits = []; for (let i = 0; i < lines.length; i++) if (re.test(lines[i])) hits.push(i); return hits; })()');
+
+function lineMatcher(pattern: string, timeoutMs: number): (lines: string[]) => number[] {
+  new RegExp(pattern);
+  const context = vm.createContext({ pattern, lines: [] as string[] });
+  return (lines) => {
+    context.lines = lines;
+    try {
+      return Array.from(MATCH_SCRIPT.runInContext(context, { timeout: timeoutMs }) as number[]);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
+        throw new Error(`the pattern took longer than ${timeoutMs} ms on one file; simplify it`);
+      }
+      throw err;
+    }
+  };
 }
 
 /** Lines matching `pattern` in files under `target` (a folder or one file), files newest first. */
@@ -124,7 +146,7 @@ export async function grepFiles(ws: Workspace, target: string, isDir: boolean, p
       add(path.resolve(cwd, rel), { line: event.data.line_number, text: text.replace(/\r?\n$/, '') });
     }
   } else {
-    const regex = new RegExp(pattern);
+    const matchLines = lineMatcher(pattern, opts.regexTimeoutMs ?? 2000);
     const includeMatch = opts.include ? picomatch(opts.include, { dot: true, basename: !opts.include.includes('/') }) : undefined;
     const files = isDir ? (await fallbackFiles(cwd, rootFor(ws, cwd), opts.signal)).filter((rel) => !includeMatch || includeMatch(rel)) : [path.basename(target)];
     for (const rel of files) {
@@ -137,12 +159,8 @@ export async function grepFiles(ws: Workspace, target: string, isDir: boolean, p
         continue;
       }
       if (isBinary(abs, data)) continue;
-      data
-        .toString('utf8')
-        .split('\n')
-        .forEach((text, i) => {
-          if (regex.test(text)) add(abs, { line: i + 1, text: text.replace(/\r$/, '') });
-        });
+      const lines = data.toString('utf8').split('\n');
+      for (const i of matchLines(lines)) add(abs, { line: i + 1, text: lines[i].replace(/\r$/, '') });
     }
   }
 

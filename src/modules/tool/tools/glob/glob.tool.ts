@@ -17,6 +17,8 @@ export const GlobParameters = z.object({
 export interface SearchToolOptions {
   /** Absolute ripgrep path; `null` forces the built-in fallback. Looked up once when left undefined. */
   ripgrepPath?: string | null;
+  /** grep fallback only: per-file time budget of the JS regex. */
+  regexTimeoutMs?: number;
 }
 
 export function createGlobTool(opts: SearchToolOptions = {}) {

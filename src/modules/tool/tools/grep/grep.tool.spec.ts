@@ -91,3 +91,18 @@ describe.each(engines)('grep tool (%s)', (_name, ripgrepPath) => {
     expect(ctx.asks.map((a) => a.permission)).toEqual(['external_directory', 'grep']);
   });
 });
+
+describe('grep tool fallback regex budget', () => {
+  it('stops a catastrophically backtracking pattern instead of hanging', async () => {
+    const sb = await makeSandbox();
+    try {
+      await fs.writeFile(path.join(sb.ws.root, 'evil.txt'), `${'a'.repeat(40)}!\n`);
+      const tool = createGrepTool({ ripgrepPath: null, regexTimeoutMs: 100 });
+      const started = Date.now();
+      await expect(tool.execute({ pattern: '^(a+)+$' }, makeToolContext(sb.ws))).rejects.toThrow(/took longer than 100 ms/);
+      expect(Date.now() - started).toBeLessThan(3000);
+    } finally {
+      await sb.cleanup();
+    }
+  });
+});

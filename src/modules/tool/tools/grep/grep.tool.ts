@@ -41,7 +41,7 @@ export function createGrepTool(opts: SearchToolOptions = {}) {
       await ctx.ask({ permission: 'grep', patterns: [args.pattern], always: ['*'], metadata: { pattern: args.pattern, path: target.real } });
       let files;
       try {
-        files = await grepFiles(ws, target.real, isDir, args.pattern, { rgPath, include: args.include, signal: ctx.abort });
+        files = await grepFiles(ws, target.real, isDir, args.pattern, { rgPath, include: args.include, signal: ctx.abort, regexTimeoutMs: opts.regexTimeoutMs });
       } catch (err) {
         if ((err as Error).name === 'AbortError') throw err;
         throw new ToolError(`Search failed: ${(err as Error).message}`);
