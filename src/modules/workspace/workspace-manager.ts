@@ -2,7 +2,6 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { BadRequestError } from '../../core/errors/domain-error';
-import { isInside } from './workspace-path';
 import { Workspace, type WorkspaceOptions } from './workspace';
 
 export const WorkspaceManagerOptionsSchema = z.object({
@@ -70,7 +69,11 @@ export class WorkspaceManager {
     const root = path.resolve(this.opts.workspaceRoot);
     await fs.mkdir(root, { recursive: true, mode: 0o700 });
     const realRoot = await fs.realpath(root);
-    for (const level of [path.join(root, tenantId), dir]) {
+    const levels: [string, string][] = [
+      [path.join(root, tenantId), path.join(realRoot, tenantId)],
+      [dir, path.join(realRoot, tenantId, projectSlug)],
+    ];
+    for (const [level, expected] of levels) {
       let created = false;
       try {
         await fs.mkdir(level, { mode: 0o700 });
@@ -81,7 +84,8 @@ export class WorkspaceManager {
       // A tenant or project folder that is a link could point into someone else's workspace.
       const st = await fs.lstat(level);
       if (!st.isDirectory()) throw new Error(`Workspace folder ${level} is not a plain directory`);
-      if (!isInside(realRoot, await fs.realpath(level))) throw new Error(`Workspace folder ${level} leaves the workspace root`);
+      // Exactly where it should be: a link to another tenant's folder would still be "inside the root".
+      if ((await fs.realpath(level)) !== expected) throw new Error(`Workspace folder ${level} is not where it should be (a link?)`);
       // The umask may have widened a fresh folder; an existing one may have been handed to the sandbox
       // user on purpose, so it is left as it is.
       if (created && (st.mode & 0o777) !== 0o700) await fs.chmod(level, 0o700);

@@ -298,4 +298,13 @@ describe('workspace confinement', () => {
       { numRuns: 300 },
     );
   });
+
+  it("31. a tenant or project folder replaced by a link to another tenant's folder is refused", async () => {
+    const other = await sb.manager.get('ten_b', 'proj');
+    await fs.writeFile(path.join(other.root, 'homework.txt'), SECRET);
+    await fs.symlink(path.dirname(other.root), path.join(sb.base, 'workspaces', 'ten_c'));
+    await expect(sb.manager.get('ten_c', 'proj')).rejects.toThrow(/not a plain directory|not where it should be/);
+    await fs.symlink(other.root, path.join(sb.base, 'workspaces', 'ten_a', 'linked'));
+    await expect(sb.manager.get('ten_a', 'linked')).rejects.toThrow(/not a plain directory|not where it should be/);
+  });
 });
