@@ -4,6 +4,7 @@ import { AnthropicLanguageModel } from './adapters/anthropic.adapter';
 import { GoogleLanguageModel } from './adapters/google.adapter';
 import { OpenAiChatLanguageModel } from './adapters/openai-chat.adapter';
 import { OpenAiResponsesLanguageModel } from './adapters/openai-responses.adapter';
+import { withStallTimeout } from './adapters/stall-timeout';
 import { ProviderMisconfiguredError, ProviderNotSupportedError } from './provider.errors';
 import { customPreset, getPreset, type AdapterKind, type ProviderPreset } from './provider.presets';
 
@@ -28,12 +29,22 @@ export interface ResolvedProvider {
   baseURL?: string;
   headers: Record<string, string>;
   timeout?: number;
+  /** Max wait for the first streamed event / between events (OpenCode headerTimeout / chunkTimeout). */
+  headerTimeout?: number;
+  chunkTimeout?: number;
   query?: Record<string, string>;
   /** Anything else from options (vertex project/location/credentials, adapter extras). */
   extra: Record<string, unknown>;
 }
 
-const KNOWN_OPTION_KEYS = new Set(['apiKey', 'baseURL', 'headers', 'timeout', 'query']);
+const KNOWN_OPTION_KEYS = new Set(['apiKey', 'baseURL', 'headers', 'timeout', 'headerTimeout', 'chunkTimeout', 'query']);
+const DEFAULT_STALL_MS = 300_000;
+
+/** OpenCode timeouts: a positive integer, or `false` to disable; absent means the default. */
+function timeoutOption(value: unknown, fallback: number | undefined): number | undefined {
+  if (value === false) return undefined;
+  return typeof value === 'number' && value > 0 ? value : fallback;
+}
 
 function stringRecord(value: unknown): Record<string, string> {
   if (!value || typeof value !== 'object') return {};
@@ -77,7 +88,9 @@ export function resolveProvider(input: ResolveProviderInput): ResolvedProvider {
     keySource,
     baseURL: rawBase,
     headers: { ...preset.headers, ...stringRecord(options.headers) },
-    timeout: typeof options.timeout === 'number' && options.timeout > 0 ? options.timeout : undefined,
+    timeout: timeoutOption(options.timeout, undefined),
+    headerTimeout: timeoutOption(options.headerTimeout, DEFAULT_STALL_MS),
+    chunkTimeout: timeoutOption(options.chunkTimeout, DEFAULT_STALL_MS),
     query: options.query ? stringRecord(options.query) : undefined,
     extra,
   };
@@ -89,6 +102,10 @@ export function resolveProvider(input: ResolveProviderInput): ResolvedProvider {
  * a key is required but missing (OpenCode reports that as ProviderAuthError).
  */
 export function createLanguageModel(resolved: ResolvedProvider, modelId: string, deps: { fetch?: FetchLike } = {}): LanguageModel {
+  return withStallTimeout(createBareModel(resolved, modelId, deps), { firstEventMs: resolved.headerTimeout, chunkMs: resolved.chunkTimeout });
+}
+
+function createBareModel(resolved: ResolvedProvider, modelId: string, deps: { fetch?: FetchLike }): LanguageModel {
   const { preset } = resolved;
   if (!preset.supported) throw new ProviderNotSupportedError(resolved.id, preset.reason ?? 'no adapter');
   const isVertex = resolved.adapter === 'google-vertex';

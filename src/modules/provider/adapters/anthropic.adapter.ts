@@ -71,6 +71,8 @@ export class AnthropicLanguageModel implements LanguageModel {
       defaultQuery: parsed.query,
       timeout: parsed.timeout,
       maxRetries: 0,
+      // Failures surface as ProviderError to the caller; the SDK's own console logging would only add noise.
+      logLevel: 'off',
       fetch: errorCapturingFetch(parsed.providerId, parsed.fetch),
     });
   }

@@ -21,6 +21,8 @@ export function createOpenAiClient(options: AdapterOptions): OpenAI {
     defaultQuery: options.query,
     timeout: options.timeout,
     maxRetries: 0,
+    // Failures surface as ProviderError to the caller; the SDK's own console logging would only add noise.
+    logLevel: 'off',
     fetch: errorCapturingFetch(options.providerId, options.fetch),
   });
 }

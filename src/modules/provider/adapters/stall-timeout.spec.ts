@@ -1,0 +1,57 @@
+import { FakeLlm, hang, reply } from '../../../../test/fakes/llm';
+import { baseRequest, collect, textOf } from '../../../../test/fakes/llm/collect-stream';
+import { createLanguageModel, resolveProvider } from '../provider.factory';
+import { ProviderError, type StreamEvent } from '../provider.types';
+
+describe('stall timeouts (headerTimeout / chunkTimeout)', () => {
+  let llm: FakeLlm;
+  beforeAll(async () => {
+    llm = await FakeLlm.start();
+  });
+  afterAll(() => llm.stop());
+  beforeEach(() => llm.clear());
+
+  const model = (options: Record<string, unknown>) =>
+    createLanguageModel(resolveProvider({ id: 'local', options: { baseURL: llm.openaiBaseUrl, apiKey: 'k', ...options } }), 'm');
+
+  it('aborts a stream that stops mid-way and reports a retryable network error', async () => {
+    llm.enqueue(reply().text('one two three four five six').hangAfter(3));
+    const started = Date.now();
+    const { events, error } = await collect(model({ chunkTimeout: 150, headerTimeout: 1000 }).stream(baseRequest()));
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(textOf(events)).toBe('one two');
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error).toMatchObject({ kind: 'network', isRetryable: true, message: expect.stringContaining('stream stalled') });
+  });
+
+  it('gives up on a server that never answers after headerTimeout', async () => {
+    llm.enqueue(hang());
+    const { error } = await collect(model({ headerTimeout: 150, chunkTimeout: 5000 }).stream(baseRequest()));
+    expect(error).toMatchObject({ kind: 'network', isRetryable: true, message: expect.stringContaining('waiting for the response') });
+  });
+
+  it('lets slow-but-steady streams through and keeps caller aborts as aborts', async () => {
+    llm.enqueue(reply().text('a b c d').delay(40).stop());
+    const ok = await collect(model({ chunkTimeout: 400 }).stream(baseRequest()));
+    expect(ok.error).toBeUndefined();
+    expect(textOf(ok.events)).toBe('a b c d');
+
+    llm.enqueue(reply().text('x y z w v u').delay(50).stop());
+    const controller = new AbortController();
+    const seen: StreamEvent[] = [];
+    const run = (async () => {
+      for await (const e of model({ chunkTimeout: 1000 }).stream(baseRequest({ abortSignal: controller.signal }))) {
+        seen.push(e);
+        if (e.type === 'text-delta') controller.abort();
+      }
+    })();
+    await expect(run).rejects.toMatchObject({ kind: 'aborted' });
+  });
+
+  it('can be disabled with false', async () => {
+    const resolved = resolveProvider({ id: 'local', options: { baseURL: llm.openaiBaseUrl, chunkTimeout: false, headerTimeout: false } });
+    expect(resolved.chunkTimeout).toBeUndefined();
+    expect(resolved.headerTimeout).toBeUndefined();
+    expect(resolveProvider({ id: 'local' }).chunkTimeout).toBe(300_000);
+  });
+});

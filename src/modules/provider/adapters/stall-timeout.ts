@@ -1,0 +1,55 @@
+import { ProviderError, type LanguageModel, type StreamEvent, type StreamRequest } from '../provider.types';
+
+export interface StallTimeouts {
+  /** Max wait for the first event (covers response headers); OpenCode's `headerTimeout`. */
+  firstEventMs?: number;
+  /** Max gap between two events once streaming; OpenCode's `chunkTimeout`. */
+  chunkMs?: number;
+}
+
+/**
+ * Wraps a model so a stream that stops producing events is aborted and reported as a retryable network
+ * error, instead of hanging the session forever (SDK timeouts do not cover a stalled body).
+ */
+export function withStallTimeout(model: LanguageModel, timeouts: StallTimeouts): LanguageModel {
+  if (!timeouts.firstEventMs && !timeouts.chunkMs) return model;
+  return {
+    providerId: model.providerId,
+    modelId: model.modelId,
+    stream: (request: StreamRequest) => guardedStream(model, request, timeouts),
+  };
+}
+
+async function* guardedStream(model: LanguageModel, request: StreamRequest, timeouts: StallTimeouts): AsyncIterable<StreamEvent> {
+  const controller = new AbortController();
+  const outer = request.abortSignal;
+  const forward = () => controller.abort(outer?.reason);
+  if (outer?.aborted) controller.abort(outer.reason);
+  else outer?.addEventListener('abort', forward, { once: true });
+  const iterator = model.stream({ ...request, abortSignal: controller.signal })[Symbol.asyncIterator]();
+  let first = true;
+  try {
+    while (true) {
+      const limit = first ? (timeouts.firstEventMs ?? timeouts.chunkMs) : (timeouts.chunkMs ?? timeouts.firstEventMs);
+      let timer: NodeJS.Timeout | undefined;
+      const stalled = new Promise<'stalled'>((resolve) => {
+        if (limit) timer = setTimeout(() => resolve('stalled'), limit);
+      });
+      const pending = iterator.next();
+      // If we give up on it, its later rejection (the abort we caused) must not go unhandled.
+      pending.catch(() => undefined);
+      const result = await Promise.race([pending, stalled]).finally(() => clearTimeout(timer));
+      if (result === 'stalled') {
+        controller.abort(new Error('stalled'));
+        // Let the adapter observe the abort and close its socket; its own error is superseded by ours.
+        void iterator.return?.(undefined).catch(() => undefined);
+        throw new ProviderError('network', `No data from the provider for ${limit} ms (${first ? 'waiting for the response' : 'stream stalled'})`, model.providerId, { isRetryable: true });
+      }
+      if (result.done) return;
+      first = false;
+      yield result.value;
+    }
+  } finally {
+    outer?.removeEventListener('abort', forward);
+  }
+}
