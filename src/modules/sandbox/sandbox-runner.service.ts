@@ -1,12 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { lstat, readdir, rm } from 'node:fs/promises';
 import { isAbsolute, join, relative } from 'node:path';
 import type { Writable } from 'node:stream';
 import { buildBwrapArgs } from './bwrap-args';
 import { OutputCollector } from './output-collector';
 import { SandboxPathError, SandboxUnavailableError } from './sandbox.errors';
 import { userNamespaceFilter } from './seccomp-filter';
+import { grantWorkspace } from './workspace-access';
 import {
   SandboxLimitsSchema,
   SandboxRunInputSchema,
@@ -67,6 +69,7 @@ export class SandboxRunner {
     }
 
     const identity = parsed.identity ?? this.options.identity;
+    if (sandboxed && dropPrivileges && this.options.grantWorkspace) await grantWorkspace(root, identity);
     const child = sandboxed
       ? this.spawnBwrap(
           buildBwrapArgs({
@@ -93,6 +96,22 @@ export class SandboxRunner {
       spillPath: join(this.options.stateDir, 'output', `${randomUUID()}.log`),
       sandboxed,
     });
+  }
+
+  /** Deletes spilled outputs older than `maxAgeMs` (OpenCode keeps its truncated outputs for 7 days). */
+  async pruneOutputs(maxAgeMs = 7 * 24 * 3600_000): Promise<number> {
+    const dir = join(this.options.stateDir, 'output');
+    const cutoff = Date.now() - maxAgeMs;
+    let removed = 0;
+    for (const name of await readdir(dir)) {
+      const path = join(dir, name);
+      const stat = await lstat(path).catch(() => null);
+      if (stat?.isFile() && stat.mtimeMs < cutoff) {
+        await rm(path, { force: true });
+        removed++;
+      }
+    }
+    return removed;
   }
 
   private spawnBwrap(args: string[]): ChildProcess {

@@ -87,5 +87,7 @@ export const SandboxRunnerOptionsSchema = z.object({
   stateDir: z.string(),
   /** Extra read-only host paths (e.g. a toolchain under /opt). Never data dirs. */
   extraReadOnly: z.array(z.string()).default([]),
+  /** Before each run, hand the workspace tree to the identity (see grantWorkspace). Off if the caller does it. */
+  grantWorkspace: z.boolean().default(true),
 });
 export type SandboxRunnerOptions = z.input<typeof SandboxRunnerOptionsSchema>;

@@ -80,6 +80,17 @@ describe('bash tool', () => {
     expect(updates.every((update) => update.description === 'Two lines')).toBe(true);
   });
 
+  it('throttles live updates but always delivers the final output', async () => {
+    const tool = bashTool({ runner });
+    const { ctx, updates } = context();
+    const started = Date.now();
+    await tool.execute({ command: 'for i in $(seq 1 30); do echo $i; sleep 0.01; done', description: 'Count' }, ctx);
+    // One initial update, then at most one per 100 ms window, rather than one per line.
+    expect(updates.length).toBeLessThanOrEqual(Math.ceil((Date.now() - started) / 100) + 2);
+    expect(updates.length).toBeLessThan(30);
+    expect(String(updates.at(-1)!.output).split('\n').slice(-3)).toEqual(['29', '30', '']);
+  });
+
   it('runs in a workdir inside the workspace and refuses one outside', async () => {
     const tool = bashTool({ runner });
     const { ctx } = context();

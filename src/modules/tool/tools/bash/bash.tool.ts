@@ -12,6 +12,7 @@ import { splitCommands } from './command-split';
 /** OpenCode keeps at most this much output in the tool part's live metadata. */
 export const METADATA_OUTPUT_CHARS = 30_000;
 export const DEFAULT_TIMEOUT_MS = 120_000;
+export const METADATA_INTERVAL_MS = 100;
 
 export const BashParametersSchema = z.object({
   command: z.string().min(1).describe('The command to run'),
@@ -60,7 +61,15 @@ export function bashTool(options: BashToolOptions): ToolDefinition<typeof BashPa
       });
 
       let live = '';
-      ctx.metadata({ metadata: { output: '', description: args.description } });
+      let lastEmit = 0;
+      let pending: NodeJS.Timeout | undefined;
+      // Each update may become a bus event and an SSE frame: at most one per METADATA_INTERVAL_MS.
+      const emit = () => {
+        pending = undefined;
+        lastEmit = Date.now();
+        ctx.metadata({ metadata: { output: live, description: args.description } });
+      };
+      emit();
       const network = typeof defaults.network === 'function' ? defaults.network(ctx) : (defaults.network ?? false);
       const result = await options.runner.run({
         command: args.command,
@@ -74,9 +83,12 @@ export function bashTool(options: BashToolOptions): ToolDefinition<typeof BashPa
         signal: ctx.abort,
         onOutput: (chunk) => {
           live = (live + chunk).slice(-METADATA_OUTPUT_CHARS);
-          ctx.metadata({ metadata: { output: live, description: args.description } });
+          const wait = METADATA_INTERVAL_MS - (Date.now() - lastEmit);
+          if (wait <= 0) emit();
+          else pending ??= setTimeout(emit, wait);
         },
-      });
+      }).finally(() => clearTimeout(pending));
+      if (pending) emit();
 
       const output = result.output + notes(result, timeoutMs);
       return {
