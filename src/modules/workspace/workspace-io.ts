@@ -165,7 +165,14 @@ export async function mkdirInside(dir: string, root: string, display: string): P
  * Writes through a temporary sibling and renames it over the target: readers never see half a file, and
  * rename replaces the directory entry instead of writing through whatever the old name pointed to.
  */
-export async function writeAtomic(real: string, areaRoot: string, display: string, data: Buffer, mode?: number): Promise<void> {
+export async function writeAtomic(
+  real: string,
+  areaRoot: string,
+  display: string,
+  data: Buffer,
+  mode?: number,
+  owner?: { uid: number; gid: number },
+): Promise<void> {
   const dir = path.dirname(real);
   const tmp = path.join(dir, `.${path.basename(real).slice(0, 80)}.${randomBytes(6).toString('hex')}.tmp`);
   let fh: FileHandle;
@@ -179,6 +186,8 @@ export async function writeAtomic(real: string, areaRoot: string, display: strin
     try {
       await verifyDescriptor(fh, tmp, areaRoot, display);
       if (mode !== undefined) await fh.chmod(mode);
+      // Keep the replaced file's owner (e.g. the sandbox user) when we are allowed to; otherwise it stays ours.
+      if (owner) await fh.chown(owner.uid, owner.gid).catch(() => undefined);
       await fh.writeFile(data);
     } finally {
       await fh.close();

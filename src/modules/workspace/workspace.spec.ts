@@ -138,4 +138,15 @@ describe('Workspace', () => {
     await Promise.all([slow, fast]);
     expect(order).toEqual(['a-start', 'a-end', 'b']);
   });
+
+  it('keeps the owner of a replaced file when running with the right to (root)', async () => {
+    const file = path.join(sb.ws.root, 'owned.txt');
+    await fs.writeFile(file, 'v1');
+    const asRoot = process.getuid?.() === 0;
+    if (asRoot) await fs.chown(file, 12345, 12345);
+    await sb.ws.writeText('owned.txt', 'v2');
+    const st = await fs.stat(file);
+    expect(await fs.readFile(file, 'utf8')).toBe('v2');
+    expect(st.uid).toBe(asRoot ? 12345 : process.getuid?.());
+  });
 });

@@ -197,6 +197,7 @@ export class Workspace implements WorkspaceHandle {
     const r = await this.resolve(input, { write: true });
     if (data.length > this.options.maxWriteBytes) throw tooLargeError(input, data.length, this.options.maxWriteBytes);
     let mode: number | undefined;
+    let owner: { uid: number; gid: number } | undefined;
     if (r.stat) {
       if (r.stat.isDirectory()) {
         throw new WorkspaceError(WorkspaceErrorCode.NotAFile, `"${input}" is a directory, not a file.`, { path: input });
@@ -204,11 +205,12 @@ export class Workspace implements WorkspaceHandle {
       if (!r.stat.isFile()) throw specialFileError(input, r.stat);
       if (r.stat.nlink > 1) throw hardLinkError(input);
       mode = r.stat.mode & 0o777;
+      owner = { uid: r.stat.uid, gid: r.stat.gid };
     }
     const delta = data.length - (r.stat?.size ?? 0);
     await this.checkQuota(delta);
     await mkdirInside(path.dirname(r.real), this.root, input);
-    await writeAtomic(r.real, this.root, input, data, mode);
+    await writeAtomic(r.real, this.root, input, data, mode, owner);
     this.adjustUsage(delta);
     return r;
   }
