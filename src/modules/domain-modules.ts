@@ -1,11 +1,16 @@
 import type { DynamicModule, Type } from '@nestjs/common';
+import { AgentModule } from './agent/agent.module';
 import { AuthModule } from './auth/auth.module';
+import { ConfigModule } from './config/config.module';
 import { EventModule } from './event/event.module';
 import { HealthModule } from './health/health.module';
 import { ProjectModule } from './project/project.module';
+import { ProviderModule } from './provider/provider.module';
+import { SessionModule } from './session/session.module';
 import { TenantModule } from './tenant/tenant.module';
+import { ToolModule } from './tool/tool.module';
 
 /** Every domain module, composed by both entrypoints (STYLE rule 11). */
 export function domainModules(): (Type | DynamicModule)[] {
-  return [AuthModule, EventModule, ProjectModule, TenantModule, HealthModule];
+  return [AuthModule, EventModule, ConfigModule, ProjectModule, TenantModule, HealthModule, AgentModule, ProviderModule, ToolModule, SessionModule];
 }

@@ -16,7 +16,7 @@ export interface StreamScope {
  */
 export function eventFilter(auth: AuthContext, scope: StreamScope = {}): (e: EventEnvelope) => boolean {
   return (e) => {
-    if (e.tenantId !== auth.tenantId) return false;
+    if (e.tenantId !== auth.tenantId || e.event.type.startsWith('internal.')) return false;
     if (scope.sessionId && e.sessionId !== scope.sessionId) return false;
     if (scope.projectId && e.projectId && e.projectId !== scope.projectId) return false;
     if (!e.ownerId || auth.role === 'admin' || e.ownerId === auth.userId) return true;

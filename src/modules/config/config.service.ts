@@ -1,0 +1,61 @@
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import type { AuthContext } from '../../core/auth/auth-context';
+import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
+import { ConfigRepository } from './config.repository';
+import { loadPlatformConfig } from './config.load';
+import { mergeConfig } from './config.merge';
+import { parseConfig, type Config } from './config.schema';
+
+/**
+ * Layered OpenCode config: platform (OPENCODE_CONFIG / OPENCODE_CONFIG_CONTENT, read once at boot) → tenant →
+ * project. Later layers win; arrays concatenate.
+ */
+@Injectable()
+export class ConfigService implements OnModuleInit {
+  private platformConfig: Config = {};
+  private readonly cache = new Map<string, { config: Config; until: number }>();
+
+  constructor(
+    private readonly repo: ConfigRepository,
+    @Inject(APP_CONFIG) private readonly app: AppConfig,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    // Bad platform config is fatal at boot, with the path of the offending key.
+    this.platformConfig = await loadPlatformConfig({
+      configPath: this.app.opencodeConfigPath,
+      configContent: this.app.opencodeConfigContent,
+      env: this.app.providerEnv,
+    });
+  }
+
+  platform(): Config {
+    return this.platformConfig;
+  }
+
+  async tenantLayer(tenantId: string): Promise<Config | undefined> {
+    const raw = await this.repo.get(tenantId, 'tenant');
+    return raw ? parseConfig(raw, 'tenant config') : undefined;
+  }
+
+  async projectLayer(tenantId: string, projectId: string): Promise<Config | undefined> {
+    const raw = await this.repo.get(tenantId, `project:${projectId}`);
+    return raw ? parseConfig(raw, 'project config') : undefined;
+  }
+
+  /** The merged config a request in this project sees. */
+  async effective(auth: AuthContext, projectId?: string): Promise<Config> {
+    const key = `${auth.tenantId}\0${projectId ?? ''}`;
+    const hit = this.cache.get(key);
+    if (hit && hit.until > Date.now()) return hit.config;
+    const [tenant, project] = await Promise.all([this.tenantLayer(auth.tenantId), projectId ? this.projectLayer(auth.tenantId, projectId) : undefined]);
+    const config = mergeConfig(this.platformConfig, tenant, project);
+    if (this.cache.size > 2000) this.cache.clear();
+    this.cache.set(key, { config, until: Date.now() + 5_000 });
+    return config;
+  }
+
+  invalidate(): void {
+    this.cache.clear();
+  }
+}

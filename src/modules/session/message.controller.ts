@@ -1,0 +1,62 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import type { AuthContext } from '../../core/auth/auth-context';
+import { Auth } from '../../core/auth/auth.decorators';
+import { MessageListQueryDto, MessageWithPartsDto, PromptDto } from './dto/session.dto';
+import { SessionFacade } from './session.facade';
+import type { PartInfo } from './session.types';
+
+@ApiTags('session')
+@ApiBearerAuth()
+@Controller('session/:sessionID')
+export class MessageController {
+  constructor(private readonly sessions: SessionFacade) {}
+
+  /** Oldest first. With `limit`, more pages are announced by `Link: …; rel="next"` and `X-Next-Cursor`. */
+  @Get('message')
+  list(@Auth() auth: AuthContext, @Param('sessionID') id: string, @Query() query: MessageListQueryDto, @Res({ passthrough: true }) res: Response): Promise<MessageWithPartsDto[]> {
+    return this.sessions.listMessages(auth, id, query, res);
+  }
+
+  /** Prompt and wait: answers with the last assistant message when the turn is done. */
+  @Post('message')
+  @HttpCode(200)
+  prompt(@Auth() auth: AuthContext, @Param('sessionID') id: string, @Body() body: PromptDto): Promise<MessageWithPartsDto> {
+    return this.sessions.prompt(auth, id, body);
+  }
+
+  /** Prompt in the background: 204 at once; follow `/event`. */
+  @Post('prompt_async')
+  @HttpCode(204)
+  async promptAsync(@Auth() auth: AuthContext, @Param('sessionID') id: string, @Body() body: PromptDto): Promise<void> {
+    await this.sessions.promptAsync(auth, id, body);
+  }
+
+  @Post('abort')
+  @HttpCode(200)
+  abort(@Auth() auth: AuthContext, @Param('sessionID') id: string): Promise<boolean> {
+    return this.sessions.abort(auth, id);
+  }
+
+  @Get('message/:messageID')
+  get(@Auth() auth: AuthContext, @Param('sessionID') id: string, @Param('messageID') messageId: string): Promise<MessageWithPartsDto> {
+    return this.sessions.getMessage(auth, id, messageId);
+  }
+
+  @Delete('message/:messageID')
+  remove(@Auth() auth: AuthContext, @Param('sessionID') id: string, @Param('messageID') messageId: string): Promise<boolean> {
+    return this.sessions.removeMessage(auth, id, messageId);
+  }
+
+  @Delete('message/:messageID/part/:partID')
+  removePart(@Auth() auth: AuthContext, @Param('sessionID') id: string, @Param('messageID') messageId: string, @Param('partID') partId: string): Promise<boolean> {
+    return this.sessions.removePart(auth, id, messageId, partId);
+  }
+
+  /** Replaces a part; its ids must match the path. */
+  @Patch('message/:messageID/part/:partID')
+  updatePart(@Auth() auth: AuthContext, @Param('sessionID') id: string, @Param('messageID') messageId: string, @Param('partID') partId: string, @Body() body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    return this.sessions.updatePart(auth, id, messageId, partId, body as unknown as PartInfo) as unknown as Promise<Record<string, unknown>>;
+  }
+}

@@ -1,0 +1,211 @@
+import { Inject, Injectable } from '@nestjs/common';
+import os from 'node:os';
+import type { Logger } from 'pino';
+import type { AuthContext } from '../../../core/auth/auth-context';
+import { APP_CONFIG, type AppConfig } from '../../../core/config/app-config';
+import { newId } from '../../../core/ids';
+import { LOGGER } from '../../../core/logging/logger';
+import { QueueService } from '../../../infra/queue/queue.service';
+import { MAX_STEPS_REMINDER } from '../../agent/prompt/reminders.prompt';
+import { agentGuardrails } from '../../agent/agent.builtins';
+import { AgentService } from '../../agent/agent.service';
+import { ConfigService } from '../../config/config.service';
+import { configRuleset } from '../../config/config.merge';
+import { EventType } from '../../event/event.types';
+import { PermissionService } from '../../permission/permission.service';
+import { merge, type Ruleset } from '../../permission/permission.rules';
+import { ProviderService } from '../../provider/provider.service';
+import { ToolRegistry, type RegisteredTool } from '../../tool/tool.registry';
+import type { ToolContext } from '../../tool/tool.types';
+import { MessageRepository } from '../message.repository';
+import { isDefaultTitle } from '../session.mapper';
+import { SessionRepository, type SessionRow } from '../session.repository';
+import { SessionService } from '../session.service';
+import type { AssistantMessageInfo, MessageWithParts, PartInfo, UserMessageInfo } from '../session.types';
+import { emptyTokens } from '../session.types';
+import { SessionRunService } from '../run/session-run.service';
+import { buildSystemPrompt } from './system/system-prompt';
+import { toModelMessages } from './model-messages';
+import { StepProcessor, type StepSink } from './step-processor';
+
+const DEFAULT_STEPS = 50;
+
+/** The agent loop (OpenCode's runLoop): step until the model stops, a step limit, an error or abort. */
+@Injectable()
+export class SessionLoopService {
+  constructor(
+    private readonly sessions: SessionService,
+    private readonly sessionRepo: SessionRepository,
+    private readonly messages: MessageRepository,
+    private readonly runs: SessionRunService,
+    private readonly agents: AgentService,
+    private readonly config: ConfigService,
+    private readonly providers: ProviderService,
+    private readonly tools: ToolRegistry,
+    private readonly permissions: PermissionService,
+    private readonly queues: QueueService,
+    @Inject(APP_CONFIG) private readonly app: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async loop(auth: AuthContext, row: SessionRow, signal: AbortSignal): Promise<void> {
+    for (let step = 1; ; step++) {
+      if (signal.aborted) return;
+      const { items: history } = await this.messages.list(row.tenantId, row.id);
+      const lastUser = [...history].reverse().find((m) => m.info.role === 'user') as (MessageWithParts & { info: UserMessageInfo }) | undefined;
+      const lastAssistant = [...history].reverse().find((m) => m.info.role === 'assistant')?.info as AssistantMessageInfo | undefined;
+      if (!lastUser) return;
+      if (lastAssistant && lastAssistant.id > lastUser.info.id && (lastAssistant.error || (lastAssistant.finish && lastAssistant.finish !== 'tool-calls'))) return;
+      if (step === 1) await this.afterFirstStep(row, lastUser.info.id);
+      const outcome = await this.step(auth, row, step, history, lastUser, signal);
+      if (outcome === 'stop') return;
+    }
+  }
+
+  private async step(auth: AuthContext, row: SessionRow, step: number, history: MessageWithParts[], lastUser: MessageWithParts & { info: UserMessageInfo }, signal: AbortSignal) {
+    const config = await this.config.effective(auth, row.projectId);
+    const agent = await this.agents.get(auth, lastUser.info.agent, row.projectId);
+    const ref = { providerID: lastUser.info.model.providerID, modelID: lastUser.info.model.modelID };
+    const assistant: AssistantMessageInfo = {
+      id: newId('message'),
+      sessionID: row.id,
+      role: 'assistant',
+      parentID: lastUser.info.id,
+      time: { created: Date.now() },
+      modelID: ref.modelID,
+      providerID: ref.providerID,
+      mode: agent.name,
+      agent: agent.name,
+      path: { cwd: row.directory, root: row.directory },
+      cost: 0,
+      tokens: emptyTokens(),
+    };
+    let resolved;
+    try {
+      resolved = this.providers.resolve(config, ref);
+    } catch (err) {
+      // A missing key or disabled provider fails the turn at once with a clear error, never a hang.
+      assistant.error = { name: 'ProviderAuthError', data: { providerID: ref.providerID, message: (err as Error).message } };
+      assistant.finish = 'error';
+      assistant.time.completed = Date.now();
+      await this.saveMessage(row, assistant);
+      this.sessions.publish(row, EventType.SessionError, { sessionID: row.id, error: assistant.error });
+      return 'stop' as const;
+    }
+    await this.saveMessage(row, assistant);
+
+    // Guardrails go last so a project's config cannot re-open what an agent (e.g. the tutor) must never do.
+    const ruleset: Ruleset = merge(agent.permission, configRuleset(config), (row.permission as Ruleset | null) ?? [], agentGuardrails(agent.name));
+    const maxSteps = agent.steps ?? DEFAULT_STEPS;
+    const lastStep = step >= maxSteps;
+    const offered = lastStep ? [] : this.tools.forAgent(ruleset, { modelID: resolved.info.apiId, toolCall: resolved.info.toolCall });
+    const toolMap = new Map<string, RegisteredTool>(offered.map((t) => [t.id, t]));
+    const invalid = this.tools.get('invalid');
+    if (invalid) toolMap.set('invalid', invalid);
+
+    const system = buildSystemPrompt({
+      agentPrompt: agent.prompt,
+      providerId: ref.providerID,
+      environment: { modelId: ref.modelID, cwd: row.directory, worktree: row.directory, isGit: false, platform: os.platform(), date: new Date() },
+      userSystem: lastUser.info.system,
+    });
+    const messages = toModelMessages(history, ref);
+    if (lastStep) messages.push({ role: 'assistant', content: [{ type: 'text', text: MAX_STEPS_REMINDER }] });
+    const recent = history
+      .flatMap((m) => m.parts)
+      .filter((p): p is Extract<PartInfo, { type: 'tool' }> => p.type === 'tool')
+      .map((p) => ({ tool: p.tool, input: JSON.stringify(p.state.input ?? {}) }));
+
+    const processor = new StepProcessor({
+      assistant,
+      model: resolved.info,
+      language: resolved.language,
+      request: {
+        modelId: resolved.info.apiId,
+        system,
+        messages,
+        tools: offered.map((t) => ({ name: t.id, description: t.description, inputSchema: t.inputSchema })),
+        temperature: resolved.info.temperature ? (agent.temperature ?? undefined) : undefined,
+        topP: agent.topP ?? undefined,
+        maxOutputTokens: Math.min(resolved.info.limit.output || 32_000, 32_000),
+        providerOptions: { ...resolved.info.options, ...(agent.options ?? {}) },
+        headers: resolved.info.headers,
+      },
+      tools: toolMap,
+      signal,
+      maxRetries: this.app.retryMaxAttempts,
+      sink: this.sink(auth, row, ruleset, recent),
+    });
+    const outcome = await processor.run();
+    if (assistant.error) this.sessions.publish(row, EventType.SessionError, { sessionID: row.id, error: assistant.error });
+    return outcome;
+  }
+
+  private sink(auth: AuthContext, row: SessionRow, ruleset: Ruleset, recent: { tool: string; input: string }[]): StepSink {
+    const publishPart = (part: PartInfo) => this.sessions.publish(row, EventType.PartUpdated, { sessionID: row.id, part, time: Date.now() });
+    return {
+      savePart: async (part) => {
+        await this.messages.upsertPart(row.tenantId, part);
+        publishPart(part);
+        if (part.type === 'tool' && part.state.status === 'running') recent.push({ tool: part.tool, input: JSON.stringify(part.state.input) });
+      },
+      removePart: async (part) => {
+        await this.messages.deletePart(row.tenantId, part.messageID, part.id);
+        this.sessions.publish(row, EventType.PartRemoved, { sessionID: row.id, messageID: part.messageID, partID: part.id });
+      },
+      saveMessage: (info) => this.saveMessage(row, info),
+      delta: (part, delta) => this.sessions.publish(row, EventType.PartDelta, { sessionID: row.id, messageID: part.messageID, partID: part.id, field: 'text', delta }),
+      status: (status) => this.runs.setStatus(row, status),
+      usage: async (cost, t) => {
+        await this.sessionRepo.addUsage(row.tenantId, row.id, { cost, input: t.input, output: t.output, reasoning: t.reasoning, cacheRead: t.cacheRead, cacheWrite: t.cacheWrite });
+      },
+      recentToolCalls: () => recent,
+      toolContext: (part, signal): ToolContext => this.toolContext(auth, row, ruleset, part, signal),
+    };
+  }
+
+  private toolContext(auth: AuthContext, row: SessionRow, ruleset: Ruleset, part: Extract<PartInfo, { type: 'tool' }>, signal: AbortSignal): ToolContext {
+    const slug = row.directory.split('/').pop()!;
+    return {
+      auth,
+      sessionId: row.id,
+      messageId: part.messageID,
+      callId: part.callID,
+      agent: 'build',
+      workspace: { root: row.directory, tenantId: row.tenantId, projectId: row.projectId, slug } as never,
+      abort: signal,
+      ask: (request) =>
+        this.permissions.ask(
+          { tenantId: row.tenantId, sessionId: row.id, projectId: row.projectId, ownerId: row.userId, directory: row.directory, ruleset, tool: { messageID: part.messageID, callID: part.callID }, abort: signal },
+          request,
+        ),
+      metadata: ({ title, metadata }) => {
+        if (part.state.status !== 'running') return;
+        part.state = { ...part.state, ...(title ? { title } : {}), ...(metadata ? { metadata: { ...(part.state.metadata ?? {}), ...metadata } } : {}) };
+        this.sessions.publish(row, EventType.PartUpdated, { sessionID: row.id, part, time: Date.now() });
+      },
+      services: {
+        setTodos: async (todos) => {
+          await this.messages.setTodos(row.tenantId, row.id, todos);
+          this.sessions.publish(row, EventType.TodoUpdated, { sessionID: row.id, todos });
+        },
+        getTodos: () => this.messages.getTodos(row.tenantId, row.id),
+      },
+      extra: { toolOutput: { dir: `${this.app.toolOutputDir}/${row.tenantId}` } },
+    };
+  }
+
+  async saveMessage(row: SessionRow, info: AssistantMessageInfo | UserMessageInfo): Promise<void> {
+    await this.messages.upsertMessage(row.tenantId, info);
+    this.sessions.publish(row, EventType.MessageUpdated, { sessionID: row.id, info });
+  }
+
+  /** Step 1: title generation for root sessions with the default title runs on a worker. */
+  private async afterFirstStep(row: SessionRow, messageId: string): Promise<void> {
+    const fresh = await this.sessionRepo.find(row.tenantId, row.id);
+    if (!fresh || fresh.parentId || !isDefaultTitle(fresh.title)) return;
+    await this.queues
+      .enqueue('session.title', { tenantId: row.tenantId, sessionId: row.id, messageId }, { jobId: `title-${row.id}` })
+      .catch((err) => this.logger.warn({ err, sessionId: row.id }, 'could not enqueue title job'));
+  }
+}

@@ -1,0 +1,189 @@
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import type { Logger } from 'pino';
+import type { AuthContext } from '../../../core/auth/auth-context';
+import { BadRequestError, NotFoundError } from '../../../core/errors/domain-error';
+import { isId, newId } from '../../../core/ids';
+import { LOGGER } from '../../../core/logging/logger';
+import { AgentService } from '../../agent/agent.service';
+import { ConfigService } from '../../config/config.service';
+import { EventType } from '../../event/event.types';
+import { PermissionService } from '../../permission/permission.service';
+import { ProviderService } from '../../provider/provider.service';
+import { MessageRepository } from '../message.repository';
+import { SessionBusyError } from '../session.errors';
+import { SessionRepository, type SessionRow } from '../session.repository';
+import { SessionService } from '../session.service';
+import type { AssistantMessageInfo, MessageWithParts, PartInfo, UserMessageInfo } from '../session.types';
+import { SessionRunService } from '../run/session-run.service';
+import { SessionLoopService } from './session-loop.service';
+
+export interface PromptPartInput {
+  type: 'text' | 'file' | 'agent' | 'subtask';
+  id?: string;
+  text?: string;
+  synthetic?: boolean;
+  ignored?: boolean;
+  mime?: string;
+  url?: string;
+  filename?: string;
+  source?: Record<string, unknown>;
+  name?: string;
+  prompt?: string;
+  description?: string;
+  agent?: string;
+  model?: { providerID: string; modelID: string };
+  command?: string;
+  metadata?: Record<string, unknown>;
+}
+
+export interface PromptInput {
+  parts: PromptPartInput[];
+  messageID?: string;
+  model?: { providerID: string; modelID: string };
+  agent?: string;
+  noReply?: boolean;
+  system?: string;
+  variant?: string;
+  tools?: Record<string, boolean>;
+}
+
+/** Prompt intake (OpenCode's SessionPrompt.prompt): store the user turn, then run or join the loop. */
+@Injectable()
+export class SessionPromptService implements OnModuleInit {
+  constructor(
+    private readonly sessions: SessionService,
+    private readonly sessionRepo: SessionRepository,
+    private readonly messages: MessageRepository,
+    private readonly runs: SessionRunService,
+    private readonly loop: SessionLoopService,
+    private readonly agents: AgentService,
+    private readonly config: ConfigService,
+    private readonly providers: ProviderService,
+    private readonly permissions: PermissionService,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onModuleInit(): void {
+    this.runs.recoverHook = (s) => this.recover(s.tenantId, s.id);
+  }
+
+  /** Synchronous prompt: resolves with the last assistant message once the turn is done. */
+  async prompt(auth: AuthContext, sessionId: string, input: PromptInput): Promise<MessageWithParts> {
+    const { row, user } = await this.intake(auth, sessionId, input);
+    if (input.noReply) return user;
+    await this.runs.run(row, (signal) => this.loop.loop(auth, row, signal));
+    return (await this.lastAssistant(row)) ?? user;
+  }
+
+  /** prompt_async: stores the turn, runs the loop in the background; failures surface as session.error. */
+  async promptAsync(auth: AuthContext, sessionId: string, input: PromptInput): Promise<void> {
+    const { row } = await this.intake(auth, sessionId, input);
+    if (input.noReply) return;
+    void this.runs.run(row, (signal) => this.loop.loop(auth, row, signal)).catch((err) => {
+      this.logger.error({ err, sessionId }, 'background prompt failed');
+      this.sessions.publish(row, EventType.SessionError, { sessionID: row.id, error: { name: 'UnknownError', data: { message: (err as Error).message } } });
+    });
+  }
+
+  async abort(auth: AuthContext, sessionId: string): Promise<boolean> {
+    const row = await this.sessions.load(auth, sessionId);
+    if (!this.sessions.canWrite(auth, row) && auth.role !== 'teacher') throw new NotFoundError(`Session not found: ${sessionId}`);
+    await this.permissions.rejectPending(row.tenantId, row.id);
+    for (const child of await this.sessionRepo.descendants(row.tenantId, row.id)) {
+      const childRow = await this.sessionRepo.find(row.tenantId, child);
+      if (childRow) await this.runs.abort(childRow);
+    }
+    await this.runs.abort(row);
+    return true;
+  }
+
+  private async intake(auth: AuthContext, sessionId: string, input: PromptInput): Promise<{ row: SessionRow; user: MessageWithParts }> {
+    const row = await this.sessions.loadForWrite(auth, sessionId);
+    if (!input.parts?.length) throw new BadRequestError('parts must contain at least one part');
+    if (input.messageID && !isId('message', input.messageID)) throw new BadRequestError('messageID must start with "msg_"');
+    const config = await this.config.effective(auth, row.projectId);
+    const agent = await this.agents.get(auth, input.agent ?? row.agent ?? undefined, row.projectId);
+    const last = await this.lastUserModel(row);
+    const model =
+      input.model ??
+      agent.model ??
+      (row.model ? { providerID: (row.model as { providerID: string }).providerID, modelID: (row.model as { id: string }).id } : undefined) ??
+      last ??
+      this.providers.defaultModel(config);
+    const now = Date.now();
+    const info: UserMessageInfo = {
+      id: input.messageID ?? newId('message', { at: now }),
+      sessionID: row.id,
+      role: 'user',
+      time: { created: now },
+      agent: agent.name,
+      model: { providerID: model.providerID, modelID: model.modelID, ...(input.variant ? { variant: input.variant } : {}) },
+      summary: { diffs: [] },
+      ...(input.system ? { system: input.system } : {}),
+      ...(input.tools ? { tools: input.tools } : {}),
+    };
+    const parts = input.parts.map((p) => this.toPart(row, info.id, p));
+    await this.messages.upsertMessage(row.tenantId, info);
+    this.sessions.publish(row, EventType.MessageUpdated, { sessionID: row.id, info });
+    for (const part of parts) {
+      await this.messages.upsertPart(row.tenantId, part);
+      this.sessions.publish(row, EventType.PartUpdated, { sessionID: row.id, part, time: now });
+    }
+    const updated = await this.sessions.touch(row.tenantId, row.id, { agent: agent.name, model: { id: model.modelID, providerID: model.providerID, ...(input.variant ? { variant: input.variant } : {}) } });
+    const fresh = updated ? ((await this.sessionRepo.find(row.tenantId, row.id)) ?? row) : row;
+    return { row: fresh, user: { info, parts } };
+  }
+
+  private toPart(row: SessionRow, messageID: string, p: PromptPartInput): PartInfo {
+    if (p.id && !isId('part', p.id)) throw new BadRequestError('part ids must start with "prt_"');
+    const base = { id: p.id ?? newId('part'), sessionID: row.id, messageID };
+    switch (p.type) {
+      case 'text':
+        if (typeof p.text !== 'string') throw new BadRequestError('text parts need `text`');
+        return { ...base, type: 'text', text: p.text, ...(p.synthetic ? { synthetic: true } : {}), ...(p.ignored ? { ignored: true } : {}), ...(p.metadata ? { metadata: p.metadata } : {}) };
+      case 'file':
+        if (!p.mime || !p.url) throw new BadRequestError('file parts need `mime` and `url`');
+        if (!/^(data:|https?:)/.test(p.url)) throw new BadRequestError('file part urls must be data: or http(s): URLs; workspace files are read with the read tool');
+        return { ...base, type: 'file', mime: p.mime, url: p.url, ...(p.filename ? { filename: p.filename } : {}), ...(p.source ? { source: p.source } : {}) };
+      case 'agent':
+        if (!p.name) throw new BadRequestError('agent parts need `name`');
+        return { ...base, type: 'agent', name: p.name, ...(p.source ? { source: p.source as never } : {}) };
+      case 'subtask':
+        if (!p.prompt || !p.description || !p.agent) throw new BadRequestError('subtask parts need `prompt`, `description` and `agent`');
+        return { ...base, type: 'subtask', prompt: p.prompt, description: p.description, agent: p.agent, ...(p.model ? { model: p.model } : {}), ...(p.command ? { command: p.command } : {}) };
+    }
+  }
+
+  private async lastUserModel(row: SessionRow): Promise<{ providerID: string; modelID: string } | undefined> {
+    const { items } = await this.messages.list(row.tenantId, row.id, { limit: 5 });
+    const user = [...items].reverse().find((m) => m.info.role === 'user')?.info as UserMessageInfo | undefined;
+    return user?.model ? { providerID: user.model.providerID, modelID: user.model.modelID } : undefined;
+  }
+
+  private async lastAssistant(row: SessionRow): Promise<MessageWithParts | undefined> {
+    const { items } = await this.messages.list(row.tenantId, row.id, { limit: 20 });
+    return [...items].reverse().find((m) => m.info.role === 'assistant');
+  }
+
+  /** A dead process's session: its unfinished assistant message and open tools get an error. */
+  private async recover(tenantId: string, sessionId: string): Promise<void> {
+    const row = await this.sessionRepo.find(tenantId, sessionId);
+    if (!row) return;
+    for (const info of (await this.messages.unfinishedAssistants(tenantId, sessionId)) as AssistantMessageInfo[]) {
+      for (const part of await this.messages.openToolParts(tenantId, info.id)) {
+        if (part.type !== 'tool' || (part.state.status !== 'pending' && part.state.status !== 'running')) continue;
+        const start = part.state.status === 'running' ? part.state.time.start : Date.now();
+        part.state = { status: 'error', input: part.state.input, error: 'Tool execution aborted', metadata: { interrupted: true }, time: { start, end: Date.now() } };
+        await this.messages.upsertPart(tenantId, part);
+      }
+      const fixed: AssistantMessageInfo = { ...info, time: { ...info.time, completed: Date.now() }, finish: info.finish ?? 'error', error: info.error ?? { name: 'UnknownError', data: { message: 'The server stopped while this message was being generated' } } };
+      await this.messages.upsertMessage(tenantId, fixed);
+      this.sessions.publish(row, EventType.MessageUpdated, { sessionID: row.id, info: fixed });
+      this.sessions.publish(row, EventType.SessionError, { sessionID: row.id, error: fixed.error });
+    }
+  }
+
+  assertNotBusy(sessionId: string): void {
+    if (this.runs.isRunningHere(sessionId)) throw new SessionBusyError(sessionId);
+  }
+}

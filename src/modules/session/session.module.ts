@@ -1,0 +1,33 @@
+import { Module } from '@nestjs/common';
+import { PermissionRepository } from '../permission/permission.repository';
+import { PermissionService } from '../permission/permission.service';
+import { MessageController } from './message.controller';
+import { MessageRepository } from './message.repository';
+import { MessageService } from './message.service';
+import { SessionLoopService } from './prompt/session-loop.service';
+import { SessionPromptService } from './prompt/session-prompt.service';
+import { SessionRunService } from './run/session-run.service';
+import { SessionController } from './session.controller';
+import { SessionFacade } from './session.facade';
+import { SessionRepository } from './session.repository';
+import { SessionService } from './session.service';
+import { TitleProcessor } from './title/title.processor';
+
+@Module({
+  controllers: [SessionController, MessageController],
+  providers: [
+    SessionService,
+    SessionRepository,
+    MessageRepository,
+    MessageService,
+    SessionRunService,
+    SessionLoopService,
+    SessionPromptService,
+    SessionFacade,
+    TitleProcessor,
+    PermissionService,
+    PermissionRepository,
+  ],
+  exports: [SessionService, SessionRunService, SessionPromptService, PermissionService],
+})
+export class SessionModule {}

@@ -1,0 +1,159 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { AuthContext } from '../../core/auth/auth-context';
+import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
+import { ForbiddenError, NotFoundError } from '../../core/errors/domain-error';
+import { isId, newId } from '../../core/ids';
+import { VERSION } from '../../core/version';
+import { EventBus } from '../event/event.bus';
+import { EventType } from '../event/event.types';
+import { ProjectService } from '../project/project.service';
+import { MessageRepository } from './message.repository';
+import { defaultTitle, randomSlug, toSessionInfo } from './session.mapper';
+import { SessionRepository, type SessionRow } from './session.repository';
+import type { SessionInfo } from './session.types';
+
+export interface CreateSessionInput {
+  parentID?: string;
+  title?: string;
+  agent?: string;
+  model?: { id: string; providerID: string; variant?: string };
+  permission?: SessionInfo['permission'];
+  metadata?: Record<string, unknown>;
+}
+
+export interface ListSessionsInput {
+  directory?: string;
+  scope?: string;
+  roots?: boolean;
+  start?: number;
+  search?: string;
+  limit?: number;
+  archived?: boolean;
+}
+
+/** Session CRUD and access rules. Students reach only their own sessions; admins the tenant's. */
+@Injectable()
+export class SessionService {
+  constructor(
+    private readonly sessions: SessionRepository,
+    private readonly messages: MessageRepository,
+    private readonly projects: ProjectService,
+    private readonly bus: EventBus,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Loads a session the caller may read; anything else (other tenant, malformed id, not theirs) is 404. */
+  async load(auth: AuthContext, id: string): Promise<SessionRow> {
+    const row = isId('session', id) ? await this.sessions.find(auth.tenantId, id) : null;
+    if (!row || !this.canRead(auth, row)) throw new NotFoundError(`Session not found: ${id}`);
+    return row;
+  }
+
+  /** Same, for changes: teachers watch their students' sessions but do not write to them. */
+  async loadForWrite(auth: AuthContext, id: string): Promise<SessionRow> {
+    const row = await this.load(auth, id);
+    if (!this.canWrite(auth, row)) throw new ForbiddenError('Read-only access to this session', 'read_only');
+    return row;
+  }
+
+  canRead(auth: AuthContext, row: SessionRow): boolean {
+    if (row.tenantId !== auth.tenantId) return false;
+    return auth.role === 'admin' || auth.role === 'teacher' || row.userId === auth.userId;
+  }
+
+  canWrite(auth: AuthContext, row: SessionRow): boolean {
+    return row.tenantId === auth.tenantId && (auth.role === 'admin' || row.userId === auth.userId);
+  }
+
+  async create(auth: AuthContext, input: CreateSessionInput, directory?: string): Promise<SessionInfo> {
+    const parent = input.parentID ? await this.loadForWrite(auth, input.parentID) : undefined;
+    const project = parent ? await this.projects.get(auth, parent.projectId) : await this.projects.resolve(auth, directory);
+    const now = new Date();
+    const row = await this.sessions.create({
+      id: newId('session', { at: now.getTime() }),
+      tenantId: auth.tenantId,
+      projectId: project.id,
+      userId: parent?.userId ?? auth.userId,
+      parentId: parent?.id,
+      slug: randomSlug(),
+      title: input.title ?? defaultTitle(!!parent, now),
+      directory: this.projects.worktree(project),
+      version: VERSION,
+      agent: input.agent,
+      model: input.model,
+      permission: input.permission,
+      metadata: input.metadata as object,
+      createdAt: now,
+      updatedAt: now,
+    });
+    const info = toSessionInfo(row);
+    this.publish(row, EventType.SessionCreated, { sessionID: row.id, info });
+    return info;
+  }
+
+  async get(auth: AuthContext, id: string): Promise<SessionInfo> {
+    return toSessionInfo(await this.load(auth, id));
+  }
+
+  async list(auth: AuthContext, input: ListSessionsInput): Promise<SessionInfo[]> {
+    const projectId = input.scope === 'project' || !input.directory ? undefined : (await this.projects.resolve(auth, input.directory)).id;
+    const rows = await this.sessions.list(auth.tenantId, {
+      projectId,
+      userId: auth.role === 'student' ? auth.userId : undefined,
+      roots: input.roots,
+      search: input.search,
+      start: input.start !== undefined ? new Date(input.start) : undefined,
+      archived: input.archived,
+      limit: Math.min(input.limit ?? 100, 1000),
+    });
+    return rows.map(toSessionInfo);
+  }
+
+  async children(auth: AuthContext, id: string): Promise<SessionInfo[]> {
+    const parent = await this.load(auth, id);
+    const rows = await this.sessions.list(auth.tenantId, { parentId: parent.id, limit: 1000 });
+    return rows.map(toSessionInfo);
+  }
+
+  async update(auth: AuthContext, id: string, input: { title?: string; permission?: SessionInfo['permission']; time?: { archived?: number | null } }): Promise<SessionInfo> {
+    const row = await this.loadForWrite(auth, id);
+    const permission = input.permission ? [...((row.permission as SessionInfo['permission']) ?? []), ...input.permission] : undefined;
+    const archivedAt = input.time && 'archived' in input.time ? (input.time.archived ? new Date(input.time.archived) : null) : undefined;
+    const updated = (await this.sessions.update(auth.tenantId, id, { title: input.title, permission, archivedAt, updatedAt: new Date() }))!;
+    return this.emitUpdated(updated);
+  }
+
+  /** Re-reads the row and publishes `session.updated`. */
+  async touch(tenantId: string, id: string, data: Parameters<SessionRepository['update']>[2] = {}): Promise<SessionInfo | null> {
+    const row = await this.sessions.update(tenantId, id, { ...data, updatedAt: new Date() });
+    return row ? this.emitUpdated(row) : null;
+  }
+
+  emitUpdated(row: SessionRow): SessionInfo {
+    const info = toSessionInfo(row);
+    this.publish(row, EventType.SessionUpdated, { sessionID: row.id, info });
+    return info;
+  }
+
+  async remove(auth: AuthContext, id: string, beforeDelete: (sessionId: string) => Promise<void>): Promise<boolean> {
+    const row = await this.loadForWrite(auth, id);
+    const ids = [...(await this.sessions.descendants(auth.tenantId, id)).reverse(), id];
+    for (const sid of ids) {
+      await beforeDelete(sid);
+      const child = sid === id ? row : await this.sessions.find(auth.tenantId, sid);
+      if (!child) continue;
+      await this.sessions.delete(auth.tenantId, sid);
+      this.publish(child, EventType.SessionDeleted, { sessionID: sid, info: toSessionInfo(child) });
+    }
+    return true;
+  }
+
+  async todos(auth: AuthContext, id: string) {
+    await this.load(auth, id);
+    return this.messages.getTodos(auth.tenantId, id);
+  }
+
+  publish(row: Pick<SessionRow, 'id' | 'tenantId' | 'userId' | 'projectId' | 'directory'>, type: string, properties: Record<string, unknown>): void {
+    this.bus.publish({ tenantId: row.tenantId, sessionId: row.id, ownerId: row.userId ?? undefined, projectId: row.projectId, directory: row.directory, type, properties });
+  }
+}

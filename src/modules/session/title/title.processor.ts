@@ -1,0 +1,65 @@
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { systemAuth } from '../../../core/auth/auth-context';
+import { LOGGER } from '../../../core/logging/logger';
+import { QueueService } from '../../../infra/queue/queue.service';
+import { TITLE_PROMPT, TITLE_REQUEST } from '../../agent/prompt/title.prompt';
+import { ConfigService } from '../../config/config.service';
+import { ProviderService } from '../../provider/provider.service';
+import { MessageRepository } from '../message.repository';
+import { isDefaultTitle } from '../session.mapper';
+import { SessionRepository } from '../session.repository';
+import { SessionService } from '../session.service';
+import type { UserMessageInfo } from '../session.types';
+
+/** Cleans a model's title answer: no <think> block, first non-empty line, at most 100 chars. */
+export function cleanTitle(raw: string): string | undefined {
+  const text = raw.replace(/<think>[\s\S]*?<\/think>/g, '');
+  const line = text.split('\n').map((l) => l.trim().replace(/^["'#*\s]+|["'*\s]+$/g, '')).find(Boolean);
+  if (!line) return undefined;
+  return line.length > 100 ? `${line.slice(0, 97)}...` : line;
+}
+
+/** `session.title` job: a one-line title from the small model for a root session's first message. */
+@Injectable()
+export class TitleProcessor implements OnModuleInit {
+  constructor(
+    private readonly queues: QueueService,
+    private readonly repo: SessionRepository,
+    private readonly messages: MessageRepository,
+    private readonly sessions: SessionService,
+    private readonly config: ConfigService,
+    private readonly providers: ProviderService,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onModuleInit(): void {
+    this.queues.register('session.title', (p) => this.run(p.tenantId, p.sessionId, p.messageId));
+  }
+
+  async run(tenantId: string, sessionId: string, messageId: string): Promise<{ title?: string; skipped?: string }> {
+    const row = await this.repo.find(tenantId, sessionId);
+    // Idempotent: a re-run after a crash, or a title set meanwhile, does nothing.
+    if (!row) return { skipped: 'session gone' };
+    if (!isDefaultTitle(row.title)) return { skipped: 'already titled' };
+    const message = await this.messages.getMessage(tenantId, sessionId, messageId);
+    if (!message) return { skipped: 'message gone' };
+    const text = message.parts.flatMap((p) => (p.type === 'text' && !p.synthetic && !p.ignored ? [p.text] : [])).join('\n').slice(0, 8000);
+    if (!text.trim()) return { skipped: 'no text' };
+    const config = await this.config.effective(systemAuth(tenantId), row.projectId);
+    const user = message.info as UserMessageInfo;
+    const ref = this.providers.smallModel(config, { providerID: user.model.providerID, modelID: user.model.modelID });
+    const { language, info } = this.providers.resolve(config, ref);
+    let answer = '';
+    for await (const ev of language.stream({ modelId: info.apiId, system: [TITLE_PROMPT], messages: [{ role: 'user', content: [{ type: 'text', text: `${TITLE_REQUEST}\n${text}` }] }], tools: [], maxOutputTokens: 100, temperature: info.temperature ? 0.5 : undefined })) {
+      if (ev.type === 'text-delta') answer += ev.delta;
+    }
+    const title = cleanTitle(answer);
+    if (!title) return { skipped: 'empty answer' };
+    const current = await this.repo.find(tenantId, sessionId);
+    if (!current || !isDefaultTitle(current.title)) return { skipped: 'already titled' };
+    await this.sessions.touch(tenantId, sessionId, { title });
+    this.logger.debug({ sessionId, title }, 'session titled');
+    return { title };
+  }
+}
