@@ -70,7 +70,8 @@ export function buildBwrapArgs(plan: BwrapPlan): string[] {
 
   args.push('--proc', '/proc', '--dev', '/dev');
   args.push('--perms', '1777', '--size', String(plan.limits.tmpBytes), '--tmpfs', '/tmp');
-  args.push('--perms', '1777', '--size', String(plan.limits.tmpBytes), '--tmpfs', '/var/tmp');
+  // One tmpfs, not two: each is memory, and /var/tmp needs no separate budget.
+  args.push('--symlink', '../tmp', '/var/tmp');
   // Same path as on the host, so paths in the output mean the same thing to the file tools.
   for (const parent of ancestors(plan.workspaceRoot)) args.push('--perms', '0755', '--dir', parent);
   args.push('--bind', plan.workspaceRoot, plan.workspaceRoot);
