@@ -28,6 +28,8 @@ export interface FakeLlmOptions {
   port?: number;
   /** Delay between stream chunks (a fixed token rate); 0 means write everything at once. */
   chunkDelayMs?: number;
+  /** Same as chunkDelayMs expressed as a rate (one chunk ≈ one token). */
+  tokensPerSecond?: number;
   /** Reply used when the queue is empty. */
   defaultReply?: ReplySource;
   /** Model id echoed when the request names none. */
@@ -78,7 +80,7 @@ export class FakeLlm {
     private readonly options: FakeLlmOptions,
   ) {
     this.defaultReply = options.defaultReply ?? reply().text('Hello from the fake LLM.').stop();
-    this.chunkDelayMs = options.chunkDelayMs ?? 0;
+    this.chunkDelayMs = options.chunkDelayMs ?? (options.tokensPerSecond ? 1000 / options.tokensPerSecond : 0);
   }
 
   static async start(options: FakeLlmOptions = {}): Promise<FakeLlm> {
