@@ -35,9 +35,12 @@ export class SandboxRunner {
   private readonly options: ReturnType<typeof SandboxRunnerOptionsSchema.parse>;
   private checked?: Promise<SandboxCheck>;
 
+  private readonly stateDir: string;
+
   constructor(options: SandboxRunnerOptions) {
     this.options = SandboxRunnerOptionsSchema.parse(options);
     mkdirSync(join(this.options.stateDir, 'output'), { recursive: true, mode: 0o700 });
+    this.stateDir = realpathSync(this.options.stateDir);
   }
 
   get mode() {
@@ -54,6 +57,7 @@ export class SandboxRunner {
     const parsed = SandboxRunInputSchema.parse(input);
     const limits: SandboxLimits = SandboxLimitsSchema.parse({ ...this.options.limits, ...parsed.limits });
     const { root, cwd } = confine(parsed.workspaceRoot, parsed.cwd);
+    if (isInside(root, this.stateDir)) throw new SandboxPathError("The workspace cannot contain the sandbox's state folder", root);
     const env = commandEnv(parsed.env);
     const shell = existsSync('/bin/bash') ? '/bin/bash' : '/bin/sh';
 
@@ -192,6 +196,11 @@ function commandEnv(extra: Record<string, string> = {}): Record<string, string> 
   };
 }
 
+function isInside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
 /** Resolves the workspace and cwd to real paths and refuses a cwd outside the workspace. */
 export function confine(workspaceRoot: string, cwd: string): { root: string; cwd: string } {
   if (!isAbsolute(workspaceRoot)) throw new SandboxPathError('Workspace root must be absolute', workspaceRoot);
@@ -203,11 +212,16 @@ export function confine(workspaceRoot: string, cwd: string): { root: string; cwd
   } catch {
     throw new SandboxPathError('Working directory does not exist', cwd);
   }
-  const rel = relative(root, dir);
-  if (rel.startsWith('..') || isAbsolute(rel)) throw new SandboxPathError('Working directory is outside the workspace', cwd);
+  if (!isInside(root, dir)) throw new SandboxPathError('Working directory is outside the workspace', cwd);
   if (root === '/') throw new SandboxPathError('The workspace cannot be the file system root', workspaceRoot);
+  // The workspace is bound read-write and handed to the sandbox uid: a system folder must never be one.
+  if (SYSTEM_DIRS.some((system) => root === system || root.startsWith(`${system}/`))) {
+    throw new SandboxPathError('The workspace cannot be a system folder', workspaceRoot);
+  }
   return { root, cwd: dir };
 }
+
+const SYSTEM_DIRS = ['/usr', '/etc', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/proc', '/sys', '/dev', '/boot', '/root', '/run', '/var/lib', '/var/run'];
 
 interface SuperviseOptions {
   timeoutMs: number;

@@ -155,6 +155,13 @@ describe('SandboxRunner', () => {
     rmSync(join(workspace, 'escape'));
   });
 
+  it('refuses system folders and folders holding its own state as workspaces', async () => {
+    for (const root of ['/etc', '/usr/share', '/proc/self', '/var/lib']) {
+      await expect(runner.run({ command: 'true', cwd: root, workspaceRoot: root })).rejects.toThrow(/system folder/);
+    }
+    await expect(runner.run({ command: 'true', cwd: base, workspaceRoot: base })).rejects.toThrow(/state folder/);
+  });
+
   it('refuses to run when bwrap is missing in required mode and falls back in optional mode', async () => {
     const missing = { stateDir: join(base, 'state-missing'), bwrapPath: join(base, 'no-bwrap') };
     const required = new SandboxRunner({ ...missing, mode: 'required' });
