@@ -113,6 +113,22 @@ describe('FakeLlm with the official SDKs', () => {
     expect(llm.lastRequest?.headers['x-goog-api-key']).toBe('gk');
   });
 
+  it('answers non-streaming Responses, Anthropic and Gemini calls', async () => {
+    llm.enqueue(reply().text('R').tool('t', { a: 1 }).stop(), reply().reasoning('why', { signature: 's' }).text('A').stop(), reply().text('G').tool('g', { b: 2 }).stop());
+    const responses = await new OpenAI({ apiKey: 'k', baseURL: llm.openaiBaseUrl }).responses.create({ model: 'm', input: 'x' });
+    expect(responses.output_text).toBe('R');
+    const message = await new Anthropic({ apiKey: 'k', baseURL: llm.url }).messages.create({ model: 'm', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] });
+    expect(message.content.map((b) => b.type)).toEqual(['thinking', 'text']);
+    const plainFetch = (url: string | URL | Request, init?: RequestInit & { dispatcher?: unknown }) => {
+      const { dispatcher: _ignored, ...rest } = init ?? {};
+      return fetch(url, rest);
+    };
+    const gemini = await new GoogleGenAI({ apiKey: 'k', httpOptions: { baseUrl: llm.url, fetch: plainFetch } }).models.generateContent({ model: 'gm', contents: 'x' });
+    expect(gemini.text).toBe('G');
+    expect(gemini.functionCalls).toEqual([{ name: 'g', args: { b: 2 } }]);
+    expect(llm.requests.map((r) => [r.wire, r.stream])).toEqual([['openai-responses', false], ['anthropic', false], ['gemini', false]]);
+  });
+
   it('fails on purpose: HTTP errors with headers, hangs, resets, and falls back to the default reply', async () => {
     llm.enqueue(httpError(429, { 'retry-after': '3' }));
     const client = new OpenAI({ apiKey: 'k', baseURL: llm.openaiBaseUrl, maxRetries: 0 });
