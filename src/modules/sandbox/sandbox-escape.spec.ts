@@ -179,7 +179,8 @@ describe('bash escapes', () => {
 
   it('14. cannot mount over or remount the sandbox', async () => {
     const result = await bash('mount -t tmpfs none /usr 2>&1; mount -o remount,rw /usr 2>&1; touch /usr/x 2>&1');
-    expect(result.output).not.toMatch(/^$/);
+    expect(result.output.match(/must be superuser|permission denied|not permitted/gi)?.length).toBeGreaterThanOrEqual(2);
+    expect(result.output).toMatch(/Read-only file system/);
     expect(existsSync('/usr/x')).toBe(false);
   });
 });
@@ -196,29 +197,34 @@ describe('webfetch SSRF', () => {
   beforeAll(async () => {
     server = await FakeWebServer.start();
     server.on('/secret', html(SECRET));
-    server.on('/bounce', redirect(`http://127.0.0.1:0/secret`));
   });
   afterAll(() => server.close());
 
-  const targets = () => [
-    `http://127.0.0.1:${server.port}/secret`,
-    `http://localhost:${server.port}/secret`,
-    `http://0.0.0.0:${server.port}/secret`,
-    `http://2130706433:${server.port}/secret`,
-    `http://[::1]:${server.port}/secret`,
-    `http://[::ffff:127.0.0.1]:${server.port}/secret`,
-    'http://169.254.169.254/latest/meta-data/iam/security-credentials/',
-    `http://internal.attacker.example:${server.port}/secret`,
-    `http://rebind.attacker.example:${server.port}/secret`,
-    `http://site.test:${server.port}/bounce`,
+  const targets: [string, () => string][] = [
+    ['15. 127.0.0.1', () => `http://127.0.0.1:${server.port}/secret`],
+    ['16. localhost', () => `http://localhost:${server.port}/secret`],
+    ['17. 0.0.0.0', () => `http://0.0.0.0:${server.port}/secret`],
+    ['18. 2130706433 (decimal)', () => `http://2130706433:${server.port}/secret`],
+    ['19. [::1]', () => `http://[::1]:${server.port}/secret`],
+    ['20. [::ffff:127.0.0.1]', () => `http://[::ffff:127.0.0.1]:${server.port}/secret`],
+    ['21. 169.254.169.254 (metadata)', () => 'http://169.254.169.254/latest/meta-data/iam/security-credentials/'],
+    ['22. a DNS name resolving to a private address', () => `http://internal.attacker.example:${server.port}/secret`],
+    ['23. a DNS name resolving to loopback', () => `http://rebind.attacker.example:${server.port}/secret`],
+    ['24. a redirect to 127.0.0.1', () => `http://site.test:${server.port}/bounce`],
+    ['25. 0x7f.1 (hex short form)', () => `http://0x7f.1:${server.port}/secret`],
   ];
 
-  it('15-24. refuses loopback in every spelling, metadata, private DNS answers and redirects to loopback', async () => {
+  it('control: the trusted test host itself is fetched, so the refusals below are the guard at work', async () => {
+    server.on('/public', html('<p>public page</p>'));
+    const tool = webfetchTool({ guard: { resolver, trustedHosts: ['site.test'] } });
+    const result = await tool.execute({ url: `http://site.test:${server.port}/public`, format: 'text' }, context(workspace));
+    expect(result.output).toBe('public page');
+  });
+
+  it.each(targets)('%s is refused without reaching the server', async (_name, target) => {
     server.on('/bounce', redirect(`http://127.0.0.1:${server.port}/secret`));
     const tool = webfetchTool({ guard: { resolver, trustedHosts: ['site.test'] } });
-    for (const url of targets()) {
-      await expect(tool.execute({ url, format: 'text' }, context(workspace))).rejects.toBeInstanceOf(ToolError);
-    }
+    await expect(tool.execute({ url: target(), format: 'text' }, context(workspace))).rejects.toBeInstanceOf(ToolError);
     expect(server.requests.filter((request) => request.path === '/secret')).toEqual([]);
   });
 });
