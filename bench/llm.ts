@@ -1,0 +1,75 @@
+import { FakeLlm, reply, type RecordedRequest, type ScriptedReply } from '../test/fakes/llm';
+
+// The scripted OpenAI-compatible LLM both servers talk to (test/fakes/llm, run in this process). The prompt
+// text picks the behaviour, so one provider config serves every scenario and both servers see the same bytes.
+export const MARK = {
+  tool: '[bench:tool]',
+  long: '[bench:long]',
+} as const;
+
+export const PLAIN_REPLY = 'Hello from the fake LLM.';
+export const TOOL_ANSWER = 'The file says hello.';
+export const TOOL_FILE = 'hello.txt';
+export const TOOL_FILE_TEXT = 'hello from the bench project\n';
+
+export interface BenchLlmOptions {
+  /** Tokens in the `[bench:long]` reply. */
+  longTokens: number;
+  /** Delay between stream chunks of the `[bench:long]` reply (its fixed token rate). */
+  longDelayMs: number;
+}
+
+const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet'];
+
+export function longText(tokens: number): string {
+  return Array.from({ length: tokens }, (_, i) => WORDS[i % WORDS.length]).join(' ');
+}
+
+function textOf(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) return content.map((p) => (typeof p?.text === 'string' ? p.text : '')).join('\n');
+  return '';
+}
+
+/** Decides the reply from the request: title call, tool result, or the marker in the latest user message. */
+export function benchReply(options: BenchLlmOptions): (request: RecordedRequest) => ScriptedReply {
+  const long = longText(options.longTokens);
+  return (request) => {
+    const messages: { role?: string; content?: unknown }[] = Array.isArray(request.body?.messages) ? request.body.messages : [];
+    const system = messages.filter((m) => m.role === 'system').map((m) => textOf(m.content)).join('\n');
+    if (/title generator/i.test(system)) return reply().text('Bench title').stop();
+    const last = messages[messages.length - 1];
+    if (last?.role === 'tool') return reply().text(TOOL_ANSWER).stop();
+    const userText = last?.role === 'user' ? textOf(last.content) : '';
+    if (userText.includes(MARK.tool)) return reply().tool('read', { filePath: TOOL_FILE }).stop();
+    if (userText.includes(MARK.long)) return reply().text(long).delay(options.longDelayMs).stop();
+    return reply().text(PLAIN_REPLY).stop();
+  };
+}
+
+export async function startBenchLlm(options: BenchLlmOptions): Promise<FakeLlm> {
+  return FakeLlm.start({ chunkDelayMs: 0, defaultReply: benchReply(options) });
+}
+
+/** The provider config in OpenCode's opencode.json shape, given to both servers. */
+export function providerConfig(llm: FakeLlm, snapshot = true): Record<string, unknown> {
+  return {
+    $schema: 'https://opencode.ai/config.json',
+    provider: {
+      fake: {
+        npm: '@ai-sdk/openai-compatible',
+        name: 'Fake LLM',
+        options: { baseURL: llm.openaiBaseUrl, apiKey: 'x' },
+        models: { 'fake-model': { name: 'Fake Model', tool_call: true, limit: { context: 128000, output: 4096 } } },
+      },
+    },
+    enabled_providers: ['fake'],
+    model: 'fake/fake-model',
+    small_model: 'fake/fake-model',
+    autoupdate: false,
+    share: 'disabled',
+    snapshot,
+    lsp: false,
+    formatter: false,
+  };
+}

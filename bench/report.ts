@@ -1,0 +1,86 @@
+import type { Metric } from './scenarios/scenario';
+import type { TargetName } from './servers/target';
+
+export interface TargetResult {
+  name: TargetName;
+  label: string;
+  bootMs?: number;
+  error?: string;
+  notes: string[];
+  scenarios: Record<string, { ms: number; error?: string; notes: string[] }>;
+  metrics: Metric[];
+}
+
+export interface BenchResult {
+  command: string;
+  startedAt: string;
+  finishedAt: string;
+  machine: { cpus: number; loadAvgAtStart: number[]; loadAvgAtEnd: number[]; node: string; platform: string };
+  options: Record<string, unknown>;
+  targets: TargetResult[];
+  rows: Row[];
+}
+
+export interface Row {
+  key: string;
+  label: string;
+  unit: string;
+  better: 'lower' | 'higher';
+  opencode: number | null;
+  ours: number | null;
+  /** ours / OpenCode; below 1 is better for times, above 1 for rates. */
+  ratio: number | null;
+}
+
+export function buildRows(targets: TargetResult[]): Row[] {
+  const byKey = new Map<string, Row>();
+  for (const t of targets) {
+    for (const m of t.metrics) {
+      const row = byKey.get(m.key) ?? { key: m.key, label: m.label, unit: m.unit, better: m.better, opencode: null, ours: null, ratio: null };
+      row[t.name] = m.value;
+      byKey.set(m.key, row);
+    }
+  }
+  for (const row of byKey.values()) {
+    row.ratio = row.opencode && row.ours !== null && Number.isFinite(row.ours) ? Number((row.ours / row.opencode).toFixed(2)) : null;
+  }
+  return [...byKey.values()];
+}
+
+const fmt = (v: number | null) => {
+  if (v === null || !Number.isFinite(v)) return '—';
+  if (Math.abs(v) >= 100) return Math.round(v).toLocaleString('en');
+  if (Math.abs(v) >= 10) return v.toFixed(1);
+  return v.toFixed(2);
+};
+
+export function markdown(result: BenchResult): string {
+  const names = Object.fromEntries(result.targets.map((t) => [t.name, t.label]));
+  const lines = [
+    `Command: \`${result.command}\`  `,
+    `Run ${result.startedAt} → ${result.finishedAt}, ${result.machine.cpus} cores, load average at start ${result.machine.loadAvgAtStart.map((l) => l.toFixed(1)).join('/')}, node ${result.machine.node}.`,
+    '',
+    `| metric | unit | ${names.opencode ?? 'OpenCode'} | ${names.ours ?? 'ours'} | ours / OpenCode |`,
+    '| --- | --- | ---: | ---: | ---: |',
+  ];
+  const boot = Object.fromEntries(result.targets.map((t) => [t.name, t.bootMs ?? null])) as Record<TargetName, number | null>;
+  const rows: Row[] = [
+    { key: 'boot', label: 'Boot: spawn → listening line', unit: 'ms', better: 'lower', opencode: boot.opencode ?? null, ours: boot.ours ?? null, ratio: null },
+    ...result.rows,
+  ];
+  for (const row of rows) {
+    const ratio = row.ratio ?? (row.opencode && row.ours ? Number((row.ours / row.opencode).toFixed(2)) : null);
+    const arrow = row.better === 'lower' ? '↓' : '↑';
+    lines.push(`| ${row.label} ${arrow} | ${row.unit} | ${fmt(row.opencode)} | ${fmt(row.ours)} | ${ratio === null ? '—' : `${ratio.toFixed(2)}×`} |`);
+  }
+  lines.push('', '↓ lower is better, ↑ higher is better.');
+  for (const t of result.targets) {
+    const notes = [...(t.error ? [`did not run: ${t.error}`] : []), ...t.notes.filter((n) => !n.startsWith('work dir'))];
+    for (const [name, s] of Object.entries(t.scenarios)) {
+      if (s.error) notes.push(`${name}: ${s.error}`);
+      for (const n of s.notes) notes.push(`${name}: ${n}`);
+    }
+    if (notes.length) lines.push('', `Notes, ${t.label}:`, ...notes.map((n) => `- ${n}`));
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,208 @@
+// `npm run bench -- [--only create,prompt] [--reps 20] [--target both|ours|opencode] ...`
+// Starts the fake LLM, then each server in turn (never both at once), drives the same SDK scenarios against
+// it, stops it, and writes bench/results/latest.json plus a Markdown table.
+import { setMaxListeners } from 'node:events';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { makeClient } from './lib/client';
+import { treeRssKiB } from './lib/proc';
+import { sleep, withTimeout } from './lib/time';
+import { startBenchLlm } from './llm';
+import { buildRows, markdown, type BenchResult, type TargetResult } from './report';
+import { createScenario } from './scenarios/create';
+import { fanoutScenario } from './scenarios/fanout';
+import { listScenario } from './scenarios/list';
+import { promptScenario, toolScenario } from './scenarios/prompt';
+import { mib, rssScenario } from './scenarios/rss';
+import type { BenchOptions, Metric, Scenario } from './scenarios/scenario';
+import { firstDeltaScenario, tokensScenario } from './scenarios/stream';
+import { throughputScenario } from './scenarios/throughput';
+import { startOpencode } from './servers/opencode';
+import { startOurs } from './servers/ours';
+import type { Target, TargetName } from './servers/target';
+
+const SCENARIOS: Scenario[] = [createScenario, promptScenario, toolScenario, firstDeltaScenario, tokensScenario, throughputScenario, fanoutScenario, listScenario, rssScenario];
+
+const HELP = `npm run bench -- [options]
+  --target both|ours|opencode   servers to measure (default both; run one after the other)
+  --only a,b                    scenarios: ${SCENARIOS.map((s) => s.name).join(', ')} (default all)
+  --reps N                      repetitions per latency scenario (default 20)
+  --levels 1,10,50,200          throughput concurrency levels
+  --subscribers N               SSE fan-out subscribers (default 1000)
+  --messages N                  messages seeded for the list scenario (default 10000; listed at 1000 too)
+  --seed-timeout S              seconds allowed for that seeding (default 420)
+  --sessions N                  sessions created for the RSS scenario (default 1000)
+  --tokens N --token-delay MS   long reply for the tokens scenario (default 300 tokens, 5 ms apart)
+  --timeout S                   base per-scenario limit in seconds (default 120)
+  --opencode-snapshot false     run OpenCode with "snapshot": false (default true, as observed)
+  --no-build                    use dist/ as it is
+  --keep                        keep the servers' temp dirs (logs, data)
+  --out FILE                    results file (default bench/results/latest.json)`;
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      target: { type: 'string', default: 'both' },
+      only: { type: 'string' },
+      reps: { type: 'string', default: '20' },
+      levels: { type: 'string', default: '1,10,50,200' },
+      subscribers: { type: 'string', default: '1000' },
+      messages: { type: 'string', default: '10000' },
+      'seed-timeout': { type: 'string', default: '420' },
+      sessions: { type: 'string', default: '1000' },
+      tokens: { type: 'string', default: '300' },
+      'token-delay': { type: 'string', default: '5' },
+      timeout: { type: 'string', default: '120' },
+      'opencode-snapshot': { type: 'string', default: 'true' },
+      'no-build': { type: 'boolean', default: false },
+      keep: { type: 'boolean', default: false },
+      out: { type: 'string', default: path.join(__dirname, 'results', 'latest.json') },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    process.exit(0);
+  }
+  const int = (name: string, v: string, min: number) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, got "${v}"`);
+    return n;
+  };
+  const targets: TargetName[] = values.target === 'both' ? ['opencode', 'ours'] : values.target === 'ours' || values.target === 'opencode' ? [values.target] : [];
+  if (!targets.length) throw new Error(`--target must be both, ours or opencode, got "${values.target}"`);
+  const only = values.only?.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = only?.filter((n) => !SCENARIOS.some((s) => s.name === n)) ?? [];
+  if (unknown.length) throw new Error(`unknown scenario(s): ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
+  const bench: BenchOptions = {
+    reps: int('reps', values.reps!, 1),
+    levels: values.levels!.split(',').map((l) => int('levels', l, 1)),
+    subscribers: int('subscribers', values.subscribers!, 1),
+    messages: int('messages', values.messages!, 1),
+    seedTimeoutS: int('seed-timeout', values['seed-timeout']!, 1),
+    rssSessions: int('sessions', values.sessions!, 1),
+    longTokens: int('tokens', values.tokens!, 2),
+    longDelayMs: int('token-delay', values['token-delay']!, 0),
+    timeoutS: int('timeout', values.timeout!, 5),
+  };
+  return {
+    targets,
+    scenarios: only ? SCENARIOS.filter((s) => only.includes(s.name)) : SCENARIOS,
+    bench,
+    snapshot: values['opencode-snapshot'] !== 'false',
+    build: !values['no-build'],
+    keep: values.keep!,
+    out: path.resolve(values.out!),
+  };
+}
+
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+const running = new Set<Target>();
+
+async function measureTarget(name: TargetName, run: ReturnType<typeof options>, llm: Awaited<ReturnType<typeof startBenchLlm>>): Promise<TargetResult> {
+  const result: TargetResult = { name, label: name === 'opencode' ? 'OpenCode' : 'opencode-api', notes: [], scenarios: {}, metrics: [] };
+  log(`starting ${name}`);
+  let target: Target;
+  try {
+    target = name === 'opencode' ? await startOpencode({ llm, snapshot: run.snapshot, keep: run.keep, log }) : await startOurs({ llm, build: run.build, keep: run.keep, log });
+  } catch (err) {
+    result.error = err instanceof Error ? err.message : String(err);
+    log(`${name} did not start: ${result.error}`);
+    return result;
+  }
+  running.add(target);
+  Object.assign(result, { label: target.label, bootMs: target.bootMs });
+  result.notes.push(...target.notes);
+  if (name === 'opencode' && !run.snapshot) result.notes.push('"snapshot": false (not the default)');
+  log(`${target.label} up at ${target.baseUrl} (pid ${target.pid}, boot ${target.bootMs} ms)`);
+  try {
+    await sleep(3000);
+    result.metrics.push({ key: 'rss.idle', label: 'RSS idle, after boot', unit: 'MiB', value: mib(treeRssKiB(target.pid)), better: 'lower' });
+    for (const scenario of run.scenarios) {
+      const abort = new AbortController();
+      setMaxListeners(0, abort.signal); // every SSE subscription of a scenario listens on it
+      const entry = { ms: 0, notes: [] as string[], error: undefined as string | undefined };
+      result.scenarios[scenario.name] = entry;
+      const started = Date.now();
+      log(`${name}: ${scenario.name} — ${scenario.description}`);
+      try {
+        const client = await makeClient(target, abort.signal, 120_000);
+        const ctx = {
+          target,
+          client,
+          llm,
+          opts: run.bench,
+          signal: abort.signal,
+          record: (m: Metric) => {
+            result.metrics.push(m);
+            log(`  ${m.label}: ${m.value ?? '—'} ${m.unit}`);
+          },
+          note: (text: string) => (entry.notes.push(text), log(`  note: ${text}`)),
+          log,
+        };
+        await withTimeout(scenario.run(ctx), scenario.timeoutMs(run.bench), scenario.name);
+      } catch (err) {
+        entry.error = err instanceof Error ? err.message : String(err);
+        log(`  ${scenario.name} failed: ${entry.error}`);
+      } finally {
+        abort.abort();
+        entry.ms = Date.now() - started;
+        llm.clear(); // recorded requests only; the replies come from the default reply function
+      }
+    }
+  } finally {
+    log(`stopping ${name}`);
+    await target.stop();
+    running.delete(target);
+  }
+  return result;
+}
+
+async function main(): Promise<void> {
+  const run = options();
+  const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim().replace(/ --$/, '');
+  const startedAt = new Date().toISOString();
+  const loadAvgAtStart = os.loadavg();
+  const llm = await startBenchLlm({ longTokens: run.bench.longTokens, longDelayMs: run.bench.longDelayMs });
+  log(`fake LLM at ${llm.openaiBaseUrl}`);
+  const targets: TargetResult[] = [];
+  try {
+    for (const name of run.targets) targets.push(await measureTarget(name, run, llm));
+  } finally {
+    await llm.stop();
+  }
+  const result: BenchResult = {
+    command,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, loadAvgAtStart, loadAvgAtEnd: os.loadavg(), node: process.version, platform: `${process.platform}-${process.arch}` },
+    options: { ...run.bench, targets: run.targets, scenarios: run.scenarios.map((s) => s.name), opencodeSnapshot: run.snapshot },
+    targets,
+    rows: buildRows(targets),
+  };
+  fs.mkdirSync(path.dirname(run.out), { recursive: true });
+  fs.writeFileSync(`${run.out}.tmp`, JSON.stringify(result, null, 2));
+  fs.renameSync(`${run.out}.tmp`, run.out);
+  const table = markdown(result);
+  fs.writeFileSync(run.out.replace(/\.json$/, '.md'), `${table}\n`);
+  process.stdout.write(`\n${table}\n\nWritten ${path.relative(process.cwd(), run.out)}\n`);
+}
+
+async function shutdown(signal: string): Promise<void> {
+  log(`${signal}: stopping servers`);
+  await Promise.all([...running].map((t) => t.stop()));
+  process.exit(130);
+}
+process.once('SIGINT', () => void shutdown('SIGINT'));
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
+
+main()
+  .then(() => process.exit(0))
+  .catch(async (err) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    await Promise.all([...running].map((t) => t.stop()));
+    process.exit(1);
+  });

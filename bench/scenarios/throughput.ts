@@ -1,0 +1,72 @@
+import { createSession, ok, textPrompt } from '../lib/client';
+import { EventWatch } from '../lib/events';
+import { round, summarize } from '../lib/stats';
+import { mapLimit, now } from '../lib/time';
+import { recordLatency, type Scenario, type ScenarioContext } from './scenario';
+
+/** A level whose prompts take longer than this in all skips the higher levels ("200 if quick"). */
+const QUICK_LEVEL_MS = 90_000;
+
+async function level(ctx: ScenarioContext, concurrency: number, watch: EventWatch): Promise<number> {
+  const sessions = await mapLimit(Array.from({ length: concurrency }, (_, i) => i), 10, (i) => createSession(ctx.client, `bench load ${concurrency}/${i}`), ctx.signal);
+  const rounds = Math.max(1, Math.ceil(20 / concurrency));
+  const latencies: number[] = [];
+  const firstDelta: number[] = [];
+  const current = new Map<string, { t0: number; seen: boolean }>();
+  const off = watch.on((e) => {
+    if (e.type !== 'message.part.delta') return;
+    const turn = current.get(e.properties?.sessionID);
+    if (turn && !turn.seen) {
+      turn.seen = true;
+      firstDelta.push(e.at - turn.t0);
+    }
+  });
+  let failed = 0;
+  const t0 = now();
+  await Promise.all(
+    sessions.map(async (id) => {
+      for (let r = 0; r < rounds && !ctx.signal.aborted; r++) {
+        const start = now();
+        current.set(id, { t0: start, seen: false });
+        try {
+          await ok(ctx.client.session.prompt({ path: { id }, body: textPrompt('Say hello.') }), 'POST /session/{id}/message');
+          latencies.push(now() - start);
+        } catch (err) {
+          failed++;
+          if (failed === 1) ctx.note(`c=${concurrency}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+    }),
+  );
+  const wallMs = now() - t0;
+  off();
+  const tag = `tp${concurrency}`;
+  ctx.record({ key: `${tag}.rps`, label: `Throughput, ${concurrency} concurrent sessions`, unit: 'prompts/s', value: round(latencies.length / (wallMs / 1000), 2), better: 'higher' });
+  recordLatency(ctx, `${tag}.latency`, `Prompt e2e at ${concurrency} concurrent`, summarize(latencies), ['p99']);
+  const d = summarize(firstDelta);
+  ctx.record({ key: `${tag}.delta.p99`, label: `First delta at ${concurrency} concurrent, p99`, unit: 'ms', value: d.n ? d.p99 : null, better: 'lower', summary: d });
+  if (failed) ctx.note(`c=${concurrency}: ${failed} of ${concurrency * rounds} prompts failed`);
+  ctx.log(`  c=${concurrency}: ${latencies.length} prompts in ${round(wallMs / 1000, 1)} s`);
+  return wallMs;
+}
+
+export const throughputScenario: Scenario = {
+  name: 'throughput',
+  description: 'Prompts/s and latency with N sessions prompting at once (zero-latency LLM)',
+  timeoutMs: (o) => Math.max(o.timeoutS * 1000, o.levels.length * 180_000),
+  async run(ctx) {
+    const watch = await EventWatch.open(ctx.client, ctx.signal);
+    try {
+      for (const c of ctx.opts.levels) {
+        if (ctx.signal.aborted) break;
+        const wall = await level(ctx, c, watch);
+        if (wall > QUICK_LEVEL_MS && c !== ctx.opts.levels[ctx.opts.levels.length - 1]) {
+          ctx.note(`stopped after c=${c}: that level took ${round(wall / 1000, 0)} s (> ${QUICK_LEVEL_MS / 1000} s)`);
+          break;
+        }
+      }
+    } finally {
+      watch.close();
+    }
+  },
+};
