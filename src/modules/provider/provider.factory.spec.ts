@@ -91,6 +91,26 @@ describe('provider presets through createLanguageModel', () => {
     expect(() => createLanguageModel(resolveProvider({ id: 'nowhere' }), 'm')).toThrow(ProviderMisconfiguredError);
   });
 
+  it('maps replayed tool call ids to Mistral\'s 9-character form, the same way for call and result', async () => {
+    const resolved = resolveProvider({ id: 'mistral', options: { baseURL: `${llm.url}/v1` }, env: { MISTRAL_API_KEY: 'mk' } });
+    llm.enqueue(reply().text('ok').stop());
+    await collect(
+      createLanguageModel(resolved, 'mistral-large-latest').stream(
+        baseRequest({
+          messages: [
+            { role: 'assistant', content: [{ type: 'tool-call', id: 'toolu_01ABC.def', name: 'read', input: {} }, { type: 'tool-call', id: 'abcDEF123', name: 'read', input: {} }] },
+            { role: 'tool', content: [{ type: 'tool-result', id: 'toolu_01ABC.def', name: 'read', output: 'x' }, { type: 'tool-result', id: 'abcDEF123', name: 'read', output: 'y' }] },
+          ],
+        }),
+      ),
+    );
+    const [assistant, first, second] = llm.lastRequest!.body.messages.slice(1);
+    const ids = assistant.tool_calls.map((c: { id: string }) => c.id);
+    expect(ids[0]).toMatch(/^[a-zA-Z0-9]{9}$/);
+    expect(ids[1]).toBe('abcDEF123');
+    expect([first.tool_call_id, second.tool_call_id]).toEqual(ids);
+  });
+
   it('reaches Vertex in express mode when config points it at a URL', async () => {
     const resolved = resolveProvider({ id: 'google-vertex', options: { baseURL: llm.url }, env: { GOOGLE_VERTEX_API_KEY: 'vk' } });
     llm.enqueue(reply().text('vertex').stop());

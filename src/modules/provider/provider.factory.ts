@@ -132,7 +132,11 @@ function createBareModel(resolved: ResolvedProvider, modelId: string, deps: { fe
   const extras = { ...preset.adapterOptions, ...resolved.extra };
   switch (resolved.adapter) {
     case 'openai-chat':
-      return new OpenAiChatLanguageModel(modelId, { ...common, maxTokensField: extras.maxTokensField as 'max_tokens' | 'max_completion_tokens' | undefined });
+      return new OpenAiChatLanguageModel(modelId, {
+        ...common,
+        maxTokensField: extras.maxTokensField as 'max_tokens' | 'max_completion_tokens' | undefined,
+        toolCallIds: extras.toolCallIds as 'any' | 'mistral' | undefined,
+      });
     case 'openai-responses':
       return new OpenAiResponsesLanguageModel(modelId, { ...common, store: typeof extras.store === 'boolean' ? extras.store : undefined });
     case 'anthropic':

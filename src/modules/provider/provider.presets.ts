@@ -101,7 +101,7 @@ const RAW: PresetInput[] = [
   },
   compat({ id: 'openrouter', name: 'OpenRouter', npm: '@openrouter/ai-sdk-provider', baseURL: 'https://openrouter.ai/api/v1', env: ['OPENROUTER_API_KEY'], headers: { 'HTTP-Referer': 'https://opencode.ai/', 'X-Title': 'opencode' }, quirks: ['Reasoning arrives as delta.reasoning; errors can arrive inside a 200 stream.'] }),
   compat({ id: 'xai', name: 'xAI', npm: '@ai-sdk/xai', baseURL: 'https://api.x.ai/v1', env: ['XAI_API_KEY'] }),
-  compat({ id: 'mistral', name: 'Mistral', npm: '@ai-sdk/mistral', baseURL: 'https://api.mistral.ai/v1', env: ['MISTRAL_API_KEY'], quirks: ['Tool call ids must be 9 alphanumeric characters; the loop should normalise ids it replays.'] }),
+  compat({ id: 'mistral', name: 'Mistral', npm: '@ai-sdk/mistral', baseURL: 'https://api.mistral.ai/v1', env: ['MISTRAL_API_KEY'], adapterOptions: { toolCallIds: 'mistral' }, quirks: ['Tool call ids must be 9 alphanumeric characters; replayed ids are mapped deterministically.'] }),
   compat({ id: 'groq', name: 'Groq', npm: '@ai-sdk/groq', baseURL: 'https://api.groq.com/openai/v1', env: ['GROQ_API_KEY'] }),
   compat({ id: 'deepinfra', name: 'Deep Infra', npm: '@ai-sdk/deepinfra', baseURL: 'https://api.deepinfra.com/v1/openai', env: ['DEEPINFRA_API_KEY'] }),
   compat({ id: 'cerebras', name: 'Cerebras', npm: '@ai-sdk/cerebras', baseURL: 'https://api.cerebras.ai/v1', env: ['CEREBRAS_API_KEY'], headers: { 'X-Cerebras-3rd-Party-Integration': 'opencode' } }),

@@ -16,6 +16,12 @@ export interface AnthropicReasoningMeta {
 
 const EPHEMERAL = { type: 'ephemeral' } as const;
 
+/** Claude accepts tool ids matching [a-zA-Z0-9_-]+; ids from other providers (e.g. `call.1:x`) are mapped. */
+export function anthropicToolId(id: string): string {
+  const clean = id.replace(/[^a-zA-Z0-9_-]/g, '_');
+  return clean === '' ? '_' : clean;
+}
+
 function fileBlock(part: { mime: string; url: string; filename?: string }): Block {
   const data = part.url.startsWith('data:') ? parseDataUrl(part.url) : undefined;
   if (part.mime.startsWith('image/')) {
@@ -38,7 +44,7 @@ function assistantBlocks(content: ContentPart[]): Block[] {
       if (meta.redactedData) out.push({ type: 'redacted_thinking', data: meta.redactedData });
       else if (meta.signature) out.push({ type: 'thinking', thinking: part.text, signature: meta.signature });
     }
-    if (part.type === 'tool-call') out.push({ type: 'tool_use', id: part.id, name: part.name, input: part.input ?? {} });
+    if (part.type === 'tool-call') out.push({ type: 'tool_use', id: anthropicToolId(part.id), name: part.name, input: part.input ?? {} });
     if (part.type === 'file') out.push(fileBlock(part));
   }
   return out;
@@ -47,7 +53,7 @@ function assistantBlocks(content: ContentPart[]): Block[] {
 function toolResultBlocks(content: ToolResultPart[]): Block[] {
   return content.map((r) => ({
     type: 'tool_result',
-    tool_use_id: r.id,
+    tool_use_id: anthropicToolId(r.id),
     content: [{ type: 'text', text: r.output || '(no output)' }, ...(r.attachments ?? []).map(fileBlock)],
     ...(r.isError ? { is_error: true } : {}),
   }));

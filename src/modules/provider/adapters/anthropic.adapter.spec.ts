@@ -100,6 +100,23 @@ describe('AnthropicLanguageModel', () => {
     ]);
   });
 
+  it('sanitises foreign tool call ids Claude would refuse', async () => {
+    llm.enqueue(reply().text('ok').stop());
+    await collect(
+      model.stream(
+        baseRequest({
+          messages: [
+            { role: 'assistant', content: [{ type: 'tool-call', id: 'call.1:x', name: 'read', input: {} }] },
+            { role: 'tool', content: [{ type: 'tool-result', id: 'call.1:x', name: 'read', output: 'ok' }] },
+          ],
+        }),
+      ),
+    );
+    const [assistant, user] = llm.lastRequest!.body.messages;
+    expect(assistant.content[0].id).toBe('call_1_x');
+    expect(user.content[0].tool_use_id).toBe('call_1_x');
+  });
+
   it('can send the key as x-api-key for Anthropic-compatible gateways', async () => {
     const gateway = new AnthropicLanguageModel('m', { providerId: 'gw', apiKey: 'gw-key', baseURL: llm.url, authHeader: 'x-api-key' });
     llm.enqueue(reply().text('ok').stop());

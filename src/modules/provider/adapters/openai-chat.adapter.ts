@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type OpenAI from 'openai';
 import type { ContentPart, FinishReason, LanguageModel, ModelMessage, StreamEvent, StreamRequest, ToolResultPart, Usage } from '../provider.types';
 import { parseAdapterOptions, type AdapterOptions } from './adapter.options';
@@ -28,6 +29,19 @@ const FINISH: Record<string, FinishReason> = {
 export interface OpenAiChatOptions extends AdapterOptions {
   /** Send `max_completion_tokens` instead of `max_tokens` (OpenAI reasoning models refuse the latter). */
   maxTokensField?: 'max_tokens' | 'max_completion_tokens';
+  /** Mistral only accepts tool call ids of exactly 9 letters/digits. */
+  toolCallIds?: 'any' | 'mistral';
+}
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** Deterministic, so a replayed call and its result keep matching ids. */
+export function mistralToolCallId(id: string): string {
+  if (/^[a-zA-Z0-9]{9}$/.test(id)) return id;
+  const digest = createHash('sha256').update(id).digest();
+  let out = '';
+  for (let i = 0; i < 9; i++) out += BASE62[digest[i] % 62];
+  return out;
 }
 
 function userParts(content: Extract<ModelMessage, { role: 'user' }>['content']): string | ChatPart[] {
@@ -41,11 +55,14 @@ function userParts(content: Extract<ModelMessage, { role: 'user' }>['content']):
   });
 }
 
-function assistantMessage(content: ContentPart[], interleavedField?: string): ChatMessage {
+type IdMap = (id: string) => string;
+const sameId: IdMap = (id) => id;
+
+function assistantMessage(content: ContentPart[], interleavedField?: string, mapId: IdMap = sameId): ChatMessage {
   const text = content.filter((p) => p.type === 'text').map((p) => p.text).join('');
   const reasoning = content.filter((p) => p.type === 'reasoning').map((p) => p.text).join('');
   const calls = content.flatMap((p) =>
-    p.type === 'tool-call' ? [{ id: p.id, type: 'function' as const, function: { name: p.name, arguments: JSON.stringify(p.input ?? {}) } }] : [],
+    p.type === 'tool-call' ? [{ id: mapId(p.id), type: 'function' as const, function: { name: p.name, arguments: JSON.stringify(p.input ?? {}) } }] : [],
   );
   const message: Record<string, unknown> = { role: 'assistant', content: text || (calls.length ? null : '') };
   if (calls.length) message.tool_calls = calls;
@@ -54,8 +71,8 @@ function assistantMessage(content: ContentPart[], interleavedField?: string): Ch
   return message as unknown as ChatMessage;
 }
 
-function toolMessages(content: ToolResultPart[]): ChatMessage[] {
-  const out: ChatMessage[] = content.map((r) => ({ role: 'tool', tool_call_id: r.id, content: r.output }));
+function toolMessages(content: ToolResultPart[], mapId: IdMap = sameId): ChatMessage[] {
+  const out: ChatMessage[] = content.map((r) => ({ role: 'tool', tool_call_id: mapId(r.id), content: r.output }));
   // Chat completions cannot carry images in tool messages; hand them over in a follow-up user turn.
   const files = content.flatMap((r) => r.attachments ?? []);
   if (files.length) {
@@ -67,12 +84,12 @@ function toolMessages(content: ToolResultPart[]): ChatMessage[] {
   return out;
 }
 
-export function toOpenAiChatMessages(system: string[], messages: ModelMessage[], interleavedField?: string): ChatMessage[] {
+export function toOpenAiChatMessages(system: string[], messages: ModelMessage[], interleavedField?: string, mapId: IdMap = sameId): ChatMessage[] {
   const out: ChatMessage[] = system.filter((s) => s.trim() !== '').map((s) => ({ role: 'system', content: s }));
   for (const message of messages) {
     if (message.role === 'user') out.push({ role: 'user', content: userParts(message.content) } as ChatMessage);
-    else if (message.role === 'assistant') out.push(assistantMessage(message.content, interleavedField));
-    else out.push(...toolMessages(message.content));
+    else if (message.role === 'assistant') out.push(assistantMessage(message.content, interleavedField, mapId));
+    else out.push(...toolMessages(message.content, mapId));
   }
   return out;
 }
@@ -95,6 +112,7 @@ export class OpenAiChatLanguageModel implements LanguageModel {
   readonly providerId: string;
   private readonly client: OpenAI;
   private readonly maxTokensField: string;
+  private readonly mapId: IdMap;
 
   constructor(
     readonly modelId: string,
@@ -104,13 +122,14 @@ export class OpenAiChatLanguageModel implements LanguageModel {
     this.providerId = parsed.providerId;
     this.client = createOpenAiClient(parsed);
     this.maxTokensField = options.maxTokensField ?? 'max_tokens';
+    this.mapId = options.toolCallIds === 'mistral' ? mistralToolCallId : sameId;
   }
 
   buildBody(request: StreamRequest): Record<string, unknown> {
     const interleaved = (request.providerOptions?.interleaved as { field?: string } | undefined)?.field;
     const body: Record<string, unknown> = {
       model: request.modelId || this.modelId,
-      messages: toOpenAiChatMessages(request.system, request.messages, interleaved),
+      messages: toOpenAiChatMessages(request.system, request.messages, interleaved, this.mapId),
       stream: true,
       stream_options: { include_usage: true },
     };
