@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { bashPermission } from './bash.tool';
 import { splitCommands } from './command-split';
 
@@ -46,6 +47,10 @@ describe('splitCommands', () => {
     expect(texts('diff <(sort a) <(sort b)')).toEqual(['sort a', 'sort b', 'diff <(sort a) <(sort b)']);
   });
 
+  it('still looks inside a misplaced parenthesis (found by the fuzz property below)', () => {
+    expect(texts('echo a (rm -rf x)')).toEqual(['rm -rf x', 'echo a']);
+  });
+
   it('skips heredoc bodies but still finds substitutions in unquoted ones', () => {
     expect(texts('cat <<EOF > notes.txt\nline; rm -rf /\n$(id)\nEOF\nls')).toEqual(['cat <<EOF > notes.txt', 'id', 'ls']);
     expect(texts("cat <<'EOF'\n$(id)\nEOF\necho done")).toEqual(["cat <<'EOF'", 'echo done']);
@@ -76,5 +81,43 @@ describe('bashPermission', () => {
 
   it('keeps a command with no runnable part as its own pattern', () => {
     expect(bashPermission('# just a comment')).toEqual({ patterns: ['# just a comment'], always: [] });
+  });
+});
+
+describe('splitCommands (properties)', () => {
+  const KEYWORDS = new Set(['if', 'then', 'elif', 'else', 'do', 'while', 'until', 'time', 'exec', 'fi', 'done', 'esac', 'for', 'select', 'case', 'function']);
+  const word = fc.stringMatching(/^[a-z0-9_.\/-]{1,8}$/).filter((w) => !KEYWORDS.has(w));
+  const simple = fc.array(word, { minLength: 1, maxLength: 4 }).map((words) => words.join(' '));
+  const operator = fc.constantFrom(' && ', ' || ', '; ', ' | ', '\n', ' & ', ' |& ');
+
+  it('finds exactly the simple commands joined by any operators', () => {
+    fc.assert(
+      fc.property(fc.array(simple, { minLength: 1, maxLength: 6 }), fc.array(operator, { minLength: 6, maxLength: 6 }), (commands, operators) => {
+        const source = commands.map((command, index) => (index === 0 ? command : operators[index - 1] + command)).join('');
+        expect(texts(source)).toEqual(commands);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('never throws or hangs on arbitrary shell-like input', () => {
+    const shellish = fc.string({ unit: fc.constantFrom(...'ab $()`\'"\\;&|<>{}#\n=-0'.split('')), maxLength: 60 });
+    fc.assert(
+      fc.property(shellish, (source) => {
+        const commands = splitCommands(source);
+        for (const command of commands) expect(command.words.length).toBeGreaterThan(0);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('quotes protect operators: a quoted argument stays one word of one command', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom(...'ab ;&|()<>$#\n'.split('')), maxLength: 20 }), (inner) => {
+        const [command, ...rest] = splitCommands(`echo '${inner}'`);
+        expect(rest).toEqual([]);
+        expect(command.words).toEqual(['echo', inner]);
+      }),
+    );
   });
 });

@@ -67,18 +67,23 @@ class Scanner {
         this.finish(draft);
         draft = emptyDraft();
         this.pos += next === ch || (ch === '|' && next === '&') ? 2 : 1;
-      } else if (ch === '(' && draft.words.length === 0) {
-        this.pos++;
-        this.sequence(true);
       } else if (ch === '(' && next === ')') {
         // `name() {` — a function definition header, not a subshell.
         this.pos += 2;
         draft.end = this.pos;
+      } else if (ch === '(') {
+        // A subshell; after words it is a syntax error for bash, but its contents still deserve a look.
+        this.pos++;
+        this.sequence(true);
       } else if (ch === '<' || ch === '>' || (/[0-9]/.test(ch) && this.isFdRedirection())) {
         this.redirection(draft);
       } else {
         const start = this.pos;
         const word = this.readWord();
+        if (this.pos === start) {
+          this.pos++; // never stall on a character no rule consumed
+          continue;
+        }
         draft.words.push(word);
         draft.starts.push(start);
         draft.end = this.pos;
