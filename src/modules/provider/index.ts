@@ -10,7 +10,7 @@ export { apiModelSchema, apiProviderSchema, catalogueSnapshotSchema, modelCostSc
 export { parseModelRef, pickSmallModelId, sortModelIds } from './models/model-ranking';
 export { addCosts, computeStepCost, type StepCost, type StepTokens } from './cost';
 export { isRetryable, messageErrorSchema, retryDelayMs, retryMessage, toMessageError, type MessageError } from './retry';
-export { shapeRequest, variantsFor, defaultTemperature, type ShapeInput, type ShapedParams } from './request-shaping';
+export { dropUnsupportedMedia, shapeRequest, variantsFor, defaultTemperature, type ShapeInput, type ShapedParams } from './request-shaping';
 export { CredentialCipher, CredentialCryptoError, generateCredentialKey, keyRingSchema } from './credential.crypto';
 export { withStallTimeout } from './adapters/stall-timeout';
 export { OpenAiChatLanguageModel } from './adapters/openai-chat.adapter';

@@ -1,5 +1,5 @@
 import { ModelCatalogue } from './models/model-catalogue';
-import { shapeRequest, variantsFor } from './request-shaping';
+import { dropUnsupportedMedia, shapeRequest, variantsFor } from './request-shaping';
 
 describe('shapeRequest', () => {
   const catalogue = new ModelCatalogue();
@@ -47,5 +47,32 @@ describe('shapeRequest', () => {
 
   it('opencode providers get the x-opencode-* headers instead of session affinity', () => {
     expect(shapeRequest({ model: model('opencode', 'big-pickle'), sessionId: 'ses_9', requestId: 'msg_1', projectId: 'prj_1' }).headers).toEqual({ 'x-opencode-session': 'ses_9', 'x-opencode-request': 'msg_1', 'x-opencode-project': 'prj_1' });
+  });
+});
+
+describe('dropUnsupportedMedia', () => {
+  const catalogue = new ModelCatalogue();
+  const resolved = catalogue.resolve({}, { env: { XAI_API_KEY: 'x', ANTHROPIC_API_KEY: 'a' } });
+
+  it('turns files a text-only model cannot read into notes, in user turns and tool results', () => {
+    const grok = catalogue.getModel(resolved, 'xai', 'grok-code-fast-1');
+    const out = dropUnsupportedMedia(
+      [
+        { role: 'user', content: [{ type: 'text', text: 'see' }, { type: 'file', mime: 'image/png', url: 'data:image/png;base64,AA', filename: 'shot.png' }, { type: 'file', mime: 'text/plain', url: 'data:text/plain;base64,aGk=' }] },
+        { role: 'tool', content: [{ type: 'tool-result', id: 'c', name: 'read', output: 'read ok', attachments: [{ mime: 'application/pdf', url: 'data:application/pdf;base64,AA', filename: 'a.pdf' }] }] },
+      ],
+      grok,
+    );
+    expect(out[0].content[1]).toEqual({ type: 'text', text: expect.stringContaining('shot.png (image/png) was not sent') });
+    expect(out[0].content[2]).toMatchObject({ type: 'file', mime: 'text/plain' });
+    const result = (out[1] as { content: { output: string; attachments?: unknown[] }[] }).content[0];
+    expect(result.output).toMatch(/^read ok\n\[The attached file a\.pdf/);
+    expect(result.attachments).toEqual([]);
+  });
+
+  it('keeps what the model supports', () => {
+    const sonnet = catalogue.getModel(resolved, 'anthropic', 'claude-sonnet-4-5');
+    const messages = [{ role: 'user' as const, content: [{ type: 'file' as const, mime: 'image/png', url: 'data:image/png;base64,AA' }, { type: 'file' as const, mime: 'application/pdf', url: 'data:application/pdf;base64,AA' }] }];
+    expect(dropUnsupportedMedia(messages, sonnet)).toEqual(messages);
   });
 });

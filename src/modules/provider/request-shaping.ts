@@ -123,3 +123,42 @@ export function shapeRequest(input: ShapeInput): ShapedParams {
     headers: { ...model.headers, ...headers },
   };
 }
+
+type Modality = keyof ApiModel['capabilities']['input'];
+
+function modalityOf(mime: string): Modality | undefined {
+  if (mime.startsWith('image/')) return 'image';
+  if (mime.startsWith('audio/')) return 'audio';
+  if (mime.startsWith('video/')) return 'video';
+  if (mime === 'application/pdf') return 'pdf';
+  return undefined;
+}
+
+/**
+ * Files the model cannot take (images for a text-only model, PDFs, audio ...) become a text note telling
+ * the model what happened, so it can tell the user instead of the provider rejecting the whole request.
+ */
+export function dropUnsupportedMedia(messages: StreamRequest['messages'], model: ApiModel): StreamRequest['messages'] {
+  const supported = (mime: string) => {
+    const modality = modalityOf(mime);
+    return !modality || model.capabilities.input[modality];
+  };
+  const note = (file: { mime: string; filename?: string }) =>
+    `[The attached file ${file.filename ?? '(unnamed)'} (${file.mime}) was not sent: model ${model.id} does not accept ${modalityOf(file.mime)} input. Tell the user.]`;
+  return messages.map((message) => {
+    if (message.role === 'user') {
+      return { ...message, content: message.content.map((part) => (part.type === 'file' && !supported(part.mime) ? { type: 'text' as const, text: note(part) } : part)) };
+    }
+    if (message.role === 'tool') {
+      return {
+        ...message,
+        content: message.content.map((result) => {
+          const dropped = (result.attachments ?? []).filter((a) => !supported(a.mime));
+          if (!dropped.length) return result;
+          return { ...result, output: [result.output, ...dropped.map(note)].join('\n'), attachments: result.attachments!.filter((a) => supported(a.mime)) };
+        }),
+      };
+    }
+    return message;
+  });
+}
