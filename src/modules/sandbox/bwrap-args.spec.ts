@@ -13,8 +13,7 @@ const plan = (extra: Partial<BwrapPlan> = {}): BwrapPlan => ({
   groupFile: '/state/etc/group',
   extraReadOnly: [],
   env: { PATH: '/usr/bin', HOME: '/tmp' },
-  shell: '/bin/bash',
-  command: 'echo "$HOME"',
+  argv: ['/bin/bash', '-c', 'echo "$HOME"'],
   ...extra,
 });
 

@@ -14,8 +14,8 @@ export interface BwrapPlan {
   groupFile: string;
   extraReadOnly: string[];
   env: Record<string, string>;
-  shell: string;
-  command: string;
+  /** What to execute inside, e.g. `['/bin/bash', '-c', command]`. */
+  argv: string[];
 }
 
 /** Top-level directories that are either symlinks into /usr (merged-usr) or real library trees. */
@@ -83,7 +83,7 @@ export function buildBwrapArgs(plan: BwrapPlan): string[] {
 
   args.push('--', ...limitPrefix(plan.limits));
   if (!plan.dropPrivileges) {
-    args.push(plan.shell, '-c', plan.command);
+    args.push(...plan.argv);
     return args;
   }
   const { uid, gid } = plan.identity;
@@ -95,9 +95,7 @@ export function buildBwrapArgs(plan: BwrapPlan): string[] {
     '--inh-caps=-all',
     '--bounding-set=-all',
     '--',
-    plan.shell,
-    '-c',
-    plan.command,
+    ...plan.argv,
   );
   return args;
 }

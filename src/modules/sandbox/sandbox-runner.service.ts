@@ -19,6 +19,7 @@ import {
   type SandboxRunInput,
   type SandboxRunnerOptions,
   type SandboxRunResult,
+  type SandboxSpawnInput,
 } from './sandbox.types';
 
 const HOST_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -86,8 +87,7 @@ export class SandboxRunner {
             ...this.accountFiles(identity),
             extraReadOnly: this.options.extraReadOnly,
             env,
-            shell,
-            command: parsed.command,
+            argv: [shell, '-c', parsed.command],
           }),
         )
       : spawn(shell, ['-c', parsed.command], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -100,6 +100,39 @@ export class SandboxRunner {
       spillPath: join(this.options.stateDir, 'output', `${randomUUID()}.log`),
       sandboxed,
     });
+  }
+
+  /**
+   * A long-running sandboxed process with piped stdin/stdout/stderr (e.g. a local MCP server), same isolation
+   * and caps as run() but no timeout and no output capture: the caller owns its lifetime. Kill it with
+   * `process.kill(-child.pid, signal)` (it leads its own process group); its namespace dies with it.
+   */
+  async spawnProcess(input: SandboxSpawnInput): Promise<ChildProcess> {
+    const limits: SandboxLimits = SandboxLimitsSchema.parse({ ...this.options.limits, ...input.limits });
+    const { root, cwd } = confine(input.workspaceRoot, input.cwd ?? input.workspaceRoot);
+    if (isInside(root, this.stateDir)) throw new SandboxPathError("The workspace cannot contain the sandbox's state folder", root);
+    const env = commandEnv(input.env);
+    if (this.options.mode === 'off') return spawn(input.argv[0], input.argv.slice(1), { cwd, env, detached: true, stdio: 'pipe' });
+    const check = await this.check();
+    if (!check.available) {
+      if (this.options.mode === 'required') throw new SandboxUnavailableError(check.reason ?? 'unknown reason');
+      return spawn(input.argv[0], input.argv.slice(1), { cwd, env, detached: true, stdio: 'pipe' });
+    }
+    const identity = input.identity ?? this.options.identity;
+    if (check.dropsPrivileges && this.options.grantWorkspace) await grantWorkspace(root, identity);
+    const args = buildBwrapArgs({
+      workspaceRoot: root,
+      cwd,
+      network: input.network ?? false,
+      identity,
+      dropPrivileges: check.dropsPrivileges,
+      limits,
+      ...this.accountFiles(identity),
+      extraReadOnly: this.options.extraReadOnly,
+      env,
+      argv: input.argv,
+    });
+    return this.spawnBwrap(args, 'pipe');
   }
 
   /** Deletes spilled outputs older than `maxAgeMs` (OpenCode keeps its truncated outputs for 7 days). */
@@ -118,13 +151,13 @@ export class SandboxRunner {
     return removed;
   }
 
-  private spawnBwrap(args: string[]): ChildProcess {
+  private spawnBwrap(args: string[], stdin: 'ignore' | 'pipe' = 'ignore'): ChildProcess {
     // Never the server's environment: bwrap's helper stays PID 1 in the sandbox and keeps what it was given.
     const env = { PATH: HOST_PATH, HOME: '/', TERM: 'dumb', LANG: 'C.UTF-8' };
     const filter = userNamespaceFilter();
-    if (!filter) return spawn(this.options.bwrapPath, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    if (!filter) return spawn(this.options.bwrapPath, args, { env, detached: true, stdio: [stdin, 'pipe', 'pipe'] });
     // The filter travels on fd 3; bwrap reads it to EOF before setting anything up.
-    const child = spawn(this.options.bwrapPath, ['--seccomp', '3', ...args], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(this.options.bwrapPath, ['--seccomp', '3', ...args], { env, detached: true, stdio: [stdin, 'pipe', 'pipe', 'pipe'] });
     const channel = child.stdio[3] as Writable;
     channel.on('error', () => undefined);
     channel.end(filter);
@@ -168,8 +201,7 @@ export class SandboxRunner {
       ...this.accountFiles(this.options.identity),
       extraReadOnly: [],
       env: commandEnv(),
-      shell: '/bin/sh',
-      command: 'id -u',
+      argv: ['/bin/sh', '-c', 'id -u'],
     });
     const trial = await capture(this.options.bwrapPath, args).catch((error: Error) => ({ code: -1, output: error.message }));
     if (trial.code !== 0) {

@@ -181,6 +181,26 @@ describe('SandboxRunner', () => {
   });
 });
 
+describe('SandboxRunner.spawnProcess', () => {
+  it('runs a long-lived process with piped stdin, sandboxed, until the caller kills its group', async () => {
+    const child = await runner.spawnProcess({
+      argv: ['/bin/sh', '-c', 'id -u; cat /proc/1/environ | wc -c; while read line; do echo "got $line"; done'],
+      workspaceRoot: workspace,
+    });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stdin!.write('ping\n');
+    const deadline = Date.now() + 5000;
+    while (!output.includes('got ping') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    process.kill(-child.pid!, 'SIGTERM');
+    expect(await exited).toBe('SIGTERM');
+    expect(output.split('\n').slice(0, 1)).toEqual(['61001']);
+    expect(output).toContain('got ping');
+    expect(leftovers(identity.uid)).toEqual([]);
+  });
+});
+
 describe('OutputCollector', () => {
   it('returns everything untouched while under the limit', async () => {
     const collector = new OutputCollector({ memoryBytes: 100, spillBytes: 1000, spillPath: join(base, 'never.log') });

@@ -52,6 +52,18 @@ export type SandboxRunInput = z.input<typeof SandboxRunInputSchema> & {
   onOutput?: (chunk: string) => void;
 };
 
+/** A long-running process (spawnProcess): argv, no shell, stdin piped. */
+export interface SandboxSpawnInput {
+  argv: string[];
+  workspaceRoot: string;
+  /** Defaults to the workspace root. */
+  cwd?: string;
+  env?: Record<string, string>;
+  network?: boolean;
+  limits?: Partial<SandboxLimits>;
+  identity?: SandboxIdentity;
+}
+
 export interface SandboxRunResult {
   exitCode: number | null;
   signal: NodeJS.Signals | null;
