@@ -10,7 +10,12 @@ const base = {
   testEnvironment: 'node',
   transform,
   transformIgnorePatterns: [`/node_modules/(?!(${esmPackages.join('|')})/)`],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: {
+    // The SDK exports ESM only (no `require` condition): point Jest at its files; @swc/jest transforms them.
+    '^@opencode-ai/sdk$': '<rootDir>/node_modules/@opencode-ai/sdk/dist/index.js',
+    '^@opencode-ai/sdk/client$': '<rootDir>/node_modules/@opencode-ai/sdk/dist/client.js',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
 };
 module.exports = {

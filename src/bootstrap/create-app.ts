@@ -53,7 +53,11 @@ export async function startApi(config: AppConfig, opts: { logger?: Logger; migra
     url,
     demoKey,
     async close() {
+      // Open SSE streams and keep-alive sockets would hold the HTTP server open; end them after a grace period.
+      const server = app.getHttpServer();
+      const force = setTimeout(() => server.closeAllConnections?.(), config.shutdownGraceMs).unref();
       await app.close();
+      clearTimeout(force);
       await database.stop();
     },
   };

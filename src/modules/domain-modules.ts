@@ -9,8 +9,9 @@ import { ProviderModule } from './provider/provider.module';
 import { SessionModule } from './session/session.module';
 import { TenantModule } from './tenant/tenant.module';
 import { ToolModule } from './tool/tool.module';
+import { WorkspaceModule } from './workspace/workspace.module';
 
 /** Every domain module, composed by both entrypoints (STYLE rule 11). */
 export function domainModules(): (Type | DynamicModule)[] {
-  return [AuthModule, EventModule, ConfigModule, ProjectModule, TenantModule, HealthModule, AgentModule, ProviderModule, ToolModule, SessionModule];
+  return [AuthModule, EventModule, ConfigModule, ProjectModule, TenantModule, HealthModule, AgentModule, ProviderModule, WorkspaceModule, ToolModule, SessionModule];
 }

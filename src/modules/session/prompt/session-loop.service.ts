@@ -16,7 +16,8 @@ import { PermissionService } from '../../permission/permission.service';
 import { merge, type Ruleset } from '../../permission/permission.rules';
 import { ProviderService } from '../../provider/provider.service';
 import { ToolRegistry, type RegisteredTool } from '../../tool/tool.registry';
-import type { ToolContext } from '../../tool/tool.types';
+import type { ToolContext, WorkspaceHandle } from '../../tool/tool.types';
+import { WorkspaceManager } from '../../workspace/workspace-manager';
 import { MessageRepository } from '../message.repository';
 import { isDefaultTitle } from '../session.mapper';
 import { SessionRepository, type SessionRow } from '../session.repository';
@@ -44,6 +45,7 @@ export class SessionLoopService {
     private readonly tools: ToolRegistry,
     private readonly permissions: PermissionService,
     private readonly queues: QueueService,
+    private readonly workspaces: WorkspaceManager,
     @Inject(APP_CONFIG) private readonly app: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -134,14 +136,14 @@ export class SessionLoopService {
       tools: toolMap,
       signal,
       maxRetries: this.app.retryMaxAttempts,
-      sink: this.sink(auth, row, ruleset, recent),
+      sink: this.sink(auth, row, ruleset, recent, await this.workspaces.get(row.tenantId, row.directory.split('/').pop()!)),
     });
     const outcome = await processor.run();
     if (assistant.error) this.sessions.publish(row, EventType.SessionError, { sessionID: row.id, error: assistant.error });
     return outcome;
   }
 
-  private sink(auth: AuthContext, row: SessionRow, ruleset: Ruleset, recent: { tool: string; input: string }[]): StepSink {
+  private sink(auth: AuthContext, row: SessionRow, ruleset: Ruleset, recent: { tool: string; input: string }[], workspace: WorkspaceHandle): StepSink {
     const publishPart = (part: PartInfo) => this.sessions.publish(row, EventType.PartUpdated, { sessionID: row.id, part, time: Date.now() });
     return {
       savePart: async (part) => {
@@ -160,19 +162,18 @@ export class SessionLoopService {
         await this.sessionRepo.addUsage(row.tenantId, row.id, { cost, input: t.input, output: t.output, reasoning: t.reasoning, cacheRead: t.cacheRead, cacheWrite: t.cacheWrite });
       },
       recentToolCalls: () => recent,
-      toolContext: (part, signal): ToolContext => this.toolContext(auth, row, ruleset, part, signal),
+      toolContext: (part, signal): ToolContext => this.toolContext(auth, row, ruleset, part, signal, workspace),
     };
   }
 
-  private toolContext(auth: AuthContext, row: SessionRow, ruleset: Ruleset, part: Extract<PartInfo, { type: 'tool' }>, signal: AbortSignal): ToolContext {
-    const slug = row.directory.split('/').pop()!;
+  private toolContext(auth: AuthContext, row: SessionRow, ruleset: Ruleset, part: Extract<PartInfo, { type: 'tool' }>, signal: AbortSignal, workspace: WorkspaceHandle): ToolContext {
     return {
       auth,
       sessionId: row.id,
       messageId: part.messageID,
       callId: part.callID,
       agent: 'build',
-      workspace: { root: row.directory, tenantId: row.tenantId, projectId: row.projectId, slug } as never,
+      workspace,
       abort: signal,
       ask: (request) =>
         this.permissions.ask(
@@ -191,7 +192,6 @@ export class SessionLoopService {
         },
         getTodos: () => this.messages.getTodos(row.tenantId, row.id),
       },
-      extra: { toolOutput: { dir: `${this.app.toolOutputDir}/${row.tenantId}` } },
     };
   }
 
