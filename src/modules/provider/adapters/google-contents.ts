@@ -5,6 +5,13 @@ import { isTextMime, parseDataUrl, textFromDataUrl } from './stream-blocks';
 // Our messages → Gemini `contents`. Thought signatures ride in providerMetadata.google and must go back
 // on the same parts (Gemini 3 rejects function calls replayed without them).
 
+/** Ids we invent for calls Gemini sent without one; they are not echoed back to the API. */
+export const GENERATED_CALL_PREFIX = 'gcall_';
+
+function callId(id: string): { id?: string } {
+  return id.startsWith(GENERATED_CALL_PREFIX) ? {} : { id };
+}
+
 interface GoogleMeta {
   thoughtSignature?: string;
 }
@@ -26,7 +33,7 @@ function modelParts(content: ContentPart[]): Part[] {
   for (const part of content) {
     if (part.type === 'text' && part.text !== '') out.push({ text: part.text, ...signatureOf(part) });
     if (part.type === 'reasoning' && (part.text !== '' || signatureOf(part).thoughtSignature)) out.push({ text: part.text, thought: true, ...signatureOf(part) });
-    if (part.type === 'tool-call') out.push({ functionCall: { id: part.id, name: part.name, args: (part.input ?? {}) as Record<string, unknown> }, ...signatureOf(part) });
+    if (part.type === 'tool-call') out.push({ functionCall: { ...callId(part.id), name: part.name, args: (part.input ?? {}) as Record<string, unknown> }, ...signatureOf(part) });
     if (part.type === 'file') out.push(filePart(part));
   }
   return out;
@@ -34,7 +41,7 @@ function modelParts(content: ContentPart[]): Part[] {
 
 function toolParts(content: ToolResultPart[]): Part[] {
   return content.flatMap((r): Part[] => [
-    { functionResponse: { id: r.id, name: r.name, response: r.isError ? { error: r.output } : { output: r.output } } },
+    { functionResponse: { ...callId(r.id), name: r.name, response: r.isError ? { error: r.output } : { output: r.output } } },
     ...(r.attachments ?? []).map(filePart),
   ]);
 }

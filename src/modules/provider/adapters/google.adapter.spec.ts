@@ -76,6 +76,26 @@ describe('GoogleLanguageModel', () => {
     expect(sent.body.generationConfig).toMatchObject({ temperature: 1, topP: 0.95, topK: 64, maxOutputTokens: 8000, thinkingConfig: { includeThoughts: true, thinkingBudget: 1024 } });
   });
 
+  it('does not echo ids it invented for id-less Gemini calls', async () => {
+    llm.enqueue(reply().tool('glob', { pattern: '*' }).stop(), reply().text('done').stop());
+    const first = await collect(model.stream(baseRequest()));
+    const call = first.events.find((e) => e.type === 'tool-call') as { id: string; name: string; input: string };
+    await collect(
+      model.stream(
+        baseRequest({
+          messages: [
+            { role: 'assistant', content: [{ type: 'tool-call', id: call.id, name: call.name, input: JSON.parse(call.input) }] },
+            { role: 'tool', content: [{ type: 'tool-result', id: call.id, name: call.name, output: 'a.ts' }] },
+          ],
+        }),
+      ),
+    );
+    expect(llm.lastRequest!.body.contents).toEqual([
+      { role: 'model', parts: [{ functionCall: { name: 'glob', args: { pattern: '*' } } }] },
+      { role: 'user', parts: [{ functionResponse: { name: 'glob', response: { output: 'a.ts' } } }] },
+    ]);
+  });
+
   it('reaches Vertex AI in express mode (API key) on its publisher path', async () => {
     const vertex = new GoogleLanguageModel('gemini-2.5-flash', { providerId: 'google-vertex', apiKey: 'vx', baseURL: llm.url, vertex: {} });
     llm.enqueue(reply().text('from vertex').stop());

@@ -1,7 +1,7 @@
 import { GoogleGenAI, type GenerateContentConfig, type GenerateContentResponseUsageMetadata } from '@google/genai';
 import { ProviderError, type FinishReason, type LanguageModel, type StreamEvent, type StreamRequest, type Usage } from '../provider.types';
 import { parseAdapterOptions, type AdapterOptions } from './adapter.options';
-import { toGeminiContents } from './google-contents';
+import { GENERATED_CALL_PREFIX, toGeminiContents } from './google-contents';
 import { dispatcherSafeFetch, errorCapturingFetch, findProviderError, fromHttpFailure, fromThrown } from './provider-error.mapper';
 import { emptyUsage, nonNegative, StreamBlocks } from './stream-blocks';
 
@@ -117,7 +117,7 @@ export class GoogleLanguageModel implements LanguageModel {
           if (part.functionCall) {
             yield* blocks.close(pendingSignature ? { google: { thoughtSignature: pendingSignature } } : undefined);
             pendingSignature = undefined;
-            const id = part.functionCall.id ?? `call_${Date.now().toString(36)}_${calls}`;
+            const id = part.functionCall.id ?? `${GENERATED_CALL_PREFIX}${Date.now().toString(36)}_${calls}`;
             calls++;
             const name = part.functionCall.name ?? '';
             const input = JSON.stringify(part.functionCall.args ?? {});
