@@ -2,13 +2,21 @@ import { Injectable } from '@nestjs/common';
 import type { AuthContext } from '../../core/auth/auth-context';
 import { NotFoundError } from '../../core/errors/domain-error';
 import { ConfigService } from '../config/config.service';
+import { ProjectService } from '../project/project.service';
 import { configRuleset } from '../config/config.merge';
 import { defaultAgent, resolveAgents, type AgentInfo } from './agent.builtins';
 
 /** Agents visible in a project: built-ins, then tenant/project definitions, then config `agent.*`. */
 @Injectable()
 export class AgentService {
-  constructor(private readonly config: ConfigService) {}
+  constructor(
+    private readonly config: ConfigService,
+    private readonly projects: ProjectService,
+  ) {}
+
+  async listFor(auth: AuthContext, directory?: string): Promise<AgentInfo[]> {
+    return this.list(auth, (await this.projects.resolve(auth, directory)).id);
+  }
 
   async list(auth: AuthContext, projectId?: string): Promise<AgentInfo[]> {
     const config = await this.config.effective(auth, projectId);

@@ -1,7 +1,9 @@
 import { Global, Module } from '@nestjs/common';
+import { ConfigController } from './config.controller';
+import { ConfigFacade } from './config.facade';
 import { ConfigRepository } from './config.repository';
 import { ConfigService } from './config.service';
 
 @Global()
-@Module({ providers: [ConfigService, ConfigRepository], exports: [ConfigService] })
+@Module({ controllers: [ConfigController], providers: [ConfigService, ConfigRepository, ConfigFacade], exports: [ConfigService] })
 export class ConfigModule {}

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { PermissionController } from '../permission/permission.controller';
 import { PermissionRepository } from '../permission/permission.repository';
 import { PermissionService } from '../permission/permission.service';
 import { MessageController } from './message.controller';
@@ -14,7 +15,7 @@ import { SessionService } from './session.service';
 import { TitleProcessor } from './title/title.processor';
 
 @Module({
-  controllers: [SessionController, MessageController],
+  controllers: [SessionController, MessageController, PermissionController],
   providers: [
     SessionService,
     SessionRepository,

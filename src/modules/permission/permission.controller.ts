@@ -1,0 +1,41 @@
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { AuthContext } from '../../core/auth/auth-context';
+import { Auth } from '../../core/auth/auth.decorators';
+import { SessionService } from '../session/session.service';
+import { LegacyPermissionReplyDto, PermissionReplyDto, PermissionRequestDto } from './dto/permission.dto';
+import { PermissionService } from './permission.service';
+
+@ApiTags('permission')
+@ApiBearerAuth()
+@Controller()
+export class PermissionController {
+  constructor(
+    private readonly permissions: PermissionService,
+    private readonly sessions: SessionService,
+  ) {}
+
+  /** Pending permission requests the caller may answer. */
+  @Get('permission')
+  list(@Auth() auth: AuthContext): Promise<PermissionRequestDto[]> {
+    return this.permissions.list(auth);
+  }
+
+  @Post('permission/:requestID/reply')
+  @HttpCode(200)
+  reply(@Auth() auth: AuthContext, @Param('requestID') id: string, @Body() body: PermissionReplyDto): Promise<boolean> {
+    return this.permissions.reply(auth, id, body.reply, body.message, (sid) => this.scope(auth, sid));
+  }
+
+  /** Deprecated OpenCode route, kept for older clients. */
+  @Post('session/:sessionID/permissions/:permissionID')
+  @HttpCode(200)
+  legacyReply(@Auth() auth: AuthContext, @Param('sessionID') sessionId: string, @Param('permissionID') id: string, @Body() body: LegacyPermissionReplyDto): Promise<boolean> {
+    return this.permissions.reply(auth, id, body.response, undefined, (sid) => this.scope(auth, sid, sessionId));
+  }
+
+  private async scope(auth: AuthContext, sessionId: string, expected?: string) {
+    const row = await this.sessions.loadForWrite(auth, expected ?? sessionId);
+    return { projectId: row.projectId, directory: row.directory, ownerId: row.userId };
+  }
+}
