@@ -209,7 +209,14 @@ export class FakeLlm {
 
     const model = request.body?.model ?? /models\/([^/:]+):/.exec(request.path)?.[1] ?? this.options.model ?? 'fake-model';
     const ctx = { model, usage: script.usage ?? defaultUsage(script, request.rawBody.length), body: request.body ?? {}, seq: ++this.seq };
-    if (!request.stream) return this.json(res, 200, wire.json(script, ctx));
+    if (!request.stream) {
+      // Whole-body answers have no chunks: a scripted mid-stream failure applies to the body itself.
+      if (failure?.type === 'hang') return;
+      if (failure?.type === 'reset') return void res.socket?.resetAndDestroy();
+      if (failure?.type === 'malformed') return this.json(res, 200, '{"this is": not json');
+      if (failure?.type === 'stream-error') return this.json(res, failure.status ?? 500, wire.errorBody(failure.status ?? 500, failure.message));
+      return this.json(res, 200, wire.json(script, ctx));
+    }
 
     const frames = wire.stream(script, ctx);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-request-id': `req_fake_${ctx.seq}` });

@@ -151,6 +151,10 @@ describe('FakeLlm with the official SDKs', () => {
     expect(String(reset)).toMatch(/terminated|socket|reset/i);
     expect(partial.join('')).toBe('one two');
 
+    llm.enqueue(reply().text('x').resetAfter(2), reply().text('y').malformedAfter(1));
+    await expect(client.chat.completions.create({ model: 'm', messages: [] })).rejects.toBeInstanceOf(OpenAI.APIConnectionError);
+    await expect(client.chat.completions.create({ model: 'm', messages: [] })).rejects.toThrow();
+
     const fallback = await client.chat.completions.create({ model: 'm', messages: [] });
     expect(fallback.choices[0].message.content).toBe('Hello from the fake LLM.');
   });
