@@ -36,7 +36,7 @@ export class RedisEventTransport implements EventTransport {
   async start(handler: (e: EventEnvelope) => void): Promise<void> {
     this.reader = this.createReader();
     this.running = true;
-    let last = '$';
+    let last = '0-0'; // not '$': events appended before the first XREAD would be skipped
     // Read the current tail id first so events appended between start() and the first XREAD are not missed.
     const tail = await this.writer.xrevrange(STREAM, '+', '-', 'COUNT', 1);
     if (tail.length) last = tail[0][0];
