@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startApi, type RunningApp } from '../../src/bootstrap/create-app';
 import { loadConfig, type AppConfig } from '../../src/core/config/app-config';
+import { REDIS, type RedisClient } from '../../src/infra/redis/redis.provider';
 import { leaseRedisDb, testRedisUrl, type RedisLease } from './redis-lease';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
@@ -78,7 +79,10 @@ export async function startTestApp(overrides: EnvOverrides = {}): Promise<TestAp
       async close() {
         if (closed) return;
         closed = true;
+        // InfraModule's shared Redis client outlives app.close() (nothing quits it); close it so Jest can exit.
+        const redis = running.app.get<RedisClient>(REDIS, { strict: false });
         await running.close();
+        redis?.disconnect();
         await cleanup();
       },
     };

@@ -1,0 +1,116 @@
+import { createHash } from 'node:crypto';
+import { Client } from 'pg';
+import type { AuthContext } from '../../../src/core/auth/auth-context';
+import { AuthModule } from '../../../src/modules/auth/auth.module';
+import { ApiKeyService, hashKey } from '../../../src/modules/auth/api-key.service';
+import { TenantModule } from '../../../src/modules/tenant/tenant.module';
+import { TenantService } from '../../../src/modules/tenant/tenant.service';
+import { createTestContext, type TestContext } from '../../utils/test-context';
+
+// API keys against a real database: only a hash is stored, verification, revocation, expiry, deleted users,
+// and that one tenant cannot revoke another's key.
+
+let ctx: TestContext;
+let keys: ApiKeyService;
+let tenants: TenantService;
+let pg: Client;
+
+const admin = (tenantId: string, userId: string): AuthContext => ({ tenantId, userId, role: 'admin', platformAdmin: false });
+
+beforeAll(async () => {
+  ctx = await createTestContext([AuthModule, TenantModule]);
+  keys = ctx.get(ApiKeyService);
+  tenants = ctx.get(TenantService);
+  pg = new Client({ connectionString: ctx.database.url });
+  await pg.connect();
+});
+
+afterAll(async () => {
+  await pg?.end();
+  await ctx?.close();
+});
+
+async function school(slug: string) {
+  const { tenant, admin: user, key } = await tenants.createTenant({ name: slug, slug, admin: { name: 'Admin' } });
+  return { tenantId: tenant.id, userId: user.id, key, auth: admin(tenant.id, user.id) };
+}
+
+it('stores only a SHA-256 hash and a short visible prefix', async () => {
+  const s = await school('hash-school');
+  const { rows } = await pg.query('SELECT * FROM "ApiKey" WHERE "tenantId" = $1', [s.tenantId]);
+  expect(rows).toHaveLength(1);
+  const row = rows[0];
+  expect(row.hash).toBe(createHash('sha256').update(s.key).digest('hex'));
+  expect(row.prefix).toBe(s.key.slice(0, 10));
+  expect(s.key).toMatch(/^oc_[A-Za-z0-9_-]{32}$/);
+  // The key itself appears in no column.
+  expect(JSON.stringify(row)).not.toContain(s.key);
+});
+
+it('verifies a key to its tenant, user and role, and nothing else', async () => {
+  const s = await school('verify-school');
+  await expect(keys.verify(s.key)).resolves.toMatchObject({ tenantId: s.tenantId, userId: s.userId, role: 'admin', platformAdmin: false });
+  await expect(keys.verify(s.key + 'x')).resolves.toBeNull();
+  await expect(keys.verify('')).resolves.toBeNull();
+  await expect(keys.verify(s.key.toUpperCase())).resolves.toBeNull();
+});
+
+it('records when a key was last used', async () => {
+  const s = await school('touch-school');
+  const before = await pg.query('SELECT "lastUsedAt" FROM "ApiKey" WHERE "tenantId" = $1', [s.tenantId]);
+  expect(before.rows[0].lastUsedAt).toBeNull();
+  await keys.verify(s.key);
+  let after;
+  for (let i = 0; i < 50; i++) {
+    after = await pg.query('SELECT "lastUsedAt" FROM "ApiKey" WHERE "tenantId" = $1', [s.tenantId]);
+    if (after.rows[0].lastUsedAt) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  expect(after!.rows[0].lastUsedAt).toBeInstanceOf(Date);
+});
+
+it('stops accepting a key as soon as it is revoked, and keeps the row', async () => {
+  const s = await school('revoke-school');
+  const issued = await tenants.issueKey(s.auth, { name: 'second' });
+  await expect(keys.verify(issued.key)).resolves.not.toBeNull();
+  const revoked = await tenants.revokeKey(s.auth, issued.id);
+  expect(revoked?.revokedAt).toBeInstanceOf(Date);
+  await expect(keys.verify(issued.key)).resolves.toBeNull();
+  // The admin's own key is unaffected.
+  await expect(keys.verify(s.key)).resolves.not.toBeNull();
+  const { rows } = await pg.query('SELECT "revokedAt" FROM "ApiKey" WHERE id = $1', [issued.id]);
+  expect(rows[0].revokedAt).toBeInstanceOf(Date);
+});
+
+it('refuses expired keys', async () => {
+  const s = await school('expiry-school');
+  const past = await tenants.issueKey(s.auth, { name: 'old', expiresAt: new Date(Date.now() - 1000) });
+  const future = await tenants.issueKey(s.auth, { name: 'new', expiresAt: new Date(Date.now() + 3600_000) });
+  await expect(keys.verify(past.key)).resolves.toBeNull();
+  await expect(keys.verify(future.key)).resolves.toMatchObject({ tenantId: s.tenantId });
+});
+
+it('revokes the keys of a deleted user', async () => {
+  const s = await school('delete-school');
+  const student = await tenants.createUser(s.auth, { name: 'Student', role: 'student' });
+  const k = await tenants.issueKey(s.auth, { name: 'student key', userId: student.id });
+  await expect(keys.verify(k.key)).resolves.toMatchObject({ userId: student.id, role: 'student' });
+  await tenants.deleteUser(s.auth, student.id);
+  const { rows } = await pg.query('SELECT "revokedAt" FROM "ApiKey" WHERE id = $1', [k.id]);
+  expect(rows[0].revokedAt).toBeInstanceOf(Date);
+  // verify() caches a result for 5 s (and deleteUser does not clear that cache), so the key dies within that.
+  const started = Date.now();
+  while ((await keys.verify(k.key)) !== null && Date.now() - started < 7000) await new Promise((r) => setTimeout(r, 200));
+  await expect(keys.verify(k.key)).resolves.toBeNull();
+  expect(Date.now() - started).toBeLessThan(6500);
+});
+
+it('does not let one tenant see or revoke the key of another', async () => {
+  const a = await school('tenant-a-keys');
+  const b = await school('tenant-b-keys');
+  const bKey = await tenants.issueKey(b.auth, { name: 'b extra' });
+  await expect(tenants.revokeKey(a.auth, bKey.id)).rejects.toMatchObject({ status: 404 });
+  expect((await tenants.listKeys(a.auth)).map((k) => k.id)).not.toContain(bKey.id);
+  await expect(keys.verify(bKey.key)).resolves.toMatchObject({ tenantId: b.tenantId });
+  expect(hashKey(bKey.key)).toHaveLength(64);
+});

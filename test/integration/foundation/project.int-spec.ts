@@ -1,0 +1,90 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { AuthContext } from '../../../src/core/auth/auth-context';
+import { AuthModule } from '../../../src/modules/auth/auth.module';
+import { EventModule } from '../../../src/modules/event/event.module';
+import { ProjectModule } from '../../../src/modules/project/project.module';
+import { ProjectService } from '../../../src/modules/project/project.service';
+import { TenantModule } from '../../../src/modules/tenant/tenant.module';
+import { TenantService } from '../../../src/modules/tenant/tenant.service';
+import { createTestContext, type TestContext } from '../../utils/test-context';
+
+// How a request's `directory` selects a project: default project, by name, by a worktree path we handed out;
+// other users' and other tenants' projects stay out of reach.
+
+let ctx: TestContext;
+let projects: ProjectService;
+let a: { admin: AuthContext; teacher: AuthContext; student: AuthContext; student2: AuthContext };
+let b: { admin: AuthContext };
+
+async function makeTenant(slug: string) {
+  const tenants = ctx.get(TenantService);
+  const { tenant, admin } = await tenants.createTenant({ name: slug, slug, admin: { name: 'Admin' } });
+  const adminAuth: AuthContext = { tenantId: tenant.id, userId: admin.id, role: 'admin', platformAdmin: false };
+  const user = async (role: 'teacher' | 'student') => {
+    const u = await tenants.createUser(adminAuth, { name: role, role });
+    return { tenantId: tenant.id, userId: u.id, role, platformAdmin: false } as AuthContext;
+  };
+  return { admin: adminAuth, teacher: await user('teacher'), student: await user('student'), student2: await user('student') };
+}
+
+beforeAll(async () => {
+  ctx = await createTestContext([AuthModule, EventModule, ProjectModule, TenantModule]);
+  projects = ctx.get(ProjectService);
+  a = await makeTenant('project-a');
+  b = await makeTenant('project-b');
+});
+
+afterAll(() => ctx?.close());
+
+it('gives each user a default project whose folder is created under WORKSPACE_ROOT/<tenant>/', async () => {
+  const p = await projects.current(a.student);
+  expect(p.worktree).toBe(path.join(ctx.config.workspaceRoot, a.student.tenantId, `${a.student.userId}--default`));
+  expect(fs.statSync(p.worktree).isDirectory()).toBe(true);
+  expect(p.name).toBe('default');
+  // Stable: the same project on every call, also after the cache.
+  expect((await projects.current(a.student)).id).toBe(p.id);
+  expect((await projects.current(a.student2)).id).not.toBe(p.id);
+});
+
+it('selects a project by name (the basename of any path) and by its own worktree path', async () => {
+  const byName = await projects.current(a.student, 'homework');
+  expect(byName.name).toBe('homework');
+  expect((await projects.current(a.student, '/home/someone/src/homework/')).id).toBe(byName.id);
+  expect((await projects.current(a.student, byName.worktree)).id).toBe(byName.id);
+  expect((await projects.current(a.student, path.join(byName.worktree, 'src', 'deep'))).id).toBe(byName.id);
+  const paths = await projects.paths(a.student, 'homework');
+  expect(paths).toMatchObject({ worktree: byName.worktree, directory: byName.worktree });
+});
+
+it("answers 404 for another student's worktree, but lets teachers and admins in", async () => {
+  const mine = await projects.current(a.student, 'essay');
+  await expect(projects.current(a.student2, mine.worktree)).rejects.toMatchObject({ status: 404 });
+  await expect(projects.get(a.student2, mine.id)).rejects.toMatchObject({ status: 404 });
+  expect((await projects.current(a.teacher, mine.worktree)).id).toBe(mine.id);
+  expect((await projects.current(a.admin, mine.worktree)).id).toBe(mine.id);
+});
+
+it("never resolves to another tenant's project, whatever path is given", async () => {
+  const theirs = await projects.current(b.admin, 'secret');
+  await expect(projects.get(a.admin, theirs.id)).rejects.toMatchObject({ status: 404 });
+  const resolved = await projects.current(a.admin, theirs.worktree);
+  expect(resolved.id).not.toBe(theirs.id);
+  expect(resolved.worktree.startsWith(path.join(ctx.config.workspaceRoot, a.admin.tenantId) + path.sep)).toBe(true);
+  expect((await projects.list(a.admin)).map((p) => p.id)).not.toContain(theirs.id);
+});
+
+it('refuses directory names that are not plain names', async () => {
+  for (const bad of ['..', '.hidden', 'a b', 'x'.repeat(80), 'semi;colon']) {
+    await expect(projects.current(a.student, bad)).rejects.toMatchObject({ status: 400 });
+  }
+});
+
+it('lists only their own projects to students, every project of the tenant to admins', async () => {
+  await projects.current(a.student2, 'lab');
+  const studentList = (await projects.list(a.student)).map((p) => p.worktree);
+  expect(studentList.length).toBeGreaterThan(0);
+  for (const w of studentList) expect(path.basename(w).startsWith(`${a.student.userId}--`)).toBe(true);
+  const adminList = (await projects.list(a.admin)).map((p) => p.worktree);
+  expect(adminList.some((w) => path.basename(w).startsWith(`${a.student2.userId}--`))).toBe(true);
+});
