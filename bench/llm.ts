@@ -34,6 +34,7 @@ function textOf(content: unknown): string {
 /** Decides the reply from the request: title call, tool result, or the marker in the latest user message. */
 export function benchReply(options: BenchLlmOptions): (request: RecordedRequest) => ScriptedReply {
   const long = longText(options.longTokens);
+  let toolCalls = 0;
   return (request) => {
     const messages: { role?: string; content?: unknown }[] = Array.isArray(request.body?.messages) ? request.body.messages : [];
     const system = messages.filter((m) => m.role === 'system').map((m) => textOf(m.content)).join('\n');
@@ -41,7 +42,9 @@ export function benchReply(options: BenchLlmOptions): (request: RecordedRequest)
     const last = messages[messages.length - 1];
     if (last?.role === 'tool') return reply().text(TOOL_ANSWER).stop();
     const userText = last?.role === 'user' ? textOf(last.content) : '';
-    if (userText.includes(MARK.tool)) return reply().tool('read', { filePath: TOOL_FILE }).stop();
+    // A different (harmless) `limit` each time: repeating the exact same call in later turns trips
+    // opencode-api's doom-loop ask, which OpenCode only applies within one turn.
+    if (userText.includes(MARK.tool)) return reply().tool('read', { filePath: TOOL_FILE, limit: 1000 + (toolCalls++ % 1000) }).stop();
     if (userText.includes(MARK.long)) return reply().text(long).delay(options.longDelayMs).stop();
     return reply().text(PLAIN_REPLY).stop();
   };

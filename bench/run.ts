@@ -133,6 +133,7 @@ async function measureTarget(name: TargetName, run: ReturnType<typeof options>, 
         const ctx = {
           target,
           client,
+          clientWithTimeout: (ms: number) => makeClient(target, abort.signal, ms),
           llm,
           opts: run.bench,
           signal: abort.signal,

@@ -31,6 +31,8 @@ export interface Metric {
 export interface ScenarioContext {
   target: Target;
   client: Client;
+  /** Another client on the same server with a longer per-request limit (queued prompts under load). */
+  clientWithTimeout(ms: number): Promise<Client>;
   llm: FakeLlm;
   opts: BenchOptions;
   /** Aborted when the scenario's time is up; loops check it and stop. */

@@ -1,4 +1,4 @@
-import { createSession, ok, textPrompt } from '../lib/client';
+import { createSession, ok, textPrompt, type Client } from '../lib/client';
 import { EventWatch } from '../lib/events';
 import { round, summarize } from '../lib/stats';
 import { mapLimit, now } from '../lib/time';
@@ -6,8 +6,10 @@ import { recordLatency, type Scenario, type ScenarioContext } from './scenario';
 
 /** A level whose prompts take longer than this in all skips the higher levels ("200 if quick"). */
 const QUICK_LEVEL_MS = 90_000;
+/** With 200 prompts queued on one process a prompt may wait minutes; that is a figure, not a failure. */
+const PROMPT_LIMIT_MS = 480_000;
 
-async function level(ctx: ScenarioContext, concurrency: number, watch: EventWatch): Promise<number> {
+async function level(ctx: ScenarioContext, concurrency: number, watch: EventWatch, client: Client): Promise<number> {
   const sessions = await mapLimit(Array.from({ length: concurrency }, (_, i) => i), 10, (i) => createSession(ctx.client, `bench load ${concurrency}/${i}`), ctx.signal);
   const rounds = Math.max(1, Math.ceil(20 / concurrency));
   const latencies: number[] = [];
@@ -29,7 +31,7 @@ async function level(ctx: ScenarioContext, concurrency: number, watch: EventWatc
         const start = now();
         current.set(id, { t0: start, seen: false });
         try {
-          await ok(ctx.client.session.prompt({ path: { id }, body: textPrompt('Say hello.') }), 'POST /session/{id}/message');
+          await ok(client.session.prompt({ path: { id }, body: textPrompt('Say hello.') }), 'POST /session/{id}/message');
           latencies.push(now() - start);
         } catch (err) {
           failed++;
@@ -53,13 +55,14 @@ async function level(ctx: ScenarioContext, concurrency: number, watch: EventWatc
 export const throughputScenario: Scenario = {
   name: 'throughput',
   description: 'Prompts/s and latency with N sessions prompting at once (zero-latency LLM)',
-  timeoutMs: (o) => Math.max(o.timeoutS * 1000, o.levels.length * 180_000),
+  timeoutMs: (o) => Math.max(o.timeoutS * 1000, o.levels.length * 240_000),
   async run(ctx) {
     const watch = await EventWatch.open(ctx.client, ctx.signal);
+    const client = await ctx.clientWithTimeout(PROMPT_LIMIT_MS);
     try {
       for (const c of ctx.opts.levels) {
         if (ctx.signal.aborted) break;
-        const wall = await level(ctx, c, watch);
+        const wall = await level(ctx, c, watch, client);
         if (wall > QUICK_LEVEL_MS && c !== ctx.opts.levels[ctx.opts.levels.length - 1]) {
           ctx.note(`stopped after c=${c}: that level took ${round(wall / 1000, 0)} s (> ${QUICK_LEVEL_MS / 1000} s)`);
           break;

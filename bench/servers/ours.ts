@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { FakeLlm } from '../../test/fakes/llm';
 import { providerConfig } from '../llm';
 import { freePort, startProcess } from '../lib/proc';
+import { sleep } from '../lib/time';
 import { prepareProject, probe, tempDir, type Target } from './target';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -16,8 +17,16 @@ export interface OursStartOptions {
   log: (line: string) => void;
 }
 
+function gitHead(): string {
+  const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
+  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8' }).stdout?.trim();
+  return `${r.stdout?.trim() || '?'}${dirty ? ' (+ uncommitted changes in src/)' : ''}`;
+}
+
 /** `npm run build` (a no-op when dist is newer than src). A failed build falls back to the dist already there. */
 function build(notes: string[], log: (line: string) => void): void {
+  // No stamp means a build is running in this checkout right now; a second one would empty dist/ under it.
+  if (fs.existsSync(path.join(ROOT, 'dist')) && !fs.existsSync(path.join(ROOT, 'dist', '.built'))) return;
   const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build.cjs')], { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
   if (r.status === 0) return;
   const tail = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(-5).join(' | ');
@@ -27,9 +36,42 @@ function build(notes: string[], log: (line: string) => void): void {
   log(note);
 }
 
+const SNAPSHOT = path.join(__dirname, '..', '.cache', 'ours');
+
+/**
+ * Copies dist/ into bench/.cache/ours/dist and runs that copy, so a teammate's rebuild (which empties dist/)
+ * cannot pull files from under the running server. node_modules, prisma/ and the config are linked back to
+ * the checkout, where the migration runner and module resolution expect them.
+ */
+async function snapshotDist(log: (line: string) => void): Promise<{ main: string; builtAt: string }> {
+  const dist = path.join(ROOT, 'dist');
+  const stamp = path.join(dist, '.built');
+  for (let attempt = 0; attempt < 60; attempt++) {
+    const before = fs.existsSync(stamp) ? fs.readFileSync(stamp, 'utf8') : undefined;
+    if (before === undefined) {
+      if (attempt === 0) log('dist/ is being rebuilt (no dist/.built); waiting for it');
+      await sleep(5000);
+      continue;
+    }
+    fs.rmSync(path.join(SNAPSHOT, 'dist'), { recursive: true, force: true });
+    fs.mkdirSync(SNAPSHOT, { recursive: true });
+    fs.cpSync(dist, path.join(SNAPSHOT, 'dist'), { recursive: true });
+    const after = fs.existsSync(stamp) ? fs.readFileSync(stamp, 'utf8') : undefined;
+    if (after !== before) continue; // rebuilt while copying
+    for (const link of ['node_modules', 'prisma', 'prisma.config.ts', 'package.json']) {
+      const at = path.join(SNAPSHOT, link);
+      if (!fs.existsSync(at) && fs.existsSync(path.join(ROOT, link))) fs.symlinkSync(path.join(ROOT, link), at);
+    }
+    return { main: path.join(SNAPSHOT, 'dist', 'main.js'), builtAt: before.trim() };
+  }
+  throw new Error('dist/ stayed incomplete for 5 minutes');
+}
+
 export async function startOurs(options: OursStartOptions): Promise<Target> {
   const notes: string[] = [];
   if (options.build) build(notes, options.log);
+  const { main, builtAt } = await snapshotDist(options.log);
+  notes.push(`dist/ built ${builtAt}, commit ${gitHead()}`);
   const work = tempDir('bench-ours.');
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -48,7 +90,7 @@ export async function startOurs(options: OursStartOptions): Promise<Target> {
   const port = await freePort();
   env.PORT = String(port);
   const started = Date.now();
-  const proc = startProcess(process.execPath, [path.join(ROOT, 'dist', 'main.js')], { cwd: work, env, logFile: path.join(work, 'server.log') });
+  const proc = startProcess(process.execPath, [main], { cwd: work, env, logFile: path.join(work, 'server.log') });
   const stop = async () => {
     await proc.stop();
     if (!options.keep) fs.rmSync(work, { recursive: true, force: true });
