@@ -78,6 +78,16 @@ describe('buildBwrapArgs', () => {
     ]);
   });
 
+  it('can first hand the workspace to the identity, as root inside the sandbox, then exec the rest', () => {
+    const args = buildBwrapArgs(plan({ grantWorkspace: true }));
+    const inner = args.slice(args.indexOf('--') + 1);
+    expect(inner.slice(0, 2)).toEqual(['/bin/sh', '-c']);
+    expect(inner[2]).toContain('-execdir chown -h 61000:61000 {} +');
+    expect(inner[2]).toMatch(/exec "\$@"$/);
+    expect(inner[3]).toBe('/srv/data/workspaces/ten_1/prj_1');
+    expect(inner[4]).toBe('/usr/bin/prlimit');
+  });
+
   it('uses a user namespace and keeps its own uid when the server is not root', () => {
     const args = buildBwrapArgs(plan({ dropPrivileges: false }));
     expect(args).toContain('--unshare-user');

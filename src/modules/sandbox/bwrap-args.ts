@@ -8,6 +8,8 @@ export interface BwrapPlan {
   identity: SandboxIdentity;
   /** False when the server is not root: bwrap then needs a user namespace and the command keeps our uid. */
   dropPrivileges: boolean;
+  /** Hand the workspace tree to the identity first (as root, but already inside the sandbox). */
+  grantWorkspace?: boolean;
   limits: SandboxLimits;
   /** Host files for the sandbox's /etc/passwd and /etc/group (generated, no real accounts in them). */
   passwdFile: string;
@@ -81,12 +83,14 @@ export function buildBwrapArgs(plan: BwrapPlan): string[] {
   args.push('--clearenv');
   for (const [key, value] of Object.entries(plan.env)) args.push('--setenv', key, value);
 
-  args.push('--', ...limitPrefix(plan.limits));
+  args.push('--');
   if (!plan.dropPrivileges) {
-    args.push(...plan.argv);
+    args.push(...limitPrefix(plan.limits), ...plan.argv);
     return args;
   }
   const { uid, gid } = plan.identity;
+  if (plan.grantWorkspace) args.push(...grantPrefix(plan.workspaceRoot, plan.identity));
+  args.push(...limitPrefix(plan.limits));
   args.push(
     '/usr/bin/setpriv',
     `--reuid=${uid}`,
@@ -98,6 +102,19 @@ export function buildBwrapArgs(plan: BwrapPlan): string[] {
     ...plan.argv,
   );
   return args;
+}
+
+/**
+ * Runs, still as root but already inside the sandbox, a chown of everything in the workspace not yet owned by
+ * the identity (files the in-process file tools wrote), then execs the rest of the argv. Inside, only the
+ * workspace is writable and nothing else of the host exists, so a symlink or a swapped folder can't steer the
+ * chown outside it; -execdir and -h add the usual race safety, and multiply-linked files are left alone.
+ */
+export function grantPrefix(workspaceRoot: string, identity: { uid: number; gid: number }): string[] {
+  const script =
+    `find "$0" -xdev \\( -type d -o -type l -o -links 1 \\) \\( ! -uid ${identity.uid} -o ! -gid ${identity.gid} \\) ` +
+    `-execdir chown -h ${identity.uid}:${identity.gid} {} + 2>/dev/null; exec "$@"`;
+  return ['/bin/sh', '-c', script, workspaceRoot];
 }
 
 /** `/a/b/c` → `/a`, `/a/b` (the root itself and `/` excluded). */

@@ -8,7 +8,6 @@ import { buildBwrapArgs } from './bwrap-args';
 import { OutputCollector } from './output-collector';
 import { SandboxPathError, SandboxUnavailableError } from './sandbox.errors';
 import { userNamespaceFilter } from './seccomp-filter';
-import { grantWorkspace } from './workspace-access';
 import {
   SandboxLimitsSchema,
   SandboxRunInputSchema,
@@ -74,7 +73,6 @@ export class SandboxRunner {
     }
 
     const identity = parsed.identity ?? this.options.identity;
-    if (sandboxed && dropPrivileges && this.options.grantWorkspace) await grantWorkspace(root, identity);
     const child = sandboxed
       ? this.spawnBwrap(
           buildBwrapArgs({
@@ -83,6 +81,7 @@ export class SandboxRunner {
             network: parsed.network,
             identity,
             dropPrivileges,
+            grantWorkspace: this.options.grantWorkspace,
             limits,
             ...this.accountFiles(identity),
             extraReadOnly: this.options.extraReadOnly,
@@ -119,13 +118,13 @@ export class SandboxRunner {
       return spawn(input.argv[0], input.argv.slice(1), { cwd, env, detached: true, stdio: 'pipe' });
     }
     const identity = input.identity ?? this.options.identity;
-    if (check.dropsPrivileges && this.options.grantWorkspace) await grantWorkspace(root, identity);
     const args = buildBwrapArgs({
       workspaceRoot: root,
       cwd,
       network: input.network ?? false,
       identity,
       dropPrivileges: check.dropsPrivileges,
+      grantWorkspace: this.options.grantWorkspace,
       limits,
       ...this.accountFiles(identity),
       extraReadOnly: this.options.extraReadOnly,

@@ -4,7 +4,8 @@ import type { SandboxIdentity } from './sandbox.types';
 
 /**
  * Hands a workspace tree to the sandbox identity so commands (running unprivileged) can write in it, including
- * files the in-process file tools created as root. Done with find's -execdir, which changes into each directory
+ * files the in-process file tools created as root. The runner does the same inside each sandbox before the
+ * command starts (bwrap-args grantPrefix); this host-side version is for callers preparing a workspace ahead. Done with find's -execdir, which changes into each directory
  * through the descriptor it walked, so a command swapping a folder for a symlink mid-walk can't redirect a chown
  * outside the tree; -h never follows the last symlink. Files with several hard links are skipped: one of their
  * other names may be outside the workspace. Cost: one walk of the tree (milliseconds for a school project).
