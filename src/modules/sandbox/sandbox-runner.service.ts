@@ -202,7 +202,8 @@ export class SandboxRunner {
       env: commandEnv(),
       argv: ['/bin/sh', '-c', 'id -u'],
     });
-    const trial = await capture(this.options.bwrapPath, args).catch((error: Error) => ({ code: -1, output: error.message }));
+    // Through spawnBwrap, so the probe also proves the seccomp filter loads on this kernel.
+    const trial = await collect(this.spawnBwrap(args)).catch((error: Error) => ({ code: -1, output: error.message }));
     if (trial.code !== 0) {
       // Typical causes: user namespaces disabled (kernel.unprivileged_userns_clone=0, AppArmor's
       // restrict_unprivileged_userns) or a container without CAP_SYS_ADMIN / seccomp blocking clone(CLONE_NEW*).
@@ -357,11 +358,14 @@ function supervise(child: ChildProcess, options: SuperviseOptions): Promise<Sand
 
 /** Runs a short helper command to completion and returns its merged output. */
 function capture(file: string, args: string[]): Promise<{ code: number; output: string }> {
+  return collect(spawn(file, args, { env: { PATH: HOST_PATH, LANG: 'C.UTF-8' }, stdio: ['ignore', 'pipe', 'pipe'] }));
+}
+
+function collect(child: ChildProcess): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env: { PATH: HOST_PATH, LANG: 'C.UTF-8' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.once('error', reject);
     child.once('close', (code) => resolve({ code: code ?? -1, output }));
   });
