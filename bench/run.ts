@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { makeClient } from './lib/client';
-import { treeRssKiB } from './lib/proc';
+import { rssKiB, treeRssKiB } from './lib/proc';
 import { sleep, withTimeout } from './lib/time';
 import { startBenchLlm } from './llm';
 import { buildRows, markdown, type BenchResult, type TargetResult } from './report';
@@ -32,7 +32,7 @@ const HELP = `npm run bench -- [options]
   --levels 1,10,50,200          throughput concurrency levels
   --subscribers N               SSE fan-out subscribers (default 1000)
   --messages N                  messages seeded for the list scenario (default 10000; listed at 1000 too)
-  --seed-timeout S              seconds allowed for that seeding (default 420)
+  --seed-timeout S              seconds allowed for that seeding (default 600)
   --sessions N                  sessions created for the RSS scenario (default 1000)
   --tokens N --token-delay MS   long reply for the tokens scenario (default 300 tokens, 5 ms apart)
   --timeout S                   base per-scenario limit in seconds (default 120)
@@ -50,7 +50,7 @@ function options() {
       levels: { type: 'string', default: '1,10,50,200' },
       subscribers: { type: 'string', default: '1000' },
       messages: { type: 'string', default: '10000' },
-      'seed-timeout': { type: 'string', default: '420' },
+      'seed-timeout': { type: 'string', default: '600' },
       sessions: { type: 'string', default: '1000' },
       tokens: { type: 'string', default: '300' },
       'token-delay': { type: 'string', default: '5' },
@@ -120,7 +120,8 @@ async function measureTarget(name: TargetName, run: ReturnType<typeof options>, 
   log(`${target.label} up at ${target.baseUrl} (pid ${target.pid}, boot ${target.bootMs} ms)`);
   try {
     await sleep(3000);
-    result.metrics.push({ key: 'rss.idle', label: 'RSS idle, after boot', unit: 'MiB', value: mib(treeRssKiB(target.pid)), better: 'lower' });
+    result.metrics.push({ key: 'rss.idle', label: 'RSS idle, after boot (server process)', unit: 'MiB', value: mib(rssKiB(target.pid)), better: 'lower' });
+    result.metrics.push({ key: 'rss.idle.tree', label: 'RSS idle, after boot (with child processes)', unit: 'MiB', value: mib(treeRssKiB(target.pid)), better: 'lower' });
     for (const scenario of run.scenarios) {
       const abort = new AbortController();
       setMaxListeners(0, abort.signal); // every SSE subscription of a scenario listens on it
