@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsBoolean, IsEmail, IsIn, IsISO8601, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
+import { IsBoolean, IsDefined, IsEmail, IsIn, IsISO8601, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
 
 export class TenantSettingsDto {
   @IsOptional() @IsBoolean() shareAllowed?: boolean;
@@ -20,7 +20,7 @@ export class CreateTenantDto {
   /** IANA time zone used for daily budgets (default Asia/Seoul). */
   @IsOptional() @IsString() @Length(1, 64) timezone?: string;
   @IsOptional() @ValidateNested() @Type(() => TenantSettingsDto) settings?: TenantSettingsDto;
-  @ValidateNested() @Type(() => TenantAdminInputDto) admin!: TenantAdminInputDto;
+  @IsDefined() @ValidateNested() @Type(() => TenantAdminInputDto) admin!: TenantAdminInputDto;
 }
 
 export class UpdateTenantDto {
