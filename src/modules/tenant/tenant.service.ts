@@ -49,7 +49,7 @@ export class TenantService {
 
   async updateTenant(id: string, input: { name?: string; timezone?: string; settings?: TenantSettings }) {
     const tenant = await this.getTenant(id);
-    const settings = input.settings ? { ...(tenant.settings as object), ...input.settings } : undefined;
+    const settings = input.settings ? { ...(tenant.settings as object), ...Object.fromEntries(Object.entries(input.settings).filter(([, v]) => v !== undefined)) } : undefined; // DTO instances carry unset fields as undefined
     return this.repo.updateTenant(id, { name: input.name, timezone: input.timezone, settings });
   }
 
