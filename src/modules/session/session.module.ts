@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { PermissionController } from '../permission/permission.controller';
 import { PermissionRepository } from '../permission/permission.repository';
 import { PermissionService } from '../permission/permission.service';
@@ -10,10 +10,12 @@ import { SessionPromptService } from './prompt/session-prompt.service';
 import { SessionRunService } from './run/session-run.service';
 import { SessionController } from './session.controller';
 import { SessionFacade } from './session.facade';
+import { SessionHooks } from './session.hooks';
 import { SessionRepository } from './session.repository';
 import { SessionService } from './session.service';
 import { TitleProcessor } from './title/title.processor';
 
+@Global()
 @Module({
   controllers: [SessionController, MessageController, PermissionController],
   providers: [
@@ -25,10 +27,11 @@ import { TitleProcessor } from './title/title.processor';
     SessionLoopService,
     SessionPromptService,
     SessionFacade,
+    SessionHooks,
     TitleProcessor,
     PermissionService,
     PermissionRepository,
   ],
-  exports: [SessionService, SessionRunService, SessionPromptService, PermissionService],
+  exports: [SessionService, SessionRunService, SessionPromptService, PermissionService, SessionHooks, MessageRepository, SessionRepository],
 })
 export class SessionModule {}

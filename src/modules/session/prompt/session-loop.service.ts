@@ -25,6 +25,7 @@ import { SessionService } from '../session.service';
 import type { AssistantMessageInfo, MessageWithParts, PartInfo, UserMessageInfo } from '../session.types';
 import { emptyTokens } from '../session.types';
 import { SessionRunService } from '../run/session-run.service';
+import { SessionHooks } from '../session.hooks';
 import { buildSystemPrompt } from './system/system-prompt';
 import { toModelMessages } from './model-messages';
 import { StepProcessor, type StepSink } from './step-processor';
@@ -46,14 +47,25 @@ export class SessionLoopService {
     private readonly permissions: PermissionService,
     private readonly queues: QueueService,
     private readonly workspaces: WorkspaceManager,
+    private readonly hooks: SessionHooks,
     @Inject(APP_CONFIG) private readonly app: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async loop(auth: AuthContext, row: SessionRow, signal: AbortSignal): Promise<void> {
+    try {
+      await this.steps(auth, row, signal);
+    } finally {
+      for (const hook of this.hooks.afterLoop) await hook(auth, row).catch((err) => this.logger.warn({ err, sessionId: row.id }, 'after-loop hook failed'));
+    }
+  }
+
+  private async steps(auth: AuthContext, row: SessionRow, signal: AbortSignal): Promise<void> {
     for (let step = 1; ; step++) {
       if (signal.aborted) return;
-      const { items: history } = await this.messages.list(row.tenantId, row.id);
+      let { items: history } = await this.messages.list(row.tenantId, row.id);
+      for (const hook of this.hooks.beforeStep) if (await hook(auth, row, history, signal)) history = (await this.messages.list(row.tenantId, row.id)).items;
+      if (signal.aborted) return;
       const lastUser = [...history].reverse().find((m) => m.info.role === 'user') as (MessageWithParts & { info: UserMessageInfo }) | undefined;
       const lastAssistant = [...history].reverse().find((m) => m.info.role === 'assistant')?.info as AssistantMessageInfo | undefined;
       if (!lastUser) return;
@@ -100,18 +112,23 @@ export class SessionLoopService {
     const ruleset: Ruleset = merge(agent.permission, configRuleset(config), (row.permission as Ruleset | null) ?? [], agentGuardrails(agent.name));
     const maxSteps = agent.steps ?? DEFAULT_STEPS;
     const lastStep = step >= maxSteps;
-    const offered = lastStep ? [] : this.tools.forAgent(ruleset, { modelID: resolved.info.apiId, toolCall: resolved.info.toolCall });
+    const extra = lastStep ? [] : (await Promise.all(this.hooks.extraTools.map((h) => h({ auth, session: row, agent: agent.name })))).flat();
+    const offered = lastStep ? [] : this.tools.forAgent(ruleset, { modelID: resolved.info.apiId, toolCall: resolved.info.toolCall }, extra);
     const toolMap = new Map<string, RegisteredTool>(offered.map((t) => [t.id, t]));
     const invalid = this.tools.get('invalid');
     if (invalid) toolMap.set('invalid', invalid);
 
+    const extras = await Promise.all(this.hooks.system.map((h) => h({ auth, session: row, agent: agent.name })));
     const system = buildSystemPrompt({
+      instructions: extras.flatMap((e) => e.instructions ?? []),
+      skills: extras.map((e) => e.skills ?? '').filter(Boolean).join('\n\n') || undefined,
       agentPrompt: agent.prompt,
       providerId: ref.providerID,
       environment: { modelId: ref.modelID, cwd: row.directory, worktree: row.directory, isGit: false, platform: os.platform(), date: new Date() },
       userSystem: lastUser.info.system,
     });
-    const messages = toModelMessages(history, ref);
+    const visible = this.hooks.history.reduce((h, f) => f(h), history);
+    const messages = toModelMessages(visible, ref);
     if (lastStep) messages.push({ role: 'assistant', content: [{ type: 'text', text: MAX_STEPS_REMINDER }] });
     const recent = history
       .flatMap((m) => m.parts)
@@ -136,14 +153,14 @@ export class SessionLoopService {
       tools: toolMap,
       signal,
       maxRetries: this.app.retryMaxAttempts,
-      sink: this.sink(auth, row, ruleset, recent, await this.workspaces.get(row.tenantId, row.directory.split('/').pop()!)),
+      sink: this.sink(auth, row, ruleset, recent, await this.workspaces.get(row.tenantId, row.directory.split('/').pop()!), assistant, agent.name),
     });
     const outcome = await processor.run();
     if (assistant.error) this.sessions.publish(row, EventType.SessionError, { sessionID: row.id, error: assistant.error });
     return outcome;
   }
 
-  private sink(auth: AuthContext, row: SessionRow, ruleset: Ruleset, recent: { tool: string; input: string }[], workspace: WorkspaceHandle): StepSink {
+  private sink(auth: AuthContext, row: SessionRow, ruleset: Ruleset, recent: { tool: string; input: string }[], workspace: WorkspaceHandle, assistant: AssistantMessageInfo, agentName: string): StepSink {
     const publishPart = (part: PartInfo) => this.sessions.publish(row, EventType.PartUpdated, { sessionID: row.id, part, time: Date.now() });
     return {
       savePart: async (part) => {
@@ -158,21 +175,24 @@ export class SessionLoopService {
       saveMessage: (info) => this.saveMessage(row, info),
       delta: (part, delta) => this.sessions.publish(row, EventType.PartDelta, { sessionID: row.id, messageID: part.messageID, partID: part.id, field: 'text', delta }),
       status: (status) => this.runs.setStatus(row, status),
-      usage: async (cost, t) => {
+      usage: async (cost, t, partId) => {
         await this.sessionRepo.addUsage(row.tenantId, row.id, { cost, input: t.input, output: t.output, reasoning: t.reasoning, cacheRead: t.cacheRead, cacheWrite: t.cacheWrite });
+        for (const hook of this.hooks.afterStep) await hook({ auth, session: row, assistant, partId, providerID: assistant.providerID, modelID: assistant.modelID, cost, tokens: t });
       },
       recentToolCalls: () => recent,
-      toolContext: (part, signal): ToolContext => this.toolContext(auth, row, ruleset, part, signal, workspace),
+      toolContext: (part, signal): ToolContext => this.toolContext(auth, row, ruleset, part, signal, workspace, agentName),
     };
   }
 
-  private toolContext(auth: AuthContext, row: SessionRow, ruleset: Ruleset, part: Extract<PartInfo, { type: 'tool' }>, signal: AbortSignal, workspace: WorkspaceHandle): ToolContext {
+  private toolContext(auth: AuthContext, row: SessionRow, ruleset: Ruleset, part: Extract<PartInfo, { type: 'tool' }>, signal: AbortSignal, workspace: WorkspaceHandle, agentName: string): ToolContext {
+    const scope = { auth, session: row, messageId: part.messageID, agent: agentName, abort: signal };
+    const extraServices = Object.assign({}, ...this.hooks.toolServices.map((f) => f(scope)));
     return {
       auth,
       sessionId: row.id,
       messageId: part.messageID,
       callId: part.callID,
-      agent: 'build',
+      agent: agentName,
       workspace,
       abort: signal,
       ask: (request) =>
@@ -191,6 +211,7 @@ export class SessionLoopService {
           this.sessions.publish(row, EventType.TodoUpdated, { sessionID: row.id, todos });
         },
         getTodos: () => this.messages.getTodos(row.tenantId, row.id),
+        ...extraServices,
       },
     };
   }

@@ -15,6 +15,7 @@ import { SessionRepository, type SessionRow } from '../session.repository';
 import { SessionService } from '../session.service';
 import type { AssistantMessageInfo, MessageWithParts, PartInfo, UserMessageInfo } from '../session.types';
 import { SessionRunService } from '../run/session-run.service';
+import { SessionHooks } from '../session.hooks';
 import { SessionLoopService } from './session-loop.service';
 
 export interface PromptPartInput {
@@ -60,6 +61,7 @@ export class SessionPromptService implements OnModuleInit {
     private readonly config: ConfigService,
     private readonly providers: ProviderService,
     private readonly permissions: PermissionService,
+    private readonly hooks: SessionHooks,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -101,6 +103,7 @@ export class SessionPromptService implements OnModuleInit {
     const row = await this.sessions.loadForWrite(auth, sessionId);
     if (!input.parts?.length) throw new BadRequestError('parts must contain at least one part');
     if (input.messageID && !isId('message', input.messageID)) throw new BadRequestError('messageID must start with "msg_"');
+    for (const hook of this.hooks.beforePrompt) await hook(auth, row, input);
     const config = await this.config.effective(auth, row.projectId);
     const agent = await this.agents.get(auth, input.agent ?? row.agent ?? undefined, row.projectId);
     const last = await this.lastUserModel(row);
