@@ -1,26 +1,37 @@
-# Build stage: dependencies, Prisma client, compiled dist/.
-FROM node:20-bookworm AS build
+# syntax=docker/dockerfile:1
+# Multi-stage build: compile with the full toolchain, run on a slim image with only production dependencies
+# plus the tools the agent's tools call (bubblewrap for the bash sandbox, ripgrep for grep/glob, git for snapshots).
+
+FROM node:20-bookworm-slim AS build
 WORKDIR /app
+ENV PRISMA_HIDE_UPDATE_MESSAGE=1
 COPY package.json package-lock.json ./
 COPY scripts ./scripts
 COPY prisma ./prisma
 COPY prisma.config.ts ./
+# npm install, not npm ci: the lockfile made on Linux lacks other platforms' optional packages (README).
+# The postinstall runs `prisma generate` (needs no database).
 RUN npm install --no-audit --no-fund
 COPY tsconfig.json nest-cli.json ./
 COPY src ./src
-RUN node scripts/build.cjs --force && npm prune --omit=dev
+RUN node scripts/prisma.cjs generate && node scripts/build.cjs --force
+RUN npm prune --omit=dev --no-audit --no-fund
 
-# Runtime: Node plus the Debian tools the agent needs (sandbox, search, snapshots).
-FROM node:20-bookworm-slim
-RUN apt-get update && apt-get install -y --no-install-recommends bubblewrap ripgrep git curl ca-certificates \
+FROM node:20-bookworm-slim AS runtime
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends bubblewrap ripgrep git ca-certificates tini \
   && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-ENV NODE_ENV=production
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=4096 DATA_DIR=/data PRISMA_HIDE_UPDATE_MESSAGE=1
+COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-COPY --from=build /app/src/generated ./src/generated
-COPY package.json prisma.config.ts ./
-COPY scripts ./scripts
-COPY prisma ./prisma
+COPY --from=build /app/prisma ./prisma
+COPY --from=build /app/prisma.config.ts ./
+COPY --from=build /app/scripts ./scripts
+RUN mkdir -p /data && chown node:node /data
+USER node
+VOLUME ["/data"]
 EXPOSE 4096
+ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "dist/main.js"]

@@ -1,0 +1,132 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createTenant, type TestTenant } from '../../factories/tenant.factory';
+import { client, request } from '../../utils/http';
+import { NodeProcess } from '../../utils/node-process';
+import { leaseRedisDb, testRedisUrl, type RedisLease } from '../../utils/redis-lease';
+import { SseClient } from '../../utils/sse-client';
+import { createTestDatabase, testServerUrl, type TestDatabase } from '../../utils/test-database';
+
+// The deployment shape: two API processes (`node dist/main.js`, WORKERS_IN_API=false) and one worker
+// (`node dist/worker.js`) on one Postgres and one Redis. An event published through one API reaches an SSE
+// client of the other, and a job enqueued by an API runs on the worker.
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const enabled = !!testRedisUrl() && !!testServerUrl();
+const describeMulti = enabled ? describe : describe.skip;
+if (!enabled) {
+  it.skip('multi-process deployment: skipped because REDIS_URL and DATABASE_URL are not both set (API processes share events and jobs through Redis)', () => undefined);
+}
+
+describeMulti('two API processes and one worker', () => {
+  let db: TestDatabase;
+  let lease: RedisLease;
+  let dataDir: string;
+  const adminKey = `oc_mp_${randomBytes(18).toString('base64url')}`;
+  let worker: NodeProcess;
+  let api1: NodeProcess;
+  let api2: NodeProcess;
+  let url1: string;
+  let url2: string;
+  let school: TestTenant;
+
+  const envFor = (extra: Record<string, string> = {}) => ({
+    NODE_ENV: 'test',
+    DATABASE_URL: db.url,
+    REDIS_URL: lease.url,
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'info',
+    SHUTDOWN_GRACE_MS: '2000',
+    ...extra,
+  });
+
+  async function startApi(name: string): Promise<[NodeProcess, string]> {
+    const p = NodeProcess.start(name, 'dist/main.js', envFor({ PORT: '0', HOST: '127.0.0.1', WORKERS_IN_API: 'false', BOOTSTRAP_API_KEY: adminKey }));
+    const m = await p.waitFor(/"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*opencode-api listening|opencode-api listening[^\n]*"url":"(http:\/\/127\.0\.0\.1:\d+)"/);
+    return [p, m[1] ?? m[2]];
+  }
+
+  beforeAll(async () => {
+    // The processes run the build; the build script does nothing when dist is newer than src.
+    const build = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build.cjs')], { cwd: ROOT, encoding: 'utf8' });
+    if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
+    db = await createTestDatabase();
+    lease = await leaseRedisDb(testRedisUrl()!);
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oc-mp-'));
+    worker = NodeProcess.start('worker', 'dist/worker.js', envFor());
+    await worker.waitFor(/opencode-api worker running/);
+    // One API after the other: the first creates the bootstrap tenant, the second finds it.
+    [api1, url1] = await startApi('api-1');
+    [api2, url2] = await startApi('api-2');
+    school = await createTenant(url1, adminKey);
+  }, 240_000);
+
+  afterAll(async () => {
+    await Promise.all([api1?.stop(), api2?.stop(), worker?.stop()]);
+    await db?.close();
+    await lease?.release();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('runs as three separate processes', () => {
+    expect(new Set([worker.pid, api1.pid, api2.pid, process.pid]).size).toBe(4);
+    expect(url1).not.toBe(url2);
+  });
+
+  it('delivers an event published through one API to an SSE client of the other', async () => {
+    const project = (await client(url1, school.admin.key).get('/project/current')).body;
+    const sse = await SseClient.open(url2, '/event', { key: school.teacher.key });
+    try {
+      await sse.waitForType('server.connected');
+      const res = await client(url1, school.admin.key).patch(`/project/${project.id}`, { body: { name: 'seen on api-2' } });
+      expect(res.status).toBe(200);
+      const f = await sse.waitForType('project.updated', 10_000);
+      expect(f.data.properties).toMatchObject({ id: project.id, name: 'seen on api-2' });
+      expect(f.id).toMatch(/^\d+-\d+$/);
+
+      // The replay window is shared too: api-2 replays what was published on api-1 after a cursor.
+      await client(url1, school.admin.key).patch(`/project/${project.id}`, { body: { name: 'second' } });
+      await client(url1, school.admin.key).patch(`/project/${project.id}`, { body: { name: 'third' } });
+      const resumed = await SseClient.open(url2, '/event', { key: school.admin.key, lastEventId: f.id });
+      try {
+        await resumed.waitFor(() => resumed.frames.filter((x) => x.data.type === 'project.updated').length === 2, 10_000);
+        expect(resumed.frames.filter((x) => x.data.type === 'project.updated').map((x) => x.data.properties.name)).toEqual(['second', 'third']);
+      } finally {
+        resumed.close();
+      }
+    } finally {
+      sse.close();
+    }
+  });
+
+  it('runs a job enqueued by either API on the worker process', async () => {
+    for (const url of [url1, url2]) {
+      const res = await client(url, adminKey).post('/admin/jobs/health');
+      expect(res.status).toBe(201);
+      expect(res.body).toEqual({ jobId: expect.stringMatching(/^health-/), workerPid: worker.pid, ms: expect.any(Number) });
+    }
+  });
+
+  it('serves the built OpenAPI document with DTO schemas from the Swagger plugin', async () => {
+    const doc = await request(url2, 'GET', '/doc');
+    expect(doc.body.components.schemas.CreateTenantDto.required).toEqual(expect.arrayContaining(['name', 'slug', 'admin']));
+    expect(doc.body.components.schemas.UpdateProjectDto.properties).toHaveProperty('name');
+    expect((await request(url2, 'GET', '/ready')).body).toMatchObject({ ready: true, queueBackend: 'redis' });
+  });
+
+  it('shuts the worker and the APIs down cleanly on SIGTERM', async () => {
+    const sse = await SseClient.open(url1, '/event', { key: school.admin.key });
+    await sse.waitForType('server.connected');
+    const started = Date.now();
+    expect(await worker.stop('SIGTERM')).toBe(0);
+    expect(worker.output).toContain('worker shutting down');
+    // Nest's shutdown hook closes the app, then re-raises the signal: exit by SIGTERM (or 0), never SIGKILL.
+    const code = await api1.stop('SIGTERM');
+    expect(code === 0 || api1.exitSignal === 'SIGTERM').toBe(true);
+    await sse.waitForEnd(5000);
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+});

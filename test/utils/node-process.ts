@@ -1,0 +1,66 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+// Runs a built entrypoint (dist/main.js, dist/worker.js) as a real OS process for multi-process e2e tests,
+// keeping its output so a test can wait for a log line and show the logs when something fails.
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+export class NodeProcess {
+  output = '';
+  private exitWaiters: ((code: number | null) => void)[] = [];
+  exitCode: number | null | undefined = undefined;
+  exitSignal: NodeJS.Signals | null = null;
+
+  private constructor(readonly name: string, readonly child: ChildProcess) {
+    const keep = (d: Buffer) => {
+      this.output += d.toString();
+      if (this.output.length > 2_000_000) this.output = this.output.slice(-1_000_000);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    child.on('exit', (code, signal) => {
+      this.exitCode = code;
+      this.exitSignal = signal;
+      for (const w of this.exitWaiters.splice(0)) w(code);
+    });
+  }
+
+  static start(name: string, script: string, env: Record<string, string>): NodeProcess {
+    const child = spawn(process.execPath, [path.join(ROOT, script)], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? ROOT, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return new NodeProcess(name, child);
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /** Resolves with the first match of `re` in the output; rejects on timeout or when the process exits. */
+  async waitFor(re: RegExp, timeoutMs = 60_000): Promise<RegExpMatchArray> {
+    const start = Date.now();
+    for (;;) {
+      const m = this.output.match(re);
+      if (m) return m;
+      if (this.exitCode !== undefined) throw new Error(`${this.name} exited (${this.exitCode}) before ${re}:\n${this.output.slice(-4000)}`);
+      if (Date.now() - start > timeoutMs) throw new Error(`${this.name}: no ${re} within ${timeoutMs} ms:\n${this.output.slice(-4000)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** Sends a signal and resolves with the exit code (SIGKILL after `killAfterMs`). */
+  stop(signal: NodeJS.Signals = 'SIGTERM', killAfterMs = 20_000): Promise<number | null> {
+    if (this.exitCode !== undefined) return Promise.resolve(this.exitCode);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), killAfterMs);
+      this.exitWaiters.push((code) => {
+        clearTimeout(timer);
+        resolve(code);
+      });
+      this.child.kill(signal);
+    });
+  }
+}
