@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, BeforeApplicationShutdown } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { AuthContext } from '../../core/auth/auth-context';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
@@ -18,7 +18,7 @@ export interface StreamOptions extends StreamScope {
 
 /** Serves `/event` and `/global/event`: connected frame, replay, live events, heartbeats. */
 @Injectable()
-export class EventStreamService implements OnApplicationShutdown {
+export class EventStreamService implements BeforeApplicationShutdown {
   private readonly open = new Set<SseWriter>();
 
   constructor(
@@ -70,7 +70,8 @@ export class EventStreamService implements OnApplicationShutdown {
     return this.open.size;
   }
 
-  onApplicationShutdown(): void {
+  // Before, not on, shutdown: Nest closes the HTTP server in between, and that waits for these open streams.
+  beforeApplicationShutdown(): void {
     for (const sse of [...this.open]) sse.close();
   }
 }
