@@ -59,7 +59,7 @@ export class McpConnection {
   private static async openLocal(options: McpConnectionOptions, config: McpLocalConfig): Promise<McpConnection> {
     const [command, ...args] = config.command;
     if (!command) throw new Error('MCP local server has an empty command');
-    const child = options.spawner({
+    const child = await options.spawner({
       command,
       args,
       env: buildServerEnv(options.baseEnv, config.environment),

@@ -4,6 +4,7 @@ export enum McpErrorCode {
   ServerNotFound = 'mcp_server_not_found',
   NotConnected = 'mcp_not_connected',
   UnsupportedOAuth = 'mcp_unsupported_oauth',
+  AuthenticateUnsupported = 'mcp_authenticate_unsupported',
   OAuthState = 'mcp_oauth_state',
   Timeout = 'mcp_timeout',
 }
@@ -18,6 +19,22 @@ export class McpServerNotFoundError extends DomainError {
 export class McpUnsupportedOAuthError extends DomainError {
   constructor(name: string) {
     super('McpUnsupportedOAuthError', 400, `MCP server ${name} does not support OAuth`, McpErrorCode.UnsupportedOAuth, { name });
+  }
+}
+
+/**
+ * `/auth/authenticate` opens a browser on the machine running opencode and waits on a local callback port; a
+ * hosted multi-tenant server has neither. Same error name as OpenCode's refusal, so clients handle it alike.
+ */
+export class McpAuthenticateUnsupportedError extends DomainError {
+  constructor(name: string) {
+    super(
+      'McpUnsupportedOAuthError',
+      400,
+      `MCP server ${name}: the browser OAuth flow cannot run on a hosted server; call POST /mcp/${name}/auth, open authorizationUrl, then POST /mcp/${name}/auth/callback with the code`,
+      McpErrorCode.AuthenticateUnsupported,
+      { name },
+    );
   }
 }
 

@@ -14,9 +14,10 @@ export interface McpSpawnSpec {
 
 /**
  * Launches a local server with piped stdio. The integrator replaces the default with one that wraps the
- * command in the bubblewrap sandbox; it must return a process whose stdin/stdout/stderr are pipes.
+ * command in the bubblewrap sandbox; it must return a process whose stdin/stdout/stderr are pipes. It may be
+ * async (the sandbox probes bubblewrap first) and may reject to refuse a command; the server is then `failed`.
  */
-export type McpProcessSpawner = (spec: McpSpawnSpec) => ChildProcess;
+export type McpProcessSpawner = (spec: McpSpawnSpec) => ChildProcess | Promise<ChildProcess>;
 
 /** The only variables a local server gets besides its configured `environment`. */
 export interface McpBaseEnv {

@@ -1,0 +1,8 @@
+import { Module } from '@nestjs/common';
+import { McpController } from './mcp.controller';
+import { McpRepository } from './mcp.repository';
+import { McpService } from './mcp.service';
+
+/** One McpClientPool per process (inside McpService), closed on shutdown; tools reach the loop via SessionHooks. */
+@Module({ controllers: [McpController], providers: [McpService, McpRepository], exports: [McpService] })
+export class McpModule {}

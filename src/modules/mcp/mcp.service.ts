@@ -1,0 +1,214 @@
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { AuthContext } from '../../core/auth/auth-context';
+import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
+import { BadRequestError } from '../../core/errors/domain-error';
+import { LOGGER } from '../../core/logging/logger';
+import { mcpConfigSchema } from '../config/config.schema';
+import { ConfigService } from '../config/config.service';
+import { EventBus } from '../event/event.bus';
+import { EventType } from '../event/event.types';
+import { ProjectService } from '../project/project.service';
+import { SessionHooks } from '../session/session.hooks';
+import type { SessionRow } from '../session/session.repository';
+import type { RegisteredTool } from '../tool/tool.registry';
+import { ToolRegistry } from '../tool/tool.registry';
+import type { CredentialCipher } from '../provider/credential.crypto';
+import { McpClientPool } from './mcp-client.pool';
+import { McpAuthenticateUnsupportedError, McpServerNotFoundError } from './mcp.errors';
+import { McpRepository } from './mcp.repository';
+import type { McpKey, McpResource, McpServerConfig, McpStatus, McpStatusMap } from './mcp.types';
+import { cipherFromConfig, McpEncryptionMissingError, PrismaMcpOAuthStore } from './mcp-oauth.prisma-store';
+import { createSandboxSpawner } from './mcp-sandbox.spawner';
+import { configFingerprint, resolveServers } from './mcp-servers.resolve';
+
+// What a local server finds on PATH: this Node's folder, then the usual system folders. Never our environment.
+const SERVER_PATH = [path.dirname(process.execPath), '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'].join(':');
+
+interface ScopeState {
+  /** name → the config last handed to the pool, and its fingerprint. */
+  configs: Map<string, { config: McpServerConfig; fingerprint: string }>;
+}
+
+function scopeId(key: McpKey): string {
+  return `${key.tenantId}\0${key.projectId}`;
+}
+
+/**
+ * MCP servers per (tenant, project): resolved from layered config plus McpServer rows, connected lazily on
+ * first use through one process-wide McpClientPool, exposed to the agent loop as extra tools.
+ */
+@Injectable()
+export class McpService implements OnModuleInit, OnApplicationShutdown {
+  private readonly pool: McpClientPool;
+  private readonly cipher?: CredentialCipher;
+  private readonly workspaces = new Map<string, string>();
+  private readonly scopes = new Map<string, ScopeState>();
+  private readonly syncing = new Map<string, Promise<void>>();
+
+  constructor(
+    @Inject(APP_CONFIG) app: AppConfig,
+    private readonly repo: McpRepository,
+    private readonly config: ConfigService,
+    private readonly projects: ProjectService,
+    private readonly hooks: SessionHooks,
+    private readonly bus: EventBus,
+    tools: ToolRegistry,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    this.cipher = cipherFromConfig(app);
+    const publicUrl = app.publicUrl ?? `http://${app.host}:${app.port}`;
+    this.pool = new McpClientPool({
+      baseEnv: { PATH: SERVER_PATH, HOME: '/tmp' },
+      spawner: createSandboxSpawner({ runner: tools.sandbox, repo, workspaceFor: (tenantId, projectId) => this.workspaces.get(scopeId({ tenantId, projectId })) }),
+      cwdFor: (key) => this.workspaces.get(scopeId(key)),
+      // Without a key ring, tokens could not be stored: remote servers that want OAuth simply show needs_auth.
+      oauth: this.cipher ? { store: new PrismaMcpOAuthStore(repo, this.cipher), redirectUrl: `${publicUrl.replace(/\/$/, '')}/mcp/oauth/callback` } : undefined,
+      onToolsChanged: (key, server) => this.toolsChanged(key, server),
+      logger,
+    });
+  }
+
+  onModuleInit(): void {
+    this.hooks.extraTools.push(({ auth, session }) => this.toolsForSession(auth, session));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.pool.closeAll();
+  }
+
+  async status(auth: AuthContext, directory?: string): Promise<McpStatusMap> {
+    return this.pool.status(await this.scopeFor(auth, directory));
+  }
+
+  /** Stores the server for the project, (re)connects it, and answers the project's status map. */
+  async add(auth: AuthContext, directory: string | undefined, name: string, rawConfig: unknown): Promise<McpStatusMap> {
+    const parsed = mcpConfigSchema.safeParse(rawConfig);
+    if (!parsed.success || (parsed.data.type !== 'local' && parsed.data.type !== 'remote')) {
+      const detail = parsed.success ? 'config.type must be "local" or "remote"' : parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`).join('; ');
+      throw new BadRequestError(`Invalid MCP server config: ${detail}`, { name }, 'mcp_invalid_config');
+    }
+    const project = await this.projects.resolve(auth, directory);
+    await this.repo.putConfig(auth.tenantId, project.id, name, parsed.data);
+    this.config.invalidate();
+    const key = await this.sync(auth, project.id, this.projects.worktree(project));
+    this.toolsChanged(key, name);
+    return this.pool.status(key);
+  }
+
+  async connect(auth: AuthContext, directory: string | undefined, name: string): Promise<McpStatus> {
+    const key = await this.scopeFor(auth, directory);
+    const known = this.scopes.get(scopeId(key))?.configs.get(name);
+    if (!known) throw new McpServerNotFoundError(name);
+    // Connecting by hand overrides `enabled: false` until the server's config changes.
+    const status = await this.pool.connect(key, name, { ...known.config, enabled: true });
+    this.toolsChanged(key, name);
+    return status;
+  }
+
+  async disconnect(auth: AuthContext, directory: string | undefined, name: string): Promise<void> {
+    const key = await this.scopeFor(auth, directory);
+    await this.pool.disconnect(key, name);
+    this.toolsChanged(key, name);
+  }
+
+  async startAuth(auth: AuthContext, directory: string | undefined, name: string): Promise<{ authorizationUrl: string; oauthState: string }> {
+    const key = await this.scopeFor(auth, directory);
+    this.requireEncryption(key, name);
+    return this.pool.startAuth(key, name);
+  }
+
+  async finishAuth(auth: AuthContext, directory: string | undefined, name: string, code: string, oauthState?: string): Promise<McpStatus> {
+    const key = await this.scopeFor(auth, directory);
+    this.requireEncryption(key, name);
+    return this.pool.finishAuth(key, name, code, oauthState);
+  }
+
+  async authenticate(auth: AuthContext, directory: string | undefined, name: string): Promise<never> {
+    const key = await this.scopeFor(auth, directory);
+    if (!(name in this.pool.status(key))) throw new McpServerNotFoundError(name);
+    throw new McpAuthenticateUnsupportedError(name);
+  }
+
+  async removeAuth(auth: AuthContext, directory: string | undefined, name: string): Promise<{ success: true }> {
+    const key = await this.scopeFor(auth, directory);
+    if (!(name in this.pool.status(key))) throw new McpServerNotFoundError(name);
+    // Nothing can be stored without a key ring, so there is nothing to remove either.
+    if (this.cipher) await this.pool.removeAuth(key, name);
+    return { success: true };
+  }
+
+  async resources(auth: AuthContext, directory?: string): Promise<Record<string, McpResource>> {
+    return this.pool.listResources(await this.scopeFor(auth, directory));
+  }
+
+  /** The session's MCP tools; a broken server or config never breaks the turn, it just brings no tools. */
+  async toolsForSession(auth: AuthContext, session: SessionRow): Promise<RegisteredTool[]> {
+    try {
+      const key = await this.sync(auth, session.projectId, session.directory);
+      const tools = await this.pool.tools(key);
+      return tools.map((tool) => ({
+        id: tool.id,
+        description: tool.description,
+        inputSchema: tool.inputSchema,
+        execute: (args, ctx) => tool.execute(args as Record<string, unknown>, ctx),
+      }));
+    } catch (error) {
+      this.logger.warn({ err: error, sessionId: session.id }, 'mcp tools unavailable for this step');
+      return [];
+    }
+  }
+
+  // ---- internals ----
+
+  private async scopeFor(auth: AuthContext, directory?: string): Promise<McpKey> {
+    const project = await this.projects.resolve(auth, directory);
+    return this.sync(auth, project.id, this.projects.worktree(project));
+  }
+
+  /** Brings the pool in line with the scope's configured servers: new or changed ones connect, gone ones close. */
+  private async sync(auth: AuthContext, projectId: string, worktree: string): Promise<McpKey> {
+    const key: McpKey = { tenantId: auth.tenantId, projectId };
+    const id = scopeId(key);
+    this.workspaces.set(id, worktree);
+    let running = this.syncing.get(id);
+    if (!running) {
+      running = this.reconcile(auth, key).finally(() => this.syncing.delete(id));
+      this.syncing.set(id, running);
+    }
+    await running;
+    return key;
+  }
+
+  private async reconcile(auth: AuthContext, key: McpKey): Promise<void> {
+    const [config, rows] = await Promise.all([this.config.effective(auth, key.projectId), this.repo.listForProject(key.tenantId, key.projectId)]);
+    const desired = resolveServers(config.mcp, rows, (row, reason) => this.logger.warn({ server: row.name, reason }, 'mcp server row ignored'));
+    const id = scopeId(key);
+    const state = this.scopes.get(id) ?? { configs: new Map() };
+    this.scopes.set(id, state);
+    const current = this.pool.status(key);
+    const changes: Promise<unknown>[] = [];
+    for (const [name, server] of desired) {
+      const fingerprint = configFingerprint(server);
+      if (state.configs.get(name)?.fingerprint === fingerprint && name in current) continue;
+      state.configs.set(name, { config: server, fingerprint });
+      changes.push(this.pool.connect(key, name, server));
+    }
+    for (const name of Object.keys(current)) {
+      if (desired.has(name)) continue;
+      state.configs.delete(name);
+      changes.push(this.pool.remove(key, name));
+    }
+    await Promise.all(changes);
+  }
+
+  private requireEncryption(key: McpKey, name: string): void {
+    if (!(name in this.pool.status(key))) throw new McpServerNotFoundError(name);
+    if (!this.cipher) throw new McpEncryptionMissingError();
+  }
+
+  private toolsChanged(key: McpKey, server: string): void {
+    this.bus.publish({ tenantId: key.tenantId, projectId: key.projectId, type: EventType.McpToolsChanged, properties: { server } });
+  }
+}
