@@ -16,5 +16,5 @@ import { WorkspaceModule } from './workspace/workspace.module';
 
 /** Every domain module, composed by both entrypoints (STYLE rule 11). */
 export function domainModules(): (Type | DynamicModule)[] {
-  return [AuthModule, EventModule, ConfigModule, ProjectModule, TenantModule, HealthModule, AgentModule, ProviderModule, WorkspaceModule, ToolModule, SessionModule, McpModule];
+  return [AuthModule, EventModule, ConfigModule, ProjectModule, TenantModule, HealthModule, AgentModule, ProviderModule, WorkspaceModule, ToolModule, SessionModule, McpModule, CompactionModule];
 }

@@ -1,0 +1,183 @@
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { systemAuth } from '../../../core/auth/auth-context';
+import { newId } from '../../../core/ids';
+import { LOGGER } from '../../../core/logging/logger';
+import type { JobPayload } from '../../../infra/queue/queue.catalogue';
+import { QueueService } from '../../../infra/queue/queue.service';
+import { compactionRequest } from '../../agent/prompt/compaction.prompt';
+import { AgentService } from '../../agent/agent.service';
+import { ConfigService } from '../../config/config.service';
+import { EventType } from '../../event/event.types';
+import { computeStepCost } from '../../provider/cost';
+import { ProviderService } from '../../provider/provider.service';
+import { ProviderError, type ModelMessage, type Usage } from '../../provider/provider.types';
+import { MessageRepository } from '../message.repository';
+import { toModelMessages } from '../prompt/model-messages';
+import { SessionRepository, type SessionRow } from '../session.repository';
+import { SessionService } from '../session.service';
+import { emptyTokens, type AssistantMessageInfo, type MessageWithParts, type PartInfo, type UserMessageInfo } from '../session.types';
+import { previousSummaryText, stripForSummary, summaryFor, withoutCompactionPairs } from './compaction-history';
+import { CompactionFollowUp } from './compaction-follow-up';
+import { isCompactionRequest, type MessageWithParts as Loose } from './compaction.types';
+import { estimateTokens } from './estimate';
+import { filterCompacted } from './filter-compacted';
+import { usableTokens } from './overflow';
+import { selectTail } from './tail';
+
+export interface CompactionResult {
+  summaryId?: string;
+  /** The summary was already written by an earlier attempt. */
+  reused?: boolean;
+  tailStartId?: string;
+  error?: string;
+  skipped?: string;
+}
+
+type Payload = JobPayload<'session.compaction'>;
+
+/**
+ * `session.compaction` job: the summary turn. Idempotent: a finished summary for the request is reused; a
+ * partial one left by a killed attempt is deleted and written again, so a request ends with one summary.
+ */
+@Injectable()
+export class CompactionProcessor implements OnModuleInit {
+  constructor(
+    private readonly queues: QueueService,
+    private readonly sessionRepo: SessionRepository,
+    private readonly messages: MessageRepository,
+    private readonly sessions: SessionService,
+    private readonly config: ConfigService,
+    private readonly agents: AgentService,
+    private readonly providers: ProviderService,
+    private readonly followUp: CompactionFollowUp,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onModuleInit(): void {
+    this.queues.register('session.compaction', (payload) => this.run(payload));
+  }
+
+  async run(p: Payload): Promise<CompactionResult> {
+    const row = await this.sessionRepo.find(p.tenantId, p.sessionId);
+    if (!row) return { skipped: 'session gone' };
+    const { items: all } = await this.messages.list(p.tenantId, p.sessionId);
+    const index = all.findIndex((m) => m.info.id === p.messageId);
+    if (index < 0 || !isCompactionRequest(all[index] as unknown as Loose)) return { skipped: 'request gone' };
+    const request = all[index];
+    const existing = summaryFor(all, request.info.id);
+    if (existing && (existing.info as AssistantMessageInfo).finish) {
+      if (p.auto && !(existing.info as AssistantMessageInfo).error) await this.followUp.write(row, all, request, existing, p.overflow ?? false);
+      return { summaryId: existing.info.id, reused: true };
+    }
+    if (existing) await this.messages.deleteMessage(p.tenantId, p.sessionId, existing.info.id);
+
+    await this.sessions.touch(p.tenantId, p.sessionId, { compactingAt: new Date() });
+    try {
+      const result = await this.summarise(row, all.slice(0, index + 1), request);
+      if (result.summary && !result.summary.info.error) {
+        if (p.auto) await this.followUp.write(row, (await this.messages.list(p.tenantId, p.sessionId)).items, request, result.summary, p.overflow ?? false);
+        this.sessions.publish(row, EventType.SessionCompacted, { sessionID: row.id });
+      }
+      return { summaryId: result.summary?.info.id, tailStartId: result.tailStartId, error: result.summary?.info.error?.name };
+    } finally {
+      await this.sessions.touch(p.tenantId, p.sessionId, { compactingAt: null });
+    }
+  }
+
+  private async summarise(row: SessionRow, upToRequest: MessageWithParts[], request: MessageWithParts): Promise<{ summary?: MessageWithParts & { info: AssistantMessageInfo }; tailStartId?: string }> {
+    const auth = systemAuth(row.tenantId, row.userId ?? 'system');
+    const config = await this.config.effective(auth, row.projectId);
+    const agent = await this.agents.get(auth, 'compaction', row.projectId);
+    const user = request.info as UserMessageInfo;
+    const ref = agent.model ?? { providerID: user.model.providerID, modelID: user.model.modelID };
+    const { info, language } = this.providers.resolve(config, ref);
+
+    const visible = filterCompacted(upToRequest as unknown as Loose[]) as unknown as MessageWithParts[];
+    const previous = previousSummaryText(visible);
+    const candidates = withoutCompactionPairs(visible, request.info.id);
+    const split = selectTail(candidates as unknown as Loose[], {
+      usable: usableTokens({ model: { limit: info.limit }, config: config.compaction }),
+      tailTurns: config.compaction?.tail_turns,
+      preserveRecentTokens: config.compaction?.preserve_recent_tokens,
+      estimate: (m) => estimateTokens(toModelMessages([m as unknown as MessageWithParts], ref)),
+    });
+    const head = stripForSummary(split.head as unknown as MessageWithParts[]);
+    const messages: ModelMessage[] = [...toModelMessages(head, ref), { role: 'user', content: [{ type: 'text', text: compactionRequest(previous) }] }];
+
+    const summary: MessageWithParts & { info: AssistantMessageInfo } = {
+      info: {
+        id: newId('message'),
+        sessionID: row.id,
+        role: 'assistant',
+        parentID: request.info.id,
+        time: { created: Date.now() },
+        modelID: ref.modelID,
+        providerID: ref.providerID,
+        mode: 'compaction',
+        agent: 'compaction',
+        path: { cwd: row.directory, root: row.directory },
+        summary: true,
+        cost: 0,
+        tokens: emptyTokens(),
+      },
+      parts: [],
+    };
+    await this.saveMessage(row, summary.info);
+    const text: PartInfo & { type: 'text' } = { id: newId('part'), sessionID: row.id, messageID: summary.info.id, type: 'text', text: '', time: { start: Date.now() } };
+    let usage: Usage | undefined;
+    let finish = 'stop';
+    try {
+      const stream = language.stream({ modelId: info.apiId, system: agent.prompt ? [agent.prompt] : [], messages, tools: [], maxOutputTokens: Math.min(info.limit.output || 32_000, 32_000), headers: info.headers, providerOptions: { ...info.options, ...(agent.options ?? {}) } });
+      for await (const ev of stream) {
+        if (ev.type === 'text-delta' && ev.delta) {
+          text.text += ev.delta;
+          this.sessions.publish(row, EventType.PartDelta, { sessionID: row.id, messageID: summary.info.id, partID: text.id, field: 'text', delta: ev.delta });
+        } else if (ev.type === 'finish') {
+          usage = ev.usage;
+          finish = ev.reason;
+        }
+      }
+    } catch (err) {
+      if (!(err instanceof ProviderError && err.kind === 'context_overflow')) throw err;
+      // The head alone does not fit the model: retrying cannot help.
+      summary.info.error = { name: 'ContextOverflowError', data: { message: 'Session too large to compact: start a new session or remove large attachments.', ...(err.info.responseBody ? { responseBody: err.info.responseBody } : {}) } };
+      summary.info.finish = 'error';
+      summary.info.time.completed = Date.now();
+      await this.saveMessage(row, summary.info);
+      this.sessions.publish(row, EventType.SessionError, { sessionID: row.id, error: summary.info.error });
+      return { summary };
+    }
+
+    text.time = { start: text.time!.start, end: Date.now() };
+    await this.savePart(row, text);
+    summary.parts.push(text);
+    if (usage) {
+      const step = computeStepCost(usage, info.cost);
+      summary.info.tokens = { total: step.tokens.total, input: step.tokens.input, output: step.tokens.output, reasoning: step.tokens.reasoning, cache: step.tokens.cache };
+      summary.info.cost = step.costNumber;
+      await this.sessionRepo.addUsage(row.tenantId, row.id, { cost: step.cost, input: step.tokens.input, output: step.tokens.output, reasoning: step.tokens.reasoning, cacheRead: step.tokens.cache.read, cacheWrite: step.tokens.cache.write });
+    }
+    const compactionPart = request.parts.find((p) => p.type === 'compaction');
+    if (compactionPart && split.tailStartId) {
+      const updated = { ...compactionPart, tail_start_id: split.tailStartId } as PartInfo;
+      await this.savePart(row, updated);
+    }
+    // Finished last: only a complete summary (text and tail start written) counts as a compaction.
+    summary.info.finish = finish === 'tool-calls' ? 'stop' : finish;
+    summary.info.time.completed = Date.now();
+    await this.saveMessage(row, summary.info);
+    this.logger.debug({ sessionId: row.id, summaryId: summary.info.id, head: split.head.length, tail: split.tail.length }, 'session compacted');
+    return { summary, tailStartId: split.tailStartId };
+  }
+
+  private async saveMessage(row: SessionRow, info: AssistantMessageInfo): Promise<void> {
+    await this.messages.upsertMessage(row.tenantId, info);
+    this.sessions.publish(row, EventType.MessageUpdated, { sessionID: row.id, info });
+  }
+
+  private async savePart(row: SessionRow, part: PartInfo): Promise<void> {
+    await this.messages.upsertPart(row.tenantId, part);
+    this.sessions.publish(row, EventType.PartUpdated, { sessionID: row.id, part, time: Date.now() });
+  }
+}

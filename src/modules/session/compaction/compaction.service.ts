@@ -1,0 +1,176 @@
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import type { Logger } from 'pino';
+import type { AuthContext } from '../../../core/auth/auth-context';
+import { newId } from '../../../core/ids';
+import { LOGGER } from '../../../core/logging/logger';
+import { QueueService } from '../../../infra/queue/queue.service';
+import { ConfigService } from '../../config/config.service';
+import { EventType } from '../../event/event.types';
+import { ProviderService } from '../../provider/provider.service';
+import { MessageRepository } from '../message.repository';
+import { SessionLoopService } from '../prompt/session-loop.service';
+import { SessionRunService } from '../run/session-run.service';
+import { SessionHooks, type StepUsage } from '../session.hooks';
+import type { SessionRow } from '../session.repository';
+import { SessionService } from '../session.service';
+import { emptyTokens, type AssistantMessageInfo, type MessageWithParts, type PartInfo, type UserMessageInfo } from '../session.types';
+import { pendingCompaction, summaryFor } from './compaction-history';
+import { CompactionFollowUp } from './compaction-follow-up';
+import { isSummaryMessage, type MessageWithParts as Loose } from './compaction.types';
+import { filterCompacted } from './filter-compacted';
+import { isOverflow } from './overflow';
+import { pruneEnabled, selectPrune } from './prune';
+
+/** How long the loop waits for a summary job, which may sit behind others on a busy worker. */
+const JOB_WAIT_MS = 10 * 60_000;
+
+export const compactionJobId = (sessionId: string, messageId: string) => `compaction-${sessionId}-${messageId}`;
+
+/**
+ * Compaction in the session loop (OpenCode's session/compaction.ts), wired through SessionHooks: overflow
+ * after a step or a provider ContextOverflowError asks for a compaction; the next step runs the summary turn
+ * as a `session.compaction` job and waits for it; the model sees history from the last summary on; the
+ * loop's end prunes old tool outputs when `compaction.prune` is set.
+ */
+@Injectable()
+export class CompactionService implements OnModuleInit {
+  constructor(
+    private readonly hooks: SessionHooks,
+    private readonly queues: QueueService,
+    private readonly messages: MessageRepository,
+    private readonly sessions: SessionService,
+    private readonly runs: SessionRunService,
+    private readonly config: ConfigService,
+    private readonly providers: ProviderService,
+    private readonly followUp: CompactionFollowUp,
+    private readonly moduleRef: ModuleRef,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onModuleInit(): void {
+    this.hooks.afterStep.push((usage) => this.afterStep(usage));
+    this.hooks.beforeStep.push((auth, row, history, signal) => this.runPending(auth, row, history, signal));
+    this.hooks.history.push((history) => filterCompacted(history as unknown as Loose[]) as unknown as MessageWithParts[]);
+    this.hooks.afterLoop.push((auth, row) => this.afterLoop(auth, row));
+  }
+
+  /** Manual compaction (`POST /session/{id}/summarize`): a request message, then the loop processes it. */
+  async summarize(auth: AuthContext, sessionId: string, input: { providerID: string; modelID: string; auto?: boolean }): Promise<boolean> {
+    const row = await this.sessions.loadForWrite(auth, sessionId);
+    const { items } = await this.messages.list(row.tenantId, row.id, { limit: 20 });
+    const lastUser = [...items].reverse().find((m) => m.info.role === 'user')?.info as UserMessageInfo | undefined;
+    await this.followUp.createRequest(row, { agent: lastUser?.agent ?? 'build', model: { providerID: input.providerID, modelID: input.modelID } }, { auto: input.auto ?? false });
+    await this.runs.run(row, (signal) => this.loop().loop(auth, row, signal));
+    return true;
+  }
+
+  /** After a finished step: ask for a compaction when its usage reached the model's usable window. */
+  private async afterStep(usage: StepUsage): Promise<void> {
+    if (usage.assistant.summary) return;
+    const config = await this.config.effective(usage.auth, usage.session.projectId);
+    const info = this.providers.info(config, { providerID: usage.providerID, modelID: usage.modelID });
+    if (!isOverflow({ tokens: usage.assistant.tokens, model: { limit: info.limit }, config: config.compaction })) return;
+    const { items } = await this.messages.list(usage.session.tenantId, usage.session.id, { afterId: usage.assistant.parentID });
+    if (pendingCompaction(items)) return;
+    const parent = items.find((m) => m.info.id === usage.assistant.parentID)?.info as UserMessageInfo | undefined;
+    await this.followUp.createRequest(usage.session, { agent: parent?.agent ?? usage.assistant.agent, model: { providerID: usage.providerID, modelID: usage.modelID } }, { auto: true });
+  }
+
+  /** Before a step: run a pending compaction as a job and wait for it; true makes the loop reload history. */
+  private async runPending(auth: AuthContext, row: SessionRow, history: MessageWithParts[], signal: AbortSignal): Promise<boolean> {
+    const request = pendingCompaction(history);
+    if (!request) return false;
+    const part = request.parts.find((p): p is PartInfo & { type: 'compaction' } => p.type === 'compaction')!;
+    const job = await this.queues.enqueue('session.compaction', { tenantId: row.tenantId, sessionId: row.id, messageId: request.info.id, auto: part.auto, ...(part.overflow ? { overflow: true } : {}) }, { jobId: compactionJobId(row.id, request.info.id) });
+    let aborted: () => void = () => undefined;
+    const onAbort = new Promise<'aborted'>((resolve) => {
+      aborted = () => resolve('aborted');
+      signal.addEventListener('abort', aborted, { once: true });
+    });
+    try {
+      await Promise.race([this.queues.waitForResult(job, JOB_WAIT_MS), onAbort]);
+    } catch (err) {
+      this.logger.warn({ err, sessionId: row.id, jobId: job.id }, 'compaction job failed');
+      await this.markFailed(row, request, err as Error);
+    } finally {
+      signal.removeEventListener('abort', aborted);
+    }
+    return true;
+  }
+
+  /** A job that gave up leaves the request answered by an errored summary, so the loop stops instead of retrying forever. */
+  private async markFailed(row: SessionRow, request: MessageWithParts, err: Error): Promise<void> {
+    const { items } = await this.messages.list(row.tenantId, row.id, { afterId: request.info.id });
+    const existing = summaryFor(items, request.info.id)?.info as AssistantMessageInfo | undefined;
+    if (existing?.finish) return;
+    const user = request.info as UserMessageInfo;
+    const info: AssistantMessageInfo = existing ?? {
+      id: newId('message'),
+      sessionID: row.id,
+      role: 'assistant',
+      parentID: request.info.id,
+      time: { created: Date.now() },
+      modelID: user.model.modelID,
+      providerID: user.model.providerID,
+      mode: 'compaction',
+      agent: 'compaction',
+      path: { cwd: row.directory, root: row.directory },
+      summary: true,
+      cost: 0,
+      tokens: emptyTokens(),
+    };
+    info.error = { name: 'UnknownError', data: { message: `Compaction failed: ${err.message}` } };
+    info.finish = 'error';
+    info.time.completed = Date.now();
+    await this.messages.upsertMessage(row.tenantId, info);
+    this.sessions.publish(row, EventType.MessageUpdated, { sessionID: row.id, info });
+    this.sessions.publish(row, EventType.SessionError, { sessionID: row.id, error: info.error });
+  }
+
+  private async afterLoop(auth: AuthContext, row: SessionRow): Promise<void> {
+    const { items } = await this.messages.list(row.tenantId, row.id);
+    await this.resumeAfterOverflow(auth, row, items);
+    const config = await this.config.effective(auth, row.projectId);
+    if (pruneEnabled(config.compaction)) await this.prune(row, items);
+  }
+
+  /**
+   * A provider ContextOverflowError ended the loop: ask for an overflow compaction and run the loop again once
+   * this run has ended (the run service starts a fresh loop after the current one).
+   */
+  private async resumeAfterOverflow(auth: AuthContext, row: SessionRow, items: MessageWithParts[]): Promise<void> {
+    const last = items.at(-1);
+    if (!last || last.info.role !== 'assistant' || last.info.error?.name !== 'ContextOverflowError' || last.info.summary) return;
+    const config = await this.config.effective(auth, row.projectId);
+    if (config.compaction?.auto === false) return;
+    // Never twice in a row: an overflow right after a summary means compaction cannot make room.
+    const parentIndex = items.findIndex((m) => m.info.id === (last.info as AssistantMessageInfo).parentID);
+    if (items.slice(Math.max(0, parentIndex - 1), parentIndex).some((m) => isSummaryMessage(m as unknown as Loose))) return;
+    const parent = items[parentIndex]?.info as UserMessageInfo | undefined;
+    const like = { agent: parent?.agent ?? last.info.agent, model: { providerID: last.info.providerID, modelID: last.info.modelID } };
+    await this.followUp.createRequest(row, like, { auto: true, overflow: true });
+    void this.runs.run(row, (signal) => this.loop().loop(auth, row, signal)).catch((err) => this.logger.warn({ err, sessionId: row.id }, 'loop after overflow compaction failed'));
+  }
+
+  /** OpenCode's prune: old tool outputs beyond the protected window are marked compacted (cleared for the model). */
+  private async prune(row: SessionRow, items: MessageWithParts[]): Promise<number> {
+    const selection = selectPrune(items as unknown as Loose[]);
+    if (!selection.partIds.length) return 0;
+    const ids = new Set(selection.partIds);
+    const now = Date.now();
+    for (const part of items.flatMap((m) => m.parts)) {
+      if (!ids.has(part.id) || part.type !== 'tool' || part.state.status !== 'completed') continue;
+      const updated: PartInfo = { ...part, state: { ...part.state, time: { ...part.state.time, compacted: now } } };
+      await this.messages.upsertPart(row.tenantId, updated);
+      this.sessions.publish(row, EventType.PartUpdated, { sessionID: row.id, part: updated, time: now });
+    }
+    this.logger.debug({ sessionId: row.id, parts: ids.size, tokens: selection.prunedTokens }, 'pruned old tool outputs');
+    return ids.size;
+  }
+
+  /** The loop service is not exported by SessionModule; it is resolved from the container when first needed. */
+  private loop(): SessionLoopService {
+    return this.moduleRef.get(SessionLoopService, { strict: false });
+  }
+}
