@@ -1,0 +1,176 @@
+import { createOpencodeClient } from '@opencode-ai/sdk';
+import { FakeLlm, reply } from '../../fakes/llm';
+import { everythingServerCommand, misbehavingServerCommand } from '../../fakes/mcp';
+import { createTenant, type TestTenant } from '../../factories/tenant.factory';
+import { SseClient } from '../../utils/sse-client';
+import { startTestApp, type TestApp } from '../../utils/test-app';
+
+// MCP through the whole app: servers from the platform config (the reference "everything" server over stdio,
+// and one that crashes at start), the fake LLM calling an MCP tool through the agent loop, the OpenCode routes,
+// and one school never seeing another's servers. Sandbox off: the server's entry lives in node_modules, which
+// the bubblewrap sandbox does not mount.
+
+let app: TestApp;
+let llm: FakeLlm;
+let school: TestTenant;
+let other: TestTenant;
+const streams: SseClient[] = [];
+
+function platformConfig(baseUrl: string): string {
+  return JSON.stringify({
+    provider: {
+      fake: {
+        npm: '@ai-sdk/openai-compatible',
+        name: 'Fake',
+        options: { baseURL: baseUrl, apiKey: 'x' },
+        models: { 'fake-model': { name: 'Fake', tool_call: true, limit: { context: 128000, output: 4096 } } },
+      },
+    },
+    enabled_providers: ['fake'],
+    model: 'fake/fake-model',
+    small_model: 'fake/fake-model',
+    mcp: {
+      everything: { type: 'local', command: everythingServerCommand(), timeout: 20_000 },
+      broken: { type: 'local', command: misbehavingServerCommand('crash') },
+    },
+  });
+}
+
+const isTitleRequest = (r: { body: unknown }) => JSON.stringify(r.body).includes('Write a title for the following conversation');
+const toolNames = (body: any): string[] => (body?.tools ?? []).map((t: any) => t.function?.name ?? t.name);
+
+beforeAll(async () => {
+  llm = await FakeLlm.start({ chunkDelayMs: 0 });
+  llm.setDefaultReply(reply().text('Default answer.').stop());
+  app = await startTestApp({ OPENCODE_CONFIG_CONTENT: platformConfig(llm.openaiBaseUrl), SANDBOX: 'off' });
+  [school, other] = await Promise.all([createTenant(app.url, app.adminKey), createTenant(app.url, app.adminKey)]);
+}, 120_000);
+
+afterAll(async () => {
+  for (const s of streams) s.close();
+  await app?.close();
+  await llm?.stop();
+});
+
+describe('MCP servers through the app', () => {
+  it('GET /mcp: the everything server is connected, the crashing one failed with its reason', async () => {
+    const res = await school.admin.http.get('/mcp');
+    expect(res.status).toBe(200);
+    expect(res.body.everything).toEqual({ status: 'connected' });
+    expect(res.body.broken.status).toBe('failed');
+    expect(res.body.broken.error).toMatch(/exit|closed|code 3|boom/i);
+  });
+
+  it('the fake LLM calls everything_echo through the loop; the result lands in the completed tool part', async () => {
+    const client = createOpencodeClient({ baseUrl: app.url, headers: { authorization: `Bearer ${school.admin.key}` } });
+    const session = (await client.session.create({ body: { title: 'mcp tool' } })).data!;
+    const sse = await SseClient.open(app.url, `/event?sessionID=${session.id}`, { headers: { authorization: `Bearer ${school.admin.key}` } });
+    streams.push(sse);
+    llm.enqueueWhen((r) => !isTitleRequest(r), reply().tool('everything_echo', { message: 'hello from the loop' }).stop());
+    llm.enqueueWhen((r) => !isTitleRequest(r), reply().text('The server echoed it.').stop());
+    const res = await client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'echo something' }] } });
+    expect(res.response.status).toBe(200);
+    expect(res.data!.parts.find((p) => p.type === 'text')).toMatchObject({ text: 'The server echoed it.' });
+
+    const modelRequests = llm.requests.filter((r) => !isTitleRequest(r));
+    const offered = toolNames(modelRequests.at(-2)!.body);
+    // MCP tools sit next to the built-ins, named <server>_<tool>; the failed server brings none.
+    expect(offered).toEqual(expect.arrayContaining(['everything_echo', 'everything_get-sum', 'read', 'bash']));
+    expect(offered.some((name) => name.startsWith('broken_'))).toBe(false);
+    const echoSchema = (modelRequests.at(-2)!.body as any).tools.find((t: any) => (t.function?.name ?? t.name) === 'everything_echo');
+    expect(JSON.stringify(echoSchema)).toContain('"message"');
+
+    const messages = (await client.session.messages({ path: { id: session.id } })).data!;
+    const toolPart: any = messages.flatMap((m) => m.parts).find((p: any) => p.type === 'tool' && p.tool === 'everything_echo');
+    expect(toolPart.state).toMatchObject({ status: 'completed', input: { message: 'hello from the loop' } });
+    expect(toolPart.state.output).toContain('Echo: hello from the loop');
+    // The model got the result back on its second request.
+    expect(JSON.stringify(modelRequests.at(-1)!.body)).toContain('Echo: hello from the loop');
+    const statuses = sse.events.filter((e: any) => e.type === 'message.part.updated' && e.properties.part.tool === 'everything_echo').map((e: any) => e.properties.part.state.status);
+    expect(statuses.at(-1)).toBe('completed');
+    sse.close();
+  });
+
+  it('a tool the server rejects comes back as a tool error, and the session goes on', async () => {
+    const client = createOpencodeClient({ baseUrl: app.url, headers: { authorization: `Bearer ${school.admin.key}` } });
+    const session = (await client.session.create({ body: { title: 'mcp error' } })).data!;
+    llm.enqueueWhen((r) => !isTitleRequest(r), reply().tool('everything_get-sum', { a: 'not a number' }).stop());
+    llm.enqueueWhen((r) => !isTitleRequest(r), reply().text('Recovered.').stop());
+    const res = await client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'add' }] } });
+    expect(res.data!.parts.find((p) => p.type === 'text')).toMatchObject({ text: 'Recovered.' });
+    const messages = (await client.session.messages({ path: { id: session.id } })).data!;
+    const toolPart: any = messages.flatMap((m) => m.parts).find((p: any) => p.type === 'tool' && p.tool === 'everything_get-sum');
+    expect(['error', 'completed']).toContain(toolPart.state.status);
+    expect(JSON.stringify(toolPart.state)).toMatch(/invalid|expected|error/i);
+  });
+
+  it('disconnect makes a server disabled and takes its tools away; connect brings it back', async () => {
+    const http = school.teacher.http;
+    expect((await http.post('/mcp/everything/disconnect')).body).toBe(true);
+    expect((await http.get('/mcp')).body.everything).toEqual({ status: 'disabled' });
+    expect((await http.post('/mcp/everything/connect')).body).toBe(true);
+    expect((await http.get('/mcp')).body.everything).toEqual({ status: 'connected' });
+    expect((await http.post('/mcp/nope/connect')).status).toBe(404);
+  });
+
+  it('POST /mcp stores a server for the project (teachers and admins only) and validates the config', async () => {
+    const teacher = school.teacher.http;
+    const added = await teacher.post('/mcp', { query: { directory: 'mcp-lab' }, body: { name: 'crashy', config: { type: 'local', command: misbehavingServerCommand('crash') } } });
+    expect(added.status).toBe(200);
+    expect(added.body.crashy.status).toBe('failed');
+    expect(added.body.everything).toEqual({ status: 'connected' });
+    // Stored for that project only: the teacher's default project does not have it.
+    expect((await teacher.get('/mcp')).body.crashy).toBeUndefined();
+    expect((await teacher.get('/mcp', { query: { directory: 'mcp-lab' } })).body.crashy.status).toBe('failed');
+
+    const student = await school.student.http.post('/mcp', { body: { name: 'mine', config: { type: 'local', command: ['/bin/true'] } } });
+    expect(student.status).toBe(403);
+    const bad = await teacher.post('/mcp', { body: { name: 'bad', config: { type: 'local', command: [] } } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.name).toBe('BadRequest');
+    const noType = await teacher.post('/mcp', { body: { name: 'bad', config: { enabled: true } } });
+    expect(noType.status).toBe(400);
+    const badName = await teacher.post('/mcp', { body: { name: '../x', config: { type: 'remote', url: 'http://127.0.0.1:9/mcp' } } });
+    expect(badName.status).toBe(400);
+  });
+
+  it("one school never sees or drives another's servers", async () => {
+    const added = await school.admin.http.post('/mcp', { body: { name: 'private-one', config: { type: 'local', command: misbehavingServerCommand('crash') } } });
+    expect(added.status).toBe(200);
+    expect(added.body['private-one']).toBeDefined();
+    const theirs = await other.admin.http.get('/mcp');
+    expect(theirs.status).toBe(200);
+    expect(theirs.body['private-one']).toBeUndefined();
+    // Platform-config servers belong to every school, each with its own connection.
+    expect(theirs.body.everything).toEqual({ status: 'connected' });
+    for (const route of ['/mcp/private-one/connect', '/mcp/private-one/disconnect', '/mcp/private-one/auth']) {
+      const res = await other.admin.http.post(route);
+      expect(res.status).toBe(404);
+    }
+    expect((await other.admin.http.delete('/mcp/private-one/auth')).status).toBe(404);
+    expect((await school.admin.http.get('/mcp')).body['private-one']).toBeDefined();
+  });
+
+  it('OAuth routes: authenticate is refused on a hosted server; auth without ENCRYPTION_KEYS is a clear 400', async () => {
+    const http = school.admin.http;
+    const authenticate = await http.post('/mcp/everything/auth/authenticate');
+    expect(authenticate.status).toBe(400);
+    expect(authenticate.body.name).toBe('McpUnsupportedOAuthError');
+    expect(authenticate.body.data.message).toMatch(/auth\/callback/);
+    const start = await http.post('/mcp/everything/auth');
+    expect(start.status).toBe(400);
+    expect(start.body.data.message).toMatch(/ENCRYPTION_KEYS/);
+    expect((await http.delete('/mcp/everything/auth')).body).toEqual({ success: true });
+    expect((await http.post('/mcp/everything/auth/callback', { body: {} })).status).toBe(400);
+  });
+
+  it('GET /experimental/resource lists the connected servers\' resources', async () => {
+    const res = await school.admin.http.get('/experimental/resource');
+    expect(res.status).toBe(200);
+    const entries = Object.entries(res.body as Record<string, any>);
+    expect(entries.length).toBeGreaterThan(0);
+    const [key, resource] = entries[0];
+    expect(key.startsWith('everything:')).toBe(true);
+    expect(resource).toMatchObject({ client: 'everything', uri: expect.any(String), name: expect.any(String) });
+  });
+});
