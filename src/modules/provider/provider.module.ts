@@ -1,8 +1,15 @@
 import { Global, Module } from '@nestjs/common';
+import { ProviderAuthController } from './auth.controller';
+import { CredentialRepository } from './credential.repository';
+import { CredentialService } from './credential.service';
 import { ProviderCatalogueService } from './provider-catalogue.service';
 import { ProviderController } from './provider.controller';
 import { ProviderService } from './provider.service';
 
 @Global()
-@Module({ controllers: [ProviderController], providers: [ProviderService, ProviderCatalogueService], exports: [ProviderService] })
+@Module({
+  controllers: [ProviderController, ProviderAuthController],
+  providers: [ProviderService, ProviderCatalogueService, CredentialService, CredentialRepository],
+  exports: [ProviderService, CredentialService],
+})
 export class ProviderModule {}

@@ -7,6 +7,10 @@ import type { ModelCost } from './models/catalogue.schema';
 import { customPreset, getPreset } from './provider.presets';
 import { createLanguageModel, resolveProvider } from './provider.factory';
 import type { LanguageModel } from './provider.types';
+import { CredentialRepository } from './credential.repository';
+import { CredentialService } from './credential.service';
+import type { ApiModel } from './models/catalogue.schema';
+import { ProviderRegistry } from './provider-registry';
 
 export interface ModelRef {
   providerID: string;
@@ -45,7 +49,64 @@ function toCost(cost: ConfigModel['cost']): ModelCost | undefined {
 export class ProviderService {
   private readonly models = new Map<string, LanguageModel>();
 
-  constructor(@Inject(APP_CONFIG) private readonly app: AppConfig) {}
+  private readonly registry = new ProviderRegistry();
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly app: AppConfig,
+    private readonly credentials: CredentialService,
+    private readonly credentialRepo: CredentialRepository,
+  ) {}
+
+  /** What a tenant's requests may use: its stored keys, and the platform's env keys when allowed. */
+  private async context(tenantId: string) {
+    const [apiKeys, settings] = await Promise.all([this.credentials.apiKeys(tenantId), this.credentialRepo.tenantSettings(tenantId)]);
+    const envAllowed = typeof settings.envProviderKeys === 'boolean' ? settings.envProviderKeys : this.app.allowEnvProviderKeysByDefault;
+    return { apiKeys, env: envAllowed ? { ...this.app.providerEnv } : {} };
+  }
+
+  /** The model to use when neither the request nor the agent names one (config, then the best connected model). */
+  async defaultModelFor(tenantId: string, config: Config): Promise<ModelRef> {
+    const ctx = await this.context(tenantId);
+    const resolved = this.registry.resolve(config, ctx);
+    const ref = this.registry.catalogue.defaultModel(resolved);
+    if (ref) return ref;
+    return this.defaultModel(config);
+  }
+
+  async smallModelFor(tenantId: string, config: Config, fallback: ModelRef): Promise<ModelRef> {
+    const resolved = this.registry.resolve(config, await this.context(tenantId));
+    return this.registry.catalogue.smallModel(resolved, fallback.providerID) ?? fallback;
+  }
+
+  /**
+   * A streaming model for (provider, model) in this tenant: catalogue + config, tenant credentials, env keys
+   * when allowed. Setup problems (unknown model, missing key, unsupported provider) throw with a clear message.
+   */
+  async resolveFor(tenantId: string, config: Config, ref: ModelRef): Promise<ResolvedModel> {
+    if (config.disabled_providers?.includes(ref.providerID) || (config.enabled_providers && !config.enabled_providers.includes(ref.providerID))) {
+      throw new BadRequestError(`Provider ${ref.providerID} is not enabled`, { providerID: ref.providerID }, 'provider_disabled');
+    }
+    const ctx = await this.context(tenantId);
+    const resolved = this.registry.resolve(config, ctx);
+    const { model, info } = this.registry.languageModel(resolved, ref, ctx);
+    return { language: model, info: this.fromApi(ref, info) };
+  }
+
+  private fromApi(ref: ModelRef, m: ApiModel): ModelInfo {
+    return {
+      ...ref,
+      apiId: m.api.id,
+      name: m.name,
+      limit: { context: m.limit.context, ...(m.limit.input ? { input: m.limit.input } : {}), output: m.limit.output },
+      cost: m.cost,
+      toolCall: m.capabilities.toolcall,
+      reasoning: m.capabilities.reasoning,
+      temperature: m.capabilities.temperature,
+      attachment: m.capabilities.attachment,
+      options: { ...m.options },
+      headers: { ...m.headers },
+    };
+  }
 
   /** OpenCode's order: the request's model, else config `model`, else the first configured model. */
   defaultModel(config: Config): ModelRef {

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import os from 'node:os';
 import type { Logger } from 'pino';
 import type { AuthContext } from '../../../core/auth/auth-context';
@@ -15,6 +15,9 @@ import { EventType } from '../../event/event.types';
 import { PermissionService } from '../../permission/permission.service';
 import { merge, type Ruleset } from '../../permission/permission.rules';
 import { ProviderService } from '../../provider/provider.service';
+import { ProviderError } from '../../provider/provider.types';
+import { toMessageError } from '../../provider/retry';
+import { SnapshotService } from '../../snapshot/snapshot.service';
 import { ToolRegistry, type RegisteredTool } from '../../tool/tool.registry';
 import type { ToolContext, WorkspaceHandle } from '../../tool/tool.types';
 import { WorkspaceManager } from '../../workspace/workspace-manager';
@@ -50,6 +53,8 @@ export class SessionLoopService {
     private readonly hooks: SessionHooks,
     @Inject(APP_CONFIG) private readonly app: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    // Optional: contexts built without the snapshot module (unit/integration specs) run steps without snapshots.
+    @Optional() private readonly snapshots?: SnapshotService,
   ) {}
 
   async loop(auth: AuthContext, row: SessionRow, signal: AbortSignal): Promise<void> {
@@ -96,10 +101,10 @@ export class SessionLoopService {
     };
     let resolved;
     try {
-      resolved = this.providers.resolve(config, ref);
+      resolved = await this.providers.resolveFor(row.tenantId, config, ref);
     } catch (err) {
-      // A missing key or disabled provider fails the turn at once with a clear error, never a hang.
-      assistant.error = { name: 'ProviderAuthError', data: { providerID: ref.providerID, message: (err as Error).message } };
+      // A missing key, unknown model or disabled provider fails the turn at once with a clear error, never a hang.
+      assistant.error = err instanceof ProviderError ? toMessageError(err) : { name: 'UnknownError', data: { message: (err as Error).message } };
       assistant.finish = 'error';
       assistant.time.completed = Date.now();
       await this.saveMessage(row, assistant);
@@ -153,7 +158,10 @@ export class SessionLoopService {
       tools: toolMap,
       signal,
       maxRetries: this.app.retryMaxAttempts,
-      sink: this.sink(auth, row, ruleset, recent, await this.workspaces.get(row.tenantId, row.directory.split('/').pop()!), assistant, agent.name),
+      sink: {
+        ...this.sink(auth, row, ruleset, recent, await this.workspaces.get(row.tenantId, row.directory.split('/').pop()!), assistant, agent.name),
+        snapshots: this.snapshots?.forStep({ tenantId: row.tenantId, projectId: row.projectId, directory: row.directory }, config.snapshot !== false),
+      },
     });
     const outcome = await processor.run();
     if (assistant.error) this.sessions.publish(row, EventType.SessionError, { sessionID: row.id, error: assistant.error });

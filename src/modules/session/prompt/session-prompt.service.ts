@@ -9,6 +9,7 @@ import { ConfigService } from '../../config/config.service';
 import { EventType } from '../../event/event.types';
 import { PermissionService } from '../../permission/permission.service';
 import { ProviderService } from '../../provider/provider.service';
+import { AuditService } from '../../school/audit/audit.service';
 import { MessageRepository } from '../message.repository';
 import { SessionBusyError } from '../session.errors';
 import { SessionRepository, type SessionRow } from '../session.repository';
@@ -62,6 +63,7 @@ export class SessionPromptService implements OnModuleInit {
     private readonly providers: ProviderService,
     private readonly permissions: PermissionService,
     private readonly hooks: SessionHooks,
+    private readonly audit: AuditService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -112,7 +114,7 @@ export class SessionPromptService implements OnModuleInit {
       agent.model ??
       (row.model ? { providerID: (row.model as { providerID: string }).providerID, modelID: (row.model as { id: string }).id } : undefined) ??
       last ??
-      this.providers.defaultModel(config);
+      (await this.providers.defaultModelFor(auth.tenantId, config));
     const now = Date.now();
     const info: UserMessageInfo = {
       id: input.messageID ?? newId('message', { at: now }),

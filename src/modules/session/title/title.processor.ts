@@ -48,8 +48,8 @@ export class TitleProcessor implements OnModuleInit {
     if (!text.trim()) return { skipped: 'no text' };
     const config = await this.config.effective(systemAuth(tenantId), row.projectId);
     const user = message.info as UserMessageInfo;
-    const ref = this.providers.smallModel(config, { providerID: user.model.providerID, modelID: user.model.modelID });
-    const { language, info } = this.providers.resolve(config, ref);
+    const ref = await this.providers.smallModelFor(tenantId, config, { providerID: user.model.providerID, modelID: user.model.modelID });
+    const { language, info } = await this.providers.resolveFor(tenantId, config, ref);
     let answer = '';
     for await (const ev of language.stream({ modelId: info.apiId, system: [TITLE_PROMPT], messages: [{ role: 'user', content: [{ type: 'text', text: `${TITLE_REQUEST}\n${text}` }] }], tools: [], maxOutputTokens: 100, temperature: info.temperature ? 0.5 : undefined })) {
       if (ev.type === 'text-delta') answer += ev.delta;

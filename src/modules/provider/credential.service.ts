@@ -1,0 +1,68 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { AuthContext } from '../../core/auth/auth-context';
+import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
+import { BadRequestError, NotFoundError } from '../../core/errors/domain-error';
+import { newId } from '../../core/ids';
+import { CredentialCipher } from './credential.crypto';
+import { CredentialRepository } from './credential.repository';
+
+export type AuthInput =
+  | { type: 'api'; key: string; metadata?: Record<string, string> }
+  | { type: 'oauth'; refresh: string; access: string; expires: number; accountId?: string; enterpriseUrl?: string }
+  | { type: 'wellknown'; key: string; token: string };
+
+/**
+ * OpenCode's `PUT/DELETE /auth/{providerID}`, per tenant: keys are encrypted with AES-256-GCM (ENCRYPTION_KEYS,
+ * the highest version encrypts; older versions still decrypt), bound to tenant and provider, never returned.
+ */
+@Injectable()
+export class CredentialService {
+  private readonly cipher?: CredentialCipher;
+  private readonly cache = new Map<string, { keys: Record<string, string>; until: number }>();
+
+  constructor(
+    private readonly repo: CredentialRepository,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    if (config.encryptionKeys.size) {
+      const versions = [...config.encryptionKeys.keys()].sort((a, b) => a - b);
+      this.cipher = new CredentialCipher({ current: String(versions.at(-1)), keys: Object.fromEntries(versions.map((v) => [String(v), config.encryptionKeys.get(v)!])) });
+    }
+  }
+
+  async set(auth: AuthContext, providerId: string, input: AuthInput): Promise<boolean> {
+    if (!this.cipher) throw new BadRequestError('Storing provider credentials needs ENCRYPTION_KEYS to be configured on the server', {}, 'encryption_not_configured');
+    const secret = JSON.stringify(input);
+    const ciphertext = this.cipher.encrypt(secret, `${auth.tenantId}:${providerId}`);
+    await this.repo.upsert({ id: newId('credential'), tenantId: auth.tenantId, providerId, type: input.type, ciphertext, keyVersion: Number(this.cipher.currentVersion) });
+    this.cache.delete(auth.tenantId);
+    return true;
+  }
+
+  async remove(auth: AuthContext, providerId: string): Promise<boolean> {
+    if (!(await this.repo.remove(auth.tenantId, providerId))) throw new NotFoundError(`No credential stored for provider ${providerId}`);
+    this.cache.delete(auth.tenantId);
+    return true;
+  }
+
+  /** Decrypted API keys of a tenant by provider id (for the adapters only). */
+  async apiKeys(tenantId: string): Promise<Record<string, string>> {
+    const hit = this.cache.get(tenantId);
+    if (hit && hit.until > Date.now()) return hit.keys;
+    const keys: Record<string, string> = {};
+    if (this.cipher) {
+      for (const row of await this.repo.list(tenantId)) {
+        try {
+          const auth = JSON.parse(this.cipher.decrypt(row.ciphertext, `${tenantId}:${row.providerId}`)) as AuthInput;
+          const key = auth.type === 'oauth' ? auth.access : auth.key;
+          if (key) keys[row.providerId] = key;
+        } catch {
+          // A row encrypted with a key no longer in the ring is unusable; it is skipped, not fatal.
+        }
+      }
+    }
+    if (this.cache.size > 1000) this.cache.clear();
+    this.cache.set(tenantId, { keys, until: Date.now() + 30_000 });
+    return keys;
+  }
+}
