@@ -7,9 +7,17 @@ import { disabledTools } from '../permission/permission.rules';
 import { SandboxRunner } from '../sandbox/sandbox-runner.service';
 import { fileTools } from '../workspace/file-tools';
 import { defineTool, type DefinedTool } from './tool.define';
+import { batchTool } from './tools/batch/batch.tool';
 import { bashTool } from './tools/bash/bash.tool';
+import { codesearchTool } from './tools/codesearch/codesearch.tool';
+import { lspTool } from './tools/lsp/lsp.tool';
+import { planEnterTool, planExitTool } from './tools/plan/plan.tool';
+import { questionTool } from './tools/question/question.tool';
+import { skillTool } from './tools/skill/skill.tool';
+import { taskTool } from './tools/task/task.tool';
 import { todoReadTool, todoWriteTool } from './tools/todo/todo.tool';
 import { webfetchTool } from './tools/webfetch/webfetch.tool';
+import { websearchTool } from './tools/websearch/websearch.tool';
 import type { ToolDefinition } from './tool.types';
 
 export interface RegisteredTool {
@@ -25,6 +33,13 @@ function wrap(def: ToolDefinition | DefinedTool): RegisteredTool {
   return { id: defined.id, description: defined.description, inputSchema: defined.toJsonSchema(), execute: defined.execute.bind(defined) };
 }
 
+/**
+ * Registered but not offered to the model by forAgent: `lsp` (no language server runs here, see its tool)
+ * and `batch` (offered per step when config `experimental.batch_tool` is on, built with the agent's
+ * visible tools; see BatchToolHook).
+ */
+const NOT_OFFERED = new Set(['invalid', 'lsp', 'batch']);
+
 /** The built-in tools, and which of them an agent/model may see (OpenCode's registry, §10.1). */
 @Injectable()
 export class ToolRegistry {
@@ -33,14 +48,25 @@ export class ToolRegistry {
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.sandbox = new SandboxRunner({ mode: config.sandbox, stateDir: path.join(config.dataDir, 'sandbox') });
+    // Web and code search reach a paid API; like OpenCode they are only offered when configured (EXA_API_KEY).
+    const exaKey = config.providerEnv.EXA_API_KEY;
+    const search = exaKey ? { exa: { apiKey: exaKey, ...(config.providerEnv.EXA_BASE_URL ? { baseUrl: config.providerEnv.EXA_BASE_URL } : {}) } } : undefined;
     const tools: (ToolDefinition | DefinedTool)[] = [
       ...fileTools(),
       bashTool({ runner: this.sandbox }),
       webfetchTool(),
       todoWriteTool as unknown as DefinedTool,
       todoReadTool as unknown as DefinedTool,
+      questionTool as unknown as DefinedTool,
+      taskTool as unknown as DefinedTool,
+      skillTool as unknown as DefinedTool,
+      planEnterTool as unknown as DefinedTool,
+      planExitTool as unknown as DefinedTool,
+      lspTool as unknown as DefinedTool,
+      ...(search ? [websearchTool(search), codesearchTool(search)] : []),
     ];
     this.builtins = new Map(tools.map((t) => [t.id, wrap(t)]));
+    this.builtins.set('batch', this.batch(() => true));
   }
 
   ids(): string[] {
@@ -51,10 +77,16 @@ export class ToolRegistry {
     return this.builtins.get(id);
   }
 
+  /** A batch tool that may call the built-in tools `visible` lets through. */
+  batch(visible: (id: string) => boolean): RegisteredTool {
+    return wrap(batchTool({ lookup: (id) => (visible(id) ? this.builtins.get(id) : undefined) }) as unknown as DefinedTool);
+  }
+
   /** Tools offered to the model: minus those denied outright by the ruleset, minus model-specific swaps. */
   forAgent(ruleset: Ruleset, model: { modelID: string; toolCall: boolean }, extra: RegisteredTool[] = []): RegisteredTool[] {
     if (!model.toolCall) return [];
-    const all = [...this.builtins.values(), ...extra].filter((t) => t.id !== 'invalid');
+    const builtins = [...this.builtins.values()].filter((t) => !NOT_OFFERED.has(t.id));
+    const all = [...builtins, ...extra.filter((t) => t.id !== 'invalid')];
     const hidden = disabledTools(all.map((t) => t.id), ruleset);
     const usesPatch = /gpt-/.test(model.modelID) && !/oss|gpt-4/.test(model.modelID);
     return all.filter((t) => {

@@ -1,0 +1,38 @@
+import { Module, OnModuleInit } from '@nestjs/common';
+import { AgentService } from '../agent/agent.service';
+import { disabledTools } from '../permission/permission.rules';
+import { SessionHooks } from '../session/session.hooks';
+import type { ToolServices } from '../tool/tool.types';
+import type { SkillToolServices } from '../tool/tools/skill/skill.tool';
+import { SkillCatalogue, skillsSystemText } from './skill.catalogue';
+import { SkillController } from './skill.controller';
+import { SkillService } from './skill.service';
+
+@Module({ controllers: [SkillController], providers: [SkillService, SkillCatalogue], exports: [SkillService] })
+export class SkillModule implements OnModuleInit {
+  constructor(
+    private readonly skills: SkillService,
+    private readonly agents: AgentService,
+    private readonly hooks: SessionHooks,
+  ) {}
+
+  onModuleInit(): void {
+    this.hooks.toolServices.push(({ session }) => {
+      const services: Partial<ToolServices> & SkillToolServices = {
+        loadSkill: async (name) => {
+          const all = await this.skills.list(session.tenantId, session.directory);
+          const skill = all.find((s) => s.name === name);
+          if (!skill) return { missing: true, available: all.map((s) => s.name) };
+          return { ...skill, files: await this.skills.samples(skill) };
+        },
+      };
+      return services;
+    });
+    // The list goes into the system prompt only for agents that may use the skill tool.
+    this.hooks.system.push(async ({ auth, session, agent }) => {
+      const info = await this.agents.get(auth, agent, session.projectId);
+      if (disabledTools(['skill'], info.permission).size > 0) return {};
+      return { skills: skillsSystemText(await this.skills.list(session.tenantId, session.directory)) };
+    });
+  }
+}

@@ -1,0 +1,26 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { AuthContext } from '../../core/auth/auth-context';
+import { Auth } from '../../core/auth/auth.decorators';
+import { Directory } from '../../core/http/directory.decorator';
+import { ToolInfoDto, ToolListQueryDto } from './dto/tool.dto';
+import { ToolCatalogue } from './tool.catalogue';
+
+@ApiTags('tool')
+@ApiBearerAuth()
+@Controller('experimental/tool')
+export class ToolController {
+  constructor(private readonly tools: ToolCatalogue) {}
+
+  /** Every registered tool id. */
+  @Get('ids')
+  ids(): string[] {
+    return this.tools.ids();
+  }
+
+  /** The tools the default agent offers that model, with their JSON Schemas. */
+  @Get()
+  list(@Auth() auth: AuthContext, @Query() query: ToolListQueryDto, @Directory() directory?: string): Promise<ToolInfoDto[]> {
+    return this.tools.list(auth, directory, query.provider, query.model);
+  }
+}
