@@ -4,6 +4,7 @@ import { computeStepCost } from '../../provider/cost';
 import type { ModelInfo } from '../../provider/provider.service';
 import { type LanguageModel, type StreamEvent, type StreamRequest, type Usage } from '../../provider/provider.types';
 import { isRetryable, retryDelayMs, retryMessage, toMessageError } from '../../provider/retry';
+import type { StepSnapshots } from '../../snapshot/snapshot.service';
 import type { RegisteredTool } from '../../tool/tool.registry';
 import type { ToolContext, ToolResult } from '../../tool/tool.types';
 import type { AssistantMessageInfo, PartInfo, SessionStatus, ToolState } from '../session.types';
@@ -22,6 +23,8 @@ export interface StepSink {
   toolContext(part: ToolPart, signal: AbortSignal): ToolContext;
   /** The last tool calls of this session (for doom-loop detection). */
   recentToolCalls(): { tool: string; input: string }[];
+  /** Workspace snapshots around the step; absent when snapshots are off for the project. */
+  snapshots?: StepSnapshots;
 }
 
 export interface StepInput {
@@ -79,6 +82,9 @@ export class StepProcessor {
   private flushTimer?: NodeJS.Timeout;
   private stopAfterStep = false;
   private finishReason = 'unknown';
+  /** Tree before this attempt's stream, and the step-finish part that gets the tree after it. */
+  private startTree?: string;
+  private finishPart?: Extract<PartInfo, { type: 'step-finish' }>;
 
   constructor(private readonly input: StepInput) {}
 
@@ -103,6 +109,7 @@ export class StepProcessor {
       }
       await Promise.all(this.running);
       await this.closeOpen();
+      await this.recordChanges();
       assistant.finish = finishOf(this.finishReason);
       if (this.finishReason === 'length' && !this.toolsByCall.size) assistant.error = toMessageError({ name: 'MessageOutputLengthError', data: {} });
       return this.stopAfterStep || assistant.error ? 'stop' : 'continue';
@@ -110,6 +117,7 @@ export class StepProcessor {
       const aborted = signal.aborted;
       await this.settleTools(aborted);
       await this.closeOpen();
+      await this.recordChanges();
       assistant.error = aborted ? { name: 'MessageAbortedError', data: { message: 'Aborted' } } : toMessageError(err);
       if (!assistant.finish) assistant.finish = 'error';
       return 'stop';
@@ -124,11 +132,13 @@ export class StepProcessor {
     const { language, request, signal } = this.input;
     this.flushTimer ??= setInterval(() => void this.flush(), FLUSH_MS);
     let started = false;
+    // A retried attempt keeps the first tree, so files a failed attempt's tools wrote are still in the patch.
+    this.startTree ??= await this.input.sink.snapshots?.track();
     for await (const ev of language.stream({ ...request, abortSignal: signal })) {
       if (signal.aborted) throw new AbortedError();
       if (!started) {
         started = true;
-        await this.addPart({ type: 'step-start' });
+        await this.addPart({ type: 'step-start', ...(this.startTree ? { snapshot: this.startTree } : {}) } as Partial<PartInfo>);
       }
       await this.handle(ev);
     }
@@ -250,9 +260,32 @@ export class StepProcessor {
     const step = computeStepCost(usage, model.cost);
     const tokens = { total: step.tokens.total, input: step.tokens.input, output: step.tokens.output, reasoning: step.tokens.reasoning, cache: step.tokens.cache };
     const part = await this.addPart({ type: 'step-finish', reason, cost: step.costNumber, tokens } as Partial<PartInfo>);
+    this.finishPart = part as Extract<PartInfo, { type: 'step-finish' }>;
     assistant.cost = Number((assistant.cost + step.costNumber).toPrecision(15));
     assistant.tokens = tokens;
     await sink.usage(step.cost, { input: step.tokens.input, output: step.tokens.output, reasoning: step.tokens.reasoning, cacheRead: step.tokens.cache.read, cacheWrite: step.tokens.cache.write }, part.id);
+  }
+
+  /**
+   * After the step's tools have settled (they run concurrently with the stream, so the model's finish event can
+   * come before their writes): the tree after the step on step-finish, and a `patch` part naming the files
+   * the step changed (OpenCode §5.4). Runs on failed steps too, so files a tool wrote before an abort can be
+   * reverted.
+   */
+  private async recordChanges(): Promise<void> {
+    const snapshots = this.input.sink.snapshots;
+    const before = this.startTree;
+    if (!snapshots || !before) return;
+    this.startTree = undefined;
+    if (this.finishPart) {
+      const after = await snapshots.track();
+      if (after) {
+        this.finishPart.snapshot = after;
+        await this.input.sink.savePart(this.finishPart);
+      }
+    }
+    const patch = await snapshots.patch(before);
+    if (patch?.files.length) await this.addPart({ type: 'patch', hash: patch.hash, files: patch.files } as Partial<PartInfo>);
   }
 
   private async addPart(fields: Partial<PartInfo>): Promise<PartInfo> {
@@ -296,6 +329,7 @@ export class StepProcessor {
     this.running.length = 0;
     for (const part of this.parts) await this.input.sink.removePart(part);
     this.parts = [];
+    this.finishPart = undefined;
     this.open.clear();
     this.dirty.clear();
     this.toolsByCall.clear();

@@ -1,0 +1,101 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import type { Request, Response } from 'express';
+import type { AuthContext } from '../../../core/auth/auth-context';
+import { APP_CONFIG, type AppConfig } from '../../../core/config/app-config';
+import { ForbiddenError, NotFoundError } from '../../../core/errors/domain-error';
+import { SseWriter } from '../../../core/http/sse';
+import { newId } from '../../../core/ids';
+import { EventBus } from '../../event/event.bus';
+import { EventType, type EventEnvelope } from '../../event/event.types';
+import type { SnapshotFileDiff } from '../../snapshot/snapshot.types';
+import { MessageRepository } from '../message.repository';
+import { toSessionInfo } from '../session.mapper';
+import type { SessionRow } from '../session.repository';
+import { SessionService } from '../session.service';
+import type { MessageWithParts, SessionInfo } from '../session.types';
+import { ShareRepository } from './share.repository';
+import { publicSession, SHARE_ID, SHARED_EVENT_TYPES, type PublicSession } from './share.view';
+
+export interface SharedTranscript {
+  session: PublicSession;
+  messages: MessageWithParts[];
+  diff: SnapshotFileDiff[];
+}
+
+/**
+ * Public read-only links (OpenCode §6.4, served by this server instead of opncd.ai). The link id is 128 random
+ * bits; unsharing clears it, so the transcript route answers 404 at once and open streams are closed.
+ */
+@Injectable()
+export class ShareService {
+  constructor(
+    private readonly sessions: SessionService,
+    private readonly shares: ShareRepository,
+    private readonly messages: MessageRepository,
+    private readonly bus: EventBus,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async share(auth: AuthContext, sessionId: string, origin: string): Promise<SessionInfo> {
+    const row = await this.sessions.loadForWrite(auth, sessionId);
+    if (!(await this.shares.sharingAllowed(row.tenantId))) throw new ForbiddenError('Sharing is turned off for this school', 'share_disabled');
+    if (row.shareUrl) return toSessionInfo(row);
+    const shareId = randomBytes(16).toString('base64url');
+    const base = (this.config.publicUrl ?? origin).replace(/\/+$/, '');
+    const updated = await this.shares.setShare(row.tenantId, row.id, { shareId, shareSecret: randomBytes(32).toString('base64url'), shareUrl: `${base}/share/${shareId}` });
+    return this.sessions.emitUpdated(updated ?? row);
+  }
+
+  async unshare(auth: AuthContext, sessionId: string): Promise<SessionInfo> {
+    const row = await this.sessions.loadForWrite(auth, sessionId);
+    if (!row.shareId) return toSessionInfo(row);
+    const updated = await this.shares.setShare(row.tenantId, row.id, null);
+    return this.sessions.emitUpdated(updated ?? row);
+  }
+
+  async transcript(shareId: string): Promise<SharedTranscript> {
+    const row = await this.resolve(shareId);
+    const { items } = await this.messages.list(row.tenantId, row.id);
+    return { session: publicSession(toSessionInfo(row)), messages: items, diff: (row.diff as SnapshotFileDiff[] | null) ?? [] };
+  }
+
+  /** Live events of the shared session, until the stream closes or the link is revoked. */
+  async stream(shareId: string, req: Request, res: Response): Promise<void> {
+    const row = await this.resolve(shareId);
+    const sse = new SseWriter(req, res);
+    const off = this.bus.subscribe(
+      (e) => e.tenantId === row.tenantId && e.sessionId === row.id,
+      (e) => {
+        if (this.revokes(e, row)) return sse.close();
+        if (SHARED_EVENT_TYPES.has(e.event.type)) sse.send(this.forViewer(e), e.seq);
+      },
+    );
+    sse.onClose(off);
+    sse.send({ id: newId('event'), type: EventType.ServerConnected, properties: {} });
+    const heartbeat = setInterval(() => sse.send({ id: newId('event'), type: EventType.ServerHeartbeat, properties: {} }), this.config.heartbeatMs);
+    heartbeat.unref();
+    sse.onClose(() => clearInterval(heartbeat));
+    // The link may have been revoked between the lookup and the subscription.
+    if (!(await this.shares.findByShareId(shareId))) sse.close();
+  }
+
+  private async resolve(shareId: string): Promise<SessionRow> {
+    const row = SHARE_ID.test(shareId) ? await this.shares.findByShareId(shareId) : null;
+    // A school that turned sharing off takes its existing links down too.
+    if (!row || !(await this.shares.sharingAllowed(row.tenantId))) throw new NotFoundError('Share not found');
+    return row;
+  }
+
+  private revokes(e: EventEnvelope, row: SessionRow): boolean {
+    if (e.event.type === EventType.SessionDeleted) return true;
+    if (e.event.type !== EventType.SessionUpdated) return false;
+    const info = e.event.properties.info as SessionInfo | undefined;
+    return info?.share?.url !== row.shareUrl;
+  }
+
+  private forViewer(e: EventEnvelope): unknown {
+    if (e.event.type !== EventType.SessionUpdated) return e.event;
+    return { ...e.event, properties: { ...e.event.properties, info: publicSession(e.event.properties.info as SessionInfo) } };
+  }
+}

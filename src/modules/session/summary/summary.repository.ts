@@ -1,0 +1,28 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaService } from '../../../infra/database/prisma.service';
+import { Prisma } from '../../../generated/prisma/client';
+import type { SnapshotFileDiff } from '../../snapshot/snapshot.types';
+import type { SessionRow } from '../session.repository';
+import type { SessionInfo } from '../session.types';
+
+/** The session columns owned by summary and revert: diff, summary totals, revert state. */
+@Injectable()
+export class SessionChangesRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  async storeDiff(tenantId: string, id: string, diff: SnapshotFileDiff[], t: { additions: number; deletions: number; files: number }): Promise<SessionRow | null> {
+    const r = await this.prisma.session.updateMany({
+      where: { tenantId, id },
+      data: { diff: diff as unknown as Prisma.InputJsonValue, summaryAdditions: t.additions, summaryDeletions: t.deletions, summaryFiles: t.files, updatedAt: new Date() },
+    });
+    return r.count ? this.prisma.session.findFirst({ where: { tenantId, id } }) : null;
+  }
+
+  async setRevert(tenantId: string, id: string, revert: SessionInfo['revert'] | null): Promise<SessionRow | null> {
+    const r = await this.prisma.session.updateMany({
+      where: { tenantId, id },
+      data: { revert: revert ? (revert as Prisma.InputJsonValue) : Prisma.DbNull, updatedAt: new Date() },
+    });
+    return r.count ? this.prisma.session.findFirst({ where: { tenantId, id } }) : null;
+  }
+}

@@ -1,0 +1,89 @@
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import type { Logger } from 'pino';
+import type { AuthContext } from '../../../core/auth/auth-context';
+import { LOGGER } from '../../../core/logging/logger';
+import { QueueService } from '../../../infra/queue/queue.service';
+import { EventType } from '../../event/event.types';
+import { SnapshotService } from '../../snapshot/snapshot.service';
+import type { SnapshotFileDiff } from '../../snapshot/snapshot.types';
+import { MessageRepository } from '../message.repository';
+import { SessionHooks } from '../session.hooks';
+import { SessionRepository, type SessionRow } from '../session.repository';
+import { SessionService } from '../session.service';
+import type { AssistantMessageInfo, MessageWithParts, UserMessageInfo } from '../session.types';
+import { diffOf, totals } from './summary.diff';
+import { SessionChangesRepository } from './summary.repository';
+
+/**
+ * Session summary (OpenCode §6.1) as the `session.summary` job: the session diff from the first step's tree to
+ * the last finished step's tree, its totals, and each user message's own diff. Recomputed from the stored
+ * parts every time, so a re-run (retry, duplicate) writes the same result.
+ */
+@Injectable()
+export class SummaryService implements OnModuleInit {
+  constructor(
+    private readonly queues: QueueService,
+    private readonly hooks: SessionHooks,
+    private readonly sessionRepo: SessionRepository,
+    private readonly changes: SessionChangesRepository,
+    private readonly messages: MessageRepository,
+    private readonly sessions: SessionService,
+    private readonly snapshots: SnapshotService,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onModuleInit(): void {
+    this.queues.register('session.summary', (p) => this.run(p.tenantId, p.sessionId));
+    this.hooks.afterLoop.push((_auth: AuthContext, row: SessionRow) => this.enqueue(row));
+  }
+
+  /** One job per transcript state: the id names the newest message, so a finished job never hides a later one. */
+  async enqueue(row: SessionRow): Promise<void> {
+    const { items } = await this.messages.list(row.tenantId, row.id, { limit: 1 });
+    const last = items.at(-1)?.info.id ?? 'empty';
+    await this.queues.enqueue('session.summary', { tenantId: row.tenantId, sessionId: row.id, messageId: last }, { jobId: `summary-${row.id}-${last}` });
+  }
+
+  async run(tenantId: string, sessionId: string): Promise<{ files: number } | { skipped: string }> {
+    const row = await this.sessionRepo.find(tenantId, sessionId);
+    if (!row) return { skipped: 'session gone' };
+    const { items } = await this.messages.list(tenantId, sessionId);
+    const diff = await this.sessionDiff(row, items);
+    await this.perMessage(row, items);
+    await this.store(row, diff);
+    this.logger.debug({ sessionId, files: diff.length }, 'session summary computed');
+    return { files: diff.length };
+  }
+
+  /** `GET /session/{id}/diff`: the stored session diff. */
+  async diff(auth: AuthContext, sessionId: string): Promise<SnapshotFileDiff[]> {
+    const row = await this.sessions.load(auth, sessionId);
+    return (row.diff as SnapshotFileDiff[] | null) ?? [];
+  }
+
+  /** Diff of the steps in `messages` for this session's workspace. */
+  sessionDiff(row: SessionRow, messages: MessageWithParts[]): Promise<SnapshotFileDiff[]> {
+    return diffOf(this.snapshots.engine({ tenantId: row.tenantId, projectId: row.projectId, directory: row.directory }), messages);
+  }
+
+  /** Writes the diff and totals, then `session.updated` and `session.diff`. */
+  async store(row: SessionRow, diff: SnapshotFileDiff[]): Promise<SessionRow> {
+    const updated = (await this.changes.storeDiff(row.tenantId, row.id, diff, totals(diff))) ?? row;
+    this.sessions.emitUpdated(updated);
+    this.sessions.publish(updated, EventType.SessionDiff, { sessionID: row.id, diff });
+    return updated;
+  }
+
+  private async perMessage(row: SessionRow, items: MessageWithParts[]): Promise<void> {
+    for (const user of items) {
+      if (user.info.role !== 'user') continue;
+      const answers = items.filter((m) => m.info.role === 'assistant' && (m.info as AssistantMessageInfo).parentID === user.info.id);
+      const diffs = await this.sessionDiff(row, answers);
+      const info = user.info as UserMessageInfo;
+      if (JSON.stringify(info.summary?.diffs ?? []) === JSON.stringify(diffs)) continue;
+      const next: UserMessageInfo = { ...info, summary: { ...(info.summary ?? {}), diffs } };
+      await this.messages.upsertMessage(row.tenantId, next);
+      this.sessions.publish(row, EventType.MessageUpdated, { sessionID: row.id, info: next });
+    }
+  }
+}

@@ -1,0 +1,69 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { systemAuth } from '../../core/auth/auth-context';
+import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
+import { LOGGER } from '../../core/logging/logger';
+import { QueueName } from '../../infra/queue/queue.catalogue';
+import { QueueService } from '../../infra/queue/queue.service';
+import { ProjectService } from '../project/project.service';
+import { SnapshotService } from './snapshot.service';
+
+/** Payload tenant id of the daily run: every tenant that has snapshot storage. */
+export const ALL_TENANTS = '*';
+const DAILY = '17 3 * * *';
+
+/** `maintenance.snapshot-gc`: `git gc --prune=7.days` on every snapshot repo of a tenant (or of all tenants). */
+@Injectable()
+export class SnapshotGcProcessor implements OnModuleInit, OnApplicationBootstrap {
+  constructor(
+    private readonly queues: QueueService,
+    private readonly projects: ProjectService,
+    private readonly snapshots: SnapshotService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onModuleInit(): void {
+    this.queues.register('maintenance.snapshot-gc', (p) => this.run(p.tenantId));
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    // Test apps live for seconds; a daily schedule there only adds noise to the shared queue storage.
+    if (this.config.env === 'test') return;
+    await this.queues
+      .queue(QueueName.Maintenance)
+      .upsertJobScheduler('snapshot-gc-daily', { pattern: DAILY }, { name: 'maintenance.snapshot-gc', data: { tenantId: ALL_TENANTS } })
+      .catch((err) => this.logger.warn({ err }, 'could not schedule the daily snapshot gc'));
+  }
+
+  /** Enqueues a run for one tenant (admin route); one job per tenant and minute. */
+  async enqueue(tenantId: string): Promise<{ jobId: string }> {
+    const minute = new Date().toISOString().slice(0, 16).replace(/[^0-9]/g, '');
+    const job = await this.queues.enqueue('maintenance.snapshot-gc', { tenantId }, { jobId: `snapshot-gc-${tenantId}-${minute}` });
+    return { jobId: job.id ?? '' };
+  }
+
+  async run(tenantId: string): Promise<{ repos: number }> {
+    const tenants = tenantId === ALL_TENANTS ? await this.tenantsWithSnapshots() : [tenantId];
+    let repos = 0;
+    for (const tenant of tenants) {
+      for (const project of await this.projects.list(systemAuth(tenant))) {
+        const engine = this.snapshots.engine({ tenantId: tenant, projectId: project.id, directory: project.worktree });
+        // Never create a repo just to collect it.
+        if (!existsSync(path.join(engine.gitDir, 'HEAD'))) continue;
+        await engine.gc();
+        repos++;
+      }
+    }
+    this.logger.info({ tenantId, repos }, 'snapshot gc done');
+    return { repos };
+  }
+
+  private async tenantsWithSnapshots(): Promise<string[]> {
+    const entries = await readdir(this.config.snapshotRoot, { withFileTypes: true }).catch(() => []);
+    return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
+  }
+}
