@@ -4,7 +4,7 @@
 // copied value does not decrypt anywhere else.
 import { BadRequestError } from '../../core/errors/domain-error';
 import type { AppConfig } from '../../core/config/app-config';
-import { CredentialCipher } from '../provider/credential.crypto';
+import { CredentialCipher, CredentialCryptoError } from '../provider/credential.crypto';
 import type { McpOAuthClearScope, McpOAuthRecord, McpOAuthRef, McpOAuthStore } from './oauth/mcp-oauth.store';
 import type { McpRepository } from './mcp.repository';
 
@@ -48,7 +48,13 @@ export class PrismaMcpOAuthStore implements McpOAuthStore {
     const row = await this.repo.find(ref.tenantId, null, ref.serverName);
     const sealed = parseColumn(row?.oauth).owners[owner(ref)];
     if (!sealed) return undefined;
-    return JSON.parse(this.cipher.decrypt(sealed, aad(ref))) as McpOAuthRecord;
+    try {
+      return JSON.parse(this.cipher.decrypt(sealed, aad(ref))) as McpOAuthRecord;
+    } catch (error) {
+      // A retired key or a record copied from elsewhere: treat as "not authenticated" so a new flow overwrites it.
+      if (error instanceof CredentialCryptoError) return undefined;
+      throw error;
+    }
   }
 
   async save(ref: McpOAuthRef, patch: Partial<McpOAuthRecord>): Promise<void> {
