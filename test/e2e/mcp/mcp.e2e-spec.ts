@@ -32,6 +32,7 @@ function platformConfig(baseUrl: string): string {
     mcp: {
       everything: { type: 'local', command: everythingServerCommand(), timeout: 20_000 },
       broken: { type: 'local', command: misbehavingServerCommand('crash') },
+      flaky: { type: 'local', command: misbehavingServerCommand('serve') },
     },
   });
 }
@@ -102,6 +103,33 @@ describe('MCP servers through the app', () => {
     const toolPart: any = messages.flatMap((m) => m.parts).find((p: any) => p.type === 'tool' && p.tool === 'everything_get-sum');
     expect(['error', 'completed']).toContain(toolPart.state.status);
     expect(JSON.stringify(toolPart.state)).toMatch(/invalid|expected|error/i);
+  });
+
+  it('a server that dies in the middle of a call: the tool part errors, the next step goes on without it, it comes back', async () => {
+    const client = createOpencodeClient({ baseUrl: app.url, headers: { authorization: `Bearer ${school.admin.key}` } });
+    const session = (await client.session.create({ body: { title: 'mcp crash' } })).data!;
+    llm.enqueueWhen((r) => !isTitleRequest(r), reply().tool('flaky_crash', {}).stop());
+    llm.enqueueWhen((r) => !isTitleRequest(r), reply().text('Carrying on without it.').stop());
+    const res = await client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'crash it' }] } });
+    expect(res.data!.parts.find((p) => p.type === 'text')).toMatchObject({ text: 'Carrying on without it.' });
+    const messages = (await client.session.messages({ path: { id: session.id } })).data!;
+    const toolPart: any = messages.flatMap((m) => m.parts).find((p: any) => p.type === 'tool' && p.tool === 'flaky_crash');
+    expect(toolPart.state.status).toBe('error');
+    expect(toolPart.state.error).toMatch(/flaky/);
+    const requests = llm.requests.filter((r) => !isTitleRequest(r));
+    expect(toolNames(requests.at(-2)!.body)).toContain('flaky_crash');
+    // The step after the crash: the dead server's tools are gone, the others remain.
+    const after = toolNames(requests.at(-1)!.body);
+    expect(after.some((name) => name.startsWith('flaky_'))).toBe(false);
+    expect(after).toContain('everything_echo');
+    // The pool reconnects with backoff; the server starts cleanly again.
+    let status: any;
+    for (let i = 0; i < 100; i++) {
+      status = (await school.admin.http.get('/mcp')).body.flaky;
+      if (status.status === 'connected') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(status).toEqual({ status: 'connected' });
   });
 
   it('disconnect makes a server disabled and takes its tools away; connect brings it back', async () => {
