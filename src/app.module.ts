@@ -2,6 +2,7 @@ import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/c
 import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { HttpExceptionFilter } from './core/errors/http-exception.filter';
 import { JsonPrimitiveInterceptor } from './core/http/json-primitive.interceptor';
+import { PostStatusInterceptor } from './core/http/post-status.interceptor';
 import { validationPipe } from './core/http/validation.pipe';
 import { requestIdMiddleware } from './core/http/request-context';
 import { InfraModule, type InfraOptions } from './infra/infra.module';
@@ -18,6 +19,7 @@ export class AppModule implements NestModule {
         { provide: APP_FILTER, useClass: HttpExceptionFilter },
         { provide: APP_PIPE, useFactory: validationPipe },
         { provide: APP_INTERCEPTOR, useClass: JsonPrimitiveInterceptor },
+        { provide: APP_INTERCEPTOR, useClass: PostStatusInterceptor },
       ],
     };
   }

@@ -1,0 +1,114 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { FakeLlm, reply } from '../fakes/llm';
+import { request } from '../utils/http';
+import { createTestDatabase, type TestDatabase } from '../utils/test-database';
+
+// An API process killed with SIGKILL in the middle of a streaming answer: after a restart on the same database
+// the session is idle, the partial text is kept and the unfinished assistant message carries an error.
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const MAIN = path.join(ROOT, 'dist', 'main.js');
+
+let llm: FakeLlm;
+let db: TestDatabase;
+let dataDir: string;
+const key = `oc_fault_${randomBytes(12).toString('hex')}`;
+
+function startApi(port: number): Promise<ChildProcess> {
+  const config = {
+    provider: { fake: { npm: '@ai-sdk/openai-compatible', options: { baseURL: llm.openaiBaseUrl, apiKey: 'x' }, models: { 'fake-model': { tool_call: true, limit: { context: 128000, output: 4096 } } } } },
+    model: 'fake/fake-model',
+    enabled_providers: ['fake'],
+  };
+  const child = spawn(process.execPath, [MAIN], {
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      DATABASE_URL: db.url,
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      BOOTSTRAP_API_KEY: key,
+      OPENCODE_CONFIG_CONTENT: JSON.stringify(config),
+      RUN_LEASE_MS: '3000',
+      SANDBOX: 'off',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stdout!.on('data', (d) => (log += d));
+  child.stderr!.on('data', (d) => (log += d));
+  return new Promise((resolve, reject) => {
+    const deadline = Date.now() + 60_000;
+    const probe = async () => {
+      if (child.exitCode !== null) return reject(new Error(`API exited early:\n${log}`));
+      const ok = await fetch(`http://127.0.0.1:${port}/global/health`).then((r) => r.ok, () => false);
+      if (ok) return resolve(child);
+      if (Date.now() > deadline) return reject(new Error(`API did not start:\n${log}`));
+      setTimeout(probe, 200);
+    };
+    void probe();
+  });
+}
+
+beforeAll(async () => {
+  if (!fs.existsSync(MAIN)) throw new Error('dist/main.js is missing: run `npm run build` first');
+  llm = await FakeLlm.start({ chunkDelayMs: 0 });
+  db = await createTestDatabase();
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oc-fault-'));
+});
+
+afterAll(async () => {
+  await llm?.stop();
+  await db?.close();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+it('a process killed mid-prompt leaves no session busy after a restart', async () => {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const first = await startApi(port);
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    const session = await request(base, 'POST', '/session', { key, body: { title: 'crash' } });
+    expect(session.status).toBe(200);
+    const id = session.body.id as string;
+    llm.setDefaultReply(reply().text('streaming words before the crash').hangAfter(4));
+    const async = await request(base, 'POST', `/session/${id}/prompt_async`, { key, body: { parts: [{ type: 'text', text: 'go' }] } });
+    expect(async.status).toBe(204);
+    // Wait until the answer is streaming and its partial text has been flushed to the database.
+    for (let i = 0; i < 100; i++) {
+      const status = await request(base, 'GET', '/session/status', { key });
+      if (status.body[id]?.type === 'busy' && llm.requests.length > 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 1200));
+    first.kill('SIGKILL');
+    await new Promise((r) => first.once('exit', r));
+
+    const second = await startApi(port);
+    try {
+      let status: Record<string, unknown> = { [id]: 'busy' };
+      for (let i = 0; i < 100 && status[id]; i++) {
+        status = (await request(base, 'GET', '/session/status', { key })).body;
+        if (status[id]) await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(status[id]).toBeUndefined();
+      const messages = await request(base, 'GET', `/session/${id}/message`, { key });
+      const assistant = messages.body.find((m: { info: { role: string } }) => m.info.role === 'assistant');
+      expect(assistant.info.error).toMatchObject({ name: 'UnknownError' });
+      expect(assistant.info.time.completed).toBeGreaterThan(0);
+      const text = assistant.parts.find((p: { type: string }) => p.type === 'text');
+      expect(text.text.length).toBeGreaterThan(0);
+    } finally {
+      second.kill('SIGTERM');
+      await new Promise((r) => second.once('exit', r));
+    }
+  } finally {
+    if (first.exitCode === null) first.kill('SIGKILL');
+  }
+}, 120_000);
