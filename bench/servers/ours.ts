@@ -17,6 +17,15 @@ export interface OursStartOptions {
   log: (line: string) => void;
 }
 
+function newestMtime(dir: string): number {
+  let t = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newestMtime(p) : fs.statSync(p).mtimeMs);
+  }
+  return t;
+}
+
 function gitHead(): string {
   const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
   const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8' }).stdout?.trim();
@@ -47,7 +56,12 @@ async function snapshotDist(log: (line: string) => void): Promise<{ main: string
   const dist = path.join(ROOT, 'dist');
   const stamp = path.join(dist, '.built');
   for (let attempt = 0; attempt < 60; attempt++) {
-    const before = fs.existsSync(stamp) ? fs.readFileSync(stamp, 'utf8') : undefined;
+    let before = fs.existsSync(stamp) ? fs.readFileSync(stamp, 'utf8') : undefined;
+    // A build that reported type errors still emits dist/ but writes no stamp; once nothing has changed for a
+    // while, measure what it emitted rather than nothing.
+    if (before === undefined && fs.existsSync(path.join(dist, 'main.js')) && Date.now() - newestMtime(dist) > 30_000) {
+      before = `(no build stamp: the last build reported errors; files emitted ${new Date(newestMtime(dist)).toISOString()})`;
+    }
     if (before === undefined) {
       if (attempt === 0) log('dist/ is being rebuilt (no dist/.built); waiting for it');
       await sleep(5000);
@@ -57,7 +71,7 @@ async function snapshotDist(log: (line: string) => void): Promise<{ main: string
     fs.mkdirSync(SNAPSHOT, { recursive: true });
     fs.cpSync(dist, path.join(SNAPSHOT, 'dist'), { recursive: true });
     const after = fs.existsSync(stamp) ? fs.readFileSync(stamp, 'utf8') : undefined;
-    if (after !== before) continue; // rebuilt while copying
+    if (after !== before && !(after === undefined && Date.now() - newestMtime(dist) > 30_000)) continue; // rebuilt while copying
     for (const link of ['node_modules', 'prisma', 'prisma.config.ts', 'package.json']) {
       const at = path.join(SNAPSHOT, link);
       if (!fs.existsSync(at) && fs.existsSync(path.join(ROOT, link))) fs.symlinkSync(path.join(ROOT, link), at);
