@@ -10,6 +10,8 @@ import { ProjectModule } from './project/project.module';
 import { ProviderModule } from './provider/provider.module';
 import { QuestionModule } from './question/question.module';
 import { SessionModule } from './session/session.module';
+import { JwtModule } from './auth/jwt/jwt.module';
+import { SchoolModule } from './school/school.module';
 import { SkillModule } from './skill/skill.module';
 import { SnapshotModule } from './snapshot/snapshot.module';
 import { CompactionModule } from './session/compaction/compaction.module';
@@ -20,5 +22,5 @@ import { WorkspaceModule } from './workspace/workspace.module';
 
 /** Every domain module, composed by both entrypoints (STYLE rule 11). */
 export function domainModules(): (Type | DynamicModule)[] {
-  return [AuthModule, EventModule, ConfigModule, ProjectModule, TenantModule, HealthModule, AgentModule, ProviderModule, WorkspaceModule, ToolModule, SessionModule, McpModule, CompactionModule, QuestionModule, SkillModule, InstructionModule, AgentToolsModule];
+  return [AuthModule, EventModule, ConfigModule, ProjectModule, TenantModule, HealthModule, AgentModule, ProviderModule, WorkspaceModule, ToolModule, SessionModule, McpModule, SchoolModule, JwtModule, CompactionModule, QuestionModule, SkillModule, InstructionModule, AgentToolsModule];
 }

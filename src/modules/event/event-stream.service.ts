@@ -20,6 +20,8 @@ export interface StreamOptions extends StreamScope {
 @Injectable()
 export class EventStreamService implements BeforeApplicationShutdown {
   private readonly open = new Set<SseWriter>();
+  /** Set by the school module: the students whose session events a teacher may watch. */
+  watchedUsers?: (auth: AuthContext) => Promise<ReadonlySet<string>>;
 
   constructor(
     private readonly bus: EventBus,
@@ -27,6 +29,7 @@ export class EventStreamService implements BeforeApplicationShutdown {
   ) {}
 
   async stream(auth: AuthContext, req: Request, res: Response, opts: StreamOptions): Promise<void> {
+    if (auth.role === 'teacher' && !opts.watchedUserIds && this.watchedUsers) opts = { ...opts, watchedUserIds: await this.watchedUsers(auth) };
     const sse = new SseWriter(req, res);
     this.open.add(sse);
     sse.onClose(() => this.open.delete(sse));

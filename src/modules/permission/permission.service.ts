@@ -4,6 +4,7 @@ import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { ForbiddenError, NotFoundError } from '../../core/errors/domain-error';
 import { isId, newId } from '../../core/ids';
 import { EventBus } from '../event/event.bus';
+import { AuditService } from '../school/audit/audit.service';
 import { EventType } from '../event/event.types';
 import type { PermissionAsk } from '../tool/tool.types';
 import { PermissionCorrectedError, PermissionDeniedError, PermissionRejectedError } from './permission.errors';
@@ -40,6 +41,7 @@ export class PermissionService {
     private readonly repo: PermissionRepository,
     private readonly bus: EventBus,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly audit: AuditService,
   ) {}
 
   async ask(scope: AskScope, request: PermissionAsk): Promise<void> {
@@ -86,6 +88,7 @@ export class PermissionService {
     const session = await scopeOf(row.sessionId);
     if (reply === 'always' && auth.role === 'student' && row.userId !== auth.userId) throw new ForbiddenError('Only the session owner may approve permanently');
     if (!(await this.repo.resolve(auth.tenantId, id, reply, message))) throw new NotFoundError(`Permission request not found: ${id}`);
+    await this.audit.record(auth, 'permission.reply', id, { sessionId: row.sessionId, permission: row.permission, reply });
     if (reply === 'always') {
       await this.repo.approve(auth.tenantId, session.projectId, session.ownerId, row.permission, approvalRules(row.permission, row.always as string[]).map((r) => r.pattern), () => newId('permission'));
     }

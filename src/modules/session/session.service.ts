@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { AuthContext } from '../../core/auth/auth-context';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { ForbiddenError, NotFoundError } from '../../core/errors/domain-error';
@@ -7,6 +7,7 @@ import { VERSION } from '../../core/version';
 import { EventBus } from '../event/event.bus';
 import { EventType } from '../event/event.types';
 import { ProjectService } from '../project/project.service';
+import { ClassRosterService } from '../school/class/class-roster.service';
 import { MessageRepository } from './message.repository';
 import { defaultTitle, randomSlug, toSessionInfo } from './session.mapper';
 import { SessionRepository, type SessionRow } from './session.repository';
@@ -40,12 +41,13 @@ export class SessionService {
     private readonly projects: ProjectService,
     private readonly bus: EventBus,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() private readonly roster?: ClassRosterService,
   ) {}
 
   /** Loads a session the caller may read; anything else (other tenant, malformed id, not theirs) is 404. */
   async load(auth: AuthContext, id: string): Promise<SessionRow> {
     const row = isId('session', id) ? await this.sessions.find(auth.tenantId, id) : null;
-    if (!row || !this.canRead(auth, row)) throw new NotFoundError(`Session not found: ${id}`);
+    if (!row || !(await this.canRead(auth, row))) throw new NotFoundError(`Session not found: ${id}`);
     return row;
   }
 
@@ -56,9 +58,11 @@ export class SessionService {
     return row;
   }
 
-  canRead(auth: AuthContext, row: SessionRow): boolean {
+  /** Admins: the tenant; everyone: their own; teachers also (read-only) the students of the classes they teach. */
+  async canRead(auth: AuthContext, row: SessionRow): Promise<boolean> {
     if (row.tenantId !== auth.tenantId) return false;
-    return auth.role === 'admin' || auth.role === 'teacher' || row.userId === auth.userId;
+    if (auth.role === 'admin' || row.userId === auth.userId) return true;
+    return auth.role === 'teacher' && !!(await this.roster?.teaches(auth, row.userId));
   }
 
   canWrite(auth: AuthContext, row: SessionRow): boolean {
@@ -100,6 +104,7 @@ export class SessionService {
     const rows = await this.sessions.list(auth.tenantId, {
       projectId,
       userId: auth.role === 'student' ? auth.userId : undefined,
+      ownerIds: auth.role === 'teacher' ? [auth.userId, ...((await this.roster?.watchedUserIds(auth)) ?? [])] : undefined,
       roots: input.roots,
       search: input.search,
       start: input.start !== undefined ? new Date(input.start) : undefined,

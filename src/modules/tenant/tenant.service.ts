@@ -3,6 +3,7 @@ import type { AuthContext, Role } from '../../core/auth/auth-context';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../core/errors/domain-error';
 import { isId, newId } from '../../core/ids';
 import { ApiKeyService } from '../auth/api-key.service';
+import { AuditService } from '../school/audit/audit.service';
 import { TenantRepository } from './tenant.repository';
 
 export interface TenantSettings {
@@ -19,9 +20,13 @@ export interface TenantSettings {
 /** Schools (tenants), their users and keys. */
 @Injectable()
 export class TenantService {
+  /** Runs after a user is soft-deleted: the school module removes or anonymises their data per tenant policy. */
+  readonly afterUserDelete: ((auth: AuthContext, userId: string) => Promise<void>)[] = [];
+
   constructor(
     private readonly repo: TenantRepository,
     private readonly keys: ApiKeyService,
+    private readonly audit: AuditService,
   ) {}
 
   async createTenant(input: { name: string; slug: string; timezone?: string; settings?: TenantSettings; admin: { name: string; email?: string } }, opts: { key?: string; platformAdmin?: boolean } = {}) {
@@ -82,6 +87,7 @@ export class TenantService {
   async deleteUser(auth: AuthContext, id: string) {
     if (id === auth.userId) throw new ForbiddenError('You cannot delete yourself');
     if (!(isId('user', id) && (await this.repo.softDeleteUser(auth.tenantId, id)))) throw new NotFoundError(`User not found: ${id}`);
+    for (const hook of this.afterUserDelete) await hook(auth, id);
     return true;
   }
 
@@ -90,6 +96,7 @@ export class TenantService {
     if (userId !== auth.userId && auth.role !== 'admin') throw new ForbiddenError('Only tenant administrators create keys for others');
     await this.getUser(auth, userId);
     const { key, record } = await this.keys.issue(auth.tenantId, userId, input.name, { expiresAt: input.expiresAt });
+    await this.audit.record(auth, 'key.create', record.id, { userId, name: input.name });
     return { ...record, key };
   }
 
@@ -100,6 +107,7 @@ export class TenantService {
   async revokeKey(auth: AuthContext, id: string) {
     const key = isId('key', id) ? await this.keys.find(auth, id) : null;
     if (!key || (auth.role !== 'admin' && key.userId !== auth.userId)) throw new NotFoundError(`API key not found: ${id}`);
+    await this.audit.record(auth, 'key.revoke', id, { userId: key.userId });
     return this.keys.revoke(auth, id);
   }
 }

@@ -98,6 +98,7 @@ export class SessionPromptService implements OnModuleInit {
       if (childRow) await this.runs.abort(childRow);
     }
     await this.runs.abort(row);
+    if (auth.role === 'teacher' && row.userId !== auth.userId) await this.audit.record(auth, 'session.abort.teacher', row.id, { ownerId: row.userId });
     return true;
   }
 

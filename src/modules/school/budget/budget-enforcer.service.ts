@@ -1,0 +1,93 @@
+import { Injectable } from '@nestjs/common';
+import type { AuthContext } from '../../../core/auth/auth-context';
+import { Prisma } from '../../../generated/prisma/client';
+import { TooManyRequestsError } from '../../../core/errors/domain-error';
+import type { SessionRow } from '../../session/session.repository';
+import { BudgetRepository, type BudgetRow } from './budget.repository';
+import { DEFAULT_STUDENT_PROMPTS_PER_DAY, errorCode, type BudgetMetric } from './budget.metrics';
+import { tenantPeriods, type TenantPeriods } from './tenant-clock';
+
+interface Limit {
+  /** The scope whose usage counts: `user:<id>`, `class:<id>` or `tenant`. */
+  scope: string;
+  metric: BudgetMetric;
+  limit: string;
+}
+
+/**
+ * Checks a prompt against every budget that applies to the session's owner before anything is stored or sent.
+ * Usage-based limits (tokens, cost, running sessions) refuse once reached; the prompt count is claimed
+ * atomically in the database, so parallel prompts can never overshoot it.
+ */
+@Injectable()
+export class BudgetEnforcerService {
+  constructor(private readonly repo: BudgetRepository) {}
+
+  async beforePrompt(auth: AuthContext, session: SessionRow): Promise<void> {
+    const userId = session.userId ?? auth.userId;
+    const role = userId === auth.userId ? auth.role : ((await this.repo.userRole(auth.tenantId, userId)) ?? 'student');
+    const classIds = await this.repo.userClasses(auth.tenantId, userId);
+    const limits = await this.limitsFor(auth.tenantId, userId, role, classIds);
+    if (!limits.length) return;
+    const periods = tenantPeriods(new Date(), await this.repo.timezone(auth.tenantId));
+
+    for (const l of limits.filter((x) => x.metric !== 'prompts_day')) {
+      const used = await this.used(auth.tenantId, l, periods, session.id);
+      if (new Prisma.Decimal(used).gte(l.limit)) this.refuse(l, new Prisma.Decimal(used).toFixed(), periods);
+    }
+
+    const prompts = limits.filter((x) => x.metric === 'prompts_day');
+    if (!prompts.length) return;
+    const refused = prompts.find((l) => Number(l.limit) < 1) ?? (await this.claimPrompts(auth.tenantId, prompts, periods));
+    if (refused) this.refuse(refused, String(await this.repo.counterValue(auth.tenantId, counterKey(refused, periods))), periods);
+  }
+
+  private async claimPrompts(tenantId: string, prompts: Limit[], periods: TenantPeriods): Promise<Limit | undefined> {
+    const refusedKey = await this.repo.claim(tenantId, prompts.map((l) => ({ key: counterKey(l, periods), limit: l.limit })));
+    if (!refusedKey) {
+      if (Math.random() < 0.01) void this.repo.sweepCounters(tenantId, periods.dayKey).catch(() => undefined);
+      return undefined;
+    }
+    return prompts.find((l) => counterKey(l, periods) === refusedKey);
+  }
+
+  /** Limits in force: the user's own (else their role's, else the student default), their classes', the tenant's. */
+  private async limitsFor(tenantId: string, userId: string, role: string, classIds: string[]): Promise<Limit[]> {
+    const all = await this.repo.forScopes(tenantId, ['tenant', `user:${userId}`, `role:${role}`, ...classIds.map((c) => `class:${c}`)]);
+    const rows = all.filter((r) => r.metric !== 'requests_per_minute');
+    const pick = (scope: string) => rows.filter((r) => r.scope === scope);
+    const own = new Map<string, BudgetRow>(pick(`role:${role}`).map((r) => [r.metric, r]));
+    for (const r of pick(`user:${userId}`)) own.set(r.metric, r);
+    const limits: Limit[] = [...own.values()].map((r) => ({ scope: `user:${userId}`, metric: r.metric as BudgetMetric, limit: r.limit.toFixed() }));
+    if (role === 'student' && !own.has('prompts_day')) limits.push({ scope: `user:${userId}`, metric: 'prompts_day', limit: DEFAULT_STUDENT_PROMPTS_PER_DAY });
+    for (const r of rows) {
+      if (r.scope === 'tenant' || r.scope.startsWith('class:')) limits.push({ scope: r.scope, metric: r.metric as BudgetMetric, limit: r.limit.toFixed() });
+    }
+    return limits;
+  }
+
+  private async used(tenantId: string, l: Limit, p: TenantPeriods, sessionId: string): Promise<number | string> {
+    const [kind, id] = l.scope.split(':');
+    if (l.metric === 'concurrent_sessions') return kind === 'user' ? this.repo.runningSessions(tenantId, id, sessionId) : 0;
+    const from = l.metric.endsWith('_day') ? p.day : p.monthStart;
+    const users = kind === 'user' ? [id] : kind === 'class' ? await this.repo.classMembers(tenantId, id) : undefined;
+    const u = await this.repo.usageSince(tenantId, from, users);
+    return (l.metric.startsWith('cost') ? u.cost : u.tokens).toFixed();
+  }
+
+  private refuse(l: Limit, used: string, p: TenantPeriods): never {
+    const resetsAt = l.metric === 'concurrent_sessions' ? null : l.metric.endsWith('_month') ? p.monthResetsAt : p.dayResetsAt;
+    const what = l.scope === 'tenant' ? 'the school' : l.scope.startsWith('class:') ? 'the class' : 'you';
+    throw new TooManyRequestsError(`Budget exhausted: ${l.metric.replace('_', ' per ')} for ${what} (limit ${l.limit})`, errorCode(l.metric), {
+      metric: l.metric,
+      scope: l.scope,
+      limit: l.limit,
+      used,
+      resetsAt: resetsAt ? resetsAt.toISOString() : null,
+    });
+  }
+}
+
+function counterKey(l: Limit, p: TenantPeriods): string {
+  return `${l.scope}|${l.metric}|${p.dayKey}`;
+}

@@ -1,0 +1,57 @@
+// Budgets reset at midnight in the tenant's time zone, not the server's. Intl gives us the wall clock of any
+// IANA zone; the UTC instant of a local midnight is found from the zone's offset at that moment.
+
+function parts(at: Date, timeZone: string): { y: number; m: number; d: number; h: number; min: number; s: number } {
+  const fmt = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const p = Object.fromEntries(fmt.formatToParts(at).map((x) => [x.type, x.value]));
+  return { y: +p.year, m: +p.month, d: +p.day, h: +p.hour % 24, min: +p.minute, s: +p.second };
+}
+
+/** Milliseconds the zone is ahead of UTC at `at`. */
+function offsetMs(at: Date, timeZone: string): number {
+  const p = parts(at, timeZone);
+  return Date.UTC(p.y, p.m - 1, p.d, p.h, p.min, p.s) - Math.floor(at.getTime() / 1000) * 1000;
+}
+
+/** UTC instant of local midnight of (y, m, d) in the zone (months 1-based; overflow rolls over). */
+function localMidnight(y: number, m: number, d: number, timeZone: string): Date {
+  const guess = Date.UTC(y, m - 1, d);
+  const first = guess - offsetMs(new Date(guess), timeZone);
+  // A second pass settles zones whose offset changes between the guess and the answer (DST).
+  return new Date(guess - offsetMs(new Date(first), timeZone));
+}
+
+export function validTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface TenantPeriods {
+  /** The local calendar day as a UTC date (what a `@db.Date` column stores). */
+  day: Date;
+  /** First local day of the month, same representation. */
+  monthStart: Date;
+  /** Next local midnight, as an instant. */
+  dayResetsAt: Date;
+  /** Next local first-of-month midnight, as an instant. */
+  monthResetsAt: Date;
+  /** `YYYY-MM-DD` of the local day, for counter keys. */
+  dayKey: string;
+}
+
+export function tenantPeriods(at: Date, timeZone: string): TenantPeriods {
+  const tz = validTimeZone(timeZone) ? timeZone : 'Asia/Seoul';
+  const p = parts(at, tz);
+  const day = new Date(Date.UTC(p.y, p.m - 1, p.d));
+  return {
+    day,
+    monthStart: new Date(Date.UTC(p.y, p.m - 1, 1)),
+    dayResetsAt: localMidnight(p.y, p.m, p.d + 1, tz),
+    monthResetsAt: localMidnight(p.y, p.m + 1, 1, tz),
+    dayKey: day.toISOString().slice(0, 10),
+  };
+}

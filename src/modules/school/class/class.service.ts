@@ -1,0 +1,73 @@
+import { Injectable } from '@nestjs/common';
+import type { AuthContext } from '../../../core/auth/auth-context';
+import { ConflictError, NotFoundError } from '../../../core/errors/domain-error';
+import { isId, newId } from '../../../core/ids';
+import { AuditService } from '../audit/audit.service';
+import { ClassRepository, type ClassRow, type MemberRole } from './class.repository';
+import type { ClassDto } from './dto/class.dto';
+
+function toDto(row: ClassRow): ClassDto {
+  return { id: row.id, name: row.name, created: row.createdAt.getTime(), members: row.members.map((m) => ({ userId: m.userId, role: m.role })) };
+}
+
+/** Classes: admins manage them; a teacher sees the classes they teach. Anything else is 404. */
+@Injectable()
+export class ClassService {
+  constructor(
+    private readonly classes: ClassRepository,
+    private readonly audit: AuditService,
+  ) {}
+
+  async list(auth: AuthContext): Promise<ClassDto[]> {
+    const rows = await this.classes.list(auth.tenantId, auth.role === 'admin' ? undefined : auth.userId);
+    return rows.map(toDto);
+  }
+
+  async get(auth: AuthContext, id: string): Promise<ClassDto> {
+    return toDto(await this.load(auth, id));
+  }
+
+  async create(auth: AuthContext, name: string): Promise<ClassDto> {
+    if (await this.classes.findByName(auth.tenantId, name)) throw new ConflictError('ConflictError', `A class named "${name}" exists`);
+    const row = await this.classes.create({ id: newId('class'), tenantId: auth.tenantId, name });
+    await this.audit.record(auth, 'class.create', row.id, { name });
+    return toDto(row);
+  }
+
+  async rename(auth: AuthContext, id: string, name: string): Promise<ClassDto> {
+    const row = await this.load(auth, id);
+    if (row.name !== name && (await this.classes.findByName(auth.tenantId, name))) throw new ConflictError('ConflictError', `A class named "${name}" exists`);
+    const updated = (await this.classes.rename(auth.tenantId, id, name))!;
+    await this.audit.record(auth, 'class.update', id, { name });
+    return toDto(updated);
+  }
+
+  async remove(auth: AuthContext, id: string): Promise<boolean> {
+    await this.load(auth, id);
+    await this.classes.delete(auth.tenantId, id);
+    await this.audit.record(auth, 'class.delete', id);
+    return true;
+  }
+
+  async addMember(auth: AuthContext, id: string, userId: string, role: MemberRole): Promise<ClassDto> {
+    await this.load(auth, id);
+    if (!isId('user', userId) || !(await this.classes.userExists(auth.tenantId, userId))) throw new NotFoundError(`User not found: ${userId}`);
+    await this.classes.upsertMember(auth.tenantId, id, userId, role);
+    await this.audit.record(auth, 'class.member.add', id, { userId, role });
+    return toDto((await this.classes.find(auth.tenantId, id))!);
+  }
+
+  async removeMember(auth: AuthContext, id: string, userId: string): Promise<ClassDto> {
+    await this.load(auth, id);
+    if (!(await this.classes.removeMember(auth.tenantId, id, userId))) throw new NotFoundError(`Not a member: ${userId}`);
+    await this.audit.record(auth, 'class.member.remove', id, { userId });
+    return toDto((await this.classes.find(auth.tenantId, id))!);
+  }
+
+  private async load(auth: AuthContext, id: string): Promise<ClassRow> {
+    const row = isId('class', id) ? await this.classes.find(auth.tenantId, id) : null;
+    const visible = row && (auth.role === 'admin' || row.members.some((m) => m.userId === auth.userId && m.role === 'teacher'));
+    if (!row || !visible) throw new NotFoundError(`Class not found: ${id}`);
+    return row;
+  }
+}
