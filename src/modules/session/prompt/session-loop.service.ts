@@ -135,7 +135,9 @@ export class SessionLoopService {
     const visible = this.hooks.history.reduce((h, f) => f(h), history);
     const messages = toModelMessages(visible, ref);
     if (lastStep) messages.push({ role: 'assistant', content: [{ type: 'text', text: MAX_STEPS_REMINDER }] });
+    // Doom-loop detection looks at this turn only: the same call repeated across separate user turns is fine.
     const recent = history
+      .filter((m) => m.info.id > lastUser.info.id)
       .flatMap((m) => m.parts)
       .filter((p): p is Extract<PartInfo, { type: 'tool' }> => p.type === 'tool')
       .map((p) => ({ tool: p.tool, input: JSON.stringify(p.state.input ?? {}) }));
