@@ -113,6 +113,13 @@ it('registers the session tools hook, and serves <server>_<tool> tools that ask 
   expect(result.output).toBe('Echo: from the service');
   expect(asks).toEqual([expect.objectContaining({ permission: 'everything_echo', patterns: ['*'] })]);
   expect(await mcp.status(auth)).toEqual({ everything: { status: 'connected' } });
+
+  // Disconnected: disabled, no tools, and the next sync does not bring it back; connect does.
+  await mcp.disconnect(auth, undefined, 'everything');
+  expect(await mcp.status(auth)).toEqual({ everything: { status: 'disabled' } });
+  expect(await mcp.toolsForSession(auth, session)).toEqual([]);
+  expect(await mcp.connect(auth, undefined, 'everything')).toEqual({ status: 'connected' });
+  expect((await mcp.toolsForSession(auth, session)).map((t) => t.id)).toContain('everything_echo');
 });
 
 it('layers config and rows: tenant-wide rows, project rows winning, a project toggle switching a row off', async () => {
