@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { lstat, readdir, rm } from 'node:fs/promises';
 import { isAbsolute, join, relative } from 'node:path';
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { buildBwrapArgs } from './bwrap-args';
 import { OutputCollector } from './output-collector';
 import { SandboxPathError, SandboxUnavailableError } from './sandbox.errors';
@@ -73,7 +73,8 @@ export class SandboxRunner {
     }
 
     const identity = parsed.identity ?? this.options.identity;
-    const child = sandboxed
+    if (input.signal?.aborted) return notStarted(sandboxed);
+    const spawned = sandboxed
       ? this.spawnBwrap(
           buildBwrapArgs({
             workspaceRoot: root,
@@ -89,9 +90,9 @@ export class SandboxRunner {
             argv: [shell, '-c', parsed.command],
           }),
         )
-      : spawn(shell, ['-c', parsed.command], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      : plainProcess(spawn(shell, ['-c', parsed.command], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] }));
 
-    return supervise(child, {
+    return supervise(spawned, {
       timeoutMs: parsed.timeoutMs,
       limits,
       signal: input.signal,
@@ -104,7 +105,8 @@ export class SandboxRunner {
   /**
    * A long-running sandboxed process with piped stdin/stdout/stderr (e.g. a local MCP server), same isolation
    * and caps as run() but no timeout and no output capture: the caller owns its lifetime. Kill it with
-   * `process.kill(-child.pid, signal)` (it leads its own process group); its namespace dies with it.
+   * `process.kill(-child.pid, signal)` (it leads its own process group); once bwrap has finished its setup
+   * (milliseconds), its death takes the namespace with it.
    */
   async spawnProcess(input: SandboxSpawnInput): Promise<ChildProcess> {
     const limits: SandboxLimits = SandboxLimitsSchema.parse({ ...this.options.limits, ...input.limits });
@@ -131,7 +133,7 @@ export class SandboxRunner {
       env,
       argv: input.argv,
     });
-    return this.spawnBwrap(args, 'pipe');
+    return this.spawnBwrap(args, 'pipe').process;
   }
 
   /** Deletes spilled outputs older than `maxAgeMs` (OpenCode keeps its truncated outputs for 7 days). */
@@ -150,17 +152,33 @@ export class SandboxRunner {
     return removed;
   }
 
-  private spawnBwrap(args: string[], stdin: 'ignore' | 'pipe' = 'ignore'): ChildProcess {
+  private spawnBwrap(args: string[], stdin: 'ignore' | 'pipe' = 'ignore'): SandboxedProcess {
     // Never the server's environment: bwrap's helper stays PID 1 in the sandbox and keeps what it was given.
     const env = { PATH: HOST_PATH, HOME: '/', TERM: 'dumb', LANG: 'C.UTF-8' };
     const filter = userNamespaceFilter();
-    if (!filter) return spawn(this.options.bwrapPath, args, { env, detached: true, stdio: [stdin, 'pipe', 'pipe'] });
-    // The filter travels on fd 3; bwrap reads it to EOF before setting anything up.
-    const child = spawn(this.options.bwrapPath, ['--seccomp', '3', ...args], { env, detached: true, stdio: [stdin, 'pipe', 'pipe', 'pipe'] });
-    const channel = child.stdio[3] as Writable;
-    channel.on('error', () => undefined);
-    channel.end(filter);
-    return child;
+    // Extra pipes: the seccomp program (bwrap reads it to EOF before any setup), then bwrap's info JSON,
+    // which names the pid namespace's init as seen from here.
+    const prefix = filter ? ['--seccomp', '3', '--info-fd', '4'] : ['--info-fd', '3'];
+    const stdio: ('ignore' | 'pipe')[] = [stdin, 'pipe', 'pipe', 'pipe', ...(filter ? ['pipe' as const] : [])];
+    const child = spawn(this.options.bwrapPath, [...prefix, ...args], { env, detached: true, stdio });
+    if (filter) {
+      const channel = child.stdio[3] as Writable;
+      channel.on('error', () => undefined);
+      channel.end(filter);
+    }
+    const info = child.stdio[filter ? 4 : 3] as Readable;
+    const nsInit = new Promise<number | null>((resolve) => {
+      let text = '';
+      info.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+        const pid = /"child-pid"\s*:\s*(\d+)/.exec(text)?.[1];
+        if (pid) resolve(Number(pid));
+      });
+      info.on('error', () => resolve(null));
+      info.on('close', () => resolve(null));
+      child.once('exit', () => resolve(null));
+    });
+    return { process: child, kill: () => killNamespace(child, nsInit) };
   }
 
   /** Generated /etc/passwd and /etc/group naming only root, the sandbox user and nobody. */
@@ -203,7 +221,7 @@ export class SandboxRunner {
       argv: ['/bin/sh', '-c', 'id -u'],
     });
     // Through spawnBwrap, so the probe also proves the seccomp filter loads on this kernel.
-    const trial = await collect(this.spawnBwrap(args)).catch((error: Error) => ({ code: -1, output: error.message }));
+    const trial = await collect(this.spawnBwrap(args).process).catch((error: Error) => ({ code: -1, output: error.message }));
     if (trial.code !== 0) {
       // Typical causes: user namespaces disabled (kernel.unprivileged_userns_clone=0, AppArmor's
       // restrict_unprivileged_userns) or a container without CAP_SYS_ADMIN / seccomp blocking clone(CLONE_NEW*).
@@ -264,7 +282,8 @@ interface SuperviseOptions {
   sandboxed: boolean;
 }
 
-function supervise(child: ChildProcess, options: SuperviseOptions): Promise<SandboxRunResult> {
+function supervise(spawned: SandboxedProcess, options: SuperviseOptions): Promise<SandboxRunResult> {
+  const child = spawned.process;
   const started = Date.now();
   const collector = new OutputCollector({
     memoryBytes: options.limits.outputBytes,
@@ -276,10 +295,8 @@ function supervise(child: ChildProcess, options: SuperviseOptions): Promise<Sand
   let outputLimitHit = false;
   let forceKill: NodeJS.Timeout | undefined;
 
-  const killTree = (signal: NodeJS.Signals) => {
+  const killGroup = (signal: NodeJS.Signals) => {
     if (child.pid === undefined) return;
-    // Detached spawn: the negative pid is bwrap's (or the plain shell's) process group. For bwrap that is
-    // enough — its death takes the pid namespace's init and with it every process inside.
     try {
       process.kill(-child.pid, signal);
     } catch {
@@ -288,8 +305,9 @@ function supervise(child: ChildProcess, options: SuperviseOptions): Promise<Sand
   };
   const terminate = () => {
     if (forceKill) return;
-    killTree('SIGTERM');
-    forceKill = setTimeout(() => killTree('SIGKILL'), KILL_GRACE_MS);
+    spawned.kill();
+    // Last resort if the first blow didn't land (bwrap stuck in setup, a plain shell ignoring SIGTERM).
+    forceKill = setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS);
     forceKill.unref();
   };
 
@@ -354,6 +372,64 @@ function supervise(child: ChildProcess, options: SuperviseOptions): Promise<Sand
     });
     child.once('close', () => void finish());
   });
+}
+
+/** A started command and the way to end it with everything it spawned. */
+export interface SandboxedProcess {
+  process: ChildProcess;
+  kill(): void;
+}
+
+/**
+ * Ends a sandbox by SIGKILLing its pid namespace's init (the kernel then kills every process inside). Not by
+ * killing bwrap: killed mid-setup, bwrap can leave an init that hasn't armed its parent-death signal yet,
+ * sitting in its own session and ignoring everything but SIGKILL — an orphaned namespace. The init's pid comes
+ * from bwrap's --info-fd; a kill asked for before it is known waits for it.
+ */
+function killNamespace(child: ChildProcess, nsInit: Promise<number | null>): void {
+  void nsInit.then((pid) => {
+    // After bwrap has exited, the init is reaped and its pid may already belong to someone else.
+    if (pid === null || child.exitCode !== null || child.signalCode !== null) return;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  });
+}
+
+/** Unsandboxed: SIGTERM to the process group, SIGKILL after the grace period. */
+function plainProcess(child: ChildProcess): SandboxedProcess {
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, name);
+    } catch {
+      /* already gone */
+    }
+  };
+  return {
+    process: child,
+    kill: () => {
+      signal('SIGTERM');
+      setTimeout(() => signal('SIGKILL'), KILL_GRACE_MS).unref();
+    },
+  };
+}
+
+/** Aborted before it began: nothing to spawn (and no half-started sandbox to clean up). */
+function notStarted(sandboxed: boolean): SandboxRunResult {
+  return {
+    exitCode: null,
+    signal: null,
+    output: '',
+    truncated: false,
+    totalBytes: 0,
+    timedOut: false,
+    aborted: true,
+    outputLimitHit: false,
+    sandboxed,
+    durationMs: 0,
+  };
 }
 
 /** Runs a short helper command to completion and returns its merged output. */

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,9 +76,24 @@ describe('SandboxRunner', () => {
   });
 
   it('does not start when the signal is already aborted', async () => {
-    const result = await run('echo hello; sleep 5', { signal: AbortSignal.abort() });
-    expect(result.aborted).toBe(true);
-    expect(result.durationMs).toBeLessThan(3000);
+    const result = await run('echo hello > started.txt; sleep 5', { signal: AbortSignal.abort() });
+    expect(result).toMatchObject({ aborted: true, exitCode: null, output: '' });
+    expect(existsSync(join(workspace, 'started.txt'))).toBe(false);
+  });
+
+  it('leaves no half-started sandbox behind when aborted during bwrap setup', async () => {
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const controller = new AbortController();
+      const pending = run('sleep 30', { signal: controller.signal });
+      // Abort within the first milliseconds, while bwrap is still building the namespaces.
+      setTimeout(() => controller.abort(), attempt);
+      await pending;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const orphans = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' })
+      .split('\n')
+      .filter((line) => line.includes('bwrap') && line.includes(workspace) && line.includes('sleep 30'));
+    expect(orphans).toEqual([]);
   });
 
   it('caps processes: a fork bomb hits RLIMIT_NPROC and dies with the namespace', async () => {
