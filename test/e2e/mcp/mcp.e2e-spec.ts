@@ -101,8 +101,8 @@ describe('MCP servers through the app', () => {
     expect(res.data!.parts.find((p) => p.type === 'text')).toMatchObject({ text: 'Recovered.' });
     const messages = (await client.session.messages({ path: { id: session.id } })).data!;
     const toolPart: any = messages.flatMap((m) => m.parts).find((p: any) => p.type === 'tool' && p.tool === 'everything_get-sum');
-    expect(['error', 'completed']).toContain(toolPart.state.status);
-    expect(JSON.stringify(toolPart.state)).toMatch(/invalid|expected|error/i);
+    expect(toolPart.state.status).toBe('error');
+    expect(toolPart.state.error).toMatch(/number|invalid|expected/i);
   });
 
   it('a server that dies in the middle of a call: the tool part errors, the next step goes on without it, it comes back', async () => {
@@ -132,7 +132,7 @@ describe('MCP servers through the app', () => {
     expect(status).toEqual({ status: 'connected' });
   });
 
-  it('disconnect makes a server disabled and takes its tools away; connect brings it back', async () => {
+  it('disconnect makes a server disabled; connect brings it back; unknown names are 404', async () => {
     const http = school.teacher.http;
     expect((await http.post('/mcp/everything/disconnect')).body).toBe(true);
     expect((await http.get('/mcp')).body.everything).toEqual({ status: 'disabled' });
