@@ -18,9 +18,17 @@ export class AgentService {
     return this.list(auth, (await this.projects.resolve(auth, directory)).id);
   }
 
+  // ConfigService hands out the same object while its cache holds, so agents are resolved once per config.
+  private readonly resolved = new WeakMap<object, AgentInfo[]>();
+
   async list(auth: AuthContext, projectId?: string): Promise<AgentInfo[]> {
     const config = await this.config.effective(auth, projectId);
-    return resolveAgents(config.agent as never, [], { userPermission: configRuleset(config) });
+    let agents = this.resolved.get(config);
+    if (!agents) {
+      agents = resolveAgents(config.agent as never, [], { userPermission: configRuleset(config) });
+      this.resolved.set(config, agents);
+    }
+    return agents;
   }
 
   async get(auth: AuthContext, name: string | undefined, projectId?: string): Promise<AgentInfo> {

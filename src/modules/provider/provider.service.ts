@@ -87,10 +87,21 @@ export class ProviderService {
       throw new BadRequestError(`Provider ${ref.providerID} is not enabled`, { providerID: ref.providerID }, 'provider_disabled');
     }
     const ctx = await this.context(tenantId);
+    const cacheKey = `${ref.providerID}\0${ref.modelID}\0${ctx.apiKeys[ref.providerID] ?? ''}\0${Object.keys(ctx.env).length}`;
+    const perConfig = this.resolvedModels.get(config) ?? new Map<string, ResolvedModel>();
+    const hit = perConfig.get(cacheKey);
+    if (hit) return hit;
     const resolved = this.registry.resolve(config, ctx);
     const { model, info } = this.registry.languageModel(resolved, ref, ctx);
-    return { language: model, info: this.fromApi(ref, info) };
+    const out = { language: model, info: this.fromApi(ref, info) };
+    perConfig.set(cacheKey, out);
+    this.resolvedModels.set(config, perConfig);
+    return out;
   }
+
+  // Resolving the catalogue and building an SDK client costs milliseconds; it is done once per config object
+  // (ConfigService returns the same object while its cache holds) and key.
+  private readonly resolvedModels = new WeakMap<object, Map<string, ResolvedModel>>();
 
   private fromApi(ref: ModelRef, m: ApiModel): ModelInfo {
     return {
