@@ -39,12 +39,18 @@ const bash = async (command: string, extra: { timeout?: number; abort?: AbortSig
   return tool.execute({ command, description: 'attack', timeout: extra.timeout ?? 20_000 }, context(workspace, extra.abort));
 };
 
-function leftovers(): string[] {
+function owned(): string[] {
   try {
     return execFileSync('pgrep', ['-u', String(identity.uid), '-a'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
   } catch {
     return [];
   }
+}
+
+/** The kernel tears a namespace down asynchronously: give dying processes a moment before calling them left over. */
+function leftovers(): string[] {
+  for (let attempt = 0; attempt < 20 && owned().length > 0; attempt++) execFileSync('sleep', ['0.05']);
+  return owned();
 }
 
 beforeAll(() => {

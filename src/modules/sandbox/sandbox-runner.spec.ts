@@ -27,12 +27,18 @@ const run = (command: string, extra: Partial<Parameters<SandboxRunner['run']>[0]
   runner.run({ command, cwd: workspace, workspaceRoot: workspace, timeoutMs: 20_000, ...extra });
 
 /** Processes the sandbox uid still owns anywhere on the machine. */
-function leftovers(uid: number): string[] {
+function owned(uid: number): string[] {
   try {
     return execFileSync('pgrep', ['-u', String(uid), '-a'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
   } catch {
     return []; // pgrep exits 1 when nothing matches
   }
+}
+
+/** The kernel tears a namespace down asynchronously: give dying processes a moment before calling them left over. */
+function leftovers(uid: number): string[] {
+  for (let attempt = 0; attempt < 20 && owned(uid).length > 0; attempt++) execFileSync('sleep', ['0.05']);
+  return owned(uid);
 }
 
 describe('SandboxRunner', () => {
