@@ -10,11 +10,12 @@ import { ProjectModule } from './project/project.module';
 import { ProviderModule } from './provider/provider.module';
 import { QuestionModule } from './question/question.module';
 import { SessionModule } from './session/session.module';
+import { SkillModule } from './skill/skill.module';
 import { JwtModule } from './auth/jwt/jwt.module';
 import { SchoolModule } from './school/school.module';
-import { SkillModule } from './skill/skill.module';
 import { SnapshotModule } from './snapshot/snapshot.module';
 import { CompactionModule } from './session/compaction/compaction.module';
+import { QueueDashboardModule } from './queue-dashboard/queue-dashboard.module';
 import { TenantModule } from './tenant/tenant.module';
 import { ToolModule } from './tool/tool.module';
 import { AgentToolsModule } from './tool/tools/task/agent-tools.module';
@@ -22,5 +23,5 @@ import { WorkspaceModule } from './workspace/workspace.module';
 
 /** Every domain module, composed by both entrypoints (STYLE rule 11). */
 export function domainModules(): (Type | DynamicModule)[] {
-  return [AuthModule, EventModule, ConfigModule, ProjectModule, TenantModule, HealthModule, AgentModule, ProviderModule, WorkspaceModule, ToolModule, SessionModule, McpModule, SchoolModule, JwtModule, CompactionModule, QuestionModule, SkillModule, InstructionModule, AgentToolsModule];
+  return [AuthModule, EventModule, ConfigModule, ProjectModule, TenantModule, HealthModule, AgentModule, ProviderModule, WorkspaceModule, ToolModule, SessionModule, McpModule, SchoolModule, JwtModule, CompactionModule, QueueDashboardModule, SnapshotModule, QuestionModule, SkillModule, InstructionModule, AgentToolsModule];
 }
