@@ -173,4 +173,4 @@ it('closes open streams when the server shuts down', async () => {
   await own.close();
   await s.waitForEnd(5000);
   expect(s.isEnded).toBe(true);
-});
+}, 180_000);

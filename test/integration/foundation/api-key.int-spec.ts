@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Client } from 'pg';
 import type { AuthContext } from '../../../src/core/auth/auth-context';
-import { AuthModule } from '../../../src/modules/auth/auth.module';
+import { domainModules } from '../../../src/modules/domain-modules';
 import { ApiKeyService, hashKey } from '../../../src/modules/auth/api-key.service';
-import { TenantModule } from '../../../src/modules/tenant/tenant.module';
 import { TenantService } from '../../../src/modules/tenant/tenant.service';
 import { createTestContext, type TestContext } from '../../utils/test-context';
 
@@ -18,7 +17,7 @@ let pg: Client;
 const admin = (tenantId: string, userId: string): AuthContext => ({ tenantId, userId, role: 'admin', platformAdmin: false });
 
 beforeAll(async () => {
-  ctx = await createTestContext([AuthModule, TenantModule]);
+  ctx = await createTestContext(domainModules()) // the API's composition: modules may depend on each other;
   keys = ctx.get(ApiKeyService);
   tenants = ctx.get(TenantService);
   pg = new Client({ connectionString: ctx.database.url });

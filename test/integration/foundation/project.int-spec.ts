@@ -1,11 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AuthContext } from '../../../src/core/auth/auth-context';
-import { AuthModule } from '../../../src/modules/auth/auth.module';
-import { EventModule } from '../../../src/modules/event/event.module';
-import { ProjectModule } from '../../../src/modules/project/project.module';
+import { domainModules } from '../../../src/modules/domain-modules';
 import { ProjectService } from '../../../src/modules/project/project.service';
-import { TenantModule } from '../../../src/modules/tenant/tenant.module';
 import { TenantService } from '../../../src/modules/tenant/tenant.service';
 import { createTestContext, type TestContext } from '../../utils/test-context';
 
@@ -29,7 +26,7 @@ async function makeTenant(slug: string) {
 }
 
 beforeAll(async () => {
-  ctx = await createTestContext([AuthModule, EventModule, ProjectModule, TenantModule]);
+  ctx = await createTestContext(domainModules()) // the API's composition: modules may depend on each other;
   projects = ctx.get(ProjectService);
   a = await makeTenant('project-a');
   b = await makeTenant('project-b');
