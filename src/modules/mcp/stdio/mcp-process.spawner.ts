@@ -32,7 +32,7 @@ export function buildServerEnv(base: McpBaseEnv, environment: Record<string, str
 }
 
 /** Spawns directly (no sandbox), without a shell, in its own process group so the whole tree can be killed. */
-export function createDirectSpawner(): McpProcessSpawner {
+export function createDirectSpawner(): (spec: McpSpawnSpec) => ChildProcess {
   return (spec) =>
     spawn(spec.command, spec.args, {
       env: spec.env,
