@@ -10,6 +10,8 @@ import { ProjectModule } from './project/project.module';
 import { ProviderModule } from './provider/provider.module';
 import { QuestionModule } from './question/question.module';
 import { SessionModule } from './session/session.module';
+import { JwtModule } from './auth/jwt/jwt.module';
+import { SchoolModule } from './school/school.module';
 import { SkillModule } from './skill/skill.module';
 import { JwtModule } from './auth/jwt/jwt.module';
 import { SchoolModule } from './school/school.module';

@@ -50,6 +50,11 @@ export class RateLimitService {
     return 1;
   }
 
+  /** A budget changed: read the limit again on the next request (other replicas catch up within seconds). */
+  forget(tenantId: string): void {
+    this.limits.delete(tenantId);
+  }
+
   // Read on every request: cache the tenant's limit for a few seconds.
   private async limitOf(tenantId: string): Promise<number> {
     const hit = this.limits.get(tenantId);
