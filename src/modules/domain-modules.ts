@@ -13,8 +13,6 @@ import { SessionModule } from './session/session.module';
 import { JwtModule } from './auth/jwt/jwt.module';
 import { SchoolModule } from './school/school.module';
 import { SkillModule } from './skill/skill.module';
-import { JwtModule } from './auth/jwt/jwt.module';
-import { SchoolModule } from './school/school.module';
 import { SnapshotModule } from './snapshot/snapshot.module';
 import { CompactionModule } from './session/compaction/compaction.module';
 import { QueueDashboardModule } from './queue-dashboard/queue-dashboard.module';
