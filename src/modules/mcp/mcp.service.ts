@@ -18,7 +18,7 @@ import type { CredentialCipher } from '../provider/credential.crypto';
 import { McpClientPool } from './mcp-client.pool';
 import { McpAuthenticateUnsupportedError, McpServerNotFoundError } from './mcp.errors';
 import { McpRepository } from './mcp.repository';
-import type { McpKey, McpResource, McpServerConfig, McpStatus, McpStatusMap } from './mcp.types';
+import type { McpKey, McpResource, McpResourceContent, McpServerConfig, McpStatus, McpStatusMap } from './mcp.types';
 import { cipherFromConfig, McpEncryptionMissingError, PrismaMcpOAuthStore } from './mcp-oauth.prisma-store';
 import { createSandboxSpawner } from './mcp-sandbox.spawner';
 import { configFingerprint, resolveServers } from './mcp-servers.resolve';
@@ -141,6 +141,12 @@ export class McpService implements OnModuleInit, OnApplicationShutdown {
 
   async resources(auth: AuthContext, directory?: string): Promise<Record<string, McpResource>> {
     return this.pool.listResources(await this.scopeFor(auth, directory));
+  }
+
+  /** Contents of a resource, for a prompt's file part with `source: {type: 'resource', clientName, uri}`. */
+  async readResource(auth: AuthContext, session: Pick<SessionRow, 'projectId' | 'directory'>, server: string, uri: string): Promise<McpResourceContent[]> {
+    const key = await this.sync(auth, session.projectId, session.directory);
+    return this.pool.readResource(key, server, uri);
   }
 
   /** The session's MCP tools; a broken server or config never breaks the turn, it just brings no tools. */

@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import type { AuthContext } from '../../../src/core/auth/auth-context';
@@ -247,4 +248,22 @@ it('keeps schools apart: one school cannot reach a server of another by name', a
   await expect(mcp.disconnect(b, undefined, 'only-a')).rejects.toMatchObject({ status: 404 });
   await expect(mcp.startAuth(b, undefined, 'only-a')).rejects.toMatchObject({ status: 404 });
   expect(await mcp.resources(b)).toEqual({});
+});
+
+it('reads a resource for a file part, and closes every server process on shutdown', async () => {
+  const auth = await school('shutdown');
+  const marker = `mcp-marker-${randomBytes(4).toString('hex')}`;
+  await ctx.get(McpRepository).putConfig(auth.tenantId, null, 'everything', { type: 'local', command: [...everythingServerCommand(), marker], timeout: 20_000 });
+  const session = await sessionIn(auth, 'default');
+  const resources = Object.values(await mcp.resources(auth));
+  const text = resources.find((r) => r.mimeType === 'text/plain') ?? resources[0];
+  const contents = await mcp.readResource(auth, session, 'everything', text.uri);
+  expect(contents[0]).toMatchObject({ uri: text.uri });
+  expect(contents[0].text ?? contents[0].url).toBeTruthy();
+
+  const running = () => execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((line) => line.includes(marker));
+  expect(running().length).toBeGreaterThan(0);
+  await mcp.onApplicationShutdown();
+  const left = await eventually(running, (lines) => lines.length === 0, 5000);
+  expect(left).toEqual([]);
 });
