@@ -1,0 +1,84 @@
+import { Injectable } from '@nestjs/common';
+import path from 'node:path';
+import type { AuthContext } from '../../core/auth/auth-context';
+import { BadRequestError } from '../../core/errors/domain-error';
+import { globFiles, grepFiles } from '../workspace/file-search';
+import { findRipgrep } from '../workspace/ripgrep';
+import type { Workspace } from '../workspace/workspace';
+import type { TextMatch } from './file.types';
+import { fuzzyFilter } from './fuzzy';
+import { ProjectWorkspaceService } from './project-workspace.service';
+
+const TEXT_LIMIT = 10;
+
+/** GET /find, /find/file, /find/symbol over the project's files: ripgrep when installed, the JS walk otherwise. */
+@Injectable()
+export class FindService {
+  /** Overridable so tests can exercise the built-in fallback. */
+  rgPath: string | undefined = findRipgrep();
+
+  constructor(private readonly workspaces: ProjectWorkspaceService) {}
+
+  async text(auth: AuthContext, directory: string | undefined, pattern: string): Promise<TextMatch[]> {
+    const ws = await this.workspaces.open(auth, directory);
+    let files;
+    try {
+      files = await grepFiles(ws, ws.root, true, pattern, { rgPath: this.rgPath, maxMatches: TEXT_LIMIT });
+    } catch (err) {
+      throw new BadRequestError(`Invalid search pattern: ${(err as Error).message.slice(0, 300)}`, { pattern }, 'invalid_pattern');
+    }
+    const out: TextMatch[] = [];
+    for (const f of files) {
+      const rel = path.relative(ws.root, f.absolute);
+      const offsets = await lineOffsets(ws, rel);
+      for (const m of f.matches) {
+        if (out.length >= TEXT_LIMIT) break;
+        out.push({ path: { text: rel }, lines: { text: m.text + '\n' }, line_number: m.line, absolute_offset: offsets?.[m.line - 1] ?? 0, submatches: submatches(pattern, m.text) });
+      }
+    }
+    return out;
+  }
+
+  async files(auth: AuthContext, directory: string | undefined, q: { query: string; dirs?: 'true' | 'false'; type?: 'file' | 'directory'; limit?: number }): Promise<string[]> {
+    const ws = await this.workspaces.open(auth, directory);
+    const found = await globFiles(ws, ws.root, '**', { rgPath: this.rgPath });
+    const files = found.map((f) => path.relative(ws.root, f.absolute)).filter((f) => f && !f.startsWith('..'));
+    const dirs = new Set<string>();
+    for (const f of files) for (let d = path.dirname(f); d !== '.'; d = path.dirname(d)) dirs.add(d + '/');
+    const wantDirs = q.type === 'directory' || (q.type === undefined && q.dirs !== 'false');
+    const candidates = q.type === 'directory' ? [...dirs] : wantDirs ? [...files, ...dirs] : files;
+    return fuzzyFilter(q.query, candidates, q.limit ?? 10);
+  }
+}
+
+/** Byte offset of each line start, for OpenCode's `absolute_offset`. */
+async function lineOffsets(ws: Workspace, rel: string): Promise<number[] | undefined> {
+  try {
+    const { data } = await ws.readBytes(rel);
+    const offsets = [0];
+    for (let i = 0; i < data.length; i++) if (data[i] === 10) offsets.push(i + 1);
+    return offsets;
+  } catch {
+    return undefined;
+  }
+}
+
+function submatches(pattern: string, line: string): TextMatch['submatches'] {
+  // Main-thread regex: bounded line length keeps a pathological pattern from stalling the server.
+  if (line.length > 2000) return [];
+  let re: RegExp;
+  try {
+    re = new RegExp(pattern, 'g');
+  } catch {
+    return [];
+  }
+  const out: TextMatch['submatches'] = [];
+  for (let m = re.exec(line); m && out.length < 100; m = re.exec(line)) {
+    if (m[0] === '') {
+      re.lastIndex++;
+      continue;
+    }
+    out.push({ match: { text: m[0] }, start: Buffer.byteLength(line.slice(0, m.index)), end: Buffer.byteLength(line.slice(0, m.index + m[0].length)) });
+  }
+  return out;
+}

@@ -1,0 +1,81 @@
+import { lstat } from 'node:fs/promises';
+import path from 'node:path';
+import type { SandboxRunner } from '../sandbox/sandbox-runner.service';
+
+// Overrides on every call: the workspace's own .git/config is the student's and could name commands
+// (fsmonitor, hooks, pager, external diff) that must not run; inside the sandbox they would be confined
+// anyway, with SANDBOX=off these flags are the only guard.
+const HARDENING = [
+  'core.fsmonitor=false',
+  'core.hooksPath=/dev/null',
+  'core.pager=cat',
+  'core.quotepath=false',
+  'core.untrackedCache=false',
+  'color.ui=false',
+  'diff.external=',
+  'protocol.allow=never',
+].flatMap((kv) => ['-c', kv]);
+
+const MARK = '\u0001oc-git-section ';
+
+export interface GitSections {
+  [name: string]: string;
+}
+
+/** Whether the workspace root itself holds a real `.git` folder (a `.git` file or link could point anywhere). */
+export async function isGitWorkspace(root: string): Promise<boolean> {
+  const st = await lstat(path.join(root, '.git')).catch(() => undefined);
+  return !!st?.isDirectory();
+}
+
+function shellQuote(arg: string): string {
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Runs several read-only git commands in one sandboxed shell (one bwrap start instead of several) and
+ * splits their stdout by section. stderr is discarded so warnings cannot corrupt the parsed output.
+ */
+export async function runGitSections(
+  runner: Pick<SandboxRunner, 'run'>,
+  root: string,
+  commands: Record<string, string[]>,
+  signal?: AbortSignal,
+): Promise<GitSections> {
+  const script = Object.entries(commands)
+    .map(([name, args]) => `printf '%s\\n' ${shellQuote(MARK + name)}; /usr/bin/git ${[...HARDENING, ...args].map(shellQuote).join(' ')} 2>/dev/null`)
+    .join('; ');
+  const result = await runner.run({
+    command: script,
+    cwd: root,
+    workspaceRoot: root,
+    timeoutMs: 30_000,
+    network: false,
+    signal,
+    env: {
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_CONFIG_GLOBAL: '/dev/null',
+      GIT_TERMINAL_PROMPT: '0',
+      GIT_OPTIONAL_LOCKS: '0',
+      GIT_CEILING_DIRECTORIES: path.dirname(root),
+      GIT_PAGER: 'cat',
+      LC_ALL: 'C',
+    },
+    limits: { outputBytes: 8 * 1024 * 1024, killAfterOutputBytes: 16 * 1024 * 1024 },
+  });
+  const sections: GitSections = {};
+  let current: string | undefined;
+  const lines: string[] = [];
+  const flush = () => {
+    if (current !== undefined) sections[current] = lines.join('\n');
+    lines.length = 0;
+  };
+  for (const line of result.output.split('\n')) {
+    if (line.startsWith(MARK)) {
+      flush();
+      current = line.slice(MARK.length);
+    } else if (current !== undefined) lines.push(line);
+  }
+  flush();
+  return sections;
+}
