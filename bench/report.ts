@@ -59,6 +59,7 @@ export function markdown(result: BenchResult): string {
   const lines = [
     `Command: \`${result.command}\`  `,
     `Run ${result.startedAt} → ${result.finishedAt}, ${result.machine.cpus} cores, load average at start ${result.machine.loadAvgAtStart.map((l) => l.toFixed(1)).join('/')}, node ${result.machine.node}.`,
+    ...result.targets.flatMap((t) => (t.notes[0]?.startsWith('figures from an earlier run') ? [`**${t.label} column: ${t.notes[0]}.**`] : [])),
     '',
     `| metric | unit | ${names.opencode ?? 'OpenCode'} | ${names.ours ?? 'ours'} | ours / OpenCode |`,
     '| --- | --- | ---: | ---: | ---: |',

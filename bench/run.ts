@@ -39,7 +39,9 @@ const HELP = `npm run bench -- [options]
   --opencode-snapshot false     run OpenCode with "snapshot": false (default true, as observed)
   --no-build                    use dist/ as it is
   --keep                        keep the servers' temp dirs (logs, data)
-  --out FILE                    results file (default bench/results/latest.json)`;
+  --out FILE                    results file (default bench/results/latest.json)
+  --opencode-from FILE          take OpenCode's figures from an earlier results file instead of running it
+                                (the table then says the two columns come from different runs)`;
 
 function options() {
   const { values } = parseArgs({
@@ -59,6 +61,7 @@ function options() {
       'no-build': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
       out: { type: 'string', default: path.join(__dirname, 'results', 'latest.json') },
+      'opencode-from': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -95,6 +98,7 @@ function options() {
     build: !values['no-build'],
     keep: values.keep!,
     out: path.resolve(values.out!),
+    opencodeFrom: values['opencode-from'] ? path.resolve(values['opencode-from']) : undefined,
   };
 }
 
@@ -172,7 +176,14 @@ async function main(): Promise<void> {
   log(`fake LLM at ${llm.openaiBaseUrl}`);
   const targets: TargetResult[] = [];
   try {
-    for (const name of run.targets) targets.push(await measureTarget(name, run, llm));
+    if (run.opencodeFrom) {
+      const earlier = JSON.parse(fs.readFileSync(run.opencodeFrom, 'utf8')) as BenchResult;
+      const oc = earlier.targets.find((t) => t.name === 'opencode');
+      if (!oc) throw new Error(`${run.opencodeFrom} holds no OpenCode figures`);
+      oc.notes.unshift(`figures from an earlier run (${earlier.startedAt}, \`${earlier.command}\`, load average at start ${earlier.machine.loadAvgAtStart.map((l) => l.toFixed(1)).join('/')}), not this one`);
+      targets.push(oc);
+    }
+    for (const name of run.targets) if (!(run.opencodeFrom && name === 'opencode')) targets.push(await measureTarget(name, run, llm));
   } finally {
     await llm.stop();
   }

@@ -17,6 +17,19 @@ export interface OursStartOptions {
   log: (line: string) => void;
 }
 
+/** A `nest build` of this checkout running now (anyone's). */
+function buildRunning(): boolean {
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (cmd.includes(path.join(ROOT, 'node_modules', '@nestjs', 'cli')) && cmd.includes('build')) return true;
+    } catch {
+      // gone
+    }
+  }
+  return false;
+}
+
 function newestMtime(dir: string): number {
   let t = 0;
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -59,7 +72,7 @@ async function snapshotDist(log: (line: string) => void): Promise<{ main: string
     let before = fs.existsSync(stamp) ? fs.readFileSync(stamp, 'utf8') : undefined;
     // A build that reported type errors still emits dist/ but writes no stamp; once nothing has changed for a
     // while, measure what it emitted rather than nothing.
-    if (before === undefined && fs.existsSync(path.join(dist, 'main.js')) && Date.now() - newestMtime(dist) > 30_000) {
+    if (before === undefined && !buildRunning() && fs.existsSync(path.join(dist, 'main.js')) && Date.now() - newestMtime(dist) > 30_000) {
       before = `(no build stamp: the last build reported errors; files emitted ${new Date(newestMtime(dist)).toISOString()})`;
     }
     if (before === undefined) {
@@ -71,7 +84,7 @@ async function snapshotDist(log: (line: string) => void): Promise<{ main: string
     fs.mkdirSync(SNAPSHOT, { recursive: true });
     fs.cpSync(dist, path.join(SNAPSHOT, 'dist'), { recursive: true });
     const after = fs.existsSync(stamp) ? fs.readFileSync(stamp, 'utf8') : undefined;
-    if (after !== before && !(after === undefined && Date.now() - newestMtime(dist) > 30_000)) continue; // rebuilt while copying
+    if (buildRunning() || (after !== before && !(after === undefined && Date.now() - newestMtime(dist) > 30_000))) continue; // rebuilt while copying
     for (const link of ['node_modules', 'prisma', 'prisma.config.ts', 'package.json']) {
       const at = path.join(SNAPSHOT, link);
       if (!fs.existsSync(at) && fs.existsSync(path.join(ROOT, link))) fs.symlinkSync(path.join(ROOT, link), at);
