@@ -33,6 +33,8 @@ function platformConfig(baseUrl: string): string {
       everything: { type: 'local', command: everythingServerCommand(), timeout: 20_000 },
       broken: { type: 'local', command: misbehavingServerCommand('crash') },
       flaky: { type: 'local', command: misbehavingServerCommand('serve') },
+      mute: { type: 'local', command: misbehavingServerCommand('hang'), timeout: 1500 },
+      firehose: { type: 'local', command: misbehavingServerCommand('flood-stdout'), timeout: 3000 },
     },
   });
 }
@@ -54,12 +56,16 @@ afterAll(async () => {
 });
 
 describe('MCP servers through the app', () => {
-  it('GET /mcp: the everything server is connected, the crashing one failed with its reason', async () => {
+  it('GET /mcp: the everything server is connected; crashing, silent and flooding servers are failed with a reason', async () => {
     const res = await school.admin.http.get('/mcp');
     expect(res.status).toBe(200);
     expect(res.body.everything).toEqual({ status: 'connected' });
     expect(res.body.broken.status).toBe('failed');
     expect(res.body.broken.error).toMatch(/exit|closed|code 3|boom/i);
+    expect(res.body.mute).toMatchObject({ status: 'failed', error: expect.stringMatching(/timed out|timeout/i) });
+    expect(res.body.firehose.status).toBe('failed');
+    // The API stays responsive.
+    expect((await school.admin.http.get('/global/health')).status).toBe(200);
   });
 
   it('the fake LLM calls everything_echo through the loop; the result lands in the completed tool part', async () => {
