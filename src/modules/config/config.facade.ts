@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { AuthContext } from '../../core/auth/auth-context';
 import { BadRequestError } from '../../core/errors/domain-error';
 import { ProjectService } from '../project/project.service';
+import { AuditService } from '../school/audit/audit.service';
 import { ConfigRepository } from './config.repository';
 import { ConfigService } from './config.service';
 import { mergeConfig } from './config.merge';
@@ -14,6 +15,7 @@ export class ConfigFacade {
     private readonly config: ConfigService,
     private readonly repo: ConfigRepository,
     private readonly projects: ProjectService,
+    private readonly audit: AuditService,
   ) {}
 
   async effective(auth: AuthContext, directory?: string): Promise<Config> {
@@ -31,6 +33,7 @@ export class ConfigFacade {
     const next = mergeConfig((await this.config.projectLayer(auth.tenantId, project.id)) ?? {}, patch);
     await this.repo.put(auth.tenantId, `project:${project.id}`, next);
     this.config.invalidate();
+    await this.audit.record(auth, 'config.update', `project:${project.id}`, { keys: Object.keys(patch) });
     return redactSecrets(patch);
   }
 
@@ -39,6 +42,7 @@ export class ConfigFacade {
     const next = mergeConfig((await this.config.tenantLayer(auth.tenantId)) ?? {}, patch);
     await this.repo.put(auth.tenantId, 'tenant', next);
     this.config.invalidate();
+    await this.audit.record(auth, 'config.update', 'tenant', { keys: Object.keys(patch) });
     return redactSecrets(next);
   }
 

@@ -41,7 +41,11 @@ describe('data lifecycle', () => {
     const student = await createUser(app.url, school.admin.key, 'student', 'Jane Doe');
     const session = expectOk(await student.http.post('/session', { body: { title: 'kept' } }), 200, 'session').id;
     expectOk(await school.admin.http.delete(`/admin/users/${student.id}`), 200, 'delete');
-    expect((await student.http.get('/session')).status).toBe(401);
+    // API key checks are cached for up to 5 s (ApiKeyService); after that the deleted user's key is refused.
+    const deadline = Date.now() + 7000;
+    let status = 0;
+    while (Date.now() < deadline && (status = (await student.http.get('/session')).status) !== 401) await new Promise((r) => setTimeout(r, 250));
+    expect(status).toBe(401);
     expectOk(await school.admin.http.get(`/session/${session}`), 200, 'session survives');
     const log = expectOk(await school.admin.http.get('/admin/audit', { query: { action: 'user.delete' } }), 200, 'audit');
     expect(log[0]).toMatchObject({ target: student.id, details: { policy: 'anonymise', sessionsRemoved: 0 } });
@@ -96,6 +100,21 @@ describe('audit log', () => {
     expect((await school.admin.http.get('/admin/audit', { query: { limit: '0' } })).status).toBe(400);
     expect((await school.admin.http.get('/admin/audit', { query: { from: 'yesterday' } })).status).toBe(400);
     expect((await school.admin.http.delete('/admin/audit')).status).toBe(404);
+  });
+
+  it('records share links, config changes and permission-free teacher oversight', async () => {
+    const school = await createTenant(app.url, app.adminKey);
+    const session = expectOk(await school.student.http.post('/session', { body: { title: 'shared' } }), 200, 'session').id;
+    expectOk(await school.student.http.post(`/session/${session}/share`), 200, 'share');
+    expectOk(await school.student.http.delete(`/session/${session}/share`), 200, 'unshare');
+    expectOk(await school.admin.http.patch('/global/config', { body: { model: 'fake/fake-model' } }), 200, 'config');
+    const log = expectOk(await school.admin.http.get('/admin/audit'), 200, 'audit') as any[];
+    expect(log.find((e) => e.action === 'session.share')).toMatchObject({ actorId: school.student.id, target: session });
+    expect(log.find((e) => e.action === 'session.unshare')).toMatchObject({ target: session });
+    expect(log.find((e) => e.action === 'config.update')).toMatchObject({ actorId: school.admin.id, target: 'tenant', details: { keys: ['model'] } });
+    // Students and teachers cannot read the log.
+    expect((await school.student.http.get('/admin/audit')).status).toBe(403);
+    expect((await school.teacher.http.get('/admin/audit')).status).toBe(403);
   });
 
   it('validates budgets: metric, scope, whole numbers, existing targets', async () => {

@@ -7,6 +7,7 @@ import { ForbiddenError, NotFoundError } from '../../../core/errors/domain-error
 import { SseWriter } from '../../../core/http/sse';
 import { newId } from '../../../core/ids';
 import { EventBus } from '../../event/event.bus';
+import { AuditService } from '../../school/audit/audit.service';
 import { EventType, type EventEnvelope } from '../../event/event.types';
 import type { SnapshotFileDiff } from '../../snapshot/snapshot.types';
 import { MessageRepository } from '../message.repository';
@@ -35,6 +36,7 @@ export class ShareService {
     private readonly messages: MessageRepository,
     private readonly bus: EventBus,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly audit: AuditService,
   ) {}
 
   async share(auth: AuthContext, sessionId: string, origin: string): Promise<SessionInfo> {
@@ -44,6 +46,7 @@ export class ShareService {
     const shareId = randomBytes(16).toString('base64url');
     const base = (this.config.publicUrl ?? origin).replace(/\/+$/, '');
     const updated = await this.shares.setShare(row.tenantId, row.id, { shareId, shareSecret: randomBytes(32).toString('base64url'), shareUrl: `${base}/share/${shareId}` });
+    await this.audit.record(auth, 'session.share', row.id, { ownerId: row.userId });
     return this.sessions.emitUpdated(updated ?? row);
   }
 
@@ -51,6 +54,7 @@ export class ShareService {
     const row = await this.sessions.loadForWrite(auth, sessionId);
     if (!row.shareId) return toSessionInfo(row);
     const updated = await this.shares.setShare(row.tenantId, row.id, null);
+    await this.audit.record(auth, 'session.unshare', row.id, { ownerId: row.userId });
     return this.sessions.emitUpdated(updated ?? row);
   }
 
