@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { AuthContext } from '../../core/auth/auth-context';
 import { BadRequestError } from '../../core/errors/domain-error';
 import { globFiles, grepFiles } from '../workspace/file-search';
+import { loadIgnoreMatcher } from '../workspace/ignore-rules';
 import { findRipgrep } from '../workspace/ripgrep';
 import type { Workspace } from '../workspace/workspace';
 import type { TextMatch } from './file.types';
@@ -27,9 +28,12 @@ export class FindService {
     } catch (err) {
       throw new BadRequestError(`Invalid search pattern: ${(err as Error).message.slice(0, 300)}`, { pattern }, 'invalid_pattern');
     }
+    // ripgrep honours .gitignore only inside a git repository; /file marks the same entries ignored.
+    const ignored = await loadIgnoreMatcher(ws.root);
     const out: TextMatch[] = [];
     for (const f of files) {
       const rel = path.relative(ws.root, f.absolute);
+      if (isIgnored(ignored, rel)) continue;
       const offsets = await lineOffsets(ws, rel);
       for (const m of f.matches) {
         if (out.length >= TEXT_LIMIT) break;
@@ -42,13 +46,20 @@ export class FindService {
   async files(auth: AuthContext, directory: string | undefined, q: { query: string; dirs?: 'true' | 'false'; type?: 'file' | 'directory'; limit?: number }): Promise<string[]> {
     const ws = await this.workspaces.open(auth, directory);
     const found = await globFiles(ws, ws.root, '**', { rgPath: this.rgPath });
-    const files = found.map((f) => path.relative(ws.root, f.absolute)).filter((f) => f && !f.startsWith('..'));
+    const ignored = await loadIgnoreMatcher(ws.root);
+    const files = found.map((f) => path.relative(ws.root, f.absolute)).filter((f) => f && !f.startsWith('..') && !isIgnored(ignored, f));
     const dirs = new Set<string>();
     for (const f of files) for (let d = path.dirname(f); d !== '.'; d = path.dirname(d)) dirs.add(d + '/');
     const wantDirs = q.type === 'directory' || (q.type === undefined && q.dirs !== 'false');
     const candidates = q.type === 'directory' ? [...dirs] : wantDirs ? [...files, ...dirs] : files;
     return fuzzyFilter(q.query, candidates, q.limit ?? 10);
   }
+}
+
+function isIgnored(ignored: (rel: string, isDir: boolean) => boolean, rel: string): boolean {
+  if (ignored(rel, false)) return true;
+  for (let d = path.dirname(rel); d !== '.'; d = path.dirname(d)) if (ignored(d, true)) return true;
+  return false;
 }
 
 /** Byte offset of each line start, for OpenCode's `absolute_offset`. */
