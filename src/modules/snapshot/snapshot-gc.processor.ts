@@ -30,10 +30,11 @@ export class SnapshotGcProcessor implements OnModuleInit, OnApplicationBootstrap
     this.queues.register('maintenance.snapshot-gc', (p) => this.run(p.tenantId));
   }
 
-  async onApplicationBootstrap(): Promise<void> {
+  onApplicationBootstrap(): void {
     // Test apps live for seconds; a daily schedule there only adds noise to the shared queue storage.
     if (this.config.env === 'test') return;
-    await this.queues
+    // Not awaited: a slow queue backend must not hold up boot for a job that runs once a day.
+    void this.queues
       .queue(QueueName.Maintenance)
       .upsertJobScheduler('snapshot-gc-daily', { pattern: DAILY }, { name: 'maintenance.snapshot-gc', data: { tenantId: ALL_TENANTS } })
       .catch((err) => this.logger.warn({ err }, 'could not schedule the daily snapshot gc'));

@@ -11,6 +11,8 @@ let app: TestApp;
 let llm: FakeLlm;
 let school: TestTenant;
 const streams: SseClient[] = [];
+// Booting and closing a whole app can take a minute on a loaded shared machine.
+const BOOT_MS = 180_000;
 
 function sdk(key: string) {
   return createOpencodeClient({ baseUrl: app.url, headers: { authorization: `Bearer ${key}` } });
@@ -33,13 +35,13 @@ beforeAll(async () => {
   llm.setDefaultReply(reply().text('Default answer.').stop());
   app = await startTestApp({ OPENCODE_CONFIG_CONTENT: platformConfig(llm.openaiBaseUrl), PUBLIC_URL: undefined });
   school = await createTenant(app.url, app.adminKey);
-});
+}, BOOT_MS);
 
 afterAll(async () => {
   for (const s of streams) s.close();
   await app?.close();
   await llm?.stop();
-});
+}, BOOT_MS);
 
 /** Two answered turns: user, assistant(tool), assistant(text), user, assistant(text). */
 async function conversation(title: string) {

@@ -15,6 +15,8 @@ let app: TestApp;
 let llm: FakeLlm;
 let school: TestTenant;
 const streams: SseClient[] = [];
+// Booting and closing a whole app can take a minute on a loaded shared machine.
+const BOOT_MS = 180_000;
 
 function sdk(key: string) {
   return createOpencodeClient({ baseUrl: app.url, headers: { authorization: `Bearer ${key}` } });
@@ -47,13 +49,13 @@ beforeAll(async () => {
   llm.setDefaultReply(reply().text('Default answer.').stop());
   app = await startTestApp({ OPENCODE_CONFIG_CONTENT: platformConfig(llm.openaiBaseUrl) });
   school = await createTenant(app.url, app.adminKey);
-});
+}, BOOT_MS);
 
 afterAll(async () => {
   for (const s of streams) s.close();
   await app?.close();
   await llm?.stop();
-});
+}, BOOT_MS);
 
 describe('snapshots, diff and revert through @opencode-ai/sdk', () => {
   it('an edit step records snapshots and a patch; diff and summary follow; revert restores every byte; unrevert re-applies', async () => {
@@ -207,10 +209,19 @@ describe('snapshots, diff and revert through @opencode-ai/sdk', () => {
     expect((await request(app.url, 'GET', `/session/${studentSession.id}/diff`, { key: school.student.key })).body).toEqual([]);
   });
 
-  it('admins can queue snapshot garbage collection', async () => {
+  it('admins can run snapshot garbage collection: loose snapshot objects end up packed', async () => {
+    const client = sdk(school.admin.key);
+    const session = (await client.session.create({ body: { title: 'gc' } })).data!;
+    answer(reply().tool('write', { filePath: 'gc.txt', content: 'collect me\n' }).stop());
+    answer(reply().text('Written.').stop());
+    await client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'write' }] } });
+    const packs = path.join(app.config.snapshotRoot, school.id, session.projectID, 'objects', 'pack');
+    const packed = () => fs.existsSync(packs) && fs.readdirSync(packs).some((f) => f.endsWith('.pack'));
+    expect(packed()).toBe(false);
     const res = await request(app.url, 'POST', '/admin/snapshots/gc', { key: school.admin.key });
     expect(res.status).toBe(202);
     expect(res.body.jobId).toMatch(/^snapshot-gc-/);
+    await until('a pack file', async () => packed());
     expect((await request(app.url, 'POST', '/admin/snapshots/gc', { key: school.student.key })).status).toBe(403);
   });
 });

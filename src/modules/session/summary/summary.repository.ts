@@ -18,6 +18,12 @@ export class SessionChangesRepository {
     return r.count ? this.prisma.session.findFirst({ where: { tenantId, id } }) : null;
   }
 
+  /** Rewrites a stored message's JSON only if it still exists (a revert cleanup may have removed it meanwhile). */
+  async updateMessageData(tenantId: string, sessionId: string, id: string, data: object): Promise<boolean> {
+    const r = await this.prisma.message.updateMany({ where: { tenantId, sessionId, id }, data: { data: data as Prisma.InputJsonValue } });
+    return r.count > 0;
+  }
+
   async setRevert(tenantId: string, id: string, revert: SessionInfo['revert'] | null): Promise<SessionRow | null> {
     const r = await this.prisma.session.updateMany({
       where: { tenantId, id },

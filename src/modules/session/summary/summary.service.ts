@@ -14,6 +14,8 @@ import type { AssistantMessageInfo, MessageWithParts, UserMessageInfo } from '..
 import { diffOf, totals } from './summary.diff';
 import { SessionChangesRepository } from './summary.repository';
 
+const RECENT_TURNS = 5;
+
 /**
  * Session summary (OpenCode §6.1) as the `session.summary` job: the session diff from the first step's tree to
  * the last finished step's tree, its totals, and each user message's own diff. Recomputed from the stored
@@ -74,15 +76,20 @@ export class SummaryService implements OnModuleInit {
     return updated;
   }
 
+  /**
+   * A turn's files stop changing once its loop is over, so only the newest turns are recomputed: a 300-turn
+   * session does not pay 300 tree diffs after every answer.
+   */
   private async perMessage(row: SessionRow, items: MessageWithParts[]): Promise<void> {
-    for (const user of items) {
-      if (user.info.role !== 'user') continue;
+    const users = items.filter((m) => m.info.role === 'user').slice(-RECENT_TURNS);
+    for (const user of users) {
       const answers = items.filter((m) => m.info.role === 'assistant' && (m.info as AssistantMessageInfo).parentID === user.info.id);
       const diffs = await this.sessionDiff(row, answers);
       const info = user.info as UserMessageInfo;
       if (JSON.stringify(info.summary?.diffs ?? []) === JSON.stringify(diffs)) continue;
       const next: UserMessageInfo = { ...info, summary: { ...(info.summary ?? {}), diffs } };
-      await this.messages.upsertMessage(row.tenantId, next);
+      const { id: _id, sessionID: _s, role: _r, ...data } = next;
+      if (!(await this.changes.updateMessageData(row.tenantId, row.id, info.id, data))) continue;
       this.sessions.publish(row, EventType.MessageUpdated, { sessionID: row.id, info: next });
     }
   }
