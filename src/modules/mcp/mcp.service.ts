@@ -91,8 +91,7 @@ export class McpService implements OnModuleInit, OnApplicationShutdown {
     }
     const project = await this.projects.resolve(auth, directory);
     await this.repo.putConfig(auth.tenantId, project.id, name, parsed.data);
-    this.config.invalidate();
-    const key = await this.sync(auth, project.id, this.projects.worktree(project));
+    const key = await this.sync(auth, project.id, this.projects.worktree(project), true);
     this.toolsChanged(key, name);
     return this.pool.status(key);
   }
@@ -174,14 +173,20 @@ export class McpService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Brings the pool in line with the scope's configured servers: new or changed ones connect, gone ones close. */
-  private async sync(auth: AuthContext, projectId: string, worktree: string): Promise<McpKey> {
+  private async sync(auth: AuthContext, projectId: string, worktree: string, fresh = false): Promise<McpKey> {
     const key: McpKey = { tenantId: auth.tenantId, projectId };
     const id = scopeId(key);
     this.workspaces.set(id, worktree);
     let running = this.syncing.get(id);
+    // A caller that just wrote a row must not share a pass that read the rows before its write.
+    if (running && fresh) await running.catch(() => undefined);
+    running = fresh ? undefined : this.syncing.get(id);
     if (!running) {
-      running = this.reconcile(auth, key).finally(() => this.syncing.delete(id));
-      this.syncing.set(id, running);
+      const pass = this.reconcile(auth, key).finally(() => {
+        if (this.syncing.get(id) === pass) this.syncing.delete(id);
+      });
+      this.syncing.set(id, pass);
+      running = pass;
     }
     await running;
     return key;

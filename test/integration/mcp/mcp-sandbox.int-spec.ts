@@ -1,29 +1,19 @@
-import { Global, Module } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Client } from 'pg';
 import type { AuthContext } from '../../../src/core/auth/auth-context';
-import { ConfigModule } from '../../../src/modules/config/config.module';
-import { EventModule } from '../../../src/modules/event/event.module';
-import { McpModule } from '../../../src/modules/mcp/mcp.module';
+import { domainModules } from '../../../src/modules/domain-modules';
 import { McpRepository } from '../../../src/modules/mcp/mcp.repository';
 import { McpService } from '../../../src/modules/mcp/mcp.service';
-import { ProjectModule } from '../../../src/modules/project/project.module';
 import { ProjectService } from '../../../src/modules/project/project.service';
 import { SandboxRunner } from '../../../src/modules/sandbox/sandbox-runner.service';
-import { SessionHooks } from '../../../src/modules/session/session.hooks';
 import type { SessionRow } from '../../../src/modules/session/session.repository';
-import { ToolModule } from '../../../src/modules/tool/tool.module';
 import type { ToolContext } from '../../../src/modules/tool/tool.types';
 import { createTestContext, type TestContext } from '../../utils/test-context';
 
 // A local MCP server launched through the bash sandbox (SANDBOX=required): it runs in the project's folder,
 // without the API's environment, and cannot read the host's files. Skipped where bubblewrap cannot run.
-
-@Global()
-@Module({ providers: [SessionHooks], exports: [SessionHooks] })
-class HooksOnlyModule {}
 
 const repoFile = path.resolve(__dirname, '../../../package.json');
 let ctx: TestContext | undefined;
@@ -34,7 +24,7 @@ beforeAll(async () => {
   const check = await new SandboxRunner({ mode: 'required', stateDir: path.join(__dirname, '.unused') }).check();
   dropsPrivileges = check.dropsPrivileges;
   if (!check.available) return;
-  ctx = await createTestContext([EventModule, ProjectModule, ConfigModule, ToolModule, HooksOnlyModule, McpModule], { SANDBOX: 'required' });
+  ctx = await createTestContext(domainModules(), { SANDBOX: 'required' });
   pg = new Client({ connectionString: ctx.database.url });
   await pg.connect();
 }, 120_000);

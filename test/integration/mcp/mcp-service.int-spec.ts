@@ -1,23 +1,18 @@
-import { Global, Module } from '@nestjs/common';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import type { AuthContext } from '../../../src/core/auth/auth-context';
-import { ConfigModule } from '../../../src/modules/config/config.module';
+import { domainModules } from '../../../src/modules/domain-modules';
 import { ConfigRepository } from '../../../src/modules/config/config.repository';
 import { ConfigService } from '../../../src/modules/config/config.service';
 import { EventBus } from '../../../src/modules/event/event.bus';
-import { EventModule } from '../../../src/modules/event/event.module';
 import type { EventEnvelope } from '../../../src/modules/event/event.types';
-import { McpModule } from '../../../src/modules/mcp/mcp.module';
 import { McpRepository } from '../../../src/modules/mcp/mcp.repository';
 import { cipherFromConfig, PrismaMcpOAuthStore } from '../../../src/modules/mcp/mcp-oauth.prisma-store';
 import { McpService } from '../../../src/modules/mcp/mcp.service';
-import { ProjectModule } from '../../../src/modules/project/project.module';
 import { ProjectService } from '../../../src/modules/project/project.service';
 import { SessionHooks } from '../../../src/modules/session/session.hooks';
 import type { SessionRow } from '../../../src/modules/session/session.repository';
-import { ToolModule } from '../../../src/modules/tool/tool.module';
 import type { RegisteredTool } from '../../../src/modules/tool/tool.registry';
 import type { PermissionAsk, ToolContext } from '../../../src/modules/tool/tool.types';
 import { everythingServerCommand, misbehavingServerCommand, startFakeMcpHttpServer, type FakeMcpHttpServer } from '../../fakes/mcp';
@@ -26,11 +21,6 @@ import { createTestContext, type TestContext } from '../../utils/test-context';
 // McpService against real servers: the reference "everything" server and a misbehaving one over stdio, a
 // Streamable-HTTP server (with and without OAuth) on loopback, on a real database. Sandbox off (the servers'
 // files live in node_modules, which bubblewrap does not mount); the allow-list is checked before spawning.
-
-/** The loop owns SessionHooks; this spec only needs the hook list McpService registers into. */
-@Global()
-@Module({ providers: [SessionHooks], exports: [SessionHooks] })
-class HooksOnlyModule {}
 
 const ENCRYPTION_KEYS = `1:${randomBytes(32).toString('base64')}`;
 
@@ -81,7 +71,7 @@ async function eventually<T>(probe: () => Promise<T> | T, ok: (value: T) => bool
 
 beforeAll(async () => {
   [remote, oauthRemote] = await Promise.all([startFakeMcpHttpServer(), startFakeMcpHttpServer({ oauth: {} })]);
-  ctx = await createTestContext([EventModule, ProjectModule, ConfigModule, ToolModule, HooksOnlyModule, McpModule], {
+  ctx = await createTestContext(domainModules(), {
     SANDBOX: 'off',
     ENCRYPTION_KEYS,
     PUBLIC_URL: 'http://api.school.test',
@@ -101,12 +91,13 @@ afterAll(async () => {
 });
 
 it('registers the session tools hook, and serves <server>_<tool> tools that ask permission then call the server', async () => {
-  expect(ctx.get(SessionHooks).extraTools).toHaveLength(1);
   const auth = await school('tools');
   await ctx.get(ConfigRepository).put(auth.tenantId, 'tenant', { mcp: { everything: { type: 'local', command: everythingServerCommand(), timeout: 20_000 } } });
   ctx.get(ConfigService).invalidate();
   const session = await sessionIn(auth, 'default');
-  const tools = await ctx.get(SessionHooks).extraTools[0]({ auth, session, agent: 'build' });
+  // What the loop does each step: ask every extraTools hook (other modules may register their own).
+  const hooks = ctx.get(SessionHooks).extraTools;
+  const tools = (await Promise.all(hooks.map((hook) => hook({ auth, session, agent: 'build' })))).flat();
   const echo = byId(tools, 'everything_echo');
   expect(echo.inputSchema).toMatchObject({ type: 'object', properties: { message: expect.any(Object) } });
   const { asks, ctx: toolCtx } = toolContext(auth);
