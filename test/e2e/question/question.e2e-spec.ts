@@ -4,6 +4,9 @@ import { SseClient } from '../../utils/sse-client';
 import { startTestApp, type TestApp } from '../../utils/test-app';
 import { chatRequests, isChat, platformConfig, sdk, sdk2, toolResults, until } from '../agent/kit';
 
+// Boots a whole app on a shared, busy machine.
+jest.setTimeout(120_000);
+
 // The question tool through the loop: the model asks, the user answers (or dismisses) through the SDK.
 
 let app: TestApp;
@@ -30,13 +33,13 @@ beforeAll(async () => {
   app = await startTestApp({ OPENCODE_CONFIG_CONTENT: platformConfig(llm.openaiBaseUrl), SANDBOX: 'off', RETRY_MAX_ATTEMPTS: '0' });
   school = await createTenant(app.url, app.adminKey);
   other = await createTenant(app.url, app.adminKey);
-});
+}, 180_000);
 
 afterAll(async () => {
   for (const s of streams) s.close();
   await app?.close();
   await llm?.stop();
-});
+}, 120_000);
 
 async function openEvents(key: string, sessionId: string) {
   const sse = await SseClient.open(app.url, `/event?sessionID=${sessionId}`, { headers: { authorization: `Bearer ${key}` } });
