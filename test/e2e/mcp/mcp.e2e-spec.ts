@@ -185,6 +185,17 @@ describe('MCP servers through the app', () => {
     expect((await school.admin.http.get('/mcp')).body['private-one']).toBeDefined();
   });
 
+  it("a school's own config layer (PATCH /global/config) adds and switches off servers for that school only", async () => {
+    const patched = await school.admin.http.patch('/global/config', { body: { mcp: { 'school-echo': { type: 'local', command: misbehavingServerCommand('serve') }, flaky: { enabled: false } } } });
+    expect(patched.status).toBe(200);
+    const mine = (await school.teacher.http.get('/mcp')).body;
+    expect(mine['school-echo']).toEqual({ status: 'connected' });
+    expect(mine.flaky).toEqual({ status: 'disabled' });
+    const theirs = (await other.teacher.http.get('/mcp')).body;
+    expect(theirs['school-echo']).toBeUndefined();
+    expect(theirs.flaky).toEqual({ status: 'connected' });
+  });
+
   it('OAuth routes: authenticate is refused on a hosted server; auth without ENCRYPTION_KEYS is a clear 400', async () => {
     const http = school.admin.http;
     const authenticate = await http.post('/mcp/everything/auth/authenticate');
