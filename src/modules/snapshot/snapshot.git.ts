@@ -96,6 +96,16 @@ export class GitSnapshot {
     });
   }
 
+  /** `track()` and `patch(hash)` in one pass: the workspace is staged once (the end of every model step). */
+  trackSince(hash: string): Promise<{ tree: string; patch: SnapshotPatch }> {
+    return this.locked(async () => {
+      await this.stage();
+      const tree = await this.writeTree();
+      const changed = await this.git(['diff-tree', '-r', '-z', '--name-only', '--no-renames', hash, tree, '--']);
+      return { tree, patch: { hash, files: splitNul(changed.stdout).map((file) => toAbsolute(this.workspace, file)) } };
+    });
+  }
+
   /** Unified diff from tree `hash` to the workspace now. */
   diff(hash: string): Promise<string> {
     return this.locked(async () => {

@@ -24,8 +24,12 @@ describe('SnapshotService', () => {
     box.write('a.txt', 'two\n');
     box.write('dir/b.txt', 'new\n');
     expect(await step.patch(before!)).toEqual({ hash: before, files: [path.join(box.workspace, 'a.txt'), path.join(box.workspace, 'dir/b.txt')] });
+    const since = await step.trackSince(before!);
+    expect(since!.patch.files).toEqual([path.join(box.workspace, 'a.txt'), path.join(box.workspace, 'dir/b.txt')]);
     const after = await step.track();
     expect(after).not.toBe(before);
+    expect(since!.tree).toBe(after);
+    expect((await step.trackSince(after!))!.patch.files).toEqual([]);
     // The same engine (and repo) serves every call for the project.
     expect(service.engine(target())).toBe(service.engine(target()));
   });
@@ -38,6 +42,7 @@ describe('SnapshotService', () => {
     const step = service.forStep({ ...target(), projectId: '../escape' }, true)!;
     await expect(step.track()).resolves.toBeUndefined();
     await expect(step.patch('0'.repeat(40))).resolves.toBeUndefined();
+    await expect(step.trackSince('0'.repeat(40))).resolves.toBeUndefined();
   });
 
   it('diffs from the first step-start to the last step-finish tree', async () => {

@@ -16,6 +16,8 @@ export interface SnapshotTarget {
 export interface StepSnapshots {
   track(): Promise<string | undefined>;
   patch(hash: string): Promise<SnapshotPatch | undefined>;
+  /** The tree now and the files changed since `hash`. */
+  trackSince(hash: string): Promise<{ tree: string; patch: SnapshotPatch } | undefined>;
 }
 
 const MAX_CACHED = 500;
@@ -58,6 +60,7 @@ export class SnapshotService {
     return {
       track: () => safe('track', (engine) => engine.track()),
       patch: (hash) => safe('patch', (engine) => engine.patch(hash)),
+      trackSince: (hash) => safe('track', (engine) => engine.trackSince(hash)),
     };
   }
 }

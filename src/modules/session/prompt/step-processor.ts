@@ -277,15 +277,14 @@ export class StepProcessor {
     const before = this.startTree;
     if (!snapshots || !before) return;
     this.startTree = undefined;
+    const after = await snapshots.trackSince(before);
+    if (!after) return;
     if (this.finishPart) {
-      const after = await snapshots.track();
-      if (after) {
-        this.finishPart.snapshot = after;
-        await this.input.sink.savePart(this.finishPart);
-      }
+      this.finishPart.snapshot = after.tree;
+      await this.input.sink.savePart(this.finishPart);
     }
-    const patch = await snapshots.patch(before);
-    if (patch?.files.length) await this.addPart({ type: 'patch', hash: patch.hash, files: patch.files } as Partial<PartInfo>);
+    const { patch } = after;
+    if (patch.files.length) await this.addPart({ type: 'patch', hash: patch.hash, files: patch.files } as Partial<PartInfo>);
   }
 
   private async addPart(fields: Partial<PartInfo>): Promise<PartInfo> {
