@@ -1,0 +1,49 @@
+import os from 'node:os';
+import path from 'node:path';
+import type { AppConfig } from '../../core/config/app-config';
+import { builtinRuleset } from '../agent/agent.builtins';
+import { ToolRegistry } from './tool.registry';
+
+function registry(providerEnv: Record<string, string> = {}): ToolRegistry {
+  const config = { sandbox: 'off', dataDir: path.join(os.tmpdir(), 'registry-spec'), providerEnv } as unknown as AppConfig;
+  return new ToolRegistry(config);
+}
+
+const fake = { modelID: 'fake-model', toolCall: true };
+
+describe('ToolRegistry', () => {
+  it('registers the agent tools; web and code search only with an Exa key', () => {
+    const ids = registry().ids();
+    expect(ids).toEqual(expect.arrayContaining(['question', 'task', 'skill', 'plan_enter', 'plan_exit', 'lsp', 'batch', 'todowrite', 'bash', 'read']));
+    expect(ids).not.toContain('websearch');
+    expect(ids).not.toContain('codesearch');
+    expect(ids).not.toContain('invalid');
+    expect(registry({ EXA_API_KEY: 'k' }).ids()).toEqual(expect.arrayContaining(['websearch', 'codesearch']));
+  });
+
+  it('offers tools per agent rules: build gets question and plan_enter, plan gets plan_exit, explore no task; never lsp or batch', () => {
+    const r = registry({ EXA_API_KEY: 'k' });
+    const names = (agent: string) => r.forAgent(builtinRuleset(agent), fake).map((t) => t.id);
+    expect(names('build')).toEqual(expect.arrayContaining(['question', 'plan_enter', 'task', 'skill', 'websearch']));
+    expect(names('build')).not.toContain('plan_exit');
+    expect(names('plan')).toContain('plan_exit');
+    expect(names('plan')).not.toContain('plan_enter');
+    expect(names('explore')).toEqual(expect.arrayContaining(['read', 'grep', 'glob', 'bash', 'websearch', 'codesearch']));
+    expect(names('explore')).not.toContain('task');
+    expect(names('explore')).not.toContain('question');
+    for (const agent of ['build', 'plan', 'tutor', 'general', 'explore']) {
+      expect(names(agent)).not.toContain('lsp');
+      expect(names(agent)).not.toContain('batch');
+    }
+    expect(r.forAgent(builtinRuleset('build'), { modelID: 'fake-model', toolCall: false })).toEqual([]);
+  });
+
+  it('builds a batch tool limited to what the agent may see', async () => {
+    const r = registry();
+    const batch = r.batch((id) => id === 'todoread');
+    const ctx = { callId: 'c', workspace: {}, abort: new AbortController().signal, services: { getTodos: async () => [] } } as never;
+    const result = await batch.execute({ tool_calls: [{ tool: 'todoread', parameters: {} }, { tool: 'bash', parameters: { command: 'id', description: 'x' } }] }, ctx);
+    expect(result.title).toBe('1/2 calls succeeded');
+    expect(result.output).toContain('Unknown or unavailable tool "bash"');
+  });
+});
