@@ -30,6 +30,7 @@ describeFault('a worker killed in the middle of a compaction job', () => {
   let school: TestTenant;
   const workers: NodeProcess[] = [];
   let config: string;
+  let sse: SseClient | undefined;
 
   const startWorker = async (name: string) => {
     const worker = NodeProcess.start(name, 'dist/worker.js', {
@@ -62,6 +63,7 @@ describeFault('a worker killed in the middle of a compaction job', () => {
   }, 300_000);
 
   afterAll(async () => {
+    sse?.close();
     for (const w of workers) await w.stop('SIGKILL', 1000).catch(() => undefined);
     await app?.close();
     await llm?.stop();
@@ -71,7 +73,8 @@ describeFault('a worker killed in the middle of a compaction job', () => {
     const client = createOpencodeClient({ baseUrl: app.url, headers: { authorization: `Bearer ${school.admin.key}` } });
     const session = (await client.session.create({ body: { title: 'fault' } })).data!;
     for (let turn = 1; turn <= 3; turn++) await client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: turnPrompt(turn) }] } });
-    const sse = await SseClient.open(app.url, `/event?sessionID=${session.id}`, { headers: { authorization: `Bearer ${school.admin.key}` } });
+    const stream = await SseClient.open(app.url, `/event?sessionID=${session.id}`, { headers: { authorization: `Bearer ${school.admin.key}` } });
+    sse = stream;
 
     // The first summary request streams slowly (about 20 s), long enough to kill the worker mid-way.
     llm.enqueueWhen(isSummaryRequest, reply().text(SUMMARY_TEXT).usage({ input: 1000, output: 100 }).delay(150).stop());
@@ -81,10 +84,10 @@ describeFault('a worker killed in the middle of a compaction job', () => {
     for (let i = 0; i < 600 && summaryRequests() === 0; i++) await new Promise((r) => setTimeout(r, 100));
     expect(summaryRequests()).toBe(1);
     // Let part of the summary stream reach the database, then kill the worker outright.
-    await sse.waitForType('message.part.delta', 20_000, (e: any) => e.properties.sessionID === session.id);
+    await stream.waitForType('message.part.delta', 20_000, (e: any) => e.properties.sessionID === session.id);
     await first.stop('SIGKILL', 1000);
     expect(first.exitSignal).toBe('SIGKILL');
-    const partial = (await client.session.messages({ path: { id: session.id } })).data!.filter((m) => (m.info as { summary?: boolean }).summary);
+    const partial = (await client.session.messages({ path: { id: session.id } })).data!.filter((m) => (m.info as { summary?: unknown }).summary === true);
     expect(partial).toHaveLength(1);
     expect((partial[0].info as { finish?: string }).finish).toBeUndefined();
 
@@ -95,7 +98,7 @@ describeFault('a worker killed in the middle of a compaction job', () => {
     expect(summaryRequests()).toBe(2);
 
     const messages = (await client.session.messages({ path: { id: session.id } })).data!;
-    const summaries = messages.filter((m) => (m.info as { summary?: boolean }).summary);
+    const summaries = messages.filter((m) => (m.info as { summary?: unknown }).summary === true);
     expect(summaries).toHaveLength(1);
     expect(summaries[0].info).toMatchObject({ finish: 'stop', agent: 'compaction' });
     expect(summaries[0].parts.filter((p) => p.type === 'text')).toEqual([expect.objectContaining({ text: SUMMARY_TEXT })]);
@@ -113,10 +116,10 @@ describeFault('a worker killed in the middle of a compaction job', () => {
     } finally {
       await queue.close();
     }
-    await sse.waitForType('session.compacted', 10_000, (e: any) => e.properties.sessionID === session.id);
-    expect(sse.events.filter((e: any) => e.type === 'session.compacted' && e.properties.sessionID === session.id)).toHaveLength(1);
+    await stream.waitForType('session.compacted', 10_000, (e: any) => e.properties.sessionID === session.id);
+    expect(stream.events.filter((e: any) => e.type === 'session.compacted' && e.properties.sessionID === session.id)).toHaveLength(1);
     const final = (await client.session.get({ path: { id: session.id } })).data!;
     expect(final.time.compacting).toBeUndefined();
-    sse.close();
+    stream.close();
   }, 240_000);
 });
