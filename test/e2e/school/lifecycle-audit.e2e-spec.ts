@@ -2,7 +2,7 @@ import { FakeLlm, reply } from '../../fakes/llm';
 import { createTenant, createUser } from '../../factories/tenant.factory';
 import { client } from '../../utils/http';
 import { startTestApp, type TestApp } from '../../utils/test-app';
-import { expectOk, fakeProviderConfig, textPrompt } from './school.fixture';
+import { expectOk, fakeProviderConfig, isTitleRequest, textPrompt } from './school.fixture';
 
 // Export of a student's data, user deletion per tenant policy, and the audit log that records it all.
 
@@ -12,7 +12,7 @@ let llm: FakeLlm;
 beforeAll(async () => {
   llm = await FakeLlm.start({ chunkDelayMs: 0 });
   llm.setDefaultReply(reply().text('Noted.').usage({ input: 20, output: 5 }).stop());
-  app = await startTestApp({ OPENCODE_CONFIG_CONTENT: fakeProviderConfig(llm.openaiBaseUrl), SANDBOX: 'off' });
+  app = await startTestApp({ OPENCODE_CONFIG_CONTENT: fakeProviderConfig(llm.openaiBaseUrl, { permission: { bash: 'ask' } }), SANDBOX: 'off' });
 });
 
 afterAll(async () => {
@@ -116,6 +116,23 @@ describe('audit log', () => {
     expect((await school.student.http.get('/admin/audit')).status).toBe(403);
     expect((await school.teacher.http.get('/admin/audit')).status).toBe(403);
   });
+
+  it('records permission replies', async () => {
+    const school = await createTenant(app.url, app.adminKey);
+    const session = expectOk(await school.student.http.post('/session', { body: { title: 'tools' } }), 200, 'session').id;
+    llm.enqueueWhen((r) => !isTitleRequest(r), reply().tool('bash', { command: 'echo hi', description: 'say hi' }).stop());
+    llm.enqueueWhen((r) => !isTitleRequest(r), reply().text('ok, not running it').stop());
+    expectOk(await school.student.http.post(`/session/${session}/prompt_async`, { body: textPrompt('run echo') }), 204, 'prompt');
+    let asked: { id: string }[] = [];
+    for (const deadline = Date.now() + 20_000; !asked.length && Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
+      asked = expectOk(await school.student.http.get('/permission'), 200, 'pending');
+    }
+    expect(asked).toHaveLength(1);
+    expectOk(await school.student.http.post(`/permission/${asked[0].id}/reply`, { body: { reply: 'reject' } }), 200, 'reply');
+    const log = expectOk(await school.admin.http.get('/admin/audit', { query: { action: 'permission.reply' } }), 200, 'audit') as any[];
+    expect(log).toHaveLength(1);
+    expect(log[0]).toMatchObject({ actorId: school.student.id, target: asked[0].id, details: { sessionId: session, permission: 'bash', reply: 'reject' } });
+  }, 60_000);
 
   it('validates budgets: metric, scope, whole numbers, existing targets', async () => {
     const school = await createTenant(app.url, app.adminKey);

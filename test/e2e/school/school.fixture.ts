@@ -53,8 +53,9 @@ export async function createSchool(baseUrl: string, platformKey: string): Promis
 }
 
 /** OPENCODE_CONFIG_CONTENT for a fake OpenAI-compatible provider with prices, so steps have exact costs. */
-export function fakeProviderConfig(baseUrl: string): string {
+export function fakeProviderConfig(baseUrl: string, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({
+    ...extra,
     provider: {
       fake: {
         npm: '@ai-sdk/openai-compatible',
