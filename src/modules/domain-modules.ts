@@ -3,6 +3,9 @@ import { AgentModule } from './agent/agent.module';
 import { AuthModule } from './auth/auth.module';
 import { ConfigModule } from './config/config.module';
 import { EventModule } from './event/event.module';
+import { FileModule } from './file/file.module';
+import { CommandModule } from './command/command.module';
+import { ShellModule } from './session/shell/shell.module';
 import { HealthModule } from './health/health.module';
 import { InstructionModule } from './instruction/instruction.module';
 import { McpModule } from './mcp/mcp.module';
@@ -23,5 +26,5 @@ import { WorkspaceModule } from './workspace/workspace.module';
 
 /** Every domain module, composed by both entrypoints (STYLE rule 11). */
 export function domainModules(): (Type | DynamicModule)[] {
-  return [AuthModule, EventModule, ConfigModule, ProjectModule, TenantModule, HealthModule, AgentModule, ProviderModule, WorkspaceModule, ToolModule, SessionModule, McpModule, SchoolModule, JwtModule, CompactionModule, QueueDashboardModule, SnapshotModule, QuestionModule, SkillModule, InstructionModule, AgentToolsModule];
+  return [AuthModule, EventModule, ConfigModule, ProjectModule, TenantModule, HealthModule, AgentModule, ProviderModule, WorkspaceModule, ToolModule, SessionModule, McpModule, SchoolModule, JwtModule, CompactionModule, QueueDashboardModule, SnapshotModule, QuestionModule, SkillModule, InstructionModule, AgentToolsModule, FileModule, CommandModule, ShellModule];
 }
