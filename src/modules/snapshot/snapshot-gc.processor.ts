@@ -34,10 +34,9 @@ export class SnapshotGcProcessor implements OnModuleInit, OnApplicationBootstrap
     // Test apps live for seconds; a daily schedule there only adds noise to the shared queue storage.
     if (this.config.env === 'test') return;
     // Not awaited: a slow queue backend must not hold up boot for a job that runs once a day.
-    void this.queues
-      .queue(QueueName.Maintenance)
-      .upsertJobScheduler('snapshot-gc-daily', { pattern: DAILY }, { name: 'maintenance.snapshot-gc', data: { tenantId: ALL_TENANTS } })
-      .catch((err) => this.logger.warn({ err }, 'could not schedule the daily snapshot gc'));
+    void (async () => this.queues.queue(QueueName.Maintenance).upsertJobScheduler('snapshot-gc-daily', { pattern: DAILY }, { name: 'maintenance.snapshot-gc', data: { tenantId: ALL_TENANTS } }))().catch((err) =>
+      this.logger.warn({ err }, 'could not schedule the daily snapshot gc'),
+    );
   }
 
   /** Enqueues a run for one tenant (admin route); one job per tenant and minute. */

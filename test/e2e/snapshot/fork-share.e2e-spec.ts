@@ -13,6 +13,8 @@ let school: TestTenant;
 const streams: SseClient[] = [];
 // Booting and closing a whole app can take a minute on a loaded shared machine.
 const BOOT_MS = 180_000;
+// Multi-step prompts take seconds each when 8 engineers share 2 cores.
+jest.setTimeout(150_000);
 
 function sdk(key: string) {
   return createOpencodeClient({ baseUrl: app.url, headers: { authorization: `Bearer ${key}` } });

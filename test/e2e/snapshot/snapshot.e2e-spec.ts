@@ -17,6 +17,8 @@ let school: TestTenant;
 const streams: SseClient[] = [];
 // Booting and closing a whole app can take a minute on a loaded shared machine.
 const BOOT_MS = 180_000;
+// Multi-step prompts take seconds each when 8 engineers share 2 cores.
+jest.setTimeout(150_000);
 
 function sdk(key: string) {
   return createOpencodeClient({ baseUrl: app.url, headers: { authorization: `Bearer ${key}` } });
@@ -34,7 +36,7 @@ function platformConfig(baseUrl: string): string {
 const isTitleRequest = (r: { body: unknown }) => JSON.stringify(r.body).includes('Write a title for the following conversation');
 const answer = (script: Parameters<FakeLlm['enqueueWhen']>[1]) => llm.enqueueWhen((r) => !isTitleRequest(r), script);
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
