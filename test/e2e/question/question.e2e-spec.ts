@@ -141,4 +141,27 @@ describe('questions through @opencode-ai/sdk', () => {
     const malformed = await fetch(`${app.url}/question/not-an-id/reject`, { method: 'POST', headers: h });
     expect(malformed.status).toBe(404);
   });
+
+  it('an unanswered question times out with a clear error instead of hanging', async () => {
+    const quick = await startTestApp({ OPENCODE_CONFIG_CONTENT: platformConfig(llm.openaiBaseUrl), SANDBOX: 'off', RETRY_MAX_ATTEMPTS: '0', PERMISSION_TIMEOUT_MS: '1000' });
+    try {
+      const tenant = await createTenant(quick.url, quick.adminKey);
+      const key = tenant.student.key;
+      const session = (await sdk(quick.url, key).session.create({ body: { title: 'timeout' } })).data!;
+      const sse = await SseClient.open(quick.url, `/event?sessionID=${session.id}`, { headers: { authorization: `Bearer ${key}` } });
+      streams.push(sse);
+      llm.enqueueWhen(isChat, reply().tool('question', { questions: QUESTIONS.slice(0, 1) }).stop());
+      await sdk(quick.url, key).session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'go' }] } });
+      const asked = (await sse.waitForType('question.asked', 5000)).data.properties;
+      await sse.waitForType('question.rejected', 5000, (e) => e.properties.requestID === asked.id);
+      const messages = (await sdk(quick.url, key).session.messages({ path: { id: session.id } })).data!;
+      const tool = messages.flatMap((m) => m.parts).find((p) => p.type === 'tool') as any;
+      expect(tool.state.status).toBe('error');
+      expect(tool.state.error).toContain('Nobody answered this question within 1 s');
+      expect((await sdk2(quick.url, key).question.list()).data).toEqual([]);
+      sse.close();
+    } finally {
+      await quick.close();
+    }
+  });
 });
