@@ -174,9 +174,21 @@ describe('instructions and skills', () => {
     const tenantDir = path.join(app.dataDir, 'tenant', school.id, 'instructions');
     await fs.mkdir(tenantDir, { recursive: true });
     await fs.writeFile(path.join(tenantDir, 'school.md'), 'Students are 14 years old; keep explanations simple.\n');
+    // Config `instructions`: globs inside the project folder are read; URLs and paths outside are not.
+    await fs.mkdir(path.join(session.directory, 'docs'), { recursive: true });
+    await fs.writeFile(path.join(session.directory, 'docs', 'style.md'), 'Use four spaces for indentation.\n');
+    const patched = await fetch(`${app.url}/config`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ instructions: ['docs/*.md', '../../*.md', '/etc/hostname', 'https://example.com/rules.md'] }),
+    });
+    expect(patched.status).toBe(200);
     llm.enqueueWhen(isChat, reply().text('Bonjour.').stop());
     await sdk(app.url, key).session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'hello' }] } });
     const system = systemText(chatRequests(llm).at(-1)!.body);
+    expect(system).toContain(`Instructions from: ${path.join(session.directory, 'docs', 'style.md')}\nUse four spaces for indentation.`);
+    expect(system).not.toContain('/etc/hostname');
+    expect(system).not.toContain('example.com');
     expect(system).toContain(`Instructions from: ${path.join(session.directory, 'AGENTS.md')}`);
     expect(system).toContain('Always answer in French.');
     expect(system).toContain('keep explanations simple');
