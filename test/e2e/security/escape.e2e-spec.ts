@@ -142,6 +142,11 @@ describe('escape attempts through the HTTP routes', () => {
     expect(files.body).toEqual([]);
     const passwd = await a.student.http.get('/find', { query: { pattern: 'root:x:0' } });
     expect(passwd.body).toEqual([]);
+    for (const query of ['../', '../../etc/passwd', '/etc/passwd']) {
+      const res = await a.student.http.get('/find/file', { query: { query } });
+      expect(res.status).toBe(200);
+      expect(res.body.every((p: string) => !p.startsWith('..') && !p.startsWith('/'))).toBe(true);
+    }
   });
 
   it('a user shell cannot see the other workspace, the server env or local services', async () => {
