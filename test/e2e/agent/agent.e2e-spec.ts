@@ -205,11 +205,19 @@ describe('instructions and skills', () => {
     await fs.mkdir(path.join(session.directory, '.opencode', 'skills', 'broken'), { recursive: true });
     await fs.writeFile(path.join(session.directory, '.opencode', 'skills', 'broken', 'SKILL.md'), 'no front matter at all');
 
+    // A tenant-wide skill from the school's shared folder, visible in every project of the tenant.
+    const shared = path.join(app.dataDir, 'tenant', school.id, 'skills', 'house-style');
+    await fs.mkdir(shared, { recursive: true });
+    await fs.writeFile(path.join(shared, 'SKILL.md'), '---\nname: house-style\ndescription: The school code style\n---\nName things clearly.\n');
+
     const listed = await sdk2(app.url, key).app.skills();
-    expect(listed.data).toEqual([{ name: 'unit-tests', description: 'How this course writes unit tests', location: path.join(dir, 'SKILL.md'), content: '# Unit tests\nUse pytest and one assert per test.' }]);
-    // Another student's project is a different folder: none of this student's skills there.
-    const otherStudent = await sdk2(app.url, school.teacher.key).app.skills();
-    expect(otherStudent.data).toEqual([]);
+    expect(listed.data).toEqual([
+      { name: 'house-style', description: 'The school code style', location: path.join(shared, 'SKILL.md'), content: 'Name things clearly.' },
+      { name: 'unit-tests', description: 'How this course writes unit tests', location: path.join(dir, 'SKILL.md'), content: '# Unit tests\nUse pytest and one assert per test.' },
+    ]);
+    // The teacher's project is a different folder: only the shared skill there.
+    const teacher = await sdk2(app.url, school.teacher.key).app.skills();
+    expect(teacher.data!.map((s) => s.name)).toEqual(['house-style']);
 
     llm.enqueueWhen(isChat, reply().tool('skill', { name: 'unit-tests' }).stop());
     llm.enqueueWhen(isChat, reply().text('Loaded.').stop());
