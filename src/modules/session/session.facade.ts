@@ -50,8 +50,8 @@ export class SessionFacade {
     return this.sessions.todos(auth, id);
   }
 
-  statuses(auth: AuthContext): Promise<Record<string, unknown>> {
-    return this.runs.statuses(auth.tenantId, (owner) => auth.role !== 'student' || owner === auth.userId);
+  async statuses(auth: AuthContext): Promise<Record<string, unknown>> {
+    return this.runs.statuses(auth.tenantId, await this.sessions.ownerFilter(auth));
   }
 
   async listMessages(auth: AuthContext, id: string, query: { limit?: number; before?: string }, res: Response): Promise<MessageWithParts[]> {

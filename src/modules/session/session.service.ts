@@ -65,6 +65,12 @@ export class SessionService {
     return auth.role === 'teacher' && !!(await this.roster?.teaches(auth, row.userId));
   }
 
+  /** The same rule as canRead, for many owners at once (status listings). */
+  async ownerFilter(auth: AuthContext): Promise<(ownerId: string | null) => boolean> {
+    const watched = auth.role === 'teacher' ? ((await this.roster?.watchedUserIds(auth)) ?? new Set<string>()) : new Set<string>();
+    return (ownerId) => auth.role === 'admin' || ownerId === auth.userId || (!!ownerId && watched.has(ownerId));
+  }
+
   canWrite(auth: AuthContext, row: SessionRow): boolean {
     return row.tenantId === auth.tenantId && (auth.role === 'admin' || row.userId === auth.userId);
   }

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { FakeLlm, reply } from '../../fakes/llm';
+import { FakeLlm, hang, reply } from '../../fakes/llm';
 import { createUser } from '../../factories/tenant.factory';
 import { SseClient } from '../../utils/sse-client';
 import { startTestApp, type TestApp } from '../../utils/test-app';
-import { ACTORS, createSchool, expectOk, fakeProviderConfig, textPrompt, type Actor, type School } from './school.fixture';
+import { ACTORS, createSchool, expectOk, fakeProviderConfig, isTitleRequest, textPrompt, type Actor, type School } from './school.fixture';
 
 // Every route of the school module and the main session routes, called by each kind of caller, from one table.
 // `target` may create what the call consumes (a fresh session, user, class...), so rows are order-independent.
@@ -123,6 +123,23 @@ describe('what each caller sees', () => {
     expect(await ids('otherStudent')).toEqual([other]);
     expect(await ids('admin')).toEqual(expect.arrayContaining([sessionA, other]));
     expect(await ids('otherTenant')).not.toContain(sessionA);
+  });
+
+  it('session statuses: a busy session shows to its class teacher, not to another teacher', async () => {
+    const busy = expectOk(await school.http.otherStudent.post('/session', { body: { title: 'long task' } }), 200, 'session').id;
+    const loopRequests = () => llm.requests.filter((r) => !isTitleRequest(r)).length;
+    const before = loopRequests();
+    llm.enqueueWhen((r) => !isTitleRequest(r), hang());
+    expectOk(await school.http.otherStudent.post(`/session/${busy}/prompt_async`, { body: textPrompt('think hard') }), 204, 'prompt');
+    // Abort only once the LLM holds the hanging request, or the queued hang would catch a later prompt.
+    for (const deadline = Date.now() + 15_000; loopRequests() === before && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+    const statuses = async (actor: Actor) => expectOk(await school.http[actor].get('/session/status'), 200, 'status') as Record<string, unknown>;
+    for (const deadline = Date.now() + 15_000; !(busy in (await statuses('otherTeacher'))) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 100));
+    expect(await statuses('otherTeacher')).toHaveProperty(busy);
+    expect(await statuses('admin')).toHaveProperty(busy);
+    expect(await statuses('teacher')).not.toHaveProperty(busy);
+    expect(await statuses('student')).not.toHaveProperty(busy);
+    expectOk(await school.http.otherTeacher.post(`/session/${busy}/abort`), 200, 'abort by the class teacher');
   });
 
   it('a teacher sees only the classes they teach', async () => {
