@@ -1,5 +1,5 @@
 import { createOpencodeClient } from '@opencode-ai/sdk';
-import type { FakeLlm } from '../../fakes/llm';
+import { contextOverflow, type FakeLlm } from '../../fakes/llm';
 import { createTenant, type TestTenant } from '../../factories/tenant.factory';
 import { SseClient } from '../../utils/sse-client';
 import { startTestApp, type TestApp } from '../../utils/test-app';
@@ -123,6 +123,26 @@ describe('compaction', () => {
     const next = chatRequests().at(-1)!;
     expect(next.rawBody).toContain(SUMMARY_TEXT.split('\n')[0]);
     expect(next.rawBody).toContain('TURN-004');
+  }, 120_000);
+
+  it('a provider ContextOverflowError triggers an overflow compaction and replays the interrupted message', async () => {
+    const client = sdk(school.admin.key);
+    const session = (await client.session.create({ body: { title: 'overflow' } })).data!;
+    await client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: turnPrompt(1) }] } });
+    llm.enqueueWhen((r) => !isTitleRequest(r) && !isSummaryRequest(r), contextOverflow());
+    const res = await client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: turnPrompt(2) }] } });
+    expect((res.data!.info as { error?: { name: string } }).error?.name).toBe('ContextOverflowError');
+    // The loop starts again by itself once the failed run ended: summary, replayed message, answer.
+    let messages = (await client.session.messages({ path: { id: session.id } })).data!;
+    for (let i = 0; i < 200 && !(messages.at(-1)!.info.role === 'assistant' && (messages.at(-1)!.info as { finish?: string }).finish === 'stop' && !(messages.at(-1)!.info as { summary?: boolean }).summary); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      messages = (await client.session.messages({ path: { id: session.id } })).data!;
+    }
+    const roles = messages.map((m) => ((m.info as { summary?: unknown }).summary === true ? 'summary' : m.parts.some((p) => p.type === 'compaction') ? 'compaction' : m.info.role));
+    expect(roles).toEqual(['user', 'assistant', 'user', 'assistant', 'compaction', 'summary', 'user', 'assistant']);
+    expect(messages[4].parts[0]).toMatchObject({ type: 'compaction', auto: true, overflow: true });
+    expect(messages[6].parts[0]).toMatchObject({ type: 'text', text: turnPrompt(2) });
+    expect(messages[7].parts.find((p) => p.type === 'text')).toMatchObject({ text: expect.stringContaining('Answer to turn 002') });
   }, 120_000);
 
   it('summarize refuses bad input and other tenants', async () => {
