@@ -177,8 +177,10 @@ describe('snapshots, diff and revert through @opencode-ai/sdk', () => {
     await client.session.prompt({ path: { id: session.id }, body: { noReply: true, parts: [{ type: 'text', text: 'first' }] } });
     const [first] = (await client.session.messages({ path: { id: session.id } })).data!;
     answer(hang());
-    await client.session.promptAsync({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'hang' }] } });
+    await client.session.promptAsync({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'please hang now' }] } });
     await until('busy', async () => ((await client.session.status()).data as any)[session.id]);
+    // Abort only once the hanging reply was taken, or it would stay queued for the next test's request.
+    await until('the model request', async () => llm.requests.some((r) => JSON.stringify(r.body).includes('please hang now')));
     const res = await request(app.url, 'POST', `/session/${session.id}/revert`, { key: school.admin.key, body: { messageID: first.info.id } });
     expect(res.status).toBe(409);
     expect(res.body).toMatchObject({ name: 'SessionBusyError' });
