@@ -1,5 +1,5 @@
 import { fuzzyFilter } from './fuzzy';
-import { countLines, parseNumstat, parsePorcelain, splitPatch } from './vcs.parse';
+import { countLines, parseNameStatus, parseNumstat, parsePorcelain, splitPatch } from './vcs.parse';
 
 describe('git output parsing', () => {
   it('reads porcelain status codes', () => {
@@ -14,6 +14,10 @@ describe('git output parsing', () => {
 
   it('reads numstat, binary files counting zero', () => {
     expect(Object.fromEntries(parseNumstat('2\t1\ta.txt\n-\t-\timg.png\n'))).toEqual({ 'a.txt': { additions: 2, deletions: 1 }, 'img.png': { additions: 0, deletions: 0 } });
+  });
+
+  it('reads name-status letters', () => {
+    expect(Object.fromEntries(parseNameStatus('A\tnew.txt\nD\told.txt\nM\tx.ts\nT\tlink\n'))).toEqual({ 'new.txt': 'added', 'old.txt': 'deleted', 'x.ts': 'modified', link: 'modified' });
   });
 
   it('splits a multi-file patch by file', () => {

@@ -32,6 +32,16 @@ export function parseNumstat(text: string): Map<string, { additions: number; del
   return out;
 }
 
+/** `git diff --name-status` → path → status (A added, D deleted, anything else modified). */
+export function parseNameStatus(text: string): Map<string, ChangeStatus> {
+  const out = new Map<string, ChangeStatus>();
+  for (const line of text.split('\n')) {
+    const m = /^([A-Z])\d*\t(.+)$/.exec(line);
+    if (m) out.set(unquote(m[2]), m[1] === 'A' ? 'added' : m[1] === 'D' ? 'deleted' : 'modified');
+  }
+  return out;
+}
+
 /** One unified diff of many files → the patch of each file, keyed by its new path. */
 export function splitPatch(text: string): Map<string, string> {
   const out = new Map<string, string>();

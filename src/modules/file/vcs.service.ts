@@ -6,7 +6,7 @@ import type { Workspace } from '../workspace/workspace';
 import type { FileStatusEntry, VcsFileDiff, VcsFileStatus, VcsInfo } from './file.types';
 import { ProjectWorkspaceService } from './project-workspace.service';
 import { isGitWorkspace, runGitSections } from './vcs.git';
-import { countLines, EMPTY_TREE, parseNumstat, parsePorcelain, splitPatch } from './vcs.parse';
+import { countLines, EMPTY_TREE, parseNameStatus, parseNumstat, parsePorcelain, splitPatch } from './vcs.parse';
 
 const DIFF_FLAGS = ['--no-color', '--no-ext-diff', '--no-textconv', '--no-renames'];
 
@@ -71,11 +71,14 @@ export class VcsService {
     const commands: Record<string, string[]> = {
       status: ['status', '--porcelain=v1', '--untracked-files=all', '--no-renames'],
       numstat: ['diff', '--numstat', ...DIFF_FLAGS, base],
+      names: ['diff', '--name-status', ...DIFF_FLAGS, base],
     };
     if (withPatch) commands.patch = ['diff', ...DIFF_FLAGS, `-U${context}`, base];
     const s = await runGitSections(this.runner, ws.root, commands);
     const status = parsePorcelain(s.status ?? '');
     const counts = parseNumstat(s.numstat ?? '');
+    // Against a branch base a file may be committed (no working-tree status) yet still new or removed.
+    const named = parseNameStatus(s.names ?? '');
     const patches = splitPatch(s.patch ?? '');
     const files = new Set([...counts.keys(), ...[...status].filter(([, v]) => v.untracked).map(([k]) => k)]);
     const out: VcsFileDiff[] = [];
@@ -90,7 +93,7 @@ export class VcsService {
         continue;
       }
       const c = counts.get(file) ?? { additions: 0, deletions: 0 };
-      const entry: VcsFileDiff = { file, ...c, status: st?.status ?? (base === EMPTY_TREE ? 'added' : 'modified') };
+      const entry: VcsFileDiff = { file, ...c, status: st?.status ?? named.get(file) ?? (base === EMPTY_TREE ? 'added' : 'modified') };
       if (withPatch && patches.has(file)) entry.patch = patches.get(file);
       out.push(entry);
     }

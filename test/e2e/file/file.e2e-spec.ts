@@ -144,6 +144,17 @@ describe('GET /vcs*', () => {
     expect(diff[2].patch).toContain('+new');
     expect((await u.http.get('/file/status')).body[0]).toEqual({ path: 'a.txt', added: 2, removed: 1, status: 'modified' });
     expect((await u.http.get('/vcs/diff', { query: { mode: 'branch' } })).body).toHaveLength(3);
+    // On a feature branch, committed work shows against the merge base with main.
+    await shell(u, 'git checkout -q -b feature && git add -A && git -c user.email=t@e -c user.name=t commit -qm work && echo ok');
+    expect((await u.http.get('/vcs')).body).toEqual({ branch: 'feature', default_branch: 'main' });
+    expect((await u.http.get('/vcs/status')).body).toEqual([]);
+    const branch = (await u.http.get('/vcs/diff', { query: { mode: 'branch' } })).body;
+    expect(branch.map((d: any) => [d.file, d.status])).toEqual([
+      ['a.txt', 'modified'],
+      ['gone.txt', 'deleted'],
+      ['new.txt', 'added'],
+    ]);
+    expect(branch[2].patch).toContain('+new');
   });
 
   it('never runs a hostile .git/config command (fsmonitor) outside the sandbox', async () => {
