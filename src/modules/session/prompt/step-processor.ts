@@ -4,7 +4,7 @@ import { computeStepCost } from '../../provider/cost';
 import type { ModelInfo } from '../../provider/provider.service';
 import { type LanguageModel, type StreamEvent, type StreamRequest, type Usage } from '../../provider/provider.types';
 import { isRetryable, retryDelayMs, retryMessage, toMessageError } from '../../provider/retry';
-import type { StepSnapshots } from '../../snapshot/snapshot.service';
+import { mayWrite, type StepSnapshots } from '../../snapshot/snapshot.service';
 import type { RegisteredTool } from '../../tool/tool.registry';
 import type { ToolContext, ToolResult } from '../../tool/tool.types';
 import type { AssistantMessageInfo, PartInfo, SessionStatus, ToolState } from '../session.types';
@@ -222,6 +222,7 @@ export class StepProcessor {
       }
     }
     const started = Date.now();
+    if (mayWrite(tool.id)) this.input.sink.snapshots?.markChanged();
     part.state = { status: 'running', input, time: { start: started } };
     await this.input.sink.savePart(part);
     const serialized = JSON.stringify(input);
