@@ -6,7 +6,7 @@ import { DATABASE_RUNTIME, type DatabaseRuntime } from './database/database.runt
 import { PrismaService } from './database/prisma.service';
 import { createQueueBackend, QUEUE_BACKEND } from './queue/queue.backend';
 import { QueueService } from './queue/queue.service';
-import { createRedis, REDIS } from './redis/redis.provider';
+import { createRedis, REDIS, RedisCloser, type RedisClient } from './redis/redis.provider';
 
 export interface InfraOptions {
   config: AppConfig;
@@ -26,6 +26,7 @@ export class InfraModule {
         { provide: LOGGER, useValue: opts.logger },
         { provide: DATABASE_RUNTIME, useValue: opts.database },
         { provide: REDIS, useFactory: () => createRedis(opts.config.redisUrl, 'main') },
+        { provide: RedisCloser, inject: [REDIS], useFactory: (client: RedisClient) => new RedisCloser(client) },
         { provide: QUEUE_BACKEND, useFactory: () => createQueueBackend({ redisUrl: opts.config.redisUrl, databaseUrl: opts.database.url, embedded: opts.database.embedded }) },
         PrismaService,
         QueueService,

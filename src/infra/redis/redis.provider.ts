@@ -12,3 +12,12 @@ export function createRedis(url: string | undefined, name: string, blocking = fa
   client.on('error', () => undefined); // reported by readiness; ioredis reconnects on its own
   return client;
 }
+
+/** Closes the shared client when the application shuts down (otherwise the process, or Jest, stays alive). */
+export class RedisCloser {
+  constructor(private readonly client: RedisClient) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.client?.quit().catch(() => this.client?.disconnect());
+  }
+}

@@ -61,6 +61,11 @@ export class ApiKeyService {
     return this.keys.find(auth.tenantId, id);
   }
 
+  /** Forget cached verifications (after a user or key is disabled elsewhere). */
+  forgetCached(): void {
+    this.cache.clear();
+  }
+
   async revoke(auth: AuthContext, id: string) {
     const record = await this.keys.revoke(auth.tenantId, id);
     this.cache.clear();

@@ -62,6 +62,9 @@ export class ProjectService {
       if (!existing || !this.canAccess(auth, existing)) throw new NotFoundError(`Project not found: ${directory}`);
       return existing;
     }
+    if (directory && path.isAbsolute(directory) && path.resolve(directory).startsWith(path.resolve(this.config.workspaceRoot) + path.sep)) {
+      throw new NotFoundError(`Project not found: ${directory}`);
+    }
     const name = directory ? path.basename(directory.replace(/[\\/]+$/, '')) || DEFAULT_PROJECT : DEFAULT_PROJECT;
     if (!NAME.test(name)) throw new BadRequestError(`Invalid project directory name: ${name}`);
     const project = await this.repo.upsert({ id: newId('project'), tenantId: auth.tenantId, ownerId: auth.userId, slug: `${auth.userId}--${name}`, name });

@@ -20,10 +20,15 @@ export class BootstrapService {
   /** Returns the new key, or null when a tenant already exists. */
   async ensureFirstTenant(opts: { slug: string; name: string }): Promise<{ key: string; tenantId: string } | null> {
     if ((await this.repo.countTenants()) > 0) return null;
-    const { tenant, key } = await this.tenants.createTenant(
-      { name: opts.name, slug: opts.slug, admin: { name: 'Administrator' } },
-      { key: this.config.bootstrapApiKey, platformAdmin: true },
-    );
+    let created;
+    try {
+      created = await this.tenants.createTenant({ name: opts.name, slug: opts.slug, admin: { name: 'Administrator' } }, { key: this.config.bootstrapApiKey, platformAdmin: true });
+    } catch (err) {
+      // Another process booting at the same moment created it first (unique slug or key hash).
+      if ((await this.repo.countTenants()) > 0) return null;
+      throw err;
+    }
+    const { tenant, key } = created;
     this.logger.info({ tenantId: tenant.id }, 'created first tenant with a platform administrator');
     return { key, tenantId: tenant.id };
   }

@@ -87,6 +87,7 @@ export class TenantService {
   async deleteUser(auth: AuthContext, id: string) {
     if (id === auth.userId) throw new ForbiddenError('You cannot delete yourself');
     if (!(isId('user', id) && (await this.repo.softDeleteUser(auth.tenantId, id)))) throw new NotFoundError(`User not found: ${id}`);
+    this.keys.forgetCached();
     for (const hook of this.afterUserDelete) await hook(auth, id);
     return true;
   }
