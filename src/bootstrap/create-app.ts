@@ -8,6 +8,7 @@ import { createLogger, PinoNestLogger } from '../core/logging/logger';
 import { openDatabase, type DatabaseRuntime } from '../infra/database/database.runtime';
 import { QueueService } from '../infra/queue/queue.service';
 import { BootstrapService } from '../modules/tenant/bootstrap.service';
+import { refuseDeepJson } from '../core/http/json-depth';
 import { setupSwagger } from './swagger';
 
 export interface RunningApp {
@@ -29,7 +30,7 @@ export async function startApi(config: AppConfig, opts: { logger?: Logger; migra
     bodyParser: false,
     abortOnError: false,
   });
-  app.useBodyParser('json', { limit: '25mb' });
+  app.useBodyParser('json', { limit: '25mb', verify: refuseDeepJson });
   app.useBodyParser('urlencoded', { limit: '1mb', extended: false });
   app.enableCors({ origin: true, credentials: true, exposedHeaders: ['x-request-id', 'x-next-cursor', 'link'] });
   app.set('etag', false);
