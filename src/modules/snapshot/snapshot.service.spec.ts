@@ -21,6 +21,8 @@ describe('SnapshotService', () => {
     box.write('a.txt', 'one\n');
     const step = service.forStep(target(), true)!;
     const before = await step.track();
+    // As a writing tool does before it runs: the next calls look at the disk again.
+    step.markChanged();
     box.write('a.txt', 'two\n');
     box.write('dir/b.txt', 'new\n');
     expect(await step.patch(before!)).toEqual({ hash: before, files: [path.join(box.workspace, 'a.txt'), path.join(box.workspace, 'dir/b.txt')] });
@@ -30,6 +32,16 @@ describe('SnapshotService', () => {
     expect(after).not.toBe(before);
     expect(since!.tree).toBe(after);
     expect((await step.trackSince(after!))!.patch.files).toEqual([]);
+  });
+
+  it('reuses the last tree while no writing tool ran, and looks again after one did', async () => {
+    box.write('a.txt', 'one\n');
+    const step = service.forStep(target(), true)!;
+    const first = await step.track();
+    box.write('a.txt', 'changed behind its back\n');
+    expect(await step.track()).toBe(first);
+    step.markChanged();
+    expect(await step.track()).not.toBe(first);
     // The same engine (and repo) serves every call for the project.
     expect(service.engine(target())).toBe(service.engine(target()));
   });
