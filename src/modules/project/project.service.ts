@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { AuthContext } from '../../core/auth/auth-context';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { BadRequestError, NotFoundError } from '../../core/errors/domain-error';
-import { newId } from '../../core/ids';
+import { isId, newId } from '../../core/ids';
 import type { Project } from '../../generated/prisma/client';
 import { EventBus } from '../event/event.bus';
 import { EventType } from '../event/event.types';
@@ -59,11 +59,12 @@ export class ProjectService {
       // A worktree path we handed out: <root>/<tenant>/<slug>[/sub/dir]
       const slug = path.resolve(directory).slice(tenantRoot.length).split(path.sep)[0];
       const existing = await this.repo.findBySlug(auth.tenantId, slug);
-      if (!existing || !this.canAccess(auth, existing)) throw new NotFoundError(`Project not found: ${directory}`);
+      if (!existing || !this.canAccess(auth, existing)) throw new NotFoundError('Project not found');
       return existing;
     }
     if (directory && path.isAbsolute(directory) && path.resolve(directory).startsWith(path.resolve(this.config.workspaceRoot) + path.sep)) {
-      throw new NotFoundError(`Project not found: ${directory}`);
+      // Not echoed: the path names another tenant's folder.
+      throw new NotFoundError('Project not found');
     }
     const name = directory ? path.basename(directory.replace(/[\\/]+$/, '')) || DEFAULT_PROJECT : DEFAULT_PROJECT;
     if (!NAME.test(name)) throw new BadRequestError(`Invalid project directory name: ${name}`);
@@ -77,7 +78,7 @@ export class ProjectService {
   }
 
   async get(auth: AuthContext, id: string): Promise<Project> {
-    const project = await this.repo.find(auth.tenantId, id);
+    const project = isId('project', id) ? await this.repo.find(auth.tenantId, id) : null;
     if (!project || !this.canAccess(auth, project)) throw new NotFoundError(`Project not found: ${id}`);
     return project;
   }

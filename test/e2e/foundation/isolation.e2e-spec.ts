@@ -37,6 +37,7 @@ const cases = (): RouteCase[] => [
   { route: 'GET /admin/users', call: (as) => as.get('/admin/users'), expect: [200, 403] },
   { route: 'POST /admin/users', call: (as) => as.post('/admin/users', { body: { name: 'x', role: 'student' } }), expect: [201, 403] },
   { route: 'GET /admin/users/{id}', call: (as) => as.get(`/admin/users/${b.student.id}`), expect: [403, 404], echoes: () => [b.student.id] },
+  { route: 'GET /admin/users/{id}/export', call: (as) => as.get(`/admin/users/${b.student.id}/export`), expect: [403, 404], echoes: () => [b.student.id] },
   { route: 'PATCH /admin/users/{id}', call: (as) => as.patch(`/admin/users/${b.student.id}`, { body: { name: 'pwned', role: 'admin' } }), expect: [403, 404], echoes: () => [b.student.id] },
   { route: 'DELETE /admin/users/{id}', call: (as) => as.delete(`/admin/users/${b.teacher.id}`), expect: [403, 404], echoes: () => [b.teacher.id] },
   { route: 'GET /admin/keys', call: (as) => as.get('/admin/keys', { query: { userId: b.admin.id } }), expect: [200] },
@@ -45,9 +46,9 @@ const cases = (): RouteCase[] => [
   // A's own projects may be named after B's user id by the directory cases above (an echo, not a leak).
   { route: 'GET /project', call: (as) => as.get('/project'), expect: [200], echoes: () => [b.student.id] },
   // B's worktree path as a directory only names a project of A's own (its basename, which holds B's user id).
-  { route: 'GET /project/current', call: (as) => as.get('/project/current', { query: { directory: bProject.worktree } }), expect: [200], echoes: () => [b.student.id] },
+  { route: 'GET /project/current', call: (as) => as.get('/project/current', { query: { directory: bProject.worktree } }), expect: [404] },
   { route: 'PATCH /project/{projectID}', call: (as) => as.patch(`/project/${bProject.id}`, { body: { name: 'pwned' } }), expect: [404], echoes: () => [bProject.id] },
-  { route: 'GET /path', call: (as) => as.get('/path', { query: { directory: bProject.worktree } }), expect: [200], echoes: () => [b.student.id] },
+  { route: 'GET /path', call: (as) => as.get('/path', { query: { directory: bProject.worktree } }), expect: [404] },
   { route: 'POST /admin/jobs/health', call: (as) => as.post('/admin/jobs/health'), expect: [403] },
   // The SSE routes never end, so they are checked by streaming (last tests of this file).
   { route: 'GET /event', sse: true },
@@ -108,29 +109,34 @@ describe.each(['admin', 'teacher', 'student'] as Role[])("a %s of tenant A", (ro
   });
 });
 
-it("never resolves a directory of tenant B to B's project (worktree stays under A's root)", async () => {
+it("answers 404 for a directory inside tenant B's workspace (no project of A is made from it)", async () => {
+  const before = (await a.admin.http.get('/project')).body.length;
   const res = await a.admin.http.get('/path', { query: { directory: bProject.worktree } });
-  expect(res.body.worktree).toContain(`/${a.id}/`);
-  expect(res.body.worktree).not.toContain(b.id);
+  expect(res.status).toBe(404);
+  expect(res.body).toMatchObject({ name: 'NotFoundError' });
+  expect(res.text).not.toContain(b.id);
+  expect((await a.admin.http.get('/project')).body.length).toBe(before);
 });
 
 it("keeps tenant B's events out of tenant A's streams", async () => {
   const streams = await Promise.all([
     SseClient.open(app.url, '/event', { key: a.admin.key }),
     SseClient.open(app.url, '/global/event', { key: a.admin.key }),
-    SseClient.open(app.url, '/event', { key: a.admin.key, query: { directory: bProject.worktree } }),
     SseClient.open(app.url, '/event', { key: b.admin.key }),
   ]);
+  // A stream asked for tenant B's directory is refused outright.
+  const refused = await a.admin.http.get('/event', { query: { directory: bProject.worktree } });
+  expect(refused.status).toBe(404);
   try {
     for (const s of streams) await s.waitFor(() => true);
     const aProject = (await a.admin.http.get('/project/current')).body;
     // B changes its project, then A changes its own; once A sees its own event, B's would have arrived too.
     expect((await b.admin.http.patch(`/project/${bProject.id}`, { body: { name: 'B renamed' } })).status).toBe(200);
-    await streams[3].waitForType('project.updated', 5000, (d) => d.properties.id === bProject.id);
+    await streams[2].waitForType('project.updated', 5000, (d) => d.properties.id === bProject.id);
     expect((await a.admin.http.patch(`/project/${aProject.id}`, { body: { name: 'A renamed' } })).status).toBe(200);
     await streams[0].waitForType('project.updated', 5000, (d) => d.properties.id === aProject.id);
     await streams[1].waitForType('project.updated', 5000, (d) => d.payload.properties.id === aProject.id);
-    for (const s of streams.slice(0, 3)) {
+    for (const s of streams.slice(0, 2)) {
       for (const id of bIds) expect(s.rawText).not.toContain(id);
     }
   } finally {
