@@ -30,6 +30,10 @@ const PRISMA_STATUS: Record<string, [number, string]> = {
   P2011: [400, 'BadRequest'],
 };
 
+// Postgres refuses NUL in text (22021) and in jsonb (22P05); the codes ride on the driver adapter error's cause.
+const NUL_TEXT_CODES = new Set(['22021', '22P05']);
+const NUL_TEXT_ERRORS = /invalid byte sequence for encoding "UTF8": 0x00|unsupported Unicode escape sequence|\\u0000 cannot be converted to text/;
+
 const CONNECTION_ERRORS = /ECONNREFUSED|ECONNRESET|Connection terminated|connect ETIMEDOUT|Can't reach database|Too many clients|the database system is (starting up|shutting down)/i;
 
 /** The one global filter: every error leaves as OpenCode's body, never a stack. */
@@ -66,6 +70,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
       }
     }
     const text = exception instanceof Error ? exception.message : String(exception);
+    const pgCode = (exception as { cause?: { originalCode?: unknown } } | undefined)?.cause?.originalCode;
+    if ((typeof pgCode === 'string' && NUL_TEXT_CODES.has(pgCode)) || NUL_TEXT_ERRORS.test(text)) {
+      return [400, errorBody('BadRequest', 'Text must not contain NUL (\\u0000) characters', { kind: 'Payload' })];
+    }
     if (CONNECTION_ERRORS.test(text)) {
       this.logger.warn({ err: exception }, 'database or queue unavailable');
       return [503, errorBody('ServiceUnavailableError', 'A backing service is unavailable; retry shortly', { code: 'unavailable' })];
