@@ -65,10 +65,12 @@ it("answers 404 for another student's worktree, but lets teachers and admins in"
 it("never resolves to another tenant's project, whatever path is given", async () => {
   const theirs = await projects.current(b.admin, 'secret');
   await expect(projects.get(a.admin, theirs.id)).rejects.toMatchObject({ status: 404 });
-  const resolved = await projects.current(a.admin, theirs.worktree);
-  expect(resolved.id).not.toBe(theirs.id);
-  expect(resolved.worktree.startsWith(path.join(ctx.config.workspaceRoot, a.admin.tenantId) + path.sep)).toBe(true);
+  const before = (await projects.list(a.admin)).length;
+  // Another tenant's worktree path is a 404: it neither reaches their project nor makes one of A's named after it.
+  await expect(projects.current(a.admin, theirs.worktree)).rejects.toMatchObject({ status: 404 });
+  await expect(projects.current(a.admin, path.join(theirs.worktree, 'sub', 'dir'))).rejects.toMatchObject({ status: 404 });
   expect((await projects.list(a.admin)).map((p) => p.id)).not.toContain(theirs.id);
+  expect((await projects.list(a.admin)).length).toBe(before);
 });
 
 it('refuses directory names that are not plain names', async () => {
