@@ -203,6 +203,8 @@ export const compactionConfigSchema = z.looseObject({
 
 export const configSchema = z.looseObject({
   $schema: z.string().optional(),
+  /** opencode-api: permission rules per school role, locked after every other layer (platform and tenant config only). */
+  role_permission: z.partialRecord(z.enum(['admin', 'teacher', 'student']), permissionConfigSchema).optional(),
   shell: z.string().optional(),
   logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).optional(),
   server: z

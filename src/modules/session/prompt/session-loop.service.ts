@@ -13,7 +13,7 @@ import { ConfigService } from '../../config/config.service';
 import { configRuleset } from '../../config/config.merge';
 import { EventType } from '../../event/event.types';
 import { PermissionService } from '../../permission/permission.service';
-import { merge, type Ruleset } from '../../permission/permission.rules';
+import { fromConfig, merge, type PermissionConfig, type Ruleset } from '../../permission/permission.rules';
 import { ProviderService } from '../../provider/provider.service';
 import { ProviderError } from '../../provider/provider.types';
 import { toMessageError } from '../../provider/retry';
@@ -113,8 +113,10 @@ export class SessionLoopService {
     }
     await this.saveMessage(row, assistant);
 
-    // Guardrails go last so a project's config cannot re-open what an agent (e.g. the tutor) must never do.
-    const ruleset: Ruleset = merge(agent.permission, configRuleset(config), (row.permission as Ruleset | null) ?? [], agentGuardrails(agent.name));
+    // Role rules (platform and tenant layers only) and agent guardrails are locked: evaluated after everything,
+    // "always" approvals included, so neither a project's config nor an approval re-opens what they close.
+    const locked: Ruleset = merge(await this.roleRules(auth, row.tenantId), agentGuardrails(agent.name));
+    const ruleset: Ruleset = merge(agent.permission, configRuleset(config), (row.permission as Ruleset | null) ?? [], locked);
     const maxSteps = agent.steps ?? DEFAULT_STEPS;
     const lastStep = step >= maxSteps;
     const extra = lastStep ? [] : (await Promise.all(this.hooks.extraTools.map((h) => h({ auth, session: row, agent: agent.name })))).flat();
@@ -161,7 +163,7 @@ export class SessionLoopService {
       signal,
       maxRetries: this.app.retryMaxAttempts,
       sink: {
-        ...this.sink(auth, row, ruleset, recent, await this.workspaces.get(row.tenantId, row.directory.split('/').pop()!), assistant, agent.name),
+        ...this.sink(auth, row, ruleset, locked, recent, await this.workspaces.get(row.tenantId, row.directory.split('/').pop()!), assistant, agent.name),
         snapshots: this.snapshots?.forStep({ tenantId: row.tenantId, projectId: row.projectId, directory: row.directory }, config.snapshot !== false),
       },
     });
@@ -170,7 +172,7 @@ export class SessionLoopService {
     return outcome;
   }
 
-  private sink(auth: AuthContext, row: SessionRow, ruleset: Ruleset, recent: { tool: string; input: string }[], workspace: WorkspaceHandle, assistant: AssistantMessageInfo, agentName: string): StepSink {
+  private sink(auth: AuthContext, row: SessionRow, ruleset: Ruleset, locked: Ruleset, recent: { tool: string; input: string }[], workspace: WorkspaceHandle, assistant: AssistantMessageInfo, agentName: string): StepSink {
     const publishPart = (part: PartInfo) => this.sessions.publish(row, EventType.PartUpdated, { sessionID: row.id, part, time: Date.now() });
     return {
       savePart: async (part) => {
@@ -190,11 +192,11 @@ export class SessionLoopService {
         for (const hook of this.hooks.afterStep) await hook({ auth, session: row, assistant, partId, providerID: assistant.providerID, modelID: assistant.modelID, cost, tokens: t });
       },
       recentToolCalls: () => recent,
-      toolContext: (part, signal): ToolContext => this.toolContext(auth, row, ruleset, part, signal, workspace, agentName),
+      toolContext: (part, signal): ToolContext => this.toolContext(auth, row, ruleset, locked, part, signal, workspace, agentName),
     };
   }
 
-  private toolContext(auth: AuthContext, row: SessionRow, ruleset: Ruleset, part: Extract<PartInfo, { type: 'tool' }>, signal: AbortSignal, workspace: WorkspaceHandle, agentName: string): ToolContext {
+  private toolContext(auth: AuthContext, row: SessionRow, ruleset: Ruleset, locked: Ruleset, part: Extract<PartInfo, { type: 'tool' }>, signal: AbortSignal, workspace: WorkspaceHandle, agentName: string): ToolContext {
     const scope = { auth, session: row, messageId: part.messageID, agent: agentName, abort: signal };
     const extraServices = Object.assign({}, ...this.hooks.toolServices.map((f) => f(scope)));
     return {
@@ -207,7 +209,7 @@ export class SessionLoopService {
       abort: signal,
       ask: (request) =>
         this.permissions.ask(
-          { tenantId: row.tenantId, sessionId: row.id, projectId: row.projectId, ownerId: row.userId, directory: row.directory, ruleset, tool: { messageID: part.messageID, callID: part.callID }, abort: signal },
+          { tenantId: row.tenantId, sessionId: row.id, projectId: row.projectId, ownerId: row.userId, directory: row.directory, ruleset, locked, tool: { messageID: part.messageID, callID: part.callID }, abort: signal },
           request,
         ),
       metadata: ({ title, metadata }) => {
@@ -224,6 +226,15 @@ export class SessionLoopService {
         ...extraServices,
       },
     };
+  }
+
+  /**
+   * `role_permission.<role>` from the platform and tenant layers (a school can, say, deny bash network for
+   * students or make every edit ask). A project's layer cannot set it: teachers edit project config.
+   */
+  private async roleRules(auth: AuthContext, tenantId: string): Promise<Ruleset> {
+    const layers = [this.config.platform(), await this.config.tenantLayer(tenantId)];
+    return merge(...layers.map((l) => fromConfig((l as { role_permission?: Record<string, PermissionConfig> } | undefined)?.role_permission?.[auth.role])));
   }
 
   async saveMessage(row: SessionRow, info: AssistantMessageInfo | UserMessageInfo): Promise<void> {
