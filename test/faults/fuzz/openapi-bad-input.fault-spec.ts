@@ -193,6 +193,7 @@ it('answers every generated bad input on every operation with a 4xx error body, 
     `\nfuzz: seed ${SEED}, ${RUNS} runs/operation, ${(elapsed / 1000).toFixed(1)} s\n` +
       `fuzz: operations ${counts.operations} (of ${allOps.length} in /doc; SSE and queue UI skipped), inputs tried ${counts.inputs}, ` +
       `2xx ${counts.s2xx}, 3xx ${counts.s3xx}, 4xx seen ${counts.s4xx}, 5xx seen ${counts.s5xx}, no answer ${counts.noAnswer}, refused by the client ${counts.notSent}\n` +
+      `fuzz: shapes: ${ops.filter((o) => o.body?.fields.length).length} operations with a body DTO, ${ops.filter((o) => o.queryParams.length).length} with query parameters, ${ops.filter((o) => o.pathParams.length).length} with path parameters\n` +
       `fuzz: statuses ${statuses}\n` +
       (refusedExample ? `fuzz: refused by node:http itself, e.g. ${refusedExample.slice(0, 300)}\n` : '') +
       violations
