@@ -30,7 +30,8 @@ export async function startApi(config: AppConfig, opts: { logger?: Logger; migra
     bodyParser: false,
     abortOnError: false,
   });
-  app.useBodyParser('json', { limit: '25mb', verify: refuseDeepJson });
+  // body-parser's `verify` hook is not in Nest's option type; it runs before JSON.parse.
+  app.useBodyParser('json', { limit: '25mb', verify: refuseDeepJson } as Parameters<typeof app.useBodyParser<'json'>>[1]);
   app.useBodyParser('urlencoded', { limit: '1mb', extended: false });
   app.enableCors({ origin: true, credentials: true, exposedHeaders: ['x-request-id', 'x-next-cursor', 'link'] });
   app.set('etag', false);

@@ -3,6 +3,7 @@ import type { AuthContext } from '../../core/auth/auth-context';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { ConfigRepository } from './config.repository';
 import { loadPlatformConfig } from './config.load';
+import { detectLocalOllama } from './local-ollama';
 import { mergeConfig } from './config.merge';
 import { parseConfig, type Config } from './config.schema';
 
@@ -27,6 +28,8 @@ export class ConfigService implements OnModuleInit {
       configContent: this.app.opencodeConfigContent,
       env: this.app.providerEnv,
     });
+    const ollama = await detectLocalOllama(this.platformConfig, this.app.providerEnv);
+    if (ollama) this.platformConfig = mergeConfig(ollama, this.platformConfig);
   }
 
   platform(): Config {
