@@ -112,8 +112,9 @@ export class SessionRepository {
     });
   }
 
+  /** Sessions with a loop owner. A dead owner's session stays busy until a sweep recovers it (within a lease). */
   busy(tenantId: string): Promise<{ id: string; userId: string | null }[]> {
-    return this.prisma.session.findMany({ where: { tenantId, runOwner: { not: null }, runLeaseUntil: { gt: new Date() } }, select: { id: true, userId: true } });
+    return this.prisma.session.findMany({ where: { tenantId, runOwner: { not: null } }, select: { id: true, userId: true } });
   }
 
   countForTitle(tenantId: string, projectId: string, prefix: string): Promise<number> {

@@ -86,7 +86,8 @@ describe('bash tool', () => {
     const started = Date.now();
     await tool.execute({ command: 'for i in $(seq 1 30); do echo $i; sleep 0.01; done', description: 'Count' }, ctx);
     // One initial update, then at most one per 100 ms window, rather than one per line.
-    expect(updates.length).toBeLessThanOrEqual(Math.ceil((Date.now() - started) / 100) + 2);
+    // +3: the initial update, the final flush, and one window boundary that a loaded machine can split.
+    expect(updates.length).toBeLessThanOrEqual(Math.ceil((Date.now() - started) / 100) + 3);
     expect(updates.length).toBeLessThan(30);
     expect(String(updates.at(-1)!.output).split('\n').slice(-3)).toEqual(['29', '30', '']);
   });
