@@ -39,7 +39,13 @@ export class HealthService implements OnModuleInit {
     const started = Date.now();
     const nonce = randomBytes(6).toString('hex');
     const job = await this.queues.enqueue('maintenance.health', { tenantId: auth.tenantId, nonce }, { jobId: `health-${nonce}` });
-    const result = (await this.queues.waitForResult(job, 30_000)) as { workerPid: number };
+    let result: { workerPid: number };
+    try {
+      result = (await this.queues.waitForResult(job, 30_000)) as { workerPid: number };
+    } catch (err) {
+      // No worker picked the job up in time (none running, or a polling backend): the queue is not ready.
+      throw new ServiceUnavailableError(`The health job did not finish in 30 s: ${(err as Error).message}`, { jobId: job.id });
+    }
     return { jobId: job.id ?? '', workerPid: result.workerPid, ms: Date.now() - started };
   }
 }
