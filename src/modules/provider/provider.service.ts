@@ -4,8 +4,6 @@ import { BadRequestError } from '../../core/errors/domain-error';
 import { parseModelRef } from '../agent/agent.builtins';
 import type { Config } from '../config/config.schema';
 import type { ModelCost } from './models/catalogue.schema';
-import { customPreset, getPreset } from './provider.presets';
-import { createLanguageModel, resolveProvider } from './provider.factory';
 import type { LanguageModel } from './provider.types';
 import { CredentialRepository } from './credential.repository';
 import { CredentialService } from './credential.service';
@@ -47,8 +45,6 @@ function toCost(cost: ConfigModel['cost']): ModelCost | undefined {
 /** Turns a (provider, model) choice plus the layered config into a streaming model and its facts. */
 @Injectable()
 export class ProviderService {
-  private readonly models = new Map<string, LanguageModel>();
-
   private readonly registry = new ProviderRegistry();
 
   constructor(
@@ -151,23 +147,5 @@ export class ProviderService {
       options: { ...(model?.options ?? {}) },
       headers: { ...(model?.headers ?? {}) },
     };
-  }
-
-  resolve(config: Config, ref: ModelRef): ResolvedModel {
-    if (config.disabled_providers?.includes(ref.providerID) || (config.enabled_providers && !config.enabled_providers.includes(ref.providerID))) {
-      throw new BadRequestError(`Provider ${ref.providerID} is not enabled`, { providerID: ref.providerID }, 'provider_disabled');
-    }
-    const info = this.info(config, ref);
-    const providerConfig = config.provider?.[ref.providerID];
-    const key = `${ref.providerID}\0${info.apiId}\0${JSON.stringify(providerConfig?.options ?? {})}`;
-    let language = this.models.get(key);
-    if (!language) {
-      const preset = getPreset(ref.providerID) ?? customPreset(ref.providerID, providerConfig?.name, providerConfig?.npm);
-      const resolved = resolveProvider({ id: ref.providerID, preset, options: providerConfig?.options as Record<string, unknown>, env: this.app.providerEnv });
-      language = createLanguageModel(resolved, info.apiId);
-      if (this.models.size > 500) this.models.clear();
-      this.models.set(key, language);
-    }
-    return { info, language };
   }
 }

@@ -91,7 +91,7 @@ export class CompactionProcessor implements OnModuleInit {
     const agent = await this.agents.get(auth, 'compaction', row.projectId);
     const user = request.info as UserMessageInfo;
     const ref = agent.model ?? { providerID: user.model.providerID, modelID: user.model.modelID };
-    const { info, language } = this.providers.resolve(config, ref);
+    const { info, language } = await this.providers.resolveFor(row.tenantId, config, ref);
 
     const visible = filterCompacted(upToRequest as unknown as Loose[]) as unknown as MessageWithParts[];
     const previous = previousSummaryText(visible);

@@ -69,7 +69,7 @@ export class CompactionService implements OnModuleInit {
   private async afterStep(usage: StepUsage): Promise<void> {
     if (usage.assistant.summary) return;
     const config = await this.config.effective(usage.auth, usage.session.projectId);
-    const info = this.providers.info(config, { providerID: usage.providerID, modelID: usage.modelID });
+    const { info } = await this.providers.resolveFor(usage.session.tenantId, config, { providerID: usage.providerID, modelID: usage.modelID });
     if (!isOverflow({ tokens: usage.assistant.tokens, model: { limit: info.limit }, config: config.compaction })) return;
     const { items } = await this.messages.list(usage.session.tenantId, usage.session.id, { afterId: usage.assistant.parentID });
     if (pendingCompaction(items)) return;
