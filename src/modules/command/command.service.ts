@@ -6,6 +6,7 @@ import { AgentService } from '../agent/agent.service';
 import { ConfigService } from '../config/config.service';
 import { EventType } from '../event/event.types';
 import { ProjectService } from '../project/project.service';
+import { SandboxPolicy } from '../sandbox/sandbox-policy.service';
 import { SandboxRunner } from '../sandbox/sandbox-runner.service';
 import { SessionPromptService, type PromptPartInput } from '../session/prompt/session-prompt.service';
 import { SessionService } from '../session/session.service';
@@ -33,6 +34,7 @@ export class CommandService {
     private readonly agents: AgentService,
     private readonly workspaces: WorkspaceManager,
     private readonly runner: SandboxRunner,
+    private readonly sandbox: SandboxPolicy,
   ) {}
 
   async list(auth: AuthContext, directory?: string): Promise<CommandInfo[]> {
@@ -88,8 +90,9 @@ export class CommandService {
     const spans = shellSpans(text);
     if (spans.length > MAX_SHELL_SPANS) throw new BadRequestError(`A command template may run at most ${MAX_SHELL_SPANS} shell commands`);
     let out = text;
+    const tenant = spans.length ? await this.sandbox.forTenant(ws.tenantId) : undefined;
     for (const span of spans) {
-      const res = await this.runner.run({ command: span.command, cwd: ws.root, workspaceRoot: ws.root, env: { TERM: 'dumb' }, timeoutMs: SHELL_TIMEOUT_MS, network: false });
+      const res = await this.runner.run({ command: span.command, cwd: ws.root, workspaceRoot: ws.root, env: { TERM: 'dumb' }, timeoutMs: SHELL_TIMEOUT_MS, ...tenant });
       const note = res.timedOut ? `\n[command timed out after ${SHELL_TIMEOUT_MS} ms]` : '';
       out = out.replace(span.match, () => res.output.trimEnd() + note);
     }

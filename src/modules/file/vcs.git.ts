@@ -1,6 +1,7 @@
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import type { SandboxRunner } from '../sandbox/sandbox-runner.service';
+import type { SandboxIdentity } from '../sandbox/sandbox.types';
 
 // Overrides on every call: the workspace's own .git/config is the student's and could name commands
 // (fsmonitor, hooks, pager, external diff) that must not run; inside the sandbox they would be confined
@@ -41,6 +42,7 @@ export async function runGitSections(
   root: string,
   commands: Record<string, string[]>,
   signal?: AbortSignal,
+  identity?: SandboxIdentity,
 ): Promise<GitSections> {
   const script = Object.entries(commands)
     .map(([name, args]) => `printf '%s\\n' ${shellQuote(MARK + name)}; /usr/bin/git ${[...HARDENING, ...args].map(shellQuote).join(' ')} 2>/dev/null`)
@@ -51,6 +53,7 @@ export async function runGitSections(
     workspaceRoot: root,
     timeoutMs: 30_000,
     network: false,
+    identity,
     signal,
     env: {
       GIT_CONFIG_NOSYSTEM: '1',

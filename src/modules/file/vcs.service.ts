@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthContext } from '../../core/auth/auth-context';
+import { SandboxPolicy } from '../sandbox/sandbox-policy.service';
 import { SandboxRunner } from '../sandbox/sandbox-runner.service';
 import { fileDiff } from '../workspace/file-diff';
 import type { Workspace } from '../workspace/workspace';
@@ -19,6 +20,7 @@ export class VcsService {
   constructor(
     private readonly workspaces: ProjectWorkspaceService,
     private readonly runner: SandboxRunner,
+    private readonly sandbox: SandboxPolicy,
   ) {}
 
   async info(auth: AuthContext, directory?: string): Promise<VcsInfo> {
@@ -46,7 +48,7 @@ export class VcsService {
       branch: ['symbolic-ref', '--short', '-q', 'HEAD'],
       origin: ['symbolic-ref', '--short', '-q', 'refs/remotes/origin/HEAD'],
       heads: ['for-each-ref', '--format=%(refname:short)', 'refs/heads'],
-    });
+    }, undefined, this.sandbox.identity(ws.tenantId));
     const branch = s.branch?.trim() || undefined;
     const heads = (s.heads ?? '').split('\n').filter(Boolean);
     const origin = s.origin?.trim().replace(/^origin\//, '');
@@ -59,12 +61,12 @@ export class VcsService {
   private async changes(ws: Workspace, mode: 'git' | 'branch', context: number, withPatch: boolean): Promise<VcsFileDiff[]> {
     if (!(await isGitWorkspace(ws.root))) return [];
     let base = 'HEAD';
-    const head = await runGitSections(this.runner, ws.root, { head: ['rev-parse', '--verify', '-q', 'HEAD'] });
+    const head = await runGitSections(this.runner, ws.root, { head: ['rev-parse', '--verify', '-q', 'HEAD'] }, undefined, this.sandbox.identity(ws.tenantId));
     if (!head.head?.trim()) base = EMPTY_TREE;
     else if (mode === 'branch') {
       const { default_branch } = await this.branches(ws);
       if (default_branch) {
-        const mb = await runGitSections(this.runner, ws.root, { mb: ['merge-base', 'HEAD', `refs/heads/${default_branch}`] });
+        const mb = await runGitSections(this.runner, ws.root, { mb: ['merge-base', 'HEAD', `refs/heads/${default_branch}`] }, undefined, this.sandbox.identity(ws.tenantId));
         if (/^[0-9a-f]{40,64}$/.test(mb.mb?.trim() ?? '')) base = mb.mb.trim();
       }
     }
@@ -74,7 +76,7 @@ export class VcsService {
       names: ['diff', '--name-status', ...DIFF_FLAGS, base],
     };
     if (withPatch) commands.patch = ['diff', ...DIFF_FLAGS, `-U${context}`, base];
-    const s = await runGitSections(this.runner, ws.root, commands);
+    const s = await runGitSections(this.runner, ws.root, commands, undefined, this.sandbox.identity(ws.tenantId));
     const status = parsePorcelain(s.status ?? '');
     const counts = parseNumstat(s.numstat ?? '');
     // Against a branch base a file may be committed (no working-tree status) yet still new or removed.

@@ -13,8 +13,8 @@ import { ProjectService } from '../project/project.service';
 import { SessionHooks } from '../session/session.hooks';
 import type { SessionRow } from '../session/session.repository';
 import type { RegisteredTool } from '../tool/tool.registry';
-import { ToolRegistry } from '../tool/tool.registry';
 import type { CredentialCipher } from '../provider/credential.crypto';
+import { SandboxRunner } from '../sandbox/sandbox-runner.service';
 import { McpClientPool } from './mcp-client.pool';
 import { McpAuthenticateUnsupportedError, McpServerNotFoundError } from './mcp.errors';
 import { McpRepository } from './mcp.repository';
@@ -54,14 +54,14 @@ export class McpService implements OnModuleInit, OnApplicationShutdown {
     private readonly projects: ProjectService,
     private readonly hooks: SessionHooks,
     private readonly bus: EventBus,
-    tools: ToolRegistry,
+    sandbox: SandboxRunner,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.cipher = cipherFromConfig(app);
     const publicUrl = app.publicUrl ?? `http://${app.host}:${app.port}`;
     this.pool = new McpClientPool({
       baseEnv: { PATH: SERVER_PATH, HOME: '/tmp' },
-      spawner: createSandboxSpawner({ runner: tools.sandbox, repo, workspaceFor: (tenantId, projectId) => this.workspaces.get(scopeId({ tenantId, projectId })) }),
+      spawner: createSandboxSpawner({ runner: sandbox, repo, workspaceFor: (tenantId, projectId) => this.workspaces.get(scopeId({ tenantId, projectId })) }),
       cwdFor: (key) => this.workspaces.get(scopeId(key)),
       // Without a key ring, tokens could not be stored: remote servers that want OAuth simply show needs_auth.
       oauth: this.cipher ? { store: new PrismaMcpOAuthStore(repo, this.cipher), redirectUrl: `${publicUrl.replace(/\/$/, '')}/mcp/oauth/callback` } : undefined,

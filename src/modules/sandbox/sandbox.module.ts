@@ -1,7 +1,9 @@
 import { Global, Logger, Module } from '@nestjs/common';
 import { join } from 'node:path';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
+import { SandboxPolicy } from './sandbox-policy.service';
 import { SandboxRunner } from './sandbox-runner.service';
+import { SandboxRepository } from './sandbox.repository';
 import { SandboxUnavailableError } from './sandbox.errors';
 
 /**
@@ -11,6 +13,8 @@ import { SandboxUnavailableError } from './sandbox.errors';
 @Global()
 @Module({
   providers: [
+    SandboxRepository,
+    SandboxPolicy,
     {
       provide: SandboxRunner,
       inject: [APP_CONFIG],
@@ -26,6 +30,6 @@ import { SandboxUnavailableError } from './sandbox.errors';
       },
     },
   ],
-  exports: [SandboxRunner],
+  exports: [SandboxRunner, SandboxPolicy],
 })
 export class SandboxModule {}

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
+import { SandboxModule } from '../sandbox/sandbox.module';
 import { ToolRegistry } from './tool.registry';
 
 @Global()
-@Module({ providers: [ToolRegistry], exports: [ToolRegistry] })
+@Module({ imports: [SandboxModule], providers: [ToolRegistry], exports: [ToolRegistry] })
 export class ToolModule {}

@@ -2,11 +2,17 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AppConfig } from '../../core/config/app-config';
 import { builtinRuleset } from '../agent/agent.builtins';
+import { SandboxPolicy } from '../sandbox/sandbox-policy.service';
+import { SandboxRunner } from '../sandbox/sandbox-runner.service';
+import type { SandboxRepository } from '../sandbox/sandbox.repository';
 import { ToolRegistry } from './tool.registry';
 
 function registry(providerEnv: Record<string, string> = {}): ToolRegistry {
-  const config = { sandbox: 'off', dataDir: path.join(os.tmpdir(), 'registry-spec'), providerEnv } as unknown as AppConfig;
-  return new ToolRegistry(config);
+  const config = { providerEnv } as unknown as AppConfig;
+  const runner = new SandboxRunner({ mode: 'off', stateDir: path.join(os.tmpdir(), 'registry-spec') });
+  // No tenant rows in a unit spec: every school keeps the network off.
+  const policy = new SandboxPolicy({ bashNetwork: async () => false } as unknown as SandboxRepository);
+  return new ToolRegistry(config, runner, policy);
 }
 
 const fake = { modelID: 'fake-model', toolCall: true };

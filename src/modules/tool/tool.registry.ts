@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import path from 'node:path';
 import { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import type { Ruleset } from '../permission/permission.rules';
 import { disabledTools } from '../permission/permission.rules';
+import { SandboxPolicy } from '../sandbox/sandbox-policy.service';
 import { SandboxRunner } from '../sandbox/sandbox-runner.service';
 import { fileTools } from '../workspace/file-tools';
 import { defineTool, type DefinedTool } from './tool.define';
@@ -43,17 +43,16 @@ const NOT_OFFERED = new Set(['invalid', 'lsp', 'batch']);
 /** The built-in tools, and which of them an agent/model may see (OpenCode's registry, §10.1). */
 @Injectable()
 export class ToolRegistry {
-  readonly sandbox: SandboxRunner;
   private readonly builtins: Map<string, RegisteredTool>;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.sandbox = new SandboxRunner({ mode: config.sandbox, stateDir: path.join(config.dataDir, 'sandbox') });
+  constructor(@Inject(APP_CONFIG) config: AppConfig, sandbox: SandboxRunner, policy: SandboxPolicy) {
     // Web and code search reach a paid API; like OpenCode they are only offered when configured (EXA_API_KEY).
     const exaKey = config.providerEnv.EXA_API_KEY;
     const search = exaKey ? { exa: { apiKey: exaKey, ...(config.providerEnv.EXA_BASE_URL ? { baseUrl: config.providerEnv.EXA_BASE_URL } : {}) } } : undefined;
     const tools: (ToolDefinition | DefinedTool)[] = [
       ...fileTools(),
-      bashTool({ runner: this.sandbox }),
+      // Network per the school's `bashNetwork` setting, read at each call so a change applies at once.
+      bashTool({ runner: sandbox, defaults: { network: (ctx) => policy.forTenant(ctx.auth.tenantId).then((t) => t.network), identity: (ctx) => policy.identity(ctx.auth.tenantId) } }),
       webfetchTool(),
       todoWriteTool as unknown as DefinedTool,
       todoReadTool as unknown as DefinedTool,

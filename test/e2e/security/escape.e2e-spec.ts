@@ -1,10 +1,11 @@
 import fs from 'node:fs/promises';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { FakeLlm, reply } from '../../fakes/llm';
 import { createTenant, type TestTenant, type TestUser } from '../../factories/tenant.factory';
-import { request } from '../../utils/http';
+import { SandboxRunner } from '../../../src/modules/sandbox/sandbox-runner.service';
+import { client, request } from '../../utils/http';
 import { startTestApp, type TestApp } from '../../utils/test-app';
 import { isChat, platformConfig } from '../agent/kit';
 
@@ -251,4 +252,32 @@ describe('escape attempts through the agent loop', () => {
     expect(health.status).toBe(200);
     expect((await a.student.http.get('/file/content', { query: { path: 'README.md' } })).status).toBe(200);
   });
+});
+
+describe("each school's sandbox settings", () => {
+  it('bash follows the tenant\'s bashNetwork, and two tenants run under different uids', async () => {
+    const listener = net.createServer((socket) => socket.end('port reached\n'));
+    await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
+    const port = (listener.address() as AddressInfo).port;
+    try {
+      const patched = await client(app.url, app.adminKey).patch(`/admin/tenants/${b.id}`, { body: { settings: { bashNetwork: true } } });
+      expect(patched.status).toBe(200);
+      const probe: Call = ['bash', { command: `id -u; (exec 3<>/dev/tcp/127.0.0.1/${port}; cat <&3) 2>/dev/null || echo PORT-CLOSED`, description: 'uid and port' }];
+      const [offPart] = await loop(a.student, [probe]);
+      const [onPart] = await loop(b.student, [probe]);
+      const [uidA, reachA] = output(offPart).trim().split('\n');
+      const [uidB, reachB] = output(onPart).trim().split('\n');
+      expect(reachA).toBe('PORT-CLOSED');
+      // network on shares the host's network, loopback included (SANDBOX.md: the host firewall filters by uid)
+      expect(reachB).toBe('port reached');
+      const check = await new SandboxRunner({ mode: 'required', stateDir: path.join(app.dataDir, 'sandbox') }).check();
+      if (check.dropsPrivileges) {
+        expect(Number(uidA)).toBeGreaterThanOrEqual(200_000);
+        expect(Number(uidB)).toBeGreaterThanOrEqual(200_000);
+        expect(uidA).not.toBe(uidB);
+      } else console.warn('sandbox cannot drop privileges here: uids not compared');
+    } finally {
+      await new Promise((r) => listener.close(r));
+    }
+  }, 60_000);
 });

@@ -5,6 +5,7 @@ import { AgentService } from '../../agent/agent.service';
 import { ConfigService } from '../../config/config.service';
 import { EventType } from '../../event/event.types';
 import { ProviderService } from '../../provider/provider.service';
+import { SandboxPolicy } from '../../sandbox/sandbox-policy.service';
 import { SandboxRunner } from '../../sandbox/sandbox-runner.service';
 import { WorkspaceManager } from '../../workspace/workspace-manager';
 import { MessageRepository } from '../message.repository';
@@ -45,6 +46,7 @@ export class ShellService {
     private readonly providers: ProviderService,
     private readonly workspaces: WorkspaceManager,
     private readonly runner: SandboxRunner,
+    private readonly sandbox: SandboxPolicy,
   ) {}
 
   async run(auth: AuthContext, sessionId: string, input: ShellInput): Promise<MessageWithParts> {
@@ -109,7 +111,7 @@ export class ShellService {
         workspaceRoot: ws.root,
         env: { TERM: 'dumb' },
         timeoutMs: SHELL_TIMEOUT_MS,
-        network: false,
+        ...(await this.sandbox.forTenant(ws.tenantId)),
         signal,
         onOutput: (chunk) => live.push(chunk),
       });

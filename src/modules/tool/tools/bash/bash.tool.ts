@@ -35,7 +35,7 @@ export interface BashToolOptions {
     /** Upper bound for a model-chosen timeout. */
     maxTimeoutMs?: number;
     /** Whether commands may use the network; per call so a tenant setting can decide. */
-    network?: boolean | ((ctx: ToolContext) => boolean);
+    network?: boolean | ((ctx: ToolContext) => boolean | Promise<boolean>);
     limits?: Partial<SandboxLimits>;
     /** E.g. one uid per tenant, so process caps are not shared between tenants. */
     identity?: (ctx: ToolContext) => SandboxIdentity | undefined;
@@ -70,7 +70,7 @@ export function bashTool(options: BashToolOptions): ToolDefinition<typeof BashPa
         ctx.metadata({ metadata: { output: live, description: args.description } });
       };
       emit();
-      const network = typeof defaults.network === 'function' ? defaults.network(ctx) : (defaults.network ?? false);
+      const network = typeof defaults.network === 'function' ? await defaults.network(ctx) : (defaults.network ?? false);
       const result = await options.runner.run({
         command: args.command,
         cwd,
