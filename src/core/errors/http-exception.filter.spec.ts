@@ -30,3 +30,25 @@ describe('HttpExceptionFilter: NUL text refused by Postgres', () => {
     expect(answer(Object.assign(new Error('boom'), { cause: { originalCode: '42P01' } }))).toMatchObject({ status: 500, logged: 1 });
   });
 });
+
+describe('HttpExceptionFilter: a backing service that is down', () => {
+  const unavailable = { status: 503, body: { name: 'ServiceUnavailableError', data: { message: expect.any(String), code: 'unavailable' } } };
+
+  it('is a 503 for ioredis giving up on a command while Redis is down', () => {
+    const err = Object.assign(new Error('Reached the max retries per request limit (which is 2).'), { name: 'MaxRetriesPerRequestError' });
+    expect(answer(err)).toMatchObject(unavailable);
+    expect(answer(new Error('Connection is closed.'))).toMatchObject(unavailable);
+  });
+
+  it('is a 503 for Postgres shutting down, unreachable or out of connections, however Prisma wraps it', () => {
+    expect(answer(Object.assign(new Error('DriverAdapterError'), { cause: { kind: 'postgres', originalCode: '57P01' } }))).toMatchObject(unavailable);
+    expect(answer(Object.assign(new Error('x'), { cause: { kind: 'DatabaseNotReachable', host: '127.0.0.1' } }))).toMatchObject(unavailable);
+    expect(answer(Object.assign(new Error('Server has closed the connection.'), { code: 'P1017' }))).toMatchObject(unavailable);
+    expect(answer(new Error('outer', { cause: Object.assign(new Error('inner'), { code: 'ECONNREFUSED' }) }))).toMatchObject(unavailable);
+    expect(answer(new Error('terminating connection due to administrator command'))).toMatchObject(unavailable);
+  });
+
+  it('keeps a SQL error that is not about the connection a 500', () => {
+    expect(answer(Object.assign(new Error('DriverAdapterError'), { cause: { kind: 'postgres', originalCode: '42703' } })).status).toBe(500);
+  });
+});

@@ -6,6 +6,7 @@ import { Prisma } from '../../generated/prisma/client';
 import { LOGGER } from '../logging/logger';
 import { DomainError } from './domain-error';
 import { errorBody } from './error-body';
+import { isServiceUnavailable } from './unavailable';
 
 const HTTP_NAMES: Record<number, string> = {
   400: 'BadRequest',
@@ -34,8 +35,6 @@ const PRISMA_STATUS: Record<string, [number, string]> = {
 const NUL_TEXT_CODES = new Set(['22021', '22P05']);
 const NUL_TEXT_ERRORS = /invalid byte sequence for encoding "UTF8": 0x00|unsupported Unicode escape sequence|\\u0000 cannot be converted to text/;
 
-const CONNECTION_ERRORS = /ECONNREFUSED|ECONNRESET|Connection terminated|connect ETIMEDOUT|Can't reach database|Too many clients|the database system is (starting up|shutting down)/i;
-
 /** The one global filter: every error leaves as OpenCode's body, never a stack. */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
@@ -62,6 +61,11 @@ export class HttpExceptionFilter implements ExceptionFilter {
       const message = Array.isArray(raw) ? raw.join('; ') : (raw ?? exception.message);
       return [status, errorBody(HTTP_NAMES[status] ?? (status >= 500 ? 'UnknownError' : 'BadRequest'), message, status === 400 ? { kind: 'Payload' } : {})];
     }
+    // Before the Prisma table: a database that is down is a 503 whichever error class carries it.
+    if (isServiceUnavailable(exception)) {
+      this.logger.warn({ err: exception }, 'database or queue unavailable');
+      return [503, errorBody('ServiceUnavailableError', 'A backing service is unavailable; retry shortly', { code: 'unavailable' })];
+    }
     if (exception instanceof Prisma.PrismaClientKnownRequestError) {
       const mapped = PRISMA_STATUS[exception.code];
       if (mapped) {
@@ -73,10 +77,6 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const pgCode = (exception as { cause?: { originalCode?: unknown } } | undefined)?.cause?.originalCode;
     if ((typeof pgCode === 'string' && NUL_TEXT_CODES.has(pgCode)) || NUL_TEXT_ERRORS.test(text)) {
       return [400, errorBody('BadRequest', 'Text must not contain NUL (\\u0000) characters', { kind: 'Payload' })];
-    }
-    if (CONNECTION_ERRORS.test(text)) {
-      this.logger.warn({ err: exception }, 'database or queue unavailable');
-      return [503, errorBody('ServiceUnavailableError', 'A backing service is unavailable; retry shortly', { code: 'unavailable' })];
     }
     const ref = `err_${randomBytes(4).toString('hex')}`;
     this.logger.error({ err: exception, ref }, 'unhandled error');

@@ -1,0 +1,240 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { migrateDeploy } from '../../src/infra/database/migrate';
+import { reply, type FakeLlm, type RecordedRequest } from '../fakes/llm';
+import { request, type HttpResult } from '../utils/http';
+import { NodeProcess } from '../utils/node-process';
+
+// Building blocks of the multi-process fault specs: the built API and worker as child processes, and private
+// Redis / Postgres servers a spec may kill and restart without touching the shared ones other tests use.
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Builds dist/ unless OC_TEST_SKIP_BUILD=1 (the build script is a no-op when dist is newer than src). */
+export function buildDist(): void {
+  if (process.env.OC_TEST_SKIP_BUILD === '1') return;
+  const build = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build.cjs')], { cwd: ROOT, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** OPENCODE_CONFIG_CONTENT with one fake OpenAI-compatible provider as both model and small model. */
+export function fakeLlmConfig(llm: FakeLlm): string {
+  return JSON.stringify({
+    provider: { fake: { npm: '@ai-sdk/openai-compatible', name: 'Fake', options: { baseURL: llm.openaiBaseUrl, apiKey: 'x' }, models: { 'fake-model': { name: 'Fake', tool_call: true, limit: { context: 128000, output: 4096 } } } } },
+    enabled_providers: ['fake'],
+    model: 'fake/fake-model',
+    small_model: 'fake/fake-model',
+  });
+}
+
+export const isTitleRequest = (r: RecordedRequest) => JSON.stringify(r.body).includes('Write a title for the following conversation');
+
+/** The text of the last user turn an LLM request carries (OpenAI chat wire). */
+export function lastUserText(r: RecordedRequest): string {
+  const users = ((r.body?.messages ?? []) as { role: string; content: unknown }[]).filter((m) => m.role === 'user');
+  const content = users[users.length - 1]?.content;
+  if (typeof content === 'string') return content;
+  return ((content ?? []) as { type: string; text?: string }[]).map((c) => c.text ?? '').join('');
+}
+
+/** Answers every loop request with `answer: <last user text>` and every title request with a short title. */
+export function echoReply(r: RecordedRequest) {
+  return isTitleRequest(r) ? reply().text('Echo title').stop() : reply().text(`answer: ${lastUserText(r)}`).stop();
+}
+
+export interface StackEnv {
+  databaseUrl: string;
+  redisUrl?: string;
+  dataDir: string;
+  adminKey: string;
+  config: string;
+  extra?: Record<string, string>;
+}
+
+function envOf(s: StackEnv): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    DATABASE_URL: s.databaseUrl,
+    ...(s.redisUrl ? { REDIS_URL: s.redisUrl } : {}),
+    DATA_DIR: s.dataDir,
+    LOG_LEVEL: 'info',
+    SANDBOX: 'off',
+    SHUTDOWN_GRACE_MS: '1000',
+    BOOTSTRAP_API_KEY: s.adminKey,
+    OPENCODE_CONFIG_CONTENT: s.config,
+    ...(s.extra ?? {}),
+  };
+}
+
+/** `node dist/main.js` on a free port; resolves once it logs its URL. */
+export async function startApiProcess(name: string, s: StackEnv, port = 0): Promise<{ proc: NodeProcess; url: string }> {
+  const proc = NodeProcess.start(name, 'dist/main.js', { ...envOf(s), HOST: '127.0.0.1', PORT: String(port) });
+  const m = await proc.waitFor(/"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*opencode-api listening|opencode-api listening[^\n]*"url":"(http:\/\/127\.0\.0\.1:\d+)"/, 90_000);
+  return { proc, url: m[1] ?? m[2] };
+}
+
+/** `node dist/worker.js`; resolves once its workers run. */
+export async function startWorkerProcess(name: string, s: StackEnv): Promise<NodeProcess> {
+  const proc = NodeProcess.start(name, 'dist/worker.js', envOf(s));
+  await proc.waitFor(/opencode-api worker running/, 90_000);
+  return proc;
+}
+
+/** A request that never hangs: a timeout becomes status 0 with `elapsed` set, so the caller can assert on it. */
+export async function boundedRequest(base: string, method: string, route: string, opts: { key?: string; body?: unknown } = {}, timeoutMs = 20_000): Promise<HttpResult & { elapsed: number }> {
+  const started = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<HttpResult>((resolve) => (timer = setTimeout(() => resolve({ status: 0, body: undefined, text: 'timeout', headers: new Headers() }), timeoutMs)));
+  const res = await Promise.race([request(base, method, route, opts).catch((err) => ({ status: -1, body: undefined, text: String(err), headers: new Headers() }) as HttpResult), timeout]);
+  clearTimeout(timer);
+  return { ...res, elapsed: Date.now() - started };
+}
+
+/** Polls until `fn` returns a truthy value (returned), or throws after `timeoutMs` with the last value seen. */
+export async function eventually<T>(what: string, fn: () => Promise<T>, timeoutMs = 30_000, everyMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last) return last as T;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms (last: ${last instanceof Error ? last.message : JSON.stringify(last)?.slice(0, 500)})`);
+    await sleep(everyMs);
+  }
+}
+
+/** A child process whose output is kept; `stop()` kills it by its own pid. */
+class ServerProcess {
+  output = '';
+  private exited: Promise<void>;
+  constructor(readonly child: ChildProcess) {
+    child.stdout?.on('data', (d) => (this.output += d));
+    child.stderr?.on('data', (d) => (this.output += d));
+    this.exited = new Promise((r) => child.once('exit', () => r()));
+  }
+  async waitFor(re: RegExp, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!re.test(this.output)) {
+      if (this.child.exitCode !== null) throw new Error(`server exited early:\n${this.output.slice(-3000)}`);
+      if (Date.now() > deadline) throw new Error(`server: no ${re} within ${timeoutMs} ms:\n${this.output.slice(-3000)}`);
+      await sleep(50);
+    }
+  }
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    await this.exited;
+  }
+}
+
+/** A private `redis-server` (no persistence: a restart loses every key, as a crashed cache would). */
+export class PrivateRedis {
+  private proc?: ServerProcess;
+  private constructor(readonly port: number) {}
+
+  static async start(): Promise<PrivateRedis> {
+    const redis = new PrivateRedis(await freePort());
+    await redis.restart();
+    return redis;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** Starts (again) on the same port. */
+  async restart(): Promise<void> {
+    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--databases', '4'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = new ServerProcess(child);
+    await this.proc.waitFor(/Ready to accept connections/, 20_000);
+  }
+
+  /** SIGKILL: connections drop at once, nothing is flushed. */
+  async kill(): Promise<void> {
+    await this.proc?.kill('SIGKILL');
+  }
+}
+
+const PG_BIN = (() => {
+  const base = '/usr/lib/postgresql';
+  const versions = fs.existsSync(base) ? fs.readdirSync(base).filter((v) => fs.existsSync(path.join(base, v, 'bin', 'initdb'))) : [];
+  versions.sort((a, b) => Number(b) - Number(a));
+  return versions.length ? path.join(base, versions[0], 'bin') : undefined;
+})();
+
+/** A private Postgres cluster in a temporary folder (run as the `postgres` user when the tests run as root). */
+export class PrivatePostgres {
+  private constructor(
+    readonly port: number,
+    readonly dir: string,
+  ) {}
+
+  static available(): boolean {
+    return !!PG_BIN;
+  }
+
+  static async start(): Promise<PrivatePostgres> {
+    if (!PG_BIN) throw new Error('no Postgres binaries under /usr/lib/postgresql');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oc-fault-pg-'));
+    if (process.getuid?.() === 0) spawnSync('chown', ['postgres:postgres', dir]);
+    const pg = new PrivatePostgres(await freePort(), dir);
+    pg.run('initdb', ['-D', pg.dataDir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync', '--no-instructions']);
+    await pg.restart();
+    return pg;
+  }
+
+  get dataDir(): string {
+    return path.join(this.dir, 'data');
+  }
+
+  get url(): string {
+    return `postgresql://postgres@127.0.0.1:${this.port}/postgres`;
+  }
+
+  async restart(): Promise<void> {
+    const opts = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+    this.run('pg_ctl', ['-D', this.dataDir, '-l', path.join(this.dir, 'log'), '-w', '-t', '60', '-o', opts, 'start']);
+  }
+
+  /** `pg_ctl stop -m fast`: open transactions roll back, every connection is terminated. */
+  async stopFast(): Promise<void> {
+    this.run('pg_ctl', ['-D', this.dataDir, '-m', 'fast', '-w', '-t', '60', 'stop']);
+  }
+
+  async migrate(): Promise<void> {
+    await migrateDeploy(this.url, ROOT);
+  }
+
+  async destroy(): Promise<void> {
+    if (fs.existsSync(path.join(this.dataDir, 'postmaster.pid'))) spawnSync(...this.command('pg_ctl', ['-D', this.dataDir, '-m', 'immediate', '-w', 'stop']), { encoding: 'utf8' });
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private command(bin: string, args: string[]): [string, string[]] {
+    const exe = path.join(PG_BIN!, bin);
+    return process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', exe, ...args]] : [exe, args];
+  }
+
+  private run(bin: string, args: string[]): void {
+    const r = spawnSync(...this.command(bin, args), { encoding: 'utf8', cwd: this.dir });
+    if (r.status !== 0) throw new Error(`${bin} ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}\n${fs.existsSync(path.join(this.dir, 'log')) ? fs.readFileSync(path.join(this.dir, 'log'), 'utf8').slice(-3000) : ''}`);
+  }
+}
