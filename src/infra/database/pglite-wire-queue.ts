@@ -1,0 +1,102 @@
+import type { PGlite } from '@electric-sql/pglite';
+
+// pglite-socket serves every connection on ONE PGlite backend through one queue of protocol messages. Two of
+// its behaviours break ordinary clients, and this module replaces the queue's scheduler to fix both:
+//  - it runs messages one at a time in arrival order, so one connection's extended-protocol exchange (Parse,
+//    Bind, Describe, Execute … Sync) can interleave with another's and bind to the wrong unnamed statement
+//    ("bind message supplies 4 parameters, but prepared statement requires 3");
+//  - a NOTIFY's NotificationResponse comes out of the shared backend in the reply to whichever connection
+//    committed it, so the connections that ran LISTEN (BullMQ's workers and QueueEvents) never hear it and
+//    fall back to slow polling.
+
+interface QueuedMessage {
+  handlerId: number;
+  message: Uint8Array;
+  resolve(bytes: number): void;
+  reject(err: unknown): void;
+  onData(data: Uint8Array): void;
+}
+
+/** The parts of pglite-socket's (private) QueryQueueManager this module replaces. */
+export interface WireQueue {
+  queue: QueuedMessage[];
+  processing: boolean;
+  lastHandlerId: number | null;
+  processQueue(): Promise<void>;
+  clearQueueForHandler(handlerId: number): void;
+}
+
+const SYNC = 0x53; // 'S'
+const SIMPLE_QUERY = 0x51; // 'Q'
+const PARSE = 0x50; // 'P'
+const NOTIFICATION = 0x41; // 'A'
+const LISTEN = /^\s*listen\s/im;
+
+export function installWireQueue(q: WireQueue, db: PGlite): void {
+  let owner: number | null = null;
+  // Connections that ran LISTEN, with the writer of their socket.
+  const listeners = new Map<number, (data: Uint8Array) => void>();
+
+  const clear = q.clearQueueForHandler.bind(q);
+  q.clearQueueForHandler = (handlerId: number) => {
+    clear(handlerId);
+    listeners.delete(handlerId);
+    if (owner === handlerId) owner = null;
+    if (q.lastHandlerId === handlerId && !db.isInTransaction()) q.lastHandlerId = null;
+    if (!q.processing) void q.processQueue();
+  };
+
+  q.processQueue = async function processQueue(this: WireQueue): Promise<void> {
+    if (this.processing || this.queue.length === 0) return;
+    this.processing = true;
+    try {
+      while (this.queue.length > 0) {
+        const pinned = owner ?? (db.isInTransaction() ? this.lastHandlerId : null);
+        const index = pinned === null ? 0 : this.queue.findIndex((m) => m.handlerId === pinned);
+        if (index === -1) break; // wait for the pinned connection's next message
+        const [item] = this.queue.splice(index, 1);
+        const kind = item.message[0];
+        if ((kind === SIMPLE_QUERY || kind === PARSE) && LISTEN.test(Buffer.from(item.message.buffer, item.message.byteOffset, item.message.byteLength).toString('latin1', 5))) {
+          listeners.set(item.handlerId, item.onData);
+        }
+        const chunks: Uint8Array[] = [];
+        let bytes = 0;
+        try {
+          await db.runExclusive(() =>
+            db.execProtocolRawStream(item.message, {
+              onRawData: (d: Uint8Array) => {
+                bytes += d.length;
+                if (listeners.size > 0) chunks.push(d.slice());
+                item.onData(d);
+              },
+            }),
+          );
+        } catch (err) {
+          if (owner === item.handlerId) owner = null;
+          item.reject(err);
+          continue;
+        }
+        owner = kind === SYNC || kind === SIMPLE_QUERY ? null : item.handlerId;
+        this.lastHandlerId = item.handlerId;
+        if (chunks.length > 0) forwardNotifications(chunks, item.handlerId, listeners);
+        item.resolve(bytes);
+      }
+    } finally {
+      this.processing = false;
+    }
+  };
+}
+
+/** Copies every NotificationResponse in one reply to the listening connections other than its recipient. */
+function forwardNotifications(chunks: Uint8Array[], from: number, listeners: Map<number, (data: Uint8Array) => void>): void {
+  const reply = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+  const view = new DataView(reply.buffer, reply.byteOffset, reply.byteLength);
+  for (let at = 0; at + 5 <= reply.length; ) {
+    const end = at + 1 + view.getInt32(at + 1);
+    if (reply[at] === NOTIFICATION && end <= reply.length) {
+      const message = reply.slice(at, end);
+      for (const [handlerId, write] of listeners) if (handlerId !== from) write(message);
+    }
+    at = end;
+  }
+}
