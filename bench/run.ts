@@ -23,7 +23,8 @@ import { startOpencode } from './servers/opencode';
 import { startOurs } from './servers/ours';
 import type { Target, TargetName } from './servers/target';
 
-const SCENARIOS: Scenario[] = [createScenario, promptScenario, toolScenario, firstDeltaScenario, tokensScenario, throughputScenario, fanoutScenario, listScenario, rssScenario];
+// The list scenario runs last: it may restart OpenCode to seed its store, which would reset the RSS readings.
+const SCENARIOS: Scenario[] = [createScenario, promptScenario, toolScenario, firstDeltaScenario, tokensScenario, throughputScenario, fanoutScenario, rssScenario, listScenario];
 
 const HELP = `npm run bench -- [options]
   --target both|ours|opencode   servers to measure (default both; run one after the other)

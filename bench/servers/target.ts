@@ -19,6 +19,12 @@ export interface Target {
   bootMs: number;
   notes: string[];
   stop(): Promise<void>;
+  /**
+   * Fills a session to `total` user messages without the API (the server is stopped, its store written, the
+   * server started again, so `baseUrl` and `pid` change). Returns a note saying how. Only where the API is too
+   * slow to seed within the run.
+   */
+  bulkSeed?(sessionId: string, total: number, text: (i: number) => string): Promise<string>;
 }
 
 export function tempDir(prefix: string): string {
