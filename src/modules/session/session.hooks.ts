@@ -38,6 +38,11 @@ export class SessionHooks {
   readonly afterStep: ((usage: StepUsage) => Promise<void>)[] = [];
   /** After the loop ends (prune, summaries). Errors are logged, never thrown to the caller. */
   readonly afterLoop: ((auth: AuthContext, session: SessionRow) => Promise<void>)[] = [];
+  /**
+   * A step the provider refused as too large for the context. Return true once a compaction was requested: the
+   * loop then goes on (and runs it) instead of ending the turn with a ContextOverflowError.
+   */
+  readonly overflow: ((auth: AuthContext, session: SessionRow, assistant: AssistantMessageInfo) => Promise<boolean>)[] = [];
   /** Rewrites the history the model sees (compaction: start at the last summary). */
   readonly history: ((history: MessageWithParts[]) => MessageWithParts[])[] = [];
   /** Extra services for tools (questions, subagents, ...), merged into ToolContext.services. */

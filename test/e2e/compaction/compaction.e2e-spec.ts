@@ -47,6 +47,18 @@ afterAll(async () => {
 
 const chatRequests = () => llm.requests.filter((r) => !isTitleRequest(r));
 
+/** One answered turn, then a second whose next `overflows` chat requests the provider refuses as too large. */
+async function overflowOnSecondTurn(title: string, overflows: number) {
+  const client = sdk(school.admin.key);
+  const session = (await client.session.create({ body: { title } })).data!;
+  await client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: turnPrompt(1) }] } });
+  // The provider's real refusal (OpenAI wire: 400, code context_length_exceeded).
+  for (let i = 0; i < overflows; i++) llm.enqueueWhen((r) => !isTitleRequest(r) && !isSummaryRequest(r), contextOverflow());
+  const before = chatRequests().length;
+  const res = await client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: turnPrompt(2) }] } });
+  return { client, session, res, before };
+}
+
 describe('compaction', () => {
   it(`keeps a ${TURNS}-turn conversation inside a ${CONTEXT}-token window; summaries stay in the transcript`, async () => {
     const client = sdk(school.admin.key);
@@ -125,24 +137,41 @@ describe('compaction', () => {
     expect(next.rawBody).toContain('TURN-004');
   }, 120_000);
 
-  it('a provider ContextOverflowError triggers an overflow compaction and replays the interrupted message', async () => {
-    const client = sdk(school.admin.key);
-    const session = (await client.session.create({ body: { title: 'overflow' } })).data!;
-    await client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: turnPrompt(1) }] } });
-    llm.enqueueWhen((r) => !isTitleRequest(r) && !isSummaryRequest(r), contextOverflow());
-    const res = await client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: turnPrompt(2) }] } });
-    expect((res.data!.info as { error?: { name: string } }).error?.name).toBe('ContextOverflowError');
-    // The loop starts again by itself once the failed run ended: summary, replayed message, answer.
-    let messages = (await client.session.messages({ path: { id: session.id } })).data!;
-    for (let i = 0; i < 200 && !(messages.at(-1)!.info.role === 'assistant' && (messages.at(-1)!.info as { finish?: string }).finish === 'stop' && !(messages.at(-1)!.info as { summary?: boolean }).summary); i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      messages = (await client.session.messages({ path: { id: session.id } })).data!;
-    }
+  it('a provider ContextOverflowError compacts, replays the interrupted message, and the synchronous prompt returns the answer', async () => {
+    const { client, session, res, before } = await overflowOnSecondTurn('overflow', 1);
+    expect(res.response.status).toBe(200);
+    // OpenCode's loop compacts and continues: the same request answers with the final assistant message.
+    expect(res.data!.info).toMatchObject({ role: 'assistant', finish: 'stop' });
+    expect((res.data!.info as { error?: unknown; summary?: unknown }).error).toBeUndefined();
+    expect((res.data!.info as { summary?: unknown }).summary).toBeUndefined();
+    expect(res.data!.parts.find((p) => p.type === 'text')).toMatchObject({ text: expect.stringContaining('Answer to turn 002') });
+
+    const messages = (await client.session.messages({ path: { id: session.id } })).data!;
     const roles = messages.map((m) => ((m.info as { summary?: unknown }).summary === true ? 'summary' : m.parts.some((p) => p.type === 'compaction') ? 'compaction' : m.info.role));
     expect(roles).toEqual(['user', 'assistant', 'user', 'assistant', 'compaction', 'summary', 'user', 'assistant']);
+    expect(res.data!.info.id).toBe(messages[7].info.id);
+    // The refused step is left without an error (as OpenCode leaves it); no message carries one.
+    expect(messages.filter((m) => (m.info as { error?: unknown }).error)).toEqual([]);
     expect(messages[4].parts[0]).toMatchObject({ type: 'compaction', auto: true, overflow: true });
+    expect(messages[5].parts.find((p) => p.type === 'text')).toMatchObject({ text: SUMMARY_TEXT });
     expect(messages[6].parts[0]).toMatchObject({ type: 'text', text: turnPrompt(2) });
-    expect(messages[7].parts.find((p) => p.type === 'text')).toMatchObject({ text: expect.stringContaining('Answer to turn 002') });
+    // Refused request, summary, continuation: the continuation holds the summary and the replayed turn once.
+    const sent = chatRequests().slice(before);
+    expect(sent.map((r) => (isSummaryRequest(r) ? 'summary' : 'chat'))).toEqual(['chat', 'summary', 'chat']);
+    expect(sent[1].rawBody).toContain('TURN-001');
+    expect(sent[1].rawBody).not.toContain('TURN-002');
+    expect(sent[2].rawBody).toContain(SUMMARY_TEXT.split('\n')[0]);
+    expect(sent[2].rawBody.match(/TURN-002/g)).toHaveLength(1);
+    expect(sent[2].rawBody).not.toContain('TURN-001');
+  }, 120_000);
+
+  it('an overflow right after a compaction ends the turn with the ContextOverflowError instead of compacting again', async () => {
+    const { client, session, res } = await overflowOnSecondTurn('overflow twice', 2);
+    expect(res.response.status).toBe(200);
+    expect(res.data!.info).toMatchObject({ role: 'assistant', finish: 'error', error: { name: 'ContextOverflowError' } });
+    const messages = (await client.session.messages({ path: { id: session.id } })).data!;
+    expect(messages.filter((m) => (m.info as { summary?: unknown }).summary === true)).toHaveLength(1);
+    expect(messages.at(-1)!.info.id).toBe(res.data!.info.id);
   }, 120_000);
 
   it('summarize refuses bad input and other tenants', async () => {

@@ -36,7 +36,7 @@ export class CompactionFollowUp {
     const like = request.info as UserMessageInfo;
     const now = Date.now();
     const info: UserMessageInfo = { id: newId('message', { at: now }), sessionID: row.id, role: 'user', time: { created: now }, agent: like.agent, model: like.model };
-    const replayed = overflow ? this.lastRealUser(all, request.info.id) : undefined;
+    const replayed = overflow ? this.replayTarget(all, request.info.id) : undefined;
     const base = { sessionID: row.id, messageID: info.id };
     let parts: PartInfo[];
     if (replayed) {
@@ -53,7 +53,8 @@ export class CompactionFollowUp {
     await this.save(row, info, parts);
   }
 
-  private lastRealUser(all: MessageWithParts[], before: string): MessageWithParts | undefined {
+  /** The user message an overflow compaction replays: the last real one before the request. */
+  replayTarget(all: MessageWithParts[], before: string): MessageWithParts | undefined {
     for (let i = all.length - 1; i >= 0; i--) {
       const m = all[i];
       if (m.info.id >= before || m.info.role !== 'user' || isCompactionRequest(m as unknown as Loose)) continue;

@@ -74,7 +74,11 @@ export class CompactionProcessor implements OnModuleInit {
 
     await this.sessions.touch(p.tenantId, p.sessionId, { compactingAt: new Date() });
     try {
-      const result = await this.summarise(row, all.slice(0, index + 1), request);
+      // An overflow summarises what came before the message it replays, and keeps no verbatim tail: the tail's
+      // range would hold that message again, next to its replay.
+      const replayed = p.overflow ? this.followUp.replayTarget(all, request.info.id) : undefined;
+      const upTo = replayed ? [...all.slice(0, all.indexOf(replayed)), request] : all.slice(0, index + 1);
+      const result = await this.summarise(row, upTo, request, !replayed);
       if (result.summary && !result.summary.info.error) {
         if (p.auto) await this.followUp.write(row, (await this.messages.list(p.tenantId, p.sessionId)).items, request, result.summary, p.overflow ?? false);
         this.sessions.publish(row, EventType.SessionCompacted, { sessionID: row.id });
@@ -85,7 +89,7 @@ export class CompactionProcessor implements OnModuleInit {
     }
   }
 
-  private async summarise(row: SessionRow, upToRequest: MessageWithParts[], request: MessageWithParts): Promise<{ summary?: MessageWithParts & { info: AssistantMessageInfo }; tailStartId?: string }> {
+  private async summarise(row: SessionRow, upToRequest: MessageWithParts[], request: MessageWithParts, keepTail: boolean): Promise<{ summary?: MessageWithParts & { info: AssistantMessageInfo }; tailStartId?: string }> {
     const auth = systemAuth(row.tenantId, row.userId ?? 'system');
     const config = await this.config.effective(auth, row.projectId);
     const agent = await this.agents.get(auth, 'compaction', row.projectId);
@@ -98,7 +102,7 @@ export class CompactionProcessor implements OnModuleInit {
     const candidates = withoutCompactionPairs(visible, request.info.id);
     const split = selectTail(candidates as unknown as Loose[], {
       usable: usableTokens({ model: { limit: info.limit }, config: config.compaction }),
-      tailTurns: config.compaction?.tail_turns,
+      tailTurns: keepTail ? config.compaction?.tail_turns : 0,
       preserveRecentTokens: config.compaction?.preserve_recent_tokens,
       estimate: (m) => estimateTokens(toModelMessages([m as unknown as MessageWithParts], ref)),
     });

@@ -51,6 +51,7 @@ export class CompactionService implements OnModuleInit {
   onModuleInit(): void {
     this.hooks.afterStep.push((usage) => this.afterStep(usage));
     this.hooks.beforeStep.push((auth, row, history, signal) => this.runPending(auth, row, history, signal));
+    this.hooks.overflow.push((auth, row, assistant) => this.onOverflow(auth, row, assistant));
     this.hooks.history.push((history) => filterCompacted(history as unknown as Loose[]) as unknown as MessageWithParts[]);
     this.hooks.afterLoop.push((auth, row) => this.afterLoop(auth, row));
   }
@@ -129,28 +130,27 @@ export class CompactionService implements OnModuleInit {
   }
 
   private async afterLoop(auth: AuthContext, row: SessionRow): Promise<void> {
-    const { items } = await this.messages.list(row.tenantId, row.id);
-    await this.resumeAfterOverflow(auth, row, items);
     const config = await this.config.effective(auth, row.projectId);
-    if (pruneEnabled(config.compaction)) await this.prune(row, items);
+    if (pruneEnabled(config.compaction)) await this.prune(row, (await this.messages.list(row.tenantId, row.id)).items);
   }
 
   /**
-   * A provider ContextOverflowError ended the loop: ask for an overflow compaction and run the loop again once
-   * this run has ended (the run service starts a fresh loop after the current one).
+   * The provider refused a step as too large (ContextOverflowError): ask for an overflow compaction, which the
+   * loop runs next, then it replays the interrupted message. False leaves the error on the step.
    */
-  private async resumeAfterOverflow(auth: AuthContext, row: SessionRow, items: MessageWithParts[]): Promise<void> {
-    const last = items.at(-1);
-    if (!last || last.info.role !== 'assistant' || last.info.error?.name !== 'ContextOverflowError' || last.info.summary) return;
+  private async onOverflow(auth: AuthContext, row: SessionRow, assistant: AssistantMessageInfo): Promise<boolean> {
     const config = await this.config.effective(auth, row.projectId);
-    if (config.compaction?.auto === false) return;
-    // Never twice in a row: an overflow right after a summary means compaction cannot make room.
-    const parentIndex = items.findIndex((m) => m.info.id === (last.info as AssistantMessageInfo).parentID);
-    if (items.slice(Math.max(0, parentIndex - 1), parentIndex).some((m) => isSummaryMessage(m as unknown as Loose))) return;
-    const parent = items[parentIndex]?.info as UserMessageInfo | undefined;
-    const like = { agent: parent?.agent ?? last.info.agent, model: { providerID: last.info.providerID, modelID: last.info.modelID } };
-    await this.followUp.createRequest(row, like, { auto: true, overflow: true });
-    void this.runs.run(row, (signal) => this.loop().loop(auth, row, signal)).catch((err) => this.logger.warn({ err, sessionId: row.id }, 'loop after overflow compaction failed'));
+    if (config.compaction?.auto === false) return false;
+    const { items } = await this.messages.list(row.tenantId, row.id);
+    // No step finished since the last summary: compaction already ran and could not make room.
+    const finished = (m: MessageWithParts) => m.info.role === 'assistant' && !!m.info.finish && !m.info.error;
+    const summary = items.findLast((m) => finished(m) && isSummaryMessage(m as unknown as Loose));
+    const finishedSince = items.some((m) => finished(m) && !isSummaryMessage(m as unknown as Loose) && m.info.id > (summary?.info.id ?? ''));
+    if (summary && !finishedSince) return false;
+    const parent = items.find((m) => m.info.id === assistant.parentID)?.info as UserMessageInfo | undefined;
+    const like = { agent: parent?.agent ?? assistant.agent, model: { providerID: assistant.providerID, modelID: assistant.modelID } };
+    await this.followUp.createRequest(row, like, { auto: true, overflow: !assistant.finish });
+    return true;
   }
 
   /** OpenCode's prune: old tool outputs beyond the protected window are marked compacted (cleared for the model). */

@@ -167,9 +167,22 @@ export class SessionLoopService {
         snapshots: this.snapshots?.forStep({ tenantId: row.tenantId, projectId: row.projectId, directory: row.directory }, config.snapshot !== false),
       },
     });
-    const outcome = await processor.run();
+    let outcome = await processor.run();
+    if (outcome === 'compact') outcome = await this.overflowed(auth, row, assistant, processor.overflow);
     if (assistant.error) this.sessions.publish(row, EventType.SessionError, { sessionID: row.id, error: assistant.error });
     return outcome;
+  }
+
+  /**
+   * The provider refused the request as too large: a compaction hook asks for a summary and the loop goes on
+   * (OpenCode's `compact` outcome), so a synchronous prompt answers after it; otherwise the turn ends with the error.
+   */
+  private async overflowed(auth: AuthContext, row: SessionRow, assistant: AssistantMessageInfo, error: AssistantMessageInfo['error']): Promise<'continue' | 'stop'> {
+    for (const hook of this.hooks.overflow) if (await hook(auth, row, assistant)) return 'continue';
+    assistant.error = error;
+    assistant.finish = 'error';
+    await this.saveMessage(row, assistant);
+    return 'stop';
   }
 
   private sink(auth: AuthContext, row: SessionRow, ruleset: Ruleset, locked: Ruleset, recent: { tool: string; input: string }[], workspace: WorkspaceHandle, assistant: AssistantMessageInfo, agentName: string): StepSink {

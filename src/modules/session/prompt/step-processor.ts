@@ -2,7 +2,7 @@ import { newId } from '../../../core/ids';
 import { stopsLoop } from '../../permission/permission.errors';
 import { computeStepCost } from '../../provider/cost';
 import type { ModelInfo } from '../../provider/provider.service';
-import { type LanguageModel, type StreamEvent, type StreamRequest, type Usage } from '../../provider/provider.types';
+import { ProviderError, type LanguageModel, type StreamEvent, type StreamRequest, type Usage } from '../../provider/provider.types';
 import { isRetryable, retryDelayMs, retryMessage, toMessageError } from '../../provider/retry';
 import { mayWrite, type StepSnapshots } from '../../snapshot/snapshot.service';
 import type { RegisteredTool } from '../../tool/tool.registry';
@@ -38,7 +38,8 @@ export interface StepInput {
   sink: StepSink;
 }
 
-export type StepOutcome = 'continue' | 'stop';
+/** `compact`: the provider refused the request as too large for the model's context (see `overflow`). */
+export type StepOutcome = 'continue' | 'stop' | 'compact';
 
 const FLUSH_MS = 500;
 const DOOM_LOOP = 3;
@@ -85,6 +86,8 @@ export class StepProcessor {
   /** Tree before this attempt's stream, and the step-finish part that gets the tree after it. */
   private startTree?: string;
   private finishPart?: Extract<PartInfo, { type: 'step-finish' }>;
+  /** The provider's context-overflow error when the step ended with `compact`; not set on the message. */
+  overflow?: AssistantMessageInfo['error'];
 
   constructor(private readonly input: StepInput) {}
 
@@ -118,6 +121,11 @@ export class StepProcessor {
       await this.settleTools(aborted);
       await this.closeOpen();
       await this.recordChanges();
+      // OpenCode: an overflow is not the answer's error; the loop compacts and goes on (or sets it if it cannot).
+      if (!aborted && err instanceof ProviderError && err.kind === 'context_overflow') {
+        this.overflow = toMessageError(err);
+        return 'compact';
+      }
       assistant.error = aborted ? { name: 'MessageAbortedError', data: { message: 'Aborted' } } : toMessageError(err);
       if (!assistant.finish) assistant.finish = 'error';
       return 'stop';
