@@ -34,14 +34,6 @@ export interface ResolvedModel {
   language: LanguageModel;
 }
 
-type ConfigModel = NonNullable<NonNullable<NonNullable<Config['provider']>[string]['models']>[string]>;
-
-function toCost(cost: ConfigModel['cost']): ModelCost | undefined {
-  if (!cost) return undefined;
-  const block = (c: NonNullable<ConfigModel['cost']>) => ({ input: c.input ?? 0, output: c.output ?? 0, cache: { read: c.cache_read ?? 0, write: c.cache_write ?? 0 } });
-  return { ...block(cost), ...(cost.context_over_200k ? { experimentalOver200K: block(cost.context_over_200k) } : {}) } as ModelCost;
-}
-
 /** Turns a (provider, model) choice plus the layered config into a streaming model and its facts. */
 @Injectable()
 export class ProviderService {
@@ -129,23 +121,5 @@ export class ProviderService {
 
   smallModel(config: Config, fallback: ModelRef): ModelRef {
     return (config.small_model ? parseModelRef(config.small_model) : undefined) ?? fallback;
-  }
-
-  info(config: Config, ref: ModelRef): ModelInfo {
-    const provider = config.provider?.[ref.providerID];
-    const model = provider?.models?.[ref.modelID];
-    return {
-      ...ref,
-      apiId: model?.id ?? ref.modelID,
-      name: model?.name ?? ref.modelID,
-      limit: { context: model?.limit?.context ?? 128_000, ...(model?.limit?.input ? { input: model.limit.input } : {}), output: model?.limit?.output ?? 8192 },
-      cost: toCost(model?.cost),
-      toolCall: model?.tool_call ?? true,
-      reasoning: model?.reasoning ?? false,
-      temperature: model?.temperature ?? true,
-      attachment: model?.attachment ?? false,
-      options: { ...(model?.options ?? {}) },
-      headers: { ...(model?.headers ?? {}) },
-    };
   }
 }

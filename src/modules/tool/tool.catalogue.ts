@@ -28,11 +28,12 @@ export class ToolCatalogue {
   async list(auth: AuthContext, directory: string | undefined, provider?: string, model?: string): Promise<ToolInfoDto[]> {
     const project = await this.projects.resolve(auth, directory);
     const config = await this.config.effective(auth, project.id);
-    const fallback = this.providers.defaultModel(config);
-    const ref = { providerID: provider ?? fallback.providerID, modelID: model ?? (provider ? '' : fallback.modelID) };
-    const info = this.providers.info(config, ref.modelID ? ref : fallback);
+    const fallback = await this.providers.defaultModelFor(auth.tenantId, config);
+    const ref = provider && model ? { providerID: provider, modelID: model } : fallback;
+    // Resolved like a prompt would be (catalogue, config, the school's keys), so the list is what the loop offers.
+    const { info } = await this.providers.resolveFor(auth.tenantId, config, ref);
     const agent = await this.agents.get(auth, undefined, project.id);
     const ruleset = merge(agent.permission, configRuleset(config), agentGuardrails(agent.name));
-    return this.registry.forAgent(ruleset, { modelID: info.apiId, toolCall: true }).map((t) => ({ id: t.id, description: t.description, parameters: t.inputSchema }));
+    return this.registry.forAgent(ruleset, { modelID: info.apiId, toolCall: info.toolCall }).map((t) => ({ id: t.id, description: t.description, parameters: t.inputSchema }));
   }
 }

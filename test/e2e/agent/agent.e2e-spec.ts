@@ -248,6 +248,21 @@ describe('experimental tool routes', () => {
     expect(tools.map((t) => t.id)).not.toContain('lsp');
   });
 
+  it('GET /experimental/tool resolves the model like a prompt: provider-side id picks apply_patch, tool_call false offers none', async () => {
+    const tenant = await createTenant(app.url, app.adminKey);
+    const models = { coder: { id: 'gpt-5-codex', tool_call: true }, mute: { tool_call: false } };
+    const patched = await fetch(`${app.url}/global/config`, { method: 'PATCH', headers: { authorization: `Bearer ${tenant.admin.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ provider: { fake: { models } } }) });
+    expect(patched.status).toBe(200);
+    const list = (model: string) => fetch(`${app.url}/experimental/tool?provider=fake&model=${model}`, { headers: { authorization: `Bearer ${tenant.admin.key}` } });
+    const coder = ((await (await list('coder')).json()) as { id: string }[]).map((t) => t.id);
+    expect(coder).toContain('apply_patch');
+    expect(coder).not.toContain('edit');
+    expect(await (await list('mute')).json()).toEqual([]);
+    const unknown = await list('no-such-model');
+    expect(unknown.status).toBe(400);
+    expect(await unknown.json()).toMatchObject({ name: 'ProviderModelNotFoundError' });
+  });
+
   it('batch is offered only with experimental.batch_tool and runs independent calls in parallel', async () => {
     const tenant = await createTenant(app.url, app.adminKey);
     const key = tenant.admin.key;
