@@ -7,6 +7,7 @@ import { migrateDeploy } from '../../src/infra/database/migrate';
 import { reply, type FakeLlm, type RecordedRequest } from '../fakes/llm';
 import { request, type HttpResult } from '../utils/http';
 import { NodeProcess } from '../utils/node-process';
+import { SseClient } from '../utils/sse-client';
 
 // Building blocks of the multi-process fault specs: the built API and worker as child processes, and private
 // Redis / Postgres servers a spec may kill and restart without touching the shared ones other tests use.
@@ -196,7 +197,7 @@ export class PrivatePostgres {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oc-fault-pg-'));
     if (process.getuid?.() === 0) spawnSync('chown', ['postgres:postgres', dir]);
     const pg = new PrivatePostgres(await freePort(), dir);
-    pg.run('initdb', ['-D', pg.dataDir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync', '--no-instructions']);
+    await pg.run('initdb', ['-D', pg.dataDir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync', '--no-instructions']);
     await pg.restart();
     return pg;
   }
@@ -211,12 +212,12 @@ export class PrivatePostgres {
 
   async restart(): Promise<void> {
     const opts = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
-    this.run('pg_ctl', ['-D', this.dataDir, '-l', path.join(this.dir, 'log'), '-w', '-t', '60', '-o', opts, 'start']);
+    await this.run('pg_ctl', ['-D', this.dataDir, '-l', path.join(this.dir, 'log'), '-w', '-t', '60', '-o', opts, 'start']);
   }
 
   /** `pg_ctl stop -m fast`: open transactions roll back, every connection is terminated. */
   async stopFast(): Promise<void> {
-    this.run('pg_ctl', ['-D', this.dataDir, '-m', 'fast', '-w', '-t', '60', 'stop']);
+    await this.run('pg_ctl', ['-D', this.dataDir, '-m', 'fast', '-w', '-t', '60', 'stop']);
   }
 
   async migrate(): Promise<void> {
@@ -233,8 +234,57 @@ export class PrivatePostgres {
     return process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', exe, ...args]] : [exe, args];
   }
 
-  private run(bin: string, args: string[]): void {
-    const r = spawnSync(...this.command(bin, args), { encoding: 'utf8', cwd: this.dir });
-    if (r.status !== 0) throw new Error(`${bin} ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}\n${fs.existsSync(path.join(this.dir, 'log')) ? fs.readFileSync(path.join(this.dir, 'log'), 'utf8').slice(-3000) : ''}`);
+  /** Asynchronous, so the test's own sockets (SSE clients, requests in flight) keep running meanwhile. */
+  private run(bin: string, args: string[]): Promise<void> {
+    const [cmd, argv] = this.command(bin, args);
+    const child = spawn(cmd, argv, { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    return new Promise((resolve, reject) =>
+      child.once('exit', (code) => {
+        if (code === 0) return resolve();
+        const log = path.join(this.dir, 'log');
+        reject(new Error(`${bin} ${args.join(' ')} failed (${code}):\n${out}\n${fs.existsSync(log) ? fs.readFileSync(log, 'utf8').slice(-3000) : ''}`));
+      }),
+    );
   }
+}
+
+export interface ProbeResult {
+  /** `METHOD /route` with session ids replaced by `:id`. */
+  route: string;
+  status: number;
+  elapsed: number;
+  body: unknown;
+}
+
+/** Requests made while a backing service is down, each bounded in time and recorded for the assertions. */
+export class OutageProbe {
+  readonly seen: ProbeResult[] = [];
+
+  constructor(
+    private readonly base: string,
+    private readonly key: string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  async call(method: string, route: string, body?: unknown, key = this.key): Promise<HttpResult & { elapsed: number }> {
+    const res = await boundedRequest(this.base, method, route, { key, body }, this.timeoutMs);
+    this.seen.push({ route: `${method} ${route.replace(/ses_\w+/, ':id')}`, status: res.status, elapsed: res.elapsed, body: res.body });
+    return res;
+  }
+
+  /** Logs every answer; with any status other than 2xx/503, also the server's error log lines. */
+  report(what: string, server: NodeProcess): void {
+    console.log(`${what}: ${this.seen.length} requests: ${this.seen.map((s) => `${s.route} → ${s.status} (${s.elapsed} ms)`).join(', ')}`);
+    if (this.seen.some((s) => s.status >= 300 && s.status !== 503)) console.log(server.output.split('\n').filter((l) => /"level":50/.test(l)).join('\n').slice(0, 6000));
+  }
+}
+
+/** An `/event` subscriber that has received its `server.connected` frame. */
+export async function openEvents(url: string, key: string, lastEventId?: string): Promise<SseClient> {
+  const sse = await SseClient.open(url, '/event', { key, lastEventId });
+  await sse.waitForType('server.connected');
+  return sse;
 }

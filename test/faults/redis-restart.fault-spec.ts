@@ -6,9 +6,8 @@ import { FakeLlm, reply } from '../fakes/llm';
 import { createTenant, type TestTenant } from '../factories/tenant.factory';
 import { client, type Client } from '../utils/http';
 import type { NodeProcess } from '../utils/node-process';
-import { SseClient } from '../utils/sse-client';
 import { createTestDatabase, testServerUrl, type TestDatabase } from '../utils/test-database';
-import { boundedRequest, buildDist, echoReply, eventually, fakeLlmConfig, isTitleRequest, lastUserText, PrivateRedis, startApiProcess, startWorkerProcess } from './fault-stack';
+import { boundedRequest, buildDist, echoReply, eventually, fakeLlmConfig, isTitleRequest, lastUserText, openEvents, OutageProbe, PrivateRedis, startApiProcess, startWorkerProcess } from './fault-stack';
 
 // Redis (queues, the event stream) is SIGKILLed while an answer streams, then restarted empty on the same port.
 // During the outage every request either succeeds or is a prompt 503 in OpenCode's error shape; afterwards the
@@ -56,9 +55,8 @@ describeFault('Redis restarted in the middle of a run', () => {
   });
 
   it('answers 503 or succeeds during the outage and recovers fully after it', async () => {
-    const sse = await SseClient.open(url, '/event', { key: school.admin.key });
+    const sse = await openEvents(url, school.admin.key);
     try {
-      await sse.waitForType('server.connected');
       const before = (await as.post('/session', { body: { title: 'before' } })).body.id as string;
       const first = await as.post(`/session/${before}/message`, { body: { parts: [{ type: 'text', text: 'before the outage' }] } });
       expect(first.status).toBe(200);
@@ -72,12 +70,8 @@ describeFault('Redis restarted in the middle of a run', () => {
       await redis.kill();
 
       // The outage: a round of reads, writes, a prompt, readiness and a queue job, twice.
-      const seen: { route: string; status: number; elapsed: number; body: unknown }[] = [];
-      const probe = async (method: string, route: string, body?: unknown, key = school.admin.key) => {
-        const res = await boundedRequest(url, method, route, { key, body }, 45_000);
-        seen.push({ route: `${method} ${route}`, status: res.status, elapsed: res.elapsed, body: res.body });
-        return res;
-      };
+      const outage = new OutageProbe(url, school.admin.key, 45_000);
+      const probe = outage.call.bind(outage);
       for (let round = 0; round < 2; round++) {
         await Promise.all([
           probe('GET', '/global/health'),
@@ -92,14 +86,13 @@ describeFault('Redis restarted in the middle of a run', () => {
           })(),
         ]);
       }
-      console.log(`Redis down: ${seen.length} requests: ${seen.map((s) => `${s.route.replace(/ses_\w+/, ':id')} → ${s.status} (${s.elapsed} ms)`).join(', ')}`);
-      if (seen.some((s) => s.status >= 500 && s.status !== 503)) console.log(api.output.split('\n').filter((l) => /"level":50/.test(l)).join('\n').slice(0, 6000));
-      for (const s of seen) {
+      outage.report('Redis down', api);
+      for (const s of outage.seen) {
         expect({ route: s.route, ok: OK.has(s.status) || s.status === 503 }).toEqual({ route: s.route, ok: true });
         if (s.status === 503) expect(s.body).toEqual({ name: expect.any(String), data: expect.objectContaining({ message: expect.any(String) }) });
       }
-      expect(seen.find((s) => s.route === 'GET /ready')!.status).toBe(503);
-      expect(seen.find((s) => s.route === 'GET /global/health')!.status).toBe(200);
+      expect(outage.seen.find((s) => s.route === 'GET /ready')!.status).toBe(503);
+      expect(outage.seen.find((s) => s.route === 'GET /global/health')!.status).toBe(200);
 
       await redis.restart();
       await eventually('ready after the restart', async () => (await boundedRequest(url, 'GET', '/ready', {}, 5000)).status === 200, 60_000);
@@ -113,9 +106,8 @@ describeFault('Redis restarted in the middle of a run', () => {
 
       // The subscriber connected before the outage receives events published after it (the bus resubscribed),
       // and so does a new one.
-      const fresh = await SseClient.open(url, '/event', { key: school.admin.key });
+      const fresh = await openEvents(url, school.admin.key);
       try {
-        await fresh.waitForType('server.connected');
         const after = await as.post(`/session/${before}/message`, { body: { parts: [{ type: 'text', text: 'after the restart' }] } });
         expect(after.status).toBe(200);
         expect(after.body.parts.find((p: { type: string }) => p.type === 'text').text).toBe('answer: after the restart');

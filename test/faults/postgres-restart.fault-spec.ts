@@ -1,0 +1,141 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { FakeLlm, reply } from '../fakes/llm';
+import { createTenant, type TestTenant } from '../factories/tenant.factory';
+import { client, type Client } from '../utils/http';
+import type { NodeProcess } from '../utils/node-process';
+import { leaseRedisDb, testRedisUrl, type RedisLease } from '../utils/redis-lease';
+import { boundedRequest, buildDist, echoReply, eventually, fakeLlmConfig, isTitleRequest, lastUserText, openEvents, OutageProbe, PrivatePostgres, startApiProcess } from './fault-stack';
+
+// A private Postgres cluster is stopped (fast mode: every connection terminated) while one answer streams and a
+// synchronous prompt waits on it, then started again. Requests during the outage get a bounded 503 in OpenCode's
+// shape; afterwards everything committed before the stop is listed, no session stays busy, and new prompts run.
+
+const enabled = PrivatePostgres.available();
+const describeFault = enabled ? describe : describe.skip;
+if (!enabled) it.skip('postgres restart: skipped because no Postgres binaries are installed under /usr/lib/postgresql', () => undefined);
+
+const SLOW_WORDS = Array.from({ length: 100 }, (_, i) => `token${i}`).join(' ');
+const BOUND_MS = 20_000;
+
+type Message = { info: any; parts: any[] };
+const textOf = (m: Message) => m.parts.find((p) => p.type === 'text')?.text;
+
+describeFault('Postgres restarted in the middle of a run', () => {
+  let llm: FakeLlm;
+  let pg: PrivatePostgres;
+  let lease: RedisLease | undefined;
+  let dataDir: string;
+  let api: NodeProcess;
+  let url: string;
+  let school: TestTenant;
+  let as: Client;
+  const adminKey = `oc_fault_${randomBytes(12).toString('hex')}`;
+
+  beforeAll(async () => {
+    buildDist();
+    llm = await FakeLlm.start({ chunkDelayMs: 0, defaultReply: echoReply });
+    pg = await PrivatePostgres.start();
+    await pg.migrate();
+    if (testRedisUrl()) lease = await leaseRedisDb(testRedisUrl()!);
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oc-fault-pg-'));
+    ({ proc: api, url } = await startApiProcess('api', { databaseUrl: pg.url, redisUrl: lease?.url, dataDir, adminKey, config: fakeLlmConfig(llm), extra: { RUN_LEASE_MS: '3000', WORKERS_IN_API: 'true' } }));
+    school = await createTenant(url, adminKey);
+    as = client(url, school.admin.key);
+  }, 180_000);
+
+  afterAll(async () => {
+    await api?.stop('SIGTERM', 5000);
+    await pg?.destroy();
+    await lease?.release();
+    await llm?.stop();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('answers a bounded 503 while Postgres is down, then recovers with nothing lost and nothing busy', async () => {
+    const sse = await openEvents(url, school.admin.key);
+    try {
+      // Committed before the stop: two sessions, one with two full turns.
+      const kept = (await as.post('/session', { body: { title: 'kept' } })).body.id as string;
+      for (const text of ['first turn', 'second turn']) expect((await as.post(`/session/${kept}/message`, { body: { parts: [{ type: 'text', text }] } })).status).toBe(200);
+      const keptBefore = (await as.get(`/session/${kept}/message`)).body as Message[];
+      expect(keptBefore.map(textOf)).toEqual(['first turn', 'answer: first turn', 'second turn', 'answer: second turn']);
+
+      // In flight at the stop: an asynchronous prompt and a synchronous one, both streaming slowly.
+      const slow = (req: Parameters<typeof isTitleRequest>[0], text: string) => !isTitleRequest(req) && lastUserText(req) === text;
+      llm.enqueueWhen((r) => slow(r, 'async slow'), reply().text(SLOW_WORDS).delay(60).stop());
+      llm.enqueueWhen((r) => slow(r, 'sync slow'), reply().text(SLOW_WORDS).delay(60).stop());
+      const asyncId = (await as.post('/session', { body: { title: 'async' } })).body.id as string;
+      const syncId = (await as.post('/session', { body: { title: 'sync' } })).body.id as string;
+      expect((await as.post(`/session/${asyncId}/prompt_async`, { body: { parts: [{ type: 'text', text: 'async slow' }] } })).status).toBe(204);
+      const syncPrompt = boundedRequest(url, 'POST', `/session/${syncId}/message`, { key: school.admin.key, body: { parts: [{ type: 'text', text: 'sync slow' }] } }, 60_000);
+      for (const id of [asyncId, syncId]) await sse.waitForType('message.part.delta', 20_000, (e) => e.properties.sessionID === id);
+
+      await pg.stopFast();
+      const stoppedAt = Date.now();
+
+      const outage = new OutageProbe(url, school.admin.key, BOUND_MS + 5000);
+      const probe = outage.call.bind(outage);
+      for (let round = 0; round < 2; round++) {
+        await Promise.all([
+          probe('GET', '/global/health'),
+          probe('GET', '/ready'),
+          probe('GET', '/session'),
+          probe('GET', `/session/${kept}/message`),
+          probe('GET', '/session/status'),
+          probe('POST', '/session', { title: 'during' }),
+          probe('POST', `/session/${kept}/message`, { parts: [{ type: 'text', text: `during ${round}` }] }),
+          probe('POST', `/session/${kept}/prompt_async`, { parts: [{ type: 'text', text: `during async ${round}` }] }),
+        ]);
+      }
+      outage.report('Postgres down', api);
+      for (const s of outage.seen) {
+        expect({ route: s.route, status: s.status }).toEqual({ route: s.route, status: s.route === 'GET /global/health' ? 200 : 503 });
+        expect(s.elapsed).toBeLessThan(BOUND_MS);
+        if (s.status === 503) expect(s.body).toEqual({ name: 'ServiceUnavailableError', data: expect.objectContaining({ message: expect.any(String) }) });
+      }
+
+      // The synchronous prompt whose database vanished under it ends, with a 503, not a hang or a 500.
+      const sync = await syncPrompt;
+      console.log(`sync prompt in flight at the stop: ${sync.status} after ${sync.elapsed} ms`);
+      expect([200, 503]).toContain(sync.status);
+      expect(sync.status === 503 ? sync.body : { name: 'ServiceUnavailableError' }).toMatchObject({ name: 'ServiceUnavailableError' });
+
+      await pg.restart();
+      console.log(`Postgres was down ${Date.now() - stoppedAt} ms`);
+      await eventually('ready after the restart', async () => (await boundedRequest(url, 'GET', '/ready', {}, 5000)).status === 200, 60_000);
+
+      // Nothing committed before the stop is lost.
+      const sessions = ((await as.get('/session')).body as { id: string }[]).map((s) => s.id);
+      expect(sessions).toEqual(expect.arrayContaining([kept, asyncId, syncId]));
+      const keptAfter = (await as.get(`/session/${kept}/message`)).body as Message[];
+      expect(keptAfter.map((m) => m.info.id)).toEqual(keptBefore.map((m) => m.info.id));
+      expect(keptAfter.map(textOf)).toEqual(keptBefore.map(textOf));
+
+      // The loops that were mid-step end: the session goes idle and the unfinished answer is completed with an error.
+      const readyAt = Date.now();
+      await eventually('no session busy', async () => Object.keys((await as.get('/session/status')).body).length === 0, 30_000);
+      console.log(`sessions idle ${Date.now() - readyAt} ms after /ready (RUN_LEASE_MS=3000)`);
+      for (const id of [asyncId, syncId]) {
+        const messages = (await as.get(`/session/${id}/message`)).body as Message[];
+        expect(messages.filter((m) => m.info.role === 'user').map(textOf)).toEqual([id === asyncId ? 'async slow' : 'sync slow']);
+        for (const m of messages.filter((x) => x.info.role === 'assistant')) {
+          expect(m.info.time.completed).toBeGreaterThan(0);
+          if (textOf(m) !== SLOW_WORDS) expect(m.info.error).toMatchObject({ name: expect.any(String) });
+        }
+      }
+
+      // New prompts complete, on the interrupted sessions too.
+      for (const id of [kept, asyncId, syncId]) {
+        const res = await as.post(`/session/${id}/message`, { body: { parts: [{ type: 'text', text: `after ${id}` }] } });
+        expect(res.status).toBe(200);
+        expect(textOf(res.body)).toBe(`answer: after ${id}`);
+      }
+      expect(api.exitCode).toBeUndefined();
+    } finally {
+      sse.close();
+    }
+  }, 300_000);
+});
