@@ -94,6 +94,12 @@ async function snapshotDist(log: (line: string) => void): Promise<{ main: string
   throw new Error('dist/ stayed incomplete for 5 minutes');
 }
 
+/** `npm run db:migrate` on the caller's database (embedded mode migrates at boot; a real database does not). */
+function migrate(env: NodeJS.ProcessEnv): void {
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'prisma.cjs'), 'migrate', 'deploy'], { cwd: ROOT, env, encoding: 'utf8', timeout: 300_000 });
+  if (r.status !== 0) throw new Error(`prisma migrate deploy failed: ${`${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(-5).join(' | ')}`);
+}
+
 export async function startOurs(options: OursStartOptions): Promise<Target> {
   const notes: string[] = [];
   if (options.build) build(notes, options.log);
@@ -112,6 +118,7 @@ export async function startOurs(options: OursStartOptions): Promise<Target> {
   delete env.OPENCODE_CONFIG;
   delete env.PORT;
   if (!env.DATABASE_URL) env.EMBEDDED_DB_MEMORY = 'true';
+  else migrate(env);
   notes.push(env.DATABASE_URL ? `Postgres ${env.REDIS_URL ? '+ Redis' : ''} from the caller's DATABASE_URL/REDIS_URL` : 'embedded in-memory Postgres (PGlite), no Redis');
 
   const port = await freePort();
