@@ -32,6 +32,8 @@ export interface CompactionResult {
   tailStartId?: string;
   error?: string;
   skipped?: string;
+  /** The process that ran the job (kept on the job for inspection, like the health job's). */
+  workerPid?: number;
 }
 
 type Payload = JobPayload<'session.compaction'>;
@@ -55,7 +57,7 @@ export class CompactionProcessor implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.queues.register('session.compaction', (payload) => this.run(payload));
+    this.queues.register('session.compaction', async (payload) => ({ ...(await this.run(payload)), workerPid: process.pid }));
   }
 
   async run(p: Payload): Promise<CompactionResult> {
