@@ -9,6 +9,7 @@ import { openDatabase, type DatabaseRuntime } from '../infra/database/database.r
 import { QueueService } from '../infra/queue/queue.service';
 import { BootstrapService } from '../modules/tenant/bootstrap.service';
 import { refuseDeepJson } from '../core/http/json-depth';
+import { requestIdMiddleware, requestIdOnError } from '../core/http/request-context';
 import { setupSwagger } from './swagger';
 
 export interface RunningApp {
@@ -30,9 +31,12 @@ export async function startApi(config: AppConfig, opts: { logger?: Logger; migra
     bodyParser: false,
     abortOnError: false,
   });
+  // The request id comes before the body parsers, so a malformed body's 400 carries it like every other error.
+  app.use(requestIdMiddleware);
   // body-parser's `verify` hook is not in Nest's option type; it runs before JSON.parse.
   app.useBodyParser('json', { limit: '25mb', verify: refuseDeepJson } as Parameters<typeof app.useBodyParser<'json'>>[1]);
   app.useBodyParser('urlencoded', { limit: '1mb', extended: false });
+  app.use(requestIdOnError);
   app.enableCors({ origin: true, credentials: true, exposedHeaders: ['x-request-id', 'x-next-cursor', 'link'] });
   app.set('etag', false);
   app.set('x-powered-by', false);

@@ -112,7 +112,19 @@ it.each(cases.map((c) => [`${c.method} ${c.path.toString().replace(/^\(\) => /, 
   });
   expect(res.body.data.message.length).toBeGreaterThan(3);
   expect(res.text).not.toMatch(/at \w+ \(|node_modules|\.ts:\d+/); // never a stack
+  // Every error, the body parser's included, names its request as the header does.
+  expect(res.body.data.requestId).toEqual(expect.any(String));
+  expect(res.body.data.requestId).toBe(res.headers.get('x-request-id'));
   expect(await storedState()).toEqual(before);
+});
+
+it('a malformed JSON body answers 400 with the caller\'s request id in the body and the header', async () => {
+  const res = await request(app.url, 'POST', '/session', { key: school.admin.key, body: '{"title": ', headers: { 'content-type': 'application/json', 'x-request-id': 'client-req-42' } });
+  expect(res.status).toBe(400);
+  expect(res.body).toMatchObject({ name: 'BadRequest', data: { requestId: 'client-req-42' } });
+  expect(res.headers.get('x-request-id')).toBe('client-req-42');
+  const ok = await request(app.url, 'GET', '/session', { key: school.admin.key, headers: { 'x-request-id': 'client-req-43' } });
+  expect(ok.headers.get('x-request-id')).toBe('client-req-43');
 });
 
 it('names the offending field in validation messages', async () => {
