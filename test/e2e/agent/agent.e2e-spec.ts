@@ -4,7 +4,8 @@ import { FakeLlm, reply } from '../../fakes/llm';
 import { createTenant, type TestTenant } from '../../factories/tenant.factory';
 import { SseClient } from '../../utils/sse-client';
 import { startTestApp, type TestApp } from '../../utils/test-app';
-import { chatRequests, isChat, platformConfig, sdk, sdk2, systemText, toolNames, toolResults } from './kit';
+import { chatRequests, isChat, sdk, sdk2, systemText, toolNames, toolResults } from './kit';
+import { fakeProviderConfig } from '../../utils/fake-provider-config';
 
 // Boots a whole app on a shared, busy machine.
 jest.setTimeout(120_000);
@@ -20,7 +21,7 @@ const streams: SseClient[] = [];
 beforeAll(async () => {
   llm = await FakeLlm.start({ chunkDelayMs: 0 });
   llm.setDefaultReply(reply().text('Default answer.').stop());
-  app = await startTestApp({ OPENCODE_CONFIG_CONTENT: platformConfig(llm.openaiBaseUrl), SANDBOX: 'off', RETRY_MAX_ATTEMPTS: '0' });
+  app = await startTestApp({ OPENCODE_CONFIG_CONTENT: fakeProviderConfig(llm.openaiBaseUrl), SANDBOX: 'off', RETRY_MAX_ATTEMPTS: '0' });
   school = await createTenant(app.url, app.adminKey);
 }, 180_000);
 

@@ -1,25 +1,8 @@
-// Shared set-up of the permission, question and agent e2e specs: a fake OpenAI-compatible provider in the
-// platform config, the official SDK (v1 for sessions, v2 for the permission and question routes).
+// Shared set-up of the permission, question and agent e2e specs (the fake provider's platform config is
+// test/utils/fake-provider-config.ts): the official SDK (v1 for sessions, v2 for the permission and question routes).
 import { createOpencodeClient } from '@opencode-ai/sdk';
 import { createOpencodeClient as createV2Client } from '../../../node_modules/@opencode-ai/sdk/dist/v2/client.js';
 import type { FakeLlm } from '../../fakes/llm';
-
-export function platformConfig(baseUrl: string, extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({
-    provider: {
-      fake: {
-        npm: '@ai-sdk/openai-compatible',
-        name: 'Fake',
-        options: { baseURL: baseUrl, apiKey: 'x' },
-        models: { 'fake-model': { name: 'Fake', tool_call: true, limit: { context: 128000, output: 4096 } } },
-      },
-    },
-    enabled_providers: ['fake'],
-    model: 'fake/fake-model',
-    small_model: 'fake/fake-model',
-    ...extra,
-  });
-}
 
 export function sdk(url: string, key: string) {
   return createOpencodeClient({ baseUrl: url, headers: { authorization: `Bearer ${key}` } });

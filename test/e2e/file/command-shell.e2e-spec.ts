@@ -4,7 +4,8 @@ import { FakeLlm, reply } from '../../fakes/llm';
 import { createTenant, createUser, type TestTenant } from '../../factories/tenant.factory';
 import { SseClient } from '../../utils/sse-client';
 import { startTestApp, type TestApp } from '../../utils/test-app';
-import { chatRequests, isChat, platformConfig } from '../agent/kit';
+import { chatRequests, isChat } from '../agent/kit';
+import { fakeProviderConfig } from '../../utils/fake-provider-config';
 
 // GET /command, POST /session/{id}/command and POST /session/{id}/shell, with the real sandbox.
 
@@ -22,7 +23,7 @@ const commands = {
 beforeAll(async () => {
   llm = await FakeLlm.start({ chunkDelayMs: 0 });
   llm.setDefaultReply(reply().text('ok').stop());
-  app = await startTestApp({ OPENCODE_CONFIG_CONTENT: platformConfig(llm.openaiBaseUrl, { command: commands }), SANDBOX: 'required' });
+  app = await startTestApp({ OPENCODE_CONFIG_CONTENT: fakeProviderConfig(llm.openaiBaseUrl, { command: commands }), SANDBOX: 'required' });
   school = await createTenant(app.url, app.adminKey);
   const worktree = (await school.student.http.get('/path')).body.worktree;
   await fs.writeFile(path.join(worktree, 'notes.md'), 'the notes body\n');

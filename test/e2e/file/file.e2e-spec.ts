@@ -3,7 +3,7 @@ import path from 'node:path';
 import { FakeLlm, reply } from '../../fakes/llm';
 import { createTenant, createUser, type TestTenant, type TestUser } from '../../factories/tenant.factory';
 import { startTestApp, type TestApp } from '../../utils/test-app';
-import { platformConfig } from '../agent/kit';
+import { fakeProviderConfig } from '../../utils/fake-provider-config';
 
 // OpenCode's file, find and vcs routes on a project workspace, with the real bubblewrap sandbox running git.
 
@@ -23,7 +23,7 @@ async function shell(user: TestUser, command: string): Promise<any> {
 beforeAll(async () => {
   llm = await FakeLlm.start({ chunkDelayMs: 0 });
   llm.setDefaultReply(reply().text('ok').stop());
-  app = await startTestApp({ OPENCODE_CONFIG_CONTENT: platformConfig(llm.openaiBaseUrl), SANDBOX: 'required' });
+  app = await startTestApp({ OPENCODE_CONFIG_CONTENT: fakeProviderConfig(llm.openaiBaseUrl), SANDBOX: 'required' });
   school = await createTenant(app.url, app.adminKey);
   other = await createTenant(app.url, app.adminKey);
   worktree = (await school.student.http.get('/path')).body.worktree;

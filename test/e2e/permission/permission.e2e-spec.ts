@@ -5,7 +5,8 @@ import { createTenant, type TestTenant } from '../../factories/tenant.factory';
 import { SseClient } from '../../utils/sse-client';
 import { createTestDatabase, type TestDatabase } from '../../utils/test-database';
 import { startTestApp, type TestApp } from '../../utils/test-app';
-import { chatRequests, isChat, platformConfig, sdk, sdk2, toolResults } from '../agent/kit';
+import { chatRequests, isChat, sdk, sdk2, toolResults } from '../agent/kit';
+import { fakeProviderConfig } from '../../utils/fake-provider-config';
 
 // Boots a whole app on a shared, busy machine.
 jest.setTimeout(120_000);
@@ -20,7 +21,7 @@ let school: TestTenant;
 let other: TestTenant;
 const streams: SseClient[] = [];
 
-const config = () => platformConfig(llm.openaiBaseUrl, { permission: { bash: { '*': 'ask', 'touch *': 'deny' } } });
+const config = () => fakeProviderConfig(llm.openaiBaseUrl, { permission: { bash: { '*': 'ask', 'touch *': 'deny' } } });
 
 async function boot(): Promise<TestApp> {
   return startTestApp({ OPENCODE_CONFIG_CONTENT: config(), SANDBOX: 'off', RETRY_MAX_ATTEMPTS: '0', DATABASE_URL: db.url });

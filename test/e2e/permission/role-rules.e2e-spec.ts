@@ -3,6 +3,7 @@ import { FakeLlm, reply } from '../../fakes/llm';
 import { createTenant, type TestTenant } from '../../factories/tenant.factory';
 import { request } from '../../utils/http';
 import { startTestApp, type TestApp } from '../../utils/test-app';
+import { fakeProviderConfig } from '../../utils/fake-provider-config';
 
 // A school's role layer (role_permission in the tenant config) is locked: it wins over project config, session
 // rules and "always" approvals.
@@ -16,12 +17,7 @@ const isTitle = (r: { body: unknown }) => JSON.stringify(r.body).includes('Write
 beforeAll(async () => {
   llm = await FakeLlm.start({ chunkDelayMs: 0 });
   llm.setDefaultReply(reply().text('ok').stop());
-  const config = {
-    provider: { fake: { npm: '@ai-sdk/openai-compatible', options: { baseURL: llm.openaiBaseUrl, apiKey: 'x' }, models: { 'fake-model': { tool_call: true, limit: { context: 128000, output: 4096 } } } } },
-    model: 'fake/fake-model',
-    enabled_providers: ['fake'],
-  };
-  app = await startTestApp({ OPENCODE_CONFIG_CONTENT: JSON.stringify(config), SANDBOX: 'off' });
+  app = await startTestApp({ OPENCODE_CONFIG_CONTENT: fakeProviderConfig(llm.openaiBaseUrl), SANDBOX: 'off' });
   school = await createTenant(app.url, app.adminKey);
 });
 

@@ -2,7 +2,8 @@ import { FakeLlm, reply } from '../../fakes/llm';
 import { createTenant, type TestTenant } from '../../factories/tenant.factory';
 import { SseClient } from '../../utils/sse-client';
 import { startTestApp, type TestApp } from '../../utils/test-app';
-import { chatRequests, isChat, platformConfig, sdk, sdk2, toolResults, until } from '../agent/kit';
+import { chatRequests, isChat, sdk, sdk2, toolResults, until } from '../agent/kit';
+import { fakeProviderConfig } from '../../utils/fake-provider-config';
 
 // Boots a whole app on a shared, busy machine.
 jest.setTimeout(120_000);
@@ -30,7 +31,7 @@ const QUESTIONS = [
 beforeAll(async () => {
   llm = await FakeLlm.start({ chunkDelayMs: 0 });
   llm.setDefaultReply(reply().text('Default answer.').stop());
-  app = await startTestApp({ OPENCODE_CONFIG_CONTENT: platformConfig(llm.openaiBaseUrl), SANDBOX: 'off', RETRY_MAX_ATTEMPTS: '0' });
+  app = await startTestApp({ OPENCODE_CONFIG_CONTENT: fakeProviderConfig(llm.openaiBaseUrl), SANDBOX: 'off', RETRY_MAX_ATTEMPTS: '0' });
   school = await createTenant(app.url, app.adminKey);
   other = await createTenant(app.url, app.adminKey);
 }, 180_000);
@@ -143,7 +144,7 @@ describe('questions through @opencode-ai/sdk', () => {
   });
 
   it('an unanswered question times out with a clear error instead of hanging', async () => {
-    const quick = await startTestApp({ OPENCODE_CONFIG_CONTENT: platformConfig(llm.openaiBaseUrl), SANDBOX: 'off', RETRY_MAX_ATTEMPTS: '0', PERMISSION_TIMEOUT_MS: '1000' });
+    const quick = await startTestApp({ OPENCODE_CONFIG_CONTENT: fakeProviderConfig(llm.openaiBaseUrl), SANDBOX: 'off', RETRY_MAX_ATTEMPTS: '0', PERMISSION_TIMEOUT_MS: '1000' });
     try {
       const tenant = await createTenant(quick.url, quick.adminKey);
       const key = tenant.student.key;

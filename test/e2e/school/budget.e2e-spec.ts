@@ -1,7 +1,7 @@
 import { FakeLlm, hang, reply } from '../../fakes/llm';
 import { createTenant, createUser, type TestTenant, type TestUser } from '../../factories/tenant.factory';
 import { startTestApp, type TestApp } from '../../utils/test-app';
-import { createClass, expectOk, fakeProviderConfig, isTitleRequest, textPrompt } from './school.fixture';
+import { createClass, expectOk, pricedProviderConfig, isTitleRequest, textPrompt } from './school.fixture';
 
 // Budgets are checked before anything is stored or sent to the LLM; usage is recorded per step and reported
 // with exact decimals. Prices of the fake model: $1.10 / $3.30 / $0.275 per million input / output / cache-read.
@@ -12,7 +12,7 @@ let llm: FakeLlm;
 beforeAll(async () => {
   llm = await FakeLlm.start({ chunkDelayMs: 0 });
   llm.setDefaultReply(reply().text('Fine.').stop());
-  app = await startTestApp({ OPENCODE_CONFIG_CONTENT: fakeProviderConfig(llm.openaiBaseUrl), SANDBOX: 'off' });
+  app = await startTestApp({ OPENCODE_CONFIG_CONTENT: pricedProviderConfig(llm.openaiBaseUrl), SANDBOX: 'off' });
 });
 
 afterAll(async () => {

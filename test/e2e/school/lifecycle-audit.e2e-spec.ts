@@ -2,7 +2,7 @@ import { FakeLlm, reply } from '../../fakes/llm';
 import { createTenant, createUser } from '../../factories/tenant.factory';
 import { client } from '../../utils/http';
 import { startTestApp, type TestApp } from '../../utils/test-app';
-import { expectOk, fakeProviderConfig, isTitleRequest, textPrompt } from './school.fixture';
+import { expectOk, pricedProviderConfig, isTitleRequest, textPrompt } from './school.fixture';
 
 // Export of a student's data, user deletion per tenant policy, and the audit log that records it all.
 
@@ -12,7 +12,7 @@ let llm: FakeLlm;
 beforeAll(async () => {
   llm = await FakeLlm.start({ chunkDelayMs: 0 });
   llm.setDefaultReply(reply().text('Noted.').usage({ input: 20, output: 5 }).stop());
-  app = await startTestApp({ OPENCODE_CONFIG_CONTENT: fakeProviderConfig(llm.openaiBaseUrl, { permission: { bash: 'ask' } }), SANDBOX: 'off' });
+  app = await startTestApp({ OPENCODE_CONFIG_CONTENT: pricedProviderConfig(llm.openaiBaseUrl, { permission: { bash: 'ask' } }), SANDBOX: 'off' });
 });
 
 afterAll(async () => {

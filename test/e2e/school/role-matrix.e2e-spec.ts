@@ -3,7 +3,7 @@ import { FakeLlm, hang, reply } from '../../fakes/llm';
 import { createUser } from '../../factories/tenant.factory';
 import { SseClient } from '../../utils/sse-client';
 import { startTestApp, type TestApp } from '../../utils/test-app';
-import { ACTORS, createSchool, expectOk, fakeProviderConfig, isTitleRequest, textPrompt, type Actor, type School } from './school.fixture';
+import { ACTORS, createSchool, expectOk, pricedProviderConfig, isTitleRequest, textPrompt, type Actor, type School } from './school.fixture';
 
 // Every route of the school module and the main session routes, called by each kind of caller, from one table.
 // `target` may create what the call consumes (a fresh session, user, class...), so rows are order-independent.
@@ -91,7 +91,7 @@ const rows: Row[] = [
 beforeAll(async () => {
   llm = await FakeLlm.start({ chunkDelayMs: 0 });
   llm.setDefaultReply(reply().text('ok').usage({ input: 10, output: 2 }).stop());
-  app = await startTestApp({ OPENCODE_CONFIG_CONTENT: fakeProviderConfig(llm.openaiBaseUrl), SANDBOX: 'off' });
+  app = await startTestApp({ OPENCODE_CONFIG_CONTENT: pricedProviderConfig(llm.openaiBaseUrl), SANDBOX: 'off' });
   school = await createSchool(app.url, app.adminKey);
   sessionA = expectOk(await school.http.student.post('/session', { body: { title: 'homework' } }), 200, 'session').id;
 });

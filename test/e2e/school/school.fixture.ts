@@ -1,5 +1,6 @@
 import { createTenant, createUser, type TestUser } from '../../factories/tenant.factory';
 import { client, type Client } from '../../utils/http';
+import { fakeProviderConfig } from '../../utils/fake-provider-config';
 
 // One school with two classes, built through the real admin API:
 //   class A: teacherA, studentA        class B: teacherB, studentB
@@ -52,22 +53,9 @@ export async function createSchool(baseUrl: string, platformKey: string): Promis
   };
 }
 
-/** OPENCODE_CONFIG_CONTENT for a fake OpenAI-compatible provider with prices, so steps have exact costs. */
-export function fakeProviderConfig(baseUrl: string, extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({
-    ...extra,
-    provider: {
-      fake: {
-        npm: '@ai-sdk/openai-compatible',
-        name: 'Fake',
-        options: { baseURL: baseUrl, apiKey: 'x' },
-        models: { 'fake-model': { name: 'Fake', tool_call: true, limit: { context: 128000, output: 4096 }, cost: { input: 1.1, output: 3.3, cache_read: 0.275 } } },
-      },
-    },
-    enabled_providers: ['fake'],
-    model: 'fake/fake-model',
-    small_model: 'fake/fake-model',
-  });
+/** The shared fake provider config, with prices on the model so steps have exact costs. */
+export function pricedProviderConfig(baseUrl: string, extra: Record<string, unknown> = {}): string {
+  return fakeProviderConfig(baseUrl, extra, { cost: { input: 1.1, output: 3.3, cache_read: 0.275 } });
 }
 
 export const isTitleRequest = (r: { body: unknown }) => JSON.stringify(r.body).includes('Write a title for the following conversation');

@@ -7,7 +7,8 @@ import { createTenant, type TestTenant, type TestUser } from '../../factories/te
 import { SandboxRunner } from '../../../src/modules/sandbox/sandbox-runner.service';
 import { client, request } from '../../utils/http';
 import { startTestApp, type TestApp } from '../../utils/test-app';
-import { isChat, platformConfig } from '../agent/kit';
+import { isChat } from '../agent/kit';
+import { fakeProviderConfig } from '../../utils/fake-provider-config';
 
 // Escape attempts through the HTTP routes and through the agent loop, with the real bubblewrap sandbox and
 // every permission set to allow: whatever stops them is the workspace and the sandbox, not a permission prompt.
@@ -66,7 +67,7 @@ beforeAll(async () => {
   canaryPort = (canary.address() as AddressInfo).port;
   llm = await FakeLlm.start({ chunkDelayMs: 0 });
   llm.setDefaultReply(reply().text('done').stop());
-  app = await startTestApp({ OPENCODE_CONFIG_CONTENT: platformConfig(llm.openaiBaseUrl), SANDBOX: 'required' });
+  app = await startTestApp({ OPENCODE_CONFIG_CONTENT: fakeProviderConfig(llm.openaiBaseUrl), SANDBOX: 'required' });
   a = await createTenant(app.url, app.adminKey);
   b = await createTenant(app.url, app.adminKey);
   aRoot = (await a.student.http.get('/path')).body.worktree;

@@ -3,6 +3,7 @@ import { FakeLlm, hang, httpError, reply, reset } from '../../fakes/llm';
 import { createTenant, type TestTenant } from '../../factories/tenant.factory';
 import { SseClient } from '../../utils/sse-client';
 import { startTestApp, type TestApp } from '../../utils/test-app';
+import { fakeProviderConfig } from '../../utils/fake-provider-config';
 
 // The agent loop driven only through the official SDK, against a fake OpenAI-compatible LLM.
 
@@ -15,26 +16,10 @@ function sdk(key: string) {
   return createOpencodeClient({ baseUrl: app.url, headers: { authorization: `Bearer ${key}` } });
 }
 
-function platformConfig(baseUrl: string): string {
-  return JSON.stringify({
-    provider: {
-      fake: {
-        npm: '@ai-sdk/openai-compatible',
-        name: 'Fake',
-        options: { baseURL: baseUrl, apiKey: 'x' },
-        models: { 'fake-model': { name: 'Fake', tool_call: true, limit: { context: 128000, output: 4096 } } },
-      },
-    },
-    enabled_providers: ['fake'],
-    model: 'fake/fake-model',
-    small_model: 'fake/fake-model',
-  });
-}
-
 beforeAll(async () => {
   llm = await FakeLlm.start({ chunkDelayMs: 0 });
   llm.setDefaultReply(reply().text('Default answer.').stop());
-  app = await startTestApp({ OPENCODE_CONFIG_CONTENT: platformConfig(llm.openaiBaseUrl), SANDBOX: 'off', RETRY_MAX_ATTEMPTS: '5' });
+  app = await startTestApp({ OPENCODE_CONFIG_CONTENT: fakeProviderConfig(llm.openaiBaseUrl), SANDBOX: 'off', RETRY_MAX_ATTEMPTS: '5' });
   school = await createTenant(app.url, app.adminKey);
 });
 

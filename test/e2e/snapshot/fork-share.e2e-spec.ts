@@ -4,6 +4,7 @@ import { createTenant, type TestTenant } from '../../factories/tenant.factory';
 import { request } from '../../utils/http';
 import { SseClient } from '../../utils/sse-client';
 import { startTestApp, type TestApp } from '../../utils/test-app';
+import { fakeProviderConfig } from '../../utils/fake-provider-config';
 
 // Fork (a prefix of a session in a new one) and public share links, through @opencode-ai/sdk.
 
@@ -20,22 +21,13 @@ function sdk(key: string) {
   return createOpencodeClient({ baseUrl: app.url, headers: { authorization: `Bearer ${key}` } });
 }
 
-function platformConfig(baseUrl: string): string {
-  return JSON.stringify({
-    provider: { fake: { npm: '@ai-sdk/openai-compatible', name: 'Fake', options: { baseURL: baseUrl, apiKey: 'x' }, models: { 'fake-model': { name: 'Fake', tool_call: true, limit: { context: 128000, output: 4096 } } } } },
-    enabled_providers: ['fake'],
-    model: 'fake/fake-model',
-    small_model: 'fake/fake-model',
-  });
-}
-
 const isTitleRequest = (r: { body: unknown }) => JSON.stringify(r.body).includes('Write a title for the following conversation');
 const answer = (script: Parameters<FakeLlm['enqueueWhen']>[1]) => llm.enqueueWhen((r) => !isTitleRequest(r), script);
 
 beforeAll(async () => {
   llm = await FakeLlm.start({ chunkDelayMs: 0 });
   llm.setDefaultReply(reply().text('Default answer.').stop());
-  app = await startTestApp({ OPENCODE_CONFIG_CONTENT: platformConfig(llm.openaiBaseUrl), PUBLIC_URL: undefined });
+  app = await startTestApp({ OPENCODE_CONFIG_CONTENT: fakeProviderConfig(llm.openaiBaseUrl), PUBLIC_URL: undefined });
   school = await createTenant(app.url, app.adminKey);
 }, BOOT_MS);
 

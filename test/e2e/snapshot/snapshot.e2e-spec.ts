@@ -7,6 +7,7 @@ import { createTenant, createUser, type TestTenant } from '../../factories/tenan
 import { request } from '../../utils/http';
 import { SseClient } from '../../utils/sse-client';
 import { startTestApp, type TestApp } from '../../utils/test-app';
+import { fakeProviderConfig } from '../../utils/fake-provider-config';
 
 // Snapshots, diff/summary, revert/unrevert and the session's file state, driven through @opencode-ai/sdk with a
 // fake LLM whose `write` tool calls really change files in the session's workspace.
@@ -22,15 +23,6 @@ jest.setTimeout(150_000);
 
 function sdk(key: string) {
   return createOpencodeClient({ baseUrl: app.url, headers: { authorization: `Bearer ${key}` } });
-}
-
-function platformConfig(baseUrl: string): string {
-  return JSON.stringify({
-    provider: { fake: { npm: '@ai-sdk/openai-compatible', name: 'Fake', options: { baseURL: baseUrl, apiKey: 'x' }, models: { 'fake-model': { name: 'Fake', tool_call: true, limit: { context: 128000, output: 4096 } } } } },
-    enabled_providers: ['fake'],
-    model: 'fake/fake-model',
-    small_model: 'fake/fake-model',
-  });
 }
 
 const isTitleRequest = (r: { body: unknown }) => JSON.stringify(r.body).includes('Write a title for the following conversation');
@@ -49,7 +41,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | false
 beforeAll(async () => {
   llm = await FakeLlm.start({ chunkDelayMs: 0 });
   llm.setDefaultReply(reply().text('Default answer.').stop());
-  app = await startTestApp({ OPENCODE_CONFIG_CONTENT: platformConfig(llm.openaiBaseUrl) });
+  app = await startTestApp({ OPENCODE_CONFIG_CONTENT: fakeProviderConfig(llm.openaiBaseUrl) });
   school = await createTenant(app.url, app.adminKey);
 }, BOOT_MS);
 
