@@ -4,12 +4,14 @@ import type { AuthContext } from '../../core/auth/auth-context';
 import { BadRequestError, NotFoundError } from '../../core/errors/domain-error';
 import { AgentService } from '../agent/agent.service';
 import { ConfigService } from '../config/config.service';
+import { McpService } from '../mcp/mcp.service';
 import { EventType } from '../event/event.types';
 import { ProjectService } from '../project/project.service';
 import { SandboxPolicy } from '../sandbox/sandbox-policy.service';
 import { SandboxRunner } from '../sandbox/sandbox-runner.service';
 import { SessionPromptService, type PromptPartInput } from '../session/prompt/session-prompt.service';
 import { SessionService } from '../session/session.service';
+import { SkillService } from '../skill/skill.service';
 import type { MessageWithParts } from '../session/session.types';
 import { imageMime, isPdf, mimeOf } from '../workspace/file-kind';
 import type { Workspace } from '../workspace/workspace';
@@ -23,6 +25,11 @@ const MAX_SHELL_SPANS = 10;
 const MAX_FILE_REFERENCES = 20;
 const MAX_ATTACHED_BYTES = 2 * 1024 * 1024;
 
+/** An MCP prompt's template is fetched from its server only when listed or run. */
+type CommandEntry = Omit<CommandInfo, 'template'> & { template: string | (() => Promise<string>) };
+
+const templateOf = (c: CommandEntry): Promise<string> => (typeof c.template === 'string' ? Promise.resolve(c.template) : c.template());
+
 /** GET /command and POST /session/{id}/command: templates expanded, then sent through the normal prompt path. */
 @Injectable()
 export class CommandService {
@@ -35,23 +42,29 @@ export class CommandService {
     private readonly workspaces: WorkspaceManager,
     private readonly runner: SandboxRunner,
     private readonly sandbox: SandboxPolicy,
+    private readonly mcp: McpService,
+    private readonly skills: SkillService,
   ) {}
 
   async list(auth: AuthContext, directory?: string): Promise<CommandInfo[]> {
     const project = await this.projects.resolve(auth, directory);
-    return this.forProject(auth, project.id);
+    const entries = await this.forProject(auth, { id: project.id, worktree: this.projects.worktree(project) });
+    // A prompt its server fails to render still lists, with an empty template.
+    return Promise.all(entries.map(async (c) => ({ ...c, template: await templateOf(c).catch(() => '') })));
   }
 
   async execute(auth: AuthContext, sessionId: string, dto: CommandDto): Promise<MessageWithParts> {
     const row = await this.sessions.loadForWrite(auth, sessionId);
-    const command = (await this.forProject(auth, row.projectId)).find((c) => c.name === dto.command);
+    const command = (await this.forProject(auth, { id: row.projectId, worktree: row.directory })).find((c) => c.name === dto.command);
     if (!command) throw new NotFoundError(`Command not found: ${dto.command}`, { command: dto.command });
     const agent = await this.agents.get(auth, command.agent ?? dto.agent, row.projectId);
     const modelRef = dto.model ?? command.model;
     const model = modelRef ? parseModel(modelRef) : undefined;
     const ws = await this.workspaces.get(row.tenantId, path.basename(row.directory));
 
-    const text = await this.runShellSpans(ws, applyArguments(command.template, dto.arguments));
+    const expanded = applyArguments(await templateOf(command), dto.arguments);
+    // An MCP server's prompt text is not ours to run: its !`cmd` spans stay text.
+    const text = command.source === 'mcp' ? expanded : await this.runShellSpans(ws, expanded);
     const subtask = agent.mode === 'subagent' || command.subtask === true;
     const parts: PromptPartInput[] = subtask
       ? [{ type: 'subtask', prompt: text, description: command.description ?? command.name, agent: agent.name, command: command.name, ...(model ? { model } : {}) }]
@@ -66,9 +79,10 @@ export class CommandService {
     });
   }
 
-  private async forProject(auth: AuthContext, projectId: string): Promise<CommandInfo[]> {
-    const config = await this.config.effective(auth, projectId);
-    const byName = new Map(BUILTIN_COMMANDS.map((c) => [c.name, c]));
+  /** OpenCode's order: built-ins, config commands over them, MCP prompts, then skills under names still free. */
+  private async forProject(auth: AuthContext, project: { id: string; worktree: string }): Promise<CommandEntry[]> {
+    const [config, prompts, skills] = await Promise.all([this.config.effective(auth, project.id), this.mcp.commands(auth, project), this.skills.list(auth.tenantId, project.worktree)]);
+    const byName = new Map<string, CommandEntry>(BUILTIN_COMMANDS.map((c) => [c.name, c]));
     for (const [name, c] of Object.entries(config.command ?? {})) {
       byName.set(name, {
         name,
@@ -81,6 +95,10 @@ export class CommandService {
         ...(c.variant ? { variant: c.variant } : {}),
         ...(c.subtask !== undefined ? { subtask: c.subtask } : {}),
       });
+    }
+    for (const p of prompts) byName.set(p.name, { name: p.name, source: 'mcp', template: p.template, hints: p.hints, ...(p.description ? { description: p.description } : {}) });
+    for (const skill of skills) {
+      if (!byName.has(skill.name)) byName.set(skill.name, { name: skill.name, description: skill.description, source: 'skill', template: skill.content, hints: [] });
     }
     return [...byName.values()];
   }

@@ -18,7 +18,7 @@ import { SandboxRunner } from '../sandbox/sandbox-runner.service';
 import { McpClientPool } from './mcp-client.pool';
 import { McpAuthenticateUnsupportedError, McpServerNotFoundError } from './mcp.errors';
 import { McpRepository } from './mcp.repository';
-import type { McpKey, McpResource, McpResourceContent, McpServerConfig, McpStatus, McpStatusMap } from './mcp.types';
+import type { McpCommand, McpKey, McpResource, McpResourceContent, McpServerConfig, McpStatus, McpStatusMap } from './mcp.types';
 import { cipherFromConfig, McpEncryptionMissingError, PrismaMcpOAuthStore } from './mcp-oauth.prisma-store';
 import { createSandboxSpawner } from './mcp-sandbox.spawner';
 import { configFingerprint, resolveServers } from './mcp-servers.resolve';
@@ -146,6 +146,16 @@ export class McpService implements OnModuleInit, OnApplicationShutdown {
   async readResource(auth: AuthContext, session: Pick<SessionRow, 'projectId' | 'directory'>, server: string, uri: string): Promise<McpResourceContent[]> {
     const key = await this.sync(auth, session.projectId, session.directory);
     return this.pool.readResource(key, server, uri);
+  }
+
+  /** The project's MCP prompts as commands (`<server>:<prompt>`); a broken server or config just brings none. */
+  async commands(auth: AuthContext, project: { id: string; worktree: string }): Promise<McpCommand[]> {
+    try {
+      return await this.pool.commands(await this.sync(auth, project.id, project.worktree));
+    } catch (error) {
+      this.logger.warn({ err: error, projectId: project.id }, 'mcp prompts unavailable');
+      return [];
+    }
   }
 
   /** The session's MCP tools; a broken server or config never breaks the turn, it just brings no tools. */

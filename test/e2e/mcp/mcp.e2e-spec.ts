@@ -1,9 +1,12 @@
 import { createOpencodeClient } from '@opencode-ai/sdk';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { FakeLlm, reply } from '../../fakes/llm';
 import { everythingServerCommand, misbehavingServerCommand } from '../../fakes/mcp';
 import { createTenant, type TestTenant } from '../../factories/tenant.factory';
 import { SseClient } from '../../utils/sse-client';
 import { startTestApp, type TestApp } from '../../utils/test-app';
+import { fakeProviderConfig } from '../../utils/fake-provider-config';
 
 // MCP through the whole app: servers from the platform config (the reference "everything" server over stdio,
 // and one that crashes at start), the fake LLM calling an MCP tool through the agent loop, the OpenCode routes,
@@ -17,18 +20,7 @@ let other: TestTenant;
 const streams: SseClient[] = [];
 
 function platformConfig(baseUrl: string): string {
-  return JSON.stringify({
-    provider: {
-      fake: {
-        npm: '@ai-sdk/openai-compatible',
-        name: 'Fake',
-        options: { baseURL: baseUrl, apiKey: 'x' },
-        models: { 'fake-model': { name: 'Fake', tool_call: true, limit: { context: 128000, output: 4096 } } },
-      },
-    },
-    enabled_providers: ['fake'],
-    model: 'fake/fake-model',
-    small_model: 'fake/fake-model',
+  return fakeProviderConfig(baseUrl, {
     mcp: {
       everything: { type: 'local', command: everythingServerCommand(), timeout: 20_000 },
       broken: { type: 'local', command: misbehavingServerCommand('crash') },
@@ -207,6 +199,35 @@ describe('MCP servers through the app', () => {
     expect(start.body.data.message).toMatch(/ENCRYPTION_KEYS/);
     expect((await http.delete('/mcp/everything/auth')).body).toEqual({ success: true });
     expect((await http.post('/mcp/everything/auth/callback', { body: {} })).status).toBe(400);
+  });
+
+  it('GET /command lists MCP prompts and skills; running a prompt sends its messages with the arguments in place', async () => {
+    const http = school.admin.http;
+    const worktree = (await http.get('/path')).body.worktree as string;
+    const skillDir = path.join(worktree, '.opencode', 'skills', 'tidy-code');
+    await fs.mkdir(skillDir, { recursive: true });
+    await fs.writeFile(path.join(skillDir, 'SKILL.md'), '---\nname: tidy-code\ndescription: How we keep code tidy\n---\nKeep functions short.\n');
+
+    const listed = await http.get('/command');
+    expect(listed.status).toBe(200);
+    const byName = Object.fromEntries((listed.body as any[]).map((c) => [c.name, c]));
+    expect(byName['everything:args-prompt']).toMatchObject({ source: 'mcp', hints: ['$1', '$2'], template: "What's weather in $1, $2?" });
+    expect(byName['tidy-code']).toEqual({ name: 'tidy-code', description: 'How we keep code tidy', source: 'skill', template: 'Keep functions short.', hints: [] });
+    expect(byName.init.source).toBe('command');
+    // Another school has the same servers configured but not this project's skill.
+    const theirs = Object.fromEntries(((await other.admin.http.get('/command')).body as any[]).map((c) => [c.name, c]));
+    expect(theirs['tidy-code']).toBeUndefined();
+
+    const session = (await http.post('/session', { body: {} })).body.id as string;
+    const lastChat = () => JSON.stringify(llm.requests.filter((r) => !isTitleRequest(r)).at(-1)!.body);
+    llm.enqueueWhen((r) => !isTitleRequest(r), reply().text('Sunny.').stop());
+    const ran = await http.post(`/session/${session}/command`, { body: { command: 'everything:args-prompt', arguments: 'Paris metric' } });
+    expect(ran.status).toBe(200);
+    expect(lastChat()).toContain("What's weather in Paris, metric?");
+    llm.enqueueWhen((r) => !isTitleRequest(r), reply().text('Tidied.').stop());
+    expect((await http.post(`/session/${session}/command`, { body: { command: 'tidy-code', arguments: 'src/app.ts' } })).status).toBe(200);
+    expect(lastChat()).toContain('Keep functions short.');
+    expect(lastChat()).toContain('src/app.ts');
   });
 
   it('GET /experimental/resource lists the connected servers\' resources', async () => {
