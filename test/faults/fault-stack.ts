@@ -288,3 +288,13 @@ export async function openEvents(url: string, key: string, lastEventId?: string)
   await sse.waitForType('server.connected');
   return sse;
 }
+
+/** CPU seconds (user + system) a process has used so far, from /proc (0 where there is no /proc). */
+export function cpuSeconds(pid: number): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
