@@ -16,7 +16,10 @@ import { filterCompacted } from '../src/modules/session/compaction/filter-compac
 import { isOverflow, usableTokens } from '../src/modules/session/compaction/overflow';
 import { selectTail } from '../src/modules/session/compaction/tail';
 import { toModelMessages } from '../src/modules/session/prompt/model-messages';
-import type { MessageWithParts, PartInfo } from '../src/modules/session/session.types';
+import type { AssistantMessageInfo, MessageWithParts, PartInfo } from '../src/modules/session/session.types';
+
+/** A part before it gets its ids (Omit distributed over the union, so each part type keeps its fields). */
+type NewPart = PartInfo extends infer P ? (P extends PartInfo ? Omit<P, 'id' | 'sessionID' | 'messageID'> : never) : never;
 
 const { values } = parseArgs({
   options: {
@@ -45,7 +48,7 @@ interface RunStats {
 let seq = 0;
 const id = (prefix: string) => `${prefix}_${String(++seq).padStart(12, '0')}`;
 
-function user(parts: (Omit<PartInfo, 'id' | 'sessionID' | 'messageID'>)[]): MessageWithParts {
+function user(parts: NewPart[]): MessageWithParts {
   const mid = id('msg');
   return {
     info: { id: mid, sessionID: 'ses', role: 'user', time: { created: seq }, agent: 'build', model: REF },
@@ -84,7 +87,7 @@ function run(compact: boolean): RunStats {
     const prompt = user([{ type: 'text', text: `TURN-${turn} ${FILLER.repeat(14)}` }]);
     history.push(prompt);
     const reply = step(prompt);
-    if (!compact || !isOverflow({ tokens: reply.info.tokens as never, model: { limit: LIMIT } })) continue;
+    if (!compact || !isOverflow({ tokens: (reply.info as AssistantMessageInfo).tokens, model: { limit: LIMIT } })) continue;
     // The summary turn, as the compaction job builds it.
     const request = user([{ type: 'compaction', auto: true }]);
     history.push(request);

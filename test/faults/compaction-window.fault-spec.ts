@@ -1,8 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { Queue, type Job } from 'bullmq';
-import { redisOptions } from '../../src/infra/queue/queue.backend';
-import { runConversation, startWindowStack, type WindowStack } from '../e2e/compaction/compaction-stack';
+import { compactionJobs, runConversation, startWindowStack, type WindowStack } from '../e2e/compaction/compaction-stack';
 import { CONTEXT, isSummaryRequest, isTitleRequest, OUTPUT, SUMMARY_TEXT, turnPrompt } from '../e2e/compaction/compaction.helpers';
 import { contextOverflow } from '../fakes/llm';
 import { testRedisUrl } from '../utils/redis-lease';
@@ -25,16 +23,6 @@ const isSummary = (m: Messages[number]) => (m.info as { summary?: unknown }).sum
 
 describeFault('compaction on the worker process keeps a long conversation inside the window', () => {
   let stack: WindowStack;
-
-  /** The compaction jobs BullMQ completed, with the pid of the process that ran each. */
-  async function compactionJobs(): Promise<Job[]> {
-    const queue = new Queue('session', { connection: redisOptions(stack.redisUrl) });
-    try {
-      return (await queue.getJobs(['completed', 'failed'])).filter((j) => j.name === 'session.compaction');
-    } finally {
-      await queue.close();
-    }
-  }
 
   beforeAll(async () => {
     if (process.env.OC_TEST_SKIP_BUILD !== '1') {
@@ -68,7 +56,7 @@ describeFault('compaction on the worker process keeps a long conversation inside
     expect(last.parts.find((p) => p.type === 'text')).toMatchObject({ text: expect.stringContaining(`Answer to turn ${String(TURNS).padStart(3, '0')}`) });
 
     // Every summary came from a job the worker process ran; the API runs no workers.
-    const jobs = (await compactionJobs()).filter((j) => j.data.sessionId === sessionId);
+    const jobs = await compactionJobs(stack, sessionId);
     expect(jobs.map((j) => j.returnvalue?.summaryId).sort()).toEqual(summaries.map((s) => s.info.id).sort());
     expect(new Set(jobs.map((j) => j.returnvalue?.workerPid))).toEqual(new Set([stack.worker.pid]));
     expect(stack.worker.pid).not.toBe(stack.api.pid);
@@ -89,7 +77,7 @@ describeFault('compaction on the worker process keeps a long conversation inside
     const summary = messages.find(isSummary)!;
     expect(summary.parts.find((p) => p.type === 'text')).toMatchObject({ text: SUMMARY_TEXT });
     expect(messages.at(-1)!.info.id).toBe(res.data!.info.id);
-    const [job] = (await compactionJobs()).filter((j) => j.data.sessionId === session.id);
+    const [job] = await compactionJobs(stack, session.id);
     expect(job.data).toMatchObject({ auto: true, overflow: true });
     expect(job.returnvalue).toMatchObject({ summaryId: summary.info.id, workerPid: stack.worker.pid });
   }, 120_000);

@@ -107,7 +107,7 @@ describeFault('a worker killed in the middle of a compaction job', () => {
     expect((summaries[0].info as { parentID: string }).parentID).toBe(request.info.id);
 
     // BullMQ: the one job (deterministic id) completed with that summary, after being recovered from the stall.
-    const queue = new Queue('session', { connection: redisOptions(app.redisUrl!) });
+    const queue = new Queue('session', { connection: redisOptions(app.redisUrl!) as never });
     try {
       const job = (await queue.getJob(compactionJobId(session.id, request.info.id)))!;
       expect(await job.getState()).toBe('completed');

@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createOpencodeClient } from '@opencode-ai/sdk';
+import type { OpencodeClient } from '@opencode-ai/sdk';
+import { Queue, type Job } from 'bullmq';
+import { redisOptions } from '../../../src/infra/queue/queue.backend';
 import type { FakeLlm, RecordedRequest } from '../../fakes/llm';
 import { NodeProcess } from '../../utils/node-process';
 import { leaseRedisDb, type RedisLease } from '../../utils/redis-lease';
@@ -30,7 +32,7 @@ export interface WindowStack {
   api: NodeProcess;
   worker: NodeProcess;
   redisUrl: string;
-  client: ReturnType<typeof createOpencodeClient>;
+  client: OpencodeClient;
   close(): Promise<void>;
 }
 
@@ -120,6 +122,8 @@ export async function startWindowStack(options: WindowOptions): Promise<WindowSt
     const worker = NodeProcess.start('worker', path.join(copy, 'dist', 'worker.js'), env);
     started.push(worker);
     await worker.waitFor(/opencode-api worker running/, 120_000);
+    // ESM-only SDK, loaded dynamically so tsx (the bench) can run this CommonJS module too.
+    const { createOpencodeClient } = await import('@opencode-ai/sdk');
     const client = createOpencodeClient({ baseUrl: url, headers: { authorization: `Bearer ${key}` } });
     return { url, key, llm, api, worker, redisUrl: lease.url, client, close };
   } catch (err) {
@@ -174,4 +178,14 @@ export async function runConversation(stack: WindowStack, turns: number, options
   await new Promise((r) => setTimeout(r, 500));
   stats.add(stack.llm.requests.splice(0));
   return { sessionId: session.id, stats, errors };
+}
+
+/** A session's compaction jobs that BullMQ finished; each result names the process that ran it (`workerPid`). */
+export async function compactionJobs(stack: WindowStack, sessionId: string): Promise<Job[]> {
+  const queue = new Queue('session', { connection: redisOptions(stack.redisUrl) as never });
+  try {
+    return (await queue.getJobs(['completed', 'failed'])).filter((j) => j.name === 'session.compaction' && j.data.sessionId === sessionId);
+  } finally {
+    await queue.close();
+  }
 }

@@ -1,15 +1,18 @@
 import type { MessageWithParts, PartInfo } from '../session.types';
 import { HEAD_TOOL_OUTPUT_CHARS, pendingCompaction, previousSummaryText, stripForSummary, withoutCompactionPairs } from './compaction-history';
 
+/** A part before it gets its ids (Omit distributed over the union, so each part type keeps its fields). */
+type NewPart = PartInfo extends infer P ? (P extends PartInfo ? Omit<P, 'id' | 'sessionID' | 'messageID'> : never) : never;
+
 let seq = 0;
 const next = (prefix: string) => `${prefix}_${String(++seq).padStart(6, '0')}`;
 const REF = { providerID: 'p', modelID: 'm' };
 
-function user(parts: Omit<PartInfo, 'id' | 'sessionID' | 'messageID'>[] = [{ type: 'text', text: 'hi' }]): MessageWithParts {
+function user(parts: NewPart[] = [{ type: 'text', text: 'hi' }]): MessageWithParts {
   const id = next('msg');
   return { info: { id, sessionID: 's', role: 'user', time: { created: 1 }, agent: 'build', model: REF }, parts: parts.map((p) => ({ ...p, id: next('prt'), sessionID: 's', messageID: id }) as PartInfo) };
 }
-function assistant(parentID: string, extra: Record<string, unknown> = {}, parts: Omit<PartInfo, 'id' | 'sessionID' | 'messageID'>[] = []): MessageWithParts {
+function assistant(parentID: string, extra: Record<string, unknown> = {}, parts: NewPart[] = []): MessageWithParts {
   const id = next('msg');
   return {
     info: { id, sessionID: 's', role: 'assistant', parentID, time: { created: 1 }, ...REF, mode: 'build', agent: 'build', path: { cwd: '/', root: '/' }, cost: 0, tokens: { input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } }, finish: 'stop', ...extra },
