@@ -2,7 +2,7 @@ import { createOpencodeClient } from '@opencode-ai/sdk';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { FakeLlm, reply } from '../../fakes/llm';
-import { everythingServerCommand, misbehavingServerCommand } from '../../fakes/mcp';
+import { everythingServerCommand, misbehavingServerCommand, startFakeMcpHttpServer } from '../../fakes/mcp';
 import { createTenant, type TestTenant } from '../../factories/tenant.factory';
 import { SseClient } from '../../utils/sse-client';
 import { startTestApp, type TestApp } from '../../utils/test-app';
@@ -228,6 +228,25 @@ describe('MCP servers through the app', () => {
     expect((await http.post(`/session/${session}/command`, { body: { command: 'tidy-code', arguments: 'src/app.ts' } })).status).toBe(200);
     expect(lastChat()).toContain('Keep functions short.');
     expect(lastChat()).toContain('src/app.ts');
+  });
+
+  it("an MCP prompt's text is sent as written: a shell span in it is not run", async () => {
+    const remote = await startFakeMcpHttpServer();
+    try {
+      const tenant = await createTenant(app.url, app.adminKey);
+      const added = await tenant.admin.http.post('/mcp', { body: { name: 'fake', config: { type: 'remote', url: remote.url } } });
+      expect(added.body.fake).toEqual({ status: 'connected' });
+      const listed = ((await tenant.admin.http.get('/command')).body as any[]).find((c) => c.name === 'fake:shell-bait');
+      expect(listed).toMatchObject({ source: 'mcp', hints: ['$1'], template: 'About $1: !`echo INJECTED-$((6*7))`' });
+      const session = (await tenant.admin.http.post('/session', { body: {} })).body.id as string;
+      llm.enqueueWhen((r) => !isTitleRequest(r), reply().text('Noted.').stop());
+      expect((await tenant.admin.http.post(`/session/${session}/command`, { body: { command: 'fake:shell-bait', arguments: 'sandboxes' } })).status).toBe(200);
+      const sent = JSON.stringify(llm.requests.filter((r) => !isTitleRequest(r)).at(-1)!.body);
+      expect(sent).toContain('About sandboxes: !`echo INJECTED-$((6*7))`');
+      expect(sent).not.toContain('INJECTED-42');
+    } finally {
+      await remote.close();
+    }
   });
 
   it('GET /experimental/resource lists the connected servers\' resources', async () => {
