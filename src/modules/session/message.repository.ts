@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../../infra/database/prisma.service';
 import type { Prisma } from '../../generated/prisma/client';
+import { ConflictError } from '../../core/errors/domain-error';
 import type { MessageInfo, MessageWithParts, PartInfo } from './session.types';
 
 type MessageRow = { id: string; sessionId: string; role: string; data: Prisma.JsonValue };
@@ -12,6 +13,18 @@ function toInfo(row: MessageRow): MessageInfo {
 
 function toPart(row: PartRow): PartInfo {
   return { ...(row.data as object), id: row.id, sessionID: row.sessionId, messageID: row.messageId, type: row.type } as PartInfo;
+}
+
+type ListedRow = { id: string; sessionId: string; role: string; data: object; parts: PartRow[] | null };
+
+// Parts ride along as a JSON array, so a listing is one round trip however long the session.
+const LIST_SQL = `SELECT m.id, m."sessionId", m.role, m.data,
+  (SELECT json_agg(json_build_object('id', p.id, 'sessionId', p."sessionId", 'messageId', p."messageId", 'type', p.type, 'data', p.data) ORDER BY p.id)
+     FROM "Part" p WHERE p."messageId" = m.id AND p."tenantId" = m."tenantId") AS parts
+  FROM "Message" m WHERE m."tenantId" = $1 AND m."sessionId" = $2`;
+
+function toMessageWithParts(row: ListedRow): MessageWithParts {
+  return { info: toInfo(row as MessageRow), parts: (row.parts ?? []).map(toPart) };
 }
 
 function stripMessage(info: MessageInfo): Prisma.InputJsonValue {
@@ -30,78 +43,60 @@ export class MessageRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   async upsertMessage(tenantId: string, info: MessageInfo): Promise<void> {
-    const data = stripMessage(info);
-    await this.prisma.message.upsert({
-      where: { id: info.id },
-      create: { id: info.id, tenantId, sessionId: info.sessionID, role: info.role, data },
-      update: { data },
-    });
+    // The update only touches a row of the same tenant and session: a client-chosen id never overwrites another's.
+    const r = await this.prisma.sql(
+      `INSERT INTO "Message" (id, "tenantId", "sessionId", role, data, "createdAt") VALUES ($1, $2, $3, $4, $5::jsonb, $6)
+       ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data
+       WHERE "Message"."tenantId" = EXCLUDED."tenantId" AND "Message"."sessionId" = EXCLUDED."sessionId"`,
+      [info.id, tenantId, info.sessionID, info.role, JSON.stringify(stripMessage(info)), new Date().toISOString()],
+    );
+    if (!r.count) throw new ConflictError('ConflictError', `Message id already in use: ${info.id}`);
   }
 
   async upsertPart(tenantId: string, part: PartInfo): Promise<void> {
-    const data = stripPart(part);
-    await this.prisma.part.upsert({
-      where: { id: part.id },
-      create: { id: part.id, tenantId, sessionId: part.sessionID, messageId: part.messageID, type: part.type, data },
-      update: { data, type: part.type },
-    });
+    return this.upsertParts(tenantId, [part]);
   }
 
-  /** Writes several parts in one transaction (batched stream flushes). */
+  /** One multi-row statement for any number of parts (batched stream flushes, forks). */
   async upsertParts(tenantId: string, parts: PartInfo[]): Promise<void> {
-    if (!parts.length) return;
-    if (parts.length === 1) return this.upsertPart(tenantId, parts[0]);
-    await this.prisma.$transaction(
-      parts.map((part) => {
-        const data = stripPart(part);
-        return this.prisma.part.upsert({
-          where: { id: part.id },
-          create: { id: part.id, tenantId, sessionId: part.sessionID, messageId: part.messageID, type: part.type, data },
-          update: { data, type: part.type },
-        });
-      }),
+    // One statement may not touch a row twice: the last write of an id wins, as sequential upserts would.
+    const unique = [...new Map(parts.map((p) => [p.id, p])).values()];
+    if (!unique.length) return;
+    const values: unknown[] = [];
+    const rows = unique.map((part) => {
+      const n = values.push(part.id, tenantId, part.sessionID, part.messageID, part.type, JSON.stringify(stripPart(part)));
+      return `($${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n}::jsonb)`;
+    });
+    const r = await this.prisma.sql(
+      `INSERT INTO "Part" (id, "tenantId", "sessionId", "messageId", type, data) VALUES ${rows.join(', ')}
+       ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data, type = EXCLUDED.type
+       WHERE "Part"."tenantId" = EXCLUDED."tenantId" AND "Part"."sessionId" = EXCLUDED."sessionId"`,
+      values,
     );
+    if (r.count < unique.length) throw new ConflictError('ConflictError', 'Part id already in use');
   }
 
   async getMessage(tenantId: string, sessionId: string, id: string): Promise<MessageWithParts | null> {
-    const row = await this.prisma.message.findFirst({ where: { tenantId, sessionId, id } });
-    if (!row) return null;
-    const parts = await this.prisma.part.findMany({ where: { tenantId, messageId: id }, orderBy: { id: 'asc' } });
-    return { info: toInfo(row), parts: parts.map(toPart) };
+    const { rows } = await this.prisma.sql<ListedRow>(`${LIST_SQL} AND m.id = $3`, [tenantId, sessionId, id]);
+    return rows.length ? toMessageWithParts(rows[0]) : null;
   }
 
   /**
    * Oldest → newest. With `limit`, the newest `limit` messages before the cursor (OpenCode's pagination);
-   * returns whether older ones remain.
+   * returns whether older ones remain. One statement: each message carries its parts as a JSON array.
    */
   async list(tenantId: string, sessionId: string, opts: { limit?: number; before?: string; afterId?: string } = {}): Promise<{ items: MessageWithParts[]; more: boolean }> {
-    const where: Prisma.MessageWhereInput = {
-      tenantId,
-      sessionId,
-      ...(opts.before ? { id: { lt: opts.before } } : {}),
-      ...(opts.afterId ? { id: { gte: opts.afterId } } : {}),
-    };
-    let rows: MessageRow[];
-    let more = false;
-    if (opts.limit) {
-      rows = await this.prisma.message.findMany({ where, orderBy: { id: 'desc' }, take: opts.limit + 1 });
-      more = rows.length > opts.limit;
-      rows = rows.slice(0, opts.limit).reverse();
-    } else {
-      rows = await this.prisma.message.findMany({ where, orderBy: { id: 'asc' } });
+    const values: unknown[] = [tenantId, sessionId];
+    let sql = LIST_SQL;
+    if (opts.before) sql += ` AND m.id < $${values.push(opts.before)}`;
+    if (opts.afterId) sql += ` AND m.id >= $${values.push(opts.afterId)}`;
+    if (!opts.limit) {
+      const { rows } = await this.prisma.sql<ListedRow>(`${sql} ORDER BY m.id ASC`, values);
+      return { items: rows.map(toMessageWithParts), more: false };
     }
-    if (!rows.length) return { items: [], more };
-    const partRows = await this.prisma.part.findMany({
-      where: { tenantId, sessionId, messageId: { gte: rows[0].id, lte: rows[rows.length - 1].id } },
-      orderBy: { id: 'asc' },
-    });
-    const byMessage = new Map<string, PartInfo[]>();
-    for (const p of partRows) {
-      const list = byMessage.get(p.messageId) ?? [];
-      list.push(toPart(p));
-      byMessage.set(p.messageId, list);
-    }
-    return { items: rows.map((r) => ({ info: toInfo(r), parts: byMessage.get(r.id) ?? [] })), more };
+    const { rows } = await this.prisma.sql<ListedRow>(`${sql} ORDER BY m.id DESC LIMIT $${values.push(opts.limit + 1)}`, values);
+    const more = rows.length > opts.limit;
+    return { items: rows.slice(0, opts.limit).reverse().map(toMessageWithParts), more };
   }
 
   async deleteMessage(tenantId: string, sessionId: string, id: string): Promise<boolean> {
@@ -120,7 +115,7 @@ export class MessageRepository {
   }
 
   async deletePart(tenantId: string, messageId: string, id: string): Promise<boolean> {
-    const r = await this.prisma.part.deleteMany({ where: { tenantId, messageId, id } });
+    const r = await this.prisma.sql(`DELETE FROM "Part" WHERE "tenantId" = $1 AND "messageId" = $2 AND id = $3`, [tenantId, messageId, id]);
     return r.count > 0;
   }
 

@@ -17,16 +17,55 @@ export interface SessionListFilter {
   before?: Date;
 }
 
+type RawSession = Omit<SessionRow, 'cost'> & { cost: string };
+
+/** The columns the plain-SQL paths write, by kind; anything else (increments, relations) goes through Prisma. */
+const COLUMNS: Record<string, 'scalar' | 'json' | 'date'> = {
+  id: 'scalar', tenantId: 'scalar', projectId: 'scalar', userId: 'scalar', parentId: 'scalar', slug: 'scalar', title: 'scalar',
+  directory: 'scalar', path: 'scalar', agent: 'scalar', version: 'scalar', summaryAdditions: 'scalar', summaryDeletions: 'scalar',
+  summaryFiles: 'scalar', shareId: 'scalar', shareSecret: 'scalar', shareUrl: 'scalar', runOwner: 'scalar',
+  model: 'json', diff: 'json', permission: 'json', revert: 'json', metadata: 'json',
+  createdAt: 'date', updatedAt: 'date', compactingAt: 'date', archivedAt: 'date', runLeaseUntil: 'date',
+};
+
+/** A value written as is: JSON columns take plain objects and arrays; other columns no update operations. */
+function plain(column: string, v: unknown): boolean {
+  if (!(column in COLUMNS)) return false;
+  if (v === null || typeof v !== 'object') return true;
+  if (COLUMNS[column] === 'json') return Array.isArray(v) || Object.getPrototypeOf(v) === Object.prototype;
+  return v instanceof Date;
+}
+
+// timestamp(3) holds UTC: an ISO string is stored as is, a Date would be sent in the process's time zone.
+function sqlValue(column: string, v: unknown): unknown {
+  if (v === null) return null;
+  if (COLUMNS[column] === 'json') return JSON.stringify(v);
+  if (v instanceof Date) return v.toISOString();
+  return v;
+}
+
+function toRow(raw: RawSession): SessionRow {
+  return { ...raw, cost: new Prisma.Decimal(raw.cost) };
+}
+
 @Injectable()
 export class SessionRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  create(data: Prisma.SessionUncheckedCreateInput): Promise<SessionRow> {
-    return this.prisma.session.create({ data });
+  async create(data: Prisma.SessionUncheckedCreateInput): Promise<SessionRow> {
+    const cols = Object.entries(data).filter(([, v]) => v !== undefined);
+    if (!cols.every(([k, v]) => plain(k, v))) return this.prisma.session.create({ data });
+    const values = cols.map(([k, v]) => sqlValue(k, v));
+    const { rows } = await this.prisma.sql<RawSession>(
+      `INSERT INTO "Session" (${cols.map(([k]) => `"${k}"`).join(', ')}) VALUES (${cols.map(([k], i) => `$${i + 1}${COLUMNS[k] === 'json' ? '::jsonb' : ''}`).join(', ')}) RETURNING *`,
+      values,
+    );
+    return toRow(rows[0]);
   }
 
-  find(tenantId: string, id: string): Promise<SessionRow | null> {
-    return this.prisma.session.findFirst({ where: { tenantId, id } });
+  async find(tenantId: string, id: string): Promise<SessionRow | null> {
+    const { rows } = await this.prisma.sql<RawSession>(`SELECT * FROM "Session" WHERE "tenantId" = $1 AND id = $2`, [tenantId, id]);
+    return rows.length ? toRow(rows[0]) : null;
   }
 
   list(tenantId: string, f: SessionListFilter): Promise<SessionRow[]> {
@@ -44,25 +83,28 @@ export class SessionRepository {
     return this.prisma.session.findMany({ where, orderBy: [{ updatedAt: 'desc' }, { id: 'asc' }], take: f.limit });
   }
 
+  /** Updates and returns the row in one statement; null when it is not this tenant's. */
   async update(tenantId: string, id: string, data: Prisma.SessionUncheckedUpdateManyInput): Promise<SessionRow | null> {
-    const r = await this.prisma.session.updateMany({ where: { tenantId, id }, data });
-    return r.count ? this.find(tenantId, id) : null;
+    const cols = Object.entries(data).filter(([, v]) => v !== undefined);
+    if (!cols.every(([k, v]) => plain(k, v))) {
+      const r = await this.prisma.session.updateMany({ where: { tenantId, id }, data });
+      return r.count ? this.find(tenantId, id) : null;
+    }
+    if (!cols.length) return this.find(tenantId, id);
+    const values = cols.map(([k, v]) => sqlValue(k, v));
+    const set = cols.map(([k], i) => `"${k}" = $${i + 1}${COLUMNS[k] === 'json' ? '::jsonb' : ''}`).join(', ');
+    const { rows } = await this.prisma.sql<RawSession>(`UPDATE "Session" SET ${set} WHERE "tenantId" = $${values.push(tenantId)} AND id = $${values.push(id)} RETURNING *`, values);
+    return rows.length ? toRow(rows[0]) : null;
   }
 
   /** Adds a step's cost and tokens to the running totals atomically (concurrent steps never lose updates). */
-  addUsage(tenantId: string, id: string, u: { cost: Prisma.Decimal | string; input: number; output: number; reasoning: number; cacheRead: number; cacheWrite: number }) {
-    return this.prisma.session.updateMany({
-      where: { tenantId, id },
-      data: {
-        cost: { increment: u.cost },
-        tokensInput: { increment: u.input },
-        tokensOutput: { increment: u.output },
-        tokensReasoning: { increment: u.reasoning },
-        tokensCacheRead: { increment: u.cacheRead },
-        tokensCacheWrite: { increment: u.cacheWrite },
-        updatedAt: new Date(),
-      },
-    });
+  async addUsage(tenantId: string, id: string, u: { cost: Prisma.Decimal | string; input: number; output: number; reasoning: number; cacheRead: number; cacheWrite: number }): Promise<void> {
+    await this.prisma.sql(
+      `UPDATE "Session" SET cost = cost + $3::numeric, "tokensInput" = "tokensInput" + $4, "tokensOutput" = "tokensOutput" + $5,
+         "tokensReasoning" = "tokensReasoning" + $6, "tokensCacheRead" = "tokensCacheRead" + $7, "tokensCacheWrite" = "tokensCacheWrite" + $8, "updatedAt" = $9
+       WHERE "tenantId" = $1 AND id = $2`,
+      [tenantId, id, u.cost.toString(), u.input, u.output, u.reasoning, u.cacheRead, u.cacheWrite, new Date().toISOString()],
+    );
   }
 
   /** Descendants first, so the cascade never races a child's own delete. */
@@ -84,20 +126,21 @@ export class SessionRepository {
 
   /** Takes the run lease when free or expired. Works on any Postgres, embedded included. */
   async acquireLease(id: string, owner: string, leaseMs: number): Promise<boolean> {
-    const n = await this.prisma.$executeRaw`
-      UPDATE "Session" SET "runOwner" = ${owner}, "runLeaseUntil" = now() + (${leaseMs} * interval '1 millisecond')
-      WHERE id = ${id} AND ("runOwner" IS NULL OR "runOwner" = ${owner} OR "runLeaseUntil" < now())`;
-    return n > 0;
+    const r = await this.prisma.sql(
+      `UPDATE "Session" SET "runOwner" = $1, "runLeaseUntil" = now() + ($2 * interval '1 millisecond')
+       WHERE id = $3 AND ("runOwner" IS NULL OR "runOwner" = $1 OR "runLeaseUntil" < now())`,
+      [owner, leaseMs, id],
+    );
+    return r.count > 0;
   }
 
   async renewLease(id: string, owner: string, leaseMs: number): Promise<boolean> {
-    const n = await this.prisma.$executeRaw`
-      UPDATE "Session" SET "runLeaseUntil" = now() + (${leaseMs} * interval '1 millisecond') WHERE id = ${id} AND "runOwner" = ${owner}`;
-    return n > 0;
+    const r = await this.prisma.sql(`UPDATE "Session" SET "runLeaseUntil" = now() + ($1 * interval '1 millisecond') WHERE id = $2 AND "runOwner" = $3`, [leaseMs, id, owner]);
+    return r.count > 0;
   }
 
   async releaseLease(id: string, owner: string): Promise<void> {
-    await this.prisma.session.updateMany({ where: { id, runOwner: owner }, data: { runOwner: null, runLeaseUntil: null } });
+    await this.prisma.sql(`UPDATE "Session" SET "runOwner" = NULL, "runLeaseUntil" = NULL WHERE id = $1 AND "runOwner" = $2`, [id, owner]);
   }
 
   /** Sessions whose loop owner died: lease expired, or owned by an earlier life of this very process id. */

@@ -134,10 +134,11 @@ export class SessionService {
     return this.emitUpdated(updated);
   }
 
-  /** Re-reads the row and publishes `session.updated`. */
-  async touch(tenantId: string, id: string, data: Parameters<SessionRepository['update']>[2] = {}): Promise<SessionInfo | null> {
+  /** Updates the row, publishes `session.updated` and returns the row as stored. */
+  async touch(tenantId: string, id: string, data: Parameters<SessionRepository['update']>[2] = {}): Promise<SessionRow | null> {
     const row = await this.sessions.update(tenantId, id, { ...data, updatedAt: new Date() });
-    return row ? this.emitUpdated(row) : null;
+    if (row) this.emitUpdated(row);
+    return row;
   }
 
   emitUpdated(row: SessionRow): SessionInfo {
