@@ -7,6 +7,9 @@ import { detectLocalOllama } from './local-ollama';
 import { mergeConfig } from './config.merge';
 import { parseConfig, type Config } from './config.schema';
 
+// Other processes see a PATCH within this time; the process that takes it invalidates at once.
+const CACHE_MS = 5_000;
+
 /**
  * Layered OpenCode config: platform (OPENCODE_CONFIG / OPENCODE_CONFIG_CONTENT, read once at boot) → tenant →
  * project. Later layers win; arrays concatenate.
@@ -15,6 +18,7 @@ import { parseConfig, type Config } from './config.schema';
 export class ConfigService implements OnModuleInit {
   private platformConfig: Config = {};
   private readonly cache = new Map<string, { config: Config; until: number }>();
+  private readonly tenantLayers = new Map<string, { config: Config | undefined; until: number }>();
 
   constructor(
     private readonly repo: ConfigRepository,
@@ -41,6 +45,16 @@ export class ConfigService implements OnModuleInit {
     return raw ? parseConfig(raw, 'tenant config') : undefined;
   }
 
+  /** The tenant layer for readers on the prompt path (role rules, every step): cached like the merged config. */
+  async cachedTenantLayer(tenantId: string): Promise<Config | undefined> {
+    const hit = this.tenantLayers.get(tenantId);
+    if (hit && hit.until > Date.now()) return hit.config;
+    const config = await this.tenantLayer(tenantId);
+    if (this.tenantLayers.size > 2000) this.tenantLayers.clear();
+    this.tenantLayers.set(tenantId, { config, until: Date.now() + CACHE_MS });
+    return config;
+  }
+
   async projectLayer(tenantId: string, projectId: string): Promise<Config | undefined> {
     const raw = await this.repo.get(tenantId, `project:${projectId}`);
     return raw ? parseConfig(raw, 'project config') : undefined;
@@ -54,11 +68,12 @@ export class ConfigService implements OnModuleInit {
     const [tenant, project] = await Promise.all([this.tenantLayer(auth.tenantId), projectId ? this.projectLayer(auth.tenantId, projectId) : undefined]);
     const config = mergeConfig(this.platformConfig, tenant, project);
     if (this.cache.size > 2000) this.cache.clear();
-    this.cache.set(key, { config, until: Date.now() + 5_000 });
+    this.cache.set(key, { config, until: Date.now() + CACHE_MS });
     return config;
   }
 
   invalidate(): void {
     this.cache.clear();
+    this.tenantLayers.clear();
   }
 }

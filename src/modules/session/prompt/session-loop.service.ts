@@ -66,10 +66,11 @@ export class SessionLoopService {
   }
 
   private async steps(auth: AuthContext, row: SessionRow, signal: AbortSignal): Promise<void> {
+    let history: MessageWithParts[] | undefined;
     for (let step = 1; ; step++) {
       if (signal.aborted) return;
-      let { items: history } = await this.messages.list(row.tenantId, row.id);
-      for (const hook of this.hooks.beforeStep) if (await hook(auth, row, history, signal)) history = (await this.messages.list(row.tenantId, row.id)).items;
+      history = await this.reload(row, history);
+      for (const hook of this.hooks.beforeStep) if (await hook(auth, row, history, signal)) history = await this.reload(row);
       if (signal.aborted) return;
       const lastUser = [...history].reverse().find((m) => m.info.role === 'user') as (MessageWithParts & { info: UserMessageInfo }) | undefined;
       const lastAssistant = [...history].reverse().find((m) => m.info.role === 'assistant')?.info as AssistantMessageInfo | undefined;
@@ -81,9 +82,19 @@ export class SessionLoopService {
     }
   }
 
+  /**
+   * The history for the next step. Steps only add messages after the turn's user message (answers, joined
+   * prompts, compaction requests), so after the first step only that tail is read again.
+   */
+  private async reload(row: SessionRow, history?: MessageWithParts[]): Promise<MessageWithParts[]> {
+    const from = history && [...history].reverse().find((m) => m.info.role === 'user')?.info.id;
+    if (!history || !from) return (await this.messages.list(row.tenantId, row.id)).items;
+    const { items: tail } = await this.messages.list(row.tenantId, row.id, { afterId: from });
+    return [...history.filter((m) => m.info.id < from), ...tail];
+  }
+
   private async step(auth: AuthContext, row: SessionRow, step: number, history: MessageWithParts[], lastUser: MessageWithParts & { info: UserMessageInfo }, signal: AbortSignal) {
-    const config = await this.config.effective(auth, row.projectId);
-    const agent = await this.agents.get(auth, lastUser.info.agent, row.projectId);
+    const [config, agent] = await Promise.all([this.config.effective(auth, row.projectId), this.agents.get(auth, lastUser.info.agent, row.projectId)]);
     const ref = { providerID: lastUser.info.model.providerID, modelID: lastUser.info.model.modelID };
     const assistant: AssistantMessageInfo = {
       id: newId('message'),
@@ -111,21 +122,28 @@ export class SessionLoopService {
       this.sessions.publish(row, EventType.SessionError, { sessionID: row.id, error: assistant.error });
       return 'stop' as const;
     }
-    await this.saveMessage(row, assistant);
+    const maxSteps = agent.steps ?? DEFAULT_STEPS;
+    const lastStep = step >= maxSteps;
+    // Independent of each other: stored message, role rules, extra tools, system-prompt material, workspace.
+    const scope = { auth, session: row, agent: agent.name };
+    const [, roleRules, extraTools, extras, workspace] = await Promise.all([
+      this.saveMessage(row, assistant),
+      this.roleRules(auth, row.tenantId),
+      lastStep ? [] : Promise.all(this.hooks.extraTools.map((h) => h(scope))),
+      Promise.all(this.hooks.system.map((h) => h(scope))),
+      this.workspaces.get(row.tenantId, row.directory.split('/').pop()!),
+    ]);
 
     // Role rules (platform and tenant layers only) and agent guardrails are locked: evaluated after everything,
     // "always" approvals included, so neither a project's config nor an approval re-opens what they close.
-    const locked: Ruleset = merge(await this.roleRules(auth, row.tenantId), agentGuardrails(agent.name));
+    const locked: Ruleset = merge(roleRules, agentGuardrails(agent.name));
     const ruleset: Ruleset = merge(agent.permission, configRuleset(config), (row.permission as Ruleset | null) ?? [], locked);
-    const maxSteps = agent.steps ?? DEFAULT_STEPS;
-    const lastStep = step >= maxSteps;
-    const extra = lastStep ? [] : (await Promise.all(this.hooks.extraTools.map((h) => h({ auth, session: row, agent: agent.name })))).flat();
+    const extra = extraTools.flat();
     const offered = lastStep ? [] : this.tools.forAgent(ruleset, { modelID: resolved.info.apiId, toolCall: resolved.info.toolCall }, extra);
     const toolMap = new Map<string, RegisteredTool>(offered.map((t) => [t.id, t]));
     const invalid = this.tools.get('invalid');
     if (invalid) toolMap.set('invalid', invalid);
 
-    const extras = await Promise.all(this.hooks.system.map((h) => h({ auth, session: row, agent: agent.name })));
     const system = buildSystemPrompt({
       instructions: extras.flatMap((e) => e.instructions ?? []),
       skills: extras.map((e) => e.skills ?? '').filter(Boolean).join('\n\n') || undefined,
@@ -163,7 +181,7 @@ export class SessionLoopService {
       signal,
       maxRetries: this.app.retryMaxAttempts,
       sink: {
-        ...this.sink(auth, row, ruleset, locked, recent, await this.workspaces.get(row.tenantId, row.directory.split('/').pop()!), assistant, agent.name),
+        ...this.sink(auth, row, ruleset, locked, recent, workspace, assistant, agent.name),
         snapshots: this.snapshots?.forStep({ tenantId: row.tenantId, projectId: row.projectId, directory: row.directory }, config.snapshot !== false),
       },
     });
@@ -246,7 +264,7 @@ export class SessionLoopService {
    * students or make every edit ask). A project's layer cannot set it: teachers edit project config.
    */
   private async roleRules(auth: AuthContext, tenantId: string): Promise<Ruleset> {
-    const layers = [this.config.platform(), await this.config.tenantLayer(tenantId)];
+    const layers = [this.config.platform(), await this.config.cachedTenantLayer(tenantId)];
     return merge(...layers.map((l) => fromConfig((l as { role_permission?: Record<string, PermissionConfig> } | undefined)?.role_permission?.[auth.role])));
   }
 
@@ -257,8 +275,7 @@ export class SessionLoopService {
 
   /** Step 1: title generation for root sessions with the default title runs on a worker. */
   private async afterFirstStep(row: SessionRow, messageId: string): Promise<void> {
-    const fresh = await this.sessionRepo.find(row.tenantId, row.id);
-    if (!fresh || fresh.parentId || !isDefaultTitle(fresh.title)) return;
+    if (row.parentId || !isDefaultTitle(row.title)) return;
     await this.queues
       .enqueue('session.title', { tenantId: row.tenantId, sessionId: row.id, messageId }, { jobId: `title-${row.id}` })
       .catch((err) => this.logger.warn({ err, sessionId: row.id }, 'could not enqueue title job'));

@@ -76,7 +76,7 @@ export class SessionPromptService implements OnModuleInit {
     const { row, user } = await this.intake(auth, sessionId, input);
     if (input.noReply) return user;
     await this.runs.run(row, (signal) => this.loop.loop(auth, row, signal));
-    return (await this.lastAssistant(row)) ?? user;
+    return (await this.lastAssistant(row, user.info.id)) ?? user;
   }
 
   /** prompt_async: stores the turn, runs the loop in the background; failures surface as session.error. */
@@ -107,15 +107,13 @@ export class SessionPromptService implements OnModuleInit {
     if (!input.parts?.length) throw new BadRequestError('parts must contain at least one part');
     if (input.messageID && !isId('message', input.messageID)) throw new BadRequestError('messageID must start with "msg_"');
     for (const hook of this.hooks.beforePrompt) await hook(auth, row, input);
-    const config = await this.config.effective(auth, row.projectId);
     const agent = await this.agents.get(auth, input.agent ?? row.agent ?? undefined, row.projectId);
-    const last = await this.lastUserModel(row);
     const model =
       input.model ??
       agent.model ??
       (row.model ? { providerID: (row.model as { providerID: string }).providerID, modelID: (row.model as { id: string }).id } : undefined) ??
-      last ??
-      (await this.providers.defaultModelFor(auth.tenantId, config));
+      (await this.lastUserModel(row)) ??
+      (await this.providers.defaultModelFor(auth.tenantId, await this.config.effective(auth, row.projectId)));
     const now = Date.now();
     const info: UserMessageInfo = {
       id: input.messageID ?? newId('message', { at: now }),
@@ -131,13 +129,10 @@ export class SessionPromptService implements OnModuleInit {
     const parts = input.parts.map((p) => this.toPart(row, info.id, p));
     await this.messages.upsertMessage(row.tenantId, info);
     this.sessions.publish(row, EventType.MessageUpdated, { sessionID: row.id, info });
-    for (const part of parts) {
-      await this.messages.upsertPart(row.tenantId, part);
-      this.sessions.publish(row, EventType.PartUpdated, { sessionID: row.id, part, time: now });
-    }
-    const updated = await this.sessions.touch(row.tenantId, row.id, { agent: agent.name, model: { id: model.modelID, providerID: model.providerID, ...(input.variant ? { variant: input.variant } : {}) } });
-    const fresh = updated ? ((await this.sessionRepo.find(row.tenantId, row.id)) ?? row) : row;
-    return { row: fresh, user: { info, parts } };
+    await this.messages.upsertParts(row.tenantId, parts);
+    for (const part of parts) this.sessions.publish(row, EventType.PartUpdated, { sessionID: row.id, part, time: now });
+    const fresh = await this.sessions.touch(row.tenantId, row.id, { agent: agent.name, model: { id: model.modelID, providerID: model.providerID, ...(input.variant ? { variant: input.variant } : {}) } });
+    return { row: fresh ?? row, user: { info, parts } };
   }
 
   private toPart(row: SessionRow, messageID: string, p: PromptPartInput): PartInfo {
@@ -166,8 +161,9 @@ export class SessionPromptService implements OnModuleInit {
     return user?.model ? { providerID: user.model.providerID, modelID: user.model.modelID } : undefined;
   }
 
-  private async lastAssistant(row: SessionRow): Promise<MessageWithParts | undefined> {
-    const { items } = await this.messages.list(row.tenantId, row.id, { limit: 20 });
+  /** The answer to this turn: the last assistant message after the user's (only this turn is read). */
+  private async lastAssistant(row: SessionRow, userId: string): Promise<MessageWithParts | undefined> {
+    const { items } = await this.messages.list(row.tenantId, row.id, { afterId: userId });
     return [...items].reverse().find((m) => m.info.role === 'assistant');
   }
 
