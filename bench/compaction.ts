@@ -5,8 +5,8 @@
 // the overflow test, the head/tail split, the summariser's head (stripForSummary) and the provider message
 // conversion; a request's size is the server's own estimate (4 characters a token) of the converted
 // messages plus a fixed system prompt and tool list (5,600 tokens: what the e2e test measured for the build
-// agent). It measures the compaction policy, not HTTP or database speed; the e2e test and the fault test run
-// the same code through the real server and worker.
+// agent). It measures the compaction policy, not HTTP or database speed; `npm run bench:compaction`
+// (bench/compaction-e2e.ts) runs the same conversation through the real API and worker processes.
 import { parseArgs } from 'node:util';
 import { compactionRequest, COMPACTION_CONTINUE, COMPACTION_PROMPT } from '../src/modules/agent/prompt/compaction.prompt';
 import { previousSummaryText, stripForSummary, withoutCompactionPairs } from '../src/modules/session/compaction/compaction-history';

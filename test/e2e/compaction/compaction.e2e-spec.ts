@@ -3,6 +3,7 @@ import { contextOverflow, type FakeLlm } from '../../fakes/llm';
 import { createTenant, type TestTenant } from '../../factories/tenant.factory';
 import { SseClient } from '../../utils/sse-client';
 import { startTestApp, type TestApp } from '../../utils/test-app';
+import { windowConfig } from './compaction-stack';
 import { CONTEXT, isSummaryRequest, isTitleRequest, OUTPUT, promptTokens, SUMMARY_TEXT, turnPrompt, windowedLlm } from './compaction.helpers';
 
 // Compaction through @opencode-ai/sdk against a fake model with a small context window: the fake reports the
@@ -22,19 +23,7 @@ function sdk(key: string) {
 beforeAll(async () => {
   llm = await windowedLlm();
   app = await startTestApp({
-    OPENCODE_CONFIG_CONTENT: JSON.stringify({
-      provider: {
-        fake: {
-          npm: '@ai-sdk/openai-compatible',
-          name: 'Fake',
-          options: { baseURL: llm.openaiBaseUrl, apiKey: 'x' },
-          models: { 'tiny-model': { name: 'Tiny', tool_call: true, limit: { context: CONTEXT, output: OUTPUT } } },
-        },
-      },
-      enabled_providers: ['fake'],
-      model: 'fake/tiny-model',
-      small_model: 'fake/tiny-model',
-    }),
+    OPENCODE_CONFIG_CONTENT: windowConfig(llm, { context: CONTEXT, output: OUTPUT, auto: true }),
     SANDBOX: 'off',
   });
   school = await createTenant(app.url, app.adminKey);
