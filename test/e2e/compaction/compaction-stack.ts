@@ -169,8 +169,9 @@ export async function runConversation(stack: WindowStack, turns: number, options
   stack.llm.requests.length = 0;
   for (let turn = 1; turn <= turns; turn++) {
     const res = await stack.client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: turnPrompt(turn) }] } });
-    const info = res.data?.info as { role?: string; error?: { name: string } } | undefined;
-    if (res.response.status !== 200 || info?.role !== 'assistant' || info.error) errors.push(`turn ${turn}: HTTP ${res.response.status} ${info?.error?.name ?? ''}`.trim());
+    // The answer to the turn: after a compaction the loop went on, so never the summary or an error.
+    const info = res.data?.info as { role?: string; summary?: boolean; error?: { name: string } } | undefined;
+    if (res.response.status !== 200 || info?.role !== 'assistant' || info.summary || info.error) errors.push(`turn ${turn}: HTTP ${res.response.status} ${info?.summary ? 'summary' : (info?.error?.name ?? '')}`.trim());
     stats.add(stack.llm.requests.splice(0));
     options.onTurn?.(turn);
   }
