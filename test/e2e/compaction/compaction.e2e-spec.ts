@@ -163,6 +163,21 @@ describe('compaction', () => {
     expect(messages.at(-1)!.info.id).toBe(res.data!.info.id);
   }, 120_000);
 
+  it('with compaction.auto false a provider overflow ends the turn with the ContextOverflowError', async () => {
+    const other = await createTenant(app.url, app.adminKey);
+    const patched = await fetch(`${app.url}/global/config`, { method: 'PATCH', headers: { authorization: `Bearer ${other.admin.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ compaction: { auto: false } }) });
+    expect(patched.status).toBe(200);
+    const client = sdk(other.admin.key);
+    const session = (await client.session.create({ body: { title: 'no compaction' } })).data!;
+    llm.enqueueWhen((r) => !isTitleRequest(r) && !isSummaryRequest(r), contextOverflow());
+    const before = chatRequests().length;
+    const res = await client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: turnPrompt(1) }] } });
+    expect(res.data!.info).toMatchObject({ role: 'assistant', finish: 'error', error: { name: 'ContextOverflowError' } });
+    expect(chatRequests().slice(before).filter(isSummaryRequest)).toEqual([]);
+    const messages = (await client.session.messages({ path: { id: session.id } })).data!;
+    expect(messages.map((m) => m.info.role)).toEqual(['user', 'assistant']);
+  });
+
   it('summarize refuses bad input and other tenants', async () => {
     const client = sdk(school.admin.key);
     const session = (await client.session.create({ body: { title: 'bad input' } })).data!;
