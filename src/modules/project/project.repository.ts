@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../../infra/database/prisma.service';
-import type { Prisma } from '../../generated/prisma/client';
+import { Prisma } from '../../generated/prisma/client';
 
 @Injectable()
 export class ProjectRepository {
@@ -16,7 +16,14 @@ export class ProjectRepository {
 
   /** Creates the project, or returns the one a concurrent request just created. */
   async upsert(data: { id: string; tenantId: string; ownerId: string; slug: string; name: string }) {
-    return this.prisma.project.upsert({ where: { tenantId_slug: { tenantId: data.tenantId, slug: data.slug } }, create: data, update: {} });
+    const where = { tenantId_slug: { tenantId: data.tenantId, slug: data.slug } };
+    try {
+      return await this.prisma.project.upsert({ where, create: data, update: {} });
+    } catch (err) {
+      // Prisma's upsert is a read then an insert here, not ON CONFLICT: the loser of a race reads the winner's row.
+      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') return this.prisma.project.findUniqueOrThrow({ where });
+      throw err;
+    }
   }
 
   list(tenantId: string, ownerId?: string) {

@@ -110,8 +110,10 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
         try {
           await fn(controller.signal);
         } finally {
-          this.runs.delete(row.id);
+          // Release before forgetting the run: a prompt arriving in between would otherwise take the lease (same
+          // owner) and start a loop whose lease this release then clears, and the next tick would abort it.
           await this.sessions.releaseLease(row.id, this.owner).catch((err) => this.logger.warn({ err, sessionId: row.id }, 'lease release failed'));
+          this.runs.delete(row.id);
           this.setStatus(row, { type: 'idle' });
         }
       })();
