@@ -1,14 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { FakeLlm } from '../fakes/llm';
 import { createTenant, type TestTenant } from '../factories/tenant.factory';
 import { client, type HttpResult } from '../utils/http';
+import { testRedisUrl } from '../utils/redis-lease';
+import { testServerUrl } from '../utils/test-database';
 import type { NodeProcess } from '../utils/node-process';
-import { leaseRedisDb, testRedisUrl, type RedisLease } from '../utils/redis-lease';
-import { createTestDatabase, testServerUrl, type TestDatabase } from '../utils/test-database';
-import { buildDist, cpuSeconds, echoReply, eventually, fakeLlmConfig, startApiProcess, startWorkerProcess } from './fault-stack';
+import { cpuSeconds, eventually, FaultBase, startApiProcess, startWorkerProcess } from './fault-stack';
 
 // 500 prompts at once against the API process (Postgres, Redis, a separate worker for the title jobs): most
 // sessions get one prompt, some get two or four at the same moment (OpenCode queues them behind the running
@@ -30,35 +26,20 @@ type Message = { info: any; parts: any[] };
 const textOf = (m: Message) => m.parts.find((p) => p.type === 'text')?.text as string | undefined;
 
 describeFault('500 concurrent prompts', () => {
-  let llm: FakeLlm;
-  let db: TestDatabase;
-  let lease: RedisLease;
-  let dataDir: string;
+  let base: FaultBase;
   let api: NodeProcess;
   let worker: NodeProcess;
   let url: string;
   let school: TestTenant;
-  const adminKey = `oc_fault_${randomBytes(12).toString('hex')}`;
 
   beforeAll(async () => {
-    buildDist();
-    llm = await FakeLlm.start({ chunkDelayMs: 0, defaultReply: echoReply });
-    db = await createTestDatabase();
-    lease = await leaseRedisDb(testRedisUrl()!);
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oc-fault-load-'));
-    const stack = { databaseUrl: db.url, redisUrl: lease.url, dataDir, adminKey, config: fakeLlmConfig(llm), extra: { WORKERS_IN_API: 'false' } };
-    worker = await startWorkerProcess('worker', stack);
-    ({ proc: api, url } = await startApiProcess('api', stack));
-    school = await createTenant(url, adminKey);
+    base = await FaultBase.start({ redis: 'lease' });
+    worker = await startWorkerProcess('worker', base.stack({ WORKERS_IN_API: 'false' }));
+    ({ proc: api, url } = await startApiProcess('api', base.stack({ WORKERS_IN_API: 'false' })));
+    school = await createTenant(url, base.adminKey);
   }, 180_000);
 
-  afterAll(async () => {
-    await Promise.all([api?.stop('SIGTERM', 5000), worker?.stop('SIGTERM', 5000)]);
-    await llm?.stop();
-    await db?.close();
-    await lease?.release();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => base?.close(api, worker));
 
   it('stores every prompt exactly once and answers each, with no 5xx', async () => {
     const as = client(url, school.admin.key);
@@ -67,7 +48,7 @@ describeFault('500 concurrent prompts', () => {
       const created = await Promise.all(Array.from({ length: sessions }, () => as.post('/session', { body: {} })));
       for (const res of created) {
         expect(res.status).toBe(200);
-        plan.push({ id: res.body.id, texts: Array.from({ length: prompts }, (_, i) => `prompt ${i + 1} of ${prompts} to ${res.body.id} ${randomBytes(3).toString('hex')}`) });
+        plan.push({ id: res.body.id, texts: Array.from({ length: prompts }, (_, i) => `prompt ${i + 1} of ${prompts} to ${res.body.id} ${Math.random().toString(36).slice(2, 8)}`) });
       }
     }
     const total = plan.reduce((n, p) => n + p.texts.length, 0);
@@ -82,7 +63,7 @@ describeFault('500 concurrent prompts', () => {
     const [apiCpu, workerCpu] = [cpuSeconds(api.pid) - cpuBefore[0], cpuSeconds(worker.pid) - cpuBefore[1]];
     const statuses: Record<number, number> = {};
     for (const a of answers) statuses[a.res.status] = (statuses[a.res.status] ?? 0) + 1;
-    console.log(`500 concurrent prompts over ${plan.length} sessions: ${wall} ms wall, ${(total / (wall / 1000)).toFixed(1)} prompts/s, statuses ${JSON.stringify(statuses)}, ${llm.requests.length} LLM requests so far; CPU used: API ${apiCpu.toFixed(1)} s, worker ${workerCpu.toFixed(1)} s; load average ${os.loadavg()[0].toFixed(1)} on ${os.availableParallelism()} cores`);
+    console.log(`500 concurrent prompts over ${plan.length} sessions: ${wall} ms wall, ${(total / (wall / 1000)).toFixed(1)} prompts/s, statuses ${JSON.stringify(statuses)}, ${base.llm.requests.length} LLM requests so far; CPU used: API ${apiCpu.toFixed(1)} s, worker ${workerCpu.toFixed(1)} s; load average ${os.loadavg()[0].toFixed(1)} on ${os.availableParallelism()} cores`);
     expect(statuses).toEqual({ 200: 500 });
     const errors = answers.filter((a) => a.res.body.info.error).map((a) => JSON.stringify(a.res.body.info.error).slice(0, 300));
     if (errors.length) console.log(`${errors.length} answers with an error: ${[...new Set(errors)].join(' | ')}\n${api.output.split('\n').filter((l) => /"level":(40|50)/.test(l)).slice(0, 20).join('\n')}`);

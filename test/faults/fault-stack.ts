@@ -1,13 +1,16 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { migrateDeploy } from '../../src/infra/database/migrate';
-import { reply, type FakeLlm, type RecordedRequest } from '../fakes/llm';
+import { FakeLlm, reply, type RecordedRequest } from '../fakes/llm';
 import { request, type HttpResult } from '../utils/http';
 import { NodeProcess } from '../utils/node-process';
+import { leaseRedisDb, testRedisUrl } from '../utils/redis-lease';
 import { SseClient } from '../utils/sse-client';
+import { createTestDatabase } from '../utils/test-database';
 
 // Building blocks of the multi-process fault specs: the built API and worker as child processes, and private
 // Redis / Postgres servers a spec may kill and restart without touching the shared ones other tests use.
@@ -21,6 +24,30 @@ export function buildDist(): void {
   if (process.env.OC_TEST_SKIP_BUILD === '1') return;
   const build = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build.cjs')], { cwd: ROOT, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
+}
+
+/**
+ * A private copy of dist/ next to it (same depth, so paths relative to the project root still hold), taken once the
+ * build is complete: specs keep running the code they started with while someone else rebuilds dist/.
+ */
+export async function snapshotDist(): Promise<string> {
+  const dist = path.join(ROOT, 'dist');
+  const stamp = path.join(dist, '.built');
+  for (let attempt = 0; attempt < 240; attempt++) {
+    const built = fs.existsSync(stamp) ? fs.statSync(stamp).mtimeMs : 0;
+    if (built && fs.existsSync(path.join(dist, 'main.js')) && fs.existsSync(path.join(dist, 'worker.js'))) {
+      const name = `.fault-dist-${process.pid}-${randomBytes(3).toString('hex')}`;
+      try {
+        fs.cpSync(dist, path.join(ROOT, name), { recursive: true });
+        if (fs.existsSync(stamp) && fs.statSync(stamp).mtimeMs === built) return name;
+      } catch {
+        // dist/ changed under the copy: try again
+      }
+      fs.rmSync(path.join(ROOT, name), { recursive: true, force: true });
+    }
+    await sleep(500);
+  }
+  throw new Error('dist/ is not built (no dist/.built): run `npm run build`');
 }
 
 export function freePort(): Promise<number> {
@@ -60,6 +87,8 @@ export function echoReply(r: RecordedRequest) {
 }
 
 export interface StackEnv {
+  /** The built code to run, relative to the project root (default `dist`). */
+  dist?: string;
   databaseUrl: string;
   redisUrl?: string;
   dataDir: string;
@@ -85,14 +114,14 @@ function envOf(s: StackEnv): Record<string, string> {
 
 /** `node dist/main.js` on a free port; resolves once it logs its URL. */
 export async function startApiProcess(name: string, s: StackEnv, port = 0): Promise<{ proc: NodeProcess; url: string }> {
-  const proc = NodeProcess.start(name, 'dist/main.js', { ...envOf(s), HOST: '127.0.0.1', PORT: String(port) });
+  const proc = NodeProcess.start(name, `${s.dist ?? 'dist'}/main.js`, { ...envOf(s), HOST: '127.0.0.1', PORT: String(port) });
   const m = await proc.waitFor(/"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*opencode-api listening|opencode-api listening[^\n]*"url":"(http:\/\/127\.0\.0\.1:\d+)"/, 90_000);
   return { proc, url: m[1] ?? m[2] };
 }
 
 /** `node dist/worker.js`; resolves once its workers run. */
 export async function startWorkerProcess(name: string, s: StackEnv): Promise<NodeProcess> {
-  const proc = NodeProcess.start(name, 'dist/worker.js', envOf(s));
+  const proc = NodeProcess.start(name, `${s.dist ?? 'dist'}/worker.js`, envOf(s));
   await proc.waitFor(/opencode-api worker running/, 90_000);
   return proc;
 }
@@ -296,5 +325,57 @@ export function cpuSeconds(pid: number): number {
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return 0;
+  }
+}
+
+/**
+ * What every fault spec starts from: a fake LLM answering with `echoReply`, a database (a fresh copy of the test
+ * template unless `databaseUrl` is given), Redis (a leased database index of REDIS_URL with `redis: 'lease'`, a
+ * given URL, or none), a data folder and the bootstrap administrator's key. `close()` undoes it all.
+ */
+export class FaultBase {
+  private constructor(
+    readonly llm: FakeLlm,
+    readonly databaseUrl: string,
+    readonly redisUrl: string | undefined,
+    readonly dataDir: string,
+    readonly adminKey: string,
+    readonly dist: string,
+    private readonly cleanups: (() => Promise<unknown>)[],
+  ) {}
+
+  static async start(opts: { databaseUrl?: string; redis?: 'lease' | string } = {}): Promise<FaultBase> {
+    buildDist();
+    const cleanups: (() => Promise<unknown>)[] = [];
+    const dist = await snapshotDist();
+    cleanups.push(async () => fs.rmSync(path.join(ROOT, dist), { recursive: true, force: true }));
+    const llm = await FakeLlm.start({ chunkDelayMs: 0, defaultReply: echoReply });
+    cleanups.push(() => llm.stop());
+    let databaseUrl = opts.databaseUrl;
+    if (!databaseUrl) {
+      const db = await createTestDatabase();
+      cleanups.push(() => db.close());
+      databaseUrl = db.url;
+    }
+    let redisUrl = opts.redis === 'lease' ? undefined : opts.redis;
+    if (opts.redis === 'lease' && testRedisUrl()) {
+      const lease = await leaseRedisDb(testRedisUrl()!);
+      cleanups.push(() => lease.release());
+      redisUrl = lease.url;
+    }
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oc-fault-'));
+    cleanups.push(async () => fs.rmSync(dataDir, { recursive: true, force: true }));
+    return new FaultBase(llm, databaseUrl, redisUrl, dataDir, `oc_fault_${randomBytes(12).toString('hex')}`, dist, cleanups);
+  }
+
+  /** The environment of an API or worker process on this base. */
+  stack(extra: Record<string, string> = {}): StackEnv {
+    return { dist: this.dist, databaseUrl: this.databaseUrl, redisUrl: this.redisUrl, dataDir: this.dataDir, adminKey: this.adminKey, config: fakeLlmConfig(this.llm), extra };
+  }
+
+  /** Stops the given processes (SIGTERM, then SIGKILL after 5 s), then releases everything `start` made. */
+  async close(...procs: (NodeProcess | undefined)[]): Promise<void> {
+    await Promise.all(procs.map((p) => p?.stop('SIGTERM', 5000)));
+    for (const fn of this.cleanups.reverse()) await fn().catch(() => undefined);
   }
 }

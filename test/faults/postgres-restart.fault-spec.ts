@@ -1,13 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { FakeLlm, reply } from '../fakes/llm';
+import { reply } from '../fakes/llm';
 import { createTenant, type TestTenant } from '../factories/tenant.factory';
 import { client, type Client } from '../utils/http';
 import type { NodeProcess } from '../utils/node-process';
-import { leaseRedisDb, testRedisUrl, type RedisLease } from '../utils/redis-lease';
-import { boundedRequest, buildDist, echoReply, eventually, fakeLlmConfig, isTitleRequest, lastUserText, openEvents, OutageProbe, PrivatePostgres, startApiProcess } from './fault-stack';
+import { boundedRequest, eventually, FaultBase, isTitleRequest, lastUserText, openEvents, OutageProbe, PrivatePostgres, startApiProcess } from './fault-stack';
 
 // A private Postgres cluster is stopped (fast mode: every connection terminated) while one answer streams and a
 // synchronous prompt waits on it, then started again. Requests during the outage get a bounded 503 in OpenCode's
@@ -24,34 +19,25 @@ type Message = { info: any; parts: any[] };
 const textOf = (m: Message) => m.parts.find((p) => p.type === 'text')?.text;
 
 describeFault('Postgres restarted in the middle of a run', () => {
-  let llm: FakeLlm;
+  let base: FaultBase;
   let pg: PrivatePostgres;
-  let lease: RedisLease | undefined;
-  let dataDir: string;
   let api: NodeProcess;
   let url: string;
   let school: TestTenant;
   let as: Client;
-  const adminKey = `oc_fault_${randomBytes(12).toString('hex')}`;
 
   beforeAll(async () => {
-    buildDist();
-    llm = await FakeLlm.start({ chunkDelayMs: 0, defaultReply: echoReply });
     pg = await PrivatePostgres.start();
     await pg.migrate();
-    if (testRedisUrl()) lease = await leaseRedisDb(testRedisUrl()!);
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oc-fault-pg-'));
-    ({ proc: api, url } = await startApiProcess('api', { databaseUrl: pg.url, redisUrl: lease?.url, dataDir, adminKey, config: fakeLlmConfig(llm), extra: { RUN_LEASE_MS: '3000', WORKERS_IN_API: 'true' } }));
-    school = await createTenant(url, adminKey);
+    base = await FaultBase.start({ databaseUrl: pg.url, redis: 'lease' });
+    ({ proc: api, url } = await startApiProcess('api', base.stack({ RUN_LEASE_MS: '3000', WORKERS_IN_API: 'true' })));
+    school = await createTenant(url, base.adminKey);
     as = client(url, school.admin.key);
   }, 180_000);
 
   afterAll(async () => {
-    await api?.stop('SIGTERM', 5000);
+    await base?.close(api);
     await pg?.destroy();
-    await lease?.release();
-    await llm?.stop();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('answers a bounded 503 while Postgres is down, then recovers with nothing lost and nothing busy', async () => {
@@ -65,8 +51,8 @@ describeFault('Postgres restarted in the middle of a run', () => {
 
       // In flight at the stop: an asynchronous prompt and a synchronous one, both streaming slowly.
       const slow = (req: Parameters<typeof isTitleRequest>[0], text: string) => !isTitleRequest(req) && lastUserText(req) === text;
-      llm.enqueueWhen((r) => slow(r, 'async slow'), reply().text(SLOW_WORDS).delay(60).stop());
-      llm.enqueueWhen((r) => slow(r, 'sync slow'), reply().text(SLOW_WORDS).delay(60).stop());
+      base.llm.enqueueWhen((r) => slow(r, 'async slow'), reply().text(SLOW_WORDS).delay(60).stop());
+      base.llm.enqueueWhen((r) => slow(r, 'sync slow'), reply().text(SLOW_WORDS).delay(60).stop());
       const asyncId = (await as.post('/session', { body: { title: 'async' } })).body.id as string;
       const syncId = (await as.post('/session', { body: { title: 'sync' } })).body.id as string;
       expect((await as.post(`/session/${asyncId}/prompt_async`, { body: { parts: [{ type: 'text', text: 'async slow' }] } })).status).toBe(204);

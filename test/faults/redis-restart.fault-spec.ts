@@ -1,13 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { FakeLlm, reply } from '../fakes/llm';
+import { reply } from '../fakes/llm';
 import { createTenant, type TestTenant } from '../factories/tenant.factory';
 import { client, type Client } from '../utils/http';
 import type { NodeProcess } from '../utils/node-process';
-import { createTestDatabase, testServerUrl, type TestDatabase } from '../utils/test-database';
-import { boundedRequest, buildDist, echoReply, eventually, fakeLlmConfig, isTitleRequest, lastUserText, openEvents, OutageProbe, PrivateRedis, startApiProcess, startWorkerProcess } from './fault-stack';
+import { testServerUrl } from '../utils/test-database';
+import { boundedRequest, eventually, FaultBase, isTitleRequest, lastUserText, openEvents, OutageProbe, PrivateRedis, startApiProcess, startWorkerProcess } from './fault-stack';
 
 // Redis (queues, the event stream) is SIGKILLed while an answer streams, then restarted empty on the same port.
 // During the outage every request either succeeds or is a prompt 503 in OpenCode's error shape; afterwards the
@@ -22,24 +18,20 @@ const OK = new Set([200, 201, 204]);
 const SLOW_WORDS = Array.from({ length: 80 }, (_, i) => `word${i}`).join(' ');
 
 describeFault('Redis restarted in the middle of a run', () => {
-  let llm: FakeLlm;
+  let base: FaultBase;
   let redis: PrivateRedis;
-  let db: TestDatabase;
-  let dataDir: string;
   let api: NodeProcess;
   let worker: NodeProcess;
   let url: string;
   let school: TestTenant;
   let as: Client;
-  const adminKey = `oc_fault_${randomBytes(12).toString('hex')}`;
+  let adminKey: string;
 
   beforeAll(async () => {
-    buildDist();
-    llm = await FakeLlm.start({ chunkDelayMs: 0, defaultReply: echoReply });
     redis = await PrivateRedis.start();
-    db = await createTestDatabase();
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oc-fault-redis-'));
-    const stack = { databaseUrl: db.url, redisUrl: redis.url, dataDir, adminKey, config: fakeLlmConfig(llm), extra: { RUN_LEASE_MS: '3000', WORKERS_IN_API: 'false' } };
+    base = await FaultBase.start({ redis: redis.url });
+    adminKey = base.adminKey;
+    const stack = base.stack({ RUN_LEASE_MS: '3000', WORKERS_IN_API: 'false' });
     worker = await startWorkerProcess('worker', stack);
     ({ proc: api, url } = await startApiProcess('api', stack));
     school = await createTenant(url, adminKey);
@@ -47,11 +39,8 @@ describeFault('Redis restarted in the middle of a run', () => {
   }, 180_000);
 
   afterAll(async () => {
-    await Promise.all([api?.stop('SIGTERM', 5000), worker?.stop('SIGTERM', 5000)]);
+    await base?.close(api, worker);
     await redis?.kill();
-    await llm?.stop();
-    await db?.close();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('answers 503 or succeeds during the outage and recovers fully after it', async () => {
@@ -63,7 +52,7 @@ describeFault('Redis restarted in the middle of a run', () => {
       expect(first.body.parts.find((p: { type: string }) => p.type === 'text').text).toBe('answer: before the outage');
 
       // A slow answer (80 chunks, 60 ms apart) is streaming when Redis dies.
-      llm.enqueueWhen((r) => !isTitleRequest(r) && lastUserText(r) === 'slow', reply().text(SLOW_WORDS).delay(60).stop());
+      base.llm.enqueueWhen((r) => !isTitleRequest(r) && lastUserText(r) === 'slow', reply().text(SLOW_WORDS).delay(60).stop());
       const slow = (await as.post('/session', { body: { title: 'slow' } })).body.id as string;
       expect((await as.post(`/session/${slow}/prompt_async`, { body: { parts: [{ type: 'text', text: 'slow' }] } })).status).toBe(204);
       await sse.waitForType('message.part.delta', 20_000, (e) => e.properties.sessionID === slow);
@@ -121,6 +110,7 @@ describeFault('Redis restarted in the middle of a run', () => {
 
       // Jobs run on the worker again: the health job, and the title job of a new session.
       const job = await client(url, adminKey).post('/admin/jobs/health');
+      if (job.status !== 201) console.log(`health job after the restart: ${job.status} ${job.text}\nworker:\n${worker.output.slice(-3000)}\napi:\n${api.output.split('\n').filter((l) => /"level":(40|50)/.test(l)).slice(-10).join('\n')}`);
       expect(job.status).toBe(201);
       expect(job.body.workerPid).toBe(worker.pid);
       const titled = (await as.post('/session', {})).body.id as string;

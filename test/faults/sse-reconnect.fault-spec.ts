@@ -1,15 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { FakeLlm, reply } from '../fakes/llm';
+import { reply } from '../fakes/llm';
 import { createTenant, type TestTenant } from '../factories/tenant.factory';
 import { client } from '../utils/http';
 import type { NodeProcess } from '../utils/node-process';
-import { leaseRedisDb, testRedisUrl, type RedisLease } from '../utils/redis-lease';
+import { testRedisUrl } from '../utils/redis-lease';
 import type { SseClient, SseFrame } from '../utils/sse-client';
-import { createTestDatabase, testServerUrl, type TestDatabase } from '../utils/test-database';
-import { buildDist, echoReply, eventually, fakeLlmConfig, isTitleRequest, openEvents, sleep, startApiProcess } from './fault-stack';
+import { testServerUrl } from '../utils/test-database';
+import { eventually, FaultBase, isTitleRequest, openEvents, sleep, startApiProcess } from './fault-stack';
 
 // Two API processes share Postgres and Redis. While an answer streams, SSE subscribers drop their connection and
 // come back with `Last-Event-ID` — one to the same process, one to the other. Each receives every event it
@@ -29,38 +25,23 @@ const seqKey = (id: string) => id.split('-').map(Number) as [number, number];
 const ascending = (ids: string[]) => ids.every((id, i) => i === 0 || seqKey(ids[i - 1])[0] < seqKey(id)[0] || (seqKey(ids[i - 1])[0] === seqKey(id)[0] && seqKey(ids[i - 1])[1] < seqKey(id)[1]));
 
 describeFault('SSE subscribers that disconnect mid-prompt and resume with Last-Event-ID', () => {
-  let llm: FakeLlm;
-  let db: TestDatabase;
-  let lease: RedisLease;
-  let dataDir: string;
+  let base: FaultBase;
   const apis: NodeProcess[] = [];
   let url1: string;
   let url2: string;
   let school: TestTenant;
-  const adminKey = `oc_fault_${randomBytes(12).toString('hex')}`;
 
   beforeAll(async () => {
-    buildDist();
-    llm = await FakeLlm.start({ chunkDelayMs: 0, defaultReply: echoReply });
-    db = await createTestDatabase();
-    lease = await leaseRedisDb(testRedisUrl()!);
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oc-fault-sse-'));
-    const stack = { databaseUrl: db.url, redisUrl: lease.url, dataDir, adminKey, config: fakeLlmConfig(llm) };
+    base = await FaultBase.start({ redis: 'lease' });
     // One after the other: the first creates the bootstrap tenant, the second finds it.
-    const first = await startApiProcess('api-1', { ...stack, extra: { WORKERS_IN_API: 'true' } });
-    const second = await startApiProcess('api-2', { ...stack, extra: { WORKERS_IN_API: 'false' } });
+    const first = await startApiProcess('api-1', base.stack({ WORKERS_IN_API: 'true' }));
+    const second = await startApiProcess('api-2', base.stack({ WORKERS_IN_API: 'false' }));
     apis.push(first.proc, second.proc);
     [url1, url2] = [first.url, second.url];
-    school = await createTenant(url1, adminKey);
+    school = await createTenant(url1, base.adminKey);
   }, 180_000);
 
-  afterAll(async () => {
-    await Promise.all(apis.map((p) => p.stop('SIGTERM', 5000)));
-    await llm?.stop();
-    await db?.close();
-    await lease?.release();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => base?.close(...apis));
 
   it('replays every missed event exactly once, in order, on the same process and on the other one', async () => {
     const key = school.admin.key;
@@ -70,7 +51,7 @@ describeFault('SSE subscribers that disconnect mid-prompt and resume with Last-E
     const resumed: SseClient[] = [];
     try {
       const session = (await client(url1, key).post('/session', { body: {} })).body.id as string;
-      llm.enqueueWhen((r) => !isTitleRequest(r), reply().text(WORDS).delay(40).stop());
+      base.llm.enqueueWhen((r) => !isTitleRequest(r), reply().text(WORDS).delay(40).stop());
       expect((await client(url1, key).post(`/session/${session}/prompt_async`, { body: { parts: [{ type: 'text', text: 'stream to me' }] } })).status).toBe(204);
 
       // Drop each subscriber at a different point of the stream, let events go by, then resume.
