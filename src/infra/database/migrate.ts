@@ -1,9 +1,12 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 
-// `prisma migrate deploy` in a child process. It must be asynchronous: in embedded mode this very process
-// serves the database the CLI connects to, so a synchronous spawn would deadlock.
-export function migrateDeploy(databaseUrl: string, root = path.resolve(__dirname, '..', '..', '..')): Promise<void> {
+/** The checkout (or image) root, where `prisma/` and `node_modules/` are: the same from src/ and from dist/. */
+export const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..');
+
+// `prisma migrate deploy` in a child process, for a real Postgres (the embedded one migrates in-process, see
+// embedded-migrate.ts). Asynchronous, so it never blocks an event loop that may be serving the database it migrates.
+export function migrateDeploy(databaseUrl: string, root = PROJECT_ROOT): Promise<void> {
   const cli = path.join(root, 'node_modules', 'prisma', 'build', 'index.js');
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cli, 'migrate', 'deploy'], {
