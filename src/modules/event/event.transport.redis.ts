@@ -22,9 +22,34 @@ export class RedisEventTransport implements EventTransport {
     private readonly logger: Logger,
   ) {}
 
-  async append(envelope: Omit<EventEnvelope, 'seq'>): Promise<string> {
-    const id = await this.writer.xadd(STREAM, 'MAXLEN', '~', String(Math.max(this.capacity, 1)), '*', 'e', JSON.stringify(envelope));
-    return id as string;
+  /**
+   * Appends published in the same turn of the event loop (a step's part update and its deltas, a prompt's
+   * status changes) go out as one pipeline: one write and one reply instead of one round trip each. One
+   * connection keeps them in order.
+   */
+  append(envelope: Omit<EventEnvelope, 'seq'>): Promise<string> {
+    return new Promise((resolve, reject) => {
+      if (this.pending.push({ data: JSON.stringify(envelope), resolve, reject }) === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private pending: { data: string; resolve: (id: string) => void; reject: (err: unknown) => void }[] = [];
+
+  private flush(): void {
+    const batch = this.pending;
+    this.pending = [];
+    const maxLen = String(Math.max(this.capacity, 1));
+    const pipeline = this.writer.pipeline();
+    for (const b of batch) pipeline.xadd(STREAM, 'MAXLEN', '~', maxLen, '*', 'e', b.data);
+    pipeline.exec().then(
+      (results) =>
+        batch.forEach((b, i) => {
+          const [err, id] = results?.[i] ?? [new Error('no reply to the event append')];
+          if (err) b.reject(err);
+          else b.resolve(id as string);
+        }),
+      (err) => batch.forEach((b) => b.reject(err)),
+    );
   }
 
   async since(cursor: string, limit: number): Promise<EventEnvelope[]> {

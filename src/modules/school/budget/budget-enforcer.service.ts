@@ -26,8 +26,7 @@ export class BudgetEnforcerService {
   async beforePrompt(auth: AuthContext, session: SessionRow): Promise<void> {
     const userId = session.userId ?? auth.userId;
     const role = userId === auth.userId ? auth.role : ((await this.repo.userRole(auth.tenantId, userId)) ?? 'student');
-    const classIds = await this.repo.userClasses(auth.tenantId, userId);
-    const limits = await this.limitsFor(auth.tenantId, userId, role, classIds);
+    const limits = await this.limitsFor(auth.tenantId, userId, role);
     if (!limits.length) return;
     const periods = tenantPeriods(new Date(), await this.repo.timezone(auth.tenantId));
 
@@ -52,8 +51,8 @@ export class BudgetEnforcerService {
   }
 
   /** Limits in force: the user's own (else their role's, else the student default), their classes', the tenant's. */
-  private async limitsFor(tenantId: string, userId: string, role: string, classIds: string[]): Promise<Limit[]> {
-    const all = await this.repo.forScopes(tenantId, ['tenant', `user:${userId}`, `role:${role}`, ...classIds.map((c) => `class:${c}`)]);
+  private async limitsFor(tenantId: string, userId: string, role: string): Promise<Limit[]> {
+    const all = await this.repo.forUser(tenantId, userId, role);
     const rows = all.filter((r) => r.metric !== 'requests_per_minute');
     const pick = (scope: string) => rows.filter((r) => r.scope === scope);
     const own = new Map<string, BudgetRow>(pick(`role:${role}`).map((r) => [r.metric, r]));

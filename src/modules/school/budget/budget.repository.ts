@@ -37,6 +37,19 @@ export class BudgetRepository {
     return this.prisma.budget.findMany({ where: { tenantId, scope: { in: scopes } } });
   }
 
+  /**
+   * Every prompt: the budgets of the tenant, the user's own and role scopes, and the classes the user studies
+   * in, in one statement.
+   */
+  async forUser(tenantId: string, userId: string, role: string): Promise<BudgetRow[]> {
+    const { rows } = await this.prisma.sql<Omit<BudgetRow, 'limit'> & { limit: string }>(
+      `SELECT id, "tenantId", scope, metric, "limit", "updatedAt" FROM "Budget" WHERE "tenantId" = $1 AND (scope = ANY($2::text[])
+         OR scope IN (SELECT 'class:' || "classId" FROM "ClassMember" WHERE "tenantId" = $1 AND "userId" = $3 AND role = 'student'))`,
+      [tenantId, ['tenant', `user:${userId}`, `role:${role}`], userId],
+    );
+    return rows.map((r) => ({ ...r, limit: new Prisma.Decimal(r.limit) }));
+  }
+
   upsert(data: { id: string; tenantId: string; scope: string; metric: string; limit: string }): Promise<BudgetRow> {
     return this.prisma.budget.upsert({
       where: { tenantId_scope_metric: { tenantId: data.tenantId, scope: data.scope, metric: data.metric } },
@@ -106,11 +119,6 @@ export class BudgetRepository {
   /** Sessions of this user that hold a live run lease, other than `exceptId`. */
   runningSessions(tenantId: string, userId: string, exceptId: string): Promise<number> {
     return this.prisma.session.count({ where: { tenantId, userId, id: { not: exceptId }, runOwner: { not: null }, runLeaseUntil: { gt: new Date() } } });
-  }
-
-  async userClasses(tenantId: string, userId: string): Promise<string[]> {
-    const rows = await this.prisma.classMember.findMany({ where: { tenantId, userId, role: 'student' }, select: { classId: true } });
-    return rows.map((r) => r.classId);
   }
 
   async classMembers(tenantId: string, classId: string): Promise<string[]> {

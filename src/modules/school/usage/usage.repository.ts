@@ -22,7 +22,13 @@ export class UsageRepository {
 
   /** One row per step; a repeated partId (a retried hook, a replayed step) is ignored. Returns whether it was new. */
   async record(data: { id: string; tenantId: string; userId: string | null; sessionId: string; messageId: string; partId: string; providerId: string; modelId: string; day: Date; inputTokens: number; outputTokens: number; reasoningTokens: number; cacheReadTokens: number; cacheWriteTokens: number; cost: string }): Promise<boolean> {
-    const r = await this.prisma.usageRecord.createMany({ data: [data], skipDuplicates: true });
+    const r = await this.prisma.sql(
+      `INSERT INTO "UsageRecord" (id, "tenantId", "userId", "sessionId", "messageId", "partId", "providerId", "modelId", day,
+         "inputTokens", "outputTokens", "reasoningTokens", "cacheReadTokens", "cacheWriteTokens", cost, "createdAt")
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::date, $10, $11, $12, $13, $14, $15::numeric, $16) ON CONFLICT DO NOTHING`,
+      [data.id, data.tenantId, data.userId, data.sessionId, data.messageId, data.partId, data.providerId, data.modelId, data.day.toISOString().slice(0, 10),
+        data.inputTokens, data.outputTokens, data.reasoningTokens, data.cacheReadTokens, data.cacheWriteTokens, data.cost, new Date().toISOString()],
+    );
     return r.count > 0;
   }
 
