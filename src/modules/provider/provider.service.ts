@@ -47,9 +47,21 @@ export class ProviderService {
 
   /** What a tenant's requests may use: its stored keys, and the platform's env keys when allowed. */
   private async context(tenantId: string) {
-    const [apiKeys, settings] = await Promise.all([this.credentials.apiKeys(tenantId), this.credentialRepo.tenantSettings(tenantId)]);
+    const [apiKeys, settings] = await Promise.all([this.credentials.apiKeys(tenantId), this.tenantSettings(tenantId)]);
     const envAllowed = typeof settings.envProviderKeys === 'boolean' ? settings.envProviderKeys : this.app.allowEnvProviderKeysByDefault;
     return { apiKeys, env: envAllowed ? { ...this.app.providerEnv } : {} };
+  }
+
+  // Read on every step; the `envProviderKeys` switch reaches running processes within seconds, like config.
+  private readonly settings = new Map<string, { value: Record<string, unknown>; until: number }>();
+
+  private async tenantSettings(tenantId: string): Promise<Record<string, unknown>> {
+    const hit = this.settings.get(tenantId);
+    if (hit && hit.until > Date.now()) return hit.value;
+    const value = await this.credentialRepo.tenantSettings(tenantId);
+    if (this.settings.size > 2000) this.settings.clear();
+    this.settings.set(tenantId, { value, until: Date.now() + 5_000 });
+    return value;
   }
 
   /** The model to use when neither the request nor the agent names one (config, then the best connected model). */
