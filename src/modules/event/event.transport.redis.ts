@@ -23,13 +23,13 @@ export class RedisEventTransport implements EventTransport {
   ) {}
 
   /**
-   * Appends published in the same turn of the event loop (a step's part update and its deltas, a prompt's
-   * status changes) go out as one pipeline: one write and one reply instead of one round trip each. One
-   * connection keeps them in order.
+   * Appends published by one synchronous run of code (a prompt's part updates, status changes) go out as one
+   * pipeline: one write and one reply instead of one round trip each. One connection keeps them in order.
    */
   append(envelope: Omit<EventEnvelope, 'seq'>): Promise<string> {
     return new Promise((resolve, reject) => {
-      if (this.pending.push({ data: JSON.stringify(envelope), resolve, reject }) === 1) setImmediate(() => this.flush());
+      // nextTick, not later: the append must be on its way before the HTTP answer that follows the publish.
+      if (this.pending.push({ data: JSON.stringify(envelope), resolve, reject }) === 1) process.nextTick(() => this.flush());
     });
   }
 
