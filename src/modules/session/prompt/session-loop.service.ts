@@ -216,6 +216,7 @@ export class SessionLoopService {
         this.sessions.publish(row, EventType.PartRemoved, { sessionID: row.id, messageID: part.messageID, partID: part.id });
       },
       saveMessage: (info) => this.saveMessage(row, info),
+      announce: publishPart,
       delta: (part, delta) => this.sessions.publish(row, EventType.PartDelta, { sessionID: row.id, messageID: part.messageID, partID: part.id, field: 'text', delta }),
       status: (status) => this.runs.setStatus(row, status),
       usage: async (cost, t, partId) => {

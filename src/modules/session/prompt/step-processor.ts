@@ -18,6 +18,8 @@ export interface StepSink {
   removePart(part: PartInfo): Promise<void>;
   saveMessage(info: AssistantMessageInfo): Promise<void>;
   delta(part: TextLike, delta: string): void;
+  /** Publishes a part's state without storing it (a streaming part that a later savePart stores). */
+  announce(part: PartInfo): void;
   status(status: SessionStatus): void;
   usage(cost: string, tokens: { input: number; output: number; reasoning: number; cacheRead: number; cacheWrite: number }, partId: string): Promise<void>;
   toolContext(part: ToolPart, signal: AbortSignal): ToolContext;
@@ -86,6 +88,7 @@ export class StepProcessor {
   /** Tree before this attempt's stream, and the step-finish part that gets the tree after it. */
   private startTree?: string;
   private finishPart?: Extract<PartInfo, { type: 'step-finish' }>;
+  private usageWrite?: Promise<void>;
   /** The provider's context-overflow error when the step ended with `compact`; not set on the message. */
   overflow?: AssistantMessageInfo['error'];
 
@@ -113,6 +116,7 @@ export class StepProcessor {
       await Promise.all(this.running);
       await this.closeOpen();
       await this.recordChanges();
+      await this.usageWrite;
       assistant.finish = finishOf(this.finishReason);
       if (this.finishReason === 'length' && !this.toolsByCall.size) assistant.error = toMessageError({ name: 'MessageOutputLengthError', data: {} });
       return this.stopAfterStep || assistant.error ? 'stop' : 'continue';
@@ -121,6 +125,7 @@ export class StepProcessor {
       await this.settleTools(aborted);
       await this.closeOpen();
       await this.recordChanges();
+      await this.usageWrite?.catch(() => undefined);
       // OpenCode: an overflow is not the answer's error; the loop compacts and goes on (or sets it if it cannot).
       if (!aborted && err instanceof ProviderError && err.kind === 'context_overflow') {
         this.overflow = toMessageError(err);
@@ -158,8 +163,13 @@ export class StepProcessor {
       case 'text-start':
       case 'reasoning-start': {
         const type = ev.type === 'text-start' ? 'text' : 'reasoning';
-        const part = (await this.addPart({ type, text: '', time: { start: Date.now() } } as Partial<PartInfo>)) as TextLike;
+        const { assistant } = this.input;
+        const part = { id: newId('part'), sessionID: assistant.sessionID, messageID: assistant.id, type, text: '', time: { start: Date.now() } } as TextLike;
+        this.parts.push(part);
         this.open.set(`${type}:${ev.id}`, part);
+        // An empty part is announced, not stored: its end (or the periodic flush while it streams) stores it.
+        this.dirty.add(part);
+        sink.announce(part);
         return;
       }
       case 'text-delta':
@@ -268,11 +278,15 @@ export class StepProcessor {
     const { assistant, model, sink } = this.input;
     const step = computeStepCost(usage, model.cost);
     const tokens = { total: step.tokens.total, input: step.tokens.input, output: step.tokens.output, reasoning: step.tokens.reasoning, cache: step.tokens.cache };
-    const part = await this.addPart({ type: 'step-finish', reason, cost: step.costNumber, tokens } as Partial<PartInfo>);
+    // Stored once, by recordChanges, when the tree after the step is known (after the step's tools, as OpenCode).
+    const part = { id: newId('part'), sessionID: assistant.sessionID, messageID: assistant.id, type: 'step-finish', reason, cost: step.costNumber, tokens } as PartInfo;
+    this.parts.push(part);
     this.finishPart = part as Extract<PartInfo, { type: 'step-finish' }>;
     assistant.cost = Number((assistant.cost + step.costNumber).toPrecision(15));
     assistant.tokens = tokens;
-    await sink.usage(step.cost, { input: step.tokens.input, output: step.tokens.output, reasoning: step.tokens.reasoning, cacheRead: step.tokens.cache.read, cacheWrite: step.tokens.cache.write }, part.id);
+    // Usage rows are written while the tools and the snapshot run; run() waits for them before the step ends.
+    this.usageWrite = sink.usage(step.cost, { input: step.tokens.input, output: step.tokens.output, reasoning: step.tokens.reasoning, cacheRead: step.tokens.cache.read, cacheWrite: step.tokens.cache.write }, part.id);
+    this.usageWrite.catch(() => undefined);
   }
 
   /**
@@ -284,16 +298,14 @@ export class StepProcessor {
   private async recordChanges(): Promise<void> {
     const snapshots = this.input.sink.snapshots;
     const before = this.startTree;
-    if (!snapshots || !before) return;
     this.startTree = undefined;
-    const after = await snapshots.trackSince(before);
-    if (!after) return;
+    const after = snapshots && before ? await snapshots.trackSince(before) : undefined;
     if (this.finishPart) {
-      this.finishPart.snapshot = after.tree;
+      if (after) this.finishPart.snapshot = after.tree;
       await this.input.sink.savePart(this.finishPart);
+      this.finishPart = undefined;
     }
-    const { patch } = after;
-    if (patch.files.length) await this.addPart({ type: 'patch', hash: patch.hash, files: patch.files } as Partial<PartInfo>);
+    if (after?.patch.files.length) await this.addPart({ type: 'patch', hash: after.patch.hash, files: after.patch.files } as Partial<PartInfo>);
   }
 
   private async addPart(fields: Partial<PartInfo>): Promise<PartInfo> {
