@@ -4,6 +4,7 @@ import { createOpencodeClient } from '@opencode-ai/sdk';
 import { Queue } from 'bullmq';
 import { redisOptions } from '../../src/infra/queue/queue.backend';
 import { compactionJobId } from '../../src/modules/session/compaction/compaction.service';
+import { removeSnapshot, snapshotDist } from '../e2e/compaction/compaction-stack';
 import { isSummaryRequest, SUMMARY_TEXT, turnPrompt, windowedLlm } from '../e2e/compaction/compaction.helpers';
 import { reply, type FakeLlm } from '../fakes/llm';
 import { createTenant, type TestTenant } from '../factories/tenant.factory';
@@ -30,10 +31,11 @@ describeFault('a worker killed in the middle of a compaction job', () => {
   let school: TestTenant;
   const workers: NodeProcess[] = [];
   let config: string;
+  let dist = '';
   let sse: SseClient | undefined;
 
   const startWorker = async (name: string) => {
-    const worker = NodeProcess.start(name, 'dist/worker.js', {
+    const worker = NodeProcess.start(name, path.join(dist, 'dist', 'worker.js'), {
       NODE_ENV: 'test',
       DATABASE_URL: app.database!.url,
       REDIS_URL: app.redisUrl!,
@@ -54,6 +56,8 @@ describeFault('a worker killed in the middle of a compaction job', () => {
       const build = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build.cjs')], { cwd: ROOT, encoding: 'utf8' });
       if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
     }
+    // Workers run from a private copy: a teammate's rebuild empties dist/ under running processes.
+    dist = await snapshotDist();
     llm = await windowedLlm();
     config = JSON.stringify({
       provider: { fake: { npm: '@ai-sdk/openai-compatible', name: 'Fake', options: { baseURL: llm.openaiBaseUrl, apiKey: 'x' }, models: { 'tiny-model': { name: 'Tiny', limit: { context: 100_000, output: 1_500 } } } } },
@@ -70,6 +74,7 @@ describeFault('a worker killed in the middle of a compaction job', () => {
     for (const w of workers) await w.stop('SIGKILL', 1000).catch(() => undefined);
     await app?.close();
     await llm?.stop();
+    if (dist) removeSnapshot(dist);
   });
 
   it('runs the job again on a new worker and writes one summary', async () => {

@@ -59,7 +59,7 @@ const ROOT = path.resolve(__dirname, '..', '..', '..');
  * A private copy of dist/ (under the gitignored bench/.cache/) taken between two builds: teammates rebuild
  * dist/ in this checkout, which would pull files from under running processes. Returns its path from ROOT.
  */
-async function snapshotDist(): Promise<string> {
+export async function snapshotDist(): Promise<string> {
   const stamp = path.join(ROOT, 'dist', '.built');
   const read = () => (fs.existsSync(stamp) ? fs.readFileSync(stamp, 'utf8') : undefined);
   const target = path.join('bench', '.cache', `window-${process.pid}-${randomBytes(3).toString('hex')}`);
@@ -79,6 +79,10 @@ async function snapshotDist(): Promise<string> {
   throw new Error('dist/ was being rebuilt for 10 minutes (no dist/.built stamp)');
 }
 
+export function removeSnapshot(copy: string): void {
+  fs.rmSync(path.join(ROOT, copy), { recursive: true, force: true });
+}
+
 export async function startWindowStack(options: WindowOptions): Promise<WindowStack> {
   const redisBase = process.env.REDIS_URL;
   if (!process.env.DATABASE_URL || !redisBase) throw new Error('DATABASE_URL and REDIS_URL must be set (the API and the worker share them)');
@@ -95,7 +99,7 @@ export async function startWindowStack(options: WindowOptions): Promise<WindowSt
     await database?.close().catch(() => undefined);
     await lease?.release().catch(() => undefined);
     fs.rmSync(dataDir, { recursive: true, force: true });
-    if (copy) fs.rmSync(path.join(ROOT, copy), { recursive: true, force: true });
+    if (copy) removeSnapshot(copy);
   };
   try {
     copy = await snapshotDist();
