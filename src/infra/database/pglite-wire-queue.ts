@@ -59,14 +59,14 @@ export function installWireQueue(q: WireQueue, db: PGlite): void {
         if ((kind === SIMPLE_QUERY || kind === PARSE) && LISTEN.test(Buffer.from(item.message.buffer, item.message.byteOffset, item.message.byteLength).toString('latin1', 5))) {
           listeners.set(item.handlerId, item.onData);
         }
-        const chunks: Uint8Array[] = [];
+        const scanner = listeners.size > 0 ? new NotificationScanner() : undefined;
         let bytes = 0;
         try {
           await db.runExclusive(() =>
             db.execProtocolRawStream(item.message, {
               onRawData: (d: Uint8Array) => {
                 bytes += d.length;
-                if (listeners.size > 0) chunks.push(d.slice());
+                scanner?.feed(d);
                 item.onData(d);
               },
             }),
@@ -78,7 +78,9 @@ export function installWireQueue(q: WireQueue, db: PGlite): void {
         }
         owner = kind === SYNC || kind === SIMPLE_QUERY ? null : item.handlerId;
         this.lastHandlerId = item.handlerId;
-        if (chunks.length > 0) forwardNotifications(chunks, item.handlerId, listeners);
+        for (const note of scanner?.found ?? []) {
+          for (const [handlerId, write] of listeners) if (handlerId !== item.handlerId) write(note);
+        }
         item.resolve(bytes);
       }
     } finally {
@@ -87,16 +89,49 @@ export function installWireQueue(q: WireQueue, db: PGlite): void {
   };
 }
 
-/** Copies every NotificationResponse in one reply to the listening connections other than its recipient. */
-function forwardNotifications(chunks: Uint8Array[], from: number, listeners: Map<number, (data: Uint8Array) => void>): void {
-  const reply = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-  const view = new DataView(reply.buffer, reply.byteOffset, reply.byteLength);
-  for (let at = 0; at + 5 <= reply.length; ) {
-    const end = at + 1 + view.getInt32(at + 1);
-    if (reply[at] === NOTIFICATION && end <= reply.length) {
-      const message = reply.slice(at, end);
-      for (const [handlerId, write] of listeners) if (handlerId !== from) write(message);
+/**
+ * Walks a reply as it streams out (chunks may split messages anywhere) and keeps a copy of each
+ * NotificationResponse; every other message is skipped by its length, without copying.
+ */
+export class NotificationScanner {
+  readonly found: Uint8Array[] = [];
+  private header = new Uint8Array(5); // type byte + int32 length (which counts itself)
+  private headerFill = 0;
+  private skip = 0;
+  private note?: { bytes: Uint8Array; fill: number };
+
+  feed(d: Uint8Array): void {
+    let at = 0;
+    while (at < d.length) {
+      if (this.note) {
+        const n = Math.min(this.note.bytes.length - this.note.fill, d.length - at);
+        this.note.bytes.set(d.subarray(at, at + n), this.note.fill);
+        this.note.fill += n;
+        at += n;
+        if (this.note.fill === this.note.bytes.length) {
+          this.found.push(this.note.bytes);
+          this.note = undefined;
+        }
+      } else if (this.skip > 0) {
+        const n = Math.min(this.skip, d.length - at);
+        this.skip -= n;
+        at += n;
+      } else {
+        while (this.headerFill < 5 && at < d.length) this.header[this.headerFill++] = d[at++];
+        if (this.headerFill < 5) return;
+        this.headerFill = 0;
+        const body = new DataView(this.header.buffer).getInt32(1) - 4;
+        if (this.header[0] === NOTIFICATION) {
+          this.note = { bytes: new Uint8Array(5 + body), fill: 5 };
+          this.note.bytes.set(this.header);
+          if (body === 0) {
+            this.found.push(this.note.bytes);
+            this.note = undefined;
+          }
+        } else {
+          this.skip = body;
+        }
+      }
     }
-    at = end;
   }
 }
