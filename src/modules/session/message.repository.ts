@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../../infra/database/prisma.service';
 import type { Prisma } from '../../generated/prisma/client';
 import { ConflictError } from '../../core/errors/domain-error';
+import { toSessionRow, type SessionRow } from './session.repository';
 import type { MessageInfo, MessageWithParts, PartInfo } from './session.types';
 
 type MessageRow = { id: string; sessionId: string; role: string; data: Prisma.JsonValue };
@@ -23,6 +24,22 @@ const LIST_SQL = `SELECT m.id, m."sessionId", m.role, m.data,
      FROM "Part" p WHERE p."messageId" = m.id AND p."tenantId" = m."tenantId") AS parts
   FROM "Message" m WHERE m."tenantId" = $1 AND m."sessionId" = $2`;
 
+// The update only touches a row of the same tenant and session: a client-chosen id never overwrites another's.
+const MESSAGE_UPSERT = `INSERT INTO "Message" (id, "tenantId", "sessionId", role, data, "createdAt") VALUES ($1, $2, $3, $4, $5::jsonb, $6)
+  ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data
+  WHERE "Message"."tenantId" = EXCLUDED."tenantId" AND "Message"."sessionId" = EXCLUDED."sessionId"`;
+
+/** A multi-row part upsert whose parameters are appended to `values`. */
+function partUpsert(parts: PartInfo[], tenantId: string, values: unknown[]): string {
+  const rows = parts.map((part) => {
+    const n = values.push(part.id, tenantId, part.sessionID, part.messageID, part.type, JSON.stringify(stripPart(part)));
+    return `($${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n}::jsonb)`;
+  });
+  return `INSERT INTO "Part" (id, "tenantId", "sessionId", "messageId", type, data) VALUES ${rows.join(', ')}
+    ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data, type = EXCLUDED.type
+    WHERE "Part"."tenantId" = EXCLUDED."tenantId" AND "Part"."sessionId" = EXCLUDED."sessionId"`;
+}
+
 function toMessageWithParts(row: ListedRow): MessageWithParts {
   return { info: toInfo(row as MessageRow), parts: (row.parts ?? []).map(toPart) };
 }
@@ -42,14 +59,29 @@ function stripPart(part: PartInfo): Prisma.InputJsonValue {
 export class MessageRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  async upsertMessage(tenantId: string, info: MessageInfo): Promise<void> {
-    // The update only touches a row of the same tenant and session: a client-chosen id never overwrites another's.
-    const r = await this.prisma.sql(
-      `INSERT INTO "Message" (id, "tenantId", "sessionId", role, data, "createdAt") VALUES ($1, $2, $3, $4, $5::jsonb, $6)
-       ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data
-       WHERE "Message"."tenantId" = EXCLUDED."tenantId" AND "Message"."sessionId" = EXCLUDED."sessionId"`,
-      [info.id, tenantId, info.sessionID, info.role, JSON.stringify(stripMessage(info)), new Date().toISOString()],
+  /**
+   * A prompt's user message, its parts and the session's agent/model in one statement (one round trip). Returns
+   * the session row, or null when the session is gone; ids in use by another session are a conflict.
+   */
+  async storePrompt(tenantId: string, info: MessageInfo, parts: PartInfo[], session: { agent: string; model: object }): Promise<SessionRow | null> {
+    const values: unknown[] = [info.id, tenantId, info.sessionID, info.role, JSON.stringify(stripMessage(info)), new Date().toISOString()];
+    const unique = [...new Map(parts.map((p) => [p.id, p])).values()];
+    const partSql = unique.length ? `, p AS (${partUpsert(unique, tenantId, values)} RETURNING 1)` : '';
+    const { rows } = await this.prisma.sql<Record<string, unknown> & { storedMessage: number; storedParts: number }>(
+      `WITH m AS (${MESSAGE_UPSERT} RETURNING 1)${partSql}
+       UPDATE "Session" SET agent = $${values.push(session.agent)}, model = $${values.push(JSON.stringify(session.model))}::jsonb, "updatedAt" = $${values.push(new Date().toISOString())}
+       WHERE "tenantId" = $2 AND id = $3
+       RETURNING *, (SELECT count(*) FROM m)::int AS "storedMessage", ${unique.length ? '(SELECT count(*) FROM p)::int' : '0'} AS "storedParts"`,
+      values,
     );
+    if (!rows.length) return null;
+    const { storedMessage, storedParts, ...row } = rows[0];
+    if (!storedMessage || storedParts < unique.length) throw new ConflictError('ConflictError', `Message or part id already in use: ${info.id}`);
+    return toSessionRow(row as never);
+  }
+
+  async upsertMessage(tenantId: string, info: MessageInfo): Promise<void> {
+    const r = await this.prisma.sql(MESSAGE_UPSERT, [info.id, tenantId, info.sessionID, info.role, JSON.stringify(stripMessage(info)), new Date().toISOString()]);
     if (!r.count) throw new ConflictError('ConflictError', `Message id already in use: ${info.id}`);
   }
 
@@ -63,16 +95,7 @@ export class MessageRepository {
     const unique = [...new Map(parts.map((p) => [p.id, p])).values()];
     if (!unique.length) return;
     const values: unknown[] = [];
-    const rows = unique.map((part) => {
-      const n = values.push(part.id, tenantId, part.sessionID, part.messageID, part.type, JSON.stringify(stripPart(part)));
-      return `($${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n}::jsonb)`;
-    });
-    const r = await this.prisma.sql(
-      `INSERT INTO "Part" (id, "tenantId", "sessionId", "messageId", type, data) VALUES ${rows.join(', ')}
-       ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data, type = EXCLUDED.type
-       WHERE "Part"."tenantId" = EXCLUDED."tenantId" AND "Part"."sessionId" = EXCLUDED."sessionId"`,
-      values,
-    );
+    const r = await this.prisma.sql(partUpsert(unique, tenantId, values), values);
     if (r.count < unique.length) throw new ConflictError('ConflictError', 'Part id already in use');
   }
 

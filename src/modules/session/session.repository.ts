@@ -17,7 +17,7 @@ export interface SessionListFilter {
   before?: Date;
 }
 
-type RawSession = Omit<SessionRow, 'cost'> & { cost: string };
+export type RawSession = Omit<SessionRow, 'cost'> & { cost: string };
 
 /** The columns the plain-SQL paths write, by kind; anything else (increments, relations) goes through Prisma. */
 const COLUMNS: Record<string, 'scalar' | 'json' | 'date'> = {
@@ -44,7 +44,7 @@ function sqlValue(column: string, v: unknown): unknown {
   return v;
 }
 
-function toRow(raw: RawSession): SessionRow {
+export function toSessionRow(raw: RawSession): SessionRow {
   return { ...raw, cost: new Prisma.Decimal(raw.cost) };
 }
 
@@ -60,12 +60,12 @@ export class SessionRepository {
       `INSERT INTO "Session" (${cols.map(([k]) => `"${k}"`).join(', ')}) VALUES (${cols.map(([k], i) => `$${i + 1}${COLUMNS[k] === 'json' ? '::jsonb' : ''}`).join(', ')}) RETURNING *`,
       values,
     );
-    return toRow(rows[0]);
+    return toSessionRow(rows[0]);
   }
 
   async find(tenantId: string, id: string): Promise<SessionRow | null> {
     const { rows } = await this.prisma.sql<RawSession>(`SELECT * FROM "Session" WHERE "tenantId" = $1 AND id = $2`, [tenantId, id]);
-    return rows.length ? toRow(rows[0]) : null;
+    return rows.length ? toSessionRow(rows[0]) : null;
   }
 
   list(tenantId: string, f: SessionListFilter): Promise<SessionRow[]> {
@@ -94,7 +94,7 @@ export class SessionRepository {
     const values = cols.map(([k, v]) => sqlValue(k, v));
     const set = cols.map(([k], i) => `"${k}" = $${i + 1}${COLUMNS[k] === 'json' ? '::jsonb' : ''}`).join(', ');
     const { rows } = await this.prisma.sql<RawSession>(`UPDATE "Session" SET ${set} WHERE "tenantId" = $${values.push(tenantId)} AND id = $${values.push(id)} RETURNING *`, values);
-    return rows.length ? toRow(rows[0]) : null;
+    return rows.length ? toSessionRow(rows[0]) : null;
   }
 
   /** Adds a step's cost and tokens to the running totals atomically (concurrent steps never lose updates). */

@@ -127,11 +127,10 @@ export class SessionPromptService implements OnModuleInit {
       ...(input.tools ? { tools: input.tools } : {}),
     };
     const parts = input.parts.map((p) => this.toPart(row, info.id, p));
-    await this.messages.upsertMessage(row.tenantId, info);
+    const fresh = await this.messages.storePrompt(row.tenantId, info, parts, { agent: agent.name, model: { id: model.modelID, providerID: model.providerID, ...(input.variant ? { variant: input.variant } : {}) } });
     this.sessions.publish(row, EventType.MessageUpdated, { sessionID: row.id, info });
-    await this.messages.upsertParts(row.tenantId, parts);
     for (const part of parts) this.sessions.publish(row, EventType.PartUpdated, { sessionID: row.id, part, time: now });
-    const fresh = await this.sessions.touch(row.tenantId, row.id, { agent: agent.name, model: { id: model.modelID, providerID: model.providerID, ...(input.variant ? { variant: input.variant } : {}) } });
+    if (fresh) this.sessions.emitUpdated(fresh);
     return { row: fresh ?? row, user: { info, parts } };
   }
 
