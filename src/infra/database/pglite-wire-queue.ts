@@ -8,9 +8,14 @@ import type { PGlite } from '@electric-sql/pglite';
 //  - a NOTIFY's NotificationResponse comes out of the shared backend in the reply to whichever connection
 //    committed it, so the connections that ran LISTEN (BullMQ's workers and QueueEvents) never hear it and
 //    fall back to slow polling.
+// It also lets request work go first: connections that announce `application_name=<BACKGROUND_APP>` at startup
+// (BullMQ's, see queue.backend.ts) are served when no other connection waits, or once their oldest message has
+// waited BACKGROUND_MAX_WAIT_MS, so a title or summary job running at once does not slow the prompt beside it.
 
 interface QueuedMessage {
   handlerId: number;
+  /** When the message was queued (ms). */
+  timestamp: number;
   message: Uint8Array;
   resolve(bytes: number): void;
   reject(err: unknown): void;
@@ -31,16 +36,26 @@ const SIMPLE_QUERY = 0x51; // 'Q'
 const PARSE = 0x50; // 'P'
 const NOTIFICATION = 0x41; // 'A'
 const LISTEN = /^\s*listen\s/im;
+export const BACKGROUND_APP = 'oc-background';
+const BACKGROUND_MAX_WAIT_MS = 250;
+const BACKGROUND_STARTUP = Buffer.from(`application_name\0${BACKGROUND_APP}\0`, 'latin1');
 
 export function installWireQueue(q: WireQueue, db: PGlite): void {
   let owner: number | null = null;
   // Connections that ran LISTEN, with the writer of their socket.
   const listeners = new Map<number, (data: Uint8Array) => void>();
+  const background = new Set<number>();
+  const next = (queue: QueuedMessage[]): number => {
+    if (background.size === 0 || !background.has(queue[0].handlerId) || Date.now() - queue[0].timestamp >= BACKGROUND_MAX_WAIT_MS) return 0;
+    const foreground = queue.findIndex((m) => !background.has(m.handlerId));
+    return foreground === -1 ? 0 : foreground;
+  };
 
   const clear = q.clearQueueForHandler.bind(q);
   q.clearQueueForHandler = (handlerId: number) => {
     clear(handlerId);
     listeners.delete(handlerId);
+    background.delete(handlerId);
     if (owner === handlerId) owner = null;
     if (q.lastHandlerId === handlerId && !db.isInTransaction()) q.lastHandlerId = null;
     if (!q.processing) void q.processQueue();
@@ -52,10 +67,12 @@ export function installWireQueue(q: WireQueue, db: PGlite): void {
     try {
       while (this.queue.length > 0) {
         const pinned = owner ?? (db.isInTransaction() ? this.lastHandlerId : null);
-        const index = pinned === null ? 0 : this.queue.findIndex((m) => m.handlerId === pinned);
+        const index = pinned === null ? next(this.queue) : this.queue.findIndex((m) => m.handlerId === pinned);
         if (index === -1) break; // wait for the pinned connection's next message
         const [item] = this.queue.splice(index, 1);
         const kind = item.message[0];
+        // The startup packet (no type byte: it opens with its length, whose top byte is 0) names the application.
+        if (kind === 0 && Buffer.from(item.message.buffer, item.message.byteOffset, item.message.byteLength).includes(BACKGROUND_STARTUP)) background.add(item.handlerId);
         if ((kind === SIMPLE_QUERY || kind === PARSE) && LISTEN.test(Buffer.from(item.message.buffer, item.message.byteOffset, item.message.byteLength).toString('latin1', 5))) {
           listeners.set(item.handlerId, item.onData);
         }

@@ -2,6 +2,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import { createPostgresBackend, LATEST_SCHEMA_VERSION, runMigrations } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
 import type { SchemaStep } from '../database/embedded-postgres';
+import { BACKGROUND_APP } from '../database/pglite-wire-queue';
 
 export const QUEUE_BACKEND = Symbol('QUEUE_BACKEND');
 
@@ -36,7 +37,8 @@ export function createQueueBackend(opts: { redisUrl?: string; databaseUrl: strin
   return {
     kind: 'postgres',
     factory: createPostgresBackend,
-    connection: () => ({ connectionString: opts.databaseUrl, migrate: true, max: opts.embedded ? 2 : 4 }),
+    // On the embedded database, the name lets request queries go before queue bookkeeping (pglite-wire-queue.ts).
+    connection: () => ({ connectionString: opts.databaseUrl, migrate: true, max: opts.embedded ? 2 : 4, ...(opts.embedded ? { application_name: BACKGROUND_APP } : {}) }),
     close: async () => undefined,
   };
 }
