@@ -36,11 +36,18 @@ export class EventStreamService implements BeforeApplicationShutdown {
     const filter = eventFilter(auth, opts);
     const frame = (e: EventEnvelope) => (opts.global ? { directory: e.directory ?? 'global', project: e.projectId, payload: e.event } : e.event);
 
-    // Subscribe before replaying so nothing falls between the two; live events wait until replay is sent.
+    // Subscribe before replaying so nothing falls between the two; live events wait until replay is sent. The
+    // local reader trails the shared stream, so a replayed event may reach it only after the replay: everything at
+    // or below the last replayed cursor is dropped for good (local-only `0-n` events of a Redis outage excepted).
     let pending: EventEnvelope[] | null = [];
+    let floor: [number, number] | undefined;
+    const fresh = (e: EventEnvelope) => {
+      const seq = parseSeq(e.seq);
+      return !floor || !seq || seq[0] === 0 || compareSeq(seq, floor) > 0;
+    };
     const off = this.bus.subscribe(filter, (e) => {
       if (pending) pending.push(e);
-      else sse.send(frame(e), e.seq);
+      else if (fresh(e)) sse.send(frame(e), e.seq);
     });
     sse.onClose(off);
 
@@ -54,11 +61,8 @@ export class EventStreamService implements BeforeApplicationShutdown {
         lastSent = e.seq;
       }
     }
-    const last = parseSeq(lastSent);
-    for (const e of pending) {
-      const seq = parseSeq(e.seq);
-      if (!last || !seq || compareSeq(seq, last) > 0) sse.send(frame(e), e.seq);
-    }
+    floor = parseSeq(lastSent);
+    for (const e of pending) if (fresh(e)) sse.send(frame(e), e.seq);
     pending = null;
 
     const heartbeat = setInterval(() => {
