@@ -122,6 +122,11 @@ export class MessageRepository {
     return { items: rows.slice(0, opts.limit).reverse().map(toMessageWithParts), more };
   }
 
+  async lastId(tenantId: string, sessionId: string): Promise<string | undefined> {
+    const { rows } = await this.prisma.sql<{ id: string }>(`SELECT id FROM "Message" WHERE "tenantId" = $1 AND "sessionId" = $2 ORDER BY id DESC LIMIT 1`, [tenantId, sessionId]);
+    return rows[0]?.id;
+  }
+
   async deleteMessage(tenantId: string, sessionId: string, id: string): Promise<boolean> {
     const r = await this.prisma.message.deleteMany({ where: { tenantId, sessionId, id } });
     return r.count > 0;

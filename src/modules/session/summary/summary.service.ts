@@ -36,13 +36,15 @@ export class SummaryService implements OnModuleInit {
 
   onModuleInit(): void {
     this.queues.register('session.summary', (p) => this.run(p.tenantId, p.sessionId));
-    this.hooks.afterLoop.push((_auth: AuthContext, row: SessionRow) => this.enqueue(row));
+    // Off the prompt's answer path: the summary is a background job either way (clients poll or get session.diff).
+    this.hooks.afterLoop.push(async (_auth: AuthContext, row: SessionRow) => {
+      void this.enqueue(row).catch((err) => this.logger.warn({ err, sessionId: row.id }, 'could not enqueue the session summary'));
+    });
   }
 
   /** One job per transcript state: the id names the newest message, so a finished job never hides a later one. */
   async enqueue(row: SessionRow): Promise<void> {
-    const { items } = await this.messages.list(row.tenantId, row.id, { limit: 1 });
-    const last = items.at(-1)?.info.id ?? 'empty';
+    const last = (await this.messages.lastId(row.tenantId, row.id)) ?? 'empty';
     await this.queues.enqueue('session.summary', { tenantId: row.tenantId, sessionId: row.id, messageId: last }, { jobId: `summary-${row.id}-${last}` });
   }
 
