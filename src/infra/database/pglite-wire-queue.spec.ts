@@ -1,4 +1,4 @@
-import { NotificationScanner } from './pglite-wire-queue';
+import { BACKGROUND_APP, installWireQueue, NotificationScanner, type WireQueue } from './pglite-wire-queue';
 
 // Backend messages as Postgres writes them: a type byte, then an int32 length that counts itself.
 function message(type: string, body: Buffer): Buffer {
@@ -30,5 +30,54 @@ describe('NotificationScanner', () => {
     const scanner = new NotificationScanner();
     scanner.feed(new Uint8Array(Buffer.concat([dataRow, dataRow, message('Z', Buffer.from('I'))])));
     expect(scanner.found).toEqual([]);
+  });
+});
+
+describe('installWireQueue scheduling', () => {
+  // A stand-in for PGlite's protocol entry points: it records the order messages run in and answers nothing.
+  function setup() {
+    const ran: string[] = [];
+    const db = {
+      isInTransaction: () => false,
+      runExclusive: <T>(fn: () => Promise<T>) => fn(),
+      execProtocolRawStream: async (m: Uint8Array) => {
+        ran.push(Buffer.from(m).toString('latin1', 5));
+      },
+    };
+    const q: WireQueue = {
+      queue: [],
+      processing: false,
+      lastHandlerId: null,
+      processQueue: async () => undefined,
+      clearQueueForHandler: () => undefined,
+    };
+    installWireQueue(q, db as unknown as Parameters<typeof installWireQueue>[1]);
+    const send = (handlerId: number, message: Buffer, timestamp = Date.now()) =>
+      new Promise<number>((resolve, reject) => {
+        q.queue.push({ handlerId, timestamp, message: new Uint8Array(message), resolve, reject, onData: () => undefined });
+      });
+    return { q, ran, send };
+  }
+  const startup = (app: string) => {
+    const body = Buffer.from(`\0\x03\0\0user\0postgres\0application_name\0${app}\0\0`, 'latin1');
+    const len = Buffer.alloc(4);
+    len.writeInt32BE(body.length + 4);
+    return Buffer.concat([len, body]);
+  };
+  const query = (sql: string) => message('Q', cstr(sql));
+
+  it('serves request connections before background ones, but not a background message that waited too long', async () => {
+    const { q, ran, send } = setup();
+    void send(1, startup(BACKGROUND_APP));
+    void send(2, startup('prisma'));
+    await q.processQueue();
+    void send(1, query('bg-fresh'));
+    void send(2, query('fg-1'));
+    void send(2, query('fg-2'));
+    await q.processQueue();
+    void send(1, query('bg-stale'), Date.now() - 1000);
+    void send(2, query('fg-3'));
+    await q.processQueue();
+    expect(ran.filter((r) => !r.includes('application_name'))).toEqual(['fg-1\0', 'fg-2\0', 'bg-fresh\0', 'bg-stale\0', 'fg-3\0']);
   });
 });

@@ -35,6 +35,7 @@ const SYNC = 0x53; // 'S'
 const SIMPLE_QUERY = 0x51; // 'Q'
 const PARSE = 0x50; // 'P'
 const NOTIFICATION = 0x41; // 'A'
+const STARTUP = 0x00; // no type byte: the packet opens with its length, whose top byte is 0
 const LISTEN = /^\s*listen\s/im;
 export const BACKGROUND_APP = 'oc-background';
 const BACKGROUND_MAX_WAIT_MS = 250;
@@ -71,8 +72,8 @@ export function installWireQueue(q: WireQueue, db: PGlite): void {
         if (index === -1) break; // wait for the pinned connection's next message
         const [item] = this.queue.splice(index, 1);
         const kind = item.message[0];
-        // The startup packet (no type byte: it opens with its length, whose top byte is 0) names the application.
-        if (kind === 0 && Buffer.from(item.message.buffer, item.message.byteOffset, item.message.byteLength).includes(BACKGROUND_STARTUP)) background.add(item.handlerId);
+        // The startup packet names the application.
+        if (kind === STARTUP && Buffer.from(item.message.buffer, item.message.byteOffset, item.message.byteLength).includes(BACKGROUND_STARTUP)) background.add(item.handlerId);
         if ((kind === SIMPLE_QUERY || kind === PARSE) && LISTEN.test(Buffer.from(item.message.buffer, item.message.byteOffset, item.message.byteLength).toString('latin1', 5))) {
           listeners.set(item.handlerId, item.onData);
         }
@@ -93,7 +94,8 @@ export function installWireQueue(q: WireQueue, db: PGlite): void {
           item.reject(err);
           continue;
         }
-        owner = kind === SYNC || kind === SIMPLE_QUERY ? null : item.handlerId;
+        // Only an extended-protocol message opens an exchange; a Query, a Sync or the startup packet leaves none.
+        owner = kind === SYNC || kind === SIMPLE_QUERY || kind === STARTUP ? null : item.handlerId;
         this.lastHandlerId = item.handlerId;
         for (const note of scanner?.found ?? []) {
           for (const [handlerId, write] of listeners) if (handlerId !== item.handlerId) write(note);
