@@ -75,7 +75,9 @@ export class SessionLoopService {
       const lastUser = [...history].reverse().find((m) => m.info.role === 'user') as (MessageWithParts & { info: UserMessageInfo }) | undefined;
       const lastAssistant = [...history].reverse().find((m) => m.info.role === 'assistant')?.info as AssistantMessageInfo | undefined;
       if (!lastUser) return;
-      if (lastAssistant && lastAssistant.id > lastUser.info.id && (lastAssistant.error || (lastAssistant.finish && lastAssistant.finish !== 'tool-calls'))) return;
+      // Answered only by a reply to this user message or a later one: a prompt stored while the previous step ran
+      // can carry an older id than that step's answer (ids are taken before the insert) without being seen by it.
+      if (lastAssistant && lastAssistant.id > lastUser.info.id && lastAssistant.parentID >= lastUser.info.id && (lastAssistant.error || (lastAssistant.finish && lastAssistant.finish !== 'tool-calls'))) return;
       if (step === 1) await this.afterFirstStep(row, lastUser.info.id);
       const outcome = await this.step(auth, row, step, history, lastUser, signal);
       if (outcome === 'stop') return;
