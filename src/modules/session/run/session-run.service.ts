@@ -31,6 +31,8 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
   private readonly bootId = randomBytes(4).toString('hex');
   readonly owner = `${hostname()}:${process.pid}:${this.bootId}`;
   private readonly runs = new Map<string, LocalRun>();
+  /** Sessions whose lease this process is taking right now (not yet in `runs`): never swept as abandoned. */
+  private readonly acquiring = new Map<string, number>();
   private timer?: NodeJS.Timeout;
   private offAbort?: () => void;
 
@@ -97,7 +99,13 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
         // there is nothing left to answer).
         continue;
       }
-      if (!(await this.sessions.acquireLease(row.id, this.owner, this.config.runLeaseMs))) {
+      this.acquiring.set(row.id, (this.acquiring.get(row.id) ?? 0) + 1);
+      const acquired = await this.sessions.acquireLease(row.id, this.owner, this.config.runLeaseMs).finally(() => {
+        const n = (this.acquiring.get(row.id) ?? 1) - 1;
+        if (n > 0) this.acquiring.set(row.id, n);
+        else this.acquiring.delete(row.id);
+      });
+      if (!acquired) {
         await this.bus.waitFor((e) => e.sessionId === row.id && e.event.type === EventType.SessionIdle, this.config.runLeaseMs);
         continue;
       }
@@ -136,13 +144,17 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
   }
 
   private async tick(): Promise<void> {
-    for (const [id, run] of this.runs) {
-      const held = await this.sessions.renewLease(id, this.owner, this.config.runLeaseMs).catch(() => true);
-      if (!held) {
-        this.logger.warn({ sessionId: id }, 'lost the run lease; aborting the local loop');
-        run.controller.abort();
-      }
-    }
+    // All at once: renewing hundreds of leases one after the other outlasted the lease itself under load, and the
+    // sweep then took the expired leases of live loops. Only the run that asked is aborted, not a newer one.
+    await Promise.all(
+      [...this.runs].map(async ([id, run]) => {
+        const held = await this.sessions.renewLease(id, this.owner, this.config.runLeaseMs).catch(() => true);
+        if (!held && this.runs.get(id) === run) {
+          this.logger.warn({ sessionId: id }, 'lost the run lease; aborting the local loop');
+          run.controller.abort();
+        }
+      }),
+    );
     await this.sweep().catch(() => undefined);
   }
 
@@ -150,7 +162,7 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
   private async sweep(): Promise<void> {
     const prefix = `${hostname()}:${process.pid}:`;
     for (const s of await this.sessions.abandoned(prefix, this.owner)) {
-      if (this.runs.has(s.id) || !s.runOwner) continue;
+      if (this.runs.has(s.id) || this.acquiring.has(s.id) || !s.runOwner) continue;
       this.logger.warn({ sessionId: s.id, owner: s.runOwner }, 'recovering a session left busy by a dead process');
       await this.recoverHook?.(s).catch((err) => this.logger.error({ err, sessionId: s.id }, 'recovery failed'));
       await this.sessions.releaseLease(s.id, s.runOwner);
