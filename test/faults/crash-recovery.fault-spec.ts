@@ -6,16 +6,18 @@ import path from 'node:path';
 import { FakeLlm, reply } from '../fakes/llm';
 import { request } from '../utils/http';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database';
+import { snapshotDist } from './fault-stack';
 
 // An API process killed with SIGKILL in the middle of a streaming answer: after a restart on the same database
 // the session is idle, the partial text is kept and the unfinished assistant message carries an error.
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const MAIN = path.join(ROOT, 'dist', 'main.js');
+let MAIN = path.join(ROOT, 'dist', 'main.js');
 
 let llm: FakeLlm;
 let db: TestDatabase;
 let dataDir: string;
+let distCopy: string | undefined;
 const key = `oc_fault_${randomBytes(12).toString('hex')}`;
 
 function startApi(port: number): Promise<ChildProcess> {
@@ -57,7 +59,9 @@ function startApi(port: number): Promise<ChildProcess> {
 }
 
 beforeAll(async () => {
-  if (!fs.existsSync(MAIN)) throw new Error('dist/main.js is missing: run `npm run build` first');
+  // A private copy of dist/, so a rebuild meanwhile cannot remove the code under the restart.
+  distCopy = await snapshotDist();
+  MAIN = path.join(ROOT, distCopy, 'main.js');
   llm = await FakeLlm.start({ chunkDelayMs: 0 });
   db = await createTestDatabase();
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oc-fault-'));
@@ -66,7 +70,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await llm?.stop();
   await db?.close();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  if (distCopy) fs.rmSync(path.join(ROOT, distCopy), { recursive: true, force: true });
 });
 
 it('a process killed mid-prompt leaves no session busy after a restart', async () => {
