@@ -57,15 +57,16 @@ export class SessionLoopService {
     @Optional() private readonly snapshots?: SnapshotService,
   ) {}
 
-  async loop(auth: AuthContext, row: SessionRow, signal: AbortSignal): Promise<void> {
+  /** Resolves with the answer when the loop ended on a finished reply it read back (else undefined). */
+  async loop(auth: AuthContext, row: SessionRow, signal: AbortSignal): Promise<MessageWithParts | undefined> {
     try {
-      await this.steps(auth, row, signal);
+      return await this.steps(auth, row, signal);
     } finally {
       for (const hook of this.hooks.afterLoop) await hook(auth, row).catch((err) => this.logger.warn({ err, sessionId: row.id }, 'after-loop hook failed'));
     }
   }
 
-  private async steps(auth: AuthContext, row: SessionRow, signal: AbortSignal): Promise<void> {
+  private async steps(auth: AuthContext, row: SessionRow, signal: AbortSignal): Promise<MessageWithParts | undefined> {
     let history: MessageWithParts[] | undefined;
     for (let step = 1; ; step++) {
       if (signal.aborted) return;
@@ -73,11 +74,12 @@ export class SessionLoopService {
       for (const hook of this.hooks.beforeStep) if (await hook(auth, row, history, signal)) history = await this.reload(row);
       if (signal.aborted) return;
       const lastUser = [...history].reverse().find((m) => m.info.role === 'user') as (MessageWithParts & { info: UserMessageInfo }) | undefined;
-      const lastAssistant = [...history].reverse().find((m) => m.info.role === 'assistant')?.info as AssistantMessageInfo | undefined;
+      const answer = [...history].reverse().find((m) => m.info.role === 'assistant');
+      const lastAssistant = answer?.info as AssistantMessageInfo | undefined;
       if (!lastUser) return;
       // Answered only by a reply to this user message or a later one: a prompt stored while the previous step ran
       // can carry an older id than that step's answer (ids are taken before the insert) without being seen by it.
-      if (lastAssistant && lastAssistant.id > lastUser.info.id && lastAssistant.parentID >= lastUser.info.id && (lastAssistant.error || (lastAssistant.finish && lastAssistant.finish !== 'tool-calls'))) return;
+      if (lastAssistant && lastAssistant.id > lastUser.info.id && lastAssistant.parentID >= lastUser.info.id && (lastAssistant.error || (lastAssistant.finish && lastAssistant.finish !== 'tool-calls'))) return answer;
       if (step === 1) await this.afterFirstStep(row, lastUser.info.id);
       const outcome = await this.step(auth, row, step, history, lastUser, signal);
       if (outcome === 'stop') return;

@@ -75,7 +75,12 @@ export class SessionPromptService implements OnModuleInit {
   async prompt(auth: AuthContext, sessionId: string, input: PromptInput): Promise<MessageWithParts> {
     const { row, user } = await this.intake(auth, sessionId, input);
     if (input.noReply) return user;
-    await this.runs.run(row, (signal) => this.loop.loop(auth, row, signal));
+    let answer: MessageWithParts | undefined;
+    await this.runs.run(row, async (signal) => {
+      answer = await this.loop.loop(auth, row, signal);
+    });
+    // The loop read the answer back before it ended; a joined or failed run leaves it to one more read.
+    if (answer && answer.info.id > user.info.id) return answer;
     return (await this.lastAssistant(row, user.info.id)) ?? user;
   }
 

@@ -12,7 +12,7 @@ import type { SessionStatus } from '../session.types';
 /** Internal bus event: asks the process that runs a session's loop to abort it. Never sent to clients. */
 export const ABORT_REQUEST = 'internal.session.abort';
 
-type RunFn = (signal: AbortSignal) => Promise<void>;
+type RunFn = (signal: AbortSignal) => Promise<unknown>;
 
 interface LocalRun {
   row: SessionRow;
