@@ -97,6 +97,10 @@ async function writeTemplate(db: PGlite, file: string): Promise<void> {
     const partial = `${file}.${process.pid}.partial`;
     fs.writeFileSync(partial, tar);
     fs.renameSync(partial, file);
+    // Snapshots of older migrations or PGlite builds will not be read again.
+    for (const other of fs.readdirSync(path.dirname(file))) {
+      if (/^pglite-[0-9a-f]{16}\.tar$/.test(other) && other !== path.basename(file)) fs.rmSync(path.join(path.dirname(file), other), { force: true });
+    }
   } catch {
     // fall through: the database itself is fine
   }
