@@ -13,7 +13,8 @@ export const Roles = (...roles: Role[]) => SetMetadata(REQUIRED_ROLES, roles);
 /** Route needs a platform administrator. */
 export const PlatformAdminOnly = () => SetMetadata(PLATFORM_ADMIN, true);
 
-export type AuthedRequest = Request & { auth?: AuthContext; requestId?: string };
+// Omit: the MCP SDK augments Express's Request with its own `auth` (AuthInfo); ours is the tenant context.
+export type AuthedRequest = Omit<Request, 'auth'> & { auth?: AuthContext; requestId?: string };
 
 /** The caller's AuthContext, set by the global AuthGuard. */
 export const Auth = createParamDecorator((_: unknown, ctx: ExecutionContext): AuthContext => {

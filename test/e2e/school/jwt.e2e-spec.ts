@@ -118,7 +118,7 @@ describe('JWKS', () => {
       const tenant = await createTenant(app.url, app.adminKey);
       const iss = `https://sso-${randomBytes(4).toString('hex')}.example`;
       expectOk(await tenant.admin.http.put('/admin/jwt', { body: { issuer: iss, jwksUrl } }), 200, 'configure JWKS');
-      const sign = (key: CryptoKey) => new SignJWT({ role: 'student' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer(iss).setSubject('sso-1').setExpirationTime('5m').sign(key);
+      const sign = (key: Awaited<ReturnType<typeof generateKeyPair>>['privateKey']) => new SignJWT({ role: 'student' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer(iss).setSubject('sso-1').setExpirationTime('5m').sign(key);
       expectOk(await as(await sign(privateKey)).get('/session'), 200, 'signed by the platform');
       expect((await as(await sign(rogue.privateKey)).get('/session')).status).toBe(401);
     } finally {
