@@ -26,6 +26,9 @@ export function redisOptions(url: string, blocking = false): RedisOptions {
     // BullMQ workers need blocking commands to wait forever; producers should fail fast when Redis is down.
     maxRetriesPerRequest: blocking ? null : 2,
     enableOfflineQueue: true,
+    // Reconnect at most a second apart (BullMQ's default grows to 20 s), so workers and listeners resume promptly
+    // after an outage.
+    retryStrategy: (times: number) => Math.min(times * 200, 1000),
   };
 }
 

@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Job, Queue, QueueEvents, Worker } from 'bullmq';
+import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { LOGGER } from '../../core/logging/logger';
@@ -64,7 +65,8 @@ export class QueueService implements OnApplicationShutdown {
           const spec = JobCatalogue[job.name as JobName];
           return processor(spec.payload.parse(job.data) as never, { jobId: job.id ?? '', attempt: job.attemptsMade + 1 });
         },
-        { connection: this.backend.connection(true), concurrency: 4, autorun: true },
+        // runRetryDelay: after a connection error BullMQ waits this long before fetching again (default 15 s).
+        { connection: this.backend.connection(true), concurrency: 4, autorun: true, runRetryDelay: 1000 },
         this.backend.factory,
       );
       worker.on('failed', (job: Job | undefined, err: Error) => this.logger.warn({ err, job: job?.name, jobId: job?.id }, 'job failed'));
@@ -78,17 +80,51 @@ export class QueueService implements OnApplicationShutdown {
     return this.workers.length > 0;
   }
 
-  /** Waits for a job's result (used by the health job and tests). */
+  /**
+   * Waits for a job's result (used by the health job and tests): on the queue's completion events, and by polling
+   * the job's own state once a second. The events alone can miss a completion: a listener created just now reads
+   * from '$' and only starts its XREAD after it connects, and one living through a Redis restart reconnects with
+   * a backoff, so a job that finishes in that gap would otherwise be reported as never finishing.
+   */
   async waitForResult(job: Job, timeoutMs: number): Promise<unknown> {
     this.events ??= new Map();
     const queueName = job.queueName as QueueName;
+    const id = job.id ?? '';
     let ev = this.events.get(queueName);
     if (!ev) {
       ev = new QueueEventsCtor(queueName, { connection: this.backend.connection(true) }, this.backend.factory);
+      ev.on('error', (err) => this.logger.warn({ err, queue: queueName }, 'queue events error'));
       this.events.set(queueName, ev);
-      await ev.waitUntilReady();
     }
-    return job.waitUntilFinished(ev, timeoutMs);
+    const events = ev as unknown as EventEmitter; // per-job event names are not in BullMQ's listener types
+    const queue = this.queue(queueName);
+    return new Promise((resolve, reject) => {
+      let done = false;
+      const finish = (settle: () => void) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        clearInterval(poll);
+        events.off(`completed:${id}`, onCompleted);
+        events.off(`failed:${id}`, onFailed);
+        settle();
+      };
+      const onCompleted = (args: { returnvalue: unknown }) => finish(() => resolve(args.returnvalue));
+      const onFailed = (args: { failedReason: string }) => finish(() => reject(new Error(args.failedReason)));
+      const check = async () => {
+        const state = await queue.getJobState(id).catch(() => undefined);
+        if (done || (state !== 'completed' && state !== 'failed')) return;
+        const finished = await Job.fromId(queue, id).catch(() => undefined);
+        if (!finished) return;
+        if (state === 'completed') onCompleted({ returnvalue: finished.returnvalue });
+        else onFailed({ failedReason: finished.failedReason });
+      };
+      events.on(`completed:${id}`, onCompleted);
+      events.on(`failed:${id}`, onFailed);
+      const timer = setTimeout(() => finish(() => reject(new Error(`Job ${job.name} (id=${id}) did not finish within ${timeoutMs} ms`))), timeoutMs);
+      const poll = setInterval(() => void check(), 1000);
+      void check();
+    });
   }
 
   async ping(): Promise<boolean> {
