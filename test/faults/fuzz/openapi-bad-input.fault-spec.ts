@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { FakeLlm, reply } from '../../fakes/llm';
 import { createTenant, createUser, type TestTenant } from '../../factories/tenant.factory';
+import { fakeProviderConfig } from '../../utils/fake-provider-config';
 import { request, type Client } from '../../utils/http';
 import { startTestApp, type TestApp } from '../../utils/test-app';
 import { HOSTILE_SEGMENTS, inputArb, send, validObject, type FuzzInput, type RawResult, type Who } from './bad-input';
@@ -30,22 +31,6 @@ interface Seed {
   projectId: string;
   userId: string;
   keyId: string;
-}
-
-function llmConfig(baseUrl: string): string {
-  return JSON.stringify({
-    provider: {
-      fake: {
-        npm: '@ai-sdk/openai-compatible',
-        name: 'Fake',
-        options: { baseURL: baseUrl, apiKey: 'x' },
-        models: { 'fake-model': { name: 'Fake', tool_call: true, limit: { context: 128000, output: 4096 } } },
-      },
-    },
-    enabled_providers: ['fake'],
-    model: 'fake/fake-model',
-    small_model: 'fake/fake-model',
-  });
 }
 
 function ok<T extends { status: number; text: string }>(res: T, what: string): T {
@@ -93,7 +78,7 @@ async function storedState(t: TestTenant, s: Seed) {
 beforeAll(async () => {
   llm = await FakeLlm.start({ chunkDelayMs: 0 });
   llm.setDefaultReply(reply().text('Fuzz answer.').stop());
-  app = await startTestApp({ OPENCODE_CONFIG_CONTENT: llmConfig(llm.openaiBaseUrl), SANDBOX: 'off' });
+  app = await startTestApp({ OPENCODE_CONFIG_CONTENT: fakeProviderConfig(llm.openaiBaseUrl), SANDBOX: 'off' });
   [a, b] = await Promise.all([createTenant(app.url, app.adminKey), createTenant(app.url, app.adminKey)]);
   [seeded.a, seeded.b] = await Promise.all([seed(a, 'a'), seed(b, 'b')]);
   const doc = await request(app.url, 'GET', '/doc');
