@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import type { AuthContext } from '../../core/auth/auth-context';
+import { TtlCache } from '../../core/cache/ttl-cache';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { ConfigRepository } from './config.repository';
 import { loadPlatformConfig } from './config.load';
@@ -17,8 +18,8 @@ const CACHE_MS = 5_000;
 @Injectable()
 export class ConfigService implements OnModuleInit {
   private platformConfig: Config = {};
-  private readonly cache = new Map<string, { config: Config; until: number }>();
-  private readonly tenantLayers = new Map<string, { config: Config | undefined; until: number }>();
+  private readonly cache = new TtlCache<string, Config>(CACHE_MS);
+  private readonly tenantLayers = new TtlCache<string, Config | undefined>(CACHE_MS);
 
   constructor(
     private readonly repo: ConfigRepository,
@@ -46,13 +47,8 @@ export class ConfigService implements OnModuleInit {
   }
 
   /** The tenant layer for readers on the prompt path (role rules, every step): cached like the merged config. */
-  async cachedTenantLayer(tenantId: string): Promise<Config | undefined> {
-    const hit = this.tenantLayers.get(tenantId);
-    if (hit && hit.until > Date.now()) return hit.config;
-    const config = await this.tenantLayer(tenantId);
-    if (this.tenantLayers.size > 2000) this.tenantLayers.clear();
-    this.tenantLayers.set(tenantId, { config, until: Date.now() + CACHE_MS });
-    return config;
+  cachedTenantLayer(tenantId: string): Promise<Config | undefined> {
+    return this.tenantLayers.get(tenantId, () => this.tenantLayer(tenantId));
   }
 
   async projectLayer(tenantId: string, projectId: string): Promise<Config | undefined> {
@@ -61,15 +57,11 @@ export class ConfigService implements OnModuleInit {
   }
 
   /** The merged config a request in this project sees. */
-  async effective(auth: AuthContext, projectId?: string): Promise<Config> {
-    const key = `${auth.tenantId}\0${projectId ?? ''}`;
-    const hit = this.cache.get(key);
-    if (hit && hit.until > Date.now()) return hit.config;
-    const [tenant, project] = await Promise.all([this.tenantLayer(auth.tenantId), projectId ? this.projectLayer(auth.tenantId, projectId) : undefined]);
-    const config = mergeConfig(this.platformConfig, tenant, project);
-    if (this.cache.size > 2000) this.cache.clear();
-    this.cache.set(key, { config, until: Date.now() + CACHE_MS });
-    return config;
+  effective(auth: AuthContext, projectId?: string): Promise<Config> {
+    return this.cache.get(`${auth.tenantId}\0${projectId ?? ''}`, async () => {
+      const [tenant, project] = await Promise.all([this.tenantLayer(auth.tenantId), projectId ? this.projectLayer(auth.tenantId, projectId) : undefined]);
+      return mergeConfig(this.platformConfig, tenant, project);
+    });
   }
 
   invalidate(): void {

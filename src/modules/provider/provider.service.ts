@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { TtlCache } from '../../core/cache/ttl-cache';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { BadRequestError } from '../../core/errors/domain-error';
 import { parseModelRef } from '../agent/agent.builtins';
@@ -53,15 +54,10 @@ export class ProviderService {
   }
 
   // Read on every step; the `envProviderKeys` switch reaches running processes within seconds, like config.
-  private readonly settings = new Map<string, { value: Record<string, unknown>; until: number }>();
+  private readonly settings = new TtlCache<string, Record<string, unknown>>(5_000);
 
-  private async tenantSettings(tenantId: string): Promise<Record<string, unknown>> {
-    const hit = this.settings.get(tenantId);
-    if (hit && hit.until > Date.now()) return hit.value;
-    const value = await this.credentialRepo.tenantSettings(tenantId);
-    if (this.settings.size > 2000) this.settings.clear();
-    this.settings.set(tenantId, { value, until: Date.now() + 5_000 });
-    return value;
+  private tenantSettings(tenantId: string): Promise<Record<string, unknown>> {
+    return this.settings.get(tenantId, () => this.credentialRepo.tenantSettings(tenantId));
   }
 
   /** The model to use when neither the request nor the agent names one (config, then the best connected model). */
