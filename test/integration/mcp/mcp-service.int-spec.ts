@@ -75,6 +75,8 @@ beforeAll(async () => {
     SANDBOX: 'off',
     ENCRYPTION_KEYS,
     PUBLIC_URL: 'http://api.school.test',
+    // The fakes listen on loopback: allowed by the platform, port by port.
+    EGRESS_ALLOW: [remote, oauthRemote].map((server) => new URL(server.url).host).join(','),
   });
   mcp = ctx.get(McpService);
   projects = ctx.get(ProjectService);
