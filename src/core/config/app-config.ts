@@ -129,7 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     opencodeConfigPath: e.OPENCODE_CONFIG,
     opencodeConfigContent: e.OPENCODE_CONFIG_CONTENT,
     sandbox: e.SANDBOX,
-    sandboxBwrap: e.SANDBOX_BWRAP ?? findOnPath('bwrap', env.PATH),
+    sandboxBwrap: e.SANDBOX_BWRAP ?? findOnPath('bwrap', env.PATH ?? DEFAULT_PATH),
     publicUrl: e.PUBLIC_URL,
     eventReplaySize: e.EVENT_REPLAY_SIZE,
     heartbeatMs: e.HEARTBEAT_MS,
@@ -143,6 +143,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     egressAllow,
   });
 }
+
+/** What execvp searches when PATH is unset. */
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export function findOnPath(binary: string, pathVar: string | undefined): string | null {
   for (const dir of (pathVar ?? '').split(path.delimiter).filter((d) => path.isAbsolute(d))) {

@@ -71,6 +71,13 @@ export class SandboxRunner {
     return { ...base, state, version: check.version, reason: check.reason, fix: SANDBOX_FIX };
   }
 
+  /** For routes that want to refuse before recording anything: throws what run() would throw. */
+  async assertRunnable(): Promise<void> {
+    if (this.options.mode !== 'required') return;
+    const check = await this.check();
+    if (!check.available) throw new SandboxUnavailableError(check.reason ?? 'unknown reason');
+  }
+
   /**
    * The one decision every command path goes through: sandboxed, refused (required mode without bubblewrap), or
    * — only when chosen — unsandboxed and audited.
