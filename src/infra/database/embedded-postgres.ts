@@ -305,7 +305,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
       stopping ??= (async () => {
         await stopServer(running);
         process.off('exit', exitHandler);
-        if (throwaway) fs.rmSync(dir, { recursive: true, force: true });
+        // A folder that cannot be removed now is swept by the next throwaway start.
+        if (throwaway) fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
         else fs.rmSync(path.join(dir, 'owner.json'), { force: true });
       })();
       return stopping;
