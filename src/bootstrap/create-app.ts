@@ -27,7 +27,7 @@ export interface RunningApp {
  * app first (workers drain) and the embedded database after it.
  */
 export async function startApi(config: AppConfig, opts: { logger?: Logger; migrate?: boolean; listen?: boolean } = {}): Promise<RunningApp> {
-  const logger = opts.logger ?? createLogger(config.logLevel);
+  const logger = opts.logger ?? createLogger(config.logLevel, config.logFormat);
   const database = await openDatabase(config, { migrate: opts.migrate, logger });
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, database, logger }), {
     logger: new PinoNestLogger(logger),
