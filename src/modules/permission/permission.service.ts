@@ -4,7 +4,7 @@ import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { ForbiddenError, NotFoundError } from '../../core/errors/domain-error';
 import { isId, newId } from '../../core/ids';
 import { EventBus } from '../event/event.bus';
-import { AuditService } from '../school/audit/audit.service';
+import { AuditService } from '../audit/audit.service';
 import { EventType } from '../event/event.types';
 import type { PermissionAsk } from '../tool/tool.types';
 import { PermissionCorrectedError, PermissionDeniedError, PermissionRejectedError } from './permission.errors';

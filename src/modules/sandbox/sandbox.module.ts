@@ -1,4 +1,4 @@
-import { Global, Logger, Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import { join } from 'node:path';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { SandboxPolicy } from './sandbox-policy.service';
@@ -10,7 +10,6 @@ import { SandboxUnavailableError } from './sandbox.errors';
  * One SandboxRunner per process, mode from config (`SANDBOX=required|optional|off`). The startup check runs
  * here so a server that must sandbox refuses to boot without bubblewrap instead of failing on the first command.
  */
-@Global()
 @Module({
   providers: [
     SandboxRepository,

@@ -9,7 +9,7 @@ import { ConfigService } from '../../config/config.service';
 import { EventType } from '../../event/event.types';
 import { PermissionService } from '../../permission/permission.service';
 import { ProviderService } from '../../provider/provider.service';
-import { AuditService } from '../../school/audit/audit.service';
+import { AuditService } from '../../audit/audit.service';
 import { MessageRepository } from '../message.repository';
 import { SessionBusyError } from '../session.errors';
 import { SessionRepository, type SessionRow } from '../session.repository';

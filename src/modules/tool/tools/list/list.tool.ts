@@ -1,7 +1,7 @@
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { z } from 'zod';
-import { askRead } from '../../../workspace/file-permission';
+import { askRead } from '../../file-permission';
 import { DEFAULT_IGNORED_DIRS } from '../../../workspace/ignore-rules';
 import { workspaceOf } from '../../../workspace/workspace';
 import { walk } from '../../../workspace/workspace-walk';
