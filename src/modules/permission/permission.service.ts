@@ -6,7 +6,7 @@ import { isId, newId } from '../../core/ids';
 import { EventBus } from '../event/event.bus';
 import { AuditService } from '../audit/audit.service';
 import { EventType } from '../event/event.types';
-import type { PermissionAsk } from '../tool/tool.types';
+import type { PermissionAsk } from './permission.types';
 import { PermissionCorrectedError, PermissionDeniedError, PermissionRejectedError } from './permission.errors';
 import { PermissionRepository } from './permission.repository';
 import { approvalRules, evaluateAsk, type Ruleset } from './permission.rules';

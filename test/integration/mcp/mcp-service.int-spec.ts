@@ -14,7 +14,8 @@ import { ProjectService } from '../../../src/modules/project/project.service';
 import { SessionHooks } from '../../../src/modules/session/session.hooks';
 import type { SessionRow } from '../../../src/modules/session/session.repository';
 import type { RegisteredTool } from '../../../src/modules/tool/tool.registry';
-import type { PermissionAsk, ToolContext } from '../../../src/modules/tool/tool.types';
+import type { ToolContext } from '../../../src/modules/tool/tool.types';
+import type { PermissionAsk } from '../../../src/modules/permission/permission.types';
 import { everythingServerCommand, misbehavingServerCommand, startFakeMcpHttpServer, type FakeMcpHttpServer } from '../../fakes/mcp';
 import { createTestContext, type TestContext } from '../../utils/test-context';
 
