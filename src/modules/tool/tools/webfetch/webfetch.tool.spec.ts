@@ -4,6 +4,7 @@ import { ToolError, type ToolContext } from '../../tool.types';
 import type { PermissionAsk } from '../../../permission/permission.types';
 import { htmlToText } from './html-convert';
 import { webfetchTool } from './webfetch.tool';
+import { EgressAllowList } from '../../../../core/net/egress-allow-list';
 
 let server: FakeWebServer;
 const resolver: Resolver = async (name) => {
@@ -11,7 +12,7 @@ const resolver: Resolver = async (name) => {
   if (name === 'evil.test') return [{ address: '10.0.0.8', family: 4 }];
   throw new Error(`ENOTFOUND ${name}`);
 };
-const tool = () => webfetchTool({ guard: { resolver, trustedHosts: ['site.test'] } });
+const tool = () => webfetchTool({ guard: { resolver, allow: new EgressAllowList(['site.test']) } });
 const site = (path: string) => server.url(path, 'site.test');
 
 function context(abort = new AbortController().signal) {
