@@ -72,7 +72,10 @@ module.exports = {
       comment: 'Prisma is used by repositories (and the infra that creates it) only (STYLE rule 3)',
       severity: 'error',
       // health.service.ts pings the database itself: readiness is about the client, not a table.
-      from: { path: '^src/modules/', pathNot: '\\.repository\\.ts$|\\.spec\\.ts$|\\.prisma-store\\.ts$|^src/modules/health/health\\.service\\.ts$' },
+      from: {
+        path: '^src/modules/',
+        pathNot: '\\.repository\\.ts$|\\.spec\\.ts$|\\.prisma-store\\.ts$|^src/modules/health/health\\.service\\.ts$',
+      },
       to: { path: '^src/infra/database/prisma\\.service\\.ts$' },
     },
     {

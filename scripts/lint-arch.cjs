@@ -77,7 +77,8 @@ const visit = (v) => {
 };
 for (const v of adjacency.keys()) if (!index.has(v)) visit(v);
 
-if (process.argv.includes('--graph')) for (const [key, files] of edges) console.log(`${key}\n    ${files.join('\n    ')}`);
+if (process.argv.includes('--graph'))
+  for (const [key, files] of edges) console.log(`${key}\n    ${files.join('\n    ')}`);
 for (const c of cycles) console.log(`error  module-cycle: ${c.join(', ')}`);
 
 const errors = violations.filter((v) => v.rule.severity === 'error').length;

@@ -29,7 +29,9 @@ import { USER_DELETION_LISTENER } from './tenant/user-deletion.port';
     {
       provide: PROJECT_DIRECTORY,
       inject: [ProjectService],
-      useFactory: (projects: ProjectService): ProjectDirectory => ({ projectIdOf: async (auth: AuthContext, directory: string) => (await projects.resolve(auth, directory)).id }),
+      useFactory: (projects: ProjectService): ProjectDirectory => ({
+        projectIdOf: async (auth: AuthContext, directory: string) => (await projects.resolve(auth, directory)).id,
+      }),
     },
     {
       provide: SESSION_ACCESS,

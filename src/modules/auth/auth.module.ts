@@ -13,7 +13,14 @@ import { JwtRepository } from './jwt/jwt.repository';
 @Module({
   imports: [AuditModule],
   controllers: [JwtController],
-  providers: [ApiKeyRepository, ApiKeyService, JwtRepository, JwtAuthService, JwtSettingsService, { provide: APP_GUARD, useClass: AuthGuard }],
+  providers: [
+    ApiKeyRepository,
+    ApiKeyService,
+    JwtRepository,
+    JwtAuthService,
+    JwtSettingsService,
+    { provide: APP_GUARD, useClass: AuthGuard },
+  ],
   exports: [ApiKeyService, JwtAuthService],
 })
 export class AuthModule {}

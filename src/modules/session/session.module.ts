@@ -39,8 +39,28 @@ import { TitleProcessor } from './title/title.processor';
  * fork and share. Sub-features with their own module (compaction, shell, agent-tools) import this one.
  */
 @Module({
-  imports: [AgentModule, AuditModule, ConfigModule, EventModule, PermissionModule, ProjectModule, ProviderModule, SandboxModule, SnapshotModule, ToolModule, WorkspaceModule],
-  controllers: [SessionController, MessageController, SummaryController, RevertController, ForkController, ShareController, PublicShareController],
+  imports: [
+    AgentModule,
+    AuditModule,
+    ConfigModule,
+    EventModule,
+    PermissionModule,
+    ProjectModule,
+    ProviderModule,
+    SandboxModule,
+    SnapshotModule,
+    ToolModule,
+    WorkspaceModule,
+  ],
+  controllers: [
+    SessionController,
+    MessageController,
+    SummaryController,
+    RevertController,
+    ForkController,
+    ShareController,
+    PublicShareController,
+  ],
   providers: [
     SessionService,
     SessionRepository,
@@ -59,6 +79,14 @@ import { TitleProcessor } from './title/title.processor';
     ShareService,
     ShareRepository,
   ],
-  exports: [SessionService, SessionRunService, SessionPromptService, SessionLoopService, SessionHooks, MessageRepository, SessionRepository],
+  exports: [
+    SessionService,
+    SessionRunService,
+    SessionPromptService,
+    SessionLoopService,
+    SessionHooks,
+    MessageRepository,
+    SessionRepository,
+  ],
 })
 export class SessionModule {}
