@@ -1,3 +1,4 @@
+import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { EgressAllowList } from '../net/egress-allow-list';
@@ -24,7 +25,10 @@ const EnvSchema = z.object({
   ENCRYPTION_KEYS: z.string().optional(),
   OPENCODE_CONFIG: z.string().optional(),
   OPENCODE_CONFIG_CONTENT: z.string().optional(),
-  SANDBOX: z.enum(['required', 'optional', 'off']).default('optional'),
+  /** Safe by default: without a usable bubblewrap, commands are refused (the rest of the server still runs). */
+  SANDBOX: z.enum(['required', 'optional', 'off']).default('required'),
+  /** bubblewrap's path; default: the first `bwrap` on PATH (so a PATH without it means "not installed"). */
+  SANDBOX_BWRAP: z.string().min(1).optional(),
   PUBLIC_URL: z.string().url().optional(),
   EVENT_REPLAY_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
   HEARTBEAT_MS: z.coerce.number().int().min(100).default(10_000),
@@ -55,6 +59,8 @@ export interface AppConfig {
   opencodeConfigPath?: string;
   opencodeConfigContent?: string;
   sandbox: 'required' | 'optional' | 'off';
+  /** Absolute path of bwrap, or null when none is on PATH. */
+  sandboxBwrap: string | null;
   publicUrl?: string;
   eventReplaySize: number;
   heartbeatMs: number;
@@ -123,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     opencodeConfigPath: e.OPENCODE_CONFIG,
     opencodeConfigContent: e.OPENCODE_CONFIG_CONTENT,
     sandbox: e.SANDBOX,
+    sandboxBwrap: e.SANDBOX_BWRAP ?? findOnPath('bwrap', env.PATH ?? DEFAULT_PATH),
     publicUrl: e.PUBLIC_URL,
     eventReplaySize: e.EVENT_REPLAY_SIZE,
     heartbeatMs: e.HEARTBEAT_MS,
@@ -135,6 +142,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     allowEnvProviderKeysByDefault: e.ALLOW_ENV_PROVIDER_KEYS ?? true,
     egressAllow,
   });
+}
+
+/** What execvp searches when PATH is unset. */
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export function findOnPath(binary: string, pathVar: string | undefined): string | null {
+  for (const dir of (pathVar ?? '').split(path.delimiter).filter((d) => path.isAbsolute(d))) {
+    const candidate = path.join(dir, binary);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      /* not here */
+    }
+  }
+  return null;
 }
 
 /** Nest injection token for AppConfig. */
