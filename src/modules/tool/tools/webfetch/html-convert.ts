@@ -1,4 +1,4 @@
-import TurndownService from 'turndown';
+import type TurndownService from 'turndown';
 
 const DROPPED = ['script', 'style', 'noscript', 'template', 'iframe', 'object', 'embed', 'meta', 'link', 'svg', 'canvas'] as const;
 
@@ -6,7 +6,9 @@ let turndown: TurndownService | undefined;
 
 /** Markdown for a model to read: headings, lists, links and fenced code kept; scripts and styles gone. */
 export function htmlToMarkdown(html: string): string {
-  turndown ??= new TurndownService({
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on the first webfetch, not at boot
+  const Turndown = require('turndown') as typeof TurndownService;
+  turndown ??= new Turndown({
     headingStyle: 'atx',
     hr: '---',
     bulletListMarker: '-',
