@@ -20,6 +20,7 @@ const EnvSchema = z.object({
   WORKSPACE_ROOT: z.string().optional(),
   WORKERS_IN_API: bool.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   BOOTSTRAP_API_KEY: z.string().min(16).optional(),
   /** Comma-separated `version:base64key` pairs; the highest version encrypts. */
   ENCRYPTION_KEYS: z.string().optional(),
@@ -54,6 +55,8 @@ export interface AppConfig {
   toolOutputDir: string;
   workersInApi: boolean;
   logLevel: string;
+  /** `pretty` (readable, for a person at a terminal) or `json` (one object a line, for machines). */
+  logFormat: 'json' | 'pretty';
   bootstrapApiKey?: string;
   encryptionKeys: Map<number, Buffer>;
   opencodeConfigPath?: string;
@@ -124,6 +127,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     // One process owns everything in embedded mode; with Redis, workers normally run in `npm run worker`.
     workersInApi: e.WORKERS_IN_API ?? !e.REDIS_URL,
     logLevel: e.LOG_LEVEL,
+    // A person at a terminal gets readable lines; pipes, files and containers get JSON.
+    logFormat: e.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
     bootstrapApiKey: e.BOOTSTRAP_API_KEY,
     encryptionKeys: parseKeys(e.ENCRYPTION_KEYS),
     opencodeConfigPath: e.OPENCODE_CONFIG,
