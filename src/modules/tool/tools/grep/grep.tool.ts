@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { askExternal } from '../../../workspace/file-permission';
+import { askExternal } from '../../file-permission';
 import { grepFiles } from '../../../workspace/file-search';
 import { checkRegex, checkRegexLength } from '../../../workspace/regex-worker';
 import { findRipgrep } from '../../../workspace/ripgrep';

@@ -1,6 +1,7 @@
 import { FakeWebServer, html, json, redirect } from '../../../../../test/fakes/web/fake-web.server';
 import type { Resolver } from '../../../../core/net/ssrf-guard';
-import { ToolError, type PermissionAsk, type ToolContext } from '../../tool.types';
+import { ToolError, type ToolContext } from '../../tool.types';
+import type { PermissionAsk } from '../../../permission/permission.types';
 import { convertHtml } from './html-convert';
 import { webfetchTool } from './webfetch.tool';
 import { EgressAllowList } from '../../../../core/net/egress-allow-list';
