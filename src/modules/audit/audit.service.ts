@@ -28,7 +28,8 @@ export type AuditAction =
   | 'budget.delete'
   | 'jwt.configure'
   | 'user.delete'
-  | 'user.export';
+  | 'user.export'
+  | 'sandbox.unsandboxed_run';
 
 export interface AuditEntry {
   id: string;

@@ -109,7 +109,7 @@ export class CommandService {
     const spans = shellSpans(text);
     if (spans.length > MAX_SHELL_SPANS) throw new BadRequestError(`A command template may run at most ${MAX_SHELL_SPANS} shell commands`);
     let out = text;
-    const tenant = spans.length ? await this.sandbox.forTenant(ws.tenantId) : undefined;
+    const tenant = spans.length ? await this.sandbox.forTenant(ws.tenantId, 'command') : undefined;
     for (const span of spans) {
       const res = await this.runner.run({ command: span.command, cwd: ws.root, workspaceRoot: ws.root, env: { TERM: 'dumb' }, timeoutMs: SHELL_TIMEOUT_MS, ...tenant });
       const note = res.timedOut ? `\n[command timed out after ${SHELL_TIMEOUT_MS} ms]` : '';
