@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { TtlCache } from '../../core/cache/ttl-cache';
+import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
+import { LOGGER } from '../../core/logging/logger';
 import { BadRequestError, DomainError } from '../../core/errors/domain-error';
 import { egressGuard, type EgressGuard } from '../../core/net/egress';
 import { parseModelRef } from '../agent/agent.builtins';
@@ -14,6 +16,7 @@ import { CredentialRepository } from './credential.repository';
 import { CredentialService } from './credential.service';
 import type { ApiModel } from './models/catalogue.schema';
 import { ProviderRegistry } from './provider-registry';
+import { providerErrorLog } from './retry';
 
 export interface ModelRef {
   providerID: string;
@@ -49,6 +52,7 @@ export class ProviderService {
     @Inject(APP_CONFIG) private readonly app: AppConfig,
     private readonly credentials: CredentialService,
     private readonly credentialRepo: CredentialRepository,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.egress = egressGuard(app.egressAllow);
   }
@@ -106,7 +110,7 @@ export class ProviderService {
     }
     if (below) await this.checkEndpoint(ref.providerID, owner, built.provider);
     const { model, info } = built;
-    const out = { language: model, info: this.fromApi(ref, info) };
+    const out = { language: withErrorLog(model, (error) => this.logger.warn({ tenantId, ...providerErrorLog(error) }, 'provider request failed')), info: this.fromApi(ref, info) };
     perConfig.set(cacheKey, out);
     this.resolvedModels.set(config, perConfig);
     return out;
@@ -182,4 +186,20 @@ function keyStaysBehind(providerId: string, owner: ConfigLayerName): ProviderErr
   const withheld = owner === 'tenant' ? "the platform's keys are" : "the platform's and the school's keys are";
   const own = owner === 'tenant' ? `set options.apiKey there or store a key (PUT /auth/${providerId})` : 'set options.apiKey in the same config';
   return new ProviderError('auth', `Provider ${providerId}'s endpoint is set in the ${owner} config, so ${withheld} not sent there: ${own}.`, providerId, { isRetryable: false });
+}
+
+/** The provider's own words (body, headers) about a failure go to the log; the stored message gets the short form. */
+function withErrorLog(model: LanguageModel, log: (error: ProviderError) => void): LanguageModel {
+  return {
+    providerId: model.providerId,
+    modelId: model.modelId,
+    async *stream(request) {
+      try {
+        yield* model.stream(request);
+      } catch (error) {
+        if (error instanceof ProviderError && error.kind !== 'aborted') log(error);
+        throw error;
+      }
+    },
+  };
 }
