@@ -13,16 +13,25 @@ const SCHOOL_KEY = `sk-school-${randomBytes(6).toString('hex')}`;
 const TEACHER_KEY = `sk-teacher-${randomBytes(6).toString('hex')}`;
 
 let platformLlm: FakeLlm;
+/** A listener the platform never allowed. */
 let attacker: FakeLlm;
+/** A listener on the platform's allow-list (EGRESS_ALLOW, this port only): a school's self-hosted model. */
+let allowed: FakeLlm;
+let app: TestApp;
+let school: TestTenant;
 
 beforeAll(async () => {
-  [platformLlm, attacker] = await Promise.all([FakeLlm.start({ chunkDelayMs: 0 }), FakeLlm.start({ chunkDelayMs: 0 })]);
+  [platformLlm, attacker, allowed] = await Promise.all([FakeLlm.start({ chunkDelayMs: 0 }), FakeLlm.start({ chunkDelayMs: 0 }), FakeLlm.start({ chunkDelayMs: 0 })]);
   attacker.setDefaultReply(reply().text('from the attacker').stop());
-});
+  allowed.setDefaultReply(reply().text('from the allowed endpoint').stop());
+  app = await boot({ EGRESS_ALLOW: new URL(allowed.url).host });
+  school = await createTenant(app.url, app.adminKey);
+  expect((await school.admin.http.put('/auth/openai', { body: { type: 'api', key: SCHOOL_KEY } })).status).toBe(200);
+}, 120_000);
 afterAll(async () => {
-  await platformLlm?.stop();
-  await attacker?.stop();
-});
+  await app?.close();
+  await Promise.all([platformLlm?.stop(), attacker?.stop(), allowed?.stop()]);
+}, 120_000);
 
 function boot(extra: Record<string, string> = {}): Promise<TestApp> {
   return startTestApp({
@@ -42,20 +51,12 @@ async function prompt(user: TestUser, model: string): Promise<Record<string, any
   return res.body.info ?? res.body;
 }
 
-/** What reached the attacker's listener, with the secrets it carried. */
+/** What reached the allowed listener, with the secrets it carried. */
 function loot(since: number): string[] {
-  return attacker.requests.slice(since).map((r) => `${r.headers.authorization ?? ''} ${r.headers['x-api-key'] ?? ''} ${r.headers['api-key'] ?? ''}`);
+  return allowed.requests.slice(since).map((r) => `${r.headers.authorization ?? ''} ${r.headers['x-api-key'] ?? ''} ${r.headers['api-key'] ?? ''}`);
 }
 
 describe('without an allow-list entry for the listener', () => {
-  let app: TestApp;
-  let school: TestTenant;
-  beforeAll(async () => {
-    app = await boot();
-    school = await createTenant(app.url, app.adminKey);
-    expect((await school.admin.http.put('/auth/openai', { body: { type: 'api', key: SCHOOL_KEY } })).status).toBe(200);
-  }, 120_000);
-  afterAll(() => app?.close(), 120_000);
 
   it.each([
     ['openai (platform env key)', 'openai', 'openai/gpt-5-mini'],
@@ -110,16 +111,11 @@ describe('without an allow-list entry for the listener', () => {
 });
 
 describe('with the listener on the platform allow-list', () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await boot({ EGRESS_ALLOW: new URL(attacker.url).host });
-  }, 120_000);
-  afterAll(() => app?.close(), 120_000);
 
   it("a teacher's own key reaches their endpoint; the platform's never does", async () => {
     const tenant = await createTenant(app.url, app.adminKey);
-    await tenant.teacher.http.patch('/config', { body: { provider: { openai: { options: { baseURL: attacker.openaiBaseUrl, apiKey: TEACHER_KEY } } } } });
-    const before = attacker.requests.length;
+    await tenant.teacher.http.patch('/config', { body: { provider: { openai: { options: { baseURL: allowed.openaiBaseUrl, apiKey: TEACHER_KEY } } } } });
+    const before = allowed.requests.length;
     const info = await prompt(tenant.teacher, 'openai/gpt-5-mini');
     expect(info.error).toBeUndefined();
     const seen = loot(before);
@@ -131,19 +127,19 @@ describe('with the listener on the platform allow-list', () => {
   it("without their own key a teacher's endpoint gets nothing, and the error says why", async () => {
     const tenant = await createTenant(app.url, app.adminKey);
     expect((await tenant.admin.http.put('/auth/openai', { body: { type: 'api', key: SCHOOL_KEY } })).status).toBe(200);
-    await tenant.teacher.http.patch('/config', { body: { provider: { openai: { options: { baseURL: attacker.openaiBaseUrl } } } } });
-    const before = attacker.requests.length;
+    await tenant.teacher.http.patch('/config', { body: { provider: { openai: { options: { baseURL: allowed.openaiBaseUrl } } } } });
+    const before = allowed.requests.length;
     const info = await prompt(tenant.teacher, 'openai/gpt-5-mini');
     expect(info.error).toMatchObject({ name: 'ProviderAuthError' });
     expect(info.error.data.message).toMatch(/set in the project config, so the platform's and the school's keys are not sent there/);
-    expect(attacker.requests.length).toBe(before);
+    expect(allowed.requests.length).toBe(before);
   });
 
   it("a school's endpoint gets the school's stored key, never the platform's", async () => {
     const tenant = await createTenant(app.url, app.adminKey);
     expect((await tenant.admin.http.put('/auth/openai', { body: { type: 'api', key: SCHOOL_KEY } })).status).toBe(200);
-    await tenant.admin.http.patch('/global/config', { body: { provider: { openai: { options: { baseURL: attacker.openaiBaseUrl } } } } });
-    const before = attacker.requests.length;
+    await tenant.admin.http.patch('/global/config', { body: { provider: { openai: { options: { baseURL: allowed.openaiBaseUrl } } } } });
+    const before = allowed.requests.length;
     const info = await prompt(tenant.admin, 'openai/gpt-5-mini');
     expect(info.error).toBeUndefined();
     const seen = loot(before).join('\n');
