@@ -33,6 +33,8 @@ export interface ModelInfo extends ModelRef {
 export interface ResolvedModel {
   info: ModelInfo;
   language: LanguageModel;
+  /** The catalogue entry, for request shaping (sampling defaults, variants, options). */
+  api: ApiModel;
 }
 
 /** Turns a (provider, model) choice plus the layered config into a streaming model and its facts. */
@@ -89,7 +91,7 @@ export class ProviderService {
     if (hit) return hit;
     const resolved = this.registry.resolve(config, ctx);
     const { model, info } = this.registry.languageModel(resolved, ref, ctx);
-    const out = { language: model, info: this.fromApi(ref, info) };
+    const out = { language: model, info: this.fromApi(ref, info), api: info };
     perConfig.set(cacheKey, out);
     this.resolvedModels.set(config, perConfig);
     return out;

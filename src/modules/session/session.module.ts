@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { AccessModule } from '../access/access.module';
 import { PermissionController } from '../permission/permission.controller';
 import { PermissionRepository } from '../permission/permission.repository';
 import { PermissionService } from '../permission/permission.service';
@@ -14,9 +15,11 @@ import { SessionHooks } from './session.hooks';
 import { SessionRepository } from './session.repository';
 import { SessionService } from './session.service';
 import { TitleProcessor } from './title/title.processor';
+import { TurnContextService } from './turn/turn-context.service';
 
 @Global()
 @Module({
+  imports: [AccessModule],
   controllers: [SessionController, MessageController, PermissionController],
   providers: [
     SessionService,
@@ -29,9 +32,10 @@ import { TitleProcessor } from './title/title.processor';
     SessionFacade,
     SessionHooks,
     TitleProcessor,
+    TurnContextService,
     PermissionService,
     PermissionRepository,
   ],
-  exports: [SessionService, SessionRunService, SessionPromptService, PermissionService, SessionHooks, MessageRepository, SessionRepository],
+  exports: [TurnContextService, SessionService, SessionRunService, SessionPromptService, PermissionService, SessionHooks, MessageRepository, SessionRepository],
 })
 export class SessionModule {}

@@ -1,9 +1,6 @@
 import { Module, OnModuleInit } from '@nestjs/common';
-import { agentGuardrails } from '../../../agent/agent.builtins';
-import { AgentService } from '../../../agent/agent.service';
-import { configRuleset } from '../../../config/config.merge';
 import { ConfigService } from '../../../config/config.service';
-import { disabledTools, merge, type Ruleset } from '../../../permission/permission.rules';
+import { hiddenTools } from '../../../permission/permission.layers';
 import { SessionHooks } from '../../../session/session.hooks';
 import { ToolCatalogue } from '../../tool.catalogue';
 import { ToolController } from '../../tool.controller';
@@ -23,7 +20,6 @@ export class AgentToolsModule implements OnModuleInit {
     private readonly tasks: TaskService,
     private readonly plans: PlanService,
     private readonly registry: ToolRegistry,
-    private readonly agents: AgentService,
     private readonly config: ConfigService,
     private readonly hooks: SessionHooks,
   ) {}
@@ -38,12 +34,10 @@ export class AgentToolsModule implements OnModuleInit {
       return services;
     });
     // OpenCode offers batch only with `experimental.batch_tool`; it may call what the agent itself may see.
-    this.hooks.extraTools.push(async ({ auth, session, agent }) => {
+    this.hooks.extraTools.push(async ({ auth, session, permission }) => {
       const config = await this.config.effective(auth, session.projectId);
       if (!config.experimental?.batch_tool) return [];
-      const info = await this.agents.get(auth, agent, session.projectId);
-      const ruleset = merge(info.permission, configRuleset(config), (session.permission as Ruleset | null) ?? [], agentGuardrails(info.name));
-      const hidden = disabledTools(this.registry.ids(), ruleset);
+      const hidden = hiddenTools(this.registry.ids(), permission);
       return [this.registry.batch((id) => !hidden.has(id))];
     });
   }
