@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { EgressAllowList } from '../net/egress-allow-list';
 
 // The only place that reads process.env (STYLE rule 8): parsed once at boot into a typed, frozen object.
 // Bad values are fatal with a message naming the variable.
@@ -33,6 +34,8 @@ const EnvSchema = z.object({
   EMBEDDED_DB_MEMORY: bool.optional(),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(5000),
   ALLOW_ENV_PROVIDER_KEYS: bool.optional(),
+  /** Comma-separated private/loopback places tenants' outbound traffic may reach: `10.0.0.0/8,llm.campus:8000`. */
+  EGRESS_ALLOW: z.string().optional(),
 });
 
 export interface AppConfig {
@@ -63,6 +66,8 @@ export interface AppConfig {
   /** Platform-wide provider keys from the environment (OPENAI_API_KEY, ...), used as a fallback. */
   providerEnv: Readonly<Record<string, string>>;
   allowEnvProviderKeysByDefault: boolean;
+  /** EGRESS_ALLOW: the platform's exceptions to the egress guard (nothing private is reachable without one). */
+  egressAllow: EgressAllowList;
 }
 
 export class ConfigError extends Error {}
@@ -91,6 +96,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  let egressAllow: EgressAllowList;
+  try {
+    egressAllow = EgressAllowList.parse(e.EGRESS_ALLOW);
+  } catch (error) {
+    throw new ConfigError(`EGRESS_ALLOW: ${(error as Error).message}`);
+  }
   const dataDir = path.resolve(e.DATA_DIR);
   const providerEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v && PROVIDER_ENV.test(k)) providerEnv[k] = v;
@@ -122,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     providerEnv: Object.freeze(providerEnv),
     allowEnvProviderKeysByDefault: e.ALLOW_ENV_PROVIDER_KEYS ?? true,
+    egressAllow,
   });
 }
 

@@ -11,6 +11,7 @@ import { bashTool } from '../tool/tools/bash/bash.tool';
 import { webfetchTool } from '../tool/tools/webfetch/webfetch.tool';
 import { ToolError, type ToolContext } from '../tool/tool.types';
 import { SandboxRunner } from './sandbox-runner.service';
+import { EgressAllowList } from '../../core/net/egress-allow-list';
 
 const SECRET = 'sk-live-FAKE-SECRET-9f8e7d6c5b4a';
 const identity = { uid: 61002, gid: 61002 };
@@ -222,14 +223,14 @@ describe('webfetch SSRF', () => {
 
   it('control: the trusted test host itself is fetched, so the refusals below are the guard at work', async () => {
     server.on('/public', html('<p>public page</p>'));
-    const tool = webfetchTool({ guard: { resolver, trustedHosts: ['site.test'] } });
+    const tool = webfetchTool({ guard: { resolver, allow: new EgressAllowList(['site.test']) } });
     const result = await tool.execute({ url: `http://site.test:${server.port}/public`, format: 'text' }, context(workspace));
     expect(result.output).toBe('public page');
   });
 
   it.each(targets)('%s is refused without reaching the server', async (_name, target) => {
     server.on('/bounce', redirect(`http://127.0.0.1:${server.port}/secret`));
-    const tool = webfetchTool({ guard: { resolver, trustedHosts: ['site.test'] } });
+    const tool = webfetchTool({ guard: { resolver, allow: new EgressAllowList(['site.test']) } });
     await expect(tool.execute({ url: target(), format: 'text' }, context(workspace))).rejects.toBeInstanceOf(ToolError);
     expect(server.requests.filter((request) => request.path === '/secret')).toEqual([]);
   });
