@@ -44,3 +44,20 @@ export function allowedModelChoices(access: UserAccess): string[] {
 export function restricted(access: UserAccess): boolean {
   return access.lists.some((l) => l.agents || l.models);
 }
+
+interface ProviderLike {
+  id: string;
+  models: Record<string, unknown>;
+}
+
+/** A provider listing cut to the models the user may pick; providers left without models go, defaults follow. */
+export function filterProviders<P extends ProviderLike>(access: UserAccess, providers: P[], defaults: Record<string, string>): { providers: P[]; default: Record<string, string> } {
+  if (!access.lists.some((l) => l.models)) return { providers, default: defaults };
+  const kept = providers
+    .map((p) => ({ ...p, models: Object.fromEntries(Object.entries(p.models).filter(([id]) => !modelRefusedBy(access, { providerID: p.id, modelID: id }))) }))
+    .filter((p) => Object.keys(p.models).length > 0);
+  const byId = new Map(kept.map((p) => [p.id, p]));
+  const chosen: Record<string, string> = {};
+  for (const [id, p] of byId) chosen[id] = defaults[id] && defaults[id] in p.models ? defaults[id] : Object.keys(p.models)[0];
+  return { providers: kept, default: chosen };
+}

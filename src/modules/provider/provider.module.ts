@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { AccessModule } from '../access/access.module';
 import { ProviderAuthController } from './auth.controller';
 import { CredentialRepository } from './credential.repository';
 import { CredentialService } from './credential.service';
@@ -8,6 +9,7 @@ import { ProviderService } from './provider.service';
 
 @Global()
 @Module({
+  imports: [AccessModule],
   controllers: [ProviderController, ProviderAuthController],
   providers: [ProviderService, ProviderCatalogueService, CredentialService, CredentialRepository],
   exports: [ProviderService, CredentialService],

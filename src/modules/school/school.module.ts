@@ -11,6 +11,7 @@ import { ClassRosterService } from './class/class-roster.service';
 import { ClassController } from './class/class.controller';
 import { ClassRepository } from './class/class.repository';
 import { ClassService } from './class/class.service';
+import { AccessModule } from '../access/access.module';
 import { LifecycleController } from './lifecycle/lifecycle.controller';
 import { LifecycleRepository } from './lifecycle/lifecycle.repository';
 import { LifecycleService } from './lifecycle/lifecycle.service';
@@ -27,7 +28,7 @@ import { UsageService } from './usage/usage.service';
  */
 @Global()
 @Module({
-  imports: [TenantModule],
+  imports: [TenantModule, AccessModule],
   controllers: [ClassController, BudgetController, UsageController, AuditController, LifecycleController],
   providers: [
     AuditRepository,

@@ -89,7 +89,7 @@ export class CompactionProcessor implements OnModuleInit {
   private async summarise(row: SessionRow, upToRequest: MessageWithParts[], request: MessageWithParts, keepTail: boolean): Promise<{ summary?: MessageWithParts & { info: AssistantMessageInfo }; tailStartId?: string }> {
     const user = request.info as UserMessageInfo;
     const call = await this.turns.forCompaction(row, user);
-    const { config, agent } = call;
+    const { config } = call;
     const { ref, info, language } = call.model;
 
     const visible = filterCompacted(upToRequest as unknown as Loose[]) as unknown as MessageWithParts[];
