@@ -1,3 +1,4 @@
+import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { EgressAllowList } from '../net/egress-allow-list';
@@ -19,12 +20,16 @@ const EnvSchema = z.object({
   WORKSPACE_ROOT: z.string().optional(),
   WORKERS_IN_API: bool.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   BOOTSTRAP_API_KEY: z.string().min(16).optional(),
   /** Comma-separated `version:base64key` pairs; the highest version encrypts. */
   ENCRYPTION_KEYS: z.string().optional(),
   OPENCODE_CONFIG: z.string().optional(),
   OPENCODE_CONFIG_CONTENT: z.string().optional(),
-  SANDBOX: z.enum(['required', 'optional', 'off']).default('optional'),
+  /** Safe by default: without a usable bubblewrap, commands are refused (the rest of the server still runs). */
+  SANDBOX: z.enum(['required', 'optional', 'off']).default('required'),
+  /** bubblewrap's path; default: the first `bwrap` on PATH (so a PATH without it means "not installed"). */
+  SANDBOX_BWRAP: z.string().min(1).optional(),
   PUBLIC_URL: z.string().url().optional(),
   EVENT_REPLAY_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
   HEARTBEAT_MS: z.coerce.number().int().min(100).default(10_000),
@@ -50,11 +55,15 @@ export interface AppConfig {
   toolOutputDir: string;
   workersInApi: boolean;
   logLevel: string;
+  /** `pretty` (readable, for a person at a terminal) or `json` (one object a line, for machines). */
+  logFormat: 'json' | 'pretty';
   bootstrapApiKey?: string;
   encryptionKeys: Map<number, Buffer>;
   opencodeConfigPath?: string;
   opencodeConfigContent?: string;
   sandbox: 'required' | 'optional' | 'off';
+  /** Absolute path of bwrap, or null when none is on PATH. */
+  sandboxBwrap: string | null;
   publicUrl?: string;
   eventReplaySize: number;
   heartbeatMs: number;
@@ -118,11 +127,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     // One process owns everything in embedded mode; with Redis, workers normally run in `npm run worker`.
     workersInApi: e.WORKERS_IN_API ?? !e.REDIS_URL,
     logLevel: e.LOG_LEVEL,
+    // A person at a terminal gets readable lines; pipes, files and containers get JSON.
+    logFormat: e.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
     bootstrapApiKey: e.BOOTSTRAP_API_KEY,
     encryptionKeys: parseKeys(e.ENCRYPTION_KEYS),
     opencodeConfigPath: e.OPENCODE_CONFIG,
     opencodeConfigContent: e.OPENCODE_CONFIG_CONTENT,
     sandbox: e.SANDBOX,
+    sandboxBwrap: e.SANDBOX_BWRAP ?? findOnPath('bwrap', env.PATH ?? DEFAULT_PATH),
     publicUrl: e.PUBLIC_URL,
     eventReplaySize: e.EVENT_REPLAY_SIZE,
     heartbeatMs: e.HEARTBEAT_MS,
@@ -135,6 +147,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     allowEnvProviderKeysByDefault: e.ALLOW_ENV_PROVIDER_KEYS ?? true,
     egressAllow,
   });
+}
+
+/** What execvp searches when PATH is unset. */
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export function findOnPath(binary: string, pathVar: string | undefined): string | null {
+  for (const dir of (pathVar ?? '').split(path.delimiter).filter((d) => path.isAbsolute(d))) {
+    const candidate = path.join(dir, binary);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      /* not here */
+    }
+  }
+  return null;
 }
 
 /** Nest injection token for AppConfig. */

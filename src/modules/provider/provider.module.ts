@@ -1,5 +1,7 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { AccessModule } from '../access/access.module';
+import { ConfigModule } from '../config/config.module';
+import { ProjectModule } from '../project/project.module';
 import { ProviderAuthController } from './auth.controller';
 import { CredentialRepository } from './credential.repository';
 import { CredentialService } from './credential.service';
@@ -7,9 +9,8 @@ import { ProviderCatalogueService } from './provider-catalogue.service';
 import { ProviderController } from './provider.controller';
 import { ProviderService } from './provider.service';
 
-@Global()
 @Module({
-  imports: [AccessModule],
+  imports: [ConfigModule, ProjectModule, AccessModule],
   controllers: [ProviderController, ProviderAuthController],
   providers: [ProviderService, ProviderCatalogueService, CredentialService, CredentialRepository],
   exports: [ProviderService, CredentialService],

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { AuthContext } from '../../core/auth/auth-context';
 import type { LayeredRuleset } from '../permission/permission.layers';
 import type { ToolServices } from '../tool/tool.types';
-import type { PromptInput } from './prompt/session-prompt.service';
+import type { PromptInput } from './prompt/prompt-input';
 import type { SessionRow } from './session.repository';
 import type { AssistantMessageInfo, MessageWithParts } from './session.types';
 

@@ -1,4 +1,8 @@
 import { Module, OnModuleInit } from '@nestjs/common';
+import { SessionModule } from '../session/session.module';
+import { AgentModule } from '../agent/agent.module';
+import { ProjectModule } from '../project/project.module';
+import { WorkspaceModule } from '../workspace/workspace.module';
 import { hiddenTools } from '../permission/permission.layers';
 import { SessionHooks } from '../session/session.hooks';
 import type { ToolServices } from '../tool/tool.types';
@@ -7,7 +11,7 @@ import { SkillCatalogue, skillsSystemText } from './skill.catalogue';
 import { SkillController } from './skill.controller';
 import { SkillService } from './skill.service';
 
-@Module({ controllers: [SkillController], providers: [SkillService, SkillCatalogue], exports: [SkillService] })
+@Module({ imports: [SessionModule, AgentModule, ProjectModule, WorkspaceModule], controllers: [SkillController], providers: [SkillService, SkillCatalogue], exports: [SkillService] })
 export class SkillModule implements OnModuleInit {
   constructor(
     private readonly skills: SkillService,

@@ -1,7 +1,15 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { AgentModule } from '../agent/agent.module';
+import { ConfigModule } from '../config/config.module';
+import { ProjectModule } from '../project/project.module';
+import { ProviderModule } from '../provider/provider.module';
 import { SandboxModule } from '../sandbox/sandbox.module';
 import { ToolRegistry } from './tool.registry';
 
-@Global()
-@Module({ imports: [SandboxModule], providers: [ToolRegistry], exports: [ToolRegistry] })
+/** The built-in tools (one registry per process); the experimental tool routes live in session/agent-tools. */
+@Module({
+  imports: [SandboxModule, AgentModule, ConfigModule, ProjectModule, ProviderModule],
+  providers: [ToolRegistry],
+  exports: [ToolRegistry],
+})
 export class ToolModule {}

@@ -3,7 +3,7 @@ import type { AuthContext } from '../../../core/auth/auth-context';
 import { BadRequestError, ConflictError, NotFoundError } from '../../../core/errors/domain-error';
 import { AccessService, classSettingsSchema, type ClassSettings } from '../../access/access.service';
 import { isId, newId } from '../../../core/ids';
-import { AuditService } from '../audit/audit.service';
+import { AuditService } from '../../audit/audit.service';
 import { ClassRepository, type ClassRow, type MemberRole } from './class.repository';
 import type { ClassDto } from './dto/class.dto';
 

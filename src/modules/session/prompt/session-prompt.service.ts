@@ -6,7 +6,7 @@ import { isId, newId } from '../../../core/ids';
 import { LOGGER } from '../../../core/logging/logger';
 import { EventType } from '../../event/event.types';
 import { PermissionService } from '../../permission/permission.service';
-import { AuditService } from '../../school/audit/audit.service';
+import { AuditService } from '../../audit/audit.service';
 import { MessageRepository } from '../message.repository';
 import { SessionBusyError } from '../session.errors';
 import { SessionRepository, type SessionRow } from '../session.repository';
@@ -15,39 +15,8 @@ import type { AssistantMessageInfo, MessageWithParts, PartInfo, UserMessageInfo 
 import { SessionRunService } from '../run/session-run.service';
 import { SessionHooks } from '../session.hooks';
 import { TurnContextService } from '../turn/turn-context.service';
+import type { PromptInput, PromptPartInput } from './prompt-input';
 import { SessionLoopService } from './session-loop.service';
-
-export interface PromptPartInput {
-  type: 'text' | 'file' | 'agent' | 'subtask';
-  id?: string;
-  text?: string;
-  synthetic?: boolean;
-  ignored?: boolean;
-  mime?: string;
-  url?: string;
-  filename?: string;
-  source?: Record<string, unknown>;
-  name?: string;
-  prompt?: string;
-  description?: string;
-  agent?: string;
-  model?: { providerID: string; modelID: string };
-  command?: string;
-  metadata?: Record<string, unknown>;
-}
-
-export interface PromptInput {
-  parts: PromptPartInput[];
-  messageID?: string;
-  model?: { providerID: string; modelID: string };
-  agent?: string;
-  noReply?: boolean;
-  system?: string;
-  variant?: string;
-  tools?: Record<string, boolean>;
-  /** Internal (never from HTTP): the task tool delegating to a subagent of this parent agent. */
-  subagentOf?: string;
-}
 
 /** Prompt intake (OpenCode's SessionPrompt.prompt): store the user turn, then run or join the loop. */
 @Injectable()

@@ -51,6 +51,8 @@ export class ShellService {
   async run(auth: AuthContext, sessionId: string, input: ShellInput): Promise<MessageWithParts> {
     const row = await this.sessions.loadForWrite(auth, sessionId);
     await this.assertIdle(row);
+    // Without the sandbox, answer the typed 503 instead of recording a message whose only part failed.
+    await this.runner.assertRunnable();
     const { agent, model } = await this.turns.choose(auth, row, { agent: input.agent, model: input.model });
     // The user's own command goes through the same decision as the bash tool, locked role rules included.
     const permission = await this.turns.permission(auth, row, agent.name);

@@ -1,20 +1,25 @@
 import { Module, OnModuleInit } from '@nestjs/common';
-import { ConfigService } from '../../../config/config.service';
-import { hiddenTools } from '../../../permission/permission.layers';
-import { SessionHooks } from '../../../session/session.hooks';
-import { ToolCatalogue } from '../../tool.catalogue';
-import { ToolController } from '../../tool.controller';
-import { ToolRegistry } from '../../tool.registry';
-import type { ToolServices } from '../../tool.types';
-import { PlanService, planFilePath } from '../plan/plan.service';
-import type { PlanToolServices } from '../plan/plan.tool';
+import { AgentModule } from '../../agent/agent.module';
+import { ConfigModule } from '../../config/config.module';
+import { ConfigService } from '../../config/config.service';
+import { hiddenTools } from '../../permission/permission.layers';
+import { ProjectModule } from '../../project/project.module';
+import { SessionHooks } from '../session.hooks';
+import { SessionModule } from '../session.module';
+import { ToolModule } from '../../tool/tool.module';
+import { ToolRegistry } from '../../tool/tool.registry';
+import type { ToolServices } from '../../tool/tool.types';
+import { PlanService, planFilePath } from './plan.service';
+import type { PlanToolServices } from '../../tool/tools/plan/plan.tool';
+import { ToolCatalogue } from './tool.catalogue';
+import { ToolController } from './tool.controller';
 import { TaskService } from './task.service';
 
 /**
- * Session-side back ends of the task, plan and batch tools, plugged into the loop through SessionHooks,
- * and the experimental tool routes (declared here because tool.module.ts belongs to the sandbox/tools work).
+ * Session-side back ends of the task, plan and batch tools, plugged into the loop through SessionHooks, and the
+ * experimental tool routes (they list what a step's TurnContext would offer, so they sit above the session).
  */
-@Module({ controllers: [ToolController], providers: [TaskService, PlanService, ToolCatalogue] })
+@Module({ imports: [SessionModule, AgentModule, ConfigModule, ProjectModule, ToolModule], controllers: [ToolController], providers: [TaskService, PlanService, ToolCatalogue] })
 export class AgentToolsModule implements OnModuleInit {
   constructor(
     private readonly tasks: TaskService,

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import type { AuthContext } from '../../core/auth/auth-context';
-import { ProjectService } from '../project/project.service';
-import { TurnContextService } from '../session/turn/turn-context.service';
-import type { ToolInfoDto } from './dto/tool.dto';
-import { ToolRegistry } from './tool.registry';
+import type { AuthContext } from '../../../core/auth/auth-context';
+import { ProjectService } from '../../project/project.service';
+import { TurnContextService } from '../turn/turn-context.service';
+import type { ToolInfoDto } from '../../tool/dto/tool.dto';
+import { ToolRegistry } from '../../tool/tool.registry';
 
 /** The experimental tool routes: what the registry holds, and what the default agent offers a model. */
 @Injectable()
