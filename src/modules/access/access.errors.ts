@@ -8,6 +8,10 @@ export class AgentNotAllowedError extends ForbiddenError {
 
 export class ModelNotAllowedError extends ForbiddenError {
   constructor(model: { providerID: string; modelID: string }, source: string) {
-    super(`Model ${model.providerID}/${model.modelID} is not allowed here (${source} allow-list)`, 'model_not_allowed', { providerID: model.providerID, modelID: model.modelID, source });
+    super(
+      `Model ${model.providerID}/${model.modelID} is not allowed here (${source} allow-list)`,
+      'model_not_allowed',
+      { providerID: model.providerID, modelID: model.modelID, source },
+    );
   }
 }

@@ -27,7 +27,10 @@ export function agentRefusedBy(access: UserAccess, agent: string): AccessList | 
   return access.lists.find((l) => l.agents && !matches(l.agents, agent));
 }
 
-export function modelRefusedBy(access: UserAccess, model: { providerID: string; modelID: string }): AccessList | undefined {
+export function modelRefusedBy(
+  access: UserAccess,
+  model: { providerID: string; modelID: string },
+): AccessList | undefined {
   const ref = `${model.providerID}/${model.modelID}`;
   return access.lists.find((l) => l.models && !matches(l.models, ref));
 }
@@ -35,10 +38,12 @@ export function modelRefusedBy(access: UserAccess, model: { providerID: string; 
 /** Concrete (wildcard-free) models every list allows, in the order of the last list that names models. */
 export function allowedModelChoices(access: UserAccess): string[] {
   const named = access.lists.filter((l) => l.models).at(-1)?.models ?? [];
-  return named.filter((m) => !m.includes('*') && !m.includes('?') && m.includes('/')).filter((m) => {
-    const slash = m.indexOf('/');
-    return !modelRefusedBy(access, { providerID: m.slice(0, slash), modelID: m.slice(slash + 1) });
-  });
+  return named
+    .filter((m) => !m.includes('*') && !m.includes('?') && m.includes('/'))
+    .filter((m) => {
+      const slash = m.indexOf('/');
+      return !modelRefusedBy(access, { providerID: m.slice(0, slash), modelID: m.slice(slash + 1) });
+    });
 }
 
 export function restricted(access: UserAccess): boolean {
@@ -51,13 +56,23 @@ interface ProviderLike {
 }
 
 /** A provider listing cut to the models the user may pick; providers left without models go, defaults follow. */
-export function filterProviders<P extends ProviderLike>(access: UserAccess, providers: P[], defaults: Record<string, string>): { providers: P[]; default: Record<string, string> } {
+export function filterProviders<P extends ProviderLike>(
+  access: UserAccess,
+  providers: P[],
+  defaults: Record<string, string>,
+): { providers: P[]; default: Record<string, string> } {
   if (!access.lists.some((l) => l.models)) return { providers, default: defaults };
   const kept = providers
-    .map((p) => ({ ...p, models: Object.fromEntries(Object.entries(p.models).filter(([id]) => !modelRefusedBy(access, { providerID: p.id, modelID: id }))) }))
+    .map((p) => ({
+      ...p,
+      models: Object.fromEntries(
+        Object.entries(p.models).filter(([id]) => !modelRefusedBy(access, { providerID: p.id, modelID: id })),
+      ),
+    }))
     .filter((p) => Object.keys(p.models).length > 0);
   const byId = new Map(kept.map((p) => [p.id, p]));
   const chosen: Record<string, string> = {};
-  for (const [id, p] of byId) chosen[id] = defaults[id] && defaults[id] in p.models ? defaults[id] : Object.keys(p.models)[0];
+  for (const [id, p] of byId)
+    chosen[id] = defaults[id] && defaults[id] in p.models ? defaults[id] : Object.keys(p.models)[0];
   return { providers: kept, default: chosen };
 }

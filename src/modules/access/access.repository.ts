@@ -8,6 +8,10 @@ export class AccessRepository {
 
   /** Settings of every class the user is a student of. */
   async studentClassSettings(tenantId: string, userId: string): Promise<{ name: string; settings: unknown }[]> {
-    return this.prisma.class.findMany({ where: { tenantId, members: { some: { userId, role: 'student' } } }, select: { name: true, settings: true }, orderBy: { id: 'asc' } });
+    return this.prisma.class.findMany({
+      where: { tenantId, members: { some: { userId, role: 'student' } } },
+      select: { name: true, settings: true },
+      orderBy: { id: 'asc' },
+    });
   }
 }

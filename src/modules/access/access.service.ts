@@ -31,14 +31,18 @@ export class AccessService {
         const list = layer?.role_access?.[auth.role];
         return list ? [{ source, ...list }] : [];
       };
-      const [tenant, classes] = await Promise.all([this.config.cachedTenantLayer(auth.tenantId), auth.role === 'student' ? this.repo.studentClassSettings(auth.tenantId, auth.userId) : []]);
+      const [tenant, classes] = await Promise.all([
+        this.config.cachedTenantLayer(auth.tenantId),
+        auth.role === 'student' ? this.repo.studentClassSettings(auth.tenantId, auth.userId) : [],
+      ]);
       const lists = [...roleList(this.config.platform(), 'platform'), ...roleList(tenant, 'school')];
       const classRules = [];
       for (const c of classes) {
         // Settings are validated on write; a row that no longer parses restricts rather than opens.
         const parsed = classSettingsSchema.safeParse(c.settings ?? {});
         const settings: ClassSettings = parsed.success ? parsed.data : { agents: [], models: [] };
-        if (settings.agents || settings.models) lists.push({ source: `class ${c.name}`, agents: settings.agents, models: settings.models });
+        if (settings.agents || settings.models)
+          lists.push({ source: `class ${c.name}`, agents: settings.agents, models: settings.models });
         if (settings.permission !== undefined) classRules.push(fromConfig(settings.permission));
       }
       return { lists, classRules };

@@ -1,4 +1,3 @@
-import { evaluate, type Ruleset } from '../permission/permission.rules';
 import { type ConfigLayer, configAgents, configRuleset, mergeConfig, mergeConfigLayers } from './config.merge';
 import type { Config } from './config.schema';
 

@@ -2,7 +2,11 @@ import { builtinRuleset } from '../agent/agent.builtins';
 import { decide, decideAsk, hiddenTools, type LayeredRuleset, type PermissionLayer } from './permission.layers';
 import { fromConfig, type PermissionConfig } from './permission.rules';
 
-const layer = (name: PermissionLayer['name'], config: PermissionConfig, extra: Partial<PermissionLayer> = {}): PermissionLayer => ({ name, rules: fromConfig(config), ...extra });
+const layer = (
+  name: PermissionLayer['name'],
+  config: PermissionConfig,
+  extra: Partial<PermissionLayer> = {},
+): PermissionLayer => ({ name, rules: fromConfig(config), ...extra });
 const build = (...layers: PermissionLayer[]): LayeredRuleset => ({ base: builtinRuleset('build'), layers });
 
 describe('layers never widen (attacker side)', () => {
@@ -13,7 +17,10 @@ describe('layers never widen (attacker side)', () => {
   });
 
   it('a project (teacher) allow does not re-open what the school asks about or denies', () => {
-    const rules = build(layer('school', { bash: { '*': 'ask', 'git status*': 'allow' }, webfetch: 'deny' }), layer('project', { bash: 'allow', webfetch: 'allow' }));
+    const rules = build(
+      layer('school', { bash: { '*': 'ask', 'git status*': 'allow' }, webfetch: 'deny' }),
+      layer('project', { bash: 'allow', webfetch: 'allow' }),
+    );
     expect(decide('bash', 'rm -rf /', rules).action).toBe('ask');
     expect(decide('bash', 'git status', rules).action).toBe('allow');
     expect(decide('webfetch', 'https://x', rules).action).toBe('deny');
@@ -25,7 +32,11 @@ describe('layers never widen (attacker side)', () => {
   });
 
   it('a lower layer may narrow: ask and deny are added, more specific patterns included', () => {
-    const rules = build(layer('school', { bash: 'allow' }), layer('project', { bash: { 'git push*': 'deny' } }), layer('session', { bash: { 'curl *': 'ask' } }, { narrowOnly: true }));
+    const rules = build(
+      layer('school', { bash: 'allow' }),
+      layer('project', { bash: { 'git push*': 'deny' } }),
+      layer('session', { bash: { 'curl *': 'ask' } }, { narrowOnly: true }),
+    );
     expect(decide('bash', 'git push origin', rules).action).toBe('deny');
     expect(decide('bash', 'curl x', rules).action).toBe('ask');
     expect(decide('bash', 'ls', rules).action).toBe('allow');
@@ -40,14 +51,20 @@ describe('layers never widen (attacker side)', () => {
 
   it('an approval lifts an ask of the open layers, never a deny, never a locked ask', () => {
     const approvals = fromConfig({ bash: 'allow', webfetch: 'allow' });
-    const rules = build(layer('school', { bash: 'ask', edit: 'deny' }), layer('role', { webfetch: 'ask' }, { locked: true }));
+    const rules = build(
+      layer('school', { bash: 'ask', edit: 'deny' }),
+      layer('role', { webfetch: 'ask' }, { locked: true }),
+    );
     expect(decide('bash', 'ls', rules, approvals)).toMatchObject({ action: 'allow', layer: 'approval' });
     expect(decide('edit', 'a', rules, fromConfig({ edit: 'allow' })).action).toBe('deny');
     expect(decide('webfetch', 'https://x', rules, approvals)).toMatchObject({ action: 'ask', layer: 'role' });
   });
 
   it('a locked allow (the tutor notes exception) does not widen the layers under it', () => {
-    const rules = build(layer('school', { edit: 'deny' }), layer('agent', { edit: { '*': 'deny', 'notes/*': 'allow' } }, { locked: true }));
+    const rules = build(
+      layer('school', { edit: 'deny' }),
+      layer('agent', { edit: { '*': 'deny', 'notes/*': 'allow' } }, { locked: true }),
+    );
     expect(decide('edit', 'notes/a.md', rules).action).toBe('deny');
   });
 
@@ -58,7 +75,10 @@ describe('layers never widen (attacker side)', () => {
   });
 
   it('decideAsk: one denied pattern refuses the whole call and names the rule', () => {
-    const rules = build(layer('school', { bash: { '*': 'allow', 'rm *': 'deny' } }), layer('session', { bash: 'allow' }, { narrowOnly: true }));
+    const rules = build(
+      layer('school', { bash: { '*': 'allow', 'rm *': 'deny' } }),
+      layer('session', { bash: 'allow' }, { narrowOnly: true }),
+    );
     const out = decideAsk('bash', ['ls', 'rm -rf x'], rules);
     expect(out).toMatchObject({ outcome: 'deny', pattern: 'rm -rf x' });
     expect(out.outcome === 'deny' && out.rules).toEqual([{ permission: 'bash', pattern: 'rm *', action: 'deny' }]);
@@ -70,7 +90,9 @@ describe('layers never widen (attacker side)', () => {
     // `question` is denied by the defaults; the build agent allows it, a school may deny it again.
     expect(hiddenTools(['question'], build())).toEqual(new Set());
     expect(hiddenTools(['question'], build(layer('school', { question: 'deny' })))).toEqual(new Set(['question']));
-    expect(hiddenTools(['question'], { base: builtinRuleset('general'), layers: [layer('project', { question: 'allow' })] })).toEqual(new Set());
+    expect(
+      hiddenTools(['question'], { base: builtinRuleset('general'), layers: [layer('project', { question: 'allow' })] }),
+    ).toEqual(new Set());
     expect(hiddenTools(['question'], { base: builtinRuleset('general'), layers: [] })).toEqual(new Set(['question']));
   });
 });

@@ -2,7 +2,16 @@
 // strictest opinion wins (deny > ask > allow), so a lower layer can add an ask or a deny to what an upper one
 // allows and never re-open what an upper one asks about or denies. The agent's built-in rules are the fallback
 // where no layer has an opinion, as OpenCode's defaults are under user config.
-import { evaluate, matchingRules, permissionForTool, wildcardMatch, type AskOutcome, type PermissionAction, type PermissionRule, type Ruleset } from './permission.rules';
+import {
+  evaluate,
+  matchingRules,
+  permissionForTool,
+  wildcardMatch,
+  type AskOutcome,
+  type PermissionAction,
+  type PermissionRule,
+  type Ruleset,
+} from './permission.rules';
 
 export type LayerName = 'platform' | 'school' | 'class' | 'project' | 'session' | 'role' | 'agent';
 
@@ -45,11 +54,19 @@ function stricter(a: LayeredDecision, b: LayeredDecision): LayeredDecision {
 }
 
 /** The decision for one permission and pattern; `approvals` ("always" replies) lift asks of unlocked layers only. */
-export function decide(permission: string, pattern: string, ruleset: LayeredRuleset, approvals: Ruleset = []): LayeredDecision {
+export function decide(
+  permission: string,
+  pattern: string,
+  ruleset: LayeredRuleset,
+  approvals: Ruleset = [],
+): LayeredDecision {
   let open: LayeredDecision | undefined;
   for (const layer of ruleset.layers.filter((l) => !l.locked)) {
     const rule = opinion(layer, permission, pattern);
-    if (rule) open = open ? stricter(open, { action: rule.action, rule, layer: layer.name }) : { action: rule.action, rule, layer: layer.name };
+    if (rule)
+      open = open
+        ? stricter(open, { action: rule.action, rule, layer: layer.name })
+        : { action: rule.action, rule, layer: layer.name };
   }
   if (!open) {
     const base = evaluate(permission, pattern, ruleset.base);
@@ -68,12 +85,19 @@ export function decide(permission: string, pattern: string, ruleset: LayeredRule
 }
 
 /** `evaluateAsk` over layers: any denied pattern refuses the call, all allowed proceeds, the rest is asked. */
-export function decideAsk(permission: string, patterns: string[], ruleset: LayeredRuleset, approvals: Ruleset = []): AskOutcome {
+export function decideAsk(
+  permission: string,
+  patterns: string[],
+  ruleset: LayeredRuleset,
+  approvals: Ruleset = [],
+): AskOutcome {
   const pending: string[] = [];
   for (const pattern of patterns) {
     const { action } = decide(permission, pattern, ruleset, approvals);
     if (action === 'deny') {
-      const rules = matchingRules(permission, pattern, ruleset.base, ...ruleset.layers.map((l) => l.rules)).filter((r) => r.action === 'deny');
+      const rules = matchingRules(permission, pattern, ruleset.base, ...ruleset.layers.map((l) => l.rules)).filter(
+        (r) => r.action === 'deny',
+      );
       return { outcome: 'deny', pattern, rules };
     }
     if (action === 'ask') pending.push(pattern);

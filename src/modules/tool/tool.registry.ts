@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
-import type { Ruleset } from '../permission/permission.rules';
 import { hiddenTools, type LayeredRuleset } from '../permission/permission.layers';
 import { SandboxPolicy } from '../sandbox/sandbox-policy.service';
 import { SandboxRunner } from '../sandbox/sandbox-runner.service';

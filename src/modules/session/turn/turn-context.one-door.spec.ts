@@ -17,7 +17,10 @@ function sources(dir: string): string[] {
 const files = sources(SRC).map((file) => ({ file: path.relative(SRC, file), text: fs.readFileSync(file, 'utf8') }));
 
 function callers(pattern: RegExp): string[] {
-  return files.filter((f) => pattern.test(f.text)).map((f) => f.file).sort();
+  return files
+    .filter((f) => pattern.test(f.text))
+    .map((f) => f.file)
+    .sort();
 }
 
 const BUILDER = 'modules/session/turn/turn-context.service.ts';
@@ -35,11 +38,25 @@ describe('one door: TurnContextService decides each step', () => {
 
   it('the permission ruleset: assembled by the builder only, decided by the permission service only', () => {
     expect(callers(/\bpermissionLayers\(/)).toEqual([BUILDER, 'modules/session/turn/turn-permission.ts']);
-    expect(callers(/\bagentGuardrails\(/)).toEqual(['modules/agent/agent.builtins.ts', 'modules/session/turn/turn-permission.ts']);
-    expect(callers(/\brole_permission\b/)).toEqual(['modules/config/config.schema.ts', 'modules/session/turn/turn-permission.ts']);
-    expect(callers(/\b(decideAsk|evaluateAsk)\(/)).toEqual(['modules/permission/permission.layers.ts', 'modules/permission/permission.rules.ts', 'modules/permission/permission.service.ts']);
+    expect(callers(/\bagentGuardrails\(/)).toEqual([
+      'modules/agent/agent.builtins.ts',
+      'modules/session/turn/turn-permission.ts',
+    ]);
+    expect(callers(/\brole_permission\b/)).toEqual([
+      'modules/config/config.schema.ts',
+      'modules/session/turn/turn-permission.ts',
+    ]);
+    expect(callers(/\b(decideAsk|evaluateAsk)\(/)).toEqual([
+      'modules/permission/permission.layers.ts',
+      'modules/permission/permission.rules.ts',
+      'modules/permission/permission.service.ts',
+    ]);
     // The only other reader of config rules: the agents listed by GET /agent show their merged rules.
-    expect(callers(/\bconfigRuleset\(/)).toEqual(['modules/agent/agent.service.ts', 'modules/config/config.merge.ts', 'modules/session/turn/turn-permission.ts']);
+    expect(callers(/\bconfigRuleset\(/)).toEqual([
+      'modules/agent/agent.service.ts',
+      'modules/config/config.merge.ts',
+      'modules/session/turn/turn-permission.ts',
+    ]);
   });
 
   it('the tools offered: only the builder asks the registry', () => {

@@ -73,39 +73,79 @@ export class TurnContextService {
     const candidates = [agent.model, storedModel(row), await this.lastUserModel(row)];
     let model = candidates.find((m): m is ModelRef => !!m && !modelRefusedBy(access, m));
     if (!model) {
-      const fallback = await this.providers.defaultModelFor(auth.tenantId, await this.config.effective(auth, row.projectId));
+      const fallback = await this.providers.defaultModelFor(
+        auth.tenantId,
+        await this.config.effective(auth, row.projectId),
+      );
       const refused = modelRefusedBy(access, fallback);
       const allowed = allowedModelChoices(access)[0];
       if (refused && !allowed) throw new ModelNotAllowedError(fallback, refused.source);
-      model = refused ? { providerID: allowed.slice(0, allowed.indexOf('/')), modelID: allowed.slice(allowed.indexOf('/') + 1) } : fallback;
+      model = refused
+        ? { providerID: allowed.slice(0, allowed.indexOf('/')), modelID: allowed.slice(allowed.indexOf('/') + 1) }
+        : fallback;
     }
     return { agent, model, ...(input.variant ? { variant: input.variant } : {}) };
   }
 
-  private async chooseAgent(auth: AuthContext, row: SessionRow, input: ChooseInput, access: UserAccess): Promise<AgentInfo> {
+  private async chooseAgent(
+    auth: AuthContext,
+    row: SessionRow,
+    input: ChooseInput,
+    access: UserAccess,
+  ): Promise<AgentInfo> {
     if (input.agent) {
       const agent = await this.agents.get(auth, input.agent, row.projectId);
       const refused = input.subagentOf && agent.mode !== 'primary' ? undefined : agentRefusedBy(access, agent.name);
       if (refused) throw new AgentNotAllowedError(agent.name, refused.source);
       return agent;
     }
-    const preferred = await this.agents.get(auth, row.agent ?? undefined, row.projectId).catch(() => this.agents.get(auth, undefined, row.projectId));
+    const preferred = await this.agents
+      .get(auth, row.agent ?? undefined, row.projectId)
+      .catch(() => this.agents.get(auth, undefined, row.projectId));
     if (!agentRefusedBy(access, preferred.name)) return preferred;
     // The school keeps this user on other agents: the first primary one it allows.
-    const allowed = (await this.agents.list(auth, row.projectId)).find((a) => a.mode !== 'subagent' && !a.hidden && !agentRefusedBy(access, a.name));
+    const allowed = (await this.agents.list(auth, row.projectId)).find(
+      (a) => a.mode !== 'subagent' && !a.hidden && !agentRefusedBy(access, a.name),
+    );
     if (!allowed) throw new AgentNotAllowedError(preferred.name, agentRefusedBy(access, preferred.name)!.source);
     return allowed;
   }
 
   /** The permission layers a session's commands run under for this agent (loop steps, `/shell`, command shell spans). */
-  async permission(auth: AuthContext, row: Pick<SessionRow, 'tenantId' | 'projectId' | 'permission'>, agent: string): Promise<LayeredRuleset> {
-    const [school, project, access] = await Promise.all([this.config.cachedTenantLayer(row.tenantId), this.config.cachedProjectLayer(row.tenantId, row.projectId), this.access.forUser(auth)]);
-    return permissionLayers({ agent, role: auth.role, platform: this.config.platform(), school, classes: access.classRules, project, session: (row.permission as Ruleset | null) ?? [] });
+  async permission(
+    auth: AuthContext,
+    row: Pick<SessionRow, 'tenantId' | 'projectId' | 'permission'>,
+    agent: string,
+  ): Promise<LayeredRuleset> {
+    const [school, project, access] = await Promise.all([
+      this.config.cachedTenantLayer(row.tenantId),
+      this.config.cachedProjectLayer(row.tenantId, row.projectId),
+      this.access.forUser(auth),
+    ]);
+    return permissionLayers({
+      agent,
+      role: auth.role,
+      platform: this.config.platform(),
+      school,
+      classes: access.classRules,
+      project,
+      session: (row.permission as Ruleset | null) ?? [],
+    });
   }
 
   /** One step of the agent loop for the session's last user message. Throws when the turn cannot run (model, access). */
-  async forStep(auth: AuthContext, row: SessionRow, step: number, history: MessageWithParts[], user: UserMessageInfo): Promise<TurnContext> {
-    const [config, agent, access] = await Promise.all([this.config.effective(auth, row.projectId), this.agents.get(auth, user.agent, row.projectId), this.access.forUser(auth)]);
+  async forStep(
+    auth: AuthContext,
+    row: SessionRow,
+    step: number,
+    history: MessageWithParts[],
+    user: UserMessageInfo,
+  ): Promise<TurnContext> {
+    const [config, agent, access] = await Promise.all([
+      this.config.effective(auth, row.projectId),
+      this.agents.get(auth, user.agent, row.projectId),
+      this.access.forUser(auth),
+    ]);
     // Re-checked every step: a school that narrows its lists stops running turns at once, not at the next prompt.
     const refusedAgent = row.parentId && agent.mode !== 'primary' ? undefined : agentRefusedBy(access, agent.name);
     if (refusedAgent) throw new AgentNotAllowedError(agent.name, refusedAgent.source);
@@ -113,29 +153,58 @@ export class TurnContextService {
     const refusedModel = modelRefusedBy(access, ref);
     if (refusedModel) throw new ModelNotAllowedError(ref, refusedModel.source);
     const resolved = await this.providers.resolveFor(row.tenantId, config, ref);
-    const model: TurnModel = { ref, info: resolved.info, language: resolved.language, ...((user.model.variant ?? agent.variant) ? { variant: user.model.variant ?? agent.variant } : {}) };
+    const model: TurnModel = {
+      ref,
+      info: resolved.info,
+      language: resolved.language,
+      ...((user.model.variant ?? agent.variant) ? { variant: user.model.variant ?? agent.variant } : {}),
+    };
 
     const lastStep = step >= (agent.steps ?? DEFAULT_STEPS);
     const permission = await this.permission(auth, row, agent.name);
     const scope = { auth, session: row, agent: agent.name, permission };
-    const [extraTools, extras] = await Promise.all([lastStep ? [] : Promise.all(this.hooks.extraTools.map((h) => h(scope))), Promise.all(this.hooks.system.map((h) => h(scope)))]);
-    const offered = lastStep ? [] : this.tools.forAgent(permission, { modelID: resolved.info.apiId, toolCall: resolved.info.toolCall }, extraTools.flat());
+    const [extraTools, extras] = await Promise.all([
+      lastStep ? [] : Promise.all(this.hooks.extraTools.map((h) => h(scope))),
+      Promise.all(this.hooks.system.map((h) => h(scope))),
+    ]);
+    const offered = lastStep
+      ? []
+      : this.tools.forAgent(
+          permission,
+          { modelID: resolved.info.apiId, toolCall: resolved.info.toolCall },
+          extraTools.flat(),
+        );
     const tools = new Map<string, RegisteredTool>(offered.map((t) => [t.id, t]));
     const invalid = this.tools.get('invalid');
     if (invalid) tools.set('invalid', invalid);
 
     const system = buildSystemPrompt({
       instructions: extras.flatMap((e) => e.instructions ?? []),
-      skills: extras.map((e) => e.skills ?? '').filter(Boolean).join('\n\n') || undefined,
+      skills:
+        extras
+          .map((e) => e.skills ?? '')
+          .filter(Boolean)
+          .join('\n\n') || undefined,
       agentPrompt: agent.prompt,
       providerId: ref.providerID,
-      environment: { modelId: ref.modelID, cwd: row.directory, worktree: row.directory, isGit: false, platform: os.platform(), date: new Date() },
+      environment: {
+        modelId: ref.modelID,
+        cwd: row.directory,
+        worktree: row.directory,
+        isGit: false,
+        platform: os.platform(),
+        date: new Date(),
+      },
       userSystem: user.system,
     });
     const visible = this.hooks.history.reduce((h, f) => f(h), history);
     const messages = dropUnsupportedMedia(toModelMessages(visible, ref), resolved.api);
     if (lastStep) messages.push({ role: 'assistant', content: [{ type: 'text', text: MAX_STEPS_REMINDER }] });
-    const specs: ToolSpec[] = offered.map((t) => ({ name: t.id, description: t.description, inputSchema: t.inputSchema }));
+    const specs: ToolSpec[] = offered.map((t) => ({
+      name: t.id,
+      description: t.description,
+      inputSchema: t.inputSchema,
+    }));
     return {
       purpose: 'loop',
       auth,
@@ -153,46 +222,102 @@ export class TurnContextService {
 
   /** What the default agent would offer a model in this project (`GET /experimental/tool`): the loop's own choice. */
   async previewTools(auth: AuthContext, projectId: string, ref?: ModelRef): Promise<RegisteredTool[]> {
-    const [config, agent] = await Promise.all([this.config.effective(auth, projectId), this.agents.get(auth, undefined, projectId)]);
+    const [config, agent] = await Promise.all([
+      this.config.effective(auth, projectId),
+      this.agents.get(auth, undefined, projectId),
+    ]);
     const model = ref ?? (await this.providers.defaultModelFor(auth.tenantId, config));
-    const [{ info }, permission] = await Promise.all([this.providers.resolveFor(auth.tenantId, config, model), this.permission(auth, { tenantId: auth.tenantId, projectId, permission: null }, agent.name)]);
+    const [{ info }, permission] = await Promise.all([
+      this.providers.resolveFor(auth.tenantId, config, model),
+      this.permission(auth, { tenantId: auth.tenantId, projectId, permission: null }, agent.name),
+    ]);
     return this.tools.forAgent(permission, { modelID: info.apiId, toolCall: info.toolCall });
   }
 
   /** The summary turn of a compaction request: the `compaction` agent, its model or the turn's. Compaction picks the history. */
   async forCompaction(row: SessionRow, user: UserMessageInfo): Promise<TurnCall & { config: Config }> {
     const auth = systemAuth(row.tenantId, row.userId ?? 'system');
-    const [config, agent] = await Promise.all([this.config.effective(auth, row.projectId), this.agents.get(auth, 'compaction', row.projectId)]);
+    const [config, agent] = await Promise.all([
+      this.config.effective(auth, row.projectId),
+      this.agents.get(auth, 'compaction', row.projectId),
+    ]);
     const ref = agent.model ?? { providerID: user.model.providerID, modelID: user.model.modelID };
     const resolved = await this.providers.resolveFor(row.tenantId, config, ref);
     const model: TurnModel = { ref, info: resolved.info, language: resolved.language };
-    return { purpose: 'compaction', tenantId: row.tenantId, session: row, config, agent, model, request: this.request(row, agent, model, resolved, { system: agent.prompt ? [agent.prompt] : [], messages: [], tools: [] }) };
+    return {
+      purpose: 'compaction',
+      tenantId: row.tenantId,
+      session: row,
+      config,
+      agent,
+      model,
+      request: this.request(row, agent, model, resolved, {
+        system: agent.prompt ? [agent.prompt] : [],
+        messages: [],
+        tools: [],
+      }),
+    };
   }
 
   /** A session title from its first message: the small model (config `small_model`, else the provider's cheap one). */
   async forTitle(row: SessionRow, user: UserMessageInfo, text: string): Promise<TurnCall> {
     const auth = systemAuth(row.tenantId, row.userId ?? 'system');
     const config = await this.config.effective(auth, row.projectId);
-    const agent = (await this.agents.list(auth, row.projectId)).find((a) => a.name === 'title') ?? builtinAgents().find((a) => a.name === 'title')!;
-    const ref = await this.providers.smallModelFor(row.tenantId, config, { providerID: user.model.providerID, modelID: user.model.modelID });
+    const agent =
+      (await this.agents.list(auth, row.projectId)).find((a) => a.name === 'title') ??
+      builtinAgents().find((a) => a.name === 'title')!;
+    const ref = await this.providers.smallModelFor(row.tenantId, config, {
+      providerID: user.model.providerID,
+      modelID: user.model.modelID,
+    });
     const resolved = await this.providers.resolveFor(row.tenantId, config, ref);
     const model: TurnModel = { ref, info: resolved.info, language: resolved.language };
     const messages: ModelMessage[] = [{ role: 'user', content: [{ type: 'text', text: `${TITLE_REQUEST}\n${text}` }] }];
-    const request = this.request(row, agent, model, resolved, { system: agent.prompt ? [agent.prompt] : [], messages, tools: [] });
-    return { purpose: 'title', tenantId: row.tenantId, session: row, agent, model, request: { ...request, maxOutputTokens: TITLE_MAX_OUTPUT } };
+    const request = this.request(row, agent, model, resolved, {
+      system: agent.prompt ? [agent.prompt] : [],
+      messages,
+      tools: [],
+    });
+    return {
+      purpose: 'title',
+      tenantId: row.tenantId,
+      session: row,
+      agent,
+      model,
+      request: { ...request, maxOutputTokens: TITLE_MAX_OUTPUT },
+    };
   }
 
   /**
    * A task-tool delegation: the subagent, the model it runs on (its own if the allow-lists let the user use it,
    * else the parent session's) and the child session's rules (it never escapes the parent's limits).
    */
-  async forSubagent(auth: AuthContext, row: SessionRow, parentAgent: string, subagent: AgentInfo): Promise<{ agent: AgentInfo; model?: ModelRef; sessionRules: Ruleset }> {
-    const [parent, access] = await Promise.all([this.agents.get(auth, parentAgent, row.projectId), this.access.forUser(auth)]);
+  async forSubagent(
+    auth: AuthContext,
+    row: SessionRow,
+    parentAgent: string,
+    subagent: AgentInfo,
+  ): Promise<{ agent: AgentInfo; model?: ModelRef; sessionRules: Ruleset }> {
+    const [parent, access] = await Promise.all([
+      this.agents.get(auth, parentAgent, row.projectId),
+      this.access.forUser(auth),
+    ]);
     const own = subagent.model && !modelRefusedBy(access, subagent.model) ? subagent.model : undefined;
-    return { agent: subagent, model: own ?? storedModel(row), sessionRules: subagentSessionRules(parent, (row.permission as Ruleset | null) ?? [], subagent) };
+    return {
+      agent: subagent,
+      model: own ?? storedModel(row),
+      sessionRules: subagentSessionRules(parent, (row.permission as Ruleset | null) ?? [], subagent),
+    };
   }
 
-  private request(row: SessionRow, agent: AgentInfo, model: TurnModel, resolved: ResolvedModel, body: Pick<StreamRequest, 'system' | 'messages' | 'tools'>, requestId?: string): StreamRequest {
+  private request(
+    row: SessionRow,
+    agent: AgentInfo,
+    model: TurnModel,
+    resolved: ResolvedModel,
+    body: Pick<StreamRequest, 'system' | 'messages' | 'tools'>,
+    requestId?: string,
+  ): StreamRequest {
     const shaped = shapeRequest({
       model: resolved.api,
       sessionId: row.id,
