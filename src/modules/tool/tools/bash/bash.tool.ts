@@ -80,6 +80,7 @@ export function bashTool(options: BashToolOptions): ToolDefinition<typeof BashPa
         network,
         limits: defaults.limits,
         identity: defaults.identity?.(ctx),
+        origin: { tenantId: ctx.auth.tenantId, userId: ctx.auth.userId, via: 'bash' },
         signal: ctx.abort,
         onOutput: (chunk) => {
           live = (live + chunk).slice(-METADATA_OUTPUT_CHARS);
@@ -101,6 +102,7 @@ export function bashTool(options: BashToolOptions): ToolDefinition<typeof BashPa
           truncated: result.truncated,
           outputPath: result.outputPath,
           sandboxed: result.sandboxed,
+          network: result.network,
         },
       };
     },
@@ -135,6 +137,7 @@ function resolveWorkdir(root: string, workdir: string | undefined): string {
 
 function notes(result: SandboxRunResult, timeoutMs: number): string {
   const lines: string[] = [];
+  if (result.note) lines.push(result.note);
   if (result.timedOut) lines.push(`bash tool terminated command after exceeding timeout ${timeoutMs} ms`);
   if (result.aborted) lines.push('User aborted the command');
   if (result.outputLimitHit) lines.push(`Command killed after writing ${result.totalBytes} bytes of output`);
