@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { TEACHER_SCOPE } from '../../core/auth/teacher-scope.port';
 import { TenantModule } from '../tenant/tenant.module';
 import { AuditController } from './audit/audit.controller';
 import { AuditRepository } from './audit/audit.repository';
@@ -45,7 +46,8 @@ import { UsageService } from './usage/usage.service';
     LifecycleRepository,
     LifecycleService,
     SchoolHooks,
+    { provide: TEACHER_SCOPE, useExisting: ClassRosterService },
   ],
-  exports: [AuditService, ClassRosterService, RateLimitService],
+  exports: [AuditService, ClassRosterService, RateLimitService, TEACHER_SCOPE],
 })
 export class SchoolModule {}

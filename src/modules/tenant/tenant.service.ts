@@ -15,6 +15,8 @@ export interface TenantSettings {
   userDeletion?: 'delete' | 'anonymise';
   /** Network inside the bash sandbox. */
   bashNetwork?: boolean;
+  /** Teachers may change their students' workspaces (default: read only). */
+  teacherWrites?: boolean;
 }
 
 /** Schools (tenants), their users and keys. */

@@ -178,7 +178,8 @@ const POLICY: Record<string, Policy> = {
   },
   'GET /skill': { expect: studentRead, call: () => ({ path: '/skill', query: inA() }) },
   'GET /command': { expect: studentRead, call: () => ({ path: '/command', query: inA() }) },
-  'GET /experimental/tool/ids': { expect: studentRead, call: () => ({ path: '/experimental/tool/ids', query: inA() }) },
+  // The ids of the built-in tools: the same for every project, so the directory is not looked at.
+  'GET /experimental/tool/ids': { expect: signedIn(), call: () => ({ path: '/experimental/tool/ids', query: inA() }) },
   'GET /experimental/tool': { expect: studentRead, call: () => ({ path: '/experimental/tool', query: inA({ provider: 'fake', model: 'fake-model' }) }) },
   // sessions
   'GET /session': { expect: studentRead, call: () => ({ path: '/session', query: inA() }) },
@@ -227,23 +228,25 @@ const POLICY: Record<string, Policy> = {
   'GET /share/{shareID}/event': { expect: all('ok'), call: () => ({ path: `/share/${shareA}/event` }), sse: true },
   'POST /session/{sessionID}/command': { expect: studentWrite, call: fresh('/command', { command: 'hello', arguments: '' }) },
   'POST /session/{sessionID}/shell': { expect: studentWrite, call: fresh('/shell', { agent: 'build', command: 'echo hi' }) },
-  // permissions and questions: answering is acting in the session
+  // Permissions and questions: answering is acting in the session. Teachers neither list nor answer their
+  // students' asks (404), as for any request that is not theirs.
   'GET /permission': { expect: signedIn(), call: () => ({ path: '/permission' }) },
-  'POST /permission/{requestID}/reply': { expect: studentWrite, call: async () => ({ path: `/permission/${(await pendingPermission()).id}/reply`, body: { reply: 'reject' } }) },
+  'POST /permission/{requestID}/reply': { expect: { ...studentWrite, teacher: 404 }, call: async () => ({ path: `/permission/${(await pendingPermission()).id}/reply`, body: { reply: 'reject' } }) },
   'POST /session/{sessionID}/permissions/{permissionID}': {
-    expect: studentWrite,
+    expect: { ...studentWrite, teacher: 404 },
     call: async () => {
       const p = await pendingPermission();
       return { path: `/session/${p.session}/permissions/${p.id}`, body: { response: 'reject' } };
     },
   },
   'GET /question': { expect: signedIn(), call: () => ({ path: '/question' }) },
-  'POST /question/{requestID}/reply': { expect: studentWrite, call: async () => ({ path: `/question/${await pendingQuestion()}/reply`, body: { answers: [['A']] } }) },
-  'POST /question/{requestID}/reject': { expect: studentWrite, call: async () => ({ path: `/question/${await pendingQuestion()}/reject` }) },
+  'POST /question/{requestID}/reply': { expect: { ...studentWrite, teacher: 404 }, call: async () => ({ path: `/question/${await pendingQuestion()}/reply`, body: { answers: [['A']] } }) },
+  'POST /question/{requestID}/reject': { expect: { ...studentWrite, teacher: 404 }, call: async () => ({ path: `/question/${await pendingQuestion()}/reject` }) },
   // MCP, on the student's project (the server "docs" was added by the school admin, disabled)
   'GET /mcp': { expect: studentRead, call: () => ({ path: '/mcp', query: inA() }) },
   'POST /mcp': { expect: staffOnStudentProject, call: () => ({ path: '/mcp', query: inA(), body: { name: `extra-${uid()}`, config: { type: 'remote', url: 'http://127.0.0.1:9/mcp', enabled: false } } }) },
-  'POST /mcp/{name}/connect': { expect: studentWrite, call: () => ({ path: '/mcp/docs/connect', query: inA() }) },
+  // "docs" is disabled by the school's admin: the student may not switch it on (item 8 of issue 21).
+  'POST /mcp/{name}/connect': { expect: { ...studentWrite, student: 403 }, call: () => ({ path: '/mcp/docs/connect', query: inA() }) },
   'POST /mcp/{name}/disconnect': { expect: studentWrite, call: () => ({ path: '/mcp/docs/disconnect', query: inA() }) },
   // Remote-server OAuth needs sealed token storage; an allowed caller reaches that domain answer (400 here).
   'POST /mcp/{name}/auth': { expect: { ...staffOnStudentProject, admin: 400 }, call: () => ({ path: '/mcp/docs/auth', query: inA() }) },
@@ -257,7 +260,8 @@ const POLICY: Record<string, Policy> = {
   'GET /file/status': { expect: studentRead, call: () => ({ path: '/file/status', query: inA() }) },
   'GET /find': { expect: studentRead, call: () => ({ path: '/find', query: inA({ pattern: 'secret' }) }) },
   'GET /find/file': { expect: studentRead, call: () => ({ path: '/find/file', query: inA({ query: 'notes' }) }) },
-  'GET /find/symbol': { expect: studentRead, call: () => ({ path: '/find/symbol', query: inA({ query: 'x' }) }) },
+  // No language server here: always [], whatever the project (the directory is not looked at).
+  'GET /find/symbol': { expect: signedIn(), call: () => ({ path: '/find/symbol', query: inA({ query: 'x' }) }) },
   'GET /vcs': { expect: studentRead, call: () => ({ path: '/vcs', query: inA() }) },
   'GET /vcs/status': { expect: studentRead, call: () => ({ path: '/vcs/status', query: inA() }) },
   'GET /vcs/diff': { expect: studentRead, call: () => ({ path: '/vcs/diff', query: inA({ mode: 'git' }) }) },
@@ -299,6 +303,7 @@ interface Case {
   expected: number;
   got?: number;
   detail?: string;
+  ms?: number;
 }
 const cases: Case[] = [];
 let operations: { op: string; ok: number }[] = [];
@@ -357,7 +362,9 @@ beforeAll(async () => {
       cases.push({ op, actor, expected: e === 'ok' ? ok : e });
     }
   }
+  const fixturesDone = Date.now();
   await pool(cases, CONCURRENCY, async (c) => {
+    const t0 = Date.now();
     try {
       const res = await Promise.race([
         send(c.actor, c.op.split(' ')[0], POLICY[c.op]),
@@ -368,9 +375,11 @@ beforeAll(async () => {
     } catch (err) {
       c.detail = `fixture failed: ${(err as Error).message}`;
     }
+    c.ms = Date.now() - t0;
   });
+  const slowest = [...cases].sort((a, b) => b.ms! - a.ms!).slice(0, 8).map((c) => `${c.op} as ${c.actor} ${c.ms} ms`);
   // eslint-disable-next-line no-console
-  console.log(`route matrix: ${operations.length} operations × ${ACTORS.length} callers = ${cases.length} requests in ${Date.now() - started} ms (boot and fixtures included)`);
+  console.log(`route matrix: ${operations.length} operations × ${ACTORS.length} callers = ${cases.length} requests in ${Date.now() - fixturesDone} ms (boot and fixtures: ${fixturesDone - started} ms); slowest: ${slowest.join('; ')}`);
 });
 
 afterAll(async () => {
