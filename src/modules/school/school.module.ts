@@ -1,9 +1,8 @@
-import { Global, Module } from '@nestjs/common';
-import { TEACHER_SCOPE } from '../../core/auth/teacher-scope.port';
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
+import { EventModule } from '../event/event.module';
+import { SessionModule } from '../session/session.module';
 import { TenantModule } from '../tenant/tenant.module';
-import { AuditController } from './audit/audit.controller';
-import { AuditRepository } from './audit/audit.repository';
-import { AuditService } from './audit/audit.service';
 import { BudgetEnforcerService } from './budget/budget-enforcer.service';
 import { BudgetController } from './budget/budget.controller';
 import { BudgetRepository } from './budget/budget.repository';
@@ -23,16 +22,13 @@ import { UsageRepository } from './usage/usage.repository';
 import { UsageService } from './usage/usage.service';
 
 /**
- * Classes, budgets, usage reports, audit log and data lifecycle. Global: sessions (teacher access), the auth
- * guard (rate limits) and other modules (audit records) reach its services without importing it.
+ * Classes, budgets, usage reports, rate limits and data lifecycle. Lower modules reach its answers through ports
+ * bound in ports.module.ts: the roster (TEACHER_SCOPE), the limiter (RATE_LIMITER), user deletion.
  */
-@Global()
 @Module({
-  imports: [TenantModule],
-  controllers: [ClassController, BudgetController, UsageController, AuditController, LifecycleController],
+  imports: [TenantModule, SessionModule, EventModule, AuditModule],
+  controllers: [ClassController, BudgetController, UsageController, LifecycleController],
   providers: [
-    AuditRepository,
-    AuditService,
     ClassRepository,
     ClassService,
     ClassRosterService,
@@ -46,8 +42,7 @@ import { UsageService } from './usage/usage.service';
     LifecycleRepository,
     LifecycleService,
     SchoolHooks,
-    { provide: TEACHER_SCOPE, useExisting: ClassRosterService },
   ],
-  exports: [AuditService, ClassRosterService, RateLimitService, TEACHER_SCOPE],
+  exports: [ClassRosterService, RateLimitService, LifecycleService],
 })
 export class SchoolModule {}
