@@ -7,6 +7,7 @@ import { loadPlatformConfig } from './config.load';
 import { detectLocalOllama } from './local-ollama';
 import { mergeConfig } from './config.merge';
 import { parseConfig, type Config } from './config.schema';
+import { mergeLayersWithProviderPolicy } from './provider-endpoints';
 
 // Other processes see a PATCH within this time; the process that takes it invalidates at once.
 const CACHE_MS = 5_000;
@@ -20,6 +21,7 @@ export class ConfigService implements OnModuleInit {
   private platformConfig: Config = {};
   private readonly cache = new TtlCache<string, Config>(CACHE_MS);
   private readonly tenantLayers = new TtlCache<string, Config | undefined>(CACHE_MS);
+  private readonly projectLayers = new TtlCache<string, Config | undefined>(CACHE_MS);
 
   constructor(
     private readonly repo: ConfigRepository,
@@ -56,16 +58,22 @@ export class ConfigService implements OnModuleInit {
     return raw ? parseConfig(raw, 'project config') : undefined;
   }
 
+  /** The project layer alone, for the permission layers of every step (a merged config cannot tell who wrote a rule). */
+  cachedProjectLayer(tenantId: string, projectId: string): Promise<Config | undefined> {
+    return this.projectLayers.get(`${tenantId}\0${projectId}`, () => this.projectLayer(tenantId, projectId));
+  }
+
   /** The merged config a request in this project sees. */
   effective(auth: AuthContext, projectId?: string): Promise<Config> {
     return this.cache.get(`${auth.tenantId}\0${projectId ?? ''}`, async () => {
       const [tenant, project] = await Promise.all([this.tenantLayer(auth.tenantId), projectId ? this.projectLayer(auth.tenantId, projectId) : undefined]);
-      return mergeConfig(this.platformConfig, tenant, project);
+      return mergeLayersWithProviderPolicy(this.platformConfig, tenant, project);
     });
   }
 
   invalidate(): void {
     this.cache.clear();
     this.tenantLayers.clear();
+    this.projectLayers.clear();
   }
 }
