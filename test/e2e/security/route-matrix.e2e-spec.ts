@@ -488,6 +488,11 @@ const POLICY: Record<string, Policy> = {
     expect: schoolAdmin,
     call: () => ({ path: `/admin/classes/${school.classA}`, body: { name: 'Class A' } }),
   },
+  // The class's allow-lists and rules: its teacher and the school's admin (an empty body changes nothing).
+  'PUT /admin/classes/{id}/settings': {
+    expect: { ...schoolAdmin, teacher: 'ok', otherTeacher: 404 },
+    call: () => ({ path: `/admin/classes/${school.classA}/settings`, body: {} }),
+  },
   'DELETE /admin/classes/{id}': {
     expect: schoolAdmin,
     call: async (_, own) => ({ path: `/admin/classes/${own ? await newClass() : spare.class}` }),
