@@ -682,7 +682,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // Runs still waiting for an answer would hold the shutdown: answer the shared ones.
-  if (spare.permission) await http.student.post(`/permission/${spare.permission.id}/reply`, { body: { reply: 'reject' } });
+  if (spare.permission)
+    await http.student.post(`/permission/${spare.permission.id}/reply`, { body: { reply: 'reject' } });
   if (spare.question) await http.student.post(`/question/${spare.question}/reject`);
   await app?.close();
   await llm?.stop();
