@@ -5,6 +5,7 @@ import type { AuthContext } from '../../core/auth/auth-context';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { BadRequestError, NotFoundError } from '../../core/errors/domain-error';
 import { isId, newId } from '../../core/ids';
+import { TtlCache } from '../../core/cache/ttl-cache';
 import type { Project } from '../../generated/prisma/client';
 import { EventBus } from '../event/event.bus';
 import { EventType } from '../event/event.types';
@@ -30,7 +31,7 @@ export interface ProjectInfo {
  */
 @Injectable()
 export class ProjectService {
-  private readonly cache = new Map<string, { project: Project; until: number }>();
+  private readonly cache = new TtlCache<string, Project>(30_000, 5000);
 
   constructor(
     private readonly repo: ProjectRepository,
@@ -43,14 +44,9 @@ export class ProjectService {
   }
 
   /** The project a request works in. Other users' projects answer 404 unless the caller is an admin. */
-  async resolve(auth: AuthContext, directory?: string): Promise<Project> {
-    const cacheKey = `${auth.tenantId}\0${auth.userId}\0${directory ?? ''}`;
-    const hit = this.cache.get(cacheKey);
-    if (hit && hit.until > Date.now()) return hit.project;
-    const project = await this.lookup(auth, directory);
-    if (this.cache.size > 5000) this.cache.clear();
-    this.cache.set(cacheKey, { project, until: Date.now() + 30_000 });
-    return project;
+  resolve(auth: AuthContext, directory?: string): Promise<Project> {
+    // Concurrent first requests for one folder share one lookup (and so one creation).
+    return this.cache.get(`${auth.tenantId}\0${auth.userId}\0${directory ?? ''}`, () => this.lookup(auth, directory));
   }
 
   private async lookup(auth: AuthContext, directory?: string): Promise<Project> {
