@@ -24,6 +24,7 @@ import { SessionController } from './session.controller';
 import { SessionFacade } from './session.facade';
 import { SessionHooks } from './session.hooks';
 import { SessionRepository } from './session.repository';
+import { SessionToolServices } from './session-tool-services';
 import { SessionService } from './session.service';
 import { PublicShareController } from './share/public-share.controller';
 import { ShareController } from './share/share.controller';
@@ -72,6 +73,7 @@ import { TitleProcessor } from './title/title.processor';
     SessionFacade,
     SessionHooks,
     TitleProcessor,
+    SessionToolServices,
     SessionChangesRepository,
     SummaryService,
     RevertService,

@@ -6,13 +6,14 @@ import { ProviderModule } from '../provider/provider.module';
 import { SandboxModule } from '../sandbox/sandbox.module';
 import { ToolCatalogue } from './tool.catalogue';
 import { ToolController } from './tool.controller';
+import { ToolOutputCleanupProcessor } from './tool-output-cleanup.processor';
 import { ToolRegistry } from './tool.registry';
 
-/** The built-in tools (one registry per process) and the experimental tool routes that list them. */
+/** The built-in tools (one registry per process), the experimental tool routes that list them, the saved-output cleanup. */
 @Module({
   imports: [SandboxModule, AgentModule, ConfigModule, ProjectModule, ProviderModule],
   controllers: [ToolController],
-  providers: [ToolRegistry, ToolCatalogue],
+  providers: [ToolRegistry, ToolCatalogue, ToolOutputCleanupProcessor],
   exports: [ToolRegistry],
 })
 export class ToolModule {}

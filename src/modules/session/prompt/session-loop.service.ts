@@ -32,6 +32,7 @@ import { SessionRunService } from '../run/session-run.service';
 import { SessionHooks } from '../session.hooks';
 import { buildSystemPrompt } from './system/system-prompt';
 import { toModelMessages } from './model-messages';
+import { withReminders } from './reminders';
 import { StepProcessor, type StepSink } from './step-processor';
 
 const DEFAULT_STEPS = 50;
@@ -157,7 +158,7 @@ export class SessionLoopService {
       userSystem: lastUser.info.system,
     });
     const visible = this.hooks.history.reduce((h, f) => f(h), history);
-    const messages = toModelMessages(visible, ref);
+    const messages = toModelMessages(withReminders(visible, { agent: agent.name, step }), ref);
     if (lastStep) messages.push({ role: 'assistant', content: [{ type: 'text', text: MAX_STEPS_REMINDER }] });
     // Doom-loop detection looks at this turn only: the same call repeated across separate user turns is fine.
     const recent = history
@@ -185,7 +186,8 @@ export class SessionLoopService {
       signal,
       maxRetries: this.app.retryMaxAttempts,
       sink: {
-        ...this.sink(auth, row, ruleset, locked, recent, workspace, assistant, agent.name),
+        // `tool_output` limits from config reach defineTool's truncation through ctx.extra.
+        ...this.sink(auth, row, ruleset, locked, recent, workspace, assistant, agent.name, { toolOutput: { maxLines: config.tool_output?.max_lines, maxBytes: config.tool_output?.max_bytes } }),
         snapshots: this.snapshots.forStep({ tenantId: row.tenantId, projectId: row.projectId, directory: row.directory }, config.snapshot !== false),
       },
     });
@@ -207,7 +209,7 @@ export class SessionLoopService {
     return 'stop';
   }
 
-  private sink(auth: AuthContext, row: SessionRow, ruleset: Ruleset, locked: Ruleset, recent: { tool: string; input: string }[], workspace: WorkspaceHandle, assistant: AssistantMessageInfo, agentName: string): StepSink {
+  private sink(auth: AuthContext, row: SessionRow, ruleset: Ruleset, locked: Ruleset, recent: { tool: string; input: string }[], workspace: WorkspaceHandle, assistant: AssistantMessageInfo, agentName: string, extra: Record<string, unknown>): StepSink {
     const publishPart = (part: PartInfo) => this.sessions.publish(row, EventType.PartUpdated, { sessionID: row.id, part, time: Date.now() });
     return {
       savePart: async (part) => {
@@ -228,11 +230,11 @@ export class SessionLoopService {
         for (const hook of this.hooks.afterStep) await hook({ auth, session: row, assistant, partId, providerID: assistant.providerID, modelID: assistant.modelID, cost, tokens: t });
       },
       recentToolCalls: () => recent,
-      toolContext: (part, signal): ToolContext => this.toolContext(auth, row, ruleset, locked, part, signal, workspace, agentName),
+      toolContext: (part, signal): ToolContext => this.toolContext(auth, row, ruleset, locked, part, signal, workspace, agentName, extra),
     };
   }
 
-  private toolContext(auth: AuthContext, row: SessionRow, ruleset: Ruleset, locked: Ruleset, part: Extract<PartInfo, { type: 'tool' }>, signal: AbortSignal, workspace: WorkspaceHandle, agentName: string): ToolContext {
+  private toolContext(auth: AuthContext, row: SessionRow, ruleset: Ruleset, locked: Ruleset, part: Extract<PartInfo, { type: 'tool' }>, signal: AbortSignal, workspace: WorkspaceHandle, agentName: string, extra: Record<string, unknown>): ToolContext {
     const scope = { auth, session: row, messageId: part.messageID, agent: agentName, abort: signal };
     const extraServices = Object.assign({}, ...this.hooks.toolServices.map((f) => f(scope)));
     return {
@@ -243,6 +245,7 @@ export class SessionLoopService {
       agent: agentName,
       workspace,
       abort: signal,
+      extra,
       ask: (request) =>
         this.permissions.ask(
           { tenantId: row.tenantId, sessionId: row.id, projectId: row.projectId, ownerId: row.userId, directory: row.directory, ruleset, locked, tool: { messageID: part.messageID, callID: part.callID }, abort: signal },
