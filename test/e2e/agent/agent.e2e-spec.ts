@@ -217,14 +217,16 @@ describe('instructions and skills', () => {
     const patched = await fetch(`${app.url}/global/config`, { method: 'PATCH', headers: { authorization: `Bearer ${own.admin.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ tool_output: { max_lines: 3 } }) });
     expect(patched.status).toBe(200);
     const session = await newSession(own.admin.key, 'long output');
-    await fs.writeFile(path.join(session.directory, 'long.txt'), Array.from({ length: 40 }, (_, i) => `line ${i + 1}`).join('\n'));
-    llm.enqueueWhen(isChat, reply().tool('bash', { command: 'cat long.txt', description: 'print the file' }).stop());
+    // The skill tool's output (the skill's text) is bounded by the config; read and bash bound their own.
+    const dir = path.join(session.directory, '.opencode', 'skills', 'long-notes');
+    await fs.mkdir(dir, { recursive: true });
+    await fs.writeFile(path.join(dir, 'SKILL.md'), `---\nname: long-notes\ndescription: Long notes\n---\n${Array.from({ length: 40 }, (_, i) => `line ${i + 1}`).join('\n')}\n`);
+    llm.enqueueWhen(isChat, reply().tool('skill', { name: 'long-notes' }).stop());
     llm.enqueueWhen(isChat, reply().text('Read it.').stop());
-    await sdk(app.url, own.admin.key).session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'print long.txt' }] } });
+    await sdk(app.url, own.admin.key).session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'load the notes' }] } });
     const [result] = toolResults(chatRequests(llm).at(-1)!.body);
-    expect(result).toContain('line 3');
     expect(result).not.toContain('line 39');
-    expect(result).toMatch(/37 more lines not shown/);
+    expect(result).toMatch(/more lines? not shown/);
   });
 
   it('GET /skill lists project skills in OpenCode shape; the skill tool loads one; the list is in the system prompt', async () => {
