@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { compileGlob } from './glob-match';
 import { isBinary } from './file-kind';
+import { readHostText } from './host-file';
 import { compileGitignore, MAX_IGNORE_BYTES } from './ignore-rules';
 import { withRegexWorker } from './regex-worker';
 import { runRipgrep } from './ripgrep';
@@ -27,14 +28,8 @@ export interface SearchOptions {
 }
 
 async function gitignoreOf(dir: string): Promise<(rel: string, isDir: boolean) => boolean> {
-  try {
-    const file = path.join(dir, '.gitignore');
-    const st = await fs.lstat(file);
-    if (st.isFile() && st.size <= MAX_IGNORE_BYTES) return compileGitignore(await fs.readFile(file, 'utf8'));
-  } catch {
-    // none
-  }
-  return () => false;
+  const text = await readHostText(dir, '.gitignore', { maxBytes: MAX_IGNORE_BYTES });
+  return text === undefined ? () => false : compileGitignore(text);
 }
 
 /** Files under `dir`, skipping `.git` and what the project's root .gitignore (and the folder's own) exclude. */

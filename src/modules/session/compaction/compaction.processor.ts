@@ -147,7 +147,7 @@ export class CompactionProcessor implements OnModuleInit {
     } catch (err) {
       if (!(err instanceof ProviderError && err.kind === 'context_overflow')) throw err;
       // The head alone does not fit the model: retrying cannot help.
-      summary.info.error = { name: 'ContextOverflowError', data: { message: 'Session too large to compact: start a new session or remove large attachments.', ...(err.info.responseBody ? { responseBody: err.info.responseBody } : {}) } };
+      summary.info.error = { name: 'ContextOverflowError', data: { message: 'Session too large to compact: start a new session or remove large attachments.' } };
       summary.info.finish = 'error';
       summary.info.time.completed = Date.now();
       await this.saveMessage(row, summary.info);
