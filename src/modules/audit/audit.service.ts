@@ -21,6 +21,7 @@ export type AuditAction =
   | 'session.delete'
   | 'class.create'
   | 'class.update'
+  | 'class.settings'
   | 'class.delete'
   | 'class.member.add'
   | 'class.member.remove'
@@ -28,7 +29,8 @@ export type AuditAction =
   | 'budget.delete'
   | 'jwt.configure'
   | 'user.delete'
-  | 'user.export';
+  | 'user.export'
+  | 'sandbox.unsandboxed_run';
 
 export interface AuditEntry {
   id: string;

@@ -11,6 +11,7 @@ import { ClassRosterService } from './class/class-roster.service';
 import { ClassController } from './class/class.controller';
 import { ClassRepository } from './class/class.repository';
 import { ClassService } from './class/class.service';
+import { AccessModule } from '../access/access.module';
 import { LifecycleController } from './lifecycle/lifecycle.controller';
 import { LifecycleRepository } from './lifecycle/lifecycle.repository';
 import { LifecycleService } from './lifecycle/lifecycle.service';
@@ -26,7 +27,7 @@ import { UsageService } from './usage/usage.service';
  * bound in ports.module.ts: the roster (TEACHER_SCOPE), the limiter (RATE_LIMITER), user deletion.
  */
 @Module({
-  imports: [TenantModule, SessionModule, EventModule, AuditModule],
+  imports: [TenantModule, SessionModule, EventModule, AuditModule, AccessModule],
   controllers: [ClassController, BudgetController, UsageController, LifecycleController],
   providers: [
     ClassRepository,

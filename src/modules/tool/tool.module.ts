@@ -4,16 +4,13 @@ import { ConfigModule } from '../config/config.module';
 import { ProjectModule } from '../project/project.module';
 import { ProviderModule } from '../provider/provider.module';
 import { SandboxModule } from '../sandbox/sandbox.module';
-import { ToolCatalogue } from './tool.catalogue';
-import { ToolController } from './tool.controller';
 import { ToolOutputCleanupProcessor } from './tool-output-cleanup.processor';
 import { ToolRegistry } from './tool.registry';
 
-/** The built-in tools (one registry per process), the experimental tool routes that list them, the saved-output cleanup. */
+/** The built-in tools (one registry per process) and the hourly cleanup of saved tool output; the experimental tool routes live in session/agent-tools. */
 @Module({
   imports: [SandboxModule, AgentModule, ConfigModule, ProjectModule, ProviderModule],
-  controllers: [ToolController],
-  providers: [ToolRegistry, ToolCatalogue, ToolOutputCleanupProcessor],
+  providers: [ToolRegistry, ToolOutputCleanupProcessor],
   exports: [ToolRegistry],
 })
 export class ToolModule {}

@@ -1,21 +1,18 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { systemAuth } from '../../../core/auth/auth-context';
 import { newId } from '../../../core/ids';
 import { LOGGER } from '../../../core/logging/logger';
 import type { JobPayload } from '../../../infra/queue/queue.catalogue';
 import { QueueService } from '../../../infra/queue/queue.service';
 import { compactionRequest } from '../../agent/prompt/compaction.prompt';
-import { AgentService } from '../../agent/agent.service';
-import { ConfigService } from '../../config/config.service';
 import { EventType } from '../../event/event.types';
 import { computeStepCost } from '../../provider/cost';
-import { ProviderService } from '../../provider/provider.service';
 import { ProviderError, type ModelMessage, type Usage } from '../../provider/provider.types';
 import { MessageRepository } from '../message.repository';
 import { toModelMessages } from '../prompt/model-messages';
 import { SessionRepository, type SessionRow } from '../session.repository';
 import { SessionService } from '../session.service';
+import { TurnContextService } from '../turn/turn-context.service';
 import { emptyTokens, type AssistantMessageInfo, type MessageWithParts, type PartInfo, type UserMessageInfo } from '../session.types';
 import { previousSummaryText, stripForSummary, summaryFor, withoutCompactionPairs } from './compaction-history';
 import { CompactionFollowUp } from './compaction-follow-up';
@@ -49,9 +46,7 @@ export class CompactionProcessor implements OnModuleInit {
     private readonly sessionRepo: SessionRepository,
     private readonly messages: MessageRepository,
     private readonly sessions: SessionService,
-    private readonly config: ConfigService,
-    private readonly agents: AgentService,
-    private readonly providers: ProviderService,
+    private readonly turns: TurnContextService,
     private readonly followUp: CompactionFollowUp,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -92,12 +87,10 @@ export class CompactionProcessor implements OnModuleInit {
   }
 
   private async summarise(row: SessionRow, upToRequest: MessageWithParts[], request: MessageWithParts, keepTail: boolean): Promise<{ summary?: MessageWithParts & { info: AssistantMessageInfo }; tailStartId?: string }> {
-    const auth = systemAuth(row.tenantId, row.userId ?? 'system');
-    const config = await this.config.effective(auth, row.projectId);
-    const agent = await this.agents.get(auth, 'compaction', row.projectId);
     const user = request.info as UserMessageInfo;
-    const ref = agent.model ?? { providerID: user.model.providerID, modelID: user.model.modelID };
-    const { info, language } = await this.providers.resolveFor(row.tenantId, config, ref);
+    const call = await this.turns.forCompaction(row, user);
+    const { config } = call;
+    const { ref, info, language } = call.model;
 
     const visible = filterCompacted(upToRequest as unknown as Loose[]) as unknown as MessageWithParts[];
     const previous = previousSummaryText(visible);
@@ -134,7 +127,7 @@ export class CompactionProcessor implements OnModuleInit {
     let usage: Usage | undefined;
     let finish = 'stop';
     try {
-      const stream = language.stream({ modelId: info.apiId, system: agent.prompt ? [agent.prompt] : [], messages, tools: [], maxOutputTokens: Math.min(info.limit.output || 32_000, 32_000), headers: info.headers, providerOptions: { ...info.options, ...(agent.options ?? {}) } });
+      const stream = language.stream({ ...call.request, messages });
       for await (const ev of stream) {
         if (ev.type === 'text-delta' && ev.delta) {
           text.text += ev.delta;

@@ -13,6 +13,7 @@ import { SessionRunService } from '../run/session-run.service';
 import { SessionHooks, type StepUsage } from '../session.hooks';
 import type { SessionRow } from '../session.repository';
 import { SessionService } from '../session.service';
+import { TurnContextService } from '../turn/turn-context.service';
 import { emptyTokens, type AssistantMessageInfo, type MessageWithParts, type PartInfo, type UserMessageInfo } from '../session.types';
 import { pendingCompaction, summaryFor } from './compaction-history';
 import { CompactionFollowUp } from './compaction-follow-up';
@@ -43,6 +44,7 @@ export class CompactionService implements OnModuleInit {
     private readonly config: ConfigService,
     private readonly providers: ProviderService,
     private readonly followUp: CompactionFollowUp,
+    private readonly turns: TurnContextService,
     private readonly loopService: SessionLoopService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -60,6 +62,8 @@ export class CompactionService implements OnModuleInit {
     const row = await this.sessions.loadForWrite(auth, sessionId);
     const { items } = await this.messages.list(row.tenantId, row.id, { limit: 20 });
     const lastUser = [...items].reverse().find((m) => m.info.role === 'user')?.info as UserMessageInfo | undefined;
+    // The summary runs on the model the request names: the allow-lists decide whether this user may use it.
+    await this.turns.choose(auth, row, { model: { providerID: input.providerID, modelID: input.modelID } });
     await this.followUp.createRequest(row, { agent: lastUser?.agent ?? 'build', model: { providerID: input.providerID, modelID: input.modelID } }, { auto: input.auto ?? false });
     await this.runs.run(row, (signal) => this.loop().loop(auth, row, signal));
     return true;

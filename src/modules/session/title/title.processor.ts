@@ -1,16 +1,13 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { systemAuth } from '../../../core/auth/auth-context';
 import { LOGGER } from '../../../core/logging/logger';
 import { QueueService } from '../../../infra/queue/queue.service';
-import { TITLE_PROMPT, TITLE_REQUEST } from '../../agent/prompt/title.prompt';
-import { ConfigService } from '../../config/config.service';
-import { ProviderService } from '../../provider/provider.service';
 import { MessageRepository } from '../message.repository';
 import { isDefaultTitle } from '../session.mapper';
 import { SessionRepository } from '../session.repository';
 import { SessionService } from '../session.service';
 import type { UserMessageInfo } from '../session.types';
+import { TurnContextService } from '../turn/turn-context.service';
 
 /** Cleans a model's title answer: no <think> block, first non-empty line, at most 100 chars. */
 export function cleanTitle(raw: string): string | undefined {
@@ -28,8 +25,7 @@ export class TitleProcessor implements OnModuleInit {
     private readonly repo: SessionRepository,
     private readonly messages: MessageRepository,
     private readonly sessions: SessionService,
-    private readonly config: ConfigService,
-    private readonly providers: ProviderService,
+    private readonly turns: TurnContextService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -46,12 +42,9 @@ export class TitleProcessor implements OnModuleInit {
     if (!message) return { skipped: 'message gone' };
     const text = message.parts.flatMap((p) => (p.type === 'text' && !p.synthetic && !p.ignored ? [p.text] : [])).join('\n').slice(0, 8000);
     if (!text.trim()) return { skipped: 'no text' };
-    const config = await this.config.effective(systemAuth(tenantId), row.projectId);
-    const user = message.info as UserMessageInfo;
-    const ref = await this.providers.smallModelFor(tenantId, config, { providerID: user.model.providerID, modelID: user.model.modelID });
-    const { language, info } = await this.providers.resolveFor(tenantId, config, ref);
+    const call = await this.turns.forTitle(row, message.info as UserMessageInfo, text);
     let answer = '';
-    for await (const ev of language.stream({ modelId: info.apiId, system: [TITLE_PROMPT], messages: [{ role: 'user', content: [{ type: 'text', text: `${TITLE_REQUEST}\n${text}` }] }], tools: [], maxOutputTokens: 100, temperature: info.temperature ? 0.5 : undefined })) {
+    for await (const ev of call.model.language.stream(call.request)) {
       if (ev.type === 'text-delta') answer += ev.delta;
     }
     const title = cleanTitle(answer);
