@@ -47,14 +47,15 @@ function boot(extra: Record<string, string> = {}): Promise<TestApp> {
   });
 }
 
-/** One prompt in a fresh session; answers the stored assistant message (its error when refused). */
-async function prompt(user: TestUser, model: string): Promise<Record<string, any>> {
+/** One prompt in a fresh session (with the configured default model when `model` is omitted). */
+async function prompt(user: TestUser, model?: string): Promise<Record<string, any>> {
   const session = await user.http.post('/session', { body: { title: 'egress' } });
-  const [providerID, modelID] = model.split('/');
+  const [providerID, modelID] = (model ?? '').split('/');
   const res = await user.http.post(`/session/${session.body.id}/message`, {
-    body: { model: { providerID, modelID }, parts: [{ type: 'text', text: 'hi' }] },
+    body: { ...(model ? { model: { providerID, modelID } } : {}), parts: [{ type: 'text', text: 'hi' }] },
   });
-  return res.body.info ?? res.body;
+  if (!res.body.info) throw new Error(`prompt failed: HTTP ${res.status} ${res.text}`);
+  return res.body.info;
 }
 
 /** What reached the allowed listener, with the secrets it carried. */
@@ -120,7 +121,7 @@ describe('without an allow-list entry for the listener', () => {
         { error: { message: 'Bad request', type: 'invalid_request_error', account: marker } },
       ),
     );
-    const info = await prompt(tenant.student, 'fake/fake-model');
+    const info = await prompt(tenant.student);
     expect(info.error).toMatchObject({ name: 'APIError', data: { statusCode: 400 } });
     expect(JSON.stringify(info)).not.toContain(marker);
     const messages = await tenant.student.http.get(`/session/${info.sessionID}/message`);
