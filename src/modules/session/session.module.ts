@@ -25,6 +25,7 @@ import { SessionController } from './session.controller';
 import { SessionFacade } from './session.facade';
 import { SessionHooks } from './session.hooks';
 import { SessionRepository } from './session.repository';
+import { SessionToolServices } from './session-tool-services';
 import { SessionService } from './session.service';
 import { PublicShareController } from './share/public-share.controller';
 import { ShareController } from './share/share.controller';
@@ -75,6 +76,7 @@ import { TurnContextService } from './turn/turn-context.service';
     SessionFacade,
     SessionHooks,
     TitleProcessor,
+    SessionToolServices,
     SessionChangesRepository,
     SummaryService,
     RevertService,

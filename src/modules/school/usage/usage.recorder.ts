@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { newId } from '../../../core/ids';
+import { TtlCache } from '../../../core/cache/ttl-cache';
 import type { StepUsage } from '../../session/session.hooks';
 import { tenantPeriods } from '../budget/tenant-clock';
 import { UsageRepository } from './usage.repository';
@@ -7,7 +8,7 @@ import { UsageRepository } from './usage.repository';
 /** afterStep hook: one UsageRecord per step-finish part, on the tenant-local day, charged to the session owner. */
 @Injectable()
 export class UsageRecorder {
-  private readonly zones = new Map<string, { tz: string; until: number }>();
+  private readonly zones = new TtlCache<string, string>(60_000);
 
   constructor(private readonly repo: UsageRepository) {}
 
@@ -33,11 +34,7 @@ export class UsageRecorder {
   }
 
   // The time zone changes rarely; a minute of staleness is fine and saves a query per step.
-  private async timezone(tenantId: string): Promise<string> {
-    const hit = this.zones.get(tenantId);
-    if (hit && hit.until > Date.now()) return hit.tz;
-    const tz = await this.repo.timezone(tenantId);
-    this.zones.set(tenantId, { tz, until: Date.now() + 60_000 });
-    return tz;
+  private timezone(tenantId: string): Promise<string> {
+    return this.zones.get(tenantId, () => this.repo.timezone(tenantId));
   }
 }
