@@ -60,6 +60,8 @@ export class CommandService {
     const agent = await this.agents.get(auth, command.agent ?? dto.agent, row.projectId);
     const modelRef = dto.model ?? command.model;
     const model = modelRef ? parseModel(modelRef) : undefined;
+    // Before the template's shell spans run: a spent budget refuses the command like a prompt.
+    await this.prompts.admit(auth, row);
     const ws = await this.workspaces.get(row.tenantId, path.basename(row.directory));
 
     const expanded = applyArguments(await templateOf(command), dto.arguments);
@@ -76,7 +78,7 @@ export class CommandService {
       agent: subtask ? dto.agent : agent.name,
       ...(model ? { model } : {}),
       ...(dto.variant ?? command.variant ? { variant: dto.variant ?? command.variant } : {}),
-    });
+    }, { admitted: true });
   }
 
   /** OpenCode's order: built-ins, config commands over them, MCP prompts, then skills under names still free. */

@@ -5,7 +5,6 @@ import { TenantService } from '../tenant/tenant.service';
 import { BudgetEnforcerService } from './budget/budget-enforcer.service';
 import { ClassRosterService } from './class/class-roster.service';
 import { LifecycleService } from './lifecycle/lifecycle.service';
-import { UsageRecorder } from './usage/usage.recorder';
 
 /** Plugs the school rules into the extension points of the session loop, the event stream and user deletion. */
 @Injectable()
@@ -15,14 +14,12 @@ export class SchoolHooks implements OnModuleInit {
     private readonly streams: EventStreamService,
     private readonly tenants: TenantService,
     private readonly budgets: BudgetEnforcerService,
-    private readonly usage: UsageRecorder,
     private readonly roster: ClassRosterService,
     private readonly lifecycle: LifecycleService,
   ) {}
 
   onModuleInit(): void {
     this.session.beforePrompt.push((auth, row) => this.budgets.beforePrompt(auth, row));
-    this.session.afterStep.push((u) => this.usage.afterStep(u));
     this.streams.watchedUsers = (auth) => this.roster.watchedUserIds(auth);
     this.tenants.afterUserDelete.push((auth, id) => this.lifecycle.afterUserDeleted(auth, id));
   }

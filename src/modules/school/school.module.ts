@@ -3,7 +3,10 @@ import { TenantModule } from '../tenant/tenant.module';
 import { AuditController } from './audit/audit.controller';
 import { AuditRepository } from './audit/audit.repository';
 import { AuditService } from './audit/audit.service';
+import { LLM_METER } from '../session/llm/llm-meter.port';
+import { BudgetCounterRepository } from './budget/budget-counter.repository';
 import { BudgetEnforcerService } from './budget/budget-enforcer.service';
+import { BudgetMeterService } from './budget/budget-meter.service';
 import { BudgetController } from './budget/budget.controller';
 import { BudgetRepository } from './budget/budget.repository';
 import { BudgetService } from './budget/budget.service';
@@ -17,7 +20,6 @@ import { LifecycleService } from './lifecycle/lifecycle.service';
 import { RateLimitService } from './rate-limit/rate-limit.service';
 import { SchoolHooks } from './school.hooks';
 import { UsageController } from './usage/usage.controller';
-import { UsageRecorder } from './usage/usage.recorder';
 import { UsageRepository } from './usage/usage.repository';
 import { UsageService } from './usage/usage.service';
 
@@ -38,14 +40,16 @@ import { UsageService } from './usage/usage.service';
     BudgetRepository,
     BudgetService,
     BudgetEnforcerService,
+    BudgetCounterRepository,
+    BudgetMeterService,
+    { provide: LLM_METER, useExisting: BudgetMeterService },
     RateLimitService,
     UsageRepository,
-    UsageRecorder,
     UsageService,
     LifecycleRepository,
     LifecycleService,
     SchoolHooks,
   ],
-  exports: [AuditService, ClassRosterService, RateLimitService],
+  exports: [AuditService, ClassRosterService, RateLimitService, LLM_METER],
 })
 export class SchoolModule {}

@@ -4,6 +4,7 @@ import { BadRequestError, NotFoundError } from '../../core/errors/domain-error';
 import { isId } from '../../core/ids';
 import { EventType } from '../event/event.types';
 import { MessageRepository } from './message.repository';
+import { SessionWriter } from './session-writer';
 import { SessionBusyError } from './session.errors';
 import { SessionService } from './session.service';
 import type { MessageWithParts, PartInfo } from './session.types';
@@ -16,6 +17,7 @@ export class MessageService {
     private readonly sessions: SessionService,
     private readonly messages: MessageRepository,
     private readonly runs: SessionRunService,
+    private readonly writer: SessionWriter,
   ) {}
 
   /** Oldest → newest; with `limit`, pages backwards through `before` (an opaque cursor = a message id). */
@@ -56,8 +58,7 @@ export class MessageService {
     const existing = isId('part', partId) ? await this.messages.getPart(auth.tenantId, messageId, partId) : null;
     if (!existing) throw new NotFoundError(`Part not found: ${partId}`);
     if (existing.type !== body.type) throw new BadRequestError(`Part type cannot change (${existing.type} → ${body.type})`);
-    await this.messages.upsertPart(auth.tenantId, body);
-    this.sessions.publish(row, EventType.PartUpdated, { sessionID: sessionId, part: body, time: Date.now() });
+    await this.writer.part(row, body);
     return body;
   }
 }

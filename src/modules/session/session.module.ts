@@ -5,6 +5,7 @@ import { PermissionService } from '../permission/permission.service';
 import { MessageController } from './message.controller';
 import { MessageRepository } from './message.repository';
 import { MessageService } from './message.service';
+import { LlmTurnService } from './llm/llm-turn';
 import { SessionLoopService } from './prompt/session-loop.service';
 import { SessionPromptService } from './prompt/session-prompt.service';
 import { SessionRunService } from './run/session-run.service';
@@ -13,6 +14,7 @@ import { SessionFacade } from './session.facade';
 import { SessionHooks } from './session.hooks';
 import { SessionRepository } from './session.repository';
 import { SessionService } from './session.service';
+import { SessionWriter } from './session-writer';
 import { TitleProcessor } from './title/title.processor';
 
 @Global()
@@ -24,6 +26,8 @@ import { TitleProcessor } from './title/title.processor';
     MessageRepository,
     MessageService,
     SessionRunService,
+    LlmTurnService,
+    SessionWriter,
     SessionLoopService,
     SessionPromptService,
     SessionFacade,
@@ -32,6 +36,6 @@ import { TitleProcessor } from './title/title.processor';
     PermissionService,
     PermissionRepository,
   ],
-  exports: [SessionService, SessionRunService, SessionPromptService, PermissionService, SessionHooks, MessageRepository, SessionRepository],
+  exports: [SessionService, SessionRunService, SessionPromptService, PermissionService, SessionHooks, MessageRepository, SessionRepository, LlmTurnService, SessionWriter],
 })
 export class SessionModule {}

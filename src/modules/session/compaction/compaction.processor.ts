@@ -9,9 +9,10 @@ import { compactionRequest } from '../../agent/prompt/compaction.prompt';
 import { AgentService } from '../../agent/agent.service';
 import { ConfigService } from '../../config/config.service';
 import { EventType } from '../../event/event.types';
-import { computeStepCost } from '../../provider/cost';
 import { ProviderService } from '../../provider/provider.service';
-import { ProviderError, type ModelMessage, type Usage } from '../../provider/provider.types';
+import { ProviderError, type ModelMessage } from '../../provider/provider.types';
+import { LlmTurnService, messageErrorOf } from '../llm/llm-turn';
+import { SessionWriter } from '../session-writer';
 import { MessageRepository } from '../message.repository';
 import { toModelMessages } from '../prompt/model-messages';
 import { SessionRepository, type SessionRow } from '../session.repository';
@@ -53,6 +54,8 @@ export class CompactionProcessor implements OnModuleInit {
     private readonly agents: AgentService,
     private readonly providers: ProviderService,
     private readonly followUp: CompactionFollowUp,
+    private readonly llm: LlmTurnService,
+    private readonly writer: SessionWriter,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -80,7 +83,7 @@ export class CompactionProcessor implements OnModuleInit {
       // range would hold that message again, next to its replay.
       const replayed = p.overflow ? this.followUp.replayTarget(all, request.info.id) : undefined;
       const upTo = replayed ? [...all.slice(0, all.indexOf(replayed)), request] : all.slice(0, index + 1);
-      const result = await this.summarise(row, upTo, request, !replayed);
+      const result = await this.summarise(row, upTo, request, !replayed, p.auto);
       if (result.summary && !result.summary.info.error) {
         if (p.auto) await this.followUp.write(row, (await this.messages.list(p.tenantId, p.sessionId)).items, request, result.summary, p.overflow ?? false);
         this.sessions.publish(row, EventType.SessionCompacted, { sessionID: row.id });
@@ -91,7 +94,7 @@ export class CompactionProcessor implements OnModuleInit {
     }
   }
 
-  private async summarise(row: SessionRow, upToRequest: MessageWithParts[], request: MessageWithParts, keepTail: boolean): Promise<{ summary?: MessageWithParts & { info: AssistantMessageInfo }; tailStartId?: string }> {
+  private async summarise(row: SessionRow, upToRequest: MessageWithParts[], request: MessageWithParts, keepTail: boolean, auto: boolean): Promise<{ summary?: MessageWithParts & { info: AssistantMessageInfo }; tailStartId?: string }> {
     const auth = systemAuth(row.tenantId, row.userId ?? 'system');
     const config = await this.config.effective(auth, row.projectId);
     const agent = await this.agents.get(auth, 'compaction', row.projectId);
@@ -131,23 +134,24 @@ export class CompactionProcessor implements OnModuleInit {
     };
     await this.saveMessage(row, summary.info);
     const text: PartInfo & { type: 'text' } = { id: newId('part'), sessionID: row.id, messageID: summary.info.id, type: 'text', text: '', time: { start: Date.now() } };
-    let usage: Usage | undefined;
     let finish = 'stop';
+    const request_ = { modelId: info.apiId, system: agent.prompt ? [agent.prompt] : [], messages, tools: [], maxOutputTokens: Math.min(info.limit.output || 32_000, 32_000), headers: info.headers, providerOptions: { ...info.options, ...(agent.options ?? {}) } };
+    // A manual summary (POST /session/{id}/summarize) and an automatic compaction are metered apart.
+    const call = this.llm.call({ session: row, purpose: auto ? 'compaction' : 'summary', model: info, language, request: request_, messageId: summary.info.id });
     try {
-      const stream = language.stream({ modelId: info.apiId, system: agent.prompt ? [agent.prompt] : [], messages, tools: [], maxOutputTokens: Math.min(info.limit.output || 32_000, 32_000), headers: info.headers, providerOptions: { ...info.options, ...(agent.options ?? {}) } });
-      for await (const ev of stream) {
+      for await (const ev of call) {
         if (ev.type === 'text-delta' && ev.delta) {
           text.text += ev.delta;
-          this.sessions.publish(row, EventType.PartDelta, { sessionID: row.id, messageID: summary.info.id, partID: text.id, field: 'text', delta: ev.delta });
+          this.writer.delta(row, text, ev.delta);
         } else if (ev.type === 'finish') {
-          usage = ev.usage;
           finish = ev.reason;
         }
       }
     } catch (err) {
-      if (!(err instanceof ProviderError && err.kind === 'context_overflow')) throw err;
-      // The head alone does not fit the model: retrying cannot help.
-      summary.info.error = { name: 'ContextOverflowError', data: { message: 'Session too large to compact: start a new session or remove large attachments.', ...(err.info.responseBody ? { responseBody: err.info.responseBody } : {}) } };
+      const refused = messageErrorOf(err);
+      if (!refused && !(err instanceof ProviderError && err.kind === 'context_overflow')) throw err;
+      // A spent budget, or a head that alone does not fit the model: retrying cannot help.
+      summary.info.error = refused ?? { name: 'ContextOverflowError', data: { message: 'Session too large to compact: start a new session or remove large attachments.', ...((err as ProviderError).info.responseBody ? { responseBody: (err as ProviderError).info.responseBody } : {}) } };
       summary.info.finish = 'error';
       summary.info.time.completed = Date.now();
       await this.saveMessage(row, summary.info);
@@ -158,11 +162,10 @@ export class CompactionProcessor implements OnModuleInit {
     text.time = { start: text.time!.start, end: Date.now() };
     await this.savePart(row, text);
     summary.parts.push(text);
-    if (usage) {
-      const step = computeStepCost(usage, info.cost);
+    if (call.cost) {
+      const step = call.cost;
       summary.info.tokens = { total: step.tokens.total, input: step.tokens.input, output: step.tokens.output, reasoning: step.tokens.reasoning, cache: step.tokens.cache };
       summary.info.cost = step.costNumber;
-      await this.sessionRepo.addUsage(row.tenantId, row.id, { cost: step.cost, input: step.tokens.input, output: step.tokens.output, reasoning: step.tokens.reasoning, cacheRead: step.tokens.cache.read, cacheWrite: step.tokens.cache.write });
     }
     const compactionPart = request.parts.find((p) => p.type === 'compaction');
     if (compactionPart && split.tailStartId) {
@@ -177,13 +180,11 @@ export class CompactionProcessor implements OnModuleInit {
     return { summary, tailStartId: split.tailStartId };
   }
 
-  private async saveMessage(row: SessionRow, info: AssistantMessageInfo): Promise<void> {
-    await this.messages.upsertMessage(row.tenantId, info);
-    this.sessions.publish(row, EventType.MessageUpdated, { sessionID: row.id, info });
+  private saveMessage(row: SessionRow, info: AssistantMessageInfo): Promise<void> {
+    return this.writer.message(row, info);
   }
 
-  private async savePart(row: SessionRow, part: PartInfo): Promise<void> {
-    await this.messages.upsertPart(row.tenantId, part);
-    this.sessions.publish(row, EventType.PartUpdated, { sessionID: row.id, part, time: Date.now() });
+  private savePart(row: SessionRow, part: PartInfo): Promise<void> {
+    return this.writer.part(row, part);
   }
 }

@@ -3,16 +3,16 @@ import type { AuthContext } from '../../../core/auth/auth-context';
 import { newId } from '../../../core/ids';
 import { AgentService } from '../../agent/agent.service';
 import { ConfigService } from '../../config/config.service';
-import { EventType } from '../../event/event.types';
 import { ProviderService } from '../../provider/provider.service';
 import { SandboxPolicy } from '../../sandbox/sandbox-policy.service';
 import { SandboxRunner } from '../../sandbox/sandbox-runner.service';
 import { WorkspaceManager } from '../../workspace/workspace-manager';
-import { MessageRepository } from '../message.repository';
+import { SessionPromptService } from '../prompt/session-prompt.service';
 import { SessionRunService } from '../run/session-run.service';
 import { SessionBusyError } from '../session.errors';
 import { SessionRepository, type SessionRow } from '../session.repository';
 import { SessionService } from '../session.service';
+import { SessionWriter } from '../session-writer';
 import { emptyTokens, type AssistantMessageInfo, type MessageWithParts, type PartInfo, type UserMessageInfo } from '../session.types';
 import { LiveOutput } from './live-output';
 
@@ -39,7 +39,6 @@ export class ShellService {
   constructor(
     private readonly sessions: SessionService,
     private readonly sessionRepo: SessionRepository,
-    private readonly messages: MessageRepository,
     private readonly runs: SessionRunService,
     private readonly agents: AgentService,
     private readonly config: ConfigService,
@@ -47,11 +46,14 @@ export class ShellService {
     private readonly workspaces: WorkspaceManager,
     private readonly runner: SandboxRunner,
     private readonly sandbox: SandboxPolicy,
+    private readonly prompts: SessionPromptService,
+    private readonly writer: SessionWriter,
   ) {}
 
   async run(auth: AuthContext, sessionId: string, input: ShellInput): Promise<MessageWithParts> {
     const row = await this.sessions.loadForWrite(auth, sessionId);
     await this.assertIdle(row);
+    await this.prompts.admit(auth, row);
     const agent = await this.agents.get(auth, input.agent, row.projectId);
     const model = input.model ?? agent.model ?? (await this.providers.defaultModelFor(auth.tenantId, await this.config.effective(auth, row.projectId)));
     let result: MessageWithParts | undefined;
@@ -137,14 +139,11 @@ export class ShellService {
     return { info: assistant, parts: [part] };
   }
 
-  private async save(row: SessionRow, info: UserMessageInfo | AssistantMessageInfo, parts: PartInfo[]): Promise<void> {
-    await this.messages.upsertMessage(row.tenantId, info);
-    this.sessions.publish(row, EventType.MessageUpdated, { sessionID: row.id, info });
-    for (const part of parts) await this.savePart(row, part);
+  private save(row: SessionRow, info: UserMessageInfo | AssistantMessageInfo, parts: PartInfo[]): Promise<void> {
+    return this.writer.turn(row, info, parts);
   }
 
-  private async savePart(row: SessionRow, part: PartInfo): Promise<void> {
-    await this.messages.upsertPart(row.tenantId, part);
-    this.sessions.publish(row, EventType.PartUpdated, { sessionID: row.id, part, time: Date.now() });
+  private savePart(row: SessionRow, part: PartInfo): Promise<void> {
+    return this.writer.part(row, part);
   }
 }

@@ -6,6 +6,8 @@ import { QueueService } from '../../../infra/queue/queue.service';
 import { TITLE_PROMPT, TITLE_REQUEST } from '../../agent/prompt/title.prompt';
 import { ConfigService } from '../../config/config.service';
 import { ProviderService } from '../../provider/provider.service';
+import { DomainError } from '../../../core/errors/domain-error';
+import { LlmTurnService } from '../llm/llm-turn';
 import { MessageRepository } from '../message.repository';
 import { isDefaultTitle } from '../session.mapper';
 import { SessionRepository } from '../session.repository';
@@ -30,6 +32,7 @@ export class TitleProcessor implements OnModuleInit {
     private readonly sessions: SessionService,
     private readonly config: ConfigService,
     private readonly providers: ProviderService,
+    private readonly llm: LlmTurnService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -51,8 +54,15 @@ export class TitleProcessor implements OnModuleInit {
     const ref = await this.providers.smallModelFor(tenantId, config, { providerID: user.model.providerID, modelID: user.model.modelID });
     const { language, info } = await this.providers.resolveFor(tenantId, config, ref);
     let answer = '';
-    for await (const ev of language.stream({ modelId: info.apiId, system: [TITLE_PROMPT], messages: [{ role: 'user', content: [{ type: 'text', text: `${TITLE_REQUEST}\n${text}` }] }], tools: [], maxOutputTokens: 100, temperature: info.temperature ? 0.5 : undefined })) {
-      if (ev.type === 'text-delta') answer += ev.delta;
+    const request = { modelId: info.apiId, system: [TITLE_PROMPT], messages: [{ role: 'user' as const, content: [{ type: 'text' as const, text: `${TITLE_REQUEST}\n${text}` }] }], tools: [], maxOutputTokens: 100, temperature: info.temperature ? 0.5 : undefined };
+    try {
+      for await (const ev of this.llm.call({ session: row, purpose: 'title', model: info, language, request, sessionTotals: false })) {
+        if (ev.type === 'text-delta') answer += ev.delta;
+      }
+    } catch (err) {
+      // A spent budget leaves the default title; retrying the job would only be refused again.
+      if (err instanceof DomainError) return { skipped: err.message };
+      throw err;
     }
     const title = cleanTitle(answer);
     if (!title) return { skipped: 'empty answer' };
