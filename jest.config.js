@@ -1,5 +1,5 @@
 // CommonJS project on Nest 12 (ESM-only packages): @swc/jest also transforms the ESM packages Jest must load.
-const esmPackages = ['@nestjs', '@opencode-ai', '@electric-sql', 'file-type', 'strtok3', 'token-types', 'peek-readable', '@tokenizer', 'uint8array-extras', '@modelcontextprotocol', 'pkce-challenge', 'jose'];
+const esmPackages = ['@nestjs', '@opencode-ai', 'file-type', 'strtok3', 'token-types', 'peek-readable', '@tokenizer', 'uint8array-extras', '@modelcontextprotocol', 'pkce-challenge', 'jose'];
 const transform = {
   '^.+\\.(t|j|mj)s$': ['@swc/jest', {
     jsc: { parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true }, target: 'es2022' },
@@ -21,9 +21,9 @@ const base = {
 module.exports = {
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
-    { ...base, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts'], globalSetup: '<rootDir>/test/utils/global-setup.ts' },
-    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'], globalSetup: '<rootDir>/test/utils/global-setup.ts' },
-    { ...base, displayName: 'faults', testMatch: ['<rootDir>/test/faults/**/*.fault-spec.ts'], globalSetup: '<rootDir>/test/utils/global-setup.ts' },
+    { ...base, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts'], globalSetup: '<rootDir>/test/utils/global-setup.ts', globalTeardown: '<rootDir>/test/utils/global-teardown.ts' },
+    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'], globalSetup: '<rootDir>/test/utils/global-setup.ts', globalTeardown: '<rootDir>/test/utils/global-teardown.ts' },
+    { ...base, displayName: 'faults', testMatch: ['<rootDir>/test/faults/**/*.fault-spec.ts'], globalSetup: '<rootDir>/test/utils/global-setup.ts', globalTeardown: '<rootDir>/test/utils/global-teardown.ts' },
   ],
   testTimeout: 60000,
 };

@@ -1,4 +1,5 @@
 import { startApi } from './bootstrap/create-app';
+import { startBanner } from './bootstrap/start-banner';
 import { ConfigError, loadConfig } from './core/config/app-config';
 
 async function main(): Promise<void> {
@@ -14,11 +15,27 @@ async function main(): Promise<void> {
     throw err;
   }
   const api = await startApi(config);
-  const mode = api.database.embedded ? 'embedded Postgres (PGlite)' : 'Postgres';
+  const mode = api.database.embedded ? 'embedded PostgreSQL' : 'Postgres';
   api.logger.info({ url: api.url, database: mode, redis: !!config.redisUrl, bootMs: Date.now() - started }, 'opencode-api listening');
-  if (api.demoKey) {
-    process.stdout.write(`\n  opencode-api is up: ${api.url}  (Swagger UI: ${api.url}/docs)\n  Admin API key: ${api.demoKey}\n\n`);
-  }
+  if (config.logFormat === 'pretty') process.stdout.write(startBanner(config, api.url, api.demoKey, api.database.embedded));
+  else if (api.demoKey) process.stdout.write(`\n  opencode-api is up: ${api.url}  (Swagger UI: ${api.url}/docs)\n  Admin API key: ${api.demoKey}\n\n`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    api.logger.info({ signal }, 'shutting down');
+    // A drain that never ends must not keep the process (and its database) alive forever.
+    setTimeout(() => process.exit(1), config.shutdownGraceMs + 20_000).unref();
+    try {
+      await api.close(); // HTTP, then the workers drain, then the embedded database stops
+      process.exit(0);
+    } catch (err) {
+      api.logger.error({ err }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void stop(signal));
 }
 
 main().catch((err) => {

@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     process.stderr.write('npm run worker needs DATABASE_URL (without it, `npm start` runs the workers inside the API)\n');
     process.exit(2);
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, config.logFormat);
   const database = await openDatabase(config);
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot({ config, database, logger }), {
     logger: new PinoNestLogger(logger),

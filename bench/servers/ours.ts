@@ -119,7 +119,7 @@ export async function startOurs(options: OursStartOptions): Promise<Target> {
   delete env.PORT;
   if (!env.DATABASE_URL) env.EMBEDDED_DB_MEMORY = 'true';
   else migrate(env);
-  notes.push(env.DATABASE_URL ? `Postgres ${env.REDIS_URL ? '+ Redis' : ''} from the caller's DATABASE_URL/REDIS_URL` : 'embedded in-memory Postgres (PGlite), no Redis');
+  notes.push(env.DATABASE_URL ? `Postgres ${env.REDIS_URL ? '+ Redis' : ''} from the caller's DATABASE_URL/REDIS_URL` : 'embedded PostgreSQL (a throwaway cluster, EMBEDDED_DB_MEMORY), no Redis');
 
   const port = await freePort();
   env.PORT = String(port);

@@ -22,10 +22,13 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-/** Builds and starts the API (used by main.ts and the e2e tests). */
+/**
+ * Builds and starts the API (used by main.ts and the e2e tests). Signals are main.ts's business: close() ends the
+ * app first (workers drain) and the embedded database after it.
+ */
 export async function startApi(config: AppConfig, opts: { logger?: Logger; migrate?: boolean; listen?: boolean } = {}): Promise<RunningApp> {
-  const logger = opts.logger ?? createLogger(config.logLevel);
-  const database = await openDatabase(config, { migrate: opts.migrate });
+  const logger = opts.logger ?? createLogger(config.logLevel, config.logFormat);
+  const database = await openDatabase(config, { migrate: opts.migrate, logger });
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, database, logger }), {
     logger: new PinoNestLogger(logger),
     bodyParser: false,
@@ -40,7 +43,6 @@ export async function startApi(config: AppConfig, opts: { logger?: Logger; migra
   app.enableCors({ origin: true, credentials: true, exposedHeaders: ['x-request-id', 'x-next-cursor', 'link'] });
   app.set('etag', false);
   app.set('x-powered-by', false);
-  app.enableShutdownHooks();
   setupSwagger(app);
   await app.init();
 

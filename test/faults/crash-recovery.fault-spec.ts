@@ -6,6 +6,7 @@ import path from 'node:path';
 import { FakeLlm, reply } from '../fakes/llm';
 import { request } from '../utils/http';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database';
+import { waitUntil } from '../utils/wait-until';
 import { snapshotDist } from './fault-stack';
 
 // An API process killed with SIGKILL in the middle of a streaming answer: after a restart on the same database
@@ -85,24 +86,19 @@ it('a process killed mid-prompt leaves no session busy after a restart', async (
     llm.setDefaultReply(reply().text('streaming words before the crash').hangAfter(4));
     const async = await request(base, 'POST', `/session/${id}/prompt_async`, { key, body: { parts: [{ type: 'text', text: 'go' }] } });
     expect(async.status).toBe(204);
-    // Wait until the answer is streaming and its partial text has been flushed to the database.
-    for (let i = 0; i < 100; i++) {
-      const status = await request(base, 'GET', '/session/status', { key });
-      if (status.body[id]?.type === 'busy' && llm.requests.length > 0) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    await new Promise((r) => setTimeout(r, 1200));
+    // Wait until the answer is streaming and its partial text has been flushed to the database (read back
+    // through the API, which reads the database), then kill the process mid-stream.
+    await waitUntil('partial answer text stored while the stream hangs', async () => {
+      const messages = await request(base, 'GET', `/session/${id}/message`, { key });
+      const assistant = (messages.body as { info: { role: string }; parts: { type: string; text?: string }[] }[]).find((m) => m.info.role === 'assistant');
+      return assistant?.parts.find((p) => p.type === 'text')?.text ?? '';
+    }, (text) => text.length > 0, { timeoutMs: 30_000, everyMs: 100 });
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
 
     const second = await startApi(port);
     try {
-      let status: Record<string, unknown> = { [id]: 'busy' };
-      for (let i = 0; i < 100 && status[id]; i++) {
-        status = (await request(base, 'GET', '/session/status', { key })).body;
-        if (status[id]) await new Promise((r) => setTimeout(r, 200));
-      }
-      expect(status[id]).toBeUndefined();
+      await waitUntil('the session to be idle after the restart', async () => (await request(base, 'GET', '/session/status', { key })).body as Record<string, unknown>, (status) => status[id] === undefined, { timeoutMs: 30_000, everyMs: 200 });
       const messages = await request(base, 'GET', `/session/${id}/message`, { key });
       const assistant = messages.body.find((m: { info: { role: string } }) => m.info.role === 'assistant');
       expect(assistant.info.error).toMatchObject({ name: 'UnknownError' });

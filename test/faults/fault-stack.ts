@@ -11,6 +11,7 @@ import { NodeProcess } from '../utils/node-process';
 import { leaseRedisDb, testRedisUrl } from '../utils/redis-lease';
 import { SseClient } from '../utils/sse-client';
 import { createTestDatabase } from '../utils/test-database';
+import { waitUntil } from '../utils/wait-until';
 
 // Building blocks of the multi-process fault specs: the built API and worker as child processes, and private
 // Redis / Postgres servers a spec may kill and restart without touching the shared ones other tests use.
@@ -137,19 +138,8 @@ export async function boundedRequest(base: string, method: string, route: string
 }
 
 /** Polls until `fn` returns a truthy value (returned), or throws after `timeoutMs` with the last value seen. */
-export async function eventually<T>(what: string, fn: () => Promise<T>, timeoutMs = 30_000, everyMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      last = await fn();
-      if (last) return last as T;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms (last: ${last instanceof Error ? last.message : JSON.stringify(last)?.slice(0, 500)})`);
-    await sleep(everyMs);
-  }
+export function eventually<T>(what: string, fn: () => Promise<T>, timeoutMs = 30_000, everyMs = 200): Promise<T> {
+  return waitUntil(what, fn, (value) => Boolean(value), { timeoutMs, everyMs });
 }
 
 /** A child process whose output is kept; `stop()` kills it by its own pid. */

@@ -27,7 +27,7 @@ export type EnvOverrides = Record<string, string | undefined>;
 
 /**
  * Boots the real API (startApi(loadConfig(env))) on an ephemeral port with a fresh database. With DATABASE_URL
- * set, a copy of the migrated template; without it, an in-memory PGlite. With REDIS_URL,
+ * set, a copy of the migrated template; without it, a copy in the run's throwaway embedded PostgreSQL. With REDIS_URL,
  * a Redis database index leased for this app. Workers run inside the app unless WORKERS_IN_API says otherwise,
  * so jobs complete without a separate worker. An override set to undefined removes that variable.
  */
@@ -53,8 +53,7 @@ export async function startTestApp(overrides: EnvOverrides = {}): Promise<TestAp
       SHUTDOWN_GRACE_MS: '1000',
     };
     if (!('DATABASE_URL' in overrides)) {
-      // Postgres: a copy of the migrated template. No DATABASE_URL: PGlite in a child process (the app's own
-      // in-process PGlite cannot start inside Jest's sandbox), handed to the app like any Postgres.
+      // A copy of the migrated template, on DATABASE_URL's server or the run's embedded one (test-database.ts).
       database = await createTestDatabase();
       env.DATABASE_URL = database.url;
     }

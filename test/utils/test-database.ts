@@ -1,12 +1,12 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 
-// One fresh database per test file (STYLE rule 17). With DATABASE_URL: a copy of a template database that holds
-// the migrated schema (CREATE DATABASE … TEMPLATE takes ~0.1 s; migrating takes seconds). Without it: an
-// in-memory embedded Postgres (PGlite), migrated.
+// One fresh database per test file (STYLE rule 17): a copy of a template database that holds the migrated schema
+// (CREATE DATABASE … TEMPLATE takes ~0.1 s; migrating takes seconds). The server is DATABASE_URL's; without it, a
+// throwaway embedded PostgreSQL that the global setup starts for the whole run (OC_TEST_EMBEDDED_PG_URL).
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const MIGRATIONS = path.join(ROOT, 'prisma', 'migrations');
@@ -16,19 +16,20 @@ const STALE_AFTER_S = 3 * 3600;
 
 export interface TestDatabase {
   url: string;
-  /** The database name (Postgres mode) or undefined (PGlite). */
-  name?: string;
-  embedded: boolean;
+  name: string;
   close(): Promise<void>;
 }
 
-/** The server URL tests run against, or undefined for the embedded mode. */
+/** Set by the global setup when the run has no DATABASE_URL: the throwaway embedded cluster's URL. */
+export const EMBEDDED_SERVER_ENV = 'OC_TEST_EMBEDDED_PG_URL';
+
+/** The server URL tests run against: DATABASE_URL, or the run's embedded cluster. */
 export function testServerUrl(): string | undefined {
-  return process.env.DATABASE_URL || undefined;
+  return process.env.DATABASE_URL || process.env[EMBEDDED_SERVER_ENV] || undefined;
 }
 
 export function databaseUrl(serverUrl: string, database: string): string {
-  const u = new URL(serverUrl);
+  const u = new URL(serverUrl); // a socket folder rides in `?host=`, so this works for the embedded cluster too
   u.pathname = `/${database}`;
   return u.toString();
 }
@@ -130,7 +131,6 @@ async function createFromTemplate(serverUrl: string): Promise<TestDatabase> {
   return {
     url: databaseUrl(serverUrl, name),
     name,
-    embedded: false,
     async close() {
       if (closed) return;
       closed = true;
@@ -139,37 +139,22 @@ async function createFromTemplate(serverUrl: string): Promise<TestDatabase> {
   };
 }
 
-async function createEmbedded(): Promise<TestDatabase> {
-  const { migrateDeploy } = await import('../../src/infra/database/migrate');
-  const child = spawn(process.execPath, [path.join(__dirname, 'pglite-server.mjs')], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.stdin?.end();
-      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-    });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) resolve(JSON.parse(line).url);
-    });
-    child.once('exit', (code) => reject(new Error(`embedded Postgres for tests exited early (code ${code})`)));
-    child.once('error', reject);
+/**
+ * The embedded cluster's `opencode` database comes migrated (Prisma and BullMQ) from the cluster snapshot: the
+ * template is a copy of it, so no Prisma CLI run.
+ */
+export async function ensureEmbeddedTemplate(serverUrl: string, migrated: string): Promise<string> {
+  const name = templateName();
+  await withClient(databaseUrl(serverUrl, 'postgres'), async (c) => {
+    const exists = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (exists.rowCount === 0) await c.query(`CREATE DATABASE ${quote(name)} TEMPLATE ${quote(migrated)}`);
   });
-  try {
-    await migrateDeploy(url, ROOT);
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  return { url, embedded: true, close: stop };
+  return name;
 }
 
 /** A fresh, migrated database for one test file. Call `close()` in afterAll. */
 export function createTestDatabase(): Promise<TestDatabase> {
   const server = testServerUrl();
-  return server ? createFromTemplate(server) : createEmbedded();
+  if (!server) throw new Error(`No database server: set DATABASE_URL, or run through jest's global setup (it starts an embedded one as ${EMBEDDED_SERVER_ENV})`);
+  return createFromTemplate(server);
 }

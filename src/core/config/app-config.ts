@@ -1,5 +1,7 @@
+import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { EgressAllowList } from '../net/egress-allow-list';
 
 // The only place that reads process.env (STYLE rule 8): parsed once at boot into a typed, frozen object.
 // Bad values are fatal with a message naming the variable.
@@ -18,12 +20,16 @@ const EnvSchema = z.object({
   WORKSPACE_ROOT: z.string().optional(),
   WORKERS_IN_API: bool.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   BOOTSTRAP_API_KEY: z.string().min(16).optional(),
   /** Comma-separated `version:base64key` pairs; the highest version encrypts. */
   ENCRYPTION_KEYS: z.string().optional(),
   OPENCODE_CONFIG: z.string().optional(),
   OPENCODE_CONFIG_CONTENT: z.string().optional(),
-  SANDBOX: z.enum(['required', 'optional', 'off']).default('optional'),
+  /** Safe by default: without a usable bubblewrap, commands are refused (the rest of the server still runs). */
+  SANDBOX: z.enum(['required', 'optional', 'off']).default('required'),
+  /** bubblewrap's path; default: the first `bwrap` on PATH (so a PATH without it means "not installed"). */
+  SANDBOX_BWRAP: z.string().min(1).optional(),
   PUBLIC_URL: z.string().url().optional(),
   EVENT_REPLAY_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
   HEARTBEAT_MS: z.coerce.number().int().min(100).default(10_000),
@@ -33,6 +39,8 @@ const EnvSchema = z.object({
   EMBEDDED_DB_MEMORY: bool.optional(),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(5000),
   ALLOW_ENV_PROVIDER_KEYS: bool.optional(),
+  /** Comma-separated private/loopback places tenants' outbound traffic may reach: `10.0.0.0/8,llm.campus:8000`. */
+  EGRESS_ALLOW: z.string().optional(),
 });
 
 export interface AppConfig {
@@ -47,11 +55,15 @@ export interface AppConfig {
   toolOutputDir: string;
   workersInApi: boolean;
   logLevel: string;
+  /** `pretty` (readable, for a person at a terminal) or `json` (one object a line, for machines). */
+  logFormat: 'json' | 'pretty';
   bootstrapApiKey?: string;
   encryptionKeys: Map<number, Buffer>;
   opencodeConfigPath?: string;
   opencodeConfigContent?: string;
   sandbox: 'required' | 'optional' | 'off';
+  /** Absolute path of bwrap, or null when none is on PATH. */
+  sandboxBwrap: string | null;
   publicUrl?: string;
   eventReplaySize: number;
   heartbeatMs: number;
@@ -63,6 +75,8 @@ export interface AppConfig {
   /** Platform-wide provider keys from the environment (OPENAI_API_KEY, ...), used as a fallback. */
   providerEnv: Readonly<Record<string, string>>;
   allowEnvProviderKeysByDefault: boolean;
+  /** EGRESS_ALLOW: the platform's exceptions to the egress guard (nothing private is reachable without one). */
+  egressAllow: EgressAllowList;
 }
 
 export class ConfigError extends Error {}
@@ -91,6 +105,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  let egressAllow: EgressAllowList;
+  try {
+    egressAllow = EgressAllowList.parse(e.EGRESS_ALLOW);
+  } catch (error) {
+    throw new ConfigError(`EGRESS_ALLOW: ${(error as Error).message}`);
+  }
   const dataDir = path.resolve(e.DATA_DIR);
   const providerEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v && PROVIDER_ENV.test(k)) providerEnv[k] = v;
@@ -107,11 +127,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     // One process owns everything in embedded mode; with Redis, workers normally run in `npm run worker`.
     workersInApi: e.WORKERS_IN_API ?? !e.REDIS_URL,
     logLevel: e.LOG_LEVEL,
+    // A person at a terminal gets readable lines; pipes, files and containers get JSON.
+    logFormat: e.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
     bootstrapApiKey: e.BOOTSTRAP_API_KEY,
     encryptionKeys: parseKeys(e.ENCRYPTION_KEYS),
     opencodeConfigPath: e.OPENCODE_CONFIG,
     opencodeConfigContent: e.OPENCODE_CONFIG_CONTENT,
     sandbox: e.SANDBOX,
+    sandboxBwrap: e.SANDBOX_BWRAP ?? findOnPath('bwrap', env.PATH ?? DEFAULT_PATH),
     publicUrl: e.PUBLIC_URL,
     eventReplaySize: e.EVENT_REPLAY_SIZE,
     heartbeatMs: e.HEARTBEAT_MS,
@@ -122,7 +145,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     providerEnv: Object.freeze(providerEnv),
     allowEnvProviderKeysByDefault: e.ALLOW_ENV_PROVIDER_KEYS ?? true,
+    egressAllow,
   });
+}
+
+/** What execvp searches when PATH is unset. */
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export function findOnPath(binary: string, pathVar: string | undefined): string | null {
+  for (const dir of (pathVar ?? '').split(path.delimiter).filter((d) => path.isAbsolute(d))) {
+    const candidate = path.join(dir, binary);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      /* not here */
+    }
+  }
+  return null;
 }
 
 /** Nest injection token for AppConfig. */

@@ -3,6 +3,7 @@ import { FakeWebServer, html, redirect } from '../../../test/fakes/web/fake-web.
 import { FetchFailedError, UnsafeUrlError } from './net.errors';
 import { safeFetch, type SafeFetchOptions } from './safe-fetch';
 import type { Resolver } from './ssrf-guard';
+import { EgressAllowList } from './egress-allow-list';
 
 let server: FakeWebServer;
 let lookups: string[];
@@ -13,7 +14,7 @@ const resolver: Resolver = async (name) => {
   if (name === 'site.test') return [{ address: '127.0.0.1', family: 4 }];
   throw new Error(`ENOTFOUND ${name}`);
 };
-const options = (extra: SafeFetchOptions = {}): SafeFetchOptions => ({ resolver, trustedHosts: ['site.test'], ...extra });
+const options = (extra: SafeFetchOptions = {}): SafeFetchOptions => ({ resolver, allow: new EgressAllowList(['site.test']), ...extra });
 const site = (path: string) => server.url(path, 'site.test');
 
 beforeAll(async () => {

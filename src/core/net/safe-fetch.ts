@@ -2,7 +2,7 @@ import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { FetchFailedError, UnsafeUrlError } from './net.errors';
 import { assertPublicUrl, type ResolvedAddress, type UrlGuardOptions } from './ssrf-guard';
 
@@ -121,12 +121,14 @@ async function readBody(response: IncomingMessage, maxBytes: number, url: string
   return Buffer.concat(chunks);
 }
 
-function decoded(response: IncomingMessage): Readable {
+/** The body with its content-encoding undone; a failure of the response (abort, reset) reaches the reader. */
+export function decoded(response: IncomingMessage): Readable {
   const encoding = String(response.headers['content-encoding'] ?? '').toLowerCase();
-  if (encoding === 'gzip' || encoding === 'x-gzip') return response.pipe(createGunzip());
-  if (encoding === 'deflate') return response.pipe(createInflate());
-  if (encoding === 'br') return response.pipe(createBrotliDecompress());
-  return response;
+  const decoder =
+    encoding === 'gzip' || encoding === 'x-gzip' ? createGunzip() : encoding === 'deflate' ? createInflate() : encoding === 'br' ? createBrotliDecompress() : undefined;
+  if (!decoder) return response;
+  pipeline(response, decoder, () => undefined);
+  return decoder;
 }
 
 function failure(error: Error, signal: AbortSignal | undefined, url: string): Error {

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { EgressAllowList } from './egress-allow-list';
 import { nonPublicReason, parseIpLiteral } from './ip-address';
 import { UnsafeUrlError } from './net.errors';
 import { assertPublicUrl, type Resolver } from './ssrf-guard';
@@ -146,12 +147,24 @@ describe('assertPublicUrl', () => {
     expect(checked.url.pathname).toBe('/page');
   });
 
-  it('lets trusted hosts and allowPrivate through', async () => {
-    const resolver = staticResolver({ 'docs.internal': ['10.1.1.1'] });
-    await expect(assertPublicUrl('http://docs.internal/', { resolver, trustedHosts: ['docs.internal'] })).resolves.toMatchObject({
-      addresses: [{ address: '10.1.1.1', family: 4 }],
-    });
-    await expect(assertPublicUrl('http://127.0.0.1/', { allowPrivate: true })).resolves.toBeDefined();
+  it('lets the platform allow-list through: names, addresses, ranges, ports', async () => {
+    const resolver = staticResolver({ 'docs.internal': ['10.1.1.1'], 'llm.campus': ['10.9.0.4'] });
+    const allow = new EgressAllowList(['docs.internal', '10.9.0.0/16', '127.0.0.1:11434', '[::1]:8080']);
+    await expect(assertPublicUrl('http://docs.internal/', { resolver, allow })).resolves.toMatchObject({ addresses: [{ address: '10.1.1.1', family: 4 }] });
+    await expect(assertPublicUrl('http://llm.campus/v1', { resolver, allow })).resolves.toMatchObject({ addresses: [{ address: '10.9.0.4', family: 4 }] });
+    await expect(assertPublicUrl('http://127.0.0.1:11434/', { allow })).resolves.toBeDefined();
+    await expect(assertPublicUrl('http://[::ffff:127.0.0.1]:11434/', { allow })).resolves.toBeDefined();
+    await expect(assertPublicUrl('http://[::1]:8080/', { allow })).resolves.toBeDefined();
+    // The port is part of the entry; the range does not open neighbours.
+    await expect(assertPublicUrl('http://127.0.0.1:6379/', { allow })).rejects.toThrow(/loopback/);
+    await expect(assertPublicUrl('http://[::1]:5432/', { allow })).rejects.toThrow(/loopback/);
+    await expect(assertPublicUrl('http://10.10.0.1/', { allow })).rejects.toThrow(/private/);
+    await expect(assertPublicUrl('http://169.254.169.254/', { allow })).rejects.toThrow(/metadata/);
+  });
+
+  it('reads allow-list entries strictly', () => {
+    for (const bad of ['0x7f.1', '127.1', '10.0.0.0/33', 'host:99999', '[nope]', 'a b']) expect(() => new EgressAllowList([bad])).toThrow(/egress allow-list entry/);
+    expect(EgressAllowList.parse(' 10.0.0.0/8 , llm.internal:8000 ,').size).toBe(2);
   });
 
   it('reports names that do not resolve', async () => {

@@ -1,4 +1,5 @@
 import { lookup } from 'node:dns/promises';
+import { EgressAllowList } from './egress-allow-list';
 import { nonPublicReason, parseIpLiteral } from './ip-address';
 import { UnsafeUrlError } from './net.errors';
 
@@ -11,11 +12,9 @@ export interface ResolvedAddress {
 export type Resolver = (hostname: string) => Promise<ResolvedAddress[]>;
 
 export interface UrlGuardOptions {
-  /** Skip the address checks entirely (trusted development setups only). */
-  allowPrivate?: boolean;
   resolver?: Resolver;
-  /** Host names an administrator vouches for (e.g. an internal docs server); checked by exact name. */
-  trustedHosts?: string[];
+  /** The platform's exceptions (EGRESS_ALLOW): names, addresses and ranges, optionally with a port. */
+  allow?: EgressAllowList;
 }
 
 export interface CheckedUrl {
@@ -23,6 +22,8 @@ export interface CheckedUrl {
   /** The addresses the connection must use: pinning them is what stops DNS rebinding. */
   addresses: ResolvedAddress[];
 }
+
+const NO_EXCEPTIONS = new EgressAllowList();
 
 export const systemResolver: Resolver = async (hostname) => {
   const results = await lookup(hostname, { all: true, verbatim: true });
@@ -42,20 +43,22 @@ export async function assertPublicUrl(input: string | URL, options: UrlGuardOpti
     throw new UnsafeUrlError('Invalid URL', String(input));
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UnsafeUrlError(`Only http and https URLs can be fetched, not ${url.protocol}`, url.href);
+    throw new UnsafeUrlError(`Only http and https URLs are allowed, not ${url.protocol}`, url.href);
   }
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const name = host.toLowerCase().replace(/\.+$/, '');
+  const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
+  const allow = options.allow ?? NO_EXCEPTIONS;
   const literal = parseIpLiteral(host);
   if (literal) {
     const address = literal.toString();
-    const reason = options.allowPrivate ? null : nonPublicReason(literal);
-    if (reason) throw new UnsafeUrlError(`Refusing to fetch ${url.href}: ${address} is a ${reason} address`, url.href);
+    const reason = allow.allowsAddress({ hostname: name, port, address }) ? null : nonPublicReason(literal);
+    if (reason) throw new UnsafeUrlError(`Refusing to connect to ${url.href}: ${address} is a ${reason} address`, url.href);
     return { url, addresses: [{ address, family: literal.kind() === 'ipv6' ? 6 : 4 }] };
   }
-  const trusted = options.allowPrivate || (options.trustedHosts ?? []).some((trustedHost) => trustedHost.toLowerCase() === name);
+  const trusted = allow.allowsName({ hostname: name, port });
   if (!trusted && (name === 'localhost' || name.endsWith('.localhost') || name === 'localhost.localdomain')) {
-    throw new UnsafeUrlError(`Refusing to fetch ${url.href}: ${name} is the local machine`, url.href);
+    throw new UnsafeUrlError(`Refusing to connect to ${url.href}: ${name} is the local machine`, url.href);
   }
 
   let addresses: ResolvedAddress[];
@@ -70,9 +73,10 @@ export async function assertPublicUrl(input: string | URL, options: UrlGuardOpti
   for (const entry of addresses) {
     const ip = parseIpLiteral(entry.address);
     if (!ip) throw new UnsafeUrlError(`Resolver returned an invalid address for ${name}`, url.href);
-    const reason = trusted ? null : nonPublicReason(ip);
-    if (reason) throw new UnsafeUrlError(`Refusing to fetch ${url.href}: ${name} resolves to ${entry.address}, a ${reason} address`, url.href);
-    checked.push({ address: ip.toString(), family: ip.kind() === 'ipv6' ? 6 : 4 });
+    const address = ip.toString();
+    const reason = trusted || allow.allowsAddress({ hostname: name, port, address }) ? null : nonPublicReason(ip);
+    if (reason) throw new UnsafeUrlError(`Refusing to connect to ${url.href}: ${name} resolves to ${entry.address}, a ${reason} address`, url.href);
+    checked.push({ address, family: ip.kind() === 'ipv6' ? 6 : 4 });
   }
   return { url, addresses: checked };
 }

@@ -1,12 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { PGlite } from '@electric-sql/pglite';
+import type pg from 'pg';
 import type { SchemaStep } from './embedded-postgres';
 
-// `prisma migrate deploy` for the embedded database, run in-process on PGlite before the socket opens. The Prisma
-// CLI costs a child Node process, the WASM schema engine and a socket round trip per statement: about 6 s even when
-// nothing is pending. This keeps Prisma's own ledger (`_prisma_migrations`, same columns, checksum = SHA-256 of
+// `prisma migrate deploy` for the embedded database, run in-process on one connection at every start. The Prisma
+// CLI costs a child Node process and the WASM schema engine: about 6 s even when nothing is pending. This keeps Prisma's own ledger (`_prisma_migrations`, same columns, checksum = SHA-256 of
 // migration.sql), so the CLI sees the same history should anyone run it against this database later.
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
@@ -46,8 +45,8 @@ export function readMigrations(dir: string): Migration[] {
 }
 
 /** Applies the pending migrations; returns the names applied (none when the schema is current). */
-export async function applyMigrations(db: PGlite, migrations: Migration[]): Promise<string[]> {
-  await db.exec(LEDGER);
+export async function applyMigrations(db: pg.Client, migrations: Migration[]): Promise<string[]> {
+  await db.query(LEDGER);
   const { rows } = await db.query<LedgerRow>('SELECT migration_name, finished_at, rolled_back_at FROM "_prisma_migrations"');
   const failed = rows.find((r) => r.finished_at === null && r.rolled_back_at === null);
   if (failed) {
@@ -60,14 +59,15 @@ export async function applyMigrations(db: PGlite, migrations: Migration[]): Prom
     try {
       // One transaction per migration, ledger row included: a failure (or a crash) leaves neither half a schema nor
       // a row claiming it, and the next start simply tries again.
-      await db.transaction(async (tx) => {
-        await tx.exec(m.sql);
-        await tx.query(
-          'INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, finished_at, applied_steps_count) VALUES ($1, $2, $3, now(), clock_timestamp(), 1)',
-          [randomUUID(), m.checksum, m.name],
-        );
-      });
+      await db.query('BEGIN');
+      await db.query(m.sql);
+      await db.query(
+        'INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, finished_at, applied_steps_count) VALUES ($1, $2, $3, now(), clock_timestamp(), 1)',
+        [randomUUID(), m.checksum, m.name],
+      );
+      await db.query('COMMIT');
     } catch (err) {
+      await db.query('ROLLBACK').catch(() => undefined);
       throw new Error(`Migration ${m.name} failed: ${(err as Error).message}`);
     }
     applied.push(m.name);

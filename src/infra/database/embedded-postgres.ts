@@ -1,16 +1,36 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import type { PGlite } from '@electric-sql/pglite';
-import type { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import { installWireQueue, type WireQueue } from './pglite-wire-queue';
+import pg from 'pg';
+import {
+  assertReachable,
+  ownerAlive,
+  pgBinaries,
+  readOwner,
+  runAsUser,
+  runningPostmaster,
+  stopPostmaster,
+  writeOwner,
+  type PgBinaries,
+  type RunAs,
+} from './embedded-postgres.process';
 
-// Zero-setup mode: PGlite (Postgres in WASM) served on a loopback socket, so Prisma, its migrations and
-// BullMQ's Postgres backend all talk the ordinary wire protocol. All sockets share ONE backend session,
-// so session state (search_path) is set once here for everyone.
+// Zero-setup mode: a real PostgreSQL 17 from the `embedded-postgres` platform package, run as a child process.
+// Only the binaries are used: the package's own manager hooks SIGINT/SIGTERM/uncaught exceptions to stop the
+// server (before our shutdown has drained the workers) and listens on TCP with a fixed password.
+//
+// Layout of a cluster folder (DATA_DIR/postgres, or a throwaway one in the temp dir):
+//   data/            the cluster (initdb's files), owned by the user the server runs as, mode 0700
+//   .s.PGSQL.5432    the only way in: a Unix socket in this 0700 folder, no TCP listener at all
+//   owner.json       the opencode-api process that runs it (a second server on the folder is refused)
+//   postgres.log     the server's warnings and errors
 
 export interface EmbeddedPostgres {
   url: string;
+  /** The cluster folder (socket, data, log). */
+  dir: string;
   stop(): Promise<void>;
 }
 
@@ -19,89 +39,277 @@ export interface SchemaStep {
   name: string;
   /** Changes whenever `apply` would create something new: it keys the snapshots below. */
   version: string;
-  apply(db: PGlite): Promise<unknown>;
+  apply(client: pg.Client): Promise<unknown>;
 }
 
 export interface EmbeddedPostgresOptions {
-  /** Where the cluster lives; in memory when unset. */
-  dataDir?: string;
-  /** Applied in order, in-process, before the socket opens; each must be a no-op when its schema is current. */
+  /** The cluster folder. Unset: a throwaway cluster in the temp dir, removed when stopped. */
+  dir?: string;
+  /** Applied in order at every start; each must be a no-op when its schema is current. */
   schema?: SchemaStep[];
   /**
-   * A folder for snapshots of a freshly initialised and migrated cluster. A new cluster (in memory, or an empty
-   * dataDir) starts from the matching snapshot instead of running initdb, which is most of a cold start and leaves
-   * initdb's memory behind in the process.
+   * Where a freshly initialised and migrated cluster is kept. A new cluster is a copy of it instead of an initdb
+   * (about 2 s) plus every migration.
    */
   templateDir?: string;
-  maxConnections?: number;
+  /** The server's warnings and errors, and what this module does to leftover servers. */
+  onLog?: (level: 'info' | 'warn', message: string) => void;
 }
 
-// The session the whole process shares. BullMQ pins search_path through a startup option that pglite-socket ignores.
-const SESSION_SETUP = 'CREATE SCHEMA IF NOT EXISTS bullmq; SET search_path TO public, bullmq';
+export const EMBEDDED_DATABASE = 'opencode';
+const USER = 'opencode';
+const PORT = 5432;
+/** Unix socket paths are limited to 107 bytes on Linux (103 on macOS). */
+const MAX_SOCKET_PATH = 100;
+const TEMP_PREFIX = 'opencode-pg-';
 
-export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
-  const { PGlite } = await import('@electric-sql/pglite');
-  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
-  if (opts.dataDir) fs.mkdirSync(path.dirname(opts.dataDir), { recursive: true });
-  const fresh = !opts.dataDir || !fs.existsSync(path.join(opts.dataDir, 'PG_VERSION'));
-  const templateFile = fresh && opts.templateDir ? path.join(opts.templateDir, `pglite-${templateKey(opts.schema ?? [])}.tar`) : undefined;
-  const template = templateFile ? readTemplate(templateFile) : undefined;
-  const db: PGlite = await PGlite.create({ dataDir: opts.dataDir ?? 'memory://', loadDataDir: template });
-  try {
-    for (const step of opts.schema ?? []) await step.apply(db);
-    if (templateFile && !template) await writeTemplate(db, templateFile);
-    await db.exec(SESSION_SETUP);
-  } catch (err) {
-    await db.close().catch(() => undefined);
-    throw err;
-  }
-  const server: PGLiteSocketServer = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: opts.maxConnections ?? 100 });
-  installWireQueue((server as unknown as { queryQueue: WireQueue }).queryQueue, db);
-  await server.start();
-  const url = `postgresql://postgres:postgres@${server.getServerConn()}/postgres`;
-  return {
-    url,
-    async stop() {
-      await server.stop().catch(() => undefined);
-      await db.close().catch(() => undefined);
-    },
+// Small 1 MB WAL segments: a new cluster is 30 MB instead of 45, so copying the snapshot is quick.
+const INITDB_FLAGS = ['--encoding=UTF8', '--locale=C', '--no-sync', '--no-instructions', '--wal-segsize=1', `--username=${USER}`, '--auth=trust'];
+
+/**
+ * Sized for one laptop: a school's demo or a teacher's trial, a few sessions at a time. Durability: a persistent
+ * cluster keeps fsync on (a power cut cannot corrupt it) with synchronous_commit off (it may lose the last
+ * fraction of a second of commits); a throwaway cluster skips fsync entirely, since nothing survives it anyway.
+ */
+export function serverSettings(dir: string, throwaway: boolean): string[] {
+  const settings: Record<string, string | number> = {
+    listen_addresses: '',
+    unix_socket_directories: dir,
+    unix_socket_permissions: '0700',
+    port: PORT,
+    max_connections: 64,
+    shared_buffers: '16MB',
+    work_mem: '4MB',
+    maintenance_work_mem: '16MB',
+    wal_level: 'minimal',
+    max_wal_senders: 0,
+    max_wal_size: '64MB',
+    min_wal_size: '8MB',
+    synchronous_commit: 'off',
+    fsync: throwaway ? 'off' : 'on',
+    full_page_writes: throwaway ? 'off' : 'on',
+    jit: 'off',
+    huge_pages: 'off',
+    max_worker_processes: 4,
+    max_parallel_workers_per_gather: 0,
+    max_logical_replication_workers: 0,
+    autovacuum_max_workers: 1,
+    log_min_messages: 'warning',
+    log_checkpoints: 'off',
+    timezone: 'UTC',
   };
+  return Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
 }
 
-/** Snapshots are valid for one PGlite build and one version of each schema step. */
-function templateKey(steps: SchemaStep[]): string {
-  // The package exports no package.json; it sits one folder above the entry point (dist/index.cjs).
-  const manifest = path.join(path.dirname(require.resolve('@electric-sql/pglite')), '..', 'package.json');
-  const pglite = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { version: string };
-  const hash = createHash('sha256').update(pglite.version).update(SESSION_SETUP);
+function snapshotKey(bins: PgBinaries, steps: SchemaStep[]): string {
+  const hash = createHash('sha256').update(bins.version).update(INITDB_FLAGS.join(' ')).update(EMBEDDED_DATABASE);
   for (const step of steps) hash.update(step.name).update(step.version);
   return hash.digest('hex').slice(0, 16);
 }
 
-function readTemplate(file: string): Blob | undefined {
-  try {
-    return new Blob([fs.readFileSync(file)]);
-  } catch {
-    return undefined;
+function chownTree(dir: string, user: RunAs | undefined): void {
+  if (!user) return;
+  const r = spawnSync('chown', ['-R', `${user.uid}:${user.gid}`, dir], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`chown ${dir} failed: ${r.stderr}`);
+}
+
+function spawnAs(file: string, args: string[], user: RunAs | undefined, stdio: ('ignore' | 'pipe' | number)[]): ChildProcess {
+  return spawn(file, args, {
+    cwd: '/',
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', TZ: 'UTC' },
+    stdio,
+    // Its own process group: a terminal's Ctrl-C reaches the server first, which stops the database after
+    // the workers have drained.
+    detached: true,
+    ...(user ? { uid: user.uid, gid: user.gid } : {}),
+  });
+}
+
+function initdb(bins: PgBinaries, dataDir: string, user: RunAs | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawnAs(path.join(bins.bin, 'initdb'), [`--pgdata=${dataDir}`, ...INITDB_FLAGS], user, ['ignore', 'pipe', 'pipe']);
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`initdb failed (exit ${code}):\n${out.slice(-2000)}`))));
+  });
+}
+
+interface Server {
+  process: ChildProcess;
+  exited: boolean;
+}
+
+/** Starts the postmaster and waits until its lock file says "ready". */
+async function launch(bins: PgBinaries, dir: string, throwaway: boolean, user: RunAs | undefined): Promise<Server> {
+  const dataDir = path.join(dir, 'data');
+  const logFile = path.join(dir, 'postgres.log');
+  const log = fs.openSync(logFile, 'w', 0o600);
+  const child = spawnAs(path.join(bins.bin, 'postgres'), ['-D', dataDir, ...serverSettings(dir, throwaway)], user, ['ignore', log, log]);
+  fs.closeSync(log);
+  const server: Server = { process: child, exited: false };
+  child.on('exit', () => (server.exited = true));
+  const lockFile = path.join(dataDir, 'postmaster.pid');
+  for (const started = Date.now(); ; ) {
+    if (server.exited || Date.now() - started > 60_000) {
+      if (!server.exited) await stopPostmaster(child.pid!, () => server.exited);
+      const tail = fs.readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n');
+      throw new Error(`The embedded PostgreSQL did not start (log: ${logFile}):\n${tail}`);
+    }
+    // Line 8 of postmaster.pid is the server's state; "ready" once it accepts connections.
+    const status = fs.existsSync(lockFile) ? fs.readFileSync(lockFile, 'utf8').split('\n')[7]?.trim() : undefined;
+    if (status === 'ready') return server;
+    await new Promise((r) => setTimeout(r, 15));
   }
 }
 
-/** Best effort: a read-only or full disk only costs the next fresh start its initdb. */
-async function writeTemplate(db: PGlite, file: string): Promise<void> {
+async function stopServer(server: Server): Promise<void> {
+  if (!server.exited && server.process.pid) await stopPostmaster(server.process.pid, () => server.exited);
+}
+
+export function embeddedUrl(dir: string, database = EMBEDDED_DATABASE): string {
+  return `postgresql://${USER}@localhost/${database}?host=${encodeURIComponent(dir)}`;
+}
+
+async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
   try {
-    await db.exec(SESSION_SETUP);
-    // Flush shared buffers so the files alone hold the whole state (no WAL replay when loaded).
-    await db.exec('CHECKPOINT');
-    const tar = Buffer.from(await (await db.dumpDataDir('none')).arrayBuffer());
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const partial = `${file}.${process.pid}.partial`;
-    fs.writeFileSync(partial, tar);
-    fs.renameSync(partial, file);
-    // Snapshots of older migrations or PGlite builds will not be read again.
-    for (const other of fs.readdirSync(path.dirname(file))) {
-      if (/^pglite-[0-9a-f]{16}\.tar$/.test(other) && other !== path.basename(file)) fs.rmSync(path.join(path.dirname(file), other), { force: true });
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function applySchema(url: string, steps: SchemaStep[]): Promise<void> {
+  if (steps.length) await withClient(url, async (c) => {
+    for (const step of steps) await step.apply(c);
+  });
+}
+
+/**
+ * A new cluster: a copy of the snapshot when there is one; else initdb, the database and every schema step, and
+ * then (stopped, so its files are consistent) saved as the snapshot for the next new cluster.
+ */
+async function createCluster(bins: PgBinaries, dir: string, opts: EmbeddedPostgresOptions, throwaway: boolean, user: RunAs | undefined): Promise<void> {
+  const dataDir = path.join(dir, 'data');
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  const snapshot = opts.templateDir ? path.join(opts.templateDir, `pg-${snapshotKey(bins, opts.schema ?? [])}`) : undefined;
+  if (snapshot && fs.existsSync(path.join(snapshot, 'PG_VERSION'))) {
+    fs.cpSync(snapshot, dataDir, { recursive: true });
+    fs.chmodSync(dataDir, 0o700);
+    chownTree(dataDir, user);
+    return;
+  }
+  await initdb(bins, dataDir, user);
+  const server = await launch(bins, dir, throwaway, user);
+  try {
+    await withClient(embeddedUrl(dir, 'postgres'), (c) => c.query(`CREATE DATABASE ${EMBEDDED_DATABASE}`));
+    await applySchema(embeddedUrl(dir), opts.schema ?? []);
+  } finally {
+    await stopServer(server);
+  }
+  if (snapshot) saveSnapshot(dataDir, snapshot);
+}
+
+/** Best effort: a read-only or full disk only costs the next new cluster its initdb. */
+function saveSnapshot(dataDir: string, snapshot: string): void {
+  const partial = `${snapshot}.${process.pid}.partial`;
+  try {
+    fs.mkdirSync(path.dirname(snapshot), { recursive: true });
+    fs.cpSync(dataDir, partial, { recursive: true, filter: (src) => !/postmaster\.(pid|opts)$/.test(src) });
+    fs.renameSync(partial, snapshot);
+    // Snapshots of older migrations or server builds will not be read again.
+    for (const other of fs.readdirSync(path.dirname(snapshot))) {
+      const file = path.join(path.dirname(snapshot), other);
+      if (/^(pg-[0-9a-f]{16}|pglite-[0-9a-f]{16}\.tar)$/.test(other) && file !== snapshot) fs.rmSync(file, { recursive: true, force: true });
     }
   } catch {
-    // fall through: the database itself is fine
+    fs.rmSync(partial, { recursive: true, force: true });
   }
+}
+
+/** Throwaway clusters whose server was killed (no stop, no exit handler): stop their postmaster, remove them. */
+async function sweepThrowaways(onLog: EmbeddedPostgresOptions['onLog']): Promise<void> {
+  const tmp = os.tmpdir();
+  for (const name of fs.readdirSync(tmp)) {
+    if (!name.startsWith(TEMP_PREFIX)) continue;
+    const dir = path.join(tmp, name);
+    try {
+      const owner = readOwner(dir);
+      if (ownerAlive(owner) || (!owner && Date.now() - fs.statSync(dir).mtimeMs < 60_000)) continue;
+      const pid = runningPostmaster(path.join(dir, 'data'));
+      if (pid) await stopPostmaster(pid);
+      fs.rmSync(dir, { recursive: true, force: true });
+      onLog?.('info', `removed an abandoned throwaway PostgreSQL cluster ${dir}`);
+    } catch {
+      // another process is sweeping it, or it is not ours to remove
+    }
+  }
+}
+
+/** Refuses a folder another live server owns; stops a postmaster a killed server left behind. */
+async function takeOver(dir: string, onLog: EmbeddedPostgresOptions['onLog']): Promise<void> {
+  const owner = readOwner(dir);
+  if (ownerAlive(owner)) {
+    throw new Error(`${dir} is in use by another opencode-api (pid ${owner!.pid}). Stop that one first, or give this one another DATA_DIR.`);
+  }
+  const leftover = runningPostmaster(path.join(dir, 'data'));
+  if (leftover) {
+    onLog?.('warn', `stopping the PostgreSQL (pid ${leftover}) that an earlier opencode-api${owner ? ` (pid ${owner.pid})` : ''} left running on ${dir}`);
+    await stopPostmaster(leftover);
+  }
+}
+
+export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+  const bins = pgBinaries();
+  const user = runAsUser();
+  const throwaway = !opts.dir;
+  if (throwaway) await sweepThrowaways(opts.onLog);
+  const dir = opts.dir ? path.resolve(opts.dir) : fs.mkdtempSync(path.join(os.tmpdir(), TEMP_PREFIX));
+  if (`${dir}/.s.PGSQL.${PORT}`.length > MAX_SOCKET_PATH) {
+    throw new Error(`DATA_DIR is too deep for the embedded PostgreSQL's Unix socket (${dir}, at most ${MAX_SOCKET_PATH - 16} characters): choose a shorter DATA_DIR.`);
+  }
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(dir, 0o700);
+  let server: Server | undefined;
+  const exitHandler = () => {
+    // Last resort when the process exits without stop() (an uncaught error): the server shuts down on its own.
+    if (server && !server.exited && server.process.pid) process.kill(server.process.pid, 'SIGINT');
+  };
+  try {
+    if (user) {
+      fs.chownSync(dir, user.uid, user.gid);
+      assertReachable(dir, user);
+    }
+    await takeOver(dir, opts.onLog);
+    writeOwner(dir);
+    if (!fs.existsSync(path.join(dir, 'data', 'PG_VERSION'))) await createCluster(bins, dir, opts, throwaway, user);
+    server = await launch(bins, dir, throwaway, user);
+    process.on('exit', exitHandler);
+    const url = embeddedUrl(dir);
+    // A no-op when the cluster is current; brings an older DATA_DIR up to the latest migration.
+    await applySchema(url, opts.schema ?? []);
+  } catch (err) {
+    if (server) await stopServer(server);
+    if (throwaway) fs.rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  const running = server;
+  let stopping: Promise<void> | undefined;
+  return {
+    url: embeddedUrl(dir),
+    dir,
+    stop() {
+      stopping ??= (async () => {
+        await stopServer(running);
+        process.off('exit', exitHandler);
+        // A folder that cannot be removed now is swept by the next throwaway start.
+        if (throwaway) fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+        else fs.rmSync(path.join(dir, 'owner.json'), { force: true });
+      })();
+      return stopping;
+    },
+  };
 }

@@ -1,8 +1,6 @@
-import type { PGlite } from '@electric-sql/pglite';
 import { createPostgresBackend, LATEST_SCHEMA_VERSION, runMigrations } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
 import type { SchemaStep } from '../database/embedded-postgres';
-import { BACKGROUND_APP } from '../database/pglite-wire-queue';
 
 export const QUEUE_BACKEND = Symbol('QUEUE_BACKEND');
 
@@ -40,24 +38,20 @@ export function createQueueBackend(opts: { redisUrl?: string; databaseUrl: strin
   return {
     kind: 'postgres',
     factory: createPostgresBackend,
-    // On the embedded database, the name lets request queries go before queue bookkeeping (pglite-wire-queue.ts).
-    connection: () => ({ connectionString: opts.databaseUrl, migrate: true, max: opts.embedded ? 2 : 4, ...(opts.embedded ? { application_name: BACKGROUND_APP } : {}) }),
+    // Embedded: fewer server processes, each one counts in the machine's memory.
+    connection: () => ({ connectionString: opts.databaseUrl, migrate: true, max: opts.embedded ? 2 : 4 }),
     close: async () => undefined,
   };
 }
 
 /**
- * BullMQ's Postgres schema as a step of the embedded database: applied in-process at boot (and so part of the
- * embedded database's snapshot) instead of through the first queue connection. BullMQ's migrator wants a pg-style
- * client; PGlite's `query` takes one statement with parameters, `exec` a script without.
+ * BullMQ's Postgres schema as a step of the embedded database: applied at boot (and so part of the embedded
+ * database's snapshot) instead of through the first queue connection.
  */
 export function queueSchemaStep(): SchemaStep {
   return {
     name: 'bullmq',
     version: String(LATEST_SCHEMA_VERSION),
-    apply: (db: PGlite) =>
-      runMigrations({
-        query: async (sql: string, params?: unknown[]) => (params ? db.query(sql, params) : ((await db.exec(sql)).at(-1) ?? { rows: [] })),
-      } as unknown as Parameters<typeof runMigrations>[0]),
+    apply: (client) => runMigrations(client as unknown as Parameters<typeof runMigrations>[0]),
   };
 }

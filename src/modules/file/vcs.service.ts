@@ -10,6 +10,8 @@ import { isGitWorkspace, runGitSections } from './vcs.git';
 import { countLines, EMPTY_TREE, parseNameStatus, parseNumstat, parsePorcelain, splitPatch } from './vcs.parse';
 
 const DIFF_FLAGS = ['--no-color', '--no-ext-diff', '--no-textconv', '--no-renames'];
+// Revisions come from git's own output (a branch name) or are HEAD / a checked hex id; they still follow
+// `--end-of-options` so a branch named like an option stays a revision.
 
 /**
  * GET /vcs, /vcs/status, /vcs/diff and /file/status on a workspace that is a git repository. git runs in
@@ -61,21 +63,21 @@ export class VcsService {
   private async changes(ws: Workspace, mode: 'git' | 'branch', context: number, withPatch: boolean): Promise<VcsFileDiff[]> {
     if (!(await isGitWorkspace(ws.root))) return [];
     let base = 'HEAD';
-    const head = await runGitSections(this.runner, ws.root, { head: ['rev-parse', '--verify', '-q', 'HEAD'] }, undefined, this.sandbox.identity(ws.tenantId));
+    const head = await runGitSections(this.runner, ws.root, { head: ['rev-parse', '--verify', '-q', '--end-of-options', 'HEAD'] }, undefined, this.sandbox.identity(ws.tenantId));
     if (!head.head?.trim()) base = EMPTY_TREE;
     else if (mode === 'branch') {
       const { default_branch } = await this.branches(ws);
       if (default_branch) {
-        const mb = await runGitSections(this.runner, ws.root, { mb: ['merge-base', 'HEAD', `refs/heads/${default_branch}`] }, undefined, this.sandbox.identity(ws.tenantId));
+        const mb = await runGitSections(this.runner, ws.root, { mb: ['merge-base', '--end-of-options', 'HEAD', `refs/heads/${default_branch}`] }, undefined, this.sandbox.identity(ws.tenantId));
         if (/^[0-9a-f]{40,64}$/.test(mb.mb?.trim() ?? '')) base = mb.mb.trim();
       }
     }
     const commands: Record<string, string[]> = {
       status: ['status', '--porcelain=v1', '--untracked-files=all', '--no-renames'],
-      numstat: ['diff', '--numstat', ...DIFF_FLAGS, base],
-      names: ['diff', '--name-status', ...DIFF_FLAGS, base],
+      numstat: ['diff', '--numstat', ...DIFF_FLAGS, '--end-of-options', base, '--'],
+      names: ['diff', '--name-status', ...DIFF_FLAGS, '--end-of-options', base, '--'],
     };
-    if (withPatch) commands.patch = ['diff', ...DIFF_FLAGS, `-U${context}`, base];
+    if (withPatch) commands.patch = ['diff', ...DIFF_FLAGS, `-U${Math.trunc(context)}`, '--end-of-options', base, '--'];
     const s = await runGitSections(this.runner, ws.root, commands, undefined, this.sandbox.identity(ws.tenantId));
     const status = parsePorcelain(s.status ?? '');
     const counts = parseNumstat(s.numstat ?? '');

@@ -9,6 +9,19 @@ export class ReadinessDto {
   queue!: 'ok' | 'down';
   queueBackend!: 'redis' | 'postgres';
   events!: 'ok' | 'down';
+  /** Whether commands (bash, shell, `!cmd`, local MCP servers) run, and how; never makes `ready` false. */
+  sandbox!: SandboxStatusDto;
+}
+
+export class SandboxStatusDto {
+  mode!: 'required' | 'optional' | 'off';
+  /** `sandboxed`; `unavailable` (commands refused); `unsandboxed` (optional mode, no bubblewrap); `off`. */
+  state!: 'sandboxed' | 'unavailable' | 'unsandboxed' | 'off';
+  bwrap!: string | null;
+  version!: string | null;
+  reason!: string | null;
+  fix!: string | null;
+  network!: 'filtered' | 'none';
 }
 
 export class HealthJobResultDto {

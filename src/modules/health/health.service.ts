@@ -6,6 +6,7 @@ import { VERSION } from '../../core/version';
 import { PrismaService } from '../../infra/database/prisma.service';
 import { QueueService } from '../../infra/queue/queue.service';
 import { REDIS, type RedisClient } from '../../infra/redis/redis.provider';
+import { SandboxRunner } from '../sandbox/sandbox-runner.service';
 
 @Injectable()
 export class HealthService implements OnModuleInit {
@@ -13,6 +14,7 @@ export class HealthService implements OnModuleInit {
     private readonly prisma: PrismaService,
     private readonly queues: QueueService,
     @Inject(REDIS) private readonly redis: RedisClient,
+    private readonly sandbox: SandboxRunner,
   ) {}
 
   onModuleInit(): void {
@@ -30,7 +32,9 @@ export class HealthService implements OnModuleInit {
       timeout(this.queues.ping()).then(() => 'ok' as const, () => 'down' as const),
       this.redis ? timeout(this.redis.ping()).then(() => 'ok' as const, () => 'down' as const) : Promise.resolve('ok' as const),
     ]);
-    const body = { ready: db === 'ok' && queue === 'ok' && events === 'ok', database: db, queue, queueBackend: this.queues.backendName, events };
+    // The sandbox is reported, not required: without it the server still serves everything but commands.
+    const sandbox = await this.sandbox.status();
+    const body = { ready: db === 'ok' && queue === 'ok' && events === 'ok', database: db, queue, queueBackend: this.queues.backendName, events, sandbox };
     if (!body.ready) throw new ServiceUnavailableError('Not ready', body);
     return body;
   }

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import path from 'node:path';
-import picomatch from 'picomatch';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { LOGGER } from '../../core/logging/logger';
+import { compileGlob, globBase, isGlob } from '../workspace/glob-match';
 import type { Workspace } from '../workspace/workspace';
 import { WorkspaceManager } from '../workspace/workspace-manager';
 
@@ -60,7 +60,7 @@ export class InstructionService {
         this.logger.debug({ entry }, 'instruction entry outside the workspace skipped');
         continue;
       }
-      if (picomatch.scan(entry).isGlob) for (const rel of await this.glob(project, entry)) await add(project, rel);
+      if (isGlob(entry)) for (const rel of await this.glob(project, entry)) await add(project, rel);
       else await add(project, entry);
     }
     return out;
@@ -80,8 +80,8 @@ export class InstructionService {
   /** Files under the glob's fixed prefix that match it, at most MAX_GLOB_FILES. */
   private async glob(ws: Workspace, pattern: string): Promise<string[]> {
     const normalized = pattern.replace(/^\.\//, '');
-    const base = picomatch.scan(normalized).base || '.';
-    const isMatch = picomatch(normalized, { dot: true });
+    const base = globBase(normalized);
+    const isMatch = compileGlob(normalized);
     const found: string[] = [];
     let budget = MAX_WALK_ENTRIES;
     const walk = async (rel: string, depth: number): Promise<void> => {

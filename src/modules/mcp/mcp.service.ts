@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { AuthContext } from '../../core/auth/auth-context';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { BadRequestError } from '../../core/errors/domain-error';
+import { egressGuard } from '../../core/net/egress';
 import { LOGGER } from '../../core/logging/logger';
 import { mcpConfigSchema } from '../config/config.schema';
 import { ConfigService } from '../config/config.service';
@@ -66,6 +67,8 @@ export class McpService implements OnModuleInit, OnApplicationShutdown {
       // Without a key ring, tokens could not be stored: remote servers that want OAuth simply show needs_auth.
       oauth: this.cipher ? { store: new PrismaMcpOAuthStore(repo, this.cipher), redirectUrl: `${publicUrl.replace(/\/$/, '')}/mcp/oauth/callback` } : undefined,
       onToolsChanged: (key, server) => this.toolsChanged(key, server),
+      // Remote servers and their OAuth discovery go through the egress guard, whichever layer configured them.
+      fetch: egressGuard(app.egressAllow).fetch,
       logger,
     });
   }

@@ -1,6 +1,17 @@
 import { buildBwrapArgs, type BwrapPlan } from './bwrap-args';
 import { SandboxLimitsSchema } from './sandbox.types';
-import { userNamespaceFilter } from './seccomp-filter';
+import {
+  DENIED_SYSCALLS,
+  ENOSYS,
+  EPERM,
+  RET_ALLOW,
+  RET_ERRNO,
+  auditArch,
+  evaluateSeccomp,
+  ptraceIsSafe,
+  sandboxSeccompFilter,
+  syscallNumber,
+} from './seccomp-filter';
 
 const plan = (extra: Partial<BwrapPlan> = {}): BwrapPlan => ({
   workspaceRoot: '/srv/data/workspaces/ten_1/prj_1',
@@ -104,16 +115,54 @@ describe('buildBwrapArgs', () => {
   });
 });
 
-describe('userNamespaceFilter', () => {
-  it('is a 14-instruction program for x64 and arm64 and absent elsewhere', () => {
-    expect(userNamespaceFilter('x64')?.length).toBe(14 * 8);
-    expect(userNamespaceFilter('arm64')?.length).toBe(14 * 8);
-    expect(userNamespaceFilter('ppc64')).toBeNull();
+describe('sandboxSeccompFilter', () => {
+  it('exists for x64 and arm64 and not elsewhere', () => {
+    expect(sandboxSeccompFilter('x64')).not.toBeNull();
+    expect(sandboxSeccompFilter('arm64')).not.toBeNull();
+    expect(sandboxSeccompFilter('ppc64')).toBeNull();
   });
 
-  it('checks the architecture first and refuses CLONE_NEWUSER', () => {
-    const program = userNamespaceFilter('x64')!;
-    expect(program.readUInt32LE(12)).toBe(0xc000003e);
-    expect(program.readUInt32LE(10 * 8 + 4)).toBe(0x10000000);
+  // The kernel's decision for each syscall, computed by running the program bytes bwrap receives.
+  for (const arch of ['x64', 'arm64'] as const) {
+    const program = sandboxSeccompFilter(arch, { allowPtrace: false })!;
+    const audit = auditArch(arch)!;
+    const decide = (nr: number, arg0 = 0) => evaluateSeccomp(program, { arch: audit, nr, arg0 });
+
+    it(`${arch}: refuses every listed syscall with EPERM`, () => {
+      for (const name of DENIED_SYSCALLS) expect([name, decide(syscallNumber(name, arch)!)]).toEqual([name, RET_ERRNO | EPERM]);
+    });
+
+    it(`${arch}: allows ordinary calls, and clone/unshare without namespace flags`, () => {
+      const ordinary = arch === 'x64' ? [0, 1, 2, 3, 9, 59, 60, 61, 231] : [63, 64, 56, 57, 222, 221, 93, 94, 260];
+      for (const nr of ordinary) expect(decide(nr)).toBe(RET_ALLOW);
+      expect(decide(syscallNumber('clone', arch)!, 0x01200011)).toBe(RET_ALLOW); // fork(): CLONE_CHILD_SETTID|CLEARTID|SIGCHLD
+      expect(decide(syscallNumber('unshare', arch)!, 0x00000400)).toBe(RET_ALLOW); // CLONE_FILES
+    });
+
+    it(`${arch}: refuses each new namespace through clone and unshare, and clone3 as ENOSYS`, () => {
+      for (const flag of [0x00020000, 0x02000000, 0x04000000, 0x08000000, 0x10000000, 0x20000000, 0x40000000]) {
+        expect(decide(syscallNumber('clone', arch)!, flag | 17)).toBe(RET_ERRNO | EPERM);
+        expect(decide(syscallNumber('unshare', arch)!, flag)).toBe(RET_ERRNO | EPERM);
+      }
+      expect(decide(syscallNumber('unshare', arch)!, 0x80)).toBe(RET_ERRNO | EPERM); // CLONE_NEWTIME
+      expect(decide(syscallNumber('clone3', arch)!)).toBe(RET_ERRNO | ENOSYS);
+    });
+
+    it(`${arch}: refuses a foreign ABI (e.g. int 0x80) outright`, () => {
+      expect(evaluateSeccomp(program, { arch: 0x40000003, nr: 1 })).toBe(RET_ERRNO | EPERM);
+    });
+  }
+
+  it('x64: refuses x32 aliases', () => {
+    const program = sandboxSeccompFilter('x64')!;
+    expect(evaluateSeccomp(program, { arch: auditArch('x64')!, nr: 0x40000000 | 1 })).toBe(RET_ERRNO | EPERM);
+  });
+
+  it("ptrace follows Docker's rule: refused before Linux 4.8, allowed since", () => {
+    expect(ptraceIsSafe('4.4.0-generic')).toBe(false);
+    expect(ptraceIsSafe('4.8.0')).toBe(true);
+    expect(ptraceIsSafe('6.18.44-fc')).toBe(true);
+    const allowing = sandboxSeccompFilter('x64', { allowPtrace: true })!;
+    expect(evaluateSeccomp(allowing, { arch: auditArch('x64')!, nr: syscallNumber('ptrace', 'x64')! })).toBe(RET_ALLOW);
   });
 });

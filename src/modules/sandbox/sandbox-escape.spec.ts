@@ -1,5 +1,7 @@
 // Attacks a tenant's agent could try through the bash and webfetch tools, run for real: bubblewrap, real
-// processes, real sockets on 127.0.0.1. Every one must fail.
+// processes, real sockets on 127.0.0.1. Every one must fail. Run twice in CI terms: with bubblewrap (each attack
+// is contained) and with SANDBOX_BWRAP=/nonexistent, as on a machine without it (each attack is refused with the
+// typed error in the default mode, and nothing runs on the host).
 import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
@@ -10,7 +12,10 @@ import type { Resolver } from '../../core/net/ssrf-guard';
 import { bashTool } from '../tool/tools/bash/bash.tool';
 import { webfetchTool } from '../tool/tools/webfetch/webfetch.tool';
 import { ToolError, type ToolContext } from '../tool/tool.types';
-import { SandboxRunner } from './sandbox-runner.service';
+import type { SandboxRunner } from './sandbox-runner.service';
+import { SandboxUnavailableError } from './sandbox.errors';
+import { sandboxUsable, testSandboxRunner } from './testing/sandbox-test-runner';
+import { EgressAllowList } from '../../core/net/egress-allow-list';
 
 const SECRET = 'sk-live-FAKE-SECRET-9f8e7d6c5b4a';
 const identity = { uid: 61002, gid: 61002 };
@@ -19,6 +24,7 @@ let workspace: string;
 let otherWorkspace: string;
 let stateDir: string;
 let runner: SandboxRunner;
+let usable: boolean;
 
 function context(root: string, abort = new AbortController().signal): ToolContext {
   return {
@@ -34,9 +40,19 @@ function context(root: string, abort = new AbortController().signal): ToolContex
   };
 }
 
+/**
+ * The attack through the bash tool. Without bubblewrap the default mode must refuse it with the typed error and
+ * run nothing on the host (a canary file the command would create first stays absent); the caller then gets null.
+ */
 const bash = async (command: string, extra: { timeout?: number; abort?: AbortSignal; limits?: object } = {}) => {
   const tool = bashTool({ runner, defaults: { limits: extra.limits } });
-  return tool.execute({ command, description: 'attack', timeout: extra.timeout ?? 20_000 }, context(workspace, extra.abort));
+  const canary = join(base, 'ran-on-host');
+  const attempt = tool.execute({ command: `touch ${canary} 2>/dev/null; ${command}`, description: 'attack', timeout: extra.timeout ?? 20_000 }, context(workspace, extra.abort));
+  if (usable) return attempt;
+  await expect(attempt).rejects.toBeInstanceOf(SandboxUnavailableError);
+  await expect(attempt).rejects.toThrow(/Install bubblewrap.*SANDBOX=off/);
+  expect(existsSync(canary)).toBe(false);
+  return null;
 };
 
 function owned(): string[] {
@@ -53,7 +69,7 @@ function leftovers(): string[] {
   return owned();
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   // The server process holds a secret in its environment, as a real one holds database URLs and API keys.
   process.env.OPENCODE_FAKE_PROVIDER_KEY = SECRET;
   base = mkdtempSync(join(tmpdir(), 'sandbox-escape-'));
@@ -64,7 +80,8 @@ beforeAll(() => {
   chownSync(workspace, identity.uid, identity.gid);
   writeFileSync(join(otherWorkspace, 'secret.txt'), SECRET);
   writeFileSync(join(stateDir, 'server.db'), SECRET);
-  runner = new SandboxRunner({ stateDir, identity });
+  runner = testSandboxRunner({ stateDir, identity });
+  usable = await sandboxUsable();
 });
 
 afterAll(() => {
@@ -75,18 +92,21 @@ afterAll(() => {
 describe('bash escapes', () => {
   it('1. PID 1 environment holds no secret', async () => {
     const result = await bash('cat /proc/1/environ; echo; tr "\\0" "\\n" < /proc/self/environ; cat /proc/*/environ 2>/dev/null');
+    if (!result) return;
     expect(result.output).not.toContain(SECRET);
     expect(result.output).not.toContain('OPENCODE_FAKE_PROVIDER_KEY');
   });
 
   it('2. env and set show only the minimal environment', async () => {
     const result = await bash('env; set');
+    if (!result) return;
     expect(result.output).not.toContain(SECRET);
     expect(result.output).toContain('HOME=/tmp');
   });
 
   it("3. the server's own process is invisible and unkillable", async () => {
     const result = await bash(`cat /proc/${process.pid}/environ; kill -9 ${process.pid}; ls /proc | grep -E '^[0-9]+$' | wc -l`);
+    if (!result) return;
     expect(result.output).not.toContain(SECRET);
     expect(result.output).toMatch(/No such (file|process)/);
     expect(process.kill(process.pid, 0)).toBe(true);
@@ -96,7 +116,7 @@ describe('bash escapes', () => {
     const result = await bash(
       `echo x > ${join(base, 'planted.txt')}; echo x > ../../escape.txt; touch /usr/planted /etc/planted /planted; echo x > ${join(otherWorkspace, 'planted.txt')}`,
     );
-    expect(result.output).toMatch(/(Permission denied|Read-only file system|No such file)/);
+    if (result) expect(result.output).toMatch(/(Permission denied|Read-only file system|No such file)/);
     for (const path of [join(base, 'planted.txt'), join(base, 'workspaces', 'escape.txt'), '/usr/planted', '/etc/planted', '/planted', join(otherWorkspace, 'planted.txt')]) {
       expect(existsSync(path)).toBe(false);
     }
@@ -107,14 +127,17 @@ describe('bash escapes', () => {
       `cat ${join(otherWorkspace, 'secret.txt')}; cat ../../ten_b/prj_b/secret.txt; ls ${join(base, 'workspaces')}; ` +
         `ln -s ${join(otherWorkspace, 'secret.txt')} link.txt; cat link.txt; ln ${join(otherWorkspace, 'secret.txt')} hard.txt`,
     );
-    expect(result.output).not.toContain(SECRET);
-    expect(result.output).toMatch(/No such file/);
+    if (result) {
+      expect(result.output).not.toContain(SECRET);
+      expect(result.output).toMatch(/No such file/);
+    }
     expect(existsSync(join(workspace, 'hard.txt'))).toBe(false);
     rmSync(join(workspace, 'link.txt'), { force: true });
   });
 
   it('6. the data directory, /root and /etc/shadow are absent', async () => {
     const result = await bash(`cat ${join(stateDir, 'server.db')}; ls /root; cat /etc/shadow; ls /work; ls /home`);
+    if (!result) return;
     expect(result.output).not.toContain(SECRET);
     expect(result.output.match(/No such file or directory/g)?.length).toBe(5);
   });
@@ -134,14 +157,16 @@ describe('bash escapes', () => {
     const probe = ports.map((port) => `(exec 3<>/dev/tcp/127.0.0.1/${port} && echo connected-${port}) 2>&1`).join('; ');
     const result = await bash(`${probe}; cat /sys/class/net/*/operstate 2>/dev/null; ls /sys/class/net 2>/dev/null`);
     for (const server of listeners) server.close();
+    expect(connections).toEqual([]);
+    if (!result) return;
     expect(result.output).not.toMatch(/connected-\d+/);
     expect(result.output).toMatch(/Network is unreachable|Connection refused/);
-    expect(connections).toEqual([]);
   });
 
   it('9. a fork bomb is contained and the server stays healthy', async () => {
     // The trailing sleep keeps the namespace alive long enough for the bomb to hit the process cap.
     const result = await bash(':(){ :|:& };:; sleep 1', { timeout: 2500, limits: { processes: 50 } });
+    if (!result) return;
     expect(result.output).toMatch(/(Resource temporarily unavailable|retry|exceeding timeout)/);
     expect(leftovers()).toEqual([]);
     expect(execFileSync('sh', ['-c', 'echo healthy'], { encoding: 'utf8' })).toBe('healthy\n');
@@ -150,6 +175,7 @@ describe('bash escapes', () => {
   it('10. 1 GB of output is capped without filling the server memory', async () => {
     const before = process.memoryUsage().rss;
     const result = await bash('head -c 1073741824 /dev/zero | tr "\\0" "a"', { timeout: 60_000 });
+    if (!result) return;
     expect(result.metadata.truncated).toBe(true);
     expect(result.output.length).toBeLessThan(110_000);
     expect(result.output).toMatch(/Command killed after writing \d+ bytes of output/);
@@ -159,6 +185,7 @@ describe('bash escapes', () => {
   it('11. sleep 600 dies at a short timeout, children included', async () => {
     const started = Date.now();
     const result = await bash('sleep 600 & sleep 600', { timeout: 500 });
+    if (!result) return;
     expect(result.output).toContain('exceeding timeout 500 ms');
     expect(Date.now() - started).toBeLessThan(4000);
     expect(leftovers()).toEqual([]);
@@ -168,6 +195,7 @@ describe('bash escapes', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 400);
     const result = await bash('(setsid sleep 600 &); (nohup sleep 600 >/dev/null 2>&1 &); sleep 600', { abort: controller.signal });
+    if (!result) return;
     expect(result.output).toContain('User aborted the command');
     expect(leftovers()).toEqual([]);
   });
@@ -176,6 +204,7 @@ describe('bash escapes', () => {
     const result = await bash(
       'id -u; grep -E "^(CapEff|CapPrm|NoNewPrivs)" /proc/self/status; setpriv --reuid=0 id 2>&1; unshare -r id 2>&1; su -c id 2>&1; echo 1 > /proc/sys/kernel/sysrq',
     );
+    if (!result) return;
     expect(result.output.split('\n')[0]).toBe('61002');
     expect(result.output).toContain('CapEff:\t0000000000000000');
     expect(result.output).toContain('NoNewPrivs:\t1');
@@ -185,8 +214,10 @@ describe('bash escapes', () => {
 
   it('14. cannot mount over or remount the sandbox', async () => {
     const result = await bash('mount -t tmpfs none /usr 2>&1; mount -o remount,rw /usr 2>&1; touch /usr/x 2>&1');
-    expect(result.output.match(/must be superuser|permission denied|not permitted/gi)?.length).toBeGreaterThanOrEqual(2);
-    expect(result.output).toMatch(/Read-only file system/);
+    if (result) {
+      expect(result.output.match(/must be superuser|permission denied|not permitted/gi)?.length).toBeGreaterThanOrEqual(2);
+      expect(result.output).toMatch(/Read-only file system/);
+    }
     expect(existsSync('/usr/x')).toBe(false);
   });
 });
@@ -222,14 +253,14 @@ describe('webfetch SSRF', () => {
 
   it('control: the trusted test host itself is fetched, so the refusals below are the guard at work', async () => {
     server.on('/public', html('<p>public page</p>'));
-    const tool = webfetchTool({ guard: { resolver, trustedHosts: ['site.test'] } });
+    const tool = webfetchTool({ guard: { resolver, allow: new EgressAllowList(['site.test']) } });
     const result = await tool.execute({ url: `http://site.test:${server.port}/public`, format: 'text' }, context(workspace));
     expect(result.output).toBe('public page');
   });
 
   it.each(targets)('%s is refused without reaching the server', async (_name, target) => {
     server.on('/bounce', redirect(`http://127.0.0.1:${server.port}/secret`));
-    const tool = webfetchTool({ guard: { resolver, trustedHosts: ['site.test'] } });
+    const tool = webfetchTool({ guard: { resolver, allow: new EgressAllowList(['site.test']) } });
     await expect(tool.execute({ url: target(), format: 'text' }, context(workspace))).rejects.toBeInstanceOf(ToolError);
     expect(server.requests.filter((request) => request.path === '/secret')).toEqual([]);
   });

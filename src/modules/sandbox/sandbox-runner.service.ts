@@ -6,13 +6,16 @@ import { isAbsolute, join, relative } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { buildBwrapArgs } from './bwrap-args';
 import { OutputCollector } from './output-collector';
-import { SandboxPathError, SandboxUnavailableError } from './sandbox.errors';
-import { userNamespaceFilter } from './seccomp-filter';
+import { SANDBOX_FIX, SandboxPathError, SandboxUnavailableError } from './sandbox.errors';
+import { sandboxSeccompFilter } from './seccomp-filter';
 import {
   SandboxLimitsSchema,
   SandboxRunInputSchema,
   SandboxRunnerOptionsSchema,
+  type SandboxAudit,
   type SandboxCheck,
+  type SandboxOrigin,
+  type SandboxStatus,
   type SandboxIdentity,
   type SandboxLimits,
   type SandboxRunInput,
@@ -37,7 +40,10 @@ export class SandboxRunner {
 
   private readonly stateDir: string;
 
-  constructor(options: SandboxRunnerOptions) {
+  constructor(
+    options: SandboxRunnerOptions,
+    private readonly audit?: SandboxAudit,
+  ) {
     this.options = SandboxRunnerOptionsSchema.parse(options);
     mkdirSync(join(this.options.stateDir, 'output'), { recursive: true, mode: 0o700 });
     this.stateDir = realpathSync(this.options.stateDir);
@@ -53,6 +59,43 @@ export class SandboxRunner {
     return this.checked;
   }
 
+  /** For /ready and the boot log. */
+  async status(): Promise<SandboxStatus> {
+    const base = { mode: this.options.mode, bwrap: this.options.bwrapPath, network: 'none' as const };
+    if (this.options.mode === 'off') {
+      return { ...base, state: 'off', version: null, reason: 'SANDBOX=off: commands run on the host as the server user', fix: SANDBOX_FIX };
+    }
+    const check = await this.check();
+    if (check.available) return { ...base, state: 'sandboxed', version: check.version, reason: null, fix: null };
+    const state = this.options.mode === 'required' ? 'unavailable' : 'unsandboxed';
+    return { ...base, state, version: check.version, reason: check.reason, fix: SANDBOX_FIX };
+  }
+
+  /** For routes that want to refuse before recording anything: throws what run() would throw. */
+  async assertRunnable(): Promise<void> {
+    if (this.options.mode !== 'required') return;
+    const check = await this.check();
+    if (!check.available) throw new SandboxUnavailableError(check.reason ?? 'unknown reason');
+  }
+
+  /**
+   * The one decision every command path goes through: sandboxed, refused (required mode without bubblewrap), or
+   * — only when chosen — unsandboxed and audited.
+   */
+  private async decide(command: string, origin: SandboxOrigin | undefined): Promise<{ sandboxed: boolean; dropPrivileges: boolean }> {
+    if (this.options.mode !== 'off') {
+      const check = await this.check();
+      if (check.available) return { sandboxed: true, dropPrivileges: check.dropsPrivileges };
+      if (this.options.mode === 'required') throw new SandboxUnavailableError(check.reason ?? 'unknown reason');
+    }
+    // `off` is one trusted user on their own machine; `optional` is a shared server that chose to risk it.
+    if (this.options.mode === 'optional' && origin && this.audit) {
+      const reason = (await this.check()).reason;
+      await this.audit.unsandboxedRun(origin, { command: command.slice(0, 2000), mode: this.options.mode, reason });
+    }
+    return { sandboxed: false, dropPrivileges: false };
+  }
+
   async run(input: SandboxRunInput): Promise<SandboxRunResult> {
     const parsed = SandboxRunInputSchema.parse(input);
     const limits: SandboxLimits = SandboxLimitsSchema.parse({ ...this.options.limits, ...parsed.limits });
@@ -61,17 +104,7 @@ export class SandboxRunner {
     const env = commandEnv(parsed.env);
     const shell = existsSync('/bin/bash') ? '/bin/bash' : '/bin/sh';
 
-    let sandboxed = this.options.mode !== 'off';
-    let dropPrivileges = true;
-    if (sandboxed) {
-      const check = await this.check();
-      if (!check.available) {
-        if (this.options.mode === 'required') throw new SandboxUnavailableError(check.reason ?? 'unknown reason');
-        sandboxed = false;
-      }
-      dropPrivileges = check.dropsPrivileges;
-    }
-
+    const { sandboxed, dropPrivileges } = await this.decide(parsed.command, parsed.origin);
     const identity = parsed.identity ?? this.options.identity;
     if (input.signal?.aborted) return notStarted(sandboxed);
     const spawned = sandboxed
@@ -113,19 +146,15 @@ export class SandboxRunner {
     const { root, cwd } = confine(input.workspaceRoot, input.cwd ?? input.workspaceRoot);
     if (isInside(root, this.stateDir)) throw new SandboxPathError("The workspace cannot contain the sandbox's state folder", root);
     const env = commandEnv(input.env);
-    if (this.options.mode === 'off') return spawn(input.argv[0], input.argv.slice(1), { cwd, env, detached: true, stdio: 'pipe' });
-    const check = await this.check();
-    if (!check.available) {
-      if (this.options.mode === 'required') throw new SandboxUnavailableError(check.reason ?? 'unknown reason');
-      return spawn(input.argv[0], input.argv.slice(1), { cwd, env, detached: true, stdio: 'pipe' });
-    }
+    const { sandboxed, dropPrivileges } = await this.decide(input.argv.join(' '), input.origin);
+    if (!sandboxed) return spawn(input.argv[0], input.argv.slice(1), { cwd, env, detached: true, stdio: 'pipe' });
     const identity = input.identity ?? this.options.identity;
     const args = buildBwrapArgs({
       workspaceRoot: root,
       cwd,
       network: input.network ?? false,
       identity,
-      dropPrivileges: check.dropsPrivileges,
+      dropPrivileges,
       grantWorkspace: this.options.grantWorkspace,
       limits,
       ...this.accountFiles(identity),
@@ -155,11 +184,12 @@ export class SandboxRunner {
   private spawnBwrap(args: string[], stdin: 'ignore' | 'pipe' = 'ignore'): SandboxedProcess {
     // Never the server's environment: bwrap's helper stays PID 1 in the sandbox and keeps what it was given.
     const env = { PATH: HOST_PATH, HOME: '/', TERM: 'dumb', LANG: 'C.UTF-8' };
-    const filter = userNamespaceFilter();
+    const filter = sandboxSeccompFilter();
     // Extra pipes: the seccomp program (bwrap reads it to EOF before any setup), then bwrap's info JSON,
     // which names the pid namespace's init as seen from here.
     const prefix = filter ? ['--seccomp', '3', '--info-fd', '4'] : ['--info-fd', '3'];
     const stdio: ('ignore' | 'pipe')[] = [stdin, 'pipe', 'pipe', 'pipe', ...(filter ? ['pipe' as const] : [])];
+    if (this.options.bwrapPath === null) throw new SandboxUnavailableError('bubblewrap (bwrap) is not installed');
     const child = spawn(this.options.bwrapPath, [...prefix, ...args], { env, detached: true, stdio });
     if (filter) {
       const channel = child.stdio[3] as Writable;
@@ -201,9 +231,11 @@ export class SandboxRunner {
 
   private async probe(): Promise<SandboxCheck> {
     const dropsPrivileges = process.getuid?.() === 0;
-    const version = await capture(this.options.bwrapPath, ['--version']).catch(() => null);
+    const bwrap = this.options.bwrapPath;
+    if (bwrap === null) return { available: false, version: null, reason: 'bubblewrap (bwrap) is not installed: none on PATH', dropsPrivileges };
+    const version = await capture(bwrap, ['--version']).catch(() => null);
     if (version === null || version.code !== 0) {
-      return { available: false, version: null, reason: `${this.options.bwrapPath} not found or not executable`, dropsPrivileges };
+      return { available: false, version: null, reason: `${bwrap} not found or not executable`, dropsPrivileges };
     }
     const versionText = version.output.trim().replace(/^bubblewrap\s+/, '');
     const root = join(this.options.stateDir, 'probe');

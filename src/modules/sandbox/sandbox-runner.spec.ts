@@ -183,16 +183,41 @@ describe('SandboxRunner', () => {
     await expect(runner.run({ command: 'true', cwd: base, workspaceRoot: base })).rejects.toThrow(/state folder/);
   });
 
-  it('refuses to run when bwrap is missing in required mode and falls back in optional mode', async () => {
-    const missing = { stateDir: join(base, 'state-missing'), bwrapPath: join(base, 'no-bwrap') };
-    const required = new SandboxRunner({ ...missing, mode: 'required' });
-    expect(await required.check()).toMatchObject({ available: false, version: null });
-    await expect(
-      required.run({ command: 'true', cwd: workspace, workspaceRoot: workspace }),
-    ).rejects.toBeInstanceOf(SandboxUnavailableError);
-    const optional = new SandboxRunner({ ...missing, mode: 'optional' });
-    const result = await optional.run({ command: 'echo plain', cwd: workspace, workspaceRoot: workspace });
+  it('reports its state for /ready', async () => {
+    expect(await runner.status()).toMatchObject({ mode: 'required', state: 'sandboxed', reason: null, fix: null });
+    const off = new SandboxRunner({ stateDir: join(base, 'state-off-status'), mode: 'off' });
+    expect(await off.status()).toMatchObject({ mode: 'off', state: 'off' });
+  });
+
+  it('by default (required) refuses every command path without bubblewrap, naming the fix, and runs nothing on the host', async () => {
+    const canary = join(base, 'ran-on-host');
+    for (const bwrapPath of [null, join(base, 'no-bwrap')]) {
+      const required = new SandboxRunner({ stateDir: join(base, 'state-missing'), bwrapPath });
+      expect(await required.check()).toMatchObject({ available: false, version: null });
+      expect(await required.status()).toMatchObject({ mode: 'required', state: 'unavailable', fix: expect.stringMatching(/apt-get install bubblewrap.*SANDBOX=off/) });
+      const run = required.run({ command: `touch ${canary}`, cwd: workspace, workspaceRoot: workspace });
+      await expect(run).rejects.toBeInstanceOf(SandboxUnavailableError);
+      await expect(run).rejects.toMatchObject({ status: 503, code: 'sandbox_unavailable', errorName: 'SandboxUnavailableError' });
+      await expect(run).rejects.toThrow(/Install bubblewrap .* or set SANDBOX=off only when one trusted user/);
+      await expect(required.spawnProcess({ argv: ['/usr/bin/touch', canary], workspaceRoot: workspace })).rejects.toBeInstanceOf(SandboxUnavailableError);
+    }
+    expect(existsSync(canary)).toBe(false);
+  });
+
+  it('in optional mode (chosen explicitly) falls back to the host, marks the result and writes the audit log', async () => {
+    const audited: unknown[] = [];
+    const audit = { unsandboxedRun: async (origin: unknown, details: unknown) => void audited.push({ origin, details }) };
+    const optional = new SandboxRunner({ stateDir: join(base, 'state-optional'), bwrapPath: null, mode: 'optional' }, audit);
+    expect(await optional.status()).toMatchObject({ state: 'unsandboxed' });
+    const origin = { tenantId: 'ten_x', userId: 'usr_x', via: 'bash' };
+    const result = await optional.run({ command: 'echo plain', cwd: workspace, workspaceRoot: workspace, origin });
     expect(result).toMatchObject({ output: 'plain\n', sandboxed: false, exitCode: 0 });
+    const child = await optional.spawnProcess({ argv: ['/bin/true'], workspaceRoot: workspace, origin: { ...origin, via: 'mcp' } });
+    await new Promise((resolve) => child.once('exit', resolve));
+    expect(audited).toEqual([
+      { origin, details: { command: 'echo plain', mode: 'optional', reason: expect.stringContaining('not installed') } },
+      { origin: { ...origin, via: 'mcp' }, details: { command: '/bin/true', mode: 'optional', reason: expect.stringContaining('not installed') } },
+    ]);
   });
 
   it('runs a plain process-group-killed shell in off mode', async () => {

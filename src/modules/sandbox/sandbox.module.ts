@@ -4,11 +4,12 @@ import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { SandboxPolicy } from './sandbox-policy.service';
 import { SandboxRunner } from './sandbox-runner.service';
 import { SandboxRepository } from './sandbox.repository';
-import { SandboxUnavailableError } from './sandbox.errors';
+import { type SandboxAudit, type SandboxStatus } from './sandbox.types';
 
 /**
- * One SandboxRunner per process, mode from config (`SANDBOX=required|optional|off`). The startup check runs
- * here so a server that must sandbox refuses to boot without bubblewrap instead of failing on the first command.
+ * One SandboxRunner per process, mode from config (`SANDBOX=required|optional|off`, default required). The
+ * server boots without bubblewrap and serves everything else; every command path then meets the runner's typed
+ * refusal. The boot log says which of the four states this process is in, once.
  */
 @Global()
 @Module({
@@ -18,14 +19,9 @@ import { SandboxUnavailableError } from './sandbox.errors';
     {
       provide: SandboxRunner,
       inject: [APP_CONFIG],
-      useFactory: async (config: AppConfig) => {
-        const runner = new SandboxRunner({ mode: config.sandbox, stateDir: join(config.dataDir, 'sandbox') });
-        if (config.sandbox === 'off') return runner;
-        const check = await runner.check();
-        const logger = new Logger('Sandbox');
-        if (check.available) logger.log(`bubblewrap ${check.version} ready (privilege drop: ${check.dropsPrivileges})`);
-        else if (config.sandbox === 'required') throw new SandboxUnavailableError(check.reason ?? 'unknown reason');
-        else logger.warn(`running commands WITHOUT a sandbox: ${check.reason}`);
+      useFactory: async (config: AppConfig, audit?: SandboxAudit) => {
+        const runner = new SandboxRunner({ mode: config.sandbox, bwrapPath: config.sandboxBwrap, stateDir: join(config.dataDir, 'sandbox') }, audit);
+        logStatus(new Logger('Sandbox'), await runner.status());
         return runner;
       },
     },
@@ -33,3 +29,19 @@ import { SandboxUnavailableError } from './sandbox.errors';
   exports: [SandboxRunner, SandboxPolicy],
 })
 export class SandboxModule {}
+
+function logStatus(logger: Logger, status: SandboxStatus): void {
+  switch (status.state) {
+    case 'sandboxed':
+      logger.log(`commands run in bubblewrap ${status.version} (${status.bwrap}); bashNetwork gives ${status.network === 'filtered' ? 'a filtered network' : 'no network'}`);
+      return;
+    case 'unavailable':
+      logger.warn(`shell tools wait for bubblewrap: every command is refused (${status.reason}). ${status.fix}`);
+      return;
+    case 'unsandboxed':
+      logger.warn(`SANDBOX=optional without bubblewrap: commands run UNSANDBOXED on the host, each one audited (${status.reason})`);
+      return;
+    case 'off':
+      logger.warn('SANDBOX=off: commands run on the host as the server user (one trusted user on their own machine only)');
+  }
+}

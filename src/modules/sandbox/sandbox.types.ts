@@ -1,8 +1,9 @@
 import { z } from 'zod';
 
 /**
- * `required`: refuse to run when bubblewrap is unusable. `optional`: fall back to a plain spawn (the result says
- * `sandboxed: false`). `off`: always a plain spawn in the workspace — trusted local development only.
+ * `required` (the default): refuse to run when bubblewrap is unusable. `optional` (explicit only): fall back to a
+ * plain spawn, marked `sandboxed: false` on the result and written to the audit log. `off`: always a plain spawn
+ * in the workspace — one trusted user on their own machine only.
  */
 export const SandboxModeSchema = z.enum(['required', 'optional', 'off']);
 export type SandboxMode = z.infer<typeof SandboxModeSchema>;
@@ -34,6 +35,14 @@ export const SandboxIdentitySchema = z.object({
 });
 export type SandboxIdentity = z.infer<typeof SandboxIdentitySchema>;
 
+export const SandboxOriginSchema = z.object({
+  tenantId: z.string(),
+  userId: z.string().optional(),
+  /** `bash`, `shell`, `command`, `mcp`, `vcs`, … */
+  via: z.string(),
+});
+export type SandboxOrigin = z.infer<typeof SandboxOriginSchema>;
+
 export const SandboxRunInputSchema = z.object({
   command: z.string().min(1),
   /** Absolute directory inside `workspaceRoot`. */
@@ -45,7 +54,15 @@ export const SandboxRunInputSchema = z.object({
   limits: SandboxLimitsSchema.partial().optional(),
   /** Overrides the runner's identity, e.g. one uid per tenant so process caps are not shared. */
   identity: SandboxIdentitySchema.optional(),
+  /** Who asked, and through which door: written to the audit log when the command runs unsandboxed. */
+  origin: SandboxOriginSchema.optional(),
 });
+
+/** Port: the audit log, provided by the module that owns it (sandbox sits below it). */
+export const SANDBOX_AUDIT = Symbol('SANDBOX_AUDIT');
+export interface SandboxAudit {
+  unsandboxedRun(origin: SandboxOrigin, details: { command: string; mode: SandboxMode; reason: string | null }): Promise<void>;
+}
 
 export type SandboxRunInput = z.input<typeof SandboxRunInputSchema> & {
   signal?: AbortSignal;
@@ -62,6 +79,7 @@ export interface SandboxSpawnInput {
   network?: boolean;
   limits?: Partial<SandboxLimits>;
   identity?: SandboxIdentity;
+  origin?: SandboxOrigin;
 }
 
 export interface SandboxRunResult {
@@ -90,9 +108,25 @@ export interface SandboxCheck {
   dropsPrivileges: boolean;
 }
 
+/** What /ready and the boot log say about the command sandbox. */
+export interface SandboxStatus {
+  mode: SandboxMode;
+  /** `sandboxed`: commands run in bubblewrap. `unavailable`: commands are refused. `unsandboxed`: optional mode
+   * without bubblewrap, commands run on the host. `off`: SANDBOX=off. */
+  state: 'sandboxed' | 'unavailable' | 'unsandboxed' | 'off';
+  bwrap: string | null;
+  version: string | null;
+  reason: string | null;
+  /** How to get from `unavailable`/`unsandboxed` to `sandboxed`. */
+  fix: string | null;
+  /** What `bashNetwork` gives sandboxed commands: a filtered user-space network, or none at all. */
+  network: 'filtered' | 'none';
+}
+
 export const SandboxRunnerOptionsSchema = z.object({
   mode: SandboxModeSchema.default('required'),
-  bwrapPath: z.string().default('/usr/bin/bwrap'),
+  /** null: not installed (nothing on PATH). */
+  bwrapPath: z.string().nullable().default('/usr/bin/bwrap'),
   identity: SandboxIdentitySchema.default({ uid: 61000, gid: 61000 }),
   limits: SandboxLimitsSchema.partial().default({}),
   /** Where spilled outputs and the generated /etc files live. */

@@ -4,6 +4,7 @@ import { BadRequestError, NotFoundError } from '../../core/errors/domain-error';
 import { isId } from '../../core/ids';
 import { EventType } from '../event/event.types';
 import { MessageRepository } from './message.repository';
+import { applyClientEdit } from './part-edit';
 import { SessionWriter } from './session-writer';
 import { SessionBusyError } from './session.errors';
 import { SessionService } from './session.service';
@@ -58,7 +59,8 @@ export class MessageService {
     const existing = isId('part', partId) ? await this.messages.getPart(auth.tenantId, messageId, partId) : null;
     if (!existing) throw new NotFoundError(`Part not found: ${partId}`);
     if (existing.type !== body.type) throw new BadRequestError(`Part type cannot change (${existing.type} → ${body.type})`);
-    await this.writer.part(row, body);
-    return body;
+    const part = applyClientEdit(existing, body as unknown as Record<string, unknown>);
+    await this.writer.part(row, part);
+    return part;
   }
 }

@@ -3,6 +3,7 @@ import { appendFile, lstat, mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTwoFilesPatch } from 'diff';
+import { objectId } from './git-args';
 import { runGit } from './git-process';
 import { parseCatFileBatch, parseRawWithNumstat, splitNul, toExcludePattern, type TreeChange } from './git-output.parser';
 import { KeyedMutex } from './keyed-mutex';
@@ -29,6 +30,8 @@ const CONFIG: [string, string][] = [
   ['gc.auto', '0'],
 ];
 const CONFIG_FLAGS = CONFIG.flatMap(([key, value]) => ['-c', `${key}=${value}`]);
+// `checkout <rev> -- paths` has no `--end-of-options` in git 2.39; `--source=<rev>` cannot be read as an option.
+const RESTORE_FROM = (hash: string) => ['restore', '--no-overlay', '--staged', '--worktree', `--source=${hash}`];
 
 // Workspace .gitattributes could ask for eol conversion or clean/smudge filters; snapshots must restore
 // bytes exactly, so the snapshot repo overrides them (info/attributes beats every other attributes file).
@@ -88,37 +91,42 @@ export class GitSnapshot {
   }
 
   /** Files (absolute paths) whose content differs between tree `hash` and the workspace now. */
-  patch(hash: string): Promise<SnapshotPatch> {
+  async patch(hash: string): Promise<SnapshotPatch> {
+    objectId(hash, 'hash');
     return this.locked(async () => {
       await this.stage();
-      const changed = await this.git(['diff-index', '--cached', '--name-only', '--no-renames', '-z', hash, '--']);
+      const changed = await this.git(['diff-index', '--cached', '--name-only', '--no-renames', '-z', '--end-of-options', hash, '--']);
       return { hash, files: splitNul(changed.stdout).map((file) => toAbsolute(this.workspace, file)) };
     });
   }
 
   /** `track()` and `patch(hash)` in one pass: the workspace is staged once (the end of every model step). */
-  trackSince(hash: string): Promise<{ tree: string; patch: SnapshotPatch }> {
+  async trackSince(hash: string): Promise<{ tree: string; patch: SnapshotPatch }> {
+    objectId(hash, 'hash');
     return this.locked(async () => {
       await this.stage();
       const tree = await this.writeTree();
-      const changed = await this.git(['diff-tree', '-r', '-z', '--name-only', '--no-renames', hash, tree, '--']);
+      const changed = await this.git(['diff-tree', '-r', '-z', '--name-only', '--no-renames', '--end-of-options', hash, tree, '--']);
       return { tree, patch: { hash, files: splitNul(changed.stdout).map((file) => toAbsolute(this.workspace, file)) } };
     });
   }
 
   /** Unified diff from tree `hash` to the workspace now. */
-  diff(hash: string): Promise<string> {
+  async diff(hash: string): Promise<string> {
+    objectId(hash, 'snapshot');
     return this.locked(async () => {
       await this.stage();
-      const result = await this.git(['diff', '--cached', '--no-ext-diff', '--no-color', '--no-renames', hash, '--']);
+      const result = await this.git(['diff', '--cached', '--no-ext-diff', '--no-color', '--no-renames', '--end-of-options', hash, '--']);
       return result.stdout.toString('utf8');
     });
   }
 
   /** Per-file changes between two trees with full-context patches (binary files: empty patch). */
-  diffFull(from: string, to: string): Promise<SnapshotFileDiff[]> {
+  async diffFull(from: string, to: string): Promise<SnapshotFileDiff[]> {
+    objectId(from, 'from');
+    objectId(to, 'to');
     return this.locked(async () => {
-      const raw = await this.git(['diff-tree', '-r', '-z', '--no-renames', '--raw', '--numstat', from, to]);
+      const raw = await this.git(['diff-tree', '-r', '-z', '--no-renames', '--raw', '--numstat', '--end-of-options', from, to, '--']);
       const changes = parseRawWithNumstat(raw.stdout);
       const diffs: SnapshotFileDiff[] = [];
       for (const batch of chunk(changes, BATCH)) diffs.push(...(await this.describeBatch(batch)));
@@ -127,23 +135,26 @@ export class GitSnapshot {
   }
 
   /** Makes the workspace match `tree`: tracked files are rewritten and files absent from it are removed. */
-  restore(tree: string): Promise<void> {
+  async restore(tree: string): Promise<void> {
+    objectId(tree, 'snapshot');
     return this.locked(async () => {
       await this.stage();
-      const extra = await this.git(['diff-index', '--cached', '--name-only', '--no-renames', '--diff-filter=A', '-z', tree, '--']);
-      await this.git(['read-tree', tree]);
+      const extra = await this.git(['diff-index', '--cached', '--name-only', '--no-renames', '--diff-filter=A', '-z', '--end-of-options', tree, '--']);
+      await this.git(['read-tree', '--end-of-options', tree]);
       await this.git(['checkout-index', '-a', '-f', '-u']);
       for (const file of splitNul(extra.stdout)) await removeInsideWorkspace(this.workspace, file);
     });
   }
 
   /** Undoes steps: each file goes back to its state in the earliest patch that lists it. */
-  revert(patches: SnapshotPatch[]): Promise<void> {
+  async revert(patches: SnapshotPatch[]): Promise<void> {
+    // Every stored hash is checked before the first file is touched: a bad row fails the revert as a whole.
+    patches.forEach((patch, index) => objectId(patch.hash, `patches[${index}].hash`));
     return this.locked(async () => {
       const seen = new Set<string>();
       const byHash = new Map<string, string[]>();
       for (const patch of patches) {
-        for (const file of patch.files) {
+        for (const file of Array.isArray(patch.files) ? patch.files : []) {
           const relative = toWorkspaceRelative(this.workspace, file);
           if (!relative || seen.has(relative)) continue;
           seen.add(relative);
@@ -164,16 +175,16 @@ export class GitSnapshot {
   }
 
   private async revertBatch(hash: string, files: string[]): Promise<void> {
-    const listed = await this.git(['ls-tree', '-r', '-z', '--name-only', '--full-tree', hash, '--', ...files]);
+    const listed = await this.git(['ls-tree', '-r', '-z', '--name-only', '--full-tree', '--end-of-options', hash, '--', ...files]);
     const present = new Set(splitNul(listed.stdout));
     const restore = files.filter((file) => present.has(file));
     if (restore.length > 0) {
       try {
-        await this.git(['checkout', hash, '--', ...restore]);
+        await this.git([...RESTORE_FROM(hash), '--', ...restore]);
       } catch {
         // A batch fails as a whole when one path clashes (a file that became a folder); retry one by one
         // so the others are still reverted, and surface the first real failure.
-        for (const file of restore) await this.git(['checkout', hash, '--', file]);
+        for (const file of restore) await this.git([...RESTORE_FROM(hash), '--', file]);
       }
     }
     for (const file of files) if (!present.has(file)) await removeInsideWorkspace(this.workspace, file);

@@ -5,7 +5,9 @@ import path from 'node:path';
 // make us touch files outside the workspace or inside any `.git` folder.
 
 /** Workspace-relative `/`-separated path, or undefined when `file` is outside the workspace or in a `.git` dir. */
-export function toWorkspaceRelative(workspace: string, file: string): string | undefined {
+export function toWorkspaceRelative(workspace: string, file: unknown): string | undefined {
+  // NUL cannot be in a file name (and would end the argv entry early); a non-string is a tampered row.
+  if (typeof file !== 'string' || !file || file.includes('\0')) return undefined;
   const absolute = path.resolve(workspace, file);
   const relative = path.relative(workspace, absolute);
   if (!relative || relative.startsWith('..') || path.isAbsolute(relative)) return undefined;

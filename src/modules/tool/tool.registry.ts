@@ -53,7 +53,7 @@ export class ToolRegistry {
       ...fileTools(),
       // Network per the school's `bashNetwork` setting, read at each call so a change applies at once.
       bashTool({ runner: sandbox, defaults: { network: (ctx) => policy.forTenant(ctx.auth.tenantId).then((t) => t.network), identity: (ctx) => policy.identity(ctx.auth.tenantId) } }),
-      webfetchTool(),
+      webfetchTool({ guard: { allow: config.egressAllow } }),
       todoWriteTool as unknown as DefinedTool,
       todoReadTool as unknown as DefinedTool,
       questionTool as unknown as DefinedTool,

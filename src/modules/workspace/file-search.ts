@@ -3,9 +3,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import vm from 'node:vm';
-import picomatch from 'picomatch';
+import { compileGlob } from './glob-match';
 import { isBinary } from './file-kind';
-import { compileGitignore } from './ignore-rules';
+import { compileGitignore, MAX_IGNORE_BYTES } from './ignore-rules';
 import { runRipgrep } from './ripgrep';
 import { isInside } from './workspace-path';
 import { walk } from './workspace-walk';
@@ -30,7 +30,7 @@ async function gitignoreOf(dir: string): Promise<(rel: string, isDir: boolean) =
   try {
     const file = path.join(dir, '.gitignore');
     const st = await fs.lstat(file);
-    if (st.isFile() && st.size < 256 * 1024) return compileGitignore(await fs.readFile(file, 'utf8'));
+    if (st.isFile() && st.size <= MAX_IGNORE_BYTES) return compileGitignore(await fs.readFile(file, 'utf8'));
   } catch {
     // none
   }
@@ -70,7 +70,7 @@ export async function globFiles(ws: Workspace, dir: string, pattern: string, opt
     relatives = run.stdout.split('\n').filter(Boolean);
     if (run.truncated) relatives.pop();
   } else {
-    const match = picomatch(pattern, { dot: true, basename: !pattern.includes('/') });
+    const match = compileGlob(pattern, { basename: true });
     relatives = (await fallbackFiles(dir, rootFor(ws, dir), opts.signal)).filter((rel) => match(rel));
   }
   return withMtimes(dir, relatives);
@@ -147,7 +147,7 @@ export async function grepFiles(ws: Workspace, target: string, isDir: boolean, p
     }
   } else {
     const matchLines = lineMatcher(pattern, opts.regexTimeoutMs ?? 2000);
-    const includeMatch = opts.include ? picomatch(opts.include, { dot: true, basename: !opts.include.includes('/') }) : undefined;
+    const includeMatch = opts.include ? compileGlob(opts.include, { basename: true }) : undefined;
     const files = isDir ? (await fallbackFiles(cwd, rootFor(ws, cwd), opts.signal)).filter((rel) => !includeMatch || includeMatch(rel)) : [path.basename(target)];
     for (const rel of files) {
       if (total >= maxMatches || opts.signal?.aborted) break;

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import picomatch from 'picomatch';
+import { compileGlob } from './glob-match';
 
 /** Folders the listing tools skip and the file routes flag as ignored, whatever .gitignore says. */
 export const DEFAULT_IGNORED_DIRS: ReadonlySet<string> = new Set([
@@ -43,10 +43,20 @@ interface Rule {
 
 export type IgnoreMatcher = (relative: string, isDirectory: boolean) => boolean;
 
-/** Compiles the common subset of .gitignore syntax: comments, `!` negation, `/` anchoring, `dir/` rules. */
+/** Bounds on what one ignore file may ask of the matcher: every path listed is tested against every rule. */
+export const MAX_IGNORE_BYTES = 64 * 1024;
+export const MAX_IGNORE_RULES = 1000;
+export const MAX_IGNORE_LINE = 256;
+
+/**
+ * Compiles the common subset of .gitignore syntax: comments, `!` negation, `/` anchoring, `dir/` rules.
+ * Lines past the bounds are dropped (a file that long is not a hand-written ignore file).
+ */
 export function compileGitignore(text: string): IgnoreMatcher {
   const rules: Rule[] = [];
-  for (const raw of text.split(/\r?\n/)) {
+  for (const raw of text.slice(0, MAX_IGNORE_BYTES).split(/\r?\n/)) {
+    if (rules.length >= MAX_IGNORE_RULES) break;
+    if (raw.length > MAX_IGNORE_LINE) continue;
     let line = raw.replace(/(?<!\\)\s+$/, '');
     if (!line || line.startsWith('#')) continue;
     const negate = line.startsWith('!');
@@ -57,7 +67,7 @@ export function compileGitignore(text: string): IgnoreMatcher {
     const anchored = line.includes('/');
     line = line.replace(/^\/+/, '');
     const glob = anchored ? line : `**/${line}`;
-    rules.push({ negate, dirOnly, match: picomatch(glob, { dot: true }) });
+    rules.push({ negate, dirOnly, match: compileGlob(glob, { braces: false }) });
   }
   const test = (rel: string, isDir: boolean): boolean | undefined => {
     let verdict: boolean | undefined;
@@ -84,7 +94,7 @@ export async function loadIgnoreMatcher(root: string): Promise<IgnoreMatcher> {
   try {
     const file = path.join(root, '.gitignore');
     const st = await fs.lstat(file);
-    if (st.isFile() && st.size < 256 * 1024 && st.nlink === 1) gitignore = compileGitignore(await fs.readFile(file, 'utf8'));
+    if (st.isFile() && st.size <= MAX_IGNORE_BYTES && st.nlink === 1) gitignore = compileGitignore(await fs.readFile(file, 'utf8'));
   } catch {
     // No .gitignore: only the defaults apply.
   }

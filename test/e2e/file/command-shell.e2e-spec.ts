@@ -6,6 +6,7 @@ import { SseClient } from '../../utils/sse-client';
 import { startTestApp, type TestApp } from '../../utils/test-app';
 import { chatRequests, isChat } from '../agent/kit';
 import { fakeProviderConfig } from '../../utils/fake-provider-config';
+import { waitUntil } from '../../utils/wait-until';
 
 // GET /command, POST /session/{id}/command and POST /session/{id}/shell, with the real sandbox.
 
@@ -124,7 +125,7 @@ describe('POST /session/{id}/shell', () => {
   it('answers 409 SessionBusyError while a command runs, and the session works again afterwards', async () => {
     const id = await newSession();
     const first = school.student.http.post(`/session/${id}/shell`, { body: { agent: 'build', command: 'sleep 2; echo first' } });
-    await new Promise((r) => setTimeout(r, 700));
+    await waitUntil('the first command to make the session busy', async () => (await school.student.http.get('/session/status')).body, (status) => Boolean(status[id]));
     const second = await school.student.http.post(`/session/${id}/shell`, { body: { agent: 'build', command: 'echo second' } });
     expect(second.status).toBe(409);
     expect(second.body.name).toBe('SessionBusyError');

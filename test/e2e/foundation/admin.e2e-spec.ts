@@ -1,6 +1,7 @@
 import { createTenant, uniqueSlug, type TestTenant } from '../../factories/tenant.factory';
 import { client, request } from '../../utils/http';
 import { startTestApp, type TestApp } from '../../utils/test-app';
+import { waitUntil } from '../../utils/wait-until';
 
 // Tenants, users and keys through the admin API, with the role checks of each route.
 
@@ -15,15 +16,6 @@ beforeAll(async () => {
 });
 
 afterAll(() => app?.close());
-
-async function eventually(check: () => Promise<boolean>, timeoutMs = 7000): Promise<boolean> {
-  const start = Date.now();
-  while (Date.now() - start < timeoutMs) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return false;
-}
 
 describe('tenants (platform administrators)', () => {
   it('creates a tenant whose first admin key works at once', async () => {
@@ -66,7 +58,7 @@ describe('tenants (platform administrators)', () => {
     expect((await platform.get(`/admin/tenants/${doomed.id}`)).status).toBe(404);
     expect((await platform.delete(`/admin/tenants/${doomed.id}`)).status).toBe(404);
     // Keys are cached for up to 5 s per process.
-    expect(await eventually(async () => (await doomed.admin.http.get('/admin/tenants/current')).status === 401)).toBe(true);
+    await waitUntil('the deleted school\'s key to be refused', async () => (await doomed.admin.http.get('/admin/tenants/current')).status, (status) => status === 401);
   });
 
   it('does not let a platform admin delete their own tenant', async () => {

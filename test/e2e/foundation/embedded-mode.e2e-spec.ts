@@ -3,23 +3,24 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { alive } from '../../../src/infra/database/embedded-postgres.process';
 import { client } from '../../utils/http';
 import { NodeProcess } from '../../utils/node-process';
 
 // The zero-setup mode as `npm start` runs it: `node dist/main.js` with neither DATABASE_URL nor REDIS_URL, so an
-// embedded PGlite under DATA_DIR and BullMQ on its Postgres backend, in one process. Jobs must start at once
-// (LISTEN/NOTIFY reaches the workers through the shared PGlite session), and a restart on the same DATA_DIR
-// must find its data and its schema as they were.
+// embedded PostgreSQL (a child process) under DATA_DIR/postgres and BullMQ on its Postgres backend. Jobs start at
+// once (LISTEN/NOTIFY), a restart finds its data, a postmaster left by a SIGKILL is stopped at the next start, and a
+// second server on the same DATA_DIR is refused.
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const SNAPSHOTS = path.join(ROOT, 'node_modules', '.cache', 'opencode-api');
 
-describe('embedded mode (PGlite, no Redis)', () => {
+describe('embedded mode (PostgreSQL child process, no Redis)', () => {
   const adminKey = `oc_emb_${randomBytes(18).toString('base64url')}`;
   let dataDir: string;
-  let api: NodeProcess | undefined;
+  const procs: NodeProcess[] = [];
 
-  async function boot(): Promise<{ proc: NodeProcess; url: string }> {
+  function start(): NodeProcess {
     const proc = NodeProcess.start('embedded', 'dist/main.js', {
       NODE_ENV: 'test',
       DATA_DIR: dataDir,
@@ -27,48 +28,78 @@ describe('embedded mode (PGlite, no Redis)', () => {
       HOST: '127.0.0.1',
       BOOTSTRAP_API_KEY: adminKey,
       LOG_LEVEL: 'info',
+      LOG_FORMAT: 'json',
       SHUTDOWN_GRACE_MS: '2000',
     });
-    api = proc;
+    procs.push(proc);
+    return proc;
+  }
+
+  async function boot(): Promise<{ proc: NodeProcess; url: string }> {
+    const proc = start();
     const m = await proc.waitFor(/"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*opencode-api listening|opencode-api listening[^\n]*"url":"(http:\/\/127\.0\.0\.1:\d+)"/, 120_000);
     return { proc, url: m[1] ?? m[2] };
   }
+
+  const postmasterPid = () => Number(fs.readFileSync(path.join(dataDir, 'postgres', 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
 
   beforeAll(() => {
     if (process.env.OC_TEST_SKIP_BUILD !== '1') {
       const build = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build.cjs')], { cwd: ROOT, encoding: 'utf8' });
       if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
     }
+    // World-searchable: as root the server runs PostgreSQL as the `postgres` user, which must reach DATA_DIR.
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oc-embedded-'));
+    fs.chmodSync(dataDir, 0o755);
   }, 600_000);
 
   afterAll(async () => {
-    await api?.stop();
+    for (const p of procs) await p.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('runs health jobs on the Postgres queue backend within seconds, and keeps its data across a restart', async () => {
+  it('runs health jobs at once, keeps its data across a restart, survives a SIGKILL and refuses a second server', async () => {
     let { proc, url } = await boot();
     const admin = client(url, adminKey);
     for (let i = 0; i < 3; i++) {
       const started = Date.now();
       const res = await admin.post('/admin/jobs/health');
-      // Polling alone took 10-30 s here; a notified worker starts the job at once.
+      // A notified worker starts the job at once; polling alone took seconds.
       expect({ status: res.status, body: res.body }).toEqual({ status: 201, body: { jobId: expect.stringMatching(/^health-/), workerPid: proc.pid, ms: expect.any(Number) } });
       expect(Date.now() - started).toBeLessThan(5000);
     }
-    expect(fs.readdirSync(SNAPSHOTS).some((f) => /^pglite-[0-9a-f]{16}\.tar$/.test(f))).toBe(true);
+    expect(fs.readdirSync(SNAPSHOTS).some((f) => /^pg-[0-9a-f]{16}$/.test(f))).toBe(true);
+    // Only a Unix socket in a 0700 folder; no TCP listener.
+    expect(fs.statSync(path.join(dataDir, 'postgres')).mode & 0o777).toBe(0o700);
+    expect(fs.readFileSync(path.join(dataDir, 'postgres', 'data', 'postmaster.pid'), 'utf8').split('\n')[5]).toBe('');
     const before = await admin.get('/admin/tenants/current');
     expect(before.status).toBe(200);
 
-    // A clean shutdown (Nest re-raises SIGTERM once it has closed everything): PGlite's files are consistent.
+    // A second server on the same DATA_DIR is refused, and leaves the first one's database alone.
+    const second = start();
+    await second.waitFor(/in use by another opencode-api \(pid \d+\)/, 60_000);
+    await second.stop();
+    expect(second.exitCode).not.toBe(0);
+    expect((await admin.get('/admin/tenants/current')).status).toBe(200);
+
+    // A clean shutdown stops the database with the server.
+    const pm = postmasterPid();
     await proc.stop();
-    expect({ code: proc.exitCode, signal: proc.exitSignal }).toEqual(expect.objectContaining(proc.exitCode === 0 ? { code: 0 } : { signal: 'SIGTERM' }));
+    expect(proc.exitCode).toBe(0);
+    expect(alive(pm)).toBe(false);
+
     ({ proc, url } = await boot());
     const again = client(url, adminKey);
-    const after = await again.get('/admin/tenants/current');
-    expect(after.body).toEqual(before.body);
-    const res = await again.post('/admin/jobs/health');
+    expect((await again.get('/admin/tenants/current')).body).toEqual(before.body);
+
+    // SIGKILL leaves the postmaster running; the next start stops it and takes over.
+    const orphan = postmasterPid();
+    await proc.stop('SIGKILL');
+    expect(alive(orphan)).toBe(true);
+    ({ proc, url } = await boot());
+    expect(alive(orphan)).toBe(false);
+    expect(proc.output).toMatch(/stopping the PostgreSQL \(pid \d+\) that an earlier opencode-api/);
+    const res = await client(url, adminKey).post('/admin/jobs/health');
     expect(res.body).toEqual({ jobId: expect.stringMatching(/^health-/), workerPid: proc.pid, ms: expect.any(Number) });
   }, 300_000);
 });

@@ -37,7 +37,8 @@ const toolNames = (body: any): string[] => (body?.tools ?? []).map((t: any) => t
 beforeAll(async () => {
   llm = await FakeLlm.start({ chunkDelayMs: 0 });
   llm.setDefaultReply(reply().text('Default answer.').stop());
-  app = await startTestApp({ OPENCODE_CONFIG_CONTENT: platformConfig(llm.openaiBaseUrl), SANDBOX: 'off' });
+  // Remote fake MCP servers listen on 127.0.0.1, which the egress guard refuses unless the platform allows it.
+  app = await startTestApp({ OPENCODE_CONFIG_CONTENT: platformConfig(llm.openaiBaseUrl), SANDBOX: 'off', EGRESS_ALLOW: '127.0.0.1' });
   [school, other] = await Promise.all([createTenant(app.url, app.adminKey), createTenant(app.url, app.adminKey)]);
 }, 120_000);
 

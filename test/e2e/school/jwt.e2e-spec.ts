@@ -27,7 +27,8 @@ function hs256(claims: JWTPayload, opts: { key?: string; iss?: string; aud?: str
 const as = (token: string) => client(app.url, token);
 
 beforeAll(async () => {
-  app = await startTestApp({ SANDBOX: 'off' });
+  // The JWKS test serves keys from 127.0.0.1, which the egress guard refuses unless the platform allows it.
+  app = await startTestApp({ SANDBOX: 'off', EGRESS_ALLOW: '127.0.0.1' });
   school = await createTenant(app.url, app.adminKey);
   expectOk(
     await school.admin.http.put('/admin/jwt', { body: { issuer, audience: 'opencode', secret, claims: { classes: 'groups', name: 'display_name' }, roleMap: { instructor: 'teacher', learner: 'student' } } }),

@@ -1,7 +1,7 @@
 // A real remote MCP server on 127.0.0.1 for tests: Streamable HTTP (the default) or the legacy HTTP+SSE
 // transport, optionally behind OAuth with the SDK's authorization-server router and bearer middleware.
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type RequestHandler } from 'express';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -27,6 +27,12 @@ export interface FakeMcpHttpServer {
   /** Adds a tool to every live session (each gets `tools/list_changed`). */
   addTool(name: string): void;
   sessionCount(): number;
+  /**
+   * Open server-to-client streams (Streamable HTTP's standalone GET stream, or the SSE transport's stream).
+   * A notification such as `tools/list_changed` only reaches a client while its stream is open: the client opens
+   * it after `initialize`, on its own schedule, so a test waits for this before changing the tool list.
+   */
+  openStreams(fromClient?: (headers: IncomingHttpHeaders) => boolean): number;
   /** Headers of the most recent request to the MCP endpoint. */
   lastHeaders(): Record<string, string | string[] | undefined>;
   close(): Promise<void>;
@@ -45,6 +51,20 @@ export async function startFakeMcpHttpServer(options: FakeMcpHttpOptions = {}): 
   const url = `${origin}/mcp`;
   const sessions = new Map<string, Session>();
   const extraTools: string[] = [];
+  const openStreams = new Set<IncomingHttpHeaders>();
+  // Counted once the transport answers 200 (it registers the stream in the same tick), not when the GET arrives:
+  // a GET the transport refuses is no stream.
+  const countStream = (req: IncomingMessage, res: ServerResponse) => {
+    const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+    res.writeHead = ((...args: unknown[]) => {
+      if (args[0] === 200) {
+        const headers = { ...req.headers };
+        openStreams.add(headers);
+        res.once('close', () => openStreams.delete(headers));
+      }
+      return writeHead(...args);
+    }) as ServerResponse['writeHead'];
+  };
 
   let lastHeaders: Record<string, string | string[] | undefined> = {};
   app.use((req, _res, next) => {
@@ -65,6 +85,7 @@ export async function startFakeMcpHttpServer(options: FakeMcpHttpOptions = {}): 
       const existing = sessionId ? sessions.get(sessionId) : undefined;
       if (existing) {
         const transport = existing.server.server.transport as StreamableHTTPServerTransport;
+        if (req.method === 'GET') countStream(req, res);
         await transport.handleRequest(req, res, req.body);
         return;
       }
@@ -86,7 +107,8 @@ export async function startFakeMcpHttpServer(options: FakeMcpHttpOptions = {}): 
       await transport.handleRequest(req, res, req.body);
     });
   } else {
-    app.get('/mcp', guard, async (_req, res) => {
+    app.get('/mcp', guard, async (req, res) => {
+      countStream(req, res);
       const transport = new SSEServerTransport('/messages', res);
       const server = buildFakeMcpServer(extraTools);
       sessions.set(transport.sessionId, { server, close: () => server.close() });
@@ -112,6 +134,7 @@ export async function startFakeMcpHttpServer(options: FakeMcpHttpOptions = {}): 
       for (const session of sessions.values()) addFakeTool(session.server, name);
     },
     sessionCount: () => sessions.size,
+    openStreams: (fromClient = () => true) => [...openStreams].filter(fromClient).length,
     lastHeaders: () => lastHeaders,
     async close() {
       await Promise.all([...sessions.values()].map((session) => session.close().catch(() => undefined)));

@@ -17,6 +17,7 @@ import type { RegisteredTool } from '../../../src/modules/tool/tool.registry';
 import type { PermissionAsk, ToolContext } from '../../../src/modules/tool/tool.types';
 import { everythingServerCommand, misbehavingServerCommand, startFakeMcpHttpServer, type FakeMcpHttpServer } from '../../fakes/mcp';
 import { createTestContext, type TestContext } from '../../utils/test-context';
+import { waitForItem, waitUntil } from '../../utils/wait-until';
 
 // McpService against real servers: the reference "everything" server and a misbehaving one over stdio, a
 // Streamable-HTTP server (with and without OAuth) on loopback, on a real database. Sandbox off (the servers'
@@ -59,22 +60,14 @@ function byId(tools: RegisteredTool[], id: string): RegisteredTool {
   return tool;
 }
 
-async function eventually<T>(probe: () => Promise<T> | T, ok: (value: T) => boolean, ms = 10_000): Promise<T> {
-  const until = Date.now() + ms;
-  let value = await probe();
-  while (!ok(value) && Date.now() < until) {
-    await new Promise((r) => setTimeout(r, 50));
-    value = await probe();
-  }
-  return value;
-}
-
 beforeAll(async () => {
   [remote, oauthRemote] = await Promise.all([startFakeMcpHttpServer(), startFakeMcpHttpServer({ oauth: {} })]);
   ctx = await createTestContext(domainModules(), {
     SANDBOX: 'off',
     ENCRYPTION_KEYS,
     PUBLIC_URL: 'http://api.school.test',
+    // The fakes listen on loopback: allowed by the platform, port by port.
+    EGRESS_ALLOW: [remote, oauthRemote].map((server) => new URL(server.url).host).join(','),
   });
   mcp = ctx.get(McpService);
   projects = ctx.get(ProjectService);
@@ -172,13 +165,14 @@ it('talks Streamable HTTP to a loopback server and publishes mcp.tools.changed w
   const before = (await mcp.toolsForSession(auth, session)).map((t) => t.id);
   expect(before.length).toBeGreaterThan(0);
 
+  // The change notification travels on the client's standalone stream, which the client opens after initialize
+  // on its own schedule: a tool added before that stream is open is announced to nobody (the server keeps no
+  // event store). Wait for the stream, then change the list.
+  await waitUntil('this client to open its MCP notification stream', () => remote.openStreams((h) => h['x-school'] === 'yes'), (n) => n > 0);
   const name = `late_${randomBytes(2).toString('hex')}`;
   remote.addTool(name);
-  const seen = await eventually(
-    () => events.filter((e) => e.tenantId === auth.tenantId),
-    (list) => list.length > 0,
-  );
-  expect(seen[0]).toMatchObject({ tenantId: auth.tenantId, projectId: lab.id, event: { type: 'mcp.tools.changed', properties: { server: 'remote' } } });
+  const seen = await waitForItem('mcp.tools.changed for this school', events, (e) => e.tenantId === auth.tenantId);
+  expect(seen).toMatchObject({ tenantId: auth.tenantId, projectId: lab.id, event: { type: 'mcp.tools.changed', properties: { server: 'remote' } } });
   const after = (await mcp.toolsForSession(auth, session)).map((t) => t.id);
   expect(after).toContain(`remote_${name}`);
 });
@@ -255,6 +249,5 @@ it('reads a resource for a file part, and closes every server process on shutdow
   const running = () => execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((line) => line.includes(marker));
   expect(running().length).toBeGreaterThan(0);
   await mcp.onApplicationShutdown();
-  const left = await eventually(running, (lines) => lines.length === 0, 5000);
-  expect(left).toEqual([]);
+  await waitUntil('the MCP server processes to exit after shutdown', running, (lines) => lines.length === 0, { timeoutMs: 10_000 });
 });

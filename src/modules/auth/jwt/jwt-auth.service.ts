@@ -1,9 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { createRemoteJWKSet, decodeJwt, jwtVerify, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, customFetch, decodeJwt, jwtVerify, type JWTPayload } from 'jose';
 import type { Logger } from 'pino';
 import type { AuthContext, Role } from '../../../core/auth/auth-context';
+import { APP_CONFIG, type AppConfig } from '../../../core/config/app-config';
 import { LOGGER } from '../../../core/logging/logger';
+import { egressGuard, type EgressGuard } from '../../../core/net/egress';
 import { JwtRepository } from './jwt.repository';
 import { DEFAULT_CLAIMS, type JwtSettings } from './jwt-settings';
 
@@ -18,11 +20,15 @@ const ROLES: Role[] = ['admin', 'teacher', 'student'];
 export class JwtAuthService {
   private readonly cache = new Map<string, { auth: AuthContext | null; until: number }>();
   private readonly jwks = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
+  private readonly egress: EgressGuard;
 
   constructor(
     private readonly repo: JwtRepository,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    @Inject(APP_CONFIG) app: AppConfig,
+  ) {
+    this.egress = egressGuard(app.egressAllow);
+  }
 
   async verify(token: string): Promise<AuthContext | null> {
     const hash = createHash('sha256').update(token).digest('hex');
@@ -68,7 +74,7 @@ export class JwtAuthService {
 
   private keySet(url: string) {
     let set = this.jwks.get(url);
-    if (!set) this.jwks.set(url, (set = createRemoteJWKSet(new URL(url), { cooldownDuration: 30_000, cacheMaxAge: 600_000 })));
+    if (!set) this.jwks.set(url, (set = createRemoteJWKSet(new URL(url), { cooldownDuration: 30_000, cacheMaxAge: 600_000, [customFetch]: this.egress.fetch })));
     return set;
   }
 

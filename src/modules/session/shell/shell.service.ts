@@ -53,6 +53,8 @@ export class ShellService {
   async run(auth: AuthContext, sessionId: string, input: ShellInput): Promise<MessageWithParts> {
     const row = await this.sessions.loadForWrite(auth, sessionId);
     await this.assertIdle(row);
+    // Without the sandbox, answer the typed 503 instead of recording a message whose only part failed.
+    await this.runner.assertRunnable();
     await this.prompts.admit(auth, row);
     const agent = await this.agents.get(auth, input.agent, row.projectId);
     const model = input.model ?? agent.model ?? (await this.providers.defaultModelFor(auth.tenantId, await this.config.effective(auth, row.projectId)));

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import picomatch from 'picomatch';
 import { z } from 'zod';
 import { askRead } from '../../../workspace/file-permission';
+import { compileGlob } from '../../../workspace/glob-match';
 import { DEFAULT_IGNORED_DIRS } from '../../../workspace/ignore-rules';
 import { workspaceOf } from '../../../workspace/workspace';
 import { walk } from '../../../workspace/workspace-walk';
@@ -55,7 +55,7 @@ export const listTool = defineTool({
     if (!dir.stat) throw new ToolError(`Folder not found: ${args.path}`);
     if (!dir.stat.isDirectory()) throw new ToolError(`Not a folder: ${args.path}`);
     await askRead(ctx, dir, 'list');
-    const extra = (args.ignore ?? []).map((p) => picomatch(p, { dot: true, basename: !p.includes('/') }));
+    const extra = (args.ignore ?? []).map((p) => compileGlob(p, { basename: true }));
     const ignored = (rel: string) => extra.some((m) => m(rel));
     const files: string[] = [];
     let truncated = false;

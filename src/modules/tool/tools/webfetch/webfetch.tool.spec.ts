@@ -3,6 +3,7 @@ import type { Resolver } from '../../../../core/net/ssrf-guard';
 import { ToolError, type PermissionAsk, type ToolContext } from '../../tool.types';
 import { htmlToText } from './html-convert';
 import { webfetchTool } from './webfetch.tool';
+import { EgressAllowList } from '../../../../core/net/egress-allow-list';
 
 let server: FakeWebServer;
 const resolver: Resolver = async (name) => {
@@ -10,7 +11,7 @@ const resolver: Resolver = async (name) => {
   if (name === 'evil.test') return [{ address: '10.0.0.8', family: 4 }];
   throw new Error(`ENOTFOUND ${name}`);
 };
-const tool = () => webfetchTool({ guard: { resolver, trustedHosts: ['site.test'] } });
+const tool = () => webfetchTool({ guard: { resolver, allow: new EgressAllowList(['site.test']) } });
 const site = (path: string) => server.url(path, 'site.test');
 
 function context(abort = new AbortController().signal) {
