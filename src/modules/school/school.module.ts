@@ -4,6 +4,7 @@ import { AuditController } from './audit/audit.controller';
 import { AuditRepository } from './audit/audit.repository';
 import { AuditService } from './audit/audit.service';
 import { LLM_METER } from '../session/llm/llm-meter.port';
+import { RUN_LIMITS } from '../session/run/run-limits.port';
 import { BudgetCounterRepository } from './budget/budget-counter.repository';
 import { BudgetEnforcerService } from './budget/budget-enforcer.service';
 import { BudgetMeterService } from './budget/budget-meter.service';
@@ -43,6 +44,7 @@ import { UsageService } from './usage/usage.service';
     BudgetCounterRepository,
     BudgetMeterService,
     { provide: LLM_METER, useExisting: BudgetMeterService },
+    { provide: RUN_LIMITS, useExisting: BudgetEnforcerService },
     RateLimitService,
     UsageRepository,
     UsageService,
@@ -50,6 +52,6 @@ import { UsageService } from './usage/usage.service';
     LifecycleService,
     SchoolHooks,
   ],
-  exports: [AuditService, ClassRosterService, RateLimitService, LLM_METER],
+  exports: [AuditService, ClassRosterService, RateLimitService, LLM_METER, RUN_LIMITS],
 })
 export class SchoolModule {}

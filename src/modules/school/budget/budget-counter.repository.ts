@@ -43,6 +43,12 @@ class Refused extends Error {
   }
 }
 
+/**
+ * Reservations are short, but a burst of parallel calls queues for the pool's connections: wait for one rather than
+ * fail the call (Prisma's default gives up after 2 s).
+ */
+const TX = { maxWait: 30_000, timeout: 30_000 };
+
 const TOKENS = `"inputTokens" + "outputTokens" + "reasoningTokens" + "cacheReadTokens" + "cacheWriteTokens"`;
 
 /**
@@ -78,7 +84,7 @@ export class BudgetCounterRepository {
             throw new Refused(c, row?.used ?? '0');
           }
         }
-      });
+      }, TX);
       return null;
     } catch (err) {
       if (err instanceof Refused) return { refused: err.claim, used: err.used };
@@ -107,7 +113,7 @@ export class BudgetCounterRepository {
         await tx.$executeRaw`
           UPDATE "BudgetCounter" SET used = GREATEST(0, used + ${c.delta}::numeric), "updatedAt" = now() WHERE "tenantId" = ${tenantId} AND key = ${c.key}`;
       }
-    });
+    }, TX);
   }
 
   /** Counters of past periods are dead weight; any reservation may sweep them. */

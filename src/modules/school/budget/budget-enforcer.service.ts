@@ -3,6 +3,7 @@ import type { AuthContext } from '../../../core/auth/auth-context';
 import { Prisma } from '../../../generated/prisma/client';
 import { TooManyRequestsError } from '../../../core/errors/domain-error';
 import type { SessionRow } from '../../session/session.repository';
+import type { ConcurrencyLimit, RunLimits } from '../../session/run/run-limits.port';
 import { BudgetRepository, type BudgetRow } from './budget.repository';
 import { DEFAULT_STUDENT_PROMPTS_PER_DAY, errorCode, type BudgetMetric } from './budget.metrics';
 import { tenantPeriods, type TenantPeriods } from './tenant-clock';
@@ -20,7 +21,7 @@ export interface Limit {
  * atomically in the database, so parallel prompts can never overshoot it.
  */
 @Injectable()
-export class BudgetEnforcerService {
+export class BudgetEnforcerService implements RunLimits {
   constructor(private readonly repo: BudgetRepository) {}
 
   async beforePrompt(auth: AuthContext, session: SessionRow): Promise<void> {
@@ -39,6 +40,14 @@ export class BudgetEnforcerService {
     if (!prompts.length) return;
     const refused = prompts.find((l) => Number(l.limit) < 1) ?? (await this.claimPrompts(auth.tenantId, prompts, periods));
     if (refused) this.refuse(refused, String(await this.repo.counterValue(auth.tenantId, counterKey(refused, periods))), periods);
+  }
+
+  /** RunLimits: the user's own concurrent-session limit (else their role's), claimed with the run lease. */
+  async concurrentSessions(tenantId: string, userId: string): Promise<ConcurrencyLimit | undefined> {
+    const l = (await this.limitsFor(tenantId, userId)).find((x) => x.metric === 'concurrent_sessions' && x.scope.startsWith('user:'));
+    if (!l) return undefined;
+    const periods = tenantPeriods(new Date(), await this.repo.timezone(tenantId));
+    return { limit: Number(l.limit), refuse: (running) => this.refuse(l, String(running), periods) };
   }
 
   private async claimPrompts(tenantId: string, prompts: Limit[], periods: TenantPeriods): Promise<Limit | undefined> {

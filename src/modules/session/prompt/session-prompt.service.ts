@@ -17,6 +17,7 @@ import { SessionService } from '../session.service';
 import type { AssistantMessageInfo, MessageWithParts, PartInfo, UserMessageInfo } from '../session.types';
 import { SessionRunService } from '../run/session-run.service';
 import { SessionHooks } from '../session.hooks';
+import { messageErrorOf } from '../llm/llm-turn';
 import { SessionWriter } from '../session-writer';
 import { SessionLoopService } from './session-loop.service';
 
@@ -101,7 +102,7 @@ export class SessionPromptService implements OnModuleInit {
     if (input.noReply) return;
     void this.runs.run(row, (signal) => this.loop.loop(auth, row, signal)).catch((err) => {
       this.logger.error({ err, sessionId }, 'background prompt failed');
-      this.sessions.publish(row, EventType.SessionError, { sessionID: row.id, error: { name: 'UnknownError', data: { message: (err as Error).message } } });
+      this.sessions.publish(row, EventType.SessionError, { sessionID: row.id, error: messageErrorOf(err) ?? { name: 'UnknownError', data: { message: (err as Error).message } } });
     });
   }
 
