@@ -1,30 +1,64 @@
 import type { DynamicModule, Type } from '@nestjs/common';
 import { AgentModule } from './agent/agent.module';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { CommandModule } from './command/command.module';
 import { ConfigModule } from './config/config.module';
 import { EventModule } from './event/event.module';
 import { FileModule } from './file/file.module';
-import { CommandModule } from './command/command.module';
-import { ShellModule } from './session/shell/shell.module';
 import { HealthModule } from './health/health.module';
 import { InstructionModule } from './instruction/instruction.module';
 import { McpModule } from './mcp/mcp.module';
+import { PermissionModule } from './permission/permission.module';
+import { PortsModule } from './ports.module';
 import { ProjectModule } from './project/project.module';
 import { ProviderModule } from './provider/provider.module';
 import { QuestionModule } from './question/question.module';
-import { SessionModule } from './session/session.module';
-import { JwtModule } from './auth/jwt/jwt.module';
+import { QueueDashboardModule } from './queue-dashboard/queue-dashboard.module';
+import { SandboxModule } from './sandbox/sandbox.module';
 import { SchoolModule } from './school/school.module';
+import { AgentToolsModule } from './session/agent-tools/agent-tools.module';
+import { CompactionModule } from './session/compaction/compaction.module';
+import { SessionModule } from './session/session.module';
+import { ShellModule } from './session/shell/shell.module';
 import { SkillModule } from './skill/skill.module';
 import { SnapshotModule } from './snapshot/snapshot.module';
-import { CompactionModule } from './session/compaction/compaction.module';
-import { QueueDashboardModule } from './queue-dashboard/queue-dashboard.module';
 import { TenantModule } from './tenant/tenant.module';
 import { ToolModule } from './tool/tool.module';
-import { AgentToolsModule } from './tool/tools/task/agent-tools.module';
 import { WorkspaceModule } from './workspace/workspace.module';
 
-/** Every domain module, composed by both entrypoints (STYLE rule 11). */
+/**
+ * Every domain module, composed by both entrypoints (STYLE rule 11), listed from the bottom layer up (see
+ * docs/architecture.md). Each module imports what it uses; PortsModule binds the ports lower modules declare.
+ */
 export function domainModules(): (Type | DynamicModule)[] {
-  return [AuthModule, EventModule, ConfigModule, ProjectModule, TenantModule, HealthModule, AgentModule, ProviderModule, WorkspaceModule, ToolModule, SessionModule, McpModule, SchoolModule, JwtModule, CompactionModule, QueueDashboardModule, SnapshotModule, QuestionModule, SkillModule, InstructionModule, AgentToolsModule, FileModule, CommandModule, ShellModule];
+  return [
+    AuditModule,
+    EventModule,
+    ProjectModule,
+    AuthModule,
+    TenantModule,
+    PermissionModule,
+    ConfigModule,
+    AgentModule,
+    ProviderModule,
+    SandboxModule,
+    WorkspaceModule,
+    ToolModule,
+    SnapshotModule,
+    SessionModule,
+    CompactionModule,
+    ShellModule,
+    AgentToolsModule,
+    QuestionModule,
+    SchoolModule,
+    McpModule,
+    SkillModule,
+    InstructionModule,
+    CommandModule,
+    FileModule,
+    HealthModule,
+    QueueDashboardModule,
+    PortsModule,
+  ];
 }

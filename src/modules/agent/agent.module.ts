@@ -1,7 +1,8 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '../config/config.module';
+import { ProjectModule } from '../project/project.module';
 import { AgentController } from './agent.controller';
 import { AgentService } from './agent.service';
 
-@Global()
-@Module({ controllers: [AgentController], providers: [AgentService], exports: [AgentService] })
+@Module({ imports: [ConfigModule, ProjectModule], controllers: [AgentController], providers: [AgentService], exports: [AgentService] })
 export class AgentModule {}

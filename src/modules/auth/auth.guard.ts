@@ -1,12 +1,12 @@
-import { CanActivate, ExecutionContext, Injectable, Optional } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Role } from '../../core/auth/auth-context';
 import { IS_PUBLIC, PLATFORM_ADMIN, REQUIRED_ROLES, type AuthedRequest } from '../../core/auth/auth.decorators';
 import { ForbiddenError, UnauthorizedError } from '../../core/errors/domain-error';
-import { RateLimitService } from '../school/rate-limit/rate-limit.service';
 import { ApiKeyService } from './api-key.service';
 import { JwtAuthService } from './jwt/jwt-auth.service';
 import { looksLikeJwt } from './jwt/jwt-settings';
+import { RATE_LIMITER, type RateLimiter } from './rate-limiter.port';
 
 /** Extracts the key from `Authorization: Bearer`, `Authorization: Basic` (password) or `?auth_token=`. */
 export function extractKey(req: AuthedRequest): string | undefined {
@@ -31,8 +31,8 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly keys: ApiKeyService,
-    @Optional() private readonly jwt?: JwtAuthService,
-    @Optional() private readonly rateLimit?: RateLimitService,
+    private readonly jwt: JwtAuthService,
+    @Inject(RATE_LIMITER) private readonly rateLimit: RateLimiter,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -41,10 +41,10 @@ export class AuthGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<AuthedRequest>();
     const key = extractKey(req);
     // Host-platform JWTs (two dots) besides our API keys.
-    const auth = !key ? null : looksLikeJwt(key) && this.jwt ? await this.jwt.verify(key) : await this.keys.verify(key);
+    const auth = !key ? null : looksLikeJwt(key) ? await this.jwt.verify(key) : await this.keys.verify(key);
     if (!auth) throw new UnauthorizedError();
     req.auth = auth;
-    await this.rateLimit?.check(auth);
+    await this.rateLimit.check(auth);
     if (this.reflector.getAllAndOverride<boolean>(PLATFORM_ADMIN, targets) && !auth.platformAdmin) {
       throw new ForbiddenError('Platform administrators only');
     }

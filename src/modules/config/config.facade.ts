@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { AuthContext } from '../../core/auth/auth-context';
 import { BadRequestError } from '../../core/errors/domain-error';
 import { ProjectService } from '../project/project.service';
-import { AuditService } from '../school/audit/audit.service';
+import { AuditService } from '../audit/audit.service';
 import { ConfigRepository } from './config.repository';
 import { ConfigService } from './config.service';
 import { mergeConfig } from './config.merge';

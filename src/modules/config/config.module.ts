@@ -1,9 +1,10 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
+import { ProjectModule } from '../project/project.module';
 import { ConfigController } from './config.controller';
 import { ConfigFacade } from './config.facade';
 import { ConfigRepository } from './config.repository';
 import { ConfigService } from './config.service';
 
-@Global()
-@Module({ controllers: [ConfigController], providers: [ConfigService, ConfigRepository, ConfigFacade], exports: [ConfigService] })
+@Module({ imports: [ProjectModule, AuditModule], controllers: [ConfigController], providers: [ConfigService, ConfigRepository, ConfigFacade], exports: [ConfigService] })
 export class ConfigModule {}

@@ -1,6 +1,7 @@
 import { Inject, Injectable, BeforeApplicationShutdown } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { AuthContext } from '../../core/auth/auth-context';
+import { TEACHER_SCOPE, type TeacherScope } from '../../core/auth/teacher-scope.port';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { SseWriter } from '../../core/http/sse';
 import { newId } from '../../core/ids';
@@ -20,16 +21,15 @@ export interface StreamOptions extends StreamScope {
 @Injectable()
 export class EventStreamService implements BeforeApplicationShutdown {
   private readonly open = new Set<SseWriter>();
-  /** Set by the school module: the students whose session events a teacher may watch. */
-  watchedUsers?: (auth: AuthContext) => Promise<ReadonlySet<string>>;
-
   constructor(
     private readonly bus: EventBus,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    /** The students whose session events a teacher may watch. */
+    @Inject(TEACHER_SCOPE) private readonly teachers: TeacherScope,
   ) {}
 
   async stream(auth: AuthContext, req: Request, res: Response, opts: StreamOptions): Promise<void> {
-    if (auth.role === 'teacher' && !opts.watchedUserIds && this.watchedUsers) opts = { ...opts, watchedUserIds: await this.watchedUsers(auth) };
+    if (auth.role === 'teacher' && !opts.watchedUserIds) opts = { ...opts, watchedUserIds: await this.teachers.watchedUserIds(auth) };
     const sse = new SseWriter(req, res);
     this.open.add(sse);
     sse.onClose(() => this.open.delete(sse));

@@ -1,12 +1,12 @@
-import { Controller, Get, Headers, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Inject, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { AuthContext } from '../../core/auth/auth-context';
 import { Auth } from '../../core/auth/auth.decorators';
 import { Directory } from '../../core/http/directory.decorator';
-import { ProjectService } from '../project/project.service';
 import { EventQueryDto } from './dto/event.dto';
 import { EventStreamService } from './event-stream.service';
+import { PROJECT_DIRECTORY, type ProjectDirectory } from './project-directory.port';
 
 @ApiTags('event')
 @ApiBearerAuth()
@@ -14,7 +14,7 @@ import { EventStreamService } from './event-stream.service';
 export class EventController {
   constructor(
     private readonly streams: EventStreamService,
-    private readonly projects: ProjectService,
+    @Inject(PROJECT_DIRECTORY) private readonly projects: ProjectDirectory,
   ) {}
 
   /** Server-sent events: `{id, type, properties}` frames, `server.connected` first, heartbeats every 10 s. */
@@ -23,7 +23,7 @@ export class EventController {
   @ApiOkResponse({ description: 'text/event-stream' })
   async events(@Auth() auth: AuthContext, @Query() query: EventQueryDto, @Directory() directory: string | undefined, @Headers('last-event-id') lastEventId: string | undefined, @Req() req: Request, @Res() res: Response): Promise<void> {
     // Without a directory the stream carries every project the caller may see (OpenCode: the server's cwd).
-    const projectId = directory ? (await this.projects.resolve(auth, directory)).id : undefined;
+    const projectId = directory ? await this.projects.projectIdOf(auth, directory) : undefined;
     return this.streams.stream(auth, req, res, { sessionId: query.sessionID, projectId, lastEventId });
   }
 

@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { LOGGER } from '../../core/logging/logger';
@@ -10,7 +10,7 @@ import { EVENT_TRANSPORT } from './event.tokens';
 import { MemoryEventTransport } from './event.transport.memory';
 import { RedisEventTransport } from './event.transport.redis';
 
-@Global()
+/** The bus (Redis fan-out) and the SSE routes; directory → project and teacher scope come in through ports. */
 @Module({
   controllers: [EventController],
   providers: [

@@ -4,6 +4,7 @@ import type { AuthContext } from '../../core/auth/auth-context';
 import { BadRequestError } from '../../core/errors/domain-error';
 import { globFiles, grepFiles } from '../workspace/file-search';
 import { loadIgnoreMatcher } from '../workspace/ignore-rules';
+import { checkRegex, type Submatch, withRegexWorker } from '../workspace/regex-worker';
 import { findRipgrep } from '../workspace/ripgrep';
 import type { Workspace } from '../workspace/workspace';
 import type { TextMatch } from './file.types';
@@ -11,6 +12,7 @@ import { fuzzyFilter } from './fuzzy';
 import { ProjectWorkspaceService } from './project-workspace.service';
 
 const TEXT_LIMIT = 10;
+const SUBMATCH_BUDGET_MS = 2_000;
 
 /** GET /find, /find/file, /find/symbol over the project's files: ripgrep when installed, the JS walk otherwise. */
 @Injectable()
@@ -37,9 +39,11 @@ export class FindService {
       const offsets = await lineOffsets(ws, rel);
       for (const m of f.matches) {
         if (out.length >= TEXT_LIMIT) break;
-        out.push({ path: { text: rel }, lines: { text: m.text + '\n' }, line_number: m.line, absolute_offset: offsets?.[m.line - 1] ?? 0, submatches: submatches(pattern, m.text) });
+        out.push({ path: { text: rel }, lines: { text: m.text + '\n' }, line_number: m.line, absolute_offset: offsets?.[m.line - 1] ?? 0, submatches: [] });
       }
     }
+    const found = await submatches(pattern, out.map((o) => o.lines.text.slice(0, -1)));
+    out.forEach((o, i) => (o.submatches = found[i] ?? []));
     return out;
   }
 
@@ -74,22 +78,16 @@ async function lineOffsets(ws: Workspace, rel: string): Promise<number[] | undef
   }
 }
 
-function submatches(pattern: string, line: string): TextMatch['submatches'] {
-  // Main-thread regex: bounded line length keeps a pathological pattern from stalling the server.
-  if (line.length > 2000) return [];
-  let re: RegExp;
+/** Match spans per line with byte offsets, computed in the regex worker; none when the pattern is ripgrep-only syntax or too slow. */
+async function submatches(pattern: string, lines: string[]): Promise<TextMatch['submatches'][]> {
+  if (lines.length === 0) return [];
   try {
-    re = new RegExp(pattern, 'g');
+    checkRegex(pattern);
   } catch {
     return [];
   }
-  const out: TextMatch['submatches'] = [];
-  for (let m = re.exec(line); m && out.length < 100; m = re.exec(line)) {
-    if (m[0] === '') {
-      re.lastIndex++;
-      continue;
-    }
-    out.push({ match: { text: m[0] }, start: Buffer.byteLength(line.slice(0, m.index)), end: Buffer.byteLength(line.slice(0, m.index + m[0].length)) });
-  }
-  return out;
+  const spans = await withRegexWorker(pattern, SUBMATCH_BUDGET_MS, (worker) => worker.submatches(lines)).catch(() => [] as Submatch[][]);
+  return lines.map((line, i) =>
+    (spans[i] ?? []).map((s) => ({ match: { text: s.text }, start: Buffer.byteLength(line.slice(0, s.start)), end: Buffer.byteLength(line.slice(0, s.end)) })),
+  );
 }

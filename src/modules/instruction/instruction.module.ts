@@ -1,9 +1,12 @@
 import { Module, OnModuleInit } from '@nestjs/common';
+import { SessionModule } from '../session/session.module';
+import { ConfigModule } from '../config/config.module';
+import { WorkspaceModule } from '../workspace/workspace.module';
 import { ConfigService } from '../config/config.service';
 import { SessionHooks } from '../session/session.hooks';
 import { InstructionService } from './instruction.service';
 
-@Module({ providers: [InstructionService], exports: [InstructionService] })
+@Module({ imports: [SessionModule, ConfigModule, WorkspaceModule], providers: [InstructionService], exports: [InstructionService] })
 export class InstructionModule implements OnModuleInit {
   constructor(
     private readonly instructions: InstructionService,

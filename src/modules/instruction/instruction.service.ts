@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { LOGGER } from '../../core/logging/logger';
 import { compileGlob, globBase, isGlob } from '../workspace/glob-match';
+import { readHostText } from '../workspace/host-file';
 import type { Workspace } from '../workspace/workspace';
 import { WorkspaceManager } from '../workspace/workspace-manager';
 
@@ -67,14 +68,9 @@ export class InstructionService {
   }
 
   private async read(ws: Workspace, rel: string): Promise<InstructionFile | undefined> {
-    try {
-      const resolved = await ws.resolve(rel);
-      if (!resolved.stat?.isFile()) return undefined;
-      return { path: resolved.real, content: await ws.readText(rel, { maxBytes: MAX_FILE_BYTES }) };
-    } catch (err) {
-      this.logger.debug({ err, rel }, 'instruction file skipped');
-      return undefined;
-    }
+    // Read as the server, outside any sandbox: no links, no FIFOs or devices, bounded (host-file.ts).
+    const content = await readHostText(ws.root, rel, { maxBytes: MAX_FILE_BYTES, onRefused: (err) => this.logger.debug({ err, rel }, 'instruction file skipped') });
+    return content === undefined ? undefined : { path: path.resolve(ws.root, rel), content };
   }
 
   /** Files under the glob's fixed prefix that match it, at most MAX_GLOB_FILES. */

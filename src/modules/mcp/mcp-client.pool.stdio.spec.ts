@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { everythingServerCommand, filesystemServerCommand, testBaseEnv } from '../../../test/fakes/mcp';
 import { McpClientPool } from './mcp-client.pool';
 import type { McpKey, McpToolDefinition } from './mcp.types';
-import type { PermissionAsk } from '../tool/tool.types';
+import type { PermissionAsk } from '../permission/permission.types';
 
 const key: McpKey = { tenantId: 'ten_a', projectId: 'prj_a' };
 

@@ -1,10 +1,10 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { AuthContext } from '../../core/auth/auth-context';
 import { Auth } from '../../core/auth/auth.decorators';
-import { SessionService } from '../session/session.service';
 import { LegacyPermissionReplyDto, PermissionReplyDto, PermissionRequestDto } from './dto/permission.dto';
 import { PermissionService } from './permission.service';
+import { SESSION_ACCESS, type SessionAccess } from './session-access.port';
 
 @ApiTags('permission')
 @ApiBearerAuth()
@@ -12,7 +12,7 @@ import { PermissionService } from './permission.service';
 export class PermissionController {
   constructor(
     private readonly permissions: PermissionService,
-    private readonly sessions: SessionService,
+    @Inject(SESSION_ACCESS) private readonly sessions: SessionAccess,
   ) {}
 
   /** Pending permission requests the caller may answer. */
@@ -35,7 +35,6 @@ export class PermissionController {
   }
 
   private async scope(auth: AuthContext, sessionId: string, expected?: string) {
-    const row = await this.sessions.loadForWrite(auth, expected ?? sessionId);
-    return { projectId: row.projectId, directory: row.directory, ownerId: row.userId };
+    return this.sessions.writableScope(auth, expected ?? sessionId);
   }
 }

@@ -1,4 +1,6 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '../config/config.module';
+import { ProjectModule } from '../project/project.module';
 import { ProviderAuthController } from './auth.controller';
 import { CredentialRepository } from './credential.repository';
 import { CredentialService } from './credential.service';
@@ -6,8 +8,8 @@ import { ProviderCatalogueService } from './provider-catalogue.service';
 import { ProviderController } from './provider.controller';
 import { ProviderService } from './provider.service';
 
-@Global()
 @Module({
+  imports: [ConfigModule, ProjectModule],
   controllers: [ProviderController, ProviderAuthController],
   providers: [ProviderService, ProviderCatalogueService, CredentialService, CredentialRepository],
   exports: [ProviderService, CredentialService],

@@ -1,10 +1,10 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { AuthContext } from '../../core/auth/auth-context';
 import { Auth } from '../../core/auth/auth.decorators';
-import { SessionService } from '../session/session.service';
 import { QuestionReplyDto, QuestionRequestDto } from './dto/question.dto';
 import { QuestionService } from './question.service';
+import { SESSION_ACCESS, type SessionAccess } from '../permission/session-access.port';
 
 @ApiTags('question')
 @ApiBearerAuth()
@@ -12,7 +12,7 @@ import { QuestionService } from './question.service';
 export class QuestionController {
   constructor(
     private readonly questions: QuestionService,
-    private readonly sessions: SessionService,
+    @Inject(SESSION_ACCESS) private readonly sessions: SessionAccess,
   ) {}
 
   /** Pending questions the caller may answer. */
@@ -34,7 +34,6 @@ export class QuestionController {
   }
 
   private async scope(auth: AuthContext, sessionId: string) {
-    const row = await this.sessions.loadForWrite(auth, sessionId);
-    return { projectId: row.projectId, directory: row.directory, ownerId: row.userId };
+    return this.sessions.writableScope(auth, sessionId);
   }
 }

@@ -1,11 +1,14 @@
 import { Module, OnModuleInit } from '@nestjs/common';
+import { SessionModule } from '../session/session.module';
+import { EventModule } from '../event/event.module';
+import { PermissionModule } from '../permission/permission.module';
 import { SessionHooks } from '../session/session.hooks';
 import { QuestionController } from './question.controller';
 import { QuestionRepository } from './question.repository';
 import { QuestionService } from './question.service';
-import type { QuestionInfo } from './question.types';
+import type { QuestionInfo } from '../tool/tools/question/question.types';
 
-@Module({ controllers: [QuestionController], providers: [QuestionService, QuestionRepository], exports: [QuestionService] })
+@Module({ imports: [SessionModule, EventModule, PermissionModule], controllers: [QuestionController], providers: [QuestionService, QuestionRepository], exports: [QuestionService] })
 export class QuestionModule implements OnModuleInit {
   constructor(
     private readonly questions: QuestionService,

@@ -7,7 +7,7 @@ import { EventBus } from '../event/event.bus';
 import { EventType } from '../event/event.types';
 import { QuestionRejectedError, QuestionTimeoutError } from './question.errors';
 import { QuestionRepository } from './question.repository';
-import type { QuestionInfo, QuestionRequestInfo } from './question.types';
+import type { QuestionInfo, QuestionRequestInfo } from '../tool/tools/question/question.types';
 
 export interface QuestionScope {
   tenantId: string;

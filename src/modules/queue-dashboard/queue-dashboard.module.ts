@@ -8,12 +8,13 @@ import { LOGGER } from '../../core/logging/logger';
 import { QueueName } from '../../infra/queue/queue.catalogue';
 import { QueueService } from '../../infra/queue/queue.service';
 import { ApiKeyService } from '../auth/api-key.service';
+import { AuthModule } from '../auth/auth.module';
 import { platformAdminOnly } from './queue-dashboard.auth';
 
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
 
 /** Bull Board over every queue of the catalogue, for platform administrators (API process only). */
-@Module({})
+@Module({ imports: [AuthModule] })
 export class QueueDashboardModule implements OnModuleInit {
   constructor(
     private readonly adapterHost: HttpAdapterHost,

@@ -1,4 +1,4 @@
-import { Global, Logger, Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import { join } from 'node:path';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { SandboxPolicy } from './sandbox-policy.service';
@@ -11,7 +11,6 @@ import { type SandboxAudit, type SandboxStatus } from './sandbox.types';
  * server boots without bubblewrap and serves everything else; every command path then meets the runner's typed
  * refusal. The boot log says which of the four states this process is in, once.
  */
-@Global()
 @Module({
   providers: [
     SandboxRepository,

@@ -1,10 +1,8 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
+import { EventModule } from '../event/event.module';
+import { SessionModule } from '../session/session.module';
 import { TenantModule } from '../tenant/tenant.module';
-import { AuditController } from './audit/audit.controller';
-import { AuditRepository } from './audit/audit.repository';
-import { AuditService } from './audit/audit.service';
-import { LLM_METER } from '../session/llm/llm-meter.port';
-import { RUN_LIMITS } from '../session/run/run-limits.port';
 import { BudgetCounterRepository } from './budget/budget-counter.repository';
 import { BudgetEnforcerService } from './budget/budget-enforcer.service';
 import { BudgetMeterService } from './budget/budget-meter.service';
@@ -25,16 +23,14 @@ import { UsageRepository } from './usage/usage.repository';
 import { UsageService } from './usage/usage.service';
 
 /**
- * Classes, budgets, usage reports, audit log and data lifecycle. Global: sessions (teacher access), the auth
- * guard (rate limits) and other modules (audit records) reach its services without importing it.
+ * Classes, budgets, usage reports, rate limits and data lifecycle. Lower modules reach its answers through ports
+ * bound in ports.module.ts: the roster (TEACHER_SCOPE), the limiter (RATE_LIMITER), user deletion, the LLM
+ * meter (LLM_METER) and the concurrency limits (RUN_LIMITS).
  */
-@Global()
 @Module({
-  imports: [TenantModule],
-  controllers: [ClassController, BudgetController, UsageController, AuditController, LifecycleController],
+  imports: [TenantModule, SessionModule, EventModule, AuditModule],
+  controllers: [ClassController, BudgetController, UsageController, LifecycleController],
   providers: [
-    AuditRepository,
-    AuditService,
     ClassRepository,
     ClassService,
     ClassRosterService,
@@ -43,8 +39,6 @@ import { UsageService } from './usage/usage.service';
     BudgetEnforcerService,
     BudgetCounterRepository,
     BudgetMeterService,
-    { provide: LLM_METER, useExisting: BudgetMeterService },
-    { provide: RUN_LIMITS, useExisting: BudgetEnforcerService },
     RateLimitService,
     UsageRepository,
     UsageService,
@@ -52,6 +46,6 @@ import { UsageService } from './usage/usage.service';
     LifecycleService,
     SchoolHooks,
   ],
-  exports: [AuditService, ClassRosterService, RateLimitService, LLM_METER, RUN_LIMITS],
+  exports: [ClassRosterService, RateLimitService, LifecycleService, BudgetMeterService, BudgetEnforcerService],
 })
 export class SchoolModule {}

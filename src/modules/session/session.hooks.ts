@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthContext } from '../../core/auth/auth-context';
 import type { ToolServices } from '../tool/tool.types';
-import type { PromptInput } from './prompt/session-prompt.service';
+import type { PromptInput } from './prompt/prompt-input';
 import type { SessionRow } from './session.repository';
 import type { AssistantMessageInfo, MessageWithParts } from './session.types';
 

@@ -1,13 +1,25 @@
-import { Global, Module } from '@nestjs/common';
-import { PermissionController } from '../permission/permission.controller';
-import { PermissionRepository } from '../permission/permission.repository';
-import { PermissionService } from '../permission/permission.service';
+import { Module } from '@nestjs/common';
+import { AgentModule } from '../agent/agent.module';
+import { AuditModule } from '../audit/audit.module';
+import { ConfigModule } from '../config/config.module';
+import { EventModule } from '../event/event.module';
+import { PermissionModule } from '../permission/permission.module';
+import { ProjectModule } from '../project/project.module';
+import { ProviderModule } from '../provider/provider.module';
+import { SandboxModule } from '../sandbox/sandbox.module';
+import { SnapshotModule } from '../snapshot/snapshot.module';
+import { ToolModule } from '../tool/tool.module';
+import { WorkspaceModule } from '../workspace/workspace.module';
+import { ForkController } from './fork/fork.controller';
+import { ForkService } from './fork/fork.service';
 import { MessageController } from './message.controller';
 import { MessageRepository } from './message.repository';
 import { MessageService } from './message.service';
 import { LlmTurnService } from './llm/llm-turn';
 import { SessionLoopService } from './prompt/session-loop.service';
 import { SessionPromptService } from './prompt/session-prompt.service';
+import { RevertController } from './revert/revert.controller';
+import { RevertService } from './revert/revert.service';
 import { SessionRunService } from './run/session-run.service';
 import { SessionController } from './session.controller';
 import { SessionFacade } from './session.facade';
@@ -15,11 +27,42 @@ import { SessionHooks } from './session.hooks';
 import { SessionRepository } from './session.repository';
 import { SessionService } from './session.service';
 import { SessionWriter } from './session-writer';
+import { PublicShareController } from './share/public-share.controller';
+import { ShareController } from './share/share.controller';
+import { ShareRepository } from './share/share.repository';
+import { ShareService } from './share/share.service';
+import { SummaryController } from './summary/summary.controller';
+import { SessionChangesRepository } from './summary/summary.repository';
+import { SummaryService } from './summary/summary.service';
 import { TitleProcessor } from './title/title.processor';
 
-@Global()
+/**
+ * Sessions, messages, the prompt loop and what is built on a session's history: its diff and summary, revert,
+ * fork and share. Sub-features with their own module (compaction, shell, agent-tools) import this one.
+ */
 @Module({
-  controllers: [SessionController, MessageController, PermissionController],
+  imports: [
+    AgentModule,
+    AuditModule,
+    ConfigModule,
+    EventModule,
+    PermissionModule,
+    ProjectModule,
+    ProviderModule,
+    SandboxModule,
+    SnapshotModule,
+    ToolModule,
+    WorkspaceModule,
+  ],
+  controllers: [
+    SessionController,
+    MessageController,
+    SummaryController,
+    RevertController,
+    ForkController,
+    ShareController,
+    PublicShareController,
+  ],
   providers: [
     SessionService,
     SessionRepository,
@@ -33,9 +76,23 @@ import { TitleProcessor } from './title/title.processor';
     SessionFacade,
     SessionHooks,
     TitleProcessor,
-    PermissionService,
-    PermissionRepository,
+    SessionChangesRepository,
+    SummaryService,
+    RevertService,
+    ForkService,
+    ShareService,
+    ShareRepository,
   ],
-  exports: [SessionService, SessionRunService, SessionPromptService, PermissionService, SessionHooks, MessageRepository, SessionRepository, LlmTurnService, SessionWriter],
+  exports: [
+    SessionService,
+    SessionRunService,
+    SessionPromptService,
+    SessionLoopService,
+    SessionHooks,
+    MessageRepository,
+    SessionRepository,
+    LlmTurnService,
+    SessionWriter,
+  ],
 })
 export class SessionModule {}

@@ -1,5 +1,6 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { AuthContext } from '../../core/auth/auth-context';
+import { TEACHER_SCOPE, type TeacherScope } from '../../core/auth/teacher-scope.port';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { ForbiddenError, NotFoundError } from '../../core/errors/domain-error';
 import { isId, newId } from '../../core/ids';
@@ -7,7 +8,6 @@ import { VERSION } from '../../core/version';
 import { EventBus } from '../event/event.bus';
 import { EventType } from '../event/event.types';
 import { ProjectService } from '../project/project.service';
-import { ClassRosterService } from '../school/class/class-roster.service';
 import { MessageRepository } from './message.repository';
 import { defaultTitle, randomSlug, toSessionInfo } from './session.mapper';
 import { SessionRepository, type SessionRow } from './session.repository';
@@ -41,7 +41,7 @@ export class SessionService {
     private readonly projects: ProjectService,
     private readonly bus: EventBus,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Optional() private readonly roster?: ClassRosterService,
+    @Inject(TEACHER_SCOPE) private readonly roster: TeacherScope,
   ) {}
 
   /** Loads a session the caller may read; anything else (other tenant, malformed id, not theirs) is 404. */
@@ -62,12 +62,12 @@ export class SessionService {
   async canRead(auth: AuthContext, row: SessionRow): Promise<boolean> {
     if (row.tenantId !== auth.tenantId) return false;
     if (auth.role === 'admin' || row.userId === auth.userId) return true;
-    return auth.role === 'teacher' && !!(await this.roster?.teaches(auth, row.userId));
+    return auth.role === 'teacher' && !!(await this.roster.teaches(auth, row.userId));
   }
 
   /** The same rule as canRead, for many owners at once (status listings). */
   async ownerFilter(auth: AuthContext): Promise<(ownerId: string | null) => boolean> {
-    const watched = auth.role === 'teacher' ? ((await this.roster?.watchedUserIds(auth)) ?? new Set<string>()) : new Set<string>();
+    const watched = auth.role === 'teacher' ? (await this.roster.watchedUserIds(auth)) : new Set<string>();
     return (ownerId) => auth.role === 'admin' || ownerId === auth.userId || (!!ownerId && watched.has(ownerId));
   }
 
@@ -110,7 +110,7 @@ export class SessionService {
     const rows = await this.sessions.list(auth.tenantId, {
       projectId,
       userId: auth.role === 'student' ? auth.userId : undefined,
-      ownerIds: auth.role === 'teacher' ? [auth.userId, ...((await this.roster?.watchedUserIds(auth)) ?? [])] : undefined,
+      ownerIds: auth.role === 'teacher' ? [auth.userId, ...(await this.roster.watchedUserIds(auth))] : undefined,
       roots: input.roots,
       search: input.search,
       start: input.start !== undefined ? new Date(input.start) : undefined,

@@ -1,4 +1,8 @@
 import { Module, OnModuleInit } from '@nestjs/common';
+import { SessionModule } from '../session/session.module';
+import { AgentModule } from '../agent/agent.module';
+import { ProjectModule } from '../project/project.module';
+import { WorkspaceModule } from '../workspace/workspace.module';
 import { AgentService } from '../agent/agent.service';
 import { disabledTools } from '../permission/permission.rules';
 import { SessionHooks } from '../session/session.hooks';
@@ -8,7 +12,7 @@ import { SkillCatalogue, skillsSystemText } from './skill.catalogue';
 import { SkillController } from './skill.controller';
 import { SkillService } from './skill.service';
 
-@Module({ controllers: [SkillController], providers: [SkillService, SkillCatalogue], exports: [SkillService] })
+@Module({ imports: [SessionModule, AgentModule, ProjectModule, WorkspaceModule], controllers: [SkillController], providers: [SkillService, SkillCatalogue], exports: [SkillService] })
 export class SkillModule implements OnModuleInit {
   constructor(
     private readonly skills: SkillService,

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { LOGGER } from '../../core/logging/logger';
+import { readHostFile } from '../workspace/host-file';
 import type { Workspace } from '../workspace/workspace';
 import { WorkspaceManager } from '../workspace/workspace-manager';
 import { isSkillName, parseSkillFile } from './skill.parse';
@@ -95,7 +96,9 @@ export class SkillService {
 
   private async load(ws: Workspace, rel: string, absolute: string, source: SkillInfo['source']): Promise<SkillInfo | undefined> {
     try {
-      const parsed = parseSkillFile(await ws.readText(rel, { maxBytes: MAX_SKILL_BYTES }));
+      const text = await readHostFile(ws.root, rel, { maxBytes: MAX_SKILL_BYTES });
+      if (text === undefined) return undefined;
+      const parsed = parseSkillFile(text.toString('utf8'));
       const name = parsed.name ?? path.basename(path.dirname(absolute));
       if (!isSkillName(name) || !parsed.description) {
         this.logger.debug({ path: absolute }, 'skipping SKILL.md without a valid name and description');

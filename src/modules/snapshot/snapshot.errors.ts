@@ -5,6 +5,7 @@ export enum SnapshotErrorCode {
   GitTimeout = 'snapshot_git_timeout',
   InvalidLocation = 'snapshot_invalid_location',
   InvalidObjectId = 'snapshot_invalid_object_id',
+  SpecialFile = 'snapshot_special_file',
 }
 
 // Snapshot failures are server-side faults (the user cannot fix them), hence 500.

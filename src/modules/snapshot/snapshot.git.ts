@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
-import { appendFile, lstat, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, lstat, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTwoFilesPatch } from 'diff';
+import { readHostText } from '../workspace/host-file';
 import { objectId } from './git-args';
 import { runGit } from './git-process';
 import { parseCatFileBatch, parseRawWithNumstat, splitNul, toExcludePattern, type TreeChange } from './git-output.parser';
@@ -12,6 +13,7 @@ import type { GitSnapshotOptions, SnapshotFileDiff, SnapshotPatch } from './snap
 import { chunk, removeInsideWorkspace, toAbsolute, toWorkspaceRelative } from './workspace-paths';
 
 const TWO_MB = 2 * 1024 * 1024;
+const MAX_EXCLUDE_BYTES = 64 * 1024;
 const BATCH = 100;
 const EMPTY_SHA = /^0+$/;
 const SUBMODULE_MODE = '160000';
@@ -52,6 +54,7 @@ export class GitSnapshot {
   private readonly maxUntrackedBytes: number;
   private ready = false;
   private lastExclude?: string;
+  private lastUserExclude?: string;
 
   constructor(options: GitSnapshotOptions) {
     if (!SAFE_SEGMENT.test(options.tenantId) || !SAFE_SEGMENT.test(options.projectId)) {
@@ -210,10 +213,19 @@ export class GitSnapshot {
 
   /** Brings the snapshot index up to date with the workspace, skipping large untracked files. */
   private async stage(): Promise<void> {
-    const userExclude = path.join(this.workspace, '.git', 'info', 'exclude');
-    const userExcludeText = await readFile(userExclude, 'utf8').catch(() => '');
+    await this.refuseSpecialGitFiles();
+    // The workspace's own exclude file is read by us (no links, FIFOs or devices, bounded) and handed to git
+    // as a copy inside the snapshot dir: git would otherwise open whatever that path points at.
+    const userExcludeText = (await readHostText(this.workspace, '.git/info/exclude', { maxBytes: MAX_EXCLUDE_BYTES })) ?? '';
     const listArgs = ['ls-files', '-z', '--others', '--exclude-per-directory=.gitignore'];
-    if (userExcludeText) listArgs.push(`--exclude-from=${userExclude}`);
+    if (userExcludeText) {
+      const copy = path.join(this.gitDir, 'info', 'workspace-exclude');
+      if (userExcludeText !== this.lastUserExclude) {
+        await writeFile(copy, userExcludeText);
+        this.lastUserExclude = userExcludeText;
+      }
+      listArgs.push(`--exclude-from=${copy}`);
+    }
     const untracked = splitNul((await this.git(listArgs)).stdout);
     const large = await this.findLarge(untracked);
     const exclude = EXCLUDE_HEADER + userExcludeText + (userExcludeText.endsWith('\n') || !userExcludeText ? '' : '\n') + large.map(toExcludePattern).join('\n') + '\n';
@@ -223,6 +235,20 @@ export class GitSnapshot {
     }
     // With --ignore-errors an unreadable file only costs its own entry; git then exits 1, not 128.
     await this.git(['add', '--all', '--ignore-errors', '--', '.'], undefined, [1]);
+  }
+
+  /**
+   * git opens every `.gitignore` and `.gitattributes` it meets with a blocking open(): one FIFO by that name
+   * would hang each snapshot until the timeout (links it already refuses). find only lstat()s.
+   */
+  private async refuseSpecialGitFiles(): Promise<void> {
+    const args = ['.', '-xdev', '(', '-name', '.gitignore', '-o', '-name', '.gitattributes', ')', '!', '-type', 'f', '!', '-type', 'l', '!', '-type', 'd', '-print', '-quit'];
+    // Exit 1 is a vanished or unreadable folder mid-walk; what was printed still counts.
+    const found = await runGit(args, { binary: '/usr/bin/find', cwd: this.workspace, env: { PATH: '/usr/bin:/bin', LC_ALL: 'C' }, timeoutMs: this.timeoutMs, okCodes: [1] }).catch(
+      () => undefined,
+    );
+    const first = found?.stdout.toString('utf8').trim();
+    if (first) throw new SnapshotError(`${first} is not a regular file; snapshots skip this workspace until it is removed`, SnapshotErrorCode.SpecialFile, { path: first });
   }
 
   private async findLarge(untracked: string[]): Promise<string[]> {

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import pino from 'pino';
 import type { AppConfig } from '../../core/config/app-config';
+import { EventBus } from '../event/event.bus';
+import { MemoryEventTransport } from '../event/event.transport.memory';
 import type { MessageWithParts } from '../session/session.types';
 import { diffOf, snapshotRange, totals } from '../session/summary/summary.diff';
 import { SnapshotService } from './snapshot.service';
@@ -13,7 +15,8 @@ describe('SnapshotService', () => {
 
   beforeEach(() => {
     box = createSandbox();
-    service = new SnapshotService({ snapshotRoot: box.snapshotRoot } as AppConfig, pino({ level: 'silent' }));
+    const logger = pino({ level: 'silent' });
+    service = new SnapshotService({ snapshotRoot: box.snapshotRoot } as AppConfig, logger, new EventBus(new MemoryEventTransport(100), logger));
   });
   afterEach(() => box.cleanup());
 

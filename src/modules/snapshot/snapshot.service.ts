@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { LOGGER } from '../../core/logging/logger';
@@ -47,13 +47,13 @@ export class SnapshotService implements OnModuleInit, OnModuleDestroy {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-    @Optional() private readonly bus?: EventBus,
+    private readonly bus: EventBus,
   ) {}
 
   onModuleInit(): void {
     // Tools of any API process (and the user shell) announce themselves as running tool parts: a writing tool
     // in a project makes every process look at that project's disk again.
-    this.off = this.bus?.subscribe(
+    this.off = this.bus.subscribe(
       (e) => e.event.type === EventType.PartUpdated && !!e.projectId,
       (e) => {
         const part = e.event.properties.part as { type?: string; tool?: string; state?: { status?: string } } | undefined;

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
+import { AuthModule } from '../auth/auth.module';
 import { BootstrapService } from './bootstrap.service';
 import { TenantController } from './tenant.controller';
 import { TenantRepository } from './tenant.repository';
@@ -6,6 +8,7 @@ import { TenantService } from './tenant.service';
 import { UserController } from './user.controller';
 
 @Module({
+  imports: [AuthModule, AuditModule],
   controllers: [TenantController, UserController],
   providers: [TenantService, TenantRepository, BootstrapService],
   exports: [TenantService, BootstrapService],

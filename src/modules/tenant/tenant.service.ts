@@ -1,10 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { AuthContext, Role } from '../../core/auth/auth-context';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../core/errors/domain-error';
 import { isId, newId } from '../../core/ids';
 import { ApiKeyService } from '../auth/api-key.service';
-import { AuditService } from '../school/audit/audit.service';
+import { AuditService } from '../audit/audit.service';
 import { TenantRepository } from './tenant.repository';
+import { USER_DELETION_LISTENER, type UserDeletionListener } from './user-deletion.port';
 
 export interface TenantSettings {
   /** Sharing of sessions through public links. */
@@ -20,13 +21,11 @@ export interface TenantSettings {
 /** Schools (tenants), their users and keys. */
 @Injectable()
 export class TenantService {
-  /** Runs after a user is soft-deleted: the school module removes or anonymises their data per tenant policy. */
-  readonly afterUserDelete: ((auth: AuthContext, userId: string) => Promise<void>)[] = [];
-
   constructor(
     private readonly repo: TenantRepository,
     private readonly keys: ApiKeyService,
     private readonly audit: AuditService,
+    @Inject(USER_DELETION_LISTENER) private readonly deletion: UserDeletionListener,
   ) {}
 
   async createTenant(input: { name: string; slug: string; timezone?: string; settings?: TenantSettings; admin: { name: string; email?: string } }, opts: { key?: string; platformAdmin?: boolean } = {}) {
@@ -88,7 +87,7 @@ export class TenantService {
     if (id === auth.userId) throw new ForbiddenError('You cannot delete yourself');
     if (!(isId('user', id) && (await this.repo.softDeleteUser(auth.tenantId, id)))) throw new NotFoundError(`User not found: ${id}`);
     this.keys.forgetCached();
-    for (const hook of this.afterUserDelete) await hook(auth, id);
+    await this.deletion.afterUserDeleted(auth, id);
     return true;
   }
 

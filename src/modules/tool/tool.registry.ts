@@ -5,7 +5,7 @@ import type { Ruleset } from '../permission/permission.rules';
 import { disabledTools } from '../permission/permission.rules';
 import { SandboxPolicy } from '../sandbox/sandbox-policy.service';
 import { SandboxRunner } from '../sandbox/sandbox-runner.service';
-import { fileTools } from '../workspace/file-tools';
+import { fileTools } from './tools/file-tools';
 import { defineTool, type DefinedTool } from './tool.define';
 import { batchTool } from './tools/batch/batch.tool';
 import { bashTool } from './tools/bash/bash.tool';

@@ -2,16 +2,8 @@
 // which validates parameters, asks permission and truncates output once for all tools.
 import type { z } from 'zod';
 import type { AuthContext } from '../../core/auth/auth-context';
-
-export interface PermissionAsk {
-  /** Permission key: tool name, `edit`, `bash`, `external_directory`, `webfetch`, ... */
-  permission: string;
-  /** What is being asked for (bash sub-commands, relative paths, URLs, ...). */
-  patterns: string[];
-  /** Patterns an "always" reply approves from now on (e.g. `git commit *`). */
-  always: string[];
-  metadata: Record<string, unknown>;
-}
+import type { PermissionAsk } from '../permission/permission.types';
+import type { WorkspaceHandle } from '../workspace/workspace-handle';
 
 export interface Attachment {
   mime: string;
@@ -25,14 +17,6 @@ export interface ToolResult {
   output: string;
   metadata: Record<string, unknown>;
   attachments?: Attachment[];
-}
-
-/** The confined view of a project's folder. All paths tools touch go through it. */
-export interface WorkspaceHandle {
-  /** Absolute, real path of the project's root folder. */
-  readonly root: string;
-  readonly tenantId: string;
-  readonly projectId: string;
 }
 
 export interface ToolContext {

@@ -2,10 +2,11 @@
 // Either way symlinks are never followed and hard-linked files are dropped from content results.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import vm from 'node:vm';
 import { compileGlob } from './glob-match';
 import { isBinary } from './file-kind';
+import { readHostText } from './host-file';
 import { compileGitignore, MAX_IGNORE_BYTES } from './ignore-rules';
+import { withRegexWorker } from './regex-worker';
 import { runRipgrep } from './ripgrep';
 import { isInside } from './workspace-path';
 import { walk } from './workspace-walk';
@@ -27,14 +28,8 @@ export interface SearchOptions {
 }
 
 async function gitignoreOf(dir: string): Promise<(rel: string, isDir: boolean) => boolean> {
-  try {
-    const file = path.join(dir, '.gitignore');
-    const st = await fs.lstat(file);
-    if (st.isFile() && st.size <= MAX_IGNORE_BYTES) return compileGitignore(await fs.readFile(file, 'utf8'));
-  } catch {
-    // none
-  }
-  return () => false;
+  const text = await readHostText(dir, '.gitignore', { maxBytes: MAX_IGNORE_BYTES });
+  return text === undefined ? () => false : compileGitignore(text);
 }
 
 /** Files under `dir`, skipping `.git` and what the project's root .gitignore (and the folder's own) exclude. */
@@ -89,27 +84,8 @@ export interface GrepOptions extends SearchOptions {
   include?: string;
   /** Stop collecting after this many matching lines (the caller shows fewer). */
   maxMatches?: number;
-  /** Fallback only: time budget per file for the JS regex, which (unlike ripgrep's) can backtrack badly. */
+  /** Fallback only: time budget of the whole search for the JS regex (run in a worker; it can backtrack badly). */
   regexTimeoutMs?: number;
-}
-
-// Runs in its own context so a catastrophic pattern is stopped by the vm timeout instead of hanging the server.
-const MATCH_SCRIPT = new vm.Script('(() => { const re = new RegExp(pattern); const hits = []; for (let i = 0; i < lines.length; i++) if (re.test(lines[i])) hits.push(i); return hits; })()');
-
-function lineMatcher(pattern: string, timeoutMs: number): (lines: string[]) => number[] {
-  new RegExp(pattern);
-  const context = vm.createContext({ pattern, lines: [] as string[] });
-  return (lines) => {
-    context.lines = lines;
-    try {
-      return Array.from(MATCH_SCRIPT.runInContext(context, { timeout: timeoutMs }) as number[]);
-    } catch (err) {
-      if ((err as { code?: string }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
-        throw new Error(`the pattern took longer than ${timeoutMs} ms on one file; simplify it`);
-      }
-      throw err;
-    }
-  };
 }
 
 /** Lines matching `pattern` in files under `target` (a folder or one file), files newest first. */
@@ -146,22 +122,26 @@ export async function grepFiles(ws: Workspace, target: string, isDir: boolean, p
       add(path.resolve(cwd, rel), { line: event.data.line_number, text: text.replace(/\r?\n$/, '') });
     }
   } else {
-    const matchLines = lineMatcher(pattern, opts.regexTimeoutMs ?? 2000);
     const includeMatch = opts.include ? compileGlob(opts.include, { basename: true }) : undefined;
-    const files = isDir ? (await fallbackFiles(cwd, rootFor(ws, cwd), opts.signal)).filter((rel) => !includeMatch || includeMatch(rel)) : [path.basename(target)];
-    for (const rel of files) {
-      if (total >= maxMatches || opts.signal?.aborted) break;
-      const abs = path.join(cwd, rel);
-      let data: Buffer;
-      try {
-        ({ data } = await ws.readBytes(abs));
-      } catch {
-        continue;
+    await withRegexWorker(pattern, opts.regexTimeoutMs ?? 10_000, async (worker) => {
+      const files = isDir ? (await fallbackFiles(cwd, rootFor(ws, cwd), opts.signal)).filter((rel) => !includeMatch || includeMatch(rel)) : [path.basename(target)];
+      for (const rel of files) {
+        if (total >= maxMatches || opts.signal?.aborted) break;
+        const abs = path.join(cwd, rel);
+        let data: Buffer;
+        try {
+          ({ data } = await ws.readBytes(abs));
+        } catch {
+          continue;
+        }
+        if (isBinary(abs, data)) continue;
+        const text = data.toString('utf8');
+        const hits = await worker.lines(text);
+        if (hits.length === 0) continue;
+        const lines = text.split('\n');
+        for (const i of hits) add(abs, { line: i + 1, text: lines[i].replace(/\r$/, '') });
       }
-      if (isBinary(abs, data)) continue;
-      const lines = data.toString('utf8').split('\n');
-      for (const i of matchLines(lines)) add(abs, { line: i + 1, text: lines[i].replace(/\r$/, '') });
-    }
+    });
   }
 
   // ripgrep reads whatever it finds; drop results from files a direct read would refuse.

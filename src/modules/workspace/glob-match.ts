@@ -59,40 +59,24 @@ export function globBase(pattern: string): string {
 }
 
 function matchSegments(pattern: Segment[], path: string[][]): boolean {
-  let t = 0;
-  let p = 0;
-  let starP = -1;
-  let starT = 0;
-  while (t < path.length) {
-    const seg = pattern[p];
-    if (seg?.kind === 'globstar') {
-      starP = p++;
-      starT = t;
-    } else if (seg && matchTokens(seg.tokens, path[t])) {
-      p++;
-      t++;
-    } else if (starP >= 0) {
-      p = starP + 1;
-      t = ++starT;
-    } else {
-      return false;
-    }
-  }
-  while (pattern[p]?.kind === 'globstar') p++;
-  return p === pattern.length;
+  return greedyMatch(pattern, path, (seg) => seg.kind === 'globstar', (seg, part) => seg.kind === 'segment' && greedyMatch(seg.tokens, part, (t) => t.kind === 'star', matchOne));
 }
 
-function matchTokens(tokens: Token[], chars: string[]): boolean {
+/**
+ * Wildcard matching with one backtrack point: on a mismatch, only the most recent star takes one more unit.
+ * Enough for stars that match any run of units, and O(pattern × text). Used for `*` over the characters of
+ * a segment and for `**` over the segments of a path.
+ */
+function greedyMatch<P, T>(pattern: P[], text: T[], isStar: (p: P) => boolean, matches: (p: P, t: T) => boolean): boolean {
   let t = 0;
   let p = 0;
   let starP = -1;
   let starT = 0;
-  while (t < chars.length) {
-    const token = tokens[p];
-    if (token?.kind === 'star') {
+  while (t < text.length) {
+    if (p < pattern.length && isStar(pattern[p])) {
       starP = p++;
       starT = t;
-    } else if (token && matchOne(token, chars[t])) {
+    } else if (p < pattern.length && matches(pattern[p], text[t])) {
       p++;
       t++;
     } else if (starP >= 0) {
@@ -102,8 +86,8 @@ function matchTokens(tokens: Token[], chars: string[]): boolean {
       return false;
     }
   }
-  while (tokens[p]?.kind === 'star') p++;
-  return p === tokens.length;
+  while (p < pattern.length && isStar(pattern[p])) p++;
+  return p === pattern.length;
 }
 
 function matchOne(token: Token, char: string): boolean {

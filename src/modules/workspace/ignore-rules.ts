@@ -1,6 +1,5 @@
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import { compileGlob } from './glob-match';
+import { readHostText } from './host-file';
 
 /** Folders the listing tools skip and the file routes flag as ignored, whatever .gitignore says. */
 export const DEFAULT_IGNORED_DIRS: ReadonlySet<string> = new Set([
@@ -90,14 +89,9 @@ export function compileGitignore(text: string): IgnoreMatcher {
 
 /** Default folders plus the project's root .gitignore (read only when it is a small regular file). */
 export async function loadIgnoreMatcher(root: string): Promise<IgnoreMatcher> {
-  let gitignore: IgnoreMatcher = () => false;
-  try {
-    const file = path.join(root, '.gitignore');
-    const st = await fs.lstat(file);
-    if (st.isFile() && st.size <= MAX_IGNORE_BYTES && st.nlink === 1) gitignore = compileGitignore(await fs.readFile(file, 'utf8'));
-  } catch {
-    // No .gitignore: only the defaults apply.
-  }
+  // No .gitignore (or a link, FIFO, device or oversized one): only the defaults apply.
+  const text = await readHostText(root, '.gitignore', { maxBytes: MAX_IGNORE_BYTES });
+  const gitignore: IgnoreMatcher = text === undefined ? () => false : compileGitignore(text);
   return (relative, isDirectory) => {
     const parts = relative.split('/');
     const dirs = isDirectory ? parts : parts.slice(0, -1);

@@ -3,7 +3,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { AuthContext } from '../../core/auth/auth-context';
-import type { PermissionAsk, ToolContext } from '../tool/tool.types';
+import type { ToolContext } from '../tool/tool.types';
+import type { PermissionAsk } from '../permission/permission.types';
 import { WorkspaceManager, type WorkspaceManagerOptions } from './workspace-manager';
 import type { Workspace } from './workspace';
 

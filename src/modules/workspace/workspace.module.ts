@@ -1,9 +1,8 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { WorkspaceManager } from './workspace-manager';
 
 /** One WorkspaceManager for the process: project folders under `workspaceRoot`, tool output under `toolOutputDir`. */
-@Global()
 @Module({
   providers: [
     {

@@ -2,7 +2,7 @@ import type { Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import type { WorkspaceHandle } from '../tool/tool.types';
+import type { WorkspaceHandle } from './workspace-handle';
 import {
   hardLinkError,
   lstatOrUndefined,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthContext, Role } from '../../../core/auth/auth-context';
 import { BadRequestError, ConflictError } from '../../../core/errors/domain-error';
-import { AuditService } from '../../school/audit/audit.service';
+import { AuditService } from '../../audit/audit.service';
 import type { JwtSettingsDto, SetJwtSettingsDto } from './dto/jwt.dto';
 import { JwtAuthService } from './jwt-auth.service';
 import { JwtRepository } from './jwt.repository';

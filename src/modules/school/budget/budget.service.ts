@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { AuthContext } from '../../../core/auth/auth-context';
 import { BadRequestError, NotFoundError } from '../../../core/errors/domain-error';
 import { isId, newId } from '../../../core/ids';
-import { AuditService } from '../audit/audit.service';
+import { AuditService } from '../../audit/audit.service';
 import { RateLimitService } from '../rate-limit/rate-limit.service';
 import { BudgetRepository, type BudgetRow } from './budget.repository';
 import type { BudgetMetric } from './budget.metrics';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { AuthContext } from '../../../core/auth/auth-context';
 import { ConflictError, NotFoundError } from '../../../core/errors/domain-error';
 import { isId, newId } from '../../../core/ids';
-import { AuditService } from '../audit/audit.service';
+import { AuditService } from '../../audit/audit.service';
 import { ClassRepository, type ClassRow, type MemberRole } from './class.repository';
 import type { ClassDto } from './dto/class.dto';
 

@@ -8,7 +8,7 @@ import { toSessionInfo } from '../../session/session.mapper';
 import { SessionRepository } from '../../session/session.repository';
 import { SessionService } from '../../session/session.service';
 import type { MessageWithParts, SessionInfo } from '../../session/session.types';
-import { AuditService } from '../audit/audit.service';
+import { AuditService } from '../../audit/audit.service';
 import { LifecycleRepository } from './lifecycle.repository';
 
 export interface UserExport {

@@ -1,5 +1,4 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import type { Logger } from 'pino';
 import type { AuthContext } from '../../../core/auth/auth-context';
 import { newId } from '../../../core/ids';
@@ -46,7 +45,7 @@ export class CompactionService implements OnModuleInit {
     private readonly config: ConfigService,
     private readonly providers: ProviderService,
     private readonly followUp: CompactionFollowUp,
-    private readonly moduleRef: ModuleRef,
+    private readonly loopService: SessionLoopService,
     private readonly prompts: SessionPromptService,
     private readonly writer: SessionWriter,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -172,8 +171,7 @@ export class CompactionService implements OnModuleInit {
     return ids.size;
   }
 
-  /** The loop service is not exported by SessionModule; it is resolved from the container when first needed. */
   private loop(): SessionLoopService {
-    return this.moduleRef.get(SessionLoopService, { strict: false });
+    return this.loopService;
   }
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import os from 'node:os';
 import type { Logger } from 'pino';
 import type { AuthContext } from '../../../core/auth/auth-context';
@@ -19,7 +19,8 @@ import { ProviderError } from '../../provider/provider.types';
 import { toMessageError } from '../../provider/retry';
 import { SnapshotService } from '../../snapshot/snapshot.service';
 import { ToolRegistry, type RegisteredTool } from '../../tool/tool.registry';
-import type { ToolContext, WorkspaceHandle } from '../../tool/tool.types';
+import type { ToolContext } from '../../tool/tool.types';
+import type { WorkspaceHandle } from '../../workspace/workspace-handle';
 import { WorkspaceManager } from '../../workspace/workspace-manager';
 import { MessageRepository } from '../message.repository';
 import { isDefaultTitle } from '../session.mapper';
@@ -56,8 +57,7 @@ export class SessionLoopService {
     private readonly writer: SessionWriter,
     @Inject(APP_CONFIG) private readonly app: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-    // Optional: contexts built without the snapshot module (unit/integration specs) run steps without snapshots.
-    @Optional() private readonly snapshots?: SnapshotService,
+    private readonly snapshots: SnapshotService,
   ) {}
 
   /** Resolves with the answer when the loop ended on a finished reply it read back (else undefined). */
@@ -190,7 +190,7 @@ export class SessionLoopService {
       maxRetries: this.app.retryMaxAttempts,
       sink: {
         ...this.sink(auth, row, ruleset, locked, recent, workspace, assistant, agent.name),
-        snapshots: this.snapshots?.forStep({ tenantId: row.tenantId, projectId: row.projectId, directory: row.directory }, config.snapshot !== false),
+        snapshots: this.snapshots.forStep({ tenantId: row.tenantId, projectId: row.projectId, directory: row.directory }, config.snapshot !== false),
       },
     });
     let outcome = await processor.run();

@@ -9,7 +9,7 @@ import { ConfigService } from '../../config/config.service';
 import { EventType } from '../../event/event.types';
 import { PermissionService } from '../../permission/permission.service';
 import { ProviderService } from '../../provider/provider.service';
-import { AuditService } from '../../school/audit/audit.service';
+import { AuditService } from '../../audit/audit.service';
 import { MessageRepository } from '../message.repository';
 import { SessionBusyError } from '../session.errors';
 import { SessionRepository, type SessionRow } from '../session.repository';
@@ -19,37 +19,8 @@ import { SessionRunService } from '../run/session-run.service';
 import { SessionHooks } from '../session.hooks';
 import { messageErrorOf } from '../llm/llm-turn';
 import { SessionWriter } from '../session-writer';
+import type { PromptInput, PromptPartInput } from './prompt-input';
 import { SessionLoopService } from './session-loop.service';
-
-export interface PromptPartInput {
-  type: 'text' | 'file' | 'agent' | 'subtask';
-  id?: string;
-  text?: string;
-  synthetic?: boolean;
-  ignored?: boolean;
-  mime?: string;
-  url?: string;
-  filename?: string;
-  source?: Record<string, unknown>;
-  name?: string;
-  prompt?: string;
-  description?: string;
-  agent?: string;
-  model?: { providerID: string; modelID: string };
-  command?: string;
-  metadata?: Record<string, unknown>;
-}
-
-export interface PromptInput {
-  parts: PromptPartInput[];
-  messageID?: string;
-  model?: { providerID: string; modelID: string };
-  agent?: string;
-  noReply?: boolean;
-  system?: string;
-  variant?: string;
-  tools?: Record<string, boolean>;
-}
 
 /** A turn the budgets refused answers the synchronous request with the refusal itself: HTTP 429 with `resetsAt`. */
 function throwIfRefused(message: MessageWithParts): void {

@@ -7,7 +7,7 @@ import { ForbiddenError, NotFoundError } from '../../../core/errors/domain-error
 import { SseWriter } from '../../../core/http/sse';
 import { newId } from '../../../core/ids';
 import { EventBus } from '../../event/event.bus';
-import { AuditService } from '../../school/audit/audit.service';
+import { AuditService } from '../../audit/audit.service';
 import { EventType, type EventEnvelope } from '../../event/event.types';
 import type { SnapshotFileDiff } from '../../snapshot/snapshot.types';
 import { MessageRepository } from '../message.repository';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { fileDiff, type FileDiff } from '../../../workspace/file-diff';
 import { withFileLocks } from '../../../workspace/file-lock';
-import { askEdit } from '../../../workspace/file-permission';
+import { askEdit } from '../../file-permission';
 import { workspaceOf, type ResolvedPath, type Workspace } from '../../../workspace/workspace';
 import { defineTool } from '../../tool.define';
 import { ToolError } from '../../tool.types';

@@ -2,7 +2,8 @@ import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SandboxRunner } from '../../../sandbox/sandbox-runner.service';
-import { ToolError, type PermissionAsk, type ToolContext } from '../../tool.types';
+import { ToolError, type ToolContext } from '../../tool.types';
+import type { PermissionAsk } from '../../../permission/permission.types';
 import { bashTool } from './bash.tool';
 
 const identity = { uid: 61003, gid: 61003 };

@@ -1,6 +1,7 @@
 import { FakeWebServer, html } from '../../../../../test/fakes/web/fake-web.server';
 import { duckDuckGoHtml, exaMcpReply } from '../../../../../test/fakes/web/search.fakes';
-import type { PermissionAsk, ToolContext } from '../../tool.types';
+import type { ToolContext } from '../../tool.types';
+import type { PermissionAsk } from '../../../permission/permission.types';
 import { codesearchTool } from './codesearch.tool';
 
 let server: FakeWebServer;

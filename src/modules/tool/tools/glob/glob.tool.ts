@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { askExternal } from '../../../workspace/file-permission';
+import { askExternal } from '../../file-permission';
 import { globFiles } from '../../../workspace/file-search';
 import { findRipgrep } from '../../../workspace/ripgrep';
 import { workspaceOf } from '../../../workspace/workspace';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { askExternal } from '../../../workspace/file-permission';
+import { askExternal } from '../../file-permission';
 import { grepFiles } from '../../../workspace/file-search';
+import { checkRegex, checkRegexLength } from '../../../workspace/regex-worker';
 import { findRipgrep } from '../../../workspace/ripgrep';
 import { workspaceOf } from '../../../workspace/workspace';
 import { defineTool } from '../../tool.define';
@@ -29,12 +30,12 @@ export function createGrepTool(opts: SearchToolOptions = {}) {
       if (!target.stat) throw new ToolError(`Path not found: ${args.path}`);
       const isDir = target.stat.isDirectory();
       if (!isDir && !target.stat.isFile()) throw new ToolError(`Not a regular file or folder: ${args.path}`);
-      if (!rgPath) {
-        try {
-          new RegExp(args.pattern);
-        } catch (err) {
-          throw new ToolError(`Invalid regular expression: ${(err as Error).message}`);
-        }
+      try {
+        // ripgrep has its own syntax; without it the pattern must compile as a JavaScript one.
+        if (rgPath) checkRegexLength(args.pattern);
+        else checkRegex(args.pattern);
+      } catch (err) {
+        throw new ToolError(`Invalid regular expression: ${(err as Error).message}`);
       }
       await askExternal(ctx, target);
       // Like OpenCode, the search pattern is what gets approved; the folder is already confined.

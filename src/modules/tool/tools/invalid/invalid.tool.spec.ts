@@ -1,5 +1,5 @@
 import { makeSandbox, makeToolContext, type Sandbox } from '../../../workspace/tool-context.fixture';
-import { fileTools } from '../../../workspace/file-tools';
+import { fileTools } from '../file-tools';
 import { invalidTool } from './invalid.tool';
 
 describe('invalid tool', () => {

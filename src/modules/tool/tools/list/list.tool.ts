@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { askRead } from '../../../workspace/file-permission';
+import { askRead } from '../../file-permission';
 import { compileGlob } from '../../../workspace/glob-match';
 import { DEFAULT_IGNORED_DIRS } from '../../../workspace/ignore-rules';
 import { workspaceOf } from '../../../workspace/workspace';

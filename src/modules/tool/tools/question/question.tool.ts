@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { QuestionInfoSchema } from '../../../question/question.types';
+import { QuestionInfoSchema } from './question.types';
 import { defineTool } from '../../tool.define';
 import { ToolError } from '../../tool.types';
 import { QUESTION_DESCRIPTION } from './question.prompt';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { askRead } from '../../../workspace/file-permission';
+import { askRead } from '../../file-permission';
 import { dataUrl, imageMime, isBinary, isPdf } from '../../../workspace/file-kind';
 import { workspaceOf, type ResolvedPath, type Workspace } from '../../../workspace/workspace';
 import { defineTool } from '../../tool.define';

@@ -1,7 +1,7 @@
 import { makeSandbox, makeToolContext, type Sandbox } from '../../../workspace/tool-context.fixture';
 import { PermissionDeniedError } from '../../../permission/permission.errors';
 import { taskTool } from './task.tool';
-import { finalText } from './task.service';
+import { finalText } from '../../../session/agent-tools/task.service';
 
 describe('task tool', () => {
   let sb: Sandbox;

@@ -1,36 +1,113 @@
-import TurndownService from 'turndown';
+// Fetched pages are written by anyone, so their HTML is converted by a real parser (domino, the one turndown
+// uses) in a worker thread with a time budget and an input bound. The regex stripping this replaces took 4 to
+// 18 s on 100-200 KB of unclosed `<script`, `<a` or `<!--`, and turndown overflowed its stack on deep nesting,
+// all on the event loop.
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 
-const DROPPED = ['script', 'style', 'noscript', 'template', 'iframe', 'object', 'embed', 'meta', 'link', 'svg', 'canvas'] as const;
+/** HTML beyond this many characters is not converted (the page is cut there first). */
+export const MAX_HTML_CHARS = 2 * 1024 * 1024;
+export const HTML_CONVERT_TIMEOUT_MS = 10_000;
+/** Deeper documents are converted as plain text: turndown recurses once per level. */
+const MAX_MARKDOWN_DEPTH = 200;
 
-let turndown: TurndownService | undefined;
-
-/** Markdown for a model to read: headings, lists, links and fenced code kept; scripts and styles gone. */
-export function htmlToMarkdown(html: string): string {
-  turndown ??= new TurndownService({
-    headingStyle: 'atx',
-    hr: '---',
-    bulletListMarker: '-',
-    codeBlockStyle: 'fenced',
-    emDelimiter: '*',
-  }).remove([...DROPPED, 'head', 'title']);
-  return turndown.turndown(html).trim();
+export class HtmlConvertError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HtmlConvertError';
+  }
 }
 
-const BLOCK = /<\/?(?:p|div|section|article|header|footer|main|nav|aside|h[1-6]|li|ul|ol|table|tr|pre|blockquote|br|hr|dd|dt|dl|figure|figcaption|form)\b[^>]*>/gi;
-
-/** Plain text: markup removed, block boundaries kept as line breaks, entities decoded. */
-export function htmlToText(html: string): string {
-  let text = html.replace(/<!--[\s\S]*?-->/g, '');
-  for (const tag of DROPPED) text = text.replace(new RegExp(`<${tag}\\b[\\s\\S]*?</${tag}\\s*>`, 'gi'), '');
-  text = text.replace(/<head\b[\s\S]*?<\/head\s*>/i, '');
-  text = text.replace(BLOCK, '\n').replace(/<[^>]+>/g, '');
-  text = decodeEntities(text);
-  return text
-    .split('\n')
-    .map((line) => line.replace(/[ \t\f\v\u00a0]+/g, ' ').trim())
+// Plain JavaScript evaluated as the worker's script (the same from dist/ and under Jest); module paths come in.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const domino = require(workerData.domino);
+const TurndownService = require(workerData.turndown);
+const DROPPED = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'IFRAME', 'OBJECT', 'EMBED', 'META', 'LINK', 'SVG', 'CANVAS', 'HEAD', 'TITLE']);
+const BLOCK = new Set(['P', 'DIV', 'SECTION', 'ARTICLE', 'HEADER', 'FOOTER', 'MAIN', 'NAV', 'ASIDE', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'LI', 'UL', 'OL', 'TABLE', 'TR', 'PRE', 'BLOCKQUOTE', 'BR', 'HR', 'DD', 'DT', 'DL', 'FIGURE', 'FIGCAPTION', 'FORM']);
+function depth(root) {
+  let max = 0;
+  const stack = [[root, 0]];
+  while (stack.length) {
+    const [node, d] = stack.pop();
+    if (d > max) max = d;
+    for (let c = node.firstChild; c; c = c.nextSibling) if (c.nodeType === 1) stack.push([c, d + 1]);
+  }
+  return max;
+}
+function toText(root) {
+  const out = [];
+  const stack = [root];
+  while (stack.length) {
+    const node = stack.pop();
+    if (node === '\\n') { out.push('\\n'); continue; }
+    if (node.nodeType === 3) { out.push(node.data); continue; }
+    if (node.nodeType !== 1 && node.nodeType !== 9 && node.nodeType !== 11) continue;
+    const name = (node.nodeName || '').toUpperCase();
+    if (DROPPED.has(name)) continue;
+    const block = BLOCK.has(name);
+    if (block) { out.push('\\n'); stack.push('\\n'); }
+    const children = [];
+    for (let c = node.firstChild; c; c = c.nextSibling) children.push(c);
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+  }
+  return out.join('').split('\\n')
+    .map((line) => line.replace(/[ \\t\\f\\v\\u00a0]+/g, ' ').trim())
     .filter((line, index, lines) => line !== '' || (index > 0 && lines[index - 1] !== ''))
-    .join('\n')
-    .trim();
+    .join('\\n').trim();
+}
+const doc = domino.createDocument(workerData.html);
+const root = doc.body || doc.documentElement;
+let result;
+if (workerData.format === 'markdown' && root && depth(root) <= workerData.maxDepth) {
+  const turndown = new TurndownService({ headingStyle: 'atx', hr: '---', bulletListMarker: '-', codeBlockStyle: 'fenced', emDelimiter: '*' })
+    .remove(['script', 'style', 'noscript', 'template', 'iframe', 'object', 'embed', 'meta', 'link', 'svg', 'canvas', 'head', 'title']);
+  result = turndown.turndown(root).trim();
+} else {
+  result = root ? toText(root) : '';
+}
+parentPort.postMessage(result);
+`;
+
+let modules: { turndown: string; domino: string } | undefined;
+
+function modulePaths(): { turndown: string; domino: string } {
+  if (!modules) {
+    const turndown = require.resolve('turndown');
+    modules = { turndown, domino: require.resolve('@mixmark-io/domino', { paths: [path.dirname(turndown)] }) };
+  }
+  return modules;
+}
+
+export interface ConvertOptions {
+  timeoutMs?: number;
+  maxChars?: number;
+}
+
+/** Markdown (headings, lists, links, fenced code) or plain text of `html`; scripts, styles and head dropped. */
+export function convertHtml(html: string, format: 'markdown' | 'text', options: ConvertOptions = {}): Promise<string> {
+  const timeoutMs = options.timeoutMs ?? HTML_CONVERT_TIMEOUT_MS;
+  const input = html.length > (options.maxChars ?? MAX_HTML_CHARS) ? html.slice(0, options.maxChars ?? MAX_HTML_CHARS) : html;
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { html: input, format, maxDepth: MAX_MARKDOWN_DEPTH, ...modulePaths() },
+      resourceLimits: { maxOldGenerationSizeMb: 256, stackSizeMb: 8 },
+    });
+    let settled = false;
+    const finish = (error: Error | undefined, value?: string) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      void worker.terminate();
+      if (error) reject(error);
+      else resolve(value ?? '');
+    };
+    const timer = setTimeout(() => finish(new HtmlConvertError(`the page took longer than ${timeoutMs} ms to convert; fetch it with format "html"`)), timeoutMs);
+    worker.once('message', (value: string) => finish(undefined, value));
+    worker.once('error', (error) => finish(new HtmlConvertError(`the page could not be converted: ${error.message}`)));
+    worker.once('exit', () => finish(new HtmlConvertError('the page could not be converted')));
+  });
 }
 
 const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0', copy: '©', reg: '®', hellip: '…', mdash: '—', ndash: '–', laquo: '«', raquo: '»', ldquo: '“', rdquo: '”', lsquo: '‘', rsquo: '’', middot: '·', euro: '€', trade: '™' };

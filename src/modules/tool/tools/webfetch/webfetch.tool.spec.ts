@@ -1,7 +1,8 @@
 import { FakeWebServer, html, json, redirect } from '../../../../../test/fakes/web/fake-web.server';
 import type { Resolver } from '../../../../core/net/ssrf-guard';
-import { ToolError, type PermissionAsk, type ToolContext } from '../../tool.types';
-import { htmlToText } from './html-convert';
+import { ToolError, type ToolContext } from '../../tool.types';
+import type { PermissionAsk } from '../../../permission/permission.types';
+import { convertHtml } from './html-convert';
 import { webfetchTool } from './webfetch.tool';
 import { EgressAllowList } from '../../../../core/net/egress-allow-list';
 
@@ -105,8 +106,29 @@ describe('webfetch tool', () => {
   });
 });
 
-describe('htmlToText', () => {
-  it('drops comments, scripts and head, keeps line structure and decodes entities', () => {
-    expect(htmlToText('<head><title>x</title></head><!-- c --><p>a&nbsp;&lt;b&gt; &#x41;&#66;</p><script>x()</script><div>c</div>')).toBe('a <b> AB\n\nc');
+describe('convertHtml', () => {
+  it('drops comments, scripts and head, keeps line structure and decodes entities', async () => {
+    expect(await convertHtml('<head><title>x</title></head><!-- c --><p>a&nbsp;&lt;b&gt; &#x41;&#66;</p><script>x()</script><div>c</div>', 'text')).toBe('a <b> AB\n\nc');
+  });
+
+  it('keeps headings, lists, links and code in markdown', async () => {
+    const html = '<html><head><title>T</title><style>p{}</style></head><body><h1>Title</h1><ul><li>one</li></ul><a href="https://x.test/">link</a><pre><code>code()</code></pre></body></html>';
+    expect(await convertHtml(html, 'markdown')).toBe('# Title\n\n-   one\n\n[link](https://x.test/)\n\n```\ncode()\n```');
+  });
+
+  it.each([
+    ['unclosed scripts', '<script>'.repeat(100_000)],
+    ['unclosed tags', '<a'.repeat(200_000)],
+    ['unclosed comments', '<!--'.repeat(100_000)],
+    ['deep nesting', '<div>'.repeat(50_000) + 'deep' + '</div>'.repeat(50_000)],
+  ])('converts hostile HTML (%s) off the event loop within its budget', async (_name, html) => {
+    const { monitorEventLoopDelay } = await import('node:perf_hooks');
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    for (const format of ['text', 'markdown'] as const) {
+      await convertHtml(html, format, { timeoutMs: 2_000 }).catch((err: Error) => expect(err.name).toBe('HtmlConvertError'));
+    }
+    delay.disable();
+    expect(delay.max / 1e6).toBeLessThan(250);
   });
 });

@@ -3,7 +3,7 @@ import { DomainError } from '../../../../core/errors/domain-error';
 import { DEFAULT_MAX_BYTES, safeFetch, type SafeResponse } from '../../../../core/net/safe-fetch';
 import type { UrlGuardOptions } from '../../../../core/net/ssrf-guard';
 import { ToolError, type ToolDefinition } from '../../tool.types';
-import { htmlToMarkdown, htmlToText } from './html-convert';
+import { convertHtml } from './html-convert';
 import { WEBFETCH_DESCRIPTION } from './webfetch.prompt';
 
 export const MAX_TIMEOUT_SECONDS = 120;
@@ -73,7 +73,14 @@ export function webfetchTool(options: WebfetchToolOptions = {}): ToolDefinition<
       }
       const body = decodeBody(response, contentType);
       const isHtml = mime === 'text/html' || mime === 'application/xhtml+xml' || (!mime && /^\s*<(!doctype html|html)/i.test(body));
-      const output = !isHtml || args.format === 'html' ? body : args.format === 'markdown' ? htmlToMarkdown(body) : htmlToText(body);
+      let output = body;
+      if (isHtml && args.format !== 'html') {
+        try {
+          output = await convertHtml(body, args.format);
+        } catch (err) {
+          throw new ToolError((err as Error).message);
+        }
+      }
       return { title, output, metadata: { url: response.url, mime, bytes: response.body.length, redirects: response.redirects } };
     },
   };

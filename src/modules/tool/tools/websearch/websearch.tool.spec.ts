@@ -1,6 +1,7 @@
 import { FakeWebServer, html, json } from '../../../../../test/fakes/web/fake-web.server';
 import { duckDuckGoHtml, exaMcpReply } from '../../../../../test/fakes/web/search.fakes';
-import { ToolError, type PermissionAsk, type ToolContext } from '../../tool.types';
+import { ToolError, type ToolContext } from '../../tool.types';
+import type { PermissionAsk } from '../../../permission/permission.types';
 import { parseDuckDuckGo } from './search-backends';
 import { websearchTool } from './websearch.tool';
 

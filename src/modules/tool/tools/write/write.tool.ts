@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { fileDiff } from '../../../workspace/file-diff';
 import { withFileLock } from '../../../workspace/file-lock';
-import { askEdit } from '../../../workspace/file-permission';
+import { askEdit } from '../../file-permission';
 import { workspaceOf } from '../../../workspace/workspace';
 import { defineTool } from '../../tool.define';
 import { WRITE_DESCRIPTION } from './write.prompt';

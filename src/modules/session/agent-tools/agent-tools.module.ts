@@ -1,23 +1,22 @@
 import { Module, OnModuleInit } from '@nestjs/common';
-import { agentGuardrails } from '../../../agent/agent.builtins';
-import { AgentService } from '../../../agent/agent.service';
-import { configRuleset } from '../../../config/config.merge';
-import { ConfigService } from '../../../config/config.service';
-import { disabledTools, merge, type Ruleset } from '../../../permission/permission.rules';
-import { SessionHooks } from '../../../session/session.hooks';
-import { ToolCatalogue } from '../../tool.catalogue';
-import { ToolController } from '../../tool.controller';
-import { ToolRegistry } from '../../tool.registry';
-import type { ToolServices } from '../../tool.types';
-import { PlanService, planFilePath } from '../plan/plan.service';
-import type { PlanToolServices } from '../plan/plan.tool';
+import { agentGuardrails } from '../../agent/agent.builtins';
+import { AgentModule } from '../../agent/agent.module';
+import { AgentService } from '../../agent/agent.service';
+import { configRuleset } from '../../config/config.merge';
+import { ConfigModule } from '../../config/config.module';
+import { ConfigService } from '../../config/config.service';
+import { disabledTools, merge, type Ruleset } from '../../permission/permission.rules';
+import { SessionHooks } from '../session.hooks';
+import { SessionModule } from '../session.module';
+import { ToolModule } from '../../tool/tool.module';
+import { ToolRegistry } from '../../tool/tool.registry';
+import type { ToolServices } from '../../tool/tool.types';
+import { PlanService, planFilePath } from './plan.service';
+import type { PlanToolServices } from '../../tool/tools/plan/plan.tool';
 import { TaskService } from './task.service';
 
-/**
- * Session-side back ends of the task, plan and batch tools, plugged into the loop through SessionHooks,
- * and the experimental tool routes (declared here because tool.module.ts belongs to the sandbox/tools work).
- */
-@Module({ controllers: [ToolController], providers: [TaskService, PlanService, ToolCatalogue] })
+/** Session-side back ends of the task, plan and batch tools, plugged into the loop through SessionHooks. */
+@Module({ imports: [SessionModule, AgentModule, ConfigModule, ToolModule], providers: [TaskService, PlanService] })
 export class AgentToolsModule implements OnModuleInit {
   constructor(
     private readonly tasks: TaskService,

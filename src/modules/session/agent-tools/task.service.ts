@@ -1,15 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import type { AuthContext } from '../../../../core/auth/auth-context';
-import { isId } from '../../../../core/ids';
-import { subagentSessionRules } from '../../../agent/agent.builtins';
-import { AgentService } from '../../../agent/agent.service';
-import type { Ruleset } from '../../../permission/permission.rules';
-import { SessionPromptService } from '../../../session/prompt/session-prompt.service';
-import type { ToolScope } from '../../../session/session.hooks';
-import { SessionRepository } from '../../../session/session.repository';
-import { SessionService } from '../../../session/session.service';
-import type { MessageWithParts } from '../../../session/session.types';
-import { ToolError } from '../../tool.types';
+import type { AuthContext } from '../../../core/auth/auth-context';
+import { isId } from '../../../core/ids';
+import { subagentSessionRules } from '../../agent/agent.builtins';
+import { AgentService } from '../../agent/agent.service';
+import type { Ruleset } from '../../permission/permission.rules';
+import { SessionPromptService } from '../prompt/session-prompt.service';
+import type { ToolScope } from '../session.hooks';
+import { SessionRepository } from '../session.repository';
+import { SessionService } from '../session.service';
+import type { MessageWithParts } from '../session.types';
+import { ToolError } from '../../tool/tool.types';
 
 export interface SubagentInput {
   description: string;

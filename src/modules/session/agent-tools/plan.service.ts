@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { newId } from '../../../../core/ids';
-import { MessageRepository } from '../../../session/message.repository';
-import type { SessionRow } from '../../../session/session.repository';
-import { SessionWriter } from '../../../session/session-writer';
-import type { PartInfo, UserMessageInfo } from '../../../session/session.types';
+import { newId } from '../../../core/ids';
+import { MessageRepository } from '../message.repository';
+import type { SessionRow } from '../session.repository';
+import { SessionWriter } from '../session-writer';
+import type { PartInfo, UserMessageInfo } from '../session.types';
 
 /** Relative path of a session's plan file, as OpenCode names it: `.opencode/plans/<created>-<slug>.md`. */
 export function planFilePath(session: Pick<SessionRow, 'createdAt' | 'slug'>): string {

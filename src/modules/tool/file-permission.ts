@@ -1,5 +1,5 @@
-import type { ToolContext } from '../tool/tool.types';
-import type { ResolvedPath } from './workspace';
+import type { ToolContext } from './tool.types';
+import type { ResolvedPath } from '../workspace/workspace';
 
 /**
  * Permission patterns of a path: the spelling the model used and the real target when a symlink inside

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { PrismaService } from '../../../infra/database/prisma.service';
+import { PrismaService } from '../../infra/database/prisma.service';
 
 export interface AuditRow {
   id: string;

@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import type { AuthContext } from '../../../core/auth/auth-context';
-import { Auth, Roles } from '../../../core/auth/auth.decorators';
+import type { AuthContext } from '../../core/auth/auth-context';
+import { Auth, Roles } from '../../core/auth/auth.decorators';
 import { AuditService } from './audit.service';
 import { AuditEntryDto, AuditQueryDto } from './dto/audit.dto';
 

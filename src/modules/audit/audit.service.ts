@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import type { AuthContext } from '../../../core/auth/auth-context';
-import { currentRequestId } from '../../../core/http/request-context';
-import { newId } from '../../../core/ids';
-import { LOGGER } from '../../../core/logging/logger';
+import type { AuthContext } from '../../core/auth/auth-context';
+import { currentRequestId } from '../../core/http/request-context';
+import { newId } from '../../core/ids';
+import { LOGGER } from '../../core/logging/logger';
 import { AuditRepository, type AuditFilter, type AuditRow } from './audit.repository';
 
 /** Actions other modules record; free-form strings are allowed too, these are the ones we emit today. */

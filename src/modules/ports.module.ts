@@ -1,0 +1,55 @@
+import { Global, Module } from '@nestjs/common';
+import type { AuthContext } from '../core/auth/auth-context';
+import { TEACHER_SCOPE } from '../core/auth/teacher-scope.port';
+import { RATE_LIMITER } from './auth/rate-limiter.port';
+import { PROJECT_DIRECTORY, type ProjectDirectory } from './event/project-directory.port';
+import { SESSION_ACCESS, type SessionAccess } from './permission/session-access.port';
+import { ProjectModule } from './project/project.module';
+import { ProjectService } from './project/project.service';
+import { BudgetEnforcerService } from './school/budget/budget-enforcer.service';
+import { BudgetMeterService } from './school/budget/budget-meter.service';
+import { ClassRosterService } from './school/class/class-roster.service';
+import { LifecycleService } from './school/lifecycle/lifecycle.service';
+import { RateLimitService } from './school/rate-limit/rate-limit.service';
+import { SchoolModule } from './school/school.module';
+import { SessionModule } from './session/session.module';
+import { LLM_METER } from './session/llm/llm-meter.port';
+import { RUN_LIMITS } from './session/run/run-limits.port';
+import { SessionService } from './session/session.service';
+import { USER_DELETION_LISTENER } from './tenant/user-deletion.port';
+
+/**
+ * The composition root's bindings of ports: a lower module declares what it needs (an interface and a token next
+ * to the consumer), a higher module answers, and only this file knows both. Global so the consumers need not
+ * import the higher modules (which would close a cycle).
+ */
+@Global()
+@Module({
+  imports: [ProjectModule, SessionModule, SchoolModule],
+  providers: [
+    { provide: RATE_LIMITER, useExisting: RateLimitService },
+    { provide: TEACHER_SCOPE, useExisting: ClassRosterService },
+    { provide: USER_DELETION_LISTENER, useExisting: LifecycleService },
+    { provide: LLM_METER, useExisting: BudgetMeterService },
+    { provide: RUN_LIMITS, useExisting: BudgetEnforcerService },
+    {
+      provide: PROJECT_DIRECTORY,
+      inject: [ProjectService],
+      useFactory: (projects: ProjectService): ProjectDirectory => ({
+        projectIdOf: async (auth: AuthContext, directory: string) => (await projects.resolve(auth, directory)).id,
+      }),
+    },
+    {
+      provide: SESSION_ACCESS,
+      inject: [SessionService],
+      useFactory: (sessions: SessionService): SessionAccess => ({
+        writableScope: async (auth, sessionId) => {
+          const row = await sessions.loadForWrite(auth, sessionId);
+          return { projectId: row.projectId, directory: row.directory, ownerId: row.userId };
+        },
+      }),
+    },
+  ],
+  exports: [RATE_LIMITER, TEACHER_SCOPE, USER_DELETION_LISTENER, PROJECT_DIRECTORY, SESSION_ACCESS, LLM_METER, RUN_LIMITS],
+})
+export class PortsModule {}

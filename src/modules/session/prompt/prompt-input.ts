@@ -1,0 +1,32 @@
+// What a caller sends to start a turn (OpenCode's SessionPrompt input), shared by the routes, commands,
+// subagents and the loop's hooks.
+
+export interface PromptPartInput {
+  type: 'text' | 'file' | 'agent' | 'subtask';
+  id?: string;
+  text?: string;
+  synthetic?: boolean;
+  ignored?: boolean;
+  mime?: string;
+  url?: string;
+  filename?: string;
+  source?: Record<string, unknown>;
+  name?: string;
+  prompt?: string;
+  description?: string;
+  agent?: string;
+  model?: { providerID: string; modelID: string };
+  command?: string;
+  metadata?: Record<string, unknown>;
+}
+
+export interface PromptInput {
+  parts: PromptPartInput[];
+  messageID?: string;
+  model?: { providerID: string; modelID: string };
+  agent?: string;
+  noReply?: boolean;
+  system?: string;
+  variant?: string;
+  tools?: Record<string, boolean>;
+}
