@@ -47,7 +47,7 @@ class Refused extends Error {
  * Reservations are short, but a burst of parallel calls queues for the pool's connections: wait for one rather than
  * fail the call (Prisma's default gives up after 2 s).
  */
-const TX = { maxWait: 30_000, timeout: 30_000 };
+export const BUDGET_TX = { maxWait: 30_000, timeout: 30_000 };
 
 const TOKENS = `"inputTokens" + "outputTokens" + "reasoningTokens" + "cacheReadTokens" + "cacheWriteTokens"`;
 
@@ -84,7 +84,7 @@ export class BudgetCounterRepository {
             throw new Refused(c, row?.used ?? '0');
           }
         }
-      }, TX);
+      }, BUDGET_TX);
       return null;
     } catch (err) {
       if (err instanceof Refused) return { refused: err.claim, used: err.used };
@@ -93,27 +93,32 @@ export class BudgetCounterRepository {
   }
 
   /**
-   * Records the call's usage (once: a repeated id is ignored) and moves each counter from the reserved amount to
-   * the real one, in one transaction, so a counter always equals settled usage plus open reservations.
+   * Records the call's usage and moves each counter from the reserved amount to the real one, in one transaction
+   * (a batch: no connection is held between round trips), so a counter always equals settled usage plus open
+   * reservations.
    */
   async settle(tenantId: string, claims: { key: string; delta: string }[], usage: UsageRow | undefined): Promise<void> {
-    await this.prisma.$transaction(async (tx) => {
-      if (usage) {
-        const u = usage;
-        const inserted = await tx.$executeRaw`
-          INSERT INTO "UsageRecord" (id, "tenantId", "userId", "sessionId", "messageId", "partId", "providerId", "modelId", purpose, day,
-            "inputTokens", "outputTokens", "reasoningTokens", "cacheReadTokens", "cacheWriteTokens", cost, "createdAt")
-          VALUES (${u.id}, ${u.tenantId}, ${u.userId}, ${u.sessionId}, ${u.messageId}, ${u.partId}, ${u.providerId}, ${u.modelId}, ${u.purpose},
-            ${u.day.toISOString().slice(0, 10)}::date, ${u.inputTokens}, ${u.outputTokens}, ${u.reasoningTokens}, ${u.cacheReadTokens}, ${u.cacheWriteTokens},
-            ${u.cost}::numeric, now())
-          ON CONFLICT DO NOTHING`;
-        if (!inserted) return;
-      }
-      for (const c of [...claims].sort((a, b) => a.key.localeCompare(b.key))) {
-        await tx.$executeRaw`
-          UPDATE "BudgetCounter" SET used = GREATEST(0, used + ${c.delta}::numeric), "updatedAt" = now() WHERE "tenantId" = ${tenantId} AND key = ${c.key}`;
-      }
-    }, TX);
+    const u = usage;
+    const statements = [
+      ...(u
+        ? [
+            this.prisma.$executeRaw`
+              INSERT INTO "UsageRecord" (id, "tenantId", "userId", "sessionId", "messageId", "partId", "providerId", "modelId", purpose, day,
+                "inputTokens", "outputTokens", "reasoningTokens", "cacheReadTokens", "cacheWriteTokens", cost, "createdAt")
+              VALUES (${u.id}, ${u.tenantId}, ${u.userId}, ${u.sessionId}, ${u.messageId}, ${u.partId}, ${u.providerId}, ${u.modelId}, ${u.purpose},
+                ${u.day.toISOString().slice(0, 10)}::date, ${u.inputTokens}, ${u.outputTokens}, ${u.reasoningTokens}, ${u.cacheReadTokens}, ${u.cacheWriteTokens},
+                ${u.cost}::numeric, now())`,
+          ]
+        : []),
+      ...[...claims]
+        .sort((a, b) => a.key.localeCompare(b.key))
+        .map(
+          (c) => this.prisma.$executeRaw`
+            UPDATE "BudgetCounter" SET used = GREATEST(0, used + ${c.delta}::numeric), "updatedAt" = now() WHERE "tenantId" = ${tenantId} AND key = ${c.key}`,
+        ),
+    ];
+    if (statements.length === 1) await statements[0];
+    else if (statements.length) await this.prisma.$transaction(statements);
   }
 
   /** Counters of past periods are dead weight; any reservation may sweep them. */

@@ -85,6 +85,8 @@ export class StepProcessor {
   private readonly running: Promise<void>[] = [];
   private dirty = new Set<TextLike>();
   private flushTimer?: NodeJS.Timeout;
+  /** The periodic writes, chained: a discarded attempt waits for them so none lands after its parts are removed. */
+  private flushing: Promise<void> = Promise.resolve();
   private stopAfterStep = false;
   private finishReason = 'unknown';
   /** Tree before this attempt's stream, and the step-finish part that gets the tree after it. */
@@ -148,7 +150,9 @@ export class StepProcessor {
 
   private async stream(): Promise<void> {
     const { signal } = this.input;
-    this.flushTimer ??= setInterval(() => void this.flush(), FLUSH_MS);
+    this.flushTimer ??= setInterval(() => {
+      this.flushing = this.flushing.then(() => this.flush());
+    }, FLUSH_MS);
     let started = false;
     // A retried attempt keeps the first tree, so files a failed attempt's tools wrote are still in the patch.
     this.startTree ??= await this.input.sink.snapshots?.track();
@@ -355,6 +359,8 @@ export class StepProcessor {
   private async discardAttempt(): Promise<void> {
     await Promise.allSettled(this.running);
     this.running.length = 0;
+    this.dirty.clear();
+    await this.flushing;
     for (const part of this.parts) await this.input.sink.removePart(part);
     this.parts = [];
     this.finishPart = undefined;
