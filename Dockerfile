@@ -19,7 +19,7 @@ RUN npm prune --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim AS runtime
 RUN apt-get update \
-  && apt-get install -y --no-install-recommends bubblewrap ripgrep git ca-certificates tini \
+  && apt-get install -y --no-install-recommends bubblewrap slirp4netns nftables ripgrep git ca-certificates tini \
   && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=4096 DATA_DIR=/data PRISMA_HIDE_UPDATE_MESSAGE=1

@@ -18,7 +18,10 @@ export interface BenchResult {
   machine: { cpus: number; loadAvgAtStart: number[]; loadAvgAtEnd: number[]; node: string; platform: string };
   options: Record<string, unknown>;
   targets: TargetResult[];
+  /** The first of `tables` (older readers). */
   rows: Row[];
+  /** One comparison per mode of ours against OpenCode of the same run. */
+  tables: { target: TargetName; label: string; rows: Row[] }[];
 }
 
 export interface Row {
@@ -32,12 +35,14 @@ export interface Row {
   ratio: number | null;
 }
 
-export function buildRows(targets: TargetResult[]): Row[] {
+export function buildRows(targets: TargetResult[], ours: TargetName = 'ours'): Row[] {
   const byKey = new Map<string, Row>();
   for (const t of targets) {
+    const column = t.name === 'opencode' ? 'opencode' : t.name === ours ? 'ours' : undefined;
+    if (!column) continue;
     for (const m of t.metrics) {
       const row = byKey.get(m.key) ?? { key: m.key, label: m.label, unit: m.unit, better: m.better, opencode: null, ours: null, ratio: null };
-      row[t.name] = m.value;
+      row[column] = m.value;
       byKey.set(m.key, row);
     }
   }
@@ -45,6 +50,10 @@ export function buildRows(targets: TargetResult[]): Row[] {
     row.ratio = row.opencode && row.ours !== null && Number.isFinite(row.ours) ? Number((row.ours / row.opencode).toFixed(2)) : null;
   }
   return [...byKey.values()];
+}
+
+export function buildTables(targets: TargetResult[]): BenchResult['tables'] {
+  return targets.filter((t) => t.name !== 'opencode').map((t) => ({ target: t.name, label: t.label, rows: buildRows(targets, t.name) }));
 }
 
 const fmt = (v: number | null) => {
@@ -55,24 +64,23 @@ const fmt = (v: number | null) => {
 };
 
 export function markdown(result: BenchResult): string {
-  const names = Object.fromEntries(result.targets.map((t) => [t.name, t.label]));
+  const opencode = result.targets.find((t) => t.name === 'opencode');
   const lines = [
     `Command: \`${result.command}\`  `,
-    `Run ${result.startedAt} → ${result.finishedAt}, ${result.machine.cpus} cores, load average at start ${result.machine.loadAvgAtStart.map((l) => l.toFixed(1)).join('/')}, node ${result.machine.node}.`,
+    `Run ${result.startedAt} → ${result.finishedAt}, ${result.machine.cpus} cores, load average at start ${result.machine.loadAvgAtStart.map((l) => l.toFixed(1)).join('/')}, at the end ${result.machine.loadAvgAtEnd.map((l) => l.toFixed(1)).join('/')}, node ${result.machine.node}.`,
     ...result.targets.flatMap((t) => (t.notes[0]?.startsWith('figures from an earlier run') ? [`**${t.label} column: ${t.notes[0]}.**`] : [])),
-    '',
-    `| metric | unit | ${names.opencode ?? 'OpenCode'} | ${names.ours ?? 'ours'} | ours / OpenCode |`,
-    '| --- | --- | ---: | ---: | ---: |',
   ];
-  const boot = Object.fromEntries(result.targets.map((t) => [t.name, t.bootMs ?? null])) as Record<TargetName, number | null>;
-  const rows: Row[] = [
-    { key: 'boot', label: 'Boot: spawn → listening line', unit: 'ms', better: 'lower', opencode: boot.opencode ?? null, ours: boot.ours ?? null, ratio: null },
-    ...result.rows,
-  ];
-  for (const row of rows) {
-    const ratio = row.ratio ?? (row.opencode && row.ours ? Number((row.ours / row.opencode).toFixed(2)) : null);
-    const arrow = row.better === 'lower' ? '↓' : '↑';
-    lines.push(`| ${row.label} ${arrow} | ${row.unit} | ${fmt(row.opencode)} | ${fmt(row.ours)} | ${ratio === null ? '—' : `${ratio.toFixed(2)}×`} |`);
+  const tables = result.tables ?? [{ target: 'ours' as TargetName, label: result.targets.find((t) => t.name === 'ours')?.label ?? 'ours', rows: result.rows }];
+  for (const table of tables) {
+    const ours = result.targets.find((t) => t.name === table.target);
+    lines.push('', `### ${table.label} against ${opencode?.label ?? 'OpenCode'}`, '');
+    lines.push(`| metric | unit | ${opencode?.label ?? 'OpenCode'} | ${table.label} | ours / OpenCode |`, '| --- | --- | ---: | ---: | ---: |');
+    const rows: Row[] = [{ key: 'boot', label: 'Boot: spawn → listening line', unit: 'ms', better: 'lower', opencode: opencode?.bootMs ?? null, ours: ours?.bootMs ?? null, ratio: null }, ...table.rows];
+    for (const row of rows) {
+      const ratio = row.ratio ?? (row.opencode && row.ours ? Number((row.ours / row.opencode).toFixed(2)) : null);
+      const arrow = row.better === 'lower' ? '↓' : '↑';
+      lines.push(`| ${row.label} ${arrow} | ${row.unit} | ${fmt(row.opencode)} | ${fmt(row.ours)} | ${ratio === null ? '—' : `${ratio.toFixed(2)}×`} |`);
+    }
   }
   lines.push('', '↓ lower is better, ↑ higher is better.');
   for (const t of result.targets) {

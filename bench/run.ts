@@ -10,7 +10,7 @@ import { makeClient } from './lib/client';
 import { rssKiB, treeRssKiB } from './lib/proc';
 import { sleep, withTimeout } from './lib/time';
 import { startBenchLlm } from './llm';
-import { buildRows, markdown, type BenchResult, type TargetResult } from './report';
+import { buildRows, buildTables, markdown, type BenchResult, type TargetResult } from './report';
 import { createScenario } from './scenarios/create';
 import { fanoutScenario } from './scenarios/fanout';
 import { listScenario } from './scenarios/list';
@@ -27,7 +27,11 @@ import type { Target, TargetName } from './servers/target';
 const SCENARIOS: Scenario[] = [createScenario, promptScenario, toolScenario, firstDeltaScenario, tokensScenario, throughputScenario, fanoutScenario, rssScenario, listScenario];
 
 const HELP = `npm run bench -- [options]
-  --target both|ours|opencode   servers to measure (default both; run one after the other)
+  --target both|ours|ours-pg|opencode
+                                servers to measure, one after the other. both (default): OpenCode, ours embedded
+                                (the npm start default), and ours on Postgres + Redis when a database URL is given
+  --database-url URL            Postgres for the ours-pg run (default: DATABASE_URL); migrated first
+  --redis-url URL               Redis for the ours-pg run (default: REDIS_URL)
   --only a,b                    scenarios: ${SCENARIOS.map((s) => s.name).join(', ')} (default all)
   --reps N                      repetitions per latency scenario (default 20)
   --levels 1,10,50,200          throughput concurrency levels
@@ -48,6 +52,8 @@ function options() {
   const { values } = parseArgs({
     options: {
       target: { type: 'string', default: 'both' },
+      'database-url': { type: 'string' },
+      'redis-url': { type: 'string' },
       only: { type: 'string' },
       reps: { type: 'string', default: '20' },
       levels: { type: 'string', default: '1,10,50,200' },
@@ -75,8 +81,13 @@ function options() {
     if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, got "${v}"`);
     return n;
   };
-  const targets: TargetName[] = values.target === 'both' ? ['opencode', 'ours'] : values.target === 'ours' || values.target === 'opencode' ? [values.target] : [];
-  if (!targets.length) throw new Error(`--target must be both, ours or opencode, got "${values.target}"`);
+  const databaseUrl = values['database-url'] ?? process.env.DATABASE_URL;
+  const redisUrl = values['redis-url'] ?? process.env.REDIS_URL;
+  const both: TargetName[] = databaseUrl ? ['opencode', 'ours', 'ours-pg'] : ['opencode', 'ours'];
+  const named = ['ours', 'ours-pg', 'opencode'] as const;
+  const targets: TargetName[] = values.target === 'both' ? both : named.find((n) => n === values.target) ? [values.target as TargetName] : [];
+  if (!targets.length) throw new Error(`--target must be both, ours, ours-pg or opencode, got "${values.target}"`);
+  if (targets.includes('ours-pg') && !databaseUrl) throw new Error('--target ours-pg needs --database-url (or DATABASE_URL)');
   const only = values.only?.split(',').map((s) => s.trim()).filter(Boolean);
   const unknown = only?.filter((n) => !SCENARIOS.some((s) => s.name === n)) ?? [];
   if (unknown.length) throw new Error(`unknown scenario(s): ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
@@ -100,6 +111,7 @@ function options() {
     keep: values.keep!,
     out: path.resolve(values.out!),
     opencodeFrom: values['opencode-from'] ? path.resolve(values['opencode-from']) : undefined,
+    postgres: databaseUrl ? { databaseUrl, redisUrl } : undefined,
   };
 }
 
@@ -108,11 +120,14 @@ const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 const running = new Set<Target>();
 
 async function measureTarget(name: TargetName, run: ReturnType<typeof options>, llm: Awaited<ReturnType<typeof startBenchLlm>>): Promise<TargetResult> {
-  const result: TargetResult = { name, label: name === 'opencode' ? 'OpenCode' : 'opencode-api', notes: [], scenarios: {}, metrics: [] };
+  const result: TargetResult = { name, label: name === 'opencode' ? 'OpenCode' : name === 'ours' ? 'opencode-api (embedded)' : 'opencode-api (Postgres + Redis)', notes: [], scenarios: {}, metrics: [] };
   log(`starting ${name}`);
   let target: Target;
   try {
-    target = name === 'opencode' ? await startOpencode({ llm, snapshot: run.snapshot, keep: run.keep, log }) : await startOurs({ llm, build: run.build, keep: run.keep, log });
+    target =
+      name === 'opencode'
+        ? await startOpencode({ llm, snapshot: run.snapshot, keep: run.keep, log })
+        : await startOurs({ llm, build: run.build, keep: run.keep, log, postgres: name === 'ours-pg' ? run.postgres : undefined });
   } catch (err) {
     result.error = err instanceof Error ? err.message : String(err);
     log(`${name} did not start: ${result.error}`);
@@ -196,6 +211,7 @@ async function main(): Promise<void> {
     options: { ...run.bench, targets: run.targets, scenarios: run.scenarios.map((s) => s.name), opencodeSnapshot: run.snapshot },
     targets,
     rows: buildRows(targets),
+    tables: buildTables(targets),
   };
   fs.mkdirSync(path.dirname(run.out), { recursive: true });
   fs.writeFileSync(`${run.out}.tmp`, JSON.stringify(result, null, 2));

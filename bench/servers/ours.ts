@@ -15,6 +15,8 @@ export interface OursStartOptions {
   build: boolean;
   keep: boolean;
   log: (line: string) => void;
+  /** Unset: the embedded default (a throwaway embedded PostgreSQL, no Redis). */
+  postgres?: { databaseUrl: string; redisUrl?: string };
 }
 
 /** A `nest build` of this checkout running now (anyone's). */
@@ -94,6 +96,8 @@ async function snapshotDist(log: (line: string) => void): Promise<{ main: string
   throw new Error('dist/ stayed incomplete for 5 minutes');
 }
 
+const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+
 /** `npm run db:migrate` on the caller's database (embedded mode migrates at boot; a real database does not). */
 function migrate(env: NodeJS.ProcessEnv): void {
   const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'prisma.cjs'), 'migrate', 'deploy'], { cwd: ROOT, env, encoding: 'utf8', timeout: 300_000 });
@@ -117,9 +121,19 @@ export async function startOurs(options: OursStartOptions): Promise<Target> {
   };
   delete env.OPENCODE_CONFIG;
   delete env.PORT;
-  if (!env.DATABASE_URL) env.EMBEDDED_DB_MEMORY = 'true';
-  else migrate(env);
-  notes.push(env.DATABASE_URL ? `Postgres ${env.REDIS_URL ? '+ Redis' : ''} from the caller's DATABASE_URL/REDIS_URL` : 'embedded PostgreSQL (a throwaway cluster, EMBEDDED_DB_MEMORY), no Redis');
+  delete env.DATABASE_URL;
+  delete env.REDIS_URL;
+  if (options.postgres) {
+    env.DATABASE_URL = options.postgres.databaseUrl;
+    if (options.postgres.redisUrl) env.REDIS_URL = options.postgres.redisUrl;
+    migrate(env);
+    notes.push(`Postgres${env.REDIS_URL ? ' + Redis' : ''} (${redact(env.DATABASE_URL)}${env.REDIS_URL ? `, ${env.REDIS_URL}` : ''}), workers in the API process`);
+    // One process, as the embedded mode, so both modes compare like for like; production runs `npm run worker` too.
+    env.WORKERS_IN_API = 'true';
+  } else {
+    env.EMBEDDED_DB_MEMORY = 'true';
+    notes.push('embedded PostgreSQL (a throwaway cluster, EMBEDDED_DB_MEMORY), no Redis: the `npm start` default');
+  }
 
   const port = await freePort();
   env.PORT = String(port);
@@ -142,7 +156,9 @@ export async function startOurs(options: OursStartOptions): Promise<Target> {
     const worktree = paths.worktree ?? paths.directory;
     if (worktree) prepareProject(worktree);
     else notes.push('GET /path named no worktree; the read-tool scenario has no hello.txt');
-    return { name: 'ours', label: 'opencode-api', baseUrl, pid: proc.pid, headers, bootMs, notes: [...notes, `work dir ${work}`], stop };
+    const name = options.postgres ? 'ours-pg' : 'ours';
+    const label = options.postgres ? 'opencode-api (Postgres + Redis)' : 'opencode-api (embedded)';
+    return { name, label, baseUrl, pid: proc.pid, headers, bootMs, notes: [...notes, `work dir ${work}`], stop };
   } catch (err) {
     await proc.stop();
     throw new Error(`${err instanceof Error ? err.message : String(err)} (work dir kept: ${work})`);

@@ -5,7 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { sleep } from '../lib/time';
 import { TOOL_FILE, TOOL_FILE_TEXT } from '../llm';
 
-export type TargetName = 'opencode' | 'ours';
+/** `ours`: the embedded default (no DATABASE_URL, no REDIS_URL); `ours-pg`: on Postgres + Redis. */
+export type TargetName = 'opencode' | 'ours' | 'ours-pg';
 
 /** A running server under test. */
 export interface Target {

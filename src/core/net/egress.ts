@@ -26,9 +26,10 @@ export class EgressGuard {
 }
 
 const guards = new WeakMap<EgressAllowList, EgressGuard>();
+const NOTHING_ALLOWED = new EgressAllowList();
 
-/** One guard (and one socket pool) per allow-list, i.e. per booted app. */
-export function egressGuard(allow: EgressAllowList): EgressGuard {
+/** One guard (and one socket pool) per allow-list, i.e. per booted app; without a list nothing private is reachable. */
+export function egressGuard(allow: EgressAllowList = NOTHING_ALLOWED): EgressGuard {
   let guard = guards.get(allow);
   if (!guard) guards.set(allow, (guard = new EgressGuard({ allow })));
   return guard;

@@ -1,4 +1,5 @@
-import { createPostgresBackend, LATEST_SCHEMA_VERSION, runMigrations } from 'bullmq';
+import { createPostgresBackend, DEFAULT_SCHEMA, LATEST_SCHEMA_VERSION, runMigrations } from 'bullmq';
+import pg from 'pg';
 import type { RedisOptions } from 'ioredis';
 import type { SchemaStep } from '../database/embedded-postgres';
 
@@ -9,7 +10,7 @@ export interface QueueBackend {
   kind: 'redis' | 'postgres';
   /** Backend factory for BullMQ classes (undefined = Redis default). */
   factory?: typeof createPostgresBackend;
-  connection(blocking?: boolean): RedisOptions | Record<string, unknown>;
+  connection(blocking?: boolean): RedisOptions | Record<string, unknown> | pg.Pool;
   close(): Promise<void>;
 }
 
@@ -35,12 +36,31 @@ export function createQueueBackend(opts: { redisUrl?: string; databaseUrl: strin
     const url = opts.redisUrl;
     return { kind: 'redis', connection: (blocking) => redisOptions(url, blocking), close: async () => undefined };
   }
+  if (opts.embedded) return sharedPoolBackend(opts.databaseUrl);
   return {
     kind: 'postgres',
     factory: createPostgresBackend,
-    // Embedded: fewer server processes, each one counts in the machine's memory.
-    connection: () => ({ connectionString: opts.databaseUrl, migrate: true, max: opts.embedded ? 2 : 4 }),
+    connection: () => ({ connectionString: opts.databaseUrl, migrate: true, max: 4 }),
     close: async () => undefined,
+  };
+}
+
+/**
+ * The embedded database: every queue, worker and event listener on ONE pool instead of a pool (and a LISTEN
+ * connection) each, because every connection is a server process whose memory counts on the machine: 4 LISTEN
+ * clients (2 workers, at most 2 event listeners) and the queries share 8. The schema is already there (the
+ * embedded database's schema step), and a pool of ours must pin BullMQ's search_path itself.
+ */
+function sharedPoolBackend(databaseUrl: string): QueueBackend {
+  let pool: pg.Pool | undefined;
+  return {
+    kind: 'postgres',
+    factory: createPostgresBackend,
+    connection: () => (pool ??= new pg.Pool({ connectionString: databaseUrl, max: 8, options: `-c search_path="${DEFAULT_SCHEMA}"` })),
+    close: async () => {
+      await pool?.end();
+      pool = undefined;
+    },
   };
 }
 

@@ -23,6 +23,7 @@ export class QueueService implements OnApplicationShutdown {
   private readonly processors = new Map<string, JobProcessor<JobName>>();
   private readonly workers: Worker[] = [];
   private events?: Map<QueueName, QueueEvents>;
+  private closing = false;
 
   constructor(
     @Inject(QUEUE_BACKEND) private readonly backend: QueueBackend,
@@ -38,7 +39,7 @@ export class QueueService implements OnApplicationShutdown {
     let q = this.queues.get(name);
     if (!q) {
       q = new QueueCtor(name, { connection: this.backend.connection(), defaultJobOptions: DEFAULT_JOB_OPTIONS }, this.backend.factory);
-      q.on('error', (err) => this.logger.warn({ err, queue: name }, 'queue error'));
+      q.on('error', (err) => this.connectionError(err, name, 'queue error'));
       this.queues.set(name, q);
     }
     return q;
@@ -70,7 +71,7 @@ export class QueueService implements OnApplicationShutdown {
         this.backend.factory,
       );
       worker.on('failed', (job: Job | undefined, err: Error) => this.logger.warn({ err, job: job?.name, jobId: job?.id }, 'job failed'));
-      worker.on('error', (err: Error) => this.logger.warn({ err, queue: name }, 'worker error'));
+      worker.on('error', (err: Error) => this.connectionError(err, name, 'worker error'));
       this.workers.push(worker);
     }
     this.logger.info({ backend: this.backend.kind, queues: Object.values(QueueName) }, 'queue workers started');
@@ -134,7 +135,14 @@ export class QueueService implements OnApplicationShutdown {
     return true;
   }
 
+  /** After shutdown, connections that the database drops on its way down are expected, not news. */
+  private connectionError(err: Error, queue: QueueName, msg: string): void {
+    if (this.closing) this.logger.debug({ err, queue }, msg);
+    else this.logger.warn({ err, queue }, msg);
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    this.closing = true;
     // Drain: workers finish their current job (bounded), then connections close.
     const grace = new Promise((r) => setTimeout(r, this.config.shutdownGraceMs).unref());
     await Promise.race([Promise.allSettled(this.workers.map((w) => w.close())), grace]);

@@ -7,6 +7,7 @@ import { loadPlatformConfig } from './config.load';
 import { detectLocalOllama } from './local-ollama';
 import { mergeConfig } from './config.merge';
 import { parseConfig, type Config } from './config.schema';
+import { mergeLayersWithProviderPolicy } from './provider-endpoints';
 
 // Other processes see a PATCH within this time; the process that takes it invalidates at once.
 const CACHE_MS = 5_000;
@@ -60,7 +61,7 @@ export class ConfigService implements OnModuleInit {
   effective(auth: AuthContext, projectId?: string): Promise<Config> {
     return this.cache.get(`${auth.tenantId}\0${projectId ?? ''}`, async () => {
       const [tenant, project] = await Promise.all([this.tenantLayer(auth.tenantId), projectId ? this.projectLayer(auth.tenantId, projectId) : undefined]);
-      return mergeConfig(this.platformConfig, tenant, project);
+      return mergeLayersWithProviderPolicy(this.platformConfig, tenant, project);
     });
   }
 

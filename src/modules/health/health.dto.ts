@@ -21,7 +21,9 @@ export class SandboxStatusDto {
   version!: string | null;
   reason!: string | null;
   fix!: string | null;
+  /** What a school's `bashNetwork` gives: the filtered user-space network, or none (see networkReason). */
   network!: 'filtered' | 'none';
+  networkReason!: string | null;
 }
 
 export class HealthJobResultDto {

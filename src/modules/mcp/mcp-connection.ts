@@ -1,8 +1,6 @@
 // One live MCP session (stdio process or HTTP) with deadlines on every request. The pool owns lifecycle
 // policy (idle close, reconnect); this class only opens, talks and closes.
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { UnauthorizedError, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -10,6 +8,14 @@ import type { McpLocalConfig, McpLogger, McpRemoteConfig, McpServerConfig } from
 import { errorMessage, normalizeTimeout, withDeadline } from './mcp-error.util';
 import { buildServerEnv, type McpBaseEnv, type McpProcessSpawner } from './stdio/mcp-process.spawner';
 import { StdioProcessTransport, type StdioProcessTransportOptions } from './stdio/stdio-process.transport';
+import { lazyModule } from '../../core/lazy/lazy-module';
+
+// The SDK's client and HTTP transports (with its JSON Schema validator) load on the first MCP connection, not at boot.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const clientSdk = lazyModule(() => require('@modelcontextprotocol/sdk/client/index.js') as typeof import('@modelcontextprotocol/sdk/client/index.js'));
+const streamableSdk = lazyModule(() => require('@modelcontextprotocol/sdk/client/streamableHttp.js') as typeof import('@modelcontextprotocol/sdk/client/streamableHttp.js'));
+const sseSdk = lazyModule(() => require('@modelcontextprotocol/sdk/client/sse.js') as typeof import('@modelcontextprotocol/sdk/client/sse.js'));
+/* eslint-enable @typescript-eslint/no-require-imports */
 import { cappedFetch } from './mcp-capped-fetch';
 
 export interface McpConnectionOptions {
@@ -53,7 +59,7 @@ export class McpConnection {
 
   private static newClient(options: McpConnectionOptions): Client {
     // No client capabilities: we never serve sampling, roots or elicitation to a server.
-    return new Client(options.clientInfo, { capabilities: {} });
+    return new (clientSdk().Client)(options.clientInfo, { capabilities: {} });
   }
 
   private static async openLocal(options: McpConnectionOptions, config: McpLocalConfig): Promise<McpConnection> {
@@ -93,7 +99,7 @@ export class McpConnection {
     const authProvider = config.oauth === false ? undefined : options.authProvider;
     const started = Date.now();
     try {
-      current = await McpConnection.handshake(options, new StreamableHTTPClientTransport(url, { requestInit, authProvider, fetch: fetchFn }));
+      current = await McpConnection.handshake(options, new (streamableSdk().StreamableHTTPClientTransport)(url, { requestInit, authProvider, fetch: fetchFn }));
       return current;
     } catch (streamableError) {
       if (streamableError instanceof UnauthorizedError) throw streamableError;
@@ -101,7 +107,7 @@ export class McpConnection {
       if (remaining <= 0) throw streamableError;
       // Older servers only speak the 2024-11 HTTP+SSE transport.
       try {
-        const sse = new SSEClientTransport(url, { requestInit, authProvider, fetch: fetchFn });
+        const sse = new (sseSdk().SSEClientTransport)(url, { requestInit, authProvider, fetch: fetchFn });
         current = await McpConnection.handshake({ ...options, timeoutMs: remaining }, sse);
         return current;
       } catch (sseError) {
@@ -195,7 +201,7 @@ export class McpConnection {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    if (this.transport instanceof StreamableHTTPClientTransport && !this.abortReason) {
+    if (this.transport instanceof streamableSdk().StreamableHTTPClientTransport && !this.abortReason) {
       // Tell the server to drop the session now rather than whenever it expires it.
       await withDeadline(this.transport.terminateSession(), 1000, 'terminate session').catch(() => undefined);
     }

@@ -1,7 +1,7 @@
 import type { FetchLike } from './adapters/adapter.options';
 import type { ApiModel, ApiProvider } from './models/catalogue.schema';
 import { ModelCatalogue, type CatalogueContext, type ModelRef, type ResolvedCatalogue } from './models/model-catalogue';
-import { createLanguageModel, resolveProvider } from './provider.factory';
+import { createLanguageModel, resolveProvider, type ResolvedProvider } from './provider.factory';
 import type { LanguageModel } from './provider.types';
 
 export interface ProviderListResponse {
@@ -18,6 +18,8 @@ export interface ConfigProvidersResponse {
 export interface RegistryContext extends CatalogueContext {
   /** Decrypted stored API keys by provider id (a tenant's credentials). */
   apiKeys?: Record<string, string>;
+  /** The fetch this model's requests go through (the egress guard for endpoints below the platform layer). */
+  fetch?: FetchLike;
 }
 
 /**
@@ -51,10 +53,11 @@ export class ProviderRegistry {
    * The model's catalogue entry and a LanguageModel for it. Throws ProviderModelNotFoundError,
    * ProviderNotSupportedError, ProviderMisconfiguredError, or ProviderError('auth') for a missing key.
    */
-  languageModel(resolved: ResolvedCatalogue, ref: ModelRef, ctx: RegistryContext = {}): { model: LanguageModel; info: ApiModel } {
+  languageModel(resolved: ResolvedCatalogue, ref: ModelRef, ctx: RegistryContext = {}): { model: LanguageModel; info: ApiModel; provider: ResolvedProvider } {
     const info = this.catalogue.getModel(resolved, ref.providerID, ref.modelID);
     const input = this.catalogue.resolveInput(resolved, ref.providerID, { env: ctx.env, apiKey: ctx.apiKeys?.[ref.providerID] });
-    const model = createLanguageModel(resolveProvider(input), info.api.id, { fetch: this.deps.fetch });
-    return { model, info };
+    const provider = resolveProvider(input);
+    const model = createLanguageModel(provider, info.api.id, { fetch: ctx.fetch ?? this.deps.fetch });
+    return { model, info, provider };
   }
 }

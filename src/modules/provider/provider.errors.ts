@@ -5,6 +5,7 @@ export enum ProviderErrorCode {
   Misconfigured = 'provider_misconfigured',
   UnknownProvider = 'provider_unknown',
   UnknownModel = 'model_unknown',
+  EndpointRefused = 'provider_endpoint_refused',
 }
 
 /** A provider we list but cannot drive (missing vendor SDK or auth flow). */
@@ -28,5 +29,12 @@ export class ProviderModelNotFoundError extends DomainError {
       modelID: modelId,
       suggestions,
     });
+  }
+}
+
+/** A school or teacher pointed a provider somewhere the egress guard refuses, or set what only the platform may. */
+export class ProviderEndpointRefusedError extends DomainError {
+  constructor(providerId: string, message: string) {
+    super('ProviderEndpointRefusedError', 403, message, ProviderErrorCode.EndpointRefused, { providerID: providerId });
   }
 }

@@ -1,15 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { TtlCache } from '../../core/cache/ttl-cache';
+import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
-import { BadRequestError } from '../../core/errors/domain-error';
+import { LOGGER } from '../../core/logging/logger';
+import { BadRequestError, DomainError } from '../../core/errors/domain-error';
+import { egressGuard, type EgressGuard } from '../../core/net/egress';
 import { parseModelRef } from '../agent/agent.builtins';
 import type { Config } from '../config/config.schema';
+import { providerEndpointOwner, type ConfigLayerName } from '../config/provider-endpoints';
+import type { ResolvedProvider } from './provider.factory';
+import { ProviderEndpointRefusedError } from './provider.errors';
 import type { ModelCost } from './models/catalogue.schema';
-import type { LanguageModel } from './provider.types';
+import { ProviderError, type LanguageModel } from './provider.types';
 import { CredentialRepository } from './credential.repository';
 import { CredentialService } from './credential.service';
 import type { ApiModel } from './models/catalogue.schema';
 import { ProviderRegistry } from './provider-registry';
+import { providerErrorLog } from './retry';
 
 export interface ModelRef {
   providerID: string;
@@ -39,12 +46,16 @@ export interface ResolvedModel {
 @Injectable()
 export class ProviderService {
   private readonly registry = new ProviderRegistry();
+  private readonly egress: EgressGuard;
 
   constructor(
     @Inject(APP_CONFIG) private readonly app: AppConfig,
     private readonly credentials: CredentialService,
     private readonly credentialRepo: CredentialRepository,
-  ) {}
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    this.egress = egressGuard(app.egressAllow);
+  }
 
   /** What a tenant's requests may use: its stored keys, and the platform's env keys when allowed. */
   private async context(tenantId: string) {
@@ -82,17 +93,45 @@ export class ProviderService {
     if (config.disabled_providers?.includes(ref.providerID) || (config.enabled_providers && !config.enabled_providers.includes(ref.providerID))) {
       throw new BadRequestError(`Provider ${ref.providerID} is not enabled`, { providerID: ref.providerID }, 'provider_disabled');
     }
-    const ctx = await this.context(tenantId);
-    const cacheKey = `${ref.providerID}\0${ref.modelID}\0${ctx.apiKeys[ref.providerID] ?? ''}\0${Object.keys(ctx.env).length}`;
+    const owner = providerEndpointOwner(config, ref.providerID);
+    const ctx = keysFor(await this.context(tenantId), owner);
+    const cacheKey = `${ref.providerID}\0${ref.modelID}\0${owner}\0${ctx.apiKeys[ref.providerID] ?? ''}\0${Object.keys(ctx.env).length}`;
     const perConfig = this.resolvedModels.get(config) ?? new Map<string, ResolvedModel>();
     const hit = perConfig.get(cacheKey);
     if (hit) return hit;
     const resolved = this.registry.resolve(config, ctx);
-    const { model, info } = this.registry.languageModel(resolved, ref, ctx);
-    const out = { language: model, info: this.fromApi(ref, info) };
+    const below = owner !== 'platform';
+    let built: ReturnType<ProviderRegistry['languageModel']>;
+    try {
+      built = this.registry.languageModel(resolved, ref, below ? { ...ctx, fetch: this.egress.fetch } : ctx);
+    } catch (error) {
+      if (below && error instanceof ProviderError && error.kind === 'auth') throw keyStaysBehind(ref.providerID, owner);
+      throw error;
+    }
+    if (below) await this.checkEndpoint(ref.providerID, owner, built.provider);
+    const { model, info } = built;
+    const out = { language: withErrorLog(model, (error) => this.logger.warn({ tenantId, ...providerErrorLog(error) }, 'provider request failed')), info: this.fromApi(ref, info) };
     perConfig.set(cacheKey, out);
     this.resolvedModels.set(config, perConfig);
     return out;
+  }
+
+  /**
+   * An endpoint chosen below the platform layer is refused before any request when it reaches a private,
+   * loopback or metadata address the platform did not allow; every request then goes through the egress guard.
+   */
+  private async checkEndpoint(providerId: string, owner: ConfigLayerName, provider: ResolvedProvider): Promise<void> {
+    // Service-account JSON names its own token endpoint, which the SDK would call outside the guard.
+    if (provider.extra.credentials !== undefined) {
+      throw new ProviderEndpointRefusedError(providerId, `Provider ${providerId}: credential files can only be configured by the platform, not in the ${owner} config`);
+    }
+    if (!provider.baseURL || provider.baseURL.includes('{')) return;
+    try {
+      await this.egress.check(provider.baseURL);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      throw new ProviderEndpointRefusedError(providerId, `Provider ${providerId}: the endpoint set in the ${owner} config is refused. ${error.message}`);
+    }
   }
 
   // Resolving the catalogue and building an SDK client costs milliseconds; it is done once per config object
@@ -130,4 +169,37 @@ export class ProviderService {
   smallModel(config: Config, fallback: ModelRef): ModelRef {
     return (config.small_model ? parseModelRef(config.small_model) : undefined) ?? fallback;
   }
+}
+
+interface KeyContext {
+  apiKeys: Record<string, string>;
+  env: Record<string, string>;
+}
+
+/** Keys travel only to endpoints chosen by their own layer or above it: env keys to the platform's, school keys to the school's. */
+function keysFor(ctx: KeyContext, owner: ConfigLayerName): KeyContext {
+  if (owner === 'platform') return ctx;
+  return { apiKeys: owner === 'tenant' ? ctx.apiKeys : {}, env: {} };
+}
+
+function keyStaysBehind(providerId: string, owner: ConfigLayerName): ProviderError {
+  const withheld = owner === 'tenant' ? "the platform's keys are" : "the platform's and the school's keys are";
+  const own = owner === 'tenant' ? `set options.apiKey there or store a key (PUT /auth/${providerId})` : 'set options.apiKey in the same config';
+  return new ProviderError('auth', `Provider ${providerId}'s endpoint is set in the ${owner} config, so ${withheld} not sent there: ${own}.`, providerId, { isRetryable: false });
+}
+
+/** The provider's own words (body, headers) about a failure go to the log; the stored message gets the short form. */
+function withErrorLog(model: LanguageModel, log: (error: ProviderError) => void): LanguageModel {
+  return {
+    providerId: model.providerId,
+    modelId: model.modelId,
+    async *stream(request) {
+      try {
+        yield* model.stream(request);
+      } catch (error) {
+        if (error instanceof ProviderError && error.kind !== 'aborted') log(error);
+        throw error;
+      }
+    },
+  };
 }

@@ -6,12 +6,13 @@ const pe = (kind: ConstructorParameters<typeof ProviderError>[0], info: Construc
 describe('toMessageError', () => {
   it('maps each provider error kind to OpenCode\'s assistant error object', () => {
     expect(toMessageError(pe('auth', { statusCode: 401 }))).toEqual({ name: 'ProviderAuthError', data: { providerID: 'openai', message: 'auth happened' } });
-    expect(toMessageError(pe('context_overflow', { statusCode: 400, responseBody: '{"x":1}' }))).toEqual({ name: 'ContextOverflowError', data: { message: 'context_overflow happened', responseBody: '{"x":1}' } });
+    expect(toMessageError(pe('context_overflow', { statusCode: 400, responseBody: '{"x":1}' }))).toEqual({ name: 'ContextOverflowError', data: { message: 'context_overflow happened' } });
     expect(toMessageError(pe('output_length'))).toEqual({ name: 'MessageOutputLengthError', data: {} });
     expect(toMessageError(pe('aborted'))).toEqual({ name: 'MessageAbortedError', data: { message: 'aborted happened' } });
     expect(toMessageError(pe('rate_limit', { statusCode: 429, responseHeaders: { 'retry-after': '3' }, responseBody: '{}' }))).toEqual({
       name: 'APIError',
-      data: { message: 'rate_limit happened', statusCode: 429, isRetryable: true, responseHeaders: { 'retry-after': '3' }, responseBody: '{}' },
+      // The provider's body and headers stay out of what is stored on the message (students read it).
+      data: { message: 'rate_limit happened', statusCode: 429, isRetryable: true },
     });
     expect(toMessageError(pe('network'))).toEqual({ name: 'APIError', data: { message: 'network happened', isRetryable: true } });
   });

@@ -34,7 +34,12 @@ function isAbort(error: unknown): boolean {
   return e?.name === 'AbortError' || (error instanceof ProviderError && error.kind === 'aborted');
 }
 
-/** Provider errors, thrown errors and already-built message errors all map to OpenCode's shapes. */
+/**
+ * Provider errors, thrown errors and already-built message errors all map to OpenCode's shapes. The provider's
+ * raw response body and headers are left out: the message is stored on the session, which students read, and a
+ * body can carry account ids, key fragments or whatever a misconfigured endpoint echoes. They go to the log
+ * (providerErrorLog) instead.
+ */
 export function toMessageError(error: unknown): MessageError {
   const parsed = messageErrorSchema.safeParse(error);
   if (parsed.success) return parsed.data;
@@ -44,7 +49,7 @@ export function toMessageError(error: unknown): MessageError {
       case 'auth':
         return { name: 'ProviderAuthError', data: { providerID: error.providerId, message: error.message } };
       case 'context_overflow':
-        return { name: 'ContextOverflowError', data: { message: error.message, ...(error.info.responseBody ? { responseBody: error.info.responseBody } : {}) } };
+        return { name: 'ContextOverflowError', data: { message: error.message } };
       case 'output_length':
         return { name: 'MessageOutputLengthError', data: {} };
       default:
@@ -54,8 +59,6 @@ export function toMessageError(error: unknown): MessageError {
             message: error.message,
             ...(error.info.statusCode !== undefined ? { statusCode: error.info.statusCode } : {}),
             isRetryable: error.isRetryable,
-            ...(error.info.responseHeaders ? { responseHeaders: error.info.responseHeaders } : {}),
-            ...(error.info.responseBody ? { responseBody: error.info.responseBody } : {}),
           },
         };
     }
@@ -84,7 +87,7 @@ export function isRetryable(error: unknown): boolean {
   const message = e.data.message;
   if (e.name === 'APIError') {
     if (e.data.isRetryable || (e.data.statusCode ?? 0) >= 500) return true;
-    if (bodySaysRetry(e.data.responseBody)) return true;
+    if (bodySaysRetry(error instanceof ProviderError ? error.info.responseBody : e.data.responseBody)) return true;
     // A spent quota is explicitly flagged non-retryable by the adapter even though it is a 429.
     if (e.data.statusCode === 429 && e.data.isRetryable === false) return false;
   }
@@ -118,6 +121,13 @@ export function retryDelayMs(attempt: number, error: unknown, now: number = Date
   }
   const exponential = BASE_DELAY * 2 ** Math.max(0, attempt - 1);
   return Math.min(exponential, headers ? MAX_DELAY : NO_HEADER_CAP);
+}
+
+/** What admins need to diagnose a provider failure, for the log only (never stored on a message). */
+export function providerErrorLog(error: unknown): Record<string, unknown> | undefined {
+  if (!(error instanceof ProviderError)) return undefined;
+  const { statusCode, responseHeaders, responseBody } = error.info;
+  return { providerID: error.providerId, kind: error.kind, statusCode, responseHeaders, responseBody: responseBody?.slice(0, 4000) };
 }
 
 /** Text for session status `{type: "retry", message}`. */

@@ -16,7 +16,6 @@ import {
 const plan = (extra: Partial<BwrapPlan> = {}): BwrapPlan => ({
   workspaceRoot: '/srv/data/workspaces/ten_1/prj_1',
   cwd: '/srv/data/workspaces/ten_1/prj_1/src',
-  network: false,
   identity: { uid: 61000, gid: 61000 },
   dropPrivileges: true,
   limits: SandboxLimitsSchema.parse({ processes: 64, memoryBytes: 1024, cpuSeconds: 10, fileBytes: 2048 }),
@@ -55,15 +54,17 @@ describe('buildBwrapArgs', () => {
     expect(mounts(args, '--ro-bind')).toEqual(expect.arrayContaining([['/state/etc/passwd', '/etc/passwd']]));
   });
 
-  it('unshares every namespace but the user one, and the network unless allowed', () => {
+  it('unshares every namespace but the user one, the network always', () => {
     const offline = buildBwrapArgs(plan());
     for (const flag of ['--unshare-ipc', '--unshare-pid', '--unshare-uts', '--unshare-cgroup-try', '--unshare-net', '--die-with-parent', '--new-session']) {
       expect(offline).toContain(flag);
     }
     expect(offline).not.toContain('--unshare-user');
-    const online = buildBwrapArgs(plan({ network: true }));
-    expect(online).not.toContain('--unshare-net');
-    expect(online).toContain('/etc/resolv.conf');
+    expect(offline).not.toContain('/etc/resolv.conf');
+    // With the filtered network, still its own namespace, and slirp's resolver instead of the host's.
+    const online = buildBwrapArgs(plan({ resolvConf: '/state/etc/resolv.conf' }));
+    expect(online).toContain('--unshare-net');
+    expect(mounts(online, '--ro-bind')).toEqual(expect.arrayContaining([['/state/etc/resolv.conf', '/etc/resolv.conf']]));
   });
 
   it('sets the caps, then drops to the identity with no capabilities, then runs the shell', () => {

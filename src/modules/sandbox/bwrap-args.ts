@@ -4,7 +4,11 @@ import type { SandboxIdentity, SandboxLimits } from './sandbox.types';
 export interface BwrapPlan {
   workspaceRoot: string;
   cwd: string;
-  network: boolean;
+  /**
+   * The sandbox always has its own network namespace. With `resolvConf` it is being given the filtered
+   * user-space network (sandbox-network.ts): that file becomes /etc/resolv.conf, with the other resolver files.
+   */
+  resolvConf?: string;
   identity: SandboxIdentity;
   /** False when the server is not root: bwrap then needs a user namespace and the command keeps our uid. */
   dropPrivileges: boolean;
@@ -38,7 +42,7 @@ const ETC_FILES = [
   '/etc/ca-certificates',
   '/etc/inputrc',
 ];
-const NETWORK_ETC_FILES = ['/etc/resolv.conf', '/etc/hosts', '/etc/host.conf', '/etc/gai.conf', '/etc/services', '/etc/protocols'];
+const NETWORK_ETC_FILES = ['/etc/hosts', '/etc/host.conf', '/etc/gai.conf', '/etc/services', '/etc/protocols'];
 
 /**
  * bubblewrap arguments for one command. bwrap runs as root (no user namespace: one would map the sandbox to
@@ -50,8 +54,8 @@ export function buildBwrapArgs(plan: BwrapPlan): string[] {
   const args: string[] = ['--die-with-parent', '--new-session'];
   args.push('--unshare-ipc', '--unshare-pid', '--unshare-uts', '--unshare-cgroup-try');
   if (!plan.dropPrivileges) args.push('--unshare-user');
-  // With the host network shared, loopback and private ranges stay reachable: bwrap alone does not filter.
-  if (!plan.network) args.push('--unshare-net');
+  // Never the host's network: loopback and private ranges would be reachable, bwrap does not filter.
+  args.push('--unshare-net');
   args.push('--hostname', 'sandbox');
 
   args.push('--ro-bind', '/usr', '/usr');
@@ -63,7 +67,9 @@ export function buildBwrapArgs(plan: BwrapPlan): string[] {
   }
   // bwrap creates missing parents of a mount point as 0700 root, which the sandbox uid can't traverse.
   args.push('--perms', '0755', '--dir', '/etc', '--perms', '0755', '--dir', '/etc/ssl', '--perms', '0755', '--dir', '/var');
-  for (const path of [...ETC_FILES, ...(plan.network ? NETWORK_ETC_FILES : [])]) args.push('--ro-bind-try', path, path);
+  for (const path of [...ETC_FILES, ...(plan.resolvConf ? NETWORK_ETC_FILES : [])]) args.push('--ro-bind-try', path, path);
+  // The host's resolver may sit on a private address the filter refuses; slirp4netns relays DNS itself.
+  if (plan.resolvConf) args.push('--ro-bind', plan.resolvConf, '/etc/resolv.conf');
   args.push('--ro-bind', plan.passwdFile, '/etc/passwd', '--ro-bind', plan.groupFile, '/etc/group');
   for (const path of plan.extraReadOnly) {
     for (const parent of ancestors(path)) args.push('--perms', '0755', '--dir', parent);

@@ -6,6 +6,7 @@ import { isAbsolute, join, relative } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { buildBwrapArgs } from './bwrap-args';
 import { OutputCollector } from './output-collector';
+import { SANDBOX_DNS, attachNetwork, findNetworkTools, type NetworkTools } from './sandbox-network';
 import { SANDBOX_FIX, SandboxPathError, SandboxUnavailableError } from './sandbox.errors';
 import { sandboxSeccompFilter } from './seccomp-filter';
 import {
@@ -25,6 +26,7 @@ import {
 } from './sandbox.types';
 
 const HOST_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const NO_NETWORK = { network: 'none', networkReason: 'no sandbox' } as const;
 /** Grace between SIGTERM and SIGKILL, as OpenCode's shell tool does. */
 export const KILL_GRACE_MS = 3000;
 
@@ -39,6 +41,7 @@ export class SandboxRunner {
   private checked?: Promise<SandboxCheck>;
 
   private readonly stateDir: string;
+  private readonly networkTools: NetworkTools | null;
 
   constructor(
     options: SandboxRunnerOptions,
@@ -47,6 +50,7 @@ export class SandboxRunner {
     this.options = SandboxRunnerOptionsSchema.parse(options);
     mkdirSync(join(this.options.stateDir, 'output'), { recursive: true, mode: 0o700 });
     this.stateDir = realpathSync(this.options.stateDir);
+    this.networkTools = this.options.networkTools === undefined ? findNetworkTools(HOST_PATH) : this.options.networkTools;
   }
 
   get mode() {
@@ -61,12 +65,12 @@ export class SandboxRunner {
 
   /** For /ready and the boot log. */
   async status(): Promise<SandboxStatus> {
-    const base = { mode: this.options.mode, bwrap: this.options.bwrapPath, network: 'none' as const };
+    const base = { mode: this.options.mode, bwrap: this.options.bwrapPath, network: 'none' as const, networkReason: null };
     if (this.options.mode === 'off') {
       return { ...base, state: 'off', version: null, reason: 'SANDBOX=off: commands run on the host as the server user', fix: SANDBOX_FIX };
     }
     const check = await this.check();
-    if (check.available) return { ...base, state: 'sandboxed', version: check.version, reason: null, fix: null };
+    if (check.available) return { ...base, state: 'sandboxed', version: check.version, reason: null, fix: null, network: check.network, networkReason: check.networkReason };
     const state = this.options.mode === 'required' ? 'unavailable' : 'unsandboxed';
     return { ...base, state, version: check.version, reason: check.reason, fix: SANDBOX_FIX };
   }
@@ -106,13 +110,14 @@ export class SandboxRunner {
 
     const { sandboxed, dropPrivileges } = await this.decide(parsed.command, parsed.origin);
     const identity = parsed.identity ?? this.options.identity;
-    if (input.signal?.aborted) return notStarted(sandboxed);
+    const network: { kind: SandboxRunResult['network']; note?: string } = sandboxed ? await this.networkFor(parsed.network) : { kind: 'host' };
+    if (input.signal?.aborted) return notStarted(sandboxed, network.kind);
     const spawned = sandboxed
       ? this.spawnBwrap(
           buildBwrapArgs({
             workspaceRoot: root,
             cwd,
-            network: parsed.network,
+            resolvConf: network.kind === 'filtered' ? this.resolvConf() : undefined,
             identity,
             dropPrivileges,
             grantWorkspace: this.options.grantWorkspace,
@@ -122,6 +127,8 @@ export class SandboxRunner {
             env,
             argv: [shell, '-c', parsed.command],
           }),
+          'ignore',
+          network.kind === 'filtered' ? { userns: !dropPrivileges } : undefined,
         )
       : plainProcess(spawn(shell, ['-c', parsed.command], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] }));
 
@@ -132,6 +139,8 @@ export class SandboxRunner {
       onOutput: input.onOutput,
       spillPath: join(this.options.stateDir, 'output', `${randomUUID()}.log`),
       sandboxed,
+      network: network.kind,
+      note: network.note,
     });
   }
 
@@ -149,10 +158,11 @@ export class SandboxRunner {
     const { sandboxed, dropPrivileges } = await this.decide(input.argv.join(' '), input.origin);
     if (!sandboxed) return spawn(input.argv[0], input.argv.slice(1), { cwd, env, detached: true, stdio: 'pipe' });
     const identity = input.identity ?? this.options.identity;
+    const network = await this.networkFor(input.network ?? false);
     const args = buildBwrapArgs({
       workspaceRoot: root,
       cwd,
-      network: input.network ?? false,
+      resolvConf: network.kind === 'filtered' ? this.resolvConf() : undefined,
       identity,
       dropPrivileges,
       grantWorkspace: this.options.grantWorkspace,
@@ -162,7 +172,25 @@ export class SandboxRunner {
       env,
       argv: input.argv,
     });
-    return this.spawnBwrap(args, 'pipe').process;
+    return this.spawnBwrap(args, 'pipe', network.kind === 'filtered' ? { userns: !dropPrivileges } : undefined).process;
+  }
+
+  /** What a command that asked for network gets: the filtered network, or none with a note saying why. */
+  private async networkFor(requested: boolean): Promise<{ kind: 'filtered' | 'none'; note?: string }> {
+    if (!requested) return { kind: 'none' };
+    const check = await this.check();
+    if (check.network === 'filtered') return { kind: 'filtered' };
+    return { kind: 'none', note: `This command ran without network: the school allows it, but this server cannot give a filtered network (${check.networkReason}).` };
+  }
+
+  /** The sandbox's /etc/resolv.conf: slirp4netns's DNS relay, the only private address the filter lets through. */
+  private resolvConf(): string {
+    const path = join(this.options.stateDir, 'etc', 'resolv.conf');
+    if (!existsSync(path)) {
+      mkdirSync(join(this.options.stateDir, 'etc'), { recursive: true, mode: 0o755 });
+      writeFileSync(path, `nameserver ${SANDBOX_DNS}\n`, { mode: 0o644 });
+    }
+    return path;
   }
 
   /** Deletes spilled outputs older than `maxAgeMs` (OpenCode keeps its truncated outputs for 7 days). */
@@ -181,22 +209,28 @@ export class SandboxRunner {
     return removed;
   }
 
-  private spawnBwrap(args: string[], stdin: 'ignore' | 'pipe' = 'ignore'): SandboxedProcess {
+  /**
+   * Starts bwrap. With `network`, bwrap holds the sandbox (--block-fd) until slirp4netns is attached to its
+   * namespace and the egress filter is loaded; if either fails the namespace is killed before the command starts.
+   */
+  private spawnBwrap(args: string[], stdin: 'ignore' | 'pipe' = 'ignore', network?: { userns: boolean }): SandboxedProcess {
+    if (this.options.bwrapPath === null) throw new SandboxUnavailableError('bubblewrap (bwrap) is not installed');
     // Never the server's environment: bwrap's helper stays PID 1 in the sandbox and keeps what it was given.
     const env = { PATH: HOST_PATH, HOME: '/', TERM: 'dumb', LANG: 'C.UTF-8' };
     const filter = sandboxSeccompFilter();
-    // Extra pipes: the seccomp program (bwrap reads it to EOF before any setup), then bwrap's info JSON,
-    // which names the pid namespace's init as seen from here.
-    const prefix = filter ? ['--seccomp', '3', '--info-fd', '4'] : ['--info-fd', '3'];
-    const stdio: ('ignore' | 'pipe')[] = [stdin, 'pipe', 'pipe', 'pipe', ...(filter ? ['pipe' as const] : [])];
-    if (this.options.bwrapPath === null) throw new SandboxUnavailableError('bubblewrap (bwrap) is not installed');
+    // Extra pipes from fd 3 on: the seccomp program (bwrap reads it to EOF before any setup), bwrap's info JSON
+    // (which names the pid namespace's init as seen from here), and the fd the sandbox waits on.
+    const fds = { seccomp: filter ? 3 : -1, info: filter ? 4 : 3, block: -1 };
+    if (network) fds.block = fds.info + 1;
+    const prefix = [...(filter ? ['--seccomp', String(fds.seccomp)] : []), '--info-fd', String(fds.info), ...(network ? ['--block-fd', String(fds.block)] : [])];
+    const stdio: ('ignore' | 'pipe')[] = [stdin, 'pipe', 'pipe', ...Array<'pipe'>(Math.max(fds.info, fds.block) - 2).fill('pipe')];
     const child = spawn(this.options.bwrapPath, [...prefix, ...args], { env, detached: true, stdio });
     if (filter) {
-      const channel = child.stdio[3] as Writable;
+      const channel = child.stdio[fds.seccomp] as Writable;
       channel.on('error', () => undefined);
       channel.end(filter);
     }
-    const info = child.stdio[filter ? 4 : 3] as Readable;
+    const info = child.stdio[fds.info] as Readable;
     const nsInit = new Promise<number | null>((resolve) => {
       let text = '';
       info.on('data', (chunk: Buffer) => {
@@ -208,7 +242,26 @@ export class SandboxRunner {
       info.on('close', () => resolve(null));
       child.once('exit', () => resolve(null));
     });
-    return { process: child, kill: () => killNamespace(child, nsInit) };
+    const spawned: SandboxedProcess = { process: child, kill: () => killNamespace(child, nsInit) };
+    if (network) spawned.setup = this.connect(child, nsInit, child.stdio[fds.block] as Writable, network, spawned);
+    return spawned;
+  }
+
+  /** Attaches the filtered network, then lets the sandbox go on; on failure kills it and says why. */
+  private async connect(child: ChildProcess, nsInit: Promise<number | null>, block: Writable, network: { userns: boolean }, spawned: SandboxedProcess): Promise<string | null> {
+    block.on('error', () => undefined);
+    const pid = await nsInit;
+    if (pid === null) return null;
+    try {
+      const attached = await attachNetwork(pid, this.networkTools!, network);
+      if (child.exitCode !== null || child.signalCode !== null) attached.stop();
+      else child.once('exit', () => attached.stop());
+      block.end('go');
+      return null;
+    } catch (error) {
+      spawned.kill();
+      return `The sandbox's network could not be set up, so the command did not run: ${(error as Error).message}`;
+    }
   }
 
   /** Generated /etc/passwd and /etc/group naming only root, the sandbox user and nobody. */
@@ -232,34 +285,45 @@ export class SandboxRunner {
   private async probe(): Promise<SandboxCheck> {
     const dropsPrivileges = process.getuid?.() === 0;
     const bwrap = this.options.bwrapPath;
-    if (bwrap === null) return { available: false, version: null, reason: 'bubblewrap (bwrap) is not installed: none on PATH', dropsPrivileges };
+    if (bwrap === null) return { available: false, version: null, reason: 'bubblewrap (bwrap) is not installed: none on PATH', dropsPrivileges, ...NO_NETWORK };
     const version = await capture(bwrap, ['--version']).catch(() => null);
     if (version === null || version.code !== 0) {
-      return { available: false, version: null, reason: `${bwrap} not found or not executable`, dropsPrivileges };
+      return { available: false, version: null, reason: `${bwrap} not found or not executable`, dropsPrivileges, ...NO_NETWORK };
     }
     const versionText = version.output.trim().replace(/^bubblewrap\s+/, '');
     const root = join(this.options.stateDir, 'probe');
     mkdirSync(root, { recursive: true });
-    const args = buildBwrapArgs({
-      workspaceRoot: root,
-      cwd: root,
-      network: false,
-      identity: this.options.identity,
-      dropPrivileges: dropsPrivileges,
-      limits: SandboxLimitsSchema.parse(this.options.limits),
-      ...this.accountFiles(this.options.identity),
-      extraReadOnly: [],
-      env: commandEnv(),
-      argv: ['/bin/sh', '-c', 'id -u'],
-    });
+    const trialArgs = (command: string, resolvConf?: string) =>
+      buildBwrapArgs({
+        workspaceRoot: root,
+        cwd: root,
+        resolvConf,
+        identity: this.options.identity,
+        dropPrivileges: dropsPrivileges,
+        limits: SandboxLimitsSchema.parse(this.options.limits),
+        ...this.accountFiles(this.options.identity),
+        extraReadOnly: [],
+        env: commandEnv(),
+        argv: ['/bin/sh', '-c', command],
+      });
     // Through spawnBwrap, so the probe also proves the seccomp filter loads on this kernel.
-    const trial = await collect(this.spawnBwrap(args).process).catch((error: Error) => ({ code: -1, output: error.message }));
+    const trial = await collect(this.spawnBwrap(trialArgs('id -u')).process).catch((error: Error) => ({ code: -1, output: error.message }));
     if (trial.code !== 0) {
       // Typical causes: user namespaces disabled (kernel.unprivileged_userns_clone=0, AppArmor's
       // restrict_unprivileged_userns) or a container without CAP_SYS_ADMIN / seccomp blocking clone(CLONE_NEW*).
-      return { available: false, version: versionText, reason: `bwrap failed to start a sandbox: ${trial.output.trim()}`, dropsPrivileges };
+      const reason = `bwrap failed to start a sandbox: ${trial.output.trim()}`;
+      return { available: false, version: versionText, reason, dropsPrivileges, ...NO_NETWORK };
     }
-    return { available: true, version: versionText, reason: null, dropsPrivileges };
+    return { available: true, version: versionText, reason: null, dropsPrivileges, ...(await this.probeNetwork(trialArgs, dropsPrivileges)) };
+  }
+
+  /** Whether a sandbox here gets the filtered network: tools present, and a trial sandbox sees slirp's interface. */
+  private async probeNetwork(trialArgs: (command: string, resolvConf?: string) => string[], dropsPrivileges: boolean): Promise<Pick<SandboxCheck, 'network' | 'networkReason'>> {
+    if (!this.networkTools) return { network: 'none', networkReason: 'slirp4netns, nft or nsenter is not installed' };
+    const spawned = this.spawnBwrap(trialArgs('cat /proc/net/route', this.resolvConf()), 'ignore', { userns: !dropsPrivileges });
+    const [trial, failure] = await Promise.all([collect(spawned.process).catch((error: Error) => ({ code: -1, output: error.message })), spawned.setup]);
+    if (trial.code === 0 && /^tap0\s+00000000/m.test(trial.output)) return { network: 'filtered', networkReason: null };
+    return { network: 'none', networkReason: failure ?? `no route through slirp4netns in a trial sandbox: ${trial.output.trim().slice(0, 300)}` };
   }
 }
 
@@ -312,6 +376,8 @@ interface SuperviseOptions {
   onOutput?: (chunk: string) => void;
   spillPath: string;
   sandboxed: boolean;
+  network: SandboxRunResult['network'];
+  note?: string;
 }
 
 function supervise(spawned: SandboxedProcess, options: SuperviseOptions): Promise<SandboxRunResult> {
@@ -375,10 +441,14 @@ function supervise(spawned: SandboxedProcess, options: SuperviseOptions): Promis
       if (forceKill) clearTimeout(forceKill);
       options.signal?.removeEventListener('abort', onAbort);
       const outputPath = await collector.close();
+      const failure = await spawned.setup;
+      const note = [options.note, failure].filter(Boolean).join('\n') || undefined;
       resolve({
         exitCode: exit.code,
         signal: exit.signal,
         output: collector.text(),
+        network: options.network,
+        ...(note ? { note } : {}),
         truncated: collector.truncated,
         totalBytes: collector.totalBytes,
         timedOut,
@@ -410,6 +480,8 @@ function supervise(spawned: SandboxedProcess, options: SuperviseOptions): Promis
 export interface SandboxedProcess {
   process: ChildProcess;
   kill(): void;
+  /** With the filtered network: settles once the sandbox was let go (null) or killed for a failed setup (why). */
+  setup?: Promise<string | null>;
 }
 
 /**
@@ -449,7 +521,7 @@ function plainProcess(child: ChildProcess): SandboxedProcess {
 }
 
 /** Aborted before it began: nothing to spawn (and no half-started sandbox to clean up). */
-function notStarted(sandboxed: boolean): SandboxRunResult {
+function notStarted(sandboxed: boolean, network: SandboxRunResult['network']): SandboxRunResult {
   return {
     exitCode: null,
     signal: null,
@@ -460,6 +532,7 @@ function notStarted(sandboxed: boolean): SandboxRunResult {
     aborted: true,
     outputLimitHit: false,
     sandboxed,
+    network,
     durationMs: 0,
   };
 }

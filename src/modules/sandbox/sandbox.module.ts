@@ -32,7 +32,10 @@ export class SandboxModule {}
 function logStatus(logger: Logger, status: SandboxStatus): void {
   switch (status.state) {
     case 'sandboxed':
-      logger.log(`commands run in bubblewrap ${status.version} (${status.bwrap}); bashNetwork gives ${status.network === 'filtered' ? 'a filtered network' : 'no network'}`);
+      logger.log(
+        `commands run in bubblewrap ${status.version} (${status.bwrap}); bashNetwork gives ` +
+          (status.network === 'filtered' ? 'a filtered network (slirp4netns + nftables)' : `no network (${status.networkReason})`),
+      );
       return;
     case 'unavailable':
       logger.warn(`shell tools wait for bubblewrap: every command is refused (${status.reason}). ${status.fix}`);

@@ -97,6 +97,13 @@ export interface SandboxRunResult {
   /** The full output (up to `spillBytes`) when it did not fit in memory. */
   outputPath?: string;
   sandboxed: boolean;
+  /**
+   * What the command had: the filtered network, none (not asked for, or not available here: see `note`), or the
+   * host's own (unsandboxed runs, SANDBOX=optional/off).
+   */
+  network: 'filtered' | 'none' | 'host';
+  /** Something the caller should tell the user, e.g. that the network they asked for is not available. */
+  note?: string;
   durationMs: number;
 }
 
@@ -106,6 +113,9 @@ export interface SandboxCheck {
   reason: string | null;
   /** Whether the command can run as the unprivileged identity (needs the server to run as root). */
   dropsPrivileges: boolean;
+  /** What `bashNetwork` gives: the filtered user-space network, or none (with the reason). */
+  network: 'filtered' | 'none';
+  networkReason: string | null;
 }
 
 /** What /ready and the boot log say about the command sandbox. */
@@ -119,8 +129,9 @@ export interface SandboxStatus {
   reason: string | null;
   /** How to get from `unavailable`/`unsandboxed` to `sandboxed`. */
   fix: string | null;
-  /** What `bashNetwork` gives sandboxed commands: a filtered user-space network, or none at all. */
+  /** What `bashNetwork` gives sandboxed commands: a filtered user-space network, or none at all (and why). */
   network: 'filtered' | 'none';
+  networkReason: string | null;
 }
 
 export const SandboxRunnerOptionsSchema = z.object({
@@ -135,5 +146,7 @@ export const SandboxRunnerOptionsSchema = z.object({
   extraReadOnly: z.array(z.string()).default([]),
   /** Before each run, hand the workspace tree to the identity (see grantWorkspace). Off if the caller does it. */
   grantWorkspace: z.boolean().default(true),
+  /** slirp4netns, nft and nsenter for the filtered network; null: none (`network: true` then means no network). Default: found on PATH. */
+  networkTools: z.object({ slirp4netns: z.string(), nft: z.string(), nsenter: z.string() }).nullable().optional(),
 });
 export type SandboxRunnerOptions = z.input<typeof SandboxRunnerOptionsSchema>;

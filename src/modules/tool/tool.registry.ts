@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
+import { egressGuard } from '../../core/net/egress';
 import type { Ruleset } from '../permission/permission.rules';
 import { disabledTools } from '../permission/permission.rules';
 import { SandboxPolicy } from '../sandbox/sandbox-policy.service';
@@ -53,7 +54,7 @@ export class ToolRegistry {
       ...fileTools(),
       // Network per the school's `bashNetwork` setting, read at each call so a change applies at once.
       bashTool({ runner: sandbox, defaults: { network: (ctx) => policy.forTenant(ctx.auth.tenantId).then((t) => t.network), identity: (ctx) => policy.identity(ctx.auth.tenantId) } }),
-      webfetchTool({ guard: { allow: config.egressAllow } }),
+      webfetchTool({ guard: egressGuard(config.egressAllow).options }),
       todoWriteTool as unknown as DefinedTool,
       todoReadTool as unknown as DefinedTool,
       questionTool as unknown as DefinedTool,

@@ -269,8 +269,10 @@ describe("each school's sandbox settings", () => {
       const [uidA, reachA] = output(offPart).trim().split('\n');
       const [uidB, reachB] = output(onPart).trim().split('\n');
       expect(reachA).toBe('PORT-CLOSED');
-      // network on shares the host's network, loopback included (SANDBOX.md: the host firewall filters by uid)
-      expect(reachB).toBe('port reached');
+      // Network on is the sandbox's own filtered network (sandbox-network.ts): never the host's loopback.
+      expect(reachB).toBe('PORT-CLOSED');
+      expect(offPart.state.metadata.network).toBe('none');
+      expect(onPart.state.metadata.network).toBe('filtered');
       const check = await new SandboxRunner({ mode: 'required', stateDir: path.join(app.dataDir, 'sandbox') }).check();
       if (check.dropsPrivileges) {
         expect(Number(uidA)).toBeGreaterThanOrEqual(200_000);

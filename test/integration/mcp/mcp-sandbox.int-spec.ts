@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import type { AuthContext } from '../../../src/core/auth/auth-context';
@@ -21,7 +22,7 @@ let pg: Client;
 let dropsPrivileges = false;
 
 beforeAll(async () => {
-  const check = await new SandboxRunner({ mode: 'required', stateDir: path.join(__dirname, '.unused') }).check();
+  const check = await new SandboxRunner({ mode: 'required', stateDir: await fs.mkdtemp(path.join(os.tmpdir(), 'mcp-sandbox-check-')) }).check();
   dropsPrivileges = check.dropsPrivileges;
   if (!check.available) return;
   ctx = await createTestContext(domainModules(), { SANDBOX: 'required' });

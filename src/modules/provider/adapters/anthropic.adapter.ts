@@ -1,9 +1,13 @@
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
+import { lazyModule } from '../../../core/lazy/lazy-module';
 import { ProviderError, type FinishReason, type LanguageModel, type StreamEvent, type StreamRequest, type Usage } from '../provider.types';
 import { parseAdapterOptions, type AdapterOptions } from './adapter.options';
 import { buildAnthropicBody } from './anthropic-messages';
 import { errorCapturingFetch, findProviderError, fromHttpFailure, fromThrown } from './provider-error.mapper';
 import { nonNegative, normaliseArgs } from './stream-blocks';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when the first client is made, not at boot
+const anthropicSdk = lazyModule(() => (require('@anthropic-ai/sdk') as typeof import('@anthropic-ai/sdk')).default);
 
 const STOP: Record<string, FinishReason> = {
   end_turn: 'stop',
@@ -23,14 +27,15 @@ export interface AnthropicOptions extends AdapterOptions {
 export function fromAnthropicError(providerId: string, error: unknown, signal?: AbortSignal): ProviderError {
   const captured = findProviderError(error);
   if (captured) return captured;
-  if (error instanceof Anthropic.APIUserAbortError || signal?.aborted) {
+  const sdk = anthropicSdk();
+  if (error instanceof sdk.APIUserAbortError || signal?.aborted) {
     return new ProviderError('aborted', 'The operation was aborted.', providerId, { cause: error, isRetryable: false });
   }
-  if (error instanceof Anthropic.APIConnectionError) return fromThrown(providerId, error, signal);
+  if (error instanceof sdk.APIConnectionError) return fromThrown(providerId, error, signal);
   if (error instanceof Error && /could not resolve authentication method/i.test(error.message)) {
     return new ProviderError('auth', 'No API key configured for this provider.', providerId, { cause: error, isRetryable: false });
   }
-  if (error instanceof Anthropic.APIError) {
+  if (error instanceof sdk.APIError) {
     return fromHttpFailure({ providerId, status: error.status ?? 0, message: error.message, headers: error.headers, body: error.error, cause: error });
   }
   return fromThrown(providerId, error, signal);
@@ -63,7 +68,8 @@ export class AnthropicLanguageModel implements LanguageModel {
       headers['authorization'] = null;
       apiKey = null;
     }
-    this.client = new Anthropic({
+    const AnthropicClient = anthropicSdk();
+    this.client = new AnthropicClient({
       apiKey,
       authToken: null,
       baseURL: parsed.baseURL ?? 'https://api.anthropic.com',

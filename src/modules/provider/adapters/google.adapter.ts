@@ -1,9 +1,13 @@
-import { GoogleGenAI, type GenerateContentConfig, type GenerateContentResponseUsageMetadata } from '@google/genai';
+import type { GenerateContentConfig, GenerateContentResponseUsageMetadata, GoogleGenAI } from '@google/genai';
+import { lazyModule } from '../../../core/lazy/lazy-module';
 import { ProviderError, type FinishReason, type LanguageModel, type StreamEvent, type StreamRequest, type Usage } from '../provider.types';
 import { parseAdapterOptions, type AdapterOptions } from './adapter.options';
 import { GENERATED_CALL_PREFIX, toGeminiContents } from './google-contents';
 import { dispatcherSafeFetch, errorCapturingFetch, findProviderError, fromHttpFailure, fromThrown } from './provider-error.mapper';
 import { emptyUsage, nonNegative, StreamBlocks } from './stream-blocks';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when the first client is made, not at boot
+const genAiSdk = lazyModule(() => require('@google/genai') as typeof import('@google/genai'));
 
 export interface GoogleOptions extends AdapterOptions {
   /** Vertex AI instead of the Gemini API: express mode with `apiKey`, or service-account credentials. */
@@ -69,14 +73,15 @@ export class GoogleLanguageModel implements LanguageModel {
       apiVersion: options.apiVersion,
       fetch: errorCapturingFetch(parsed.providerId, dispatcherSafeFetch(parsed.fetch)),
     };
+    const { GoogleGenAI: GenAiClient } = genAiSdk();
     this.client = options.vertex
-      ? new GoogleGenAI({
+      ? new GenAiClient({
           vertexai: true,
           ...(parsed.apiKey ? { apiKey: parsed.apiKey } : { project: options.vertex.project, location: options.vertex.location }),
           ...(options.vertex.credentials ? { googleAuthOptions: { credentials: options.vertex.credentials } } : {}),
           httpOptions,
         })
-      : new GoogleGenAI({ apiKey: parsed.apiKey ?? '', httpOptions });
+      : new GenAiClient({ apiKey: parsed.apiKey ?? '', httpOptions });
   }
 
   buildConfig(request: StreamRequest): GenerateContentConfig {

@@ -1,7 +1,11 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
+import { lazyModule } from '../../../core/lazy/lazy-module';
 import { ProviderError } from '../provider.types';
 import type { AdapterOptions } from './adapter.options';
 import { errorCapturingFetch, findProviderError, fromHttpFailure, fromThrown } from './provider-error.mapper';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when the first client is made, not at boot
+const openAiSdk = lazyModule(() => (require('openai') as typeof import('openai')).default);
 
 /** One OpenAI SDK client configured from adapter options (also serves every OpenAI-compatible endpoint). */
 export function createOpenAiClient(options: AdapterOptions): OpenAI {
@@ -13,7 +17,8 @@ export function createOpenAiClient(options: AdapterOptions): OpenAI {
     headers['authorization'] = null;
     apiKey = 'unused';
   }
-  return new OpenAI({
+  const OpenAiClient = openAiSdk();
+  return new OpenAiClient({
     // Local servers (Ollama, LM Studio, vLLM) need no key but the SDK refuses an empty one.
     apiKey: apiKey || 'not-needed',
     baseURL: options.baseURL ?? 'https://api.openai.com/v1',
@@ -30,11 +35,12 @@ export function createOpenAiClient(options: AdapterOptions): OpenAI {
 export function fromOpenAiError(providerId: string, error: unknown, signal?: AbortSignal): ProviderError {
   const captured = findProviderError(error);
   if (captured) return captured;
-  if (error instanceof OpenAI.APIUserAbortError || signal?.aborted) {
+  const sdk = openAiSdk();
+  if (error instanceof sdk.APIUserAbortError || signal?.aborted) {
     return new ProviderError('aborted', 'The operation was aborted.', providerId, { cause: error, isRetryable: false });
   }
-  if (error instanceof OpenAI.APIConnectionError) return fromThrown(providerId, error, signal);
-  if (error instanceof OpenAI.APIError) {
+  if (error instanceof sdk.APIConnectionError) return fromThrown(providerId, error, signal);
+  if (error instanceof sdk.APIError) {
     return fromHttpFailure({ providerId, status: error.status ?? 0, message: error.message, headers: error.headers, body: error.error, cause: error });
   }
   return fromThrown(providerId, error, signal);

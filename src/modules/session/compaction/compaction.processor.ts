@@ -151,7 +151,7 @@ export class CompactionProcessor implements OnModuleInit {
       const refused = messageErrorOf(err);
       if (!refused && !(err instanceof ProviderError && err.kind === 'context_overflow')) throw err;
       // A spent budget, or a head that alone does not fit the model: retrying cannot help.
-      summary.info.error = refused ?? { name: 'ContextOverflowError', data: { message: 'Session too large to compact: start a new session or remove large attachments.', ...((err as ProviderError).info.responseBody ? { responseBody: (err as ProviderError).info.responseBody } : {}) } };
+      summary.info.error = refused ?? { name: 'ContextOverflowError', data: { message: 'Session too large to compact: start a new session or remove large attachments.' } };
       summary.info.finish = 'error';
       summary.info.time.completed = Date.now();
       await this.saveMessage(row, summary.info);

@@ -101,6 +101,7 @@ export function bashTool(options: BashToolOptions): ToolDefinition<typeof BashPa
           truncated: result.truncated,
           outputPath: result.outputPath,
           sandboxed: result.sandboxed,
+          network: result.network,
         },
       };
     },
@@ -135,6 +136,7 @@ function resolveWorkdir(root: string, workdir: string | undefined): string {
 
 function notes(result: SandboxRunResult, timeoutMs: number): string {
   const lines: string[] = [];
+  if (result.note) lines.push(result.note);
   if (result.timedOut) lines.push(`bash tool terminated command after exceeding timeout ${timeoutMs} ms`);
   if (result.aborted) lines.push('User aborted the command');
   if (result.outputLimitHit) lines.push(`Command killed after writing ${result.totalBytes} bytes of output`);
