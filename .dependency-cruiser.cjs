@@ -8,6 +8,7 @@ const layers = [
   ['audit', 'event', 'sandbox', 'workspace'],
   ['auth', 'project', 'permission'],
   ['tenant', 'config'],
+  ['access'],
   ['agent'],
   ['provider'],
   ['tool', 'snapshot'],

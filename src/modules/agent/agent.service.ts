@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthContext } from '../../core/auth/auth-context';
 import { NotFoundError } from '../../core/errors/domain-error';
+import { agentRefusedBy } from '../access/access.policy';
+import { AccessService } from '../access/access.service';
 import { ConfigService } from '../config/config.service';
 import { ProjectService } from '../project/project.service';
 import { configRuleset } from '../config/config.merge';
@@ -12,10 +14,13 @@ export class AgentService {
   constructor(
     private readonly config: ConfigService,
     private readonly projects: ProjectService,
+    private readonly access: AccessService,
   ) {}
 
+  /** `GET /agent`: the agents the caller's allow-lists (role, class) let them pick. */
   async listFor(auth: AuthContext, directory?: string): Promise<AgentInfo[]> {
-    return this.list(auth, (await this.projects.resolve(auth, directory)).id);
+    const [agents, access] = await Promise.all([this.list(auth, (await this.projects.resolve(auth, directory)).id), this.access.forUser(auth)]);
+    return agents.filter((a) => !agentRefusedBy(access, a.name));
   }
 
   // ConfigService hands out the same object while its cache holds, so agents are resolved once per config.

@@ -21,6 +21,7 @@ export type AuditAction =
   | 'session.delete'
   | 'class.create'
   | 'class.update'
+  | 'class.settings'
   | 'class.delete'
   | 'class.member.add'
   | 'class.member.remove'

@@ -2,9 +2,11 @@ import { Injectable } from '@nestjs/common';
 import path from 'node:path';
 import type { AuthContext } from '../../core/auth/auth-context';
 import { BadRequestError, NotFoundError } from '../../core/errors/domain-error';
-import { AgentService } from '../agent/agent.service';
 import { ConfigService } from '../config/config.service';
 import { McpService } from '../mcp/mcp.service';
+import { PermissionService } from '../permission/permission.service';
+import { bashPermission } from '../tool/tools/bash/bash.tool';
+import { TurnContextService } from '../session/turn/turn-context.service';
 import { EventType } from '../event/event.types';
 import { ProjectService } from '../project/project.service';
 import { SandboxPolicy } from '../sandbox/sandbox-policy.service';
@@ -18,7 +20,7 @@ import { imageMime, isPdf, mimeOf } from '../workspace/file-kind';
 import type { Workspace } from '../workspace/workspace';
 import { WorkspaceManager } from '../workspace/workspace-manager';
 import { BUILTIN_COMMANDS, templateHints, type CommandInfo } from './command.builtins';
-import { applyArguments, fileReferences, shellSpans } from './command.template';
+import { expandTemplate, fileReferences } from './command.template';
 import type { CommandDto } from './dto/command.dto';
 
 const SHELL_TIMEOUT_MS = 30_000;
@@ -39,7 +41,8 @@ export class CommandService {
     private readonly config: ConfigService,
     private readonly sessions: SessionService,
     private readonly prompts: SessionPromptService,
-    private readonly agents: AgentService,
+    private readonly turns: TurnContextService,
+    private readonly permissions: PermissionService,
     private readonly workspaces: WorkspaceManager,
     private readonly runner: SandboxRunner,
     private readonly sandbox: SandboxPolicy,
@@ -58,16 +61,26 @@ export class CommandService {
     const row = await this.sessions.loadForWrite(auth, sessionId);
     const command = (await this.forProject(auth, { id: row.projectId, worktree: row.directory })).find((c) => c.name === dto.command);
     if (!command) throw new NotFoundError(`Command not found: ${dto.command}`, { command: dto.command });
-    const agent = await this.agents.get(auth, command.agent ?? dto.agent, row.projectId);
     const modelRef = dto.model ?? command.model;
     const model = modelRef ? parseModel(modelRef) : undefined;
+    // Asked before anything runs: the allow-lists (a typed 403) and the permission layers of the chosen agent.
+    const { agent } = await this.turns.choose(auth, row, { agent: command.agent ?? dto.agent, ...(model ? { model } : {}) });
+    const permission = await this.turns.permission(auth, row, agent.name);
+    const scope = { tenantId: row.tenantId, projectId: row.projectId, ownerId: row.userId, ruleset: permission };
+    const invoked = invokedPermission(command);
+    if (invoked) await this.permissions.assertUserMay(scope, invoked);
     // Before the template's shell spans run: a spent budget refuses the command like a prompt.
     await this.prompts.admit(auth, row);
     const ws = await this.workspaces.get(row.tenantId, path.basename(row.directory));
 
-    const expanded = applyArguments(await templateOf(command), dto.arguments);
-    // An MCP server's prompt text is not ours to run: its !`cmd` spans stay text.
-    const text = command.source === 'mcp' ? expanded : await this.runShellSpans(ws, expanded);
+    // Shell spans are taken out before the arguments go in; each goes through the bash tool's decision. An MCP
+    // server's prompt text is not ours to run: its !`cmd` spans stay text.
+    const run = async (commands: string[]) => {
+      if (commands.length > MAX_SHELL_SPANS) throw new BadRequestError(`A command template may run at most ${MAX_SHELL_SPANS} shell commands`);
+      for (const cmd of commands) await this.permissions.assertUserMay(scope, { permission: 'bash', ...bashPermission(cmd) });
+      return this.runShellSpans(ws, commands);
+    };
+    const text = await expandTemplate(await templateOf(command), dto.arguments ?? '', command.source === 'mcp' ? undefined : run);
     const subtask = agent.mode === 'subagent' || command.subtask === true;
     const parts: PromptPartInput[] = subtask
       ? [{ type: 'subtask', prompt: text, description: command.description ?? command.name, agent: agent.name, command: command.name, ...(model ? { model } : {}) }]
@@ -106,18 +119,15 @@ export class CommandService {
     return [...byName.values()];
   }
 
-  /** Each `` !`cmd` `` becomes its output, run in the bash sandbox in the project's folder. */
-  private async runShellSpans(ws: Workspace, text: string): Promise<string> {
-    const spans = shellSpans(text);
-    if (spans.length > MAX_SHELL_SPANS) throw new BadRequestError(`A command template may run at most ${MAX_SHELL_SPANS} shell commands`);
-    let out = text;
-    const tenant = spans.length ? await this.sandbox.forTenant(ws.tenantId) : undefined;
-    for (const span of spans) {
-      const res = await this.runner.run({ command: span.command, cwd: ws.root, workspaceRoot: ws.root, env: { TERM: 'dumb' }, timeoutMs: SHELL_TIMEOUT_MS, ...tenant });
-      const note = res.timedOut ? `\n[command timed out after ${SHELL_TIMEOUT_MS} ms]` : '';
-      out = out.replace(span.match, () => res.output.trimEnd() + note);
+  /** Each `` !`cmd` `` span's output, run in the bash sandbox in the project's folder. */
+  private async runShellSpans(ws: Workspace, commands: string[]): Promise<string[]> {
+    const tenant = await this.sandbox.forTenant(ws.tenantId);
+    const outputs: string[] = [];
+    for (const command of commands) {
+      const res = await this.runner.run({ command, cwd: ws.root, workspaceRoot: ws.root, env: { TERM: 'dumb' }, timeoutMs: SHELL_TIMEOUT_MS, ...tenant });
+      outputs.push(res.output.trimEnd() + (res.timedOut ? `\n[command timed out after ${SHELL_TIMEOUT_MS} ms]` : ''));
     }
-    return out;
+    return outputs;
   }
 
   /** `@path` references to files inside the workspace become file parts; anything refused stays plain text. */
@@ -139,6 +149,16 @@ export class CommandService {
     }
     return parts;
   }
+}
+
+/** Invoking a skill or an MCP prompt is the user's own use of it: the `skill` rules, or the server's tool rules. */
+function invokedPermission(command: CommandEntry): { permission: string; patterns: string[] } | undefined {
+  if (command.source === 'skill') return { permission: 'skill', patterns: [command.name] };
+  if (command.source === 'mcp') {
+    const [server, ...prompt] = command.name.split(':');
+    return { permission: `${server}_${prompt.join(':')}`, patterns: ['*'] };
+  }
+  return undefined;
 }
 
 function parseModel(ref: string): { providerID: string; modelID: string } {

@@ -1,5 +1,5 @@
 import { templateHints } from './command.builtins';
-import { applyArguments, fileReferences, shellSpans, splitArguments } from './command.template';
+import { applyArguments, expandTemplate, fileReferences, shellSpans, splitArguments } from './command.template';
 
 describe('command templates', () => {
   it('splits arguments on spaces, keeping quoted groups', () => {
@@ -33,5 +33,35 @@ describe('command templates', () => {
   it('lists the placeholders as hints', () => {
     expect(templateHints('$2 $1 $ARGUMENTS $1')).toEqual(['$1', '$2', '$ARGUMENTS']);
     expect(templateHints('none')).toEqual([]);
+  });
+
+  describe('arguments never reach a shell span (attacker side)', () => {
+    const run = (seen: string[]) => async (commands: string[]) => {
+      seen.push(...commands);
+      return commands.map((c) => `<ran ${c}>`);
+    };
+
+    it('runs spans as written: $ARGUMENTS and $1 inside a span are not substituted', async () => {
+      const seen: string[] = [];
+      const text = await expandTemplate('Log: !`git log $1` for $ARGUMENTS; !`echo $ARGUMENTS`', '`; rm -rf / #', run(seen));
+      expect(seen).toEqual(['git log $1', 'echo $ARGUMENTS']);
+      expect(text).toBe('Log: <ran git log $1> for `; rm -rf / #; <ran echo $ARGUMENTS>');
+    });
+
+    it('an argument that looks like a span stays text and never runs', async () => {
+      const seen: string[] = [];
+      const text = await expandTemplate('Review $ARGUMENTS', '!`cat /etc/passwd`', run(seen));
+      expect(seen).toEqual([]);
+      expect(text).toBe('Review !`cat /etc/passwd`');
+    });
+
+    it('a forged span marker in the arguments is inert', async () => {
+      const text = await expandTemplate('a !`date` b $1', '\u00000\u0000', run([]));
+      expect(text).toBe('a <ran date> b 0');
+    });
+
+    it('without a runner (MCP prompts) spans stay text', async () => {
+      expect(await expandTemplate('x !`ls` $1', 'y')).toBe('x !`ls` y');
+    });
   });
 });

@@ -30,6 +30,22 @@ export function shellSpans(text: string): { match: string; command: string }[] {
   return [...text.matchAll(/!`([^`]+)`/g)].map((m) => ({ match: m[0], command: m[1] }));
 }
 
+/**
+ * Expands a template the safe way round: its `` !`cmd` `` spans are taken out first and run as written, then the
+ * arguments fill the rest, so no argument ever reaches a shell (`` !`echo $ARGUMENTS` `` stays a literal `$ARGUMENTS`
+ * for bash, and an argument that looks like a span stays text). `run` undefined keeps spans as text (MCP prompts).
+ */
+export async function expandTemplate(template: string, rawArguments: string, run?: (commands: string[]) => Promise<string[]>): Promise<string> {
+  const spans = shellSpans(template);
+  // NUL cannot come from a template or arguments we keep, so the markers cannot be forged.
+  const marker = (i: number) => `\u0000${i}\u0000`;
+  let i = 0;
+  const hollow = template.replace(/!`([^`]+)`/g, () => marker(i++));
+  const filled = applyArguments(hollow, rawArguments.replaceAll('\u0000', ''));
+  const outputs = run && spans.length ? await run(spans.map((s) => s.command)) : spans.map((s) => s.match);
+  return filled.replace(/\u0000(\d+)\u0000/g, (_, n: string) => outputs[Number(n)] ?? '');
+}
+
 /** `@path` references (not e-mail addresses, not inside words), with their position in the text. */
 export function fileReferences(text: string): { path: string; start: number; end: number }[] {
   const out: { path: string; start: number; end: number }[] = [];

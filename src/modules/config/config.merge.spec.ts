@@ -1,5 +1,4 @@
-import { evaluate, type Ruleset } from '../permission/permission.rules';
-import { buildEffectiveRuleset, type ConfigLayer, configAgents, configRuleset, mergeConfig, mergeConfigLayers } from './config.merge';
+import { type ConfigLayer, configAgents, configRuleset, mergeConfig, mergeConfigLayers } from './config.merge';
 import type { Config } from './config.schema';
 
 describe('mergeConfig', () => {
@@ -95,62 +94,6 @@ describe('mergeConfigLayers with pins', () => {
     ]);
     expect(overridden).toEqual([]);
     expect(config.permission).toEqual({ edit: 'deny', '*': 'allow' });
-  });
-});
-
-describe('buildEffectiveRuleset', () => {
-  const defaults: Ruleset = [
-    { permission: '*', pattern: '*', action: 'allow' },
-    { permission: 'question', pattern: '*', action: 'deny' },
-  ];
-  const layers: ConfigLayer[] = [
-    { source: 'platform', config: { permission: { bash: { '*': 'ask' } } } },
-    { source: 'tenant', config: { permission: { edit: { '*': 'deny', 'notes/*': 'allow' } } }, pin: ['permission.edit'] },
-    {
-      source: 'project',
-      config: {
-        permission: { edit: 'allow', bash: { 'npm test *': 'allow' } },
-        tools: { webfetch: false },
-        agent: { tutor: { permission: { question: 'allow' } }, build: { permission: { bash: 'allow' } } },
-      },
-    },
-  ];
-  const role: Ruleset = [{ permission: 'bash', pattern: 'curl *', action: 'deny' }];
-
-  const rules = buildEffectiveRuleset({
-    defaults,
-    layers,
-    agent: 'tutor',
-    session: [{ permission: 'bash', pattern: 'rm *', action: 'deny' }],
-    approved: [
-      { permission: 'bash', pattern: 'curl *', action: 'allow' },
-      { permission: 'edit', pattern: 'src/*', action: 'allow' },
-    ],
-    role,
-  });
-  const decide = (permission: string, pattern: string) => evaluate(permission, pattern, rules).action;
-
-  it('applies platform → tenant → project → agent → session in order', () => {
-    expect(decide('bash', 'ls')).toBe('ask');
-    expect(decide('bash', 'npm test')).toBe('allow');
-    expect(decide('bash', 'rm -rf x')).toBe('deny');
-    expect(decide('question', 'x')).toBe('allow');
-    expect(decide('webfetch', 'https://x')).toBe('deny');
-    expect(decide('read', 'a.ts')).toBe('allow');
-  });
-
-  it("keeps the tenant's pinned edit rules over the project's allow and over approvals", () => {
-    expect(decide('edit', 'src/main.ts')).toBe('deny');
-    expect(decide('edit', 'notes/today.md')).toBe('allow');
-  });
-
-  it('lets the role layer beat everything, approvals included', () => {
-    expect(decide('bash', 'curl http://x')).toBe('deny');
-    expect(rules.slice(-1)).toEqual(role);
-  });
-
-  it("ignores other agents' entries", () => {
-    expect(rules.some((r) => r.permission === 'bash' && r.pattern === '*' && r.action === 'allow')).toBe(false);
   });
 });
 

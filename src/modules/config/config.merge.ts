@@ -5,7 +5,6 @@ import {
   fromConfig,
   fromLegacyTools,
   merge,
-  type PermissionConfig,
   type Ruleset,
 } from '../permission/permission.rules';
 import type { Config } from './config.schema';
@@ -147,64 +146,4 @@ export function configAgents(config: Config): NonNullable<Config['agent']> {
   for (const [name, entry] of Object.entries(config.mode ?? {})) out[name] = entry;
   for (const [name, entry] of Object.entries(config.agent ?? {})) out[name] = out[name] ? (mergeObjects(out[name] as Json, entry as Json, 1) as typeof entry) : entry;
   return out;
-}
-
-export interface EffectiveRulesetInput {
-  /** The agent's built-in ruleset (OpenCode defaults plus the agent's own rules). */
-  defaults?: Ruleset;
-  /** Config layers in increasing precedence: platform, tenant, project. */
-  layers?: ConfigLayer[];
-  /** The agent whose `agent.<name>.permission` (and legacy `tools`) entries apply. */
-  agent?: string;
-  session?: Ruleset;
-  /** Patterns the user approved with "always". */
-  approved?: Ruleset;
-  /** Rules for the caller's role (e.g. student guardrails); appended last so nothing can loosen them. */
-  role?: Ruleset;
-  home?: string;
-}
-
-function agentConfigOf(config: Config, agent: string | undefined) {
-  if (!agent) return undefined;
-  return config.agent?.[agent] ?? config.mode?.[agent];
-}
-
-function pinnedRules(layer: ConfigLayer, agent: string | undefined, home: string | undefined): Ruleset {
-  const rules: Ruleset = [];
-  for (const raw of layer.pin ?? []) {
-    const path = splitPath(raw);
-    let permission: PermissionConfig | undefined;
-    let rest: string[] = [];
-    if (path[0] === 'permission') {
-      permission = layer.config.permission;
-      rest = path.slice(1);
-    } else if (path[0] === 'agent' && path[1] === agent && path[2] === 'permission') {
-      permission = agentConfigOf(layer.config, agent)?.permission;
-      rest = path.slice(3);
-    } else if (path.length === 1 && path[0] === 'agent') {
-      permission = agentConfigOf(layer.config, agent)?.permission;
-    } else {
-      continue;
-    }
-    const converted = fromConfig(permission, { home });
-    rules.push(...(rest.length ? converted.filter((r) => r.permission === rest[0]) : converted));
-  }
-  return rules;
-}
-
-/**
- * The ruleset a tool call is evaluated against. Order (last match wins): built-in defaults → each layer's
- * `permission` → each layer's agent entry → session → "always" approvals → rules pinned by a layer,
- * re-applied so a later layer's allow cannot beat them → the role layer.
- */
-export function buildEffectiveRuleset(input: EffectiveRulesetInput): Ruleset {
-  const layers = input.layers ?? [];
-  const home = input.home;
-  const configRules = layers.map((l) => configRuleset(l.config, { home }));
-  const agentRules = layers.map((l) => {
-    const entry = agentConfigOf(l.config, input.agent);
-    return merge(fromLegacyTools(entry?.tools), fromConfig(entry?.permission, { home }));
-  });
-  const pinned = layers.map((l) => pinnedRules(l, input.agent, home));
-  return merge(input.defaults, ...configRules, ...agentRules, input.session, input.approved, ...pinned, input.role);
 }

@@ -45,6 +45,12 @@ const timeoutSetting = z.union([positiveInt, z.literal(false)]);
 export const permissionRuleConfigSchema = z.union([permissionActionSchema, z.record(z.string(), permissionActionSchema)]);
 export const permissionConfigSchema = z.union([permissionActionSchema, z.record(z.string(), permissionRuleConfigSchema)]);
 
+/** Agent names and `provider/model` refs, `*` wildcards allowed; a list narrows what the layers above allow. */
+export const accessListSchema = z.strictObject({
+  agents: z.array(z.string().min(1).max(200)).max(200).optional(),
+  models: z.array(z.string().min(1).max(300)).max(500).optional(),
+});
+
 const themeColors = ['primary', 'secondary', 'accent', 'success', 'warning', 'error', 'info'] as const;
 
 export const agentConfigSchema = z.looseObject({
@@ -205,6 +211,8 @@ export const configSchema = z.looseObject({
   $schema: z.string().optional(),
   /** opencode-api: permission rules per school role, locked after every other layer (platform and tenant config only). */
   role_permission: z.partialRecord(z.enum(['admin', 'teacher', 'student']), permissionConfigSchema).optional(),
+  /** opencode-api: allow-lists of agents and models per school role (platform and tenant config only); lower lists narrow. */
+  role_access: z.partialRecord(z.enum(['admin', 'teacher', 'student']), accessListSchema).optional(),
   shell: z.string().optional(),
   logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).optional(),
   server: z

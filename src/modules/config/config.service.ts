@@ -21,6 +21,7 @@ export class ConfigService implements OnModuleInit {
   private platformConfig: Config = {};
   private readonly cache = new TtlCache<string, Config>(CACHE_MS);
   private readonly tenantLayers = new TtlCache<string, Config | undefined>(CACHE_MS);
+  private readonly projectLayers = new TtlCache<string, Config | undefined>(CACHE_MS);
 
   constructor(
     private readonly repo: ConfigRepository,
@@ -57,6 +58,11 @@ export class ConfigService implements OnModuleInit {
     return raw ? parseConfig(raw, 'project config') : undefined;
   }
 
+  /** The project layer alone, for the permission layers of every step (a merged config cannot tell who wrote a rule). */
+  cachedProjectLayer(tenantId: string, projectId: string): Promise<Config | undefined> {
+    return this.projectLayers.get(`${tenantId}\0${projectId}`, () => this.projectLayer(tenantId, projectId));
+  }
+
   /** The merged config a request in this project sees. */
   effective(auth: AuthContext, projectId?: string): Promise<Config> {
     return this.cache.get(`${auth.tenantId}\0${projectId ?? ''}`, async () => {
@@ -68,5 +74,6 @@ export class ConfigService implements OnModuleInit {
   invalidate(): void {
     this.cache.clear();
     this.tenantLayers.clear();
+    this.projectLayers.clear();
   }
 }

@@ -9,7 +9,8 @@ import { EventType } from '../event/event.types';
 import type { PermissionAsk } from './permission.types';
 import { PermissionCorrectedError, PermissionDeniedError, PermissionRejectedError } from './permission.errors';
 import { PermissionRepository } from './permission.repository';
-import { approvalRules, evaluateAsk, type Ruleset } from './permission.rules';
+import { decideAsk, type LayeredRuleset } from './permission.layers';
+import { approvalRules } from './permission.rules';
 
 export type PermissionReply = 'once' | 'always' | 'reject';
 
@@ -20,9 +21,8 @@ export interface AskScope {
   /** Owner of the session: who may answer, whose "always" approvals apply. */
   ownerId: string | null;
   directory: string;
-  ruleset: Ruleset;
-  /** Rules that may not be overridden by an approval (role/tenant denies); evaluated last. */
-  locked?: Ruleset;
+  /** The step's permission layers (TurnContext); approvals lift only the asks of unlocked layers. */
+  ruleset: LayeredRuleset;
   tool?: { messageID: string; callID: string };
   abort: AbortSignal;
 }
@@ -45,8 +45,7 @@ export class PermissionService {
   ) {}
 
   async ask(scope: AskScope, request: PermissionAsk): Promise<void> {
-    const approvals = (await this.repo.approvals(scope.tenantId, scope.projectId, scope.ownerId)).map((a) => ({ permission: a.permission, pattern: a.pattern, action: 'allow' as const }));
-    const decision = evaluateAsk(request.permission, request.patterns, scope.ruleset, approvals, scope.locked ?? []);
+    const decision = await this.decide(scope, request);
     if (decision.outcome === 'allow') return;
     if (decision.outcome === 'deny') throw new PermissionDeniedError(request.permission, [decision.pattern], decision.rules);
     const row = await this.repo.create({
@@ -75,6 +74,23 @@ export class PermissionService {
     }
     const props = outcome.event.properties as { reply: PermissionReply; message?: string };
     if (props.reply === 'reject') throw props.message ? new PermissionCorrectedError(props.message) : new PermissionRejectedError(request.permission);
+  }
+
+  /** The decision alone, "always" approvals included: what a tool ask, `/shell` and command shell spans all go through. */
+  async decide(scope: Pick<AskScope, 'tenantId' | 'projectId' | 'ownerId' | 'ruleset'>, request: Pick<PermissionAsk, 'permission' | 'patterns'>) {
+    const approvals = (await this.repo.approvals(scope.tenantId, scope.projectId, scope.ownerId)).map((a) => ({ permission: a.permission, pattern: a.pattern, action: 'allow' as const }));
+    return decideAsk(request.permission, request.patterns, scope.ruleset, approvals);
+  }
+
+  /**
+   * A command the user runs themselves (`/shell`, a command's shell spans, a skill or MCP prompt they invoke): a
+   * deny refuses it with a 403; an ask does not, the user who would be asked is the one running it.
+   */
+  async assertUserMay(scope: Pick<AskScope, 'tenantId' | 'projectId' | 'ownerId' | 'ruleset'>, request: Pick<PermissionAsk, 'permission' | 'patterns'>): Promise<void> {
+    const decision = await this.decide(scope, request);
+    if (decision.outcome === 'deny') {
+      throw new ForbiddenError(`Blocked by a permission rule (${request.permission}: ${decision.pattern})`, 'permission_denied', { permission: request.permission, pattern: decision.pattern, rules: decision.rules });
+    }
   }
 
   async list(auth: AuthContext, visibleSessionIds?: string[]) {

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AuthContext } from '../../core/auth/auth-context';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
+import { filterProviders } from '../access/access.policy';
+import { AccessService } from '../access/access.service';
 import { ConfigService } from '../config/config.service';
 import { ProjectService } from '../project/project.service';
 import { ProviderRegistry } from './provider-registry';
@@ -13,6 +15,7 @@ export class ProviderCatalogueService {
   constructor(
     private readonly config: ConfigService,
     private readonly projects: ProjectService,
+    private readonly access: AccessService,
     @Inject(APP_CONFIG) private readonly app: AppConfig,
   ) {}
 
@@ -22,14 +25,18 @@ export class ProviderCatalogueService {
     return { config, ctx: { env: this.app.allowEnvProviderKeysByDefault ? { ...this.app.providerEnv } : {} } };
   }
 
+  // Both listings show only the models the caller's allow-lists (role, class) let them pick.
   async list(auth: AuthContext, directory?: string) {
-    const { config, ctx } = await this.context(auth, directory);
-    return this.registry.list(config, ctx);
+    const [{ config, ctx }, access] = await Promise.all([this.context(auth, directory), this.access.forUser(auth)]);
+    const out = this.registry.list(config, ctx);
+    const { providers: all, default: defaults } = filterProviders(access, out.all, out.default);
+    return { all, default: defaults, connected: out.connected.filter((id) => all.some((p) => p.id === id)) };
   }
 
   async configProviders(auth: AuthContext, directory?: string) {
-    const { config, ctx } = await this.context(auth, directory);
-    return this.registry.configProviders(config, ctx);
+    const [{ config, ctx }, access] = await Promise.all([this.context(auth, directory), this.access.forUser(auth)]);
+    const out = this.registry.configProviders(config, ctx);
+    return filterProviders(access, out.providers, out.default);
   }
 
   async authMethods(auth: AuthContext, directory?: string) {

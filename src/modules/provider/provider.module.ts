@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AccessModule } from '../access/access.module';
 import { ConfigModule } from '../config/config.module';
 import { ProjectModule } from '../project/project.module';
 import { ProviderAuthController } from './auth.controller';
@@ -9,7 +10,7 @@ import { ProviderController } from './provider.controller';
 import { ProviderService } from './provider.service';
 
 @Module({
-  imports: [ConfigModule, ProjectModule],
+  imports: [ConfigModule, ProjectModule, AccessModule],
   controllers: [ProviderController, ProviderAuthController],
   providers: [ProviderService, ProviderCatalogueService, CredentialService, CredentialRepository],
   exports: [ProviderService, CredentialService],

@@ -40,6 +40,8 @@ export interface ModelInfo extends ModelRef {
 export interface ResolvedModel {
   info: ModelInfo;
   language: LanguageModel;
+  /** The catalogue entry, for request shaping (sampling defaults, variants, options). */
+  api: ApiModel;
 }
 
 /** Turns a (provider, model) choice plus the layered config into a streaming model and its facts. */
@@ -110,7 +112,7 @@ export class ProviderService {
     }
     if (below) await this.checkEndpoint(ref.providerID, owner, built.provider);
     const { model, info } = built;
-    const out = { language: withErrorLog(model, (error) => this.logger.warn({ tenantId, ...providerErrorLog(error) }, 'provider request failed')), info: this.fromApi(ref, info) };
+    const out = { language: withErrorLog(model, (error) => this.logger.warn({ tenantId, ...providerErrorLog(error) }, 'provider request failed')), info: this.fromApi(ref, info), api: info };
     perConfig.set(cacheKey, out);
     this.resolvedModels.set(config, perConfig);
     return out;

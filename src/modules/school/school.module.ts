@@ -13,6 +13,7 @@ import { ClassRosterService } from './class/class-roster.service';
 import { ClassController } from './class/class.controller';
 import { ClassRepository } from './class/class.repository';
 import { ClassService } from './class/class.service';
+import { AccessModule } from '../access/access.module';
 import { LifecycleController } from './lifecycle/lifecycle.controller';
 import { LifecycleRepository } from './lifecycle/lifecycle.repository';
 import { LifecycleService } from './lifecycle/lifecycle.service';
@@ -28,7 +29,7 @@ import { UsageService } from './usage/usage.service';
  * meter (LLM_METER) and the concurrency limits (RUN_LIMITS).
  */
 @Module({
-  imports: [TenantModule, SessionModule, EventModule, AuditModule],
+  imports: [TenantModule, SessionModule, EventModule, AuditModule, AccessModule],
   controllers: [ClassController, BudgetController, UsageController, LifecycleController],
   providers: [
     ClassRepository,

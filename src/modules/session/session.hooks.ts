@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthContext } from '../../core/auth/auth-context';
+import type { LayeredRuleset } from '../permission/permission.layers';
 import type { ToolServices } from '../tool/tool.types';
 import type { PromptInput } from './prompt/prompt-input';
 import type { SessionRow } from './session.repository';
@@ -16,6 +17,14 @@ export interface StepUsage {
   /** Exact decimal dollars. */
   cost: string;
   tokens: { input: number; output: number; reasoning: number; cacheRead: number; cacheWrite: number };
+}
+
+/** What the system and extra-tool hooks of a step see: the permission is the step's, decided by the TurnContext. */
+export interface StepScope {
+  auth: AuthContext;
+  session: SessionRow;
+  agent: string;
+  permission: LayeredRuleset;
 }
 
 export interface ToolScope {
@@ -53,7 +62,7 @@ export class SessionHooks {
    */
   readonly beforeStep: ((auth: AuthContext, session: SessionRow, history: MessageWithParts[], signal: AbortSignal) => Promise<boolean | void>)[] = [];
   /** Extra system-prompt material: instruction files (AGENTS.md) and the skills list. */
-  readonly system: ((scope: Omit<ToolScope, 'messageId' | 'abort'>) => Promise<{ instructions?: { path: string; content: string }[]; skills?: string }>)[] = [];
+  readonly system: ((scope: StepScope) => Promise<{ instructions?: { path: string; content: string }[]; skills?: string }>)[] = [];
   /** The model's session-level extra tools (MCP servers, ...). */
-  readonly extraTools: ((scope: Omit<ToolScope, 'messageId' | 'abort'>) => Promise<import('../tool/tool.registry').RegisteredTool[]>)[] = [];
+  readonly extraTools: ((scope: StepScope) => Promise<import('../tool/tool.registry').RegisteredTool[]>)[] = [];
 }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AccessModule } from '../access/access.module';
 import { AgentModule } from '../agent/agent.module';
 import { AuditModule } from '../audit/audit.module';
 import { ConfigModule } from '../config/config.module';
@@ -35,6 +36,7 @@ import { SummaryController } from './summary/summary.controller';
 import { SessionChangesRepository } from './summary/summary.repository';
 import { SummaryService } from './summary/summary.service';
 import { TitleProcessor } from './title/title.processor';
+import { TurnContextService } from './turn/turn-context.service';
 
 /**
  * Sessions, messages, the prompt loop and what is built on a session's history: its diff and summary, revert,
@@ -42,6 +44,7 @@ import { TitleProcessor } from './title/title.processor';
  */
 @Module({
   imports: [
+    AccessModule,
     AgentModule,
     AuditModule,
     ConfigModule,
@@ -82,8 +85,10 @@ import { TitleProcessor } from './title/title.processor';
     ForkService,
     ShareService,
     ShareRepository,
+    TurnContextService,
   ],
   exports: [
+    TurnContextService,
     SessionService,
     SessionRunService,
     SessionPromptService,

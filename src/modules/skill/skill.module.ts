@@ -3,8 +3,7 @@ import { SessionModule } from '../session/session.module';
 import { AgentModule } from '../agent/agent.module';
 import { ProjectModule } from '../project/project.module';
 import { WorkspaceModule } from '../workspace/workspace.module';
-import { AgentService } from '../agent/agent.service';
-import { disabledTools } from '../permission/permission.rules';
+import { hiddenTools } from '../permission/permission.layers';
 import { SessionHooks } from '../session/session.hooks';
 import type { ToolServices } from '../tool/tool.types';
 import type { SkillToolServices } from '../tool/tools/skill/skill.tool';
@@ -16,7 +15,6 @@ import { SkillService } from './skill.service';
 export class SkillModule implements OnModuleInit {
   constructor(
     private readonly skills: SkillService,
-    private readonly agents: AgentService,
     private readonly hooks: SessionHooks,
   ) {}
 
@@ -33,9 +31,8 @@ export class SkillModule implements OnModuleInit {
       return services;
     });
     // The list goes into the system prompt only for agents that may use the skill tool.
-    this.hooks.system.push(async ({ auth, session, agent }) => {
-      const info = await this.agents.get(auth, agent, session.projectId);
-      if (disabledTools(['skill'], info.permission).size > 0) return {};
+    this.hooks.system.push(async ({ session, permission }) => {
+      if (hiddenTools(['skill'], permission).size > 0) return {};
       return { skills: skillsSystemText(await this.skills.list(session.tenantId, session.directory)) };
     });
   }

@@ -29,7 +29,7 @@ describe('ToolRegistry', () => {
 
   it('offers tools per agent rules: build gets question and plan_enter, plan gets plan_exit, explore no task; never lsp or batch', () => {
     const r = registry({ EXA_API_KEY: 'k' });
-    const names = (agent: string) => r.forAgent(builtinRuleset(agent), fake).map((t) => t.id);
+    const names = (agent: string) => r.forAgent({ base: builtinRuleset(agent), layers: [] }, fake).map((t) => t.id);
     expect(names('build')).toEqual(expect.arrayContaining(['question', 'plan_enter', 'task', 'skill', 'websearch']));
     expect(names('build')).not.toContain('plan_exit');
     expect(names('plan')).toContain('plan_exit');
@@ -41,7 +41,7 @@ describe('ToolRegistry', () => {
       expect(names(agent)).not.toContain('lsp');
       expect(names(agent)).not.toContain('batch');
     }
-    expect(r.forAgent(builtinRuleset('build'), { modelID: 'fake-model', toolCall: false })).toEqual([]);
+    expect(r.forAgent({ base: builtinRuleset('build'), layers: [] }, { modelID: 'fake-model', toolCall: false })).toEqual([]);
   });
 
   it('builds a batch tool limited to what the agent may see', async () => {

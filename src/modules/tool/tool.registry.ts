@@ -2,8 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { egressGuard } from '../../core/net/egress';
-import type { Ruleset } from '../permission/permission.rules';
-import { disabledTools } from '../permission/permission.rules';
+import { hiddenTools, type LayeredRuleset } from '../permission/permission.layers';
 import { SandboxPolicy } from '../sandbox/sandbox-policy.service';
 import { SandboxRunner } from '../sandbox/sandbox-runner.service';
 import { fileTools } from './tools/file-tools';
@@ -82,12 +81,12 @@ export class ToolRegistry {
     return wrap(batchTool({ lookup: (id) => (visible(id) ? this.builtins.get(id) : undefined) }) as unknown as DefinedTool);
   }
 
-  /** Tools offered to the model: minus those denied outright by the ruleset, minus model-specific swaps. */
-  forAgent(ruleset: Ruleset, model: { modelID: string; toolCall: boolean }, extra: RegisteredTool[] = []): RegisteredTool[] {
+  /** Tools offered to the model: minus those a layer denies outright, minus model-specific swaps. */
+  forAgent(ruleset: LayeredRuleset, model: { modelID: string; toolCall: boolean }, extra: RegisteredTool[] = []): RegisteredTool[] {
     if (!model.toolCall) return [];
     const builtins = [...this.builtins.values()].filter((t) => !NOT_OFFERED.has(t.id));
     const all = [...builtins, ...extra.filter((t) => t.id !== 'invalid')];
-    const hidden = disabledTools(all.map((t) => t.id), ruleset);
+    const hidden = hiddenTools(all.map((t) => t.id), ruleset);
     const usesPatch = /gpt-/.test(model.modelID) && !/oss|gpt-4/.test(model.modelID);
     return all.filter((t) => {
       if (hidden.has(t.id)) return false;

@@ -91,7 +91,7 @@ it('registers the session tools hook, and serves <server>_<tool> tools that ask 
   const session = await sessionIn(auth, 'default');
   // What the loop does each step: ask every extraTools hook (other modules may register their own).
   const hooks = ctx.get(SessionHooks).extraTools;
-  const tools = (await Promise.all(hooks.map((hook) => hook({ auth, session, agent: 'build' })))).flat();
+  const tools = (await Promise.all(hooks.map((hook) => hook({ auth, session, agent: 'build', permission: { base: [], layers: [] } })))).flat();
   const echo = byId(tools, 'everything_echo');
   expect(echo.inputSchema).toMatchObject({ type: 'object', properties: { message: expect.any(Object) } });
   const { asks, ctx: toolCtx } = toolContext(auth);

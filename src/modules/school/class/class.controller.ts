@@ -1,9 +1,9 @@
-import { Body, Controller, Delete, Get, Param, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Patch, Post, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { AuthContext } from '../../../core/auth/auth-context';
 import { Auth, Roles } from '../../../core/auth/auth.decorators';
 import { ClassService } from './class.service';
-import { AddMemberDto, ClassDto, CreateClassDto, UpdateClassDto } from './dto/class.dto';
+import { AddMemberDto, ClassDto, ClassSettingsDto, CreateClassDto, UpdateClassDto } from './dto/class.dto';
 
 @ApiTags('admin')
 @ApiBearerAuth()
@@ -34,6 +34,13 @@ export class ClassController {
   @Roles('admin')
   update(@Auth() auth: AuthContext, @Param('id') id: string, @Body() body: UpdateClassDto): Promise<ClassDto> {
     return this.classes.rename(auth, id, body.name);
+  }
+
+  /** Allow-lists (agents, models) and permission rules for the class's students; they never widen the school's. */
+  @Put(':id/settings')
+  @Roles('admin', 'teacher')
+  setSettings(@Auth() auth: AuthContext, @Param('id') id: string, @Body() body: ClassSettingsDto): Promise<ClassDto> {
+    return this.classes.setSettings(auth, id, body);
   }
 
   @Delete(':id')

@@ -9,9 +9,10 @@ export interface ClassRow {
   name: string;
   createdAt: Date;
   members: { userId: string; role: string }[];
+  settings: unknown;
 }
 
-const SELECT = { id: true, tenantId: true, name: true, createdAt: true, members: { select: { userId: true, role: true }, orderBy: { userId: 'asc' as const } } } as const;
+const SELECT = { id: true, tenantId: true, name: true, createdAt: true, settings: true, members: { select: { userId: true, role: true }, orderBy: { userId: 'asc' as const } } } as const;
 
 @Injectable()
 export class ClassRepository {
@@ -39,6 +40,11 @@ export class ClassRepository {
 
   async rename(tenantId: string, id: string, name: string): Promise<ClassRow | null> {
     const r = await this.prisma.class.updateMany({ where: { tenantId, id }, data: { name } });
+    return r.count ? this.find(tenantId, id) : null;
+  }
+
+  async setSettings(tenantId: string, id: string, settings: object): Promise<ClassRow | null> {
+    const r = await this.prisma.class.updateMany({ where: { tenantId, id }, data: { settings } });
     return r.count ? this.find(tenantId, id) : null;
   }
 

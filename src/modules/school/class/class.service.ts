@@ -1,13 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthContext } from '../../../core/auth/auth-context';
-import { ConflictError, NotFoundError } from '../../../core/errors/domain-error';
+import { BadRequestError, ConflictError, NotFoundError } from '../../../core/errors/domain-error';
+import { AccessService, classSettingsSchema, type ClassSettings } from '../../access/access.service';
 import { isId, newId } from '../../../core/ids';
 import { AuditService } from '../../audit/audit.service';
 import { ClassRepository, type ClassRow, type MemberRole } from './class.repository';
 import type { ClassDto } from './dto/class.dto';
 
 function toDto(row: ClassRow): ClassDto {
-  return { id: row.id, name: row.name, created: row.createdAt.getTime(), members: row.members.map((m) => ({ userId: m.userId, role: m.role })) };
+  return { id: row.id, name: row.name, created: row.createdAt.getTime(), members: row.members.map((m) => ({ userId: m.userId, role: m.role })), settings: (row.settings ?? {}) as ClassSettings };
 }
 
 /** Classes: admins manage them; a teacher sees the classes they teach. Anything else is 404. */
@@ -16,6 +17,7 @@ export class ClassService {
   constructor(
     private readonly classes: ClassRepository,
     private readonly audit: AuditService,
+    private readonly access: AccessService,
   ) {}
 
   async list(auth: AuthContext): Promise<ClassDto[]> {
@@ -39,6 +41,17 @@ export class ClassService {
     if (row.name !== name && (await this.classes.findByName(auth.tenantId, name))) throw new ConflictError('ConflictError', `A class named "${name}" exists`);
     const updated = (await this.classes.rename(auth.tenantId, id, name))!;
     await this.audit.record(auth, 'class.update', id, { name });
+    return toDto(updated);
+  }
+
+  /** Admins and the class's teachers: the class can only narrow the school's rules, so its teachers may set it. */
+  async setSettings(auth: AuthContext, id: string, input: unknown): Promise<ClassDto> {
+    await this.load(auth, id);
+    const parsed = classSettingsSchema.safeParse(JSON.parse(JSON.stringify(input ?? {})));
+    if (!parsed.success) throw new BadRequestError(`Invalid class settings: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`, {}, 'class_settings_invalid');
+    const updated = (await this.classes.setSettings(auth.tenantId, id, parsed.data))!;
+    this.access.invalidate();
+    await this.audit.record(auth, 'class.settings', id, { keys: Object.keys(parsed.data) });
     return toDto(updated);
   }
 

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthContext } from '../../../core/auth/auth-context';
 import { isId } from '../../../core/ids';
-import { subagentSessionRules } from '../../agent/agent.builtins';
 import { AgentService } from '../../agent/agent.service';
 import type { Ruleset } from '../../permission/permission.rules';
 import { SessionPromptService } from '../prompt/session-prompt.service';
@@ -9,6 +8,7 @@ import type { ToolScope } from '../session.hooks';
 import { SessionRepository } from '../session.repository';
 import { SessionService } from '../session.service';
 import type { MessageWithParts } from '../session.types';
+import { TurnContextService } from '../turn/turn-context.service';
 import { ToolError } from '../../tool/tool.types';
 
 export interface SubagentInput {
@@ -33,6 +33,7 @@ export class TaskService {
     private readonly sessions: SessionService,
     private readonly sessionRepo: SessionRepository,
     private readonly prompts: SessionPromptService,
+    private readonly turns: TurnContextService,
   ) {}
 
   async run(scope: ToolScope, input: SubagentInput): Promise<{ sessionId: string; text: string; model: { providerID: string; modelID: string } }> {
@@ -43,14 +44,12 @@ export class TaskService {
       const names = all.filter((a) => a.mode !== 'primary' && !a.hidden).map((a) => a.name);
       throw new ToolError(`Unknown subagent "${input.agent}". Available subagents: ${names.join(', ') || 'none'}.`);
     }
-    const parentAgent = await this.agents.get(auth, scope.agent, session.projectId);
-    const stored = session.model as { id?: string; providerID?: string } | null;
-    const model = subagent.model ?? (stored?.id && stored.providerID ? { providerID: stored.providerID, modelID: stored.id } : undefined);
-    const childId = await this.childSession(auth, scope, input, subagentSessionRules(parentAgent, (session.permission as Ruleset | null) ?? [], subagent));
+    const { model, sessionRules } = await this.turns.forSubagent(auth, session, scope.agent, subagent);
+    const childId = await this.childSession(auth, scope, input, sessionRules);
     const onAbort = () => void this.prompts.abort(auth, childId).catch(() => undefined);
     scope.abort.addEventListener('abort', onAbort, { once: true });
     try {
-      const result = await this.prompts.prompt(auth, childId, { parts: [{ type: 'text', text: input.prompt }], agent: subagent.name, ...(model ? { model } : {}) });
+      const result = await this.prompts.prompt(auth, childId, { parts: [{ type: 'text', text: input.prompt }], agent: subagent.name, subagentOf: scope.agent, ...(model ? { model } : {}) });
       if (scope.abort.aborted) throw new ToolError('The task was aborted.');
       const info = result.info as { role: string; error?: { name: string; data?: { message?: string } }; providerID?: string; modelID?: string };
       if (info.role === 'assistant' && info.error) throw new ToolError(`The ${subagent.name} subagent failed: ${info.error.data?.message ?? info.error.name}`);

@@ -1,15 +1,11 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { systemAuth } from '../../../core/auth/auth-context';
 import { newId } from '../../../core/ids';
 import { LOGGER } from '../../../core/logging/logger';
 import type { JobPayload } from '../../../infra/queue/queue.catalogue';
 import { QueueService } from '../../../infra/queue/queue.service';
 import { compactionRequest } from '../../agent/prompt/compaction.prompt';
-import { AgentService } from '../../agent/agent.service';
-import { ConfigService } from '../../config/config.service';
 import { EventType } from '../../event/event.types';
-import { ProviderService } from '../../provider/provider.service';
 import { ProviderError, type ModelMessage } from '../../provider/provider.types';
 import { LlmTurnService, messageErrorOf } from '../llm/llm-turn';
 import { SessionWriter } from '../session-writer';
@@ -17,6 +13,7 @@ import { MessageRepository } from '../message.repository';
 import { toModelMessages } from '../prompt/model-messages';
 import { SessionRepository, type SessionRow } from '../session.repository';
 import { SessionService } from '../session.service';
+import { TurnContextService } from '../turn/turn-context.service';
 import { emptyTokens, type AssistantMessageInfo, type MessageWithParts, type PartInfo, type UserMessageInfo } from '../session.types';
 import { previousSummaryText, stripForSummary, summaryFor, withoutCompactionPairs } from './compaction-history';
 import { CompactionFollowUp } from './compaction-follow-up';
@@ -50,9 +47,7 @@ export class CompactionProcessor implements OnModuleInit {
     private readonly sessionRepo: SessionRepository,
     private readonly messages: MessageRepository,
     private readonly sessions: SessionService,
-    private readonly config: ConfigService,
-    private readonly agents: AgentService,
-    private readonly providers: ProviderService,
+    private readonly turns: TurnContextService,
     private readonly followUp: CompactionFollowUp,
     private readonly llm: LlmTurnService,
     private readonly writer: SessionWriter,
@@ -95,12 +90,10 @@ export class CompactionProcessor implements OnModuleInit {
   }
 
   private async summarise(row: SessionRow, upToRequest: MessageWithParts[], request: MessageWithParts, keepTail: boolean, auto: boolean): Promise<{ summary?: MessageWithParts & { info: AssistantMessageInfo }; tailStartId?: string }> {
-    const auth = systemAuth(row.tenantId, row.userId ?? 'system');
-    const config = await this.config.effective(auth, row.projectId);
-    const agent = await this.agents.get(auth, 'compaction', row.projectId);
     const user = request.info as UserMessageInfo;
-    const ref = agent.model ?? { providerID: user.model.providerID, modelID: user.model.modelID };
-    const { info, language } = await this.providers.resolveFor(row.tenantId, config, ref);
+    const call = await this.turns.forCompaction(row, user);
+    const { config } = call;
+    const { ref, info, language } = call.model;
 
     const visible = filterCompacted(upToRequest as unknown as Loose[]) as unknown as MessageWithParts[];
     const previous = previousSummaryText(visible);
@@ -135,11 +128,10 @@ export class CompactionProcessor implements OnModuleInit {
     await this.saveMessage(row, summary.info);
     const text: PartInfo & { type: 'text' } = { id: newId('part'), sessionID: row.id, messageID: summary.info.id, type: 'text', text: '', time: { start: Date.now() } };
     let finish = 'stop';
-    const request_ = { modelId: info.apiId, system: agent.prompt ? [agent.prompt] : [], messages, tools: [], maxOutputTokens: Math.min(info.limit.output || 32_000, 32_000), headers: info.headers, providerOptions: { ...info.options, ...(agent.options ?? {}) } };
     // A manual summary (POST /session/{id}/summarize) and an automatic compaction are metered apart.
-    const call = this.llm.call({ session: row, purpose: auto ? 'compaction' : 'summary', model: info, language, request: request_, messageId: summary.info.id });
+    const metered = this.llm.call({ session: row, purpose: auto ? 'compaction' : 'summary', model: info, language, request: { ...call.request, messages }, messageId: summary.info.id });
     try {
-      for await (const ev of call) {
+      for await (const ev of metered) {
         if (ev.type === 'text-delta' && ev.delta) {
           text.text += ev.delta;
           this.writer.delta(row, text, ev.delta);
@@ -162,8 +154,8 @@ export class CompactionProcessor implements OnModuleInit {
     text.time = { start: text.time!.start, end: Date.now() };
     await this.savePart(row, text);
     summary.parts.push(text);
-    if (call.cost) {
-      const step = call.cost;
+    if (metered.cost) {
+      const step = metered.cost;
       summary.info.tokens = { total: step.tokens.total, input: step.tokens.input, output: step.tokens.output, reasoning: step.tokens.reasoning, cache: step.tokens.cache };
       summary.info.cost = step.costNumber;
     }

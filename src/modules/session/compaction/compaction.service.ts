@@ -15,6 +15,7 @@ import { SessionHooks, type StepUsage } from '../session.hooks';
 import type { SessionRow } from '../session.repository';
 import { SessionService } from '../session.service';
 import { SessionWriter } from '../session-writer';
+import { TurnContextService } from '../turn/turn-context.service';
 import { emptyTokens, type AssistantMessageInfo, type MessageWithParts, type PartInfo, type UserMessageInfo } from '../session.types';
 import { pendingCompaction, summaryFor } from './compaction-history';
 import { CompactionFollowUp } from './compaction-follow-up';
@@ -45,6 +46,7 @@ export class CompactionService implements OnModuleInit {
     private readonly config: ConfigService,
     private readonly providers: ProviderService,
     private readonly followUp: CompactionFollowUp,
+    private readonly turns: TurnContextService,
     private readonly loopService: SessionLoopService,
     private readonly prompts: SessionPromptService,
     private readonly writer: SessionWriter,
@@ -65,6 +67,8 @@ export class CompactionService implements OnModuleInit {
     await this.prompts.admit(auth, row);
     const { items } = await this.messages.list(row.tenantId, row.id, { limit: 20 });
     const lastUser = [...items].reverse().find((m) => m.info.role === 'user')?.info as UserMessageInfo | undefined;
+    // The summary runs on the model the request names: the allow-lists decide whether this user may use it.
+    await this.turns.choose(auth, row, { model: { providerID: input.providerID, modelID: input.modelID } });
     await this.followUp.createRequest(row, { agent: lastUser?.agent ?? 'build', model: { providerID: input.providerID, modelID: input.modelID } }, { auto: input.auto ?? false });
     await this.runs.run(row, (signal) => this.loop().loop(auth, row, signal));
     return true;

@@ -29,4 +29,6 @@ export interface PromptInput {
   system?: string;
   variant?: string;
   tools?: Record<string, boolean>;
+  /** Internal (never from HTTP): the task tool delegating to a subagent of this parent agent. */
+  subagentOf?: string;
 }

@@ -1,24 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
-import os from 'node:os';
 import type { Logger } from 'pino';
 import type { AuthContext } from '../../../core/auth/auth-context';
 import { APP_CONFIG, type AppConfig } from '../../../core/config/app-config';
+import { DomainError } from '../../../core/errors/domain-error';
 import { newId } from '../../../core/ids';
 import { LOGGER } from '../../../core/logging/logger';
 import { QueueService } from '../../../infra/queue/queue.service';
-import { MAX_STEPS_REMINDER } from '../../agent/prompt/reminders.prompt';
-import { agentGuardrails } from '../../agent/agent.builtins';
-import { AgentService } from '../../agent/agent.service';
-import { ConfigService } from '../../config/config.service';
-import { configRuleset } from '../../config/config.merge';
 import { EventType } from '../../event/event.types';
+import type { LayeredRuleset } from '../../permission/permission.layers';
 import { PermissionService } from '../../permission/permission.service';
-import { fromConfig, merge, type PermissionConfig, type Ruleset } from '../../permission/permission.rules';
-import { ProviderService } from '../../provider/provider.service';
 import { ProviderError } from '../../provider/provider.types';
 import { toMessageError } from '../../provider/retry';
 import { SnapshotService } from '../../snapshot/snapshot.service';
-import { ToolRegistry, type RegisteredTool } from '../../tool/tool.registry';
 import type { ToolContext } from '../../tool/tool.types';
 import type { WorkspaceHandle } from '../../workspace/workspace-handle';
 import { WorkspaceManager } from '../../workspace/workspace-manager';
@@ -30,13 +23,11 @@ import type { AssistantMessageInfo, MessageWithParts, PartInfo, UserMessageInfo 
 import { emptyTokens } from '../session.types';
 import { SessionRunService } from '../run/session-run.service';
 import { SessionHooks } from '../session.hooks';
-import { buildSystemPrompt } from './system/system-prompt';
-import { toModelMessages } from './model-messages';
 import { StepProcessor, type StepSink } from './step-processor';
+import type { TurnContext } from '../turn/turn-context';
+import { TurnContextService } from '../turn/turn-context.service';
 import { LlmTurnService } from '../llm/llm-turn';
 import { SessionWriter } from '../session-writer';
-
-const DEFAULT_STEPS = 50;
 
 /** The agent loop (OpenCode's runLoop): step until the model stops, a step limit, an error or abort. */
 @Injectable()
@@ -45,10 +36,7 @@ export class SessionLoopService {
     private readonly sessions: SessionService,
     private readonly messages: MessageRepository,
     private readonly runs: SessionRunService,
-    private readonly agents: AgentService,
-    private readonly config: ConfigService,
-    private readonly providers: ProviderService,
-    private readonly tools: ToolRegistry,
+    private readonly turns: TurnContextService,
     private readonly permissions: PermissionService,
     private readonly queues: QueueService,
     private readonly workspaces: WorkspaceManager,
@@ -101,7 +89,6 @@ export class SessionLoopService {
   }
 
   private async step(auth: AuthContext, row: SessionRow, step: number, history: MessageWithParts[], lastUser: MessageWithParts & { info: UserMessageInfo }, signal: AbortSignal) {
-    const [config, agent] = await Promise.all([this.config.effective(auth, row.projectId), this.agents.get(auth, lastUser.info.agent, row.projectId)]);
     const ref = { providerID: lastUser.info.model.providerID, modelID: lastUser.info.model.modelID };
     const assistant: AssistantMessageInfo = {
       id: newId('message'),
@@ -111,57 +98,26 @@ export class SessionLoopService {
       time: { created: Date.now() },
       modelID: ref.modelID,
       providerID: ref.providerID,
-      mode: agent.name,
-      agent: agent.name,
+      mode: lastUser.info.agent,
+      agent: lastUser.info.agent,
       path: { cwd: row.directory, root: row.directory },
       cost: 0,
       tokens: emptyTokens(),
     };
-    let resolved;
+    let turn: TurnContext;
     try {
-      resolved = await this.providers.resolveFor(row.tenantId, config, ref);
+      turn = await this.turns.forStep(auth, row, step, history, lastUser.info);
     } catch (err) {
-      // A missing key, unknown model or disabled provider fails the turn at once with a clear error, never a hang.
-      assistant.error = err instanceof ProviderError ? toMessageError(err) : { name: 'UnknownError', data: { message: (err as Error).message } };
+      // A missing key, unknown model, disabled provider or a choice the school no longer allows fails the turn at
+      // once with a clear error, never a hang.
+      assistant.error = err instanceof ProviderError ? toMessageError(err) : { name: err instanceof DomainError ? err.errorName : 'UnknownError', data: { message: (err as Error).message } };
       assistant.finish = 'error';
       assistant.time.completed = Date.now();
       await this.saveMessage(row, assistant);
       this.sessions.publish(row, EventType.SessionError, { sessionID: row.id, error: assistant.error });
       return 'stop' as const;
     }
-    const maxSteps = agent.steps ?? DEFAULT_STEPS;
-    const lastStep = step >= maxSteps;
-    // Independent of each other: stored message, role rules, extra tools, system-prompt material, workspace.
-    const scope = { auth, session: row, agent: agent.name };
-    const [, roleRules, extraTools, extras, workspace] = await Promise.all([
-      this.saveMessage(row, assistant),
-      this.roleRules(auth, row.tenantId),
-      lastStep ? [] : Promise.all(this.hooks.extraTools.map((h) => h(scope))),
-      Promise.all(this.hooks.system.map((h) => h(scope))),
-      this.workspaces.get(row.tenantId, row.directory.split('/').pop()!),
-    ]);
-
-    // Role rules (platform and tenant layers only) and agent guardrails are locked: evaluated after everything,
-    // "always" approvals included, so neither a project's config nor an approval re-opens what they close.
-    const locked: Ruleset = merge(roleRules, agentGuardrails(agent.name));
-    const ruleset: Ruleset = merge(agent.permission, configRuleset(config), (row.permission as Ruleset | null) ?? [], locked);
-    const extra = extraTools.flat();
-    const offered = lastStep ? [] : this.tools.forAgent(ruleset, { modelID: resolved.info.apiId, toolCall: resolved.info.toolCall }, extra);
-    const toolMap = new Map<string, RegisteredTool>(offered.map((t) => [t.id, t]));
-    const invalid = this.tools.get('invalid');
-    if (invalid) toolMap.set('invalid', invalid);
-
-    const system = buildSystemPrompt({
-      instructions: extras.flatMap((e) => e.instructions ?? []),
-      skills: extras.map((e) => e.skills ?? '').filter(Boolean).join('\n\n') || undefined,
-      agentPrompt: agent.prompt,
-      providerId: ref.providerID,
-      environment: { modelId: ref.modelID, cwd: row.directory, worktree: row.directory, isGit: false, platform: os.platform(), date: new Date() },
-      userSystem: lastUser.info.system,
-    });
-    const visible = this.hooks.history.reduce((h, f) => f(h), history);
-    const messages = toModelMessages(visible, ref);
-    if (lastStep) messages.push({ role: 'assistant', content: [{ type: 'text', text: MAX_STEPS_REMINDER }] });
+    const [, workspace] = await Promise.all([this.saveMessage(row, assistant), this.workspaces.get(row.tenantId, row.directory.split('/').pop()!)]);
     // Doom-loop detection looks at this turn only: the same call repeated across separate user turns is fine.
     const recent = history
       .filter((m) => m.info.id > lastUser.info.id)
@@ -169,28 +125,17 @@ export class SessionLoopService {
       .filter((p): p is Extract<PartInfo, { type: 'tool' }> => p.type === 'tool')
       .map((p) => ({ tool: p.tool, input: JSON.stringify(p.state.input ?? {}) }));
 
-    const request = {
-      modelId: resolved.info.apiId,
-      system,
-      messages,
-      tools: offered.map((t) => ({ name: t.id, description: t.description, inputSchema: t.inputSchema })),
-      temperature: resolved.info.temperature ? (agent.temperature ?? undefined) : undefined,
-      topP: agent.topP ?? undefined,
-      maxOutputTokens: Math.min(resolved.info.limit.output || 32_000, 32_000),
-      providerOptions: { ...resolved.info.options, ...(agent.options ?? {}) },
-      headers: resolved.info.headers,
-    };
     const purpose = this.llm.stepPurpose(row);
     const processor = new StepProcessor({
       assistant,
-      model: resolved.info,
-      call: () => this.llm.call({ session: row, purpose, model: resolved.info, language: resolved.language, request, signal, messageId: assistant.id }),
-      tools: toolMap,
+      model: turn.model.info,
+      call: () => this.llm.call({ session: row, purpose, model: turn.model.info, language: turn.model.language, request: turn.request, signal, messageId: assistant.id }),
+      tools: turn.tools,
       signal,
       maxRetries: this.app.retryMaxAttempts,
       sink: {
-        ...this.sink(auth, row, ruleset, locked, recent, workspace, assistant, agent.name),
-        snapshots: this.snapshots.forStep({ tenantId: row.tenantId, projectId: row.projectId, directory: row.directory }, config.snapshot !== false),
+        ...this.sink(auth, row, turn.permission, recent, workspace, assistant, turn.agent.name),
+        snapshots: this.snapshots.forStep({ tenantId: row.tenantId, projectId: row.projectId, directory: row.directory }, turn.config.snapshot !== false),
       },
     });
     let outcome = await processor.run();
@@ -211,7 +156,7 @@ export class SessionLoopService {
     return 'stop';
   }
 
-  private sink(auth: AuthContext, row: SessionRow, ruleset: Ruleset, locked: Ruleset, recent: { tool: string; input: string }[], workspace: WorkspaceHandle, assistant: AssistantMessageInfo, agentName: string): StepSink {
+  private sink(auth: AuthContext, row: SessionRow, ruleset: LayeredRuleset, recent: { tool: string; input: string }[], workspace: WorkspaceHandle, assistant: AssistantMessageInfo, agentName: string): StepSink {
     return {
       savePart: async (part) => {
         await this.writer.part(row, part);
@@ -226,11 +171,11 @@ export class SessionLoopService {
         for (const hook of this.hooks.afterStep) await hook({ auth, session: row, assistant, partId, providerID: assistant.providerID, modelID: assistant.modelID, cost, tokens: t });
       },
       recentToolCalls: () => recent,
-      toolContext: (part, signal): ToolContext => this.toolContext(auth, row, ruleset, locked, part, signal, workspace, agentName),
+      toolContext: (part, signal): ToolContext => this.toolContext(auth, row, ruleset, part, signal, workspace, agentName),
     };
   }
 
-  private toolContext(auth: AuthContext, row: SessionRow, ruleset: Ruleset, locked: Ruleset, part: Extract<PartInfo, { type: 'tool' }>, signal: AbortSignal, workspace: WorkspaceHandle, agentName: string): ToolContext {
+  private toolContext(auth: AuthContext, row: SessionRow, ruleset: LayeredRuleset, part: Extract<PartInfo, { type: 'tool' }>, signal: AbortSignal, workspace: WorkspaceHandle, agentName: string): ToolContext {
     const scope = { auth, session: row, messageId: part.messageID, agent: agentName, abort: signal };
     const extraServices = Object.assign({}, ...this.hooks.toolServices.map((f) => f(scope)));
     return {
@@ -243,7 +188,7 @@ export class SessionLoopService {
       abort: signal,
       ask: (request) =>
         this.permissions.ask(
-          { tenantId: row.tenantId, sessionId: row.id, projectId: row.projectId, ownerId: row.userId, directory: row.directory, ruleset, locked, tool: { messageID: part.messageID, callID: part.callID }, abort: signal },
+          { tenantId: row.tenantId, sessionId: row.id, projectId: row.projectId, ownerId: row.userId, directory: row.directory, ruleset, tool: { messageID: part.messageID, callID: part.callID }, abort: signal },
           request,
         ),
       metadata: ({ title, metadata }) => {
@@ -260,15 +205,6 @@ export class SessionLoopService {
         ...extraServices,
       },
     };
-  }
-
-  /**
-   * `role_permission.<role>` from the platform and tenant layers (a school can, say, deny bash network for
-   * students or make every edit ask). A project's layer cannot set it: teachers edit project config.
-   */
-  private async roleRules(auth: AuthContext, tenantId: string): Promise<Ruleset> {
-    const layers = [this.config.platform(), await this.config.cachedTenantLayer(tenantId)];
-    return merge(...layers.map((l) => fromConfig((l as { role_permission?: Record<string, PermissionConfig> } | undefined)?.role_permission?.[auth.role])));
   }
 
   saveMessage(row: SessionRow, info: AssistantMessageInfo | UserMessageInfo): Promise<void> {

@@ -4,11 +4,8 @@ import type { AuthContext } from '../../../core/auth/auth-context';
 import { BadRequestError, NotFoundError, TooManyRequestsError } from '../../../core/errors/domain-error';
 import { isId, newId } from '../../../core/ids';
 import { LOGGER } from '../../../core/logging/logger';
-import { AgentService } from '../../agent/agent.service';
-import { ConfigService } from '../../config/config.service';
 import { EventType } from '../../event/event.types';
 import { PermissionService } from '../../permission/permission.service';
-import { ProviderService } from '../../provider/provider.service';
 import { AuditService } from '../../audit/audit.service';
 import { MessageRepository } from '../message.repository';
 import { SessionBusyError } from '../session.errors';
@@ -19,6 +16,7 @@ import { SessionRunService } from '../run/session-run.service';
 import { SessionHooks } from '../session.hooks';
 import { messageErrorOf } from '../llm/llm-turn';
 import { SessionWriter } from '../session-writer';
+import { TurnContextService } from '../turn/turn-context.service';
 import type { PromptInput, PromptPartInput } from './prompt-input';
 import { SessionLoopService } from './session-loop.service';
 
@@ -39,9 +37,7 @@ export class SessionPromptService implements OnModuleInit {
     private readonly messages: MessageRepository,
     private readonly runs: SessionRunService,
     private readonly loop: SessionLoopService,
-    private readonly agents: AgentService,
-    private readonly config: ConfigService,
-    private readonly providers: ProviderService,
+    private readonly turns: TurnContextService,
     private readonly permissions: PermissionService,
     private readonly hooks: SessionHooks,
     private readonly audit: AuditService,
@@ -103,13 +99,7 @@ export class SessionPromptService implements OnModuleInit {
     if (!input.parts?.length) throw new BadRequestError('parts must contain at least one part');
     if (input.messageID && !isId('message', input.messageID)) throw new BadRequestError('messageID must start with "msg_"');
     if (!admitted) await this.admit(auth, row, input);
-    const agent = await this.agents.get(auth, input.agent ?? row.agent ?? undefined, row.projectId);
-    const model =
-      input.model ??
-      agent.model ??
-      (row.model ? { providerID: (row.model as { providerID: string }).providerID, modelID: (row.model as { id: string }).id } : undefined) ??
-      (await this.lastUserModel(row)) ??
-      (await this.providers.defaultModelFor(auth.tenantId, await this.config.effective(auth, row.projectId)));
+    const { agent, model } = await this.turns.choose(auth, row, { agent: input.agent, model: input.model, variant: input.variant, subagentOf: input.subagentOf });
     const now = Date.now();
     const info: UserMessageInfo = {
       id: input.messageID ?? newId('message', { at: now }),
@@ -149,12 +139,6 @@ export class SessionPromptService implements OnModuleInit {
         if (!p.prompt || !p.description || !p.agent) throw new BadRequestError('subtask parts need `prompt`, `description` and `agent`');
         return { ...base, type: 'subtask', prompt: p.prompt, description: p.description, agent: p.agent, ...(p.model ? { model: p.model } : {}), ...(p.command ? { command: p.command } : {}) };
     }
-  }
-
-  private async lastUserModel(row: SessionRow): Promise<{ providerID: string; modelID: string } | undefined> {
-    const { items } = await this.messages.list(row.tenantId, row.id, { limit: 5 });
-    const user = [...items].reverse().find((m) => m.info.role === 'user')?.info as UserMessageInfo | undefined;
-    return user?.model ? { providerID: user.model.providerID, modelID: user.model.modelID } : undefined;
   }
 
   /** The answer to this turn: the last assistant message after the user's (only this turn is read). */

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthContext } from '../../../core/auth/auth-context';
 import { newId } from '../../../core/ids';
-import { AgentService } from '../../agent/agent.service';
-import { ConfigService } from '../../config/config.service';
-import { ProviderService } from '../../provider/provider.service';
+import { PermissionService } from '../../permission/permission.service';
+import { bashPermission } from '../../tool/tools/bash/bash.tool';
 import { SandboxPolicy } from '../../sandbox/sandbox-policy.service';
 import { SandboxRunner } from '../../sandbox/sandbox-runner.service';
 import { WorkspaceManager } from '../../workspace/workspace-manager';
@@ -14,6 +13,7 @@ import { SessionRepository, type SessionRow } from '../session.repository';
 import { SessionService } from '../session.service';
 import { SessionWriter } from '../session-writer';
 import { emptyTokens, type AssistantMessageInfo, type MessageWithParts, type PartInfo, type UserMessageInfo } from '../session.types';
+import { TurnContextService } from '../turn/turn-context.service';
 import { LiveOutput } from './live-output';
 
 export const SHELL_TIMEOUT_MS = 120_000;
@@ -40,9 +40,8 @@ export class ShellService {
     private readonly sessions: SessionService,
     private readonly sessionRepo: SessionRepository,
     private readonly runs: SessionRunService,
-    private readonly agents: AgentService,
-    private readonly config: ConfigService,
-    private readonly providers: ProviderService,
+    private readonly turns: TurnContextService,
+    private readonly permissions: PermissionService,
     private readonly workspaces: WorkspaceManager,
     private readonly runner: SandboxRunner,
     private readonly sandbox: SandboxPolicy,
@@ -55,9 +54,11 @@ export class ShellService {
     await this.assertIdle(row);
     // Without the sandbox, answer the typed 503 instead of recording a message whose only part failed.
     await this.runner.assertRunnable();
+    const { agent, model } = await this.turns.choose(auth, row, { agent: input.agent, model: input.model });
+    // The user's own command goes through the same decision as the bash tool, locked role rules included.
+    const permission = await this.turns.permission(auth, row, agent.name);
+    await this.permissions.assertUserMay({ tenantId: row.tenantId, projectId: row.projectId, ownerId: row.userId, ruleset: permission }, { permission: 'bash', ...bashPermission(input.command) });
     await this.prompts.admit(auth, row);
-    const agent = await this.agents.get(auth, input.agent, row.projectId);
-    const model = input.model ?? agent.model ?? (await this.providers.defaultModelFor(auth.tenantId, await this.config.effective(auth, row.projectId)));
     let result: MessageWithParts | undefined;
     await this.runs.run(row, async (signal) => {
       result = await this.execute(row, input, agent.name, model, signal);

@@ -1,11 +1,7 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { systemAuth } from '../../../core/auth/auth-context';
 import { LOGGER } from '../../../core/logging/logger';
 import { QueueService } from '../../../infra/queue/queue.service';
-import { TITLE_PROMPT, TITLE_REQUEST } from '../../agent/prompt/title.prompt';
-import { ConfigService } from '../../config/config.service';
-import { ProviderService } from '../../provider/provider.service';
 import { DomainError } from '../../../core/errors/domain-error';
 import { LlmTurnService } from '../llm/llm-turn';
 import { MessageRepository } from '../message.repository';
@@ -13,6 +9,7 @@ import { isDefaultTitle } from '../session.mapper';
 import { SessionRepository } from '../session.repository';
 import { SessionService } from '../session.service';
 import type { UserMessageInfo } from '../session.types';
+import { TurnContextService } from '../turn/turn-context.service';
 
 /** Cleans a model's title answer: no <think> block, first non-empty line, at most 100 chars. */
 export function cleanTitle(raw: string): string | undefined {
@@ -30,8 +27,7 @@ export class TitleProcessor implements OnModuleInit {
     private readonly repo: SessionRepository,
     private readonly messages: MessageRepository,
     private readonly sessions: SessionService,
-    private readonly config: ConfigService,
-    private readonly providers: ProviderService,
+    private readonly turns: TurnContextService,
     private readonly llm: LlmTurnService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -49,14 +45,10 @@ export class TitleProcessor implements OnModuleInit {
     if (!message) return { skipped: 'message gone' };
     const text = message.parts.flatMap((p) => (p.type === 'text' && !p.synthetic && !p.ignored ? [p.text] : [])).join('\n').slice(0, 8000);
     if (!text.trim()) return { skipped: 'no text' };
-    const config = await this.config.effective(systemAuth(tenantId), row.projectId);
-    const user = message.info as UserMessageInfo;
-    const ref = await this.providers.smallModelFor(tenantId, config, { providerID: user.model.providerID, modelID: user.model.modelID });
-    const { language, info } = await this.providers.resolveFor(tenantId, config, ref);
+    const call = await this.turns.forTitle(row, message.info as UserMessageInfo, text);
     let answer = '';
-    const request = { modelId: info.apiId, system: [TITLE_PROMPT], messages: [{ role: 'user' as const, content: [{ type: 'text' as const, text: `${TITLE_REQUEST}\n${text}` }] }], tools: [], maxOutputTokens: 100, temperature: info.temperature ? 0.5 : undefined };
     try {
-      for await (const ev of this.llm.call({ session: row, purpose: 'title', model: info, language, request, sessionTotals: false })) {
+      for await (const ev of this.llm.call({ session: row, purpose: 'title', model: call.model.info, language: call.model.language, request: call.request, sessionTotals: false })) {
         if (ev.type === 'text-delta') answer += ev.delta;
       }
     } catch (err) {

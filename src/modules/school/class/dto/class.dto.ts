@@ -1,4 +1,4 @@
-import { IsIn, IsString, Length } from 'class-validator';
+import { IsArray, IsIn, IsOptional, IsString, Length } from 'class-validator';
 
 export class CreateClassDto {
   @IsString() @Length(1, 200) name!: string;
@@ -13,6 +13,16 @@ export class AddMemberDto {
   @IsIn(['teacher', 'student']) role!: 'teacher' | 'student';
 }
 
+/** Allow-lists and permission rules for the class's students; they only narrow what the school allows. */
+export class ClassSettingsDto {
+  /** Agent names (`*` wildcards) the class's students may pick; absent: no class list. */
+  @IsOptional() @IsArray() @IsString({ each: true }) agents?: string[];
+  /** `provider/model` refs (`*` wildcards) the class's students may pick. */
+  @IsOptional() @IsArray() @IsString({ each: true }) models?: string[];
+  /** OpenCode permission config (`{bash: 'deny'}`, ...), a layer between the school and the project. */
+  @IsOptional() permission?: unknown;
+}
+
 export class ClassMemberDto {
   userId!: string;
   role!: string;
@@ -24,4 +34,5 @@ export class ClassDto {
   /** Unix milliseconds. */
   created!: number;
   members!: ClassMemberDto[];
+  settings!: ClassSettingsDto;
 }

@@ -1,9 +1,9 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import type { AuthContext } from '../../core/auth/auth-context';
-import { Auth } from '../../core/auth/auth.decorators';
-import { Directory } from '../../core/http/directory.decorator';
-import { ToolInfoDto, ToolListQueryDto } from './dto/tool.dto';
+import type { AuthContext } from '../../../core/auth/auth-context';
+import { Auth } from '../../../core/auth/auth.decorators';
+import { Directory } from '../../../core/http/directory.decorator';
+import { ToolInfoDto, ToolListQueryDto } from '../../tool/dto/tool.dto';
 import { ToolCatalogue } from './tool.catalogue';
 
 @ApiTags('tool')

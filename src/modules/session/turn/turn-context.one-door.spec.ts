@@ -1,0 +1,65 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+// One door per decision (STYLE rule 21): the model, the permission ruleset, the tools and the request shaping of a
+// step are decided by TurnContextService alone. This spec fails when a second place starts deciding one of them.
+
+const SRC = path.resolve(__dirname, '../../..');
+
+function sources(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) return e.name === 'generated' ? [] : sources(full);
+    return e.name.endsWith('.ts') && !e.name.endsWith('.spec.ts') ? [full] : [];
+  });
+}
+
+const files = sources(SRC).map((file) => ({ file: path.relative(SRC, file), text: fs.readFileSync(file, 'utf8') }));
+
+function callers(pattern: RegExp): string[] {
+  return files
+    .filter((f) => pattern.test(f.text))
+    .map((f) => f.file)
+    .sort();
+}
+
+const BUILDER = 'modules/session/turn/turn-context.service.ts';
+
+describe('one door: TurnContextService decides each step', () => {
+  it('the model: only the builder picks a default or small model or resolves the one a call runs on', () => {
+    expect(callers(/\.(defaultModelFor|smallModelFor)\(/)).toEqual([BUILDER]);
+    // Compaction's overflow check reads the window of the model a finished step already used; it picks nothing.
+    expect(callers(/\.resolveFor\(/)).toEqual(['modules/session/compaction/compaction.service.ts', BUILDER]);
+  });
+
+  it('the request shaping (variant, sampling, provider options, headers): only the builder', () => {
+    expect(callers(/\bshapeRequest\(/)).toEqual(['modules/provider/request-shaping.ts', BUILDER]);
+  });
+
+  it('the permission ruleset: assembled by the builder only, decided by the permission service only', () => {
+    expect(callers(/\bpermissionLayers\(/)).toEqual([BUILDER, 'modules/session/turn/turn-permission.ts']);
+    expect(callers(/\bagentGuardrails\(/)).toEqual([
+      'modules/agent/agent.builtins.ts',
+      'modules/session/turn/turn-permission.ts',
+    ]);
+    expect(callers(/\brole_permission\b/)).toEqual([
+      'modules/config/config.schema.ts',
+      'modules/session/turn/turn-permission.ts',
+    ]);
+    expect(callers(/\b(decideAsk|evaluateAsk)\(/)).toEqual([
+      'modules/permission/permission.layers.ts',
+      'modules/permission/permission.rules.ts',
+      'modules/permission/permission.service.ts',
+    ]);
+    // The only other reader of config rules: the agents listed by GET /agent show their merged rules.
+    expect(callers(/\bconfigRuleset\(/)).toEqual([
+      'modules/agent/agent.service.ts',
+      'modules/config/config.merge.ts',
+      'modules/session/turn/turn-permission.ts',
+    ]);
+  });
+
+  it('the tools offered: only the builder asks the registry', () => {
+    expect(callers(/\.forAgent\(/)).toEqual([BUILDER]);
+  });
+});
