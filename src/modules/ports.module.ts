@@ -1,6 +1,8 @@
 import { Global, Module } from '@nestjs/common';
 import type { AuthContext } from '../core/auth/auth-context';
 import { TEACHER_SCOPE } from '../core/auth/teacher-scope.port';
+import { AuditModule } from './audit/audit.module';
+import { AuditService } from './audit/audit.service';
 import { RATE_LIMITER } from './auth/rate-limiter.port';
 import { PROJECT_DIRECTORY, type ProjectDirectory } from './event/project-directory.port';
 import { SESSION_ACCESS, type SessionAccess } from './permission/session-access.port';
@@ -17,6 +19,8 @@ import { LLM_METER } from './session/llm/llm-meter.port';
 import { RUN_LIMITS } from './session/run/run-limits.port';
 import { SessionService } from './session/session.service';
 import { USER_DELETION_LISTENER } from './tenant/user-deletion.port';
+import { SANDBOX_AUDIT, type SandboxAudit } from './sandbox/sandbox-audit.port';
+import { systemAuth } from '../core/auth/auth-context';
 
 /**
  * The composition root's bindings of ports: a lower module declares what it needs (an interface and a token next
@@ -25,7 +29,7 @@ import { USER_DELETION_LISTENER } from './tenant/user-deletion.port';
  */
 @Global()
 @Module({
-  imports: [ProjectModule, SessionModule, SchoolModule],
+  imports: [ProjectModule, SessionModule, SchoolModule, AuditModule],
   providers: [
     { provide: RATE_LIMITER, useExisting: RateLimitService },
     { provide: TEACHER_SCOPE, useExisting: ClassRosterService },
@@ -49,7 +53,15 @@ import { USER_DELETION_LISTENER } from './tenant/user-deletion.port';
         },
       }),
     },
+    {
+      provide: SANDBOX_AUDIT,
+      inject: [AuditService],
+      useFactory: (audit: AuditService): SandboxAudit => ({
+        unsandboxedRun: (origin, details) =>
+          audit.record(systemAuth(origin.tenantId, origin.userId ?? 'system'), 'sandbox.unsandboxed_run', origin.via, details),
+      }),
+    },
   ],
-  exports: [RATE_LIMITER, TEACHER_SCOPE, USER_DELETION_LISTENER, PROJECT_DIRECTORY, SESSION_ACCESS, LLM_METER, RUN_LIMITS],
+  exports: [RATE_LIMITER, TEACHER_SCOPE, USER_DELETION_LISTENER, PROJECT_DIRECTORY, SESSION_ACCESS, SANDBOX_AUDIT, LLM_METER, RUN_LIMITS],
 })
 export class PortsModule {}

@@ -3,7 +3,7 @@ import type { Resolver } from '../../src/core/net/ssrf-guard';
 
 // The one table of places a tenant must never make the server connect to. Every outbound caller (webfetch,
 // remote MCP, MCP OAuth discovery, JWKS, provider endpoints below the platform layer) is run against all of it
-// by test/e2e/security/egress-callers.e2e-spec.ts... and src specs; add a row here and every caller is tested.
+// by test/e2e/security/egress-callers.e2e-spec.ts; add a row here and every caller is tested.
 
 export interface HostileUrl {
   url: string;
@@ -84,7 +84,10 @@ export function connectTripwire(ports: () => number[]): { attempts: string[]; re
   const original = net.Socket.prototype.connect;
   net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
     const first = Array.isArray(args[0]) ? args[0][0] : args[0];
-    const options = (typeof first === 'object' && first ? first : { port: first, host: args[1] }) as { port?: unknown; host?: unknown };
+    const options = (typeof first === 'object' && first ? first : { port: first, host: args[1] }) as {
+      port?: unknown;
+      host?: unknown;
+    };
     // Only Unix sockets come without a port (http's own options carry the request `path`, so that says nothing).
     if (options.port !== undefined && options.port !== null && !ports().includes(Number(options.port))) {
       attempts.push(`${String(options.host)}:${String(options.port)}`);

@@ -3,7 +3,8 @@ import { parseIpLiteral } from './ip-address';
 
 type Address = ipaddr.IPv4 | ipaddr.IPv6;
 
-type AllowEntry = { kind: 'name'; name: string; port?: number } | { kind: 'range'; range: [Address, number]; port?: number };
+type AllowEntry =
+  { kind: 'name'; name: string; port?: number } | { kind: 'range'; range: [Address, number]; port?: number };
 
 /** What a connection would reach: the URL's host name and port, and (once resolved) the address. */
 export interface EgressTarget {
@@ -56,7 +57,8 @@ function parseEntry(text: string): AllowEntry {
   const port = parsePort(portText, entry);
   if (ipaddr.IPv4.isValidFourPartDecimal(host)) return { kind: 'range', range: single(ipaddr.IPv4.parse(host)), port };
   const name = normaliseName(host);
-  if (!HOST_NAME.test(name) || parseIpLiteral(name)) throw new Error(`egress allow-list entry "${entry}": not a host name or address`);
+  if (!HOST_NAME.test(name) || parseIpLiteral(name))
+    throw new Error(`egress allow-list entry "${entry}": not a host name or address`);
   return { kind: 'name', name, port };
 }
 
@@ -82,7 +84,9 @@ export class EgressAllowList {
   /** The host name is vouched for (its addresses are then not checked). */
   allowsName(target: EgressTarget): boolean {
     const name = normaliseName(target.hostname);
-    return this.entries.some((e) => e.kind === 'name' && e.name === name && (e.port === undefined || e.port === target.port));
+    return this.entries.some(
+      (e) => e.kind === 'name' && e.name === name && (e.port === undefined || e.port === target.port),
+    );
   }
 
   /** The resolved address (IPv4-mapped IPv6 judged as its IPv4 address) is inside an allowed range. */
@@ -90,7 +94,11 @@ export class EgressAllowList {
     if (!target.address || !ipaddr.isValid(target.address)) return false;
     const address = ipaddr.process(target.address);
     return this.entries.some(
-      (e) => e.kind === 'range' && e.range[0].kind() === address.kind() && address.match(e.range) && (e.port === undefined || e.port === target.port),
+      (e) =>
+        e.kind === 'range' &&
+        e.range[0].kind() === address.kind() &&
+        address.match(e.range) &&
+        (e.port === undefined || e.port === target.port),
     );
   }
 }

@@ -27,8 +27,15 @@ afterAll(() => server.close());
 
 describe('createGuardedFetch', () => {
   it('sends method, headers and body to the pinned address and answers with a web Response', async () => {
-    server.on('/echo', (request) => ({ headers: { 'content-type': 'application/json', 'x-seen': 'yes' }, body: JSON.stringify({ host: request.headers.host, body: request.body, method: request.method }) }));
-    const response = await guarded(site('/echo?q=1'), { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer k' }, body: '{"a":1}' });
+    server.on('/echo', (request) => ({
+      headers: { 'content-type': 'application/json', 'x-seen': 'yes' },
+      body: JSON.stringify({ host: request.headers.host, body: request.body, method: request.method }),
+    }));
+    const response = await guarded(site('/echo?q=1'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer k' },
+      body: '{"a":1}',
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get('x-seen')).toBe('yes');
     expect(response.url).toBe(site('/echo?q=1'));
@@ -45,20 +52,31 @@ describe('createGuardedFetch', () => {
   });
 
   it('decodes gzip like fetch does', async () => {
-    server.on('/gz', { headers: { 'content-encoding': 'gzip', 'content-type': 'text/plain' }, body: gzipSync('zipped') });
+    server.on('/gz', {
+      headers: { 'content-encoding': 'gzip', 'content-type': 'text/plain' },
+      body: gzipSync('zipped'),
+    });
     expect(await (await guarded(site('/gz'))).text()).toBe('zipped');
   });
 
   it('refuses loopback, localhost and metadata before connecting', async () => {
     const before = server.requests.length;
-    for (const url of [server.url('/echo'), server.url('/echo', 'localhost'), `http://[::ffff:127.0.0.1]:${server.port}/`, 'http://169.254.169.254/latest/meta-data/']) {
+    for (const url of [
+      server.url('/echo'),
+      server.url('/echo', 'localhost'),
+      `http://[::ffff:127.0.0.1]:${server.port}/`,
+      'http://169.254.169.254/latest/meta-data/',
+    ]) {
       await expect(guarded(url)).rejects.toBeInstanceOf(UnsafeUrlError);
     }
     expect(server.requests.length).toBe(before);
   });
 
   it('re-checks every redirect and refuses one into loopback', async () => {
-    server.on('/a', redirect('/b', 302)).on('/b', html('done')).on('/jump', redirect(server.url('/b')));
+    server
+      .on('/a', redirect('/b', 302))
+      .on('/b', html('done'))
+      .on('/jump', redirect(server.url('/b')));
     const followed = await guarded(site('/a'));
     expect(await followed.text()).toBe('done');
     expect(followed.url).toBe(site('/b'));
@@ -75,8 +93,22 @@ describe('createGuardedFetch', () => {
   });
 
   it('drops credentials on a redirect to another origin, and a POST becomes a GET after 303', async () => {
-    server.on('/hop', redirect(site('/land', 'other.test'), 303)).on('/land', (request) => html(JSON.stringify({ auth: request.headers.authorization ?? null, key: request.headers['x-api-key'] ?? null, method: request.method })));
-    const response = await guarded(site('/hop'), { method: 'POST', headers: { authorization: 'Bearer secret', 'x-api-key': 'secret' }, body: 'x' });
+    server
+      .on('/hop', redirect(site('/land', 'other.test'), 303))
+      .on('/land', (request) =>
+        html(
+          JSON.stringify({
+            auth: request.headers.authorization ?? null,
+            key: request.headers['x-api-key'] ?? null,
+            method: request.method,
+          }),
+        ),
+      );
+    const response = await guarded(site('/hop'), {
+      method: 'POST',
+      headers: { authorization: 'Bearer secret', 'x-api-key': 'secret' },
+      body: 'x',
+    });
     expect(JSON.parse(await response.text())).toEqual({ auth: null, key: null, method: 'GET' });
   });
 

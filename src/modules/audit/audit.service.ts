@@ -29,7 +29,8 @@ export type AuditAction =
   | 'budget.delete'
   | 'jwt.configure'
   | 'user.delete'
-  | 'user.export';
+  | 'user.export'
+  | 'sandbox.unsandboxed_run';
 
 export interface AuditEntry {
   id: string;

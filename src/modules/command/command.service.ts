@@ -121,7 +121,7 @@ export class CommandService {
 
   /** Each `` !`cmd` `` span's output, run in the bash sandbox in the project's folder. */
   private async runShellSpans(ws: Workspace, commands: string[]): Promise<string[]> {
-    const tenant = await this.sandbox.forTenant(ws.tenantId);
+    const tenant = await this.sandbox.forTenant(ws.tenantId, 'command');
     const outputs: string[] = [];
     for (const command of commands) {
       const res = await this.runner.run({ command, cwd: ws.root, workspaceRoot: ws.root, env: { TERM: 'dumb' }, timeoutMs: SHELL_TIMEOUT_MS, ...tenant });

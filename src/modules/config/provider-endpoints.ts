@@ -10,7 +10,16 @@ export type ConfigLayerName = 'platform' | 'tenant' | 'project';
 const RANK: Record<ConfigLayerName, number> = { platform: 0, tenant: 1, project: 2 };
 
 /** Options that shape requests without changing where they go or which secret they carry. */
-const REQUEST_OPTIONS = new Set(['apiKey', 'timeout', 'headerTimeout', 'chunkTimeout', 'store', 'setCacheKey', 'maxTokensField', 'toolCallIds']);
+const REQUEST_OPTIONS = new Set([
+  'apiKey',
+  'timeout',
+  'headerTimeout',
+  'chunkTimeout',
+  'store',
+  'setCacheKey',
+  'maxTokensField',
+  'toolCallIds',
+]);
 
 const ENDPOINTS = Symbol('provider endpoint owners');
 
@@ -23,7 +32,9 @@ type Json = Record<string, unknown>;
  * each model's `provider` override and headers.
  */
 function endpointView(entry: ProviderEntry = {}): string {
-  const options = Object.fromEntries(Object.entries((entry.options ?? {}) as Json).filter(([key]) => !REQUEST_OPTIONS.has(key)));
+  const options = Object.fromEntries(
+    Object.entries((entry.options ?? {}) as Json).filter(([key]) => !REQUEST_OPTIONS.has(key)),
+  );
   const models = Object.fromEntries(
     Object.entries((entry.models ?? {}) as Record<string, Json>)
       .map(([id, model]) => [id, { provider: model?.provider, headers: model?.headers }])
@@ -70,7 +81,11 @@ export function mergeLayersWithProviderPolicy(platform: Config, tenant?: Config,
   }
   const enabled = narrowed(layers.map(([, layer]) => layer?.enabled_providers));
   const disabled = [...new Set(layers.flatMap(([, layer]) => layer?.disabled_providers ?? []))];
-  const out: Config = { ...merged, ...(enabled ? { enabled_providers: enabled } : {}), ...(disabled.length ? { disabled_providers: disabled } : {}) };
+  const out: Config = {
+    ...merged,
+    ...(enabled ? { enabled_providers: enabled } : {}),
+    ...(disabled.length ? { disabled_providers: disabled } : {}),
+  };
   if (out.provider) {
     out.provider = { ...out.provider };
     for (const [id, owner] of Object.entries(keyOwners)) {

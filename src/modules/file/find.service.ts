@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setImmediate } from 'node:timers/promises';
 import type { AuthContext } from '../../core/auth/auth-context';
 import { BadRequestError } from '../../core/errors/domain-error';
 import { globFiles, grepFiles } from '../workspace/file-search';
@@ -13,6 +15,7 @@ import { ProjectWorkspaceService } from './project-workspace.service';
 
 const TEXT_LIMIT = 10;
 const SUBMATCH_BUDGET_MS = 2_000;
+const YIELD_MS = 10;
 
 /** GET /find, /find/file, /find/symbol over the project's files: ripgrep when installed, the JS walk otherwise. */
 @Injectable()
@@ -51,7 +54,17 @@ export class FindService {
     const ws = await this.workspaces.open(auth, directory);
     const found = await globFiles(ws, ws.root, '**', { rgPath: this.rgPath });
     const ignored = await loadIgnoreMatcher(ws.root);
-    const files = found.map((f) => path.relative(ws.root, f.absolute)).filter((f) => f && !f.startsWith('..') && !isIgnored(ignored, f));
+    const files: string[] = [];
+    let slice = performance.now();
+    for (const f of found) {
+      const rel = path.relative(ws.root, f.absolute);
+      if (rel && !rel.startsWith('..') && !isIgnored(ignored, rel)) files.push(rel);
+      // A large tree against a long ignore file: give other requests the loop every few milliseconds.
+      if (performance.now() - slice > YIELD_MS) {
+        await setImmediate();
+        slice = performance.now();
+      }
+    }
     const dirs = new Set<string>();
     for (const f of files) for (let d = path.dirname(f); d !== '.'; d = path.dirname(d)) dirs.add(d + '/');
     const wantDirs = q.type === 'directory' || (q.type === undefined && q.dirs !== 'false');
@@ -60,10 +73,9 @@ export class FindService {
   }
 }
 
+// The matcher already answers for the folders on the way (and remembers each folder's verdict).
 function isIgnored(ignored: (rel: string, isDir: boolean) => boolean, rel: string): boolean {
-  if (ignored(rel, false)) return true;
-  for (let d = path.dirname(rel); d !== '.'; d = path.dirname(d)) if (ignored(d, true)) return true;
-  return false;
+  return ignored(rel, false);
 }
 
 /** Byte offset of each line start, for OpenCode's `absolute_offset`. */

@@ -3,7 +3,8 @@ import { misbehavingServerCommand, testBaseEnv, type Misbehaviour } from '../../
 import { McpClientPool, type McpClientPoolOptions } from './mcp-client.pool';
 import { McpServerNotFoundError } from './mcp.errors';
 import type { McpKey, McpToolDefinition } from './mcp.types';
-import { createDirectSpawner, type McpProcessSpawner } from './stdio/mcp-process.spawner';
+import type { McpProcessSpawner } from './stdio/mcp-process.spawner';
+import { createDirectSpawner } from './testing/direct-spawner';
 import { ToolError } from '../tool/tool.types';
 
 const key: McpKey = { tenantId: 'ten_f', projectId: 'prj_f' };

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { everythingServerCommand, filesystemServerCommand, testBaseEnv } from '../../../test/fakes/mcp';
 import { McpClientPool } from './mcp-client.pool';
+import { createDirectSpawner } from './testing/direct-spawner';
 import type { McpKey, McpToolDefinition } from './mcp.types';
 import type { PermissionAsk } from '../permission/permission.types';
 
@@ -26,7 +27,7 @@ describe('McpClientPool over stdio with the reference servers', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'mcp-fs-'));
     writeFileSync(join(dir, 'hello.txt'), 'hello from disk\n');
-    pool = new McpClientPool({ baseEnv: testBaseEnv(), timeoutMs: 15_000 });
+    pool = new McpClientPool({ baseEnv: testBaseEnv(), timeoutMs: 15_000, spawner: createDirectSpawner() });
     const [everything, fs] = await Promise.all([
       pool.connect(key, 'every thing', { type: 'local', command: everythingServerCommand() }),
       pool.connect(key, 'fs', { type: 'local', command: filesystemServerCommand(dir) }),

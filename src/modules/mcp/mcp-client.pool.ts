@@ -12,7 +12,7 @@ import { convertMcpTool, type McpListedTool } from './convert/mcp-tool.converter
 import { convertMcpPrompt } from './convert/mcp-prompt.converter';
 import { DEFAULT_RESULT_LIMITS, type McpResultLimits } from './convert/mcp-result.converter';
 import { mcpEntryKey } from './convert/mcp-naming';
-import { createDirectSpawner, type McpProcessSpawner } from './stdio/mcp-process.spawner';
+import { refuseLocalServers, type McpProcessSpawner } from './stdio/mcp-process.spawner';
 import { DEFAULT_STDIO_OPTIONS, type StdioProcessTransportOptions } from './stdio/stdio-process.transport';
 import type { McpAuthStatus } from './oauth/mcp-oauth.provider';
 import { isClientRegistrationError } from './oauth/mcp-oauth.flow';
@@ -59,7 +59,7 @@ export class McpClientPool {
     this.reconnect = { ...DEFAULT_RECONNECT, ...options.reconnect };
     this.stdio = { ...DEFAULT_STDIO_OPTIONS, ...options.stdio };
     this.limits = { ...DEFAULT_RESULT_LIMITS, ...options.resultLimits };
-    this.spawner = options.spawner ?? createDirectSpawner();
+    this.spawner = options.spawner ?? refuseLocalServers;
     this.oauth = new McpOAuthManager(
       options.oauth,
       {

@@ -41,6 +41,7 @@ export function createSandboxSpawner(deps: McpSandboxSpawnerDeps): McpProcessSpa
       // Servers reach the network only where the school lets bash do so.
       network: settings.bashNetwork === true,
       identity: identityForTenant(spec.tenantId),
+      origin: { tenantId: spec.tenantId, via: `mcp:${spec.serverName}` },
     });
   };
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { SandboxRepository } from './sandbox.repository';
-import type { SandboxIdentity } from './sandbox.types';
+import type { SandboxIdentity, SandboxOrigin } from './sandbox.types';
 import { identityForTenant } from './workspace-access';
 
 export interface TenantSandbox {
@@ -8,6 +8,8 @@ export interface TenantSandbox {
   network: boolean;
   /** The school's own uid/gid, so its process cap and file ownership are not shared with other schools. */
   identity: SandboxIdentity;
+  /** Who asked and through which door, for the audit log of unsandboxed runs. */
+  origin: SandboxOrigin;
 }
 
 /**
@@ -23,7 +25,7 @@ export class SandboxPolicy {
     return identityForTenant(tenantId);
   }
 
-  async forTenant(tenantId: string): Promise<TenantSandbox> {
-    return { network: await this.repo.bashNetwork(tenantId), identity: identityForTenant(tenantId) };
+  async forTenant(tenantId: string, via: string, userId?: string): Promise<TenantSandbox> {
+    return { network: await this.repo.bashNetwork(tenantId), identity: identityForTenant(tenantId), origin: { tenantId, userId, via } };
   }
 }

@@ -6,6 +6,7 @@ import { isAbsolute, join, relative } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { buildBwrapArgs } from './bwrap-args';
 import { OutputCollector } from './output-collector';
+import type { SandboxAudit } from './sandbox-audit.port';
 import { SANDBOX_DNS, attachNetwork, findNetworkTools, type NetworkTools } from './sandbox-network';
 import { SANDBOX_FIX, SandboxPathError, SandboxUnavailableError } from './sandbox.errors';
 import { sandboxSeccompFilter } from './seccomp-filter';
@@ -13,7 +14,6 @@ import {
   SandboxLimitsSchema,
   SandboxRunInputSchema,
   SandboxRunnerOptionsSchema,
-  type SandboxAudit,
   type SandboxCheck,
   type SandboxOrigin,
   type SandboxStatus,

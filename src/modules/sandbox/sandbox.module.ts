@@ -4,7 +4,8 @@ import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { SandboxPolicy } from './sandbox-policy.service';
 import { SandboxRunner } from './sandbox-runner.service';
 import { SandboxRepository } from './sandbox.repository';
-import { type SandboxAudit, type SandboxStatus } from './sandbox.types';
+import { SANDBOX_AUDIT, type SandboxAudit } from './sandbox-audit.port';
+import type { SandboxStatus } from './sandbox.types';
 
 /**
  * One SandboxRunner per process, mode from config (`SANDBOX=required|optional|off`, default required). The
@@ -17,8 +18,8 @@ import { type SandboxAudit, type SandboxStatus } from './sandbox.types';
     SandboxPolicy,
     {
       provide: SandboxRunner,
-      inject: [APP_CONFIG],
-      useFactory: async (config: AppConfig, audit?: SandboxAudit) => {
+      inject: [APP_CONFIG, SANDBOX_AUDIT],
+      useFactory: async (config: AppConfig, audit: SandboxAudit) => {
         const runner = new SandboxRunner({ mode: config.sandbox, bwrapPath: config.sandboxBwrap, stateDir: join(config.dataDir, 'sandbox') }, audit);
         logStatus(new Logger('Sandbox'), await runner.status());
         return runner;

@@ -58,11 +58,6 @@ export const SandboxRunInputSchema = z.object({
   origin: SandboxOriginSchema.optional(),
 });
 
-/** Port: the audit log, provided by the module that owns it (sandbox sits below it). */
-export const SANDBOX_AUDIT = Symbol('SANDBOX_AUDIT');
-export interface SandboxAudit {
-  unsandboxedRun(origin: SandboxOrigin, details: { command: string; mode: SandboxMode; reason: string | null }): Promise<void>;
-}
 
 export type SandboxRunInput = z.input<typeof SandboxRunInputSchema> & {
   signal?: AbortSignal;

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawnHostTool } from '../../core/process/host-tool';
 import { SnapshotError, SnapshotErrorCode } from './snapshot.errors';
 
 export interface GitRunOptions {
@@ -21,12 +21,7 @@ export interface GitRunResult {
 // timeout so a wedged git (NFS stall, huge repo) cannot hold the per-dir lock forever.
 export function runGit(args: string[], options: GitRunOptions): Promise<GitRunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(options.binary, args, {
-      cwd: options.cwd,
-      env: options.env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      windowsHide: true,
-    });
+    const child = spawnHostTool(options.binary, args, { cwd: options.cwd, env: options.env });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;

@@ -115,4 +115,15 @@ describe('GitSnapshot argv hygiene', () => {
     expect(existsSync(path.join(box.workspace, '-c'))).toBe(false);
     expect(readdirSync(box.workspace).sort()).toEqual(['a.txt']);
   });
+
+  it('refuses a workspace whose .gitignore would send git\'s wildmatch exponential, quickly and without git', async () => {
+    box.write(['a', ...Array(39).fill('a'), 'a'.repeat(200)].join('/'), 'x');
+    box.write('.gitignore', `${'**/a/'.repeat(8)}b\n`);
+    const snapshot = box.snapshot({ timeoutMs: 20_000 });
+    const started = Date.now();
+    await expect(snapshot.track()).rejects.toMatchObject({ code: SnapshotErrorCode.SpecialFile });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    box.write('.gitignore', '**/a/**/b\n*.log\n');
+    expect(await snapshot.track()).toMatch(/^[0-9a-f]{40}$/);
+  });
 });

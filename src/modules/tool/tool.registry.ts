@@ -52,7 +52,7 @@ export class ToolRegistry {
     const tools: (ToolDefinition | DefinedTool)[] = [
       ...fileTools(),
       // Network per the school's `bashNetwork` setting, read at each call so a change applies at once.
-      bashTool({ runner: sandbox, defaults: { network: (ctx) => policy.forTenant(ctx.auth.tenantId).then((t) => t.network), identity: (ctx) => policy.identity(ctx.auth.tenantId) } }),
+      bashTool({ runner: sandbox, defaults: { network: (ctx) => policy.forTenant(ctx.auth.tenantId, 'bash').then((t) => t.network), identity: (ctx) => policy.identity(ctx.auth.tenantId) } }),
       webfetchTool({ guard: egressGuard(config.egressAllow).options }),
       todoWriteTool as unknown as DefinedTool,
       todoReadTool as unknown as DefinedTool,

@@ -8,6 +8,8 @@
 export const MAX_GLOB_LENGTH = 1024;
 /** Most alternatives `{a,b}` may expand to (each is matched separately). */
 export const MAX_GLOB_ALTERNATIVES = 128;
+/** Most `*` and `**` in one pattern: the match costs up to (stars + 1) × path length per alternative. */
+export const MAX_GLOB_STARS = 16;
 
 export class GlobTooComplexError extends Error {
   constructor(message: string) {
@@ -27,19 +29,29 @@ type Token = { kind: 'literal'; char: string } | { kind: 'any' } | { kind: 'star
 type Segment = { kind: 'globstar' } | { kind: 'segment'; tokens: Token[] };
 
 export type GlobMatcher = (path: string) => boolean;
+/** A matcher over a path already split by splitPath (many patterns against one path split it once). */
+export type SplitGlobMatcher = (parts: string[][]) => boolean;
+
+/** A `/`-separated path as the split matchers take it: segments of code points. */
+export function splitPath(path: string): string[][] {
+  return path.split('/').filter(Boolean).map((s) => Array.from(s));
+}
 
 /** Compiles `pattern`; throws GlobTooComplexError for patterns over the size bounds. */
 export function compileGlob(pattern: string, options: GlobOptions = {}): GlobMatcher {
+  const match = compileSplitGlob(pattern, options);
+  return (path) => match(splitPath(path));
+}
+
+export function compileSplitGlob(pattern: string, options: GlobOptions = {}): SplitGlobMatcher {
   if (pattern.length > MAX_GLOB_LENGTH) throw new GlobTooComplexError(`glob longer than ${MAX_GLOB_LENGTH} characters`);
+  if ((pattern.match(/\*+/g)?.length ?? 0) > MAX_GLOB_STARS) throw new GlobTooComplexError(`glob with more than ${MAX_GLOB_STARS} wildcards`);
   const alternatives = options.braces === false ? [pattern] : expandBraces(pattern);
   const compiled = alternatives.map((alt) => ({
     basename: !!options.basename && !alt.includes('/'),
     segments: alt.split('/').filter(Boolean).map(parseSegment),
   }));
-  return (path) => {
-    const parts = path.split('/').filter(Boolean).map((s) => Array.from(s));
-    return compiled.some((c) => matchSegments(c.segments, c.basename ? parts.slice(-1) : parts));
-  };
+  return (parts) => compiled.some((c) => matchSegments(c.segments, c.basename ? parts.slice(-1) : parts));
 }
 
 /** Whether `pattern` uses any glob syntax (otherwise it names one path). */

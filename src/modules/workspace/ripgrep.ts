@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawnHostTool } from '../../core/process/host-tool';
 import { accessSync, constants } from 'node:fs';
 
 const CANDIDATES = ['/usr/bin/rg', '/usr/local/bin/rg', '/opt/homebrew/bin/rg'];
@@ -40,7 +40,7 @@ export function runRipgrep(rgPath: string, args: string[], opts: RipgrepOptions)
   const maxBytes = opts.maxBytes ?? 20 * 1024 * 1024;
   return new Promise((resolve, reject) => {
     if (opts.signal?.aborted) return reject(abortError());
-    const child = spawn(rgPath, ['--no-config', ...args], { cwd: opts.cwd, env: {}, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnHostTool(rgPath, ['--no-config', ...args], { cwd: opts.cwd, env: {}, stdin: 'ignore' });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let size = 0;

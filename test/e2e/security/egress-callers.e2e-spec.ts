@@ -42,7 +42,8 @@ beforeAll(async () => {
   // Names in the table resolve through the test's resolver: no DNS query leaves the machine.
   Object.assign(egressGuard(app.config.egressAllow).options, { resolver: hostileResolver() });
   school = await createTenant(app.url, app.adminKey);
-  const portOf = (url: string | undefined, fallback: number) => Number((url && /:(\d+)(\/|$)/.exec(url.replace(/^[a-z]+:\/\/[^@]*@/, ''))?.[1]) || fallback);
+  const portOf = (url: string | undefined, fallback: number) =>
+    Number((url && /:(\d+)(\/|$)/.exec(url.replace(/^[a-z]+:\/\/[^@]*@/, ''))?.[1]) || fallback);
   const ports = [portOf(app.url, 0), llm.port, web.port, portOf(app.database?.url, 5432), portOf(app.redisUrl, 6379)];
   tripwire = connectTripwire(() => ports);
 }, 120_000);
@@ -59,7 +60,16 @@ type Caller = (url: string, index: number) => Promise<string | undefined>;
 const callers: Record<string, Caller> = {
   async webfetch(url) {
     const tool = app.running.app.get(ToolRegistry).get('webfetch')!;
-    const ctx = { auth: { tenantId: school.id, userId: school.student.id, role: 'student' }, sessionId: 'ses_x', messageId: 'msg_x', callId: 'c', agent: 'build', abort: new AbortController().signal, ask: async () => undefined, metadata: () => undefined };
+    const ctx = {
+      auth: { tenantId: school.id, userId: school.student.id, role: 'student' },
+      sessionId: 'ses_x',
+      messageId: 'msg_x',
+      callId: 'c',
+      agent: 'build',
+      abort: new AbortController().signal,
+      ask: async () => undefined,
+      metadata: () => undefined,
+    };
     try {
       await tool.execute({ url, format: 'text' }, ctx as never);
       return undefined;
@@ -69,7 +79,9 @@ const callers: Record<string, Caller> = {
   },
 
   async 'remote MCP server'(url, index) {
-    const added = await school.admin.http.post('/mcp', { body: { name: `hostile-${index}`, config: { type: 'remote', url, oauth: false, timeout: 3000 } } });
+    const added = await school.admin.http.post('/mcp', {
+      body: { name: `hostile-${index}`, config: { type: 'remote', url, oauth: false, timeout: 3000 } },
+    });
     if (added.status !== 200) return `HTTP ${added.status}: ${added.text}`;
     const status = added.body[`hostile-${index}`];
     return status?.status === 'failed' ? status.error : undefined;
@@ -77,8 +89,14 @@ const callers: Record<string, Caller> = {
 
   async 'MCP OAuth discovery'(url, index) {
     // An allowed server answers 401 and names the hostile URL as its resource metadata.
-    web.on(`/mcp-${index}`, { status: 401, headers: { 'www-authenticate': `Bearer resource_metadata="${url}"` }, body: '' });
-    const added = await school.admin.http.post('/mcp', { body: { name: `discover-${index}`, config: { type: 'remote', url: web.url(`/mcp-${index}`), timeout: 3000 } } });
+    web.on(`/mcp-${index}`, {
+      status: 401,
+      headers: { 'www-authenticate': `Bearer resource_metadata="${url}"` },
+      body: '',
+    });
+    const added = await school.admin.http.post('/mcp', {
+      body: { name: `discover-${index}`, config: { type: 'remote', url: web.url(`/mcp-${index}`), timeout: 3000 } },
+    });
     if (added.status !== 200) return `HTTP ${added.status}: ${added.text}`;
     const status = added.body[`discover-${index}`];
     if (status?.status === 'needs_auth') {
@@ -94,16 +112,25 @@ const callers: Record<string, Caller> = {
     const put = await tenant.admin.http.put('/admin/jwt', { body: { issuer, jwksUrl: url } });
     if (put.status !== 200) return `HTTP ${put.status}: ${put.text}`;
     const { privateKey } = await generateKeyPair('RS256');
-    const token = await new SignJWT({ role: 'student' }).setProtectedHeader({ alg: 'RS256', kid: 'k' }).setIssuer(issuer).setSubject('u1').setExpirationTime('5m').sign(privateKey);
+    const token = await new SignJWT({ role: 'student' })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k' })
+      .setIssuer(issuer)
+      .setSubject('u1')
+      .setExpirationTime('5m')
+      .sign(privateKey);
     const res = await client(app.url, token).get('/session');
     return res.status === 401 ? 'refused: token not verified' : undefined;
   },
 
   async 'provider endpoint (teacher, own key)'(url) {
     const tenant = school;
-    await tenant.teacher.http.patch('/config', { body: { provider: { openai: { options: { baseURL: url, apiKey: 'sk-teacher-own' } } } } });
+    await tenant.teacher.http.patch('/config', {
+      body: { provider: { openai: { options: { baseURL: url, apiKey: 'sk-teacher-own' } } } },
+    });
     const session = await tenant.teacher.http.post('/session', { body: {} });
-    const res = await tenant.teacher.http.post(`/session/${session.body.id}/message`, { body: { model: { providerID: 'openai', modelID: 'gpt-5-mini' }, parts: [{ type: 'text', text: 'hi' }] } });
+    const res = await tenant.teacher.http.post(`/session/${session.body.id}/message`, {
+      body: { model: { providerID: 'openai', modelID: 'gpt-5-mini' }, parts: [{ type: 'text', text: 'hi' }] },
+    });
     const error = res.body?.info?.error;
     return error ? JSON.stringify(error) : res.status >= 400 ? res.text : undefined;
   },

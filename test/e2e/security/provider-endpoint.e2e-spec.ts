@@ -21,7 +21,11 @@ let app: TestApp;
 let school: TestTenant;
 
 beforeAll(async () => {
-  [platformLlm, attacker, allowed] = await Promise.all([FakeLlm.start({ chunkDelayMs: 0 }), FakeLlm.start({ chunkDelayMs: 0 }), FakeLlm.start({ chunkDelayMs: 0 })]);
+  [platformLlm, attacker, allowed] = await Promise.all([
+    FakeLlm.start({ chunkDelayMs: 0 }),
+    FakeLlm.start({ chunkDelayMs: 0 }),
+    FakeLlm.start({ chunkDelayMs: 0 }),
+  ]);
   attacker.setDefaultReply(reply().text('from the attacker').stop());
   allowed.setDefaultReply(reply().text('from the allowed endpoint').stop());
   app = await boot({ EGRESS_ALLOW: new URL(allowed.url).host });
@@ -43,37 +47,48 @@ function boot(extra: Record<string, string> = {}): Promise<TestApp> {
   });
 }
 
-/** One prompt in a fresh session; answers the stored assistant message (its error when refused). */
-async function prompt(user: TestUser, model: string): Promise<Record<string, any>> {
+/** One prompt in a fresh session (with the configured default model when `model` is omitted). */
+async function prompt(user: TestUser, model?: string): Promise<Record<string, any>> {
   const session = await user.http.post('/session', { body: { title: 'egress' } });
-  const [providerID, modelID] = model.split('/');
-  const res = await user.http.post(`/session/${session.body.id}/message`, { body: { model: { providerID, modelID }, parts: [{ type: 'text', text: 'hi' }] } });
-  return res.body.info ?? res.body;
+  const [providerID, modelID] = (model ?? '').split('/');
+  const res = await user.http.post(`/session/${session.body.id}/message`, {
+    body: { ...(model ? { model: { providerID, modelID } } : {}), parts: [{ type: 'text', text: 'hi' }] },
+  });
+  if (!res.body.info) throw new Error(`prompt failed: HTTP ${res.status} ${res.text}`);
+  return res.body.info;
 }
 
 /** What reached the allowed listener, with the secrets it carried. */
 function loot(since: number): string[] {
-  return allowed.requests.slice(since).map((r) => `${r.headers.authorization ?? ''} ${r.headers['x-api-key'] ?? ''} ${r.headers['api-key'] ?? ''}`);
+  return allowed.requests
+    .slice(since)
+    .map((r) => `${r.headers.authorization ?? ''} ${r.headers['x-api-key'] ?? ''} ${r.headers['api-key'] ?? ''}`);
 }
 
 describe('without an allow-list entry for the listener', () => {
-
   it.each([
     ['openai (platform env key)', 'openai', 'openai/gpt-5-mini'],
     ['fake (platform options.apiKey)', 'fake', 'fake/fake-model'],
-  ])("a teacher's project config moving %s to their listener gets no request at all", async (_what, provider, model) => {
-    const tenant = await createTenant(app.url, app.adminKey);
-    const patched = await tenant.teacher.http.patch('/config', { body: { provider: { [provider]: { options: { baseURL: attacker.openaiBaseUrl } } } } });
-    expect(patched.status).toBe(200);
-    const before = attacker.requests.length;
-    const info = await prompt(tenant.teacher, model);
-    expect(info.error).toBeDefined();
-    expect(attacker.requests.length).toBe(before);
-    expect(JSON.stringify(info)).not.toContain(PLATFORM_KEY);
-  });
+  ])(
+    "a teacher's project config moving %s to their listener gets no request at all",
+    async (_what, provider, model) => {
+      const tenant = await createTenant(app.url, app.adminKey);
+      const patched = await tenant.teacher.http.patch('/config', {
+        body: { provider: { [provider]: { options: { baseURL: attacker.openaiBaseUrl } } } },
+      });
+      expect(patched.status).toBe(200);
+      const before = attacker.requests.length;
+      const info = await prompt(tenant.teacher, model);
+      expect(info.error).toBeDefined();
+      expect(attacker.requests.length).toBe(before);
+      expect(JSON.stringify(info)).not.toContain(PLATFORM_KEY);
+    },
+  );
 
   it("a school admin's tenant config gets neither the platform's key nor, on loopback, its own stored key there", async () => {
-    const patched = await school.admin.http.patch('/global/config', { body: { provider: { openai: { options: { baseURL: attacker.openaiBaseUrl } } } } });
+    const patched = await school.admin.http.patch('/global/config', {
+      body: { provider: { openai: { options: { baseURL: attacker.openaiBaseUrl } } } },
+    });
     expect(patched.status).toBe(200);
     const before = attacker.requests.length;
     const info = await prompt(school.admin, 'openai/gpt-5-mini');
@@ -83,10 +98,14 @@ describe('without an allow-list entry for the listener', () => {
 
   it('a teacher with their own key is still refused: loopback is not on the platform allow-list', async () => {
     const tenant = await createTenant(app.url, app.adminKey);
-    await tenant.teacher.http.patch('/config', { body: { provider: { openai: { options: { baseURL: attacker.openaiBaseUrl, apiKey: TEACHER_KEY } } } } });
+    await tenant.teacher.http.patch('/config', {
+      body: { provider: { openai: { options: { baseURL: attacker.openaiBaseUrl, apiKey: TEACHER_KEY } } } },
+    });
     const before = attacker.requests.length;
     const info = await prompt(tenant.teacher, 'openai/gpt-5-mini');
-    expect(JSON.stringify(info.error)).toMatch(/refused.*127\.0\.0\.1, a loopback address|127\.0\.0\.1 is a loopback address/);
+    expect(JSON.stringify(info.error)).toMatch(
+      /refused.*127\.0\.0\.1, a loopback address|127\.0\.0\.1 is a loopback address/,
+    );
     expect(attacker.requests.length).toBe(before);
   });
 
@@ -94,8 +113,15 @@ describe('without an allow-list entry for the listener', () => {
     const tenant = await createTenant(app.url, app.adminKey);
     const marker = `acct-${randomBytes(4).toString('hex')}`;
     const notTitle = (r: { body: unknown }) => !JSON.stringify(r.body).includes('Write a title');
-    platformLlm.enqueueWhen(notTitle, httpError(400, { 'x-account-id': marker }, { error: { message: 'Bad request', type: 'invalid_request_error', account: marker } }));
-    const info = await prompt(tenant.student, 'fake/fake-model');
+    platformLlm.enqueueWhen(
+      notTitle,
+      httpError(
+        400,
+        { 'x-account-id': marker },
+        { error: { message: 'Bad request', type: 'invalid_request_error', account: marker } },
+      ),
+    );
+    const info = await prompt(tenant.student);
     expect(info.error).toMatchObject({ name: 'APIError', data: { statusCode: 400 } });
     expect(JSON.stringify(info)).not.toContain(marker);
     const messages = await tenant.student.http.get(`/session/${info.sessionID}/message`);
@@ -111,10 +137,11 @@ describe('without an allow-list entry for the listener', () => {
 });
 
 describe('with the listener on the platform allow-list', () => {
-
   it("a teacher's own key reaches their endpoint; the platform's never does", async () => {
     const tenant = await createTenant(app.url, app.adminKey);
-    await tenant.teacher.http.patch('/config', { body: { provider: { openai: { options: { baseURL: allowed.openaiBaseUrl, apiKey: TEACHER_KEY } } } } });
+    await tenant.teacher.http.patch('/config', {
+      body: { provider: { openai: { options: { baseURL: allowed.openaiBaseUrl, apiKey: TEACHER_KEY } } } },
+    });
     const before = allowed.requests.length;
     const info = await prompt(tenant.teacher, 'openai/gpt-5-mini');
     expect(info.error).toBeUndefined();
@@ -127,18 +154,24 @@ describe('with the listener on the platform allow-list', () => {
   it("without their own key a teacher's endpoint gets nothing, and the error says why", async () => {
     const tenant = await createTenant(app.url, app.adminKey);
     expect((await tenant.admin.http.put('/auth/openai', { body: { type: 'api', key: SCHOOL_KEY } })).status).toBe(200);
-    await tenant.teacher.http.patch('/config', { body: { provider: { openai: { options: { baseURL: allowed.openaiBaseUrl } } } } });
+    await tenant.teacher.http.patch('/config', {
+      body: { provider: { openai: { options: { baseURL: allowed.openaiBaseUrl } } } },
+    });
     const before = allowed.requests.length;
     const info = await prompt(tenant.teacher, 'openai/gpt-5-mini');
     expect(info.error).toMatchObject({ name: 'ProviderAuthError' });
-    expect(info.error.data.message).toMatch(/set in the project config, so the platform's and the school's keys are not sent there/);
+    expect(info.error.data.message).toMatch(
+      /set in the project config, so the platform's and the school's keys are not sent there/,
+    );
     expect(allowed.requests.length).toBe(before);
   });
 
   it("a school's endpoint gets the school's stored key, never the platform's", async () => {
     const tenant = await createTenant(app.url, app.adminKey);
     expect((await tenant.admin.http.put('/auth/openai', { body: { type: 'api', key: SCHOOL_KEY } })).status).toBe(200);
-    await tenant.admin.http.patch('/global/config', { body: { provider: { openai: { options: { baseURL: allowed.openaiBaseUrl } } } } });
+    await tenant.admin.http.patch('/global/config', {
+      body: { provider: { openai: { options: { baseURL: allowed.openaiBaseUrl } } } },
+    });
     const before = allowed.requests.length;
     const info = await prompt(tenant.admin, 'openai/gpt-5-mini');
     expect(info.error).toBeUndefined();

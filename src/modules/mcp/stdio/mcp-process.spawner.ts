@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 
 /** What to launch for a `local` MCP server. `env` is complete: nothing is inherited implicitly. */
 export interface McpSpawnSpec {
@@ -13,9 +13,9 @@ export interface McpSpawnSpec {
 }
 
 /**
- * Launches a local server with piped stdio. The integrator replaces the default with one that wraps the
- * command in the bubblewrap sandbox; it must return a process whose stdin/stdout/stderr are pipes. It may be
- * async (the sandbox probes bubblewrap first) and may reject to refuse a command; the server is then `failed`.
+ * Launches a local server with piped stdio: in the app, the sandbox's (mcp-sandbox.spawner.ts); a pool given none
+ * refuses local servers. It must return a process whose stdin/stdout/stderr are pipes. It may be async (the
+ * sandbox probes bubblewrap first) and may reject to refuse a command; the server is then `failed`.
  */
 export type McpProcessSpawner = (spec: McpSpawnSpec) => ChildProcess | Promise<ChildProcess>;
 
@@ -31,15 +31,7 @@ export function buildServerEnv(base: McpBaseEnv, environment: Record<string, str
   return { ...env, ...(environment ?? {}) };
 }
 
-/** Spawns directly (no sandbox), without a shell, in its own process group so the whole tree can be killed. */
-export function createDirectSpawner(): (spec: McpSpawnSpec) => ChildProcess {
-  return (spec) =>
-    spawn(spec.command, spec.args, {
-      env: spec.env,
-      cwd: spec.cwd,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      shell: false,
-      detached: true,
-      windowsHide: true,
-    });
-}
+/** A pool's spawner when it was given none: local servers never start on the host by default. */
+export const refuseLocalServers: McpProcessSpawner = (spec) => {
+  throw new Error(`Local MCP server ${spec.serverName} not started: no sandboxed spawner is configured`);
+};

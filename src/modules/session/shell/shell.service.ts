@@ -116,7 +116,7 @@ export class ShellService {
         workspaceRoot: ws.root,
         env: { TERM: 'dumb' },
         timeoutMs: SHELL_TIMEOUT_MS,
-        ...(await this.sandbox.forTenant(ws.tenantId)),
+        ...(await this.sandbox.forTenant(ws.tenantId, 'shell', row.userId ?? undefined)),
         signal,
         onOutput: (chunk) => live.push(chunk),
       });

@@ -80,6 +80,7 @@ export function bashTool(options: BashToolOptions): ToolDefinition<typeof BashPa
         network,
         limits: defaults.limits,
         identity: defaults.identity?.(ctx),
+        origin: { tenantId: ctx.auth.tenantId, userId: ctx.auth.userId, via: 'bash' },
         signal: ctx.abort,
         onOutput: (chunk) => {
           live = (live + chunk).slice(-METADATA_OUTPUT_CHARS);
