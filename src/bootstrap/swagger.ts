@@ -16,5 +16,12 @@ export function setupSwagger(app: INestApplication): void {
     .addSecurityRequirements('bearer')
     .build();
   const document = SwaggerModule.createDocument(app, config);
+  // PostStatusInterceptor answers OpenCode's POST routes with 200, as OpenCode does; say so in the document too.
+  for (const [route, item] of Object.entries(document.paths)) {
+    const created = item.post?.responses?.['201'];
+    if (created && !route.startsWith('/admin/')) {
+      item.post!.responses = { '200': created, ...Object.fromEntries(Object.entries(item.post!.responses).filter(([code]) => code !== '201')) };
+    }
+  }
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'doc', swaggerOptions: { persistAuthorization: true } });
 }

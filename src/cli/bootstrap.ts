@@ -25,7 +25,7 @@ const USAGE = 'usage: npm run bootstrap -- [--slug <tenant-slug>] [--name <tenan
 async function main(): Promise<number> {
   let args;
   try {
-    args = parseArgs({ options: { slug: { type: 'string', default: 'main' }, name: { type: 'string', default: 'Main School' }, help: { type: 'boolean', short: 'h' } } }).values;
+    args = parseArgs({ options: { slug: { type: 'string', default: 'platform' }, name: { type: 'string', default: 'Platform administration' }, help: { type: 'boolean', short: 'h' } } }).values;
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
     return 2;

@@ -28,7 +28,7 @@ export class ConfigFacade {
   }
 
   async patchProject(auth: AuthContext, body: Record<string, unknown>, directory?: string): Promise<Config> {
-    const project = await this.projects.resolve(auth, directory);
+    const project = await this.projects.resolve(auth, directory, 'write');
     const patch = this.validate(body);
     const next = mergeConfig((await this.config.projectLayer(auth.tenantId, project.id)) ?? {}, patch);
     await this.repo.put(auth.tenantId, `project:${project.id}`, next);

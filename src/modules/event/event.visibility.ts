@@ -12,14 +12,16 @@ export interface StreamScope {
 
 /**
  * What a caller may see: their tenant only; admins everything in it; teachers their own sessions and their
- * students'; students their own. Events that belong to no session (server, project) go to the whole tenant.
+ * students'; students their own. A project's events carry its owner
+ * and follow the same rule (an ownerless project's reach admins only); server events go to the whole tenant.
  */
 export function eventFilter(auth: AuthContext, scope: StreamScope = {}): (e: EventEnvelope) => boolean {
   return (e) => {
     if (e.tenantId !== auth.tenantId || e.event.type.startsWith('internal.')) return false;
     if (scope.sessionId && e.sessionId !== scope.sessionId) return false;
     if (scope.projectId && e.projectId && e.projectId !== scope.projectId) return false;
-    if (!e.ownerId || auth.role === 'admin' || e.ownerId === auth.userId) return true;
+    if (auth.role === 'admin' || (!e.ownerId && !e.projectId) || e.ownerId === auth.userId) return true;
+    if (!e.ownerId) return false;
     return auth.role === 'teacher' && !!scope.watchedUserIds?.has(e.ownerId);
   };
 }

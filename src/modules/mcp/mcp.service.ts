@@ -3,14 +3,14 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { AuthContext } from '../../core/auth/auth-context';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
-import { BadRequestError } from '../../core/errors/domain-error';
+import { BadRequestError, ForbiddenError } from '../../core/errors/domain-error';
 import { egressGuard } from '../../core/net/egress';
 import { LOGGER } from '../../core/logging/logger';
 import { mcpConfigSchema } from '../config/config.schema';
 import { ConfigService } from '../config/config.service';
 import { EventBus } from '../event/event.bus';
 import { EventType } from '../event/event.types';
-import { ProjectService } from '../project/project.service';
+import { ProjectService, type ProjectAccess } from '../project/project.service';
 import { SessionHooks } from '../session/session.hooks';
 import type { SessionRow } from '../session/session.repository';
 import type { RegisteredTool } from '../tool/tool.registry';
@@ -92,7 +92,7 @@ export class McpService implements OnModuleInit, OnApplicationShutdown {
       const detail = parsed.success ? 'config.type must be "local" or "remote"' : parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`).join('; ');
       throw new BadRequestError(`Invalid MCP server config: ${detail}`, { name }, 'mcp_invalid_config');
     }
-    const project = await this.projects.resolve(auth, directory);
+    const project = await this.projects.resolve(auth, directory, 'write');
     await this.repo.putConfig(auth.tenantId, project.id, name, parsed.data);
     const key = await this.sync(auth, project.id, this.projects.worktree(project), true);
     this.toolsChanged(key, name);
@@ -100,9 +100,11 @@ export class McpService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async connect(auth: AuthContext, directory: string | undefined, name: string): Promise<McpStatus> {
-    const key = await this.scopeFor(auth, directory);
+    const key = await this.scopeFor(auth, directory, 'write');
     const known = this.scopes.get(scopeId(key))?.configs.get(name);
     if (!known) throw new McpServerNotFoundError(name);
+    // Students add no servers: one they find disabled was disabled by their teacher or school, and stays so.
+    if (known.config.enabled === false && auth.role === 'student') throw new ForbiddenError(`MCP server ${name} was disabled by your teacher or school`, 'mcp_disabled');
     // Connecting by hand overrides `enabled: false` until the server's config changes.
     const status = await this.pool.connect(key, name, { ...known.config, enabled: true });
     this.toolsChanged(key, name);
@@ -110,31 +112,31 @@ export class McpService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async disconnect(auth: AuthContext, directory: string | undefined, name: string): Promise<void> {
-    const key = await this.scopeFor(auth, directory);
+    const key = await this.scopeFor(auth, directory, 'write');
     await this.pool.disconnect(key, name);
     this.toolsChanged(key, name);
   }
 
   async startAuth(auth: AuthContext, directory: string | undefined, name: string): Promise<{ authorizationUrl: string; oauthState: string }> {
-    const key = await this.scopeFor(auth, directory);
+    const key = await this.scopeFor(auth, directory, 'write');
     this.requireEncryption(key, name);
     return this.pool.startAuth(key, name);
   }
 
   async finishAuth(auth: AuthContext, directory: string | undefined, name: string, code: string, oauthState?: string): Promise<McpStatus> {
-    const key = await this.scopeFor(auth, directory);
+    const key = await this.scopeFor(auth, directory, 'write');
     this.requireEncryption(key, name);
     return this.pool.finishAuth(key, name, code, oauthState);
   }
 
   async authenticate(auth: AuthContext, directory: string | undefined, name: string): Promise<never> {
-    const key = await this.scopeFor(auth, directory);
+    const key = await this.scopeFor(auth, directory, 'write');
     if (!(name in this.pool.status(key))) throw new McpServerNotFoundError(name);
     throw new McpAuthenticateUnsupportedError(name);
   }
 
   async removeAuth(auth: AuthContext, directory: string | undefined, name: string): Promise<{ success: true }> {
-    const key = await this.scopeFor(auth, directory);
+    const key = await this.scopeFor(auth, directory, 'write');
     if (!(name in this.pool.status(key))) throw new McpServerNotFoundError(name);
     // Nothing can be stored without a key ring, so there is nothing to remove either.
     if (this.cipher) await this.pool.removeAuth(key, name);
@@ -180,8 +182,8 @@ export class McpService implements OnModuleInit, OnApplicationShutdown {
 
   // ---- internals ----
 
-  private async scopeFor(auth: AuthContext, directory?: string): Promise<McpKey> {
-    const project = await this.projects.resolve(auth, directory);
+  private async scopeFor(auth: AuthContext, directory?: string, access: ProjectAccess = 'read'): Promise<McpKey> {
+    const project = await this.projects.resolve(auth, directory, access);
     return this.sync(auth, project.id, this.projects.worktree(project));
   }
 
@@ -233,6 +235,9 @@ export class McpService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private toolsChanged(key: McpKey, server: string): void {
-    this.bus.publish({ tenantId: key.tenantId, projectId: key.projectId, type: EventType.McpToolsChanged, properties: { server } });
+    // A project's event reaches only those who may see the project: its owner, their teachers, the school's admins.
+    void this.projects.ownerOf(key.tenantId, key.projectId).then((ownerId) =>
+      this.bus.publish({ tenantId: key.tenantId, projectId: key.projectId, ownerId: ownerId ?? undefined, type: EventType.McpToolsChanged, properties: { server } }),
+    );
   }
 }

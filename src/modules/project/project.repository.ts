@@ -26,12 +26,18 @@ export class ProjectRepository {
     }
   }
 
-  list(tenantId: string, ownerId?: string) {
-    return this.prisma.project.findMany({ where: { tenantId, ...(ownerId ? { ownerId } : {}) }, orderBy: { updatedAt: 'desc' } });
+  list(tenantId: string, ownerIds?: string[]) {
+    return this.prisma.project.findMany({ where: { tenantId, ...(ownerIds ? { ownerId: { in: ownerIds } } : {}) }, orderBy: { updatedAt: 'desc' } });
   }
 
   async update(tenantId: string, id: string, data: { name?: string; icon?: Prisma.InputJsonValue; commands?: Prisma.InputJsonValue; vcs?: string | null; initializedAt?: Date }) {
     const r = await this.prisma.project.updateMany({ where: { tenantId, id }, data });
     return r.count ? this.find(tenantId, id) : null;
+  }
+
+  /** The school's choice (Tenant.settings.teacherWrites): may teachers change their students' workspaces? */
+  async teacherWrites(tenantId: string): Promise<boolean> {
+    const tenant = await this.prisma.tenant.findUnique({ where: { id: tenantId }, select: { settings: true } });
+    return (tenant?.settings as { teacherWrites?: boolean } | null)?.teacherWrites === true;
   }
 }

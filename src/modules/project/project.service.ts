@@ -2,8 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { AuthContext } from '../../core/auth/auth-context';
+import { TEACHER_SCOPE, type TeacherScope } from '../../core/auth/teacher-scope.port';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
-import { BadRequestError, NotFoundError } from '../../core/errors/domain-error';
+import { BadRequestError, ForbiddenError, NotFoundError } from '../../core/errors/domain-error';
 import { isId, newId } from '../../core/ids';
 import type { Project } from '../../generated/prisma/client';
 import { EventBus } from '../event/event.bus';
@@ -12,6 +13,9 @@ import { ProjectRepository } from './project.repository';
 
 export const DEFAULT_PROJECT = 'default';
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+/** Reading a project (files, search, config, events) or changing it (config, MCP servers, new sessions). */
+export type ProjectAccess = 'read' | 'write';
 
 export interface ProjectInfo {
   id: string;
@@ -36,20 +40,27 @@ export class ProjectService {
     private readonly repo: ProjectRepository,
     private readonly bus: EventBus,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(TEACHER_SCOPE) private readonly teachers: TeacherScope,
   ) {}
 
   worktree(project: Pick<Project, 'tenantId' | 'slug'>): string {
     return path.join(this.config.workspaceRoot, project.tenantId, project.slug);
   }
 
-  /** The project a request works in. Other users' projects answer 404 unless the caller is an admin. */
-  async resolve(auth: AuthContext, directory?: string): Promise<Project> {
+  /**
+   * The project a request works in. Other users' projects answer 404 unless the caller is their school's admin or
+   * teaches them; teachers only read them unless the school enables teacher writes (403 otherwise).
+   */
+  async resolve(auth: AuthContext, directory?: string, access: ProjectAccess = 'read'): Promise<Project> {
     const cacheKey = `${auth.tenantId}\0${auth.userId}\0${directory ?? ''}`;
     const hit = this.cache.get(cacheKey);
-    if (hit && hit.until > Date.now()) return hit.project;
-    const project = await this.lookup(auth, directory);
-    if (this.cache.size > 5000) this.cache.clear();
-    this.cache.set(cacheKey, { project, until: Date.now() + 30_000 });
+    const project = hit && hit.until > Date.now() ? hit.project : await this.lookup(auth, directory);
+    if (!hit || hit.project !== project) {
+      if (this.cache.size > 5000) this.cache.clear();
+      this.cache.set(cacheKey, { project, until: Date.now() + 30_000 });
+    }
+    // Checked on every call, not cached: a teacher removed from a class loses sight of it at once.
+    await this.assertAccess(auth, project, access, 'Project not found');
     return project;
   }
 
@@ -59,7 +70,7 @@ export class ProjectService {
       // A worktree path we handed out: <root>/<tenant>/<slug>[/sub/dir]
       const slug = path.resolve(directory).slice(tenantRoot.length).split(path.sep)[0];
       const existing = await this.repo.findBySlug(auth.tenantId, slug);
-      if (!existing || !this.canAccess(auth, existing)) throw new NotFoundError('Project not found');
+      if (!existing) throw new NotFoundError('Project not found');
       return existing;
     }
     if (directory && path.isAbsolute(directory) && path.resolve(directory).startsWith(path.resolve(this.config.workspaceRoot) + path.sep)) {
@@ -73,18 +84,27 @@ export class ProjectService {
     return project;
   }
 
-  canAccess(auth: AuthContext, project: Project): boolean {
-    return project.tenantId === auth.tenantId && (project.ownerId === auth.userId || auth.role === 'admin' || auth.role === 'teacher');
+  /** Owners and their school's admins: everything; teachers of the owner's classes: read (write if the school allows). */
+  private async assertAccess(auth: AuthContext, project: Project, access: ProjectAccess, notFound: string): Promise<void> {
+    if (project.tenantId !== auth.tenantId) throw new NotFoundError(notFound);
+    if (project.ownerId === auth.userId || auth.role === 'admin') return;
+    if (auth.role !== 'teacher' || !(await this.teachers.teaches(auth, project.ownerId))) throw new NotFoundError(notFound);
+    if (access === 'write' && !(await this.repo.teacherWrites(auth.tenantId))) {
+      throw new ForbiddenError("Read-only access to a student's workspace (the school has not enabled teacher writes)", 'read_only');
+    }
   }
 
-  async get(auth: AuthContext, id: string): Promise<Project> {
+  async get(auth: AuthContext, id: string, access: ProjectAccess = 'read'): Promise<Project> {
     const project = isId('project', id) ? await this.repo.find(auth.tenantId, id) : null;
-    if (!project || !this.canAccess(auth, project)) throw new NotFoundError(`Project not found: ${id}`);
+    if (!project) throw new NotFoundError(`Project not found: ${id}`);
+    await this.assertAccess(auth, project, access, `Project not found: ${id}`);
     return project;
   }
 
+  /** Students: their own; teachers: their own and their students'; admins: the school's. */
   async list(auth: AuthContext): Promise<ProjectInfo[]> {
-    const rows = await this.repo.list(auth.tenantId, auth.role === 'student' ? auth.userId : undefined);
+    const owners = auth.role === 'admin' ? undefined : auth.role === 'teacher' ? [auth.userId, ...(await this.teachers.watchedUserIds(auth))] : [auth.userId];
+    const rows = await this.repo.list(auth.tenantId, owners);
     return rows.map((p) => this.toInfo(p));
   }
 
@@ -93,12 +113,16 @@ export class ProjectService {
   }
 
   async update(auth: AuthContext, id: string, input: { name?: string; icon?: object; commands?: object }): Promise<ProjectInfo> {
-    await this.get(auth, id);
+    await this.get(auth, id, 'write');
     const updated = (await this.repo.update(auth.tenantId, id, { name: input.name, icon: input.icon as object, commands: input.commands as object }))!;
     this.cache.clear();
     const info = this.toInfo(updated);
-    this.bus.publish({ tenantId: auth.tenantId, projectId: id, type: EventType.ProjectUpdated, properties: info as unknown as Record<string, unknown> });
+    this.bus.publish({ tenantId: auth.tenantId, projectId: id, ownerId: updated.ownerId ?? undefined, type: EventType.ProjectUpdated, properties: info as unknown as Record<string, unknown> });
     return info;
+  }
+
+  async ownerOf(tenantId: string, projectId: string): Promise<string | null> {
+    return (await this.repo.find(tenantId, projectId))?.ownerId ?? null;
   }
 
   async paths(auth: AuthContext, directory?: string) {

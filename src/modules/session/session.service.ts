@@ -77,7 +77,7 @@ export class SessionService {
 
   async create(auth: AuthContext, input: CreateSessionInput, directory?: string): Promise<SessionInfo> {
     const parent = input.parentID ? await this.loadForWrite(auth, input.parentID) : undefined;
-    const project = parent ? await this.projects.get(auth, parent.projectId) : await this.projects.resolve(auth, directory);
+    const project = parent ? await this.projects.get(auth, parent.projectId, 'write') : await this.projects.resolve(auth, directory, 'write');
     const now = new Date();
     const row = await this.sessions.create({
       id: newId('session', { at: now.getTime() }),

@@ -7,7 +7,10 @@ import { LOGGER } from '../../core/logging/logger';
 import { TenantRepository } from './tenant.repository';
 import { TenantService } from './tenant.service';
 
-/** Creates the first tenant and its platform-admin key when the database is empty. */
+/**
+ * Creates the first tenant and its platform-admin key when the database is empty. The platform administrators get
+ * a tenant of their own, not a school: schools are created through POST /admin/tenants, each with its own admin.
+ */
 @Injectable()
 export class BootstrapService {
   constructor(
@@ -33,10 +36,10 @@ export class BootstrapService {
     return { key, tenantId: tenant.id };
   }
 
-  /** Embedded mode: a demo school whose key is kept (0600) in DATA_DIR so every start can print it. */
+  /** Embedded mode: the platform tenant, whose administrator key is kept (0600) in DATA_DIR so every start can print it. */
   async ensureDemo(): Promise<string | undefined> {
     const file = path.join(this.config.dataDir, 'demo-admin-key');
-    const created = await this.ensureFirstTenant({ slug: 'demo', name: 'Demo School' });
+    const created = await this.ensureFirstTenant({ slug: 'platform', name: 'Platform administration' });
     if (created) {
       if (!this.config.bootstrapApiKey && !this.config.embeddedDbInMemory) {
         await fs.mkdir(this.config.dataDir, { recursive: true });

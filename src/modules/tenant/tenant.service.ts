@@ -16,6 +16,8 @@ export interface TenantSettings {
   userDeletion?: 'delete' | 'anonymise';
   /** Network inside the bash sandbox. */
   bashNetwork?: boolean;
+  /** Teachers may change their students' workspaces (default: read only). */
+  teacherWrites?: boolean;
 }
 
 /** Schools (tenants), their users and keys. */
@@ -77,14 +79,26 @@ export class TenantService {
     return this.repo.createUser({ id: newId('user'), tenantId: auth.tenantId, ...input });
   }
 
+  /**
+   * The admin hierarchy: a school admin may share a tenant with a platform administrator (the platform's own
+   * tenant), but never acts on one — no keys for them, no update, demotion, deletion or key revocation.
+   */
+  private assertMayManage(auth: AuthContext, target: { platformAdmin: boolean }): void {
+    if (target.platformAdmin && !auth.platformAdmin) throw new ForbiddenError('Platform administrators are managed by platform administrators only', 'platform_admin');
+  }
+
   async updateUser(auth: AuthContext, id: string, input: { name?: string; email?: string; role?: Role }) {
-    await this.getUser(auth, id);
+    this.assertMayManage(auth, await this.getUser(auth, id));
     if (id === auth.userId && input.role && input.role !== 'admin') throw new ForbiddenError('You cannot demote yourself');
     return (await this.repo.updateUser(auth.tenantId, id, input))!;
   }
 
   async deleteUser(auth: AuthContext, id: string) {
     if (id === auth.userId) throw new ForbiddenError('You cannot delete yourself');
+    if (isId('user', id)) {
+      const target = await this.repo.findUser(auth.tenantId, id);
+      if (target) this.assertMayManage(auth, target);
+    }
     if (!(isId('user', id) && (await this.repo.softDeleteUser(auth.tenantId, id)))) throw new NotFoundError(`User not found: ${id}`);
     this.keys.forgetCached();
     await this.deletion.afterUserDeleted(auth, id);
@@ -94,7 +108,7 @@ export class TenantService {
   async issueKey(auth: AuthContext, input: { name: string; userId?: string; expiresAt?: Date }) {
     const userId = input.userId ?? auth.userId;
     if (userId !== auth.userId && auth.role !== 'admin') throw new ForbiddenError('Only tenant administrators create keys for others');
-    await this.getUser(auth, userId);
+    this.assertMayManage(auth, await this.getUser(auth, userId));
     const { key, record } = await this.keys.issue(auth.tenantId, userId, input.name, { expiresAt: input.expiresAt });
     await this.audit.record(auth, 'key.create', record.id, { userId, name: input.name });
     return { ...record, key };
@@ -107,6 +121,7 @@ export class TenantService {
   async revokeKey(auth: AuthContext, id: string) {
     const key = isId('key', id) ? await this.keys.find(auth, id) : null;
     if (!key || (auth.role !== 'admin' && key.userId !== auth.userId)) throw new NotFoundError(`API key not found: ${id}`);
+    if (key.userId !== auth.userId) this.assertMayManage(auth, await this.getUser(auth, key.userId).catch(() => ({ platformAdmin: false })));
     await this.audit.record(auth, 'key.revoke', id, { userId: key.userId });
     return this.keys.revoke(auth, id);
   }

@@ -6,6 +6,8 @@ export class TenantSettingsDto {
   @IsOptional() @IsBoolean() envProviderKeys?: boolean;
   @IsOptional() @IsIn(['delete', 'anonymise']) userDeletion?: 'delete' | 'anonymise';
   @IsOptional() @IsBoolean() bashNetwork?: boolean;
+  /** Teachers may change (not only read) the workspaces of the students they teach. Off by default. */
+  @IsOptional() @IsBoolean() teacherWrites?: boolean;
 }
 
 export class TenantAdminInputDto {
