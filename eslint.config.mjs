@@ -42,14 +42,15 @@ export default tseslint.config(
   },
   {
     // Entrypoints, config parsing, tests, benchmarks and scripts may read the environment.
-    // (migrate.ts hands PATH and HOME on to the Prisma CLI child.)
+    // (infra hands PATH and HOME on to the child processes it starts: the Prisma CLI, the embedded Postgres.)
     files: [
       'src/core/config/**',
       'src/main.ts',
       'src/worker.ts',
       'src/cli/**',
       'src/bootstrap/**',
-      'src/infra/database/migrate.ts',
+      'src/infra/**',
+      '**/testing/**',
       'test/**',
       'bench/**',
       '**/*.spec.ts',

@@ -17,31 +17,13 @@ export function parseIpLiteral(host: string): Address | null {
       return null;
     }
   }
-  const value = parseInetAton(text.replace(/\.$/, ''));
-  return value === null ? null : ipaddr.fromByteArray([value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255]);
-}
-
-/** inet_aton(3): up to four parts, the last one filling the remaining bytes. */
-function parseInetAton(text: string): number | null {
-  const parts = text.split('.');
-  if (parts.length === 0 || parts.length > 4) return null;
-  const values: number[] = [];
-  for (const part of parts) {
-    let value: number;
-    if (/^0x[0-9a-f]*$/i.test(part)) value = part.length === 2 ? 0 : parseInt(part.slice(2), 16);
-    else if (/^0[0-7]*$/.test(part)) value = parseInt(part, 8);
-    else if (/^[1-9][0-9]*$/.test(part)) value = parseInt(part, 10);
-    else return null;
-    if (!Number.isFinite(value)) return null;
-    values.push(value);
+  // ipaddr.js parses every inet_aton(3) spelling; it only lacks inet_aton's bare `0x` (zero) part.
+  const parts = text.replace(/\.$/, '').split('.').map((part) => (/^0x$/i.test(part) ? '0' : part));
+  try {
+    return ipaddr.IPv4.parse(parts.join('.'));
+  } catch {
+    return null;
   }
-  const last = values.pop()!;
-  if (values.some((value) => value > 255)) return null;
-  const lastBytes = 4 - values.length;
-  if (last >= 2 ** (8 * lastBytes)) return null;
-  let result = 0;
-  values.forEach((value, index) => (result += value * 2 ** (8 * (3 - index))));
-  return result + last;
 }
 
 const cidr = (text: string) => ipaddr.parseCIDR(text);

@@ -14,6 +14,7 @@ const tenant = { tenantId: z.string().min(1) };
 export const JobCatalogue = {
   'maintenance.health': { queue: QueueName.Maintenance, payload: z.object({ ...tenant, nonce: z.string() }) },
   'maintenance.snapshot-gc': { queue: QueueName.Maintenance, payload: z.object({ ...tenant }) },
+  'maintenance.tool-output-cleanup': { queue: QueueName.Maintenance, payload: z.object({ ...tenant }) },
   'session.title': { queue: QueueName.Session, payload: z.object({ ...tenant, sessionId: z.string(), messageId: z.string() }) },
   'session.summary': { queue: QueueName.Session, payload: z.object({ ...tenant, sessionId: z.string(), messageId: z.string().optional() }) },
   'session.compaction': { queue: QueueName.Session, payload: z.object({ ...tenant, sessionId: z.string(), messageId: z.string(), auto: z.boolean(), overflow: z.boolean().optional() }) },

@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { AuthContext } from '../../core/auth/auth-context';
 import { newId } from '../../core/ids';
 import { ApiKeyRepository, type ApiKeyRecord } from './api-key.repository';
+import { TtlCache } from '../../core/cache/ttl-cache';
 
 const KEY_PREFIX = 'oc_';
 const CACHE_TTL_MS = 5_000;
@@ -16,7 +17,7 @@ export function hashKey(key: string): string {
 @Injectable()
 export class ApiKeyService {
   // Verifications are cached briefly so the hot path (every request, every SSE reconnect) is not a query.
-  private readonly cache = new Map<string, { auth: AuthContext | null; until: number }>();
+  private readonly cache = new TtlCache<string, AuthContext | null>(CACHE_TTL_MS, 10_000);
   private readonly touched = new Map<string, number>();
 
   constructor(private readonly keys: ApiKeyRepository) {}
@@ -27,11 +28,13 @@ export class ApiKeyService {
     return { key, record };
   }
 
-  async verify(key: string): Promise<AuthContext | null> {
+  verify(key: string): Promise<AuthContext | null> {
     const hash = hashKey(key);
+    return this.cache.get(hash, () => this.lookup(hash));
+  }
+
+  private async lookup(hash: string): Promise<AuthContext | null> {
     const now = Date.now();
-    const hit = this.cache.get(hash);
-    if (hit && hit.until > now) return hit.auth;
     const row = await this.keys.findActiveByHash(hash);
     let auth: AuthContext | null = null;
     if (row && !row.revokedAt && !row.user.deletedAt && (!row.expiresAt || row.expiresAt.getTime() > now)) {
@@ -48,8 +51,6 @@ export class ApiKeyService {
         void this.keys.touch(row.id, new Date(now)).catch(() => undefined);
       }
     }
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(hash, { auth, until: now + CACHE_TTL_MS });
     return auth;
   }
 

@@ -1,5 +1,6 @@
 // OpenCode's config document (opencode.json). Known keys are type-checked; unknown keys are kept, because
 // configs written for newer OpenCode releases (or for its TUI) must still load here.
+import { parse as parseJsoncText, ParseErrorCode, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { z } from 'zod';
 import { DomainError } from '../../core/errors/domain-error';
 import { permissionActionSchema } from '../permission/permission.rules';
@@ -315,62 +316,20 @@ export function parseConfig(doc: unknown, source: string): Config {
   return result.data;
 }
 
-/**
- * Parses JSON with comments and trailing commas. Comments and the commas are blanked rather than removed
- * so positions in JSON.parse errors still point into the original text.
- */
+/** Parses JSON with comments and trailing commas (jsonc-parser, the parser of VS Code's settings files). */
 export function parseJsonc(text: string, source: string): unknown {
   const body = text.replace(/^\uFEFF/, '');
-  const out = body.split('');
-  let i = 0;
-  let lastSignificant = -1;
-  while (i < out.length) {
-    const ch = out[i];
-    if (ch === '"') {
-      i++;
-      while (i < out.length && out[i] !== '"') i += out[i] === '\\' ? 2 : 1;
-      lastSignificant = i++;
-      continue;
-    }
-    if (ch === '/' && out[i + 1] === '/') {
-      while (i < out.length && out[i] !== '\n') out[i++] = ' ';
-      continue;
-    }
-    if (ch === '/' && out[i + 1] === '*') {
-      const start = i;
-      i += 2;
-      while (i < out.length && !(out[i] === '*' && out[i + 1] === '/')) i++;
-      if (i >= out.length) throw new ConfigJsonError(source, 'unterminated block comment', ...lineColumn(body, start));
-      for (let j = start; j <= i + 1; j++) if (out[j] !== '\n') out[j] = ' ';
-      i += 2;
-      continue;
-    }
-    if ((ch === '}' || ch === ']') && lastSignificant >= 0 && out[lastSignificant] === ',') out[lastSignificant] = ' ';
-    if (!/\s/.test(ch)) lastSignificant = i;
-    i++;
-  }
-  const cleaned = out.join('');
-  if (!cleaned.trim()) return {};
-  try {
-    return JSON.parse(cleaned);
-  } catch (e) {
-    const message = (e as Error).message;
-    const offset = errorOffset(message, cleaned);
-    const [line, column] = offset === undefined ? [undefined, undefined] : lineColumn(body, offset);
-    throw new ConfigJsonError(source, message.replace(/ in JSON at position \d+.*$/s, '').replace(/, \.\.\.".*$/s, ''), line, column);
-  }
+  const errors: ParseError[] = [];
+  const doc: unknown = parseJsoncText(body, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: true });
+  const [first] = errors;
+  if (first) throw new ConfigJsonError(source, jsoncReason(first.error), ...lineColumn(body, first.offset));
+  return doc === undefined ? {} : doc;
 }
 
-// V8 reports either "at position N" or, for an unexpected token, a short excerpt around it; find the excerpt
-// in the text to recover the offset.
-function errorOffset(message: string, text: string): number | undefined {
-  const position = /position (\d+)/.exec(message);
-  if (position) return Number(position[1]);
-  const excerpt = /Unexpected token '(.)', (?:\.\.\.)?"(.*?)"(?:\.\.\.)? is not valid JSON/s.exec(message);
-  if (!excerpt) return undefined;
-  const at = text.indexOf(excerpt[2]);
-  if (at < 0) return undefined;
-  return at + excerpt[2].indexOf(excerpt[1]);
+function jsoncReason(code: ParseErrorCode): string {
+  if (code === ParseErrorCode.UnexpectedEndOfComment) return 'unterminated block comment';
+  // "InvalidSymbol" → "invalid symbol"
+  return printParseErrorCode(code).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
 }
 
 function lineColumn(text: string, offset: number): [number, number] {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { parseSeq } from './event.transport.memory';
@@ -81,7 +82,7 @@ export class RedisEventTransport implements EventTransport {
         } catch (err) {
           if (!this.running) break;
           this.logger.warn({ err }, 'event stream read failed; retrying');
-          await new Promise((r) => setTimeout(r, 500));
+          await sleep(500);
         }
       }
     })();

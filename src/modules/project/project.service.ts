@@ -6,6 +6,7 @@ import { TEACHER_SCOPE, type TeacherScope } from '../../core/auth/teacher-scope.
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { BadRequestError, ForbiddenError, NotFoundError } from '../../core/errors/domain-error';
 import { isId, newId } from '../../core/ids';
+import { TtlCache } from '../../core/cache/ttl-cache';
 import type { Project } from '../../generated/prisma/client';
 import { EventBus } from '../event/event.bus';
 import { EventType } from '../event/event.types';
@@ -34,7 +35,7 @@ export interface ProjectInfo {
  */
 @Injectable()
 export class ProjectService {
-  private readonly cache = new Map<string, { project: Project; until: number }>();
+  private readonly cache = new TtlCache<string, Project>(30_000, 5000);
 
   constructor(
     private readonly repo: ProjectRepository,
@@ -52,13 +53,8 @@ export class ProjectService {
    * teaches them; teachers only read them unless the school enables teacher writes (403 otherwise).
    */
   async resolve(auth: AuthContext, directory?: string, access: ProjectAccess = 'read'): Promise<Project> {
-    const cacheKey = `${auth.tenantId}\0${auth.userId}\0${directory ?? ''}`;
-    const hit = this.cache.get(cacheKey);
-    const project = hit && hit.until > Date.now() ? hit.project : await this.lookup(auth, directory);
-    if (!hit || hit.project !== project) {
-      if (this.cache.size > 5000) this.cache.clear();
-      this.cache.set(cacheKey, { project, until: Date.now() + 30_000 });
-    }
+    // Concurrent first requests for one folder share one lookup (and so one creation).
+    const project = await this.cache.get(`${auth.tenantId}\0${auth.userId}\0${directory ?? ''}`, () => this.lookup(auth, directory));
     // Checked on every call, not cached: a teacher removed from a class loses sight of it at once.
     await this.assertAccess(auth, project, access, 'Project not found');
     return project;

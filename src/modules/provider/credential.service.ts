@@ -5,6 +5,7 @@ import { BadRequestError, NotFoundError } from '../../core/errors/domain-error';
 import { newId } from '../../core/ids';
 import { CredentialCipher } from './credential.crypto';
 import { CredentialRepository } from './credential.repository';
+import { TtlCache } from '../../core/cache/ttl-cache';
 
 export type AuthInput =
   | { type: 'api'; key: string; metadata?: Record<string, string> }
@@ -18,7 +19,7 @@ export type AuthInput =
 @Injectable()
 export class CredentialService {
   private readonly cipher?: CredentialCipher;
-  private readonly cache = new Map<string, { keys: Record<string, string>; until: number }>();
+  private readonly cache = new TtlCache<string, Record<string, string>>(30_000, 1000);
 
   constructor(
     private readonly repo: CredentialRepository,
@@ -46,9 +47,11 @@ export class CredentialService {
   }
 
   /** Decrypted API keys of a tenant by provider id (for the adapters only). */
-  async apiKeys(tenantId: string): Promise<Record<string, string>> {
-    const hit = this.cache.get(tenantId);
-    if (hit && hit.until > Date.now()) return hit.keys;
+  apiKeys(tenantId: string): Promise<Record<string, string>> {
+    return this.cache.get(tenantId, () => this.decryptKeys(tenantId));
+  }
+
+  private async decryptKeys(tenantId: string): Promise<Record<string, string>> {
     const keys: Record<string, string> = {};
     if (this.cipher) {
       for (const row of await this.repo.list(tenantId)) {
@@ -61,8 +64,6 @@ export class CredentialService {
         }
       }
     }
-    if (this.cache.size > 1000) this.cache.clear();
-    this.cache.set(tenantId, { keys, until: Date.now() + 30_000 });
     return keys;
   }
 }

@@ -26,6 +26,7 @@ import { SessionController } from './session.controller';
 import { SessionFacade } from './session.facade';
 import { SessionHooks } from './session.hooks';
 import { SessionRepository } from './session.repository';
+import { SessionToolServices } from './session-tool-services';
 import { SessionService } from './session.service';
 import { SessionWriter } from './session-writer';
 import { PublicShareController } from './share/public-share.controller';
@@ -79,6 +80,7 @@ import { TurnContextService } from './turn/turn-context.service';
     SessionFacade,
     SessionHooks,
     TitleProcessor,
+    SessionToolServices,
     SessionChangesRepository,
     SummaryService,
     RevertService,

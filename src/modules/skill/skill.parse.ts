@@ -1,5 +1,5 @@
-// SKILL.md: optional YAML-style front matter (`name`, `description`) between `---` lines, then the body.
-// Only flat `key: value` pairs are read; that is all a skill header carries.
+// SKILL.md: optional YAML front matter (`name`, `description`, ...) between `---` lines, then the body.
+import { parse as parseYaml } from 'yaml';
 
 export interface ParsedSkill {
   name?: string;
@@ -13,16 +13,37 @@ function unquote(value: string): string {
   return v;
 }
 
-export function parseSkillFile(text: string): ParsedSkill {
-  const src = text.replace(/^\uFEFF/, '').replace(/\r\n/g, '\n');
-  const match = /^---\n([\s\S]*?)\n---\n?/.exec(src);
-  if (!match) return { body: src };
+/** Flat `key: value` lines: what a header that is not valid YAML (`description: Use when: …`) still means. */
+function flatFields(header: string): Record<string, unknown> {
   const fields: Record<string, string> = {};
-  for (const line of match[1].split('\n')) {
+  for (const line of header.split('\n')) {
     const kv = /^([A-Za-z_][\w-]*)\s*:\s*(.*)$/.exec(line);
     if (kv) fields[kv[1]] = unquote(kv[2]);
   }
-  return { name: fields.name || undefined, description: fields.description || undefined, body: src.slice(match[0].length) };
+  return fields;
+}
+
+function headerFields(header: string): Record<string, unknown> {
+  try {
+    const doc: unknown = parseYaml(header);
+    return doc && typeof doc === 'object' && !Array.isArray(doc) ? (doc as Record<string, unknown>) : {};
+  } catch {
+    return flatFields(header);
+  }
+}
+
+function text(value: unknown): string | undefined {
+  if (typeof value === 'string') return value.trim() || undefined;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return undefined;
+}
+
+export function parseSkillFile(source: string): ParsedSkill {
+  const src = source.replace(/^\uFEFF/, '').replace(/\r\n/g, '\n');
+  const match = /^---\n([\s\S]*?)\n---\n?/.exec(src);
+  if (!match) return { body: src };
+  const fields = headerFields(match[1]);
+  return { name: text(fields.name), description: text(fields.description), body: src.slice(match[0].length) };
 }
 
 /** Skill names as OpenCode allows them: lowercase words joined by single hyphens. */

@@ -43,6 +43,8 @@ export interface ToolServices {
   askQuestions?(questions: unknown[]): Promise<string[][]>;
   runSubagent?(input: { description: string; prompt: string; agent: string; taskId?: string }): Promise<{ sessionId: string; text: string }>;
   runTool?(name: string, args: unknown): Promise<ToolResult>;
+  /** A tool changed a file of the project (OpenCode's `file.edited` event). */
+  fileEdited?(file: string): void;
 }
 
 export interface ToolDefinition<P extends z.ZodType = z.ZodType> {

@@ -196,6 +196,39 @@ describe('instructions and skills', () => {
     expect(system.indexOf('keep explanations simple')).toBeLessThan(system.indexOf('Always answer in French.'));
   });
 
+  it('a school defines its own agent in its config layer: listed by GET /agent, its prompt drives the step', async () => {
+    const own = await createTenant(app.url, app.adminKey);
+    const agent = { description: 'Reviews code like the school asks', mode: 'primary', prompt: 'You are the school reviewer. Quote the line you comment on.' };
+    const patched = await fetch(`${app.url}/global/config`, { method: 'PATCH', headers: { authorization: `Bearer ${own.admin.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ agent: { reviewer: agent } }) });
+    expect(patched.status).toBe(200);
+    const agents = (await sdk(app.url, own.student.key).app.agents()).data as { name: string; description?: string }[];
+    expect(agents).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'reviewer', description: agent.description })]));
+    // Another school does not see it.
+    const others = (await sdk(app.url, school.student.key).app.agents()).data as { name: string }[];
+    expect(others.map((a) => a.name)).not.toContain('reviewer');
+    const session = await newSession(own.student.key, 'reviewer');
+    llm.enqueueWhen(isChat, reply().text('Line 3 reads badly.').stop());
+    await sdk(app.url, own.student.key).session.prompt({ path: { id: session.id }, body: { agent: 'reviewer', parts: [{ type: 'text', text: 'review please' }] } });
+    expect(systemText(chatRequests(llm).at(-1)!.body)).toContain('You are the school reviewer.');
+  });
+
+  it('tool_output limits from the config bound what the model sees of a long tool result', async () => {
+    const own = await createTenant(app.url, app.adminKey);
+    const patched = await fetch(`${app.url}/global/config`, { method: 'PATCH', headers: { authorization: `Bearer ${own.admin.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ tool_output: { max_lines: 3 } }) });
+    expect(patched.status).toBe(200);
+    const session = await newSession(own.admin.key, 'long output');
+    // The skill tool's output (the skill's text) is bounded by the config; read and bash bound their own.
+    const dir = path.join(session.directory, '.opencode', 'skills', 'long-notes');
+    await fs.mkdir(dir, { recursive: true });
+    await fs.writeFile(path.join(dir, 'SKILL.md'), `---\nname: long-notes\ndescription: Long notes\n---\n${Array.from({ length: 40 }, (_, i) => `line ${i + 1}`).join('\n')}\n`);
+    llm.enqueueWhen(isChat, reply().tool('skill', { name: 'long-notes' }).stop());
+    llm.enqueueWhen(isChat, reply().text('Read it.').stop());
+    await sdk(app.url, own.admin.key).session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'load the notes' }] } });
+    const [result] = toolResults(chatRequests(llm).at(-1)!.body);
+    expect(result).not.toContain('line 39');
+    expect(result).toMatch(/more lines? not shown/);
+  });
+
   it('GET /skill lists project skills in OpenCode shape; the skill tool loads one; the list is in the system prompt', async () => {
     const key = school.student.key;
     const session = await newSession(key, 'skills');

@@ -79,6 +79,9 @@ describe('snapshots, diff and revert through @opencode-ai/sdk', () => {
     expect(finish.snapshot).not.toBe(start.snapshot);
     expect(patch.hash).toBe(start.snapshot);
     expect([...patch.files].sort()).toEqual([path.join(dir, 'notes.txt'), path.join(dir, 'src/new.ts')]);
+    // Each write announced the file it changed (OpenCode's `file.edited`).
+    await sse.waitForType('file.edited', 5000, (e) => e.properties.file === path.join(fs.realpathSync(dir), 'notes.txt'));
+    await sse.waitForType('file.edited', 5000, (e) => e.properties.file === path.join(fs.realpathSync(dir), 'src/new.ts'));
     // The answering step changed nothing: same tree before and after, no patch part.
     expect(textStep.parts.map((p) => p.type)).toEqual(['step-start', 'text', 'step-finish']);
     expect((textStep.parts[0] as any).snapshot).toBe(finish.snapshot);

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, customFetch, decodeJwt, jwtVerify, type JWTPayload } from 'jose';
 import type { Logger } from 'pino';
 import type { AuthContext, Role } from '../../../core/auth/auth-context';
+import { TtlCache } from '../../../core/cache/ttl-cache';
 import { APP_CONFIG, type AppConfig } from '../../../core/config/app-config';
 import { LOGGER } from '../../../core/logging/logger';
 import { egressGuard, type EgressGuard } from '../../../core/net/egress';
@@ -18,7 +19,7 @@ const ROLES: Role[] = ['admin', 'teacher', 'student'];
  */
 @Injectable()
 export class JwtAuthService {
-  private readonly cache = new Map<string, { auth: AuthContext | null; until: number }>();
+  private readonly cache = new TtlCache<string, AuthContext | null>(CACHE_MS, 10_000);
   private readonly jwks = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
   private readonly egress: EgressGuard;
 
@@ -30,11 +31,14 @@ export class JwtAuthService {
     this.egress = egressGuard(app.egressAllow);
   }
 
-  async verify(token: string): Promise<AuthContext | null> {
+  verify(token: string): Promise<AuthContext | null> {
     const hash = createHash('sha256').update(token).digest('hex');
+    return this.cache.getWithTtl(hash, () => this.verifyUncached(token));
+  }
+
+  /** A refusal is cached like a success; a token is never trusted past its own expiry. */
+  private async verifyUncached(token: string): Promise<{ value: AuthContext | null; ttlMs: number }> {
     const now = Date.now();
-    const hit = this.cache.get(hash);
-    if (hit && hit.until > now) return hit.auth;
     let auth: AuthContext | null = null;
     let until = now + CACHE_MS;
     try {
@@ -44,9 +48,7 @@ export class JwtAuthService {
     } catch (err) {
       this.logger.debug({ err: (err as Error).message }, 'JWT refused');
     }
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(hash, { auth, until });
-    return auth;
+    return { value: auth, ttlMs: until - now };
   }
 
   /** Settings changed: forget verified tokens so the new rules apply at once. */

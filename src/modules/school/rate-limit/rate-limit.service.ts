@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AuthContext } from '../../../core/auth/auth-context';
 import { TooManyRequestsError } from '../../../core/errors/domain-error';
+import { TtlCache } from '../../../core/cache/ttl-cache';
 import { REDIS, type RedisClient } from '../../../infra/redis/redis.provider';
 import { BudgetRepository } from '../budget/budget.repository';
 import { DEFAULT_REQUESTS_PER_MINUTE } from '../budget/budget.metrics';
@@ -14,7 +15,7 @@ const WINDOW_MS = 60_000;
 @Injectable()
 export class RateLimitService {
   private readonly local = new Map<string, { window: number; count: number }>();
-  private readonly limits = new Map<string, { limit: number; until: number }>();
+  private readonly limits = new TtlCache<string, number>(5_000);
 
   constructor(
     @Inject(REDIS) private readonly redis: RedisClient,
@@ -56,12 +57,12 @@ export class RateLimitService {
   }
 
   // Read on every request: cache the tenant's limit for a few seconds.
-  private async limitOf(tenantId: string): Promise<number> {
-    const hit = this.limits.get(tenantId);
-    if (hit && hit.until > Date.now()) return hit.limit;
+  private limitOf(tenantId: string): Promise<number> {
+    return this.limits.get(tenantId, () => this.loadLimit(tenantId));
+  }
+
+  private async loadLimit(tenantId: string): Promise<number> {
     const [row] = await this.budgets.forScopes(tenantId, ['tenant']).then((rows) => rows.filter((r) => r.metric === 'requests_per_minute'));
-    const limit = row ? Number(row.limit) : DEFAULT_REQUESTS_PER_MINUTE;
-    this.limits.set(tenantId, { limit, until: Date.now() + 5_000 });
-    return limit;
+    return row ? Number(row.limit) : DEFAULT_REQUESTS_PER_MINUTE;
   }
 }

@@ -134,7 +134,8 @@ export class SessionLoopService {
       signal,
       maxRetries: this.app.retryMaxAttempts,
       sink: {
-        ...this.sink(auth, row, turn.permission, recent, workspace, assistant, turn.agent.name),
+        // `tool_output` limits from config reach defineTool's truncation through ctx.extra.
+        ...this.sink(auth, row, turn.permission, recent, workspace, assistant, turn.agent.name, { toolOutput: { maxLines: turn.config.tool_output?.max_lines, maxBytes: turn.config.tool_output?.max_bytes } }),
         snapshots: this.snapshots.forStep({ tenantId: row.tenantId, projectId: row.projectId, directory: row.directory }, turn.config.snapshot !== false),
       },
     });
@@ -156,7 +157,7 @@ export class SessionLoopService {
     return 'stop';
   }
 
-  private sink(auth: AuthContext, row: SessionRow, ruleset: LayeredRuleset, recent: { tool: string; input: string }[], workspace: WorkspaceHandle, assistant: AssistantMessageInfo, agentName: string): StepSink {
+  private sink(auth: AuthContext, row: SessionRow, ruleset: LayeredRuleset, recent: { tool: string; input: string }[], workspace: WorkspaceHandle, assistant: AssistantMessageInfo, agentName: string, extra: Record<string, unknown>): StepSink {
     return {
       savePart: async (part) => {
         await this.writer.part(row, part);
@@ -171,11 +172,11 @@ export class SessionLoopService {
         for (const hook of this.hooks.afterStep) await hook({ auth, session: row, assistant, partId, providerID: assistant.providerID, modelID: assistant.modelID, cost, tokens: t });
       },
       recentToolCalls: () => recent,
-      toolContext: (part, signal): ToolContext => this.toolContext(auth, row, ruleset, part, signal, workspace, agentName),
+      toolContext: (part, signal): ToolContext => this.toolContext(auth, row, ruleset, part, signal, workspace, agentName, extra),
     };
   }
 
-  private toolContext(auth: AuthContext, row: SessionRow, ruleset: LayeredRuleset, part: Extract<PartInfo, { type: 'tool' }>, signal: AbortSignal, workspace: WorkspaceHandle, agentName: string): ToolContext {
+  private toolContext(auth: AuthContext, row: SessionRow, ruleset: LayeredRuleset, part: Extract<PartInfo, { type: 'tool' }>, signal: AbortSignal, workspace: WorkspaceHandle, agentName: string, extra: Record<string, unknown>): ToolContext {
     const scope = { auth, session: row, messageId: part.messageID, agent: agentName, abort: signal };
     const extraServices = Object.assign({}, ...this.hooks.toolServices.map((f) => f(scope)));
     return {
@@ -186,6 +187,7 @@ export class SessionLoopService {
       agent: agentName,
       workspace,
       abort: signal,
+      extra,
       ask: (request) =>
         this.permissions.ask(
           { tenantId: row.tenantId, sessionId: row.id, projectId: row.projectId, ownerId: row.userId, directory: row.directory, ruleset, tool: { messageID: part.messageID, callID: part.callID }, abort: signal },

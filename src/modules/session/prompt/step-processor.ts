@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DomainError } from '../../../core/errors/domain-error';
 import { newId } from '../../../core/ids';
 import { stopsLoop } from '../../permission/permission.errors';
@@ -55,21 +56,6 @@ class AbortedError extends Error {
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new AbortedError());
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(new AbortedError());
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 function finishOf(reason: string): string {
   return reason === 'tool-calls' ? 'tool-calls' : reason;
 }
@@ -116,7 +102,7 @@ export class StepProcessor {
           await this.discardAttempt();
           const delay = retryDelayMs(attempt, err);
           sink.status({ type: 'retry', attempt, message: retryMessage(err), next: Date.now() + delay });
-          await sleep(delay, signal);
+          await sleep(delay, undefined, { signal });
           sink.status({ type: 'busy' });
         }
       }

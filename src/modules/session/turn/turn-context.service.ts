@@ -21,6 +21,7 @@ import type { SessionRow } from '../session.repository';
 import { SessionHooks } from '../session.hooks';
 import type { MessageWithParts, UserMessageInfo } from '../session.types';
 import { toModelMessages } from '../prompt/model-messages';
+import { withReminders } from '../prompt/reminders';
 import { buildSystemPrompt } from '../prompt/system/system-prompt';
 import type { TurnCall, TurnChoice, TurnContext, TurnModel } from './turn-context';
 import { permissionLayers } from './turn-permission';
@@ -198,7 +199,7 @@ export class TurnContextService {
       userSystem: user.system,
     });
     const visible = this.hooks.history.reduce((h, f) => f(h), history);
-    const messages = dropUnsupportedMedia(toModelMessages(visible, ref), resolved.api);
+    const messages = dropUnsupportedMedia(toModelMessages(withReminders(visible, { agent: agent.name, step }), ref), resolved.api);
     if (lastStep) messages.push({ role: 'assistant', content: [{ type: 'text', text: MAX_STEPS_REMINDER }] });
     const specs: ToolSpec[] = offered.map((t) => ({
       name: t.id,

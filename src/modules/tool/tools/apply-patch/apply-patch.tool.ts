@@ -94,6 +94,7 @@ export const applyPatchTool = defineTool({
         await rollback(ws, done);
         throw err;
       }
+      for (const c of changes) ctx.services?.fileEdited?.(c.target.real);
       const summary = changes.map((c) => `${LETTER[c.type]} ${c.target.relative}`);
       return {
         title: `${changes.length} file${changes.length === 1 ? '' : 's'} changed`,

@@ -30,6 +30,7 @@ export async function editFile(ctx: ToolContext, filePath: string, edits: EditSp
     const diff = fileDiff(target.relative, before ?? '', after);
     await askEdit(ctx, [target], { filepath: target.real, diff: diff.patch });
     await ws.writeText(target.real, after);
+    ctx.services?.fileEdited?.(target.real);
     return {
       title: target.relative,
       output: 'Edit applied successfully.',

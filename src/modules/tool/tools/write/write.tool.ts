@@ -24,6 +24,7 @@ export const writeTool = defineTool({
       const diff = fileDiff(target.relative, before, args.content);
       await askEdit(ctx, [target], { filepath: target.real, diff: diff.patch });
       await ws.writeText(target.real, args.content);
+      ctx.services?.fileEdited?.(target.real);
       return {
         title: target.relative,
         output: exists ? 'Wrote file successfully (replaced the previous content).' : 'Wrote file successfully.',
