@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/co
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { AuthContext } from '../../core/auth/auth-context';
 import { Auth } from '../../core/auth/auth.decorators';
+import { NotFoundError } from '../../core/errors/domain-error';
 import { LegacyPermissionReplyDto, PermissionReplyDto, PermissionRequestDto } from './dto/permission.dto';
 import { PermissionService } from './permission.service';
 import { SESSION_ACCESS, type SessionAccess } from './session-access.port';
@@ -35,6 +36,8 @@ export class PermissionController {
   }
 
   private async scope(auth: AuthContext, sessionId: string, expected?: string) {
-    return this.sessions.writableScope(auth, expected ?? sessionId);
+    // The legacy route names the session: the request must belong to it, not to some other session of the caller.
+    if (expected && expected !== sessionId) throw new NotFoundError(`Permission request not found in session ${expected}`);
+    return this.sessions.writableScope(auth, sessionId);
   }
 }

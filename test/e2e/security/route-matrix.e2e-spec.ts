@@ -707,6 +707,17 @@ describe('role × route', () => {
   });
 });
 
+describe('the legacy permission route checks the session it names', () => {
+  it("answering another session's request through one's own session is 404, and the request stays pending", async () => {
+    const res = await http.student.post(`/session/${sessionA}/permissions/${spare.permission.id}`, {
+      body: { response: 'once' },
+    });
+    expect(res.status).toBe(404);
+    const pending = expectOk(await http.student.get('/permission'), 200, 'permissions') as { id: string }[];
+    expect(pending.map((p) => p.id)).toContain(spare.permission.id);
+  });
+});
+
 describe('admin hierarchy: a school admin never acts on a platform administrator', () => {
   // The attack of issue 21: an admin in the platform administrators' own tenant mints a key for the platform
   // administrator and uses it on platform-only routes. Every admin route about a user × acting admin × target.
