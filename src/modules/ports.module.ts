@@ -8,11 +8,15 @@ import { PROJECT_DIRECTORY, type ProjectDirectory } from './event/project-direct
 import { SESSION_ACCESS, type SessionAccess } from './permission/session-access.port';
 import { ProjectModule } from './project/project.module';
 import { ProjectService } from './project/project.service';
+import { BudgetEnforcerService } from './school/budget/budget-enforcer.service';
+import { BudgetMeterService } from './school/budget/budget-meter.service';
 import { ClassRosterService } from './school/class/class-roster.service';
 import { LifecycleService } from './school/lifecycle/lifecycle.service';
 import { RateLimitService } from './school/rate-limit/rate-limit.service';
 import { SchoolModule } from './school/school.module';
 import { SessionModule } from './session/session.module';
+import { LLM_METER } from './session/llm/llm-meter.port';
+import { RUN_LIMITS } from './session/run/run-limits.port';
 import { SessionService } from './session/session.service';
 import { USER_DELETION_LISTENER } from './tenant/user-deletion.port';
 import { SANDBOX_AUDIT, type SandboxAudit } from './sandbox/sandbox-audit.port';
@@ -30,6 +34,8 @@ import { systemAuth } from '../core/auth/auth-context';
     { provide: RATE_LIMITER, useExisting: RateLimitService },
     { provide: TEACHER_SCOPE, useExisting: ClassRosterService },
     { provide: USER_DELETION_LISTENER, useExisting: LifecycleService },
+    { provide: LLM_METER, useExisting: BudgetMeterService },
+    { provide: RUN_LIMITS, useExisting: BudgetEnforcerService },
     {
       provide: PROJECT_DIRECTORY,
       inject: [ProjectService],
@@ -56,6 +62,6 @@ import { systemAuth } from '../core/auth/auth-context';
       }),
     },
   ],
-  exports: [RATE_LIMITER, TEACHER_SCOPE, USER_DELETION_LISTENER, PROJECT_DIRECTORY, SESSION_ACCESS, SANDBOX_AUDIT],
+  exports: [RATE_LIMITER, TEACHER_SCOPE, USER_DELETION_LISTENER, PROJECT_DIRECTORY, SESSION_ACCESS, SANDBOX_AUDIT, LLM_METER, RUN_LIMITS],
 })
 export class PortsModule {}

@@ -69,6 +69,8 @@ export class CommandService {
     const scope = { tenantId: row.tenantId, projectId: row.projectId, ownerId: row.userId, ruleset: permission };
     const invoked = invokedPermission(command);
     if (invoked) await this.permissions.assertUserMay(scope, invoked);
+    // Before the template's shell spans run: a spent budget refuses the command like a prompt.
+    await this.prompts.admit(auth, row);
     const ws = await this.workspaces.get(row.tenantId, path.basename(row.directory));
 
     // Shell spans are taken out before the arguments go in; each goes through the bash tool's decision. An MCP
@@ -90,7 +92,7 @@ export class CommandService {
       agent: subtask ? dto.agent : agent.name,
       ...(model ? { model } : {}),
       ...(dto.variant ?? command.variant ? { variant: dto.variant ?? command.variant } : {}),
-    });
+    }, { admitted: true });
   }
 
   /** OpenCode's order: built-ins, config commands over them, MCP prompts, then skills under names still free. */

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { addCosts, computeStepCost } from './cost';
+import { addCosts, computeStepCost, worstCaseCost } from './cost';
 import type { ModelCost } from './models/catalogue.schema';
 
 const sonnet: ModelCost = { input: 3, output: 15, cache: { read: 0.3, write: 3.75 } };
@@ -77,5 +77,26 @@ describe('addCosts', () => {
   it('sums without float drift and ignores junk', () => {
     expect(addCosts('0.1', '0.2')).toBe('0.3');
     expect(addCosts('0.00014402', 0.0378, undefined, '-1', '')).toBe('0.03794402');
+  });
+});
+
+describe('worstCaseCost', () => {
+  it('prices every input token at the dearest input-side price and every output token at the dearest output price', () => {
+    // input at the cache-write price 3.75: 10 000×3.75 + 4 096×15 = 98 940 µ$
+    expect(worstCaseCost(sonnet, 10_000, 4_096)).toBe('0.09894');
+    // over-200k prices apply even to a small request: 1 000×2.5 + 100×15 = 4 000 µ$
+    expect(worstCaseCost(geminiPro, 1_000, 100)).toBe('0.004');
+    expect(worstCaseCost(undefined, 1_000, 100)).toBe('0');
+  });
+
+  it('is never below the real cost of a call within those counts', () => {
+    fc.assert(
+      fc.property(fc.nat(300_000), fc.nat(8_000), fc.nat(300_000), fc.nat(300_000), fc.nat(8_000), (input, output, read, write, reasoning) => {
+        const cacheRead = Math.min(read, input);
+        const cacheWrite = Math.min(write, input - cacheRead);
+        const real = computeStepCost({ input, output, reasoning: Math.min(reasoning, output), cacheRead, cacheWrite }, geminiPro);
+        return Number(worstCaseCost(geminiPro, input, output)) >= Number(real.cost) && Number(worstCaseCost(sonnet, input, output)) >= Number(computeStepCost({ input, output, reasoning: 0, cacheRead, cacheWrite }, sonnet).cost);
+      }),
+    );
   });
 });

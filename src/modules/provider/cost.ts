@@ -81,3 +81,16 @@ export function addCosts(...costs: (string | number | undefined)[]): string {
     return value.isFinite() && value.gt(0) ? sum.plus(value) : sum;
   }, new D(0)).toFixed();
 }
+
+/**
+ * The most a call can cost before it is made: every input token at the dearest input-side price (fresh input or
+ * cache write) and every possible output token at the dearest output price, over all tiers, since which tier
+ * applies depends on counts only the provider knows.
+ */
+export function worstCaseCost(cost: ModelCost | undefined, inputTokens: number, maxOutputTokens: number): string {
+  if (!cost) return '0';
+  const blocks = [cost, ...(cost.tiers ?? []), ...(cost.experimentalOver200K ? [cost.experimentalOver200K] : [])];
+  const max = (pick: (b: (typeof blocks)[number]) => unknown) => blocks.reduce<Decimal>((m, b) => Decimal.max(m, price(pick(b))), new D(0));
+  const input = Decimal.max(max((b) => b.input), max((b) => b.cache?.write));
+  return new D(count(inputTokens)).mul(input).plus(new D(count(maxOutputTokens)).mul(max((b) => b.output))).div(MILLION).toFixed();
+}

@@ -3,7 +3,9 @@ import { AuditModule } from '../audit/audit.module';
 import { EventModule } from '../event/event.module';
 import { SessionModule } from '../session/session.module';
 import { TenantModule } from '../tenant/tenant.module';
+import { BudgetCounterRepository } from './budget/budget-counter.repository';
 import { BudgetEnforcerService } from './budget/budget-enforcer.service';
+import { BudgetMeterService } from './budget/budget-meter.service';
 import { BudgetController } from './budget/budget.controller';
 import { BudgetRepository } from './budget/budget.repository';
 import { BudgetService } from './budget/budget.service';
@@ -18,13 +20,13 @@ import { LifecycleService } from './lifecycle/lifecycle.service';
 import { RateLimitService } from './rate-limit/rate-limit.service';
 import { SchoolHooks } from './school.hooks';
 import { UsageController } from './usage/usage.controller';
-import { UsageRecorder } from './usage/usage.recorder';
 import { UsageRepository } from './usage/usage.repository';
 import { UsageService } from './usage/usage.service';
 
 /**
  * Classes, budgets, usage reports, rate limits and data lifecycle. Lower modules reach its answers through ports
- * bound in ports.module.ts: the roster (TEACHER_SCOPE), the limiter (RATE_LIMITER), user deletion.
+ * bound in ports.module.ts: the roster (TEACHER_SCOPE), the limiter (RATE_LIMITER), user deletion, the LLM
+ * meter (LLM_METER) and the concurrency limits (RUN_LIMITS).
  */
 @Module({
   imports: [TenantModule, SessionModule, EventModule, AuditModule, AccessModule],
@@ -36,14 +38,15 @@ import { UsageService } from './usage/usage.service';
     BudgetRepository,
     BudgetService,
     BudgetEnforcerService,
+    BudgetCounterRepository,
+    BudgetMeterService,
     RateLimitService,
     UsageRepository,
-    UsageRecorder,
     UsageService,
     LifecycleRepository,
     LifecycleService,
     SchoolHooks,
   ],
-  exports: [ClassRosterService, RateLimitService, LifecycleService],
+  exports: [ClassRosterService, RateLimitService, LifecycleService, BudgetMeterService, BudgetEnforcerService],
 })
 export class SchoolModule {}

@@ -5,6 +5,7 @@ import { isId } from '../../core/ids';
 import { EventType } from '../event/event.types';
 import { MessageRepository } from './message.repository';
 import { applyClientEdit } from './part-edit';
+import { SessionWriter } from './session-writer';
 import { SessionBusyError } from './session.errors';
 import { SessionService } from './session.service';
 import type { MessageWithParts, PartInfo } from './session.types';
@@ -17,6 +18,7 @@ export class MessageService {
     private readonly sessions: SessionService,
     private readonly messages: MessageRepository,
     private readonly runs: SessionRunService,
+    private readonly writer: SessionWriter,
   ) {}
 
   /** Oldest → newest; with `limit`, pages backwards through `before` (an opaque cursor = a message id). */
@@ -58,8 +60,7 @@ export class MessageService {
     if (!existing) throw new NotFoundError(`Part not found: ${partId}`);
     if (existing.type !== body.type) throw new BadRequestError(`Part type cannot change (${existing.type} → ${body.type})`);
     const part = applyClientEdit(existing, body as unknown as Record<string, unknown>);
-    await this.messages.upsertPart(auth.tenantId, part);
-    this.sessions.publish(row, EventType.PartUpdated, { sessionID: sessionId, part, time: Date.now() });
+    await this.writer.part(row, part);
     return part;
   }
 }

@@ -16,6 +16,7 @@ import { ForkService } from './fork/fork.service';
 import { MessageController } from './message.controller';
 import { MessageRepository } from './message.repository';
 import { MessageService } from './message.service';
+import { LlmTurnService } from './llm/llm-turn';
 import { SessionLoopService } from './prompt/session-loop.service';
 import { SessionPromptService } from './prompt/session-prompt.service';
 import { RevertController } from './revert/revert.controller';
@@ -27,6 +28,7 @@ import { SessionHooks } from './session.hooks';
 import { SessionRepository } from './session.repository';
 import { SessionToolServices } from './session-tool-services';
 import { SessionService } from './session.service';
+import { SessionWriter } from './session-writer';
 import { PublicShareController } from './share/public-share.controller';
 import { ShareController } from './share/share.controller';
 import { ShareRepository } from './share/share.repository';
@@ -71,6 +73,8 @@ import { TurnContextService } from './turn/turn-context.service';
     MessageRepository,
     MessageService,
     SessionRunService,
+    LlmTurnService,
+    SessionWriter,
     SessionLoopService,
     SessionPromptService,
     SessionFacade,
@@ -94,6 +98,8 @@ import { TurnContextService } from './turn/turn-context.service';
     SessionHooks,
     MessageRepository,
     SessionRepository,
+    LlmTurnService,
+    SessionWriter,
   ],
 })
 export class SessionModule {}

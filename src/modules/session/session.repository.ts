@@ -134,6 +134,24 @@ export class SessionRepository {
     return r.count > 0;
   }
 
+  /**
+   * Takes the run lease as acquireLease does, but only while the owner runs fewer than `limit` other sessions.
+   * A per-user advisory lock serialises the count and the take, across processes. `refused` carries the count.
+   */
+  async acquireLeaseWithin(id: string, owner: string, leaseMs: number, cap: { tenantId: string; userId: string; limit: number }): Promise<boolean | { refused: number }> {
+    return this.prisma.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`run:${cap.tenantId}:${cap.userId}`}, 0))`;
+      const [{ n }] = await tx.$queryRaw<{ n: number }[]>`
+        SELECT count(*)::int AS n FROM "Session" WHERE "tenantId" = ${cap.tenantId} AND "userId" = ${cap.userId} AND id <> ${id}
+          AND "parentId" IS NULL AND "runOwner" IS NOT NULL AND "runLeaseUntil" > now()`;
+      if (n >= cap.limit) return { refused: n };
+      const taken = await tx.$executeRaw`
+        UPDATE "Session" SET "runOwner" = ${owner}, "runLeaseUntil" = now() + (${leaseMs} * interval '1 millisecond')
+        WHERE id = ${id} AND ("runOwner" IS NULL OR "runOwner" = ${owner} OR "runLeaseUntil" < now())`;
+      return taken > 0;
+    }, { maxWait: 30_000, timeout: 30_000 });
+  }
+
   async renewLease(id: string, owner: string, leaseMs: number): Promise<boolean> {
     const r = await this.prisma.sql(`UPDATE "Session" SET "runLeaseUntil" = now() + ($1 * interval '1 millisecond') WHERE id = $2 AND "runOwner" = $3`, [leaseMs, id, owner]);
     return r.count > 0;

@@ -89,15 +89,18 @@ describe('prompt budgets', () => {
     expect(fourth.body.data).toMatchObject({ code: 'budget_prompts_day', scope: `class:${cls}` });
   });
 
-  it('a cost budget refuses once the day’s cost reached it, until the next local midnight', async () => {
+  it('a cost budget refuses a call whose worst case no longer fits, until the next local midnight', async () => {
     const school = await createTenant(app.url, app.adminKey);
-    await setBudget(school, `user:${school.student.id}`, 'cost_day', '0.001');
+    // A prompt reserves its worst case first (~$0.0213 here: the request's input bound at $1.10/M plus 4,096
+    // output tokens at $3.30/M), then settles to its real $0.0044; the second no longer fits beside the first.
+    await setBudget(school, `user:${school.student.id}`, 'cost_day', '0.025');
     const session = await newSession(school.student);
     llm.enqueueWhen((r) => !isTitleRequest(r), reply().text('pricey').usage({ input: 1000, output: 1000 }).stop());
     expectOk(await school.student.http.post(`/session/${session}/message`, { body: textPrompt('expensive') }), 200, 'first');
     const next = await school.student.http.post(`/session/${session}/message`, { body: textPrompt('again') });
     expect(next.status).toBe(429);
-    expect(next.body.data).toMatchObject({ code: 'budget_cost_day', limit: '0.001', used: '0.0044', resetsAt: nextSeoulMidnight() });
+    expect(next.body.data).toMatchObject({ code: 'budget_cost_day', limit: '0.025', used: '0.0044', resetsAt: nextSeoulMidnight() });
+    expect(Number(next.body.data.requested)).toBeGreaterThan(0.025 - 0.0044);
   });
 
   it('concurrent running sessions are limited', async () => {

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { defaultUsage, reply, type ScriptedReply } from './reply';
+import { defaultUsage, reply, type ScriptedReply, type ScriptUsage } from './reply';
 import { anthropicWire } from './wire/anthropic.wire';
 import { geminiWire } from './wire/gemini.wire';
 import { openAiChatWire } from './wire/openai-chat.wire';
@@ -20,6 +20,8 @@ export interface RecordedRequest {
   rawBody: string;
   wire?: WireName;
   stream: boolean;
+  /** The usage the fake reported, once it answered in full (a failed or cut-off answer reports none). */
+  served?: ScriptUsage;
 }
 
 export type ReplySource = ScriptedReply | ((request: RecordedRequest) => ScriptedReply);
@@ -215,6 +217,7 @@ export class FakeLlm {
       if (failure?.type === 'reset') return void res.socket?.resetAndDestroy();
       if (failure?.type === 'malformed') return this.json(res, 200, '{"this is": not json');
       if (failure?.type === 'stream-error') return this.json(res, failure.status ?? 500, wire.errorBody(failure.status ?? 500, failure.message));
+      request.served = ctx.usage;
       return this.json(res, 200, wire.json(script, ctx));
     }
 
@@ -241,6 +244,7 @@ export class FakeLlm {
       if (delay > 0 && n > 0) await sleep(delay);
       await write(res, frames[n]);
     }
+    if (!res.destroyed) request.served = ctx.usage;
     res.end();
   }
 

@@ -3,11 +3,12 @@ import type { AuthContext } from '../../../core/auth/auth-context';
 import { Prisma } from '../../../generated/prisma/client';
 import { TooManyRequestsError } from '../../../core/errors/domain-error';
 import type { SessionRow } from '../../session/session.repository';
+import type { ConcurrencyLimit, RunLimits } from '../../session/run/run-limits.port';
 import { BudgetRepository, type BudgetRow } from './budget.repository';
 import { DEFAULT_STUDENT_PROMPTS_PER_DAY, errorCode, type BudgetMetric } from './budget.metrics';
 import { tenantPeriods, type TenantPeriods } from './tenant-clock';
 
-interface Limit {
+export interface Limit {
   /** The scope whose usage counts: `user:<id>`, `class:<id>` or `tenant`. */
   scope: string;
   metric: BudgetMetric;
@@ -20,12 +21,12 @@ interface Limit {
  * atomically in the database, so parallel prompts can never overshoot it.
  */
 @Injectable()
-export class BudgetEnforcerService {
+export class BudgetEnforcerService implements RunLimits {
   constructor(private readonly repo: BudgetRepository) {}
 
   async beforePrompt(auth: AuthContext, session: SessionRow): Promise<void> {
     const userId = session.userId ?? auth.userId;
-    const role = userId === auth.userId ? auth.role : ((await this.repo.userRole(auth.tenantId, userId)) ?? 'student');
+    const role = userId === auth.userId ? auth.role : undefined;
     const limits = await this.limitsFor(auth.tenantId, userId, role);
     if (!limits.length) return;
     const periods = tenantPeriods(new Date(), await this.repo.timezone(auth.tenantId));
@@ -41,6 +42,14 @@ export class BudgetEnforcerService {
     if (refused) this.refuse(refused, String(await this.repo.counterValue(auth.tenantId, counterKey(refused, periods))), periods);
   }
 
+  /** RunLimits: the user's own concurrent-session limit (else their role's), claimed with the run lease. */
+  async concurrentSessions(tenantId: string, userId: string): Promise<ConcurrencyLimit | undefined> {
+    const l = (await this.limitsFor(tenantId, userId)).find((x) => x.metric === 'concurrent_sessions' && x.scope.startsWith('user:'));
+    if (!l) return undefined;
+    const periods = tenantPeriods(new Date(), await this.repo.timezone(tenantId));
+    return { limit: Number(l.limit), refuse: (running) => this.refuse(l, String(running), periods) };
+  }
+
   private async claimPrompts(tenantId: string, prompts: Limit[], periods: TenantPeriods): Promise<Limit | undefined> {
     const refusedKey = await this.repo.claim(tenantId, prompts.map((l) => ({ key: counterKey(l, periods), limit: l.limit })));
     if (!refusedKey) {
@@ -50,8 +59,12 @@ export class BudgetEnforcerService {
     return prompts.find((l) => counterKey(l, periods) === refusedKey);
   }
 
-  /** Limits in force: the user's own (else their role's, else the student default), their classes', the tenant's. */
-  private async limitsFor(tenantId: string, userId: string, role: string): Promise<Limit[]> {
+  /**
+   * Limits in force: the user's own (else their role's, else the student default), their classes', the tenant's.
+   * Without `role`, the user's stored role.
+   */
+  async limitsFor(tenantId: string, userId: string, knownRole?: string): Promise<Limit[]> {
+    const role = knownRole ?? (await this.repo.userRole(tenantId, userId)) ?? 'student';
     const all = await this.repo.forUser(tenantId, userId, role);
     const rows = all.filter((r) => r.metric !== 'requests_per_minute');
     const pick = (scope: string) => rows.filter((r) => r.scope === scope);
@@ -74,7 +87,7 @@ export class BudgetEnforcerService {
     return (l.metric.startsWith('cost') ? u.cost : u.tokens).toFixed();
   }
 
-  private refuse(l: Limit, used: string, p: TenantPeriods): never {
+  refuse(l: Limit, used: string, p: TenantPeriods, extra: Record<string, unknown> = {}): never {
     const resetsAt = l.metric === 'concurrent_sessions' ? null : l.metric.endsWith('_month') ? p.monthResetsAt : p.dayResetsAt;
     const what = l.scope === 'tenant' ? 'the school' : l.scope.startsWith('class:') ? 'the class' : 'you';
     throw new TooManyRequestsError(`Budget exhausted: ${l.metric.replace('_', ' per ')} for ${what} (limit ${l.limit})`, errorCode(l.metric), {
@@ -82,6 +95,7 @@ export class BudgetEnforcerService {
       scope: l.scope,
       limit: l.limit,
       used,
+      ...extra,
       resetsAt: resetsAt ? resetsAt.toISOString() : null,
     });
   }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma } from '../../../generated/prisma/client';
 import { PrismaService } from '../../../infra/database/prisma.service';
+import { BUDGET_TX } from './budget-counter.repository';
 
 export interface BudgetRow {
   id: string;
@@ -86,7 +87,7 @@ export class BudgetRepository {
             RETURNING ("value" #>> '{}') AS used`;
           if (!rows.length) throw new ClaimRefused(c.key);
         }
-      });
+      }, BUDGET_TX);
       return null;
     } catch (err) {
       if (err instanceof ClaimRefused) return err.key;

@@ -12,7 +12,7 @@ import { UsageService } from './usage.service';
 export class UsageController {
   constructor(private readonly usage: UsageService) {}
 
-  /** Usage totals grouped by tenant, class, user, model or day; `format=csv` for a spreadsheet. */
+  /** Usage totals grouped by tenant, class, user, model, day or purpose (step, title, summary, compaction, subagent); `format=csv` for a spreadsheet. */
   @Get()
   @Roles('admin')
   @ApiProduces('application/json', 'text/csv')

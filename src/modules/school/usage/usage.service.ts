@@ -44,7 +44,7 @@ function parseDay(s: string | undefined, name: string): Date | undefined {
 }
 
 /**
- * Usage totals for the tenant's admins, summed with exact decimals from UsageRecord rows. Grouping by class
+ * Usage totals for the tenant's admins (a row per LLM call: loop steps, subagents, titles, summaries, compactions), summed with exact decimals from UsageRecord rows. Grouping by class
  * counts a student in each class they belong to, so class rows may add up to more than the tenant total.
  */
 @Injectable()
@@ -72,7 +72,8 @@ export class UsageService {
       const names = await this.repo.userNames(auth.tenantId, [...new Set(rows.map((r) => r.userId).filter((x): x is string => !!x))]);
       for (const r of rows) bump(r.userId ?? 'none', r, r.userId ? (names.get(r.userId) ?? '') : '(deleted)');
     } else {
-      for (const r of rows) bump(groupBy === 'model' ? `${r.providerId}/${r.modelId}` : groupBy === 'day' ? r.day.toISOString().slice(0, 10) : auth.tenantId, r);
+      const key = (r: UsageGroupRow) => (groupBy === 'model' ? `${r.providerId}/${r.modelId}` : groupBy === 'day' ? r.day.toISOString().slice(0, 10) : groupBy === 'purpose' ? r.purpose : auth.tenantId);
+      for (const r of rows) bump(key(r), r);
     }
     const sorted = [...groups.values()].sort((a, b) => a.key.localeCompare(b.key)).map(out);
     return { groupBy, from: q.from ?? null, to: q.to ?? null, rows: sorted, total: totals(total) };

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { newId } from '../../../core/ids';
-import { EventType } from '../../event/event.types';
 import { MessageRepository } from '../message.repository';
 import type { SessionRow } from '../session.repository';
-import { SessionService } from '../session.service';
+import { SessionWriter } from '../session-writer';
 import type { PartInfo, UserMessageInfo } from '../session.types';
 
 /** Relative path of a session's plan file, as OpenCode names it: `.opencode/plans/<created>-<slug>.md`. */
@@ -19,7 +18,7 @@ export function planFilePath(session: Pick<SessionRow, 'createdAt' | 'slug'>): s
 export class PlanService {
   constructor(
     private readonly messages: MessageRepository,
-    private readonly sessions: SessionService,
+    private readonly writer: SessionWriter,
   ) {}
 
   async switchAgent(session: SessionRow, agent: string, text: string): Promise<void> {
@@ -30,9 +29,6 @@ export class PlanService {
     const now = Date.now();
     const info: UserMessageInfo = { id: newId('message', { at: now }), sessionID: session.id, role: 'user', time: { created: now }, agent, model, summary: { diffs: [] } };
     const part: PartInfo = { id: newId('part'), sessionID: session.id, messageID: info.id, type: 'text', text, synthetic: true };
-    await this.messages.upsertMessage(session.tenantId, info);
-    this.sessions.publish(session, EventType.MessageUpdated, { sessionID: session.id, info });
-    await this.messages.upsertPart(session.tenantId, part);
-    this.sessions.publish(session, EventType.PartUpdated, { sessionID: session.id, part, time: now });
+    await this.writer.turn(session, info, [part]);
   }
 }

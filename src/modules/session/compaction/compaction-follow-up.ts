@@ -1,10 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { newId } from '../../../core/ids';
 import { COMPACTION_CONTINUE } from '../../agent/prompt/compaction.prompt';
-import { EventType } from '../../event/event.types';
-import { MessageRepository } from '../message.repository';
 import type { SessionRow } from '../session.repository';
-import { SessionService } from '../session.service';
+import { SessionWriter } from '../session-writer';
 import type { MessageWithParts, PartInfo, UserMessageInfo } from '../session.types';
 import { isCompactionRequest, type MessageWithParts as Loose } from './compaction.types';
 
@@ -14,8 +12,7 @@ const DROPPED_MEDIA_NOTE = 'Attachments from the interrupted message were replac
 @Injectable()
 export class CompactionFollowUp {
   constructor(
-    private readonly messages: MessageRepository,
-    private readonly sessions: SessionService,
+    private readonly writer: SessionWriter,
   ) {}
 
   /** A user message carrying a `compaction` part, for the loop (or its next run) to process. */
@@ -65,11 +62,6 @@ export class CompactionFollowUp {
   }
 
   private async save(row: SessionRow, info: UserMessageInfo, parts: PartInfo[]): Promise<void> {
-    await this.messages.upsertMessage(row.tenantId, info);
-    this.sessions.publish(row, EventType.MessageUpdated, { sessionID: row.id, info });
-    for (const part of parts) {
-      await this.messages.upsertPart(row.tenantId, part);
-      this.sessions.publish(row, EventType.PartUpdated, { sessionID: row.id, part, time: Date.now() });
-    }
+    await this.writer.turn(row, info, parts);
   }
 }

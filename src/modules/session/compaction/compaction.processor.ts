@@ -6,8 +6,9 @@ import type { JobPayload } from '../../../infra/queue/queue.catalogue';
 import { QueueService } from '../../../infra/queue/queue.service';
 import { compactionRequest } from '../../agent/prompt/compaction.prompt';
 import { EventType } from '../../event/event.types';
-import { computeStepCost } from '../../provider/cost';
-import { ProviderError, type ModelMessage, type Usage } from '../../provider/provider.types';
+import { ProviderError, type ModelMessage } from '../../provider/provider.types';
+import { LlmTurnService, messageErrorOf } from '../llm/llm-turn';
+import { SessionWriter } from '../session-writer';
 import { MessageRepository } from '../message.repository';
 import { toModelMessages } from '../prompt/model-messages';
 import { SessionRepository, type SessionRow } from '../session.repository';
@@ -48,6 +49,8 @@ export class CompactionProcessor implements OnModuleInit {
     private readonly sessions: SessionService,
     private readonly turns: TurnContextService,
     private readonly followUp: CompactionFollowUp,
+    private readonly llm: LlmTurnService,
+    private readonly writer: SessionWriter,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -75,7 +78,7 @@ export class CompactionProcessor implements OnModuleInit {
       // range would hold that message again, next to its replay.
       const replayed = p.overflow ? this.followUp.replayTarget(all, request.info.id) : undefined;
       const upTo = replayed ? [...all.slice(0, all.indexOf(replayed)), request] : all.slice(0, index + 1);
-      const result = await this.summarise(row, upTo, request, !replayed);
+      const result = await this.summarise(row, upTo, request, !replayed, p.auto);
       if (result.summary && !result.summary.info.error) {
         if (p.auto) await this.followUp.write(row, (await this.messages.list(p.tenantId, p.sessionId)).items, request, result.summary, p.overflow ?? false);
         this.sessions.publish(row, EventType.SessionCompacted, { sessionID: row.id });
@@ -86,7 +89,7 @@ export class CompactionProcessor implements OnModuleInit {
     }
   }
 
-  private async summarise(row: SessionRow, upToRequest: MessageWithParts[], request: MessageWithParts, keepTail: boolean): Promise<{ summary?: MessageWithParts & { info: AssistantMessageInfo }; tailStartId?: string }> {
+  private async summarise(row: SessionRow, upToRequest: MessageWithParts[], request: MessageWithParts, keepTail: boolean, auto: boolean): Promise<{ summary?: MessageWithParts & { info: AssistantMessageInfo }; tailStartId?: string }> {
     const user = request.info as UserMessageInfo;
     const call = await this.turns.forCompaction(row, user);
     const { config } = call;
@@ -124,23 +127,23 @@ export class CompactionProcessor implements OnModuleInit {
     };
     await this.saveMessage(row, summary.info);
     const text: PartInfo & { type: 'text' } = { id: newId('part'), sessionID: row.id, messageID: summary.info.id, type: 'text', text: '', time: { start: Date.now() } };
-    let usage: Usage | undefined;
     let finish = 'stop';
+    // A manual summary (POST /session/{id}/summarize) and an automatic compaction are metered apart.
+    const metered = this.llm.call({ session: row, purpose: auto ? 'compaction' : 'summary', model: info, language, request: { ...call.request, messages }, messageId: summary.info.id });
     try {
-      const stream = language.stream({ ...call.request, messages });
-      for await (const ev of stream) {
+      for await (const ev of metered) {
         if (ev.type === 'text-delta' && ev.delta) {
           text.text += ev.delta;
-          this.sessions.publish(row, EventType.PartDelta, { sessionID: row.id, messageID: summary.info.id, partID: text.id, field: 'text', delta: ev.delta });
+          this.writer.delta(row, text, ev.delta);
         } else if (ev.type === 'finish') {
-          usage = ev.usage;
           finish = ev.reason;
         }
       }
     } catch (err) {
-      if (!(err instanceof ProviderError && err.kind === 'context_overflow')) throw err;
-      // The head alone does not fit the model: retrying cannot help.
-      summary.info.error = { name: 'ContextOverflowError', data: { message: 'Session too large to compact: start a new session or remove large attachments.' } };
+      const refused = messageErrorOf(err);
+      if (!refused && !(err instanceof ProviderError && err.kind === 'context_overflow')) throw err;
+      // A spent budget, or a head that alone does not fit the model: retrying cannot help.
+      summary.info.error = refused ?? { name: 'ContextOverflowError', data: { message: 'Session too large to compact: start a new session or remove large attachments.' } };
       summary.info.finish = 'error';
       summary.info.time.completed = Date.now();
       await this.saveMessage(row, summary.info);
@@ -151,11 +154,10 @@ export class CompactionProcessor implements OnModuleInit {
     text.time = { start: text.time!.start, end: Date.now() };
     await this.savePart(row, text);
     summary.parts.push(text);
-    if (usage) {
-      const step = computeStepCost(usage, info.cost);
+    if (metered.cost) {
+      const step = metered.cost;
       summary.info.tokens = { total: step.tokens.total, input: step.tokens.input, output: step.tokens.output, reasoning: step.tokens.reasoning, cache: step.tokens.cache };
       summary.info.cost = step.costNumber;
-      await this.sessionRepo.addUsage(row.tenantId, row.id, { cost: step.cost, input: step.tokens.input, output: step.tokens.output, reasoning: step.tokens.reasoning, cacheRead: step.tokens.cache.read, cacheWrite: step.tokens.cache.write });
     }
     const compactionPart = request.parts.find((p) => p.type === 'compaction');
     if (compactionPart && split.tailStartId) {
@@ -170,13 +172,11 @@ export class CompactionProcessor implements OnModuleInit {
     return { summary, tailStartId: split.tailStartId };
   }
 
-  private async saveMessage(row: SessionRow, info: AssistantMessageInfo): Promise<void> {
-    await this.messages.upsertMessage(row.tenantId, info);
-    this.sessions.publish(row, EventType.MessageUpdated, { sessionID: row.id, info });
+  private saveMessage(row: SessionRow, info: AssistantMessageInfo): Promise<void> {
+    return this.writer.message(row, info);
   }
 
-  private async savePart(row: SessionRow, part: PartInfo): Promise<void> {
-    await this.messages.upsertPart(row.tenantId, part);
-    this.sessions.publish(row, EventType.PartUpdated, { sessionID: row.id, part, time: Date.now() });
+  private savePart(row: SessionRow, part: PartInfo): Promise<void> {
+    return this.writer.part(row, part);
   }
 }

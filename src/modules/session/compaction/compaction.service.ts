@@ -9,10 +9,12 @@ import { EventType } from '../../event/event.types';
 import { ProviderService } from '../../provider/provider.service';
 import { MessageRepository } from '../message.repository';
 import { SessionLoopService } from '../prompt/session-loop.service';
+import { SessionPromptService } from '../prompt/session-prompt.service';
 import { SessionRunService } from '../run/session-run.service';
 import { SessionHooks, type StepUsage } from '../session.hooks';
 import type { SessionRow } from '../session.repository';
 import { SessionService } from '../session.service';
+import { SessionWriter } from '../session-writer';
 import { TurnContextService } from '../turn/turn-context.service';
 import { emptyTokens, type AssistantMessageInfo, type MessageWithParts, type PartInfo, type UserMessageInfo } from '../session.types';
 import { pendingCompaction, summaryFor } from './compaction-history';
@@ -46,6 +48,8 @@ export class CompactionService implements OnModuleInit {
     private readonly followUp: CompactionFollowUp,
     private readonly turns: TurnContextService,
     private readonly loopService: SessionLoopService,
+    private readonly prompts: SessionPromptService,
+    private readonly writer: SessionWriter,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -60,6 +64,7 @@ export class CompactionService implements OnModuleInit {
   /** Manual compaction (`POST /session/{id}/summarize`): a request message, then the loop processes it. */
   async summarize(auth: AuthContext, sessionId: string, input: { providerID: string; modelID: string; auto?: boolean }): Promise<boolean> {
     const row = await this.sessions.loadForWrite(auth, sessionId);
+    await this.prompts.admit(auth, row);
     const { items } = await this.messages.list(row.tenantId, row.id, { limit: 20 });
     const lastUser = [...items].reverse().find((m) => m.info.role === 'user')?.info as UserMessageInfo | undefined;
     // The summary runs on the model the request names: the allow-lists decide whether this user may use it.
@@ -127,8 +132,7 @@ export class CompactionService implements OnModuleInit {
     info.error = { name: 'UnknownError', data: { message: `Compaction failed: ${err.message}` } };
     info.finish = 'error';
     info.time.completed = Date.now();
-    await this.messages.upsertMessage(row.tenantId, info);
-    this.sessions.publish(row, EventType.MessageUpdated, { sessionID: row.id, info });
+    await this.writer.message(row, info);
     this.sessions.publish(row, EventType.SessionError, { sessionID: row.id, error: info.error });
   }
 
@@ -165,8 +169,7 @@ export class CompactionService implements OnModuleInit {
     for (const part of items.flatMap((m) => m.parts)) {
       if (!ids.has(part.id) || part.type !== 'tool' || part.state.status !== 'completed') continue;
       const updated: PartInfo = { ...part, state: { ...part.state, time: { ...part.state.time, compacted: now } } };
-      await this.messages.upsertPart(row.tenantId, updated);
-      this.sessions.publish(row, EventType.PartUpdated, { sessionID: row.id, part: updated, time: now });
+      await this.writer.part(row, updated);
     }
     this.logger.debug({ sessionId: row.id, parts: ids.size, tokens: selection.prunedTokens }, 'pruned old tool outputs');
     return ids.size;

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthContext } from '../../../core/auth/auth-context';
 import { NotFoundError } from '../../../core/errors/domain-error';
-import { EventType } from '../../event/event.types';
 import { MessageRepository } from '../message.repository';
 import { SessionRepository } from '../session.repository';
 import { SessionService } from '../session.service';
+import { SessionWriter } from '../session-writer';
 import type { SessionInfo } from '../session.types';
 import { copyTranscript, forkTitleBase } from './fork.copy';
 
@@ -15,6 +15,7 @@ export class ForkService {
     private readonly sessions: SessionService,
     private readonly sessionRepo: SessionRepository,
     private readonly messages: MessageRepository,
+    private readonly writer: SessionWriter,
   ) {}
 
   async fork(auth: AuthContext, sessionId: string, input: { messageID?: string }): Promise<SessionInfo> {
@@ -27,10 +28,7 @@ export class ForkService {
     const fork = await this.sessions.create(auth, { title: `${base} (fork #${n})` }, row.directory);
     const target = (await this.sessionRepo.find(row.tenantId, fork.id))!;
     for (const message of copyTranscript(items, fork.id, input.messageID)) {
-      await this.messages.upsertMessage(row.tenantId, message.info);
-      await this.messages.upsertParts(row.tenantId, message.parts);
-      this.sessions.publish(target, EventType.MessageUpdated, { sessionID: fork.id, info: message.info });
-      for (const part of message.parts) this.sessions.publish(target, EventType.PartUpdated, { sessionID: fork.id, part, time: Date.now() });
+      await this.writer.turn(target, message.info, message.parts);
     }
     return fork;
   }

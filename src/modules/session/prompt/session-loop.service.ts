@@ -17,7 +17,7 @@ import type { WorkspaceHandle } from '../../workspace/workspace-handle';
 import { WorkspaceManager } from '../../workspace/workspace-manager';
 import { MessageRepository } from '../message.repository';
 import { isDefaultTitle } from '../session.mapper';
-import { SessionRepository, type SessionRow } from '../session.repository';
+import type { SessionRow } from '../session.repository';
 import { SessionService } from '../session.service';
 import type { AssistantMessageInfo, MessageWithParts, PartInfo, UserMessageInfo } from '../session.types';
 import { emptyTokens } from '../session.types';
@@ -26,13 +26,14 @@ import { SessionHooks } from '../session.hooks';
 import { StepProcessor, type StepSink } from './step-processor';
 import type { TurnContext } from '../turn/turn-context';
 import { TurnContextService } from '../turn/turn-context.service';
+import { LlmTurnService } from '../llm/llm-turn';
+import { SessionWriter } from '../session-writer';
 
 /** The agent loop (OpenCode's runLoop): step until the model stops, a step limit, an error or abort. */
 @Injectable()
 export class SessionLoopService {
   constructor(
     private readonly sessions: SessionService,
-    private readonly sessionRepo: SessionRepository,
     private readonly messages: MessageRepository,
     private readonly runs: SessionRunService,
     private readonly turns: TurnContextService,
@@ -40,6 +41,8 @@ export class SessionLoopService {
     private readonly queues: QueueService,
     private readonly workspaces: WorkspaceManager,
     private readonly hooks: SessionHooks,
+    private readonly llm: LlmTurnService,
+    private readonly writer: SessionWriter,
     @Inject(APP_CONFIG) private readonly app: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly snapshots: SnapshotService,
@@ -122,11 +125,11 @@ export class SessionLoopService {
       .filter((p): p is Extract<PartInfo, { type: 'tool' }> => p.type === 'tool')
       .map((p) => ({ tool: p.tool, input: JSON.stringify(p.state.input ?? {}) }));
 
+    const purpose = this.llm.stepPurpose(row);
     const processor = new StepProcessor({
       assistant,
       model: turn.model.info,
-      language: turn.model.language,
-      request: turn.request,
+      call: () => this.llm.call({ session: row, purpose, model: turn.model.info, language: turn.model.language, request: turn.request, signal, messageId: assistant.id }),
       tools: turn.tools,
       signal,
       maxRetries: this.app.retryMaxAttempts,
@@ -155,23 +158,17 @@ export class SessionLoopService {
   }
 
   private sink(auth: AuthContext, row: SessionRow, ruleset: LayeredRuleset, recent: { tool: string; input: string }[], workspace: WorkspaceHandle, assistant: AssistantMessageInfo, agentName: string, extra: Record<string, unknown>): StepSink {
-    const publishPart = (part: PartInfo) => this.sessions.publish(row, EventType.PartUpdated, { sessionID: row.id, part, time: Date.now() });
     return {
       savePart: async (part) => {
-        await this.messages.upsertPart(row.tenantId, part);
-        publishPart(part);
+        await this.writer.part(row, part);
         if (part.type === 'tool' && part.state.status === 'running') recent.push({ tool: part.tool, input: JSON.stringify(part.state.input) });
       },
-      removePart: async (part) => {
-        await this.messages.deletePart(row.tenantId, part.messageID, part.id);
-        this.sessions.publish(row, EventType.PartRemoved, { sessionID: row.id, messageID: part.messageID, partID: part.id });
-      },
+      removePart: (part) => this.writer.removePart(row, part),
       saveMessage: (info) => this.saveMessage(row, info),
-      announce: publishPart,
-      delta: (part, delta) => this.sessions.publish(row, EventType.PartDelta, { sessionID: row.id, messageID: part.messageID, partID: part.id, field: 'text', delta }),
+      announce: (part) => this.writer.publishPart(row, part),
+      delta: (part, delta) => this.writer.delta(row, part, delta),
       status: (status) => this.runs.setStatus(row, status),
       usage: async (cost, t, partId) => {
-        await this.sessionRepo.addUsage(row.tenantId, row.id, { cost, input: t.input, output: t.output, reasoning: t.reasoning, cacheRead: t.cacheRead, cacheWrite: t.cacheWrite });
         for (const hook of this.hooks.afterStep) await hook({ auth, session: row, assistant, partId, providerID: assistant.providerID, modelID: assistant.modelID, cost, tokens: t });
       },
       recentToolCalls: () => recent,
@@ -199,7 +196,7 @@ export class SessionLoopService {
       metadata: ({ title, metadata }) => {
         if (part.state.status !== 'running') return;
         part.state = { ...part.state, ...(title ? { title } : {}), ...(metadata ? { metadata: { ...(part.state.metadata ?? {}), ...metadata } } : {}) };
-        this.sessions.publish(row, EventType.PartUpdated, { sessionID: row.id, part, time: Date.now() });
+        this.writer.publishPart(row, part);
       },
       services: {
         setTodos: async (todos) => {
@@ -212,9 +209,8 @@ export class SessionLoopService {
     };
   }
 
-  async saveMessage(row: SessionRow, info: AssistantMessageInfo | UserMessageInfo): Promise<void> {
-    await this.messages.upsertMessage(row.tenantId, info);
-    this.sessions.publish(row, EventType.MessageUpdated, { sessionID: row.id, info });
+  saveMessage(row: SessionRow, info: AssistantMessageInfo | UserMessageInfo): Promise<void> {
+    return this.writer.message(row, info);
   }
 
   /** Step 1: title generation for root sessions with the default title runs on a worker. */

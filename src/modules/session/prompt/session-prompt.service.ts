@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { AuthContext } from '../../../core/auth/auth-context';
-import { BadRequestError, NotFoundError } from '../../../core/errors/domain-error';
+import { BadRequestError, NotFoundError, TooManyRequestsError } from '../../../core/errors/domain-error';
 import { isId, newId } from '../../../core/ids';
 import { LOGGER } from '../../../core/logging/logger';
 import { EventType } from '../../event/event.types';
@@ -14,9 +14,19 @@ import { SessionService } from '../session.service';
 import type { AssistantMessageInfo, MessageWithParts, PartInfo, UserMessageInfo } from '../session.types';
 import { SessionRunService } from '../run/session-run.service';
 import { SessionHooks } from '../session.hooks';
+import { messageErrorOf } from '../llm/llm-turn';
+import { SessionWriter } from '../session-writer';
 import { TurnContextService } from '../turn/turn-context.service';
 import type { PromptInput, PromptPartInput } from './prompt-input';
 import { SessionLoopService } from './session-loop.service';
+
+/** A turn the budgets refused answers the synchronous request with the refusal itself: HTTP 429 with `resetsAt`. */
+function throwIfRefused(message: MessageWithParts): void {
+  const error = message.info.role === 'assistant' ? message.info.error : undefined;
+  if (error?.name !== 'TooManyRequestsError') return;
+  const { message: text, code, ...details } = error.data as { message: string; code?: string };
+  throw new TooManyRequestsError(text, code ?? 'budget', details);
+}
 
 /** Prompt intake (OpenCode's SessionPrompt.prompt): store the user turn, then run or join the loop. */
 @Injectable()
@@ -31,6 +41,7 @@ export class SessionPromptService implements OnModuleInit {
     private readonly permissions: PermissionService,
     private readonly hooks: SessionHooks,
     private readonly audit: AuditService,
+    private readonly writer: SessionWriter,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -39,25 +50,26 @@ export class SessionPromptService implements OnModuleInit {
   }
 
   /** Synchronous prompt: resolves with the last assistant message once the turn is done. */
-  async prompt(auth: AuthContext, sessionId: string, input: PromptInput): Promise<MessageWithParts> {
-    const { row, user } = await this.intake(auth, sessionId, input);
+  async prompt(auth: AuthContext, sessionId: string, input: PromptInput, opts: { admitted?: boolean } = {}): Promise<MessageWithParts> {
+    const { row, user } = await this.intake(auth, sessionId, input, opts.admitted ?? false);
     if (input.noReply) return user;
     let answer: MessageWithParts | undefined;
     await this.runs.run(row, async (signal) => {
       answer = await this.loop.loop(auth, row, signal);
     });
     // The loop read the answer back before it ended; a joined or failed run leaves it to one more read.
-    if (answer && answer.info.id > user.info.id) return answer;
-    return (await this.lastAssistant(row, user.info.id)) ?? user;
+    const final = answer && answer.info.id > user.info.id ? answer : ((await this.lastAssistant(row, user.info.id)) ?? user);
+    throwIfRefused(final);
+    return final;
   }
 
   /** prompt_async: stores the turn, runs the loop in the background; failures surface as session.error. */
   async promptAsync(auth: AuthContext, sessionId: string, input: PromptInput): Promise<void> {
-    const { row } = await this.intake(auth, sessionId, input);
+    const { row } = await this.intake(auth, sessionId, input, false);
     if (input.noReply) return;
     void this.runs.run(row, (signal) => this.loop.loop(auth, row, signal)).catch((err) => {
       this.logger.error({ err, sessionId }, 'background prompt failed');
-      this.sessions.publish(row, EventType.SessionError, { sessionID: row.id, error: { name: 'UnknownError', data: { message: (err as Error).message } } });
+      this.sessions.publish(row, EventType.SessionError, { sessionID: row.id, error: messageErrorOf(err) ?? { name: 'UnknownError', data: { message: (err as Error).message } } });
     });
   }
 
@@ -74,11 +86,19 @@ export class SessionPromptService implements OnModuleInit {
     return true;
   }
 
-  private async intake(auth: AuthContext, sessionId: string, input: PromptInput): Promise<{ row: SessionRow; user: MessageWithParts }> {
+  /**
+   * The budget door of every route that makes LLM calls or runs commands for a user (prompt, command, shell,
+   * summarize): the prompt count is claimed and spent budgets refuse with 429 before anything runs.
+   */
+  async admit(auth: AuthContext, row: SessionRow, input: PromptInput = { parts: [] }): Promise<void> {
+    for (const hook of this.hooks.beforePrompt) await hook(auth, row, input);
+  }
+
+  private async intake(auth: AuthContext, sessionId: string, input: PromptInput, admitted: boolean): Promise<{ row: SessionRow; user: MessageWithParts }> {
     const row = await this.sessions.loadForWrite(auth, sessionId);
     if (!input.parts?.length) throw new BadRequestError('parts must contain at least one part');
     if (input.messageID && !isId('message', input.messageID)) throw new BadRequestError('messageID must start with "msg_"');
-    for (const hook of this.hooks.beforePrompt) await hook(auth, row, input);
+    if (!admitted) await this.admit(auth, row, input);
     const { agent, model } = await this.turns.choose(auth, row, { agent: input.agent, model: input.model, variant: input.variant, subagentOf: input.subagentOf });
     const now = Date.now();
     const info: UserMessageInfo = {
@@ -94,8 +114,9 @@ export class SessionPromptService implements OnModuleInit {
     };
     const parts = input.parts.map((p) => this.toPart(row, info.id, p));
     const fresh = await this.messages.storePrompt(row.tenantId, info, parts, { agent: agent.name, model: { id: model.modelID, providerID: model.providerID, ...(input.variant ? { variant: input.variant } : {}) } });
-    this.sessions.publish(row, EventType.MessageUpdated, { sessionID: row.id, info });
-    for (const part of parts) this.sessions.publish(row, EventType.PartUpdated, { sessionID: row.id, part, time: now });
+    // Stored with the session's agent and model in one transaction: only the events are left to send.
+    this.writer.publishMessage(row, info);
+    for (const part of parts) this.writer.publishPart(row, part);
     if (fresh) this.sessions.emitUpdated(fresh);
     return { row: fresh ?? row, user: { info, parts } };
   }
@@ -135,11 +156,10 @@ export class SessionPromptService implements OnModuleInit {
         if (part.type !== 'tool' || (part.state.status !== 'pending' && part.state.status !== 'running')) continue;
         const start = part.state.status === 'running' ? part.state.time.start : Date.now();
         part.state = { status: 'error', input: part.state.input, error: 'Tool execution aborted', metadata: { interrupted: true }, time: { start, end: Date.now() } };
-        await this.messages.upsertPart(tenantId, part);
+        await this.writer.part(row, part);
       }
       const fixed: AssistantMessageInfo = { ...info, time: { ...info.time, completed: Date.now() }, finish: info.finish ?? 'error', error: info.error ?? { name: 'UnknownError', data: { message: 'The server stopped while this message was being generated' } } };
-      await this.messages.upsertMessage(tenantId, fixed);
-      this.sessions.publish(row, EventType.MessageUpdated, { sessionID: row.id, info: fixed });
+      await this.writer.message(row, fixed);
       this.sessions.publish(row, EventType.SessionError, { sessionID: row.id, error: fixed.error });
     }
   }

@@ -1,14 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DomainError } from '../../../core/errors/domain-error';
 import { newId } from '../../../core/ids';
 import { stopsLoop } from '../../permission/permission.errors';
 import { computeStepCost } from '../../provider/cost';
 import type { ModelInfo } from '../../provider/provider.service';
-import { ProviderError, type LanguageModel, type StreamEvent, type StreamRequest, type Usage } from '../../provider/provider.types';
+import { ProviderError, type StreamEvent, type Usage } from '../../provider/provider.types';
 import { isRetryable, retryDelayMs, retryMessage, toMessageError } from '../../provider/retry';
 import { mayWrite, type StepSnapshots } from '../../snapshot/snapshot.service';
 import type { RegisteredTool } from '../../tool/tool.registry';
 import type { ToolContext, ToolResult } from '../../tool/tool.types';
 import type { AssistantMessageInfo, PartInfo, SessionStatus, ToolState } from '../session.types';
+import { messageErrorOf, type LlmCall } from '../llm/llm-turn';
 
 type ToolPart = Extract<PartInfo, { type: 'tool' }>;
 type TextLike = Extract<PartInfo, { type: 'text' | 'reasoning' }>;
@@ -33,8 +35,8 @@ export interface StepSink {
 export interface StepInput {
   assistant: AssistantMessageInfo;
   model: ModelInfo;
-  language: LanguageModel;
-  request: StreamRequest;
+  /** A fresh metered call to the model for each attempt (LlmTurn). */
+  call: () => LlmCall;
   tools: Map<string, RegisteredTool>;
   signal: AbortSignal;
   maxRetries: number;
@@ -69,12 +71,15 @@ export class StepProcessor {
   private readonly running: Promise<void>[] = [];
   private dirty = new Set<TextLike>();
   private flushTimer?: NodeJS.Timeout;
+  /** The periodic writes, chained: a discarded attempt waits for them so none lands after its parts are removed. */
+  private flushing: Promise<void> = Promise.resolve();
   private stopAfterStep = false;
   private finishReason = 'unknown';
   /** Tree before this attempt's stream, and the step-finish part that gets the tree after it. */
   private startTree?: string;
   private finishPart?: Extract<PartInfo, { type: 'step-finish' }>;
   private usageWrite?: Promise<void>;
+  private call?: LlmCall;
   /** The provider's context-overflow error when the step ended with `compact`; not set on the message. */
   overflow?: AssistantMessageInfo['error'];
 
@@ -91,6 +96,8 @@ export class StepProcessor {
         } catch (err) {
           if (signal.aborted) throw new AbortedError();
           attempt++;
+          // A budget refusal is final for this turn; retrying would only be refused again.
+          if (err instanceof DomainError) throw err;
           if (!isRetryable(err) || attempt > this.input.maxRetries) throw err;
           await this.discardAttempt();
           const delay = retryDelayMs(attempt, err);
@@ -117,7 +124,7 @@ export class StepProcessor {
         this.overflow = toMessageError(err);
         return 'compact';
       }
-      assistant.error = aborted ? { name: 'MessageAbortedError', data: { message: 'Aborted' } } : toMessageError(err);
+      assistant.error = aborted ? { name: 'MessageAbortedError', data: { message: 'Aborted' } } : (messageErrorOf(err) ?? toMessageError(err));
       if (!assistant.finish) assistant.finish = 'error';
       return 'stop';
     } finally {
@@ -128,12 +135,15 @@ export class StepProcessor {
   }
 
   private async stream(): Promise<void> {
-    const { language, request, signal } = this.input;
-    this.flushTimer ??= setInterval(() => void this.flush(), FLUSH_MS);
+    const { signal } = this.input;
+    this.flushTimer ??= setInterval(() => {
+      this.flushing = this.flushing.then(() => this.flush());
+    }, FLUSH_MS);
     let started = false;
     // A retried attempt keeps the first tree, so files a failed attempt's tools wrote are still in the patch.
     this.startTree ??= await this.input.sink.snapshots?.track();
-    for await (const ev of language.stream({ ...request, abortSignal: signal })) {
+    this.call = this.input.call();
+    for await (const ev of this.call) {
       if (signal.aborted) throw new AbortedError();
       if (!started) {
         started = true;
@@ -268,9 +278,11 @@ export class StepProcessor {
     const part = { id: newId('part'), sessionID: assistant.sessionID, messageID: assistant.id, type: 'step-finish', reason, cost: step.costNumber, tokens } as PartInfo;
     this.parts.push(part);
     this.finishPart = part as Extract<PartInfo, { type: 'step-finish' }>;
+    if (this.call) this.call.partId = part.id;
     assistant.cost = Number((assistant.cost + step.costNumber).toPrecision(15));
     assistant.tokens = tokens;
-    // Usage rows are written while the tools and the snapshot run; run() waits for them before the step ends.
+    // The call itself records the usage (LlmTurn); this tells the loop the step's size (compaction checks it) while
+    // the tools and the snapshot run; run() waits for it before the step ends.
     this.usageWrite = sink.usage(step.cost, { input: step.tokens.input, output: step.tokens.output, reasoning: step.tokens.reasoning, cacheRead: step.tokens.cache.read, cacheWrite: step.tokens.cache.write }, part.id);
     this.usageWrite.catch(() => undefined);
   }
@@ -333,6 +345,8 @@ export class StepProcessor {
   private async discardAttempt(): Promise<void> {
     await Promise.allSettled(this.running);
     this.running.length = 0;
+    this.dirty.clear();
+    await this.flushing;
     for (const part of this.parts) await this.input.sink.removePart(part);
     this.parts = [];
     this.finishPart = undefined;

@@ -8,6 +8,7 @@ import { EventBus } from '../../event/event.bus';
 import { EventType } from '../../event/event.types';
 import { SessionRepository, type SessionRow } from '../session.repository';
 import type { SessionStatus } from '../session.types';
+import { RUN_LIMITS, type RunLimits } from './run-limits.port';
 
 /** Internal bus event: asks the process that runs a session's loop to abort it. Never sent to clients. */
 export const ABORT_REQUEST = 'internal.session.abort';
@@ -39,6 +40,7 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
   constructor(
     private readonly sessions: SessionRepository,
     private readonly bus: EventBus,
+    @Inject(RUN_LIMITS) private readonly limits: RunLimits,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -100,7 +102,7 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
         continue;
       }
       this.acquiring.set(row.id, (this.acquiring.get(row.id) ?? 0) + 1);
-      const acquired = await this.sessions.acquireLease(row.id, this.owner, this.config.runLeaseMs).finally(() => {
+      const acquired = await this.acquire(row).finally(() => {
         const n = (this.acquiring.get(row.id) ?? 1) - 1;
         if (n > 0) this.acquiring.set(row.id, n);
         else this.acquiring.delete(row.id);
@@ -128,6 +130,18 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
       await run.promise;
       return;
     }
+  }
+
+  /**
+   * The lease, claimed together with a slot of the owner's concurrency limit when a budget sets one. A subagent's
+   * child session runs inside its parent's turn and slot.
+   */
+  private async acquire(row: SessionRow): Promise<boolean> {
+    const cap = row.userId && !row.parentId ? await this.limits.concurrentSessions(row.tenantId, row.userId) : undefined;
+    if (!cap) return this.sessions.acquireLease(row.id, this.owner, this.config.runLeaseMs);
+    const r = await this.sessions.acquireLeaseWithin(row.id, this.owner, this.config.runLeaseMs, { tenantId: row.tenantId, userId: row.userId!, limit: cap.limit });
+    if (typeof r === 'object') return cap.refuse(r.refused);
+    return r;
   }
 
   /** Aborts the loop wherever it runs. Returns whether one was running. */

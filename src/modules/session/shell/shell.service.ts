@@ -1,17 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthContext } from '../../../core/auth/auth-context';
 import { newId } from '../../../core/ids';
-import { EventType } from '../../event/event.types';
 import { PermissionService } from '../../permission/permission.service';
 import { bashPermission } from '../../tool/tools/bash/bash.tool';
 import { SandboxPolicy } from '../../sandbox/sandbox-policy.service';
 import { SandboxRunner } from '../../sandbox/sandbox-runner.service';
 import { WorkspaceManager } from '../../workspace/workspace-manager';
-import { MessageRepository } from '../message.repository';
+import { SessionPromptService } from '../prompt/session-prompt.service';
 import { SessionRunService } from '../run/session-run.service';
 import { SessionBusyError } from '../session.errors';
 import { SessionRepository, type SessionRow } from '../session.repository';
 import { SessionService } from '../session.service';
+import { SessionWriter } from '../session-writer';
 import { emptyTokens, type AssistantMessageInfo, type MessageWithParts, type PartInfo, type UserMessageInfo } from '../session.types';
 import { TurnContextService } from '../turn/turn-context.service';
 import { LiveOutput } from './live-output';
@@ -39,13 +39,14 @@ export class ShellService {
   constructor(
     private readonly sessions: SessionService,
     private readonly sessionRepo: SessionRepository,
-    private readonly messages: MessageRepository,
     private readonly runs: SessionRunService,
     private readonly turns: TurnContextService,
     private readonly permissions: PermissionService,
     private readonly workspaces: WorkspaceManager,
     private readonly runner: SandboxRunner,
     private readonly sandbox: SandboxPolicy,
+    private readonly prompts: SessionPromptService,
+    private readonly writer: SessionWriter,
   ) {}
 
   async run(auth: AuthContext, sessionId: string, input: ShellInput): Promise<MessageWithParts> {
@@ -57,6 +58,7 @@ export class ShellService {
     // The user's own command goes through the same decision as the bash tool, locked role rules included.
     const permission = await this.turns.permission(auth, row, agent.name);
     await this.permissions.assertUserMay({ tenantId: row.tenantId, projectId: row.projectId, ownerId: row.userId, ruleset: permission }, { permission: 'bash', ...bashPermission(input.command) });
+    await this.prompts.admit(auth, row);
     let result: MessageWithParts | undefined;
     await this.runs.run(row, async (signal) => {
       result = await this.execute(row, input, agent.name, model, signal);
@@ -140,14 +142,11 @@ export class ShellService {
     return { info: assistant, parts: [part] };
   }
 
-  private async save(row: SessionRow, info: UserMessageInfo | AssistantMessageInfo, parts: PartInfo[]): Promise<void> {
-    await this.messages.upsertMessage(row.tenantId, info);
-    this.sessions.publish(row, EventType.MessageUpdated, { sessionID: row.id, info });
-    for (const part of parts) await this.savePart(row, part);
+  private save(row: SessionRow, info: UserMessageInfo | AssistantMessageInfo, parts: PartInfo[]): Promise<void> {
+    return this.writer.turn(row, info, parts);
   }
 
-  private async savePart(row: SessionRow, part: PartInfo): Promise<void> {
-    await this.messages.upsertPart(row.tenantId, part);
-    this.sessions.publish(row, EventType.PartUpdated, { sessionID: row.id, part, time: Date.now() });
+  private savePart(row: SessionRow, part: PartInfo): Promise<void> {
+    return this.writer.part(row, part);
   }
 }

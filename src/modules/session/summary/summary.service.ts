@@ -10,6 +10,7 @@ import { MessageRepository } from '../message.repository';
 import { SessionHooks } from '../session.hooks';
 import { SessionRepository, type SessionRow } from '../session.repository';
 import { SessionService } from '../session.service';
+import { SessionWriter } from '../session-writer';
 import type { AssistantMessageInfo, MessageWithParts, UserMessageInfo } from '../session.types';
 import { diffOf, totals } from './summary.diff';
 import { SessionChangesRepository } from './summary.repository';
@@ -31,6 +32,7 @@ export class SummaryService implements OnModuleInit {
     private readonly messages: MessageRepository,
     private readonly sessions: SessionService,
     private readonly snapshots: SnapshotService,
+    private readonly writer: SessionWriter,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -92,7 +94,7 @@ export class SummaryService implements OnModuleInit {
       const next: UserMessageInfo = { ...info, summary: { ...(info.summary ?? {}), diffs } };
       const { id: _id, sessionID: _s, role: _r, ...data } = next;
       if (!(await this.changes.updateMessageData(row.tenantId, row.id, info.id, data))) continue;
-      this.sessions.publish(row, EventType.MessageUpdated, { sessionID: row.id, info: next });
+      this.writer.publishMessage(row, next);
     }
   }
 }

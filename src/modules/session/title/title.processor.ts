@@ -2,6 +2,8 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { LOGGER } from '../../../core/logging/logger';
 import { QueueService } from '../../../infra/queue/queue.service';
+import { DomainError } from '../../../core/errors/domain-error';
+import { LlmTurnService } from '../llm/llm-turn';
 import { MessageRepository } from '../message.repository';
 import { isDefaultTitle } from '../session.mapper';
 import { SessionRepository } from '../session.repository';
@@ -26,6 +28,7 @@ export class TitleProcessor implements OnModuleInit {
     private readonly messages: MessageRepository,
     private readonly sessions: SessionService,
     private readonly turns: TurnContextService,
+    private readonly llm: LlmTurnService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -44,8 +47,14 @@ export class TitleProcessor implements OnModuleInit {
     if (!text.trim()) return { skipped: 'no text' };
     const call = await this.turns.forTitle(row, message.info as UserMessageInfo, text);
     let answer = '';
-    for await (const ev of call.model.language.stream(call.request)) {
-      if (ev.type === 'text-delta') answer += ev.delta;
+    try {
+      for await (const ev of this.llm.call({ session: row, purpose: 'title', model: call.model.info, language: call.model.language, request: call.request, sessionTotals: false })) {
+        if (ev.type === 'text-delta') answer += ev.delta;
+      }
+    } catch (err) {
+      // A spent budget leaves the default title; retrying the job would only be refused again.
+      if (err instanceof DomainError) return { skipped: err.message };
+      throw err;
     }
     const title = cleanTitle(answer);
     if (!title) return { skipped: 'empty answer' };

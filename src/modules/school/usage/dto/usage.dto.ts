@@ -1,6 +1,6 @@
 import { IsIn, IsOptional, Matches } from 'class-validator';
 
-export const USAGE_GROUPS = ['tenant', 'class', 'user', 'model', 'day'] as const;
+export const USAGE_GROUPS = ['tenant', 'class', 'user', 'model', 'day', 'purpose'] as const;
 export type UsageGroup = (typeof USAGE_GROUPS)[number];
 
 export class UsageQueryDto {
@@ -24,7 +24,7 @@ export class UsageTotalsDto {
 }
 
 export class UsageRowDto extends UsageTotalsDto {
-  /** Tenant id, class id, user id, `provider/model` or the day. */
+  /** Tenant id, class id, user id, `provider/model`, the day or the purpose. */
   key!: string;
   label?: string;
 }

@@ -1,0 +1,141 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaService } from '../../../infra/database/prisma.service';
+
+/** One budget in force for a call: its counter row and what the call reserves on it. */
+export interface CounterClaim {
+  /** `<scope>|<metric>|<period start>`. */
+  key: string;
+  /** `user:<id>`, `class:<id>` or `tenant`: whose recorded usage seeds a new counter. */
+  scope: string;
+  kind: 'tokens' | 'cost';
+  /** First day of the period (tenant-local), for the seed. */
+  from: Date;
+  expiresAt: Date;
+  limit: string;
+  amount: string;
+}
+
+export interface UsageRow {
+  id: string;
+  tenantId: string;
+  userId: string | null;
+  sessionId: string;
+  messageId: string | null;
+  partId: string | null;
+  providerId: string;
+  modelId: string;
+  purpose: string;
+  day: Date;
+  inputTokens: number;
+  outputTokens: number;
+  reasoningTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  cost: string;
+}
+
+class Refused extends Error {
+  constructor(
+    readonly claim: CounterClaim,
+    readonly used: string,
+  ) {
+    super(claim.key);
+  }
+}
+
+/**
+ * Reservations are short, but a burst of parallel calls queues for the pool's connections: wait for one rather than
+ * fail the call (Prisma's default gives up after 2 s).
+ */
+export const BUDGET_TX = { maxWait: 30_000, timeout: 30_000 };
+
+const TOKENS = `"inputTokens" + "outputTokens" + "reasoningTokens" + "cacheReadTokens" + "cacheWriteTokens"`;
+
+/**
+ * Budget counters: what each budget in force has used this period, reservations of running calls included.
+ * A reservation is a conditional UPDATE per counter in one transaction; Postgres re-checks the condition on the
+ * locked row, so parallel reservations from any number of processes never take a counter past its limit.
+ */
+@Injectable()
+export class BudgetCounterRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /** Adds every claim's amount to its counter, or none; returns the claim that did not fit and the counter's value. */
+  async reserve(tenantId: string, claims: CounterClaim[]): Promise<{ refused: CounterClaim; used: string } | null> {
+    // Sorted: two reservations never wait on each other's rows crosswise.
+    const sorted = [...claims].sort((a, b) => a.key.localeCompare(b.key));
+    try {
+      await this.prisma.$transaction(async (tx) => {
+        for (const c of sorted) {
+          await tx.$executeRawUnsafe(
+            `INSERT INTO "BudgetCounter" ("tenantId", key, used, "expiresAt", "updatedAt") SELECT $1, $2, (${this.seed(c)}), $4::timestamp, now() ON CONFLICT DO NOTHING`,
+            tenantId,
+            c.key,
+            c.from.toISOString().slice(0, 10),
+            c.expiresAt.toISOString(),
+            ...this.seedArgs(c),
+          );
+          const rows = await tx.$queryRaw<{ used: string }[]>`
+            UPDATE "BudgetCounter" SET used = used + ${c.amount}::numeric, "updatedAt" = now()
+            WHERE "tenantId" = ${tenantId} AND key = ${c.key} AND used + ${c.amount}::numeric <= ${c.limit}::numeric
+            RETURNING used::text`;
+          if (!rows.length) {
+            const [row] = await tx.$queryRaw<{ used: string }[]>`SELECT used::text FROM "BudgetCounter" WHERE "tenantId" = ${tenantId} AND key = ${c.key}`;
+            throw new Refused(c, row?.used ?? '0');
+          }
+        }
+      }, BUDGET_TX);
+      return null;
+    } catch (err) {
+      if (err instanceof Refused) return { refused: err.claim, used: err.used };
+      throw err;
+    }
+  }
+
+  /**
+   * Records the call's usage and moves each counter from the reserved amount to the real one, in one transaction
+   * (a batch: no connection is held between round trips), so a counter always equals settled usage plus open
+   * reservations.
+   */
+  async settle(tenantId: string, claims: { key: string; delta: string }[], usage: UsageRow | undefined): Promise<void> {
+    const u = usage;
+    const statements = [
+      ...(u
+        ? [
+            this.prisma.$executeRaw`
+              INSERT INTO "UsageRecord" (id, "tenantId", "userId", "sessionId", "messageId", "partId", "providerId", "modelId", purpose, day,
+                "inputTokens", "outputTokens", "reasoningTokens", "cacheReadTokens", "cacheWriteTokens", cost, "createdAt")
+              VALUES (${u.id}, ${u.tenantId}, ${u.userId}, ${u.sessionId}, ${u.messageId}, ${u.partId}, ${u.providerId}, ${u.modelId}, ${u.purpose},
+                ${u.day.toISOString().slice(0, 10)}::date, ${u.inputTokens}, ${u.outputTokens}, ${u.reasoningTokens}, ${u.cacheReadTokens}, ${u.cacheWriteTokens},
+                ${u.cost}::numeric, now())`,
+          ]
+        : []),
+      ...[...claims]
+        .sort((a, b) => a.key.localeCompare(b.key))
+        .map(
+          (c) => this.prisma.$executeRaw`
+            UPDATE "BudgetCounter" SET used = GREATEST(0, used + ${c.delta}::numeric), "updatedAt" = now() WHERE "tenantId" = ${tenantId} AND key = ${c.key}`,
+        ),
+    ];
+    if (statements.length === 1) await statements[0];
+    else if (statements.length) await this.prisma.$transaction(statements);
+  }
+
+  /** Counters of past periods are dead weight; any reservation may sweep them. */
+  async sweep(tenantId: string): Promise<void> {
+    await this.prisma.$executeRaw`DELETE FROM "BudgetCounter" WHERE "tenantId" = ${tenantId} AND "expiresAt" < now()`;
+  }
+
+  /** A new counter starts from the usage already recorded in its period ($1 tenant, $3 period start, $5 scope id). */
+  private seed(c: CounterClaim): string {
+    const sum = c.kind === 'tokens' ? `COALESCE(SUM(${TOKENS}), 0)` : 'COALESCE(SUM(cost), 0)';
+    const base = `SELECT ${sum} FROM "UsageRecord" WHERE "tenantId" = $1 AND day >= $3::date`;
+    if (c.scope.startsWith('user:')) return `${base} AND "userId" = $5`;
+    if (c.scope.startsWith('class:')) return `${base} AND "userId" IN (SELECT "userId" FROM "ClassMember" WHERE "tenantId" = $1 AND "classId" = $5 AND role = 'student')`;
+    return base;
+  }
+
+  private seedArgs(c: CounterClaim): unknown[] {
+    return c.scope === 'tenant' ? [] : [c.scope.slice(c.scope.indexOf(':') + 1)];
+  }
+}

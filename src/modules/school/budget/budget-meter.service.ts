@@ -1,0 +1,103 @@
+import { Injectable } from '@nestjs/common';
+import { newId } from '../../../core/ids';
+import type { LlmCharge, LlmMeter, LlmReservation, MeteredUsage, WorstCase } from '../../session/llm/llm-meter.port';
+import { Prisma } from '../../../generated/prisma/client';
+import { BudgetCounterRepository, type CounterClaim } from './budget-counter.repository';
+import { BudgetEnforcerService, type Limit } from './budget-enforcer.service';
+import { BudgetRepository } from './budget.repository';
+import { tenantPeriods, type TenantPeriods } from './tenant-clock';
+
+const METERED = new Set(['tokens_day', 'tokens_month', 'cost_day', 'cost_month']);
+
+interface Reservation extends LlmReservation {
+  day: Date;
+  claims: CounterClaim[];
+}
+
+/**
+ * The school side of LlmTurn's meter: every call reserves its worst case on the counter of each token and cost
+ * budget in force (the owner's, their role's or the default, each class they study in, the school's; per day
+ * and per month), then records its real usage with its purpose and gives back the difference.
+ */
+@Injectable()
+export class BudgetMeterService implements LlmMeter {
+  private readonly zones = new Map<string, { tz: string; until: number }>();
+
+  constructor(
+    private readonly counters: BudgetCounterRepository,
+    private readonly budgets: BudgetRepository,
+    private readonly enforcer: BudgetEnforcerService,
+  ) {}
+
+  async reserve(charge: LlmCharge, worst: WorstCase): Promise<LlmReservation> {
+    const periods = tenantPeriods(new Date(), await this.timezone(charge.tenantId));
+    const limits = charge.userId ? (await this.enforcer.limitsFor(charge.tenantId, charge.userId)).filter((l) => METERED.has(l.metric)) : [];
+    const claims = limits.map((l) => claimOf(l, periods, worst));
+    const reservation: Reservation = { charge, worst, day: periods.day, claims };
+    if (!claims.length) return reservation;
+    const refused = await this.counters.reserve(charge.tenantId, claims);
+    if (refused) {
+      const limit = limits[claims.indexOf(refused.refused)];
+      this.enforcer.refuse(limit, new Prisma.Decimal(refused.used).toFixed(), periods, { requested: refused.refused.amount, purpose: charge.purpose });
+    }
+    if (Math.random() < 0.01) void this.counters.sweep(charge.tenantId).catch(() => undefined);
+    return reservation;
+  }
+
+  async settle(reservation: LlmReservation, usage: MeteredUsage | undefined): Promise<void> {
+    const r = reservation as Reservation;
+    const c = r.charge;
+    const tokens = usage ? usage.input + usage.output + usage.reasoning + usage.cacheRead + usage.cacheWrite : 0;
+    const deltas = r.claims.map((claim) => ({
+      key: claim.key,
+      delta: new Prisma.Decimal(claim.kind === 'tokens' ? tokens : (usage?.cost ?? '0')).minus(claim.amount).toFixed(),
+    }));
+    await this.counters.settle(
+      c.tenantId,
+      deltas,
+      usage && {
+        id: newId('usage'),
+        tenantId: c.tenantId,
+        userId: c.userId,
+        sessionId: c.sessionId,
+        messageId: c.messageId ?? null,
+        partId: usage.partId ?? null,
+        providerId: c.providerId,
+        modelId: c.modelId,
+        purpose: c.purpose,
+        // The day the call was reserved on: the counters it settles are that day's.
+        day: r.day,
+        inputTokens: usage.input,
+        outputTokens: usage.output,
+        reasoningTokens: usage.reasoning,
+        cacheReadTokens: usage.cacheRead,
+        cacheWriteTokens: usage.cacheWrite,
+        cost: usage.cost,
+      },
+    );
+  }
+
+  // The time zone changes rarely; a minute of staleness is fine and saves a query per call.
+  private async timezone(tenantId: string): Promise<string> {
+    const hit = this.zones.get(tenantId);
+    if (hit && hit.until > Date.now()) return hit.tz;
+    const tz = await this.budgets.timezone(tenantId);
+    this.zones.set(tenantId, { tz, until: Date.now() + 60_000 });
+    return tz;
+  }
+}
+
+function claimOf(l: Limit, p: TenantPeriods, worst: WorstCase): CounterClaim {
+  const monthly = l.metric.endsWith('_month');
+  const from = monthly ? p.monthStart : p.day;
+  const kind = l.metric.startsWith('cost') ? 'cost' : 'tokens';
+  return {
+    key: `${l.scope}|${l.metric}|${from.toISOString().slice(0, 10)}`,
+    scope: l.scope,
+    kind,
+    from,
+    expiresAt: monthly ? p.monthResetsAt : p.dayResetsAt,
+    limit: l.limit,
+    amount: kind === 'tokens' ? String(worst.tokens) : worst.cost,
+  };
+}

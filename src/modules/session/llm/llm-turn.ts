@@ -1,0 +1,143 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { DomainError } from '../../../core/errors/domain-error';
+import { LOGGER } from '../../../core/logging/logger';
+import { computeStepCost, worstCaseCost, type StepCost } from '../../provider/cost';
+import type { ModelInfo } from '../../provider/provider.service';
+import type { LanguageModel, StreamEvent, StreamRequest, Usage } from '../../provider/provider.types';
+import { SessionRepository, type SessionRow } from '../session.repository';
+import { LLM_METER, type LlmMeter, type LlmPurpose, type LlmReservation, type MeteredUsage, type WorstCase } from './llm-meter.port';
+
+/** Output tokens asked for when a caller names no limit: the same cap the loop uses. */
+const DEFAULT_MAX_OUTPUT = 32_000;
+/** Per message and per request framing the provider counts on top of the text (role markers, tool wrappers). */
+const MESSAGE_OVERHEAD = 8;
+const REQUEST_OVERHEAD = 64;
+/**
+ * Bytes per token for the reserved input. Byte-level BPE tokenizers average about 4 bytes per token on English and
+ * code and about 3 on Korean; 3 keeps the worst case above the real count without reserving 3-4x too much.
+ */
+const BYTES_PER_TOKEN = 3;
+
+export interface LlmCallInput {
+  session: SessionRow;
+  purpose: LlmPurpose;
+  model: ModelInfo;
+  language: LanguageModel;
+  request: StreamRequest;
+  signal?: AbortSignal;
+  /** The message the answer is written to, if any. */
+  messageId?: string;
+  /** Add the call's tokens and cost to the session's totals (everything but titles, as OpenCode shows them). */
+  sessionTotals?: boolean;
+}
+
+/**
+ * A refused reservation (or another domain error) as the message error clients read, OpenCode's shape with the
+ * details of the refusal: `{ name: 'TooManyRequestsError', data: { message, code, resetsAt, ... } }`.
+ */
+export function messageErrorOf(err: unknown): { name: string; data: { message: string } & Record<string, unknown> } | undefined {
+  if (!(err instanceof DomainError)) return undefined;
+  return { name: err.errorName, data: { message: err.message, ...(err.code ? { code: err.code } : {}), ...err.details } };
+}
+
+/** An upper bound of the input tokens a request can be billed for. */
+export function inputTokensBound(request: Pick<StreamRequest, 'system' | 'messages' | 'tools'>, contextLimit?: number): number {
+  const bytes = Buffer.byteLength(JSON.stringify([request.system, request.messages, request.tools]));
+  const bound = Math.ceil(bytes / BYTES_PER_TOKEN) + MESSAGE_OVERHEAD * (request.messages.length + request.system.length) + REQUEST_OVERHEAD;
+  // The provider refuses (and does not bill) a request larger than the model's context.
+  return contextLimit && contextLimit > 0 ? Math.min(bound, contextLimit) : bound;
+}
+
+/** The most this call can use: its input bound plus every output token it may produce, priced exactly. */
+export function worstCaseOf(input: Pick<LlmCallInput, 'model' | 'request'>): WorstCase {
+  const inputTokens = inputTokensBound(input.request, input.model.limit.context);
+  const maxOutput = input.request.maxOutputTokens ?? DEFAULT_MAX_OUTPUT;
+  return { tokens: inputTokens + maxOutput, cost: worstCaseCost(input.model.cost, inputTokens, maxOutput) };
+}
+
+/**
+ * One LLM call, metered: iterate it for the provider's events. The first iteration reserves the worst case
+ * against the budgets (a refusal is thrown there, before anything is sent); when the stream ends, however it ends,
+ * the real usage is recorded with its purpose and the reservation settled to it.
+ */
+export class LlmCall implements AsyncIterable<StreamEvent> {
+  /** The provider's usage and its exact cost, once the stream finished. */
+  cost?: StepCost;
+  /** The part that shows this call's usage; set by the caller before the stream ends. */
+  partId?: string;
+  private used = false;
+
+  constructor(
+    private readonly input: LlmCallInput,
+    private readonly meter: LlmMeter,
+    private readonly sessions: SessionRepository,
+    private readonly logger: Logger,
+  ) {}
+
+  async *[Symbol.asyncIterator](): AsyncIterator<StreamEvent> {
+    if (this.used) throw new Error('An LlmCall streams once');
+    this.used = true;
+    const { session, model, request, purpose, signal } = this.input;
+    const reservation = await this.meter.reserve(
+      { tenantId: session.tenantId, userId: session.userId, sessionId: session.id, messageId: this.input.messageId, providerId: model.providerID, modelId: model.modelID, purpose },
+      worstCaseOf(this.input),
+    );
+    let usage: Usage | undefined;
+    let streamed = 0;
+    let started = false;
+    try {
+      for await (const ev of this.input.language.stream({ ...request, ...(signal ? { abortSignal: signal } : {}) })) {
+        started = true;
+        if (ev.type === 'finish') usage = ev.usage;
+        else if ('delta' in ev && typeof ev.delta === 'string') streamed += ev.delta.length;
+        yield ev;
+      }
+    } finally {
+      await this.settle(reservation, usage, started ? streamed : undefined);
+    }
+  }
+
+  /**
+   * A stream that broke or was aborted after it started was billed by the provider, but its usage never came:
+   * it is recorded as an estimate (the input bound and four characters per output token). One that never
+   * started cost nothing and its reservation is released.
+   */
+  private async settle(reservation: LlmReservation, usage: Usage | undefined, streamedChars: number | undefined): Promise<void> {
+    const estimated = !usage && streamedChars !== undefined;
+    const counts = usage ?? (estimated ? { input: inputTokensBound(this.input.request), output: Math.ceil(streamedChars! / 4), reasoning: 0, cacheRead: 0, cacheWrite: 0 } : undefined);
+    let metered: MeteredUsage | undefined;
+    if (counts) {
+      this.cost = computeStepCost(counts, this.input.model.cost);
+      const t = this.cost.tokens;
+      metered = { cost: this.cost.cost, input: t.input, output: t.output, reasoning: t.reasoning, cacheRead: t.cache.read, cacheWrite: t.cache.write, partId: this.partId, ...(estimated ? { estimated } : {}) };
+    }
+    const { session } = this.input;
+    try {
+      if (metered && this.input.sessionTotals !== false) await this.sessions.addUsage(session.tenantId, session.id, metered);
+      await this.meter.settle(reservation, metered);
+    } catch (err) {
+      // Left unsettled, the reservation keeps the worst case counted: budgets err on the safe side.
+      this.logger.error({ err, sessionId: session.id, purpose: this.input.purpose }, 'could not record LLM usage');
+    }
+  }
+}
+
+/** The one path every LLM call of the product takes (loop steps, subagents, compaction, summaries, titles). */
+@Injectable()
+export class LlmTurnService {
+  constructor(
+    @Inject(LLM_METER) private readonly meter: LlmMeter,
+    private readonly sessions: SessionRepository,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  call(input: LlmCallInput): LlmCall {
+    return new LlmCall(input, this.meter, this.sessions, this.logger);
+  }
+
+  /** The purpose of a loop step in this session: a child session's steps are its parent's subagent. */
+  stepPurpose(session: SessionRow): LlmPurpose {
+    return session.parentId ? 'subagent' : 'step';
+  }
+}

@@ -1,0 +1,56 @@
+import { Injectable } from '@nestjs/common';
+import { EventType } from '../event/event.types';
+import { MessageRepository } from './message.repository';
+import type { SessionRow } from './session.repository';
+import { SessionService } from './session.service';
+import type { MessageInfo, PartInfo } from './session.types';
+
+/**
+ * The one writer of messages and parts: it stores, then publishes the event, so a client that reacts to an
+ * event always finds what it names. Everything that adds to a transcript writes through it.
+ */
+@Injectable()
+export class SessionWriter {
+  constructor(
+    private readonly messages: MessageRepository,
+    private readonly sessions: SessionService,
+  ) {}
+
+  async message(row: SessionRow, info: MessageInfo): Promise<void> {
+    await this.messages.upsertMessage(row.tenantId, info);
+    this.publishMessage(row, info);
+  }
+
+  async part(row: SessionRow, part: PartInfo): Promise<void> {
+    await this.messages.upsertPart(row.tenantId, part);
+    this.publishPart(row, part);
+  }
+
+  /** A message and its parts: all stored (the parts in one statement), then all published. */
+  async turn(row: SessionRow, info: MessageInfo, parts: PartInfo[]): Promise<void> {
+    await this.messages.upsertMessage(row.tenantId, info);
+    await this.messages.upsertParts(row.tenantId, parts);
+    this.publishMessage(row, info);
+    for (const part of parts) this.publishPart(row, part);
+  }
+
+  async removePart(row: SessionRow, part: PartInfo): Promise<void> {
+    await this.messages.deletePart(row.tenantId, part.messageID, part.id);
+    this.sessions.publish(row, EventType.PartRemoved, { sessionID: row.id, messageID: part.messageID, partID: part.id });
+  }
+
+  /** For rows another statement already stored (a prompt stored with its parts in one transaction, a fork's copy). */
+  publishMessage(row: SessionRow, info: MessageInfo): void {
+    this.sessions.publish(row, EventType.MessageUpdated, { sessionID: row.id, info });
+  }
+
+  /** Also the state of a part that streams and is stored later (an empty text part, live tool metadata). */
+  publishPart(row: SessionRow, part: PartInfo): void {
+    this.sessions.publish(row, EventType.PartUpdated, { sessionID: row.id, part, time: Date.now() });
+  }
+
+  /** A streamed piece of a part's text: an event only, the part itself is stored at its boundaries. */
+  delta(row: SessionRow, part: Pick<PartInfo, 'id' | 'messageID'>, delta: string): void {
+    this.sessions.publish(row, EventType.PartDelta, { sessionID: row.id, messageID: part.messageID, partID: part.id, field: 'text', delta });
+  }
+}
