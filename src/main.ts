@@ -16,9 +16,16 @@ async function main(): Promise<void> {
   }
   const api = await startApi(config);
   const mode = api.database.embedded ? 'embedded PostgreSQL' : 'Postgres';
-  api.logger.info({ url: api.url, database: mode, redis: !!config.redisUrl, bootMs: Date.now() - started }, 'opencode-api listening');
-  if (config.logFormat === 'pretty') process.stdout.write(startBanner(config, api.url, api.demoKey, api.database.embedded));
-  else if (api.demoKey) process.stdout.write(`\n  opencode-api is up: ${api.url}  (Swagger UI: ${api.url}/docs)\n  Admin API key: ${api.demoKey}\n\n`);
+  api.logger.info(
+    { url: api.url, database: mode, redis: !!config.redisUrl, bootMs: Date.now() - started },
+    'opencode-api listening',
+  );
+  if (config.logFormat === 'pretty')
+    process.stdout.write(startBanner(config, api.url, api.demoKey, api.database.embedded));
+  else if (api.demoKey)
+    process.stdout.write(
+      `\n  opencode-api is up: ${api.url}  (Swagger UI: ${api.url}/docs)\n  Admin API key: ${api.demoKey}\n\n`,
+    );
 
   let stopping = false;
   const stop = async (signal: string) => {

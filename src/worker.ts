@@ -32,7 +32,9 @@ async function main(): Promise<void> {
   const config = readConfig();
   if (!config.databaseUrl) {
     // An embedded database lives inside one process; in that mode the API runs the workers itself.
-    process.stderr.write('npm run worker needs DATABASE_URL (without it, `npm start` runs the workers inside the API)\n');
+    process.stderr.write(
+      'npm run worker needs DATABASE_URL (without it, `npm start` runs the workers inside the API)\n',
+    );
     process.exit(2);
   }
   const logger = createLogger(config.logLevel, config.logFormat);

@@ -26,7 +26,10 @@ export interface RunningApp {
  * Builds and starts the API (used by main.ts and the e2e tests). Signals are main.ts's business: close() ends the
  * app first (workers drain) and the embedded database after it.
  */
-export async function startApi(config: AppConfig, opts: { logger?: Logger; migrate?: boolean; listen?: boolean } = {}): Promise<RunningApp> {
+export async function startApi(
+  config: AppConfig,
+  opts: { logger?: Logger; migrate?: boolean; listen?: boolean } = {},
+): Promise<RunningApp> {
   const logger = opts.logger ?? createLogger(config.logLevel, config.logFormat);
   const database = await openDatabase(config, { migrate: opts.migrate, logger });
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, database, logger }), {
@@ -37,7 +40,9 @@ export async function startApi(config: AppConfig, opts: { logger?: Logger; migra
   // The request id comes before the body parsers, so a malformed body's 400 carries it like every other error.
   app.use(requestIdMiddleware);
   // body-parser's `verify` hook is not in Nest's option type; it runs before JSON.parse.
-  app.useBodyParser('json', { limit: '25mb', verify: refuseDeepJson } as Parameters<typeof app.useBodyParser<'json'>>[1]);
+  app.useBodyParser('json', { limit: '25mb', verify: refuseDeepJson } as Parameters<
+    typeof app.useBodyParser<'json'>
+  >[1]);
   app.useBodyParser('urlencoded', { limit: '1mb', extended: false });
   app.use(requestIdOnError);
   app.enableCors({ origin: true, credentials: true, exposedHeaders: ['x-request-id', 'x-next-cursor', 'link'] });
@@ -47,7 +52,8 @@ export async function startApi(config: AppConfig, opts: { logger?: Logger; migra
   await app.init();
 
   let demoKey: string | undefined;
-  if (database.embedded || config.bootstrapApiKey) demoKey = (await app.get(BootstrapService).ensureDemo()) ?? undefined;
+  if (database.embedded || config.bootstrapApiKey)
+    demoKey = (await app.get(BootstrapService).ensureDemo()) ?? undefined;
   if (config.workersInApi) app.get(QueueService).startWorkers();
   if (opts.listen !== false) await app.listen(config.port, config.host);
   const address = app.getHttpServer().address();

@@ -15,10 +15,18 @@ describe('startBanner', () => {
   });
 
   it('names where the model comes from when one is configured', () => {
-    const fromContent = loadConfig({ OPENCODE_CONFIG_CONTENT: '{"model":"x/y"}', DATABASE_URL: 'postgresql://u@h/db', REDIS_URL: 'redis://h:6379' });
-    expect(startBanner(fromContent, url, undefined, false)).toMatch(/Database +DATABASE_URL \+ Redis\n +Model +from OPENCODE_CONFIG_CONTENT/);
+    const fromContent = loadConfig({
+      OPENCODE_CONFIG_CONTENT: '{"model":"x/y"}',
+      DATABASE_URL: 'postgresql://u@h/db',
+      REDIS_URL: 'redis://h:6379',
+    });
+    expect(startBanner(fromContent, url, undefined, false)).toMatch(
+      /Database +DATABASE_URL \+ Redis\n +Model +from OPENCODE_CONFIG_CONTENT/,
+    );
     const fromKeys = loadConfig({ ANTHROPIC_API_KEY: 'sk-ant-x' });
-    expect(startBanner(fromKeys, url, undefined, true)).toContain('providers with keys in the environment: ANTHROPIC_API_KEY');
+    expect(startBanner(fromKeys, url, undefined, true)).toContain(
+      'providers with keys in the environment: ANTHROPIC_API_KEY',
+    );
   });
 
   it('defaults to JSON logs off a terminal and honours LOG_FORMAT', () => {

@@ -3,7 +3,8 @@ import type { AppConfig } from '../core/config/app-config';
 
 /** What a person needs after `npm start`: where it runs, how to log in, and what to set for a model. */
 export function startBanner(config: AppConfig, url: string, demoKey: string | undefined, embedded: boolean): string {
-  const rel = (p: string) => (path.relative(process.cwd(), p).startsWith('..') ? p : path.relative(process.cwd(), p) || '.');
+  const rel = (p: string) =>
+    path.relative(process.cwd(), p).startsWith('..') ? p : path.relative(process.cwd(), p) || '.';
   const keys = Object.keys(config.providerEnv).filter((k) => /_API_KEY$/.test(k));
   const model =
     config.opencodeConfigContent || config.opencodeConfigPath
@@ -18,7 +19,11 @@ export function startBanner(config: AppConfig, url: string, demoKey: string | un
     '',
     `    URL           ${url}`,
     `    Swagger UI    ${url}/docs   (Authorize → the admin key)`,
-    ...(demoKey ? [`    Admin key     ${demoKey}${config.bootstrapApiKey ? '' : `   (kept in ${rel(path.join(config.dataDir, 'demo-admin-key'))})`}`] : []),
+    ...(demoKey
+      ? [
+          `    Admin key     ${demoKey}${config.bootstrapApiKey ? '' : `   (kept in ${rel(path.join(config.dataDir, 'demo-admin-key'))})`}`,
+        ]
+      : []),
     `    Database      ${embedded ? `embedded PostgreSQL ${config.embeddedDbInMemory ? '(throwaway, removed at exit)' : `in ${rel(path.join(config.dataDir, 'postgres'))}`}` : 'DATABASE_URL'}${config.redisUrl ? ' + Redis' : ''}`,
     `    Model         ${model}`,
     '',

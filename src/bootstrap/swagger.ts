@@ -20,8 +20,14 @@ export function setupSwagger(app: INestApplication): void {
   for (const [route, item] of Object.entries(document.paths)) {
     const created = item.post?.responses?.['201'];
     if (created && !route.startsWith('/admin/')) {
-      item.post!.responses = { '200': created, ...Object.fromEntries(Object.entries(item.post!.responses).filter(([code]) => code !== '201')) };
+      item.post!.responses = {
+        '200': created,
+        ...Object.fromEntries(Object.entries(item.post!.responses).filter(([code]) => code !== '201')),
+      };
     }
   }
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'doc', swaggerOptions: { persistAuthorization: true } });
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'doc',
+    swaggerOptions: { persistAuthorization: true },
+  });
 }

@@ -25,7 +25,13 @@ const USAGE = 'usage: npm run bootstrap -- [--slug <tenant-slug>] [--name <tenan
 async function main(): Promise<number> {
   let args;
   try {
-    args = parseArgs({ options: { slug: { type: 'string', default: 'platform' }, name: { type: 'string', default: 'Platform administration' }, help: { type: 'boolean', short: 'h' } } }).values;
+    args = parseArgs({
+      options: {
+        slug: { type: 'string', default: 'platform' },
+        name: { type: 'string', default: 'Platform administration' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
     return 2;
@@ -45,7 +51,9 @@ async function main(): Promise<number> {
     throw err;
   }
   if (!config.databaseUrl) {
-    process.stderr.write('npm run bootstrap needs DATABASE_URL. In embedded mode `npm start` creates a demo tenant and prints its key.\n');
+    process.stderr.write(
+      'npm run bootstrap needs DATABASE_URL. In embedded mode `npm start` creates a demo tenant and prints its key.\n',
+    );
     return 2;
   }
   // Redis plays no part here; leave it out so a down Redis cannot get in the way.
@@ -53,10 +61,13 @@ async function main(): Promise<number> {
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
   process.stdout.write('Applying migrations…\n');
   const database = await openDatabase(cliConfig, { migrate: true });
-  const app = await NestFactory.createApplicationContext(BootstrapCliModule.forRoot({ config: cliConfig, database, logger }), {
-    logger: new PinoNestLogger(logger),
-    abortOnError: false,
-  });
+  const app = await NestFactory.createApplicationContext(
+    BootstrapCliModule.forRoot({ config: cliConfig, database, logger }),
+    {
+      logger: new PinoNestLogger(logger),
+      abortOnError: false,
+    },
+  );
   try {
     const created = await app.get(BootstrapService).ensureFirstTenant({ slug: args.slug!, name: args.name! });
     if (created) {

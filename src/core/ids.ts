@@ -59,7 +59,12 @@ const ID_PATTERN = /^[a-z]{2,5}_[0-9a-f]{12}[0-9A-Za-z]{14}$/;
 
 /** True when `value` looks like an id of that kind; malformed ids are answered 404/400, never 500. */
 export function isId(kind: IdKind, value: unknown): value is string {
-  return typeof value === 'string' && value.startsWith(PREFIXES[kind] + '_') && value.length <= 64 && /^[A-Za-z0-9_-]+$/.test(value);
+  return (
+    typeof value === 'string' &&
+    value.startsWith(PREFIXES[kind] + '_') &&
+    value.length <= 64 &&
+    /^[A-Za-z0-9_-]+$/.test(value)
+  );
 }
 
 /** Strict form check for ids we generated ourselves. */

@@ -27,7 +27,15 @@ export class InfraModule {
         { provide: DATABASE_RUNTIME, useValue: opts.database },
         { provide: REDIS, useFactory: () => createRedis(opts.config.redisUrl, 'main') },
         { provide: RedisCloser, inject: [REDIS], useFactory: (client: RedisClient) => new RedisCloser(client) },
-        { provide: QUEUE_BACKEND, useFactory: () => createQueueBackend({ redisUrl: opts.config.redisUrl, databaseUrl: opts.database.url, embedded: opts.database.embedded }) },
+        {
+          provide: QUEUE_BACKEND,
+          useFactory: () =>
+            createQueueBackend({
+              redisUrl: opts.config.redisUrl,
+              databaseUrl: opts.database.url,
+              embedded: opts.database.embedded,
+            }),
+        },
         PrismaService,
         QueueService,
       ],

@@ -58,10 +58,24 @@ import { systemAuth } from '../core/auth/auth-context';
       inject: [AuditService],
       useFactory: (audit: AuditService): SandboxAudit => ({
         unsandboxedRun: (origin, details) =>
-          audit.record(systemAuth(origin.tenantId, origin.userId ?? 'system'), 'sandbox.unsandboxed_run', origin.via, details),
+          audit.record(
+            systemAuth(origin.tenantId, origin.userId ?? 'system'),
+            'sandbox.unsandboxed_run',
+            origin.via,
+            details,
+          ),
       }),
     },
   ],
-  exports: [RATE_LIMITER, TEACHER_SCOPE, USER_DELETION_LISTENER, PROJECT_DIRECTORY, SESSION_ACCESS, SANDBOX_AUDIT, LLM_METER, RUN_LIMITS],
+  exports: [
+    RATE_LIMITER,
+    TEACHER_SCOPE,
+    USER_DELETION_LISTENER,
+    PROJECT_DIRECTORY,
+    SESSION_ACCESS,
+    SANDBOX_AUDIT,
+    LLM_METER,
+    RUN_LIMITS,
+  ],
 })
 export class PortsModule {}

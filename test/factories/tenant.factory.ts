@@ -34,7 +34,12 @@ export function uniqueSlug(prefix = 'school'): string {
 }
 
 /** A user of the tenant with a key of their own, created by that tenant's admin. */
-export async function createUser(baseUrl: string, adminKey: string, role: Role, name = `${role} ${randomBytes(3).toString('hex')}`): Promise<TestUser> {
+export async function createUser(
+  baseUrl: string,
+  adminKey: string,
+  role: Role,
+  name = `${role} ${randomBytes(3).toString('hex')}`,
+): Promise<TestUser> {
   const admin = client(baseUrl, adminKey);
   const user = await admin.post('/admin/users', { body: { name, role } });
   expectStatus(user, 201, `create ${role}`);
@@ -44,13 +49,25 @@ export async function createUser(baseUrl: string, adminKey: string, role: Role, 
 }
 
 /** A tenant with an admin, a teacher and a student, each holding an API key. */
-export async function createTenant(baseUrl: string, platformAdminKey: string, opts: { slug?: string; name?: string } = {}): Promise<TestTenant> {
+export async function createTenant(
+  baseUrl: string,
+  platformAdminKey: string,
+  opts: { slug?: string; name?: string } = {},
+): Promise<TestTenant> {
   const slug = opts.slug ?? uniqueSlug();
   const name = opts.name ?? `School ${slug}`;
-  const created = await client(baseUrl, platformAdminKey).post('/admin/tenants', { body: { name, slug, admin: { name: 'Head Admin' } } });
+  const created = await client(baseUrl, platformAdminKey).post('/admin/tenants', {
+    body: { name, slug, admin: { name: 'Head Admin' } },
+  });
   expectStatus(created, 201, 'create tenant');
   const adminKey: string = created.body.key;
-  const admin: TestUser = { id: created.body.adminUserId, role: 'admin', name: 'Head Admin', key: adminKey, http: client(baseUrl, adminKey) };
+  const admin: TestUser = {
+    id: created.body.adminUserId,
+    role: 'admin',
+    name: 'Head Admin',
+    key: adminKey,
+    http: client(baseUrl, adminKey),
+  };
   const teacher = await createUser(baseUrl, adminKey, 'teacher');
   const student = await createUser(baseUrl, adminKey, 'student');
   const users = { admin, teacher, student };

@@ -1,7 +1,19 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { compactionJobs, runConversation, startWindowStack, type WindowStack } from '../e2e/compaction/compaction-stack';
-import { CONTEXT, isSummaryRequest, isTitleRequest, OUTPUT, SUMMARY_TEXT, turnPrompt } from '../e2e/compaction/compaction.helpers';
+import {
+  compactionJobs,
+  runConversation,
+  startWindowStack,
+  type WindowStack,
+} from '../e2e/compaction/compaction-stack';
+import {
+  CONTEXT,
+  isSummaryRequest,
+  isTitleRequest,
+  OUTPUT,
+  SUMMARY_TEXT,
+  turnPrompt,
+} from '../e2e/compaction/compaction.helpers';
 import { contextOverflow } from '../fakes/llm';
 import { testRedisUrl } from '../utils/redis-lease';
 import { testServerUrl } from '../utils/test-database';
@@ -15,7 +27,8 @@ const TURNS = 40;
 const enabled = !!testRedisUrl() && !!testServerUrl();
 const describeFault = enabled ? describe : describe.skip;
 if (!enabled) {
-  it.skip('compaction window: skipped because DATABASE_URL and REDIS_URL are not both set (the worker is a separate process sharing Postgres and Redis)', () => undefined);
+  it.skip('compaction window: skipped because DATABASE_URL and REDIS_URL are not both set (the worker is a separate process sharing Postgres and Redis)', () =>
+    undefined);
 }
 
 type Messages = NonNullable<Awaited<ReturnType<WindowStack['client']['session']['messages']>>['data']>;
@@ -26,7 +39,10 @@ describeFault('compaction on the worker process keeps a long conversation inside
 
   beforeAll(async () => {
     if (process.env.OC_TEST_SKIP_BUILD !== '1') {
-      const build = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build.cjs')], { cwd: ROOT, encoding: 'utf8' });
+      const build = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build.cjs')], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      });
       if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
     }
     stack = await startWindowStack({ context: CONTEXT, output: OUTPUT, auto: true });
@@ -53,7 +69,9 @@ describeFault('compaction on the worker process keeps a long conversation inside
     }
     const last = messages.at(-1)!;
     expect(last.info).toMatchObject({ role: 'assistant', finish: 'stop' });
-    expect(last.parts.find((p) => p.type === 'text')).toMatchObject({ text: expect.stringContaining(`Answer to turn ${String(TURNS).padStart(3, '0')}`) });
+    expect(last.parts.find((p) => p.type === 'text')).toMatchObject({
+      text: expect.stringContaining(`Answer to turn ${String(TURNS).padStart(3, '0')}`),
+    });
 
     // Every summary came from a job the worker process ran; the API runs no workers.
     const jobs = await compactionJobs(stack, sessionId);
@@ -67,11 +85,16 @@ describeFault('compaction on the worker process keeps a long conversation inside
     const session = (await client.session.create({ body: { title: 'overflow on the worker' } })).data!;
     await client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: turnPrompt(1) }] } });
     llm.enqueueWhen((r) => !isTitleRequest(r) && !isSummaryRequest(r), contextOverflow());
-    const res = await client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: turnPrompt(2) }] } });
+    const res = await client.session.prompt({
+      path: { id: session.id },
+      body: { parts: [{ type: 'text', text: turnPrompt(2) }] },
+    });
     expect(res.response.status).toBe(200);
     expect(res.data!.info).toMatchObject({ role: 'assistant', finish: 'stop' });
     expect((res.data!.info as { error?: unknown }).error).toBeUndefined();
-    expect(res.data!.parts.find((p) => p.type === 'text')).toMatchObject({ text: expect.stringContaining('Answer to turn 002') });
+    expect(res.data!.parts.find((p) => p.type === 'text')).toMatchObject({
+      text: expect.stringContaining('Answer to turn 002'),
+    });
 
     const messages = (await client.session.messages({ path: { id: session.id } })).data!;
     const summary = messages.find(isSummary)!;

@@ -22,7 +22,8 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const enabled = !!testRedisUrl() && !!testServerUrl();
 const describeFault = enabled ? describe : describe.skip;
 if (!enabled) {
-  it.skip('compaction worker kill: skipped because DATABASE_URL and REDIS_URL are not both set (the worker is a separate process sharing Postgres and Redis)', () => undefined);
+  it.skip('compaction worker kill: skipped because DATABASE_URL and REDIS_URL are not both set (the worker is a separate process sharing Postgres and Redis)', () =>
+    undefined);
 }
 
 describeFault('a worker killed in the middle of a compaction job', () => {
@@ -53,14 +54,24 @@ describeFault('a worker killed in the middle of a compaction job', () => {
   beforeAll(async () => {
     // OC_TEST_SKIP_BUILD=1 uses dist/ as it is, as the multi-process e2e does.
     if (process.env.OC_TEST_SKIP_BUILD !== '1') {
-      const build = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build.cjs')], { cwd: ROOT, encoding: 'utf8' });
+      const build = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build.cjs')], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      });
       if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
     }
     // Workers run from a private copy: a teammate's rebuild empties dist/ under running processes.
     dist = await snapshotDist();
     llm = await windowedLlm();
     config = JSON.stringify({
-      provider: { fake: { npm: '@ai-sdk/openai-compatible', name: 'Fake', options: { baseURL: llm.openaiBaseUrl, apiKey: 'x' }, models: { 'tiny-model': { name: 'Tiny', limit: { context: 100_000, output: 1_500 } } } } },
+      provider: {
+        fake: {
+          npm: '@ai-sdk/openai-compatible',
+          name: 'Fake',
+          options: { baseURL: llm.openaiBaseUrl, apiKey: 'x' },
+          models: { 'tiny-model': { name: 'Tiny', limit: { context: 100_000, output: 1_500 } } },
+        },
+      },
       enabled_providers: ['fake'],
       model: 'fake/tiny-model',
       small_model: 'fake/tiny-model',
@@ -80,14 +91,23 @@ describeFault('a worker killed in the middle of a compaction job', () => {
   it('runs the job again on a new worker and writes one summary', async () => {
     const client = createOpencodeClient({ baseUrl: app.url, headers: { authorization: `Bearer ${school.admin.key}` } });
     const session = (await client.session.create({ body: { title: 'fault' } })).data!;
-    for (let turn = 1; turn <= 3; turn++) await client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: turnPrompt(turn) }] } });
-    const stream = await SseClient.open(app.url, `/event?sessionID=${session.id}`, { headers: { authorization: `Bearer ${school.admin.key}` } });
+    for (let turn = 1; turn <= 3; turn++)
+      await client.session.prompt({
+        path: { id: session.id },
+        body: { parts: [{ type: 'text', text: turnPrompt(turn) }] },
+      });
+    const stream = await SseClient.open(app.url, `/event?sessionID=${session.id}`, {
+      headers: { authorization: `Bearer ${school.admin.key}` },
+    });
     sse = stream;
 
     // The first summary request streams slowly (about 20 s), long enough to kill the worker mid-way.
     llm.enqueueWhen(isSummaryRequest, reply().text(SUMMARY_TEXT).usage({ input: 1000, output: 100 }).delay(150).stop());
     const first = await startWorker('worker-1');
-    const summarize = client.session.summarize({ path: { id: session.id }, body: { providerID: 'fake', modelID: 'tiny-model' } });
+    const summarize = client.session.summarize({
+      path: { id: session.id },
+      body: { providerID: 'fake', modelID: 'tiny-model' },
+    });
     const summaryRequests = () => llm.requests.filter(isSummaryRequest).length;
     for (let i = 0; i < 600 && summaryRequests() === 0; i++) await new Promise((r) => setTimeout(r, 100));
     expect(summaryRequests()).toBe(1);
@@ -95,7 +115,9 @@ describeFault('a worker killed in the middle of a compaction job', () => {
     await stream.waitForType('message.part.delta', 20_000, (e: any) => e.properties.sessionID === session.id);
     await first.stop('SIGKILL', 1000);
     expect(first.exitSignal).toBe('SIGKILL');
-    const partial = (await client.session.messages({ path: { id: session.id } })).data!.filter((m) => (m.info as { summary?: unknown }).summary === true);
+    const partial = (await client.session.messages({ path: { id: session.id } })).data!.filter(
+      (m) => (m.info as { summary?: unknown }).summary === true,
+    );
     expect(partial).toHaveLength(1);
     expect((partial[0].info as { finish?: string }).finish).toBeUndefined();
 
@@ -109,7 +131,9 @@ describeFault('a worker killed in the middle of a compaction job', () => {
     const summaries = messages.filter((m) => (m.info as { summary?: unknown }).summary === true);
     expect(summaries).toHaveLength(1);
     expect(summaries[0].info).toMatchObject({ finish: 'stop', agent: 'compaction' });
-    expect(summaries[0].parts.filter((p) => p.type === 'text')).toEqual([expect.objectContaining({ text: SUMMARY_TEXT })]);
+    expect(summaries[0].parts.filter((p) => p.type === 'text')).toEqual([
+      expect.objectContaining({ text: SUMMARY_TEXT }),
+    ]);
     expect(summaries[0].info.id).not.toBe(partial[0].info.id);
     const request = messages.find((m) => m.parts.some((p) => p.type === 'compaction'))!;
     expect((summaries[0].info as { parentID: string }).parentID).toBe(request.info.id);
@@ -125,7 +149,9 @@ describeFault('a worker killed in the middle of a compaction job', () => {
       await queue.close();
     }
     await stream.waitForType('session.compacted', 10_000, (e: any) => e.properties.sessionID === session.id);
-    expect(stream.events.filter((e: any) => e.type === 'session.compacted' && e.properties.sessionID === session.id)).toHaveLength(1);
+    expect(
+      stream.events.filter((e: any) => e.type === 'session.compacted' && e.properties.sessionID === session.id),
+    ).toHaveLength(1);
     const final = (await client.session.get({ path: { id: session.id } })).data!;
     expect(final.time.compacting).toBeUndefined();
     stream.close();

@@ -13,7 +13,9 @@ import { cpuSeconds, eventually, FaultBase, startApiProcess, startWorkerProcess 
 
 const enabled = !!testRedisUrl() && !!testServerUrl();
 const describeFault = enabled ? describe : describe.skip;
-if (!enabled) it.skip('500 concurrent prompts: skipped because REDIS_URL and DATABASE_URL are not both set (the API and its worker run as processes)', () => undefined);
+if (!enabled)
+  it.skip('500 concurrent prompts: skipped because REDIS_URL and DATABASE_URL are not both set (the API and its worker run as processes)', () =>
+    undefined);
 
 // [sessions, prompts sent to each at once]: 300 + 100 + 100 = 500 prompts.
 const SHAPE: [number, number][] = [
@@ -48,7 +50,13 @@ describeFault('500 concurrent prompts', () => {
       const created = await Promise.all(Array.from({ length: sessions }, () => as.post('/session', { body: {} })));
       for (const res of created) {
         expect(res.status).toBe(200);
-        plan.push({ id: res.body.id, texts: Array.from({ length: prompts }, (_, i) => `prompt ${i + 1} of ${prompts} to ${res.body.id} ${Math.random().toString(36).slice(2, 8)}`) });
+        plan.push({
+          id: res.body.id,
+          texts: Array.from(
+            { length: prompts },
+            (_, i) => `prompt ${i + 1} of ${prompts} to ${res.body.id} ${Math.random().toString(36).slice(2, 8)}`,
+          ),
+        });
       }
     }
     const total = plan.reduce((n, p) => n + p.texts.length, 0);
@@ -57,16 +65,35 @@ describeFault('500 concurrent prompts', () => {
     const cpuBefore = [cpuSeconds(api.pid), cpuSeconds(worker.pid)];
     const started = Date.now();
     const answers = await Promise.all(
-      plan.flatMap((p) => p.texts.map(async (text) => ({ session: p.id, text, res: (await as.post(`/session/${p.id}/message`, { body: { parts: [{ type: 'text', text }] } })) as HttpResult<Message> }))),
+      plan.flatMap((p) =>
+        p.texts.map(async (text) => ({
+          session: p.id,
+          text,
+          res: (await as.post(`/session/${p.id}/message`, {
+            body: { parts: [{ type: 'text', text }] },
+          })) as HttpResult<Message>,
+        })),
+      ),
     );
     const wall = Date.now() - started;
     const [apiCpu, workerCpu] = [cpuSeconds(api.pid) - cpuBefore[0], cpuSeconds(worker.pid) - cpuBefore[1]];
     const statuses: Record<number, number> = {};
     for (const a of answers) statuses[a.res.status] = (statuses[a.res.status] ?? 0) + 1;
-    console.log(`500 concurrent prompts over ${plan.length} sessions: ${wall} ms wall, ${(total / (wall / 1000)).toFixed(1)} prompts/s, statuses ${JSON.stringify(statuses)}, ${base.llm.requests.length} LLM requests so far; CPU used: API ${apiCpu.toFixed(1)} s, worker ${workerCpu.toFixed(1)} s; load average ${os.loadavg()[0].toFixed(1)} on ${os.availableParallelism()} cores`);
+    console.log(
+      `500 concurrent prompts over ${plan.length} sessions: ${wall} ms wall, ${(total / (wall / 1000)).toFixed(1)} prompts/s, statuses ${JSON.stringify(statuses)}, ${base.llm.requests.length} LLM requests so far; CPU used: API ${apiCpu.toFixed(1)} s, worker ${workerCpu.toFixed(1)} s; load average ${os.loadavg()[0].toFixed(1)} on ${os.availableParallelism()} cores`,
+    );
     expect(statuses).toEqual({ 200: 500 });
-    const errors = answers.filter((a) => a.res.body.info.error).map((a) => JSON.stringify(a.res.body.info.error).slice(0, 300));
-    if (errors.length) console.log(`${errors.length} answers with an error: ${[...new Set(errors)].join(' | ')}\n${api.output.split('\n').filter((l) => /"level":(40|50)/.test(l)).slice(0, 20).join('\n')}`);
+    const errors = answers
+      .filter((a) => a.res.body.info.error)
+      .map((a) => JSON.stringify(a.res.body.info.error).slice(0, 300));
+    if (errors.length)
+      console.log(
+        `${errors.length} answers with an error: ${[...new Set(errors)].join(' | ')}\n${api.output
+          .split('\n')
+          .filter((l) => /"level":(40|50)/.test(l))
+          .slice(0, 20)
+          .join('\n')}`,
+      );
     for (const a of answers) {
       expect(a.res.body.info).toMatchObject({ role: 'assistant', sessionID: a.session, finish: 'stop' });
       expect(a.res.body.info.error).toBeUndefined();
@@ -84,7 +111,11 @@ describeFault('500 concurrent prompts', () => {
       assistants += answered.length;
       for (const a of answered) {
         const parent = users.find((u) => u.info.id === a.info.parentID);
-        expect({ session: p.id, text: textOf(a), finish: a.info.finish }).toEqual({ session: p.id, text: `answer: ${parent && textOf(parent)}`, finish: 'stop' });
+        expect({ session: p.id, text: textOf(a), finish: a.info.finish }).toEqual({
+          session: p.id,
+          text: `answer: ${parent && textOf(parent)}`,
+          finish: 'stop',
+        });
       }
       // A prompt is answered when some answer replied to it or to a later prompt of the same session (queued
       // prompts share the answer that saw them all).
@@ -92,8 +123,14 @@ describeFault('500 concurrent prompts', () => {
       expect({ session: p.id, unanswered }).toEqual({ session: p.id, unanswered: [] });
       if (p.texts.length === 1) expect(answered).toHaveLength(1);
     }
-    console.log(`transcripts: ${total} user messages, ${assistants} answers (queued prompts to one session may share an answer, as in OpenCode)`);
-    await eventually('no session busy', async () => Object.keys((await as.get('/session/status')).body).length === 0, 30_000);
+    console.log(
+      `transcripts: ${total} user messages, ${assistants} answers (queued prompts to one session may share an answer, as in OpenCode)`,
+    );
+    await eventually(
+      'no session busy',
+      async () => Object.keys((await as.get('/session/status')).body).length === 0,
+      30_000,
+    );
     expect(api.output).not.toMatch(/"level":50/);
   }, 600_000);
 });

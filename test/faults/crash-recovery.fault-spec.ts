@@ -23,7 +23,13 @@ const key = `oc_fault_${randomBytes(12).toString('hex')}`;
 
 function startApi(port: number): Promise<ChildProcess> {
   const config = {
-    provider: { fake: { npm: '@ai-sdk/openai-compatible', options: { baseURL: llm.openaiBaseUrl, apiKey: 'x' }, models: { 'fake-model': { tool_call: true, limit: { context: 128000, output: 4096 } } } } },
+    provider: {
+      fake: {
+        npm: '@ai-sdk/openai-compatible',
+        options: { baseURL: llm.openaiBaseUrl, apiKey: 'x' },
+        models: { 'fake-model': { tool_call: true, limit: { context: 128000, output: 4096 } } },
+      },
+    },
     model: 'fake/fake-model',
     enabled_providers: ['fake'],
   };
@@ -50,7 +56,10 @@ function startApi(port: number): Promise<ChildProcess> {
     const deadline = Date.now() + 60_000;
     const probe = async () => {
       if (child.exitCode !== null) return reject(new Error(`API exited early:\n${log}`));
-      const ok = await fetch(`http://127.0.0.1:${port}/global/health`).then((r) => r.ok, () => false);
+      const ok = await fetch(`http://127.0.0.1:${port}/global/health`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) return resolve(child);
       if (Date.now() > deadline) return reject(new Error(`API did not start:\n${log}`));
       setTimeout(probe, 200);
@@ -84,21 +93,36 @@ it('a process killed mid-prompt leaves no session busy after a restart', async (
     expect(session.status).toBe(200);
     const id = session.body.id as string;
     llm.setDefaultReply(reply().text('streaming words before the crash').hangAfter(4));
-    const async = await request(base, 'POST', `/session/${id}/prompt_async`, { key, body: { parts: [{ type: 'text', text: 'go' }] } });
+    const async = await request(base, 'POST', `/session/${id}/prompt_async`, {
+      key,
+      body: { parts: [{ type: 'text', text: 'go' }] },
+    });
     expect(async.status).toBe(204);
     // Wait until the answer is streaming and its partial text has been flushed to the database (read back
     // through the API, which reads the database), then kill the process mid-stream.
-    await waitUntil('partial answer text stored while the stream hangs', async () => {
-      const messages = await request(base, 'GET', `/session/${id}/message`, { key });
-      const assistant = (messages.body as { info: { role: string }; parts: { type: string; text?: string }[] }[]).find((m) => m.info.role === 'assistant');
-      return assistant?.parts.find((p) => p.type === 'text')?.text ?? '';
-    }, (text) => text.length > 0, { timeoutMs: 30_000, everyMs: 100 });
+    await waitUntil(
+      'partial answer text stored while the stream hangs',
+      async () => {
+        const messages = await request(base, 'GET', `/session/${id}/message`, { key });
+        const assistant = (
+          messages.body as { info: { role: string }; parts: { type: string; text?: string }[] }[]
+        ).find((m) => m.info.role === 'assistant');
+        return assistant?.parts.find((p) => p.type === 'text')?.text ?? '';
+      },
+      (text) => text.length > 0,
+      { timeoutMs: 30_000, everyMs: 100 },
+    );
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
 
     const second = await startApi(port);
     try {
-      await waitUntil('the session to be idle after the restart', async () => (await request(base, 'GET', '/session/status', { key })).body as Record<string, unknown>, (status) => status[id] === undefined, { timeoutMs: 30_000, everyMs: 200 });
+      await waitUntil(
+        'the session to be idle after the restart',
+        async () => (await request(base, 'GET', '/session/status', { key })).body as Record<string, unknown>,
+        (status) => status[id] === undefined,
+        { timeoutMs: 30_000, everyMs: 200 },
+      );
       const messages = await request(base, 'GET', `/session/${id}/message`, { key });
       const assistant = messages.body.find((m: { info: { role: string } }) => m.info.role === 'assistant');
       expect(assistant.info.error).toMatchObject({ name: 'UnknownError' });

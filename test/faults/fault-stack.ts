@@ -65,14 +65,22 @@ export function freePort(): Promise<number> {
 /** OPENCODE_CONFIG_CONTENT with one fake OpenAI-compatible provider as both model and small model. */
 export function fakeLlmConfig(llm: FakeLlm): string {
   return JSON.stringify({
-    provider: { fake: { npm: '@ai-sdk/openai-compatible', name: 'Fake', options: { baseURL: llm.openaiBaseUrl, apiKey: 'x' }, models: { 'fake-model': { name: 'Fake', tool_call: true, limit: { context: 128000, output: 4096 } } } } },
+    provider: {
+      fake: {
+        npm: '@ai-sdk/openai-compatible',
+        name: 'Fake',
+        options: { baseURL: llm.openaiBaseUrl, apiKey: 'x' },
+        models: { 'fake-model': { name: 'Fake', tool_call: true, limit: { context: 128000, output: 4096 } } },
+      },
+    },
     enabled_providers: ['fake'],
     model: 'fake/fake-model',
     small_model: 'fake/fake-model',
   });
 }
 
-export const isTitleRequest = (r: RecordedRequest) => JSON.stringify(r.body).includes('Write a title for the following conversation');
+export const isTitleRequest = (r: RecordedRequest) =>
+  JSON.stringify(r.body).includes('Write a title for the following conversation');
 
 /** The text of the last user turn an LLM request carries (OpenAI chat wire). */
 export function lastUserText(r: RecordedRequest): string {
@@ -84,7 +92,11 @@ export function lastUserText(r: RecordedRequest): string {
 
 /** Answers every loop request with `answer: <last user text>` and every title request with a short title. */
 export function echoReply(r: RecordedRequest) {
-  return isTitleRequest(r) ? reply().text('Echo title').stop() : reply().text(`answer: ${lastUserText(r)}`).stop();
+  return isTitleRequest(r)
+    ? reply().text('Echo title').stop()
+    : reply()
+        .text(`answer: ${lastUserText(r)}`)
+        .stop();
 }
 
 export interface StackEnv {
@@ -114,9 +126,20 @@ function envOf(s: StackEnv): Record<string, string> {
 }
 
 /** `node dist/main.js` on a free port; resolves once it logs its URL. */
-export async function startApiProcess(name: string, s: StackEnv, port = 0): Promise<{ proc: NodeProcess; url: string }> {
-  const proc = NodeProcess.start(name, `${s.dist ?? 'dist'}/main.js`, { ...envOf(s), HOST: '127.0.0.1', PORT: String(port) });
-  const m = await proc.waitFor(/"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*opencode-api listening|opencode-api listening[^\n]*"url":"(http:\/\/127\.0\.0\.1:\d+)"/, 90_000);
+export async function startApiProcess(
+  name: string,
+  s: StackEnv,
+  port = 0,
+): Promise<{ proc: NodeProcess; url: string }> {
+  const proc = NodeProcess.start(name, `${s.dist ?? 'dist'}/main.js`, {
+    ...envOf(s),
+    HOST: '127.0.0.1',
+    PORT: String(port),
+  });
+  const m = await proc.waitFor(
+    /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*opencode-api listening|opencode-api listening[^\n]*"url":"(http:\/\/127\.0\.0\.1:\d+)"/,
+    90_000,
+  );
   return { proc, url: m[1] ?? m[2] };
 }
 
@@ -128,11 +151,28 @@ export async function startWorkerProcess(name: string, s: StackEnv): Promise<Nod
 }
 
 /** A request that never hangs: a timeout becomes status 0 with `elapsed` set, so the caller can assert on it. */
-export async function boundedRequest(base: string, method: string, route: string, opts: { key?: string; body?: unknown } = {}, timeoutMs = 20_000): Promise<HttpResult & { elapsed: number }> {
+export async function boundedRequest(
+  base: string,
+  method: string,
+  route: string,
+  opts: { key?: string; body?: unknown } = {},
+  timeoutMs = 20_000,
+): Promise<HttpResult & { elapsed: number }> {
   const started = Date.now();
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<HttpResult>((resolve) => (timer = setTimeout(() => resolve({ status: 0, body: undefined, text: 'timeout', headers: new Headers() }), timeoutMs)));
-  const res = await Promise.race([request(base, method, route, opts).catch((err) => ({ status: -1, body: undefined, text: String(err), headers: new Headers() }) as HttpResult), timeout]);
+  const timeout = new Promise<HttpResult>(
+    (resolve) =>
+      (timer = setTimeout(
+        () => resolve({ status: 0, body: undefined, text: 'timeout', headers: new Headers() }),
+        timeoutMs,
+      )),
+  );
+  const res = await Promise.race([
+    request(base, method, route, opts).catch(
+      (err) => ({ status: -1, body: undefined, text: String(err), headers: new Headers() }) as HttpResult,
+    ),
+    timeout,
+  ]);
   clearTimeout(timer);
   return { ...res, elapsed: Date.now() - started };
 }
@@ -155,7 +195,8 @@ class ServerProcess {
     const deadline = Date.now() + timeoutMs;
     while (!re.test(this.output)) {
       if (this.child.exitCode !== null) throw new Error(`server exited early:\n${this.output.slice(-3000)}`);
-      if (Date.now() > deadline) throw new Error(`server: no ${re} within ${timeoutMs} ms:\n${this.output.slice(-3000)}`);
+      if (Date.now() > deadline)
+        throw new Error(`server: no ${re} within ${timeoutMs} ms:\n${this.output.slice(-3000)}`);
       await sleep(50);
     }
   }
@@ -182,7 +223,11 @@ export class PrivateRedis {
 
   /** Starts (again) on the same port. */
   async restart(): Promise<void> {
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--databases', '4'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--databases', '4'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     this.proc = new ServerProcess(child);
     await this.proc.waitFor(/Ready to accept connections/, 20_000);
   }
@@ -195,7 +240,9 @@ export class PrivateRedis {
 
 const PG_BIN = (() => {
   const base = '/usr/lib/postgresql';
-  const versions = fs.existsSync(base) ? fs.readdirSync(base).filter((v) => fs.existsSync(path.join(base, v, 'bin', 'initdb'))) : [];
+  const versions = fs.existsSync(base)
+    ? fs.readdirSync(base).filter((v) => fs.existsSync(path.join(base, v, 'bin', 'initdb')))
+    : [];
   versions.sort((a, b) => Number(b) - Number(a));
   return versions.length ? path.join(base, versions[0], 'bin') : undefined;
 })();
@@ -216,7 +263,18 @@ export class PrivatePostgres {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oc-fault-pg-'));
     if (process.getuid?.() === 0) spawnSync('chown', ['postgres:postgres', dir]);
     const pg = new PrivatePostgres(await freePort(), dir);
-    await pg.run('initdb', ['-D', pg.dataDir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync', '--no-instructions']);
+    await pg.run('initdb', [
+      '-D',
+      pg.dataDir,
+      '-A',
+      'trust',
+      '-U',
+      'postgres',
+      '-E',
+      'UTF8',
+      '--no-sync',
+      '--no-instructions',
+    ]);
     await pg.restart();
     return pg;
   }
@@ -231,7 +289,18 @@ export class PrivatePostgres {
 
   async restart(): Promise<void> {
     const opts = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
-    await this.run('pg_ctl', ['-D', this.dataDir, '-l', path.join(this.dir, 'log'), '-w', '-t', '60', '-o', opts, 'start']);
+    await this.run('pg_ctl', [
+      '-D',
+      this.dataDir,
+      '-l',
+      path.join(this.dir, 'log'),
+      '-w',
+      '-t',
+      '60',
+      '-o',
+      opts,
+      'start',
+    ]);
   }
 
   /** `pg_ctl stop -m fast`: open transactions roll back, every connection is terminated. */
@@ -244,7 +313,8 @@ export class PrivatePostgres {
   }
 
   async destroy(): Promise<void> {
-    if (fs.existsSync(path.join(this.dataDir, 'postmaster.pid'))) spawnSync(...this.command('pg_ctl', ['-D', this.dataDir, '-m', 'immediate', '-w', 'stop']), { encoding: 'utf8' });
+    if (fs.existsSync(path.join(this.dataDir, 'postmaster.pid')))
+      spawnSync(...this.command('pg_ctl', ['-D', this.dataDir, '-m', 'immediate', '-w', 'stop']), { encoding: 'utf8' });
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 
@@ -264,7 +334,11 @@ export class PrivatePostgres {
       child.once('exit', (code) => {
         if (code === 0) return resolve();
         const log = path.join(this.dir, 'log');
-        reject(new Error(`${bin} ${args.join(' ')} failed (${code}):\n${out}\n${fs.existsSync(log) ? fs.readFileSync(log, 'utf8').slice(-3000) : ''}`));
+        reject(
+          new Error(
+            `${bin} ${args.join(' ')} failed (${code}):\n${out}\n${fs.existsSync(log) ? fs.readFileSync(log, 'utf8').slice(-3000) : ''}`,
+          ),
+        );
       }),
     );
   }
@@ -290,14 +364,28 @@ export class OutageProbe {
 
   async call(method: string, route: string, body?: unknown, key = this.key): Promise<HttpResult & { elapsed: number }> {
     const res = await boundedRequest(this.base, method, route, { key, body }, this.timeoutMs);
-    this.seen.push({ route: `${method} ${route.replace(/ses_\w+/, ':id')}`, status: res.status, elapsed: res.elapsed, body: res.body });
+    this.seen.push({
+      route: `${method} ${route.replace(/ses_\w+/, ':id')}`,
+      status: res.status,
+      elapsed: res.elapsed,
+      body: res.body,
+    });
     return res;
   }
 
   /** Logs every answer; with any status other than 2xx/503, also the server's error log lines. */
   report(what: string, server: NodeProcess): void {
-    console.log(`${what}: ${this.seen.length} requests: ${this.seen.map((s) => `${s.route} → ${s.status} (${s.elapsed} ms)`).join(', ')}`);
-    if (this.seen.some((s) => s.status >= 300 && s.status !== 503)) console.log(server.output.split('\n').filter((l) => /"level":50/.test(l)).join('\n').slice(0, 6000));
+    console.log(
+      `${what}: ${this.seen.length} requests: ${this.seen.map((s) => `${s.route} → ${s.status} (${s.elapsed} ms)`).join(', ')}`,
+    );
+    if (this.seen.some((s) => s.status >= 300 && s.status !== 503))
+      console.log(
+        server.output
+          .split('\n')
+          .filter((l) => /"level":50/.test(l))
+          .join('\n')
+          .slice(0, 6000),
+      );
   }
 }
 
@@ -355,12 +443,28 @@ export class FaultBase {
     }
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oc-fault-'));
     cleanups.push(async () => fs.rmSync(dataDir, { recursive: true, force: true }));
-    return new FaultBase(llm, databaseUrl, redisUrl, dataDir, `oc_fault_${randomBytes(12).toString('hex')}`, dist, cleanups);
+    return new FaultBase(
+      llm,
+      databaseUrl,
+      redisUrl,
+      dataDir,
+      `oc_fault_${randomBytes(12).toString('hex')}`,
+      dist,
+      cleanups,
+    );
   }
 
   /** The environment of an API or worker process on this base. */
   stack(extra: Record<string, string> = {}): StackEnv {
-    return { dist: this.dist, databaseUrl: this.databaseUrl, redisUrl: this.redisUrl, dataDir: this.dataDir, adminKey: this.adminKey, config: fakeLlmConfig(this.llm), extra };
+    return {
+      dist: this.dist,
+      databaseUrl: this.databaseUrl,
+      redisUrl: this.redisUrl,
+      dataDir: this.dataDir,
+      adminKey: this.adminKey,
+      config: fakeLlmConfig(this.llm),
+      extra,
+    };
   }
 
   /** Stops the given processes (SIGTERM, then SIGKILL after 5 s), then releases everything `start` made. */

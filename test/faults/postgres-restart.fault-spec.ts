@@ -2,7 +2,17 @@ import { reply } from '../fakes/llm';
 import { createTenant, type TestTenant } from '../factories/tenant.factory';
 import { client, type Client } from '../utils/http';
 import type { NodeProcess } from '../utils/node-process';
-import { boundedRequest, eventually, FaultBase, isTitleRequest, lastUserText, openEvents, OutageProbe, PrivatePostgres, startApiProcess } from './fault-stack';
+import {
+  boundedRequest,
+  eventually,
+  FaultBase,
+  isTitleRequest,
+  lastUserText,
+  openEvents,
+  OutageProbe,
+  PrivatePostgres,
+  startApiProcess,
+} from './fault-stack';
 
 // A private Postgres cluster is stopped (fast mode: every connection terminated) while one answer streams and a
 // synchronous prompt waits on it, then started again. Requests during the outage get a bounded 503 in OpenCode's
@@ -10,7 +20,9 @@ import { boundedRequest, eventually, FaultBase, isTitleRequest, lastUserText, op
 
 const enabled = PrivatePostgres.available();
 const describeFault = enabled ? describe : describe.skip;
-if (!enabled) it.skip('postgres restart: skipped because no Postgres binaries are installed under /usr/lib/postgresql', () => undefined);
+if (!enabled)
+  it.skip('postgres restart: skipped because no Postgres binaries are installed under /usr/lib/postgresql', () =>
+    undefined);
 
 const SLOW_WORDS = Array.from({ length: 100 }, (_, i) => `token${i}`).join(' ');
 const BOUND_MS = 20_000;
@@ -45,19 +57,38 @@ describeFault('Postgres restarted in the middle of a run', () => {
     try {
       // Committed before the stop: two sessions, one with two full turns.
       const kept = (await as.post('/session', { body: { title: 'kept' } })).body.id as string;
-      for (const text of ['first turn', 'second turn']) expect((await as.post(`/session/${kept}/message`, { body: { parts: [{ type: 'text', text }] } })).status).toBe(200);
+      for (const text of ['first turn', 'second turn'])
+        expect((await as.post(`/session/${kept}/message`, { body: { parts: [{ type: 'text', text }] } })).status).toBe(
+          200,
+        );
       const keptBefore = (await as.get(`/session/${kept}/message`)).body as Message[];
-      expect(keptBefore.map(textOf)).toEqual(['first turn', 'answer: first turn', 'second turn', 'answer: second turn']);
+      expect(keptBefore.map(textOf)).toEqual([
+        'first turn',
+        'answer: first turn',
+        'second turn',
+        'answer: second turn',
+      ]);
 
       // In flight at the stop: an asynchronous prompt and a synchronous one, both streaming slowly.
-      const slow = (req: Parameters<typeof isTitleRequest>[0], text: string) => !isTitleRequest(req) && lastUserText(req) === text;
+      const slow = (req: Parameters<typeof isTitleRequest>[0], text: string) =>
+        !isTitleRequest(req) && lastUserText(req) === text;
       base.llm.enqueueWhen((r) => slow(r, 'async slow'), reply().text(SLOW_WORDS).delay(60).stop());
       base.llm.enqueueWhen((r) => slow(r, 'sync slow'), reply().text(SLOW_WORDS).delay(60).stop());
       const asyncId = (await as.post('/session', { body: { title: 'async' } })).body.id as string;
       const syncId = (await as.post('/session', { body: { title: 'sync' } })).body.id as string;
-      expect((await as.post(`/session/${asyncId}/prompt_async`, { body: { parts: [{ type: 'text', text: 'async slow' }] } })).status).toBe(204);
-      const syncPrompt = boundedRequest(url, 'POST', `/session/${syncId}/message`, { key: school.admin.key, body: { parts: [{ type: 'text', text: 'sync slow' }] } }, 60_000);
-      for (const id of [asyncId, syncId]) await sse.waitForType('message.part.delta', 20_000, (e) => e.properties.sessionID === id);
+      expect(
+        (await as.post(`/session/${asyncId}/prompt_async`, { body: { parts: [{ type: 'text', text: 'async slow' }] } }))
+          .status,
+      ).toBe(204);
+      const syncPrompt = boundedRequest(
+        url,
+        'POST',
+        `/session/${syncId}/message`,
+        { key: school.admin.key, body: { parts: [{ type: 'text', text: 'sync slow' }] } },
+        60_000,
+      );
+      for (const id of [asyncId, syncId])
+        await sse.waitForType('message.part.delta', 20_000, (e) => e.properties.sessionID === id);
 
       await pg.stopFast();
       const stoppedAt = Date.now();
@@ -78,20 +109,33 @@ describeFault('Postgres restarted in the middle of a run', () => {
       }
       outage.report('Postgres down', api);
       for (const s of outage.seen) {
-        expect({ route: s.route, status: s.status }).toEqual({ route: s.route, status: s.route === 'GET /global/health' ? 200 : 503 });
+        expect({ route: s.route, status: s.status }).toEqual({
+          route: s.route,
+          status: s.route === 'GET /global/health' ? 200 : 503,
+        });
         expect(s.elapsed).toBeLessThan(BOUND_MS);
-        if (s.status === 503) expect(s.body).toEqual({ name: 'ServiceUnavailableError', data: expect.objectContaining({ message: expect.any(String) }) });
+        if (s.status === 503)
+          expect(s.body).toEqual({
+            name: 'ServiceUnavailableError',
+            data: expect.objectContaining({ message: expect.any(String) }),
+          });
       }
 
       // The synchronous prompt whose database vanished under it ends, with a 503, not a hang or a 500.
       const sync = await syncPrompt;
       console.log(`sync prompt in flight at the stop: ${sync.status} after ${sync.elapsed} ms`);
       expect([200, 503]).toContain(sync.status);
-      expect(sync.status === 503 ? sync.body : { name: 'ServiceUnavailableError' }).toMatchObject({ name: 'ServiceUnavailableError' });
+      expect(sync.status === 503 ? sync.body : { name: 'ServiceUnavailableError' }).toMatchObject({
+        name: 'ServiceUnavailableError',
+      });
 
       await pg.restart();
       console.log(`Postgres was down ${Date.now() - stoppedAt} ms`);
-      await eventually('ready after the restart', async () => (await boundedRequest(url, 'GET', '/ready', {}, 5000)).status === 200, 60_000);
+      await eventually(
+        'ready after the restart',
+        async () => (await boundedRequest(url, 'GET', '/ready', {}, 5000)).status === 200,
+        60_000,
+      );
 
       // Nothing committed before the stop is lost.
       const sessions = ((await as.get('/session')).body as { id: string }[]).map((s) => s.id);
@@ -102,11 +146,17 @@ describeFault('Postgres restarted in the middle of a run', () => {
 
       // The loops that were mid-step end: the session goes idle and the unfinished answer is completed with an error.
       const readyAt = Date.now();
-      await eventually('no session busy', async () => Object.keys((await as.get('/session/status')).body).length === 0, 30_000);
+      await eventually(
+        'no session busy',
+        async () => Object.keys((await as.get('/session/status')).body).length === 0,
+        30_000,
+      );
       console.log(`sessions idle ${Date.now() - readyAt} ms after /ready (RUN_LEASE_MS=3000)`);
       for (const id of [asyncId, syncId]) {
         const messages = (await as.get(`/session/${id}/message`)).body as Message[];
-        expect(messages.filter((m) => m.info.role === 'user').map(textOf)).toEqual([id === asyncId ? 'async slow' : 'sync slow']);
+        expect(messages.filter((m) => m.info.role === 'user').map(textOf)).toEqual([
+          id === asyncId ? 'async slow' : 'sync slow',
+        ]);
         for (const m of messages.filter((x) => x.info.role === 'assistant')) {
           expect(m.info.time.completed).toBeGreaterThan(0);
           if (textOf(m) !== SLOW_WORDS) expect(m.info.error).toMatchObject({ name: expect.any(String) });
@@ -115,7 +165,9 @@ describeFault('Postgres restarted in the middle of a run', () => {
 
       // New prompts complete, on the interrupted sessions too.
       for (const id of [kept, asyncId, syncId]) {
-        const res = await as.post(`/session/${id}/message`, { body: { parts: [{ type: 'text', text: `after ${id}` }] } });
+        const res = await as.post(`/session/${id}/message`, {
+          body: { parts: [{ type: 'text', text: `after ${id}` }] },
+        });
         expect(res.status).toBe(200);
         expect(textOf(res.body)).toBe(`answer: after ${id}`);
       }

@@ -14,15 +14,25 @@ import { eventually, FaultBase, isTitleRequest, openEvents, sleep, startApiProce
 
 const enabled = !!testRedisUrl() && !!testServerUrl();
 const describeFault = enabled ? describe : describe.skip;
-if (!enabled) it.skip('SSE reconnect: skipped because REDIS_URL and DATABASE_URL are not both set (two API processes share the Redis event stream)', () => undefined);
+if (!enabled)
+  it.skip('SSE reconnect: skipped because REDIS_URL and DATABASE_URL are not both set (two API processes share the Redis event stream)', () =>
+    undefined);
 
 const WORDS = Array.from({ length: 120 }, (_, i) => `w${i}`).join(' ');
 
 /** The frames that carry a stream cursor (everything but `server.connected` and heartbeats), as comparable rows. */
-const cursorFrames = (sse: SseClient) => sse.frames.filter((f): f is SseFrame & { id: string } => !!f.id).map((f) => ({ id: f.id, event: f.raw }));
-const deltasOf = (sse: SseClient, sessionId: string) => sse.frames.filter((f) => f.data?.type === 'message.part.delta' && f.data.properties.sessionID === sessionId).length;
+const cursorFrames = (sse: SseClient) =>
+  sse.frames.filter((f): f is SseFrame & { id: string } => !!f.id).map((f) => ({ id: f.id, event: f.raw }));
+const deltasOf = (sse: SseClient, sessionId: string) =>
+  sse.frames.filter((f) => f.data?.type === 'message.part.delta' && f.data.properties.sessionID === sessionId).length;
 const seqKey = (id: string) => id.split('-').map(Number) as [number, number];
-const ascending = (ids: string[]) => ids.every((id, i) => i === 0 || seqKey(ids[i - 1])[0] < seqKey(id)[0] || (seqKey(ids[i - 1])[0] === seqKey(id)[0] && seqKey(ids[i - 1])[1] < seqKey(id)[1]));
+const ascending = (ids: string[]) =>
+  ids.every(
+    (id, i) =>
+      i === 0 ||
+      seqKey(ids[i - 1])[0] < seqKey(id)[0] ||
+      (seqKey(ids[i - 1])[0] === seqKey(id)[0] && seqKey(ids[i - 1])[1] < seqKey(id)[1]),
+  );
 
 describeFault('SSE subscribers that disconnect mid-prompt and resume with Last-Event-ID', () => {
   let base: FaultBase;
@@ -52,7 +62,13 @@ describeFault('SSE subscribers that disconnect mid-prompt and resume with Last-E
     try {
       const session = (await client(url1, key).post('/session', { body: {} })).body.id as string;
       base.llm.enqueueWhen((r) => !isTitleRequest(r), reply().text(WORDS).delay(40).stop());
-      expect((await client(url1, key).post(`/session/${session}/prompt_async`, { body: { parts: [{ type: 'text', text: 'stream to me' }] } })).status).toBe(204);
+      expect(
+        (
+          await client(url1, key).post(`/session/${session}/prompt_async`, {
+            body: { parts: [{ type: 'text', text: 'stream to me' }] },
+          })
+        ).status,
+      ).toBe(204);
 
       // Drop each subscriber at a different point of the stream, let events go by, then resume.
       const drop = async (sse: SseClient, afterDeltas: number) => {
@@ -72,32 +88,60 @@ describeFault('SSE subscribers that disconnect mid-prompt and resume with Last-E
 
       await steady.waitForType('session.idle', 30_000, (e) => e.properties.sessionID === session);
       // Late events (the title job) too; then every subscriber has caught up with the one that stayed.
-      await eventually('title', async () => (await client(url1, key).get(`/session/${session}`)).body.title === 'Echo title', 30_000);
+      await eventually(
+        'title',
+        async () => (await client(url1, key).get(`/session/${session}`)).body.title === 'Echo title',
+        30_000,
+      );
       await sleep(500);
       const full = cursorFrames(steady);
       const lastId = full[full.length - 1].id;
-      for (const sse of resumed) await eventually('caught up', async () => cursorFrames(sse).some((f) => f.id === lastId), 20_000, 50);
+      for (const sse of resumed)
+        await eventually('caught up', async () => cursorFrames(sse).some((f) => f.id === lastId), 20_000, 50);
 
       expect(ascending(full.map((f) => f.id))).toBe(true);
       expect(new Set(full.map((f) => f.id)).size).toBe(full.length);
-      for (const [name, before, after] of [['other process', other, otherResumed], ['same process', same, sameResumed]] as const) {
+      for (const [name, before, after] of [
+        ['other process', other, otherResumed],
+        ['same process', same, sameResumed],
+      ] as const) {
         const joined = [...before.frames, ...cursorFrames(after)];
         const start = full.findIndex((f) => f.id === before.frames[0].id);
         const span = full.slice(start, full.findIndex((f) => f.id === lastId) + 1);
         const missed = steadyAtResume.length - steadyAtResume.indexOf(before.last) - 1;
         expect(missed).toBeGreaterThan(0);
-        console.log(`SSE resume on the ${name}: ${before.frames.length} frames before the drop, ${cursorFrames(after).length} after reconnecting, ${missed} of them published while it was away, ${span.length} in the steady span`);
+        console.log(
+          `SSE resume on the ${name}: ${before.frames.length} frames before the drop, ${cursorFrames(after).length} after reconnecting, ${missed} of them published while it was away, ${span.length} in the steady span`,
+        );
         expect(cursorFrames(after).length).toBeGreaterThan(0);
         expect(cursorFrames(after)[0].id).not.toBe(before.last);
         expect({ name, frames: joined.slice(0, span.length) }).toEqual({ name, frames: span });
       }
       // The missed deltas rebuild the same text the stored message holds.
-      const stored = (await client(url2, key).get(`/session/${session}/message`)).body as { info: { role: string }; parts: { type: string; text?: string }[] }[];
+      const stored = (await client(url2, key).get(`/session/${session}/message`)).body as {
+        info: { role: string };
+        parts: { type: string; text?: string }[];
+      }[];
       const text = stored.find((m) => m.info.role === 'assistant')!.parts.find((p) => p.type === 'text')!.text;
       expect(text).toBe(WORDS);
-      for (const [before, after] of [[other, otherResumed], [same, sameResumed]] as const) {
-        const deltas = [...before.frames.map((f) => JSON.parse(f.event.split('\n').find((l) => l.startsWith('data:'))!.slice(5))), ...after.events]
-          .filter((e) => e?.type === 'message.part.delta' && e.properties.sessionID === session && e.properties.field === 'text');
+      for (const [before, after] of [
+        [other, otherResumed],
+        [same, sameResumed],
+      ] as const) {
+        const deltas = [
+          ...before.frames.map((f) =>
+            JSON.parse(
+              f.event
+                .split('\n')
+                .find((l) => l.startsWith('data:'))!
+                .slice(5),
+            ),
+          ),
+          ...after.events,
+        ].filter(
+          (e) =>
+            e?.type === 'message.part.delta' && e.properties.sessionID === session && e.properties.field === 'text',
+        );
         expect(deltas.map((e) => e.properties.delta).join('')).toBe(WORDS);
       }
     } finally {

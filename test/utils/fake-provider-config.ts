@@ -5,7 +5,11 @@
  * `extra` adds top-level keys (permission, command, mcp, ...); `model` adds to or overrides the fake model's
  * entry (e.g. `cost` so steps have exact prices).
  */
-export function fakeProviderConfig(baseUrl: string, extra: Record<string, unknown> = {}, model: Record<string, unknown> = {}): string {
+export function fakeProviderConfig(
+  baseUrl: string,
+  extra: Record<string, unknown> = {},
+  model: Record<string, unknown> = {},
+): string {
   return JSON.stringify({
     provider: {
       fake: {

@@ -1,9 +1,19 @@
 import path from 'node:path';
-import { EMBEDDED_DATABASE, startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/infra/database/embedded-postgres';
+import {
+  EMBEDDED_DATABASE,
+  startEmbeddedPostgres,
+  type EmbeddedPostgres,
+} from '../../src/infra/database/embedded-postgres';
 import { prismaSchemaStep } from '../../src/infra/database/embedded-migrate';
 import { PROJECT_ROOT } from '../../src/infra/database/migrate';
 import { queueSchemaStep } from '../../src/infra/queue/queue.backend';
-import { dropStaleTestDatabases, EMBEDDED_SERVER_ENV, ensureEmbeddedTemplate, ensureTemplate, testServerUrl } from './test-database';
+import {
+  dropStaleTestDatabases,
+  EMBEDDED_SERVER_ENV,
+  ensureEmbeddedTemplate,
+  ensureTemplate,
+  testServerUrl,
+} from './test-database';
 
 // Jest globalSetup for the integration, e2e and fault tiers: runs in jest's own process before any test file (once
 // per project, hence idempotent). With DATABASE_URL it migrates the template database every test file copies (see
@@ -22,12 +32,16 @@ export default async function globalSetup(): Promise<void> {
     });
     process.env[EMBEDDED_SERVER_ENV] = holder.__ocEmbeddedPg.url;
     const template = await ensureEmbeddedTemplate(holder.__ocEmbeddedPg.url, EMBEDDED_DATABASE);
-    if (process.env.TEST_VERBOSE_SETUP) process.stderr.write(`embedded PostgreSQL ${holder.__ocEmbeddedPg.dir}, template ${template}, ready in ${Date.now() - started} ms\n`);
+    if (process.env.TEST_VERBOSE_SETUP)
+      process.stderr.write(
+        `embedded PostgreSQL ${holder.__ocEmbeddedPg.dir}, template ${template}, ready in ${Date.now() - started} ms\n`,
+      );
     return;
   }
   if (process.env[EMBEDDED_SERVER_ENV]) return;
   const server = testServerUrl()!;
   await dropStaleTestDatabases(server).catch(() => 0);
   const template = await ensureTemplate(server);
-  if (process.env.TEST_VERBOSE_SETUP) process.stderr.write(`test template ${template} ready in ${Date.now() - started} ms\n`);
+  if (process.env.TEST_VERBOSE_SETUP)
+    process.stderr.write(`test template ${template} ready in ${Date.now() - started} ms\n`);
 }

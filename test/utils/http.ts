@@ -16,7 +16,12 @@ export interface RequestOptions {
   body?: unknown;
 }
 
-export async function request<T = any>(baseUrl: string, method: string, route: string, opts: RequestOptions = {}): Promise<HttpResult<T>> {
+export async function request<T = any>(
+  baseUrl: string,
+  method: string,
+  route: string,
+  opts: RequestOptions = {},
+): Promise<HttpResult<T>> {
   const url = new URL(route, baseUrl);
   for (const [k, v] of Object.entries(opts.query ?? {})) url.searchParams.set(k, v);
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
@@ -44,7 +49,10 @@ export async function request<T = any>(baseUrl: string, method: string, route: s
 
 /** Binds a base URL and a key: `const as = client(app.url, key); await as.get('/project')`. */
 export function client(baseUrl: string, key?: string) {
-  const call = (method: string) => (route: string, opts: Omit<RequestOptions, 'key'> = {}) => request(baseUrl, method, route, { key, ...opts });
+  const call =
+    (method: string) =>
+    (route: string, opts: Omit<RequestOptions, 'key'> = {}) =>
+      request(baseUrl, method, route, { key, ...opts });
   return { get: call('GET'), post: call('POST'), patch: call('PATCH'), put: call('PUT'), delete: call('DELETE'), key };
 }
 

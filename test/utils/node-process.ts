@@ -12,7 +12,10 @@ export class NodeProcess {
   exitCode: number | null | undefined = undefined;
   exitSignal: NodeJS.Signals | null = null;
 
-  private constructor(readonly name: string, readonly child: ChildProcess) {
+  private constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+  ) {
     const keep = (d: Buffer) => {
       this.output += d.toString();
       if (this.output.length > 2_000_000) this.output = this.output.slice(-1_000_000);
@@ -45,8 +48,10 @@ export class NodeProcess {
     for (;;) {
       const m = this.output.match(re);
       if (m) return m;
-      if (this.exitCode !== undefined) throw new Error(`${this.name} exited (${this.exitCode}) before ${re}:\n${this.output.slice(-4000)}`);
-      if (Date.now() - start > timeoutMs) throw new Error(`${this.name}: no ${re} within ${timeoutMs} ms:\n${this.output.slice(-4000)}`);
+      if (this.exitCode !== undefined)
+        throw new Error(`${this.name} exited (${this.exitCode}) before ${re}:\n${this.output.slice(-4000)}`);
+      if (Date.now() - start > timeoutMs)
+        throw new Error(`${this.name}: no ${re} within ${timeoutMs} ms:\n${this.output.slice(-4000)}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }

@@ -28,7 +28,13 @@ function withDb(url: string, db: number): string {
 
 export async function leaseRedisDb(baseUrl: string): Promise<RedisLease> {
   const u = new URL(baseUrl);
-  const admin = new Redis({ host: u.hostname, port: Number(u.port || 6379), password: u.password || undefined, db: 0, maxRetriesPerRequest: 2 });
+  const admin = new Redis({
+    host: u.hostname,
+    port: Number(u.port || 6379),
+    password: u.password || undefined,
+    db: 0,
+    maxRetriesPerRequest: 2,
+  });
   try {
     const reply = (await admin.config('GET', 'databases').catch(() => ['databases', '16'])) as string[];
     const count = Math.max(2, Number(reply[1]) || 16);
@@ -39,14 +45,26 @@ export async function leaseRedisDb(baseUrl: string): Promise<RedisLease> {
       for (const db of candidates) {
         const key = `oc:test:redis-db-lease:${db}`;
         if ((await admin.set(key, token, 'PX', LEASE_TTL_MS, 'NX')) !== 'OK') continue;
-        const leased = new Redis({ host: u.hostname, port: Number(u.port || 6379), password: u.password || undefined, db, maxRetriesPerRequest: 2 });
+        const leased = new Redis({
+          host: u.hostname,
+          port: Number(u.port || 6379),
+          password: u.password || undefined,
+          db,
+          maxRetriesPerRequest: 2,
+        });
         await leased.flushdb();
         await leased.quit();
         return {
           url: withDb(baseUrl, db),
           db,
           async release() {
-            const r = new Redis({ host: u.hostname, port: Number(u.port || 6379), password: u.password || undefined, db: 0, maxRetriesPerRequest: 2 });
+            const r = new Redis({
+              host: u.hostname,
+              port: Number(u.port || 6379),
+              password: u.password || undefined,
+              db: 0,
+              maxRetriesPerRequest: 2,
+            });
             try {
               if ((await r.get(key)) === token) await r.del(key);
             } finally {
@@ -57,7 +75,9 @@ export async function leaseRedisDb(baseUrl: string): Promise<RedisLease> {
       }
       await new Promise((r) => setTimeout(r, 250));
     }
-    throw new Error(`no free Redis database index on ${u.host} after ${WAIT_MS} ms (start redis-server with --databases 64)`);
+    throw new Error(
+      `no free Redis database index on ${u.host} after ${WAIT_MS} ms (start redis-server with --databases 64)`,
+    );
   } finally {
     admin.disconnect();
   }

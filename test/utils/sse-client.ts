@@ -78,7 +78,11 @@ export class SseClient {
       };
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new Error(`SSE: no matching frame within ${timeoutMs} ms; got ${this.frames.length}: ${this.frames.map((f) => f.data?.type ?? f.data?.payload?.type ?? '?').join(', ')}`));
+        reject(
+          new Error(
+            `SSE: no matching frame within ${timeoutMs} ms; got ${this.frames.length}: ${this.frames.map((f) => f.data?.type ?? f.data?.payload?.type ?? '?').join(', ')}`,
+          ),
+        );
       }, timeoutMs);
       this.waiters.push(waiter);
     });

@@ -21,7 +21,10 @@ export interface TestContext {
   close(): Promise<void>;
 }
 
-export async function createTestContext(modules: (Type | DynamicModule)[], env: Record<string, string> = {}): Promise<TestContext> {
+export async function createTestContext(
+  modules: (Type | DynamicModule)[],
+  env: Record<string, string> = {},
+): Promise<TestContext> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'oc-int-'));
   const database = await createTestDatabase();
   let lease: RedisLease | undefined;
@@ -39,7 +42,14 @@ export async function createTestContext(modules: (Type | DynamicModule)[], env: 
     });
     const logger = createLogger(config.logLevel);
     const moduleRef = await Test.createTestingModule({
-      imports: [InfraModule.forRoot({ config, database: { url: database.url, embedded: false, stop: async () => undefined }, logger }), ...modules],
+      imports: [
+        InfraModule.forRoot({
+          config,
+          database: { url: database.url, embedded: false, stop: async () => undefined },
+          logger,
+        }),
+        ...modules,
+      ],
     }).compile();
     const app = await moduleRef.init();
     return {

@@ -48,7 +48,8 @@ function migrationFiles(dir: string): string[] {
  */
 export function templateName(): string {
   const h = createHash('sha256');
-  for (const f of migrationFiles(MIGRATIONS)) h.update(path.relative(MIGRATIONS, f)).update('\0').update(fs.readFileSync(f));
+  for (const f of migrationFiles(MIGRATIONS))
+    h.update(path.relative(MIGRATIONS, f)).update('\0').update(fs.readFileSync(f));
   return `oc_tpl_${h.digest('hex').slice(0, 16)}`;
 }
 
@@ -71,7 +72,8 @@ const quote = (ident: string) => `"${ident.replace(/"/g, '""')}"`;
 export async function ensureTemplate(serverUrl: string): Promise<string> {
   const name = templateName();
   await withClient(serverUrl, async (c) => {
-    const exists = async (db: string) => (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [db])).rowCount === 1;
+    const exists = async (db: string) =>
+      (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [db])).rowCount === 1;
     if (await exists(name)) return;
     await c.query('SELECT pg_advisory_lock(hashtext($1))', ['opencode-api:test-template']);
     try {
@@ -98,7 +100,9 @@ export async function ensureTemplate(serverUrl: string): Promise<string> {
 /** Drops per-file databases left behind by runs that were killed (older than a few hours). */
 export async function dropStaleTestDatabases(serverUrl: string): Promise<number> {
   return withClient(serverUrl, async (c) => {
-    const rows = await c.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [`${DB_PREFIX}%`]);
+    const rows = await c.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [
+      `${DB_PREFIX}%`,
+    ]);
     const now = Math.floor(Date.now() / 1000);
     let dropped = 0;
     for (const { datname } of rows.rows) {
@@ -155,6 +159,9 @@ export async function ensureEmbeddedTemplate(serverUrl: string, migrated: string
 /** A fresh, migrated database for one test file. Call `close()` in afterAll. */
 export function createTestDatabase(): Promise<TestDatabase> {
   const server = testServerUrl();
-  if (!server) throw new Error(`No database server: set DATABASE_URL, or run through jest's global setup (it starts an embedded one as ${EMBEDDED_SERVER_ENV})`);
+  if (!server)
+    throw new Error(
+      `No database server: set DATABASE_URL, or run through jest's global setup (it starts an embedded one as ${EMBEDDED_SERVER_ENV})`,
+    );
   return createFromTemplate(server);
 }

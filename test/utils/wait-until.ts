@@ -53,6 +53,16 @@ export async function waitUntil<T>(
 }
 
 /** Resolves with the first item pushed to `list` (now or later) that matches; a bounded wait with a clear message. */
-export function waitForItem<T>(what: string, list: readonly T[], match: (item: T) => boolean, options?: WaitOptions): Promise<T> {
-  return waitUntil(what, () => list.find(match), (found) => found !== undefined, options) as Promise<T>;
+export function waitForItem<T>(
+  what: string,
+  list: readonly T[],
+  match: (item: T) => boolean,
+  options?: WaitOptions,
+): Promise<T> {
+  return waitUntil(
+    what,
+    () => list.find(match),
+    (found) => found !== undefined,
+    options,
+  ) as Promise<T>;
 }

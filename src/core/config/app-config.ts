@@ -33,7 +33,11 @@ const EnvSchema = z.object({
   PUBLIC_URL: z.string().url().optional(),
   EVENT_REPLAY_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
   HEARTBEAT_MS: z.coerce.number().int().min(100).default(10_000),
-  PERMISSION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30 * 60_000),
+  PERMISSION_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(30 * 60_000),
   RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(0).default(8),
   RUN_LEASE_MS: z.coerce.number().int().min(1000).default(30_000),
   EMBEDDED_DB_MEMORY: bool.optional(),
@@ -81,12 +85,16 @@ export interface AppConfig {
 
 export class ConfigError extends Error {}
 
-const PROVIDER_ENV = /(_API_KEY|_API_TOKEN|_BASE_URL|_ACCOUNT_ID|_RESOURCE_NAME|_PROJECT|_LOCATION|_REGION|^AWS_|^AZURE_|^GOOGLE_|^VERTEX_|^OLLAMA_|^LMSTUDIO_|^VLLM_|^EXA_)/;
+const PROVIDER_ENV =
+  /(_API_KEY|_API_TOKEN|_BASE_URL|_ACCOUNT_ID|_RESOURCE_NAME|_PROJECT|_LOCATION|_REGION|^AWS_|^AZURE_|^GOOGLE_|^VERTEX_|^OLLAMA_|^LMSTUDIO_|^VLLM_|^EXA_)/;
 
 function parseKeys(raw: string | undefined): Map<number, Buffer> {
   const keys = new Map<number, Buffer>();
   if (!raw) return keys;
-  for (const entry of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [v, k] = entry.split(':');
     const version = Number(v);
     const key = Buffer.from(k ?? '', 'base64');

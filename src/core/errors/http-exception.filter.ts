@@ -33,7 +33,8 @@ const PRISMA_STATUS: Record<string, [number, string]> = {
 
 // Postgres refuses NUL in text (22021) and in jsonb (22P05); the codes ride on the driver adapter error's cause.
 const NUL_TEXT_CODES = new Set(['22021', '22P05']);
-const NUL_TEXT_ERRORS = /invalid byte sequence for encoding "UTF8": 0x00|unsupported Unicode escape sequence|\\u0000 cannot be converted to text/;
+const NUL_TEXT_ERRORS =
+  /invalid byte sequence for encoding "UTF8": 0x00|unsupported Unicode escape sequence|\\u0000 cannot be converted to text/;
 
 /** The one global filter: every error leaves as OpenCode's body, never a stack. */
 @Catch()
@@ -52,24 +53,43 @@ export class HttpExceptionFilter implements ExceptionFilter {
 
   private render(exception: unknown): [number, ReturnType<typeof errorBody>] {
     if (exception instanceof DomainError) {
-      return [exception.status, errorBody(exception.errorName, exception.message, { ...(exception.code ? { code: exception.code } : {}), ...exception.details })];
+      return [
+        exception.status,
+        errorBody(exception.errorName, exception.message, {
+          ...(exception.code ? { code: exception.code } : {}),
+          ...exception.details,
+        }),
+      ];
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const response = exception.getResponse() as string | { message?: string | string[] };
       const raw = typeof response === 'string' ? response : response.message;
       const message = Array.isArray(raw) ? raw.join('; ') : (raw ?? exception.message);
-      return [status, errorBody(HTTP_NAMES[status] ?? (status >= 500 ? 'UnknownError' : 'BadRequest'), message, status === 400 ? { kind: 'Payload' } : {})];
+      return [
+        status,
+        errorBody(
+          HTTP_NAMES[status] ?? (status >= 500 ? 'UnknownError' : 'BadRequest'),
+          message,
+          status === 400 ? { kind: 'Payload' } : {},
+        ),
+      ];
     }
     // Before the Prisma table: a database that is down is a 503 whichever error class carries it.
     if (isServiceUnavailable(exception)) {
       this.logger.warn({ err: exception }, 'database or queue unavailable');
-      return [503, errorBody('ServiceUnavailableError', 'A backing service is unavailable; retry shortly', { code: 'unavailable' })];
+      return [
+        503,
+        errorBody('ServiceUnavailableError', 'A backing service is unavailable; retry shortly', {
+          code: 'unavailable',
+        }),
+      ];
     }
     if (exception instanceof Prisma.PrismaClientKnownRequestError) {
       const mapped = PRISMA_STATUS[exception.code];
       if (mapped) {
-        const message = mapped[0] === 404 ? 'Not found' : mapped[0] === 409 ? 'Already exists' : 'Invalid reference or value';
+        const message =
+          mapped[0] === 404 ? 'Not found' : mapped[0] === 409 ? 'Already exists' : 'Invalid reference or value';
         return [mapped[0], errorBody(mapped[1], message, { code: exception.code })];
       }
     }

@@ -29,7 +29,8 @@ export function isServiceUnavailable(error: unknown): boolean {
   for (let depth = 0; depth < 5 && e && typeof e === 'object'; depth++) {
     const x = e as ErrorLike;
     if (typeof x.name === 'string' && ERROR_NAMES.has(x.name)) return true;
-    if (typeof x.code === 'string' && (PRISMA_CODES.has(x.code) || SOCKET_CODES.has(x.code) || PG_CODES.test(x.code))) return true;
+    if (typeof x.code === 'string' && (PRISMA_CODES.has(x.code) || SOCKET_CODES.has(x.code) || PG_CODES.test(x.code)))
+      return true;
     if (typeof x.kind === 'string' && ADAPTER_KINDS.has(x.kind)) return true;
     if (typeof x.originalCode === 'string' && PG_CODES.test(x.originalCode)) return true;
     if (typeof x.message === 'string' && MESSAGES.test(x.message)) return true;

@@ -14,4 +14,6 @@ export function requestDirectory(req: Request): string | undefined {
   }
 }
 
-export const Directory = createParamDecorator((_: unknown, ctx: ExecutionContext) => requestDirectory(ctx.switchToHttp().getRequest<Request>()));
+export const Directory = createParamDecorator((_: unknown, ctx: ExecutionContext) =>
+  requestDirectory(ctx.switchToHttp().getRequest<Request>()),
+);

@@ -22,7 +22,8 @@ export function refuseDeepJson(_req: unknown, _res: unknown, buf: Buffer): void 
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {
-      if (++depth > MAX_JSON_DEPTH) throw new BadRequestException(`JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`);
+      if (++depth > MAX_JSON_DEPTH)
+        throw new BadRequestException(`JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`);
     } else if (c === 0x7d || c === 0x5d) depth--;
   }
 }

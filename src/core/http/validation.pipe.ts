@@ -3,7 +3,9 @@ import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/co
 function flatten(errors: ValidationError[], prefix = ''): string[] {
   return errors.flatMap((e) => {
     const at = prefix ? `${prefix}.${e.property}` : e.property;
-    const own = Object.values(e.constraints ?? {}).map((m) => (m.startsWith(e.property) ? `${prefix ? prefix + '.' : ''}${m}` : `${at}: ${m}`));
+    const own = Object.values(e.constraints ?? {}).map((m) =>
+      m.startsWith(e.property) ? `${prefix ? prefix + '.' : ''}${m}` : `${at}: ${m}`,
+    );
     return [...own, ...flatten(e.children ?? [], at)];
   });
 }

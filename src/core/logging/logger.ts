@@ -18,12 +18,22 @@ export function createLogger(level: string, format: 'json' | 'pretty' = 'json'):
       const requestId = currentRequestId();
       return requestId ? { requestId } : {};
     },
-    redact: { paths: ['*.apiKey', '*.key', '*.authorization', '*.password', '*.secret', '*.token'], censor: '[redacted]' },
+    redact: {
+      paths: ['*.apiKey', '*.key', '*.authorization', '*.password', '*.secret', '*.token'],
+      censor: '[redacted]',
+    },
   };
   if (format === 'json') return pino(options);
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only for a terminal
   const pretty = require('pino-pretty') as typeof import('pino-pretty');
-  const stream = pretty.build({ colorize: true, sync: true, singleLine: true, translateTime: 'SYS:HH:MM:ss', ignore: 'context', messageFormat: '{if context}{context}: {end}{msg}' });
+  const stream = pretty.build({
+    colorize: true,
+    sync: true,
+    singleLine: true,
+    translateTime: 'SYS:HH:MM:ss',
+    ignore: 'context',
+    messageFormat: '{if context}{context}: {end}{msg}',
+  });
   return pino(options, stream);
 }
 

@@ -93,17 +93,15 @@ describe('createGuardedFetch', () => {
   });
 
   it('drops credentials on a redirect to another origin, and a POST becomes a GET after 303', async () => {
-    server
-      .on('/hop', redirect(site('/land', 'other.test'), 303))
-      .on('/land', (request) =>
-        html(
-          JSON.stringify({
-            auth: request.headers.authorization ?? null,
-            key: request.headers['x-api-key'] ?? null,
-            method: request.method,
-          }),
-        ),
-      );
+    server.on('/hop', redirect(site('/land', 'other.test'), 303)).on('/land', (request) =>
+      html(
+        JSON.stringify({
+          auth: request.headers.authorization ?? null,
+          key: request.headers['x-api-key'] ?? null,
+          method: request.method,
+        }),
+      ),
+    );
     const response = await guarded(site('/hop'), {
       method: 'POST',
       headers: { authorization: 'Bearer secret', 'x-api-key': 'secret' },

@@ -18,7 +18,10 @@ export function parseIpLiteral(host: string): Address | null {
     }
   }
   // ipaddr.js parses every inet_aton(3) spelling; it only lacks inet_aton's bare `0x` (zero) part.
-  const parts = text.replace(/\.$/, '').split('.').map((part) => (/^0x$/i.test(part) ? '0' : part));
+  const parts = text
+    .replace(/\.$/, '')
+    .split('.')
+    .map((part) => (/^0x$/i.test(part) ? '0' : part));
   try {
     return ipaddr.IPv4.parse(parts.join('.'));
   } catch {
@@ -78,7 +81,8 @@ export function nonPublicReason(address: Address | string): string | null {
   if (METADATA.has(ip.toNormalizedString()) || METADATA.has(ip.toString())) return 'cloud metadata';
   if (ip.kind() === 'ipv4') {
     const v4 = ip as ipaddr.IPv4;
-    for (const [reason, range] of BLOCKED_V4) if (range[0].kind() === 'ipv4' && v4.match(range as [ipaddr.IPv4, number])) return reason;
+    for (const [reason, range] of BLOCKED_V4)
+      if (range[0].kind() === 'ipv4' && v4.match(range as [ipaddr.IPv4, number])) return reason;
     return null;
   }
   const v6 = ip as ipaddr.IPv6;

@@ -14,7 +14,11 @@ const resolver: Resolver = async (name) => {
   if (name === 'site.test') return [{ address: '127.0.0.1', family: 4 }];
   throw new Error(`ENOTFOUND ${name}`);
 };
-const options = (extra: SafeFetchOptions = {}): SafeFetchOptions => ({ resolver, allow: new EgressAllowList(['site.test']), ...extra });
+const options = (extra: SafeFetchOptions = {}): SafeFetchOptions => ({
+  resolver,
+  allow: new EgressAllowList(['site.test']),
+  ...extra,
+});
 const site = (path: string) => server.url(path, 'site.test');
 
 beforeAll(async () => {
@@ -42,7 +46,10 @@ describe('safeFetch', () => {
   });
 
   it('follows redirects on the trusted host and re-checks each hop', async () => {
-    server.on('/a', redirect('/b', 301)).on('/b', redirect(site('/c'), 307)).on('/c', html('done'));
+    server
+      .on('/a', redirect('/b', 301))
+      .on('/b', redirect(site('/c'), 307))
+      .on('/c', html('done'));
     const response = await safeFetch(site('/a'), options());
     expect(response.body.toString()).toBe('done');
     expect(response.redirects).toEqual([site('/b'), site('/c')]);
@@ -50,7 +57,12 @@ describe('safeFetch', () => {
   });
 
   it('refuses a redirect to 127.0.0.1, localhost or the metadata address', async () => {
-    for (const target of [server.url('/hello'), server.url('/hello', 'localhost'), 'http://169.254.169.254/latest/meta-data/', 'http://[::ffff:127.0.0.1]/']) {
+    for (const target of [
+      server.url('/hello'),
+      server.url('/hello', 'localhost'),
+      'http://169.254.169.254/latest/meta-data/',
+      'http://[::ffff:127.0.0.1]/',
+    ]) {
       server.on('/jump', redirect(target));
       await expect(safeFetch(site('/jump'), options())).rejects.toBeInstanceOf(UnsafeUrlError);
     }
@@ -73,7 +85,10 @@ describe('safeFetch', () => {
   });
 
   it('decompresses gzip bodies', async () => {
-    server.on('/gz', { headers: { 'content-encoding': 'gzip', 'content-type': 'text/plain' }, body: gzipSync('zipped text') });
+    server.on('/gz', {
+      headers: { 'content-encoding': 'gzip', 'content-type': 'text/plain' },
+      body: gzipSync('zipped text'),
+    });
     expect((await safeFetch(site('/gz'), options())).body.toString()).toBe('zipped text');
   });
 
@@ -82,6 +97,8 @@ describe('safeFetch', () => {
     await expect(safeFetch(site('/hang'), options({ timeoutMs: 200 }))).rejects.toMatchObject({ code: 'timeout' });
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
-    await expect(safeFetch(site('/hang'), options({ signal: controller.signal }))).rejects.toBeInstanceOf(FetchFailedError);
+    await expect(safeFetch(site('/hang'), options({ signal: controller.signal }))).rejects.toBeInstanceOf(
+      FetchFailedError,
+    );
   });
 });

@@ -49,7 +49,9 @@ export async function safeFetch(input: string | URL, options: SafeFetchOptions =
     }
     response.resume();
     if (redirects.length >= maxRedirects) {
-      throw new FetchFailedError(`Too many redirects (more than ${maxRedirects})`, 'too_many_redirects', { url: current });
+      throw new FetchFailedError(`Too many redirects (more than ${maxRedirects})`, 'too_many_redirects', {
+        url: current,
+      });
     }
     let next: URL;
     try {
@@ -65,14 +67,24 @@ export async function safeFetch(input: string | URL, options: SafeFetchOptions =
 /** A lookup that ignores DNS and hands out the addresses already checked. */
 export function pinnedLookup(addresses: ResolvedAddress[]): LookupFunction {
   return ((_hostname: string, options: { all?: boolean; family?: number }, callback: (...args: unknown[]) => void) => {
-    const wanted = options.family === 4 || options.family === 6 ? addresses.filter((a) => a.family === options.family) : addresses;
+    const wanted =
+      options.family === 4 || options.family === 6 ? addresses.filter((a) => a.family === options.family) : addresses;
     const list = wanted.length ? wanted : addresses;
-    if (options.all) callback(null, list.map((a) => ({ address: a.address, family: a.family })));
+    if (options.all)
+      callback(
+        null,
+        list.map((a) => ({ address: a.address, family: a.family })),
+      );
     else callback(null, list[0].address, list[0].family);
   }) as unknown as LookupFunction;
 }
 
-function requestOnce(url: URL, addresses: ResolvedAddress[], options: SafeFetchOptions, signal: AbortSignal): Promise<IncomingMessage> {
+function requestOnce(
+  url: URL,
+  addresses: ResolvedAddress[],
+  options: SafeFetchOptions,
+  signal: AbortSignal,
+): Promise<IncomingMessage> {
   const client = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     const request = client.request(
@@ -95,11 +107,18 @@ function requestOnce(url: URL, addresses: ResolvedAddress[], options: SafeFetchO
   });
 }
 
-async function readBody(response: IncomingMessage, maxBytes: number, url: string, signal: AbortSignal): Promise<Buffer> {
+async function readBody(
+  response: IncomingMessage,
+  maxBytes: number,
+  url: string,
+  signal: AbortSignal,
+): Promise<Buffer> {
   const declared = Number(response.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) {
     response.destroy();
-    throw new FetchFailedError(`Response too large (${declared} bytes, limit ${maxBytes})`, 'response_too_large', { url });
+    throw new FetchFailedError(`Response too large (${declared} bytes, limit ${maxBytes})`, 'response_too_large', {
+      url,
+    });
   }
   const stream = decoded(response);
   const chunks: Buffer[] = [];
@@ -125,7 +144,13 @@ async function readBody(response: IncomingMessage, maxBytes: number, url: string
 export function decoded(response: IncomingMessage): Readable {
   const encoding = String(response.headers['content-encoding'] ?? '').toLowerCase();
   const decoder =
-    encoding === 'gzip' || encoding === 'x-gzip' ? createGunzip() : encoding === 'deflate' ? createInflate() : encoding === 'br' ? createBrotliDecompress() : undefined;
+    encoding === 'gzip' || encoding === 'x-gzip'
+      ? createGunzip()
+      : encoding === 'deflate'
+        ? createInflate()
+        : encoding === 'br'
+          ? createBrotliDecompress()
+          : undefined;
   if (!decoder) return response;
   pipeline(response, decoder, () => undefined);
   return decoder;

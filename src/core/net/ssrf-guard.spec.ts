@@ -32,9 +32,12 @@ describe('parseIpLiteral', () => {
     expect(parseIpLiteral(spelling)?.toString()).toBe(expected);
   });
 
-  it.each(['example.com', '256.0.0.1', '1.2.3.4.5', '08.1.1.1', '4294967296', 'localhost'])('treats %s as a name', (text) => {
-    expect(parseIpLiteral(text)).toBeNull();
-  });
+  it.each(['example.com', '256.0.0.1', '1.2.3.4.5', '08.1.1.1', '4294967296', 'localhost'])(
+    'treats %s as a name',
+    (text) => {
+      expect(parseIpLiteral(text)).toBeNull();
+    },
+  );
 });
 
 describe('nonPublicReason', () => {
@@ -65,9 +68,12 @@ describe('nonPublicReason', () => {
     expect(nonPublicReason(address)).toBe(reason);
   });
 
-  it.each(['8.8.8.8', '1.1.1.1', '93.184.216.34', '2606:4700:4700::1111', '64:ff9b::808:808', '2002:808:808::1'])('accepts %s', (address) => {
-    expect(nonPublicReason(address)).toBeNull();
-  });
+  it.each(['8.8.8.8', '1.1.1.1', '93.184.216.34', '2606:4700:4700::1111', '64:ff9b::808:808', '2002:808:808::1'])(
+    'accepts %s',
+    (address) => {
+      expect(nonPublicReason(address)).toBeNull();
+    },
+  );
 });
 
 /** Writes a 32-bit address the ways inet_aton and URL parsers accept. */
@@ -112,7 +118,9 @@ describe('assertPublicUrl', () => {
         fc.integer({ min: 0, max: 3 }),
         fc.constantFrom(8, 10, 16),
         async (value, style, radix) => {
-          await expect(assertPublicUrl(`http://${spell(value, style, radix)}/`, { resolver: staticResolver({}) })).rejects.toThrow(/loopback/);
+          await expect(
+            assertPublicUrl(`http://${spell(value, style, radix)}/`, { resolver: staticResolver({}) }),
+          ).rejects.toThrow(/loopback/);
           expect(nonPublicReason(parseIpLiteral(spell(value, style, radix))!)).toBe('loopback');
         },
       ),
@@ -128,7 +136,9 @@ describe('assertPublicUrl', () => {
 
   it('resolves names and refuses one that resolves to a private address, even among public ones', async () => {
     const resolver = staticResolver({ 'intranet.example': ['10.0.0.7'], 'mixed.example': ['93.184.216.34', '::1'] });
-    await expect(assertPublicUrl('http://intranet.example/', { resolver })).rejects.toThrow(/resolves to 10\.0\.0\.7, a private address/);
+    await expect(assertPublicUrl('http://intranet.example/', { resolver })).rejects.toThrow(
+      /resolves to 10\.0\.0\.7, a private address/,
+    );
     await expect(assertPublicUrl('http://mixed.example/', { resolver })).rejects.toThrow(/::1, a loopback address/);
   });
 
@@ -150,8 +160,12 @@ describe('assertPublicUrl', () => {
   it('lets the platform allow-list through: names, addresses, ranges, ports', async () => {
     const resolver = staticResolver({ 'docs.internal': ['10.1.1.1'], 'llm.campus': ['10.9.0.4'] });
     const allow = new EgressAllowList(['docs.internal', '10.9.0.0/16', '127.0.0.1:11434', '[::1]:8080']);
-    await expect(assertPublicUrl('http://docs.internal/', { resolver, allow })).resolves.toMatchObject({ addresses: [{ address: '10.1.1.1', family: 4 }] });
-    await expect(assertPublicUrl('http://llm.campus/v1', { resolver, allow })).resolves.toMatchObject({ addresses: [{ address: '10.9.0.4', family: 4 }] });
+    await expect(assertPublicUrl('http://docs.internal/', { resolver, allow })).resolves.toMatchObject({
+      addresses: [{ address: '10.1.1.1', family: 4 }],
+    });
+    await expect(assertPublicUrl('http://llm.campus/v1', { resolver, allow })).resolves.toMatchObject({
+      addresses: [{ address: '10.9.0.4', family: 4 }],
+    });
     await expect(assertPublicUrl('http://127.0.0.1:11434/', { allow })).resolves.toBeDefined();
     await expect(assertPublicUrl('http://[::ffff:127.0.0.1]:11434/', { allow })).resolves.toBeDefined();
     await expect(assertPublicUrl('http://[::1]:8080/', { allow })).resolves.toBeDefined();
@@ -163,11 +177,14 @@ describe('assertPublicUrl', () => {
   });
 
   it('reads allow-list entries strictly', () => {
-    for (const bad of ['0x7f.1', '127.1', '10.0.0.0/33', 'host:99999', '[nope]', 'a b']) expect(() => new EgressAllowList([bad])).toThrow(/egress allow-list entry/);
+    for (const bad of ['0x7f.1', '127.1', '10.0.0.0/33', 'host:99999', '[nope]', 'a b'])
+      expect(() => new EgressAllowList([bad])).toThrow(/egress allow-list entry/);
     expect(EgressAllowList.parse(' 10.0.0.0/8 , llm.internal:8000 ,').size).toBe(2);
   });
 
   it('reports names that do not resolve', async () => {
-    await expect(assertPublicUrl('http://nowhere.example/', { resolver: staticResolver({}) })).rejects.toThrow(/Could not resolve nowhere\.example/);
+    await expect(assertPublicUrl('http://nowhere.example/', { resolver: staticResolver({}) })).rejects.toThrow(
+      /Could not resolve nowhere\.example/,
+    );
   });
 });

@@ -53,7 +53,8 @@ export async function assertPublicUrl(input: string | URL, options: UrlGuardOpti
   if (literal) {
     const address = literal.toString();
     const reason = allow.allowsAddress({ hostname: name, port, address }) ? null : nonPublicReason(literal);
-    if (reason) throw new UnsafeUrlError(`Refusing to connect to ${url.href}: ${address} is a ${reason} address`, url.href);
+    if (reason)
+      throw new UnsafeUrlError(`Refusing to connect to ${url.href}: ${address} is a ${reason} address`, url.href);
     return { url, addresses: [{ address, family: literal.kind() === 'ipv6' ? 6 : 4 }] };
   }
   const trusted = allow.allowsName({ hostname: name, port });
@@ -75,7 +76,11 @@ export async function assertPublicUrl(input: string | URL, options: UrlGuardOpti
     if (!ip) throw new UnsafeUrlError(`Resolver returned an invalid address for ${name}`, url.href);
     const address = ip.toString();
     const reason = trusted || allow.allowsAddress({ hostname: name, port, address }) ? null : nonPublicReason(ip);
-    if (reason) throw new UnsafeUrlError(`Refusing to connect to ${url.href}: ${name} resolves to ${entry.address}, a ${reason} address`, url.href);
+    if (reason)
+      throw new UnsafeUrlError(
+        `Refusing to connect to ${url.href}: ${name} resolves to ${entry.address}, a ${reason} address`,
+        url.href,
+      );
     checked.push({ address, family: ip.kind() === 'ipv6' ? 6 : 4 });
   }
   return { url, addresses: checked };

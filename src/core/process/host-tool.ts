@@ -18,9 +18,30 @@ export interface HostToolOptions {
   env: Record<string, string>;
 }
 
-export function spawnHostTool(binary: string, args: readonly string[], options: HostToolOptions & { stdin: 'ignore' }): ChildProcessByStdio<null, Readable, Readable>;
-export function spawnHostTool(binary: string, args: readonly string[], options: HostToolOptions & { stdin?: 'pipe' }): ChildProcessWithoutNullStreams;
-export function spawnHostTool(binary: string, args: readonly string[], options: HostToolOptions & { stdin?: 'pipe' | 'ignore' }) {
-  if (!HOST_TOOLS.includes(basename(binary))) throw new HostToolError(`${binary} is not one of the host tools (${HOST_TOOLS.join(', ')}); commands run in the sandbox`);
-  return spawn(binary, [...args], { cwd: options.cwd, env: options.env, stdio: [options.stdin ?? 'pipe', 'pipe', 'pipe'], shell: false, windowsHide: true });
+export function spawnHostTool(
+  binary: string,
+  args: readonly string[],
+  options: HostToolOptions & { stdin: 'ignore' },
+): ChildProcessByStdio<null, Readable, Readable>;
+export function spawnHostTool(
+  binary: string,
+  args: readonly string[],
+  options: HostToolOptions & { stdin?: 'pipe' },
+): ChildProcessWithoutNullStreams;
+export function spawnHostTool(
+  binary: string,
+  args: readonly string[],
+  options: HostToolOptions & { stdin?: 'pipe' | 'ignore' },
+) {
+  if (!HOST_TOOLS.includes(basename(binary)))
+    throw new HostToolError(
+      `${binary} is not one of the host tools (${HOST_TOOLS.join(', ')}); commands run in the sandbox`,
+    );
+  return spawn(binary, [...args], {
+    cwd: options.cwd,
+    env: options.env,
+    stdio: [options.stdin ?? 'pipe', 'pipe', 'pipe'],
+    shell: false,
+    windowsHide: true,
+  });
 }

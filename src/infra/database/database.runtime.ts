@@ -19,7 +19,10 @@ export interface DatabaseRuntime {
  * embedded PostgreSQL under DATA_DIR/postgres (a throwaway one with EMBEDDED_DB_MEMORY), brought to the latest
  * migration on every start.
  */
-export async function openDatabase(config: AppConfig, opts: { migrate?: boolean; logger?: Logger } = {}): Promise<DatabaseRuntime> {
+export async function openDatabase(
+  config: AppConfig,
+  opts: { migrate?: boolean; logger?: Logger } = {},
+): Promise<DatabaseRuntime> {
   if (config.databaseUrl) {
     if (opts.migrate) await migrateDeploy(config.databaseUrl);
     return { url: config.databaseUrl, embedded: false, stop: async () => undefined };

@@ -47,10 +47,14 @@ export function readMigrations(dir: string): Migration[] {
 /** Applies the pending migrations; returns the names applied (none when the schema is current). */
 export async function applyMigrations(db: pg.Client, migrations: Migration[]): Promise<string[]> {
   await db.query(LEDGER);
-  const { rows } = await db.query<LedgerRow>('SELECT migration_name, finished_at, rolled_back_at FROM "_prisma_migrations"');
+  const { rows } = await db.query<LedgerRow>(
+    'SELECT migration_name, finished_at, rolled_back_at FROM "_prisma_migrations"',
+  );
   const failed = rows.find((r) => r.finished_at === null && r.rolled_back_at === null);
   if (failed) {
-    throw new Error(`Migration ${failed.migration_name} failed on an earlier start and was not rolled back; the embedded database needs repair (or a fresh DATA_DIR)`);
+    throw new Error(
+      `Migration ${failed.migration_name} failed on an earlier start and was not rolled back; the embedded database needs repair (or a fresh DATA_DIR)`,
+    );
   }
   const done = new Set(rows.filter((r) => r.finished_at !== null).map((r) => r.migration_name));
   const applied: string[] = [];

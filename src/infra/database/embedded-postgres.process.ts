@@ -24,7 +24,9 @@ export function pgBinaries(): PgBinaries {
   try {
     entry = require.resolve(pkg);
   } catch {
-    throw new Error(`No embedded PostgreSQL for ${process.platform}-${process.arch}: ${pkg} is not installed (npm install). Set DATABASE_URL to use a PostgreSQL server instead.`);
+    throw new Error(
+      `No embedded PostgreSQL for ${process.platform}-${process.arch}: ${pkg} is not installed (npm install). Set DATABASE_URL to use a PostgreSQL server instead.`,
+    );
   }
   const root = path.resolve(path.dirname(entry), '..');
   const { version } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
@@ -46,9 +48,16 @@ export function runAsUser(): RunAs | undefined {
   if (process.getuid?.() !== 0) return undefined;
   const existing = idOf('postgres');
   if (existing) return existing;
-  const r = spawnSync('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres'], { encoding: 'utf8' });
+  const r = spawnSync(
+    'useradd',
+    ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres'],
+    { encoding: 'utf8' },
+  );
   const created = idOf('postgres');
-  if (!created) throw new Error(`Running as root, the embedded PostgreSQL needs a system user "postgres" and creating one failed: ${r.stderr || r.error}`);
+  if (!created)
+    throw new Error(
+      `Running as root, the embedded PostgreSQL needs a system user "postgres" and creating one failed: ${r.stderr || r.error}`,
+    );
   return created;
 }
 
@@ -102,7 +111,9 @@ export function readOwner(root: string): Owner | undefined {
 }
 
 export function writeOwner(root: string): void {
-  fs.writeFileSync(ownerFile(root), JSON.stringify({ pid: process.pid, start: processStart(process.pid) }), { mode: 0o600 });
+  fs.writeFileSync(ownerFile(root), JSON.stringify({ pid: process.pid, start: processStart(process.pid) }), {
+    mode: 0o600,
+  });
 }
 
 export function ownerAlive(owner: Owner | undefined): boolean {
@@ -134,7 +145,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Fast shutdown (SIGINT: roll back, checkpoint, exit); escalates when the postmaster does not go. */
 export async function stopPostmaster(pid: number, exited: () => boolean = () => !alive(pid)): Promise<void> {
-  for (const [signal, waitMs] of [['SIGINT', 15_000], ['SIGQUIT', 5_000], ['SIGKILL', 5_000]] as const) {
+  for (const [signal, waitMs] of [
+    ['SIGINT', 15_000],
+    ['SIGQUIT', 5_000],
+    ['SIGKILL', 5_000],
+  ] as const) {
     try {
       process.kill(pid, signal);
     } catch {

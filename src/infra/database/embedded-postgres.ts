@@ -64,7 +64,15 @@ const MAX_SOCKET_PATH = 100;
 const TEMP_PREFIX = 'opencode-pg-';
 
 // Small 1 MB WAL segments: a new cluster is 30 MB instead of 45, so copying the snapshot is quick.
-const INITDB_FLAGS = ['--encoding=UTF8', '--locale=C', '--no-sync', '--no-instructions', '--wal-segsize=1', `--username=${USER}`, '--auth=trust'];
+const INITDB_FLAGS = [
+  '--encoding=UTF8',
+  '--locale=C',
+  '--no-sync',
+  '--no-instructions',
+  '--wal-segsize=1',
+  `--username=${USER}`,
+  '--auth=trust',
+];
 
 /**
  * Sized for one laptop: a school's demo or a teacher's trial, a few sessions at a time. Durability: a persistent
@@ -113,7 +121,12 @@ function chownTree(dir: string, user: RunAs | undefined): void {
   if (r.status !== 0) throw new Error(`chown ${dir} failed: ${r.stderr}`);
 }
 
-function spawnAs(file: string, args: string[], user: RunAs | undefined, stdio: ('ignore' | 'pipe' | number)[]): ChildProcess {
+function spawnAs(
+  file: string,
+  args: string[],
+  user: RunAs | undefined,
+  stdio: ('ignore' | 'pipe' | number)[],
+): ChildProcess {
   return spawn(file, args, {
     cwd: '/',
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', TZ: 'UTC' },
@@ -127,12 +140,18 @@ function spawnAs(file: string, args: string[], user: RunAs | undefined, stdio: (
 
 function initdb(bins: PgBinaries, dataDir: string, user: RunAs | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawnAs(path.join(bins.bin, 'initdb'), [`--pgdata=${dataDir}`, ...INITDB_FLAGS], user, ['ignore', 'pipe', 'pipe']);
+    const child = spawnAs(path.join(bins.bin, 'initdb'), [`--pgdata=${dataDir}`, ...INITDB_FLAGS], user, [
+      'ignore',
+      'pipe',
+      'pipe',
+    ]);
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
     child.stderr!.on('data', (d) => (out += d));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`initdb failed (exit ${code}):\n${out.slice(-2000)}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`initdb failed (exit ${code}):\n${out.slice(-2000)}`)),
+    );
   });
 }
 
@@ -146,12 +165,16 @@ async function launch(bins: PgBinaries, dir: string, throwaway: boolean, user: R
   const dataDir = path.join(dir, 'data');
   const logFile = path.join(dir, 'postgres.log');
   const log = fs.openSync(logFile, 'w', 0o600);
-  const child = spawnAs(path.join(bins.bin, 'postgres'), ['-D', dataDir, ...serverSettings(dir, throwaway)], user, ['ignore', log, log]);
+  const child = spawnAs(path.join(bins.bin, 'postgres'), ['-D', dataDir, ...serverSettings(dir, throwaway)], user, [
+    'ignore',
+    log,
+    log,
+  ]);
   fs.closeSync(log);
   const server: Server = { process: child, exited: false };
   child.on('exit', () => (server.exited = true));
   const lockFile = path.join(dataDir, 'postmaster.pid');
-  for (const started = Date.now(); ; ) {
+  for (const started = Date.now(); ;) {
     if (server.exited || Date.now() - started > 60_000) {
       if (!server.exited) await stopPostmaster(child.pid!, () => server.exited);
       const tail = fs.readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n');
@@ -183,19 +206,28 @@ async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Pro
 }
 
 async function applySchema(url: string, steps: SchemaStep[]): Promise<void> {
-  if (steps.length) await withClient(url, async (c) => {
-    for (const step of steps) await step.apply(c);
-  });
+  if (steps.length)
+    await withClient(url, async (c) => {
+      for (const step of steps) await step.apply(c);
+    });
 }
 
 /**
  * A new cluster: a copy of the snapshot when there is one; else initdb, the database and every schema step, and
  * then (stopped, so its files are consistent) saved as the snapshot for the next new cluster.
  */
-async function createCluster(bins: PgBinaries, dir: string, opts: EmbeddedPostgresOptions, throwaway: boolean, user: RunAs | undefined): Promise<void> {
+async function createCluster(
+  bins: PgBinaries,
+  dir: string,
+  opts: EmbeddedPostgresOptions,
+  throwaway: boolean,
+  user: RunAs | undefined,
+): Promise<void> {
   const dataDir = path.join(dir, 'data');
   fs.rmSync(dataDir, { recursive: true, force: true });
-  const snapshot = opts.templateDir ? path.join(opts.templateDir, `pg-${snapshotKey(bins, opts.schema ?? [])}`) : undefined;
+  const snapshot = opts.templateDir
+    ? path.join(opts.templateDir, `pg-${snapshotKey(bins, opts.schema ?? [])}`)
+    : undefined;
   if (snapshot && fs.existsSync(path.join(snapshot, 'PG_VERSION'))) {
     fs.cpSync(snapshot, dataDir, { recursive: true });
     fs.chmodSync(dataDir, 0o700);
@@ -223,7 +255,8 @@ function saveSnapshot(dataDir: string, snapshot: string): void {
     // Snapshots of older migrations or server builds will not be read again.
     for (const other of fs.readdirSync(path.dirname(snapshot))) {
       const file = path.join(path.dirname(snapshot), other);
-      if (/^(pg-[0-9a-f]{16}|pglite-[0-9a-f]{16}\.tar)$/.test(other) && file !== snapshot) fs.rmSync(file, { recursive: true, force: true });
+      if (/^(pg-[0-9a-f]{16}|pglite-[0-9a-f]{16}\.tar)$/.test(other) && file !== snapshot)
+        fs.rmSync(file, { recursive: true, force: true });
     }
   } catch {
     fs.rmSync(partial, { recursive: true, force: true });
@@ -253,11 +286,16 @@ async function sweepThrowaways(onLog: EmbeddedPostgresOptions['onLog']): Promise
 async function takeOver(dir: string, onLog: EmbeddedPostgresOptions['onLog']): Promise<void> {
   const owner = readOwner(dir);
   if (ownerAlive(owner)) {
-    throw new Error(`${dir} is in use by another opencode-api (pid ${owner!.pid}). Stop that one first, or give this one another DATA_DIR.`);
+    throw new Error(
+      `${dir} is in use by another opencode-api (pid ${owner!.pid}). Stop that one first, or give this one another DATA_DIR.`,
+    );
   }
   const leftover = runningPostmaster(path.join(dir, 'data'));
   if (leftover) {
-    onLog?.('warn', `stopping the PostgreSQL (pid ${leftover}) that an earlier opencode-api${owner ? ` (pid ${owner.pid})` : ''} left running on ${dir}`);
+    onLog?.(
+      'warn',
+      `stopping the PostgreSQL (pid ${leftover}) that an earlier opencode-api${owner ? ` (pid ${owner.pid})` : ''} left running on ${dir}`,
+    );
     await stopPostmaster(leftover);
   }
 }
@@ -269,7 +307,9 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   if (throwaway) await sweepThrowaways(opts.onLog);
   const dir = opts.dir ? path.resolve(opts.dir) : fs.mkdtempSync(path.join(os.tmpdir(), TEMP_PREFIX));
   if (`${dir}/.s.PGSQL.${PORT}`.length > MAX_SOCKET_PATH) {
-    throw new Error(`DATA_DIR is too deep for the embedded PostgreSQL's Unix socket (${dir}, at most ${MAX_SOCKET_PATH - 16} characters): choose a shorter DATA_DIR.`);
+    throw new Error(
+      `DATA_DIR is too deep for the embedded PostgreSQL's Unix socket (${dir}, at most ${MAX_SOCKET_PATH - 16} characters): choose a shorter DATA_DIR.`,
+    );
   }
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   fs.chmodSync(dir, 0o700);

@@ -8,7 +8,9 @@ import { DATABASE_RUNTIME, type DatabaseRuntime } from './database.runtime';
 const TIMESTAMP_OID = 1114;
 const types = {
   getTypeParser: ((oid: number, format?: string) =>
-    oid === TIMESTAMP_OID ? (v: string) => new Date(`${v.replace(' ', 'T')}Z`) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    oid === TIMESTAMP_OID
+      ? (v: string) => new Date(`${v.replace(' ', 'T')}Z`)
+      : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
 // The Prisma codes the error filter already maps, for the same Postgres conditions on the raw path.
@@ -37,7 +39,12 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
     } catch (err) {
       const e = err as Error & { code?: string };
       const code = e.code ? PRISMA_CODE[e.code] : undefined;
-      if (code) throw new Prisma.PrismaClientKnownRequestError(e.message, { code, clientVersion: Prisma.prismaVersion.client, meta: { originalCode: e.code } });
+      if (code)
+        throw new Prisma.PrismaClientKnownRequestError(e.message, {
+          code,
+          clientVersion: Prisma.prismaVersion.client,
+          meta: { originalCode: e.code },
+        });
       throw Object.assign(e, { cause: e.cause ?? { kind: 'postgres', originalCode: e.code } });
     }
   }

@@ -56,7 +56,8 @@ function sharedPoolBackend(databaseUrl: string): QueueBackend {
   return {
     kind: 'postgres',
     factory: createPostgresBackend,
-    connection: () => (pool ??= new pg.Pool({ connectionString: databaseUrl, max: 8, options: `-c search_path="${DEFAULT_SCHEMA}"` })),
+    connection: () =>
+      (pool ??= new pg.Pool({ connectionString: databaseUrl, max: 8, options: `-c search_path="${DEFAULT_SCHEMA}"` })),
     close: async () => {
       await pool?.end();
       pool = undefined;

@@ -15,14 +15,32 @@ export const JobCatalogue = {
   'maintenance.health': { queue: QueueName.Maintenance, payload: z.object({ ...tenant, nonce: z.string() }) },
   'maintenance.snapshot-gc': { queue: QueueName.Maintenance, payload: z.object({ ...tenant }) },
   'maintenance.tool-output-cleanup': { queue: QueueName.Maintenance, payload: z.object({ ...tenant }) },
-  'session.title': { queue: QueueName.Session, payload: z.object({ ...tenant, sessionId: z.string(), messageId: z.string() }) },
-  'session.summary': { queue: QueueName.Session, payload: z.object({ ...tenant, sessionId: z.string(), messageId: z.string().optional() }) },
-  'session.compaction': { queue: QueueName.Session, payload: z.object({ ...tenant, sessionId: z.string(), messageId: z.string(), auto: z.boolean(), overflow: z.boolean().optional() }) },
+  'session.title': {
+    queue: QueueName.Session,
+    payload: z.object({ ...tenant, sessionId: z.string(), messageId: z.string() }),
+  },
+  'session.summary': {
+    queue: QueueName.Session,
+    payload: z.object({ ...tenant, sessionId: z.string(), messageId: z.string().optional() }),
+  },
+  'session.compaction': {
+    queue: QueueName.Session,
+    payload: z.object({
+      ...tenant,
+      sessionId: z.string(),
+      messageId: z.string(),
+      auto: z.boolean(),
+      overflow: z.boolean().optional(),
+    }),
+  },
 } as const;
 
 export type JobName = keyof typeof JobCatalogue;
 export type JobPayload<J extends JobName> = z.infer<(typeof JobCatalogue)[J]['payload']>;
-export type JobProcessor<J extends JobName> = (payload: JobPayload<J>, meta: { jobId: string; attempt: number }) => Promise<unknown>;
+export type JobProcessor<J extends JobName> = (
+  payload: JobPayload<J>,
+  meta: { jobId: string; attempt: number },
+) => Promise<unknown>;
 
 export const DEFAULT_JOB_OPTIONS = {
   attempts: 5,

@@ -9,9 +9,21 @@ import { QUEUE_BACKEND, type QueueBackend } from './queue.backend';
 // BullMQ's constructors are typed per backend; ours is chosen at runtime, so erase that generic once here.
 type AnyProcessor = (job: Job) => Promise<unknown>;
 const QueueCtor = Queue as unknown as new (name: string, opts: object, factory?: unknown) => Queue;
-const WorkerCtor = Worker as unknown as new (name: string, processor: AnyProcessor, opts: object, factory?: unknown) => Worker;
+const WorkerCtor = Worker as unknown as new (
+  name: string,
+  processor: AnyProcessor,
+  opts: object,
+  factory?: unknown,
+) => Worker;
 const QueueEventsCtor = QueueEvents as unknown as new (name: string, opts: object, factory?: unknown) => QueueEvents;
-import { DEFAULT_JOB_OPTIONS, JobCatalogue, QueueName, type JobName, type JobPayload, type JobProcessor } from './queue.catalogue';
+import {
+  DEFAULT_JOB_OPTIONS,
+  JobCatalogue,
+  QueueName,
+  type JobName,
+  type JobPayload,
+  type JobProcessor,
+} from './queue.catalogue';
 
 /**
  * One typed `enqueue()` for producers and a processor registry for consumers. Workers start only in processes
@@ -38,14 +50,22 @@ export class QueueService implements OnApplicationShutdown {
   queue(name: QueueName): Queue {
     let q = this.queues.get(name);
     if (!q) {
-      q = new QueueCtor(name, { connection: this.backend.connection(), defaultJobOptions: DEFAULT_JOB_OPTIONS }, this.backend.factory);
+      q = new QueueCtor(
+        name,
+        { connection: this.backend.connection(), defaultJobOptions: DEFAULT_JOB_OPTIONS },
+        this.backend.factory,
+      );
       q.on('error', (err) => this.connectionError(err, name, 'queue error'));
       this.queues.set(name, q);
     }
     return q;
   }
 
-  async enqueue<J extends JobName>(job: J, payload: JobPayload<J>, opts: { jobId?: string; delayMs?: number } = {}): Promise<Job> {
+  async enqueue<J extends JobName>(
+    job: J,
+    payload: JobPayload<J>,
+    opts: { jobId?: string; delayMs?: number } = {},
+  ): Promise<Job> {
     const spec = JobCatalogue[job];
     const data = spec.payload.parse(payload);
     return this.queue(spec.queue).add(job, data, { jobId: opts.jobId, delay: opts.delayMs });
@@ -64,13 +84,18 @@ export class QueueService implements OnApplicationShutdown {
           const processor = this.processors.get(job.name);
           if (!processor) throw new Error(`No processor for job ${job.name}`);
           const spec = JobCatalogue[job.name as JobName];
-          return processor(spec.payload.parse(job.data) as never, { jobId: job.id ?? '', attempt: job.attemptsMade + 1 });
+          return processor(spec.payload.parse(job.data) as never, {
+            jobId: job.id ?? '',
+            attempt: job.attemptsMade + 1,
+          });
         },
         // runRetryDelay: after a connection error BullMQ waits this long before fetching again (default 15 s).
         { connection: this.backend.connection(true), concurrency: 4, autorun: true, runRetryDelay: 1000 },
         this.backend.factory,
       );
-      worker.on('failed', (job: Job | undefined, err: Error) => this.logger.warn({ err, job: job?.name, jobId: job?.id }, 'job failed'));
+      worker.on('failed', (job: Job | undefined, err: Error) =>
+        this.logger.warn({ err, job: job?.name, jobId: job?.id }, 'job failed'),
+      );
       worker.on('error', (err: Error) => this.connectionError(err, name, 'worker error'));
       this.workers.push(worker);
     }
@@ -122,7 +147,10 @@ export class QueueService implements OnApplicationShutdown {
       };
       events.on(`completed:${id}`, onCompleted);
       events.on(`failed:${id}`, onFailed);
-      const timer = setTimeout(() => finish(() => reject(new Error(`Job ${job.name} (id=${id}) did not finish within ${timeoutMs} ms`))), timeoutMs);
+      const timer = setTimeout(
+        () => finish(() => reject(new Error(`Job ${job.name} (id=${id}) did not finish within ${timeoutMs} ms`))),
+        timeoutMs,
+      );
       const poll = setInterval(() => void check(), 1000);
       void check();
     });

@@ -8,7 +8,11 @@ export type RedisClient = Redis | null;
 
 export function createRedis(url: string | undefined, name: string, blocking = false): RedisClient {
   if (!url) return null;
-  const client = new Redis({ ...redisOptions(url, blocking), connectionName: `opencode-api:${name}`, lazyConnect: false });
+  const client = new Redis({
+    ...redisOptions(url, blocking),
+    connectionName: `opencode-api:${name}`,
+    lazyConnect: false,
+  });
   client.on('error', () => undefined); // reported by readiness; ioredis reconnects on its own
   return client;
 }

@@ -14,16 +14,42 @@ import {
 } from './agent.builtins';
 import { TITLE_PROMPT } from './prompt/title.prompt';
 
-const ALL_TOOLS = ['read', 'edit', 'write', 'apply_patch', 'multiedit', 'glob', 'grep', 'list', 'bash', 'task', 'todowrite', 'webfetch', 'websearch', 'question', 'skill'];
+const ALL_TOOLS = [
+  'read',
+  'edit',
+  'write',
+  'apply_patch',
+  'multiedit',
+  'glob',
+  'grep',
+  'list',
+  'bash',
+  'task',
+  'todowrite',
+  'webfetch',
+  'websearch',
+  'question',
+  'skill',
+];
 const opts = { truncationDir: '/data/tool-output', tmpDir: '/tmp/oc', planDirs: ['/data/plans'] };
 const byName = (agents: AgentInfo[], name: string) => agents.find((a) => a.name === name)!;
-const decide = (agent: AgentInfo, permission: string, pattern: string) => evaluate(permission, pattern, agent.permission).action;
+const decide = (agent: AgentInfo, permission: string, pattern: string) =>
+  evaluate(permission, pattern, agent.permission).action;
 
 describe('builtinAgents', () => {
   const agents = builtinAgents(opts);
 
   it('lists the built-ins in OpenCode Agent shape', () => {
-    expect(agents.map((a) => a.name)).toEqual(['build', 'plan', 'tutor', 'general', 'explore', 'compaction', 'title', 'summary']);
+    expect(agents.map((a) => a.name)).toEqual([
+      'build',
+      'plan',
+      'tutor',
+      'general',
+      'explore',
+      'compaction',
+      'title',
+      'summary',
+    ]);
     expect(BUILTIN_AGENT_NAMES).toHaveLength(8);
     for (const agent of agents) expect(agentInfoSchema.strict().parse(agent)).toEqual(agent);
     expect(agents.filter((a) => a.mode === 'subagent').map((a) => a.name)).toEqual(['general', 'explore']);
@@ -112,7 +138,15 @@ describe('resolveAgents', () => {
   it('merges config over built-ins field by field', () => {
     const agents = resolveAgents(
       {
-        build: { model: 'openrouter/meta/llama-3', temperature: 0.1, top_p: 0.9, maxSteps: 20, color: 'accent', reasoningEffort: 'high', options: { a: 1 } },
+        build: {
+          model: 'openrouter/meta/llama-3',
+          temperature: 0.1,
+          top_p: 0.9,
+          maxSteps: 20,
+          color: 'accent',
+          reasoningEffort: 'high',
+          options: { a: 1 },
+        },
         plan: { disable: true },
         tutor: { permission: { bash: { 'pytest *': 'allow' } }, tools: { webfetch: false } },
       },
@@ -141,11 +175,27 @@ describe('resolveAgents', () => {
   it('creates custom agents from definitions, then lets config override them', () => {
     const agents = resolveAgents(
       { reviewer: { temperature: 0.2 } },
-      [{ name: 'reviewer', description: 'Reviews code', prompt: 'Review carefully.', mode: 'subagent', temperature: 0.7, permission: { edit: 'deny' } }],
+      [
+        {
+          name: 'reviewer',
+          description: 'Reviews code',
+          prompt: 'Review carefully.',
+          mode: 'subagent',
+          temperature: 0.7,
+          permission: { edit: 'deny' },
+        },
+      ],
       opts,
     );
     const reviewer = byName(agents, 'reviewer');
-    expect(reviewer).toMatchObject({ name: 'reviewer', native: false, mode: 'subagent', description: 'Reviews code', prompt: 'Review carefully.', temperature: 0.2 });
+    expect(reviewer).toMatchObject({
+      name: 'reviewer',
+      native: false,
+      mode: 'subagent',
+      description: 'Reviews code',
+      prompt: 'Review carefully.',
+      temperature: 0.2,
+    });
     expect(decide(reviewer, 'edit', 'a.ts')).toBe('deny');
     expect(decide(reviewer, 'read', 'a.env')).toBe('ask');
   });
@@ -155,7 +205,11 @@ describe('resolveAgents', () => {
   });
 
   it('puts the user permission after built-in rules and agent permission after both', () => {
-    const agents = resolveAgents({ build: { permission: { bash: 'deny' } } }, {}, { userPermission: fromConfig({ edit: 'ask', bash: 'ask' }) });
+    const agents = resolveAgents(
+      { build: { permission: { bash: 'deny' } } },
+      {},
+      { userPermission: fromConfig({ edit: 'ask', bash: 'ask' }) },
+    );
     expect(decide(byName(agents, 'plan'), 'edit', 'src/a.ts')).toBe('ask');
     expect(decide(byName(agents, 'build'), 'bash', 'ls')).toBe('deny');
     expect(decide(byName(agents, 'general'), 'bash', 'ls')).toBe('ask');
@@ -230,7 +284,11 @@ describe('subagentSessionRules', () => {
   it("carries the tutor's edit denial into an explore child and turns off todos and delegation", () => {
     const tutor = byName(agents, 'tutor');
     const explore = byName(agents, 'explore');
-    const parentSession = fromConfig({ webfetch: 'deny', bash: { 'ls *': 'allow' }, external_directory: { '/shared/*': 'allow' } });
+    const parentSession = fromConfig({
+      webfetch: 'deny',
+      bash: { 'ls *': 'allow' },
+      external_directory: { '/shared/*': 'allow' },
+    });
     const child = subagentSessionRules(tutor, parentSession, explore);
     expect(child).toEqual([
       { permission: 'edit', pattern: '*', action: 'deny' },

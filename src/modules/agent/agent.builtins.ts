@@ -89,7 +89,12 @@ interface BuiltinSpec {
 
 const BUILTINS: BuiltinSpec[] = [
   {
-    info: { name: 'build', mode: 'primary', native: true, description: 'The default agent: reads, edits and runs code as the permissions allow.' },
+    info: {
+      name: 'build',
+      mode: 'primary',
+      native: true,
+      description: 'The default agent: reads, edits and runs code as the permissions allow.',
+    },
     rules: () => ({ question: 'allow', plan_enter: 'allow' }),
   },
   {
@@ -115,7 +120,15 @@ const BUILTINS: BuiltinSpec[] = [
       question: 'allow',
       edit: { '*': 'deny', [TUTOR_NOTES_PATTERN]: 'allow' },
       task: { '*': 'deny', explore: 'allow' },
-      bash: { '*': 'ask', 'rm *': 'deny', 'mv *': 'deny', 'git reset *': 'deny', 'git checkout *': 'deny', 'git clean *': 'deny', 'git push *': 'deny' },
+      bash: {
+        '*': 'ask',
+        'rm *': 'deny',
+        'mv *': 'deny',
+        'git reset *': 'deny',
+        'git checkout *': 'deny',
+        'git clean *': 'deny',
+        'git push *': 'deny',
+      },
       webfetch: 'ask',
       websearch: 'ask',
     }),
@@ -178,7 +191,10 @@ export function builtinAgents(opts: BuiltinAgentOptions = {}): AgentInfo[] {
  */
 export function agentGuardrails(name: string): Ruleset {
   if (name === 'tutor') {
-    return fromConfig({ edit: { '*': 'deny', [TUTOR_NOTES_PATTERN]: 'allow' }, task: { '*': 'deny', explore: 'allow' } });
+    return fromConfig({
+      edit: { '*': 'deny', [TUTOR_NOTES_PATTERN]: 'allow' },
+      task: { '*': 'deny', explore: 'allow' },
+    });
   }
   return [];
 }
@@ -195,7 +211,8 @@ export function subagentSessionRules(parentAgent: AgentInfo, parentSession: Rule
     ...parentSession.filter((r) => r.action === 'deny' || r.permission === 'external_directory'),
   ];
   for (const permission of ['todowrite', 'task']) {
-    if (!subagent.permission.some((r) => r.permission === permission)) rules.push({ permission, pattern: '*', action: 'deny' });
+    if (!subagent.permission.some((r) => r.permission === permission))
+      rules.push({ permission, pattern: '*', action: 'deny' });
   }
   return rules;
 }
@@ -208,8 +225,22 @@ export function parseModelRef(ref: string): { providerID: string; modelID: strin
 }
 
 const KNOWN_AGENT_KEYS = new Set([
-  'name', 'model', 'variant', 'temperature', 'top_p', 'prompt', 'tools', 'disable', 'description', 'mode',
-  'hidden', 'options', 'color', 'steps', 'maxSteps', 'permission',
+  'name',
+  'model',
+  'variant',
+  'temperature',
+  'top_p',
+  'prompt',
+  'tools',
+  'disable',
+  'description',
+  'mode',
+  'hidden',
+  'options',
+  'color',
+  'steps',
+  'maxSteps',
+  'permission',
 ]);
 
 /** An agent defined outside config (e.g. a markdown file with front matter), named by `name`. */
@@ -218,7 +249,10 @@ export type AgentDefinition = AgentConfig & { name: string };
 function validate(name: string, raw: unknown): AgentConfig {
   const parsed = agentConfigSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
-  const issues = configIssues(parsed.error).map((i) => ({ ...i, path: ['agent', name, i.path].filter(Boolean).join('.') }));
+  const issues = configIssues(parsed.error).map((i) => ({
+    ...i,
+    path: ['agent', name, i.path].filter(Boolean).join('.'),
+  }));
   throw new ConfigInvalidError(`agent ${name}`, issues);
 }
 
@@ -226,7 +260,10 @@ function applyConfig(agent: AgentInfo, name: string, cfg: AgentConfig, opts: Bui
   const next: AgentInfo = { ...agent, options: { ...agent.options } };
   if (cfg.model !== undefined) {
     const model = parseModelRef(cfg.model);
-    if (!model) throw new ConfigInvalidError(`agent ${name}`, [{ path: `agent.${name}.model`, message: 'expected "provider/model"' }]);
+    if (!model)
+      throw new ConfigInvalidError(`agent ${name}`, [
+        { path: `agent.${name}.model`, message: 'expected "provider/model"' },
+      ]);
     next.model = model;
   }
   if (cfg.variant !== undefined) next.variant = cfg.variant;
@@ -293,6 +330,7 @@ export function defaultAgent(agents: AgentInfo[], configDefault?: string): Agent
     return agent!;
   }
   const first = agents.find((a) => a.mode !== 'subagent' && !a.hidden);
-  if (!first) throw new ConfigInvalidError('config', [{ path: 'default_agent', message: 'no primary agent is available' }]);
+  if (!first)
+    throw new ConfigInvalidError('config', [{ path: 'default_agent', message: 'no primary agent is available' }]);
   return first;
 }

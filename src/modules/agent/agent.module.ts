@@ -5,5 +5,10 @@ import { ProjectModule } from '../project/project.module';
 import { AgentController } from './agent.controller';
 import { AgentService } from './agent.service';
 
-@Module({ imports: [ConfigModule, ProjectModule, AccessModule], controllers: [AgentController], providers: [AgentService], exports: [AgentService] })
+@Module({
+  imports: [ConfigModule, ProjectModule, AccessModule],
+  controllers: [AgentController],
+  providers: [AgentService],
+  exports: [AgentService],
+})
 export class AgentModule {}

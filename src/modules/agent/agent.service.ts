@@ -19,7 +19,10 @@ export class AgentService {
 
   /** `GET /agent`: the agents the caller's allow-lists (role, class) let them pick. */
   async listFor(auth: AuthContext, directory?: string): Promise<AgentInfo[]> {
-    const [agents, access] = await Promise.all([this.list(auth, (await this.projects.resolve(auth, directory)).id), this.access.forUser(auth)]);
+    const [agents, access] = await Promise.all([
+      this.list(auth, (await this.projects.resolve(auth, directory)).id),
+      this.access.forUser(auth),
+    ]);
     return agents.filter((a) => !agentRefusedBy(access, a.name));
   }
 

@@ -15,6 +15,13 @@ export class AuditController {
   @Get()
   @Roles('admin')
   list(@Auth() auth: AuthContext, @Query() q: AuditQueryDto): Promise<AuditEntryDto[]> {
-    return this.audit.list(auth, { action: q.action, actorId: q.actorId, target: q.target, from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined, limit: q.limit }) as Promise<AuditEntryDto[]>;
+    return this.audit.list(auth, {
+      action: q.action,
+      actorId: q.actorId,
+      target: q.target,
+      from: q.from ? new Date(q.from) : undefined,
+      to: q.to ? new Date(q.to) : undefined,
+      limit: q.limit,
+    }) as Promise<AuditEntryDto[]>;
   }
 }

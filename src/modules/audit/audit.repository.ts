@@ -32,9 +32,18 @@ export class AuditRepository {
   }
 
   list(tenantId: string, f: AuditFilter): Promise<AuditRow[]> {
-    const createdAt = f.from || f.to || f.before ? { ...(f.from ? { gte: f.from } : {}), ...(f.to || f.before ? { lt: minDate(f.to, f.before) } : {}) } : undefined;
+    const createdAt =
+      f.from || f.to || f.before
+        ? { ...(f.from ? { gte: f.from } : {}), ...(f.to || f.before ? { lt: minDate(f.to, f.before) } : {}) }
+        : undefined;
     return this.prisma.auditLog.findMany({
-      where: { tenantId, ...(f.action ? { action: f.action } : {}), ...(f.actorId ? { actorId: f.actorId } : {}), ...(f.target ? { target: f.target } : {}), ...(createdAt ? { createdAt } : {}) },
+      where: {
+        tenantId,
+        ...(f.action ? { action: f.action } : {}),
+        ...(f.actorId ? { actorId: f.actorId } : {}),
+        ...(f.target ? { target: f.target } : {}),
+        ...(createdAt ? { createdAt } : {}),
+      },
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       take: f.limit,
     });

@@ -50,8 +50,21 @@ export class AuditService {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async record(auth: AuthContext, action: AuditAction, target?: string | null, details: Record<string, unknown> = {}): Promise<void> {
-    const row = { id: newId('audit'), tenantId: auth.tenantId, actorId: auth.userId === 'system' ? null : auth.userId, action, target: target ?? null, details: { ...details, ...(auth.keyId ? { keyId: auth.keyId } : {}) }, requestId: currentRequestId() ?? null };
+  async record(
+    auth: AuthContext,
+    action: AuditAction,
+    target?: string | null,
+    details: Record<string, unknown> = {},
+  ): Promise<void> {
+    const row = {
+      id: newId('audit'),
+      tenantId: auth.tenantId,
+      actorId: auth.userId === 'system' ? null : auth.userId,
+      action,
+      target: target ?? null,
+      details: { ...details, ...(auth.keyId ? { keyId: auth.keyId } : {}) },
+      requestId: currentRequestId() ?? null,
+    };
     await this.repo.append(row).catch((err) => this.logger.error({ err, action, target }, 'audit record lost'));
   }
 
@@ -62,5 +75,13 @@ export class AuditService {
 }
 
 function toEntry(r: AuditRow): AuditEntry {
-  return { id: r.id, actorId: r.actorId, action: r.action, target: r.target, details: r.details, requestId: r.requestId, time: r.createdAt.getTime() };
+  return {
+    id: r.id,
+    actorId: r.actorId,
+    action: r.action,
+    target: r.target,
+    details: r.details,
+    requestId: r.requestId,
+    time: r.createdAt.getTime(),
+  };
 }

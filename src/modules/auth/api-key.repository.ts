@@ -13,7 +13,17 @@ export interface ApiKeyRecord {
   revokedAt: Date | null;
 }
 
-const SELECT = { id: true, tenantId: true, userId: true, name: true, prefix: true, createdAt: true, lastUsedAt: true, expiresAt: true, revokedAt: true } as const;
+const SELECT = {
+  id: true,
+  tenantId: true,
+  userId: true,
+  name: true,
+  prefix: true,
+  createdAt: true,
+  lastUsedAt: true,
+  expiresAt: true,
+  revokedAt: true,
+} as const;
 
 @Injectable()
 export class ApiKeyRepository {
@@ -22,16 +32,33 @@ export class ApiKeyRepository {
   findActiveByHash(hash: string) {
     return this.prisma.apiKey.findUnique({
       where: { hash },
-      select: { ...SELECT, user: { select: { role: true, platformAdmin: true, deletedAt: true, classMembers: { select: { classId: true } } } } },
+      select: {
+        ...SELECT,
+        user: {
+          select: { role: true, platformAdmin: true, deletedAt: true, classMembers: { select: { classId: true } } },
+        },
+      },
     });
   }
 
-  create(data: { id: string; tenantId: string; userId: string; name: string; prefix: string; hash: string; expiresAt?: Date }): Promise<ApiKeyRecord> {
+  create(data: {
+    id: string;
+    tenantId: string;
+    userId: string;
+    name: string;
+    prefix: string;
+    hash: string;
+    expiresAt?: Date;
+  }): Promise<ApiKeyRecord> {
     return this.prisma.apiKey.create({ data, select: SELECT });
   }
 
   list(tenantId: string, userId?: string): Promise<ApiKeyRecord[]> {
-    return this.prisma.apiKey.findMany({ where: { tenantId, ...(userId ? { userId } : {}) }, select: SELECT, orderBy: { createdAt: 'asc' } });
+    return this.prisma.apiKey.findMany({
+      where: { tenantId, ...(userId ? { userId } : {}) },
+      select: SELECT,
+      orderBy: { createdAt: 'asc' },
+    });
   }
 
   find(tenantId: string, id: string): Promise<ApiKeyRecord | null> {
@@ -39,7 +66,10 @@ export class ApiKeyRepository {
   }
 
   async revoke(tenantId: string, id: string): Promise<ApiKeyRecord | null> {
-    const r = await this.prisma.apiKey.updateMany({ where: { tenantId, id, revokedAt: null }, data: { revokedAt: new Date() } });
+    const r = await this.prisma.apiKey.updateMany({
+      where: { tenantId, id, revokedAt: null },
+      data: { revokedAt: new Date() },
+    });
     return r.count ? this.find(tenantId, id) : this.find(tenantId, id);
   }
 

@@ -22,9 +22,22 @@ export class ApiKeyService {
 
   constructor(private readonly keys: ApiKeyRepository) {}
 
-  async issue(tenantId: string, userId: string, name: string, opts: { key?: string; expiresAt?: Date } = {}): Promise<{ key: string; record: ApiKeyRecord }> {
+  async issue(
+    tenantId: string,
+    userId: string,
+    name: string,
+    opts: { key?: string; expiresAt?: Date } = {},
+  ): Promise<{ key: string; record: ApiKeyRecord }> {
     const key = opts.key ?? `${KEY_PREFIX}${randomBytes(24).toString('base64url')}`;
-    const record = await this.keys.create({ id: newId('key'), tenantId, userId, name, prefix: key.slice(0, 10), hash: hashKey(key), expiresAt: opts.expiresAt });
+    const record = await this.keys.create({
+      id: newId('key'),
+      tenantId,
+      userId,
+      name,
+      prefix: key.slice(0, 10),
+      hash: hashKey(key),
+      expiresAt: opts.expiresAt,
+    });
     return { key, record };
   }
 

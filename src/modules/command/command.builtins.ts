@@ -32,12 +32,26 @@ Quote file paths and line numbers. Do not change any file; only report.`;
 
 /** The commands every project has (OpenCode ships `init` and `review` too). */
 export const BUILTIN_COMMANDS: CommandInfo[] = [
-  { name: 'init', description: 'create or update AGENTS.md', source: 'command', template: INIT_TEMPLATE, hints: ['$ARGUMENTS'] },
-  { name: 'review', description: 'review changes [commit|branch|pr], defaults to uncommitted', source: 'command', template: REVIEW_TEMPLATE, hints: ['$ARGUMENTS'] },
+  {
+    name: 'init',
+    description: 'create or update AGENTS.md',
+    source: 'command',
+    template: INIT_TEMPLATE,
+    hints: ['$ARGUMENTS'],
+  },
+  {
+    name: 'review',
+    description: 'review changes [commit|branch|pr], defaults to uncommitted',
+    source: 'command',
+    template: REVIEW_TEMPLATE,
+    hints: ['$ARGUMENTS'],
+  },
 ];
 
 /** Placeholders a template uses, for clients to prompt for arguments: `$1`, `$2`, ..., `$ARGUMENTS`. */
 export function templateHints(template: string): string[] {
-  const numbered = [...new Set([...template.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])))].sort((a, b) => a - b).map((n) => `$${n}`);
+  const numbered = [...new Set([...template.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])))]
+    .sort((a, b) => a - b)
+    .map((n) => `$${n}`);
   return template.includes('$ARGUMENTS') ? [...numbered, '$ARGUMENTS'] : numbered;
 }

@@ -12,5 +12,20 @@ import { SkillModule } from '../skill/skill.module';
 import { CommandController } from './command.controller';
 import { CommandService } from './command.service';
 
-@Module({ imports: [SandboxModule, McpModule, SkillModule, SessionModule, PermissionModule, AgentModule, ConfigModule, EventModule, ProjectModule, WorkspaceModule], controllers: [CommandController], providers: [CommandService] })
+@Module({
+  imports: [
+    SandboxModule,
+    McpModule,
+    SkillModule,
+    SessionModule,
+    PermissionModule,
+    AgentModule,
+    ConfigModule,
+    EventModule,
+    ProjectModule,
+    WorkspaceModule,
+  ],
+  controllers: [CommandController],
+  providers: [CommandService],
+})
 export class CommandModule {}

@@ -31,7 +31,8 @@ const MAX_ATTACHED_BYTES = 2 * 1024 * 1024;
 /** An MCP prompt's template is fetched from its server only when listed or run. */
 type CommandEntry = Omit<CommandInfo, 'template'> & { template: string | (() => Promise<string>) };
 
-const templateOf = (c: CommandEntry): Promise<string> => (typeof c.template === 'string' ? Promise.resolve(c.template) : c.template());
+const templateOf = (c: CommandEntry): Promise<string> =>
+  typeof c.template === 'string' ? Promise.resolve(c.template) : c.template();
 
 /** GET /command and POST /session/{id}/command: templates expanded, then sent through the normal prompt path. */
 @Injectable()
@@ -59,12 +60,17 @@ export class CommandService {
 
   async execute(auth: AuthContext, sessionId: string, dto: CommandDto): Promise<MessageWithParts> {
     const row = await this.sessions.loadForWrite(auth, sessionId);
-    const command = (await this.forProject(auth, { id: row.projectId, worktree: row.directory })).find((c) => c.name === dto.command);
+    const command = (await this.forProject(auth, { id: row.projectId, worktree: row.directory })).find(
+      (c) => c.name === dto.command,
+    );
     if (!command) throw new NotFoundError(`Command not found: ${dto.command}`, { command: dto.command });
     const modelRef = dto.model ?? command.model;
     const model = modelRef ? parseModel(modelRef) : undefined;
     // Asked before anything runs: the allow-lists (a typed 403) and the permission layers of the chosen agent.
-    const { agent } = await this.turns.choose(auth, row, { agent: command.agent ?? dto.agent, ...(model ? { model } : {}) });
+    const { agent } = await this.turns.choose(auth, row, {
+      agent: command.agent ?? dto.agent,
+      ...(model ? { model } : {}),
+    });
     const permission = await this.turns.permission(auth, row, agent.name);
     const scope = { tenantId: row.tenantId, projectId: row.projectId, ownerId: row.userId, ruleset: permission };
     const invoked = invokedPermission(command);
@@ -76,28 +82,57 @@ export class CommandService {
     // Shell spans are taken out before the arguments go in; each goes through the bash tool's decision. An MCP
     // server's prompt text is not ours to run: its !`cmd` spans stay text.
     const run = async (commands: string[]) => {
-      if (commands.length > MAX_SHELL_SPANS) throw new BadRequestError(`A command template may run at most ${MAX_SHELL_SPANS} shell commands`);
-      for (const cmd of commands) await this.permissions.assertUserMay(scope, { permission: 'bash', ...bashPermission(cmd) });
+      if (commands.length > MAX_SHELL_SPANS)
+        throw new BadRequestError(`A command template may run at most ${MAX_SHELL_SPANS} shell commands`);
+      for (const cmd of commands)
+        await this.permissions.assertUserMay(scope, { permission: 'bash', ...bashPermission(cmd) });
       return this.runShellSpans(ws, commands);
     };
-    const text = await expandTemplate(await templateOf(command), dto.arguments ?? '', command.source === 'mcp' ? undefined : run);
+    const text = await expandTemplate(
+      await templateOf(command),
+      dto.arguments ?? '',
+      command.source === 'mcp' ? undefined : run,
+    );
     const subtask = agent.mode === 'subagent' || command.subtask === true;
     const parts: PromptPartInput[] = subtask
-      ? [{ type: 'subtask', prompt: text, description: command.description ?? command.name, agent: agent.name, command: command.name, ...(model ? { model } : {}) }]
+      ? [
+          {
+            type: 'subtask',
+            prompt: text,
+            description: command.description ?? command.name,
+            agent: agent.name,
+            command: command.name,
+            ...(model ? { model } : {}),
+          },
+        ]
       : [{ type: 'text', text }, ...(await this.fileParts(ws, text)), ...(dto.parts ?? [])];
-    this.sessions.publish(row, EventType.CommandExecuted, { name: command.name, sessionID: row.id, arguments: dto.arguments, messageID: dto.messageID });
-    return this.prompts.prompt(auth, row.id, {
-      parts,
+    this.sessions.publish(row, EventType.CommandExecuted, {
+      name: command.name,
+      sessionID: row.id,
+      arguments: dto.arguments,
       messageID: dto.messageID,
-      agent: subtask ? dto.agent : agent.name,
-      ...(model ? { model } : {}),
-      ...(dto.variant ?? command.variant ? { variant: dto.variant ?? command.variant } : {}),
-    }, { admitted: true });
+    });
+    return this.prompts.prompt(
+      auth,
+      row.id,
+      {
+        parts,
+        messageID: dto.messageID,
+        agent: subtask ? dto.agent : agent.name,
+        ...(model ? { model } : {}),
+        ...((dto.variant ?? command.variant) ? { variant: dto.variant ?? command.variant } : {}),
+      },
+      { admitted: true },
+    );
   }
 
   /** OpenCode's order: built-ins, config commands over them, MCP prompts, then skills under names still free. */
   private async forProject(auth: AuthContext, project: { id: string; worktree: string }): Promise<CommandEntry[]> {
-    const [config, prompts, skills] = await Promise.all([this.config.effective(auth, project.id), this.mcp.commands(auth, project), this.skills.list(auth.tenantId, project.worktree)]);
+    const [config, prompts, skills] = await Promise.all([
+      this.config.effective(auth, project.id),
+      this.mcp.commands(auth, project),
+      this.skills.list(auth.tenantId, project.worktree),
+    ]);
     const byName = new Map<string, CommandEntry>(BUILTIN_COMMANDS.map((c) => [c.name, c]));
     for (const [name, c] of Object.entries(config.command ?? {})) {
       byName.set(name, {
@@ -112,9 +147,23 @@ export class CommandService {
         ...(c.subtask !== undefined ? { subtask: c.subtask } : {}),
       });
     }
-    for (const p of prompts) byName.set(p.name, { name: p.name, source: 'mcp', template: p.template, hints: p.hints, ...(p.description ? { description: p.description } : {}) });
+    for (const p of prompts)
+      byName.set(p.name, {
+        name: p.name,
+        source: 'mcp',
+        template: p.template,
+        hints: p.hints,
+        ...(p.description ? { description: p.description } : {}),
+      });
     for (const skill of skills) {
-      if (!byName.has(skill.name)) byName.set(skill.name, { name: skill.name, description: skill.description, source: 'skill', template: skill.content, hints: [] });
+      if (!byName.has(skill.name))
+        byName.set(skill.name, {
+          name: skill.name,
+          description: skill.description,
+          source: 'skill',
+          template: skill.content,
+          hints: [],
+        });
     }
     return [...byName.values()];
   }
@@ -124,7 +173,14 @@ export class CommandService {
     const tenant = await this.sandbox.forTenant(ws.tenantId, 'command');
     const outputs: string[] = [];
     for (const command of commands) {
-      const res = await this.runner.run({ command, cwd: ws.root, workspaceRoot: ws.root, env: { TERM: 'dumb' }, timeoutMs: SHELL_TIMEOUT_MS, ...tenant });
+      const res = await this.runner.run({
+        command,
+        cwd: ws.root,
+        workspaceRoot: ws.root,
+        env: { TERM: 'dumb' },
+        timeoutMs: SHELL_TIMEOUT_MS,
+        ...tenant,
+      });
       outputs.push(res.output.trimEnd() + (res.timedOut ? `\n[command timed out after ${SHELL_TIMEOUT_MS} ms]` : ''));
     }
     return outputs;
@@ -138,13 +194,23 @@ export class CommandService {
       const file = await ws.readBytes(ref.path, { maxBytes: MAX_ATTACHED_BYTES }).catch(() => undefined);
       if (!file || seen.has(file.resolved.relative)) continue;
       seen.add(file.resolved.relative);
-      const mime = imageMime(file.resolved.real) ?? (isPdf(file.resolved.real) ? 'application/pdf' : mimeOf(file.resolved.real).startsWith('text/') ? mimeOf(file.resolved.real) : 'text/plain');
+      const mime =
+        imageMime(file.resolved.real) ??
+        (isPdf(file.resolved.real)
+          ? 'application/pdf'
+          : mimeOf(file.resolved.real).startsWith('text/')
+            ? mimeOf(file.resolved.real)
+            : 'text/plain');
       parts.push({
         type: 'file',
         mime,
         url: `data:${mime};base64,${file.data.toString('base64')}`,
         filename: path.basename(file.resolved.relative),
-        source: { type: 'file', path: file.resolved.relative, text: { value: text.slice(ref.start, ref.end), start: ref.start, end: ref.end } },
+        source: {
+          type: 'file',
+          path: file.resolved.relative,
+          text: { value: text.slice(ref.start, ref.end), start: ref.start, end: ref.end },
+        },
       });
     }
     return parts;

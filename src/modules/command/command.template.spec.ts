@@ -43,7 +43,11 @@ describe('command templates', () => {
 
     it('runs spans as written: $ARGUMENTS and $1 inside a span are not substituted', async () => {
       const seen: string[] = [];
-      const text = await expandTemplate('Log: !`git log $1` for $ARGUMENTS; !`echo $ARGUMENTS`', '`; rm -rf / #', run(seen));
+      const text = await expandTemplate(
+        'Log: !`git log $1` for $ARGUMENTS; !`echo $ARGUMENTS`',
+        '`; rm -rf / #',
+        run(seen),
+      );
       expect(seen).toEqual(['git log $1', 'echo $ARGUMENTS']);
       expect(text).toBe('Log: <ran git log $1> for `; rm -rf / #; <ran echo $ARGUMENTS>');
     });

@@ -35,7 +35,11 @@ export function shellSpans(text: string): { match: string; command: string }[] {
  * arguments fill the rest, so no argument ever reaches a shell (`` !`echo $ARGUMENTS` `` stays a literal `$ARGUMENTS`
  * for bash, and an argument that looks like a span stays text). `run` undefined keeps spans as text (MCP prompts).
  */
-export async function expandTemplate(template: string, rawArguments: string, run?: (commands: string[]) => Promise<string[]>): Promise<string> {
+export async function expandTemplate(
+  template: string,
+  rawArguments: string,
+  run?: (commands: string[]) => Promise<string[]>,
+): Promise<string> {
   const spans = shellSpans(template);
   // NUL cannot come from a template or arguments we keep, so the markers cannot be forged.
   const marker = (i: number) => `\u0000${i}\u0000`;

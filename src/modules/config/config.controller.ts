@@ -20,7 +20,11 @@ export class ConfigController {
   /** Deep-merges the body into the project's layer. Teachers and admins only. */
   @Patch('config')
   @Roles('admin', 'teacher')
-  patch(@Auth() auth: AuthContext, @Body() body: Record<string, unknown>, @Directory() directory?: string): Promise<object> {
+  patch(
+    @Auth() auth: AuthContext,
+    @Body() body: Record<string, unknown>,
+    @Directory() directory?: string,
+  ): Promise<object> {
     return this.configs.patchProject(auth, body, directory);
   }
 

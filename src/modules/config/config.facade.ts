@@ -47,7 +47,8 @@ export class ConfigFacade {
   }
 
   private validate(body: Record<string, unknown>): Config {
-    if (!body || typeof body !== 'object' || Array.isArray(body)) throw new BadRequestError('The body must be a config object');
+    if (!body || typeof body !== 'object' || Array.isArray(body))
+      throw new BadRequestError('The body must be a config object');
     return parseConfig(body, 'request body');
   }
 }

@@ -30,7 +30,9 @@ describe('config loading', () => {
   });
 
   it('loads a JSONC file with env and file substitutions', async () => {
-    const config = await loadConfigFile(join(dir, 'opencode.jsonc'), { env: { DEFAULT_MODEL: 'school/m1', STEPS: '12' } });
+    const config = await loadConfigFile(join(dir, 'opencode.jsonc'), {
+      env: { DEFAULT_MODEL: 'school/m1', STEPS: '12' },
+    });
     expect(config.model).toBe('school/m1');
     expect(config.provider?.school.options?.apiKey).toBe('sk-"quoted"');
     expect(config.provider?.school.options?.baseURL).toBe('');

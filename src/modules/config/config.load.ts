@@ -4,7 +4,14 @@
 import { readFile as fsReadFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { mergeConfig } from './config.merge';
-import { type Config, ConfigInvalidError, configIssues, parseConfig, parseJsonc, permissionConfigSchema } from './config.schema';
+import {
+  type Config,
+  ConfigInvalidError,
+  configIssues,
+  parseConfig,
+  parseJsonc,
+  permissionConfigSchema,
+} from './config.schema';
 
 export type ReadText = (path: string) => Promise<string>;
 
@@ -43,7 +50,10 @@ export async function substituteReferences(text: string, opts: SubstituteOptions
       let value: string;
       if (kind === 'env') value = opts.env?.[ref.trim()] ?? '';
       else if (comment) value = whole;
-      else value = JSON.stringify((await readReference(read, whole, resolveRefPath(ref.trim(), opts), opts.source)).trim()).slice(1, -1);
+      else
+        value = JSON.stringify(
+          (await readReference(read, whole, resolveRefPath(ref.trim(), opts), opts.source)).trim(),
+        ).slice(1, -1);
       result += line.slice(last, match.index) + value;
       last = match.index + whole.length;
     }

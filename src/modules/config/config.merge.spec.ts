@@ -45,16 +45,27 @@ describe('mergeConfig', () => {
   });
 
   it('merges permission key-wise keeping first-seen order', () => {
-    expect(merged.permission).toEqual({ '*': 'allow', bash: { '*': 'ask', 'rm *': 'deny', 'npm test *': 'allow' }, webfetch: 'deny' });
+    expect(merged.permission).toEqual({
+      '*': 'allow',
+      bash: { '*': 'ask', 'rm *': 'deny', 'npm test *': 'allow' },
+      webfetch: 'deny',
+    });
     expect(Object.keys(merged.permission as object)).toEqual(['*', 'bash', 'webfetch']);
   });
 
   it('treats a bare action as {"*": action} when refined, and lets a later bare action replace', () => {
-    expect(mergeConfig({ permission: { bash: 'ask' } }, { permission: { bash: { 'ls *': 'allow' } } }).permission).toEqual({
+    expect(
+      mergeConfig({ permission: { bash: 'ask' } }, { permission: { bash: { 'ls *': 'allow' } } }).permission,
+    ).toEqual({
       bash: { '*': 'ask', 'ls *': 'allow' },
     });
-    expect(mergeConfig({ permission: 'ask' }, { permission: { read: 'allow' } }).permission).toEqual({ '*': 'ask', read: 'allow' });
-    expect(mergeConfig({ permission: { bash: { 'rm *': 'deny' } } }, { permission: { bash: 'allow' } }).permission).toEqual({ bash: 'allow' });
+    expect(mergeConfig({ permission: 'ask' }, { permission: { read: 'allow' } }).permission).toEqual({
+      '*': 'ask',
+      read: 'allow',
+    });
+    expect(
+      mergeConfig({ permission: { bash: { 'rm *': 'deny' } } }, { permission: { bash: 'allow' } }).permission,
+    ).toEqual({ bash: 'allow' });
     expect(mergeConfig({ permission: { bash: 'deny' } }, { permission: 'allow' }).permission).toBe('allow');
   });
 
@@ -67,10 +78,19 @@ describe('mergeConfig', () => {
 describe('mergeConfigLayers with pins', () => {
   const layers: ConfigLayer[] = [
     { source: 'platform', config: { model: 'school/a', enabled_providers: ['school'] }, pin: ['enabled_providers'] },
-    { source: 'tenant', config: { permission: { webfetch: 'deny', bash: 'ask' }, share: 'disabled' }, pin: ['permission.webfetch', 'share'] },
+    {
+      source: 'tenant',
+      config: { permission: { webfetch: 'deny', bash: 'ask' }, share: 'disabled' },
+      pin: ['permission.webfetch', 'share'],
+    },
     {
       source: 'project',
-      config: { model: 'school/b', enabled_providers: ['openai'], share: 'auto', permission: { webfetch: 'allow', bash: 'allow' } },
+      config: {
+        model: 'school/b',
+        enabled_providers: ['openai'],
+        share: 'auto',
+        permission: { webfetch: 'allow', bash: 'allow' },
+      },
     },
   ];
 
@@ -99,7 +119,10 @@ describe('mergeConfigLayers with pins', () => {
 
 describe('configRuleset and configAgents', () => {
   it('puts legacy tool switches before permission rules', () => {
-    const rules = configRuleset({ tools: { bash: false, write: false }, permission: { bash: { 'ls *': 'allow' } } }, { home: '/h' });
+    const rules = configRuleset(
+      { tools: { bash: false, write: false }, permission: { bash: { 'ls *': 'allow' } } },
+      { home: '/h' },
+    );
     expect(rules).toEqual([
       { permission: 'bash', pattern: '*', action: 'deny' },
       { permission: 'edit', pattern: '*', action: 'deny' },
@@ -108,7 +131,12 @@ describe('configRuleset and configAgents', () => {
   });
 
   it('folds deprecated mode entries under agent entries', () => {
-    expect(configAgents({ mode: { build: { temperature: 0.1, prompt: 'old' }, legacy: { prompt: 'l' } }, agent: { build: { temperature: 0.3 } } })).toEqual({
+    expect(
+      configAgents({
+        mode: { build: { temperature: 0.1, prompt: 'old' }, legacy: { prompt: 'l' } },
+        agent: { build: { temperature: 0.3 } },
+      }),
+    ).toEqual({
       build: { temperature: 0.3, prompt: 'old' },
       legacy: { prompt: 'l' },
     });

@@ -1,12 +1,7 @@
 // Config layering. Documents merge deeply with later layers winning, as OpenCode does; on top of that a
 // layer may pin paths so that no later (less trusted) layer can change them: the platform pins the model
 // list, a tenant pins its student guardrails, and a project cannot undo either.
-import {
-  fromConfig,
-  fromLegacyTools,
-  merge,
-  type Ruleset,
-} from '../permission/permission.rules';
+import { fromConfig, fromLegacyTools, merge, type Ruleset } from '../permission/permission.rules';
 import type { Config } from './config.schema';
 
 type Json = Record<string, unknown>;
@@ -54,7 +49,8 @@ function uniqueConcat(a: unknown[], b: unknown[]): unknown[] {
 function mergeValue(key: string, base: unknown, next: unknown, depth: number): unknown {
   if (next === undefined) return base;
   if (key === 'permission') return mergePermission(base, next);
-  if (depth === 0 && CONCAT_KEYS.has(key) && Array.isArray(base) && Array.isArray(next)) return uniqueConcat(base, next);
+  if (depth === 0 && CONCAT_KEYS.has(key) && Array.isArray(base) && Array.isArray(next))
+    return uniqueConcat(base, next);
   if (isPlainObject(base) && isPlainObject(next)) return mergeObjects(base, next, depth + 1);
   return next;
 }
@@ -127,7 +123,8 @@ export function mergeConfigLayers(layers: ConfigLayer[]): MergedLayers {
   for (const layer of layers) {
     const doc: Json = { ...layer.config };
     for (const pin of pins) {
-      if (stripPath(doc, pin.path)) overridden.push({ path: pin.path.join('.'), source: layer.source, pinnedBy: pin.source });
+      if (stripPath(doc, pin.path))
+        overridden.push({ path: pin.path.join('.'), source: layer.source, pinnedBy: pin.source });
     }
     merged = mergeConfig(merged, doc as Config);
     for (const path of layer.pin ?? []) pins.push({ path: splitPath(path), source: layer.source });
@@ -144,6 +141,7 @@ export function configRuleset(config: Config, opts: { home?: string } = {}): Rul
 export function configAgents(config: Config): NonNullable<Config['agent']> {
   const out: NonNullable<Config['agent']> = {};
   for (const [name, entry] of Object.entries(config.mode ?? {})) out[name] = entry;
-  for (const [name, entry] of Object.entries(config.agent ?? {})) out[name] = out[name] ? (mergeObjects(out[name] as Json, entry as Json, 1) as typeof entry) : entry;
+  for (const [name, entry] of Object.entries(config.agent ?? {}))
+    out[name] = out[name] ? (mergeObjects(out[name] as Json, entry as Json, 1) as typeof entry) : entry;
   return out;
 }

@@ -6,5 +6,10 @@ import { ConfigFacade } from './config.facade';
 import { ConfigRepository } from './config.repository';
 import { ConfigService } from './config.service';
 
-@Module({ imports: [ProjectModule, AuditModule], controllers: [ConfigController], providers: [ConfigService, ConfigRepository, ConfigFacade], exports: [ConfigService] })
+@Module({
+  imports: [ProjectModule, AuditModule],
+  controllers: [ConfigController],
+  providers: [ConfigService, ConfigRepository, ConfigFacade],
+  exports: [ConfigService],
+})
 export class ConfigModule {}

@@ -8,7 +8,9 @@ export class ConfigRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   async get(tenantId: string, scope: string): Promise<unknown | undefined> {
-    const row = await this.prisma.setting.findUnique({ where: { tenantId_scope_key: { tenantId, scope, key: 'config' } } });
+    const row = await this.prisma.setting.findUnique({
+      where: { tenantId_scope_key: { tenantId, scope, key: 'config' } },
+    });
     return row?.value ?? undefined;
   }
 

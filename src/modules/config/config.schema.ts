@@ -19,7 +19,8 @@ export class ConfigInvalidError extends DomainError {
     super(
       'ConfigInvalidError',
       400,
-      `Invalid configuration in ${source}: ` + issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; '),
+      `Invalid configuration in ${source}: ` +
+        issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; '),
       'config_invalid',
       { path: source, issues },
     );
@@ -43,8 +44,14 @@ const nonNegativeInt = z.number().int().nonnegative();
 const stringMap = z.record(z.string(), z.string());
 const timeoutSetting = z.union([positiveInt, z.literal(false)]);
 
-export const permissionRuleConfigSchema = z.union([permissionActionSchema, z.record(z.string(), permissionActionSchema)]);
-export const permissionConfigSchema = z.union([permissionActionSchema, z.record(z.string(), permissionRuleConfigSchema)]);
+export const permissionRuleConfigSchema = z.union([
+  permissionActionSchema,
+  z.record(z.string(), permissionActionSchema),
+]);
+export const permissionConfigSchema = z.union([
+  permissionActionSchema,
+  z.record(z.string(), permissionRuleConfigSchema),
+]);
 
 /** Agent names and `provider/model` refs, `*` wildcards allowed; a list narrows what the layers above allow. */
 export const accessListSchema = z.strictObject({
@@ -66,7 +73,12 @@ export const agentConfigSchema = z.looseObject({
   mode: z.enum(['subagent', 'primary', 'all']).optional(),
   hidden: z.boolean().optional(),
   options: z.record(z.string(), z.unknown()).optional(),
-  color: z.union([z.string().regex(/^#[0-9a-fA-F]{6}$/), z.enum(themeColors)], 'expected a #RRGGBB colour or a theme colour name').optional(),
+  color: z
+    .union(
+      [z.string().regex(/^#[0-9a-fA-F]{6}$/), z.enum(themeColors)],
+      'expected a #RRGGBB colour or a theme colour name',
+    )
+    .optional(),
   steps: positiveInt.optional(),
   maxSteps: positiveInt.optional(),
   permission: permissionConfigSchema.optional(),
@@ -92,7 +104,13 @@ export const providerModelConfigSchema = z.looseObject({
   tool_call: z.boolean().optional(),
   interleaved: z.union([z.boolean(), z.string(), z.object({ field: z.string() })]).optional(),
   cost: costSchema.extend({ context_over_200k: costSchema.optional() }).optional(),
-  limit: z.object({ context: z.number().nonnegative(), input: z.number().nonnegative().optional(), output: z.number().nonnegative() }).optional(),
+  limit: z
+    .object({
+      context: z.number().nonnegative(),
+      input: z.number().nonnegative().optional(),
+      output: z.number().nonnegative(),
+    })
+    .optional(),
   modalities: z.object({ input: z.array(modality).optional(), output: z.array(modality).optional() }).optional(),
   experimental: z.boolean().optional(),
   status: z.enum(['alpha', 'beta', 'deprecated', 'active']).optional(),
@@ -169,7 +187,12 @@ const commandSchema = z.looseObject({
 
 const referenceSchema = z.union([
   z.string(),
-  z.object({ repository: z.string(), branch: z.string().optional(), description: z.string().optional(), hidden: z.boolean().optional() }),
+  z.object({
+    repository: z.string(),
+    branch: z.string().optional(),
+    description: z.string().optional(),
+    hidden: z.boolean().optional(),
+  }),
   z.object({ path: z.string(), description: z.string().optional(), hidden: z.boolean().optional() }),
 ]);
 
@@ -300,7 +323,8 @@ function flatten(issue: RawIssue, prefix: PropertyKey[]): ConfigIssue[] {
     const best = issue.errors.reduce((a, b) => (branchScore(b) > branchScore(a) ? b : a));
     if (branchScore(best) > 0) return best.flatMap((i) => flatten(i, path));
     const expected = issue.errors.flat().flatMap((i) => (i.code === 'invalid_type' ? [i.expected] : []));
-    if (expected.length) return [{ path: describePath(path), message: `Invalid input: expected ${[...new Set(expected)].join(' or ')}` }];
+    if (expected.length)
+      return [{ path: describePath(path), message: `Invalid input: expected ${[...new Set(expected)].join(' or ')}` }];
   }
   return [{ path: describePath(path), message: issue.message }];
 }
@@ -320,7 +344,11 @@ export function parseConfig(doc: unknown, source: string): Config {
 export function parseJsonc(text: string, source: string): unknown {
   const body = text.replace(/^\uFEFF/, '');
   const errors: ParseError[] = [];
-  const doc: unknown = parseJsoncText(body, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: true });
+  const doc: unknown = parseJsoncText(body, errors, {
+    allowTrailingComma: true,
+    disallowComments: false,
+    allowEmptyContent: true,
+  });
   const [first] = errors;
   if (first) throw new ConfigJsonError(source, jsoncReason(first.error), ...lineColumn(body, first.offset));
   return doc === undefined ? {} : doc;
@@ -329,7 +357,9 @@ export function parseJsonc(text: string, source: string): unknown {
 function jsoncReason(code: ParseErrorCode): string {
   if (code === ParseErrorCode.UnexpectedEndOfComment) return 'unterminated block comment';
   // "InvalidSymbol" → "invalid symbol"
-  return printParseErrorCode(code).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  return printParseErrorCode(code)
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase();
 }
 
 function lineColumn(text: string, offset: number): [number, number] {

@@ -66,7 +66,10 @@ export class ConfigService implements OnModuleInit {
   /** The merged config a request in this project sees. */
   effective(auth: AuthContext, projectId?: string): Promise<Config> {
     return this.cache.get(`${auth.tenantId}\0${projectId ?? ''}`, async () => {
-      const [tenant, project] = await Promise.all([this.tenantLayer(auth.tenantId), projectId ? this.projectLayer(auth.tenantId, projectId) : undefined]);
+      const [tenant, project] = await Promise.all([
+        this.tenantLayer(auth.tenantId),
+        projectId ? this.projectLayer(auth.tenantId, projectId) : undefined,
+      ]);
       return mergeLayersWithProviderPolicy(this.platformConfig, tenant, project);
     });
   }

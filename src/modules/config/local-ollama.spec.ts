@@ -17,11 +17,16 @@ describe('detectLocalOllama', () => {
     const ollama = await serve((req, res) => {
       expect(req.url).toBe('/api/tags');
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ models: [{ name: 'qwen2.5-coder:7b', model: 'qwen2.5-coder:7b' }, { name: 'llama3.2' }] }));
+      res.end(
+        JSON.stringify({ models: [{ name: 'qwen2.5-coder:7b', model: 'qwen2.5-coder:7b' }, { name: 'llama3.2' }] }),
+      );
     });
     try {
       const layer = await detectLocalOllama({}, { OLLAMA_HOST: ollama.host });
-      expect(layer?.provider?.ollama).toMatchObject({ npm: '@ai-sdk/openai-compatible', options: { baseURL: `http://${ollama.host}/v1` } });
+      expect(layer?.provider?.ollama).toMatchObject({
+        npm: '@ai-sdk/openai-compatible',
+        options: { baseURL: `http://${ollama.host}/v1` },
+      });
       expect(Object.keys(layer!.provider!.ollama.models!)).toEqual(['qwen2.5-coder:7b', 'llama3.2']);
     } finally {
       await ollama.close();

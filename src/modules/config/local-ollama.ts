@@ -5,7 +5,11 @@ import type { Config } from './config.schema';
  * (OLLAMA_HOST, default 127.0.0.1:11434) within a short timeout, its models become an OpenAI-compatible
  * provider of the platform layer. No answer: nothing changes.
  */
-export async function detectLocalOllama(config: Config, env: Readonly<Record<string, string>>, timeoutMs = 400): Promise<Config | undefined> {
+export async function detectLocalOllama(
+  config: Config,
+  env: Readonly<Record<string, string>>,
+  timeoutMs = 400,
+): Promise<Config | undefined> {
   if (config.provider?.ollama || config.disabled_providers?.includes('ollama')) return undefined;
   const host = env.OLLAMA_HOST || '127.0.0.1:11434';
   const base = /^https?:\/\//.test(host) ? host.replace(/\/+$/, '') : `http://${host}`;

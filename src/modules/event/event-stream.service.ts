@@ -29,12 +29,14 @@ export class EventStreamService implements BeforeApplicationShutdown {
   ) {}
 
   async stream(auth: AuthContext, req: Request, res: Response, opts: StreamOptions): Promise<void> {
-    if (auth.role === 'teacher' && !opts.watchedUserIds) opts = { ...opts, watchedUserIds: await this.teachers.watchedUserIds(auth) };
+    if (auth.role === 'teacher' && !opts.watchedUserIds)
+      opts = { ...opts, watchedUserIds: await this.teachers.watchedUserIds(auth) };
     const sse = new SseWriter(req, res);
     this.open.add(sse);
     sse.onClose(() => this.open.delete(sse));
     const filter = eventFilter(auth, opts);
-    const frame = (e: EventEnvelope) => (opts.global ? { directory: e.directory ?? 'global', project: e.projectId, payload: e.event } : e.event);
+    const frame = (e: EventEnvelope) =>
+      opts.global ? { directory: e.directory ?? 'global', project: e.projectId, payload: e.event } : e.event;
 
     // Subscribe before replaying so nothing falls between the two; live events wait until replay is sent. The
     // local reader trails the shared stream, so a replayed event may reach it only after the replay: everything at

@@ -21,7 +21,14 @@ export class EventController {
   @Get('event')
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this event cursor' })
   @ApiOkResponse({ description: 'text/event-stream' })
-  async events(@Auth() auth: AuthContext, @Query() query: EventQueryDto, @Directory() directory: string | undefined, @Headers('last-event-id') lastEventId: string | undefined, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async events(
+    @Auth() auth: AuthContext,
+    @Query() query: EventQueryDto,
+    @Directory() directory: string | undefined,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
     // Without a directory the stream carries every project the caller may see (OpenCode: the server's cwd).
     const projectId = directory ? await this.projects.projectIdOf(auth, directory) : undefined;
     return this.streams.stream(auth, req, res, { sessionId: query.sessionID, projectId, lastEventId });
@@ -31,7 +38,13 @@ export class EventController {
   @Get('global/event')
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this event cursor' })
   @ApiOkResponse({ description: 'text/event-stream' })
-  globalEvents(@Auth() auth: AuthContext, @Query() query: EventQueryDto, @Headers('last-event-id') lastEventId: string | undefined, @Req() req: Request, @Res() res: Response): Promise<void> {
+  globalEvents(
+    @Auth() auth: AuthContext,
+    @Query() query: EventQueryDto,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
     return this.streams.stream(auth, req, res, { global: true, sessionId: query.sessionID, lastEventId });
   }
 }

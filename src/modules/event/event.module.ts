@@ -19,7 +19,12 @@ import { RedisEventTransport } from './event.transport.redis';
       inject: [APP_CONFIG, REDIS, LOGGER],
       useFactory: (config: AppConfig, redis: RedisClient, logger: Logger) =>
         redis
-          ? new RedisEventTransport(redis, () => createRedis(config.redisUrl, 'events', true)!, config.eventReplaySize, logger)
+          ? new RedisEventTransport(
+              redis,
+              () => createRedis(config.redisUrl, 'events', true)!,
+              config.eventReplaySize,
+              logger,
+            )
           : new MemoryEventTransport(config.eventReplaySize),
     },
     EventBus,

@@ -30,7 +30,8 @@ export class RedisEventTransport implements EventTransport {
   append(envelope: Omit<EventEnvelope, 'seq'>): Promise<string> {
     return new Promise((resolve, reject) => {
       // nextTick, not later: the append must be on its way before the HTTP answer that follows the publish.
-      if (this.pending.push({ data: JSON.stringify(envelope), resolve, reject }) === 1) process.nextTick(() => this.flush());
+      if (this.pending.push({ data: JSON.stringify(envelope), resolve, reject }) === 1)
+        process.nextTick(() => this.flush());
     });
   }
 
@@ -69,7 +70,8 @@ export class RedisEventTransport implements EventTransport {
     this.loop = (async () => {
       while (this.running) {
         try {
-          const res = (await this.reader!.xread('COUNT', 500, 'BLOCK', 1000, 'STREAMS', STREAM, last)) as [string, [string, string[]][]][] | null;
+          const res = (await this.reader!.xread('COUNT', 500, 'BLOCK', 1000, 'STREAMS', STREAM, last)) as
+            [string, [string, string[]][]][] | null;
           if (!res) continue;
           for (const [id, fields] of res[0][1]) {
             last = id;

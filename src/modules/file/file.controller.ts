@@ -4,7 +4,14 @@ import type { AuthContext } from '../../core/auth/auth-context';
 import { Auth } from '../../core/auth/auth.decorators';
 import { Directory } from '../../core/http/directory.decorator';
 import type { FileContent, FileNode } from '../workspace/file-node';
-import { FileContentQueryDto, FileListQueryDto, FindFileQueryDto, FindSymbolQueryDto, FindTextQueryDto, VcsDiffQueryDto } from './dto/file.dto';
+import {
+  FileContentQueryDto,
+  FileListQueryDto,
+  FindFileQueryDto,
+  FindSymbolQueryDto,
+  FindTextQueryDto,
+  VcsDiffQueryDto,
+} from './dto/file.dto';
 import { FileService } from './file.service';
 import type { FileStatusEntry, TextMatch, VcsFileDiff, VcsFileStatus, VcsInfo } from './file.types';
 import { FindService } from './find.service';
@@ -26,7 +33,11 @@ export class FileController {
   }
 
   @Get('file/content')
-  content(@Auth() auth: AuthContext, @Query() q: FileContentQueryDto, @Directory() directory?: string): Promise<FileContent> {
+  content(
+    @Auth() auth: AuthContext,
+    @Query() q: FileContentQueryDto,
+    @Directory() directory?: string,
+  ): Promise<FileContent> {
     return this.files.content(auth, directory, q.path);
   }
 
@@ -36,12 +47,20 @@ export class FileController {
   }
 
   @Get('find')
-  findText(@Auth() auth: AuthContext, @Query() q: FindTextQueryDto, @Directory() directory?: string): Promise<TextMatch[]> {
+  findText(
+    @Auth() auth: AuthContext,
+    @Query() q: FindTextQueryDto,
+    @Directory() directory?: string,
+  ): Promise<TextMatch[]> {
     return this.find.text(auth, directory, q.pattern);
   }
 
   @Get('find/file')
-  findFile(@Auth() auth: AuthContext, @Query() q: FindFileQueryDto, @Directory() directory?: string): Promise<string[]> {
+  findFile(
+    @Auth() auth: AuthContext,
+    @Query() q: FindFileQueryDto,
+    @Directory() directory?: string,
+  ): Promise<string[]> {
     return this.find.files(auth, directory, q);
   }
 
@@ -62,7 +81,11 @@ export class FileController {
   }
 
   @Get('vcs/diff')
-  vcsDiff(@Auth() auth: AuthContext, @Query() q: VcsDiffQueryDto, @Directory() directory?: string): Promise<VcsFileDiff[]> {
+  vcsDiff(
+    @Auth() auth: AuthContext,
+    @Query() q: VcsDiffQueryDto,
+    @Directory() directory?: string,
+  ): Promise<VcsFileDiff[]> {
     return this.vcs.diff(auth, directory, q.mode, q.context);
   }
 }

@@ -31,7 +31,11 @@ export class FindService {
     try {
       files = await grepFiles(ws, ws.root, true, pattern, { rgPath: this.rgPath, maxMatches: TEXT_LIMIT });
     } catch (err) {
-      throw new BadRequestError(`Invalid search pattern: ${(err as Error).message.slice(0, 300)}`, { pattern }, 'invalid_pattern');
+      throw new BadRequestError(
+        `Invalid search pattern: ${(err as Error).message.slice(0, 300)}`,
+        { pattern },
+        'invalid_pattern',
+      );
     }
     // ripgrep honours .gitignore only inside a git repository; /file marks the same entries ignored.
     const ignored = await loadIgnoreMatcher(ws.root);
@@ -42,15 +46,28 @@ export class FindService {
       const offsets = await lineOffsets(ws, rel);
       for (const m of f.matches) {
         if (out.length >= TEXT_LIMIT) break;
-        out.push({ path: { text: rel }, lines: { text: m.text + '\n' }, line_number: m.line, absolute_offset: offsets?.[m.line - 1] ?? 0, submatches: [] });
+        out.push({
+          path: { text: rel },
+          lines: { text: m.text + '\n' },
+          line_number: m.line,
+          absolute_offset: offsets?.[m.line - 1] ?? 0,
+          submatches: [],
+        });
       }
     }
-    const found = await submatches(pattern, out.map((o) => o.lines.text.slice(0, -1)));
+    const found = await submatches(
+      pattern,
+      out.map((o) => o.lines.text.slice(0, -1)),
+    );
     out.forEach((o, i) => (o.submatches = found[i] ?? []));
     return out;
   }
 
-  async files(auth: AuthContext, directory: string | undefined, q: { query: string; dirs?: 'true' | 'false'; type?: 'file' | 'directory'; limit?: number }): Promise<string[]> {
+  async files(
+    auth: AuthContext,
+    directory: string | undefined,
+    q: { query: string; dirs?: 'true' | 'false'; type?: 'file' | 'directory'; limit?: number },
+  ): Promise<string[]> {
     const ws = await this.workspaces.open(auth, directory);
     const found = await globFiles(ws, ws.root, '**', { rgPath: this.rgPath });
     const ignored = await loadIgnoreMatcher(ws.root);
@@ -98,8 +115,14 @@ async function submatches(pattern: string, lines: string[]): Promise<TextMatch['
   } catch {
     return [];
   }
-  const spans = await withRegexWorker(pattern, SUBMATCH_BUDGET_MS, (worker) => worker.submatches(lines)).catch(() => [] as Submatch[][]);
+  const spans = await withRegexWorker(pattern, SUBMATCH_BUDGET_MS, (worker) => worker.submatches(lines)).catch(
+    () => [] as Submatch[][],
+  );
   return lines.map((line, i) =>
-    (spans[i] ?? []).map((s) => ({ match: { text: s.text }, start: Buffer.byteLength(line.slice(0, s.start)), end: Buffer.byteLength(line.slice(0, s.end)) })),
+    (spans[i] ?? []).map((s) => ({
+      match: { text: s.text },
+      start: Buffer.byteLength(line.slice(0, s.start)),
+      end: Buffer.byteLength(line.slice(0, s.end)),
+    })),
   );
 }

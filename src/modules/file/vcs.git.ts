@@ -45,7 +45,10 @@ export async function runGitSections(
   identity?: SandboxIdentity,
 ): Promise<GitSections> {
   const script = Object.entries(commands)
-    .map(([name, args]) => `printf '%s\\n' ${shellQuote(MARK + name)}; /usr/bin/git ${[...HARDENING, ...args].map(shellQuote).join(' ')} 2>/dev/null`)
+    .map(
+      ([name, args]) =>
+        `printf '%s\\n' ${shellQuote(MARK + name)}; /usr/bin/git ${[...HARDENING, ...args].map(shellQuote).join(' ')} 2>/dev/null`,
+    )
     .join('; ');
   const result = await runner.run({
     command: script,

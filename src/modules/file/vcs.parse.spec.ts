@@ -13,11 +13,19 @@ describe('git output parsing', () => {
   });
 
   it('reads numstat, binary files counting zero', () => {
-    expect(Object.fromEntries(parseNumstat('2\t1\ta.txt\n-\t-\timg.png\n'))).toEqual({ 'a.txt': { additions: 2, deletions: 1 }, 'img.png': { additions: 0, deletions: 0 } });
+    expect(Object.fromEntries(parseNumstat('2\t1\ta.txt\n-\t-\timg.png\n'))).toEqual({
+      'a.txt': { additions: 2, deletions: 1 },
+      'img.png': { additions: 0, deletions: 0 },
+    });
   });
 
   it('reads name-status letters', () => {
-    expect(Object.fromEntries(parseNameStatus('A\tnew.txt\nD\told.txt\nM\tx.ts\nT\tlink\n'))).toEqual({ 'new.txt': 'added', 'old.txt': 'deleted', 'x.ts': 'modified', link: 'modified' });
+    expect(Object.fromEntries(parseNameStatus('A\tnew.txt\nD\told.txt\nM\tx.ts\nT\tlink\n'))).toEqual({
+      'new.txt': 'added',
+      'old.txt': 'deleted',
+      'x.ts': 'modified',
+      link: 'modified',
+    });
   });
 
   it('splits a multi-file patch by file', () => {

@@ -15,7 +15,8 @@ export function parsePorcelain(text: string): Map<string, { status: ChangeStatus
     const file = unquote(line.slice(3));
     if (code === '!!') continue;
     const untracked = code === '??';
-    const status: ChangeStatus = untracked || code.includes('A') ? 'added' : code.includes('D') ? 'deleted' : 'modified';
+    const status: ChangeStatus =
+      untracked || code.includes('A') ? 'added' : code.includes('D') ? 'deleted' : 'modified';
     out.set(file, { status, untracked });
   }
   return out;
@@ -48,7 +49,9 @@ export function splitPatch(text: string): Map<string, string> {
   const starts: { index: number; file: string }[] = [];
   const re = /^diff --git a\/(.+?) b\/(.+)$/gm;
   for (let m = re.exec(text); m; m = re.exec(text)) starts.push({ index: m.index, file: unquote(m[2]) });
-  starts.forEach((s, i) => out.set(s.file, text.slice(s.index, starts[i + 1]?.index ?? text.length).replace(/\n+$/, '\n')));
+  starts.forEach((s, i) =>
+    out.set(s.file, text.slice(s.index, starts[i + 1]?.index ?? text.length).replace(/\n+$/, '\n')),
+  );
   return out;
 }
 

@@ -37,20 +37,36 @@ export class VcsService {
   }
 
   async fileStatus(auth: AuthContext, directory?: string): Promise<FileStatusEntry[]> {
-    return (await this.status(auth, directory)).map((s) => ({ path: s.file, added: s.additions, removed: s.deletions, status: s.status }));
+    return (await this.status(auth, directory)).map((s) => ({
+      path: s.file,
+      added: s.additions,
+      removed: s.deletions,
+      status: s.status,
+    }));
   }
 
-  async diff(auth: AuthContext, directory: string | undefined, mode: 'git' | 'branch', context = 3): Promise<VcsFileDiff[]> {
+  async diff(
+    auth: AuthContext,
+    directory: string | undefined,
+    mode: 'git' | 'branch',
+    context = 3,
+  ): Promise<VcsFileDiff[]> {
     const ws = await this.workspaces.open(auth, directory);
     return this.changes(ws, mode, context, true);
   }
 
   private async branches(ws: Workspace): Promise<VcsInfo> {
-    const s = await runGitSections(this.runner, ws.root, {
-      branch: ['symbolic-ref', '--short', '-q', 'HEAD'],
-      origin: ['symbolic-ref', '--short', '-q', 'refs/remotes/origin/HEAD'],
-      heads: ['for-each-ref', '--format=%(refname:short)', 'refs/heads'],
-    }, undefined, this.sandbox.identity(ws.tenantId));
+    const s = await runGitSections(
+      this.runner,
+      ws.root,
+      {
+        branch: ['symbolic-ref', '--short', '-q', 'HEAD'],
+        origin: ['symbolic-ref', '--short', '-q', 'refs/remotes/origin/HEAD'],
+        heads: ['for-each-ref', '--format=%(refname:short)', 'refs/heads'],
+      },
+      undefined,
+      this.sandbox.identity(ws.tenantId),
+    );
     const branch = s.branch?.trim() || undefined;
     const heads = (s.heads ?? '').split('\n').filter(Boolean);
     const origin = s.origin?.trim().replace(/^origin\//, '');
@@ -60,15 +76,32 @@ export class VcsService {
   }
 
   /** Changed files against HEAD (`git`) or against the merge base with the default branch (`branch`). */
-  private async changes(ws: Workspace, mode: 'git' | 'branch', context: number, withPatch: boolean): Promise<VcsFileDiff[]> {
+  private async changes(
+    ws: Workspace,
+    mode: 'git' | 'branch',
+    context: number,
+    withPatch: boolean,
+  ): Promise<VcsFileDiff[]> {
     if (!(await isGitWorkspace(ws.root))) return [];
     let base = 'HEAD';
-    const head = await runGitSections(this.runner, ws.root, { head: ['rev-parse', '--verify', '-q', '--end-of-options', 'HEAD'] }, undefined, this.sandbox.identity(ws.tenantId));
+    const head = await runGitSections(
+      this.runner,
+      ws.root,
+      { head: ['rev-parse', '--verify', '-q', '--end-of-options', 'HEAD'] },
+      undefined,
+      this.sandbox.identity(ws.tenantId),
+    );
     if (!head.head?.trim()) base = EMPTY_TREE;
     else if (mode === 'branch') {
       const { default_branch } = await this.branches(ws);
       if (default_branch) {
-        const mb = await runGitSections(this.runner, ws.root, { mb: ['merge-base', '--end-of-options', 'HEAD', `refs/heads/${default_branch}`] }, undefined, this.sandbox.identity(ws.tenantId));
+        const mb = await runGitSections(
+          this.runner,
+          ws.root,
+          { mb: ['merge-base', '--end-of-options', 'HEAD', `refs/heads/${default_branch}`] },
+          undefined,
+          this.sandbox.identity(ws.tenantId),
+        );
         if (/^[0-9a-f]{40,64}$/.test(mb.mb?.trim() ?? '')) base = mb.mb.trim();
       }
     }
@@ -97,7 +130,11 @@ export class VcsService {
         continue;
       }
       const c = counts.get(file) ?? { additions: 0, deletions: 0 };
-      const entry: VcsFileDiff = { file, ...c, status: st?.status ?? named.get(file) ?? (base === EMPTY_TREE ? 'added' : 'modified') };
+      const entry: VcsFileDiff = {
+        file,
+        ...c,
+        status: st?.status ?? named.get(file) ?? (base === EMPTY_TREE ? 'added' : 'modified'),
+      };
       if (withPatch && patches.has(file)) entry.patch = patches.get(file);
       out.push(entry);
     }

@@ -26,15 +26,34 @@ export class HealthService implements OnModuleInit {
   }
 
   async readiness() {
-    const timeout = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, r) => setTimeout(() => r(new Error('timeout')), 2000).unref())]);
+    const timeout = <T>(p: Promise<T>) =>
+      Promise.race([p, new Promise<never>((_, r) => setTimeout(() => r(new Error('timeout')), 2000).unref())]);
     const [db, queue, events] = await Promise.all([
-      timeout(this.prisma.$queryRaw`SELECT 1`).then(() => 'ok' as const, () => 'down' as const),
-      timeout(this.queues.ping()).then(() => 'ok' as const, () => 'down' as const),
-      this.redis ? timeout(this.redis.ping()).then(() => 'ok' as const, () => 'down' as const) : Promise.resolve('ok' as const),
+      timeout(this.prisma.$queryRaw`SELECT 1`).then(
+        () => 'ok' as const,
+        () => 'down' as const,
+      ),
+      timeout(this.queues.ping()).then(
+        () => 'ok' as const,
+        () => 'down' as const,
+      ),
+      this.redis
+        ? timeout(this.redis.ping()).then(
+            () => 'ok' as const,
+            () => 'down' as const,
+          )
+        : Promise.resolve('ok' as const),
     ]);
     // The sandbox is reported, not required: without it the server still serves everything but commands.
     const sandbox = await this.sandbox.status();
-    const body = { ready: db === 'ok' && queue === 'ok' && events === 'ok', database: db, queue, queueBackend: this.queues.backendName, events, sandbox };
+    const body = {
+      ready: db === 'ok' && queue === 'ok' && events === 'ok',
+      database: db,
+      queue,
+      queueBackend: this.queues.backendName,
+      events,
+      sandbox,
+    };
     if (!body.ready) throw new ServiceUnavailableError('Not ready', body);
     return body;
   }
@@ -42,13 +61,19 @@ export class HealthService implements OnModuleInit {
   async runHealthJob(auth: AuthContext) {
     const started = Date.now();
     const nonce = randomBytes(6).toString('hex');
-    const job = await this.queues.enqueue('maintenance.health', { tenantId: auth.tenantId, nonce }, { jobId: `health-${nonce}` });
+    const job = await this.queues.enqueue(
+      'maintenance.health',
+      { tenantId: auth.tenantId, nonce },
+      { jobId: `health-${nonce}` },
+    );
     let result: { workerPid: number };
     try {
       result = (await this.queues.waitForResult(job, 30_000)) as { workerPid: number };
     } catch (err) {
       // No worker picked the job up in time (none running, or a polling backend): the queue is not ready.
-      throw new ServiceUnavailableError(`The health job did not finish in 30 s: ${(err as Error).message}`, { jobId: job.id });
+      throw new ServiceUnavailableError(`The health job did not finish in 30 s: ${(err as Error).message}`, {
+        jobId: job.id,
+      });
     }
     return { jobId: job.id ?? '', workerPid: result.workerPid, ms: Date.now() - started };
   }

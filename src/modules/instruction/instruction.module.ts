@@ -6,7 +6,11 @@ import { ConfigService } from '../config/config.service';
 import { SessionHooks } from '../session/session.hooks';
 import { InstructionService } from './instruction.service';
 
-@Module({ imports: [SessionModule, ConfigModule, WorkspaceModule], providers: [InstructionService], exports: [InstructionService] })
+@Module({
+  imports: [SessionModule, ConfigModule, WorkspaceModule],
+  providers: [InstructionService],
+  exports: [InstructionService],
+})
 export class InstructionModule implements OnModuleInit {
   constructor(
     private readonly instructions: InstructionService,
@@ -17,7 +21,9 @@ export class InstructionModule implements OnModuleInit {
   onModuleInit(): void {
     this.hooks.system.push(async ({ auth, session }) => {
       const config = await this.config.effective(auth, session.projectId);
-      return { instructions: await this.instructions.load(session.tenantId, session.directory, config.instructions ?? []) };
+      return {
+        instructions: await this.instructions.load(session.tenantId, session.directory, config.instructions ?? []),
+      };
     });
   }
 }

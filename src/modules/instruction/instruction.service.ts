@@ -49,7 +49,8 @@ export class InstructionService {
       }
     };
     const tenant = await this.tenantFolders.get(tenantId, 'instructions');
-    for (const entry of await tenant.list('.').catch(() => [])) if (entry.type === 'file' && entry.name.endsWith('.md')) await add(tenant, entry.relative);
+    for (const entry of await tenant.list('.').catch(() => []))
+      if (entry.type === 'file' && entry.name.endsWith('.md')) await add(tenant, entry.relative);
     const project = await this.workspaces.get(tenantId, path.basename(directory));
     for (const name of PROJECT_FILES) {
       const before = out.length;
@@ -69,7 +70,10 @@ export class InstructionService {
 
   private async read(ws: Workspace, rel: string): Promise<InstructionFile | undefined> {
     // Read as the server, outside any sandbox: no links, no FIFOs or devices, bounded (host-file.ts).
-    const content = await readHostText(ws.root, rel, { maxBytes: MAX_FILE_BYTES, onRefused: (err) => this.logger.debug({ err, rel }, 'instruction file skipped') });
+    const content = await readHostText(ws.root, rel, {
+      maxBytes: MAX_FILE_BYTES,
+      onRefused: (err) => this.logger.debug({ err, rel }, 'instruction file skipped'),
+    });
     return content === undefined ? undefined : { path: path.resolve(ws.root, rel), content };
   }
 
@@ -86,7 +90,8 @@ export class InstructionService {
       budget -= entries.length;
       for (const e of entries) {
         if (e.type === 'file' && isMatch(e.relative)) found.push(e.relative);
-        else if (e.type === 'directory' && e.name !== 'node_modules' && e.name !== '.git') await walk(e.relative, depth + 1);
+        else if (e.type === 'directory' && e.name !== 'node_modules' && e.name !== '.git')
+          await walk(e.relative, depth + 1);
         if (found.length >= MAX_GLOB_FILES) return;
       }
     };

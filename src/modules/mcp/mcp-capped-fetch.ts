@@ -25,6 +25,10 @@ export function cappedFetch(base: FetchLike, maxBytes: number, onOverflow?: (err
         },
       }),
     );
-    return new Response(limited, { status: response.status, statusText: response.statusText, headers: response.headers });
+    return new Response(limited, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
   };
 }

@@ -9,12 +9,23 @@ import { ToolError } from '../tool/tool.types';
 
 const key: McpKey = { tenantId: 'ten_f', projectId: 'prj_f' };
 const allow = () => ({ abort: new AbortController().signal, ask: async () => undefined });
-const local = (mode: Misbehaviour, timeout?: number) => ({ type: 'local' as const, command: misbehavingServerCommand(mode), ...(timeout ? { timeout } : {}) });
+const local = (mode: Misbehaviour, timeout?: number) => ({
+  type: 'local' as const,
+  command: misbehavingServerCommand(mode),
+  ...(timeout ? { timeout } : {}),
+});
 
 function recordingSpawner(): { spawner: McpProcessSpawner; children: ChildProcess[] } {
   const children: ChildProcess[] = [];
   const direct = createDirectSpawner();
-  return { children, spawner: (spec) => { const child = direct(spec); children.push(child); return child; } };
+  return {
+    children,
+    spawner: (spec) => {
+      const child = direct(spec);
+      children.push(child);
+      return child;
+    },
+  };
 }
 
 const isDead = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
@@ -63,7 +74,10 @@ describe('McpClientPool with misbehaving stdio servers', () => {
   });
 
   it('marks a server that exits at start failed, with its exit code and stderr, and keeps the pool usable', async () => {
-    const [crashed, healthy] = await Promise.all([pool.connect(key, 'crashy', local('crash')), pool.connect(key, 'ok', local('serve'))]);
+    const [crashed, healthy] = await Promise.all([
+      pool.connect(key, 'crashy', local('crash')),
+      pool.connect(key, 'ok', local('serve')),
+    ]);
     expect(crashed.status).toBe('failed');
     expect(crashed.status === 'failed' && crashed.error).toMatch(/code 3/);
     expect(crashed.status === 'failed' && crashed.error).toContain('boom: config file missing');
@@ -125,14 +139,18 @@ describe('McpClientPool with misbehaving stdio servers', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('user pressed stop')), 100);
     const started = Date.now();
-    await expect(hang.execute({}, { abort: controller.signal, ask: async () => undefined })).rejects.toThrow(/user pressed stop/);
+    await expect(hang.execute({}, { abort: controller.signal, ask: async () => undefined })).rejects.toThrow(
+      /user pressed stop/,
+    );
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it('refuses a result over the message cap, then reconnects the server', async () => {
     await pool.connect(key, 'big', local('serve'));
     const huge = await tool(pool, 'big_huge');
-    await expect(huge.execute({ bytes: 2 * 1024 * 1024 }, allow())).rejects.toThrow(/Connection closed: MCP server sent a message over 1048576 bytes/);
+    await expect(huge.execute({ bytes: 2 * 1024 * 1024 }, allow())).rejects.toThrow(
+      /Connection closed: MCP server sent a message over 1048576 bytes/,
+    );
     await waitFor(() => pool.status(key).big.status === 'connected' && children.length === 2);
     expect(toolsChanged).toContain('big');
     expect((await (await tool(pool, 'big_echo')).execute({ text: 'back' }, allow())).output).toBe('back');
@@ -140,7 +158,10 @@ describe('McpClientPool with misbehaving stdio servers', () => {
 
   it('reports a crash during a call as failed, then reconnects with backoff', async () => {
     const statuses: string[] = [];
-    makePool({ onStatusChanged: (_key, _name, status) => statuses.push(status.status), onToolsChanged: (_key, server) => toolsChanged.push(server) });
+    makePool({
+      onStatusChanged: (_key, _name, status) => statuses.push(status.status),
+      onToolsChanged: (_key, server) => toolsChanged.push(server),
+    });
     await pool.connect(key, 'crashy', local('serve'));
     const crash = await tool(pool, 'crashy_crash');
     await expect(crash.execute({}, allow())).rejects.toThrow(/Connection closed: process exited with code 7/);

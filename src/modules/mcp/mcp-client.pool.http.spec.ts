@@ -1,5 +1,11 @@
 import { createServer } from 'node:net';
-import { FAKE_BLOB_BASE64, FAKE_PNG_BASE64, startFakeMcpHttpServer, testBaseEnv, type FakeMcpHttpServer } from '../../../test/fakes/mcp';
+import {
+  FAKE_BLOB_BASE64,
+  FAKE_PNG_BASE64,
+  startFakeMcpHttpServer,
+  testBaseEnv,
+  type FakeMcpHttpServer,
+} from '../../../test/fakes/mcp';
 import { McpClientPool } from './mcp-client.pool';
 import type { McpKey, McpToolDefinition } from './mcp.types';
 import { ToolError } from '../tool/tool.types';
@@ -45,7 +51,9 @@ describe('McpClientPool over HTTP', () => {
       reconnect: { initialDelayMs: 50 },
       onToolsChanged: (_key, server) => changed.push(server),
     });
-    expect(await pool.connect(key, 'remote', { type: 'remote', url: streamable.url, headers: { 'x-school': 'north' } })).toEqual({ status: 'connected' });
+    expect(
+      await pool.connect(key, 'remote', { type: 'remote', url: streamable.url, headers: { 'x-school': 'north' } }),
+    ).toEqual({ status: 'connected' });
   });
 
   afterAll(async () => {
@@ -56,21 +64,42 @@ describe('McpClientPool over HTTP', () => {
   it('lists tools with sanitized ids and object schemas', async () => {
     const tools = await pool.tools(key);
     expect(tools.map((candidate) => candidate.id).sort()).toEqual(
-      ['remote_add', 'remote_big', 'remote_echo', 'remote_fail', 'remote_image', 'remote_resources', 'remote_slow', 'remote_weird_name_tool_'].sort(),
+      [
+        'remote_add',
+        'remote_big',
+        'remote_echo',
+        'remote_fail',
+        'remote_image',
+        'remote_resources',
+        'remote_slow',
+        'remote_weird_name_tool_',
+      ].sort(),
     );
     const add = tools.find((candidate) => candidate.id === 'remote_add')!;
     expect(add.inputSchema).toMatchObject({ type: 'object', additionalProperties: false, required: ['a', 'b'] });
-    expect(tools.find((candidate) => candidate.id === 'remote_image')!.inputSchema).toMatchObject({ type: 'object', properties: {} });
+    expect(tools.find((candidate) => candidate.id === 'remote_image')!.inputSchema).toMatchObject({
+      type: 'object',
+      properties: {},
+    });
     expect((await add.execute({ a: 2, b: 40 }, allow())).output).toBe('42');
     expect(streamable.lastHeaders()['x-school']).toBe('north');
   });
 
   it('converts images and embedded resources', async () => {
     const image = await (await tool('remote_image')).execute({}, allow());
-    expect(image).toMatchObject({ output: 'here is a pixel', attachments: [{ mime: 'image/png', url: `data:image/png;base64,${FAKE_PNG_BASE64}` }] });
+    expect(image).toMatchObject({
+      output: 'here is a pixel',
+      attachments: [{ mime: 'image/png', url: `data:image/png;base64,${FAKE_PNG_BASE64}` }],
+    });
     const resources = await (await tool('remote_resources')).execute({}, allow());
     expect(resources.output).toBe('# Readme');
-    expect(resources.attachments).toEqual([{ mime: 'application/octet-stream', url: `data:application/octet-stream;base64,${FAKE_BLOB_BASE64}`, filename: 'data.bin' }]);
+    expect(resources.attachments).toEqual([
+      {
+        mime: 'application/octet-stream',
+        url: `data:application/octet-stream;base64,${FAKE_BLOB_BASE64}`,
+        filename: 'data.bin',
+      },
+    ]);
   });
 
   it('turns isError results into a ToolError carrying the server text', async () => {
@@ -105,8 +134,16 @@ describe('McpClientPool over HTTP', () => {
 
   it('lists and reads resources', async () => {
     const resources = await pool.listResources(key);
-    expect(resources['remote:notes']).toEqual({ name: 'notes', uri: 'fake://notes.txt', description: 'Some notes', mimeType: 'text/plain', client: 'remote' });
-    expect(await pool.readResource(key, 'remote', 'fake://notes.txt')).toEqual([{ uri: 'fake://notes.txt', mimeType: 'text/plain', text: 'remember the milk' }]);
+    expect(resources['remote:notes']).toEqual({
+      name: 'notes',
+      uri: 'fake://notes.txt',
+      description: 'Some notes',
+      mimeType: 'text/plain',
+      client: 'remote',
+    });
+    expect(await pool.readResource(key, 'remote', 'fake://notes.txt')).toEqual([
+      { uri: 'fake://notes.txt', mimeType: 'text/plain', text: 'remember the milk' },
+    ]);
     expect(await pool.readResource(key, 'remote', 'fake://logo.png')).toEqual([
       { uri: 'fake://logo.png', mimeType: 'image/png', url: `data:image/png;base64,${FAKE_PNG_BASE64}` },
     ]);

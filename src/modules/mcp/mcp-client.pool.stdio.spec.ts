@@ -11,7 +11,10 @@ const key: McpKey = { tenantId: 'ten_a', projectId: 'prj_a' };
 
 function toolContext() {
   const asks: PermissionAsk[] = [];
-  return { asks, ctx: { abort: new AbortController().signal, ask: async (request: PermissionAsk) => void asks.push(request) } };
+  return {
+    asks,
+    ctx: { abort: new AbortController().signal, ask: async (request: PermissionAsk) => void asks.push(request) },
+  };
 }
 
 function byId(tools: McpToolDefinition[], id: string): McpToolDefinition {
@@ -45,12 +48,23 @@ describe('McpClientPool over stdio with the reference servers', () => {
     expect(pool.status(key)).toEqual({ 'every thing': { status: 'connected' }, fs: { status: 'connected' } });
     const tools = await pool.tools(key);
     const ids = tools.map((tool) => tool.id);
-    expect(ids).toEqual(expect.arrayContaining(['every_thing_echo', 'every_thing_get-tiny-image', 'fs_read_text_file', 'fs_list_directory']));
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'every_thing_echo',
+        'every_thing_get-tiny-image',
+        'fs_read_text_file',
+        'fs_list_directory',
+      ]),
+    );
     for (const id of ids) expect(id).toMatch(/^[a-zA-Z0-9_-]+$/);
     const echo = byId(tools, 'every_thing_echo');
     expect(echo.mcpName).toBe('echo');
     expect(echo.server).toBe('every thing');
-    expect(echo.inputSchema).toMatchObject({ type: 'object', additionalProperties: false, properties: { message: expect.any(Object) } });
+    expect(echo.inputSchema).toMatchObject({
+      type: 'object',
+      additionalProperties: false,
+      properties: { message: expect.any(Object) },
+    });
   });
 
   it('asks permission with the tool id, then calls the tool and joins text', async () => {
@@ -64,7 +78,10 @@ describe('McpClientPool over stdio with the reference servers', () => {
 
   it('does not call the tool when permission is refused', async () => {
     const sum = byId(await pool.tools(key), 'every_thing_get-sum');
-    const refused = { abort: new AbortController().signal, ask: async () => Promise.reject(new Error('denied by rule')) };
+    const refused = {
+      abort: new AbortController().signal,
+      ask: async () => Promise.reject(new Error('denied by rule')),
+    };
     await expect(sum.execute({ a: 1, b: 2 }, refused)).rejects.toThrow('denied by rule');
   });
 
@@ -117,7 +134,11 @@ describe('McpClientPool over stdio with the reference servers', () => {
 
   it('starts local servers with only PATH, HOME and the configured environment', async () => {
     const envKey: McpKey = { tenantId: 'ten_env', projectId: 'prj_env' };
-    const status = await pool.connect(envKey, 'ev', { type: 'local', command: everythingServerCommand(), environment: { SCHOOL_FLAG: 'on' } });
+    const status = await pool.connect(envKey, 'ev', {
+      type: 'local',
+      command: everythingServerCommand(),
+      environment: { SCHOOL_FLAG: 'on' },
+    });
     expect(status).toEqual({ status: 'connected' });
     const getEnv = byId(await pool.tools(envKey), 'ev_get-env');
     const env = JSON.parse((await getEnv.execute({}, toolContext().ctx)).output) as Record<string, string>;

@@ -3,7 +3,14 @@
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { ToolError } from '../tool/tool.types';
 import type {
-  McpCommand, McpKey, McpResource, McpResourceContent, McpServerConfig, McpStatus, McpStatusMap, McpToolDefinition,
+  McpCommand,
+  McpKey,
+  McpResource,
+  McpResourceContent,
+  McpServerConfig,
+  McpStatus,
+  McpStatusMap,
+  McpToolDefinition,
 } from './mcp.types';
 import { McpNotConnectedError, McpServerNotFoundError } from './mcp.errors';
 import { McpConnection } from './mcp-connection';
@@ -76,7 +83,15 @@ export class McpClientPool {
     const scope = this.scope(key, true);
     const previous = scope.get(name);
     if (previous) await this.shutdown(previous);
-    const entry: Entry = { key, name, config, status: { status: 'disabled' }, generation: 0, reconnectAttempts: 0, inflight: 0 };
+    const entry: Entry = {
+      key,
+      name,
+      config,
+      status: { status: 'disabled' },
+      generation: 0,
+      reconnectAttempts: 0,
+      inflight: 0,
+    };
     scope.set(name, entry);
     if (config.enabled === false) {
       this.setStatus(entry, { status: 'disabled' });
@@ -110,7 +125,14 @@ export class McpClientPool {
     const lists = await Promise.all(
       this.connected(key).map(async (entry) => {
         const listed = await this.listedTools(entry);
-        return listed.map((tool) => convertMcpTool(entry.name, tool, (toolName, args, signal) => this.callTool(key, entry.name, toolName, args, signal), this.limits));
+        return listed.map((tool) =>
+          convertMcpTool(
+            entry.name,
+            tool,
+            (toolName, args, signal) => this.callTool(key, entry.name, toolName, args, signal),
+            this.limits,
+          ),
+        );
       }),
     );
     return lists.flat();
@@ -122,7 +144,9 @@ export class McpClientPool {
         try {
           const prompts = await this.use(entry, (connection) => connection.listPrompts());
           return prompts.map((prompt) =>
-            convertMcpPrompt(entry.name, prompt, (name, args) => this.use(this.entry(key, entry.name), (connection) => connection.getPrompt(name, args))),
+            convertMcpPrompt(entry.name, prompt, (name, args) =>
+              this.use(this.entry(key, entry.name), (connection) => connection.getPrompt(name, args)),
+            ),
           );
         } catch (error) {
           this.options.logger?.warn({ server: entry.name, error: errorMessage(error) }, 'mcp prompts/list failed');
@@ -267,7 +291,8 @@ export class McpClientPool {
   private failureStatus(config: McpServerConfig, error: unknown): McpStatus {
     if (error instanceof UnauthorizedError) return { status: 'needs_auth' };
     // Without OAuth settings the SDK never raises UnauthorizedError; a bare 401 still means "needs auth".
-    if (config.type === 'remote' && config.oauth !== false && httpStatus(error) === 401) return { status: 'needs_auth' };
+    if (config.type === 'remote' && config.oauth !== false && httpStatus(error) === 401)
+      return { status: 'needs_auth' };
     if (isClientRegistrationError(error)) return { status: 'needs_client_registration', error: errorMessage(error) };
     return { status: 'failed', error: errorMessage(error) };
   }
@@ -278,7 +303,11 @@ export class McpClientPool {
     if (!this.isLive(entry)) throw new McpNotConnectedError(entry.name, 'server was removed or replaced');
     if (entry.connection) return entry.connection;
     if (entry.status.status === 'connected') await this.open(entry);
-    if (!entry.connection) throw new McpNotConnectedError(entry.name, 'status' in entry.status && 'error' in entry.status ? entry.status.error : entry.status.status);
+    if (!entry.connection)
+      throw new McpNotConnectedError(
+        entry.name,
+        'status' in entry.status && 'error' in entry.status ? entry.status.error : entry.status.status,
+      );
     return entry.connection;
   }
 
@@ -289,7 +318,8 @@ export class McpClientPool {
       try {
         return await work(connection);
       } catch (error) {
-        if (isTransportFailure(error) && entry.connection === connection) this.dropped(entry, entry.generation, errorMessage(error));
+        if (isTransportFailure(error) && entry.connection === connection)
+          this.dropped(entry, entry.generation, errorMessage(error));
         throw error;
       }
     } finally {
@@ -318,7 +348,13 @@ export class McpClientPool {
   }
 
   /** Resolves the server by name at call time: tool objects outlive reconnects and config replacements. */
-  private async callTool(key: McpKey, name: string, toolName: string, args: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>> {
+  private async callTool(
+    key: McpKey,
+    name: string,
+    toolName: string,
+    args: Record<string, unknown>,
+    signal: AbortSignal,
+  ): Promise<Record<string, unknown>> {
     try {
       const entry = this.entry(key, name);
       const timeout = entry.config.timeout ?? this.options.callTimeoutMs ?? this.timeoutMs;

@@ -12,9 +12,17 @@ import { lazyModule } from '../../core/lazy/lazy-module';
 
 // The SDK's client and HTTP transports (with its JSON Schema validator) load on the first MCP connection, not at boot.
 /* eslint-disable @typescript-eslint/no-require-imports */
-const clientSdk = lazyModule(() => require('@modelcontextprotocol/sdk/client/index.js') as typeof import('@modelcontextprotocol/sdk/client/index.js'));
-const streamableSdk = lazyModule(() => require('@modelcontextprotocol/sdk/client/streamableHttp.js') as typeof import('@modelcontextprotocol/sdk/client/streamableHttp.js'));
-const sseSdk = lazyModule(() => require('@modelcontextprotocol/sdk/client/sse.js') as typeof import('@modelcontextprotocol/sdk/client/sse.js'));
+const clientSdk = lazyModule(
+  () =>
+    require('@modelcontextprotocol/sdk/client/index.js') as typeof import('@modelcontextprotocol/sdk/client/index.js'),
+);
+const streamableSdk = lazyModule(
+  () =>
+    require('@modelcontextprotocol/sdk/client/streamableHttp.js') as typeof import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
+);
+const sseSdk = lazyModule(
+  () => require('@modelcontextprotocol/sdk/client/sse.js') as typeof import('@modelcontextprotocol/sdk/client/sse.js'),
+);
 /* eslint-enable @typescript-eslint/no-require-imports */
 import { cappedFetch } from './mcp-capped-fetch';
 
@@ -80,7 +88,8 @@ export class McpConnection {
       if (logged >= STDERR_LOG_BUDGET) return;
       logged += text.length;
       options.logger?.debug({ server: options.name, stderr: text.slice(0, 4000) }, 'mcp server stderr');
-      if (logged >= STDERR_LOG_BUDGET) options.logger?.debug({ server: options.name }, 'mcp server stderr: further output not logged');
+      if (logged >= STDERR_LOG_BUDGET)
+        options.logger?.debug({ server: options.name }, 'mcp server stderr: further output not logged');
     };
     const transport = new StdioProcessTransport(child, { ...options.stdio, onStderr });
     try {
@@ -94,12 +103,17 @@ export class McpConnection {
   private static async openRemote(options: McpConnectionOptions, config: McpRemoteConfig): Promise<McpConnection> {
     const url = new URL(config.url);
     let current: McpConnection | undefined;
-    const fetchFn = cappedFetch(options.fetch ?? fetch, options.stdio.maxMessageBytes, (error) => current?.abortTransport(error.message));
+    const fetchFn = cappedFetch(options.fetch ?? fetch, options.stdio.maxMessageBytes, (error) =>
+      current?.abortTransport(error.message),
+    );
     const requestInit: RequestInit = { headers: config.headers ?? {} };
     const authProvider = config.oauth === false ? undefined : options.authProvider;
     const started = Date.now();
     try {
-      current = await McpConnection.handshake(options, new (streamableSdk().StreamableHTTPClientTransport)(url, { requestInit, authProvider, fetch: fetchFn }));
+      current = await McpConnection.handshake(
+        options,
+        new (streamableSdk().StreamableHTTPClientTransport)(url, { requestInit, authProvider, fetch: fetchFn }),
+      );
       return current;
     } catch (streamableError) {
       if (streamableError instanceof UnauthorizedError) throw streamableError;
@@ -112,7 +126,9 @@ export class McpConnection {
         return current;
       } catch (sseError) {
         if (sseError instanceof UnauthorizedError) throw sseError;
-        throw new Error(`Streamable HTTP: ${errorMessage(streamableError)}; SSE: ${errorMessage(sseError)}`, { cause: streamableError });
+        throw new Error(`Streamable HTTP: ${errorMessage(streamableError)}; SSE: ${errorMessage(sseError)}`, {
+          cause: streamableError,
+        });
       }
     }
   }
@@ -153,7 +169,9 @@ export class McpConnection {
     let cursor: string | undefined;
     // Pagination is bounded: a server that keeps returning cursors must not loop us forever.
     for (let page = 0; page < 50; page++) {
-      const result = await this.request('tools/list', (options) => this.client.listTools(cursor ? { cursor } : undefined, options));
+      const result = await this.request('tools/list', (options) =>
+        this.client.listTools(cursor ? { cursor } : undefined, options),
+      );
       tools.push(...result.tools);
       cursor = result.nextCursor;
       if (!cursor) break;
@@ -164,7 +182,8 @@ export class McpConnection {
   callTool(name: string, args: Record<string, unknown>, timeoutMs: number, options: CallOptions = {}) {
     return this.request(
       'tools/call',
-      (requestOptions) => this.client.callTool({ name, arguments: args }, undefined, requestOptions) as Promise<Record<string, unknown>>,
+      (requestOptions) =>
+        this.client.callTool({ name, arguments: args }, undefined, requestOptions) as Promise<Record<string, unknown>>,
       { ...options, timeoutMs },
     );
   }
@@ -188,7 +207,9 @@ export class McpConnection {
   }
 
   private closeReason(): string | undefined {
-    return this.abortReason ?? (this.transport instanceof StdioProcessTransport ? this.transport.describeExit() : undefined);
+    return (
+      this.abortReason ?? (this.transport instanceof StdioProcessTransport ? this.transport.describeExit() : undefined)
+    );
   }
 
   /** Drops the transport as if the server had gone; pending requests fail now and the pool reconnects. */

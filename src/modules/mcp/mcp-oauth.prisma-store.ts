@@ -20,7 +20,11 @@ const SHARED_OWNER = '*';
 
 export class McpEncryptionMissingError extends BadRequestError {
   constructor() {
-    super('MCP OAuth tokens are stored encrypted, and this server has no ENCRYPTION_KEYS configured; ask the platform operator', {}, 'mcp_oauth_no_encryption');
+    super(
+      'MCP OAuth tokens are stored encrypted, and this server has no ENCRYPTION_KEYS configured; ask the platform operator',
+      {},
+      'mcp_oauth_no_encryption',
+    );
   }
 }
 
@@ -33,7 +37,8 @@ export function cipherFromConfig(config: Pick<AppConfig, 'encryptionKeys'>): Cre
 }
 
 function parseColumn(raw: unknown): OAuthColumn {
-  if (raw && typeof raw === 'object' && (raw as OAuthColumn).v === 1 && typeof (raw as OAuthColumn).owners === 'object') return raw as OAuthColumn;
+  if (raw && typeof raw === 'object' && (raw as OAuthColumn).v === 1 && typeof (raw as OAuthColumn).owners === 'object')
+    return raw as OAuthColumn;
   return { v: 1, owners: {} };
 }
 

@@ -29,7 +29,10 @@ export function createSandboxSpawner(deps: McpSandboxSpawnerDeps): McpProcessSpa
   return async (spec) => {
     const settings = await deps.repo.tenantSettings(spec.tenantId);
     if (!commandAllowed(spec.command, settings.mcpCommands)) {
-      throw new ForbiddenError(`Command ${path.basename(spec.command)} is not in this school's allowed MCP commands`, 'mcp_command_not_allowed');
+      throw new ForbiddenError(
+        `Command ${path.basename(spec.command)} is not in this school's allowed MCP commands`,
+        'mcp_command_not_allowed',
+      );
     }
     const workspaceRoot = deps.workspaceFor(spec.tenantId, spec.projectId) ?? spec.cwd;
     if (!workspaceRoot) throw new Error(`No workspace known for project ${spec.projectId}`);

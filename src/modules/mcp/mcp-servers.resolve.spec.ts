@@ -2,7 +2,14 @@ import { commandAllowed } from './mcp-sandbox.spawner';
 import { configFingerprint, resolveServers } from './mcp-servers.resolve';
 import type { McpServerRow } from './mcp.repository';
 
-const row = (name: string, projectId: string | null, config: unknown): McpServerRow => ({ id: `mcp_${name}`, tenantId: 'ten_a', projectId, name, config, oauth: null });
+const row = (name: string, projectId: string | null, config: unknown): McpServerRow => ({
+  id: `mcp_${name}`,
+  tenantId: 'ten_a',
+  projectId,
+  name,
+  config,
+  oauth: null,
+});
 
 describe('resolveServers', () => {
   it('puts rows over config, project rows over tenant rows, and applies leftover toggles to rows', () => {

@@ -11,7 +11,11 @@ function isServer(config: McpConfig): config is McpConfig & McpServerConfig {
   return config.type === 'local' || config.type === 'remote';
 }
 
-export function resolveServers(fromConfig: Record<string, McpConfig> | undefined, rows: McpServerRow[], onBadRow?: RowProblem): Map<string, McpServerConfig> {
+export function resolveServers(
+  fromConfig: Record<string, McpConfig> | undefined,
+  rows: McpServerRow[],
+  onBadRow?: RowProblem,
+): Map<string, McpServerConfig> {
   const servers = new Map<string, McpServerConfig>();
   const toggles = new Map<string, boolean>();
   for (const [name, entry] of Object.entries(fromConfig ?? {})) {
@@ -37,6 +41,8 @@ export function resolveServers(fromConfig: Record<string, McpConfig> | undefined
 /** Key order does not change a config's identity. */
 export function configFingerprint(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) : v,
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
   );
 }

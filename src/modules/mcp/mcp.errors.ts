@@ -18,7 +18,9 @@ export class McpServerNotFoundError extends DomainError {
 /** OAuth was asked for a local server or one configured with `oauth: false`. */
 export class McpUnsupportedOAuthError extends DomainError {
   constructor(name: string) {
-    super('McpUnsupportedOAuthError', 400, `MCP server ${name} does not support OAuth`, McpErrorCode.UnsupportedOAuth, { name });
+    super('McpUnsupportedOAuthError', 400, `MCP server ${name} does not support OAuth`, McpErrorCode.UnsupportedOAuth, {
+      name,
+    });
   }
 }
 
@@ -40,7 +42,9 @@ export class McpAuthenticateUnsupportedError extends DomainError {
 
 export class McpNotConnectedError extends DomainError {
   constructor(name: string, detail: string) {
-    super('McpNotConnectedError', 409, `MCP server ${name} is not connected: ${detail}`, McpErrorCode.NotConnected, { name });
+    super('McpNotConnectedError', 409, `MCP server ${name} is not connected: ${detail}`, McpErrorCode.NotConnected, {
+      name,
+    });
   }
 }
 

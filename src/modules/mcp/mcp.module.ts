@@ -10,5 +10,10 @@ import { McpRepository } from './mcp.repository';
 import { McpService } from './mcp.service';
 
 /** One McpClientPool per process (inside McpService), closed on shutdown; tools reach the loop via SessionHooks. */
-@Module({ imports: [SandboxModule, SessionModule, ConfigModule, EventModule, ProjectModule, ProviderModule], controllers: [McpController], providers: [McpService, McpRepository], exports: [McpService] })
+@Module({
+  imports: [SandboxModule, SessionModule, ConfigModule, EventModule, ProjectModule, ProviderModule],
+  controllers: [McpController],
+  providers: [McpService, McpRepository],
+  exports: [McpService],
+})
 export class McpModule {}

@@ -40,12 +40,22 @@ export class McpRepository {
   async putConfig(tenantId: string, projectId: string | null, name: string, config: unknown): Promise<McpServerRow> {
     const json = config as Prisma.InputJsonValue;
     const existing = await this.find(tenantId, projectId, name);
-    if (existing) return this.prisma.mcpServer.update({ where: { id: existing.id }, data: { config: json }, select: SELECT });
-    return this.prisma.mcpServer.create({ data: { id: newId('mcp'), tenantId, projectId, name, config: json }, select: SELECT });
+    if (existing)
+      return this.prisma.mcpServer.update({ where: { id: existing.id }, data: { config: json }, select: SELECT });
+    return this.prisma.mcpServer.create({
+      data: { id: newId('mcp'), tenantId, projectId, name, config: json },
+      select: SELECT,
+    });
   }
 
   /** Writes (or, with null, clears) the OAuth column; a server without a row gets an OAuth-only placeholder. */
-  async putOAuth(tenantId: string, projectId: string | null, name: string, oauth: Prisma.InputJsonValue | null, placeholderConfig: Prisma.InputJsonValue): Promise<void> {
+  async putOAuth(
+    tenantId: string,
+    projectId: string | null,
+    name: string,
+    oauth: Prisma.InputJsonValue | null,
+    placeholderConfig: Prisma.InputJsonValue,
+  ): Promise<void> {
     const existing = await this.find(tenantId, projectId, name);
     const value = oauth ?? Prisma.DbNull;
     if (existing) {
@@ -53,12 +63,16 @@ export class McpRepository {
       return;
     }
     if (oauth === null) return;
-    await this.prisma.mcpServer.create({ data: { id: newId('mcp'), tenantId, projectId, name, config: placeholderConfig, oauth } });
+    await this.prisma.mcpServer.create({
+      data: { id: newId('mcp'), tenantId, projectId, name, config: placeholderConfig, oauth },
+    });
   }
 
   async tenantSettings(tenantId: string): Promise<Record<string, unknown>> {
     const tenant = await this.prisma.tenant.findUnique({ where: { id: tenantId }, select: { settings: true } });
     const settings = tenant?.settings;
-    return settings && typeof settings === 'object' && !Array.isArray(settings) ? (settings as Record<string, unknown>) : {};
+    return settings && typeof settings === 'object' && !Array.isArray(settings)
+      ? (settings as Record<string, unknown>)
+      : {};
   }
 }

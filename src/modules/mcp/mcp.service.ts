@@ -19,13 +19,29 @@ import { SandboxRunner } from '../sandbox/sandbox-runner.service';
 import { McpClientPool } from './mcp-client.pool';
 import { McpAuthenticateUnsupportedError, McpServerNotFoundError } from './mcp.errors';
 import { McpRepository } from './mcp.repository';
-import type { McpCommand, McpKey, McpResource, McpResourceContent, McpServerConfig, McpStatus, McpStatusMap } from './mcp.types';
+import type {
+  McpCommand,
+  McpKey,
+  McpResource,
+  McpResourceContent,
+  McpServerConfig,
+  McpStatus,
+  McpStatusMap,
+} from './mcp.types';
 import { cipherFromConfig, McpEncryptionMissingError, PrismaMcpOAuthStore } from './mcp-oauth.prisma-store';
 import { createSandboxSpawner } from './mcp-sandbox.spawner';
 import { configFingerprint, resolveServers } from './mcp-servers.resolve';
 
 // What a local server finds on PATH: this Node's folder, then the usual system folders. Never our environment.
-const SERVER_PATH = [path.dirname(process.execPath), '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'].join(':');
+const SERVER_PATH = [
+  path.dirname(process.execPath),
+  '/usr/local/sbin',
+  '/usr/local/bin',
+  '/usr/sbin',
+  '/usr/bin',
+  '/sbin',
+  '/bin',
+].join(':');
 
 interface ScopeState {
   /** name → the config last handed to the pool, and its fingerprint. */
@@ -62,10 +78,19 @@ export class McpService implements OnModuleInit, OnApplicationShutdown {
     const publicUrl = app.publicUrl ?? `http://${app.host}:${app.port}`;
     this.pool = new McpClientPool({
       baseEnv: { PATH: SERVER_PATH, HOME: '/tmp' },
-      spawner: createSandboxSpawner({ runner: sandbox, repo, workspaceFor: (tenantId, projectId) => this.workspaces.get(scopeId({ tenantId, projectId })) }),
+      spawner: createSandboxSpawner({
+        runner: sandbox,
+        repo,
+        workspaceFor: (tenantId, projectId) => this.workspaces.get(scopeId({ tenantId, projectId })),
+      }),
       cwdFor: (key) => this.workspaces.get(scopeId(key)),
       // Without a key ring, tokens could not be stored: remote servers that want OAuth simply show needs_auth.
-      oauth: this.cipher ? { store: new PrismaMcpOAuthStore(repo, this.cipher), redirectUrl: `${publicUrl.replace(/\/$/, '')}/mcp/oauth/callback` } : undefined,
+      oauth: this.cipher
+        ? {
+            store: new PrismaMcpOAuthStore(repo, this.cipher),
+            redirectUrl: `${publicUrl.replace(/\/$/, '')}/mcp/oauth/callback`,
+          }
+        : undefined,
       onToolsChanged: (key, server) => this.toolsChanged(key, server),
       // Remote servers and their OAuth discovery go through the egress guard, whichever layer configured them.
       fetch: egressGuard(app.egressAllow).fetch,
@@ -89,7 +114,9 @@ export class McpService implements OnModuleInit, OnApplicationShutdown {
   async add(auth: AuthContext, directory: string | undefined, name: string, rawConfig: unknown): Promise<McpStatusMap> {
     const parsed = mcpConfigSchema.safeParse(rawConfig);
     if (!parsed.success || (parsed.data.type !== 'local' && parsed.data.type !== 'remote')) {
-      const detail = parsed.success ? 'config.type must be "local" or "remote"' : parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`).join('; ');
+      const detail = parsed.success
+        ? 'config.type must be "local" or "remote"'
+        : parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`).join('; ');
       throw new BadRequestError(`Invalid MCP server config: ${detail}`, { name }, 'mcp_invalid_config');
     }
     const project = await this.projects.resolve(auth, directory, 'write');
@@ -104,7 +131,8 @@ export class McpService implements OnModuleInit, OnApplicationShutdown {
     const known = this.scopes.get(scopeId(key))?.configs.get(name);
     if (!known) throw new McpServerNotFoundError(name);
     // Students add no servers: one they find disabled was disabled by their teacher or school, and stays so.
-    if (known.config.enabled === false && auth.role === 'student') throw new ForbiddenError(`MCP server ${name} was disabled by your teacher or school`, 'mcp_disabled');
+    if (known.config.enabled === false && auth.role === 'student')
+      throw new ForbiddenError(`MCP server ${name} was disabled by your teacher or school`, 'mcp_disabled');
     // Connecting by hand overrides `enabled: false` until the server's config changes.
     const status = await this.pool.connect(key, name, { ...known.config, enabled: true });
     this.toolsChanged(key, name);
@@ -117,13 +145,23 @@ export class McpService implements OnModuleInit, OnApplicationShutdown {
     this.toolsChanged(key, name);
   }
 
-  async startAuth(auth: AuthContext, directory: string | undefined, name: string): Promise<{ authorizationUrl: string; oauthState: string }> {
+  async startAuth(
+    auth: AuthContext,
+    directory: string | undefined,
+    name: string,
+  ): Promise<{ authorizationUrl: string; oauthState: string }> {
     const key = await this.scopeFor(auth, directory, 'write');
     this.requireEncryption(key, name);
     return this.pool.startAuth(key, name);
   }
 
-  async finishAuth(auth: AuthContext, directory: string | undefined, name: string, code: string, oauthState?: string): Promise<McpStatus> {
+  async finishAuth(
+    auth: AuthContext,
+    directory: string | undefined,
+    name: string,
+    code: string,
+    oauthState?: string,
+  ): Promise<McpStatus> {
     const key = await this.scopeFor(auth, directory, 'write');
     this.requireEncryption(key, name);
     return this.pool.finishAuth(key, name, code, oauthState);
@@ -148,7 +186,12 @@ export class McpService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Contents of a resource, for a prompt's file part with `source: {type: 'resource', clientName, uri}`. */
-  async readResource(auth: AuthContext, session: Pick<SessionRow, 'projectId' | 'directory'>, server: string, uri: string): Promise<McpResourceContent[]> {
+  async readResource(
+    auth: AuthContext,
+    session: Pick<SessionRow, 'projectId' | 'directory'>,
+    server: string,
+    uri: string,
+  ): Promise<McpResourceContent[]> {
     const key = await this.sync(auth, session.projectId, session.directory);
     return this.pool.readResource(key, server, uri);
   }
@@ -208,8 +251,13 @@ export class McpService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async reconcile(auth: AuthContext, key: McpKey): Promise<void> {
-    const [config, rows] = await Promise.all([this.config.effective(auth, key.projectId), this.repo.listForProject(key.tenantId, key.projectId)]);
-    const desired = resolveServers(config.mcp, rows, (row, reason) => this.logger.warn({ server: row.name, reason }, 'mcp server row ignored'));
+    const [config, rows] = await Promise.all([
+      this.config.effective(auth, key.projectId),
+      this.repo.listForProject(key.tenantId, key.projectId),
+    ]);
+    const desired = resolveServers(config.mcp, rows, (row, reason) =>
+      this.logger.warn({ server: row.name, reason }, 'mcp server row ignored'),
+    );
     const id = scopeId(key);
     const state = this.scopes.get(id) ?? { configs: new Map() };
     this.scopes.set(id, state);
@@ -237,7 +285,13 @@ export class McpService implements OnModuleInit, OnApplicationShutdown {
   private toolsChanged(key: McpKey, server: string): void {
     // A project's event reaches only those who may see the project: its owner, their teachers, the school's admins.
     void this.projects.ownerOf(key.tenantId, key.projectId).then((ownerId) =>
-      this.bus.publish({ tenantId: key.tenantId, projectId: key.projectId, ownerId: ownerId ?? undefined, type: EventType.McpToolsChanged, properties: { server } }),
+      this.bus.publish({
+        tenantId: key.tenantId,
+        projectId: key.projectId,
+        ownerId: ownerId ?? undefined,
+        type: EventType.McpToolsChanged,
+        properties: { server },
+      }),
     );
   }
 }

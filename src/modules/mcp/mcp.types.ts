@@ -58,7 +58,10 @@ export interface McpLogger {
   debug(obj: Record<string, unknown>, msg?: string): void;
 }
 
-export type JsonSchemaObject = { type: 'object'; properties?: Record<string, unknown>; required?: string[] } & Record<string, unknown>;
+export type JsonSchemaObject = { type: 'object'; properties?: Record<string, unknown>; required?: string[] } & Record<
+  string,
+  unknown
+>;
 
 /**
  * An MCP tool as the tool registry sees it. It differs from `ToolDefinition` in one way: parameters are a

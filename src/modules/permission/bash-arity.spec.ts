@@ -3,7 +3,14 @@ import { wildcardMatch } from './permission.rules';
 
 describe('tokenize', () => {
   it('honours quotes and escapes', () => {
-    expect(tokenize(`git commit -m "fix: a \\"b\\"" 'x y' a\\ b`)).toEqual(['git', 'commit', '-m', 'fix: a "b"', 'x y', 'a b']);
+    expect(tokenize(`git commit -m "fix: a \\"b\\"" 'x y' a\\ b`)).toEqual([
+      'git',
+      'commit',
+      '-m',
+      'fix: a "b"',
+      'x y',
+      'a b',
+    ]);
     expect(tokenize('  ls   -la  ')).toEqual(['ls', '-la']);
     expect(tokenize('echo ""')).toEqual(['echo', '']);
     expect(tokenize('')).toEqual([]);

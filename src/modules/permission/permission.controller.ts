@@ -31,13 +31,19 @@ export class PermissionController {
   /** Deprecated OpenCode route, kept for older clients. */
   @Post('session/:sessionID/permissions/:permissionID')
   @HttpCode(200)
-  legacyReply(@Auth() auth: AuthContext, @Param('sessionID') sessionId: string, @Param('permissionID') id: string, @Body() body: LegacyPermissionReplyDto): Promise<boolean> {
+  legacyReply(
+    @Auth() auth: AuthContext,
+    @Param('sessionID') sessionId: string,
+    @Param('permissionID') id: string,
+    @Body() body: LegacyPermissionReplyDto,
+  ): Promise<boolean> {
     return this.permissions.reply(auth, id, body.response, undefined, (sid) => this.scope(auth, sid, sessionId));
   }
 
   private async scope(auth: AuthContext, sessionId: string, expected?: string) {
     // The legacy route names the session: the request must belong to it, not to some other session of the caller.
-    if (expected && expected !== sessionId) throw new NotFoundError(`Permission request not found in session ${expected}`);
+    if (expected && expected !== sessionId)
+      throw new NotFoundError(`Permission request not found in session ${expected}`);
     return this.sessions.writableScope(auth, sessionId);
   }
 }

@@ -11,7 +11,12 @@ import {
   type Ruleset,
   wildcardMatch,
 } from './permission.rules';
-import { PermissionCorrectedError, PermissionDeniedError, PermissionRejectedError, stopsLoop } from './permission.errors';
+import {
+  PermissionCorrectedError,
+  PermissionDeniedError,
+  PermissionRejectedError,
+  stopsLoop,
+} from './permission.errors';
 
 describe('wildcardMatch', () => {
   it.each([
@@ -68,7 +73,9 @@ describe('evaluate', () => {
   });
 
   it('defaults to ask with no rule when nothing matches', () => {
-    expect(evaluate('webfetch', 'https://x', [{ permission: 'bash', pattern: '*', action: 'allow' }])).toEqual({ action: 'ask' });
+    expect(evaluate('webfetch', 'https://x', [{ permission: 'bash', pattern: '*', action: 'allow' }])).toEqual({
+      action: 'ask',
+    });
     expect(evaluate('webfetch', 'https://x')).toEqual({ action: 'ask' });
   });
 
@@ -258,11 +265,18 @@ describe('evaluateAsk', () => {
   });
 
   it('collects the patterns that still need asking', () => {
-    expect(evaluateAsk('bash', ['ls', 'npm test', 'make'], rules)).toEqual({ outcome: 'ask', pending: ['npm test', 'make'] });
+    expect(evaluateAsk('bash', ['ls', 'npm test', 'make'], rules)).toEqual({
+      outcome: 'ask',
+      pending: ['npm test', 'make'],
+    });
   });
 
   it('denies the whole call when one pattern is denied, naming the deny rules', () => {
-    expect(evaluateAsk('bash', ['ls', 'rm -rf x', 'npm test'], rules)).toEqual({ outcome: 'deny', pattern: 'rm -rf x', rules: [rules[3]] });
+    expect(evaluateAsk('bash', ['ls', 'rm -rf x', 'npm test'], rules)).toEqual({
+      outcome: 'deny',
+      pattern: 'rm -rf x',
+      rules: [rules[3]],
+    });
   });
 
   it('turns always-patterns into allow rules that later asks honour', () => {

@@ -27,8 +27,24 @@ export interface AskScope {
   abort: AbortSignal;
 }
 
-function toRequest(row: { id: string; sessionId: string; permission: string; patterns: unknown; metadata: unknown; always: unknown; tool: unknown }) {
-  return { id: row.id, sessionID: row.sessionId, permission: row.permission, patterns: row.patterns as string[], metadata: row.metadata as Record<string, unknown>, always: row.always as string[], ...(row.tool ? { tool: row.tool } : {}) };
+function toRequest(row: {
+  id: string;
+  sessionId: string;
+  permission: string;
+  patterns: unknown;
+  metadata: unknown;
+  always: unknown;
+  tool: unknown;
+}) {
+  return {
+    id: row.id,
+    sessionID: row.sessionId,
+    permission: row.permission,
+    patterns: row.patterns as string[],
+    metadata: row.metadata as Record<string, unknown>,
+    always: row.always as string[],
+    ...(row.tool ? { tool: row.tool } : {}),
+  };
 }
 
 /**
@@ -47,7 +63,8 @@ export class PermissionService {
   async ask(scope: AskScope, request: PermissionAsk): Promise<void> {
     const decision = await this.decide(scope, request);
     if (decision.outcome === 'allow') return;
-    if (decision.outcome === 'deny') throw new PermissionDeniedError(request.permission, [decision.pattern], decision.rules);
+    if (decision.outcome === 'deny')
+      throw new PermissionDeniedError(request.permission, [decision.pattern], decision.rules);
     const row = await this.repo.create({
       id: newId('permission'),
       tenantId: scope.tenantId,
@@ -60,9 +77,17 @@ export class PermissionService {
       tool: scope.tool,
       expiresAt: new Date(Date.now() + this.config.permissionTimeoutMs),
     });
-    const reply = this.bus.waitFor((e) => e.tenantId === scope.tenantId && e.event.type === EventType.PermissionReplied && e.event.properties.requestID === row.id, this.config.permissionTimeoutMs);
+    const reply = this.bus.waitFor(
+      (e) =>
+        e.tenantId === scope.tenantId &&
+        e.event.type === EventType.PermissionReplied &&
+        e.event.properties.requestID === row.id,
+      this.config.permissionTimeoutMs,
+    );
     this.publish(scope, EventType.PermissionAsked, toRequest(row));
-    const aborted = new Promise<'abort'>((resolve) => scope.abort.addEventListener('abort', () => resolve('abort'), { once: true }));
+    const aborted = new Promise<'abort'>((resolve) =>
+      scope.abort.addEventListener('abort', () => resolve('abort'), { once: true }),
+    );
     const outcome = await Promise.race([reply, aborted]);
     if (outcome === 'abort') {
       await this.repo.resolve(scope.tenantId, row.id, 'reject');
@@ -73,12 +98,22 @@ export class PermissionService {
       throw new PermissionRejectedError(request.permission);
     }
     const props = outcome.event.properties as { reply: PermissionReply; message?: string };
-    if (props.reply === 'reject') throw props.message ? new PermissionCorrectedError(props.message) : new PermissionRejectedError(request.permission);
+    if (props.reply === 'reject')
+      throw props.message
+        ? new PermissionCorrectedError(props.message)
+        : new PermissionRejectedError(request.permission);
   }
 
   /** The decision alone, "always" approvals included: what a tool ask, `/shell` and command shell spans all go through. */
-  async decide(scope: Pick<AskScope, 'tenantId' | 'projectId' | 'ownerId' | 'ruleset'>, request: Pick<PermissionAsk, 'permission' | 'patterns'>) {
-    const approvals = (await this.repo.approvals(scope.tenantId, scope.projectId, scope.ownerId)).map((a) => ({ permission: a.permission, pattern: a.pattern, action: 'allow' as const }));
+  async decide(
+    scope: Pick<AskScope, 'tenantId' | 'projectId' | 'ownerId' | 'ruleset'>,
+    request: Pick<PermissionAsk, 'permission' | 'patterns'>,
+  ) {
+    const approvals = (await this.repo.approvals(scope.tenantId, scope.projectId, scope.ownerId)).map((a) => ({
+      permission: a.permission,
+      pattern: a.pattern,
+      action: 'allow' as const,
+    }));
     return decideAsk(request.permission, request.patterns, scope.ruleset, approvals);
   }
 
@@ -86,10 +121,17 @@ export class PermissionService {
    * A command the user runs themselves (`/shell`, a command's shell spans, a skill or MCP prompt they invoke): a
    * deny refuses it with a 403; an ask does not, the user who would be asked is the one running it.
    */
-  async assertUserMay(scope: Pick<AskScope, 'tenantId' | 'projectId' | 'ownerId' | 'ruleset'>, request: Pick<PermissionAsk, 'permission' | 'patterns'>): Promise<void> {
+  async assertUserMay(
+    scope: Pick<AskScope, 'tenantId' | 'projectId' | 'ownerId' | 'ruleset'>,
+    request: Pick<PermissionAsk, 'permission' | 'patterns'>,
+  ): Promise<void> {
     const decision = await this.decide(scope, request);
     if (decision.outcome === 'deny') {
-      throw new ForbiddenError(`Blocked by a permission rule (${request.permission}: ${decision.pattern})`, 'permission_denied', { permission: request.permission, pattern: decision.pattern, rules: decision.rules });
+      throw new ForbiddenError(
+        `Blocked by a permission rule (${request.permission}: ${decision.pattern})`,
+        'permission_denied',
+        { permission: request.permission, pattern: decision.pattern, rules: decision.rules },
+      );
     }
   }
 
@@ -98,22 +140,52 @@ export class PermissionService {
     return rows.filter((r) => auth.role === 'admin' || r.userId === auth.userId).map(toRequest);
   }
 
-  async reply(auth: AuthContext, id: string, reply: PermissionReply, message: string | undefined, scopeOf: (sessionId: string) => Promise<Pick<AskScope, 'projectId' | 'directory'> & { ownerId: string | null }>) {
+  async reply(
+    auth: AuthContext,
+    id: string,
+    reply: PermissionReply,
+    message: string | undefined,
+    scopeOf: (sessionId: string) => Promise<Pick<AskScope, 'projectId' | 'directory'> & { ownerId: string | null }>,
+  ) {
     const row = isId('permission', id) ? await this.repo.find(auth.tenantId, id) : null;
-    if (!row || row.status !== 'pending' || (auth.role !== 'admin' && row.userId !== auth.userId)) throw new NotFoundError(`Permission request not found: ${id}`);
+    if (!row || row.status !== 'pending' || (auth.role !== 'admin' && row.userId !== auth.userId))
+      throw new NotFoundError(`Permission request not found: ${id}`);
     const session = await scopeOf(row.sessionId);
-    if (reply === 'always' && auth.role === 'student' && row.userId !== auth.userId) throw new ForbiddenError('Only the session owner may approve permanently');
-    if (!(await this.repo.resolve(auth.tenantId, id, reply, message))) throw new NotFoundError(`Permission request not found: ${id}`);
-    await this.audit.record(auth, 'permission.reply', id, { sessionId: row.sessionId, permission: row.permission, reply });
-    if (reply === 'always') {
-      await this.repo.approve(auth.tenantId, session.projectId, session.ownerId, row.permission, approvalRules(row.permission, row.always as string[]).map((r) => r.pattern), () => newId('permission'));
-    }
-    this.publish({ tenantId: auth.tenantId, sessionId: row.sessionId, projectId: session.projectId, ownerId: session.ownerId, directory: session.directory }, EventType.PermissionReplied, {
-      sessionID: row.sessionId,
-      requestID: id,
+    if (reply === 'always' && auth.role === 'student' && row.userId !== auth.userId)
+      throw new ForbiddenError('Only the session owner may approve permanently');
+    if (!(await this.repo.resolve(auth.tenantId, id, reply, message)))
+      throw new NotFoundError(`Permission request not found: ${id}`);
+    await this.audit.record(auth, 'permission.reply', id, {
+      sessionId: row.sessionId,
+      permission: row.permission,
       reply,
-      ...(message ? { message } : {}),
     });
+    if (reply === 'always') {
+      await this.repo.approve(
+        auth.tenantId,
+        session.projectId,
+        session.ownerId,
+        row.permission,
+        approvalRules(row.permission, row.always as string[]).map((r) => r.pattern),
+        () => newId('permission'),
+      );
+    }
+    this.publish(
+      {
+        tenantId: auth.tenantId,
+        sessionId: row.sessionId,
+        projectId: session.projectId,
+        ownerId: session.ownerId,
+        directory: session.directory,
+      },
+      EventType.PermissionReplied,
+      {
+        sessionID: row.sessionId,
+        requestID: id,
+        reply,
+        ...(message ? { message } : {}),
+      },
+    );
     return true;
   }
 
@@ -122,7 +194,19 @@ export class PermissionService {
     await this.repo.rejectAllPending(tenantId, sessionId);
   }
 
-  private publish(scope: Pick<AskScope, 'tenantId' | 'sessionId' | 'projectId' | 'ownerId' | 'directory'>, type: string, properties: Record<string, unknown>) {
-    this.bus.publish({ tenantId: scope.tenantId, sessionId: scope.sessionId, ownerId: scope.ownerId ?? undefined, projectId: scope.projectId, directory: scope.directory, type, properties });
+  private publish(
+    scope: Pick<AskScope, 'tenantId' | 'sessionId' | 'projectId' | 'ownerId' | 'directory'>,
+    type: string,
+    properties: Record<string, unknown>,
+  ) {
+    this.bus.publish({
+      tenantId: scope.tenantId,
+      sessionId: scope.sessionId,
+      ownerId: scope.ownerId ?? undefined,
+      projectId: scope.projectId,
+      directory: scope.directory,
+      type,
+      properties,
+    });
   }
 }

@@ -23,7 +23,11 @@ export class ProjectController {
   }
 
   @Patch('project/:projectID')
-  update(@Auth() auth: AuthContext, @Param('projectID') id: string, @Body() body: UpdateProjectDto): Promise<ProjectDto> {
+  update(
+    @Auth() auth: AuthContext,
+    @Param('projectID') id: string,
+    @Body() body: UpdateProjectDto,
+  ): Promise<ProjectDto> {
     return this.projects.update(auth, id, body);
   }
 

@@ -21,16 +21,30 @@ export class ProjectRepository {
       return await this.prisma.project.upsert({ where, create: data, update: {} });
     } catch (err) {
       // Prisma's upsert is a read then an insert here, not ON CONFLICT: the loser of a race reads the winner's row.
-      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') return this.prisma.project.findUniqueOrThrow({ where });
+      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002')
+        return this.prisma.project.findUniqueOrThrow({ where });
       throw err;
     }
   }
 
   list(tenantId: string, ownerIds?: string[]) {
-    return this.prisma.project.findMany({ where: { tenantId, ...(ownerIds ? { ownerId: { in: ownerIds } } : {}) }, orderBy: { updatedAt: 'desc' } });
+    return this.prisma.project.findMany({
+      where: { tenantId, ...(ownerIds ? { ownerId: { in: ownerIds } } : {}) },
+      orderBy: { updatedAt: 'desc' },
+    });
   }
 
-  async update(tenantId: string, id: string, data: { name?: string; icon?: Prisma.InputJsonValue; commands?: Prisma.InputJsonValue; vcs?: string | null; initializedAt?: Date }) {
+  async update(
+    tenantId: string,
+    id: string,
+    data: {
+      name?: string;
+      icon?: Prisma.InputJsonValue;
+      commands?: Prisma.InputJsonValue;
+      vcs?: string | null;
+      initializedAt?: Date;
+    },
+  ) {
     const r = await this.prisma.project.updateMany({ where: { tenantId, id }, data });
     return r.count ? this.find(tenantId, id) : null;
   }

@@ -54,7 +54,9 @@ export class ProjectService {
    */
   async resolve(auth: AuthContext, directory?: string, access: ProjectAccess = 'read'): Promise<Project> {
     // Concurrent first requests for one folder share one lookup (and so one creation).
-    const project = await this.cache.get(`${auth.tenantId}\0${auth.userId}\0${directory ?? ''}`, () => this.lookup(auth, directory));
+    const project = await this.cache.get(`${auth.tenantId}\0${auth.userId}\0${directory ?? ''}`, () =>
+      this.lookup(auth, directory),
+    );
     // Checked on every call, not cached: a teacher removed from a class loses sight of it at once.
     await this.assertAccess(auth, project, access, 'Project not found');
     return project;
@@ -69,24 +71,43 @@ export class ProjectService {
       if (!existing) throw new NotFoundError('Project not found');
       return existing;
     }
-    if (directory && path.isAbsolute(directory) && path.resolve(directory).startsWith(path.resolve(this.config.workspaceRoot) + path.sep)) {
+    if (
+      directory &&
+      path.isAbsolute(directory) &&
+      path.resolve(directory).startsWith(path.resolve(this.config.workspaceRoot) + path.sep)
+    ) {
       // Not echoed: the path names another tenant's folder.
       throw new NotFoundError('Project not found');
     }
     const name = directory ? path.basename(directory.replace(/[\\/]+$/, '')) || DEFAULT_PROJECT : DEFAULT_PROJECT;
     if (!NAME.test(name)) throw new BadRequestError(`Invalid project directory name: ${name}`);
-    const project = await this.repo.upsert({ id: newId('project'), tenantId: auth.tenantId, ownerId: auth.userId, slug: `${auth.userId}--${name}`, name });
+    const project = await this.repo.upsert({
+      id: newId('project'),
+      tenantId: auth.tenantId,
+      ownerId: auth.userId,
+      slug: `${auth.userId}--${name}`,
+      name,
+    });
     await fs.mkdir(this.worktree(project), { recursive: true, mode: 0o700 });
     return project;
   }
 
   /** Owners and their school's admins: everything; teachers of the owner's classes: read (write if the school allows). */
-  private async assertAccess(auth: AuthContext, project: Project, access: ProjectAccess, notFound: string): Promise<void> {
+  private async assertAccess(
+    auth: AuthContext,
+    project: Project,
+    access: ProjectAccess,
+    notFound: string,
+  ): Promise<void> {
     if (project.tenantId !== auth.tenantId) throw new NotFoundError(notFound);
     if (project.ownerId === auth.userId || auth.role === 'admin') return;
-    if (auth.role !== 'teacher' || !(await this.teachers.teaches(auth, project.ownerId))) throw new NotFoundError(notFound);
+    if (auth.role !== 'teacher' || !(await this.teachers.teaches(auth, project.ownerId)))
+      throw new NotFoundError(notFound);
     if (access === 'write' && !(await this.repo.teacherWrites(auth.tenantId))) {
-      throw new ForbiddenError("Read-only access to a student's workspace (the school has not enabled teacher writes)", 'read_only');
+      throw new ForbiddenError(
+        "Read-only access to a student's workspace (the school has not enabled teacher writes)",
+        'read_only',
+      );
     }
   }
 
@@ -99,7 +120,12 @@ export class ProjectService {
 
   /** Students: their own; teachers: their own and their students'; admins: the school's. */
   async list(auth: AuthContext): Promise<ProjectInfo[]> {
-    const owners = auth.role === 'admin' ? undefined : auth.role === 'teacher' ? [auth.userId, ...(await this.teachers.watchedUserIds(auth))] : [auth.userId];
+    const owners =
+      auth.role === 'admin'
+        ? undefined
+        : auth.role === 'teacher'
+          ? [auth.userId, ...(await this.teachers.watchedUserIds(auth))]
+          : [auth.userId];
     const rows = await this.repo.list(auth.tenantId, owners);
     return rows.map((p) => this.toInfo(p));
   }
@@ -108,12 +134,26 @@ export class ProjectService {
     return this.toInfo(await this.resolve(auth, directory));
   }
 
-  async update(auth: AuthContext, id: string, input: { name?: string; icon?: object; commands?: object }): Promise<ProjectInfo> {
+  async update(
+    auth: AuthContext,
+    id: string,
+    input: { name?: string; icon?: object; commands?: object },
+  ): Promise<ProjectInfo> {
     await this.get(auth, id, 'write');
-    const updated = (await this.repo.update(auth.tenantId, id, { name: input.name, icon: input.icon as object, commands: input.commands as object }))!;
+    const updated = (await this.repo.update(auth.tenantId, id, {
+      name: input.name,
+      icon: input.icon as object,
+      commands: input.commands as object,
+    }))!;
     this.cache.clear();
     const info = this.toInfo(updated);
-    this.bus.publish({ tenantId: auth.tenantId, projectId: id, ownerId: updated.ownerId ?? undefined, type: EventType.ProjectUpdated, properties: info as unknown as Record<string, unknown> });
+    this.bus.publish({
+      tenantId: auth.tenantId,
+      projectId: id,
+      ownerId: updated.ownerId ?? undefined,
+      type: EventType.ProjectUpdated,
+      properties: info as unknown as Record<string, unknown>,
+    });
     return info;
   }
 
@@ -124,7 +164,13 @@ export class ProjectService {
   async paths(auth: AuthContext, directory?: string) {
     const project = await this.resolve(auth, directory);
     const worktree = this.worktree(project);
-    return { home: worktree, state: path.join(this.config.dataDir, 'state'), config: path.join(this.config.dataDir, 'config'), worktree, directory: worktree };
+    return {
+      home: worktree,
+      state: path.join(this.config.dataDir, 'state'),
+      config: path.join(this.config.dataDir, 'config'),
+      worktree,
+      directory: worktree,
+    };
   }
 
   toInfo(p: Project): ProjectInfo {
@@ -135,7 +181,11 @@ export class ProjectService {
       ...(p.name ? { name: p.name } : {}),
       ...(p.icon ? { icon: p.icon as ProjectInfo['icon'] } : {}),
       ...(p.commands ? { commands: p.commands as ProjectInfo['commands'] } : {}),
-      time: { created: p.createdAt.getTime(), updated: p.updatedAt.getTime(), ...(p.initializedAt ? { initialized: p.initializedAt.getTime() } : {}) },
+      time: {
+        created: p.createdAt.getTime(),
+        updated: p.updatedAt.getTime(),
+        ...(p.initializedAt ? { initialized: p.initializedAt.getTime() } : {}),
+      },
       sandboxes: [],
     };
   }

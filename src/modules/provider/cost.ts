@@ -36,10 +36,16 @@ function price(n: unknown): Decimal {
   return typeof n === 'number' && Number.isFinite(n) && n > 0 ? new D(n) : new D(0);
 }
 
-function pickPrices(cost: ModelCost, inputTokens: number): { prices: { input: number; output: number; cache: { read: number; write: number } }; tier: string } {
-  const tiers = (cost.tiers ?? []).filter((t) => t.tier.type === 'context' && inputTokens > t.tier.size).sort((a, b) => b.tier.size - a.tier.size);
+function pickPrices(
+  cost: ModelCost,
+  inputTokens: number,
+): { prices: { input: number; output: number; cache: { read: number; write: number } }; tier: string } {
+  const tiers = (cost.tiers ?? [])
+    .filter((t) => t.tier.type === 'context' && inputTokens > t.tier.size)
+    .sort((a, b) => b.tier.size - a.tier.size);
   if (tiers.length) return { prices: tiers[0], tier: `context>${tiers[0].tier.size}` };
-  if (cost.experimentalOver200K && inputTokens > OVER_200K) return { prices: cost.experimentalOver200K, tier: 'over200k' };
+  if (cost.experimentalOver200K && inputTokens > OVER_200K)
+    return { prices: cost.experimentalOver200K, tier: 'over200k' };
   return { prices: cost, tier: 'base' };
 }
 
@@ -75,11 +81,13 @@ export function computeStepCost(usage: Usage, cost: ModelCost | undefined): Step
 
 /** Sum decimal cost strings exactly (message and session totals). */
 export function addCosts(...costs: (string | number | undefined)[]): string {
-  return costs.reduce<Decimal>((sum, c) => {
-    if (c === undefined || c === '') return sum;
-    const value = new D(c);
-    return value.isFinite() && value.gt(0) ? sum.plus(value) : sum;
-  }, new D(0)).toFixed();
+  return costs
+    .reduce<Decimal>((sum, c) => {
+      if (c === undefined || c === '') return sum;
+      const value = new D(c);
+      return value.isFinite() && value.gt(0) ? sum.plus(value) : sum;
+    }, new D(0))
+    .toFixed();
 }
 
 /**
@@ -90,7 +98,15 @@ export function addCosts(...costs: (string | number | undefined)[]): string {
 export function worstCaseCost(cost: ModelCost | undefined, inputTokens: number, maxOutputTokens: number): string {
   if (!cost) return '0';
   const blocks = [cost, ...(cost.tiers ?? []), ...(cost.experimentalOver200K ? [cost.experimentalOver200K] : [])];
-  const max = (pick: (b: (typeof blocks)[number]) => unknown) => blocks.reduce<Decimal>((m, b) => Decimal.max(m, price(pick(b))), new D(0));
-  const input = Decimal.max(max((b) => b.input), max((b) => b.cache?.write));
-  return new D(count(inputTokens)).mul(input).plus(new D(count(maxOutputTokens)).mul(max((b) => b.output))).div(MILLION).toFixed();
+  const max = (pick: (b: (typeof blocks)[number]) => unknown) =>
+    blocks.reduce<Decimal>((m, b) => Decimal.max(m, price(pick(b))), new D(0));
+  const input = Decimal.max(
+    max((b) => b.input),
+    max((b) => b.cache?.write),
+  );
+  return new D(count(inputTokens))
+    .mul(input)
+    .plus(new D(count(maxOutputTokens)).mul(max((b) => b.output)))
+    .div(MILLION)
+    .toFixed();
 }

@@ -33,7 +33,9 @@ describe('CredentialCipher', () => {
     const [v, iv, tag, body] = cipher.encrypt('secret').split('.');
     const flipped = Buffer.from(body, 'base64url');
     flipped[0] ^= 1;
-    expect(() => cipher.decrypt([v, iv, tag, flipped.toString('base64url')].join('.'))).toThrow(/could not be decrypted/);
+    expect(() => cipher.decrypt([v, iv, tag, flipped.toString('base64url')].join('.'))).toThrow(
+      /could not be decrypted/,
+    );
     expect(() => cipher.decrypt(['v9', iv, tag, body].join('.'))).toThrow(/Unknown key version 9/);
     expect(() => cipher.decrypt('garbage')).toThrow(/Malformed/);
   });

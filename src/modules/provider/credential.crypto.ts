@@ -22,7 +22,11 @@ export class CredentialCryptoError extends Error {
 }
 
 function decodeKey(version: string, raw: string | Buffer): Buffer {
-  const key = Buffer.isBuffer(raw) ? raw : /^[0-9a-f]{64}$/i.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64url');
+  const key = Buffer.isBuffer(raw)
+    ? raw
+    : /^[0-9a-f]{64}$/i.test(raw)
+      ? Buffer.from(raw, 'hex')
+      : Buffer.from(raw, 'base64url');
   if (key.length !== 32) throw new CredentialCryptoError(`Key ${version} must be 32 bytes, got ${key.length}`);
   return key;
 }
@@ -37,7 +41,8 @@ export class CredentialCipher {
       if (!/^[A-Za-z0-9_-]+$/.test(version)) throw new CredentialCryptoError(`Bad key version ${version}`);
       this.keys.set(version, decodeKey(version, raw));
     }
-    if (!this.keys.has(parsed.current)) throw new CredentialCryptoError(`Current key version ${parsed.current} is not in the key ring`);
+    if (!this.keys.has(parsed.current))
+      throw new CredentialCryptoError(`Current key version ${parsed.current} is not in the key ring`);
     this.currentVersion = parsed.current;
   }
 
@@ -47,18 +52,25 @@ export class CredentialCipher {
     const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.currentVersion)!, iv, { authTagLength: TAG_BYTES });
     if (aad) cipher.setAAD(Buffer.from(aad, 'utf8'));
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return ['v' + this.currentVersion, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), body.toString('base64url')].join('.');
+    return [
+      'v' + this.currentVersion,
+      iv.toString('base64url'),
+      cipher.getAuthTag().toString('base64url'),
+      body.toString('base64url'),
+    ].join('.');
   }
 
   decrypt(token: string, aad?: string): string {
     const parts = token.split('.');
-    if (parts.length !== 4 || !parts[0].startsWith('v')) throw new CredentialCryptoError('Malformed credential ciphertext');
+    if (parts.length !== 4 || !parts[0].startsWith('v'))
+      throw new CredentialCryptoError('Malformed credential ciphertext');
     const version = parts[0].slice(1);
     const key = this.keys.get(version);
     if (!key) throw new CredentialCryptoError(`Unknown key version ${version}`);
     const iv = Buffer.from(parts[1], 'base64url');
     const tag = Buffer.from(parts[2], 'base64url');
-    if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) throw new CredentialCryptoError('Malformed credential ciphertext');
+    if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES)
+      throw new CredentialCryptoError('Malformed credential ciphertext');
     try {
       const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
       if (aad) decipher.setAAD(Buffer.from(aad, 'utf8'));

@@ -15,7 +15,14 @@ export class CredentialRepository {
     return this.prisma.providerCredential.findMany({ where: { tenantId } });
   }
 
-  upsert(data: { id: string; tenantId: string; providerId: string; type: string; ciphertext: string; keyVersion: number }) {
+  upsert(data: {
+    id: string;
+    tenantId: string;
+    providerId: string;
+    type: string;
+    ciphertext: string;
+    keyVersion: number;
+  }) {
     const { id, ...rest } = data;
     return this.prisma.providerCredential.upsert({
       where: { tenantId_providerId: { tenantId: data.tenantId, providerId: data.providerId } },

@@ -27,21 +27,37 @@ export class CredentialService {
   ) {
     if (config.encryptionKeys.size) {
       const versions = [...config.encryptionKeys.keys()].sort((a, b) => a - b);
-      this.cipher = new CredentialCipher({ current: String(versions.at(-1)), keys: Object.fromEntries(versions.map((v) => [String(v), config.encryptionKeys.get(v)!])) });
+      this.cipher = new CredentialCipher({
+        current: String(versions.at(-1)),
+        keys: Object.fromEntries(versions.map((v) => [String(v), config.encryptionKeys.get(v)!])),
+      });
     }
   }
 
   async set(auth: AuthContext, providerId: string, input: AuthInput): Promise<boolean> {
-    if (!this.cipher) throw new BadRequestError('Storing provider credentials needs ENCRYPTION_KEYS to be configured on the server', {}, 'encryption_not_configured');
+    if (!this.cipher)
+      throw new BadRequestError(
+        'Storing provider credentials needs ENCRYPTION_KEYS to be configured on the server',
+        {},
+        'encryption_not_configured',
+      );
     const secret = JSON.stringify(input);
     const ciphertext = this.cipher.encrypt(secret, `${auth.tenantId}:${providerId}`);
-    await this.repo.upsert({ id: newId('credential'), tenantId: auth.tenantId, providerId, type: input.type, ciphertext, keyVersion: Number(this.cipher.currentVersion) });
+    await this.repo.upsert({
+      id: newId('credential'),
+      tenantId: auth.tenantId,
+      providerId,
+      type: input.type,
+      ciphertext,
+      keyVersion: Number(this.cipher.currentVersion),
+    });
     this.cache.delete(auth.tenantId);
     return true;
   }
 
   async remove(auth: AuthContext, providerId: string): Promise<boolean> {
-    if (!(await this.repo.remove(auth.tenantId, providerId))) throw new NotFoundError(`No credential stored for provider ${providerId}`);
+    if (!(await this.repo.remove(auth.tenantId, providerId)))
+      throw new NotFoundError(`No credential stored for provider ${providerId}`);
     this.cache.delete(auth.tenantId);
     return true;
   }

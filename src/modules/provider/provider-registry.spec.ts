@@ -21,7 +21,10 @@ describe('ProviderRegistry', () => {
     expect(list.all.length).toBeGreaterThan(list.connected.length);
     expect(list.default.openai).toBeDefined();
     const cfg = registry.configProviders({}, ctx);
-    expect(cfg.providers.map((p) => [p.id, p.source])).toEqual([['anthropic', 'env'], ['groq', 'api']]);
+    expect(cfg.providers.map((p) => [p.id, p.source])).toEqual([
+      ['anthropic', 'env'],
+      ['groq', 'api'],
+    ]);
     expect(Object.keys(cfg.default)).toEqual(['anthropic', 'groq']);
   });
 
@@ -29,7 +32,17 @@ describe('ProviderRegistry', () => {
     const config = {
       provider: {
         anthropic: { options: { baseURL: llm.url } },
-        classroom: { npm: '@ai-sdk/openai-compatible', options: { baseURL: llm.openaiBaseUrl }, models: { tutor: { id: 'tutor-v2', cost: { input: 0.5, output: 1.5, cache_read: 0.05 }, limit: { context: 64_000, output: 4_096 } } } },
+        classroom: {
+          npm: '@ai-sdk/openai-compatible',
+          options: { baseURL: llm.openaiBaseUrl },
+          models: {
+            tutor: {
+              id: 'tutor-v2',
+              cost: { input: 0.5, output: 1.5, cache_read: 0.05 },
+              limit: { context: 64_000, output: 4_096 },
+            },
+          },
+        },
       },
     };
     const ctx = { apiKeys: { anthropic: 'stored-key', classroom: 'class-key' } };
@@ -37,9 +50,15 @@ describe('ProviderRegistry', () => {
 
     const { model, info } = registry.languageModel(resolved, { providerID: 'classroom', modelID: 'tutor' }, ctx);
     llm.enqueue(reply().text('Hi class').usage({ input: 2_000, output: 300, cacheRead: 1_000 }).stop());
-    const { events } = await collect(model.stream({ ...baseRequest({ modelId: info.api.id }), ...shapeRequest({ model: info, sessionId: 'ses_1' }) }));
+    const { events } = await collect(
+      model.stream({ ...baseRequest({ modelId: info.api.id }), ...shapeRequest({ model: info, sessionId: 'ses_1' }) }),
+    );
     expect(textOf(events)).toBe('Hi class');
-    expect(llm.lastRequest).toMatchObject({ path: '/v1/chat/completions', headers: { authorization: 'Bearer class-key', 'x-session-affinity': 'ses_1' }, body: { model: 'tutor-v2', max_tokens: 4_096 } });
+    expect(llm.lastRequest).toMatchObject({
+      path: '/v1/chat/completions',
+      headers: { authorization: 'Bearer class-key', 'x-session-affinity': 'ses_1' },
+      body: { model: 'tutor-v2', max_tokens: 4_096 },
+    });
     const finish = events.at(-1) as { usage: Usage };
     // 1 000×0.5 + 300×1.5 + 1 000×0.05 = 1 000 µ$
     expect(computeStepCost(finish.usage, info.cost).cost).toBe('0.001');
@@ -48,8 +67,14 @@ describe('ProviderRegistry', () => {
     llm.enqueue(reply().text('Haiku here').stop());
     const out = await collect(claude.model.stream(baseRequest({ modelId: claude.info.api.id })));
     expect(textOf(out.events)).toBe('Haiku here');
-    expect(llm.lastRequest).toMatchObject({ path: '/v1/messages', headers: { authorization: 'Bearer stored-key' }, body: { model: 'claude-haiku-4-5' } });
+    expect(llm.lastRequest).toMatchObject({
+      path: '/v1/messages',
+      headers: { authorization: 'Bearer stored-key' },
+      body: { model: 'claude-haiku-4-5' },
+    });
 
-    expect(() => registry.languageModel(resolved, { providerID: 'classroom', modelID: 'nope' }, ctx)).toThrow(ProviderModelNotFoundError);
+    expect(() => registry.languageModel(resolved, { providerID: 'classroom', modelID: 'nope' }, ctx)).toThrow(
+      ProviderModelNotFoundError,
+    );
   });
 });

@@ -33,7 +33,10 @@ export class ProviderRegistry {
   ) {}
 
   resolve(config: unknown, ctx: RegistryContext = {}): ResolvedCatalogue {
-    return this.catalogue.resolve(config, { env: ctx.env, credentials: ctx.credentials ?? Object.keys(ctx.apiKeys ?? {}) });
+    return this.catalogue.resolve(config, {
+      env: ctx.env,
+      credentials: ctx.credentials ?? Object.keys(ctx.apiKeys ?? {}),
+    });
   }
 
   /** GET /provider */
@@ -46,16 +49,26 @@ export class ProviderRegistry {
   configProviders(config: unknown, ctx: RegistryContext = {}): ConfigProvidersResponse {
     const resolved = this.resolve(config, ctx);
     const connected = new Set(resolved.connected.map((p) => p.id));
-    return { providers: resolved.connected, default: Object.fromEntries(Object.entries(resolved.default).filter(([id]) => connected.has(id))) };
+    return {
+      providers: resolved.connected,
+      default: Object.fromEntries(Object.entries(resolved.default).filter(([id]) => connected.has(id))),
+    };
   }
 
   /**
    * The model's catalogue entry and a LanguageModel for it. Throws ProviderModelNotFoundError,
    * ProviderNotSupportedError, ProviderMisconfiguredError, or ProviderError('auth') for a missing key.
    */
-  languageModel(resolved: ResolvedCatalogue, ref: ModelRef, ctx: RegistryContext = {}): { model: LanguageModel; info: ApiModel; provider: ResolvedProvider } {
+  languageModel(
+    resolved: ResolvedCatalogue,
+    ref: ModelRef,
+    ctx: RegistryContext = {},
+  ): { model: LanguageModel; info: ApiModel; provider: ResolvedProvider } {
     const info = this.catalogue.getModel(resolved, ref.providerID, ref.modelID);
-    const input = this.catalogue.resolveInput(resolved, ref.providerID, { env: ctx.env, apiKey: ctx.apiKeys?.[ref.providerID] });
+    const input = this.catalogue.resolveInput(resolved, ref.providerID, {
+      env: ctx.env,
+      apiKey: ctx.apiKeys?.[ref.providerID],
+    });
     const provider = resolveProvider(input);
     const model = createLanguageModel(provider, info.api.id, { fetch: ctx.fetch ?? this.deps.fetch });
     return { model, info, provider };

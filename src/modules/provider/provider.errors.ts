@@ -11,7 +11,13 @@ export enum ProviderErrorCode {
 /** A provider we list but cannot drive (missing vendor SDK or auth flow). */
 export class ProviderNotSupportedError extends DomainError {
   constructor(providerId: string, reason: string) {
-    super('ProviderNotSupportedError', 400, `Provider ${providerId} is not supported: ${reason}`, ProviderErrorCode.NotSupported, { providerID: providerId });
+    super(
+      'ProviderNotSupportedError',
+      400,
+      `Provider ${providerId} is not supported: ${reason}`,
+      ProviderErrorCode.NotSupported,
+      { providerID: providerId },
+    );
   }
 }
 
@@ -24,11 +30,17 @@ export class ProviderMisconfiguredError extends DomainError {
 /** OpenCode answers unknown provider/model with `ProviderModelNotFoundError`. */
 export class ProviderModelNotFoundError extends DomainError {
   constructor(providerId: string, modelId?: string, suggestions: string[] = []) {
-    super('ProviderModelNotFoundError', 400, modelId ? `Model not found: ${providerId}/${modelId}` : `Provider not found: ${providerId}`, modelId ? ProviderErrorCode.UnknownModel : ProviderErrorCode.UnknownProvider, {
-      providerID: providerId,
-      modelID: modelId,
-      suggestions,
-    });
+    super(
+      'ProviderModelNotFoundError',
+      400,
+      modelId ? `Model not found: ${providerId}/${modelId}` : `Provider not found: ${providerId}`,
+      modelId ? ProviderErrorCode.UnknownModel : ProviderErrorCode.UnknownProvider,
+      {
+        providerID: providerId,
+        modelID: modelId,
+        suggestions,
+      },
+    );
   }
 }
 

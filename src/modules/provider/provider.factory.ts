@@ -37,7 +37,15 @@ export interface ResolvedProvider {
   extra: Record<string, unknown>;
 }
 
-const KNOWN_OPTION_KEYS = new Set(['apiKey', 'baseURL', 'headers', 'timeout', 'headerTimeout', 'chunkTimeout', 'query']);
+const KNOWN_OPTION_KEYS = new Set([
+  'apiKey',
+  'baseURL',
+  'headers',
+  'timeout',
+  'headerTimeout',
+  'chunkTimeout',
+  'query',
+]);
 const DEFAULT_STALL_MS = 300_000;
 
 /** OpenCode timeouts: a positive integer, or `false` to disable; absent means the default. */
@@ -48,14 +56,21 @@ function timeoutOption(value: unknown, fallback: number | undefined): number | u
 
 function stringRecord(value: unknown): Record<string, string> {
   if (!value || typeof value !== 'object') return {};
-  return Object.fromEntries(Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined && v !== null).map(([k, v]) => [k, String(v)]));
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined && v !== null)
+      .map(([k, v]) => [k, String(v)]),
+  );
 }
 
 function fillTemplate(template: string, preset: ProviderPreset, options: Record<string, unknown>): string {
   return template.replace(/\{(\w+)\}/g, (_match, name: string) => {
     const fromOptions = options[name];
     if (typeof fromOptions === 'string' && fromOptions) return fromOptions;
-    throw new ProviderMisconfiguredError(preset.id, `Provider ${preset.id} needs options.${name}${preset.vars[name]?.length ? ` or ${preset.vars[name].join('/')}` : ''} to build its URL`);
+    throw new ProviderMisconfiguredError(
+      preset.id,
+      `Provider ${preset.id} needs options.${name}${preset.vars[name]?.length ? ` or ${preset.vars[name].join('/')}` : ''} to build its URL`,
+    );
   });
 }
 
@@ -101,8 +116,15 @@ export function resolveProvider(input: ResolveProviderInput): ResolvedProvider {
  * ProviderNotSupportedError / ProviderMisconfiguredError for setup problems and ProviderError('auth') when
  * a key is required but missing (OpenCode reports that as ProviderAuthError).
  */
-export function createLanguageModel(resolved: ResolvedProvider, modelId: string, deps: { fetch?: FetchLike } = {}): LanguageModel {
-  return withStallTimeout(createBareModel(resolved, modelId, deps), { firstEventMs: resolved.headerTimeout, chunkMs: resolved.chunkTimeout });
+export function createLanguageModel(
+  resolved: ResolvedProvider,
+  modelId: string,
+  deps: { fetch?: FetchLike } = {},
+): LanguageModel {
+  return withStallTimeout(createBareModel(resolved, modelId, deps), {
+    firstEventMs: resolved.headerTimeout,
+    chunkMs: resolved.chunkTimeout,
+  });
 }
 
 function createBareModel(resolved: ResolvedProvider, modelId: string, deps: { fetch?: FetchLike }): LanguageModel {
@@ -111,14 +133,23 @@ function createBareModel(resolved: ResolvedProvider, modelId: string, deps: { fe
   const isVertex = resolved.adapter === 'google-vertex';
   if (preset.keyRequired && !resolved.apiKey) {
     const where = preset.env.length ? ` Set ${preset.env.join(' or ')} or store an API key.` : '';
-    throw new ProviderError('auth', `No API key for provider ${resolved.id}.${where}`, resolved.id, { isRetryable: false });
+    throw new ProviderError('auth', `No API key for provider ${resolved.id}.${where}`, resolved.id, {
+      isRetryable: false,
+    });
   }
   // Vertex builds its own regional (or express-mode global) URL unless config overrides it.
-  const baseURL = isVertex ? (resolved.baseURL !== preset.baseURL ? resolved.baseURL : undefined) : resolved.baseURL ? fillTemplate(resolved.baseURL, preset, resolved.extra) : undefined;
+  const baseURL = isVertex
+    ? resolved.baseURL !== preset.baseURL
+      ? resolved.baseURL
+      : undefined
+    : resolved.baseURL
+      ? fillTemplate(resolved.baseURL, preset, resolved.extra)
+      : undefined;
   if (!baseURL && !isVertex && resolved.adapter === 'openai-chat' && !preset.baseURL) {
     throw new ProviderMisconfiguredError(resolved.id, `Provider ${resolved.id} needs options.baseURL`);
   }
-  const authHeader = preset.auth === 'bearer' || preset.auth === 'none' || preset.auth === 'x-goog-api-key' ? undefined : preset.auth;
+  const authHeader =
+    preset.auth === 'bearer' || preset.auth === 'none' || preset.auth === 'x-goog-api-key' ? undefined : preset.auth;
   const common = {
     providerId: resolved.id,
     apiKey: preset.auth === 'none' && !resolved.apiKey ? undefined : resolved.apiKey,
@@ -138,7 +169,10 @@ function createBareModel(resolved: ResolvedProvider, modelId: string, deps: { fe
         toolCallIds: extras.toolCallIds as 'any' | 'mistral' | undefined,
       });
     case 'openai-responses':
-      return new OpenAiResponsesLanguageModel(modelId, { ...common, store: typeof extras.store === 'boolean' ? extras.store : undefined });
+      return new OpenAiResponsesLanguageModel(modelId, {
+        ...common,
+        store: typeof extras.store === 'boolean' ? extras.store : undefined,
+      });
     case 'anthropic':
       return new AnthropicLanguageModel(modelId, common);
     case 'google':
@@ -147,7 +181,10 @@ function createBareModel(resolved: ResolvedProvider, modelId: string, deps: { fe
       const project = extras.project as string | undefined;
       const location = (extras.location as string | undefined) ?? 'us-central1';
       if (!resolved.apiKey && (!project || !extras.credentials)) {
-        throw new ProviderMisconfiguredError(resolved.id, 'Vertex needs an API key (express mode) or options.project plus options.credentials (service-account JSON)');
+        throw new ProviderMisconfiguredError(
+          resolved.id,
+          'Vertex needs an API key (express mode) or options.project plus options.credentials (service-account JSON)',
+        );
       }
       return new GoogleLanguageModel(modelId, {
         ...common,

@@ -31,10 +31,22 @@ export const providerPresetSchema = z.object({
 export type ProviderPreset = z.infer<typeof providerPresetSchema>;
 type PresetInput = z.input<typeof providerPresetSchema>;
 
-const compat = (p: Omit<PresetInput, 'adapter' | 'npm'> & { npm?: string }): PresetInput => ({ adapter: 'openai-chat', npm: '@ai-sdk/openai-compatible', ...p });
+const compat = (p: Omit<PresetInput, 'adapter' | 'npm'> & { npm?: string }): PresetInput => ({
+  adapter: 'openai-chat',
+  npm: '@ai-sdk/openai-compatible',
+  ...p,
+});
 
 const RAW: PresetInput[] = [
-  { id: 'openai', name: 'OpenAI', adapter: 'openai-responses', npm: '@ai-sdk/openai', baseURL: 'https://api.openai.com/v1', env: ['OPENAI_API_KEY'], quirks: ['Responses API with store:false; reasoning is round-tripped as encrypted content.'] },
+  {
+    id: 'openai',
+    name: 'OpenAI',
+    adapter: 'openai-responses',
+    npm: '@ai-sdk/openai',
+    baseURL: 'https://api.openai.com/v1',
+    env: ['OPENAI_API_KEY'],
+    quirks: ['Responses API with store:false; reasoning is round-tripped as encrypted content.'],
+  },
   {
     id: 'anthropic',
     name: 'Anthropic',
@@ -43,7 +55,10 @@ const RAW: PresetInput[] = [
     baseURL: 'https://api.anthropic.com',
     env: ['ANTHROPIC_API_KEY'],
     headers: { 'anthropic-beta': 'interleaved-thinking-2025-05-14,fine-grained-tool-streaming-2025-05-14' },
-    quirks: ['Prompt-cache breakpoints on the first 2 system blocks and last 2 messages.', 'Thinking blocks must be sent back with their signature.'],
+    quirks: [
+      'Prompt-cache breakpoints on the first 2 system blocks and last 2 messages.',
+      'Thinking blocks must be sent back with their signature.',
+    ],
   },
   {
     id: 'google',
@@ -54,7 +69,10 @@ const RAW: PresetInput[] = [
     env: ['GEMINI_API_KEY', 'GOOGLE_GENERATIVE_AI_API_KEY', 'GOOGLE_API_KEY'],
     auth: 'x-goog-api-key',
     adapterOptions: { apiVersion: 'v1beta' },
-    quirks: ['Function calls arrive whole (no streamed arguments).', 'Gemini 3 needs thought signatures replayed on function-call parts.'],
+    quirks: [
+      'Function calls arrive whole (no streamed arguments).',
+      'Gemini 3 needs thought signatures replayed on function-call parts.',
+    ],
   },
   {
     id: 'google-vertex',
@@ -63,9 +81,14 @@ const RAW: PresetInput[] = [
     npm: '@ai-sdk/google-vertex',
     baseURL: 'https://{location}-aiplatform.googleapis.com',
     env: ['GOOGLE_VERTEX_API_KEY'],
-    vars: { project: ['GOOGLE_VERTEX_PROJECT', 'GOOGLE_CLOUD_PROJECT', 'GCP_PROJECT'], location: ['GOOGLE_VERTEX_LOCATION', 'GOOGLE_CLOUD_LOCATION', 'VERTEX_LOCATION'] },
+    vars: {
+      project: ['GOOGLE_VERTEX_PROJECT', 'GOOGLE_CLOUD_PROJECT', 'GCP_PROJECT'],
+      location: ['GOOGLE_VERTEX_LOCATION', 'GOOGLE_CLOUD_LOCATION', 'VERTEX_LOCATION'],
+    },
     keyRequired: false,
-    quirks: ['Express mode with an API key, or service-account credentials (options.credentials) through google-auth-library; ambient ADC files are not read.'],
+    quirks: [
+      'Express mode with an API key, or service-account credentials (options.credentials) through google-auth-library; ambient ADC files are not read.',
+    ],
   },
   {
     id: 'google-vertex-anthropic',
@@ -75,7 +98,8 @@ const RAW: PresetInput[] = [
     env: [],
     vars: { project: ['GOOGLE_VERTEX_PROJECT', 'GOOGLE_CLOUD_PROJECT'], location: ['GOOGLE_VERTEX_LOCATION'] },
     supported: false,
-    reason: 'Claude on Vertex uses :streamRawPredict with Google OAuth tokens; needs @anthropic-ai/vertex-sdk, not installed.',
+    reason:
+      'Claude on Vertex uses :streamRawPredict with Google OAuth tokens; needs @anthropic-ai/vertex-sdk, not installed.',
   },
   {
     id: 'azure',
@@ -87,7 +111,10 @@ const RAW: PresetInput[] = [
     vars: { resourceName: ['AZURE_RESOURCE_NAME'] },
     auth: 'api-key',
     adapterOptions: { maxTokensField: 'max_completion_tokens' },
-    quirks: ['Model id is the deployment name.', 'The v1 endpoint needs no api-version; set options.query for older deployments.'],
+    quirks: [
+      'Model id is the deployment name.',
+      'The v1 endpoint needs no api-version; set options.query for older deployments.',
+    ],
   },
   {
     id: 'amazon-bedrock',
@@ -97,17 +124,73 @@ const RAW: PresetInput[] = [
     env: ['AWS_BEARER_TOKEN_BEDROCK', 'AWS_ACCESS_KEY_ID'],
     vars: { region: ['AWS_REGION', 'AWS_DEFAULT_REGION'] },
     supported: false,
-    reason: 'Bedrock Converse needs AWS SigV4 request signing (or its own event-stream wire format); no AWS SDK is installed.',
+    reason:
+      'Bedrock Converse needs AWS SigV4 request signing (or its own event-stream wire format); no AWS SDK is installed.',
   },
-  compat({ id: 'openrouter', name: 'OpenRouter', npm: '@openrouter/ai-sdk-provider', baseURL: 'https://openrouter.ai/api/v1', env: ['OPENROUTER_API_KEY'], headers: { 'HTTP-Referer': 'https://opencode.ai/', 'X-Title': 'opencode' }, quirks: ['Reasoning arrives as delta.reasoning; errors can arrive inside a 200 stream.'] }),
+  compat({
+    id: 'openrouter',
+    name: 'OpenRouter',
+    npm: '@openrouter/ai-sdk-provider',
+    baseURL: 'https://openrouter.ai/api/v1',
+    env: ['OPENROUTER_API_KEY'],
+    headers: { 'HTTP-Referer': 'https://opencode.ai/', 'X-Title': 'opencode' },
+    quirks: ['Reasoning arrives as delta.reasoning; errors can arrive inside a 200 stream.'],
+  }),
   compat({ id: 'xai', name: 'xAI', npm: '@ai-sdk/xai', baseURL: 'https://api.x.ai/v1', env: ['XAI_API_KEY'] }),
-  compat({ id: 'mistral', name: 'Mistral', npm: '@ai-sdk/mistral', baseURL: 'https://api.mistral.ai/v1', env: ['MISTRAL_API_KEY'], adapterOptions: { toolCallIds: 'mistral' }, quirks: ['Tool call ids must be 9 alphanumeric characters; replayed ids are mapped deterministically.'] }),
-  compat({ id: 'groq', name: 'Groq', npm: '@ai-sdk/groq', baseURL: 'https://api.groq.com/openai/v1', env: ['GROQ_API_KEY'] }),
-  compat({ id: 'deepinfra', name: 'Deep Infra', npm: '@ai-sdk/deepinfra', baseURL: 'https://api.deepinfra.com/v1/openai', env: ['DEEPINFRA_API_KEY'] }),
-  compat({ id: 'cerebras', name: 'Cerebras', npm: '@ai-sdk/cerebras', baseURL: 'https://api.cerebras.ai/v1', env: ['CEREBRAS_API_KEY'], headers: { 'X-Cerebras-3rd-Party-Integration': 'opencode' } }),
-  compat({ id: 'cohere', name: 'Cohere', npm: '@ai-sdk/cohere', baseURL: 'https://api.cohere.ai/compatibility/v1', env: ['COHERE_API_KEY', 'CO_API_KEY'], quirks: ["Through Cohere's OpenAI compatibility endpoint, not its native v2 chat API."] }),
-  compat({ id: 'togetherai', name: 'Together AI', npm: '@ai-sdk/togetherai', baseURL: 'https://api.together.xyz/v1', env: ['TOGETHER_AI_API_KEY', 'TOGETHER_API_KEY'] }),
-  compat({ id: 'perplexity', name: 'Perplexity', npm: '@ai-sdk/perplexity', baseURL: 'https://api.perplexity.ai', env: ['PERPLEXITY_API_KEY'], quirks: ['Sonar models do not accept tools.'] }),
+  compat({
+    id: 'mistral',
+    name: 'Mistral',
+    npm: '@ai-sdk/mistral',
+    baseURL: 'https://api.mistral.ai/v1',
+    env: ['MISTRAL_API_KEY'],
+    adapterOptions: { toolCallIds: 'mistral' },
+    quirks: ['Tool call ids must be 9 alphanumeric characters; replayed ids are mapped deterministically.'],
+  }),
+  compat({
+    id: 'groq',
+    name: 'Groq',
+    npm: '@ai-sdk/groq',
+    baseURL: 'https://api.groq.com/openai/v1',
+    env: ['GROQ_API_KEY'],
+  }),
+  compat({
+    id: 'deepinfra',
+    name: 'Deep Infra',
+    npm: '@ai-sdk/deepinfra',
+    baseURL: 'https://api.deepinfra.com/v1/openai',
+    env: ['DEEPINFRA_API_KEY'],
+  }),
+  compat({
+    id: 'cerebras',
+    name: 'Cerebras',
+    npm: '@ai-sdk/cerebras',
+    baseURL: 'https://api.cerebras.ai/v1',
+    env: ['CEREBRAS_API_KEY'],
+    headers: { 'X-Cerebras-3rd-Party-Integration': 'opencode' },
+  }),
+  compat({
+    id: 'cohere',
+    name: 'Cohere',
+    npm: '@ai-sdk/cohere',
+    baseURL: 'https://api.cohere.ai/compatibility/v1',
+    env: ['COHERE_API_KEY', 'CO_API_KEY'],
+    quirks: ["Through Cohere's OpenAI compatibility endpoint, not its native v2 chat API."],
+  }),
+  compat({
+    id: 'togetherai',
+    name: 'Together AI',
+    npm: '@ai-sdk/togetherai',
+    baseURL: 'https://api.together.xyz/v1',
+    env: ['TOGETHER_AI_API_KEY', 'TOGETHER_API_KEY'],
+  }),
+  compat({
+    id: 'perplexity',
+    name: 'Perplexity',
+    npm: '@ai-sdk/perplexity',
+    baseURL: 'https://api.perplexity.ai',
+    env: ['PERPLEXITY_API_KEY'],
+    quirks: ['Sonar models do not accept tools.'],
+  }),
   compat({
     id: 'cloudflare-workers-ai',
     name: 'Cloudflare Workers AI',
@@ -123,7 +206,12 @@ const RAW: PresetInput[] = [
     vars: { accountId: ['CLOUDFLARE_ACCOUNT_ID'], gatewayId: ['CLOUDFLARE_GATEWAY_ID'] },
     quirks: ['Model ids are `<provider>/<model>`; the upstream key may be stored in the gateway.'],
   }),
-  compat({ id: 'github-models', name: 'GitHub Models', baseURL: 'https://models.github.ai/inference', env: ['GITHUB_TOKEN'] }),
+  compat({
+    id: 'github-models',
+    name: 'GitHub Models',
+    baseURL: 'https://models.github.ai/inference',
+    env: ['GITHUB_TOKEN'],
+  }),
   {
     id: 'github-copilot',
     name: 'GitHub Copilot',
@@ -132,9 +220,19 @@ const RAW: PresetInput[] = [
     baseURL: 'https://api.githubcopilot.com',
     env: [],
     supported: false,
-    reason: 'Needs the Copilot OAuth device flow and a short-lived token exchange plus editor headers; not implemented.',
+    reason:
+      'Needs the Copilot OAuth device flow and a short-lived token exchange plus editor headers; not implemented.',
   },
-  { id: 'gitlab', name: 'GitLab Duo', adapter: 'openai-chat', npm: 'gitlab-ai-provider', env: ['GITLAB_TOKEN'], supported: false, reason: 'GitLab Duo goes through its own AI gateway with OAuth/PAT token exchange (gitlab-ai-provider); not installed.' },
+  {
+    id: 'gitlab',
+    name: 'GitLab Duo',
+    adapter: 'openai-chat',
+    npm: 'gitlab-ai-provider',
+    env: ['GITLAB_TOKEN'],
+    supported: false,
+    reason:
+      'GitLab Duo goes through its own AI gateway with OAuth/PAT token exchange (gitlab-ai-provider); not installed.',
+  },
   {
     id: 'sap-ai-core',
     name: 'SAP AI Core',
@@ -142,26 +240,88 @@ const RAW: PresetInput[] = [
     npm: '@jerome-benoit/sap-ai-provider-v2',
     env: ['AICORE_SERVICE_KEY'],
     supported: false,
-    reason: 'Needs an OAuth client-credentials token from the service key and per-deployment URLs (SAP AI SDK); not installed.',
+    reason:
+      'Needs an OAuth client-credentials token from the service key and per-deployment URLs (SAP AI SDK); not installed.',
   },
-  compat({ id: 'vercel', name: 'Vercel AI Gateway', npm: '@ai-sdk/gateway', baseURL: 'https://ai-gateway.vercel.sh/v1', env: ['AI_GATEWAY_API_KEY'] }),
-  compat({ id: 'deepseek', name: 'DeepSeek', npm: '@ai-sdk/deepseek', baseURL: 'https://api.deepseek.com', env: ['DEEPSEEK_API_KEY'], quirks: ['Reasoning arrives as reasoning_content.'] }),
-  compat({ id: 'fireworks-ai', name: 'Fireworks AI', baseURL: 'https://api.fireworks.ai/inference/v1', env: ['FIREWORKS_API_KEY'] }),
-  compat({ id: 'moonshotai', name: 'Moonshot AI', baseURL: 'https://api.moonshot.ai/v1', env: ['MOONSHOT_API_KEY'], quirks: ['Kimi thinking models need reasoning_content echoed back (interleaved).'] }),
+  compat({
+    id: 'vercel',
+    name: 'Vercel AI Gateway',
+    npm: '@ai-sdk/gateway',
+    baseURL: 'https://ai-gateway.vercel.sh/v1',
+    env: ['AI_GATEWAY_API_KEY'],
+  }),
+  compat({
+    id: 'deepseek',
+    name: 'DeepSeek',
+    npm: '@ai-sdk/deepseek',
+    baseURL: 'https://api.deepseek.com',
+    env: ['DEEPSEEK_API_KEY'],
+    quirks: ['Reasoning arrives as reasoning_content.'],
+  }),
+  compat({
+    id: 'fireworks-ai',
+    name: 'Fireworks AI',
+    baseURL: 'https://api.fireworks.ai/inference/v1',
+    env: ['FIREWORKS_API_KEY'],
+  }),
+  compat({
+    id: 'moonshotai',
+    name: 'Moonshot AI',
+    baseURL: 'https://api.moonshot.ai/v1',
+    env: ['MOONSHOT_API_KEY'],
+    quirks: ['Kimi thinking models need reasoning_content echoed back (interleaved).'],
+  }),
   compat({ id: 'huggingface', name: 'Hugging Face', baseURL: 'https://router.huggingface.co/v1', env: ['HF_TOKEN'] }),
   compat({ id: 'nvidia', name: 'Nvidia', baseURL: 'https://integrate.api.nvidia.com/v1', env: ['NVIDIA_API_KEY'] }),
-  compat({ id: 'litellm', name: 'LiteLLM', baseURL: 'http://localhost:4000/v1', env: ['LITELLM_API_KEY'], keyRequired: false, quirks: ['A proxy: set options.baseURL to your deployment.'] }),
-  compat({ id: 'ollama', name: 'Ollama', baseURL: 'http://localhost:11434/v1', env: [], auth: 'none', keyRequired: false }),
-  compat({ id: 'lmstudio', name: 'LM Studio', baseURL: 'http://127.0.0.1:1234/v1', env: [], auth: 'none', keyRequired: false }),
+  compat({
+    id: 'litellm',
+    name: 'LiteLLM',
+    baseURL: 'http://localhost:4000/v1',
+    env: ['LITELLM_API_KEY'],
+    keyRequired: false,
+    quirks: ['A proxy: set options.baseURL to your deployment.'],
+  }),
+  compat({
+    id: 'ollama',
+    name: 'Ollama',
+    baseURL: 'http://localhost:11434/v1',
+    env: [],
+    auth: 'none',
+    keyRequired: false,
+  }),
+  compat({
+    id: 'lmstudio',
+    name: 'LM Studio',
+    baseURL: 'http://127.0.0.1:1234/v1',
+    env: [],
+    auth: 'none',
+    keyRequired: false,
+  }),
   compat({ id: 'vllm', name: 'vLLM', baseURL: 'http://localhost:8000/v1', env: ['VLLM_API_KEY'], keyRequired: false }),
 ];
 
-export const PROVIDER_PRESETS: ReadonlyMap<string, ProviderPreset> = new Map(RAW.map((p) => [p.id, providerPresetSchema.parse(p)]));
+export const PROVIDER_PRESETS: ReadonlyMap<string, ProviderPreset> = new Map(
+  RAW.map((p) => [p.id, providerPresetSchema.parse(p)]),
+);
 
 /** Config `provider.<id>` with an unknown id (or npm @ai-sdk/openai-compatible): an OpenAI-compatible endpoint. */
 export function customPreset(id: string, name?: string, npm?: string): ProviderPreset {
-  const adapter: AdapterKind = npm === '@ai-sdk/anthropic' ? 'anthropic' : npm === '@ai-sdk/google' ? 'google' : npm === '@ai-sdk/openai' ? 'openai-responses' : 'openai-chat';
-  return providerPresetSchema.parse({ id, name: name ?? id, adapter, npm: npm ?? '@ai-sdk/openai-compatible', env: [], keyRequired: false });
+  const adapter: AdapterKind =
+    npm === '@ai-sdk/anthropic'
+      ? 'anthropic'
+      : npm === '@ai-sdk/google'
+        ? 'google'
+        : npm === '@ai-sdk/openai'
+          ? 'openai-responses'
+          : 'openai-chat';
+  return providerPresetSchema.parse({
+    id,
+    name: name ?? id,
+    adapter,
+    npm: npm ?? '@ai-sdk/openai-compatible',
+    env: [],
+    keyRequired: false,
+  });
 }
 
 export function getPreset(id: string): ProviderPreset | undefined {

@@ -62,7 +62,8 @@ export class ProviderService {
   /** What a tenant's requests may use: its stored keys, and the platform's env keys when allowed. */
   private async context(tenantId: string) {
     const [apiKeys, settings] = await Promise.all([this.credentials.apiKeys(tenantId), this.tenantSettings(tenantId)]);
-    const envAllowed = typeof settings.envProviderKeys === 'boolean' ? settings.envProviderKeys : this.app.allowEnvProviderKeysByDefault;
+    const envAllowed =
+      typeof settings.envProviderKeys === 'boolean' ? settings.envProviderKeys : this.app.allowEnvProviderKeysByDefault;
     return { apiKeys, env: envAllowed ? { ...this.app.providerEnv } : {} };
   }
 
@@ -92,8 +93,15 @@ export class ProviderService {
    * when allowed. Setup problems (unknown model, missing key, unsupported provider) throw with a clear message.
    */
   async resolveFor(tenantId: string, config: Config, ref: ModelRef): Promise<ResolvedModel> {
-    if (config.disabled_providers?.includes(ref.providerID) || (config.enabled_providers && !config.enabled_providers.includes(ref.providerID))) {
-      throw new BadRequestError(`Provider ${ref.providerID} is not enabled`, { providerID: ref.providerID }, 'provider_disabled');
+    if (
+      config.disabled_providers?.includes(ref.providerID) ||
+      (config.enabled_providers && !config.enabled_providers.includes(ref.providerID))
+    ) {
+      throw new BadRequestError(
+        `Provider ${ref.providerID} is not enabled`,
+        { providerID: ref.providerID },
+        'provider_disabled',
+      );
     }
     const owner = providerEndpointOwner(config, ref.providerID);
     const ctx = keysFor(await this.context(tenantId), owner);
@@ -112,7 +120,13 @@ export class ProviderService {
     }
     if (below) await this.checkEndpoint(ref.providerID, owner, built.provider);
     const { model, info } = built;
-    const out = { language: withErrorLog(model, (error) => this.logger.warn({ tenantId, ...providerErrorLog(error) }, 'provider request failed')), info: this.fromApi(ref, info), api: info };
+    const out = {
+      language: withErrorLog(model, (error) =>
+        this.logger.warn({ tenantId, ...providerErrorLog(error) }, 'provider request failed'),
+      ),
+      info: this.fromApi(ref, info),
+      api: info,
+    };
     perConfig.set(cacheKey, out);
     this.resolvedModels.set(config, perConfig);
     return out;
@@ -125,14 +139,20 @@ export class ProviderService {
   private async checkEndpoint(providerId: string, owner: ConfigLayerName, provider: ResolvedProvider): Promise<void> {
     // Service-account JSON names its own token endpoint, which the SDK would call outside the guard.
     if (provider.extra.credentials !== undefined) {
-      throw new ProviderEndpointRefusedError(providerId, `Provider ${providerId}: credential files can only be configured by the platform, not in the ${owner} config`);
+      throw new ProviderEndpointRefusedError(
+        providerId,
+        `Provider ${providerId}: credential files can only be configured by the platform, not in the ${owner} config`,
+      );
     }
     if (!provider.baseURL || provider.baseURL.includes('{')) return;
     try {
       await this.egress.check(provider.baseURL);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      throw new ProviderEndpointRefusedError(providerId, `Provider ${providerId}: the endpoint set in the ${owner} config is refused. ${error.message}`);
+      throw new ProviderEndpointRefusedError(
+        providerId,
+        `Provider ${providerId}: the endpoint set in the ${owner} config is refused. ${error.message}`,
+      );
     }
   }
 
@@ -165,7 +185,11 @@ export class ProviderService {
       const modelID = Object.keys(provider.models ?? {})[0];
       if (modelID) return { providerID, modelID };
     }
-    throw new BadRequestError('No model is configured: set `model` (e.g. "openai/gpt-5") in the platform or tenant config, and a key such as OPENAI_API_KEY', {}, 'no_model');
+    throw new BadRequestError(
+      'No model is configured: set `model` (e.g. "openai/gpt-5") in the platform or tenant config, and a key such as OPENAI_API_KEY',
+      {},
+      'no_model',
+    );
   }
 
   smallModel(config: Config, fallback: ModelRef): ModelRef {
@@ -186,8 +210,16 @@ function keysFor(ctx: KeyContext, owner: ConfigLayerName): KeyContext {
 
 function keyStaysBehind(providerId: string, owner: ConfigLayerName): ProviderError {
   const withheld = owner === 'tenant' ? "the platform's keys are" : "the platform's and the school's keys are";
-  const own = owner === 'tenant' ? `set options.apiKey there or store a key (PUT /auth/${providerId})` : 'set options.apiKey in the same config';
-  return new ProviderError('auth', `Provider ${providerId}'s endpoint is set in the ${owner} config, so ${withheld} not sent there: ${own}.`, providerId, { isRetryable: false });
+  const own =
+    owner === 'tenant'
+      ? `set options.apiKey there or store a key (PUT /auth/${providerId})`
+      : 'set options.apiKey in the same config';
+  return new ProviderError(
+    'auth',
+    `Provider ${providerId}'s endpoint is set in the ${owner} config, so ${withheld} not sent there: ${own}.`,
+    providerId,
+    { isRetryable: false },
+  );
 }
 
 /** The provider's own words (body, headers) about a failure go to the log; the stored message gets the short form. */

@@ -68,7 +68,13 @@ export type StreamEvent =
   | { type: 'reasoning-end'; id: string; providerMetadata?: Record<string, unknown> }
   | { type: 'tool-input-start'; id: string; name: string }
   | { type: 'tool-input-delta'; id: string; delta: string }
-  | { type: 'tool-call'; id: string; name: string; /** raw JSON text of the arguments */ input: string; providerMetadata?: Record<string, unknown> }
+  | {
+      type: 'tool-call';
+      id: string;
+      name: string;
+      /** raw JSON text of the arguments */ input: string;
+      providerMetadata?: Record<string, unknown>;
+    }
   | { type: 'finish'; reason: FinishReason; usage: Usage; providerMetadata?: Record<string, unknown> };
 
 /** One configured model endpoint able to stream. */
@@ -82,7 +88,8 @@ export interface LanguageModel {
  * Normalised provider failure. Adapters convert SDK errors into this; the loop maps `kind` to OpenCode's
  * message errors (APIError, ProviderAuthError, ContextOverflowError, MessageOutputLengthError) and retry.
  */
-export type ProviderErrorKind = 'auth' | 'rate_limit' | 'overloaded' | 'context_overflow' | 'output_length' | 'api' | 'network' | 'aborted';
+export type ProviderErrorKind =
+  'auth' | 'rate_limit' | 'overloaded' | 'context_overflow' | 'output_length' | 'api' | 'network' | 'aborted';
 
 export class ProviderError extends Error {
   constructor(
@@ -103,6 +110,11 @@ export class ProviderError extends Error {
 
   get isRetryable(): boolean {
     if (this.info.isRetryable !== undefined) return this.info.isRetryable;
-    return this.kind === 'rate_limit' || this.kind === 'overloaded' || this.kind === 'network' || (this.info.statusCode ?? 0) >= 500;
+    return (
+      this.kind === 'rate_limit' ||
+      this.kind === 'overloaded' ||
+      this.kind === 'network' ||
+      (this.info.statusCode ?? 0) >= 500
+    );
   }
 }

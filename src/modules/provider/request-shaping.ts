@@ -17,14 +17,18 @@ export interface ShapeInput {
   variant?: string;
 }
 
-export type ShapedParams = Pick<StreamRequest, 'temperature' | 'topP' | 'topK' | 'maxOutputTokens' | 'providerOptions' | 'headers'>;
+export type ShapedParams = Pick<
+  StreamRequest,
+  'temperature' | 'topP' | 'topK' | 'maxOutputTokens' | 'providerOptions' | 'headers'
+>;
 
 type Family = 'openai' | 'anthropic' | 'google' | 'other';
 
 function familyOf(model: ApiModel): Family {
   const npm = model.api.npm;
   if (npm === '@ai-sdk/openai' || npm === '@ai-sdk/azure') return 'openai';
-  if (npm === '@ai-sdk/anthropic' || (npm === '@ai-sdk/google-vertex' && model.api.id.includes('claude'))) return 'anthropic';
+  if (npm === '@ai-sdk/anthropic' || (npm === '@ai-sdk/google-vertex' && model.api.id.includes('claude')))
+    return 'anthropic';
   if (npm === '@ai-sdk/google' || npm === '@ai-sdk/google-vertex') return 'google';
   return 'other';
 }
@@ -60,7 +64,8 @@ function providerDefaults(model: ApiModel, sessionId: string): Record<string, un
     }
   }
   if (family === 'google' && model.capabilities.reasoning) out.thinkingConfig = { includeThoughts: true };
-  if (typeof model.capabilities.interleaved === 'object') out.interleaved = { field: model.capabilities.interleaved.field };
+  if (typeof model.capabilities.interleaved === 'object')
+    out.interleaved = { field: model.capabilities.interleaved.field };
   return out;
 }
 
@@ -69,7 +74,8 @@ export function variantsFor(model: ApiModel): Record<string, Record<string, unkn
   const builtIn: Record<string, Record<string, unknown>> = {};
   if (model.capabilities.reasoning) {
     const family = familyOf(model);
-    if (family === 'openai' || family === 'other') for (const effort of ['low', 'medium', 'high']) builtIn[effort] = { reasoningEffort: effort };
+    if (family === 'openai' || family === 'other')
+      for (const effort of ['low', 'medium', 'high']) builtIn[effort] = { reasoningEffort: effort };
     if (family === 'anthropic') {
       builtIn.high = { thinking: { type: 'enabled', budget_tokens: 16_000 } };
       builtIn.max = { thinking: { type: 'enabled', budget_tokens: 31_999 } };
@@ -79,7 +85,11 @@ export function variantsFor(model: ApiModel): Record<string, Record<string, unkn
       builtIn.max = { thinkingConfig: { includeThoughts: true, thinkingBudget: 24_576 } };
     }
   }
-  const configured = Object.fromEntries(Object.entries(model.variants ?? {}).filter(([, v]) => v.disabled !== true).map(([k, v]) => [k, Object.fromEntries(Object.entries(v).filter(([key]) => key !== 'disabled'))]));
+  const configured = Object.fromEntries(
+    Object.entries(model.variants ?? {})
+      .filter(([, v]) => v.disabled !== true)
+      .map(([k, v]) => [k, Object.fromEntries(Object.entries(v).filter(([key]) => key !== 'disabled'))]),
+  );
   for (const [name, v] of Object.entries(model.variants ?? {})) if (v.disabled === true) delete builtIn[name];
   return { ...builtIn, ...configured };
 }
@@ -88,14 +98,24 @@ function mergeDeep(base: Record<string, unknown>, over: Record<string, unknown>)
   const out = { ...base };
   for (const [key, value] of Object.entries(over)) {
     const prev = out[key];
-    out[key] = prev && value && typeof prev === 'object' && typeof value === 'object' && !Array.isArray(prev) && !Array.isArray(value) ? mergeDeep(prev as Record<string, unknown>, value as Record<string, unknown>) : value;
+    out[key] =
+      prev &&
+      value &&
+      typeof prev === 'object' &&
+      typeof value === 'object' &&
+      !Array.isArray(prev) &&
+      !Array.isArray(value)
+        ? mergeDeep(prev as Record<string, unknown>, value as Record<string, unknown>)
+        : value;
   }
   return out;
 }
 
 export function shapeRequest(input: ShapeInput): ShapedParams {
   const { model } = input;
-  const temperature = model.capabilities.temperature ? (input.agent?.temperature ?? defaultTemperature(model)) : undefined;
+  const temperature = model.capabilities.temperature
+    ? (input.agent?.temperature ?? defaultTemperature(model))
+    : undefined;
   const topP = input.agent?.topP ?? defaultTopP(model);
   const topK = defaultTopK(model);
   const maxOutputTokens = model.limit.output > 0 ? Math.min(model.limit.output, MAX_OUTPUT_CAP) : undefined;
@@ -147,7 +167,12 @@ export function dropUnsupportedMedia(messages: StreamRequest['messages'], model:
     `[The attached file ${file.filename ?? '(unnamed)'} (${file.mime}) was not sent: model ${model.id} does not accept ${modalityOf(file.mime)} input. Tell the user.]`;
   return messages.map((message) => {
     if (message.role === 'user') {
-      return { ...message, content: message.content.map((part) => (part.type === 'file' && !supported(part.mime) ? { type: 'text' as const, text: note(part) } : part)) };
+      return {
+        ...message,
+        content: message.content.map((part) =>
+          part.type === 'file' && !supported(part.mime) ? { type: 'text' as const, text: note(part) } : part,
+        ),
+      };
     }
     if (message.role === 'tool') {
       return {
@@ -155,7 +180,11 @@ export function dropUnsupportedMedia(messages: StreamRequest['messages'], model:
         content: message.content.map((result) => {
           const dropped = (result.attachments ?? []).filter((a) => !supported(a.mime));
           if (!dropped.length) return result;
-          return { ...result, output: [result.output, ...dropped.map(note)].join('\n'), attachments: result.attachments!.filter((a) => supported(a.mime)) };
+          return {
+            ...result,
+            output: [result.output, ...dropped.map(note)].join('\n'),
+            attachments: result.attachments!.filter((a) => supported(a.mime)),
+          };
         }),
       };
     }

@@ -1,26 +1,48 @@
 import { isRetryable, retryDelayMs, retryMessage, toMessageError } from './retry';
 import { ProviderError } from './provider.types';
 
-const pe = (kind: ConstructorParameters<typeof ProviderError>[0], info: ConstructorParameters<typeof ProviderError>[3] = {}) => new ProviderError(kind, `${kind} happened`, 'openai', info);
+const pe = (
+  kind: ConstructorParameters<typeof ProviderError>[0],
+  info: ConstructorParameters<typeof ProviderError>[3] = {},
+) => new ProviderError(kind, `${kind} happened`, 'openai', info);
 
 describe('toMessageError', () => {
-  it('maps each provider error kind to OpenCode\'s assistant error object', () => {
-    expect(toMessageError(pe('auth', { statusCode: 401 }))).toEqual({ name: 'ProviderAuthError', data: { providerID: 'openai', message: 'auth happened' } });
-    expect(toMessageError(pe('context_overflow', { statusCode: 400, responseBody: '{"x":1}' }))).toEqual({ name: 'ContextOverflowError', data: { message: 'context_overflow happened' } });
+  it("maps each provider error kind to OpenCode's assistant error object", () => {
+    expect(toMessageError(pe('auth', { statusCode: 401 }))).toEqual({
+      name: 'ProviderAuthError',
+      data: { providerID: 'openai', message: 'auth happened' },
+    });
+    expect(toMessageError(pe('context_overflow', { statusCode: 400, responseBody: '{"x":1}' }))).toEqual({
+      name: 'ContextOverflowError',
+      data: { message: 'context_overflow happened' },
+    });
     expect(toMessageError(pe('output_length'))).toEqual({ name: 'MessageOutputLengthError', data: {} });
-    expect(toMessageError(pe('aborted'))).toEqual({ name: 'MessageAbortedError', data: { message: 'aborted happened' } });
-    expect(toMessageError(pe('rate_limit', { statusCode: 429, responseHeaders: { 'retry-after': '3' }, responseBody: '{}' }))).toEqual({
+    expect(toMessageError(pe('aborted'))).toEqual({
+      name: 'MessageAbortedError',
+      data: { message: 'aborted happened' },
+    });
+    expect(
+      toMessageError(
+        pe('rate_limit', { statusCode: 429, responseHeaders: { 'retry-after': '3' }, responseBody: '{}' }),
+      ),
+    ).toEqual({
       name: 'APIError',
       // The provider's body and headers stay out of what is stored on the message (students read it).
       data: { message: 'rate_limit happened', statusCode: 429, isRetryable: true },
     });
-    expect(toMessageError(pe('network'))).toEqual({ name: 'APIError', data: { message: 'network happened', isRetryable: true } });
+    expect(toMessageError(pe('network'))).toEqual({
+      name: 'APIError',
+      data: { message: 'network happened', isRetryable: true },
+    });
   });
 
   it('maps aborts and anything else', () => {
     const abort = new Error('This operation was aborted');
     abort.name = 'AbortError';
-    expect(toMessageError(abort)).toEqual({ name: 'MessageAbortedError', data: { message: 'This operation was aborted' } });
+    expect(toMessageError(abort)).toEqual({
+      name: 'MessageAbortedError',
+      data: { message: 'This operation was aborted' },
+    });
     expect(toMessageError(new TypeError('boom'))).toEqual({ name: 'UnknownError', data: { message: 'boom' } });
     expect(toMessageError('plain')).toEqual({ name: 'UnknownError', data: { message: 'plain' } });
     const already = { name: 'APIError', data: { message: 'x', isRetryable: false } };
@@ -48,24 +70,62 @@ describe('isRetryable', () => {
     expect(isRetryable(new Error('429 Too Many Requests'))).toBe(true);
     expect(isRetryable(new Error('Your rate increased too quickly'))).toBe(true);
     expect(isRetryable(new Error('Something else'))).toBe(false);
-    expect(isRetryable({ name: 'APIError', data: { message: 'x', statusCode: 400, isRetryable: false, responseBody: '{"error":{"code":"resource_exhausted"}}' } })).toBe(true);
-    expect(isRetryable({ name: 'APIError', data: { message: 'x', statusCode: 400, isRetryable: false, responseBody: '{"type":"error","error":{"type":"too_many_requests"}}' } })).toBe(true);
-    expect(isRetryable({ name: 'APIError', data: { message: 'x', statusCode: 400, isRetryable: false, responseBody: '{"error":{"code":"model_rate_limit"}}' } })).toBe(true);
+    expect(
+      isRetryable({
+        name: 'APIError',
+        data: {
+          message: 'x',
+          statusCode: 400,
+          isRetryable: false,
+          responseBody: '{"error":{"code":"resource_exhausted"}}',
+        },
+      }),
+    ).toBe(true);
+    expect(
+      isRetryable({
+        name: 'APIError',
+        data: {
+          message: 'x',
+          statusCode: 400,
+          isRetryable: false,
+          responseBody: '{"type":"error","error":{"type":"too_many_requests"}}',
+        },
+      }),
+    ).toBe(true);
+    expect(
+      isRetryable({
+        name: 'APIError',
+        data: {
+          message: 'x',
+          statusCode: 400,
+          isRetryable: false,
+          responseBody: '{"error":{"code":"model_rate_limit"}}',
+        },
+      }),
+    ).toBe(true);
   });
 });
 
 describe('retryDelayMs', () => {
   const now = Date.parse('2026-11-24T05:00:00Z');
   it('prefers retry-after-ms, then retry-after seconds, then an HTTP date', () => {
-    expect(retryDelayMs(1, pe('rate_limit', { responseHeaders: { 'retry-after-ms': '1500', 'retry-after': '9' } }), now)).toBe(1500);
+    expect(
+      retryDelayMs(1, pe('rate_limit', { responseHeaders: { 'retry-after-ms': '1500', 'retry-after': '9' } }), now),
+    ).toBe(1500);
     expect(retryDelayMs(1, pe('rate_limit', { responseHeaders: { 'Retry-After': '7' } }), now)).toBe(7000);
-    expect(retryDelayMs(1, pe('rate_limit', { responseHeaders: { 'retry-after': 'Tue, 24 Nov 2026 05:00:12 GMT' } }), now)).toBe(12_000);
-    expect(retryDelayMs(1, pe('rate_limit', { responseHeaders: { 'retry-after': 'Tue, 24 Nov 2026 04:59:00 GMT' } }), now)).toBe(0);
+    expect(
+      retryDelayMs(1, pe('rate_limit', { responseHeaders: { 'retry-after': 'Tue, 24 Nov 2026 05:00:12 GMT' } }), now),
+    ).toBe(12_000);
+    expect(
+      retryDelayMs(1, pe('rate_limit', { responseHeaders: { 'retry-after': 'Tue, 24 Nov 2026 04:59:00 GMT' } }), now),
+    ).toBe(0);
   });
 
   it('doubles from 2 s, capped at 30 s without headers and only at 2^31-1 ms with them', () => {
     const bare = pe('network');
-    expect([1, 2, 3, 4, 5, 6, 10].map((a) => retryDelayMs(a, bare, now))).toEqual([2000, 4000, 8000, 16000, 30000, 30000, 30000]);
+    expect([1, 2, 3, 4, 5, 6, 10].map((a) => retryDelayMs(a, bare, now))).toEqual([
+      2000, 4000, 8000, 16000, 30000, 30000, 30000,
+    ]);
     const withHeaders = pe('api', { statusCode: 500, responseHeaders: { 'x-request-id': 'r' } });
     expect(retryDelayMs(6, withHeaders, now)).toBe(64_000);
     expect(retryDelayMs(40, withHeaders, now)).toBe(2 ** 31 - 1);

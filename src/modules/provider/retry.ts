@@ -9,7 +9,10 @@ export const messageErrorSchema = z.discriminatedUnion('name', [
   z.object({ name: z.literal('UnknownError'), data: z.object({ message: z.string(), ref: z.string().optional() }) }),
   z.object({ name: z.literal('MessageOutputLengthError'), data: z.object({}) }),
   z.object({ name: z.literal('MessageAbortedError'), data: z.object({ message: z.string() }) }),
-  z.object({ name: z.literal('ContextOverflowError'), data: z.object({ message: z.string(), responseBody: z.string().optional() }) }),
+  z.object({
+    name: z.literal('ContextOverflowError'),
+    data: z.object({ message: z.string(), responseBody: z.string().optional() }),
+  }),
   z.object({
     name: z.literal('APIError'),
     data: z.object({
@@ -43,7 +46,8 @@ function isAbort(error: unknown): boolean {
 export function toMessageError(error: unknown): MessageError {
   const parsed = messageErrorSchema.safeParse(error);
   if (parsed.success) return parsed.data;
-  if (isAbort(error)) return { name: 'MessageAbortedError', data: { message: (error as Error).message || 'The operation was aborted.' } };
+  if (isAbort(error))
+    return { name: 'MessageAbortedError', data: { message: (error as Error).message || 'The operation was aborted.' } };
   if (error instanceof ProviderError) {
     switch (error.kind) {
       case 'auth':
@@ -63,7 +67,12 @@ export function toMessageError(error: unknown): MessageError {
         };
     }
   }
-  const message = error instanceof Error ? error.message : typeof error === 'string' ? error : JSON.stringify(error) ?? String(error);
+  const message =
+    error instanceof Error
+      ? error.message
+      : typeof error === 'string'
+        ? error
+        : (JSON.stringify(error) ?? String(error));
   return { name: 'UnknownError', data: { message } };
 }
 
@@ -83,7 +92,13 @@ function bodySaysRetry(body: string | undefined): boolean {
 /** OpenCode's rule: never overflow or auth; APIError when flagged or 5xx; rate-limit wording anywhere. */
 export function isRetryable(error: unknown): boolean {
   const e = toMessageError(error);
-  if (e.name === 'ContextOverflowError' || e.name === 'ProviderAuthError' || e.name === 'MessageAbortedError' || e.name === 'MessageOutputLengthError') return false;
+  if (
+    e.name === 'ContextOverflowError' ||
+    e.name === 'ProviderAuthError' ||
+    e.name === 'MessageAbortedError' ||
+    e.name === 'MessageOutputLengthError'
+  )
+    return false;
   const message = e.data.message;
   if (e.name === 'APIError') {
     if (e.data.isRetryable || (e.data.statusCode ?? 0) >= 500) return true;
@@ -114,7 +129,8 @@ export function retryDelayMs(attempt: number, error: unknown, now: number = Date
     const after = lower['retry-after'];
     if (after !== undefined) {
       const seconds = Number.parseFloat(after);
-      if (Number.isFinite(seconds) && /^\s*\d+(\.\d+)?\s*$/.test(after)) return Math.min(Math.ceil(seconds * 1000), MAX_DELAY);
+      if (Number.isFinite(seconds) && /^\s*\d+(\.\d+)?\s*$/.test(after))
+        return Math.min(Math.ceil(seconds * 1000), MAX_DELAY);
       const date = Date.parse(after);
       if (Number.isFinite(date)) return Math.min(Math.max(0, date - now), MAX_DELAY);
     }
@@ -127,7 +143,13 @@ export function retryDelayMs(attempt: number, error: unknown, now: number = Date
 export function providerErrorLog(error: unknown): Record<string, unknown> | undefined {
   if (!(error instanceof ProviderError)) return undefined;
   const { statusCode, responseHeaders, responseBody } = error.info;
-  return { providerID: error.providerId, kind: error.kind, statusCode, responseHeaders, responseBody: responseBody?.slice(0, 4000) };
+  return {
+    providerID: error.providerId,
+    kind: error.kind,
+    statusCode,
+    responseHeaders,
+    responseBody: responseBody?.slice(0, 4000),
+  };
 }
 
 /** Text for session status `{type: "retry", message}`. */

@@ -4,7 +4,9 @@
 import { PermissionRejectedError } from '../permission/permission.errors';
 
 export class QuestionRejectedError extends PermissionRejectedError {
-  constructor(message = 'The user dismissed this question. Do not ask it again; stop and wait for the user to tell you how to continue.') {
+  constructor(
+    message = 'The user dismissed this question. Do not ask it again; stop and wait for the user to tell you how to continue.',
+  ) {
     super('question');
     this.message = message;
     this.name = 'QuestionRejectedError';
@@ -13,7 +15,9 @@ export class QuestionRejectedError extends PermissionRejectedError {
 
 export class QuestionTimeoutError extends QuestionRejectedError {
   constructor(timeoutMs: number) {
-    super(`Nobody answered this question within ${Math.round(timeoutMs / 1000)} s, so it was withdrawn. Stop and wait for the user.`);
+    super(
+      `Nobody answered this question within ${Math.round(timeoutMs / 1000)} s, so it was withdrawn. Stop and wait for the user.`,
+    );
     this.name = 'QuestionTimeoutError';
   }
 }

@@ -8,7 +8,12 @@ import { QuestionRepository } from './question.repository';
 import { QuestionService } from './question.service';
 import type { QuestionInfo } from '../tool/tools/question/question.types';
 
-@Module({ imports: [SessionModule, EventModule, PermissionModule], controllers: [QuestionController], providers: [QuestionService, QuestionRepository], exports: [QuestionService] })
+@Module({
+  imports: [SessionModule, EventModule, PermissionModule],
+  controllers: [QuestionController],
+  providers: [QuestionService, QuestionRepository],
+  exports: [QuestionService],
+})
 export class QuestionModule implements OnModuleInit {
   constructor(
     private readonly questions: QuestionService,
@@ -22,7 +27,15 @@ export class QuestionModule implements OnModuleInit {
       // form stays valid for other callers.
       askQuestions: (questions: unknown[], callID?: string) =>
         this.questions.ask(
-          { tenantId: session.tenantId, sessionId: session.id, projectId: session.projectId, ownerId: session.userId, directory: session.directory, ...(callID ? { tool: { messageID: messageId, callID } } : {}), abort },
+          {
+            tenantId: session.tenantId,
+            sessionId: session.id,
+            projectId: session.projectId,
+            ownerId: session.userId,
+            directory: session.directory,
+            ...(callID ? { tool: { messageID: messageId, callID } } : {}),
+            abort,
+          },
           questions as QuestionInfo[],
         ),
     }));

@@ -23,7 +23,12 @@ export interface QuestionScope {
 type Row = { id: string; sessionId: string; userId: string | null; questions: unknown; tool: unknown; status: string };
 
 function toRequest(row: Pick<Row, 'id' | 'sessionId' | 'questions' | 'tool'>): QuestionRequestInfo {
-  return { id: row.id, sessionID: row.sessionId, questions: row.questions as QuestionInfo[], ...(row.tool ? { tool: row.tool as QuestionRequestInfo['tool'] } : {}) };
+  return {
+    id: row.id,
+    sessionID: row.sessionId,
+    questions: row.questions as QuestionInfo[],
+    ...(row.tool ? { tool: row.tool as QuestionRequestInfo['tool'] } : {}),
+  };
 }
 
 /**
@@ -71,7 +76,9 @@ export class QuestionService {
       if (await this.repo.resolve(scope.tenantId, row.id, outcome === 'abort' ? 'rejected' : 'expired')) {
         this.publish(scope, EventType.QuestionRejected, { sessionID: scope.sessionId, requestID: row.id });
       }
-      throw outcome === 'abort' ? new QuestionRejectedError() : new QuestionTimeoutError(this.config.permissionTimeoutMs);
+      throw outcome === 'abort'
+        ? new QuestionRejectedError()
+        : new QuestionTimeoutError(this.config.permissionTimeoutMs);
     }
     if (outcome.event.type === EventType.QuestionRejected) throw new QuestionRejectedError();
     return (outcome.event.properties as { answers: string[][] }).answers;
@@ -85,10 +92,16 @@ export class QuestionService {
   async reply(auth: AuthContext, id: string, answers: string[][], scopeOf: SessionScopeOf): Promise<boolean> {
     const row = await this.pendingRow(auth, id);
     const questions = row.questions as QuestionInfo[];
-    if (answers.length > questions.length) throw new BadRequestError(`Got ${answers.length} answers for ${questions.length} questions`);
+    if (answers.length > questions.length)
+      throw new BadRequestError(`Got ${answers.length} answers for ${questions.length} questions`);
     const scope = await scopeOf(row.sessionId);
-    if (!(await this.repo.resolve(auth.tenantId, id, 'replied', answers))) throw new NotFoundError(`Question not found: ${id}`);
-    this.publish({ tenantId: auth.tenantId, sessionId: row.sessionId, ...scope }, EventType.QuestionReplied, { sessionID: row.sessionId, requestID: id, answers });
+    if (!(await this.repo.resolve(auth.tenantId, id, 'replied', answers)))
+      throw new NotFoundError(`Question not found: ${id}`);
+    this.publish({ tenantId: auth.tenantId, sessionId: row.sessionId, ...scope }, EventType.QuestionReplied, {
+      sessionID: row.sessionId,
+      requestID: id,
+      answers,
+    });
     return true;
   }
 
@@ -96,13 +109,17 @@ export class QuestionService {
     const row = await this.pendingRow(auth, id);
     const scope = await scopeOf(row.sessionId);
     if (!(await this.repo.resolve(auth.tenantId, id, 'rejected'))) throw new NotFoundError(`Question not found: ${id}`);
-    this.publish({ tenantId: auth.tenantId, sessionId: row.sessionId, ...scope }, EventType.QuestionRejected, { sessionID: row.sessionId, requestID: id });
+    this.publish({ tenantId: auth.tenantId, sessionId: row.sessionId, ...scope }, EventType.QuestionRejected, {
+      sessionID: row.sessionId,
+      requestID: id,
+    });
     return true;
   }
 
   private async pendingRow(auth: AuthContext, id: string) {
     const row = isId('question', id) ? await this.repo.find(auth.tenantId, id) : null;
-    if (!row || row.status !== 'pending' || !this.mayAnswer(auth, row)) throw new NotFoundError(`Question not found: ${id}`);
+    if (!row || row.status !== 'pending' || !this.mayAnswer(auth, row))
+      throw new NotFoundError(`Question not found: ${id}`);
     return row;
   }
 
@@ -110,8 +127,20 @@ export class QuestionService {
     return auth.role === 'admin' || row.userId === auth.userId;
   }
 
-  private publish(scope: Pick<QuestionScope, 'tenantId' | 'sessionId' | 'projectId' | 'ownerId' | 'directory'>, type: string, properties: Record<string, unknown>) {
-    this.bus.publish({ tenantId: scope.tenantId, sessionId: scope.sessionId, ownerId: scope.ownerId ?? undefined, projectId: scope.projectId, directory: scope.directory, type, properties });
+  private publish(
+    scope: Pick<QuestionScope, 'tenantId' | 'sessionId' | 'projectId' | 'ownerId' | 'directory'>,
+    type: string,
+    properties: Record<string, unknown>,
+  ) {
+    this.bus.publish({
+      tenantId: scope.tenantId,
+      sessionId: scope.sessionId,
+      ownerId: scope.ownerId ?? undefined,
+      projectId: scope.projectId,
+      directory: scope.directory,
+      type,
+      properties,
+    });
   }
 }
 

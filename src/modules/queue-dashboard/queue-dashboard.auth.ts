@@ -14,7 +14,10 @@ export function platformAdminOnly(keys: ApiKeyService) {
       const key = extractKey(req as unknown as AuthedRequest);
       const auth = key ? await keys.verify(key) : null;
       if (!auth) {
-        res.status(401).setHeader('WWW-Authenticate', 'Basic realm="queues"').json(errorBody('UnauthorizedError', 'Missing or invalid credentials', { code: 'unauthorized' }));
+        res
+          .status(401)
+          .setHeader('WWW-Authenticate', 'Basic realm="queues"')
+          .json(errorBody('UnauthorizedError', 'Missing or invalid credentials', { code: 'unauthorized' }));
         return;
       }
       if (!auth.platformAdmin) {

@@ -30,7 +30,9 @@ export class QueueDashboardModule implements OnModuleInit {
     const board = new ExpressAdapter();
     board.setBasePath(QUEUE_DASHBOARD_PATH);
     createBullBoard({
-      queues: Object.values(QueueName).map((name) => new BullMQAdapter(this.queues.queue(name), { readOnlyMode: false })),
+      queues: Object.values(QueueName).map(
+        (name) => new BullMQAdapter(this.queues.queue(name), { readOnlyMode: false }),
+      ),
       // @bull-board/express 9.10.1 nests its own copy of @bull-board/api 9.10.1; the two agree at run time.
       serverAdapter: board as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'],
       options: { uiConfig: { boardTitle: 'opencode-api queues' } },

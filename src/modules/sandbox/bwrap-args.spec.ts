@@ -39,8 +39,13 @@ describe('buildBwrapArgs', () => {
     const args = buildBwrapArgs(plan());
     expect(mounts(args, '--bind')).toEqual([['/srv/data/workspaces/ten_1/prj_1', '/srv/data/workspaces/ten_1/prj_1']]);
     const dirs = args.flatMap((arg, index) => (arg === '--dir' ? [args[index + 1]] : []));
-    expect(dirs).toEqual(expect.arrayContaining(['/srv', '/srv/data', '/srv/data/workspaces', '/srv/data/workspaces/ten_1']));
-    expect(args.slice(args.indexOf('--chdir'), args.indexOf('--chdir') + 2)).toEqual(['--chdir', '/srv/data/workspaces/ten_1/prj_1/src']);
+    expect(dirs).toEqual(
+      expect.arrayContaining(['/srv', '/srv/data', '/srv/data/workspaces', '/srv/data/workspaces/ten_1']),
+    );
+    expect(args.slice(args.indexOf('--chdir'), args.indexOf('--chdir') + 2)).toEqual([
+      '--chdir',
+      '/srv/data/workspaces/ten_1/prj_1/src',
+    ]);
   });
 
   it('binds the system read-only and never /root, /home, the data dir or private keys', () => {
@@ -48,7 +53,16 @@ describe('buildBwrapArgs', () => {
     const readOnly = [...mounts(args, '--ro-bind'), ...mounts(args, '--ro-bind-try')].map(([source]) => source);
     expect(readOnly).toContain('/usr');
     expect(readOnly).toContain('/etc/ssl/certs');
-    for (const forbidden of ['/root', '/home', '/srv/data', '/etc', '/etc/ssl', '/etc/shadow', '/etc/gitconfig', '/var']) {
+    for (const forbidden of [
+      '/root',
+      '/home',
+      '/srv/data',
+      '/etc',
+      '/etc/ssl',
+      '/etc/shadow',
+      '/etc/gitconfig',
+      '/var',
+    ]) {
       expect(readOnly).not.toContain(forbidden);
     }
     expect(mounts(args, '--ro-bind')).toEqual(expect.arrayContaining([['/state/etc/passwd', '/etc/passwd']]));
@@ -56,7 +70,15 @@ describe('buildBwrapArgs', () => {
 
   it('unshares every namespace but the user one, the network always', () => {
     const offline = buildBwrapArgs(plan());
-    for (const flag of ['--unshare-ipc', '--unshare-pid', '--unshare-uts', '--unshare-cgroup-try', '--unshare-net', '--die-with-parent', '--new-session']) {
+    for (const flag of [
+      '--unshare-ipc',
+      '--unshare-pid',
+      '--unshare-uts',
+      '--unshare-cgroup-try',
+      '--unshare-net',
+      '--die-with-parent',
+      '--new-session',
+    ]) {
       expect(offline).toContain(flag);
     }
     expect(offline).not.toContain('--unshare-user');
@@ -64,7 +86,9 @@ describe('buildBwrapArgs', () => {
     // With the filtered network, still its own namespace, and slirp's resolver instead of the host's.
     const online = buildBwrapArgs(plan({ resolvConf: '/state/etc/resolv.conf' }));
     expect(online).toContain('--unshare-net');
-    expect(mounts(online, '--ro-bind')).toEqual(expect.arrayContaining([['/state/etc/resolv.conf', '/etc/resolv.conf']]));
+    expect(mounts(online, '--ro-bind')).toEqual(
+      expect.arrayContaining([['/state/etc/resolv.conf', '/etc/resolv.conf']]),
+    );
   });
 
   it('sets the caps, then drops to the identity with no capabilities, then runs the shell', () => {
@@ -130,7 +154,8 @@ describe('sandboxSeccompFilter', () => {
     const decide = (nr: number, arg0 = 0) => evaluateSeccomp(program, { arch: audit, nr, arg0 });
 
     it(`${arch}: refuses every listed syscall with EPERM`, () => {
-      for (const name of DENIED_SYSCALLS) expect([name, decide(syscallNumber(name, arch)!)]).toEqual([name, RET_ERRNO | EPERM]);
+      for (const name of DENIED_SYSCALLS)
+        expect([name, decide(syscallNumber(name, arch)!)]).toEqual([name, RET_ERRNO | EPERM]);
     });
 
     it(`${arch}: allows ordinary calls, and clone/unshare without namespace flags`, () => {

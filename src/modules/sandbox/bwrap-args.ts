@@ -66,8 +66,22 @@ export function buildBwrapArgs(plan: BwrapPlan): string[] {
     else if (stat.isDirectory()) args.push('--ro-bind', path, path);
   }
   // bwrap creates missing parents of a mount point as 0700 root, which the sandbox uid can't traverse.
-  args.push('--perms', '0755', '--dir', '/etc', '--perms', '0755', '--dir', '/etc/ssl', '--perms', '0755', '--dir', '/var');
-  for (const path of [...ETC_FILES, ...(plan.resolvConf ? NETWORK_ETC_FILES : [])]) args.push('--ro-bind-try', path, path);
+  args.push(
+    '--perms',
+    '0755',
+    '--dir',
+    '/etc',
+    '--perms',
+    '0755',
+    '--dir',
+    '/etc/ssl',
+    '--perms',
+    '0755',
+    '--dir',
+    '/var',
+  );
+  for (const path of [...ETC_FILES, ...(plan.resolvConf ? NETWORK_ETC_FILES : [])])
+    args.push('--ro-bind-try', path, path);
   // The host's resolver may sit on a private address the filter refuses; slirp4netns relays DNS itself.
   if (plan.resolvConf) args.push('--ro-bind', plan.resolvConf, '/etc/resolv.conf');
   args.push('--ro-bind', plan.passwdFile, '/etc/passwd', '--ro-bind', plan.groupFile, '/etc/group');

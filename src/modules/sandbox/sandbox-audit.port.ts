@@ -5,7 +5,10 @@ import type { SandboxMode, SandboxOrigin } from './sandbox.types';
  * PortsModule to the audit module, which sits in the same layer.
  */
 export interface SandboxAudit {
-  unsandboxedRun(origin: SandboxOrigin, details: { command: string; mode: SandboxMode; reason: string | null }): Promise<void>;
+  unsandboxedRun(
+    origin: SandboxOrigin,
+    details: { command: string; mode: SandboxMode; reason: string | null },
+  ): Promise<void>;
 }
 
 export const SANDBOX_AUDIT = Symbol('SANDBOX_AUDIT');

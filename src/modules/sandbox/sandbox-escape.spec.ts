@@ -47,7 +47,10 @@ function context(root: string, abort = new AbortController().signal): ToolContex
 const bash = async (command: string, extra: { timeout?: number; abort?: AbortSignal; limits?: object } = {}) => {
   const tool = bashTool({ runner, defaults: { limits: extra.limits } });
   const canary = join(base, 'ran-on-host');
-  const attempt = tool.execute({ command: `touch ${canary} 2>/dev/null; ${command}`, description: 'attack', timeout: extra.timeout ?? 20_000 }, context(workspace, extra.abort));
+  const attempt = tool.execute(
+    { command: `touch ${canary} 2>/dev/null; ${command}`, description: 'attack', timeout: extra.timeout ?? 20_000 },
+    context(workspace, extra.abort),
+  );
   if (usable) return attempt;
   await expect(attempt).rejects.toBeInstanceOf(SandboxUnavailableError);
   await expect(attempt).rejects.toThrow(/Install bubblewrap.*SANDBOX=off/);
@@ -57,7 +60,10 @@ const bash = async (command: string, extra: { timeout?: number; abort?: AbortSig
 
 function owned(): string[] {
   try {
-    return execFileSync('pgrep', ['-u', String(identity.uid), '-a'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+    return execFileSync('pgrep', ['-u', String(identity.uid), '-a'], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean);
   } catch {
     return [];
   }
@@ -91,7 +97,9 @@ afterAll(() => {
 
 describe('bash escapes', () => {
   it('1. PID 1 environment holds no secret', async () => {
-    const result = await bash('cat /proc/1/environ; echo; tr "\\0" "\\n" < /proc/self/environ; cat /proc/*/environ 2>/dev/null');
+    const result = await bash(
+      'cat /proc/1/environ; echo; tr "\\0" "\\n" < /proc/self/environ; cat /proc/*/environ 2>/dev/null',
+    );
     if (!result) return;
     expect(result.output).not.toContain(SECRET);
     expect(result.output).not.toContain('OPENCODE_FAKE_PROVIDER_KEY');
@@ -105,7 +113,9 @@ describe('bash escapes', () => {
   });
 
   it("3. the server's own process is invisible and unkillable", async () => {
-    const result = await bash(`cat /proc/${process.pid}/environ; kill -9 ${process.pid}; ls /proc | grep -E '^[0-9]+$' | wc -l`);
+    const result = await bash(
+      `cat /proc/${process.pid}/environ; kill -9 ${process.pid}; ls /proc | grep -E '^[0-9]+$' | wc -l`,
+    );
     if (!result) return;
     expect(result.output).not.toContain(SECRET);
     expect(result.output).toMatch(/No such (file|process)/);
@@ -117,7 +127,14 @@ describe('bash escapes', () => {
       `echo x > ${join(base, 'planted.txt')}; echo x > ../../escape.txt; touch /usr/planted /etc/planted /planted; echo x > ${join(otherWorkspace, 'planted.txt')}`,
     );
     if (result) expect(result.output).toMatch(/(Permission denied|Read-only file system|No such file)/);
-    for (const path of [join(base, 'planted.txt'), join(base, 'workspaces', 'escape.txt'), '/usr/planted', '/etc/planted', '/planted', join(otherWorkspace, 'planted.txt')]) {
+    for (const path of [
+      join(base, 'planted.txt'),
+      join(base, 'workspaces', 'escape.txt'),
+      '/usr/planted',
+      '/etc/planted',
+      '/planted',
+      join(otherWorkspace, 'planted.txt'),
+    ]) {
       expect(existsSync(path)).toBe(false);
     }
   });
@@ -194,7 +211,9 @@ describe('bash escapes', () => {
   it('12. an abort mid-run kills the whole tree, double-forked orphans too', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 400);
-    const result = await bash('(setsid sleep 600 &); (nohup sleep 600 >/dev/null 2>&1 &); sleep 600', { abort: controller.signal });
+    const result = await bash('(setsid sleep 600 &); (nohup sleep 600 >/dev/null 2>&1 &); sleep 600', {
+      abort: controller.signal,
+    });
     if (!result) return;
     expect(result.output).toContain('User aborted the command');
     expect(leftovers()).toEqual([]);
@@ -215,7 +234,9 @@ describe('bash escapes', () => {
   it('14. cannot mount over or remount the sandbox', async () => {
     const result = await bash('mount -t tmpfs none /usr 2>&1; mount -o remount,rw /usr 2>&1; touch /usr/x 2>&1');
     if (result) {
-      expect(result.output.match(/must be superuser|permission denied|not permitted/gi)?.length).toBeGreaterThanOrEqual(2);
+      expect(result.output.match(/must be superuser|permission denied|not permitted/gi)?.length).toBeGreaterThanOrEqual(
+        2,
+      );
       expect(result.output).toMatch(/Read-only file system/);
     }
     expect(existsSync('/usr/x')).toBe(false);
@@ -254,7 +275,10 @@ describe('webfetch SSRF', () => {
   it('control: the trusted test host itself is fetched, so the refusals below are the guard at work', async () => {
     server.on('/public', html('<p>public page</p>'));
     const tool = webfetchTool({ guard: { resolver, allow: new EgressAllowList(['site.test']) } });
-    const result = await tool.execute({ url: `http://site.test:${server.port}/public`, format: 'text' }, context(workspace));
+    const result = await tool.execute(
+      { url: `http://site.test:${server.port}/public`, format: 'text' },
+      context(workspace),
+    );
     expect(result.output).toBe('public page');
   });
 

@@ -86,7 +86,15 @@ function parse(output: string): Record<string, string> {
 describe('egressRuleset', () => {
   it('refuses loopback, private, shared, link-local, metadata and reserved ranges, v4 and v6, and lets only DNS to slirp through', () => {
     const rules = egressRuleset({ v4: ['203.0.114.7'], v6: ['2a01:4f8::1'] });
-    for (const range of ['127.0.0.0/8', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', '100.64.0.0/10', '0.0.0.0/8']) {
+    for (const range of [
+      '127.0.0.0/8',
+      '10.0.0.0/8',
+      '172.16.0.0/12',
+      '192.168.0.0/16',
+      '169.254.0.0/16',
+      '100.64.0.0/10',
+      '0.0.0.0/8',
+    ]) {
       expect(DENIED_V4).toContain(range);
       expect(rules).toContain(range);
     }
@@ -101,9 +109,24 @@ describe('egressRuleset', () => {
     expect(rules.indexOf('dport 53 accept')).toBeLessThan(rules.indexOf('reject'));
   });
 
-  it("adds only the host addresses that no denied range covers (nftables refuses overlapping intervals)", () => {
-    const entry = (address: string, family: 'IPv4' | 'IPv6') => ({ address, family, netmask: '', mac: '', internal: false, cidr: null });
-    const found = hostAddresses({ lo: [entry('127.0.0.1', 'IPv4'), entry('::1', 'IPv6')], eth0: [entry('192.168.1.5', 'IPv4'), entry('203.0.114.7', 'IPv4'), entry('fe80::1%eth0', 'IPv6'), entry('2a01:4f8::1', 'IPv6')] } as never);
+  it('adds only the host addresses that no denied range covers (nftables refuses overlapping intervals)', () => {
+    const entry = (address: string, family: 'IPv4' | 'IPv6') => ({
+      address,
+      family,
+      netmask: '',
+      mac: '',
+      internal: false,
+      cidr: null,
+    });
+    const found = hostAddresses({
+      lo: [entry('127.0.0.1', 'IPv4'), entry('::1', 'IPv6')],
+      eth0: [
+        entry('192.168.1.5', 'IPv4'),
+        entry('203.0.114.7', 'IPv4'),
+        entry('fe80::1%eth0', 'IPv6'),
+        entry('2a01:4f8::1', 'IPv6'),
+      ],
+    } as never);
     expect(found).toEqual({ v4: ['203.0.114.7'], v6: ['2a01:4f8::1'] });
   });
 });
@@ -130,13 +153,19 @@ describe('the sandbox network (real bwrap + slirp4netns + nftables)', () => {
       ...hostV4.map((address) => `${address}:${anyPort}`),
       ...host.v4.map((address) => `${address}:${anyPort}`),
     ];
-    const result = await run(`grep -E '^tap0' /proc/net/route | head -2; cat /etc/resolv.conf; ${probes(targets)}`, { network: true });
+    const result = await run(`grep -E '^tap0' /proc/net/route | head -2; cat /etc/resolv.conf; ${probes(targets)}`, {
+      network: true,
+    });
     if (!result) return;
     expect(result.network).toBe('filtered');
     expect(result.output).toMatch(/^tap0\s+00000000\s+0202000A/m); // default route via 10.0.2.2
     expect(result.output).toContain('nameserver 10.0.2.3');
     const outcome = parse(result.output);
-    for (const target of targets) expect([target, outcome[target]]).toEqual([target, expect.stringMatching(/Connection refused|No route to host|Network is unreachable/)]);
+    for (const target of targets)
+      expect([target, outcome[target]]).toEqual([
+        target,
+        expect.stringMatching(/Connection refused|No route to host|Network is unreachable/),
+      ]);
     // The host's own addresses are refused by the filter in the namespace (not merely unanswered).
     for (const address of hostV4) expect(outcome[`${address}:${anyPort}`]).toBe('No route to host');
     expect(accepted).toEqual([]);
@@ -145,7 +174,16 @@ describe('the sandbox network (real bwrap + slirp4netns + nftables)', () => {
   it('with network on: private, shared, link-local and metadata addresses are refused inside the namespace', async () => {
     const hostV4 = externalV4()[0];
     const guard = hostV4 ?? '127.0.0.1';
-    const targets = ['10.1.2.3:80', '10.0.2.5:80', '172.16.0.1:80', '172.31.255.1:443', '192.168.1.1:80', '169.254.169.254:80', '100.64.0.1:80', '0.0.0.1:80'];
+    const targets = [
+      '10.1.2.3:80',
+      '10.0.2.5:80',
+      '172.16.0.1:80',
+      '172.31.255.1:443',
+      '192.168.1.1:80',
+      '169.254.169.254:80',
+      '100.64.0.1:80',
+      '0.0.0.1:80',
+    ];
     // Only if the filter visibly refused the host's own address do the private probes run (see the file's header).
     const result = await run(
       `g=$( (bash -c 'exec 3<>/dev/tcp/${guard}/9' && echo connected) 2>&1 | tail -1 | sed 's/.*: //'); echo "guard $g"; if [ "$g" = "No route to host" ]; then ${probes(targets)}; fi`,
@@ -161,7 +199,9 @@ describe('the sandbox network (real bwrap + slirp4netns + nftables)', () => {
   it('the command cannot lift the filter: it has no capability in its namespace', async () => {
     const port = await listen('0.0.0.0');
     const target = `${externalV4()[0] ?? '127.0.0.1'}:${port}`;
-    const result = await run(`nft flush ruleset 2>&1; nft list ruleset 2>&1 | head -1; ${probes([target])}`, { network: true });
+    const result = await run(`nft flush ruleset 2>&1; nft list ruleset 2>&1 | head -1; ${probes([target])}`, {
+      network: true,
+    });
     if (!result) return;
     expect(result.output).toMatch(/Operation not permitted/);
     expect(parse(result.output)[target]).toMatch(/No route to host|Connection refused/);
@@ -170,7 +210,9 @@ describe('the sandbox network (real bwrap + slirp4netns + nftables)', () => {
 
   it('with network off: no interface but loopback, every connect fails', async () => {
     const port = await listen('0.0.0.0');
-    const result = await run(`cat /proc/net/route | tail -n +2 | wc -l; ${probes(['127.0.0.1:5432', `127.0.0.1:${port}`, '10.0.2.2:5432', '192.168.1.1:80'])}`);
+    const result = await run(
+      `cat /proc/net/route | tail -n +2 | wc -l; ${probes(['127.0.0.1:5432', `127.0.0.1:${port}`, '10.0.2.2:5432', '192.168.1.1:80'])}`,
+    );
     if (!result) return;
     expect(result.network).toBe('none');
     expect(result.output.split('\n')[0]).toBe('0');
@@ -184,10 +226,18 @@ describe('the sandbox network (real bwrap + slirp4netns + nftables)', () => {
   it('without slirp4netns/nftables, bashNetwork means no network, with a note — never the host network', async () => {
     const bare = testSandboxRunner({ stateDir: join(base, 'state-bare'), identity, networkTools: null });
     const port = await listen('127.0.0.1');
-    const attempt = bare.run({ command: probes([`127.0.0.1:${port}`, '10.0.2.2:5432']), cwd: workspace, workspaceRoot: workspace, network: true });
+    const attempt = bare.run({
+      command: probes([`127.0.0.1:${port}`, '10.0.2.2:5432']),
+      cwd: workspace,
+      workspaceRoot: workspace,
+      network: true,
+    });
     if (!usable) return expect(attempt).rejects.toBeInstanceOf(SandboxUnavailableError);
     const result = await attempt;
-    expect(await bare.status()).toMatchObject({ network: 'none', networkReason: expect.stringContaining('not installed') });
+    expect(await bare.status()).toMatchObject({
+      network: 'none',
+      networkReason: expect.stringContaining('not installed'),
+    });
     expect(result).toMatchObject({ network: 'none', note: expect.stringContaining('ran without network') });
     expect(parse(result.output)['10.0.2.2:5432']).toBe('Network is unreachable');
     expect(accepted).toEqual([]);
@@ -198,7 +248,10 @@ describe('the sandbox network (real bwrap + slirp4netns + nftables)', () => {
     if (!result) return;
     const stray = () => {
       try {
-        return execFileSync('pgrep', ['-f', `slirp4netns .* tap0`], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+        return execFileSync('pgrep', ['-f', `slirp4netns .* tap0`], { encoding: 'utf8' })
+          .trim()
+          .split('\n')
+          .filter(Boolean);
       } catch {
         return [];
       }

@@ -125,19 +125,37 @@ export interface AttachedNetwork {
  * Connects the namespace of `pid` (bwrap's sandbox init, blocked until we let it go) to slirp4netns and loads the
  * egress filter into it. Rejects — and leaves nothing running — when either step fails.
  */
-export async function attachNetwork(pid: number, tools: NetworkTools, options: { userns?: boolean } = {}): Promise<AttachedNetwork> {
+export async function attachNetwork(
+  pid: number,
+  tools: NetworkTools,
+  options: { userns?: boolean } = {},
+): Promise<AttachedNetwork> {
   const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' };
-  const args = ['--configure', '--mtu=65520', '--disable-host-loopback', '--enable-sandbox', '--enable-seccomp', '--ready-fd=3', '--exit-fd=4'];
+  const args = [
+    '--configure',
+    '--mtu=65520',
+    '--disable-host-loopback',
+    '--enable-sandbox',
+    '--enable-seccomp',
+    '--ready-fd=3',
+    '--exit-fd=4',
+  ];
   if (options.userns) args.push(`--userns-path=/proc/${pid}/ns/user`);
   // The exit fd is ours: when this process dies, slirp4netns sees it close and quits.
-  const slirp = spawn(tools.slirp4netns, [...args, String(pid), 'tap0'], { env, stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] });
+  const slirp = spawn(tools.slirp4netns, [...args, String(pid), 'tap0'], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'],
+  });
   const stop = () => {
     (slirp.stdio[4] as Writable).destroy();
     if (slirp.exitCode === null && slirp.signalCode === null) slirp.kill('SIGKILL');
   };
   try {
     await ready(slirp);
-    const nsArgs = [...(options.userns ? [`--user=/proc/${pid}/ns/user`, '--preserve-credentials'] : []), `--net=/proc/${pid}/ns/net`];
+    const nsArgs = [
+      ...(options.userns ? [`--user=/proc/${pid}/ns/user`, '--preserve-credentials'] : []),
+      `--net=/proc/${pid}/ns/net`,
+    ];
     await runWithInput(tools.nsenter, [...nsArgs, tools.nft, '-f', '-'], egressRuleset(), env);
     return { stop };
   } catch (error) {
@@ -150,7 +168,10 @@ function ready(slirp: ChildProcess): Promise<void> {
   return new Promise((resolve, reject) => {
     let stderr = '';
     (slirp.stdio[2] as Readable).on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
-    const timer = setTimeout(() => reject(new Error(`slirp4netns was not ready in ${SETUP_TIMEOUT_MS} ms`)), SETUP_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`slirp4netns was not ready in ${SETUP_TIMEOUT_MS} ms`)),
+      SETUP_TIMEOUT_MS,
+    );
     (slirp.stdio[3] as Readable).once('data', () => {
       clearTimeout(timer);
       resolve();
@@ -172,7 +193,9 @@ function runWithInput(file: string, args: string[], input: string, env: Record<s
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`${file} ${args.join(' ')} failed (${code}): ${stderr.trim()}`))));
+    child.once('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${file} ${args.join(' ')} failed (${code}): ${stderr.trim()}`)),
+    );
     child.stdin!.on('error', () => undefined);
     child.stdin!.end(input);
   });

@@ -26,6 +26,10 @@ export class SandboxPolicy {
   }
 
   async forTenant(tenantId: string, via: string, userId?: string): Promise<TenantSandbox> {
-    return { network: await this.repo.bashNetwork(tenantId), identity: identityForTenant(tenantId), origin: { tenantId, userId, via } };
+    return {
+      network: await this.repo.bashNetwork(tenantId),
+      identity: identityForTenant(tenantId),
+      origin: { tenantId, userId, via },
+    };
   }
 }

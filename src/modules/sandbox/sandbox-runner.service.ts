@@ -50,7 +50,8 @@ export class SandboxRunner {
     this.options = SandboxRunnerOptionsSchema.parse(options);
     mkdirSync(join(this.options.stateDir, 'output'), { recursive: true, mode: 0o700 });
     this.stateDir = realpathSync(this.options.stateDir);
-    this.networkTools = this.options.networkTools === undefined ? findNetworkTools(HOST_PATH) : this.options.networkTools;
+    this.networkTools =
+      this.options.networkTools === undefined ? findNetworkTools(HOST_PATH) : this.options.networkTools;
   }
 
   get mode() {
@@ -65,12 +66,32 @@ export class SandboxRunner {
 
   /** For /ready and the boot log. */
   async status(): Promise<SandboxStatus> {
-    const base = { mode: this.options.mode, bwrap: this.options.bwrapPath, network: 'none' as const, networkReason: null };
+    const base = {
+      mode: this.options.mode,
+      bwrap: this.options.bwrapPath,
+      network: 'none' as const,
+      networkReason: null,
+    };
     if (this.options.mode === 'off') {
-      return { ...base, state: 'off', version: null, reason: 'SANDBOX=off: commands run on the host as the server user', fix: SANDBOX_FIX };
+      return {
+        ...base,
+        state: 'off',
+        version: null,
+        reason: 'SANDBOX=off: commands run on the host as the server user',
+        fix: SANDBOX_FIX,
+      };
     }
     const check = await this.check();
-    if (check.available) return { ...base, state: 'sandboxed', version: check.version, reason: null, fix: null, network: check.network, networkReason: check.networkReason };
+    if (check.available)
+      return {
+        ...base,
+        state: 'sandboxed',
+        version: check.version,
+        reason: null,
+        fix: null,
+        network: check.network,
+        networkReason: check.networkReason,
+      };
     const state = this.options.mode === 'required' ? 'unavailable' : 'unsandboxed';
     return { ...base, state, version: check.version, reason: check.reason, fix: SANDBOX_FIX };
   }
@@ -86,7 +107,10 @@ export class SandboxRunner {
    * The one decision every command path goes through: sandboxed, refused (required mode without bubblewrap), or
    * — only when chosen — unsandboxed and audited.
    */
-  private async decide(command: string, origin: SandboxOrigin | undefined): Promise<{ sandboxed: boolean; dropPrivileges: boolean }> {
+  private async decide(
+    command: string,
+    origin: SandboxOrigin | undefined,
+  ): Promise<{ sandboxed: boolean; dropPrivileges: boolean }> {
     if (this.options.mode !== 'off') {
       const check = await this.check();
       if (check.available) return { sandboxed: true, dropPrivileges: check.dropsPrivileges };
@@ -104,13 +128,16 @@ export class SandboxRunner {
     const parsed = SandboxRunInputSchema.parse(input);
     const limits: SandboxLimits = SandboxLimitsSchema.parse({ ...this.options.limits, ...parsed.limits });
     const { root, cwd } = confine(parsed.workspaceRoot, parsed.cwd);
-    if (isInside(root, this.stateDir)) throw new SandboxPathError("The workspace cannot contain the sandbox's state folder", root);
+    if (isInside(root, this.stateDir))
+      throw new SandboxPathError("The workspace cannot contain the sandbox's state folder", root);
     const env = commandEnv(parsed.env);
     const shell = existsSync('/bin/bash') ? '/bin/bash' : '/bin/sh';
 
     const { sandboxed, dropPrivileges } = await this.decide(parsed.command, parsed.origin);
     const identity = parsed.identity ?? this.options.identity;
-    const network: { kind: SandboxRunResult['network']; note?: string } = sandboxed ? await this.networkFor(parsed.network) : { kind: 'host' };
+    const network: { kind: SandboxRunResult['network']; note?: string } = sandboxed
+      ? await this.networkFor(parsed.network)
+      : { kind: 'host' };
     if (input.signal?.aborted) return notStarted(sandboxed, network.kind);
     const spawned = sandboxed
       ? this.spawnBwrap(
@@ -130,7 +157,9 @@ export class SandboxRunner {
           'ignore',
           network.kind === 'filtered' ? { userns: !dropPrivileges } : undefined,
         )
-      : plainProcess(spawn(shell, ['-c', parsed.command], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] }));
+      : plainProcess(
+          spawn(shell, ['-c', parsed.command], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] }),
+        );
 
     return supervise(spawned, {
       timeoutMs: parsed.timeoutMs,
@@ -153,7 +182,8 @@ export class SandboxRunner {
   async spawnProcess(input: SandboxSpawnInput): Promise<ChildProcess> {
     const limits: SandboxLimits = SandboxLimitsSchema.parse({ ...this.options.limits, ...input.limits });
     const { root, cwd } = confine(input.workspaceRoot, input.cwd ?? input.workspaceRoot);
-    if (isInside(root, this.stateDir)) throw new SandboxPathError("The workspace cannot contain the sandbox's state folder", root);
+    if (isInside(root, this.stateDir))
+      throw new SandboxPathError("The workspace cannot contain the sandbox's state folder", root);
     const env = commandEnv(input.env);
     const { sandboxed, dropPrivileges } = await this.decide(input.argv.join(' '), input.origin);
     if (!sandboxed) return spawn(input.argv[0], input.argv.slice(1), { cwd, env, detached: true, stdio: 'pipe' });
@@ -180,7 +210,10 @@ export class SandboxRunner {
     if (!requested) return { kind: 'none' };
     const check = await this.check();
     if (check.network === 'filtered') return { kind: 'filtered' };
-    return { kind: 'none', note: `This command ran without network: the school allows it, but this server cannot give a filtered network (${check.networkReason}).` };
+    return {
+      kind: 'none',
+      note: `This command ran without network: the school allows it, but this server cannot give a filtered network (${check.networkReason}).`,
+    };
   }
 
   /** The sandbox's /etc/resolv.conf: slirp4netns's DNS relay, the only private address the filter lets through. */
@@ -213,7 +246,11 @@ export class SandboxRunner {
    * Starts bwrap. With `network`, bwrap holds the sandbox (--block-fd) until slirp4netns is attached to its
    * namespace and the egress filter is loaded; if either fails the namespace is killed before the command starts.
    */
-  private spawnBwrap(args: string[], stdin: 'ignore' | 'pipe' = 'ignore', network?: { userns: boolean }): SandboxedProcess {
+  private spawnBwrap(
+    args: string[],
+    stdin: 'ignore' | 'pipe' = 'ignore',
+    network?: { userns: boolean },
+  ): SandboxedProcess {
     if (this.options.bwrapPath === null) throw new SandboxUnavailableError('bubblewrap (bwrap) is not installed');
     // Never the server's environment: bwrap's helper stays PID 1 in the sandbox and keeps what it was given.
     const env = { PATH: HOST_PATH, HOME: '/', TERM: 'dumb', LANG: 'C.UTF-8' };
@@ -222,8 +259,18 @@ export class SandboxRunner {
     // (which names the pid namespace's init as seen from here), and the fd the sandbox waits on.
     const fds = { seccomp: filter ? 3 : -1, info: filter ? 4 : 3, block: -1 };
     if (network) fds.block = fds.info + 1;
-    const prefix = [...(filter ? ['--seccomp', String(fds.seccomp)] : []), '--info-fd', String(fds.info), ...(network ? ['--block-fd', String(fds.block)] : [])];
-    const stdio: ('ignore' | 'pipe')[] = [stdin, 'pipe', 'pipe', ...Array<'pipe'>(Math.max(fds.info, fds.block) - 2).fill('pipe')];
+    const prefix = [
+      ...(filter ? ['--seccomp', String(fds.seccomp)] : []),
+      '--info-fd',
+      String(fds.info),
+      ...(network ? ['--block-fd', String(fds.block)] : []),
+    ];
+    const stdio: ('ignore' | 'pipe')[] = [
+      stdin,
+      'pipe',
+      'pipe',
+      ...Array<'pipe'>(Math.max(fds.info, fds.block) - 2).fill('pipe'),
+    ];
     const child = spawn(this.options.bwrapPath, [...prefix, ...args], { env, detached: true, stdio });
     if (filter) {
       const channel = child.stdio[fds.seccomp] as Writable;
@@ -248,7 +295,13 @@ export class SandboxRunner {
   }
 
   /** Attaches the filtered network, then lets the sandbox go on; on failure kills it and says why. */
-  private async connect(child: ChildProcess, nsInit: Promise<number | null>, block: Writable, network: { userns: boolean }, spawned: SandboxedProcess): Promise<string | null> {
+  private async connect(
+    child: ChildProcess,
+    nsInit: Promise<number | null>,
+    block: Writable,
+    network: { userns: boolean },
+    spawned: SandboxedProcess,
+  ): Promise<string | null> {
     block.on('error', () => undefined);
     const pid = await nsInit;
     if (pid === null) return null;
@@ -285,10 +338,23 @@ export class SandboxRunner {
   private async probe(): Promise<SandboxCheck> {
     const dropsPrivileges = process.getuid?.() === 0;
     const bwrap = this.options.bwrapPath;
-    if (bwrap === null) return { available: false, version: null, reason: 'bubblewrap (bwrap) is not installed: none on PATH', dropsPrivileges, ...NO_NETWORK };
+    if (bwrap === null)
+      return {
+        available: false,
+        version: null,
+        reason: 'bubblewrap (bwrap) is not installed: none on PATH',
+        dropsPrivileges,
+        ...NO_NETWORK,
+      };
     const version = await capture(bwrap, ['--version']).catch(() => null);
     if (version === null || version.code !== 0) {
-      return { available: false, version: null, reason: `${bwrap} not found or not executable`, dropsPrivileges, ...NO_NETWORK };
+      return {
+        available: false,
+        version: null,
+        reason: `${bwrap} not found or not executable`,
+        dropsPrivileges,
+        ...NO_NETWORK,
+      };
     }
     const versionText = version.output.trim().replace(/^bubblewrap\s+/, '');
     const root = join(this.options.stateDir, 'probe');
@@ -307,23 +373,43 @@ export class SandboxRunner {
         argv: ['/bin/sh', '-c', command],
       });
     // Through spawnBwrap, so the probe also proves the seccomp filter loads on this kernel.
-    const trial = await collect(this.spawnBwrap(trialArgs('id -u')).process).catch((error: Error) => ({ code: -1, output: error.message }));
+    const trial = await collect(this.spawnBwrap(trialArgs('id -u')).process).catch((error: Error) => ({
+      code: -1,
+      output: error.message,
+    }));
     if (trial.code !== 0) {
       // Typical causes: user namespaces disabled (kernel.unprivileged_userns_clone=0, AppArmor's
       // restrict_unprivileged_userns) or a container without CAP_SYS_ADMIN / seccomp blocking clone(CLONE_NEW*).
       const reason = `bwrap failed to start a sandbox: ${trial.output.trim()}`;
       return { available: false, version: versionText, reason, dropsPrivileges, ...NO_NETWORK };
     }
-    return { available: true, version: versionText, reason: null, dropsPrivileges, ...(await this.probeNetwork(trialArgs, dropsPrivileges)) };
+    return {
+      available: true,
+      version: versionText,
+      reason: null,
+      dropsPrivileges,
+      ...(await this.probeNetwork(trialArgs, dropsPrivileges)),
+    };
   }
 
   /** Whether a sandbox here gets the filtered network: tools present, and a trial sandbox sees slirp's interface. */
-  private async probeNetwork(trialArgs: (command: string, resolvConf?: string) => string[], dropsPrivileges: boolean): Promise<Pick<SandboxCheck, 'network' | 'networkReason'>> {
+  private async probeNetwork(
+    trialArgs: (command: string, resolvConf?: string) => string[],
+    dropsPrivileges: boolean,
+  ): Promise<Pick<SandboxCheck, 'network' | 'networkReason'>> {
     if (!this.networkTools) return { network: 'none', networkReason: 'slirp4netns, nft or nsenter is not installed' };
-    const spawned = this.spawnBwrap(trialArgs('cat /proc/net/route', this.resolvConf()), 'ignore', { userns: !dropsPrivileges });
-    const [trial, failure] = await Promise.all([collect(spawned.process).catch((error: Error) => ({ code: -1, output: error.message })), spawned.setup]);
+    const spawned = this.spawnBwrap(trialArgs('cat /proc/net/route', this.resolvConf()), 'ignore', {
+      userns: !dropsPrivileges,
+    });
+    const [trial, failure] = await Promise.all([
+      collect(spawned.process).catch((error: Error) => ({ code: -1, output: error.message })),
+      spawned.setup,
+    ]);
     if (trial.code === 0 && /^tap0\s+00000000/m.test(trial.output)) return { network: 'filtered', networkReason: null };
-    return { network: 'none', networkReason: failure ?? `no route through slirp4netns in a trial sandbox: ${trial.output.trim().slice(0, 300)}` };
+    return {
+      network: 'none',
+      networkReason: failure ?? `no route through slirp4netns in a trial sandbox: ${trial.output.trim().slice(0, 300)}`,
+    };
   }
 }
 
@@ -367,7 +453,24 @@ export function confine(workspaceRoot: string, cwd: string): { root: string; cwd
   return { root, cwd: dir };
 }
 
-const SYSTEM_DIRS = ['/usr', '/etc', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/proc', '/sys', '/dev', '/boot', '/root', '/run', '/var/lib', '/var/run'];
+const SYSTEM_DIRS = [
+  '/usr',
+  '/etc',
+  '/bin',
+  '/sbin',
+  '/lib',
+  '/lib32',
+  '/lib64',
+  '/libx32',
+  '/proc',
+  '/sys',
+  '/dev',
+  '/boot',
+  '/root',
+  '/run',
+  '/var/lib',
+  '/var/run',
+];
 
 interface SuperviseOptions {
   timeoutMs: number;

@@ -29,7 +29,10 @@ const run = (command: string, extra: Partial<Parameters<SandboxRunner['run']>[0]
 /** Processes the sandbox uid still owns anywhere on the machine. */
 function owned(uid: number): string[] {
   try {
-    return execFileSync('pgrep', ['-u', String(uid), '-a'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+    return execFileSync('pgrep', ['-u', String(uid), '-a'], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean);
   } catch {
     return []; // pgrep exits 1 when nothing matches
   }
@@ -195,29 +198,54 @@ describe('SandboxRunner', () => {
     for (const bwrapPath of [null, join(base, 'no-bwrap')]) {
       const required = new SandboxRunner({ stateDir: join(base, 'state-missing'), bwrapPath });
       expect(await required.check()).toMatchObject({ available: false, version: null });
-      expect(await required.status()).toMatchObject({ mode: 'required', state: 'unavailable', fix: expect.stringMatching(/apt-get install bubblewrap.*SANDBOX=off/) });
+      expect(await required.status()).toMatchObject({
+        mode: 'required',
+        state: 'unavailable',
+        fix: expect.stringMatching(/apt-get install bubblewrap.*SANDBOX=off/),
+      });
       const run = required.run({ command: `touch ${canary}`, cwd: workspace, workspaceRoot: workspace });
       await expect(run).rejects.toBeInstanceOf(SandboxUnavailableError);
-      await expect(run).rejects.toMatchObject({ status: 503, code: 'sandbox_unavailable', errorName: 'SandboxUnavailableError' });
+      await expect(run).rejects.toMatchObject({
+        status: 503,
+        code: 'sandbox_unavailable',
+        errorName: 'SandboxUnavailableError',
+      });
       await expect(run).rejects.toThrow(/Install bubblewrap .* or set SANDBOX=off only when one trusted user/);
-      await expect(required.spawnProcess({ argv: ['/usr/bin/touch', canary], workspaceRoot: workspace })).rejects.toBeInstanceOf(SandboxUnavailableError);
+      await expect(
+        required.spawnProcess({ argv: ['/usr/bin/touch', canary], workspaceRoot: workspace }),
+      ).rejects.toBeInstanceOf(SandboxUnavailableError);
     }
     expect(existsSync(canary)).toBe(false);
   });
 
   it('in optional mode (chosen explicitly) falls back to the host, marks the result and writes the audit log', async () => {
     const audited: unknown[] = [];
-    const audit = { unsandboxedRun: async (origin: unknown, details: unknown) => void audited.push({ origin, details }) };
-    const optional = new SandboxRunner({ stateDir: join(base, 'state-optional'), bwrapPath: null, mode: 'optional' }, audit);
+    const audit = {
+      unsandboxedRun: async (origin: unknown, details: unknown) => void audited.push({ origin, details }),
+    };
+    const optional = new SandboxRunner(
+      { stateDir: join(base, 'state-optional'), bwrapPath: null, mode: 'optional' },
+      audit,
+    );
     expect(await optional.status()).toMatchObject({ state: 'unsandboxed' });
     const origin = { tenantId: 'ten_x', userId: 'usr_x', via: 'bash' };
     const result = await optional.run({ command: 'echo plain', cwd: workspace, workspaceRoot: workspace, origin });
     expect(result).toMatchObject({ output: 'plain\n', sandboxed: false, exitCode: 0 });
-    const child = await optional.spawnProcess({ argv: ['/bin/true'], workspaceRoot: workspace, origin: { ...origin, via: 'mcp' } });
+    const child = await optional.spawnProcess({
+      argv: ['/bin/true'],
+      workspaceRoot: workspace,
+      origin: { ...origin, via: 'mcp' },
+    });
     await new Promise((resolve) => child.once('exit', resolve));
     expect(audited).toEqual([
-      { origin, details: { command: 'echo plain', mode: 'optional', reason: expect.stringContaining('not installed') } },
-      { origin: { ...origin, via: 'mcp' }, details: { command: '/bin/true', mode: 'optional', reason: expect.stringContaining('not installed') } },
+      {
+        origin,
+        details: { command: 'echo plain', mode: 'optional', reason: expect.stringContaining('not installed') },
+      },
+      {
+        origin: { ...origin, via: 'mcp' },
+        details: { command: '/bin/true', mode: 'optional', reason: expect.stringContaining('not installed') },
+      },
     ]);
   });
 
@@ -238,8 +266,11 @@ describe('SandboxRunner.spawnProcess', () => {
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stdin!.write('ping\n');
     const deadline = Date.now() + 5000;
-    while (!output.includes('got ping') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    while (!output.includes('got ping') && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.once('exit', (_code, signal) => resolve(signal)),
+    );
     process.kill(-child.pid!, 'SIGTERM');
     expect(await exited).toBe('SIGTERM');
     expect(output.split('\n').slice(0, 1)).toEqual(['61001']);

@@ -20,7 +20,10 @@ import type { SandboxStatus } from './sandbox.types';
       provide: SandboxRunner,
       inject: [APP_CONFIG, SANDBOX_AUDIT],
       useFactory: async (config: AppConfig, audit: SandboxAudit) => {
-        const runner = new SandboxRunner({ mode: config.sandbox, bwrapPath: config.sandboxBwrap, stateDir: join(config.dataDir, 'sandbox') }, audit);
+        const runner = new SandboxRunner(
+          { mode: config.sandbox, bwrapPath: config.sandboxBwrap, stateDir: join(config.dataDir, 'sandbox') },
+          audit,
+        );
         logStatus(new Logger('Sandbox'), await runner.status());
         return runner;
       },
@@ -35,16 +38,22 @@ function logStatus(logger: Logger, status: SandboxStatus): void {
     case 'sandboxed':
       logger.log(
         `commands run in bubblewrap ${status.version} (${status.bwrap}); bashNetwork gives ` +
-          (status.network === 'filtered' ? 'a filtered network (slirp4netns + nftables)' : `no network (${status.networkReason})`),
+          (status.network === 'filtered'
+            ? 'a filtered network (slirp4netns + nftables)'
+            : `no network (${status.networkReason})`),
       );
       return;
     case 'unavailable':
       logger.warn(`shell tools wait for bubblewrap: every command is refused (${status.reason}). ${status.fix}`);
       return;
     case 'unsandboxed':
-      logger.warn(`SANDBOX=optional without bubblewrap: commands run UNSANDBOXED on the host, each one audited (${status.reason})`);
+      logger.warn(
+        `SANDBOX=optional without bubblewrap: commands run UNSANDBOXED on the host, each one audited (${status.reason})`,
+      );
       return;
     case 'off':
-      logger.warn('SANDBOX=off: commands run on the host as the server user (one trusted user on their own machine only)');
+      logger.warn(
+        'SANDBOX=off: commands run on the host as the server user (one trusted user on their own machine only)',
+      );
   }
 }

@@ -9,6 +9,11 @@ export class SandboxRepository {
   async bashNetwork(tenantId: string): Promise<boolean> {
     const tenant = await this.prisma.tenant.findUnique({ where: { id: tenantId }, select: { settings: true } });
     const settings = tenant?.settings;
-    return !!settings && typeof settings === 'object' && !Array.isArray(settings) && (settings as Record<string, unknown>).bashNetwork === true;
+    return (
+      !!settings &&
+      typeof settings === 'object' &&
+      !Array.isArray(settings) &&
+      (settings as Record<string, unknown>).bashNetwork === true
+    );
   }
 }

@@ -12,19 +12,43 @@ export const SandboxLimitsSchema = z.object({
   /** RLIMIT_CPU per process. */
   cpuSeconds: z.number().int().positive().default(300),
   /** RLIMIT_AS per process; virtual, so leave room for runtimes that reserve big address ranges. */
-  memoryBytes: z.number().int().positive().default(4 * 1024 ** 3),
+  memoryBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(4 * 1024 ** 3),
   /** RLIMIT_NPROC; only bites because the command runs as a dedicated unprivileged uid. */
   processes: z.number().int().positive().default(256),
   /** Output kept in memory (head + tail); the rest is counted and spilled. */
-  outputBytes: z.number().int().positive().default(100 * 1024),
+  outputBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(100 * 1024),
   /** Full output spilled to a file up to this size. */
-  spillBytes: z.number().int().nonnegative().default(32 * 1024 * 1024),
+  spillBytes: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(32 * 1024 * 1024),
   /** Past this much output the command is killed: nobody reads a gigabyte of log. */
-  killAfterOutputBytes: z.number().int().positive().default(256 * 1024 * 1024),
+  killAfterOutputBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024 * 1024),
   /** RLIMIT_FSIZE: largest file the command may write. */
-  fileBytes: z.number().int().positive().default(1024 ** 3),
+  fileBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(1024 ** 3),
   /** Size of the private /tmp (tmpfs, so it is memory). */
-  tmpBytes: z.number().int().positive().default(256 * 1024 * 1024),
+  tmpBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024 * 1024),
 });
 export type SandboxLimits = z.infer<typeof SandboxLimitsSchema>;
 
@@ -57,7 +81,6 @@ export const SandboxRunInputSchema = z.object({
   /** Who asked, and through which door: written to the audit log when the command runs unsandboxed. */
   origin: SandboxOriginSchema.optional(),
 });
-
 
 export type SandboxRunInput = z.input<typeof SandboxRunInputSchema> & {
   signal?: AbortSignal;

@@ -8,7 +8,14 @@ import { join, relative } from 'node:path';
 const SRC = join(__dirname, '..', '..');
 
 /** Modules that start processes. The MCP SDK's stdio client spawns its own child, unsandboxed. */
-const SPAWNING_MODULES = ['node:child_process', 'child_process', 'execa', 'cross-spawn', '@modelcontextprotocol/sdk/client/stdio.js', '@modelcontextprotocol/sdk/client/stdio'];
+const SPAWNING_MODULES = [
+  'node:child_process',
+  'child_process',
+  'execa',
+  'cross-spawn',
+  '@modelcontextprotocol/sdk/client/stdio.js',
+  '@modelcontextprotocol/sdk/client/stdio',
+];
 
 /** The only files allowed to, and why. */
 const DOORS: Record<string, string> = {
@@ -55,7 +62,9 @@ describe('one spawn door', () => {
   });
 
   it('no production file reaches into test-only helpers (e.g. the MCP direct spawner)', () => {
-    const offenders = files.filter((file) => importsOf(file.text).some((module) => /(^|\/)testing\//.test(module))).map((file) => file.name);
+    const offenders = files
+      .filter((file) => importsOf(file.text).some((module) => /(^|\/)testing\//.test(module)))
+      .map((file) => file.name);
     expect(offenders).toEqual([]);
   });
 
@@ -70,6 +79,8 @@ describe('one spawn door', () => {
     expect(importsOf(`import { spawn } from 'node:child_process';`)).toContain('node:child_process');
     expect(importsOf(`import type { ChildProcess } from 'node:child_process';`)).toEqual([]);
     expect(importsOf(`const cp = require('child_process');`)).toContain('child_process');
-    expect(importsOf(`import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';`)).toContain('@modelcontextprotocol/sdk/client/stdio.js');
+    expect(importsOf(`import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';`)).toContain(
+      '@modelcontextprotocol/sdk/client/stdio.js',
+    );
   });
 });

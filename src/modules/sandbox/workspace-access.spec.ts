@@ -1,4 +1,15 @@
-import { chmodSync, linkSync, lstatSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SandboxRunner } from './sandbox-runner.service';
@@ -24,7 +35,12 @@ describe('grantWorkspace', () => {
 
     await grantWorkspace(workspace, identity);
 
-    for (const path of [workspace, join(workspace, 'src'), join(workspace, 'src', 'deep'), join(workspace, 'src', 'deep', 'a.ts')]) {
+    for (const path of [
+      workspace,
+      join(workspace, 'src'),
+      join(workspace, 'src', 'deep'),
+      join(workspace, 'src', 'deep', 'a.ts'),
+    ]) {
       expect(statSync(path)).toMatchObject({ uid: 61004, gid: 61004 });
     }
     expect(lstatSync(join(workspace, 'link.txt'))).toMatchObject({ uid: 61004 });
@@ -38,7 +54,11 @@ describe('grantWorkspace', () => {
     chmodSync(join(workspace, 'made-by-write-tool'), 0o700);
     writeFileSync(join(workspace, 'made-by-write-tool', 'notes.md'), 'one\n', { mode: 0o600 });
     const runner = new SandboxRunner({ stateDir: join(base, 'state'), identity });
-    const result = await runner.run({ command: 'echo two >> made-by-write-tool/notes.md && cat made-by-write-tool/notes.md', cwd: workspace, workspaceRoot: workspace });
+    const result = await runner.run({
+      command: 'echo two >> made-by-write-tool/notes.md && cat made-by-write-tool/notes.md',
+      cwd: workspace,
+      workspaceRoot: workspace,
+    });
     expect(result.output).toBe('one\ntwo\n');
   });
 });
@@ -74,4 +94,3 @@ it('keeps the chown helper away from the real root', () => {
   const runner = new SandboxRunner({ stateDir: join(base, 'state'), identity });
   return expect(runner.run({ command: 'true', cwd: '/', workspaceRoot: '/' })).rejects.toThrow(/file system root/);
 });
-

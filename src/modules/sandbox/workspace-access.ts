@@ -15,18 +15,45 @@ export function grantWorkspace(root: string, identity: SandboxIdentity): Promise
   const args = [
     root,
     '-xdev',
-    '(', '-type', 'd', '-o', '-type', 'l', '-o', '-links', '1', ')',
-    '(', '!', '-uid', String(identity.uid), '-o', '!', '-gid', String(identity.gid), ')',
-    '-execdir', 'chown', '-h', owner, '{}', '+',
+    '(',
+    '-type',
+    'd',
+    '-o',
+    '-type',
+    'l',
+    '-o',
+    '-links',
+    '1',
+    ')',
+    '(',
+    '!',
+    '-uid',
+    String(identity.uid),
+    '-o',
+    '!',
+    '-gid',
+    String(identity.gid),
+    ')',
+    '-execdir',
+    'chown',
+    '-h',
+    owner,
+    '{}',
+    '+',
   ];
   return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/find', args, { env: { PATH: '/usr/bin:/bin', LANG: 'C' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('/usr/bin/find', args, {
+      env: { PATH: '/usr/bin:/bin', LANG: 'C' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let errors = '';
     child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
     child.once('error', reject);
     child.once('close', (code) =>
       // Files vanishing mid-walk (a build deleting its output) make find exit 1; the rest was still granted.
-      code === 0 || /No such file or directory/.test(errors) ? resolve() : reject(new Error(`granting ${root} failed: ${errors.trim()}`)),
+      code === 0 || /No such file or directory/.test(errors)
+        ? resolve()
+        : reject(new Error(`granting ${root} failed: ${errors.trim()}`)),
     );
   });
 }

@@ -15,14 +15,23 @@ export class MessageController {
 
   /** Oldest first. With `limit`, more pages are announced by `Link: …; rel="next"` and `X-Next-Cursor`. */
   @Get('message')
-  list(@Auth() auth: AuthContext, @Param('sessionID') id: string, @Query() query: MessageListQueryDto, @Res({ passthrough: true }) res: Response): Promise<MessageWithPartsDto[]> {
+  list(
+    @Auth() auth: AuthContext,
+    @Param('sessionID') id: string,
+    @Query() query: MessageListQueryDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<MessageWithPartsDto[]> {
     return this.sessions.listMessages(auth, id, query, res);
   }
 
   /** Prompt and wait: answers with the last assistant message when the turn is done. */
   @Post('message')
   @HttpCode(200)
-  prompt(@Auth() auth: AuthContext, @Param('sessionID') id: string, @Body() body: PromptDto): Promise<MessageWithPartsDto> {
+  prompt(
+    @Auth() auth: AuthContext,
+    @Param('sessionID') id: string,
+    @Body() body: PromptDto,
+  ): Promise<MessageWithPartsDto> {
     return this.sessions.prompt(auth, id, body);
   }
 
@@ -40,23 +49,44 @@ export class MessageController {
   }
 
   @Get('message/:messageID')
-  get(@Auth() auth: AuthContext, @Param('sessionID') id: string, @Param('messageID') messageId: string): Promise<MessageWithPartsDto> {
+  get(
+    @Auth() auth: AuthContext,
+    @Param('sessionID') id: string,
+    @Param('messageID') messageId: string,
+  ): Promise<MessageWithPartsDto> {
     return this.sessions.getMessage(auth, id, messageId);
   }
 
   @Delete('message/:messageID')
-  remove(@Auth() auth: AuthContext, @Param('sessionID') id: string, @Param('messageID') messageId: string): Promise<boolean> {
+  remove(
+    @Auth() auth: AuthContext,
+    @Param('sessionID') id: string,
+    @Param('messageID') messageId: string,
+  ): Promise<boolean> {
     return this.sessions.removeMessage(auth, id, messageId);
   }
 
   @Delete('message/:messageID/part/:partID')
-  removePart(@Auth() auth: AuthContext, @Param('sessionID') id: string, @Param('messageID') messageId: string, @Param('partID') partId: string): Promise<boolean> {
+  removePart(
+    @Auth() auth: AuthContext,
+    @Param('sessionID') id: string,
+    @Param('messageID') messageId: string,
+    @Param('partID') partId: string,
+  ): Promise<boolean> {
     return this.sessions.removePart(auth, id, messageId, partId);
   }
 
   /** Replaces a part; its ids must match the path. */
   @Patch('message/:messageID/part/:partID')
-  updatePart(@Auth() auth: AuthContext, @Param('sessionID') id: string, @Param('messageID') messageId: string, @Param('partID') partId: string, @Body() body: Record<string, unknown>): Promise<Record<string, unknown>> {
-    return this.sessions.updatePart(auth, id, messageId, partId, body as unknown as PartInfo) as unknown as Promise<Record<string, unknown>>;
+  updatePart(
+    @Auth() auth: AuthContext,
+    @Param('sessionID') id: string,
+    @Param('messageID') messageId: string,
+    @Param('partID') partId: string,
+    @Body() body: Record<string, unknown>,
+  ): Promise<Record<string, unknown>> {
+    return this.sessions.updatePart(auth, id, messageId, partId, body as unknown as PartInfo) as unknown as Promise<
+      Record<string, unknown>
+    >;
   }
 }

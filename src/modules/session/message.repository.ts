@@ -13,7 +13,13 @@ function toInfo(row: MessageRow): MessageInfo {
 }
 
 function toPart(row: PartRow): PartInfo {
-  return { ...(row.data as object), id: row.id, sessionID: row.sessionId, messageID: row.messageId, type: row.type } as PartInfo;
+  return {
+    ...(row.data as object),
+    id: row.id,
+    sessionID: row.sessionId,
+    messageID: row.messageId,
+    type: row.type,
+  } as PartInfo;
 }
 
 type ListedRow = { id: string; sessionId: string; role: string; data: object; parts: PartRow[] | null };
@@ -34,7 +40,14 @@ const MESSAGE_UPSERT = `INSERT INTO "Message" (id, "tenantId", "sessionId", role
 /** A multi-row part upsert whose parameters are appended to `values`. */
 function partUpsert(parts: PartInfo[], tenantId: string, values: unknown[]): string {
   const rows = parts.map((part) => {
-    const n = values.push(part.id, tenantId, part.sessionID, part.messageID, part.type, JSON.stringify(stripPart(part)));
+    const n = values.push(
+      part.id,
+      tenantId,
+      part.sessionID,
+      part.messageID,
+      part.type,
+      JSON.stringify(stripPart(part)),
+    );
     return `($${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n}::jsonb)`;
   });
   return `INSERT INTO "Part" (id, "tenantId", "sessionId", "messageId", type, data) VALUES ${rows.join(', ')}
@@ -65,8 +78,20 @@ export class MessageRepository {
    * A prompt's user message, its parts and the session's agent/model in one statement (one round trip). Returns
    * the session row, or null when the session is gone; ids in use by another session are a conflict.
    */
-  async storePrompt(tenantId: string, info: MessageInfo, parts: PartInfo[], session: { agent: string; model: object }): Promise<SessionRow | null> {
-    const values: unknown[] = [info.id, tenantId, info.sessionID, info.role, JSON.stringify(stripMessage(info)), new Date().toISOString()];
+  async storePrompt(
+    tenantId: string,
+    info: MessageInfo,
+    parts: PartInfo[],
+    session: { agent: string; model: object },
+  ): Promise<SessionRow | null> {
+    const values: unknown[] = [
+      info.id,
+      tenantId,
+      info.sessionID,
+      info.role,
+      JSON.stringify(stripMessage(info)),
+      new Date().toISOString(),
+    ];
     const unique = [...new Map(parts.map((p) => [p.id, p])).values()];
     const partSql = unique.length ? `, p AS (${partUpsert(unique, tenantId, values)} RETURNING 1)` : '';
     const { rows } = await this.prisma.sql<Record<string, unknown> & { storedMessage: number; storedParts: number }>(
@@ -78,12 +103,20 @@ export class MessageRepository {
     );
     if (!rows.length) return null;
     const { storedMessage, storedParts, ...row } = rows[0];
-    if (!storedMessage || storedParts < unique.length) throw new ConflictError('ConflictError', `Message or part id already in use: ${info.id}`);
+    if (!storedMessage || storedParts < unique.length)
+      throw new ConflictError('ConflictError', `Message or part id already in use: ${info.id}`);
     return toSessionRow(row as never);
   }
 
   async upsertMessage(tenantId: string, info: MessageInfo): Promise<void> {
-    const r = await this.prisma.sql(MESSAGE_UPSERT, [info.id, tenantId, info.sessionID, info.role, JSON.stringify(stripMessage(info)), new Date().toISOString()]);
+    const r = await this.prisma.sql(MESSAGE_UPSERT, [
+      info.id,
+      tenantId,
+      info.sessionID,
+      info.role,
+      JSON.stringify(stripMessage(info)),
+      new Date().toISOString(),
+    ]);
     if (!r.count) throw new ConflictError('ConflictError', `Message id already in use: ${info.id}`);
   }
 
@@ -110,7 +143,11 @@ export class MessageRepository {
    * Oldest → newest. With `limit`, the newest `limit` messages before the cursor (OpenCode's pagination);
    * returns whether older ones remain. One statement: each message carries its parts as a JSON array.
    */
-  async list(tenantId: string, sessionId: string, opts: { limit?: number; before?: string; afterId?: string } = {}): Promise<{ items: MessageWithParts[]; more: boolean }> {
+  async list(
+    tenantId: string,
+    sessionId: string,
+    opts: { limit?: number; before?: string; afterId?: string } = {},
+  ): Promise<{ items: MessageWithParts[]; more: boolean }> {
     const values: unknown[] = [tenantId, sessionId];
     let sql = LIST_SQL;
     if (opts.before) sql += ` AND m.id < $${values.push(opts.before)}`;
@@ -119,13 +156,19 @@ export class MessageRepository {
       const { rows } = await this.prisma.sql<ListedRow>(`${sql} ORDER BY m.id ASC`, values);
       return { items: rows.map(toMessageWithParts), more: false };
     }
-    const { rows } = await this.prisma.sql<ListedRow>(`${sql} ORDER BY m.id DESC LIMIT $${values.push(opts.limit + 1)}`, values);
+    const { rows } = await this.prisma.sql<ListedRow>(
+      `${sql} ORDER BY m.id DESC LIMIT $${values.push(opts.limit + 1)}`,
+      values,
+    );
     const more = rows.length > opts.limit;
     return { items: rows.slice(0, opts.limit).reverse().map(toMessageWithParts), more };
   }
 
   async lastId(tenantId: string, sessionId: string): Promise<string | undefined> {
-    const { rows } = await this.prisma.sql<{ id: string }>(`SELECT id FROM "Message" WHERE "tenantId" = $1 AND "sessionId" = $2 ORDER BY id DESC LIMIT 1`, [tenantId, sessionId]);
+    const { rows } = await this.prisma.sql<{ id: string }>(
+      `SELECT id FROM "Message" WHERE "tenantId" = $1 AND "sessionId" = $2 ORDER BY id DESC LIMIT 1`,
+      [tenantId, sessionId],
+    );
     return rows[0]?.id;
   }
 
@@ -145,22 +188,36 @@ export class MessageRepository {
   }
 
   async deletePart(tenantId: string, messageId: string, id: string): Promise<boolean> {
-    const r = await this.prisma.sql(`DELETE FROM "Part" WHERE "tenantId" = $1 AND "messageId" = $2 AND id = $3`, [tenantId, messageId, id]);
+    const r = await this.prisma.sql(`DELETE FROM "Part" WHERE "tenantId" = $1 AND "messageId" = $2 AND id = $3`, [
+      tenantId,
+      messageId,
+      id,
+    ]);
     return r.count > 0;
   }
 
   /** Assistant messages left unfinished (no time.completed) by a dead process. */
   async unfinishedAssistants(tenantId: string, sessionId: string): Promise<MessageInfo[]> {
-    const rows = await this.prisma.message.findMany({ where: { tenantId, sessionId, role: 'assistant' }, orderBy: { id: 'desc' }, take: 5 });
+    const rows = await this.prisma.message.findMany({
+      where: { tenantId, sessionId, role: 'assistant' },
+      orderBy: { id: 'desc' },
+      take: 5,
+    });
     return rows.map(toInfo).filter((m) => m.role === 'assistant' && !m.time.completed);
   }
 
   async openToolParts(tenantId: string, messageId: string): Promise<PartInfo[]> {
     const rows = await this.prisma.part.findMany({ where: { tenantId, messageId, type: 'tool' } });
-    return rows.map(toPart).filter((p) => p.type === 'tool' && (p.state.status === 'pending' || p.state.status === 'running'));
+    return rows
+      .map(toPart)
+      .filter((p) => p.type === 'tool' && (p.state.status === 'pending' || p.state.status === 'running'));
   }
 
-  async setTodos(tenantId: string, sessionId: string, todos: { content: string; status: string; priority: string }[]): Promise<void> {
+  async setTodos(
+    tenantId: string,
+    sessionId: string,
+    todos: { content: string; status: string; priority: string }[],
+  ): Promise<void> {
     await this.prisma.$transaction([
       this.prisma.todo.deleteMany({ where: { tenantId, sessionId } }),
       this.prisma.todo.createMany({ data: todos.map((t, position) => ({ tenantId, sessionId, position, ...t })) }),

@@ -22,11 +22,18 @@ export class MessageService {
   ) {}
 
   /** Oldest → newest; with `limit`, pages backwards through `before` (an opaque cursor = a message id). */
-  async list(auth: AuthContext, sessionId: string, opts: { limit?: number; before?: string }): Promise<{ items: MessageWithParts[]; nextCursor?: string }> {
+  async list(
+    auth: AuthContext,
+    sessionId: string,
+    opts: { limit?: number; before?: string },
+  ): Promise<{ items: MessageWithParts[]; nextCursor?: string }> {
     await this.sessions.load(auth, sessionId);
     if (opts.before && !opts.limit) throw new BadRequestError('`before` needs `limit`');
     if (opts.before && !isId('message', opts.before)) throw new BadRequestError('Invalid cursor');
-    const { items, more } = await this.messages.list(auth.tenantId, sessionId, { limit: opts.limit || undefined, before: opts.before });
+    const { items, more } = await this.messages.list(auth.tenantId, sessionId, {
+      limit: opts.limit || undefined,
+      before: opts.before,
+    });
     return { items, nextCursor: more && items.length ? items[0].info.id : undefined };
   }
 
@@ -40,7 +47,8 @@ export class MessageService {
   async remove(auth: AuthContext, sessionId: string, messageId: string): Promise<boolean> {
     const row = await this.sessions.loadForWrite(auth, sessionId);
     if ((await this.runs.statuses(auth.tenantId, () => true))[sessionId]) throw new SessionBusyError(sessionId);
-    if (!isId('message', messageId) || !(await this.messages.deleteMessage(auth.tenantId, sessionId, messageId))) throw new NotFoundError(`Message not found: ${messageId}`);
+    if (!isId('message', messageId) || !(await this.messages.deleteMessage(auth.tenantId, sessionId, messageId)))
+      throw new NotFoundError(`Message not found: ${messageId}`);
     this.sessions.publish(row, EventType.MessageRemoved, { sessionID: sessionId, messageID: messageId });
     return true;
   }
@@ -48,17 +56,26 @@ export class MessageService {
   async removePart(auth: AuthContext, sessionId: string, messageId: string, partId: string): Promise<boolean> {
     const row = await this.sessions.loadForWrite(auth, sessionId);
     await this.get(auth, sessionId, messageId);
-    if (!isId('part', partId) || !(await this.messages.deletePart(auth.tenantId, messageId, partId))) throw new NotFoundError(`Part not found: ${partId}`);
+    if (!isId('part', partId) || !(await this.messages.deletePart(auth.tenantId, messageId, partId)))
+      throw new NotFoundError(`Part not found: ${partId}`);
     this.sessions.publish(row, EventType.PartRemoved, { sessionID: sessionId, messageID: messageId, partID: partId });
     return true;
   }
 
-  async updatePart(auth: AuthContext, sessionId: string, messageId: string, partId: string, body: PartInfo): Promise<PartInfo> {
+  async updatePart(
+    auth: AuthContext,
+    sessionId: string,
+    messageId: string,
+    partId: string,
+    body: PartInfo,
+  ): Promise<PartInfo> {
     const row = await this.sessions.loadForWrite(auth, sessionId);
-    if (body.id !== partId || body.messageID !== messageId || body.sessionID !== sessionId) throw new BadRequestError('Part ids in the body must match the path');
+    if (body.id !== partId || body.messageID !== messageId || body.sessionID !== sessionId)
+      throw new BadRequestError('Part ids in the body must match the path');
     const existing = isId('part', partId) ? await this.messages.getPart(auth.tenantId, messageId, partId) : null;
     if (!existing) throw new NotFoundError(`Part not found: ${partId}`);
-    if (existing.type !== body.type) throw new BadRequestError(`Part type cannot change (${existing.type} → ${body.type})`);
+    if (existing.type !== body.type)
+      throw new BadRequestError(`Part type cannot change (${existing.type} → ${body.type})`);
     const part = applyClientEdit(existing, body as unknown as Record<string, unknown>);
     await this.writer.part(row, part);
     return part;

@@ -4,7 +4,14 @@ import type { PartInfo } from './session.types';
 
 const ids = { id: 'prt_1', messageID: 'msg_1', sessionID: 'ses_1' };
 const text = { ...ids, type: 'text', text: 'hello', time: { start: 1, end: 2 } } as PartInfo;
-const stepFinish = { ...ids, type: 'step-finish', reason: 'stop', snapshot: 'a'.repeat(40), cost: 0.01, tokens: { input: 1, output: 2, reasoning: 0, cache: { read: 0, write: 0 } } } as PartInfo;
+const stepFinish = {
+  ...ids,
+  type: 'step-finish',
+  reason: 'stop',
+  snapshot: 'a'.repeat(40),
+  cost: 0.01,
+  tokens: { input: 1, output: 2, reasoning: 0, cache: { read: 0, write: 0 } },
+} as PartInfo;
 const patch = { ...ids, type: 'patch', hash: 'b'.repeat(40), files: ['/w/a.txt'] } as PartInfo;
 
 function refusal(fn: () => unknown): DomainError {
@@ -19,7 +26,11 @@ function refusal(fn: () => unknown): DomainError {
 
 describe('applyClientEdit (PATCH part)', () => {
   it('lets a client change the text and flags of a text part, keeping what it left out', () => {
-    expect(applyClientEdit(text, { ...ids, type: 'text', text: 'edited', ignored: true })).toEqual({ ...text, text: 'edited', ignored: true });
+    expect(applyClientEdit(text, { ...ids, type: 'text', text: 'edited', ignored: true })).toEqual({
+      ...text,
+      text: 'edited',
+      ignored: true,
+    });
     expect(applyClientEdit(text, { ...text, synthetic: true })).toEqual({ ...text, synthetic: true });
   });
 

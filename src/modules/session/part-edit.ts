@@ -28,13 +28,18 @@ export function applyClientEdit(existing: PartInfo, body: Record<string, unknown
     if (IDENTITY.has(field)) continue;
     const valid = editable[field];
     if (valid) {
-      if (!valid(value)) throw new BadRequestError(`Part field "${field}" has the wrong type`, { field }, 'part_field_invalid');
+      if (!valid(value))
+        throw new BadRequestError(`Part field "${field}" has the wrong type`, { field }, 'part_field_invalid');
       if (value === undefined) delete next[field];
       else next[field] = value;
       continue;
     }
     if (!isDeepStrictEqual(value, stored[field])) {
-      throw new BadRequestError(`Part field "${field}" is set by the server and cannot be changed`, { field, partType: existing.type }, 'part_field_read_only');
+      throw new BadRequestError(
+        `Part field "${field}" is set by the server and cannot be changed`,
+        { field, partType: existing.type },
+        'part_field_read_only',
+      );
     }
   }
   return next as unknown as PartInfo;

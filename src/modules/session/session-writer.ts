@@ -36,7 +36,11 @@ export class SessionWriter {
 
   async removePart(row: SessionRow, part: PartInfo): Promise<void> {
     await this.messages.deletePart(row.tenantId, part.messageID, part.id);
-    this.sessions.publish(row, EventType.PartRemoved, { sessionID: row.id, messageID: part.messageID, partID: part.id });
+    this.sessions.publish(row, EventType.PartRemoved, {
+      sessionID: row.id,
+      messageID: part.messageID,
+      partID: part.id,
+    });
   }
 
   /** For rows another statement already stored (a prompt stored with its parts in one transaction, a fork's copy). */
@@ -51,6 +55,12 @@ export class SessionWriter {
 
   /** A streamed piece of a part's text: an event only, the part itself is stored at its boundaries. */
   delta(row: SessionRow, part: Pick<PartInfo, 'id' | 'messageID'>, delta: string): void {
-    this.sessions.publish(row, EventType.PartDelta, { sessionID: row.id, messageID: part.messageID, partID: part.id, field: 'text', delta });
+    this.sessions.publish(row, EventType.PartDelta, {
+      sessionID: row.id,
+      messageID: part.messageID,
+      partID: part.id,
+      field: 'text',
+      delta,
+    });
   }
 }

@@ -13,12 +13,20 @@ export class SessionController {
   constructor(private readonly sessions: SessionFacade) {}
 
   @Get()
-  list(@Auth() auth: AuthContext, @Query() query: ListSessionsQueryDto, @Directory() directory?: string): Promise<SessionDto[]> {
+  list(
+    @Auth() auth: AuthContext,
+    @Query() query: ListSessionsQueryDto,
+    @Directory() directory?: string,
+  ): Promise<SessionDto[]> {
     return this.sessions.list(auth, { ...query, directory: query.directory ?? directory });
   }
 
   @Post()
-  create(@Auth() auth: AuthContext, @Body() body: CreateSessionDto, @Directory() directory?: string): Promise<SessionDto> {
+  create(
+    @Auth() auth: AuthContext,
+    @Body() body: CreateSessionDto,
+    @Directory() directory?: string,
+  ): Promise<SessionDto> {
     return this.sessions.create(auth, body ?? {}, directory);
   }
 
@@ -34,7 +42,11 @@ export class SessionController {
   }
 
   @Patch(':sessionID')
-  update(@Auth() auth: AuthContext, @Param('sessionID') id: string, @Body() body: UpdateSessionDto): Promise<SessionDto> {
+  update(
+    @Auth() auth: AuthContext,
+    @Param('sessionID') id: string,
+    @Body() body: UpdateSessionDto,
+  ): Promise<SessionDto> {
     return this.sessions.update(auth, id, body);
   }
 

@@ -55,7 +55,12 @@ export class SessionFacade {
     return this.runs.statuses(auth.tenantId, await this.sessions.ownerFilter(auth));
   }
 
-  async listMessages(auth: AuthContext, id: string, query: { limit?: number; before?: string }, res: Response): Promise<MessageWithParts[]> {
+  async listMessages(
+    auth: AuthContext,
+    id: string,
+    query: { limit?: number; before?: string },
+    res: Response,
+  ): Promise<MessageWithParts[]> {
     const { items, nextCursor } = await this.messages.list(auth, id, query);
     if (nextCursor && query.limit) {
       res.setHeader('X-Next-Cursor', nextCursor);

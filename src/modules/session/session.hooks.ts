@@ -51,7 +51,8 @@ export class SessionHooks {
    * A step the provider refused as too large for the context. Return true once a compaction was requested: the
    * loop then goes on (and runs it) instead of ending the turn with a ContextOverflowError.
    */
-  readonly overflow: ((auth: AuthContext, session: SessionRow, assistant: AssistantMessageInfo) => Promise<boolean>)[] = [];
+  readonly overflow: ((auth: AuthContext, session: SessionRow, assistant: AssistantMessageInfo) => Promise<boolean>)[] =
+    [];
   /** Rewrites the history the model sees (compaction: start at the last summary). */
   readonly history: ((history: MessageWithParts[]) => MessageWithParts[])[] = [];
   /** Extra services for tools (questions, subagents, ...), merged into ToolContext.services. */
@@ -60,9 +61,16 @@ export class SessionHooks {
    * Before each step, with the full stored history. Return true to make the loop reload the history (e.g. after
    * a compaction job replaced it) before going on.
    */
-  readonly beforeStep: ((auth: AuthContext, session: SessionRow, history: MessageWithParts[], signal: AbortSignal) => Promise<boolean | void>)[] = [];
+  readonly beforeStep: ((
+    auth: AuthContext,
+    session: SessionRow,
+    history: MessageWithParts[],
+    signal: AbortSignal,
+  ) => Promise<boolean | void>)[] = [];
   /** Extra system-prompt material: instruction files (AGENTS.md) and the skills list. */
-  readonly system: ((scope: StepScope) => Promise<{ instructions?: { path: string; content: string }[]; skills?: string }>)[] = [];
+  readonly system: ((
+    scope: StepScope,
+  ) => Promise<{ instructions?: { path: string; content: string }[]; skills?: string }>)[] = [];
   /** The model's session-level extra tools (MCP servers, ...). */
   readonly extraTools: ((scope: StepScope) => Promise<import('../tool/tool.registry').RegisteredTool[]>)[] = [];
 }

@@ -14,7 +14,15 @@ export function toSessionInfo(row: SessionRow): SessionInfo {
     version: row.version,
     ...(row.agent ? { agent: row.agent } : {}),
     ...(row.model ? { model: row.model as SessionInfo['model'] } : {}),
-    ...(row.summaryFiles !== null ? { summary: { additions: row.summaryAdditions ?? 0, deletions: row.summaryDeletions ?? 0, files: row.summaryFiles } } : {}),
+    ...(row.summaryFiles !== null
+      ? {
+          summary: {
+            additions: row.summaryAdditions ?? 0,
+            deletions: row.summaryDeletions ?? 0,
+            files: row.summaryFiles,
+          },
+        }
+      : {}),
     cost: Number(row.cost),
     tokens: {
       input: row.tokensInput,
@@ -35,8 +43,58 @@ export function toSessionInfo(row: SessionRow): SessionInfo {
   };
 }
 
-const ADJECTIVES = ['brave', 'calm', 'clever', 'eager', 'gentle', 'happy', 'jolly', 'kind', 'lively', 'lucky', 'mighty', 'nimble', 'proud', 'quick', 'quiet', 'shiny', 'swift', 'tidy', 'witty', 'zesty', 'bold', 'bright', 'cosmic', 'daring'];
-const NOUNS = ['otter', 'falcon', 'panda', 'tiger', 'eagle', 'whale', 'fox', 'owl', 'lynx', 'heron', 'koala', 'badger', 'comet', 'river', 'cedar', 'maple', 'harbor', 'meadow', 'pixel', 'rocket', 'walrus', 'beacon', 'canyon', 'glacier'];
+const ADJECTIVES = [
+  'brave',
+  'calm',
+  'clever',
+  'eager',
+  'gentle',
+  'happy',
+  'jolly',
+  'kind',
+  'lively',
+  'lucky',
+  'mighty',
+  'nimble',
+  'proud',
+  'quick',
+  'quiet',
+  'shiny',
+  'swift',
+  'tidy',
+  'witty',
+  'zesty',
+  'bold',
+  'bright',
+  'cosmic',
+  'daring',
+];
+const NOUNS = [
+  'otter',
+  'falcon',
+  'panda',
+  'tiger',
+  'eagle',
+  'whale',
+  'fox',
+  'owl',
+  'lynx',
+  'heron',
+  'koala',
+  'badger',
+  'comet',
+  'river',
+  'cedar',
+  'maple',
+  'harbor',
+  'meadow',
+  'pixel',
+  'rocket',
+  'walrus',
+  'beacon',
+  'canyon',
+  'glacier',
+];
 
 export function randomSlug(): string {
   return `${ADJECTIVES[randomInt(ADJECTIVES.length)]}-${NOUNS[randomInt(NOUNS.length)]}`;

@@ -21,11 +21,34 @@ export type RawSession = Omit<SessionRow, 'cost'> & { cost: string };
 
 /** The columns the plain-SQL paths write, by kind; anything else (increments, relations) goes through Prisma. */
 const COLUMNS: Record<string, 'scalar' | 'json' | 'date'> = {
-  id: 'scalar', tenantId: 'scalar', projectId: 'scalar', userId: 'scalar', parentId: 'scalar', slug: 'scalar', title: 'scalar',
-  directory: 'scalar', path: 'scalar', agent: 'scalar', version: 'scalar', summaryAdditions: 'scalar', summaryDeletions: 'scalar',
-  summaryFiles: 'scalar', shareId: 'scalar', shareSecret: 'scalar', shareUrl: 'scalar', runOwner: 'scalar',
-  model: 'json', diff: 'json', permission: 'json', revert: 'json', metadata: 'json',
-  createdAt: 'date', updatedAt: 'date', compactingAt: 'date', archivedAt: 'date', runLeaseUntil: 'date',
+  id: 'scalar',
+  tenantId: 'scalar',
+  projectId: 'scalar',
+  userId: 'scalar',
+  parentId: 'scalar',
+  slug: 'scalar',
+  title: 'scalar',
+  directory: 'scalar',
+  path: 'scalar',
+  agent: 'scalar',
+  version: 'scalar',
+  summaryAdditions: 'scalar',
+  summaryDeletions: 'scalar',
+  summaryFiles: 'scalar',
+  shareId: 'scalar',
+  shareSecret: 'scalar',
+  shareUrl: 'scalar',
+  runOwner: 'scalar',
+  model: 'json',
+  diff: 'json',
+  permission: 'json',
+  revert: 'json',
+  metadata: 'json',
+  createdAt: 'date',
+  updatedAt: 'date',
+  compactingAt: 'date',
+  archivedAt: 'date',
+  runLeaseUntil: 'date',
 };
 
 /** A value written as is: JSON columns take plain objects and arrays; other columns no update operations. */
@@ -64,7 +87,10 @@ export class SessionRepository {
   }
 
   async find(tenantId: string, id: string): Promise<SessionRow | null> {
-    const { rows } = await this.prisma.sql<RawSession>(`SELECT * FROM "Session" WHERE "tenantId" = $1 AND id = $2`, [tenantId, id]);
+    const { rows } = await this.prisma.sql<RawSession>(`SELECT * FROM "Session" WHERE "tenantId" = $1 AND id = $2`, [
+      tenantId,
+      id,
+    ]);
     return rows.length ? toSessionRow(rows[0]) : null;
   }
 
@@ -77,7 +103,9 @@ export class SessionRepository {
       ...(f.roots ? { parentId: null } : {}),
       ...(f.parentId ? { parentId: f.parentId } : {}),
       ...(f.search ? { title: { contains: f.search, mode: 'insensitive' as const } } : {}),
-      ...(f.start || f.before ? { updatedAt: { ...(f.start ? { gte: f.start } : {}), ...(f.before ? { lt: f.before } : {}) } } : {}),
+      ...(f.start || f.before
+        ? { updatedAt: { ...(f.start ? { gte: f.start } : {}), ...(f.before ? { lt: f.before } : {}) } }
+        : {}),
       ...(f.archived === false ? { archivedAt: null } : f.archived === true ? { archivedAt: { not: null } } : {}),
     };
     return this.prisma.session.findMany({ where, orderBy: [{ updatedAt: 'desc' }, { id: 'asc' }], take: f.limit });
@@ -93,17 +121,41 @@ export class SessionRepository {
     if (!cols.length) return this.find(tenantId, id);
     const values = cols.map(([k, v]) => sqlValue(k, v));
     const set = cols.map(([k], i) => `"${k}" = $${i + 1}${COLUMNS[k] === 'json' ? '::jsonb' : ''}`).join(', ');
-    const { rows } = await this.prisma.sql<RawSession>(`UPDATE "Session" SET ${set} WHERE "tenantId" = $${values.push(tenantId)} AND id = $${values.push(id)} RETURNING *`, values);
+    const { rows } = await this.prisma.sql<RawSession>(
+      `UPDATE "Session" SET ${set} WHERE "tenantId" = $${values.push(tenantId)} AND id = $${values.push(id)} RETURNING *`,
+      values,
+    );
     return rows.length ? toSessionRow(rows[0]) : null;
   }
 
   /** Adds a step's cost and tokens to the running totals atomically (concurrent steps never lose updates). */
-  async addUsage(tenantId: string, id: string, u: { cost: Prisma.Decimal | string; input: number; output: number; reasoning: number; cacheRead: number; cacheWrite: number }): Promise<void> {
+  async addUsage(
+    tenantId: string,
+    id: string,
+    u: {
+      cost: Prisma.Decimal | string;
+      input: number;
+      output: number;
+      reasoning: number;
+      cacheRead: number;
+      cacheWrite: number;
+    },
+  ): Promise<void> {
     await this.prisma.sql(
       `UPDATE "Session" SET cost = cost + $3::numeric, "tokensInput" = "tokensInput" + $4, "tokensOutput" = "tokensOutput" + $5,
          "tokensReasoning" = "tokensReasoning" + $6, "tokensCacheRead" = "tokensCacheRead" + $7, "tokensCacheWrite" = "tokensCacheWrite" + $8, "updatedAt" = $9
        WHERE "tenantId" = $1 AND id = $2`,
-      [tenantId, id, u.cost.toString(), u.input, u.output, u.reasoning, u.cacheRead, u.cacheWrite, new Date().toISOString()],
+      [
+        tenantId,
+        id,
+        u.cost.toString(),
+        u.input,
+        u.output,
+        u.reasoning,
+        u.cacheRead,
+        u.cacheWrite,
+        new Date().toISOString(),
+      ],
     );
   }
 
@@ -112,7 +164,10 @@ export class SessionRepository {
     const out: string[] = [];
     let frontier = [id];
     while (frontier.length) {
-      const rows = await this.prisma.session.findMany({ where: { tenantId, parentId: { in: frontier } }, select: { id: true } });
+      const rows = await this.prisma.session.findMany({
+        where: { tenantId, parentId: { in: frontier } },
+        select: { id: true },
+      });
       frontier = rows.map((r) => r.id);
       out.push(...frontier);
     }
@@ -138,35 +193,55 @@ export class SessionRepository {
    * Takes the run lease as acquireLease does, but only while the owner runs fewer than `limit` other sessions.
    * A per-user advisory lock serialises the count and the take, across processes. `refused` carries the count.
    */
-  async acquireLeaseWithin(id: string, owner: string, leaseMs: number, cap: { tenantId: string; userId: string; limit: number }): Promise<boolean | { refused: number }> {
-    return this.prisma.$transaction(async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`run:${cap.tenantId}:${cap.userId}`}, 0))`;
-      const [{ n }] = await tx.$queryRaw<{ n: number }[]>`
+  async acquireLeaseWithin(
+    id: string,
+    owner: string,
+    leaseMs: number,
+    cap: { tenantId: string; userId: string; limit: number },
+  ): Promise<boolean | { refused: number }> {
+    return this.prisma.$transaction(
+      async (tx) => {
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`run:${cap.tenantId}:${cap.userId}`}, 0))`;
+        const [{ n }] = await tx.$queryRaw<{ n: number }[]>`
         SELECT count(*)::int AS n FROM "Session" WHERE "tenantId" = ${cap.tenantId} AND "userId" = ${cap.userId} AND id <> ${id}
           AND "parentId" IS NULL AND "runOwner" IS NOT NULL AND "runLeaseUntil" > now()`;
-      if (n >= cap.limit) return { refused: n };
-      const taken = await tx.$executeRaw`
+        if (n >= cap.limit) return { refused: n };
+        const taken = await tx.$executeRaw`
         UPDATE "Session" SET "runOwner" = ${owner}, "runLeaseUntil" = now() + (${leaseMs} * interval '1 millisecond')
         WHERE id = ${id} AND ("runOwner" IS NULL OR "runOwner" = ${owner} OR "runLeaseUntil" < now())`;
-      return taken > 0;
-    }, { maxWait: 30_000, timeout: 30_000 });
+        return taken > 0;
+      },
+      { maxWait: 30_000, timeout: 30_000 },
+    );
   }
 
   async renewLease(id: string, owner: string, leaseMs: number): Promise<boolean> {
-    const r = await this.prisma.sql(`UPDATE "Session" SET "runLeaseUntil" = now() + ($1 * interval '1 millisecond') WHERE id = $2 AND "runOwner" = $3`, [leaseMs, id, owner]);
+    const r = await this.prisma.sql(
+      `UPDATE "Session" SET "runLeaseUntil" = now() + ($1 * interval '1 millisecond') WHERE id = $2 AND "runOwner" = $3`,
+      [leaseMs, id, owner],
+    );
     return r.count > 0;
   }
 
   async releaseLease(id: string, owner: string): Promise<void> {
-    await this.prisma.sql(`UPDATE "Session" SET "runOwner" = NULL, "runLeaseUntil" = NULL WHERE id = $1 AND "runOwner" = $2`, [id, owner]);
+    await this.prisma.sql(
+      `UPDATE "Session" SET "runOwner" = NULL, "runLeaseUntil" = NULL WHERE id = $1 AND "runOwner" = $2`,
+      [id, owner],
+    );
   }
 
   /** Sessions whose loop owner died: lease expired, or owned by an earlier life of this very process id. */
-  abandoned(ownerPrefix: string, liveOwner: string): Promise<{ id: string; tenantId: string; runOwner: string | null; userId: string | null; projectId: string }[]> {
+  abandoned(
+    ownerPrefix: string,
+    liveOwner: string,
+  ): Promise<{ id: string; tenantId: string; runOwner: string | null; userId: string | null; projectId: string }[]> {
     return this.prisma.session.findMany({
       where: {
         runOwner: { not: null },
-        OR: [{ runLeaseUntil: { lt: new Date() } }, { AND: [{ runOwner: { startsWith: ownerPrefix } }, { runOwner: { not: liveOwner } }] }],
+        OR: [
+          { runLeaseUntil: { lt: new Date() } },
+          { AND: [{ runOwner: { startsWith: ownerPrefix } }, { runOwner: { not: liveOwner } }] },
+        ],
       },
       select: { id: true, tenantId: true, runOwner: true, userId: true, projectId: true },
       take: 500,
@@ -175,7 +250,10 @@ export class SessionRepository {
 
   /** Sessions with a loop owner. A dead owner's session stays busy until a sweep recovers it (within a lease). */
   busy(tenantId: string): Promise<{ id: string; userId: string | null }[]> {
-    return this.prisma.session.findMany({ where: { tenantId, runOwner: { not: null } }, select: { id: true, userId: true } });
+    return this.prisma.session.findMany({
+      where: { tenantId, runOwner: { not: null } },
+      select: { id: true, userId: true },
+    });
   }
 
   countForTitle(tenantId: string, projectId: string, prefix: string): Promise<number> {

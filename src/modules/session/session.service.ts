@@ -67,7 +67,7 @@ export class SessionService {
 
   /** The same rule as canRead, for many owners at once (status listings). */
   async ownerFilter(auth: AuthContext): Promise<(ownerId: string | null) => boolean> {
-    const watched = auth.role === 'teacher' ? (await this.roster.watchedUserIds(auth)) : new Set<string>();
+    const watched = auth.role === 'teacher' ? await this.roster.watchedUserIds(auth) : new Set<string>();
     return (ownerId) => auth.role === 'admin' || ownerId === auth.userId || (!!ownerId && watched.has(ownerId));
   }
 
@@ -77,7 +77,9 @@ export class SessionService {
 
   async create(auth: AuthContext, input: CreateSessionInput, directory?: string): Promise<SessionInfo> {
     const parent = input.parentID ? await this.loadForWrite(auth, input.parentID) : undefined;
-    const project = parent ? await this.projects.get(auth, parent.projectId, 'write') : await this.projects.resolve(auth, directory, 'write');
+    const project = parent
+      ? await this.projects.get(auth, parent.projectId, 'write')
+      : await this.projects.resolve(auth, directory, 'write');
     const now = new Date();
     const row = await this.sessions.create({
       id: newId('session', { at: now.getTime() }),
@@ -106,7 +108,10 @@ export class SessionService {
   }
 
   async list(auth: AuthContext, input: ListSessionsInput): Promise<SessionInfo[]> {
-    const projectId = input.scope === 'project' || !input.directory ? undefined : (await this.projects.resolve(auth, input.directory)).id;
+    const projectId =
+      input.scope === 'project' || !input.directory
+        ? undefined
+        : (await this.projects.resolve(auth, input.directory)).id;
     const rows = await this.sessions.list(auth.tenantId, {
       projectId,
       userId: auth.role === 'student' ? auth.userId : undefined,
@@ -126,16 +131,32 @@ export class SessionService {
     return rows.map(toSessionInfo);
   }
 
-  async update(auth: AuthContext, id: string, input: { title?: string; permission?: SessionInfo['permission']; time?: { archived?: number | null } }): Promise<SessionInfo> {
+  async update(
+    auth: AuthContext,
+    id: string,
+    input: { title?: string; permission?: SessionInfo['permission']; time?: { archived?: number | null } },
+  ): Promise<SessionInfo> {
     const row = await this.loadForWrite(auth, id);
-    const permission = input.permission ? [...((row.permission as SessionInfo['permission']) ?? []), ...input.permission] : undefined;
-    const archivedAt = input.time && 'archived' in input.time ? (input.time.archived ? new Date(input.time.archived) : null) : undefined;
-    const updated = (await this.sessions.update(auth.tenantId, id, { title: input.title, permission, archivedAt, updatedAt: new Date() }))!;
+    const permission = input.permission
+      ? [...((row.permission as SessionInfo['permission']) ?? []), ...input.permission]
+      : undefined;
+    const archivedAt =
+      input.time && 'archived' in input.time ? (input.time.archived ? new Date(input.time.archived) : null) : undefined;
+    const updated = (await this.sessions.update(auth.tenantId, id, {
+      title: input.title,
+      permission,
+      archivedAt,
+      updatedAt: new Date(),
+    }))!;
     return this.emitUpdated(updated);
   }
 
   /** Updates the row, publishes `session.updated` and returns the row as stored. */
-  async touch(tenantId: string, id: string, data: Parameters<SessionRepository['update']>[2] = {}): Promise<SessionRow | null> {
+  async touch(
+    tenantId: string,
+    id: string,
+    data: Parameters<SessionRepository['update']>[2] = {},
+  ): Promise<SessionRow | null> {
     const row = await this.sessions.update(tenantId, id, { ...data, updatedAt: new Date() });
     if (row) this.emitUpdated(row);
     return row;
@@ -165,7 +186,19 @@ export class SessionService {
     return this.messages.getTodos(auth.tenantId, id);
   }
 
-  publish(row: Pick<SessionRow, 'id' | 'tenantId' | 'userId' | 'projectId' | 'directory'>, type: string, properties: Record<string, unknown>): void {
-    this.bus.publish({ tenantId: row.tenantId, sessionId: row.id, ownerId: row.userId ?? undefined, projectId: row.projectId, directory: row.directory, type, properties });
+  publish(
+    row: Pick<SessionRow, 'id' | 'tenantId' | 'userId' | 'projectId' | 'directory'>,
+    type: string,
+    properties: Record<string, unknown>,
+  ): void {
+    this.bus.publish({
+      tenantId: row.tenantId,
+      sessionId: row.id,
+      ownerId: row.userId ?? undefined,
+      projectId: row.projectId,
+      directory: row.directory,
+      type,
+      properties,
+    });
   }
 }

@@ -71,9 +71,29 @@ export type MessageInfo = UserMessageInfo | AssistantMessageInfo;
 
 export type ToolState =
   | { status: 'pending'; input: Record<string, unknown>; raw: string }
-  | { status: 'running'; input: Record<string, unknown>; title?: string; metadata?: Record<string, unknown>; time: { start: number } }
-  | { status: 'completed'; input: Record<string, unknown>; output: string; title: string; metadata: Record<string, unknown>; time: { start: number; end: number; compacted?: number }; attachments?: PartInfo[] }
-  | { status: 'error'; input: Record<string, unknown>; error: string; metadata?: Record<string, unknown>; time: { start: number; end: number } };
+  | {
+      status: 'running';
+      input: Record<string, unknown>;
+      title?: string;
+      metadata?: Record<string, unknown>;
+      time: { start: number };
+    }
+  | {
+      status: 'completed';
+      input: Record<string, unknown>;
+      output: string;
+      title: string;
+      metadata: Record<string, unknown>;
+      time: { start: number; end: number; compacted?: number };
+      attachments?: PartInfo[];
+    }
+  | {
+      status: 'error';
+      input: Record<string, unknown>;
+      error: string;
+      metadata?: Record<string, unknown>;
+      time: { start: number; end: number };
+    };
 
 interface PartBase {
   id: string;
@@ -83,11 +103,25 @@ interface PartBase {
 
 export type PartInfo = PartBase &
   (
-    | { type: 'text'; text: string; synthetic?: boolean; ignored?: boolean; time?: { start: number; end?: number }; metadata?: Record<string, unknown> }
+    | {
+        type: 'text';
+        text: string;
+        synthetic?: boolean;
+        ignored?: boolean;
+        time?: { start: number; end?: number };
+        metadata?: Record<string, unknown>;
+      }
     | { type: 'reasoning'; text: string; time: { start: number; end?: number }; metadata?: Record<string, unknown> }
     | { type: 'file'; mime: string; url: string; filename?: string; source?: Record<string, unknown> }
     | { type: 'agent'; name: string; source?: { value: string; start: number; end: number } }
-    | { type: 'subtask'; prompt: string; description: string; agent: string; model?: { providerID: string; modelID: string }; command?: string }
+    | {
+        type: 'subtask';
+        prompt: string;
+        description: string;
+        agent: string;
+        model?: { providerID: string; modelID: string };
+        command?: string;
+      }
     | { type: 'tool'; callID: string; tool: string; state: ToolState; metadata?: Record<string, unknown> }
     | { type: 'step-start'; snapshot?: string }
     | { type: 'step-finish'; reason: string; snapshot?: string; cost: number; tokens: TokenInfo }
@@ -104,6 +138,7 @@ export interface MessageWithParts {
   parts: PartInfo[];
 }
 
-export type SessionStatus = { type: 'idle' } | { type: 'busy' } | { type: 'retry'; attempt: number; message: string; next: number };
+export type SessionStatus =
+  { type: 'idle' } | { type: 'busy' } | { type: 'retry'; attempt: number; message: string; next: number };
 
 export const emptyTokens = (): TokenInfo => ({ input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } });

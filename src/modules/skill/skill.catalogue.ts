@@ -22,7 +22,9 @@ export class SkillCatalogue {
 /** The system-prompt section listing skills, so the model knows when to call the skill tool. */
 export function skillsSystemText(skills: Pick<SkillInfo, 'name' | 'description'>[]): string | undefined {
   if (skills.length === 0) return undefined;
-  const items = skills.map((s) => `  <skill>\n    <name>${s.name}</name>\n    <description>${s.description}</description>\n  </skill>`);
+  const items = skills.map(
+    (s) => `  <skill>\n    <name>${s.name}</name>\n    <description>${s.description}</description>\n  </skill>`,
+  );
   return [
     'Skills give you task-specific instructions and files. When a task matches a skill below, load it with the skill tool before starting.',
     '<available_skills>',

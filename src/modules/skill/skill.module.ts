@@ -11,7 +11,12 @@ import { SkillCatalogue, skillsSystemText } from './skill.catalogue';
 import { SkillController } from './skill.controller';
 import { SkillService } from './skill.service';
 
-@Module({ imports: [SessionModule, AgentModule, ProjectModule, WorkspaceModule], controllers: [SkillController], providers: [SkillService, SkillCatalogue], exports: [SkillService] })
+@Module({
+  imports: [SessionModule, AgentModule, ProjectModule, WorkspaceModule],
+  controllers: [SkillController],
+  providers: [SkillService, SkillCatalogue],
+  exports: [SkillService],
+})
 export class SkillModule implements OnModuleInit {
   constructor(
     private readonly skills: SkillService,

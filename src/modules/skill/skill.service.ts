@@ -94,7 +94,12 @@ export class SkillService {
     return found;
   }
 
-  private async load(ws: Workspace, rel: string, absolute: string, source: SkillInfo['source']): Promise<SkillInfo | undefined> {
+  private async load(
+    ws: Workspace,
+    rel: string,
+    absolute: string,
+    source: SkillInfo['source'],
+  ): Promise<SkillInfo | undefined> {
     try {
       const text = await readHostFile(ws.root, rel, { maxBytes: MAX_SKILL_BYTES });
       if (text === undefined) return undefined;

@@ -25,15 +25,49 @@ describe('git output parsers', () => {
       ].join('\0'),
     );
     expect(parseRawWithNumstat(output)).toEqual([
-      { path: 'src/x.ts', status: 'M', oldMode: '100644', newMode: '100644', oldSha: a, newSha: b, additions: 3, deletions: 1, binary: false },
-      { path: 'tab\tname', status: 'A', oldMode: '000000', newMode: '100644', oldSha: zero, newSha: b, additions: 2, deletions: 0, binary: false },
-      { path: 'img.png', status: 'D', oldMode: '100644', newMode: '000000', oldSha: a, newSha: zero, additions: 0, deletions: 0, binary: true },
+      {
+        path: 'src/x.ts',
+        status: 'M',
+        oldMode: '100644',
+        newMode: '100644',
+        oldSha: a,
+        newSha: b,
+        additions: 3,
+        deletions: 1,
+        binary: false,
+      },
+      {
+        path: 'tab\tname',
+        status: 'A',
+        oldMode: '000000',
+        newMode: '100644',
+        oldSha: zero,
+        newSha: b,
+        additions: 2,
+        deletions: 0,
+        binary: false,
+      },
+      {
+        path: 'img.png',
+        status: 'D',
+        oldMode: '100644',
+        newMode: '000000',
+        oldSha: a,
+        newSha: zero,
+        additions: 0,
+        deletions: 0,
+        binary: true,
+      },
     ]);
   });
 
   it('reads cat-file --batch bodies that contain newlines and NULs', () => {
     const body = Buffer.from('x\n\0y\n');
-    const output = Buffer.concat([Buffer.from(`aaa blob ${body.length}\n`), body, Buffer.from('\nbbb missing\nccc blob 0\n\n')]);
+    const output = Buffer.concat([
+      Buffer.from(`aaa blob ${body.length}\n`),
+      body,
+      Buffer.from('\nbbb missing\nccc blob 0\n\n'),
+    ]);
     const objects = parseCatFileBatch(output);
     expect(objects.get('aaa')?.equals(body)).toBe(true);
     expect(objects.get('bbb')).toBeNull();

@@ -31,7 +31,17 @@ export function parseRawWithNumstat(output: Buffer): TreeChange[] {
     if (token.startsWith(':')) {
       const [oldMode, newMode, oldSha, newSha, status] = token.slice(1).split(' ');
       const path = tokens[i + 1];
-      const change: TreeChange = { path, status: status[0], oldMode, newMode, oldSha, newSha, additions: 0, deletions: 0, binary: false };
+      const change: TreeChange = {
+        path,
+        status: status[0],
+        oldMode,
+        newMode,
+        oldSha,
+        newSha,
+        additions: 0,
+        deletions: 0,
+        binary: false,
+      };
       byPath.set(path, change);
       ordered.push(change);
       i += 2;
@@ -81,7 +91,8 @@ export function parseCatFileBatch(output: Buffer): Map<string, Buffer | null> {
 export function toExcludePattern(relativePath: string): string {
   let escaped = '';
   for (const char of relativePath) {
-    if (char === '\n' || char === '\r') escaped += '?'; // gitignore lines cannot hold newlines; `?` matches one char
+    if (char === '\n' || char === '\r')
+      escaped += '?'; // gitignore lines cannot hold newlines; `?` matches one char
     else if ('\\*?[]!# '.includes(char)) escaped += '\\' + char;
     else escaped += char;
   }

@@ -42,17 +42,25 @@ export function runGit(args: string[], options: GitRunOptions): Promise<GitRunRe
       clearTimeout(timer);
       const stderr = Buffer.concat(err).toString('utf8').trim();
       if (timedOut) {
-        reject(new SnapshotError(`git ${args[0]} timed out after ${options.timeoutMs} ms`, SnapshotErrorCode.GitTimeout, { args }));
+        reject(
+          new SnapshotError(`git ${args[0]} timed out after ${options.timeoutMs} ms`, SnapshotErrorCode.GitTimeout, {
+            args,
+          }),
+        );
         return;
       }
       const exit = code ?? -1;
       if (exit !== 0 && !(options.okCodes ?? []).includes(exit)) {
         reject(
-          new SnapshotError(`git ${gitVerb(args)} failed (${signal ?? exit}): ${stderr.slice(0, 500)}`, SnapshotErrorCode.GitFailed, {
-            args,
-            exitCode: exit,
-            stderr: stderr.slice(0, 2000),
-          }),
+          new SnapshotError(
+            `git ${gitVerb(args)} failed (${signal ?? exit}): ${stderr.slice(0, 500)}`,
+            SnapshotErrorCode.GitFailed,
+            {
+              args,
+              exitCode: exit,
+              stderr: stderr.slice(0, 2000),
+            },
+          ),
         );
         return;
       }

@@ -34,15 +34,27 @@ export class SnapshotGcProcessor implements OnModuleInit, OnApplicationBootstrap
     // Test apps live for seconds; a daily schedule there only adds noise to the shared queue storage.
     if (this.config.env === 'test') return;
     // Not awaited: a slow queue backend must not hold up boot for a job that runs once a day.
-    void (async () => this.queues.queue(QueueName.Maintenance).upsertJobScheduler('snapshot-gc-daily', { pattern: DAILY }, { name: 'maintenance.snapshot-gc', data: { tenantId: ALL_TENANTS } }))().catch((err) =>
-      this.logger.warn({ err }, 'could not schedule the daily snapshot gc'),
-    );
+    void (async () =>
+      this.queues
+        .queue(QueueName.Maintenance)
+        .upsertJobScheduler(
+          'snapshot-gc-daily',
+          { pattern: DAILY },
+          { name: 'maintenance.snapshot-gc', data: { tenantId: ALL_TENANTS } },
+        ))().catch((err) => this.logger.warn({ err }, 'could not schedule the daily snapshot gc'));
   }
 
   /** Enqueues a run for one tenant (admin route); one job per tenant and minute. */
   async enqueue(tenantId: string): Promise<{ jobId: string }> {
-    const minute = new Date().toISOString().slice(0, 16).replace(/[^0-9]/g, '');
-    const job = await this.queues.enqueue('maintenance.snapshot-gc', { tenantId }, { jobId: `snapshot-gc-${tenantId}-${minute}` });
+    const minute = new Date()
+      .toISOString()
+      .slice(0, 16)
+      .replace(/[^0-9]/g, '');
+    const job = await this.queues.enqueue(
+      'maintenance.snapshot-gc',
+      { tenantId },
+      { jobId: `snapshot-gc-${tenantId}-${minute}` },
+    );
     return { jobId: job.id ?? '' };
   }
 

@@ -57,7 +57,7 @@ describe('GitSnapshot argv hygiene', () => {
     for (const bad of hostile(trap)) {
       for (const call of calls(bad)) {
         const error = await Promise.resolve()
-          .then(call)
+          .then((): Promise<unknown> => call())
           .then(
             () => undefined,
             (e: unknown) => e,
@@ -116,7 +116,7 @@ describe('GitSnapshot argv hygiene', () => {
     expect(readdirSync(box.workspace).sort()).toEqual(['a.txt']);
   });
 
-  it('refuses a workspace whose .gitignore would send git\'s wildmatch exponential, quickly and without git', async () => {
+  it("refuses a workspace whose .gitignore would send git's wildmatch exponential, quickly and without git", async () => {
     box.write(['a', ...Array(39).fill('a'), 'a'.repeat(200)].join('/'), 'x');
     box.write('.gitignore', `${'**/a/'.repeat(8)}b\n`);
     const snapshot = box.snapshot({ timeoutMs: 20_000 });

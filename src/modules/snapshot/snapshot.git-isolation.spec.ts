@@ -86,7 +86,8 @@ describe('GitSnapshot isolation', () => {
     box.write('a.txt', 'a\n');
     const snapshot = box.snapshot();
     await snapshot.track();
-    const read = (key: string) => plainGit(box.workspace, ['config', '--get', key], { GIT_DIR: snapshot.gitDir }).trim();
+    const read = (key: string) =>
+      plainGit(box.workspace, ['config', '--get', key], { GIT_DIR: snapshot.gitDir }).trim();
     expect(['core.autocrlf', 'core.symlinks', 'core.fsmonitor', 'core.longpaths', 'core.hooksPath'].map(read)).toEqual([
       'false',
       'true',
@@ -94,7 +95,9 @@ describe('GitSnapshot isolation', () => {
       'true',
       '/dev/null',
     ]);
-    expect(existsSync(path.join(snapshot.gitDir, 'hooks')) ? readdirSync(path.join(snapshot.gitDir, 'hooks')) : []).toEqual([]);
+    expect(
+      existsSync(path.join(snapshot.gitDir, 'hooks')) ? readdirSync(path.join(snapshot.gitDir, 'hooks')) : [],
+    ).toEqual([]);
   });
 
   it('serialises concurrent operations on one git dir', async () => {
@@ -118,7 +121,9 @@ describe('GitSnapshot isolation', () => {
     const empty = await snapshot.track();
     box.write('top.txt', 'top\n');
     const diffs = await snapshot.diffFull(empty, await snapshot.track());
-    expect(diffs).toEqual([{ file: 'top.txt', patch: expect.stringContaining('+top'), additions: 1, deletions: 0, status: 'added' }]);
+    expect(diffs).toEqual([
+      { file: 'top.txt', patch: expect.stringContaining('+top'), additions: 1, deletions: 0, status: 'added' },
+    ]);
     expect(treeFiles(snapshot, empty)).toEqual(['nested']);
     await snapshot.restore(empty);
     expect(fingerprint(path.join(nested, '.git'), { includeGit: true })).toEqual(innerGit);

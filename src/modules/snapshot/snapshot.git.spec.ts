@@ -4,7 +4,15 @@ import path from 'node:path';
 import { SnapshotError, SnapshotErrorCode } from './snapshot.errors';
 import { createSandbox, fingerprint, treeFiles, type Sandbox } from './testing/workspace.fixture';
 
-const SPECIAL = ['with space.txt', 'ünïcødé/ファイル.md', 'line\nbreak.txt', 'star*[x]?.txt', '#hash', '!bang', 'tab\tname'];
+const SPECIAL = [
+  'with space.txt',
+  'ünïcødé/ファイル.md',
+  'line\nbreak.txt',
+  'star*[x]?.txt',
+  '#hash',
+  '!bang',
+  'tab\tname',
+];
 
 function seed(box: Sandbox): void {
   box.write('README.md', 'hello\n');
@@ -19,7 +27,10 @@ function seed(box: Sandbox): void {
 
 function mutate(box: Sandbox): void {
   box.write('README.md', 'hello\nworld\n');
-  box.write('src/deep/nested/a.ts', readFileSync(path.join(box.workspace, 'src/deep/nested/a.ts'), 'utf8').replace('line 25', 'LINE 25'));
+  box.write(
+    'src/deep/nested/a.ts',
+    readFileSync(path.join(box.workspace, 'src/deep/nested/a.ts'), 'utf8').replace('line 25', 'LINE 25'),
+  );
   box.write('image.bin', randomBytes(4096));
   box.remove('crlf.txt');
   box.remove('with space.txt');
@@ -43,7 +54,9 @@ describe('GitSnapshot', () => {
     expect(await snapshot.track()).toBe(first);
     box.write('README.md', 'changed\n');
     expect(await snapshot.track()).not.toBe(first);
-    expect(treeFiles(snapshot, first)).toEqual(expect.arrayContaining(['README.md', 'src/deep/nested/a.ts', 'link-to-readme', 'dangling', ...SPECIAL]));
+    expect(treeFiles(snapshot, first)).toEqual(
+      expect.arrayContaining(['README.md', 'src/deep/nested/a.ts', 'link-to-readme', 'dangling', ...SPECIAL]),
+    );
   });
 
   it('restores every byte, symlink and special name in both directions', async () => {
@@ -72,7 +85,16 @@ describe('GitSnapshot', () => {
     mutate(box);
     const patch = await snapshot.patch(tree);
     expect(patch.hash).toBe(tree);
-    const expected = ['README.md', 'src/deep/nested/a.ts', 'image.bin', 'crlf.txt', 'with space.txt', 'brand/new/dir/file.txt', 'line\nbreak.txt', 'link-to-readme'];
+    const expected = [
+      'README.md',
+      'src/deep/nested/a.ts',
+      'image.bin',
+      'crlf.txt',
+      'with space.txt',
+      'brand/new/dir/file.txt',
+      'line\nbreak.txt',
+      'link-to-readme',
+    ];
     expect([...patch.files].sort()).toEqual(expected.map((file) => path.join(box.workspace, file)).sort());
     expect((await snapshot.patch(await snapshot.track())).files).toEqual([]);
   });
@@ -98,12 +120,27 @@ describe('GitSnapshot', () => {
     const diffs = await snapshot.diffFull(from, to);
     const byFile = Object.fromEntries(diffs.map((diff) => [diff.file, diff]));
     expect(Object.keys(byFile).sort()).toEqual(
-      ['README.md', 'brand/new/dir/file.txt', 'crlf.txt', 'image.bin', 'line\nbreak.txt', 'link-to-readme', 'src/deep/nested/a.ts', 'with space.txt'].sort(),
+      [
+        'README.md',
+        'brand/new/dir/file.txt',
+        'crlf.txt',
+        'image.bin',
+        'line\nbreak.txt',
+        'link-to-readme',
+        'src/deep/nested/a.ts',
+        'with space.txt',
+      ].sort(),
     );
     expect(byFile['README.md']).toMatchObject({ status: 'modified', additions: 1, deletions: 0 });
     expect(byFile['crlf.txt']).toMatchObject({ status: 'deleted', additions: 0, deletions: 2 });
     expect(byFile['brand/new/dir/file.txt']).toMatchObject({ status: 'added', additions: 1, deletions: 0 });
-    expect(byFile['image.bin']).toEqual({ file: 'image.bin', patch: '', additions: 0, deletions: 0, status: 'modified' });
+    expect(byFile['image.bin']).toEqual({
+      file: 'image.bin',
+      patch: '',
+      additions: 0,
+      deletions: 0,
+      status: 'modified',
+    });
     const source = byFile['src/deep/nested/a.ts'];
     expect(source).toMatchObject({ status: 'modified', additions: 1, deletions: 1 });
     // Full context: the untouched first and last lines are part of the single hunk.
@@ -157,7 +194,12 @@ describe('GitSnapshot', () => {
     const outside = path.join(path.dirname(box.workspace), 'outside.txt');
     writeFileSync(outside, 'keep me\n');
     box.write('.git/config', 'not a repo, but must survive\n');
-    await snapshot.revert([{ hash: tree, files: [outside, path.join(box.workspace, '../outside.txt'), path.join(box.workspace, '.git/config')] }]);
+    await snapshot.revert([
+      {
+        hash: tree,
+        files: [outside, path.join(box.workspace, '../outside.txt'), path.join(box.workspace, '.git/config')],
+      },
+    ]);
     expect(readFileSync(outside, 'utf8')).toBe('keep me\n');
     expect(readFileSync(path.join(box.workspace, '.git/config'), 'utf8')).toBe('not a repo, but must survive\n');
   });

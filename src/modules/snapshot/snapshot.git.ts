@@ -6,7 +6,13 @@ import { createTwoFilesPatch } from 'diff';
 import { readHostText } from '../workspace/host-file';
 import { objectId } from './git-args';
 import { runGit } from './git-process';
-import { parseCatFileBatch, parseRawWithNumstat, splitNul, toExcludePattern, type TreeChange } from './git-output.parser';
+import {
+  parseCatFileBatch,
+  parseRawWithNumstat,
+  splitNul,
+  toExcludePattern,
+  type TreeChange,
+} from './git-output.parser';
 import { KeyedMutex } from './keyed-mutex';
 import { SnapshotError, SnapshotErrorCode } from './snapshot.errors';
 import type { GitSnapshotOptions, SnapshotFileDiff, SnapshotPatch } from './snapshot.types';
@@ -100,7 +106,16 @@ export class GitSnapshot {
     objectId(hash, 'hash');
     return this.locked(async () => {
       await this.stage();
-      const changed = await this.git(['diff-index', '--cached', '--name-only', '--no-renames', '-z', '--end-of-options', hash, '--']);
+      const changed = await this.git([
+        'diff-index',
+        '--cached',
+        '--name-only',
+        '--no-renames',
+        '-z',
+        '--end-of-options',
+        hash,
+        '--',
+      ]);
       return { hash, files: splitNul(changed.stdout).map((file) => toAbsolute(this.workspace, file)) };
     });
   }
@@ -111,7 +126,17 @@ export class GitSnapshot {
     return this.locked(async () => {
       await this.stage();
       const tree = await this.writeTree();
-      const changed = await this.git(['diff-tree', '-r', '-z', '--name-only', '--no-renames', '--end-of-options', hash, tree, '--']);
+      const changed = await this.git([
+        'diff-tree',
+        '-r',
+        '-z',
+        '--name-only',
+        '--no-renames',
+        '--end-of-options',
+        hash,
+        tree,
+        '--',
+      ]);
       return { tree, patch: { hash, files: splitNul(changed.stdout).map((file) => toAbsolute(this.workspace, file)) } };
     });
   }
@@ -121,7 +146,16 @@ export class GitSnapshot {
     objectId(hash, 'snapshot');
     return this.locked(async () => {
       await this.stage();
-      const result = await this.git(['diff', '--cached', '--no-ext-diff', '--no-color', '--no-renames', '--end-of-options', hash, '--']);
+      const result = await this.git([
+        'diff',
+        '--cached',
+        '--no-ext-diff',
+        '--no-color',
+        '--no-renames',
+        '--end-of-options',
+        hash,
+        '--',
+      ]);
       return result.stdout.toString('utf8');
     });
   }
@@ -131,7 +165,18 @@ export class GitSnapshot {
     objectId(from, 'from');
     objectId(to, 'to');
     return this.locked(async () => {
-      const raw = await this.git(['diff-tree', '-r', '-z', '--no-renames', '--raw', '--numstat', '--end-of-options', from, to, '--']);
+      const raw = await this.git([
+        'diff-tree',
+        '-r',
+        '-z',
+        '--no-renames',
+        '--raw',
+        '--numstat',
+        '--end-of-options',
+        from,
+        to,
+        '--',
+      ]);
       const changes = parseRawWithNumstat(raw.stdout);
       const diffs: SnapshotFileDiff[] = [];
       for (const batch of chunk(changes, BATCH)) diffs.push(...(await this.describeBatch(batch)));
@@ -144,7 +189,17 @@ export class GitSnapshot {
     objectId(tree, 'snapshot');
     return this.locked(async () => {
       await this.stage();
-      const extra = await this.git(['diff-index', '--cached', '--name-only', '--no-renames', '--diff-filter=A', '-z', '--end-of-options', tree, '--']);
+      const extra = await this.git([
+        'diff-index',
+        '--cached',
+        '--name-only',
+        '--no-renames',
+        '--diff-filter=A',
+        '-z',
+        '--end-of-options',
+        tree,
+        '--',
+      ]);
       await this.git(['read-tree', '--end-of-options', tree]);
       await this.git(['checkout-index', '-a', '-f', '-u']);
       for (const file of splitNul(extra.stdout)) await removeInsideWorkspace(this.workspace, file);
@@ -180,7 +235,17 @@ export class GitSnapshot {
   }
 
   private async revertBatch(hash: string, files: string[]): Promise<void> {
-    const listed = await this.git(['ls-tree', '-r', '-z', '--name-only', '--full-tree', '--end-of-options', hash, '--', ...files]);
+    const listed = await this.git([
+      'ls-tree',
+      '-r',
+      '-z',
+      '--name-only',
+      '--full-tree',
+      '--end-of-options',
+      hash,
+      '--',
+      ...files,
+    ]);
     const present = new Set(splitNul(listed.stdout));
     const restore = files.filter((file) => present.has(file));
     if (restore.length > 0) {
@@ -196,16 +261,25 @@ export class GitSnapshot {
   }
 
   private async describeBatch(changes: TreeChange[]): Promise<SnapshotFileDiff[]> {
-    const textual = changes.filter((change) => !change.binary && change.oldMode !== SUBMODULE_MODE && change.newMode !== SUBMODULE_MODE);
-    const wanted = [...new Set(textual.flatMap((change) => [change.oldSha, change.newSha]).filter((sha) => !EMPTY_SHA.test(sha)))];
-    const blobs = wanted.length > 0 ? parseCatFileBatch((await this.git(['cat-file', '--batch'], wanted.join('\n') + '\n')).stdout) : new Map<string, Buffer | null>();
+    const textual = changes.filter(
+      (change) => !change.binary && change.oldMode !== SUBMODULE_MODE && change.newMode !== SUBMODULE_MODE,
+    );
+    const wanted = [
+      ...new Set(textual.flatMap((change) => [change.oldSha, change.newSha]).filter((sha) => !EMPTY_SHA.test(sha))),
+    ];
+    const blobs =
+      wanted.length > 0
+        ? parseCatFileBatch((await this.git(['cat-file', '--batch'], wanted.join('\n') + '\n')).stdout)
+        : new Map<string, Buffer | null>();
     const read = (sha: string): string => (EMPTY_SHA.test(sha) ? '' : (blobs.get(sha)?.toString('utf8') ?? ''));
     return changes.map((change) => {
       const status = change.status === 'A' ? 'added' : change.status === 'D' ? 'deleted' : 'modified';
       const isText = textual.includes(change);
       const isSubmodule = change.oldMode === SUBMODULE_MODE || change.newMode === SUBMODULE_MODE;
       const patch = isText
-        ? createTwoFilesPatch(change.path, change.path, read(change.oldSha), read(change.newSha), '', '', { context: Number.MAX_SAFE_INTEGER })
+        ? createTwoFilesPatch(change.path, change.path, read(change.oldSha), read(change.newSha), '', '', {
+            context: Number.MAX_SAFE_INTEGER,
+          })
         : '';
       // A nested repository is one pointer line to git; it is not a line change in the user's files.
       if (isSubmodule) return { file: change.path, patch, additions: 0, deletions: 0, status };
@@ -218,8 +292,12 @@ export class GitSnapshot {
     await this.checkGitFiles();
     // The workspace's own exclude file is read by us (no links, FIFOs or devices, bounded) and handed to git
     // as a copy inside the snapshot dir: git would otherwise open whatever that path points at.
-    const excludeText = (await readHostText(this.workspace, '.git/info/exclude', { maxBytes: MAX_EXCLUDE_BYTES })) ?? '';
-    const userExcludeText = excludeText.split('\n').filter((line) => !tooManyGlobstars(line)).join('\n');
+    const excludeText =
+      (await readHostText(this.workspace, '.git/info/exclude', { maxBytes: MAX_EXCLUDE_BYTES })) ?? '';
+    const userExcludeText = excludeText
+      .split('\n')
+      .filter((line) => !tooManyGlobstars(line))
+      .join('\n');
     const listArgs = ['ls-files', '-z', '--others', '--exclude-per-directory=.gitignore'];
     if (userExcludeText) {
       const copy = path.join(this.gitDir, 'info', 'workspace-exclude');
@@ -231,7 +309,12 @@ export class GitSnapshot {
     }
     const untracked = splitNul((await this.git(listArgs)).stdout);
     const large = await this.findLarge(untracked);
-    const exclude = EXCLUDE_HEADER + userExcludeText + (userExcludeText.endsWith('\n') || !userExcludeText ? '' : '\n') + large.map(toExcludePattern).join('\n') + '\n';
+    const exclude =
+      EXCLUDE_HEADER +
+      userExcludeText +
+      (userExcludeText.endsWith('\n') || !userExcludeText ? '' : '\n') +
+      large.map(toExcludePattern).join('\n') +
+      '\n';
     if (exclude !== this.lastExclude) {
       await writeFile(path.join(this.gitDir, 'info', 'exclude'), exclude);
       this.lastExclude = exclude;
@@ -247,28 +330,60 @@ export class GitSnapshot {
    * Such a workspace gets no snapshots (the step goes on without one) until the file is fixed.
    */
   private async checkGitFiles(): Promise<void> {
-    const args = ['.', '-xdev', '(', '-name', '.gitignore', '-o', '-name', '.gitattributes', ')', '!', '-type', 'd', '!', '-type', 'l', '-printf', '%y %p\\0'];
+    const args = [
+      '.',
+      '-xdev',
+      '(',
+      '-name',
+      '.gitignore',
+      '-o',
+      '-name',
+      '.gitattributes',
+      ')',
+      '!',
+      '-type',
+      'd',
+      '!',
+      '-type',
+      'l',
+      '-printf',
+      '%y %p\\0',
+    ];
     // Exit 1 is a vanished or unreadable folder mid-walk; what was printed still counts.
-    const found = await runGit(args, { binary: '/usr/bin/find', cwd: this.workspace, env: { PATH: '/usr/bin:/bin', LC_ALL: 'C' }, timeoutMs: this.timeoutMs, okCodes: [1] });
+    const found = await runGit(args, {
+      binary: '/usr/bin/find',
+      cwd: this.workspace,
+      env: { PATH: '/usr/bin:/bin', LC_ALL: 'C' },
+      timeoutMs: this.timeoutMs,
+      okCodes: [1],
+    });
     const entries = splitNul(found.stdout);
-    if (entries.length > MAX_GIT_PATTERN_FILES) throw this.refused(`more than ${MAX_GIT_PATTERN_FILES} .gitignore/.gitattributes files`, '.');
+    if (entries.length > MAX_GIT_PATTERN_FILES)
+      throw this.refused(`more than ${MAX_GIT_PATTERN_FILES} .gitignore/.gitattributes files`, '.');
     for (const entry of entries) {
       const [type, file] = [entry.slice(0, 1), entry.slice(2).replace(/^\.\//, '')];
       if (type !== 'f') throw this.refused('not a regular file', file);
       const text = await readHostText(this.workspace, file, { maxBytes: MAX_EXCLUDE_BYTES });
       if (text === undefined) throw this.refused(`unreadable or over ${MAX_EXCLUDE_BYTES} bytes`, file);
-      if (text.split('\n').some(tooManyGlobstars)) throw this.refused(`a pattern with more than ${MAX_GLOBSTARS} "**"`, file);
+      if (text.split('\n').some(tooManyGlobstars))
+        throw this.refused(`a pattern with more than ${MAX_GLOBSTARS} "**"`, file);
     }
   }
 
   private refused(reason: string, file: string): SnapshotError {
-    return new SnapshotError(`${file}: ${reason}; snapshots skip this workspace until it is fixed`, SnapshotErrorCode.SpecialFile, { path: file });
+    return new SnapshotError(
+      `${file}: ${reason}; snapshots skip this workspace until it is fixed`,
+      SnapshotErrorCode.SpecialFile,
+      { path: file },
+    );
   }
 
   private async findLarge(untracked: string[]): Promise<string[]> {
     const large: string[] = [];
     for (const batch of chunk(untracked, 64)) {
-      const sizes = await Promise.all(batch.map((file) => lstat(toAbsolute(this.workspace, file)).catch(() => undefined)));
+      const sizes = await Promise.all(
+        batch.map((file) => lstat(toAbsolute(this.workspace, file)).catch(() => undefined)),
+      );
       batch.forEach((file, index) => {
         const stats = sizes[index];
         if (stats?.isFile() && stats.size > this.maxUntrackedBytes) large.push(file);
@@ -295,7 +410,13 @@ export class GitSnapshot {
       await mkdir(this.homeDir, { recursive: true });
       // No template: no sample hooks, no description file, nothing the workspace owner did not ask for.
       await this.git(['init', '--quiet', '--template=']);
-      const lines = ['[core]', ...CONFIG.filter(([key]) => key.startsWith('core.')).map(([key, value]) => `\t${key.slice(5)} = ${value}`), '[gc]', '\tauto = 0', ''];
+      const lines = [
+        '[core]',
+        ...CONFIG.filter(([key]) => key.startsWith('core.')).map(([key, value]) => `\t${key.slice(5)} = ${value}`),
+        '[gc]',
+        '\tauto = 0',
+        '',
+      ];
       await appendFile(path.join(this.gitDir, 'config'), lines.join('\n'));
     }
     await mkdir(path.join(this.gitDir, 'info'), { recursive: true });
@@ -305,7 +426,14 @@ export class GitSnapshot {
   }
 
   private async git(args: string[], input?: string, okCodes?: number[]) {
-    const options = { binary: this.binary, cwd: this.workspace, env: this.env, timeoutMs: this.timeoutMs, input, okCodes };
+    const options = {
+      binary: this.binary,
+      cwd: this.workspace,
+      env: this.env,
+      timeoutMs: this.timeoutMs,
+      input,
+      okCodes,
+    };
     for (let attempt = 1; ; attempt++) {
       try {
         return await runGit([...CONFIG_FLAGS, ...args], options);

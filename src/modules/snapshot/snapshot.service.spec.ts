@@ -16,7 +16,11 @@ describe('SnapshotService', () => {
   beforeEach(() => {
     box = createSandbox();
     const logger = pino({ level: 'silent' });
-    service = new SnapshotService({ snapshotRoot: box.snapshotRoot } as AppConfig, logger, new EventBus(new MemoryEventTransport(100), logger));
+    service = new SnapshotService(
+      { snapshotRoot: box.snapshotRoot } as AppConfig,
+      logger,
+      new EventBus(new MemoryEventTransport(100), logger),
+    );
   });
   afterEach(() => box.cleanup());
 
@@ -28,7 +32,10 @@ describe('SnapshotService', () => {
     step.markChanged();
     box.write('a.txt', 'two\n');
     box.write('dir/b.txt', 'new\n');
-    expect(await step.patch(before!)).toEqual({ hash: before, files: [path.join(box.workspace, 'a.txt'), path.join(box.workspace, 'dir/b.txt')] });
+    expect(await step.patch(before!)).toEqual({
+      hash: before,
+      files: [path.join(box.workspace, 'a.txt'), path.join(box.workspace, 'dir/b.txt')],
+    });
     const since = await step.trackSince(before!);
     expect(since!.patch.files).toEqual([path.join(box.workspace, 'a.txt'), path.join(box.workspace, 'dir/b.txt')]);
     const after = await step.track();
@@ -68,7 +75,13 @@ describe('SnapshotService', () => {
     const t1 = await engine.track();
     box.write('c.txt', 'c\n');
     const t2 = await engine.track();
-    const part = (type: string, snapshot?: string) => ({ id: `p${Math.random()}`, sessionID: 's', messageID: 'm', type, ...(snapshot ? { snapshot } : {}) });
+    const part = (type: string, snapshot?: string) => ({
+      id: `p${Math.random()}`,
+      sessionID: 's',
+      messageID: 'm',
+      type,
+      ...(snapshot ? { snapshot } : {}),
+    });
     const messages = [
       { info: { id: 'm1' }, parts: [part('step-start', t0), part('step-finish', t1)] },
       { info: { id: 'm2' }, parts: [part('step-start', t1), part('step-finish', t2), part('step-start')] },
@@ -80,6 +93,11 @@ describe('SnapshotService', () => {
       ['c.txt', 'added', 1, 0],
     ]);
     expect(totals(diff)).toEqual({ additions: 2, deletions: 0, files: 2 });
-    expect(await diffOf(engine, [messages[0]].map((m) => ({ ...m, parts: m.parts.slice(0, 1) })))).toEqual([]);
+    expect(
+      await diffOf(
+        engine,
+        [messages[0]].map((m) => ({ ...m, parts: m.parts.slice(0, 1) })),
+      ),
+    ).toEqual([]);
   });
 });

@@ -25,7 +25,24 @@ export interface StepSnapshots {
 }
 
 /** Tools that never write to the workspace; any other tool (bash, edit, MCP, ...) may. */
-const READ_ONLY_TOOLS = new Set(['read', 'glob', 'grep', 'list', 'todowrite', 'todoread', 'webfetch', 'websearch', 'codesearch', 'question', 'skill', 'lsp', 'invalid', 'plan_enter', 'plan_exit', 'task']);
+const READ_ONLY_TOOLS = new Set([
+  'read',
+  'glob',
+  'grep',
+  'list',
+  'todowrite',
+  'todoread',
+  'webfetch',
+  'websearch',
+  'codesearch',
+  'question',
+  'skill',
+  'lsp',
+  'invalid',
+  'plan_enter',
+  'plan_exit',
+  'task',
+]);
 
 export function mayWrite(tool: string): boolean {
   return !READ_ONLY_TOOLS.has(tool);
@@ -56,8 +73,10 @@ export class SnapshotService implements OnModuleInit, OnModuleDestroy {
     this.off = this.bus.subscribe(
       (e) => e.event.type === EventType.PartUpdated && !!e.projectId,
       (e) => {
-        const part = e.event.properties.part as { type?: string; tool?: string; state?: { status?: string } } | undefined;
-        if (part?.type === 'tool' && part.state?.status === 'running' && part.tool && mayWrite(part.tool)) this.changed(`${e.tenantId}/${e.projectId}`);
+        const part = e.event.properties.part as
+          { type?: string; tool?: string; state?: { status?: string } } | undefined;
+        if (part?.type === 'tool' && part.state?.status === 'running' && part.tool && mayWrite(part.tool))
+          this.changed(`${e.tenantId}/${e.projectId}`);
       },
     );
   }
@@ -83,7 +102,12 @@ export class SnapshotService implements OnModuleInit, OnModuleDestroy {
     let engine = this.engines.get(key);
     if (!engine) {
       if (this.engines.size >= MAX_CACHED) this.engines.delete(this.engines.keys().next().value!);
-      engine = new GitSnapshot({ snapshotRoot: this.config.snapshotRoot, tenantId: target.tenantId, projectId: target.projectId, workspace: target.directory });
+      engine = new GitSnapshot({
+        snapshotRoot: this.config.snapshotRoot,
+        tenantId: target.tenantId,
+        projectId: target.projectId,
+        workspace: target.directory,
+      });
       this.engines.set(key, engine);
     }
     return engine;
@@ -110,7 +134,8 @@ export class SnapshotService implements OnModuleInit, OnModuleDestroy {
       if (this.trees.size > 5000) this.trees.delete(this.trees.keys().next().value!);
       return s;
     };
-    const reusable = (s: ReturnType<typeof state>) => !!s.tree && s.treeVersion === s.version && Date.now() - (s.at ?? 0) < TREE_REUSE_MS;
+    const reusable = (s: ReturnType<typeof state>) =>
+      !!s.tree && s.treeVersion === s.version && Date.now() - (s.at ?? 0) < TREE_REUSE_MS;
     const remember = (s: ReturnType<typeof state>, tree: string | undefined, version: number) => {
       if (tree) Object.assign(s, { tree, treeVersion: version, at: Date.now() });
     };

@@ -25,7 +25,10 @@ export class BootstrapService {
     if ((await this.repo.countTenants()) > 0) return null;
     let created;
     try {
-      created = await this.tenants.createTenant({ name: opts.name, slug: opts.slug, admin: { name: 'Administrator' } }, { key: this.config.bootstrapApiKey, platformAdmin: true });
+      created = await this.tenants.createTenant(
+        { name: opts.name, slug: opts.slug, admin: { name: 'Administrator' } },
+        { key: this.config.bootstrapApiKey, platformAdmin: true },
+      );
     } catch (err) {
       // Another process booting at the same moment created it first (unique slug or key hash).
       if ((await this.repo.countTenants()) > 0) return null;

@@ -35,12 +35,23 @@ export class TenantRepository {
     return this.prisma.tenant.count();
   }
 
-  createUser(data: { id: string; tenantId: string; name: string; email?: string; role: Role; platformAdmin?: boolean; externalId?: string }) {
+  createUser(data: {
+    id: string;
+    tenantId: string;
+    name: string;
+    email?: string;
+    role: Role;
+    platformAdmin?: boolean;
+    externalId?: string;
+  }) {
     return this.prisma.user.create({ data });
   }
 
   listUsers(tenantId: string, filter: { role?: Role } = {}) {
-    return this.prisma.user.findMany({ where: { tenantId, deletedAt: null, ...(filter.role ? { role: filter.role } : {}) }, orderBy: { createdAt: 'asc' } });
+    return this.prisma.user.findMany({
+      where: { tenantId, deletedAt: null, ...(filter.role ? { role: filter.role } : {}) },
+      orderBy: { createdAt: 'asc' },
+    });
   }
 
   findUser(tenantId: string, id: string) {
@@ -53,8 +64,15 @@ export class TenantRepository {
   }
 
   async softDeleteUser(tenantId: string, id: string): Promise<boolean> {
-    const r = await this.prisma.user.updateMany({ where: { tenantId, id, deletedAt: null }, data: { deletedAt: new Date() } });
-    if (r.count) await this.prisma.apiKey.updateMany({ where: { tenantId, userId: id, revokedAt: null }, data: { revokedAt: new Date() } });
+    const r = await this.prisma.user.updateMany({
+      where: { tenantId, id, deletedAt: null },
+      data: { deletedAt: new Date() },
+    });
+    if (r.count)
+      await this.prisma.apiKey.updateMany({
+        where: { tenantId, userId: id, revokedAt: null },
+        data: { revokedAt: new Date() },
+      });
     return r.count > 0;
   }
 }

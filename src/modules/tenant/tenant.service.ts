@@ -30,10 +30,33 @@ export class TenantService {
     @Inject(USER_DELETION_LISTENER) private readonly deletion: UserDeletionListener,
   ) {}
 
-  async createTenant(input: { name: string; slug: string; timezone?: string; settings?: TenantSettings; admin: { name: string; email?: string } }, opts: { key?: string; platformAdmin?: boolean } = {}) {
-    if (await this.repo.findTenantBySlug(input.slug)) throw new ConflictError('ConflictError', `Tenant slug already in use: ${input.slug}`);
-    const tenant = await this.repo.createTenant({ id: newId('tenant'), slug: input.slug, name: input.name, timezone: input.timezone, settings: (input.settings ?? {}) as object });
-    const admin = await this.repo.createUser({ id: newId('user'), tenantId: tenant.id, name: input.admin.name, email: input.admin.email, role: 'admin', platformAdmin: opts.platformAdmin ?? false });
+  async createTenant(
+    input: {
+      name: string;
+      slug: string;
+      timezone?: string;
+      settings?: TenantSettings;
+      admin: { name: string; email?: string };
+    },
+    opts: { key?: string; platformAdmin?: boolean } = {},
+  ) {
+    if (await this.repo.findTenantBySlug(input.slug))
+      throw new ConflictError('ConflictError', `Tenant slug already in use: ${input.slug}`);
+    const tenant = await this.repo.createTenant({
+      id: newId('tenant'),
+      slug: input.slug,
+      name: input.name,
+      timezone: input.timezone,
+      settings: (input.settings ?? {}) as object,
+    });
+    const admin = await this.repo.createUser({
+      id: newId('user'),
+      tenantId: tenant.id,
+      name: input.admin.name,
+      email: input.admin.email,
+      role: 'admin',
+      platformAdmin: opts.platformAdmin ?? false,
+    });
     const { key } = await this.keys.issue(tenant.id, admin.id, 'initial admin key', { key: opts.key });
     return { tenant, admin, key };
   }
@@ -55,7 +78,12 @@ export class TenantService {
 
   async updateTenant(id: string, input: { name?: string; timezone?: string; settings?: TenantSettings }) {
     const tenant = await this.getTenant(id);
-    const settings = input.settings ? { ...(tenant.settings as object), ...Object.fromEntries(Object.entries(input.settings).filter(([, v]) => v !== undefined)) } : undefined; // DTO instances carry unset fields as undefined
+    const settings = input.settings
+      ? {
+          ...(tenant.settings as object),
+          ...Object.fromEntries(Object.entries(input.settings).filter(([, v]) => v !== undefined)),
+        }
+      : undefined; // DTO instances carry unset fields as undefined
     return this.repo.updateTenant(id, { name: input.name, timezone: input.timezone, settings });
   }
 
@@ -84,12 +112,14 @@ export class TenantService {
    * tenant), but never acts on one — no keys for them, no update, demotion, deletion or key revocation.
    */
   private assertMayManage(auth: AuthContext, target: { platformAdmin: boolean }): void {
-    if (target.platformAdmin && !auth.platformAdmin) throw new ForbiddenError('Platform administrators are managed by platform administrators only', 'platform_admin');
+    if (target.platformAdmin && !auth.platformAdmin)
+      throw new ForbiddenError('Platform administrators are managed by platform administrators only', 'platform_admin');
   }
 
   async updateUser(auth: AuthContext, id: string, input: { name?: string; email?: string; role?: Role }) {
     this.assertMayManage(auth, await this.getUser(auth, id));
-    if (id === auth.userId && input.role && input.role !== 'admin') throw new ForbiddenError('You cannot demote yourself');
+    if (id === auth.userId && input.role && input.role !== 'admin')
+      throw new ForbiddenError('You cannot demote yourself');
     return (await this.repo.updateUser(auth.tenantId, id, input))!;
   }
 
@@ -99,7 +129,8 @@ export class TenantService {
       const target = await this.repo.findUser(auth.tenantId, id);
       if (target) this.assertMayManage(auth, target);
     }
-    if (!(isId('user', id) && (await this.repo.softDeleteUser(auth.tenantId, id)))) throw new NotFoundError(`User not found: ${id}`);
+    if (!(isId('user', id) && (await this.repo.softDeleteUser(auth.tenantId, id))))
+      throw new NotFoundError(`User not found: ${id}`);
     this.keys.forgetCached();
     await this.deletion.afterUserDeleted(auth, id);
     return true;
@@ -107,7 +138,8 @@ export class TenantService {
 
   async issueKey(auth: AuthContext, input: { name: string; userId?: string; expiresAt?: Date }) {
     const userId = input.userId ?? auth.userId;
-    if (userId !== auth.userId && auth.role !== 'admin') throw new ForbiddenError('Only tenant administrators create keys for others');
+    if (userId !== auth.userId && auth.role !== 'admin')
+      throw new ForbiddenError('Only tenant administrators create keys for others');
     this.assertMayManage(auth, await this.getUser(auth, userId));
     const { key, record } = await this.keys.issue(auth.tenantId, userId, input.name, { expiresAt: input.expiresAt });
     await this.audit.record(auth, 'key.create', record.id, { userId, name: input.name });
@@ -120,8 +152,10 @@ export class TenantService {
 
   async revokeKey(auth: AuthContext, id: string) {
     const key = isId('key', id) ? await this.keys.find(auth, id) : null;
-    if (!key || (auth.role !== 'admin' && key.userId !== auth.userId)) throw new NotFoundError(`API key not found: ${id}`);
-    if (key.userId !== auth.userId) this.assertMayManage(auth, await this.getUser(auth, key.userId).catch(() => ({ platformAdmin: false })));
+    if (!key || (auth.role !== 'admin' && key.userId !== auth.userId))
+      throw new NotFoundError(`API key not found: ${id}`);
+    if (key.userId !== auth.userId)
+      this.assertMayManage(auth, await this.getUser(auth, key.userId).catch(() => ({ platformAdmin: false })));
     await this.audit.record(auth, 'key.revoke', id, { userId: key.userId });
     return this.keys.revoke(auth, id);
   }

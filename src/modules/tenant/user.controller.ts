@@ -2,7 +2,16 @@ import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestj
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { AuthContext } from '../../core/auth/auth-context';
 import { Auth, Roles } from '../../core/auth/auth.decorators';
-import { ApiKeyDto, CreatedKeyDto, CreateKeyDto, CreateUserDto, KeyListQueryDto, UpdateUserDto, UserDto, UserListQueryDto } from './dto/tenant.dto';
+import {
+  ApiKeyDto,
+  CreatedKeyDto,
+  CreateKeyDto,
+  CreateUserDto,
+  KeyListQueryDto,
+  UpdateUserDto,
+  UserDto,
+  UserListQueryDto,
+} from './dto/tenant.dto';
 import { TenantService } from './tenant.service';
 
 @ApiTags('admin: users and keys')
@@ -49,7 +58,11 @@ export class UserController {
 
   @Post('keys')
   createKey(@Auth() auth: AuthContext, @Body() body: CreateKeyDto): Promise<CreatedKeyDto> {
-    return this.tenants.issueKey(auth, { name: body.name, userId: body.userId, expiresAt: body.expiresAt ? new Date(body.expiresAt) : undefined });
+    return this.tenants.issueKey(auth, {
+      name: body.name,
+      userId: body.userId,
+      expiresAt: body.expiresAt ? new Date(body.expiresAt) : undefined,
+    });
   }
 
   @Delete('keys/:id')

@@ -18,7 +18,12 @@ export function pathPatterns(...paths: ResolvedPath[]): string[] {
 export async function askExternal(ctx: ToolContext, target: ResolvedPath): Promise<void> {
   if (target.area !== 'output') return;
   const pattern = `${target.areaRoot}/*`;
-  await ctx.ask({ permission: 'external_directory', patterns: [pattern], always: [pattern], metadata: { filepath: target.real, parentDir: target.areaRoot } });
+  await ctx.ask({
+    permission: 'external_directory',
+    patterns: [pattern],
+    always: [pattern],
+    metadata: { filepath: target.real, parentDir: target.areaRoot },
+  });
 }
 
 export async function askRead(ctx: ToolContext, target: ResolvedPath, permission = 'read'): Promise<void> {

@@ -20,7 +20,12 @@ describe('ToolOutputCleanupProcessor', () => {
     fs.utimesSync(p, mtime, mtime);
     return p;
   };
-  const processor = () => new ToolOutputCleanupProcessor({} as QueueService, { toolOutputDir: root, env: 'test' } as AppConfig, pino({ level: 'silent' }));
+  const processor = () =>
+    new ToolOutputCleanupProcessor(
+      {} as QueueService,
+      { toolOutputDir: root, env: 'test' } as AppConfig,
+      pino({ level: 'silent' }),
+    );
 
   beforeEach(() => (root = fs.mkdtempSync(path.join(os.tmpdir(), 'tool-output-'))));
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));

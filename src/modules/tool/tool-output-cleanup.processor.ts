@@ -39,9 +39,11 @@ export class ToolOutputCleanupProcessor implements OnModuleInit, OnApplicationBo
     void (async () =>
       this.queues
         .queue(QueueName.Maintenance)
-        .upsertJobScheduler('tool-output-cleanup-hourly', { pattern: HOURLY }, { name: 'maintenance.tool-output-cleanup', data: { tenantId: ALL_TENANTS } }))().catch((err) =>
-      this.logger.warn({ err }, 'could not schedule the tool output cleanup'),
-    );
+        .upsertJobScheduler(
+          'tool-output-cleanup-hourly',
+          { pattern: HOURLY },
+          { name: 'maintenance.tool-output-cleanup', data: { tenantId: ALL_TENANTS } },
+        ))().catch((err) => this.logger.warn({ err }, 'could not schedule the tool output cleanup'));
   }
 
   async run(tenantId: string, now = Date.now()): Promise<{ removed: number }> {
@@ -52,7 +54,8 @@ export class ToolOutputCleanupProcessor implements OnModuleInit, OnApplicationBo
       // Tenant ids are ours (`ten_…`); a payload naming a path elsewhere is not followed.
       if (tenant.includes('/') || tenant.includes('\\') || tenant.startsWith('.')) continue;
       const tenantDir = path.join(root, tenant);
-      for (const project of await subfolders(tenantDir)) removed += await cleanupToolOutput(path.join(tenantDir, project), undefined, now);
+      for (const project of await subfolders(tenantDir))
+        removed += await cleanupToolOutput(path.join(tenantDir, project), undefined, now);
     }
     this.logger.info({ tenantId, removed }, 'tool output cleanup done');
     return { removed };

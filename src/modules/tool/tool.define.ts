@@ -40,7 +40,10 @@ export function defineTool<P extends z.ZodType>(def: ToolDefinition<P>): Defined
     parameters: def.parameters,
     toJsonSchema() {
       if (!schema) {
-        const { $schema: _ignored, ...rest } = z.toJSONSchema(def.parameters, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+        const { $schema: _ignored, ...rest } = z.toJSONSchema(def.parameters, {
+          io: 'input',
+          unrepresentable: 'any',
+        }) as Record<string, unknown>;
         schema = rest;
       }
       return schema;
@@ -59,7 +62,11 @@ export function defineTool<P extends z.ZodType>(def: ToolDefinition<P>): Defined
       if (result.metadata.truncated !== undefined) return result;
       const cut = await truncateOutput(result.output, toolOutputLimits(ctx));
       if (!cut.truncated) return { ...result, metadata: { ...result.metadata, truncated: false } };
-      return { ...result, output: cut.content, metadata: { ...result.metadata, truncated: true, outputPath: cut.outputPath } };
+      return {
+        ...result,
+        output: cut.content,
+        metadata: { ...result.metadata, truncated: true, outputPath: cut.outputPath },
+      };
     },
   };
 }

@@ -20,7 +20,20 @@ const fake = { modelID: 'fake-model', toolCall: true };
 describe('ToolRegistry', () => {
   it('registers the agent tools; web and code search only with an Exa key', () => {
     const ids = registry().ids();
-    expect(ids).toEqual(expect.arrayContaining(['question', 'task', 'skill', 'plan_enter', 'plan_exit', 'lsp', 'batch', 'todowrite', 'bash', 'read']));
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'question',
+        'task',
+        'skill',
+        'plan_enter',
+        'plan_exit',
+        'lsp',
+        'batch',
+        'todowrite',
+        'bash',
+        'read',
+      ]),
+    );
     expect(ids).not.toContain('websearch');
     expect(ids).not.toContain('codesearch');
     expect(ids).not.toContain('invalid');
@@ -34,21 +47,38 @@ describe('ToolRegistry', () => {
     expect(names('build')).not.toContain('plan_exit');
     expect(names('plan')).toContain('plan_exit');
     expect(names('plan')).not.toContain('plan_enter');
-    expect(names('explore')).toEqual(expect.arrayContaining(['read', 'grep', 'glob', 'bash', 'websearch', 'codesearch']));
+    expect(names('explore')).toEqual(
+      expect.arrayContaining(['read', 'grep', 'glob', 'bash', 'websearch', 'codesearch']),
+    );
     expect(names('explore')).not.toContain('task');
     expect(names('explore')).not.toContain('question');
     for (const agent of ['build', 'plan', 'tutor', 'general', 'explore']) {
       expect(names(agent)).not.toContain('lsp');
       expect(names(agent)).not.toContain('batch');
     }
-    expect(r.forAgent({ base: builtinRuleset('build'), layers: [] }, { modelID: 'fake-model', toolCall: false })).toEqual([]);
+    expect(
+      r.forAgent({ base: builtinRuleset('build'), layers: [] }, { modelID: 'fake-model', toolCall: false }),
+    ).toEqual([]);
   });
 
   it('builds a batch tool limited to what the agent may see', async () => {
     const r = registry();
     const batch = r.batch((id) => id === 'todoread');
-    const ctx = { callId: 'c', workspace: {}, abort: new AbortController().signal, services: { getTodos: async () => [] } } as never;
-    const result = await batch.execute({ tool_calls: [{ tool: 'todoread', parameters: {} }, { tool: 'bash', parameters: { command: 'id', description: 'x' } }] }, ctx);
+    const ctx = {
+      callId: 'c',
+      workspace: {},
+      abort: new AbortController().signal,
+      services: { getTodos: async () => [] },
+    } as never;
+    const result = await batch.execute(
+      {
+        tool_calls: [
+          { tool: 'todoread', parameters: {} },
+          { tool: 'bash', parameters: { command: 'id', description: 'x' } },
+        ],
+      },
+      ctx,
+    );
     expect(result.title).toBe('1/2 calls succeeded');
     expect(result.output).toContain('Unknown or unavailable tool "bash"');
   });

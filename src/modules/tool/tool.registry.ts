@@ -30,7 +30,12 @@ export interface RegisteredTool {
 
 function wrap(def: ToolDefinition | DefinedTool): RegisteredTool {
   const defined = 'toJsonSchema' in def ? def : defineTool(def as ToolDefinition<z.ZodType>);
-  return { id: defined.id, description: defined.description, inputSchema: defined.toJsonSchema(), execute: defined.execute.bind(defined) };
+  return {
+    id: defined.id,
+    description: defined.description,
+    inputSchema: defined.toJsonSchema(),
+    execute: defined.execute.bind(defined),
+  };
 }
 
 /**
@@ -48,11 +53,24 @@ export class ToolRegistry {
   constructor(@Inject(APP_CONFIG) config: AppConfig, sandbox: SandboxRunner, policy: SandboxPolicy) {
     // Web and code search reach a paid API; like OpenCode they are only offered when configured (EXA_API_KEY).
     const exaKey = config.providerEnv.EXA_API_KEY;
-    const search = exaKey ? { exa: { apiKey: exaKey, ...(config.providerEnv.EXA_BASE_URL ? { baseUrl: config.providerEnv.EXA_BASE_URL } : {}) } } : undefined;
+    const search = exaKey
+      ? {
+          exa: {
+            apiKey: exaKey,
+            ...(config.providerEnv.EXA_BASE_URL ? { baseUrl: config.providerEnv.EXA_BASE_URL } : {}),
+          },
+        }
+      : undefined;
     const tools: (ToolDefinition | DefinedTool)[] = [
       ...fileTools(),
       // Network per the school's `bashNetwork` setting, read at each call so a change applies at once.
-      bashTool({ runner: sandbox, defaults: { network: (ctx) => policy.forTenant(ctx.auth.tenantId, 'bash').then((t) => t.network), identity: (ctx) => policy.identity(ctx.auth.tenantId) } }),
+      bashTool({
+        runner: sandbox,
+        defaults: {
+          network: (ctx) => policy.forTenant(ctx.auth.tenantId, 'bash').then((t) => t.network),
+          identity: (ctx) => policy.identity(ctx.auth.tenantId),
+        },
+      }),
       webfetchTool({ guard: egressGuard(config.egressAllow).options }),
       todoWriteTool as unknown as DefinedTool,
       todoReadTool as unknown as DefinedTool,
@@ -65,7 +83,10 @@ export class ToolRegistry {
       ...(search ? [websearchTool(search), codesearchTool(search)] : []),
     ];
     this.builtins = new Map(tools.map((t) => [t.id, wrap(t)]));
-    this.builtins.set('batch', this.batch(() => true));
+    this.builtins.set(
+      'batch',
+      this.batch(() => true),
+    );
   }
 
   ids(): string[] {
@@ -78,15 +99,24 @@ export class ToolRegistry {
 
   /** A batch tool that may call the built-in tools `visible` lets through. */
   batch(visible: (id: string) => boolean): RegisteredTool {
-    return wrap(batchTool({ lookup: (id) => (visible(id) ? this.builtins.get(id) : undefined) }) as unknown as DefinedTool);
+    return wrap(
+      batchTool({ lookup: (id) => (visible(id) ? this.builtins.get(id) : undefined) }) as unknown as DefinedTool,
+    );
   }
 
   /** Tools offered to the model: minus those a layer denies outright, minus model-specific swaps. */
-  forAgent(ruleset: LayeredRuleset, model: { modelID: string; toolCall: boolean }, extra: RegisteredTool[] = []): RegisteredTool[] {
+  forAgent(
+    ruleset: LayeredRuleset,
+    model: { modelID: string; toolCall: boolean },
+    extra: RegisteredTool[] = [],
+  ): RegisteredTool[] {
     if (!model.toolCall) return [];
     const builtins = [...this.builtins.values()].filter((t) => !NOT_OFFERED.has(t.id));
     const all = [...builtins, ...extra.filter((t) => t.id !== 'invalid')];
-    const hidden = hiddenTools(all.map((t) => t.id), ruleset);
+    const hidden = hiddenTools(
+      all.map((t) => t.id),
+      ruleset,
+    );
     const usesPatch = /gpt-/.test(model.modelID) && !/oss|gpt-4/.test(model.modelID);
     return all.filter((t) => {
       if (hidden.has(t.id)) return false;

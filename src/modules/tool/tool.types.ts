@@ -41,7 +41,12 @@ export interface ToolServices {
   setTodos?(todos: { content: string; status: string; priority: string }[]): Promise<void>;
   getTodos?(): Promise<{ content: string; status: string; priority: string }[]>;
   askQuestions?(questions: unknown[]): Promise<string[][]>;
-  runSubagent?(input: { description: string; prompt: string; agent: string; taskId?: string }): Promise<{ sessionId: string; text: string }>;
+  runSubagent?(input: {
+    description: string;
+    prompt: string;
+    agent: string;
+    taskId?: string;
+  }): Promise<{ sessionId: string; text: string }>;
   runTool?(name: string, args: unknown): Promise<ToolResult>;
   /** A tool changed a file of the project (OpenCode's `file.edited` event). */
   fileEdited?(file: string): void;

@@ -46,7 +46,10 @@ export function cutHead(text: string, maxLines: number, maxBytes: number): HeadC
   }
   if (kept.length === 0) {
     // One enormous first line: show its beginning rather than nothing.
-    const head = Buffer.from(lines[0], 'utf8').subarray(0, maxBytes).toString('utf8').replace(/\uFFFD+$/, '');
+    const head = Buffer.from(lines[0], 'utf8')
+      .subarray(0, maxBytes)
+      .toString('utf8')
+      .replace(/\uFFFD+$/, '');
     return { head, cut: true, totalLines, keptLines: 0 };
   }
   return { head: kept.join('\n'), cut: true, totalLines, keptLines: kept.length };
@@ -76,7 +79,11 @@ export async function truncateOutput(text: string, limits: ToolOutputLimits): Pr
 }
 
 /** Deletes saved outputs older than `maxAgeMs`; returns how many were removed. */
-export async function cleanupToolOutput(dir: string, maxAgeMs = TOOL_OUTPUT_MAX_AGE_MS, now = Date.now()): Promise<number> {
+export async function cleanupToolOutput(
+  dir: string,
+  maxAgeMs = TOOL_OUTPUT_MAX_AGE_MS,
+  now = Date.now(),
+): Promise<number> {
   let removed = 0;
   let names: string[];
   try {

@@ -35,7 +35,13 @@ export async function listFileNodes(ws: Workspace, dirPath = '.'): Promise<FileN
       if (!target) continue;
       type = target.isDirectory() ? 'directory' : 'file';
     } else continue;
-    nodes.push({ name: e.name, path: e.relative, absolute: e.absolute, type, ignored: ignored(e.relative, type === 'directory') });
+    nodes.push({
+      name: e.name,
+      path: e.relative,
+      absolute: e.absolute,
+      type,
+      ignored: ignored(e.relative, type === 'directory'),
+    });
   }
   return nodes.sort((a, b) => (a.type !== b.type ? (a.type === 'directory' ? -1 : 1) : a.name.localeCompare(b.name)));
 }
@@ -45,7 +51,12 @@ export async function readFileContent(ws: Workspace, filePath: string): Promise<
   const { data, resolved } = await ws.readBytes(filePath);
   const mime = imageMime(resolved.real);
   if (mime || isBinary(resolved.real, data)) {
-    return { type: 'binary', content: data.toString('base64'), encoding: 'base64', mimeType: mime ?? mimeOf(resolved.real) };
+    return {
+      type: 'binary',
+      content: data.toString('base64'),
+      encoding: 'base64',
+      mimeType: mime ?? mimeOf(resolved.real),
+    };
   }
   return { type: 'text', content: data.toString('utf8') };
 }

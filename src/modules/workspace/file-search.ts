@@ -36,7 +36,8 @@ async function gitignoreOf(dir: string): Promise<(rel: string, isDir: boolean) =
 async function fallbackFiles(dir: string, projectRoot: string, signal?: AbortSignal): Promise<string[]> {
   const bases = [...new Set([projectRoot, dir])].filter((b) => isInside(b, dir));
   const rules = await Promise.all(bases.map(async (base) => ({ base, ignored: await gitignoreOf(base) })));
-  const ignored = (abs: string, isDir: boolean) => rules.some((r) => r.ignored(path.relative(r.base, abs).split(path.sep).join('/'), isDir));
+  const ignored = (abs: string, isDir: boolean) =>
+    rules.some((r) => r.ignored(path.relative(r.base, abs).split(path.sep).join('/'), isDir));
   const out: string[] = [];
   const skipDir = (e: { name: string; absolute: string }) => e.name === '.git' || ignored(e.absolute, true);
   for await (const e of walk(dir, dir, { skipDir, signal })) {
@@ -57,10 +58,18 @@ async function withMtimes(dir: string, relatives: string[]): Promise<FoundFile[]
 }
 
 /** Regular files under `dir` matching `pattern`, newest first. */
-export async function globFiles(ws: Workspace, dir: string, pattern: string, opts: SearchOptions = {}): Promise<FoundFile[]> {
+export async function globFiles(
+  ws: Workspace,
+  dir: string,
+  pattern: string,
+  opts: SearchOptions = {},
+): Promise<FoundFile[]> {
   let relatives: string[];
   if (opts.rgPath) {
-    const run = await runRipgrep(opts.rgPath, ['--files', '--hidden', '--glob', '!.git', '--glob', pattern], { cwd: dir, signal: opts.signal });
+    const run = await runRipgrep(opts.rgPath, ['--files', '--hidden', '--glob', '!.git', '--glob', pattern], {
+      cwd: dir,
+      signal: opts.signal,
+    });
     if (run.code === 2 && !run.stdout) throw new Error(`ripgrep failed: ${run.stderr.trim()}`);
     relatives = run.stdout.split('\n').filter(Boolean);
     if (run.truncated) relatives.pop();
@@ -89,7 +98,13 @@ export interface GrepOptions extends SearchOptions {
 }
 
 /** Lines matching `pattern` in files under `target` (a folder or one file), files newest first. */
-export async function grepFiles(ws: Workspace, target: string, isDir: boolean, pattern: string, opts: GrepOptions = {}): Promise<FileMatches[]> {
+export async function grepFiles(
+  ws: Workspace,
+  target: string,
+  isDir: boolean,
+  pattern: string,
+  opts: GrepOptions = {},
+): Promise<FileMatches[]> {
   const maxMatches = opts.maxMatches ?? 5000;
   const cwd = isDir ? target : path.dirname(target);
   const byFile = new Map<string, LineMatch[]>();
@@ -103,11 +118,21 @@ export async function grepFiles(ws: Workspace, target: string, isDir: boolean, p
   };
 
   if (opts.rgPath) {
-    const args = ['--json', '--hidden', '--glob', '!.git', '--max-filesize', String(ws.options.maxReadBytes), '--regexp', pattern];
+    const args = [
+      '--json',
+      '--hidden',
+      '--glob',
+      '!.git',
+      '--max-filesize',
+      String(ws.options.maxReadBytes),
+      '--regexp',
+      pattern,
+    ];
     if (opts.include) args.push('--glob', opts.include);
     if (!isDir) args.push('--', path.basename(target));
     const run = await runRipgrep(opts.rgPath, args, { cwd, signal: opts.signal });
-    if (run.code === 2 && !run.stdout.includes('"type":"match"')) throw new Error(run.stderr.trim() || 'ripgrep failed');
+    if (run.code === 2 && !run.stdout.includes('"type":"match"'))
+      throw new Error(run.stderr.trim() || 'ripgrep failed');
     for (const line of run.stdout.split('\n')) {
       if (!line.startsWith('{"type":"match"')) continue;
       let event: { data: { path: { text?: string }; line_number: number; lines: { text?: string } } };
@@ -124,7 +149,9 @@ export async function grepFiles(ws: Workspace, target: string, isDir: boolean, p
   } else {
     const includeMatch = opts.include ? compileGlob(opts.include, { basename: true }) : undefined;
     await withRegexWorker(pattern, opts.regexTimeoutMs ?? 10_000, async (worker) => {
-      const files = isDir ? (await fallbackFiles(cwd, rootFor(ws, cwd), opts.signal)).filter((rel) => !includeMatch || includeMatch(rel)) : [path.basename(target)];
+      const files = isDir
+        ? (await fallbackFiles(cwd, rootFor(ws, cwd), opts.signal)).filter((rel) => !includeMatch || includeMatch(rel))
+        : [path.basename(target)];
       for (const rel of files) {
         if (total >= maxMatches || opts.signal?.aborted) break;
         const abs = path.join(cwd, rel);

@@ -2,8 +2,48 @@ import { performance } from 'node:perf_hooks';
 import picomatch from 'picomatch';
 import { compileGlob, globBase, GlobTooComplexError, isGlob, MAX_GLOB_LENGTH } from './glob-match';
 
-const PATHS = ['a.ts', 'src/a.ts', 'src/deep/b.ts', 'src/deep/nested/c.tsx', '.env', 'src/.hidden/x.ts', 'README.md', 'docs/a b.md', 'ü/ファイル.md', 'x[1].txt', 'node_modules/p/index.js', 'a', 'ab', 'abc', 'a/b/c/d'];
-const PATTERNS = ['*.ts', '**/*.ts', 'src/**', 'src/**/*.ts', 'src/*.ts', '**/deep/**', '*.{ts,tsx}', '**/*.{md,tsx}', '?', '??', 'a?c', '[ab]*', '[^a]*', '**', '*', '.env', '**/.hidden/*', 'x\\[1\\].txt', '**/ファイル.md', 'a/**/d', 'a/**/b/**/d', '*/*', 'src/{deep,.hidden}/**/*.ts'];
+const PATHS = [
+  'a.ts',
+  'src/a.ts',
+  'src/deep/b.ts',
+  'src/deep/nested/c.tsx',
+  '.env',
+  'src/.hidden/x.ts',
+  'README.md',
+  'docs/a b.md',
+  'ü/ファイル.md',
+  'x[1].txt',
+  'node_modules/p/index.js',
+  'a',
+  'ab',
+  'abc',
+  'a/b/c/d',
+];
+const PATTERNS = [
+  '*.ts',
+  '**/*.ts',
+  'src/**',
+  'src/**/*.ts',
+  'src/*.ts',
+  '**/deep/**',
+  '*.{ts,tsx}',
+  '**/*.{md,tsx}',
+  '?',
+  '??',
+  'a?c',
+  '[ab]*',
+  '[^a]*',
+  '**',
+  '*',
+  '.env',
+  '**/.hidden/*',
+  'x\\[1\\].txt',
+  '**/ファイル.md',
+  'a/**/d',
+  'a/**/b/**/d',
+  '*/*',
+  'src/{deep,.hidden}/**/*.ts',
+];
 
 describe('compileGlob', () => {
   it.each(PATTERNS)('agrees with picomatch (dot: true) on %s', (pattern) => {
@@ -12,11 +52,14 @@ describe('compileGlob', () => {
     for (const path of PATHS) expect([path, actual(path)]).toEqual([path, expected(path)]);
   });
 
-  it.each(['*.ts', '?.ts', '[a-c].ts', '*.{ts,md}'])('matches basenames like picomatch basename: true for %s', (pattern) => {
-    const expected = picomatch(pattern, { dot: true, basename: true });
-    const actual = compileGlob(pattern, { basename: true });
-    for (const path of [...PATHS, 'b.ts', 'd.ts']) expect([path, actual(path)]).toEqual([path, expected(path)]);
-  });
+  it.each(['*.ts', '?.ts', '[a-c].ts', '*.{ts,md}'])(
+    'matches basenames like picomatch basename: true for %s',
+    (pattern) => {
+      const expected = picomatch(pattern, { dot: true, basename: true });
+      const actual = compileGlob(pattern, { basename: true });
+      for (const path of [...PATHS, 'b.ts', 'd.ts']) expect([path, actual(path)]).toEqual([path, expected(path)]);
+    },
+  );
 
   it('negates a class with ! as git does (picomatch reads it differently)', () => {
     expect(compileGlob('[!a]*')('a.ts')).toBe(false);

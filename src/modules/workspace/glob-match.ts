@@ -25,7 +25,11 @@ export interface GlobOptions {
   braces?: boolean;
 }
 
-type Token = { kind: 'literal'; char: string } | { kind: 'any' } | { kind: 'star' } | { kind: 'class'; negate: boolean; ranges: [string, string][] };
+type Token =
+  | { kind: 'literal'; char: string }
+  | { kind: 'any' }
+  | { kind: 'star' }
+  | { kind: 'class'; negate: boolean; ranges: [string, string][] };
 type Segment = { kind: 'globstar' } | { kind: 'segment'; tokens: Token[] };
 
 export type GlobMatcher = (path: string) => boolean;
@@ -34,7 +38,10 @@ export type SplitGlobMatcher = (parts: string[][]) => boolean;
 
 /** A `/`-separated path as the split matchers take it: segments of code points. */
 export function splitPath(path: string): string[][] {
-  return path.split('/').filter(Boolean).map((s) => Array.from(s));
+  return path
+    .split('/')
+    .filter(Boolean)
+    .map((s) => Array.from(s));
 }
 
 /** Compiles `pattern`; throws GlobTooComplexError for patterns over the size bounds. */
@@ -45,7 +52,8 @@ export function compileGlob(pattern: string, options: GlobOptions = {}): GlobMat
 
 export function compileSplitGlob(pattern: string, options: GlobOptions = {}): SplitGlobMatcher {
   if (pattern.length > MAX_GLOB_LENGTH) throw new GlobTooComplexError(`glob longer than ${MAX_GLOB_LENGTH} characters`);
-  if ((pattern.match(/\*+/g)?.length ?? 0) > MAX_GLOB_STARS) throw new GlobTooComplexError(`glob with more than ${MAX_GLOB_STARS} wildcards`);
+  if ((pattern.match(/\*+/g)?.length ?? 0) > MAX_GLOB_STARS)
+    throw new GlobTooComplexError(`glob with more than ${MAX_GLOB_STARS} wildcards`);
   const alternatives = options.braces === false ? [pattern] : expandBraces(pattern);
   const compiled = alternatives.map((alt) => ({
     basename: !!options.basename && !alt.includes('/'),
@@ -71,7 +79,12 @@ export function globBase(pattern: string): string {
 }
 
 function matchSegments(pattern: Segment[], path: string[][]): boolean {
-  return greedyMatch(pattern, path, (seg) => seg.kind === 'globstar', (seg, part) => seg.kind === 'segment' && greedyMatch(seg.tokens, part, (t) => t.kind === 'star', matchOne));
+  return greedyMatch(
+    pattern,
+    path,
+    (seg) => seg.kind === 'globstar',
+    (seg, part) => seg.kind === 'segment' && greedyMatch(seg.tokens, part, (t) => t.kind === 'star', matchOne),
+  );
 }
 
 /**
@@ -79,7 +92,12 @@ function matchSegments(pattern: Segment[], path: string[][]): boolean {
  * Enough for stars that match any run of units, and O(pattern × text). Used for `*` over the characters of
  * a segment and for `**` over the segments of a path.
  */
-function greedyMatch<P, T>(pattern: P[], text: T[], isStar: (p: P) => boolean, matches: (p: P, t: T) => boolean): boolean {
+function greedyMatch<P, T>(
+  pattern: P[],
+  text: T[],
+  isStar: (p: P) => boolean,
+  matches: (p: P, t: T) => boolean,
+): boolean {
   let t = 0;
   let p = 0;
   let starP = -1;
@@ -171,7 +189,8 @@ function expandBraces(pattern: string): string[] {
   for (const option of group.options) {
     for (const expanded of expandBraces(prefix + option + suffix)) {
       out.push(expanded);
-      if (out.length > MAX_GLOB_ALTERNATIVES) throw new GlobTooComplexError(`glob expands to more than ${MAX_GLOB_ALTERNATIVES} alternatives`);
+      if (out.length > MAX_GLOB_ALTERNATIVES)
+        throw new GlobTooComplexError(`glob expands to more than ${MAX_GLOB_ALTERNATIVES} alternatives`);
     }
   }
   return out;

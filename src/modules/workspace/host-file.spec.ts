@@ -112,7 +112,10 @@ describe('host-side readers', () => {
     execFileSync('mkfifo', [path.join(project.root, '.opencode', 'skill', 'b', 'SKILL.md')]);
     symlinkSync('/dev/zero', path.join(project.root, '.opencode', 'skill', 'c', 'SKILL.md'));
     const started = Date.now();
-    const instructions = await new InstructionService(workspaces, config, logger).load('ten_a', project.root, ['notes/*.md', '.opencode/skill/*/SKILL.md']);
+    const instructions = await new InstructionService(workspaces, config, logger).load('ten_a', project.root, [
+      'notes/*.md',
+      '.opencode/skill/*/SKILL.md',
+    ]);
     const skills = await new SkillService(workspaces, config, logger).list('ten_a', project.root);
     expect(Date.now() - started).toBeLessThan(3_000);
     expect(instructions.map((i) => i.content)).toEqual(['real context']);

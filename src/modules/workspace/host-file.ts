@@ -17,7 +17,11 @@ export interface HostReadOptions {
  * (SpecialFile, HardLink, TooLarge, Changed, OutsideWorkspace) for anything else than a plain regular file
  * reached without links.
  */
-export async function readHostFile(root: string, relative: string, options: HostReadOptions): Promise<Buffer | undefined> {
+export async function readHostFile(
+  root: string,
+  relative: string,
+  options: HostReadOptions,
+): Promise<Buffer | undefined> {
   const realRoot = await fs.realpath(root);
   if (relative.includes('\0')) throw outsideError(relative);
   const target = path.resolve(realRoot, relative);
@@ -42,7 +46,11 @@ export async function readHostFile(root: string, relative: string, options: Host
 }
 
 /** UTF-8 text of a host-side read; undefined when missing or refused (`onRefused` hears why). */
-export async function readHostText(root: string, relative: string, options: HostReadOptions & { onRefused?: (error: unknown) => void }): Promise<string | undefined> {
+export async function readHostText(
+  root: string,
+  relative: string,
+  options: HostReadOptions & { onRefused?: (error: unknown) => void },
+): Promise<string | undefined> {
   try {
     return (await readHostFile(root, relative, options))?.toString('utf8');
   } catch (error) {

@@ -8,7 +8,13 @@ describe('RegexWorker', () => {
       spans: await worker.submatches(['abbcb', 'x']),
     }));
     expect(result.lines).toEqual([0, 2]);
-    expect(result.spans).toEqual([[{ text: 'bb', start: 1, end: 3 }, { text: 'b', start: 4, end: 5 }], []]);
+    expect(result.spans).toEqual([
+      [
+        { text: 'bb', start: 1, end: 3 },
+        { text: 'b', start: 4, end: 5 },
+      ],
+      [],
+    ]);
   });
 
   it('stops a catastrophic pattern at its budget without holding the event loop', async () => {
@@ -18,7 +24,9 @@ describe('RegexWorker', () => {
     const ticks: number[] = [];
     const ticker = setInterval(() => ticks.push(Date.now()), 20);
     const line = 'a'.repeat(5_000) + '!';
-    await expect(withRegexWorker('^(a+)+$', 400, (worker) => worker.lines(line))).rejects.toBeInstanceOf(RegexTimeoutError);
+    await expect(withRegexWorker('^(a+)+$', 400, (worker) => worker.lines(line))).rejects.toBeInstanceOf(
+      RegexTimeoutError,
+    );
     clearInterval(ticker);
     delay.disable();
     expect(Date.now() - started).toBeLessThan(3_000);

@@ -75,7 +75,11 @@ export class RegexWorker {
   ) {
     checkRegex(pattern);
     this.deadline = Date.now() + timeoutMs;
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { pattern }, resourceLimits: { maxOldGenerationSizeMb: 128 } });
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { pattern },
+      resourceLimits: { maxOldGenerationSizeMb: 128 },
+    });
     this.worker.unref();
     this.worker.on('message', (msg: { id: number; result: unknown }) => {
       this.pending.get(msg.id)?.resolve(msg.result);
@@ -106,10 +110,13 @@ export class RegexWorker {
     const id = this.nextId++;
     const result = new Promise((resolve, reject) => this.pending.set(id, { resolve, reject }));
     if (!this.timer) {
-      this.timer = setTimeout(() => {
-        this.fail(new RegexTimeoutError(this.timeoutMs));
-        void this.worker.terminate();
-      }, Math.max(0, this.deadline - Date.now()));
+      this.timer = setTimeout(
+        () => {
+          this.fail(new RegexTimeoutError(this.timeoutMs));
+          void this.worker.terminate();
+        },
+        Math.max(0, this.deadline - Date.now()),
+      );
       this.timer.unref();
     }
     this.worker.postMessage({ ...message, id });
@@ -125,7 +132,11 @@ export class RegexWorker {
 }
 
 /** Runs `work` with a worker for `pattern`, always terminating it afterwards. */
-export async function withRegexWorker<T>(pattern: string, timeoutMs: number, work: (worker: RegexWorker) => Promise<T>): Promise<T> {
+export async function withRegexWorker<T>(
+  pattern: string,
+  timeoutMs: number,
+  work: (worker: RegexWorker) => Promise<T>,
+): Promise<T> {
   const worker = new RegexWorker(pattern, timeoutMs);
   try {
     return await work(worker);

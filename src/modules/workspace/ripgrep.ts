@@ -76,7 +76,12 @@ export function runRipgrep(rgPath: string, args: string[], opts: RipgrepOptions)
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onAbort);
       if (aborted) return reject(abortError());
-      resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), code, truncated });
+      resolve({
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        code,
+        truncated,
+      });
     });
   });
 }

@@ -18,7 +18,11 @@ export interface Sandbox {
   cleanup(): Promise<void>;
 }
 
-export async function makeSandbox(opts: Partial<WorkspaceManagerOptions> = {}, tenantId = 'ten_a', project = 'proj'): Promise<Sandbox> {
+export async function makeSandbox(
+  opts: Partial<WorkspaceManagerOptions> = {},
+  tenantId = 'ten_a',
+  project = 'proj',
+): Promise<Sandbox> {
   const base = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ws-spec-')));
   const manager = new WorkspaceManager({
     workspaceRoot: path.join(base, 'workspaces'),

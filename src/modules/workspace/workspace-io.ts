@@ -21,9 +21,13 @@ export function describeKind(st: Stats): string {
 }
 
 export function specialFileError(display: string, st: Stats): WorkspaceError {
-  return new WorkspaceError(WorkspaceErrorCode.SpecialFile, `Refused: "${display}" is ${describeKind(st)}, not a regular file.`, {
-    path: display,
-  });
+  return new WorkspaceError(
+    WorkspaceErrorCode.SpecialFile,
+    `Refused: "${display}" is ${describeKind(st)}, not a regular file.`,
+    {
+      path: display,
+    },
+  );
 }
 
 export function hardLinkError(display: string): WorkspaceError {
@@ -71,10 +75,14 @@ function mapOpenError(err: unknown, display: string): unknown {
   if (code === 'ENOENT') return notFoundError(display);
   if (code === 'ELOOP') return changedError(display);
   if (code === 'ENXIO' || code === 'ENODEV') {
-    return new WorkspaceError(WorkspaceErrorCode.SpecialFile, `Refused: "${display}" is not a regular file.`, { path: display });
+    return new WorkspaceError(WorkspaceErrorCode.SpecialFile, `Refused: "${display}" is not a regular file.`, {
+      path: display,
+    });
   }
   if (code === 'EISDIR') {
-    return new WorkspaceError(WorkspaceErrorCode.NotAFile, `"${display}" is a directory, not a file.`, { path: display });
+    return new WorkspaceError(WorkspaceErrorCode.NotAFile, `"${display}" is a directory, not a file.`, {
+      path: display,
+    });
   }
   return err;
 }
@@ -85,7 +93,12 @@ export interface ReadOptions {
 }
 
 /** Reads a whole regular file at a resolved real path, refusing anything that is not one. */
-export async function readVerified(real: string, areaRoot: string, display: string, opts: ReadOptions): Promise<{ data: Buffer; stat: Stats }> {
+export async function readVerified(
+  real: string,
+  areaRoot: string,
+  display: string,
+  opts: ReadOptions,
+): Promise<{ data: Buffer; stat: Stats }> {
   let fh: FileHandle;
   try {
     fh = await fs.open(real, READ_FLAGS);
@@ -96,7 +109,9 @@ export async function readVerified(real: string, areaRoot: string, display: stri
     await verifyDescriptor(fh, real, areaRoot, display);
     const st = await fh.stat();
     if (st.isDirectory()) {
-      throw new WorkspaceError(WorkspaceErrorCode.NotAFile, `"${display}" is a directory, not a file.`, { path: display });
+      throw new WorkspaceError(WorkspaceErrorCode.NotAFile, `"${display}" is a directory, not a file.`, {
+        path: display,
+      });
     }
     if (!st.isFile()) throw specialFileError(display, st);
     if (!opts.allowHardLinks && st.nlink > 1) throw hardLinkError(display);
@@ -141,9 +156,13 @@ export async function mkdirInside(dir: string, root: string, display: string): P
     const st = await lstatOrUndefined(cur);
     if (st) {
       if (!st.isDirectory()) {
-        throw new WorkspaceError(WorkspaceErrorCode.NotADirectory, `Cannot create "${display}": a parent path is not a directory.`, {
-          path: display,
-        });
+        throw new WorkspaceError(
+          WorkspaceErrorCode.NotADirectory,
+          `Cannot create "${display}": a parent path is not a directory.`,
+          {
+            path: display,
+          },
+        );
       }
       break;
     }

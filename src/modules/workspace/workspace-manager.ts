@@ -21,7 +21,9 @@ const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 
 export function assertPathSegment(kind: string, value: string): void {
   if (typeof value !== 'string' || !SEGMENT.test(value)) {
-    throw new BadRequestError(`Invalid ${kind}: use letters, digits, '-' and '_' only (at most 128 characters).`, { [kind]: value });
+    throw new BadRequestError(`Invalid ${kind}: use letters, digits, '-' and '_' only (at most 128 characters).`, {
+      [kind]: value,
+    });
   }
 }
 
@@ -42,7 +44,11 @@ export class WorkspaceManager {
   }
 
   /** The project's workspace, creating its folder (mode 0700) on first use. */
-  get(tenantId: string, projectSlug: string, overrides: Partial<Pick<WorkspaceOptions, 'quotaBytes' | 'projectId'>> = {}): Promise<Workspace> {
+  get(
+    tenantId: string,
+    projectSlug: string,
+    overrides: Partial<Pick<WorkspaceOptions, 'quotaBytes' | 'projectId'>> = {},
+  ): Promise<Workspace> {
     const dir = this.pathFor(tenantId, projectSlug);
     const key = `${tenantId}/${projectSlug}`;
     let ws = this.open.get(key);
@@ -85,12 +91,15 @@ export class WorkspaceManager {
       const st = await fs.lstat(level);
       if (!st.isDirectory()) throw new Error(`Workspace folder ${level} is not a plain directory`);
       // Exactly where it should be: a link to another tenant's folder would still be "inside the root".
-      if ((await fs.realpath(level)) !== expected) throw new Error(`Workspace folder ${level} is not where it should be (a link?)`);
+      if ((await fs.realpath(level)) !== expected)
+        throw new Error(`Workspace folder ${level} is not where it should be (a link?)`);
       // The umask may have widened a fresh folder; an existing one may have been handed to the sandbox
       // user on purpose, so it is left as it is.
       if (created && (st.mode & 0o777) !== 0o700) await fs.chmod(level, 0o700);
     }
-    const outputDir = this.opts.toolOutputRoot ? path.join(path.resolve(this.opts.toolOutputRoot), tenantId, projectSlug) : undefined;
+    const outputDir = this.opts.toolOutputRoot
+      ? path.join(path.resolve(this.opts.toolOutputRoot), tenantId, projectSlug)
+      : undefined;
     return Workspace.open({
       root: dir,
       tenantId,

@@ -47,7 +47,13 @@ export async function* walk(base: string, start: string, opts: WalkOptions = {})
     const subdirs: { dir: string; depth: number }[] = [];
     for (const d of dirents) {
       const absolute = path.join(dir, d.name);
-      const entry: WalkEntry = { name: d.name, absolute, relative: relativeTo(base, absolute), type: entryType(d), depth };
+      const entry: WalkEntry = {
+        name: d.name,
+        absolute,
+        relative: relativeTo(base, absolute),
+        type: entryType(d),
+        depth,
+      };
       if (entry.type === 'directory') {
         if (opts.skipDir?.(entry)) continue;
         yield entry;

@@ -8,7 +8,8 @@ import { WorkspaceManager } from './workspace-manager';
     {
       provide: WorkspaceManager,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => new WorkspaceManager({ workspaceRoot: config.workspaceRoot, toolOutputRoot: config.toolOutputDir }),
+      useFactory: (config: AppConfig) =>
+        new WorkspaceManager({ workspaceRoot: config.workspaceRoot, toolOutputRoot: config.toolOutputDir }),
     },
   ],
   exports: [WorkspaceManager],

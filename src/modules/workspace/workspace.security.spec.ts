@@ -98,7 +98,9 @@ describe('workspace confinement', () => {
 
   it('9. refuses editing a file through a symlink to it', async () => {
     await fs.symlink(secretFile, path.join(sb.ws.root, 'link.txt'));
-    await toolRefused(editTool.execute({ filePath: 'link.txt', oldString: SECRET, newString: 'owned' }, makeToolContext(sb.ws)));
+    await toolRefused(
+      editTool.execute({ filePath: 'link.txt', oldString: SECRET, newString: 'owned' }, makeToolContext(sb.ws)),
+    );
     await outsideUnchanged();
   });
 
@@ -106,7 +108,9 @@ describe('workspace confinement', () => {
     await fs.link(secretFile, path.join(sb.ws.root, 'hard.txt'));
     await refusedWith(sb.ws.readText('hard.txt'), WorkspaceErrorCode.HardLink);
     await refusedWith(sb.ws.writeText('hard.txt', 'owned'), WorkspaceErrorCode.HardLink);
-    await toolRefused(editTool.execute({ filePath: 'hard.txt', oldString: SECRET, newString: 'owned' }, makeToolContext(sb.ws)));
+    await toolRefused(
+      editTool.execute({ filePath: 'hard.txt', oldString: SECRET, newString: 'owned' }, makeToolContext(sb.ws)),
+    );
     await outsideUnchanged();
   });
 
@@ -151,7 +155,9 @@ describe('workspace confinement', () => {
     const resolved = await sb.ws.resolve('ok.txt');
     await fs.rm(path.join(sb.ws.root, 'ok.txt'));
     await fs.symlink(secretFile, path.join(sb.ws.root, 'ok.txt'));
-    const e = await refusedWith(readVerified(resolved.real, sb.ws.root, 'ok.txt', { maxBytes: 1e6, allowHardLinks: false }));
+    const e = await refusedWith(
+      readVerified(resolved.real, sb.ws.root, 'ok.txt', { maxBytes: 1e6, allowHardLinks: false }),
+    );
     expect(e.workspaceCode).toBe(WorkspaceErrorCode.Changed);
   });
 
@@ -161,13 +167,17 @@ describe('workspace confinement', () => {
     const resolved = await sb.ws.resolve('sub/secret.txt');
     await fs.rm(path.join(sb.ws.root, 'sub'), { recursive: true });
     await fs.symlink(sb.outside, path.join(sb.ws.root, 'sub'));
-    const e = await refusedWith(readVerified(resolved.real, sb.ws.root, 'sub/secret.txt', { maxBytes: 1e6, allowHardLinks: false }));
+    const e = await refusedWith(
+      readVerified(resolved.real, sb.ws.root, 'sub/secret.txt', { maxBytes: 1e6, allowHardLinks: false }),
+    );
     expect(e.workspaceCode).toBe(WorkspaceErrorCode.Changed);
   });
 
   it('18. refuses the write tool with ../ and with an absolute outside path', async () => {
     const ctx = makeToolContext(sb.ws);
-    expect(await toolRefused(writeTool.execute({ filePath: '../../../outside/secret.txt', content: 'x' }, ctx))).toContain('outside the project');
+    expect(
+      await toolRefused(writeTool.execute({ filePath: '../../../outside/secret.txt', content: 'x' }, ctx)),
+    ).toContain('outside the project');
     await toolRefused(writeTool.execute({ filePath: secretFile, content: 'x' }, ctx));
     await outsideUnchanged();
     expect(ctx.asks).toHaveLength(0);
@@ -188,7 +198,15 @@ describe('workspace confinement', () => {
   });
 
   it('20. apply_patch refuses moving a file out of the workspace', async () => {
-    const patchText = ['*** Begin Patch', '*** Update File: ok.txt', `*** Move to: ${path.join(sb.outside, 'moved.txt')}`, '@@', '-inside', '+moved', '*** End Patch'].join('\n');
+    const patchText = [
+      '*** Begin Patch',
+      '*** Update File: ok.txt',
+      `*** Move to: ${path.join(sb.outside, 'moved.txt')}`,
+      '@@',
+      '-inside',
+      '+moved',
+      '*** End Patch',
+    ].join('\n');
     await toolRefused(applyPatchTool.execute({ patchText }, makeToolContext(sb.ws)));
     expect(await fs.readFile(path.join(sb.ws.root, 'ok.txt'), 'utf8')).toBe('inside\n');
     await expect(fs.access(path.join(sb.outside, 'moved.txt'))).rejects.toThrow();
@@ -202,7 +220,9 @@ describe('workspace confinement', () => {
       const result = await createGrepTool({ ripgrepPath }).execute({ pattern: SECRET }, makeToolContext(sb.ws));
       expect(result.output).toBe('No files found');
     }
-    await toolRefused(createGrepTool({ ripgrepPath: null }).execute({ pattern: 'x', path: sb.outside }, makeToolContext(sb.ws)));
+    await toolRefused(
+      createGrepTool({ ripgrepPath: null }).execute({ pattern: 'x', path: sb.outside }, makeToolContext(sb.ws)),
+    );
   });
 
   it('22. glob and list do not descend into a symlinked folder', async () => {

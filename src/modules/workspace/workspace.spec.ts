@@ -103,7 +103,13 @@ describe('Workspace', () => {
       ['pic.png', 'file', false],
       ['secret.log', 'file', true],
     ]);
-    expect(nodes[1]).toEqual({ name: 'src', path: 'src', absolute: path.join(sb.ws.root, 'src'), type: 'directory', ignored: false });
+    expect(nodes[1]).toEqual({
+      name: 'src',
+      path: 'src',
+      absolute: path.join(sb.ws.root, 'src'),
+      type: 'directory',
+      ignored: false,
+    });
     expect(await readFileContent(sb.ws, 'src/a.ts')).toEqual({ type: 'text', content: 'export {}\n' });
     expect(await readFileContent(sb.ws, 'pic.png')).toEqual({
       type: 'binary',

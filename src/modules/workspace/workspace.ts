@@ -22,9 +22,17 @@ export const WorkspaceOptionsSchema = z.object({
   tenantId: z.string().min(1),
   projectId: z.string().min(1),
   /** Largest file the helpers will read into memory. */
-  maxReadBytes: z.number().int().positive().default(10 * 1024 * 1024),
+  maxReadBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(10 * 1024 * 1024),
   /** Largest single file the helpers will write. */
-  maxWriteBytes: z.number().int().positive().default(10 * 1024 * 1024),
+  maxWriteBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(10 * 1024 * 1024),
   /** Disk quota for the whole project folder; unlimited when absent. */
   quotaBytes: z.number().int().positive().optional(),
   /** How long a measured usage is trusted before the folder is walked again (other writers, e.g. bash). */
@@ -114,7 +122,11 @@ export class Workspace implements WorkspaceHandle {
       [areaRoot, area] = [this.root, 'project'];
     } else if (this.outputDir && isInside(this.outputDir, absolute)) {
       if (opts.write) {
-        throw new WorkspaceError(WorkspaceErrorCode.ReadOnly, `Refused: "${input}" is saved tool output and cannot be changed.`, { path: input });
+        throw new WorkspaceError(
+          WorkspaceErrorCode.ReadOnly,
+          `Refused: "${input}" is saved tool output and cannot be changed.`,
+          { path: input },
+        );
       }
       [areaRoot, area] = [this.outputDir, 'output'];
     } else {
@@ -136,18 +148,26 @@ export class Workspace implements WorkspaceHandle {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ELOOP') {
-        throw new WorkspaceError(WorkspaceErrorCode.OutsideWorkspace, `Refused: "${input}" goes through a broken or looping symbolic link.`, {
-          path: input,
-        });
+        throw new WorkspaceError(
+          WorkspaceErrorCode.OutsideWorkspace,
+          `Refused: "${input}" goes through a broken or looping symbolic link.`,
+          {
+            path: input,
+          },
+        );
       }
       throw err;
     }
     if (!isInside(areaRoot, realExisting)) throw outsideError(input);
     if (missing.length > 0 && stat && !stat.isDirectory()) {
       // Names below a file can never exist; report the first missing name rather than ENOTDIR later.
-      throw new WorkspaceError(WorkspaceErrorCode.NotADirectory, `"${relativeTo(areaRoot, existing)}" is a file, not a directory.`, {
-        path: input,
-      });
+      throw new WorkspaceError(
+        WorkspaceErrorCode.NotADirectory,
+        `"${relativeTo(areaRoot, existing)}" is a file, not a directory.`,
+        {
+          path: input,
+        },
+      );
     }
     const real = path.join(realExisting, ...missing);
     return {
@@ -168,7 +188,10 @@ export class Workspace implements WorkspaceHandle {
     return Object.assign(r.stat, { resolved: r });
   }
 
-  async readBytes(input: string, opts: { maxBytes?: number } = {}): Promise<{ data: Buffer; stat: Stats; resolved: ResolvedPath }> {
+  async readBytes(
+    input: string,
+    opts: { maxBytes?: number } = {},
+  ): Promise<{ data: Buffer; stat: Stats; resolved: ResolvedPath }> {
     const r = await this.resolve(input);
     if (!r.stat) throw notFoundError(input);
     if (r.stat.isDirectory()) {
@@ -200,7 +223,9 @@ export class Workspace implements WorkspaceHandle {
     let owner: { uid: number; gid: number } | undefined;
     if (r.stat) {
       if (r.stat.isDirectory()) {
-        throw new WorkspaceError(WorkspaceErrorCode.NotAFile, `"${input}" is a directory, not a file.`, { path: input });
+        throw new WorkspaceError(WorkspaceErrorCode.NotAFile, `"${input}" is a directory, not a file.`, {
+          path: input,
+        });
       }
       if (!r.stat.isFile()) throw specialFileError(input, r.stat);
       if (r.stat.nlink > 1) throw hardLinkError(input);
@@ -224,7 +249,8 @@ export class Workspace implements WorkspaceHandle {
   /** Deletes a file or link (the link itself, never its target); folders only with `recursive`. */
   async remove(input: string, opts: { recursive?: boolean } = {}): Promise<void> {
     const absolute = lexicalResolve(this.root, input, this.aliases);
-    if (absolute === this.root) throw new WorkspaceError(WorkspaceErrorCode.InvalidPath, 'Refused: the project root cannot be removed.');
+    if (absolute === this.root)
+      throw new WorkspaceError(WorkspaceErrorCode.InvalidPath, 'Refused: the project root cannot be removed.');
     // Resolve the parent only, so a link named by the caller is unlinked rather than followed.
     const parent = await this.resolve(path.dirname(absolute), { write: true });
     if (parent.area !== 'project') throw outsideError(input);
@@ -233,7 +259,9 @@ export class Workspace implements WorkspaceHandle {
     if (!st) throw notFoundError(input);
     if (st.isDirectory()) {
       if (!opts.recursive) {
-        throw new WorkspaceError(WorkspaceErrorCode.NotAFile, `"${input}" is a directory; refusing to remove it.`, { path: input });
+        throw new WorkspaceError(WorkspaceErrorCode.NotAFile, `"${input}" is a directory; refusing to remove it.`, {
+          path: input,
+        });
       }
       await fs.rm(entry, { recursive: true });
       this.usageCache = undefined;
@@ -271,7 +299,8 @@ export class Workspace implements WorkspaceHandle {
   /** Bytes used by the project folder (cached for `usageTtlMs`, adjusted by our own writes). */
   async usage(opts: { fresh?: boolean } = {}): Promise<number> {
     const now = Date.now();
-    if (!opts.fresh && this.usageCache && now - this.usageCache.at <= this.options.usageTtlMs) return this.usageCache.bytes;
+    if (!opts.fresh && this.usageCache && now - this.usageCache.at <= this.options.usageTtlMs)
+      return this.usageCache.bytes;
     const bytes = await diskUsage(this.root);
     this.usageCache = { bytes, at: now };
     return bytes;

@@ -12,7 +12,8 @@ export function sdk2(url: string, key: string) {
   return createV2Client({ baseUrl: url, headers: { authorization: `Bearer ${key}` } });
 }
 
-export const isTitleRequest = (r: { body: unknown }) => JSON.stringify(r.body).includes('Write a title for the following conversation');
+export const isTitleRequest = (r: { body: unknown }) =>
+  JSON.stringify(r.body).includes('Write a title for the following conversation');
 export const isChat = (r: { body: unknown }) => !isTitleRequest(r);
 
 /** The agent-loop requests the fake provider received (title generation left out). */
@@ -34,7 +35,9 @@ export function toolNames(body: any): string[] {
 
 /** The tool-result messages sent back to the model. */
 export function toolResults(body: any): string[] {
-  return (body.messages as { role: string; content: unknown }[]).filter((m) => m.role === 'tool').map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content)));
+  return (body.messages as { role: string; content: unknown }[])
+    .filter((m) => m.role === 'tool')
+    .map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content)));
 }
 
 export async function until<T>(fn: () => Promise<T | undefined>, timeoutMs = 10_000, what = 'condition'): Promise<T> {

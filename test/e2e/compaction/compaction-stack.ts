@@ -43,7 +43,9 @@ export function windowConfig(llm: FakeLlm, options: WindowOptions): string {
         npm: '@ai-sdk/openai-compatible',
         name: 'Fake',
         options: { baseURL: llm.openaiBaseUrl, apiKey: 'x' },
-        models: { 'tiny-model': { name: 'Tiny', tool_call: true, limit: { context: options.context, output: options.output } } },
+        models: {
+          'tiny-model': { name: 'Tiny', tool_call: true, limit: { context: options.context, output: options.output } },
+        },
       },
     },
     enabled_providers: ['fake'],
@@ -70,7 +72,8 @@ export async function snapshotDist(): Promise<string> {
       fs.cpSync(path.join(ROOT, 'dist'), path.join(ROOT, target, 'dist'), { recursive: true });
       if (read() === before) {
         // The migration runner and module resolution look next to dist/.
-        for (const link of ['node_modules', 'prisma', 'prisma.config.ts', 'package.json']) fs.symlinkSync(path.join(ROOT, link), path.join(ROOT, target, link));
+        for (const link of ['node_modules', 'prisma', 'prisma.config.ts', 'package.json'])
+          fs.symlinkSync(path.join(ROOT, link), path.join(ROOT, target, link));
         return target;
       }
     }
@@ -85,7 +88,8 @@ export function removeSnapshot(copy: string): void {
 
 export async function startWindowStack(options: WindowOptions): Promise<WindowStack> {
   const redisBase = process.env.REDIS_URL;
-  if (!process.env.DATABASE_URL || !redisBase) throw new Error('DATABASE_URL and REDIS_URL must be set (the API and the worker share them)');
+  if (!process.env.DATABASE_URL || !redisBase)
+    throw new Error('DATABASE_URL and REDIS_URL must be set (the API and the worker share them)');
   const llm = await windowedLlm();
   const key = `oc_window_${randomBytes(18).toString('base64url')}`;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oc-window-'));
@@ -166,16 +170,26 @@ export class WindowStats {
  * Runs `turns` synchronous prompts in one new session and measures every request the model received. Recorded
  * requests are dropped as they are counted: without compaction they add up to tens of megabytes.
  */
-export async function runConversation(stack: WindowStack, turns: number, options: { context: number; onTurn?: (turn: number) => void }): Promise<{ sessionId: string; stats: WindowStats; errors: string[] }> {
+export async function runConversation(
+  stack: WindowStack,
+  turns: number,
+  options: { context: number; onTurn?: (turn: number) => void },
+): Promise<{ sessionId: string; stats: WindowStats; errors: string[] }> {
   const stats = new WindowStats(options.context);
   const errors: string[] = [];
   const session = (await stack.client.session.create({ body: {} })).data!;
   stack.llm.requests.length = 0;
   for (let turn = 1; turn <= turns; turn++) {
-    const res = await stack.client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: turnPrompt(turn) }] } });
+    const res = await stack.client.session.prompt({
+      path: { id: session.id },
+      body: { parts: [{ type: 'text', text: turnPrompt(turn) }] },
+    });
     // The answer to the turn: after a compaction the loop went on, so never the summary or an error.
     const info = res.data?.info as { role?: string; summary?: boolean; error?: { name: string } } | undefined;
-    if (res.response.status !== 200 || info?.role !== 'assistant' || info.summary || info.error) errors.push(`turn ${turn}: HTTP ${res.response.status} ${info?.summary ? 'summary' : (info?.error?.name ?? '')}`.trim());
+    if (res.response.status !== 200 || info?.role !== 'assistant' || info.summary || info.error)
+      errors.push(
+        `turn ${turn}: HTTP ${res.response.status} ${info?.summary ? 'summary' : (info?.error?.name ?? '')}`.trim(),
+      );
     stats.add(stack.llm.requests.splice(0));
     options.onTurn?.(turn);
   }
@@ -189,7 +203,9 @@ export async function runConversation(stack: WindowStack, turns: number, options
 export async function compactionJobs(stack: WindowStack, sessionId: string): Promise<Job[]> {
   const queue = new Queue('session', { connection: redisOptions(stack.redisUrl) as never });
   try {
-    return (await queue.getJobs(['completed', 'failed'])).filter((j) => j.name === 'session.compaction' && j.data.sessionId === sessionId);
+    return (await queue.getJobs(['completed', 'failed'])).filter(
+      (j) => j.name === 'session.compaction' && j.data.sessionId === sessionId,
+    );
   } finally {
     await queue.close();
   }

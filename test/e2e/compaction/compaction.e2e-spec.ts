@@ -4,7 +4,16 @@ import { createTenant, type TestTenant } from '../../factories/tenant.factory';
 import { SseClient } from '../../utils/sse-client';
 import { startTestApp, type TestApp } from '../../utils/test-app';
 import { windowConfig } from './compaction-stack';
-import { CONTEXT, isSummaryRequest, isTitleRequest, OUTPUT, promptTokens, SUMMARY_TEXT, turnPrompt, windowedLlm } from './compaction.helpers';
+import {
+  CONTEXT,
+  isSummaryRequest,
+  isTitleRequest,
+  OUTPUT,
+  promptTokens,
+  SUMMARY_TEXT,
+  turnPrompt,
+  windowedLlm,
+} from './compaction.helpers';
 
 // Compaction through @opencode-ai/sdk against a fake model with a small context window: the fake reports the
 // size of each request as its input usage, exactly as a real provider would, so overflow is detected from
@@ -42,9 +51,13 @@ async function overflowOnSecondTurn(title: string, overflows: number) {
   const session = (await client.session.create({ body: { title } })).data!;
   await client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: turnPrompt(1) }] } });
   // The provider's real refusal (OpenAI wire: 400, code context_length_exceeded).
-  for (let i = 0; i < overflows; i++) llm.enqueueWhen((r) => !isTitleRequest(r) && !isSummaryRequest(r), contextOverflow());
+  for (let i = 0; i < overflows; i++)
+    llm.enqueueWhen((r) => !isTitleRequest(r) && !isSummaryRequest(r), contextOverflow());
   const before = chatRequests().length;
-  const res = await client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: turnPrompt(2) }] } });
+  const res = await client.session.prompt({
+    path: { id: session.id },
+    body: { parts: [{ type: 'text', text: turnPrompt(2) }] },
+  });
   return { client, session, res, before };
 }
 
@@ -52,10 +65,15 @@ describe('compaction', () => {
   it(`keeps a ${TURNS}-turn conversation inside a ${CONTEXT}-token window; summaries stay in the transcript`, async () => {
     const client = sdk(school.admin.key);
     const session = (await client.session.create({ body: { title: 'long chat' } })).data!;
-    const sse = await SseClient.open(app.url, `/event?sessionID=${session.id}`, { headers: { authorization: `Bearer ${school.admin.key}` } });
+    const sse = await SseClient.open(app.url, `/event?sessionID=${session.id}`, {
+      headers: { authorization: `Bearer ${school.admin.key}` },
+    });
     const before = llm.requests.length;
     for (let turn = 1; turn <= TURNS; turn++) {
-      const res = await client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: turnPrompt(turn) }] } });
+      const res = await client.session.prompt({
+        path: { id: session.id },
+        body: { parts: [{ type: 'text', text: turnPrompt(turn) }] },
+      });
       expect(res.response.status).toBe(200);
       expect(res.data!.info).toMatchObject({ role: 'assistant' });
       expect((res.data!.info as { error?: unknown }).error).toBeUndefined();
@@ -73,7 +91,9 @@ describe('compaction', () => {
     expect(last.rawBody).toContain(`TURN-${String(TURNS).padStart(3, '0')}`);
 
     const messages = (await client.session.messages({ path: { id: session.id } })).data!;
-    const summaryMessages = messages.filter((m) => m.info.role === 'assistant' && (m.info as { summary?: boolean }).summary === true);
+    const summaryMessages = messages.filter(
+      (m) => m.info.role === 'assistant' && (m.info as { summary?: boolean }).summary === true,
+    );
     expect(summaryMessages).toHaveLength(summaries.length);
     for (const s of summaryMessages) {
       expect(s.info).toMatchObject({ agent: 'compaction', mode: 'compaction', finish: 'stop' });
@@ -89,8 +109,11 @@ describe('compaction', () => {
     }
     // All the turns are still in the transcript: compaction changes what the model sees, not what is stored.
     const texts = messages.flatMap((m) => m.parts.flatMap((p) => (p.type === 'text' ? [p.text] : [])));
-    for (let turn = 1; turn <= TURNS; turn++) expect(texts.some((t) => t.startsWith(`TURN-${String(turn).padStart(3, '0')}`))).toBe(true);
-    expect(sse.events.filter((e: any) => e.type === 'session.compacted' && e.properties.sessionID === session.id)).toHaveLength(summaries.length);
+    for (let turn = 1; turn <= TURNS; turn++)
+      expect(texts.some((t) => t.startsWith(`TURN-${String(turn).padStart(3, '0')}`))).toBe(true);
+    expect(
+      sse.events.filter((e: any) => e.type === 'session.compacted' && e.properties.sessionID === session.id),
+    ).toHaveLength(summaries.length);
     const final = (await client.session.get({ path: { id: session.id } })).data!;
     expect(final.time.compacting).toBeUndefined();
     sse.close();
@@ -99,9 +122,16 @@ describe('compaction', () => {
   it('POST /session/{id}/summarize compacts on demand with the compaction agent and stops at the summary', async () => {
     const client = sdk(school.admin.key);
     const session = (await client.session.create({ body: { title: 'manual' } })).data!;
-    for (let turn = 1; turn <= 3; turn++) await client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: turnPrompt(turn) }] } });
+    for (let turn = 1; turn <= 3; turn++)
+      await client.session.prompt({
+        path: { id: session.id },
+        body: { parts: [{ type: 'text', text: turnPrompt(turn) }] },
+      });
     const before = chatRequests().length;
-    const res = await client.session.summarize({ path: { id: session.id }, body: { providerID: 'fake', modelID: 'tiny-model' } });
+    const res = await client.session.summarize({
+      path: { id: session.id },
+      body: { providerID: 'fake', modelID: 'tiny-model' },
+    });
     expect(res.response.status).toBe(200);
     expect(res.data).toBe(true);
     const sent = chatRequests().slice(before);
@@ -133,10 +163,18 @@ describe('compaction', () => {
     expect(res.data!.info).toMatchObject({ role: 'assistant', finish: 'stop' });
     expect((res.data!.info as { error?: unknown; summary?: unknown }).error).toBeUndefined();
     expect((res.data!.info as { summary?: unknown }).summary).toBeUndefined();
-    expect(res.data!.parts.find((p) => p.type === 'text')).toMatchObject({ text: expect.stringContaining('Answer to turn 002') });
+    expect(res.data!.parts.find((p) => p.type === 'text')).toMatchObject({
+      text: expect.stringContaining('Answer to turn 002'),
+    });
 
     const messages = (await client.session.messages({ path: { id: session.id } })).data!;
-    const roles = messages.map((m) => ((m.info as { summary?: unknown }).summary === true ? 'summary' : m.parts.some((p) => p.type === 'compaction') ? 'compaction' : m.info.role));
+    const roles = messages.map((m) =>
+      (m.info as { summary?: unknown }).summary === true
+        ? 'summary'
+        : m.parts.some((p) => p.type === 'compaction')
+          ? 'compaction'
+          : m.info.role,
+    );
     expect(roles).toEqual(['user', 'assistant', 'user', 'assistant', 'compaction', 'summary', 'user', 'assistant']);
     expect(res.data!.info.id).toBe(messages[7].info.id);
     // The refused step is left without an error (as OpenCode leaves it); no message carries one.
@@ -157,7 +195,11 @@ describe('compaction', () => {
   it('an overflow right after a compaction ends the turn with the ContextOverflowError instead of compacting again', async () => {
     const { client, session, res } = await overflowOnSecondTurn('overflow twice', 2);
     expect(res.response.status).toBe(200);
-    expect(res.data!.info).toMatchObject({ role: 'assistant', finish: 'error', error: { name: 'ContextOverflowError' } });
+    expect(res.data!.info).toMatchObject({
+      role: 'assistant',
+      finish: 'error',
+      error: { name: 'ContextOverflowError' },
+    });
     const messages = (await client.session.messages({ path: { id: session.id } })).data!;
     expect(messages.filter((m) => (m.info as { summary?: unknown }).summary === true)).toHaveLength(1);
     expect(messages.at(-1)!.info.id).toBe(res.data!.info.id);
@@ -165,14 +207,25 @@ describe('compaction', () => {
 
   it('with compaction.auto false a provider overflow ends the turn with the ContextOverflowError', async () => {
     const other = await createTenant(app.url, app.adminKey);
-    const patched = await fetch(`${app.url}/global/config`, { method: 'PATCH', headers: { authorization: `Bearer ${other.admin.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ compaction: { auto: false } }) });
+    const patched = await fetch(`${app.url}/global/config`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${other.admin.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ compaction: { auto: false } }),
+    });
     expect(patched.status).toBe(200);
     const client = sdk(other.admin.key);
     const session = (await client.session.create({ body: { title: 'no compaction' } })).data!;
     llm.enqueueWhen((r) => !isTitleRequest(r) && !isSummaryRequest(r), contextOverflow());
     const before = chatRequests().length;
-    const res = await client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: turnPrompt(1) }] } });
-    expect(res.data!.info).toMatchObject({ role: 'assistant', finish: 'error', error: { name: 'ContextOverflowError' } });
+    const res = await client.session.prompt({
+      path: { id: session.id },
+      body: { parts: [{ type: 'text', text: turnPrompt(1) }] },
+    });
+    expect(res.data!.info).toMatchObject({
+      role: 'assistant',
+      finish: 'error',
+      error: { name: 'ContextOverflowError' },
+    });
     expect(chatRequests().slice(before).filter(isSummaryRequest)).toEqual([]);
     const messages = (await client.session.messages({ path: { id: session.id } })).data!;
     expect(messages.map((m) => m.info.role)).toEqual(['user', 'assistant']);
@@ -181,10 +234,18 @@ describe('compaction', () => {
   it('summarize refuses bad input and other tenants', async () => {
     const client = sdk(school.admin.key);
     const session = (await client.session.create({ body: { title: 'bad input' } })).data!;
-    const bad = await fetch(`${app.url}/session/${session.id}/summarize`, { method: 'POST', headers: { authorization: `Bearer ${school.admin.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ providerID: 'fake' }) });
+    const bad = await fetch(`${app.url}/session/${session.id}/summarize`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${school.admin.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ providerID: 'fake' }),
+    });
     expect(bad.status).toBe(400);
     const other = await createTenant(app.url, app.adminKey);
-    const foreign = await fetch(`${app.url}/session/${session.id}/summarize`, { method: 'POST', headers: { authorization: `Bearer ${other.admin.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ providerID: 'fake', modelID: 'tiny-model' }) });
+    const foreign = await fetch(`${app.url}/session/${session.id}/summarize`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${other.admin.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ providerID: 'fake', modelID: 'tiny-model' }),
+    });
     expect(foreign.status).toBe(404);
   });
 });

@@ -33,7 +33,8 @@ export const SUMMARY_TEXT = `## Goal
 - none`;
 
 export const promptTokens = (r: RecordedRequest) => Math.ceil(r.rawBody.length / 4);
-export const isTitleRequest = (r: RecordedRequest) => r.rawBody.includes('Write a title for the following conversation');
+export const isTitleRequest = (r: RecordedRequest) =>
+  r.rawBody.includes('Write a title for the following conversation');
 export const isSummaryRequest = (r: RecordedRequest) => r.rawBody.includes('anchored summary');
 
 const FILLER = 'The student asks about loops, recursion and the off-by-one errors in their exercise. ';
@@ -51,7 +52,10 @@ function answer(r: RecordedRequest): string {
 /** Replies to chat, summary and title requests; usage.input is the request's own size. */
 export function windowedReply(r: RecordedRequest) {
   const text = isTitleRequest(r) ? 'A long chat' : isSummaryRequest(r) ? SUMMARY_TEXT : answer(r);
-  return reply().text(text).usage({ input: promptTokens(r), output: Math.ceil(text.length / 4) }).stop();
+  return reply()
+    .text(text)
+    .usage({ input: promptTokens(r), output: Math.ceil(text.length / 4) })
+    .stop();
 }
 
 export async function windowedLlm(options: { chunkDelayMs?: number } = {}): Promise<FakeLlm> {

@@ -17,7 +17,14 @@ beforeAll(async () => {
   llm.setDefaultReply(reply().text('ok').stop());
   app = await startTestApp({
     OPENCODE_CONFIG_CONTENT: JSON.stringify({
-      provider: { fake: { npm: '@ai-sdk/openai-compatible', name: 'Fake', options: { baseURL: llm.openaiBaseUrl, apiKey: 'x' }, models: { big: { name: 'Big', tool_call: true, limit: { context: 1_000_000, output: 4_096 } } } } },
+      provider: {
+        fake: {
+          npm: '@ai-sdk/openai-compatible',
+          name: 'Fake',
+          options: { baseURL: llm.openaiBaseUrl, apiKey: 'x' },
+          models: { big: { name: 'Big', tool_call: true, limit: { context: 1_000_000, output: 4_096 } } },
+        },
+      },
       enabled_providers: ['fake'],
       model: 'fake/big',
       small_model: 'fake/big',
@@ -39,11 +46,18 @@ it('clears old tool outputs beyond the protected window once two newer turns exi
   const session = (await client.session.create({ body: { title: 'prune' } })).data!;
   // ~50 KB of output per call (the tool truncation limit), each command distinct so no doom-loop check fires.
   const calls = reply();
-  for (let i = 0; i < CALLS; i++) calls.tool('bash', { command: `for i in $(seq 1 1500); do echo "row $i of output ${i} ................................"; done`, description: `print rows ${i}` });
+  for (let i = 0; i < CALLS; i++)
+    calls.tool('bash', {
+      command: `for i in $(seq 1 1500); do echo "row $i of output ${i} ................................"; done`,
+      description: `print rows ${i}`,
+    });
   llm.enqueueWhen((r) => !isTitle(r), calls.stop());
   llm.enqueueWhen((r) => !isTitle(r), reply().text('printed').stop());
   await client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'print a lot' }] } });
-  const toolParts = async () => (await client.session.messages({ path: { id: session.id } })).data!.flatMap((m) => m.parts).filter((p) => p.type === 'tool') as any[];
+  const toolParts = async () =>
+    (await client.session.messages({ path: { id: session.id } }))
+      .data!.flatMap((m) => m.parts)
+      .filter((p) => p.type === 'tool') as any[];
   expect((await toolParts()).map((p) => p.state.status)).toEqual(Array(CALLS).fill('completed'));
   expect((await toolParts())[0].state.output.length).toBeGreaterThan(30_000);
 

@@ -15,7 +15,8 @@ afterAll(async () => {
   await app?.close();
 });
 
-const get = (path: string, key?: string) => fetch(`${app.url}${path}`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
+const get = (path: string, key?: string) =>
+  fetch(`${app.url}${path}`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
 
 describe('queue dashboard', () => {
   it('refuses callers without a key (401 with a Basic challenge) and tenant admins (403)', async () => {
@@ -33,7 +34,9 @@ describe('queue dashboard', () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as { queues: { name: string }[] };
     expect(body.queues.map((q) => q.name).sort()).toEqual(['maintenance', 'session']);
-    const basic = await fetch(`${app.url}/admin/queues/api/queues`, { headers: { authorization: `Basic ${Buffer.from(`admin:${app.adminKey}`).toString('base64')}` } });
+    const basic = await fetch(`${app.url}/admin/queues/api/queues`, {
+      headers: { authorization: `Basic ${Buffer.from(`admin:${app.adminKey}`).toString('base64')}` },
+    });
     expect(basic.status).toBe(200);
     const ui = await get('/admin/queues', app.adminKey);
     expect(ui.status).toBe(200);

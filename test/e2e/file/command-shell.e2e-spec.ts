@@ -16,7 +16,10 @@ let school: TestTenant;
 const streams: SseClient[] = [];
 
 const commands = {
-  greet: { description: 'greet people', template: 'Greet $1 then $2. Shell says: !`echo from-shell-$((40+2))`. Read @notes.md and @../../../etc/passwd.' },
+  greet: {
+    description: 'greet people',
+    template: 'Greet $1 then $2. Shell says: !`echo from-shell-$((40+2))`. Read @notes.md and @../../../etc/passwd.',
+  },
   echoargs: { template: 'Args: $ARGUMENTS' },
   plain: { template: 'No placeholders here' },
 };
@@ -24,7 +27,10 @@ const commands = {
 beforeAll(async () => {
   llm = await FakeLlm.start({ chunkDelayMs: 0 });
   llm.setDefaultReply(reply().text('ok').stop());
-  app = await startTestApp({ OPENCODE_CONFIG_CONTENT: fakeProviderConfig(llm.openaiBaseUrl, { command: commands }), SANDBOX: 'required' });
+  app = await startTestApp({
+    OPENCODE_CONFIG_CONTENT: fakeProviderConfig(llm.openaiBaseUrl, { command: commands }),
+    SANDBOX: 'required',
+  });
   school = await createTenant(app.url, app.adminKey);
   const worktree = (await school.student.http.get('/path')).body.worktree;
   await fs.writeFile(path.join(worktree, 'notes.md'), 'the notes body\n');
@@ -48,7 +54,13 @@ describe('GET /command', () => {
     expect(Object.keys(byName)).toEqual(expect.arrayContaining(['init', 'review', 'greet', 'echoargs', 'plain']));
     expect(byName.init).toMatchObject({ source: 'command', hints: ['$ARGUMENTS'] });
     expect(byName.init.template).toContain('AGENTS.md');
-    expect(byName.greet).toEqual({ name: 'greet', description: 'greet people', source: 'command', template: commands.greet.template, hints: ['$1', '$2'] });
+    expect(byName.greet).toEqual({
+      name: 'greet',
+      description: 'greet people',
+      source: 'command',
+      template: commands.greet.template,
+      hints: ['$1', '$2'],
+    });
     expect(byName.plain.hints).toEqual([]);
   });
 });
@@ -58,17 +70,29 @@ describe('POST /session/{id}/command', () => {
     const id = await newSession();
     llm.requests.length = 0;
     llm.enqueueWhen(isChat, reply().text('greeted').stop());
-    const res = await school.student.http.post(`/session/${id}/command`, { body: { command: 'greet', arguments: 'Ann "Bob Carl" Dee' } });
+    const res = await school.student.http.post(`/session/${id}/command`, {
+      body: { command: 'greet', arguments: 'Ann "Bob Carl" Dee' },
+    });
     expect(res.status).toBe(200);
     expect(res.body.info).toMatchObject({ role: 'assistant', sessionID: id });
     expect(res.body.parts.find((p: any) => p.type === 'text').text).toBe('greeted');
     const msgs = (await school.student.http.get(`/session/${id}/message`)).body;
     const user = msgs.find((m: any) => m.info.role === 'user');
     const text = user.parts.find((p: any) => p.type === 'text').text;
-    expect(text).toBe('Greet Ann then Bob Carl Dee. Shell says: from-shell-42. Read @notes.md and @../../../etc/passwd.');
+    expect(text).toBe(
+      'Greet Ann then Bob Carl Dee. Shell says: from-shell-42. Read @notes.md and @../../../etc/passwd.',
+    );
     const files = user.parts.filter((p: any) => p.type === 'file');
     expect(files).toHaveLength(1);
-    expect(files[0]).toMatchObject({ filename: 'notes.md', mime: 'text/markdown', source: { type: 'file', path: 'notes.md', text: { value: '@notes.md', start: text.indexOf('@notes.md'), end: text.indexOf('@notes.md') + 9 } } });
+    expect(files[0]).toMatchObject({
+      filename: 'notes.md',
+      mime: 'text/markdown',
+      source: {
+        type: 'file',
+        path: 'notes.md',
+        text: { value: '@notes.md', start: text.indexOf('@notes.md'), end: text.indexOf('@notes.md') + 9 },
+      },
+    });
     expect(Buffer.from(files[0].url.split(',')[1], 'base64').toString()).toBe('the notes body\n');
     const sent = JSON.stringify(chatRequests(llm).at(-1)!.body);
     expect(sent).toContain('from-shell-42');
@@ -77,7 +101,9 @@ describe('POST /session/{id}/command', () => {
 
   it('$ARGUMENTS takes the raw arguments; a template without placeholders gets them appended', async () => {
     const id = await newSession();
-    await school.student.http.post(`/session/${id}/command`, { body: { command: 'echoargs', arguments: 'one two  three' } });
+    await school.student.http.post(`/session/${id}/command`, {
+      body: { command: 'echoargs', arguments: 'one two  three' },
+    });
     await school.student.http.post(`/session/${id}/command`, { body: { command: 'plain', arguments: 'extra words' } });
     const texts = (await school.student.http.get(`/session/${id}/message`)).body
       .filter((m: any) => m.info.role === 'user')
@@ -85,15 +111,19 @@ describe('POST /session/{id}/command', () => {
     expect(texts).toEqual(['Args: one two  three', 'No placeholders here\n\nextra words']);
   });
 
-  it('refuses unknown commands, bad bodies and other students\' sessions', async () => {
+  it("refuses unknown commands, bad bodies and other students' sessions", async () => {
     const id = await newSession();
-    const unknown = await school.student.http.post(`/session/${id}/command`, { body: { command: 'nope', arguments: '' } });
+    const unknown = await school.student.http.post(`/session/${id}/command`, {
+      body: { command: 'nope', arguments: '' },
+    });
     expect(unknown.status).toBe(404);
     expect(unknown.body).toMatchObject({ name: 'NotFoundError', data: { message: 'Command not found: nope' } });
     const bad = await school.student.http.post(`/session/${id}/command`, { body: { command: 'greet' } });
     expect(bad.status).toBe(400);
     expect(bad.body.name).toBe('BadRequest');
-    const badModel = await school.student.http.post(`/session/${id}/command`, { body: { command: 'greet', arguments: '', model: 'nomodel' } });
+    const badModel = await school.student.http.post(`/session/${id}/command`, {
+      body: { command: 'greet', arguments: '', model: 'nomodel' },
+    });
     expect(badModel.status).toBe(400);
     const classmate = await createUser(app.url, school.admin.key, 'student');
     const foreign = await classmate.http.post(`/session/${id}/command`, { body: { command: 'plain', arguments: '' } });
@@ -104,43 +134,95 @@ describe('POST /session/{id}/command', () => {
 describe('POST /session/{id}/shell', () => {
   it('records a synthetic user turn and a bash tool part; output streams into metadata while running', async () => {
     const id = await newSession();
-    const sse = await SseClient.open(app.url, `/event?sessionID=${id}`, { headers: { authorization: `Bearer ${school.student.key}` } });
+    const sse = await SseClient.open(app.url, `/event?sessionID=${id}`, {
+      headers: { authorization: `Bearer ${school.student.key}` },
+    });
     streams.push(sse);
-    const res = await school.student.http.post(`/session/${id}/shell`, { body: { agent: 'build', command: 'for i in 1 2 3; do echo line$i; sleep 0.4; done; pwd; echo $TERM' } });
+    const res = await school.student.http.post(`/session/${id}/shell`, {
+      body: { agent: 'build', command: 'for i in 1 2 3; do echo line$i; sleep 0.4; done; pwd; echo $TERM' },
+    });
     expect(res.status).toBe(200);
-    expect(res.body.info).toMatchObject({ role: 'assistant', sessionID: id, agent: 'build', providerID: 'fake', modelID: 'fake-model' });
+    expect(res.body.info).toMatchObject({
+      role: 'assistant',
+      sessionID: id,
+      agent: 'build',
+      providerID: 'fake',
+      modelID: 'fake-model',
+    });
     expect(res.body.info.time.completed).toBeGreaterThan(0);
     const part = res.body.parts[0];
-    expect(part).toMatchObject({ type: 'tool', tool: 'bash', state: { status: 'completed', input: { command: expect.stringContaining('line$i') }, metadata: { exit: 0, sandboxed: true } } });
+    expect(part).toMatchObject({
+      type: 'tool',
+      tool: 'bash',
+      state: {
+        status: 'completed',
+        input: { command: expect.stringContaining('line$i') },
+        metadata: { exit: 0, sandboxed: true },
+      },
+    });
     expect(part.state.output).toMatch(/line1\nline2\nline3\n.+\ndumb/);
-    const running = sse.events.filter((e: any) => e.type === 'message.part.updated' && e.properties.part.id === part.id && e.properties.part.state.status === 'running');
-    const partial = running.map((e: any) => e.properties.part.state.metadata.output as string).filter((o) => o.includes('line1') && !o.includes('line3'));
+    const running = sse.events.filter(
+      (e: any) =>
+        e.type === 'message.part.updated' &&
+        e.properties.part.id === part.id &&
+        e.properties.part.state.status === 'running',
+    );
+    const partial = running
+      .map((e: any) => e.properties.part.state.metadata.output as string)
+      .filter((o) => o.includes('line1') && !o.includes('line3'));
     expect(partial.length).toBeGreaterThan(0);
     const msgs = (await school.student.http.get(`/session/${id}/message`)).body;
     expect(msgs.map((m: any) => m.info.role)).toEqual(['user', 'assistant']);
-    expect(msgs[0].parts[0]).toMatchObject({ type: 'text', synthetic: true, text: 'The following tool was executed by the user' });
+    expect(msgs[0].parts[0]).toMatchObject({
+      type: 'text',
+      synthetic: true,
+      text: 'The following tool was executed by the user',
+    });
     expect(msgs[1].info.parentID).toBe(msgs[0].info.id);
   });
 
   it('answers 409 SessionBusyError while a command runs, and the session works again afterwards', async () => {
     const id = await newSession();
-    const first = school.student.http.post(`/session/${id}/shell`, { body: { agent: 'build', command: 'sleep 2; echo first' } });
-    await waitUntil('the first command to make the session busy', async () => (await school.student.http.get('/session/status')).body, (status) => Boolean(status[id]));
-    const second = await school.student.http.post(`/session/${id}/shell`, { body: { agent: 'build', command: 'echo second' } });
+    const first = school.student.http.post(`/session/${id}/shell`, {
+      body: { agent: 'build', command: 'sleep 2; echo first' },
+    });
+    await waitUntil(
+      'the first command to make the session busy',
+      async () => (await school.student.http.get('/session/status')).body,
+      (status) => Boolean(status[id]),
+    );
+    const second = await school.student.http.post(`/session/${id}/shell`, {
+      body: { agent: 'build', command: 'echo second' },
+    });
     expect(second.status).toBe(409);
     expect(second.body.name).toBe('SessionBusyError');
     expect((await first).body.parts[0].state.output).toContain('first');
-    const third = await school.student.http.post(`/session/${id}/shell`, { body: { agent: 'build', command: 'exit 3' } });
+    const third = await school.student.http.post(`/session/${id}/shell`, {
+      body: { agent: 'build', command: 'exit 3' },
+    });
     expect(third.body.parts[0].state.metadata.exit).toBe(3);
   });
 
-  it('validates the body and hides other users\' sessions', async () => {
+  it("validates the body and hides other users' sessions", async () => {
     const id = await newSession();
     expect((await school.student.http.post(`/session/${id}/shell`, { body: { command: 'ls' } })).status).toBe(400);
-    expect((await school.student.http.post(`/session/${id}/shell`, { body: { agent: 'build', command: 'ls', messageID: 'bad' } })).status).toBe(400);
-    expect((await school.student.http.post(`/session/${id}/shell`, { body: { agent: 'nope', command: 'ls' } })).status).toBe(404);
+    expect(
+      (
+        await school.student.http.post(`/session/${id}/shell`, {
+          body: { agent: 'build', command: 'ls', messageID: 'bad' },
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (await school.student.http.post(`/session/${id}/shell`, { body: { agent: 'nope', command: 'ls' } })).status,
+    ).toBe(404);
     const classmate = await createUser(app.url, school.admin.key, 'student');
-    expect((await classmate.http.post(`/session/${id}/shell`, { body: { agent: 'build', command: 'ls' } })).status).toBe(404);
-    expect((await school.student.http.post('/session/ses_missing/shell', { body: { agent: 'build', command: 'ls' } })).status).toBe(404);
+    expect(
+      (await classmate.http.post(`/session/${id}/shell`, { body: { agent: 'build', command: 'ls' } })).status,
+    ).toBe(404);
+    expect(
+      (await school.student.http.post('/session/ses_missing/shell', { body: { agent: 'build', command: 'ls' } }))
+        .status,
+    ).toBe(404);
   });
 });

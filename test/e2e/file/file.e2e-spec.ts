@@ -28,13 +28,22 @@ beforeAll(async () => {
   other = await createTenant(app.url, app.adminKey);
   worktree = (await school.student.http.get('/path')).body.worktree;
   await fs.mkdir(path.join(worktree, 'src/lib'), { recursive: true });
-  await fs.writeFile(path.join(worktree, 'src/main.ts'), 'export const greeting = "hello world";\nconsole.log(greeting);\n');
-  await fs.writeFile(path.join(worktree, 'src/lib/util.ts'), 'export function add(a: number, b: number) {\n  return a + b;\n}\n');
+  await fs.writeFile(
+    path.join(worktree, 'src/main.ts'),
+    'export const greeting = "hello world";\nconsole.log(greeting);\n',
+  );
+  await fs.writeFile(
+    path.join(worktree, 'src/lib/util.ts'),
+    'export function add(a: number, b: number) {\n  return a + b;\n}\n',
+  );
   await fs.writeFile(path.join(worktree, 'README.md'), '# Demo\n');
   await fs.writeFile(path.join(worktree, '.gitignore'), 'build/\n');
   await fs.mkdir(path.join(worktree, 'build'));
   await fs.writeFile(path.join(worktree, 'build/out.js'), 'compiled();\n');
-  await fs.writeFile(path.join(worktree, 'logo.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]));
+  await fs.writeFile(
+    path.join(worktree, 'logo.png'),
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]),
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -48,7 +57,13 @@ describe('GET /file and /file/content', () => {
     expect(res.status).toBe(200);
     expect(res.body.map((n: any) => n.name)).toEqual(['build', 'src', '.gitignore', 'logo.png', 'README.md']);
     const build = res.body.find((n: any) => n.name === 'build');
-    expect(build).toEqual({ name: 'build', path: 'build', absolute: path.join(await fs.realpath(worktree), 'build'), type: 'directory', ignored: true });
+    expect(build).toEqual({
+      name: 'build',
+      path: 'build',
+      absolute: path.join(await fs.realpath(worktree), 'build'),
+      type: 'directory',
+      ignored: true,
+    });
     expect(res.body.find((n: any) => n.name === 'src').ignored).toBe(false);
     const sub = await school.student.http.get('/file', { query: { path: 'src/lib' } });
     expect(sub.body).toEqual([expect.objectContaining({ name: 'util.ts', path: 'src/lib/util.ts', type: 'file' })]);
@@ -56,7 +71,10 @@ describe('GET /file and /file/content', () => {
 
   it('returns text as-is and binary as base64 with a MIME type', async () => {
     const text = await school.student.http.get('/file/content', { query: { path: 'src/main.ts' } });
-    expect(text.body).toEqual({ type: 'text', content: 'export const greeting = "hello world";\nconsole.log(greeting);\n' });
+    expect(text.body).toEqual({
+      type: 'text',
+      content: 'export const greeting = "hello world";\nconsole.log(greeting);\n',
+    });
     const png = await school.student.http.get('/file/content', { query: { path: 'logo.png' } });
     expect(png.body).toMatchObject({ type: 'binary', encoding: 'base64', mimeType: 'image/png' });
     expect(Buffer.from(png.body.content, 'base64')[1]).toBe(0x50);
@@ -65,7 +83,10 @@ describe('GET /file and /file/content', () => {
   it('answers bad input with OpenCode error bodies', async () => {
     const missing = await school.student.http.get('/file/content', { query: { path: 'nope.txt' } });
     expect(missing.status).toBe(404);
-    expect(missing.body).toMatchObject({ name: 'NotFoundError', data: { message: expect.stringContaining('nope.txt') } });
+    expect(missing.body).toMatchObject({
+      name: 'NotFoundError',
+      data: { message: expect.stringContaining('nope.txt') },
+    });
     const noPath = await school.student.http.get('/file/content');
     expect(noPath.status).toBe(400);
     expect(noPath.body.name).toBe('BadRequest');
@@ -142,10 +163,18 @@ describe('GET /vcs*', () => {
     expect(diff[0]).toMatchObject({ file: 'a.txt', additions: 2, deletions: 1 });
     expect(diff[0].patch).toContain('-b\n+B\n+c');
     expect(diff[2].patch).toContain('+new');
-    expect((await u.http.get('/file/status')).body[0]).toEqual({ path: 'a.txt', added: 2, removed: 1, status: 'modified' });
+    expect((await u.http.get('/file/status')).body[0]).toEqual({
+      path: 'a.txt',
+      added: 2,
+      removed: 1,
+      status: 'modified',
+    });
     expect((await u.http.get('/vcs/diff', { query: { mode: 'branch' } })).body).toHaveLength(3);
     // On a feature branch, committed work shows against the merge base with main.
-    await shell(u, 'git checkout -q -b feature && git add -A && git -c user.email=t@e -c user.name=t commit -qm work && echo ok');
+    await shell(
+      u,
+      'git checkout -q -b feature && git add -A && git -c user.email=t@e -c user.name=t commit -qm work && echo ok',
+    );
     expect((await u.http.get('/vcs')).body).toEqual({ branch: 'feature', default_branch: 'main' });
     expect((await u.http.get('/vcs/status')).body).toEqual([]);
     const branch = (await u.http.get('/vcs/diff', { query: { mode: 'branch' } })).body;
@@ -167,7 +196,7 @@ describe('GET /vcs*', () => {
 });
 
 describe('access', () => {
-  it('another tenant\'s worktree as ?directory= is 404, and so is a worktree of another student', async () => {
+  it("another tenant's worktree as ?directory= is 404, and so is a worktree of another student", async () => {
     const foreign = await other.student.http.get('/file', { query: { directory: worktree } });
     expect(foreign.status).toBe(404);
     expect(foreign.body.name).toBe('NotFoundError');
@@ -179,7 +208,9 @@ describe('access', () => {
     const content = await classmate.http.get('/file/content', { query: { directory: worktree, path: 'src/main.ts' } });
     expect(content.status).toBe(404);
     // A teacher may look at the student's project.
-    const teacher = await school.teacher.http.get('/file/content', { query: { directory: worktree, path: 'README.md' } });
+    const teacher = await school.teacher.http.get('/file/content', {
+      query: { directory: worktree, path: 'README.md' },
+    });
     expect(teacher.body).toEqual({ type: 'text', content: '# Demo\n' });
   });
 });

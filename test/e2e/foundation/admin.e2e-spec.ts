@@ -20,14 +20,35 @@ afterAll(() => app?.close());
 describe('tenants (platform administrators)', () => {
   it('creates a tenant whose first admin key works at once', async () => {
     const slug = uniqueSlug();
-    const res = await platform.post('/admin/tenants', { body: { name: 'Hill School', slug, timezone: 'Europe/Berlin', settings: { shareAllowed: false }, admin: { name: 'Ada', email: 'ada@example.org' } } });
+    const res = await platform.post('/admin/tenants', {
+      body: {
+        name: 'Hill School',
+        slug,
+        timezone: 'Europe/Berlin',
+        settings: { shareAllowed: false },
+        admin: { name: 'Ada', email: 'ada@example.org' },
+      },
+    });
     expect(res.status).toBe(201);
-    expect(res.body.tenant).toMatchObject({ id: expect.stringMatching(/^ten_/), slug, name: 'Hill School', timezone: 'Europe/Berlin', settings: { shareAllowed: false } });
+    expect(res.body.tenant).toMatchObject({
+      id: expect.stringMatching(/^ten_/),
+      slug,
+      name: 'Hill School',
+      timezone: 'Europe/Berlin',
+      settings: { shareAllowed: false },
+    });
     expect(res.body.key).toMatch(/^oc_/);
     const me = await request(app.url, 'GET', '/admin/tenants/current', { key: res.body.key });
     expect(me.body.id).toBe(res.body.tenant.id);
     const users = await request(app.url, 'GET', '/admin/users', { key: res.body.key });
-    expect(users.body).toEqual([expect.objectContaining({ id: res.body.adminUserId, role: 'admin', email: 'ada@example.org', platformAdmin: false })]);
+    expect(users.body).toEqual([
+      expect.objectContaining({
+        id: res.body.adminUserId,
+        role: 'admin',
+        email: 'ada@example.org',
+        platformAdmin: false,
+      }),
+    ]);
   });
 
   it('lists, reads and updates tenants, merging settings', async () => {
@@ -37,14 +58,18 @@ describe('tenants (platform administrators)', () => {
     const one = await platform.get(`/admin/tenants/${school.id}`);
     expect(one.body).toMatchObject({ id: school.id, slug: school.slug });
     await platform.patch(`/admin/tenants/${school.id}`, { body: { settings: { shareAllowed: true } } });
-    const patched = await platform.patch(`/admin/tenants/${school.id}`, { body: { name: 'Renamed', settings: { bashNetwork: false } } });
+    const patched = await platform.patch(`/admin/tenants/${school.id}`, {
+      body: { name: 'Renamed', settings: { bashNetwork: false } },
+    });
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ name: 'Renamed', settings: { shareAllowed: true, bashNetwork: false } });
     expect((await platform.get(`/admin/tenants/${school.id}`)).body.name).toBe('Renamed');
   });
 
   it('refuses a slug already in use with 409', async () => {
-    const res = await platform.post('/admin/tenants', { body: { name: 'Copy', slug: school.slug, admin: { name: 'x' } } });
+    const res = await platform.post('/admin/tenants', {
+      body: { name: 'Copy', slug: school.slug, admin: { name: 'x' } },
+    });
     expect(res.status).toBe(409);
     expect(res.body).toMatchObject({ name: 'ConflictError', data: { message: expect.stringContaining(school.slug) } });
   });
@@ -58,7 +83,11 @@ describe('tenants (platform administrators)', () => {
     expect((await platform.get(`/admin/tenants/${doomed.id}`)).status).toBe(404);
     expect((await platform.delete(`/admin/tenants/${doomed.id}`)).status).toBe(404);
     // Keys are cached for up to 5 s per process.
-    await waitUntil('the deleted school\'s key to be refused', async () => (await doomed.admin.http.get('/admin/tenants/current')).status, (status) => status === 401);
+    await waitUntil(
+      "the deleted school's key to be refused",
+      async () => (await doomed.admin.http.get('/admin/tenants/current')).status,
+      (status) => status === 401,
+    );
   });
 
   it('does not let a platform admin delete their own tenant', async () => {
@@ -87,9 +116,16 @@ describe('tenants (platform administrators)', () => {
 describe('users (tenant administrators)', () => {
   it('creates, lists, filters, reads, updates and deletes users', async () => {
     const admin = school.admin.http;
-    const created = await admin.post('/admin/users', { body: { name: 'Bo', role: 'student', email: 'bo@example.org', externalId: 'lms-17' } });
+    const created = await admin.post('/admin/users', {
+      body: { name: 'Bo', role: 'student', email: 'bo@example.org', externalId: 'lms-17' },
+    });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ id: expect.stringMatching(/^usr_/), tenantId: school.id, name: 'Bo', role: 'student' });
+    expect(created.body).toMatchObject({
+      id: expect.stringMatching(/^usr_/),
+      tenantId: school.id,
+      name: 'Bo',
+      role: 'student',
+    });
     const id = created.body.id;
     const students = await admin.get('/admin/users', { query: { role: 'student' } });
     expect(students.body.every((u: { role: string }) => u.role === 'student')).toBe(true);
@@ -127,7 +163,13 @@ describe('keys', () => {
     const s = school.student.http;
     const made = await s.post('/admin/keys', { body: { name: 'laptop' } });
     expect(made.status).toBe(201);
-    expect(made.body).toMatchObject({ id: expect.stringMatching(/^key_/), userId: school.student.id, name: 'laptop', prefix: made.body.key.slice(0, 10), revokedAt: null });
+    expect(made.body).toMatchObject({
+      id: expect.stringMatching(/^key_/),
+      userId: school.student.id,
+      name: 'laptop',
+      prefix: made.body.key.slice(0, 10),
+      revokedAt: null,
+    });
     const mine = await s.get('/admin/keys');
     expect(mine.body.length).toBeGreaterThanOrEqual(2);
     expect(mine.body.every((k: { userId: string }) => k.userId === school.student.id)).toBe(true);
@@ -144,7 +186,9 @@ describe('keys', () => {
   });
 
   it('lets an admin see every key and revoke one; the key is refused at once', async () => {
-    const made = await school.admin.http.post('/admin/keys', { body: { name: 'for student', userId: school.student.id } });
+    const made = await school.admin.http.post('/admin/keys', {
+      body: { name: 'for student', userId: school.student.id },
+    });
     expect(made.status).toBe(201);
     const all = await school.admin.http.get('/admin/keys');
     const owners = new Set(all.body.map((k: { userId: string }) => k.userId));

@@ -37,15 +37,22 @@ describe('embedded mode (PostgreSQL child process, no Redis)', () => {
 
   async function boot(): Promise<{ proc: NodeProcess; url: string }> {
     const proc = start();
-    const m = await proc.waitFor(/"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*opencode-api listening|opencode-api listening[^\n]*"url":"(http:\/\/127\.0\.0\.1:\d+)"/, 120_000);
+    const m = await proc.waitFor(
+      /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*opencode-api listening|opencode-api listening[^\n]*"url":"(http:\/\/127\.0\.0\.1:\d+)"/,
+      120_000,
+    );
     return { proc, url: m[1] ?? m[2] };
   }
 
-  const postmasterPid = () => Number(fs.readFileSync(path.join(dataDir, 'postgres', 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const postmasterPid = () =>
+    Number(fs.readFileSync(path.join(dataDir, 'postgres', 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
 
   beforeAll(() => {
     if (process.env.OC_TEST_SKIP_BUILD !== '1') {
-      const build = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build.cjs')], { cwd: ROOT, encoding: 'utf8' });
+      const build = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build.cjs')], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      });
       if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
     }
     // World-searchable: as root the server runs PostgreSQL as the `postgres` user, which must reach DATA_DIR.
@@ -65,7 +72,10 @@ describe('embedded mode (PostgreSQL child process, no Redis)', () => {
       const started = Date.now();
       const res = await admin.post('/admin/jobs/health');
       // A notified worker starts the job at once; polling alone took seconds.
-      expect({ status: res.status, body: res.body }).toEqual({ status: 201, body: { jobId: expect.stringMatching(/^health-/), workerPid: proc.pid, ms: expect.any(Number) } });
+      expect({ status: res.status, body: res.body }).toEqual({
+        status: 201,
+        body: { jobId: expect.stringMatching(/^health-/), workerPid: proc.pid, ms: expect.any(Number) },
+      });
       expect(Date.now() - started).toBeLessThan(5000);
     }
     expect(fs.readdirSync(SNAPSHOTS).some((f) => /^pg-[0-9a-f]{16}$/.test(f))).toBe(true);

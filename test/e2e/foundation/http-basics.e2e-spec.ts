@@ -38,8 +38,21 @@ describe('health and docs', () => {
     const doc = await request(app.url, 'GET', '/doc');
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toMatch(/^3\./);
-    expect(doc.body.components.securitySchemes).toMatchObject({ bearer: { type: 'http', scheme: 'bearer' }, basic: { type: 'http', scheme: 'basic' } });
-    for (const p of ['/global/health', '/event', '/global/event', '/project', '/project/current', '/path', '/admin/tenants', '/admin/users', '/admin/keys']) {
+    expect(doc.body.components.securitySchemes).toMatchObject({
+      bearer: { type: 'http', scheme: 'bearer' },
+      basic: { type: 'http', scheme: 'basic' },
+    });
+    for (const p of [
+      '/global/health',
+      '/event',
+      '/global/event',
+      '/project',
+      '/project/current',
+      '/path',
+      '/admin/tenants',
+      '/admin/users',
+      '/admin/keys',
+    ]) {
       expect(Object.keys(doc.body.paths)).toContain(p);
     }
     // Jest runs the sources without the Swagger CLI plugin, so DTO property schemas are checked against the
@@ -53,7 +66,11 @@ describe('health and docs', () => {
     const res = await client(app.url, app.adminKey).post('/admin/jobs/health');
     expect(res.status).toBe(201);
     // Workers run inside this test app, which lives in the jest process.
-    expect(res.body).toEqual({ jobId: expect.stringMatching(/^health-/), workerPid: process.pid, ms: expect.any(Number) });
+    expect(res.body).toEqual({
+      jobId: expect.stringMatching(/^health-/),
+      workerPid: process.pid,
+      ms: expect.any(Number),
+    });
   });
 
   it('refuses the health job to a tenant admin who is not a platform admin', async () => {
@@ -67,12 +84,21 @@ describe('authentication', () => {
   it('answers 401 in OpenCode error shape without a key', async () => {
     const res = await request(app.url, 'GET', '/project');
     expect(res.status).toBe(401);
-    expect(res.body).toEqual({ name: 'UnauthorizedError', data: { message: expect.any(String), code: 'unauthorized', requestId: expect.any(String) } });
+    expect(res.body).toEqual({
+      name: 'UnauthorizedError',
+      data: { message: expect.any(String), code: 'unauthorized', requestId: expect.any(String) },
+    });
     expect(res.body.data.requestId).toBe(res.headers.get('x-request-id'));
   });
 
   it('answers 401 for an unknown, a malformed and an empty key', async () => {
-    for (const authorization of ['Bearer oc_notakey', 'Bearer', 'Basic !!!', 'Token abc', `Bearer ${school.admin.key}x`]) {
+    for (const authorization of [
+      'Bearer oc_notakey',
+      'Bearer',
+      'Basic !!!',
+      'Token abc',
+      `Bearer ${school.admin.key}x`,
+    ]) {
       const res = await request(app.url, 'GET', '/project', { headers: { authorization } });
       expect({ authorization, status: res.status }).toEqual({ authorization, status: 401 });
     }

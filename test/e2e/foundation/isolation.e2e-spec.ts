@@ -29,25 +29,76 @@ type RouteCase =
 
 const cases = (): RouteCase[] => [
   { route: 'GET /admin/tenants', call: (as) => as.get('/admin/tenants'), expect: [403] },
-  { route: 'POST /admin/tenants', call: (as) => as.post('/admin/tenants', { body: { name: 'x', slug: b.slug, admin: { name: 'x' } } }), expect: [403] },
+  {
+    route: 'POST /admin/tenants',
+    call: (as) => as.post('/admin/tenants', { body: { name: 'x', slug: b.slug, admin: { name: 'x' } } }),
+    expect: [403],
+  },
   { route: 'GET /admin/tenants/current', call: (as) => as.get('/admin/tenants/current'), expect: [200] },
   { route: 'GET /admin/tenants/{id}', call: (as) => as.get(`/admin/tenants/${b.id}`), expect: [403] },
-  { route: 'PATCH /admin/tenants/{id}', call: (as) => as.patch(`/admin/tenants/${b.id}`, { body: { name: 'pwned' } }), expect: [403] },
+  {
+    route: 'PATCH /admin/tenants/{id}',
+    call: (as) => as.patch(`/admin/tenants/${b.id}`, { body: { name: 'pwned' } }),
+    expect: [403],
+  },
   { route: 'DELETE /admin/tenants/{id}', call: (as) => as.delete(`/admin/tenants/${b.id}`), expect: [403] },
   { route: 'GET /admin/users', call: (as) => as.get('/admin/users'), expect: [200, 403] },
-  { route: 'POST /admin/users', call: (as) => as.post('/admin/users', { body: { name: 'x', role: 'student' } }), expect: [201, 403] },
-  { route: 'GET /admin/users/{id}', call: (as) => as.get(`/admin/users/${b.student.id}`), expect: [403, 404], echoes: () => [b.student.id] },
-  { route: 'GET /admin/users/{id}/export', call: (as) => as.get(`/admin/users/${b.student.id}/export`), expect: [403, 404], echoes: () => [b.student.id] },
-  { route: 'PATCH /admin/users/{id}', call: (as) => as.patch(`/admin/users/${b.student.id}`, { body: { name: 'pwned', role: 'admin' } }), expect: [403, 404], echoes: () => [b.student.id] },
-  { route: 'DELETE /admin/users/{id}', call: (as) => as.delete(`/admin/users/${b.teacher.id}`), expect: [403, 404], echoes: () => [b.teacher.id] },
+  {
+    route: 'POST /admin/users',
+    call: (as) => as.post('/admin/users', { body: { name: 'x', role: 'student' } }),
+    expect: [201, 403],
+  },
+  {
+    route: 'GET /admin/users/{id}',
+    call: (as) => as.get(`/admin/users/${b.student.id}`),
+    expect: [403, 404],
+    echoes: () => [b.student.id],
+  },
+  {
+    route: 'GET /admin/users/{id}/export',
+    call: (as) => as.get(`/admin/users/${b.student.id}/export`),
+    expect: [403, 404],
+    echoes: () => [b.student.id],
+  },
+  {
+    route: 'PATCH /admin/users/{id}',
+    call: (as) => as.patch(`/admin/users/${b.student.id}`, { body: { name: 'pwned', role: 'admin' } }),
+    expect: [403, 404],
+    echoes: () => [b.student.id],
+  },
+  {
+    route: 'DELETE /admin/users/{id}',
+    call: (as) => as.delete(`/admin/users/${b.teacher.id}`),
+    expect: [403, 404],
+    echoes: () => [b.teacher.id],
+  },
   { route: 'GET /admin/keys', call: (as) => as.get('/admin/keys', { query: { userId: b.admin.id } }), expect: [200] },
-  { route: 'POST /admin/keys', call: (as) => as.post('/admin/keys', { body: { name: 'x', userId: b.admin.id } }), expect: [403, 404], echoes: () => [b.admin.id] },
-  { route: 'DELETE /admin/keys/{id}', call: (as) => as.delete(`/admin/keys/${bKeyId}`), expect: [404], echoes: () => [bKeyId] },
+  {
+    route: 'POST /admin/keys',
+    call: (as) => as.post('/admin/keys', { body: { name: 'x', userId: b.admin.id } }),
+    expect: [403, 404],
+    echoes: () => [b.admin.id],
+  },
+  {
+    route: 'DELETE /admin/keys/{id}',
+    call: (as) => as.delete(`/admin/keys/${bKeyId}`),
+    expect: [404],
+    echoes: () => [bKeyId],
+  },
   // A's own projects may be named after B's user id by the directory cases above (an echo, not a leak).
   { route: 'GET /project', call: (as) => as.get('/project'), expect: [200], echoes: () => [b.student.id] },
   // B's worktree path as a directory only names a project of A's own (its basename, which holds B's user id).
-  { route: 'GET /project/current', call: (as) => as.get('/project/current', { query: { directory: bProject.worktree } }), expect: [404] },
-  { route: 'PATCH /project/{projectID}', call: (as) => as.patch(`/project/${bProject.id}`, { body: { name: 'pwned' } }), expect: [404], echoes: () => [bProject.id] },
+  {
+    route: 'GET /project/current',
+    call: (as) => as.get('/project/current', { query: { directory: bProject.worktree } }),
+    expect: [404],
+  },
+  {
+    route: 'PATCH /project/{projectID}',
+    call: (as) => as.patch(`/project/${bProject.id}`, { body: { name: 'pwned' } }),
+    expect: [404],
+    echoes: () => [bProject.id],
+  },
   { route: 'GET /path', call: (as) => as.get('/path', { query: { directory: bProject.worktree } }), expect: [404] },
   { route: 'POST /admin/jobs/health', call: (as) => as.post('/admin/jobs/health'), expect: [403] },
   // The SSE routes never end, so they are checked by streaming (last tests of this file).
@@ -58,7 +109,12 @@ const cases = (): RouteCase[] => [
 /** Everything of B that an isolation failure could change, read as B's admin. */
 async function snapshotOfB() {
   const as = b.admin.http;
-  const [tenant, users, keys, projects] = await Promise.all([as.get('/admin/tenants/current'), as.get('/admin/users'), as.get('/admin/keys'), as.get('/project')]);
+  const [tenant, users, keys, projects] = await Promise.all([
+    as.get('/admin/tenants/current'),
+    as.get('/admin/users'),
+    as.get('/admin/keys'),
+    as.get('/project'),
+  ]);
   const strip = (k: { lastUsedAt?: unknown }) => ({ ...k, lastUsedAt: undefined });
   return { tenant: tenant.body, users: users.body, keys: keys.body.map(strip), projects: projects.body };
 }
@@ -76,10 +132,11 @@ afterAll(() => app?.close());
 
 it('has a case for every route the OpenAPI document lists', async () => {
   const doc = await request(app.url, 'GET', '/doc');
-  const listed = Object.entries(doc.body.paths as Record<string, Record<string, { security?: unknown[] }>>).flatMap(([p, ops]) =>
-    Object.keys(ops)
-      .filter((m) => ['get', 'post', 'put', 'patch', 'delete'].includes(m))
-      .map((m) => `${m.toUpperCase()} ${p}`),
+  const listed = Object.entries(doc.body.paths as Record<string, Record<string, { security?: unknown[] }>>).flatMap(
+    ([p, ops]) =>
+      Object.keys(ops)
+        .filter((m) => ['get', 'post', 'put', 'patch', 'delete'].includes(m))
+        .map((m) => `${m.toUpperCase()} ${p}`),
   );
   const publicRoutes = ['GET /global/health', 'GET /ready'];
   const covered = new Set(cases().map((c) => c.route));
@@ -90,13 +147,18 @@ it('has a case for every route the OpenAPI document lists', async () => {
   expect(covered.size).toBeGreaterThanOrEqual(21);
 });
 
-describe.each(['admin', 'teacher', 'student'] as Role[])("a %s of tenant A", (role) => {
+describe.each(['admin', 'teacher', 'student'] as Role[])('a %s of tenant A', (role) => {
   const httpCases = cases().flatMap((c) => (c.sse ? [] : [[c.route, c] as const]));
   it.each(httpCases)('%s: cannot reach tenant B', async (_route, c) => {
     const before = await snapshotOfB();
     const res = await c.call(a.as(role).http);
-    expect({ route: c.route, status: res.status, allowed: c.expect.includes(res.status) }).toEqual({ route: c.route, status: res.status, allowed: true });
-    if (res.status >= 400) expect(res.body).toMatchObject({ name: expect.any(String), data: { message: expect.any(String) } });
+    expect({ route: c.route, status: res.status, allowed: c.expect.includes(res.status) }).toEqual({
+      route: c.route,
+      status: res.status,
+      allowed: true,
+    });
+    if (res.status >= 400)
+      expect(res.body).toMatchObject({ name: expect.any(String), data: { message: expect.any(String) } });
     const echoed = c.echoes?.() ?? [];
     for (const id of bIds.filter((x) => !echoed.includes(x))) expect(res.text).not.toContain(id);
     // Whatever project data comes back lives under tenant A's workspace root, never B's.
@@ -148,7 +210,10 @@ it('leaves every piece of tenant B intact after all of the above', async () => {
   const snap = await snapshotOfB();
   expect(snap.tenant).toMatchObject({ id: b.id, slug: b.slug });
   expect(snap.users.map((u: { id: string }) => u.id).sort()).toEqual([b.admin.id, b.teacher.id, b.student.id].sort());
-  expect(snap.users.find((u: { id: string }) => u.id === b.student.id)).toMatchObject({ role: 'student', name: b.student.name });
+  expect(snap.users.find((u: { id: string }) => u.id === b.student.id)).toMatchObject({
+    role: 'student',
+    name: b.student.name,
+  });
   expect(snap.keys.filter((k: { revokedAt: unknown }) => k.revokedAt === null)).toHaveLength(4);
   expect((await b.student.http.get('/project')).body.map((p: { id: string }) => p.id)).toContain(bProject.id);
 });

@@ -18,7 +18,8 @@ const ROOT = path.resolve(__dirname, '..', '..', '..');
 const enabled = !!testRedisUrl() && !!testServerUrl();
 const describeMulti = enabled ? describe : describe.skip;
 if (!enabled) {
-  it.skip('multi-process deployment: skipped because REDIS_URL and DATABASE_URL are not both set (API processes share events and jobs through Redis)', () => undefined);
+  it.skip('multi-process deployment: skipped because REDIS_URL and DATABASE_URL are not both set (API processes share events and jobs through Redis)', () =>
+    undefined);
 }
 
 describeMulti('two API processes and one worker', () => {
@@ -44,8 +45,14 @@ describeMulti('two API processes and one worker', () => {
   });
 
   async function startApi(name: string): Promise<[NodeProcess, string]> {
-    const p = NodeProcess.start(name, 'dist/main.js', envFor({ PORT: '0', HOST: '127.0.0.1', WORKERS_IN_API: 'false', BOOTSTRAP_API_KEY: adminKey }));
-    const m = await p.waitFor(/"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*opencode-api listening|opencode-api listening[^\n]*"url":"(http:\/\/127\.0\.0\.1:\d+)"/);
+    const p = NodeProcess.start(
+      name,
+      'dist/main.js',
+      envFor({ PORT: '0', HOST: '127.0.0.1', WORKERS_IN_API: 'false', BOOTSTRAP_API_KEY: adminKey }),
+    );
+    const m = await p.waitFor(
+      /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*opencode-api listening|opencode-api listening[^\n]*"url":"(http:\/\/127\.0\.0\.1:\d+)"/,
+    );
     return [p, m[1] ?? m[2]];
   }
 
@@ -53,7 +60,10 @@ describeMulti('two API processes and one worker', () => {
     // The processes run the build; the build script does nothing when dist is newer than src. OC_TEST_SKIP_BUILD=1
     // uses dist as it is (e.g. while someone else's half-written module does not compile).
     if (process.env.OC_TEST_SKIP_BUILD !== '1') {
-      const build = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build.cjs')], { cwd: ROOT, encoding: 'utf8' });
+      const build = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build.cjs')], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      });
       if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
     }
     db = await createTestDatabase();
@@ -84,7 +94,9 @@ describeMulti('two API processes and one worker', () => {
     const sse = await SseClient.open(url2, '/event', { key: school.teacher.key });
     try {
       await sse.waitForType('server.connected');
-      const res = await client(url1, school.admin.key).patch(`/project/${project.id}`, { body: { name: 'seen on api-2' } });
+      const res = await client(url1, school.admin.key).patch(`/project/${project.id}`, {
+        body: { name: 'seen on api-2' },
+      });
       expect(res.status).toBe(200);
       const f = await sse.waitForType('project.updated', 10_000);
       expect(f.data.properties).toMatchObject({ id: project.id, name: 'seen on api-2' });
@@ -95,8 +107,13 @@ describeMulti('two API processes and one worker', () => {
       await client(url1, school.admin.key).patch(`/project/${project.id}`, { body: { name: 'third' } });
       const resumed = await SseClient.open(url2, '/event', { key: school.admin.key, lastEventId: f.id });
       try {
-        await resumed.waitFor(() => resumed.frames.filter((x) => x.data.type === 'project.updated').length === 2, 10_000);
-        expect(resumed.frames.filter((x) => x.data.type === 'project.updated').map((x) => x.data.properties.name)).toEqual(['second', 'third']);
+        await resumed.waitFor(
+          () => resumed.frames.filter((x) => x.data.type === 'project.updated').length === 2,
+          10_000,
+        );
+        expect(
+          resumed.frames.filter((x) => x.data.type === 'project.updated').map((x) => x.data.properties.name),
+        ).toEqual(['second', 'third']);
       } finally {
         resumed.close();
       }
@@ -109,13 +126,19 @@ describeMulti('two API processes and one worker', () => {
     for (const url of [url1, url2]) {
       const res = await client(url, adminKey).post('/admin/jobs/health');
       expect(res.status).toBe(201);
-      expect(res.body).toEqual({ jobId: expect.stringMatching(/^health-/), workerPid: worker.pid, ms: expect.any(Number) });
+      expect(res.body).toEqual({
+        jobId: expect.stringMatching(/^health-/),
+        workerPid: worker.pid,
+        ms: expect.any(Number),
+      });
     }
   });
 
   it('serves the built OpenAPI document with DTO schemas from the Swagger plugin', async () => {
     const doc = await request(url2, 'GET', '/doc');
-    expect(doc.body.components.schemas.CreateTenantDto.required).toEqual(expect.arrayContaining(['name', 'slug', 'admin']));
+    expect(doc.body.components.schemas.CreateTenantDto.required).toEqual(
+      expect.arrayContaining(['name', 'slug', 'admin']),
+    );
     expect(doc.body.components.schemas.UpdateProjectDto.properties).toHaveProperty('name');
     expect((await request(url2, 'GET', '/ready')).body).toMatchObject({ ready: true, queueBackend: 'redis' });
   });

@@ -70,7 +70,11 @@ it('frames each event as `id: <cursor>` + `data: {id, type, properties}`', async
   const f = await s.waitForType('project.updated', 5000);
   expect(f.id).toMatch(/^\d+-\d+$/);
   expect(f.raw).toBe(`id: ${f.id}\ndata: ${JSON.stringify(f.data)}`);
-  expect(f.data).toEqual({ id: expect.stringMatching(/^evt_/), type: 'project.updated', properties: expect.objectContaining({ id: project.id, name: 'framed', worktree: project.worktree }) });
+  expect(f.data).toEqual({
+    id: expect.stringMatching(/^evt_/),
+    type: 'project.updated',
+    properties: expect.objectContaining({ id: project.id, name: 'framed', worktree: project.worktree }),
+  });
   // The raw stream is only well-formed frames separated by blank lines.
   expect(s.rawText).toMatch(/^(?:(?:id: [^\n]+\n)?data: [^\n]+\n\n)+$/);
 });
@@ -83,7 +87,14 @@ it('wraps /global/event frames as {directory, project, payload}', async () => {
   await renameProject('global');
   const f = await s.waitForType('project.updated', 5000);
   expect(f.id).toMatch(/^\d+-\d+$/);
-  expect(f.data).toEqual({ directory: expect.any(String), project: project.id, payload: expect.objectContaining({ type: 'project.updated', properties: expect.objectContaining({ name: 'global' }) }) });
+  expect(f.data).toEqual({
+    directory: expect.any(String),
+    project: project.id,
+    payload: expect.objectContaining({
+      type: 'project.updated',
+      properties: expect.objectContaining({ name: 'global' }),
+    }),
+  });
 });
 
 it('replays what a client missed after Last-Event-ID, without gaps or duplicates, then goes live', async () => {
@@ -125,7 +136,14 @@ it('ignores a Last-Event-ID it cannot parse (no replay, still live)', async () =
 
 describe('narrowing and visibility (session events published on the bus)', () => {
   const publish = (sessionId: string, ownerId: string, n: number) =>
-    app.running.app.get(EventBus).publish({ tenantId: school.id, sessionId, ownerId, projectId: project.id, type: 'session.updated', properties: { info: { id: sessionId }, n } });
+    app.running.app.get(EventBus).publish({
+      tenantId: school.id,
+      sessionId,
+      ownerId,
+      projectId: project.id,
+      type: 'session.updated',
+      properties: { info: { id: sessionId }, n },
+    });
 
   it('narrows to one session with ?sessionID=', async () => {
     const only = await stream('/event', { key: school.admin.key, query: { sessionID: 'ses_one' } });
@@ -136,7 +154,8 @@ describe('narrowing and visibility (session events published on the bus)', () =>
     publish('ses_one', school.student.id, 3);
     await all.waitFor((f) => f.data.properties?.n === 3, 5000);
     await only.waitFor((f) => f.data.properties?.n === 3, 5000);
-    const sessionFrames = (s: SseClient) => s.frames.filter((f) => f.data.type === 'session.updated').map((f) => f.data.properties.n);
+    const sessionFrames = (s: SseClient) =>
+      s.frames.filter((f) => f.data.type === 'session.updated').map((f) => f.data.properties.n);
     expect(sessionFrames(only)).toEqual([2, 3]);
     expect(sessionFrames(all)).toEqual([1, 2, 3]);
     expect(updates(only)).toEqual([]);
@@ -150,7 +169,8 @@ describe('narrowing and visibility (session events published on the bus)', () =>
     publish('ses_mine', school.student.id, 12);
     await admin.waitFor((f) => f.data.properties?.n === 12, 5000);
     await student.waitFor((f) => f.data.properties?.n === 12, 5000);
-    const ns = (s: SseClient) => s.frames.filter((f) => f.data.type === 'session.updated').map((f) => f.data.properties.n);
+    const ns = (s: SseClient) =>
+      s.frames.filter((f) => f.data.type === 'session.updated').map((f) => f.data.properties.n);
     expect(ns(student)).toEqual([10, 12]);
     expect(ns(admin)).toEqual([10, 11, 12]);
   });
@@ -158,8 +178,20 @@ describe('narrowing and visibility (session events published on the bus)', () =>
   it('narrows /event to the project named by ?directory=', async () => {
     const other = (await school.admin.http.get('/project/current', { query: { directory: 'elsewhere' } })).body;
     const s = await stream('/event', { key: school.admin.key, query: { directory: other.worktree } });
-    app.running.app.get(EventBus).publish({ tenantId: school.id, sessionId: 'ses_p', projectId: project.id, type: 'session.updated', properties: { n: 20 } });
-    app.running.app.get(EventBus).publish({ tenantId: school.id, sessionId: 'ses_q', projectId: other.id, type: 'session.updated', properties: { n: 21 } });
+    app.running.app.get(EventBus).publish({
+      tenantId: school.id,
+      sessionId: 'ses_p',
+      projectId: project.id,
+      type: 'session.updated',
+      properties: { n: 20 },
+    });
+    app.running.app.get(EventBus).publish({
+      tenantId: school.id,
+      sessionId: 'ses_q',
+      projectId: other.id,
+      type: 'session.updated',
+      properties: { n: 21 },
+    });
     await s.waitFor((f) => f.data.properties?.n === 21, 5000);
     expect(s.frames.filter((f) => f.data.type === 'session.updated').map((f) => f.data.properties.n)).toEqual([21]);
   });

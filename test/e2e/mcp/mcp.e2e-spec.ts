@@ -31,14 +31,19 @@ function platformConfig(baseUrl: string): string {
   });
 }
 
-const isTitleRequest = (r: { body: unknown }) => JSON.stringify(r.body).includes('Write a title for the following conversation');
+const isTitleRequest = (r: { body: unknown }) =>
+  JSON.stringify(r.body).includes('Write a title for the following conversation');
 const toolNames = (body: any): string[] => (body?.tools ?? []).map((t: any) => t.function?.name ?? t.name);
 
 beforeAll(async () => {
   llm = await FakeLlm.start({ chunkDelayMs: 0 });
   llm.setDefaultReply(reply().text('Default answer.').stop());
   // Remote fake MCP servers listen on 127.0.0.1, which the egress guard refuses unless the platform allows it.
-  app = await startTestApp({ OPENCODE_CONFIG_CONTENT: platformConfig(llm.openaiBaseUrl), SANDBOX: 'off', EGRESS_ALLOW: '127.0.0.1' });
+  app = await startTestApp({
+    OPENCODE_CONFIG_CONTENT: platformConfig(llm.openaiBaseUrl),
+    SANDBOX: 'off',
+    EGRESS_ALLOW: '127.0.0.1',
+  });
   [school, other] = await Promise.all([createTenant(app.url, app.adminKey), createTenant(app.url, app.adminKey)]);
 }, 120_000);
 
@@ -64,11 +69,19 @@ describe('MCP servers through the app', () => {
   it('the fake LLM calls everything_echo through the loop; the result lands in the completed tool part', async () => {
     const client = createOpencodeClient({ baseUrl: app.url, headers: { authorization: `Bearer ${school.admin.key}` } });
     const session = (await client.session.create({ body: { title: 'mcp tool' } })).data!;
-    const sse = await SseClient.open(app.url, `/event?sessionID=${session.id}`, { headers: { authorization: `Bearer ${school.admin.key}` } });
+    const sse = await SseClient.open(app.url, `/event?sessionID=${session.id}`, {
+      headers: { authorization: `Bearer ${school.admin.key}` },
+    });
     streams.push(sse);
-    llm.enqueueWhen((r) => !isTitleRequest(r), reply().tool('everything_echo', { message: 'hello from the loop' }).stop());
+    llm.enqueueWhen(
+      (r) => !isTitleRequest(r),
+      reply().tool('everything_echo', { message: 'hello from the loop' }).stop(),
+    );
     llm.enqueueWhen((r) => !isTitleRequest(r), reply().text('The server echoed it.').stop());
-    const res = await client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'echo something' }] } });
+    const res = await client.session.prompt({
+      path: { id: session.id },
+      body: { parts: [{ type: 'text', text: 'echo something' }] },
+    });
     expect(res.response.status).toBe(200);
     expect(res.data!.parts.find((p) => p.type === 'text')).toMatchObject({ text: 'The server echoed it.' });
 
@@ -77,16 +90,22 @@ describe('MCP servers through the app', () => {
     // MCP tools sit next to the built-ins, named <server>_<tool>; the failed server brings none.
     expect(offered).toEqual(expect.arrayContaining(['everything_echo', 'everything_get-sum', 'read', 'bash']));
     expect(offered.some((name) => name.startsWith('broken_'))).toBe(false);
-    const echoSchema = (modelRequests.at(-2)!.body as any).tools.find((t: any) => (t.function?.name ?? t.name) === 'everything_echo');
+    const echoSchema = (modelRequests.at(-2)!.body as any).tools.find(
+      (t: any) => (t.function?.name ?? t.name) === 'everything_echo',
+    );
     expect(JSON.stringify(echoSchema)).toContain('"message"');
 
     const messages = (await client.session.messages({ path: { id: session.id } })).data!;
-    const toolPart: any = messages.flatMap((m) => m.parts).find((p: any) => p.type === 'tool' && p.tool === 'everything_echo');
+    const toolPart: any = messages
+      .flatMap((m) => m.parts)
+      .find((p: any) => p.type === 'tool' && p.tool === 'everything_echo');
     expect(toolPart.state).toMatchObject({ status: 'completed', input: { message: 'hello from the loop' } });
     expect(toolPart.state.output).toContain('Echo: hello from the loop');
     // The model got the result back on its second request.
     expect(JSON.stringify(modelRequests.at(-1)!.body)).toContain('Echo: hello from the loop');
-    const statuses = sse.events.filter((e: any) => e.type === 'message.part.updated' && e.properties.part.tool === 'everything_echo').map((e: any) => e.properties.part.state.status);
+    const statuses = sse.events
+      .filter((e: any) => e.type === 'message.part.updated' && e.properties.part.tool === 'everything_echo')
+      .map((e: any) => e.properties.part.state.status);
     expect(statuses.at(-1)).toBe('completed');
     sse.close();
   });
@@ -96,10 +115,15 @@ describe('MCP servers through the app', () => {
     const session = (await client.session.create({ body: { title: 'mcp error' } })).data!;
     llm.enqueueWhen((r) => !isTitleRequest(r), reply().tool('everything_get-sum', { a: 'not a number' }).stop());
     llm.enqueueWhen((r) => !isTitleRequest(r), reply().text('Recovered.').stop());
-    const res = await client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'add' }] } });
+    const res = await client.session.prompt({
+      path: { id: session.id },
+      body: { parts: [{ type: 'text', text: 'add' }] },
+    });
     expect(res.data!.parts.find((p) => p.type === 'text')).toMatchObject({ text: 'Recovered.' });
     const messages = (await client.session.messages({ path: { id: session.id } })).data!;
-    const toolPart: any = messages.flatMap((m) => m.parts).find((p: any) => p.type === 'tool' && p.tool === 'everything_get-sum');
+    const toolPart: any = messages
+      .flatMap((m) => m.parts)
+      .find((p: any) => p.type === 'tool' && p.tool === 'everything_get-sum');
     expect(toolPart.state.status).toBe('error');
     expect(toolPart.state.error).toMatch(/number|invalid|expected/i);
   });
@@ -109,10 +133,15 @@ describe('MCP servers through the app', () => {
     const session = (await client.session.create({ body: { title: 'mcp crash' } })).data!;
     llm.enqueueWhen((r) => !isTitleRequest(r), reply().tool('flaky_crash', {}).stop());
     llm.enqueueWhen((r) => !isTitleRequest(r), reply().text('Carrying on without it.').stop());
-    const res = await client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'crash it' }] } });
+    const res = await client.session.prompt({
+      path: { id: session.id },
+      body: { parts: [{ type: 'text', text: 'crash it' }] },
+    });
     expect(res.data!.parts.find((p) => p.type === 'text')).toMatchObject({ text: 'Carrying on without it.' });
     const messages = (await client.session.messages({ path: { id: session.id } })).data!;
-    const toolPart: any = messages.flatMap((m) => m.parts).find((p: any) => p.type === 'tool' && p.tool === 'flaky_crash');
+    const toolPart: any = messages
+      .flatMap((m) => m.parts)
+      .find((p: any) => p.type === 'tool' && p.tool === 'flaky_crash');
     expect(toolPart.state.status).toBe('error');
     expect(toolPart.state.error).toMatch(/flaky/);
     const requests = llm.requests.filter((r) => !isTitleRequest(r));
@@ -142,7 +171,10 @@ describe('MCP servers through the app', () => {
 
   it('POST /mcp stores a server for the project (teachers and admins only) and validates the config', async () => {
     const teacher = school.teacher.http;
-    const added = await teacher.post('/mcp', { query: { directory: 'mcp-lab' }, body: { name: 'crashy', config: { type: 'local', command: misbehavingServerCommand('crash') } } });
+    const added = await teacher.post('/mcp', {
+      query: { directory: 'mcp-lab' },
+      body: { name: 'crashy', config: { type: 'local', command: misbehavingServerCommand('crash') } },
+    });
     expect(added.status).toBe(200);
     expect(added.body.crashy.status).toBe('failed');
     expect(added.body.everything).toEqual({ status: 'connected' });
@@ -150,19 +182,25 @@ describe('MCP servers through the app', () => {
     expect((await teacher.get('/mcp')).body.crashy).toBeUndefined();
     expect((await teacher.get('/mcp', { query: { directory: 'mcp-lab' } })).body.crashy.status).toBe('failed');
 
-    const student = await school.student.http.post('/mcp', { body: { name: 'mine', config: { type: 'local', command: ['/bin/true'] } } });
+    const student = await school.student.http.post('/mcp', {
+      body: { name: 'mine', config: { type: 'local', command: ['/bin/true'] } },
+    });
     expect(student.status).toBe(403);
     const bad = await teacher.post('/mcp', { body: { name: 'bad', config: { type: 'local', command: [] } } });
     expect(bad.status).toBe(400);
     expect(bad.body.name).toBe('BadRequest');
     const noType = await teacher.post('/mcp', { body: { name: 'bad', config: { enabled: true } } });
     expect(noType.status).toBe(400);
-    const badName = await teacher.post('/mcp', { body: { name: '../x', config: { type: 'remote', url: 'http://127.0.0.1:9/mcp' } } });
+    const badName = await teacher.post('/mcp', {
+      body: { name: '../x', config: { type: 'remote', url: 'http://127.0.0.1:9/mcp' } },
+    });
     expect(badName.status).toBe(400);
   });
 
   it("one school never sees or drives another's servers", async () => {
-    const added = await school.admin.http.post('/mcp', { body: { name: 'private-one', config: { type: 'local', command: misbehavingServerCommand('crash') } } });
+    const added = await school.admin.http.post('/mcp', {
+      body: { name: 'private-one', config: { type: 'local', command: misbehavingServerCommand('crash') } },
+    });
     expect(added.status).toBe(200);
     expect(added.body['private-one']).toBeDefined();
     const theirs = await other.admin.http.get('/mcp');
@@ -179,7 +217,14 @@ describe('MCP servers through the app', () => {
   });
 
   it("a school's own config layer (PATCH /global/config) adds and switches off servers for that school only", async () => {
-    const patched = await school.admin.http.patch('/global/config', { body: { mcp: { 'school-echo': { type: 'local', command: misbehavingServerCommand('serve') }, flaky: { enabled: false } } } });
+    const patched = await school.admin.http.patch('/global/config', {
+      body: {
+        mcp: {
+          'school-echo': { type: 'local', command: misbehavingServerCommand('serve') },
+          flaky: { enabled: false },
+        },
+      },
+    });
     expect(patched.status).toBe(200);
     const mine = (await school.teacher.http.get('/mcp')).body;
     expect(mine['school-echo']).toEqual({ status: 'connected' });
@@ -207,13 +252,26 @@ describe('MCP servers through the app', () => {
     const worktree = (await http.get('/path')).body.worktree as string;
     const skillDir = path.join(worktree, '.opencode', 'skills', 'tidy-code');
     await fs.mkdir(skillDir, { recursive: true });
-    await fs.writeFile(path.join(skillDir, 'SKILL.md'), '---\nname: tidy-code\ndescription: How we keep code tidy\n---\nKeep functions short.\n');
+    await fs.writeFile(
+      path.join(skillDir, 'SKILL.md'),
+      '---\nname: tidy-code\ndescription: How we keep code tidy\n---\nKeep functions short.\n',
+    );
 
     const listed = await http.get('/command');
     expect(listed.status).toBe(200);
     const byName = Object.fromEntries((listed.body as any[]).map((c) => [c.name, c]));
-    expect(byName['everything:args-prompt']).toMatchObject({ source: 'mcp', hints: ['$1', '$2'], template: "What's weather in $1, $2?" });
-    expect(byName['tidy-code']).toEqual({ name: 'tidy-code', description: 'How we keep code tidy', source: 'skill', template: 'Keep functions short.', hints: [] });
+    expect(byName['everything:args-prompt']).toMatchObject({
+      source: 'mcp',
+      hints: ['$1', '$2'],
+      template: "What's weather in $1, $2?",
+    });
+    expect(byName['tidy-code']).toEqual({
+      name: 'tidy-code',
+      description: 'How we keep code tidy',
+      source: 'skill',
+      template: 'Keep functions short.',
+      hints: [],
+    });
     expect(byName.init.source).toBe('command');
     // Another school has the same servers configured but not this project's skill.
     const theirs = Object.fromEntries(((await other.admin.http.get('/command')).body as any[]).map((c) => [c.name, c]));
@@ -222,11 +280,16 @@ describe('MCP servers through the app', () => {
     const session = (await http.post('/session', { body: {} })).body.id as string;
     const lastChat = () => JSON.stringify(llm.requests.filter((r) => !isTitleRequest(r)).at(-1)!.body);
     llm.enqueueWhen((r) => !isTitleRequest(r), reply().text('Sunny.').stop());
-    const ran = await http.post(`/session/${session}/command`, { body: { command: 'everything:args-prompt', arguments: 'Paris metric' } });
+    const ran = await http.post(`/session/${session}/command`, {
+      body: { command: 'everything:args-prompt', arguments: 'Paris metric' },
+    });
     expect(ran.status).toBe(200);
     expect(lastChat()).toContain("What's weather in Paris, metric?");
     llm.enqueueWhen((r) => !isTitleRequest(r), reply().text('Tidied.').stop());
-    expect((await http.post(`/session/${session}/command`, { body: { command: 'tidy-code', arguments: 'src/app.ts' } })).status).toBe(200);
+    expect(
+      (await http.post(`/session/${session}/command`, { body: { command: 'tidy-code', arguments: 'src/app.ts' } }))
+        .status,
+    ).toBe(200);
     expect(lastChat()).toContain('Keep functions short.');
     expect(lastChat()).toContain('src/app.ts');
   });
@@ -235,13 +298,23 @@ describe('MCP servers through the app', () => {
     const remote = await startFakeMcpHttpServer();
     try {
       const tenant = await createTenant(app.url, app.adminKey);
-      const added = await tenant.admin.http.post('/mcp', { body: { name: 'fake', config: { type: 'remote', url: remote.url } } });
+      const added = await tenant.admin.http.post('/mcp', {
+        body: { name: 'fake', config: { type: 'remote', url: remote.url } },
+      });
       expect(added.body.fake).toEqual({ status: 'connected' });
-      const listed = ((await tenant.admin.http.get('/command')).body as any[]).find((c) => c.name === 'fake:shell-bait');
+      const listed = ((await tenant.admin.http.get('/command')).body as any[]).find(
+        (c) => c.name === 'fake:shell-bait',
+      );
       expect(listed).toMatchObject({ source: 'mcp', hints: ['$1'], template: 'About $1: !`echo INJECTED-$((6*7))`' });
       const session = (await tenant.admin.http.post('/session', { body: {} })).body.id as string;
       llm.enqueueWhen((r) => !isTitleRequest(r), reply().text('Noted.').stop());
-      expect((await tenant.admin.http.post(`/session/${session}/command`, { body: { command: 'fake:shell-bait', arguments: 'sandboxes' } })).status).toBe(200);
+      expect(
+        (
+          await tenant.admin.http.post(`/session/${session}/command`, {
+            body: { command: 'fake:shell-bait', arguments: 'sandboxes' },
+          })
+        ).status,
+      ).toBe(200);
       const sent = JSON.stringify(llm.requests.filter((r) => !isTitleRequest(r)).at(-1)!.body);
       expect(sent).toContain('About sandboxes: !`echo INJECTED-$((6*7))`');
       expect(sent).not.toContain('INJECTED-42');
@@ -250,7 +323,7 @@ describe('MCP servers through the app', () => {
     }
   });
 
-  it('GET /experimental/resource lists the connected servers\' resources', async () => {
+  it("GET /experimental/resource lists the connected servers' resources", async () => {
     const res = await school.admin.http.get('/experimental/resource');
     expect(res.status).toBe(200);
     const entries = Object.entries(res.body as Record<string, any>);

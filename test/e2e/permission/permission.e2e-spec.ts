@@ -24,7 +24,12 @@ const streams: SseClient[] = [];
 const config = () => fakeProviderConfig(llm.openaiBaseUrl, { permission: { bash: { '*': 'ask', 'touch *': 'deny' } } });
 
 async function boot(): Promise<TestApp> {
-  return startTestApp({ OPENCODE_CONFIG_CONTENT: config(), SANDBOX: 'off', RETRY_MAX_ATTEMPTS: '0', DATABASE_URL: db.url });
+  return startTestApp({
+    OPENCODE_CONFIG_CONTENT: config(),
+    SANDBOX: 'off',
+    RETRY_MAX_ATTEMPTS: '0',
+    DATABASE_URL: db.url,
+  });
 }
 
 beforeAll(async () => {
@@ -44,12 +49,17 @@ afterAll(async () => {
 }, 120_000);
 
 async function openEvents(key: string, sessionId: string) {
-  const sse = await SseClient.open(app.url, `/event?sessionID=${sessionId}`, { headers: { authorization: `Bearer ${key}` } });
+  const sse = await SseClient.open(app.url, `/event?sessionID=${sessionId}`, {
+    headers: { authorization: `Bearer ${key}` },
+  });
   streams.push(sse);
   return sse;
 }
 
-const bash = (command: string) => reply().tool('bash', { command, description: `run ${command}` }).stop();
+const bash = (command: string) =>
+  reply()
+    .tool('bash', { command, description: `run ${command}` })
+    .stop();
 
 async function toolParts(key: string, sessionId: string): Promise<any[]> {
   const messages = (await sdk(app.url, key).session.messages({ path: { id: sessionId } })).data!;
@@ -69,19 +79,34 @@ describe('permissions through @opencode-ai/sdk', () => {
     const sse = await openEvents(key, session.id);
     llm.enqueueWhen(isChat, bash('echo first-run'));
     llm.enqueueWhen(isChat, reply().text('ran it').stop());
-    const pending = sdk(app.url, key).session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'run it' }] } });
+    const pending = sdk(app.url, key).session.prompt({
+      path: { id: session.id },
+      body: { parts: [{ type: 'text', text: 'run it' }] },
+    });
     const asked = (await sse.waitForType('permission.asked', 10_000)).data.properties;
-    expect(asked).toMatchObject({ sessionID: session.id, permission: 'bash', patterns: ['echo first-run'], always: ['echo *'], metadata: { command: 'echo first-run' } });
+    expect(asked).toMatchObject({
+      sessionID: session.id,
+      permission: 'bash',
+      patterns: ['echo first-run'],
+      always: ['echo *'],
+      metadata: { command: 'echo first-run' },
+    });
     expect(asked.id).toMatch(/^per_/);
     expect(asked.tool.callID).toBeTruthy();
     // Pending and visible to the owner; another tenant neither sees nor answers it.
     expect((await sdk2(app.url, key).permission.list()).data!.map((p) => p.id)).toEqual([asked.id]);
     expect((await sdk2(app.url, other.admin.key).permission.list()).data).toEqual([]);
-    expect((await sdk2(app.url, other.admin.key).permission.reply({ requestID: asked.id, reply: 'once' })).response.status).toBe(404);
+    expect(
+      (await sdk2(app.url, other.admin.key).permission.reply({ requestID: asked.id, reply: 'once' })).response.status,
+    ).toBe(404);
 
     expect((await sdk2(app.url, key).permission.reply({ requestID: asked.id, reply: 'once' })).data).toBe(true);
     await pending;
-    expect((await sse.waitForType('permission.replied', 5000)).data.properties).toMatchObject({ sessionID: session.id, requestID: asked.id, reply: 'once' });
+    expect((await sse.waitForType('permission.replied', 5000)).data.properties).toMatchObject({
+      sessionID: session.id,
+      requestID: asked.id,
+      reply: 'once',
+    });
     const [first] = await toolParts(key, session.id);
     expect(first.state).toMatchObject({ status: 'completed' });
     expect(first.state.output).toContain('first-run');
@@ -89,9 +114,16 @@ describe('permissions through @opencode-ai/sdk', () => {
     // Same command again: "once" approved nothing for later. Answered through the deprecated v1 route.
     llm.enqueueWhen(isChat, bash('echo first-run'));
     llm.enqueueWhen(isChat, reply().text('ran it again').stop());
-    const again = sdk(app.url, key).session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'again' }] } });
-    const second = (await sse.waitForType('permission.asked', 10_000, (e) => e.properties.id !== asked.id)).data.properties;
-    const legacy = await sdk(app.url, key).postSessionIdPermissionsPermissionId({ path: { id: session.id, permissionID: second.id }, body: { response: 'once' } });
+    const again = sdk(app.url, key).session.prompt({
+      path: { id: session.id },
+      body: { parts: [{ type: 'text', text: 'again' }] },
+    });
+    const second = (await sse.waitForType('permission.asked', 10_000, (e) => e.properties.id !== asked.id)).data
+      .properties;
+    const legacy = await sdk(app.url, key).postSessionIdPermissionsPermissionId({
+      path: { id: session.id, permissionID: second.id },
+      body: { response: 'once' },
+    });
     expect(legacy.data).toBe(true);
     await again;
     const parts = await toolParts(key, session.id);
@@ -106,14 +138,20 @@ describe('permissions through @opencode-ai/sdk', () => {
     const sse = await openEvents(key, session.id);
     llm.enqueueWhen(isChat, bash('echo approve-me'));
     llm.enqueueWhen(isChat, reply().text('done').stop());
-    const pending = sdk(app.url, key).session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'go' }] } });
+    const pending = sdk(app.url, key).session.prompt({
+      path: { id: session.id },
+      body: { parts: [{ type: 'text', text: 'go' }] },
+    });
     const asked = (await sse.waitForType('permission.asked', 10_000)).data.properties;
     expect((await sdk2(app.url, key).permission.reply({ requestID: asked.id, reply: 'always' })).data).toBe(true);
     await pending;
 
     llm.enqueueWhen(isChat, bash('echo no-question-now'));
     llm.enqueueWhen(isChat, reply().text('done again').stop());
-    await sdk(app.url, key).session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'go on' }] } });
+    await sdk(app.url, key).session.prompt({
+      path: { id: session.id },
+      body: { parts: [{ type: 'text', text: 'go on' }] },
+    });
     const parts = await toolParts(key, session.id);
     expect(parts.map((p) => p.state.status)).toEqual(['completed', 'completed']);
     expect(parts[1].state.output).toContain('no-question-now');
@@ -121,8 +159,12 @@ describe('permissions through @opencode-ai/sdk', () => {
     // Another command is still asked about.
     llm.enqueueWhen(isChat, bash('ls -la'));
     llm.enqueueWhen(isChat, reply().text('listed').stop());
-    const ls = sdk(app.url, key).session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'list' }] } });
-    const lsAsk = (await sse.waitForType('permission.asked', 10_000, (e) => e.properties.id !== asked.id)).data.properties;
+    const ls = sdk(app.url, key).session.prompt({
+      path: { id: session.id },
+      body: { parts: [{ type: 'text', text: 'list' }] },
+    });
+    const lsAsk = (await sse.waitForType('permission.asked', 10_000, (e) => e.properties.id !== asked.id)).data
+      .properties;
     expect(lsAsk.patterns).toEqual(['ls -la']);
     await sdk2(app.url, key).permission.reply({ requestID: lsAsk.id, reply: 'once' });
     await ls;
@@ -136,7 +178,10 @@ describe('permissions through @opencode-ai/sdk', () => {
     const sse = await openEvents(key, alwaysSession);
     llm.enqueueWhen(isChat, bash('echo after-restart'));
     llm.enqueueWhen(isChat, reply().text('still approved').stop());
-    const res = await sdk(app.url, key).session.prompt({ path: { id: alwaysSession }, body: { parts: [{ type: 'text', text: 'after restart' }] } });
+    const res = await sdk(app.url, key).session.prompt({
+      path: { id: alwaysSession },
+      body: { parts: [{ type: 'text', text: 'after restart' }] },
+    });
     expect(res.data!.parts.find((p) => p.type === 'text')).toMatchObject({ text: 'still approved' });
     const parts = await toolParts(key, alwaysSession);
     expect(parts.at(-1).state).toMatchObject({ status: 'completed' });
@@ -151,7 +196,10 @@ describe('permissions through @opencode-ai/sdk', () => {
     const sse = await openEvents(key, session.id);
     llm.enqueueWhen(isChat, bash('cat /etc/hostname'));
     const before = chatRequests(llm).length;
-    const pending = sdk(app.url, key).session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'go' }] } });
+    const pending = sdk(app.url, key).session.prompt({
+      path: { id: session.id },
+      body: { parts: [{ type: 'text', text: 'go' }] },
+    });
     const asked = (await sse.waitForType('permission.asked', 10_000)).data.properties;
     await sdk2(app.url, key).permission.reply({ requestID: asked.id, reply: 'reject' });
     await pending;
@@ -168,9 +216,16 @@ describe('permissions through @opencode-ai/sdk', () => {
     const sse = await openEvents(key, session.id);
     llm.enqueueWhen(isChat, bash('date'));
     llm.enqueueWhen(isChat, reply().text('ok, I will not').stop());
-    const pending = sdk(app.url, key).session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'go' }] } });
+    const pending = sdk(app.url, key).session.prompt({
+      path: { id: session.id },
+      body: { parts: [{ type: 'text', text: 'go' }] },
+    });
     const asked = (await sse.waitForType('permission.asked', 10_000)).data.properties;
-    await sdk2(app.url, key).permission.reply({ requestID: asked.id, reply: 'reject', message: 'use the tests instead' });
+    await sdk2(app.url, key).permission.reply({
+      requestID: asked.id,
+      reply: 'reject',
+      message: 'use the tests instead',
+    });
     const done = (await pending).data!;
     expect(done.parts.find((p) => p.type === 'text')).toMatchObject({ text: 'ok, I will not' });
     expect(toolResults(chatRequests(llm).at(-1)!.body).join('\n')).toContain('use the tests instead');
@@ -182,7 +237,10 @@ describe('permissions through @opencode-ai/sdk', () => {
     const sse = await openEvents(key, session.id);
     llm.enqueueWhen(isChat, bash('touch created-by-model.txt'));
     llm.enqueueWhen(isChat, reply().text('could not').stop());
-    await sdk(app.url, key).session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'go' }] } });
+    await sdk(app.url, key).session.prompt({
+      path: { id: session.id },
+      body: { parts: [{ type: 'text', text: 'go' }] },
+    });
     const [part] = await toolParts(key, session.id);
     expect(part.state.status).toBe('error');
     expect(part.state.error).toContain('blocked by a permission rule');
@@ -196,7 +254,10 @@ describe('permissions through @opencode-ai/sdk', () => {
     const sse = await openEvents(key, session.id);
     llm.enqueueWhen(isChat, reply().tool('write', { filePath: 'solution.py', content: 'print("answer")\n' }).stop());
     llm.enqueueWhen(isChat, reply().text('Try writing it yourself.').stop());
-    await sdk(app.url, key).session.prompt({ path: { id: session.id }, body: { agent: 'tutor', parts: [{ type: 'text', text: 'write my solution' }] } });
+    await sdk(app.url, key).session.prompt({
+      path: { id: session.id },
+      body: { agent: 'tutor', parts: [{ type: 'text', text: 'write my solution' }] },
+    });
     const [part] = await toolParts(key, session.id);
     expect(part.tool).toBe('write');
     expect(part.state.status).toBe('error');
@@ -212,7 +273,10 @@ describe('permissions through @opencode-ai/sdk', () => {
     });
     llm.enqueueWhen(isChat, reply().tool('write', { filePath: 'solution.py', content: 'print("answer")\n' }).stop());
     llm.enqueueWhen(isChat, reply().text('Still no.').stop());
-    await sdk(app.url, key).session.prompt({ path: { id: session.id }, body: { agent: 'tutor', parts: [{ type: 'text', text: 'I allowed it, write it' }] } });
+    await sdk(app.url, key).session.prompt({
+      path: { id: session.id },
+      body: { agent: 'tutor', parts: [{ type: 'text', text: 'I allowed it, write it' }] },
+    });
     const parts = await toolParts(key, session.id);
     expect(parts.map((p) => p.state.status)).toEqual(['error', 'error']);
     expect(fs.existsSync(path.join(session.directory, 'solution.py'))).toBe(false);
@@ -220,9 +284,17 @@ describe('permissions through @opencode-ai/sdk', () => {
 
   it('validates replies: bad reply values are 400, unknown ids 404', async () => {
     const h = { authorization: `Bearer ${school.student.key}`, 'content-type': 'application/json' };
-    const bad = await fetch(`${app.url}/permission/per_000000000000AAAAAAAAAAAAAA/reply`, { method: 'POST', headers: h, body: JSON.stringify({ reply: 'sometimes' }) });
+    const bad = await fetch(`${app.url}/permission/per_000000000000AAAAAAAAAAAAAA/reply`, {
+      method: 'POST',
+      headers: h,
+      body: JSON.stringify({ reply: 'sometimes' }),
+    });
     expect(bad.status).toBe(400);
-    const unknown = await fetch(`${app.url}/permission/per_000000000000AAAAAAAAAAAAAA/reply`, { method: 'POST', headers: h, body: JSON.stringify({ reply: 'once' }) });
+    const unknown = await fetch(`${app.url}/permission/per_000000000000AAAAAAAAAAAAAA/reply`, {
+      method: 'POST',
+      headers: h,
+      body: JSON.stringify({ reply: 'once' }),
+    });
     expect(unknown.status).toBe(404);
   });
 });

@@ -12,7 +12,8 @@ let app: TestApp;
 let llm: FakeLlm;
 let school: TestTenant;
 
-const isTitle = (r: { body: unknown }) => JSON.stringify(r.body).includes('Write a title for the following conversation');
+const isTitle = (r: { body: unknown }) =>
+  JSON.stringify(r.body).includes('Write a title for the following conversation');
 
 beforeAll(async () => {
   llm = await FakeLlm.start({ chunkDelayMs: 0 });
@@ -33,14 +34,22 @@ async function bashThrough(key: string, command: string) {
   llm.enqueueWhen((r) => !isTitle(r), reply().text('done').stop());
   await client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'run it' }] } });
   const messages = (await client.session.messages({ path: { id: session.id } })).data!;
-  return messages.flatMap((m) => m.parts).find((p) => p.type === 'tool') as { state: { status: string; output?: string; error?: string } };
+  return messages.flatMap((m) => m.parts).find((p) => p.type === 'tool') as {
+    state: { status: string; output?: string; error?: string };
+  };
 }
 
 it('denies bash for students only, and a project config cannot re-open it', async () => {
-  const set = await request(app.url, 'PATCH', '/global/config', { key: school.admin.key, body: { role_permission: { student: { bash: 'deny' } } } });
+  const set = await request(app.url, 'PATCH', '/global/config', {
+    key: school.admin.key,
+    body: { role_permission: { student: { bash: 'deny' } } },
+  });
   expect(set.status).toBe(200);
   // A teacher tries to re-allow bash in the project layer.
-  const loosen = await request(app.url, 'PATCH', '/config', { key: school.teacher.key, body: { permission: { bash: 'allow' } } });
+  const loosen = await request(app.url, 'PATCH', '/config', {
+    key: school.teacher.key,
+    body: { permission: { bash: 'allow' } },
+  });
   expect(loosen.status).toBe(200);
 
   const before = llm.requests.length;
@@ -59,9 +68,15 @@ it('denies bash for students only, and a project config cannot re-open it', asyn
 });
 
 it('validates role_permission like any permission config', async () => {
-  const bad = await request(app.url, 'PATCH', '/global/config', { key: school.admin.key, body: { role_permission: { student: { bash: 'sometimes' } } } });
+  const bad = await request(app.url, 'PATCH', '/global/config', {
+    key: school.admin.key,
+    body: { role_permission: { student: { bash: 'sometimes' } } },
+  });
   expect(bad.status).toBe(400);
   expect(bad.body.name).toBe('ConfigInvalidError');
-  const unknownRole = await request(app.url, 'PATCH', '/global/config', { key: school.admin.key, body: { role_permission: { janitor: 'deny' } } });
+  const unknownRole = await request(app.url, 'PATCH', '/global/config', {
+    key: school.admin.key,
+    body: { role_permission: { janitor: 'deny' } },
+  });
   expect(unknownRole.status).toBe(400);
 });

@@ -15,7 +15,8 @@ beforeAll(async () => {
 
 afterAll(() => llm?.stop());
 
-const isTitle = (r: { body: unknown }) => JSON.stringify(r.body).includes('Write a title for the following conversation');
+const isTitle = (r: { body: unknown }) =>
+  JSON.stringify(r.body).includes('Write a title for the following conversation');
 
 function sdk(app: TestApp, key: string) {
   return createOpencodeClient({ baseUrl: app.url, headers: { authorization: `Bearer ${key}` } });
@@ -26,8 +27,17 @@ describe('with ENCRYPTION_KEYS and the openai preset pointed at the fake LLM', (
   let school: TestTenant;
 
   beforeAll(async () => {
-    const config = { provider: { openai: { options: { baseURL: llm.openaiBaseUrl } } }, model: 'openai/gpt-5-mini', small_model: 'openai/gpt-5-mini', enabled_providers: ['openai'] };
-    app = await startTestApp({ OPENCODE_CONFIG_CONTENT: JSON.stringify(config), ENCRYPTION_KEYS: `1:${randomBytes(32).toString('base64')}`, ALLOW_ENV_PROVIDER_KEYS: 'false' });
+    const config = {
+      provider: { openai: { options: { baseURL: llm.openaiBaseUrl } } },
+      model: 'openai/gpt-5-mini',
+      small_model: 'openai/gpt-5-mini',
+      enabled_providers: ['openai'],
+    };
+    app = await startTestApp({
+      OPENCODE_CONFIG_CONTENT: JSON.stringify(config),
+      ENCRYPTION_KEYS: `1:${randomBytes(32).toString('base64')}`,
+      ALLOW_ENV_PROVIDER_KEYS: 'false',
+    });
     school = await createTenant(app.url, app.adminKey);
   });
 
@@ -35,7 +45,10 @@ describe('with ENCRYPTION_KEYS and the openai preset pointed at the fake LLM', (
 
   it('a stored key is used for the tenant, never returned, and deleting it fails prompts at once', async () => {
     const secret = `sk-test-${randomBytes(8).toString('hex')}`;
-    const put = await request(app.url, 'PUT', '/auth/openai', { key: school.admin.key, body: { type: 'api', key: secret } });
+    const put = await request(app.url, 'PUT', '/auth/openai', {
+      key: school.admin.key,
+      body: { type: 'api', key: secret },
+    });
     expect(put.status).toBe(200);
     expect(put.body).toBe(true);
 
@@ -43,7 +56,10 @@ describe('with ENCRYPTION_KEYS and the openai preset pointed at the fake LLM', (
     const session = (await client.session.create({ body: { title: 'keys' } })).data!;
     llm.enqueueWhen((r) => !isTitle(r), reply().text('paid answer').usage({ input: 1000, output: 100 }).stop());
     const before = llm.requests.length;
-    const res = await client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'hi' }] } });
+    const res = await client.session.prompt({
+      path: { id: session.id },
+      body: { parts: [{ type: 'text', text: 'hi' }] },
+    });
     expect(res.data!.info).toMatchObject({ providerID: 'openai', modelID: 'gpt-5-mini', finish: 'stop' });
     const sent = llm.requests.slice(before).find((r) => !isTitle(r))!;
     expect(sent.headers.authorization).toBe(`Bearer ${secret}`);
@@ -61,7 +77,10 @@ describe('with ENCRYPTION_KEYS and the openai preset pointed at the fake LLM', (
     const otherClient = sdk(app, other.admin.key);
     const otherSession = (await otherClient.session.create({ body: { title: 'no key' } })).data!;
     const count = llm.requests.length;
-    const failed = await otherClient.session.prompt({ path: { id: otherSession.id }, body: { parts: [{ type: 'text', text: 'hi' }] } });
+    const failed = await otherClient.session.prompt({
+      path: { id: otherSession.id },
+      body: { parts: [{ type: 'text', text: 'hi' }] },
+    });
     expect(failed.data!.info).toMatchObject({ error: { name: 'ProviderAuthError' } });
     expect(JSON.stringify(failed.data!.info)).toContain('OPENAI_API_KEY');
     expect(llm.requests.length).toBe(count);
@@ -70,17 +89,29 @@ describe('with ENCRYPTION_KEYS and the openai preset pointed at the fake LLM', (
     expect(del.status).toBe(200);
     const again = await request(app.url, 'DELETE', '/auth/openai', { key: school.admin.key });
     expect(again.status).toBe(404);
-    const after = await client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'again' }] } });
+    const after = await client.session.prompt({
+      path: { id: session.id },
+      body: { parts: [{ type: 'text', text: 'again' }] },
+    });
     expect(after.data!.info).toMatchObject({ error: { name: 'ProviderAuthError' } });
   });
 
   it('only admins store keys; bad bodies are 400', async () => {
     const student = await createUser(app.url, school.admin.key, 'student');
-    expect((await request(app.url, 'PUT', '/auth/openai', { key: student.key, body: { type: 'api', key: 'x' } })).status).toBe(403);
+    expect(
+      (await request(app.url, 'PUT', '/auth/openai', { key: student.key, body: { type: 'api', key: 'x' } })).status,
+    ).toBe(403);
     const bad = await request(app.url, 'PUT', '/auth/openai', { key: school.admin.key, body: { type: 'api' } });
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ name: 'BadRequest', data: { message: expect.stringContaining('key') } });
-    expect((await request(app.url, 'PUT', '/auth/Not A Provider', { key: school.admin.key, body: { type: 'api', key: 'x' } })).status).toBe(400);
+    expect(
+      (
+        await request(app.url, 'PUT', '/auth/Not A Provider', {
+          key: school.admin.key,
+          body: { type: 'api', key: 'x' },
+        })
+      ).status,
+    ).toBe(400);
   });
 });
 
@@ -98,15 +129,24 @@ describe('zero-config', () => {
     const client = sdk(app, school.admin.key);
     const session = (await client.session.create({ body: {} })).data!;
     const started = Date.now();
-    const res = await client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'hi' }] } });
+    const res = await client.session.prompt({
+      path: { id: session.id },
+      body: { parts: [{ type: 'text', text: 'hi' }] },
+    });
     expect(res.response.status).toBe(400);
-    expect(res.error).toMatchObject({ name: 'BadRequest', data: { code: 'no_model', message: expect.stringContaining('OPENAI_API_KEY') } });
+    expect(res.error).toMatchObject({
+      name: 'BadRequest',
+      data: { code: 'no_model', message: expect.stringContaining('OPENAI_API_KEY') },
+    });
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('PUT /auth without ENCRYPTION_KEYS is refused clearly', async () => {
     const school = await createTenant(app.url, app.adminKey);
-    const res = await request(app.url, 'PUT', '/auth/openai', { key: school.admin.key, body: { type: 'api', key: 'sk-x' } });
+    const res = await request(app.url, 'PUT', '/auth/openai', {
+      key: school.admin.key,
+      body: { type: 'api', key: 'sk-x' },
+    });
     expect(res.status).toBe(400);
     expect(res.body.data.code).toBe('encryption_not_configured');
   });

@@ -25,13 +25,25 @@ const QUESTIONS = [
       { label: 'Python', description: 'Simple syntax' },
     ],
   },
-  { question: 'Which topics?', header: 'Topics', multiple: true, options: [{ label: 'Loops', description: 'for/while' }, { label: 'Recursion', description: 'functions calling themselves' }] },
+  {
+    question: 'Which topics?',
+    header: 'Topics',
+    multiple: true,
+    options: [
+      { label: 'Loops', description: 'for/while' },
+      { label: 'Recursion', description: 'functions calling themselves' },
+    ],
+  },
 ];
 
 beforeAll(async () => {
   llm = await FakeLlm.start({ chunkDelayMs: 0 });
   llm.setDefaultReply(reply().text('Default answer.').stop());
-  app = await startTestApp({ OPENCODE_CONFIG_CONTENT: fakeProviderConfig(llm.openaiBaseUrl), SANDBOX: 'off', RETRY_MAX_ATTEMPTS: '0' });
+  app = await startTestApp({
+    OPENCODE_CONFIG_CONTENT: fakeProviderConfig(llm.openaiBaseUrl),
+    SANDBOX: 'off',
+    RETRY_MAX_ATTEMPTS: '0',
+  });
   school = await createTenant(app.url, app.adminKey);
   other = await createTenant(app.url, app.adminKey);
 }, 180_000);
@@ -43,7 +55,9 @@ afterAll(async () => {
 }, 120_000);
 
 async function openEvents(key: string, sessionId: string) {
-  const sse = await SseClient.open(app.url, `/event?sessionID=${sessionId}`, { headers: { authorization: `Bearer ${key}` } });
+  const sse = await SseClient.open(app.url, `/event?sessionID=${sessionId}`, {
+    headers: { authorization: `Bearer ${key}` },
+  });
   streams.push(sse);
   return sse;
 }
@@ -56,7 +70,10 @@ describe('questions through @opencode-ai/sdk', () => {
     llm.enqueueWhen(isChat, reply().tool('question', { questions: QUESTIONS }).stop());
     llm.enqueueWhen(isChat, reply().text('We will do TypeScript loops.').stop());
     const before = chatRequests(llm).length;
-    const pending = sdk(app.url, key).session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'set me an exercise' }] } });
+    const pending = sdk(app.url, key).session.prompt({
+      path: { id: session.id },
+      body: { parts: [{ type: 'text', text: 'set me an exercise' }] },
+    });
 
     const asked = (await sse.waitForType('question.asked', 10_000)).data.properties;
     expect(asked.id).toMatch(/^que_/);
@@ -74,7 +91,10 @@ describe('questions through @opencode-ai/sdk', () => {
     const foreign = await sdk2(app.url, other.admin.key).question.reply({ requestID: asked.id, answers: [['Python']] });
     expect(foreign.response.status).toBe(404);
 
-    const replied = await sdk2(app.url, key).question.reply({ requestID: asked.id, answers: [['TypeScript'], ['Loops']] });
+    const replied = await sdk2(app.url, key).question.reply({
+      requestID: asked.id,
+      answers: [['TypeScript'], ['Loops']],
+    });
     expect(replied.response.status).toBe(200);
     expect(replied.data).toBe(true);
     const done = (await pending).data!;
@@ -91,21 +111,34 @@ describe('questions through @opencode-ai/sdk', () => {
     expect(tool.state).toMatchObject({ status: 'completed', metadata: { answers: [['TypeScript'], ['Loops']] } });
     // Answered questions are no longer pending; answering twice is a 404.
     expect((await sdk2(app.url, key).question.list()).data).toEqual([]);
-    expect((await sdk2(app.url, key).question.reply({ requestID: asked.id, answers: [['Python']] })).response.status).toBe(404);
+    expect(
+      (await sdk2(app.url, key).question.reply({ requestID: asked.id, answers: [['Python']] })).response.status,
+    ).toBe(404);
   });
 
   it('a dismissed question stops the loop with the error on the tool part', async () => {
     const key = school.student.key;
     const session = (await sdk(app.url, key).session.create({ body: { title: 'dismiss' } })).data!;
     const sse = await openEvents(key, session.id);
-    llm.enqueueWhen(isChat, reply().tool('question', { questions: QUESTIONS.slice(0, 1) }).stop());
+    llm.enqueueWhen(
+      isChat,
+      reply()
+        .tool('question', { questions: QUESTIONS.slice(0, 1) })
+        .stop(),
+    );
     const before = chatRequests(llm).length;
-    const pending = sdk(app.url, key).session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'go' }] } });
+    const pending = sdk(app.url, key).session.prompt({
+      path: { id: session.id },
+      body: { parts: [{ type: 'text', text: 'go' }] },
+    });
     const asked = (await sse.waitForType('question.asked', 10_000)).data.properties;
     const rejected = await sdk2(app.url, key).question.reject({ requestID: asked.id });
     expect(rejected.data).toBe(true);
     await pending;
-    expect((await sse.waitForType('question.rejected', 5000)).data.properties).toEqual({ sessionID: session.id, requestID: asked.id });
+    expect((await sse.waitForType('question.rejected', 5000)).data.properties).toEqual({
+      sessionID: session.id,
+      requestID: asked.id,
+    });
     const messages = (await sdk(app.url, key).session.messages({ path: { id: session.id } })).data!;
     const tool = messages.flatMap((m) => m.parts).find((p) => p.type === 'tool') as any;
     expect(tool.state.status).toBe('error');
@@ -119,12 +152,24 @@ describe('questions through @opencode-ai/sdk', () => {
     const key = school.student.key;
     const session = (await sdk(app.url, key).session.create({ body: { title: 'abort' } })).data!;
     const sse = await openEvents(key, session.id);
-    llm.enqueueWhen(isChat, reply().tool('question', { questions: QUESTIONS.slice(0, 1) }).stop());
-    await sdk(app.url, key).session.promptAsync({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'go' }] } });
+    llm.enqueueWhen(
+      isChat,
+      reply()
+        .tool('question', { questions: QUESTIONS.slice(0, 1) })
+        .stop(),
+    );
+    await sdk(app.url, key).session.promptAsync({
+      path: { id: session.id },
+      body: { parts: [{ type: 'text', text: 'go' }] },
+    });
     const asked = (await sse.waitForType('question.asked', 10_000)).data.properties;
     await sdk(app.url, key).session.abort({ path: { id: session.id } });
     await sse.waitForType('question.rejected', 5000, (e) => e.properties.requestID === asked.id);
-    await until(async () => ((await sdk2(app.url, key).question.list()).data!.length === 0 ? true : undefined), 5000, 'empty question list');
+    await until(
+      async () => ((await sdk2(app.url, key).question.list()).data!.length === 0 ? true : undefined),
+      5000,
+      'empty question list',
+    );
     const messages = (await sdk(app.url, key).session.messages({ path: { id: session.id } })).data!;
     const tool = messages.flatMap((m) => m.parts).find((p) => p.type === 'tool') as any;
     expect(tool.state.status).toBe('error');
@@ -132,11 +177,23 @@ describe('questions through @opencode-ai/sdk', () => {
 
   it('validates input: bad answers are 400, unknown and malformed ids 404', async () => {
     const h = { authorization: `Bearer ${school.student.key}`, 'content-type': 'application/json' };
-    const bad = await fetch(`${app.url}/question/que_000000000000AAAAAAAAAAAAAA/reply`, { method: 'POST', headers: h, body: JSON.stringify({ answers: 'TypeScript' }) });
+    const bad = await fetch(`${app.url}/question/que_000000000000AAAAAAAAAAAAAA/reply`, {
+      method: 'POST',
+      headers: h,
+      body: JSON.stringify({ answers: 'TypeScript' }),
+    });
     expect(bad.status).toBe(400);
-    const nested = await fetch(`${app.url}/question/que_000000000000AAAAAAAAAAAAAA/reply`, { method: 'POST', headers: h, body: JSON.stringify({ answers: [[1, 2]] }) });
+    const nested = await fetch(`${app.url}/question/que_000000000000AAAAAAAAAAAAAA/reply`, {
+      method: 'POST',
+      headers: h,
+      body: JSON.stringify({ answers: [[1, 2]] }),
+    });
     expect(nested.status).toBe(400);
-    const unknown = await fetch(`${app.url}/question/que_000000000000AAAAAAAAAAAAAA/reply`, { method: 'POST', headers: h, body: JSON.stringify({ answers: [['x']] }) });
+    const unknown = await fetch(`${app.url}/question/que_000000000000AAAAAAAAAAAAAA/reply`, {
+      method: 'POST',
+      headers: h,
+      body: JSON.stringify({ answers: [['x']] }),
+    });
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as { name: string }).name).toBe('NotFoundError');
     const malformed = await fetch(`${app.url}/question/not-an-id/reject`, { method: 'POST', headers: h });
@@ -144,15 +201,30 @@ describe('questions through @opencode-ai/sdk', () => {
   });
 
   it('an unanswered question times out with a clear error instead of hanging', async () => {
-    const quick = await startTestApp({ OPENCODE_CONFIG_CONTENT: fakeProviderConfig(llm.openaiBaseUrl), SANDBOX: 'off', RETRY_MAX_ATTEMPTS: '0', PERMISSION_TIMEOUT_MS: '1000' });
+    const quick = await startTestApp({
+      OPENCODE_CONFIG_CONTENT: fakeProviderConfig(llm.openaiBaseUrl),
+      SANDBOX: 'off',
+      RETRY_MAX_ATTEMPTS: '0',
+      PERMISSION_TIMEOUT_MS: '1000',
+    });
     try {
       const tenant = await createTenant(quick.url, quick.adminKey);
       const key = tenant.student.key;
       const session = (await sdk(quick.url, key).session.create({ body: { title: 'timeout' } })).data!;
-      const sse = await SseClient.open(quick.url, `/event?sessionID=${session.id}`, { headers: { authorization: `Bearer ${key}` } });
+      const sse = await SseClient.open(quick.url, `/event?sessionID=${session.id}`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
       streams.push(sse);
-      llm.enqueueWhen(isChat, reply().tool('question', { questions: QUESTIONS.slice(0, 1) }).stop());
-      await sdk(quick.url, key).session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'go' }] } });
+      llm.enqueueWhen(
+        isChat,
+        reply()
+          .tool('question', { questions: QUESTIONS.slice(0, 1) })
+          .stop(),
+      );
+      await sdk(quick.url, key).session.prompt({
+        path: { id: session.id },
+        body: { parts: [{ type: 'text', text: 'go' }] },
+      });
       const asked = (await sse.waitForType('question.asked', 5000)).data.properties;
       await sse.waitForType('question.rejected', 5000, (e) => e.properties.requestID === asked.id);
       const messages = (await sdk(quick.url, key).session.messages({ path: { id: session.id } })).data!;

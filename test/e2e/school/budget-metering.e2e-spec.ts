@@ -17,7 +17,11 @@ let llm: FakeLlm;
 beforeAll(async () => {
   llm = await FakeLlm.start({ chunkDelayMs: 0 });
   llm.setDefaultReply(reply().text('Fine.').stop());
-  const config = fakeProviderConfig(llm.openaiBaseUrl, {}, { cost: { input: 1.1, output: 3.3, cache_read: 0.275 }, limit: { context: 128000, output: OUTPUT_LIMIT } });
+  const config = fakeProviderConfig(
+    llm.openaiBaseUrl,
+    {},
+    { cost: { input: 1.1, output: 3.3, cache_read: 0.275 }, limit: { context: 128000, output: OUTPUT_LIMIT } },
+  );
   app = await startTestApp({ OPENCODE_CONFIG_CONTENT: config, SANDBOX: 'off' });
 });
 
@@ -34,13 +38,22 @@ async function newSession(user: TestUser, title?: string): Promise<string> {
 }
 
 async function setBudget(t: TestTenant, scope: string, metric: string, limit: string): Promise<void> {
-  expectOk(await t.admin.http.put('/admin/budgets', { body: { scope, metric, limit } }), 200, `budget ${scope} ${metric}`);
+  expectOk(
+    await t.admin.http.put('/admin/budgets', { body: { scope, metric, limit } }),
+    200,
+    `budget ${scope} ${metric}`,
+  );
 }
 
-const tokensOf = (r: UsageTotalsDto) => r.inputTokens + r.outputTokens + r.reasoningTokens + r.cacheReadTokens + r.cacheWriteTokens;
+const tokensOf = (r: UsageTotalsDto) =>
+  r.inputTokens + r.outputTokens + r.reasoningTokens + r.cacheReadTokens + r.cacheWriteTokens;
 
 async function usageByPurpose(t: TestTenant): Promise<{ rows: Map<string, UsageRowDto>; total: UsageTotalsDto }> {
-  const report = expectOk(await t.admin.http.get('/admin/usage', { query: { groupBy: 'purpose' } }), 200, 'usage by purpose');
+  const report = expectOk(
+    await t.admin.http.get('/admin/usage', { query: { groupBy: 'purpose' } }),
+    200,
+    'usage by purpose',
+  );
   return { rows: new Map((report.rows as UsageRowDto[]).map((r) => [r.key, r])), total: report.total };
 }
 
@@ -75,7 +88,9 @@ async function worstCaseOfAPrompt(t: TestTenant): Promise<number> {
   const probe = await createUser(app.url, t.admin.key, 'student');
   await setBudget(t, `user:${probe.id}`, 'tokens_day', '1');
   const before = llm.requests.length;
-  const refused = await probe.http.post(`/session/${await newSession(probe, 'probe')}/message`, { body: textPrompt('go') });
+  const refused = await probe.http.post(`/session/${await newSession(probe, 'probe')}/message`, {
+    body: textPrompt('go'),
+  });
   expect(refused.status).toBe(429);
   expect(llm.requests.length).toBe(before);
   return Number(refused.body.data.requested);
@@ -88,37 +103,62 @@ describe('budgets hold under parallel load', () => {
     expect(worst).toBeGreaterThan(OUTPUT_LIMIT);
     const limit = 3 * worst + Math.floor(worst / 2);
     await setBudget(school, `user:${school.student.id}`, 'tokens_day', String(limit));
-    const sessions = await Promise.all(Array.from({ length: 50 }, (_, i) => newSession(school.student, `parallel ${i}`)));
+    const sessions = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => newSession(school.student, `parallel ${i}`)),
+    );
     const from = llm.requests.length;
 
-    const results = await Promise.all(sessions.map((id) => school.student.http.post(`/session/${id}/message`, { body: textPrompt('go') })));
+    const results = await Promise.all(
+      sessions.map((id) => school.student.http.post(`/session/${id}/message`, { body: textPrompt('go') })),
+    );
 
     expect(results.filter((r) => r.status !== 200 && r.status !== 429).map((r) => `${r.status} ${r.text}`)).toEqual([]);
     const ok = results.filter((r) => r.status === 200).length;
     const refused = results.filter((r) => r.status === 429);
     expect(ok).toBeGreaterThanOrEqual(3);
     expect(refused.length).toBeGreaterThan(0);
-    expect(refused[0].body).toMatchObject({ name: 'TooManyRequestsError', data: { code: 'budget_tokens_day', scope: `user:${school.student.id}`, limit: String(limit), resetsAt: expect.any(String) } });
+    expect(refused[0].body).toMatchObject({
+      name: 'TooManyRequestsError',
+      data: {
+        code: 'budget_tokens_day',
+        scope: `user:${school.student.id}`,
+        limit: String(limit),
+        resetsAt: expect.any(String),
+      },
+    });
     const s = await expectEveryServedCallRecorded(school, from);
     expect(s.tokens).toBeLessThanOrEqual(limit);
     expect(s.calls).toBe(ok);
-    console.log(`[budget race] tokens_day limit ${limit} (worst case per prompt ${worst}): ${ok} answered, ${refused.length} refused; served ${s.calls} calls / ${s.tokens} tokens, recorded the same`);
+    console.log(
+      `[budget race] tokens_day limit ${limit} (worst case per prompt ${worst}): ${ok} answered, ${refused.length} refused; served ${s.calls} calls / ${s.tokens} tokens, recorded the same`,
+    );
   }, 300_000);
 
   it('50 parallel prompts against a class cost budget worth 3 (two students): cost stays within it', async () => {
     const school = await createTenant(app.url, app.adminKey);
     const other = await createUser(app.url, school.admin.key, 'student');
     const cls = expectOk(await school.admin.http.post('/admin/classes', { body: { name: 'Race' } }), 201, 'class').id;
-    for (const u of [school.student, other]) expectOk(await school.admin.http.post(`/admin/classes/${cls}/members`, { body: { userId: u.id, role: 'student' } }), 201, 'member');
+    for (const u of [school.student, other])
+      expectOk(
+        await school.admin.http.post(`/admin/classes/${cls}/members`, { body: { userId: u.id, role: 'student' } }),
+        201,
+        'member',
+      );
     const worstTokens = await worstCaseOfAPrompt(school);
     // Priced like the fake model: every input token at $1.10/M and every output token at $3.30/M, at most.
     const worstCost = ((worstTokens - OUTPUT_LIMIT) * 1.1 + OUTPUT_LIMIT * 3.3) / 1e6;
     const limit = (3.5 * worstCost).toFixed(6);
     await setBudget(school, `class:${cls}`, 'cost_day', limit);
-    const sessions = await Promise.all(Array.from({ length: 50 }, (_, i) => newSession(i % 2 ? other : school.student, `parallel ${i}`)));
+    const sessions = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => newSession(i % 2 ? other : school.student, `parallel ${i}`)),
+    );
     const from = llm.requests.length;
 
-    const results = await Promise.all(sessions.map((id, i) => (i % 2 ? other : school.student).http.post(`/session/${id}/message`, { body: textPrompt('go') })));
+    const results = await Promise.all(
+      sessions.map((id, i) =>
+        (i % 2 ? other : school.student).http.post(`/session/${id}/message`, { body: textPrompt('go') }),
+      ),
+    );
 
     expect(results.filter((r) => r.status !== 200 && r.status !== 429).map((r) => `${r.status} ${r.text}`)).toEqual([]);
     const ok = results.filter((r) => r.status === 200).length;
@@ -126,7 +166,9 @@ describe('budgets hold under parallel load', () => {
     await expectEveryServedCallRecorded(school, from);
     const { total } = await usageByPurpose(school);
     expect(Number(total.cost)).toBeLessThanOrEqual(Number(limit));
-    console.log(`[budget race] class cost_day limit $${limit}: ${ok} answered, ${50 - ok} refused; recorded $${total.cost} over ${total.steps} calls`);
+    console.log(
+      `[budget race] class cost_day limit $${limit}: ${ok} answered, ${50 - ok} refused; recorded $${total.cost} over ${total.steps} calls`,
+    );
   }, 300_000);
 });
 
@@ -139,16 +181,27 @@ describe('concurrency limits are claimed with the run lease', () => {
     const sse = await SseClient.open(app.url, '/event', { headers: { authorization: `Bearer ${school.student.key}` } });
     const from = llm.requests.length;
 
-    const accepted = await Promise.all(sessions.map((id) => school.student.http.post(`/session/${id}/prompt_async`, { body: textPrompt('hold the line') })));
+    const accepted = await Promise.all(
+      sessions.map((id) =>
+        school.student.http.post(`/session/${id}/prompt_async`, { body: textPrompt('hold the line') }),
+      ),
+    );
     expect(accepted.map((r) => r.status).filter((s) => s !== 204 && s !== 429)).toEqual([]);
     const refusedAtDoor = accepted.filter((r) => r.status === 429).length;
     const refusals = () => sse.frames.map((f) => f.data?.payload ?? f.data).filter((e) => e?.type === 'session.error');
-    await until('a session.error for every prompt past the limit', async () => refusals().length >= 8 - refusedAtDoor, 30_000);
+    await until(
+      'a session.error for every prompt past the limit',
+      async () => refusals().length >= 8 - refusedAtDoor,
+      30_000,
+    );
     await until('the two admitted prompts to reach the LLM', async () => llm.requests.length - from >= 2);
     await new Promise((r) => setTimeout(r, 500));
     expect(llm.requests.length - from).toBe(2);
     expect(refusals()).toHaveLength(8 - refusedAtDoor);
-    expect(refusals()[0].properties.error).toMatchObject({ name: 'TooManyRequestsError', data: { code: 'budget_concurrent_sessions', limit: '2', resetsAt: null } });
+    expect(refusals()[0].properties.error).toMatchObject({
+      name: 'TooManyRequestsError',
+      data: { code: 'budget_concurrent_sessions', limit: '2', resetsAt: null },
+    });
     sse.close();
     for (const id of sessions) await school.student.http.post(`/session/${id}/abort`);
   }, 120_000);
@@ -158,19 +211,36 @@ describe('every route that makes LLM calls or runs commands checks budgets like 
   it('summarize, command and shell after the daily budget is spent: 429 with resetsAt, and nothing sent or run', async () => {
     const school = await createTenant(app.url, app.adminKey);
     const session = await newSession(school.student, 'spent');
-    expectOk(await school.student.http.post(`/session/${session}/message`, { body: textPrompt('first') }), 200, 'first prompt');
+    expectOk(
+      await school.student.http.post(`/session/${session}/message`, { body: textPrompt('first') }),
+      200,
+      'first prompt',
+    );
     await setBudget(school, `user:${school.student.id}`, 'tokens_day', '1');
     const before = llm.requests.length;
 
-    const summarize = await school.student.http.post(`/session/${session}/summarize`, { body: { providerID: 'fake', modelID: 'fake-model' } });
+    const summarize = await school.student.http.post(`/session/${session}/summarize`, {
+      body: { providerID: 'fake', modelID: 'fake-model' },
+    });
     expect(summarize.status).toBe(429);
-    expect(summarize.body).toMatchObject({ name: 'TooManyRequestsError', data: { code: 'budget_tokens_day', resetsAt: expect.any(String), message: expect.any(String) } });
-    const init = await school.student.http.post(`/session/${session}/command`, { body: { command: 'init', arguments: '' } });
+    expect(summarize.body).toMatchObject({
+      name: 'TooManyRequestsError',
+      data: { code: 'budget_tokens_day', resetsAt: expect.any(String), message: expect.any(String) },
+    });
+    const init = await school.student.http.post(`/session/${session}/command`, {
+      body: { command: 'init', arguments: '' },
+    });
     expect(init.status).toBe(429);
-    const shell = await school.student.http.post(`/session/${session}/shell`, { body: { agent: 'build', command: 'echo ran > ran.txt' } });
+    const shell = await school.student.http.post(`/session/${session}/shell`, {
+      body: { agent: 'build', command: 'echo ran > ran.txt' },
+    });
     expect(shell.status).toBe(429);
     expect(llm.requests.length).toBe(before);
-    const messages = expectOk(await school.student.http.get(`/session/${session}/message`), 200, 'messages') as unknown[];
+    const messages = expectOk(
+      await school.student.http.get(`/session/${session}/message`),
+      200,
+      'messages',
+    ) as unknown[];
     expect(messages).toHaveLength(2);
   }, 120_000);
 });
@@ -180,7 +250,11 @@ describe('every LLM call is recorded with its purpose', () => {
     const school = await createTenant(app.url, app.adminKey);
     const from = llm.requests.length;
     const session = await newSession(school.student);
-    expectOk(await school.student.http.post(`/session/${session}/message`, { body: textPrompt('hello') }), 200, 'prompt');
+    expectOk(
+      await school.student.http.post(`/session/${session}/message`, { body: textPrompt('hello') }),
+      200,
+      'prompt',
+    );
     await until('the title call', async () => (await usageByPurpose(school)).rows.has('title'));
     const { rows } = await usageByPurpose(school);
     expect(rows.get('step')).toMatchObject({ steps: 1 });
@@ -188,7 +262,9 @@ describe('every LLM call is recorded with its purpose', () => {
     expect(Number(rows.get('title')!.cost)).toBeGreaterThan(0);
     await expectEveryServedCallRecorded(school, from);
     // A title is not part of the conversation: the session's totals show the step only.
-    const info = expectOk(await school.student.http.get(`/session/${session}/message`), 200, 'messages') as { info: { role: string; cost: number } }[];
+    const info = expectOk(await school.student.http.get(`/session/${session}/message`), 200, 'messages') as {
+      info: { role: string; cost: number };
+    }[];
     expect(info.filter((m) => m.info.role === 'assistant')).toHaveLength(1);
   }, 60_000);
 
@@ -196,8 +272,18 @@ describe('every LLM call is recorded with its purpose', () => {
     const school = await createTenant(app.url, app.adminKey);
     const session = await newSession(school.student, 'to summarise');
     const from = llm.requests.length;
-    expectOk(await school.student.http.post(`/session/${session}/message`, { body: textPrompt('hello') }), 200, 'prompt');
-    expectOk(await school.student.http.post(`/session/${session}/summarize`, { body: { providerID: 'fake', modelID: 'fake-model' } }), 200, 'summarize');
+    expectOk(
+      await school.student.http.post(`/session/${session}/message`, { body: textPrompt('hello') }),
+      200,
+      'prompt',
+    );
+    expectOk(
+      await school.student.http.post(`/session/${session}/summarize`, {
+        body: { providerID: 'fake', modelID: 'fake-model' },
+      }),
+      200,
+      'summarize',
+    );
     const { rows } = await usageByPurpose(school);
     expect(rows.get('summary')).toMatchObject({ steps: 1 });
     expect(rows.get('step')).toMatchObject({ steps: 1 });
@@ -208,9 +294,17 @@ describe('every LLM call is recorded with its purpose', () => {
     const school = await createTenant(app.url, app.adminKey);
     const session = await newSession(school.student, 'overflowing');
     const from = llm.requests.length;
-    expectOk(await school.student.http.post(`/session/${session}/message`, { body: textPrompt('hello') }), 200, 'first prompt');
+    expectOk(
+      await school.student.http.post(`/session/${session}/message`, { body: textPrompt('hello') }),
+      200,
+      'first prompt',
+    );
     llm.enqueueWhen(isChat, contextOverflow());
-    expectOk(await school.student.http.post(`/session/${session}/message`, { body: textPrompt('more') }), 200, 'overflowing prompt');
+    expectOk(
+      await school.student.http.post(`/session/${session}/message`, { body: textPrompt('more') }),
+      200,
+      'overflowing prompt',
+    );
     const { rows } = await usageByPurpose(school);
     expect(rows.get('compaction')).toMatchObject({ steps: 1 });
     // The refused step cost nothing and is not recorded; the first prompt's step and the replayed one are.
@@ -222,8 +316,15 @@ describe('every LLM call is recorded with its purpose', () => {
     const school = await createTenant(app.url, app.adminKey);
     const session = await newSession(school.student, 'delegating');
     const from = llm.requests.length;
-    llm.enqueueWhen(isChat, reply().tool('task', { description: 'look around', prompt: 'list the files', subagent_type: 'general' }).stop());
-    expectOk(await school.student.http.post(`/session/${session}/message`, { body: textPrompt('delegate this') }), 200, 'prompt');
+    llm.enqueueWhen(
+      isChat,
+      reply().tool('task', { description: 'look around', prompt: 'list the files', subagent_type: 'general' }).stop(),
+    );
+    expectOk(
+      await school.student.http.post(`/session/${session}/message`, { body: textPrompt('delegate this') }),
+      200,
+      'prompt',
+    );
     const { rows } = await usageByPurpose(school);
     expect(rows.get('subagent')).toMatchObject({ steps: 1 });
     expect(rows.get('step')).toMatchObject({ steps: 2 });

@@ -7,7 +7,15 @@ import { fakeProviderConfig } from '../../utils/fake-provider-config';
 // plus a second school (its admin is "other tenant") and the platform administrator of the demo tenant.
 
 export type Actor = 'platformAdmin' | 'admin' | 'teacher' | 'otherTeacher' | 'student' | 'otherStudent' | 'otherTenant';
-export const ACTORS: Actor[] = ['platformAdmin', 'admin', 'teacher', 'otherTeacher', 'student', 'otherStudent', 'otherTenant'];
+export const ACTORS: Actor[] = [
+  'platformAdmin',
+  'admin',
+  'teacher',
+  'otherTeacher',
+  'student',
+  'otherStudent',
+  'otherTenant',
+];
 
 export interface School {
   tenantId: string;
@@ -22,9 +30,14 @@ export function expectOk<T = any>(res: { status: number; text: string; body: T }
   return res.body;
 }
 
-export async function createClass(admin: Client, name: string, members: { userId: string; role: 'teacher' | 'student' }[]): Promise<string> {
+export async function createClass(
+  admin: Client,
+  name: string,
+  members: { userId: string; role: 'teacher' | 'student' }[],
+): Promise<string> {
   const cls = expectOk(await admin.post('/admin/classes', { body: { name } }), 201, 'create class');
-  for (const m of members) expectOk(await admin.post(`/admin/classes/${cls.id}/members`, { body: m }), 201, 'add member');
+  for (const m of members)
+    expectOk(await admin.post(`/admin/classes/${cls.id}/members`, { body: m }), 201, 'add member');
   return cls.id;
 }
 
@@ -33,8 +46,14 @@ export async function createSchool(baseUrl: string, platformKey: string): Promis
   const other = await createTenant(baseUrl, platformKey);
   const otherTeacher = await createUser(baseUrl, t.admin.key, 'teacher');
   const otherStudent = await createUser(baseUrl, t.admin.key, 'student');
-  const classA = await createClass(t.admin.http, 'Class A', [{ userId: t.teacher.id, role: 'teacher' }, { userId: t.student.id, role: 'student' }]);
-  const classB = await createClass(t.admin.http, 'Class B', [{ userId: otherTeacher.id, role: 'teacher' }, { userId: otherStudent.id, role: 'student' }]);
+  const classA = await createClass(t.admin.http, 'Class A', [
+    { userId: t.teacher.id, role: 'teacher' },
+    { userId: t.student.id, role: 'student' },
+  ]);
+  const classB = await createClass(t.admin.http, 'Class B', [
+    { userId: otherTeacher.id, role: 'teacher' },
+    { userId: otherStudent.id, role: 'student' },
+  ]);
   const users = { admin: t.admin, teacher: t.teacher, otherTeacher, student: t.student, otherStudent };
   return {
     tenantId: t.id,
@@ -58,6 +77,7 @@ export function pricedProviderConfig(baseUrl: string, extra: Record<string, unkn
   return fakeProviderConfig(baseUrl, extra, { cost: { input: 1.1, output: 3.3, cache_read: 0.275 } });
 }
 
-export const isTitleRequest = (r: { body: unknown }) => JSON.stringify(r.body).includes('Write a title for the following conversation');
+export const isTitleRequest = (r: { body: unknown }) =>
+  JSON.stringify(r.body).includes('Write a title for the following conversation');
 
 export const textPrompt = (text: string) => ({ parts: [{ type: 'text', text }] });

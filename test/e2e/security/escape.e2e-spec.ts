@@ -35,19 +35,26 @@ type Call = [tool: string, input: Record<string, unknown>];
 
 /** One model turn calling every tool given; returns the tool parts in call order. */
 async function loop(user: TestUser, calls: Call[]): Promise<any[]> {
-  const s = await user.http.post('/session', { body: { permission: [{ permission: '*', pattern: '*', action: 'allow' }] } });
+  const s = await user.http.post('/session', {
+    body: { permission: [{ permission: '*', pattern: '*', action: 'allow' }] },
+  });
   expect(s.status).toBe(200);
   let r = reply();
   calls.forEach(([tool, input], i) => (r = r.tool(tool, input, { id: `call_${i}` })));
   llm.enqueueWhen(isChat, r.stop());
-  const res = await user.http.post(`/session/${s.body.id}/message`, { body: { parts: [{ type: 'text', text: 'go' }] } });
+  const res = await user.http.post(`/session/${s.body.id}/message`, {
+    body: { parts: [{ type: 'text', text: 'go' }] },
+  });
   expect(res.status).toBe(200);
   const msgs = (await user.http.get(`/session/${s.body.id}/message`)).body as any[];
   const parts = msgs.flatMap((m) => m.parts).filter((p: any) => p.type === 'tool');
   return calls.map((_, i) => parts.find((p: any) => p.callID === `call_${i}`));
 }
 
-function refused(part: any, message: RegExp = /outside|refused|not allowed|denied|blocked|private|loopback|link/i): void {
+function refused(
+  part: any,
+  message: RegExp = /outside|refused|not allowed|denied|blocked|private|loopback|link/i,
+): void {
   expect(part).toBeDefined();
   expect([part.tool, part.state.status]).toEqual([part.tool, 'error']);
   expect(part.state.error).toMatch(message);
@@ -110,7 +117,7 @@ describe('escape attempts through the HTTP routes', () => {
     expect(res.text).not.toContain('root:x:0:0');
   });
 
-  it('the absolute path of the other tenant\'s file is refused', async () => {
+  it("the absolute path of the other tenant's file is refused", async () => {
     const res = await a.student.http.get('/file/content', { query: { path: path.join(bRoot, 'secret.txt') } });
     expect(res.status).toBe(403);
   });
@@ -123,11 +130,14 @@ describe('escape attempts through the HTTP routes', () => {
     expect(names).not.toContain('link-passwd');
   });
 
-  it.each(['/file', '/file/status', '/find/file', '/vcs', '/vcs/status'])('%s with another tenant\'s worktree as ?directory= is 404', async (route) => {
-    const res = await a.student.http.get(route, { query: { directory: bRoot, query: 'secret', path: '' } });
-    expect(res.status).toBe(404);
-    expect(res.text).not.toContain(SECRET);
-  });
+  it.each(['/file', '/file/status', '/find/file', '/vcs', '/vcs/status'])(
+    "%s with another tenant's worktree as ?directory= is 404",
+    async (route) => {
+      const res = await a.student.http.get(route, { query: { directory: bRoot, query: 'secret', path: '' } });
+      expect(res.status).toBe(404);
+      expect(res.text).not.toContain(SECRET);
+    },
+  );
 
   it('?directory= with traversal is refused, not resolved', async () => {
     for (const directory of ['../..', `${aRoot}/../../${b.id}`]) {
@@ -136,7 +146,7 @@ describe('escape attempts through the HTTP routes', () => {
     }
   });
 
-  it('/find does not follow links into the other tenant\'s workspace, and /find/file does not list it', async () => {
+  it("/find does not follow links into the other tenant's workspace, and /find/file does not list it", async () => {
     const found = await a.student.http.get('/find', { query: { pattern: SECRET } });
     expect(found.status).toBe(200);
     expect(found.body).toEqual([]);
@@ -207,11 +217,32 @@ describe('escape attempts through the agent loop', () => {
 
   it('bash: no other workspace, no server env, no network, and fork bombs, floods and sleeps are contained', async () => {
     const parts = await loop(a.student, [
-      ['bash', { command: `cat ${bRoot}/secret.txt; ls ${path.dirname(bRoot)}; echo END`, description: 'read other tenant' }],
+      [
+        'bash',
+        { command: `cat ${bRoot}/secret.txt; ls ${path.dirname(bRoot)}; echo END`, description: 'read other tenant' },
+      ],
       ['bash', { command: "tr '\\0' '\\n' < /proc/self/environ; echo END", description: 'env' }],
-      ['bash', { command: `(echo > /dev/tcp/127.0.0.1/5432) 2>&1 && echo PG-OPEN; (echo > /dev/tcp/127.0.0.1/6379) 2>&1 && echo REDIS-OPEN; echo END`, description: 'net' }],
-      ['bash', { command: `curl -sS -m 3 http://127.0.0.1:${canaryPort}/ 2>&1 || wget -q -T 3 -O- http://127.0.0.1:${canaryPort}/ 2>&1; echo END`, description: 'curl' }],
-      ['bash', { command: 'ln -s /etc/shadow shadowlink; cat shadowlink 2>&1; echo > /etc/hostname 2>&1; echo END', description: 'system files' }],
+      [
+        'bash',
+        {
+          command: `(echo > /dev/tcp/127.0.0.1/5432) 2>&1 && echo PG-OPEN; (echo > /dev/tcp/127.0.0.1/6379) 2>&1 && echo REDIS-OPEN; echo END`,
+          description: 'net',
+        },
+      ],
+      [
+        'bash',
+        {
+          command: `curl -sS -m 3 http://127.0.0.1:${canaryPort}/ 2>&1 || wget -q -T 3 -O- http://127.0.0.1:${canaryPort}/ 2>&1; echo END`,
+          description: 'curl',
+        },
+      ],
+      [
+        'bash',
+        {
+          command: 'ln -s /etc/shadow shadowlink; cat shadowlink 2>&1; echo > /etc/hostname 2>&1; echo END',
+          description: 'system files',
+        },
+      ],
       ['bash', { command: ':(){ :|:& };:', description: 'fork bomb', timeout: 5000 }],
       ['bash', { command: "head -c 1000000000 /dev/zero | tr '\\0' a", description: 'flood', timeout: 60000 }],
       ['bash', { command: 'sleep 600', description: 'sleep', timeout: 2000 }],
@@ -244,7 +275,8 @@ describe('escape attempts through the agent loop', () => {
       ['webfetch', { url: `http://localhost:${canaryPort}/`, format: 'text' }],
       ['webfetch', { url: `http://10.0.0.1/`, format: 'text' }],
     ]);
-    for (const p of parts) refused(p, /refus|private|loopback|link-local|local machine|not allowed|blocked|metadata|address/i);
+    for (const p of parts)
+      refused(p, /refus|private|loopback|link-local|local machine|not allowed|blocked|metadata|address/i);
     expect(canaryHits).toBe(0);
   }, 60_000);
 
@@ -256,14 +288,22 @@ describe('escape attempts through the agent loop', () => {
 });
 
 describe("each school's sandbox settings", () => {
-  it('bash follows the tenant\'s bashNetwork, and two tenants run under different uids', async () => {
+  it("bash follows the tenant's bashNetwork, and two tenants run under different uids", async () => {
     const listener = net.createServer((socket) => socket.end('port reached\n'));
     await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
     const port = (listener.address() as AddressInfo).port;
     try {
-      const patched = await client(app.url, app.adminKey).patch(`/admin/tenants/${b.id}`, { body: { settings: { bashNetwork: true } } });
+      const patched = await client(app.url, app.adminKey).patch(`/admin/tenants/${b.id}`, {
+        body: { settings: { bashNetwork: true } },
+      });
       expect(patched.status).toBe(200);
-      const probe: Call = ['bash', { command: `id -u; (exec 3<>/dev/tcp/127.0.0.1/${port}; cat <&3) 2>/dev/null || echo PORT-CLOSED`, description: 'uid and port' }];
+      const probe: Call = [
+        'bash',
+        {
+          command: `id -u; (exec 3<>/dev/tcp/127.0.0.1/${port}; cat <&3) 2>/dev/null || echo PORT-CLOSED`,
+          description: 'uid and port',
+        },
+      ];
       const [offPart] = await loop(a.student, [probe]);
       const [onPart] = await loop(b.student, [probe]);
       const [uidA, reachA] = output(offPart).trim().split('\n');

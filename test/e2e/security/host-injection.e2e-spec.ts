@@ -39,7 +39,10 @@ beforeAll(async () => {
   pagesPort = (pages.address() as AddressInfo).port;
   llm = await FakeLlm.start({ chunkDelayMs: 0 });
   llm.setDefaultReply(reply().text('done').stop());
-  app = await startTestApp({ OPENCODE_CONFIG_CONTENT: fakeProviderConfig(llm.openaiBaseUrl), EGRESS_ALLOW: `127.0.0.1:${pagesPort}` });
+  app = await startTestApp({
+    OPENCODE_CONFIG_CONTENT: fakeProviderConfig(llm.openaiBaseUrl),
+    EGRESS_ALLOW: `127.0.0.1:${pagesPort}`,
+  });
   a = await createTenant(app.url, app.adminKey);
   trap = await fs.mkdtemp(path.join(app.dataDir, 'trap-'));
 }, 180_000);
@@ -51,13 +54,20 @@ afterAll(async () => {
 });
 
 /** One model turn calling the given tools (every permission allowed); returns the session and its messages. */
-async function turn(user: TestUser, calls: [string, Record<string, unknown>][]): Promise<{ id: string; directory: string; messages: any[] }> {
-  const s = await user.http.post('/session', { body: { permission: [{ permission: '*', pattern: '*', action: 'allow' }] } });
+async function turn(
+  user: TestUser,
+  calls: [string, Record<string, unknown>][],
+): Promise<{ id: string; directory: string; messages: any[] }> {
+  const s = await user.http.post('/session', {
+    body: { permission: [{ permission: '*', pattern: '*', action: 'allow' }] },
+  });
   expect(s.status).toBe(200);
   let r = reply();
   calls.forEach(([tool, input], i) => (r = r.tool(tool, input, { id: `call_${i}` })));
   llm.enqueueWhen(isChat, r.stop());
-  const res = await user.http.post(`/session/${s.body.id}/message`, { body: { parts: [{ type: 'text', text: 'go' }] } });
+  const res = await user.http.post(`/session/${s.body.id}/message`, {
+    body: { parts: [{ type: 'text', text: 'go' }] },
+  });
   if (res.status !== 200) throw new Error(`prompt answered ${res.status}: ${JSON.stringify(res.body).slice(0, 500)}`);
   const messages = (await user.http.get(`/session/${s.body.id}/message`)).body as any[];
   return { id: s.body.id, directory: s.body.directory, messages };
@@ -110,7 +120,10 @@ describe('stored part fields never reach git as options or outside paths', () =>
       expect(res.body.data.code).toBe('snapshot_invalid_object_id');
     }
     // A valid hash with option- and path-shaped file names: only workspace files are touched.
-    await tamper(patch.id, { hash: patch.hash, files: [`--output=${trap}/f`, '-c', '../outside.txt', outside, '/etc/passwd', path.join(directory, 'notes.txt')] });
+    await tamper(patch.id, {
+      hash: patch.hash,
+      files: [`--output=${trap}/f`, '-c', '../outside.txt', outside, '/etc/passwd', path.join(directory, 'notes.txt')],
+    });
     const reverted = await user.http.post(`/session/${id}/revert`, { body: { messageID: messages[1].info.id } });
     expect(reverted.status).toBe(200);
     await expect(fs.access(path.join(directory, 'notes.txt'))).rejects.toThrow();
@@ -128,8 +141,16 @@ describe('no request stalls other tenants', () => {
     await fs.mkdir(deep, { recursive: true });
     await fs.writeFile(path.join(deep, 'a'.repeat(200)), 'x');
     // At the matcher's bounds (16 wildcards a line) and past them (dropped), 1,000 lines.
-    const ignoreLines = [`${'**/a/'.repeat(16)}b`, `${'*a'.repeat(15)}*b`, `**/${'*a'.repeat(14)}*b/`, `${'*a'.repeat(40)}*b`];
-    await fs.writeFile(path.join(root, '.gitignore'), Array.from({ length: 1000 }, (_, i) => ignoreLines[i % ignoreLines.length] + '\n').join(''));
+    const ignoreLines = [
+      `${'**/a/'.repeat(16)}b`,
+      `${'*a'.repeat(15)}*b`,
+      `**/${'*a'.repeat(14)}*b/`,
+      `${'*a'.repeat(40)}*b`,
+    ];
+    await fs.writeFile(
+      path.join(root, '.gitignore'),
+      Array.from({ length: 1000 }, (_, i) => ignoreLines[i % ignoreLines.length] + '\n').join(''),
+    );
 
     const stars = `${'*a'.repeat(15)}*b`;
     const student = a.student.http;
@@ -140,7 +161,15 @@ describe('no request stalls other tenants', () => {
       ['/file', () => student.get('/file', { query: { path: '.' } })],
       ['/file deep', () => student.get('/file', { query: { path: Array(40).fill('a').join('/') } })],
       ['grep tool', () => turn(a.student, [['grep', { pattern: '^(a+)+$' }]])],
-      ['glob tool', () => turn(a.student, [['glob', { pattern: stars }], ['glob', { pattern: `${'**/a/'.repeat(16)}b` }], ['glob', { pattern: `${'*a'.repeat(40)}*b` }]])],
+      [
+        'glob tool',
+        () =>
+          turn(a.student, [
+            ['glob', { pattern: stars }],
+            ['glob', { pattern: `${'**/a/'.repeat(16)}b` }],
+            ['glob', { pattern: `${'*a'.repeat(40)}*b` }],
+          ]),
+      ],
       ['list tool', () => turn(a.student, [['list', { path: '.', ignore: [stars, `${'**/a/'.repeat(16)}b`] }]])],
       ...Object.keys(HOSTILE_PAGES).map(
         (p) =>
@@ -175,14 +204,18 @@ describe('no request stalls other tenants', () => {
         const started = performance.now();
         await send();
         delay.disable();
-        holds.push(`${name}: ${(delay.max / 1e6).toFixed(0)} ms max loop delay (${(performance.now() - started).toFixed(0)} ms)`);
+        holds.push(
+          `${name}: ${(delay.max / 1e6).toFixed(0)} ms max loop delay (${(performance.now() - started).toFixed(0)} ms)`,
+        );
         process.stdout.write(`${label} ${holds.at(-1)}\n`);
       }
       done = true;
       await probe;
       const worstHealth = Math.max(...latencies);
       // Figures for the issue's closing note (how long the worst hostile request holds the event loop).
-      console.log(`${label}: /global/health worst ${worstHealth.toFixed(0)} ms over ${latencies.length} probes\n${holds.join('\n')}`);
+      console.log(
+        `${label}: /global/health worst ${worstHealth.toFixed(0)} ms over ${latencies.length} probes\n${holds.join('\n')}`,
+      );
       // A safety bound, not a benchmark: on a loaded 2-core machine anything near it means a stall.
       expect(worstHealth).toBeLessThan(1_000);
       expect(latencies.length).toBeGreaterThan(3);

@@ -44,26 +44,51 @@ it('boots in the default mode (required), and /ready reports the sandbox as unav
   expect(res.status).toBe(200);
   expect(res.body).toMatchObject({
     ready: true,
-    sandbox: { mode: 'required', state: 'unavailable', bwrap: null, reason: expect.stringContaining('not installed'), fix: expect.stringMatching(/apt-get install bubblewrap.*SANDBOX=off/) },
+    sandbox: {
+      mode: 'required',
+      state: 'unavailable',
+      bwrap: null,
+      reason: expect.stringContaining('not installed'),
+      fix: expect.stringMatching(/apt-get install bubblewrap.*SANDBOX=off/),
+    },
   });
 });
 
 it('POST /session/{id}/shell answers 503 SandboxUnavailableError and records nothing', async () => {
   const id = (await school.student.http.post('/session', { body: {} })).body.id;
-  const res = await school.student.http.post(`/session/${id}/shell`, { body: { agent: 'build', command: `touch ${canary}` } });
+  const res = await school.student.http.post(`/session/${id}/shell`, {
+    body: { agent: 'build', command: `touch ${canary}` },
+  });
   expect(res.status).toBe(503);
-  expect(res.body).toMatchObject({ name: 'SandboxUnavailableError', data: { code: 'sandbox_unavailable', message: expect.stringMatching(/Install bubblewrap/) } });
+  expect(res.body).toMatchObject({
+    name: 'SandboxUnavailableError',
+    data: { code: 'sandbox_unavailable', message: expect.stringMatching(/Install bubblewrap/) },
+  });
   expect((await school.student.http.get(`/session/${id}/message`)).body).toEqual([]);
 });
 
 it('the bash tool fails with the typed message on its tool part', async () => {
-  const s = await school.student.http.post('/session', { body: { permission: [{ permission: '*', pattern: '*', action: 'allow' }] } });
-  llm.enqueueWhen(isChat, reply().tool('bash', { command: `touch ${canary}`, description: 'try' }, { id: 'call_bash' }).stop());
-  const res = await school.student.http.post(`/session/${s.body.id}/message`, { body: { parts: [{ type: 'text', text: 'go' }] } });
+  const s = await school.student.http.post('/session', {
+    body: { permission: [{ permission: '*', pattern: '*', action: 'allow' }] },
+  });
+  llm.enqueueWhen(
+    isChat,
+    reply()
+      .tool('bash', { command: `touch ${canary}`, description: 'try' }, { id: 'call_bash' })
+      .stop(),
+  );
+  const res = await school.student.http.post(`/session/${s.body.id}/message`, {
+    body: { parts: [{ type: 'text', text: 'go' }] },
+  });
   expect(res.status).toBe(200);
-  const parts = ((await school.student.http.get(`/session/${s.body.id}/message`)).body as any[]).flatMap((m) => m.parts);
+  const parts = ((await school.student.http.get(`/session/${s.body.id}/message`)).body as any[]).flatMap(
+    (m) => m.parts,
+  );
   const bash = parts.find((p: any) => p.callID === 'call_bash');
-  expect(bash.state).toMatchObject({ status: 'error', error: expect.stringMatching(/bubblewrap sandbox is not available.*Install bubblewrap.*SANDBOX=off/) });
+  expect(bash.state).toMatchObject({
+    status: 'error',
+    error: expect.stringMatching(/bubblewrap sandbox is not available.*Install bubblewrap.*SANDBOX=off/),
+  });
 });
 
 it('a command template with a shell span answers the typed 503', async () => {
@@ -76,7 +101,10 @@ it('a command template with a shell span answers the typed 503', async () => {
 it('a local MCP server is failed with the typed message, never started on the host', async () => {
   const res = await school.admin.http.get('/mcp');
   expect(res.status).toBe(200);
-  expect(res.body.localtool).toMatchObject({ status: 'failed', error: expect.stringMatching(/bubblewrap sandbox is not available/) });
+  expect(res.body.localtool).toMatchObject({
+    status: 'failed',
+    error: expect.stringMatching(/bubblewrap sandbox is not available/),
+  });
 });
 
 it('nothing ran on the host', () => {

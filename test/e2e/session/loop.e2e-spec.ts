@@ -19,7 +19,11 @@ function sdk(key: string) {
 beforeAll(async () => {
   llm = await FakeLlm.start({ chunkDelayMs: 0 });
   llm.setDefaultReply(reply().text('Default answer.').stop());
-  app = await startTestApp({ OPENCODE_CONFIG_CONTENT: fakeProviderConfig(llm.openaiBaseUrl), SANDBOX: 'off', RETRY_MAX_ATTEMPTS: '5' });
+  app = await startTestApp({
+    OPENCODE_CONFIG_CONTENT: fakeProviderConfig(llm.openaiBaseUrl),
+    SANDBOX: 'off',
+    RETRY_MAX_ATTEMPTS: '5',
+  });
   school = await createTenant(app.url, app.adminKey);
 });
 
@@ -29,10 +33,18 @@ afterAll(async () => {
   await llm?.stop();
 });
 
-const isTitleRequest = (r: { body: unknown }) => JSON.stringify(r.body).includes('Write a title for the following conversation');
+const isTitleRequest = (r: { body: unknown }) =>
+  JSON.stringify(r.body).includes('Write a title for the following conversation');
 
 function eventTypes(sse: SseClient, sessionId: string): string[] {
-  return sse.events.filter((e: any) => e.properties?.sessionID === sessionId || e.properties?.info?.sessionID === sessionId || e.properties?.part?.sessionID === sessionId).map((e: any) => e.type);
+  return sse.events
+    .filter(
+      (e: any) =>
+        e.properties?.sessionID === sessionId ||
+        e.properties?.info?.sessionID === sessionId ||
+        e.properties?.part?.sessionID === sessionId,
+    )
+    .map((e: any) => e.type);
 }
 
 function collapse(types: string[]): string[] {
@@ -43,13 +55,27 @@ describe('the agent loop through @opencode-ai/sdk', () => {
   it('streams a plain answer: deltas on /event, then the final message; events in OpenCode order', async () => {
     const client = sdk(school.admin.key);
     const session = (await client.session.create({ body: { title: 'plain' } })).data!;
-    const sse = await SseClient.open(app.url, `/event?sessionID=${session.id}`, { headers: { authorization: `Bearer ${school.admin.key}` } });
+    const sse = await SseClient.open(app.url, `/event?sessionID=${session.id}`, {
+      headers: { authorization: `Bearer ${school.admin.key}` },
+    });
     streams.push(sse);
-    llm.enqueueWhen((r) => !isTitleRequest(r), reply().text('Hello from the fake LLM.').usage({ input: 10, output: 5 }).stop());
-    const res = await client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'hi' }] } });
+    llm.enqueueWhen(
+      (r) => !isTitleRequest(r),
+      reply().text('Hello from the fake LLM.').usage({ input: 10, output: 5 }).stop(),
+    );
+    const res = await client.session.prompt({
+      path: { id: session.id },
+      body: { parts: [{ type: 'text', text: 'hi' }] },
+    });
     expect(res.response.status).toBe(200);
     const msg = res.data!;
-    expect(msg.info).toMatchObject({ role: 'assistant', finish: 'stop', providerID: 'fake', modelID: 'fake-model', agent: 'build' });
+    expect(msg.info).toMatchObject({
+      role: 'assistant',
+      finish: 'stop',
+      providerID: 'fake',
+      modelID: 'fake-model',
+      agent: 'build',
+    });
     expect(msg.parts.map((p) => p.type)).toEqual(['step-start', 'text', 'step-finish']);
     expect(msg.parts[1]).toMatchObject({ type: 'text', text: 'Hello from the fake LLM.' });
     await sse.waitForType('session.idle', 5000, (e: any) => e.properties.sessionID === session.id);
@@ -58,7 +84,10 @@ describe('the agent loop through @opencode-ai/sdk', () => {
     const firstDelta = types.indexOf('message.part.delta');
     expect(firstDelta).toBeGreaterThan(types.indexOf('message.part.updated', 4));
     expect(types.slice(-2)).toEqual(['session.status', 'session.idle']);
-    const deltas = sse.events.filter((e: any) => e.type === 'message.part.delta' && e.properties.sessionID === session.id).map((e: any) => e.properties.delta).join('');
+    const deltas = sse.events
+      .filter((e: any) => e.type === 'message.part.delta' && e.properties.sessionID === session.id)
+      .map((e: any) => e.properties.delta)
+      .join('');
     expect(deltas).toBe('Hello from the fake LLM.');
     // Every frame carries an SSE id for Last-Event-ID resumption.
     expect(sse.frames.filter((f: any) => f.data?.type === 'message.part.delta').every((f: any) => !!f.id)).toBe(true);
@@ -68,14 +97,29 @@ describe('the agent loop through @opencode-ai/sdk', () => {
   it('runs a tool round trip: pending → running → completed, then a second step answers', async () => {
     const client = sdk(school.admin.key);
     const session = (await client.session.create({ body: { title: 'tools' } })).data!;
-    await client.session.prompt({ path: { id: session.id }, body: { noReply: true, parts: [{ type: 'text', text: 'setup' }] } });
-    llm.enqueueWhen((r) => !isTitleRequest(r), reply().tool('todowrite', { todos: [{ content: 'Write tests', status: 'in_progress', priority: 'high' }] }).stop());
+    await client.session.prompt({
+      path: { id: session.id },
+      body: { noReply: true, parts: [{ type: 'text', text: 'setup' }] },
+    });
+    llm.enqueueWhen(
+      (r) => !isTitleRequest(r),
+      reply()
+        .tool('todowrite', { todos: [{ content: 'Write tests', status: 'in_progress', priority: 'high' }] })
+        .stop(),
+    );
     llm.enqueueWhen((r) => !isTitleRequest(r), reply().text('Done with tools.').stop());
-    const sse = await SseClient.open(app.url, `/event?sessionID=${session.id}`, { headers: { authorization: `Bearer ${school.admin.key}` } });
+    const sse = await SseClient.open(app.url, `/event?sessionID=${session.id}`, {
+      headers: { authorization: `Bearer ${school.admin.key}` },
+    });
     streams.push(sse);
-    const res = await client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'plan it' }] } });
+    const res = await client.session.prompt({
+      path: { id: session.id },
+      body: { parts: [{ type: 'text', text: 'plan it' }] },
+    });
     expect(res.data!.parts.find((p) => p.type === 'text')).toMatchObject({ text: 'Done with tools.' });
-    const statuses = sse.events.filter((e: any) => e.type === 'message.part.updated' && e.properties.part.type === 'tool').map((e: any) => e.properties.part.state.status);
+    const statuses = sse.events
+      .filter((e: any) => e.type === 'message.part.updated' && e.properties.part.type === 'tool')
+      .map((e: any) => e.properties.part.state.status);
     expect(collapse(statuses)).toEqual(['pending', 'running', 'completed']);
     const todos = await client.session.todo({ path: { id: session.id } });
     expect(todos.data).toEqual([{ content: 'Write tests', status: 'in_progress', priority: 'high' }]);
@@ -92,7 +136,10 @@ describe('the agent loop through @opencode-ai/sdk', () => {
     const client = sdk(school.admin.key);
     const session = (await client.session.create({ body: { title: 'async' } })).data!;
     llm.enqueueWhen((r) => !isTitleRequest(r), reply().text('slow answer that streams for a while').delay(60).stop());
-    const res = await client.session.promptAsync({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'go' }] } });
+    const res = await client.session.promptAsync({
+      path: { id: session.id },
+      body: { parts: [{ type: 'text', text: 'go' }] },
+    });
     expect(res.response.status).toBe(204);
     let busy = false;
     for (let i = 0; i < 50 && !busy; i++) {
@@ -114,7 +161,9 @@ describe('the agent loop through @opencode-ai/sdk', () => {
     const client = sdk(school.admin.key);
     const session = (await client.session.create({ body: { title: 'abort' } })).data!;
     llm.enqueueWhen((r) => !isTitleRequest(r), reply().text('partial words then a hang').hangAfter(3));
-    const sse = await SseClient.open(app.url, `/event?sessionID=${session.id}`, { headers: { authorization: `Bearer ${school.admin.key}` } });
+    const sse = await SseClient.open(app.url, `/event?sessionID=${session.id}`, {
+      headers: { authorization: `Bearer ${school.admin.key}` },
+    });
     streams.push(sse);
     await client.session.promptAsync({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'go' }] } });
     await sse.waitForType('message.part.delta', 5000);
@@ -134,7 +183,10 @@ describe('the agent loop through @opencode-ai/sdk', () => {
     const client = sdk(school.admin.key);
     const session = (await client.session.create({ body: { title: 'hang' } })).data!;
     llm.enqueueWhen((r) => !isTitleRequest(r), hang());
-    const pending = client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'go' }] } });
+    const pending = client.session.prompt({
+      path: { id: session.id },
+      body: { parts: [{ type: 'text', text: 'go' }] },
+    });
     await llm.waitForRequests(llm.requests.length + 1);
     await new Promise((r) => setTimeout(r, 100));
     await client.session.abort({ path: { id: session.id } });
@@ -145,11 +197,19 @@ describe('the agent loop through @opencode-ai/sdk', () => {
   it('429 with retry-after-ms → status retry → success; 500 ×3 then success; a reset is retried without duplicate parts', async () => {
     const client = sdk(school.admin.key);
     const session = (await client.session.create({ body: { title: 'retry' } })).data!;
-    const sse = await SseClient.open(app.url, `/event?sessionID=${session.id}`, { headers: { authorization: `Bearer ${school.admin.key}` } });
+    const sse = await SseClient.open(app.url, `/event?sessionID=${session.id}`, {
+      headers: { authorization: `Bearer ${school.admin.key}` },
+    });
     streams.push(sse);
-    llm.enqueueWhen((r) => !isTitleRequest(r), httpError(429, { 'retry-after-ms': '50' }, { error: { message: 'Rate limit reached', type: 'rate_limit' } }));
+    llm.enqueueWhen(
+      (r) => !isTitleRequest(r),
+      httpError(429, { 'retry-after-ms': '50' }, { error: { message: 'Rate limit reached', type: 'rate_limit' } }),
+    );
     llm.enqueueWhen((r) => !isTitleRequest(r), reply().text('after rate limit').stop());
-    const first = await client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'one' }] } });
+    const first = await client.session.prompt({
+      path: { id: session.id },
+      body: { parts: [{ type: 'text', text: 'one' }] },
+    });
     expect(first.data!.parts.find((p) => p.type === 'text')).toMatchObject({ text: 'after rate limit' });
     const retry = sse.events.find((e: any) => e.type === 'session.status' && e.properties.status.type === 'retry');
     expect(retry.properties.status).toMatchObject({ type: 'retry', attempt: 1 });
@@ -157,12 +217,18 @@ describe('the agent loop through @opencode-ai/sdk', () => {
 
     for (let i = 0; i < 3; i++) llm.enqueueWhen((r) => !isTitleRequest(r), httpError(500, { 'retry-after-ms': '10' }));
     llm.enqueueWhen((r) => !isTitleRequest(r), reply().text('after three 500s').stop());
-    const second = await client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'two' }] } });
+    const second = await client.session.prompt({
+      path: { id: session.id },
+      body: { parts: [{ type: 'text', text: 'two' }] },
+    });
     expect(second.data!.parts.find((p) => p.type === 'text')).toMatchObject({ text: 'after three 500s' });
 
     llm.enqueueWhen((r) => !isTitleRequest(r), reply().text('this will be cut off by a reset').resetAfter(3));
     llm.enqueueWhen((r) => !isTitleRequest(r), reply().text('clean answer').stop());
-    const third = await client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'three' }] } });
+    const third = await client.session.prompt({
+      path: { id: session.id },
+      body: { parts: [{ type: 'text', text: 'three' }] },
+    });
     expect(third.data!.parts.map((p) => p.type)).toEqual(['step-start', 'text', 'step-finish']);
     expect(third.data!.parts[1]).toMatchObject({ text: 'clean answer' });
     sse.close();
@@ -171,13 +237,21 @@ describe('the agent loop through @opencode-ai/sdk', () => {
   it('lists messages with pagination (Link / X-Next-Cursor) and deletes a session', async () => {
     const client = sdk(school.admin.key);
     const session = (await client.session.create({ body: { title: 'pages' } })).data!;
-    for (let i = 0; i < 5; i++) await client.session.prompt({ path: { id: session.id }, body: { noReply: true, parts: [{ type: 'text', text: `m${i}` }] } });
-    const page = await fetch(`${app.url}/session/${session.id}/message?limit=2`, { headers: { authorization: `Bearer ${school.admin.key}` } });
+    for (let i = 0; i < 5; i++)
+      await client.session.prompt({
+        path: { id: session.id },
+        body: { noReply: true, parts: [{ type: 'text', text: `m${i}` }] },
+      });
+    const page = await fetch(`${app.url}/session/${session.id}/message?limit=2`, {
+      headers: { authorization: `Bearer ${school.admin.key}` },
+    });
     const items = (await page.json()) as { parts: { text: string }[] }[];
     expect(items.map((m) => m.parts[0].text)).toEqual(['m3', 'm4']);
     const cursor = page.headers.get('x-next-cursor')!;
     expect(page.headers.get('link')).toContain(`before=${cursor}`);
-    const older = await fetch(`${app.url}/session/${session.id}/message?limit=2&before=${cursor}`, { headers: { authorization: `Bearer ${school.admin.key}` } });
+    const older = await fetch(`${app.url}/session/${session.id}/message?limit=2&before=${cursor}`, {
+      headers: { authorization: `Bearer ${school.admin.key}` },
+    });
     expect(((await older.json()) as { parts: { text: string }[] }[]).map((m) => m.parts[0].text)).toEqual(['m1', 'm2']);
     const del = await client.session.delete({ path: { id: session.id } });
     expect(del.data).toBe(true);
@@ -191,7 +265,10 @@ describe('the agent loop through @opencode-ai/sdk', () => {
     const mine = (await sdk(school.admin.key).session.create({ body: { title: 'private' } })).data!;
     const theirs = sdk(other.admin.key);
     expect((await theirs.session.get({ path: { id: mine.id } })).response.status).toBe(404);
-    expect((await theirs.session.prompt({ path: { id: mine.id }, body: { parts: [{ type: 'text', text: 'x' }] } })).response.status).toBe(404);
+    expect(
+      (await theirs.session.prompt({ path: { id: mine.id }, body: { parts: [{ type: 'text', text: 'x' }] } })).response
+        .status,
+    ).toBe(404);
     expect((await theirs.session.abort({ path: { id: mine.id } })).response.status).toBe(404);
     expect((await theirs.session.list()).data!.some((s) => s.id === mine.id)).toBe(false);
   });
@@ -199,7 +276,11 @@ describe('the agent loop through @opencode-ai/sdk', () => {
   it('rejects bad input with 400 and OpenCode error bodies, and malformed ids with 404', async () => {
     const client = sdk(school.admin.key);
     const session = (await client.session.create({ body: {} })).data!;
-    const bad = await fetch(`${app.url}/session/${session.id}/message`, { method: 'POST', headers: { authorization: `Bearer ${school.admin.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ parts: 'nope' }) });
+    const bad = await fetch(`${app.url}/session/${session.id}/message`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${school.admin.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ parts: 'nope' }),
+    });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ name: 'BadRequest', data: { message: expect.any(String) } });
     const malformed = await client.session.get({ path: { id: 'not-a-session' } });

@@ -21,7 +21,8 @@ function sdk(key: string) {
   return createOpencodeClient({ baseUrl: app.url, headers: { authorization: `Bearer ${key}` } });
 }
 
-const isTitleRequest = (r: { body: unknown }) => JSON.stringify(r.body).includes('Write a title for the following conversation');
+const isTitleRequest = (r: { body: unknown }) =>
+  JSON.stringify(r.body).includes('Write a title for the following conversation');
 const answer = (script: Parameters<FakeLlm['enqueueWhen']>[1]) => llm.enqueueWhen((r) => !isTitleRequest(r), script);
 
 beforeAll(async () => {
@@ -41,7 +42,11 @@ afterAll(async () => {
 async function conversation(title: string) {
   const client = sdk(school.admin.key);
   const session = (await client.session.create({ body: { title } })).data!;
-  answer(reply().tool('todowrite', { todos: [{ content: 'Plan', status: 'pending', priority: 'low' }] }).stop());
+  answer(
+    reply()
+      .tool('todowrite', { todos: [{ content: 'Plan', status: 'pending', priority: 'low' }] })
+      .stop(),
+  );
   answer(reply().text('Planned.').stop());
   await client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'plan' }] } });
   answer(reply().text('Second answer.').stop());
@@ -51,7 +56,10 @@ async function conversation(title: string) {
 }
 
 const shape = (list: { info: any; parts: any[] }[]) =>
-  list.map((m) => ({ role: m.info.role, parts: m.parts.map(({ id: _i, sessionID: _s, messageID: _m, ...rest }) => rest) }));
+  list.map((m) => ({
+    role: m.info.role,
+    parts: m.parts.map(({ id: _i, sessionID: _s, messageID: _m, ...rest }) => rest),
+  }));
 
 describe('fork', () => {
   it('copies exactly the messages before messageID, with new ascending ids and remapped parents', async () => {
@@ -76,7 +84,9 @@ describe('fork', () => {
       if (m.info.role === 'assistant') expect(m.info.parentID).toBe(copied[0].info.id);
     }
     // The original is untouched.
-    expect((await client.session.messages({ path: { id: session.id } })).data!.map((m) => m.info.id)).toEqual(messages.map((m) => m.info.id));
+    expect((await client.session.messages({ path: { id: session.id } })).data!.map((m) => m.info.id)).toEqual(
+      messages.map((m) => m.info.id),
+    );
 
     const all = (await client.session.fork({ path: { id: session.id } })).data!;
     expect(all.title).toBe('Essay (fork #2)');
@@ -89,8 +99,17 @@ describe('fork', () => {
     const client = sdk(school.admin.key);
     const session = (await client.session.create({ body: { title: 'guard' } })).data!;
     const key = school.admin.key;
-    expect((await request(app.url, 'POST', `/session/${session.id}/fork`, { key, body: { messageID: 42 } })).status).toBe(400);
-    expect((await request(app.url, 'POST', `/session/${session.id}/fork`, { key, body: { messageID: 'msg_000000000000AAAAAAAAAAAAAA' } })).status).toBe(404);
+    expect(
+      (await request(app.url, 'POST', `/session/${session.id}/fork`, { key, body: { messageID: 42 } })).status,
+    ).toBe(400);
+    expect(
+      (
+        await request(app.url, 'POST', `/session/${session.id}/fork`, {
+          key,
+          body: { messageID: 'msg_000000000000AAAAAAAAAAAAAA' },
+        })
+      ).status,
+    ).toBe(404);
     const other = await createTenant(app.url, app.adminKey);
     const res = await request(app.url, 'POST', `/session/${session.id}/fork`, { key: other.admin.key });
     expect(res.status).toBe(404);
@@ -125,7 +144,10 @@ describe('share', () => {
     await live.waitForType('message.part.updated', 5000, (e) => e.properties.part.text === 'Live words.');
     // A read-only viewer gets no private events of other sessions.
     const elsewhere = (await client.session.create({ body: { title: 'private' } })).data!;
-    await client.session.prompt({ path: { id: elsewhere.id }, body: { noReply: true, parts: [{ type: 'text', text: 'secret' }] } });
+    await client.session.prompt({
+      path: { id: elsewhere.id },
+      body: { noReply: true, parts: [{ type: 'text', text: 'secret' }] },
+    });
     expect(live.events.every((e: any) => !JSON.stringify(e).includes(elsewhere.id))).toBe(true);
 
     const unshared = await client.session.unshare({ path: { id: session.id } });
@@ -149,7 +171,10 @@ describe('share', () => {
     expect((await request(app.url, 'POST', `/session/${session.id}/share`, { key: other.admin.key })).status).toBe(404);
 
     const shared = (await client.session.share({ path: { id: session.id } })).data!.share!.url;
-    const patched = await request(app.url, 'PATCH', `/admin/tenants/${school.id}`, { key: app.adminKey, body: { settings: { shareAllowed: false } } });
+    const patched = await request(app.url, 'PATCH', `/admin/tenants/${school.id}`, {
+      key: app.adminKey,
+      body: { settings: { shareAllowed: false } },
+    });
     expect(patched.status).toBe(200);
     try {
       const refused = await request(app.url, 'POST', `/session/${session.id}/share`, { key: school.student.key });
@@ -158,7 +183,10 @@ describe('share', () => {
       // Links made before the school turned sharing off stop working too.
       expect((await request(app.url, 'GET', new URL(shared).pathname)).status).toBe(404);
     } finally {
-      await request(app.url, 'PATCH', `/admin/tenants/${school.id}`, { key: app.adminKey, body: { settings: { shareAllowed: true } } });
+      await request(app.url, 'PATCH', `/admin/tenants/${school.id}`, {
+        key: app.adminKey,
+        body: { settings: { shareAllowed: true } },
+      });
     }
     expect((await request(app.url, 'GET', new URL(shared).pathname)).status).toBe(200);
   });

@@ -25,7 +25,8 @@ function sdk(key: string) {
   return createOpencodeClient({ baseUrl: app.url, headers: { authorization: `Bearer ${key}` } });
 }
 
-const isTitleRequest = (r: { body: unknown }) => JSON.stringify(r.body).includes('Write a title for the following conversation');
+const isTitleRequest = (r: { body: unknown }) =>
+  JSON.stringify(r.body).includes('Write a title for the following conversation');
 const answer = (script: Parameters<FakeLlm['enqueueWhen']>[1]) => llm.enqueueWhen((r) => !isTitleRequest(r), script);
 
 async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
@@ -59,12 +60,22 @@ describe('snapshots, diff and revert through @opencode-ai/sdk', () => {
     const original = Buffer.concat([Buffer.from('line one\r\nline two\n'), randomBytes(64).filter((b) => b !== 0)]);
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, 'notes.txt'), original);
-    const sse = await SseClient.open(app.url, `/event?sessionID=${session.id}`, { headers: { authorization: `Bearer ${school.admin.key}` } });
+    const sse = await SseClient.open(app.url, `/event?sessionID=${session.id}`, {
+      headers: { authorization: `Bearer ${school.admin.key}` },
+    });
     streams.push(sse);
 
-    answer(reply().tool('write', { filePath: 'notes.txt', content: 'rewritten\n' }).tool('write', { filePath: 'src/new.ts', content: 'export const x = 1;\n' }).stop());
+    answer(
+      reply()
+        .tool('write', { filePath: 'notes.txt', content: 'rewritten\n' })
+        .tool('write', { filePath: 'src/new.ts', content: 'export const x = 1;\n' })
+        .stop(),
+    );
     answer(reply().text('Edited.').stop());
-    const res = await client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'edit the notes' }] } });
+    const res = await client.session.prompt({
+      path: { id: session.id },
+      body: { parts: [{ type: 'text', text: 'edit the notes' }] },
+    });
     expect(res.response.status).toBe(200);
     expect(fs.readFileSync(path.join(dir, 'notes.txt'), 'utf8')).toBe('rewritten\n');
 
@@ -80,8 +91,16 @@ describe('snapshots, diff and revert through @opencode-ai/sdk', () => {
     expect(patch.hash).toBe(start.snapshot);
     expect([...patch.files].sort()).toEqual([path.join(dir, 'notes.txt'), path.join(dir, 'src/new.ts')]);
     // Each write announced the file it changed (OpenCode's `file.edited`).
-    await sse.waitForType('file.edited', 5000, (e) => e.properties.file === path.join(fs.realpathSync(dir), 'notes.txt'));
-    await sse.waitForType('file.edited', 5000, (e) => e.properties.file === path.join(fs.realpathSync(dir), 'src/new.ts'));
+    await sse.waitForType(
+      'file.edited',
+      5000,
+      (e) => e.properties.file === path.join(fs.realpathSync(dir), 'notes.txt'),
+    );
+    await sse.waitForType(
+      'file.edited',
+      5000,
+      (e) => e.properties.file === path.join(fs.realpathSync(dir), 'src/new.ts'),
+    );
     // The answering step changed nothing: same tree before and after, no patch part.
     expect(textStep.parts.map((p) => p.type)).toEqual(['step-start', 'text', 'step-finish']);
     expect((textStep.parts[0] as any).snapshot).toBe(finish.snapshot);
@@ -96,9 +115,14 @@ describe('snapshots, diff and revert through @opencode-ai/sdk', () => {
     expect(byFile['src/new.ts'].patch).toContain('+export const x = 1;');
     expect(byFile['notes.txt'].status).toBe('modified');
     const summarized = (await client.session.get({ path: { id: session.id } })).data!;
-    expect(summarized.summary).toEqual({ additions: byFile['src/new.ts'].additions + byFile['notes.txt'].additions, deletions: byFile['notes.txt'].deletions, files: 2 });
+    expect(summarized.summary).toEqual({
+      additions: byFile['src/new.ts'].additions + byFile['notes.txt'].additions,
+      deletions: byFile['notes.txt'].deletions,
+      files: 2,
+    });
     await sse.waitForType('session.diff', 5000, (e) => e.properties.diff.length === 2);
-    const userInfo = (await client.session.message({ path: { id: session.id, messageID: user.info.id } })).data!.info as any;
+    const userInfo = (await client.session.message({ path: { id: session.id, messageID: user.info.id } })).data!
+      .info as any;
     expect(userInfo.summary.diffs.map((d: any) => d.file).sort()).toEqual(['notes.txt', 'src/new.ts']);
 
     const reverted = await client.session.revert({ path: { id: session.id }, body: { messageID: editStep.info.id } });
@@ -130,7 +154,14 @@ describe('snapshots, diff and revert through @opencode-ai/sdk', () => {
     answer(reply().text('Rewrote a.').stop());
     await client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'two' }] } });
     const before = (await client.session.messages({ path: { id: session.id } })).data!;
-    expect(before.map((m) => m.info.role)).toEqual(['user', 'assistant', 'assistant', 'user', 'assistant', 'assistant']);
+    expect(before.map((m) => m.info.role)).toEqual([
+      'user',
+      'assistant',
+      'assistant',
+      'user',
+      'assistant',
+      'assistant',
+    ]);
     const secondUser = before[3].info.id;
 
     await client.session.revert({ path: { id: session.id }, body: { messageID: secondUser } });
@@ -155,7 +186,10 @@ describe('snapshots, diff and revert through @opencode-ai/sdk', () => {
     await client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'go' }] } });
     const [, step] = (await client.session.messages({ path: { id: session.id } })).data!;
     const tool = step.parts.find((p) => p.type === 'tool')!;
-    const res = await client.session.revert({ path: { id: session.id }, body: { messageID: step.info.id, partID: tool.id } });
+    const res = await client.session.revert({
+      path: { id: session.id },
+      body: { messageID: step.info.id, partID: tool.id },
+    });
     expect(res.data!.revert).toMatchObject({ messageID: step.info.id, partID: tool.id });
     expect(fs.existsSync(path.join(session.directory, 'p.txt'))).toBe(false);
     answer(reply().text('Again.').stop());
@@ -169,14 +203,25 @@ describe('snapshots, diff and revert through @opencode-ai/sdk', () => {
   it('revert and unrevert answer 409 SessionBusyError while the loop runs', async () => {
     const client = sdk(school.admin.key);
     const session = (await client.session.create({ body: { title: 'busy' } })).data!;
-    await client.session.prompt({ path: { id: session.id }, body: { noReply: true, parts: [{ type: 'text', text: 'first' }] } });
+    await client.session.prompt({
+      path: { id: session.id },
+      body: { noReply: true, parts: [{ type: 'text', text: 'first' }] },
+    });
     const [first] = (await client.session.messages({ path: { id: session.id } })).data!;
     answer(hang());
-    await client.session.promptAsync({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'please hang now' }] } });
+    await client.session.promptAsync({
+      path: { id: session.id },
+      body: { parts: [{ type: 'text', text: 'please hang now' }] },
+    });
     await until('busy', async () => ((await client.session.status()).data as any)[session.id]);
     // Abort only once the hanging reply was taken, or it would stay queued for the next test's request.
-    await until('the model request', async () => llm.requests.some((r) => JSON.stringify(r.body).includes('please hang now')));
-    const res = await request(app.url, 'POST', `/session/${session.id}/revert`, { key: school.admin.key, body: { messageID: first.info.id } });
+    await until('the model request', async () =>
+      llm.requests.some((r) => JSON.stringify(r.body).includes('please hang now')),
+    );
+    const res = await request(app.url, 'POST', `/session/${session.id}/revert`, {
+      key: school.admin.key,
+      body: { messageID: first.info.id },
+    });
     expect(res.status).toBe(409);
     expect(res.body).toMatchObject({ name: 'SessionBusyError' });
     const un = await request(app.url, 'POST', `/session/${session.id}/unrevert`, { key: school.admin.key });
@@ -193,19 +238,35 @@ describe('snapshots, diff and revert through @opencode-ai/sdk', () => {
     const bad = await request(app.url, 'POST', `/session/${session.id}/revert`, { key, body: { messageID: 'nope' } });
     expect(bad.status).toBe(400);
     expect(bad.body.name).toBe('BadRequest');
-    const missing = await request(app.url, 'POST', `/session/${session.id}/revert`, { key, body: { messageID: 'msg_000000000000AAAAAAAAAAAAAA' } });
+    const missing = await request(app.url, 'POST', `/session/${session.id}/revert`, {
+      key,
+      body: { messageID: 'msg_000000000000AAAAAAAAAAAAAA' },
+    });
     expect(missing.status).toBe(404);
     expect(missing.body.name).toBe('NotFoundError');
     const other = await createTenant(app.url, app.adminKey);
-    for (const [method, route] of [['POST', 'revert'], ['POST', 'unrevert'], ['GET', 'diff']] as const) {
-      const res = await request(app.url, method, `/session/${session.id}/${route}`, { key: other.admin.key, body: method === 'POST' ? { messageID: 'msg_000000000000AAAAAAAAAAAAAA' } : undefined });
+    for (const [method, route] of [
+      ['POST', 'revert'],
+      ['POST', 'unrevert'],
+      ['GET', 'diff'],
+    ] as const) {
+      const res = await request(app.url, method, `/session/${session.id}/${route}`, {
+        key: other.admin.key,
+        body: method === 'POST' ? { messageID: 'msg_000000000000AAAAAAAAAAAAAA' } : undefined,
+      });
       expect(res.status).toBe(404);
     }
     const studentSession = (await sdk(school.student.key).session.create({ body: { title: 'mine' } })).data!;
     const classmate = await createUser(app.url, school.admin.key, 'student');
-    expect((await request(app.url, 'POST', `/session/${studentSession.id}/unrevert`, { key: classmate.key })).status).toBe(404);
-    expect((await request(app.url, 'GET', `/session/${studentSession.id}/diff`, { key: classmate.key })).status).toBe(404);
-    expect((await request(app.url, 'GET', `/session/${studentSession.id}/diff`, { key: school.student.key })).body).toEqual([]);
+    expect(
+      (await request(app.url, 'POST', `/session/${studentSession.id}/unrevert`, { key: classmate.key })).status,
+    ).toBe(404);
+    expect((await request(app.url, 'GET', `/session/${studentSession.id}/diff`, { key: classmate.key })).status).toBe(
+      404,
+    );
+    expect(
+      (await request(app.url, 'GET', `/session/${studentSession.id}/diff`, { key: school.student.key })).body,
+    ).toEqual([]);
   });
 
   it('admins can run snapshot garbage collection: loose snapshot objects end up packed', async () => {

@@ -23,7 +23,12 @@ async function main(): Promise<void> {
   if (values['input-tokens'] || values['output-tokens']) {
     builder.usage({ input: Number(values['input-tokens'] ?? 100), output: Number(values['output-tokens'] ?? 20) });
   }
-  const llm = await FakeLlm.start({ port: Number(values.port), chunkDelayMs: values.tps ? 1000 / Number(values.tps) : Number(values.delay), defaultReply: builder.stop(), model: values.model });
+  const llm = await FakeLlm.start({
+    port: Number(values.port),
+    chunkDelayMs: values.tps ? 1000 / Number(values.tps) : Number(values.delay),
+    defaultReply: builder.stop(),
+    model: values.model,
+  });
   process.stdout.write(`fake LLM listening on ${llm.url} (OpenAI base ${llm.openaiBaseUrl})\n`);
   const shutdown = () => void llm.stop().then(() => process.exit(0));
   process.on('SIGINT', shutdown);

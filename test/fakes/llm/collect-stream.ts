@@ -16,7 +16,13 @@ export function textOf(events: StreamEvent[], type: 'text-delta' | 'reasoning-de
 }
 
 export function baseRequest(overrides: Partial<StreamRequest> = {}): StreamRequest {
-  return { modelId: 'test-model', system: ['You are a test.'], messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }], tools: [], ...overrides };
+  return {
+    modelId: 'test-model',
+    system: ['You are a test.'],
+    messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }],
+    tools: [],
+    ...overrides,
+  };
 }
 
 /** Jest's sandbox hides Node's undici global dispatcher that @google/genai asks for; a plain fetch avoids it. */

@@ -60,7 +60,8 @@ const WIRES: Record<WireName, WireFormat> = {
 };
 
 /** Resolves once the chunk is handed to the socket, so a deliberate reset never swallows earlier chunks. */
-const write = (res: http.ServerResponse, chunk: string) => new Promise<void>((resolve) => res.write(chunk, () => resolve()));
+const write = (res: http.ServerResponse, chunk: string) =>
+  new Promise<void>((resolve) => res.write(chunk, () => resolve()));
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -175,11 +176,22 @@ export class FakeLlm {
     const path = decodeURIComponent(parsed.pathname);
     const wire = wireFor(req.method ?? 'GET', path);
     const stream = wire === 'gemini' ? /:streamGenerateContent$/i.test(path) : body?.stream === true;
-    const request: RecordedRequest = { method: req.method ?? 'GET', path, query: Object.fromEntries(parsed.searchParams), headers: req.headers, body, rawBody, wire, stream };
+    const request: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path,
+      query: Object.fromEntries(parsed.searchParams),
+      headers: req.headers,
+      body,
+      rawBody,
+      wire,
+      stream,
+    };
 
     if (!wire) {
       if (req.method === 'GET' && path.endsWith('/models')) return this.json(res, 200, this.modelList());
-      return this.json(res, 404, { error: { message: `Fake LLM: no route for ${req.method} ${path}`, type: 'not_found' } });
+      return this.json(res, 404, {
+        error: { message: `Fake LLM: no route for ${req.method} ${path}`, type: 'not_found' },
+      });
     }
 
     this.requests.push(request);
@@ -194,7 +206,12 @@ export class FakeLlm {
     return typeof source === 'function' ? source(request) : source;
   }
 
-  private async respond(wire: WireFormat, request: RecordedRequest, script: ScriptedReply, res: http.ServerResponse): Promise<void> {
+  private async respond(
+    wire: WireFormat,
+    request: RecordedRequest,
+    script: ScriptedReply,
+    res: http.ServerResponse,
+  ): Promise<void> {
     const failure = script.failure;
     if (failure?.type === 'http') {
       return this.json(res, failure.status, failure.body ?? wire.errorBody(failure.status), failure.headers);
@@ -209,20 +226,32 @@ export class FakeLlm {
       return;
     }
 
-    const model = request.body?.model ?? /models\/([^/:]+):/.exec(request.path)?.[1] ?? this.options.model ?? 'fake-model';
-    const ctx = { model, usage: script.usage ?? defaultUsage(script, request.rawBody.length), body: request.body ?? {}, seq: ++this.seq };
+    const model =
+      request.body?.model ?? /models\/([^/:]+):/.exec(request.path)?.[1] ?? this.options.model ?? 'fake-model';
+    const ctx = {
+      model,
+      usage: script.usage ?? defaultUsage(script, request.rawBody.length),
+      body: request.body ?? {},
+      seq: ++this.seq,
+    };
     if (!request.stream) {
       // Whole-body answers have no chunks: a scripted mid-stream failure applies to the body itself.
       if (failure?.type === 'hang') return;
       if (failure?.type === 'reset') return void res.socket?.resetAndDestroy();
       if (failure?.type === 'malformed') return this.json(res, 200, '{"this is": not json');
-      if (failure?.type === 'stream-error') return this.json(res, failure.status ?? 500, wire.errorBody(failure.status ?? 500, failure.message));
+      if (failure?.type === 'stream-error')
+        return this.json(res, failure.status ?? 500, wire.errorBody(failure.status ?? 500, failure.message));
       request.served = ctx.usage;
       return this.json(res, 200, wire.json(script, ctx));
     }
 
     const frames = wire.stream(script, ctx);
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-request-id': `req_fake_${ctx.seq}` });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-request-id': `req_fake_${ctx.seq}`,
+    });
     res.flushHeaders();
     const delay = script.chunkDelayMs ?? this.chunkDelayMs;
     for (let n = 0; n < frames.length; n++) {
@@ -249,12 +278,19 @@ export class FakeLlm {
   }
 
   private modelList() {
-    return { object: 'list', data: [{ id: this.options.model ?? 'fake-model', object: 'model', created: 0, owned_by: 'fake' }] };
+    return {
+      object: 'list',
+      data: [{ id: this.options.model ?? 'fake-model', object: 'model', created: 0, owned_by: 'fake' }],
+    };
   }
 
   private json(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
     const text = typeof body === 'string' ? body : JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+      ...headers,
+    });
     res.end(text);
   }
 }

@@ -1,2 +1,13 @@
 export { FakeLlm, type FakeLlmOptions, type RecordedRequest, type ReplySource, type WireName } from './fake-llm';
-export { contextOverflow, hang, httpError, malformed, reply, reset, ReplyBuilder, type ScriptedReply, type ScriptItem, type ScriptUsage } from './reply';
+export {
+  contextOverflow,
+  hang,
+  httpError,
+  malformed,
+  reply,
+  reset,
+  ReplyBuilder,
+  type ScriptedReply,
+  type ScriptItem,
+  type ScriptUsage,
+} from './reply';

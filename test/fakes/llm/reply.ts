@@ -109,7 +109,10 @@ export class ReplyBuilder {
     return this.build();
   }
 
-  streamErrorAfter(chunks: number, opts: { status?: number; errorType?: string; message?: string } = {}): ScriptedReply {
+  streamErrorAfter(
+    chunks: number,
+    opts: { status?: number; errorType?: string; message?: string } = {},
+  ): ScriptedReply {
     this.reply.failure = { type: 'stream-error', afterChunks: chunks, ...opts };
     return this.build();
   }
@@ -181,5 +184,11 @@ export function defaultUsage(reply: ScriptedReply, requestBytes: number): Script
     if (item.type === 'reasoning') reasoning += Math.ceil(item.text.length / 4);
     if (item.type === 'tool') out += Math.ceil(toolArgs(item).length / 4) + 5;
   }
-  return { input: Math.max(1, Math.ceil(requestBytes / 4)), output: out + reasoning, reasoning, cacheRead: 0, cacheWrite: 0 };
+  return {
+    input: Math.max(1, Math.ceil(requestBytes / 4)),
+    output: out + reasoning,
+    reasoning,
+    cacheRead: 0,
+    cacheWrite: 0,
+  };
 }

@@ -1,7 +1,13 @@
 // A real remote MCP server on 127.0.0.1 for tests: Streamable HTTP (the default) or the legacy HTTP+SSE
 // transport, optionally behind OAuth with the SDK's authorization-server router and bearer middleware.
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type RequestHandler } from 'express';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -76,7 +82,10 @@ export async function startFakeMcpHttpServer(options: FakeMcpHttpOptions = {}): 
   if (options.oauth) {
     oauth = new FakeOAuthProvider(options.oauth);
     app.use(mcpAuthRouter({ provider: oauth, issuerUrl: new URL(origin), resourceServerUrl: new URL(url) }));
-    guard = requireBearerAuth({ verifier: oauth, resourceMetadataUrl: getOAuthProtectedResourceMetadataUrl(new URL(url)) });
+    guard = requireBearerAuth({
+      verifier: oauth,
+      resourceMetadataUrl: getOAuthProtectedResourceMetadataUrl(new URL(url)),
+    });
   }
 
   if ((options.transport ?? 'streamable') === 'streamable') {

@@ -44,7 +44,11 @@ export class FakeOAuthProvider implements OAuthServerProvider {
       getClient,
       registerClient: (client) => {
         this.registrations++;
-        const full: OAuthClientInformationFull = { ...client, client_id: randomUUID(), client_id_issued_at: Math.floor(Date.now() / 1000) };
+        const full: OAuthClientInformationFull = {
+          ...client,
+          client_id: randomUUID(),
+          client_id_issued_at: Math.floor(Date.now() / 1000),
+        };
         this.clients.set(full.client_id, full);
         return full;
       },
@@ -53,7 +57,11 @@ export class FakeOAuthProvider implements OAuthServerProvider {
 
   async authorize(client: OAuthClientInformationFull, params: AuthorizationParams, res: Response): Promise<void> {
     const code = randomUUID();
-    this.codes.set(code, { clientId: client.client_id, challenge: params.codeChallenge, redirectUri: params.redirectUri });
+    this.codes.set(code, {
+      clientId: client.client_id,
+      challenge: params.codeChallenge,
+      redirectUri: params.redirectUri,
+    });
     const target = new URL(params.redirectUri);
     target.searchParams.set('code', code);
     if (params.state) target.searchParams.set('state', params.state);

@@ -18,7 +18,9 @@ export function misbehavingServerCommand(mode: Misbehaviour): string[] {
 /** The `bin` entry of an installed MCP server package, run with this Node. */
 function packageBin(pkg: string): string {
   const dir = join(repoRoot, 'node_modules', pkg);
-  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { bin: string | Record<string, string> };
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+    bin: string | Record<string, string>;
+  };
   const bin = typeof manifest.bin === 'string' ? manifest.bin : Object.values(manifest.bin)[0];
   return join(dir, bin);
 }

@@ -63,7 +63,12 @@ export class FakeWebServer {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const path = (req.url ?? '/').split('?')[0];
-    const recorded: RecordedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+    const recorded: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path: req.url ?? '/',
+      headers: req.headers,
+      body: Buffer.concat(chunks).toString('utf8'),
+    };
     this.requests.push(recorded);
     const handler = this.routes.get(path);
     const reply: FakeReply = handler ? await handler(recorded) : { status: 404, body: 'not found' };
@@ -90,7 +95,18 @@ export class FakeWebServer {
   }
 }
 
-export const html = (body: string, status = 200): FakeReply => ({ status, headers: { 'content-type': 'text/html; charset=utf-8' }, body });
-export const text = (body: string, type = 'text/plain; charset=utf-8'): FakeReply => ({ headers: { 'content-type': type }, body });
+export const html = (body: string, status = 200): FakeReply => ({
+  status,
+  headers: { 'content-type': 'text/html; charset=utf-8' },
+  body,
+});
+export const text = (body: string, type = 'text/plain; charset=utf-8'): FakeReply => ({
+  headers: { 'content-type': type },
+  body,
+});
 export const redirect = (location: string, status = 302): FakeReply => ({ status, headers: { location } });
-export const json = (value: unknown, status = 200): FakeReply => ({ status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(value) });
+export const json = (value: unknown, status = 200): FakeReply => ({
+  status,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(value),
+});

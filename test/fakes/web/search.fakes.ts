@@ -8,7 +8,10 @@ export function exaMcpReply(text: string): (request: RecordedRequest) => FakeRep
   return (request) => {
     const call = JSON.parse(request.body) as { id: number | string };
     const payload = { jsonrpc: '2.0', id: call.id, result: { content: [{ type: 'text', text }] } };
-    return { headers: { 'content-type': 'text/event-stream' }, body: `event: message\ndata: ${JSON.stringify(payload)}\n\n` };
+    return {
+      headers: { 'content-type': 'text/event-stream' },
+      body: `event: message\ndata: ${JSON.stringify(payload)}\n\n`,
+    };
   };
 }
 

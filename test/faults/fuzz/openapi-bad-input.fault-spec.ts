@@ -42,15 +42,32 @@ function ok<T extends { status: number; text: string }>(res: T, what: string): T
 async function seed(t: TestTenant, label: string): Promise<Seed> {
   const as = t.admin.http;
   const project = ok(await as.get('/project/current', { query: { directory: `fuzz-${label}` } }), 'project');
-  const session = ok(await as.post('/session', { body: { title: `fuzz seed ${label}` }, headers: { 'x-opencode-directory': `fuzz-${label}` } }), 'session');
+  const session = ok(
+    await as.post('/session', {
+      body: { title: `fuzz seed ${label}` },
+      headers: { 'x-opencode-directory': `fuzz-${label}` },
+    }),
+    'session',
+  );
   const messageIds: string[] = [];
   for (const text of ['first stored message', 'second stored message']) {
-    const msg = ok(await as.post(`/session/${session.body.id}/message`, { body: { noReply: true, parts: [{ type: 'text', text }] } }), 'noReply prompt');
+    const msg = ok(
+      await as.post(`/session/${session.body.id}/message`, {
+        body: { noReply: true, parts: [{ type: 'text', text }] },
+      }),
+      'noReply prompt',
+    );
     messageIds.push(msg.body.info.id);
   }
   const user = await createUser(app.url, t.admin.key, 'teacher', `fuzz keeper ${label}`);
   const keys = ok(await as.get('/admin/keys', { query: { userId: user.id } }), 'keys');
-  return { sessionId: session.body.id, messageIds, projectId: project.body.id, userId: user.id, keyId: keys.body[0].id };
+  return {
+    sessionId: session.body.id,
+    messageIds,
+    projectId: project.body.id,
+    userId: user.id,
+    keyId: keys.body[0].id,
+  };
 }
 
 /** The stored data, read back through the API (lastUsedAt changes on every authenticated read). */
@@ -70,7 +87,10 @@ async function storedState(t: TestTenant, s: Seed) {
     session: [session.status, session.body],
     messages: [messages.status, messages.body],
     user: [user.status, user.body],
-    key: [keys.status, (keys.body as any[]).filter((k) => k.id === s.keyId).map((k) => ({ ...k, lastUsedAt: undefined }))],
+    key: [
+      keys.status,
+      (keys.body as any[]).filter((k) => k.id === s.keyId).map((k) => ({ ...k, lastUsedAt: undefined })),
+    ],
     project: [projects.status, (projects.body as any[]).find((p) => p.id === s.projectId)],
   };
 }
@@ -118,7 +138,8 @@ function errorBodyProblem(res: RawResult): string | undefined {
   } catch {
     return 'a 4xx JSON answer that is not JSON';
   }
-  if (typeof body?.name !== 'string' || typeof body?.data?.message !== 'string') return 'a 4xx JSON answer without {name, data: {message}}';
+  if (typeof body?.name !== 'string' || typeof body?.data?.message !== 'string')
+    return 'a 4xx JSON answer without {name, data: {message}}';
   if (/at \w+ \(|node_modules|\.ts:\d+/.test(res.text)) return 'a stack trace in the error body';
   return undefined;
 }
@@ -129,9 +150,29 @@ it('answers every generated bad input on every operation with a 4xx error body, 
     admin: () => `Bearer ${a.admin.key}`,
     student: () => `Bearer ${a.student.key}`,
     none: () => undefined,
-    garbage: () => ['Bearer nope', `Bearer ${a.admin.key}x`, 'Basic %%%', `Basic ${Buffer.from('u:wrong').toString('base64')}`, 'Token abc', 'Bearer '][Math.floor(Math.random() * 6)],
+    garbage: () =>
+      [
+        'Bearer nope',
+        `Bearer ${a.admin.key}x`,
+        'Basic %%%',
+        `Basic ${Buffer.from('u:wrong').toString('base64')}`,
+        'Token abc',
+        'Bearer ',
+      ][Math.floor(Math.random() * 6)],
   };
-  const hostile = { foreignIds: [b.id, b.admin.id, b.student.id, seeded.b.sessionId, ...seeded.b.messageIds, seeded.b.projectId, seeded.b.userId, seeded.b.keyId, b.slug] };
+  const hostile = {
+    foreignIds: [
+      b.id,
+      b.admin.id,
+      b.student.id,
+      seeded.b.sessionId,
+      ...seeded.b.messageIds,
+      seeded.b.projectId,
+      seeded.b.userId,
+      seeded.b.keyId,
+      b.slug,
+    ],
+  };
 
   const counts = { operations: ops.length, inputs: 0, s2xx: 0, s3xx: 0, s4xx: 0, s5xx: 0, noAnswer: 0, notSent: 0 };
   const byStatus = new Map<number, number>();
@@ -162,18 +203,33 @@ it('answers every generated bad input on every operation with a 4xx error body, 
         const why = errorBodyProblem(res);
         if (why) violations.push({ op: name, input, result: { ...res, text: res.text.slice(0, 400) }, why });
       }),
-      { numRuns: RUNS, seed: SEED + i, interruptAfterTimeLimit: perOp, markInterruptAsFailure: false, endOnFailure: true },
+      {
+        numRuns: RUNS,
+        seed: SEED + i,
+        interruptAfterTimeLimit: perOp,
+        markInterruptAsFailure: false,
+        endOnFailure: true,
+      },
     );
     // Checked after every operation, so a change is pinned on the operation that made it.
     const now = await bothStates();
-    const changed = (['a', 'b'] as const).flatMap((t) => Object.keys(now[t]).filter((k) => JSON.stringify(now[t][k as keyof typeof now.a]) !== JSON.stringify(last[t][k as keyof typeof now.a])).map((k) => `${t}.${k}`));
+    const changed = (['a', 'b'] as const).flatMap((t) =>
+      Object.keys(now[t])
+        .filter(
+          (k) => JSON.stringify(now[t][k as keyof typeof now.a]) !== JSON.stringify(last[t][k as keyof typeof now.a]),
+        )
+        .map((k) => `${t}.${k}`),
+    );
     if (changed.length) changes.push(`${name} changed ${changed.join(', ')}`);
     last = now;
   }
   const elapsed = Date.now() - started;
 
   const after = await bothStates();
-  const statuses = [...byStatus.entries()].sort(([x], [y]) => x - y).map(([s, n]) => `${s}×${n}`).join(' ');
+  const statuses = [...byStatus.entries()]
+    .sort(([x], [y]) => x - y)
+    .map(([s, n]) => `${s}×${n}`)
+    .join(' ');
   process.stdout.write(
     `\nfuzz: seed ${SEED}, ${RUNS} runs/operation, ${(elapsed / 1000).toFixed(1)} s\n` +
       `fuzz: operations ${counts.operations} (of ${allOps.length} in /doc; SSE and queue UI skipped), inputs tried ${counts.inputs}, ` +
@@ -183,12 +239,20 @@ it('answers every generated bad input on every operation with a 4xx error body, 
       (refusedExample ? `fuzz: refused by node:http itself, e.g. ${refusedExample.slice(0, 300)}\n` : '') +
       violations
         .slice(0, 40)
-        .map((v) => `fuzz: VIOLATION ${v.why} on ${v.op} [${v.input.kind}] ${v.input.who} ${v.input.path}?${v.input.query} headers=${JSON.stringify(v.input.headers)} body=${(v.input.body ?? '').slice(0, 200)} → ${v.result.text.slice(0, 200)}\n`)
+        .map(
+          (v) =>
+            `fuzz: VIOLATION ${v.why} on ${v.op} [${v.input.kind}] ${v.input.who} ${v.input.path}?${v.input.query} headers=${JSON.stringify(v.input.headers)} body=${(v.input.body ?? '').slice(0, 200)} → ${v.result.text.slice(0, 200)}\n`,
+        )
         .join('') +
       changes.map((c) => `fuzz: STORED DATA ${c}\n`).join(''),
   );
 
-  expect(violations.map((v) => `${v.why} on ${v.op} [${v.input.kind}] ${v.input.path}?${v.input.query} body=${(v.input.body ?? '').slice(0, 120)}`)).toEqual([]);
+  expect(
+    violations.map(
+      (v) =>
+        `${v.why} on ${v.op} [${v.input.kind}] ${v.input.path}?${v.input.query} body=${(v.input.body ?? '').slice(0, 120)}`,
+    ),
+  ).toEqual([]);
   expect(counts.s5xx).toBe(0);
   expect(counts.inputs).toBeGreaterThan(ops.length);
   expect(changes).toEqual([]);
@@ -196,14 +260,29 @@ it('answers every generated bad input on every operation with a 4xx error body, 
 }, 900_000);
 
 it('answers every fixed hostile path segment below 500, and every real id of another tenant with a 4xx, in every path parameter', async () => {
-  const foreign = [b.id, b.admin.id, b.student.id, seeded.b.sessionId, ...seeded.b.messageIds, seeded.b.projectId, seeded.b.userId, seeded.b.keyId];
+  const foreign = [
+    b.id,
+    b.admin.id,
+    b.student.id,
+    seeded.b.sessionId,
+    ...seeded.b.messageIds,
+    seeded.b.projectId,
+    seeded.b.userId,
+    seeded.b.keyId,
+  ];
   const withParams = ops.filter((op) => op.pathParams.length);
   const problems: string[] = [];
   const accepted: string[] = [];
   let sent = 0;
   for (const op of withParams) {
     for (const segment of [...HOSTILE_SEGMENTS, ...foreign]) {
-      const input: FuzzInput = { who: 'admin', path: op.path.replace(/\{[^}]+\}/g, segment), query: '', headers: {}, kind: 'path-sweep' };
+      const input: FuzzInput = {
+        who: 'admin',
+        path: op.path.replace(/\{[^}]+\}/g, segment),
+        query: '',
+        headers: {},
+        kind: 'path-sweep',
+      };
       if (op.hasBody) Object.assign(input, { body: '{}', headers: { 'content-type': 'application/json' } });
       const res = await send(app.url, op.method, input, `Bearer ${a.admin.key}`, REQUEST_TIMEOUT_MS);
       sent++;
@@ -211,10 +290,14 @@ it('answers every fixed hostile path segment below 500, and every real id of ano
       if (why) problems.push(`${why} on ${op.method} ${input.path.slice(0, 120)} → ${res.text.slice(0, 160)}`);
       if (res.status < 300) accepted.push(`${op.method} ${op.path} with ${segment.slice(0, 40)} → ${res.status}`);
       // Another tenant's real id never reaches its object: cross-tenant access is refused (404, or 403 by role).
-      if (foreign.includes(segment) && res.status < 400) problems.push(`another tenant's id answered ${res.status} on ${op.method} ${op.path}`);
+      if (foreign.includes(segment) && res.status < 400)
+        problems.push(`another tenant's id answered ${res.status} on ${op.method} ${op.path}`);
     }
   }
-  process.stdout.write(`\nfuzz: path sweep: ${withParams.length} operations with path parameters, ${sent} requests, ${problems.length} problems, ${accepted.length} answered 2xx\n` + accepted.map((x) => `fuzz: 2xx ${x}\n`).join(''));
+  process.stdout.write(
+    `\nfuzz: path sweep: ${withParams.length} operations with path parameters, ${sent} requests, ${problems.length} problems, ${accepted.length} answered 2xx\n` +
+      accepted.map((x) => `fuzz: 2xx ${x}\n`).join(''),
+  );
   expect(problems).toEqual([]);
   expect(await bothStates()).toEqual(before);
 }, 600_000);
@@ -223,24 +306,50 @@ it('answers a NUL character in every string body field and every query parameter
   const problems: string[] = [];
   let sent = 0;
   let refusedAsNul = 0;
-  const nulled = (v: unknown): unknown => (typeof v === 'string' ? `a\u0000${v}` : Array.isArray(v) ? v.map(nulled) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, nulled(x)])) : v);
+  const nulled = (v: unknown): unknown =>
+    typeof v === 'string'
+      ? `a\u0000${v}`
+      : Array.isArray(v)
+        ? v.map(nulled)
+        : v && typeof v === 'object'
+          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, nulled(x)]))
+          : v;
   for (const op of ops) {
     const path = op.path.replace(/\{[^}]+\}/g, 'x');
-    const inputs: FuzzInput[] = op.queryParams.map((q) => ({ who: 'admin', path, query: `${encodeURIComponent(q)}=a%00b`, headers: {}, kind: 'query-nul' }));
+    const inputs: FuzzInput[] = op.queryParams.map((q) => ({
+      who: 'admin',
+      path,
+      query: `${encodeURIComponent(q)}=a%00b`,
+      headers: {},
+      kind: 'query-nul',
+    }));
     if (op.body?.fields.length) {
       const all: Record<string, unknown> = {};
-      for (const f of op.body.fields) all[f.name] = validObject({ name: f.name, fields: [{ ...f, optional: false }] })[f.name];
-      inputs.push({ who: 'admin', path, query: '', headers: { 'content-type': 'application/json' }, body: JSON.stringify(nulled(all)), kind: 'body-nul' });
+      for (const f of op.body.fields)
+        all[f.name] = validObject({ name: f.name, fields: [{ ...f, optional: false }] })[f.name];
+      inputs.push({
+        who: 'admin',
+        path,
+        query: '',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(nulled(all)),
+        kind: 'body-nul',
+      });
     }
     for (const input of inputs) {
       const res = await send(app.url, op.method, input, `Bearer ${a.admin.key}`, REQUEST_TIMEOUT_MS);
       sent++;
       if (res.status >= 400 && res.status < 500 && res.text.includes('NUL')) refusedAsNul++;
       const why = errorBodyProblem(res);
-      if (why) problems.push(`${why} on ${op.method} ${input.path}?${input.query} body=${(input.body ?? '').slice(0, 160)} → ${res.text.slice(0, 160)}`);
+      if (why)
+        problems.push(
+          `${why} on ${op.method} ${input.path}?${input.query} body=${(input.body ?? '').slice(0, 160)} → ${res.text.slice(0, 160)}`,
+        );
     }
   }
-  process.stdout.write(`\nfuzz: NUL sweep: ${sent} requests, ${refusedAsNul} refused as NUL text by the database mapping, ${problems.length} problems\n`);
+  process.stdout.write(
+    `\nfuzz: NUL sweep: ${sent} requests, ${refusedAsNul} refused as NUL text by the database mapping, ${problems.length} problems\n`,
+  );
   expect(problems).toEqual([]);
   expect(await bothStates()).toEqual(before);
 }, 600_000);

@@ -5,7 +5,9 @@ import { getMetadataStorage } from 'class-validator';
 // class-transformer's @Type() registry (no typings for this entry point); the same instance the app uses.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { defaultMetadataStorage } = require('class-transformer/cjs/storage') as {
-  defaultMetadataStorage: { findTypeMetadata(target: Function, prop: string): { typeFunction: () => unknown } | undefined };
+  defaultMetadataStorage: {
+    findTypeMetadata(target: Function, prop: string): { typeFunction: () => unknown } | undefined;
+  };
 };
 
 // The fuzzer's view of the API: every operation of the live OpenAPI document, enriched with the shape of its
@@ -45,11 +47,22 @@ const QUERY = 4;
 
 /** Routes that never end (SSE) or are not JSON APIs: left out of the fuzz run. */
 export function isSkipped(path: string): boolean {
-  return path === '/event' || path === '/global/event' || /^\/share\/[^/]+\/event$/.test(path) || path.startsWith('/admin/queues');
+  return (
+    path === '/event' ||
+    path === '/global/event' ||
+    /^\/share\/[^/]+\/event$/.test(path) ||
+    path.startsWith('/admin/queues')
+  );
 }
 
 function dtoShape(cls: Function | undefined, seen = new Set<Function>()): DtoShape | undefined {
-  if (!cls || typeof cls !== 'function' || [Object, String, Number, Boolean, Array].includes(cls as never) || seen.has(cls)) return undefined;
+  if (
+    !cls ||
+    typeof cls !== 'function' ||
+    [Object, String, Number, Boolean, Array].includes(cls as never) ||
+    seen.has(cls)
+  )
+    return undefined;
   seen.add(cls);
   const metas = getMetadataStorage().getTargetValidationMetadatas(cls, '', true, false);
   const byField = new Map<string, FieldShape>();
@@ -98,7 +111,8 @@ function handlerTable(app: INestApplication): Map<string, HandlerInfo> {
         const method = Reflect.getMetadata('method', handler);
         if (methodPaths === undefined || method === undefined) continue;
         const types: Function[] = Reflect.getMetadata('design:paramtypes', ctrl.prototype, key) ?? [];
-        const args: Record<string, { index: number; data?: unknown }> = Reflect.getMetadata('__routeArguments__', ctrl, key) ?? {};
+        const args: Record<string, { index: number; data?: unknown }> =
+          Reflect.getMetadata('__routeArguments__', ctrl, key) ?? {};
         const info: HandlerInfo = { namedQueries: [] };
         for (const [k, a] of Object.entries(args)) {
           const kind = Number(k.split(':')[0]);
@@ -106,7 +120,8 @@ function handlerTable(app: INestApplication): Map<string, HandlerInfo> {
           if (kind === QUERY && a.data === undefined) info.query = types[a.index];
           if (kind === QUERY && typeof a.data === 'string') info.namedQueries.push(a.data);
         }
-        for (const cp of ctrlPaths) for (const mp of [methodPaths].flat()) table.set(`${NEST_METHODS[method]} ${joinPath(cp, mp)}`, info);
+        for (const cp of ctrlPaths)
+          for (const mp of [methodPaths].flat()) table.set(`${NEST_METHODS[method]} ${joinPath(cp, mp)}`, info);
       }
     }
   }
@@ -125,7 +140,13 @@ export function operationsOf(doc: any, app: INestApplication): Operation[] {
       const pathParams = [...path.matchAll(/\{([^}]+)\}/g)].map((x) => x[1]);
       const handler = handlers.get(`${method} ${path}`);
       const queryShape = dtoShape(handler?.query);
-      const queryParams = [...new Set([...params.filter((p) => p.in === 'query').map((p) => p.name as string), ...(queryShape?.fields.map((f) => f.name) ?? []), ...(handler?.namedQueries ?? [])])];
+      const queryParams = [
+        ...new Set([
+          ...params.filter((p) => p.in === 'query').map((p) => p.name as string),
+          ...(queryShape?.fields.map((f) => f.name) ?? []),
+          ...(handler?.namedQueries ?? []),
+        ]),
+      ];
       const docSchema = op.requestBody?.content?.['application/json']?.schema;
       const body = dtoShape(handler?.body) ?? shapeFromSchema(doc, docSchema);
       ops.push({ method, path, pathParams, queryParams, body, hasBody: !!op.requestBody || !!handler?.body });
@@ -148,7 +169,23 @@ function shapeFromSchema(doc: any, schema: any): DtoShape | undefined {
       name,
       optional: !required.includes(name),
       isArray: s.type === 'array',
-      rules: [{ name: s.enum ? 'isIn' : s.type === 'string' ? 'isString' : s.type === 'integer' ? 'isInt' : s.type === 'boolean' ? 'isBoolean' : s.type === 'number' ? 'isNumber' : 'isObject', constraints: s.enum ? [s.enum] : [], each: false }],
+      rules: [
+        {
+          name: s.enum
+            ? 'isIn'
+            : s.type === 'string'
+              ? 'isString'
+              : s.type === 'integer'
+                ? 'isInt'
+                : s.type === 'boolean'
+                  ? 'isBoolean'
+                  : s.type === 'number'
+                    ? 'isNumber'
+                    : 'isObject',
+          constraints: s.enum ? [s.enum] : [],
+          each: false,
+        },
+      ],
     })),
   };
 }

@@ -14,10 +14,15 @@ let keys: ApiKeyService;
 let tenants: TenantService;
 let pg: Client;
 
-const admin = (tenantId: string, userId: string): AuthContext => ({ tenantId, userId, role: 'admin', platformAdmin: false });
+const admin = (tenantId: string, userId: string): AuthContext => ({
+  tenantId,
+  userId,
+  role: 'admin',
+  platformAdmin: false,
+});
 
 beforeAll(async () => {
-  ctx = await createTestContext(domainModules()) // the API's composition: modules may depend on each other;
+  ctx = await createTestContext(domainModules()); // the API's composition: modules may depend on each other;
   keys = ctx.get(ApiKeyService);
   tenants = ctx.get(TenantService);
   pg = new Client({ connectionString: ctx.database.url });
@@ -48,7 +53,12 @@ it('stores only a SHA-256 hash and a short visible prefix', async () => {
 
 it('verifies a key to its tenant, user and role, and nothing else', async () => {
   const s = await school('verify-school');
-  await expect(keys.verify(s.key)).resolves.toMatchObject({ tenantId: s.tenantId, userId: s.userId, role: 'admin', platformAdmin: false });
+  await expect(keys.verify(s.key)).resolves.toMatchObject({
+    tenantId: s.tenantId,
+    userId: s.userId,
+    role: 'admin',
+    platformAdmin: false,
+  });
   await expect(keys.verify(s.key + 'x')).resolves.toBeNull();
   await expect(keys.verify('')).resolves.toBeNull();
   await expect(keys.verify(s.key.toUpperCase())).resolves.toBeNull();
@@ -99,7 +109,8 @@ it('revokes the keys of a deleted user', async () => {
   expect(rows[0].revokedAt).toBeInstanceOf(Date);
   // verify() caches a result for 5 s (and deleteUser does not clear that cache), so the key dies within that.
   const started = Date.now();
-  while ((await keys.verify(k.key)) !== null && Date.now() - started < 7000) await new Promise((r) => setTimeout(r, 200));
+  while ((await keys.verify(k.key)) !== null && Date.now() - started < 7000)
+    await new Promise((r) => setTimeout(r, 200));
   await expect(keys.verify(k.key)).resolves.toBeNull();
   expect(Date.now() - started).toBeLessThan(6500);
 });

@@ -19,7 +19,10 @@ async function busOn(transport: EventTransport): Promise<EventBus> {
 
 function collect(bus: EventBus, tenantId: string): EventEnvelope[] {
   const got: EventEnvelope[] = [];
-  bus.subscribe((e) => e.tenantId === tenantId, (e) => got.push(e));
+  bus.subscribe(
+    (e) => e.tenantId === tenantId,
+    (e) => got.push(e),
+  );
   return got;
 }
 
@@ -35,7 +38,10 @@ function publishMany(bus: EventBus, tenantId: string, n: number, from = 0): void
   for (let i = from; i < from + n; i++) bus.publish({ tenantId, type: 'test.tick', properties: { i } });
 }
 
-const transports: [string, () => Promise<{ make: (capacity: number) => EventTransport; cleanup: () => Promise<void> }>][] = [
+const transports: [
+  string,
+  () => Promise<{ make: (capacity: number) => EventTransport; cleanup: () => Promise<void> }>,
+][] = [
   ['memory', async () => ({ make: (capacity) => new MemoryEventTransport(capacity), cleanup: async () => undefined })],
 ];
 const redisBase = testRedisUrl();
@@ -133,7 +139,9 @@ describe.each(transports)('%s transport', (name, setup) => {
       await until(() => atOne.length === 20 && atTwo.length === 20);
       // Both processes see the same global order (the stream's), whoever published.
       expect(atOne.map((e) => e.seq)).toEqual(atTwo.map((e) => e.seq));
-      expect(atTwo.filter((e) => (e.event.properties.i as number) < 10).map((e) => e.event.properties.i)).toEqual([...Array(10).keys()]);
+      expect(atTwo.filter((e) => (e.event.properties.i as number) < 10).map((e) => e.event.properties.i)).toEqual([
+        ...Array(10).keys(),
+      ]);
       // A replay from another process sees the same window.
       const replay = await two.replay(atOne[4].seq, (e) => e.tenantId === tenant);
       expect(replay.map((e) => e.seq)).toEqual(atOne.slice(5).map((e) => e.seq));

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { AuthContext } from '../../../src/core/auth/auth-context';
 import { domainModules } from '../../../src/modules/domain-modules';
 import { ProjectService } from '../../../src/modules/project/project.service';
+import { ClassService } from '../../../src/modules/school/class/class.service';
 import { TenantService } from '../../../src/modules/tenant/tenant.service';
 import { createTestContext, type TestContext } from '../../utils/test-context';
 
@@ -22,11 +23,16 @@ async function makeTenant(slug: string) {
     const u = await tenants.createUser(adminAuth, { name: role, role });
     return { tenantId: tenant.id, userId: u.id, role, platformAdmin: false } as AuthContext;
   };
-  return { admin: adminAuth, teacher: await user('teacher'), student: await user('student'), student2: await user('student') };
+  return {
+    admin: adminAuth,
+    teacher: await user('teacher'),
+    student: await user('student'),
+    student2: await user('student'),
+  };
 }
 
 beforeAll(async () => {
-  ctx = await createTestContext(domainModules()) // the API's composition: modules may depend on each other;
+  ctx = await createTestContext(domainModules()); // the API's composition: modules may depend on each other;
   projects = ctx.get(ProjectService);
   a = await makeTenant('project-a');
   b = await makeTenant('project-b');
@@ -54,12 +60,19 @@ it('selects a project by name (the basename of any path) and by its own worktree
   expect(paths).toMatchObject({ worktree: byName.worktree, directory: byName.worktree });
 });
 
-it("answers 404 for another student's worktree, but lets teachers and admins in", async () => {
+it("answers 404 for another student's worktree; lets in the school's admins and the teachers of the student's class", async () => {
   const mine = await projects.current(a.student, 'essay');
   await expect(projects.current(a.student2, mine.worktree)).rejects.toMatchObject({ status: 404 });
   await expect(projects.get(a.student2, mine.id)).rejects.toMatchObject({ status: 404 });
-  expect((await projects.current(a.teacher, mine.worktree)).id).toBe(mine.id);
+  // A teacher who does not teach the student is any other user of the school here.
+  await expect(projects.current(a.teacher, mine.worktree)).rejects.toMatchObject({ status: 404 });
   expect((await projects.current(a.admin, mine.worktree)).id).toBe(mine.id);
+
+  const classes = ctx.get(ClassService);
+  const klass = await classes.create(a.admin, `essay-${Date.now()}`);
+  await classes.addMember(a.admin, klass.id, a.teacher.userId, 'teacher');
+  await classes.addMember(a.admin, klass.id, a.student.userId, 'student');
+  expect((await projects.current(a.teacher, mine.worktree)).id).toBe(mine.id);
 });
 
 it("never resolves to another tenant's project, whatever path is given", async () => {
@@ -68,7 +81,9 @@ it("never resolves to another tenant's project, whatever path is given", async (
   const before = (await projects.list(a.admin)).length;
   // Another tenant's worktree path is a 404: it neither reaches their project nor makes one of A's named after it.
   await expect(projects.current(a.admin, theirs.worktree)).rejects.toMatchObject({ status: 404 });
-  await expect(projects.current(a.admin, path.join(theirs.worktree, 'sub', 'dir'))).rejects.toMatchObject({ status: 404 });
+  await expect(projects.current(a.admin, path.join(theirs.worktree, 'sub', 'dir'))).rejects.toMatchObject({
+    status: 404,
+  });
   expect((await projects.list(a.admin)).map((p) => p.id)).not.toContain(theirs.id);
   expect((await projects.list(a.admin)).length).toBe(before);
 });

@@ -22,7 +22,10 @@ let pg: Client;
 let dropsPrivileges = false;
 
 beforeAll(async () => {
-  const check = await new SandboxRunner({ mode: 'required', stateDir: await fs.mkdtemp(path.join(os.tmpdir(), 'mcp-sandbox-check-')) }).check();
+  const check = await new SandboxRunner({
+    mode: 'required',
+    stateDir: await fs.mkdtemp(path.join(os.tmpdir(), 'mcp-sandbox-check-')),
+  }).check();
   dropsPrivileges = check.dropsPrivileges;
   if (!check.available) return;
   ctx = await createTestContext(domainModules(), { SANDBOX: 'required' });
@@ -39,27 +42,49 @@ it('runs the server inside the sandbox: project folder as cwd, no API environmen
   if (!ctx) return console.warn('bubblewrap unavailable: sandboxed MCP spec skipped');
   const suffix = randomBytes(4).toString('hex');
   const auth: AuthContext = { tenantId: `ten_${suffix}`, userId: `usr_${suffix}`, role: 'admin', platformAdmin: false };
-  await pg.query(`INSERT INTO "Tenant" (id, slug, name, "updatedAt") VALUES ($1, $2, 'Sandboxed', now())`, [auth.tenantId, `sandboxed-${suffix}`]);
-  await pg.query(`INSERT INTO "User" (id, "tenantId", name, role, "updatedAt") VALUES ($1, $2, 'Admin', 'admin', now())`, [auth.userId, auth.tenantId]);
+  await pg.query(`INSERT INTO "Tenant" (id, slug, name, "updatedAt") VALUES ($1, $2, 'Sandboxed', now())`, [
+    auth.tenantId,
+    `sandboxed-${suffix}`,
+  ]);
+  await pg.query(
+    `INSERT INTO "User" (id, "tenantId", name, role, "updatedAt") VALUES ($1, $2, 'Admin', 'admin', now())`,
+    [auth.userId, auth.tenantId],
+  );
   const projects = ctx.get(ProjectService);
   const project = await projects.resolve(auth, 'default');
   const worktree = projects.worktree(project);
   const script = path.join(worktree, 'probe-server.cjs');
   await fs.copyFile(path.join(__dirname, 'fixtures/sandbox-probe-server.cjs'), script);
-  await ctx.get(McpRepository).putConfig(auth.tenantId, project.id, 'probe', { type: 'local', command: [process.execPath, script, repoFile], timeout: 20_000 });
+  await ctx.get(McpRepository).putConfig(auth.tenantId, project.id, 'probe', {
+    type: 'local',
+    command: [process.execPath, script, repoFile],
+    timeout: 20_000,
+  });
 
   const mcp = ctx.get(McpService);
   expect(await mcp.status(auth)).toEqual({ probe: { status: 'connected' } });
-  const session = { id: 'ses_probe', tenantId: auth.tenantId, projectId: project.id, directory: worktree } as SessionRow;
+  const session = {
+    id: 'ses_probe',
+    tenantId: auth.tenantId,
+    projectId: project.id,
+    directory: worktree,
+  } as SessionRow;
   const [tool] = await mcp.toolsForSession(auth, session);
   expect(tool.id).toBe('probe_probe');
   const ctxTool = { auth, abort: new AbortController().signal, ask: async () => undefined } as unknown as ToolContext;
-  const seen = JSON.parse((await tool.execute({}, ctxTool)).output) as { uid: number; cwd: string; envKeys: string[]; seesArgvFile: boolean; seesRepo: boolean };
+  const seen = JSON.parse((await tool.execute({}, ctxTool)).output) as {
+    uid: number;
+    cwd: string;
+    envKeys: string[];
+    seesArgvFile: boolean;
+    seesRepo: boolean;
+  };
   expect(seen.seesArgvFile).toBe(true);
   expect(seen.seesRepo).toBe(false);
   expect(await fs.realpath(seen.cwd).catch(() => seen.cwd)).toBe(await fs.realpath(worktree));
   expect(seen.envKeys).toEqual(expect.arrayContaining(['PATH', 'HOME']));
-  for (const leaked of ['DATABASE_URL', 'DATA_DIR', 'NODE_ENV', 'JEST_WORKER_ID']) expect(seen.envKeys).not.toContain(leaked);
+  for (const leaked of ['DATABASE_URL', 'DATA_DIR', 'NODE_ENV', 'JEST_WORKER_ID'])
+    expect(seen.envKeys).not.toContain(leaked);
   // Run as root, the sandbox drops to the school's own uid, like bash.
   if (dropsPrivileges) expect(seen.uid).not.toBe(0);
 });

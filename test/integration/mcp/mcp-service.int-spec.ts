@@ -16,7 +16,12 @@ import type { SessionRow } from '../../../src/modules/session/session.repository
 import type { RegisteredTool } from '../../../src/modules/tool/tool.registry';
 import type { ToolContext } from '../../../src/modules/tool/tool.types';
 import type { PermissionAsk } from '../../../src/modules/permission/permission.types';
-import { everythingServerCommand, misbehavingServerCommand, startFakeMcpHttpServer, type FakeMcpHttpServer } from '../../fakes/mcp';
+import {
+  everythingServerCommand,
+  misbehavingServerCommand,
+  startFakeMcpHttpServer,
+  type FakeMcpHttpServer,
+} from '../../fakes/mcp';
 import { createTestContext, type TestContext } from '../../utils/test-context';
 import { waitForItem, waitUntil } from '../../utils/wait-until';
 
@@ -39,19 +44,35 @@ async function school(slug: string): Promise<AuthContext> {
   const suffix = randomBytes(4).toString('hex');
   const tenantId = `ten_${suffix}`;
   const userId = `usr_${suffix}`;
-  await pg.query(`INSERT INTO "Tenant" (id, slug, name, "updatedAt") VALUES ($1, $2, $3, now())`, [tenantId, `${slug}-${suffix}`, slug]);
-  await pg.query(`INSERT INTO "User" (id, "tenantId", name, role, "updatedAt") VALUES ($1, $2, 'Admin', 'admin', now())`, [userId, tenantId]);
+  await pg.query(`INSERT INTO "Tenant" (id, slug, name, "updatedAt") VALUES ($1, $2, $3, now())`, [
+    tenantId,
+    `${slug}-${suffix}`,
+    slug,
+  ]);
+  await pg.query(
+    `INSERT INTO "User" (id, "tenantId", name, role, "updatedAt") VALUES ($1, $2, 'Admin', 'admin', now())`,
+    [userId, tenantId],
+  );
   return { tenantId, userId, role: 'admin', platformAdmin: false };
 }
 
 async function sessionIn(auth: AuthContext, directory: string): Promise<SessionRow> {
   const project = await projects.resolve(auth, directory);
-  return { id: `ses_${randomBytes(4).toString('hex')}`, tenantId: auth.tenantId, projectId: project.id, directory: projects.worktree(project) } as SessionRow;
+  return {
+    id: `ses_${randomBytes(4).toString('hex')}`,
+    tenantId: auth.tenantId,
+    projectId: project.id,
+    directory: projects.worktree(project),
+  } as SessionRow;
 }
 
 function toolContext(auth: AuthContext): { asks: PermissionAsk[]; ctx: ToolContext } {
   const asks: PermissionAsk[] = [];
-  const context = { auth, abort: new AbortController().signal, ask: async (request: PermissionAsk) => void asks.push(request) } as unknown as ToolContext;
+  const context = {
+    auth,
+    abort: new AbortController().signal,
+    ask: async (request: PermissionAsk) => void asks.push(request),
+  } as unknown as ToolContext;
   return { asks, ctx: context };
 }
 
@@ -72,7 +93,10 @@ beforeAll(async () => {
   });
   mcp = ctx.get(McpService);
   projects = ctx.get(ProjectService);
-  ctx.get(EventBus).subscribe((e) => e.event.type === 'mcp.tools.changed', (e) => void events.push(e));
+  ctx.get(EventBus).subscribe(
+    (e) => e.event.type === 'mcp.tools.changed',
+    (e) => void events.push(e),
+  );
   pg = new Client({ connectionString: ctx.database.url });
   await pg.connect();
 }, 120_000);
@@ -86,12 +110,18 @@ afterAll(async () => {
 
 it('registers the session tools hook, and serves <server>_<tool> tools that ask permission then call the server', async () => {
   const auth = await school('tools');
-  await ctx.get(ConfigRepository).put(auth.tenantId, 'tenant', { mcp: { everything: { type: 'local', command: everythingServerCommand(), timeout: 20_000 } } });
+  await ctx.get(ConfigRepository).put(auth.tenantId, 'tenant', {
+    mcp: { everything: { type: 'local', command: everythingServerCommand(), timeout: 20_000 } },
+  });
   ctx.get(ConfigService).invalidate();
   const session = await sessionIn(auth, 'default');
   // What the loop does each step: ask every extraTools hook (other modules may register their own).
   const hooks = ctx.get(SessionHooks).extraTools;
-  const tools = (await Promise.all(hooks.map((hook) => hook({ auth, session, agent: 'build', permission: { base: [], layers: [] } })))).flat();
+  const tools = (
+    await Promise.all(
+      hooks.map((hook) => hook({ auth, session, agent: 'build', permission: { base: [], layers: [] } })),
+    )
+  ).flat();
   const echo = byId(tools, 'everything_echo');
   expect(echo.inputSchema).toMatchObject({ type: 'object', properties: { message: expect.any(Object) } });
   const { asks, ctx: toolCtx } = toolContext(auth);
@@ -134,32 +164,50 @@ it('layers config and rows: tenant-wide rows, project rows winning, a project to
 
 it('gives local servers PATH and HOME but none of the API environment', async () => {
   const auth = await school('env');
-  await ctx.get(McpRepository).putConfig(auth.tenantId, null, 'probe', { type: 'local', command: misbehavingServerCommand('serve'), environment: { GREETING: 'hi' } });
+  await ctx.get(McpRepository).putConfig(auth.tenantId, null, 'probe', {
+    type: 'local',
+    command: misbehavingServerCommand('serve'),
+    environment: { GREETING: 'hi' },
+  });
   const tools = await mcp.toolsForSession(auth, await sessionIn(auth, 'default'));
   const result = await byId(tools, 'probe_env').execute({}, toolContext(auth).ctx);
   const env = JSON.parse(result.output) as Record<string, string>;
   expect(env.PATH).toContain('/usr/bin');
   expect(env.GREETING).toBe('hi');
   expect(env.HOME).toBeDefined();
-  for (const leaked of ['DATABASE_URL', 'ENCRYPTION_KEYS', 'BOOTSTRAP_API_KEY', 'REDIS_URL']) expect(env[leaked]).toBeUndefined();
+  for (const leaked of ['DATABASE_URL', 'ENCRYPTION_KEYS', 'BOOTSTRAP_API_KEY', 'REDIS_URL'])
+    expect(env[leaked]).toBeUndefined();
   expect(JSON.stringify(env)).not.toContain(ENCRYPTION_KEYS.split(':')[1]);
 });
 
 it("enforces the school's allow-list of MCP commands (Tenant.settings.mcpCommands)", async () => {
   const auth = await school('allow');
-  await pg.query(`UPDATE "Tenant" SET settings = $1 WHERE id = $2`, [JSON.stringify({ mcpCommands: ['/usr/bin/python3'] }), auth.tenantId]);
-  await ctx.get(McpRepository).putConfig(auth.tenantId, null, 'node-server', { type: 'local', command: misbehavingServerCommand('serve') });
+  await pg.query(`UPDATE "Tenant" SET settings = $1 WHERE id = $2`, [
+    JSON.stringify({ mcpCommands: ['/usr/bin/python3'] }),
+    auth.tenantId,
+  ]);
+  await ctx
+    .get(McpRepository)
+    .putConfig(auth.tenantId, null, 'node-server', { type: 'local', command: misbehavingServerCommand('serve') });
   const refused = (await mcp.status(auth))['node-server'];
-  expect(refused).toMatchObject({ status: 'failed', error: expect.stringMatching(/not in this school's allowed MCP commands/) });
+  expect(refused).toMatchObject({
+    status: 'failed',
+    error: expect.stringMatching(/not in this school's allowed MCP commands/),
+  });
 
-  await pg.query(`UPDATE "Tenant" SET settings = $1 WHERE id = $2`, [JSON.stringify({ mcpCommands: [process.execPath] }), auth.tenantId]);
+  await pg.query(`UPDATE "Tenant" SET settings = $1 WHERE id = $2`, [
+    JSON.stringify({ mcpCommands: [process.execPath] }),
+    auth.tenantId,
+  ]);
   expect(await mcp.connect(auth, undefined, 'node-server')).toEqual({ status: 'connected' });
 });
 
 it('talks Streamable HTTP to a loopback server and publishes mcp.tools.changed when its list changes', async () => {
   const auth = await school('http');
   const lab = await projects.resolve(auth, 'lab');
-  await ctx.get(McpRepository).putConfig(auth.tenantId, lab.id, 'remote', { type: 'remote', url: remote.url, headers: { 'x-school': 'yes' } });
+  await ctx
+    .get(McpRepository)
+    .putConfig(auth.tenantId, lab.id, 'remote', { type: 'remote', url: remote.url, headers: { 'x-school': 'yes' } });
   expect(await mcp.status(auth, 'lab')).toEqual({ remote: { status: 'connected' } });
   expect(remote.lastHeaders()['x-school']).toBe('yes');
   const session = await sessionIn(auth, 'lab');
@@ -169,11 +217,19 @@ it('talks Streamable HTTP to a loopback server and publishes mcp.tools.changed w
   // The change notification travels on the client's standalone stream, which the client opens after initialize
   // on its own schedule: a tool added before that stream is open is announced to nobody (the server keeps no
   // event store). Wait for the stream, then change the list.
-  await waitUntil('this client to open its MCP notification stream', () => remote.openStreams((h) => h['x-school'] === 'yes'), (n) => n > 0);
+  await waitUntil(
+    'this client to open its MCP notification stream',
+    () => remote.openStreams((h) => h['x-school'] === 'yes'),
+    (n) => n > 0,
+  );
   const name = `late_${randomBytes(2).toString('hex')}`;
   remote.addTool(name);
   const seen = await waitForItem('mcp.tools.changed for this school', events, (e) => e.tenantId === auth.tenantId);
-  expect(seen).toMatchObject({ tenantId: auth.tenantId, projectId: lab.id, event: { type: 'mcp.tools.changed', properties: { server: 'remote' } } });
+  expect(seen).toMatchObject({
+    tenantId: auth.tenantId,
+    projectId: lab.id,
+    event: { type: 'mcp.tools.changed', properties: { server: 'remote' } },
+  });
   const after = (await mcp.toolsForSession(auth, session)).map((t) => t.id);
   expect(after).toContain(`remote_${name}`);
 });
@@ -195,7 +251,9 @@ it('runs OAuth for a remote server: needs_auth, authorize, callback, connected; 
   const tools = await mcp.toolsForSession(auth, await sessionIn(auth, 'default'));
   expect(tools.some((t) => t.id.startsWith('secure_'))).toBe(true);
 
-  const { rows } = await pg.query(`SELECT oauth FROM "McpServer" WHERE "tenantId" = $1 AND name = 'secure'`, [auth.tenantId]);
+  const { rows } = await pg.query(`SELECT oauth FROM "McpServer" WHERE "tenantId" = $1 AND name = 'secure'`, [
+    auth.tenantId,
+  ]);
   const column = rows[0].oauth;
   expect(column.v).toBe(1);
   expect(Object.keys(column.owners)).toEqual(['*']);
@@ -213,7 +271,12 @@ it('runs OAuth for a remote server: needs_auth, authorize, callback, connected; 
   const other = await school('oauth-other');
   await pg.query(
     `INSERT INTO "McpServer" (id, "tenantId", "projectId", name, config, oauth, "updatedAt") VALUES ($1, $2, NULL, 'secure', $3, $4, now())`,
-    [`mcp_${randomBytes(6).toString('hex')}`, other.tenantId, JSON.stringify({ type: 'remote', url: oauthRemote.url }), JSON.stringify(column)],
+    [
+      `mcp_${randomBytes(6).toString('hex')}`,
+      other.tenantId,
+      JSON.stringify({ type: 'remote', url: oauthRemote.url }),
+      JSON.stringify(column),
+    ],
   );
   expect((await mcp.status(other)).secure).toEqual({ status: 'needs_auth' });
 
@@ -239,7 +302,11 @@ it('keeps schools apart: one school cannot reach a server of another by name', a
 it('reads a resource for a file part, and closes every server process on shutdown', async () => {
   const auth = await school('shutdown');
   const marker = `mcp-marker-${randomBytes(4).toString('hex')}`;
-  await ctx.get(McpRepository).putConfig(auth.tenantId, null, 'everything', { type: 'local', command: [...everythingServerCommand(), marker], timeout: 20_000 });
+  await ctx.get(McpRepository).putConfig(auth.tenantId, null, 'everything', {
+    type: 'local',
+    command: [...everythingServerCommand(), marker],
+    timeout: 20_000,
+  });
   const session = await sessionIn(auth, 'default');
   const resources = Object.values(await mcp.resources(auth));
   const text = resources.find((r) => r.mimeType === 'text/plain') ?? resources[0];
@@ -247,8 +314,13 @@ it('reads a resource for a file part, and closes every server process on shutdow
   expect(contents[0]).toMatchObject({ uri: text.uri });
   expect(contents[0].text ?? contents[0].url).toBeTruthy();
 
-  const running = () => execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((line) => line.includes(marker));
+  const running = () =>
+    execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+      .split('\n')
+      .filter((line) => line.includes(marker));
   expect(running().length).toBeGreaterThan(0);
   await mcp.onApplicationShutdown();
-  await waitUntil('the MCP server processes to exit after shutdown', running, (lines) => lines.length === 0, { timeoutMs: 10_000 });
+  await waitUntil('the MCP server processes to exit after shutdown', running, (lines) => lines.length === 0, {
+    timeoutMs: 10_000,
+  });
 });

@@ -61,11 +61,19 @@ export class JwtAuthService {
     const iss = decodeJwt(token).iss;
     if (!iss) throw new Error('no issuer');
     const tenants = await this.repo.tenantsByIssuer(iss);
-    if (tenants.length !== 1) throw new Error(tenants.length ? 'issuer is shared by several tenants' : 'unknown issuer');
+    if (tenants.length !== 1)
+      throw new Error(tenants.length ? 'issuer is shared by several tenants' : 'unknown issuer');
     const { id: tenantId, settings } = tenants[0];
-    const options = { issuer: settings.issuer, ...(settings.audience ? { audience: settings.audience } : {}), clockTolerance: 30 };
+    const options = {
+      issuer: settings.issuer,
+      ...(settings.audience ? { audience: settings.audience } : {}),
+      clockTolerance: 30,
+    };
     if (settings.jwksUrl) {
-      const { payload } = await jwtVerify(token, this.keySet(settings.jwksUrl), { ...options, algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'] });
+      const { payload } = await jwtVerify(token, this.keySet(settings.jwksUrl), {
+        ...options,
+        algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'],
+      });
       return { tenantId, settings, payload };
     }
     const secret = await this.repo.secret(tenantId);
@@ -76,7 +84,15 @@ export class JwtAuthService {
 
   private keySet(url: string) {
     let set = this.jwks.get(url);
-    if (!set) this.jwks.set(url, (set = createRemoteJWKSet(new URL(url), { cooldownDuration: 30_000, cacheMaxAge: 600_000, [customFetch]: this.egress.fetch })));
+    if (!set)
+      this.jwks.set(
+        url,
+        (set = createRemoteJWKSet(new URL(url), {
+          cooldownDuration: 30_000,
+          cacheMaxAge: 600_000,
+          [customFetch]: this.egress.fetch,
+        })),
+      );
     return set;
   }
 
@@ -87,7 +103,8 @@ export class JwtAuthService {
     const role = mapRole(payload[claims.role], settings.roleMap ?? {});
     let user = await this.repo.findUser(tenantId, String(externalId));
     if (!user) {
-      const name = typeof payload[claims.name] === 'string' ? (payload[claims.name] as string).slice(0, 200) : String(externalId);
+      const name =
+        typeof payload[claims.name] === 'string' ? (payload[claims.name] as string).slice(0, 200) : String(externalId);
       const email = typeof payload[claims.email] === 'string' ? (payload[claims.email] as string) : undefined;
       user = await this.repo.provision(tenantId, { externalId: String(externalId), name, email, role });
     } else if (user.role !== role) {
@@ -96,14 +113,27 @@ export class JwtAuthService {
     if (user.deletedAt) return null;
     const rawClasses = payload[claims.classes];
     const classIds = Array.isArray(rawClasses)
-      ? await this.repo.syncClasses(tenantId, user.id, [...new Set(rawClasses.filter((c): c is string | number => typeof c === 'string' || typeof c === 'number').map(String))].slice(0, 100), role === 'teacher' ? 'teacher' : 'student')
+      ? await this.repo.syncClasses(
+          tenantId,
+          user.id,
+          [
+            ...new Set(
+              rawClasses
+                .filter((c): c is string | number => typeof c === 'string' || typeof c === 'number')
+                .map(String),
+            ),
+          ].slice(0, 100),
+          role === 'teacher' ? 'teacher' : 'student',
+        )
       : await this.repo.classIds(tenantId, user.id);
     return { tenantId, userId: user.id, role, platformAdmin: user.platformAdmin, classIds };
   }
 }
 
 function mapRole(value: unknown, roleMap: Record<string, Role>): Role {
-  const v = Array.isArray(value) ? value.find((x) => typeof x === 'string' && (roleMap[x] || ROLES.includes(x as Role))) : value;
+  const v = Array.isArray(value)
+    ? value.find((x) => typeof x === 'string' && (roleMap[x] || ROLES.includes(x as Role)))
+    : value;
   if (typeof v !== 'string') return 'student';
   return roleMap[v] ?? (ROLES.includes(v as Role) ? (v as Role) : 'student');
 }

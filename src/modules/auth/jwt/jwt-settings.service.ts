@@ -21,19 +21,42 @@ export class JwtSettingsService {
   async get(auth: AuthContext): Promise<JwtSettingsDto> {
     const s = await this.repo.settings(auth.tenantId);
     if (!s) return { enabled: false, hasSecret: false };
-    return { enabled: true, issuer: s.issuer, audience: s.audience, jwksUrl: s.jwksUrl, claims: s.claims, roleMap: s.roleMap, hasSecret: !!(await this.repo.secret(auth.tenantId)) };
+    return {
+      enabled: true,
+      issuer: s.issuer,
+      audience: s.audience,
+      jwksUrl: s.jwksUrl,
+      claims: s.claims,
+      roleMap: s.roleMap,
+      hasSecret: !!(await this.repo.secret(auth.tenantId)),
+    };
   }
 
   async set(auth: AuthContext, input: SetJwtSettingsDto): Promise<JwtSettingsDto> {
-    for (const [k, v] of Object.entries(input.roleMap ?? {})) if (!ROLES.includes(v)) throw new BadRequestError(`roleMap.${k} must be admin, teacher or student`);
-    if (!input.jwksUrl && !input.secret && !(await this.repo.secret(auth.tenantId))) throw new BadRequestError('Give either jwksUrl or an HS256 secret');
+    for (const [k, v] of Object.entries(input.roleMap ?? {}))
+      if (!ROLES.includes(v)) throw new BadRequestError(`roleMap.${k} must be admin, teacher or student`);
+    if (!input.jwksUrl && !input.secret && !(await this.repo.secret(auth.tenantId)))
+      throw new BadRequestError('Give either jwksUrl or an HS256 secret');
     const others = (await this.repo.tenantsByIssuer(input.issuer)).filter((t) => t.id !== auth.tenantId);
     if (others.length) throw new ConflictError('ConflictError', 'Another tenant already uses this issuer');
-    const claims = { ...DEFAULT_CLAIMS, ...Object.fromEntries(Object.entries(input.claims ?? {}).filter(([, v]) => v !== undefined)) };
-    const settings: JwtSettings = { issuer: input.issuer, ...(input.audience ? { audience: input.audience } : {}), ...(input.jwksUrl ? { jwksUrl: input.jwksUrl } : {}), claims, roleMap: (input.roleMap ?? {}) as Record<string, Role> };
+    const claims = {
+      ...DEFAULT_CLAIMS,
+      ...Object.fromEntries(Object.entries(input.claims ?? {}).filter(([, v]) => v !== undefined)),
+    };
+    const settings: JwtSettings = {
+      issuer: input.issuer,
+      ...(input.audience ? { audience: input.audience } : {}),
+      ...(input.jwksUrl ? { jwksUrl: input.jwksUrl } : {}),
+      claims,
+      roleMap: (input.roleMap ?? {}) as Record<string, Role>,
+    };
     await this.repo.save(auth.tenantId, settings, input.jwksUrl ? null : input.secret);
     this.jwt.forget();
-    await this.audit.record(auth, 'jwt.configure', auth.tenantId, { issuer: input.issuer, jwks: !!input.jwksUrl, secretChanged: !!input.secret });
+    await this.audit.record(auth, 'jwt.configure', auth.tenantId, {
+      issuer: input.issuer,
+      jwks: !!input.jwksUrl,
+      secretChanged: !!input.secret,
+    });
     return this.get(auth);
   }
 

@@ -12,7 +12,13 @@ export interface JwtSettings {
   roleMap: Record<string, Role>;
 }
 
-export const DEFAULT_CLAIMS: JwtSettings['claims'] = { userId: 'sub', role: 'role', classes: 'classes', name: 'name', email: 'email' };
+export const DEFAULT_CLAIMS: JwtSettings['claims'] = {
+  userId: 'sub',
+  role: 'role',
+  classes: 'classes',
+  name: 'name',
+  email: 'email',
+};
 
 /** A JWT is any bearer value with exactly two dots; API keys never contain one. */
 export function looksLikeJwt(token: string): boolean {

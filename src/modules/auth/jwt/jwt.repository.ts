@@ -21,7 +21,11 @@ export class JwtRepository {
 
   /** Tenants whose JWT settings name this issuer. */
   async tenantsByIssuer(issuer: string): Promise<{ id: string; settings: JwtSettings }[]> {
-    const rows = await this.prisma.tenant.findMany({ where: { settings: { path: ['jwt', 'issuer'], equals: issuer } }, select: { id: true, settings: true }, take: 2 });
+    const rows = await this.prisma.tenant.findMany({
+      where: { settings: { path: ['jwt', 'issuer'], equals: issuer } },
+      select: { id: true, settings: true },
+      take: 2,
+    });
     return rows.map((r) => ({ id: r.id, settings: (r.settings as unknown as { jwt: JwtSettings }).jwt }));
   }
 
@@ -31,7 +35,9 @@ export class JwtRepository {
   }
 
   async secret(tenantId: string): Promise<string | null> {
-    const row = await this.prisma.setting.findUnique({ where: { tenantId_scope_key: { tenantId, scope: SECRET_SCOPE, key: SECRET_KEY } } });
+    const row = await this.prisma.setting.findUnique({
+      where: { tenantId_scope_key: { tenantId, scope: SECRET_SCOPE, key: SECRET_KEY } },
+    });
     return typeof row?.value === 'string' ? row.value : null;
   }
 
@@ -40,22 +46,47 @@ export class JwtRepository {
     await this.prisma.$transaction(async (tx) => {
       const t = await tx.tenant.findUniqueOrThrow({ where: { id: tenantId }, select: { settings: true } });
       const { jwt: _old, ...rest } = (t.settings ?? {}) as Record<string, unknown>;
-      await tx.tenant.update({ where: { id: tenantId }, data: { settings: (jwt ? { ...rest, jwt } : rest) as Prisma.InputJsonValue } });
-      if (secret === null || !jwt) await tx.setting.deleteMany({ where: { tenantId, scope: SECRET_SCOPE, key: SECRET_KEY } });
+      await tx.tenant.update({
+        where: { id: tenantId },
+        data: { settings: (jwt ? { ...rest, jwt } : rest) as Prisma.InputJsonValue },
+      });
+      if (secret === null || !jwt)
+        await tx.setting.deleteMany({ where: { tenantId, scope: SECRET_SCOPE, key: SECRET_KEY } });
       else if (secret !== undefined) {
-        await tx.setting.upsert({ where: { tenantId_scope_key: { tenantId, scope: SECRET_SCOPE, key: SECRET_KEY } }, create: { tenantId, scope: SECRET_SCOPE, key: SECRET_KEY, value: secret }, update: { value: secret } });
+        await tx.setting.upsert({
+          where: { tenantId_scope_key: { tenantId, scope: SECRET_SCOPE, key: SECRET_KEY } },
+          create: { tenantId, scope: SECRET_SCOPE, key: SECRET_KEY, value: secret },
+          update: { value: secret },
+        });
       }
     });
   }
 
   findUser(tenantId: string, externalId: string): Promise<JwtUserRow | null> {
-    return this.prisma.user.findUnique({ where: { tenantId_externalId: { tenantId, externalId } }, select: { id: true, role: true, platformAdmin: true, deletedAt: true } });
+    return this.prisma.user.findUnique({
+      where: { tenantId_externalId: { tenantId, externalId } },
+      select: { id: true, role: true, platformAdmin: true, deletedAt: true },
+    });
   }
 
   /** First sight of a platform user. A race with a parallel first request ends in the other's row. */
-  async provision(tenantId: string, u: { externalId: string; name: string; email?: string; role: Role }): Promise<JwtUserRow> {
+  async provision(
+    tenantId: string,
+    u: { externalId: string; name: string; email?: string; role: Role },
+  ): Promise<JwtUserRow> {
     const select = { id: true, role: true, platformAdmin: true, deletedAt: true } as const;
-    const create = (email?: string) => this.prisma.user.create({ data: { id: newId('user'), tenantId, externalId: u.externalId, name: u.name, role: u.role, ...(email ? { email } : {}) }, select });
+    const create = (email?: string) =>
+      this.prisma.user.create({
+        data: {
+          id: newId('user'),
+          tenantId,
+          externalId: u.externalId,
+          name: u.name,
+          role: u.role,
+          ...(email ? { email } : {}),
+        },
+        select,
+      });
     try {
       return await create(u.email);
     } catch (err) {
@@ -74,12 +105,23 @@ export class JwtRepository {
   async syncClasses(tenantId: string, userId: string, names: string[], role: 'teacher' | 'student'): Promise<string[]> {
     const ids: string[] = [];
     for (const name of names) {
-      const cls = await this.prisma.class.upsert({ where: { tenantId_name: { tenantId, name } }, create: { id: newId('class'), tenantId, name }, update: {}, select: { id: true } });
+      const cls = await this.prisma.class.upsert({
+        where: { tenantId_name: { tenantId, name } },
+        create: { id: newId('class'), tenantId, name },
+        update: {},
+        select: { id: true },
+      });
       ids.push(cls.id);
     }
     await this.prisma.$transaction([
       this.prisma.classMember.deleteMany({ where: { tenantId, userId, classId: { notIn: ids } } }),
-      ...ids.map((classId) => this.prisma.classMember.upsert({ where: { classId_userId: { classId, userId } }, create: { tenantId, classId, userId, role }, update: { role } })),
+      ...ids.map((classId) =>
+        this.prisma.classMember.upsert({
+          where: { classId_userId: { classId, userId } },
+          create: { tenantId, classId, userId, role },
+          update: { role },
+        }),
+      ),
     ]);
     return ids;
   }

@@ -23,13 +23,23 @@ describe('MCP naming', () => {
 describe('normalizeInputSchema', () => {
   it('forces an object schema without extra properties', () => {
     expect(normalizeInputSchema(undefined)).toEqual({ type: 'object', properties: {}, additionalProperties: false });
-    expect(normalizeInputSchema({ type: 'object', properties: { a: { type: 'string' } }, required: ['a'], additionalProperties: true })).toEqual({
+    expect(
+      normalizeInputSchema({
+        type: 'object',
+        properties: { a: { type: 'string' } },
+        required: ['a'],
+        additionalProperties: true,
+      }),
+    ).toEqual({
       type: 'object',
       properties: { a: { type: 'string' } },
       required: ['a'],
       additionalProperties: false,
     });
-    expect(normalizeInputSchema({ $schema: 'http://json-schema.org/draft-07/schema#' })).toMatchObject({ type: 'object', properties: {} });
+    expect(normalizeInputSchema({ $schema: 'http://json-schema.org/draft-07/schema#' })).toMatchObject({
+      type: 'object',
+      properties: {},
+    });
   });
 });
 
@@ -55,13 +65,17 @@ describe('convertCallToolResult', () => {
   });
 
   it('mentions resource links and falls back to structured content or legacy toolResult', () => {
-    expect(convertCallToolResult({ content: [{ type: 'resource_link', uri: 'file:///a.txt', name: 'a' }] }, meta).output).toBe('Resource link a: file:///a.txt');
+    expect(
+      convertCallToolResult({ content: [{ type: 'resource_link', uri: 'file:///a.txt', name: 'a' }] }, meta).output,
+    ).toBe('Resource link a: file:///a.txt');
     expect(convertCallToolResult({ content: [], structuredContent: { total: 3 } }, meta).output).toBe('{"total":3}');
     expect(convertCallToolResult({ toolResult: { ok: true } }, meta).output).toBe('{"ok":true}');
   });
 
   it('throws a ToolError with the server text for isError results', () => {
-    expect(() => convertCallToolResult({ isError: true, content: [{ type: 'text', text: 'bad input' }] }, meta)).toThrow(new ToolError('bad input'));
+    expect(() =>
+      convertCallToolResult({ isError: true, content: [{ type: 'text', text: 'bad input' }] }, meta),
+    ).toThrow(new ToolError('bad input'));
     expect(() => convertCallToolResult({ isError: true, content: [] }, meta)).toThrow('MCP tool x failed');
   });
 

@@ -33,7 +33,9 @@ export function convertMcpPrompt(serverName: string, prompt: McpListedPrompt, ge
       const placeholders = Object.fromEntries(args.map((arg, i) => [arg.name, hints[i]]));
       const result = await get(prompt.name, placeholders);
       return result.messages
-        .map((message) => (message.content.type === 'text' && typeof message.content.text === 'string' ? message.content.text : ''))
+        .map((message) =>
+          message.content.type === 'text' && typeof message.content.text === 'string' ? message.content.text : '',
+        )
         .filter((text) => text.length > 0)
         .join('\n');
     },

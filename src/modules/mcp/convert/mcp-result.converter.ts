@@ -11,7 +11,10 @@ export interface McpResultLimits {
   maxAttachmentBytes: number;
 }
 
-export const DEFAULT_RESULT_LIMITS: McpResultLimits = { maxOutputBytes: 1024 * 1024, maxAttachmentBytes: 20 * 1024 * 1024 };
+export const DEFAULT_RESULT_LIMITS: McpResultLimits = {
+  maxOutputBytes: 1024 * 1024,
+  maxAttachmentBytes: 20 * 1024 * 1024,
+};
 
 type Block = { type: string; [key: string]: unknown };
 interface RawResult {
@@ -37,7 +40,10 @@ function basename(uri: string): string | undefined {
 }
 
 /** Shared by tool results and `resources/read`-style embedded resources. */
-export function convertContentBlocks(blocks: Block[], limits: McpResultLimits = DEFAULT_RESULT_LIMITS): ConvertedContent {
+export function convertContentBlocks(
+  blocks: Block[],
+  limits: McpResultLimits = DEFAULT_RESULT_LIMITS,
+): ConvertedContent {
   const out: ConvertedContent = { texts: [], attachments: [], droppedAttachments: 0 };
   let attachmentBytes = 0;
   const attach = (attachment: Attachment, size: number) => {
@@ -76,7 +82,10 @@ export function convertContentBlocks(blocks: Block[], limits: McpResultLimits = 
 export function capUtf8(text: string, maxBytes: number): { text: string; truncated: boolean } {
   if (Buffer.byteLength(text, 'utf8') <= maxBytes) return { text, truncated: false };
   // Decoding a cut buffer may end in a partial character; the replacement char is dropped.
-  const cut = Buffer.from(text, 'utf8').subarray(0, maxBytes).toString('utf8').replace(/\uFFFD$/, '');
+  const cut = Buffer.from(text, 'utf8')
+    .subarray(0, maxBytes)
+    .toString('utf8')
+    .replace(/\uFFFD$/, '');
   return { text: cut, truncated: true };
 }
 

@@ -12,7 +12,11 @@ export interface McpListedTool {
 }
 
 /** Calls one tool on the server; the pool supplies timeout handling and idle bookkeeping. */
-export type McpToolCaller = (toolName: string, args: Record<string, unknown>, signal: AbortSignal) => Promise<Record<string, unknown>>;
+export type McpToolCaller = (
+  toolName: string,
+  args: Record<string, unknown>,
+  signal: AbortSignal,
+) => Promise<Record<string, unknown>>;
 
 /**
  * Models only accept object schemas at the top level; OpenCode forces `type: object` and
@@ -20,7 +24,8 @@ export type McpToolCaller = (toolName: string, args: Record<string, unknown>, si
  */
 export function normalizeInputSchema(schema: Record<string, unknown> | undefined): JsonSchemaObject {
   const source = schema ?? {};
-  const properties = source.properties && typeof source.properties === 'object' ? (source.properties as Record<string, unknown>) : {};
+  const properties =
+    source.properties && typeof source.properties === 'object' ? (source.properties as Record<string, unknown>) : {};
   return { ...source, type: 'object', properties, additionalProperties: false };
 }
 
@@ -42,7 +47,11 @@ export function convertMcpTool(
       await ctx.ask({ permission: id, patterns: ['*'], always: ['*'], metadata: {} });
       if (ctx.abort.aborted) throw new ToolError('Tool call aborted');
       const raw = await call(tool.name, args ?? {}, ctx.abort);
-      return convertCallToolResult(raw, { title: tool.title ?? tool.name, server: serverName, tool: tool.name }, limits);
+      return convertCallToolResult(
+        raw,
+        { title: tool.title ?? tool.name, server: serverName, tool: tool.name },
+        limits,
+      );
     },
   };
 }

@@ -6,7 +6,9 @@ export const MCP_NAME = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/;
 
 export class AddMcpServerDto {
   @IsString()
-  @Matches(MCP_NAME, { message: 'name must be 1-64 letters, digits, spaces, dots, dashes or underscores, starting with a letter or digit' })
+  @Matches(MCP_NAME, {
+    message: 'name must be 1-64 letters, digits, spaces, dots, dashes or underscores, starting with a letter or digit',
+  })
   name!: string;
 
   /** OpenCode's McpLocalConfig `{type:"local", command[], environment?, enabled?, timeout?}` or McpRemoteConfig `{type:"remote", url, headers?, oauth?, enabled?, timeout?}`. */

@@ -15,7 +15,12 @@ export interface McpOAuthSettings {
   now?: () => number;
 }
 
-export function createOAuthProvider(settings: McpOAuthSettings, ref: McpOAuthRef, serverUrl: string, config: McpOAuthConfig | undefined): McpOAuthProvider {
+export function createOAuthProvider(
+  settings: McpOAuthSettings,
+  ref: McpOAuthRef,
+  serverUrl: string,
+  config: McpOAuthConfig | undefined,
+): McpOAuthProvider {
   return new McpOAuthProvider({
     store: settings.store,
     ref,

@@ -7,7 +7,13 @@ import { McpOAuthStateError, McpUnsupportedOAuthError } from '../mcp.errors';
 import { errorMessage } from '../mcp-error.util';
 import type { McpAuthStatus, McpOAuthProvider } from './mcp-oauth.provider';
 import type { McpOAuthRef } from './mcp-oauth.store';
-import { beginAuthorization, completeAuthorization, createOAuthProvider, isClientRegistrationError, type McpOAuthSettings } from './mcp-oauth.flow';
+import {
+  beginAuthorization,
+  completeAuthorization,
+  createOAuthProvider,
+  isClientRegistrationError,
+  type McpOAuthSettings,
+} from './mcp-oauth.flow';
 
 export interface McpOAuthHost {
   /** The server's config; throws McpServerNotFoundError for unknown names. */
@@ -22,7 +28,11 @@ export function oauthRef(key: McpKey, name: string): McpOAuthRef {
 }
 
 function failed(name: string, error: unknown): BadRequestError {
-  return new BadRequestError(`OAuth for MCP server ${name} failed: ${errorMessage(error)}`, { name }, 'mcp_oauth_failed');
+  return new BadRequestError(
+    `OAuth for MCP server ${name} failed: ${errorMessage(error)}`,
+    { name },
+    'mcp_oauth_failed',
+  );
 }
 
 export class McpOAuthManager {
@@ -46,7 +56,8 @@ export class McpOAuthManager {
       if (!started.authorizationUrl) await this.host.reconnect(key, name);
       return started;
     } catch (error) {
-      if (isClientRegistrationError(error)) this.host.setStatus(key, name, { status: 'needs_client_registration', error: errorMessage(error) });
+      if (isClientRegistrationError(error))
+        this.host.setStatus(key, name, { status: 'needs_client_registration', error: errorMessage(error) });
       throw failed(name, error);
     }
   }
@@ -56,7 +67,8 @@ export class McpOAuthManager {
     const { config, settings, provider } = this.target(key, name);
     const ref = oauthRef(key, name);
     const record = await settings.store.load(ref);
-    if (!record?.codeVerifier || (oauthState !== undefined && record.oauthState !== oauthState)) throw new McpOAuthStateError(name);
+    if (!record?.codeVerifier || (oauthState !== undefined && record.oauthState !== oauthState))
+      throw new McpOAuthStateError(name);
     try {
       await completeAuthorization(provider, settings, ref, config.url, code, this.fetchFn);
     } catch (error) {
@@ -76,7 +88,10 @@ export class McpOAuthManager {
     return this.host.reconnect(key, name);
   }
 
-  private target(key: McpKey, name: string): { config: McpRemoteConfig; settings: McpOAuthSettings; provider: McpOAuthProvider } {
+  private target(
+    key: McpKey,
+    name: string,
+  ): { config: McpRemoteConfig; settings: McpOAuthSettings; provider: McpOAuthProvider } {
     const config = this.host.config(key, name);
     const settings = this.settings;
     if (config.type !== 'remote' || config.oauth === false || !settings) throw new McpUnsupportedOAuthError(name);

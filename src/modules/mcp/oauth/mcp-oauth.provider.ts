@@ -2,7 +2,11 @@
 // redirecting, the provider records the authorization URL so `startAuth` can hand it to the client.
 import { randomBytes } from 'node:crypto';
 import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
-import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
+import type {
+  OAuthClientInformationMixed,
+  OAuthClientMetadata,
+  OAuthTokens,
+} from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { McpOAuthConfig } from '../mcp.types';
 import type { McpOAuthRecord, McpOAuthRef, McpOAuthStore } from './mcp-oauth.store';
 
@@ -59,7 +63,8 @@ export class McpOAuthProvider implements OAuthClientProvider {
       return { client_id: config.clientId, ...(config.clientSecret ? { client_secret: config.clientSecret } : {}) };
     }
     const record = await this.record();
-    const info = record?.clientInformation as (OAuthClientInformationMixed & { client_secret_expires_at?: number }) | undefined;
+    const info = record?.clientInformation as
+      (OAuthClientInformationMixed & { client_secret_expires_at?: number }) | undefined;
     // A dynamically registered client whose secret expired has to register again.
     if (info?.client_secret_expires_at && info.client_secret_expires_at * 1000 < this.now()) return undefined;
     return info;
@@ -74,7 +79,8 @@ export class McpOAuthProvider implements OAuthClientProvider {
     if (!tokens) return undefined;
     const { expiresAt, ...rest } = tokens;
     // Report the remaining lifetime so the SDK refreshes proactively rather than after a 401.
-    if (expiresAt !== undefined) return { ...rest, expires_in: Math.max(0, Math.floor((expiresAt - this.now()) / 1000)) };
+    if (expiresAt !== undefined)
+      return { ...rest, expires_in: Math.max(0, Math.floor((expiresAt - this.now()) / 1000)) };
     return rest;
   }
 

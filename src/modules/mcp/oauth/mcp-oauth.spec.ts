@@ -38,7 +38,11 @@ describe('OAuth for remote MCP servers', () => {
 
   beforeEach(() => {
     store = new InMemoryMcpOAuthStore();
-    pool = new McpClientPool({ baseEnv: testBaseEnv(), timeoutMs: 5000, oauth: { store, redirectUrl: REDIRECT, clientName: 'school' } });
+    pool = new McpClientPool({
+      baseEnv: testBaseEnv(),
+      timeoutMs: 5000,
+      oauth: { store, redirectUrl: REDIRECT, clientName: 'school' },
+    });
   });
 
   afterEach(() => pool.closeAll());
@@ -67,7 +71,10 @@ describe('OAuth for remote MCP servers', () => {
     expect((await echo.execute({ text: 'authorized' }, allow())).output).toBe('authorized');
 
     const record = await store.load(oauthRef(key, 'secure'));
-    expect(record).toMatchObject({ serverUrl: server.url, tokens: { token_type: 'Bearer', access_token: expect.any(String) } });
+    expect(record).toMatchObject({
+      serverUrl: server.url,
+      tokens: { token_type: 'Bearer', access_token: expect.any(String) },
+    });
     expect(record!.tokens!.expiresAt).toBeGreaterThan(Date.now());
     expect(record!.codeVerifier).toBeUndefined();
 
@@ -88,7 +95,10 @@ describe('OAuth for remote MCP servers', () => {
     const echo = (await pool.tools(key)).find((tool) => tool.id === 'secure_echo')!;
     expect((await echo.execute({ text: 'refreshed' }, allow())).output).toBe('refreshed');
 
-    const later = new McpClientPool({ baseEnv: testBaseEnv(), oauth: { store, redirectUrl: REDIRECT, now: () => Date.now() + 2 * 3600_000 } });
+    const later = new McpClientPool({
+      baseEnv: testBaseEnv(),
+      oauth: { store, redirectUrl: REDIRECT, now: () => Date.now() + 2 * 3600_000 },
+    });
     await later.connect(key, 'secure', { type: 'remote', url: server.url, enabled: false });
     expect(await later.authStatus(key, 'secure')).toBe('expired');
     await later.closeAll();
@@ -107,7 +117,9 @@ describe('OAuth for remote MCP servers', () => {
     const bob: McpKey = { ...key, userId: 'usr_bob' };
     await pool.connect(alice, 'secure', { type: 'remote', url: server.url });
     const { authorizationUrl } = await pool.startAuth(alice, 'secure');
-    expect(await pool.finishAuth(alice, 'secure', (await approve(authorizationUrl)).code)).toEqual({ status: 'connected' });
+    expect(await pool.finishAuth(alice, 'secure', (await approve(authorizationUrl)).code)).toEqual({
+      status: 'connected',
+    });
     expect(await pool.connect(bob, 'secure', { type: 'remote', url: server.url })).toEqual({ status: 'needs_auth' });
     expect(await pool.authStatus(bob, 'secure')).toBe('not_authenticated');
   });
@@ -120,7 +132,9 @@ describe('OAuth for remote MCP servers', () => {
     await pool.connect(key, 'closed', { type: 'remote', url: noRegistration.url, oauth: { clientId: 'school-app' } });
     const { authorizationUrl } = await pool.startAuth(key, 'closed');
     expect(new URL(authorizationUrl).searchParams.get('client_id')).toBe('school-app');
-    expect(await pool.finishAuth(key, 'closed', (await approve(authorizationUrl)).code)).toEqual({ status: 'connected' });
+    expect(await pool.finishAuth(key, 'closed', (await approve(authorizationUrl)).code)).toEqual({
+      status: 'connected',
+    });
     expect(noRegistration.oauth!.registrations).toBe(0);
   });
 

@@ -25,7 +25,10 @@ export interface McpBaseEnv {
   HOME?: string;
 }
 
-export function buildServerEnv(base: McpBaseEnv, environment: Record<string, string> | undefined): Record<string, string> {
+export function buildServerEnv(
+  base: McpBaseEnv,
+  environment: Record<string, string> | undefined,
+): Record<string, string> {
   const env: Record<string, string> = { PATH: base.PATH };
   if (base.HOME) env.HOME = base.HOME;
   return { ...env, ...(environment ?? {}) };

@@ -48,7 +48,9 @@ export class StdioProcessTransport implements Transport {
   describeExit(): string | undefined {
     const tail = this.stderrTail.trim();
     if (!this.failure && !this.exitDescription && !tail) return undefined;
-    return [this.failure, this.exitDescription, tail ? `stderr: ${tail.slice(-500)}` : undefined].filter(Boolean).join('; ');
+    return [this.failure, this.exitDescription, tail ? `stderr: ${tail.slice(-500)}` : undefined]
+      .filter(Boolean)
+      .join('; ');
   }
 
   async start(): Promise<void> {
@@ -95,7 +97,9 @@ export class StdioProcessTransport implements Transport {
       // Already broken; the signals below still apply.
     }
     this.signal('SIGTERM');
-    const grace = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), this.options.killGraceMs).unref());
+    const grace = new Promise<'timeout'>((resolve) =>
+      setTimeout(() => resolve('timeout'), this.options.killGraceMs).unref(),
+    );
     if ((await Promise.race([exited, grace])) === 'timeout') this.signal('SIGKILL');
     this.finish();
   }

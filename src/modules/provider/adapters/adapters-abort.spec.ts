@@ -15,8 +15,14 @@ describe('caller abort mid-stream', () => {
   afterAll(() => llm.stop());
 
   const adapters: [string, () => LanguageModel][] = [
-    ['openai-chat', () => new OpenAiChatLanguageModel('m', { providerId: 'p', apiKey: 'k', baseURL: llm.openaiBaseUrl })],
-    ['openai-responses', () => new OpenAiResponsesLanguageModel('m', { providerId: 'p', apiKey: 'k', baseURL: llm.openaiBaseUrl })],
+    [
+      'openai-chat',
+      () => new OpenAiChatLanguageModel('m', { providerId: 'p', apiKey: 'k', baseURL: llm.openaiBaseUrl }),
+    ],
+    [
+      'openai-responses',
+      () => new OpenAiResponsesLanguageModel('m', { providerId: 'p', apiKey: 'k', baseURL: llm.openaiBaseUrl }),
+    ],
     ['anthropic', () => new AnthropicLanguageModel('m', { providerId: 'p', apiKey: 'k', baseURL: llm.url })],
     ['google', () => new GoogleLanguageModel('m', { providerId: 'p', apiKey: 'k', baseURL: llm.url })],
   ];

@@ -25,10 +25,14 @@ export function anthropicToolId(id: string): string {
 function fileBlock(part: { mime: string; url: string; filename?: string }): Block {
   const data = part.url.startsWith('data:') ? parseDataUrl(part.url) : undefined;
   if (part.mime.startsWith('image/')) {
-    return data ? { type: 'image', source: { type: 'base64', media_type: part.mime, data: data.base64 } } : { type: 'image', source: { type: 'url', url: part.url } };
+    return data
+      ? { type: 'image', source: { type: 'base64', media_type: part.mime, data: data.base64 } }
+      : { type: 'image', source: { type: 'url', url: part.url } };
   }
   if (part.mime === 'application/pdf') {
-    return data ? { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: data.base64 } } : { type: 'document', source: { type: 'url', url: part.url } };
+    return data
+      ? { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: data.base64 } }
+      : { type: 'document', source: { type: 'url', url: part.url } };
   }
   if (isTextMime(part.mime) && data) return { type: 'text', text: textFromDataUrl(part.url) ?? '' };
   return { type: 'text', text: `[Attached file ${part.filename ?? ''} (${part.mime}) is not supported by this model]` };
@@ -44,7 +48,8 @@ function assistantBlocks(content: ContentPart[]): Block[] {
       if (meta.redactedData) out.push({ type: 'redacted_thinking', data: meta.redactedData });
       else if (meta.signature) out.push({ type: 'thinking', thinking: part.text, signature: meta.signature });
     }
-    if (part.type === 'tool-call') out.push({ type: 'tool_use', id: anthropicToolId(part.id), name: part.name, input: part.input ?? {} });
+    if (part.type === 'tool-call')
+      out.push({ type: 'tool_use', id: anthropicToolId(part.id), name: part.name, input: part.input ?? {} });
     if (part.type === 'file') out.push(fileBlock(part));
   }
   return out;
@@ -72,7 +77,9 @@ export function toAnthropicMessages(messages: ModelMessage[]): AnthropicMessage[
       blocks = toolResultBlocks(message.content);
     } else {
       role = 'user';
-      blocks = message.content.flatMap((p) => (p.type === 'text' ? (p.text !== '' ? [{ type: 'text', text: p.text }] : []) : [fileBlock(p)]));
+      blocks = message.content.flatMap((p) =>
+        p.type === 'text' ? (p.text !== '' ? [{ type: 'text', text: p.text }] : []) : [fileBlock(p)],
+      );
     }
     if (blocks.length === 0) continue;
     const last = out[out.length - 1];
@@ -92,9 +99,18 @@ export function applyCacheBreakpoints(system: Block[], messages: AnthropicMessag
   }
 }
 
-const OPTION_KEYS: Record<string, string> = { sendReasoning: '', cacheControl: '', topK: 'top_k', stopSequences: 'stop_sequences' };
+const OPTION_KEYS: Record<string, string> = {
+  sendReasoning: '',
+  cacheControl: '',
+  topK: 'top_k',
+  stopSequences: 'stop_sequences',
+};
 
-export function buildAnthropicBody(request: StreamRequest, defaultModel: string, defaultMaxTokens: number): Record<string, unknown> {
+export function buildAnthropicBody(
+  request: StreamRequest,
+  defaultModel: string,
+  defaultMaxTokens: number,
+): Record<string, unknown> {
   const system: Block[] = request.system.filter((s) => s.trim() !== '').map((text) => ({ type: 'text', text }));
   const messages = toAnthropicMessages(request.messages);
   if (request.providerOptions?.cacheControl !== false) applyCacheBreakpoints(system, messages);

@@ -8,7 +8,11 @@ describe('AnthropicLanguageModel', () => {
   let model: AnthropicLanguageModel;
   beforeAll(async () => {
     llm = await FakeLlm.start();
-    model = new AnthropicLanguageModel('claude-sonnet-4-5', { providerId: 'anthropic', apiKey: 'ak-1', baseURL: llm.url });
+    model = new AnthropicLanguageModel('claude-sonnet-4-5', {
+      providerId: 'anthropic',
+      apiKey: 'ak-1',
+      baseURL: llm.url,
+    });
   });
   afterAll(() => llm.stop());
   beforeEach(() => llm.clear());
@@ -26,21 +30,34 @@ describe('AnthropicLanguageModel', () => {
     const { events, error } = await collect(model.stream(baseRequest()));
     expect(error).toBeUndefined();
     expect(textOf(events, 'reasoning-delta')).toBe('I should read both');
-    expect(events.find((e) => e.type === 'reasoning-end')).toMatchObject({ providerMetadata: { anthropic: { signature: 'SIG==' } } });
+    expect(events.find((e) => e.type === 'reasoning-end')).toMatchObject({
+      providerMetadata: { anthropic: { signature: 'SIG==' } },
+    });
     expect(textOf(events)).toBe('Reading.');
-    expect(events.filter((e) => e.type === 'tool-input-delta' && e.id === 'toolu_2').map((e) => (e as { delta: string }).delta).join('')).toBe('{"filePath":"b"}');
+    expect(
+      events
+        .filter((e) => e.type === 'tool-input-delta' && e.id === 'toolu_2')
+        .map((e) => (e as { delta: string }).delta)
+        .join(''),
+    ).toBe('{"filePath":"b"}');
     expect(events.filter((e) => e.type === 'tool-call')).toEqual([
       { type: 'tool-call', id: 'toolu_1', name: 'read', input: '{"filePath":"a"}' },
       { type: 'tool-call', id: 'toolu_2', name: 'read', input: '{"filePath":"b"}' },
     ]);
     // The fake sends input_tokens = 100 (excluding cache); the contract's input is 100 + 700 + 200.
-    expect(events.at(-1)).toMatchObject({ type: 'finish', reason: 'tool-calls', usage: { input: 1000, output: 150, reasoning: 0, cacheRead: 700, cacheWrite: 200 } });
+    expect(events.at(-1)).toMatchObject({
+      type: 'finish',
+      reason: 'tool-calls',
+      usage: { input: 1000, output: 150, reasoning: 0, cacheRead: 700, cacheWrite: 200 },
+    });
   });
 
   it('passes redacted thinking through as reasoning metadata', async () => {
     llm.enqueue(reply().redactedThinking('opaque-data').text('hi').stop());
     const { events } = await collect(model.stream(baseRequest()));
-    expect(events.find((e) => e.type === 'reasoning-end')).toMatchObject({ providerMetadata: { anthropic: { redactedData: 'opaque-data' } } });
+    expect(events.find((e) => e.type === 'reasoning-end')).toMatchObject({
+      providerMetadata: { anthropic: { redactedData: 'opaque-data' } },
+    });
   });
 
   it('sends system blocks, merged tool results, round-tripped thinking and cache breakpoints', async () => {
@@ -50,7 +67,13 @@ describe('AnthropicLanguageModel', () => {
         baseRequest({
           system: ['System A', 'System B', 'System C'],
           messages: [
-            { role: 'user', content: [{ type: 'text', text: 'look at this' }, { type: 'file', mime: 'image/png', url: 'data:image/png;base64,iVBO' }] },
+            {
+              role: 'user',
+              content: [
+                { type: 'text', text: 'look at this' },
+                { type: 'file', mime: 'image/png', url: 'data:image/png;base64,iVBO' },
+              ],
+            },
             {
               role: 'assistant',
               content: [
@@ -60,7 +83,10 @@ describe('AnthropicLanguageModel', () => {
                 { type: 'tool-call', id: 'toolu_9', name: 'bash', input: { command: 'ls' } },
               ],
             },
-            { role: 'tool', content: [{ type: 'tool-result', id: 'toolu_9', name: 'bash', output: 'a.txt', isError: true }] },
+            {
+              role: 'tool',
+              content: [{ type: 'tool-result', id: 'toolu_9', name: 'bash', output: 'a.txt', isError: true }],
+            },
             { role: 'user', content: [{ type: 'text', text: 'and now?' }] },
           ],
           tools: [{ name: 'bash', description: 'Run', inputSchema: { type: 'object' } }],
@@ -74,7 +100,13 @@ describe('AnthropicLanguageModel', () => {
     expect(sent.path).toBe('/v1/messages');
     expect(sent.headers.authorization).toBe('Bearer ak-1');
     expect(sent.headers['anthropic-version']).toBeDefined();
-    expect(sent.body).toMatchObject({ model: 'test-model', max_tokens: 4096, stream: true, tool_choice: { type: 'any' }, thinking: { type: 'enabled', budget_tokens: 2048 } });
+    expect(sent.body).toMatchObject({
+      model: 'test-model',
+      max_tokens: 4096,
+      stream: true,
+      tool_choice: { type: 'any' },
+      thinking: { type: 'enabled', budget_tokens: 2048 },
+    });
     expect(sent.body.tools).toEqual([{ name: 'bash', description: 'Run', input_schema: { type: 'object' } }]);
     expect(sent.body.system).toEqual([
       { type: 'text', text: 'System A', cache_control: { type: 'ephemeral' } },
@@ -82,12 +114,24 @@ describe('AnthropicLanguageModel', () => {
       { type: 'text', text: 'System C' },
     ]);
     expect(sent.body.messages).toEqual([
-      { role: 'user', content: [{ type: 'text', text: 'look at this' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBO' } }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'look at this' },
+          { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBO' } },
+        ],
+      },
       {
         role: 'assistant',
         content: [
           { type: 'thinking', thinking: 'thinking', signature: 'S1' },
-          { type: 'tool_use', id: 'toolu_9', name: 'bash', input: { command: 'ls' }, cache_control: { type: 'ephemeral' } },
+          {
+            type: 'tool_use',
+            id: 'toolu_9',
+            name: 'bash',
+            input: { command: 'ls' },
+            cache_control: { type: 'ephemeral' },
+          },
         ],
       },
       {
@@ -118,7 +162,12 @@ describe('AnthropicLanguageModel', () => {
   });
 
   it('can send the key as x-api-key for Anthropic-compatible gateways', async () => {
-    const gateway = new AnthropicLanguageModel('m', { providerId: 'gw', apiKey: 'gw-key', baseURL: llm.url, authHeader: 'x-api-key' });
+    const gateway = new AnthropicLanguageModel('m', {
+      providerId: 'gw',
+      apiKey: 'gw-key',
+      baseURL: llm.url,
+      authHeader: 'x-api-key',
+    });
     llm.enqueue(reply().text('ok').stop());
     await collect(gateway.stream(baseRequest()));
     expect(llm.lastRequest!.headers['x-api-key']).toBe('gw-key');
@@ -152,7 +201,10 @@ describe('AnthropicLanguageModel', () => {
     const e = error as ProviderError;
     expect(e.info.statusCode).toBe(429);
     expect(e.info.responseHeaders?.['retry-after']).toBe('5');
-    expect(JSON.parse(e.info.responseBody!)).toEqual({ type: 'error', error: { type: 'rate_limit_error', message: 'Fake 429 Too Many Requests' } });
+    expect(JSON.parse(e.info.responseBody!)).toEqual({
+      type: 'error',
+      error: { type: 'rate_limit_error', message: 'Fake 429 Too Many Requests' },
+    });
   });
 
   it('reports a missing key as an auth error', async () => {

@@ -1,6 +1,13 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { lazyModule } from '../../../core/lazy/lazy-module';
-import { ProviderError, type FinishReason, type LanguageModel, type StreamEvent, type StreamRequest, type Usage } from '../provider.types';
+import {
+  ProviderError,
+  type FinishReason,
+  type LanguageModel,
+  type StreamEvent,
+  type StreamRequest,
+  type Usage,
+} from '../provider.types';
 import { parseAdapterOptions, type AdapterOptions } from './adapter.options';
 import { buildAnthropicBody } from './anthropic-messages';
 import { errorCapturingFetch, findProviderError, fromHttpFailure, fromThrown } from './provider-error.mapper';
@@ -33,10 +40,20 @@ export function fromAnthropicError(providerId: string, error: unknown, signal?: 
   }
   if (error instanceof sdk.APIConnectionError) return fromThrown(providerId, error, signal);
   if (error instanceof Error && /could not resolve authentication method/i.test(error.message)) {
-    return new ProviderError('auth', 'No API key configured for this provider.', providerId, { cause: error, isRetryable: false });
+    return new ProviderError('auth', 'No API key configured for this provider.', providerId, {
+      cause: error,
+      isRetryable: false,
+    });
   }
   if (error instanceof sdk.APIError) {
-    return fromHttpFailure({ providerId, status: error.status ?? 0, message: error.message, headers: error.headers, body: error.error, cause: error });
+    return fromHttpFailure({
+      providerId,
+      status: error.status ?? 0,
+      message: error.message,
+      headers: error.headers,
+      body: error.error,
+      cause: error,
+    });
   }
   return fromThrown(providerId, error, signal);
 }
@@ -132,8 +149,10 @@ export class AnthropicLanguageModel implements LanguageModel {
             const block = open.get(event.index);
             const delta = event.delta;
             if (!block) break;
-            if (delta.type === 'text_delta' && block.kind === 'text') yield { type: 'text-delta', id: block.id, delta: delta.text };
-            else if (delta.type === 'thinking_delta' && block.kind === 'thinking') yield { type: 'reasoning-delta', id: block.id, delta: delta.thinking };
+            if (delta.type === 'text_delta' && block.kind === 'text')
+              yield { type: 'text-delta', id: block.id, delta: delta.text };
+            else if (delta.type === 'thinking_delta' && block.kind === 'thinking')
+              yield { type: 'reasoning-delta', id: block.id, delta: delta.thinking };
             else if (delta.type === 'signature_delta' && block.kind === 'thinking') block.signature += delta.signature;
             else if (delta.type === 'input_json_delta' && block.kind === 'tool' && delta.partial_json) {
               block.json += delta.partial_json;
@@ -146,8 +165,18 @@ export class AnthropicLanguageModel implements LanguageModel {
             open.delete(event.index);
             if (!block) break;
             if (block.kind === 'text') yield { type: 'text-end', id: block.id };
-            else if (block.kind === 'thinking') yield { type: 'reasoning-end', id: block.id, providerMetadata: { anthropic: { signature: block.signature } } };
-            else if (block.kind === 'redacted') yield { type: 'reasoning-end', id: block.id, providerMetadata: { anthropic: { redactedData: block.data } } };
+            else if (block.kind === 'thinking')
+              yield {
+                type: 'reasoning-end',
+                id: block.id,
+                providerMetadata: { anthropic: { signature: block.signature } },
+              };
+            else if (block.kind === 'redacted')
+              yield {
+                type: 'reasoning-end',
+                id: block.id,
+                providerMetadata: { anthropic: { redactedData: block.data } },
+              };
             else yield { type: 'tool-call', id: block.id, name: block.name, input: normaliseArgs(block.json) };
             break;
           }
@@ -171,6 +200,11 @@ export class AnthropicLanguageModel implements LanguageModel {
     if (signal?.aborted) throw fromAnthropicError(this.providerId, signal.reason, signal);
     // Anthropic's input_tokens exclude cache reads and writes; the contract counts all prompt tokens.
     const usage: Usage = { input: input + cacheRead + cacheWrite, output, reasoning: 0, cacheRead, cacheWrite };
-    yield { type: 'finish', reason: finish, usage, providerMetadata: { anthropic: { cacheCreationInputTokens: cacheWrite } } };
+    yield {
+      type: 'finish',
+      reason: finish,
+      usage,
+      providerMetadata: { anthropic: { cacheCreationInputTokens: cacheWrite } },
+    };
   }
 }

@@ -17,7 +17,8 @@ interface GoogleMeta {
 }
 
 function signatureOf(part: { providerMetadata?: Record<string, unknown> }): { thoughtSignature?: string } {
-  const sig = ((part.providerMetadata?.google ?? part.providerMetadata?.vertex) as GoogleMeta | undefined)?.thoughtSignature;
+  const sig = ((part.providerMetadata?.google ?? part.providerMetadata?.vertex) as GoogleMeta | undefined)
+    ?.thoughtSignature;
   return sig ? { thoughtSignature: sig } : {};
 }
 
@@ -32,8 +33,13 @@ function modelParts(content: ContentPart[]): Part[] {
   const out: Part[] = [];
   for (const part of content) {
     if (part.type === 'text' && part.text !== '') out.push({ text: part.text, ...signatureOf(part) });
-    if (part.type === 'reasoning' && (part.text !== '' || signatureOf(part).thoughtSignature)) out.push({ text: part.text, thought: true, ...signatureOf(part) });
-    if (part.type === 'tool-call') out.push({ functionCall: { ...callId(part.id), name: part.name, args: (part.input ?? {}) as Record<string, unknown> }, ...signatureOf(part) });
+    if (part.type === 'reasoning' && (part.text !== '' || signatureOf(part).thoughtSignature))
+      out.push({ text: part.text, thought: true, ...signatureOf(part) });
+    if (part.type === 'tool-call')
+      out.push({
+        functionCall: { ...callId(part.id), name: part.name, args: (part.input ?? {}) as Record<string, unknown> },
+        ...signatureOf(part),
+      });
     if (part.type === 'file') out.push(filePart(part));
   }
   return out;
@@ -41,7 +47,13 @@ function modelParts(content: ContentPart[]): Part[] {
 
 function toolParts(content: ToolResultPart[]): Part[] {
   return content.flatMap((r): Part[] => [
-    { functionResponse: { ...callId(r.id), name: r.name, response: r.isError ? { error: r.output } : { output: r.output } } },
+    {
+      functionResponse: {
+        ...callId(r.id),
+        name: r.name,
+        response: r.isError ? { error: r.output } : { output: r.output },
+      },
+    },
     ...(r.attachments ?? []).map(filePart),
   ]);
 }
@@ -55,7 +67,9 @@ export function toGeminiContents(messages: ModelMessage[]): Content[] {
         ? modelParts(message.content)
         : message.role === 'tool'
           ? toolParts(message.content)
-          : message.content.flatMap((p) => (p.type === 'text' ? (p.text !== '' ? [{ text: p.text }] : []) : [filePart(p)]));
+          : message.content.flatMap((p) =>
+              p.type === 'text' ? (p.text !== '' ? [{ text: p.text }] : []) : [filePart(p)],
+            );
     if (parts.length === 0) continue;
     const last = out[out.length - 1];
     if (last && last.role === role) last.parts!.push(...parts);

@@ -8,7 +8,12 @@ describe('GoogleLanguageModel', () => {
   let model: GoogleLanguageModel;
   beforeAll(async () => {
     llm = await FakeLlm.start();
-    model = new GoogleLanguageModel('gemini-2.5-pro', { providerId: 'google', apiKey: 'g-key', baseURL: llm.url, apiVersion: 'v1beta' });
+    model = new GoogleLanguageModel('gemini-2.5-pro', {
+      providerId: 'google',
+      apiKey: 'g-key',
+      baseURL: llm.url,
+      apiVersion: 'v1beta',
+    });
   });
   afterAll(() => llm.stop());
   beforeEach(() => llm.clear());
@@ -26,13 +31,19 @@ describe('GoogleLanguageModel', () => {
     const { events, error } = await collect(model.stream(baseRequest()));
     expect(error).toBeUndefined();
     expect(textOf(events, 'reasoning-delta')).toBe('thinking hard');
-    expect(events.find((e) => e.type === 'reasoning-end')).toMatchObject({ providerMetadata: { google: { thoughtSignature: 'TS1' } } });
+    expect(events.find((e) => e.type === 'reasoning-end')).toMatchObject({
+      providerMetadata: { google: { thoughtSignature: 'TS1' } },
+    });
     expect(textOf(events)).toBe('Here goes');
     const calls = events.filter((e) => e.type === 'tool-call');
     expect(calls).toHaveLength(2);
     expect(calls[0]).toMatchObject({ id: 'fc1', name: 'read', input: '{"filePath":"x"}' });
     expect(calls[1]).toMatchObject({ name: 'glob', input: '{"pattern":"*.md"}' });
-    expect(events.at(-1)).toEqual({ type: 'finish', reason: 'tool-calls', usage: { input: 5000, output: 400, reasoning: 250, cacheRead: 4096, cacheWrite: 0 } });
+    expect(events.at(-1)).toEqual({
+      type: 'finish',
+      reason: 'tool-calls',
+      usage: { input: 5000, output: 400, reasoning: 250, cacheRead: 4096, cacheWrite: 0 },
+    });
   });
 
   it('sends system instruction, contents with function call/response and signatures, tools and config', async () => {
@@ -42,17 +53,35 @@ describe('GoogleLanguageModel', () => {
         baseRequest({
           system: ['Be brief'],
           messages: [
-            { role: 'user', content: [{ type: 'text', text: 'see' }, { type: 'file', mime: 'image/png', url: 'data:image/png;base64,AAA=' }] },
+            {
+              role: 'user',
+              content: [
+                { type: 'text', text: 'see' },
+                { type: 'file', mime: 'image/png', url: 'data:image/png;base64,AAA=' },
+              ],
+            },
             {
               role: 'assistant',
               content: [
                 { type: 'text', text: 'Calling' },
-                { type: 'tool-call', id: 'fc9', name: 'read', input: { filePath: 'y' }, providerMetadata: { google: { thoughtSignature: 'SIG' } } },
+                {
+                  type: 'tool-call',
+                  id: 'fc9',
+                  name: 'read',
+                  input: { filePath: 'y' },
+                  providerMetadata: { google: { thoughtSignature: 'SIG' } },
+                },
               ],
             },
             { role: 'tool', content: [{ type: 'tool-result', id: 'fc9', name: 'read', output: 'data' }] },
           ],
-          tools: [{ name: 'read', description: 'Read', inputSchema: { type: 'object', properties: { filePath: { type: 'string' } } } }],
+          tools: [
+            {
+              name: 'read',
+              description: 'Read',
+              inputSchema: { type: 'object', properties: { filePath: { type: 'string' } } },
+            },
+          ],
           temperature: 1,
           topP: 0.95,
           topK: 64,
@@ -68,12 +97,34 @@ describe('GoogleLanguageModel', () => {
     expect(sent.body.systemInstruction).toEqual({ role: 'user', parts: [{ text: 'Be brief' }] });
     expect(sent.body.contents).toEqual([
       { role: 'user', parts: [{ text: 'see' }, { inlineData: { mimeType: 'image/png', data: 'AAA=' } }] },
-      { role: 'model', parts: [{ text: 'Calling' }, { functionCall: { id: 'fc9', name: 'read', args: { filePath: 'y' } }, thoughtSignature: 'SIG' }] },
+      {
+        role: 'model',
+        parts: [
+          { text: 'Calling' },
+          { functionCall: { id: 'fc9', name: 'read', args: { filePath: 'y' } }, thoughtSignature: 'SIG' },
+        ],
+      },
       { role: 'user', parts: [{ functionResponse: { id: 'fc9', name: 'read', response: { output: 'data' } } }] },
     ]);
-    expect(sent.body.tools).toEqual([{ functionDeclarations: [{ name: 'read', description: 'Read', parametersJsonSchema: { type: 'object', properties: { filePath: { type: 'string' } } } }] }]);
+    expect(sent.body.tools).toEqual([
+      {
+        functionDeclarations: [
+          {
+            name: 'read',
+            description: 'Read',
+            parametersJsonSchema: { type: 'object', properties: { filePath: { type: 'string' } } },
+          },
+        ],
+      },
+    ]);
     expect(sent.body.toolConfig).toEqual({ functionCallingConfig: { mode: 'AUTO' } });
-    expect(sent.body.generationConfig).toMatchObject({ temperature: 1, topP: 0.95, topK: 64, maxOutputTokens: 8000, thinkingConfig: { includeThoughts: true, thinkingBudget: 1024 } });
+    expect(sent.body.generationConfig).toMatchObject({
+      temperature: 1,
+      topP: 0.95,
+      topK: 64,
+      maxOutputTokens: 8000,
+      thinkingConfig: { includeThoughts: true, thinkingBudget: 1024 },
+    });
   });
 
   it('does not echo ids it invented for id-less Gemini calls', async () => {
@@ -84,7 +135,10 @@ describe('GoogleLanguageModel', () => {
       model.stream(
         baseRequest({
           messages: [
-            { role: 'assistant', content: [{ type: 'tool-call', id: call.id, name: call.name, input: JSON.parse(call.input) }] },
+            {
+              role: 'assistant',
+              content: [{ type: 'tool-call', id: call.id, name: call.name, input: JSON.parse(call.input) }],
+            },
             { role: 'tool', content: [{ type: 'tool-result', id: call.id, name: call.name, output: 'a.ts' }] },
           ],
         }),
@@ -97,7 +151,12 @@ describe('GoogleLanguageModel', () => {
   });
 
   it('reaches Vertex AI in express mode (API key) on its publisher path', async () => {
-    const vertex = new GoogleLanguageModel('gemini-2.5-flash', { providerId: 'google-vertex', apiKey: 'vx', baseURL: llm.url, vertex: {} });
+    const vertex = new GoogleLanguageModel('gemini-2.5-flash', {
+      providerId: 'google-vertex',
+      apiKey: 'vx',
+      baseURL: llm.url,
+      vertex: {},
+    });
     llm.enqueue(reply().text('from vertex').stop());
     const { events } = await collect(vertex.stream(baseRequest({ modelId: 'gemini-2.5-flash' })));
     expect(textOf(events)).toBe('from vertex');
@@ -114,7 +173,18 @@ describe('GoogleLanguageModel', () => {
     ['429 RESOURCE_EXHAUSTED', httpError(429), 'rate_limit', true],
     ['503 UNAVAILABLE', httpError(503), 'overloaded', true],
     ['403', httpError(403), 'auth', false],
-    ['bad key 400', httpError(400, {}, { error: { code: 400, message: 'API key not valid. Please pass a valid API key.', status: 'INVALID_ARGUMENT' } }), 'auth', false],
+    [
+      'bad key 400',
+      httpError(
+        400,
+        {},
+        {
+          error: { code: 400, message: 'API key not valid. Please pass a valid API key.', status: 'INVALID_ARGUMENT' },
+        },
+      ),
+      'auth',
+      false,
+    ],
     ['token count overflow', contextOverflow(), 'context_overflow', false],
     ['reset', reset(2), 'network', true],
     ['error chunk', reply().text('one two three').streamErrorAfter(2, { status: 500 }), 'api', true],

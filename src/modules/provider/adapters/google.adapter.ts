@@ -1,9 +1,22 @@
 import type { GenerateContentConfig, GenerateContentResponseUsageMetadata, GoogleGenAI } from '@google/genai';
 import { lazyModule } from '../../../core/lazy/lazy-module';
-import { ProviderError, type FinishReason, type LanguageModel, type StreamEvent, type StreamRequest, type Usage } from '../provider.types';
+import {
+  ProviderError,
+  type FinishReason,
+  type LanguageModel,
+  type StreamEvent,
+  type StreamRequest,
+  type Usage,
+} from '../provider.types';
 import { parseAdapterOptions, type AdapterOptions } from './adapter.options';
 import { GENERATED_CALL_PREFIX, toGeminiContents } from './google-contents';
-import { dispatcherSafeFetch, errorCapturingFetch, findProviderError, fromHttpFailure, fromThrown } from './provider-error.mapper';
+import {
+  dispatcherSafeFetch,
+  errorCapturingFetch,
+  findProviderError,
+  fromHttpFailure,
+  fromThrown,
+} from './provider-error.mapper';
 import { emptyUsage, nonNegative, StreamBlocks } from './stream-blocks';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when the first client is made, not at boot
@@ -33,13 +46,20 @@ function usageFrom(u: GenerateContentResponseUsageMetadata | undefined): Usage {
   if (!u) return emptyUsage();
   const thoughts = nonNegative(u.thoughtsTokenCount);
   // Gemini's candidatesTokenCount leaves thoughts out; the contract's output includes reasoning.
-  return { input: nonNegative(u.promptTokenCount), output: nonNegative(u.candidatesTokenCount) + thoughts, reasoning: thoughts, cacheRead: nonNegative(u.cachedContentTokenCount), cacheWrite: 0 };
+  return {
+    input: nonNegative(u.promptTokenCount),
+    output: nonNegative(u.candidatesTokenCount) + thoughts,
+    reasoning: thoughts,
+    cacheRead: nonNegative(u.cachedContentTokenCount),
+    cacheWrite: 0,
+  };
 }
 
 export function fromGoogleError(providerId: string, error: unknown, signal?: AbortSignal): ProviderError {
   const captured = findProviderError(error);
   if (captured) return captured;
-  if (signal?.aborted) return new ProviderError('aborted', 'The operation was aborted.', providerId, { cause: error, isRetryable: false });
+  if (signal?.aborted)
+    return new ProviderError('aborted', 'The operation was aborted.', providerId, { cause: error, isRetryable: false });
   const e = error as { name?: string; status?: number; message?: string };
   if (e?.name === 'ApiError' && typeof e.status === 'number') {
     // Stream error chunks arrive as "got status: X. {json}".
@@ -77,7 +97,9 @@ export class GoogleLanguageModel implements LanguageModel {
     this.client = options.vertex
       ? new GenAiClient({
           vertexai: true,
-          ...(parsed.apiKey ? { apiKey: parsed.apiKey } : { project: options.vertex.project, location: options.vertex.location }),
+          ...(parsed.apiKey
+            ? { apiKey: parsed.apiKey }
+            : { project: options.vertex.project, location: options.vertex.location }),
           ...(options.vertex.credentials ? { googleAuthOptions: { credentials: options.vertex.credentials } } : {}),
           httpOptions,
         })
@@ -89,7 +111,15 @@ export class GoogleLanguageModel implements LanguageModel {
     const system = request.system.filter((s) => s.trim() !== '');
     if (system.length) config.systemInstruction = { role: 'user', parts: system.map((text) => ({ text })) };
     if (request.tools.length) {
-      config.tools = [{ functionDeclarations: request.tools.map((t) => ({ name: t.name, description: t.description, parametersJsonSchema: t.inputSchema })) }];
+      config.tools = [
+        {
+          functionDeclarations: request.tools.map((t) => ({
+            name: t.name,
+            description: t.description,
+            parametersJsonSchema: t.inputSchema,
+          })),
+        },
+      ];
       const mode = request.toolChoice === 'required' ? 'ANY' : request.toolChoice === 'none' ? 'NONE' : 'AUTO';
       config.toolConfig = { functionCallingConfig: { mode: mode as never } };
     }
@@ -128,7 +158,15 @@ export class GoogleLanguageModel implements LanguageModel {
             const input = JSON.stringify(part.functionCall.args ?? {});
             yield { type: 'tool-input-start', id, name };
             yield { type: 'tool-input-delta', id, delta: input };
-            yield { type: 'tool-call', id, name, input, ...(part.thoughtSignature ? { providerMetadata: { google: { thoughtSignature: part.thoughtSignature } } } : {}) };
+            yield {
+              type: 'tool-call',
+              id,
+              name,
+              input,
+              ...(part.thoughtSignature
+                ? { providerMetadata: { google: { thoughtSignature: part.thoughtSignature } } }
+                : {}),
+            };
             continue;
           }
           if (typeof part.text === 'string') {

@@ -1,6 +1,15 @@
 import { createHash } from 'node:crypto';
 import type OpenAI from 'openai';
-import type { ContentPart, FinishReason, LanguageModel, ModelMessage, StreamEvent, StreamRequest, ToolResultPart, Usage } from '../provider.types';
+import type {
+  ContentPart,
+  FinishReason,
+  LanguageModel,
+  ModelMessage,
+  StreamEvent,
+  StreamRequest,
+  ToolResultPart,
+  Usage,
+} from '../provider.types';
 import { parseAdapterOptions, type AdapterOptions } from './adapter.options';
 import { createOpenAiClient, fromOpenAiError, mapOpenAiOptions } from './openai-shared';
 import { emptyUsage, isTextMime, nonNegative, normaliseArgs, StreamBlocks, textFromDataUrl } from './stream-blocks';
@@ -49,9 +58,14 @@ function userParts(content: Extract<ModelMessage, { role: 'user' }>['content']):
   return content.map((part): ChatPart => {
     if (part.type === 'text') return { type: 'text', text: part.text };
     if (part.mime.startsWith('image/')) return { type: 'image_url', image_url: { url: part.url } };
-    if (part.mime === 'application/pdf') return { type: 'file', file: { filename: part.filename ?? 'file.pdf', file_data: part.url } };
-    if (isTextMime(part.mime) && part.url.startsWith('data:')) return { type: 'text', text: textFromDataUrl(part.url) ?? '' };
-    return { type: 'text', text: `[Attached file ${part.filename ?? ''} (${part.mime}) is not supported by this model]` };
+    if (part.mime === 'application/pdf')
+      return { type: 'file', file: { filename: part.filename ?? 'file.pdf', file_data: part.url } };
+    if (isTextMime(part.mime) && part.url.startsWith('data:'))
+      return { type: 'text', text: textFromDataUrl(part.url) ?? '' };
+    return {
+      type: 'text',
+      text: `[Attached file ${part.filename ?? ''} (${part.mime}) is not supported by this model]`,
+    };
   });
 }
 
@@ -59,10 +73,24 @@ type IdMap = (id: string) => string;
 const sameId: IdMap = (id) => id;
 
 function assistantMessage(content: ContentPart[], interleavedField?: string, mapId: IdMap = sameId): ChatMessage {
-  const text = content.filter((p) => p.type === 'text').map((p) => p.text).join('');
-  const reasoning = content.filter((p) => p.type === 'reasoning').map((p) => p.text).join('');
+  const text = content
+    .filter((p) => p.type === 'text')
+    .map((p) => p.text)
+    .join('');
+  const reasoning = content
+    .filter((p) => p.type === 'reasoning')
+    .map((p) => p.text)
+    .join('');
   const calls = content.flatMap((p) =>
-    p.type === 'tool-call' ? [{ id: mapId(p.id), type: 'function' as const, function: { name: p.name, arguments: JSON.stringify(p.input ?? {}) } }] : [],
+    p.type === 'tool-call'
+      ? [
+          {
+            id: mapId(p.id),
+            type: 'function' as const,
+            function: { name: p.name, arguments: JSON.stringify(p.input ?? {}) },
+          },
+        ]
+      : [],
   );
   const message: Record<string, unknown> = { role: 'assistant', content: text || (calls.length ? null : '') };
   if (calls.length) message.tool_calls = calls;
@@ -78,13 +106,21 @@ function toolMessages(content: ToolResultPart[], mapId: IdMap = sameId): ChatMes
   if (files.length) {
     out.push({
       role: 'user',
-      content: [{ type: 'text', text: 'Attachments returned by the tool calls above:' }, ...(userParts(files.map((f) => ({ type: 'file' as const, ...f }))) as ChatPart[])],
+      content: [
+        { type: 'text', text: 'Attachments returned by the tool calls above:' },
+        ...(userParts(files.map((f) => ({ type: 'file' as const, ...f }))) as ChatPart[]),
+      ],
     });
   }
   return out;
 }
 
-export function toOpenAiChatMessages(system: string[], messages: ModelMessage[], interleavedField?: string, mapId: IdMap = sameId): ChatMessage[] {
+export function toOpenAiChatMessages(
+  system: string[],
+  messages: ModelMessage[],
+  interleavedField?: string,
+  mapId: IdMap = sameId,
+): ChatMessage[] {
   const out: ChatMessage[] = system.filter((s) => s.trim() !== '').map((s) => ({ role: 'system', content: s }));
   for (const message of messages) {
     if (message.role === 'user') out.push({ role: 'user', content: userParts(message.content) } as ChatMessage);
@@ -134,7 +170,10 @@ export class OpenAiChatLanguageModel implements LanguageModel {
       stream_options: { include_usage: true },
     };
     if (request.tools.length) {
-      body.tools = request.tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.inputSchema } }));
+      body.tools = request.tools.map((t) => ({
+        type: 'function',
+        function: { name: t.name, description: t.description, parameters: t.inputSchema },
+      }));
       body.tool_choice = request.toolChoice ?? 'auto';
     }
     if (request.temperature !== undefined) body.temperature = request.temperature;
@@ -156,7 +195,10 @@ export class OpenAiChatLanguageModel implements LanguageModel {
         if (chunk.usage) usage = usageFrom(chunk.usage);
         const choice = chunk.choices?.[0];
         if (!choice) continue;
-        const delta = choice.delta as typeof choice.delta & { reasoning_content?: string | null; reasoning?: string | null };
+        const delta = choice.delta as typeof choice.delta & {
+          reasoning_content?: string | null;
+          reasoning?: string | null;
+        };
         const reasoning = delta?.reasoning_content ?? delta?.reasoning;
         if (typeof reasoning === 'string') yield* blocks.delta('reasoning', reasoning);
         if (typeof delta?.content === 'string') yield* blocks.delta('text', delta.content);

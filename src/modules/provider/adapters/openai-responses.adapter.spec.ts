@@ -8,7 +8,11 @@ describe('OpenAiResponsesLanguageModel', () => {
   let model: OpenAiResponsesLanguageModel;
   beforeAll(async () => {
     llm = await FakeLlm.start();
-    model = new OpenAiResponsesLanguageModel('gpt-5', { providerId: 'openai', apiKey: 'sk-r', baseURL: llm.openaiBaseUrl });
+    model = new OpenAiResponsesLanguageModel('gpt-5', {
+      providerId: 'openai',
+      apiKey: 'sk-r',
+      baseURL: llm.openaiBaseUrl,
+    });
   });
   afterAll(() => llm.stop());
   beforeEach(() => llm.clear());
@@ -29,13 +33,25 @@ describe('OpenAiResponsesLanguageModel', () => {
     expect(textOf(events)).toBe('Doing it');
     const reasoningEnd = events.find((e) => e.type === 'reasoning-end');
     expect(reasoningEnd).toMatchObject({ providerMetadata: { openai: { reasoningEncryptedContent: 'enc-blob' } } });
-    expect(events.filter((e) => e.type === 'tool-input-start').map((e) => (e as { id: string }).id)).toEqual(['call_1', 'call_2']);
-    expect(events.filter((e) => e.type === 'tool-input-delta' && e.id === 'call_2').map((e) => (e as { delta: string }).delta).join('')).toBe('{"pattern":"TODO"}');
+    expect(events.filter((e) => e.type === 'tool-input-start').map((e) => (e as { id: string }).id)).toEqual([
+      'call_1',
+      'call_2',
+    ]);
+    expect(
+      events
+        .filter((e) => e.type === 'tool-input-delta' && e.id === 'call_2')
+        .map((e) => (e as { delta: string }).delta)
+        .join(''),
+    ).toBe('{"pattern":"TODO"}');
     expect(events.filter((e) => e.type === 'tool-call')).toEqual([
       { type: 'tool-call', id: 'call_1', name: 'read', input: '{"filePath":"a"}' },
       { type: 'tool-call', id: 'call_2', name: 'grep', input: '{"pattern":"TODO"}' },
     ]);
-    expect(events.at(-1)).toEqual({ type: 'finish', reason: 'tool-calls', usage: { input: 1000, output: 300, reasoning: 200, cacheRead: 800, cacheWrite: 0 } });
+    expect(events.at(-1)).toEqual({
+      type: 'finish',
+      reason: 'tool-calls',
+      usage: { input: 1000, output: 300, reasoning: 200, cacheRead: 800, cacheWrite: 0 },
+    });
   });
 
   it('sends developer system text, encrypted reasoning, function calls and outputs, reasoning options', async () => {
@@ -46,11 +62,21 @@ describe('OpenAiResponsesLanguageModel', () => {
           modelId: 'gpt-5',
           system: ['Be terse'],
           messages: [
-            { role: 'user', content: [{ type: 'text', text: 'hi' }, { type: 'file', mime: 'image/jpeg', url: 'data:image/jpeg;base64,QQ==' }] },
+            {
+              role: 'user',
+              content: [
+                { type: 'text', text: 'hi' },
+                { type: 'file', mime: 'image/jpeg', url: 'data:image/jpeg;base64,QQ==' },
+              ],
+            },
             {
               role: 'assistant',
               content: [
-                { type: 'reasoning', text: 'sum', providerMetadata: { openai: { itemId: 'rs_1', reasoningEncryptedContent: 'ENC' } } },
+                {
+                  type: 'reasoning',
+                  text: 'sum',
+                  providerMetadata: { openai: { itemId: 'rs_1', reasoningEncryptedContent: 'ENC' } },
+                },
                 { type: 'text', text: 'Let me look' },
                 { type: 'tool-call', id: 'call_9', name: 'read', input: { filePath: 'f' } },
               ],
@@ -79,7 +105,13 @@ describe('OpenAiResponsesLanguageModel', () => {
     });
     expect(sent.body.input).toEqual([
       { role: 'developer', content: 'Be terse' },
-      { role: 'user', content: [{ type: 'input_text', text: 'hi' }, { type: 'input_image', image_url: 'data:image/jpeg;base64,QQ==', detail: 'auto' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'input_text', text: 'hi' },
+          { type: 'input_image', image_url: 'data:image/jpeg;base64,QQ==', detail: 'auto' },
+        ],
+      },
       { type: 'reasoning', id: 'rs_1', summary: [{ type: 'summary_text', text: 'sum' }], encrypted_content: 'ENC' },
       { role: 'assistant', content: [{ type: 'output_text', text: 'Let me look' }] },
       { type: 'function_call', call_id: 'call_9', name: 'read', arguments: '{"filePath":"f"}' },

@@ -1,5 +1,14 @@
 import type OpenAI from 'openai';
-import { ProviderError, type FinishReason, type LanguageModel, type ModelMessage, type StreamEvent, type StreamRequest, type ToolResultPart, type Usage } from '../provider.types';
+import {
+  ProviderError,
+  type FinishReason,
+  type LanguageModel,
+  type ModelMessage,
+  type StreamEvent,
+  type StreamRequest,
+  type ToolResultPart,
+  type Usage,
+} from '../provider.types';
 import { parseAdapterOptions, type AdapterOptions } from './adapter.options';
 import { createOpenAiClient, fromOpenAiError, mapOpenAiOptions } from './openai-shared';
 import { fromHttpFailure } from './provider-error.mapper';
@@ -23,24 +32,44 @@ function metaOf(part: { providerMetadata?: Record<string, unknown> }): OpenAiIte
   return (part.providerMetadata?.openai ?? {}) as OpenAiItemMeta;
 }
 
-function userContent(content: Extract<ModelMessage, { role: 'user' }>['content'] | { type: 'file'; mime: string; url: string; filename?: string }[]) {
+function userContent(
+  content:
+    | Extract<ModelMessage, { role: 'user' }>['content']
+    | { type: 'file'; mime: string; url: string; filename?: string }[],
+) {
   return content.map((part) => {
     if (part.type === 'text') return { type: 'input_text', text: part.text };
     if (part.mime.startsWith('image/')) return { type: 'input_image', image_url: part.url, detail: 'auto' };
-    if (part.mime === 'application/pdf') return { type: 'input_file', filename: part.filename ?? 'file.pdf', file_data: part.url };
-    if (isTextMime(part.mime) && part.url.startsWith('data:')) return { type: 'input_text', text: textFromDataUrl(part.url) ?? '' };
-    return { type: 'input_text', text: `[Attached file ${part.filename ?? ''} (${part.mime}) is not supported by this model]` };
+    if (part.mime === 'application/pdf')
+      return { type: 'input_file', filename: part.filename ?? 'file.pdf', file_data: part.url };
+    if (isTextMime(part.mime) && part.url.startsWith('data:'))
+      return { type: 'input_text', text: textFromDataUrl(part.url) ?? '' };
+    return {
+      type: 'input_text',
+      text: `[Attached file ${part.filename ?? ''} (${part.mime}) is not supported by this model]`,
+    };
   });
 }
 
 function toolOutputs(content: ToolResultPart[]): InputItem[] {
   return content.map((r) => {
     if (!r.attachments?.length) return { type: 'function_call_output', call_id: r.id, output: r.output };
-    return { type: 'function_call_output', call_id: r.id, output: [{ type: 'input_text', text: r.output }, ...userContent(r.attachments.map((a) => ({ type: 'file' as const, ...a })))] };
+    return {
+      type: 'function_call_output',
+      call_id: r.id,
+      output: [
+        { type: 'input_text', text: r.output },
+        ...userContent(r.attachments.map((a) => ({ type: 'file' as const, ...a }))),
+      ],
+    };
   });
 }
 
-export function toResponsesInput(system: string[], messages: ModelMessage[], opts: { systemRole: 'system' | 'developer'; store: boolean }): InputItem[] {
+export function toResponsesInput(
+  system: string[],
+  messages: ModelMessage[],
+  opts: { systemRole: 'system' | 'developer'; store: boolean },
+): InputItem[] {
   const items: InputItem[] = system.filter((s) => s.trim() !== '').map((s) => ({ role: opts.systemRole, content: s }));
   for (const message of messages) {
     if (message.role === 'user') {
@@ -58,12 +87,22 @@ export function toResponsesInput(system: string[], messages: ModelMessage[], opt
         const meta = metaOf(part);
         // Without stored items the API only accepts reasoning we can hand back encrypted; otherwise refer to it.
         if (meta.reasoningEncryptedContent) {
-          items.push({ type: 'reasoning', ...(meta.itemId ? { id: meta.itemId } : {}), summary: part.text ? [{ type: 'summary_text', text: part.text }] : [], encrypted_content: meta.reasoningEncryptedContent });
+          items.push({
+            type: 'reasoning',
+            ...(meta.itemId ? { id: meta.itemId } : {}),
+            summary: part.text ? [{ type: 'summary_text', text: part.text }] : [],
+            encrypted_content: meta.reasoningEncryptedContent,
+          });
         } else if (opts.store && meta.itemId) {
           items.push({ type: 'item_reference', id: meta.itemId });
         }
       } else if (part.type === 'tool-call') {
-        items.push({ type: 'function_call', call_id: part.id, name: part.name, arguments: JSON.stringify(part.input ?? {}) });
+        items.push({
+          type: 'function_call',
+          call_id: part.id,
+          name: part.name,
+          arguments: JSON.stringify(part.input ?? {}),
+        });
       }
     }
   }
@@ -120,13 +159,27 @@ export class OpenAiResponsesLanguageModel implements LanguageModel {
     }
     if (text) body.text = text;
     if (request.tools.length) {
-      body.tools = request.tools.map((t) => ({ type: 'function', name: t.name, description: t.description, parameters: t.inputSchema, strict: false }));
+      body.tools = request.tools.map((t) => ({
+        type: 'function',
+        name: t.name,
+        description: t.description,
+        parameters: t.inputSchema,
+        strict: false,
+      }));
       body.tool_choice = request.toolChoice ?? 'auto';
     }
     if (request.temperature !== undefined) body.temperature = request.temperature;
     if (request.topP !== undefined) body.top_p = request.topP;
     if (request.maxOutputTokens !== undefined) body.max_output_tokens = request.maxOutputTokens;
-    return { ...body, ...mapOpenAiOptions(options, { promptCacheKey: 'prompt_cache_key', serviceTier: 'service_tier', parallelToolCalls: 'parallel_tool_calls', safetyIdentifier: 'safety_identifier' }) };
+    return {
+      ...body,
+      ...mapOpenAiOptions(options, {
+        promptCacheKey: 'prompt_cache_key',
+        serviceTier: 'service_tier',
+        parallelToolCalls: 'parallel_tool_calls',
+        safetyIdentifier: 'safety_identifier',
+      }),
+    };
   }
 
   async *stream(request: StreamRequest): AsyncIterable<StreamEvent> {
@@ -170,9 +223,16 @@ export class OpenAiResponsesLanguageModel implements LanguageModel {
           case 'response.output_item.done':
             if (event.item.type === 'function_call') {
               sawToolCall = true;
-              yield { type: 'tool-call', id: event.item.call_id, name: event.item.name, input: normaliseArgs(event.item.arguments ?? '') };
+              yield {
+                type: 'tool-call',
+                id: event.item.call_id,
+                name: event.item.name,
+                input: normaliseArgs(event.item.arguments ?? ''),
+              };
             } else if (event.item.type === 'reasoning' && blocks.current?.id === event.item.id) {
-              yield* blocks.close({ openai: { itemId: event.item.id, reasoningEncryptedContent: event.item.encrypted_content ?? null } });
+              yield* blocks.close({
+                openai: { itemId: event.item.id, reasoningEncryptedContent: event.item.encrypted_content ?? null },
+              });
             } else if (event.item.type === 'message' && blocks.current?.id === event.item.id) {
               yield* blocks.close({ openai: { itemId: event.item.id } });
             }
@@ -184,12 +244,18 @@ export class OpenAiResponsesLanguageModel implements LanguageModel {
           case 'response.incomplete': {
             usage = usageFrom(event.response.usage);
             const reason = event.response.incomplete_details?.reason;
-            finish = reason === 'max_output_tokens' ? 'length' : reason === 'content_filter' ? 'content-filter' : 'other';
+            finish =
+              reason === 'max_output_tokens' ? 'length' : reason === 'content_filter' ? 'content-filter' : 'other';
             break;
           }
           case 'response.failed': {
             const err = event.response.error;
-            throw fromHttpFailure({ providerId: this.providerId, status: 0, message: err?.message ?? 'Response failed', body: { error: err } });
+            throw fromHttpFailure({
+              providerId: this.providerId,
+              status: 0,
+              message: err?.message ?? 'Response failed',
+              body: { error: err },
+            });
           }
           default:
             break;

@@ -41,13 +41,23 @@ export function fromOpenAiError(providerId: string, error: unknown, signal?: Abo
   }
   if (error instanceof sdk.APIConnectionError) return fromThrown(providerId, error, signal);
   if (error instanceof sdk.APIError) {
-    return fromHttpFailure({ providerId, status: error.status ?? 0, message: error.message, headers: error.headers, body: error.error, cause: error });
+    return fromHttpFailure({
+      providerId,
+      status: error.status ?? 0,
+      message: error.message,
+      headers: error.headers,
+      body: error.error,
+      cause: error,
+    });
   }
   return fromThrown(providerId, error, signal);
 }
 
 /** camelCase provider options we know → the wire key; anything else passes through unchanged. */
-export function mapOpenAiOptions(options: Record<string, unknown> | undefined, keys: Record<string, string>): Record<string, unknown> {
+export function mapOpenAiOptions(
+  options: Record<string, unknown> | undefined,
+  keys: Record<string, string>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(options ?? {})) {
     if (value === undefined || key === 'interleaved') continue;

@@ -33,7 +33,8 @@ export function headersToRecord(headers: unknown): Record<string, string> | unde
   }
   if (typeof headers === 'object') {
     for (const [key, value] of Object.entries(headers as Record<string, unknown>)) {
-      if (value !== undefined && value !== null) out[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+      if (value !== undefined && value !== null)
+        out[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
     }
     return out;
   }
@@ -85,13 +86,23 @@ export interface HttpFailure {
 export function fromHttpFailure(f: HttpFailure): ProviderError {
   const text = messageFromBody(f.body) ?? f.message ?? `HTTP ${f.status}`;
   const code = codeFromBody(f.body);
-  const info = { statusCode: f.status || undefined, responseHeaders: headersToRecord(f.headers), responseBody: f.rawBody ?? bodyText(f.body), cause: f.cause };
+  const info = {
+    statusCode: f.status || undefined,
+    responseHeaders: headersToRecord(f.headers),
+    responseBody: f.rawBody ?? bodyText(f.body),
+    cause: f.cause,
+  };
   let kind: ProviderErrorKind = 'api';
   let isRetryable: boolean | undefined;
   if (f.status === 413 || isContextOverflowMessage(text) || /context_length_exceeded/.test(code)) {
     kind = 'context_overflow';
     isRetryable = false;
-  } else if (f.status === 401 || f.status === 403 || /authentication|permission_denied|unauthenticated|invalid_api_key/i.test(code) || /api key not valid|invalid api key|incorrect api key/i.test(text)) {
+  } else if (
+    f.status === 401 ||
+    f.status === 403 ||
+    /authentication|permission_denied|unauthenticated|invalid_api_key/i.test(code) ||
+    /api key not valid|invalid api key|incorrect api key/i.test(text)
+  ) {
     kind = 'auth';
     isRetryable = false;
   } else if (/insufficient_quota|billing/i.test(code)) {
@@ -110,7 +121,8 @@ export function fromHttpFailure(f: HttpFailure): ProviderError {
   return new ProviderError(kind, text, f.providerId, { ...info, isRetryable });
 }
 
-const NETWORK_CODES = /ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|ENETUNREACH|EHOSTUNREACH|UND_ERR_|ERR_STREAM_PREMATURE_CLOSE/;
+const NETWORK_CODES =
+  /ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|ENETUNREACH|EHOSTUNREACH|UND_ERR_|ERR_STREAM_PREMATURE_CLOSE/;
 
 function chainOf(error: unknown): { name?: string; message?: string; code?: string }[] {
   const out: { name?: string; message?: string; code?: string }[] = [];
@@ -134,14 +146,17 @@ export function isAbortLike(error: unknown, signal?: AbortSignal): boolean {
  */
 export function fromThrown(providerId: string, error: unknown, signal?: AbortSignal): ProviderError {
   if (error instanceof ProviderError) return error;
-  if (isAbortLike(error, signal) && signal?.aborted) return new ProviderError('aborted', 'The operation was aborted.', providerId, { cause: error, isRetryable: false });
+  if (isAbortLike(error, signal) && signal?.aborted)
+    return new ProviderError('aborted', 'The operation was aborted.', providerId, { cause: error, isRetryable: false });
   const chain = chainOf(error);
   const top = chain[0] ?? {};
   const message = top.message ?? String(error);
   const networkish = chain.some(
     (e) =>
       (e.code && NETWORK_CODES.test(e.code)) ||
-      /terminated|socket hang up|fetch failed|other side closed|ECONNRESET|network|timed? ?out|premature close|Connection error/i.test(e.message ?? '') ||
+      /terminated|socket hang up|fetch failed|other side closed|ECONNRESET|network|timed? ?out|premature close|Connection error/i.test(
+        e.message ?? '',
+      ) ||
       e.name === 'APIConnectionError' ||
       e.name === 'APIConnectionTimeoutError' ||
       e.name === 'TimeoutError' ||
@@ -149,7 +164,10 @@ export function fromThrown(providerId: string, error: unknown, signal?: AbortSig
   );
   if (networkish) return new ProviderError('network', message, providerId, { cause: error, isRetryable: true });
   if (top.name === 'SyntaxError' || /JSON/.test(message)) {
-    return new ProviderError('api', `Invalid response from provider: ${message}`, providerId, { cause: error, isRetryable: false });
+    return new ProviderError('api', `Invalid response from provider: ${message}`, providerId, {
+      cause: error,
+      isRetryable: false,
+    });
   }
   return new ProviderError('api', message, providerId, { cause: error, isRetryable: false });
 }
@@ -168,7 +186,10 @@ export function findProviderError(error: unknown): ProviderError | undefined {
  * Wraps fetch so a non-2xx answer becomes a classified ProviderError carrying the raw body and headers,
  * which the SDKs' own error objects do not keep verbatim. SDKs rethrow it (wrapped) as a connection error.
  */
-export function errorCapturingFetch(providerId: string, base: (input: string | URL | Request, init?: RequestInit) => Promise<Response> = fetch) {
+export function errorCapturingFetch(
+  providerId: string,
+  base: (input: string | URL | Request, init?: RequestInit) => Promise<Response> = fetch,
+) {
   return async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const response = await base(input, init);
     if (response.ok) return response;
@@ -179,7 +200,14 @@ export function errorCapturingFetch(providerId: string, base: (input: string | U
     } catch {
       // not JSON: keep the text
     }
-    throw fromHttpFailure({ providerId, status: response.status, message: response.statusText, headers: response.headers, body, rawBody: rawBody || undefined });
+    throw fromHttpFailure({
+      providerId,
+      status: response.status,
+      message: response.statusText,
+      headers: response.headers,
+      body,
+      rawBody: rawBody || undefined,
+    });
   };
 }
 
@@ -189,7 +217,9 @@ const UNDICI_DISPATCHER = Symbol.for('undici.globalDispatcher.1');
  * @google/genai hands fetch a custom undici `dispatcher` that needs Node's global dispatcher, which sandboxes
  * such as Jest's VM context hide; drop it there so requests still go out (with undici's default timeouts).
  */
-export function dispatcherSafeFetch(base: (input: string | URL | Request, init?: RequestInit) => Promise<Response> = fetch) {
+export function dispatcherSafeFetch(
+  base: (input: string | URL | Request, init?: RequestInit) => Promise<Response> = fetch,
+) {
   return (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     if (init && 'dispatcher' in init && !(globalThis as Record<symbol, unknown>)[UNDICI_DISPATCHER]) {
       const { dispatcher: _dropped, ...rest } = init as RequestInit & { dispatcher?: unknown };

@@ -12,7 +12,10 @@ describe('stall timeouts (headerTimeout / chunkTimeout)', () => {
   beforeEach(() => llm.clear());
 
   const model = (options: Record<string, unknown>) =>
-    createLanguageModel(resolveProvider({ id: 'local', options: { baseURL: llm.openaiBaseUrl, apiKey: 'k', ...options } }), 'm');
+    createLanguageModel(
+      resolveProvider({ id: 'local', options: { baseURL: llm.openaiBaseUrl, apiKey: 'k', ...options } }),
+      'm',
+    );
 
   it('aborts a stream that stops mid-way and reports a retryable network error', async () => {
     llm.enqueue(reply().text('one two three four five six').hangAfter(3));
@@ -21,13 +24,21 @@ describe('stall timeouts (headerTimeout / chunkTimeout)', () => {
     expect(Date.now() - started).toBeLessThan(2000);
     expect(textOf(events)).toBe('one two');
     expect(error).toBeInstanceOf(ProviderError);
-    expect(error).toMatchObject({ kind: 'network', isRetryable: true, message: expect.stringContaining('stream stalled') });
+    expect(error).toMatchObject({
+      kind: 'network',
+      isRetryable: true,
+      message: expect.stringContaining('stream stalled'),
+    });
   });
 
   it('gives up on a server that never answers after headerTimeout', async () => {
     llm.enqueue(hang());
     const { error } = await collect(model({ headerTimeout: 150, chunkTimeout: 5000 }).stream(baseRequest()));
-    expect(error).toMatchObject({ kind: 'network', isRetryable: true, message: expect.stringContaining('waiting for the response') });
+    expect(error).toMatchObject({
+      kind: 'network',
+      isRetryable: true,
+      message: expect.stringContaining('waiting for the response'),
+    });
   });
 
   it('lets slow-but-steady streams through and keeps caller aborts as aborts', async () => {
@@ -49,7 +60,10 @@ describe('stall timeouts (headerTimeout / chunkTimeout)', () => {
   });
 
   it('can be disabled with false', async () => {
-    const resolved = resolveProvider({ id: 'local', options: { baseURL: llm.openaiBaseUrl, chunkTimeout: false, headerTimeout: false } });
+    const resolved = resolveProvider({
+      id: 'local',
+      options: { baseURL: llm.openaiBaseUrl, chunkTimeout: false, headerTimeout: false },
+    });
     expect(resolved.chunkTimeout).toBeUndefined();
     expect(resolved.headerTimeout).toBeUndefined();
     expect(resolveProvider({ id: 'local' }).chunkTimeout).toBe(300_000);

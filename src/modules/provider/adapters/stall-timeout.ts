@@ -20,7 +20,11 @@ export function withStallTimeout(model: LanguageModel, timeouts: StallTimeouts):
   };
 }
 
-async function* guardedStream(model: LanguageModel, request: StreamRequest, timeouts: StallTimeouts): AsyncIterable<StreamEvent> {
+async function* guardedStream(
+  model: LanguageModel,
+  request: StreamRequest,
+  timeouts: StallTimeouts,
+): AsyncIterable<StreamEvent> {
   const controller = new AbortController();
   const outer = request.abortSignal;
   const forward = () => controller.abort(outer?.reason);
@@ -43,7 +47,12 @@ async function* guardedStream(model: LanguageModel, request: StreamRequest, time
         controller.abort(new Error('stalled'));
         // Let the adapter observe the abort and close its socket; its own error is superseded by ours.
         void iterator.return?.(undefined).catch(() => undefined);
-        throw new ProviderError('network', `No data from the provider for ${limit} ms (${first ? 'waiting for the response' : 'stream stalled'})`, model.providerId, { isRetryable: true });
+        throw new ProviderError(
+          'network',
+          `No data from the provider for ${limit} ms (${first ? 'waiting for the response' : 'stream stalled'})`,
+          model.providerId,
+          { isRetryable: true },
+        );
       }
       if (result.done) return;
       first = false;

@@ -13,12 +13,15 @@ export class StreamBlocks {
   *delta(kind: 'text' | 'reasoning', delta: string, key?: string): Generator<StreamEvent> {
     if (delta === '') return;
     const wanted = key ?? undefined;
-    if (this.open && (this.open.kind !== kind || (wanted !== undefined && this.open.id !== wanted))) yield* this.close();
+    if (this.open && (this.open.kind !== kind || (wanted !== undefined && this.open.id !== wanted)))
+      yield* this.close();
     if (!this.open) {
       this.open = { kind, id: wanted ?? `${this.prefix}${this.counter++}` };
       yield { type: kind === 'text' ? 'text-start' : 'reasoning-start', id: this.open.id };
     }
-    yield kind === 'text' ? { type: 'text-delta', id: this.open.id, delta } : { type: 'reasoning-delta', id: this.open.id, delta };
+    yield kind === 'text'
+      ? { type: 'text-delta', id: this.open.id, delta }
+      : { type: 'reasoning-delta', id: this.open.id, delta };
   }
 
   /** Open a block without text yet (e.g. Anthropic redacted thinking that only carries metadata). */
@@ -36,7 +39,9 @@ export class StreamBlocks {
     if (!this.open) return;
     const { kind, id } = this.open;
     this.open = undefined;
-    yield kind === 'text' ? { type: 'text-end', id, ...(providerMetadata ? { providerMetadata } : {}) } : { type: 'reasoning-end', id, ...(providerMetadata ? { providerMetadata } : {}) };
+    yield kind === 'text'
+      ? { type: 'text-end', id, ...(providerMetadata ? { providerMetadata } : {}) }
+      : { type: 'reasoning-end', id, ...(providerMetadata ? { providerMetadata } : {}) };
   }
 }
 

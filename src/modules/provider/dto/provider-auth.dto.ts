@@ -1,7 +1,8 @@
 import { IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Min, ValidateIf } from 'class-validator';
 
 export class ProviderIdParamDto {
-  @Matches(/^[a-z0-9][a-z0-9._-]{0,63}$/, { message: 'providerID must be a provider id like "openai"' }) providerID!: string;
+  @Matches(/^[a-z0-9][a-z0-9._-]{0,63}$/, { message: 'providerID must be a provider id like "openai"' })
+  providerID!: string;
 }
 
 /** OpenCode's `Auth` union: {type:'api', key} | {type:'oauth', refresh, access, expires} | {type:'wellknown', key, token}. */

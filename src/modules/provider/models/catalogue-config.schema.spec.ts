@@ -18,7 +18,9 @@ describe('catalogue config schema', () => {
   });
 
   it('accepts a partial price or limit, which only the catalogue merges', () => {
-    const parsed = providersConfigSchema.parse(model({ cost: { input: 2.5 }, limit: { context: 1000 }, custom_key: true }));
+    const parsed = providersConfigSchema.parse(
+      model({ cost: { input: 2.5 }, limit: { context: 1000 }, custom_key: true }),
+    );
     expect(parsed.provider?.p.models?.m).toEqual({ cost: { input: 2.5 }, limit: { context: 1000 }, custom_key: true });
     expect(() => parseConfig(model({ cost: { input: 2.5 } }), 'test.json')).toThrow();
   });

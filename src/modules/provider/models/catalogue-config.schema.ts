@@ -14,12 +14,16 @@ export const configModelSchema = providerModelConfigSchema.extend({
 });
 export type ConfigModel = z.infer<typeof configModelSchema>;
 
-export const configProviderSchema = providerConfigSchema.extend({ models: z.record(z.string(), configModelSchema).optional() });
+export const configProviderSchema = providerConfigSchema.extend({
+  models: z.record(z.string(), configModelSchema).optional(),
+});
 export type ConfigProvider = z.infer<typeof configProviderSchema>;
 
-export const providersConfigSchema = configSchema.pick({ disabled_providers: true, enabled_providers: true, model: true, small_model: true }).extend({
-  provider: z.record(z.string(), configProviderSchema).optional(),
-  /** Show alpha models (OpenCode's experimental models flag). */
-  experimentalModels: z.boolean().optional(),
-});
+export const providersConfigSchema = configSchema
+  .pick({ disabled_providers: true, enabled_providers: true, model: true, small_model: true })
+  .extend({
+    provider: z.record(z.string(), configProviderSchema).optional(),
+    /** Show alpha models (OpenCode's experimental models flag). */
+    experimentalModels: z.boolean().optional(),
+  });
 export type ProvidersConfig = z.infer<typeof providersConfigSchema>;

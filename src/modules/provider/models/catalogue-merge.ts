@@ -10,20 +10,31 @@ function flags(list: readonly string[] | undefined): ApiModel['capabilities']['i
   return Object.fromEntries(MODALITIES.map((m) => [m, set.has(m)])) as ApiModel['capabilities']['input'];
 }
 
-function interleavedOf(value: DevModel['interleaved'] | ConfigModel['interleaved']): ApiModel['capabilities']['interleaved'] {
+function interleavedOf(
+  value: DevModel['interleaved'] | ConfigModel['interleaved'],
+): ApiModel['capabilities']['interleaved'] {
   if (value === undefined || value === false) return false;
   if (value === true) return true;
   if (typeof value === 'string') return { field: value };
   return { field: value.field };
 }
 
-export function toApiModel(providerId: string, provider: Pick<DevProvider, 'npm' | 'api'>, model: DevModel & { apiId?: string }, fallbackUrl = ''): ApiModel {
+export function toApiModel(
+  providerId: string,
+  provider: Pick<DevProvider, 'npm' | 'api'>,
+  model: DevModel & { apiId?: string },
+  fallbackUrl = '',
+): ApiModel {
   const cost = model.cost;
   const over = cost?.context_over_200k;
   const out: ApiModel = {
     id: model.id,
     providerID: providerId,
-    api: { id: model.apiId ?? model.id, url: model.provider?.api ?? provider.api ?? fallbackUrl, npm: model.provider?.npm ?? provider.npm },
+    api: {
+      id: model.apiId ?? model.id,
+      url: model.provider?.api ?? provider.api ?? fallbackUrl,
+      npm: model.provider?.npm ?? provider.npm,
+    },
     name: model.name,
     ...(model.family ? { family: model.family } : {}),
     capabilities: {
@@ -39,12 +50,31 @@ export function toApiModel(providerId: string, provider: Pick<DevProvider, 'npm'
       input: cost?.input ?? 0,
       output: cost?.output ?? 0,
       cache: { read: cost?.cache_read ?? 0, write: cost?.cache_write ?? 0 },
-      ...(over ? { experimentalOver200K: { input: over.input, output: over.output, cache: { read: over.cache_read ?? 0, write: over.cache_write ?? 0 } } } : {}),
+      ...(over
+        ? {
+            experimentalOver200K: {
+              input: over.input,
+              output: over.output,
+              cache: { read: over.cache_read ?? 0, write: over.cache_write ?? 0 },
+            },
+          }
+        : {}),
       ...(cost?.tiers?.length
-        ? { tiers: cost.tiers.map((t) => ({ tier: { type: 'context' as const, size: t.tier.size }, input: t.input, output: t.output, cache: { read: t.cache_read ?? 0, write: t.cache_write ?? 0 } })) }
+        ? {
+            tiers: cost.tiers.map((t) => ({
+              tier: { type: 'context' as const, size: t.tier.size },
+              input: t.input,
+              output: t.output,
+              cache: { read: t.cache_read ?? 0, write: t.cache_write ?? 0 },
+            })),
+          }
         : {}),
     },
-    limit: { context: model.limit.context, ...(model.limit.input !== undefined ? { input: model.limit.input } : {}), output: model.limit.output },
+    limit: {
+      context: model.limit.context,
+      ...(model.limit.input !== undefined ? { input: model.limit.input } : {}),
+      output: model.limit.output,
+    },
     status: model.status ?? 'active',
     options: model.options ?? {},
     headers: model.headers ?? {},
@@ -55,7 +85,11 @@ export function toApiModel(providerId: string, provider: Pick<DevProvider, 'npm'
 }
 
 /** A config model entry over the catalogue's (or a fresh custom model); config `id` is the provider-side id. */
-export function mergeConfigModel(key: string, base: DevModel | undefined, cfg: ConfigModel): DevModel & { apiId: string } {
+export function mergeConfigModel(
+  key: string,
+  base: DevModel | undefined,
+  cfg: ConfigModel,
+): DevModel & { apiId: string } {
   const cost = cfg.cost ? { ...(base?.cost ?? { input: 0, output: 0 }), ...cfg.cost } : base?.cost;
   const status = cfg.status === 'active' ? undefined : (cfg.status ?? base?.status);
   return {
@@ -67,7 +101,14 @@ export function mergeConfigModel(key: string, base: DevModel | undefined, cfg: C
     reasoning: cfg.reasoning ?? base?.reasoning ?? false,
     tool_call: cfg.tool_call ?? base?.tool_call ?? true,
     temperature: cfg.temperature ?? base?.temperature ?? true,
-    interleaved: cfg.interleaved === undefined ? base?.interleaved : cfg.interleaved === false ? undefined : typeof cfg.interleaved === 'string' ? { field: cfg.interleaved } : (cfg.interleaved as DevModel['interleaved']),
+    interleaved:
+      cfg.interleaved === undefined
+        ? base?.interleaved
+        : cfg.interleaved === false
+          ? undefined
+          : typeof cfg.interleaved === 'string'
+            ? { field: cfg.interleaved }
+            : (cfg.interleaved as DevModel['interleaved']),
     release_date: cfg.release_date ?? base?.release_date ?? '',
     modalities: {
       input: cfg.modalities?.input ?? base?.modalities?.input ?? ['text'],
@@ -75,7 +116,11 @@ export function mergeConfigModel(key: string, base: DevModel | undefined, cfg: C
     },
     cost: cost as DevModel['cost'],
     // OpenCode leaves unknown limits at 0, which turns the overflow check off for that model.
-    limit: { context: cfg.limit?.context ?? base?.limit.context ?? 0, input: cfg.limit?.input ?? base?.limit.input, output: cfg.limit?.output ?? base?.limit.output ?? 0 },
+    limit: {
+      context: cfg.limit?.context ?? base?.limit.context ?? 0,
+      input: cfg.limit?.input ?? base?.limit.input,
+      output: cfg.limit?.output ?? base?.limit.output ?? 0,
+    },
     status: cfg.experimental ? 'alpha' : status,
     provider: cfg.provider ?? base?.provider,
     options: { ...(base?.options ?? {}), ...(cfg.options ?? {}) },
@@ -90,7 +135,9 @@ export function publicOptions(options: Record<string, unknown> | undefined): Rec
   for (const [key, value] of Object.entries(options ?? {})) {
     if (/api[-_]?key|secret|token|password|credentials/i.test(key)) continue;
     if (key === 'headers' && value && typeof value === 'object') {
-      out.headers = Object.fromEntries(Object.entries(value as Record<string, unknown>).filter(([h]) => !/authorization|api[-_]?key|token/i.test(h)));
+      out.headers = Object.fromEntries(
+        Object.entries(value as Record<string, unknown>).filter(([h]) => !/authorization|api[-_]?key|token/i.test(h)),
+      );
       continue;
     }
     out[key] = value;
@@ -98,7 +145,10 @@ export function publicOptions(options: Record<string, unknown> | undefined): Rec
   return out;
 }
 
-export function modelVisible(model: ApiModel, opts: { experimental: boolean; whitelist?: string[]; blacklist?: string[] }): boolean {
+export function modelVisible(
+  model: ApiModel,
+  opts: { experimental: boolean; whitelist?: string[]; blacklist?: string[] },
+): boolean {
   if (model.status === 'deprecated') return false;
   if (model.status === 'alpha' && !opts.experimental) return false;
   if (opts.whitelist?.length && !opts.whitelist.includes(model.id)) return false;
@@ -107,7 +157,14 @@ export function modelVisible(model: ApiModel, opts: { experimental: boolean; whi
 }
 
 export function emptyProvider(id: string, cfg: ConfigProvider): DevProvider {
-  return { id, name: cfg.name ?? id, env: cfg.env ?? [], npm: cfg.npm ?? '@ai-sdk/openai-compatible', api: cfg.api, models: {} };
+  return {
+    id,
+    name: cfg.name ?? id,
+    env: cfg.env ?? [],
+    npm: cfg.npm ?? '@ai-sdk/openai-compatible',
+    api: cfg.api,
+    models: {},
+  };
 }
 
 export type { ApiProvider };

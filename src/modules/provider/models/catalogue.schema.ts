@@ -14,7 +14,12 @@ export const devCostSchema = z.object({
   input_audio: priceSchema.optional(),
   output_audio: priceSchema.optional(),
   context_over_200k: z
-    .object({ input: priceSchema.default(0), output: priceSchema.default(0), cache_read: priceSchema.optional(), cache_write: priceSchema.optional() })
+    .object({
+      input: priceSchema.default(0),
+      output: priceSchema.default(0),
+      cache_read: priceSchema.optional(),
+      cache_write: priceSchema.optional(),
+    })
     .optional(),
   tiers: z
     .array(
@@ -43,10 +48,16 @@ export const devModelSchema = z.object({
   knowledge: z.string().optional(),
   release_date: z.string().default(''),
   last_updated: z.string().optional(),
-  modalities: z.object({ input: z.array(modalitySchema), output: z.array(modalitySchema) }).default({ input: ['text'], output: ['text'] }),
+  modalities: z
+    .object({ input: z.array(modalitySchema), output: z.array(modalitySchema) })
+    .default({ input: ['text'], output: ['text'] }),
   open_weights: z.boolean().optional(),
   cost: devCostSchema.optional(),
-  limit: z.object({ context: z.number().nonnegative(), input: z.number().nonnegative().optional(), output: z.number().nonnegative() }),
+  limit: z.object({
+    context: z.number().nonnegative(),
+    input: z.number().nonnegative().optional(),
+    output: z.number().nonnegative(),
+  }),
   status: z.enum(['alpha', 'beta', 'deprecated']).optional(),
   /** Per-model provider override (e.g. one OpenRouter model on another SDK). */
   provider: z.object({ npm: z.string().optional(), api: z.string().optional() }).optional(),
@@ -76,15 +87,27 @@ export type CatalogueSnapshot = z.infer<typeof catalogueSnapshotSchema>;
 
 // ---- OpenCode API shapes (GET /provider, GET /config/providers) ----
 
-export const costBlockSchema = z.object({ input: z.number(), output: z.number(), cache: z.object({ read: z.number(), write: z.number() }) });
+export const costBlockSchema = z.object({
+  input: z.number(),
+  output: z.number(),
+  cache: z.object({ read: z.number(), write: z.number() }),
+});
 
 export const modelCostSchema = costBlockSchema.extend({
-  tiers: z.array(costBlockSchema.extend({ tier: z.object({ type: z.literal('context'), size: z.number() }) })).optional(),
+  tiers: z
+    .array(costBlockSchema.extend({ tier: z.object({ type: z.literal('context'), size: z.number() }) }))
+    .optional(),
   experimentalOver200K: costBlockSchema.optional(),
 });
 export type ModelCost = z.infer<typeof modelCostSchema>;
 
-const ioSchema = z.object({ text: z.boolean(), audio: z.boolean(), image: z.boolean(), video: z.boolean(), pdf: z.boolean() });
+const ioSchema = z.object({
+  text: z.boolean(),
+  audio: z.boolean(),
+  image: z.boolean(),
+  video: z.boolean(),
+  pdf: z.boolean(),
+});
 
 export const apiModelSchema = z.object({
   id: z.string(),

@@ -4,7 +4,14 @@ import { getPreset } from '../provider.presets';
 import type { ResolveProviderInput } from '../provider.factory';
 import { providersConfigSchema, type ProvidersConfig } from './catalogue-config.schema';
 import { emptyProvider, mergeConfigModel, modelVisible, publicOptions, toApiModel } from './catalogue-merge';
-import { catalogueSnapshotSchema, devProviderSchema, type ApiModel, type ApiProvider, type CatalogueSnapshot, type DevProvider } from './catalogue.schema';
+import {
+  catalogueSnapshotSchema,
+  devProviderSchema,
+  type ApiModel,
+  type ApiProvider,
+  type CatalogueSnapshot,
+  type DevProvider,
+} from './catalogue.schema';
 import { parseModelRef, pickSmallModelId, sortModelIds } from './model-ranking';
 import bundledSnapshot from './models-snapshot.json';
 
@@ -70,10 +77,16 @@ export class ModelCatalogue {
     if (!this.options.refreshUrl) return false;
     const fetchFn = this.options.fetch ?? fetch;
     try {
-      const response = await fetchFn(this.options.refreshUrl, { signal: signal ?? AbortSignal.timeout(10_000), headers: { accept: 'application/json' } });
+      const response = await fetchFn(this.options.refreshUrl, {
+        signal: signal ?? AbortSignal.timeout(10_000),
+        headers: { accept: 'application/json' },
+      });
       if (!response.ok) return false;
       const json = (await response.json()) as Record<string, unknown>;
-      const map = (json.providers && typeof json.providers === 'object' ? json.providers : json) as Record<string, unknown>;
+      const map = (json.providers && typeof json.providers === 'object' ? json.providers : json) as Record<
+        string,
+        unknown
+      >;
       const next: Record<string, DevProvider> = {};
       for (const [id, raw] of Object.entries(map)) {
         const parsed = devProviderSchema.safeParse({ id, ...(raw as object) });
@@ -101,29 +114,53 @@ export class ModelCatalogue {
     const credentials = new Set(ctx.credentials ?? []);
     const cfgProviders = config.provider ?? {};
     const ids = [...new Set([...Object.keys(this.data), ...Object.keys(cfgProviders)])];
-    const allowed = (id: string) => !(config.disabled_providers ?? []).includes(id) && (!config.enabled_providers || config.enabled_providers.includes(id));
+    const allowed = (id: string) =>
+      !(config.disabled_providers ?? []).includes(id) &&
+      (!config.enabled_providers || config.enabled_providers.includes(id));
 
     const all: ApiProvider[] = [];
     const connected: ApiProvider[] = [];
     for (const id of ids.filter(allowed)) {
       const cfg = cfgProviders[id];
       const base = this.data[id] ?? emptyProvider(id, cfg ?? {});
-      const dev: DevProvider = { ...base, name: cfg?.name ?? base.name, env: cfg?.env ?? base.env, npm: cfg?.npm ?? base.npm, api: cfg?.api ?? base.api };
-      const fallbackUrl = (typeof cfg?.options?.baseURL === 'string' ? cfg.options.baseURL : undefined) ?? getPreset(id)?.baseURL ?? '';
+      const dev: DevProvider = {
+        ...base,
+        name: cfg?.name ?? base.name,
+        env: cfg?.env ?? base.env,
+        npm: cfg?.npm ?? base.npm,
+        api: cfg?.api ?? base.api,
+      };
+      const fallbackUrl =
+        (typeof cfg?.options?.baseURL === 'string' ? cfg.options.baseURL : undefined) ?? getPreset(id)?.baseURL ?? '';
       const models: Record<string, ApiModel> = {};
       for (const [key, model] of Object.entries(dev.models)) models[key] = toApiModel(id, dev, model, fallbackUrl);
-      for (const [key, cfgModel] of Object.entries(cfg?.models ?? {})) models[key] = toApiModel(id, dev, mergeConfigModel(key, dev.models[key], cfgModel), fallbackUrl);
+      for (const [key, cfgModel] of Object.entries(cfg?.models ?? {}))
+        models[key] = toApiModel(id, dev, mergeConfigModel(key, dev.models[key], cfgModel), fallbackUrl);
       const visible = Object.fromEntries(
-        Object.entries(models).filter(([, m]) => modelVisible(m, { experimental: config.experimentalModels ?? false, whitelist: cfg?.whitelist, blacklist: cfg?.blacklist })),
+        Object.entries(models).filter(([, m]) =>
+          modelVisible(m, {
+            experimental: config.experimentalModels ?? false,
+            whitelist: cfg?.whitelist,
+            blacklist: cfg?.blacklist,
+          }),
+        ),
       );
 
       let source: ApiProvider['source'] | undefined;
-      const raise = (s: ApiProvider['source']) => (source = !source || SOURCE_RANK[s] > SOURCE_RANK[source] ? s : source);
+      const raise = (s: ApiProvider['source']) =>
+        (source = !source || SOURCE_RANK[s] > SOURCE_RANK[source] ? s : source);
       if (dev.env.some((name) => env[name])) raise('env');
       if (credentials.has(id)) raise('api');
       if (cfg) raise('config');
 
-      const provider: ApiProvider = { id, name: dev.name, source: source ?? 'custom', env: dev.env, options: publicOptions(cfg?.options), models: visible };
+      const provider: ApiProvider = {
+        id,
+        name: dev.name,
+        source: source ?? 'custom',
+        env: dev.env,
+        options: publicOptions(cfg?.options),
+        models: visible,
+      };
       all.push(provider);
       // A config entry without models and without a key source adds nothing usable.
       if (source && Object.keys(visible).length > 0) connected.push(provider);
@@ -162,14 +199,27 @@ export class ModelCatalogue {
   /** The connected model, or ProviderModelNotFoundError with close matches as suggestions. */
   getModel(resolved: ResolvedCatalogue, providerId: string, modelId: string): ApiModel {
     const provider = resolved.connected.find((p) => p.id === providerId);
-    if (!provider) throw new ProviderModelNotFoundError(providerId, undefined, suggest(providerId, resolved.connected.map((p) => p.id)));
+    if (!provider)
+      throw new ProviderModelNotFoundError(
+        providerId,
+        undefined,
+        suggest(
+          providerId,
+          resolved.connected.map((p) => p.id),
+        ),
+      );
     const model = provider.models[modelId];
-    if (!model) throw new ProviderModelNotFoundError(providerId, modelId, suggest(modelId, Object.keys(provider.models)));
+    if (!model)
+      throw new ProviderModelNotFoundError(providerId, modelId, suggest(modelId, Object.keys(provider.models)));
     return model;
   }
 
   /** What `resolveProvider()` needs to build a LanguageModel for a connected provider. */
-  resolveInput(resolved: ResolvedCatalogue, providerId: string, ctx: { env?: Record<string, string | undefined>; apiKey?: string } = {}): ResolveProviderInput {
+  resolveInput(
+    resolved: ResolvedCatalogue,
+    providerId: string,
+    ctx: { env?: Record<string, string | undefined>; apiKey?: string } = {},
+  ): ResolveProviderInput {
     const cfg = resolved.config.provider?.[providerId];
     const dev = this.data[providerId];
     const options: Record<string, unknown> = { ...(cfg?.options ?? {}) };
@@ -183,7 +233,11 @@ export class ModelCatalogue {
 function suggest(query: string, candidates: string[]): string[] {
   const q = query.toLowerCase();
   return candidates
-    .map((c) => ({ c, score: c.toLowerCase().includes(q) || q.includes(c.toLowerCase()) ? 0 : commonPrefix(c.toLowerCase(), q) > 2 ? 1 : 2 }))
+    .map((c) => ({
+      c,
+      score:
+        c.toLowerCase().includes(q) || q.includes(c.toLowerCase()) ? 0 : commonPrefix(c.toLowerCase(), q) > 2 ? 1 : 2,
+    }))
     .filter((x) => x.score < 2)
     .sort((a, b) => a.score - b.score)
     .slice(0, 3)

@@ -17,7 +17,15 @@ export function sortModelIds(ids: string[]): string[] {
   });
 }
 
-const SMALL = ['claude-haiku-4-5', 'claude-haiku-4.5', '3-5-haiku', '3.5-haiku', 'gemini-3-flash', 'gemini-2.5-flash', 'gpt-5-nano'];
+const SMALL = [
+  'claude-haiku-4-5',
+  'claude-haiku-4.5',
+  '3-5-haiku',
+  '3.5-haiku',
+  'gemini-3-flash',
+  'gemini-2.5-flash',
+  'gpt-5-nano',
+];
 
 /** The cheap model used for titles and summaries when config sets no `small_model`. */
 export function pickSmallModelId(providerId: string, ids: string[]): string | undefined {

@@ -8,7 +8,12 @@ function IsLabelLists(options?: ValidationOptions): PropertyDecorator {
       validator: {
         validate: (value: unknown) =>
           Array.isArray(value) &&
-          value.every((answer) => Array.isArray(answer) && answer.length <= 50 && answer.every((label) => typeof label === 'string' && label.length <= 2000)),
+          value.every(
+            (answer) =>
+              Array.isArray(answer) &&
+              answer.length <= 50 &&
+              answer.every((label) => typeof label === 'string' && label.length <= 2000),
+          ),
         defaultMessage: () => 'answers must be an array of string arrays (one array of selected labels per question)',
       },
     },

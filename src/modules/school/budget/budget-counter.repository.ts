@@ -80,7 +80,9 @@ export class BudgetCounterRepository {
             WHERE "tenantId" = ${tenantId} AND key = ${c.key} AND used + ${c.amount}::numeric <= ${c.limit}::numeric
             RETURNING used::text`;
           if (!rows.length) {
-            const [row] = await tx.$queryRaw<{ used: string }[]>`SELECT used::text FROM "BudgetCounter" WHERE "tenantId" = ${tenantId} AND key = ${c.key}`;
+            const [row] = await tx.$queryRaw<
+              { used: string }[]
+            >`SELECT used::text FROM "BudgetCounter" WHERE "tenantId" = ${tenantId} AND key = ${c.key}`;
             throw new Refused(c, row?.used ?? '0');
           }
         }
@@ -131,7 +133,8 @@ export class BudgetCounterRepository {
     const sum = c.kind === 'tokens' ? `COALESCE(SUM(${TOKENS}), 0)` : 'COALESCE(SUM(cost), 0)';
     const base = `SELECT ${sum} FROM "UsageRecord" WHERE "tenantId" = $1 AND day >= $3::date`;
     if (c.scope.startsWith('user:')) return `${base} AND "userId" = $5`;
-    if (c.scope.startsWith('class:')) return `${base} AND "userId" IN (SELECT "userId" FROM "ClassMember" WHERE "tenantId" = $1 AND "classId" = $5 AND role = 'student')`;
+    if (c.scope.startsWith('class:'))
+      return `${base} AND "userId" IN (SELECT "userId" FROM "ClassMember" WHERE "tenantId" = $1 AND "classId" = $5 AND role = 'student')`;
     return base;
   }
 

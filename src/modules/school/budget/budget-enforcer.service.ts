@@ -38,20 +38,27 @@ export class BudgetEnforcerService implements RunLimits {
 
     const prompts = limits.filter((x) => x.metric === 'prompts_day');
     if (!prompts.length) return;
-    const refused = prompts.find((l) => Number(l.limit) < 1) ?? (await this.claimPrompts(auth.tenantId, prompts, periods));
-    if (refused) this.refuse(refused, String(await this.repo.counterValue(auth.tenantId, counterKey(refused, periods))), periods);
+    const refused =
+      prompts.find((l) => Number(l.limit) < 1) ?? (await this.claimPrompts(auth.tenantId, prompts, periods));
+    if (refused)
+      this.refuse(refused, String(await this.repo.counterValue(auth.tenantId, counterKey(refused, periods))), periods);
   }
 
   /** RunLimits: the user's own concurrent-session limit (else their role's), claimed with the run lease. */
   async concurrentSessions(tenantId: string, userId: string): Promise<ConcurrencyLimit | undefined> {
-    const l = (await this.limitsFor(tenantId, userId)).find((x) => x.metric === 'concurrent_sessions' && x.scope.startsWith('user:'));
+    const l = (await this.limitsFor(tenantId, userId)).find(
+      (x) => x.metric === 'concurrent_sessions' && x.scope.startsWith('user:'),
+    );
     if (!l) return undefined;
     const periods = tenantPeriods(new Date(), await this.repo.timezone(tenantId));
     return { limit: Number(l.limit), refuse: (running) => this.refuse(l, String(running), periods) };
   }
 
   private async claimPrompts(tenantId: string, prompts: Limit[], periods: TenantPeriods): Promise<Limit | undefined> {
-    const refusedKey = await this.repo.claim(tenantId, prompts.map((l) => ({ key: counterKey(l, periods), limit: l.limit })));
+    const refusedKey = await this.repo.claim(
+      tenantId,
+      prompts.map((l) => ({ key: counterKey(l, periods), limit: l.limit })),
+    );
     if (!refusedKey) {
       if (Math.random() < 0.01) void this.repo.sweepCounters(tenantId, periods.dayKey).catch(() => undefined);
       return undefined;
@@ -70,17 +77,24 @@ export class BudgetEnforcerService implements RunLimits {
     const pick = (scope: string) => rows.filter((r) => r.scope === scope);
     const own = new Map<string, BudgetRow>(pick(`role:${role}`).map((r) => [r.metric, r]));
     for (const r of pick(`user:${userId}`)) own.set(r.metric, r);
-    const limits: Limit[] = [...own.values()].map((r) => ({ scope: `user:${userId}`, metric: r.metric as BudgetMetric, limit: r.limit.toFixed() }));
-    if (role === 'student' && !own.has('prompts_day')) limits.push({ scope: `user:${userId}`, metric: 'prompts_day', limit: DEFAULT_STUDENT_PROMPTS_PER_DAY });
+    const limits: Limit[] = [...own.values()].map((r) => ({
+      scope: `user:${userId}`,
+      metric: r.metric as BudgetMetric,
+      limit: r.limit.toFixed(),
+    }));
+    if (role === 'student' && !own.has('prompts_day'))
+      limits.push({ scope: `user:${userId}`, metric: 'prompts_day', limit: DEFAULT_STUDENT_PROMPTS_PER_DAY });
     for (const r of rows) {
-      if (r.scope === 'tenant' || r.scope.startsWith('class:')) limits.push({ scope: r.scope, metric: r.metric as BudgetMetric, limit: r.limit.toFixed() });
+      if (r.scope === 'tenant' || r.scope.startsWith('class:'))
+        limits.push({ scope: r.scope, metric: r.metric as BudgetMetric, limit: r.limit.toFixed() });
     }
     return limits;
   }
 
   private async used(tenantId: string, l: Limit, p: TenantPeriods, sessionId: string): Promise<number | string> {
     const [kind, id] = l.scope.split(':');
-    if (l.metric === 'concurrent_sessions') return kind === 'user' ? this.repo.runningSessions(tenantId, id, sessionId) : 0;
+    if (l.metric === 'concurrent_sessions')
+      return kind === 'user' ? this.repo.runningSessions(tenantId, id, sessionId) : 0;
     const from = l.metric.endsWith('_day') ? p.day : p.monthStart;
     const users = kind === 'user' ? [id] : kind === 'class' ? await this.repo.classMembers(tenantId, id) : undefined;
     const u = await this.repo.usageSince(tenantId, from, users);
@@ -88,16 +102,21 @@ export class BudgetEnforcerService implements RunLimits {
   }
 
   refuse(l: Limit, used: string, p: TenantPeriods, extra: Record<string, unknown> = {}): never {
-    const resetsAt = l.metric === 'concurrent_sessions' ? null : l.metric.endsWith('_month') ? p.monthResetsAt : p.dayResetsAt;
+    const resetsAt =
+      l.metric === 'concurrent_sessions' ? null : l.metric.endsWith('_month') ? p.monthResetsAt : p.dayResetsAt;
     const what = l.scope === 'tenant' ? 'the school' : l.scope.startsWith('class:') ? 'the class' : 'you';
-    throw new TooManyRequestsError(`Budget exhausted: ${l.metric.replace('_', ' per ')} for ${what} (limit ${l.limit})`, errorCode(l.metric), {
-      metric: l.metric,
-      scope: l.scope,
-      limit: l.limit,
-      used,
-      ...extra,
-      resetsAt: resetsAt ? resetsAt.toISOString() : null,
-    });
+    throw new TooManyRequestsError(
+      `Budget exhausted: ${l.metric.replace('_', ' per ')} for ${what} (limit ${l.limit})`,
+      errorCode(l.metric),
+      {
+        metric: l.metric,
+        scope: l.scope,
+        limit: l.limit,
+        used,
+        ...extra,
+        resetsAt: resetsAt ? resetsAt.toISOString() : null,
+      },
+    );
   }
 }
 

@@ -31,14 +31,19 @@ export class BudgetMeterService implements LlmMeter {
 
   async reserve(charge: LlmCharge, worst: WorstCase): Promise<LlmReservation> {
     const periods = tenantPeriods(new Date(), await this.timezone(charge.tenantId));
-    const limits = charge.userId ? (await this.enforcer.limitsFor(charge.tenantId, charge.userId)).filter((l) => METERED.has(l.metric)) : [];
+    const limits = charge.userId
+      ? (await this.enforcer.limitsFor(charge.tenantId, charge.userId)).filter((l) => METERED.has(l.metric))
+      : [];
     const claims = limits.map((l) => claimOf(l, periods, worst));
     const reservation: Reservation = { charge, worst, day: periods.day, claims };
     if (!claims.length) return reservation;
     const refused = await this.counters.reserve(charge.tenantId, claims);
     if (refused) {
       const limit = limits[claims.indexOf(refused.refused)];
-      this.enforcer.refuse(limit, new Prisma.Decimal(refused.used).toFixed(), periods, { requested: refused.refused.amount, purpose: charge.purpose });
+      this.enforcer.refuse(limit, new Prisma.Decimal(refused.used).toFixed(), periods, {
+        requested: refused.refused.amount,
+        purpose: charge.purpose,
+      });
     }
     if (Math.random() < 0.01) void this.counters.sweep(charge.tenantId).catch(() => undefined);
     return reservation;

@@ -96,7 +96,9 @@ export class BudgetRepository {
   }
 
   async counterValue(tenantId: string, key: string): Promise<number> {
-    const row = await this.prisma.setting.findUnique({ where: { tenantId_scope_key: { tenantId, scope: COUNTER_SCOPE, key } } });
+    const row = await this.prisma.setting.findUnique({
+      where: { tenantId_scope_key: { tenantId, scope: COUNTER_SCOPE, key } },
+    });
     return row ? Number(row.value) : 0;
   }
 
@@ -107,19 +109,37 @@ export class BudgetRepository {
   }
 
   /** Tokens (all kinds) and exact cost used since `from` (a tenant-local day), by these users or the whole tenant. */
-  async usageSince(tenantId: string, from: Date, userIds?: string[]): Promise<{ tokens: Prisma.Decimal; cost: Prisma.Decimal }> {
+  async usageSince(
+    tenantId: string,
+    from: Date,
+    userIds?: string[],
+  ): Promise<{ tokens: Prisma.Decimal; cost: Prisma.Decimal }> {
     const agg = await this.prisma.usageRecord.aggregate({
       where: { tenantId, day: { gte: from }, ...(userIds ? { userId: { in: userIds } } : {}) },
-      _sum: { inputTokens: true, outputTokens: true, reasoningTokens: true, cacheReadTokens: true, cacheWriteTokens: true, cost: true },
+      _sum: {
+        inputTokens: true,
+        outputTokens: true,
+        reasoningTokens: true,
+        cacheReadTokens: true,
+        cacheWriteTokens: true,
+        cost: true,
+      },
     });
     const s = agg._sum;
-    const tokens = (s.inputTokens ?? 0) + (s.outputTokens ?? 0) + (s.reasoningTokens ?? 0) + (s.cacheReadTokens ?? 0) + (s.cacheWriteTokens ?? 0);
+    const tokens =
+      (s.inputTokens ?? 0) +
+      (s.outputTokens ?? 0) +
+      (s.reasoningTokens ?? 0) +
+      (s.cacheReadTokens ?? 0) +
+      (s.cacheWriteTokens ?? 0);
     return { tokens: new Prisma.Decimal(tokens), cost: s.cost ?? new Prisma.Decimal(0) };
   }
 
   /** Sessions of this user that hold a live run lease, other than `exceptId`. */
   runningSessions(tenantId: string, userId: string, exceptId: string): Promise<number> {
-    return this.prisma.session.count({ where: { tenantId, userId, id: { not: exceptId }, runOwner: { not: null }, runLeaseUntil: { gt: new Date() } } });
+    return this.prisma.session.count({
+      where: { tenantId, userId, id: { not: exceptId }, runOwner: { not: null }, runLeaseUntil: { gt: new Date() } },
+    });
   }
 
   async classMembers(tenantId: string, classId: string): Promise<string[]> {
@@ -128,7 +148,10 @@ export class BudgetRepository {
   }
 
   async exists(tenantId: string, kind: 'class' | 'user', id: string): Promise<boolean> {
-    const n = kind === 'class' ? await this.prisma.class.count({ where: { tenantId, id } }) : await this.prisma.user.count({ where: { tenantId, id, deletedAt: null } });
+    const n =
+      kind === 'class'
+        ? await this.prisma.class.count({ where: { tenantId, id } })
+        : await this.prisma.user.count({ where: { tenantId, id, deletedAt: null } });
     return n > 0;
   }
 

@@ -26,17 +26,24 @@ export class BudgetService {
   }
 
   async set(auth: AuthContext, input: { scope: string; metric: BudgetMetric; limit: string }): Promise<BudgetDto> {
-    if (!input.metric.startsWith('cost') && input.limit.includes('.')) throw new BadRequestError(`${input.metric} takes a whole number`);
+    if (!input.metric.startsWith('cost') && input.limit.includes('.'))
+      throw new BadRequestError(`${input.metric} takes a whole number`);
     const [kind, id] = input.scope.split(':');
-    if ((kind === 'class' || kind === 'user') && !(await this.repo.exists(auth.tenantId, kind, id))) throw new NotFoundError(`${kind === 'class' ? 'Class' : 'User'} not found: ${id}`);
+    if ((kind === 'class' || kind === 'user') && !(await this.repo.exists(auth.tenantId, kind, id)))
+      throw new NotFoundError(`${kind === 'class' ? 'Class' : 'User'} not found: ${id}`);
     const row = await this.repo.upsert({ id: newId('budget'), tenantId: auth.tenantId, ...input });
     this.rateLimit.forget(auth.tenantId);
-    await this.audit.record(auth, 'budget.set', row.id, { scope: row.scope, metric: row.metric, limit: row.limit.toFixed() });
+    await this.audit.record(auth, 'budget.set', row.id, {
+      scope: row.scope,
+      metric: row.metric,
+      limit: row.limit.toFixed(),
+    });
     return toDto(row);
   }
 
   async remove(auth: AuthContext, id: string): Promise<boolean> {
-    if (!(isId('budget', id) && (await this.repo.delete(auth.tenantId, id)))) throw new NotFoundError(`Budget not found: ${id}`);
+    if (!(isId('budget', id) && (await this.repo.delete(auth.tenantId, id))))
+      throw new NotFoundError(`Budget not found: ${id}`);
     this.rateLimit.forget(auth.tenantId);
     await this.audit.record(auth, 'budget.delete', id);
     return true;

@@ -12,7 +12,14 @@ export interface ClassRow {
   settings: unknown;
 }
 
-const SELECT = { id: true, tenantId: true, name: true, createdAt: true, settings: true, members: { select: { userId: true, role: true }, orderBy: { userId: 'asc' as const } } } as const;
+const SELECT = {
+  id: true,
+  tenantId: true,
+  name: true,
+  createdAt: true,
+  settings: true,
+  members: { select: { userId: true, role: true }, orderBy: { userId: 'asc' as const } },
+} as const;
 
 @Injectable()
 export class ClassRepository {
@@ -68,7 +75,13 @@ export class ClassRepository {
   async syncMemberships(tenantId: string, userId: string, classIds: string[], role: MemberRole): Promise<void> {
     await this.prisma.$transaction([
       this.prisma.classMember.deleteMany({ where: { tenantId, userId, classId: { notIn: classIds } } }),
-      ...classIds.map((classId) => this.prisma.classMember.upsert({ where: { classId_userId: { classId, userId } }, create: { tenantId, classId, userId, role }, update: { role } })),
+      ...classIds.map((classId) =>
+        this.prisma.classMember.upsert({
+          where: { classId_userId: { classId, userId } },
+          create: { tenantId, classId, userId, role },
+          update: { role },
+        }),
+      ),
     ]);
   }
 
@@ -87,7 +100,14 @@ export class ClassRepository {
   }
 
   async teaches(tenantId: string, teacherId: string, studentId: string): Promise<boolean> {
-    const n = await this.prisma.classMember.count({ where: { tenantId, userId: studentId, role: 'student', class: { members: { some: { userId: teacherId, role: 'teacher' } } } } });
+    const n = await this.prisma.classMember.count({
+      where: {
+        tenantId,
+        userId: studentId,
+        role: 'student',
+        class: { members: { some: { userId: teacherId, role: 'teacher' } } },
+      },
+    });
     return n > 0;
   }
 

@@ -8,7 +8,13 @@ import { ClassRepository, type ClassRow, type MemberRole } from './class.reposit
 import type { ClassDto } from './dto/class.dto';
 
 function toDto(row: ClassRow): ClassDto {
-  return { id: row.id, name: row.name, created: row.createdAt.getTime(), members: row.members.map((m) => ({ userId: m.userId, role: m.role })), settings: (row.settings ?? {}) as ClassSettings };
+  return {
+    id: row.id,
+    name: row.name,
+    created: row.createdAt.getTime(),
+    members: row.members.map((m) => ({ userId: m.userId, role: m.role })),
+    settings: (row.settings ?? {}) as ClassSettings,
+  };
 }
 
 /** Classes: admins manage them; a teacher sees the classes they teach. Anything else is 404. */
@@ -30,7 +36,8 @@ export class ClassService {
   }
 
   async create(auth: AuthContext, name: string): Promise<ClassDto> {
-    if (await this.classes.findByName(auth.tenantId, name)) throw new ConflictError('ConflictError', `A class named "${name}" exists`);
+    if (await this.classes.findByName(auth.tenantId, name))
+      throw new ConflictError('ConflictError', `A class named "${name}" exists`);
     const row = await this.classes.create({ id: newId('class'), tenantId: auth.tenantId, name });
     await this.audit.record(auth, 'class.create', row.id, { name });
     return toDto(row);
@@ -38,7 +45,8 @@ export class ClassService {
 
   async rename(auth: AuthContext, id: string, name: string): Promise<ClassDto> {
     const row = await this.load(auth, id);
-    if (row.name !== name && (await this.classes.findByName(auth.tenantId, name))) throw new ConflictError('ConflictError', `A class named "${name}" exists`);
+    if (row.name !== name && (await this.classes.findByName(auth.tenantId, name)))
+      throw new ConflictError('ConflictError', `A class named "${name}" exists`);
     const updated = (await this.classes.rename(auth.tenantId, id, name))!;
     await this.audit.record(auth, 'class.update', id, { name });
     return toDto(updated);
@@ -48,7 +56,12 @@ export class ClassService {
   async setSettings(auth: AuthContext, id: string, input: unknown): Promise<ClassDto> {
     await this.load(auth, id);
     const parsed = classSettingsSchema.safeParse(JSON.parse(JSON.stringify(input ?? {})));
-    if (!parsed.success) throw new BadRequestError(`Invalid class settings: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`, {}, 'class_settings_invalid');
+    if (!parsed.success)
+      throw new BadRequestError(
+        `Invalid class settings: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+        {},
+        'class_settings_invalid',
+      );
     const updated = (await this.classes.setSettings(auth.tenantId, id, parsed.data))!;
     this.access.invalidate();
     await this.audit.record(auth, 'class.settings', id, { keys: Object.keys(parsed.data) });
@@ -64,7 +77,8 @@ export class ClassService {
 
   async addMember(auth: AuthContext, id: string, userId: string, role: MemberRole): Promise<ClassDto> {
     await this.load(auth, id);
-    if (!isId('user', userId) || !(await this.classes.userExists(auth.tenantId, userId))) throw new NotFoundError(`User not found: ${userId}`);
+    if (!isId('user', userId) || !(await this.classes.userExists(auth.tenantId, userId)))
+      throw new NotFoundError(`User not found: ${userId}`);
     await this.classes.upsertMember(auth.tenantId, id, userId, role);
     await this.audit.record(auth, 'class.member.add', id, { userId, role });
     return toDto((await this.classes.find(auth.tenantId, id))!);
@@ -72,14 +86,16 @@ export class ClassService {
 
   async removeMember(auth: AuthContext, id: string, userId: string): Promise<ClassDto> {
     await this.load(auth, id);
-    if (!(await this.classes.removeMember(auth.tenantId, id, userId))) throw new NotFoundError(`Not a member: ${userId}`);
+    if (!(await this.classes.removeMember(auth.tenantId, id, userId)))
+      throw new NotFoundError(`Not a member: ${userId}`);
     await this.audit.record(auth, 'class.member.remove', id, { userId });
     return toDto((await this.classes.find(auth.tenantId, id))!);
   }
 
   private async load(auth: AuthContext, id: string): Promise<ClassRow> {
     const row = isId('class', id) ? await this.classes.find(auth.tenantId, id) : null;
-    const visible = row && (auth.role === 'admin' || row.members.some((m) => m.userId === auth.userId && m.role === 'teacher'));
+    const visible =
+      row && (auth.role === 'admin' || row.members.some((m) => m.userId === auth.userId && m.role === 'teacher'));
     if (!row || !visible) throw new NotFoundError(`Class not found: ${id}`);
     return row;
   }

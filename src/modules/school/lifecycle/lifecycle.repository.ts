@@ -16,7 +16,10 @@ export class LifecycleRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   findUser(tenantId: string, id: string): Promise<ExportUserRow | null> {
-    return this.prisma.user.findFirst({ where: { tenantId, id }, select: { id: true, name: true, email: true, role: true, externalId: true, createdAt: true, deletedAt: true } });
+    return this.prisma.user.findFirst({
+      where: { tenantId, id },
+      select: { id: true, name: true, email: true, role: true, externalId: true, createdAt: true, deletedAt: true },
+    });
   }
 
   async deletionPolicy(tenantId: string): Promise<'delete' | 'anonymise'> {
@@ -26,19 +29,30 @@ export class LifecycleRepository {
 
   /** Root sessions owned by the user (children go with their root). */
   async rootSessionIds(tenantId: string, userId: string): Promise<string[]> {
-    const rows = await this.prisma.session.findMany({ where: { tenantId, userId, parentId: null }, select: { id: true }, orderBy: { createdAt: 'asc' } });
+    const rows = await this.prisma.session.findMany({
+      where: { tenantId, userId, parentId: null },
+      select: { id: true },
+      orderBy: { createdAt: 'asc' },
+    });
     return rows.map((r) => r.id);
   }
 
   async sessionIds(tenantId: string, userId: string): Promise<string[]> {
-    const rows = await this.prisma.session.findMany({ where: { tenantId, userId }, select: { id: true }, orderBy: { createdAt: 'asc' } });
+    const rows = await this.prisma.session.findMany({
+      where: { tenantId, userId },
+      select: { id: true },
+      orderBy: { createdAt: 'asc' },
+    });
     return rows.map((r) => r.id);
   }
 
   /** Strips what identifies a person; ids stay so usage and audit rows still add up. */
   async anonymiseUser(tenantId: string, id: string): Promise<void> {
     await this.prisma.$transaction([
-      this.prisma.user.updateMany({ where: { tenantId, id }, data: { name: 'Deleted user', email: null, externalId: null } }),
+      this.prisma.user.updateMany({
+        where: { tenantId, id },
+        data: { name: 'Deleted user', email: null, externalId: null },
+      }),
       this.prisma.classMember.deleteMany({ where: { tenantId, userId: id } }),
     ]);
   }

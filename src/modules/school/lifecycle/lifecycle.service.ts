@@ -40,7 +40,18 @@ export class LifecycleService {
       sessions.push({ info: toSessionInfo(row), messages: items });
     }
     await this.audit.record(auth, 'user.export', userId, { sessions: sessions.length });
-    return { exportedAt: Date.now(), user: { id: user.id, name: user.name, email: user.email, role: user.role, externalId: user.externalId, created: user.createdAt.getTime() }, sessions };
+    return {
+      exportedAt: Date.now(),
+      user: {
+        id: user.id,
+        name: user.name,
+        email: user.email,
+        role: user.role,
+        externalId: user.externalId,
+        created: user.createdAt.getTime(),
+      },
+      sessions,
+    };
   }
 
   /** Runs after the tenant module soft-deleted the user (and revoked their keys). */

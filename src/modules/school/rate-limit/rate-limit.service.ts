@@ -31,14 +31,21 @@ export class RateLimitService {
     const count = await this.increment(`ratelimit:${auth.tenantId}:${subject}:${window}`, window);
     if (count > limit) {
       const resetsAt = new Date((window + 1) * WINDOW_MS).toISOString();
-      throw new TooManyRequestsError(`Rate limit exceeded: ${limit} requests per minute`, 'rate_limited', { limit: String(limit), resetsAt });
+      throw new TooManyRequestsError(`Rate limit exceeded: ${limit} requests per minute`, 'rate_limited', {
+        limit: String(limit),
+        resetsAt,
+      });
     }
   }
 
   private async increment(key: string, window: number): Promise<number> {
     if (this.redis && this.redis.status === 'ready') {
       try {
-        const [[, count]] = (await this.redis.multi().incr(key).pexpire(key, WINDOW_MS * 2).exec()) as [[unknown, number]];
+        const [[, count]] = (await this.redis
+          .multi()
+          .incr(key)
+          .pexpire(key, WINDOW_MS * 2)
+          .exec()) as [[unknown, number]];
         return count;
       } catch {
         // Redis hiccup: count locally rather than refuse or wave everything through.
@@ -62,7 +69,9 @@ export class RateLimitService {
   }
 
   private async loadLimit(tenantId: string): Promise<number> {
-    const [row] = await this.budgets.forScopes(tenantId, ['tenant']).then((rows) => rows.filter((r) => r.metric === 'requests_per_minute'));
+    const [row] = await this.budgets
+      .forScopes(tenantId, ['tenant'])
+      .then((rows) => rows.filter((r) => r.metric === 'requests_per_minute'));
     return row ? Number(row.limit) : DEFAULT_REQUESTS_PER_MINUTE;
   }
 }

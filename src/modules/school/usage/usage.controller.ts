@@ -16,7 +16,11 @@ export class UsageController {
   @Get()
   @Roles('admin')
   @ApiProduces('application/json', 'text/csv')
-  async report(@Auth() auth: AuthContext, @Query() q: UsageQueryDto, @Res({ passthrough: true }) res: Response): Promise<UsageReportDto | string> {
+  async report(
+    @Auth() auth: AuthContext,
+    @Query() q: UsageQueryDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<UsageReportDto | string> {
     const report = await this.usage.report(auth, q);
     if (q.format !== 'csv') return report;
     res.type('text/csv').setHeader('content-disposition', `attachment; filename="usage-${report.groupBy}.csv"`);

@@ -26,8 +26,18 @@ export class UsageRepository {
   async grouped(tenantId: string, from?: Date, to?: Date): Promise<UsageGroupRow[]> {
     const rows = await this.prisma.usageRecord.groupBy({
       by: ['userId', 'providerId', 'modelId', 'purpose', 'day'],
-      where: { tenantId, ...(from || to ? { day: { ...(from ? { gte: from } : {}), ...(to ? { lte: to } : {}) } } : {}) },
-      _sum: { inputTokens: true, outputTokens: true, reasoningTokens: true, cacheReadTokens: true, cacheWriteTokens: true, cost: true },
+      where: {
+        tenantId,
+        ...(from || to ? { day: { ...(from ? { gte: from } : {}), ...(to ? { lte: to } : {}) } } : {}),
+      },
+      _sum: {
+        inputTokens: true,
+        outputTokens: true,
+        reasoningTokens: true,
+        cacheReadTokens: true,
+        cacheWriteTokens: true,
+        cost: true,
+      },
       _count: { _all: true },
     });
     return rows.map((r) => ({
@@ -47,12 +57,18 @@ export class UsageRepository {
   }
 
   async memberships(tenantId: string): Promise<{ classId: string; userId: string; className: string }[]> {
-    const rows = await this.prisma.classMember.findMany({ where: { tenantId }, select: { classId: true, userId: true, class: { select: { name: true } } } });
+    const rows = await this.prisma.classMember.findMany({
+      where: { tenantId },
+      select: { classId: true, userId: true, class: { select: { name: true } } },
+    });
     return rows.map((r) => ({ classId: r.classId, userId: r.userId, className: r.class.name }));
   }
 
   async userNames(tenantId: string, ids: string[]): Promise<Map<string, string>> {
-    const rows = await this.prisma.user.findMany({ where: { tenantId, id: { in: ids } }, select: { id: true, name: true } });
+    const rows = await this.prisma.user.findMany({
+      where: { tenantId, id: { in: ids } },
+      select: { id: true, name: true },
+    });
     return new Map(rows.map((r) => [r.id, r.name]));
   }
 }

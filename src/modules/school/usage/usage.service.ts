@@ -18,7 +18,17 @@ interface Acc {
 }
 
 function empty(key: string, label?: string): Acc {
-  return { key, label, steps: 0, inputTokens: 0, outputTokens: 0, reasoningTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, cost: new Prisma.Decimal(0) };
+  return {
+    key,
+    label,
+    steps: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    reasoningTokens: 0,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    cost: new Prisma.Decimal(0),
+  };
 }
 
 function add(acc: Acc, r: UsageGroupRow): void {
@@ -39,7 +49,8 @@ function out(acc: Acc): UsageRowDto {
 function parseDay(s: string | undefined, name: string): Date | undefined {
   if (!s) return undefined;
   const d = new Date(`${s}T00:00:00Z`);
-  if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== s) throw new BadRequestError(`${name} is not a valid date: ${s}`);
+  if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== s)
+    throw new BadRequestError(`${name} is not a valid date: ${s}`);
   return d;
 }
 
@@ -66,13 +77,25 @@ export class UsageService {
     };
     if (groupBy === 'class') {
       const byUser = new Map<string, { classId: string; className: string }[]>();
-      for (const m of await this.repo.memberships(auth.tenantId)) byUser.set(m.userId, [...(byUser.get(m.userId) ?? []), m]);
-      for (const r of rows) for (const m of byUser.get(r.userId ?? '') ?? [{ classId: 'none', className: '(no class)' }]) bump(m.classId, r, m.className);
+      for (const m of await this.repo.memberships(auth.tenantId))
+        byUser.set(m.userId, [...(byUser.get(m.userId) ?? []), m]);
+      for (const r of rows)
+        for (const m of byUser.get(r.userId ?? '') ?? [{ classId: 'none', className: '(no class)' }])
+          bump(m.classId, r, m.className);
     } else if (groupBy === 'user') {
-      const names = await this.repo.userNames(auth.tenantId, [...new Set(rows.map((r) => r.userId).filter((x): x is string => !!x))]);
+      const names = await this.repo.userNames(auth.tenantId, [
+        ...new Set(rows.map((r) => r.userId).filter((x): x is string => !!x)),
+      ]);
       for (const r of rows) bump(r.userId ?? 'none', r, r.userId ? (names.get(r.userId) ?? '') : '(deleted)');
     } else {
-      const key = (r: UsageGroupRow) => (groupBy === 'model' ? `${r.providerId}/${r.modelId}` : groupBy === 'day' ? r.day.toISOString().slice(0, 10) : groupBy === 'purpose' ? r.purpose : auth.tenantId);
+      const key = (r: UsageGroupRow) =>
+        groupBy === 'model'
+          ? `${r.providerId}/${r.modelId}`
+          : groupBy === 'day'
+            ? r.day.toISOString().slice(0, 10)
+            : groupBy === 'purpose'
+              ? r.purpose
+              : auth.tenantId;
       for (const r of rows) bump(key(r), r);
     }
     const sorted = [...groups.values()].sort((a, b) => a.key.localeCompare(b.key)).map(out);
@@ -80,9 +103,35 @@ export class UsageService {
   }
 
   toCsv(report: UsageReportDto): string {
-    const header = ['key', 'label', 'steps', 'input_tokens', 'output_tokens', 'reasoning_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cost'];
-    const line = (r: UsageRowDto) => [r.key, r.label ?? '', r.steps, r.inputTokens, r.outputTokens, r.reasoningTokens, r.cacheReadTokens, r.cacheWriteTokens, r.cost].map(csvCell).join(',');
-    return [header.join(','), ...report.rows.map(line), line({ ...report.total, key: 'total', label: '' })].join('\r\n') + '\r\n';
+    const header = [
+      'key',
+      'label',
+      'steps',
+      'input_tokens',
+      'output_tokens',
+      'reasoning_tokens',
+      'cache_read_tokens',
+      'cache_write_tokens',
+      'cost',
+    ];
+    const line = (r: UsageRowDto) =>
+      [
+        r.key,
+        r.label ?? '',
+        r.steps,
+        r.inputTokens,
+        r.outputTokens,
+        r.reasoningTokens,
+        r.cacheReadTokens,
+        r.cacheWriteTokens,
+        r.cost,
+      ]
+        .map(csvCell)
+        .join(',');
+    return (
+      [header.join(','), ...report.rows.map(line), line({ ...report.total, key: 'total', label: '' })].join('\r\n') +
+      '\r\n'
+    );
   }
 }
 

@@ -19,7 +19,11 @@ import { TaskService } from './task.service';
  * Session-side back ends of the task, plan and batch tools, plugged into the loop through SessionHooks, and the
  * experimental tool routes (they list what a step's TurnContext would offer, so they sit above the session).
  */
-@Module({ imports: [SessionModule, AgentModule, ConfigModule, ProjectModule, ToolModule], controllers: [ToolController], providers: [TaskService, PlanService, ToolCatalogue] })
+@Module({
+  imports: [SessionModule, AgentModule, ConfigModule, ProjectModule, ToolModule],
+  controllers: [ToolController],
+  providers: [TaskService, PlanService, ToolCatalogue],
+})
 export class AgentToolsModule implements OnModuleInit {
   constructor(
     private readonly tasks: TaskService,

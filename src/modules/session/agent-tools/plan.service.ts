@@ -27,8 +27,23 @@ export class PlanService {
     const stored = session.model as { id?: string; providerID?: string } | null;
     const model = last?.model ?? { providerID: stored?.providerID ?? '', modelID: stored?.id ?? '' };
     const now = Date.now();
-    const info: UserMessageInfo = { id: newId('message', { at: now }), sessionID: session.id, role: 'user', time: { created: now }, agent, model, summary: { diffs: [] } };
-    const part: PartInfo = { id: newId('part'), sessionID: session.id, messageID: info.id, type: 'text', text, synthetic: true };
+    const info: UserMessageInfo = {
+      id: newId('message', { at: now }),
+      sessionID: session.id,
+      role: 'user',
+      time: { created: now },
+      agent,
+      model,
+      summary: { diffs: [] },
+    };
+    const part: PartInfo = {
+      id: newId('part'),
+      sessionID: session.id,
+      messageID: info.id,
+      type: 'text',
+      text,
+      synthetic: true,
+    };
     await this.writer.turn(session, info, [part]);
   }
 }

@@ -21,7 +21,9 @@ export interface SubagentInput {
 /** The last text the subagent wrote: what the parent gets back as the task's result. */
 export function finalText(message: MessageWithParts | undefined): string {
   if (!message) return '';
-  const texts = message.parts.filter((p): p is Extract<typeof p, { type: 'text' }> => p.type === 'text' && !(p as { synthetic?: boolean }).synthetic);
+  const texts = message.parts.filter(
+    (p): p is Extract<typeof p, { type: 'text' }> => p.type === 'text' && !(p as { synthetic?: boolean }).synthetic,
+  );
   return texts.at(-1)?.text ?? '';
 }
 
@@ -36,7 +38,10 @@ export class TaskService {
     private readonly turns: TurnContextService,
   ) {}
 
-  async run(scope: ToolScope, input: SubagentInput): Promise<{ sessionId: string; text: string; model: { providerID: string; modelID: string } }> {
+  async run(
+    scope: ToolScope,
+    input: SubagentInput,
+  ): Promise<{ sessionId: string; text: string; model: { providerID: string; modelID: string } }> {
     const { auth, session } = scope;
     const all = await this.agents.list(auth, session.projectId);
     const subagent = all.find((a) => a.name === input.agent && a.mode !== 'primary');
@@ -49,23 +54,51 @@ export class TaskService {
     const onAbort = () => void this.prompts.abort(auth, childId).catch(() => undefined);
     scope.abort.addEventListener('abort', onAbort, { once: true });
     try {
-      const result = await this.prompts.prompt(auth, childId, { parts: [{ type: 'text', text: input.prompt }], agent: subagent.name, subagentOf: scope.agent, ...(model ? { model } : {}) });
+      const result = await this.prompts.prompt(auth, childId, {
+        parts: [{ type: 'text', text: input.prompt }],
+        agent: subagent.name,
+        subagentOf: scope.agent,
+        ...(model ? { model } : {}),
+      });
       if (scope.abort.aborted) throw new ToolError('The task was aborted.');
-      const info = result.info as { role: string; error?: { name: string; data?: { message?: string } }; providerID?: string; modelID?: string };
-      if (info.role === 'assistant' && info.error) throw new ToolError(`The ${subagent.name} subagent failed: ${info.error.data?.message ?? info.error.name}`);
-      return { sessionId: childId, text: finalText(result), model: { providerID: info.providerID ?? model?.providerID ?? '', modelID: info.modelID ?? model?.modelID ?? '' } };
+      const info = result.info as {
+        role: string;
+        error?: { name: string; data?: { message?: string } };
+        providerID?: string;
+        modelID?: string;
+      };
+      if (info.role === 'assistant' && info.error)
+        throw new ToolError(`The ${subagent.name} subagent failed: ${info.error.data?.message ?? info.error.name}`);
+      return {
+        sessionId: childId,
+        text: finalText(result),
+        model: {
+          providerID: info.providerID ?? model?.providerID ?? '',
+          modelID: info.modelID ?? model?.modelID ?? '',
+        },
+      };
     } finally {
       scope.abort.removeEventListener('abort', onAbort);
     }
   }
 
-  private async childSession(auth: AuthContext, scope: ToolScope, input: SubagentInput, permission: Ruleset): Promise<string> {
+  private async childSession(
+    auth: AuthContext,
+    scope: ToolScope,
+    input: SubagentInput,
+    permission: Ruleset,
+  ): Promise<string> {
     if (input.taskId) {
       const existing = isId('session', input.taskId) ? await this.sessionRepo.find(auth.tenantId, input.taskId) : null;
-      if (!existing || existing.parentId !== scope.session.id) throw new ToolError(`task_id ${input.taskId} is not a task of this session; leave it out to start a new task.`);
+      if (!existing || existing.parentId !== scope.session.id)
+        throw new ToolError(`task_id ${input.taskId} is not a task of this session; leave it out to start a new task.`);
       return existing.id;
     }
-    const child = await this.sessions.create(auth, { parentID: scope.session.id, title: `${input.description} (@${input.agent} subagent)`, permission });
+    const child = await this.sessions.create(auth, {
+      parentID: scope.session.id,
+      title: `${input.description} (@${input.agent} subagent)`,
+      permission,
+    });
     return child.id;
   }
 }

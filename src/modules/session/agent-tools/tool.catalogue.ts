@@ -18,10 +18,19 @@ export class ToolCatalogue {
     return this.registry.ids();
   }
 
-  async list(auth: AuthContext, directory: string | undefined, provider?: string, model?: string): Promise<ToolInfoDto[]> {
+  async list(
+    auth: AuthContext,
+    directory: string | undefined,
+    provider?: string,
+    model?: string,
+  ): Promise<ToolInfoDto[]> {
     const project = await this.projects.resolve(auth, directory);
     // Decided like a prompt's step would be (catalogue, config, the school's keys, the permission layers).
-    const tools = await this.turns.previewTools(auth, project.id, provider && model ? { providerID: provider, modelID: model } : undefined);
+    const tools = await this.turns.previewTools(
+      auth,
+      project.id,
+      provider && model ? { providerID: provider, modelID: model } : undefined,
+    );
     return tools.map((t) => ({ id: t.id, description: t.description, parameters: t.inputSchema }));
   }
 }

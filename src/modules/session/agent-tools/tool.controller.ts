@@ -20,7 +20,11 @@ export class ToolController {
 
   /** The tools the default agent offers that model, with their JSON Schemas. */
   @Get()
-  list(@Auth() auth: AuthContext, @Query() query: ToolListQueryDto, @Directory() directory?: string): Promise<ToolInfoDto[]> {
+  list(
+    @Auth() auth: AuthContext,
+    @Query() query: ToolListQueryDto,
+    @Directory() directory?: string,
+  ): Promise<ToolInfoDto[]> {
     return this.tools.list(auth, directory, query.provider, query.model);
   }
 }

@@ -1,8 +1,18 @@
 import type { MessageWithParts, PartInfo } from '../session.types';
-import { HEAD_TOOL_OUTPUT_CHARS, pendingCompaction, previousSummaryText, stripForSummary, withoutCompactionPairs } from './compaction-history';
+import {
+  HEAD_TOOL_OUTPUT_CHARS,
+  pendingCompaction,
+  previousSummaryText,
+  stripForSummary,
+  withoutCompactionPairs,
+} from './compaction-history';
 
 /** A part before it gets its ids (Omit distributed over the union, so each part type keeps its fields). */
-type NewPart = PartInfo extends infer P ? (P extends PartInfo ? Omit<P, 'id' | 'sessionID' | 'messageID'> : never) : never;
+type NewPart = PartInfo extends infer P
+  ? P extends PartInfo
+    ? Omit<P, 'id' | 'sessionID' | 'messageID'>
+    : never
+  : never;
 
 let seq = 0;
 const next = (prefix: string) => `${prefix}_${String(++seq).padStart(6, '0')}`;
@@ -10,12 +20,29 @@ const REF = { providerID: 'p', modelID: 'm' };
 
 function user(parts: NewPart[] = [{ type: 'text', text: 'hi' }]): MessageWithParts {
   const id = next('msg');
-  return { info: { id, sessionID: 's', role: 'user', time: { created: 1 }, agent: 'build', model: REF }, parts: parts.map((p) => ({ ...p, id: next('prt'), sessionID: 's', messageID: id }) as PartInfo) };
+  return {
+    info: { id, sessionID: 's', role: 'user', time: { created: 1 }, agent: 'build', model: REF },
+    parts: parts.map((p) => ({ ...p, id: next('prt'), sessionID: 's', messageID: id }) as PartInfo),
+  };
 }
 function assistant(parentID: string, extra: Record<string, unknown> = {}, parts: NewPart[] = []): MessageWithParts {
   const id = next('msg');
   return {
-    info: { id, sessionID: 's', role: 'assistant', parentID, time: { created: 1 }, ...REF, mode: 'build', agent: 'build', path: { cwd: '/', root: '/' }, cost: 0, tokens: { input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } }, finish: 'stop', ...extra },
+    info: {
+      id,
+      sessionID: 's',
+      role: 'assistant',
+      parentID,
+      time: { created: 1 },
+      ...REF,
+      mode: 'build',
+      agent: 'build',
+      path: { cwd: '/', root: '/' },
+      cost: 0,
+      tokens: { input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } },
+      finish: 'stop',
+      ...extra,
+    },
     parts: parts.map((p) => ({ ...p, id: next('prt'), sessionID: 's', messageID: id }) as PartInfo),
   };
 }
@@ -43,14 +70,40 @@ describe('compaction history', () => {
     const history = [u, c, s, u2, pending];
     expect(previousSummaryText(history)).toBe('## Goal\n- ship');
     expect(withoutCompactionPairs(history, pending.info.id)).toEqual([u, u2, pending]);
-    expect(previousSummaryText([u, c, assistant(c.info.id, { summary: true, error: { name: 'UnknownError', data: {} } }, [{ type: 'text', text: 'x' }])])).toBeUndefined();
+    expect(
+      previousSummaryText([
+        u,
+        c,
+        assistant(c.info.id, { summary: true, error: { name: 'UnknownError', data: {} } }, [
+          { type: 'text', text: 'x' },
+        ]),
+      ]),
+    ).toBeUndefined();
   });
 
   it('cuts tool output to 2000 characters and replaces media with a note', () => {
-    const u = user([{ type: 'text', text: 'look' }, { type: 'file', mime: 'image/png', url: 'data:image/png;base64,AAAA', filename: 'shot.png' }]);
+    const u = user([
+      { type: 'text', text: 'look' },
+      { type: 'file', mime: 'image/png', url: 'data:image/png;base64,AAAA', filename: 'shot.png' },
+    ]);
     const long = 'y'.repeat(HEAD_TOOL_OUTPUT_CHARS + 500);
     const a = assistant(u.info.id, {}, [
-      { type: 'tool', callID: 'c1', tool: 'read', state: { status: 'completed', input: {}, output: long, title: '', metadata: {}, time: { start: 1, end: 2 }, attachments: [{ id: 'prt_x', sessionID: 's', messageID: 'm', type: 'file', mime: 'image/png', url: 'data:,' }] } },
+      {
+        type: 'tool',
+        callID: 'c1',
+        tool: 'read',
+        state: {
+          status: 'completed',
+          input: {},
+          output: long,
+          title: '',
+          metadata: {},
+          time: { start: 1, end: 2 },
+          attachments: [
+            { id: 'prt_x', sessionID: 's', messageID: 'm', type: 'file', mime: 'image/png', url: 'data:,' },
+          ],
+        },
+      },
     ]);
     const [su, sa] = stripForSummary([u, a]);
     expect(su.parts[1]).toMatchObject({ type: 'text', text: '[Attached image/png: shot.png]' });

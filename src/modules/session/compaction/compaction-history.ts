@@ -1,5 +1,10 @@
 import type { MessageWithParts, PartInfo } from '../session.types';
-import { compactionPartOf, isCompactionRequest, isSummaryMessage, type MessageWithParts as Loose } from './compaction.types';
+import {
+  compactionPartOf,
+  isCompactionRequest,
+  isSummaryMessage,
+  type MessageWithParts as Loose,
+} from './compaction.types';
 
 /** Tool output kept per call when the head is sent to the summariser. */
 export const HEAD_TOOL_OUTPUT_CHARS = 2_000;
@@ -34,11 +39,15 @@ export function previousSummaryText(history: MessageWithParts[]): string | undef
 
 /** Messages to split into head and tail: earlier compaction pairs are dropped (their summary is carried separately). */
 export function withoutCompactionPairs(history: MessageWithParts[], pendingId: string): MessageWithParts[] {
-  return history.filter((m) => m.info.id === pendingId || !(isCompactionRequest(loose(m)) || isSummaryMessage(loose(m))));
+  return history.filter(
+    (m) => m.info.id === pendingId || !(isCompactionRequest(loose(m)) || isSummaryMessage(loose(m))),
+  );
 }
 
 function cut(text: string): string {
-  return text.length > HEAD_TOOL_OUTPUT_CHARS ? `${text.slice(0, HEAD_TOOL_OUTPUT_CHARS)}\n[output truncated for the summary]` : text;
+  return text.length > HEAD_TOOL_OUTPUT_CHARS
+    ? `${text.slice(0, HEAD_TOOL_OUTPUT_CHARS)}\n[output truncated for the summary]`
+    : text;
 }
 
 /** The head as the summariser sees it: media replaced by a note, tool outputs cut, no attachments. */
@@ -47,13 +56,20 @@ export function stripForSummary(head: MessageWithParts[]): MessageWithParts[] {
     info,
     parts: parts.map((part): PartInfo => {
       if (part.type === 'file' && !(part.mime.startsWith('text/') && part.url.startsWith('data:'))) {
-        return { id: part.id, sessionID: part.sessionID, messageID: part.messageID, type: 'text', text: `[Attached ${part.mime}: ${part.filename ?? 'file'}]` };
+        return {
+          id: part.id,
+          sessionID: part.sessionID,
+          messageID: part.messageID,
+          type: 'text',
+          text: `[Attached ${part.mime}: ${part.filename ?? 'file'}]`,
+        };
       }
       if (part.type === 'tool' && part.state.status === 'completed') {
         const { attachments: _dropped, ...state } = part.state;
         return { ...part, state: { ...state, output: state.time.compacted ? state.output : cut(state.output) } };
       }
-      if (part.type === 'tool' && part.state.status === 'error') return { ...part, state: { ...part.state, error: cut(part.state.error) } };
+      if (part.type === 'tool' && part.state.status === 'error')
+        return { ...part, state: { ...part.state, error: cut(part.state.error) } };
       return part;
     }),
   }));

@@ -15,7 +15,11 @@ export class CompactionController {
   @Post(':sessionID/summarize')
   @HttpCode(200)
   @ApiOkResponse({ type: Boolean })
-  summarize(@Auth() auth: AuthContext, @Param('sessionID') id: string, @Body() body: SummarizeSessionDto): Promise<boolean> {
+  summarize(
+    @Auth() auth: AuthContext,
+    @Param('sessionID') id: string,
+    @Body() body: SummarizeSessionDto,
+  ): Promise<boolean> {
     return this.compaction.summarize(auth, id, body);
   }
 }

@@ -14,7 +14,13 @@ import { toModelMessages } from '../prompt/model-messages';
 import { SessionRepository, type SessionRow } from '../session.repository';
 import { SessionService } from '../session.service';
 import { TurnContextService } from '../turn/turn-context.service';
-import { emptyTokens, type AssistantMessageInfo, type MessageWithParts, type PartInfo, type UserMessageInfo } from '../session.types';
+import {
+  emptyTokens,
+  type AssistantMessageInfo,
+  type MessageWithParts,
+  type PartInfo,
+  type UserMessageInfo,
+} from '../session.types';
 import { previousSummaryText, stripForSummary, summaryFor, withoutCompactionPairs } from './compaction-history';
 import { CompactionFollowUp } from './compaction-follow-up';
 import { isCompactionRequest, type MessageWithParts as Loose } from './compaction.types';
@@ -55,7 +61,10 @@ export class CompactionProcessor implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.queues.register('session.compaction', async (payload) => ({ ...(await this.run(payload)), workerPid: process.pid }));
+    this.queues.register('session.compaction', async (payload) => ({
+      ...(await this.run(payload)),
+      workerPid: process.pid,
+    }));
   }
 
   async run(p: Payload): Promise<CompactionResult> {
@@ -67,7 +76,8 @@ export class CompactionProcessor implements OnModuleInit {
     const request = all[index];
     const existing = summaryFor(all, request.info.id);
     if (existing && (existing.info as AssistantMessageInfo).finish) {
-      if (p.auto && !(existing.info as AssistantMessageInfo).error) await this.followUp.write(row, all, request, existing, p.overflow ?? false);
+      if (p.auto && !(existing.info as AssistantMessageInfo).error)
+        await this.followUp.write(row, all, request, existing, p.overflow ?? false);
       return { summaryId: existing.info.id, reused: true };
     }
     if (existing) await this.messages.deleteMessage(p.tenantId, p.sessionId, existing.info.id);
@@ -80,16 +90,33 @@ export class CompactionProcessor implements OnModuleInit {
       const upTo = replayed ? [...all.slice(0, all.indexOf(replayed)), request] : all.slice(0, index + 1);
       const result = await this.summarise(row, upTo, request, !replayed, p.auto);
       if (result.summary && !result.summary.info.error) {
-        if (p.auto) await this.followUp.write(row, (await this.messages.list(p.tenantId, p.sessionId)).items, request, result.summary, p.overflow ?? false);
+        if (p.auto)
+          await this.followUp.write(
+            row,
+            (await this.messages.list(p.tenantId, p.sessionId)).items,
+            request,
+            result.summary,
+            p.overflow ?? false,
+          );
         this.sessions.publish(row, EventType.SessionCompacted, { sessionID: row.id });
       }
-      return { summaryId: result.summary?.info.id, tailStartId: result.tailStartId, error: result.summary?.info.error?.name };
+      return {
+        summaryId: result.summary?.info.id,
+        tailStartId: result.tailStartId,
+        error: result.summary?.info.error?.name,
+      };
     } finally {
       await this.sessions.touch(p.tenantId, p.sessionId, { compactingAt: null });
     }
   }
 
-  private async summarise(row: SessionRow, upToRequest: MessageWithParts[], request: MessageWithParts, keepTail: boolean, auto: boolean): Promise<{ summary?: MessageWithParts & { info: AssistantMessageInfo }; tailStartId?: string }> {
+  private async summarise(
+    row: SessionRow,
+    upToRequest: MessageWithParts[],
+    request: MessageWithParts,
+    keepTail: boolean,
+    auto: boolean,
+  ): Promise<{ summary?: MessageWithParts & { info: AssistantMessageInfo }; tailStartId?: string }> {
     const user = request.info as UserMessageInfo;
     const call = await this.turns.forCompaction(row, user);
     const { config } = call;
@@ -105,7 +132,10 @@ export class CompactionProcessor implements OnModuleInit {
       estimate: (m) => estimateTokens(toModelMessages([m as unknown as MessageWithParts], ref)),
     });
     const head = stripForSummary(split.head as unknown as MessageWithParts[]);
-    const messages: ModelMessage[] = [...toModelMessages(head, ref), { role: 'user', content: [{ type: 'text', text: compactionRequest(previous) }] }];
+    const messages: ModelMessage[] = [
+      ...toModelMessages(head, ref),
+      { role: 'user', content: [{ type: 'text', text: compactionRequest(previous) }] },
+    ];
 
     const summary: MessageWithParts & { info: AssistantMessageInfo } = {
       info: {
@@ -126,10 +156,24 @@ export class CompactionProcessor implements OnModuleInit {
       parts: [],
     };
     await this.saveMessage(row, summary.info);
-    const text: PartInfo & { type: 'text' } = { id: newId('part'), sessionID: row.id, messageID: summary.info.id, type: 'text', text: '', time: { start: Date.now() } };
+    const text: PartInfo & { type: 'text' } = {
+      id: newId('part'),
+      sessionID: row.id,
+      messageID: summary.info.id,
+      type: 'text',
+      text: '',
+      time: { start: Date.now() },
+    };
     let finish = 'stop';
     // A manual summary (POST /session/{id}/summarize) and an automatic compaction are metered apart.
-    const metered = this.llm.call({ session: row, purpose: auto ? 'compaction' : 'summary', model: info, language, request: { ...call.request, messages }, messageId: summary.info.id });
+    const metered = this.llm.call({
+      session: row,
+      purpose: auto ? 'compaction' : 'summary',
+      model: info,
+      language,
+      request: { ...call.request, messages },
+      messageId: summary.info.id,
+    });
     try {
       for await (const ev of metered) {
         if (ev.type === 'text-delta' && ev.delta) {
@@ -143,7 +187,10 @@ export class CompactionProcessor implements OnModuleInit {
       const refused = messageErrorOf(err);
       if (!refused && !(err instanceof ProviderError && err.kind === 'context_overflow')) throw err;
       // A spent budget, or a head that alone does not fit the model: retrying cannot help.
-      summary.info.error = refused ?? { name: 'ContextOverflowError', data: { message: 'Session too large to compact: start a new session or remove large attachments.' } };
+      summary.info.error = refused ?? {
+        name: 'ContextOverflowError',
+        data: { message: 'Session too large to compact: start a new session or remove large attachments.' },
+      };
       summary.info.finish = 'error';
       summary.info.time.completed = Date.now();
       await this.saveMessage(row, summary.info);
@@ -156,7 +203,13 @@ export class CompactionProcessor implements OnModuleInit {
     summary.parts.push(text);
     if (metered.cost) {
       const step = metered.cost;
-      summary.info.tokens = { total: step.tokens.total, input: step.tokens.input, output: step.tokens.output, reasoning: step.tokens.reasoning, cache: step.tokens.cache };
+      summary.info.tokens = {
+        total: step.tokens.total,
+        input: step.tokens.input,
+        output: step.tokens.output,
+        reasoning: step.tokens.reasoning,
+        cache: step.tokens.cache,
+      };
       summary.info.cost = step.costNumber;
     }
     const compactionPart = request.parts.find((p) => p.type === 'compaction');
@@ -168,7 +221,10 @@ export class CompactionProcessor implements OnModuleInit {
     summary.info.finish = finish === 'tool-calls' ? 'stop' : finish;
     summary.info.time.completed = Date.now();
     await this.saveMessage(row, summary.info);
-    this.logger.debug({ sessionId: row.id, summaryId: summary.info.id, head: split.head.length, tail: split.tail.length }, 'session compacted');
+    this.logger.debug(
+      { sessionId: row.id, summaryId: summary.info.id, head: split.head.length, tail: split.tail.length },
+      'session compacted',
+    );
     return { summary, tailStartId: split.tailStartId };
   }
 

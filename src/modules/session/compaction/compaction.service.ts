@@ -16,7 +16,13 @@ import type { SessionRow } from '../session.repository';
 import { SessionService } from '../session.service';
 import { SessionWriter } from '../session-writer';
 import { TurnContextService } from '../turn/turn-context.service';
-import { emptyTokens, type AssistantMessageInfo, type MessageWithParts, type PartInfo, type UserMessageInfo } from '../session.types';
+import {
+  emptyTokens,
+  type AssistantMessageInfo,
+  type MessageWithParts,
+  type PartInfo,
+  type UserMessageInfo,
+} from '../session.types';
 import { pendingCompaction, summaryFor } from './compaction-history';
 import { CompactionFollowUp } from './compaction-follow-up';
 import { isSummaryMessage, type MessageWithParts as Loose } from './compaction.types';
@@ -57,19 +63,29 @@ export class CompactionService implements OnModuleInit {
     this.hooks.afterStep.push((usage) => this.afterStep(usage));
     this.hooks.beforeStep.push((auth, row, history, signal) => this.runPending(auth, row, history, signal));
     this.hooks.overflow.push((auth, row, assistant) => this.onOverflow(auth, row, assistant));
-    this.hooks.history.push((history) => filterCompacted(history as unknown as Loose[]) as unknown as MessageWithParts[]);
+    this.hooks.history.push(
+      (history) => filterCompacted(history as unknown as Loose[]) as unknown as MessageWithParts[],
+    );
     this.hooks.afterLoop.push((auth, row) => this.afterLoop(auth, row));
   }
 
   /** Manual compaction (`POST /session/{id}/summarize`): a request message, then the loop processes it. */
-  async summarize(auth: AuthContext, sessionId: string, input: { providerID: string; modelID: string; auto?: boolean }): Promise<boolean> {
+  async summarize(
+    auth: AuthContext,
+    sessionId: string,
+    input: { providerID: string; modelID: string; auto?: boolean },
+  ): Promise<boolean> {
     const row = await this.sessions.loadForWrite(auth, sessionId);
     await this.prompts.admit(auth, row);
     const { items } = await this.messages.list(row.tenantId, row.id, { limit: 20 });
     const lastUser = [...items].reverse().find((m) => m.info.role === 'user')?.info as UserMessageInfo | undefined;
     // The summary runs on the model the request names: the allow-lists decide whether this user may use it.
     await this.turns.choose(auth, row, { model: { providerID: input.providerID, modelID: input.modelID } });
-    await this.followUp.createRequest(row, { agent: lastUser?.agent ?? 'build', model: { providerID: input.providerID, modelID: input.modelID } }, { auto: input.auto ?? false });
+    await this.followUp.createRequest(
+      row,
+      { agent: lastUser?.agent ?? 'build', model: { providerID: input.providerID, modelID: input.modelID } },
+      { auto: input.auto ?? false },
+    );
     await this.runs.run(row, (signal) => this.loop().loop(auth, row, signal));
     return true;
   }
@@ -78,20 +94,48 @@ export class CompactionService implements OnModuleInit {
   private async afterStep(usage: StepUsage): Promise<void> {
     if (usage.assistant.summary) return;
     const config = await this.config.effective(usage.auth, usage.session.projectId);
-    const { info } = await this.providers.resolveFor(usage.session.tenantId, config, { providerID: usage.providerID, modelID: usage.modelID });
-    if (!isOverflow({ tokens: usage.assistant.tokens, model: { limit: info.limit }, config: config.compaction })) return;
-    const { items } = await this.messages.list(usage.session.tenantId, usage.session.id, { afterId: usage.assistant.parentID });
+    const { info } = await this.providers.resolveFor(usage.session.tenantId, config, {
+      providerID: usage.providerID,
+      modelID: usage.modelID,
+    });
+    if (!isOverflow({ tokens: usage.assistant.tokens, model: { limit: info.limit }, config: config.compaction }))
+      return;
+    const { items } = await this.messages.list(usage.session.tenantId, usage.session.id, {
+      afterId: usage.assistant.parentID,
+    });
     if (pendingCompaction(items)) return;
     const parent = items.find((m) => m.info.id === usage.assistant.parentID)?.info as UserMessageInfo | undefined;
-    await this.followUp.createRequest(usage.session, { agent: parent?.agent ?? usage.assistant.agent, model: { providerID: usage.providerID, modelID: usage.modelID } }, { auto: true });
+    await this.followUp.createRequest(
+      usage.session,
+      {
+        agent: parent?.agent ?? usage.assistant.agent,
+        model: { providerID: usage.providerID, modelID: usage.modelID },
+      },
+      { auto: true },
+    );
   }
 
   /** Before a step: run a pending compaction as a job and wait for it; true makes the loop reload history. */
-  private async runPending(auth: AuthContext, row: SessionRow, history: MessageWithParts[], signal: AbortSignal): Promise<boolean> {
+  private async runPending(
+    auth: AuthContext,
+    row: SessionRow,
+    history: MessageWithParts[],
+    signal: AbortSignal,
+  ): Promise<boolean> {
     const request = pendingCompaction(history);
     if (!request) return false;
     const part = request.parts.find((p): p is PartInfo & { type: 'compaction' } => p.type === 'compaction')!;
-    const job = await this.queues.enqueue('session.compaction', { tenantId: row.tenantId, sessionId: row.id, messageId: request.info.id, auto: part.auto, ...(part.overflow ? { overflow: true } : {}) }, { jobId: compactionJobId(row.id, request.info.id) });
+    const job = await this.queues.enqueue(
+      'session.compaction',
+      {
+        tenantId: row.tenantId,
+        sessionId: row.id,
+        messageId: request.info.id,
+        auto: part.auto,
+        ...(part.overflow ? { overflow: true } : {}),
+      },
+      { jobId: compactionJobId(row.id, request.info.id) },
+    );
     let aborted: () => void = () => undefined;
     const onAbort = new Promise<'aborted'>((resolve) => {
       aborted = () => resolve('aborted');
@@ -152,10 +196,15 @@ export class CompactionService implements OnModuleInit {
     // No step finished since the last summary: compaction already ran and could not make room.
     const finished = (m: MessageWithParts) => m.info.role === 'assistant' && !!m.info.finish && !m.info.error;
     const summary = items.findLast((m) => finished(m) && isSummaryMessage(m as unknown as Loose));
-    const finishedSince = items.some((m) => finished(m) && !isSummaryMessage(m as unknown as Loose) && m.info.id > (summary?.info.id ?? ''));
+    const finishedSince = items.some(
+      (m) => finished(m) && !isSummaryMessage(m as unknown as Loose) && m.info.id > (summary?.info.id ?? ''),
+    );
     if (summary && !finishedSince) return false;
     const parent = items.find((m) => m.info.id === assistant.parentID)?.info as UserMessageInfo | undefined;
-    const like = { agent: parent?.agent ?? assistant.agent, model: { providerID: assistant.providerID, modelID: assistant.modelID } };
+    const like = {
+      agent: parent?.agent ?? assistant.agent,
+      model: { providerID: assistant.providerID, modelID: assistant.modelID },
+    };
     await this.followUp.createRequest(row, like, { auto: true, overflow: !assistant.finish });
     return true;
   }
@@ -171,7 +220,10 @@ export class CompactionService implements OnModuleInit {
       const updated: PartInfo = { ...part, state: { ...part.state, time: { ...part.state.time, compacted: now } } };
       await this.writer.part(row, updated);
     }
-    this.logger.debug({ sessionId: row.id, parts: ids.size, tokens: selection.prunedTokens }, 'pruned old tool outputs');
+    this.logger.debug(
+      { sessionId: row.id, parts: ids.size, tokens: selection.prunedTokens },
+      'pruned old tool outputs',
+    );
     return ids.size;
   }
 

@@ -67,7 +67,8 @@ export interface ToolPart {
 
 export interface OtherPart {
   id: string;
-  type: 'text' | 'reasoning' | 'file' | 'agent' | 'subtask' | 'step-start' | 'step-finish' | 'patch' | 'snapshot' | 'retry';
+  type:
+    'text' | 'reasoning' | 'file' | 'agent' | 'subtask' | 'step-start' | 'step-finish' | 'patch' | 'snapshot' | 'retry';
   [key: string]: unknown;
 }
 

@@ -12,7 +12,12 @@ export function filterCompacted<M extends MessageWithParts>(messages: M[]): M[] 
   const request = messages[requestIndex];
   const tailStartId = compactionPartOf(request)?.tail_start_id;
   const tailStart = tailStartId ? messages.findIndex((message) => message.info.id === tailStartId) : -1;
-  const tail = tailStart >= 0 && tailStart < requestIndex ? messages.slice(tailStart, requestIndex).filter((message) => !isCompactionRequest(message) && !isSummaryMessage(message)) : [];
+  const tail =
+    tailStart >= 0 && tailStart < requestIndex
+      ? messages
+          .slice(tailStart, requestIndex)
+          .filter((message) => !isCompactionRequest(message) && !isSummaryMessage(message))
+      : [];
   const later = messages.slice(requestIndex + 1).filter((_, offset) => requestIndex + 1 + offset !== summaryIndex);
   return [request, messages[summaryIndex], ...tail, ...later];
 }
@@ -26,7 +31,8 @@ function findLastCompleted(messages: MessageWithParts[]): { requestIndex: number
     if (isSummaryMessage(message) && info.finish && !info.error && info.parentID && !summaryFor.has(info.parentID)) {
       summaryFor.set(info.parentID, i);
     }
-    if (isCompactionRequest(message) && summaryFor.has(info.id)) return { requestIndex: i, summaryIndex: summaryFor.get(info.id)! };
+    if (isCompactionRequest(message) && summaryFor.has(info.id))
+      return { requestIndex: i, summaryIndex: summaryFor.get(info.id)! };
   }
   return undefined;
 }

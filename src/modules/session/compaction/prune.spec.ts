@@ -3,7 +3,10 @@ import { pruneEnabled, selectPrune } from './prune';
 
 let seq = 0;
 const id = (prefix: string) => `${prefix}_${String(++seq).padStart(6, '0')}`;
-const user = (): MessageWithParts => ({ info: { id: id('msg'), role: 'user' }, parts: [{ id: id('prt'), type: 'text', text: 'do it' }] });
+const user = (): MessageWithParts => ({
+  info: { id: id('msg'), role: 'user' },
+  parts: [{ id: id('prt'), type: 'text', text: 'do it' }],
+});
 const assistant = (parts: MessagePart[], extra: Record<string, unknown> = {}): MessageWithParts => ({
   info: { id: id('msg'), role: 'assistant', parentID: 'msg_x', finish: 'tool-calls', ...extra },
   parts,
@@ -13,7 +16,11 @@ const tool = (tokens: number, options: { tool?: string; compacted?: number } = {
   id: id('prt'),
   type: 'tool',
   tool: options.tool ?? 'read',
-  state: { status: 'completed', output: 'x'.repeat(tokens * 4), time: { start: 1, end: 2, ...(options.compacted ? { compacted: options.compacted } : {}) } },
+  state: {
+    status: 'completed',
+    output: 'x'.repeat(tokens * 4),
+    time: { start: 1, end: 2, ...(options.compacted ? { compacted: options.compacted } : {}) },
+  },
 });
 
 /** Two recent user turns with very large outputs that must always survive. */
@@ -32,7 +39,11 @@ describe('selectPrune', () => {
   });
 
   it('does nothing when the prunable total does not exceed 20k', () => {
-    const history = [user(), assistant([tool(10_000), tool(10_000), tool(10_000), tool(10_000), tool(10_000)]), ...recentTurns()];
+    const history = [
+      user(),
+      assistant([tool(10_000), tool(10_000), tool(10_000), tool(10_000), tool(10_000)]),
+      ...recentTurns(),
+    ];
     expect(selectPrune(history)).toEqual({ partIds: [], walkedTokens: 50_000, prunedTokens: 10_000 });
     const exactlyMinimum = [user(), assistant([tool(20_000), tool(40_000)]), ...recentTurns()];
     expect(selectPrune(exactlyMinimum).partIds).toEqual([]);
@@ -50,7 +61,15 @@ describe('selectPrune', () => {
   it('stops at a compaction summary', () => {
     const beforeSummary = tool(100_000);
     const afterSummary = [tool(30_000), tool(30_000)];
-    const history = [user(), assistant([beforeSummary]), user(), assistant([text()], { summary: true }), user(), assistant(afterSummary), ...recentTurns()];
+    const history = [
+      user(),
+      assistant([beforeSummary]),
+      user(),
+      assistant([text()], { summary: true }),
+      user(),
+      assistant(afterSummary),
+      ...recentTurns(),
+    ];
     expect(selectPrune(history).partIds).toEqual([afterSummary[0].id]);
   });
 
@@ -64,7 +83,12 @@ describe('selectPrune', () => {
 
   it('skips the skill tool and unfinished or failed calls', () => {
     const skill = tool(80_000, { tool: 'skill' });
-    const failed: MessagePart = { id: id('prt'), type: 'tool', tool: 'bash', state: { status: 'error', error: 'x'.repeat(400_000) } };
+    const failed: MessagePart = {
+      id: id('prt'),
+      type: 'tool',
+      tool: 'bash',
+      state: { status: 'error', error: 'x'.repeat(400_000) },
+    };
     const running: MessagePart = { id: id('prt'), type: 'tool', tool: 'bash', state: { status: 'running', input: {} } };
     const a = tool(30_000);
     const b = tool(30_000);
@@ -73,7 +97,12 @@ describe('selectPrune', () => {
   });
 
   it('is off unless compaction.prune is set', () => {
-    expect([pruneEnabled(undefined), pruneEnabled({}), pruneEnabled({ prune: false }), pruneEnabled({ prune: true })]).toEqual([false, false, false, true]);
+    expect([
+      pruneEnabled(undefined),
+      pruneEnabled({}),
+      pruneEnabled({ prune: false }),
+      pruneEnabled({ prune: true }),
+    ]).toEqual([false, false, false, true]);
   });
 
   it('accepts custom thresholds', () => {

@@ -7,8 +7,14 @@ const id = () => `msg_${String(++seq).padStart(6, '0')}`;
 // Sizes are carried on the message so the budget arithmetic in each case is explicit.
 const user = (size: number): MessageWithParts => ({ info: { id: id(), role: 'user', size }, parts: [] });
 const reply = (size: number): MessageWithParts => ({ info: { id: id(), role: 'assistant', size }, parts: [] });
-const request = (): MessageWithParts => ({ info: { id: id(), role: 'user', size: 0 }, parts: [{ id: 'prt_c', type: 'compaction', auto: true }] });
-const summary = (size: number): MessageWithParts => ({ info: { id: id(), role: 'assistant', summary: true, finish: 'stop', size }, parts: [] });
+const request = (): MessageWithParts => ({
+  info: { id: id(), role: 'user', size: 0 },
+  parts: [{ id: 'prt_c', type: 'compaction', auto: true }],
+});
+const summary = (size: number): MessageWithParts => ({
+  info: { id: id(), role: 'assistant', summary: true, finish: 'stop', size },
+  parts: [],
+});
 const estimate = (message: MessageWithParts) => message.info.size as number;
 const ids = (messages: MessageWithParts[]) => messages.map((message) => message.info.id);
 
@@ -76,8 +82,18 @@ describe('selectTail', () => {
   });
 
   it('measures messages by their JSON size by default', () => {
-    const big = (role: 'user' | 'assistant', chars: number): MessageWithParts => ({ info: { id: id(), role }, parts: [{ id: 'prt_t', type: 'text', text: 'y'.repeat(chars) }] });
-    const history = [big('user', 40), big('assistant', 40), big('user', 40), big('assistant', 12_000), big('user', 40), big('assistant', 4_000)];
+    const big = (role: 'user' | 'assistant', chars: number): MessageWithParts => ({
+      info: { id: id(), role },
+      parts: [{ id: 'prt_t', type: 'text', text: 'y'.repeat(chars) }],
+    });
+    const history = [
+      big('user', 40),
+      big('assistant', 40),
+      big('user', 40),
+      big('assistant', 12_000),
+      big('user', 40),
+      big('assistant', 4_000),
+    ];
     const lastTurn = estimateTokens(history[4]) + estimateTokens(history[5]);
     const selection = selectTail(history, { usable: 100_000, preserveRecentTokens: lastTurn + 10 });
     expect(selection.tailStartId).toBe(history[4].info.id);

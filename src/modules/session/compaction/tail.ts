@@ -39,12 +39,15 @@ export function selectTail<M extends MessageWithParts>(messages: M[], options: T
   const budget = tailBudget(options.usable, options.preserveRecentTokens);
   const measure = options.estimate ?? ((message: MessageWithParts) => estimateTokens(message));
   // The pending compaction request itself is neither head nor tail.
-  const history = messages.length > 0 && isCompactionRequest(messages[messages.length - 1]) ? messages.slice(0, -1) : messages;
+  const history =
+    messages.length > 0 && isCompactionRequest(messages[messages.length - 1]) ? messages.slice(0, -1) : messages;
   const everything: TailSelection<M> = { head: history, tail: [], budget };
   const turnLimit = options.tailTurns ?? DEFAULT_TAIL_TURNS;
   if (turnLimit <= 0) return everything;
 
-  const starts = history.flatMap((message, index) => (message.info.role === 'user' && !isCompactionRequest(message) ? [index] : []));
+  const starts = history.flatMap((message, index) =>
+    message.info.role === 'user' && !isCompactionRequest(message) ? [index] : [],
+  );
   if (starts.length === 0) return everything;
   const sizes = history.map(measure);
   const firstRecent = Math.max(0, starts.length - turnLimit);
@@ -72,7 +75,12 @@ export function selectTail<M extends MessageWithParts>(messages: M[], options: T
 
   // Nothing fits, or everything does and there would be nothing left to summarise.
   if (keepFrom === undefined || keepFrom === 0) return everything;
-  return { tailStartId: history[keepFrom].info.id, head: history.slice(0, keepFrom), tail: history.slice(keepFrom), budget };
+  return {
+    tailStartId: history[keepFrom].info.id,
+    head: history.slice(0, keepFrom),
+    tail: history.slice(keepFrom),
+    budget,
+  };
 }
 
 function sum(values: number[], from: number, to: number): number {

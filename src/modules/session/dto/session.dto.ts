@@ -1,8 +1,25 @@
 import { Transform, Type } from 'class-transformer';
-import { Allow, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Length, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
+import {
+  Allow,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Max,
+  Min,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
 
-const toBool = ({ value }: { value: unknown }) => (value === 'true' || value === true ? true : value === 'false' || value === false ? false : value);
-const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value);
+const toBool = ({ value }: { value: unknown }) =>
+  value === 'true' || value === true ? true : value === 'false' || value === false ? false : value;
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
 
 export class PermissionRuleDto {
   @IsString() @Length(1, 200) permission!: string;
@@ -21,7 +38,11 @@ export class CreateSessionDto {
   @IsOptional() @IsString() @Length(1, 500) title?: string;
   @IsOptional() @IsString() @Length(1, 100) agent?: string;
   @IsOptional() @ValidateNested() @Type(() => SessionModelDto) model?: SessionModelDto;
-  @IsOptional() @IsArray() @ValidateNested({ each: true }) @Type(() => PermissionRuleDto) permission?: PermissionRuleDto[];
+  @IsOptional()
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => PermissionRuleDto)
+  permission?: PermissionRuleDto[];
   @IsOptional() @IsObject() metadata?: Record<string, unknown>;
 }
 
@@ -31,7 +52,11 @@ export class SessionTimeUpdateDto {
 
 export class UpdateSessionDto {
   @IsOptional() @IsString() @Length(1, 500) title?: string;
-  @IsOptional() @IsArray() @ValidateNested({ each: true }) @Type(() => PermissionRuleDto) permission?: PermissionRuleDto[];
+  @IsOptional()
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => PermissionRuleDto)
+  permission?: PermissionRuleDto[];
   @IsOptional() @ValidateNested() @Type(() => SessionTimeUpdateDto) time?: SessionTimeUpdateDto;
 }
 

@@ -13,10 +13,13 @@ export function copyTranscript(messages: MessageWithParts[], sessionID: string, 
   return kept.map((m) => {
     const id = ids.get(m.info.id)!;
     const info = { ...m.info, id, sessionID };
-    if (info.role === 'assistant') (info as AssistantMessageInfo).parentID = ids.get((m.info as AssistantMessageInfo).parentID) ?? (m.info as AssistantMessageInfo).parentID;
+    if (info.role === 'assistant')
+      (info as AssistantMessageInfo).parentID =
+        ids.get((m.info as AssistantMessageInfo).parentID) ?? (m.info as AssistantMessageInfo).parentID;
     const parts = m.parts.map((p) => {
       const part = { ...p, id: newId('part'), sessionID, messageID: id } as PartInfo;
-      if (part.type === 'compaction' && part.tail_start_id) part.tail_start_id = ids.get(part.tail_start_id) ?? part.tail_start_id;
+      if (part.type === 'compaction' && part.tail_start_id)
+        part.tail_start_id = ids.get(part.tail_start_id) ?? part.tail_start_id;
       return part;
     });
     return { info, parts };

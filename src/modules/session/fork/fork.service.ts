@@ -21,7 +21,8 @@ export class ForkService {
   async fork(auth: AuthContext, sessionId: string, input: { messageID?: string }): Promise<SessionInfo> {
     const row = await this.sessions.loadForWrite(auth, sessionId);
     const { items } = await this.messages.list(row.tenantId, row.id);
-    if (input.messageID && !items.some((m) => m.info.id === input.messageID)) throw new NotFoundError(`Message not found: ${input.messageID}`);
+    if (input.messageID && !items.some((m) => m.info.id === input.messageID))
+      throw new NotFoundError(`Message not found: ${input.messageID}`);
     const base = forkTitleBase(row.title);
     const n = (await this.sessionRepo.countForTitle(row.tenantId, row.projectId, `${base} (fork #`)) + 1;
     // Agent, model and permission stay with the original, as in OpenCode.

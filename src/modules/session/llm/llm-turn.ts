@@ -6,7 +6,14 @@ import { computeStepCost, worstCaseCost, type StepCost } from '../../provider/co
 import type { ModelInfo } from '../../provider/provider.service';
 import type { LanguageModel, StreamEvent, StreamRequest, Usage } from '../../provider/provider.types';
 import { SessionRepository, type SessionRow } from '../session.repository';
-import { LLM_METER, type LlmMeter, type LlmPurpose, type LlmReservation, type MeteredUsage, type WorstCase } from './llm-meter.port';
+import {
+  LLM_METER,
+  type LlmMeter,
+  type LlmPurpose,
+  type LlmReservation,
+  type MeteredUsage,
+  type WorstCase,
+} from './llm-meter.port';
 
 /** Output tokens asked for when a caller names no limit: the same cap the loop uses. */
 const DEFAULT_MAX_OUTPUT = 32_000;
@@ -36,15 +43,26 @@ export interface LlmCallInput {
  * A refused reservation (or another domain error) as the message error clients read, OpenCode's shape with the
  * details of the refusal: `{ name: 'TooManyRequestsError', data: { message, code, resetsAt, ... } }`.
  */
-export function messageErrorOf(err: unknown): { name: string; data: { message: string } & Record<string, unknown> } | undefined {
+export function messageErrorOf(
+  err: unknown,
+): { name: string; data: { message: string } & Record<string, unknown> } | undefined {
   if (!(err instanceof DomainError)) return undefined;
-  return { name: err.errorName, data: { message: err.message, ...(err.code ? { code: err.code } : {}), ...err.details } };
+  return {
+    name: err.errorName,
+    data: { message: err.message, ...(err.code ? { code: err.code } : {}), ...err.details },
+  };
 }
 
 /** An upper bound of the input tokens a request can be billed for. */
-export function inputTokensBound(request: Pick<StreamRequest, 'system' | 'messages' | 'tools'>, contextLimit?: number): number {
+export function inputTokensBound(
+  request: Pick<StreamRequest, 'system' | 'messages' | 'tools'>,
+  contextLimit?: number,
+): number {
   const bytes = Buffer.byteLength(JSON.stringify([request.system, request.messages, request.tools]));
-  const bound = Math.ceil(bytes / BYTES_PER_TOKEN) + MESSAGE_OVERHEAD * (request.messages.length + request.system.length) + REQUEST_OVERHEAD;
+  const bound =
+    Math.ceil(bytes / BYTES_PER_TOKEN) +
+    MESSAGE_OVERHEAD * (request.messages.length + request.system.length) +
+    REQUEST_OVERHEAD;
   // The provider refuses (and does not bill) a request larger than the model's context.
   return contextLimit && contextLimit > 0 ? Math.min(bound, contextLimit) : bound;
 }
@@ -80,7 +98,15 @@ export class LlmCall implements AsyncIterable<StreamEvent> {
     this.used = true;
     const { session, model, request, purpose, signal } = this.input;
     const reservation = await this.meter.reserve(
-      { tenantId: session.tenantId, userId: session.userId, sessionId: session.id, messageId: this.input.messageId, providerId: model.providerID, modelId: model.modelID, purpose },
+      {
+        tenantId: session.tenantId,
+        userId: session.userId,
+        sessionId: session.id,
+        messageId: this.input.messageId,
+        providerId: model.providerID,
+        modelId: model.modelID,
+        purpose,
+      },
       worstCaseOf(this.input),
     );
     let usage: Usage | undefined;
@@ -103,18 +129,42 @@ export class LlmCall implements AsyncIterable<StreamEvent> {
    * it is recorded as an estimate (the input bound and four characters per output token). One that never
    * started cost nothing and its reservation is released.
    */
-  private async settle(reservation: LlmReservation, usage: Usage | undefined, streamedChars: number | undefined): Promise<void> {
+  private async settle(
+    reservation: LlmReservation,
+    usage: Usage | undefined,
+    streamedChars: number | undefined,
+  ): Promise<void> {
     const estimated = !usage && streamedChars !== undefined;
-    const counts = usage ?? (estimated ? { input: inputTokensBound(this.input.request), output: Math.ceil(streamedChars! / 4), reasoning: 0, cacheRead: 0, cacheWrite: 0 } : undefined);
+    const counts =
+      usage ??
+      (estimated
+        ? {
+            input: inputTokensBound(this.input.request),
+            output: Math.ceil(streamedChars! / 4),
+            reasoning: 0,
+            cacheRead: 0,
+            cacheWrite: 0,
+          }
+        : undefined);
     let metered: MeteredUsage | undefined;
     if (counts) {
       this.cost = computeStepCost(counts, this.input.model.cost);
       const t = this.cost.tokens;
-      metered = { cost: this.cost.cost, input: t.input, output: t.output, reasoning: t.reasoning, cacheRead: t.cache.read, cacheWrite: t.cache.write, partId: this.partId, ...(estimated ? { estimated } : {}) };
+      metered = {
+        cost: this.cost.cost,
+        input: t.input,
+        output: t.output,
+        reasoning: t.reasoning,
+        cacheRead: t.cache.read,
+        cacheWrite: t.cache.write,
+        partId: this.partId,
+        ...(estimated ? { estimated } : {}),
+      };
     }
     const { session } = this.input;
     try {
-      if (metered && this.input.sessionTotals !== false) await this.sessions.addUsage(session.tenantId, session.id, metered);
+      if (metered && this.input.sessionTotals !== false)
+        await this.sessions.addUsage(session.tenantId, session.id, metered);
       await this.meter.settle(reservation, metered);
     } catch (err) {
       // Left unsettled, the reservation keeps the worst case counted: budgets err on the safe side.

@@ -1,4 +1,8 @@
-import { BUILD_SWITCH_REMINDER, PLAN_MODE_REMINDER, queuedUserMessageReminder } from '../../agent/prompt/reminders.prompt';
+import {
+  BUILD_SWITCH_REMINDER,
+  PLAN_MODE_REMINDER,
+  queuedUserMessageReminder,
+} from '../../agent/prompt/reminders.prompt';
 import type { MessageWithParts, PartInfo } from '../session.types';
 
 /**
@@ -13,10 +17,18 @@ export function withReminders(history: MessageWithParts[], opts: { agent: string
   const extra: string[] = [];
   if (opts.agent === 'plan') extra.push(PLAN_MODE_REMINDER);
   const previousAssistant = history.slice(0, lastUserIndex).findLast((m) => m.info.role === 'assistant');
-  if (opts.agent === 'build' && previousAssistant?.info.role === 'assistant' && previousAssistant.info.agent === 'plan') extra.push(BUILD_SWITCH_REMINDER);
+  if (opts.agent === 'build' && previousAssistant?.info.role === 'assistant' && previousAssistant.info.agent === 'plan')
+    extra.push(BUILD_SWITCH_REMINDER);
   if (extra.length) {
     const user = out[lastUserIndex];
-    const synthetic = extra.map((text, i): PartInfo => ({ id: `${user.info.id}-reminder-${i}`, sessionID: user.info.sessionID, messageID: user.info.id, type: 'text', text, synthetic: true }));
+    const synthetic = extra.map((text, i): PartInfo => ({
+      id: `${user.info.id}-reminder-${i}`,
+      sessionID: user.info.sessionID,
+      messageID: user.info.id,
+      type: 'text',
+      text,
+      synthetic: true,
+    }));
     out[lastUserIndex] = { ...user, parts: [...user.parts, ...synthetic] };
   }
   if (opts.step > 1) {
@@ -25,7 +37,14 @@ export function withReminders(history: MessageWithParts[], opts: { agent: string
       for (let i = 0; i < out.length; i++) {
         const m = out[i];
         if (m.info.role !== 'user' || m.info.id <= lastFinished.info.id) continue;
-        out[i] = { ...m, parts: m.parts.map((p) => (p.type === 'text' && !p.synthetic && !p.ignored && p.text.trim() ? { ...p, text: queuedUserMessageReminder(p.text) } : p)) };
+        out[i] = {
+          ...m,
+          parts: m.parts.map((p) =>
+            p.type === 'text' && !p.synthetic && !p.ignored && p.text.trim()
+              ? { ...p, text: queuedUserMessageReminder(p.text) }
+              : p,
+          ),
+        };
       }
     }
   }

@@ -53,7 +53,8 @@ export class SessionLoopService {
     try {
       return await this.steps(auth, row, signal);
     } finally {
-      for (const hook of this.hooks.afterLoop) await hook(auth, row).catch((err) => this.logger.warn({ err, sessionId: row.id }, 'after-loop hook failed'));
+      for (const hook of this.hooks.afterLoop)
+        await hook(auth, row).catch((err) => this.logger.warn({ err, sessionId: row.id }, 'after-loop hook failed'));
     }
   }
 
@@ -62,15 +63,23 @@ export class SessionLoopService {
     for (let step = 1; ; step++) {
       if (signal.aborted) return;
       history = await this.reload(row, history);
-      for (const hook of this.hooks.beforeStep) if (await hook(auth, row, history, signal)) history = await this.reload(row);
+      for (const hook of this.hooks.beforeStep)
+        if (await hook(auth, row, history, signal)) history = await this.reload(row);
       if (signal.aborted) return;
-      const lastUser = [...history].reverse().find((m) => m.info.role === 'user') as (MessageWithParts & { info: UserMessageInfo }) | undefined;
+      const lastUser = [...history].reverse().find((m) => m.info.role === 'user') as
+        (MessageWithParts & { info: UserMessageInfo }) | undefined;
       const answer = [...history].reverse().find((m) => m.info.role === 'assistant');
       const lastAssistant = answer?.info as AssistantMessageInfo | undefined;
       if (!lastUser) return;
       // Answered only by a reply to this user message or a later one: a prompt stored while the previous step ran
       // can carry an older id than that step's answer (ids are taken before the insert) without being seen by it.
-      if (lastAssistant && lastAssistant.id > lastUser.info.id && lastAssistant.parentID >= lastUser.info.id && (lastAssistant.error || (lastAssistant.finish && lastAssistant.finish !== 'tool-calls'))) return answer;
+      if (
+        lastAssistant &&
+        lastAssistant.id > lastUser.info.id &&
+        lastAssistant.parentID >= lastUser.info.id &&
+        (lastAssistant.error || (lastAssistant.finish && lastAssistant.finish !== 'tool-calls'))
+      )
+        return answer;
       if (step === 1) await this.afterFirstStep(row, lastUser.info.id);
       const outcome = await this.step(auth, row, step, history, lastUser, signal);
       if (outcome === 'stop') return;
@@ -88,7 +97,14 @@ export class SessionLoopService {
     return [...history.filter((m) => m.info.id < from), ...tail];
   }
 
-  private async step(auth: AuthContext, row: SessionRow, step: number, history: MessageWithParts[], lastUser: MessageWithParts & { info: UserMessageInfo }, signal: AbortSignal) {
+  private async step(
+    auth: AuthContext,
+    row: SessionRow,
+    step: number,
+    history: MessageWithParts[],
+    lastUser: MessageWithParts & { info: UserMessageInfo },
+    signal: AbortSignal,
+  ) {
     const ref = { providerID: lastUser.info.model.providerID, modelID: lastUser.info.model.modelID };
     const assistant: AssistantMessageInfo = {
       id: newId('message'),
@@ -110,14 +126,23 @@ export class SessionLoopService {
     } catch (err) {
       // A missing key, unknown model, disabled provider or a choice the school no longer allows fails the turn at
       // once with a clear error, never a hang.
-      assistant.error = err instanceof ProviderError ? toMessageError(err) : { name: err instanceof DomainError ? err.errorName : 'UnknownError', data: { message: (err as Error).message } };
+      assistant.error =
+        err instanceof ProviderError
+          ? toMessageError(err)
+          : {
+              name: err instanceof DomainError ? err.errorName : 'UnknownError',
+              data: { message: (err as Error).message },
+            };
       assistant.finish = 'error';
       assistant.time.completed = Date.now();
       await this.saveMessage(row, assistant);
       this.sessions.publish(row, EventType.SessionError, { sessionID: row.id, error: assistant.error });
       return 'stop' as const;
     }
-    const [, workspace] = await Promise.all([this.saveMessage(row, assistant), this.workspaces.get(row.tenantId, row.directory.split('/').pop()!)]);
+    const [, workspace] = await Promise.all([
+      this.saveMessage(row, assistant),
+      this.workspaces.get(row.tenantId, row.directory.split('/').pop()!),
+    ]);
     // Doom-loop detection looks at this turn only: the same call repeated across separate user turns is fine.
     const recent = history
       .filter((m) => m.info.id > lastUser.info.id)
@@ -129,19 +154,34 @@ export class SessionLoopService {
     const processor = new StepProcessor({
       assistant,
       model: turn.model.info,
-      call: () => this.llm.call({ session: row, purpose, model: turn.model.info, language: turn.model.language, request: turn.request, signal, messageId: assistant.id }),
+      call: () =>
+        this.llm.call({
+          session: row,
+          purpose,
+          model: turn.model.info,
+          language: turn.model.language,
+          request: turn.request,
+          signal,
+          messageId: assistant.id,
+        }),
       tools: turn.tools,
       signal,
       maxRetries: this.app.retryMaxAttempts,
       sink: {
         // `tool_output` limits from config reach defineTool's truncation through ctx.extra.
-        ...this.sink(auth, row, turn.permission, recent, workspace, assistant, turn.agent.name, { toolOutput: { maxLines: turn.config.tool_output?.max_lines, maxBytes: turn.config.tool_output?.max_bytes } }),
-        snapshots: this.snapshots.forStep({ tenantId: row.tenantId, projectId: row.projectId, directory: row.directory }, turn.config.snapshot !== false),
+        ...this.sink(auth, row, turn.permission, recent, workspace, assistant, turn.agent.name, {
+          toolOutput: { maxLines: turn.config.tool_output?.max_lines, maxBytes: turn.config.tool_output?.max_bytes },
+        }),
+        snapshots: this.snapshots.forStep(
+          { tenantId: row.tenantId, projectId: row.projectId, directory: row.directory },
+          turn.config.snapshot !== false,
+        ),
       },
     });
     let outcome = await processor.run();
     if (outcome === 'compact') outcome = await this.overflowed(auth, row, assistant, processor.overflow);
-    if (assistant.error) this.sessions.publish(row, EventType.SessionError, { sessionID: row.id, error: assistant.error });
+    if (assistant.error)
+      this.sessions.publish(row, EventType.SessionError, { sessionID: row.id, error: assistant.error });
     return outcome;
   }
 
@@ -149,7 +189,12 @@ export class SessionLoopService {
    * The provider refused the request as too large: a compaction hook asks for a summary and the loop goes on
    * (OpenCode's `compact` outcome), so a synchronous prompt answers after it; otherwise the turn ends with the error.
    */
-  private async overflowed(auth: AuthContext, row: SessionRow, assistant: AssistantMessageInfo, error: AssistantMessageInfo['error']): Promise<'continue' | 'stop'> {
+  private async overflowed(
+    auth: AuthContext,
+    row: SessionRow,
+    assistant: AssistantMessageInfo,
+    error: AssistantMessageInfo['error'],
+  ): Promise<'continue' | 'stop'> {
     for (const hook of this.hooks.overflow) if (await hook(auth, row, assistant)) return 'continue';
     assistant.error = error;
     assistant.finish = 'error';
@@ -157,11 +202,21 @@ export class SessionLoopService {
     return 'stop';
   }
 
-  private sink(auth: AuthContext, row: SessionRow, ruleset: LayeredRuleset, recent: { tool: string; input: string }[], workspace: WorkspaceHandle, assistant: AssistantMessageInfo, agentName: string, extra: Record<string, unknown>): StepSink {
+  private sink(
+    auth: AuthContext,
+    row: SessionRow,
+    ruleset: LayeredRuleset,
+    recent: { tool: string; input: string }[],
+    workspace: WorkspaceHandle,
+    assistant: AssistantMessageInfo,
+    agentName: string,
+    extra: Record<string, unknown>,
+  ): StepSink {
     return {
       savePart: async (part) => {
         await this.writer.part(row, part);
-        if (part.type === 'tool' && part.state.status === 'running') recent.push({ tool: part.tool, input: JSON.stringify(part.state.input) });
+        if (part.type === 'tool' && part.state.status === 'running')
+          recent.push({ tool: part.tool, input: JSON.stringify(part.state.input) });
       },
       removePart: (part) => this.writer.removePart(row, part),
       saveMessage: (info) => this.saveMessage(row, info),
@@ -169,14 +224,34 @@ export class SessionLoopService {
       delta: (part, delta) => this.writer.delta(row, part, delta),
       status: (status) => this.runs.setStatus(row, status),
       usage: async (cost, t, partId) => {
-        for (const hook of this.hooks.afterStep) await hook({ auth, session: row, assistant, partId, providerID: assistant.providerID, modelID: assistant.modelID, cost, tokens: t });
+        for (const hook of this.hooks.afterStep)
+          await hook({
+            auth,
+            session: row,
+            assistant,
+            partId,
+            providerID: assistant.providerID,
+            modelID: assistant.modelID,
+            cost,
+            tokens: t,
+          });
       },
       recentToolCalls: () => recent,
-      toolContext: (part, signal): ToolContext => this.toolContext(auth, row, ruleset, part, signal, workspace, agentName, extra),
+      toolContext: (part, signal): ToolContext =>
+        this.toolContext(auth, row, ruleset, part, signal, workspace, agentName, extra),
     };
   }
 
-  private toolContext(auth: AuthContext, row: SessionRow, ruleset: LayeredRuleset, part: Extract<PartInfo, { type: 'tool' }>, signal: AbortSignal, workspace: WorkspaceHandle, agentName: string, extra: Record<string, unknown>): ToolContext {
+  private toolContext(
+    auth: AuthContext,
+    row: SessionRow,
+    ruleset: LayeredRuleset,
+    part: Extract<PartInfo, { type: 'tool' }>,
+    signal: AbortSignal,
+    workspace: WorkspaceHandle,
+    agentName: string,
+    extra: Record<string, unknown>,
+  ): ToolContext {
     const scope = { auth, session: row, messageId: part.messageID, agent: agentName, abort: signal };
     const extraServices = Object.assign({}, ...this.hooks.toolServices.map((f) => f(scope)));
     return {
@@ -190,12 +265,25 @@ export class SessionLoopService {
       extra,
       ask: (request) =>
         this.permissions.ask(
-          { tenantId: row.tenantId, sessionId: row.id, projectId: row.projectId, ownerId: row.userId, directory: row.directory, ruleset, tool: { messageID: part.messageID, callID: part.callID }, abort: signal },
+          {
+            tenantId: row.tenantId,
+            sessionId: row.id,
+            projectId: row.projectId,
+            ownerId: row.userId,
+            directory: row.directory,
+            ruleset,
+            tool: { messageID: part.messageID, callID: part.callID },
+            abort: signal,
+          },
           request,
         ),
       metadata: ({ title, metadata }) => {
         if (part.state.status !== 'running') return;
-        part.state = { ...part.state, ...(title ? { title } : {}), ...(metadata ? { metadata: { ...(part.state.metadata ?? {}), ...metadata } } : {}) };
+        part.state = {
+          ...part.state,
+          ...(title ? { title } : {}),
+          ...(metadata ? { metadata: { ...(part.state.metadata ?? {}), ...metadata } } : {}),
+        };
         this.writer.publishPart(row, part);
       },
       services: {

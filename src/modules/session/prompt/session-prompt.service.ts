@@ -50,7 +50,12 @@ export class SessionPromptService implements OnModuleInit {
   }
 
   /** Synchronous prompt: resolves with the last assistant message once the turn is done. */
-  async prompt(auth: AuthContext, sessionId: string, input: PromptInput, opts: { admitted?: boolean } = {}): Promise<MessageWithParts> {
+  async prompt(
+    auth: AuthContext,
+    sessionId: string,
+    input: PromptInput,
+    opts: { admitted?: boolean } = {},
+  ): Promise<MessageWithParts> {
     const { row, user } = await this.intake(auth, sessionId, input, opts.admitted ?? false);
     if (input.noReply) return user;
     let answer: MessageWithParts | undefined;
@@ -58,7 +63,8 @@ export class SessionPromptService implements OnModuleInit {
       answer = await this.loop.loop(auth, row, signal);
     });
     // The loop read the answer back before it ended; a joined or failed run leaves it to one more read.
-    const final = answer && answer.info.id > user.info.id ? answer : ((await this.lastAssistant(row, user.info.id)) ?? user);
+    const final =
+      answer && answer.info.id > user.info.id ? answer : ((await this.lastAssistant(row, user.info.id)) ?? user);
     throwIfRefused(final);
     return final;
   }
@@ -67,22 +73,29 @@ export class SessionPromptService implements OnModuleInit {
   async promptAsync(auth: AuthContext, sessionId: string, input: PromptInput): Promise<void> {
     const { row } = await this.intake(auth, sessionId, input, false);
     if (input.noReply) return;
-    void this.runs.run(row, (signal) => this.loop.loop(auth, row, signal)).catch((err) => {
-      this.logger.error({ err, sessionId }, 'background prompt failed');
-      this.sessions.publish(row, EventType.SessionError, { sessionID: row.id, error: messageErrorOf(err) ?? { name: 'UnknownError', data: { message: (err as Error).message } } });
-    });
+    void this.runs
+      .run(row, (signal) => this.loop.loop(auth, row, signal))
+      .catch((err) => {
+        this.logger.error({ err, sessionId }, 'background prompt failed');
+        this.sessions.publish(row, EventType.SessionError, {
+          sessionID: row.id,
+          error: messageErrorOf(err) ?? { name: 'UnknownError', data: { message: (err as Error).message } },
+        });
+      });
   }
 
   async abort(auth: AuthContext, sessionId: string): Promise<boolean> {
     const row = await this.sessions.load(auth, sessionId);
-    if (!this.sessions.canWrite(auth, row) && auth.role !== 'teacher') throw new NotFoundError(`Session not found: ${sessionId}`);
+    if (!this.sessions.canWrite(auth, row) && auth.role !== 'teacher')
+      throw new NotFoundError(`Session not found: ${sessionId}`);
     await this.permissions.rejectPending(row.tenantId, row.id);
     for (const child of await this.sessionRepo.descendants(row.tenantId, row.id)) {
       const childRow = await this.sessionRepo.find(row.tenantId, child);
       if (childRow) await this.runs.abort(childRow);
     }
     await this.runs.abort(row);
-    if (auth.role === 'teacher' && row.userId !== auth.userId) await this.audit.record(auth, 'session.abort.teacher', row.id, { ownerId: row.userId });
+    if (auth.role === 'teacher' && row.userId !== auth.userId)
+      await this.audit.record(auth, 'session.abort.teacher', row.id, { ownerId: row.userId });
     return true;
   }
 
@@ -94,12 +107,23 @@ export class SessionPromptService implements OnModuleInit {
     for (const hook of this.hooks.beforePrompt) await hook(auth, row, input);
   }
 
-  private async intake(auth: AuthContext, sessionId: string, input: PromptInput, admitted: boolean): Promise<{ row: SessionRow; user: MessageWithParts }> {
+  private async intake(
+    auth: AuthContext,
+    sessionId: string,
+    input: PromptInput,
+    admitted: boolean,
+  ): Promise<{ row: SessionRow; user: MessageWithParts }> {
     const row = await this.sessions.loadForWrite(auth, sessionId);
     if (!input.parts?.length) throw new BadRequestError('parts must contain at least one part');
-    if (input.messageID && !isId('message', input.messageID)) throw new BadRequestError('messageID must start with "msg_"');
+    if (input.messageID && !isId('message', input.messageID))
+      throw new BadRequestError('messageID must start with "msg_"');
     if (!admitted) await this.admit(auth, row, input);
-    const { agent, model } = await this.turns.choose(auth, row, { agent: input.agent, model: input.model, variant: input.variant, subagentOf: input.subagentOf });
+    const { agent, model } = await this.turns.choose(auth, row, {
+      agent: input.agent,
+      model: input.model,
+      variant: input.variant,
+      subagentOf: input.subagentOf,
+    });
     const now = Date.now();
     const info: UserMessageInfo = {
       id: input.messageID ?? newId('message', { at: now }),
@@ -107,13 +131,20 @@ export class SessionPromptService implements OnModuleInit {
       role: 'user',
       time: { created: now },
       agent: agent.name,
-      model: { providerID: model.providerID, modelID: model.modelID, ...(input.variant ? { variant: input.variant } : {}) },
+      model: {
+        providerID: model.providerID,
+        modelID: model.modelID,
+        ...(input.variant ? { variant: input.variant } : {}),
+      },
       summary: { diffs: [] },
       ...(input.system ? { system: input.system } : {}),
       ...(input.tools ? { tools: input.tools } : {}),
     };
     const parts = input.parts.map((p) => this.toPart(row, info.id, p));
-    const fresh = await this.messages.storePrompt(row.tenantId, info, parts, { agent: agent.name, model: { id: model.modelID, providerID: model.providerID, ...(input.variant ? { variant: input.variant } : {}) } });
+    const fresh = await this.messages.storePrompt(row.tenantId, info, parts, {
+      agent: agent.name,
+      model: { id: model.modelID, providerID: model.providerID, ...(input.variant ? { variant: input.variant } : {}) },
+    });
     // Stored with the session's agent and model in one transaction: only the events are left to send.
     this.writer.publishMessage(row, info);
     for (const part of parts) this.writer.publishPart(row, part);
@@ -127,17 +158,43 @@ export class SessionPromptService implements OnModuleInit {
     switch (p.type) {
       case 'text':
         if (typeof p.text !== 'string') throw new BadRequestError('text parts need `text`');
-        return { ...base, type: 'text', text: p.text, ...(p.synthetic ? { synthetic: true } : {}), ...(p.ignored ? { ignored: true } : {}), ...(p.metadata ? { metadata: p.metadata } : {}) };
+        return {
+          ...base,
+          type: 'text',
+          text: p.text,
+          ...(p.synthetic ? { synthetic: true } : {}),
+          ...(p.ignored ? { ignored: true } : {}),
+          ...(p.metadata ? { metadata: p.metadata } : {}),
+        };
       case 'file':
         if (!p.mime || !p.url) throw new BadRequestError('file parts need `mime` and `url`');
-        if (!/^(data:|https?:)/.test(p.url)) throw new BadRequestError('file part urls must be data: or http(s): URLs; workspace files are read with the read tool');
-        return { ...base, type: 'file', mime: p.mime, url: p.url, ...(p.filename ? { filename: p.filename } : {}), ...(p.source ? { source: p.source } : {}) };
+        if (!/^(data:|https?:)/.test(p.url))
+          throw new BadRequestError(
+            'file part urls must be data: or http(s): URLs; workspace files are read with the read tool',
+          );
+        return {
+          ...base,
+          type: 'file',
+          mime: p.mime,
+          url: p.url,
+          ...(p.filename ? { filename: p.filename } : {}),
+          ...(p.source ? { source: p.source } : {}),
+        };
       case 'agent':
         if (!p.name) throw new BadRequestError('agent parts need `name`');
         return { ...base, type: 'agent', name: p.name, ...(p.source ? { source: p.source as never } : {}) };
       case 'subtask':
-        if (!p.prompt || !p.description || !p.agent) throw new BadRequestError('subtask parts need `prompt`, `description` and `agent`');
-        return { ...base, type: 'subtask', prompt: p.prompt, description: p.description, agent: p.agent, ...(p.model ? { model: p.model } : {}), ...(p.command ? { command: p.command } : {}) };
+        if (!p.prompt || !p.description || !p.agent)
+          throw new BadRequestError('subtask parts need `prompt`, `description` and `agent`');
+        return {
+          ...base,
+          type: 'subtask',
+          prompt: p.prompt,
+          description: p.description,
+          agent: p.agent,
+          ...(p.model ? { model: p.model } : {}),
+          ...(p.command ? { command: p.command } : {}),
+        };
     }
   }
 
@@ -155,10 +212,24 @@ export class SessionPromptService implements OnModuleInit {
       for (const part of await this.messages.openToolParts(tenantId, info.id)) {
         if (part.type !== 'tool' || (part.state.status !== 'pending' && part.state.status !== 'running')) continue;
         const start = part.state.status === 'running' ? part.state.time.start : Date.now();
-        part.state = { status: 'error', input: part.state.input, error: 'Tool execution aborted', metadata: { interrupted: true }, time: { start, end: Date.now() } };
+        part.state = {
+          status: 'error',
+          input: part.state.input,
+          error: 'Tool execution aborted',
+          metadata: { interrupted: true },
+          time: { start, end: Date.now() },
+        };
         await this.writer.part(row, part);
       }
-      const fixed: AssistantMessageInfo = { ...info, time: { ...info.time, completed: Date.now() }, finish: info.finish ?? 'error', error: info.error ?? { name: 'UnknownError', data: { message: 'The server stopped while this message was being generated' } } };
+      const fixed: AssistantMessageInfo = {
+        ...info,
+        time: { ...info.time, completed: Date.now() },
+        finish: info.finish ?? 'error',
+        error: info.error ?? {
+          name: 'UnknownError',
+          data: { message: 'The server stopped while this message was being generated' },
+        },
+      };
       await this.writer.message(row, fixed);
       this.sessions.publish(row, EventType.SessionError, { sessionID: row.id, error: fixed.error });
     }

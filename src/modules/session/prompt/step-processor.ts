@@ -24,7 +24,11 @@ export interface StepSink {
   /** Publishes a part's state without storing it (a streaming part that a later savePart stores). */
   announce(part: PartInfo): void;
   status(status: SessionStatus): void;
-  usage(cost: string, tokens: { input: number; output: number; reasoning: number; cacheRead: number; cacheWrite: number }, partId: string): Promise<void>;
+  usage(
+    cost: string,
+    tokens: { input: number; output: number; reasoning: number; cacheRead: number; cacheWrite: number },
+    partId: string,
+  ): Promise<void>;
   toolContext(part: ToolPart, signal: AbortSignal): ToolContext;
   /** The last tool calls of this session (for doom-loop detection). */
   recentToolCalls(): { tool: string; input: string }[];
@@ -111,7 +115,8 @@ export class StepProcessor {
       await this.recordChanges();
       await this.usageWrite;
       assistant.finish = finishOf(this.finishReason);
-      if (this.finishReason === 'length' && !this.toolsByCall.size) assistant.error = toMessageError({ name: 'MessageOutputLengthError', data: {} });
+      if (this.finishReason === 'length' && !this.toolsByCall.size)
+        assistant.error = toMessageError({ name: 'MessageOutputLengthError', data: {} });
       return this.stopAfterStep || assistant.error ? 'stop' : 'continue';
     } catch (err) {
       const aborted = signal.aborted;
@@ -124,7 +129,9 @@ export class StepProcessor {
         this.overflow = toMessageError(err);
         return 'compact';
       }
-      assistant.error = aborted ? { name: 'MessageAbortedError', data: { message: 'Aborted' } } : (messageErrorOf(err) ?? toMessageError(err));
+      assistant.error = aborted
+        ? { name: 'MessageAbortedError', data: { message: 'Aborted' } }
+        : (messageErrorOf(err) ?? toMessageError(err));
       if (!assistant.finish) assistant.finish = 'error';
       return 'stop';
     } finally {
@@ -147,7 +154,10 @@ export class StepProcessor {
       if (signal.aborted) throw new AbortedError();
       if (!started) {
         started = true;
-        await this.addPart({ type: 'step-start', ...(this.startTree ? { snapshot: this.startTree } : {}) } as Partial<PartInfo>);
+        await this.addPart({
+          type: 'step-start',
+          ...(this.startTree ? { snapshot: this.startTree } : {}),
+        } as Partial<PartInfo>);
       }
       await this.handle(ev);
     }
@@ -160,7 +170,14 @@ export class StepProcessor {
       case 'reasoning-start': {
         const type = ev.type === 'text-start' ? 'text' : 'reasoning';
         const { assistant } = this.input;
-        const part = { id: newId('part'), sessionID: assistant.sessionID, messageID: assistant.id, type, text: '', time: { start: Date.now() } } as TextLike;
+        const part = {
+          id: newId('part'),
+          sessionID: assistant.sessionID,
+          messageID: assistant.id,
+          type,
+          text: '',
+          time: { start: Date.now() },
+        } as TextLike;
         this.parts.push(part);
         this.open.set(`${type}:${ev.id}`, part);
         // An empty part is announced, not stored: its end (or the periodic flush while it streams) stores it.
@@ -190,7 +207,12 @@ export class StepProcessor {
         return;
       }
       case 'tool-input-start': {
-        const part = (await this.addPart({ type: 'tool', callID: ev.id, tool: ev.name, state: { status: 'pending', input: {}, raw: '' } } as Partial<PartInfo>)) as ToolPart;
+        const part = (await this.addPart({
+          type: 'tool',
+          callID: ev.id,
+          tool: ev.name,
+          state: { status: 'pending', input: {}, raw: '' },
+        } as Partial<PartInfo>)) as ToolPart;
         this.toolsByCall.set(ev.id, part);
         return;
       }
@@ -209,7 +231,12 @@ export class StepProcessor {
   private async startTool(ev: Extract<StreamEvent, { type: 'tool-call' }>): Promise<void> {
     let part = this.toolsByCall.get(ev.id);
     if (!part) {
-      part = (await this.addPart({ type: 'tool', callID: ev.id, tool: ev.name, state: { status: 'pending', input: {}, raw: ev.input } } as Partial<PartInfo>)) as ToolPart;
+      part = (await this.addPart({
+        type: 'tool',
+        callID: ev.id,
+        tool: ev.name,
+        state: { status: 'pending', input: {}, raw: ev.input },
+      } as Partial<PartInfo>)) as ToolPart;
       this.toolsByCall.set(ev.id, part);
     }
     if (ev.providerMetadata) part.metadata = ev.providerMetadata;
@@ -223,9 +250,12 @@ export class StepProcessor {
       parseError = `Tool arguments are not valid JSON: ${(err as Error).message}`;
     }
     // Tool names in the wrong case are repaired; unknown tools and bad JSON go to the `invalid` tool.
-    let tool = this.input.tools.get(ev.name) ?? [...this.input.tools.values()].find((t) => t.id.toLowerCase() === ev.name.toLowerCase());
+    let tool =
+      this.input.tools.get(ev.name) ??
+      [...this.input.tools.values()].find((t) => t.id.toLowerCase() === ev.name.toLowerCase());
     if (parseError || !tool) {
-      const reason = parseError ?? `Unknown tool "${ev.name}". Available tools: ${[...this.input.tools.keys()].join(', ')}`;
+      const reason =
+        parseError ?? `Unknown tool "${ev.name}". Available tools: ${[...this.input.tools.keys()].join(', ')}`;
       const invalid = this.input.tools.get('invalid');
       input = { tool: ev.name, error: reason };
       tool = invalid;
@@ -241,19 +271,48 @@ export class StepProcessor {
     await this.input.sink.savePart(part);
     const serialized = JSON.stringify(input);
     const recent = this.input.sink.recentToolCalls().slice(-(DOOM_LOOP - 1));
-    const doomLoop = recent.length === DOOM_LOOP - 1 && recent.every((c) => c.tool === ev.name && c.input === serialized);
+    const doomLoop =
+      recent.length === DOOM_LOOP - 1 && recent.every((c) => c.tool === ev.name && c.input === serialized);
     this.running.push(this.execute(part, tool, input, started, doomLoop));
   }
 
-  private async execute(part: ToolPart, tool: RegisteredTool, input: Record<string, unknown>, started: number, doomLoop: boolean): Promise<void> {
+  private async execute(
+    part: ToolPart,
+    tool: RegisteredTool,
+    input: Record<string, unknown>,
+    started: number,
+    doomLoop: boolean,
+  ): Promise<void> {
     const { sink, signal } = this.input;
     const ctx = sink.toolContext(part, signal);
     try {
-      if (doomLoop) await ctx.ask({ permission: 'doom_loop', patterns: [part.tool], always: [part.tool], metadata: { tool: part.tool, input } });
+      if (doomLoop)
+        await ctx.ask({
+          permission: 'doom_loop',
+          patterns: [part.tool],
+          always: [part.tool],
+          metadata: { tool: part.tool, input },
+        });
       const result: ToolResult = await tool.execute(input, ctx);
       if (signal.aborted) throw new AbortedError();
-      const attachments = result.attachments?.map((a) => ({ id: newId('part'), sessionID: part.sessionID, messageID: part.messageID, type: 'file' as const, mime: a.mime, url: a.url, ...(a.filename ? { filename: a.filename } : {}) }));
-      part.state = { status: 'completed', input, output: result.output, title: result.title, metadata: result.metadata, time: { start: started, end: Date.now() }, ...(attachments?.length ? { attachments } : {}) } as ToolState;
+      const attachments = result.attachments?.map((a) => ({
+        id: newId('part'),
+        sessionID: part.sessionID,
+        messageID: part.messageID,
+        type: 'file' as const,
+        mime: a.mime,
+        url: a.url,
+        ...(a.filename ? { filename: a.filename } : {}),
+      }));
+      part.state = {
+        status: 'completed',
+        input,
+        output: result.output,
+        title: result.title,
+        metadata: result.metadata,
+        time: { start: started, end: Date.now() },
+        ...(attachments?.length ? { attachments } : {}),
+      } as ToolState;
     } catch (err) {
       if (stopsLoop(err)) this.stopAfterStep = true;
       const interrupted = signal.aborted;
@@ -262,7 +321,9 @@ export class StepProcessor {
         status: 'error',
         input,
         error: interrupted ? 'Tool execution aborted' : (err as Error).message || String(err),
-        ...(interrupted || running?.metadata ? { metadata: { ...(running?.metadata ?? {}), ...(interrupted ? { interrupted: true } : {}) } } : {}),
+        ...(interrupted || running?.metadata
+          ? { metadata: { ...(running?.metadata ?? {}), ...(interrupted ? { interrupted: true } : {}) } }
+          : {}),
         time: { start: started, end: Date.now() },
       };
     }
@@ -273,9 +334,23 @@ export class StepProcessor {
     this.finishReason = reason;
     const { assistant, model, sink } = this.input;
     const step = computeStepCost(usage, model.cost);
-    const tokens = { total: step.tokens.total, input: step.tokens.input, output: step.tokens.output, reasoning: step.tokens.reasoning, cache: step.tokens.cache };
+    const tokens = {
+      total: step.tokens.total,
+      input: step.tokens.input,
+      output: step.tokens.output,
+      reasoning: step.tokens.reasoning,
+      cache: step.tokens.cache,
+    };
     // Stored once, by recordChanges, when the tree after the step is known (after the step's tools, as OpenCode).
-    const part = { id: newId('part'), sessionID: assistant.sessionID, messageID: assistant.id, type: 'step-finish', reason, cost: step.costNumber, tokens } as PartInfo;
+    const part = {
+      id: newId('part'),
+      sessionID: assistant.sessionID,
+      messageID: assistant.id,
+      type: 'step-finish',
+      reason,
+      cost: step.costNumber,
+      tokens,
+    } as PartInfo;
     this.parts.push(part);
     this.finishPart = part as Extract<PartInfo, { type: 'step-finish' }>;
     if (this.call) this.call.partId = part.id;
@@ -283,7 +358,17 @@ export class StepProcessor {
     assistant.tokens = tokens;
     // The call itself records the usage (LlmTurn); this tells the loop the step's size (compaction checks it) while
     // the tools and the snapshot run; run() waits for it before the step ends.
-    this.usageWrite = sink.usage(step.cost, { input: step.tokens.input, output: step.tokens.output, reasoning: step.tokens.reasoning, cacheRead: step.tokens.cache.read, cacheWrite: step.tokens.cache.write }, part.id);
+    this.usageWrite = sink.usage(
+      step.cost,
+      {
+        input: step.tokens.input,
+        output: step.tokens.output,
+        reasoning: step.tokens.reasoning,
+        cacheRead: step.tokens.cache.read,
+        cacheWrite: step.tokens.cache.write,
+      },
+      part.id,
+    );
     this.usageWrite.catch(() => undefined);
   }
 
@@ -303,7 +388,8 @@ export class StepProcessor {
       await this.input.sink.savePart(this.finishPart);
       this.finishPart = undefined;
     }
-    if (after?.patch.files.length) await this.addPart({ type: 'patch', hash: after.patch.hash, files: after.patch.files } as Partial<PartInfo>);
+    if (after?.patch.files.length)
+      await this.addPart({ type: 'patch', hash: after.patch.hash, files: after.patch.files } as Partial<PartInfo>);
   }
 
   private async addPart(fields: Partial<PartInfo>): Promise<PartInfo> {
@@ -336,7 +422,13 @@ export class StepProcessor {
     for (const part of this.toolsByCall.values()) {
       if (part.state.status !== 'pending' && part.state.status !== 'running') continue;
       const start = part.state.status === 'running' ? part.state.time.start : Date.now();
-      part.state = { status: 'error', input: part.state.input, error: aborted ? 'Tool execution aborted' : 'Tool execution failed', metadata: { interrupted: true }, time: { start, end: Date.now() } };
+      part.state = {
+        status: 'error',
+        input: part.state.input,
+        error: aborted ? 'Tool execution aborted' : 'Tool execution failed',
+        metadata: { interrupted: true },
+        time: { start, end: Date.now() },
+      };
       await this.input.sink.savePart(part);
     }
   }

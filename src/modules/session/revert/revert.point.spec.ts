@@ -11,8 +11,18 @@ function message(id: string, role: 'user' | 'assistant', parts: Partial<PartInfo
 
 const transcript = [
   message('m1', 'user', [{ type: 'text', text: 'do it' }]),
-  message('m2', 'assistant', [{ type: 'step-start' }, { type: 'tool' }, { type: 'step-finish' }, { type: 'patch', hash: 'h1', files: ['/w/a'] }]),
-  message('m3', 'assistant', [{ type: 'step-start' }, { type: 'text', text: 'done' }, { type: 'tool' }, { type: 'patch', hash: 'h2', files: ['/w/b'] }]),
+  message('m2', 'assistant', [
+    { type: 'step-start' },
+    { type: 'tool' },
+    { type: 'step-finish' },
+    { type: 'patch', hash: 'h1', files: ['/w/a'] },
+  ]),
+  message('m3', 'assistant', [
+    { type: 'step-start' },
+    { type: 'text', text: 'done' },
+    { type: 'tool' },
+    { type: 'patch', hash: 'h2', files: ['/w/b'] },
+  ]),
   message('m4', 'user', [{ type: 'text', text: 'more' }]),
   message('m5', 'assistant', [{ type: 'step-start' }, { type: 'patch', hash: 'h3', files: ['/w/a'] }]),
 ] as MessageWithParts[];
@@ -30,13 +40,23 @@ describe('findRevertPoint', () => {
   });
 
   it('keeps the part when text or a tool came before it in its message', () => {
-    expect(findRevertPoint(transcript, { messageID: 'm3', partID: 'm3_p2' })).toEqual({ messageID: 'm3', partID: 'm3_p2', patches: [{ hash: 'h2', files: ['/w/b'] }, { hash: 'h3', files: ['/w/a'] }] });
+    expect(findRevertPoint(transcript, { messageID: 'm3', partID: 'm3_p2' })).toEqual({
+      messageID: 'm3',
+      partID: 'm3_p2',
+      patches: [
+        { hash: 'h2', files: ['/w/b'] },
+        { hash: 'h3', files: ['/w/a'] },
+      ],
+    });
     // Only a step-start before the part: the whole turn goes.
     expect(findRevertPoint(transcript, { messageID: 'm3', partID: 'm3_p1' })?.messageID).toBe('m1');
   });
 
   it('reverting a user message reverts its own turn onwards; unknown targets give undefined', () => {
-    expect(findRevertPoint(transcript, { messageID: 'm4' })).toEqual({ messageID: 'm4', patches: [{ hash: 'h3', files: ['/w/a'] }] });
+    expect(findRevertPoint(transcript, { messageID: 'm4' })).toEqual({
+      messageID: 'm4',
+      patches: [{ hash: 'h3', files: ['/w/a'] }],
+    });
     expect(findRevertPoint(transcript, { messageID: 'nope' })).toBeUndefined();
     expect(findRevertPoint(transcript, { messageID: 'm3', partID: 'm2_p1' })).toBeUndefined();
   });

@@ -40,12 +40,19 @@ export class RevertService implements OnModuleInit {
     this.hooks.beforePrompt.push((_auth, row) => this.cleanup(row));
   }
 
-  async revert(auth: AuthContext, sessionId: string, target: { messageID: string; partID?: string }): Promise<SessionInfo> {
+  async revert(
+    auth: AuthContext,
+    sessionId: string,
+    target: { messageID: string; partID?: string },
+  ): Promise<SessionInfo> {
     const row = await this.sessions.loadForWrite(auth, sessionId);
     await this.assertIdle(row);
     const { items } = await this.messages.list(row.tenantId, row.id);
     const point = findRevertPoint(items, target);
-    if (!point) throw new NotFoundError(target.partID ? `Part not found: ${target.partID}` : `Message not found: ${target.messageID}`);
+    if (!point)
+      throw new NotFoundError(
+        target.partID ? `Part not found: ${target.partID}` : `Message not found: ${target.messageID}`,
+      );
     const state: RevertState = { messageID: point.messageID, ...(point.partID ? { partID: point.partID } : {}) };
     const engine = await this.engine(auth, row);
     if (engine) {
@@ -84,7 +91,11 @@ export class RevertService implements OnModuleInit {
     const gone = revertedContent(items, state);
     for (const part of gone.parts) {
       await this.messages.deletePart(row.tenantId, part.messageID, part.id);
-      this.sessions.publish(row, EventType.PartRemoved, { sessionID: row.id, messageID: part.messageID, partID: part.id });
+      this.sessions.publish(row, EventType.PartRemoved, {
+        sessionID: row.id,
+        messageID: part.messageID,
+        partID: part.id,
+      });
     }
     for (const messageID of gone.messages) {
       await this.messages.deleteMessage(row.tenantId, row.id, messageID);
@@ -100,7 +111,8 @@ export class RevertService implements OnModuleInit {
   }
 
   private async assertIdle(row: SessionRow): Promise<void> {
-    if (this.runs.isRunningHere(row.id) || (await this.runs.statuses(row.tenantId, () => true))[row.id]) throw new SessionBusyError(row.id);
+    if (this.runs.isRunningHere(row.id) || (await this.runs.statuses(row.tenantId, () => true))[row.id])
+      throw new SessionBusyError(row.id);
   }
 
   /** The project's snapshot engine, or undefined when the project turned snapshots off. */

@@ -62,7 +62,10 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
     clearInterval(this.timer);
     this.offAbort?.();
     for (const run of this.runs.values()) run.controller.abort();
-    await Promise.race([Promise.allSettled([...this.runs.values()].map((r) => r.promise)), new Promise((r) => setTimeout(r, 3000).unref())]);
+    await Promise.race([
+      Promise.allSettled([...this.runs.values()].map((r) => r.promise)),
+      new Promise((r) => setTimeout(r, 3000).unref()),
+    ]);
   }
 
   statusOf(sessionId: string): SessionStatus {
@@ -70,10 +73,14 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
   }
 
   /** Non-idle sessions: runs here plus leases held by other live processes. */
-  async statuses(tenantId: string, visible: (userId: string | null) => boolean): Promise<Record<string, SessionStatus>> {
+  async statuses(
+    tenantId: string,
+    visible: (userId: string | null) => boolean,
+  ): Promise<Record<string, SessionStatus>> {
     const out: Record<string, SessionStatus> = {};
     for (const row of await this.sessions.busy(tenantId)) if (visible(row.userId)) out[row.id] = { type: 'busy' };
-    for (const [id, run] of this.runs) if (run.row.tenantId === tenantId && visible(run.row.userId)) out[id] = run.status;
+    for (const [id, run] of this.runs)
+      if (run.row.tenantId === tenantId && visible(run.row.userId)) out[id] = run.status;
     return out;
   }
 
@@ -108,7 +115,10 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
         else this.acquiring.delete(row.id);
       });
       if (!acquired) {
-        await this.bus.waitFor((e) => e.sessionId === row.id && e.event.type === EventType.SessionIdle, this.config.runLeaseMs);
+        await this.bus.waitFor(
+          (e) => e.sessionId === row.id && e.event.type === EventType.SessionIdle,
+          this.config.runLeaseMs,
+        );
         continue;
       }
       if (this.runs.has(row.id)) continue;
@@ -122,7 +132,9 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
         } finally {
           // Release before forgetting the run: a prompt arriving in between would otherwise take the lease (same
           // owner) and start a loop whose lease this release then clears, and the next tick would abort it.
-          await this.sessions.releaseLease(row.id, this.owner).catch((err) => this.logger.warn({ err, sessionId: row.id }, 'lease release failed'));
+          await this.sessions
+            .releaseLease(row.id, this.owner)
+            .catch((err) => this.logger.warn({ err, sessionId: row.id }, 'lease release failed'));
           this.runs.delete(row.id);
           this.setStatus(row, { type: 'idle' });
         }
@@ -137,9 +149,14 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
    * child session runs inside its parent's turn and slot.
    */
   private async acquire(row: SessionRow): Promise<boolean> {
-    const cap = row.userId && !row.parentId ? await this.limits.concurrentSessions(row.tenantId, row.userId) : undefined;
+    const cap =
+      row.userId && !row.parentId ? await this.limits.concurrentSessions(row.tenantId, row.userId) : undefined;
     if (!cap) return this.sessions.acquireLease(row.id, this.owner, this.config.runLeaseMs);
-    const r = await this.sessions.acquireLeaseWithin(row.id, this.owner, this.config.runLeaseMs, { tenantId: row.tenantId, userId: row.userId!, limit: cap.limit });
+    const r = await this.sessions.acquireLeaseWithin(row.id, this.owner, this.config.runLeaseMs, {
+      tenantId: row.tenantId,
+      userId: row.userId!,
+      limit: cap.limit,
+    });
     if (typeof r === 'object') return cap.refuse(r.refused);
     return r;
   }
@@ -186,6 +203,14 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
   }
 
   private publish(row: SessionRow, type: string, properties: Record<string, unknown>): void {
-    this.bus.publish({ tenantId: row.tenantId, sessionId: row.id, ownerId: row.userId ?? undefined, projectId: row.projectId, directory: row.directory, type, properties });
+    this.bus.publish({
+      tenantId: row.tenantId,
+      sessionId: row.id,
+      ownerId: row.userId ?? undefined,
+      projectId: row.projectId,
+      directory: row.directory,
+      type,
+      properties,
+    });
   }
 }

@@ -15,7 +15,11 @@ export class ShareController {
   /** A public read-only link in `share.url`; 403 when the school does not allow sharing. */
   @Post('share')
   @HttpCode(200)
-  share(@Auth() auth: AuthContext, @Param('sessionID') id: string, @RequestOrigin() origin: string): Promise<SessionDto> {
+  share(
+    @Auth() auth: AuthContext,
+    @Param('sessionID') id: string,
+    @RequestOrigin() origin: string,
+  ): Promise<SessionDto> {
     return this.shares.share(auth, id, origin);
   }
 

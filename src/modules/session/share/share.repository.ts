@@ -11,9 +11,16 @@ export class ShareRepository {
     return this.prisma.session.findUnique({ where: { shareId } });
   }
 
-  async setShare(tenantId: string, id: string, share: { shareId: string; shareSecret: string; shareUrl: string } | null): Promise<SessionRow | null> {
+  async setShare(
+    tenantId: string,
+    id: string,
+    share: { shareId: string; shareSecret: string; shareUrl: string } | null,
+  ): Promise<SessionRow | null> {
     const data = share ?? { shareId: null, shareSecret: null, shareUrl: null };
-    const r = await this.prisma.session.updateMany({ where: { tenantId, id }, data: { ...data, updatedAt: new Date() } });
+    const r = await this.prisma.session.updateMany({
+      where: { tenantId, id },
+      data: { ...data, updatedAt: new Date() },
+    });
     return r.count ? this.prisma.session.findFirst({ where: { tenantId, id } }) : null;
   }
 

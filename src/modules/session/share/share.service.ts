@@ -41,11 +41,16 @@ export class ShareService {
 
   async share(auth: AuthContext, sessionId: string, origin: string): Promise<SessionInfo> {
     const row = await this.sessions.loadForWrite(auth, sessionId);
-    if (!(await this.shares.sharingAllowed(row.tenantId))) throw new ForbiddenError('Sharing is turned off for this school', 'share_disabled');
+    if (!(await this.shares.sharingAllowed(row.tenantId)))
+      throw new ForbiddenError('Sharing is turned off for this school', 'share_disabled');
     if (row.shareUrl) return toSessionInfo(row);
     const shareId = randomBytes(16).toString('base64url');
     const base = (this.config.publicUrl ?? origin).replace(/\/+$/, '');
-    const updated = await this.shares.setShare(row.tenantId, row.id, { shareId, shareSecret: randomBytes(32).toString('base64url'), shareUrl: `${base}/share/${shareId}` });
+    const updated = await this.shares.setShare(row.tenantId, row.id, {
+      shareId,
+      shareSecret: randomBytes(32).toString('base64url'),
+      shareUrl: `${base}/share/${shareId}`,
+    });
     await this.audit.record(auth, 'session.share', row.id, { ownerId: row.userId });
     return this.sessions.emitUpdated(updated ?? row);
   }
@@ -61,7 +66,11 @@ export class ShareService {
   async transcript(shareId: string): Promise<SharedTranscript> {
     const row = await this.resolve(shareId);
     const { items } = await this.messages.list(row.tenantId, row.id);
-    return { session: publicSession(toSessionInfo(row)), messages: items, diff: (row.diff as SnapshotFileDiff[] | null) ?? [] };
+    return {
+      session: publicSession(toSessionInfo(row)),
+      messages: items,
+      diff: (row.diff as SnapshotFileDiff[] | null) ?? [],
+    };
   }
 
   /** Live events of the shared session, until the stream closes or the link is revoked. */
@@ -77,7 +86,10 @@ export class ShareService {
     );
     sse.onClose(off);
     sse.send({ id: newId('event'), type: EventType.ServerConnected, properties: {} });
-    const heartbeat = setInterval(() => sse.send({ id: newId('event'), type: EventType.ServerHeartbeat, properties: {} }), this.config.heartbeatMs);
+    const heartbeat = setInterval(
+      () => sse.send({ id: newId('event'), type: EventType.ServerHeartbeat, properties: {} }),
+      this.config.heartbeatMs,
+    );
     heartbeat.unref();
     sse.onClose(() => clearInterval(heartbeat));
     // The link may have been revoked between the lookup and the subscription.
@@ -100,6 +112,9 @@ export class ShareService {
 
   private forViewer(e: EventEnvelope): unknown {
     if (e.event.type !== EventType.SessionUpdated) return e.event;
-    return { ...e.event, properties: { ...e.event.properties, info: publicSession(e.event.properties.info as SessionInfo) } };
+    return {
+      ...e.event,
+      properties: { ...e.event.properties, info: publicSession(e.event.properties.info as SessionInfo) },
+    };
   }
 }

@@ -7,5 +7,10 @@ import { SessionModule } from '../session.module';
 import { ShellController } from './shell.controller';
 import { ShellService } from './shell.service';
 
-@Module({ imports: [SessionModule, SandboxModule, AgentModule, PermissionModule, WorkspaceModule], controllers: [ShellController], providers: [ShellService], exports: [ShellService] })
+@Module({
+  imports: [SessionModule, SandboxModule, AgentModule, PermissionModule, WorkspaceModule],
+  controllers: [ShellController],
+  providers: [ShellService],
+  exports: [ShellService],
+})
 export class ShellModule {}

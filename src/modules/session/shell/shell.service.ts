@@ -12,7 +12,13 @@ import { SessionBusyError } from '../session.errors';
 import { SessionRepository, type SessionRow } from '../session.repository';
 import { SessionService } from '../session.service';
 import { SessionWriter } from '../session-writer';
-import { emptyTokens, type AssistantMessageInfo, type MessageWithParts, type PartInfo, type UserMessageInfo } from '../session.types';
+import {
+  emptyTokens,
+  type AssistantMessageInfo,
+  type MessageWithParts,
+  type PartInfo,
+  type UserMessageInfo,
+} from '../session.types';
 import { TurnContextService } from '../turn/turn-context.service';
 import { LiveOutput } from './live-output';
 
@@ -57,7 +63,10 @@ export class ShellService {
     const { agent, model } = await this.turns.choose(auth, row, { agent: input.agent, model: input.model });
     // The user's own command goes through the same decision as the bash tool, locked role rules included.
     const permission = await this.turns.permission(auth, row, agent.name);
-    await this.permissions.assertUserMay({ tenantId: row.tenantId, projectId: row.projectId, ownerId: row.userId, ruleset: permission }, { permission: 'bash', ...bashPermission(input.command) });
+    await this.permissions.assertUserMay(
+      { tenantId: row.tenantId, projectId: row.projectId, ownerId: row.userId, ruleset: permission },
+      { permission: 'bash', ...bashPermission(input.command) },
+    );
     await this.prompts.admit(auth, row);
     let result: MessageWithParts | undefined;
     await this.runs.run(row, async (signal) => {
@@ -71,11 +80,33 @@ export class ShellService {
     if ((await this.sessionRepo.busy(row.tenantId)).some((b) => b.id === row.id)) throw new SessionBusyError(row.id);
   }
 
-  private async execute(row: SessionRow, input: ShellInput, agent: string, model: { providerID: string; modelID: string }, signal: AbortSignal): Promise<MessageWithParts> {
+  private async execute(
+    row: SessionRow,
+    input: ShellInput,
+    agent: string,
+    model: { providerID: string; modelID: string },
+    signal: AbortSignal,
+  ): Promise<MessageWithParts> {
     const ws = await this.workspaces.get(row.tenantId, row.directory.split('/').pop()!);
     const now = Date.now();
-    const user: UserMessageInfo = { id: input.messageID ?? newId('message', { at: now }), sessionID: row.id, role: 'user', time: { created: now }, agent, model };
-    await this.save(row, user, [{ id: newId('part'), sessionID: row.id, messageID: user.id, type: 'text', text: 'The following tool was executed by the user', synthetic: true }]);
+    const user: UserMessageInfo = {
+      id: input.messageID ?? newId('message', { at: now }),
+      sessionID: row.id,
+      role: 'user',
+      time: { created: now },
+      agent,
+      model,
+    };
+    await this.save(row, user, [
+      {
+        id: newId('part'),
+        sessionID: row.id,
+        messageID: user.id,
+        type: 'text',
+        text: 'The following tool was executed by the user',
+        synthetic: true,
+      },
+    ]);
     const assistant: AssistantMessageInfo = {
       id: newId('message'),
       sessionID: row.id,
@@ -98,7 +129,13 @@ export class ShellService {
       type: 'tool',
       callID: newId('tool'),
       tool: 'bash',
-      state: { status: 'running', input: { command: input.command }, title: input.command, metadata: { output: '', description: input.command }, time: { start } },
+      state: {
+        status: 'running',
+        input: { command: input.command },
+        title: input.command,
+        metadata: { output: '', description: input.command },
+        time: { start },
+      },
     };
     await this.save(row, assistant, [part]);
 
@@ -121,19 +158,33 @@ export class ShellService {
         onOutput: (chunk) => live.push(chunk),
       });
       live.stop();
-      const notes = [res.timedOut ? `Command terminated after exceeding timeout ${SHELL_TIMEOUT_MS} ms` : '', res.aborted ? 'User aborted the command' : ''].filter(Boolean);
+      const notes = [
+        res.timedOut ? `Command terminated after exceeding timeout ${SHELL_TIMEOUT_MS} ms` : '',
+        res.aborted ? 'User aborted the command' : '',
+      ].filter(Boolean);
       const output = res.output + (notes.length ? `\n\n<shell_metadata>\n${notes.join('\n')}\n</shell_metadata>` : '');
       part.state = {
         status: 'completed',
         input: { command: input.command },
         output,
         title: input.command,
-        metadata: { output: output.slice(-OUTPUT_CHARS), exit: res.exitCode, description: input.command, truncated: res.truncated, sandboxed: res.sandboxed },
+        metadata: {
+          output: output.slice(-OUTPUT_CHARS),
+          exit: res.exitCode,
+          description: input.command,
+          truncated: res.truncated,
+          sandboxed: res.sandboxed,
+        },
         time: { start, end: Date.now() },
       };
     } catch (err) {
       live.stop();
-      part.state = { status: 'error', input: { command: input.command }, error: (err as Error).message, time: { start, end: Date.now() } };
+      part.state = {
+        status: 'error',
+        input: { command: input.command },
+        error: (err as Error).message,
+        time: { start, end: Date.now() },
+      };
     }
     await writes;
     await this.savePart(row, part);

@@ -13,7 +13,11 @@ export class SummaryController {
 
   /** The files this session changed (from its first step to its last), as computed by the summary job. */
   @Get('diff')
-  diff(@Auth() auth: AuthContext, @Param('sessionID') id: string, @Query() _query: DiffQueryDto): Promise<SnapshotFileDiffDto[]> {
+  diff(
+    @Auth() auth: AuthContext,
+    @Param('sessionID') id: string,
+    @Query() _query: DiffQueryDto,
+  ): Promise<SnapshotFileDiffDto[]> {
     return this.summaries.diff(auth, id);
   }
 }

@@ -23,5 +23,8 @@ export async function diffOf(engine: GitSnapshot, messages: MessageWithParts[]):
 }
 
 export function totals(diff: SnapshotFileDiff[]): { additions: number; deletions: number; files: number } {
-  return diff.reduce((t, d) => ({ additions: t.additions + d.additions, deletions: t.deletions + d.deletions, files: t.files + 1 }), { additions: 0, deletions: 0, files: 0 });
+  return diff.reduce(
+    (t, d) => ({ additions: t.additions + d.additions, deletions: t.deletions + d.deletions, files: t.files + 1 }),
+    { additions: 0, deletions: 0, files: 0 },
+  );
 }

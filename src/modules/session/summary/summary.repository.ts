@@ -10,17 +10,31 @@ import type { SessionInfo } from '../session.types';
 export class SessionChangesRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  async storeDiff(tenantId: string, id: string, diff: SnapshotFileDiff[], t: { additions: number; deletions: number; files: number }): Promise<SessionRow | null> {
+  async storeDiff(
+    tenantId: string,
+    id: string,
+    diff: SnapshotFileDiff[],
+    t: { additions: number; deletions: number; files: number },
+  ): Promise<SessionRow | null> {
     const r = await this.prisma.session.updateMany({
       where: { tenantId, id },
-      data: { diff: diff as unknown as Prisma.InputJsonValue, summaryAdditions: t.additions, summaryDeletions: t.deletions, summaryFiles: t.files, updatedAt: new Date() },
+      data: {
+        diff: diff as unknown as Prisma.InputJsonValue,
+        summaryAdditions: t.additions,
+        summaryDeletions: t.deletions,
+        summaryFiles: t.files,
+        updatedAt: new Date(),
+      },
     });
     return r.count ? this.prisma.session.findFirst({ where: { tenantId, id } }) : null;
   }
 
   /** Rewrites a stored message's JSON only if it still exists (a revert cleanup may have removed it meanwhile). */
   async updateMessageData(tenantId: string, sessionId: string, id: string, data: object): Promise<boolean> {
-    const r = await this.prisma.message.updateMany({ where: { tenantId, sessionId, id }, data: { data: data as Prisma.InputJsonValue } });
+    const r = await this.prisma.message.updateMany({
+      where: { tenantId, sessionId, id },
+      data: { data: data as Prisma.InputJsonValue },
+    });
     return r.count > 0;
   }
 

@@ -40,14 +40,20 @@ export class SummaryService implements OnModuleInit {
     this.queues.register('session.summary', (p) => this.run(p.tenantId, p.sessionId));
     // Off the prompt's answer path: the summary is a background job either way (clients poll or get session.diff).
     this.hooks.afterLoop.push(async (_auth: AuthContext, row: SessionRow) => {
-      void this.enqueue(row).catch((err) => this.logger.warn({ err, sessionId: row.id }, 'could not enqueue the session summary'));
+      void this.enqueue(row).catch((err) =>
+        this.logger.warn({ err, sessionId: row.id }, 'could not enqueue the session summary'),
+      );
     });
   }
 
   /** One job per transcript state: the id names the newest message, so a finished job never hides a later one. */
   async enqueue(row: SessionRow): Promise<void> {
     const last = (await this.messages.lastId(row.tenantId, row.id)) ?? 'empty';
-    await this.queues.enqueue('session.summary', { tenantId: row.tenantId, sessionId: row.id, messageId: last }, { jobId: `summary-${row.id}-${last}` });
+    await this.queues.enqueue(
+      'session.summary',
+      { tenantId: row.tenantId, sessionId: row.id, messageId: last },
+      { jobId: `summary-${row.id}-${last}` },
+    );
   }
 
   async run(tenantId: string, sessionId: string): Promise<{ files: number } | { skipped: string }> {
@@ -69,7 +75,10 @@ export class SummaryService implements OnModuleInit {
 
   /** Diff of the steps in `messages` for this session's workspace. */
   sessionDiff(row: SessionRow, messages: MessageWithParts[]): Promise<SnapshotFileDiff[]> {
-    return diffOf(this.snapshots.engine({ tenantId: row.tenantId, projectId: row.projectId, directory: row.directory }), messages);
+    return diffOf(
+      this.snapshots.engine({ tenantId: row.tenantId, projectId: row.projectId, directory: row.directory }),
+      messages,
+    );
   }
 
   /** Writes the diff and totals, then `session.updated` and `session.diff`. */
@@ -87,7 +96,9 @@ export class SummaryService implements OnModuleInit {
   private async perMessage(row: SessionRow, items: MessageWithParts[]): Promise<void> {
     const users = items.filter((m) => m.info.role === 'user').slice(-RECENT_TURNS);
     for (const user of users) {
-      const answers = items.filter((m) => m.info.role === 'assistant' && (m.info as AssistantMessageInfo).parentID === user.info.id);
+      const answers = items.filter(
+        (m) => m.info.role === 'assistant' && (m.info as AssistantMessageInfo).parentID === user.info.id,
+      );
       const diffs = await this.sessionDiff(row, answers);
       const info = user.info as UserMessageInfo;
       if (JSON.stringify(info.summary?.diffs ?? []) === JSON.stringify(diffs)) continue;

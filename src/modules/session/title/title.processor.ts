@@ -14,7 +14,10 @@ import { TurnContextService } from '../turn/turn-context.service';
 /** Cleans a model's title answer: no <think> block, first non-empty line, at most 100 chars. */
 export function cleanTitle(raw: string): string | undefined {
   const text = raw.replace(/<think>[\s\S]*?<\/think>/g, '');
-  const line = text.split('\n').map((l) => l.trim().replace(/^["'#*\s]+|["'*\s]+$/g, '')).find(Boolean);
+  const line = text
+    .split('\n')
+    .map((l) => l.trim().replace(/^["'#*\s]+|["'*\s]+$/g, ''))
+    .find(Boolean);
   if (!line) return undefined;
   return line.length > 100 ? `${line.slice(0, 97)}...` : line;
 }
@@ -43,12 +46,22 @@ export class TitleProcessor implements OnModuleInit {
     if (!isDefaultTitle(row.title)) return { skipped: 'already titled' };
     const message = await this.messages.getMessage(tenantId, sessionId, messageId);
     if (!message) return { skipped: 'message gone' };
-    const text = message.parts.flatMap((p) => (p.type === 'text' && !p.synthetic && !p.ignored ? [p.text] : [])).join('\n').slice(0, 8000);
+    const text = message.parts
+      .flatMap((p) => (p.type === 'text' && !p.synthetic && !p.ignored ? [p.text] : []))
+      .join('\n')
+      .slice(0, 8000);
     if (!text.trim()) return { skipped: 'no text' };
     const call = await this.turns.forTitle(row, message.info as UserMessageInfo, text);
     let answer = '';
     try {
-      for await (const ev of this.llm.call({ session: row, purpose: 'title', model: call.model.info, language: call.model.language, request: call.request, sessionTotals: false })) {
+      for await (const ev of this.llm.call({
+        session: row,
+        purpose: 'title',
+        model: call.model.info,
+        language: call.model.language,
+        request: call.request,
+        sessionTotals: false,
+      })) {
         if (ev.type === 'text-delta') answer += ev.delta;
       }
     } catch (err) {

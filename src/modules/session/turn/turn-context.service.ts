@@ -199,7 +199,10 @@ export class TurnContextService {
       userSystem: user.system,
     });
     const visible = this.hooks.history.reduce((h, f) => f(h), history);
-    const messages = dropUnsupportedMedia(toModelMessages(withReminders(visible, { agent: agent.name, step }), ref), resolved.api);
+    const messages = dropUnsupportedMedia(
+      toModelMessages(withReminders(visible, { agent: agent.name, step }), ref),
+      resolved.api,
+    );
     if (lastStep) messages.push({ role: 'assistant', content: [{ type: 'text', text: MAX_STEPS_REMINDER }] });
     const specs: ToolSpec[] = offered.map((t) => ({
       name: t.id,

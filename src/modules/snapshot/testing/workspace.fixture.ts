@@ -1,6 +1,16 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { GitSnapshot } from '../snapshot.git';
@@ -26,7 +36,8 @@ export function createSandbox(): Sandbox {
   return {
     workspace,
     snapshotRoot,
-    snapshot: (overrides = {}) => new GitSnapshot({ snapshotRoot, tenantId: 'ten_a', projectId: 'prj_a', workspace, ...overrides }),
+    snapshot: (overrides = {}) =>
+      new GitSnapshot({ snapshotRoot, tenantId: 'ten_a', projectId: 'prj_a', workspace, ...overrides }),
     write(relative, content) {
       const file = path.join(workspace, relative);
       mkdirSync(path.dirname(file), { recursive: true });
@@ -57,7 +68,9 @@ export function fingerprint(root: string, options: { includeGit?: boolean } = {}
       const stats = lstatSync(full);
       if (stats.isSymbolicLink()) result[key] = `link:${readlinkSync(full)}`;
       else if (stats.isDirectory()) walk(full, key + '/');
-      else result[key] = `file:${stats.mode & 0o111 ? 'x' : '-'}:${createHash('sha256').update(readFileSync(full)).digest('hex')}`;
+      else
+        result[key] =
+          `file:${stats.mode & 0o111 ? 'x' : '-'}:${createHash('sha256').update(readFileSync(full)).digest('hex')}`;
     }
   };
   walk(root, '');

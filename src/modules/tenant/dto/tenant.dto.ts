@@ -1,5 +1,16 @@
 import { Type } from 'class-transformer';
-import { IsBoolean, IsDefined, IsEmail, IsIn, IsISO8601, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
+import {
+  IsBoolean,
+  IsDefined,
+  IsEmail,
+  IsIn,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  ValidateNested,
+} from 'class-validator';
 
 export class TenantSettingsDto {
   @IsOptional() @IsBoolean() shareAllowed?: boolean;
@@ -18,7 +29,9 @@ export class TenantAdminInputDto {
 export class CreateTenantDto {
   @IsString() @Length(1, 200) name!: string;
   /** URL-safe short name, unique across the platform. */
-  @IsString() @Matches(/^[a-z0-9][a-z0-9-]{1,62}$/, { message: 'slug must be 2-63 lowercase letters, digits or dashes' }) slug!: string;
+  @IsString()
+  @Matches(/^[a-z0-9][a-z0-9-]{1,62}$/, { message: 'slug must be 2-63 lowercase letters, digits or dashes' })
+  slug!: string;
   /** IANA time zone used for daily budgets (default Asia/Seoul). */
   @IsOptional() @IsString() @Length(1, 64) timezone?: string;
   @IsOptional() @ValidateNested() @Type(() => TenantSettingsDto) settings?: TenantSettingsDto;

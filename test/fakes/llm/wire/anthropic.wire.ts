@@ -2,7 +2,12 @@ import { createHash } from 'node:crypto';
 import { resolveFinish, splitArgs, splitTokens, toolArgs, type ScriptedReply } from '../reply';
 import { sseFrame, statusText, type RenderContext, type WireFormat } from './wire.types';
 
-const STOP: Record<string, string> = { stop: 'end_turn', length: 'max_tokens', 'tool-calls': 'tool_use', 'content-filter': 'refusal' };
+const STOP: Record<string, string> = {
+  stop: 'end_turn',
+  length: 'max_tokens',
+  'tool-calls': 'tool_use',
+  'content-filter': 'refusal',
+};
 
 /** Anthropic counts `input_tokens` WITHOUT cache reads/writes; our script's `input` includes them. */
 function usageOf(ctx: RenderContext) {
@@ -18,7 +23,9 @@ function usageOf(ctx: RenderContext) {
 }
 
 function signatureFor(text: string): string {
-  return createHash('sha256').update('fake-thinking:' + text).digest('base64');
+  return createHash('sha256')
+    .update('fake-thinking:' + text)
+    .digest('base64');
 }
 
 function blocks(reply: ScriptedReply, ctx: RenderContext): Record<string, unknown>[] {
@@ -33,7 +40,16 @@ function blocks(reply: ScriptedReply, ctx: RenderContext): Record<string, unknow
 }
 
 function message(ctx: RenderContext, content: unknown[], stop: string | null, usage: Record<string, number>) {
-  return { id: `msg_fake_${ctx.seq}`, type: 'message', role: 'assistant', model: ctx.model, content, stop_reason: stop, stop_sequence: null, usage };
+  return {
+    id: `msg_fake_${ctx.seq}`,
+    type: 'message',
+    role: 'assistant',
+    model: ctx.model,
+    content,
+    stop_reason: stop,
+    stop_sequence: null,
+    usage,
+  };
 }
 
 export const anthropicWire: WireFormat = {
@@ -48,20 +64,29 @@ export const anthropicWire: WireFormat = {
       const block = done[index];
       if (item.type === 'text') {
         frames.push(ev('content_block_start', { index, content_block: { type: 'text', text: '' } }));
-        for (const text of splitTokens(item.text)) frames.push(ev('content_block_delta', { index, delta: { type: 'text_delta', text } }));
+        for (const text of splitTokens(item.text))
+          frames.push(ev('content_block_delta', { index, delta: { type: 'text_delta', text } }));
       } else if (item.type === 'reasoning' && item.redacted) {
         frames.push(ev('content_block_start', { index, content_block: block }));
       } else if (item.type === 'reasoning') {
-        frames.push(ev('content_block_start', { index, content_block: { type: 'thinking', thinking: '', signature: '' } }));
-        for (const thinking of splitTokens(item.text)) frames.push(ev('content_block_delta', { index, delta: { type: 'thinking_delta', thinking } }));
-        frames.push(ev('content_block_delta', { index, delta: { type: 'signature_delta', signature: block.signature } }));
+        frames.push(
+          ev('content_block_start', { index, content_block: { type: 'thinking', thinking: '', signature: '' } }),
+        );
+        for (const thinking of splitTokens(item.text))
+          frames.push(ev('content_block_delta', { index, delta: { type: 'thinking_delta', thinking } }));
+        frames.push(
+          ev('content_block_delta', { index, delta: { type: 'signature_delta', signature: block.signature } }),
+        );
       } else {
         frames.push(ev('content_block_start', { index, content_block: { ...block, input: {} } }));
-        for (const partial_json of splitArgs(toolArgs(item))) frames.push(ev('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json } }));
+        for (const partial_json of splitArgs(toolArgs(item)))
+          frames.push(ev('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json } }));
       }
       frames.push(ev('content_block_stop', { index }));
     });
-    frames.push(ev('message_delta', { delta: { stop_reason: STOP[resolveFinish(reply)], stop_sequence: null }, usage }));
+    frames.push(
+      ev('message_delta', { delta: { stop_reason: STOP[resolveFinish(reply)], stop_sequence: null }, usage }),
+    );
     frames.push(ev('message_stop', {}));
     return frames;
   },
@@ -81,14 +106,29 @@ export const anthropicWire: WireFormat = {
       500: 'api_error',
       529: 'overloaded_error',
     };
-    return { type: 'error', error: { type: types[status] ?? 'api_error', message: message ?? (status === 529 ? 'Overloaded' : `Fake ${status} ${statusText(status)}`) } };
+    return {
+      type: 'error',
+      error: {
+        type: types[status] ?? 'api_error',
+        message: message ?? (status === 529 ? 'Overloaded' : `Fake ${status} ${statusText(status)}`),
+      },
+    };
   },
 
   overflow() {
-    return { status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long: 212345 tokens > 200000 maximum' } } };
+    return {
+      status: 400,
+      body: {
+        type: 'error',
+        error: { type: 'invalid_request_error', message: 'prompt is too long: 212345 tokens > 200000 maximum' },
+      },
+    };
   },
 
   streamError(f) {
-    return sseFrame({ type: 'error', error: { type: f.errorType ?? 'overloaded_error', message: f.message ?? 'Overloaded' } }, 'error');
+    return sseFrame(
+      { type: 'error', error: { type: f.errorType ?? 'overloaded_error', message: f.message ?? 'Overloaded' } },
+      'error',
+    );
   },
 };

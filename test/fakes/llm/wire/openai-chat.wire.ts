@@ -1,7 +1,12 @@
 import { resolveFinish, splitArgs, splitTokens, toolArgs, type ScriptedReply } from '../reply';
 import { sseFrame, statusText, type RenderContext, type WireFormat } from './wire.types';
 
-const FINISH: Record<string, string> = { stop: 'stop', length: 'length', 'tool-calls': 'tool_calls', 'content-filter': 'content_filter' };
+const FINISH: Record<string, string> = {
+  stop: 'stop',
+  length: 'length',
+  'tool-calls': 'tool_calls',
+  'content-filter': 'content_filter',
+};
 
 function usageOf(ctx: RenderContext) {
   const u = ctx.usage;
@@ -22,7 +27,12 @@ export const openAiChatWire: WireFormat = {
   name: 'openai-chat',
 
   stream(reply: ScriptedReply, ctx: RenderContext): string[] {
-    const base = { id: `chatcmpl-${ctx.seq}`, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: ctx.model };
+    const base = {
+      id: `chatcmpl-${ctx.seq}`,
+      object: 'chat.completion.chunk',
+      created: Math.floor(Date.now() / 1000),
+      model: ctx.model,
+    };
     const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
       sseFrame({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] });
     const frames = [chunk({ role: 'assistant', content: '' })];
@@ -30,11 +40,24 @@ export const openAiChatWire: WireFormat = {
     for (const item of reply.items) {
       if (item.type === 'text') for (const t of splitTokens(item.text)) frames.push(chunk({ content: t }));
       // OpenAI-compatible servers (DeepSeek, vLLM, OpenRouter) stream reasoning as `reasoning_content`.
-      if (item.type === 'reasoning') for (const t of splitTokens(item.text)) frames.push(chunk({ reasoning_content: t }));
+      if (item.type === 'reasoning')
+        for (const t of splitTokens(item.text)) frames.push(chunk({ reasoning_content: t }));
       if (item.type === 'tool') {
         const index = toolIndex++;
-        frames.push(chunk({ tool_calls: [{ index, id: toolId(ctx, index, item.id), type: 'function', function: { name: item.name, arguments: '' } }] }));
-        for (const piece of splitArgs(toolArgs(item))) frames.push(chunk({ tool_calls: [{ index, function: { arguments: piece } }] }));
+        frames.push(
+          chunk({
+            tool_calls: [
+              {
+                index,
+                id: toolId(ctx, index, item.id),
+                type: 'function',
+                function: { name: item.name, arguments: '' },
+              },
+            ],
+          }),
+        );
+        for (const piece of splitArgs(toolArgs(item)))
+          frames.push(chunk({ tool_calls: [{ index, function: { arguments: piece } }] }));
       }
     }
     frames.push(chunk({}, FINISH[resolveFinish(reply)]));
@@ -45,10 +68,18 @@ export const openAiChatWire: WireFormat = {
   },
 
   json(reply: ScriptedReply, ctx: RenderContext): unknown {
-    const text = reply.items.filter((i) => i.type === 'text').map((i) => i.text).join('');
-    const reasoning = reply.items.filter((i) => i.type === 'reasoning').map((i) => i.text).join('');
+    const text = reply.items
+      .filter((i) => i.type === 'text')
+      .map((i) => i.text)
+      .join('');
+    const reasoning = reply.items
+      .filter((i) => i.type === 'reasoning')
+      .map((i) => i.text)
+      .join('');
     const tools = reply.items.flatMap((i, n) =>
-      i.type === 'tool' ? [{ id: toolId(ctx, n, i.id), type: 'function', function: { name: i.name, arguments: toolArgs(i) } }] : [],
+      i.type === 'tool'
+        ? [{ id: toolId(ctx, n, i.id), type: 'function', function: { name: i.name, arguments: toolArgs(i) } }]
+        : [],
     );
     return {
       id: `chatcmpl-${ctx.seq}`,
@@ -58,7 +89,13 @@ export const openAiChatWire: WireFormat = {
       choices: [
         {
           index: 0,
-          message: { role: 'assistant', content: text || null, ...(reasoning ? { reasoning_content: reasoning } : {}), ...(tools.length ? { tool_calls: tools } : {}), refusal: null },
+          message: {
+            role: 'assistant',
+            content: text || null,
+            ...(reasoning ? { reasoning_content: reasoning } : {}),
+            ...(tools.length ? { tool_calls: tools } : {}),
+            refusal: null,
+          },
           logprobs: null,
           finish_reason: FINISH[resolveFinish(reply)],
         },
@@ -68,7 +105,14 @@ export const openAiChatWire: WireFormat = {
   },
 
   errorBody(status: number, message?: string): unknown {
-    const type = status === 429 ? 'rate_limit_exceeded' : status === 401 ? 'invalid_request_error' : status >= 500 ? 'server_error' : 'invalid_request_error';
+    const type =
+      status === 429
+        ? 'rate_limit_exceeded'
+        : status === 401
+          ? 'invalid_request_error'
+          : status >= 500
+            ? 'server_error'
+            : 'invalid_request_error';
     const code = status === 429 ? 'rate_limit_exceeded' : status === 401 ? 'invalid_api_key' : null;
     return { error: { message: message ?? `Fake ${status} ${statusText(status)}`, type, param: null, code } };
   },
@@ -78,7 +122,8 @@ export const openAiChatWire: WireFormat = {
       status: 400,
       body: {
         error: {
-          message: "This model's maximum context length is 128000 tokens. However, your messages resulted in 130412 tokens. Please reduce the length of the messages.",
+          message:
+            "This model's maximum context length is 128000 tokens. However, your messages resulted in 130412 tokens. Please reduce the length of the messages.",
           type: 'invalid_request_error',
           param: 'messages',
           code: 'context_length_exceeded',
@@ -88,6 +133,12 @@ export const openAiChatWire: WireFormat = {
   },
 
   streamError(f) {
-    return sseFrame({ error: { message: f.message ?? 'The server had an error while processing your request.', type: f.errorType ?? 'server_error', code: f.status ?? null } });
+    return sseFrame({
+      error: {
+        message: f.message ?? 'The server had an error while processing your request.',
+        type: f.errorType ?? 'server_error',
+        code: f.status ?? null,
+      },
+    });
   },
 };

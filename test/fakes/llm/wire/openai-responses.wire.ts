@@ -17,7 +17,13 @@ function usageOf(ctx: RenderContext) {
 function outputItems(reply: ScriptedReply, ctx: RenderContext): Record<string, unknown>[] {
   return reply.items.map((item, n) => {
     if (item.type === 'text') {
-      return { id: `msg_${ctx.seq}_${n}`, type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: item.text, annotations: [] }] };
+      return {
+        id: `msg_${ctx.seq}_${n}`,
+        type: 'message',
+        status: 'completed',
+        role: 'assistant',
+        content: [{ type: 'output_text', text: item.text, annotations: [] }],
+      };
     }
     if (item.type === 'reasoning') {
       return {
@@ -27,7 +33,14 @@ function outputItems(reply: ScriptedReply, ctx: RenderContext): Record<string, u
         ...(item.signature ? { encrypted_content: item.signature } : {}),
       };
     }
-    return { id: `fc_${ctx.seq}_${n}`, type: 'function_call', status: 'completed', call_id: item.id ?? `call_${ctx.seq}_${n}`, name: item.name, arguments: toolArgs(item) };
+    return {
+      id: `fc_${ctx.seq}_${n}`,
+      type: 'function_call',
+      status: 'completed',
+      call_id: item.id ?? `call_${ctx.seq}_${n}`,
+      name: item.name,
+      arguments: toolArgs(item),
+    };
   });
 }
 
@@ -40,7 +53,8 @@ function responseObject(reply: ScriptedReply, ctx: RenderContext, status: string
     status,
     model: ctx.model,
     output: withOutput ? outputItems(reply, ctx) : [],
-    incomplete_details: status === 'incomplete' ? { reason: finish === 'content-filter' ? 'content_filter' : 'max_output_tokens' } : null,
+    incomplete_details:
+      status === 'incomplete' ? { reason: finish === 'content-filter' ? 'content_filter' : 'max_output_tokens' } : null,
     error: null,
     parallel_tool_calls: true,
     tool_choice: 'auto',
@@ -54,7 +68,8 @@ export const openAiResponsesWire: WireFormat = {
 
   stream(reply: ScriptedReply, ctx: RenderContext): string[] {
     let sequence = 0;
-    const ev = (type: string, data: Record<string, unknown>) => sseFrame({ type, sequence_number: sequence++, ...data }, type);
+    const ev = (type: string, data: Record<string, unknown>) =>
+      sseFrame({ type, sequence_number: sequence++, ...data }, type);
     const frames = [ev('response.created', { response: responseObject(reply, ctx, 'in_progress', false) })];
     frames.push(ev('response.in_progress', { response: responseObject(reply, ctx, 'in_progress', false) }));
     const items = outputItems(reply, ctx);
@@ -62,31 +77,66 @@ export const openAiResponsesWire: WireFormat = {
       const done = items[output_index];
       const item_id = done.id as string;
       if (item.type === 'text') {
-        frames.push(ev('response.output_item.added', { output_index, item: { ...done, status: 'in_progress', content: [] } }));
+        frames.push(
+          ev('response.output_item.added', { output_index, item: { ...done, status: 'in_progress', content: [] } }),
+        );
         const part = { type: 'output_text', text: '', annotations: [] };
         frames.push(ev('response.content_part.added', { item_id, output_index, content_index: 0, part }));
-        for (const delta of splitTokens(item.text)) frames.push(ev('response.output_text.delta', { item_id, output_index, content_index: 0, delta, logprobs: [] }));
-        frames.push(ev('response.output_text.done', { item_id, output_index, content_index: 0, text: item.text, logprobs: [] }));
-        frames.push(ev('response.content_part.done', { item_id, output_index, content_index: 0, part: { ...part, text: item.text } }));
+        for (const delta of splitTokens(item.text))
+          frames.push(
+            ev('response.output_text.delta', { item_id, output_index, content_index: 0, delta, logprobs: [] }),
+          );
+        frames.push(
+          ev('response.output_text.done', { item_id, output_index, content_index: 0, text: item.text, logprobs: [] }),
+        );
+        frames.push(
+          ev('response.content_part.done', {
+            item_id,
+            output_index,
+            content_index: 0,
+            part: { ...part, text: item.text },
+          }),
+        );
       } else if (item.type === 'reasoning') {
-        frames.push(ev('response.output_item.added', { output_index, item: { id: item_id, type: 'reasoning', summary: [] } }));
+        frames.push(
+          ev('response.output_item.added', { output_index, item: { id: item_id, type: 'reasoning', summary: [] } }),
+        );
         if (item.text) {
           const part = { type: 'summary_text', text: '' };
           frames.push(ev('response.reasoning_summary_part.added', { item_id, output_index, summary_index: 0, part }));
-          for (const delta of splitTokens(item.text)) frames.push(ev('response.reasoning_summary_text.delta', { item_id, output_index, summary_index: 0, delta }));
-          frames.push(ev('response.reasoning_summary_text.done', { item_id, output_index, summary_index: 0, text: item.text }));
-          frames.push(ev('response.reasoning_summary_part.done', { item_id, output_index, summary_index: 0, part: { ...part, text: item.text } }));
+          for (const delta of splitTokens(item.text))
+            frames.push(
+              ev('response.reasoning_summary_text.delta', { item_id, output_index, summary_index: 0, delta }),
+            );
+          frames.push(
+            ev('response.reasoning_summary_text.done', { item_id, output_index, summary_index: 0, text: item.text }),
+          );
+          frames.push(
+            ev('response.reasoning_summary_part.done', {
+              item_id,
+              output_index,
+              summary_index: 0,
+              part: { ...part, text: item.text },
+            }),
+          );
         }
       } else {
-        frames.push(ev('response.output_item.added', { output_index, item: { ...done, status: 'in_progress', arguments: '' } }));
-        for (const delta of splitArgs(toolArgs(item))) frames.push(ev('response.function_call_arguments.delta', { item_id, output_index, delta }));
+        frames.push(
+          ev('response.output_item.added', { output_index, item: { ...done, status: 'in_progress', arguments: '' } }),
+        );
+        for (const delta of splitArgs(toolArgs(item)))
+          frames.push(ev('response.function_call_arguments.delta', { item_id, output_index, delta }));
         frames.push(ev('response.function_call_arguments.done', { item_id, output_index, arguments: toolArgs(item) }));
       }
       frames.push(ev('response.output_item.done', { output_index, item: done }));
     });
     const finish = resolveFinish(reply);
     const incomplete = finish === 'length' || finish === 'content-filter';
-    frames.push(ev(incomplete ? 'response.incomplete' : 'response.completed', { response: responseObject(reply, ctx, incomplete ? 'incomplete' : 'completed', true) }));
+    frames.push(
+      ev(incomplete ? 'response.incomplete' : 'response.completed', {
+        response: responseObject(reply, ctx, incomplete ? 'incomplete' : 'completed', true),
+      }),
+    );
     return frames;
   },
 
@@ -100,6 +150,15 @@ export const openAiResponsesWire: WireFormat = {
   overflow: openAiChatWire.overflow,
 
   streamError(f) {
-    return sseFrame({ type: 'error', code: f.errorType ?? 'server_error', message: f.message ?? 'The server had an error while processing your request.', param: null, sequence_number: 0 }, 'error');
+    return sseFrame(
+      {
+        type: 'error',
+        code: f.errorType ?? 'server_error',
+        message: f.message ?? 'The server had an error while processing your request.',
+        param: null,
+        sequence_number: 0,
+      },
+      'error',
+    );
   },
 };

@@ -33,7 +33,9 @@ describe('systemPromptFamily', () => {
     expect(selectSystemPrompt('gpt-5')).toBe(GPT_SYSTEM_PROMPT);
     expect(selectSystemPrompt('gemini-2.5-flash')).toBe(GEMINI_SYSTEM_PROMPT);
     expect(selectSystemPrompt('mistral-small')).toBe(DEFAULT_SYSTEM_PROMPT);
-    expect(new Set([ANTHROPIC_SYSTEM_PROMPT, GPT_SYSTEM_PROMPT, GEMINI_SYSTEM_PROMPT, DEFAULT_SYSTEM_PROMPT]).size).toBe(4);
+    expect(
+      new Set([ANTHROPIC_SYSTEM_PROMPT, GPT_SYSTEM_PROMPT, GEMINI_SYSTEM_PROMPT, DEFAULT_SYSTEM_PROMPT]).size,
+    ).toBe(4);
     for (const text of [ANTHROPIC_SYSTEM_PROMPT, GPT_SYSTEM_PROMPT, GEMINI_SYSTEM_PROMPT, DEFAULT_SYSTEM_PROMPT]) {
       expect(text).toMatch(/project folder/);
       expect(text).toMatch(/refused/);
@@ -54,11 +56,20 @@ describe('environmentBlock', () => {
       date: new Date('2026-11-24T23:30:00-05:00'),
     });
     expect(block).toContain('anthropic/claude-sonnet-4-5');
-    expect(block).toMatch(/<env>\n {2}Working directory: \/ws\/p1\/src\n {2}Project root: \/ws\/p1\n {2}Git repository: yes\n {2}Platform: linux\n {2}Today's date: Wednesday, 2026-11-25\n<\/env>$/);
+    expect(block).toMatch(
+      /<env>\n {2}Working directory: \/ws\/p1\/src\n {2}Project root: \/ws\/p1\n {2}Git repository: yes\n {2}Platform: linux\n {2}Today's date: Wednesday, 2026-11-25\n<\/env>$/,
+    );
   });
 
   it('says no for a non-git folder and keeps a string date verbatim', () => {
-    const block = environmentBlock({ modelId: 'm', cwd: '/a', worktree: '/a', isGit: false, platform: 'linux', date: 'Mon Jan 05 2026' });
+    const block = environmentBlock({
+      modelId: 'm',
+      cwd: '/a',
+      worktree: '/a',
+      isGit: false,
+      platform: 'linux',
+      date: 'Mon Jan 05 2026',
+    });
     expect(block).toContain('Git repository: no');
     expect(block).toContain("Today's date: Mon Jan 05 2026");
     expect(block).toContain('running as the model m.');
@@ -73,12 +84,22 @@ describe('instructionBlocks', () => {
         { path: 'empty.md', content: '  \n' },
         { path: 'https://school.example/rules.md', content: 'Be kind.' },
       ]),
-    ).toEqual(['Instructions from: /ws/p1/AGENTS.md\nUse tabs.', 'Instructions from: https://school.example/rules.md\nBe kind.']);
+    ).toEqual([
+      'Instructions from: /ws/p1/AGENTS.md\nUse tabs.',
+      'Instructions from: https://school.example/rules.md\nBe kind.',
+    ]);
   });
 });
 
 describe('buildSystemPrompt', () => {
-  const environment = { modelId: 'gpt-5', cwd: '/w', worktree: '/w', isGit: false, platform: 'linux', date: '2026-01-01' };
+  const environment = {
+    modelId: 'gpt-5',
+    cwd: '/w',
+    worktree: '/w',
+    isGit: false,
+    platform: 'linux',
+    date: '2026-01-01',
+  };
 
   it('uses the provider prompt when the agent has none, then env, instructions, skills and user system', () => {
     const parts = buildSystemPrompt({
@@ -94,7 +115,12 @@ describe('buildSystemPrompt', () => {
   });
 
   it("prefers the agent's prompt and leaves out empty parts", () => {
-    const parts = buildSystemPrompt({ agentPrompt: 'You are a tutor.', providerId: 'openai', environment, userSystem: ' ' });
+    const parts = buildSystemPrompt({
+      agentPrompt: 'You are a tutor.',
+      providerId: 'openai',
+      environment,
+      userSystem: ' ',
+    });
     expect(parts).toHaveLength(2);
     expect(parts[0]).toBe('You are a tutor.');
   });

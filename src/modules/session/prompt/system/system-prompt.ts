@@ -17,7 +17,9 @@ export interface SystemPromptInput {
 }
 
 export function buildSystemPrompt(input: SystemPromptInput): string[] {
-  const base = input.agentPrompt?.trim() ? input.agentPrompt : selectSystemPrompt(input.environment.modelId, input.providerId);
+  const base = input.agentPrompt?.trim()
+    ? input.agentPrompt
+    : selectSystemPrompt(input.environment.modelId, input.providerId);
   return [
     base,
     environmentBlock({ providerId: input.providerId, ...input.environment }),

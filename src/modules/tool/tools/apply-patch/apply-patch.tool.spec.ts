@@ -10,12 +10,29 @@ const patch = (...lines: string[]) => ['*** Begin Patch', ...lines, '*** End Pat
 describe('apply_patch parsing', () => {
   it('parses add, delete, update with move, hunks and end-of-file anchors', () => {
     const ops = parsePatch(
-      patch('*** Add File: a.txt', '+one', '+two', '*** Delete File: b.txt', '*** Update File: c.txt', '*** Move to: d.txt', '@@ function f() {', ' keep', '-old', '+new', '*** End of File'),
+      patch(
+        '*** Add File: a.txt',
+        '+one',
+        '+two',
+        '*** Delete File: b.txt',
+        '*** Update File: c.txt',
+        '*** Move to: d.txt',
+        '@@ function f() {',
+        ' keep',
+        '-old',
+        '+new',
+        '*** End of File',
+      ),
     );
     expect(ops).toEqual([
       { kind: 'add', path: 'a.txt', content: 'one\ntwo\n' },
       { kind: 'delete', path: 'b.txt' },
-      { kind: 'update', path: 'c.txt', moveTo: 'd.txt', chunks: [{ context: 'function f() {', oldLines: ['keep', 'old'], newLines: ['keep', 'new'], endOfFile: true }] },
+      {
+        kind: 'update',
+        path: 'c.txt',
+        moveTo: 'd.txt',
+        chunks: [{ context: 'function f() {', oldLines: ['keep', 'old'], newLines: ['keep', 'new'], endOfFile: true }],
+      },
     ]);
   });
 
@@ -32,7 +49,9 @@ describe('apply_patch parsing', () => {
     expect(seekSequence(['a', 'b  ', ' c'], ['b', 'c'], 0, false)).toBe(1);
     expect(seekSequence(['x', 'y', 'x'], ['x'], 0, true)).toBe(2);
     expect(seekSequence(['say \u201Chi\u201D'], ['say "hi"'], 0, false)).toBe(0);
-    expect(applyChunks('a\nb\nc\n', [{ context: undefined, oldLines: ['b'], newLines: ['B', 'B2'], endOfFile: false }], 'f')).toBe('a\nB\nB2\nc\n');
+    expect(
+      applyChunks('a\nb\nc\n', [{ context: undefined, oldLines: ['b'], newLines: ['B', 'B2'], endOfFile: false }], 'f'),
+    ).toBe('a\nB\nB2\nc\n');
   });
 });
 
@@ -46,7 +65,11 @@ describe('apply_patch tool', () => {
   });
   afterEach(() => sb.cleanup());
   const read = (rel: string) => fs.readFile(path.join(sb.ws.root, rel), 'utf8');
-  const exists = (rel: string) => fs.access(path.join(sb.ws.root, rel)).then(() => true, () => false);
+  const exists = (rel: string) =>
+    fs.access(path.join(sb.ws.root, rel)).then(
+      () => true,
+      () => false,
+    );
 
   it('applies every kind of section with one edit ask covering all paths', async () => {
     const ctx = makeToolContext(sb.ws);
@@ -85,30 +108,55 @@ describe('apply_patch tool', () => {
 
   it('verifies everything first: one bad hunk means no file changes', async () => {
     const err = await applyPatchTool
-      .execute({ patchText: patch('*** Add File: fresh.txt', '+hi', '*** Update File: main.py', '@@', '-    return 999', '+    return 0') }, makeToolContext(sb.ws))
-      .then(() => undefined as never, (e: Error) => e);
+      .execute(
+        {
+          patchText: patch(
+            '*** Add File: fresh.txt',
+            '+hi',
+            '*** Update File: main.py',
+            '@@',
+            '-    return 999',
+            '+    return 0',
+          ),
+        },
+        makeToolContext(sb.ws),
+      )
+      .then(
+        () => undefined as never,
+        (e: Error) => e,
+      );
     expect(err.message).toMatch(/Failed to apply the patch to main.py/);
     expect(await exists('fresh.txt')).toBe(false);
     expect(await read('main.py')).toContain('return 1');
   });
 
   it('refuses updating or deleting a missing file and naming a file twice', async () => {
-    await expect(applyPatchTool.execute({ patchText: patch('*** Delete File: ghost.txt') }, makeToolContext(sb.ws))).rejects.toThrow(/does not exist/);
     await expect(
-      applyPatchTool.execute({ patchText: patch('*** Delete File: old.txt', '*** Update File: old.txt', '-bye', '+hi') }, makeToolContext(sb.ws)),
+      applyPatchTool.execute({ patchText: patch('*** Delete File: ghost.txt') }, makeToolContext(sb.ws)),
+    ).rejects.toThrow(/does not exist/);
+    await expect(
+      applyPatchTool.execute(
+        { patchText: patch('*** Delete File: old.txt', '*** Update File: old.txt', '-bye', '+hi') },
+        makeToolContext(sb.ws),
+      ),
     ).rejects.toThrow(/more than one section/);
     expect(await read('old.txt')).toBe('bye\n');
   });
 
   it('keeps CRLF endings of updated files and anchors end-of-file hunks', async () => {
     await fs.writeFile(path.join(sb.ws.root, 'w.txt'), 'x\r\nend\r\nx\r\nend\r\n');
-    await applyPatchTool.execute({ patchText: patch('*** Update File: w.txt', '@@', ' x', '-end', '+fin', '*** End of File') }, makeToolContext(sb.ws));
+    await applyPatchTool.execute(
+      { patchText: patch('*** Update File: w.txt', '@@', ' x', '-end', '+fin', '*** End of File') },
+      makeToolContext(sb.ws),
+    );
     expect(await read('w.txt')).toBe('x\r\nend\r\nx\r\nfin\r\n');
   });
 
   it('writes nothing when the ask is rejected', async () => {
     const ctx = makeToolContext(sb.ws, { reject: () => new Error('rejected') });
-    await expect(applyPatchTool.execute({ patchText: patch('*** Delete File: old.txt') }, ctx)).rejects.toThrow('rejected');
+    await expect(applyPatchTool.execute({ patchText: patch('*** Delete File: old.txt') }, ctx)).rejects.toThrow(
+      'rejected',
+    );
     expect(await exists('old.txt')).toBe(true);
   });
 });

@@ -35,17 +35,33 @@ async function plan(ws: Workspace, op: PatchOp): Promise<PlannedChange> {
   if (op.kind === 'add') {
     if (source.stat?.isDirectory()) throw new ToolError(`Failed to apply the patch: ${op.path} is a directory.`);
     const before = source.stat ? await ws.readText(source.real) : undefined;
-    return { type: 'add', source, target: source, before, after: op.content, diff: fileDiff(source.relative, before ?? '', op.content) };
+    return {
+      type: 'add',
+      source,
+      target: source,
+      before,
+      after: op.content,
+      diff: fileDiff(source.relative, before ?? '', op.content),
+    };
   }
   const before = await readExisting(ws, source, op.kind === 'delete' ? 'the file to delete,' : 'the file to update,');
-  if (op.kind === 'delete') return { type: 'delete', source, target: source, before, diff: fileDiff(source.relative, before, '') };
+  if (op.kind === 'delete')
+    return { type: 'delete', source, target: source, before, diff: fileDiff(source.relative, before, '') };
   const form = textForm(before);
   let body = applyChunks(form.body, op.chunks, op.path);
   if (form.crlf) body = body.replace(/\n/g, '\r\n');
   const after = (form.bom ? '\uFEFF' : '') + body;
   const target = op.moveTo ? await ws.resolve(op.moveTo, { write: true }) : source;
-  if (op.moveTo && target.stat?.isDirectory()) throw new ToolError(`Failed to apply the patch: ${op.moveTo} is a directory.`);
-  return { type: op.moveTo ? 'move' : 'update', source, target, before, after, diff: fileDiff(target.relative, before, after) };
+  if (op.moveTo && target.stat?.isDirectory())
+    throw new ToolError(`Failed to apply the patch: ${op.moveTo} is a directory.`);
+  return {
+    type: op.moveTo ? 'move' : 'update',
+    source,
+    target,
+    before,
+    after,
+    diff: fileDiff(target.relative, before, after),
+  };
 }
 
 const LETTER = { add: 'A', update: 'M', delete: 'D', move: 'M' } as const;
@@ -61,9 +77,13 @@ export const applyPatchTool = defineTool({
     const changes: PlannedChange[] = [];
     for (const op of ops) changes.push(await plan(ws, op));
     const touched = changes.flatMap((c) => (c.type === 'move' ? [c.source.real, c.target.real] : [c.source.real]));
-    if (new Set(touched).size !== touched.length) throw new ToolError('Failed to apply the patch: a file appears in more than one section.');
+    if (new Set(touched).size !== touched.length)
+      throw new ToolError('Failed to apply the patch: a file appears in more than one section.');
 
-    const growth = changes.reduce((sum, c) => sum + Buffer.byteLength(c.after ?? '') - Buffer.byteLength(c.before ?? ''), 0);
+    const growth = changes.reduce(
+      (sum, c) => sum + Buffer.byteLength(c.after ?? '') - Buffer.byteLength(c.before ?? ''),
+      0,
+    );
     await ws.checkQuota(growth);
     const diff = changes.map((c) => c.diff.patch).join('\n');
     const files = changes.map((c) => ({

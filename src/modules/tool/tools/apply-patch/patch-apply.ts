@@ -44,7 +44,10 @@ export function applyChunks(original: string, chunks: PatchChunk[], file: string
   for (const chunk of chunks) {
     if (chunk.context !== undefined) {
       const at = seekSequence(lines, [chunk.context], cursor, false);
-      if (at === -1) throw new ToolError(`Failed to apply the patch to ${file}: could not find the context line ${JSON.stringify(chunk.context)}.`);
+      if (at === -1)
+        throw new ToolError(
+          `Failed to apply the patch to ${file}: could not find the context line ${JSON.stringify(chunk.context)}.`,
+        );
       cursor = at + 1;
     }
     if (chunk.oldLines.length === 0) {
@@ -63,7 +66,9 @@ export function applyChunks(original: string, chunks: PatchChunk[], file: string
       at = seekSequence(lines, oldLines, cursor, chunk.endOfFile);
     }
     if (at === -1) {
-      throw new ToolError(`Failed to apply the patch to ${file}: these lines were not found:\n${chunk.oldLines.join('\n')}`);
+      throw new ToolError(
+        `Failed to apply the patch to ${file}: these lines were not found:\n${chunk.oldLines.join('\n')}`,
+      );
     }
     replacements.push([at, oldLines.length, newLines]);
     cursor = at + oldLines.length;

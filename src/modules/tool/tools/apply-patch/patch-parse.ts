@@ -45,7 +45,8 @@ export function parsePatch(patchText: string): PatchOp[] {
       const content: string[] = [];
       i++;
       while (i < lines.length && !lines[i].startsWith('*** ')) {
-        if (!lines[i].startsWith('+')) fail(`in "Add File: ${path}" every line must start with "+", got: ${JSON.stringify(lines[i])}`);
+        if (!lines[i].startsWith('+'))
+          fail(`in "Add File: ${path}" every line must start with "+", got: ${JSON.stringify(lines[i])}`);
         content.push(lines[i].slice(1));
         i++;
       }
@@ -84,7 +85,10 @@ export function parsePatch(patchText: string): PatchOp[] {
           const text = l.slice(1);
           current().oldLines.push(text);
           current().newLines.push(text);
-        } else fail(`unexpected line in "Update File: ${path}": ${JSON.stringify(l)} (hunk lines start with " ", "-" or "+")`);
+        } else
+          fail(
+            `unexpected line in "Update File: ${path}": ${JSON.stringify(l)} (hunk lines start with " ", "-" or "+")`,
+          );
         i++;
       }
       const meaningful = chunks.filter((c) => c.oldLines.length > 0 || c.newLines.length > 0 || c.context);
@@ -93,7 +97,9 @@ export function parsePatch(patchText: string): PatchOp[] {
     } else if (line.trim() === '') {
       i++;
     } else {
-      fail(`unexpected line ${JSON.stringify(line)}; expected "*** Add File:", "*** Delete File:" or "*** Update File:".`);
+      fail(
+        `unexpected line ${JSON.stringify(line)}; expected "*** Add File:", "*** Delete File:" or "*** Update File:".`,
+      );
     }
   }
   for (const op of ops) if (!op.path) fail('a file section is missing its path.');

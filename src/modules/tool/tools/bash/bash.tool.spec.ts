@@ -96,18 +96,28 @@ describe('bash tool', () => {
   it('runs in a workdir inside the workspace and refuses one outside', async () => {
     const tool = bashTool({ runner });
     const { ctx } = context();
-    expect((await tool.execute({ command: 'pwd', description: 'Where', workdir: 'pkg' }, ctx)).output).toBe(`${join(workspace, 'pkg')}\n`);
-    await expect(tool.execute({ command: 'pwd', description: 'Where', workdir: '..' }, ctx)).rejects.toBeInstanceOf(ToolError);
-    await expect(tool.execute({ command: 'pwd', description: 'Where', workdir: '/etc' }, ctx)).rejects.toBeInstanceOf(ToolError);
+    expect((await tool.execute({ command: 'pwd', description: 'Where', workdir: 'pkg' }, ctx)).output).toBe(
+      `${join(workspace, 'pkg')}\n`,
+    );
+    await expect(tool.execute({ command: 'pwd', description: 'Where', workdir: '..' }, ctx)).rejects.toBeInstanceOf(
+      ToolError,
+    );
+    await expect(tool.execute({ command: 'pwd', description: 'Where', workdir: '/etc' }, ctx)).rejects.toBeInstanceOf(
+      ToolError,
+    );
     symlinkSync(base, join(workspace, 'link-out'));
-    await expect(tool.execute({ command: 'pwd', description: 'Where', workdir: 'link-out' }, ctx)).rejects.toThrow(/inside the workspace/);
+    await expect(tool.execute({ command: 'pwd', description: 'Where', workdir: 'link-out' }, ctx)).rejects.toThrow(
+      /inside the workspace/,
+    );
   });
 
   it('notes a timeout and keeps the output produced before it', async () => {
     const tool = bashTool({ runner });
     const { ctx } = context();
     const result = await tool.execute({ command: 'echo before; sleep 600', description: 'Hang', timeout: 400 }, ctx);
-    expect(result.output).toBe('before\n\n\n<shell_metadata>\nbash tool terminated command after exceeding timeout 400 ms\n</shell_metadata>');
+    expect(result.output).toBe(
+      'before\n\n\n<shell_metadata>\nbash tool terminated command after exceeding timeout 400 ms\n</shell_metadata>',
+    );
   });
 
   it('notes a user abort', async () => {

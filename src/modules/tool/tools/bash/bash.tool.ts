@@ -70,25 +70,28 @@ export function bashTool(options: BashToolOptions): ToolDefinition<typeof BashPa
         ctx.metadata({ metadata: { output: live, description: args.description } });
       };
       emit();
-      const network = typeof defaults.network === 'function' ? await defaults.network(ctx) : (defaults.network ?? false);
-      const result = await options.runner.run({
-        command: args.command,
-        cwd,
-        workspaceRoot: ctx.workspace.root,
-        env: defaults.env,
-        timeoutMs,
-        network,
-        limits: defaults.limits,
-        identity: defaults.identity?.(ctx),
-        origin: { tenantId: ctx.auth.tenantId, userId: ctx.auth.userId, via: 'bash' },
-        signal: ctx.abort,
-        onOutput: (chunk) => {
-          live = (live + chunk).slice(-METADATA_OUTPUT_CHARS);
-          const wait = METADATA_INTERVAL_MS - (Date.now() - lastEmit);
-          if (wait <= 0) emit();
-          else pending ??= setTimeout(emit, wait);
-        },
-      }).finally(() => clearTimeout(pending));
+      const network =
+        typeof defaults.network === 'function' ? await defaults.network(ctx) : (defaults.network ?? false);
+      const result = await options.runner
+        .run({
+          command: args.command,
+          cwd,
+          workspaceRoot: ctx.workspace.root,
+          env: defaults.env,
+          timeoutMs,
+          network,
+          limits: defaults.limits,
+          identity: defaults.identity?.(ctx),
+          origin: { tenantId: ctx.auth.tenantId, userId: ctx.auth.userId, via: 'bash' },
+          signal: ctx.abort,
+          onOutput: (chunk) => {
+            live = (live + chunk).slice(-METADATA_OUTPUT_CHARS);
+            const wait = METADATA_INTERVAL_MS - (Date.now() - lastEmit);
+            if (wait <= 0) emit();
+            else pending ??= setTimeout(emit, wait);
+          },
+        })
+        .finally(() => clearTimeout(pending));
       if (pending) emit();
 
       const output = result.output + notes(result, timeoutMs);
@@ -115,7 +118,10 @@ export function bashPermission(command: string): { patterns: string[]; always: s
   if (commands.length === 0) return { patterns: [command.trim()], always: [] };
   const patterns = unique(commands.map((c) => c.text));
   const always = unique(
-    commands.map((c) => commandPrefix(c.words)).filter((prefix) => prefix.length > 0).map((prefix) => `${prefix.join(' ')} *`),
+    commands
+      .map((c) => commandPrefix(c.words))
+      .filter((prefix) => prefix.length > 0)
+      .map((prefix) => `${prefix.join(' ')} *`),
   );
   return { patterns, always };
 }
@@ -148,7 +154,8 @@ function notes(result: SandboxRunResult, timeoutMs: number): string {
     );
   }
   const killedBy = result.signal ?? signalOfExit(result.exitCode);
-  if (killedBy && !result.timedOut && !result.aborted) lines.push(`Command terminated by signal ${killedBy}${limitHint(killedBy)}`);
+  if (killedBy && !result.timedOut && !result.aborted)
+    lines.push(`Command terminated by signal ${killedBy}${limitHint(killedBy)}`);
   return lines.length ? `\n\n<shell_metadata>\n${lines.join('\n')}\n</shell_metadata>` : '';
 }
 

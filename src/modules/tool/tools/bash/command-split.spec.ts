@@ -52,7 +52,11 @@ describe('splitCommands', () => {
   });
 
   it('skips heredoc bodies but still finds substitutions in unquoted ones', () => {
-    expect(texts('cat <<EOF > notes.txt\nline; rm -rf /\n$(id)\nEOF\nls')).toEqual(['cat <<EOF > notes.txt', 'id', 'ls']);
+    expect(texts('cat <<EOF > notes.txt\nline; rm -rf /\n$(id)\nEOF\nls')).toEqual([
+      'cat <<EOF > notes.txt',
+      'id',
+      'ls',
+    ]);
     expect(texts("cat <<'EOF'\n$(id)\nEOF\necho done")).toEqual(["cat <<'EOF'", 'echo done']);
   });
 
@@ -85,17 +89,40 @@ describe('bashPermission', () => {
 });
 
 describe('splitCommands (properties)', () => {
-  const KEYWORDS = new Set(['if', 'then', 'elif', 'else', 'do', 'while', 'until', 'time', 'exec', 'fi', 'done', 'esac', 'for', 'select', 'case', 'function']);
+  const KEYWORDS = new Set([
+    'if',
+    'then',
+    'elif',
+    'else',
+    'do',
+    'while',
+    'until',
+    'time',
+    'exec',
+    'fi',
+    'done',
+    'esac',
+    'for',
+    'select',
+    'case',
+    'function',
+  ]);
   const word = fc.stringMatching(/^[a-z0-9_.\/-]{1,8}$/).filter((w) => !KEYWORDS.has(w));
   const simple = fc.array(word, { minLength: 1, maxLength: 4 }).map((words) => words.join(' '));
   const operator = fc.constantFrom(' && ', ' || ', '; ', ' | ', '\n', ' & ', ' |& ');
 
   it('finds exactly the simple commands joined by any operators', () => {
     fc.assert(
-      fc.property(fc.array(simple, { minLength: 1, maxLength: 6 }), fc.array(operator, { minLength: 6, maxLength: 6 }), (commands, operators) => {
-        const source = commands.map((command, index) => (index === 0 ? command : operators[index - 1] + command)).join('');
-        expect(texts(source)).toEqual(commands);
-      }),
+      fc.property(
+        fc.array(simple, { minLength: 1, maxLength: 6 }),
+        fc.array(operator, { minLength: 6, maxLength: 6 }),
+        (commands, operators) => {
+          const source = commands
+            .map((command, index) => (index === 0 ? command : operators[index - 1] + command))
+            .join('');
+          expect(texts(source)).toEqual(commands);
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -110,7 +110,8 @@ class Scanner {
   /** Consumes a redirection and its target; the target is not a word of the command. */
   private redirection(draft: Draft): void {
     while (/[0-9]/.test(this.src[this.pos])) this.pos++;
-    const op = /^(<<<|<<-|<<|<>|>>|>\||>&|<&|&>>|&>|<\(|>\(|<|>)/.exec(this.src.slice(this.pos))?.[0] ?? this.src[this.pos];
+    const op =
+      /^(<<<|<<-|<<|<>|>>|>\||>&|<&|&>>|&>|<\(|>\(|<|>)/.exec(this.src.slice(this.pos))?.[0] ?? this.src[this.pos];
     this.pos += op.length;
     if (op === '<(' || op === '>(') {
       this.sequence(true);

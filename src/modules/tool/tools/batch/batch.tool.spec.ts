@@ -15,7 +15,14 @@ describe('batch tool', () => {
     const tool = batchTool({ lookup: (id) => (id === 'echo' ? echo : id === 'fail' ? failing : undefined) });
     const ctx = makeToolContext(sb.ws);
     const result = await tool.execute(
-      { tool_calls: [{ tool: 'echo', parameters: { a: 1 } }, { tool: 'fail', parameters: {} }, { tool: 'nope', parameters: {} }, { tool: 'batch', parameters: {} }] },
+      {
+        tool_calls: [
+          { tool: 'echo', parameters: { a: 1 } },
+          { tool: 'fail', parameters: {} },
+          { tool: 'nope', parameters: {} },
+          { tool: 'batch', parameters: {} },
+        ],
+      },
       { ...ctx, metadata: (u) => seen.push(String(u.title)) },
     );
     expect(result.title).toBe('1/4 calls succeeded');
@@ -27,8 +34,20 @@ describe('batch tool', () => {
 
   it('gives each inner call its own call id', async () => {
     const ids: string[] = [];
-    const tool = batchTool({ lookup: () => ({ execute: async (_a: unknown, c) => (ids.push(c.callId), { title: '', output: '', metadata: {} }) }) });
-    await tool.execute({ tool_calls: [{ tool: 'x', parameters: {} }, { tool: 'y', parameters: {} }] }, makeToolContext(sb.ws));
+    const tool = batchTool({
+      lookup: () => ({
+        execute: async (_a: unknown, c) => (ids.push(c.callId), { title: '', output: '', metadata: {} }),
+      }),
+    });
+    await tool.execute(
+      {
+        tool_calls: [
+          { tool: 'x', parameters: {} },
+          { tool: 'y', parameters: {} },
+        ],
+      },
+      makeToolContext(sb.ws),
+    );
     expect(ids.sort()).toEqual(['call_test#0', 'call_test#1']);
   });
 

@@ -5,7 +5,12 @@ import { BATCH_DESCRIPTION } from './batch.prompt';
 
 export const BatchParametersSchema = z.object({
   tool_calls: z
-    .array(z.object({ tool: z.string().min(1).describe('Name of the tool to call'), parameters: z.record(z.string(), z.unknown()).describe('Its parameters') }))
+    .array(
+      z.object({
+        tool: z.string().min(1).describe('Name of the tool to call'),
+        parameters: z.record(z.string(), z.unknown()).describe('Its parameters'),
+      }),
+    )
     .min(1)
     .max(25)
     .describe('Independent tool calls to run in parallel (1-25)'),
@@ -32,7 +37,8 @@ export function batchTool(options: BatchOptions): DefinedTool<typeof BatchParame
       const results = await Promise.all(
         args.tool_calls.map(async (call, i) => {
           try {
-            if (NOT_BATCHABLE.has(call.tool)) throw new ToolError(`"${call.tool}" cannot be used inside batch; call it directly.`);
+            if (NOT_BATCHABLE.has(call.tool))
+              throw new ToolError(`"${call.tool}" cannot be used inside batch; call it directly.`);
             const tool = options.lookup(call.tool);
             if (!tool) throw new ToolError(`Unknown or unavailable tool "${call.tool}".`);
             const result = await tool.execute(call.parameters, { ...ctx, callId: `${ctx.callId}#${i}` });
@@ -45,12 +51,18 @@ export function batchTool(options: BatchOptions): DefinedTool<typeof BatchParame
       );
       const failed = results.filter((r) => !r.ok).length;
       const output = results
-        .map((r, i) => (r.ok ? `<result index="${i}" tool="${r.tool}">\n${r.output}\n</result>` : `<error index="${i}" tool="${r.tool}">\n${r.error}\n</error>`))
+        .map((r, i) =>
+          r.ok
+            ? `<result index="${i}" tool="${r.tool}">\n${r.output}\n</result>`
+            : `<error index="${i}" tool="${r.tool}">\n${r.error}\n</error>`,
+        )
         .join('\n\n');
       return {
         title: `${results.length - failed}/${results.length} calls succeeded`,
         output,
-        metadata: { calls: results.map((r) => ({ tool: r.tool, ok: r.ok, ...(r.ok ? { title: r.title } : { error: r.error }) })) },
+        metadata: {
+          calls: results.map((r) => ({ tool: r.tool, ok: r.ok, ...(r.ok ? { title: r.title } : { error: r.error }) })),
+        },
       };
     },
   });

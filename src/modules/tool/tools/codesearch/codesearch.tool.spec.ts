@@ -48,11 +48,26 @@ describe('codesearch tool', () => {
   });
 
   it('falls back to DuckDuckGo restricted to code sites', async () => {
-    server.on('/html/', html(duckDuckGoHtml([{ title: 'zod docs', url: 'https://github.com/colinhacks/zod', snippet: 'TypeScript-first schema validation' }])));
+    server.on(
+      '/html/',
+      html(
+        duckDuckGoHtml([
+          {
+            title: 'zod docs',
+            url: 'https://github.com/colinhacks/zod',
+            snippet: 'TypeScript-first schema validation',
+          },
+        ]),
+      ),
+    );
     const tool = codesearchTool({ duckDuckGo: { baseUrl: server.url('/html/') } });
     const result = await tool.execute({ query: 'zod object', tokensNum: 2000 }, context().ctx);
-    expect(result.output).toBe('1. zod docs\n   https://github.com/colinhacks/zod\n   TypeScript-first schema validation');
+    expect(result.output).toBe(
+      '1. zod docs\n   https://github.com/colinhacks/zod\n   TypeScript-first schema validation',
+    );
     const query = new URL(server.requests.at(-1)!.path, 'http://x').searchParams.get('q');
-    expect(query).toBe('zod object (site:github.com OR site:stackoverflow.com OR site:developer.mozilla.org OR site:docs.rs OR site:pkg.go.dev)');
+    expect(query).toBe(
+      'zod object (site:github.com OR site:stackoverflow.com OR site:developer.mozilla.org OR site:docs.rs OR site:pkg.go.dev)',
+    );
   });
 });

@@ -71,7 +71,8 @@ export function applyEdits(original: string | undefined, edits: EditSpec[]): str
       body = replace(body, toLf(edit.oldString), toLf(edit.newString), edit.replaceAll ?? false);
     } catch (err) {
       // With several edits the model needs to know which one to fix.
-      if (edits.length > 1 && err instanceof ToolError) throw new ToolError(`Edit ${i + 1} of ${edits.length} failed: ${err.message}`);
+      if (edits.length > 1 && err instanceof ToolError)
+        throw new ToolError(`Edit ${i + 1} of ${edits.length} failed: ${err.message}`);
       throw err;
     }
   });

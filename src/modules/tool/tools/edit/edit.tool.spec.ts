@@ -42,8 +42,12 @@ describe('edit tool', () => {
 
   it('reports missing and ambiguous oldString without touching the file', async () => {
     await fs.writeFile(file('x.txt'), 'dup\ndup\n');
-    await expect(run({ filePath: 'x.txt', oldString: 'nope', newString: 'y' })).rejects.toThrow(/^Could not find oldString in the file/);
-    await expect(run({ filePath: 'x.txt', oldString: 'dup', newString: 'y' })).rejects.toThrow(/^Found multiple matches for oldString/);
+    await expect(run({ filePath: 'x.txt', oldString: 'nope', newString: 'y' })).rejects.toThrow(
+      /^Could not find oldString in the file/,
+    );
+    await expect(run({ filePath: 'x.txt', oldString: 'dup', newString: 'y' })).rejects.toThrow(
+      /^Found multiple matches for oldString/,
+    );
     expect(await fs.readFile(file('x.txt'), 'utf8')).toBe('dup\ndup\n');
     await run({ filePath: 'x.txt', oldString: 'dup', newString: 'one', replaceAll: true });
     expect(await fs.readFile(file('x.txt'), 'utf8')).toBe('one\none\n');
@@ -64,7 +68,9 @@ describe('edit tool', () => {
 
   it('serialises concurrent edits of one file so none is lost', async () => {
     await fs.writeFile(file('c.txt'), Array.from({ length: 10 }, (_, i) => `line${i}`).join('\n'));
-    await Promise.all(Array.from({ length: 10 }, (_, i) => run({ filePath: 'c.txt', oldString: `line${i}`, newString: `LINE${i}` })));
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) => run({ filePath: 'c.txt', oldString: `line${i}`, newString: `LINE${i}` })),
+    );
     expect(await fs.readFile(file('c.txt'), 'utf8')).toBe(Array.from({ length: 10 }, (_, i) => `LINE${i}`).join('\n'));
   });
 });

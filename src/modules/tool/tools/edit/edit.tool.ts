@@ -10,7 +10,9 @@ import { applyEdits, type EditSpec } from './edit-apply';
 import { EDIT_DESCRIPTION } from './edit.prompt';
 
 export const EditParameters = z.object({
-  filePath: z.string().describe('Path of the file to change: relative to the project root, or absolute inside the project'),
+  filePath: z
+    .string()
+    .describe('Path of the file to change: relative to the project root, or absolute inside the project'),
   oldString: z.string().describe('The exact text to replace (empty to create or overwrite the file)'),
   newString: z.string().describe('The replacement text (must differ from oldString)'),
   replaceAll: z.boolean().optional().describe('Replace every occurrence of oldString (default false)'),
@@ -23,7 +25,9 @@ export async function editFile(ctx: ToolContext, filePath: string, edits: EditSp
   return withFileLock(target.real, async () => {
     const current = await ws.stat(target.real);
     if (current?.isDirectory()) {
-      throw new WorkspaceError(WorkspaceErrorCode.NotAFile, `"${filePath}" is a directory, not a file.`, { path: filePath });
+      throw new WorkspaceError(WorkspaceErrorCode.NotAFile, `"${filePath}" is a directory, not a file.`, {
+        path: filePath,
+      });
     }
     const before = current ? await ws.readText(target.real) : undefined;
     const after = applyEdits(before, edits);
@@ -44,6 +48,8 @@ export const editTool = defineTool({
   description: EDIT_DESCRIPTION,
   parameters: EditParameters,
   execute(args, ctx) {
-    return editFile(ctx, args.filePath, [{ oldString: args.oldString, newString: args.newString, replaceAll: args.replaceAll }]);
+    return editFile(ctx, args.filePath, [
+      { oldString: args.oldString, newString: args.newString, replaceAll: args.replaceAll },
+    ]);
   },
 });

@@ -42,9 +42,13 @@ describe('edit replacers', () => {
 
   it('block-anchor accepts a lone candidate whatever its middle, and the best of several above 0.3', () => {
     const content = 'function a() {\n  x = 1;\n  y = 2;\n}\n';
-    expect(yields(blockAnchorReplacer, content, 'function a() {\n  totally different\n}')).toEqual(['function a() {\n  x = 1;\n  y = 2;\n}']);
+    expect(yields(blockAnchorReplacer, content, 'function a() {\n  totally different\n}')).toEqual([
+      'function a() {\n  x = 1;\n  y = 2;\n}',
+    ]);
     const two = 'if (a) {\n  call(1);\n}\nif (a) {\n  somethingElse(99);\n}';
-    expect(yields(blockAnchorReplacer, two, 'if (a) {\n  somethingElse(98);\n}')).toEqual(['if (a) {\n  somethingElse(99);\n}']);
+    expect(yields(blockAnchorReplacer, two, 'if (a) {\n  somethingElse(98);\n}')).toEqual([
+      'if (a) {\n  somethingElse(99);\n}',
+    ]);
     expect(yields(blockAnchorReplacer, two, 'if (a) {\n  zzzzzzzzzzzzzzzzzzzzzzzz;\n}')).toEqual([]);
     expect(yields(blockAnchorReplacer, content, 'function a() {\n}')).toEqual([]);
   });
@@ -57,7 +61,9 @@ describe('edit replacers', () => {
 
   it('indentation-flexible matches a block shifted as a whole', () => {
     const content = 'class A {\n    run() {\n        go();\n    }\n}';
-    expect(yields(indentationFlexibleReplacer, content, 'run() {\n    go();\n}')).toEqual(['    run() {\n        go();\n    }']);
+    expect(yields(indentationFlexibleReplacer, content, 'run() {\n    go();\n}')).toEqual([
+      '    run() {\n        go();\n    }',
+    ]);
   });
 
   it('escape-normalized undoes escape sequences the model added', () => {
@@ -111,15 +117,27 @@ describe('replace', () => {
 
 describe('applyEdits', () => {
   it('keeps CRLF line endings and the BOM', () => {
-    const out = applyEdits('\uFEFFone\r\ntwo\r\nthree\r\n', [{ oldString: 'two\nthree', newString: 'TWO\nTHREE\nFOUR' }]);
+    const out = applyEdits('\uFEFFone\r\ntwo\r\nthree\r\n', [
+      { oldString: 'two\nthree', newString: 'TWO\nTHREE\nFOUR' },
+    ]);
     expect(out).toBe('\uFEFFone\r\nTWO\r\nTHREE\r\nFOUR\r\n');
   });
 
   it('creates content from an empty oldString, then edits it', () => {
-    expect(applyEdits(undefined, [{ oldString: '', newString: 'a\nb\n' }, { oldString: 'b', newString: 'c' }])).toBe('a\nc\n');
+    expect(
+      applyEdits(undefined, [
+        { oldString: '', newString: 'a\nb\n' },
+        { oldString: 'b', newString: 'c' },
+      ]),
+    ).toBe('a\nc\n');
   });
 
   it('names the failing edit when there are several', () => {
-    expect(() => applyEdits('a', [{ oldString: 'a', newString: 'b' }, { oldString: 'a', newString: 'c' }])).toThrow(/^Edit 2 of 2 failed: Could not find/);
+    expect(() =>
+      applyEdits('a', [
+        { oldString: 'a', newString: 'b' },
+        { oldString: 'a', newString: 'c' },
+      ]),
+    ).toThrow(/^Edit 2 of 2 failed: Could not find/);
   });
 });

@@ -142,7 +142,17 @@ export const indentationFlexibleReplacer: Replacer = function* (content, find) {
   for (const block of windows(content, wantedLines.length)) if (stripCommonIndent(block) === target) yield block;
 };
 
-const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', "'": "'", '"': '"', '`': '`', '\\': '\\', $: '$', '\n': '\n' };
+const ESCAPES: Record<string, string> = {
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  "'": "'",
+  '"': '"',
+  '`': '`',
+  '\\': '\\',
+  $: '$',
+  '\n': '\n',
+};
 
 function unescape(s: string): string {
   return s.replace(/\\([ntr'"`\\$\n])/g, (_, c: string) => ESCAPES[c]);

@@ -30,7 +30,9 @@ describe.each(engines)('glob tool (%s)', (_name, ripgrepPath) => {
     await touch('readme.md', 50);
     const ctx = makeToolContext(sb.ws);
     const r = await tool.execute({ pattern: '*.ts' }, ctx);
-    expect(r.output.split('\n')).toEqual(['src/deep/new.ts', 'src/mid.ts', 'old.ts'].map((p) => path.join(sb.ws.root, p)));
+    expect(r.output.split('\n')).toEqual(
+      ['src/deep/new.ts', 'src/mid.ts', 'old.ts'].map((p) => path.join(sb.ws.root, p)),
+    );
     expect(r.metadata).toEqual({ count: 3, truncated: false });
     expect(ctx.asks[0]).toMatchObject({ permission: 'glob', patterns: ['*.ts'], always: ['*'] });
   });
@@ -55,7 +57,9 @@ describe.each(engines)('glob tool (%s)', (_name, ripgrepPath) => {
 
   it('refuses a path outside the project and a file as the search folder', async () => {
     await touch('a.ts', 1);
-    await expect(tool.execute({ pattern: '*', path: '/etc' }, makeToolContext(sb.ws))).rejects.toThrow(/outside the project/);
+    await expect(tool.execute({ pattern: '*', path: '/etc' }, makeToolContext(sb.ws))).rejects.toThrow(
+      /outside the project/,
+    );
     await expect(tool.execute({ pattern: '*', path: 'a.ts' }, makeToolContext(sb.ws))).rejects.toThrow(/Not a folder/);
   });
 });

@@ -34,7 +34,12 @@ export function createGlobTool(opts: SearchToolOptions = {}) {
       if (!dir.stat.isDirectory()) throw new ToolError(`Not a folder: ${args.path}`);
       await askExternal(ctx, dir);
       // Like OpenCode, the search pattern is what gets approved; the folder is already confined.
-      await ctx.ask({ permission: 'glob', patterns: [args.pattern], always: ['*'], metadata: { pattern: args.pattern, path: dir.real } });
+      await ctx.ask({
+        permission: 'glob',
+        patterns: [args.pattern],
+        always: ['*'],
+        metadata: { pattern: args.pattern, path: dir.real },
+      });
       const files = await globFiles(ws, dir.real, args.pattern, { rgPath, signal: ctx.abort });
       const truncated = files.length > GLOB_LIMIT;
       const shown = files.slice(0, GLOB_LIMIT).map((f) => f.absolute);

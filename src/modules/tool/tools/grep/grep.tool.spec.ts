@@ -69,8 +69,12 @@ describe.each(engines)('grep tool (%s)', (_name, ripgrepPath) => {
   it('reports no matches, bad regexes and paths outside', async () => {
     await put('a.txt', 'abc');
     expect((await tool.execute({ pattern: 'zzz' }, makeToolContext(sb.ws))).output).toBe('No files found');
-    await expect(tool.execute({ pattern: '(' }, makeToolContext(sb.ws))).rejects.toThrow(/regular expression|Search failed/);
-    await expect(tool.execute({ pattern: 'root', path: '/etc' }, makeToolContext(sb.ws))).rejects.toThrow(/outside the project/);
+    await expect(tool.execute({ pattern: '(' }, makeToolContext(sb.ws))).rejects.toThrow(
+      /regular expression|Search failed/,
+    );
+    await expect(tool.execute({ pattern: 'root', path: '/etc' }, makeToolContext(sb.ws))).rejects.toThrow(
+      /outside the project/,
+    );
   });
 
   it('skips .git and binary files', async () => {
@@ -99,7 +103,9 @@ describe('grep tool fallback regex budget', () => {
       await fs.writeFile(path.join(sb.ws.root, 'evil.txt'), `${'a'.repeat(40)}!\n`);
       const tool = createGrepTool({ ripgrepPath: null, regexTimeoutMs: 100 });
       const started = Date.now();
-      await expect(tool.execute({ pattern: '^(a+)+$' }, makeToolContext(sb.ws))).rejects.toThrow(/took longer than 100 ms/);
+      await expect(tool.execute({ pattern: '^(a+)+$' }, makeToolContext(sb.ws))).rejects.toThrow(
+        /took longer than 100 ms/,
+      );
       expect(Date.now() - started).toBeLessThan(3000);
     } finally {
       await sb.cleanup();

@@ -39,16 +39,27 @@ export function createGrepTool(opts: SearchToolOptions = {}) {
       }
       await askExternal(ctx, target);
       // Like OpenCode, the search pattern is what gets approved; the folder is already confined.
-      await ctx.ask({ permission: 'grep', patterns: [args.pattern], always: ['*'], metadata: { pattern: args.pattern, path: target.real } });
+      await ctx.ask({
+        permission: 'grep',
+        patterns: [args.pattern],
+        always: ['*'],
+        metadata: { pattern: args.pattern, path: target.real },
+      });
       let files;
       try {
-        files = await grepFiles(ws, target.real, isDir, args.pattern, { rgPath, include: args.include, signal: ctx.abort, regexTimeoutMs: opts.regexTimeoutMs });
+        files = await grepFiles(ws, target.real, isDir, args.pattern, {
+          rgPath,
+          include: args.include,
+          signal: ctx.abort,
+          regexTimeoutMs: opts.regexTimeoutMs,
+        });
       } catch (err) {
         if ((err as Error).name === 'AbortError') throw err;
         throw new ToolError(`Search failed: ${(err as Error).message}`);
       }
       const total = files.reduce((n, f) => n + f.matches.length, 0);
-      if (total === 0) return { title: args.pattern, output: 'No files found', metadata: { matches: 0, truncated: false } };
+      if (total === 0)
+        return { title: args.pattern, output: 'No files found', metadata: { matches: 0, truncated: false } };
 
       const blocks: string[] = [];
       let shown = 0;
@@ -65,7 +76,8 @@ export function createGrepTool(opts: SearchToolOptions = {}) {
       }
       const truncated = shown < total;
       let output = `Found ${total} matches${truncated ? ` (showing the first ${shown})` : ''}\n\n${blocks.join('\n\n')}`;
-      if (truncated) output += `\n\n(Results are cut at ${GREP_LIMIT} matches. Use a narrower path, include glob or pattern to see the rest.)`;
+      if (truncated)
+        output += `\n\n(Results are cut at ${GREP_LIMIT} matches. Use a narrower path, include glob or pattern to see the rest.)`;
       return { title: args.pattern, output, metadata: { matches: total, truncated } };
     },
   });

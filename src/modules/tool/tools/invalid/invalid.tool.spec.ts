@@ -19,7 +19,17 @@ describe('invalid tool', () => {
 
   it('fileTools() offers every file tool with an object JSON schema and a description', () => {
     const tools = fileTools({ ripgrepPath: null });
-    expect(tools.map((t) => t.id)).toEqual(['read', 'write', 'edit', 'multiedit', 'apply_patch', 'list', 'glob', 'grep', 'invalid']);
+    expect(tools.map((t) => t.id)).toEqual([
+      'read',
+      'write',
+      'edit',
+      'multiedit',
+      'apply_patch',
+      'list',
+      'glob',
+      'grep',
+      'invalid',
+    ]);
     for (const t of tools) {
       expect(t.description.length).toBeGreaterThan(20);
       const schema = t.toJsonSchema();

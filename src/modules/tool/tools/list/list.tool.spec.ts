@@ -16,10 +16,20 @@ describe('list tool', () => {
   };
 
   it('renders an indented tree, folders first, skipping dependency folders', async () => {
-    for (const f of ['README.md', 'src/index.ts', 'src/util/a.ts', 'node_modules/x/index.js', '.git/HEAD', 'dist/out.js']) await put(f);
+    for (const f of [
+      'README.md',
+      'src/index.ts',
+      'src/util/a.ts',
+      'node_modules/x/index.js',
+      '.git/HEAD',
+      'dist/out.js',
+    ])
+      await put(f);
     const ctx = makeToolContext(sb.ws);
     const r = await listTool.execute({}, ctx);
-    expect(r.output).toBe([`${sb.ws.root}/`, '  src/', '    util/', '      a.ts', '    index.ts', '  README.md'].join('\n'));
+    expect(r.output).toBe(
+      [`${sb.ws.root}/`, '  src/', '    util/', '      a.ts', '    index.ts', '  README.md'].join('\n'),
+    );
     expect(r.metadata).toEqual({ count: 3, truncated: false });
     expect(ctx.asks[0]).toMatchObject({ permission: 'list', patterns: ['.'] });
   });
@@ -31,7 +41,9 @@ describe('list tool', () => {
   });
 
   it('stops at 100 files', async () => {
-    await Promise.all(Array.from({ length: 120 }, (_, i) => fs.writeFile(path.join(sb.ws.root, `f${String(i).padStart(3, '0')}`), '')));
+    await Promise.all(
+      Array.from({ length: 120 }, (_, i) => fs.writeFile(path.join(sb.ws.root, `f${String(i).padStart(3, '0')}`), '')),
+    );
     const r = await listTool.execute({}, makeToolContext(sb.ws));
     expect(r.metadata).toEqual({ count: 100, truncated: true });
     expect(r.output).toContain('(Showing the first 100 files.');

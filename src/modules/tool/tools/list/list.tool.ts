@@ -59,7 +59,8 @@ export const listTool = defineTool({
     const ignored = (rel: string) => extra.some((m) => m(rel));
     const files: string[] = [];
     let truncated = false;
-    const skipDir = (e: { name: string; relative: string }) => DEFAULT_IGNORED_DIRS.has(e.name) || ignored(e.relative) || ignored(`${e.relative}/`);
+    const skipDir = (e: { name: string; relative: string }) =>
+      DEFAULT_IGNORED_DIRS.has(e.name) || ignored(e.relative) || ignored(`${e.relative}/`);
     for await (const e of walk(dir.real, dir.real, { skipDir, signal: ctx.abort })) {
       if (e.type === 'directory' || ignored(e.relative)) continue;
       if (files.length >= LIST_LIMIT) {
@@ -69,7 +70,8 @@ export const listTool = defineTool({
       files.push(e.relative);
     }
     let output = renderTree(dir.real, files);
-    if (truncated) output += `\n\n(Showing the first ${LIST_LIMIT} files. List a sub-folder or add ignore patterns to see more.)`;
+    if (truncated)
+      output += `\n\n(Showing the first ${LIST_LIMIT} files. List a sub-folder or add ignore patterns to see more.)`;
     return { title: dir.relative || '.', output, metadata: { count: files.length, truncated } };
   },
 });

@@ -7,7 +7,11 @@ export interface LanguageServer {
 }
 
 const SERVERS: LanguageServer[] = [
-  { language: 'TypeScript/JavaScript', binary: 'typescript-language-server', extensions: ['.ts', '.tsx', '.js', '.jsx', '.mjs', '.cjs', '.mts', '.cts'] },
+  {
+    language: 'TypeScript/JavaScript',
+    binary: 'typescript-language-server',
+    extensions: ['.ts', '.tsx', '.js', '.jsx', '.mjs', '.cjs', '.mts', '.cts'],
+  },
   { language: 'Python', binary: 'pyright-langserver', extensions: ['.py', '.pyi'] },
   { language: 'Go', binary: 'gopls', extensions: ['.go'] },
   { language: 'C/C++', binary: 'clangd', extensions: ['.c', '.h', '.cc', '.cpp', '.hpp'] },

@@ -4,7 +4,17 @@ import { ToolError } from '../../tool.types';
 import { languageServerFor, LSP_DESCRIPTION } from './lsp.servers';
 
 export const LspParametersSchema = z.object({
-  operation: z.enum(['goToDefinition', 'findReferences', 'hover', 'documentSymbol', 'workspaceSymbol', 'goToImplementation', 'prepareCallHierarchy', 'incomingCalls', 'outgoingCalls']),
+  operation: z.enum([
+    'goToDefinition',
+    'findReferences',
+    'hover',
+    'documentSymbol',
+    'workspaceSymbol',
+    'goToImplementation',
+    'prepareCallHierarchy',
+    'incomingCalls',
+    'outgoingCalls',
+  ]),
   filePath: z.string().min(1).describe('The file, relative to the project folder'),
   line: z.number().int().min(1).describe('1-based line'),
   character: z.number().int().min(1).describe('1-based column'),
@@ -21,7 +31,12 @@ export const lspTool = defineTool({
   description: LSP_DESCRIPTION,
   parameters: LspParametersSchema,
   async execute(args, ctx) {
-    await ctx.ask({ permission: 'lsp', patterns: ['*'], always: ['*'], metadata: { operation: args.operation, filePath: args.filePath } });
+    await ctx.ask({
+      permission: 'lsp',
+      patterns: ['*'],
+      always: ['*'],
+      metadata: { operation: args.operation, filePath: args.filePath },
+    });
     const server = languageServerFor(args.filePath);
     const which = server ? `${server.binary} (${server.language})` : 'a language server for this file type';
     throw new ToolError(

@@ -9,7 +9,8 @@ describe('multiedit tool', () => {
     sb = await makeSandbox();
   });
   afterEach(() => sb.cleanup());
-  const run = (args: Record<string, unknown>, ctx = makeToolContext(sb.ws)) => multieditTool.execute(args as never, ctx);
+  const run = (args: Record<string, unknown>, ctx = makeToolContext(sb.ws)) =>
+    multieditTool.execute(args as never, ctx);
   const read = (rel: string) => fs.readFile(path.join(sb.ws.root, rel), 'utf8');
 
   it('applies edits in sequence with one ask and one write', async () => {
@@ -33,14 +34,29 @@ describe('multiedit tool', () => {
 
   it('is atomic: a failing edit leaves the file untouched and is named', async () => {
     await fs.writeFile(path.join(sb.ws.root, 'm.ts'), 'x\ny\n');
-    const err = await run({ filePath: 'm.ts', edits: [{ oldString: 'x', newString: 'X' }, { oldString: 'zzz', newString: 'Z' }] }).then(() => undefined as never, (e: Error) => e);
+    const err = await run({
+      filePath: 'm.ts',
+      edits: [
+        { oldString: 'x', newString: 'X' },
+        { oldString: 'zzz', newString: 'Z' },
+      ],
+    }).then(
+      () => undefined as never,
+      (e: Error) => e,
+    );
     expect(err.message).toMatch(/^Edit 2 of 2 failed: Could not find oldString/);
     expect(err.message).toContain('No changes were written.');
     expect(await read('m.ts')).toBe('x\ny\n');
   });
 
   it('creates a file when the first edit has an empty oldString', async () => {
-    await run({ filePath: 'n.txt', edits: [{ oldString: '', newString: 'hello world\n' }, { oldString: 'world', newString: 'there' }] });
+    await run({
+      filePath: 'n.txt',
+      edits: [
+        { oldString: '', newString: 'hello world\n' },
+        { oldString: 'world', newString: 'there' },
+      ],
+    });
     expect(await read('n.txt')).toBe('hello there\n');
   });
 

@@ -5,7 +5,9 @@ import { editFile } from '../edit/edit.tool';
 import { MULTIEDIT_DESCRIPTION } from './multiedit.prompt';
 
 export const MultieditParameters = z.object({
-  filePath: z.string().describe('Path of the file to change: relative to the project root, or absolute inside the project'),
+  filePath: z
+    .string()
+    .describe('Path of the file to change: relative to the project root, or absolute inside the project'),
   edits: z
     .array(
       z.object({

@@ -28,6 +28,10 @@ export const questionTool = defineTool({
     if (!ask) throw new ToolError('Questions cannot be asked in this session.');
     const answers = await ask(args.questions, ctx.callId);
     const count = args.questions.length;
-    return { title: `Asked ${count} question${count === 1 ? '' : 's'}`, output: render(args.questions, answers), metadata: { answers } };
+    return {
+      title: `Asked ${count} question${count === 1 ? '' : 's'}`,
+      output: render(args.questions, answers),
+      metadata: { answers },
+    };
   },
 });

@@ -10,7 +10,8 @@ describe('read tool', () => {
     sb = await makeSandbox();
   });
   afterEach(() => sb.cleanup());
-  const write = (rel: string, data: string | Buffer) => sb.ws.writeBytes(rel, Buffer.isBuffer(data) ? data : Buffer.from(data));
+  const write = (rel: string, data: string | Buffer) =>
+    sb.ws.writeBytes(rel, Buffer.isBuffer(data) ? data : Buffer.from(data));
   const run = (args: Record<string, unknown>, ctx = makeToolContext(sb.ws)) => readTool.execute(args as never, ctx);
 
   it('renders a file in the observed OpenCode shape and asks read with the relative path', async () => {
@@ -22,13 +23,22 @@ describe('read tool', () => {
     );
     expect(r.title).toBe('hello.txt');
     expect(r.metadata).toMatchObject({ preview: '1: hello from the anchor project', truncated: false, loaded: [] });
-    expect(ctx.asks).toEqual([{ permission: 'read', patterns: ['hello.txt'], always: ['*'], metadata: { filepath: path.join(sb.ws.root, 'hello.txt') } }]);
+    expect(ctx.asks).toEqual([
+      {
+        permission: 'read',
+        patterns: ['hello.txt'],
+        always: ['*'],
+        metadata: { filepath: path.join(sb.ws.root, 'hello.txt') },
+      },
+    ]);
   });
 
   it('pages with offset and limit and says where to continue', async () => {
     await write('n.txt', Array.from({ length: 10 }, (_, i) => `line ${i + 1}`).join('\n'));
     const r = await run({ filePath: 'n.txt', offset: 3, limit: 4 });
-    expect(r.output).toContain('3: line 3\n4: line 4\n5: line 5\n6: line 6\n\n(Showing lines 3-6 of 10. Use offset=7 to continue.)');
+    expect(r.output).toContain(
+      '3: line 3\n4: line 4\n5: line 5\n6: line 6\n\n(Showing lines 3-6 of 10. Use offset=7 to continue.)',
+    );
     expect(r.output).not.toContain('2: line 2');
     expect(r.metadata.truncated).toBe(true);
     const end = await run({ filePath: 'n.txt', offset: 7 });
@@ -49,7 +59,9 @@ describe('read tool', () => {
     await write('heavy.txt', Array.from({ length: 200 }, () => 'b'.repeat(1000)).join('\n'));
     const heavy = await run({ filePath: 'heavy.txt' });
     expect(Buffer.byteLength(heavy.output)).toBeLessThan(52 * 1024);
-    expect(heavy.output).toMatch(/\(Output capped at 50 KB\. Showing lines 1-(\d+) of 200\. Use offset=\d+ to continue\.\)/);
+    expect(heavy.output).toMatch(
+      /\(Output capped at 50 KB\. Showing lines 1-(\d+) of 200\. Use offset=\d+ to continue\.\)/,
+    );
     expect(heavy.metadata.truncated).toBe(true);
   });
 
@@ -64,7 +76,9 @@ describe('read tool', () => {
     await write('d/a/inner.txt', 'x');
     await write('d/c.txt', 'x');
     const r = await run({ filePath: 'd' });
-    expect(r.output).toBe(`<path>${path.join(sb.ws.root, 'd')}</path>\n<type>directory</type>\n<entries>\na/\nb.txt\nc.txt\n\n(3 entries)\n</entries>`);
+    expect(r.output).toBe(
+      `<path>${path.join(sb.ws.root, 'd')}</path>\n<type>directory</type>\n<entries>\na/\nb.txt\nc.txt\n\n(3 entries)\n</entries>`,
+    );
   });
 
   it('returns images and PDFs as data-URL attachments', async () => {
@@ -73,7 +87,9 @@ describe('read tool', () => {
     await write('doc.pdf', '%PDF-1.4\n%\xff\n');
     const img = await run({ filePath: 'img.png' });
     expect(img.output).toBe('Image read successfully');
-    expect(img.attachments).toEqual([{ mime: 'image/png', url: `data:image/png;base64,${png.toString('base64')}`, filename: 'img.png' }]);
+    expect(img.attachments).toEqual([
+      { mime: 'image/png', url: `data:image/png;base64,${png.toString('base64')}`, filename: 'img.png' },
+    ]);
     const pdf = await run({ filePath: 'doc.pdf' });
     expect(pdf.attachments![0].mime).toBe('application/pdf');
     expect(pdf.attachments![0].url.startsWith('data:application/pdf;base64,')).toBe(true);
@@ -91,7 +107,10 @@ describe('read tool', () => {
     await write('src/config.test.ts', 'x');
     await write('src/other.ts', 'x');
     const ctx = makeToolContext(sb.ws);
-    const err = await run({ filePath: 'src/config.js' }, ctx).then(() => undefined as never, (e: Error) => e);
+    const err = await run({ filePath: 'src/config.js' }, ctx).then(
+      () => undefined as never,
+      (e: Error) => e,
+    );
     expect(err).toBeInstanceOf(ToolError);
     expect(err.message).toContain('File not found: src/config.js');
     expect(err.message).toContain('Did you mean one of these?');
@@ -102,7 +121,9 @@ describe('read tool', () => {
 
   it('stops when the permission is rejected', async () => {
     await write('.env', 'KEY=1');
-    const ctx = makeToolContext(sb.ws, { reject: (a) => (a.patterns.includes('.env') ? new Error('rejected by user') : undefined) });
+    const ctx = makeToolContext(sb.ws, {
+      reject: (a) => (a.patterns.includes('.env') ? new Error('rejected by user') : undefined),
+    });
     await expect(run({ filePath: '.env' }, ctx)).rejects.toThrow('rejected by user');
   });
 

@@ -12,7 +12,9 @@ export const MAX_LINE_CHARS = 2000;
 export const MAX_READ_OUTPUT_BYTES = 50 * 1024;
 
 export const ReadParameters = z.object({
-  filePath: z.string().describe('Path of the file or folder to read: relative to the project root, or absolute inside the project'),
+  filePath: z
+    .string()
+    .describe('Path of the file or folder to read: relative to the project root, or absolute inside the project'),
   offset: z.number().int().min(1).optional().describe('Line number to start from (1-based)'),
   limit: z.number().int().min(1).optional().describe(`Number of lines to read (default ${DEFAULT_READ_LIMIT})`),
 });
@@ -45,7 +47,15 @@ async function readDirectory(ws: Workspace, r: ResolvedPath, offset: number, lim
   const footer = more
     ? `(Showing entries ${offset}-${start + shown.length} of ${entries.length}. Use offset=${start + shown.length + 1} to continue.)`
     : `(${entries.length} entries)`;
-  const output = [`<path>${r.real}</path>`, '<type>directory</type>', '<entries>', ...shown, '', footer, '</entries>'].join('\n');
+  const output = [
+    `<path>${r.real}</path>`,
+    '<type>directory</type>',
+    '<entries>',
+    ...shown,
+    '',
+    footer,
+    '</entries>',
+  ].join('\n');
   return {
     title: r.relative || '.',
     output,
@@ -58,13 +68,15 @@ function renderLines(text: string, offset: number, limit: number, display: strin
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   const total = lines.length;
   const start = offset - 1;
-  if (start > 0 && start >= total) throw new ToolError(`Offset ${offset} is out of range for ${display} (${total} lines)`);
+  if (start > 0 && start >= total)
+    throw new ToolError(`Offset ${offset} is out of range for ${display} (${total} lines)`);
   const out: string[] = [];
   let bytes = 0;
   let capped = false;
   for (let i = start; i < Math.min(total, start + limit); i++) {
     let line = lines[i].endsWith('\r') ? lines[i].slice(0, -1) : lines[i];
-    if (line.length > MAX_LINE_CHARS) line = `${line.slice(0, MAX_LINE_CHARS)}… (line cut at ${MAX_LINE_CHARS} characters)`;
+    if (line.length > MAX_LINE_CHARS)
+      line = `${line.slice(0, MAX_LINE_CHARS)}… (line cut at ${MAX_LINE_CHARS} characters)`;
     const rendered = `${i + 1}: ${line}`;
     const size = Buffer.byteLength(rendered, 'utf8') + 1;
     if (bytes + size > MAX_READ_OUTPUT_BYTES && out.length > 0) {
@@ -76,7 +88,8 @@ function renderLines(text: string, offset: number, limit: number, display: strin
   }
   const last = start + out.length;
   let footer: string;
-  if (capped) footer = `(Output capped at ${MAX_READ_OUTPUT_BYTES / 1024} KB. Showing lines ${offset}-${last} of ${total}. Use offset=${last + 1} to continue.)`;
+  if (capped)
+    footer = `(Output capped at ${MAX_READ_OUTPUT_BYTES / 1024} KB. Showing lines ${offset}-${last} of ${total}. Use offset=${last + 1} to continue.)`;
   else if (last < total) footer = `(Showing lines ${offset}-${last} of ${total}. Use offset=${last + 1} to continue.)`;
   else footer = `(End of file - total ${total} lines)`;
   return { out, footer, truncated: capped || last < total };
@@ -115,7 +128,9 @@ export const readTool = defineTool({
 
     const text = data.toString('utf8').replace(/^\uFEFF/, '');
     const { out, footer, truncated } = renderLines(text, offset, limit, args.filePath);
-    const output = [`<path>${r.real}</path>`, '<type>file</type>', '<content>', ...out, '', footer, '</content>'].join('\n');
+    const output = [`<path>${r.real}</path>`, '<type>file</type>', '<content>', ...out, '', footer, '</content>'].join(
+      '\n',
+    );
     return {
       title,
       output,

@@ -33,9 +33,12 @@ export const skillTool = defineTool({
     if (!load) throw new ToolError('Skills are not available in this session.');
     await ctx.ask({ permission: 'skill', patterns: [args.name], always: [args.name], metadata: { name: args.name } });
     const skill = await load(args.name);
-    if ('missing' in skill) throw new ToolError(`Skill "${args.name}" not found. Available skills: ${skill.available.join(', ') || 'none'}.`);
+    if ('missing' in skill)
+      throw new ToolError(`Skill "${args.name}" not found. Available skills: ${skill.available.join(', ') || 'none'}.`);
     const base = skill.location.replace(/\/SKILL\.md$/, '');
-    const files = skill.files.length ? `\n\n<skill_files>\n${skill.files.map((f) => `${base}/${f}`).join('\n')}\n</skill_files>` : '';
+    const files = skill.files.length
+      ? `\n\n<skill_files>\n${skill.files.map((f) => `${base}/${f}`).join('\n')}\n</skill_files>`
+      : '';
     const output = `<skill_content name="${skill.name}">\n${skill.content}\n\nBase directory for this skill: ${base}${files}\n</skill_content>`;
     return { title: `Loaded skill: ${skill.name}`, output, metadata: { name: skill.name, dir: base } };
   },

@@ -11,11 +11,15 @@ describe('task tool', () => {
   it('asks `task` for the subagent, runs it and wraps the result in a <task> block', async () => {
     const ctx = makeToolContext(sb.ws);
     const runs: unknown[] = [];
-    ctx.services = { runSubagent: async (input) => (runs.push(input), { sessionId: 'ses_child', text: 'It is in main.py' }) };
+    ctx.services = {
+      runSubagent: async (input) => (runs.push(input), { sessionId: 'ses_child', text: 'It is in main.py' }),
+    };
     const result = await taskTool.execute({ description: 'Find it', prompt: 'Where?', subagent_type: 'explore' }, ctx);
     expect(ctx.asks).toEqual([expect.objectContaining({ permission: 'task', patterns: ['explore'] })]);
     expect(runs).toEqual([{ description: 'Find it', prompt: 'Where?', agent: 'explore' }]);
-    expect(result.output).toBe('<task id="ses_child" state="completed">\n<task_result>\nIt is in main.py\n</task_result>\n</task>');
+    expect(result.output).toBe(
+      '<task id="ses_child" state="completed">\n<task_result>\nIt is in main.py\n</task_result>\n</task>',
+    );
     expect(result.metadata).toMatchObject({ sessionId: 'ses_child', parentSessionId: 'ses_test' });
   });
 
@@ -23,7 +27,9 @@ describe('task tool', () => {
     const ctx = makeToolContext(sb.ws, { reject: () => new PermissionDeniedError('task', ['general'], []) });
     let ran = false;
     ctx.services = { runSubagent: async () => ((ran = true), { sessionId: 'x', text: '' }) };
-    await expect(taskTool.execute({ description: 'd', prompt: 'p', subagent_type: 'general' }, ctx)).rejects.toThrow(PermissionDeniedError);
+    await expect(taskTool.execute({ description: 'd', prompt: 'p', subagent_type: 'general' }, ctx)).rejects.toThrow(
+      PermissionDeniedError,
+    );
     expect(ran).toBe(false);
   });
 

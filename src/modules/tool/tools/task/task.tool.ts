@@ -11,8 +11,12 @@ export const TaskParametersSchema = z.object({
   command: z.string().optional().describe('The command that triggered this task, if any'),
 });
 
-type RunSubagent = (input: { description: string; prompt: string; agent: string; taskId?: string }) => Promise<{ sessionId: string; text: string; model?: unknown }>;
-
+type RunSubagent = (input: {
+  description: string;
+  prompt: string;
+  agent: string;
+  taskId?: string;
+}) => Promise<{ sessionId: string; text: string; model?: unknown }>;
 
 /** `task`: runs a subagent in a child session and returns its final answer. */
 export const taskTool = defineTool({
@@ -22,10 +26,28 @@ export const taskTool = defineTool({
   async execute(args, ctx) {
     const run = ctx.services?.runSubagent as RunSubagent | undefined;
     if (!run) throw new ToolError('Subagents are not available in this session.');
-    await ctx.ask({ permission: 'task', patterns: [args.subagent_type], always: ['*'], metadata: { description: args.subagent_type, subagent_type: args.subagent_type } });
+    await ctx.ask({
+      permission: 'task',
+      patterns: [args.subagent_type],
+      always: ['*'],
+      metadata: { description: args.subagent_type, subagent_type: args.subagent_type },
+    });
     ctx.metadata({ title: args.description, metadata: { subagent: args.subagent_type } });
-    const result = await run({ description: args.description, prompt: args.prompt, agent: args.subagent_type, ...(args.task_id ? { taskId: args.task_id } : {}) });
+    const result = await run({
+      description: args.description,
+      prompt: args.prompt,
+      agent: args.subagent_type,
+      ...(args.task_id ? { taskId: args.task_id } : {}),
+    });
     const output = `<task id="${result.sessionId}" state="completed">\n<task_result>\n${result.text}\n</task_result>\n</task>`;
-    return { title: args.description, output, metadata: { sessionId: result.sessionId, parentSessionId: ctx.sessionId, ...(result.model ? { model: result.model } : {}) } };
+    return {
+      title: args.description,
+      output,
+      metadata: {
+        sessionId: result.sessionId,
+        parentSessionId: ctx.sessionId,
+        ...(result.model ? { model: result.model } : {}),
+      },
+    };
   },
 });

@@ -8,7 +8,9 @@ const TodoSchema = z.object({
   priority: z.enum(['high', 'medium', 'low']),
 });
 
-export const TodoWriteParameters = z.object({ todos: z.array(TodoSchema).max(200).describe('The whole updated list; it replaces the previous one') });
+export const TodoWriteParameters = z.object({
+  todos: z.array(TodoSchema).max(200).describe('The whole updated list; it replaces the previous one'),
+});
 
 export const todoWriteTool = defineTool({
   id: 'todowrite',

@@ -87,7 +87,8 @@ export interface ConvertOptions {
 /** Markdown (headings, lists, links, fenced code) or plain text of `html`; scripts, styles and head dropped. */
 export function convertHtml(html: string, format: 'markdown' | 'text', options: ConvertOptions = {}): Promise<string> {
   const timeoutMs = options.timeoutMs ?? HTML_CONVERT_TIMEOUT_MS;
-  const input = html.length > (options.maxChars ?? MAX_HTML_CHARS) ? html.slice(0, options.maxChars ?? MAX_HTML_CHARS) : html;
+  const input =
+    html.length > (options.maxChars ?? MAX_HTML_CHARS) ? html.slice(0, options.maxChars ?? MAX_HTML_CHARS) : html;
   return new Promise((resolve, reject) => {
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
@@ -103,14 +104,41 @@ export function convertHtml(html: string, format: 'markdown' | 'text', options: 
       if (error) reject(error);
       else resolve(value ?? '');
     };
-    const timer = setTimeout(() => finish(new HtmlConvertError(`the page took longer than ${timeoutMs} ms to convert; fetch it with format "html"`)), timeoutMs);
+    const timer = setTimeout(
+      () =>
+        finish(
+          new HtmlConvertError(`the page took longer than ${timeoutMs} ms to convert; fetch it with format "html"`),
+        ),
+      timeoutMs,
+    );
     worker.once('message', (value: string) => finish(undefined, value));
     worker.once('error', (error) => finish(new HtmlConvertError(`the page could not be converted: ${error.message}`)));
     worker.once('exit', () => finish(new HtmlConvertError('the page could not be converted')));
   });
 }
 
-const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0', copy: '©', reg: '®', hellip: '…', mdash: '—', ndash: '–', laquo: '«', raquo: '»', ldquo: '“', rdquo: '”', lsquo: '‘', rsquo: '’', middot: '·', euro: '€', trade: '™' };
+const NAMED: Record<string, string> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: '\u00a0',
+  copy: '©',
+  reg: '®',
+  hellip: '…',
+  mdash: '—',
+  ndash: '–',
+  laquo: '«',
+  raquo: '»',
+  ldquo: '“',
+  rdquo: '”',
+  lsquo: '‘',
+  rsquo: '’',
+  middot: '·',
+  euro: '€',
+  trade: '™',
+};
 
 export function decodeEntities(text: string): string {
   return text.replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);/gi, (match, body: string) => {

@@ -46,8 +46,17 @@ describe('webfetch tool', () => {
     const { ctx, asks } = context();
     const params = tool().parameters.parse({ url: site('/page') });
     const result = await tool().execute(params, ctx);
-    expect(asks).toEqual([{ permission: 'webfetch', patterns: [site('/page')], always: ['*'], metadata: { url: site('/page'), format: 'markdown', timeout: 30 } }]);
-    expect(result.output).toBe('# Guide\n\nRead the [docs](https://example.org/docs) & enjoy.\n\n```\nnpm test\n```\n\n-   one\n-   two');
+    expect(asks).toEqual([
+      {
+        permission: 'webfetch',
+        patterns: [site('/page')],
+        always: ['*'],
+        metadata: { url: site('/page'), format: 'markdown', timeout: 30 },
+      },
+    ]);
+    expect(result.output).toBe(
+      '# Guide\n\nRead the [docs](https://example.org/docs) & enjoy.\n\n```\nnpm test\n```\n\n-   one\n-   two',
+    );
     expect(result.title).toBe(`${site('/page')} (text/html; charset=utf-8)`);
   });
 
@@ -70,12 +79,16 @@ describe('webfetch tool', () => {
     const { ctx } = context();
     const result = await tool().execute({ url: site('/logo.png'), format: 'markdown' }, ctx);
     expect(result.output).toBe('Image fetched successfully');
-    expect(result.attachments).toEqual([{ mime: 'image/png', url: `data:image/png;base64,${png.toString('base64')}`, filename: 'logo.png' }]);
+    expect(result.attachments).toEqual([
+      { mime: 'image/png', url: `data:image/png;base64,${png.toString('base64')}`, filename: 'logo.png' },
+    ]);
   });
 
   it('retries a Cloudflare challenge with the opencode user agent', async () => {
     server.on('/cf', (request) =>
-      request.headers['user-agent'] === 'opencode' ? html('<p>passed</p>') : { status: 403, headers: { 'cf-mitigated': 'challenge' }, body: 'challenge' },
+      request.headers['user-agent'] === 'opencode'
+        ? html('<p>passed</p>')
+        : { status: 403, headers: { 'cf-mitigated': 'challenge' }, body: 'challenge' },
     );
     const { ctx } = context();
     expect((await tool().execute({ url: site('/cf'), format: 'markdown' }, ctx)).output).toBe('passed');
@@ -84,8 +97,12 @@ describe('webfetch tool', () => {
   it('reports HTTP errors, timeouts and oversize bodies to the model', async () => {
     server.on('/hang', { hang: true }).on('/huge', { streamBytes: 6 * 1024 * 1024 });
     const { ctx } = context();
-    await expect(tool().execute({ url: site('/missing'), format: 'markdown' }, ctx)).rejects.toThrow('Request failed with status code: 404');
-    await expect(tool().execute({ url: site('/hang'), format: 'markdown', timeout: 0.3 }, ctx)).rejects.toThrow(/timed out/);
+    await expect(tool().execute({ url: site('/missing'), format: 'markdown' }, ctx)).rejects.toThrow(
+      'Request failed with status code: 404',
+    );
+    await expect(tool().execute({ url: site('/hang'), format: 'markdown', timeout: 0.3 }, ctx)).rejects.toThrow(
+      /timed out/,
+    );
     await expect(tool().execute({ url: site('/huge'), format: 'markdown' }, ctx)).rejects.toThrow(/too large/);
   });
 
@@ -108,12 +125,20 @@ describe('webfetch tool', () => {
 
 describe('convertHtml', () => {
   it('drops comments, scripts and head, keeps line structure and decodes entities', async () => {
-    expect(await convertHtml('<head><title>x</title></head><!-- c --><p>a&nbsp;&lt;b&gt; &#x41;&#66;</p><script>x()</script><div>c</div>', 'text')).toBe('a <b> AB\n\nc');
+    expect(
+      await convertHtml(
+        '<head><title>x</title></head><!-- c --><p>a&nbsp;&lt;b&gt; &#x41;&#66;</p><script>x()</script><div>c</div>',
+        'text',
+      ),
+    ).toBe('a <b> AB\n\nc');
   });
 
   it('keeps headings, lists, links and code in markdown', async () => {
-    const html = '<html><head><title>T</title><style>p{}</style></head><body><h1>Title</h1><ul><li>one</li></ul><a href="https://x.test/">link</a><pre><code>code()</code></pre></body></html>';
-    expect(await convertHtml(html, 'markdown')).toBe('# Title\n\n-   one\n\n[link](https://x.test/)\n\n```\ncode()\n```');
+    const html =
+      '<html><head><title>T</title><style>p{}</style></head><body><h1>Title</h1><ul><li>one</li></ul><a href="https://x.test/">link</a><pre><code>code()</code></pre></body></html>';
+    expect(await convertHtml(html, 'markdown')).toBe(
+      '# Title\n\n-   one\n\n[link](https://x.test/)\n\n```\ncode()\n```',
+    );
   });
 
   it.each([
@@ -126,7 +151,9 @@ describe('convertHtml', () => {
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
     for (const format of ['text', 'markdown'] as const) {
-      await convertHtml(html, format, { timeoutMs: 2_000 }).catch((err: Error) => expect(err.name).toBe('HtmlConvertError'));
+      await convertHtml(html, format, { timeoutMs: 2_000 }).catch((err: Error) =>
+        expect(err.name).toBe('HtmlConvertError'),
+      );
     }
     delay.disable();
     expect(delay.max / 1e6).toBeLessThan(250);

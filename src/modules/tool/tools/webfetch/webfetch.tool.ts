@@ -11,7 +11,10 @@ const DEFAULT_TIMEOUT_SECONDS = 30;
 
 export const WebfetchParametersSchema = z.object({
   url: z.string().describe('The http(s) URL to fetch'),
-  format: z.enum(['text', 'markdown', 'html']).default('markdown').describe('Return format: text, markdown (default) or html'),
+  format: z
+    .enum(['text', 'markdown', 'html'])
+    .default('markdown')
+    .describe('Return format: text, markdown (default) or html'),
   timeout: z.number().positive().optional().describe('Optional timeout in seconds (max 120)'),
 });
 
@@ -58,7 +61,8 @@ export function webfetchTool(options: WebfetchToolOptions = {}): ToolDefinition<
       if (response.status === 403 && response.headers['cf-mitigated'] === 'challenge') {
         response = await fetchOnce('opencode').catch(asToolError);
       }
-      if (response.status < 200 || response.status >= 300) throw new ToolError(`Request failed with status code: ${response.status}`);
+      if (response.status < 200 || response.status >= 300)
+        throw new ToolError(`Request failed with status code: ${response.status}`);
 
       const contentType = String(response.headers['content-type'] ?? '');
       const mime = contentType.split(';')[0].trim().toLowerCase();
@@ -68,11 +72,14 @@ export function webfetchTool(options: WebfetchToolOptions = {}): ToolDefinition<
           title,
           output: 'Image fetched successfully',
           metadata: { url: response.url, mime, bytes: response.body.length },
-          attachments: [{ mime, url: `data:${mime};base64,${response.body.toString('base64')}`, filename: fileName(response.url) }],
+          attachments: [
+            { mime, url: `data:${mime};base64,${response.body.toString('base64')}`, filename: fileName(response.url) },
+          ],
         };
       }
       const body = decodeBody(response, contentType);
-      const isHtml = mime === 'text/html' || mime === 'application/xhtml+xml' || (!mime && /^\s*<(!doctype html|html)/i.test(body));
+      const isHtml =
+        mime === 'text/html' || mime === 'application/xhtml+xml' || (!mime && /^\s*<(!doctype html|html)/i.test(body));
       let output = body;
       if (isHtml && args.format !== 'html') {
         try {
@@ -81,7 +88,11 @@ export function webfetchTool(options: WebfetchToolOptions = {}): ToolDefinition<
           throw new ToolError((err as Error).message);
         }
       }
-      return { title, output, metadata: { url: response.url, mime, bytes: response.body.length, redirects: response.redirects } };
+      return {
+        title,
+        output,
+        metadata: { url: response.url, mime, bytes: response.body.length, redirects: response.redirects },
+      };
     },
   };
 }

@@ -135,11 +135,15 @@ function resultTarget(href: string): string | null {
 }
 
 function plain(markup: string): string {
-  return decodeEntities(markup.replace(/<[^>]+>/g, '')).replace(/\s+/g, ' ').trim();
+  return decodeEntities(markup.replace(/<[^>]+>/g, ''))
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 export function formatResults(results: SearchResult[]): string {
-  return results.map((result, index) => `${index + 1}. ${result.title}\n   ${result.url}\n   ${result.snippet}`.trimEnd()).join('\n\n');
+  return results
+    .map((result, index) => `${index + 1}. ${result.title}\n   ${result.url}\n   ${result.snippet}`.trimEnd())
+    .join('\n\n');
 }
 
 /** The call's abort signal combined with the backend timeout. */

@@ -24,8 +24,16 @@ function context() {
 }
 
 const RESULTS = [
-  { title: 'Node.js &amp; <b>streams</b>', url: 'https://nodejs.org/api/stream.html', snippet: 'A stream is an <b>abstract</b> interface.' },
-  { title: 'Streams handbook', url: 'https://github.com/substack/stream-handbook', snippet: 'How to write node programs with streams.' },
+  {
+    title: 'Node.js &amp; <b>streams</b>',
+    url: 'https://nodejs.org/api/stream.html',
+    snippet: 'A stream is an <b>abstract</b> interface.',
+  },
+  {
+    title: 'Streams handbook',
+    url: 'https://github.com/substack/stream-handbook',
+    snippet: 'How to write node programs with streams.',
+  },
   { title: 'Third', url: 'https://example.org/3?a=1&b=2', snippet: 'third result' },
 ];
 
@@ -39,10 +47,20 @@ describe('websearch tool with Exa', () => {
     server.on('/mcp', exaMcpReply('Title: Streams\nURL: https://nodejs.org/api/stream.html\nText: ...'));
     const tool = websearchTool({ exa: { apiKey: 'exa-test-key', baseUrl: server.url('/mcp') } });
     const { ctx, asks } = context();
-    const result = await tool.execute(tool.parameters.parse({ query: 'node streams 2026', numResults: 3, type: 'deep' }), ctx);
+    const result = await tool.execute(
+      tool.parameters.parse({ query: 'node streams 2026', numResults: 3, type: 'deep' }),
+      ctx,
+    );
     expect(result.output).toBe('Title: Streams\nURL: https://nodejs.org/api/stream.html\nText: ...');
     expect(result.metadata).toEqual({ backend: 'exa' });
-    expect(asks).toEqual([{ permission: 'websearch', patterns: ['node streams 2026'], always: ['*'], metadata: { query: 'node streams 2026', numResults: 3 } }]);
+    expect(asks).toEqual([
+      {
+        permission: 'websearch',
+        patterns: ['node streams 2026'],
+        always: ['*'],
+        metadata: { query: 'node streams 2026', numResults: 3 },
+      },
+    ]);
     const request = server.requests.at(-1)!;
     expect(request.path).toBe('/mcp?exaApiKey=exa-test-key');
     expect(request.headers.accept).toBe('application/json, text/event-stream');
@@ -50,14 +68,20 @@ describe('websearch tool with Exa', () => {
       jsonrpc: '2.0',
       id: 1,
       method: 'tools/call',
-      params: { name: 'web_search_exa', arguments: { query: 'node streams 2026', numResults: 3, type: 'deep', livecrawl: 'fallback' } },
+      params: {
+        name: 'web_search_exa',
+        arguments: { query: 'node streams 2026', numResults: 3, type: 'deep', livecrawl: 'fallback' },
+      },
     });
   });
 
   it('accepts a plain JSON answer and surfaces JSON-RPC and HTTP errors', async () => {
     const tool = websearchTool({ exa: { apiKey: 'k', baseUrl: server.url('/mcp-json') } });
     const { ctx } = context();
-    server.on('/mcp-json', json({ jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: 'plain json' }] } }));
+    server.on(
+      '/mcp-json',
+      json({ jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: 'plain json' }] } }),
+    );
     expect((await tool.execute({ query: 'q' }, ctx)).output).toBe('plain json');
     server.on('/mcp-json', json({ jsonrpc: '2.0', id: 1, error: { code: -32602, message: 'bad arguments' } }));
     await expect(tool.execute({ query: 'q' }, ctx)).rejects.toThrow('Search error: bad arguments');
@@ -99,6 +123,8 @@ describe('parseDuckDuckGo', () => {
     const page =
       '<a class="result__a" href="https://duckduckgo.com/y.js?ad_domain=x&amp;u3=1">Ad</a><a class="result__snippet">buy</a>' +
       duckDuckGoHtml([RESULTS[2]]);
-    expect(parseDuckDuckGo(page)).toEqual([{ title: 'Third', url: 'https://example.org/3?a=1&b=2', snippet: 'third result' }]);
+    expect(parseDuckDuckGo(page)).toEqual([
+      { title: 'Third', url: 'https://example.org/3?a=1&b=2', snippet: 'third result' },
+    ]);
   });
 });

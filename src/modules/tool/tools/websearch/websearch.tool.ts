@@ -1,12 +1,21 @@
 import { z } from 'zod';
 import { ToolError, type ToolDefinition } from '../../tool.types';
-import { callExaTool, duckDuckGoSearch, formatResults, searchSignal, type SearchBackendOptions } from './search-backends';
+import {
+  callExaTool,
+  duckDuckGoSearch,
+  formatResults,
+  searchSignal,
+  type SearchBackendOptions,
+} from './search-backends';
 import { WEBSEARCH_DESCRIPTION } from './websearch.prompt';
 
 export const WebsearchParametersSchema = z.object({
   query: z.string().min(1).describe('The search query'),
   numResults: z.number().int().min(1).max(25).optional().describe('Number of results to return (default 8)'),
-  livecrawl: z.enum(['fallback', 'preferred']).optional().describe('"fallback" (default) or "preferred" for fresh pages'),
+  livecrawl: z
+    .enum(['fallback', 'preferred'])
+    .optional()
+    .describe('"fallback" (default) or "preferred" for fresh pages'),
   type: z.enum(['auto', 'fast', 'deep']).optional().describe('"auto" (default), "fast" or "deep"'),
   contextMaxCharacters: z.number().int().positive().optional().describe('Maximum characters of page text to return'),
 });
@@ -19,7 +28,12 @@ export function websearchTool(options: SearchBackendOptions = {}): ToolDefinitio
     parameters: WebsearchParametersSchema,
     async execute(args, ctx) {
       const numResults = args.numResults ?? 8;
-      await ctx.ask({ permission: 'websearch', patterns: [args.query], always: ['*'], metadata: { query: args.query, numResults } });
+      await ctx.ask({
+        permission: 'websearch',
+        patterns: [args.query],
+        always: ['*'],
+        metadata: { query: args.query, numResults },
+      });
       const signal = searchSignal(ctx.abort, options.timeoutMs);
       const title = `Web search: ${args.query}`;
       if (options.exa) {
@@ -35,7 +49,11 @@ export function websearchTool(options: SearchBackendOptions = {}): ToolDefinitio
           },
           signal,
         );
-        return { title, output: output || 'No search results found. Try a different query.', metadata: { backend: 'exa' } };
+        return {
+          title,
+          output: output || 'No search results found. Try a different query.',
+          metadata: { backend: 'exa' },
+        };
       }
       const results = await duckDuckGoSearch(options.duckDuckGo, args.query, numResults, signal);
       if (results.length === 0) throw new ToolError('No search results found. Try a different query.');

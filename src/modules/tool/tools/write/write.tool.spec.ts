@@ -18,7 +18,12 @@ describe('write tool', () => {
     expect(r.title).toBe('src/new.ts');
     expect(r.metadata).toMatchObject({ exists: false, filediff: { file: 'src/new.ts', additions: 2, deletions: 0 } });
     expect(ctx.asks).toEqual([
-      expect.objectContaining({ permission: 'edit', patterns: ['src/new.ts'], always: ['*'], metadata: expect.objectContaining({ diff: r.metadata.diff }) }),
+      expect.objectContaining({
+        permission: 'edit',
+        patterns: ['src/new.ts'],
+        always: ['*'],
+        metadata: expect.objectContaining({ diff: r.metadata.diff }),
+      }),
     ]);
     expect(String(r.metadata.diff)).toContain('+a\n+b');
   });
@@ -34,7 +39,9 @@ describe('write tool', () => {
     const rejected = makeToolContext(sb.ws, { reject: () => new Error('no') });
     await expect(run({ filePath: 'r.txt', content: 'x' }, rejected)).rejects.toThrow('no');
     const small = await sb.manager.get('ten_q', 'tiny', { quotaBytes: 10 });
-    await expect(writeTool.execute({ filePath: 'q.txt', content: 'x'.repeat(11) }, makeToolContext(small))).rejects.toThrow(/quota/);
+    await expect(
+      writeTool.execute({ filePath: 'q.txt', content: 'x'.repeat(11) }, makeToolContext(small)),
+    ).rejects.toThrow(/quota/);
     await expect(fs.access(path.join(sb.ws.root, 'r.txt'))).rejects.toThrow();
     await expect(fs.access(path.join(small.root, 'q.txt'))).rejects.toThrow();
   });

@@ -7,7 +7,9 @@ import { defineTool } from '../../tool.define';
 import { WRITE_DESCRIPTION } from './write.prompt';
 
 export const WriteParameters = z.object({
-  filePath: z.string().describe('Path of the file to write: relative to the project root, or absolute inside the project'),
+  filePath: z
+    .string()
+    .describe('Path of the file to write: relative to the project root, or absolute inside the project'),
   content: z.string().describe('The complete content to write into the file'),
 });
 
