@@ -207,10 +207,19 @@ describe('access', () => {
     }
     const content = await classmate.http.get('/file/content', { query: { directory: worktree, path: 'src/main.ts' } });
     expect(content.status).toBe(404);
-    // A teacher may look at the student's project.
-    const teacher = await school.teacher.http.get('/file/content', {
-      query: { directory: worktree, path: 'README.md' },
-    });
-    expect(teacher.body).toEqual({ type: 'text', content: '# Demo\n' });
+    // A teacher may look at the project of a student of a class they teach, and only then.
+    const read = () => school.teacher.http.get('/file/content', { query: { directory: worktree, path: 'README.md' } });
+    expect((await read()).status).toBe(404);
+    const klass = await school.admin.http.post('/admin/classes', { body: { name: `files-${Date.now()}` } });
+    expect(klass.status).toBe(201);
+    for (const member of [
+      { userId: school.teacher.id, role: 'teacher' },
+      { userId: school.student.id, role: 'student' },
+    ]) {
+      expect(
+        (await school.admin.http.post(`/admin/classes/${klass.body.id}/members`, { body: member })).status,
+      ).toBeLessThan(300);
+    }
+    expect((await read()).body).toEqual({ type: 'text', content: '# Demo\n' });
   });
 });
