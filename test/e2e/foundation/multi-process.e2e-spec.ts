@@ -91,7 +91,9 @@ describeMulti('two API processes and one worker', () => {
 
   it('delivers an event published through one API to an SSE client of the other', async () => {
     const project = (await client(url1, school.admin.key).get('/project/current')).body;
-    const sse = await SseClient.open(url2, '/event', { key: school.teacher.key });
+    // A project's events reach only those who may see the project: its owner (here the admin) and the school's
+    // admins — not a teacher who does not teach its owner.
+    const sse = await SseClient.open(url2, '/event', { key: school.admin.key });
     try {
       await sse.waitForType('server.connected');
       const res = await client(url1, school.admin.key).patch(`/project/${project.id}`, {
