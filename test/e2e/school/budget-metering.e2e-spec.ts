@@ -4,6 +4,7 @@ import { createTenant, createUser, type TestTenant, type TestUser } from '../../
 import { fakeProviderConfig } from '../../utils/fake-provider-config';
 import { SseClient } from '../../utils/sse-client';
 import { startTestApp, type TestApp } from '../../utils/test-app';
+import { waitUntil } from '../../utils/wait-until';
 import { expectOk, isTitleRequest, textPrompt } from './school.fixture';
 
 // Every LLM call goes through one metered path (LlmTurn): it reserves its worst case against every budget in
@@ -63,18 +64,10 @@ function served(from: number): { calls: number; tokens: number } {
   return { calls: answered.length, tokens: answered.reduce((sum, r) => sum + r.served!.input + r.served!.output, 0) };
 }
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** Background calls (titles) may still be settling: wait until the record has caught up with the provider. */
 async function expectEveryServedCallRecorded(t: TestTenant, from: number): Promise<{ calls: number; tokens: number }> {
   let total: UsageTotalsDto | undefined;
-  await until('usage to match the served calls', async () => {
+  await waitUntil('usage to match the served calls', async () => {
     total = (await usageByPurpose(t)).total;
     return total.steps >= served(from).calls;
   }).catch(() => undefined);
@@ -189,12 +182,15 @@ describe('concurrency limits are claimed with the run lease', () => {
     expect(accepted.map((r) => r.status).filter((s) => s !== 204 && s !== 429)).toEqual([]);
     const refusedAtDoor = accepted.filter((r) => r.status === 429).length;
     const refusals = () => sse.frames.map((f) => f.data?.payload ?? f.data).filter((e) => e?.type === 'session.error');
-    await until(
+    await waitUntil(
       'a session.error for every prompt past the limit',
       async () => refusals().length >= 8 - refusedAtDoor,
-      30_000,
+      undefined,
+      {
+        timeoutMs: 30_000,
+      },
     );
-    await until('the two admitted prompts to reach the LLM', async () => llm.requests.length - from >= 2);
+    await waitUntil('the two admitted prompts to reach the LLM', async () => llm.requests.length - from >= 2);
     await new Promise((r) => setTimeout(r, 500));
     expect(llm.requests.length - from).toBe(2);
     expect(refusals()).toHaveLength(8 - refusedAtDoor);
@@ -255,7 +251,7 @@ describe('every LLM call is recorded with its purpose', () => {
       200,
       'prompt',
     );
-    await until('the title call', async () => (await usageByPurpose(school)).rows.has('title'));
+    await waitUntil('the title call', async () => (await usageByPurpose(school)).rows.has('title'));
     const { rows } = await usageByPurpose(school);
     expect(rows.get('step')).toMatchObject({ steps: 1 });
     expect(rows.get('title')).toMatchObject({ steps: 1 });

@@ -6,6 +6,7 @@ import { createTenant, createUser } from '../../factories/tenant.factory';
 import { client, request, type Client } from '../../utils/http';
 import { SseClient } from '../../utils/sse-client';
 import { startTestApp, type TestApp } from '../../utils/test-app';
+import { waitUntil } from '../../utils/wait-until';
 import { createSchool, expectOk, pricedProviderConfig, textPrompt, type School } from '../school/school.fixture';
 
 // The role × route matrix, generated from the app's own OpenAPI document (GET /doc): every operation is called by
@@ -120,12 +121,9 @@ async function sessionWithExchange(): Promise<{ id: string; message: string }> {
   return { id, message: res.info.id };
 }
 
+/** The first defined value of `probe`, within 15 s. */
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  for (const deadline = Date.now() + 15_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
-    const v = await probe();
-    if (v !== undefined) return v;
-  }
-  throw new Error(`timed out waiting for ${what}`);
+  return (await waitUntil(what, probe, (v) => v !== undefined, { timeoutMs: 15_000 })) as T;
 }
 
 /** A permission request pending in a fresh session of the student (bash asks under this app's config). */
