@@ -90,10 +90,7 @@ export class TenantService {
   async updateCurrentTenant(auth: AuthContext, input: { settings?: TenantSettings }) {
     const denied = PLATFORM_SETTINGS.filter((k) => input.settings?.[k] !== undefined);
     if (denied.length && !auth.platformAdmin)
-      throw new ForbiddenError(
-        `Only a platform administrator sets ${denied.join(', ')}`,
-        'platform_setting',
-      );
+      throw new ForbiddenError(`Only a platform administrator sets ${denied.join(', ')}`, 'platform_setting');
     const tenant = await this.updateTenant(auth.tenantId, input);
     await this.audit.record(auth, 'tenant.settings', auth.tenantId, {
       keys: Object.keys(input.settings ?? {}).filter((k) => input.settings?.[k as keyof TenantSettings] !== undefined),

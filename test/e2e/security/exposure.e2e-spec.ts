@@ -30,7 +30,8 @@ let llm: FakeLlm;
 let school: School;
 const streams: SseClient[] = [];
 
-const isTitle = (r: { body: unknown }) => JSON.stringify(r.body).includes('Write a title for the following conversation');
+const isTitle = (r: { body: unknown }) =>
+  JSON.stringify(r.body).includes('Write a title for the following conversation');
 const answer = (script: Parameters<FakeLlm['enqueueWhen']>[1]) => llm.enqueueWhen((r) => !isTitle(r), script);
 
 beforeAll(async () => {
@@ -86,9 +87,9 @@ describe('share links are off until the school turns them on', () => {
 
     // Neither the student nor the teacher may turn it on; another school's admin turns on only their own school.
     for (const who of [fresh.student, fresh.teacher])
-      expect((await who.http.patch('/admin/tenants/current', { body: { settings: { shareAllowed: true } } })).status).toBe(
-        403,
-      );
+      expect(
+        (await who.http.patch('/admin/tenants/current', { body: { settings: { shareAllowed: true } } })).status,
+      ).toBe(403);
     expectOk(
       await school.http.otherTenant.patch('/admin/tenants/current', { body: { settings: { shareAllowed: true } } }),
       200,
@@ -221,13 +222,7 @@ describe('config and providers never carry secrets', () => {
     for (const who of ['teacher', 'admin'] as const) {
       const text = JSON.stringify(expectOk(await school.http[who].get('/config'), 200, 'config'));
       // The deep values under innocent names and the agent prompt are not secrets: staff write them.
-      const masked = [
-        CANARY.platformKey,
-        CANARY.platformHeader,
-        CANARY.tenantToken,
-        CANARY.mcpEnv,
-        CANARY.urlSecret,
-      ];
+      const masked = [CANARY.platformKey, CANARY.platformHeader, CANARY.tenantToken, CANARY.mcpEnv, CANARY.urlSecret];
       expect(masked.filter((c) => text.includes(c))).toEqual([]);
       expect(text).toContain('[redacted]');
     }
