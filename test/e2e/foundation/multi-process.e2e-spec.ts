@@ -154,16 +154,18 @@ describeMulti('two API processes and one worker', () => {
       { userId: teacher.id, role: 'teacher' },
       { userId: student.id, role: 'student' },
     ])
-      expect((await client(url1, school.admin.key).post(`/admin/classes/${cls}/members`, { body: m })).status).toBe(201);
+      expect((await client(url1, school.admin.key).post(`/admin/classes/${cls}/members`, { body: m })).status).toBe(
+        201,
+      );
     const keyId = (await client(url1, student.key).get('/admin/keys')).body[0].id;
     const studentStream = await SseClient.open(url2, '/event', { key: student.key });
     const teacherStream = await SseClient.open(url2, '/global/event', { key: teacher.key });
     try {
       await Promise.all([studentStream.waitForType('server.connected'), teacherStream.waitForType('server.connected')]);
       expect((await client(url1, school.admin.key).delete(`/admin/keys/${keyId}`)).status).toBe(200);
-      expect(
-        (await client(url1, school.admin.key).delete(`/admin/classes/${cls}/members/${teacher.id}`)).status,
-      ).toBe(200);
+      expect((await client(url1, school.admin.key).delete(`/admin/classes/${cls}/members/${teacher.id}`)).status).toBe(
+        200,
+      );
       await Promise.all([studentStream.waitForEnd(), teacherStream.waitForEnd()]);
       // api-2 refuses the revoked key at once too (its cached verification was dropped by the same event).
       expect((await client(url2, student.key).get('/session')).status).toBe(401);

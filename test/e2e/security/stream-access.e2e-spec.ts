@@ -114,17 +114,21 @@ describe('open streams close when rights end', () => {
     const sse = await open('/event', teacher.key);
     try {
       expectOk(
-        await school.admin.http.post(`/admin/classes/${cls}/members`, { body: { userId: student.id, role: 'student' } }),
+        await school.admin.http.post(`/admin/classes/${cls}/members`, {
+          body: { userId: student.id, role: 'student' },
+        }),
         201,
         'add student',
       );
       // The re-check widens the open stream in place: a session the student creates then arrives on it.
       await waitUntil('a new session of the added student on the open stream', async () => {
         const s = expectOk(await student.http.post('/session', { body: {} }), 200, 'session');
-        return sse.waitFor((f) => sessionCreated(s.id)(f.data), 500).then(
-          () => true,
-          () => false,
-        );
+        return sse
+          .waitFor((f) => sessionCreated(s.id)(f.data), 500)
+          .then(
+            () => true,
+            () => false,
+          );
       });
       expect(sse.isEnded).toBe(false);
     } finally {
