@@ -178,13 +178,12 @@ describeMulti('two API processes and one worker', () => {
   it('shuts the worker and the APIs down cleanly on SIGTERM', async () => {
     const sse = await SseClient.open(url1, '/event', { key: school.admin.key });
     await sse.waitForType('server.connected');
-    const started = Date.now();
     expect(await worker.stop('SIGTERM')).toBe(0);
     expect(worker.output).toContain('worker shutting down');
     // Nest's shutdown hook closes the app, then re-raises the signal: exit by SIGTERM (or 0), never SIGKILL.
     const code = await api1.stop('SIGTERM');
     expect(code === 0 || api1.exitSignal === 'SIGTERM').toBe(true);
-    await sse.waitForEnd(5000);
-    expect(Date.now() - started).toBeLessThan(20_000);
+    // The stream ending is the fact; its bound is generous (how fast shutdown is belongs in bench/).
+    await sse.waitForEnd(20_000);
   });
 });
