@@ -121,7 +121,7 @@ export class ShareService {
 
   private stillShared(shareId: string, row: SessionRow): Promise<boolean> {
     return this.resolve(shareId).then(
-      (now) => now.id === row.id,
+      (now) => now.row.id === row.id,
       (err: unknown) => {
         if (err instanceof NotFoundError) return false;
         throw err;
