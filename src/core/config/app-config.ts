@@ -30,6 +30,8 @@ const EnvSchema = z.object({
   SANDBOX: z.enum(['required', 'optional', 'off']).default('required'),
   /** bubblewrap's path; default: the first `bwrap` on PATH (so a PATH without it means "not installed"). */
   SANDBOX_BWRAP: z.string().min(1).optional(),
+  /** A delegated cgroup v2 folder (e.g. /sys/fs/cgroup/opencode-runs) for one cgroup per sandboxed run. */
+  SANDBOX_CGROUP: z.string().startsWith('/').optional(),
   PUBLIC_URL: z.string().url().optional(),
   EVENT_REPLAY_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
   HEARTBEAT_MS: z.coerce.number().int().min(100).default(10_000),
@@ -70,6 +72,8 @@ export interface AppConfig {
   sandbox: 'required' | 'optional' | 'off';
   /** Absolute path of bwrap, or null when none is on PATH. */
   sandboxBwrap: string | null;
+  /** Delegated cgroup v2 folder for per-run cgroups; unset: rlimits only. */
+  sandboxCgroup?: string;
   publicUrl?: string;
   eventReplaySize: number;
   heartbeatMs: number;
@@ -147,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     opencodeConfigContent: e.OPENCODE_CONFIG_CONTENT,
     sandbox: e.SANDBOX,
     sandboxBwrap: e.SANDBOX_BWRAP ?? findOnPath('bwrap', env.PATH ?? DEFAULT_PATH),
+    sandboxCgroup: e.SANDBOX_CGROUP,
     publicUrl: e.PUBLIC_URL,
     eventReplaySize: e.EVENT_REPLAY_SIZE,
     heartbeatMs: e.HEARTBEAT_MS,

@@ -24,6 +24,15 @@ export class SandboxStatusDto {
   /** What a school's `bashNetwork` gives: the filtered user-space network, or none (see networkReason). */
   network!: 'filtered' | 'none';
   networkReason!: string | null;
+  /** How each sandboxed run is capped: its own cgroup v2, per-process rlimits only (and why), or none (no sandbox). */
+  limits!: SandboxLimitsStatusDto;
+}
+
+export class SandboxLimitsStatusDto {
+  kind!: 'cgroup2' | 'rlimit' | 'none';
+  /** The delegated folder the per-run cgroups are made in. */
+  cgroup!: string | null;
+  reason!: string | null;
 }
 
 export class HealthJobResultDto {

@@ -3,6 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import { HOST_PATH } from './sandbox-confine';
 import { attachNetwork, type NetworkTools } from './sandbox-network';
 import { killNamespace, type SandboxedProcess } from './sandbox-process';
+import type { RunCgroup } from './sandbox-cgroup';
 import { SandboxUnavailableError } from './sandbox.errors';
 import { sandboxSeccompFilter } from './seccomp-filter';
 
@@ -14,6 +15,8 @@ export interface BwrapSpawnOptions {
   stdin?: 'ignore' | 'pipe';
   /** Attach the filtered network before the command starts. */
   network?: { userns: boolean };
+  /** The run's own cgroup v2, entered before bwrap starts. */
+  cgroup?: RunCgroup;
 }
 
 /**
@@ -42,7 +45,8 @@ export function spawnBwrap(args: string[], options: BwrapSpawnOptions): Sandboxe
     'pipe',
     ...Array<'pipe'>(Math.max(fds.info, fds.block) - 2).fill('pipe'),
   ];
-  const child = spawn(bwrapPath, [...prefix, ...args], { env, detached: true, stdio });
+  const argv = options.cgroup ? options.cgroup.wrap([bwrapPath, ...prefix, ...args]) : [bwrapPath, ...prefix, ...args];
+  const child = spawn(argv[0], argv.slice(1), { env, detached: true, stdio });
   if (filter) {
     const channel = child.stdio[fds.seccomp] as Writable;
     channel.on('error', () => undefined);

@@ -1,12 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { SandboxLimits, SandboxRunResult } from './sandbox.types';
 import { OutputCollector } from './output-collector';
+import type { RunCgroup } from './sandbox-cgroup';
 import { HOST_PATH } from './sandbox-confine';
 
 /** Grace between SIGTERM and SIGKILL, as OpenCode's shell tool does. */
 export const KILL_GRACE_MS = 3000;
 
 export interface SuperviseOptions {
+  /** The run's cgroup, removed once the run has ended. */
+  cgroup?: RunCgroup;
   timeoutMs: number;
   limits: SandboxLimits;
   signal?: AbortSignal;
@@ -78,6 +81,7 @@ export function supervise(spawned: SandboxedProcess, options: SuperviseOptions):
       if (forceKill) clearTimeout(forceKill);
       options.signal?.removeEventListener('abort', onAbort);
       const outputPath = await collector.close();
+      await options.cgroup?.remove();
       const failure = await spawned.setup;
       const note = [options.note, failure].filter(Boolean).join('\n') || undefined;
       resolve({

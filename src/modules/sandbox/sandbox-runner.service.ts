@@ -9,6 +9,7 @@ import type { SandboxAudit } from './sandbox-audit.port';
 import { HOST_PATH, commandEnv, confine, isInside } from './sandbox-confine';
 import { SANDBOX_DNS, findNetworkTools, type NetworkTools } from './sandbox-network';
 import { notStarted, plainProcess, spawnUnsandboxed, supervise } from './sandbox-process';
+import { RunCgroup, detectCgroupSupport, runCgroupLimits, type CgroupSupport } from './sandbox-cgroup';
 import { probeSandbox } from './sandbox-probe';
 import { SANDBOX_FIX, SandboxPathError, SandboxUnavailableError } from './sandbox.errors';
 import {
@@ -35,6 +36,7 @@ import {
 export class SandboxRunner {
   private readonly options: ReturnType<typeof SandboxRunnerOptionsSchema.parse>;
   private checked?: Promise<SandboxCheck>;
+  private cgroups?: Promise<CgroupSupport>;
 
   private readonly stateDir: string;
   private readonly networkTools: NetworkTools | null;
@@ -54,6 +56,19 @@ export class SandboxRunner {
     return this.options.mode;
   }
 
+  /** Per-run cgroup v2 where a delegated folder allows it, else rlimits only. Detected once. */
+  cgroupSupport(): Promise<CgroupSupport> {
+    this.cgroups ??= detectCgroupSupport(this.options.cgroupBase, this.options.cgroupRoot);
+    return this.cgroups;
+  }
+
+  /** The run's own cgroup, or none (rlimits only): a cgroup that cannot be made never stops the command. */
+  private async runCgroup(limits: SandboxLimits): Promise<RunCgroup | undefined> {
+    const support = await this.cgroupSupport();
+    if (support.kind !== 'cgroup2' || !support.base) return undefined;
+    return RunCgroup.create(support.base, runCgroupLimits(limits)).catch(() => undefined);
+  }
+
   /** Startup probe: bwrap present, namespaces creatable, a command actually runs inside. Cached. */
   check(): Promise<SandboxCheck> {
     this.checked ??= this.probe();
@@ -67,6 +82,7 @@ export class SandboxRunner {
       bwrap: this.options.bwrapPath,
       network: 'none' as const,
       networkReason: null,
+      limits: { kind: 'none' as const, cgroup: null, reason: 'commands do not run in the sandbox' },
     };
     if (this.options.mode === 'off') {
       return {
@@ -87,6 +103,7 @@ export class SandboxRunner {
         fix: null,
         network: check.network,
         networkReason: check.networkReason,
+        limits: await this.cgroupSupport().then(({ kind, base, reason }) => ({ kind, cgroup: base, reason })),
       };
     const state = this.options.mode === 'required' ? 'unavailable' : 'unsandboxed';
     return { ...base, state, version: check.version, reason: check.reason, fix: SANDBOX_FIX };
@@ -135,6 +152,7 @@ export class SandboxRunner {
       ? await this.networkFor(parsed.network)
       : { kind: 'host' };
     if (input.signal?.aborted) return notStarted(sandboxed, network.kind);
+    const cgroup = sandboxed ? await this.runCgroup(limits) : undefined;
     const spawned = sandboxed
       ? this.spawnBwrap(
           buildBwrapArgs({
@@ -152,10 +170,12 @@ export class SandboxRunner {
           }),
           'ignore',
           network.kind === 'filtered' ? { userns: !dropPrivileges } : undefined,
+          cgroup,
         )
       : plainProcess(spawnUnsandboxed(shell, ['-c', parsed.command], { cwd, env, stdin: 'ignore' }));
 
     return supervise(spawned, {
+      cgroup,
       timeoutMs: parsed.timeoutMs,
       limits,
       signal: input.signal,
@@ -196,7 +216,15 @@ export class SandboxRunner {
       env,
       argv: input.argv,
     });
-    return this.spawnBwrap(args, 'pipe', network.kind === 'filtered' ? { userns: !dropPrivileges } : undefined).process;
+    const cgroup = await this.runCgroup(limits);
+    const child = this.spawnBwrap(
+      args,
+      'pipe',
+      network.kind === 'filtered' ? { userns: !dropPrivileges } : undefined,
+      cgroup,
+    ).process;
+    if (cgroup) child.once('close', () => void cgroup.remove());
+    return child;
   }
 
   /** What a command that asked for network gets: the filtered network, or none with a note saying why. */
@@ -236,8 +264,14 @@ export class SandboxRunner {
     return removed;
   }
 
-  private spawnBwrap(args: string[], stdin: 'ignore' | 'pipe' = 'ignore', network?: { userns: boolean }) {
-    return spawnBwrap(args, { bwrapPath: this.options.bwrapPath, networkTools: this.networkTools, stdin, network });
+  private spawnBwrap(
+    args: string[],
+    stdin: 'ignore' | 'pipe' = 'ignore',
+    network?: { userns: boolean },
+    cgroup?: RunCgroup,
+  ) {
+    const options = { bwrapPath: this.options.bwrapPath, networkTools: this.networkTools, stdin, network, cgroup };
+    return spawnBwrap(args, options);
   }
 
   /** Generated /etc/passwd and /etc/group naming only root, the sandbox user and nobody. */

@@ -21,7 +21,12 @@ import type { SandboxStatus } from './sandbox.types';
       inject: [APP_CONFIG, SANDBOX_AUDIT],
       useFactory: async (config: AppConfig, audit: SandboxAudit) => {
         const runner = new SandboxRunner(
-          { mode: config.sandbox, bwrapPath: config.sandboxBwrap, stateDir: join(config.dataDir, 'sandbox') },
+          {
+            mode: config.sandbox,
+            bwrapPath: config.sandboxBwrap,
+            stateDir: join(config.dataDir, 'sandbox'),
+            cgroupBase: config.sandboxCgroup,
+          },
           audit,
         );
         logStatus(new Logger('Sandbox'), await runner.status());
@@ -40,7 +45,10 @@ function logStatus(logger: Logger, status: SandboxStatus): void {
         `commands run in bubblewrap ${status.version} (${status.bwrap}); bashNetwork gives ` +
           (status.network === 'filtered'
             ? 'a filtered network (slirp4netns + nftables)'
-            : `no network (${status.networkReason})`),
+            : `no network (${status.networkReason})`) +
+          (status.limits.kind === 'cgroup2'
+            ? `; each run gets its own cgroup under ${status.limits.cgroup} (memory.max, pids.max, cpu.max)`
+            : `; runs are capped by rlimits only (${status.limits.reason})`),
       );
       return;
     case 'unavailable':

@@ -150,6 +150,11 @@ export interface SandboxStatus {
   /** What `bashNetwork` gives sandboxed commands: a filtered user-space network, or none at all (and why). */
   network: 'filtered' | 'none';
   networkReason: string | null;
+  /**
+   * How each sandboxed run is capped: `cgroup2` (a cgroup per run: memory.max, pids.max, cpu.max, on top of the
+   * rlimits), `rlimit` (per-process RLIMIT_NPROC/AS/CPU/FSIZE only) with the reason, or `none` (no sandbox).
+   */
+  limits: { kind: 'cgroup2' | 'rlimit' | 'none'; cgroup: string | null; reason: string | null };
 }
 
 export const SandboxRunnerOptionsSchema = z.object({
@@ -166,5 +171,9 @@ export const SandboxRunnerOptionsSchema = z.object({
   grantWorkspace: z.boolean().default(true),
   /** slirp4netns, nft and nsenter for the filtered network; null: none (`network: true` then means no network). Default: found on PATH. */
   networkTools: z.object({ slirp4netns: z.string(), nft: z.string(), nsenter: z.string() }).nullable().optional(),
+  /** A delegated cgroup v2 folder for per-run cgroups (SANDBOX_CGROUP); without one, rlimits only. */
+  cgroupBase: z.string().optional(),
+  /** The cgroup v2 mount point (a parameter for tests). */
+  cgroupRoot: z.string().default('/sys/fs/cgroup'),
 });
 export type SandboxRunnerOptions = z.input<typeof SandboxRunnerOptionsSchema>;
