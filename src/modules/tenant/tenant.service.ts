@@ -4,6 +4,7 @@ import { ConflictError, ForbiddenError, NotFoundError } from '../../core/errors/
 import { isId, newId } from '../../core/ids';
 import { ApiKeyService } from '../auth/api-key.service';
 import { AuditService } from '../audit/audit.service';
+import { StreamGuard } from '../event/stream-guard.service';
 import { TenantRepository } from './tenant.repository';
 import { USER_DELETION_LISTENER, type UserDeletionListener } from './user-deletion.port';
 
@@ -28,6 +29,7 @@ export class TenantService {
     private readonly keys: ApiKeyService,
     private readonly audit: AuditService,
     @Inject(USER_DELETION_LISTENER) private readonly deletion: UserDeletionListener,
+    private readonly streams: StreamGuard,
   ) {}
 
   async createTenant(
@@ -84,12 +86,16 @@ export class TenantService {
           ...Object.fromEntries(Object.entries(input.settings).filter(([, v]) => v !== undefined)),
         }
       : undefined; // DTO instances carry unset fields as undefined
-    return this.repo.updateTenant(id, { name: input.name, timezone: input.timezone, settings });
+    const updated = await this.repo.updateTenant(id, { name: input.name, timezone: input.timezone, settings });
+    // Sharing turned off closes the school's open share streams.
+    if (settings) this.streams.announce(id, { reason: 'tenant.settings' });
+    return updated;
   }
 
   async deleteTenant(auth: AuthContext, id: string) {
     if (id === auth.tenantId) throw new ForbiddenError('A platform administrator cannot delete their own tenant');
     if (!(await this.repo.deleteTenant(id))) throw new NotFoundError(`Tenant not found: ${id}`);
+    this.streams.announce(id, { reason: 'tenant.deleted' });
     return true;
   }
 
@@ -120,7 +126,9 @@ export class TenantService {
     this.assertMayManage(auth, await this.getUser(auth, id));
     if (id === auth.userId && input.role && input.role !== 'admin')
       throw new ForbiddenError('You cannot demote yourself');
-    return (await this.repo.updateUser(auth.tenantId, id, input))!;
+    const updated = (await this.repo.updateUser(auth.tenantId, id, input))!;
+    if (input.role) this.streams.announce(auth.tenantId, { reason: 'user.updated', userId: id });
+    return updated;
   }
 
   async deleteUser(auth: AuthContext, id: string) {
@@ -132,6 +140,7 @@ export class TenantService {
     if (!(isId('user', id) && (await this.repo.softDeleteUser(auth.tenantId, id))))
       throw new NotFoundError(`User not found: ${id}`);
     this.keys.forgetCached();
+    this.streams.announce(auth.tenantId, { reason: 'user.deleted', userId: id });
     await this.deletion.afterUserDeleted(auth, id);
     return true;
   }
@@ -157,6 +166,8 @@ export class TenantService {
     if (key.userId !== auth.userId)
       this.assertMayManage(auth, await this.getUser(auth, key.userId).catch(() => ({ platformAdmin: false })));
     await this.audit.record(auth, 'key.revoke', id, { userId: key.userId });
-    return this.keys.revoke(auth, id);
+    const revoked = await this.keys.revoke(auth, id);
+    this.streams.announce(auth.tenantId, { reason: 'key.revoked', keyId: id, userId: key.userId });
+    return revoked;
   }
 }

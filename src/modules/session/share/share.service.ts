@@ -7,6 +7,7 @@ import { ForbiddenError, NotFoundError } from '../../../core/errors/domain-error
 import { SseWriter } from '../../../core/http/sse';
 import { newId } from '../../../core/ids';
 import { EventBus } from '../../event/event.bus';
+import { StreamGuard } from '../../event/stream-guard.service';
 import { AuditService } from '../../audit/audit.service';
 import { EventType, type EventEnvelope } from '../../event/event.types';
 import type { SnapshotFileDiff } from '../../snapshot/snapshot.types';
@@ -37,6 +38,7 @@ export class ShareService {
     private readonly bus: EventBus,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly audit: AuditService,
+    private readonly guard: StreamGuard,
   ) {}
 
   async share(auth: AuthContext, sessionId: string, origin: string): Promise<SessionInfo> {
@@ -92,8 +94,26 @@ export class ShareService {
     );
     heartbeat.unref();
     sse.onClose(() => clearInterval(heartbeat));
+    // Sharing turned off for the school (or the school deleted) ends the stream within seconds, on every process.
+    sse.onClose(
+      this.guard.register({
+        tenantId: row.tenantId,
+        stillAllowed: () => this.stillShared(shareId, row),
+        close: () => sse.close(),
+      }),
+    );
     // The link may have been revoked between the lookup and the subscription.
-    if (!(await this.shares.findByShareId(shareId))) sse.close();
+    if (!(await this.stillShared(shareId, row))) sse.close();
+  }
+
+  private stillShared(shareId: string, row: SessionRow): Promise<boolean> {
+    return this.resolve(shareId).then(
+      (now) => now.id === row.id,
+      (err: unknown) => {
+        if (err instanceof NotFoundError) return false;
+        throw err;
+      },
+    );
   }
 
   private async resolve(shareId: string): Promise<SessionRow> {
