@@ -596,6 +596,14 @@ const POLICY: Record<string, Policy> = {
     expect: classManage,
     call: () => ({ path: `/classroom/assignments/${assignmentA}/collections/${collectionA}/download` }),
   },
+  'POST /classroom/sessions/{sessionID}/notes': {
+    expect: classManage,
+    call: () => ({ path: `/classroom/sessions/${sessionA}/notes`, body: { text: 'Try a smaller case first.' } }),
+  },
+  'GET /classroom/sessions/{sessionID}/notes': {
+    expect: studentRead,
+    call: () => ({ path: `/classroom/sessions/${sessionA}/notes` }),
+  },
   'GET /classroom/workspace/file': {
     expect: studentRead,
     call: () => ({ path: '/classroom/workspace/file', query: inA({ path: 'notes.txt' }) }),
