@@ -175,6 +175,27 @@ describeMulti('two API processes and one worker', () => {
     }
   });
 
+  it('counts a user’s open streams across both APIs (the per-user limit holds in Redis, not per process)', async () => {
+    const t = await createTenant(url1, adminKey);
+    expect(
+      (await client(url2, t.admin.key).patch('/admin/limits', { body: { sseConnectionsPerUser: 2 } })).status,
+    ).toBe(200);
+    const a = await SseClient.open(url1, '/event', { key: t.student.key });
+    const b = await SseClient.open(url2, '/event', { key: t.student.key });
+    try {
+      expect([a.status, b.status]).toEqual([200, 200]);
+      for (const url of [url1, url2]) {
+        const refused = await request(url, 'GET', '/event', { key: t.student.key });
+        expect(refused.status).toBe(429);
+        expect(refused.body.data.code).toBe('limit_sse_connections');
+        expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+      }
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
   it('shuts the worker and the APIs down cleanly on SIGTERM', async () => {
     const sse = await SseClient.open(url1, '/event', { key: school.admin.key });
     await sse.waitForType('server.connected');

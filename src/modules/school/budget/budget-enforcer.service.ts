@@ -72,8 +72,7 @@ export class BudgetEnforcerService implements RunLimits {
    */
   async limitsFor(tenantId: string, userId: string, knownRole?: string): Promise<Limit[]> {
     const role = knownRole ?? (await this.repo.userRole(tenantId, userId)) ?? 'student';
-    const all = await this.repo.forUser(tenantId, userId, role);
-    const rows = all.filter((r) => r.metric !== 'requests_per_minute');
+    const rows = await this.repo.forUser(tenantId, userId, role);
     const pick = (scope: string) => rows.filter((r) => r.scope === scope);
     const own = new Map<string, BudgetRow>(pick(`role:${role}`).map((r) => [r.metric, r]));
     for (const r of pick(`user:${userId}`)) own.set(r.metric, r);
