@@ -1,27 +1,46 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { AuthContext } from '../../../core/auth/auth-context';
 import { TtlCache } from '../../../core/cache/ttl-cache';
 import { LIMIT_BOUNDS, type AbuseLimits } from '../../../core/config/abuse-limits';
 import { APP_CONFIG, type AppConfig } from '../../../core/config/app-config';
 import { BadRequestError, NotFoundError } from '../../../core/errors/domain-error';
 import { AuditService } from '../../audit/audit.service';
+import { ACCESS_CHANGED } from '../../event/access-changed.event';
+import { EventBus } from '../../event/event.bus';
+import { StreamGuard } from '../../event/stream-guard.service';
 import { LimitsRepository } from './limits.repository';
 
 const CACHE_MS = 5_000;
 
 /**
  * A school's abuse limits: the platform's defaults (`LIMIT_*`) overlaid with what the school's admin set. Read on
- * every request, so cached per process for a few seconds (a change reaches other processes within that).
+ * every request, so cached per process for a few seconds; a change is announced on the bus (as a settings change)
+ * and every process drops its copy at once.
  */
 @Injectable()
-export class LimitsService {
+export class LimitsService implements OnModuleInit, OnModuleDestroy {
   private readonly cache = new TtlCache<string, Readonly<AbuseLimits>>(CACHE_MS, 10_000);
 
   constructor(
     private readonly repo: LimitsRepository,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly bus: EventBus,
+    private readonly streams: StreamGuard,
   ) {}
+
+  private off?: () => void;
+
+  onModuleInit(): void {
+    this.off = this.bus.subscribe(
+      (e) => e.event.type === ACCESS_CHANGED && e.event.properties.reason === 'tenant.settings',
+      (e) => this.cache.delete(e.tenantId),
+    );
+  }
+
+  onModuleDestroy(): void {
+    this.off?.();
+  }
 
   get defaults(): Readonly<AbuseLimits> {
     return this.config.defaultLimits;
@@ -49,6 +68,7 @@ export class LimitsService {
     if ((await this.repo.read(auth.tenantId)) === null) throw new NotFoundError(`Tenant not found: ${auth.tenantId}`);
     if (Object.keys(changes).length) await this.repo.merge(auth.tenantId, changes);
     this.cache.delete(auth.tenantId);
+    this.streams.announce(auth.tenantId, { reason: 'tenant.settings' });
     await this.audit.record(auth, 'limits.update', auth.tenantId, changes);
     return this.get(auth);
   }
