@@ -29,6 +29,7 @@ export type AuditAction =
   | 'budget.delete'
   | 'limits.update'
   | 'jwt.configure'
+  | 'tenant.settings'
   | 'user.delete'
   | 'user.export'
   | 'sandbox.unsandboxed_run';

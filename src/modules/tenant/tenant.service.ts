@@ -1,17 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AuthContext, Role } from '../../core/auth/auth-context';
+import { TEACHER_SCOPE, type TeacherScope } from '../../core/auth/teacher-scope.port';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../core/errors/domain-error';
 import { isId, newId } from '../../core/ids';
 import { ApiKeyService } from '../auth/api-key.service';
 import { AuditService } from '../audit/audit.service';
 import { StreamGuard } from '../event/stream-guard.service';
+import { PLATFORM_SETTINGS } from './dto/tenant.dto';
 import { LimitsService } from './limits/limits.service';
 import { TenantRepository } from './tenant.repository';
 import { USER_DELETION_LISTENER, type UserDeletionListener } from './user-deletion.port';
 
 export interface TenantSettings {
-  /** Sharing of sessions through public links. */
+  /** Sharing of sessions through public links (off unless true). */
   shareAllowed?: boolean;
+  /** Share links show tool calls, outputs and errors too (off unless true). */
+  shareDetails?: boolean;
   /** Platform-wide provider keys from the environment may be used by this tenant. */
   envProviderKeys?: boolean;
   /** What deleting a user does to their data. */
@@ -20,6 +24,8 @@ export interface TenantSettings {
   bashNetwork?: boolean;
   /** Teachers may change their students' workspaces (default: read only). */
   teacherWrites?: boolean;
+  /** Executables local MCP servers may start. */
+  mcpCommands?: string[];
 }
 
 /** Schools (tenants), their users and keys. */
@@ -30,6 +36,7 @@ export class TenantService {
     private readonly keys: ApiKeyService,
     private readonly audit: AuditService,
     @Inject(USER_DELETION_LISTENER) private readonly deletion: UserDeletionListener,
+    @Inject(TEACHER_SCOPE) private readonly teachers: TeacherScope,
     private readonly streams: StreamGuard,
     private readonly limits: LimitsService,
   ) {}
@@ -80,6 +87,21 @@ export class TenantService {
     return this.getTenant(auth.tenantId);
   }
 
+  /**
+   * A school admin changes their own school's settings; the platform's settings (provider keys from the
+   * environment, sandbox network, MCP executables) stay the platform administrator's: 403, nothing written.
+   */
+  async updateCurrentTenant(auth: AuthContext, input: { settings?: TenantSettings }) {
+    const denied = PLATFORM_SETTINGS.filter((k) => input.settings?.[k] !== undefined);
+    if (denied.length && !auth.platformAdmin)
+      throw new ForbiddenError(`Only a platform administrator sets ${denied.join(', ')}`, 'platform_setting');
+    const tenant = await this.updateTenant(auth.tenantId, input);
+    await this.audit.record(auth, 'tenant.settings', auth.tenantId, {
+      keys: Object.keys(input.settings ?? {}).filter((k) => input.settings?.[k as keyof TenantSettings] !== undefined),
+    });
+    return tenant;
+  }
+
   async updateTenant(id: string, input: { name?: string; timezone?: string; settings?: TenantSettings }) {
     const tenant = await this.getTenant(id);
     const settings = input.settings
@@ -101,8 +123,11 @@ export class TenantService {
     return true;
   }
 
-  listUsers(auth: AuthContext, role?: Role) {
-    return this.repo.listUsers(auth.tenantId, { role });
+  /** Admins list the school; a teacher lists themselves and the students of the classes they teach. */
+  async listUsers(auth: AuthContext, role?: Role) {
+    if (auth.role === 'admin' || auth.platformAdmin) return this.repo.listUsers(auth.tenantId, { role });
+    const ids = [auth.userId, ...(await this.teachers.watchedUserIds(auth))];
+    return this.repo.listUsers(auth.tenantId, { role, ids });
   }
 
   async getUser(auth: AuthContext, id: string) {

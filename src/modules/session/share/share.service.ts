@@ -18,7 +18,15 @@ import type { SessionRow } from '../session.repository';
 import { SessionService } from '../session.service';
 import type { MessageWithParts, SessionInfo } from '../session.types';
 import { ShareRepository } from './share.repository';
-import { publicSession, SHARE_ID, SHARED_EVENT_TYPES, type PublicSession } from './share.view';
+import {
+  publicDiff,
+  publicMessage,
+  publicSession,
+  SHARE_ID,
+  ShareEventFilter,
+  type PublicSession,
+  type ShareExposure,
+} from './share.view';
 
 export interface SharedTranscript {
   session: PublicSession;
@@ -45,8 +53,11 @@ export class ShareService {
 
   async share(auth: AuthContext, sessionId: string, origin: string): Promise<SessionInfo> {
     const row = await this.sessions.loadForWrite(auth, sessionId);
-    if (!(await this.shares.sharingAllowed(row.tenantId)))
-      throw new ForbiddenError('Sharing is turned off for this school', 'share_disabled');
+    if (!(await this.shares.exposure(row.tenantId)))
+      throw new ForbiddenError(
+        'Sharing is turned off for this school (a school admin turns it on with settings.shareAllowed)',
+        'share_disabled',
+      );
     if (row.shareUrl) return toSessionInfo(row);
     const shareId = randomBytes(16).toString('base64url');
     const base = (this.config.publicUrl ?? origin).replace(/\/+$/, '');
@@ -68,24 +79,26 @@ export class ShareService {
   }
 
   async transcript(shareId: string, ip: string): Promise<SharedTranscript> {
-    const row = await this.resolve(shareId, ip);
+    const { row, exposure } = await this.resolve(shareId, ip);
     const { items } = await this.messages.list(row.tenantId, row.id);
     return {
       session: publicSession(toSessionInfo(row)),
-      messages: items,
-      diff: (row.diff as SnapshotFileDiff[] | null) ?? [],
+      messages: items.map((m) => publicMessage(m, exposure)),
+      diff: publicDiff(row.diff as SnapshotFileDiff[] | null, exposure),
     };
   }
 
   /** Live events of the shared session, until the stream closes or the link is revoked. */
   async stream(shareId: string, req: Request, res: Response): Promise<void> {
-    const row = await this.resolve(shareId, req.ip ?? req.socket.remoteAddress ?? 'unknown');
+    const { row, exposure } = await this.resolve(shareId, req.ip ?? req.socket.remoteAddress ?? 'unknown');
+    const filter = new ShareEventFilter(exposure);
     const sse = new SseWriter(req, res);
     const off = this.bus.subscribe(
       (e) => e.tenantId === row.tenantId && e.sessionId === row.id,
       (e) => {
         if (this.revokes(e, row)) return sse.close();
-        if (SHARED_EVENT_TYPES.has(e.event.type)) sse.send(this.forViewer(e), e.seq);
+        const view = filter.view(e.event);
+        if (view) sse.send(view, e.seq);
       },
     );
     sse.onClose(off);
@@ -110,7 +123,7 @@ export class ShareService {
 
   private stillShared(shareId: string, row: SessionRow): Promise<boolean> {
     return this.resolve(shareId).then(
-      (now) => now.id === row.id,
+      (now) => now.row.id === row.id,
       (err: unknown) => {
         if (err instanceof NotFoundError) return false;
         throw err;
@@ -119,12 +132,13 @@ export class ShareService {
   }
 
   /** With `ip`, a public viewer's request: counted against the per-IP share limit, found or not. */
-  private async resolve(shareId: string, ip?: string): Promise<SessionRow> {
+  private async resolve(shareId: string, ip?: string): Promise<{ row: SessionRow; exposure: ShareExposure }> {
     const row = SHARE_ID.test(shareId) ? await this.shares.findByShareId(shareId) : null;
     if (ip !== undefined) await this.limits.checkShare(ip, row?.tenantId);
     // A school that turned sharing off takes its existing links down too.
-    if (!row || !(await this.shares.sharingAllowed(row.tenantId))) throw new NotFoundError('Share not found');
-    return row;
+    const exposure = row ? await this.shares.exposure(row.tenantId) : null;
+    if (!row || !exposure) throw new NotFoundError('Share not found');
+    return { row, exposure };
   }
 
   private revokes(e: EventEnvelope, row: SessionRow): boolean {
@@ -132,13 +146,5 @@ export class ShareService {
     if (e.event.type !== EventType.SessionUpdated) return false;
     const info = e.event.properties.info as SessionInfo | undefined;
     return info?.share?.url !== row.shareUrl;
-  }
-
-  private forViewer(e: EventEnvelope): unknown {
-    if (e.event.type !== EventType.SessionUpdated) return e.event;
-    return {
-      ...e.event,
-      properties: { ...e.event.properties, info: publicSession(e.event.properties.info as SessionInfo) },
-    };
   }
 }
