@@ -3,6 +3,7 @@ import type { AuthContext } from '../../../core/auth/auth-context';
 import { BadRequestError, NotFoundError } from '../../../core/errors/domain-error';
 import { isId, newId } from '../../../core/ids';
 import { AuditService } from '../../audit/audit.service';
+import { BudgetEnforcerService } from './budget-enforcer.service';
 import { BudgetRepository, type BudgetRow } from './budget.repository';
 import type { BudgetMetric } from './budget.metrics';
 import type { BudgetDto } from './dto/budget.dto';
@@ -17,6 +18,7 @@ export class BudgetService {
   constructor(
     private readonly repo: BudgetRepository,
     private readonly audit: AuditService,
+    private readonly enforcer: BudgetEnforcerService,
   ) {}
 
   async list(auth: AuthContext): Promise<BudgetDto[]> {
@@ -30,6 +32,7 @@ export class BudgetService {
     if ((kind === 'class' || kind === 'user') && !(await this.repo.exists(auth.tenantId, kind, id)))
       throw new NotFoundError(`${kind === 'class' ? 'Class' : 'User'} not found: ${id}`);
     const row = await this.repo.upsert({ id: newId('budget'), tenantId: auth.tenantId, ...input });
+    this.enforcer.forget(auth.tenantId);
     await this.audit.record(auth, 'budget.set', row.id, {
       scope: row.scope,
       metric: row.metric,
@@ -41,6 +44,7 @@ export class BudgetService {
   async remove(auth: AuthContext, id: string): Promise<boolean> {
     if (!(isId('budget', id) && (await this.repo.delete(auth.tenantId, id))))
       throw new NotFoundError(`Budget not found: ${id}`);
+    this.enforcer.forget(auth.tenantId);
     await this.audit.record(auth, 'budget.delete', id);
     return true;
   }
