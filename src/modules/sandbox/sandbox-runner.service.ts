@@ -6,6 +6,7 @@ import { isAbsolute, join, relative } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { buildBwrapArgs } from './bwrap-args';
 import { OutputCollector } from './output-collector';
+import { PseudoTerminal } from './sandbox-terminal';
 import type { SandboxAudit } from './sandbox-audit.port';
 import { SANDBOX_DNS, attachNetwork, findNetworkTools, type NetworkTools } from './sandbox-network';
 import { SANDBOX_FIX, SandboxPathError, SandboxUnavailableError } from './sandbox.errors';
@@ -23,6 +24,7 @@ import {
   type SandboxRunnerOptions,
   type SandboxRunResult,
   type SandboxSpawnInput,
+  type SandboxTerminalInput,
 } from './sandbox.types';
 
 const HOST_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -205,6 +207,73 @@ export class SandboxRunner {
     return this.spawnBwrap(args, 'pipe', network.kind === 'filtered' ? { userns: !dropPrivileges } : undefined).process;
   }
 
+  /**
+   * An interactive shell on a pseudo-terminal (the /pty routes), with run()'s isolation, identity, network and
+   * caps but no timeout: the caller owns its lifetime and ends it with `kill()`. Inside, `setsid --ctty` gives
+   * the shell the terminal as its controlling tty (job control, Ctrl-C) in a session of its own: bwrap's
+   * --new-session stays, so nothing in the sandbox can reach a terminal of the server's. Caller variables go to
+   * the shell through `env` after the privilege drop, never to the root-run setup (LD_PRELOAD and friends).
+   */
+  async spawnTerminal(input: SandboxTerminalInput): Promise<SandboxTerminal> {
+    const limits: SandboxLimits = SandboxLimitsSchema.parse({ ...this.options.limits, ...input.limits });
+    const { root, cwd } = confine(input.workspaceRoot, input.cwd ?? input.workspaceRoot);
+    if (isInside(root, this.stateDir))
+      throw new SandboxPathError("The workspace cannot contain the sandbox's state folder", root);
+    const { sandboxed, dropPrivileges } = await this.decide(input.argv.join(' '), input.origin);
+    const userEnv = Object.entries(input.userEnv ?? {}).map(([key, value]) => `${key}=${value}`);
+    const argv = [
+      '/usr/bin/setsid',
+      '--wait',
+      '--ctty',
+      ...(userEnv.length ? ['/usr/bin/env', '--', ...userEnv] : []),
+      ...input.argv,
+    ];
+    const env = commandEnv({ TERM: 'xterm-256color', ...input.env });
+    const network = sandboxed ? await this.networkFor(input.network ?? false) : { kind: 'host' as const };
+    const terminal = new PseudoTerminal(input.cols, input.rows);
+    try {
+      const identity = input.identity ?? this.options.identity;
+      const spawned = sandboxed
+        ? this.spawnBwrap(
+            buildBwrapArgs({
+              workspaceRoot: root,
+              cwd,
+              resolvConf: network.kind === 'filtered' ? this.resolvConf() : undefined,
+              identity,
+              dropPrivileges,
+              grantWorkspace: this.options.grantWorkspace,
+              limits,
+              ...this.accountFiles(identity),
+              extraReadOnly: this.options.extraReadOnly,
+              env,
+              argv,
+            }),
+            { terminal: terminal.slaveFd },
+            network.kind === 'filtered' ? { userns: !dropPrivileges } : undefined,
+          )
+        : plainProcess(
+            spawn(argv[0], argv.slice(1), {
+              cwd,
+              env,
+              detached: true,
+              stdio: [terminal.slaveFd, terminal.slaveFd, terminal.slaveFd],
+            }),
+          );
+      return {
+        ...spawned,
+        terminal,
+        sandboxed,
+        network: network.kind,
+        ...('note' in network ? { note: network.note } : {}),
+      };
+    } catch (error) {
+      terminal.close();
+      throw error;
+    } finally {
+      terminal.releaseSlave();
+    }
+  }
+
   /** What a command that asked for network gets: the filtered network, or none with a note saying why. */
   private async networkFor(requested: boolean): Promise<{ kind: 'filtered' | 'none'; note?: string }> {
     if (!requested) return { kind: 'none' };
@@ -248,7 +317,7 @@ export class SandboxRunner {
    */
   private spawnBwrap(
     args: string[],
-    stdin: 'ignore' | 'pipe' = 'ignore',
+    stdin: 'ignore' | 'pipe' | { terminal: number } = 'ignore',
     network?: { userns: boolean },
   ): SandboxedProcess {
     if (this.options.bwrapPath === null) throw new SandboxUnavailableError('bubblewrap (bwrap) is not installed');
@@ -265,12 +334,10 @@ export class SandboxRunner {
       String(fds.info),
       ...(network ? ['--block-fd', String(fds.block)] : []),
     ];
-    const stdio: ('ignore' | 'pipe')[] = [
-      stdin,
-      'pipe',
-      'pipe',
-      ...Array<'pipe'>(Math.max(fds.info, fds.block) - 2).fill('pipe'),
-    ];
+    // A terminal's slave is the command's stdin, stdout and stderr at once.
+    const std: ('ignore' | 'pipe' | number)[] =
+      typeof stdin === 'object' ? [stdin.terminal, stdin.terminal, stdin.terminal] : [stdin, 'pipe', 'pipe'];
+    const stdio = [...std, ...Array<'pipe'>(Math.max(fds.info, fds.block) - 2).fill('pipe')];
     const child = spawn(this.options.bwrapPath, [...prefix, ...args], { env, detached: true, stdio });
     if (filter) {
       const channel = child.stdio[fds.seccomp] as Writable;
@@ -577,6 +644,14 @@ function supervise(spawned: SandboxedProcess, options: SuperviseOptions): Promis
     });
     child.once('close', () => void finish());
   });
+}
+
+/** A shell on a pseudo-terminal (spawnTerminal): the process, its terminal's master side, and how it is isolated. */
+export interface SandboxTerminal extends SandboxedProcess {
+  terminal: PseudoTerminal;
+  sandboxed: boolean;
+  network: SandboxRunResult['network'];
+  note?: string;
 }
 
 /** A started command and the way to end it with everything it spawned. */

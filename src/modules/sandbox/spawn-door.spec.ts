@@ -15,12 +15,17 @@ const SPAWNING_MODULES = [
   'cross-spawn',
   '@modelcontextprotocol/sdk/client/stdio.js',
   '@modelcontextprotocol/sdk/client/stdio',
+  // node-pty's spawn() forks the command itself; only its openpty binding may be used, and only by the terminal door.
+  'node-pty',
+  'node-pty/lib/utils',
 ];
 
 /** The only files allowed to, and why. */
 const DOORS: Record<string, string> = {
   'modules/sandbox/sandbox-runner.service.ts': 'the command door: bubblewrap, or the typed refusal',
   'modules/sandbox/sandbox-network.ts': 'slirp4netns and nft for a sandbox, before its command starts',
+  'modules/sandbox/sandbox-terminal.ts':
+    'openpty for /pty and the relay that holds its master; the shell itself starts in the runner',
   'modules/sandbox/workspace-access.ts': 'find -exec chown of a workspace for its sandbox uid (fixed argv)',
   'core/process/host-tool.ts': 'git, rg and find for the server itself, argv built and validated by the server',
   'infra/database/embedded-postgres.ts': "the embedded database's own server processes",
