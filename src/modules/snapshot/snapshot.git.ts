@@ -3,6 +3,7 @@ import { appendFile, lstat, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTwoFilesPatch } from 'diff';
+import { findGitReadProblem, MAX_GIT_PATTERN_BYTES, tooManyGlobstars } from '../workspace/git-readable';
 import { readHostText } from '../workspace/host-file';
 import { objectId } from './git-args';
 import { runGit } from './git-process';
@@ -19,9 +20,6 @@ import type { GitSnapshotOptions, SnapshotFileDiff, SnapshotPatch } from './snap
 import { chunk, removeInsideWorkspace, toAbsolute, toWorkspaceRelative } from './workspace-paths';
 
 const TWO_MB = 2 * 1024 * 1024;
-const MAX_EXCLUDE_BYTES = 64 * 1024;
-const MAX_GIT_PATTERN_FILES = 1000;
-const MAX_GLOBSTARS = 3;
 const BATCH = 100;
 const EMPTY_SHA = /^0+$/;
 const SUBMODULE_MODE = '160000';
@@ -293,7 +291,7 @@ export class GitSnapshot {
     // The workspace's own exclude file is read by us (no links, FIFOs or devices, bounded) and handed to git
     // as a copy inside the snapshot dir: git would otherwise open whatever that path points at.
     const excludeText =
-      (await readHostText(this.workspace, '.git/info/exclude', { maxBytes: MAX_EXCLUDE_BYTES })) ?? '';
+      (await readHostText(this.workspace, '.git/info/exclude', { maxBytes: MAX_GIT_PATTERN_BYTES })) ?? '';
     const userExcludeText = excludeText
       .split('\n')
       .filter((line) => !tooManyGlobstars(line))
@@ -324,58 +322,18 @@ export class GitSnapshot {
   }
 
   /**
-   * Checks the workspace's `.gitignore` / `.gitattributes` files before git reads them. git opens each with a
-   * blocking open() (one FIFO by that name hung every snapshot until the timeout), and its wildmatch is
-   * exponential in `**`: one line of eight `**` segments kept git busy past 20 s on a 40-level path.
-   * Such a workspace gets no snapshots (the step goes on without one) until the file is fixed.
+   * git opens every `.gitignore` / `.gitattributes` with a blocking open() (one FIFO by that name hung every
+   * snapshot until the timeout) and backtracks exponentially on `**`: such a workspace gets no snapshots (the
+   * step goes on without one) until the file is fixed.
    */
   private async checkGitFiles(): Promise<void> {
-    const args = [
-      '.',
-      '-xdev',
-      '(',
-      '-name',
-      '.gitignore',
-      '-o',
-      '-name',
-      '.gitattributes',
-      ')',
-      '!',
-      '-type',
-      'd',
-      '!',
-      '-type',
-      'l',
-      '-printf',
-      '%y %p\\0',
-    ];
-    // Exit 1 is a vanished or unreadable folder mid-walk; what was printed still counts.
-    const found = await runGit(args, {
-      binary: '/usr/bin/find',
-      cwd: this.workspace,
-      env: { PATH: '/usr/bin:/bin', LC_ALL: 'C' },
-      timeoutMs: this.timeoutMs,
-      okCodes: [1],
-    });
-    const entries = splitNul(found.stdout);
-    if (entries.length > MAX_GIT_PATTERN_FILES)
-      throw this.refused(`more than ${MAX_GIT_PATTERN_FILES} .gitignore/.gitattributes files`, '.');
-    for (const entry of entries) {
-      const [type, file] = [entry.slice(0, 1), entry.slice(2).replace(/^\.\//, '')];
-      if (type !== 'f') throw this.refused('not a regular file', file);
-      const text = await readHostText(this.workspace, file, { maxBytes: MAX_EXCLUDE_BYTES });
-      if (text === undefined) throw this.refused(`unreadable or over ${MAX_EXCLUDE_BYTES} bytes`, file);
-      if (text.split('\n').some(tooManyGlobstars))
-        throw this.refused(`a pattern with more than ${MAX_GLOBSTARS} "**"`, file);
-    }
-  }
-
-  private refused(reason: string, file: string): SnapshotError {
-    return new SnapshotError(
-      `${file}: ${reason}; snapshots skip this workspace until it is fixed`,
-      SnapshotErrorCode.SpecialFile,
-      { path: file },
-    );
+    const problem = await findGitReadProblem(this.workspace, { timeoutMs: this.timeoutMs });
+    if (problem)
+      throw new SnapshotError(
+        `${problem.file}: ${problem.reason}; snapshots skip this workspace until it is fixed`,
+        SnapshotErrorCode.SpecialFile,
+        { path: problem.file },
+      );
   }
 
   private async findLarge(untracked: string[]): Promise<string[]> {
@@ -445,10 +403,6 @@ export class GitSnapshot {
       }
     }
   }
-}
-
-function tooManyGlobstars(line: string): boolean {
-  return (line.match(/\*\*/g)?.length ?? 0) > MAX_GLOBSTARS;
 }
 
 function isLockContention(error: unknown): boolean {

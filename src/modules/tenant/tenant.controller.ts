@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { AuthContext } from '../../core/auth/auth-context';
-import { Auth, PlatformAdminOnly } from '../../core/auth/auth.decorators';
-import { CreatedTenantDto, CreateTenantDto, TenantDto, UpdateTenantDto } from './dto/tenant.dto';
+import { Auth, PlatformAdminOnly, Roles } from '../../core/auth/auth.decorators';
+import { CreatedTenantDto, CreateTenantDto, TenantDto, UpdateSchoolDto, UpdateTenantDto } from './dto/tenant.dto';
 import { TenantService } from './tenant.service';
 
 @ApiTags('admin: tenants')
@@ -28,6 +28,13 @@ export class TenantController {
   @Get('current')
   current(@Auth() auth: AuthContext): Promise<TenantDto> {
     return this.tenants.currentTenant(auth) as Promise<TenantDto>;
+  }
+
+  /** A school admin's settings of their own school (sharing, teacher writes, deletion policy). */
+  @Patch('current')
+  @Roles('admin')
+  updateCurrent(@Auth() auth: AuthContext, @Body() body: UpdateSchoolDto): Promise<TenantDto> {
+    return this.tenants.updateCurrentTenant(auth, body) as Promise<TenantDto>;
   }
 
   @Get(':id')
