@@ -22,7 +22,8 @@ const SPAWNING_MODULES = [
 
 /** The only files allowed to, and why. */
 const DOORS: Record<string, string> = {
-  'modules/sandbox/sandbox-runner.service.ts': 'the command door: bubblewrap, or the typed refusal',
+  'modules/sandbox/bwrap-spawn.ts': "the command door's bubblewrap start (SandboxRunner decides: sandboxed or refused)",
+  'modules/sandbox/sandbox-process.ts': "SandboxRunner's unsandboxed start (SANDBOX=off/optional only) and its probes",
   'modules/sandbox/sandbox-network.ts': 'slirp4netns and nft for a sandbox, before its command starts',
   'modules/sandbox/sandbox-terminal.ts':
     'openpty for /pty and the relay that holds its master; the shell itself starts in the runner',
