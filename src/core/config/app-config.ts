@@ -2,6 +2,7 @@ import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { EgressAllowList } from '../net/egress-allow-list';
+import { DEFAULT_ABUSE_LIMITS, LIMIT_BOUNDS, LIMIT_ENV, type AbuseLimits } from './abuse-limits';
 
 // The only place that reads process.env (STYLE rule 8): parsed once at boot into a typed, frozen object.
 // Bad values are fatal with a message naming the variable.
@@ -60,7 +61,20 @@ const EnvSchema = z.object({
     .int()
     .min(1024)
     .default(1024 * 1024),
+  /** `loopback`, `uniquelocal`, a hop count or addresses: whose X-Forwarded-For names the client (share limits per IP). */
+  TRUST_PROXY: z.string().optional(),
+  ...limitEnv(),
 });
+
+/** `LIMIT_*`: the platform's default abuse limits, each within the bounds a school admin may set. */
+function limitEnv() {
+  return Object.fromEntries(
+    (Object.keys(LIMIT_ENV) as (keyof AbuseLimits)[]).map((k) => [
+      LIMIT_ENV[k],
+      z.coerce.number().int().min(LIMIT_BOUNDS[k][0]).max(LIMIT_BOUNDS[k][1]).default(DEFAULT_ABUSE_LIMITS[k]),
+    ]),
+  ) as Record<string, z.ZodDefault<z.ZodCoercedNumber>>;
+}
 
 export interface AppConfig {
   env: string;
@@ -100,6 +114,10 @@ export interface AppConfig {
   egressAllow: EgressAllowList;
   /** Terminal limits: per user, per process, idle time before closing, replay buffer in characters. */
   pty: { perUser: number; max: number; idleMs: number; bufferChars: number };
+  /** Express's `trust proxy` (unset: the socket's peer is the client). */
+  trustProxy?: string;
+  /** The platform's default abuse limits; a school's settings override them. */
+  defaultLimits: Readonly<AbuseLimits>;
 }
 
 export class ConfigError extends Error {}
@@ -175,6 +193,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     allowEnvProviderKeysByDefault: e.ALLOW_ENV_PROVIDER_KEYS ?? true,
     egressAllow,
     pty: { perUser: e.PTY_PER_USER, max: e.PTY_MAX, idleMs: e.PTY_IDLE_MS, bufferChars: e.PTY_BUFFER_CHARS },
+    trustProxy: e.TRUST_PROXY,
+    defaultLimits: Object.freeze(
+      Object.fromEntries(
+        (Object.keys(LIMIT_ENV) as (keyof AbuseLimits)[]).map((k) => [k, (e as Record<string, unknown>)[LIMIT_ENV[k]]]),
+      ) as unknown as AbuseLimits,
+    ),
   });
 }
 
