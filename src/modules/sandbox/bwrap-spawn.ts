@@ -7,12 +7,15 @@ import type { RunCgroup } from './sandbox-cgroup';
 import { SandboxUnavailableError } from './sandbox.errors';
 import { sandboxSeccompFilter } from './seccomp-filter';
 
+/** The command's stdin (stdout and stderr are pipes), or a terminal's slave as all three. */
+export type BwrapStdin = 'ignore' | 'pipe' | { terminal: number };
+
 export interface BwrapSpawnOptions {
   /** null: not installed. */
   bwrapPath: string | null;
   /** Needed with `network`: slirp4netns, nft and nsenter. */
   networkTools: NetworkTools | null;
-  stdin?: 'ignore' | 'pipe';
+  stdin?: BwrapStdin;
   /** Attach the filtered network before the command starts. */
   network?: { userns: boolean };
   /** The run's own cgroup v2, entered before bwrap starts. */
@@ -39,12 +42,9 @@ export function spawnBwrap(args: string[], options: BwrapSpawnOptions): Sandboxe
     String(fds.info),
     ...(network ? ['--block-fd', String(fds.block)] : []),
   ];
-  const stdio: ('ignore' | 'pipe')[] = [
-    stdin,
-    'pipe',
-    'pipe',
-    ...Array<'pipe'>(Math.max(fds.info, fds.block) - 2).fill('pipe'),
-  ];
+  const std: ('ignore' | 'pipe' | number)[] =
+    typeof stdin === 'object' ? [stdin.terminal, stdin.terminal, stdin.terminal] : [stdin, 'pipe', 'pipe'];
+  const stdio = [...std, ...Array<'pipe'>(Math.max(fds.info, fds.block) - 2).fill('pipe')];
   const argv = options.cgroup ? options.cgroup.wrap([bwrapPath, ...prefix, ...args]) : [bwrapPath, ...prefix, ...args];
   const child = spawn(argv[0], argv.slice(1), { env, detached: true, stdio });
   if (filter) {
