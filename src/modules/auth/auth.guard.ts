@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Role } from '../../core/auth/auth-context';
+import type { AuthContext, Role } from '../../core/auth/auth-context';
 import {
   IS_PUBLIC,
   PLATFORM_ADMIN,
@@ -52,7 +52,7 @@ export class AuthGuard implements CanActivate {
     if (!key && req.query?.auth_token !== undefined)
       throw new UnauthorizedError('?auth_token= is accepted on event streams only; send an Authorization header');
     // Host-platform JWTs (two dots) besides our API keys.
-    const auth = !key ? null : looksLikeJwt(key) ? await this.jwt.verify(key) : await this.keys.verify(key);
+    const auth = !key ? null : looksLikeJwt(key) ? await this.fromJwt(key) : await this.keys.verify(key);
     if (!auth) throw new UnauthorizedError();
     req.auth = auth;
     await this.rateLimit.check(auth);
@@ -64,5 +64,15 @@ export class AuthGuard implements CanActivate {
       throw new ForbiddenError(`Requires role ${roles.join(' or ')}`);
     }
     return true;
+  }
+
+  private async fromJwt(token: string): Promise<AuthContext | null> {
+    const outcome = await this.jwt.verify(token);
+    if (outcome && 'refused' in outcome)
+      throw new ForbiddenError(
+        'This account was deleted by the school; signing in again does not re-create it',
+        'account_deleted',
+      );
+    return outcome?.auth ?? null;
   }
 }
