@@ -1,6 +1,7 @@
 import { FakeLlm, hang, reply } from '../../fakes/llm';
 import { createTenant, createUser, type TestTenant, type TestUser } from '../../factories/tenant.factory';
 import { startTestApp, type TestApp } from '../../utils/test-app';
+import { waitUntil } from '../../utils/wait-until';
 import { createClass, expectOk, pricedProviderConfig, isTitleRequest, textPrompt } from './school.fixture';
 
 // Budgets are checked before anything is stored or sent to the LLM; usage is recorded per step and reported
@@ -156,7 +157,7 @@ describe('prompt budgets', () => {
       'async prompt',
     );
     // The run holds its lease once the LLM has the (hanging) request.
-    while (loopRequests() === before) await new Promise((r) => setTimeout(r, 50));
+    await waitUntil('the LLM to hold the hanging request', loopRequests, (n) => n > before);
     const refused = await school.student.http.post(`/session/${second}/message`, { body: textPrompt('meanwhile') });
     expect(refused.status).toBe(429);
     expect(refused.body.data).toMatchObject({ code: 'budget_concurrent_sessions', resetsAt: null });
