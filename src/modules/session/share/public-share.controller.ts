@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Req, Res } from '@nestjs/common';
+import { Controller, Get, Ip, Param, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Public } from '../../../core/auth/auth.decorators';
@@ -13,8 +13,8 @@ export class PublicShareController {
 
   /** The shared session, its messages with parts, and its diff. */
   @Get()
-  transcript(@Param('shareID') shareId: string): Promise<SharedTranscript> {
-    return this.shares.transcript(shareId);
+  transcript(@Param('shareID') shareId: string, @Ip() ip: string): Promise<SharedTranscript> {
+    return this.shares.transcript(shareId, ip);
   }
 
   /** Server-sent events of the shared session; the stream ends when the link is revoked. */
