@@ -5,6 +5,7 @@ import type { AuthContext, Role } from './auth-context';
 export const IS_PUBLIC = 'auth:public';
 export const REQUIRED_ROLES = 'auth:roles';
 export const PLATFORM_ADMIN = 'auth:platform-admin';
+export const QUERY_TOKEN = 'auth:query-token';
 
 /** Route answers without credentials (health, docs, public share links). */
 export const Public = () => SetMetadata(IS_PUBLIC, true);
@@ -12,6 +13,11 @@ export const Public = () => SetMetadata(IS_PUBLIC, true);
 export const Roles = (...roles: Role[]) => SetMetadata(REQUIRED_ROLES, roles);
 /** Route needs a platform administrator. */
 export const PlatformAdminOnly = () => SetMetadata(PLATFORM_ADMIN, true);
+/**
+ * An event stream: a browser's EventSource cannot send headers, so `?auth_token=` is accepted here — and only
+ * here, since a key in a URL ends up in access logs, proxies and browser history.
+ */
+export const AcceptsQueryToken = () => SetMetadata(QUERY_TOKEN, true);
 
 // Omit: the MCP SDK augments Express's Request with its own `auth` (AuthInfo); ours is the tenant context.
 export type AuthedRequest = Omit<Request, 'auth'> & { auth?: AuthContext; requestId?: string };

@@ -1,22 +1,31 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Role } from '../../core/auth/auth-context';
-import { IS_PUBLIC, PLATFORM_ADMIN, REQUIRED_ROLES, type AuthedRequest } from '../../core/auth/auth.decorators';
+import type { AuthContext, Role } from '../../core/auth/auth-context';
+import {
+  IS_PUBLIC,
+  PLATFORM_ADMIN,
+  QUERY_TOKEN,
+  REQUIRED_ROLES,
+  type AuthedRequest,
+} from '../../core/auth/auth.decorators';
 import { ForbiddenError, UnauthorizedError } from '../../core/errors/domain-error';
 import { ApiKeyService } from './api-key.service';
 import { JwtAuthService } from './jwt/jwt-auth.service';
 import { looksLikeJwt } from './jwt/jwt-settings';
 import { RATE_LIMITER, type RateLimiter } from './rate-limiter.port';
 
-/** Extracts the key from `Authorization: Bearer`, `Authorization: Basic` (password) or `?auth_token=`. */
-export function extractKey(req: AuthedRequest): string | undefined {
+/**
+ * Extracts the key from `Authorization: Bearer`, `Authorization: Basic` (password), or — on event streams only
+ * (`opts.query`) — `?auth_token=`.
+ */
+export function extractKey(req: AuthedRequest, opts: { query?: boolean } = {}): string | undefined {
   const header = req.headers.authorization;
   if (header) {
     const [scheme, value] = header.split(' ', 2);
     if (/^bearer$/i.test(scheme) && value) return value.trim();
     if (/^basic$/i.test(scheme) && value) return basicPassword(value);
   }
-  const token = typeof req.query?.auth_token === 'string' ? req.query.auth_token : undefined;
+  const token = opts.query && typeof req.query?.auth_token === 'string' ? req.query.auth_token : undefined;
   return token ? basicPassword(token) : undefined;
 }
 
@@ -39,9 +48,11 @@ export class AuthGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const req = context.switchToHttp().getRequest<AuthedRequest>();
-    const key = extractKey(req);
+    const key = extractKey(req, { query: this.reflector.getAllAndOverride<boolean>(QUERY_TOKEN, targets) });
+    if (!key && req.query?.auth_token !== undefined)
+      throw new UnauthorizedError('?auth_token= is accepted on event streams only; send an Authorization header');
     // Host-platform JWTs (two dots) besides our API keys.
-    const auth = !key ? null : looksLikeJwt(key) ? await this.jwt.verify(key) : await this.keys.verify(key);
+    const auth = !key ? null : looksLikeJwt(key) ? await this.fromJwt(key) : await this.keys.verify(key);
     if (!auth) throw new UnauthorizedError();
     req.auth = auth;
     await this.rateLimit.check(auth);
@@ -53,5 +64,15 @@ export class AuthGuard implements CanActivate {
       throw new ForbiddenError(`Requires role ${roles.join(' or ')}`);
     }
     return true;
+  }
+
+  private async fromJwt(token: string): Promise<AuthContext | null> {
+    const outcome = await this.jwt.verify(token);
+    if (outcome && 'refused' in outcome)
+      throw new ForbiddenError(
+        'This account was deleted by the school; signing in again does not re-create it',
+        'account_deleted',
+      );
+    return outcome?.auth ?? null;
   }
 }

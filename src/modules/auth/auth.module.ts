@@ -9,6 +9,7 @@ import { JwtAuthService } from './jwt/jwt-auth.service';
 import { JwtSettingsService } from './jwt/jwt-settings.service';
 import { JwtController } from './jwt/jwt.controller';
 import { JwtRepository } from './jwt/jwt.repository';
+import { JwtSecretService } from './jwt/jwt-secret.service';
 
 /** API keys and host-platform JWTs behind one global guard; the guard's rate limit is the RATE_LIMITER port. */
 @Module({
@@ -19,6 +20,7 @@ import { JwtRepository } from './jwt/jwt.repository';
     ApiKeyService,
     JwtRepository,
     JwtAuthService,
+    JwtSecretService,
     JwtSettingsService,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],

@@ -2,7 +2,7 @@ import { Controller, Get, Headers, Inject, Query, Req, Res } from '@nestjs/commo
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { AuthContext } from '../../core/auth/auth-context';
-import { Auth } from '../../core/auth/auth.decorators';
+import { AcceptsQueryToken, Auth } from '../../core/auth/auth.decorators';
 import { Directory } from '../../core/http/directory.decorator';
 import { EventQueryDto } from './dto/event.dto';
 import { EventStreamService } from './event-stream.service';
@@ -19,6 +19,7 @@ export class EventController {
 
   /** Server-sent events: `{id, type, properties}` frames, `server.connected` first, heartbeats every 10 s. */
   @Get('event')
+  @AcceptsQueryToken()
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this event cursor' })
   @ApiOkResponse({ description: 'text/event-stream' })
   async events(
@@ -36,6 +37,7 @@ export class EventController {
 
   /** The same events for every project, wrapped as `{directory, project, payload}`. */
   @Get('global/event')
+  @AcceptsQueryToken()
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this event cursor' })
   @ApiOkResponse({ description: 'text/event-stream' })
   globalEvents(

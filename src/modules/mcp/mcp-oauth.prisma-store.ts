@@ -3,8 +3,7 @@
 // verifier and state are never stored in clear. The AAD binds each ciphertext to tenant, server and owner, so a
 // copied value does not decrypt anywhere else.
 import { BadRequestError } from '../../core/errors/domain-error';
-import type { AppConfig } from '../../core/config/app-config';
-import { CredentialCipher, CredentialCryptoError } from '../provider/credential.crypto';
+import { CredentialCryptoError, type CredentialCipher } from '../../core/crypto/credential-cipher';
 import type { McpOAuthClearScope, McpOAuthRecord, McpOAuthRef, McpOAuthStore } from './oauth/mcp-oauth.store';
 import type { McpRepository } from './mcp.repository';
 
@@ -26,14 +25,6 @@ export class McpEncryptionMissingError extends BadRequestError {
       'mcp_oauth_no_encryption',
     );
   }
-}
-
-/** The cipher for AppConfig's key ring (highest version encrypts), or undefined when no key is configured. */
-export function cipherFromConfig(config: Pick<AppConfig, 'encryptionKeys'>): CredentialCipher | undefined {
-  if (config.encryptionKeys.size === 0) return undefined;
-  const versions = [...config.encryptionKeys.keys()].sort((a, b) => b - a);
-  const keys = Object.fromEntries([...config.encryptionKeys].map(([version, key]) => [String(version), key]));
-  return new CredentialCipher({ current: String(versions[0]), keys });
 }
 
 function parseColumn(raw: unknown): OAuthColumn {

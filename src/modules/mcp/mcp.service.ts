@@ -14,7 +14,7 @@ import { ProjectService, type ProjectAccess } from '../project/project.service';
 import { SessionHooks } from '../session/session.hooks';
 import type { SessionRow } from '../session/session.repository';
 import type { RegisteredTool } from '../tool/tool.registry';
-import type { CredentialCipher } from '../provider/credential.crypto';
+import { cipherFromConfig, type CredentialCipher } from '../../core/crypto/credential-cipher';
 import { SandboxRunner } from '../sandbox/sandbox-runner.service';
 import { McpClientPool } from './mcp-client.pool';
 import { McpAuthenticateUnsupportedError, McpServerNotFoundError } from './mcp.errors';
@@ -28,7 +28,7 @@ import type {
   McpStatus,
   McpStatusMap,
 } from './mcp.types';
-import { cipherFromConfig, McpEncryptionMissingError, PrismaMcpOAuthStore } from './mcp-oauth.prisma-store';
+import { McpEncryptionMissingError, PrismaMcpOAuthStore } from './mcp-oauth.prisma-store';
 import { createSandboxSpawner } from './mcp-sandbox.spawner';
 import { configFingerprint, resolveServers } from './mcp-servers.resolve';
 

@@ -3,7 +3,7 @@ import type { AuthContext } from '../../core/auth/auth-context';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { BadRequestError, NotFoundError } from '../../core/errors/domain-error';
 import { newId } from '../../core/ids';
-import { CredentialCipher } from './credential.crypto';
+import { cipherFromConfig, type CredentialCipher } from '../../core/crypto/credential-cipher';
 import { CredentialRepository } from './credential.repository';
 import { TtlCache } from '../../core/cache/ttl-cache';
 
@@ -25,13 +25,7 @@ export class CredentialService {
     private readonly repo: CredentialRepository,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    if (config.encryptionKeys.size) {
-      const versions = [...config.encryptionKeys.keys()].sort((a, b) => a - b);
-      this.cipher = new CredentialCipher({
-        current: String(versions.at(-1)),
-        keys: Object.fromEntries(versions.map((v) => [String(v), config.encryptionKeys.get(v)!])),
-      });
-    }
+    this.cipher = cipherFromConfig(config);
   }
 
   async set(auth: AuthContext, providerId: string, input: AuthInput): Promise<boolean> {

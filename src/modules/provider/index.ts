@@ -61,7 +61,12 @@ export {
   type ShapeInput,
   type ShapedParams,
 } from './request-shaping';
-export { CredentialCipher, CredentialCryptoError, generateCredentialKey, keyRingSchema } from './credential.crypto';
+export {
+  CredentialCipher,
+  CredentialCryptoError,
+  generateCredentialKey,
+  keyRingSchema,
+} from '../../core/crypto/credential-cipher';
 export { withStallTimeout } from './adapters/stall-timeout';
 export { OpenAiChatLanguageModel } from './adapters/openai-chat.adapter';
 export { OpenAiResponsesLanguageModel } from './adapters/openai-responses.adapter';

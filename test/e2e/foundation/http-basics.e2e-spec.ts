@@ -1,5 +1,6 @@
 import { createTenant, type TestTenant } from '../../factories/tenant.factory';
 import { client, request } from '../../utils/http';
+import { SseClient } from '../../utils/sse-client';
 import { startTestApp, type TestApp } from '../../utils/test-app';
 
 // Health, Swagger, authentication forms, unknown routes.
@@ -104,20 +105,40 @@ describe('authentication', () => {
     }
   });
 
-  it('accepts Bearer, Basic with the key as password (any user name) and ?auth_token=', async () => {
+  it('accepts Bearer and Basic with the key as password (any user name) everywhere', async () => {
     const key = school.student.key;
     const basic = (user: string) => `Basic ${Buffer.from(`${user}:${key}`).toString('base64')}`;
-    const forms = [
-      { headers: { authorization: `Bearer ${key}` } },
-      { headers: { authorization: basic('opencode') } },
-      { headers: { authorization: basic('') } },
-      { query: { auth_token: Buffer.from(`opencode:${key}`).toString('base64') } },
-      { query: { auth_token: Buffer.from(key).toString('base64') } },
-    ];
-    for (const form of forms) {
-      const res = await request(app.url, 'GET', '/admin/tenants/current', form);
+    for (const authorization of [`Bearer ${key}`, basic('opencode'), basic('')]) {
+      const res = await request(app.url, 'GET', '/admin/tenants/current', { headers: { authorization } });
       expect(res.status).toBe(200);
       expect(res.body.id).toBe(school.id);
+    }
+  });
+
+  it('accepts ?auth_token= on the event streams only (a key in a URL lands in logs and history)', async () => {
+    const key = school.student.key;
+    const tokens = [Buffer.from(`opencode:${key}`).toString('base64'), Buffer.from(key).toString('base64')];
+    for (const auth_token of tokens) {
+      for (const route of ['/event', '/global/event']) {
+        const sse = await SseClient.open(app.url, route, { query: { auth_token } });
+        try {
+          expect({ route, status: sse.status }).toEqual({ route, status: 200 });
+          await sse.waitForType('server.connected', 10_000);
+        } finally {
+          sse.close();
+        }
+      }
+      // The same key in the query of any other route is refused, with a message saying where it belongs.
+      for (const route of ['/admin/tenants/current', '/session', '/config', '/admin/keys']) {
+        const res = await request(app.url, 'GET', route, { query: { auth_token } });
+        expect({ route, status: res.status }).toEqual({ route, status: 401 });
+        expect(res.body).toMatchObject({
+          name: 'UnauthorizedError',
+          data: { message: expect.stringContaining('event streams only') },
+        });
+      }
+      const created = await request(app.url, 'POST', '/session', { query: { auth_token }, body: {} });
+      expect(created.status).toBe(401);
     }
   });
 

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
+import { Client as PgClient } from 'pg';
+import { JwtSecretService } from '../../../src/modules/auth/jwt/jwt-secret.service';
 import { createTenant, type TestTenant } from '../../factories/tenant.factory';
 import { client } from '../../utils/http';
 import { startTestApp, type TestApp } from '../../utils/test-app';
@@ -16,22 +18,26 @@ const issuer = `https://lms-${randomBytes(4).toString('hex')}.example`;
 
 function hs256(
   claims: JWTPayload,
-  opts: { key?: string; iss?: string; aud?: string; exp?: string } = {},
+  opts: { key?: string; iss?: string; aud?: string | null; exp?: string | null } = {},
 ): Promise<string> {
-  return new SignJWT(claims)
+  const jwt = new SignJWT(claims)
     .setProtectedHeader({ alg: 'HS256' })
     .setIssuer(opts.iss ?? issuer)
-    .setAudience(opts.aud ?? 'opencode')
-    .setIssuedAt()
-    .setExpirationTime(opts.exp ?? '10m')
-    .sign(new TextEncoder().encode(opts.key ?? secret));
+    .setIssuedAt();
+  if (opts.aud !== null) jwt.setAudience(opts.aud ?? 'opencode');
+  if (opts.exp !== null) jwt.setExpirationTime(opts.exp ?? '10m');
+  return jwt.sign(new TextEncoder().encode(opts.key ?? secret));
 }
 
 const as = (token: string) => client(app.url, token);
 
 beforeAll(async () => {
   // The JWKS test serves keys from 127.0.0.1, which the egress guard refuses unless the platform allows it.
-  app = await startTestApp({ SANDBOX: 'off', EGRESS_ALLOW: '127.0.0.1' });
+  app = await startTestApp({
+    SANDBOX: 'off',
+    EGRESS_ALLOW: '127.0.0.1',
+    ENCRYPTION_KEYS: `1:${randomBytes(32).toString('base64')}`,
+  });
   school = await createTenant(app.url, app.adminKey);
   expectOk(
     await school.admin.http.put('/admin/jwt', {
@@ -115,6 +121,8 @@ describe('HS256 tokens', () => {
     ['a wrong audience', () => hs256({ sub: 'x' }, { aud: 'someone-else' })],
     ['an unknown issuer', () => hs256({ sub: 'x' }, { iss: 'https://evil.example' })],
     ['an expired token', () => hs256({ sub: 'x' }, { exp: '-5m' })],
+    ['a token without exp (valid forever)', () => hs256({ sub: 'x' }, { exp: null })],
+    ['a token without an audience', () => hs256({ sub: 'x' }, { aud: null })],
     ['no subject', () => hs256({})],
     ['garbage with two dots', async () => 'not.a.jwt'],
   ])('refuses %s with 401', async (_what, token) => {
@@ -140,19 +148,121 @@ describe('HS256 tokens', () => {
 
   it('validates the settings: a secret or a JWKS URL, roles from the list, one tenant per issuer', async () => {
     const other = await createTenant(app.url, app.adminKey);
-    expect((await other.admin.http.put('/admin/jwt', { body: { issuer: 'https://x.example' } })).status).toBe(400);
+    const audience = 'opencode';
+    expect((await other.admin.http.put('/admin/jwt', { body: { issuer: 'https://x.example', audience } })).status).toBe(
+      400,
+    );
+    // An audience is required: without one, any token the issuer mints for any service would sign in here.
+    const noAudience = await other.admin.http.put('/admin/jwt', { body: { issuer: 'https://x.example', secret } });
+    expect(noAudience.status).toBe(400);
+    expect(noAudience.body.data.message).toContain('audience');
     expect(
-      (await other.admin.http.put('/admin/jwt', { body: { issuer: 'https://x.example', secret: 'short' } })).status,
+      (await other.admin.http.put('/admin/jwt', { body: { issuer: 'https://x.example', audience, secret: 'short' } }))
+        .status,
     ).toBe(400);
     expect(
       (
         await other.admin.http.put('/admin/jwt', {
-          body: { issuer: 'https://x.example', secret, roleMap: { boss: 'owner' } },
+          body: { issuer: 'https://x.example', audience, secret, roleMap: { boss: 'owner' } },
         })
       ).status,
     ).toBe(400);
-    expect((await other.admin.http.put('/admin/jwt', { body: { issuer, secret } })).status).toBe(409);
+    expect((await other.admin.http.put('/admin/jwt', { body: { issuer, audience, secret } })).status).toBe(409);
   });
+});
+
+describe('hardening (issue 21 item 8)', () => {
+  async function settingRow(tenantId: string): Promise<unknown> {
+    const pg = new PgClient({ connectionString: app.config.databaseUrl });
+    await pg.connect();
+    try {
+      const r = await pg.query(`SELECT value FROM "Setting" WHERE "tenantId" = $1 AND key = 'jwt.secret'`, [tenantId]);
+      return r.rows[0]?.value;
+    } finally {
+      await pg.end();
+    }
+  }
+
+  it('the HS256 secret is sealed at rest, bound to its school', async () => {
+    const stored = await settingRow(school.id);
+    expect(stored).toEqual({ sealed: expect.stringMatching(/^v1\./) });
+    expect(JSON.stringify(stored)).not.toContain(secret);
+  });
+
+  it('a secret stored in clear by an earlier version is not used, and is sealed at the next boot', async () => {
+    const tenant = await createTenant(app.url, app.adminKey);
+    const iss = `https://old-${randomBytes(4).toString('hex')}.example`;
+    const key = randomBytes(32).toString('hex');
+    expectOk(
+      await tenant.admin.http.put('/admin/jwt', { body: { issuer: iss, audience: 'opencode', secret: key } }),
+      200,
+      'configure',
+    );
+    const pg = new PgClient({ connectionString: app.config.databaseUrl });
+    await pg.connect();
+    try {
+      await pg.query(`UPDATE "Setting" SET value = to_jsonb($2::text) WHERE "tenantId" = $1 AND key = 'jwt.secret'`, [
+        tenant.id,
+        key,
+      ]);
+    } finally {
+      await pg.end();
+    }
+    const token = (jti: string) => hs256({ sub: 'old-1', jti }, { iss, key });
+    expect((await as(await token('a')).get('/session')).status).toBe(401);
+    await app.running.app.get(JwtSecretService, { strict: false }).onApplicationBootstrap();
+    const stored = await settingRow(tenant.id);
+    expect(stored).toEqual({ sealed: expect.stringMatching(/^v1\./) });
+    expectOk(await as(await token('b')).get('/session'), 200, 'signed in with the sealed secret');
+  });
+
+  it('two schools claiming one issuer at the same moment: one wins, the other gets 409', async () => {
+    const [a, b] = await Promise.all([createTenant(app.url, app.adminKey), createTenant(app.url, app.adminKey)]);
+    const iss = `https://race-${randomBytes(4).toString('hex')}.example`;
+    const body = { issuer: iss, audience: 'opencode', secret };
+    const statuses = (await Promise.all([a, b, a, b].map((t) => t.admin.http.put('/admin/jwt', { body })))).map(
+      (r) => r.status,
+    );
+    expect(statuses.filter((s) => s === 409).length).toBeGreaterThanOrEqual(1);
+    expect(statuses.every((s) => s === 200 || s === 409)).toBe(true);
+    const owners = await Promise.all(
+      [a, b].map(async (t) => (expectOk(await t.admin.http.get('/admin/jwt'), 200, 'settings') as any).issuer),
+    );
+    expect(owners.filter((o) => o === iss)).toHaveLength(1);
+  });
+
+  it.each(['anonymise', 'delete'] as const)(
+    'a deleted JWT user (policy %s) is refused with 403 account_deleted, not re-created by their next token',
+    async (policy) => {
+      const tenant = await createTenant(app.url, app.adminKey);
+      const iss = `https://del-${randomBytes(4).toString('hex')}.example`;
+      expectOk(
+        await tenant.admin.http.put('/admin/jwt', { body: { issuer: iss, audience: 'opencode', secret } }),
+        200,
+        'configure',
+      );
+      expectOk(
+        await tenant.admin.http.patch('/admin/tenants/current', { body: { settings: { userDeletion: policy } } }),
+        200,
+        'policy',
+      );
+      const token = (jti: string) => hs256({ sub: 'leaver-1', name: 'Leaver', jti }, { iss });
+      const first = await token('1');
+      expectOk(await as(first).get('/session'), 200, 'first sign-in');
+      const users = async () =>
+        (expectOk(await tenant.admin.http.get('/admin/users'), 200, 'users') as { id: string; name: string }[]).filter(
+          (u) => u.name === 'Leaver',
+        );
+      const [leaver] = await users();
+      expectOk(await tenant.admin.http.delete(`/admin/users/${leaver.id}`), 200, 'delete');
+      for (const t of [first, await token('2')]) {
+        const res = await as(t).get('/session');
+        expect(res.status).toBe(403);
+        expect(res.body).toMatchObject({ name: 'ForbiddenError', data: { code: 'account_deleted' } });
+      }
+      expect(await users()).toEqual([]);
+    },
+  );
 });
 
 describe('JWKS', () => {
@@ -168,11 +278,16 @@ describe('JWKS', () => {
       const jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`;
       const tenant = await createTenant(app.url, app.adminKey);
       const iss = `https://sso-${randomBytes(4).toString('hex')}.example`;
-      expectOk(await tenant.admin.http.put('/admin/jwt', { body: { issuer: iss, jwksUrl } }), 200, 'configure JWKS');
+      expectOk(
+        await tenant.admin.http.put('/admin/jwt', { body: { issuer: iss, audience: 'opencode', jwksUrl } }),
+        200,
+        'configure JWKS',
+      );
       const sign = (key: Awaited<ReturnType<typeof generateKeyPair>>['privateKey']) =>
         new SignJWT({ role: 'student' })
           .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
           .setIssuer(iss)
+          .setAudience('opencode')
           .setSubject('sso-1')
           .setExpirationTime('5m')
           .sign(key);

@@ -178,7 +178,8 @@ const rows: Row[] = [
     name: 'set JWT settings',
     method: 'put',
     target: () => '/admin/jwt',
-    body: () => ({ issuer: `https://lms-${uid()}.example`, secret: randomBytes(24).toString('hex') }),
+    // A JWKS URL: this app has no ENCRYPTION_KEYS to seal an HS256 secret with.
+    body: () => ({ issuer: `https://lms-${uid()}.example`, audience: 'opencode', jwksUrl: 'https://lms.example/jwks' }),
     expect: adminAnywhere(200),
   },
   { name: 'disable JWT', method: 'delete', target: () => '/admin/jwt', expect: adminAnywhere(200) },

@@ -109,12 +109,13 @@ const callers: Record<string, Caller> = {
   async JWKS(url) {
     const tenant = school;
     const issuer = `https://sso-${randomBytes(4).toString('hex')}.example`;
-    const put = await tenant.admin.http.put('/admin/jwt', { body: { issuer, jwksUrl: url } });
+    const put = await tenant.admin.http.put('/admin/jwt', { body: { issuer, audience: 'opencode', jwksUrl: url } });
     if (put.status !== 200) return `HTTP ${put.status}: ${put.text}`;
     const { privateKey } = await generateKeyPair('RS256');
     const token = await new SignJWT({ role: 'student' })
       .setProtectedHeader({ alg: 'RS256', kid: 'k' })
       .setIssuer(issuer)
+      .setAudience('opencode')
       .setSubject('u1')
       .setExpirationTime('5m')
       .sign(privateKey);

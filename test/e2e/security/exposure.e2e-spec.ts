@@ -1,4 +1,4 @@
-import { FakeLlm, reply } from '../../fakes/llm';
+import { FakeLlm, isTitleRequest, reply } from '../../fakes/llm';
 import { createTenant, type TestTenant } from '../../factories/tenant.factory';
 import { request } from '../../utils/http';
 import { SseClient } from '../../utils/sse-client';
@@ -30,9 +30,7 @@ let llm: FakeLlm;
 let school: School;
 const streams: SseClient[] = [];
 
-const isTitle = (r: { body: unknown }) =>
-  JSON.stringify(r.body).includes('Write a title for the following conversation');
-const answer = (script: Parameters<FakeLlm['enqueueWhen']>[1]) => llm.enqueueWhen((r) => !isTitle(r), script);
+const answer = (script: Parameters<FakeLlm['enqueueWhen']>[1]) => llm.enqueueWhen((r) => !isTitleRequest(r), script);
 
 beforeAll(async () => {
   llm = await FakeLlm.start({ chunkDelayMs: 0 });

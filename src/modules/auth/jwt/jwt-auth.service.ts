@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, customFetch, decodeJwt, jwtVerify, type JWTPayload } from 'jose';
 import type { Logger } from 'pino';
@@ -7,48 +7,74 @@ import { TtlCache } from '../../../core/cache/ttl-cache';
 import { APP_CONFIG, type AppConfig } from '../../../core/config/app-config';
 import { LOGGER } from '../../../core/logging/logger';
 import { egressGuard, type EgressGuard } from '../../../core/net/egress';
+import { deletedExternalId } from '../../../core/auth/deleted-identity';
+import { ACCESS_CHANGED } from '../../event/access-changed.event';
+import { EventBus } from '../../event/event.bus';
 import { JwtRepository } from './jwt.repository';
+import { JwtSecretService } from './jwt-secret.service';
 import { DEFAULT_CLAIMS, type JwtSettings } from './jwt-settings';
 
 const CACHE_MS = 30_000;
 const ROLES: Role[] = ['admin', 'teacher', 'student'];
+
+/** A verified token's user, a refusal the caller should hear about, or nothing (an invalid token: plain 401). */
+export type JwtOutcome = { auth: AuthContext } | { refused: 'account_deleted' } | null;
+
+class AccountDeleted extends Error {}
 
 /**
  * Signs in users of the host platform from its JWTs: the issuer picks the tenant, the tenant's secret or JWKS
  * checks the signature, issuer and audience; claims give the user (provisioned on first sight), role and classes.
  */
 @Injectable()
-export class JwtAuthService {
-  private readonly cache = new TtlCache<string, AuthContext | null>(CACHE_MS, 10_000);
+export class JwtAuthService implements OnModuleInit, OnModuleDestroy {
+  private readonly cache = new TtlCache<string, JwtOutcome>(CACHE_MS, 10_000);
   private readonly jwks = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
   private readonly egress: EgressGuard;
+  private off?: () => void;
 
   constructor(
     private readonly repo: JwtRepository,
+    private readonly secrets: JwtSecretService,
+    private readonly bus: EventBus,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(APP_CONFIG) app: AppConfig,
   ) {
     this.egress = egressGuard(app.egressAllow);
   }
 
-  verify(token: string): Promise<AuthContext | null> {
+  // A user deleted or re-roled (on any process): verified tokens are checked again at their next request.
+  onModuleInit(): void {
+    this.off = this.bus.subscribe(
+      (e) => e.event.type === ACCESS_CHANGED,
+      () => this.cache.clear(),
+    );
+  }
+
+  onModuleDestroy(): void {
+    this.off?.();
+  }
+
+  verify(token: string): Promise<JwtOutcome> {
     const hash = createHash('sha256').update(token).digest('hex');
     return this.cache.getWithTtl(hash, () => this.verifyUncached(token));
   }
 
   /** A refusal is cached like a success; a token is never trusted past its own expiry. */
-  private async verifyUncached(token: string): Promise<{ value: AuthContext | null; ttlMs: number }> {
+  private async verifyUncached(token: string): Promise<{ value: JwtOutcome; ttlMs: number }> {
     const now = Date.now();
-    let auth: AuthContext | null = null;
+    let outcome: JwtOutcome = null;
     let until = now + CACHE_MS;
     try {
       const { tenantId, settings, payload } = await this.check(token);
-      auth = await this.signIn(tenantId, settings, payload);
-      if (payload.exp) until = Math.min(until, payload.exp * 1000);
+      const auth = await this.signIn(tenantId, settings, payload);
+      outcome = auth ? { auth } : null;
+      until = Math.min(until, payload.exp! * 1000);
     } catch (err) {
+      if (err instanceof AccountDeleted) outcome = { refused: 'account_deleted' };
       this.logger.debug({ err: (err as Error).message }, 'JWT refused');
     }
-    return { value: auth, ttlMs: until - now };
+    return { value: outcome, ttlMs: until - now };
   }
 
   /** Settings changed: forget verified tokens so the new rules apply at once. */
@@ -64,9 +90,12 @@ export class JwtAuthService {
     if (tenants.length !== 1)
       throw new Error(tenants.length ? 'issuer is shared by several tenants' : 'unknown issuer');
     const { id: tenantId, settings } = tenants[0];
+    // Settings saved before the audience was required cannot sign anyone in until an admin names one.
+    if (!settings.audience) throw new Error('tenant JWT settings name no audience');
     const options = {
       issuer: settings.issuer,
-      ...(settings.audience ? { audience: settings.audience } : {}),
+      audience: settings.audience,
+      requiredClaims: ['exp', 'aud', 'iss'],
       clockTolerance: 30,
     };
     if (settings.jwksUrl) {
@@ -76,8 +105,8 @@ export class JwtAuthService {
       });
       return { tenantId, settings, payload };
     }
-    const secret = await this.repo.secret(tenantId);
-    if (!secret) throw new Error('tenant has no JWT secret');
+    const secret = await this.secrets.get(tenantId);
+    if (!secret) throw new Error('tenant has no usable (sealed) JWT secret');
     const { payload } = await jwtVerify(token, new TextEncoder().encode(secret), { ...options, algorithms: ['HS256'] });
     return { tenantId, settings, payload };
   }
@@ -102,6 +131,12 @@ export class JwtAuthService {
     if (typeof externalId !== 'string' && typeof externalId !== 'number') return null;
     const role = mapRole(payload[claims.role], settings.roleMap ?? {});
     let user = await this.repo.findUser(tenantId, String(externalId));
+    // A deleted account keeps a tombstone of its external id: its next token is refused, not a fresh account.
+    if (
+      user?.deletedAt ||
+      (!user && (await this.repo.findUser(tenantId, deletedExternalId(tenantId, String(externalId)))))
+    )
+      throw new AccountDeleted(`account ${String(externalId)} was deleted`);
     if (!user) {
       const name =
         typeof payload[claims.name] === 'string' ? (payload[claims.name] as string).slice(0, 200) : String(externalId);
@@ -110,7 +145,6 @@ export class JwtAuthService {
     } else if (user.role !== role) {
       await this.repo.setRole(tenantId, user.id, role);
     }
-    if (user.deletedAt) return null;
     const rawClasses = payload[claims.classes];
     const classIds = Array.isArray(rawClasses)
       ? await this.repo.syncClasses(

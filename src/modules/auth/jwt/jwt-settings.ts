@@ -3,6 +3,7 @@ import type { Role } from '../../../core/auth/auth-context';
 /** Stored in Tenant.settings.jwt. The HS256 secret is NOT here: tenant settings are readable by every user. */
 export interface JwtSettings {
   issuer: string;
+  /** Required for sign-in (settings saved without one refuse every token until an admin names it). */
   audience?: string;
   /** Keys of the host platform (RS256/ES256/EdDSA); without it, the tenant's HS256 secret is used. */
   jwksUrl?: string;

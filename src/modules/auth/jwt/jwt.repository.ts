@@ -8,6 +8,10 @@ import type { JwtSettings } from './jwt-settings';
 const SECRET_SCOPE = 'auth';
 const SECRET_KEY = 'jwt.secret';
 
+/** How a secret is stored: sealed (`{sealed}`); a bare string is a row written in clear by an earlier version. */
+export type SealedSecret = { sealed: string };
+type StoredSecret = SealedSecret | string;
+
 export interface JwtUserRow {
   id: string;
   role: Role;
@@ -34,15 +38,33 @@ export class JwtRepository {
     return ((t?.settings as { jwt?: JwtSettings } | null)?.jwt as JwtSettings | undefined) ?? null;
   }
 
-  async secret(tenantId: string): Promise<string | null> {
+  async secret(tenantId: string): Promise<StoredSecret | null> {
     const row = await this.prisma.setting.findUnique({
       where: { tenantId_scope_key: { tenantId, scope: SECRET_SCOPE, key: SECRET_KEY } },
     });
-    return typeof row?.value === 'string' ? row.value : null;
+    return (row?.value as StoredSecret | undefined) ?? null;
   }
 
-  /** Writes settings.jwt (other settings untouched) and the secret, in one transaction. `secret: null` removes it. */
-  async save(tenantId: string, jwt: JwtSettings | null, secret: string | null | undefined): Promise<void> {
+  /** Secrets still stored in clear (written before they were sealed). */
+  async clearSecrets(): Promise<{ tenantId: string; value: string }[]> {
+    const rows = await this.prisma.setting.findMany({ where: { scope: SECRET_SCOPE, key: SECRET_KEY } });
+    return rows.flatMap((r) => (typeof r.value === 'string' ? [{ tenantId: r.tenantId, value: r.value }] : []));
+  }
+
+  /** Replaces a clear secret with its sealed form, unless another process (or an admin) changed it meanwhile. */
+  async replaceClearSecret(tenantId: string, clear: string, sealed: SealedSecret): Promise<boolean> {
+    const r = await this.prisma.setting.updateMany({
+      where: { tenantId, scope: SECRET_SCOPE, key: SECRET_KEY, value: { equals: clear } },
+      data: { value: sealed },
+    });
+    return r.count > 0;
+  }
+
+  /**
+   * Writes settings.jwt (other settings untouched) and the sealed secret, in one transaction. `secret: null`
+   * removes it. A unique index on the issuer makes two tenants claiming one issuer a P2002.
+   */
+  async save(tenantId: string, jwt: JwtSettings | null, secret: SealedSecret | null | undefined): Promise<void> {
     await this.prisma.$transaction(async (tx) => {
       const t = await tx.tenant.findUniqueOrThrow({ where: { id: tenantId }, select: { settings: true } });
       const { jwt: _old, ...rest } = (t.settings ?? {}) as Record<string, unknown>;

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { deletedExternalId } from '../../../core/auth/deleted-identity';
 import { PrismaService } from '../../../infra/database/prisma.service';
 
 export interface ExportUserRow {
@@ -46,14 +47,23 @@ export class LifecycleRepository {
     return rows.map((r) => r.id);
   }
 
-  /** Strips what identifies a person; ids stay so usage and audit rows still add up. */
+  /**
+   * Strips what identifies a person; ids stay so usage and audit rows still add up. The host platform's id becomes
+   * its tombstone hash, so the person's next JWT is refused rather than given a fresh account.
+   */
   async anonymiseUser(tenantId: string, id: string): Promise<void> {
-    await this.prisma.$transaction([
-      this.prisma.user.updateMany({
+    await this.prisma.$transaction(async (tx) => {
+      const user = await tx.user.findFirst({ where: { tenantId, id }, select: { externalId: true } });
+      const external = user?.externalId;
+      await tx.user.updateMany({
         where: { tenantId, id },
-        data: { name: 'Deleted user', email: null, externalId: null },
-      }),
-      this.prisma.classMember.deleteMany({ where: { tenantId, userId: id } }),
-    ]);
+        data: {
+          name: 'Deleted user',
+          email: null,
+          externalId: external && !external.startsWith('deleted:') ? deletedExternalId(tenantId, external) : external,
+        },
+      });
+      await tx.classMember.deleteMany({ where: { tenantId, userId: id } });
+    });
   }
 }

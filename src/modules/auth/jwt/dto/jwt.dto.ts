@@ -12,10 +12,11 @@ export class JwtClaimsDto {
 export class SetJwtSettingsDto {
   /** Must equal the token's `iss`; also how a token finds its tenant. */
   @IsString() @Length(1, 500) issuer!: string;
-  @IsOptional() @IsString() @Length(1, 500) audience?: string;
+  /** Required: tokens must carry it in `aud` (a token minted for another service is refused). */
+  @IsString() @Length(1, 500) audience!: string;
   /** The platform's JWKS endpoint (asymmetric keys). */
   @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true }) jwksUrl?: string;
-  /** HS256 shared secret, at least 32 characters. Write-only: never returned. */
+  /** HS256 shared secret, at least 32 characters. Write-only: never returned; sealed at rest (needs ENCRYPTION_KEYS). */
   @IsOptional() @IsString() @Length(32, 1000) secret?: string;
   @IsOptional() @ValidateNested() @Type(() => JwtClaimsDto) claims?: JwtClaimsDto;
   /** Platform role value → admin | teacher | student. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { CredentialCipher, CredentialCryptoError, generateCredentialKey } from './credential.crypto';
+import { CredentialCipher, CredentialCryptoError, generateCredentialKey } from './credential-cipher';
 
 describe('CredentialCipher', () => {
   const k1 = generateCredentialKey();

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 
-// Provider API keys at rest: AES-256-GCM with a versioned key ring so keys can rotate without a big-bang
+// Secrets at rest (provider API keys, MCP OAuth tokens, JWT HS256 secrets): AES-256-GCM with a versioned key ring so keys can rotate without a big-bang
 // re-encryption. Wire format: `v<version>.<iv b64url>.<tag b64url>.<ciphertext b64url>`.
 
 const IV_BYTES = 12;
@@ -100,4 +100,12 @@ export class CredentialCipher {
 /** A fresh random key, base64url, for config/bootstrap. */
 export function generateCredentialKey(): string {
   return randomBytes(32).toString('base64url');
+}
+
+/** The cipher for AppConfig's key ring (highest version encrypts), or undefined when no key is configured. */
+export function cipherFromConfig(config: { encryptionKeys: ReadonlyMap<number, Buffer> }): CredentialCipher | undefined {
+  if (config.encryptionKeys.size === 0) return undefined;
+  const versions = [...config.encryptionKeys.keys()].sort((a, b) => b - a);
+  const keys = Object.fromEntries([...config.encryptionKeys].map(([version, key]) => [String(version), key]));
+  return new CredentialCipher({ current: String(versions[0]), keys });
 }
