@@ -5,7 +5,9 @@ import { AuditModule } from '../audit/audit.module';
 import { ConfigModule } from '../config/config.module';
 import { EventModule } from '../event/event.module';
 import { SessionModule } from '../session/session.module';
+import { PermissionModule } from '../permission/permission.module';
 import { ProjectModule } from '../project/project.module';
+import { QuestionModule } from '../question/question.module';
 import { WorkspaceModule } from '../workspace/workspace.module';
 import { AssignmentPolicyValidator } from './assignment/assignment-policy';
 import { AssignmentController } from './assignment/assignment.controller';
@@ -18,6 +20,11 @@ import { CollectionService } from './collection/collection.service';
 import { NoteController } from './note/note.controller';
 import { NoteRepository } from './note/note.repository';
 import { NoteService } from './note/note.service';
+import { OnBehalfController } from './oversight/on-behalf.controller';
+import { OnBehalfService } from './oversight/on-behalf.service';
+import { OversightController } from './oversight/oversight.controller';
+import { OversightRepository } from './oversight/oversight.repository';
+import { OversightService } from './oversight/oversight.service';
 import { WorkspaceFilesController } from './workspace-files/workspace-files.controller';
 import { WorkspaceFilesService } from './workspace-files/workspace-files.service';
 
@@ -32,11 +39,19 @@ import { WorkspaceFilesService } from './workspace-files/workspace-files.service
     AuditModule,
     ConfigModule,
     EventModule,
+    PermissionModule,
     ProjectModule,
+    QuestionModule,
     SessionModule,
     WorkspaceModule,
   ],
-  controllers: [AssignmentController, WorkspaceFilesController, NoteController],
+  controllers: [
+    AssignmentController,
+    WorkspaceFilesController,
+    NoteController,
+    OversightController,
+    OnBehalfController,
+  ],
   providers: [
     AssignmentRepository,
     AssignmentService,
@@ -48,6 +63,9 @@ import { WorkspaceFilesService } from './workspace-files/workspace-files.service
     WorkspaceFilesService,
     NoteRepository,
     NoteService,
+    OversightRepository,
+    OversightService,
+    OnBehalfService,
   ],
 })
 export class ClassroomModule {}

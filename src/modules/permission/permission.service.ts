@@ -51,6 +51,24 @@ function toRequest(row: {
  * OpenCode's ask flow with persistence: pending requests are rows (they survive restarts and are answerable
  * from any API process), replies travel over the event bus, "always" approvals are stored per project/user.
  */
+/**
+ * A teacher answering for a student: the caller checked that it oversees `ownerId` (a session it may read), and
+ * only asks of that session and owner qualify.
+ */
+export interface OnBehalf {
+  sessionId: string;
+  ownerId: string | null;
+}
+
+export function mayAnswer(
+  auth: AuthContext,
+  row: { userId: string | null; sessionId: string },
+  onBehalf?: OnBehalf,
+): boolean {
+  if (auth.role === 'admin' || row.userId === auth.userId) return true;
+  return !!onBehalf && row.sessionId === onBehalf.sessionId && row.userId === onBehalf.ownerId;
+}
+
 @Injectable()
 export class PermissionService {
   constructor(
@@ -165,9 +183,10 @@ export class PermissionService {
     reply: PermissionReply,
     message: string | undefined,
     scopeOf: (sessionId: string) => Promise<Pick<AskScope, 'projectId' | 'directory'> & { ownerId: string | null }>,
+    onBehalf?: OnBehalf,
   ) {
     const row = isId('permission', id) ? await this.repo.find(auth.tenantId, id) : null;
-    if (!row || row.status !== 'pending' || (auth.role !== 'admin' && row.userId !== auth.userId))
+    if (!row || row.status !== 'pending' || !mayAnswer(auth, row, onBehalf))
       throw new NotFoundError(`Permission request not found: ${id}`);
     const session = await scopeOf(row.sessionId);
     if (reply === 'always' && auth.role === 'student' && row.userId !== auth.userId)
@@ -178,6 +197,7 @@ export class PermissionService {
       sessionId: row.sessionId,
       permission: row.permission,
       reply,
+      ...(onBehalf ? { onBehalfOf: onBehalf.ownerId } : {}),
     });
     if (reply === 'always') {
       await this.repo.approve(

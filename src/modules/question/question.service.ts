@@ -7,6 +7,7 @@ import { EventBus } from '../event/event.bus';
 import { EventType } from '../event/event.types';
 import { QuestionRejectedError, QuestionTimeoutError } from './question.errors';
 import { QuestionRepository } from './question.repository';
+import { mayAnswer, type OnBehalf } from '../permission/permission.service';
 import type { QuestionInfo, QuestionRequestInfo } from '../tool/tools/question/question.types';
 
 export interface QuestionScope {
@@ -86,11 +87,17 @@ export class QuestionService {
 
   async list(auth: AuthContext): Promise<QuestionRequestInfo[]> {
     const rows = await this.repo.pending(auth.tenantId);
-    return rows.filter((r) => this.mayAnswer(auth, r)).map(toRequest);
+    return rows.filter((r) => mayAnswer(auth, r)).map(toRequest);
   }
 
-  async reply(auth: AuthContext, id: string, answers: string[][], scopeOf: SessionScopeOf): Promise<boolean> {
-    const row = await this.pendingRow(auth, id);
+  async reply(
+    auth: AuthContext,
+    id: string,
+    answers: string[][],
+    scopeOf: SessionScopeOf,
+    onBehalf?: OnBehalf,
+  ): Promise<boolean> {
+    const row = await this.pendingRow(auth, id, onBehalf);
     const questions = row.questions as QuestionInfo[];
     if (answers.length > questions.length)
       throw new BadRequestError(`Got ${answers.length} answers for ${questions.length} questions`);
@@ -105,8 +112,8 @@ export class QuestionService {
     return true;
   }
 
-  async reject(auth: AuthContext, id: string, scopeOf: SessionScopeOf): Promise<boolean> {
-    const row = await this.pendingRow(auth, id);
+  async reject(auth: AuthContext, id: string, scopeOf: SessionScopeOf, onBehalf?: OnBehalf): Promise<boolean> {
+    const row = await this.pendingRow(auth, id, onBehalf);
     const scope = await scopeOf(row.sessionId);
     if (!(await this.repo.resolve(auth.tenantId, id, 'rejected'))) throw new NotFoundError(`Question not found: ${id}`);
     this.publish({ tenantId: auth.tenantId, sessionId: row.sessionId, ...scope }, EventType.QuestionRejected, {
@@ -116,15 +123,11 @@ export class QuestionService {
     return true;
   }
 
-  private async pendingRow(auth: AuthContext, id: string) {
+  private async pendingRow(auth: AuthContext, id: string, onBehalf?: OnBehalf) {
     const row = isId('question', id) ? await this.repo.find(auth.tenantId, id) : null;
-    if (!row || row.status !== 'pending' || !this.mayAnswer(auth, row))
+    if (!row || row.status !== 'pending' || !mayAnswer(auth, row, onBehalf))
       throw new NotFoundError(`Question not found: ${id}`);
     return row;
-  }
-
-  private mayAnswer(auth: AuthContext, row: { userId: string | null }): boolean {
-    return auth.role === 'admin' || row.userId === auth.userId;
   }
 
   private publish(

@@ -161,12 +161,23 @@ async function pendingQuestion(): Promise<string> {
   const questions = [{ header: 'Pick', question: 'Which?', options: [{ label: 'A', description: 'a' }] }];
   llm.enqueueWhen(tagged(tag), reply().tool('question', { questions }).stop());
   expectOk(await http.student.post(`/session/${session}/prompt_async`, { body: textPrompt(tag) }), 204, 'prompt');
-  return waitFor(
+  const id = await waitFor(
     'question',
     async () =>
       (expectOk(await http.student.get('/question'), 200, 'questions') as any[]).find((q) => q.sessionID === session)
         ?.id as string | undefined,
   );
+  questionSession.set(id, session);
+  return id;
+}
+const questionSession = new Map<string, string>();
+/** A teacher's answer for the student: a fresh pending ask for callers who may answer, the shared one otherwise. */
+async function onBehalfQuestion(own: boolean, verb: 'reply' | 'reject'): Promise<Call> {
+  const id = own ? await pendingQuestion() : spare.question;
+  return {
+    path: `/classroom/sessions/${questionSession.get(id)}/questions/${id}/${verb}`,
+    body: verb === 'reply' ? { answers: [['A']] } : undefined,
+  };
 }
 
 const studentPty = async () =>
@@ -635,6 +646,25 @@ const POLICY: Record<string, Policy> = {
   'GET /classroom/sessions/{sessionID}/notes': {
     expect: studentRead,
     call: () => ({ path: `/classroom/sessions/${sessionA}/notes` }),
+  },
+  'GET /classroom/classes/{classID}/overview': {
+    expect: classManage,
+    call: () => ({ path: `/classroom/classes/${school.classA}/overview` }),
+  },
+  'POST /classroom/sessions/{sessionID}/permissions/{requestID}/reply': {
+    expect: classManage,
+    call: async (_, own) => {
+      const p = own ? await pendingPermission() : spare.permission;
+      return { path: `/classroom/sessions/${p.session}/permissions/${p.id}/reply`, body: { reply: 'reject' } };
+    },
+  },
+  'POST /classroom/sessions/{sessionID}/questions/{requestID}/reply': {
+    expect: classManage,
+    call: (_, own) => onBehalfQuestion(own, 'reply'),
+  },
+  'POST /classroom/sessions/{sessionID}/questions/{requestID}/reject': {
+    expect: classManage,
+    call: (_, own) => onBehalfQuestion(own, 'reject'),
   },
   'GET /classroom/workspace/file': {
     expect: studentRead,

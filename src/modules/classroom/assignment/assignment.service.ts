@@ -170,7 +170,7 @@ export class AssignmentService {
     return row;
   }
 
-  private async assertClass(
+  async assertClass(
     auth: AuthContext,
     classId: string,
     need: AssignmentAccess,
