@@ -103,7 +103,9 @@ export function generateCredentialKey(): string {
 }
 
 /** The cipher for AppConfig's key ring (highest version encrypts), or undefined when no key is configured. */
-export function cipherFromConfig(config: { encryptionKeys: ReadonlyMap<number, Buffer> }): CredentialCipher | undefined {
+export function cipherFromConfig(config: {
+  encryptionKeys: ReadonlyMap<number, Buffer>;
+}): CredentialCipher | undefined {
   if (config.encryptionKeys.size === 0) return undefined;
   const versions = [...config.encryptionKeys.keys()].sort((a, b) => b - a);
   const keys = Object.fromEntries([...config.encryptionKeys].map(([version, key]) => [String(version), key]));
