@@ -1,16 +1,16 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
-import { lstat, readdir, rm } from 'node:fs/promises';
+import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildBwrapArgs } from './bwrap-args';
 import { spawnBwrap, type BwrapStdin } from './bwrap-spawn';
 import type { SandboxAudit } from './sandbox-audit.port';
 import { HOST_PATH, commandEnv, confine, isInside } from './sandbox-confine';
-import { SANDBOX_DNS, findNetworkTools, type NetworkTools } from './sandbox-network';
+import { findNetworkTools, type NetworkTools } from './sandbox-network';
 import { RunCgroup, detectCgroupSupport, runCgroupLimits, type CgroupSupport } from './sandbox-cgroup';
 import { notStarted, plainProcess, spawnUnsandboxed, supervise, type SandboxedProcess } from './sandbox-process';
 import { probeSandbox } from './sandbox-probe';
+import { accountFiles, pruneOutputFiles, resolvConfFile } from './sandbox-state';
 import { PseudoTerminal } from './sandbox-terminal';
 import { SANDBOX_FIX, SandboxPathError, SandboxUnavailableError } from './sandbox.errors';
 import {
@@ -304,30 +304,13 @@ export class SandboxRunner {
     };
   }
 
-  /** The sandbox's /etc/resolv.conf: slirp4netns's DNS relay, the only private address the filter lets through. */
   private resolvConf(): string {
-    const path = join(this.options.stateDir, 'etc', 'resolv.conf');
-    if (!existsSync(path)) {
-      mkdirSync(join(this.options.stateDir, 'etc'), { recursive: true, mode: 0o755 });
-      writeFileSync(path, `nameserver ${SANDBOX_DNS}\n`, { mode: 0o644 });
-    }
-    return path;
+    return resolvConfFile(this.options.stateDir);
   }
 
   /** Deletes spilled outputs older than `maxAgeMs` (OpenCode keeps its truncated outputs for 7 days). */
-  async pruneOutputs(maxAgeMs = 7 * 24 * 3600_000): Promise<number> {
-    const dir = join(this.options.stateDir, 'output');
-    const cutoff = Date.now() - maxAgeMs;
-    let removed = 0;
-    for (const name of await readdir(dir)) {
-      const path = join(dir, name);
-      const stat = await lstat(path).catch(() => null);
-      if (stat?.isFile() && stat.mtimeMs < cutoff) {
-        await rm(path, { force: true });
-        removed++;
-      }
-    }
-    return removed;
+  pruneOutputs(maxAgeMs = 7 * 24 * 3600_000): Promise<number> {
+    return pruneOutputFiles(this.options.stateDir, maxAgeMs);
   }
 
   private spawnBwrap(args: string[], stdin: BwrapStdin = 'ignore', network?: { userns: boolean }, cgroup?: RunCgroup) {
@@ -335,22 +318,8 @@ export class SandboxRunner {
     return spawnBwrap(args, options);
   }
 
-  /** Generated /etc/passwd and /etc/group naming only root, the sandbox user and nobody. */
   private accountFiles(identity: SandboxIdentity): { passwdFile: string; groupFile: string } {
-    const dir = join(this.options.stateDir, 'etc', `${identity.uid}-${identity.gid}`);
-    const passwdFile = join(dir, 'passwd');
-    const groupFile = join(dir, 'group');
-    if (!existsSync(groupFile)) {
-      mkdirSync(dir, { recursive: true, mode: 0o755 });
-      writeFileSync(
-        passwdFile,
-        `root:x:0:0:root:/root:/usr/sbin/nologin\nsandbox:x:${identity.uid}:${identity.gid}:sandbox:/tmp:/bin/bash\n` +
-          'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n',
-        { mode: 0o644 },
-      );
-      writeFileSync(groupFile, `root:x:0:\nsandbox:x:${identity.gid}:\nnogroup:x:65534:\n`, { mode: 0o644 });
-    }
-    return { passwdFile, groupFile };
+    return accountFiles(this.options.stateDir, identity);
   }
 
   private probe(): Promise<SandboxCheck> {
