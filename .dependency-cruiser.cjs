@@ -15,6 +15,7 @@ const layers = [
   ['session'],
   ['question', 'school', 'mcp', 'skill', 'instruction'],
   ['command', 'file', 'health', 'queue-dashboard'],
+  ['compat'],
 ];
 
 const alt = (names) => `(${names.join('|')})`;

@@ -3,6 +3,7 @@ import { AgentModule } from './agent/agent.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { CommandModule } from './command/command.module';
+import { CompatModule } from './compat/compat.module';
 import { ConfigModule } from './config/config.module';
 import { EventModule } from './event/event.module';
 import { FileModule } from './file/file.module';
@@ -59,6 +60,7 @@ export function domainModules(): (Type | DynamicModule)[] {
     FileModule,
     HealthModule,
     QueueDashboardModule,
+    CompatModule,
     PortsModule,
   ];
 }

@@ -33,6 +33,46 @@ function shellQuote(arg: string): string {
   return `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
+const GIT_ENV = (root: string) => ({
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_TERMINAL_PROMPT: '0',
+  GIT_OPTIONAL_LOCKS: '0',
+  GIT_CEILING_DIRECTORIES: path.dirname(root),
+  GIT_PAGER: 'cat',
+  LC_ALL: 'C',
+});
+
+export interface GitCommandResult {
+  code: number | null;
+  /** stdout and stderr, merged (for error messages). */
+  output: string;
+}
+
+/**
+ * One git command that changes the workspace (init, apply, worktree), in the command sandbox like the student's own
+ * `git`: the repository's config, hooks and filters are the student's, so they run with the student's rights only.
+ * Arguments are quoted one by one; callers validate names and put revisions after `--end-of-options`.
+ */
+export async function runGitCommand(
+  runner: Pick<SandboxRunner, 'run'>,
+  root: string,
+  args: string[],
+  opts: { cwd?: string; identity?: SandboxIdentity; timeoutMs?: number } = {},
+): Promise<GitCommandResult> {
+  const result = await runner.run({
+    command: `/usr/bin/git ${[...HARDENING, ...args].map(shellQuote).join(' ')}`,
+    cwd: opts.cwd ?? root,
+    workspaceRoot: root,
+    timeoutMs: opts.timeoutMs ?? 60_000,
+    network: false,
+    identity: opts.identity,
+    env: GIT_ENV(root),
+    limits: { outputBytes: 256 * 1024 },
+  });
+  return { code: result.timedOut ? null : result.exitCode, output: result.output };
+}
+
 /**
  * Runs several read-only git commands in one sandboxed shell (one bwrap start instead of several) and
  * splits their stdout by section. stderr is discarded so warnings cannot corrupt the parsed output.
@@ -58,15 +98,7 @@ export async function runGitSections(
     network: false,
     identity,
     signal,
-    env: {
-      GIT_CONFIG_NOSYSTEM: '1',
-      GIT_CONFIG_GLOBAL: '/dev/null',
-      GIT_TERMINAL_PROMPT: '0',
-      GIT_OPTIONAL_LOCKS: '0',
-      GIT_CEILING_DIRECTORIES: path.dirname(root),
-      GIT_PAGER: 'cat',
-      LC_ALL: 'C',
-    },
+    env: GIT_ENV(root),
     limits: { outputBytes: 8 * 1024 * 1024, killAfterOutputBytes: 16 * 1024 * 1024 },
   });
   const sections: GitSections = {};
