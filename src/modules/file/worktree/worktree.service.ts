@@ -118,9 +118,10 @@ export class WorktreeService {
       undefined,
       this.sandbox.identity(ws.tenantId),
     );
+    // A fixed ref name (git reset does not take --end-of-options); `--` ends the revisions.
     const primary = ['main', 'master'].find((b) => (heads.heads ?? '').split('\n').includes(b));
     if (!primary) throw new WorktreeError('WorktreeResetFailedError', 'The repository has no main or master branch');
-    const res = await this.git(ws, ['reset', '-q', '--hard', '--end-of-options', `refs/heads/${primary}`], {
+    const res = await this.git(ws, ['reset', '-q', '--hard', `refs/heads/${primary}`, '--'], {
       cwd: path.join(ws.root, WORKTREE_DIR, name),
     });
     if (res.code !== 0)
