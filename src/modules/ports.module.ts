@@ -3,7 +3,10 @@ import type { AuthContext } from '../core/auth/auth-context';
 import { TEACHER_SCOPE } from '../core/auth/teacher-scope.port';
 import { AuditModule } from './audit/audit.module';
 import { AuditService } from './audit/audit.service';
+import { ApiKeyService } from './auth/api-key.service';
+import { AuthModule } from './auth/auth.module';
 import { RATE_LIMITER } from './auth/rate-limiter.port';
+import { STREAM_ACCESS, type StreamAccess } from './event/stream-access.port';
 import { PROJECT_DIRECTORY, type ProjectDirectory } from './event/project-directory.port';
 import { SESSION_ACCESS, type SessionAccess } from './permission/session-access.port';
 import { ProjectModule } from './project/project.module';
@@ -29,7 +32,7 @@ import { systemAuth } from '../core/auth/auth-context';
  */
 @Global()
 @Module({
-  imports: [ProjectModule, SessionModule, SchoolModule, AuditModule],
+  imports: [AuthModule, ProjectModule, SessionModule, SchoolModule, AuditModule],
   providers: [
     { provide: RATE_LIMITER, useExisting: RateLimitService },
     { provide: TEACHER_SCOPE, useExisting: ClassRosterService },
@@ -41,6 +44,14 @@ import { systemAuth } from '../core/auth/auth-context';
       inject: [ProjectService],
       useFactory: (projects: ProjectService): ProjectDirectory => ({
         projectIdOf: async (auth: AuthContext, directory: string) => (await projects.resolve(auth, directory)).id,
+      }),
+    },
+    {
+      provide: STREAM_ACCESS,
+      inject: [ApiKeyService],
+      useFactory: (keys: ApiKeyService): StreamAccess => ({
+        current: (auth) => keys.current(auth),
+        claim: async () => ({ release: () => undefined }),
       }),
     },
     {
@@ -73,6 +84,7 @@ import { systemAuth } from '../core/auth/auth-context';
     USER_DELETION_LISTENER,
     PROJECT_DIRECTORY,
     SESSION_ACCESS,
+    STREAM_ACCESS,
     SANDBOX_AUDIT,
     LLM_METER,
     RUN_LIMITS,

@@ -66,3 +66,24 @@ export function waitForItem<T>(
     options,
   ) as Promise<T>;
 }
+
+/**
+ * For "does not hang" facts: settles as `work` settles, or fails with a message naming `what` when `work` has not
+ * settled within `timeoutMs`. The bound is generous on purpose (well over 10× the normal time, below Jest's test
+ * timeout so this message wins): a loaded machine stretches time, so only a real hang can fail it. How fast the
+ * operation normally is belongs in bench/, never in an assertion.
+ */
+export async function settles<T>(what: string, work: Promise<T>, { timeoutMs = 30_000 }: WaitOptions = {}): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new WaitTimeoutError(`${what} to settle (it hangs)`, timeoutMs, 'pending')),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([work, bound]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

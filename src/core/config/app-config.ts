@@ -33,6 +33,8 @@ const EnvSchema = z.object({
   PUBLIC_URL: z.string().url().optional(),
   EVENT_REPLAY_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
   HEARTBEAT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** Backstop re-validation of open event streams' rights (the bus's access-changed events close them at once). */
+  ACCESS_RECHECK_MS: z.coerce.number().int().min(100).max(10_000).default(5_000),
   PERMISSION_TIMEOUT_MS: z.coerce
     .number()
     .int()
@@ -71,6 +73,8 @@ export interface AppConfig {
   publicUrl?: string;
   eventReplaySize: number;
   heartbeatMs: number;
+  /** How often open streams re-read their caller's rights, in case an access-changed event was lost. */
+  accessRecheckMs: number;
   permissionTimeoutMs: number;
   retryMaxAttempts: number;
   runLeaseMs: number;
@@ -146,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     publicUrl: e.PUBLIC_URL,
     eventReplaySize: e.EVENT_REPLAY_SIZE,
     heartbeatMs: e.HEARTBEAT_MS,
+    accessRecheckMs: e.ACCESS_RECHECK_MS,
     permissionTimeoutMs: e.PERMISSION_TIMEOUT_MS,
     retryMaxAttempts: e.RETRY_MAX_ATTEMPTS,
     runLeaseMs: e.RUN_LEASE_MS,

@@ -28,6 +28,7 @@ export type AuditAction =
   | 'budget.set'
   | 'budget.delete'
   | 'jwt.configure'
+  | 'tenant.settings'
   | 'user.delete'
   | 'user.export'
   | 'sandbox.unsandboxed_run';

@@ -41,6 +41,26 @@ export class ApiKeyRepository {
     });
   }
 
+  /** A key's current state and its user's, read uncached (open streams re-check with it). */
+  keyPrincipal(tenantId: string, keyId: string) {
+    return this.prisma.apiKey.findFirst({
+      where: { tenantId, id: keyId },
+      select: {
+        revokedAt: true,
+        expiresAt: true,
+        user: { select: { role: true, platformAdmin: true, deletedAt: true } },
+      },
+    });
+  }
+
+  /** A user's current role and deletion (callers signed in by JWT have no key). */
+  userPrincipal(tenantId: string, userId: string) {
+    return this.prisma.user.findFirst({
+      where: { tenantId, id: userId },
+      select: { role: true, platformAdmin: true, deletedAt: true },
+    });
+  }
+
   create(data: {
     id: string;
     tenantId: string;

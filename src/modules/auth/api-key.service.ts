@@ -1,9 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import type { AuthContext } from '../../core/auth/auth-context';
 import { newId } from '../../core/ids';
 import { ApiKeyRepository, type ApiKeyRecord } from './api-key.repository';
 import { TtlCache } from '../../core/cache/ttl-cache';
+import { ACCESS_CHANGED } from '../event/access-changed.event';
+import { EventBus } from '../event/event.bus';
 
 const KEY_PREFIX = 'oc_';
 const CACHE_TTL_MS = 5_000;
@@ -15,12 +17,30 @@ export function hashKey(key: string): string {
 
 /** Creates and verifies API keys. Only a SHA-256 of a key is stored; its first characters are shown. */
 @Injectable()
-export class ApiKeyService {
+export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
   // Verifications are cached briefly so the hot path (every request, every SSE reconnect) is not a query.
   private readonly cache = new TtlCache<string, AuthContext | null>(CACHE_TTL_MS, 10_000);
   private readonly touched = new Map<string, number>();
 
-  constructor(private readonly keys: ApiKeyRepository) {}
+  private off?: () => void;
+
+  constructor(
+    private readonly keys: ApiKeyRepository,
+    private readonly bus: EventBus,
+  ) {}
+
+  // A key revoked or a user deleted or re-roled through another API process: drop this process's cached
+  // verifications too, so the next request is refused at once rather than after the cache's few seconds.
+  onModuleInit(): void {
+    this.off = this.bus.subscribe(
+      (e) => e.event.type === ACCESS_CHANGED,
+      () => this.cache.clear(),
+    );
+  }
+
+  onModuleDestroy(): void {
+    this.off?.();
+  }
 
   async issue(
     tenantId: string,
@@ -65,6 +85,21 @@ export class ApiKeyService {
       }
     }
     return auth;
+  }
+
+  /**
+   * The caller's rights as they stand now, uncached: null once the key is revoked or expired or the user deleted.
+   * A JWT caller's role comes from their token (synced at sign-in), so only the deletion is read for them.
+   */
+  async current(auth: AuthContext): Promise<AuthContext | null> {
+    if (auth.keyId) {
+      const row = await this.keys.keyPrincipal(auth.tenantId, auth.keyId);
+      if (!row || row.revokedAt || row.user.deletedAt || (row.expiresAt && row.expiresAt.getTime() <= Date.now()))
+        return null;
+      return { ...auth, role: row.user.role, platformAdmin: row.user.platformAdmin };
+    }
+    const user = await this.keys.userPrincipal(auth.tenantId, auth.userId);
+    return user && !user.deletedAt ? { ...auth, platformAdmin: user.platformAdmin } : null;
   }
 
   list(auth: AuthContext, userId?: string) {

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AuditModule } from '../audit/audit.module';
+import { EventModule } from '../event/event.module';
 import { ApiKeyRepository } from './api-key.repository';
 import { ApiKeyService } from './api-key.service';
 import { AuthGuard } from './auth.guard';
@@ -11,7 +12,7 @@ import { JwtRepository } from './jwt/jwt.repository';
 
 /** API keys and host-platform JWTs behind one global guard; the guard's rate limit is the RATE_LIMITER port. */
 @Module({
-  imports: [AuditModule],
+  imports: [AuditModule, EventModule],
   controllers: [JwtController],
   providers: [
     ApiKeyRepository,

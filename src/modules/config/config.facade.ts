@@ -7,6 +7,7 @@ import { ConfigRepository } from './config.repository';
 import { ConfigService } from './config.service';
 import { mergeConfig } from './config.merge';
 import { parseConfig, type Config } from './config.schema';
+import { configView, redactSecrets } from './config.view';
 
 /** Config routes: validated, merged into the project or tenant layer. */
 @Injectable()
@@ -20,11 +21,11 @@ export class ConfigFacade {
 
   async effective(auth: AuthContext, directory?: string): Promise<Config> {
     const project = await this.projects.resolve(auth, directory);
-    return redactSecrets(await this.config.effective(auth, project.id));
+    return configView(auth, await this.config.effective(auth, project.id));
   }
 
   async tenant(auth: AuthContext): Promise<Config> {
-    return redactSecrets((await this.config.tenantLayer(auth.tenantId)) ?? {});
+    return configView(auth, (await this.config.tenantLayer(auth.tenantId)) ?? {});
   }
 
   async patchProject(auth: AuthContext, body: Record<string, unknown>, directory?: string): Promise<Config> {
@@ -51,24 +52,4 @@ export class ConfigFacade {
       throw new BadRequestError('The body must be a config object');
     return parseConfig(body, 'request body');
   }
-}
-
-const REDACTED = '[redacted]';
-
-/**
- * Unlike single-user OpenCode, config is read by students too: provider keys, MCP environments and header
- * values never leave the server.
- */
-export function redactSecrets(config: Config): Config {
-  const copy = structuredClone(config) as Config & Record<string, any>;
-  for (const provider of Object.values(copy.provider ?? {}) as Record<string, any>[]) {
-    if (provider.options?.apiKey) provider.options.apiKey = REDACTED;
-    for (const k of Object.keys(provider.options?.headers ?? {})) provider.options.headers[k] = REDACTED;
-  }
-  for (const server of Object.values(copy.mcp ?? {}) as Record<string, any>[]) {
-    for (const k of Object.keys(server.environment ?? {})) server.environment[k] = REDACTED;
-    for (const k of Object.keys(server.headers ?? {})) server.headers[k] = REDACTED;
-    if (server.oauth?.clientSecret) server.oauth.clientSecret = REDACTED;
-  }
-  return copy;
 }

@@ -9,6 +9,8 @@ import { EventBus } from './event.bus';
 import { compareSeq, parseSeq } from './event.transport.memory';
 import { EventType, type EventEnvelope } from './event.types';
 import { eventFilter, type StreamScope } from './event.visibility';
+import { STREAM_ACCESS, type StreamAccess } from './stream-access.port';
+import { StreamGuard } from './stream-guard.service';
 
 export interface StreamOptions extends StreamScope {
   /** `/global/event` wraps each event as `{directory, project, payload}`. */
@@ -26,15 +28,31 @@ export class EventStreamService implements BeforeApplicationShutdown {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     /** The students whose session events a teacher may watch. */
     @Inject(TEACHER_SCOPE) private readonly teachers: TeacherScope,
+    @Inject(STREAM_ACCESS) private readonly access: StreamAccess,
+    private readonly guard: StreamGuard,
   ) {}
 
   async stream(auth: AuthContext, req: Request, res: Response, opts: StreamOptions): Promise<void> {
-    if (auth.role === 'teacher' && !opts.watchedUserIds)
-      opts = { ...opts, watchedUserIds: await this.teachers.watchedUserIds(auth) };
+    // The scope is the stream's own object: a re-check may widen a teacher's watched students in place.
+    const scope: StreamScope = { sessionId: opts.sessionId, projectId: opts.projectId };
+    if (auth.role === 'teacher') scope.watchedUserIds = await this.teachers.watchedUserIds(auth);
+    // Claimed before the response starts, so a refusal is an ordinary 429 body.
+    const slot = await this.access.claim(auth);
     const sse = new SseWriter(req, res);
     this.open.add(sse);
     sse.onClose(() => this.open.delete(sse));
-    const filter = eventFilter(auth, opts);
+    sse.onClose(() => slot.release());
+    sse.onClose(
+      this.guard.register({
+        tenantId: auth.tenantId,
+        userId: auth.userId,
+        keyId: auth.keyId,
+        role: auth.role,
+        stillAllowed: () => this.stillAllowed(auth, scope),
+        close: () => sse.close(),
+      }),
+    );
+    const filter = eventFilter(auth, scope);
     const frame = (e: EventEnvelope) =>
       opts.global ? { directory: e.directory ?? 'global', project: e.projectId, payload: e.event } : e.event;
 
@@ -73,6 +91,20 @@ export class EventStreamService implements BeforeApplicationShutdown {
     }, this.config.heartbeatMs);
     heartbeat.unref();
     sse.onClose(() => clearInterval(heartbeat));
+  }
+
+  /**
+   * The rights the stream was opened with still hold: the key and user are live, the role is the same, and a
+   * teacher still oversees every student they did (a newly added student is let in without a reconnect).
+   */
+  private async stillAllowed(auth: AuthContext, scope: StreamScope): Promise<boolean> {
+    const now = await this.access.current(auth);
+    if (!now || now.role !== auth.role || now.platformAdmin !== auth.platformAdmin) return false;
+    if (auth.role !== 'teacher') return true;
+    const watched = await this.teachers.watchedUserIds(now);
+    for (const id of scope.watchedUserIds ?? []) if (!watched.has(id)) return false;
+    scope.watchedUserIds = watched;
+    return true;
   }
 
   get openStreams(): number {

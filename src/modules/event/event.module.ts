@@ -9,8 +9,10 @@ import { EventStreamService } from './event-stream.service';
 import { EVENT_TRANSPORT } from './event.tokens';
 import { MemoryEventTransport } from './event.transport.memory';
 import { RedisEventTransport } from './event.transport.redis';
+import { StreamGuard } from './stream-guard.service';
 
-/** The bus (Redis fan-out) and the SSE routes; directory → project and teacher scope come in through ports. */
+/** The bus (Redis fan-out) and the SSE routes; directory → project, teacher scope and
+ * the callers' current rights come in through ports; StreamGuard closes streams whose rights ended. */
 @Module({
   controllers: [EventController],
   providers: [
@@ -29,7 +31,8 @@ import { RedisEventTransport } from './event.transport.redis';
     },
     EventBus,
     EventStreamService,
+    StreamGuard,
   ],
-  exports: [EventBus, EventStreamService],
+  exports: [EventBus, EventStreamService, StreamGuard],
 })
 export class EventModule {}

@@ -7,7 +7,7 @@ import { SandboxPolicy } from '../sandbox/sandbox-policy.service';
 import { SandboxRunner } from '../sandbox/sandbox-runner.service';
 import type { Workspace } from '../workspace/workspace';
 import { ProjectWorkspaceService } from './project-workspace.service';
-import { isGitWorkspace, runGitCommand, runGitSections } from './vcs.git';
+import { gitMayRun, runGitCommand, runGitSections } from './vcs.git';
 import { VcsApplyError } from './vcs.errors';
 import { EMPTY_TREE, parsePorcelain } from './vcs.parse';
 
@@ -42,7 +42,7 @@ export class VcsPatchService {
   /** Uncommitted changes (tracked and untracked) as one patch `git apply` takes; empty outside a repository. */
   async rawDiff(auth: AuthContext, directory?: string): Promise<string> {
     const ws = await this.workspaces.open(auth, directory);
-    if (!(await isGitWorkspace(ws.root))) return '';
+    if (!(await gitMayRun(ws.root))) return '';
     const identity = this.sandbox.identity(ws.tenantId);
     const head = await runGitSections(
       this.runner,
@@ -74,7 +74,7 @@ export class VcsPatchService {
   /** `git apply` of a client's patch onto the working tree; the caller needs write access to the project. */
   async apply(auth: AuthContext, patch: string, directory?: string): Promise<{ applied: boolean }> {
     const ws = await this.workspaces.open(auth, directory, 'write');
-    if (!(await isGitWorkspace(ws.root))) throw new VcsApplyError('The project is not a git repository', 'non-git');
+    if (!(await gitMayRun(ws.root))) throw new VcsApplyError('The project is not a git repository', 'non-git');
     if (!patch.trim()) return { applied: false };
     // The patch goes through a file inside the workspace (the sandbox sees only the workspace); Workspace writes
     // refuse links, so the name cannot be aimed elsewhere.
@@ -95,7 +95,7 @@ export class VcsPatchService {
   /** `git init` in the project's workspace (idempotent), then the project as OpenCode reports it. */
   async gitInit(auth: AuthContext, directory?: string): Promise<ProjectInfo> {
     const ws = await this.workspaces.open(auth, directory, 'write');
-    if (!(await isGitWorkspace(ws.root))) await this.init(ws);
+    if (!(await gitMayRun(ws.root))) await this.init(ws);
     return this.projects.markGit(auth, directory);
   }
 

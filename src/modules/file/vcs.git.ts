@@ -1,6 +1,8 @@
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import type { SandboxRunner } from '../sandbox/sandbox-runner.service';
+import { findGitReadProblem } from '../workspace/git-readable';
+import { VcsUnsafeFileError } from './vcs.errors';
 import type { SandboxIdentity } from '../sandbox/sandbox.types';
 
 // Overrides on every call: the workspace's own .git/config is the student's and could name commands
@@ -21,6 +23,24 @@ const MARK = '\u0001oc-git-section ';
 
 export interface GitSections {
   [name: string]: string;
+}
+
+/** `find` over a workspace is lstat only; a bound still, for a stalled file system. */
+const GIT_CHECK_TIMEOUT_MS = 10_000;
+
+/**
+ * Whether the workspace is a repository git may be run on. With SANDBOX=off git runs on the host, and a FIFO
+ * named `.gitignore` (or inside `.git`) would block it on open(); in the sandbox it would hold a sandbox for the
+ * whole timeout. Such a file is found by lstat first and refused with a 409 naming it. Every route that runs git
+ * on a workspace (vcs, patches, worktrees) asks this first.
+ */
+export async function gitMayRun(root: string): Promise<boolean> {
+  if (!(await isGitWorkspace(root))) return false;
+  const problem = await findGitReadProblem(root, { timeoutMs: GIT_CHECK_TIMEOUT_MS, gitDir: true }).catch(
+    (error: Error) => ({ file: '.', reason: `the workspace could not be checked (${error.message})` }),
+  );
+  if (problem) throw new VcsUnsafeFileError(problem.file, problem.reason);
+  return true;
 }
 
 /** Whether the workspace root itself holds a real `.git` folder (a `.git` file or link could point anywhere). */

@@ -6,7 +6,7 @@ import { fileDiff } from '../workspace/file-diff';
 import type { Workspace } from '../workspace/workspace';
 import type { FileStatusEntry, VcsFileDiff, VcsFileStatus, VcsInfo } from './file.types';
 import { ProjectWorkspaceService } from './project-workspace.service';
-import { isGitWorkspace, runGitSections } from './vcs.git';
+import { gitMayRun, runGitSections } from './vcs.git';
 import { countLines, EMPTY_TREE, parseNameStatus, parseNumstat, parsePorcelain, splitPatch } from './vcs.parse';
 
 const DIFF_FLAGS = ['--no-color', '--no-ext-diff', '--no-textconv', '--no-renames'];
@@ -27,7 +27,7 @@ export class VcsService {
 
   async info(auth: AuthContext, directory?: string): Promise<VcsInfo> {
     const ws = await this.workspaces.open(auth, directory);
-    if (!(await isGitWorkspace(ws.root))) return {};
+    if (!(await gitMayRun(ws.root))) return {};
     return this.branches(ws);
   }
 
@@ -82,7 +82,7 @@ export class VcsService {
     context: number,
     withPatch: boolean,
   ): Promise<VcsFileDiff[]> {
-    if (!(await isGitWorkspace(ws.root))) return [];
+    if (!(await gitMayRun(ws.root))) return [];
     let base = 'HEAD';
     const head = await runGitSections(
       this.runner,

@@ -1,4 +1,5 @@
 import { createServer } from 'node:net';
+import { settles, waitUntil } from '../../../test/utils/wait-until';
 import {
   FAKE_BLOB_BASE64,
   FAKE_PNG_BASE64,
@@ -21,12 +22,9 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function waitFor(check: () => boolean, ms = 5000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+// The shared bounded wait; the failure message quotes the awaited condition.
+async function waitFor(check: () => boolean): Promise<void> {
+  await waitUntil(check.toString(), check);
 }
 
 describe('McpClientPool over HTTP', () => {
@@ -111,9 +109,10 @@ describe('McpClientPool over HTTP', () => {
     const capped = await big.execute({ bytes: 5000 }, allow());
     expect(capped.output).toHaveLength(1000);
     expect(capped.metadata).toMatchObject({ truncated: true });
-    const started = Date.now();
-    await expect(big.execute({ bytes: 1024 * 1024 }, allow())).rejects.toThrow(/over 524288 bytes/);
-    expect(Date.now() - started).toBeLessThan(2000);
+    // Settling at all with the cap's message is the fact; how fast is bench's business.
+    await expect(settles('an oversized answer', big.execute({ bytes: 1024 * 1024 }, allow()))).rejects.toThrow(
+      /over 524288 bytes/,
+    );
     // The oversized answer cost the connection; the pool reconnects on its own.
     await waitFor(() => pool.status(key).remote.status === 'connected' && changed.includes('remote'));
   });
@@ -164,10 +163,9 @@ describe('McpClientPool over HTTP', () => {
   });
 
   it('reports an unreachable server as failed quickly', async () => {
-    const started = Date.now();
-    const status = await pool.connect(key, 'gone', { type: 'remote', url: `http://127.0.0.1:${await freePort()}/mcp` });
+    const url = `http://127.0.0.1:${await freePort()}/mcp`;
+    const status = await settles('connecting to a closed port', pool.connect(key, 'gone', { type: 'remote', url }));
     expect(status.status).toBe('failed');
-    expect(Date.now() - started).toBeLessThan(5000);
     expect(pool.status(key).remote).toEqual({ status: 'connected' });
     await pool.remove(key, 'gone');
   });

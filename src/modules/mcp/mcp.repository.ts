@@ -22,14 +22,18 @@ const SELECT = { id: true, tenantId: true, projectId: true, name: true, config: 
 export class McpRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  /** Tenant-wide rows first, then the project's, so project rows win when names collide. */
+  /**
+   * Tenant-wide rows first, then the project's, so project rows win when names collide. Read at every model step
+   * (the session's MCP tools), so plain SQL: no Prisma query compiler on the prompt path.
+   */
   async listForProject(tenantId: string, projectId: string): Promise<McpServerRow[]> {
-    const rows = await this.prisma.mcpServer.findMany({
-      where: { tenantId, OR: [{ projectId: null }, { projectId }] },
-      select: SELECT,
-      orderBy: { createdAt: 'asc' },
-    });
-    return [...rows.filter((r) => r.projectId === null), ...rows.filter((r) => r.projectId !== null)];
+    const { rows } = await this.prisma.sql<McpServerRow>(
+      `SELECT id, "tenantId", "projectId", name, config, oauth FROM "McpServer"
+        WHERE "tenantId" = $1 AND ("projectId" IS NULL OR "projectId" = $2)
+        ORDER BY ("projectId" IS NOT NULL), "createdAt", id`,
+      [tenantId, projectId],
+    );
+    return rows;
   }
 
   find(tenantId: string, projectId: string | null, name: string): Promise<McpServerRow | null> {

@@ -5,6 +5,7 @@ import { filterProviders } from '../access/access.policy';
 import { AccessService } from '../access/access.service';
 import { ConfigService } from '../config/config.service';
 import { ProjectService } from '../project/project.service';
+import type { ApiProvider } from './models/catalogue.schema';
 import { ProviderRegistry } from './provider-registry';
 
 /** GET /provider, /config/providers, /provider/auth from the bundled models.dev snapshot and the layered config. */
@@ -30,13 +31,18 @@ export class ProviderCatalogueService {
     const [{ config, ctx }, access] = await Promise.all([this.context(auth, directory), this.access.forUser(auth)]);
     const out = this.registry.list(config, ctx);
     const { providers: all, default: defaults } = filterProviders(access, out.all, out.default);
-    return { all, default: defaults, connected: out.connected.filter((id) => all.some((p) => p.id === id)) };
+    return {
+      all: all.map(publicProvider),
+      default: defaults,
+      connected: out.connected.filter((id) => all.some((p) => p.id === id)),
+    };
   }
 
   async configProviders(auth: AuthContext, directory?: string) {
     const [{ config, ctx }, access] = await Promise.all([this.context(auth, directory), this.access.forUser(auth)]);
     const out = this.registry.configProviders(config, ctx);
-    return filterProviders(access, out.providers, out.default);
+    const { providers, default: defaults } = filterProviders(access, out.providers, out.default);
+    return { providers: providers.map(publicProvider), default: defaults };
   }
 
   async authMethods(auth: AuthContext, directory?: string) {
@@ -44,4 +50,23 @@ export class ProviderCatalogueService {
     const { all } = this.registry.list(config, ctx);
     return Object.fromEntries(all.map((p) => [p.id, [{ type: 'api', label: 'API key' }]]));
   }
+}
+
+/**
+ * A provider as the API shows it to anyone: OpenCode's shape with `options`, model `options` and `headers` empty,
+ * no `key`, and no endpoint URL. Those carry API keys, gateway accounts and internal addresses; the server uses
+ * them, clients never need them.
+ */
+export function publicProvider(provider: ApiProvider): ApiProvider {
+  const { key: _k, ...rest } = provider;
+  return {
+    ...rest,
+    options: {},
+    models: Object.fromEntries(
+      Object.entries(provider.models).map(([id, m]) => [
+        id,
+        { ...m, api: { ...m.api, url: '' }, options: {}, headers: {} },
+      ]),
+    ),
+  };
 }

@@ -135,6 +135,7 @@ function createBareModel(resolved: ResolvedProvider, modelId: string, deps: { fe
     const where = preset.env.length ? ` Set ${preset.env.join(' or ')} or store an API key.` : '';
     throw new ProviderError('auth', `No API key for provider ${resolved.id}.${where}`, resolved.id, {
       isRetryable: false,
+      ownMessage: true,
     });
   }
   // Vertex builds its own regional (or express-mode global) URL unless config overrides it.

@@ -218,7 +218,7 @@ function keyStaysBehind(providerId: string, owner: ConfigLayerName): ProviderErr
     'auth',
     `Provider ${providerId}'s endpoint is set in the ${owner} config, so ${withheld} not sent there: ${own}.`,
     providerId,
-    { isRetryable: false },
+    { isRetryable: false, ownMessage: true },
   );
 }
 

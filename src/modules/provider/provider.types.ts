@@ -102,6 +102,14 @@ export class ProviderError extends Error {
       responseHeaders?: Record<string, string>;
       responseBody?: string;
       cause?: unknown;
+      /**
+       * The message is the server's own words (a missing key, a stall, a refused endpoint) and may be shown as is.
+       * Otherwise it is the provider's text, which can carry URLs, account ids, key fragments and request ids:
+       * users then get publicProviderMessage(), admins the full text in the log.
+       */
+      ownMessage?: boolean;
+      /** The vendor's error code or type (`rate_limit_exceeded`, `ECONNREFUSED`), shown only when it is a plain word. */
+      providerCode?: string;
     } = {},
   ) {
     super(message);

@@ -10,16 +10,23 @@ describe('toMessageError', () => {
   it("maps each provider error kind to OpenCode's assistant error object", () => {
     expect(toMessageError(pe('auth', { statusCode: 401 }))).toEqual({
       name: 'ProviderAuthError',
-      data: { providerID: 'openai', message: 'auth happened' },
+      data: {
+        providerID: 'openai',
+        message:
+          "The model provider refused the credentials (HTTP 401). An administrator can find the provider's full answer in the server log.",
+      },
     });
     expect(toMessageError(pe('context_overflow', { statusCode: 400, responseBody: '{"x":1}' }))).toEqual({
       name: 'ContextOverflowError',
-      data: { message: 'context_overflow happened' },
+      data: {
+        message:
+          "The conversation is too long for the model's context window (HTTP 400). An administrator can find the provider's full answer in the server log.",
+      },
     });
     expect(toMessageError(pe('output_length'))).toEqual({ name: 'MessageOutputLengthError', data: {} });
     expect(toMessageError(pe('aborted'))).toEqual({
       name: 'MessageAbortedError',
-      data: { message: 'aborted happened' },
+      data: { message: 'The operation was aborted.' },
     });
     expect(
       toMessageError(
@@ -27,12 +34,21 @@ describe('toMessageError', () => {
       ),
     ).toEqual({
       name: 'APIError',
-      // The provider's body and headers stay out of what is stored on the message (students read it).
-      data: { message: 'rate_limit happened', statusCode: 429, isRetryable: true },
+      // The provider's text, body and headers stay out of what is stored on the message (students read it).
+      data: {
+        message:
+          "The model provider is limiting the request rate (HTTP 429). An administrator can find the provider's full answer in the server log.",
+        statusCode: 429,
+        isRetryable: true,
+      },
     });
     expect(toMessageError(pe('network'))).toEqual({
       name: 'APIError',
-      data: { message: 'network happened', isRetryable: true },
+      data: {
+        message:
+          "The model provider could not be reached. An administrator can find the provider's full answer in the server log.",
+        isRetryable: true,
+      },
     });
   });
 
@@ -132,6 +148,9 @@ describe('retryDelayMs', () => {
   });
 
   it('gives a status message', () => {
-    expect(retryMessage(pe('rate_limit'))).toBe('rate_limit happened');
+    expect(retryMessage(pe('rate_limit'))).toBe(
+      "The model provider is limiting the request rate. An administrator can find the provider's full answer in the server log.",
+    );
+    expect(retryMessage(pe('network', { ownMessage: true }))).toBe('network happened');
   });
 });

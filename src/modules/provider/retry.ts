@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ProviderError } from './provider.types';
+import { publicProviderMessage } from './public-message';
 
 // OpenCode's assistant-message errors and its retry rules (session/retry.ts): retry until success, a
 // non-retryable error or abort — there is no attempt limit, only the delay grows.
@@ -39,28 +40,31 @@ function isAbort(error: unknown): boolean {
 
 /**
  * Provider errors, thrown errors and already-built message errors all map to OpenCode's shapes. The provider's
- * raw response body and headers are left out: the message is stored on the session, which students read, and a
- * body can carry account ids, key fragments or whatever a misconfigured endpoint echoes. They go to the log
- * (providerErrorLog) instead.
+ * raw response body, headers and its own error text are left out: the message is stored on the session, which
+ * students read, and they can carry account ids, key fragments or whatever a misconfigured endpoint echoes. They
+ * go to the log (providerErrorLog) instead; the message says what kind of failure it was (publicProviderMessage).
  */
 export function toMessageError(error: unknown): MessageError {
   const parsed = messageErrorSchema.safeParse(error);
   if (parsed.success) return parsed.data;
+  if (error instanceof ProviderError && error.kind === 'aborted')
+    return { name: 'MessageAbortedError', data: { message: publicProviderMessage(error) } };
   if (isAbort(error))
     return { name: 'MessageAbortedError', data: { message: (error as Error).message || 'The operation was aborted.' } };
   if (error instanceof ProviderError) {
+    const message = publicProviderMessage(error);
     switch (error.kind) {
       case 'auth':
-        return { name: 'ProviderAuthError', data: { providerID: error.providerId, message: error.message } };
+        return { name: 'ProviderAuthError', data: { providerID: error.providerId, message } };
       case 'context_overflow':
-        return { name: 'ContextOverflowError', data: { message: error.message } };
+        return { name: 'ContextOverflowError', data: { message } };
       case 'output_length':
         return { name: 'MessageOutputLengthError', data: {} };
       default:
         return {
           name: 'APIError',
           data: {
-            message: error.message,
+            message,
             ...(error.info.statusCode !== undefined ? { statusCode: error.info.statusCode } : {}),
             isRetryable: error.isRetryable,
           },
@@ -99,7 +103,8 @@ export function isRetryable(error: unknown): boolean {
     e.name === 'MessageOutputLengthError'
   )
     return false;
-  const message = e.data.message;
+  // The retry rules read the provider's own words, which the stored message no longer carries.
+  const message = error instanceof ProviderError ? error.message : e.data.message;
   if (e.name === 'APIError') {
     if (e.data.isRetryable || (e.data.statusCode ?? 0) >= 500) return true;
     if (bodySaysRetry(error instanceof ProviderError ? error.info.responseBody : e.data.responseBody)) return true;
@@ -146,6 +151,7 @@ export function providerErrorLog(error: unknown): Record<string, unknown> | unde
   return {
     providerID: error.providerId,
     kind: error.kind,
+    message: error.message.slice(0, 4000),
     statusCode,
     responseHeaders,
     responseBody: responseBody?.slice(0, 4000),

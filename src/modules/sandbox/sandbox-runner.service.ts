@@ -1,15 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { lstat, readdir, rm } from 'node:fs/promises';
-import { isAbsolute, join, relative } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import { join } from 'node:path';
 import { buildBwrapArgs } from './bwrap-args';
-import { OutputCollector } from './output-collector';
+import { spawnBwrap } from './bwrap-spawn';
 import type { SandboxAudit } from './sandbox-audit.port';
-import { SANDBOX_DNS, attachNetwork, findNetworkTools, type NetworkTools } from './sandbox-network';
+import { HOST_PATH, commandEnv, confine, isInside } from './sandbox-confine';
+import { SANDBOX_DNS, findNetworkTools, type NetworkTools } from './sandbox-network';
+import { notStarted, plainProcess, spawnUnsandboxed, supervise } from './sandbox-process';
+import { probeSandbox } from './sandbox-probe';
 import { SANDBOX_FIX, SandboxPathError, SandboxUnavailableError } from './sandbox.errors';
-import { sandboxSeccompFilter } from './seccomp-filter';
 import {
   SandboxLimitsSchema,
   SandboxRunInputSchema,
@@ -24,11 +25,6 @@ import {
   type SandboxRunResult,
   type SandboxSpawnInput,
 } from './sandbox.types';
-
-const HOST_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-const NO_NETWORK = { network: 'none', networkReason: 'no sandbox' } as const;
-/** Grace between SIGTERM and SIGKILL, as OpenCode's shell tool does. */
-export const KILL_GRACE_MS = 3000;
 
 /**
  * Runs shell commands for the agent. Under bubblewrap each command gets its own mount, pid, ipc, uts and
@@ -157,9 +153,7 @@ export class SandboxRunner {
           'ignore',
           network.kind === 'filtered' ? { userns: !dropPrivileges } : undefined,
         )
-      : plainProcess(
-          spawn(shell, ['-c', parsed.command], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] }),
-        );
+      : plainProcess(spawnUnsandboxed(shell, ['-c', parsed.command], { cwd, env, stdin: 'ignore' }));
 
     return supervise(spawned, {
       timeoutMs: parsed.timeoutMs,
@@ -186,7 +180,7 @@ export class SandboxRunner {
       throw new SandboxPathError("The workspace cannot contain the sandbox's state folder", root);
     const env = commandEnv(input.env);
     const { sandboxed, dropPrivileges } = await this.decide(input.argv.join(' '), input.origin);
-    if (!sandboxed) return spawn(input.argv[0], input.argv.slice(1), { cwd, env, detached: true, stdio: 'pipe' });
+    if (!sandboxed) return spawnUnsandboxed(input.argv[0], input.argv.slice(1), { cwd, env, stdin: 'pipe' });
     const identity = input.identity ?? this.options.identity;
     const network = await this.networkFor(input.network ?? false);
     const args = buildBwrapArgs({
@@ -242,79 +236,8 @@ export class SandboxRunner {
     return removed;
   }
 
-  /**
-   * Starts bwrap. With `network`, bwrap holds the sandbox (--block-fd) until slirp4netns is attached to its
-   * namespace and the egress filter is loaded; if either fails the namespace is killed before the command starts.
-   */
-  private spawnBwrap(
-    args: string[],
-    stdin: 'ignore' | 'pipe' = 'ignore',
-    network?: { userns: boolean },
-  ): SandboxedProcess {
-    if (this.options.bwrapPath === null) throw new SandboxUnavailableError('bubblewrap (bwrap) is not installed');
-    // Never the server's environment: bwrap's helper stays PID 1 in the sandbox and keeps what it was given.
-    const env = { PATH: HOST_PATH, HOME: '/', TERM: 'dumb', LANG: 'C.UTF-8' };
-    const filter = sandboxSeccompFilter();
-    // Extra pipes from fd 3 on: the seccomp program (bwrap reads it to EOF before any setup), bwrap's info JSON
-    // (which names the pid namespace's init as seen from here), and the fd the sandbox waits on.
-    const fds = { seccomp: filter ? 3 : -1, info: filter ? 4 : 3, block: -1 };
-    if (network) fds.block = fds.info + 1;
-    const prefix = [
-      ...(filter ? ['--seccomp', String(fds.seccomp)] : []),
-      '--info-fd',
-      String(fds.info),
-      ...(network ? ['--block-fd', String(fds.block)] : []),
-    ];
-    const stdio: ('ignore' | 'pipe')[] = [
-      stdin,
-      'pipe',
-      'pipe',
-      ...Array<'pipe'>(Math.max(fds.info, fds.block) - 2).fill('pipe'),
-    ];
-    const child = spawn(this.options.bwrapPath, [...prefix, ...args], { env, detached: true, stdio });
-    if (filter) {
-      const channel = child.stdio[fds.seccomp] as Writable;
-      channel.on('error', () => undefined);
-      channel.end(filter);
-    }
-    const info = child.stdio[fds.info] as Readable;
-    const nsInit = new Promise<number | null>((resolve) => {
-      let text = '';
-      info.on('data', (chunk: Buffer) => {
-        text += chunk.toString();
-        const pid = /"child-pid"\s*:\s*(\d+)/.exec(text)?.[1];
-        if (pid) resolve(Number(pid));
-      });
-      info.on('error', () => resolve(null));
-      info.on('close', () => resolve(null));
-      child.once('exit', () => resolve(null));
-    });
-    const spawned: SandboxedProcess = { process: child, kill: () => killNamespace(child, nsInit) };
-    if (network) spawned.setup = this.connect(child, nsInit, child.stdio[fds.block] as Writable, network, spawned);
-    return spawned;
-  }
-
-  /** Attaches the filtered network, then lets the sandbox go on; on failure kills it and says why. */
-  private async connect(
-    child: ChildProcess,
-    nsInit: Promise<number | null>,
-    block: Writable,
-    network: { userns: boolean },
-    spawned: SandboxedProcess,
-  ): Promise<string | null> {
-    block.on('error', () => undefined);
-    const pid = await nsInit;
-    if (pid === null) return null;
-    try {
-      const attached = await attachNetwork(pid, this.networkTools!, network);
-      if (child.exitCode !== null || child.signalCode !== null) attached.stop();
-      else child.once('exit', () => attached.stop());
-      block.end('go');
-      return null;
-    } catch (error) {
-      spawned.kill();
-      return `The sandbox's network could not be set up, so the command did not run: ${(error as Error).message}`;
-    }
+  private spawnBwrap(args: string[], stdin: 'ignore' | 'pipe' = 'ignore', network?: { userns: boolean }) {
+    return spawnBwrap(args, { bwrapPath: this.options.bwrapPath, networkTools: this.networkTools, stdin, network });
   }
 
   /** Generated /etc/passwd and /etc/group naming only root, the sandbox user and nobody. */
@@ -335,322 +258,16 @@ export class SandboxRunner {
     return { passwdFile, groupFile };
   }
 
-  private async probe(): Promise<SandboxCheck> {
-    const dropsPrivileges = process.getuid?.() === 0;
-    const bwrap = this.options.bwrapPath;
-    if (bwrap === null)
-      return {
-        available: false,
-        version: null,
-        reason: 'bubblewrap (bwrap) is not installed: none on PATH',
-        dropsPrivileges,
-        ...NO_NETWORK,
-      };
-    const version = await capture(bwrap, ['--version']).catch(() => null);
-    if (version === null || version.code !== 0) {
-      return {
-        available: false,
-        version: null,
-        reason: `${bwrap} not found or not executable`,
-        dropsPrivileges,
-        ...NO_NETWORK,
-      };
-    }
-    const versionText = version.output.trim().replace(/^bubblewrap\s+/, '');
-    const root = join(this.options.stateDir, 'probe');
-    mkdirSync(root, { recursive: true });
-    const trialArgs = (command: string, resolvConf?: string) =>
-      buildBwrapArgs({
-        workspaceRoot: root,
-        cwd: root,
-        resolvConf,
-        identity: this.options.identity,
-        dropPrivileges: dropsPrivileges,
-        limits: SandboxLimitsSchema.parse(this.options.limits),
-        ...this.accountFiles(this.options.identity),
-        extraReadOnly: [],
-        env: commandEnv(),
-        argv: ['/bin/sh', '-c', command],
-      });
-    // Through spawnBwrap, so the probe also proves the seccomp filter loads on this kernel.
-    const trial = await collect(this.spawnBwrap(trialArgs('id -u')).process).catch((error: Error) => ({
-      code: -1,
-      output: error.message,
-    }));
-    if (trial.code !== 0) {
-      // Typical causes: user namespaces disabled (kernel.unprivileged_userns_clone=0, AppArmor's
-      // restrict_unprivileged_userns) or a container without CAP_SYS_ADMIN / seccomp blocking clone(CLONE_NEW*).
-      const reason = `bwrap failed to start a sandbox: ${trial.output.trim()}`;
-      return { available: false, version: versionText, reason, dropsPrivileges, ...NO_NETWORK };
-    }
-    return {
-      available: true,
-      version: versionText,
-      reason: null,
-      dropsPrivileges,
-      ...(await this.probeNetwork(trialArgs, dropsPrivileges)),
-    };
-  }
-
-  /** Whether a sandbox here gets the filtered network: tools present, and a trial sandbox sees slirp's interface. */
-  private async probeNetwork(
-    trialArgs: (command: string, resolvConf?: string) => string[],
-    dropsPrivileges: boolean,
-  ): Promise<Pick<SandboxCheck, 'network' | 'networkReason'>> {
-    if (!this.networkTools) return { network: 'none', networkReason: 'slirp4netns, nft or nsenter is not installed' };
-    const spawned = this.spawnBwrap(trialArgs('cat /proc/net/route', this.resolvConf()), 'ignore', {
-      userns: !dropsPrivileges,
+  private probe(): Promise<SandboxCheck> {
+    return probeSandbox({
+      bwrapPath: this.options.bwrapPath,
+      stateDir: this.options.stateDir,
+      identity: this.options.identity,
+      limits: SandboxLimitsSchema.parse(this.options.limits),
+      networkTools: this.networkTools,
+      accountFiles: (identity) => this.accountFiles(identity),
+      resolvConf: () => this.resolvConf(),
+      spawnBwrap: (args, network) => this.spawnBwrap(args, 'ignore', network),
     });
-    const [trial, failure] = await Promise.all([
-      collect(spawned.process).catch((error: Error) => ({ code: -1, output: error.message })),
-      spawned.setup,
-    ]);
-    if (trial.code === 0 && /^tap0\s+00000000/m.test(trial.output)) return { network: 'filtered', networkReason: null };
-    return {
-      network: 'none',
-      networkReason: failure ?? `no route through slirp4netns in a trial sandbox: ${trial.output.trim().slice(0, 300)}`,
-    };
   }
-}
-
-/** The environment the command sees: a fixed minimal set plus what the caller asks for. */
-function commandEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    PATH: HOST_PATH,
-    HOME: '/tmp',
-    TERM: 'dumb',
-    LANG: 'C.UTF-8',
-    // The workspace belongs to the sandbox uid or to the server; either way git should not refuse it.
-    GIT_CONFIG_COUNT: '1',
-    GIT_CONFIG_KEY_0: 'safe.directory',
-    GIT_CONFIG_VALUE_0: '*',
-    ...extra,
-  };
-}
-
-function isInside(root: string, path: string): boolean {
-  const rel = relative(root, path);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-}
-
-/** Resolves the workspace and cwd to real paths and refuses a cwd outside the workspace. */
-export function confine(workspaceRoot: string, cwd: string): { root: string; cwd: string } {
-  if (!isAbsolute(workspaceRoot)) throw new SandboxPathError('Workspace root must be absolute', workspaceRoot);
-  let root: string;
-  let dir: string;
-  try {
-    root = realpathSync(workspaceRoot);
-    dir = realpathSync(isAbsolute(cwd) ? cwd : join(root, cwd));
-  } catch {
-    throw new SandboxPathError('Working directory does not exist', cwd);
-  }
-  if (!isInside(root, dir)) throw new SandboxPathError('Working directory is outside the workspace', cwd);
-  if (root === '/') throw new SandboxPathError('The workspace cannot be the file system root', workspaceRoot);
-  // The workspace is bound read-write and handed to the sandbox uid: a system folder must never be one.
-  if (SYSTEM_DIRS.some((system) => root === system || root.startsWith(`${system}/`))) {
-    throw new SandboxPathError('The workspace cannot be a system folder', workspaceRoot);
-  }
-  return { root, cwd: dir };
-}
-
-const SYSTEM_DIRS = [
-  '/usr',
-  '/etc',
-  '/bin',
-  '/sbin',
-  '/lib',
-  '/lib32',
-  '/lib64',
-  '/libx32',
-  '/proc',
-  '/sys',
-  '/dev',
-  '/boot',
-  '/root',
-  '/run',
-  '/var/lib',
-  '/var/run',
-];
-
-interface SuperviseOptions {
-  timeoutMs: number;
-  limits: SandboxLimits;
-  signal?: AbortSignal;
-  onOutput?: (chunk: string) => void;
-  spillPath: string;
-  sandboxed: boolean;
-  network: SandboxRunResult['network'];
-  note?: string;
-}
-
-function supervise(spawned: SandboxedProcess, options: SuperviseOptions): Promise<SandboxRunResult> {
-  const child = spawned.process;
-  const started = Date.now();
-  const collector = new OutputCollector({
-    memoryBytes: options.limits.outputBytes,
-    spillBytes: options.limits.spillBytes,
-    spillPath: options.spillPath,
-  });
-  let timedOut = false;
-  let aborted = false;
-  let outputLimitHit = false;
-  let forceKill: NodeJS.Timeout | undefined;
-
-  const killGroup = (signal: NodeJS.Signals) => {
-    if (child.pid === undefined) return;
-    try {
-      process.kill(-child.pid, signal);
-    } catch {
-      /* already gone */
-    }
-  };
-  const terminate = () => {
-    if (forceKill) return;
-    spawned.kill();
-    // Last resort if the first blow didn't land (bwrap stuck in setup, a plain shell ignoring SIGTERM).
-    forceKill = setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS);
-    forceKill.unref();
-  };
-
-  const onData = (chunk: Buffer) => {
-    collector.push(chunk);
-    options.onOutput?.(chunk.toString('utf8'));
-    if (collector.totalBytes > options.limits.killAfterOutputBytes && !outputLimitHit) {
-      outputLimitHit = true;
-      terminate();
-    }
-  };
-  child.stdout?.on('data', onData);
-  child.stderr?.on('data', onData);
-
-  const timer = setTimeout(() => {
-    timedOut = true;
-    terminate();
-  }, options.timeoutMs);
-  const onAbort = () => {
-    aborted = true;
-    terminate();
-  };
-  if (options.signal?.aborted) onAbort();
-  else options.signal?.addEventListener('abort', onAbort, { once: true });
-
-  return new Promise((resolve, reject) => {
-    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-    let settled = false;
-    const finish = async () => {
-      if (settled || !exit) return;
-      settled = true;
-      clearTimeout(timer);
-      if (forceKill) clearTimeout(forceKill);
-      options.signal?.removeEventListener('abort', onAbort);
-      const outputPath = await collector.close();
-      const failure = await spawned.setup;
-      const note = [options.note, failure].filter(Boolean).join('\n') || undefined;
-      resolve({
-        exitCode: exit.code,
-        signal: exit.signal,
-        output: collector.text(),
-        network: options.network,
-        ...(note ? { note } : {}),
-        truncated: collector.truncated,
-        totalBytes: collector.totalBytes,
-        timedOut,
-        aborted,
-        outputLimitHit,
-        outputPath,
-        sandboxed: options.sandboxed,
-        durationMs: Date.now() - started,
-      });
-    };
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.once('exit', (code, signal) => {
-      exit = { code, signal };
-      // A plain-spawn grandchild that escaped the process group can hold the pipes open; don't wait forever.
-      setTimeout(() => {
-        child.stdout?.destroy();
-        child.stderr?.destroy();
-        void finish();
-      }, 500).unref();
-    });
-    child.once('close', () => void finish());
-  });
-}
-
-/** A started command and the way to end it with everything it spawned. */
-export interface SandboxedProcess {
-  process: ChildProcess;
-  kill(): void;
-  /** With the filtered network: settles once the sandbox was let go (null) or killed for a failed setup (why). */
-  setup?: Promise<string | null>;
-}
-
-/**
- * Ends a sandbox by SIGKILLing its pid namespace's init (the kernel then kills every process inside). Not by
- * killing bwrap: killed mid-setup, bwrap can leave an init that hasn't armed its parent-death signal yet,
- * sitting in its own session and ignoring everything but SIGKILL — an orphaned namespace. The init's pid comes
- * from bwrap's --info-fd; a kill asked for before it is known waits for it.
- */
-function killNamespace(child: ChildProcess, nsInit: Promise<number | null>): void {
-  void nsInit.then((pid) => {
-    // After bwrap has exited, the init is reaped and its pid may already belong to someone else.
-    if (pid === null || child.exitCode !== null || child.signalCode !== null) return;
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
-  });
-}
-
-/** Unsandboxed: SIGTERM to the process group, SIGKILL after the grace period. */
-function plainProcess(child: ChildProcess): SandboxedProcess {
-  const signal = (name: NodeJS.Signals) => {
-    try {
-      if (child.pid !== undefined) process.kill(-child.pid, name);
-    } catch {
-      /* already gone */
-    }
-  };
-  return {
-    process: child,
-    kill: () => {
-      signal('SIGTERM');
-      setTimeout(() => signal('SIGKILL'), KILL_GRACE_MS).unref();
-    },
-  };
-}
-
-/** Aborted before it began: nothing to spawn (and no half-started sandbox to clean up). */
-function notStarted(sandboxed: boolean, network: SandboxRunResult['network']): SandboxRunResult {
-  return {
-    exitCode: null,
-    signal: null,
-    output: '',
-    truncated: false,
-    totalBytes: 0,
-    timedOut: false,
-    aborted: true,
-    outputLimitHit: false,
-    sandboxed,
-    network,
-    durationMs: 0,
-  };
-}
-
-/** Runs a short helper command to completion and returns its merged output. */
-function capture(file: string, args: string[]): Promise<{ code: number; output: string }> {
-  return collect(spawn(file, args, { env: { PATH: HOST_PATH, LANG: 'C.UTF-8' }, stdio: ['ignore', 'pipe', 'pipe'] }));
-}
-
-function collect(child: ChildProcess): Promise<{ code: number; output: string }> {
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code: code ?? -1, output }));
-  });
 }

@@ -3,6 +3,7 @@ import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, st
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { settles } from '../../../test/utils/wait-until';
 import { OutputCollector } from './output-collector';
 import { SandboxRunner } from './sandbox-runner.service';
 import { SandboxPathError, SandboxUnavailableError } from './sandbox.errors';
@@ -65,11 +66,10 @@ describe('SandboxRunner', () => {
   });
 
   it('kills a command that outlives its timeout, with everything it started', async () => {
-    const started = Date.now();
-    const result = await run('sleep 600 & sleep 600; echo never', { timeoutMs: 500 });
+    // Unkilled, the sleeps take 600 s: settling at all and `timedOut` prove the kill; how fast is bench's.
+    const result = await settles('a timed-out sleep 600', run('sleep 600 & sleep 600; echo never', { timeoutMs: 500 }));
     expect(result.timedOut).toBe(true);
     expect(result.output).not.toContain('never');
-    expect(Date.now() - started).toBeLessThan(4000);
     expect(leftovers(identity.uid)).toEqual([]);
   });
 
@@ -135,8 +135,8 @@ describe('SandboxRunner', () => {
   it('caps CPU time (RLIMIT_CPU)', async () => {
     const result = await run('while :; do :; done', { limits: { cpuSeconds: 1 } });
     expect(result.timedOut).toBe(false);
-    expect(result.exitCode).toBe(128 + 24); // SIGXCPU
-    expect(result.durationMs).toBeLessThan(5000);
+    // SIGXCPU is the proof that the CPU limit ended the loop (not the timeout); its wall time depends on the load.
+    expect(result.exitCode).toBe(128 + 24);
   });
 
   it('keeps head and tail of large output, counts it all and spills it to a file', async () => {

@@ -19,7 +19,8 @@ const SPAWNING_MODULES = [
 
 /** The only files allowed to, and why. */
 const DOORS: Record<string, string> = {
-  'modules/sandbox/sandbox-runner.service.ts': 'the command door: bubblewrap, or the typed refusal',
+  'modules/sandbox/bwrap-spawn.ts': "the command door's bubblewrap start (SandboxRunner decides: sandboxed or refused)",
+  'modules/sandbox/sandbox-process.ts': "SandboxRunner's unsandboxed start (SANDBOX=off/optional only) and its probes",
   'modules/sandbox/sandbox-network.ts': 'slirp4netns and nft for a sandbox, before its command starts',
   'modules/sandbox/workspace-access.ts': 'find -exec chown of a workspace for its sandbox uid (fixed argv)',
   'core/process/host-tool.ts': 'git, rg and find for the server itself, argv built and validated by the server',

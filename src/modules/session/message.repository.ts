@@ -120,6 +120,27 @@ export class MessageRepository {
     if (!r.count) throw new ConflictError('ConflictError', `Message id already in use: ${info.id}`);
   }
 
+  /** A message and parts of it in one statement: the end of a model step (its final state and closing parts). */
+  async upsertMessageWithParts(tenantId: string, info: MessageInfo, parts: PartInfo[]): Promise<void> {
+    const unique = [...new Map(parts.map((p) => [p.id, p])).values()];
+    if (!unique.length) return this.upsertMessage(tenantId, info);
+    const values: unknown[] = [
+      info.id,
+      tenantId,
+      info.sessionID,
+      info.role,
+      JSON.stringify(stripMessage(info)),
+      new Date().toISOString(),
+    ];
+    const { rows } = await this.prisma.sql<{ storedMessage: number; storedParts: number }>(
+      `WITH m AS (${MESSAGE_UPSERT} RETURNING 1), p AS (${partUpsert(unique, tenantId, values)} RETURNING 1)
+       SELECT (SELECT count(*) FROM m)::int AS "storedMessage", (SELECT count(*) FROM p)::int AS "storedParts"`,
+      values,
+    );
+    if (!rows[0]?.storedMessage) throw new ConflictError('ConflictError', `Message id already in use: ${info.id}`);
+    if (rows[0].storedParts < unique.length) throw new ConflictError('ConflictError', 'Part id already in use');
+  }
+
   async upsertPart(tenantId: string, part: PartInfo): Promise<void> {
     return this.upsertParts(tenantId, [part]);
   }

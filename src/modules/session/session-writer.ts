@@ -21,9 +21,20 @@ export class SessionWriter {
     this.publishMessage(row, info);
   }
 
-  async part(row: SessionRow, part: PartInfo): Promise<void> {
-    await this.messages.upsertPart(row.tenantId, part);
+  /** `alsoStore`: parts already published (announced) whose rows go in the same statement. */
+  async part(row: SessionRow, part: PartInfo, alsoStore: PartInfo[] = []): Promise<void> {
+    await this.messages.upsertParts(row.tenantId, [...alsoStore, part]);
     this.publishPart(row, part);
+  }
+
+  /**
+   * The end of a model step: the message and its closing parts in one statement, then the parts' events and the
+   * message's (the order a client saw when they were stored one by one). `alsoStore` rows are not published again.
+   */
+  async stepEnd(row: SessionRow, info: MessageInfo, parts: PartInfo[], alsoStore: PartInfo[] = []): Promise<void> {
+    await this.messages.upsertMessageWithParts(row.tenantId, info, [...alsoStore, ...parts]);
+    for (const part of parts) this.publishPart(row, part);
+    this.publishMessage(row, info);
   }
 
   /** A message and its parts: all stored (the parts in one statement), then all published. */

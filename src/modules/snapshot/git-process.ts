@@ -1,4 +1,4 @@
-import { spawnHostTool } from '../../core/process/host-tool';
+import { HostToolFailedError, HostToolTimeoutError, runHostTool } from '../../core/process/host-tool';
 import { SnapshotError, SnapshotErrorCode } from './snapshot.errors';
 
 export interface GitRunOptions {
@@ -17,57 +17,24 @@ export interface GitRunResult {
   code: number;
 }
 
-// A thin spawn wrapper: binary-safe stdout, stdin support for `cat-file --batch`, and a hard kill on
-// timeout so a wedged git (NFS stall, huge repo) cannot hold the per-dir lock forever.
-export function runGit(args: string[], options: GitRunOptions): Promise<GitRunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawnHostTool(options.binary, args, { cwd: options.cwd, env: options.env });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, options.timeoutMs);
-
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    // git may exit before reading all of stdin; the exit code tells the real story.
-    child.stdin.on('error', () => undefined);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(new SnapshotError(`git could not start: ${error.message}`, SnapshotErrorCode.GitFailed, { args }));
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const stderr = Buffer.concat(err).toString('utf8').trim();
-      if (timedOut) {
-        reject(
-          new SnapshotError(`git ${args[0]} timed out after ${options.timeoutMs} ms`, SnapshotErrorCode.GitTimeout, {
-            args,
-          }),
-        );
-        return;
-      }
-      const exit = code ?? -1;
-      if (exit !== 0 && !(options.okCodes ?? []).includes(exit)) {
-        reject(
-          new SnapshotError(
-            `git ${gitVerb(args)} failed (${signal ?? exit}): ${stderr.slice(0, 500)}`,
-            SnapshotErrorCode.GitFailed,
-            {
-              args,
-              exitCode: exit,
-              stderr: stderr.slice(0, 2000),
-            },
-          ),
-        );
-        return;
-      }
-      resolve({ stdout: Buffer.concat(out), stderr, code: exit });
-    });
-    child.stdin.end(options.input ?? '');
-  });
+// Through host-tool's runner: binary-safe stdout, stdin for `cat-file --batch`, and a hard kill on timeout so a
+// wedged git (NFS stall, huge repo) cannot hold the per-dir lock forever. Failures become SnapshotErrors.
+export async function runGit(args: string[], options: GitRunOptions): Promise<GitRunResult> {
+  try {
+    return await runHostTool(options.binary, args, options);
+  } catch (error) {
+    if (error instanceof HostToolTimeoutError)
+      throw new SnapshotError(`git ${args[0]} timed out after ${options.timeoutMs} ms`, SnapshotErrorCode.GitTimeout, {
+        args,
+      });
+    if (error instanceof HostToolFailedError && error.exitCode !== null)
+      throw new SnapshotError(
+        `git ${gitVerb(args)} failed (${error.exitCode}): ${error.stderr.slice(0, 500)}`,
+        SnapshotErrorCode.GitFailed,
+        { args, exitCode: error.exitCode, stderr: error.stderr.slice(0, 2000) },
+      );
+    throw new SnapshotError(`git could not start: ${(error as Error).message}`, SnapshotErrorCode.GitFailed, { args });
+  }
 }
 
 function gitVerb(args: string[]): string {

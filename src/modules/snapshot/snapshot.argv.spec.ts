@@ -120,9 +120,12 @@ describe('GitSnapshot argv hygiene', () => {
     box.write(['a', ...Array(39).fill('a'), 'a'.repeat(200)].join('/'), 'x');
     box.write('.gitignore', `${'**/a/'.repeat(8)}b\n`);
     const snapshot = box.snapshot({ timeoutMs: 20_000 });
-    const started = Date.now();
-    await expect(snapshot.track()).rejects.toMatchObject({ code: SnapshotErrorCode.SpecialFile });
-    expect(Date.now() - started).toBeLessThan(5_000);
+    // The pattern check before git refuses it (git's own run would end in the 20 s timeout with another code),
+    // so the code and the reason prove git never ran; how fast is bench's business.
+    await expect(snapshot.track()).rejects.toMatchObject({
+      code: SnapshotErrorCode.SpecialFile,
+      message: expect.stringContaining('"**"'),
+    });
     box.write('.gitignore', '**/a/**/b\n*.log\n');
     expect(await snapshot.track()).toMatch(/^[0-9a-f]{40}$/);
   });

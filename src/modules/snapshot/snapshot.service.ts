@@ -97,6 +97,14 @@ export class SnapshotService implements OnModuleInit, OnModuleDestroy {
     return this.engineFor(target);
   }
 
+  /**
+   * The engine for comparing stored trees only (`diffFull`: the session summary after every prompt). It leaves the
+   * cached trees alone; `engine()` would make the next step stage the whole workspace again for nothing.
+   */
+  treeReader(target: SnapshotTarget): Pick<GitSnapshot, 'diffFull'> {
+    return this.engineFor(target);
+  }
+
   private engineFor(target: SnapshotTarget): GitSnapshot {
     const key = `${target.tenantId}/${target.projectId}\0${target.directory}`;
     let engine = this.engines.get(key);

@@ -2,8 +2,8 @@ import { Body, Controller, Delete, Get, Param, Patch, Post } from '@nestjs/commo
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ApiDoc } from '../../core/http/api-doc.decorator';
 import type { AuthContext } from '../../core/auth/auth-context';
-import { Auth, PlatformAdminOnly } from '../../core/auth/auth.decorators';
-import { CreatedTenantDto, CreateTenantDto, TenantDto, UpdateTenantDto } from './dto/tenant.dto';
+import { Auth, PlatformAdminOnly, Roles } from '../../core/auth/auth.decorators';
+import { CreatedTenantDto, CreateTenantDto, TenantDto, UpdateSchoolDto, UpdateTenantDto } from './dto/tenant.dto';
 import { TenantService } from './tenant.service';
 
 @ApiTags('admin: tenants')
@@ -36,6 +36,17 @@ export class TenantController {
   @Get('current')
   current(@Auth() auth: AuthContext): Promise<TenantDto> {
     return this.tenants.currentTenant(auth) as Promise<TenantDto>;
+  }
+
+  @ApiDoc(
+    "Update the caller's school",
+    "A school admin's settings of their own school (sharing, teacher writes, deletion policy).",
+    [400, 403],
+  )
+  @Patch('current')
+  @Roles('admin')
+  updateCurrent(@Auth() auth: AuthContext, @Body() body: UpdateSchoolDto): Promise<TenantDto> {
+    return this.tenants.updateCurrentTenant(auth, body) as Promise<TenantDto>;
   }
 
   @ApiDoc('Get a school', 'One tenant (platform administrators only).', [403, 404])

@@ -47,9 +47,14 @@ export class TenantRepository {
     return this.prisma.user.create({ data });
   }
 
-  listUsers(tenantId: string, filter: { role?: Role } = {}) {
+  listUsers(tenantId: string, filter: { role?: Role; ids?: string[] } = {}) {
     return this.prisma.user.findMany({
-      where: { tenantId, deletedAt: null, ...(filter.role ? { role: filter.role } : {}) },
+      where: {
+        tenantId,
+        deletedAt: null,
+        ...(filter.role ? { role: filter.role } : {}),
+        ...(filter.ids ? { id: { in: filter.ids } } : {}),
+      },
       orderBy: { createdAt: 'asc' },
     });
   }

@@ -1,15 +1,20 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AuthContext, Role } from '../../core/auth/auth-context';
+import { TEACHER_SCOPE, type TeacherScope } from '../../core/auth/teacher-scope.port';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../core/errors/domain-error';
 import { isId, newId } from '../../core/ids';
 import { ApiKeyService } from '../auth/api-key.service';
 import { AuditService } from '../audit/audit.service';
+import { StreamGuard } from '../event/stream-guard.service';
+import { PLATFORM_SETTINGS } from './dto/tenant.dto';
 import { TenantRepository } from './tenant.repository';
 import { USER_DELETION_LISTENER, type UserDeletionListener } from './user-deletion.port';
 
 export interface TenantSettings {
-  /** Sharing of sessions through public links. */
+  /** Sharing of sessions through public links (off unless true). */
   shareAllowed?: boolean;
+  /** Share links show tool calls, outputs and errors too (off unless true). */
+  shareDetails?: boolean;
   /** Platform-wide provider keys from the environment may be used by this tenant. */
   envProviderKeys?: boolean;
   /** What deleting a user does to their data. */
@@ -18,6 +23,8 @@ export interface TenantSettings {
   bashNetwork?: boolean;
   /** Teachers may change their students' workspaces (default: read only). */
   teacherWrites?: boolean;
+  /** Executables local MCP servers may start. */
+  mcpCommands?: string[];
 }
 
 /** Schools (tenants), their users and keys. */
@@ -28,6 +35,8 @@ export class TenantService {
     private readonly keys: ApiKeyService,
     private readonly audit: AuditService,
     @Inject(USER_DELETION_LISTENER) private readonly deletion: UserDeletionListener,
+    @Inject(TEACHER_SCOPE) private readonly teachers: TeacherScope,
+    private readonly streams: StreamGuard,
   ) {}
 
   async createTenant(
@@ -76,6 +85,21 @@ export class TenantService {
     return this.getTenant(auth.tenantId);
   }
 
+  /**
+   * A school admin changes their own school's settings; the platform's settings (provider keys from the
+   * environment, sandbox network, MCP executables) stay the platform administrator's: 403, nothing written.
+   */
+  async updateCurrentTenant(auth: AuthContext, input: { settings?: TenantSettings }) {
+    const denied = PLATFORM_SETTINGS.filter((k) => input.settings?.[k] !== undefined);
+    if (denied.length && !auth.platformAdmin)
+      throw new ForbiddenError(`Only a platform administrator sets ${denied.join(', ')}`, 'platform_setting');
+    const tenant = await this.updateTenant(auth.tenantId, input);
+    await this.audit.record(auth, 'tenant.settings', auth.tenantId, {
+      keys: Object.keys(input.settings ?? {}).filter((k) => input.settings?.[k as keyof TenantSettings] !== undefined),
+    });
+    return tenant;
+  }
+
   async updateTenant(id: string, input: { name?: string; timezone?: string; settings?: TenantSettings }) {
     const tenant = await this.getTenant(id);
     const settings = input.settings
@@ -84,17 +108,24 @@ export class TenantService {
           ...Object.fromEntries(Object.entries(input.settings).filter(([, v]) => v !== undefined)),
         }
       : undefined; // DTO instances carry unset fields as undefined
-    return this.repo.updateTenant(id, { name: input.name, timezone: input.timezone, settings });
+    const updated = await this.repo.updateTenant(id, { name: input.name, timezone: input.timezone, settings });
+    // Sharing turned off closes the school's open share streams.
+    if (settings) this.streams.announce(id, { reason: 'tenant.settings' });
+    return updated;
   }
 
   async deleteTenant(auth: AuthContext, id: string) {
     if (id === auth.tenantId) throw new ForbiddenError('A platform administrator cannot delete their own tenant');
     if (!(await this.repo.deleteTenant(id))) throw new NotFoundError(`Tenant not found: ${id}`);
+    this.streams.announce(id, { reason: 'tenant.deleted' });
     return true;
   }
 
-  listUsers(auth: AuthContext, role?: Role) {
-    return this.repo.listUsers(auth.tenantId, { role });
+  /** Admins list the school; a teacher lists themselves and the students of the classes they teach. */
+  async listUsers(auth: AuthContext, role?: Role) {
+    if (auth.role === 'admin' || auth.platformAdmin) return this.repo.listUsers(auth.tenantId, { role });
+    const ids = [auth.userId, ...(await this.teachers.watchedUserIds(auth))];
+    return this.repo.listUsers(auth.tenantId, { role, ids });
   }
 
   async getUser(auth: AuthContext, id: string) {
@@ -120,7 +151,9 @@ export class TenantService {
     this.assertMayManage(auth, await this.getUser(auth, id));
     if (id === auth.userId && input.role && input.role !== 'admin')
       throw new ForbiddenError('You cannot demote yourself');
-    return (await this.repo.updateUser(auth.tenantId, id, input))!;
+    const updated = (await this.repo.updateUser(auth.tenantId, id, input))!;
+    if (input.role) this.streams.announce(auth.tenantId, { reason: 'user.updated', userId: id });
+    return updated;
   }
 
   async deleteUser(auth: AuthContext, id: string) {
@@ -132,6 +165,7 @@ export class TenantService {
     if (!(isId('user', id) && (await this.repo.softDeleteUser(auth.tenantId, id))))
       throw new NotFoundError(`User not found: ${id}`);
     this.keys.forgetCached();
+    this.streams.announce(auth.tenantId, { reason: 'user.deleted', userId: id });
     await this.deletion.afterUserDeleted(auth, id);
     return true;
   }
@@ -157,6 +191,8 @@ export class TenantService {
     if (key.userId !== auth.userId)
       this.assertMayManage(auth, await this.getUser(auth, key.userId).catch(() => ({ platformAdmin: false })));
     await this.audit.record(auth, 'key.revoke', id, { userId: key.userId });
-    return this.keys.revoke(auth, id);
+    const revoked = await this.keys.revoke(auth, id);
+    this.streams.announce(auth.tenantId, { reason: 'key.revoked', keyId: id, userId: key.userId });
+    return revoked;
   }
 }

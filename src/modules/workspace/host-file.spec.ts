@@ -3,6 +3,7 @@ import { linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } 
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
+import { settles } from '../../../test/utils/wait-until';
 import type { AppConfig } from '../../core/config/app-config';
 import { InstructionService } from '../instruction/instruction.service';
 import { SkillService } from '../skill/skill.service';
@@ -14,7 +15,8 @@ import { WorkspaceManager } from './workspace-manager';
 import { WorkspaceErrorCode } from './workspace.errors';
 
 // Host-side reads of files a student controls: links, FIFOs, devices, hard links and huge files are refused,
-// and a FIFO never blocks (each case finishes well under a second).
+// and a FIFO never blocks: each case settles at all (an open FIFO would wait forever), which is the fact; how fast
+// is bench's business, never an assertion (a loaded machine stretches time).
 
 let base: string;
 let root: string;
@@ -26,13 +28,13 @@ beforeEach(() => {
 afterEach(() => rmSync(base, { recursive: true, force: true }));
 
 async function refusal(relative: string, maxBytes = 1024): Promise<string | undefined> {
-  const started = Date.now();
-  const code = await readHostFile(root, relative, { maxBytes }).then(
-    () => undefined,
-    (e: { code?: string }) => e.code,
+  return settles(
+    `reading ${relative}`,
+    readHostFile(root, relative, { maxBytes }).then(
+      () => undefined,
+      (e: { code?: string }) => e.code,
+    ),
   );
-  expect(Date.now() - started).toBeLessThan(1_000);
-  return code;
 }
 
 describe('readHostFile', () => {
@@ -87,9 +89,7 @@ describe('host-side readers', () => {
 
   it('ignore rules: a FIFO or a link as .gitignore is skipped without hanging', async () => {
     execFileSync('mkfifo', [path.join(root, '.gitignore')]);
-    const started = Date.now();
-    const ignored = await loadIgnoreMatcher(root);
-    expect(Date.now() - started).toBeLessThan(1_000);
+    const ignored = await settles('ignore rules with a FIFO .gitignore', loadIgnoreMatcher(root));
     expect(ignored('x.log', false)).toBe(false);
     expect(ignored('node_modules/x', false)).toBe(true);
     rmSync(path.join(root, '.gitignore'));
@@ -111,13 +111,17 @@ describe('host-side readers', () => {
     symlinkSync('/etc/passwd', path.join(project.root, '.opencode', 'skill', 'a', 'SKILL.md'));
     execFileSync('mkfifo', [path.join(project.root, '.opencode', 'skill', 'b', 'SKILL.md')]);
     symlinkSync('/dev/zero', path.join(project.root, '.opencode', 'skill', 'c', 'SKILL.md'));
-    const started = Date.now();
-    const instructions = await new InstructionService(workspaces, config, logger).load('ten_a', project.root, [
-      'notes/*.md',
-      '.opencode/skill/*/SKILL.md',
-    ]);
-    const skills = await new SkillService(workspaces, config, logger).list('ten_a', project.root);
-    expect(Date.now() - started).toBeLessThan(3_000);
+    const instructions = await settles(
+      'instructions beside a FIFO',
+      new InstructionService(workspaces, config, logger).load('ten_a', project.root, [
+        'notes/*.md',
+        '.opencode/skill/*/SKILL.md',
+      ]),
+    );
+    const skills = await settles(
+      'skills beside a FIFO',
+      new SkillService(workspaces, config, logger).list('ten_a', project.root),
+    );
     expect(instructions.map((i) => i.content)).toEqual(['real context']);
     expect(JSON.stringify(instructions)).not.toContain('root:');
     expect(skills).toEqual([]);
@@ -134,9 +138,9 @@ describe('host-side readers', () => {
       execFileSync('mkfifo', [path.join(box.workspace, 'sub-.gitignore')]);
       mkdirSync(path.join(box.workspace, 'sub'));
       execFileSync('mv', [path.join(box.workspace, 'sub-.gitignore'), path.join(box.workspace, 'sub', '.gitignore')]);
-      const started = Date.now();
-      await expect(snapshot.track()).rejects.toMatchObject({ code: SnapshotErrorCode.SpecialFile });
-      expect(Date.now() - started).toBeLessThan(5_000);
+      await expect(settles('a snapshot beside a FIFO .gitignore', snapshot.track())).rejects.toMatchObject({
+        code: SnapshotErrorCode.SpecialFile,
+      });
     } finally {
       box.cleanup();
     }

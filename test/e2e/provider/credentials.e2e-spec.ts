@@ -128,7 +128,7 @@ describe('zero-config', () => {
     const school = await createTenant(app.url, app.adminKey);
     const client = sdk(app, school.admin.key);
     const session = (await client.session.create({ body: {} })).data!;
-    const started = Date.now();
+    // "At once" is the 400 itself: a prompt that reached the loop would answer 200 with an error on the message.
     const res = await client.session.prompt({
       path: { id: session.id },
       body: { parts: [{ type: 'text', text: 'hi' }] },
@@ -138,7 +138,6 @@ describe('zero-config', () => {
       name: 'BadRequest',
       data: { code: 'no_model', message: expect.stringContaining('OPENAI_API_KEY') },
     });
-    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('PUT /auth without ENCRYPTION_KEYS is refused clearly', async () => {

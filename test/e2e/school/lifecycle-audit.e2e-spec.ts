@@ -165,8 +165,13 @@ describe('audit log', () => {
     expect((await school.admin.http.delete('/admin/audit')).status).toBe(404);
   });
 
-  it('records share links and config changes; only admins read the log', async () => {
+  it('records share links and settings and config changes; only admins read the log', async () => {
     const school = await createTenant(app.url, app.adminKey);
+    expectOk(
+      await school.admin.http.patch('/admin/tenants/current', { body: { settings: { shareAllowed: true } } }),
+      200,
+      'sharing on',
+    );
     const session = expectOk(
       await school.student.http.post('/session', { body: { title: 'shared' } }),
       200,
@@ -181,6 +186,10 @@ describe('audit log', () => {
       target: session,
     });
     expect(log.find((e) => e.action === 'session.unshare')).toMatchObject({ target: session });
+    expect(log.find((e) => e.action === 'tenant.settings')).toMatchObject({
+      actorId: school.admin.id,
+      details: { keys: ['shareAllowed'] },
+    });
     expect(log.find((e) => e.action === 'config.update')).toMatchObject({
       actorId: school.admin.id,
       target: 'tenant',

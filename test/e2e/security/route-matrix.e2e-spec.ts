@@ -219,6 +219,11 @@ const POLICY: Record<string, Policy> = {
   },
   'GET /admin/tenants': { expect: platformOnly, call: () => ({ path: '/admin/tenants' }) },
   'GET /admin/tenants/current': { expect: signedIn(), call: () => ({ path: '/admin/tenants/current' }) },
+  // Each admin changes their own school (the body repeats what the fixture already set).
+  'PATCH /admin/tenants/current': {
+    expect: anyAdmin(),
+    call: () => ({ path: '/admin/tenants/current', body: { settings: { shareAllowed: true } } }),
+  },
   'GET /admin/tenants/{id}': { expect: platformOnly, call: () => ({ path: `/admin/tenants/${school.tenantId}` }) },
   'PATCH /admin/tenants/{id}': {
     expect: platformOnly,

@@ -30,6 +30,12 @@ beforeAll(async () => {
   llm.setDefaultReply(reply().text('Default answer.').stop());
   app = await startTestApp({ OPENCODE_CONFIG_CONTENT: fakeProviderConfig(llm.openaiBaseUrl), PUBLIC_URL: undefined });
   school = await createTenant(app.url, app.adminKey);
+  // Share links are off until a school turns them on.
+  const on = await request(app.url, 'PATCH', '/admin/tenants/current', {
+    key: school.admin.key,
+    body: { settings: { shareAllowed: true } },
+  });
+  if (on.status !== 200) throw new Error(`turn sharing on: ${on.status} ${on.text}`);
 }, BOOT_MS);
 
 afterAll(async () => {

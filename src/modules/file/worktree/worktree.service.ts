@@ -7,7 +7,7 @@ import { SandboxPolicy } from '../../sandbox/sandbox-policy.service';
 import { SandboxRunner } from '../../sandbox/sandbox-runner.service';
 import type { Workspace } from '../../workspace/workspace';
 import { ProjectWorkspaceService } from '../project-workspace.service';
-import { isGitWorkspace, runGitCommand, runGitSections } from '../vcs.git';
+import { gitMayRun, runGitCommand, runGitSections } from '../vcs.git';
 import { WorktreeError } from '../vcs.errors';
 
 /** Worktrees live inside the project's workspace (the only folder the sandbox shows), ignored by its repository. */
@@ -139,7 +139,7 @@ export class WorktreeService {
 
   private async gitWorkspace(auth: AuthContext, directory: string | undefined, access: 'read' | 'write') {
     const ws = await this.workspaces.open(auth, directory, access);
-    if (!(await isGitWorkspace(ws.root)))
+    if (!(await gitMayRun(ws.root)))
       throw new WorktreeError('WorktreeNotGitError', 'The project is not a git repository (POST /project/git/init)');
     return ws;
   }
@@ -157,7 +157,7 @@ export class WorktreeService {
   }
 
   private async directories(ws: Workspace): Promise<string[]> {
-    if (!(await isGitWorkspace(ws.root))) return [];
+    if (!(await gitMayRun(ws.root))) return [];
     const s = await runGitSections(
       this.runner,
       ws.root,

@@ -31,7 +31,6 @@ describe('caller abort mid-stream', () => {
     llm.enqueue(reply().text('one two three four five six seven eight').delay(30).stop());
     const controller = new AbortController();
     const events: StreamEvent[] = [];
-    const started = Date.now();
     const run = (async () => {
       for await (const event of make().stream(baseRequest({ abortSignal: controller.signal }))) {
         events.push(event);
@@ -39,7 +38,7 @@ describe('caller abort mid-stream', () => {
       }
     })();
     await expect(run).rejects.toMatchObject({ name: 'ProviderError', kind: 'aborted', isRetryable: false });
-    expect(Date.now() - started).toBeLessThan(2_000);
+    // The reply would have finished on its own: no finish event is the proof the abort ended it (no timing needed).
     expect(events.some((e) => e.type === 'finish')).toBe(false);
   });
 });

@@ -43,6 +43,7 @@ export function fromAnthropicError(providerId: string, error: unknown, signal?: 
     return new ProviderError('auth', 'No API key configured for this provider.', providerId, {
       cause: error,
       isRetryable: false,
+      ownMessage: true,
     });
   }
   if (error instanceof sdk.APIError) {

@@ -65,10 +65,20 @@ export function messageFromBody(body: unknown): string | undefined {
   return undefined;
 }
 
-function codeFromBody(body: unknown): string {
-  if (!body || typeof body !== 'object') return '';
+function codesFromBody(body: unknown): string[] {
+  if (!body || typeof body !== 'object') return [];
   const e = ((body as { error?: unknown }).error ?? body) as Record<string, unknown>;
-  return [e.code, e.type, e.status].filter((v) => typeof v === 'string').join(' ');
+  return [e.code, e.type, e.status].filter((v): v is string => typeof v === 'string');
+}
+
+/**
+ * A vendor code users may see: one plain word of letters and `_`/`-`/`.` (`rate_limit_exceeded`, `ECONNREFUSED`).
+ * No digits, so no account, organisation, request or key id fits in it.
+ */
+const PLAIN_CODE = /^[A-Za-z][A-Za-z_.-]{1,48}$/;
+
+function plainCode(codes: (string | undefined)[]): string | undefined {
+  return codes.find((code): code is string => code !== undefined && PLAIN_CODE.test(code));
 }
 
 export interface HttpFailure {
@@ -85,8 +95,10 @@ export interface HttpFailure {
 /** Classify an HTTP error response the way OpenCode's message errors need it. */
 export function fromHttpFailure(f: HttpFailure): ProviderError {
   const text = messageFromBody(f.body) ?? f.message ?? `HTTP ${f.status}`;
-  const code = codeFromBody(f.body);
+  const codes = codesFromBody(f.body);
+  const code = codes.join(' ');
   const info = {
+    providerCode: plainCode(codes),
     statusCode: f.status || undefined,
     responseHeaders: headersToRecord(f.headers),
     responseBody: f.rawBody ?? bodyText(f.body),
@@ -162,7 +174,9 @@ export function fromThrown(providerId: string, error: unknown, signal?: AbortSig
       e.name === 'TimeoutError' ||
       e.name === 'AbortError',
   );
-  if (networkish) return new ProviderError('network', message, providerId, { cause: error, isRetryable: true });
+  const providerCode = plainCode(chain.map((e) => e.code));
+  if (networkish)
+    return new ProviderError('network', message, providerId, { cause: error, isRetryable: true, providerCode });
   if (top.name === 'SyntaxError' || /JSON/.test(message)) {
     return new ProviderError('api', `Invalid response from provider: ${message}`, providerId, {
       cause: error,

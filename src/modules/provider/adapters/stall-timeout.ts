@@ -51,7 +51,7 @@ async function* guardedStream(
           'network',
           `No data from the provider for ${limit} ms (${first ? 'waiting for the response' : 'stream stalled'})`,
           model.providerId,
-          { isRetryable: true },
+          { isRetryable: true, ownMessage: true },
         );
       }
       if (result.done) return;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthContext } from '../../../core/auth/auth-context';
 import { Prisma } from '../../../generated/prisma/client';
+import { TtlCache } from '../../../core/cache/ttl-cache';
 import { TooManyRequestsError } from '../../../core/errors/domain-error';
 import type { SessionRow } from '../../session/session.repository';
 import type { ConcurrencyLimit, RunLimits } from '../../session/run/run-limits.port';
@@ -22,6 +23,16 @@ export interface Limit {
  */
 @Injectable()
 export class BudgetEnforcerService implements RunLimits {
+  /**
+   * Stored roles, for the run lease and the meter, which know the owner but not their role: two reads per prompt
+   * otherwise. Same horizon as the access and config caches: a changed role counts everywhere within 5 s.
+   */
+  private readonly roles = new TtlCache<string, string | null>(5_000);
+  /** The budget rows that apply to a user, read three times per prompt (intake, run lease, meter); same horizon. */
+  private readonly rows = new TtlCache<string, BudgetRow[]>(5_000);
+  /** A school's time zone changes rarely; a minute of staleness is fine (as the meter's). */
+  private readonly zones = new TtlCache<string, string>(60_000);
+
   constructor(private readonly repo: BudgetRepository) {}
 
   async beforePrompt(auth: AuthContext, session: SessionRow): Promise<void> {
@@ -29,7 +40,7 @@ export class BudgetEnforcerService implements RunLimits {
     const role = userId === auth.userId ? auth.role : undefined;
     const limits = await this.limitsFor(auth.tenantId, userId, role);
     if (!limits.length) return;
-    const periods = tenantPeriods(new Date(), await this.repo.timezone(auth.tenantId));
+    const periods = tenantPeriods(new Date(), await this.timezone(auth.tenantId));
 
     for (const l of limits.filter((x) => x.metric !== 'prompts_day')) {
       const used = await this.used(auth.tenantId, l, periods, session.id);
@@ -50,8 +61,17 @@ export class BudgetEnforcerService implements RunLimits {
       (x) => x.metric === 'concurrent_sessions' && x.scope.startsWith('user:'),
     );
     if (!l) return undefined;
-    const periods = tenantPeriods(new Date(), await this.repo.timezone(tenantId));
+    const periods = tenantPeriods(new Date(), await this.timezone(tenantId));
     return { limit: Number(l.limit), refuse: (running) => this.refuse(l, String(running), periods) };
+  }
+
+  /** A budget of this tenant changed: this process applies it at once, the others within the cache's 5 s. */
+  forget(_tenantId: string): void {
+    this.rows.clear();
+  }
+
+  private timezone(tenantId: string): Promise<string> {
+    return this.zones.get(tenantId, () => this.repo.timezone(tenantId));
   }
 
   private async claimPrompts(tenantId: string, prompts: Limit[], periods: TenantPeriods): Promise<Limit | undefined> {
@@ -71,8 +91,11 @@ export class BudgetEnforcerService implements RunLimits {
    * Without `role`, the user's stored role.
    */
   async limitsFor(tenantId: string, userId: string, knownRole?: string): Promise<Limit[]> {
-    const role = knownRole ?? (await this.repo.userRole(tenantId, userId)) ?? 'student';
-    const all = await this.repo.forUser(tenantId, userId, role);
+    const role =
+      knownRole ??
+      (await this.roles.get(`${tenantId}\0${userId}`, () => this.repo.userRole(tenantId, userId))) ??
+      'student';
+    const all = await this.rows.get(`${tenantId}\0${userId}\0${role}`, () => this.repo.forUser(tenantId, userId, role));
     const rows = all.filter((r) => r.metric !== 'requests_per_minute');
     const pick = (scope: string) => rows.filter((r) => r.scope === scope);
     const own = new Map<string, BudgetRow>(pick(`role:${role}`).map((r) => [r.metric, r]));

@@ -4,6 +4,7 @@ import { BadRequestError, NotFoundError } from '../../../core/errors/domain-erro
 import { isId, newId } from '../../../core/ids';
 import { AuditService } from '../../audit/audit.service';
 import { RateLimitService } from '../rate-limit/rate-limit.service';
+import { BudgetEnforcerService } from './budget-enforcer.service';
 import { BudgetRepository, type BudgetRow } from './budget.repository';
 import type { BudgetMetric } from './budget.metrics';
 import type { BudgetDto } from './dto/budget.dto';
@@ -19,6 +20,7 @@ export class BudgetService {
     private readonly repo: BudgetRepository,
     private readonly audit: AuditService,
     private readonly rateLimit: RateLimitService,
+    private readonly enforcer: BudgetEnforcerService,
   ) {}
 
   async list(auth: AuthContext): Promise<BudgetDto[]> {
@@ -33,6 +35,7 @@ export class BudgetService {
       throw new NotFoundError(`${kind === 'class' ? 'Class' : 'User'} not found: ${id}`);
     const row = await this.repo.upsert({ id: newId('budget'), tenantId: auth.tenantId, ...input });
     this.rateLimit.forget(auth.tenantId);
+    this.enforcer.forget(auth.tenantId);
     await this.audit.record(auth, 'budget.set', row.id, {
       scope: row.scope,
       metric: row.metric,
@@ -45,6 +48,7 @@ export class BudgetService {
     if (!(isId('budget', id) && (await this.repo.delete(auth.tenantId, id))))
       throw new NotFoundError(`Budget not found: ${id}`);
     this.rateLimit.forget(auth.tenantId);
+    this.enforcer.forget(auth.tenantId);
     await this.audit.record(auth, 'budget.delete', id);
     return true;
   }

@@ -1,17 +1,36 @@
 // Budgets reset at midnight in the tenant's time zone, not the server's. Intl gives us the wall clock of any
 // IANA zone; the UTC instant of a local midnight is found from the zone's offset at that moment.
+import { LRUCache } from 'lru-cache';
+
+// Building a DateTimeFormat loads ICU zone data (about a millisecond); every prompt asks for its periods several
+// times, so one formatter per zone is kept. `false`: the name is no zone.
+const formatters = new LRUCache<string, Intl.DateTimeFormat | false>({ max: 200 });
+
+function formatter(timeZone: string): Intl.DateTimeFormat | false {
+  let fmt = formatters.get(timeZone);
+  if (fmt === undefined) {
+    try {
+      fmt = new Intl.DateTimeFormat('en-US', {
+        timeZone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+      });
+    } catch {
+      fmt = false;
+    }
+    formatters.set(timeZone, fmt);
+  }
+  return fmt;
+}
 
 function parts(at: Date, timeZone: string): { y: number; m: number; d: number; h: number; min: number; s: number } {
-  const fmt = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  });
+  const fmt = formatter(timeZone);
+  if (!fmt) throw new RangeError(`Invalid time zone specified: ${timeZone}`);
   const p = Object.fromEntries(fmt.formatToParts(at).map((x) => [x.type, x.value]));
   return { y: +p.year, m: +p.month, d: +p.day, h: +p.hour % 24, min: +p.minute, s: +p.second };
 }
@@ -31,12 +50,7 @@ function localMidnight(y: number, m: number, d: number, timeZone: string): Date 
 }
 
 export function validTimeZone(timeZone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone });
-    return true;
-  } catch {
-    return false;
-  }
+  return formatter(timeZone) !== false;
 }
 
 export interface TenantPeriods {

@@ -4,6 +4,7 @@ import { BadRequestError, ConflictError, NotFoundError } from '../../../core/err
 import { AccessService, classSettingsSchema, type ClassSettings } from '../../access/access.service';
 import { isId, newId } from '../../../core/ids';
 import { AuditService } from '../../audit/audit.service';
+import { StreamGuard } from '../../event/stream-guard.service';
 import { ClassRepository, type ClassRow, type MemberRole } from './class.repository';
 import type { ClassDto } from './dto/class.dto';
 
@@ -24,6 +25,7 @@ export class ClassService {
     private readonly classes: ClassRepository,
     private readonly audit: AuditService,
     private readonly access: AccessService,
+    private readonly streams: StreamGuard,
   ) {}
 
   async list(auth: AuthContext): Promise<ClassDto[]> {
@@ -71,6 +73,7 @@ export class ClassService {
   async remove(auth: AuthContext, id: string): Promise<boolean> {
     await this.load(auth, id);
     await this.classes.delete(auth.tenantId, id);
+    this.streams.announce(auth.tenantId, { reason: 'class.changed', classId: id });
     await this.audit.record(auth, 'class.delete', id);
     return true;
   }
@@ -80,6 +83,8 @@ export class ClassService {
     if (!isId('user', userId) || !(await this.classes.userExists(auth.tenantId, userId)))
       throw new NotFoundError(`User not found: ${userId}`);
     await this.classes.upsertMember(auth.tenantId, id, userId, role);
+    // Re-adding a teacher as a student narrows what they oversee.
+    this.streams.announce(auth.tenantId, { reason: 'class.changed', classId: id, userId });
     await this.audit.record(auth, 'class.member.add', id, { userId, role });
     return toDto((await this.classes.find(auth.tenantId, id))!);
   }
@@ -88,6 +93,7 @@ export class ClassService {
     await this.load(auth, id);
     if (!(await this.classes.removeMember(auth.tenantId, id, userId)))
       throw new NotFoundError(`Not a member: ${userId}`);
+    this.streams.announce(auth.tenantId, { reason: 'class.changed', classId: id, userId });
     await this.audit.record(auth, 'class.member.remove', id, { userId });
     return toDto((await this.classes.find(auth.tenantId, id))!);
   }

@@ -213,13 +213,16 @@ export class SessionLoopService {
     extra: Record<string, unknown>,
   ): StepSink {
     return {
-      savePart: async (part) => {
-        await this.writer.part(row, part);
+      savePart: async (part, alsoStore) => {
+        await this.writer.part(row, part, alsoStore);
         if (part.type === 'tool' && part.state.status === 'running')
           recent.push({ tool: part.tool, input: JSON.stringify(part.state.input) });
       },
       removePart: (part) => this.writer.removePart(row, part),
-      saveMessage: (info) => this.saveMessage(row, info),
+      saveMessage: (info, parts = [], alsoStore = []) =>
+        parts.length || alsoStore.length
+          ? this.writer.stepEnd(row, info, parts, alsoStore)
+          : this.saveMessage(row, info),
       announce: (part) => this.writer.publishPart(row, part),
       delta: (part, delta) => this.writer.delta(row, part, delta),
       status: (status) => this.runs.setStatus(row, status),

@@ -14,6 +14,7 @@ import { SessionService } from '../session.service';
 import type { AssistantMessageInfo, MessageWithParts, PartInfo, UserMessageInfo } from '../session.types';
 import { SessionRunService } from '../run/session-run.service';
 import { SessionHooks } from '../session.hooks';
+import { toMessageError } from '../../provider/retry';
 import { messageErrorOf } from '../llm/llm-turn';
 import { SessionWriter } from '../session-writer';
 import { TurnContextService } from '../turn/turn-context.service';
@@ -79,7 +80,8 @@ export class SessionPromptService implements OnModuleInit {
         this.logger.error({ err, sessionId }, 'background prompt failed');
         this.sessions.publish(row, EventType.SessionError, {
           sessionID: row.id,
-          error: messageErrorOf(err) ?? { name: 'UnknownError', data: { message: (err as Error).message } },
+          // Never the raw text: a provider failure reaching this far still gets the public form.
+          error: messageErrorOf(err) ?? toMessageError(err),
         });
       });
   }

@@ -1,64 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DomainError } from '../../../core/errors/domain-error';
 import { newId } from '../../../core/ids';
-import { stopsLoop } from '../../permission/permission.errors';
 import { computeStepCost } from '../../provider/cost';
-import type { ModelInfo } from '../../provider/provider.service';
 import { ProviderError, type StreamEvent, type Usage } from '../../provider/provider.types';
 import { isRetryable, retryDelayMs, retryMessage, toMessageError } from '../../provider/retry';
-import { mayWrite, type StepSnapshots } from '../../snapshot/snapshot.service';
-import type { RegisteredTool } from '../../tool/tool.registry';
-import type { ToolContext, ToolResult } from '../../tool/tool.types';
-import type { AssistantMessageInfo, PartInfo, SessionStatus, ToolState } from '../session.types';
+import type { AssistantMessageInfo, PartInfo } from '../session.types';
 import { messageErrorOf, type LlmCall } from '../llm/llm-turn';
+import { AbortedError, type StepInput, type StepOutcome, type TextLike } from './step-sink';
+import { StepTools } from './step-tools';
 
-type ToolPart = Extract<PartInfo, { type: 'tool' }>;
-type TextLike = Extract<PartInfo, { type: 'text' | 'reasoning' }>;
-
-/** What the processor needs from the session layer (persistence, events, tool context). */
-export interface StepSink {
-  savePart(part: PartInfo): Promise<void>;
-  removePart(part: PartInfo): Promise<void>;
-  saveMessage(info: AssistantMessageInfo): Promise<void>;
-  delta(part: TextLike, delta: string): void;
-  /** Publishes a part's state without storing it (a streaming part that a later savePart stores). */
-  announce(part: PartInfo): void;
-  status(status: SessionStatus): void;
-  usage(
-    cost: string,
-    tokens: { input: number; output: number; reasoning: number; cacheRead: number; cacheWrite: number },
-    partId: string,
-  ): Promise<void>;
-  toolContext(part: ToolPart, signal: AbortSignal): ToolContext;
-  /** The last tool calls of this session (for doom-loop detection). */
-  recentToolCalls(): { tool: string; input: string }[];
-  /** Workspace snapshots around the step; absent when snapshots are off for the project. */
-  snapshots?: StepSnapshots;
-}
-
-export interface StepInput {
-  assistant: AssistantMessageInfo;
-  model: ModelInfo;
-  /** A fresh metered call to the model for each attempt (LlmTurn). */
-  call: () => LlmCall;
-  tools: Map<string, RegisteredTool>;
-  signal: AbortSignal;
-  maxRetries: number;
-  sink: StepSink;
-}
-
-/** `compact`: the provider refused the request as too large for the model's context (see `overflow`). */
-export type StepOutcome = 'continue' | 'stop' | 'compact';
+export type { StepInput, StepOutcome, StepSink } from './step-sink';
 
 const FLUSH_MS = 500;
-const DOOM_LOOP = 3;
-
-class AbortedError extends Error {
-  constructor() {
-    super('The operation was aborted.');
-    this.name = 'AbortError';
-  }
-}
 
 function finishOf(reason: string): string {
   return reason === 'tool-calls' ? 'tool-calls' : reason;
@@ -66,18 +19,22 @@ function finishOf(reason: string): string {
 
 /**
  * One model step: stream → parts (persisted at boundaries, deltas only as events with periodic flushes),
- * tools run as their calls arrive, usage/cost recorded, OpenCode's retry rules on provider errors.
+ * tools run as their calls arrive (StepTools), usage/cost recorded, OpenCode's retry rules on provider errors.
+ * Writes are batched: the step-start is announced at once and stored with the step's next write, and the closing
+ * parts (open text, step-finish, patch) are stored with the final message in one statement.
  */
 export class StepProcessor {
   private parts: PartInfo[] = [];
   private readonly open = new Map<string, TextLike>();
-  private readonly toolsByCall = new Map<string, ToolPart>();
-  private readonly running: Promise<void>[] = [];
+  private readonly tools: StepTools;
   private dirty = new Set<TextLike>();
+  /** Announced but not stored yet (the step-start): stored with the step's next write. */
+  private unsaved: PartInfo[] = [];
+  /** Parts stored with the final message: open text at the end, step-finish, patch. */
+  private closing: PartInfo[] = [];
   private flushTimer?: NodeJS.Timeout;
   /** The periodic writes, chained: a discarded attempt waits for them so none lands after its parts are removed. */
   private flushing: Promise<void> = Promise.resolve();
-  private stopAfterStep = false;
   private finishReason = 'unknown';
   /** Tree before this attempt's stream, and the step-finish part that gets the tree after it. */
   private startTree?: string;
@@ -87,7 +44,9 @@ export class StepProcessor {
   /** The provider's context-overflow error when the step ended with `compact`; not set on the message. */
   overflow?: AssistantMessageInfo['error'];
 
-  constructor(private readonly input: StepInput) {}
+  constructor(private readonly input: StepInput) {
+    this.tools = new StepTools(input, { add: (fields) => this.addPart(fields), save: (part) => this.save(part) });
+  }
 
   async run(): Promise<StepOutcome> {
     const { assistant, sink, signal } = this.input;
@@ -110,18 +69,18 @@ export class StepProcessor {
           sink.status({ type: 'busy' });
         }
       }
-      await Promise.all(this.running);
-      await this.closeOpen();
+      await this.tools.settled();
+      this.closeOpen();
       await this.recordChanges();
       await this.usageWrite;
       assistant.finish = finishOf(this.finishReason);
-      if (this.finishReason === 'length' && !this.toolsByCall.size)
+      if (this.finishReason === 'length' && !this.tools.byCall.size)
         assistant.error = toMessageError({ name: 'MessageOutputLengthError', data: {} });
-      return this.stopAfterStep || assistant.error ? 'stop' : 'continue';
+      return this.tools.stopAfterStep || assistant.error ? 'stop' : 'continue';
     } catch (err) {
       const aborted = signal.aborted;
-      await this.settleTools(aborted);
-      await this.closeOpen();
+      await this.tools.interrupt(aborted);
+      this.closeOpen();
       await this.recordChanges();
       await this.usageWrite?.catch(() => undefined);
       // OpenCode: an overflow is not the answer's error; the loop compacts and goes on (or sets it if it cannot).
@@ -137,7 +96,7 @@ export class StepProcessor {
     } finally {
       clearInterval(this.flushTimer);
       assistant.time.completed = Date.now();
-      await sink.saveMessage(assistant);
+      await sink.saveMessage(assistant, this.closing.splice(0), this.unsaved.splice(0));
     }
   }
 
@@ -154,10 +113,18 @@ export class StepProcessor {
       if (signal.aborted) throw new AbortedError();
       if (!started) {
         started = true;
-        await this.addPart({
+        // Announced now, stored with the next write of the step: the first delta does not wait for a round trip.
+        const { assistant } = this.input;
+        const part = {
+          id: newId('part'),
+          sessionID: assistant.sessionID,
+          messageID: assistant.id,
           type: 'step-start',
           ...(this.startTree ? { snapshot: this.startTree } : {}),
-        } as Partial<PartInfo>);
+        } as PartInfo;
+        this.parts.push(part);
+        this.unsaved.push(part);
+        this.input.sink.announce(part);
       }
       await this.handle(ev);
     }
@@ -203,134 +170,21 @@ export class StepProcessor {
         this.dirty.delete(part);
         part.time = { start: part.time?.start ?? Date.now(), end: Date.now() };
         if (ev.providerMetadata) part.metadata = ev.providerMetadata;
-        await sink.savePart(part);
+        await this.save(part);
         return;
       }
-      case 'tool-input-start': {
-        const part = (await this.addPart({
-          type: 'tool',
-          callID: ev.id,
-          tool: ev.name,
-          state: { status: 'pending', input: {}, raw: '' },
-        } as Partial<PartInfo>)) as ToolPart;
-        this.toolsByCall.set(ev.id, part);
-        return;
-      }
-      case 'tool-input-delta': {
-        const part = this.toolsByCall.get(ev.id);
-        if (part?.state.status === 'pending') part.state.raw += ev.delta;
-        return;
-      }
+      case 'tool-input-start':
+        return this.tools.inputStart(ev);
+      case 'tool-input-delta':
+        return this.tools.inputDelta(ev);
       case 'tool-call':
-        return this.startTool(ev);
+        return this.tools.call(ev);
       case 'finish':
         return this.finish(ev.reason, ev.usage);
     }
   }
 
-  private async startTool(ev: Extract<StreamEvent, { type: 'tool-call' }>): Promise<void> {
-    let part = this.toolsByCall.get(ev.id);
-    if (!part) {
-      part = (await this.addPart({
-        type: 'tool',
-        callID: ev.id,
-        tool: ev.name,
-        state: { status: 'pending', input: {}, raw: ev.input },
-      } as Partial<PartInfo>)) as ToolPart;
-      this.toolsByCall.set(ev.id, part);
-    }
-    if (ev.providerMetadata) part.metadata = ev.providerMetadata;
-    let input: Record<string, unknown> = {};
-    let parseError: string | undefined;
-    try {
-      const parsed = ev.input.trim() ? JSON.parse(ev.input) : {};
-      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) input = parsed;
-      else parseError = 'Tool arguments must be a JSON object';
-    } catch (err) {
-      parseError = `Tool arguments are not valid JSON: ${(err as Error).message}`;
-    }
-    // Tool names in the wrong case are repaired; unknown tools and bad JSON go to the `invalid` tool.
-    let tool =
-      this.input.tools.get(ev.name) ??
-      [...this.input.tools.values()].find((t) => t.id.toLowerCase() === ev.name.toLowerCase());
-    if (parseError || !tool) {
-      const reason =
-        parseError ?? `Unknown tool "${ev.name}". Available tools: ${[...this.input.tools.keys()].join(', ')}`;
-      const invalid = this.input.tools.get('invalid');
-      input = { tool: ev.name, error: reason };
-      tool = invalid;
-      if (!tool) {
-        part.state = { status: 'error', input, error: reason, time: { start: Date.now(), end: Date.now() } };
-        await this.input.sink.savePart(part);
-        return;
-      }
-    }
-    const started = Date.now();
-    if (mayWrite(tool.id)) this.input.sink.snapshots?.markChanged();
-    part.state = { status: 'running', input, time: { start: started } };
-    await this.input.sink.savePart(part);
-    const serialized = JSON.stringify(input);
-    const recent = this.input.sink.recentToolCalls().slice(-(DOOM_LOOP - 1));
-    const doomLoop =
-      recent.length === DOOM_LOOP - 1 && recent.every((c) => c.tool === ev.name && c.input === serialized);
-    this.running.push(this.execute(part, tool, input, started, doomLoop));
-  }
-
-  private async execute(
-    part: ToolPart,
-    tool: RegisteredTool,
-    input: Record<string, unknown>,
-    started: number,
-    doomLoop: boolean,
-  ): Promise<void> {
-    const { sink, signal } = this.input;
-    const ctx = sink.toolContext(part, signal);
-    try {
-      if (doomLoop)
-        await ctx.ask({
-          permission: 'doom_loop',
-          patterns: [part.tool],
-          always: [part.tool],
-          metadata: { tool: part.tool, input },
-        });
-      const result: ToolResult = await tool.execute(input, ctx);
-      if (signal.aborted) throw new AbortedError();
-      const attachments = result.attachments?.map((a) => ({
-        id: newId('part'),
-        sessionID: part.sessionID,
-        messageID: part.messageID,
-        type: 'file' as const,
-        mime: a.mime,
-        url: a.url,
-        ...(a.filename ? { filename: a.filename } : {}),
-      }));
-      part.state = {
-        status: 'completed',
-        input,
-        output: result.output,
-        title: result.title,
-        metadata: result.metadata,
-        time: { start: started, end: Date.now() },
-        ...(attachments?.length ? { attachments } : {}),
-      } as ToolState;
-    } catch (err) {
-      if (stopsLoop(err)) this.stopAfterStep = true;
-      const interrupted = signal.aborted;
-      const running = part.state.status === 'running' ? part.state : undefined;
-      part.state = {
-        status: 'error',
-        input,
-        error: interrupted ? 'Tool execution aborted' : (err as Error).message || String(err),
-        ...(interrupted || running?.metadata
-          ? { metadata: { ...(running?.metadata ?? {}), ...(interrupted ? { interrupted: true } : {}) } }
-          : {}),
-        time: { start: started, end: Date.now() },
-      };
-    }
-    await sink.savePart(part);
-  }
-
-  private async finish(reason: string, usage: Usage): Promise<void> {
+  private finish(reason: string, usage: Usage): void {
     this.finishReason = reason;
     const { assistant, model, sink } = this.input;
     const step = computeStepCost(usage, model.cost);
@@ -341,7 +195,7 @@ export class StepProcessor {
       reasoning: step.tokens.reasoning,
       cache: step.tokens.cache,
     };
-    // Stored once, by recordChanges, when the tree after the step is known (after the step's tools, as OpenCode).
+    // Stored once, with the final message, when the tree after the step is known (after the step's tools, as OpenCode).
     const part = {
       id: newId('part'),
       sessionID: assistant.sessionID,
@@ -376,7 +230,7 @@ export class StepProcessor {
    * After the step's tools have settled (they run concurrently with the stream, so the model's finish event can
    * come before their writes): the tree after the step on step-finish, and a `patch` part naming the files
    * the step changed (OpenCode §5.4). Runs on failed steps too, so files a tool wrote before an abort can be
-   * reverted.
+   * reverted. Both parts are stored with the final message.
    */
   private async recordChanges(): Promise<void> {
     const snapshots = this.input.sink.snapshots;
@@ -385,65 +239,71 @@ export class StepProcessor {
     const after = snapshots && before ? await snapshots.trackSince(before) : undefined;
     if (this.finishPart) {
       if (after) this.finishPart.snapshot = after.tree;
-      await this.input.sink.savePart(this.finishPart);
+      this.closing.push(this.finishPart);
       this.finishPart = undefined;
     }
-    if (after?.patch.files.length)
-      await this.addPart({ type: 'patch', hash: after.patch.hash, files: after.patch.files } as Partial<PartInfo>);
+    if (after?.patch.files.length) {
+      const { assistant } = this.input;
+      const patch = {
+        id: newId('part'),
+        sessionID: assistant.sessionID,
+        messageID: assistant.id,
+        type: 'patch',
+        hash: after.patch.hash,
+        files: after.patch.files,
+      } as PartInfo;
+      this.parts.push(patch);
+      this.closing.push(patch);
+    }
   }
 
   private async addPart(fields: Partial<PartInfo>): Promise<PartInfo> {
     const { assistant } = this.input;
     const part = { id: newId('part'), sessionID: assistant.sessionID, messageID: assistant.id, ...fields } as PartInfo;
     this.parts.push(part);
-    await this.input.sink.savePart(part);
+    await this.save(part);
     return part;
+  }
+
+  /** Stores and publishes `part`, with the announced parts still waiting for their row. */
+  private async save(part: PartInfo): Promise<void> {
+    const waiting = this.unsaved.splice(0);
+    try {
+      await this.input.sink.savePart(part, waiting);
+    } catch (err) {
+      this.unsaved.unshift(...waiting);
+      throw err;
+    }
   }
 
   /** Periodic write of streaming text so a crash mid-answer keeps what was said. */
   private async flush(): Promise<void> {
     const batch = [...this.dirty];
     this.dirty.clear();
-    for (const part of batch) await this.input.sink.savePart(part).catch(() => undefined);
+    for (const part of batch) await this.save(part).catch(() => undefined);
   }
 
-  private async closeOpen(): Promise<void> {
+  /** Text still open when the step ends is closed and stored with the final message. */
+  private closeOpen(): void {
     for (const part of this.open.values()) {
       part.time = { start: part.time?.start ?? Date.now(), end: Date.now() };
-      await this.input.sink.savePart(part);
+      this.closing.push(part);
     }
     this.open.clear();
     this.dirty.clear();
-  }
-
-  /** Waits briefly for running tools, then marks what is still open as interrupted. */
-  private async settleTools(aborted: boolean): Promise<void> {
-    await Promise.race([Promise.allSettled(this.running), new Promise((r) => setTimeout(r, 250))]);
-    for (const part of this.toolsByCall.values()) {
-      if (part.state.status !== 'pending' && part.state.status !== 'running') continue;
-      const start = part.state.status === 'running' ? part.state.time.start : Date.now();
-      part.state = {
-        status: 'error',
-        input: part.state.input,
-        error: aborted ? 'Tool execution aborted' : 'Tool execution failed',
-        metadata: { interrupted: true },
-        time: { start, end: Date.now() },
-      };
-      await this.input.sink.savePart(part);
-    }
   }
 
   /** A retried attempt starts clean: the failed attempt's parts are removed, never duplicated. */
   private async discardAttempt(): Promise<void> {
-    await Promise.allSettled(this.running);
-    this.running.length = 0;
+    await this.tools.discard();
     this.dirty.clear();
     await this.flushing;
+    this.unsaved = [];
     for (const part of this.parts) await this.input.sink.removePart(part);
     this.parts = [];
+    this.closing = [];
     this.finishPart = undefined;
     this.open.clear();
     this.dirty.clear();
-    this.toolsByCall.clear();
   }
 }

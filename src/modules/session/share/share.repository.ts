@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../../../infra/database/prisma.service';
 import type { SessionRow } from '../session.repository';
+import type { ShareExposure } from './share.view';
 
 /** Share columns of Session. Lookups by share id are the one place a session is found without a tenant. */
 @Injectable()
@@ -24,8 +25,10 @@ export class ShareRepository {
     return r.count ? this.prisma.session.findFirst({ where: { tenantId, id } }) : null;
   }
 
-  async sharingAllowed(tenantId: string): Promise<boolean> {
+  /** Null while the school has not turned sharing on (the default); else how much a link shows. */
+  async exposure(tenantId: string): Promise<ShareExposure | null> {
     const tenant = await this.prisma.tenant.findUnique({ where: { id: tenantId }, select: { settings: true } });
-    return !!tenant && (tenant.settings as { shareAllowed?: boolean } | null)?.shareAllowed !== false;
+    const settings = (tenant?.settings ?? {}) as { shareAllowed?: boolean; shareDetails?: boolean };
+    return settings.shareAllowed === true ? { details: settings.shareDetails === true } : null;
   }
 }

@@ -7,6 +7,7 @@ import { ForbiddenError, NotFoundError } from '../../../core/errors/domain-error
 import { SseWriter } from '../../../core/http/sse';
 import { newId } from '../../../core/ids';
 import { EventBus } from '../../event/event.bus';
+import { StreamGuard } from '../../event/stream-guard.service';
 import { AuditService } from '../../audit/audit.service';
 import { EventType, type EventEnvelope } from '../../event/event.types';
 import type { SnapshotFileDiff } from '../../snapshot/snapshot.types';
@@ -16,7 +17,15 @@ import type { SessionRow } from '../session.repository';
 import { SessionService } from '../session.service';
 import type { MessageWithParts, SessionInfo } from '../session.types';
 import { ShareRepository } from './share.repository';
-import { publicSession, SHARE_ID, SHARED_EVENT_TYPES, type PublicSession } from './share.view';
+import {
+  publicDiff,
+  publicMessage,
+  publicSession,
+  SHARE_ID,
+  ShareEventFilter,
+  type PublicSession,
+  type ShareExposure,
+} from './share.view';
 
 export interface SharedTranscript {
   session: PublicSession;
@@ -37,12 +46,16 @@ export class ShareService {
     private readonly bus: EventBus,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly audit: AuditService,
+    private readonly guard: StreamGuard,
   ) {}
 
   async share(auth: AuthContext, sessionId: string, origin: string): Promise<SessionInfo> {
     const row = await this.sessions.loadForWrite(auth, sessionId);
-    if (!(await this.shares.sharingAllowed(row.tenantId)))
-      throw new ForbiddenError('Sharing is turned off for this school', 'share_disabled');
+    if (!(await this.shares.exposure(row.tenantId)))
+      throw new ForbiddenError(
+        'Sharing is turned off for this school (a school admin turns it on with settings.shareAllowed)',
+        'share_disabled',
+      );
     if (row.shareUrl) return toSessionInfo(row);
     const shareId = randomBytes(16).toString('base64url');
     const base = (this.config.publicUrl ?? origin).replace(/\/+$/, '');
@@ -64,24 +77,26 @@ export class ShareService {
   }
 
   async transcript(shareId: string): Promise<SharedTranscript> {
-    const row = await this.resolve(shareId);
+    const { row, exposure } = await this.resolve(shareId);
     const { items } = await this.messages.list(row.tenantId, row.id);
     return {
       session: publicSession(toSessionInfo(row)),
-      messages: items,
-      diff: (row.diff as SnapshotFileDiff[] | null) ?? [],
+      messages: items.map((m) => publicMessage(m, exposure)),
+      diff: publicDiff(row.diff as SnapshotFileDiff[] | null, exposure),
     };
   }
 
   /** Live events of the shared session, until the stream closes or the link is revoked. */
   async stream(shareId: string, req: Request, res: Response): Promise<void> {
-    const row = await this.resolve(shareId);
+    const { row, exposure } = await this.resolve(shareId);
+    const filter = new ShareEventFilter(exposure);
     const sse = new SseWriter(req, res);
     const off = this.bus.subscribe(
       (e) => e.tenantId === row.tenantId && e.sessionId === row.id,
       (e) => {
         if (this.revokes(e, row)) return sse.close();
-        if (SHARED_EVENT_TYPES.has(e.event.type)) sse.send(this.forViewer(e), e.seq);
+        const view = filter.view(e.event);
+        if (view) sse.send(view, e.seq);
       },
     );
     sse.onClose(off);
@@ -92,15 +107,34 @@ export class ShareService {
     );
     heartbeat.unref();
     sse.onClose(() => clearInterval(heartbeat));
+    // Sharing turned off for the school (or the school deleted) ends the stream within seconds, on every process.
+    sse.onClose(
+      this.guard.register({
+        tenantId: row.tenantId,
+        stillAllowed: () => this.stillShared(shareId, row),
+        close: () => sse.close(),
+      }),
+    );
     // The link may have been revoked between the lookup and the subscription.
-    if (!(await this.shares.findByShareId(shareId))) sse.close();
+    if (!(await this.stillShared(shareId, row))) sse.close();
   }
 
-  private async resolve(shareId: string): Promise<SessionRow> {
+  private stillShared(shareId: string, row: SessionRow): Promise<boolean> {
+    return this.resolve(shareId).then(
+      (now) => now.row.id === row.id,
+      (err: unknown) => {
+        if (err instanceof NotFoundError) return false;
+        throw err;
+      },
+    );
+  }
+
+  private async resolve(shareId: string): Promise<{ row: SessionRow; exposure: ShareExposure }> {
     const row = SHARE_ID.test(shareId) ? await this.shares.findByShareId(shareId) : null;
     // A school that turned sharing off takes its existing links down too.
-    if (!row || !(await this.shares.sharingAllowed(row.tenantId))) throw new NotFoundError('Share not found');
-    return row;
+    const exposure = row ? await this.shares.exposure(row.tenantId) : null;
+    if (!row || !exposure) throw new NotFoundError('Share not found');
+    return { row, exposure };
   }
 
   private revokes(e: EventEnvelope, row: SessionRow): boolean {
@@ -108,13 +142,5 @@ export class ShareService {
     if (e.event.type !== EventType.SessionUpdated) return false;
     const info = e.event.properties.info as SessionInfo | undefined;
     return info?.share?.url !== row.shareUrl;
-  }
-
-  private forViewer(e: EventEnvelope): unknown {
-    if (e.event.type !== EventType.SessionUpdated) return e.event;
-    return {
-      ...e.event,
-      properties: { ...e.event.properties, info: publicSession(e.event.properties.info as SessionInfo) },
-    };
   }
 }

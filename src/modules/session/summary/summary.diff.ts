@@ -16,7 +16,10 @@ export function snapshotRange(messages: MessageWithParts[]): { from: string; to:
 }
 
 /** Per-file changes made by the steps in `messages`; empty when they carry no snapshots. */
-export async function diffOf(engine: GitSnapshot, messages: MessageWithParts[]): Promise<SnapshotFileDiff[]> {
+export async function diffOf(
+  engine: Pick<GitSnapshot, 'diffFull'>,
+  messages: MessageWithParts[],
+): Promise<SnapshotFileDiff[]> {
   const range = snapshotRange(messages);
   if (!range || range.from === range.to) return [];
   return engine.diffFull(range.from, range.to);

@@ -76,7 +76,7 @@ export class SummaryService implements OnModuleInit {
   /** Diff of the steps in `messages` for this session's workspace. */
   sessionDiff(row: SessionRow, messages: MessageWithParts[]): Promise<SnapshotFileDiff[]> {
     return diffOf(
-      this.snapshots.engine({ tenantId: row.tenantId, projectId: row.projectId, directory: row.directory }),
+      this.snapshots.treeReader({ tenantId: row.tenantId, projectId: row.projectId, directory: row.directory }),
       messages,
     );
   }

@@ -71,8 +71,13 @@ export class TurnContextService {
       if (refused) throw new ModelNotAllowedError(input.model, refused.source);
       return { agent, model: input.model, ...(input.variant ? { variant: input.variant } : {}) };
     }
-    const candidates = [agent.model, storedModel(row), await this.lastUserModel(row)];
-    let model = candidates.find((m): m is ModelRef => !!m && !modelRefusedBy(access, m));
+    // The last turn's model is read only when neither the agent's nor the session's stored one is allowed.
+    const usable = (m: ModelRef | undefined): m is ModelRef => !!m && !modelRefusedBy(access, m);
+    let model = [agent.model, storedModel(row)].find(usable);
+    if (!model) {
+      const last = await this.lastUserModel(row);
+      if (usable(last)) model = last;
+    }
     if (!model) {
       const fallback = await this.providers.defaultModelFor(
         auth.tenantId,

@@ -1,5 +1,7 @@
 import { Type } from 'class-transformer';
 import {
+  ArrayMaxSize,
+  IsArray,
   IsBoolean,
   IsDefined,
   IsEmail,
@@ -12,13 +14,35 @@ import {
   ValidateNested,
 } from 'class-validator';
 
+/**
+ * A school's settings. A school admin sets them through `PATCH /admin/tenants/current`, except the platform's own
+ * (`PLATFORM_SETTINGS`: what the host lends a school — its provider keys, its network, its executables).
+ */
 export class TenantSettingsDto {
+  /** Public share links may be created. Off by default. */
   @IsOptional() @IsBoolean() shareAllowed?: boolean;
+  /** Share links also show tool calls and outputs, reasoning, attachments, diffs and error messages. Off by default. */
+  @IsOptional() @IsBoolean() shareDetails?: boolean;
+  /** Platform only: the platform's environment provider keys may be used by this school. */
   @IsOptional() @IsBoolean() envProviderKeys?: boolean;
   @IsOptional() @IsIn(['delete', 'anonymise']) userDeletion?: 'delete' | 'anonymise';
+  /** Platform only: network inside the bash sandbox. */
   @IsOptional() @IsBoolean() bashNetwork?: boolean;
   /** Teachers may change (not only read) the workspaces of the students they teach. Off by default. */
   @IsOptional() @IsBoolean() teacherWrites?: boolean;
+  /** Platform only: the executables local MCP servers may start (absent: any inside the sandbox). */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsString({ each: true })
+  @Length(1, 200, { each: true })
+  mcpCommands?: string[];
+}
+
+export const PLATFORM_SETTINGS = ['envProviderKeys', 'bashNetwork', 'mcpCommands'] as const;
+
+export class UpdateSchoolDto {
+  @IsOptional() @ValidateNested() @Type(() => TenantSettingsDto) settings?: TenantSettingsDto;
 }
 
 export class TenantAdminInputDto {

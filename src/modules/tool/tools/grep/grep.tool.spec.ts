@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { settles } from '../../../../../test/utils/wait-until';
 import { findRipgrep } from '../../../workspace/ripgrep';
 import { makeSandbox, makeToolContext, type Sandbox } from '../../../workspace/tool-context.fixture';
 import { createGrepTool } from './grep.tool';
@@ -102,11 +103,10 @@ describe('grep tool fallback regex budget', () => {
     try {
       await fs.writeFile(path.join(sb.ws.root, 'evil.txt'), `${'a'.repeat(40)}!\n`);
       const tool = createGrepTool({ ripgrepPath: null, regexTimeoutMs: 100 });
-      const started = Date.now();
-      await expect(tool.execute({ pattern: '^(a+)+$' }, makeToolContext(sb.ws))).rejects.toThrow(
-        /took longer than 100 ms/,
-      );
-      expect(Date.now() - started).toBeLessThan(3000);
+      // Unbounded, this pattern never returns: settling with the budget's message is the fact, not the time taken.
+      await expect(
+        settles('a catastrophic pattern', tool.execute({ pattern: '^(a+)+$' }, makeToolContext(sb.ws))),
+      ).rejects.toThrow(/took longer than 100 ms/);
     } finally {
       await sb.cleanup();
     }

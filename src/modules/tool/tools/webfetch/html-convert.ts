@@ -2,8 +2,7 @@
 // uses) in a worker thread with a time budget and an input bound. The regex stripping this replaces took 4 to
 // 18 s on 100-200 KB of unclosed `<script`, `<a` or `<!--`, and turndown overflowed its stack on deep nesting,
 // all on the event loop.
-import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { runHtmlWorker } from './html-worker';
 
 /** HTML beyond this many characters is not converted (the page is cut there first). */
 export const MAX_HTML_CHARS = 2 * 1024 * 1024;
@@ -69,16 +68,6 @@ if (workerData.format === 'markdown' && root && depth(root) <= workerData.maxDep
 parentPort.postMessage(result);
 `;
 
-let modules: { turndown: string; domino: string } | undefined;
-
-function modulePaths(): { turndown: string; domino: string } {
-  if (!modules) {
-    const turndown = require.resolve('turndown');
-    modules = { turndown, domino: require.resolve('@mixmark-io/domino', { paths: [path.dirname(turndown)] }) };
-  }
-  return modules;
-}
-
 export interface ConvertOptions {
   timeoutMs?: number;
   maxChars?: number;
@@ -87,34 +76,21 @@ export interface ConvertOptions {
 /** Markdown (headings, lists, links, fenced code) or plain text of `html`; scripts, styles and head dropped. */
 export function convertHtml(html: string, format: 'markdown' | 'text', options: ConvertOptions = {}): Promise<string> {
   const timeoutMs = options.timeoutMs ?? HTML_CONVERT_TIMEOUT_MS;
-  const input =
-    html.length > (options.maxChars ?? MAX_HTML_CHARS) ? html.slice(0, options.maxChars ?? MAX_HTML_CHARS) : html;
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { html: input, format, maxDepth: MAX_MARKDOWN_DEPTH, ...modulePaths() },
-      resourceLimits: { maxOldGenerationSizeMb: 256, stackSizeMb: 8 },
-    });
-    let settled = false;
-    const finish = (error: Error | undefined, value?: string) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      void worker.terminate();
-      if (error) reject(error);
-      else resolve(value ?? '');
-    };
-    const timer = setTimeout(
-      () =>
-        finish(
-          new HtmlConvertError(`the page took longer than ${timeoutMs} ms to convert; fetch it with format "html"`),
-        ),
+  const maxChars = options.maxChars ?? MAX_HTML_CHARS;
+  const input = html.length > maxChars ? html.slice(0, maxChars) : html;
+  return runHtmlWorker<string>(
+    WORKER_SOURCE,
+    { html: input, format, maxDepth: MAX_MARKDOWN_DEPTH },
+    {
       timeoutMs,
-    );
-    worker.once('message', (value: string) => finish(undefined, value));
-    worker.once('error', (error) => finish(new HtmlConvertError(`the page could not be converted: ${error.message}`)));
-    worker.once('exit', () => finish(new HtmlConvertError('the page could not be converted')));
-  });
+      failure: (reason, message) =>
+        new HtmlConvertError(
+          reason === 'timeout'
+            ? `the page took longer than ${timeoutMs} ms to convert; fetch it with format "html"`
+            : `the page could not be converted${message ? `: ${message}` : ''}`,
+        ),
+    },
+  ).then((value) => value ?? '');
 }
 
 const NAMED: Record<string, string> = {

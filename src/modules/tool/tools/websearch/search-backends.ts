@@ -1,5 +1,12 @@
 import { ToolError } from '../../tool.types';
-import { decodeEntities } from '../webfetch/html-convert';
+import {
+  MAX_RESULTS_HTML_CHARS,
+  MAX_SEARCH_RESPONSE_BYTES,
+  parseRpcBody,
+  readBounded,
+  resultElements,
+  type ResultElement,
+} from './search-wire';
 
 export const EXA_MCP_URL = 'https://mcp.exa.ai/mcp';
 export const DUCKDUCKGO_HTML_URL = 'https://html.duckduckgo.com/html/';
@@ -34,7 +41,7 @@ export async function callExaTool(
   }).catch((error: Error) => {
     throw new ToolError(`Search request failed: ${signal.aborted ? 'timed out or aborted' : error.message}`);
   });
-  const body = await response.text();
+  const body = await readBounded(response, MAX_SEARCH_RESPONSE_BYTES);
   if (!response.ok) throw new ToolError(`Search error (${response.status}): ${body.slice(0, 500)}`);
   const message = parseRpcBody(body, response.headers.get('content-type') ?? '');
   if (message.error) throw new ToolError(`Search error: ${message.error.message ?? 'unknown error'}`);
@@ -44,29 +51,6 @@ export async function callExaTool(
     .join('\n\n');
   if (message.result?.isError) throw new ToolError(`Search error: ${text || 'unknown error'}`);
   return text;
-}
-
-interface RpcMessage {
-  result?: { content?: { type: string; text?: string }[]; isError?: boolean };
-  error?: { message?: string };
-}
-
-function parseRpcBody(body: string, contentType: string): RpcMessage {
-  const candidates = contentType.includes('text/event-stream')
-    ? body
-        .split(/\r?\n/)
-        .filter((line) => line.startsWith('data:'))
-        .map((line) => line.slice(5).trim())
-    : [body];
-  for (const candidate of candidates) {
-    try {
-      const parsed = JSON.parse(candidate) as RpcMessage;
-      if (parsed.result || parsed.error) return parsed;
-    } catch {
-      /* keep looking: keep-alive or partial events */
-    }
-  }
-  throw new ToolError('Search service returned an unreadable response');
 }
 
 export interface SearchResult {
@@ -93,29 +77,30 @@ export async function duckDuckGoSearch(
     throw new ToolError(`Search request failed: ${signal.aborted ? 'timed out or aborted' : error.message}`);
   });
   if (!response.ok) throw new ToolError(`Search error (${response.status})`);
-  return parseDuckDuckGo(await response.text()).slice(0, limit);
+  return (await parseDuckDuckGo(await readBounded(response, MAX_RESULTS_HTML_CHARS, true))).slice(0, limit);
 }
 
-const TITLE_LINK = /<a\b[^>]*class="[^"]*\bresult__a\b[^"]*"[^>]*>[\s\S]*?<\/a>/gi;
-const SNIPPET = /<(a|div|td)\b[^>]*class="[^"]*\bresult__snippet\b[^"]*"[^>]*>([\s\S]*?)<\/\1>/i;
+/** Reads results from DuckDuckGo's HTML page (a real parser, off the event loop); ads and internal links are skipped. */
+export async function parseDuckDuckGo(html: string): Promise<SearchResult[]> {
+  return resultsFrom(await resultElements(html));
+}
 
-/** Reads results from DuckDuckGo's HTML page; ads and internal links are skipped. */
-export function parseDuckDuckGo(html: string): SearchResult[] {
-  const links = [...html.matchAll(TITLE_LINK)];
+/** A link opens a result; the first snippet before the next link belongs to it. */
+export function resultsFrom(elements: ResultElement[]): SearchResult[] {
   const results: SearchResult[] = [];
-  links.forEach((match, index) => {
-    const tag = match[0];
-    const href = decodeEntities(/href="([^"]*)"/i.exec(tag)?.[1] ?? '');
-    const target = resultTarget(href);
-    if (!target) return;
-    const end = index + 1 < links.length ? links[index + 1].index : html.length;
-    const between = html.slice(match.index + tag.length, end);
-    results.push({
-      title: plain(tag.replace(/^<a\b[^>]*>/i, '').replace(/<\/a>$/i, '')),
-      url: target,
-      snippet: plain(SNIPPET.exec(between)?.[2] ?? ''),
-    });
-  });
+  let current: SearchResult | null = null;
+  let snippetTaken = false;
+  for (const element of elements) {
+    if (element.kind === 'link') {
+      const target = resultTarget(element.href);
+      current = target ? { title: plain(element.text), url: target, snippet: '' } : null;
+      snippetTaken = false;
+      if (current) results.push(current);
+    } else if (current && !snippetTaken) {
+      current.snippet = plain(element.text);
+      snippetTaken = true;
+    }
+  }
   return results;
 }
 
@@ -134,10 +119,8 @@ function resultTarget(href: string): string | null {
   return /^https?:$/.test(url.protocol) ? url.href : null;
 }
 
-function plain(markup: string): string {
-  return decodeEntities(markup.replace(/<[^>]+>/g, ''))
-    .replace(/\s+/g, ' ')
-    .trim();
+function plain(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
 }
 
 export function formatResults(results: SearchResult[]): string {

@@ -119,11 +119,11 @@ describe('websearch tool with DuckDuckGo', () => {
 });
 
 describe('parseDuckDuckGo', () => {
-  it('skips sponsored links and keeps the real target of redirect links', () => {
+  it('skips sponsored links and keeps the real target of redirect links', async () => {
     const page =
       '<a class="result__a" href="https://duckduckgo.com/y.js?ad_domain=x&amp;u3=1">Ad</a><a class="result__snippet">buy</a>' +
       duckDuckGoHtml([RESULTS[2]]);
-    expect(parseDuckDuckGo(page)).toEqual([
+    expect(await parseDuckDuckGo(page)).toEqual([
       { title: 'Third', url: 'https://example.org/3?a=1&b=2', snippet: 'third result' },
     ]);
   });

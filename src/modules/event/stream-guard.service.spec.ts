@@ -1,0 +1,104 @@
+import pino from 'pino';
+import type { AppConfig } from '../../core/config/app-config';
+import { waitUntil } from '../../../test/utils/wait-until';
+import { EventBus } from './event.bus';
+import { MemoryEventTransport } from './event.transport.memory';
+import { StreamGuard, type GuardedStream } from './stream-guard.service';
+
+// The guard's routing: an access change re-checks only the streams it can narrow, closes those whose rights are
+// gone, leaves the rest alone; the sweep re-checks everything (the backstop for a lost event).
+
+function setup() {
+  const bus = new EventBus(new MemoryEventTransport(100), pino({ level: 'silent' }));
+  // A sweep period far beyond the test: anything closed here was closed by the event.
+  const guard = new StreamGuard(bus, { accessRecheckMs: 10_000 } as AppConfig, pino({ level: 'silent' }));
+  return { bus, guard };
+}
+
+function stream(fields: Partial<GuardedStream>, allowed = false) {
+  const s = {
+    tenantId: 'ten_a',
+    checks: 0,
+    closed: false,
+    allowed,
+    ...fields,
+    stillAllowed: async () => {
+      s.checks++;
+      return s.allowed;
+    },
+    close: () => {
+      s.closed = true;
+    },
+  };
+  return s;
+}
+
+describe('StreamGuard', () => {
+  let ctx: ReturnType<typeof setup>;
+  beforeEach(async () => {
+    ctx = setup();
+    await ctx.bus.onModuleInit();
+    ctx.guard.onModuleInit();
+  });
+  afterEach(async () => {
+    ctx.guard.onModuleDestroy();
+    await ctx.bus.onModuleDestroy();
+  });
+
+  it('a revoked key closes that key’s streams only', async () => {
+    const revoked = stream({ userId: 'u1', keyId: 'k1', role: 'student' });
+    const sibling = stream({ userId: 'u1', keyId: 'k2', role: 'student' });
+    const otherTenant = stream({ tenantId: 'ten_b', userId: 'u1', keyId: 'k1', role: 'student' });
+    for (const s of [revoked, sibling, otherTenant]) ctx.guard.register(s);
+    ctx.guard.announce('ten_a', { reason: 'key.revoked', keyId: 'k1', userId: 'u1' });
+    await waitUntil('the revoked key’s stream closed', () => revoked.closed);
+    expect([sibling.checks, otherTenant.checks]).toEqual([0, 0]);
+    expect(ctx.guard.size).toBe(2);
+  });
+
+  it('a deleted or re-roled user closes every stream of that user', async () => {
+    const a = stream({ userId: 'u1', keyId: 'k1', role: 'teacher' });
+    const b = stream({ userId: 'u1', role: 'teacher' });
+    const c = stream({ userId: 'u2', keyId: 'k3', role: 'teacher' });
+    for (const s of [a, b, c]) ctx.guard.register(s);
+    ctx.guard.announce('ten_a', { reason: 'user.updated', userId: 'u1' });
+    await waitUntil('both streams of the user closed', () => a.closed && b.closed);
+    expect(c.checks).toBe(0);
+  });
+
+  it('a class change re-checks teachers’ streams; one still allowed stays open', async () => {
+    const narrowed = stream({ userId: 't1', role: 'teacher' });
+    const unaffected = stream({ userId: 't2', role: 'teacher' }, true);
+    const student = stream({ userId: 's1', role: 'student' });
+    for (const s of [narrowed, unaffected, student]) ctx.guard.register(s);
+    ctx.guard.announce('ten_a', { reason: 'class.changed', classId: 'cls_1' });
+    await waitUntil('the narrowed teacher closed', () => narrowed.closed && unaffected.checks === 1);
+    expect(unaffected.closed).toBe(false);
+    expect(student.checks).toBe(0);
+  });
+
+  it('a school settings change re-checks public share streams (no user) too', async () => {
+    const share = stream({});
+    ctx.guard.register(share);
+    ctx.guard.announce('ten_a', { reason: 'tenant.settings' });
+    await waitUntil('the share stream closed', () => share.closed);
+  });
+
+  it('the sweep closes a stream whose rights ended without an event, and keeps one whose check failed', async () => {
+    const silent = stream({ userId: 'u1', keyId: 'k1', role: 'student' });
+    const flaky = stream({ userId: 'u2', keyId: 'k2', role: 'student' });
+    flaky.stillAllowed = async () => {
+      flaky.checks++;
+      throw new Error('database unreachable');
+    };
+    ctx.guard.register(silent);
+    ctx.guard.register(flaky);
+    await (ctx.guard as unknown as { sweep(): Promise<void> }).sweep();
+    expect(silent.closed).toBe(true);
+    expect([flaky.closed, flaky.checks]).toEqual([false, 1]);
+  });
+
+  it('refuses a malformed change at the door', () => {
+    expect(() => ctx.guard.announce('ten_a', { reason: 'whatever' } as never)).toThrow();
+  });
+});
