@@ -44,6 +44,12 @@ export async function startApi(
     typeof app.useBodyParser<'json'>
   >[1]);
   app.useBodyParser('urlencoded', { limit: '1mb', extended: false });
+  // Archives and single files arrive as raw bodies (classroom starter files and file uploads); their own checks
+  // (size, count, paths) run on the bytes, this only bounds what is read into memory.
+  app.useBodyParser('raw', {
+    type: ['application/zip', 'application/gzip', 'application/x-gzip', 'application/octet-stream'],
+    limit: '12mb',
+  });
   app.use(requestIdOnError);
   app.enableCors({ origin: true, credentials: true, exposedHeaders: ['x-request-id', 'x-next-cursor', 'link'] });
   app.set('etag', false);

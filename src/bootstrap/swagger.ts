@@ -24,6 +24,7 @@ export const TAG_ORDER: [name: string, description: string][] = [
   ['mcp', 'MCP servers of a project.'],
   ['share', 'Public read-only share links of a session.'],
   ['instance', "OpenCode's instance-level routes: client logs, dispose, capabilities."],
+  ['classroom', 'Assignments, teacher notes and workspace files of a class.'],
   ['admin', 'School administration: classes, budgets, usage, audit.'],
   ['admin: users and keys', "A school's users and their API keys."],
   ['admin: tenants', 'Schools on this server (platform administrators).'],

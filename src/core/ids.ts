@@ -24,6 +24,9 @@ const PREFIXES = {
   budget: 'bdg',
   job: 'job',
   share: 'shr',
+  assignment: 'asg',
+  collection: 'col',
+  note: 'nte',
 } as const;
 
 export type IdKind = keyof typeof PREFIXES;

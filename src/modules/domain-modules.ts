@@ -2,6 +2,7 @@ import type { DynamicModule, Type } from '@nestjs/common';
 import { AgentModule } from './agent/agent.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { ClassroomModule } from './classroom/classroom.module';
 import { CommandModule } from './command/command.module';
 import { CompatModule } from './compat/compat.module';
 import { ConfigModule } from './config/config.module';
@@ -61,6 +62,7 @@ export function domainModules(): (Type | DynamicModule)[] {
     HealthModule,
     QueueDashboardModule,
     CompatModule,
+    ClassroomModule,
     PortsModule,
   ];
 }

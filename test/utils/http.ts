@@ -12,7 +12,7 @@ export interface RequestOptions {
   key?: string;
   headers?: Record<string, string>;
   query?: Record<string, string>;
-  /** Sent as JSON unless it is a string (sent raw with the given content-type header). */
+  /** Sent as JSON unless it is a string or bytes (sent raw with the given content-type header). */
   body?: unknown;
 }
 
@@ -26,9 +26,9 @@ export async function request<T = any>(
   for (const [k, v] of Object.entries(opts.query ?? {})) url.searchParams.set(k, v);
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   if (opts.key) headers.authorization = `Bearer ${opts.key}`;
-  let body: string | undefined;
+  let body: string | Uint8Array | undefined;
   if (opts.body !== undefined) {
-    if (typeof opts.body === 'string') body = opts.body;
+    if (typeof opts.body === 'string' || opts.body instanceof Uint8Array) body = opts.body;
     else {
       body = JSON.stringify(opts.body);
       headers['content-type'] ??= 'application/json';

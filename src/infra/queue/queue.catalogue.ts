@@ -15,6 +15,10 @@ export const JobCatalogue = {
   'maintenance.health': { queue: QueueName.Maintenance, payload: z.object({ ...tenant, nonce: z.string() }) },
   'maintenance.snapshot-gc': { queue: QueueName.Maintenance, payload: z.object({ ...tenant }) },
   'maintenance.tool-output-cleanup': { queue: QueueName.Maintenance, payload: z.object({ ...tenant }) },
+  'classroom.collect': {
+    queue: QueueName.Maintenance,
+    payload: z.object({ ...tenant, assignmentId: z.string(), dueAt: z.number().int() }),
+  },
   'session.title': {
     queue: QueueName.Session,
     payload: z.object({ ...tenant, sessionId: z.string(), messageId: z.string() }),

@@ -14,4 +14,13 @@ export class AccessRepository {
       orderBy: { id: 'asc' },
     });
   }
+
+  /** The policy of the assignment this project is a student's copy of, if it is one. */
+  async assignmentPolicy(tenantId: string, projectId: string): Promise<{ title: string; policy: unknown } | undefined> {
+    const work = await this.prisma.assignmentWork.findFirst({
+      where: { tenantId, projectId },
+      select: { assignment: { select: { title: true, policy: true } } },
+    });
+    return work?.assignment;
+  }
 }

@@ -25,15 +25,21 @@ export class AccessService {
     private readonly repo: AccessRepository,
   ) {}
 
-  forUser(auth: AuthContext): Promise<UserAccess> {
-    return this.cache.get(`${auth.tenantId}\0${auth.userId}\0${auth.role}`, async () => {
+  /**
+   * With `projectId`, a student working in an assignment's copy also gets that assignment's policy as one more
+   * list (set by the class's teacher, so it narrows like the class's own).
+   */
+  forUser(auth: AuthContext, projectId?: string): Promise<UserAccess> {
+    const inProject = auth.role === 'student' ? projectId : undefined;
+    return this.cache.get(`${auth.tenantId}\0${auth.userId}\0${auth.role}\0${inProject ?? ''}`, async () => {
       const roleList = (layer: Config | undefined, source: string): AccessList[] => {
         const list = layer?.role_access?.[auth.role];
         return list ? [{ source, ...list }] : [];
       };
-      const [tenant, classes] = await Promise.all([
+      const [tenant, classes, assignment] = await Promise.all([
         this.config.cachedTenantLayer(auth.tenantId),
         auth.role === 'student' ? this.repo.studentClassSettings(auth.tenantId, auth.userId) : [],
+        inProject ? this.repo.assignmentPolicy(auth.tenantId, inProject) : undefined,
       ]);
       const lists = [...roleList(this.config.platform(), 'platform'), ...roleList(tenant, 'school')];
       const classRules = [];
@@ -44,6 +50,12 @@ export class AccessService {
         if (settings.agents || settings.models)
           lists.push({ source: `class ${c.name}`, agents: settings.agents, models: settings.models });
         if (settings.permission !== undefined) classRules.push(fromConfig(settings.permission));
+      }
+      if (assignment) {
+        const policy = accessListSchema.safeParse(assignment.policy ?? {});
+        const list = policy.success ? policy.data : { agents: [], models: [] };
+        if (list.agents || list.models)
+          lists.push({ source: `assignment ${assignment.title}`, agents: list.agents, models: list.models });
       }
       return { lists, classRules };
     });

@@ -19,10 +19,8 @@ export class AgentService {
 
   /** `GET /agent`: the agents the caller's allow-lists (role, class) let them pick. */
   async listFor(auth: AuthContext, directory?: string): Promise<AgentInfo[]> {
-    const [agents, access] = await Promise.all([
-      this.list(auth, (await this.projects.resolve(auth, directory)).id),
-      this.access.forUser(auth),
-    ]);
+    const projectId = (await this.projects.resolve(auth, directory)).id;
+    const [agents, access] = await Promise.all([this.list(auth, projectId), this.access.forUser(auth, projectId)]);
     return agents.filter((a) => !agentRefusedBy(access, a.name));
   }
 

@@ -31,7 +31,19 @@ export type AuditAction =
   | 'tenant.settings'
   | 'user.delete'
   | 'user.export'
-  | 'sandbox.unsandboxed_run';
+  | 'sandbox.unsandboxed_run'
+  | 'assignment.create'
+  | 'assignment.update'
+  | 'assignment.delete'
+  | 'assignment.starter'
+  | 'assignment.open'
+  | 'assignment.collect'
+  | 'assignment.download'
+  | 'workspace.upload'
+  | 'teacher.note'
+  | 'teacher.permission.reply'
+  | 'teacher.question.reply'
+  | 'teacher.question.reject';
 
 export interface AuditEntry {
   id: string;

@@ -23,12 +23,17 @@ export class ProviderCatalogueService {
   private async context(auth: AuthContext, directory?: string) {
     const project = await this.projects.resolve(auth, directory);
     const config = await this.config.effective(auth, project.id);
-    return { config, ctx: { env: this.app.allowEnvProviderKeysByDefault ? { ...this.app.providerEnv } : {} } };
+    return {
+      projectId: project.id,
+      config,
+      ctx: { env: this.app.allowEnvProviderKeysByDefault ? { ...this.app.providerEnv } : {} },
+    };
   }
 
   // Both listings show only the models the caller's allow-lists (role, class) let them pick.
   async list(auth: AuthContext, directory?: string) {
-    const [{ config, ctx }, access] = await Promise.all([this.context(auth, directory), this.access.forUser(auth)]);
+    const { projectId, config, ctx } = await this.context(auth, directory);
+    const access = await this.access.forUser(auth, projectId);
     const out = this.registry.list(config, ctx);
     const { providers: all, default: defaults } = filterProviders(access, out.all, out.default);
     return {
@@ -39,7 +44,8 @@ export class ProviderCatalogueService {
   }
 
   async configProviders(auth: AuthContext, directory?: string) {
-    const [{ config, ctx }, access] = await Promise.all([this.context(auth, directory), this.access.forUser(auth)]);
+    const { projectId, config, ctx } = await this.context(auth, directory);
+    const access = await this.access.forUser(auth, projectId);
     const out = this.registry.configProviders(config, ctx);
     const { providers, default: defaults } = filterProviders(access, out.providers, out.default);
     return { providers: providers.map(publicProvider), default: defaults };

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { FakeLlm, reply, type RecordedRequest } from '../../fakes/llm';
 import { createTenant, createUser } from '../../factories/tenant.factory';
+import { buildZip } from '../../utils/archive-builder';
 import { client, request, type Client } from '../../utils/http';
 import { SseClient } from '../../utils/sse-client';
 import { startTestApp, type TestApp } from '../../utils/test-app';
@@ -37,6 +38,7 @@ interface Call {
   path: string;
   query?: Record<string, string>;
   body?: unknown;
+  headers?: Record<string, string>;
 }
 interface Policy {
   expect: Expect;
@@ -62,6 +64,8 @@ let sessionA: string; // the student's session in it, with one exchange
 let messageA: string;
 let partA: string;
 let shareA: string;
+let assignmentA: string; // an assignment of class A with starter files, opened by the student
+let collectionA: string;
 // Shared targets for the callers who must be refused.
 const spare = {} as {
   permission: { session: string; id: string };
@@ -72,6 +76,7 @@ const spare = {} as {
   class: string;
   member: string;
   budget: string;
+  assignment: string;
 };
 
 // ---- expectations -------------------------------------------------------------------------------------------
@@ -180,6 +185,16 @@ async function newBudget(): Promise<string> {
   };
   return expectOk(await http.admin.put('/admin/budgets', { body }), 200, 'budget').id;
 }
+
+/** Teachers of the class and the school's admins manage its assignments; its students read them. */
+const classManage: Expect = { ...studentRead, student: 403, otherStudent: 403 };
+const newAssignment = async () =>
+  expectOk(
+    await http.teacher.post(`/classroom/classes/${school.classA}/assignments`, { body: { title: `A ${uid()}` } }),
+    200,
+    'assignment',
+  ).id as string;
+const starterZip = () => buildZip([{ name: 'main.py', data: 'print(1)\n' }]);
 
 // ---- the policy of every operation ---------------------------------------------------------------------------
 const s =
@@ -642,6 +657,77 @@ const POLICY: Record<string, Policy> = {
       } satisfies Policy,
     ]),
   ),
+
+  // classroom: assignments of class A, the student's workspace files
+  'POST /classroom/classes/{classID}/assignments': {
+    expect: classManage,
+    call: () => ({ path: `/classroom/classes/${school.classA}/assignments`, body: { title: `A ${uid()}` } }),
+  },
+  'GET /classroom/classes/{classID}/assignments': {
+    expect: studentRead,
+    call: () => ({ path: `/classroom/classes/${school.classA}/assignments` }),
+  },
+  'GET /classroom/assignments/{id}': {
+    expect: studentRead,
+    call: () => ({ path: `/classroom/assignments/${assignmentA}` }),
+  },
+  'PATCH /classroom/assignments/{id}': {
+    expect: classManage,
+    call: () => ({ path: `/classroom/assignments/${assignmentA}`, body: { instructions: 'Print 1.' } }),
+  },
+  'DELETE /classroom/assignments/{id}': {
+    expect: classManage,
+    call: async (_, own) => ({ path: `/classroom/assignments/${own ? await newAssignment() : spare.assignment}` }),
+  },
+  'PUT /classroom/assignments/{id}/starter': {
+    expect: classManage,
+    call: async (_, own) => ({
+      path: `/classroom/assignments/${own ? await newAssignment() : assignmentA}/starter`,
+      body: starterZip(),
+      headers: { 'content-type': 'application/zip' },
+    }),
+  },
+  'POST /classroom/assignments/{id}/open': {
+    expect: { ...studentRead, admin: 403, otherAdmin: 403 },
+    call: () => ({ path: `/classroom/assignments/${assignmentA}/open` }),
+  },
+  'POST /classroom/assignments/{id}/collect': {
+    expect: classManage,
+    call: () => ({ path: `/classroom/assignments/${assignmentA}/collect` }),
+  },
+  'GET /classroom/assignments/{id}/collections': {
+    expect: classManage,
+    call: () => ({ path: `/classroom/assignments/${assignmentA}/collections` }),
+  },
+  'GET /classroom/assignments/{id}/collections/{collectionID}/download': {
+    expect: classManage,
+    call: () => ({ path: `/classroom/assignments/${assignmentA}/collections/${collectionA}/download` }),
+  },
+  'POST /classroom/sessions/{sessionID}/notes': {
+    expect: classManage,
+    call: () => ({ path: `/classroom/sessions/${sessionA}/notes`, body: { text: 'Try a smaller case first.' } }),
+  },
+  'GET /classroom/sessions/{sessionID}/notes': {
+    expect: studentRead,
+    call: () => ({ path: `/classroom/sessions/${sessionA}/notes` }),
+  },
+  'GET /classroom/workspace/file': {
+    expect: studentRead,
+    call: () => ({ path: '/classroom/workspace/file', query: inA({ path: 'notes.txt' }) }),
+  },
+  'PUT /classroom/workspace/file': {
+    expect: studentWrite,
+    call: () => ({
+      path: '/classroom/workspace/file',
+      query: inA({ path: `up-${uid()}.txt` }),
+      body: Buffer.from('uploaded\n'),
+      headers: { 'content-type': 'application/octet-stream' },
+    }),
+  },
+  'GET /classroom/workspace/archive': {
+    expect: studentRead,
+    call: () => ({ path: '/classroom/workspace/archive', query: inA() }),
+  },
 };
 
 // ---- running ------------------------------------------------------------------------------------------------
@@ -670,7 +756,7 @@ async function send(
     sse.close();
     return { status, text: '', url };
   }
-  const res = await request(app.url, method, url, { key: http[actor].key, body: call.body });
+  const res = await request(app.url, method, url, { key: http[actor].key, body: call.body, headers: call.headers });
   return { status: res.status, text: res.text.slice(0, 300), url };
 }
 
@@ -738,6 +824,18 @@ beforeAll(async () => {
       newMember(),
       newBudget(),
     ]);
+  spare.assignment = await newAssignment();
+  assignmentA = await newAssignment();
+  expectOk(
+    await http.teacher.put(`/classroom/assignments/${assignmentA}/starter`, {
+      body: starterZip(),
+      headers: { 'content-type': 'application/zip' },
+    }),
+    200,
+    'starter',
+  );
+  expectOk(await http.student.post(`/classroom/assignments/${assignmentA}/open`), 200, 'open');
+  collectionA = expectOk(await http.teacher.post(`/classroom/assignments/${assignmentA}/collect`), 200, 'collect').id;
   spare.key = expectOk(
     await http.admin.post('/admin/keys', { body: { name: 'spare', userId: school.users.student.id } }),
     201,

@@ -64,7 +64,7 @@ export class TurnContextService {
    * otherwise the first choice they allow: the agent's model, the session's, the last turn's, the default.
    */
   async choose(auth: AuthContext, row: SessionRow, input: ChooseInput): Promise<TurnChoice> {
-    const access = await this.access.forUser(auth);
+    const access = await this.access.forUser(auth, row.projectId);
     const agent = await this.chooseAgent(auth, row, input, access);
     if (input.model) {
       const refused = modelRefusedBy(access, input.model);
@@ -150,7 +150,7 @@ export class TurnContextService {
     const [config, agent, access] = await Promise.all([
       this.config.effective(auth, row.projectId),
       this.agents.get(auth, user.agent, row.projectId),
-      this.access.forUser(auth),
+      this.access.forUser(auth, row.projectId),
     ]);
     // Re-checked every step: a school that narrows its lists stops running turns at once, not at the next prompt.
     const refusedAgent = row.parentId && agent.mode !== 'primary' ? undefined : agentRefusedBy(access, agent.name);
@@ -309,7 +309,7 @@ export class TurnContextService {
   ): Promise<{ agent: AgentInfo; model?: ModelRef; sessionRules: Ruleset }> {
     const [parent, access] = await Promise.all([
       this.agents.get(auth, parentAgent, row.projectId),
-      this.access.forUser(auth),
+      this.access.forUser(auth, row.projectId),
     ]);
     const own = subagent.model && !modelRefusedBy(access, subagent.model) ? subagent.model : undefined;
     return {

@@ -1,0 +1,53 @@
+import { Module } from '@nestjs/common';
+import { AccessModule } from '../access/access.module';
+import { AgentModule } from '../agent/agent.module';
+import { AuditModule } from '../audit/audit.module';
+import { ConfigModule } from '../config/config.module';
+import { EventModule } from '../event/event.module';
+import { SessionModule } from '../session/session.module';
+import { ProjectModule } from '../project/project.module';
+import { WorkspaceModule } from '../workspace/workspace.module';
+import { AssignmentPolicyValidator } from './assignment/assignment-policy';
+import { AssignmentController } from './assignment/assignment.controller';
+import { AssignmentRepository } from './assignment/assignment.repository';
+import { AssignmentService } from './assignment/assignment.service';
+import { ClassroomStore } from './assignment/classroom-store';
+import { CollectionProcessor } from './collection/collection.processor';
+import { CollectionScheduler } from './collection/collection.scheduler';
+import { CollectionService } from './collection/collection.service';
+import { NoteController } from './note/note.controller';
+import { NoteRepository } from './note/note.repository';
+import { NoteService } from './note/note.service';
+import { WorkspaceFilesController } from './workspace-files/workspace-files.controller';
+import { WorkspaceFilesService } from './workspace-files/workspace-files.service';
+
+/**
+ * The classroom loop on top of schools and sessions: assignments with starter files, students' seeded copies,
+ * file transfer, collections. The top layer: it imports what it uses, nothing below imports it.
+ */
+@Module({
+  imports: [
+    AccessModule,
+    AgentModule,
+    AuditModule,
+    ConfigModule,
+    EventModule,
+    ProjectModule,
+    SessionModule,
+    WorkspaceModule,
+  ],
+  controllers: [AssignmentController, WorkspaceFilesController, NoteController],
+  providers: [
+    AssignmentRepository,
+    AssignmentService,
+    AssignmentPolicyValidator,
+    ClassroomStore,
+    CollectionScheduler,
+    CollectionService,
+    CollectionProcessor,
+    WorkspaceFilesService,
+    NoteRepository,
+    NoteService,
+  ],
+})
+export class ClassroomModule {}
