@@ -54,6 +54,8 @@ export async function startApi(
   app.enableCors({ origin: true, credentials: true, exposedHeaders: ['x-request-id', 'x-next-cursor', 'link'] });
   app.set('etag', false);
   app.set('x-powered-by', false);
+  // Behind a reverse proxy the share links' per-IP limit must count the client, not the proxy.
+  if (config.trustProxy) app.set('trust proxy', trustProxyValue(config.trustProxy));
   setupSwagger(app);
   await app.init();
 
@@ -81,4 +83,10 @@ export async function startApi(
       await database.stop();
     },
   };
+}
+
+/** Express's `trust proxy` from TRUST_PROXY: `true`/`false`, a hop count, or names and addresses. */
+function trustProxyValue(raw: string): boolean | number | string {
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  return /^\d+$/.test(raw) ? Number(raw) : raw;
 }

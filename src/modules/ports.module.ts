@@ -4,6 +4,8 @@ import { TEACHER_SCOPE } from '../core/auth/teacher-scope.port';
 import { AuditModule } from './audit/audit.module';
 import { AuditService } from './audit/audit.service';
 import { ApiKeyService } from './auth/api-key.service';
+import { RequestLimitService } from './tenant/limits/request-limit.service';
+import { TenantModule } from './tenant/tenant.module';
 import { AuthModule } from './auth/auth.module';
 import { RATE_LIMITER } from './auth/rate-limiter.port';
 import { STREAM_ACCESS, type StreamAccess } from './event/stream-access.port';
@@ -15,7 +17,6 @@ import { BudgetEnforcerService } from './school/budget/budget-enforcer.service';
 import { BudgetMeterService } from './school/budget/budget-meter.service';
 import { ClassRosterService } from './school/class/class-roster.service';
 import { LifecycleService } from './school/lifecycle/lifecycle.service';
-import { RateLimitService } from './school/rate-limit/rate-limit.service';
 import { SchoolModule } from './school/school.module';
 import { SessionModule } from './session/session.module';
 import { LLM_METER } from './session/llm/llm-meter.port';
@@ -32,9 +33,9 @@ import { systemAuth } from '../core/auth/auth-context';
  */
 @Global()
 @Module({
-  imports: [AuthModule, ProjectModule, SessionModule, SchoolModule, AuditModule],
+  imports: [AuthModule, TenantModule, ProjectModule, SessionModule, SchoolModule, AuditModule],
   providers: [
-    { provide: RATE_LIMITER, useExisting: RateLimitService },
+    { provide: RATE_LIMITER, useExisting: RequestLimitService },
     { provide: TEACHER_SCOPE, useExisting: ClassRosterService },
     { provide: USER_DELETION_LISTENER, useExisting: LifecycleService },
     { provide: LLM_METER, useExisting: BudgetMeterService },
@@ -48,10 +49,10 @@ import { systemAuth } from '../core/auth/auth-context';
     },
     {
       provide: STREAM_ACCESS,
-      inject: [ApiKeyService],
-      useFactory: (keys: ApiKeyService): StreamAccess => ({
+      inject: [ApiKeyService, RequestLimitService],
+      useFactory: (keys: ApiKeyService, limits: RequestLimitService): StreamAccess => ({
         current: (auth) => keys.current(auth),
-        claim: async () => ({ release: () => undefined }),
+        claim: (auth) => limits.claimStream(auth),
       }),
     },
     {

@@ -13,6 +13,7 @@ import { testRedisUrl } from '../utils/redis-lease';
 import { SseClient } from '../utils/sse-client';
 import { testServerUrl } from '../utils/test-database';
 import { startTestApp, type TestApp } from '../utils/test-app';
+import { waitUntil } from '../utils/wait-until';
 
 // The API runs no workers (WORKERS_IN_API=false); a separate `node dist/worker.js` runs the compaction job and
 // is SIGKILLed while the summary streams. BullMQ notices the stalled job, a fresh worker runs it again, and the
@@ -109,7 +110,7 @@ describeFault('a worker killed in the middle of a compaction job', () => {
       body: { providerID: 'fake', modelID: 'tiny-model' },
     });
     const summaryRequests = () => llm.requests.filter(isSummaryRequest).length;
-    for (let i = 0; i < 600 && summaryRequests() === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    await waitUntil('the summary request to reach the LLM', summaryRequests, (n) => n > 0, { timeoutMs: 60_000 });
     expect(summaryRequests()).toBe(1);
     // Let part of the summary stream reach the database, then kill the worker outright.
     await stream.waitForType('message.part.delta', 20_000, (e: any) => e.properties.sessionID === session.id);

@@ -5,7 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { migrateDeploy } from '../../src/infra/database/migrate';
-import { FakeLlm, reply, type RecordedRequest } from '../fakes/llm';
+import { FakeLlm, isTitleRequest, reply, type RecordedRequest } from '../fakes/llm';
 import { request, type HttpResult } from '../utils/http';
 import { NodeProcess } from '../utils/node-process';
 import { leaseRedisDb, testRedisUrl } from '../utils/redis-lease';
@@ -79,8 +79,7 @@ export function fakeLlmConfig(llm: FakeLlm): string {
   });
 }
 
-export const isTitleRequest = (r: RecordedRequest) =>
-  JSON.stringify(r.body).includes('Write a title for the following conversation');
+export { isTitleRequest };
 
 /** The text of the last user turn an LLM request carries (OpenAI chat wire). */
 export function lastUserText(r: RecordedRequest): string {

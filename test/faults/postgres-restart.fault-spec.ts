@@ -70,7 +70,7 @@ describeFault('Postgres restarted in the middle of a run', () => {
       ]);
 
       // In flight at the stop: an asynchronous prompt and a synchronous one, both streaming slowly.
-      const slow = (req: Parameters<typeof isTitleRequest>[0], text: string) =>
+      const slow = (req: Parameters<typeof lastUserText>[0], text: string) =>
         !isTitleRequest(req) && lastUserText(req) === text;
       base.llm.enqueueWhen((r) => slow(r, 'async slow'), reply().text(SLOW_WORDS).delay(60).stop());
       base.llm.enqueueWhen((r) => slow(r, 'sync slow'), reply().text(SLOW_WORDS).delay(60).stop());

@@ -5,7 +5,7 @@ import type { NodeProcess } from '../utils/node-process';
 import { testRedisUrl } from '../utils/redis-lease';
 import type { SseClient, SseFrame } from '../utils/sse-client';
 import { testServerUrl } from '../utils/test-database';
-import { eventually, FaultBase, isTitleRequest, openEvents, sleep, startApiProcess } from './fault-stack';
+import { eventually, FaultBase, isTitleRequest, openEvents, startApiProcess } from './fault-stack';
 
 // Two API processes share Postgres and Redis. While an answer streams, SSE subscribers drop their connection and
 // come back with `Last-Event-ID` — one to the same process, one to the other. Each receives every event it
@@ -93,7 +93,11 @@ describeFault('SSE subscribers that disconnect mid-prompt and resume with Last-E
         async () => (await client(url1, key).get(`/session/${session}`)).body.title === 'Echo title',
         30_000,
       );
-      await sleep(500);
+      await steady.waitForType(
+        'session.updated',
+        30_000,
+        (e) => e.properties.info?.id === session && e.properties.info.title === 'Echo title',
+      );
       const full = cursorFrames(steady);
       const lastId = full[full.length - 1].id;
       for (const sse of resumed)

@@ -1,9 +1,6 @@
 import path from 'node:path';
-import {
-  EMBEDDED_DATABASE,
-  startEmbeddedPostgres,
-  type EmbeddedPostgres,
-} from '../../src/infra/database/embedded-postgres';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/infra/database/embedded-postgres';
+import { EMBEDDED_DATABASE } from '../../src/infra/database/embedded-postgres.cluster';
 import { prismaSchemaStep } from '../../src/infra/database/embedded-migrate';
 import { PROJECT_ROOT } from '../../src/infra/database/migrate';
 import { queueSchemaStep } from '../../src/infra/queue/queue.backend';

@@ -2,6 +2,7 @@ import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { EgressAllowList } from '../net/egress-allow-list';
+import { DEFAULT_ABUSE_LIMITS, LIMIT_BOUNDS, LIMIT_ENV, type AbuseLimits } from './abuse-limits';
 
 // The only place that reads process.env (STYLE rule 8): parsed once at boot into a typed, frozen object.
 // Bad values are fatal with a message naming the variable.
@@ -47,7 +48,20 @@ const EnvSchema = z.object({
   ALLOW_ENV_PROVIDER_KEYS: bool.optional(),
   /** Comma-separated private/loopback places tenants' outbound traffic may reach: `10.0.0.0/8,llm.campus:8000`. */
   EGRESS_ALLOW: z.string().optional(),
+  /** `loopback`, `uniquelocal`, a hop count or addresses: whose X-Forwarded-For names the client (share limits per IP). */
+  TRUST_PROXY: z.string().optional(),
+  ...limitEnv(),
 });
+
+/** `LIMIT_*`: the platform's default abuse limits, each within the bounds a school admin may set. */
+function limitEnv() {
+  return Object.fromEntries(
+    (Object.keys(LIMIT_ENV) as (keyof AbuseLimits)[]).map((k) => [
+      LIMIT_ENV[k],
+      z.coerce.number().int().min(LIMIT_BOUNDS[k][0]).max(LIMIT_BOUNDS[k][1]).default(DEFAULT_ABUSE_LIMITS[k]),
+    ]),
+  ) as Record<string, z.ZodDefault<z.ZodCoercedNumber>>;
+}
 
 export interface AppConfig {
   env: string;
@@ -85,6 +99,10 @@ export interface AppConfig {
   allowEnvProviderKeysByDefault: boolean;
   /** EGRESS_ALLOW: the platform's exceptions to the egress guard (nothing private is reachable without one). */
   egressAllow: EgressAllowList;
+  /** Express's `trust proxy` (unset: the socket's peer is the client). */
+  trustProxy?: string;
+  /** The platform's default abuse limits; a school's settings override them. */
+  defaultLimits: Readonly<AbuseLimits>;
 }
 
 export class ConfigError extends Error {}
@@ -159,6 +177,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     providerEnv: Object.freeze(providerEnv),
     allowEnvProviderKeysByDefault: e.ALLOW_ENV_PROVIDER_KEYS ?? true,
     egressAllow,
+    trustProxy: e.TRUST_PROXY,
+    defaultLimits: Object.freeze(
+      Object.fromEntries(
+        (Object.keys(LIMIT_ENV) as (keyof AbuseLimits)[]).map((k) => [k, (e as Record<string, unknown>)[LIMIT_ENV[k]]]),
+      ) as unknown as AbuseLimits,
+    ),
   });
 }
 

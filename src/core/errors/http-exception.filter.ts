@@ -48,6 +48,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
       return;
     }
     const [status, body] = this.render(exception);
+    if (status === 429) {
+      const retryAfter = retryAfterSeconds(body.data);
+      if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
+    }
     res.status(status).json(body);
   }
 
@@ -102,4 +106,11 @@ export class HttpExceptionFilter implements ExceptionFilter {
     this.logger.error({ err: exception, ref }, 'unhandled error');
     return [500, errorBody('UnknownError', 'Unexpected server error. Check server logs for details.', { ref })];
   }
+}
+
+/** A refusal's `Retry-After` (seconds): its `retryAfter`, else the time until its `resetsAt` (budgets). */
+function retryAfterSeconds(data: Record<string, unknown>): number | undefined {
+  if (typeof data.retryAfter === 'number' && data.retryAfter >= 0) return Math.ceil(data.retryAfter);
+  const at = typeof data.resetsAt === 'string' ? Date.parse(data.resetsAt) : NaN;
+  return Number.isNaN(at) ? undefined : Math.max(1, Math.ceil((at - Date.now()) / 1000));
 }

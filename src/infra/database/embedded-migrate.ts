@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
-import type { SchemaStep } from './embedded-postgres';
+import type { SchemaStep } from './embedded-postgres.cluster';
 
 // `prisma migrate deploy` for the embedded database, run in-process on one connection at every start. The Prisma
 // CLI costs a child Node process and the WASM schema engine: about 6 s even when nothing is pending. This keeps Prisma's own ledger (`_prisma_migrations`, same columns, checksum = SHA-256 of

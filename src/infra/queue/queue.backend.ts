@@ -1,7 +1,7 @@
 import { createPostgresBackend, DEFAULT_SCHEMA, LATEST_SCHEMA_VERSION, runMigrations } from 'bullmq';
 import pg from 'pg';
 import type { RedisOptions } from 'ioredis';
-import type { SchemaStep } from '../database/embedded-postgres';
+import type { SchemaStep } from '../database/embedded-postgres.cluster';
 
 export const QUEUE_BACKEND = Symbol('QUEUE_BACKEND');
 

@@ -1,4 +1,4 @@
-import { ConfigInvalidError } from '../config/config.schema';
+import { ConfigInvalidError } from '../config/config.errors';
 import { disabledTools, evaluate, fromConfig } from '../permission/permission.rules';
 import {
   agentGuardrails,

@@ -2,7 +2,9 @@
 // (markdown) agents over them. Each agent's ruleset starts from the shared defaults so that a config
 // entry only has to state what differs.
 import { z } from 'zod';
-import { type AgentConfig, agentConfigSchema, ConfigInvalidError, configIssues } from '../config/config.schema';
+import { ConfigInvalidError } from '../config/config.errors';
+import { configIssues } from '../config/config.parse';
+import { type AgentConfig, agentConfigSchema } from '../config/config.schema';
 import {
   fromConfig,
   fromLegacyTools,

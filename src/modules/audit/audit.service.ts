@@ -27,6 +27,7 @@ export type AuditAction =
   | 'class.member.remove'
   | 'budget.set'
   | 'budget.delete'
+  | 'limits.update'
   | 'jwt.configure'
   | 'tenant.settings'
   | 'user.delete'

@@ -73,6 +73,25 @@ export class ApiKeyRepository {
     return this.prisma.apiKey.create({ data, select: SELECT });
   }
 
+  /**
+   * Creates the key unless the user already holds `maxActive` live ones (null then). The user's row is locked
+   * for the count, so parallel requests on any number of processes cannot overshoot.
+   */
+  createWithin(data: Parameters<ApiKeyRepository['create']>[0], maxActive: number): Promise<ApiKeyRecord | null> {
+    return this.prisma.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT 1 FROM "User" WHERE id = ${data.userId} AND "tenantId" = ${data.tenantId} FOR UPDATE`;
+      const active = await tx.apiKey.count({
+        where: {
+          tenantId: data.tenantId,
+          userId: data.userId,
+          revokedAt: null,
+          OR: [{ expiresAt: null }, { expiresAt: { gt: new Date() } }],
+        },
+      });
+      return active >= maxActive ? null : tx.apiKey.create({ data, select: SELECT });
+    });
+  }
+
   list(tenantId: string, userId?: string): Promise<ApiKeyRecord[]> {
     return this.prisma.apiKey.findMany({
       where: { tenantId, ...(userId ? { userId } : {}) },

@@ -1,6 +1,7 @@
 import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import type { AuthContext } from '../../core/auth/auth-context';
+import { TooManyRequestsError } from '../../core/errors/domain-error';
 import { newId } from '../../core/ids';
 import { ApiKeyRepository, type ApiKeyRecord } from './api-key.repository';
 import { TtlCache } from '../../core/cache/ttl-cache';
@@ -46,10 +47,11 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
     tenantId: string,
     userId: string,
     name: string,
-    opts: { key?: string; expiresAt?: Date } = {},
+    /** `maxActive`: refuse (429) when the user already holds that many live keys. */
+    opts: { key?: string; expiresAt?: Date; maxActive?: number } = {},
   ): Promise<{ key: string; record: ApiKeyRecord }> {
     const key = opts.key ?? `${KEY_PREFIX}${randomBytes(24).toString('base64url')}`;
-    const record = await this.keys.create({
+    const data = {
       id: newId('key'),
       tenantId,
       userId,
@@ -57,7 +59,15 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
       prefix: key.slice(0, 10),
       hash: hashKey(key),
       expiresAt: opts.expiresAt,
-    });
+    };
+    const record =
+      opts.maxActive === undefined ? await this.keys.create(data) : await this.keys.createWithin(data, opts.maxActive);
+    if (!record)
+      throw new TooManyRequestsError(
+        `A user may hold at most ${opts.maxActive} active API keys; revoke one first`,
+        'limit_api_keys',
+        { limit: String(opts.maxActive) },
+      );
     return { key, record };
   }
 

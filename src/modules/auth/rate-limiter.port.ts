@@ -1,6 +1,6 @@
 import type { AuthContext } from '../../core/auth/auth-context';
 
-/** Port: the per-tenant request limit the auth guard applies after authenticating (bound to the school module's limiter). */
+/** Port: the per-user request limit the auth guard applies after authenticating (bound to the tenant module's limits). */
 export interface RateLimiter {
   /** Throws a DomainError (429) when the caller is over the limit. */
   check(auth: AuthContext): Promise<void>;

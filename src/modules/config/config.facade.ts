@@ -6,7 +6,8 @@ import { AuditService } from '../audit/audit.service';
 import { ConfigRepository } from './config.repository';
 import { ConfigService } from './config.service';
 import { mergeConfig } from './config.merge';
-import { parseConfig, type Config } from './config.schema';
+import { parseConfig } from './config.parse';
+import type { Config } from './config.schema';
 import { configView, redactSecrets } from './config.view';
 
 /** Config routes: validated, merged into the project or tenant layer. */

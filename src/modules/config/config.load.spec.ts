@@ -1,7 +1,7 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigInvalidError, ConfigJsonError } from './config.schema';
+import { ConfigInvalidError, ConfigJsonError } from './config.errors';
 import { loadConfigFile, loadPlatformConfig, substituteReferences } from './config.load';
 
 describe('config loading', () => {

@@ -4,14 +4,9 @@
 import { readFile as fsReadFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { mergeConfig } from './config.merge';
-import {
-  type Config,
-  ConfigInvalidError,
-  configIssues,
-  parseConfig,
-  parseJsonc,
-  permissionConfigSchema,
-} from './config.schema';
+import { ConfigInvalidError } from './config.errors';
+import { configIssues, parseConfig, parseJsonc } from './config.parse';
+import { type Config, permissionConfigSchema } from './config.schema';
 
 export type ReadText = (path: string) => Promise<string>;
 

@@ -1,4 +1,5 @@
-import { ConfigInvalidError, ConfigJsonError, parseConfig, parseJsonc } from './config.schema';
+import { ConfigInvalidError, ConfigJsonError } from './config.errors';
+import { parseConfig, parseJsonc } from './config.parse';
 
 function issuesOf(doc: unknown): { path: string; message: string }[] {
   try {

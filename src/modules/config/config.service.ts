@@ -6,7 +6,8 @@ import { ConfigRepository } from './config.repository';
 import { loadPlatformConfig } from './config.load';
 import { detectLocalOllama } from './local-ollama';
 import { mergeConfig } from './config.merge';
-import { parseConfig, type Config } from './config.schema';
+import { parseConfig } from './config.parse';
+import type { Config } from './config.schema';
 import { mergeLayersWithProviderPolicy } from './provider-endpoints';
 
 // Other processes see a PATCH within this time; the process that takes it invalidates at once.

@@ -3,7 +3,7 @@ import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, st
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { settles } from '../../../test/utils/wait-until';
+import { settles, waitUntil } from '../../../test/utils/wait-until';
 import { OutputCollector } from './output-collector';
 import { SandboxRunner } from './sandbox-runner.service';
 import { SandboxPathError, SandboxUnavailableError } from './sandbox.errors';
@@ -98,11 +98,12 @@ describe('SandboxRunner', () => {
       setTimeout(() => controller.abort(), attempt);
       await pending;
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const orphans = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' })
-      .split('\n')
-      .filter((line) => line.includes('bwrap') && line.includes(workspace) && line.includes('sleep 30'));
-    expect(orphans).toEqual([]);
+    // An orphan would live for its sleep 30, past the wait's bound; one being torn down is given the time to go.
+    const orphans = () =>
+      execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' })
+        .split('\n')
+        .filter((line) => line.includes('bwrap') && line.includes(workspace) && line.includes('sleep 30'));
+    await waitUntil('no half-started sandbox left', orphans, (left) => left.length === 0, { timeoutMs: 20_000 });
   });
 
   it('caps processes: a fork bomb hits RLIMIT_NPROC and dies with the namespace', async () => {
@@ -265,9 +266,7 @@ describe('SandboxRunner.spawnProcess', () => {
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stdin!.write('ping\n');
-    const deadline = Date.now() + 5000;
-    while (!output.includes('got ping') && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 20));
+    await waitUntil('the echo of ping', () => output.includes('got ping'));
     const exited = new Promise<NodeJS.Signals | null>((resolve) =>
       child.once('exit', (_code, signal) => resolve(signal)),
     );

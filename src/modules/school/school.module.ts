@@ -17,15 +17,14 @@ import { AccessModule } from '../access/access.module';
 import { LifecycleController } from './lifecycle/lifecycle.controller';
 import { LifecycleRepository } from './lifecycle/lifecycle.repository';
 import { LifecycleService } from './lifecycle/lifecycle.service';
-import { RateLimitService } from './rate-limit/rate-limit.service';
 import { SchoolHooks } from './school.hooks';
 import { UsageController } from './usage/usage.controller';
 import { UsageRepository } from './usage/usage.repository';
 import { UsageService } from './usage/usage.service';
 
 /**
- * Classes, budgets, usage reports, rate limits and data lifecycle. Lower modules reach its answers through ports
- * bound in ports.module.ts: the roster (TEACHER_SCOPE), the limiter (RATE_LIMITER), user deletion, the LLM
+ * Classes, budgets, usage reports and data lifecycle. Lower modules reach its answers through ports
+ * bound in ports.module.ts: the roster (TEACHER_SCOPE), user deletion, the LLM
  * meter (LLM_METER) and the concurrency limits (RUN_LIMITS).
  */
 @Module({
@@ -40,13 +39,12 @@ import { UsageService } from './usage/usage.service';
     BudgetEnforcerService,
     BudgetCounterRepository,
     BudgetMeterService,
-    RateLimitService,
     UsageRepository,
     UsageService,
     LifecycleRepository,
     LifecycleService,
     SchoolHooks,
   ],
-  exports: [ClassRosterService, RateLimitService, LifecycleService, BudgetMeterService, BudgetEnforcerService],
+  exports: [ClassRosterService, LifecycleService, BudgetMeterService, BudgetEnforcerService],
 })
 export class SchoolModule {}

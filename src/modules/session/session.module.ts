@@ -4,6 +4,7 @@ import { AgentModule } from '../agent/agent.module';
 import { AuditModule } from '../audit/audit.module';
 import { ConfigModule } from '../config/config.module';
 import { EventModule } from '../event/event.module';
+import { TenantModule } from '../tenant/tenant.module';
 import { PermissionModule } from '../permission/permission.module';
 import { ProjectModule } from '../project/project.module';
 import { ProviderModule } from '../provider/provider.module';
@@ -55,6 +56,7 @@ import { TurnContextService } from './turn/turn-context.service';
     ProviderModule,
     SandboxModule,
     SnapshotModule,
+    TenantModule,
     ToolModule,
     WorkspaceModule,
   ],

@@ -8,6 +8,7 @@ import { VERSION } from '../../core/version';
 import { EventBus } from '../event/event.bus';
 import { EventType } from '../event/event.types';
 import { ProjectService } from '../project/project.service';
+import { RequestLimitService } from '../tenant/limits/request-limit.service';
 import { MessageRepository } from './message.repository';
 import { defaultTitle, randomSlug, toSessionInfo } from './session.mapper';
 import { SessionRepository, type SessionRow } from './session.repository';
@@ -44,6 +45,7 @@ export class SessionService {
     private readonly bus: EventBus,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(TEACHER_SCOPE) private readonly roster: TeacherScope,
+    private readonly limits: RequestLimitService,
   ) {}
 
   /** Loads a session the caller may read; anything else (other tenant, malformed id, not theirs) is 404. */
@@ -78,6 +80,7 @@ export class SessionService {
   }
 
   async create(auth: AuthContext, input: CreateSessionInput, directory?: string): Promise<SessionInfo> {
+    await this.limits.assertSessionRules(auth.tenantId, input.permission);
     const parent = input.parentID ? await this.loadForWrite(auth, input.parentID) : undefined;
     const project = parent
       ? await this.projects.get(auth, parent.projectId, 'write')
@@ -143,6 +146,7 @@ export class SessionService {
     const permission = input.permission
       ? [...((row.permission as SessionInfo['permission']) ?? []), ...input.permission]
       : undefined;
+    await this.limits.assertSessionRules(auth.tenantId, permission);
     const archivedAt =
       input.time && 'archived' in input.time ? (input.time.archived ? new Date(input.time.archived) : null) : undefined;
     const updated = (await this.sessions.update(auth.tenantId, id, {

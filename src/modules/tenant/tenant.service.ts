@@ -7,6 +7,7 @@ import { ApiKeyService } from '../auth/api-key.service';
 import { AuditService } from '../audit/audit.service';
 import { StreamGuard } from '../event/stream-guard.service';
 import { PLATFORM_SETTINGS } from './dto/tenant.dto';
+import { LimitsService } from './limits/limits.service';
 import { TenantRepository } from './tenant.repository';
 import { USER_DELETION_LISTENER, type UserDeletionListener } from './user-deletion.port';
 
@@ -37,6 +38,7 @@ export class TenantService {
     @Inject(USER_DELETION_LISTENER) private readonly deletion: UserDeletionListener,
     @Inject(TEACHER_SCOPE) private readonly teachers: TeacherScope,
     private readonly streams: StreamGuard,
+    private readonly limits: LimitsService,
   ) {}
 
   async createTenant(
@@ -175,7 +177,11 @@ export class TenantService {
     if (userId !== auth.userId && auth.role !== 'admin')
       throw new ForbiddenError('Only tenant administrators create keys for others');
     this.assertMayManage(auth, await this.getUser(auth, userId));
-    const { key, record } = await this.keys.issue(auth.tenantId, userId, input.name, { expiresAt: input.expiresAt });
+    const { apiKeysPerUser } = await this.limits.of(auth.tenantId);
+    const { key, record } = await this.keys.issue(auth.tenantId, userId, input.name, {
+      expiresAt: input.expiresAt,
+      maxActive: apiKeysPerUser,
+    });
     await this.audit.record(auth, 'key.create', record.id, { userId, name: input.name });
     return { ...record, key };
   }

@@ -3,6 +3,8 @@
 import { createOpencodeClient } from '@opencode-ai/sdk';
 import { createOpencodeClient as createV2Client } from '../../../node_modules/@opencode-ai/sdk/dist/v2/client.js';
 import type { FakeLlm } from '../../fakes/llm';
+import { waitUntil } from '../../utils/wait-until';
+import { isTitleRequest, toolNames } from '../../fakes/llm';
 
 export function sdk(url: string, key: string) {
   return createOpencodeClient({ baseUrl: url, headers: { authorization: `Bearer ${key}` } });
@@ -12,8 +14,7 @@ export function sdk2(url: string, key: string) {
   return createV2Client({ baseUrl: url, headers: { authorization: `Bearer ${key}` } });
 }
 
-export const isTitleRequest = (r: { body: unknown }) =>
-  JSON.stringify(r.body).includes('Write a title for the following conversation');
+export { isTitleRequest, toolNames };
 export const isChat = (r: { body: unknown }) => !isTitleRequest(r);
 
 /** The agent-loop requests the fake provider received (title generation left out). */
@@ -29,10 +30,6 @@ export function systemText(body: any): string {
     .join('\n');
 }
 
-export function toolNames(body: any): string[] {
-  return ((body.tools ?? []) as { function: { name: string } }[]).map((t) => t.function.name).sort();
-}
-
 /** The tool-result messages sent back to the model. */
 export function toolResults(body: any): string[] {
   return (body.messages as { role: string; content: unknown }[])
@@ -40,12 +37,20 @@ export function toolResults(body: any): string[] {
     .map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content)));
 }
 
-export async function until<T>(fn: () => Promise<T | undefined>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** The shared bounded wait (test/utils/wait-until.ts) with this harness's argument order; 0 and '' count as found. */
+export async function until<T>(fn: () => Promise<T | undefined>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const found = await waitUntil(what, fn, (value) => value !== undefined && value !== null && value !== false, {
+    timeoutMs,
+    everyMs: 50,
+  });
+  return found as T;
+}
+
+/** Resolves once the session's run is over (it left /session/status): nothing of that run can follow. */
+export async function untilIdle(url: string, key: string, sessionId: string): Promise<void> {
+  await until(
+    async () => (sessionId in ((await sdk(url, key).session.status()).data ?? {}) ? undefined : true),
+    20_000,
+    `session ${sessionId} to be idle`,
+  );
 }

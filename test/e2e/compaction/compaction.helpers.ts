@@ -1,4 +1,4 @@
-import { FakeLlm, reply, type RecordedRequest } from '../../fakes/llm';
+import { FakeLlm, isSummaryRequest, isTitleRequest, reply, type RecordedRequest } from '../../fakes/llm';
 
 // A fake model whose usage is the size of what it was sent (4 characters a token, like the server's own
 // estimate), so the server's overflow detection works from honest numbers.
@@ -33,9 +33,7 @@ export const SUMMARY_TEXT = `## Goal
 - none`;
 
 export const promptTokens = (r: RecordedRequest) => Math.ceil(r.rawBody.length / 4);
-export const isTitleRequest = (r: RecordedRequest) =>
-  r.rawBody.includes('Write a title for the following conversation');
-export const isSummaryRequest = (r: RecordedRequest) => r.rawBody.includes('anchored summary');
+export { isSummaryRequest, isTitleRequest };
 
 const FILLER = 'The student asks about loops, recursion and the off-by-one errors in their exercise. ';
 

@@ -1,5 +1,5 @@
 import { createOpencodeClient } from '@opencode-ai/sdk';
-import { FakeLlm, reply } from '../../fakes/llm';
+import { FakeLlm, isTitleRequest, reply } from '../../fakes/llm';
 import { createTenant, type TestTenant } from '../../factories/tenant.factory';
 import { startTestApp, type TestApp } from '../../utils/test-app';
 
@@ -10,7 +10,6 @@ let app: TestApp;
 let llm: FakeLlm;
 let school: TestTenant;
 const CALLS = 8;
-const isTitle = (r: { rawBody: string }) => r.rawBody.includes('Write a title for the following conversation');
 
 beforeAll(async () => {
   llm = await FakeLlm.start({ chunkDelayMs: 0 });
@@ -51,8 +50,8 @@ it('clears old tool outputs beyond the protected window once two newer turns exi
       command: `for i in $(seq 1 1500); do echo "row $i of output ${i} ................................"; done`,
       description: `print rows ${i}`,
     });
-  llm.enqueueWhen((r) => !isTitle(r), calls.stop());
-  llm.enqueueWhen((r) => !isTitle(r), reply().text('printed').stop());
+  llm.enqueueWhen((r) => !isTitleRequest(r), calls.stop());
+  llm.enqueueWhen((r) => !isTitleRequest(r), reply().text('printed').stop());
   await client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'print a lot' }] } });
   const toolParts = async () =>
     (await client.session.messages({ path: { id: session.id } }))
@@ -74,6 +73,6 @@ it('clears old tool outputs beyond the protected window once two newer turns exi
   expect(after.at(-1).state.time.compacted).toBeUndefined();
 
   await client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'fourth turn' }] } });
-  const last = llm.requests.filter((r) => !isTitle(r)).at(-1)!;
+  const last = llm.requests.filter((r) => !isTitleRequest(r)).at(-1)!;
   expect(last.rawBody.split('[Old tool result content cleared]').length - 1).toBe(cleared.length);
 }, 180_000);

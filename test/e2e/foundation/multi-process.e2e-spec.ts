@@ -8,6 +8,7 @@ import { client, request } from '../../utils/http';
 import { NodeProcess } from '../../utils/node-process';
 import { leaseRedisDb, testRedisUrl, type RedisLease } from '../../utils/redis-lease';
 import { SseClient } from '../../utils/sse-client';
+import { waitUntil } from '../../utils/wait-until';
 import { createTestDatabase, testServerUrl, type TestDatabase } from '../../utils/test-database';
 
 // The deployment shape: two API processes (`node dist/main.js`, WORKERS_IN_API=false) and one worker
@@ -172,6 +173,37 @@ describeMulti('two API processes and one worker', () => {
     } finally {
       studentStream.close();
       teacherStream.close();
+    }
+  });
+
+  it('counts a user’s open streams across both APIs (the per-user limit holds in Redis, not per process)', async () => {
+    const t = await createTenant(url1, adminKey);
+    expect(
+      (await client(url2, t.admin.key).patch('/admin/limits', { body: { sseConnectionsPerUser: 2 } })).status,
+    ).toBe(200);
+    const a = await SseClient.open(url1, '/event', { key: t.student.key });
+    const b = await SseClient.open(url2, '/event', { key: t.student.key });
+    try {
+      expect([a.status, b.status]).toEqual([200, 200]);
+      for (const url of [url1, url2]) {
+        // The new limit reaches the other process through the bus: wait for that fact, then a third stream is refused.
+        await waitUntil(
+          `a third stream refused on ${url}`,
+          async () => {
+            const s = await SseClient.open(url, '/event', { key: t.student.key });
+            s.close();
+            return s.status;
+          },
+          (status) => status === 429,
+        );
+        const refused = await SseClient.open(url, '/event', { key: t.student.key });
+        expect(refused.status).toBe(429);
+        expect(refused.headers['retry-after']).toMatch(/^\d+$/);
+        refused.close();
+      }
+    } finally {
+      a.close();
+      b.close();
     }
   });
 

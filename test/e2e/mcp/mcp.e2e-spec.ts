@@ -1,11 +1,12 @@
 import { createOpencodeClient } from '@opencode-ai/sdk';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { FakeLlm, reply } from '../../fakes/llm';
+import { FakeLlm, isTitleRequest, reply, toolNames } from '../../fakes/llm';
 import { everythingServerCommand, misbehavingServerCommand, startFakeMcpHttpServer } from '../../fakes/mcp';
 import { createTenant, type TestTenant } from '../../factories/tenant.factory';
 import { SseClient } from '../../utils/sse-client';
 import { startTestApp, type TestApp } from '../../utils/test-app';
+import { waitUntil } from '../../utils/wait-until';
 import { fakeProviderConfig } from '../../utils/fake-provider-config';
 
 // MCP through the whole app: servers from the platform config (the reference "everything" server over stdio,
@@ -30,10 +31,6 @@ function platformConfig(baseUrl: string): string {
     },
   });
 }
-
-const isTitleRequest = (r: { body: unknown }) =>
-  JSON.stringify(r.body).includes('Write a title for the following conversation');
-const toolNames = (body: any): string[] => (body?.tools ?? []).map((t: any) => t.function?.name ?? t.name);
 
 beforeAll(async () => {
   llm = await FakeLlm.start({ chunkDelayMs: 0 });
@@ -151,12 +148,12 @@ describe('MCP servers through the app', () => {
     expect(after.some((name) => name.startsWith('flaky_'))).toBe(false);
     expect(after).toContain('everything_echo');
     // The pool reconnects with backoff; the server starts cleanly again.
-    let status: any;
-    for (let i = 0; i < 100; i++) {
-      status = (await school.admin.http.get('/mcp')).body.flaky;
-      if (status.status === 'connected') break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const status = await waitUntil(
+      'the crashed server to reconnect',
+      async () => (await school.admin.http.get('/mcp')).body.flaky,
+      (s) => s?.status === 'connected',
+      { everyMs: 100 },
+    );
     expect(status).toEqual({ status: 'connected' });
   });
 

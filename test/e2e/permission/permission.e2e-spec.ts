@@ -5,7 +5,7 @@ import { createTenant, type TestTenant } from '../../factories/tenant.factory';
 import { SseClient } from '../../utils/sse-client';
 import { createTestDatabase, type TestDatabase } from '../../utils/test-database';
 import { startTestApp, type TestApp } from '../../utils/test-app';
-import { chatRequests, isChat, sdk, sdk2, toolResults } from '../agent/kit';
+import { chatRequests, isChat, sdk, sdk2, toolResults, untilIdle } from '../agent/kit';
 import { fakeProviderConfig } from '../../utils/fake-provider-config';
 
 // Boots a whole app on a shared, busy machine.
@@ -206,7 +206,8 @@ describe('permissions through @opencode-ai/sdk', () => {
     const [part] = await toolParts(key, session.id);
     expect(part.state.status).toBe('error');
     expect(part.state.error).toContain('declined permission');
-    await new Promise((r) => setTimeout(r, 200));
+    // No further step: once the run is over, the model was not called again after the rejection.
+    await untilIdle(app.url, key, session.id);
     expect(chatRequests(llm).length).toBe(before + 1);
   });
 

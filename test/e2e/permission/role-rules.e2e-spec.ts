@@ -1,5 +1,5 @@
 import { createOpencodeClient } from '@opencode-ai/sdk';
-import { FakeLlm, reply } from '../../fakes/llm';
+import { FakeLlm, isTitleRequest, reply } from '../../fakes/llm';
 import { createTenant, type TestTenant } from '../../factories/tenant.factory';
 import { request } from '../../utils/http';
 import { startTestApp, type TestApp } from '../../utils/test-app';
@@ -11,9 +11,6 @@ import { fakeProviderConfig } from '../../utils/fake-provider-config';
 let app: TestApp;
 let llm: FakeLlm;
 let school: TestTenant;
-
-const isTitle = (r: { body: unknown }) =>
-  JSON.stringify(r.body).includes('Write a title for the following conversation');
 
 beforeAll(async () => {
   llm = await FakeLlm.start({ chunkDelayMs: 0 });
@@ -30,8 +27,8 @@ afterAll(async () => {
 async function bashThrough(key: string, command: string) {
   const client = createOpencodeClient({ baseUrl: app.url, headers: { authorization: `Bearer ${key}` } });
   const session = (await client.session.create({ body: { title: 'role rules' } })).data!;
-  llm.enqueueWhen((r) => !isTitle(r), reply().tool('bash', { command, description: 'Print a word' }).stop());
-  llm.enqueueWhen((r) => !isTitle(r), reply().text('done').stop());
+  llm.enqueueWhen((r) => !isTitleRequest(r), reply().tool('bash', { command, description: 'Print a word' }).stop());
+  llm.enqueueWhen((r) => !isTitleRequest(r), reply().text('done').stop());
   await client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'run it' }] } });
   const messages = (await client.session.messages({ path: { id: session.id } })).data!;
   return messages.flatMap((m) => m.parts).find((p) => p.type === 'tool') as {
@@ -55,7 +52,7 @@ it('denies bash for students only, and a project config cannot re-open it', asyn
   const before = llm.requests.length;
   const student = await bashThrough(school.student.key, 'echo student-ran');
   // A tool denied outright is not even offered to the model; a call to it anyway never runs.
-  const sent = llm.requests.slice(before).filter((r) => !isTitle(r))[0];
+  const sent = llm.requests.slice(before).filter((r) => !isTitleRequest(r))[0];
   const offered = ((sent.body as { tools?: { function: { name: string } }[] }).tools ?? []).map((t) => t.function.name);
   expect(offered).not.toContain('bash');
   expect(offered).toContain('read');

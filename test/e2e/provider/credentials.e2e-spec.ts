@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createOpencodeClient } from '@opencode-ai/sdk';
-import { FakeLlm, reply } from '../../fakes/llm';
+import { FakeLlm, isTitleRequest, reply } from '../../fakes/llm';
 import { createTenant, createUser, type TestTenant } from '../../factories/tenant.factory';
 import { request } from '../../utils/http';
 import { startTestApp, type TestApp } from '../../utils/test-app';
@@ -14,9 +14,6 @@ beforeAll(async () => {
 });
 
 afterAll(() => llm?.stop());
-
-const isTitle = (r: { body: unknown }) =>
-  JSON.stringify(r.body).includes('Write a title for the following conversation');
 
 function sdk(app: TestApp, key: string) {
   return createOpencodeClient({ baseUrl: app.url, headers: { authorization: `Bearer ${key}` } });
@@ -54,14 +51,14 @@ describe('with ENCRYPTION_KEYS and the openai preset pointed at the fake LLM', (
 
     const client = sdk(app, school.admin.key);
     const session = (await client.session.create({ body: { title: 'keys' } })).data!;
-    llm.enqueueWhen((r) => !isTitle(r), reply().text('paid answer').usage({ input: 1000, output: 100 }).stop());
+    llm.enqueueWhen((r) => !isTitleRequest(r), reply().text('paid answer').usage({ input: 1000, output: 100 }).stop());
     const before = llm.requests.length;
     const res = await client.session.prompt({
       path: { id: session.id },
       body: { parts: [{ type: 'text', text: 'hi' }] },
     });
     expect(res.data!.info).toMatchObject({ providerID: 'openai', modelID: 'gpt-5-mini', finish: 'stop' });
-    const sent = llm.requests.slice(before).find((r) => !isTitle(r))!;
+    const sent = llm.requests.slice(before).find((r) => !isTitleRequest(r))!;
     expect(sent.headers.authorization).toBe(`Bearer ${secret}`);
     // Catalogue prices apply: the step has a non-zero cost.
     expect((res.data!.info as { cost: number }).cost).toBeGreaterThan(0);

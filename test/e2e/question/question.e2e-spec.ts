@@ -2,7 +2,7 @@ import { FakeLlm, reply } from '../../fakes/llm';
 import { createTenant, type TestTenant } from '../../factories/tenant.factory';
 import { SseClient } from '../../utils/sse-client';
 import { startTestApp, type TestApp } from '../../utils/test-app';
-import { chatRequests, isChat, sdk, sdk2, toolResults, until } from '../agent/kit';
+import { chatRequests, isChat, sdk, sdk2, toolResults, until, untilIdle } from '../agent/kit';
 import { fakeProviderConfig } from '../../utils/fake-provider-config';
 
 // Boots a whole app on a shared, busy machine.
@@ -143,8 +143,8 @@ describe('questions through @opencode-ai/sdk', () => {
     const tool = messages.flatMap((m) => m.parts).find((p) => p.type === 'tool') as any;
     expect(tool.state.status).toBe('error');
     expect(tool.state.error).toContain('dismissed this question');
-    // No further step: the model was not called again after the rejection.
-    await new Promise((r) => setTimeout(r, 200));
+    // No further step: once the run is over, the model was not called again after the rejection.
+    await untilIdle(app.url, key, session.id);
     expect(chatRequests(llm).length).toBe(before + 1);
   });
 

@@ -1,11 +1,19 @@
 import type { UsageRowDto, UsageTotalsDto } from '../../../src/modules/school/usage/dto/usage.dto';
-import { contextOverflow, FakeLlm, hang, reply, type RecordedRequest } from '../../fakes/llm';
+import {
+  contextOverflow,
+  FakeLlm,
+  hang,
+  isSummaryRequest,
+  isTitleRequest,
+  reply,
+  type RecordedRequest,
+} from '../../fakes/llm';
 import { createTenant, createUser, type TestTenant, type TestUser } from '../../factories/tenant.factory';
 import { fakeProviderConfig } from '../../utils/fake-provider-config';
 import { SseClient } from '../../utils/sse-client';
 import { startTestApp, type TestApp } from '../../utils/test-app';
 import { waitUntil } from '../../utils/wait-until';
-import { expectOk, isTitleRequest, textPrompt } from './school.fixture';
+import { expectOk, textPrompt } from './school.fixture';
 
 // Every LLM call goes through one metered path (LlmTurn): it reserves its worst case against every budget in
 // force before it is sent and records its real usage, with its purpose, when it ends. These specs count what the
@@ -31,7 +39,6 @@ afterAll(async () => {
   await llm?.stop();
 });
 
-const isSummaryRequest = (r: RecordedRequest) => r.rawBody.includes('anchored summary');
 const isChat = (r: RecordedRequest) => !isTitleRequest(r) && !isSummaryRequest(r);
 
 async function newSession(user: TestUser, title?: string): Promise<string> {
@@ -191,6 +198,8 @@ describe('concurrency limits are claimed with the run lease', () => {
       },
     );
     await waitUntil('the two admitted prompts to reach the LLM', async () => llm.requests.length - from >= 2);
+    // An observation window for a negative fact (no third prompt reaches the LLM), not synchronisation: load can
+    // only hide a bug here, never fail a correct limit.
     await new Promise((r) => setTimeout(r, 500));
     expect(llm.requests.length - from).toBe(2);
     expect(refusals()).toHaveLength(8 - refusedAtDoor);

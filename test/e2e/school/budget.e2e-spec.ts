@@ -1,6 +1,7 @@
 import { FakeLlm, hang, reply } from '../../fakes/llm';
 import { createTenant, createUser, type TestTenant, type TestUser } from '../../factories/tenant.factory';
 import { startTestApp, type TestApp } from '../../utils/test-app';
+import { waitUntil } from '../../utils/wait-until';
 import { createClass, expectOk, pricedProviderConfig, isTitleRequest, textPrompt } from './school.fixture';
 
 // Budgets are checked before anything is stored or sent to the LLM; usage is recorded per step and reported
@@ -156,7 +157,7 @@ describe('prompt budgets', () => {
       'async prompt',
     );
     // The run holds its lease once the LLM has the (hanging) request.
-    while (loopRequests() === before) await new Promise((r) => setTimeout(r, 50));
+    await waitUntil('the LLM to hold the hanging request', loopRequests, (n) => n > before);
     const refused = await school.student.http.post(`/session/${second}/message`, { body: textPrompt('meanwhile') });
     expect(refused.status).toBe(429);
     expect(refused.body.data).toMatchObject({ code: 'budget_concurrent_sessions', resetsAt: null });
@@ -225,20 +226,4 @@ describe('usage records and reports', () => {
     expect((await school.admin.http.get('/admin/usage', { query: { from: '2020-02-30' } })).status).toBe(400);
     expect((await school.admin.http.get('/admin/usage', { query: { groupBy: 'planet' } })).status).toBe(400);
   }, 120_000);
-});
-
-describe('per-key rate limit', () => {
-  it('refuses the requests of a key beyond the tenant’s per-minute limit, other keys unaffected', async () => {
-    const school = await createTenant(app.url, app.adminKey);
-    const secondsLeft = 60 - (Math.floor(Date.now() / 1000) % 60);
-    if (secondsLeft < 15) await new Promise((r) => setTimeout(r, secondsLeft * 1000 + 100));
-    await setBudget(school, 'tenant', 'requests_per_minute', '5');
-    const statuses: number[] = [];
-    for (let i = 0; i < 7; i++) statuses.push((await school.student.http.get('/session')).status);
-    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(2);
-    expect(statuses.slice(0, 5).every((s) => s === 200)).toBe(true);
-    const limited = await school.student.http.get('/session');
-    expect(limited.body.data).toMatchObject({ code: 'rate_limited', limit: '5', resetsAt: expect.any(String) });
-    expect((await school.teacher.http.get('/session')).status).toBe(200);
-  });
 });

@@ -2,6 +2,7 @@ import { FakeLlm, reply } from '../../fakes/llm';
 import { createTenant, createUser } from '../../factories/tenant.factory';
 import { client } from '../../utils/http';
 import { startTestApp, type TestApp } from '../../utils/test-app';
+import { waitUntil } from '../../utils/wait-until';
 import { expectOk, pricedProviderConfig, isTitleRequest, textPrompt } from './school.fixture';
 
 // Export of a student's data, user deletion per tenant policy, and the audit log that records it all.
@@ -49,11 +50,12 @@ describe('data lifecycle', () => {
     const session = expectOk(await student.http.post('/session', { body: { title: 'kept' } }), 200, 'session').id;
     expectOk(await school.admin.http.delete(`/admin/users/${student.id}`), 200, 'delete');
     // API key checks are cached for up to 5 s (ApiKeyService); after that the deleted user's key is refused.
-    const deadline = Date.now() + 7000;
-    let status = 0;
-    while (Date.now() < deadline && (status = (await student.http.get('/session')).status) !== 401)
-      await new Promise((r) => setTimeout(r, 250));
-    expect(status).toBe(401);
+    await waitUntil(
+      "the deleted user's key to be refused",
+      async () => (await student.http.get('/session')).status,
+      (status) => status === 401,
+      { timeoutMs: 30_000, everyMs: 250 },
+    );
     expectOk(await school.admin.http.get(`/session/${session}`), 200, 'session survives');
     const log = expectOk(
       await school.admin.http.get('/admin/audit', { query: { action: 'user.delete' } }),
@@ -217,14 +219,12 @@ describe('audit log', () => {
       204,
       'prompt',
     );
-    let asked: { id: string }[] = [];
-    for (
-      const deadline = Date.now() + 20_000;
-      !asked.length && Date.now() < deadline;
-      await new Promise((r) => setTimeout(r, 200))
-    ) {
-      asked = expectOk(await school.student.http.get('/permission'), 200, 'pending');
-    }
+    const asked = await waitUntil(
+      'a pending permission',
+      async () => expectOk(await school.student.http.get('/permission'), 200, 'pending') as { id: string }[],
+      (list) => list.length > 0,
+      { everyMs: 200 },
+    );
     expect(asked).toHaveLength(1);
     expectOk(
       await school.student.http.post(`/permission/${asked[0].id}/reply`, { body: { reply: 'reject' } }),

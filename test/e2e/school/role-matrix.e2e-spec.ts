@@ -3,6 +3,7 @@ import { FakeLlm, hang, reply } from '../../fakes/llm';
 import { createUser } from '../../factories/tenant.factory';
 import { SseClient } from '../../utils/sse-client';
 import { startTestApp, type TestApp } from '../../utils/test-app';
+import { waitUntil } from '../../utils/wait-until';
 import {
   ACTORS,
   createSchool,
@@ -300,12 +301,14 @@ describe('what each caller sees', () => {
       'prompt',
     );
     // Abort only once the LLM holds the hanging request, or the queued hang would catch a later prompt.
-    for (const deadline = Date.now() + 15_000; loopRequests() === before && Date.now() < deadline;)
-      await new Promise((r) => setTimeout(r, 50));
+    await waitUntil('the LLM to hold the hanging request', loopRequests, (n) => n > before);
     const statuses = async (actor: Actor) =>
       expectOk(await school.http[actor].get('/session/status'), 200, 'status') as Record<string, unknown>;
-    for (const deadline = Date.now() + 15_000; !(busy in (await statuses('otherTeacher'))) && Date.now() < deadline;)
-      await new Promise((r) => setTimeout(r, 100));
+    await waitUntil(
+      'the class teacher to see the session busy',
+      () => statuses('otherTeacher'),
+      (s) => busy in s,
+    );
     expect(await statuses('otherTeacher')).toHaveProperty(busy);
     expect(await statuses('admin')).toHaveProperty(busy);
     expect(await statuses('teacher')).not.toHaveProperty(busy);
@@ -329,6 +332,7 @@ describe('what each caller sees', () => {
         'prompt',
       );
       await mine.waitForType('session.idle', 5000, (e: any) => e.properties.sessionID === sessionA);
+      // An observation window for a negative fact (nothing leaks), not synchronisation: load can only hide a bug.
       await new Promise((r) => setTimeout(r, 200));
       expect(theirs.events.some((e: any) => JSON.stringify(e).includes(sessionA))).toBe(false);
     } finally {

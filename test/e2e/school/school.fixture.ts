@@ -1,4 +1,5 @@
 import { createTenant, createUser, type TestUser } from '../../factories/tenant.factory';
+import { isTitleRequest } from '../../fakes/llm';
 import { client, type Client } from '../../utils/http';
 import { fakeProviderConfig } from '../../utils/fake-provider-config';
 
@@ -77,7 +78,6 @@ export function pricedProviderConfig(baseUrl: string, extra: Record<string, unkn
   return fakeProviderConfig(baseUrl, extra, { cost: { input: 1.1, output: 3.3, cache_read: 0.275 } });
 }
 
-export const isTitleRequest = (r: { body: unknown }) =>
-  JSON.stringify(r.body).includes('Write a title for the following conversation');
+export { isTitleRequest };
 
 export const textPrompt = (text: string) => ({ parts: [{ type: 'text', text }] });

@@ -541,6 +541,12 @@ const POLICY: Record<string, Policy> = {
     call: async (_, own) => ({ path: `/admin/budgets/${own ? await newBudget() : spare.budget}` }),
   },
   'GET /admin/usage': { expect: anyAdmin(), call: () => ({ path: '/admin/usage', query: { groupBy: 'user' } }) },
+  // Each admin reads and changes their own school's abuse limits (raising one here is harmless to the run).
+  'GET /admin/limits': { expect: anyAdmin(), call: () => ({ path: '/admin/limits' }) },
+  'PATCH /admin/limits': {
+    expect: anyAdmin(),
+    call: () => ({ path: '/admin/limits', body: { requestsPerMinute: 1200 } }),
+  },
   'GET /admin/audit': { expect: anyAdmin(), call: () => ({ path: '/admin/audit' }) },
   'GET /admin/jwt': { expect: anyAdmin(), call: () => ({ path: '/admin/jwt' }) },
   'PUT /admin/jwt': {

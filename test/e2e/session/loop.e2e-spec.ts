@@ -1,8 +1,9 @@
 import { createOpencodeClient } from '@opencode-ai/sdk';
-import { FakeLlm, hang, httpError, reply, reset } from '../../fakes/llm';
+import { FakeLlm, hang, httpError, isTitleRequest, reply, reset } from '../../fakes/llm';
 import { createTenant, type TestTenant } from '../../factories/tenant.factory';
 import { SseClient } from '../../utils/sse-client';
 import { startTestApp, type TestApp } from '../../utils/test-app';
+import { waitUntil } from '../../utils/wait-until';
 import { fakeProviderConfig } from '../../utils/fake-provider-config';
 
 // The agent loop driven only through the official SDK, against a fake OpenAI-compatible LLM.
@@ -32,9 +33,6 @@ afterAll(async () => {
   await app?.close();
   await llm?.stop();
 });
-
-const isTitleRequest = (r: { body: unknown }) =>
-  JSON.stringify(r.body).includes('Write a title for the following conversation');
 
 function eventTypes(sse: SseClient, sessionId: string): string[] {
   return sse.events
@@ -144,18 +142,9 @@ describe('the agent loop through @opencode-ai/sdk', () => {
       body: { parts: [{ type: 'text', text: 'go' }] },
     });
     expect(res.response.status).toBe(204);
-    let busy = false;
-    for (let i = 0; i < 50 && !busy; i++) {
-      const status = (await client.session.status()).data as Record<string, { type: string }>;
-      busy = status[session.id]?.type === 'busy';
-      if (!busy) await new Promise((r) => setTimeout(r, 20));
-    }
-    expect(busy).toBe(true);
-    for (let i = 0; i < 200; i++) {
-      const status = (await client.session.status()).data as Record<string, unknown>;
-      if (!status[session.id]) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const status = async () => (await client.session.status()).data as Record<string, { type: string }>;
+    await waitUntil('the session to be busy', status, (s) => s[session.id]?.type === 'busy', { everyMs: 20 });
+    await waitUntil('the session to be idle again', status, (s) => !s[session.id]);
     const messages = (await client.session.messages({ path: { id: session.id } })).data!;
     expect(messages.at(-1)!.info).toMatchObject({ role: 'assistant', finish: 'stop' });
   });
@@ -190,8 +179,8 @@ describe('the agent loop through @opencode-ai/sdk', () => {
       path: { id: session.id },
       body: { parts: [{ type: 'text', text: 'go' }] },
     });
+    // The LLM holding the request is the fact to abort on: the loop is in the stream, its abort signal attached.
     await llm.waitForRequests(llm.requests.length + 1);
-    await new Promise((r) => setTimeout(r, 100));
     await client.session.abort({ path: { id: session.id } });
     const res = await pending;
     expect(res.data!.info).toMatchObject({ error: { name: 'MessageAbortedError' } });

@@ -1,5 +1,5 @@
 import { createOpencodeClient } from '@opencode-ai/sdk';
-import { FakeLlm, reply } from '../../fakes/llm';
+import { FakeLlm, isTitleRequest, reply } from '../../fakes/llm';
 import { createTenant, type TestTenant } from '../../factories/tenant.factory';
 import { request } from '../../utils/http';
 import { SseClient } from '../../utils/sse-client';
@@ -21,8 +21,6 @@ function sdk(key: string) {
   return createOpencodeClient({ baseUrl: app.url, headers: { authorization: `Bearer ${key}` } });
 }
 
-const isTitleRequest = (r: { body: unknown }) =>
-  JSON.stringify(r.body).includes('Write a title for the following conversation');
 const answer = (script: Parameters<FakeLlm['enqueueWhen']>[1]) => llm.enqueueWhen((r) => !isTitleRequest(r), script);
 
 beforeAll(async () => {

@@ -2,11 +2,12 @@ import { createOpencodeClient } from '@opencode-ai/sdk';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { FakeLlm, hang, reply } from '../../fakes/llm';
+import { FakeLlm, hang, isTitleRequest, reply } from '../../fakes/llm';
 import { createTenant, createUser, type TestTenant } from '../../factories/tenant.factory';
 import { request } from '../../utils/http';
 import { SseClient } from '../../utils/sse-client';
 import { startTestApp, type TestApp } from '../../utils/test-app';
+import { waitUntil } from '../../utils/wait-until';
 import { fakeProviderConfig } from '../../utils/fake-provider-config';
 
 // Snapshots, diff/summary, revert/unrevert and the session's file state, driven through @opencode-ai/sdk with a
@@ -25,18 +26,10 @@ function sdk(key: string) {
   return createOpencodeClient({ baseUrl: app.url, headers: { authorization: `Bearer ${key}` } });
 }
 
-const isTitleRequest = (r: { body: unknown }) =>
-  JSON.stringify(r.body).includes('Write a title for the following conversation');
 const answer = (script: Parameters<FakeLlm['enqueueWhen']>[1]) => llm.enqueueWhen((r) => !isTitleRequest(r), script);
 
 async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return (await waitUntil(what, probe, undefined, { timeoutMs, everyMs: 50 })) as T;
 }
 
 beforeAll(async () => {

@@ -11,3 +11,4 @@ export {
   type ScriptItem,
   type ScriptUsage,
 } from './reply';
+export { isSummaryRequest, isTitleRequest, toolNames, type RequestLike } from './requests';

@@ -70,13 +70,11 @@ it('records when a key was last used', async () => {
   const before = await pg.query('SELECT "lastUsedAt" FROM "ApiKey" WHERE "tenantId" = $1', [s.tenantId]);
   expect(before.rows[0].lastUsedAt).toBeNull();
   await keys.verify(s.key);
-  let after;
-  for (let i = 0; i < 50; i++) {
-    after = await pg.query('SELECT "lastUsedAt" FROM "ApiKey" WHERE "tenantId" = $1', [s.tenantId]);
-    if (after.rows[0].lastUsedAt) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  expect(after!.rows[0].lastUsedAt).toBeInstanceOf(Date);
+  const lastUsedAt = await waitUntil('lastUsedAt to be written', async () => {
+    const after = await pg.query('SELECT "lastUsedAt" FROM "ApiKey" WHERE "tenantId" = $1', [s.tenantId]);
+    return after.rows[0].lastUsedAt as Date | null;
+  });
+  expect(lastUsedAt).toBeInstanceOf(Date);
 });
 
 it('stops accepting a key as soon as it is revoked, and keeps the row', async () => {

@@ -5,6 +5,7 @@ import { MemoryEventTransport } from '../../../src/modules/event/event.transport
 import { RedisEventTransport } from '../../../src/modules/event/event.transport.redis';
 import type { EventEnvelope, EventTransport } from '../../../src/modules/event/event.types';
 import { leaseRedisDb, testRedisUrl, type RedisLease } from '../../utils/redis-lease';
+import { waitUntil } from '../../utils/wait-until';
 
 // The event bus on both transports: ordered delivery, replay after a cursor without gaps or duplicates, a
 // bounded window, and (Redis) fan-out between processes, here two buses with their own connections.
@@ -26,12 +27,9 @@ function collect(bus: EventBus, tenantId: string): EventEnvelope[] {
   return got;
 }
 
-async function until(cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
+// The shared bounded wait; the failure message quotes the awaited condition.
+async function until(cond: () => boolean): Promise<void> {
+  await waitUntil(cond.toString(), cond, undefined, { everyMs: 10 });
 }
 
 function publishMany(bus: EventBus, tenantId: string, n: number, from = 0): void {
@@ -152,6 +150,7 @@ describe.each(transports)('%s transport', (name, setup) => {
       const two = await bus();
       const atTwo = collect(two, 'memory-alone');
       publishMany(one, 'memory-alone', 3);
+      // An observation window for a negative fact (nothing arrives), not synchronisation: load can only hide a bug.
       await new Promise((r) => setTimeout(r, 100));
       expect(atTwo).toEqual([]);
     });

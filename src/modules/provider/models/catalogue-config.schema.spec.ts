@@ -1,4 +1,4 @@
-import { parseConfig } from '../../config/config.schema';
+import { parseConfig } from '../../config/config.parse';
 import { providersConfigSchema } from './catalogue-config.schema';
 
 // The catalogue reads `provider.<id>.models.<id>` with the config module's schema: what the config refuses at

@@ -95,8 +95,9 @@ export class BudgetEnforcerService implements RunLimits {
       knownRole ??
       (await this.roles.get(`${tenantId}\0${userId}`, () => this.repo.userRole(tenantId, userId))) ??
       'student';
-    const all = await this.rows.get(`${tenantId}\0${userId}\0${role}`, () => this.repo.forUser(tenantId, userId, role));
-    const rows = all.filter((r) => r.metric !== 'requests_per_minute');
+    const rows = await this.rows.get(`${tenantId}\0${userId}\0${role}`, () =>
+      this.repo.forUser(tenantId, userId, role),
+    );
     const pick = (scope: string) => rows.filter((r) => r.scope === scope);
     const own = new Map<string, BudgetRow>(pick(`role:${role}`).map((r) => [r.metric, r]));
     for (const r of pick(`user:${userId}`)) own.set(r.metric, r);

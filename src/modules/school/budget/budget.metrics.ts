@@ -5,7 +5,6 @@ export const BUDGET_METRICS = [
   'cost_month',
   'prompts_day',
   'concurrent_sessions',
-  'requests_per_minute',
 ] as const;
 export type BudgetMetric = (typeof BUDGET_METRICS)[number];
 
@@ -19,6 +18,3 @@ export const SCOPE_PATTERN =
 export function errorCode(metric: BudgetMetric): string {
   return `budget_${metric}`;
 }
-
-/** Requests per minute per API key (or JWT user) without a tenant `requests_per_minute` budget: 0 = unlimited, so existing deployments and benchmarks are not throttled by surprise. */
-export const DEFAULT_REQUESTS_PER_MINUTE = 0;

@@ -3,7 +3,6 @@ import type { AuthContext } from '../../../core/auth/auth-context';
 import { BadRequestError, NotFoundError } from '../../../core/errors/domain-error';
 import { isId, newId } from '../../../core/ids';
 import { AuditService } from '../../audit/audit.service';
-import { RateLimitService } from '../rate-limit/rate-limit.service';
 import { BudgetEnforcerService } from './budget-enforcer.service';
 import { BudgetRepository, type BudgetRow } from './budget.repository';
 import type { BudgetMetric } from './budget.metrics';
@@ -19,7 +18,6 @@ export class BudgetService {
   constructor(
     private readonly repo: BudgetRepository,
     private readonly audit: AuditService,
-    private readonly rateLimit: RateLimitService,
     private readonly enforcer: BudgetEnforcerService,
   ) {}
 
@@ -34,7 +32,6 @@ export class BudgetService {
     if ((kind === 'class' || kind === 'user') && !(await this.repo.exists(auth.tenantId, kind, id)))
       throw new NotFoundError(`${kind === 'class' ? 'Class' : 'User'} not found: ${id}`);
     const row = await this.repo.upsert({ id: newId('budget'), tenantId: auth.tenantId, ...input });
-    this.rateLimit.forget(auth.tenantId);
     this.enforcer.forget(auth.tenantId);
     await this.audit.record(auth, 'budget.set', row.id, {
       scope: row.scope,
@@ -47,7 +44,6 @@ export class BudgetService {
   async remove(auth: AuthContext, id: string): Promise<boolean> {
     if (!(isId('budget', id) && (await this.repo.delete(auth.tenantId, id))))
       throw new NotFoundError(`Budget not found: ${id}`);
-    this.rateLimit.forget(auth.tenantId);
     this.enforcer.forget(auth.tenantId);
     await this.audit.record(auth, 'budget.delete', id);
     return true;

@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Req, Res } from '@nestjs/common';
+import { Controller, Get, Ip, Param, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiDoc } from '../../../core/http/api-doc.decorator';
 import type { Request, Response } from 'express';
@@ -15,8 +15,8 @@ export class PublicShareController {
   /** The shared session, its messages with parts, and its diff. */
   @ApiDoc('Open a share link', 'The shared session, its messages with parts and its diff; no key needed.', [404])
   @Get()
-  transcript(@Param('shareID') shareId: string): Promise<SharedTranscript> {
-    return this.shares.transcript(shareId);
+  transcript(@Param('shareID') shareId: string, @Ip() ip: string): Promise<SharedTranscript> {
+    return this.shares.transcript(shareId, ip);
   }
 
   /** Server-sent events of the shared session; the stream ends when the link is revoked. */

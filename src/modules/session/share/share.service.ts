@@ -8,6 +8,7 @@ import { SseWriter } from '../../../core/http/sse';
 import { newId } from '../../../core/ids';
 import { EventBus } from '../../event/event.bus';
 import { StreamGuard } from '../../event/stream-guard.service';
+import { RequestLimitService } from '../../tenant/limits/request-limit.service';
 import { AuditService } from '../../audit/audit.service';
 import { EventType, type EventEnvelope } from '../../event/event.types';
 import type { SnapshotFileDiff } from '../../snapshot/snapshot.types';
@@ -47,6 +48,7 @@ export class ShareService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly audit: AuditService,
     private readonly guard: StreamGuard,
+    private readonly limits: RequestLimitService,
   ) {}
 
   async share(auth: AuthContext, sessionId: string, origin: string): Promise<SessionInfo> {
@@ -76,8 +78,8 @@ export class ShareService {
     return this.sessions.emitUpdated(updated ?? row);
   }
 
-  async transcript(shareId: string): Promise<SharedTranscript> {
-    const { row, exposure } = await this.resolve(shareId);
+  async transcript(shareId: string, ip: string): Promise<SharedTranscript> {
+    const { row, exposure } = await this.resolve(shareId, ip);
     const { items } = await this.messages.list(row.tenantId, row.id);
     return {
       session: publicSession(toSessionInfo(row)),
@@ -88,7 +90,7 @@ export class ShareService {
 
   /** Live events of the shared session, until the stream closes or the link is revoked. */
   async stream(shareId: string, req: Request, res: Response): Promise<void> {
-    const { row, exposure } = await this.resolve(shareId);
+    const { row, exposure } = await this.resolve(shareId, req.ip ?? req.socket.remoteAddress ?? 'unknown');
     const filter = new ShareEventFilter(exposure);
     const sse = new SseWriter(req, res);
     const off = this.bus.subscribe(
@@ -129,8 +131,10 @@ export class ShareService {
     );
   }
 
-  private async resolve(shareId: string): Promise<{ row: SessionRow; exposure: ShareExposure }> {
+  /** With `ip`, a public viewer's request: counted against the per-IP share limit, found or not. */
+  private async resolve(shareId: string, ip?: string): Promise<{ row: SessionRow; exposure: ShareExposure }> {
     const row = SHARE_ID.test(shareId) ? await this.shares.findByShareId(shareId) : null;
+    if (ip !== undefined) await this.limits.checkShare(ip, row?.tenantId);
     // A school that turned sharing off takes its existing links down too.
     const exposure = row ? await this.shares.exposure(row.tenantId) : null;
     if (!row || !exposure) throw new NotFoundError('Share not found');

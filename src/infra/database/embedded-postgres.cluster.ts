@@ -1,0 +1,226 @@
+// The embedded PostgreSQL's cluster and server: initdb (or a copy of the saved snapshot), the postmaster's settings,
+// start and stop, and the schema steps. Which folder, who owns it and what is left over from a killed server is
+// embedded-postgres.ts's business.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { stopPostmaster, type PgBinaries, type RunAs } from './embedded-postgres.process';
+
+/** Something that owns tables in the embedded database and brings them up to date (Prisma's migrations, BullMQ's). */
+export interface SchemaStep {
+  name: string;
+  /** Changes whenever `apply` would create something new: it keys the snapshots below. */
+  version: string;
+  apply(client: pg.Client): Promise<unknown>;
+}
+
+export const EMBEDDED_DATABASE = 'opencode';
+const USER = 'opencode';
+export const EMBEDDED_PORT = 5432;
+
+// Small 1 MB WAL segments: a new cluster is 30 MB instead of 45, so copying the snapshot is quick.
+const INITDB_FLAGS = [
+  '--encoding=UTF8',
+  '--locale=C',
+  '--no-sync',
+  '--no-instructions',
+  '--wal-segsize=1',
+  `--username=${USER}`,
+  '--auth=trust',
+];
+
+/**
+ * Sized for one laptop: a school's demo or a teacher's trial, a few sessions at a time. Durability: a persistent
+ * cluster keeps fsync on (a power cut cannot corrupt it) with synchronous_commit off (it may lose the last
+ * fraction of a second of commits); a throwaway cluster skips fsync entirely, since nothing survives it anyway.
+ */
+export function serverSettings(dir: string, throwaway: boolean): string[] {
+  const settings: Record<string, string | number> = {
+    listen_addresses: '',
+    unix_socket_directories: dir,
+    unix_socket_permissions: '0700',
+    port: EMBEDDED_PORT,
+    max_connections: 64,
+    shared_buffers: '16MB',
+    work_mem: '4MB',
+    maintenance_work_mem: '16MB',
+    wal_level: 'minimal',
+    max_wal_senders: 0,
+    max_wal_size: '64MB',
+    min_wal_size: '8MB',
+    synchronous_commit: 'off',
+    fsync: throwaway ? 'off' : 'on',
+    full_page_writes: throwaway ? 'off' : 'on',
+    jit: 'off',
+    huge_pages: 'off',
+    max_worker_processes: 4,
+    max_parallel_workers_per_gather: 0,
+    max_logical_replication_workers: 0,
+    autovacuum_max_workers: 1,
+    log_min_messages: 'warning',
+    log_checkpoints: 'off',
+    timezone: 'UTC',
+  };
+  return Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+}
+
+function snapshotKey(bins: PgBinaries, steps: SchemaStep[]): string {
+  const hash = createHash('sha256').update(bins.version).update(INITDB_FLAGS.join(' ')).update(EMBEDDED_DATABASE);
+  for (const step of steps) hash.update(step.name).update(step.version);
+  return hash.digest('hex').slice(0, 16);
+}
+
+function chownTree(dir: string, user: RunAs | undefined): void {
+  if (!user) return;
+  const r = spawnSync('chown', ['-R', `${user.uid}:${user.gid}`, dir], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`chown ${dir} failed: ${r.stderr}`);
+}
+
+function spawnAs(
+  file: string,
+  args: string[],
+  user: RunAs | undefined,
+  stdio: ('ignore' | 'pipe' | number)[],
+): ChildProcess {
+  return spawn(file, args, {
+    cwd: '/',
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', TZ: 'UTC' },
+    stdio,
+    // Its own process group: a terminal's Ctrl-C reaches the server first, which stops the database after
+    // the workers have drained.
+    detached: true,
+    ...(user ? { uid: user.uid, gid: user.gid } : {}),
+  });
+}
+
+function initdb(bins: PgBinaries, dataDir: string, user: RunAs | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawnAs(path.join(bins.bin, 'initdb'), [`--pgdata=${dataDir}`, ...INITDB_FLAGS], user, [
+      'ignore',
+      'pipe',
+      'pipe',
+    ]);
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`initdb failed (exit ${code}):\n${out.slice(-2000)}`)),
+    );
+  });
+}
+
+export interface Server {
+  process: ChildProcess;
+  exited: boolean;
+}
+
+/** Starts the postmaster and waits until its lock file says "ready". */
+export async function launch(
+  bins: PgBinaries,
+  dir: string,
+  throwaway: boolean,
+  user: RunAs | undefined,
+): Promise<Server> {
+  const dataDir = path.join(dir, 'data');
+  const logFile = path.join(dir, 'postgres.log');
+  const log = fs.openSync(logFile, 'w', 0o600);
+  const child = spawnAs(path.join(bins.bin, 'postgres'), ['-D', dataDir, ...serverSettings(dir, throwaway)], user, [
+    'ignore',
+    log,
+    log,
+  ]);
+  fs.closeSync(log);
+  const server: Server = { process: child, exited: false };
+  child.on('exit', () => (server.exited = true));
+  const lockFile = path.join(dataDir, 'postmaster.pid');
+  for (const started = Date.now(); ;) {
+    if (server.exited || Date.now() - started > 60_000) {
+      if (!server.exited) await stopPostmaster(child.pid!, () => server.exited);
+      const tail = fs.readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n');
+      throw new Error(`The embedded PostgreSQL did not start (log: ${logFile}):\n${tail}`);
+    }
+    // Line 8 of postmaster.pid is the server's state; "ready" once it accepts connections.
+    const status = fs.existsSync(lockFile) ? fs.readFileSync(lockFile, 'utf8').split('\n')[7]?.trim() : undefined;
+    if (status === 'ready') return server;
+    await new Promise((r) => setTimeout(r, 15));
+  }
+}
+
+export async function stopServer(server: Server): Promise<void> {
+  if (!server.exited && server.process.pid) await stopPostmaster(server.process.pid, () => server.exited);
+}
+
+export function embeddedUrl(dir: string, database = EMBEDDED_DATABASE): string {
+  return `postgresql://${USER}@localhost/${database}?host=${encodeURIComponent(dir)}`;
+}
+
+async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export async function applySchema(url: string, steps: SchemaStep[]): Promise<void> {
+  if (steps.length)
+    await withClient(url, async (c) => {
+      for (const step of steps) await step.apply(c);
+    });
+}
+
+/**
+ * A new cluster: a copy of the snapshot when there is one; else initdb, the database and every schema step, and
+ * then (stopped, so its files are consistent) saved as the snapshot for the next new cluster.
+ */
+export async function createCluster(
+  bins: PgBinaries,
+  dir: string,
+  opts: { schema?: SchemaStep[]; templateDir?: string },
+  throwaway: boolean,
+  user: RunAs | undefined,
+): Promise<void> {
+  const dataDir = path.join(dir, 'data');
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  const snapshot = opts.templateDir
+    ? path.join(opts.templateDir, `pg-${snapshotKey(bins, opts.schema ?? [])}`)
+    : undefined;
+  if (snapshot && fs.existsSync(path.join(snapshot, 'PG_VERSION'))) {
+    fs.cpSync(snapshot, dataDir, { recursive: true });
+    fs.chmodSync(dataDir, 0o700);
+    chownTree(dataDir, user);
+    return;
+  }
+  await initdb(bins, dataDir, user);
+  const server = await launch(bins, dir, throwaway, user);
+  try {
+    await withClient(embeddedUrl(dir, 'postgres'), (c) => c.query(`CREATE DATABASE ${EMBEDDED_DATABASE}`));
+    await applySchema(embeddedUrl(dir), opts.schema ?? []);
+  } finally {
+    await stopServer(server);
+  }
+  if (snapshot) saveSnapshot(dataDir, snapshot);
+}
+
+/** Best effort: a read-only or full disk only costs the next new cluster its initdb. */
+function saveSnapshot(dataDir: string, snapshot: string): void {
+  const partial = `${snapshot}.${process.pid}.partial`;
+  try {
+    fs.mkdirSync(path.dirname(snapshot), { recursive: true });
+    fs.cpSync(dataDir, partial, { recursive: true, filter: (src) => !/postmaster\.(pid|opts)$/.test(src) });
+    fs.renameSync(partial, snapshot);
+    // Snapshots of older migrations or server builds will not be read again.
+    for (const other of fs.readdirSync(path.dirname(snapshot))) {
+      const file = path.join(path.dirname(snapshot), other);
+      if (/^(pg-[0-9a-f]{16}|pglite-[0-9a-f]{16}\.tar)$/.test(other) && file !== snapshot)
+        fs.rmSync(file, { recursive: true, force: true });
+    }
+  } catch {
+    fs.rmSync(partial, { recursive: true, force: true });
+  }
+}
