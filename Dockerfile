@@ -5,6 +5,10 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 ENV PRISMA_HIDE_UPDATE_MESSAGE=1
+# node-pty (the /pty terminals) compiles its openpty binding with node-gyp: it ships no Linux prebuild.
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends python3 make g++ \
+  && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 COPY scripts ./scripts
 COPY prisma ./prisma

@@ -1,11 +1,17 @@
 #!/usr/bin/env node
 // `npm run lint:arch`: dependency-cruiser with .dependency-cruiser.cjs over src (value imports only), then the
 // module graph: every folder of src/modules (plus core and infra) as one node, and its cycles (strongly
-// connected components). Fails on any error-level rule violation or any module cycle.
+// connected components), then the size budget: no file under src over MAX_LINES lines. Fails on any error-level
+// rule violation, any module cycle or any file over the budget.
 //   node scripts/lint-arch.cjs            check (CI)
 //   node scripts/lint-arch.cjs --graph    also print every module edge with the files behind it
 const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
 const path = require('node:path');
+
+// STYLE's size budget (issue 15): a file past it is split by sub-feature. Generated code is not ours to split.
+const MAX_LINES = 350;
+const NOT_OURS = [path.join('src', 'generated')];
 
 const root = path.join(__dirname, '..');
 const bin = path.join(root, 'node_modules', '.bin', 'depcruise');
@@ -81,10 +87,27 @@ if (process.argv.includes('--graph'))
   for (const [key, files] of edges) console.log(`${key}\n    ${files.join('\n    ')}`);
 for (const c of cycles) console.log(`error  module-cycle: ${c.join(', ')}`);
 
+const tooLong = [];
+const walk = (dir) => {
+  for (const entry of fs.readdirSync(path.join(root, dir), { withFileTypes: true })) {
+    const rel = path.join(dir, entry.name);
+    if (NOT_OURS.includes(rel)) continue;
+    if (entry.isDirectory()) walk(rel);
+    else if (/\.(ts|cjs|mjs|js)$/.test(entry.name)) {
+      const text = fs.readFileSync(path.join(root, rel), 'utf8');
+      const lines = text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+      if (lines <= MAX_LINES) continue;
+      tooLong.push(rel);
+      console.log(`error  max-lines: ${rel} has ${lines} lines (at most ${MAX_LINES}; split it)`);
+    }
+  }
+};
+walk('src');
+
 const errors = violations.filter((v) => v.rule.severity === 'error').length;
 const warnings = violations.length - errors;
 console.log(
   `lint:arch: ${result.summary.totalCruised} files, ${adjacency.size} modules, ${edges.size} module edges, ` +
-    `${cycles.length} module cycles, ${errors} errors, ${warnings} warnings`,
+    `${cycles.length} module cycles, ${tooLong.length} files over ${MAX_LINES} lines, ${errors} errors, ${warnings} warnings`,
 );
-process.exit(errors > 0 || cycles.length > 0 ? 1 : 0);
+process.exit(errors > 0 || cycles.length > 0 || tooLong.length > 0 ? 1 : 0);

@@ -118,6 +118,10 @@ export async function startOurs(options: OursStartOptions): Promise<Target> {
     BOOTSTRAP_API_KEY: API_KEY,
     OPENCODE_CONFIG_CONTENT: JSON.stringify(providerConfig(options.llm)),
     LOG_LEVEL: process.env.BENCH_OURS_LOG_LEVEL ?? 'info',
+    // The bench drives everything through one key: lift the per-user abuse limits (requests per minute, the
+    // fan-out's 1000 streams) to the platform's ceiling, or the limiter would be what gets measured.
+    LIMIT_REQUESTS_PER_MINUTE: '100000',
+    LIMIT_SSE_CONNECTIONS_PER_USER: '10000',
   };
   delete env.OPENCODE_CONFIG;
   delete env.PORT;

@@ -14,6 +14,7 @@ export const TAG_ORDER: [name: string, description: string][] = [
   ['question', 'Questions the agent asks the user.'],
   ['project', "Projects: each user's workspaces on the server."],
   ['file', 'Files, search and version control in a project workspace.'],
+  ['pty', 'Terminals running a shell in the project sandbox.'],
   ['worktree', 'Git worktrees of a project, for parallel sessions.'],
   ['config', 'The layered OpenCode config of a project and a school.'],
   ['agent', 'Agents a project offers.'],

@@ -15,6 +15,7 @@ import { PermissionModule } from './permission/permission.module';
 import { PortsModule } from './ports.module';
 import { ProjectModule } from './project/project.module';
 import { ProviderModule } from './provider/provider.module';
+import { PtyModule } from './pty/pty.module';
 import { QuestionModule } from './question/question.module';
 import { QueueDashboardModule } from './queue-dashboard/queue-dashboard.module';
 import { SandboxModule } from './sandbox/sandbox.module';
@@ -59,6 +60,7 @@ export function domainModules(): (Type | DynamicModule)[] {
     InstructionModule,
     CommandModule,
     FileModule,
+    PtyModule,
     HealthModule,
     QueueDashboardModule,
     CompatModule,

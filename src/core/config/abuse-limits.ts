@@ -21,7 +21,7 @@ export interface AbuseLimits {
 export const LIMIT_BOUNDS: Readonly<Record<keyof AbuseLimits, readonly [min: number, max: number]>> = {
   requestsPerMinute: [10, 100_000],
   apiKeysPerUser: [1, 1_000],
-  sseConnectionsPerUser: [1, 1_000],
+  sseConnectionsPerUser: [1, 10_000],
   sessionRules: [1, 10_000],
   sessionRuleBytes: [1_024, 4_194_304],
   shareRequestsPerMinutePerIp: [10, 100_000],

@@ -48,6 +48,19 @@ const EnvSchema = z.object({
   ALLOW_ENV_PROVIDER_KEYS: bool.optional(),
   /** Comma-separated private/loopback places tenants' outbound traffic may reach: `10.0.0.0/8,llm.campus:8000`. */
   EGRESS_ALLOW: z.string().optional(),
+  /** Terminals (/pty): open at once per user and per API process, idle minutes before one is closed, replay size. */
+  PTY_PER_USER: z.coerce.number().int().min(0).max(100).default(4),
+  PTY_MAX: z.coerce.number().int().min(0).max(10_000).default(64),
+  PTY_IDLE_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(30 * 60_000),
+  PTY_BUFFER_CHARS: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
   /** `loopback`, `uniquelocal`, a hop count or addresses: whose X-Forwarded-For names the client (share limits per IP). */
   TRUST_PROXY: z.string().optional(),
   ...limitEnv(),
@@ -99,6 +112,8 @@ export interface AppConfig {
   allowEnvProviderKeysByDefault: boolean;
   /** EGRESS_ALLOW: the platform's exceptions to the egress guard (nothing private is reachable without one). */
   egressAllow: EgressAllowList;
+  /** Terminal limits: per user, per process, idle time before closing, replay buffer in characters. */
+  pty: { perUser: number; max: number; idleMs: number; bufferChars: number };
   /** Express's `trust proxy` (unset: the socket's peer is the client). */
   trustProxy?: string;
   /** The platform's default abuse limits; a school's settings override them. */
@@ -177,6 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     providerEnv: Object.freeze(providerEnv),
     allowEnvProviderKeysByDefault: e.ALLOW_ENV_PROVIDER_KEYS ?? true,
     egressAllow,
+    pty: { perUser: e.PTY_PER_USER, max: e.PTY_MAX, idleMs: e.PTY_IDLE_MS, bufferChars: e.PTY_BUFFER_CHARS },
     trustProxy: e.TRUST_PROXY,
     defaultLimits: Object.freeze(
       Object.fromEntries(

@@ -61,4 +61,8 @@ export const EventType = {
   CommandExecuted: 'command.executed',
   McpToolsChanged: 'mcp.tools.changed',
   ProjectUpdated: 'project.updated',
+  PtyCreated: 'pty.created',
+  PtyUpdated: 'pty.updated',
+  PtyExited: 'pty.exited',
+  PtyDeleted: 'pty.deleted',
 } as const;

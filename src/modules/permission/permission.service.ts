@@ -10,7 +10,7 @@ import type { PermissionAsk } from './permission.types';
 import { PermissionCorrectedError, PermissionDeniedError, PermissionRejectedError } from './permission.errors';
 import { PermissionRepository } from './permission.repository';
 import { decideAsk, type LayeredRuleset } from './permission.layers';
-import { approvalRules } from './permission.rules';
+import { approvalRules, wildcardMatch } from './permission.rules';
 
 export type PermissionReply = 'once' | 'always' | 'reject';
 
@@ -131,6 +131,25 @@ export class PermissionService {
         `Blocked by a permission rule (${request.permission}: ${decision.pattern})`,
         'permission_denied',
         { permission: request.permission, pattern: decision.pattern, rules: decision.rules },
+      );
+    }
+  }
+
+  /**
+   * A terminal (/pty) is the bash tool without a command to check: it cannot see what will be typed. So it opens
+   * only where bash is not denied outright and no layer denies any bash command — a school that refuses `curl *`
+   * to the agent refuses its students a terminal too, rather than let them type the refused command themselves.
+   */
+  async assertTerminalMay(scope: Pick<AskScope, 'tenantId' | 'projectId' | 'ownerId' | 'ruleset'>): Promise<void> {
+    await this.assertUserMay(scope, { permission: 'bash', patterns: ['*'] });
+    const denied = scope.ruleset.layers
+      .flatMap((layer) => layer.rules)
+      .find((rule) => rule.action === 'deny' && wildcardMatch('bash', rule.permission));
+    if (denied) {
+      throw new ForbiddenError(
+        `A terminal cannot honour the rule denying ${denied.permission} ${denied.pattern}, so terminals are closed here`,
+        'permission_denied',
+        { permission: 'bash', pattern: denied.pattern, rules: [denied] },
       );
     }
   }

@@ -6,12 +6,15 @@ import { killNamespace, type SandboxedProcess } from './sandbox-process';
 import { SandboxUnavailableError } from './sandbox.errors';
 import { sandboxSeccompFilter } from './seccomp-filter';
 
+/** The command's stdin (stdout and stderr are pipes), or a terminal's slave as all three. */
+export type BwrapStdin = 'ignore' | 'pipe' | { terminal: number };
+
 export interface BwrapSpawnOptions {
   /** null: not installed. */
   bwrapPath: string | null;
   /** Needed with `network`: slirp4netns, nft and nsenter. */
   networkTools: NetworkTools | null;
-  stdin?: 'ignore' | 'pipe';
+  stdin?: BwrapStdin;
   /** Attach the filtered network before the command starts. */
   network?: { userns: boolean };
 }
@@ -36,12 +39,9 @@ export function spawnBwrap(args: string[], options: BwrapSpawnOptions): Sandboxe
     String(fds.info),
     ...(network ? ['--block-fd', String(fds.block)] : []),
   ];
-  const stdio: ('ignore' | 'pipe')[] = [
-    stdin,
-    'pipe',
-    'pipe',
-    ...Array<'pipe'>(Math.max(fds.info, fds.block) - 2).fill('pipe'),
-  ];
+  const std: ('ignore' | 'pipe' | number)[] =
+    typeof stdin === 'object' ? [stdin.terminal, stdin.terminal, stdin.terminal] : [stdin, 'pipe', 'pipe'];
+  const stdio = [...std, ...Array<'pipe'>(Math.max(fds.info, fds.block) - 2).fill('pipe')];
   const child = spawn(bwrapPath, [...prefix, ...args], { env, detached: true, stdio });
   if (filter) {
     const channel = child.stdio[fds.seccomp] as Writable;

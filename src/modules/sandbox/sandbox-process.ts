@@ -146,10 +146,12 @@ export function killNamespace(child: ChildProcess, nsInit: Promise<number | null
 export function spawnUnsandboxed(
   file: string,
   args: string[],
-  options: { cwd: string; env: Record<string, string>; stdin: 'ignore' | 'pipe' },
+  options: { cwd: string; env: Record<string, string>; stdin: 'ignore' | 'pipe' | { terminal: number } },
 ): ChildProcess {
   const { cwd, env, stdin } = options;
-  return spawn(file, args, { cwd, env, detached: true, stdio: [stdin, 'pipe', 'pipe'] });
+  const stdio: ('ignore' | 'pipe' | number)[] =
+    typeof stdin === 'object' ? [stdin.terminal, stdin.terminal, stdin.terminal] : [stdin, 'pipe', 'pipe'];
+  return spawn(file, args, { cwd, env, detached: true, stdio });
 }
 
 /** Unsandboxed: SIGTERM to the process group, SIGKILL after the grace period. */

@@ -4,12 +4,13 @@ import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { lstat, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildBwrapArgs } from './bwrap-args';
-import { spawnBwrap } from './bwrap-spawn';
+import { spawnBwrap, type BwrapStdin } from './bwrap-spawn';
 import type { SandboxAudit } from './sandbox-audit.port';
 import { HOST_PATH, commandEnv, confine, isInside } from './sandbox-confine';
 import { SANDBOX_DNS, findNetworkTools, type NetworkTools } from './sandbox-network';
-import { notStarted, plainProcess, spawnUnsandboxed, supervise } from './sandbox-process';
+import { notStarted, plainProcess, spawnUnsandboxed, supervise, type SandboxedProcess } from './sandbox-process';
 import { probeSandbox } from './sandbox-probe';
+import { PseudoTerminal } from './sandbox-terminal';
 import { SANDBOX_FIX, SandboxPathError, SandboxUnavailableError } from './sandbox.errors';
 import {
   SandboxLimitsSchema,
@@ -24,7 +25,16 @@ import {
   type SandboxRunnerOptions,
   type SandboxRunResult,
   type SandboxSpawnInput,
+  type SandboxTerminalInput,
 } from './sandbox.types';
+
+/** A shell on a pseudo-terminal (spawnTerminal): the process, its terminal, and how it is isolated. */
+export interface SandboxTerminal extends SandboxedProcess {
+  terminal: PseudoTerminal;
+  sandboxed: boolean;
+  network: SandboxRunResult['network'];
+  note?: string;
+}
 
 /**
  * Runs shell commands for the agent. Under bubblewrap each command gets its own mount, pid, ipc, uts and
@@ -199,6 +209,62 @@ export class SandboxRunner {
     return this.spawnBwrap(args, 'pipe', network.kind === 'filtered' ? { userns: !dropPrivileges } : undefined).process;
   }
 
+  /**
+   * An interactive shell on a pseudo-terminal (the /pty routes), with run()'s isolation, identity, network and
+   * caps but no timeout: the caller owns its lifetime and ends it with `kill()`. Inside, `setsid --ctty` gives
+   * the shell the terminal as its controlling tty (job control, Ctrl-C) in a session of its own: bwrap's
+   * --new-session stays, so nothing in the sandbox can reach a terminal of the server's. Caller variables go to
+   * the shell through `env` after the privilege drop, never to the root-run setup (LD_PRELOAD and friends).
+   */
+  async spawnTerminal(input: SandboxTerminalInput): Promise<SandboxTerminal> {
+    const limits: SandboxLimits = SandboxLimitsSchema.parse({ ...this.options.limits, ...input.limits });
+    const { root, cwd } = confine(input.workspaceRoot, input.cwd ?? input.workspaceRoot);
+    if (isInside(root, this.stateDir))
+      throw new SandboxPathError("The workspace cannot contain the sandbox's state folder", root);
+    const { sandboxed, dropPrivileges } = await this.decide(input.argv.join(' '), input.origin);
+    const userEnv = Object.entries(input.userEnv ?? {}).map(([key, value]) => `${key}=${value}`);
+    const argv = [
+      '/usr/bin/setsid',
+      '--wait',
+      '--ctty',
+      ...(userEnv.length ? ['/usr/bin/env', '--', ...userEnv] : []),
+      ...input.argv,
+    ];
+    const env = commandEnv({ TERM: 'xterm-256color', ...input.env });
+    const network = sandboxed ? await this.networkFor(input.network ?? false) : { kind: 'host' as const };
+    const terminal = new PseudoTerminal(input.cols, input.rows);
+    const stdin = { terminal: terminal.slaveFd };
+    try {
+      const identity = input.identity ?? this.options.identity;
+      const spawned = sandboxed
+        ? this.spawnBwrap(
+            buildBwrapArgs({
+              workspaceRoot: root,
+              cwd,
+              resolvConf: network.kind === 'filtered' ? this.resolvConf() : undefined,
+              identity,
+              dropPrivileges,
+              grantWorkspace: this.options.grantWorkspace,
+              limits,
+              ...this.accountFiles(identity),
+              extraReadOnly: this.options.extraReadOnly,
+              env,
+              argv,
+            }),
+            stdin,
+            network.kind === 'filtered' ? { userns: !dropPrivileges } : undefined,
+          )
+        : plainProcess(spawnUnsandboxed(argv[0], argv.slice(1), { cwd, env, stdin }));
+      const note = 'note' in network ? { note: network.note } : {};
+      return { ...spawned, terminal, sandboxed, network: network.kind, ...note };
+    } catch (error) {
+      terminal.close();
+      throw error;
+    } finally {
+      terminal.releaseSlave();
+    }
+  }
+
   /** What a command that asked for network gets: the filtered network, or none with a note saying why. */
   private async networkFor(requested: boolean): Promise<{ kind: 'filtered' | 'none'; note?: string }> {
     if (!requested) return { kind: 'none' };
@@ -236,7 +302,7 @@ export class SandboxRunner {
     return removed;
   }
 
-  private spawnBwrap(args: string[], stdin: 'ignore' | 'pipe' = 'ignore', network?: { userns: boolean }) {
+  private spawnBwrap(args: string[], stdin: BwrapStdin = 'ignore', network?: { userns: boolean }) {
     return spawnBwrap(args, { bwrapPath: this.options.bwrapPath, networkTools: this.networkTools, stdin, network });
   }
 

@@ -100,6 +100,24 @@ export interface SandboxSpawnInput {
   origin?: SandboxOrigin;
 }
 
+/** An interactive shell on a pseudo-terminal (spawnTerminal). */
+export interface SandboxTerminalInput {
+  argv: string[];
+  workspaceRoot: string;
+  /** Defaults to the workspace root. */
+  cwd?: string;
+  /** Variables of the sandbox's own environment (set by bwrap, seen by its setup too): server-chosen only. */
+  env?: Record<string, string>;
+  /** The caller's variables: given to the command alone, after the privilege drop. Names must be validated. */
+  userEnv?: Record<string, string>;
+  cols: number;
+  rows: number;
+  network?: boolean;
+  limits?: Partial<SandboxLimits>;
+  identity?: SandboxIdentity;
+  origin?: SandboxOrigin;
+}
+
 export interface SandboxRunResult {
   exitCode: number | null;
   signal: NodeJS.Signals | null;

@@ -15,6 +15,9 @@ const SPAWNING_MODULES = [
   'cross-spawn',
   '@modelcontextprotocol/sdk/client/stdio.js',
   '@modelcontextprotocol/sdk/client/stdio',
+  // node-pty's spawn() forks the command itself; only its openpty binding may be used, and only by the terminal door.
+  'node-pty',
+  'node-pty/lib/utils',
 ];
 
 /** The only files allowed to, and why. */
@@ -22,6 +25,8 @@ const DOORS: Record<string, string> = {
   'modules/sandbox/bwrap-spawn.ts': "the command door's bubblewrap start (SandboxRunner decides: sandboxed or refused)",
   'modules/sandbox/sandbox-process.ts': "SandboxRunner's unsandboxed start (SANDBOX=off/optional only) and its probes",
   'modules/sandbox/sandbox-network.ts': 'slirp4netns and nft for a sandbox, before its command starts',
+  'modules/sandbox/sandbox-terminal.ts':
+    'openpty for /pty and the relay that holds its master; the shell itself starts in the runner',
   'modules/sandbox/workspace-access.ts': 'find -exec chown of a workspace for its sandbox uid (fixed argv)',
   'core/process/host-tool.ts': 'git, rg and find for the server itself, argv built and validated by the server',
   'infra/database/embedded-postgres.ts': "the embedded database's own server processes",

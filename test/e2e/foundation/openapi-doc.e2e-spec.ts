@@ -53,7 +53,13 @@ describe('the OpenAPI document', () => {
   it('documents a 401 on every operation that needs credentials, and none on the public ones', () => {
     const publicOps = operations.filter(([, op]) => Array.isArray(op.security) && op.security.length === 0);
     expect(publicOps.map(([name]) => name).sort()).toEqual(
-      ['GET /global/health', 'GET /ready', 'GET /share/{shareID}', 'GET /share/{shareID}/event'].sort(),
+      [
+        'GET /global/health',
+        'GET /ready',
+        'GET /share/{shareID}',
+        'GET /share/{shareID}/event',
+        'GET /pty/{ptyID}/connect',
+      ].sort(),
     );
     for (const [, op] of publicOps) expect(op.responses['401']).toBeUndefined();
     const missing = operations.filter(([, op]) => !publicOps.some(([, p]) => p === op) && !op.responses['401']);

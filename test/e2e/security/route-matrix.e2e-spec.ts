@@ -64,6 +64,7 @@ let sessionA: string; // the student's session in it, with one exchange
 let messageA: string;
 let partA: string;
 let shareA: string;
+let ptyA: string; // the student's terminal
 let assignmentA: string; // an assignment of class A with starter files, opened by the student
 let collectionA: string;
 // Shared targets for the callers who must be refused.
@@ -108,6 +109,8 @@ const studentRead: Expect = {
 };
 /** Changing them: teachers watch their students' workspaces read-only (unless the school enables teacher writes). */
 const studentWrite: Expect = { ...studentRead, teacher: 403 };
+/** A terminal is its owner's alone: whoever attaches can type, so everyone else gets 404, admins included. */
+const ownerOnly: Expect = { ...all(404), anonymous: 401, student: 'ok' };
 /** Routes for admins and teachers, on the student's project: students 403 by role, teachers read-only. */
 const staffOnStudentProject: Expect = { ...studentWrite, student: 403, otherStudent: 403 };
 
@@ -165,6 +168,9 @@ async function pendingQuestion(): Promise<string> {
         ?.id as string | undefined,
   );
 }
+
+const studentPty = async () =>
+  expectOk(await http.student.post('/pty', { query: inA(), body: { title: 'spare' } }), 200, 'pty').id as string;
 
 const newClass = async () =>
   expectOk(await http.admin.post('/admin/classes', { body: { name: `Gone ${uid()}` } }), 201, 'class').id as string;
@@ -489,6 +495,21 @@ const POLICY: Record<string, Policy> = {
   'GET /vcs': { expect: studentRead, call: () => ({ path: '/vcs', query: inA() }) },
   'GET /vcs/status': { expect: studentRead, call: () => ({ path: '/vcs/status', query: inA() }) },
   'GET /vcs/diff': { expect: studentRead, call: () => ({ path: '/vcs/diff', query: inA({ mode: 'git' }) }) },
+  // terminals (the WebSocket itself is the upgrade on GET /pty/{ptyID}/connect; a plain GET is a 426 for anyone)
+  'GET /pty/shells': { expect: signedIn(), call: () => ({ path: '/pty/shells' }) },
+  'GET /pty': { expect: studentRead, call: () => ({ path: '/pty', query: inA() }) },
+  'POST /pty': { expect: studentWrite, call: () => ({ path: '/pty', query: inA(), body: { title: 'matrix' } }) },
+  'GET /pty/{ptyID}': { expect: ownerOnly, call: () => ({ path: `/pty/${ptyA}` }) },
+  'PUT /pty/{ptyID}': {
+    expect: ownerOnly,
+    call: () => ({ path: `/pty/${ptyA}`, body: { size: { rows: 30, cols: 90 } } }),
+  },
+  'DELETE /pty/{ptyID}': {
+    expect: ownerOnly,
+    call: async (_, own) => ({ path: `/pty/${own ? await studentPty() : ptyA}` }),
+  },
+  'POST /pty/{ptyID}/connect-token': { expect: ownerOnly, call: () => ({ path: `/pty/${ptyA}/connect-token` }) },
+  'GET /pty/{ptyID}/connect': { expect: all(426), call: () => ({ path: `/pty/${ptyA}/connect` }) },
   // classes, budgets, usage, audit, JWT
   'GET /admin/classes': {
     expect: { ...anyAdmin(), teacher: 'ok', otherTeacher: 'ok' },
@@ -820,6 +841,7 @@ beforeAll(async () => {
     'mcp',
   );
 
+  ptyA = await studentPty();
   [spare.permission, spare.question, spare.tenant, spare.user, spare.class, spare.member, spare.budget] =
     await Promise.all([
       pendingPermission(),

@@ -110,3 +110,11 @@ it('a local MCP server is failed with the typed message, never started on the ho
 it('nothing ran on the host', () => {
   expect(fs.existsSync(canary)).toBe(false);
 });
+
+it('POST /pty answers 503 SandboxUnavailableError and starts no shell', async () => {
+  const res = await school.student.http.post('/pty', { body: { command: '/bin/sh', args: ['-c', `touch ${canary}`] } });
+  expect(res.status).toBe(503);
+  expect(res.body).toMatchObject({ name: 'SandboxUnavailableError' });
+  expect((await school.student.http.get('/pty')).body).toEqual([]);
+  expect(fs.existsSync(canary)).toBe(false);
+});
