@@ -15,7 +15,7 @@ const layers = [
   ['session'],
   ['question', 'school', 'mcp', 'skill', 'instruction'],
   ['command', 'file', 'health', 'queue-dashboard', 'pty'],
-  ['classroom'],
+  ['classroom', 'compat'],
 ];
 
 const alt = (names) => `(${names.join('|')})`;

@@ -1,6 +1,37 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { PUBLIC_EXTENSION } from '../core/auth/auth.decorators';
+import { ERROR_SCHEMA } from '../core/http/api-doc.decorator';
 import { VERSION } from '../core/version';
+
+/** Tags in the order a newcomer meets them: is it up, how to sign in, then a session and what it works on. */
+export const TAG_ORDER: [name: string, description: string][] = [
+  ['health', 'Liveness and readiness; public.'],
+  ['auth', "API keys and the school platform's JWTs: how a caller signs in."],
+  ['session', 'Sessions, prompts and their messages: talking to the agent.'],
+  ['event', 'Server-sent events: following sessions live.'],
+  ['permission', 'Permission requests of the agent, answered by the user.'],
+  ['question', 'Questions the agent asks the user.'],
+  ['project', "Projects: each user's workspaces on the server."],
+  ['file', 'Files, search and version control in a project workspace.'],
+  ['pty', 'Terminals running a shell in the project sandbox.'],
+  ['worktree', 'Git worktrees of a project, for parallel sessions.'],
+  ['config', 'The layered OpenCode config of a project and a school.'],
+  ['agent', 'Agents a project offers.'],
+  ['command', 'Commands (prompt templates) a project offers.'],
+  ['skill', 'Skills a project offers.'],
+  ['tool', 'Tools the agent can call.'],
+  ['provider', "LLM providers and models, and the school's provider credentials."],
+  ['mcp', 'MCP servers of a project.'],
+  ['share', 'Public read-only share links of a session.'],
+  ['instance', "OpenCode's instance-level routes: client logs, dispose, capabilities."],
+  ['classroom', 'Assignments, teacher notes and workspace files of a class.'],
+  ['admin', 'School administration: classes, budgets, usage, audit.'],
+  ['admin: users and keys', "A school's users and their API keys."],
+  ['admin: tenants', 'Schools on this server (platform administrators).'],
+  ['admin: snapshots', 'Snapshot storage maintenance.'],
+  ['unsupported', 'OpenCode operations that mean nothing on a hosted multi-tenant server: a typed 400.'],
+];
 
 /** Swagger UI at /docs, the OpenAPI JSON at /doc (where OpenCode serves its own). */
 export function setupSwagger(app: INestApplication): void {
@@ -26,6 +57,24 @@ export function setupSwagger(app: INestApplication): void {
       };
     }
   }
+  for (const item of Object.values(document.paths)) {
+    for (const op of [item.get, item.post, item.put, item.patch, item.delete]) {
+      if (!op) continue;
+      if ((op as unknown as Record<string, unknown>)[PUBLIC_EXTENSION]) {
+        op.security = [];
+        continue;
+      }
+      op.responses['401'] ??= {
+        description: 'UnauthorizedError: no credentials, or an unknown, revoked or expired API key or token.',
+        content: { 'application/json': { schema: ERROR_SCHEMA } },
+      };
+    }
+  }
+  const known = new Set(TAG_ORDER.map(([name]) => name));
+  document.tags = [
+    ...TAG_ORDER.map(([name, description]) => ({ name, description })),
+    ...(document.tags ?? []).filter((t) => !known.has(t.name)),
+  ];
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'doc',
     swaggerOptions: { persistAuthorization: true },

@@ -4,6 +4,7 @@ import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { ClassroomModule } from './classroom/classroom.module';
 import { CommandModule } from './command/command.module';
+import { CompatModule } from './compat/compat.module';
 import { ConfigModule } from './config/config.module';
 import { EventModule } from './event/event.module';
 import { FileModule } from './file/file.module';
@@ -62,6 +63,7 @@ export function domainModules(): (Type | DynamicModule)[] {
     PtyModule,
     HealthModule,
     QueueDashboardModule,
+    CompatModule,
     ClassroomModule,
     PortsModule,
   ];

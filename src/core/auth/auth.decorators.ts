@@ -1,4 +1,5 @@
-import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { ApiExtension } from '@nestjs/swagger';
 import type { Request } from 'express';
 import type { AuthContext, Role } from './auth-context';
 
@@ -7,8 +8,11 @@ export const REQUIRED_ROLES = 'auth:roles';
 export const PLATFORM_ADMIN = 'auth:platform-admin';
 export const QUERY_TOKEN = 'auth:query-token';
 
+/** Marks public operations in the OpenAPI document (no security requirement, no 401): see bootstrap/swagger.ts. */
+export const PUBLIC_EXTENSION = 'x-public';
+
 /** Route answers without credentials (health, docs, public share links). */
-export const Public = () => SetMetadata(IS_PUBLIC, true);
+export const Public = () => applyDecorators(SetMetadata(IS_PUBLIC, true), ApiExtension(PUBLIC_EXTENSION, true));
 /** Route needs one of these tenant roles. */
 export const Roles = (...roles: Role[]) => SetMetadata(REQUIRED_ROLES, roles);
 /** Route needs a platform administrator. */

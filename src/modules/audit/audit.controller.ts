@@ -1,5 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiDoc } from '../../core/http/api-doc.decorator';
 import type { AuthContext } from '../../core/auth/auth-context';
 import { Auth, Roles } from '../../core/auth/auth.decorators';
 import { AuditService } from './audit.service';
@@ -12,6 +13,7 @@ export class AuditController {
   constructor(private readonly audit: AuditService) {}
 
   /** The tenant's audit log, newest first. */
+  @ApiDoc('Audit log', "The school's audit log, newest first (admins).", [400, 403])
   @Get()
   @Roles('admin')
   list(@Auth() auth: AuthContext, @Query() q: AuditQueryDto): Promise<AuditEntryDto[]> {

@@ -1,5 +1,6 @@
 import { Controller, Get, Headers, Inject, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiDoc } from '../../core/http/api-doc.decorator';
 import type { Request, Response } from 'express';
 import type { AuthContext } from '../../core/auth/auth-context';
 import { AcceptsQueryToken, Auth } from '../../core/auth/auth.decorators';
@@ -18,6 +19,11 @@ export class EventController {
   ) {}
 
   /** Server-sent events: `{id, type, properties}` frames, `server.connected` first, heartbeats every 10 s. */
+  @ApiDoc(
+    'Subscribe to events',
+    'Server-sent events of the project: `{id, type, properties}` frames, `server.connected` first, heartbeats every 10 s; only what the caller may see.',
+    [404],
+  )
   @Get('event')
   @AcceptsQueryToken()
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this event cursor' })
@@ -36,6 +42,11 @@ export class EventController {
   }
 
   /** The same events for every project, wrapped as `{directory, project, payload}`. */
+  @ApiDoc(
+    'Subscribe to all events',
+    'The same events for every project the caller can see, wrapped as `{directory, project, payload}`.',
+    [],
+  )
   @Get('global/event')
   @AcceptsQueryToken()
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this event cursor' })

@@ -1,5 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiDoc } from '../../core/http/api-doc.decorator';
 import type { AuthContext } from '../../core/auth/auth-context';
 import { Auth } from '../../core/auth/auth.decorators';
 import { Directory } from '../../core/http/directory.decorator';
@@ -27,11 +28,21 @@ export class FileController {
     private readonly vcs: VcsService,
   ) {}
 
+  @ApiDoc(
+    'List files',
+    "Files and folders at `path` in the project's workspace (the workspace root when omitted), with their ignored flag. Students see their own projects, teachers their students', admins the school's.",
+    [400, 404],
+  )
   @Get('file')
   list(@Auth() auth: AuthContext, @Query() q: FileListQueryDto, @Directory() directory?: string): Promise<FileNode[]> {
     return this.files.list(auth, directory, q.path);
   }
 
+  @ApiDoc(
+    'Read a file',
+    "A file's content from the project's workspace: text as is, binary base64-encoded, with a diff against HEAD when the project is a git repository.",
+    [400, 404, 413],
+  )
   @Get('file/content')
   content(
     @Auth() auth: AuthContext,
@@ -41,11 +52,21 @@ export class FileController {
     return this.files.content(auth, directory, q.path);
   }
 
+  @ApiDoc(
+    'Changed files',
+    'Files changed in the working tree against HEAD, with added and removed line counts; empty outside a git repository.',
+    [404],
+  )
   @Get('file/status')
   status(@Auth() auth: AuthContext, @Directory() directory?: string): Promise<FileStatusEntry[]> {
     return this.vcs.fileStatus(auth, directory);
   }
 
+  @ApiDoc(
+    'Search file contents',
+    "Lines matching a regular expression in the project's workspace (ripgrep's match shape), capped in count and time.",
+    [400, 404],
+  )
   @Get('find')
   findText(
     @Auth() auth: AuthContext,
@@ -55,6 +76,11 @@ export class FileController {
     return this.find.text(auth, directory, q.pattern);
   }
 
+  @ApiDoc(
+    'Find files by name',
+    'Workspace paths fuzzily matching `query` (files, or folders with `type=directory`), best first.',
+    [400, 404],
+  )
   @Get('find/file')
   findFile(
     @Auth() auth: AuthContext,
@@ -65,21 +91,37 @@ export class FileController {
   }
 
   /** OpenCode answers `[]` here too: symbols come from a language server, which this route does not start. */
+  @ApiDoc(
+    'Find workspace symbols',
+    'Symbols from a language server; `[]` while no language server runs for the project.',
+    [400],
+  )
   @Get('find/symbol')
   findSymbol(@Query() _q: FindSymbolQueryDto): unknown[] {
     return [];
   }
 
+  @ApiDoc(
+    'Version control info',
+    "The project's current branch and default branch; `{}` outside a git repository.",
+    [404],
+  )
   @Get('vcs')
   vcsInfo(@Auth() auth: AuthContext, @Directory() directory?: string): Promise<VcsInfo> {
     return this.vcs.info(auth, directory);
   }
 
+  @ApiDoc('Version control status', 'Changed files with line counts, against HEAD (`mode=git`).', [404])
   @Get('vcs/status')
   vcsStatus(@Auth() auth: AuthContext, @Directory() directory?: string): Promise<VcsFileStatus[]> {
     return this.vcs.status(auth, directory);
   }
 
+  @ApiDoc(
+    'Version control diff',
+    'Changed files with their patches, against HEAD (`mode=git`) or the merge base with the default branch (`mode=branch`).',
+    [400, 404],
+  )
   @Get('vcs/diff')
   vcsDiff(
     @Auth() auth: AuthContext,

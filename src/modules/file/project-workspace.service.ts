@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { AuthContext } from '../../core/auth/auth-context';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { NotFoundError } from '../../core/errors/domain-error';
-import { ProjectService } from '../project/project.service';
+import { ProjectService, type ProjectAccess } from '../project/project.service';
 import type { Workspace } from '../workspace/workspace';
 import { WorkspaceManager } from '../workspace/workspace-manager';
 
@@ -16,7 +16,7 @@ export class ProjectWorkspaceService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async open(auth: AuthContext, directory?: string): Promise<Workspace> {
+  async open(auth: AuthContext, directory?: string, access: ProjectAccess = 'read'): Promise<Workspace> {
     // ProjectService treats an unknown absolute path as a project name; a path into another tenant's
     // folder must not silently become a same-named project of the caller's, it is someone else's: 404.
     if (directory && path.isAbsolute(directory)) {
@@ -26,7 +26,7 @@ export class ProjectWorkspaceService {
         throw new NotFoundError(`Project not found: ${directory}`);
       }
     }
-    const project = await this.projects.resolve(auth, directory);
+    const project = await this.projects.resolve(auth, directory, access);
     return this.workspaces.get(project.tenantId, project.slug);
   }
 }

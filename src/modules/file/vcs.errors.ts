@@ -1,4 +1,4 @@
-import { ConflictError } from '../../core/errors/domain-error';
+import { ConflictError, DomainError } from '../../core/errors/domain-error';
 
 /**
  * The workspace holds a file host git must not open (a FIFO, socket or device named `.gitignore`, a special file
@@ -12,5 +12,35 @@ export class VcsUnsafeFileError extends ConflictError {
       { path: file },
       'vcs_special_file',
     );
+  }
+}
+
+// OpenCode's error names for the vcs, worktree and project-copy routes (VcsApplyError, WorktreeError,
+// ProjectCopyError in its document); all 400s, so its clients' handling carries over.
+
+export class VcsApplyError extends DomainError {
+  constructor(message: string, reason: 'non-git' | 'not-clean') {
+    super('VcsApplyError', 400, message, 'vcs_apply', { reason });
+  }
+}
+
+export type WorktreeErrorName =
+  | 'WorktreeNotGitError'
+  | 'WorktreeNameGenerationFailedError'
+  | 'WorktreeCreateFailedError'
+  | 'WorktreeStartCommandFailedError'
+  | 'WorktreeRemoveFailedError'
+  | 'WorktreeResetFailedError'
+  | 'WorktreeListFailedError';
+
+export class WorktreeError extends DomainError {
+  constructor(name: WorktreeErrorName, message: string) {
+    super(name, 400, message, 'worktree');
+  }
+}
+
+export class ProjectCopyError extends DomainError {
+  constructor(message: string, details: { forceRequired?: boolean } = {}) {
+    super('ProjectCopyError', 400, message, 'project_copy', details);
   }
 }

@@ -3,16 +3,12 @@ import type { AuthContext } from '../../core/auth/auth-context';
 import { SandboxPolicy } from '../sandbox/sandbox-policy.service';
 import { SandboxRunner } from '../sandbox/sandbox-runner.service';
 import { fileDiff } from '../workspace/file-diff';
-import { findGitReadProblem } from '../workspace/git-readable';
 import type { Workspace } from '../workspace/workspace';
 import type { FileStatusEntry, VcsFileDiff, VcsFileStatus, VcsInfo } from './file.types';
 import { ProjectWorkspaceService } from './project-workspace.service';
-import { VcsUnsafeFileError } from './vcs.errors';
-import { isGitWorkspace, runGitSections } from './vcs.git';
+import { gitMayRun, runGitSections } from './vcs.git';
 import { countLines, EMPTY_TREE, parseNameStatus, parseNumstat, parsePorcelain, splitPatch } from './vcs.parse';
 
-/** `find` over a workspace is lstat only; a bound still, for a stalled file system. */
-const GIT_CHECK_TIMEOUT_MS = 10_000;
 const DIFF_FLAGS = ['--no-color', '--no-ext-diff', '--no-textconv', '--no-renames'];
 // Revisions come from git's own output (a branch name) or are HEAD / a checked hex id; they still follow
 // `--end-of-options` so a branch named like an option stays a revision.
@@ -31,7 +27,7 @@ export class VcsService {
 
   async info(auth: AuthContext, directory?: string): Promise<VcsInfo> {
     const ws = await this.workspaces.open(auth, directory);
-    if (!(await this.gitMayRun(ws))) return {};
+    if (!(await gitMayRun(ws.root))) return {};
     return this.branches(ws);
   }
 
@@ -57,20 +53,6 @@ export class VcsService {
   ): Promise<VcsFileDiff[]> {
     const ws = await this.workspaces.open(auth, directory);
     return this.changes(ws, mode, context, true);
-  }
-
-  /**
-   * Whether the workspace is a repository git may be run on. With SANDBOX=off git runs on the host, and a FIFO
-   * named `.gitignore` (or inside `.git`) would block it on open(); in the sandbox it would hold a sandbox for the
-   * whole timeout. Such a file is found by lstat first and refused with a 409 naming it.
-   */
-  private async gitMayRun(ws: Workspace): Promise<boolean> {
-    if (!(await isGitWorkspace(ws.root))) return false;
-    const problem = await findGitReadProblem(ws.root, { timeoutMs: GIT_CHECK_TIMEOUT_MS, gitDir: true }).catch(
-      (error: Error) => ({ file: '.', reason: `the workspace could not be checked (${error.message})` }),
-    );
-    if (problem) throw new VcsUnsafeFileError(problem.file, problem.reason);
-    return true;
   }
 
   private async branches(ws: Workspace): Promise<VcsInfo> {
@@ -100,7 +82,7 @@ export class VcsService {
     context: number,
     withPatch: boolean,
   ): Promise<VcsFileDiff[]> {
-    if (!(await this.gitMayRun(ws))) return [];
+    if (!(await gitMayRun(ws.root))) return [];
     let base = 'HEAD';
     const head = await runGitSections(
       this.runner,

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiDoc } from '../../core/http/api-doc.decorator';
 import type { AuthContext } from '../../core/auth/auth-context';
 import { Auth, Roles } from '../../core/auth/auth.decorators';
 import { Directory } from '../../core/http/directory.decorator';
@@ -14,19 +15,24 @@ import { McpService } from './mcp.service';
 export class McpController {
   constructor(private readonly mcp: McpService) {}
 
+  @ApiDoc(
+    'MCP server status',
+    'Status of every MCP server of the project: connected, disabled, failed, needs_auth, needs_client_registration.',
+    [404],
+  )
   @Get('mcp')
-  @ApiOperation({
-    summary:
-      'Status of every MCP server of the project: connected, disabled, failed, needs_auth, needs_client_registration',
-  })
   status(@Auth() auth: AuthContext, @Directory() directory?: string): Promise<McpStatusMap> {
     return this.mcp.status(auth, directory);
   }
 
+  @ApiDoc(
+    'Add an MCP server',
+    'Adds (or replaces) an MCP server for the project and connects it; answers the status map. Teachers and admins.',
+    [400, 403, 404],
+  )
   @Post('mcp')
   @HttpCode(200)
   @Roles('admin', 'teacher')
-  @ApiOperation({ summary: 'Adds (or replaces) an MCP server for the project and connects it; answers the status map' })
   add(
     @Auth() auth: AuthContext,
     @Body() body: AddMcpServerDto,
@@ -35,6 +41,11 @@ export class McpController {
     return this.mcp.add(auth, directory, body.name, body.config);
   }
 
+  @ApiDoc(
+    'Connect an MCP server',
+    'Connects a configured server; a server the school disabled stays off for students.',
+    [400, 403, 404],
+  )
   @Post('mcp/:name/connect')
   @HttpCode(200)
   async connect(
@@ -46,6 +57,7 @@ export class McpController {
     return true;
   }
 
+  @ApiDoc('Disconnect an MCP server', 'Disconnects a server for the project.', [400, 403, 404])
   @Post('mcp/:name/disconnect')
   @HttpCode(200)
   async disconnect(
@@ -57,12 +69,14 @@ export class McpController {
     return true;
   }
 
+  @ApiDoc(
+    'Start MCP OAuth',
+    "Starts a remote server's OAuth flow: open `authorizationUrl`, then post the code to /auth/callback. Teachers and admins.",
+    [400, 403, 404],
+  )
   @Post('mcp/:name/auth')
   @HttpCode(200)
   @Roles('admin', 'teacher')
-  @ApiOperation({
-    summary: 'Starts OAuth for a remote server: open authorizationUrl, then post the code to /auth/callback',
-  })
   startAuth(
     @Auth() auth: AuthContext,
     @Param('name') name: string,
@@ -71,6 +85,7 @@ export class McpController {
     return this.mcp.startAuth(auth, directory, name);
   }
 
+  @ApiDoc('Finish MCP OAuth', 'Completes the OAuth flow with the code the provider returned.', [400, 403, 404])
   @Post('mcp/:name/auth/callback')
   @HttpCode(200)
   @Roles('admin', 'teacher')
@@ -83,13 +98,14 @@ export class McpController {
     return this.mcp.finishAuth(auth, directory, name, body.code, body.oauthState);
   }
 
+  @ApiDoc(
+    'Authenticate an MCP server (not available)',
+    'Not supported on a hosted server (it would open a browser on the server): always 400 McpUnsupportedOAuthError.',
+    [400, 403, 404],
+  )
   @Post('mcp/:name/auth/authenticate')
   @HttpCode(200)
   @Roles('admin', 'teacher')
-  @ApiOperation({
-    summary:
-      'Not supported on a hosted server (it would open a browser on the server): always 400 McpUnsupportedOAuthError',
-  })
   authenticate(
     @Auth() auth: AuthContext,
     @Param('name') name: string,
@@ -98,6 +114,7 @@ export class McpController {
     return this.mcp.authenticate(auth, directory, name);
   }
 
+  @ApiDoc('Remove MCP credentials', "Forgets a remote server's OAuth tokens.", [400, 403, 404])
   @Delete('mcp/:name/auth')
   @Roles('admin', 'teacher')
   removeAuth(
@@ -108,8 +125,8 @@ export class McpController {
     return this.mcp.removeAuth(auth, directory, name);
   }
 
+  @ApiDoc('List MCP resources', 'Resources of the connected MCP servers, keyed `<server>:<resource name>`.', [404])
   @Get('experimental/resource')
-  @ApiOperation({ summary: 'Resources of the connected MCP servers, keyed <server>:<resource name>' })
   resources(@Auth() auth: AuthContext, @Directory() directory?: string): Promise<Record<string, McpResource>> {
     return this.mcp.resources(auth, directory);
   }

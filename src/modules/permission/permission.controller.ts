@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiDoc } from '../../core/http/api-doc.decorator';
 import type { AuthContext } from '../../core/auth/auth-context';
 import { Auth } from '../../core/auth/auth.decorators';
 import { NotFoundError } from '../../core/errors/domain-error';
@@ -17,11 +18,17 @@ export class PermissionController {
   ) {}
 
   /** Pending permission requests the caller may answer. */
+  @ApiDoc('List pending permissions', 'Permission requests of the agent that the caller may answer.', [])
   @Get('permission')
   list(@Auth() auth: AuthContext): Promise<PermissionRequestDto[]> {
     return this.permissions.list(auth);
   }
 
+  @ApiDoc(
+    'Answer a permission request',
+    '`once`, `always` or `reject` a pending request; `always` adds a rule for the session.',
+    [400, 404],
+  )
   @Post('permission/:requestID/reply')
   @HttpCode(200)
   reply(@Auth() auth: AuthContext, @Param('requestID') id: string, @Body() body: PermissionReplyDto): Promise<boolean> {
@@ -29,6 +36,11 @@ export class PermissionController {
   }
 
   /** Deprecated OpenCode route, kept for older clients. */
+  @ApiDoc(
+    'Answer a permission request (legacy)',
+    "OpenCode's deprecated per-session route, kept for older clients; the request must belong to the session named.",
+    [400, 404],
+  )
   @Post('session/:sessionID/permissions/:permissionID')
   @HttpCode(200)
   legacyReply(

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Param, Patch } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiDoc } from '../../core/http/api-doc.decorator';
 import type { AuthContext } from '../../core/auth/auth-context';
 import { Auth } from '../../core/auth/auth.decorators';
 import { Directory } from '../../core/http/directory.decorator';
@@ -12,16 +13,23 @@ import { ProjectService } from './project.service';
 export class ProjectController {
   constructor(private readonly projects: ProjectService) {}
 
+  @ApiDoc('List projects', "Students: their own projects; teachers: also their students'; admins: the school's.", [])
   @Get('project')
   list(@Auth() auth: AuthContext): Promise<ProjectDto[]> {
     return this.projects.list(auth);
   }
 
+  @ApiDoc(
+    'Current project',
+    'The project named by `directory` (its worktree path or its name); the default project when omitted.',
+    [400, 404],
+  )
   @Get('project/current')
   current(@Auth() auth: AuthContext, @Directory() directory?: string): Promise<ProjectDto> {
     return this.projects.current(auth, directory);
   }
 
+  @ApiDoc('Update a project', 'Name, icon and start command of a project.', [400, 403, 404])
   @Patch('project/:projectID')
   update(
     @Auth() auth: AuthContext,
@@ -31,6 +39,7 @@ export class ProjectController {
     return this.projects.update(auth, id, body);
   }
 
+  @ApiDoc('Paths', "The project's worktree and the server's state and config folders, as OpenCode reports them.", [404])
   @Get('path')
   path(@Auth() auth: AuthContext, @Directory() directory?: string): Promise<PathDto> {
     return this.projects.paths(auth, directory);

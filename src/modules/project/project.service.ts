@@ -145,12 +145,24 @@ export class ProjectService {
       icon: input.icon as object,
       commands: input.commands as object,
     }))!;
+    return this.updated(updated);
+  }
+
+  /** Records that the project's workspace is now a git repository (POST /project/git/init). */
+  async markGit(auth: AuthContext, directory?: string): Promise<ProjectInfo> {
+    const project = await this.resolve(auth, directory, 'write');
+    if (project.vcs === 'git') return this.toInfo(project);
+    const updated = (await this.repo.update(auth.tenantId, project.id, { vcs: 'git' }))!;
+    return this.updated(updated);
+  }
+
+  private updated(project: Project): ProjectInfo {
     this.cache.clear();
-    const info = this.toInfo(updated);
+    const info = this.toInfo(project);
     this.bus.publish({
-      tenantId: auth.tenantId,
-      projectId: id,
-      ownerId: updated.ownerId ?? undefined,
+      tenantId: project.tenantId,
+      projectId: project.id,
+      ownerId: project.ownerId ?? undefined,
       type: EventType.ProjectUpdated,
       properties: info as unknown as Record<string, unknown>,
     });

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiDoc } from '../../core/http/api-doc.decorator';
 import type { Response } from 'express';
 import type { AuthContext } from '../../core/auth/auth-context';
 import { Auth } from '../../core/auth/auth.decorators';
@@ -14,6 +15,11 @@ export class MessageController {
   constructor(private readonly sessions: SessionFacade) {}
 
   /** Oldest first. With `limit`, more pages are announced by `Link: …; rel="next"` and `X-Next-Cursor`. */
+  @ApiDoc(
+    'List messages',
+    'Messages with their parts, oldest first; with `limit`, more pages are announced by `Link` and `X-Next-Cursor`.',
+    [400, 404],
+  )
   @Get('message')
   list(
     @Auth() auth: AuthContext,
@@ -25,6 +31,11 @@ export class MessageController {
   }
 
   /** Prompt and wait: answers with the last assistant message when the turn is done. */
+  @ApiDoc(
+    'Send a prompt and wait',
+    'Adds the user message and runs the agent; answers with the last assistant message when the turn is done. Counted against the budgets; 429 when spent.',
+    [400, 403, 404, 429],
+  )
   @Post('message')
   @HttpCode(200)
   prompt(
@@ -36,18 +47,25 @@ export class MessageController {
   }
 
   /** Prompt in the background: 204 at once; follow `/event`. */
+  @ApiDoc('Send a prompt', 'Like POST /message but answers 204 at once; follow the events.', [400, 403, 404, 429])
   @Post('prompt_async')
   @HttpCode(204)
   async promptAsync(@Auth() auth: AuthContext, @Param('sessionID') id: string, @Body() body: PromptDto): Promise<void> {
     await this.sessions.promptAsync(auth, id, body);
   }
 
+  @ApiDoc(
+    'Abort the running turn',
+    "Stops the turn (true even when idle); teachers may stop their students' runaway turns.",
+    [404],
+  )
   @Post('abort')
   @HttpCode(200)
   abort(@Auth() auth: AuthContext, @Param('sessionID') id: string): Promise<boolean> {
     return this.sessions.abort(auth, id);
   }
 
+  @ApiDoc('Get a message', 'One message with its parts.', [404])
   @Get('message/:messageID')
   get(
     @Auth() auth: AuthContext,
@@ -57,6 +75,7 @@ export class MessageController {
     return this.sessions.getMessage(auth, id, messageId);
   }
 
+  @ApiDoc('Delete a message', 'Removes a message and its parts; 409 while the session is busy.', [403, 404, 409])
   @Delete('message/:messageID')
   remove(
     @Auth() auth: AuthContext,
@@ -66,6 +85,7 @@ export class MessageController {
     return this.sessions.removeMessage(auth, id, messageId);
   }
 
+  @ApiDoc('Delete a part', 'Removes one part of a message.', [403, 404, 409])
   @Delete('message/:messageID/part/:partID')
   removePart(
     @Auth() auth: AuthContext,
@@ -77,6 +97,7 @@ export class MessageController {
   }
 
   /** Replaces a part; its ids must match the path. */
+  @ApiDoc('Replace a part', 'Replaces a part; its ids must match the path.', [400, 403, 404])
   @Patch('message/:messageID/part/:partID')
   updatePart(
     @Auth() auth: AuthContext,

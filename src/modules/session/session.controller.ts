@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiDoc } from '../../core/http/api-doc.decorator';
 import type { AuthContext } from '../../core/auth/auth-context';
 import { Auth } from '../../core/auth/auth.decorators';
 import { Directory } from '../../core/http/directory.decorator';
@@ -12,6 +13,11 @@ import { SessionFacade } from './session.facade';
 export class SessionController {
   constructor(private readonly sessions: SessionFacade) {}
 
+  @ApiDoc(
+    'List sessions',
+    "Sessions of the project named by `directory` (all the caller's with `scope=project` absent and no directory), newest first.",
+    [400, 404],
+  )
   @Get()
   list(
     @Auth() auth: AuthContext,
@@ -21,6 +27,11 @@ export class SessionController {
     return this.sessions.list(auth, { ...query, directory: query.directory ?? directory });
   }
 
+  @ApiDoc(
+    'Create a session',
+    'A new session in the project named by `directory` (or a child of `parentID`), with optional title, agent, model, permission rules and metadata.',
+    [400, 403, 404],
+  )
   @Post()
   create(
     @Auth() auth: AuthContext,
@@ -31,16 +42,23 @@ export class SessionController {
   }
 
   /** Non-idle sessions only: `{[sessionID]: {type: 'busy' | 'retry', ...}}`. */
+  @ApiDoc('Session statuses', 'The busy or retrying sessions the caller can see: `{[sessionID]: {type}}`.', [])
   @Get('status')
   status(@Auth() auth: AuthContext): Promise<Record<string, unknown>> {
     return this.sessions.statuses(auth);
   }
 
+  @ApiDoc('Get a session', "One session; another student's or another school's is a 404.", [404])
   @Get(':sessionID')
   get(@Auth() auth: AuthContext, @Param('sessionID') id: string): Promise<SessionDto> {
     return this.sessions.get(auth, id);
   }
 
+  @ApiDoc(
+    'Update a session',
+    'Title, permission rules (they only narrow), archived time and metadata.',
+    [400, 403, 404],
+  )
   @Patch(':sessionID')
   update(
     @Auth() auth: AuthContext,
@@ -51,16 +69,23 @@ export class SessionController {
   }
 
   /** Deletes the session and its children (children first), aborting their loops. */
+  @ApiDoc(
+    'Delete a session',
+    'Deletes the session and its children (children first), aborting their turns.',
+    [403, 404],
+  )
   @Delete(':sessionID')
   remove(@Auth() auth: AuthContext, @Param('sessionID') id: string): Promise<boolean> {
     return this.sessions.remove(auth, id);
   }
 
+  @ApiDoc('Child sessions', 'The subagent sessions started from this one.', [404])
   @Get(':sessionID/children')
   children(@Auth() auth: AuthContext, @Param('sessionID') id: string): Promise<SessionDto[]> {
     return this.sessions.children(auth, id);
   }
 
+  @ApiDoc('Session todo list', 'The todo list the agent keeps for the session.', [404])
   @Get(':sessionID/todo')
   todo(@Auth() auth: AuthContext, @Param('sessionID') id: string): Promise<TodoDto[]> {
     return this.sessions.todos(auth, id);

@@ -5,6 +5,7 @@ import { MessageService } from './message.service';
 import type { PromptInput } from './prompt/prompt-input';
 import { SessionPromptService } from './prompt/session-prompt.service';
 import { SessionRunService } from './run/session-run.service';
+import { toSessionInfo } from './session.mapper';
 import { SessionRepository } from './session.repository';
 import { SessionService, type CreateSessionInput, type ListSessionsInput } from './session.service';
 import type { MessageWithParts, PartInfo, SessionInfo } from './session.types';
@@ -30,6 +31,11 @@ export class SessionFacade {
 
   get(auth: AuthContext, id: string): Promise<SessionInfo> {
     return this.sessions.get(auth, id);
+  }
+
+  /** The session, when the caller may change it (404 when they may not see it, 403 when they only watch it). */
+  async writable(auth: AuthContext, id: string): Promise<SessionInfo> {
+    return toSessionInfo(await this.sessions.loadForWrite(auth, id));
   }
 
   update(auth: AuthContext, id: string, input: Parameters<SessionService['update']>[2]): Promise<SessionInfo> {

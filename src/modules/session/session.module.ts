@@ -92,6 +92,7 @@ import { TurnContextService } from './turn/turn-context.service';
     TurnContextService,
   ],
   exports: [
+    SessionFacade,
     TurnContextService,
     SessionService,
     SessionRunService,

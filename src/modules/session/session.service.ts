@@ -28,6 +28,8 @@ export interface ListSessionsInput {
   scope?: string;
   roots?: boolean;
   start?: number;
+  /** Only sessions updated strictly before this time (ms): the cross-project list's cursor. */
+  before?: number;
   search?: string;
   limit?: number;
   archived?: boolean;
@@ -122,6 +124,7 @@ export class SessionService {
       roots: input.roots,
       search: input.search,
       start: input.start !== undefined ? new Date(input.start) : undefined,
+      before: input.before !== undefined ? new Date(input.before) : undefined,
       archived: input.archived,
       limit: Math.min(input.limit ?? 100, 1000),
     });

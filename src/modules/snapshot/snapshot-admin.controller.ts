@@ -1,5 +1,6 @@
 import { Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiDoc } from '../../core/http/api-doc.decorator';
 import type { AuthContext } from '../../core/auth/auth-context';
 import { Auth, Roles } from '../../core/auth/auth.decorators';
 import { SnapshotGcProcessor } from './snapshot-gc.processor';
@@ -11,6 +12,11 @@ export class SnapshotAdminController {
   constructor(private readonly gc: SnapshotGcProcessor) {}
 
   /** Queues snapshot garbage collection for the caller's school now (it also runs daily). */
+  @ApiDoc(
+    'Collect snapshot garbage',
+    "Queues snapshot garbage collection for the caller's school now (it also runs daily).",
+    [403],
+  )
   @Post('gc')
   @HttpCode(202)
   @Roles('admin')

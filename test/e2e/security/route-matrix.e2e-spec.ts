@@ -593,6 +593,108 @@ const POLICY: Record<string, Policy> = {
     }),
   },
   'DELETE /admin/jwt': { expect: anyAdmin(), call: () => ({ path: '/admin/jwt' }) },
+  // instance-level routes (issue 19): a client's log line, dispose, capabilities, the cross-project session list
+  'POST /log': {
+    expect: signedIn(),
+    call: () => ({ path: '/log', body: { service: 'matrix', level: 'info', message: 'hello' } }),
+  },
+  'POST /instance/dispose': { expect: studentRead, call: () => ({ path: '/instance/dispose', query: inA() }) },
+  'POST /global/dispose': { expect: signedIn(), call: () => ({ path: '/global/dispose' }) },
+  'GET /experimental/capabilities': { expect: signedIn(), call: () => ({ path: '/experimental/capabilities' }) },
+  'GET /experimental/session': { expect: signedIn(), call: () => ({ path: '/experimental/session' }) },
+  'POST /experimental/session/{sessionID}/background': {
+    expect: studentWrite,
+    call: async (_, own) => ({ path: `/experimental/session/${own ? await freshSession() : sessionA}/background` }),
+  },
+  // /init runs the built-in init command through the prompt path (and its budget), like POST …/command.
+  'POST /session/{sessionID}/init': {
+    expect: studentWrite,
+    call: fresh('/init', { providerID: 'fake', modelID: 'fake-model' }),
+  },
+  // version control: the student's project "hw" is not a git repository, so an allowed apply or worktree change
+  // reaches the domain answer (400 VcsApplyError / WorktreeNotGitError); git init runs in a fresh project of the
+  // caller's own, so the shared fixture stays as it is.
+  'GET /vcs/diff/raw': { expect: studentRead, call: () => ({ path: '/vcs/diff/raw', query: inA() }) },
+  'POST /vcs/apply': {
+    expect: { ...studentWrite, student: 400, admin: 400 },
+    call: () => ({ path: '/vcs/apply', query: inA(), body: { patch: '' } }),
+  },
+  'POST /project/git/init': {
+    expect: studentWrite,
+    call: (_, own) => ({ path: '/project/git/init', query: own ? { directory: `repo-${uid()}` } : inA() }),
+  },
+  'GET /project/{projectID}/directories': {
+    expect: studentRead,
+    call: () => ({ path: `/project/${projectA}/directories` }),
+  },
+  'GET /experimental/worktree': { expect: studentRead, call: () => ({ path: '/experimental/worktree', query: inA() }) },
+  'POST /experimental/worktree': {
+    expect: { ...studentWrite, student: 400, admin: 400 },
+    call: () => ({ path: '/experimental/worktree', query: inA(), body: { name: 'side' } }),
+  },
+  'DELETE /experimental/worktree': {
+    expect: { ...studentWrite, student: 400, admin: 400 },
+    call: () => ({ path: '/experimental/worktree', query: inA(), body: { directory: `${worktreeA}/.worktrees/side` } }),
+  },
+  'POST /experimental/worktree/reset': {
+    expect: { ...studentWrite, student: 400, admin: 400 },
+    call: () => ({
+      path: '/experimental/worktree/reset',
+      query: inA(),
+      body: { directory: `${worktreeA}/.worktrees/side` },
+    }),
+  },
+  'POST /experimental/project/{projectID}/copy': {
+    expect: { ...studentWrite, student: 400, admin: 400 },
+    call: () => ({
+      path: `/experimental/project/${projectA}/copy`,
+      body: { strategy: 'worktree', directory: '/tmp/side' },
+    }),
+  },
+  'DELETE /experimental/project/{projectID}/copy': {
+    expect: { ...studentWrite, student: 400, admin: 400 },
+    call: () => ({
+      path: `/experimental/project/${projectA}/copy`,
+      body: { directory: `${worktreeA}/.worktrees/side`, force: true },
+    }),
+  },
+  'POST /experimental/project/{projectID}/copy/refresh': {
+    expect: { ...studentWrite, student: 204, admin: 204 },
+    call: () => ({ path: `/experimental/project/${projectA}/copy/refresh` }),
+  },
+  'POST /experimental/project/{projectID}/copy/generate-name': {
+    expect: studentRead,
+    call: () => ({ path: `/experimental/project/${projectA}/copy/generate-name`, body: { context: 'fix the login' } }),
+  },
+  // Groups with no meaning on a hosted server: routed, and a typed 400 for every signed-in caller.
+  ...Object.fromEntries(
+    [
+      'POST /sync/start',
+      'POST /sync/replay',
+      'POST /sync/steal',
+      'POST /sync/history',
+      'GET /experimental/workspace/adapter',
+      'GET /experimental/workspace',
+      'POST /experimental/workspace',
+      'POST /experimental/workspace/sync-list',
+      'GET /experimental/workspace/status',
+      'DELETE /experimental/workspace/{id}',
+      'POST /experimental/workspace/warp',
+      'POST /experimental/control-plane/move-session',
+      'POST /provider/{providerID}/oauth/authorize',
+      'POST /provider/{providerID}/oauth/callback',
+      'POST /global/upgrade',
+    ].map((op) => [
+      op,
+      {
+        expect: signedIn(400),
+        call: () => ({
+          path: op.split(' ')[1].replace('{id}', 'wrk_x').replace('{providerID}', 'openai'),
+          body: op.startsWith('GET') ? undefined : {},
+        }),
+      } satisfies Policy,
+    ]),
+  ),
 
   // classroom: assignments of class A, the student's workspace files
   'POST /classroom/classes/{classID}/assignments': {

@@ -19,3 +19,10 @@ export class CommandDto {
   @IsOptional() @IsString() @Length(1, 100) variant?: string;
   @IsOptional() @IsArray() @ValidateNested({ each: true }) @Type(() => CommandFilePartDto) parts?: CommandFilePartDto[];
 }
+
+/** POST /session/{id}/init: the model to run the built-in `init` command with. */
+export class SessionInitDto {
+  @IsString() @Length(1, 200) modelID!: string;
+  @IsString() @Length(1, 100) providerID!: string;
+  @IsOptional() @IsString() @Matches(/^msg_/) messageID?: string;
+}

@@ -1,5 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiDoc } from '../../../core/http/api-doc.decorator';
 import type { AuthContext } from '../../../core/auth/auth-context';
 import { Auth } from '../../../core/auth/auth.decorators';
 import { Directory } from '../../../core/http/directory.decorator';
@@ -13,12 +14,18 @@ export class ToolController {
   constructor(private readonly tools: ToolCatalogue) {}
 
   /** Every registered tool id. */
+  @ApiDoc('List tool ids', 'Every registered tool id (built-in and MCP).', [])
   @Get('ids')
   ids(): string[] {
     return this.tools.ids();
   }
 
   /** The tools the default agent offers that model, with their JSON Schemas. */
+  @ApiDoc(
+    'List tools for a model',
+    'The tools the default agent offers that model, with their JSON Schemas.',
+    [400, 404],
+  )
   @Get()
   list(
     @Auth() auth: AuthContext,

@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiDoc } from '../../../core/http/api-doc.decorator';
 import type { AuthContext } from '../../../core/auth/auth-context';
 import { Auth } from '../../../core/auth/auth.decorators';
 import { CompactionService } from './compaction.service';
@@ -12,6 +13,11 @@ export class CompactionController {
   constructor(private readonly compaction: CompactionService) {}
 
   /** Summarises the session with the given model (a manual compaction), then lets the loop go on. */
+  @ApiDoc(
+    'Summarise (compact) a session',
+    'Summarises the session with the given model, a manual compaction; counted against the budgets.',
+    [400, 403, 404, 409, 429],
+  )
   @Post(':sessionID/summarize')
   @HttpCode(200)
   @ApiOkResponse({ type: Boolean })

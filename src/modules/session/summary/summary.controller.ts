@@ -1,5 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiDoc } from '../../../core/http/api-doc.decorator';
 import type { AuthContext } from '../../../core/auth/auth-context';
 import { Auth } from '../../../core/auth/auth.decorators';
 import { DiffQueryDto, SnapshotFileDiffDto } from './dto/diff.dto';
@@ -12,6 +13,11 @@ export class SummaryController {
   constructor(private readonly summaries: SummaryService) {}
 
   /** The files this session changed (from its first step to its last), as computed by the summary job. */
+  @ApiDoc(
+    'Session diff',
+    'The files this session changed, from its first step to its last (or up to `messageID`).',
+    [404],
+  )
   @Get('diff')
   diff(
     @Auth() auth: AuthContext,

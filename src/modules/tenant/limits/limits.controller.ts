@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Patch } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiDoc } from '../../../core/http/api-doc.decorator';
 import type { AuthContext } from '../../../core/auth/auth-context';
 import { Auth, Roles } from '../../../core/auth/auth.decorators';
 import { LimitsDto, UpdateLimitsDto } from './dto/limits.dto';
@@ -12,6 +13,11 @@ export class LimitsController {
   constructor(private readonly limits: LimitsService) {}
 
   /** The school's abuse limits in force (the platform's defaults where the school set none). */
+  @ApiDoc(
+    'Get abuse limits',
+    "The school's abuse limits in force (the platform's defaults where the school set none); admins.",
+    [403],
+  )
   @Get()
   @Roles('admin')
   get(@Auth() auth: AuthContext): Promise<LimitsDto> {
@@ -19,6 +25,11 @@ export class LimitsController {
   }
 
   /** Changes some of them, within fixed bounds (a limit cannot be switched off). */
+  @ApiDoc(
+    'Update abuse limits',
+    'Changes some of them, within fixed bounds (a limit cannot be switched off); admins.',
+    [400, 403],
+  )
   @Patch()
   @Roles('admin')
   update(@Auth() auth: AuthContext, @Body() body: UpdateLimitsDto): Promise<LimitsDto> {
