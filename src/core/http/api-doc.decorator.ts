@@ -1,4 +1,5 @@
-import { applyDecorators } from '@nestjs/common';
+import { RequestMethod, applyDecorators } from '@nestjs/common';
+import { HTTP_CODE_METADATA, METHOD_METADATA } from '@nestjs/common/constants';
 import { ApiOperation, ApiResponse, type ApiResponseOptions } from '@nestjs/swagger';
 
 type SchemaObject = NonNullable<Extract<ApiResponseOptions, { schema?: unknown }>['schema']>;
@@ -41,6 +42,7 @@ export const ERROR_SCHEMA: SchemaObject = {
 export function ApiDoc(summary: string, description: string, errors: number[] = []): MethodDecorator {
   return applyDecorators(
     ApiOperation({ summary, description }),
+    DocumentedSuccess(),
     ...errors.map((status) => {
       const [name, meaning] = ERROR_MEANING[status] ?? ['BadRequest', 'Refused.'];
       return ApiResponse({
@@ -58,4 +60,27 @@ export function ApiDoc(summary: string, description: string, errors: number[] = 
       });
     }),
   );
+}
+
+/** Where @nestjs/swagger keeps an operation's documented responses (its `DECORATORS.API_RESPONSE`). */
+const API_RESPONSE_METADATA = 'swagger/apiResponse';
+
+/**
+ * Swagger documents Nest's own success status (201 for POST, 200 otherwise, or the @HttpCode) only for operations
+ * without any @ApiResponse; declaring the 4xx above would drop it. This puts it back, unless the operation documents
+ * a 2xx of its own. It reads the route's metadata once the class is fully decorated, because @HttpCode and the route
+ * decorator may sit above @ApiDoc.
+ */
+function DocumentedSuccess(): MethodDecorator {
+  return (target, key, descriptor) => {
+    const handler = descriptor.value as object;
+    queueMicrotask(() => {
+      const responses = (Reflect.getMetadata(API_RESPONSE_METADATA, handler) ?? {}) as Record<string, unknown>;
+      if (Object.keys(responses).some((status) => status.startsWith('2'))) return;
+      const status =
+        (Reflect.getMetadata(HTTP_CODE_METADATA, handler) as number | undefined) ??
+        (Reflect.getMetadata(METHOD_METADATA, handler) === RequestMethod.POST ? 201 : 200);
+      ApiResponse({ status, description: 'Success.' })(target, key, descriptor);
+    });
+  };
 }

@@ -99,6 +99,26 @@ const cases = (): RouteCase[] => [
     expect: [404],
     echoes: () => [bProject.id],
   },
+  {
+    route: 'GET /project/{projectID}/directories',
+    call: (as) => as.get(`/project/${bProject.id}/directories`),
+    expect: [404],
+    echoes: () => [bProject.id],
+  },
+  // B's worktree path as a directory only names a project of A's own (as for GET /project/current above).
+  {
+    route: 'POST /project/git/init',
+    call: (as) => as.post('/project/git/init', { query: { directory: bProject.worktree } }),
+    expect: [400, 403, 404],
+    // "Project not found: <the directory sent>" repeats the caller's own input, which holds B's ids.
+    echoes: () => bIds.filter((id) => bProject.worktree.includes(id)),
+  },
+  // A school admin's own settings: never B's (B's tenant is compared before and after).
+  {
+    route: 'PATCH /admin/tenants/current',
+    call: (as) => as.patch('/admin/tenants/current', { body: { settings: { shareAllowed: false } } }),
+    expect: [200, 400, 403],
+  },
   { route: 'GET /path', call: (as) => as.get('/path', { query: { directory: bProject.worktree } }), expect: [404] },
   { route: 'POST /admin/jobs/health', call: (as) => as.post('/admin/jobs/health'), expect: [403] },
   // The SSE routes never end, so they are checked by streaming (last tests of this file).

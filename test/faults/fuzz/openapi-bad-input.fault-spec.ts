@@ -98,7 +98,13 @@ async function storedState(t: TestTenant, s: Seed) {
 beforeAll(async () => {
   llm = await FakeLlm.start({ chunkDelayMs: 0 });
   llm.setDefaultReply(reply().text('Fuzz answer.').stop());
-  app = await startTestApp({ OPENCODE_CONFIG_CONTENT: fakeProviderConfig(llm.openaiBaseUrl), SANDBOX: 'off' });
+  app = await startTestApp({
+    OPENCODE_CONFIG_CONTENT: fakeProviderConfig(llm.openaiBaseUrl),
+    SANDBOX: 'off',
+    // The sweeps send thousands of requests as one school admin within a minute; the per-user request limit (its own
+    // spec: abuse-limits.e2e-spec.ts) would answer them 429 and hide what each operation does with bad input.
+    LIMIT_REQUESTS_PER_MINUTE: '100000',
+  });
   [a, b] = await Promise.all([createTenant(app.url, app.adminKey), createTenant(app.url, app.adminKey)]);
   [seeded.a, seeded.b] = await Promise.all([seed(a, 'a'), seed(b, 'b')]);
   const doc = await request(app.url, 'GET', '/doc');

@@ -45,13 +45,18 @@ const NEST_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'ALL', 'OPTIONS',
 const BODY = 3;
 const QUERY = 4;
 
-/** Routes that never end (SSE) or are not JSON APIs: left out of the fuzz run. */
+/**
+ * Routes that never end (SSE) or are not JSON APIs: left out of the fuzz run. So is PATCH /admin/limits: a valid body
+ * with a NUL elsewhere lowers the school's own request limit to its floor, which then throttles the sweep itself; its
+ * bad input is covered by abuse-limits.e2e-spec.ts.
+ */
 export function isSkipped(path: string): boolean {
   return (
     path === '/event' ||
     path === '/global/event' ||
     /^\/share\/[^/]+\/event$/.test(path) ||
-    path.startsWith('/admin/queues')
+    path.startsWith('/admin/queues') ||
+    path === '/admin/limits'
   );
 }
 
