@@ -462,7 +462,9 @@ export class FaultBase {
       dataDir: this.dataDir,
       adminKey: this.adminKey,
       config: fakeLlmConfig(this.llm),
-      extra,
+      // Fault specs drive hundreds of requests as one user (500 concurrent prompts); the per-user request limit has
+      // its own spec (abuse-limits.e2e-spec.ts) and would answer them 429 here.
+      extra: { LIMIT_REQUESTS_PER_MINUTE: '100000', ...extra },
     };
   }
 
