@@ -17,7 +17,7 @@ import { ClassController } from './class/class.controller';
 import { ClassRepository } from './class/class.repository';
 import { ClassService } from './class/class.service';
 import { AccessModule } from '../access/access.module';
-import { LifecycleController } from './lifecycle/lifecycle.controller';
+import { DisclosureService } from './lifecycle/disclosure.service';
 import { LifecycleRepository } from './lifecycle/lifecycle.repository';
 import { LifecycleService } from './lifecycle/lifecycle.service';
 import { SchoolHooks } from './school.hooks';
@@ -32,14 +32,7 @@ import { UsageService } from './usage/usage.service';
  */
 @Module({
   imports: [TenantModule, SessionModule, EventModule, AuditModule, AccessModule],
-  controllers: [
-    ClassController,
-    BudgetController,
-    AllowanceController,
-    MyAllowanceController,
-    UsageController,
-    LifecycleController,
-  ],
+  controllers: [ClassController, BudgetController, AllowanceController, MyAllowanceController, UsageController],
   providers: [
     ClassRepository,
     ClassService,
@@ -55,8 +48,16 @@ import { UsageService } from './usage/usage.service';
     UsageService,
     LifecycleRepository,
     LifecycleService,
+    DisclosureService,
     SchoolHooks,
   ],
-  exports: [ClassRosterService, LifecycleService, BudgetMeterService, BudgetEnforcerService, UsageService],
+  exports: [
+    ClassRosterService,
+    LifecycleService,
+    BudgetMeterService,
+    BudgetEnforcerService,
+    UsageService,
+    DisclosureService,
+  ],
 })
 export class SchoolModule {}
