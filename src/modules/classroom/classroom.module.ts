@@ -67,5 +67,6 @@ import { WorkspaceFilesService } from './workspace-files/workspace-files.service
     OversightService,
     OnBehalfService,
   ],
+  exports: [NoteService],
 })
 export class ClassroomModule {}
