@@ -13,6 +13,7 @@ import { PROJECT_DIRECTORY, type ProjectDirectory } from './event/project-direct
 import { SESSION_ACCESS, type SessionAccess } from './permission/session-access.port';
 import { ProjectModule } from './project/project.module';
 import { ProjectService } from './project/project.service';
+import { AllowanceService } from './school/allowance/allowance.service';
 import { BudgetEnforcerService } from './school/budget/budget-enforcer.service';
 import { BudgetMeterService } from './school/budget/budget-meter.service';
 import { ClassRosterService } from './school/class/class-roster.service';
@@ -60,7 +61,7 @@ const sessionExtensions: Provider[] = [
   contributors<loop.StepPreparer>(loop.STEP_PREPARERS, CompactionSteps),
   contributors<loop.StepObserver>(loop.STEP_OBSERVERS, CompactionSteps),
   contributors<loop.OverflowHandler>(loop.OVERFLOW_HANDLERS, CompactionSteps),
-  contributors<loop.LoopFinisher>(loop.LOOP_FINISHERS, SummaryService, CompactionSteps),
+  contributors<loop.LoopFinisher>(loop.LOOP_FINISHERS, SummaryService, CompactionSteps, AllowanceService),
   contributors<loop.HistoryView>(loop.HISTORY_VIEWS, CompactionSteps),
   contributors<loop.SystemSource>(loop.SYSTEM_SOURCES, SkillSource, InstructionSource, NoteService),
   contributors<loop.ExtraToolSource>(loop.EXTRA_TOOL_SOURCES, McpService, BatchToolSource),

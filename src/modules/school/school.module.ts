@@ -3,6 +3,9 @@ import { AuditModule } from '../audit/audit.module';
 import { EventModule } from '../event/event.module';
 import { SessionModule } from '../session/session.module';
 import { TenantModule } from '../tenant/tenant.module';
+import { AllowanceController, MyAllowanceController } from './allowance/allowance.controller';
+import { AllowanceRepository } from './allowance/allowance.repository';
+import { AllowanceService } from './allowance/allowance.service';
 import { BudgetCounterRepository } from './budget/budget-counter.repository';
 import { BudgetEnforcerService } from './budget/budget-enforcer.service';
 import { BudgetMeterService } from './budget/budget-meter.service';
@@ -24,11 +27,19 @@ import { UsageService } from './usage/usage.service';
 /**
  * Classes, budgets, usage reports and data lifecycle. Lower modules reach its answers through ports
  * bound in ports.module.ts: the roster (TEACHER_SCOPE), user deletion, the LLM
- * meter (LLM_METER), the concurrency limits (RUN_LIMITS) and the budget door of the prompt intake (PROMPT_GUARDS).
+ * meter (LLM_METER), the concurrency limits (RUN_LIMITS), the budget door of the prompt intake (PROMPT_GUARDS) and the
+ * allowance state after each turn (LOOP_FINISHERS).
  */
 @Module({
   imports: [TenantModule, SessionModule, EventModule, AuditModule, AccessModule],
-  controllers: [ClassController, BudgetController, UsageController, LifecycleController],
+  controllers: [
+    ClassController,
+    BudgetController,
+    AllowanceController,
+    MyAllowanceController,
+    UsageController,
+    LifecycleController,
+  ],
   providers: [
     ClassRepository,
     ClassService,
@@ -38,11 +49,20 @@ import { UsageService } from './usage/usage.service';
     BudgetEnforcerService,
     BudgetCounterRepository,
     BudgetMeterService,
+    AllowanceRepository,
+    AllowanceService,
     UsageRepository,
     UsageService,
     LifecycleRepository,
     LifecycleService,
   ],
-  exports: [ClassRosterService, LifecycleService, BudgetMeterService, BudgetEnforcerService],
+  exports: [
+    ClassRosterService,
+    LifecycleService,
+    BudgetMeterService,
+    BudgetEnforcerService,
+    UsageService,
+    AllowanceService,
+  ],
 })
 export class SchoolModule {}
