@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { FakeLlm, httpError, reply } from '../../../test/fakes/llm';
 import { baseRequest, collect, textOf } from '../../../test/fakes/llm/collect-stream';
+import { egressGuard } from '../../core/net/egress';
 import { createLanguageModel, resolveProvider } from './provider.factory';
 import { ProviderMisconfiguredError } from './provider.errors';
 import { ProviderError } from './provider.types';
@@ -164,6 +165,18 @@ describe('SDK-backed providers through the factory (real SDKs, fake wire)', () =
       llm.enqueue(reply().text('ok').stop());
       await collect(model.stream(baseRequest({ modelId: BEDROCK_CLAUDE })));
       expect(String(llm.lastRequest!.headers.authorization)).toMatch(/Credential=AKIASCHOOL\/\d+\/us-west-2\//);
+    });
+
+    it('through the egress guard (an endpoint chosen below the platform), a loopback endpoint is refused unsent', async () => {
+      const model = createLanguageModel(
+        resolveProvider({ id: 'amazon-bedrock', options: { baseURL: llm.url, region: 'us-east-1', apiKey: 'own' } }),
+        BEDROCK_CLAUDE,
+        { fetch: egressGuard().fetch },
+      );
+      llm.enqueue(reply().text('must not be served').stop());
+      const { error } = await collect(model.stream(baseRequest({ modelId: BEDROCK_CLAUDE })));
+      expect(error).toBeInstanceOf(ProviderError);
+      expect(llm.requests).toHaveLength(0);
     });
 
     it('a bearer API key from env; no credentials or no region are clear setup errors', async () => {
