@@ -5,6 +5,7 @@ import type { AuthContext } from '../../core/auth/auth-context';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { BadRequestError, ForbiddenError } from '../../core/errors/domain-error';
 import { egressGuard } from '../../core/net/egress';
+import { settlesWithin } from '../../core/lifecycle/settles-within';
 import { LOGGER } from '../../core/logging/logger';
 import { mcpConfigSchema } from '../config/config.schema';
 import { ConfigService } from '../config/config.service';
@@ -103,7 +104,8 @@ export class McpService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.pool.closeAll();
+    if (!(await settlesWithin(this.pool.closeAll(), 5000)))
+      this.logger.warn('MCP servers did not all close within 5 s; going on');
   }
 
   async status(auth: AuthContext, directory?: string): Promise<McpStatusMap> {
