@@ -3,6 +3,9 @@ import { AuditModule } from '../audit/audit.module';
 import { EventModule } from '../event/event.module';
 import { SessionModule } from '../session/session.module';
 import { TenantModule } from '../tenant/tenant.module';
+import { AllowanceController, MyAllowanceController } from './allowance/allowance.controller';
+import { AllowanceRepository } from './allowance/allowance.repository';
+import { AllowanceService } from './allowance/allowance.service';
 import { BudgetCounterRepository } from './budget/budget-counter.repository';
 import { BudgetEnforcerService } from './budget/budget-enforcer.service';
 import { BudgetMeterService } from './budget/budget-meter.service';
@@ -29,7 +32,14 @@ import { UsageService } from './usage/usage.service';
  */
 @Module({
   imports: [TenantModule, SessionModule, EventModule, AuditModule, AccessModule],
-  controllers: [ClassController, BudgetController, UsageController, LifecycleController],
+  controllers: [
+    ClassController,
+    BudgetController,
+    AllowanceController,
+    MyAllowanceController,
+    UsageController,
+    LifecycleController,
+  ],
   providers: [
     ClassRepository,
     ClassService,
@@ -39,12 +49,14 @@ import { UsageService } from './usage/usage.service';
     BudgetEnforcerService,
     BudgetCounterRepository,
     BudgetMeterService,
+    AllowanceRepository,
+    AllowanceService,
     UsageRepository,
     UsageService,
     LifecycleRepository,
     LifecycleService,
     SchoolHooks,
   ],
-  exports: [ClassRosterService, LifecycleService, BudgetMeterService, BudgetEnforcerService],
+  exports: [ClassRosterService, LifecycleService, BudgetMeterService, BudgetEnforcerService, UsageService],
 })
 export class SchoolModule {}
