@@ -28,6 +28,7 @@ import type { TurnContext } from '../turn/turn-context';
 import { TurnContextService } from '../turn/turn-context.service';
 import { LlmTurnService } from '../llm/llm-turn';
 import { SessionWriter } from '../session-writer';
+import { structuredOutcome, type StructuredOutcome } from '../structured/structured-output';
 
 /** The agent loop (OpenCode's runLoop): step until the model stops, a step limit, an error or abort. */
 @Injectable()
@@ -179,10 +180,29 @@ export class SessionLoopService {
       },
     });
     let outcome = await processor.run();
+    if (turn.format && outcome !== 'compact' && !assistant.error) {
+      const earlier = history.filter((m) => m.info.id > lastUser.info.id);
+      const done = structuredOutcome(turn.format, earlier, { parts: processor.toolParts(), finish: assistant.finish });
+      if (done) outcome = await this.settleStructured(row, assistant, done);
+    }
     if (outcome === 'compact') outcome = await this.overflowed(auth, row, assistant, processor.overflow);
     if (assistant.error)
       this.sessions.publish(row, EventType.SessionError, { sessionID: row.id, error: assistant.error });
     return outcome;
+  }
+
+  /** A json_schema turn ends with the validated answer on the message (`structured`) or StructuredOutputError. */
+  private async settleStructured(
+    row: SessionRow,
+    assistant: AssistantMessageInfo,
+    done: NonNullable<StructuredOutcome>,
+  ): Promise<'stop'> {
+    if ('structured' in done) {
+      assistant.structured = done.structured;
+      assistant.finish = 'stop';
+    } else assistant.error = done.error;
+    await this.saveMessage(row, assistant);
+    return 'stop';
   }
 
   /**

@@ -5,6 +5,7 @@ import { BadRequestError, NotFoundError, TooManyRequestsError } from '../../../c
 import { isId, newId } from '../../../core/ids';
 import { LOGGER } from '../../../core/logging/logger';
 import { EventType } from '../../event/event.types';
+import { fromLegacyTools } from '../../permission/permission.rules';
 import { PermissionService } from '../../permission/permission.service';
 import { AuditService } from '../../audit/audit.service';
 import { MessageRepository } from '../message.repository';
@@ -20,6 +21,17 @@ import { SessionWriter } from '../session-writer';
 import { TurnContextService } from '../turn/turn-context.service';
 import type { PromptInput, PromptPartInput } from './prompt-input';
 import { SessionLoopService } from './session-loop.service';
+import { checkSchema } from '../structured/json-schema-check';
+import { DEFAULT_STRUCTURED_RETRIES, type OutputFormat } from '../structured/structured-output';
+
+/** A prompt's `format`, checked (400 for a schema that is not one) and with OpenCode's default retry count. */
+async function outputFormat(format: PromptInput['format']): Promise<OutputFormat | undefined> {
+  if (!format || format.type !== 'json_schema') return format ? { type: 'text' } : undefined;
+  const schema = format.schema ?? {};
+  const check = await checkSchema(schema);
+  if (!check.ok) throw new BadRequestError(check.message, {}, 'format_schema_invalid');
+  return { type: 'json_schema', schema, retryCount: format.retryCount ?? DEFAULT_STRUCTURED_RETRIES };
+}
 
 /** A turn the budgets refused answers the synchronous request with the refusal itself: HTTP 429 with `resetsAt`. */
 function throwIfRefused(message: MessageWithParts): void {
@@ -115,11 +127,20 @@ export class SessionPromptService implements OnModuleInit {
     input: PromptInput,
     admitted: boolean,
   ): Promise<{ row: SessionRow; user: MessageWithParts }> {
-    const row = await this.sessions.loadForWrite(auth, sessionId);
+    let row = await this.sessions.loadForWrite(auth, sessionId);
     if (!input.parts?.length) throw new BadRequestError('parts must contain at least one part');
     if (input.messageID && !isId('message', input.messageID))
       throw new BadRequestError('messageID must start with "msg_"');
+    const format = await outputFormat(input.format);
     if (!admitted) await this.admit(auth, row, input);
+    // OpenCode's deprecated `tools` map becomes session rules. They are appended to the session layer, which only
+    // narrows: `false` denies the tool in this session, `true` lifts only an earlier session deny, never a school's,
+    // class's, project's or role's (docs/security.md, "Permission layers").
+    const toolRules = fromLegacyTools(input.tools);
+    if (toolRules.length) {
+      await this.sessions.update(auth, row.id, { permission: toolRules });
+      row = (await this.sessionRepo.find(row.tenantId, row.id)) ?? row;
+    }
     const { agent, model } = await this.turns.choose(auth, row, {
       agent: input.agent,
       model: input.model,
@@ -141,6 +162,7 @@ export class SessionPromptService implements OnModuleInit {
       summary: { diffs: [] },
       ...(input.system ? { system: input.system } : {}),
       ...(input.tools ? { tools: input.tools } : {}),
+      ...(format ? { format } : {}),
     };
     const parts = input.parts.map((p) => this.toPart(row, info.id, p));
     const fresh = await this.messages.storePrompt(row.tenantId, info, parts, {

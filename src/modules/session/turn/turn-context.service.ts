@@ -23,6 +23,7 @@ import type { MessageWithParts, UserMessageInfo } from '../session.types';
 import { toModelMessages } from '../prompt/model-messages';
 import { withReminders } from '../prompt/reminders';
 import { buildSystemPrompt } from '../prompt/system/system-prompt';
+import { jsonSchemaFormat, withStructuredOutput } from '../structured/structured-output';
 import type { TurnCall, TurnChoice, TurnContext, TurnModel } from './turn-context';
 import { permissionLayers } from './turn-permission';
 
@@ -214,19 +215,12 @@ export class TurnContextService {
       description: t.description,
       inputSchema: t.inputSchema,
     }));
-    return {
-      purpose: 'loop',
-      auth,
-      tenantId: row.tenantId,
-      session: row,
-      config,
-      agent,
-      model,
-      permission,
-      tools,
-      lastStep,
-      request: this.request(row, agent, model, resolved, { system, messages, tools: specs }, user.id),
-    };
+    const request = this.request(row, agent, model, resolved, { system, messages, tools: specs }, user.id);
+    // A json_schema `format`: the answer comes through a StructuredOutput tool the model must call.
+    const format = jsonSchemaFormat(user.format);
+    if (format) withStructuredOutput(format, tools, request);
+    const base = { purpose: 'loop' as const, auth, tenantId: row.tenantId, session: row, config, agent, model };
+    return { ...base, permission, tools, lastStep, request, ...(format ? { format } : {}) };
   }
 
   /** What the default agent would offer a model in this project (`GET /experimental/tool`): the loop's own choice. */
