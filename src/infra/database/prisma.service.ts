@@ -49,6 +49,11 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
     }
   }
 
+  /** For the metrics: connections open and idle, and queries waiting for one. */
+  poolStats(): { total: number; idle: number; waiting: number } {
+    return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
+  }
+
   async onModuleDestroy(): Promise<void> {
     await this.$disconnect();
   }
