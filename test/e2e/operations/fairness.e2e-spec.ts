@@ -61,10 +61,11 @@ it("one school's flood holds only its share; another school is served in full me
 
   // 4 loops run (the school's loop cap), 4 wait; of the running ones 2 stream (its LLM cap) and 2 wait.
   const full = { loops: 4, loopsWaiting: FLOOD - 4, calls: 2, callsWaiting: 2 };
-  await waitUntil('the flood to fill its share and queue the rest', async () => {
-    const g = await gauges(flood.id);
-    return JSON.stringify(g) === JSON.stringify(full) ? true : g;
-  });
+  await waitUntil(
+    'the flood to fill its share and queue the rest',
+    () => gauges(flood.id),
+    (g) => JSON.stringify(g) === JSON.stringify(full),
+  );
   expect(floodCallsSent()).toBe(2);
 
   // The other school is not behind the flood: the process's third LLM slot is free for it.
@@ -83,10 +84,11 @@ it("one school's flood holds only its share; another school is served in full me
   // Aborting every flooded session ends the streaming calls and the waits alike: nothing is left queued. (A slot
   // freed by the first aborts may start a queued call before its own abort lands: the count may pass 2 here.)
   await Promise.all(sessions.map((id) => student.post(`/session/${id}/abort`)));
-  await waitUntil('every slot and queue of the flood to drain', async () => {
-    const g = await gauges(flood.id);
-    return g.loops + g.loopsWaiting + g.calls + g.callsWaiting === 0 ? true : g;
-  });
+  await waitUntil(
+    'every slot and queue of the flood to drain',
+    () => gauges(flood.id),
+    (g) => g.loops + g.loopsWaiting + g.calls + g.callsWaiting === 0,
+  );
   const status = expectOk(await student.get('/session/status'), 200, 'status');
   expect(sessions.filter((id) => status[id])).toEqual([]);
 });
