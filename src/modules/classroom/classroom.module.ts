@@ -83,5 +83,6 @@ import { WorkspaceFilesService } from './workspace-files/workspace-files.service
     RetentionRepository,
     RetentionService,
   ],
+  exports: [NoteService],
 })
 export class ClassroomModule {}
