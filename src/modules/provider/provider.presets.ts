@@ -8,6 +8,7 @@ export const adapterKindSchema = z.enum([
   'openai-responses',
   'anthropic',
   'anthropic-vertex',
+  'sap-orchestration',
   'google',
   'google-vertex',
   'bedrock',
@@ -144,8 +145,7 @@ const RAW: PresetInput[] = [
     },
     keyRequired: false,
     quirks: [
-      'Converse streaming through @aws-sdk/client-bedrock-runtime: a Bedrock API key (bearer) or an IAM access key pair (SigV4); the SDK never reads profiles or instance metadata.',
-      'A school stores a key pair as PUT /auth/amazon-bedrock {type:"api", key:<secret access key>, metadata:{accessKeyId, sessionToken?, region?}}; a bare key is a Bedrock API key.',
+      'ConverseStream (AWS SDK): an API key (bearer) or a key pair (SigV4; stored: key=secret, metadata {accessKeyId, sessionToken?, region?}); never profiles or instance metadata.',
     ],
   },
   compat({
@@ -242,27 +242,28 @@ const RAW: PresetInput[] = [
     env: [],
     supported: false,
     reason:
-      'Needs the Copilot OAuth device flow and a short-lived token exchange plus editor headers; not implemented.',
+      "Copilot is licensed per person: its token belongs to one GitHub account's seat and is exchanged through an editor-only endpoint, so a server answering for a whole school cannot use it (docs/compatibility.md, Copilot and GitLab Duo).",
   },
   {
     id: 'gitlab',
     name: 'GitLab Duo',
     adapter: 'openai-chat',
     npm: 'gitlab-ai-provider',
-    env: ['GITLAB_TOKEN'],
+    env: [],
     supported: false,
     reason:
-      'GitLab Duo goes through its own AI gateway with OAuth/PAT token exchange (gitlab-ai-provider); not installed.',
+      "GitLab Duo is licensed per person: its gateway token is issued for one GitLab user's Duo seat, so a server answering for a whole school cannot use it (docs/compatibility.md, Copilot and GitLab Duo).",
   },
   {
     id: 'sap-ai-core',
     name: 'SAP AI Core',
-    adapter: 'openai-chat',
+    adapter: 'sap-orchestration',
     npm: '@jerome-benoit/sap-ai-provider-v2',
     env: ['AICORE_SERVICE_KEY'],
-    supported: false,
-    reason:
-      'Needs an OAuth client-credentials token from the service key and per-deployment URLs (SAP AI SDK); not installed.',
+    vars: { resourceGroup: ['AICORE_RESOURCE_GROUP'], deploymentId: ['AICORE_DEPLOYMENT_ID'] },
+    quirks: [
+      'Orchestration service on the SAP AI SDK wire; key = service-key JSON (env, or stored with metadata {resourceGroup?, deploymentId?}); keys not from the platform env go through the egress guard.',
+    ],
   },
   compat({
     id: 'vercel',
