@@ -1,43 +1,15 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { providerPresetSchema, type AdapterKind, type ProviderPreset } from './provider-preset.schema';
 
 // Every provider OpenCode knows how to connect, reduced to what our adapters need: which wire format,
 // where it lives, how the key travels and which env vars carry it. Model lists live in the catalogue.
 
-export const adapterKindSchema = z.enum([
-  'openai-chat',
-  'openai-responses',
-  'anthropic',
-  'anthropic-vertex',
-  'sap-orchestration',
-  'google',
-  'google-vertex',
-  'bedrock',
-]);
-export type AdapterKind = z.infer<typeof adapterKindSchema>;
-
-export const providerPresetSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  adapter: adapterKindSchema,
-  /** AI SDK package OpenCode uses for it (kept for `api.npm` in API shapes). */
-  npm: z.string(),
-  /** Base URL; `{name}` placeholders are filled from options or the `vars` env vars. */
-  baseURL: z.string().optional(),
-  /** Env vars holding the API key, in priority order. */
-  env: z.array(z.string()),
-  /** Placeholder → env vars that can fill it (e.g. accountId ← CLOUDFLARE_ACCOUNT_ID). */
-  vars: z.record(z.string(), z.array(z.string())).default({}),
-  /** `bearer` (Authorization), a header name (`api-key`, `x-goog-api-key`, ...), or `none`. */
-  auth: z.string().default('bearer'),
-  keyRequired: z.boolean().default(true),
-  headers: z.record(z.string(), z.string()).default({}),
-  /** Extra options passed to the adapter (apiVersion, maxTokensField, ...). */
-  adapterOptions: z.record(z.string(), z.unknown()).default({}),
-  supported: z.boolean().default(true),
-  reason: z.string().optional(),
-  quirks: z.array(z.string()).default([]),
-});
-export type ProviderPreset = z.infer<typeof providerPresetSchema>;
+export {
+  adapterKindSchema,
+  providerPresetSchema,
+  type AdapterKind,
+  type ProviderPreset,
+} from './provider-preset.schema';
 type PresetInput = z.input<typeof providerPresetSchema>;
 
 const compat = (p: Omit<PresetInput, 'adapter' | 'npm'> & { npm?: string }): PresetInput => ({
