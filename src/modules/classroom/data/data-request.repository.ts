@@ -95,7 +95,7 @@ export class DataRequestRepository {
       where: { tenantId },
       select: { id: true, assignmentId: true, summary: true },
     });
-    return rows.filter((r) => (r.summary as { userId?: string }[]).some((s) => s.userId === userId));
+    return rows.filter((r) => (r.summary as { userID?: string }[]).some((s) => s.userID === userId));
   }
 
   async setCollectionSummary(tenantId: string, id: string, summary: object[]): Promise<void> {

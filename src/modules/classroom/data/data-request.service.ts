@@ -151,7 +151,7 @@ export class DataRequestService {
     let removed = 0;
     for (const c of await this.repo.collectionsOf(tenantId, userId)) {
       if (await removeTree(this.store.collectionDir(tenantId, c.assignmentId, c.id, userId))) removed++;
-      const summary = (c.summary as { userId?: string }[]).filter((s) => s.userId !== userId);
+      const summary = (c.summary as { userID?: string }[]).filter((s) => s.userID !== userId);
       await this.repo.setCollectionSummary(tenantId, c.id, summary);
     }
     return removed;
