@@ -1,27 +1,9 @@
-import fs from 'node:fs';
-import path from 'node:path';
+import { callers } from '../one-door.fixture';
 import { LLM_PURPOSES } from './llm-meter.port';
 
 // One door per decision (STYLE rule 21): every LLM call goes through LlmTurn, which meters it and records its usage
 // with its purpose, and every transcript event is published by the one writer after the row is stored. This spec
 // fails when a second path appears; test/e2e/school/budget-metering.e2e-spec.ts proves each purpose is recorded.
-
-const SRC = path.resolve(__dirname, '../../..');
-
-function sources(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const full = path.join(dir, e.name);
-    if (e.isDirectory()) return e.name === 'generated' ? [] : sources(full);
-    return e.name.endsWith('.ts') && !e.name.endsWith('.spec.ts') ? [full] : [];
-  });
-}
-
-const files = sources(SRC).map((file) => ({ file: path.relative(SRC, file), text: fs.readFileSync(file, 'utf8') }));
-const callers = (pattern: RegExp, except?: RegExp) =>
-  files
-    .filter((f) => pattern.test(f.text) && !except?.test(f.file))
-    .map((f) => f.file)
-    .sort();
 
 describe('one door: every LLM call goes through LlmTurn', () => {
   it('only LlmCall streams a language model (the provider module only wraps and adapts it)', () => {
