@@ -20,6 +20,7 @@ import { MessageService } from './message.service';
 import { LlmTurnService } from './llm/llm-turn';
 import { SessionLoopService } from './prompt/session-loop.service';
 import { SessionPromptService } from './prompt/session-prompt.service';
+import { PromptPartResolver } from './prompt/prompt-parts';
 import { RevertController } from './revert/revert.controller';
 import { RevertService } from './revert/revert.service';
 import { SessionRunService } from './run/session-run.service';
@@ -78,6 +79,7 @@ import { TurnContextService } from './turn/turn-context.service';
     LlmTurnService,
     SessionWriter,
     SessionLoopService,
+    PromptPartResolver,
     SessionPromptService,
     SessionFacade,
     SessionHooks,

@@ -24,6 +24,7 @@ import { emptyTokens } from '../session.types';
 import { SessionRunService } from '../run/session-run.service';
 import { SessionHooks } from '../session.hooks';
 import { StepProcessor, type StepSink } from './step-processor';
+import { subtaskCall } from './subtask-call';
 import type { TurnContext } from '../turn/turn-context';
 import { TurnContextService } from '../turn/turn-context.service';
 import { LlmTurnService } from '../llm/llm-turn';
@@ -155,16 +156,18 @@ export class SessionLoopService {
     const processor = new StepProcessor({
       assistant,
       model: turn.model.info,
-      call: () =>
-        this.llm.call({
-          session: row,
-          purpose,
-          model: turn.model.info,
-          language: turn.model.language,
-          request: turn.request,
-          signal,
-          messageId: assistant.id,
-        }),
+      call:
+        subtaskCall(lastUser, history) ??
+        (() =>
+          this.llm.call({
+            session: row,
+            purpose,
+            model: turn.model.info,
+            language: turn.model.language,
+            request: turn.request,
+            signal,
+            messageId: assistant.id,
+          })),
       tools: turn.tools,
       signal,
       maxRetries: this.app.retryMaxAttempts,
