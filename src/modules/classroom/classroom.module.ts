@@ -69,5 +69,6 @@ import { WorkspaceFilesService } from './workspace-files/workspace-files.service
     OversightService,
     OnBehalfService,
   ],
+  exports: [NoteService],
 })
 export class ClassroomModule {}

@@ -20,7 +20,6 @@ import { AccessModule } from '../access/access.module';
 import { LifecycleController } from './lifecycle/lifecycle.controller';
 import { LifecycleRepository } from './lifecycle/lifecycle.repository';
 import { LifecycleService } from './lifecycle/lifecycle.service';
-import { SchoolHooks } from './school.hooks';
 import { UsageController } from './usage/usage.controller';
 import { UsageRepository } from './usage/usage.repository';
 import { UsageService } from './usage/usage.service';
@@ -28,7 +27,8 @@ import { UsageService } from './usage/usage.service';
 /**
  * Classes, budgets, usage reports and data lifecycle. Lower modules reach its answers through ports
  * bound in ports.module.ts: the roster (TEACHER_SCOPE), user deletion, the LLM
- * meter (LLM_METER) and the concurrency limits (RUN_LIMITS).
+ * meter (LLM_METER), the concurrency limits (RUN_LIMITS), the budget door of the prompt intake (PROMPT_GUARDS) and the
+ * allowance state after each turn (LOOP_FINISHERS).
  */
 @Module({
   imports: [TenantModule, SessionModule, EventModule, AuditModule, AccessModule],
@@ -55,8 +55,14 @@ import { UsageService } from './usage/usage.service';
     UsageService,
     LifecycleRepository,
     LifecycleService,
-    SchoolHooks,
   ],
-  exports: [ClassRosterService, LifecycleService, BudgetMeterService, BudgetEnforcerService, UsageService],
+  exports: [
+    ClassRosterService,
+    LifecycleService,
+    BudgetMeterService,
+    BudgetEnforcerService,
+    UsageService,
+    AllowanceService,
+  ],
 })
 export class SchoolModule {}

@@ -9,6 +9,8 @@ import { EventBus } from '../../event/event.bus';
 import { BudgetRepository } from '../budget/budget.repository';
 import { bucketsOf, secondsUntil, type AllowancePeriod, type AllowanceUnit, type Bucket } from './allowance.policy';
 import { AllowanceRepository, type AllowanceRow } from './allowance.repository';
+import type { SessionRow } from '../../session/session.repository';
+import type { LoopFinisher } from '../../session/session-extension.port';
 import type { AllowanceDto, AllowanceStateDto, MyAllowanceDto } from './dto/allowance.dto';
 
 export const BUDGET_UPDATED = 'budget.updated';
@@ -30,7 +32,7 @@ function toDto(r: AllowanceRow): AllowanceDto {
  * what a user has left, and the refusal a call gets when a bucket cannot take it.
  */
 @Injectable()
-export class AllowanceService {
+export class AllowanceService implements LoopFinisher {
   /** Same horizon as the budgets' caches: a changed allowance counts everywhere within 5 s (at once here). */
   private readonly rows = new TtlCache<string, AllowanceRow[]>(5_000);
   private readonly roles = new TtlCache<string, string | null>(5_000);
@@ -108,6 +110,11 @@ export class AllowanceService {
   }
 
   /** After a turn: the owner's stream (and their teachers', admins') learns what is left. */
+  /** After each turn, the session's owner learns what is left of their allowances (`budget.updated`). */
+  async afterLoop(auth: AuthContext, row: SessionRow): Promise<void> {
+    if (row.userId) await this.publishState(auth.tenantId, row.userId, row.id);
+  }
+
   async publishState(tenantId: string, userId: string, sessionId?: string): Promise<void> {
     const allowances = await this.state(tenantId, userId);
     if (!allowances.length) return;

@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { AuthContext } from '../../../core/auth/auth-context';
 import { BadRequestError, NotFoundError, TooManyRequestsError } from '../../../core/errors/domain-error';
@@ -12,9 +12,9 @@ import { MessageRepository } from '../message.repository';
 import { SessionBusyError } from '../session.errors';
 import { SessionRepository, type SessionRow } from '../session.repository';
 import { SessionService } from '../session.service';
-import type { AssistantMessageInfo, MessageWithParts, PartInfo, UserMessageInfo } from '../session.types';
+import type { MessageWithParts, PartInfo, UserMessageInfo } from '../session.types';
 import { SessionRunService } from '../run/session-run.service';
-import { SessionHooks } from '../session.hooks';
+import { PROMPT_GUARDS, type PromptGuard, type PromptRunner } from '../session-extension.port';
 import { toMessageError } from '../../provider/retry';
 import { messageErrorOf } from '../llm/llm-turn';
 import { SessionWriter } from '../session-writer';
@@ -44,7 +44,7 @@ function throwIfRefused(message: MessageWithParts): void {
 
 /** Prompt intake (OpenCode's SessionPrompt.prompt): store the user turn, then run or join the loop. */
 @Injectable()
-export class SessionPromptService implements OnModuleInit {
+export class SessionPromptService implements PromptRunner {
   constructor(
     private readonly sessions: SessionService,
     private readonly sessionRepo: SessionRepository,
@@ -53,16 +53,12 @@ export class SessionPromptService implements OnModuleInit {
     private readonly loop: SessionLoopService,
     private readonly turns: TurnContextService,
     private readonly permissions: PermissionService,
-    private readonly hooks: SessionHooks,
+    @Inject(PROMPT_GUARDS) private readonly guards: readonly PromptGuard[],
     private readonly audit: AuditService,
     private readonly writer: SessionWriter,
     private readonly partResolver: PromptPartResolver,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
-
-  onModuleInit(): void {
-    this.runs.recoverHook = (s) => this.recover(s.tenantId, s.id);
-  }
 
   /** Synchronous prompt: resolves with the last assistant message once the turn is done. */
   async prompt(
@@ -75,7 +71,7 @@ export class SessionPromptService implements OnModuleInit {
     if (input.noReply) return user;
     let answer: MessageWithParts | undefined;
     await this.runs.run(row, async (signal) => {
-      answer = await this.loop.loop(auth, row, signal);
+      answer = await this.loop.loop(auth, row, signal, this);
     });
     // The loop read the answer back before it ended; a joined or failed run leaves it to one more read.
     const final =
@@ -89,7 +85,7 @@ export class SessionPromptService implements OnModuleInit {
     const { row } = await this.intake(auth, sessionId, input, false);
     if (input.noReply) return;
     void this.runs
-      .run(row, (signal) => this.loop.loop(auth, row, signal))
+      .run(row, (signal) => this.loop.loop(auth, row, signal, this))
       .catch((err) => {
         this.logger.error({ err, sessionId }, 'background prompt failed');
         this.sessions.publish(row, EventType.SessionError, {
@@ -120,7 +116,7 @@ export class SessionPromptService implements OnModuleInit {
    * summarize): the prompt count is claimed and spent budgets refuse with 429 before anything runs.
    */
   async admit(auth: AuthContext, row: SessionRow, input: PromptInput = { parts: [] }): Promise<void> {
-    for (const hook of this.hooks.beforePrompt) await hook(auth, row, input);
+    for (const guard of this.guards) await guard.beforePrompt(auth, row, input);
   }
 
   private async intake(
@@ -227,37 +223,6 @@ export class SessionPromptService implements OnModuleInit {
   private async lastAssistant(row: SessionRow, userId: string): Promise<MessageWithParts | undefined> {
     const { items } = await this.messages.list(row.tenantId, row.id, { afterId: userId });
     return [...items].reverse().find((m) => m.info.role === 'assistant');
-  }
-
-  /** A dead process's session: its unfinished assistant message and open tools get an error. */
-  private async recover(tenantId: string, sessionId: string): Promise<void> {
-    const row = await this.sessionRepo.find(tenantId, sessionId);
-    if (!row) return;
-    for (const info of (await this.messages.unfinishedAssistants(tenantId, sessionId)) as AssistantMessageInfo[]) {
-      for (const part of await this.messages.openToolParts(tenantId, info.id)) {
-        if (part.type !== 'tool' || (part.state.status !== 'pending' && part.state.status !== 'running')) continue;
-        const start = part.state.status === 'running' ? part.state.time.start : Date.now();
-        part.state = {
-          status: 'error',
-          input: part.state.input,
-          error: 'Tool execution aborted',
-          metadata: { interrupted: true },
-          time: { start, end: Date.now() },
-        };
-        await this.writer.part(row, part);
-      }
-      const fixed: AssistantMessageInfo = {
-        ...info,
-        time: { ...info.time, completed: Date.now() },
-        finish: info.finish ?? 'error',
-        error: info.error ?? {
-          name: 'UnknownError',
-          data: { message: 'The server stopped while this message was being generated' },
-        },
-      };
-      await this.writer.message(row, fixed);
-      this.sessions.publish(row, EventType.SessionError, { sessionID: row.id, error: fixed.error });
-    }
   }
 
   assertNotBusy(sessionId: string): void {
