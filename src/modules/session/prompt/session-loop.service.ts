@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import type { AuthContext } from '../../../core/auth/auth-context';
 import { APP_CONFIG, type AppConfig } from '../../../core/config/app-config';
 import { DomainError } from '../../../core/errors/domain-error';
-import { newId } from '../../../core/ids';
 import { LOGGER } from '../../../core/logging/logger';
 import { QueueService } from '../../../infra/queue/queue.service';
 import { EventType } from '../../event/event.types';
@@ -20,7 +19,6 @@ import { isDefaultTitle } from '../session.mapper';
 import type { SessionRow } from '../session.repository';
 import { SessionService } from '../session.service';
 import type { AssistantMessageInfo, MessageWithParts, PartInfo, UserMessageInfo } from '../session.types';
-import { emptyTokens } from '../session.types';
 import { SessionRunService } from '../run/session-run.service';
 import {
   LOOP_FINISHERS,
@@ -41,7 +39,8 @@ import type { TurnContext } from '../turn/turn-context';
 import { TurnContextService } from '../turn/turn-context.service';
 import { LlmTurnService } from '../llm/llm-turn';
 import { SessionWriter } from '../session-writer';
-import { structuredOutcome, type StructuredOutcome } from '../structured/structured-output';
+import { settleStructured } from '../structured/structured-output';
+import { stepAssistant } from './step-assistant';
 
 /** What a step's tools run with, decided once per step. */
 interface StepRun {
@@ -149,21 +148,7 @@ export class SessionLoopService {
     signal: AbortSignal,
     prompts: PromptRunner,
   ) {
-    const ref = { providerID: lastUser.info.model.providerID, modelID: lastUser.info.model.modelID };
-    const assistant: AssistantMessageInfo = {
-      id: newId('message'),
-      sessionID: row.id,
-      role: 'assistant',
-      parentID: lastUser.info.id,
-      time: { created: Date.now() },
-      modelID: ref.modelID,
-      providerID: ref.providerID,
-      mode: lastUser.info.agent,
-      agent: lastUser.info.agent,
-      path: { cwd: row.directory, root: row.directory },
-      cost: 0,
-      tokens: emptyTokens(),
-    };
+    const assistant = stepAssistant(row, lastUser.info);
     let turn: TurnContext;
     try {
       turn = await this.turns.forStep(auth, row, step, history, lastUser.info);
@@ -232,27 +217,15 @@ export class SessionLoopService {
     let outcome = await processor.run();
     if (turn.format && outcome !== 'compact' && !assistant.error) {
       const earlier = history.filter((m) => m.info.id > lastUser.info.id);
-      const done = structuredOutcome(turn.format, earlier, { parts: processor.toolParts(), finish: assistant.finish });
-      if (done) outcome = await this.settleStructured(row, assistant, done);
+      if (settleStructured(turn.format, assistant, earlier, processor.toolParts())) {
+        await this.saveMessage(row, assistant);
+        outcome = 'stop';
+      }
     }
     if (outcome === 'compact') outcome = await this.overflowed(auth, row, assistant, processor.overflow);
     if (assistant.error)
       this.sessions.publish(row, EventType.SessionError, { sessionID: row.id, error: assistant.error });
     return outcome;
-  }
-
-  /** A json_schema turn ends with the validated answer on the message (`structured`) or StructuredOutputError. */
-  private async settleStructured(
-    row: SessionRow,
-    assistant: AssistantMessageInfo,
-    done: NonNullable<StructuredOutcome>,
-  ): Promise<'stop'> {
-    if ('structured' in done) {
-      assistant.structured = done.structured;
-      assistant.finish = 'stop';
-    } else assistant.error = done.error;
-    await this.saveMessage(row, assistant);
-    return 'stop';
   }
 
   /**
