@@ -21,6 +21,7 @@ import { LlmTurnService } from './llm/llm-turn';
 import { SessionLoopService } from './prompt/session-loop.service';
 import { SessionPromptService } from './prompt/session-prompt.service';
 import { PromptPartResolver } from './prompt/prompt-parts';
+import { StepToolContext } from './prompt/step-tool-context';
 import { RevertController } from './revert/revert.controller';
 import { RevertService } from './revert/revert.service';
 import { RunRecovery } from './run/run-recovery';
@@ -81,6 +82,7 @@ import { TurnContextService } from './turn/turn-context.service';
     SessionWriter,
     SessionLoopService,
     PromptPartResolver,
+    StepToolContext,
     SessionPromptService,
     SessionFacade,
     TitleProcessor,
