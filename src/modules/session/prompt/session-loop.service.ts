@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { AuthContext } from '../../../core/auth/auth-context';
 import { APP_CONFIG, type AppConfig } from '../../../core/config/app-config';
 import { DomainError } from '../../../core/errors/domain-error';
+import { newId } from '../../../core/ids';
 import { LOGGER } from '../../../core/logging/logger';
 import { QueueService } from '../../../infra/queue/queue.service';
 import { EventType } from '../../event/event.types';
