@@ -63,6 +63,18 @@ const EnvSchema = z.object({
     .int()
     .min(1024)
     .default(1024 * 1024),
+  /** Language servers (lsp tool, diagnostics): per school and per API process, idle time before one stops, heap MB. */
+  LSP_PER_TENANT: z.coerce.number().int().min(0).max(1000).default(8),
+  LSP_MAX: z.coerce.number().int().min(0).max(10_000).default(32),
+  LSP_IDLE_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(10 * 60_000),
+  LSP_MEMORY_MB: z.coerce.number().int().min(128).max(16_384).default(768),
+  LSP_TIMEOUT_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
+  /** Offer the `lsp` tool to the model (OpenCode: OPENCODE_EXPERIMENTAL_LSP_TOOL). Diagnostics after edits need no flag. */
+  LSP_TOOL: bool.optional(),
   /** `loopback`, `uniquelocal`, a hop count or addresses: whose X-Forwarded-For names the client (share limits per IP). */
   TRUST_PROXY: z.string().optional(),
   ...limitEnv(),
@@ -118,6 +130,10 @@ export interface AppConfig {
   egressAllow: EgressAllowList;
   /** Terminal limits: per user, per process, idle time before closing, replay buffer in characters. */
   pty: { perUser: number; max: number; idleMs: number; bufferChars: number };
+  /** Language servers: per school, per process, idle time before stopping, heap cap of each, request timeout. */
+  lsp: { perTenant: number; max: number; idleMs: number; memoryMb: number; timeoutMs: number };
+  /** Whether the model is offered the `lsp` tool. */
+  lspTool: boolean;
   /** Express's `trust proxy` (unset: the socket's peer is the client). */
   trustProxy?: string;
   /** The platform's default abuse limits; a school's settings override them. */
@@ -198,6 +214,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     allowEnvProviderKeysByDefault: e.ALLOW_ENV_PROVIDER_KEYS ?? true,
     egressAllow,
     pty: { perUser: e.PTY_PER_USER, max: e.PTY_MAX, idleMs: e.PTY_IDLE_MS, bufferChars: e.PTY_BUFFER_CHARS },
+    lsp: {
+      perTenant: e.LSP_PER_TENANT,
+      max: e.LSP_MAX,
+      idleMs: e.LSP_IDLE_MS,
+      memoryMb: e.LSP_MEMORY_MB,
+      timeoutMs: e.LSP_TIMEOUT_MS,
+    },
+    lspTool: e.LSP_TOOL ?? false,
     trustProxy: e.TRUST_PROXY,
     defaultLimits: Object.freeze(
       Object.fromEntries(
