@@ -5,7 +5,7 @@ import type { WorkspaceHandle } from '../workspace/workspace-handle';
 import { FormatterService } from './formatter/formatter.service';
 import { diagnosticsReport } from './lsp-diagnostics';
 import { LspService } from './lsp.service';
-import type { FormatterStatus, LspScope, LspStatus } from './lsp.types';
+import type { FormatterStatus, LspStatus } from './lsp.types';
 
 export interface AfterEdit {
   /** Appended to the tool's output: the diagnostics report, and why a file could not be formatted. */
@@ -34,12 +34,7 @@ export class CodeIntelService {
     includeOthers: boolean,
   ): Promise<AfterEdit> {
     if (files.length === 0) return { output: '', diagnostics: {} };
-    const scope: LspScope = {
-      tenantId: workspace.tenantId,
-      projectId: workspace.projectId,
-      root: workspace.root,
-      userId: auth.userId,
-    };
+    const scope = await this.lsp.scopeFor(auth, workspace);
     const notes = await this.formatter.format(auth, scope, files).catch((error: Error) => {
       this.logger.warn(`formatting skipped: ${error.message}`);
       return [`The file was not formatted: ${error.message}`];

@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import type { Diagnostic } from 'vscode-languageserver-protocol';
 import type { AuthContext } from '../../core/auth/auth-context';
 import { ConfigService } from '../config/config.service';
 import { ProjectService } from '../project/project.service';
 import { workspaceOf } from '../workspace/workspace';
+import type { WorkspaceHandle } from '../workspace/workspace-handle';
 import { WorkspaceManager } from '../workspace/workspace-manager';
 import type { LspClient } from './lsp-client';
 import { LspPool } from './lsp-pool.service';
@@ -28,6 +30,9 @@ const MAX_FILE_BYTES = 2 * 1024 * 1024;
  */
 @Injectable()
 export class LspService {
+  /** Slug → id of projects whose workspaces the tools touched (ids never change; a deleted slug is re-resolved). */
+  private readonly projectIds = new LRUCache<string, string>({ max: 10_000, ttl: 10 * 60_000 });
+
   constructor(
     private readonly pool: LspPool,
     private readonly config: ConfigService,
@@ -108,6 +113,20 @@ export class LspService {
   private async read(scope: LspScope, file: string): Promise<string> {
     const ws = await workspaceOf({ root: scope.root, tenantId: scope.tenantId, projectId: scope.projectId });
     return ws.readText(file, { maxBytes: MAX_FILE_BYTES });
+  }
+
+  /**
+   * The scope of a tool's workspace, with the project's real id: the session loop's handle names the project by
+   * its slug, and the pool, the config layers and the event routing need the id.
+   */
+  async scopeFor(auth: AuthContext, workspace: WorkspaceHandle): Promise<LspScope> {
+    const key = `${workspace.tenantId}\0${workspace.projectId}`;
+    let projectId = this.projectIds.get(key);
+    if (!projectId) {
+      projectId = (await this.projects.ref(workspace.tenantId, workspace.projectId))?.id ?? workspace.projectId;
+      this.projectIds.set(key, projectId);
+    }
+    return { tenantId: workspace.tenantId, projectId, root: workspace.root, userId: auth.userId };
   }
 
   /** The scope of a project reached through a route (`directory`), for the formatter and tests. */

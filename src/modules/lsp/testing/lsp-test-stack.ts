@@ -42,7 +42,10 @@ export function lspTestStack(
     lsp: { perTenant: 4, max: 8, idleMs: 600_000, memoryMb: 512, timeoutMs: 60_000, ...lspConfig },
   } as AppConfig;
   const policy = new SandboxPolicy({ bashNetwork: async () => false } as unknown as SandboxRepository);
-  const projects = { ownerOf: async () => 'usr_owner' } as unknown as ProjectService;
+  const projects = {
+    ownerOf: async () => 'usr_owner',
+    ref: async (_tenantId: string, id: string) => ({ id, ownerId: 'usr_owner' }),
+  } as unknown as ProjectService;
   const bus = { publish: (e: PublishInput) => published.push(e) } as unknown as EventBus;
   const configs = { effective: async () => projectConfig } as unknown as ConfigService;
   const pool = new LspPool(config, runner, policy, projects, bus);

@@ -88,7 +88,12 @@ describe('lsp tool (typescript-language-server in the sandbox)', () => {
   });
 
   it('call hierarchy: prepare, incoming and outgoing calls', async () => {
-    const prepared = await call({ operation: 'prepareCallHierarchy', filePath: 'src/math.ts', line: 12, character: 17 });
+    const prepared = await call({
+      operation: 'prepareCallHierarchy',
+      filePath: 'src/math.ts',
+      line: 12,
+      character: 17,
+    });
     expect(prepared.metadata.result).toEqual([expect.objectContaining({ name: 'twice' })]);
     const incoming = await call({ operation: 'incomingCalls', filePath: 'src/math.ts', line: 12, character: 17 });
     const callers = (incoming.metadata.result as { from: { name: string } }[]).map((c) => c.from.name).sort();

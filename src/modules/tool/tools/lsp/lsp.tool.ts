@@ -18,7 +18,7 @@ export const LspParametersSchema = z.object({
  * `lsp`: one request to the project's language server for the file's type, started on demand inside the
  * project's sandbox (LspService). Its answer goes back as JSON, as OpenCode's tool does.
  */
-export function lspTool(deps: { lsp: Pick<LspService, 'serverFor' | 'operation'> }) {
+export function lspTool(deps: { lsp: Pick<LspService, 'scopeFor' | 'serverFor' | 'operation'> }) {
   return defineTool({
     id: 'lsp',
     description: LSP_DESCRIPTION,
@@ -33,14 +33,9 @@ export function lspTool(deps: { lsp: Pick<LspService, 'serverFor' | 'operation'>
         metadata: { operation: args.operation, filePath: target.real },
       });
       if (!target.stat?.isFile()) throw new ToolError(`File not found: ${args.filePath}`);
-      const spec = await deps.lsp.serverFor(ctx.auth, ctx.workspace.projectId, target.real);
+      const scope = await deps.lsp.scopeFor(ctx.auth, ctx.workspace);
+      const spec = await deps.lsp.serverFor(ctx.auth, scope.projectId, target.real);
       if (!spec) throw new ToolError('No LSP server available for this file type.');
-      const scope = {
-        tenantId: ctx.workspace.tenantId,
-        projectId: ctx.workspace.projectId,
-        root: ctx.workspace.root,
-        userId: ctx.auth.userId,
-      };
       const result = await deps.lsp.operation(ctx.auth, scope, spec, {
         operation: args.operation,
         file: target.real,
