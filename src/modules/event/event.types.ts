@@ -65,4 +65,6 @@ export const EventType = {
   PtyUpdated: 'pty.updated',
   PtyExited: 'pty.exited',
   PtyDeleted: 'pty.deleted',
+  LspUpdated: 'lsp.updated',
+  LspClientDiagnostics: 'lsp.client.diagnostics',
 } as const;

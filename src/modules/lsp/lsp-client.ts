@@ -37,6 +37,8 @@ export class LspClient {
   private readonly waiters = new Set<{ file: string; wake: () => void }>();
   private stderr = '';
   private exited = false;
+  /** Pending requests' ways to fail, called when the process is gone rather than waiting for their timeout. */
+  private readonly pending = new Set<(error: Error) => void>();
 
   constructor(
     readonly process: ChildProcess,
@@ -52,6 +54,7 @@ export class LspClient {
     process.stdin?.on('error', () => undefined);
     process.once('exit', (code, signal) => {
       this.exited = true;
+      for (const fail of this.pending) fail(new Error(`the server ${this.lastError() || 'exited'}`));
       for (const w of this.waiters) w.wake();
       options.onExit?.(`exited (${signal ?? `code ${code}`})${this.stderr ? `: ${this.lastError()}` : ''}`);
     });
@@ -176,11 +179,11 @@ export class LspClient {
       file,
       wake: () => {
         clearTimeout(settle);
-        settle = setTimeout(wake, this.exited ? 0 : settleMs);
+        settle = setTimeout(wake, this.exited ? 0 : settleMs).unref();
       },
     };
     this.waiters.add(waiter);
-    const timer = setTimeout(wake, timeoutMs);
+    const timer = setTimeout(wake, timeoutMs).unref();
     try {
       await done;
     } finally {
@@ -194,22 +197,22 @@ export class LspClient {
     if (this.exited)
       throw new LspRequestError(this.options.spec.id, method, `the server ${this.lastError() || 'exited'}`);
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
+    let fail!: (error: Error) => void;
+    const stopped = new Promise<never>((_, reject) => {
+      fail = reject;
       timer = setTimeout(
-        () =>
-          reject(
-            new LspRequestError(this.options.spec.id, method, `no answer within ${this.options.requestTimeoutMs} ms`),
-          ),
+        () => reject(new Error(`no answer within ${this.options.requestTimeoutMs} ms`)),
         this.options.requestTimeoutMs,
-      );
+      ).unref();
     });
+    this.pending.add(fail);
     try {
-      return await Promise.race([this.connection.sendRequest<R>(method, params), timeout]);
+      return await Promise.race([this.connection.sendRequest<R>(method, params), stopped]);
     } catch (error) {
-      if (error instanceof LspRequestError) throw error;
       throw new LspRequestError(this.options.spec.id, method, error instanceof Error ? error.message : String(error));
     } finally {
       clearTimeout(timer);
+      this.pending.delete(fail);
     }
   }
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { EventBus } from '../event/event.bus';
+import { EventType } from '../event/event.types';
 import { ProjectService } from '../project/project.service';
 import { SandboxPolicy } from '../sandbox/sandbox-policy.service';
 import { SandboxRunner } from '../sandbox/sandbox-runner.service';
@@ -36,6 +37,7 @@ export class LspPool implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Lsp');
   private readonly entries = new Map<string, Entry>();
   private sweeper?: NodeJS.Timeout;
+  private closed = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -52,12 +54,16 @@ export class LspPool implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.closed = true;
     clearInterval(this.sweeper);
+    // A start still under way is let finish, then stopped with the rest.
+    await Promise.all([...this.entries.values()].map((e) => e.starting?.catch(() => undefined)));
     await Promise.all([...this.entries.values()].map((e) => this.stop(e, false)));
   }
 
   /** The running (or newly started) server for this project, or the start's typed failure. */
   async client(scope: LspScope, spec: LanguageServerSpec): Promise<LspClient> {
+    if (this.closed) throw new LspStartError(spec.id, 'the server is stopping');
     const key = `${scope.tenantId}\0${scope.projectId}\0${spec.id}`;
     let entry = this.entries.get(key);
     if (entry?.client?.alive) {
@@ -130,7 +136,7 @@ export class LspPool implements OnModuleInit, OnModuleDestroy {
       root: scope.root,
       memoryMb,
       requestTimeoutMs: timeoutMs,
-      onDiagnostics: (file) => this.publish(entry, 'lsp.client.diagnostics', { serverID: spec.id, path: file }),
+      onDiagnostics: (file) => this.publish(entry, EventType.LspClientDiagnostics, { serverID: spec.id, path: file }),
       onExit: (reason) => this.exited(entry, client, reason),
     });
     try {
@@ -144,7 +150,7 @@ export class LspPool implements OnModuleInit, OnModuleDestroy {
     entry.client = client;
     entry.lastUsed = Date.now();
     this.logger.log(`started ${spec.id} for project ${scope.projectId} (${this.count()} running)`);
-    this.publish(entry, 'lsp.updated', {});
+    this.publish(entry, EventType.LspUpdated, {});
     return client;
   }
 
@@ -153,7 +159,7 @@ export class LspPool implements OnModuleInit, OnModuleDestroy {
     entry.client = undefined;
     this.fail(entry, reason);
     this.logger.warn(`${entry.spec.id} for project ${entry.scope.projectId} ${reason}`);
-    this.publish(entry, 'lsp.updated', {});
+    this.publish(entry, EventType.LspUpdated, {});
   }
 
   private fail(entry: Entry, reason: string): void {
@@ -188,7 +194,7 @@ export class LspPool implements OnModuleInit, OnModuleDestroy {
     entry.client = undefined;
     if (!client) return;
     await client.stop();
-    if (announce) this.publish(entry, 'lsp.updated', {});
+    if (announce) this.publish(entry, EventType.LspUpdated, {});
   }
 
   private publish(entry: Entry, type: string, properties: Record<string, unknown>): void {
