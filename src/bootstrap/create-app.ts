@@ -9,6 +9,7 @@ import { openDatabase, type DatabaseRuntime } from '../infra/database/database.r
 import { QueueService } from '../infra/queue/queue.service';
 import { BootstrapService } from '../modules/tenant/bootstrap.service';
 import { refuseDeepJson } from '../core/http/json-depth';
+import { settlesWithin } from '../core/lifecycle/settles-within';
 import { requestIdMiddleware, requestIdOnError } from '../core/http/request-context';
 import { setupSwagger } from './swagger';
 
@@ -75,11 +76,15 @@ export async function startApi(
     url,
     demoKey,
     async close() {
-      // Open SSE streams and keep-alive sockets would hold the HTTP server open; end them after a grace period.
+      // Open SSE streams and keep-alive sockets would hold the HTTP server open: after a grace period, end them,
+      // and keep ending the ones that arrive while the shutdown hooks still run (the server closes only after them).
       const server = app.getHttpServer();
-      const force = setTimeout(() => server.closeAllConnections?.(), config.shutdownGraceMs).unref();
-      await app.close();
-      clearTimeout(force);
+      const force = setInterval(() => server.closeAllConnections?.(), config.shutdownGraceMs).unref();
+      // Each hook bounds its own waits; this bound is the last line, so a stuck hook cannot keep the process open.
+      const bound = config.shutdownGraceMs * 3 + 20_000;
+      if (!(await settlesWithin(app.close(), bound)))
+        logger.warn({ boundMs: bound }, 'application shutdown overran its bound; stopping the database anyway');
+      clearInterval(force);
       await database.stop();
     },
   };

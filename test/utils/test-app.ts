@@ -80,7 +80,11 @@ export async function startTestApp(overrides: EnvOverrides = {}): Promise<TestAp
         closed = true;
         // InfraModule's shared Redis client outlives app.close() (nothing quits it); close it so Jest can exit.
         const redis = running.app.get<RedisClient>(REDIS, { strict: false });
+        const started = Date.now();
         await running.close();
+        // The app bounds its own shutdown; a close this slow means a hook overran, which CI's log should show.
+        const took = Date.now() - started;
+        if (took > 10_000) console.warn(`[test-app] app.close() took ${took} ms (a shutdown hook overran its bound)`);
         redis?.disconnect();
         await cleanup();
       },

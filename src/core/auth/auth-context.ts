@@ -11,6 +11,8 @@ export interface AuthContext {
   keyId?: string;
   /** Class ids the user belongs to (teachers: classes they teach). */
   classIds?: string[];
+  /** When the credential itself ends (epoch ms): a JWT's `exp`, an API key's `expiresAt`. Open streams end then. */
+  expiresAt?: number;
 }
 
 /** A context for work the system does on its own (boot recovery, workers) inside one tenant. */

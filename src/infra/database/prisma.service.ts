@@ -2,6 +2,7 @@ import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { Prisma, PrismaClient } from '../../generated/prisma/client';
+import { settlesWithin } from '../../core/lifecycle/settles-within';
 import { DATABASE_RUNTIME, type DatabaseRuntime } from './database.runtime';
 
 // Prisma stores DateTime as `timestamp(3)` holding UTC; pg would read it as local time.
@@ -20,11 +21,18 @@ const PRISMA_CODE: Record<string, string> = { '23505': 'P2002', '23503': 'P2003'
 @Injectable()
 export class PrismaService extends PrismaClient implements OnModuleDestroy {
   private readonly pool: pg.Pool;
+  /** Every open connection, so that a shutdown can end the ones a stuck query still holds. */
+  private readonly clients = new Set<pg.PoolClient>();
 
   constructor(@Inject(DATABASE_RUNTIME) runtime: DatabaseRuntime) {
     const pool = new pg.Pool({ connectionString: runtime.url, max: runtime.embedded ? 4 : 10, types });
     super({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
     this.pool = pool;
+    pool.on('connect', (c) => this.clients.add(c));
+    pool.on('remove', (c) => this.clients.delete(c));
+    // An idle connection the server ends (a restart, pg_terminate_backend, a shutdown in progress) is dropped from
+    // the pool and replaced on the next query; without a listener, pg would throw it as an uncaught error.
+    pool.on('error', () => undefined);
   }
 
   /**
@@ -49,7 +57,14 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
     }
   }
 
+  /**
+   * pg's Pool.end() waits for every checked-out connection; a query stuck on a lock would hold shutdown for ever.
+   * After a bounded wait the remaining connections are ended (their queries fail) and the pool closes.
+   */
   async onModuleDestroy(): Promise<void> {
-    await this.$disconnect();
+    const disconnect = this.$disconnect();
+    if (await settlesWithin(disconnect, 5000)) return;
+    for (const c of this.clients) void c.end().catch(() => undefined);
+    await settlesWithin(disconnect, 2000);
   }
 }

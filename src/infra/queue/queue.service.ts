@@ -3,6 +3,7 @@ import { Job, Queue, QueueEvents, Worker } from 'bullmq';
 import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
+import { settlesWithin } from '../../core/lifecycle/settles-within';
 import { LOGGER } from '../../core/logging/logger';
 import { QUEUE_BACKEND, type QueueBackend } from './queue.backend';
 
@@ -174,8 +175,12 @@ export class QueueService implements OnApplicationShutdown {
     // Drain: workers finish their current job (bounded), then connections close.
     const grace = new Promise((r) => setTimeout(r, this.config.shutdownGraceMs).unref());
     await Promise.race([Promise.allSettled(this.workers.map((w) => w.close())), grace]);
-    await Promise.allSettled([...(this.events?.values() ?? [])].map((e) => e.close()));
-    await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
-    await this.backend.close();
+    const step = async (what: string, work: Promise<unknown>) => {
+      if (!(await settlesWithin(work, this.config.shutdownGraceMs)))
+        this.logger.warn({ step: what, graceMs: this.config.shutdownGraceMs }, 'queue shutdown step overran; going on');
+    };
+    await step('queue events', Promise.allSettled([...(this.events?.values() ?? [])].map((e) => e.close())));
+    await step('queues', Promise.allSettled([...this.queues.values()].map((q) => q.close())));
+    await step('backend', this.backend.close());
   }
 }

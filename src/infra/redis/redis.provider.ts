@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import { settlesWithin } from '../../core/lifecycle/settles-within';
 import { redisOptions } from '../queue/queue.backend';
 
 export const REDIS = Symbol('REDIS');
@@ -22,6 +23,8 @@ export class RedisCloser {
   constructor(private readonly client: RedisClient) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await this.client?.quit().catch(() => this.client?.disconnect());
+    if (!this.client) return;
+    // QUIT waits for the server's answer; a client stuck reconnecting would wait for ever.
+    if (!(await settlesWithin(this.client.quit(), 2000))) this.client.disconnect();
   }
 }

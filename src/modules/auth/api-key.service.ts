@@ -88,6 +88,7 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
         platformAdmin: row.user.platformAdmin,
         keyId: row.id,
         classIds: row.user.classMembers.map((m) => m.classId),
+        ...(row.expiresAt ? { expiresAt: row.expiresAt.getTime() } : {}),
       };
       if ((this.touched.get(row.id) ?? 0) + TOUCH_EVERY_MS < now) {
         this.touched.set(row.id, now);

@@ -8,6 +8,7 @@ import { SessionModule } from '../session/session.module';
 import { PermissionModule } from '../permission/permission.module';
 import { ProjectModule } from '../project/project.module';
 import { QuestionModule } from '../question/question.module';
+import { SchoolModule } from '../school/school.module';
 import { WorkspaceModule } from '../workspace/workspace.module';
 import { AssignmentPolicyValidator } from './assignment/assignment-policy';
 import { AssignmentController } from './assignment/assignment.controller';
@@ -42,6 +43,7 @@ import { WorkspaceFilesService } from './workspace-files/workspace-files.service
     PermissionModule,
     ProjectModule,
     QuestionModule,
+    SchoolModule,
     SessionModule,
     WorkspaceModule,
   ],
@@ -67,5 +69,6 @@ import { WorkspaceFilesService } from './workspace-files/workspace-files.service
     OversightService,
     OnBehalfService,
   ],
+  exports: [NoteService],
 })
 export class ClassroomModule {}

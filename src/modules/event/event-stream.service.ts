@@ -48,6 +48,7 @@ export class EventStreamService implements BeforeApplicationShutdown {
         userId: auth.userId,
         keyId: auth.keyId,
         role: auth.role,
+        expiresAt: auth.expiresAt,
         stillAllowed: () => this.stillAllowed(auth, scope),
         close: () => sse.close(),
       }),

@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { newId } from '../../core/ids';
+import { settlesWithin } from '../../core/lifecycle/settles-within';
 import { LOGGER } from '../../core/logging/logger';
 import { EVENT_TRANSPORT } from './event.tokens';
 import type { EventEnvelope, EventTransport, PublishInput } from './event.types';
@@ -26,7 +27,8 @@ export class EventBus implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    await this.transport.stop();
+    if (!(await settlesWithin(this.transport.stop(), 3000)))
+      this.logger.warn('event transport did not stop within 3 s; going on');
     this.subscribers.clear();
   }
 

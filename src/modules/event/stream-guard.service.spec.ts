@@ -98,6 +98,37 @@ describe('StreamGuard', () => {
     expect([flaky.closed, flaky.checks]).toEqual([false, 1]);
   });
 
+  it('closes a stream when its credential expires, with no event and no sweep; a later expiry stays open', async () => {
+    const soon = stream({ userId: 'u1', role: 'student', expiresAt: Date.now() + 50 }, true);
+    const later = stream({ userId: 'u2', role: 'student', expiresAt: Date.now() + 3_600_000 }, true);
+    const forever = stream({ userId: 'u3', role: 'student' }, true);
+    for (const s of [soon, later, forever]) ctx.guard.register(s);
+    await waitUntil('the expiring stream closed', () => soon.closed);
+    expect([later.closed, forever.closed]).toEqual([false, false]);
+    expect(ctx.guard.size).toBe(2);
+  });
+
+  it('closes at once a stream registered with a credential already expired, and on a re-check past expiry', async () => {
+    const stale = stream({ userId: 'u1', role: 'student', expiresAt: Date.now() - 1 }, true);
+    ctx.guard.register(stale);
+    expect(stale.closed).toBe(true);
+    const swept = stream({ userId: 'u2', role: 'student', expiresAt: Date.now() + 3_600_000 }, true);
+    ctx.guard.register(swept);
+    swept.expiresAt = Date.now() - 1; // as if the timer were lost
+    await (ctx.guard as unknown as { sweep(): Promise<void> }).sweep();
+    expect([swept.closed, swept.checks]).toEqual([true, 0]);
+  });
+
+  it('an unregistered stream is not closed by its old expiry', async () => {
+    const s = stream({ userId: 'u1', role: 'student', expiresAt: Date.now() + 30 }, true);
+    const off = ctx.guard.register(s);
+    const witness = stream({ userId: 'u2', role: 'student', expiresAt: Date.now() + 60 }, true);
+    ctx.guard.register(witness);
+    off();
+    await waitUntil('the witness expired', () => witness.closed);
+    expect(s.closed).toBe(false);
+  });
+
   it('refuses a malformed change at the door', () => {
     expect(() => ctx.guard.announce('ten_a', { reason: 'whatever' } as never)).toThrow();
   });

@@ -12,6 +12,8 @@ export interface GuardedStream {
   userId?: string;
   keyId?: string;
   role?: Role;
+  /** The credential's own end (epoch ms): the stream closes then, whatever else holds. */
+  expiresAt?: number;
   /** Re-reads the rights the stream runs on (uncached); false closes it. May widen the stream's scope in place. */
   stillAllowed(): Promise<boolean>;
   close(): void;
@@ -21,9 +23,12 @@ interface Entry {
   stream: GuardedStream;
   running?: Promise<void>;
   again: boolean;
+  expiry?: NodeJS.Timeout;
 }
 
 const SWEEP_CONCURRENCY = 4;
+/** setTimeout's longest delay; a later expiry re-arms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Access ends when rights end. Each door that narrows rights publishes one `internal.access.changed` event (see
@@ -60,6 +65,7 @@ export class StreamGuard implements OnModuleInit, OnModuleDestroy {
   onModuleDestroy(): void {
     this.off?.();
     clearInterval(this.timer);
+    for (const entry of this.entries) clearTimeout(entry.expiry);
   }
 
   /** The one way a door tells every process that rights changed in a tenant (after its write committed). */
@@ -71,7 +77,25 @@ export class StreamGuard implements OnModuleInit, OnModuleDestroy {
   register(stream: GuardedStream): () => void {
     const entry: Entry = { stream, again: false };
     this.entries.add(entry);
-    return () => this.entries.delete(entry);
+    if (stream.expiresAt !== undefined) this.armExpiry(entry, stream.expiresAt);
+    return () => this.drop(entry);
+  }
+
+  /** A token or key that expires ends its streams at that moment, not at the next re-check. */
+  private armExpiry(entry: Entry, at: number): void {
+    const wait = at - Date.now();
+    if (wait <= 0) return this.end(entry);
+    entry.expiry = setTimeout(() => this.armExpiry(entry, at), Math.min(wait, MAX_TIMER_MS));
+    entry.expiry.unref();
+  }
+
+  private drop(entry: Entry): boolean {
+    clearTimeout(entry.expiry);
+    return this.entries.delete(entry);
+  }
+
+  private end(entry: Entry): void {
+    if (this.drop(entry)) entry.stream.close();
   }
 
   get size(): number {
@@ -94,16 +118,13 @@ export class StreamGuard implements OnModuleInit, OnModuleDestroy {
         entry.again = false;
         let ok = true;
         try {
-          ok = await entry.stream.stillAllowed();
+          const { expiresAt } = entry.stream;
+          ok = (expiresAt === undefined || expiresAt > Date.now()) && (await entry.stream.stillAllowed());
         } catch (err) {
           // The database is unreachable: keep the stream (its reconnect would fail the same way) and retry later.
           this.logger.warn({ err }, 'stream access re-check failed');
         }
-        if (!ok) {
-          this.entries.delete(entry);
-          entry.stream.close();
-          return;
-        }
+        if (!ok) return this.end(entry);
       } while (entry.again && this.entries.has(entry));
     })().finally(() => (entry.running = undefined));
     return entry.running;

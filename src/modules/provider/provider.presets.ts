@@ -3,7 +3,15 @@ import { z } from 'zod';
 // Every provider OpenCode knows how to connect, reduced to what our adapters need: which wire format,
 // where it lives, how the key travels and which env vars carry it. Model lists live in the catalogue.
 
-export const adapterKindSchema = z.enum(['openai-chat', 'openai-responses', 'anthropic', 'google', 'google-vertex']);
+export const adapterKindSchema = z.enum([
+  'openai-chat',
+  'openai-responses',
+  'anthropic',
+  'anthropic-vertex',
+  'google',
+  'google-vertex',
+  'bedrock',
+]);
 export type AdapterKind = z.infer<typeof adapterKindSchema>;
 
 export const providerPresetSchema = z.object({
@@ -93,13 +101,18 @@ const RAW: PresetInput[] = [
   {
     id: 'google-vertex-anthropic',
     name: 'Vertex (Anthropic)',
-    adapter: 'anthropic',
-    npm: '@ai-sdk/google-vertex',
+    adapter: 'anthropic-vertex',
+    npm: '@ai-sdk/google-vertex/anthropic',
+    baseURL: 'https://aiplatform.googleapis.com/v1',
     env: [],
-    vars: { project: ['GOOGLE_VERTEX_PROJECT', 'GOOGLE_CLOUD_PROJECT'], location: ['GOOGLE_VERTEX_LOCATION'] },
-    supported: false,
-    reason:
-      'Claude on Vertex uses :streamRawPredict with Google OAuth tokens; needs @anthropic-ai/vertex-sdk, not installed.',
+    vars: {
+      project: ['GOOGLE_VERTEX_PROJECT', 'GOOGLE_CLOUD_PROJECT', 'GCP_PROJECT'],
+      location: ['GOOGLE_VERTEX_LOCATION', 'GOOGLE_CLOUD_LOCATION', 'VERTEX_LOCATION'],
+    },
+    keyRequired: false,
+    quirks: [
+      'Claude on Vertex (:streamRawPredict) through @anthropic-ai/vertex-sdk with a service-account JSON key: the stored key (PUT /auth, the JSON text as `key`) or options.credentials in the platform config. Location defaults to `global`.',
+    ],
   },
   {
     id: 'azure',
@@ -119,13 +132,21 @@ const RAW: PresetInput[] = [
   {
     id: 'amazon-bedrock',
     name: 'Amazon Bedrock',
-    adapter: 'openai-chat',
+    adapter: 'bedrock',
     npm: '@ai-sdk/amazon-bedrock',
-    env: ['AWS_BEARER_TOKEN_BEDROCK', 'AWS_ACCESS_KEY_ID'],
-    vars: { region: ['AWS_REGION', 'AWS_DEFAULT_REGION'] },
-    supported: false,
-    reason:
-      'Bedrock Converse needs AWS SigV4 request signing (or its own event-stream wire format); no AWS SDK is installed.',
+    baseURL: 'https://bedrock-runtime.{region}.amazonaws.com',
+    env: ['AWS_BEARER_TOKEN_BEDROCK'],
+    vars: {
+      region: ['AWS_REGION', 'AWS_DEFAULT_REGION'],
+      accessKeyId: ['AWS_ACCESS_KEY_ID'],
+      secretAccessKey: ['AWS_SECRET_ACCESS_KEY'],
+      sessionToken: ['AWS_SESSION_TOKEN'],
+    },
+    keyRequired: false,
+    quirks: [
+      'Converse streaming through @aws-sdk/client-bedrock-runtime: a Bedrock API key (bearer) or an IAM access key pair (SigV4); the SDK never reads profiles or instance metadata.',
+      'A school stores a key pair as PUT /auth/amazon-bedrock {type:"api", key:<secret access key>, metadata:{accessKeyId, sessionToken?, region?}}; a bare key is a Bedrock API key.',
+    ],
   },
   compat({
     id: 'openrouter',

@@ -35,7 +35,8 @@ describe('the replay buffer', () => {
 describe('connect tickets', () => {
   it('are single-use and bound to one terminal', () => {
     const tickets = new PtyTickets();
-    const holder = { ptyId: 'pty_a', tenantId: 'ten_a', userId: 'usr_a' };
+    const auth = { tenantId: 'ten_a', userId: 'usr_a', role: 'student' as const, platformAdmin: false };
+    const holder = { ptyId: 'pty_a', tenantId: 'ten_a', userId: 'usr_a', auth };
     const ticket = tickets.issue(holder);
     expect(ticket).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(tickets.take(ticket, 'pty_b')).toBeUndefined();

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import type { AuthContext } from '../../core/auth/auth-context';
 
 export const TICKET_TTL_SECONDS = 60;
 
@@ -7,6 +8,8 @@ interface Ticket {
   ptyId: string;
   tenantId: string;
   userId: string;
+  /** The rights the ticket was issued on: the connection stays open only while they hold. */
+  auth: AuthContext;
 }
 
 /**

@@ -50,15 +50,15 @@ export class PtyGateway implements OnApplicationBootstrap, OnApplicationShutdown
     const id = decodeURIComponent(match[1]);
     const raw = url.searchParams.get('cursor');
     const cursor = raw === null || raw === '' ? undefined : Number(raw);
-    let session;
+    let admission;
     try {
-      session = this.ptys.admit(id, url.searchParams.get('ticket') ?? undefined);
+      admission = this.ptys.admit(id, url.searchParams.get('ticket') ?? undefined);
     } catch (error) {
       if (error instanceof DomainError) return refuse(socket, error.status, error.errorName, error.message);
       this.logger.error(error);
       return refuse(socket, 500, 'UnknownError', 'The terminal could not be connected');
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.ptys.connect(session, ws, cursor));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.ptys.connect(admission, ws, cursor));
   }
 }
 

@@ -4,10 +4,12 @@ import path from 'node:path';
 import type { WebSocket } from 'ws';
 import type { AuthContext } from '../../core/auth/auth-context';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
-import { BadRequestError } from '../../core/errors/domain-error';
+import { BadRequestError, DomainError } from '../../core/errors/domain-error';
 import { isId, newId } from '../../core/ids';
 import { AgentService } from '../agent/agent.service';
 import { EventBus } from '../event/event.bus';
+import { STREAM_ACCESS, type StreamAccess } from '../event/stream-access.port';
+import { StreamGuard } from '../event/stream-guard.service';
 import { EventType } from '../event/event.types';
 import { PermissionService } from '../permission/permission.service';
 import { ProjectService } from '../project/project.service';
@@ -20,6 +22,11 @@ import { PtySession, type PtyOwner } from './pty-session';
 import { PtyTickets, TICKET_TTL_SECONDS } from './pty-ticket';
 import { PtyLimitError, PtyNotFoundError, PtyTicketError } from './pty.errors';
 import type { PtyConnectToken, PtyInfo, PtyShell } from './pty.types';
+
+export interface PtyAdmission {
+  session: PtySession;
+  auth: AuthContext;
+}
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 const MAX_ENV = 64;
@@ -49,6 +56,8 @@ export class PtyService implements OnModuleInit, OnModuleDestroy {
     private readonly runner: SandboxRunner,
     private readonly sandbox: SandboxPolicy,
     private readonly bus: EventBus,
+    private readonly guard: StreamGuard,
+    @Inject(STREAM_ACCESS) private readonly access: StreamAccess,
   ) {}
 
   onModuleInit(): void {
@@ -156,21 +165,47 @@ export class PtyService implements OnModuleInit, OnModuleDestroy {
     const session = this.find(auth, id);
     const project = await this.projects.get(auth, session.owner.projectId, 'write');
     await this.assertMay(auth, project.id, project.ownerId);
-    const ticket = this.tickets.issue({ ptyId: id, tenantId: auth.tenantId, userId: auth.userId });
+    const ticket = this.tickets.issue({ ptyId: id, tenantId: auth.tenantId, userId: auth.userId, auth });
     return { ticket, expires_in: TICKET_TTL_SECONDS };
   }
 
   /** The WebSocket side: the ticket is spent here whatever happens next. */
-  admit(id: string, ticket: string | undefined): PtySession {
+  admit(id: string, ticket: string | undefined): PtyAdmission {
     const holder = this.tickets.take(ticket, id);
     if (!holder) throw new PtyTicketError();
     const session = this.sessions.get(id);
     if (!session || !session.owns(holder)) throw new PtyNotFoundError(id);
-    return session;
+    return { session, auth: holder.auth };
   }
 
-  connect(session: PtySession, socket: WebSocket, cursor?: number): void {
+  /**
+   * Attaches the socket and watches it like an SSE stream: a revoked key, a deleted or re-roled user, a project
+   * the holder may no longer write, or the token's `exp` closes the connection (the terminal keeps running; a
+   * reconnect needs a fresh ticket, which re-checks everything).
+   */
+  connect({ session, auth }: PtyAdmission, socket: WebSocket, cursor?: number): void {
     session.attach(socket, cursor);
+    if (socket.readyState !== socket.OPEN) return;
+    const off = this.guard.register({
+      tenantId: auth.tenantId,
+      userId: auth.userId,
+      keyId: auth.keyId,
+      role: auth.role,
+      expiresAt: auth.expiresAt,
+      stillAllowed: () => this.stillAllowed(auth, session),
+      close: () => socket.close(1008, 'access ended: connect again with a new ticket'),
+    });
+    socket.once('close', off);
+  }
+
+  private async stillAllowed(auth: AuthContext, session: PtySession): Promise<boolean> {
+    const now = await this.access.current(auth);
+    if (!now || now.role !== auth.role || now.platformAdmin !== auth.platformAdmin) return false;
+    if (this.sessions.get(session.info.id) !== session) return false;
+    return this.projects.get(now, session.owner.projectId, 'write').then(
+      () => true,
+      (err: unknown) => (err instanceof DomainError ? false : Promise.reject(err)),
+    );
   }
 
   private find(auth: AuthContext, id: string): PtySession {

@@ -22,8 +22,21 @@ export class TenantRepository {
     return this.prisma.tenant.findUnique({ where: { slug } });
   }
 
-  updateTenant(id: string, data: { name?: string; timezone?: string; settings?: Prisma.InputJsonValue }) {
-    return this.prisma.tenant.update({ where: { id }, data });
+  /**
+   * `settings` is merged into the stored object by Postgres (`||`, one key level) in the same statement, so two
+   * concurrent updates of different keys both survive; name and timezone are plain column writes.
+   */
+  async updateTenant(id: string, data: { name?: string; timezone?: string; settings?: Record<string, unknown> }) {
+    return this.prisma.$transaction(async (tx) => {
+      if (data.settings && Object.keys(data.settings).length) {
+        const n = await tx.$executeRaw`
+          UPDATE "Tenant" SET settings = COALESCE(settings, '{}'::jsonb) || ${JSON.stringify(data.settings)}::jsonb
+           WHERE id = ${id}`;
+        if (!n) return null;
+      }
+      const r = await tx.tenant.updateMany({ where: { id }, data: { name: data.name, timezone: data.timezone } });
+      return r.count ? tx.tenant.findUnique({ where: { id } }) : null;
+    });
   }
 
   async deleteTenant(id: string): Promise<boolean> {

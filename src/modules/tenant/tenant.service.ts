@@ -103,14 +103,13 @@ export class TenantService {
   }
 
   async updateTenant(id: string, input: { name?: string; timezone?: string; settings?: TenantSettings }) {
-    const tenant = await this.getTenant(id);
+    if (!isId('tenant', id)) throw new NotFoundError(`Tenant not found: ${id}`);
+    // DTO instances carry unset fields as undefined; the merge into the stored settings happens in Postgres.
     const settings = input.settings
-      ? {
-          ...(tenant.settings as object),
-          ...Object.fromEntries(Object.entries(input.settings).filter(([, v]) => v !== undefined)),
-        }
-      : undefined; // DTO instances carry unset fields as undefined
+      ? Object.fromEntries(Object.entries(input.settings).filter(([, v]) => v !== undefined))
+      : undefined;
     const updated = await this.repo.updateTenant(id, { name: input.name, timezone: input.timezone, settings });
+    if (!updated) throw new NotFoundError(`Tenant not found: ${id}`);
     // Sharing turned off closes the school's open share streams.
     if (settings) this.streams.announce(id, { reason: 'tenant.settings' });
     return updated;

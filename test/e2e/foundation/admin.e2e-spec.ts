@@ -66,6 +66,46 @@ describe('tenants (platform administrators)', () => {
     expect((await platform.get(`/admin/tenants/${school.id}`)).body.name).toBe('Renamed');
   });
 
+  it('keeps every key of concurrent settings updates (no lost update)', async () => {
+    const own = await createTenant(app.url, app.adminKey);
+    // Each request changes one key of its own; in each round all are in flight at once, through both doors that
+    // write settings (and /admin/limits, which writes settings.limits in place).
+    for (const [round, on] of [true, false, true, false].entries()) {
+      const results = await Promise.all([
+        own.admin.http.patch('/admin/tenants/current', { body: { settings: { shareAllowed: on } } }),
+        own.admin.http.patch('/admin/tenants/current', { body: { settings: { shareDetails: on } } }),
+        own.admin.http.patch('/admin/tenants/current', { body: { settings: { teacherWrites: on } } }),
+        own.admin.http.patch('/admin/tenants/current', {
+          body: { settings: { userDeletion: on ? 'anonymise' : 'delete' } },
+        }),
+        platform.patch(`/admin/tenants/${own.id}`, { body: { settings: { bashNetwork: on } } }),
+        platform.patch(`/admin/tenants/${own.id}`, { body: { settings: { envProviderKeys: on } } }),
+        platform.patch(`/admin/tenants/${own.id}`, { body: { settings: { mcpCommands: on ? ['node'] : ['npx'] } } }),
+        own.admin.http.patch('/admin/limits', { body: { requestsPerMinute: 700 + round } }),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(results.map(() => 200));
+      const after = await own.admin.http.get('/admin/tenants/current');
+      expect(after.body.settings).toMatchObject({
+        shareAllowed: on,
+        shareDetails: on,
+        teacherWrites: on,
+        userDeletion: on ? 'anonymise' : 'delete',
+        bashNetwork: on,
+        envProviderKeys: on,
+        mcpCommands: on ? ['node'] : ['npx'],
+        limits: { requestsPerMinute: 700 + round },
+      });
+    }
+  });
+
+  it('answers 404 for an update of a tenant that does not exist', async () => {
+    const res = await platform.patch('/admin/tenants/ten_00000000000000000000000000', {
+      body: { settings: { shareAllowed: true } },
+    });
+    expect(res.status).toBe(404);
+    expect(res.body).toMatchObject({ name: 'NotFoundError' });
+  });
+
   it('refuses a slug already in use with 409', async () => {
     const res = await platform.post('/admin/tenants', {
       body: { name: 'Copy', slug: school.slug, admin: { name: 'x' } },

@@ -77,6 +77,7 @@ const spare = {} as {
   class: string;
   member: string;
   budget: string;
+  allowance: string;
   assignment: string;
 };
 
@@ -201,6 +202,11 @@ async function newBudget(): Promise<string> {
     limit: String(1e9 + Math.floor(Math.random() * 1e6)),
   };
   return expectOk(await http.admin.put('/admin/budgets', { body }), 200, 'budget').id;
+}
+async function newAllowance(): Promise<string> {
+  const u = await createUser(app.url, school.users.admin.key, 'student');
+  const body = { scope: `user:${u.id}`, unit: 'cost', capacity: '1000', refill: '1000', per: 'day' };
+  return expectOk(await http.admin.put('/admin/allowances', { body }), 200, 'allowance').id;
 }
 
 /** Teachers of the class and the school's admins manage its assignments; its students read them. */
@@ -575,6 +581,26 @@ const POLICY: Record<string, Policy> = {
     call: async (_, own) => ({ path: `/admin/budgets/${own ? await newBudget() : spare.budget}` }),
   },
   'GET /admin/usage': { expect: anyAdmin(), call: () => ({ path: '/admin/usage', query: { groupBy: 'user' } }) },
+  'GET /admin/allowances': { expect: anyAdmin(), call: () => ({ path: '/admin/allowances' }) },
+  'PUT /admin/allowances': {
+    expect: schoolAdmin,
+    call: () => ({
+      path: '/admin/allowances',
+      body: {
+        scope: `user:${school.users.otherStudent.id}`,
+        unit: 'tokens',
+        capacity: '100000000',
+        refill: '1',
+        per: 'hour',
+      },
+    }),
+  },
+  'DELETE /admin/allowances/{id}': {
+    expect: schoolAdmin,
+    call: async (_, own) => ({ path: `/admin/allowances/${own ? await newAllowance() : spare.allowance}` }),
+  },
+  // Everyone reads their own allowance (an empty list when none is in force).
+  'GET /classroom/allowance': { expect: signedIn(), call: () => ({ path: '/classroom/allowance' }) },
   // Each admin reads and changes their own school's abuse limits (raising one here is harmless to the run).
   'GET /admin/limits': { expect: anyAdmin(), call: () => ({ path: '/admin/limits' }) },
   'PATCH /admin/limits': {
@@ -755,6 +781,10 @@ const POLICY: Record<string, Policy> = {
     expect: classManage,
     call: () => ({ path: `/classroom/classes/${school.classA}/overview` }),
   },
+  'GET /classroom/classes/{classID}/usage': {
+    expect: classManage,
+    call: () => ({ path: `/classroom/classes/${school.classA}/usage`, query: { format: 'csv' } }),
+  },
   'POST /classroom/sessions/{sessionID}/permissions/{requestID}/reply': {
     expect: classManage,
     call: async (_, own) => {
@@ -885,6 +915,7 @@ beforeAll(async () => {
       newBudget(),
     ]);
   spare.assignment = await newAssignment();
+  spare.allowance = await newAllowance();
   assignmentA = await newAssignment();
   expectOk(
     await http.teacher.put(`/classroom/assignments/${assignmentA}/starter`, {

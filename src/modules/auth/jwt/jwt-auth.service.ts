@@ -68,7 +68,7 @@ export class JwtAuthService implements OnModuleInit, OnModuleDestroy {
     try {
       const { tenantId, settings, payload } = await this.check(token);
       const auth = await this.signIn(tenantId, settings, payload);
-      outcome = auth ? { auth } : null;
+      outcome = auth ? { auth: { ...auth, expiresAt: payload.exp! * 1000 } } : null;
       until = Math.min(until, payload.exp! * 1000);
     } catch (err) {
       if (err instanceof AccountDeleted) outcome = { refused: 'account_deleted' };

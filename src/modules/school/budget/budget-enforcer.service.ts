@@ -5,6 +5,7 @@ import { TtlCache } from '../../../core/cache/ttl-cache';
 import { TooManyRequestsError } from '../../../core/errors/domain-error';
 import type { SessionRow } from '../../session/session.repository';
 import type { ConcurrencyLimit, RunLimits } from '../../session/run/run-limits.port';
+import type { PromptGuard } from '../../session/session-extension.port';
 import { BudgetRepository, type BudgetRow } from './budget.repository';
 import { DEFAULT_STUDENT_PROMPTS_PER_DAY, errorCode, type BudgetMetric } from './budget.metrics';
 import { tenantPeriods, type TenantPeriods } from './tenant-clock';
@@ -22,7 +23,7 @@ export interface Limit {
  * atomically in the database, so parallel prompts can never overshoot it.
  */
 @Injectable()
-export class BudgetEnforcerService implements RunLimits {
+export class BudgetEnforcerService implements RunLimits, PromptGuard {
   /**
    * Stored roles, for the run lease and the meter, which know the owner but not their role: two reads per prompt
    * otherwise. Same horizon as the access and config caches: a changed role counts everywhere within 5 s.

@@ -22,12 +22,35 @@ import { SessionService } from '../session.service';
 import type { AssistantMessageInfo, MessageWithParts, PartInfo, UserMessageInfo } from '../session.types';
 import { emptyTokens } from '../session.types';
 import { SessionRunService } from '../run/session-run.service';
-import { SessionHooks } from '../session.hooks';
+import {
+  LOOP_FINISHERS,
+  OVERFLOW_HANDLERS,
+  STEP_OBSERVERS,
+  STEP_PREPARERS,
+  TOOL_SERVICE_SOURCES,
+  type LoopFinisher,
+  type OverflowHandler,
+  type PromptRunner,
+  type StepObserver,
+  type StepPreparer,
+  type ToolServiceSource,
+} from '../session-extension.port';
 import { StepProcessor, type StepSink } from './step-processor';
 import type { TurnContext } from '../turn/turn-context';
 import { TurnContextService } from '../turn/turn-context.service';
 import { LlmTurnService } from '../llm/llm-turn';
 import { SessionWriter } from '../session-writer';
+import { structuredOutcome, type StructuredOutcome } from '../structured/structured-output';
+
+/** What a step's tools run with, decided once per step. */
+interface StepRun {
+  auth: AuthContext;
+  row: SessionRow;
+  ruleset: LayeredRuleset;
+  workspace: WorkspaceHandle;
+  agentName: string;
+  prompts: PromptRunner;
+}
 
 /** The agent loop (OpenCode's runLoop): step until the model stops, a step limit, an error or abort. */
 @Injectable()
@@ -40,7 +63,11 @@ export class SessionLoopService {
     private readonly permissions: PermissionService,
     private readonly queues: QueueService,
     private readonly workspaces: WorkspaceManager,
-    private readonly hooks: SessionHooks,
+    @Inject(STEP_PREPARERS) private readonly preparers: readonly StepPreparer[],
+    @Inject(STEP_OBSERVERS) private readonly observers: readonly StepObserver[],
+    @Inject(OVERFLOW_HANDLERS) private readonly overflowHandlers: readonly OverflowHandler[],
+    @Inject(LOOP_FINISHERS) private readonly finishers: readonly LoopFinisher[],
+    @Inject(TOOL_SERVICE_SOURCES) private readonly toolServices: readonly ToolServiceSource[],
     private readonly llm: LlmTurnService,
     private readonly writer: SessionWriter,
     @Inject(APP_CONFIG) private readonly app: AppConfig,
@@ -48,23 +75,38 @@ export class SessionLoopService {
     private readonly snapshots: SnapshotService,
   ) {}
 
-  /** Resolves with the answer when the loop ended on a finished reply it read back (else undefined). */
-  async loop(auth: AuthContext, row: SessionRow, signal: AbortSignal): Promise<MessageWithParts | undefined> {
+  /**
+   * Resolves with the answer when the loop ended on a finished reply it read back (else undefined). `prompts` is
+   * the intake that runs this loop: tools that prompt another session (the task tool) go through it.
+   */
+  async loop(
+    auth: AuthContext,
+    row: SessionRow,
+    signal: AbortSignal,
+    prompts: PromptRunner,
+  ): Promise<MessageWithParts | undefined> {
     try {
-      return await this.steps(auth, row, signal);
+      return await this.steps(auth, row, signal, prompts);
     } finally {
-      for (const hook of this.hooks.afterLoop)
-        await hook(auth, row).catch((err) => this.logger.warn({ err, sessionId: row.id }, 'after-loop hook failed'));
+      for (const finisher of this.finishers)
+        await finisher
+          .afterLoop(auth, row)
+          .catch((err) => this.logger.warn({ err, sessionId: row.id }, 'after-loop extension failed'));
     }
   }
 
-  private async steps(auth: AuthContext, row: SessionRow, signal: AbortSignal): Promise<MessageWithParts | undefined> {
+  private async steps(
+    auth: AuthContext,
+    row: SessionRow,
+    signal: AbortSignal,
+    prompts: PromptRunner,
+  ): Promise<MessageWithParts | undefined> {
     let history: MessageWithParts[] | undefined;
     for (let step = 1; ; step++) {
       if (signal.aborted) return;
       history = await this.reload(row, history);
-      for (const hook of this.hooks.beforeStep)
-        if (await hook(auth, row, history, signal)) history = await this.reload(row);
+      for (const preparer of this.preparers)
+        if (await preparer.beforeStep(auth, row, history, signal)) history = await this.reload(row);
       if (signal.aborted) return;
       const lastUser = [...history].reverse().find((m) => m.info.role === 'user') as
         (MessageWithParts & { info: UserMessageInfo }) | undefined;
@@ -81,7 +123,7 @@ export class SessionLoopService {
       )
         return answer;
       if (step === 1) await this.afterFirstStep(row, lastUser.info.id);
-      const outcome = await this.step(auth, row, step, history, lastUser, signal);
+      const outcome = await this.step(auth, row, step, history, lastUser, signal, prompts);
       if (outcome === 'stop') return;
     }
   }
@@ -104,6 +146,7 @@ export class SessionLoopService {
     history: MessageWithParts[],
     lastUser: MessageWithParts & { info: UserMessageInfo },
     signal: AbortSignal,
+    prompts: PromptRunner,
   ) {
     const ref = { providerID: lastUser.info.model.providerID, modelID: lastUser.info.model.modelID };
     const assistant: AssistantMessageInfo = {
@@ -169,9 +212,14 @@ export class SessionLoopService {
       maxRetries: this.app.retryMaxAttempts,
       sink: {
         // `tool_output` limits from config reach defineTool's truncation through ctx.extra.
-        ...this.sink(auth, row, turn.permission, recent, workspace, assistant, turn.agent.name, {
-          toolOutput: { maxLines: turn.config.tool_output?.max_lines, maxBytes: turn.config.tool_output?.max_bytes },
-        }),
+        ...this.sink(
+          { auth, row, ruleset: turn.permission, workspace, agentName: turn.agent.name, prompts },
+          recent,
+          assistant,
+          {
+            toolOutput: { maxLines: turn.config.tool_output?.max_lines, maxBytes: turn.config.tool_output?.max_bytes },
+          },
+        ),
         snapshots: this.snapshots.forStep(
           { tenantId: row.tenantId, projectId: row.projectId, directory: row.directory },
           turn.config.snapshot !== false,
@@ -179,10 +227,29 @@ export class SessionLoopService {
       },
     });
     let outcome = await processor.run();
+    if (turn.format && outcome !== 'compact' && !assistant.error) {
+      const earlier = history.filter((m) => m.info.id > lastUser.info.id);
+      const done = structuredOutcome(turn.format, earlier, { parts: processor.toolParts(), finish: assistant.finish });
+      if (done) outcome = await this.settleStructured(row, assistant, done);
+    }
     if (outcome === 'compact') outcome = await this.overflowed(auth, row, assistant, processor.overflow);
     if (assistant.error)
       this.sessions.publish(row, EventType.SessionError, { sessionID: row.id, error: assistant.error });
     return outcome;
+  }
+
+  /** A json_schema turn ends with the validated answer on the message (`structured`) or StructuredOutputError. */
+  private async settleStructured(
+    row: SessionRow,
+    assistant: AssistantMessageInfo,
+    done: NonNullable<StructuredOutcome>,
+  ): Promise<'stop'> {
+    if ('structured' in done) {
+      assistant.structured = done.structured;
+      assistant.finish = 'stop';
+    } else assistant.error = done.error;
+    await this.saveMessage(row, assistant);
+    return 'stop';
   }
 
   /**
@@ -195,7 +262,7 @@ export class SessionLoopService {
     assistant: AssistantMessageInfo,
     error: AssistantMessageInfo['error'],
   ): Promise<'continue' | 'stop'> {
-    for (const hook of this.hooks.overflow) if (await hook(auth, row, assistant)) return 'continue';
+    for (const handler of this.overflowHandlers) if (await handler.onOverflow(auth, row, assistant)) return 'continue';
     assistant.error = error;
     assistant.finish = 'error';
     await this.saveMessage(row, assistant);
@@ -203,15 +270,12 @@ export class SessionLoopService {
   }
 
   private sink(
-    auth: AuthContext,
-    row: SessionRow,
-    ruleset: LayeredRuleset,
+    run: StepRun,
     recent: { tool: string; input: string }[],
-    workspace: WorkspaceHandle,
     assistant: AssistantMessageInfo,
-    agentName: string,
     extra: Record<string, unknown>,
   ): StepSink {
+    const { auth, row } = run;
     return {
       savePart: async (part, alsoStore) => {
         await this.writer.part(row, part, alsoStore);
@@ -227,36 +291,23 @@ export class SessionLoopService {
       delta: (part, delta) => this.writer.delta(row, part, delta),
       status: (status) => this.runs.setStatus(row, status),
       usage: async (cost, t, partId) => {
-        for (const hook of this.hooks.afterStep)
-          await hook({
-            auth,
-            session: row,
-            assistant,
-            partId,
-            providerID: assistant.providerID,
-            modelID: assistant.modelID,
-            cost,
-            tokens: t,
-          });
+        const { providerID, modelID } = assistant;
+        for (const observer of this.observers)
+          await observer.afterStep({ auth, session: row, assistant, partId, providerID, modelID, cost, tokens: t });
       },
       recentToolCalls: () => recent,
-      toolContext: (part, signal): ToolContext =>
-        this.toolContext(auth, row, ruleset, part, signal, workspace, agentName, extra),
+      toolContext: (part, signal): ToolContext => this.toolContext(run, part, signal, extra),
     };
   }
 
   private toolContext(
-    auth: AuthContext,
-    row: SessionRow,
-    ruleset: LayeredRuleset,
+    { auth, row, ruleset, workspace, agentName, prompts }: StepRun,
     part: Extract<PartInfo, { type: 'tool' }>,
     signal: AbortSignal,
-    workspace: WorkspaceHandle,
-    agentName: string,
     extra: Record<string, unknown>,
   ): ToolContext {
-    const scope = { auth, session: row, messageId: part.messageID, agent: agentName, abort: signal };
-    const extraServices = Object.assign({}, ...this.hooks.toolServices.map((f) => f(scope)));
+    const scope = { auth, session: row, messageId: part.messageID, agent: agentName, abort: signal, prompts };
+    const extraServices = Object.assign({}, ...this.toolServices.map((source) => source.servicesFor(scope)));
     return {
       auth,
       sessionId: row.id,

@@ -9,6 +9,7 @@ import { EventType } from '../../event/event.types';
 import { SessionRepository, type SessionRow } from '../session.repository';
 import type { SessionStatus } from '../session.types';
 import { RUN_LIMITS, type RunLimits } from './run-limits.port';
+import { RunRecovery } from './run-recovery';
 
 /** Internal bus event: asks the process that runs a session's loop to abort it. Never sent to clients. */
 export const ABORT_REQUEST = 'internal.session.abort';
@@ -43,10 +44,8 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
     @Inject(RUN_LIMITS) private readonly limits: RunLimits,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly recovery: RunRecovery,
   ) {}
-
-  /** Set by the session module: what to do with sessions a dead process left busy. */
-  recoverHook?: (session: { id: string; tenantId: string }) => Promise<void>;
 
   async onApplicationBootstrap(): Promise<void> {
     this.offAbort = this.bus.subscribe(
@@ -195,7 +194,9 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
     for (const s of await this.sessions.abandoned(prefix, this.owner)) {
       if (this.runs.has(s.id) || this.acquiring.has(s.id) || !s.runOwner) continue;
       this.logger.warn({ sessionId: s.id, owner: s.runOwner }, 'recovering a session left busy by a dead process');
-      await this.recoverHook?.(s).catch((err) => this.logger.error({ err, sessionId: s.id }, 'recovery failed'));
+      await this.recovery
+        .recover(s.tenantId, s.id)
+        .catch((err) => this.logger.error({ err, sessionId: s.id }, 'recovery failed'));
       await this.sessions.releaseLease(s.id, s.runOwner);
       const row = await this.sessions.find(s.tenantId, s.id);
       if (row) this.setStatus(row, { type: 'idle' });
