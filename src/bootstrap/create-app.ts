@@ -6,6 +6,8 @@ import { AppModule } from '../app.module';
 import type { AppConfig } from '../core/config/app-config';
 import { createLogger, PinoNestLogger } from '../core/logging/logger';
 import { openDatabase, type DatabaseRuntime } from '../infra/database/database.runtime';
+import { httpMetricsMiddleware } from '../infra/metrics/http-metrics.middleware';
+import { MetricsService } from '../infra/metrics/metrics.service';
 import { QueueService } from '../infra/queue/queue.service';
 import { BootstrapService } from '../modules/tenant/bootstrap.service';
 import { refuseDeepJson } from '../core/http/json-depth';
@@ -38,6 +40,7 @@ export async function startApi(
     bodyParser: false,
     abortOnError: false,
   });
+  app.use(httpMetricsMiddleware(app.get(MetricsService)));
   // The request id comes before the body parsers, so a malformed body's 400 carries it like every other error.
   app.use(requestIdMiddleware);
   // body-parser's `verify` hook is not in Nest's option type; it runs before JSON.parse.

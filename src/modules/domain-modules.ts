@@ -12,6 +12,7 @@ import { HealthModule } from './health/health.module';
 import { InstructionModule } from './instruction/instruction.module';
 import { LspModule } from './lsp/lsp.module';
 import { McpModule } from './mcp/mcp.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { PermissionModule } from './permission/permission.module';
 import { PortsModule } from './ports.module';
 import { ProjectModule } from './project/project.module';
@@ -64,6 +65,7 @@ export function domainModules(): (Type | DynamicModule)[] {
     FileModule,
     PtyModule,
     HealthModule,
+    MetricsModule,
     QueueDashboardModule,
     CompatModule,
     ClassroomModule,

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { settlesWithin } from '../../core/lifecycle/settles-within';
 import { LOGGER } from '../../core/logging/logger';
+import { MetricsService } from '../metrics/metrics.service';
 import { QUEUE_BACKEND, type QueueBackend } from './queue.backend';
 
 // BullMQ's constructors are typed per backend; ours is chosen at runtime, so erase that generic once here.
@@ -42,6 +43,7 @@ export class QueueService implements OnApplicationShutdown {
     @Inject(QUEUE_BACKEND) private readonly backend: QueueBackend,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly metrics: MetricsService,
   ) {}
 
   get backendName(): 'redis' | 'postgres' {
@@ -85,10 +87,18 @@ export class QueueService implements OnApplicationShutdown {
           const processor = this.processors.get(job.name);
           if (!processor) throw new Error(`No processor for job ${job.name}`);
           const spec = JobCatalogue[job.name as JobName];
-          return processor(spec.payload.parse(job.data) as never, {
-            jobId: job.id ?? '',
-            attempt: job.attemptsMade + 1,
-          });
+          const end = this.metrics.jobDuration.startTimer({ queue: name, job: job.name });
+          try {
+            const result = await processor(spec.payload.parse(job.data) as never, {
+              jobId: job.id ?? '',
+              attempt: job.attemptsMade + 1,
+            });
+            end({ outcome: 'completed' });
+            return result;
+          } catch (err) {
+            end({ outcome: 'failed' });
+            throw err;
+          }
         },
         // runRetryDelay: after a connection error BullMQ waits this long before fetching again (default 15 s).
         { connection: this.backend.connection(true), concurrency: 4, autorun: true, runRetryDelay: 1000 },

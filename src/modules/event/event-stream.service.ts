@@ -5,6 +5,7 @@ import { TEACHER_SCOPE, type TeacherScope } from '../../core/auth/teacher-scope.
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { SseWriter } from '../../core/http/sse';
 import { newId } from '../../core/ids';
+import { MetricsService } from '../../infra/metrics/metrics.service';
 import { EventBus } from './event.bus';
 import { compareSeq, parseSeq } from './event.transport.memory';
 import { EventType, type EventEnvelope } from './event.types';
@@ -30,6 +31,7 @@ export class EventStreamService implements BeforeApplicationShutdown {
     @Inject(TEACHER_SCOPE) private readonly teachers: TeacherScope,
     @Inject(STREAM_ACCESS) private readonly access: StreamAccess,
     private readonly guard: StreamGuard,
+    private readonly metrics: MetricsService,
   ) {}
 
   async stream(auth: AuthContext, req: Request, res: Response, opts: StreamOptions): Promise<void> {
@@ -41,6 +43,7 @@ export class EventStreamService implements BeforeApplicationShutdown {
     const sse = new SseWriter(req, res);
     this.open.add(sse);
     sse.onClose(() => this.open.delete(sse));
+    sse.onClose(this.metrics.trackStream(opts.global ? 'global' : 'event', auth.tenantId));
     sse.onClose(() => slot.release());
     sse.onClose(
       this.guard.register({

@@ -328,6 +328,7 @@ const POLICY: Record<string, Policy> = {
   'GET /global/health': { expect: all('ok'), call: () => ({ path: '/global/health' }) },
   'GET /ready': { expect: all('ok'), call: () => ({ path: '/ready' }) },
   'POST /admin/jobs/health': { expect: platformOnly, call: () => ({ path: '/admin/jobs/health' }) },
+  'GET /metrics': { expect: platformOnly, call: () => ({ path: '/metrics' }) },
   'POST /admin/snapshots/gc': { expect: anyAdmin(), call: () => ({ path: '/admin/snapshots/gc' }) },
   // agents, providers, tools, skills, commands (what the caller's own project offers)
   'GET /agent': { expect: signedIn(), call: () => ({ path: '/agent' }) },

@@ -56,7 +56,7 @@ export class BudgetMeterService implements LlmMeter {
     }
     if (refused) {
       const limit = limits[claims.indexOf(refused.refused)];
-      this.enforcer.refuse(limit, new Prisma.Decimal(refused.used).toFixed(), periods, {
+      this.enforcer.refuse(charge.tenantId, limit, new Prisma.Decimal(refused.used).toFixed(), periods, {
         requested: refused.refused.amount,
         purpose: charge.purpose,
       });

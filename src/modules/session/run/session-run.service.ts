@@ -4,6 +4,8 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '../../../core/config/app-config';
 import { LOGGER } from '../../../core/logging/logger';
+import { FairnessService } from '../../../infra/fairness/fairness.service';
+import { SlotWaitAborted } from '../../../infra/fairness/fair-semaphore';
 import { EventBus } from '../../event/event.bus';
 import { EventType } from '../../event/event.types';
 import { SessionRepository, type SessionRow } from '../session.repository';
@@ -45,6 +47,7 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly recovery: RunRecovery,
+    private readonly fairness: FairnessService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -127,7 +130,7 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
       this.setStatus(row, { type: 'busy' });
       run.promise = (async () => {
         try {
-          await fn(controller.signal);
+          await this.withLoopSlot(row, controller.signal, () => fn(controller.signal));
         } finally {
           // Release before forgetting the run: a prompt arriving in between would otherwise take the lease (same
           // owner) and start a loop whose lease this release then clears, and the next tick would abort it.
@@ -140,6 +143,30 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
       })();
       await run.promise;
       return;
+    }
+  }
+
+  /**
+   * Runs the loop in one of its school's loop slots (fairness between schools; the session shows busy while it
+   * waits). A child session runs inside its parent's turn and slot: waiting here could deadlock a school at its cap.
+   * Aborted while waiting, the loop never starts and the caller reads the session as it is.
+   */
+  private async withLoopSlot(row: SessionRow, signal: AbortSignal, loop: () => Promise<unknown>): Promise<void> {
+    if (row.parentId) {
+      await loop();
+      return;
+    }
+    let release: () => void;
+    try {
+      release = await this.fairness.acquire('loop', row.tenantId, signal);
+    } catch (err) {
+      if (err instanceof SlotWaitAborted) return;
+      throw err;
+    }
+    try {
+      await loop();
+    } finally {
+      release();
     }
   }
 

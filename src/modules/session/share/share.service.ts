@@ -1,3 +1,4 @@
+import { MetricsService } from '../../../infra/metrics/metrics.service';
 import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
@@ -49,6 +50,7 @@ export class ShareService {
     private readonly audit: AuditService,
     private readonly guard: StreamGuard,
     private readonly limits: RequestLimitService,
+    private readonly metrics: MetricsService,
   ) {}
 
   async share(auth: AuthContext, sessionId: string, origin: string): Promise<SessionInfo> {
@@ -93,6 +95,7 @@ export class ShareService {
     const { row, exposure } = await this.resolve(shareId, req.ip ?? req.socket.remoteAddress ?? 'unknown');
     const filter = new ShareEventFilter(exposure);
     const sse = new SseWriter(req, res);
+    sse.onClose(this.metrics.trackStream('share', row.tenantId));
     const off = this.bus.subscribe(
       (e) => e.tenantId === row.tenantId && e.sessionId === row.id,
       (e) => {
