@@ -75,6 +75,8 @@ const EnvSchema = z.object({
   LSP_TIMEOUT_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
   /** Offer the `lsp` tool to the model (OpenCode: OPENCODE_EXPERIMENTAL_LSP_TOOL). Diagnostics after edits need no flag. */
   LSP_TOOL: bool.optional(),
+  /** websearch/codesearch: `auto` = Exa with EXA_API_KEY, else the keyless DuckDuckGo fallback; `off` = not offered. */
+  WEB_SEARCH: z.enum(['auto', 'off']).default('auto'),
   /** `loopback`, `uniquelocal`, a hop count or addresses: whose X-Forwarded-For names the client (share limits per IP). */
   TRUST_PROXY: z.string().optional(),
   /** A bearer token Prometheus scrapes /metrics with (besides platform administrators' keys); unset: admins only. */
@@ -149,6 +151,8 @@ export interface AppConfig {
   lspTool: boolean;
   /** Express's `trust proxy` (unset: the socket's peer is the client). */
   trustProxy?: string;
+  /** WEB_SEARCH: whether websearch and codesearch are offered (with Exa or the keyless fallback). */
+  webSearch: 'auto' | 'off';
   /** The platform's default abuse limits; a school's settings override them. */
   defaultLimits: Readonly<AbuseLimits>;
   /** Who may scrape /metrics besides platform admins, and where a worker serves its own. */
@@ -244,6 +248,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     lspTool: e.LSP_TOOL ?? false,
     trustProxy: e.TRUST_PROXY,
+    webSearch: e.WEB_SEARCH,
     defaultLimits: Object.freeze(
       Object.fromEntries(
         (Object.keys(LIMIT_ENV) as (keyof AbuseLimits)[]).map((k) => [k, (e as Record<string, unknown>)[LIMIT_ENV[k]]]),

@@ -9,8 +9,12 @@ import type { CodeIntelService } from '../lsp/code-intel.service';
 import type { LspService } from '../lsp/lsp.service';
 import { ToolRegistry } from './tool.registry';
 
-function registry(providerEnv: Record<string, string> = {}, lspTool = false): ToolRegistry {
-  const config = { providerEnv, lspTool } as unknown as AppConfig;
+function registry(
+  providerEnv: Record<string, string> = {},
+  webSearch: 'auto' | 'off' = 'auto',
+  lspTool = false,
+): ToolRegistry {
+  const config = { providerEnv, webSearch, lspTool } as unknown as AppConfig;
   const runner = new SandboxRunner({ mode: 'off', stateDir: path.join(os.tmpdir(), 'registry-spec') });
   // No tenant rows in a unit spec: every school keeps the network off.
   const policy = new SandboxPolicy({ bashNetwork: async () => false } as unknown as SandboxRepository);
@@ -23,7 +27,7 @@ function registry(providerEnv: Record<string, string> = {}, lspTool = false): To
 const fake = { modelID: 'fake-model', toolCall: true };
 
 describe('ToolRegistry', () => {
-  it('registers the agent tools; web and code search only with an Exa key', () => {
+  it('registers the agent tools; web and code search with or without an Exa key, none with WEB_SEARCH=off', () => {
     const ids = registry().ids();
     expect(ids).toEqual(
       expect.arrayContaining([
@@ -39,14 +43,16 @@ describe('ToolRegistry', () => {
         'read',
       ]),
     );
-    expect(ids).not.toContain('websearch');
-    expect(ids).not.toContain('codesearch');
+    expect(ids).toEqual(expect.arrayContaining(['websearch', 'codesearch']));
     expect(ids).not.toContain('invalid');
     expect(registry({ EXA_API_KEY: 'k' }).ids()).toEqual(expect.arrayContaining(['websearch', 'codesearch']));
+    const off = registry({ EXA_API_KEY: 'k' }, 'off').ids();
+    expect(off).not.toContain('websearch');
+    expect(off).not.toContain('codesearch');
   });
 
   it('offers lsp only when LSP_TOOL is on (OpenCode: OPENCODE_EXPERIMENTAL_LSP_TOOL), where the agent may use it', () => {
-    const r = registry({}, true);
+    const r = registry({}, 'auto', true);
     const names = (agent: string) => r.forAgent({ base: builtinRuleset(agent), layers: [] }, fake).map((t) => t.id);
     expect(names('build')).toContain('lsp');
     const denied = {

@@ -21,6 +21,7 @@ import { taskTool } from './tools/task/task.tool';
 import { todoReadTool, todoWriteTool } from './tools/todo/todo.tool';
 import { webfetchTool } from './tools/webfetch/webfetch.tool';
 import { websearchTool } from './tools/websearch/websearch.tool';
+import type { SearchBackendOptions } from './tools/websearch/search-backends';
 import type { ToolDefinition } from './tool.types';
 
 export interface RegisteredTool {
@@ -62,16 +63,20 @@ export class ToolRegistry {
     intel: CodeIntelService,
   ) {
     this.notOffered = new Set([...NOT_OFFERED].filter((id) => id !== 'lsp' || !config.lspTool));
-    // Web and code search reach a paid API; like OpenCode they are only offered when configured (EXA_API_KEY).
+    // Web and code search: Exa's API with EXA_API_KEY, else DuckDuckGo's keyless HTML results; the platform turns
+    // both off with WEB_SEARCH=off, a school with a `websearch`/`codesearch` deny rule.
     const exaKey = config.providerEnv.EXA_API_KEY;
-    const search = exaKey
-      ? {
-          exa: {
-            apiKey: exaKey,
-            ...(config.providerEnv.EXA_BASE_URL ? { baseUrl: config.providerEnv.EXA_BASE_URL } : {}),
-          },
-        }
-      : undefined;
+    const search: SearchBackendOptions | undefined =
+      config.webSearch === 'off'
+        ? undefined
+        : exaKey
+          ? {
+              exa: {
+                apiKey: exaKey,
+                ...(config.providerEnv.EXA_BASE_URL ? { baseUrl: config.providerEnv.EXA_BASE_URL } : {}),
+              },
+            }
+          : {};
     const tools: (ToolDefinition | DefinedTool)[] = [
       // edit, write, multiedit and apply_patch: formatted and checked by the language servers after each change.
       ...fileTools().map((tool) => withCodeIntel(tool, intel)),
