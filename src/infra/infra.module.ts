@@ -1,6 +1,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '../core/config/app-config';
+import { HostPaths } from '../core/http/host-paths';
 import { LOGGER } from '../core/logging/logger';
 import { DATABASE_RUNTIME, type DatabaseRuntime } from './database/database.runtime';
 import { PrismaService } from './database/prisma.service';
@@ -36,10 +37,11 @@ export class InfraModule {
               embedded: opts.database.embedded,
             }),
         },
+        { provide: HostPaths, useFactory: () => new HostPaths(opts.config) },
         PrismaService,
         QueueService,
       ],
-      exports: [APP_CONFIG, LOGGER, DATABASE_RUNTIME, REDIS, QUEUE_BACKEND, PrismaService, QueueService],
+      exports: [APP_CONFIG, LOGGER, DATABASE_RUNTIME, REDIS, QUEUE_BACKEND, PrismaService, QueueService, HostPaths],
     };
   }
 }
