@@ -14,7 +14,7 @@ const layers = [
   ['tool', 'snapshot'],
   ['session'],
   ['question', 'school', 'mcp', 'skill', 'instruction'],
-  ['command', 'file', 'health', 'queue-dashboard', 'pty'],
+  ['command', 'file', 'health', 'metrics', 'queue-dashboard', 'pty'],
   ['classroom', 'compat'],
 ];
 

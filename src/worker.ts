@@ -5,6 +5,8 @@ import { ConfigError, loadConfig, type AppConfig } from './core/config/app-confi
 import { createLogger, PinoNestLogger } from './core/logging/logger';
 import { openDatabase } from './infra/database/database.runtime';
 import { InfraModule, type InfraOptions } from './infra/infra.module';
+import { startMetricsListener, type MetricsListener } from './infra/metrics/metrics-listener';
+import { MetricsService } from './infra/metrics/metrics.service';
 import { QueueService } from './infra/queue/queue.service';
 import { domainModules } from './modules/domain-modules';
 
@@ -45,7 +47,18 @@ async function main(): Promise<void> {
   });
   await app.init();
   app.get(QueueService).startWorkers();
-  logger.info({ pid: process.pid, queueBackend: app.get(QueueService).backendName }, 'opencode-api worker running');
+  // Workers have no API listener: with METRICS_PORT they serve their own /metrics (METRICS_TOKEN only).
+  let listener: MetricsListener | undefined;
+  if (config.metrics.port && config.metrics.token)
+    listener = await startMetricsListener(app.get(MetricsService), {
+      host: config.metrics.host,
+      port: config.metrics.port,
+      token: config.metrics.token,
+    });
+  logger.info(
+    { pid: process.pid, queueBackend: app.get(QueueService).backendName, metricsPort: listener?.port },
+    'opencode-api worker running',
+  );
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -56,6 +69,7 @@ async function main(): Promise<void> {
     const hard = setTimeout(() => process.exit(1), config.shutdownGraceMs + 10_000);
     hard.unref();
     try {
+      await listener?.close();
       await app.close(); // QueueService.onApplicationShutdown drains the workers within SHUTDOWN_GRACE_MS
       await database.stop();
       process.exit(0);

@@ -6,6 +6,8 @@ import { AppModule } from '../app.module';
 import type { AppConfig } from '../core/config/app-config';
 import { createLogger, PinoNestLogger } from '../core/logging/logger';
 import { openDatabase, type DatabaseRuntime } from '../infra/database/database.runtime';
+import { httpMetricsMiddleware } from '../infra/metrics/http-metrics.middleware';
+import { MetricsService } from '../infra/metrics/metrics.service';
 import { QueueService } from '../infra/queue/queue.service';
 import { BootstrapService } from '../modules/tenant/bootstrap.service';
 import { refuseDeepJson } from '../core/http/json-depth';
@@ -25,19 +27,36 @@ export interface RunningApp {
 
 /**
  * Builds and starts the API (used by main.ts and the e2e tests). Signals are main.ts's business: close() ends the
- * app first (workers drain) and the embedded database after it.
+ * app first (workers drain) and the embedded database after it. `database`: one already opened (main.ts opens it
+ * while the app's modules load); close() stops it all the same.
  */
 export async function startApi(
   config: AppConfig,
-  opts: { logger?: Logger; migrate?: boolean; listen?: boolean } = {},
+  opts: { logger?: Logger; migrate?: boolean; listen?: boolean; database?: DatabaseRuntime } = {},
 ): Promise<RunningApp> {
   const logger = opts.logger ?? createLogger(config.logLevel, config.logFormat);
-  const database = await openDatabase(config, { migrate: opts.migrate, logger });
+  const database = opts.database ?? (await openDatabase(config, { migrate: opts.migrate, logger }));
+  try {
+    return await buildApp(config, database, logger, opts.listen !== false);
+  } catch (err) {
+    // A database this call opened would otherwise outlive the failed start (an embedded postmaster, its folder).
+    if (!opts.database) await database.stop().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function buildApp(
+  config: AppConfig,
+  database: DatabaseRuntime,
+  logger: Logger,
+  listen: boolean,
+): Promise<RunningApp> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, database, logger }), {
     logger: new PinoNestLogger(logger),
     bodyParser: false,
     abortOnError: false,
   });
+  app.use(httpMetricsMiddleware(app.get(MetricsService)));
   // The request id comes before the body parsers, so a malformed body's 400 carries it like every other error.
   app.use(requestIdMiddleware);
   // body-parser's `verify` hook is not in Nest's option type; it runs before JSON.parse.
@@ -64,7 +83,7 @@ export async function startApi(
   if (database.embedded || config.bootstrapApiKey)
     demoKey = (await app.get(BootstrapService).ensureDemo()) ?? undefined;
   if (config.workersInApi) app.get(QueueService).startWorkers();
-  if (opts.listen !== false) await app.listen(config.port, config.host);
+  if (listen) await app.listen(config.port, config.host);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;

@@ -27,6 +27,7 @@ const PREFIXES = {
   assignment: 'asg',
   collection: 'col',
   note: 'nte',
+  allowance: 'alw',
 } as const;
 
 export type IdKind = keyof typeof PREFIXES;

@@ -3,6 +3,9 @@ import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '../core/config/app-config';
 import { HostPaths } from '../core/http/host-paths';
 import { LOGGER } from '../core/logging/logger';
+import { FairnessService } from './fairness/fairness.service';
+import { InfraMetrics } from './metrics/infra-metrics';
+import { MetricsService } from './metrics/metrics.service';
 import { DATABASE_RUNTIME, type DatabaseRuntime } from './database/database.runtime';
 import { PrismaService } from './database/prisma.service';
 import { createQueueBackend, QUEUE_BACKEND } from './queue/queue.backend';
@@ -15,7 +18,7 @@ export interface InfraOptions {
   logger: Logger;
 }
 
-/** Config, logger, database, Redis and queues, decided before Nest boots and shared by every module. */
+/** Config, logger, database, Redis, queues and metrics, decided before Nest boots and shared by every module. */
 @Global()
 @Module({})
 export class InfraModule {
@@ -40,8 +43,22 @@ export class InfraModule {
         { provide: HostPaths, useFactory: () => new HostPaths(opts.config) },
         PrismaService,
         QueueService,
+        MetricsService,
+        InfraMetrics,
+        FairnessService,
       ],
-      exports: [APP_CONFIG, LOGGER, DATABASE_RUNTIME, REDIS, QUEUE_BACKEND, PrismaService, QueueService, HostPaths],
+      exports: [
+        APP_CONFIG,
+        LOGGER,
+        DATABASE_RUNTIME,
+        REDIS,
+        QUEUE_BACKEND,
+        PrismaService,
+        QueueService,
+        MetricsService,
+        FairnessService,
+        HostPaths,
+      ],
     };
   }
 }

@@ -11,6 +11,7 @@ import { FileModule } from './file/file.module';
 import { HealthModule } from './health/health.module';
 import { InstructionModule } from './instruction/instruction.module';
 import { McpModule } from './mcp/mcp.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { PermissionModule } from './permission/permission.module';
 import { PortsModule } from './ports.module';
 import { ProjectModule } from './project/project.module';
@@ -62,6 +63,7 @@ export function domainModules(): (Type | DynamicModule)[] {
     FileModule,
     PtyModule,
     HealthModule,
+    MetricsModule,
     QueueDashboardModule,
     CompatModule,
     ClassroomModule,

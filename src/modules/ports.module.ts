@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { Global, Module, type Provider, type Type } from '@nestjs/common';
 import type { AuthContext } from '../core/auth/auth-context';
 import { TEACHER_SCOPE } from '../core/auth/teacher-scope.port';
 import { AuditModule } from './audit/audit.module';
@@ -13,10 +13,13 @@ import { PROJECT_DIRECTORY, type ProjectDirectory } from './event/project-direct
 import { SESSION_ACCESS, type SessionAccess } from './permission/session-access.port';
 import { ProjectModule } from './project/project.module';
 import { ProjectService } from './project/project.service';
+import { AllowanceService } from './school/allowance/allowance.service';
 import { BudgetEnforcerService } from './school/budget/budget-enforcer.service';
 import { BudgetMeterService } from './school/budget/budget-meter.service';
 import { ClassRosterService } from './school/class/class-roster.service';
+import { DisclosureService } from './school/lifecycle/disclosure.service';
 import { LifecycleService } from './school/lifecycle/lifecycle.service';
+import { AI_DISCLOSURE } from './session/prompt/ai-disclosure.port';
 import { SchoolModule } from './school/school.module';
 import { SessionModule } from './session/session.module';
 import { LLM_METER } from './session/llm/llm-meter.port';
@@ -25,6 +28,64 @@ import { SessionService } from './session/session.service';
 import { USER_DELETION_LISTENER } from './tenant/user-deletion.port';
 import { SANDBOX_AUDIT, type SandboxAudit } from './sandbox/sandbox-audit.port';
 import { systemAuth } from '../core/auth/auth-context';
+import { ClassroomModule } from './classroom/classroom.module';
+import { NoteService } from './classroom/note/note.service';
+import { InstructionModule } from './instruction/instruction.module';
+import { InstructionSource } from './instruction/instruction.source';
+import { McpModule } from './mcp/mcp.module';
+import { McpService } from './mcp/mcp.service';
+import { QuestionModule } from './question/question.module';
+import { QuestionService } from './question/question.service';
+import { AgentToolServices, BatchToolSource } from './session/agent-tools/agent-tool.sources';
+import { AgentToolsModule } from './session/agent-tools/agent-tools.module';
+import { CompactionModule } from './session/compaction/compaction.module';
+import { CompactionSteps } from './session/compaction/compaction-steps';
+import { RevertService } from './session/revert/revert.service';
+import { SessionToolServices } from './session/session-tool-services';
+import * as loop from './session/session-extension.port';
+import { SummaryService } from './session/summary/summary.service';
+import { SkillModule } from './skill/skill.module';
+import { SkillSource } from './skill/skill.source';
+
+/** A port the session loop calls once per contributor, in the order listed. */
+const contributors = <T>(token: symbol, ...classes: Type<T>[]): Provider => ({
+  provide: token,
+  inject: classes,
+  useFactory: (...instances: T[]): readonly T[] => instances,
+});
+
+/**
+ * The session loop's extension points and who contributes to each, in the order they run. The lists are the
+ * whole answer to "what runs before a prompt / around a step / after the loop": nothing registers itself.
+ */
+const sessionExtensions: Provider[] = [
+  contributors<loop.PromptGuard>(loop.PROMPT_GUARDS, RevertService, BudgetEnforcerService),
+  contributors<loop.StepPreparer>(loop.STEP_PREPARERS, CompactionSteps),
+  contributors<loop.StepObserver>(loop.STEP_OBSERVERS, CompactionSteps),
+  contributors<loop.OverflowHandler>(loop.OVERFLOW_HANDLERS, CompactionSteps),
+  contributors<loop.LoopFinisher>(loop.LOOP_FINISHERS, SummaryService, CompactionSteps, AllowanceService),
+  contributors<loop.HistoryView>(loop.HISTORY_VIEWS, CompactionSteps),
+  contributors<loop.SystemSource>(loop.SYSTEM_SOURCES, SkillSource, InstructionSource, NoteService),
+  contributors<loop.ExtraToolSource>(loop.EXTRA_TOOL_SOURCES, McpService, BatchToolSource),
+  contributors<loop.ToolServiceSource>(
+    loop.TOOL_SERVICE_SOURCES,
+    SessionToolServices,
+    QuestionService,
+    SkillSource,
+    AgentToolServices,
+  ),
+];
+const sessionExtensionTokens = [
+  loop.PROMPT_GUARDS,
+  loop.STEP_PREPARERS,
+  loop.STEP_OBSERVERS,
+  loop.OVERFLOW_HANDLERS,
+  loop.LOOP_FINISHERS,
+  loop.HISTORY_VIEWS,
+  loop.SYSTEM_SOURCES,
+  loop.EXTRA_TOOL_SOURCES,
+  loop.TOOL_SERVICE_SOURCES,
+];
 
 /**
  * The composition root's bindings of ports: a lower module declares what it needs (an interface and a token next
@@ -33,12 +94,28 @@ import { systemAuth } from '../core/auth/auth-context';
  */
 @Global()
 @Module({
-  imports: [AuthModule, TenantModule, ProjectModule, SessionModule, SchoolModule, AuditModule],
+  imports: [
+    AuthModule,
+    TenantModule,
+    ProjectModule,
+    SessionModule,
+    SchoolModule,
+    AuditModule,
+    CompactionModule,
+    AgentToolsModule,
+    QuestionModule,
+    SkillModule,
+    InstructionModule,
+    McpModule,
+    ClassroomModule,
+  ],
   providers: [
+    ...sessionExtensions,
     { provide: RATE_LIMITER, useExisting: RequestLimitService },
     { provide: TEACHER_SCOPE, useExisting: ClassRosterService },
     { provide: USER_DELETION_LISTENER, useExisting: LifecycleService },
     { provide: LLM_METER, useExisting: BudgetMeterService },
+    { provide: AI_DISCLOSURE, useExisting: DisclosureService },
     { provide: RUN_LIMITS, useExisting: BudgetEnforcerService },
     {
       provide: PROJECT_DIRECTORY,
@@ -89,6 +166,8 @@ import { systemAuth } from '../core/auth/auth-context';
     SANDBOX_AUDIT,
     LLM_METER,
     RUN_LIMITS,
+    AI_DISCLOSURE,
+    ...sessionExtensionTokens,
   ],
 })
 export class PortsModule {}

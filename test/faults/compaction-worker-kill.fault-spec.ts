@@ -3,7 +3,7 @@ import path from 'node:path';
 import { createOpencodeClient } from '@opencode-ai/sdk';
 import { Queue } from 'bullmq';
 import { redisOptions } from '../../src/infra/queue/queue.backend';
-import { compactionJobId } from '../../src/modules/session/compaction/compaction.service';
+import { compactionJobId } from '../../src/modules/session/compaction/compaction-steps';
 import { removeSnapshot, snapshotDist } from '../e2e/compaction/compaction-stack';
 import { isSummaryRequest, SUMMARY_TEXT, turnPrompt, windowedLlm } from '../e2e/compaction/compaction.helpers';
 import { reply, type FakeLlm } from '../fakes/llm';

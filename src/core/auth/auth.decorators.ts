@@ -7,6 +7,7 @@ export const IS_PUBLIC = 'auth:public';
 export const REQUIRED_ROLES = 'auth:roles';
 export const PLATFORM_ADMIN = 'auth:platform-admin';
 export const QUERY_TOKEN = 'auth:query-token';
+export const METRICS_TOKEN = 'auth:metrics-token';
 
 /** Marks public operations in the OpenAPI document (no security requirement, no 401): see bootstrap/swagger.ts. */
 export const PUBLIC_EXTENSION = 'x-public';
@@ -22,6 +23,12 @@ export const PlatformAdminOnly = () => SetMetadata(PLATFORM_ADMIN, true);
  * here, since a key in a URL ends up in access logs, proxies and browser history.
  */
 export const AcceptsQueryToken = () => SetMetadata(QUERY_TOKEN, true);
+
+/**
+ * A scrape route: besides the route's own rule (platform administrators), the operator's METRICS_TOKEN is a
+ * bearer that opens it. The token is no user: such a request has no AuthContext.
+ */
+export const AcceptsMetricsToken = () => SetMetadata(METRICS_TOKEN, true);
 
 // Omit: the MCP SDK augments Express's Request with its own `auth` (AuthInfo); ours is the tenant context.
 export type AuthedRequest = Omit<Request, 'auth'> & { auth?: AuthContext; requestId?: string };

@@ -65,6 +65,19 @@ const EnvSchema = z.object({
     .default(1024 * 1024),
   /** `loopback`, `uniquelocal`, a hop count or addresses: whose X-Forwarded-For names the client (share limits per IP). */
   TRUST_PROXY: z.string().optional(),
+  /** A bearer token Prometheus scrapes /metrics with (besides platform administrators' keys); unset: admins only. */
+  METRICS_TOKEN: z.string().min(24).optional(),
+  /** Worker processes: the port of their own /metrics listener (unset: none). Needs METRICS_TOKEN. */
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  METRICS_HOST: z.string().min(1).optional(),
+  /** Fairness between schools, per process: loops and LLM calls at once, per school and in total (0: no cap). */
+  LOOPS_PER_TENANT: z.coerce.number().int().min(0).max(100_000).default(200),
+  LOOPS_MAX: z.coerce.number().int().min(0).max(100_000).default(2000),
+  LLM_CALLS_PER_TENANT: z.coerce.number().int().min(0).max(100_000).default(100),
+  LLM_CALLS_MAX: z.coerce.number().int().min(0).max(100_000).default(1000),
+  /** OpenTelemetry traces go to this OTLP/HTTP endpoint (e.g. http://collector:4318); unset: no tracing. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
   ...limitEnv(),
 });
 
@@ -122,12 +135,18 @@ export interface AppConfig {
   trustProxy?: string;
   /** The platform's default abuse limits; a school's settings override them. */
   defaultLimits: Readonly<AbuseLimits>;
+  /** Who may scrape /metrics besides platform admins, and where a worker serves its own. */
+  metrics: { token?: string; port?: number; host: string };
+  /** Per-process caps, per school and in total, on running loops and LLM calls; 0 means uncapped. */
+  fairness: { loopsPerTenant: number; loopsMax: number; llmPerTenant: number; llmMax: number };
+  /** OpenTelemetry: off unless an OTLP endpoint is configured. */
+  otel: { endpoint?: string; serviceName: string };
 }
 
 export class ConfigError extends Error {}
 
 const PROVIDER_ENV =
-  /(_API_KEY|_API_TOKEN|_BASE_URL|_ACCOUNT_ID|_RESOURCE_NAME|_PROJECT|_LOCATION|_REGION|^AWS_|^AZURE_|^GOOGLE_|^VERTEX_|^OLLAMA_|^LMSTUDIO_|^VLLM_|^EXA_)/;
+  /(_API_KEY|_API_TOKEN|_BASE_URL|_ACCOUNT_ID|_RESOURCE_NAME|_PROJECT|_LOCATION|_REGION|^AWS_|^AICORE_|^AZURE_|^GOOGLE_|^VERTEX_|^OLLAMA_|^LMSTUDIO_|^VLLM_|^EXA_)/;
 
 function parseKeys(raw: string | undefined): Map<number, Buffer> {
   const keys = new Map<number, Buffer>();
@@ -160,6 +179,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   } catch (error) {
     throw new ConfigError(`EGRESS_ALLOW: ${(error as Error).message}`);
   }
+  if (e.METRICS_PORT && !e.METRICS_TOKEN)
+    throw new ConfigError('METRICS_PORT: a worker serves /metrics only to METRICS_TOKEN; set it too');
   const dataDir = path.resolve(e.DATA_DIR);
   const providerEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v && PROVIDER_ENV.test(k)) providerEnv[k] = v;
@@ -204,6 +225,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         (Object.keys(LIMIT_ENV) as (keyof AbuseLimits)[]).map((k) => [k, (e as Record<string, unknown>)[LIMIT_ENV[k]]]),
       ) as unknown as AbuseLimits,
     ),
+    metrics: { token: e.METRICS_TOKEN, port: e.METRICS_PORT, host: e.METRICS_HOST ?? e.HOST },
+    fairness: {
+      loopsPerTenant: e.LOOPS_PER_TENANT,
+      loopsMax: e.LOOPS_MAX,
+      llmPerTenant: e.LLM_CALLS_PER_TENANT,
+      llmMax: e.LLM_CALLS_MAX,
+    },
+    otel: { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME ?? 'opencode-api' },
   });
 }
 

@@ -57,6 +57,11 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
     }
   }
 
+  /** For the metrics: connections open and idle, and queries waiting for one. */
+  poolStats(): { total: number; idle: number; waiting: number } {
+    return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
+  }
+
   /**
    * pg's Pool.end() waits for every checked-out connection; a query stuck on a lock would hold shutdown for ever.
    * After a bounded wait the remaining connections are ended (their queries fail) and the pool closes.

@@ -1,13 +1,16 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AuthContext, Role } from '../../core/auth/auth-context';
 import {
   IS_PUBLIC,
+  METRICS_TOKEN,
   PLATFORM_ADMIN,
   QUERY_TOKEN,
   REQUIRED_ROLES,
   type AuthedRequest,
 } from '../../core/auth/auth.decorators';
+import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { ForbiddenError, UnauthorizedError } from '../../core/errors/domain-error';
 import { ApiKeyService } from './api-key.service';
 import { JwtAuthService } from './jwt/jwt-auth.service';
@@ -42,6 +45,7 @@ export class AuthGuard implements CanActivate {
     private readonly keys: ApiKeyService,
     private readonly jwt: JwtAuthService,
     @Inject(RATE_LIMITER) private readonly rateLimit: RateLimiter,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -51,6 +55,8 @@ export class AuthGuard implements CanActivate {
     const key = extractKey(req, { query: this.reflector.getAllAndOverride<boolean>(QUERY_TOKEN, targets) });
     if (!key && req.query?.auth_token !== undefined)
       throw new UnauthorizedError('?auth_token= is accepted on event streams only; send an Authorization header');
+    if (key && this.reflector.getAllAndOverride<boolean>(METRICS_TOKEN, targets) && this.isMetricsToken(key))
+      return true;
     // Host-platform JWTs (two dots) besides our API keys.
     const auth = !key ? null : looksLikeJwt(key) ? await this.fromJwt(key) : await this.keys.verify(key);
     if (!auth) throw new UnauthorizedError();
@@ -64,6 +70,14 @@ export class AuthGuard implements CanActivate {
       throw new ForbiddenError(`Requires role ${roles.join(' or ')}`);
     }
     return true;
+  }
+
+  /** Constant-time on digests, so neither the token's bytes nor its length leak through timing. */
+  private isMetricsToken(key: string): boolean {
+    const expected = this.config.metrics.token;
+    if (!expected) return false;
+    const digest = (s: string) => createHash('sha256').update(s).digest();
+    return timingSafeEqual(digest(key), digest(expected));
   }
 
   private async fromJwt(token: string): Promise<AuthContext | null> {

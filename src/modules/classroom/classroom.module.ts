@@ -8,6 +8,14 @@ import { SessionModule } from '../session/session.module';
 import { PermissionModule } from '../permission/permission.module';
 import { ProjectModule } from '../project/project.module';
 import { QuestionModule } from '../question/question.module';
+import { SchoolModule } from '../school/school.module';
+import { TenantModule } from '../tenant/tenant.module';
+import { DataRequestController } from './data/data-request.controller';
+import { DataRequestRepository } from './data/data-request.repository';
+import { DataRequestService } from './data/data-request.service';
+import { RetentionController } from './data/retention.controller';
+import { RetentionRepository } from './data/retention.repository';
+import { RetentionService } from './data/retention.service';
 import { WorkspaceModule } from '../workspace/workspace.module';
 import { AssignmentPolicyValidator } from './assignment/assignment-policy';
 import { AssignmentController } from './assignment/assignment.controller';
@@ -42,7 +50,9 @@ import { WorkspaceFilesService } from './workspace-files/workspace-files.service
     PermissionModule,
     ProjectModule,
     QuestionModule,
+    SchoolModule,
     SessionModule,
+    TenantModule,
     WorkspaceModule,
   ],
   controllers: [
@@ -51,6 +61,8 @@ import { WorkspaceFilesService } from './workspace-files/workspace-files.service
     NoteController,
     OversightController,
     OnBehalfController,
+    DataRequestController,
+    RetentionController,
   ],
   providers: [
     AssignmentRepository,
@@ -66,6 +78,11 @@ import { WorkspaceFilesService } from './workspace-files/workspace-files.service
     OversightRepository,
     OversightService,
     OnBehalfService,
+    DataRequestRepository,
+    DataRequestService,
+    RetentionRepository,
+    RetentionService,
   ],
+  exports: [NoteService],
 })
 export class ClassroomModule {}

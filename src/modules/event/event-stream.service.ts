@@ -6,6 +6,7 @@ import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { HostPaths } from '../../core/http/host-paths';
 import { SseWriter } from '../../core/http/sse';
 import { newId } from '../../core/ids';
+import { MetricsService } from '../../infra/metrics/metrics.service';
 import { EventBus } from './event.bus';
 import { compareSeq, parseSeq } from './event.transport.memory';
 import { EventType, type EventEnvelope } from './event.types';
@@ -31,6 +32,7 @@ export class EventStreamService implements BeforeApplicationShutdown {
     @Inject(TEACHER_SCOPE) private readonly teachers: TeacherScope,
     @Inject(STREAM_ACCESS) private readonly access: StreamAccess,
     private readonly guard: StreamGuard,
+    private readonly metrics: MetricsService,
     private readonly paths: HostPaths,
   ) {}
 
@@ -44,6 +46,7 @@ export class EventStreamService implements BeforeApplicationShutdown {
     const sse = new SseWriter(req, res, view ? (json) => view.text(json) : undefined);
     this.open.add(sse);
     sse.onClose(() => this.open.delete(sse));
+    sse.onClose(this.metrics.trackStream(opts.global ? 'global' : 'event', auth.tenantId));
     sse.onClose(() => slot.release());
     sse.onClose(
       this.guard.register({

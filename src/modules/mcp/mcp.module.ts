@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { SessionModule } from '../session/session.module';
 import { ConfigModule } from '../config/config.module';
 import { EventModule } from '../event/event.module';
 import { ProjectModule } from '../project/project.module';
@@ -9,9 +8,9 @@ import { McpController } from './mcp.controller';
 import { McpRepository } from './mcp.repository';
 import { McpService } from './mcp.service';
 
-/** One McpClientPool per process (inside McpService), closed on shutdown; tools reach the loop via SessionHooks. */
+/** One McpClientPool per process (inside McpService), closed on shutdown; tools reach the loop through EXTRA_TOOL_SOURCES. */
 @Module({
-  imports: [SandboxModule, SessionModule, ConfigModule, EventModule, ProjectModule, ProviderModule],
+  imports: [SandboxModule, ConfigModule, EventModule, ProjectModule, ProviderModule],
   controllers: [McpController],
   providers: [McpService, McpRepository],
   exports: [McpService],

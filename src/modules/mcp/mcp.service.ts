@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { AuthContext } from '../../core/auth/auth-context';
@@ -12,7 +12,7 @@ import { ConfigService } from '../config/config.service';
 import { EventBus } from '../event/event.bus';
 import { EventType } from '../event/event.types';
 import { ProjectService, type ProjectAccess } from '../project/project.service';
-import { SessionHooks } from '../session/session.hooks';
+import type { ExtraToolSource, StepScope } from '../session/session-extension.port';
 import type { SessionRow } from '../session/session.repository';
 import type { RegisteredTool } from '../tool/tool.registry';
 import { cipherFromConfig, type CredentialCipher } from '../../core/crypto/credential-cipher';
@@ -58,7 +58,7 @@ function scopeId(key: McpKey): string {
  * first use through one process-wide McpClientPool, exposed to the agent loop as extra tools.
  */
 @Injectable()
-export class McpService implements OnModuleInit, OnApplicationShutdown {
+export class McpService implements OnApplicationShutdown, ExtraToolSource {
   private readonly pool: McpClientPool;
   private readonly cipher?: CredentialCipher;
   private readonly workspaces = new Map<string, string>();
@@ -70,7 +70,6 @@ export class McpService implements OnModuleInit, OnApplicationShutdown {
     private readonly repo: McpRepository,
     private readonly config: ConfigService,
     private readonly projects: ProjectService,
-    private readonly hooks: SessionHooks,
     private readonly bus: EventBus,
     sandbox: SandboxRunner,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -99,8 +98,9 @@ export class McpService implements OnModuleInit, OnApplicationShutdown {
     });
   }
 
-  onModuleInit(): void {
-    this.hooks.extraTools.push(({ auth, session }) => this.toolsForSession(auth, session));
+  /** A step's extra tools (EXTRA_TOOL_SOURCES): the session's MCP tools. */
+  toolsFor({ auth, session }: StepScope): Promise<RegisteredTool[]> {
+    return this.toolsForSession(auth, session);
   }
 
   async onApplicationShutdown(): Promise<void> {

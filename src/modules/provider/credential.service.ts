@@ -19,7 +19,7 @@ export type AuthInput =
 @Injectable()
 export class CredentialService {
   private readonly cipher?: CredentialCipher;
-  private readonly cache = new TtlCache<string, Record<string, string>>(30_000, 1000);
+  private readonly cache = new TtlCache<string, StoredKeys>(30_000, 1000);
 
   constructor(
     private readonly repo: CredentialRepository,
@@ -57,23 +57,39 @@ export class CredentialService {
   }
 
   /** Decrypted API keys of a tenant by provider id (for the adapters only). */
-  apiKeys(tenantId: string): Promise<Record<string, string>> {
+  async apiKeys(tenantId: string): Promise<Record<string, string>> {
+    return (await this.stored(tenantId)).keys;
+  }
+
+  /** Keys and the metadata stored with `api` keys (a Bedrock key pair's accessKeyId, a region, a project). */
+  stored(tenantId: string): Promise<StoredKeys> {
     return this.cache.get(tenantId, () => this.decryptKeys(tenantId));
   }
 
-  private async decryptKeys(tenantId: string): Promise<Record<string, string>> {
+  private async decryptKeys(tenantId: string): Promise<StoredKeys> {
     const keys: Record<string, string> = {};
+    const metadata: Record<string, Record<string, string>> = {};
     if (this.cipher) {
       for (const row of await this.repo.list(tenantId)) {
         try {
           const auth = JSON.parse(this.cipher.decrypt(row.ciphertext, `${tenantId}:${row.providerId}`)) as AuthInput;
           const key = auth.type === 'oauth' ? auth.access : auth.key;
           if (key) keys[row.providerId] = key;
+          if (auth.type === 'api' && auth.metadata) metadata[row.providerId] = stringValues(auth.metadata);
         } catch {
           // A row encrypted with a key no longer in the ring is unusable; it is skipped, not fatal.
         }
       }
     }
-    return keys;
+    return { keys, metadata };
   }
+}
+
+export interface StoredKeys {
+  keys: Record<string, string>;
+  metadata: Record<string, Record<string, string>>;
+}
+
+function stringValues(record: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).filter((e): e is [string, string] => typeof e[1] === 'string'));
 }

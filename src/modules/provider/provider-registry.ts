@@ -18,8 +18,12 @@ export interface ConfigProvidersResponse {
 export interface RegistryContext extends CatalogueContext {
   /** Decrypted stored API keys by provider id (a tenant's credentials). */
   apiKeys?: Record<string, string>;
+  /** Metadata stored with those keys, by provider id. */
+  credentialMeta?: Record<string, Record<string, string>>;
   /** The fetch this model's requests go through (the egress guard for endpoints below the platform layer). */
   fetch?: FetchLike;
+  /** The egress guard's fetch, for hosts a credential names itself. */
+  guardedFetch?: FetchLike;
 }
 
 /**
@@ -68,9 +72,13 @@ export class ProviderRegistry {
     const input = this.catalogue.resolveInput(resolved, ref.providerID, {
       env: ctx.env,
       apiKey: ctx.apiKeys?.[ref.providerID],
+      credentialMeta: ctx.credentialMeta?.[ref.providerID],
     });
     const provider = resolveProvider(input);
-    const model = createLanguageModel(provider, info.api.id, { fetch: ctx.fetch ?? this.deps.fetch });
+    const model = createLanguageModel(provider, info.api.id, {
+      fetch: ctx.fetch ?? this.deps.fetch,
+      guardedFetch: ctx.guardedFetch,
+    });
     return { model, info, provider };
   }
 }

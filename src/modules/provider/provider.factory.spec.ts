@@ -37,7 +37,13 @@ describe('provider presets through createLanguageModel', () => {
   beforeEach(() => llm.clear());
 
   const reachable = [...PROVIDER_PRESETS.values()].filter(
-    (p) => p.supported && p.baseURL && p.adapter !== 'google-vertex',
+    // Vertex, Bedrock and Claude on Vertex build their own URLs and auth: sdk-providers.spec and their adapter specs.
+    (p) =>
+      p.supported &&
+      p.baseURL &&
+      p.adapter !== 'google-vertex' &&
+      p.adapter !== 'bedrock' &&
+      p.adapter !== 'anthropic-vertex',
   );
 
   it.each(reachable.map((p) => [p.id, p] as const))(
@@ -102,10 +108,13 @@ describe('provider presets through createLanguageModel', () => {
   });
 
   it('refuses unsupported providers with their reason, and a missing key with an auth ProviderError', () => {
-    expect(() =>
-      createLanguageModel(resolveProvider({ id: 'amazon-bedrock', env: { AWS_BEARER_TOKEN_BEDROCK: 'x' } }), 'm'),
-    ).toThrow(ProviderNotSupportedError);
-    expect(() => createLanguageModel(resolveProvider({ id: 'amazon-bedrock' }), 'm')).toThrow(/SigV4/);
+    const unsupported = [...PROVIDER_PRESETS.values()].filter((p) => !p.supported);
+    for (const preset of unsupported) {
+      expect(() =>
+        createLanguageModel(resolveProvider({ id: preset.id, env: { [preset.env[0] ?? 'X']: 'x' } }), 'm'),
+      ).toThrow(ProviderNotSupportedError);
+      expect(preset.reason).toBeTruthy();
+    }
     let caught: unknown;
     try {
       createLanguageModel(resolveProvider({ id: 'anthropic', env: {} }), 'claude');

@@ -9,7 +9,8 @@ import { parseModelRef } from '../agent/agent.builtins';
 import type { Config } from '../config/config.schema';
 import { providerEndpointOwner, type ConfigLayerName } from '../config/provider-endpoints';
 import type { ResolvedProvider } from './provider.factory';
-import { ProviderEndpointRefusedError } from './provider.errors';
+import { ProviderEndpointRefusedError, ProviderNotSupportedError } from './provider.errors';
+import { getPreset } from './provider.presets';
 import type { ModelCost } from './models/catalogue.schema';
 import { ProviderError, type LanguageModel } from './provider.types';
 import { CredentialRepository } from './credential.repository';
@@ -61,10 +62,14 @@ export class ProviderService {
 
   /** What a tenant's requests may use: its stored keys, and the platform's env keys when allowed. */
   private async context(tenantId: string) {
-    const [apiKeys, settings] = await Promise.all([this.credentials.apiKeys(tenantId), this.tenantSettings(tenantId)]);
+    const [stored, settings] = await Promise.all([this.credentials.stored(tenantId), this.tenantSettings(tenantId)]);
     const envAllowed =
       typeof settings.envProviderKeys === 'boolean' ? settings.envProviderKeys : this.app.allowEnvProviderKeysByDefault;
-    return { apiKeys, env: envAllowed ? { ...this.app.providerEnv } : {} };
+    return {
+      apiKeys: stored.keys,
+      credentialMeta: stored.metadata,
+      env: envAllowed ? { ...this.app.providerEnv } : {},
+    };
   }
 
   // Read on every step; the `envProviderKeys` switch reaches running processes within seconds, like config.
@@ -103,9 +108,14 @@ export class ProviderService {
         'provider_disabled',
       );
     }
+    // Presets this server cannot serve say why before anything else (a missing key or model would hide it).
+    const preset = getPreset(ref.providerID);
+    if (preset && !preset.supported)
+      throw new ProviderNotSupportedError(ref.providerID, preset.reason ?? 'not supported on this server');
     const owner = providerEndpointOwner(config, ref.providerID);
     const ctx = keysFor(await this.context(tenantId), owner);
-    const cacheKey = `${ref.providerID}\0${ref.modelID}\0${owner}\0${ctx.apiKeys[ref.providerID] ?? ''}\0${Object.keys(ctx.env).length}`;
+    const meta = JSON.stringify(ctx.credentialMeta[ref.providerID] ?? {});
+    const cacheKey = `${ref.providerID}\0${ref.modelID}\0${owner}\0${ctx.apiKeys[ref.providerID] ?? ''}\0${meta}\0${Object.keys(ctx.env).length}`;
     const perConfig = this.resolvedModels.get(config) ?? new Map<string, ResolvedModel>();
     const hit = perConfig.get(cacheKey);
     if (hit) return hit;
@@ -113,7 +123,11 @@ export class ProviderService {
     const below = owner !== 'platform';
     let built: ReturnType<ProviderRegistry['languageModel']>;
     try {
-      built = this.registry.languageModel(resolved, ref, below ? { ...ctx, fetch: this.egress.fetch } : ctx);
+      built = this.registry.languageModel(resolved, ref, {
+        ...ctx,
+        guardedFetch: this.egress.fetch,
+        ...(below ? { fetch: this.egress.fetch } : {}),
+      });
     } catch (error) {
       if (below && error instanceof ProviderError && error.kind === 'auth') throw keyStaysBehind(ref.providerID, owner);
       throw error;
@@ -199,13 +213,15 @@ export class ProviderService {
 
 interface KeyContext {
   apiKeys: Record<string, string>;
+  credentialMeta: Record<string, Record<string, string>>;
   env: Record<string, string>;
 }
 
 /** Keys travel only to endpoints chosen by their own layer or above it: env keys to the platform's, school keys to the school's. */
 function keysFor(ctx: KeyContext, owner: ConfigLayerName): KeyContext {
   if (owner === 'platform') return ctx;
-  return { apiKeys: owner === 'tenant' ? ctx.apiKeys : {}, env: {} };
+  const school = owner === 'tenant';
+  return { apiKeys: school ? ctx.apiKeys : {}, credentialMeta: school ? ctx.credentialMeta : {}, env: {} };
 }
 
 function keyStaysBehind(providerId: string, owner: ConfigLayerName): ProviderError {

@@ -22,13 +22,19 @@ export type ShapedParams = Pick<
   'temperature' | 'topP' | 'topK' | 'maxOutputTokens' | 'providerOptions' | 'headers'
 >;
 
-type Family = 'openai' | 'anthropic' | 'google' | 'other';
+type Family = 'openai' | 'anthropic' | 'google' | 'bedrock' | 'sap' | 'other';
 
 function familyOf(model: ApiModel): Family {
   const npm = model.api.npm;
   if (npm === '@ai-sdk/openai' || npm === '@ai-sdk/azure') return 'openai';
-  if (npm === '@ai-sdk/anthropic' || (npm === '@ai-sdk/google-vertex' && model.api.id.includes('claude')))
+  if (
+    npm === '@ai-sdk/anthropic' ||
+    npm === '@ai-sdk/google-vertex/anthropic' ||
+    (npm === '@ai-sdk/google-vertex' && model.api.id.includes('claude'))
+  )
     return 'anthropic';
+  if (npm === '@ai-sdk/amazon-bedrock') return 'bedrock';
+  if (npm === '@jerome-benoit/sap-ai-provider-v2') return 'sap';
   if (npm === '@ai-sdk/google' || npm === '@ai-sdk/google-vertex') return 'google';
   return 'other';
 }
@@ -79,6 +85,16 @@ export function variantsFor(model: ApiModel): Record<string, Record<string, unkn
     if (family === 'anthropic') {
       builtIn.high = { thinking: { type: 'enabled', budget_tokens: 16_000 } };
       builtIn.max = { thinking: { type: 'enabled', budget_tokens: 31_999 } };
+    }
+    // SAP's orchestration takes model parameters as they are (OpenCode's SAP provider does the same).
+    if (family === 'sap')
+      for (const effort of ['low', 'medium', 'high']) builtIn[effort] = { modelParams: { reasoning_effort: effort } };
+    if (family === 'bedrock' && model.api.id.includes('anthropic.claude')) {
+      builtIn.high = { reasoningConfig: { type: 'enabled', budgetTokens: 16_000 } };
+      builtIn.max = { reasoningConfig: { type: 'enabled', budgetTokens: 31_999 } };
+    } else if (family === 'bedrock' && model.api.id.includes('amazon.nova')) {
+      for (const effort of ['low', 'medium', 'high'])
+        builtIn[effort] = { reasoningConfig: { type: 'enabled', maxReasoningEffort: effort } };
     }
     if (family === 'google') {
       builtIn.high = { thinkingConfig: { includeThoughts: true, thinkingBudget: 16_000 } };

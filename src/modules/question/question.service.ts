@@ -8,6 +8,8 @@ import { EventType } from '../event/event.types';
 import { QuestionRejectedError, QuestionTimeoutError } from './question.errors';
 import { QuestionRepository } from './question.repository';
 import { mayAnswer, type OnBehalf } from '../permission/permission.service';
+import type { ToolScope, ToolServiceSource } from '../session/session-extension.port';
+import type { ToolServices } from '../tool/tool.types';
 import type { QuestionInfo, QuestionRequestInfo } from '../tool/tools/question/question.types';
 
 export interface QuestionScope {
@@ -37,12 +39,33 @@ function toRequest(row: Pick<Row, 'id' | 'sessionId' | 'questions' | 'tool'>): Q
  * our own `que_` id, the answer travels over the event bus, so any API process may take the reply.
  */
 @Injectable()
-export class QuestionService {
+export class QuestionService implements ToolServiceSource {
   constructor(
     private readonly repo: QuestionRepository,
     private readonly bus: EventBus,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /** The question tool reaches the user through this service; the tool part id links the request to the call. */
+  servicesFor({ session, messageId, abort }: ToolScope): Partial<ToolServices> {
+    return {
+      // The second argument (the tool call id) is passed by our question tool; the contract's one-argument
+      // form stays valid for other callers.
+      askQuestions: (questions: unknown[], callID?: string) =>
+        this.ask(
+          {
+            tenantId: session.tenantId,
+            sessionId: session.id,
+            projectId: session.projectId,
+            ownerId: session.userId,
+            directory: session.directory,
+            ...(callID ? { tool: { messageID: messageId, callID } } : {}),
+            abort,
+          },
+          questions as QuestionInfo[],
+        ),
+    };
+  }
 
   /** Publishes `question.asked` and waits for the answers (one array of labels per question). */
   async ask(scope: QuestionScope, questions: QuestionInfo[]): Promise<string[][]> {

@@ -1,6 +1,8 @@
 import { Logger, Module } from '@nestjs/common';
 import { join } from 'node:path';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
+import { MetricsService } from '../../infra/metrics/metrics.service';
+import { MeteredSandboxRunner } from './sandbox-metrics';
 import { SandboxPolicy } from './sandbox-policy.service';
 import { SandboxRunner } from './sandbox-runner.service';
 import { SandboxRepository } from './sandbox.repository';
@@ -18,9 +20,9 @@ import type { SandboxStatus } from './sandbox.types';
     SandboxPolicy,
     {
       provide: SandboxRunner,
-      inject: [APP_CONFIG, SANDBOX_AUDIT],
-      useFactory: async (config: AppConfig, audit: SandboxAudit) => {
-        const runner = new SandboxRunner(
+      inject: [APP_CONFIG, SANDBOX_AUDIT, MetricsService],
+      useFactory: async (config: AppConfig, audit: SandboxAudit, metrics: MetricsService) => {
+        const runner = new MeteredSandboxRunner(
           {
             mode: config.sandbox,
             bwrapPath: config.sandboxBwrap,
@@ -28,7 +30,7 @@ import type { SandboxStatus } from './sandbox.types';
             cgroupBase: config.sandboxCgroup,
           },
           audit,
-        );
+        ).withMetrics(metrics);
         logStatus(new Logger('Sandbox'), await runner.status());
         return runner;
       },

@@ -3,6 +3,9 @@ import { AuditModule } from '../audit/audit.module';
 import { EventModule } from '../event/event.module';
 import { SessionModule } from '../session/session.module';
 import { TenantModule } from '../tenant/tenant.module';
+import { AllowanceController, MyAllowanceController } from './allowance/allowance.controller';
+import { AllowanceRepository } from './allowance/allowance.repository';
+import { AllowanceService } from './allowance/allowance.service';
 import { BudgetCounterRepository } from './budget/budget-counter.repository';
 import { BudgetEnforcerService } from './budget/budget-enforcer.service';
 import { BudgetMeterService } from './budget/budget-meter.service';
@@ -14,10 +17,9 @@ import { ClassController } from './class/class.controller';
 import { ClassRepository } from './class/class.repository';
 import { ClassService } from './class/class.service';
 import { AccessModule } from '../access/access.module';
-import { LifecycleController } from './lifecycle/lifecycle.controller';
+import { DisclosureService } from './lifecycle/disclosure.service';
 import { LifecycleRepository } from './lifecycle/lifecycle.repository';
 import { LifecycleService } from './lifecycle/lifecycle.service';
-import { SchoolHooks } from './school.hooks';
 import { UsageController } from './usage/usage.controller';
 import { UsageRepository } from './usage/usage.repository';
 import { UsageService } from './usage/usage.service';
@@ -25,11 +27,12 @@ import { UsageService } from './usage/usage.service';
 /**
  * Classes, budgets, usage reports and data lifecycle. Lower modules reach its answers through ports
  * bound in ports.module.ts: the roster (TEACHER_SCOPE), user deletion, the LLM
- * meter (LLM_METER) and the concurrency limits (RUN_LIMITS).
+ * meter (LLM_METER), the concurrency limits (RUN_LIMITS), the budget door of the prompt intake (PROMPT_GUARDS) and the
+ * allowance state after each turn (LOOP_FINISHERS).
  */
 @Module({
   imports: [TenantModule, SessionModule, EventModule, AuditModule, AccessModule],
-  controllers: [ClassController, BudgetController, UsageController, LifecycleController],
+  controllers: [ClassController, BudgetController, AllowanceController, MyAllowanceController, UsageController],
   providers: [
     ClassRepository,
     ClassService,
@@ -39,12 +42,22 @@ import { UsageService } from './usage/usage.service';
     BudgetEnforcerService,
     BudgetCounterRepository,
     BudgetMeterService,
+    AllowanceRepository,
+    AllowanceService,
     UsageRepository,
     UsageService,
     LifecycleRepository,
     LifecycleService,
-    SchoolHooks,
+    DisclosureService,
   ],
-  exports: [ClassRosterService, LifecycleService, BudgetMeterService, BudgetEnforcerService],
+  exports: [
+    ClassRosterService,
+    LifecycleService,
+    BudgetMeterService,
+    BudgetEnforcerService,
+    UsageService,
+    DisclosureService,
+    AllowanceService,
+  ],
 })
 export class SchoolModule {}

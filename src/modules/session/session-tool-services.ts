@@ -1,19 +1,15 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { EventType } from '../event/event.types';
-import { SessionHooks } from './session.hooks';
+import type { ToolServices } from '../tool/tool.types';
+import type { ToolScope, ToolServiceSource } from './session-extension.port';
 import { SessionService } from './session.service';
 
 /** Services the session itself offers to tools: `file.edited` after a tool wrote a file of the project. */
 @Injectable()
-export class SessionToolServices implements OnModuleInit {
-  constructor(
-    private readonly hooks: SessionHooks,
-    private readonly sessions: SessionService,
-  ) {}
+export class SessionToolServices implements ToolServiceSource {
+  constructor(private readonly sessions: SessionService) {}
 
-  onModuleInit(): void {
-    this.hooks.toolServices.push(({ session }) => ({
-      fileEdited: (file: string) => this.sessions.publish(session, EventType.FileEdited, { file }),
-    }));
+  servicesFor({ session }: ToolScope): Partial<ToolServices> {
+    return { fileEdited: (file: string) => this.sessions.publish(session, EventType.FileEdited, { file }) };
   }
 }

@@ -7,6 +7,7 @@ export function toSessionInfo(row: SessionRow): SessionInfo {
     id: row.id,
     slug: row.slug,
     projectID: row.projectId,
+    ...(row.workspaceId ? { workspaceID: row.workspaceId } : {}),
     directory: row.directory,
     ...(row.path ? { path: row.path } : {}),
     ...(row.parentId ? { parentID: row.parentId } : {}),

@@ -20,12 +20,13 @@ import { MessageService } from './message.service';
 import { LlmTurnService } from './llm/llm-turn';
 import { SessionLoopService } from './prompt/session-loop.service';
 import { SessionPromptService } from './prompt/session-prompt.service';
+import { StepToolContext } from './prompt/step-tool-context';
 import { RevertController } from './revert/revert.controller';
 import { RevertService } from './revert/revert.service';
+import { RunRecovery } from './run/run-recovery';
 import { SessionRunService } from './run/session-run.service';
 import { SessionController } from './session.controller';
 import { SessionFacade } from './session.facade';
-import { SessionHooks } from './session.hooks';
 import { SessionRepository } from './session.repository';
 import { SessionToolServices } from './session-tool-services';
 import { SessionService } from './session.service';
@@ -75,12 +76,13 @@ import { TurnContextService } from './turn/turn-context.service';
     MessageRepository,
     MessageService,
     SessionRunService,
+    RunRecovery,
     LlmTurnService,
     SessionWriter,
     SessionLoopService,
+    StepToolContext,
     SessionPromptService,
     SessionFacade,
-    SessionHooks,
     TitleProcessor,
     SessionToolServices,
     SessionChangesRepository,
@@ -98,11 +100,14 @@ import { TurnContextService } from './turn/turn-context.service';
     SessionRunService,
     SessionPromptService,
     SessionLoopService,
-    SessionHooks,
     MessageRepository,
     SessionRepository,
     LlmTurnService,
     SessionWriter,
+    // Contributors to the loop's own ports, bound in ports.module.ts.
+    RevertService,
+    SummaryService,
+    SessionToolServices,
   ],
 })
 export class SessionModule {}

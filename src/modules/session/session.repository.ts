@@ -6,6 +6,7 @@ export type SessionRow = Session;
 
 export interface SessionListFilter {
   projectId?: string;
+  workspaceId?: string;
   userId?: string;
   ownerIds?: string[];
   roots?: boolean;
@@ -39,6 +40,7 @@ const COLUMNS: Record<string, 'scalar' | 'json' | 'date'> = {
   shareSecret: 'scalar',
   shareUrl: 'scalar',
   runOwner: 'scalar',
+  workspaceId: 'scalar',
   model: 'json',
   diff: 'json',
   permission: 'json',
@@ -98,6 +100,7 @@ export class SessionRepository {
     const where: Prisma.SessionWhereInput = {
       tenantId,
       ...(f.projectId ? { projectId: f.projectId } : {}),
+      ...(f.workspaceId ? { workspaceId: f.workspaceId } : {}),
       ...(f.userId ? { userId: f.userId } : {}),
       ...(f.ownerIds ? { userId: { in: f.ownerIds } } : {}),
       ...(f.roots ? { parentId: null } : {}),

@@ -21,10 +21,12 @@ export interface CreateSessionInput {
   model?: { id: string; providerID: string; variant?: string };
   permission?: SessionInfo['permission'];
   metadata?: Record<string, unknown>;
+  workspaceID?: string;
 }
 
 export interface ListSessionsInput {
   directory?: string;
+  workspace?: string;
   scope?: string;
   roots?: boolean;
   start?: number;
@@ -100,6 +102,7 @@ export class SessionService {
       model: input.model,
       permission: input.permission,
       metadata: input.metadata as object,
+      workspaceId: input.workspaceID,
       createdAt: now,
       updatedAt: now,
     });
@@ -119,6 +122,7 @@ export class SessionService {
         : (await this.projects.resolve(auth, input.directory)).id;
     const rows = await this.sessions.list(auth.tenantId, {
       projectId,
+      workspaceId: input.workspace || undefined,
       userId: auth.role === 'student' ? auth.userId : undefined,
       ownerIds: auth.role === 'teacher' ? [auth.userId, ...(await this.roster.watchedUserIds(auth))] : undefined,
       roots: input.roots,
@@ -140,7 +144,12 @@ export class SessionService {
   async update(
     auth: AuthContext,
     id: string,
-    input: { title?: string; permission?: SessionInfo['permission']; time?: { archived?: number | null } },
+    input: {
+      title?: string;
+      permission?: SessionInfo['permission'];
+      time?: { archived?: number | null };
+      metadata?: Record<string, unknown>;
+    },
   ): Promise<SessionInfo> {
     const row = await this.loadForWrite(auth, id);
     const permission = input.permission
@@ -153,6 +162,7 @@ export class SessionService {
       title: input.title,
       permission,
       archivedAt,
+      metadata: input.metadata as object | undefined,
       updatedAt: new Date(),
     }))!;
     return this.emitUpdated(updated);

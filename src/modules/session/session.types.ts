@@ -12,6 +12,7 @@ export interface SessionInfo {
   id: string;
   slug: string;
   projectID: string;
+  workspaceID?: string;
   directory: string;
   path?: string;
   parentID?: string;

@@ -78,6 +78,7 @@ const spare = {} as {
   class: string;
   member: string;
   budget: string;
+  allowance: string;
   assignment: string;
 };
 
@@ -203,6 +204,11 @@ async function newBudget(): Promise<string> {
   };
   return expectOk(await http.admin.put('/admin/budgets', { body }), 200, 'budget').id;
 }
+async function newAllowance(): Promise<string> {
+  const u = await createUser(app.url, school.users.admin.key, 'student');
+  const body = { scope: `user:${u.id}`, unit: 'cost', capacity: '1000', refill: '1000', per: 'day' };
+  return expectOk(await http.admin.put('/admin/allowances', { body }), 200, 'allowance').id;
+}
 
 /** Teachers of the class and the school's admins manage its assignments; its students read them. */
 const classManage: Expect = { ...studentRead, student: 403, otherStudent: 403 };
@@ -288,6 +294,15 @@ const POLICY: Record<string, Policy> = {
       path: `/admin/users/${own ? (await createUser(app.url, school.users.admin.key, 'student')).id : spare.user}`,
     }),
   },
+  'DELETE /admin/users/{id}/data': {
+    expect: schoolAdmin,
+    call: async (_, own) => ({
+      path: `/admin/users/${own ? (await createUser(app.url, school.users.admin.key, 'student')).id : spare.user}/data`,
+    }),
+  },
+  // Retention is off in these schools: the dry run and the run report nothing to remove.
+  'GET /admin/retention': { expect: anyAdmin(), call: () => ({ path: '/admin/retention' }) },
+  'POST /admin/retention/run': { expect: anyAdmin(), call: () => ({ path: '/admin/retention/run' }) },
   'GET /admin/users/{id}/export': {
     expect: schoolAdmin,
     call: () => ({ path: `/admin/users/${school.users.student.id}/export` }),
@@ -323,6 +338,7 @@ const POLICY: Record<string, Policy> = {
   'GET /global/health': { expect: all('ok'), call: () => ({ path: '/global/health' }) },
   'GET /ready': { expect: all('ok'), call: () => ({ path: '/ready' }) },
   'POST /admin/jobs/health': { expect: platformOnly, call: () => ({ path: '/admin/jobs/health' }) },
+  'GET /metrics': { expect: platformOnly, call: () => ({ path: '/metrics' }) },
   'POST /admin/snapshots/gc': { expect: anyAdmin(), call: () => ({ path: '/admin/snapshots/gc' }) },
   // agents, providers, tools, skills, commands (what the caller's own project offers)
   'GET /agent': { expect: signedIn(), call: () => ({ path: '/agent' }) },
@@ -574,6 +590,26 @@ const POLICY: Record<string, Policy> = {
     call: async (_, own) => ({ path: `/admin/budgets/${own ? await newBudget() : spare.budget}` }),
   },
   'GET /admin/usage': { expect: anyAdmin(), call: () => ({ path: '/admin/usage', query: { groupBy: 'user' } }) },
+  'GET /admin/allowances': { expect: anyAdmin(), call: () => ({ path: '/admin/allowances' }) },
+  'PUT /admin/allowances': {
+    expect: schoolAdmin,
+    call: () => ({
+      path: '/admin/allowances',
+      body: {
+        scope: `user:${school.users.otherStudent.id}`,
+        unit: 'tokens',
+        capacity: '100000000',
+        refill: '1',
+        per: 'hour',
+      },
+    }),
+  },
+  'DELETE /admin/allowances/{id}': {
+    expect: schoolAdmin,
+    call: async (_, own) => ({ path: `/admin/allowances/${own ? await newAllowance() : spare.allowance}` }),
+  },
+  // Everyone reads their own allowance (an empty list when none is in force).
+  'GET /classroom/allowance': { expect: signedIn(), call: () => ({ path: '/classroom/allowance' }) },
   // Each admin reads and changes their own school's abuse limits (raising one here is harmless to the run).
   'GET /admin/limits': { expect: anyAdmin(), call: () => ({ path: '/admin/limits' }) },
   'PATCH /admin/limits': {
@@ -754,6 +790,10 @@ const POLICY: Record<string, Policy> = {
     expect: classManage,
     call: () => ({ path: `/classroom/classes/${school.classA}/overview` }),
   },
+  'GET /classroom/classes/{classID}/usage': {
+    expect: classManage,
+    call: () => ({ path: `/classroom/classes/${school.classA}/usage`, query: { format: 'csv' } }),
+  },
   'POST /classroom/sessions/{sessionID}/permissions/{requestID}/reply': {
     expect: classManage,
     call: async (_, own) => {
@@ -884,6 +924,7 @@ beforeAll(async () => {
       newBudget(),
     ]);
   spare.assignment = await newAssignment();
+  spare.allowance = await newAllowance();
   assignmentA = await newAssignment();
   expectOk(
     await http.teacher.put(`/classroom/assignments/${assignmentA}/starter`, {

@@ -2,6 +2,9 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { defaultUsage, reply, type ScriptedReply, type ScriptUsage } from './reply';
 import { anthropicWire } from './wire/anthropic.wire';
+import { bedrockWire } from './wire/bedrock.wire';
+import { sapOrchestrationWire } from './wire/sap-orchestration.wire';
+import { sideEndpoint } from './side-endpoints';
 import { geminiWire } from './wire/gemini.wire';
 import { openAiChatWire } from './wire/openai-chat.wire';
 import { openAiResponsesWire } from './wire/openai-responses.wire';
@@ -47,7 +50,9 @@ function wireFor(method: string, path: string): WireName | undefined {
   if (method !== 'POST') return undefined;
   if (path.endsWith('/chat/completions')) return 'openai-chat';
   if (path.endsWith('/responses')) return 'openai-responses';
-  if (path.endsWith('/messages')) return 'anthropic';
+  if (path.endsWith('/messages') || /:(stream)?rawPredict$/i.test(path)) return 'anthropic';
+  if (/^\/model\/[^/]+\/converse(-stream)?$/.test(path)) return 'bedrock';
+  if (/\/v2\/inference\/deployments\/[^/]+\/v2\/completion$/.test(path)) return 'sap-orchestration';
   if (/:(stream)?generateContent$/i.test(path)) return 'gemini';
   return undefined;
 }
@@ -57,10 +62,12 @@ const WIRES: Record<WireName, WireFormat> = {
   'openai-responses': openAiResponsesWire,
   anthropic: anthropicWire,
   gemini: geminiWire,
+  bedrock: bedrockWire,
+  'sap-orchestration': sapOrchestrationWire,
 };
 
 /** Resolves once the chunk is handed to the socket, so a deliberate reset never swallows earlier chunks. */
-const write = (res: http.ServerResponse, chunk: string) =>
+const write = (res: http.ServerResponse, chunk: string | Buffer) =>
   new Promise<void>((resolve) => res.write(chunk, () => resolve()));
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -71,6 +78,12 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  */
 export class FakeLlm {
   readonly requests: RecordedRequest[] = [];
+  /** Requests to the OAuth token endpoint (`POST .../token`), with `rawBody` the form-encoded grant. */
+  readonly tokenRequests: RecordedRequest[] = [];
+  /** Control-plane requests (SAP AI Core's deployments list). */
+  readonly controlRequests: RecordedRequest[] = [];
+  /** Scripted answers for the next token requests (a failure status, an expired grant ...). */
+  readonly tokenReplies: { status: number; body: unknown }[] = [];
   private readonly queue: QueueEntry[] = [];
   private readonly sockets = new Set<Socket>();
   private defaultReply: ReplySource;
@@ -149,6 +162,9 @@ export class FakeLlm {
   clear(): void {
     this.requests.length = 0;
     this.queue.length = 0;
+    this.tokenRequests.length = 0;
+    this.controlRequests.length = 0;
+    this.tokenReplies.length = 0;
   }
 
   /** Resolves once at least `count` LLM requests were recorded. */
@@ -175,7 +191,14 @@ export class FakeLlm {
     }
     const path = decodeURIComponent(parsed.pathname);
     const wire = wireFor(req.method ?? 'GET', path);
-    const stream = wire === 'gemini' ? /:streamGenerateContent$/i.test(path) : body?.stream === true;
+    const stream =
+      wire === 'gemini'
+        ? /:streamGenerateContent$/i.test(path)
+        : wire === 'bedrock'
+          ? path.endsWith('/converse-stream')
+          : wire === 'sap-orchestration'
+            ? body?.config?.stream?.enabled === true
+            : body?.stream === true;
     const request: RecordedRequest = {
       method: req.method ?? 'GET',
       path,
@@ -189,6 +212,8 @@ export class FakeLlm {
 
     if (!wire) {
       if (req.method === 'GET' && path.endsWith('/models')) return this.json(res, 200, this.modelList());
+      const side = sideEndpoint(request, this);
+      if (side) return this.json(res, side.status, side.body);
       return this.json(res, 404, {
         error: { message: `Fake LLM: no route for ${req.method} ${path}`, type: 'not_found' },
       });
@@ -214,11 +239,12 @@ export class FakeLlm {
   ): Promise<void> {
     const failure = script.failure;
     if (failure?.type === 'http') {
-      return this.json(res, failure.status, failure.body ?? wire.errorBody(failure.status), failure.headers);
+      const headers = { ...wire.errorHeaders?.(failure.status), ...failure.headers };
+      return this.json(res, failure.status, failure.body ?? wire.errorBody(failure.status), headers);
     }
     if (failure?.type === 'context-overflow') {
       const { status, body } = wire.overflow();
-      return this.json(res, status, body);
+      return this.json(res, status, body, wire.errorHeaders?.(status));
     }
     if (failure?.type === 'hang' && failure.afterChunks === undefined) return; // never answer
     if (failure?.type === 'reset' && failure.afterChunks === 0) {
@@ -227,7 +253,11 @@ export class FakeLlm {
     }
 
     const model =
-      request.body?.model ?? /models\/([^/:]+):/.exec(request.path)?.[1] ?? this.options.model ?? 'fake-model';
+      request.body?.model ??
+      /models\/([^/:]+):/.exec(request.path)?.[1] ??
+      /^\/model\/([^/]+)\//.exec(request.path)?.[1] ??
+      this.options.model ??
+      'fake-model';
     const ctx = {
       model,
       usage: script.usage ?? defaultUsage(script, request.rawBody.length),
@@ -240,14 +270,19 @@ export class FakeLlm {
       if (failure?.type === 'reset') return void res.socket?.resetAndDestroy();
       if (failure?.type === 'malformed') return this.json(res, 200, '{"this is": not json');
       if (failure?.type === 'stream-error')
-        return this.json(res, failure.status ?? 500, wire.errorBody(failure.status ?? 500, failure.message));
+        return this.json(
+          res,
+          failure.status ?? 500,
+          wire.errorBody(failure.status ?? 500, failure.message),
+          wire.errorHeaders?.(failure.status ?? 500),
+        );
       request.served = ctx.usage;
       return this.json(res, 200, wire.json(script, ctx));
     }
 
     const frames = wire.stream(script, ctx);
     res.writeHead(200, {
-      'content-type': 'text/event-stream',
+      'content-type': wire.contentType ?? 'text/event-stream',
       'cache-control': 'no-cache',
       connection: 'keep-alive',
       'x-request-id': `req_fake_${ctx.seq}`,
@@ -264,7 +299,11 @@ export class FakeLlm {
           if (socket && !socket.destroyed) socket.resetAndDestroy();
           return;
         }
-        if (failure.type === 'malformed') await write(res, 'data: {"this is": not json\n\n');
+        if (failure.type === 'malformed')
+          await write(
+            res,
+            wire.name === 'bedrock' ? Buffer.from('\x00\x00\x00\x10garbled') : 'data: {"this is": not json\n\n',
+          );
         if (failure.type === 'stream-error') {
           res.end(wire.streamError(failure));
           return;

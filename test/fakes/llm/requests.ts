@@ -17,10 +17,13 @@ export const isTitleRequest = (r: RequestLike): boolean =>
 /** A compaction summary call (its prompt asks for an anchored summary). */
 export const isSummaryRequest = (r: RequestLike): boolean => textOf(r).includes('anchored summary');
 
-/** The tool names offered to the model, sorted (OpenAI `function.name` or Anthropic `name`). */
+type ToolEntry = { name?: string; function?: { name: string }; toolSpec?: { name: string } };
+
+/** The tool names offered to the model, sorted (OpenAI `function.name`, Anthropic `name`, Bedrock `toolSpec.name`). */
 export function toolNames(body: unknown): string[] {
-  const tools = ((body as { tools?: { name?: string; function?: { name: string } }[] } | undefined)?.tools ?? []).map(
-    (tool) => tool.function?.name ?? tool.name ?? '',
+  const b = body as { tools?: ToolEntry[]; toolConfig?: { tools?: ToolEntry[] } } | undefined;
+  const tools = (b?.tools ?? b?.toolConfig?.tools ?? []).map(
+    (tool) => tool.function?.name ?? tool.toolSpec?.name ?? tool.name ?? '',
   );
   return tools.sort();
 }

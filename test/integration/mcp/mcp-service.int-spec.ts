@@ -12,7 +12,7 @@ import { cipherFromConfig } from '../../../src/core/crypto/credential-cipher';
 import { PrismaMcpOAuthStore } from '../../../src/modules/mcp/mcp-oauth.prisma-store';
 import { McpService } from '../../../src/modules/mcp/mcp.service';
 import { ProjectService } from '../../../src/modules/project/project.service';
-import { SessionHooks } from '../../../src/modules/session/session.hooks';
+import { EXTRA_TOOL_SOURCES, type ExtraToolSource } from '../../../src/modules/session/session-extension.port';
 import type { SessionRow } from '../../../src/modules/session/session.repository';
 import type { RegisteredTool } from '../../../src/modules/tool/tool.registry';
 import type { ToolContext } from '../../../src/modules/tool/tool.types';
@@ -109,18 +109,19 @@ afterAll(async () => {
   await oauthRemote?.close();
 });
 
-it('registers the session tools hook, and serves <server>_<tool> tools that ask permission then call the server', async () => {
+it('contributes to the extra tools of every step, and serves <server>_<tool> tools that ask permission then call the server', async () => {
   const auth = await school('tools');
   await ctx.get(ConfigRepository).put(auth.tenantId, 'tenant', {
     mcp: { everything: { type: 'local', command: everythingServerCommand(), timeout: 20_000 } },
   });
   ctx.get(ConfigService).invalidate();
   const session = await sessionIn(auth, 'default');
-  // What the loop does each step: ask every extraTools hook (other modules may register their own).
-  const hooks = ctx.get(SessionHooks).extraTools;
+  // What the TurnContext does each step: ask every extra-tool source (the composition root lists MCP among them).
+  const sources = ctx.get<readonly ExtraToolSource[]>(EXTRA_TOOL_SOURCES);
+  expect(sources).toContain(mcp);
   const tools = (
     await Promise.all(
-      hooks.map((hook) => hook({ auth, session, agent: 'build', permission: { base: [], layers: [] } })),
+      sources.map((source) => source.toolsFor({ auth, session, agent: 'build', permission: { base: [], layers: [] } })),
     )
   ).flat();
   const echo = byId(tools, 'everything_echo');

@@ -1,10 +1,10 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { AuthContext } from '../../../core/auth/auth-context';
 import { ForbiddenError } from '../../../core/errors/domain-error';
 import { newId } from '../../../core/ids';
 import { AuditService } from '../../audit/audit.service';
 import { EventBus } from '../../event/event.bus';
-import { SessionHooks, type StepScope } from '../../session/session.hooks';
+import type { StepScope, SystemMaterial, SystemSource } from '../../session/session-extension.port';
 import { SessionService } from '../../session/session.service';
 import { AssignmentRepository } from '../assignment/assignment.repository';
 import type { CreateNoteDto, NoteDto } from './dto/note.dto';
@@ -19,23 +19,18 @@ const marked = (author: string, text: string) =>
 /**
  * Teacher notes: written by a teacher of the student's class (or an admin) into a student's session, shown to the
  * student at once (a `classroom.note` event on the session) and given to the model on the next turn as a marked
- * instruction of the TurnContext's system prompt (through the step's system hook, like instruction files). The
+ * instruction of the TurnContext's system prompt (a SYSTEM_SOURCES contributor, like instruction files). The
  * assignment a project is a copy of reaches the model the same way.
  */
 @Injectable()
-export class NoteService implements OnModuleInit {
+export class NoteService implements SystemSource {
   constructor(
     private readonly repo: NoteRepository,
     private readonly assignments: AssignmentRepository,
     private readonly sessions: SessionService,
     private readonly bus: EventBus,
     private readonly audit: AuditService,
-    private readonly hooks: SessionHooks,
   ) {}
-
-  onModuleInit(): void {
-    this.hooks.system.push((scope) => this.systemMaterial(scope));
-  }
 
   async create(auth: AuthContext, sessionId: string, input: CreateNoteDto): Promise<NoteDto> {
     const row = await this.sessions.load(auth, sessionId);
@@ -72,7 +67,8 @@ export class NoteService implements OnModuleInit {
     return rows.map((r) => this.dto(r, names));
   }
 
-  private async systemMaterial({ auth, session }: StepScope) {
+  /** The assignment's instructions and the notes for this turn, in the step's system prompt (SYSTEM_SOURCES). */
+  async systemFor({ auth, session }: StepScope): Promise<SystemMaterial> {
     const instructions: { path: string; content: string }[] = [];
     const assignment = await this.assignments.forProject(session.tenantId, session.projectId);
     if (assignment?.instructions)

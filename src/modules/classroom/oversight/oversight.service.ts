@@ -2,9 +2,11 @@ import { Injectable } from '@nestjs/common';
 import type { AuthContext } from '../../../core/auth/auth-context';
 import { SessionRunService } from '../../session/run/session-run.service';
 import { tenantPeriods } from '../../school/budget/tenant-clock';
+import type { UsageReportDto } from '../../school/usage/dto/usage.dto';
+import { UsageService } from '../../school/usage/usage.service';
 import { AssignmentRepository } from '../assignment/assignment.repository';
 import { AssignmentService } from '../assignment/assignment.service';
-import type { ClassOverviewDto } from './dto/overview.dto';
+import type { ClassOverviewDto, ClassUsageQueryDto } from './dto/overview.dto';
 import { OversightRepository } from './oversight.repository';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -17,7 +19,16 @@ export class OversightService {
     private readonly assignments: AssignmentService,
     private readonly classes: AssignmentRepository,
     private readonly runs: SessionRunService,
+    private readonly usageReports: UsageService,
   ) {}
+
+  /** Per-student usage of the class, as JSON or as CSV text. */
+  async usage(auth: AuthContext, classId: string, q: ClassUsageQueryDto): Promise<UsageReportDto | string> {
+    await this.assignments.assertClass(auth, classId, 'manage');
+    const students = await this.classes.students(auth.tenantId, classId);
+    const report = await this.usageReports.ofStudents(auth, students, q);
+    return q.format === 'csv' ? this.usageReports.toCsv(report) : report;
+  }
 
   async overview(auth: AuthContext, classId: string): Promise<ClassOverviewDto> {
     await this.assignments.assertClass(auth, classId, 'manage');

@@ -29,6 +29,8 @@ const STOP: Record<string, FinishReason> = {
 export interface AnthropicOptions extends AdapterOptions {
   /** `max_tokens` is mandatory on Anthropic; used when the request sets none. */
   defaultMaxTokens?: number;
+  /** Fields every request body carries (Vertex's `anthropic_version`). */
+  bodyDefaults?: Record<string, unknown>;
 }
 
 export function fromAnthropicError(providerId: string, error: unknown, signal?: AbortSignal): ProviderError {
@@ -70,14 +72,18 @@ export class AnthropicLanguageModel implements LanguageModel {
   readonly providerId: string;
   private readonly client: Anthropic;
   private readonly defaultMaxTokens: number;
+  private readonly bodyDefaults: Record<string, unknown>;
 
+  /** `client` replaces the first-party client with one speaking the same API elsewhere (Claude on Vertex). */
   constructor(
     readonly modelId: string,
     options: AnthropicOptions,
+    client?: Anthropic,
   ) {
     const parsed = parseAdapterOptions(options);
     this.providerId = parsed.providerId;
     this.defaultMaxTokens = options.defaultMaxTokens ?? 32000;
+    this.bodyDefaults = options.bodyDefaults ?? {};
     const headers: Record<string, string | null> = { ...(parsed.headers ?? {}) };
     let apiKey: string | null = parsed.apiKey ?? null;
     if (parsed.authHeader && parsed.authHeader.toLowerCase() !== 'authorization' && parsed.apiKey) {
@@ -85,6 +91,10 @@ export class AnthropicLanguageModel implements LanguageModel {
       headers[parsed.authHeader] = parsed.apiKey;
       headers['authorization'] = null;
       apiKey = null;
+    }
+    if (client) {
+      this.client = client;
+      return;
     }
     const AnthropicClient = anthropicSdk();
     this.client = new AnthropicClient({
@@ -102,7 +112,7 @@ export class AnthropicLanguageModel implements LanguageModel {
   }
 
   buildBody(request: StreamRequest): Record<string, unknown> {
-    return buildAnthropicBody(request, this.modelId, this.defaultMaxTokens);
+    return { ...this.bodyDefaults, ...buildAnthropicBody(request, this.modelId, this.defaultMaxTokens) };
   }
 
   async *stream(request: StreamRequest): AsyncIterable<StreamEvent> {

@@ -14,6 +14,17 @@ import {
 } from './catalogue.schema';
 import { parseModelRef, pickSmallModelId, sortModelIds } from './model-ranking';
 import bundledSnapshot from './models-snapshot.json';
+import openCodeCatalogue from './models-opencode.json';
+
+/**
+ * The shipped catalogue: the hand-checked snapshot, over every other provider of OpenCode's bundled models.dev
+ * catalogue (models-opencode.json, made by scripts/catalogue-from-opencode.cjs from `opencode models --verbose`).
+ */
+export function bundledCatalogue(): CatalogueSnapshot {
+  const snapshot = catalogueSnapshotSchema.parse(bundledSnapshot);
+  const fromOpenCode = catalogueSnapshotSchema.parse(openCodeCatalogue);
+  return { ...snapshot, providers: { ...fromOpenCode.providers, ...snapshot.providers } };
+}
 
 export interface ModelCatalogueOptions {
   /** Defaults to the snapshot shipped in the repo. */
@@ -47,6 +58,8 @@ export interface ModelRef {
   modelID: string;
 }
 
+let shipped: CatalogueSnapshot | undefined;
+
 const SOURCE_RANK = { env: 0, api: 1, custom: 2, config: 3 } as const;
 
 export class ModelCatalogue {
@@ -55,7 +68,7 @@ export class ModelCatalogue {
   private readonly now: () => number;
 
   constructor(private readonly options: ModelCatalogueOptions = {}) {
-    const snapshot = options.snapshot ?? catalogueSnapshotSchema.parse(bundledSnapshot);
+    const snapshot = options.snapshot ?? (shipped ??= bundledCatalogue());
     this.data = snapshot.providers;
     this.now = options.now ?? Date.now;
   }
@@ -218,7 +231,7 @@ export class ModelCatalogue {
   resolveInput(
     resolved: ResolvedCatalogue,
     providerId: string,
-    ctx: { env?: Record<string, string | undefined>; apiKey?: string } = {},
+    ctx: { env?: Record<string, string | undefined>; apiKey?: string; credentialMeta?: Record<string, string> } = {},
   ): ResolveProviderInput {
     const cfg = resolved.config.provider?.[providerId];
     const dev = this.data[providerId];
@@ -226,7 +239,7 @@ export class ModelCatalogue {
     const api = cfg?.api ?? dev?.api;
     // models.dev `api` fills in the base URL for OpenAI-compatible providers we have no preset for.
     if (options.baseURL === undefined && api && !getPreset(providerId)?.baseURL) options.baseURL = api;
-    return { id: providerId, options, apiKey: ctx.apiKey, env: ctx.env };
+    return { id: providerId, options, apiKey: ctx.apiKey, env: ctx.env, credentialMeta: ctx.credentialMeta };
   }
 }
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../../../infra/database/prisma.service';
+import { returnToBucket, takeFromBucket, type BucketClaim } from '../allowance/allowance-bucket.sql';
 
 /** One budget in force for a call: its counter row and what the call reserves on it. */
 export interface CounterClaim {
@@ -34,6 +35,24 @@ export interface UsageRow {
   cost: string;
 }
 
+/** What did not fit: a budget's counter (with its value) or an allowance's bucket (with its level now). */
+export type Refusal = { refused: CounterClaim; used: string } | { bucket: BucketClaim; level: string };
+
+/** A reservation's outcome: a refusal, or what was taken from each bucket (by key). */
+export type Reserved = { refusal: Refusal } | { refusal?: undefined; taken: Map<string, string> };
+
+/** The least a bucket must hold to be drawn from: a token, or a millionth of a dollar. */
+const MIN_LEVEL = { tokens: '1', cost: '0.000001' } as const;
+
+class BucketRefused extends Error {
+  constructor(
+    readonly bucket: BucketClaim,
+    readonly level: string,
+  ) {
+    super(bucket.key);
+  }
+}
+
 class Refused extends Error {
   constructor(
     readonly claim: CounterClaim,
@@ -60,10 +79,15 @@ const TOKENS = `"inputTokens" + "outputTokens" + "reasoningTokens" + "cacheReadT
 export class BudgetCounterRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  /** Adds every claim's amount to its counter, or none; returns the claim that did not fit and the counter's value. */
-  async reserve(tenantId: string, claims: CounterClaim[]): Promise<{ refused: CounterClaim; used: string } | null> {
-    // Sorted: two reservations never wait on each other's rows crosswise.
+  /**
+   * Adds every claim's amount to its counter and takes every bucket's amount from its allowance, or none of it;
+   * returns what did not fit.
+   */
+  async reserve(tenantId: string, claims: CounterClaim[], buckets: BucketClaim[] = []): Promise<Reserved> {
+    // Sorted: two reservations never wait on each other's rows crosswise (counters first, then buckets).
     const sorted = [...claims].sort((a, b) => a.key.localeCompare(b.key));
+    const sortedBuckets = [...buckets].sort((a, b) => a.key.localeCompare(b.key));
+    const taken = new Map<string, string>();
     try {
       await this.prisma.$transaction(async (tx) => {
         for (const c of sorted) {
@@ -86,10 +110,16 @@ export class BudgetCounterRepository {
             throw new Refused(c, row?.used ?? '0');
           }
         }
+        for (const b of sortedBuckets) {
+          const took = await takeFromBucket(tx, tenantId, b, MIN_LEVEL[b.unit]);
+          if ('level' in took) throw new BucketRefused(b, took.level);
+          taken.set(b.key, took.taken);
+        }
       }, BUDGET_TX);
-      return null;
+      return { taken };
     } catch (err) {
-      if (err instanceof Refused) return { refused: err.claim, used: err.used };
+      if (err instanceof Refused) return { refusal: { refused: err.claim, used: err.used } };
+      if (err instanceof BucketRefused) return { refusal: { bucket: err.bucket, level: err.level } };
       throw err;
     }
   }
@@ -99,7 +129,12 @@ export class BudgetCounterRepository {
    * (a batch: no connection is held between round trips), so a counter always equals settled usage plus open
    * reservations.
    */
-  async settle(tenantId: string, claims: { key: string; delta: string }[], usage: UsageRow | undefined): Promise<void> {
+  async settle(
+    tenantId: string,
+    claims: { key: string; delta: string }[],
+    usage: UsageRow | undefined,
+    buckets: { bucket: BucketClaim; giveBack: string }[] = [],
+  ): Promise<void> {
     const u = usage;
     const statements = [
       ...(u
@@ -118,6 +153,9 @@ export class BudgetCounterRepository {
           (c) => this.prisma.$executeRaw`
             UPDATE "BudgetCounter" SET used = GREATEST(0, used + ${c.delta}::numeric), "updatedAt" = now() WHERE "tenantId" = ${tenantId} AND key = ${c.key}`,
         ),
+      ...[...buckets]
+        .sort((a, b) => a.bucket.key.localeCompare(b.bucket.key))
+        .map((b) => returnToBucket(this.prisma, tenantId, b.bucket, b.giveBack)),
     ];
     if (statements.length === 1) await statements[0];
     else if (statements.length) await this.prisma.$transaction(statements);

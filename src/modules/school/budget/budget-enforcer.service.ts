@@ -3,8 +3,10 @@ import type { AuthContext } from '../../../core/auth/auth-context';
 import { Prisma } from '../../../generated/prisma/client';
 import { TtlCache } from '../../../core/cache/ttl-cache';
 import { TooManyRequestsError } from '../../../core/errors/domain-error';
+import { MetricsService } from '../../../infra/metrics/metrics.service';
 import type { SessionRow } from '../../session/session.repository';
 import type { ConcurrencyLimit, RunLimits } from '../../session/run/run-limits.port';
+import type { PromptGuard } from '../../session/session-extension.port';
 import { BudgetRepository, type BudgetRow } from './budget.repository';
 import { DEFAULT_STUDENT_PROMPTS_PER_DAY, errorCode, type BudgetMetric } from './budget.metrics';
 import { tenantPeriods, type TenantPeriods } from './tenant-clock';
@@ -22,7 +24,7 @@ export interface Limit {
  * atomically in the database, so parallel prompts can never overshoot it.
  */
 @Injectable()
-export class BudgetEnforcerService implements RunLimits {
+export class BudgetEnforcerService implements RunLimits, PromptGuard {
   /**
    * Stored roles, for the run lease and the meter, which know the owner but not their role: two reads per prompt
    * otherwise. Same horizon as the access and config caches: a changed role counts everywhere within 5 s.
@@ -33,7 +35,10 @@ export class BudgetEnforcerService implements RunLimits {
   /** A school's time zone changes rarely; a minute of staleness is fine (as the meter's). */
   private readonly zones = new TtlCache<string, string>(60_000);
 
-  constructor(private readonly repo: BudgetRepository) {}
+  constructor(
+    private readonly repo: BudgetRepository,
+    private readonly metrics: MetricsService,
+  ) {}
 
   async beforePrompt(auth: AuthContext, session: SessionRow): Promise<void> {
     const userId = session.userId ?? auth.userId;
@@ -44,7 +49,8 @@ export class BudgetEnforcerService implements RunLimits {
 
     for (const l of limits.filter((x) => x.metric !== 'prompts_day')) {
       const used = await this.used(auth.tenantId, l, periods, session.id);
-      if (new Prisma.Decimal(used).gte(l.limit)) this.refuse(l, new Prisma.Decimal(used).toFixed(), periods);
+      if (new Prisma.Decimal(used).gte(l.limit))
+        this.refuse(auth.tenantId, l, new Prisma.Decimal(used).toFixed(), periods);
     }
 
     const prompts = limits.filter((x) => x.metric === 'prompts_day');
@@ -52,7 +58,12 @@ export class BudgetEnforcerService implements RunLimits {
     const refused =
       prompts.find((l) => Number(l.limit) < 1) ?? (await this.claimPrompts(auth.tenantId, prompts, periods));
     if (refused)
-      this.refuse(refused, String(await this.repo.counterValue(auth.tenantId, counterKey(refused, periods))), periods);
+      this.refuse(
+        auth.tenantId,
+        refused,
+        String(await this.repo.counterValue(auth.tenantId, counterKey(refused, periods))),
+        periods,
+      );
   }
 
   /** RunLimits: the user's own concurrent-session limit (else their role's), claimed with the run lease. */
@@ -62,7 +73,7 @@ export class BudgetEnforcerService implements RunLimits {
     );
     if (!l) return undefined;
     const periods = tenantPeriods(new Date(), await this.timezone(tenantId));
-    return { limit: Number(l.limit), refuse: (running) => this.refuse(l, String(running), periods) };
+    return { limit: Number(l.limit), refuse: (running) => this.refuse(tenantId, l, String(running), periods) };
   }
 
   /** A budget of this tenant changed: this process applies it at once, the others within the cache's 5 s. */
@@ -125,7 +136,9 @@ export class BudgetEnforcerService implements RunLimits {
     return (l.metric.startsWith('cost') ? u.cost : u.tokens).toFixed();
   }
 
-  refuse(l: Limit, used: string, p: TenantPeriods, extra: Record<string, unknown> = {}): never {
+  /** The one door of every budget refusal (intake, run lease, meter): counted by school and code, then thrown. */
+  refuse(tenantId: string, l: Limit, used: string, p: TenantPeriods, extra: Record<string, unknown> = {}): never {
+    this.metrics.budgetRefusals.inc({ tenant: tenantId, code: errorCode(l.metric) });
     const resetsAt =
       l.metric === 'concurrent_sessions' ? null : l.metric.endsWith('_month') ? p.monthResetsAt : p.dayResetsAt;
     const what = l.scope === 'tenant' ? 'the school' : l.scope.startsWith('class:') ? 'the class' : 'you';

@@ -2,6 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { newId } from '../../../core/ids';
 import type { LlmCharge, LlmMeter, LlmReservation, MeteredUsage, WorstCase } from '../../session/llm/llm-meter.port';
 import { Prisma } from '../../../generated/prisma/client';
+import type { BucketClaim } from '../allowance/allowance-bucket.sql';
+import { worstOf } from '../allowance/allowance.policy';
+import { AllowanceService } from '../allowance/allowance.service';
 import { BudgetCounterRepository, type CounterClaim } from './budget-counter.repository';
 import { BudgetEnforcerService, type Limit } from './budget-enforcer.service';
 import { BudgetRepository } from './budget.repository';
@@ -12,6 +15,7 @@ const METERED = new Set(['tokens_day', 'tokens_month', 'cost_day', 'cost_month']
 interface Reservation extends LlmReservation {
   day: Date;
   claims: CounterClaim[];
+  buckets: BucketClaim[];
 }
 
 /**
@@ -27,6 +31,7 @@ export class BudgetMeterService implements LlmMeter {
     private readonly counters: BudgetCounterRepository,
     private readonly budgets: BudgetRepository,
     private readonly enforcer: BudgetEnforcerService,
+    private readonly allowances: AllowanceService,
   ) {}
 
   async reserve(charge: LlmCharge, worst: WorstCase): Promise<LlmReservation> {
@@ -35,16 +40,29 @@ export class BudgetMeterService implements LlmMeter {
       ? (await this.enforcer.limitsFor(charge.tenantId, charge.userId)).filter((l) => METERED.has(l.metric))
       : [];
     const claims = limits.map((l) => claimOf(l, periods, worst));
-    const reservation: Reservation = { charge, worst, day: periods.day, claims };
-    if (!claims.length) return reservation;
-    const refused = await this.counters.reserve(charge.tenantId, claims);
+    const buckets = charge.userId ? await this.allowances.bucketsFor(charge.tenantId, charge.userId) : [];
+    // Titles are not the student's doing: never refused by an allowance, charged when they settle.
+    const bucketClaims: BucketClaim[] = buckets.map((b) => ({
+      ...b,
+      amount: charge.purpose === 'title' ? '0' : worstOf(b, worst),
+    }));
+    const reservation: Reservation = { charge, worst, day: periods.day, claims, buckets: [] };
+    if (!claims.length && !bucketClaims.length) return reservation;
+    const result = await this.counters.reserve(charge.tenantId, claims, bucketClaims);
+    const refused = result.refusal;
+    if (refused && 'bucket' in refused) {
+      const b = buckets[bucketClaims.indexOf(refused.bucket)];
+      this.allowances.refuse(b, refused.level, { purpose: charge.purpose });
+    }
     if (refused) {
       const limit = limits[claims.indexOf(refused.refused)];
-      this.enforcer.refuse(limit, new Prisma.Decimal(refused.used).toFixed(), periods, {
+      this.enforcer.refuse(charge.tenantId, limit, new Prisma.Decimal(refused.used).toFixed(), periods, {
         requested: refused.refused.amount,
         purpose: charge.purpose,
       });
     }
+    // What settles is what was taken: a call that found less than its worst case gives back less.
+    if ('taken' in result) reservation.buckets = bucketClaims.map((b) => ({ ...b, amount: result.taken.get(b.key)! }));
     if (Math.random() < 0.01) void this.counters.sweep(charge.tenantId).catch(() => undefined);
     return reservation;
   }
@@ -56,6 +74,12 @@ export class BudgetMeterService implements LlmMeter {
     const deltas = r.claims.map((claim) => ({
       key: claim.key,
       delta: new Prisma.Decimal(claim.kind === 'tokens' ? tokens : (usage?.cost ?? '0')).minus(claim.amount).toFixed(),
+    }));
+    const giveBack = r.buckets.map((bucket) => ({
+      bucket,
+      giveBack: new Prisma.Decimal(bucket.amount)
+        .minus(bucket.unit === 'tokens' ? tokens : (usage?.cost ?? '0'))
+        .toFixed(),
     }));
     await this.counters.settle(
       c.tenantId,
@@ -79,6 +103,7 @@ export class BudgetMeterService implements LlmMeter {
         cacheWriteTokens: usage.cacheWrite,
         cost: usage.cost,
       },
+      giveBack,
     );
   }
 

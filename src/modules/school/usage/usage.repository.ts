@@ -23,11 +23,12 @@ export class UsageRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   /** Finest grain the reports need; coarser groupings are summed from it with exact decimals. */
-  async grouped(tenantId: string, from?: Date, to?: Date): Promise<UsageGroupRow[]> {
+  async grouped(tenantId: string, from?: Date, to?: Date, userIds?: string[]): Promise<UsageGroupRow[]> {
     const rows = await this.prisma.usageRecord.groupBy({
       by: ['userId', 'providerId', 'modelId', 'purpose', 'day'],
       where: {
         tenantId,
+        ...(userIds ? { userId: { in: userIds } } : {}),
         ...(from || to ? { day: { ...(from ? { gte: from } : {}), ...(to ? { lte: to } : {}) } } : {}),
       },
       _sum: {

@@ -3,8 +3,7 @@ import type { AuthContext } from '../../../core/auth/auth-context';
 import { isId } from '../../../core/ids';
 import { AgentService } from '../../agent/agent.service';
 import type { Ruleset } from '../../permission/permission.rules';
-import { SessionPromptService } from '../prompt/session-prompt.service';
-import type { ToolScope } from '../session.hooks';
+import type { ToolScope } from '../session-extension.port';
 import { SessionRepository } from '../session.repository';
 import { SessionService } from '../session.service';
 import type { MessageWithParts } from '../session.types';
@@ -34,7 +33,6 @@ export class TaskService {
     private readonly agents: AgentService,
     private readonly sessions: SessionService,
     private readonly sessionRepo: SessionRepository,
-    private readonly prompts: SessionPromptService,
     private readonly turns: TurnContextService,
   ) {}
 
@@ -51,10 +49,10 @@ export class TaskService {
     }
     const { model, sessionRules } = await this.turns.forSubagent(auth, session, scope.agent, subagent);
     const childId = await this.childSession(auth, scope, input, sessionRules);
-    const onAbort = () => void this.prompts.abort(auth, childId).catch(() => undefined);
+    const onAbort = () => void scope.prompts.abort(auth, childId).catch(() => undefined);
     scope.abort.addEventListener('abort', onAbort, { once: true });
     try {
-      const result = await this.prompts.prompt(auth, childId, {
+      const result = await scope.prompts.prompt(auth, childId, {
         parts: [{ type: 'text', text: input.prompt }],
         agent: subagent.name,
         subagentOf: scope.agent,

@@ -7,11 +7,13 @@ import { CompactionFollowUp } from './compaction-follow-up';
 import { CompactionController } from './compaction.controller';
 import { CompactionProcessor } from './compaction.processor';
 import { CompactionService } from './compaction.service';
+import { CompactionSteps } from './compaction-steps';
 
-/** Compaction: hooks into the session loop, the `session.compaction` job and the summarize route. */
+/** Compaction: the loop's side (CompactionSteps, bound to the loop's ports), the `session.compaction` job, the summarize route. */
 @Module({
   imports: [SessionModule, AgentModule, ConfigModule, ProviderModule],
   controllers: [CompactionController],
-  providers: [CompactionService, CompactionProcessor, CompactionFollowUp],
+  providers: [CompactionService, CompactionSteps, CompactionProcessor, CompactionFollowUp],
+  exports: [CompactionSteps],
 })
 export class CompactionModule {}

@@ -10,6 +10,7 @@ import {
   IsOptional,
   IsString,
   Length,
+  Matches,
   Max,
   Min,
   ValidateIf,
@@ -44,6 +45,8 @@ export class CreateSessionDto {
   @Type(() => PermissionRuleDto)
   permission?: PermissionRuleDto[];
   @IsOptional() @IsObject() metadata?: Record<string, unknown>;
+  /** OpenCode's workspace id (`wrk…`): stored on the session, echoed, and a filter of the lists (`?workspace=`). */
+  @IsOptional() @IsString() @Length(4, 64) @Matches(/^wrk[A-Za-z0-9_-]+$/) workspaceID?: string;
 }
 
 export class SessionTimeUpdateDto {
@@ -58,11 +61,13 @@ export class UpdateSessionDto {
   @Type(() => PermissionRuleDto)
   permission?: PermissionRuleDto[];
   @IsOptional() @ValidateNested() @Type(() => SessionTimeUpdateDto) time?: SessionTimeUpdateDto;
+  /** Replaces the session's metadata (OpenCode keeps the last object sent). */
+  @IsOptional() @IsObject() metadata?: Record<string, unknown>;
 }
 
 export class ListSessionsQueryDto {
   @IsOptional() @IsString() @Length(1, 1024) directory?: string;
-  @IsOptional() @IsString() @Length(0, 1024) workspace?: string;
+  @IsOptional() @IsString() @Length(0, 64) workspace?: string;
   @IsOptional() @IsIn(['project']) scope?: 'project';
   @IsOptional() @IsString() @Length(0, 1024) path?: string;
   @IsOptional() @Transform(toBool) @IsBoolean() roots?: boolean;
@@ -104,6 +109,13 @@ export class PromptPartDto {
   @IsOptional() @IsString() @Length(0, 200) command?: string;
 }
 
+/** OpenCode's OutputFormat: `{type:"text"}` or `{type:"json_schema", schema, retryCount (default 2)}`. */
+export class PromptFormatDto {
+  @IsIn(['text', 'json_schema']) type!: 'text' | 'json_schema';
+  @ValidateIf((o) => o.type === 'json_schema') @IsObject() schema?: Record<string, unknown>;
+  @IsOptional() @IsInt() @Min(0) @Max(10) retryCount?: number;
+}
+
 export class PromptDto {
   @IsArray() @ValidateNested({ each: true }) @Type(() => PromptPartDto) parts!: PromptPartDto[];
   @IsOptional() @IsString() @Length(1, 64) messageID?: string;
@@ -113,7 +125,7 @@ export class PromptDto {
   @IsOptional() @IsString() @Length(0, 200_000) system?: string;
   @IsOptional() @IsString() @Length(1, 100) variant?: string;
   @IsOptional() @IsObject() tools?: Record<string, boolean>;
-  @IsOptional() @IsObject() format?: Record<string, unknown>;
+  @IsOptional() @ValidateNested() @Type(() => PromptFormatDto) format?: PromptFormatDto;
 }
 
 export class SessionTokensCacheDto {
@@ -139,6 +151,7 @@ export class SessionDto {
   id!: string;
   slug!: string;
   projectID!: string;
+  workspaceID?: string;
   directory!: string;
   parentID?: string;
   title!: string;

@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { DomainError } from '../../../core/errors/domain-error';
+import { DomainError, TooManyRequestsError } from '../../../core/errors/domain-error';
 import { LOGGER } from '../../../core/logging/logger';
+import { FairnessService } from '../../../infra/fairness/fairness.service';
+import { MetricsService, type LlmOutcome } from '../../../infra/metrics/metrics.service';
 import { computeStepCost, worstCaseCost, type StepCost } from '../../provider/cost';
 import type { ModelInfo } from '../../provider/provider.service';
 import type { LanguageModel, StreamEvent, StreamRequest, Usage } from '../../provider/provider.types';
@@ -74,10 +76,19 @@ export function worstCaseOf(input: Pick<LlmCallInput, 'model' | 'request'>): Wor
   return { tokens: inputTokens + maxOutput, cost: worstCaseCost(input.model.cost, inputTokens, maxOutput) };
 }
 
+/** What every call shares: the meter, the usage store, the school's slots and the metrics. */
+export interface LlmCallDeps {
+  meter: LlmMeter;
+  sessions: SessionRepository;
+  logger: Logger;
+  fairness: FairnessService;
+  metrics: MetricsService;
+}
+
 /**
- * One LLM call, metered: iterate it for the provider's events. The first iteration reserves the worst case
- * against the budgets (a refusal is thrown there, before anything is sent); when the stream ends, however it ends,
- * the real usage is recorded with its purpose and the reservation settled to it.
+ * One LLM call, metered: iterate it for the provider's events. The first iteration waits for one of the school's
+ * LLM slots and reserves the worst case against the budgets (a refusal is thrown there, before anything is sent);
+ * when the stream ends, however it ends, the real usage is recorded with its purpose and the reservation settled.
  */
 export class LlmCall implements AsyncIterable<StreamEvent> {
   /** The provider's usage and its exact cost, once the stream finished. */
@@ -88,30 +99,40 @@ export class LlmCall implements AsyncIterable<StreamEvent> {
 
   constructor(
     private readonly input: LlmCallInput,
-    private readonly meter: LlmMeter,
-    private readonly sessions: SessionRepository,
-    private readonly logger: Logger,
+    private readonly deps: LlmCallDeps,
   ) {}
 
   async *[Symbol.asyncIterator](): AsyncIterator<StreamEvent> {
     if (this.used) throw new Error('An LlmCall streams once');
     this.used = true;
     const { session, model, request, purpose, signal } = this.input;
-    const reservation = await this.meter.reserve(
-      {
-        tenantId: session.tenantId,
-        userId: session.userId,
-        sessionId: session.id,
-        messageId: this.input.messageId,
-        providerId: model.providerID,
-        modelId: model.modelID,
-        purpose,
-      },
-      worstCaseOf(this.input),
-    );
+    const { metrics } = this.deps;
+    const labels = { tenant: session.tenantId, model: `${model.providerID}/${model.modelID}`, purpose };
+    const release = await this.deps.fairness.acquire('llm', session.tenantId, signal);
+    let reservation: LlmReservation;
+    try {
+      reservation = await this.deps.meter.reserve(
+        {
+          tenantId: session.tenantId,
+          userId: session.userId,
+          sessionId: session.id,
+          messageId: this.input.messageId,
+          providerId: model.providerID,
+          modelId: model.modelID,
+          purpose,
+        },
+        worstCaseOf(this.input),
+      );
+    } catch (err) {
+      release();
+      // The budget's own door counts the refusal itself (oc_budget_refusals_total); this counts the call.
+      if (err instanceof TooManyRequestsError) metrics.llmCallFinished(labels, 'refused');
+      throw err;
+    }
     let usage: Usage | undefined;
     let streamed = 0;
     let started = false;
+    const startedAt = performance.now();
     try {
       for await (const ev of this.input.language.stream({ ...request, ...(signal ? { abortSignal: signal } : {}) })) {
         started = true;
@@ -120,6 +141,9 @@ export class LlmCall implements AsyncIterable<StreamEvent> {
         yield ev;
       }
     } finally {
+      release();
+      const outcome: LlmOutcome = usage ? 'ok' : signal?.aborted ? 'aborted' : 'error';
+      metrics.llmCallFinished(labels, outcome, (performance.now() - startedAt) / 1000);
       await this.settle(reservation, usage, started ? streamed : undefined);
     }
   }
@@ -150,6 +174,20 @@ export class LlmCall implements AsyncIterable<StreamEvent> {
     if (counts) {
       this.cost = computeStepCost(counts, this.input.model.cost);
       const t = this.cost.tokens;
+      const { tenantId } = this.input.session;
+      const model = `${this.input.model.providerID}/${this.input.model.modelID}`;
+      this.deps.metrics.llmUsage(
+        tenantId,
+        model,
+        {
+          input: t.input,
+          output: t.output,
+          reasoning: t.reasoning,
+          cache_read: t.cache.read,
+          cache_write: t.cache.write,
+        },
+        this.cost.costNumber,
+      );
       metered = {
         cost: this.cost.cost,
         input: t.input,
@@ -164,11 +202,11 @@ export class LlmCall implements AsyncIterable<StreamEvent> {
     const { session } = this.input;
     try {
       if (metered && this.input.sessionTotals !== false)
-        await this.sessions.addUsage(session.tenantId, session.id, metered);
-      await this.meter.settle(reservation, metered);
+        await this.deps.sessions.addUsage(session.tenantId, session.id, metered);
+      await this.deps.meter.settle(reservation, metered);
     } catch (err) {
       // Left unsettled, the reservation keeps the worst case counted: budgets err on the safe side.
-      this.logger.error({ err, sessionId: session.id, purpose: this.input.purpose }, 'could not record LLM usage');
+      this.deps.logger.error({ err, sessionId: session.id, purpose: this.input.purpose }, 'could not record LLM usage');
     }
   }
 }
@@ -176,14 +214,20 @@ export class LlmCall implements AsyncIterable<StreamEvent> {
 /** The one path every LLM call of the product takes (loop steps, subagents, compaction, summaries, titles). */
 @Injectable()
 export class LlmTurnService {
+  private readonly deps: LlmCallDeps;
+
   constructor(
-    @Inject(LLM_METER) private readonly meter: LlmMeter,
-    private readonly sessions: SessionRepository,
-    @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    @Inject(LLM_METER) meter: LlmMeter,
+    sessions: SessionRepository,
+    @Inject(LOGGER) logger: Logger,
+    fairness: FairnessService,
+    metrics: MetricsService,
+  ) {
+    this.deps = { meter, sessions, logger, fairness, metrics };
+  }
 
   call(input: LlmCallInput): LlmCall {
-    return new LlmCall(input, this.meter, this.sessions, this.logger);
+    return new LlmCall(input, this.deps);
   }
 
   /** The purpose of a loop step in this session: a child session's steps are its parent's subagent. */

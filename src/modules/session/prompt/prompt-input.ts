@@ -29,6 +29,8 @@ export interface PromptInput {
   system?: string;
   variant?: string;
   tools?: Record<string, boolean>;
+  /** `json_schema`: the answer is JSON matching `schema`, stored as the assistant message's `structured`. */
+  format?: { type: 'text' | 'json_schema'; schema?: Record<string, unknown>; retryCount?: number };
   /** Internal (never from HTTP): the task tool delegating to a subagent of this parent agent. */
   subagentOf?: string;
 }

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { AI_DISCLOSURE, type AiDisclosure } from './ai-disclosure.port';
 import type { Logger } from 'pino';
 import type { AuthContext } from '../../../core/auth/auth-context';
 import { APP_CONFIG, type AppConfig } from '../../../core/config/app-config';
@@ -7,13 +8,10 @@ import { newId } from '../../../core/ids';
 import { LOGGER } from '../../../core/logging/logger';
 import { QueueService } from '../../../infra/queue/queue.service';
 import { EventType } from '../../event/event.types';
-import type { LayeredRuleset } from '../../permission/permission.layers';
-import { PermissionService } from '../../permission/permission.service';
 import { ProviderError } from '../../provider/provider.types';
 import { toMessageError } from '../../provider/retry';
 import { SnapshotService } from '../../snapshot/snapshot.service';
 import type { ToolContext } from '../../tool/tool.types';
-import type { WorkspaceHandle } from '../../workspace/workspace-handle';
 import { WorkspaceManager } from '../../workspace/workspace-manager';
 import { MessageRepository } from '../message.repository';
 import { isDefaultTitle } from '../session.mapper';
@@ -22,12 +20,24 @@ import { SessionService } from '../session.service';
 import type { AssistantMessageInfo, MessageWithParts, PartInfo, UserMessageInfo } from '../session.types';
 import { emptyTokens } from '../session.types';
 import { SessionRunService } from '../run/session-run.service';
-import { SessionHooks } from '../session.hooks';
+import {
+  LOOP_FINISHERS,
+  OVERFLOW_HANDLERS,
+  STEP_OBSERVERS,
+  STEP_PREPARERS,
+  type LoopFinisher,
+  type OverflowHandler,
+  type PromptRunner,
+  type StepObserver,
+  type StepPreparer,
+} from '../session-extension.port';
+import { StepToolContext, type StepRun } from './step-tool-context';
 import { StepProcessor, type StepSink } from './step-processor';
 import type { TurnContext } from '../turn/turn-context';
 import { TurnContextService } from '../turn/turn-context.service';
 import { LlmTurnService } from '../llm/llm-turn';
 import { SessionWriter } from '../session-writer';
+import { structuredOutcome, type StructuredOutcome } from '../structured/structured-output';
 
 /** The agent loop (OpenCode's runLoop): step until the model stops, a step limit, an error or abort. */
 @Injectable()
@@ -37,34 +47,53 @@ export class SessionLoopService {
     private readonly messages: MessageRepository,
     private readonly runs: SessionRunService,
     private readonly turns: TurnContextService,
-    private readonly permissions: PermissionService,
     private readonly queues: QueueService,
     private readonly workspaces: WorkspaceManager,
-    private readonly hooks: SessionHooks,
+    @Inject(STEP_PREPARERS) private readonly preparers: readonly StepPreparer[],
+    @Inject(STEP_OBSERVERS) private readonly observers: readonly StepObserver[],
+    @Inject(OVERFLOW_HANDLERS) private readonly overflowHandlers: readonly OverflowHandler[],
+    @Inject(LOOP_FINISHERS) private readonly finishers: readonly LoopFinisher[],
+    private readonly toolContexts: StepToolContext,
     private readonly llm: LlmTurnService,
     private readonly writer: SessionWriter,
     @Inject(APP_CONFIG) private readonly app: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly snapshots: SnapshotService,
+    @Inject(AI_DISCLOSURE) private readonly disclosure: AiDisclosure,
   ) {}
 
-  /** Resolves with the answer when the loop ended on a finished reply it read back (else undefined). */
-  async loop(auth: AuthContext, row: SessionRow, signal: AbortSignal): Promise<MessageWithParts | undefined> {
+  /**
+   * Resolves with the answer when the loop ended on a finished reply it read back (else undefined). `prompts` is
+   * the intake that runs this loop: tools that prompt another session (the task tool) go through it.
+   */
+  async loop(
+    auth: AuthContext,
+    row: SessionRow,
+    signal: AbortSignal,
+    prompts: PromptRunner,
+  ): Promise<MessageWithParts | undefined> {
     try {
-      return await this.steps(auth, row, signal);
+      return await this.steps(auth, row, signal, prompts);
     } finally {
-      for (const hook of this.hooks.afterLoop)
-        await hook(auth, row).catch((err) => this.logger.warn({ err, sessionId: row.id }, 'after-loop hook failed'));
+      for (const finisher of this.finishers)
+        await finisher
+          .afterLoop(auth, row)
+          .catch((err) => this.logger.warn({ err, sessionId: row.id }, 'after-loop extension failed'));
     }
   }
 
-  private async steps(auth: AuthContext, row: SessionRow, signal: AbortSignal): Promise<MessageWithParts | undefined> {
+  private async steps(
+    auth: AuthContext,
+    row: SessionRow,
+    signal: AbortSignal,
+    prompts: PromptRunner,
+  ): Promise<MessageWithParts | undefined> {
     let history: MessageWithParts[] | undefined;
     for (let step = 1; ; step++) {
       if (signal.aborted) return;
       history = await this.reload(row, history);
-      for (const hook of this.hooks.beforeStep)
-        if (await hook(auth, row, history, signal)) history = await this.reload(row);
+      for (const preparer of this.preparers)
+        if (await preparer.beforeStep(auth, row, history, signal)) history = await this.reload(row);
       if (signal.aborted) return;
       const lastUser = [...history].reverse().find((m) => m.info.role === 'user') as
         (MessageWithParts & { info: UserMessageInfo }) | undefined;
@@ -81,7 +110,7 @@ export class SessionLoopService {
       )
         return answer;
       if (step === 1) await this.afterFirstStep(row, lastUser.info.id);
-      const outcome = await this.step(auth, row, step, history, lastUser, signal);
+      const outcome = await this.step(auth, row, step, history, lastUser, signal, prompts);
       if (outcome === 'stop') return;
     }
   }
@@ -97,6 +126,27 @@ export class SessionLoopService {
     return [...history.filter((m) => m.info.id < from), ...tail];
   }
 
+  /**
+   * The session's first answer opens with the school's AI disclosure: shown to the student, stored with the answer,
+   * never sent back to the model (`ignored`).
+   */
+  private async disclose(row: SessionRow, assistant: AssistantMessageInfo): Promise<void> {
+    const text = await this.disclosure.textFor(row.tenantId);
+    if (!text) return;
+    const now = Date.now();
+    await this.writer.part(row, {
+      id: newId('part'),
+      sessionID: row.id,
+      messageID: assistant.id,
+      type: 'text',
+      text,
+      synthetic: true,
+      ignored: true,
+      time: { start: now, end: now },
+      metadata: { disclosure: true },
+    });
+  }
+
   private async step(
     auth: AuthContext,
     row: SessionRow,
@@ -104,6 +154,7 @@ export class SessionLoopService {
     history: MessageWithParts[],
     lastUser: MessageWithParts & { info: UserMessageInfo },
     signal: AbortSignal,
+    prompts: PromptRunner,
   ) {
     const ref = { providerID: lastUser.info.model.providerID, modelID: lastUser.info.model.modelID };
     const assistant: AssistantMessageInfo = {
@@ -143,6 +194,7 @@ export class SessionLoopService {
       this.saveMessage(row, assistant),
       this.workspaces.get(row.tenantId, row.directory.split('/').pop()!),
     ]);
+    if (!row.parentId && !history.some((m) => m.info.role === 'assistant')) await this.disclose(row, assistant);
     // Doom-loop detection looks at this turn only: the same call repeated across separate user turns is fine.
     const recent = history
       .filter((m) => m.info.id > lastUser.info.id)
@@ -169,9 +221,14 @@ export class SessionLoopService {
       maxRetries: this.app.retryMaxAttempts,
       sink: {
         // `tool_output` limits from config reach defineTool's truncation through ctx.extra.
-        ...this.sink(auth, row, turn.permission, recent, workspace, assistant, turn.agent.name, {
-          toolOutput: { maxLines: turn.config.tool_output?.max_lines, maxBytes: turn.config.tool_output?.max_bytes },
-        }),
+        ...this.sink(
+          { auth, row, ruleset: turn.permission, workspace, agentName: turn.agent.name, prompts },
+          recent,
+          assistant,
+          {
+            toolOutput: { maxLines: turn.config.tool_output?.max_lines, maxBytes: turn.config.tool_output?.max_bytes },
+          },
+        ),
         snapshots: this.snapshots.forStep(
           { tenantId: row.tenantId, projectId: row.projectId, directory: row.directory },
           turn.config.snapshot !== false,
@@ -179,10 +236,29 @@ export class SessionLoopService {
       },
     });
     let outcome = await processor.run();
+    if (turn.format && outcome !== 'compact' && !assistant.error) {
+      const earlier = history.filter((m) => m.info.id > lastUser.info.id);
+      const done = structuredOutcome(turn.format, earlier, { parts: processor.toolParts(), finish: assistant.finish });
+      if (done) outcome = await this.settleStructured(row, assistant, done);
+    }
     if (outcome === 'compact') outcome = await this.overflowed(auth, row, assistant, processor.overflow);
     if (assistant.error)
       this.sessions.publish(row, EventType.SessionError, { sessionID: row.id, error: assistant.error });
     return outcome;
+  }
+
+  /** A json_schema turn ends with the validated answer on the message (`structured`) or StructuredOutputError. */
+  private async settleStructured(
+    row: SessionRow,
+    assistant: AssistantMessageInfo,
+    done: NonNullable<StructuredOutcome>,
+  ): Promise<'stop'> {
+    if ('structured' in done) {
+      assistant.structured = done.structured;
+      assistant.finish = 'stop';
+    } else assistant.error = done.error;
+    await this.saveMessage(row, assistant);
+    return 'stop';
   }
 
   /**
@@ -195,7 +271,7 @@ export class SessionLoopService {
     assistant: AssistantMessageInfo,
     error: AssistantMessageInfo['error'],
   ): Promise<'continue' | 'stop'> {
-    for (const hook of this.hooks.overflow) if (await hook(auth, row, assistant)) return 'continue';
+    for (const handler of this.overflowHandlers) if (await handler.onOverflow(auth, row, assistant)) return 'continue';
     assistant.error = error;
     assistant.finish = 'error';
     await this.saveMessage(row, assistant);
@@ -203,15 +279,12 @@ export class SessionLoopService {
   }
 
   private sink(
-    auth: AuthContext,
-    row: SessionRow,
-    ruleset: LayeredRuleset,
+    run: StepRun,
     recent: { tool: string; input: string }[],
-    workspace: WorkspaceHandle,
     assistant: AssistantMessageInfo,
-    agentName: string,
     extra: Record<string, unknown>,
   ): StepSink {
+    const { auth, row } = run;
     return {
       savePart: async (part, alsoStore) => {
         await this.writer.part(row, part, alsoStore);
@@ -227,76 +300,12 @@ export class SessionLoopService {
       delta: (part, delta) => this.writer.delta(row, part, delta),
       status: (status) => this.runs.setStatus(row, status),
       usage: async (cost, t, partId) => {
-        for (const hook of this.hooks.afterStep)
-          await hook({
-            auth,
-            session: row,
-            assistant,
-            partId,
-            providerID: assistant.providerID,
-            modelID: assistant.modelID,
-            cost,
-            tokens: t,
-          });
+        const { providerID, modelID } = assistant;
+        for (const observer of this.observers)
+          await observer.afterStep({ auth, session: row, assistant, partId, providerID, modelID, cost, tokens: t });
       },
       recentToolCalls: () => recent,
-      toolContext: (part, signal): ToolContext =>
-        this.toolContext(auth, row, ruleset, part, signal, workspace, agentName, extra),
-    };
-  }
-
-  private toolContext(
-    auth: AuthContext,
-    row: SessionRow,
-    ruleset: LayeredRuleset,
-    part: Extract<PartInfo, { type: 'tool' }>,
-    signal: AbortSignal,
-    workspace: WorkspaceHandle,
-    agentName: string,
-    extra: Record<string, unknown>,
-  ): ToolContext {
-    const scope = { auth, session: row, messageId: part.messageID, agent: agentName, abort: signal };
-    const extraServices = Object.assign({}, ...this.hooks.toolServices.map((f) => f(scope)));
-    return {
-      auth,
-      sessionId: row.id,
-      messageId: part.messageID,
-      callId: part.callID,
-      agent: agentName,
-      workspace,
-      abort: signal,
-      extra,
-      ask: (request) =>
-        this.permissions.ask(
-          {
-            tenantId: row.tenantId,
-            sessionId: row.id,
-            projectId: row.projectId,
-            ownerId: row.userId,
-            directory: row.directory,
-            ruleset,
-            tool: { messageID: part.messageID, callID: part.callID },
-            abort: signal,
-          },
-          request,
-        ),
-      metadata: ({ title, metadata }) => {
-        if (part.state.status !== 'running') return;
-        part.state = {
-          ...part.state,
-          ...(title ? { title } : {}),
-          ...(metadata ? { metadata: { ...(part.state.metadata ?? {}), ...metadata } } : {}),
-        };
-        this.writer.publishPart(row, part);
-      },
-      services: {
-        setTodos: async (todos) => {
-          await this.messages.setTodos(row.tenantId, row.id, todos);
-          this.sessions.publish(row, EventType.TodoUpdated, { sessionID: row.id, todos });
-        },
-        getTodos: () => this.messages.getTodos(row.tenantId, row.id),
-        ...extraServices,
-      },
+      toolContext: (part, signal): ToolContext => this.toolContexts.build(run, part, signal, extra),
     };
   }
 

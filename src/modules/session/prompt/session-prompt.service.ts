@@ -1,25 +1,37 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { AuthContext } from '../../../core/auth/auth-context';
 import { BadRequestError, NotFoundError, TooManyRequestsError } from '../../../core/errors/domain-error';
 import { isId, newId } from '../../../core/ids';
 import { LOGGER } from '../../../core/logging/logger';
 import { EventType } from '../../event/event.types';
+import { fromLegacyTools } from '../../permission/permission.rules';
 import { PermissionService } from '../../permission/permission.service';
 import { AuditService } from '../../audit/audit.service';
 import { MessageRepository } from '../message.repository';
 import { SessionBusyError } from '../session.errors';
 import { SessionRepository, type SessionRow } from '../session.repository';
 import { SessionService } from '../session.service';
-import type { AssistantMessageInfo, MessageWithParts, PartInfo, UserMessageInfo } from '../session.types';
+import type { MessageWithParts, PartInfo, UserMessageInfo } from '../session.types';
 import { SessionRunService } from '../run/session-run.service';
-import { SessionHooks } from '../session.hooks';
+import { PROMPT_GUARDS, type PromptGuard, type PromptRunner } from '../session-extension.port';
 import { toMessageError } from '../../provider/retry';
 import { messageErrorOf } from '../llm/llm-turn';
 import { SessionWriter } from '../session-writer';
 import { TurnContextService } from '../turn/turn-context.service';
 import type { PromptInput, PromptPartInput } from './prompt-input';
 import { SessionLoopService } from './session-loop.service';
+import { checkSchema } from '../structured/json-schema-check';
+import { DEFAULT_STRUCTURED_RETRIES, type OutputFormat } from '../structured/structured-output';
+
+/** A prompt's `format`, checked (400 for a schema that is not one) and with OpenCode's default retry count. */
+async function outputFormat(format: PromptInput['format']): Promise<OutputFormat | undefined> {
+  if (!format || format.type !== 'json_schema') return format ? { type: 'text' } : undefined;
+  const schema = format.schema ?? {};
+  const check = await checkSchema(schema);
+  if (!check.ok) throw new BadRequestError(check.message, {}, 'format_schema_invalid');
+  return { type: 'json_schema', schema, retryCount: format.retryCount ?? DEFAULT_STRUCTURED_RETRIES };
+}
 
 /** A turn the budgets refused answers the synchronous request with the refusal itself: HTTP 429 with `resetsAt`. */
 function throwIfRefused(message: MessageWithParts): void {
@@ -31,7 +43,7 @@ function throwIfRefused(message: MessageWithParts): void {
 
 /** Prompt intake (OpenCode's SessionPrompt.prompt): store the user turn, then run or join the loop. */
 @Injectable()
-export class SessionPromptService implements OnModuleInit {
+export class SessionPromptService implements PromptRunner {
   constructor(
     private readonly sessions: SessionService,
     private readonly sessionRepo: SessionRepository,
@@ -40,15 +52,11 @@ export class SessionPromptService implements OnModuleInit {
     private readonly loop: SessionLoopService,
     private readonly turns: TurnContextService,
     private readonly permissions: PermissionService,
-    private readonly hooks: SessionHooks,
+    @Inject(PROMPT_GUARDS) private readonly guards: readonly PromptGuard[],
     private readonly audit: AuditService,
     private readonly writer: SessionWriter,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
-
-  onModuleInit(): void {
-    this.runs.recoverHook = (s) => this.recover(s.tenantId, s.id);
-  }
 
   /** Synchronous prompt: resolves with the last assistant message once the turn is done. */
   async prompt(
@@ -61,7 +69,7 @@ export class SessionPromptService implements OnModuleInit {
     if (input.noReply) return user;
     let answer: MessageWithParts | undefined;
     await this.runs.run(row, async (signal) => {
-      answer = await this.loop.loop(auth, row, signal);
+      answer = await this.loop.loop(auth, row, signal, this);
     });
     // The loop read the answer back before it ended; a joined or failed run leaves it to one more read.
     const final =
@@ -75,7 +83,7 @@ export class SessionPromptService implements OnModuleInit {
     const { row } = await this.intake(auth, sessionId, input, false);
     if (input.noReply) return;
     void this.runs
-      .run(row, (signal) => this.loop.loop(auth, row, signal))
+      .run(row, (signal) => this.loop.loop(auth, row, signal, this))
       .catch((err) => {
         this.logger.error({ err, sessionId }, 'background prompt failed');
         this.sessions.publish(row, EventType.SessionError, {
@@ -106,7 +114,7 @@ export class SessionPromptService implements OnModuleInit {
    * summarize): the prompt count is claimed and spent budgets refuse with 429 before anything runs.
    */
   async admit(auth: AuthContext, row: SessionRow, input: PromptInput = { parts: [] }): Promise<void> {
-    for (const hook of this.hooks.beforePrompt) await hook(auth, row, input);
+    for (const guard of this.guards) await guard.beforePrompt(auth, row, input);
   }
 
   private async intake(
@@ -115,11 +123,20 @@ export class SessionPromptService implements OnModuleInit {
     input: PromptInput,
     admitted: boolean,
   ): Promise<{ row: SessionRow; user: MessageWithParts }> {
-    const row = await this.sessions.loadForWrite(auth, sessionId);
+    let row = await this.sessions.loadForWrite(auth, sessionId);
     if (!input.parts?.length) throw new BadRequestError('parts must contain at least one part');
     if (input.messageID && !isId('message', input.messageID))
       throw new BadRequestError('messageID must start with "msg_"');
+    const format = await outputFormat(input.format);
     if (!admitted) await this.admit(auth, row, input);
+    // OpenCode's deprecated `tools` map becomes session rules. They are appended to the session layer, which only
+    // narrows: `false` denies the tool in this session, `true` lifts only an earlier session deny, never a school's,
+    // class's, project's or role's (docs/security.md, "Permission layers").
+    const toolRules = fromLegacyTools(input.tools);
+    if (toolRules.length) {
+      await this.sessions.update(auth, row.id, { permission: toolRules });
+      row = (await this.sessionRepo.find(row.tenantId, row.id)) ?? row;
+    }
     const { agent, model } = await this.turns.choose(auth, row, {
       agent: input.agent,
       model: input.model,
@@ -141,6 +158,7 @@ export class SessionPromptService implements OnModuleInit {
       summary: { diffs: [] },
       ...(input.system ? { system: input.system } : {}),
       ...(input.tools ? { tools: input.tools } : {}),
+      ...(format ? { format } : {}),
     };
     const parts = input.parts.map((p) => this.toPart(row, info.id, p));
     const fresh = await this.messages.storePrompt(row.tenantId, info, parts, {
@@ -204,37 +222,6 @@ export class SessionPromptService implements OnModuleInit {
   private async lastAssistant(row: SessionRow, userId: string): Promise<MessageWithParts | undefined> {
     const { items } = await this.messages.list(row.tenantId, row.id, { afterId: userId });
     return [...items].reverse().find((m) => m.info.role === 'assistant');
-  }
-
-  /** A dead process's session: its unfinished assistant message and open tools get an error. */
-  private async recover(tenantId: string, sessionId: string): Promise<void> {
-    const row = await this.sessionRepo.find(tenantId, sessionId);
-    if (!row) return;
-    for (const info of (await this.messages.unfinishedAssistants(tenantId, sessionId)) as AssistantMessageInfo[]) {
-      for (const part of await this.messages.openToolParts(tenantId, info.id)) {
-        if (part.type !== 'tool' || (part.state.status !== 'pending' && part.state.status !== 'running')) continue;
-        const start = part.state.status === 'running' ? part.state.time.start : Date.now();
-        part.state = {
-          status: 'error',
-          input: part.state.input,
-          error: 'Tool execution aborted',
-          metadata: { interrupted: true },
-          time: { start, end: Date.now() },
-        };
-        await this.writer.part(row, part);
-      }
-      const fixed: AssistantMessageInfo = {
-        ...info,
-        time: { ...info.time, completed: Date.now() },
-        finish: info.finish ?? 'error',
-        error: info.error ?? {
-          name: 'UnknownError',
-          data: { message: 'The server stopped while this message was being generated' },
-        },
-      };
-      await this.writer.message(row, fixed);
-      this.sessions.publish(row, EventType.SessionError, { sessionID: row.id, error: fixed.error });
-    }
   }
 
   assertNotBusy(sessionId: string): void {

@@ -48,6 +48,11 @@ export class StepProcessor {
     this.tools = new StepTools(input, { add: (fields) => this.addPart(fields), save: (part) => this.save(part) });
   }
 
+  /** This step's tool parts (the loop reads a StructuredOutput call from them). */
+  toolParts(): PartInfo[] {
+    return [...this.tools.byCall.values()];
+  }
+
   async run(): Promise<StepOutcome> {
     const { assistant, sink, signal } = this.input;
     let attempt = 0;

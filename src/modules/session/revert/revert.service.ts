@@ -1,4 +1,4 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { AuthContext } from '../../../core/auth/auth-context';
 import { NotFoundError } from '../../../core/errors/domain-error';
 import { ConfigService } from '../../config/config.service';
@@ -8,7 +8,7 @@ import type { GitSnapshot } from '../../snapshot/snapshot.git';
 import { MessageRepository } from '../message.repository';
 import { SessionRunService } from '../run/session-run.service';
 import { SessionBusyError } from '../session.errors';
-import { SessionHooks } from '../session.hooks';
+import type { PromptGuard } from '../session-extension.port';
 import { toSessionInfo } from '../session.mapper';
 import type { SessionRow } from '../session.repository';
 import { SessionService } from '../session.service';
@@ -21,10 +21,10 @@ type RevertState = NonNullable<SessionInfo['revert']>;
 
 /**
  * Revert / unrevert (OpenCode §6.3). Reverting puts the workspace files back and marks the point; messages stay
- * until the next prompt, which removes them for good (a beforePrompt hook), so unrevert can still undo it all.
+ * until the next prompt, which removes them for good (a prompt guard), so unrevert can still undo it all.
  */
 @Injectable()
-export class RevertService implements OnModuleInit {
+export class RevertService implements PromptGuard {
   constructor(
     private readonly sessions: SessionService,
     private readonly messages: MessageRepository,
@@ -33,11 +33,11 @@ export class RevertService implements OnModuleInit {
     private readonly summaries: SummaryService,
     private readonly snapshots: SnapshotService,
     private readonly config: ConfigService,
-    private readonly hooks: SessionHooks,
   ) {}
 
-  onModuleInit(): void {
-    this.hooks.beforePrompt.push((_auth, row) => this.cleanup(row));
+  /** The next prompt after a revert removes the reverted messages for good. */
+  beforePrompt(_auth: AuthContext, row: SessionRow): Promise<void> {
+    return this.cleanup(row);
   }
 
   async revert(

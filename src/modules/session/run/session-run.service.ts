@@ -4,11 +4,14 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '../../../core/config/app-config';
 import { LOGGER } from '../../../core/logging/logger';
+import { FairnessService } from '../../../infra/fairness/fairness.service';
+import { SlotWaitAborted } from '../../../infra/fairness/fair-semaphore';
 import { EventBus } from '../../event/event.bus';
 import { EventType } from '../../event/event.types';
 import { SessionRepository, type SessionRow } from '../session.repository';
 import type { SessionStatus } from '../session.types';
 import { RUN_LIMITS, type RunLimits } from './run-limits.port';
+import { RunRecovery } from './run-recovery';
 
 /** Internal bus event: asks the process that runs a session's loop to abort it. Never sent to clients. */
 export const ABORT_REQUEST = 'internal.session.abort';
@@ -43,10 +46,9 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
     @Inject(RUN_LIMITS) private readonly limits: RunLimits,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly recovery: RunRecovery,
+    private readonly fairness: FairnessService,
   ) {}
-
-  /** Set by the session module: what to do with sessions a dead process left busy. */
-  recoverHook?: (session: { id: string; tenantId: string }) => Promise<void>;
 
   async onApplicationBootstrap(): Promise<void> {
     this.offAbort = this.bus.subscribe(
@@ -128,7 +130,7 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
       this.setStatus(row, { type: 'busy' });
       run.promise = (async () => {
         try {
-          await fn(controller.signal);
+          await this.withLoopSlot(row, controller.signal, () => fn(controller.signal));
         } finally {
           // Release before forgetting the run: a prompt arriving in between would otherwise take the lease (same
           // owner) and start a loop whose lease this release then clears, and the next tick would abort it.
@@ -141,6 +143,30 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
       })();
       await run.promise;
       return;
+    }
+  }
+
+  /**
+   * Runs the loop in one of its school's loop slots (fairness between schools; the session shows busy while it
+   * waits). A child session runs inside its parent's turn and slot: waiting here could deadlock a school at its cap.
+   * Aborted while waiting, the loop never starts and the caller reads the session as it is.
+   */
+  private async withLoopSlot(row: SessionRow, signal: AbortSignal, loop: () => Promise<unknown>): Promise<void> {
+    if (row.parentId) {
+      await loop();
+      return;
+    }
+    let release: () => void;
+    try {
+      release = await this.fairness.acquire('loop', row.tenantId, signal);
+    } catch (err) {
+      if (err instanceof SlotWaitAborted) return;
+      throw err;
+    }
+    try {
+      await loop();
+    } finally {
+      release();
     }
   }
 
@@ -195,7 +221,9 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
     for (const s of await this.sessions.abandoned(prefix, this.owner)) {
       if (this.runs.has(s.id) || this.acquiring.has(s.id) || !s.runOwner) continue;
       this.logger.warn({ sessionId: s.id, owner: s.runOwner }, 'recovering a session left busy by a dead process');
-      await this.recoverHook?.(s).catch((err) => this.logger.error({ err, sessionId: s.id }, 'recovery failed'));
+      await this.recovery
+        .recover(s.tenantId, s.id)
+        .catch((err) => this.logger.error({ err, sessionId: s.id }, 'recovery failed'));
       await this.sessions.releaseLease(s.id, s.runOwner);
       const row = await this.sessions.find(s.tenantId, s.id);
       if (row) this.setStatus(row, { type: 'idle' });

@@ -1,3 +1,4 @@
+import { MetricsService } from '../../../infra/metrics/metrics.service';
 import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
@@ -50,6 +51,7 @@ export class ShareService {
     private readonly audit: AuditService,
     private readonly guard: StreamGuard,
     private readonly limits: RequestLimitService,
+    private readonly metrics: MetricsService,
     private readonly paths: HostPaths,
   ) {}
 
@@ -97,6 +99,7 @@ export class ShareService {
     const filter = new ShareEventFilter(exposure);
     const view = this.paths.forTenant(row.tenantId);
     const sse = new SseWriter(req, res, (json) => view.text(json));
+    sse.onClose(this.metrics.trackStream('share', row.tenantId));
     const off = this.bus.subscribe(
       (e) => e.tenantId === row.tenantId && e.sessionId === row.id,
       (e) => {

@@ -7,7 +7,7 @@ import { EventType } from '../../event/event.types';
 import { SnapshotService } from '../../snapshot/snapshot.service';
 import type { SnapshotFileDiff } from '../../snapshot/snapshot.types';
 import { MessageRepository } from '../message.repository';
-import { SessionHooks } from '../session.hooks';
+import type { LoopFinisher } from '../session-extension.port';
 import { SessionRepository, type SessionRow } from '../session.repository';
 import { SessionService } from '../session.service';
 import { SessionWriter } from '../session-writer';
@@ -23,10 +23,9 @@ const RECENT_TURNS = 5;
  * parts every time, so a re-run (retry, duplicate) writes the same result.
  */
 @Injectable()
-export class SummaryService implements OnModuleInit {
+export class SummaryService implements OnModuleInit, LoopFinisher {
   constructor(
     private readonly queues: QueueService,
-    private readonly hooks: SessionHooks,
     private readonly sessionRepo: SessionRepository,
     private readonly changes: SessionChangesRepository,
     private readonly messages: MessageRepository,
@@ -38,12 +37,13 @@ export class SummaryService implements OnModuleInit {
 
   onModuleInit(): void {
     this.queues.register('session.summary', (p) => this.run(p.tenantId, p.sessionId));
-    // Off the prompt's answer path: the summary is a background job either way (clients poll or get session.diff).
-    this.hooks.afterLoop.push(async (_auth: AuthContext, row: SessionRow) => {
-      void this.enqueue(row).catch((err) =>
-        this.logger.warn({ err, sessionId: row.id }, 'could not enqueue the session summary'),
-      );
-    });
+  }
+
+  /** Off the prompt's answer path: the summary is a background job either way (clients poll or get session.diff). */
+  async afterLoop(_auth: AuthContext, row: SessionRow): Promise<void> {
+    void this.enqueue(row).catch((err) =>
+      this.logger.warn({ err, sessionId: row.id }, 'could not enqueue the session summary'),
+    );
   }
 
   /** One job per transcript state: the id names the newest message, so a finished job never hides a later one. */

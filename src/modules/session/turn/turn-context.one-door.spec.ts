@@ -29,7 +29,7 @@ describe('one door: TurnContextService decides each step', () => {
   it('the model: only the builder picks a default or small model or resolves the one a call runs on', () => {
     expect(callers(/\.(defaultModelFor|smallModelFor)\(/)).toEqual([BUILDER]);
     // Compaction's overflow check reads the window of the model a finished step already used; it picks nothing.
-    expect(callers(/\.resolveFor\(/)).toEqual(['modules/session/compaction/compaction.service.ts', BUILDER]);
+    expect(callers(/\.resolveFor\(/)).toEqual(['modules/session/compaction/compaction-steps.ts', BUILDER]);
   });
 
   it('the request shaping (variant, sampling, provider options, headers): only the builder', () => {

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import os from 'node:os';
 import { systemAuth, type AuthContext } from '../../../core/auth/auth-context';
 import { agentRefusedBy, allowedModelChoices, modelRefusedBy, type UserAccess } from '../../access/access.policy';
@@ -18,11 +18,12 @@ import type { ModelMessage, StreamRequest, ToolSpec } from '../../provider/provi
 import { ToolRegistry, type RegisteredTool } from '../../tool/tool.registry';
 import { MessageRepository } from '../message.repository';
 import type { SessionRow } from '../session.repository';
-import { SessionHooks } from '../session.hooks';
+import * as port from '../session-extension.port';
 import type { MessageWithParts, UserMessageInfo } from '../session.types';
 import { toModelMessages } from '../prompt/model-messages';
 import { withReminders } from '../prompt/reminders';
 import { buildSystemPrompt } from '../prompt/system/system-prompt';
+import { jsonSchemaFormat, withStructuredOutput } from '../structured/structured-output';
 import type { TurnCall, TurnChoice, TurnContext, TurnModel } from './turn-context';
 import { permissionLayers } from './turn-permission';
 
@@ -56,7 +57,9 @@ export class TurnContextService {
     private readonly tools: ToolRegistry,
     private readonly access: AccessService,
     private readonly messages: MessageRepository,
-    private readonly hooks: SessionHooks,
+    @Inject(port.SYSTEM_SOURCES) private readonly systemSources: readonly port.SystemSource[],
+    @Inject(port.EXTRA_TOOL_SOURCES) private readonly toolSources: readonly port.ExtraToolSource[],
+    @Inject(port.HISTORY_VIEWS) private readonly historyViews: readonly port.HistoryView[],
   ) {}
 
   /**
@@ -170,8 +173,8 @@ export class TurnContextService {
     const permission = await this.permission(auth, row, agent.name);
     const scope = { auth, session: row, agent: agent.name, permission };
     const [extraTools, extras] = await Promise.all([
-      lastStep ? [] : Promise.all(this.hooks.extraTools.map((h) => h(scope))),
-      Promise.all(this.hooks.system.map((h) => h(scope))),
+      lastStep ? [] : Promise.all(this.toolSources.map((source) => source.toolsFor(scope))),
+      Promise.all(this.systemSources.map((source) => source.systemFor(scope))),
     ]);
     const offered = lastStep
       ? []
@@ -203,7 +206,7 @@ export class TurnContextService {
       },
       userSystem: user.system,
     });
-    const visible = this.hooks.history.reduce((h, f) => f(h), history);
+    const visible = this.historyViews.reduce((h, view) => view.visible(h), history);
     const messages = dropUnsupportedMedia(
       toModelMessages(withReminders(visible, { agent: agent.name, step }), ref),
       resolved.api,
@@ -214,19 +217,12 @@ export class TurnContextService {
       description: t.description,
       inputSchema: t.inputSchema,
     }));
-    return {
-      purpose: 'loop',
-      auth,
-      tenantId: row.tenantId,
-      session: row,
-      config,
-      agent,
-      model,
-      permission,
-      tools,
-      lastStep,
-      request: this.request(row, agent, model, resolved, { system, messages, tools: specs }, user.id),
-    };
+    const request = this.request(row, agent, model, resolved, { system, messages, tools: specs }, user.id);
+    // A json_schema `format`: the answer comes through a StructuredOutput tool the model must call.
+    const format = jsonSchemaFormat(user.format);
+    if (format) withStructuredOutput(format, tools, request);
+    const base = { purpose: 'loop' as const, auth, tenantId: row.tenantId, session: row, config, agent, model };
+    return { ...base, permission, tools, lastStep, request, ...(format ? { format } : {}) };
   }
 
   /** What the default agent would offer a model in this project (`GET /experimental/tool`): the loop's own choice. */

@@ -6,6 +6,7 @@ import type { ModelInfo, ModelRef } from '../../provider/provider.service';
 import type { LanguageModel, StreamRequest } from '../../provider/provider.types';
 import type { RegisteredTool } from '../../tool/tool.registry';
 import type { SessionRow } from '../session.repository';
+import type { JsonSchemaFormat } from '../structured/structured-output';
 
 /** Why an LLM call is made; every call of the product has one (usage records carry it). */
 export type TurnPurpose = 'loop' | 'compaction' | 'title' | 'subagent';
@@ -42,6 +43,8 @@ export interface TurnContext extends TurnCall {
   tools: Map<string, RegisteredTool>;
   /** The agent's step limit is reached: this step must answer in text. */
   lastStep: boolean;
+  /** The turn answers in JSON through the StructuredOutput tool (the prompt's `format`). */
+  format?: JsonSchemaFormat;
 }
 
 /** The agent and model a new user turn is stored with (prompt, command, shell). */

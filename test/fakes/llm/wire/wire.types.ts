@@ -10,13 +10,17 @@ export interface RenderContext {
 }
 
 export interface WireFormat {
-  readonly name: 'openai-chat' | 'openai-responses' | 'anthropic' | 'gemini';
-  /** Serialized SSE frames, each a complete `event:`/`data:` block ending in a blank line. */
-  stream(reply: ScriptedReply, ctx: RenderContext): string[];
+  readonly name: 'openai-chat' | 'openai-responses' | 'anthropic' | 'gemini' | 'bedrock' | 'sap-orchestration';
+  /** Stream content type; SSE unless said otherwise (Bedrock: binary event-stream frames). */
+  readonly contentType?: string;
+  /** Serialized frames: SSE `event:`/`data:` blocks ending in a blank line, or binary event-stream messages. */
+  stream(reply: ScriptedReply, ctx: RenderContext): (string | Buffer)[];
   json(reply: ScriptedReply, ctx: RenderContext): unknown;
   errorBody(status: number, message?: string): unknown;
+  /** Headers that go with an error status (Bedrock names its exception in `x-amzn-errortype`). */
+  errorHeaders?(status: number): Record<string, string>;
   overflow(): { status: number; body: unknown };
-  streamError(failure: { status?: number; errorType?: string; message?: string }): string;
+  streamError(failure: { status?: number; errorType?: string; message?: string }): string | Buffer;
 }
 
 export function sseFrame(data: unknown, event?: string): string {

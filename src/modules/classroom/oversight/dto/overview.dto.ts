@@ -1,4 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional, Matches } from 'class-validator';
 
 export class OverviewSessionDto {
   @ApiProperty({ example: 'ses_fe6c0f3d5e4dAbCdEfGhIjKlMn' }) id!: string;
@@ -30,4 +31,19 @@ export class OverviewStudentDto {
 export class ClassOverviewDto {
   @ApiProperty({ example: 'cls_0193f0c2a1b2AbCdEfGhIjKlMn' }) classID!: string;
   @ApiProperty({ type: [OverviewStudentDto] }) students!: OverviewStudentDto[];
+}
+
+export class ClassUsageQueryDto {
+  @ApiPropertyOptional({ example: '2026-12-01', description: 'First tenant-local day, inclusive.' })
+  @IsOptional()
+  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'from must be YYYY-MM-DD' })
+  from?: string;
+  @ApiPropertyOptional({ example: '2026-12-31', description: 'Last tenant-local day, inclusive.' })
+  @IsOptional()
+  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'to must be YYYY-MM-DD' })
+  to?: string;
+  @ApiPropertyOptional({ enum: ['json', 'csv'] })
+  @IsOptional()
+  @IsIn(['json', 'csv'])
+  format?: 'json' | 'csv';
 }

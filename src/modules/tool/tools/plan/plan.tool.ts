@@ -3,7 +3,7 @@ import { defineTool } from '../../tool.define';
 import { ToolError, type ToolContext } from '../../tool.types';
 import { PLAN_ENTER_DESCRIPTION, PLAN_EXIT_DESCRIPTION } from './plan.prompt';
 
-/** Services the plan tools use, provided through SessionHooks.toolServices by the agent-tools module. */
+/** Services the plan tools use, offered through TOOL_SERVICE_SOURCES by the agent-tools module. */
 export interface PlanToolServices {
   askQuestions?(questions: unknown[], callID?: string): Promise<string[][]>;
   /** Adds a user message addressed to `agent`; the loop's next step runs as that agent. */

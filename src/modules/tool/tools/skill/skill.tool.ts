@@ -14,7 +14,7 @@ export interface LoadedSkill {
   files: string[];
 }
 
-/** Provided through SessionHooks.toolServices by the skill module. */
+/** Offered through TOOL_SERVICE_SOURCES by the skill module (SkillSource). */
 export interface SkillToolServices {
   loadSkill?(name: string): Promise<LoadedSkill | { missing: true; available: string[] }>;
 }
