@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { AI_DISCLOSURE, type AiDisclosure } from './ai-disclosure.port';
 import type { Logger } from 'pino';
 import type { AuthContext } from '../../../core/auth/auth-context';
 import { APP_CONFIG, type AppConfig } from '../../../core/config/app-config';
@@ -58,6 +59,7 @@ export class SessionLoopService {
     @Inject(APP_CONFIG) private readonly app: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly snapshots: SnapshotService,
+    @Inject(AI_DISCLOSURE) private readonly disclosure: AiDisclosure,
   ) {}
 
   /**
@@ -124,6 +126,27 @@ export class SessionLoopService {
     return [...history.filter((m) => m.info.id < from), ...tail];
   }
 
+  /**
+   * The session's first answer opens with the school's AI disclosure: shown to the student, stored with the answer,
+   * never sent back to the model (`ignored`).
+   */
+  private async disclose(row: SessionRow, assistant: AssistantMessageInfo): Promise<void> {
+    const text = await this.disclosure.textFor(row.tenantId);
+    if (!text) return;
+    const now = Date.now();
+    await this.writer.part(row, {
+      id: newId('part'),
+      sessionID: row.id,
+      messageID: assistant.id,
+      type: 'text',
+      text,
+      synthetic: true,
+      ignored: true,
+      time: { start: now, end: now },
+      metadata: { disclosure: true },
+    });
+  }
+
   private async step(
     auth: AuthContext,
     row: SessionRow,
@@ -171,6 +194,7 @@ export class SessionLoopService {
       this.saveMessage(row, assistant),
       this.workspaces.get(row.tenantId, row.directory.split('/').pop()!),
     ]);
+    if (!row.parentId && !history.some((m) => m.info.role === 'assistant')) await this.disclose(row, assistant);
     // Doom-loop detection looks at this turn only: the same call repeated across separate user turns is fine.
     const recent = history
       .filter((m) => m.info.id > lastUser.info.id)
