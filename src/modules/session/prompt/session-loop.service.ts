@@ -291,7 +291,7 @@ export class SessionLoopService {
         if (part.type === 'tool' && part.state.status === 'running')
           recent.push({ tool: part.tool, input: JSON.stringify(part.state.input) });
       },
-      removePart: (part) => this.writer.removePart(row, part),
+      removePart: async (part) => void (await this.writer.removePart(row, part)),
       saveMessage: (info, parts = [], alsoStore = []) =>
         parts.length || alsoStore.length
           ? this.writer.stepEnd(row, info, parts, alsoStore)
