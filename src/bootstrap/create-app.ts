@@ -9,6 +9,8 @@ import { openDatabase, type DatabaseRuntime } from '../infra/database/database.r
 import { httpMetricsMiddleware } from '../infra/metrics/http-metrics.middleware';
 import { MetricsService } from '../infra/metrics/metrics.service';
 import { QueueService } from '../infra/queue/queue.service';
+import { httpTracingMiddleware } from '../infra/telemetry/http-tracing.middleware';
+import { startTelemetry } from '../infra/telemetry/telemetry';
 import { BootstrapService } from '../modules/tenant/bootstrap.service';
 import { refuseDeepJson } from '../core/http/json-depth';
 import { settlesWithin } from '../core/lifecycle/settles-within';
@@ -34,6 +36,7 @@ export async function startApi(
   opts: { logger?: Logger; migrate?: boolean; listen?: boolean } = {},
 ): Promise<RunningApp> {
   const logger = opts.logger ?? createLogger(config.logLevel, config.logFormat);
+  const telemetry = startTelemetry(config, 'api');
   const database = await openDatabase(config, { migrate: opts.migrate, logger });
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, database, logger }), {
     logger: new PinoNestLogger(logger),
@@ -55,6 +58,7 @@ export async function startApi(
     limit: '12mb',
   });
   app.use(requestIdOnError);
+  if (telemetry) app.use(httpTracingMiddleware());
   app.enableCors({ origin: true, credentials: true, exposedHeaders: ['x-request-id', 'x-next-cursor', 'link'] });
   app.set('etag', false);
   app.set('x-powered-by', false);
