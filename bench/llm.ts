@@ -8,6 +8,7 @@ export const MARK = {
 } as const;
 
 export const PLAIN_REPLY = 'Hello from the fake LLM.';
+export const BENCH_TITLE = 'Bench title';
 export const TOOL_ANSWER = 'The file says hello.';
 export const TOOL_FILE = 'hello.txt';
 export const TOOL_FILE_TEXT = 'hello from the bench project\n';
@@ -38,7 +39,8 @@ export function benchReply(options: BenchLlmOptions): (request: RecordedRequest)
   return (request) => {
     const messages: { role?: string; content?: unknown }[] = Array.isArray(request.body?.messages) ? request.body.messages : [];
     const system = messages.filter((m) => m.role === 'system').map((m) => textOf(m.content)).join('\n');
-    if (/title generator/i.test(system)) return reply().text('Bench title').stop();
+    // OpenCode's title prompt calls the model a title generator; ours asks it to name the conversation.
+    if (/title generator|name conversations/i.test(system)) return reply().text(BENCH_TITLE).stop();
     const last = messages[messages.length - 1];
     if (last?.role === 'tool') return reply().text(TOOL_ANSWER).stop();
     const userText = last?.role === 'user' ? textOf(last.content) : '';

@@ -7,12 +7,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { makeClient } from './lib/client';
-import { rssKiB, treeRssKiB } from './lib/proc';
+import { rssKiB, treePssKiB, treeRssKiB } from './lib/proc';
 import { sleep, withTimeout } from './lib/time';
 import { startBenchLlm } from './llm';
 import { buildRows, buildTables, markdown, type BenchResult, type TargetResult } from './report';
 import { createScenario } from './scenarios/create';
 import { fanoutScenario } from './scenarios/fanout';
+import { freshScenario } from './scenarios/fresh';
 import { listScenario } from './scenarios/list';
 import { promptScenario, toolScenario } from './scenarios/prompt';
 import { mib, rssScenario } from './scenarios/rss';
@@ -24,7 +25,7 @@ import { startOurs } from './servers/ours';
 import type { Target, TargetName } from './servers/target';
 
 // The list scenario runs last: it may restart OpenCode to seed its store, which would reset the RSS readings.
-const SCENARIOS: Scenario[] = [createScenario, promptScenario, toolScenario, firstDeltaScenario, tokensScenario, throughputScenario, fanoutScenario, rssScenario, listScenario];
+const SCENARIOS: Scenario[] = [createScenario, promptScenario, toolScenario, freshScenario, firstDeltaScenario, tokensScenario, throughputScenario, fanoutScenario, rssScenario, listScenario];
 
 const HELP = `npm run bench -- [options]
   --target both|ours|ours-pg|opencode
@@ -142,6 +143,7 @@ async function measureTarget(name: TargetName, run: ReturnType<typeof options>, 
     await sleep(3000);
     result.metrics.push({ key: 'rss.idle', label: 'RSS idle, after boot (server process)', unit: 'MiB', value: mib(rssKiB(target.pid)), better: 'lower' });
     result.metrics.push({ key: 'rss.idle.tree', label: 'RSS idle, after boot (with child processes)', unit: 'MiB', value: mib(treeRssKiB(target.pid)), better: 'lower' });
+    result.metrics.push({ key: 'pss.idle.tree', label: 'PSS idle, after boot (with child processes, shared pages counted once)', unit: 'MiB', value: mib(treePssKiB(target.pid)), better: 'lower' });
     for (const scenario of run.scenarios) {
       const abort = new AbortController();
       setMaxListeners(0, abort.signal); // every SSE subscription of a scenario listens on it

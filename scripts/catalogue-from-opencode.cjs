@@ -4,7 +4,7 @@
 // shape. Usage:
 //   npm i opencode-ai@1.18.33 (in a scratch directory, not here)
 //   env OPENAI_API_KEY=x ANTHROPIC_API_KEY=x ... OPENCODE_DISABLE_MODELS_FETCH=1 opencode models --verbose --pure > out.txt
-//   node scripts/catalogue-from-opencode.cjs out.txt 1.18.33
+//   node scripts/catalogue-from-opencode.cjs out.txt 1.18.33 && npx prettier --write src/modules/provider/models/models-opencode.json
 // Providers already in models-snapshot.json keep their hand-checked entries (the catalogue merges this file under it).
 const fs = require('node:fs');
 const path = require('node:path');
@@ -37,8 +37,9 @@ const PROVIDERS = {
   cohere: ['Cohere', ['COHERE_API_KEY'], '@ai-sdk/cohere'],
   deepinfra: ['Deep Infra', ['DEEPINFRA_API_KEY'], '@ai-sdk/deepinfra'],
   'fireworks-ai': ['Fireworks AI', ['FIREWORKS_API_KEY'], '@ai-sdk/openai-compatible'],
-  'github-copilot': ['GitHub Copilot', ['GITHUB_TOKEN'], '@ai-sdk/github-copilot'],
-  gitlab: ['GitLab Duo', ['GITLAB_TOKEN'], 'gitlab-ai-provider'],
+  // Listed for their models and prices, never connected by an env var: see docs/compatibility.md (Copilot, GitLab Duo).
+  'github-copilot': ['GitHub Copilot', [], '@ai-sdk/github-copilot'],
+  gitlab: ['GitLab Duo', [], 'gitlab-ai-provider'],
   'google-vertex-anthropic': [
     'Vertex (Anthropic)',
     ['GOOGLE_VERTEX_PROJECT', 'GOOGLE_CLOUD_PROJECT'],

@@ -1,6 +1,7 @@
-import { startApi } from './bootstrap/create-app';
 import { startBanner } from './bootstrap/start-banner';
 import { ConfigError, loadConfig } from './core/config/app-config';
+import { createLogger } from './core/logging/logger';
+import { openDatabase } from './infra/database/database.runtime';
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -14,7 +15,21 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const api = await startApi(config);
+  const logger = createLogger(config.logLevel, config.logFormat);
+  // The database first: the embedded cluster is copied (on the thread pool) and its server starts while the app's
+  // modules (Nest, Prisma, BullMQ, every route) load below, instead of one after the other.
+  const opening = openDatabase(config, { logger });
+  opening.catch(() => undefined); // awaited below; never an unhandled rejection in between
+  await new Promise((resolve) => setImmediate(resolve)); // the copy is queued before the loading blocks the thread
+  const { startApi } = await import('./bootstrap/create-app');
+  const database = await opening;
+  let api;
+  try {
+    api = await startApi(config, { logger, database });
+  } catch (err) {
+    await database.stop().catch(() => undefined);
+    throw err;
+  }
   const mode = api.database.embedded ? 'embedded PostgreSQL' : 'Postgres';
   api.logger.info(
     { url: api.url, database: mode, redis: !!config.redisUrl, bootMs: Date.now() - started },

@@ -104,8 +104,26 @@ export function rssKiB(pid: number): number | undefined {
   }
 }
 
+/**
+ * PSS of one process in KiB (smaps_rollup): its private pages plus its share of the pages it shares (libraries,
+ * PostgreSQL's shared buffers), so a sum over processes counts each page once. Undefined when it is gone.
+ */
+export function pssKiB(pid: number): number | undefined {
+  try {
+    const m = /^Pss:\s+(\d+)\s+kB/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** PSS of a process plus all its descendants: the memory the process tree costs the machine. */
+export function treePssKiB(root: number): number | undefined {
+  return treeRssKiB(root, pssKiB);
+}
+
 /** RSS of a process plus all its descendants (children found through /proc/<pid>/stat's ppid field). */
-export function treeRssKiB(root: number): number | undefined {
+export function treeRssKiB(root: number, measure: (pid: number) => number | undefined = rssKiB): number | undefined {
   const parent = new Map<number, number>();
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -124,6 +142,6 @@ export function treeRssKiB(root: number): number | undefined {
     for (const [pid, ppid] of parent) if (!members.has(pid) && members.has(ppid)) (members.add(pid), (grew = true));
   }
   let total = 0;
-  for (const pid of members) total += rssKiB(pid) ?? 0;
-  return rssKiB(root) === undefined ? undefined : total;
+  for (const pid of members) total += measure(pid) ?? 0;
+  return measure(root) === undefined ? undefined : total;
 }

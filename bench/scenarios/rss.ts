@@ -1,5 +1,5 @@
 import { createSession } from '../lib/client';
-import { rssKiB, treeRssKiB } from '../lib/proc';
+import { rssKiB, treePssKiB, treeRssKiB } from '../lib/proc';
 import { round } from '../lib/stats';
 import { mapLimit, sleep } from '../lib/time';
 import type { Scenario } from './scenario';
@@ -19,5 +19,6 @@ export const rssScenario: Scenario = {
     await sleep(2000, ctx.signal);
     ctx.record({ key: 'rss.after', label: `RSS after ${n.toLocaleString('en')} more sessions (server process)`, unit: 'MiB', value: mib(rssKiB(pid)), better: 'lower' });
     ctx.record({ key: 'rss.after.tree', label: `RSS after ${n.toLocaleString('en')} more sessions (with child processes)`, unit: 'MiB', value: mib(treeRssKiB(pid)), better: 'lower' });
+    ctx.record({ key: 'pss.after.tree', label: `PSS after ${n.toLocaleString('en')} more sessions (with child processes)`, unit: 'MiB', value: mib(treePssKiB(pid)), better: 'lower' });
   },
 };

@@ -29,15 +29,31 @@ export interface RunningApp {
 
 /**
  * Builds and starts the API (used by main.ts and the e2e tests). Signals are main.ts's business: close() ends the
- * app first (workers drain) and the embedded database after it.
+ * app first (workers drain) and the embedded database after it. `database`: one already opened (main.ts opens it
+ * while the app's modules load); close() stops it all the same.
  */
 export async function startApi(
   config: AppConfig,
-  opts: { logger?: Logger; migrate?: boolean; listen?: boolean } = {},
+  opts: { logger?: Logger; migrate?: boolean; listen?: boolean; database?: DatabaseRuntime } = {},
 ): Promise<RunningApp> {
   const logger = opts.logger ?? createLogger(config.logLevel, config.logFormat);
+  const database = opts.database ?? (await openDatabase(config, { migrate: opts.migrate, logger }));
+  try {
+    return await buildApp(config, database, logger, opts.listen !== false);
+  } catch (err) {
+    // A database this call opened would otherwise outlive the failed start (an embedded postmaster, its folder).
+    if (!opts.database) await database.stop().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function buildApp(
+  config: AppConfig,
+  database: DatabaseRuntime,
+  logger: Logger,
+  listen: boolean,
+): Promise<RunningApp> {
   const telemetry = startTelemetry(config, 'api');
-  const database = await openDatabase(config, { migrate: opts.migrate, logger });
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, database, logger }), {
     logger: new PinoNestLogger(logger),
     bodyParser: false,
@@ -71,7 +87,7 @@ export async function startApi(
   if (database.embedded || config.bootstrapApiKey)
     demoKey = (await app.get(BootstrapService).ensureDemo()) ?? undefined;
   if (config.workersInApi) app.get(QueueService).startWorkers();
-  if (opts.listen !== false) await app.listen(config.port, config.host);
+  if (listen) await app.listen(config.port, config.host);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
@@ -93,6 +109,7 @@ export async function startApi(
         logger.warn({ boundMs: bound }, 'application shutdown overran its bound; stopping the database anyway');
       clearInterval(force);
       await database.stop();
+      await telemetry?.shutdown();
     },
   };
 }

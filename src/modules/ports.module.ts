@@ -17,7 +17,9 @@ import { AllowanceService } from './school/allowance/allowance.service';
 import { BudgetEnforcerService } from './school/budget/budget-enforcer.service';
 import { BudgetMeterService } from './school/budget/budget-meter.service';
 import { ClassRosterService } from './school/class/class-roster.service';
+import { DisclosureService } from './school/lifecycle/disclosure.service';
 import { LifecycleService } from './school/lifecycle/lifecycle.service';
+import { AI_DISCLOSURE } from './session/prompt/ai-disclosure.port';
 import { SchoolModule } from './school/school.module';
 import { SessionModule } from './session/session.module';
 import { LLM_METER } from './session/llm/llm-meter.port';
@@ -113,6 +115,7 @@ const sessionExtensionTokens = [
     { provide: TEACHER_SCOPE, useExisting: ClassRosterService },
     { provide: USER_DELETION_LISTENER, useExisting: LifecycleService },
     { provide: LLM_METER, useExisting: BudgetMeterService },
+    { provide: AI_DISCLOSURE, useExisting: DisclosureService },
     { provide: RUN_LIMITS, useExisting: BudgetEnforcerService },
     {
       provide: PROJECT_DIRECTORY,
@@ -163,6 +166,7 @@ const sessionExtensionTokens = [
     SANDBOX_AUDIT,
     LLM_METER,
     RUN_LIMITS,
+    AI_DISCLOSURE,
     ...sessionExtensionTokens,
   ],
 })

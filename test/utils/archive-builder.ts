@@ -96,7 +96,7 @@ export async function readZipEntries(buf: Buffer): Promise<Map<string, string>> 
       zip.openReadStream(entry, (err, stream) => {
         if (err) return reject(err);
         const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('data', (c: unknown) => chunks.push(c as Buffer));
         stream.on('end', () => {
           out.set(entry.fileName, Buffer.concat(chunks).toString('utf8'));
           zip.readEntry();
@@ -117,4 +117,26 @@ export async function fetchBytes(
 ): Promise<{ status: number; bytes: Buffer; headers: Headers }> {
   const res = await fetch(url, { headers: { authorization: `Bearer ${key}` } });
   return { status: res.status, bytes: Buffer.from(await res.arrayBuffer()), headers: res.headers };
+}
+
+/** The entries of a tar.gz, path → text. */
+export async function readTarGzEntries(buf: Buffer): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const ex = tar.extract();
+  const done = new Promise<void>((resolve, reject) => {
+    ex.on('entry', (header, stream, next) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: unknown) => chunks.push(c as Buffer));
+      stream.on('end', () => {
+        out.set(header.name, Buffer.concat(chunks).toString('utf8'));
+        next();
+      });
+      stream.resume();
+    });
+    ex.on('finish', resolve);
+    ex.on('error', reject);
+  });
+  ex.end(zlib.gunzipSync(buf));
+  await done;
+  return out;
 }

@@ -146,7 +146,7 @@ export interface AppConfig {
 export class ConfigError extends Error {}
 
 const PROVIDER_ENV =
-  /(_API_KEY|_API_TOKEN|_BASE_URL|_ACCOUNT_ID|_RESOURCE_NAME|_PROJECT|_LOCATION|_REGION|^AWS_|^AZURE_|^GOOGLE_|^VERTEX_|^OLLAMA_|^LMSTUDIO_|^VLLM_|^EXA_)/;
+  /(_API_KEY|_API_TOKEN|_BASE_URL|_ACCOUNT_ID|_RESOURCE_NAME|_PROJECT|_LOCATION|_REGION|^AWS_|^AICORE_|^AZURE_|^GOOGLE_|^VERTEX_|^OLLAMA_|^LMSTUDIO_|^VLLM_|^EXA_)/;
 
 function parseKeys(raw: string | undefined): Map<number, Buffer> {
   const keys = new Map<number, Buffer>();

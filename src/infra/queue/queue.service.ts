@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { Job, Queue, QueueEvents, Worker } from 'bullmq';
+import { Job, Queue, QueueEvents, Worker, type JobType } from 'bullmq';
 import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
@@ -27,6 +27,8 @@ import {
   type JobPayload,
   type JobProcessor,
 } from './queue.catalogue';
+
+const STORED_STATES: JobType[] = ['waiting', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'];
 
 /**
  * One typed `enqueue()` for producers and a processor registry for consumers. Workers start only in processes
@@ -75,6 +77,19 @@ export class QueueService implements OnApplicationShutdown {
     const trace = traceCarrier();
     const data = { ...spec.payload.parse(payload), ...(Object.keys(trace).length ? { _trace: trace } : {}) };
     return this.queue(spec.queue).add(job, data, { jobId: opts.jobId, delay: opts.delayMs });
+  }
+
+  /**
+   * A repeating job on a cron pattern, kept once per scheduler id across restarts and processes. Not awaited by
+   * boot (a slow backend must not hold it up for a job that runs hourly or daily); off in test apps, which live
+   * for seconds and would only add noise to the shared queue storage.
+   */
+  schedule<J extends JobName>(schedulerId: string, pattern: string, job: J, payload: JobPayload<J>): void {
+    if (this.config.env === 'test') return;
+    const data = JobCatalogue[job].payload.parse(payload);
+    void this.queue(JobCatalogue[job].queue)
+      .upsertJobScheduler(schedulerId, { pattern }, { name: job, data })
+      .catch((err) => this.logger.warn({ err, job }, 'could not schedule a repeating job'));
   }
 
   /** Domain modules register their processors at init; workers pick them up when started. */
@@ -173,6 +188,35 @@ export class QueueService implements OnApplicationShutdown {
       const poll = setInterval(() => void check(), 1000);
       void check();
     });
+  }
+
+  /**
+   * Removes every stored job whose payload matches (waiting, delayed, finished or failed: BullMQ keeps payloads of
+   * finished jobs for a day and of failed ones until removed). A running job holds a lock and cannot be removed;
+   * those are counted as `active` and end on their own (their rows are gone).
+   */
+  async removeJobs(match: (data: Record<string, unknown>) => boolean): Promise<{ removed: number; active: number }> {
+    let removed = 0;
+    let active = 0;
+    for (const name of Object.values(QueueName)) {
+      const queue = this.queue(name);
+      for (let start = 0; ; start += 500) {
+        const jobs = await queue.getJobs(STORED_STATES, start, start + 499);
+        const hits = jobs.filter((j) => j && match((j.data ?? {}) as Record<string, unknown>));
+        for (const job of hits) {
+          const ok = await job.remove().then(
+            () => true,
+            () => false,
+          );
+          if (ok) removed++;
+        }
+        if (jobs.length < 500) break;
+        // Removed jobs shift the pages: read the same page again.
+        start -= hits.length;
+      }
+      active += (await queue.getJobs(['active'])).filter((j) => j && match(j.data ?? {})).length;
+    }
+    return { removed, active };
   }
 
   async ping(): Promise<boolean> {

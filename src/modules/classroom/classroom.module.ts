@@ -9,6 +9,13 @@ import { PermissionModule } from '../permission/permission.module';
 import { ProjectModule } from '../project/project.module';
 import { QuestionModule } from '../question/question.module';
 import { SchoolModule } from '../school/school.module';
+import { TenantModule } from '../tenant/tenant.module';
+import { DataRequestController } from './data/data-request.controller';
+import { DataRequestRepository } from './data/data-request.repository';
+import { DataRequestService } from './data/data-request.service';
+import { RetentionController } from './data/retention.controller';
+import { RetentionRepository } from './data/retention.repository';
+import { RetentionService } from './data/retention.service';
 import { WorkspaceModule } from '../workspace/workspace.module';
 import { AssignmentPolicyValidator } from './assignment/assignment-policy';
 import { AssignmentController } from './assignment/assignment.controller';
@@ -45,6 +52,7 @@ import { WorkspaceFilesService } from './workspace-files/workspace-files.service
     QuestionModule,
     SchoolModule,
     SessionModule,
+    TenantModule,
     WorkspaceModule,
   ],
   controllers: [
@@ -53,6 +61,8 @@ import { WorkspaceFilesService } from './workspace-files/workspace-files.service
     NoteController,
     OversightController,
     OnBehalfController,
+    DataRequestController,
+    RetentionController,
   ],
   providers: [
     AssignmentRepository,
@@ -68,6 +78,10 @@ import { WorkspaceFilesService } from './workspace-files/workspace-files.service
     OversightRepository,
     OversightService,
     OnBehalfService,
+    DataRequestRepository,
+    DataRequestService,
+    RetentionRepository,
+    RetentionService,
   ],
   exports: [NoteService],
 })

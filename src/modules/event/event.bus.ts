@@ -55,6 +55,16 @@ export class EventBus implements OnModuleInit, OnModuleDestroy {
     return rows.filter(filter);
   }
 
+  /** Removes matching events from the replay window (every process reads the same window). */
+  purge(match: (e: EventEnvelope) => boolean): Promise<number> {
+    return this.transport.purge(match);
+  }
+
+  /** How many events of the replay window match (0 after a purge: the erasure report checks it). */
+  async count(match: (e: EventEnvelope) => boolean): Promise<number> {
+    return (await this.transport.since('0-0', 1_000_000)).filter(match).length;
+  }
+
   /** Resolves with the first matching event (or undefined on timeout). */
   waitFor(filter: (e: EventEnvelope) => boolean, timeoutMs: number): Promise<EventEnvelope | undefined> {
     return new Promise((resolve) => {

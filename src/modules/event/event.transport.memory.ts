@@ -38,6 +38,13 @@ export class MemoryEventTransport implements EventTransport {
   async stop(): Promise<void> {
     this.handler = undefined;
   }
+
+  async purge(match: (e: EventEnvelope) => boolean): Promise<number> {
+    const kept = this.ring.filter((e) => !match(e));
+    const removed = this.ring.length - kept.length;
+    this.ring.splice(0, this.ring.length, ...kept);
+    return removed;
+  }
 }
 
 export function parseSeq(seq: string): [number, number] | undefined {

@@ -90,6 +90,19 @@ export class RedisEventTransport implements EventTransport {
     })();
   }
 
+  /** Walks the whole window (it is bounded by MAXLEN) a page at a time and deletes the matching entries. */
+  async purge(match: (e: EventEnvelope) => boolean): Promise<number> {
+    let removed = 0;
+    let from = '-';
+    for (;;) {
+      const rows = await this.writer.xrange(STREAM, from, '+', 'COUNT', 1000);
+      if (!rows.length) return removed;
+      const ids = rows.filter(([id, fields]) => match({ ...JSON.parse(fields[1]), seq: id })).map(([id]) => id);
+      if (ids.length) removed += await this.writer.xdel(STREAM, ...ids);
+      from = `(${rows[rows.length - 1][0]}`;
+    }
+  }
+
   async stop(): Promise<void> {
     this.running = false;
     this.reader?.disconnect();

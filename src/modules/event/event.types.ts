@@ -31,6 +31,8 @@ export interface EventTransport {
   /** Calls `handler` for every envelope appended by any process, in order. */
   start(handler: (envelope: EventEnvelope) => void): Promise<void>;
   stop(): Promise<void>;
+  /** Removes the envelopes of the replay window that match (a person's data erased); returns how many. */
+  purge(match: (e: EventEnvelope) => boolean): Promise<number>;
   readonly shared: boolean;
 }
 

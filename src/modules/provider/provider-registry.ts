@@ -22,6 +22,8 @@ export interface RegistryContext extends CatalogueContext {
   credentialMeta?: Record<string, Record<string, string>>;
   /** The fetch this model's requests go through (the egress guard for endpoints below the platform layer). */
   fetch?: FetchLike;
+  /** The egress guard's fetch, for hosts a credential names itself. */
+  guardedFetch?: FetchLike;
 }
 
 /**
@@ -73,7 +75,10 @@ export class ProviderRegistry {
       credentialMeta: ctx.credentialMeta?.[ref.providerID],
     });
     const provider = resolveProvider(input);
-    const model = createLanguageModel(provider, info.api.id, { fetch: ctx.fetch ?? this.deps.fetch });
+    const model = createLanguageModel(provider, info.api.id, {
+      fetch: ctx.fetch ?? this.deps.fetch,
+      guardedFetch: ctx.guardedFetch,
+    });
     return { model, info, provider };
   }
 }

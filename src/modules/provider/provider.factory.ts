@@ -5,7 +5,7 @@ import { GoogleLanguageModel } from './adapters/google.adapter';
 import { OpenAiChatLanguageModel } from './adapters/openai-chat.adapter';
 import { OpenAiResponsesLanguageModel } from './adapters/openai-responses.adapter';
 import { withStallTimeout } from './adapters/stall-timeout';
-import { createBedrockModel, createVertexAnthropicModel } from './sdk-providers';
+import { createBedrockModel, createSapModel, createVertexAnthropicModel } from './sdk-providers';
 import { ProviderMisconfiguredError, ProviderNotSupportedError } from './provider.errors';
 import { customPreset, getPreset, type AdapterKind, type ProviderPreset } from './provider.presets';
 
@@ -122,22 +122,26 @@ export function resolveProvider(input: ResolveProviderInput): ResolvedProvider {
  * ProviderNotSupportedError / ProviderMisconfiguredError for setup problems and ProviderError('auth') when
  * a key is required but missing (OpenCode reports that as ProviderAuthError).
  */
-export function createLanguageModel(
-  resolved: ResolvedProvider,
-  modelId: string,
-  deps: { fetch?: FetchLike } = {},
-): LanguageModel {
+export interface ModelDeps {
+  /** The fetch for the provider's endpoint (the egress guard's when the endpoint was chosen below the platform). */
+  fetch?: FetchLike;
+  /** The egress guard's fetch, for destinations a credential names itself (SAP service keys). */
+  guardedFetch?: FetchLike;
+}
+
+export function createLanguageModel(resolved: ResolvedProvider, modelId: string, deps: ModelDeps = {}): LanguageModel {
   return withStallTimeout(createBareModel(resolved, modelId, deps), {
     firstEventMs: resolved.headerTimeout,
     chunkMs: resolved.chunkTimeout,
   });
 }
 
-function createBareModel(resolved: ResolvedProvider, modelId: string, deps: { fetch?: FetchLike }): LanguageModel {
+function createBareModel(resolved: ResolvedProvider, modelId: string, deps: ModelDeps): LanguageModel {
   const { preset } = resolved;
   if (!preset.supported) throw new ProviderNotSupportedError(resolved.id, preset.reason ?? 'no adapter');
   if (resolved.adapter === 'bedrock') return createBedrockModel(resolved, modelId, deps);
   if (resolved.adapter === 'anthropic-vertex') return createVertexAnthropicModel(resolved, modelId, deps);
+  if (resolved.adapter === 'sap-orchestration') return createSapModel(resolved, modelId, deps);
   const isVertex = resolved.adapter === 'google-vertex';
   if (preset.keyRequired && !resolved.apiKey) {
     const where = preset.env.length ? ` Set ${preset.env.join(' or ')} or store an API key.` : '';

@@ -1,42 +1,15 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { providerPresetSchema, type AdapterKind, type ProviderPreset } from './provider-preset.schema';
 
 // Every provider OpenCode knows how to connect, reduced to what our adapters need: which wire format,
 // where it lives, how the key travels and which env vars carry it. Model lists live in the catalogue.
 
-export const adapterKindSchema = z.enum([
-  'openai-chat',
-  'openai-responses',
-  'anthropic',
-  'anthropic-vertex',
-  'google',
-  'google-vertex',
-  'bedrock',
-]);
-export type AdapterKind = z.infer<typeof adapterKindSchema>;
-
-export const providerPresetSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  adapter: adapterKindSchema,
-  /** AI SDK package OpenCode uses for it (kept for `api.npm` in API shapes). */
-  npm: z.string(),
-  /** Base URL; `{name}` placeholders are filled from options or the `vars` env vars. */
-  baseURL: z.string().optional(),
-  /** Env vars holding the API key, in priority order. */
-  env: z.array(z.string()),
-  /** Placeholder → env vars that can fill it (e.g. accountId ← CLOUDFLARE_ACCOUNT_ID). */
-  vars: z.record(z.string(), z.array(z.string())).default({}),
-  /** `bearer` (Authorization), a header name (`api-key`, `x-goog-api-key`, ...), or `none`. */
-  auth: z.string().default('bearer'),
-  keyRequired: z.boolean().default(true),
-  headers: z.record(z.string(), z.string()).default({}),
-  /** Extra options passed to the adapter (apiVersion, maxTokensField, ...). */
-  adapterOptions: z.record(z.string(), z.unknown()).default({}),
-  supported: z.boolean().default(true),
-  reason: z.string().optional(),
-  quirks: z.array(z.string()).default([]),
-});
-export type ProviderPreset = z.infer<typeof providerPresetSchema>;
+export {
+  adapterKindSchema,
+  providerPresetSchema,
+  type AdapterKind,
+  type ProviderPreset,
+} from './provider-preset.schema';
 type PresetInput = z.input<typeof providerPresetSchema>;
 
 const compat = (p: Omit<PresetInput, 'adapter' | 'npm'> & { npm?: string }): PresetInput => ({
@@ -144,8 +117,7 @@ const RAW: PresetInput[] = [
     },
     keyRequired: false,
     quirks: [
-      'Converse streaming through @aws-sdk/client-bedrock-runtime: a Bedrock API key (bearer) or an IAM access key pair (SigV4); the SDK never reads profiles or instance metadata.',
-      'A school stores a key pair as PUT /auth/amazon-bedrock {type:"api", key:<secret access key>, metadata:{accessKeyId, sessionToken?, region?}}; a bare key is a Bedrock API key.',
+      'ConverseStream (AWS SDK): an API key (bearer) or a key pair (SigV4; stored: key=secret, metadata {accessKeyId, sessionToken?, region?}); never profiles or instance metadata.',
     ],
   },
   compat({
@@ -242,27 +214,28 @@ const RAW: PresetInput[] = [
     env: [],
     supported: false,
     reason:
-      'Needs the Copilot OAuth device flow and a short-lived token exchange plus editor headers; not implemented.',
+      "Copilot is licensed per person: its token belongs to one GitHub account's seat and is exchanged through an editor-only endpoint, so a server answering for a whole school cannot use it (docs/compatibility.md, Copilot and GitLab Duo).",
   },
   {
     id: 'gitlab',
     name: 'GitLab Duo',
     adapter: 'openai-chat',
     npm: 'gitlab-ai-provider',
-    env: ['GITLAB_TOKEN'],
+    env: [],
     supported: false,
     reason:
-      'GitLab Duo goes through its own AI gateway with OAuth/PAT token exchange (gitlab-ai-provider); not installed.',
+      "GitLab Duo is licensed per person: its gateway token is issued for one GitLab user's Duo seat, so a server answering for a whole school cannot use it (docs/compatibility.md, Copilot and GitLab Duo).",
   },
   {
     id: 'sap-ai-core',
     name: 'SAP AI Core',
-    adapter: 'openai-chat',
+    adapter: 'sap-orchestration',
     npm: '@jerome-benoit/sap-ai-provider-v2',
     env: ['AICORE_SERVICE_KEY'],
-    supported: false,
-    reason:
-      'Needs an OAuth client-credentials token from the service key and per-deployment URLs (SAP AI SDK); not installed.',
+    vars: { resourceGroup: ['AICORE_RESOURCE_GROUP'], deploymentId: ['AICORE_DEPLOYMENT_ID'] },
+    quirks: [
+      'Orchestration service on the SAP AI SDK wire; key = service-key JSON (env, or stored with metadata {resourceGroup?, deploymentId?}); keys not from the platform env go through the egress guard.',
+    ],
   },
   compat({
     id: 'vercel',

@@ -9,7 +9,8 @@ import { parseModelRef } from '../agent/agent.builtins';
 import type { Config } from '../config/config.schema';
 import { providerEndpointOwner, type ConfigLayerName } from '../config/provider-endpoints';
 import type { ResolvedProvider } from './provider.factory';
-import { ProviderEndpointRefusedError } from './provider.errors';
+import { ProviderEndpointRefusedError, ProviderNotSupportedError } from './provider.errors';
+import { getPreset } from './provider.presets';
 import type { ModelCost } from './models/catalogue.schema';
 import { ProviderError, type LanguageModel } from './provider.types';
 import { CredentialRepository } from './credential.repository';
@@ -107,6 +108,10 @@ export class ProviderService {
         'provider_disabled',
       );
     }
+    // Presets this server cannot serve say why before anything else (a missing key or model would hide it).
+    const preset = getPreset(ref.providerID);
+    if (preset && !preset.supported)
+      throw new ProviderNotSupportedError(ref.providerID, preset.reason ?? 'not supported on this server');
     const owner = providerEndpointOwner(config, ref.providerID);
     const ctx = keysFor(await this.context(tenantId), owner);
     const meta = JSON.stringify(ctx.credentialMeta[ref.providerID] ?? {});
@@ -118,7 +123,11 @@ export class ProviderService {
     const below = owner !== 'platform';
     let built: ReturnType<ProviderRegistry['languageModel']>;
     try {
-      built = this.registry.languageModel(resolved, ref, below ? { ...ctx, fetch: this.egress.fetch } : ctx);
+      built = this.registry.languageModel(resolved, ref, {
+        ...ctx,
+        guardedFetch: this.egress.fetch,
+        ...(below ? { fetch: this.egress.fetch } : {}),
+      });
     } catch (error) {
       if (below && error instanceof ProviderError && error.kind === 'auth') throw keyStaysBehind(ref.providerID, owner);
       throw error;

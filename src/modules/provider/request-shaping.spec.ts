@@ -78,7 +78,10 @@ describe('shapeRequest', () => {
   });
 
   it('Bedrock and Claude-on-Vertex models take their family reasoning variants from the shipped catalogue', () => {
-    const shipped = catalogue.resolve({}, { env: { AWS_ACCESS_KEY_ID: 'k', GOOGLE_VERTEX_PROJECT: 'p' } });
+    const shipped = catalogue.resolve(
+      {},
+      { env: { AWS_ACCESS_KEY_ID: 'k', GOOGLE_VERTEX_PROJECT: 'p', AICORE_SERVICE_KEY: '{}' } },
+    );
     const bedrock = (id: string) => catalogue.getModel(shipped, 'amazon-bedrock', id);
     expect(variantsFor(bedrock('anthropic.claude-sonnet-4-5-20250929-v1:0'))).toEqual({
       high: { reasoningConfig: { type: 'enabled', budgetTokens: 16_000 } },
@@ -88,6 +91,8 @@ describe('shapeRequest', () => {
       reasoningConfig: { type: 'enabled', maxReasoningEffort: 'low' },
     });
     expect(variantsFor(bedrock('deepseek.r1-v1:0'))).toEqual({});
+    const sap = catalogue.getModel(shipped, 'sap-ai-core', 'amazon--nova-lite');
+    expect(variantsFor(sap).high).toEqual({ modelParams: { reasoning_effort: 'high' } });
     const vertexClaude = catalogue.getModel(shipped, 'google-vertex-anthropic', 'claude-sonnet-4-5@20250929');
     expect(variantsFor(vertexClaude).high).toEqual({ thinking: { type: 'enabled', budget_tokens: 16_000 } });
   });

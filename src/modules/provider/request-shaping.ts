@@ -22,7 +22,7 @@ export type ShapedParams = Pick<
   'temperature' | 'topP' | 'topK' | 'maxOutputTokens' | 'providerOptions' | 'headers'
 >;
 
-type Family = 'openai' | 'anthropic' | 'google' | 'bedrock' | 'other';
+type Family = 'openai' | 'anthropic' | 'google' | 'bedrock' | 'sap' | 'other';
 
 function familyOf(model: ApiModel): Family {
   const npm = model.api.npm;
@@ -34,6 +34,7 @@ function familyOf(model: ApiModel): Family {
   )
     return 'anthropic';
   if (npm === '@ai-sdk/amazon-bedrock') return 'bedrock';
+  if (npm === '@jerome-benoit/sap-ai-provider-v2') return 'sap';
   if (npm === '@ai-sdk/google' || npm === '@ai-sdk/google-vertex') return 'google';
   return 'other';
 }
@@ -85,6 +86,9 @@ export function variantsFor(model: ApiModel): Record<string, Record<string, unkn
       builtIn.high = { thinking: { type: 'enabled', budget_tokens: 16_000 } };
       builtIn.max = { thinking: { type: 'enabled', budget_tokens: 31_999 } };
     }
+    // SAP's orchestration takes model parameters as they are (OpenCode's SAP provider does the same).
+    if (family === 'sap')
+      for (const effort of ['low', 'medium', 'high']) builtIn[effort] = { modelParams: { reasoning_effort: effort } };
     if (family === 'bedrock' && model.api.id.includes('anthropic.claude')) {
       builtIn.high = { reasoningConfig: { type: 'enabled', budgetTokens: 16_000 } };
       builtIn.max = { reasoningConfig: { type: 'enabled', budgetTokens: 31_999 } };

@@ -1,7 +1,7 @@
-import type { FetchLike } from './adapters/adapter.options';
 import { createAnthropicVertexModel, GOOGLE_TOKEN_URL, parseServiceAccount } from './adapters/anthropic-vertex.adapter';
 import { BedrockLanguageModel, type BedrockAuth } from './adapters/bedrock.adapter';
-import type { ResolvedProvider } from './provider.factory';
+import { parseSapServiceKey, SapOrchestrationLanguageModel } from './adapters/sap-orchestration.adapter';
+import type { ModelDeps, ResolvedProvider } from './provider.factory';
 import { ProviderMisconfiguredError } from './provider.errors';
 import { ProviderError, type LanguageModel } from './provider.types';
 
@@ -52,11 +52,7 @@ function explicitBaseUrl(resolved: ResolvedProvider, vars: Record<string, string
   return resolved.baseURL.replace(/\{(\w+)\}/g, (match, name: string) => vars[name] ?? match);
 }
 
-export function createBedrockModel(
-  resolved: ResolvedProvider,
-  modelId: string,
-  deps: { fetch?: FetchLike },
-): LanguageModel {
+export function createBedrockModel(resolved: ResolvedProvider, modelId: string, deps: ModelDeps): LanguageModel {
   const auth = bedrockAuth(resolved);
   const fromCredential = resolved.keySource === 'credential' ? text(resolved.credentialMeta?.region) : undefined;
   const region = text(resolved.extra.region) ?? fromCredential;
@@ -84,7 +80,7 @@ export function createBedrockModel(
 export function createVertexAnthropicModel(
   resolved: ResolvedProvider,
   modelId: string,
-  deps: { fetch?: FetchLike },
+  deps: ModelDeps,
 ): LanguageModel {
   const fromConfig = parseServiceAccount(resolved.extra.credentials);
   const stored = resolved.keySource === 'credential' ? parseServiceAccount(resolved.apiKey) : undefined;
@@ -124,5 +120,32 @@ export function createVertexAnthropicModel(
     headers: resolved.headers,
     timeout: resolved.timeout,
     fetch: deps.fetch,
+  });
+}
+
+/**
+ * SAP AI Core. The service key names its own token and API hosts, so unless it came from the platform env (the
+ * platform chose them) every request goes through the egress guard.
+ */
+export function createSapModel(resolved: ResolvedProvider, modelId: string, deps: ModelDeps): LanguageModel {
+  if (!resolved.apiKey)
+    throw noCredentials(resolved, 'set AICORE_SERVICE_KEY or store the service key (PUT /auth/sap-ai-core).');
+  const key = parseSapServiceKey(resolved.apiKey);
+  if (!key)
+    throw new ProviderMisconfiguredError(
+      resolved.id,
+      `Provider ${resolved.id}: the key is not an AI Core service key (clientid, clientsecret, url, serviceurls.AI_API_URL)`,
+    );
+  const meta = resolved.keySource === 'credential' ? (resolved.credentialMeta ?? {}) : {};
+  const resourceGroup = text(resolved.extra.resourceGroup) ?? text(meta.resourceGroup) ?? 'default';
+  const deploymentId = text(resolved.extra.deploymentId) ?? text(meta.deploymentId);
+  const fetch = resolved.keySource === 'env' ? deps.fetch : (deps.guardedFetch ?? deps.fetch);
+  return new SapOrchestrationLanguageModel(modelId, {
+    providerId: resolved.id,
+    key,
+    resourceGroup,
+    deploymentId,
+    headers: resolved.headers,
+    fetch,
   });
 }

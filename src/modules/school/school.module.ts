@@ -17,7 +17,7 @@ import { ClassController } from './class/class.controller';
 import { ClassRepository } from './class/class.repository';
 import { ClassService } from './class/class.service';
 import { AccessModule } from '../access/access.module';
-import { LifecycleController } from './lifecycle/lifecycle.controller';
+import { DisclosureService } from './lifecycle/disclosure.service';
 import { LifecycleRepository } from './lifecycle/lifecycle.repository';
 import { LifecycleService } from './lifecycle/lifecycle.service';
 import { UsageController } from './usage/usage.controller';
@@ -32,14 +32,7 @@ import { UsageService } from './usage/usage.service';
  */
 @Module({
   imports: [TenantModule, SessionModule, EventModule, AuditModule, AccessModule],
-  controllers: [
-    ClassController,
-    BudgetController,
-    AllowanceController,
-    MyAllowanceController,
-    UsageController,
-    LifecycleController,
-  ],
+  controllers: [ClassController, BudgetController, AllowanceController, MyAllowanceController, UsageController],
   providers: [
     ClassRepository,
     ClassService,
@@ -55,6 +48,7 @@ import { UsageService } from './usage/usage.service';
     UsageService,
     LifecycleRepository,
     LifecycleService,
+    DisclosureService,
   ],
   exports: [
     ClassRosterService,
@@ -62,6 +56,7 @@ import { UsageService } from './usage/usage.service';
     BudgetMeterService,
     BudgetEnforcerService,
     UsageService,
+    DisclosureService,
     AllowanceService,
   ],
 })

@@ -6,7 +6,6 @@ import type { Logger } from 'pino';
 import { systemAuth } from '../../core/auth/auth-context';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { LOGGER } from '../../core/logging/logger';
-import { QueueName } from '../../infra/queue/queue.catalogue';
 import { QueueService } from '../../infra/queue/queue.service';
 import { ProjectService } from '../project/project.service';
 import { SnapshotService } from './snapshot.service';
@@ -31,17 +30,7 @@ export class SnapshotGcProcessor implements OnModuleInit, OnApplicationBootstrap
   }
 
   onApplicationBootstrap(): void {
-    // Test apps live for seconds; a daily schedule there only adds noise to the shared queue storage.
-    if (this.config.env === 'test') return;
-    // Not awaited: a slow queue backend must not hold up boot for a job that runs once a day.
-    void (async () =>
-      this.queues
-        .queue(QueueName.Maintenance)
-        .upsertJobScheduler(
-          'snapshot-gc-daily',
-          { pattern: DAILY },
-          { name: 'maintenance.snapshot-gc', data: { tenantId: ALL_TENANTS } },
-        ))().catch((err) => this.logger.warn({ err }, 'could not schedule the daily snapshot gc'));
+    this.queues.schedule('snapshot-gc-daily', DAILY, 'maintenance.snapshot-gc', { tenantId: ALL_TENANTS });
   }
 
   /** Enqueues a run for one tenant (admin route); one job per tenant and minute. */

@@ -26,6 +26,10 @@ export interface TenantSettings {
   teacherWrites?: boolean;
   /** Executables local MCP servers may start. */
   mcpCommands?: string[];
+  /** Days sessions, workspaces and usage are kept (null: kept). */
+  retentionDays?: number | null;
+  /** Shown with every agent's first answer of a session. */
+  aiDisclosure?: string | null;
 }
 
 /** Schools (tenants), their users and keys. */
@@ -119,6 +123,7 @@ export class TenantService {
     if (id === auth.tenantId) throw new ForbiddenError('A platform administrator cannot delete their own tenant');
     if (!(await this.repo.deleteTenant(id))) throw new NotFoundError(`Tenant not found: ${id}`);
     this.streams.announce(id, { reason: 'tenant.deleted' });
+    await this.deletion.afterTenantDeleted(id);
     return true;
   }
 

@@ -4,7 +4,6 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { LOGGER } from '../../core/logging/logger';
-import { QueueName } from '../../infra/queue/queue.catalogue';
 import { QueueService } from '../../infra/queue/queue.service';
 import { cleanupToolOutput } from './truncation';
 
@@ -34,16 +33,9 @@ export class ToolOutputCleanupProcessor implements OnModuleInit, OnApplicationBo
   }
 
   onApplicationBootstrap(): void {
-    // Test apps live for seconds; a schedule there only adds noise to the shared queue storage.
-    if (this.config.env === 'test') return;
-    void (async () =>
-      this.queues
-        .queue(QueueName.Maintenance)
-        .upsertJobScheduler(
-          'tool-output-cleanup-hourly',
-          { pattern: HOURLY },
-          { name: 'maintenance.tool-output-cleanup', data: { tenantId: ALL_TENANTS } },
-        ))().catch((err) => this.logger.warn({ err }, 'could not schedule the tool output cleanup'));
+    this.queues.schedule('tool-output-cleanup-hourly', HOURLY, 'maintenance.tool-output-cleanup', {
+      tenantId: ALL_TENANTS,
+    });
   }
 
   async run(tenantId: string, now = Date.now()): Promise<{ removed: number }> {

@@ -6,10 +6,12 @@ import { request } from '../../utils/http';
 import { startTestApp, type TestApp } from '../../utils/test-app';
 
 // Amazon Bedrock and Claude on Vertex through their real SDKs against the fake wire (Bedrock's binary event
-// stream, Vertex's :streamRawPredict plus its OAuth token endpoint): text, a tool call, usage and exact cost.
+// stream, Vertex's :streamRawPredict plus its OAuth token endpoint, SAP AI Core's orchestration service): text, a
+// tool call, usage and exact cost.
 
 const BEDROCK_MODEL = 'anthropic.claude-sonnet-4-5-20250929-v1:0';
 const VERTEX_MODEL = 'claude-sonnet-4-5@20250929';
+const SAP_MODEL = 'anthropic--claude-4.5-sonnet';
 
 let llm: FakeLlm;
 let app: TestApp;
@@ -44,14 +46,21 @@ beforeAll(async () => {
         },
       },
     },
-    enabled_providers: ['amazon-bedrock', 'google-vertex-anthropic'],
+    enabled_providers: ['amazon-bedrock', 'google-vertex-anthropic', 'sap-ai-core', 'github-copilot'],
     model: `amazon-bedrock/${BEDROCK_MODEL}`,
     small_model: `amazon-bedrock/${BEDROCK_MODEL}`,
   };
   app = await startTestApp({
     OPENCODE_CONFIG_CONTENT: JSON.stringify(config),
     ENCRYPTION_KEYS: `1:${randomBytes(32).toString('base64')}`,
-    ALLOW_ENV_PROVIDER_KEYS: 'false',
+    // The platform's own SAP service key (env keys reach schools only when allowed, so this school is allowed).
+    AICORE_SERVICE_KEY: JSON.stringify({
+      clientid: 'sb-platform',
+      clientsecret: 'platform-secret',
+      url: `${llm.url}/uaa`,
+      serviceurls: { AI_API_URL: `${llm.url}/ai` },
+    }),
+    ALLOW_ENV_PROVIDER_KEYS: 'true',
   });
   school = await createTenant(app.url, app.adminKey);
 });
@@ -75,6 +84,13 @@ describe('SDK-backed providers end to end', () => {
       limit: { context: 200000, output: 64000 },
     });
     expect(byId.get('google-vertex-anthropic')!.models[VERTEX_MODEL]).toMatchObject({ cost: { input: 3, output: 15 } });
+    expect(byId.get('sap-ai-core')!.models[SAP_MODEL]).toMatchObject({ cost: { input: 3, output: 15 } });
+    expect(Object.keys(byId.get('github-copilot')!.models).length).toBeGreaterThan(0);
+    expect(res.body.connected).toEqual(
+      expect.arrayContaining(['amazon-bedrock', 'google-vertex-anthropic', 'sap-ai-core']),
+    );
+    expect(res.body.connected).not.toContain('github-copilot');
+    expect(res.text).not.toContain('platform-secret');
     expect(res.text).not.toContain('PRIVATE KEY');
   });
 
@@ -168,6 +184,48 @@ describe('SDK-backed providers end to end', () => {
     );
     expect(String(last.headers.authorization)).toMatch(/^Bearer ya29\.fake-/);
     expect(info.cost).toBeCloseTo(expectedCost(usage), 12);
+  });
+
+  it('SAP AI Core with the platform service key: token, deployment, a tool call and text, exact cost', async () => {
+    const client = sdk(school.admin.key);
+    const session = (await client.session.create({ body: { title: 'sap' } })).data!;
+    const usage = { input: 700, output: 25 };
+    const notTitle = (r: { body: unknown; rawBody?: string }) => !isTitleRequest(r);
+    llm.enqueueWhen(
+      notTitle,
+      reply()
+        .tool('todowrite', { todos: [{ content: 'SAP', status: 'completed', priority: 'low' }] })
+        .usage(usage)
+        .stop(),
+    );
+    llm.enqueueWhen(notTitle, reply().text('Done on SAP.').usage(usage).stop());
+    const res = await client.session.prompt({
+      path: { id: session.id },
+      body: { model: { providerID: 'sap-ai-core', modelID: SAP_MODEL }, parts: [{ type: 'text', text: 'plan it' }] },
+    });
+    expect(res.data!.info).toMatchObject({ providerID: 'sap-ai-core', modelID: SAP_MODEL, finish: 'stop' });
+    expect(res.data!.parts.some((p) => p.type === 'text' && p.text === 'Done on SAP.')).toBe(true);
+    const last = llm.lastRequest!;
+    expect(last.path).toBe('/ai/v2/inference/deployments/d-orchestration/v2/completion');
+    // The last turn (the assistant's tool call and its result) is the template; the rest is history.
+    expect(last.body.config.modules.prompt_templating.prompt.template.map((m: { role: string }) => m.role)).toEqual([
+      'assistant',
+      'tool',
+    ]);
+    expect((res.data!.info as { cost: number }).cost).toBeCloseTo((700 * 3 + 25 * 15) / 1e6, 12);
+  });
+
+  it('Copilot answers ProviderNotSupportedError at once with the documented reason; nothing is sent', async () => {
+    const client = sdk(school.admin.key);
+    const session = (await client.session.create({ body: { title: 'copilot' } })).data!;
+    const before = llm.requests.length;
+    const res = await client.session.prompt({
+      path: { id: session.id },
+      body: { model: { providerID: 'github-copilot', modelID: 'gpt-5' }, parts: [{ type: 'text', text: 'hi' }] },
+    });
+    expect(res.data!.info).toMatchObject({ error: { name: 'ProviderNotSupportedError' } });
+    expect(JSON.stringify(res.data!.info)).toContain('docs/compatibility.md');
+    expect(llm.requests.slice(before).filter((r) => !isTitleRequest(r))).toHaveLength(0);
   });
 
   it('Bedrock throttling is retried by the loop and the turn completes', async () => {

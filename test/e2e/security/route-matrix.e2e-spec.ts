@@ -293,6 +293,15 @@ const POLICY: Record<string, Policy> = {
       path: `/admin/users/${own ? (await createUser(app.url, school.users.admin.key, 'student')).id : spare.user}`,
     }),
   },
+  'DELETE /admin/users/{id}/data': {
+    expect: schoolAdmin,
+    call: async (_, own) => ({
+      path: `/admin/users/${own ? (await createUser(app.url, school.users.admin.key, 'student')).id : spare.user}/data`,
+    }),
+  },
+  // Retention is off in these schools: the dry run and the run report nothing to remove.
+  'GET /admin/retention': { expect: anyAdmin(), call: () => ({ path: '/admin/retention' }) },
+  'POST /admin/retention/run': { expect: anyAdmin(), call: () => ({ path: '/admin/retention/run' }) },
   'GET /admin/users/{id}/export': {
     expect: schoolAdmin,
     call: () => ({ path: `/admin/users/${school.users.student.id}/export` }),

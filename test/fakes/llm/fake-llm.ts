@@ -3,6 +3,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import { defaultUsage, reply, type ScriptedReply, type ScriptUsage } from './reply';
 import { anthropicWire } from './wire/anthropic.wire';
 import { bedrockWire } from './wire/bedrock.wire';
+import { sapOrchestrationWire } from './wire/sap-orchestration.wire';
+import { sideEndpoint } from './side-endpoints';
 import { geminiWire } from './wire/gemini.wire';
 import { openAiChatWire } from './wire/openai-chat.wire';
 import { openAiResponsesWire } from './wire/openai-responses.wire';
@@ -50,6 +52,7 @@ function wireFor(method: string, path: string): WireName | undefined {
   if (path.endsWith('/responses')) return 'openai-responses';
   if (path.endsWith('/messages') || /:(stream)?rawPredict$/i.test(path)) return 'anthropic';
   if (/^\/model\/[^/]+\/converse(-stream)?$/.test(path)) return 'bedrock';
+  if (/\/v2\/inference\/deployments\/[^/]+\/v2\/completion$/.test(path)) return 'sap-orchestration';
   if (/:(stream)?generateContent$/i.test(path)) return 'gemini';
   return undefined;
 }
@@ -60,6 +63,7 @@ const WIRES: Record<WireName, WireFormat> = {
   anthropic: anthropicWire,
   gemini: geminiWire,
   bedrock: bedrockWire,
+  'sap-orchestration': sapOrchestrationWire,
 };
 
 /** Resolves once the chunk is handed to the socket, so a deliberate reset never swallows earlier chunks. */
@@ -76,6 +80,8 @@ export class FakeLlm {
   readonly requests: RecordedRequest[] = [];
   /** Requests to the OAuth token endpoint (`POST .../token`), with `rawBody` the form-encoded grant. */
   readonly tokenRequests: RecordedRequest[] = [];
+  /** Control-plane requests (SAP AI Core's deployments list). */
+  readonly controlRequests: RecordedRequest[] = [];
   /** Scripted answers for the next token requests (a failure status, an expired grant ...). */
   readonly tokenReplies: { status: number; body: unknown }[] = [];
   private readonly queue: QueueEntry[] = [];
@@ -157,6 +163,7 @@ export class FakeLlm {
     this.requests.length = 0;
     this.queue.length = 0;
     this.tokenRequests.length = 0;
+    this.controlRequests.length = 0;
     this.tokenReplies.length = 0;
   }
 
@@ -189,7 +196,9 @@ export class FakeLlm {
         ? /:streamGenerateContent$/i.test(path)
         : wire === 'bedrock'
           ? path.endsWith('/converse-stream')
-          : body?.stream === true;
+          : wire === 'sap-orchestration'
+            ? body?.config?.stream?.enabled === true
+            : body?.stream === true;
     const request: RecordedRequest = {
       method: req.method ?? 'GET',
       path,
@@ -203,7 +212,8 @@ export class FakeLlm {
 
     if (!wire) {
       if (req.method === 'GET' && path.endsWith('/models')) return this.json(res, 200, this.modelList());
-      if (req.method === 'POST' && path.endsWith('/token')) return this.token(request, res);
+      const side = sideEndpoint(request, this);
+      if (side) return this.json(res, side.status, side.body);
       return this.json(res, 404, {
         error: { message: `Fake LLM: no route for ${req.method} ${path}`, type: 'not_found' },
       });
@@ -304,18 +314,6 @@ export class FakeLlm {
     }
     if (!res.destroyed) request.served = ctx.usage;
     res.end();
-  }
-
-  /** An OAuth token endpoint (Google's JWT-bearer grant, client credentials): the next scripted answer or a token. */
-  private token(request: RecordedRequest, res: http.ServerResponse): void {
-    this.tokenRequests.push(request);
-    const scripted = this.tokenReplies.shift();
-    if (scripted) return this.json(res, scripted.status, scripted.body);
-    this.json(res, 200, {
-      access_token: `ya29.fake-${this.tokenRequests.length}`,
-      expires_in: 3599,
-      token_type: 'Bearer',
-    });
   }
 
   private modelList() {

@@ -4,6 +4,7 @@ import { ProviderError } from '../provider.types';
 import type { FetchLike } from './adapter.options';
 import { AnthropicLanguageModel } from './anthropic.adapter';
 import { errorCapturingFetch } from './provider-error.mapper';
+import { jsonObject } from './stream-blocks';
 
 // Claude on Vertex AI through @anthropic-ai/vertex-sdk: the Messages API at `:streamRawPredict`, authorised by a
 // Google OAuth token the SDK gets from a service-account JSON key (JWT-bearer grant).
@@ -25,15 +26,7 @@ export interface ServiceAccountKey {
 
 /** A service-account key from config (object) or a stored credential (JSON text); undefined when it is neither. */
 export function parseServiceAccount(value: unknown): ServiceAccountKey | undefined {
-  let raw = value;
-  if (typeof raw === 'string') {
-    try {
-      raw = JSON.parse(raw);
-    } catch {
-      return undefined;
-    }
-  }
-  const key = raw as Partial<ServiceAccountKey> | undefined;
+  const key = jsonObject(value) as Partial<ServiceAccountKey> | undefined;
   if (!key || typeof key.client_email !== 'string' || typeof key.private_key !== 'string') return undefined;
   return {
     client_email: key.client_email,

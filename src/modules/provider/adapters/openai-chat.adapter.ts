@@ -2,17 +2,16 @@ import { createHash } from 'node:crypto';
 import type OpenAI from 'openai';
 import type {
   ContentPart,
-  FinishReason,
   LanguageModel,
   ModelMessage,
   StreamEvent,
   StreamRequest,
   ToolResultPart,
-  Usage,
 } from '../provider.types';
 import { parseAdapterOptions, type AdapterOptions } from './adapter.options';
 import { createOpenAiClient, fromOpenAiError, mapOpenAiOptions } from './openai-shared';
-import { emptyUsage, isTextMime, nonNegative, normaliseArgs, StreamBlocks, textFromDataUrl } from './stream-blocks';
+import { ChatChunkAssembler, type ChatChunkChoice, type ChatChunkUsage } from './chat-chunks';
+import { isTextMime, textFromDataUrl } from './stream-blocks';
 
 type ChatMessage = OpenAI.Chat.Completions.ChatCompletionMessageParam;
 type ChatPart = OpenAI.Chat.Completions.ChatCompletionContentPart;
@@ -25,14 +24,6 @@ const OPTION_KEYS: Record<string, string> = {
   promptCacheKey: 'prompt_cache_key',
   serviceTier: 'service_tier',
   safetyIdentifier: 'safety_identifier',
-};
-
-const FINISH: Record<string, FinishReason> = {
-  stop: 'stop',
-  length: 'length',
-  tool_calls: 'tool-calls',
-  function_call: 'tool-calls',
-  content_filter: 'content-filter',
 };
 
 export interface OpenAiChatOptions extends AdapterOptions {
@@ -130,19 +121,6 @@ export function toOpenAiChatMessages(
   return out;
 }
 
-function usageFrom(u: OpenAI.CompletionUsage | undefined | null): Usage {
-  if (!u) return emptyUsage();
-  const raw = u as OpenAI.CompletionUsage & { prompt_cache_miss_tokens?: number; prompt_cache_hit_tokens?: number };
-  return {
-    input: nonNegative(u.prompt_tokens),
-    output: nonNegative(u.completion_tokens),
-    reasoning: nonNegative(u.completion_tokens_details?.reasoning_tokens),
-    // DeepSeek reports cache hits under its own key.
-    cacheRead: nonNegative(u.prompt_tokens_details?.cached_tokens ?? raw.prompt_cache_hit_tokens),
-    cacheWrite: 0,
-  };
-}
-
 /** OpenAI chat completions, and every OpenAI-compatible endpoint (Groq, OpenRouter, Ollama, Azure, ...). */
 export class OpenAiChatLanguageModel implements LanguageModel {
   readonly providerId: string;
@@ -184,49 +162,18 @@ export class OpenAiChatLanguageModel implements LanguageModel {
 
   async *stream(request: StreamRequest): AsyncIterable<StreamEvent> {
     const signal = request.abortSignal;
-    const blocks = new StreamBlocks('txt');
-    const calls = new Map<number, { id: string; name: string; args: string }>();
-    let finish: FinishReason = 'unknown';
-    let usage = emptyUsage();
+    const chunks = new ChatChunkAssembler();
     try {
       const body = this.buildBody(request) as unknown as OpenAI.Chat.Completions.ChatCompletionCreateParamsStreaming;
       const stream = await this.client.chat.completions.create(body, { signal, headers: request.headers });
       for await (const chunk of stream) {
-        if (chunk.usage) usage = usageFrom(chunk.usage);
-        const choice = chunk.choices?.[0];
-        if (!choice) continue;
-        const delta = choice.delta as typeof choice.delta & {
-          reasoning_content?: string | null;
-          reasoning?: string | null;
-        };
-        const reasoning = delta?.reasoning_content ?? delta?.reasoning;
-        if (typeof reasoning === 'string') yield* blocks.delta('reasoning', reasoning);
-        if (typeof delta?.content === 'string') yield* blocks.delta('text', delta.content);
-        for (const call of delta?.tool_calls ?? []) {
-          let entry = calls.get(call.index);
-          if (!entry) {
-            yield* blocks.close();
-            entry = { id: call.id ?? `call_${call.index}`, name: call.function?.name ?? '', args: '' };
-            calls.set(call.index, entry);
-            yield { type: 'tool-input-start', id: entry.id, name: entry.name };
-          }
-          const piece = call.function?.arguments ?? '';
-          if (piece) {
-            entry.args += piece;
-            yield { type: 'tool-input-delta', id: entry.id, delta: piece };
-          }
-        }
-        if (choice.finish_reason) finish = FINISH[choice.finish_reason] ?? 'other';
+        yield* chunks.chunk(chunk.choices?.[0] as ChatChunkChoice | undefined, chunk.usage as ChatChunkUsage | null);
       }
     } catch (error) {
       throw fromOpenAiError(this.providerId, error, signal);
     }
     // The SDK ends the iteration quietly on abort; the loop must still learn the turn was cut short.
     if (signal?.aborted) throw fromOpenAiError(this.providerId, signal.reason, signal);
-    yield* blocks.close();
-    for (const [, call] of [...calls.entries()].sort(([a], [b]) => a - b)) {
-      yield { type: 'tool-call', id: call.id, name: call.name, input: normaliseArgs(call.args) };
-    }
-    yield { type: 'finish', reason: finish, usage };
+    yield* chunks.end();
   }
 }

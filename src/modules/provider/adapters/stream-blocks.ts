@@ -81,3 +81,16 @@ export function textFromDataUrl(url: string): string | undefined {
 export function isTextMime(mime: string): boolean {
   return mime.startsWith('text/') || mime === 'application/json' || mime === 'application/x-directory';
 }
+
+/** A credential given as an object (config) or as JSON text (env, stored key); undefined when it is neither. */
+export function jsonObject(value: unknown): Record<string, unknown> | undefined {
+  let raw = value;
+  if (typeof raw === 'string') {
+    try {
+      raw = JSON.parse(raw);
+    } catch {
+      return undefined;
+    }
+  }
+  return raw && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : undefined;
+}

@@ -28,6 +28,12 @@ export class LifecycleRepository {
     return (t?.settings as { userDeletion?: string } | null)?.userDeletion === 'delete' ? 'delete' : 'anonymise';
   }
 
+  async disclosure(tenantId: string): Promise<string | undefined> {
+    const t = await this.prisma.tenant.findUnique({ where: { id: tenantId }, select: { settings: true } });
+    const text = (t?.settings as { aiDisclosure?: unknown } | null)?.aiDisclosure;
+    return typeof text === 'string' && text.trim() ? text : undefined;
+  }
+
   /** Root sessions owned by the user (children go with their root). */
   async rootSessionIds(tenantId: string, userId: string): Promise<string[]> {
     const rows = await this.prisma.session.findMany({
@@ -65,5 +71,14 @@ export class LifecycleRepository {
       });
       await tx.classMember.deleteMany({ where: { tenantId, userId: id } });
     });
+  }
+
+  ownedProjects(tenantId: string, userId: string): Promise<{ id: string; slug: string }[]> {
+    return this.prisma.project.findMany({ where: { tenantId, ownerId: userId }, select: { id: true, slug: true } });
+  }
+
+  async deleteProjects(tenantId: string, ids: string[]): Promise<number> {
+    if (!ids.length) return 0;
+    return (await this.prisma.project.deleteMany({ where: { tenantId, id: { in: ids } } })).count;
   }
 }

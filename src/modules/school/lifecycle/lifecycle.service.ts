@@ -1,4 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../../core/config/app-config';
+import { QueueService } from '../../../infra/queue/queue.service';
+import { EventBus } from '../../event/event.bus';
+import { projectDirs, removeTree, tenantDirs } from './data-dirs';
 import type { AuthContext } from '../../../core/auth/auth-context';
 import { NotFoundError } from '../../../core/errors/domain-error';
 import { isId } from '../../../core/ids';
@@ -27,6 +31,9 @@ export class LifecycleService {
     private readonly messages: MessageRepository,
     private readonly runs: SessionRunService,
     private readonly audit: AuditService,
+    private readonly bus: EventBus,
+    private readonly queues: QueueService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async export(auth: AuthContext, userId: string): Promise<UserExport> {
@@ -54,20 +61,72 @@ export class LifecycleService {
     };
   }
 
-  /** Runs after the tenant module soft-deleted the user (and revoked their keys). */
+  /**
+   * Runs after the tenant module soft-deleted the user (and revoked their keys). Under the `delete` policy their
+   * sessions and workspaces go, rows and files on disk.
+   */
   async afterUserDeleted(auth: AuthContext, userId: string): Promise<void> {
     const policy = await this.repo.deletionPolicy(auth.tenantId);
     let removed = 0;
+    let workspaces = 0;
     if (policy === 'delete') {
-      for (const id of await this.repo.rootSessionIds(auth.tenantId, userId)) {
-        await this.sessions.remove(auth, id, async (sid) => {
-          const row = await this.sessionRepo.find(auth.tenantId, sid);
-          if (row) await this.runs.abort(row);
-        });
-        removed++;
-      }
+      removed = await this.removeSessions(auth, userId);
+      workspaces = (await this.removeWorkspaces(auth.tenantId, userId)).projects;
     }
     await this.repo.anonymiseUser(auth.tenantId, userId);
-    await this.audit.record(auth, 'user.delete', userId, { policy, sessionsRemoved: removed });
+    await this.audit.record(auth, 'user.delete', userId, { policy, sessionsRemoved: removed, workspaces });
+  }
+
+  /** Every root session of the user (children go with them), stopping any that runs. */
+  async removeSessions(auth: AuthContext, userId: string): Promise<number> {
+    return this.removeSessionIds(auth, await this.repo.rootSessionIds(auth.tenantId, userId));
+  }
+
+  /** These root sessions and their children, stopping any that runs. */
+  async removeSessionIds(auth: AuthContext, ids: string[]): Promise<number> {
+    let removed = 0;
+    for (const id of ids) {
+      await this.sessions.remove(auth, id, async (sid) => {
+        const row = await this.sessionRepo.find(auth.tenantId, sid);
+        if (row) await this.runs.abort(row);
+      });
+      removed++;
+    }
+    return removed;
+  }
+
+  /** The user's projects: rows, workspace folders, snapshot repositories and saved tool output on disk. */
+  async removeWorkspaces(
+    tenantId: string,
+    userId: string,
+  ): Promise<{ projects: number; workspaceDirs: number; snapshotRepos: number }> {
+    return this.removeProjects(tenantId, await this.repo.ownedProjects(tenantId, userId));
+  }
+
+  /** Projects: rows, workspace folders, snapshot repositories and saved tool output on disk. */
+  async removeProjects(
+    tenantId: string,
+    projects: { id: string; slug: string }[],
+  ): Promise<{ projects: number; workspaceDirs: number; snapshotRepos: number }> {
+    let workspaceDirs = 0;
+    let snapshotRepos = 0;
+    for (const p of projects) {
+      const dirs = projectDirs(this.config, tenantId, p);
+      if (await removeTree(dirs.workspace)) workspaceDirs++;
+      if (await removeTree(dirs.snapshot)) snapshotRepos++;
+      await removeTree(dirs.toolOutput);
+    }
+    const rows = await this.repo.deleteProjects(
+      tenantId,
+      projects.map((p) => p.id),
+    );
+    return { projects: rows, workspaceDirs, snapshotRepos };
+  }
+
+  /** A deleted school leaves nothing behind: its folders, its events in the replay window, its stored jobs. */
+  async afterTenantDeleted(tenantId: string): Promise<void> {
+    for (const dir of tenantDirs(this.config, tenantId)) await removeTree(dir);
+    await this.bus.purge((e) => e.tenantId === tenantId);
+    await this.queues.removeJobs((data) => data.tenantId === tenantId);
   }
 }

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { AI_DISCLOSURE, type AiDisclosure } from './ai-disclosure.port';
 import type { Logger } from 'pino';
 import type { AuthContext } from '../../../core/auth/auth-context';
 import { APP_CONFIG, type AppConfig } from '../../../core/config/app-config';
@@ -7,13 +8,10 @@ import { newId } from '../../../core/ids';
 import { LOGGER } from '../../../core/logging/logger';
 import { QueueService } from '../../../infra/queue/queue.service';
 import { EventType } from '../../event/event.types';
-import type { LayeredRuleset } from '../../permission/permission.layers';
-import { PermissionService } from '../../permission/permission.service';
 import { ProviderError } from '../../provider/provider.types';
 import { toMessageError } from '../../provider/retry';
 import { SnapshotService } from '../../snapshot/snapshot.service';
 import type { ToolContext } from '../../tool/tool.types';
-import type { WorkspaceHandle } from '../../workspace/workspace-handle';
 import { WorkspaceManager } from '../../workspace/workspace-manager';
 import { MessageRepository } from '../message.repository';
 import { isDefaultTitle } from '../session.mapper';
@@ -27,30 +25,19 @@ import {
   OVERFLOW_HANDLERS,
   STEP_OBSERVERS,
   STEP_PREPARERS,
-  TOOL_SERVICE_SOURCES,
   type LoopFinisher,
   type OverflowHandler,
   type PromptRunner,
   type StepObserver,
   type StepPreparer,
-  type ToolServiceSource,
 } from '../session-extension.port';
+import { StepToolContext, type StepRun } from './step-tool-context';
 import { StepProcessor, type StepSink } from './step-processor';
 import type { TurnContext } from '../turn/turn-context';
 import { TurnContextService } from '../turn/turn-context.service';
 import { LlmTurnService } from '../llm/llm-turn';
 import { SessionWriter } from '../session-writer';
 import { structuredOutcome, type StructuredOutcome } from '../structured/structured-output';
-
-/** What a step's tools run with, decided once per step. */
-interface StepRun {
-  auth: AuthContext;
-  row: SessionRow;
-  ruleset: LayeredRuleset;
-  workspace: WorkspaceHandle;
-  agentName: string;
-  prompts: PromptRunner;
-}
 
 /** The agent loop (OpenCode's runLoop): step until the model stops, a step limit, an error or abort. */
 @Injectable()
@@ -60,19 +47,19 @@ export class SessionLoopService {
     private readonly messages: MessageRepository,
     private readonly runs: SessionRunService,
     private readonly turns: TurnContextService,
-    private readonly permissions: PermissionService,
     private readonly queues: QueueService,
     private readonly workspaces: WorkspaceManager,
     @Inject(STEP_PREPARERS) private readonly preparers: readonly StepPreparer[],
     @Inject(STEP_OBSERVERS) private readonly observers: readonly StepObserver[],
     @Inject(OVERFLOW_HANDLERS) private readonly overflowHandlers: readonly OverflowHandler[],
     @Inject(LOOP_FINISHERS) private readonly finishers: readonly LoopFinisher[],
-    @Inject(TOOL_SERVICE_SOURCES) private readonly toolServices: readonly ToolServiceSource[],
+    private readonly toolContexts: StepToolContext,
     private readonly llm: LlmTurnService,
     private readonly writer: SessionWriter,
     @Inject(APP_CONFIG) private readonly app: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly snapshots: SnapshotService,
+    @Inject(AI_DISCLOSURE) private readonly disclosure: AiDisclosure,
   ) {}
 
   /**
@@ -139,6 +126,27 @@ export class SessionLoopService {
     return [...history.filter((m) => m.info.id < from), ...tail];
   }
 
+  /**
+   * The session's first answer opens with the school's AI disclosure: shown to the student, stored with the answer,
+   * never sent back to the model (`ignored`).
+   */
+  private async disclose(row: SessionRow, assistant: AssistantMessageInfo): Promise<void> {
+    const text = await this.disclosure.textFor(row.tenantId);
+    if (!text) return;
+    const now = Date.now();
+    await this.writer.part(row, {
+      id: newId('part'),
+      sessionID: row.id,
+      messageID: assistant.id,
+      type: 'text',
+      text,
+      synthetic: true,
+      ignored: true,
+      time: { start: now, end: now },
+      metadata: { disclosure: true },
+    });
+  }
+
   private async step(
     auth: AuthContext,
     row: SessionRow,
@@ -186,6 +194,7 @@ export class SessionLoopService {
       this.saveMessage(row, assistant),
       this.workspaces.get(row.tenantId, row.directory.split('/').pop()!),
     ]);
+    if (!row.parentId && !history.some((m) => m.info.role === 'assistant')) await this.disclose(row, assistant);
     // Doom-loop detection looks at this turn only: the same call repeated across separate user turns is fine.
     const recent = history
       .filter((m) => m.info.id > lastUser.info.id)
@@ -296,58 +305,7 @@ export class SessionLoopService {
           await observer.afterStep({ auth, session: row, assistant, partId, providerID, modelID, cost, tokens: t });
       },
       recentToolCalls: () => recent,
-      toolContext: (part, signal): ToolContext => this.toolContext(run, part, signal, extra),
-    };
-  }
-
-  private toolContext(
-    { auth, row, ruleset, workspace, agentName, prompts }: StepRun,
-    part: Extract<PartInfo, { type: 'tool' }>,
-    signal: AbortSignal,
-    extra: Record<string, unknown>,
-  ): ToolContext {
-    const scope = { auth, session: row, messageId: part.messageID, agent: agentName, abort: signal, prompts };
-    const extraServices = Object.assign({}, ...this.toolServices.map((source) => source.servicesFor(scope)));
-    return {
-      auth,
-      sessionId: row.id,
-      messageId: part.messageID,
-      callId: part.callID,
-      agent: agentName,
-      workspace,
-      abort: signal,
-      extra,
-      ask: (request) =>
-        this.permissions.ask(
-          {
-            tenantId: row.tenantId,
-            sessionId: row.id,
-            projectId: row.projectId,
-            ownerId: row.userId,
-            directory: row.directory,
-            ruleset,
-            tool: { messageID: part.messageID, callID: part.callID },
-            abort: signal,
-          },
-          request,
-        ),
-      metadata: ({ title, metadata }) => {
-        if (part.state.status !== 'running') return;
-        part.state = {
-          ...part.state,
-          ...(title ? { title } : {}),
-          ...(metadata ? { metadata: { ...(part.state.metadata ?? {}), ...metadata } } : {}),
-        };
-        this.writer.publishPart(row, part);
-      },
-      services: {
-        setTodos: async (todos) => {
-          await this.messages.setTodos(row.tenantId, row.id, todos);
-          this.sessions.publish(row, EventType.TodoUpdated, { sessionID: row.id, todos });
-        },
-        getTodos: () => this.messages.getTodos(row.tenantId, row.id),
-        ...extraServices,
-      },
+      toolContext: (part, signal): ToolContext => this.toolContexts.build(run, part, signal, extra),
     };
   }
 

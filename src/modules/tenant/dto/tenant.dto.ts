@@ -6,11 +6,14 @@ import {
   IsDefined,
   IsEmail,
   IsIn,
+  IsInt,
   IsISO8601,
   IsOptional,
   IsString,
   Length,
   Matches,
+  Max,
+  Min,
   ValidateNested,
 } from 'class-validator';
 
@@ -37,6 +40,13 @@ export class TenantSettingsDto {
   @IsString({ each: true })
   @Length(1, 200, { each: true })
   mcpCommands?: string[];
+  /**
+   * Days sessions, workspaces and usage are kept: older ones are removed by the daily retention job
+   * (`GET /admin/retention` shows what the next run removes). Absent or null: kept.
+   */
+  @IsOptional() @IsInt() @Min(1) @Max(3650) retentionDays?: number | null;
+  /** Shown to students with every agent's first answer of a session (e.g. "Answers are written by an AI."). */
+  @IsOptional() @IsString() @Length(1, 2000) aiDisclosure?: string | null;
 }
 
 export const PLATFORM_SETTINGS = ['envProviderKeys', 'bashNetwork', 'mcpCommands'] as const;

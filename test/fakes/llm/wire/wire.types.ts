@@ -10,7 +10,7 @@ export interface RenderContext {
 }
 
 export interface WireFormat {
-  readonly name: 'openai-chat' | 'openai-responses' | 'anthropic' | 'gemini' | 'bedrock';
+  readonly name: 'openai-chat' | 'openai-responses' | 'anthropic' | 'gemini' | 'bedrock' | 'sap-orchestration';
   /** Stream content type; SSE unless said otherwise (Bedrock: binary event-stream frames). */
   readonly contentType?: string;
   /** Serialized frames: SSE `event:`/`data:` blocks ending in a blank line, or binary event-stream messages. */
