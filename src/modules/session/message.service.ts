@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import type { AuthContext } from '../../core/auth/auth-context';
 import { BadRequestError, NotFoundError } from '../../core/errors/domain-error';
 import { isId } from '../../core/ids';
-import { EventType } from '../event/event.types';
 import { MessageRepository } from './message.repository';
 import { applyClientEdit } from './part-edit';
 import { SessionWriter } from './session-writer';
@@ -47,18 +46,17 @@ export class MessageService {
   async remove(auth: AuthContext, sessionId: string, messageId: string): Promise<boolean> {
     const row = await this.sessions.loadForWrite(auth, sessionId);
     if ((await this.runs.statuses(auth.tenantId, () => true))[sessionId]) throw new SessionBusyError(sessionId);
-    if (!isId('message', messageId) || !(await this.messages.deleteMessage(auth.tenantId, sessionId, messageId)))
+    if (!isId('message', messageId) || !(await this.writer.removeMessage(row, messageId)))
       throw new NotFoundError(`Message not found: ${messageId}`);
-    this.sessions.publish(row, EventType.MessageRemoved, { sessionID: sessionId, messageID: messageId });
     return true;
   }
 
   async removePart(auth: AuthContext, sessionId: string, messageId: string, partId: string): Promise<boolean> {
     const row = await this.sessions.loadForWrite(auth, sessionId);
     await this.get(auth, sessionId, messageId);
-    if (!isId('part', partId) || !(await this.messages.deletePart(auth.tenantId, messageId, partId)))
+    const part = { id: partId, messageID: messageId };
+    if (!isId('part', partId) || !(await this.writer.removePart(row, part, { onlyIfStored: true })))
       throw new NotFoundError(`Part not found: ${partId}`);
-    this.sessions.publish(row, EventType.PartRemoved, { sessionID: sessionId, messageID: messageId, partID: partId });
     return true;
   }
 

@@ -45,13 +45,30 @@ export class SessionWriter {
     for (const part of parts) this.publishPart(row, part);
   }
 
-  async removePart(row: SessionRow, part: PartInfo): Promise<void> {
-    await this.messages.deletePart(row.tenantId, part.messageID, part.id);
-    this.sessions.publish(row, EventType.PartRemoved, {
-      sessionID: row.id,
-      messageID: part.messageID,
-      partID: part.id,
-    });
+  /**
+   * Deletes a part, then publishes its removal. A part that was announced but never stored (an empty streamed part)
+   * is removed for the clients all the same; `onlyIfStored` publishes only when a row was deleted.
+   */
+  async removePart(
+    row: SessionRow,
+    part: Pick<PartInfo, 'id' | 'messageID'>,
+    opts: { onlyIfStored?: boolean } = {},
+  ): Promise<boolean> {
+    const deleted = await this.messages.deletePart(row.tenantId, part.messageID, part.id);
+    if (deleted || !opts.onlyIfStored)
+      this.sessions.publish(row, EventType.PartRemoved, {
+        sessionID: row.id,
+        messageID: part.messageID,
+        partID: part.id,
+      });
+    return deleted;
+  }
+
+  /** Deletes a message (its parts go with it), then publishes its removal; false when there was none. */
+  async removeMessage(row: SessionRow, messageID: string): Promise<boolean> {
+    const deleted = await this.messages.deleteMessage(row.tenantId, row.id, messageID);
+    if (deleted) this.sessions.publish(row, EventType.MessageRemoved, { sessionID: row.id, messageID });
+    return deleted;
   }
 
   /** For rows another statement already stored (a prompt stored with its parts in one transaction, a fork's copy). */

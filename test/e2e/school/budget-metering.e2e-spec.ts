@@ -1,4 +1,5 @@
 import type { UsageRowDto, UsageTotalsDto } from '../../../src/modules/school/usage/dto/usage.dto';
+import { LLM_PURPOSES, type LlmPurpose } from '../../../src/modules/session/llm/llm-meter.port';
 import {
   contextOverflow,
   FakeLlm,
@@ -250,89 +251,142 @@ describe('every route that makes LLM calls or runs commands checks budgets like 
   }, 120_000);
 });
 
+// One scenario per purpose, by type: a purpose added to LLM_PURPOSES does not compile here until it has its test.
+const PURPOSE_TESTS: Record<LlmPurpose, string> = {
+  step: 'step and title',
+  title: 'step and title',
+  summary: 'summary (POST /session/{id}/summarize)',
+  compaction: 'compaction (the provider refused a step as too large)',
+  subagent: 'subagent (the task tool runs a child session)',
+};
+/** The purposes the scenarios below saw recorded. */
+const recorded = new Set<string>();
+
+async function recordedRows(t: TestTenant): Promise<Map<string, UsageRowDto>> {
+  const { rows } = await usageByPurpose(t);
+  for (const key of rows.keys()) recorded.add(key);
+  return rows;
+}
+
 describe('every LLM call is recorded with its purpose', () => {
-  it('step and title', async () => {
-    const school = await createTenant(app.url, app.adminKey);
-    const from = llm.requests.length;
-    const session = await newSession(school.student);
-    expectOk(
-      await school.student.http.post(`/session/${session}/message`, { body: textPrompt('hello') }),
-      200,
-      'prompt',
-    );
-    await waitUntil('the title call', async () => (await usageByPurpose(school)).rows.has('title'));
-    const { rows } = await usageByPurpose(school);
-    expect(rows.get('step')).toMatchObject({ steps: 1 });
-    expect(rows.get('title')).toMatchObject({ steps: 1 });
-    expect(Number(rows.get('title')!.cost)).toBeGreaterThan(0);
-    await expectEveryServedCallRecorded(school, from);
-    // A title is not part of the conversation: the session's totals show the step only.
-    const info = expectOk(await school.student.http.get(`/session/${session}/message`), 200, 'messages') as {
-      info: { role: string; cost: number };
-    }[];
-    expect(info.filter((m) => m.info.role === 'assistant')).toHaveLength(1);
-  }, 60_000);
+  it(
+    PURPOSE_TESTS.step,
+    async () => {
+      const school = await createTenant(app.url, app.adminKey);
+      const from = llm.requests.length;
+      const session = await newSession(school.student);
+      expectOk(
+        await school.student.http.post(`/session/${session}/message`, { body: textPrompt('hello') }),
+        200,
+        'prompt',
+      );
+      await waitUntil('the title call', async () => (await usageByPurpose(school)).rows.has('title'));
+      const rows = await recordedRows(school);
+      expect(rows.get('step')).toMatchObject({ steps: 1 });
+      expect(rows.get('title')).toMatchObject({ steps: 1 });
+      expect(Number(rows.get('title')!.cost)).toBeGreaterThan(0);
+      await expectEveryServedCallRecorded(school, from);
+      // A title is not part of the conversation: the session's totals show the step only.
+      const info = expectOk(await school.student.http.get(`/session/${session}/message`), 200, 'messages') as {
+        info: { role: string; cost: number };
+      }[];
+      expect(info.filter((m) => m.info.role === 'assistant')).toHaveLength(1);
+    },
+    60_000,
+  );
 
-  it('summary (POST /session/{id}/summarize)', async () => {
-    const school = await createTenant(app.url, app.adminKey);
-    const session = await newSession(school.student, 'to summarise');
-    const from = llm.requests.length;
-    expectOk(
-      await school.student.http.post(`/session/${session}/message`, { body: textPrompt('hello') }),
-      200,
-      'prompt',
-    );
-    expectOk(
-      await school.student.http.post(`/session/${session}/summarize`, {
-        body: { providerID: 'fake', modelID: 'fake-model' },
-      }),
-      200,
-      'summarize',
-    );
-    const { rows } = await usageByPurpose(school);
-    expect(rows.get('summary')).toMatchObject({ steps: 1 });
-    expect(rows.get('step')).toMatchObject({ steps: 1 });
-    await expectEveryServedCallRecorded(school, from);
-  }, 60_000);
+  it(
+    PURPOSE_TESTS.summary,
+    async () => {
+      const school = await createTenant(app.url, app.adminKey);
+      const session = await newSession(school.student, 'to summarise');
+      const from = llm.requests.length;
+      expectOk(
+        await school.student.http.post(`/session/${session}/message`, { body: textPrompt('hello') }),
+        200,
+        'prompt',
+      );
+      expectOk(
+        await school.student.http.post(`/session/${session}/summarize`, {
+          body: { providerID: 'fake', modelID: 'fake-model' },
+        }),
+        200,
+        'summarize',
+      );
+      const rows = await recordedRows(school);
+      expect(rows.get('summary')).toMatchObject({ steps: 1 });
+      expect(rows.get('step')).toMatchObject({ steps: 1 });
+      await expectEveryServedCallRecorded(school, from);
+    },
+    60_000,
+  );
 
-  it('compaction (the provider refused a step as too large)', async () => {
-    const school = await createTenant(app.url, app.adminKey);
-    const session = await newSession(school.student, 'overflowing');
-    const from = llm.requests.length;
-    expectOk(
-      await school.student.http.post(`/session/${session}/message`, { body: textPrompt('hello') }),
-      200,
-      'first prompt',
-    );
-    llm.enqueueWhen(isChat, contextOverflow());
-    expectOk(
-      await school.student.http.post(`/session/${session}/message`, { body: textPrompt('more') }),
-      200,
-      'overflowing prompt',
-    );
-    const { rows } = await usageByPurpose(school);
-    expect(rows.get('compaction')).toMatchObject({ steps: 1 });
-    // The refused step cost nothing and is not recorded; the first prompt's step and the replayed one are.
-    expect(rows.get('step')!.steps).toBe(2);
-    await expectEveryServedCallRecorded(school, from);
-  }, 60_000);
+  it(
+    PURPOSE_TESTS.compaction,
+    async () => {
+      const school = await createTenant(app.url, app.adminKey);
+      const session = await newSession(school.student, 'overflowing');
+      const from = llm.requests.length;
+      expectOk(
+        await school.student.http.post(`/session/${session}/message`, { body: textPrompt('hello') }),
+        200,
+        'first prompt',
+      );
+      llm.enqueueWhen(isChat, contextOverflow());
+      expectOk(
+        await school.student.http.post(`/session/${session}/message`, { body: textPrompt('more') }),
+        200,
+        'overflowing prompt',
+      );
+      const rows = await recordedRows(school);
+      expect(rows.get('compaction')).toMatchObject({ steps: 1 });
+      // The refused step cost nothing and is not recorded; the first prompt's step and the replayed one are.
+      expect(rows.get('step')!.steps).toBe(2);
+      await expectEveryServedCallRecorded(school, from);
+    },
+    60_000,
+  );
 
-  it('subagent (the task tool runs a child session)', async () => {
+  it(
+    PURPOSE_TESTS.subagent,
+    async () => {
+      const school = await createTenant(app.url, app.adminKey);
+      const session = await newSession(school.student, 'delegating');
+      const from = llm.requests.length;
+      llm.enqueueWhen(
+        isChat,
+        reply().tool('task', { description: 'look around', prompt: 'list the files', subagent_type: 'general' }).stop(),
+      );
+      expectOk(
+        await school.student.http.post(`/session/${session}/message`, { body: textPrompt('delegate this') }),
+        200,
+        'prompt',
+      );
+      const rows = await recordedRows(school);
+      expect(rows.get('subagent')).toMatchObject({ steps: 1 });
+      expect(rows.get('step')).toMatchObject({ steps: 2 });
+      await expectEveryServedCallRecorded(school, from);
+    },
+    60_000,
+  );
+
+  it('step: a structured-output retry is a step of its own, recorded like any other', async () => {
     const school = await createTenant(app.url, app.adminKey);
-    const session = await newSession(school.student, 'delegating');
+    const session = await newSession(school.student, 'structured');
     const from = llm.requests.length;
-    llm.enqueueWhen(
-      isChat,
-      reply().tool('task', { description: 'look around', prompt: 'list the files', subagent_type: 'general' }).stop(),
-    );
-    expectOk(
-      await school.student.http.post(`/session/${session}/message`, { body: textPrompt('delegate this') }),
-      200,
-      'prompt',
-    );
-    const { rows } = await usageByPurpose(school);
-    expect(rows.get('subagent')).toMatchObject({ steps: 1 });
+    llm.enqueueWhen(isChat, reply().tool('StructuredOutput', { answer: 42 }).stop());
+    llm.enqueueWhen(isChat, reply().tool('StructuredOutput', { answer: 'forty-two' }).stop());
+    const schema = { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'] };
+    const res = await school.student.http.post(`/session/${session}/message`, {
+      body: { ...textPrompt('the answer?'), format: { type: 'json_schema', schema } },
+    });
+    expect(expectOk(res, 200, 'structured prompt').info.structured).toEqual({ answer: 'forty-two' });
+    const rows = await recordedRows(school);
     expect(rows.get('step')).toMatchObject({ steps: 2 });
     await expectEveryServedCallRecorded(school, from);
   }, 60_000);
+
+  it('each purpose of LLM_PURPOSES was recorded by the scenarios above', () => {
+    expect([...recorded].sort()).toEqual([...LLM_PURPOSES].sort());
+  });
 });

@@ -281,3 +281,33 @@ describe('the agent loop through @opencode-ai/sdk', () => {
     expect(abortUnknown.response.status).toBe(404);
   });
 });
+
+describe('removing from a transcript goes through the one writer', () => {
+  it('DELETE of a part and of a message: the row goes, then its removal event; a second DELETE is a 404', async () => {
+    const http = school.student.http;
+    const id = (await http.post('/session', { body: { title: 'removals' } })).body.id as string;
+    const answer = await http.post(`/session/${id}/message`, { body: { parts: [{ type: 'text', text: 'hi' }] } });
+    expect(answer.status).toBe(200);
+    const sse = await SseClient.open(app.url, `/event?sessionID=${id}`, {
+      headers: { authorization: `Bearer ${school.student.key}` },
+    });
+    streams.push(sse);
+    const messageID = answer.body.info.id as string;
+    const partID = answer.body.parts.at(-1).id as string;
+
+    expect((await http.delete(`/session/${id}/message/${messageID}/part/${partID}`)).status).toBe(200);
+    const partGone = await sse.waitForType('message.part.removed');
+    expect(partGone.data.properties).toEqual({ sessionID: id, messageID, partID });
+    expect((await http.delete(`/session/${id}/message/${messageID}/part/${partID}`)).status).toBe(404);
+
+    expect((await http.delete(`/session/${id}/message/${messageID}`)).status).toBe(200);
+    const messageGone = await sse.waitForType('message.removed');
+    expect(messageGone.data.properties).toEqual({ sessionID: id, messageID });
+    expect((await http.delete(`/session/${id}/message/${messageID}`)).status).toBe(404);
+    const messages = (await http.get(`/session/${id}/message`)).body as { info: { id: string } }[];
+    expect(messages.map((m) => m.info.id)).not.toContain(messageID);
+    // One event per removal that happened: the refused second DELETEs published nothing.
+    const removals = sse.events.filter((e: any) => /removed$/.test(e.type ?? ''));
+    expect(removals.map((e: any) => e.type)).toEqual(['message.part.removed', 'message.removed']);
+  });
+});

@@ -80,7 +80,7 @@ export class CompactionProcessor implements OnModuleInit {
         await this.followUp.write(row, all, request, existing, p.overflow ?? false);
       return { summaryId: existing.info.id, reused: true };
     }
-    if (existing) await this.messages.deleteMessage(p.tenantId, p.sessionId, existing.info.id);
+    if (existing) await this.writer.removeMessage(row, existing.info.id);
 
     await this.sessions.touch(p.tenantId, p.sessionId, { compactingAt: new Date() });
     try {

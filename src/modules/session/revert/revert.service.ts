@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import type { AuthContext } from '../../../core/auth/auth-context';
 import { NotFoundError } from '../../../core/errors/domain-error';
 import { ConfigService } from '../../config/config.service';
-import { EventType } from '../../event/event.types';
 import { SnapshotService } from '../../snapshot/snapshot.service';
 import type { GitSnapshot } from '../../snapshot/snapshot.git';
 import { MessageRepository } from '../message.repository';
@@ -12,6 +11,7 @@ import type { PromptGuard } from '../session-extension.port';
 import { toSessionInfo } from '../session.mapper';
 import type { SessionRow } from '../session.repository';
 import { SessionService } from '../session.service';
+import { SessionWriter } from '../session-writer';
 import type { SessionInfo } from '../session.types';
 import { SessionChangesRepository } from '../summary/summary.repository';
 import { SummaryService } from '../summary/summary.service';
@@ -33,6 +33,7 @@ export class RevertService implements PromptGuard {
     private readonly summaries: SummaryService,
     private readonly snapshots: SnapshotService,
     private readonly config: ConfigService,
+    private readonly writer: SessionWriter,
   ) {}
 
   /** The next prompt after a revert removes the reverted messages for good. */
@@ -89,18 +90,8 @@ export class RevertService implements PromptGuard {
     if (!state) return;
     const { items } = await this.messages.list(row.tenantId, row.id);
     const gone = revertedContent(items, state);
-    for (const part of gone.parts) {
-      await this.messages.deletePart(row.tenantId, part.messageID, part.id);
-      this.sessions.publish(row, EventType.PartRemoved, {
-        sessionID: row.id,
-        messageID: part.messageID,
-        partID: part.id,
-      });
-    }
-    for (const messageID of gone.messages) {
-      await this.messages.deleteMessage(row.tenantId, row.id, messageID);
-      this.sessions.publish(row, EventType.MessageRemoved, { sessionID: row.id, messageID });
-    }
+    for (const part of gone.parts) await this.writer.removePart(row, part);
+    for (const messageID of gone.messages) await this.writer.removeMessage(row, messageID);
     await this.saveState(row, null);
     row.revert = null;
   }

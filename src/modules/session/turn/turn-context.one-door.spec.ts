@@ -1,27 +1,7 @@
-import fs from 'node:fs';
-import path from 'node:path';
+import { callers } from '../one-door.fixture';
 
 // One door per decision (STYLE rule 21): the model, the permission ruleset, the tools and the request shaping of a
 // step are decided by TurnContextService alone. This spec fails when a second place starts deciding one of them.
-
-const SRC = path.resolve(__dirname, '../../..');
-
-function sources(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const full = path.join(dir, e.name);
-    if (e.isDirectory()) return e.name === 'generated' ? [] : sources(full);
-    return e.name.endsWith('.ts') && !e.name.endsWith('.spec.ts') ? [full] : [];
-  });
-}
-
-const files = sources(SRC).map((file) => ({ file: path.relative(SRC, file), text: fs.readFileSync(file, 'utf8') }));
-
-function callers(pattern: RegExp): string[] {
-  return files
-    .filter((f) => pattern.test(f.text))
-    .map((f) => f.file)
-    .sort();
-}
 
 const BUILDER = 'modules/session/turn/turn-context.service.ts';
 
