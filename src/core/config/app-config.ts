@@ -63,6 +63,8 @@ const EnvSchema = z.object({
     .int()
     .min(1024)
     .default(1024 * 1024),
+  /** websearch/codesearch: `auto` = Exa with EXA_API_KEY, else the keyless DuckDuckGo fallback; `off` = not offered. */
+  WEB_SEARCH: z.enum(['auto', 'off']).default('auto'),
   /** `loopback`, `uniquelocal`, a hop count or addresses: whose X-Forwarded-For names the client (share limits per IP). */
   TRUST_PROXY: z.string().optional(),
   /** A bearer token Prometheus scrapes /metrics with (besides platform administrators' keys); unset: admins only. */
@@ -133,6 +135,8 @@ export interface AppConfig {
   pty: { perUser: number; max: number; idleMs: number; bufferChars: number };
   /** Express's `trust proxy` (unset: the socket's peer is the client). */
   trustProxy?: string;
+  /** WEB_SEARCH: whether websearch and codesearch are offered (with Exa or the keyless fallback). */
+  webSearch: 'auto' | 'off';
   /** The platform's default abuse limits; a school's settings override them. */
   defaultLimits: Readonly<AbuseLimits>;
   /** Who may scrape /metrics besides platform admins, and where a worker serves its own. */
@@ -220,6 +224,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     egressAllow,
     pty: { perUser: e.PTY_PER_USER, max: e.PTY_MAX, idleMs: e.PTY_IDLE_MS, bufferChars: e.PTY_BUFFER_CHARS },
     trustProxy: e.TRUST_PROXY,
+    webSearch: e.WEB_SEARCH,
     defaultLimits: Object.freeze(
       Object.fromEntries(
         (Object.keys(LIMIT_ENV) as (keyof AbuseLimits)[]).map((k) => [k, (e as Record<string, unknown>)[LIMIT_ENV[k]]]),

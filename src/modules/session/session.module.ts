@@ -20,6 +20,7 @@ import { MessageService } from './message.service';
 import { LlmTurnService } from './llm/llm-turn';
 import { SessionLoopService } from './prompt/session-loop.service';
 import { SessionPromptService } from './prompt/session-prompt.service';
+import { PromptPartResolver } from './prompt/prompt-parts';
 import { StepToolContext } from './prompt/step-tool-context';
 import { RevertController } from './revert/revert.controller';
 import { RevertService } from './revert/revert.service';
@@ -80,6 +81,7 @@ import { TurnContextService } from './turn/turn-context.service';
     LlmTurnService,
     SessionWriter,
     SessionLoopService,
+    PromptPartResolver,
     StepToolContext,
     SessionPromptService,
     SessionFacade,

@@ -7,8 +7,8 @@ import { SandboxRunner } from '../sandbox/sandbox-runner.service';
 import type { SandboxRepository } from '../sandbox/sandbox.repository';
 import { ToolRegistry } from './tool.registry';
 
-function registry(providerEnv: Record<string, string> = {}): ToolRegistry {
-  const config = { providerEnv } as unknown as AppConfig;
+function registry(providerEnv: Record<string, string> = {}, webSearch: 'auto' | 'off' = 'auto'): ToolRegistry {
+  const config = { providerEnv, webSearch } as unknown as AppConfig;
   const runner = new SandboxRunner({ mode: 'off', stateDir: path.join(os.tmpdir(), 'registry-spec') });
   // No tenant rows in a unit spec: every school keeps the network off.
   const policy = new SandboxPolicy({ bashNetwork: async () => false } as unknown as SandboxRepository);
@@ -18,7 +18,7 @@ function registry(providerEnv: Record<string, string> = {}): ToolRegistry {
 const fake = { modelID: 'fake-model', toolCall: true };
 
 describe('ToolRegistry', () => {
-  it('registers the agent tools; web and code search only with an Exa key', () => {
+  it('registers the agent tools; web and code search with or without an Exa key, none with WEB_SEARCH=off', () => {
     const ids = registry().ids();
     expect(ids).toEqual(
       expect.arrayContaining([
@@ -34,10 +34,12 @@ describe('ToolRegistry', () => {
         'read',
       ]),
     );
-    expect(ids).not.toContain('websearch');
-    expect(ids).not.toContain('codesearch');
+    expect(ids).toEqual(expect.arrayContaining(['websearch', 'codesearch']));
     expect(ids).not.toContain('invalid');
     expect(registry({ EXA_API_KEY: 'k' }).ids()).toEqual(expect.arrayContaining(['websearch', 'codesearch']));
+    const off = registry({ EXA_API_KEY: 'k' }, 'off').ids();
+    expect(off).not.toContain('websearch');
+    expect(off).not.toContain('codesearch');
   });
 
   it('offers tools per agent rules: build gets question and plan_enter, plan gets plan_exit, explore no task; never lsp or batch', () => {

@@ -18,6 +18,7 @@ import { taskTool } from './tools/task/task.tool';
 import { todoReadTool, todoWriteTool } from './tools/todo/todo.tool';
 import { webfetchTool } from './tools/webfetch/webfetch.tool';
 import { websearchTool } from './tools/websearch/websearch.tool';
+import type { SearchBackendOptions } from './tools/websearch/search-backends';
 import type { ToolDefinition } from './tool.types';
 
 export interface RegisteredTool {
@@ -51,16 +52,20 @@ export class ToolRegistry {
   private readonly builtins: Map<string, RegisteredTool>;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig, sandbox: SandboxRunner, policy: SandboxPolicy) {
-    // Web and code search reach a paid API; like OpenCode they are only offered when configured (EXA_API_KEY).
+    // Web and code search: Exa's API with EXA_API_KEY, else DuckDuckGo's keyless HTML results; the platform turns
+    // both off with WEB_SEARCH=off, a school with a `websearch`/`codesearch` deny rule.
     const exaKey = config.providerEnv.EXA_API_KEY;
-    const search = exaKey
-      ? {
-          exa: {
-            apiKey: exaKey,
-            ...(config.providerEnv.EXA_BASE_URL ? { baseUrl: config.providerEnv.EXA_BASE_URL } : {}),
-          },
-        }
-      : undefined;
+    const search: SearchBackendOptions | undefined =
+      config.webSearch === 'off'
+        ? undefined
+        : exaKey
+          ? {
+              exa: {
+                apiKey: exaKey,
+                ...(config.providerEnv.EXA_BASE_URL ? { baseUrl: config.providerEnv.EXA_BASE_URL } : {}),
+              },
+            }
+          : {};
     const tools: (ToolDefinition | DefinedTool)[] = [
       ...fileTools(),
       // Network per the school's `bashNetwork` setting, read at each call so a change applies at once.

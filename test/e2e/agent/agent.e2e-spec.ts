@@ -380,7 +380,8 @@ describe('experimental tool routes', () => {
         'todowrite',
       ]),
     );
-    expect(ids).not.toContain('websearch');
+    // No EXA_API_KEY here: web and code search are offered through the keyless fallback (issue 19 item 6).
+    expect(ids).toEqual(expect.arrayContaining(['websearch', 'codesearch']));
     expect(ids).not.toContain('invalid');
     const tools = (await client.tool.list({ provider: 'fake', model: 'fake-model' })).data as {
       id: string;

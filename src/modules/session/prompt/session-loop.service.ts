@@ -18,7 +18,6 @@ import { isDefaultTitle } from '../session.mapper';
 import type { SessionRow } from '../session.repository';
 import { SessionService } from '../session.service';
 import type { AssistantMessageInfo, MessageWithParts, PartInfo, UserMessageInfo } from '../session.types';
-import { emptyTokens } from '../session.types';
 import { SessionRunService } from '../run/session-run.service';
 import {
   LOOP_FINISHERS,
@@ -33,11 +32,13 @@ import {
 } from '../session-extension.port';
 import { StepToolContext, type StepRun } from './step-tool-context';
 import { StepProcessor, type StepSink } from './step-processor';
+import { subtaskCall } from './subtask-call';
 import type { TurnContext } from '../turn/turn-context';
 import { TurnContextService } from '../turn/turn-context.service';
 import { LlmTurnService } from '../llm/llm-turn';
 import { SessionWriter } from '../session-writer';
-import { structuredOutcome, type StructuredOutcome } from '../structured/structured-output';
+import { settleStructured } from '../structured/structured-output';
+import { stepAssistant } from './step-assistant';
 
 /** The agent loop (OpenCode's runLoop): step until the model stops, a step limit, an error or abort. */
 @Injectable()
@@ -156,21 +157,7 @@ export class SessionLoopService {
     signal: AbortSignal,
     prompts: PromptRunner,
   ) {
-    const ref = { providerID: lastUser.info.model.providerID, modelID: lastUser.info.model.modelID };
-    const assistant: AssistantMessageInfo = {
-      id: newId('message'),
-      sessionID: row.id,
-      role: 'assistant',
-      parentID: lastUser.info.id,
-      time: { created: Date.now() },
-      modelID: ref.modelID,
-      providerID: ref.providerID,
-      mode: lastUser.info.agent,
-      agent: lastUser.info.agent,
-      path: { cwd: row.directory, root: row.directory },
-      cost: 0,
-      tokens: emptyTokens(),
-    };
+    const assistant = stepAssistant(row, lastUser.info);
     let turn: TurnContext;
     try {
       turn = await this.turns.forStep(auth, row, step, history, lastUser.info);
@@ -206,16 +193,18 @@ export class SessionLoopService {
     const processor = new StepProcessor({
       assistant,
       model: turn.model.info,
-      call: () =>
-        this.llm.call({
-          session: row,
-          purpose,
-          model: turn.model.info,
-          language: turn.model.language,
-          request: turn.request,
-          signal,
-          messageId: assistant.id,
-        }),
+      call:
+        subtaskCall(lastUser, history) ??
+        (() =>
+          this.llm.call({
+            session: row,
+            purpose,
+            model: turn.model.info,
+            language: turn.model.language,
+            request: turn.request,
+            signal,
+            messageId: assistant.id,
+          })),
       tools: turn.tools,
       signal,
       maxRetries: this.app.retryMaxAttempts,
@@ -238,27 +227,15 @@ export class SessionLoopService {
     let outcome = await processor.run();
     if (turn.format && outcome !== 'compact' && !assistant.error) {
       const earlier = history.filter((m) => m.info.id > lastUser.info.id);
-      const done = structuredOutcome(turn.format, earlier, { parts: processor.toolParts(), finish: assistant.finish });
-      if (done) outcome = await this.settleStructured(row, assistant, done);
+      if (settleStructured(turn.format, assistant, earlier, processor.toolParts())) {
+        await this.saveMessage(row, assistant);
+        outcome = 'stop';
+      }
     }
     if (outcome === 'compact') outcome = await this.overflowed(auth, row, assistant, processor.overflow);
     if (assistant.error)
       this.sessions.publish(row, EventType.SessionError, { sessionID: row.id, error: assistant.error });
     return outcome;
-  }
-
-  /** A json_schema turn ends with the validated answer on the message (`structured`) or StructuredOutputError. */
-  private async settleStructured(
-    row: SessionRow,
-    assistant: AssistantMessageInfo,
-    done: NonNullable<StructuredOutcome>,
-  ): Promise<'stop'> {
-    if ('structured' in done) {
-      assistant.structured = done.structured;
-      assistant.finish = 'stop';
-    } else assistant.error = done.error;
-    await this.saveMessage(row, assistant);
-    return 'stop';
   }
 
   /**

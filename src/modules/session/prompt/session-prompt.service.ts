@@ -21,6 +21,7 @@ import { SessionWriter } from '../session-writer';
 import { TurnContextService } from '../turn/turn-context.service';
 import type { PromptInput, PromptPartInput } from './prompt-input';
 import { SessionLoopService } from './session-loop.service';
+import { PromptPartResolver } from './prompt-parts';
 import { checkSchema } from '../structured/json-schema-check';
 import { DEFAULT_STRUCTURED_RETRIES, type OutputFormat } from '../structured/structured-output';
 
@@ -55,6 +56,7 @@ export class SessionPromptService implements PromptRunner {
     @Inject(PROMPT_GUARDS) private readonly guards: readonly PromptGuard[],
     private readonly audit: AuditService,
     private readonly writer: SessionWriter,
+    private readonly partResolver: PromptPartResolver,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -160,7 +162,8 @@ export class SessionPromptService implements PromptRunner {
       ...(input.tools ? { tools: input.tools } : {}),
       ...(format ? { format } : {}),
     };
-    const parts = input.parts.map((p) => this.toPart(row, info.id, p));
+    const expanded = await this.partResolver.expand(auth, row, agent.name, info.id, input.parts);
+    const parts = expanded.map((p) => this.toPart(row, info.id, p));
     const fresh = await this.messages.storePrompt(row.tenantId, info, parts, {
       agent: agent.name,
       model: { id: model.modelID, providerID: model.providerID, ...(input.variant ? { variant: input.variant } : {}) },
@@ -188,10 +191,8 @@ export class SessionPromptService implements PromptRunner {
         };
       case 'file':
         if (!p.mime || !p.url) throw new BadRequestError('file parts need `mime` and `url`');
-        if (!/^(data:|https?:)/.test(p.url))
-          throw new BadRequestError(
-            'file part urls must be data: or http(s): URLs; workspace files are read with the read tool',
-          );
+        if (!/^(data:|https?:|file:)/.test(p.url))
+          throw new BadRequestError('file part urls must be file:, data: or http(s): URLs');
         return {
           ...base,
           type: 'file',

@@ -5,7 +5,8 @@ import { computeStepCost } from '../../provider/cost';
 import { ProviderError, type StreamEvent, type Usage } from '../../provider/provider.types';
 import { isRetryable, retryDelayMs, retryMessage, toMessageError } from '../../provider/retry';
 import type { AssistantMessageInfo, PartInfo } from '../session.types';
-import { messageErrorOf, type LlmCall } from '../llm/llm-turn';
+import { messageErrorOf } from '../llm/llm-turn';
+import type { StepCall } from './subtask-call';
 import { AbortedError, type StepInput, type StepOutcome, type TextLike } from './step-sink';
 import { StepTools } from './step-tools';
 
@@ -40,7 +41,7 @@ export class StepProcessor {
   private startTree?: string;
   private finishPart?: Extract<PartInfo, { type: 'step-finish' }>;
   private usageWrite?: Promise<void>;
-  private call?: LlmCall;
+  private call?: StepCall;
   /** The provider's context-overflow error when the step ended with `compact`; not set on the message. */
   overflow?: AssistantMessageInfo['error'];
 

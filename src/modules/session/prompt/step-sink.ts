@@ -3,7 +3,7 @@ import type { StepSnapshots } from '../../snapshot/snapshot.service';
 import type { RegisteredTool } from '../../tool/tool.registry';
 import type { ToolContext } from '../../tool/tool.types';
 import type { AssistantMessageInfo, PartInfo, SessionStatus } from '../session.types';
-import type { LlmCall } from '../llm/llm-turn';
+import type { StepCall } from './subtask-call';
 
 export type ToolPart = Extract<PartInfo, { type: 'tool' }>;
 export type TextLike = Extract<PartInfo, { type: 'text' | 'reasoning' }>;
@@ -37,8 +37,8 @@ export interface StepSink {
 export interface StepInput {
   assistant: AssistantMessageInfo;
   model: ModelInfo;
-  /** A fresh metered call to the model for each attempt (LlmTurn). */
-  call: () => LlmCall;
+  /** A fresh metered call to the model for each attempt (LlmTurn), or the user's own subtask. */
+  call: () => StepCall;
   tools: Map<string, RegisteredTool>;
   signal: AbortSignal;
   maxRetries: number;

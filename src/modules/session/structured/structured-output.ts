@@ -1,7 +1,7 @@
 import type { StreamRequest } from '../../provider/provider.types';
 import type { RegisteredTool } from '../../tool/tool.registry';
 import { ToolError } from '../../tool/tool.types';
-import type { MessageError, MessageWithParts, PartInfo } from '../session.types';
+import type { AssistantMessageInfo, MessageError, MessageWithParts, PartInfo } from '../session.types';
 import { validateAgainst } from './json-schema-check';
 
 export const STRUCTURED_OUTPUT_TOOL = 'StructuredOutput';
@@ -90,4 +90,23 @@ export function structuredOutcome(
   if (step.finish && step.finish !== 'tool-calls' && step.finish !== 'unknown')
     return error('Model did not produce structured output');
   return undefined;
+}
+
+/**
+ * Applies a json_schema turn's outcome after a step: the validated answer on the message (`structured`, finish
+ * `stop`) or StructuredOutputError. True when the turn ends here (the caller stores the message).
+ */
+export function settleStructured(
+  format: JsonSchemaFormat,
+  assistant: AssistantMessageInfo,
+  earlier: MessageWithParts[],
+  stepParts: PartInfo[],
+): boolean {
+  const done = structuredOutcome(format, earlier, { parts: stepParts, finish: assistant.finish });
+  if (!done) return false;
+  if ('structured' in done) {
+    assistant.structured = done.structured;
+    assistant.finish = 'stop';
+  } else assistant.error = done.error;
+  return true;
 }
