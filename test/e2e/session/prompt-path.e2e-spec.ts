@@ -12,7 +12,6 @@ import { startTestApp, type TestApp } from '../../utils/test-app';
 // folders, core, infra). Upward calls (into a higher layer) may only reach a class bound to a port.
 // PROMPT_PATH_REPORT=1 prints the hops.
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const layers: string[][] = require('../../../.dependency-cruiser.cjs').layers;
 const layerOf = (mod: string) =>
   mod === 'core' ? -2 : mod === 'infra' ? -1 : layers.findIndex((l) => l.includes(mod));
