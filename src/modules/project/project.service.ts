@@ -169,6 +169,12 @@ export class ProjectService {
     return info;
   }
 
+  /** A project named by its id or by its slug (a workspace handle of the loop carries the slug), or null. */
+  async ref(tenantId: string, idOrSlug: string): Promise<{ id: string; ownerId: string | null } | null> {
+    const row = (await this.repo.find(tenantId, idOrSlug)) ?? (await this.repo.findBySlug(tenantId, idOrSlug));
+    return row ? { id: row.id, ownerId: row.ownerId } : null;
+  }
+
   async ownerOf(tenantId: string, projectId: string): Promise<string | null> {
     return (await this.repo.find(tenantId, projectId))?.ownerId ?? null;
   }

@@ -518,7 +518,9 @@ const POLICY: Record<string, Policy> = {
   'GET /find': { expect: studentRead, call: () => ({ path: '/find', query: inA({ pattern: 'secret' }) }) },
   'GET /find/file': { expect: studentRead, call: () => ({ path: '/find/file', query: inA({ query: 'notes' }) }) },
   // No language server here: always [], whatever the project (the directory is not looked at).
-  'GET /find/symbol': { expect: signedIn(), call: () => ({ path: '/find/symbol', query: inA({ query: 'x' }) }) },
+  'GET /find/symbol': { expect: studentRead, call: () => ({ path: '/find/symbol', query: inA({ query: 'x' }) }) },
+  'GET /lsp': { expect: studentRead, call: () => ({ path: '/lsp', query: inA() }) },
+  'GET /formatter': { expect: studentRead, call: () => ({ path: '/formatter', query: inA() }) },
   'GET /vcs': { expect: studentRead, call: () => ({ path: '/vcs', query: inA() }) },
   'GET /vcs/status': { expect: studentRead, call: () => ({ path: '/vcs/status', query: inA() }) },
   'GET /vcs/diff': { expect: studentRead, call: () => ({ path: '/vcs/diff', query: inA({ mode: 'git' }) }) },
