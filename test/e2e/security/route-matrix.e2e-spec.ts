@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { FakeLlm, reply, type RecordedRequest } from '../../fakes/llm';
 import { createTenant, createUser } from '../../factories/tenant.factory';
+import { onHost } from '../../utils/host-path';
 import { buildZip } from '../../utils/archive-builder';
 import { client, request, type Client } from '../../utils/http';
 import { SseClient } from '../../utils/sse-client';
@@ -894,7 +895,7 @@ beforeAll(async () => {
   const project = expectOk(await http.student.get('/project/current', { query: { directory: 'hw' } }), 200, 'project');
   worktreeA = project.worktree;
   projectA = project.id;
-  await fs.writeFile(path.join(worktreeA, 'notes.txt'), 'secret answers\n');
+  await fs.writeFile(path.join(onHost(app, worktreeA), 'notes.txt'), 'secret answers\n');
   const x = await sessionWithExchange();
   sessionA = x.id;
   messageA = x.message;
