@@ -8,7 +8,7 @@ const layers = [
   ['audit', 'event', 'sandbox', 'workspace'],
   ['auth', 'project', 'permission'],
   ['tenant', 'config'],
-  ['access'],
+  ['access', 'lsp'],
   ['agent'],
   ['provider'],
   ['tool', 'snapshot'],

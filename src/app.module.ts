@@ -1,6 +1,7 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { HttpExceptionFilter } from './core/errors/http-exception.filter';
+import { HostPathInterceptor } from './core/http/host-path.interceptor';
 import { JsonPrimitiveInterceptor } from './core/http/json-primitive.interceptor';
 import { PostStatusInterceptor } from './core/http/post-status.interceptor';
 import { validationPipe } from './core/http/validation.pipe';
@@ -20,6 +21,8 @@ export class AppModule implements NestModule {
         { provide: APP_PIPE, useFactory: validationPipe },
         { provide: APP_INTERCEPTOR, useClass: JsonPrimitiveInterceptor },
         { provide: APP_INTERCEPTOR, useClass: PostStatusInterceptor },
+        // Last, so it sees the handler's value before the others turn it into text.
+        { provide: APP_INTERCEPTOR, useClass: HostPathInterceptor },
       ],
     };
   }

@@ -1,6 +1,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '../core/config/app-config';
+import { HostPaths } from '../core/http/host-paths';
 import { LOGGER } from '../core/logging/logger';
 import { FairnessService } from './fairness/fairness.service';
 import { InfraMetrics } from './metrics/infra-metrics';
@@ -39,6 +40,7 @@ export class InfraModule {
               embedded: opts.database.embedded,
             }),
         },
+        { provide: HostPaths, useFactory: () => new HostPaths(opts.config) },
         PrismaService,
         QueueService,
         MetricsService,
@@ -55,6 +57,7 @@ export class InfraModule {
         QueueService,
         MetricsService,
         FairnessService,
+        HostPaths,
       ],
     };
   }

@@ -10,6 +10,7 @@ import { EventModule } from './event/event.module';
 import { FileModule } from './file/file.module';
 import { HealthModule } from './health/health.module';
 import { InstructionModule } from './instruction/instruction.module';
+import { LspModule } from './lsp/lsp.module';
 import { McpModule } from './mcp/mcp.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PermissionModule } from './permission/permission.module';
@@ -48,6 +49,7 @@ export function domainModules(): (Type | DynamicModule)[] {
     ProviderModule,
     SandboxModule,
     WorkspaceModule,
+    LspModule,
     ToolModule,
     SnapshotModule,
     SessionModule,

@@ -63,6 +63,18 @@ const EnvSchema = z.object({
     .int()
     .min(1024)
     .default(1024 * 1024),
+  /** Language servers (lsp tool, diagnostics): per school and per API process, idle time before one stops, heap MB. */
+  LSP_PER_TENANT: z.coerce.number().int().min(0).max(1000).default(8),
+  LSP_MAX: z.coerce.number().int().min(0).max(10_000).default(32),
+  LSP_IDLE_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(10 * 60_000),
+  LSP_MEMORY_MB: z.coerce.number().int().min(128).max(16_384).default(768),
+  LSP_TIMEOUT_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
+  /** Offer the `lsp` tool to the model (OpenCode: OPENCODE_EXPERIMENTAL_LSP_TOOL). Diagnostics after edits need no flag. */
+  LSP_TOOL: bool.optional(),
   /** websearch/codesearch: `auto` = Exa with EXA_API_KEY, else the keyless DuckDuckGo fallback; `off` = not offered. */
   WEB_SEARCH: z.enum(['auto', 'off']).default('auto'),
   /** `loopback`, `uniquelocal`, a hop count or addresses: whose X-Forwarded-For names the client (share limits per IP). */
@@ -133,6 +145,10 @@ export interface AppConfig {
   egressAllow: EgressAllowList;
   /** Terminal limits: per user, per process, idle time before closing, replay buffer in characters. */
   pty: { perUser: number; max: number; idleMs: number; bufferChars: number };
+  /** Language servers: per school, per process, idle time before stopping, heap cap of each, request timeout. */
+  lsp: { perTenant: number; max: number; idleMs: number; memoryMb: number; timeoutMs: number };
+  /** Whether the model is offered the `lsp` tool. */
+  lspTool: boolean;
   /** Express's `trust proxy` (unset: the socket's peer is the client). */
   trustProxy?: string;
   /** WEB_SEARCH: whether websearch and codesearch are offered (with Exa or the keyless fallback). */
@@ -223,6 +239,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     allowEnvProviderKeysByDefault: e.ALLOW_ENV_PROVIDER_KEYS ?? true,
     egressAllow,
     pty: { perUser: e.PTY_PER_USER, max: e.PTY_MAX, idleMs: e.PTY_IDLE_MS, bufferChars: e.PTY_BUFFER_CHARS },
+    lsp: {
+      perTenant: e.LSP_PER_TENANT,
+      max: e.LSP_MAX,
+      idleMs: e.LSP_IDLE_MS,
+      memoryMb: e.LSP_MEMORY_MB,
+      timeoutMs: e.LSP_TIMEOUT_MS,
+    },
+    lspTool: e.LSP_TOOL ?? false,
     trustProxy: e.TRUST_PROXY,
     webSearch: e.WEB_SEARCH,
     defaultLimits: Object.freeze(

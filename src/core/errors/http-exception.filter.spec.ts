@@ -1,5 +1,6 @@
 import type { ArgumentsHost } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { HostPaths } from '../http/host-paths';
 import { HttpExceptionFilter } from './http-exception.filter';
 
 function answer(exception: unknown): { status: number; body: any; logged: number } {
@@ -7,9 +8,12 @@ function answer(exception: unknown): { status: number; body: any; logged: number
   let body: unknown;
   let logged = 0;
   const res = { headersSent: false, status: (s: number) => ((status = s), res), json: (b: unknown) => (body = b) };
-  const host = { switchToHttp: () => ({ getResponse: () => res }) } as unknown as ArgumentsHost;
+  const host = { switchToHttp: () => ({ getResponse: () => res, getRequest: () => ({}) }) } as unknown as ArgumentsHost;
   const logger = { error: () => logged++, warn: () => logged++ } as unknown as Logger;
-  new HttpExceptionFilter(logger).catch(exception, host);
+  new HttpExceptionFilter(logger, new HostPaths({ workspaceRoot: '/srv/ws', dataDir: '/srv/data' })).catch(
+    exception,
+    host,
+  );
   return { status, body, logged };
 }
 

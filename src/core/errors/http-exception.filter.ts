@@ -3,6 +3,8 @@ import type { Response } from 'express';
 import type { Logger } from 'pino';
 import { randomBytes } from 'node:crypto';
 import { Prisma } from '../../generated/prisma/client';
+import type { AuthedRequest } from '../auth/auth.decorators';
+import { HostPaths } from '../http/host-paths';
 import { LOGGER } from '../logging/logger';
 import { DomainError } from './domain-error';
 import { errorBody } from './error-body';
@@ -39,7 +41,10 @@ const NUL_TEXT_ERRORS =
 /** The one global filter: every error leaves as OpenCode's body, never a stack. */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
-  constructor(@Inject(LOGGER) private readonly logger: Logger) {}
+  constructor(
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly paths: HostPaths,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
@@ -47,7 +52,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
       if (!res.writableEnded) res.end();
       return;
     }
-    const [status, body] = this.render(exception);
+    const [status, rendered] = this.render(exception);
+    // A message may name a server path (a workspace error, a git failure): shown as the caller sees paths.
+    const view = this.paths.viewFor(host.switchToHttp().getRequest<AuthedRequest>().auth);
+    const body = view ? view.value(rendered) : rendered;
     if (status === 429) {
       const retryAfter = retryAfterSeconds(body.data);
       if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));

@@ -5,9 +5,11 @@ export class SseWriter {
   private closed = false;
   private readonly closeHandlers: (() => void)[] = [];
 
+  /** `rewrite` sees each frame's JSON before it is written (the caller's view of host paths). */
   constructor(
     req: Request,
     private readonly res: Response,
+    private readonly rewrite: (json: string) => string = (json) => json,
   ) {
     res.status(200);
     res.setHeader('Content-Type', 'text/event-stream');
@@ -27,7 +29,7 @@ export class SseWriter {
 
   send(data: unknown, id?: string): boolean {
     if (this.closed) return false;
-    const frame = (id ? `id: ${id}\n` : '') + `data: ${JSON.stringify(data)}\n\n`;
+    const frame = (id ? `id: ${id}\n` : '') + `data: ${this.rewrite(JSON.stringify(data))}\n\n`;
     return this.res.write(frame);
   }
 

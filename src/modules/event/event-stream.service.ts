@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import type { AuthContext } from '../../core/auth/auth-context';
 import { TEACHER_SCOPE, type TeacherScope } from '../../core/auth/teacher-scope.port';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
+import { HostPaths } from '../../core/http/host-paths';
 import { SseWriter } from '../../core/http/sse';
 import { newId } from '../../core/ids';
 import { MetricsService } from '../../infra/metrics/metrics.service';
@@ -32,6 +33,7 @@ export class EventStreamService implements BeforeApplicationShutdown {
     @Inject(STREAM_ACCESS) private readonly access: StreamAccess,
     private readonly guard: StreamGuard,
     private readonly metrics: MetricsService,
+    private readonly paths: HostPaths,
   ) {}
 
   async stream(auth: AuthContext, req: Request, res: Response, opts: StreamOptions): Promise<void> {
@@ -40,7 +42,8 @@ export class EventStreamService implements BeforeApplicationShutdown {
     if (auth.role === 'teacher') scope.watchedUserIds = await this.teachers.watchedUserIds(auth);
     // Claimed before the response starts, so a refusal is an ordinary 429 body.
     const slot = await this.access.claim(auth);
-    const sse = new SseWriter(req, res);
+    const view = this.paths.viewFor(auth);
+    const sse = new SseWriter(req, res, view ? (json) => view.text(json) : undefined);
     this.open.add(sse);
     sse.onClose(() => this.open.delete(sse));
     sse.onClose(this.metrics.trackStream(opts.global ? 'global' : 'event', auth.tenantId));

@@ -67,4 +67,6 @@ export const EventType = {
   PtyUpdated: 'pty.updated',
   PtyExited: 'pty.exited',
   PtyDeleted: 'pty.deleted',
+  LspUpdated: 'lsp.updated',
+  LspClientDiagnostics: 'lsp.client.diagnostics',
 } as const;

@@ -16,6 +16,8 @@ import {
 import { FileService } from './file.service';
 import type { FileStatusEntry, TextMatch, VcsFileDiff, VcsFileStatus, VcsInfo } from './file.types';
 import { FindService } from './find.service';
+import { LspService } from '../lsp/lsp.service';
+import type { LspSymbol } from '../lsp/lsp.types';
 import { VcsService } from './vcs.service';
 
 @ApiTags('file')
@@ -26,6 +28,7 @@ export class FileController {
     private readonly files: FileService,
     private readonly find: FindService,
     private readonly vcs: VcsService,
+    private readonly lsp: LspService,
   ) {}
 
   @ApiDoc(
@@ -90,15 +93,19 @@ export class FileController {
     return this.find.files(auth, directory, q);
   }
 
-  /** OpenCode answers `[]` here too: symbols come from a language server, which this route does not start. */
   @ApiDoc(
     'Find workspace symbols',
-    'Symbols from a language server; `[]` while no language server runs for the project.',
-    [400],
+    'Classes, functions, methods, interfaces, enums, variables and constants matching `query`, at most ten, from the ' +
+      "project's running language servers (a search starts none: `[]` until the lsp tool or an edit started one).",
+    [400, 404],
   )
   @Get('find/symbol')
-  findSymbol(@Query() _q: FindSymbolQueryDto): unknown[] {
-    return [];
+  findSymbol(
+    @Auth() auth: AuthContext,
+    @Query() q: FindSymbolQueryDto,
+    @Directory() directory?: string,
+  ): Promise<LspSymbol[]> {
+    return this.lsp.symbols(auth, directory, q.query);
   }
 
   @ApiDoc(

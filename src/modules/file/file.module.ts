@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { LspModule } from '../lsp/lsp.module';
 import { ProjectModule } from '../project/project.module';
 import { WorkspaceModule } from '../workspace/workspace.module';
 import { SandboxModule } from '../sandbox/sandbox.module';
@@ -15,7 +16,7 @@ import { WorktreeService } from './worktree/worktree.service';
 
 /** OpenCode's file, find and vcs routes on the caller's project workspace. */
 @Module({
-  imports: [SandboxModule, ProjectModule, WorkspaceModule],
+  imports: [LspModule, SandboxModule, ProjectModule, WorkspaceModule],
   controllers: [FileController, VcsController, WorktreeController],
   providers: [
     ProjectWorkspaceService,

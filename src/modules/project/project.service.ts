@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { AuthContext } from '../../core/auth/auth-context';
 import { TEACHER_SCOPE, type TeacherScope } from '../../core/auth/teacher-scope.port';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
+import { hostPathOf } from '../../core/http/host-paths';
 import { BadRequestError, ForbiddenError, NotFoundError } from '../../core/errors/domain-error';
 import { isId, newId } from '../../core/ids';
 import { TtlCache } from '../../core/cache/ttl-cache';
@@ -62,7 +63,9 @@ export class ProjectService {
     return project;
   }
 
-  private async lookup(auth: AuthContext, directory?: string): Promise<Project> {
+  private async lookup(auth: AuthContext, requested?: string): Promise<Project> {
+    // What the caller was shown (`/workspace/<slug>`) names the same folder as the host path.
+    const directory = requested && hostPathOf(this.config.workspaceRoot, auth.tenantId, requested);
     const tenantRoot = path.join(this.config.workspaceRoot, auth.tenantId) + path.sep;
     if (directory && path.isAbsolute(directory) && path.resolve(directory).startsWith(tenantRoot)) {
       // A worktree path we handed out: <root>/<tenant>/<slug>[/sub/dir]
@@ -169,6 +172,12 @@ export class ProjectService {
       properties: info as unknown as Record<string, unknown>,
     });
     return info;
+  }
+
+  /** A project named by its id or by its slug (a workspace handle of the loop carries the slug), or null. */
+  async ref(tenantId: string, idOrSlug: string): Promise<{ id: string; ownerId: string | null } | null> {
+    const row = (await this.repo.find(tenantId, idOrSlug)) ?? (await this.repo.findBySlug(tenantId, idOrSlug));
+    return row ? { id: row.id, ownerId: row.ownerId } : null;
   }
 
   async ownerOf(tenantId: string, projectId: string): Promise<string | null> {

@@ -110,7 +110,7 @@ export class PtyService implements OnModuleInit, OnModuleDestroy {
       throw new PtyLimitError('This server has as many open terminals as it allows', this.config.pty.max);
     const userEnv = validEnv(input.env);
     const ws = await this.workspaces.get(project.tenantId, project.slug);
-    const cwd = input.cwd ? path.resolve(ws.root, input.cwd) : ws.root;
+    const cwd = input.cwd ? ws.lexical(input.cwd) : ws.root;
     const command = input.command ?? (existsSync('/bin/bash') ? '/bin/bash' : '/bin/sh');
     const args = input.args ?? [];
     const tenant = await this.sandbox.forTenant(project.tenantId, 'pty', auth.userId);

@@ -174,7 +174,7 @@ export class SandboxRunner {
             grantWorkspace: this.options.grantWorkspace,
             limits,
             ...this.accountFiles(identity),
-            extraReadOnly: this.options.extraReadOnly,
+            extraReadOnly: [...this.options.extraReadOnly, ...(parsed.readOnly ?? [])],
             env,
             argv: [shell, '-c', parsed.command],
           }),
@@ -222,7 +222,7 @@ export class SandboxRunner {
       grantWorkspace: this.options.grantWorkspace,
       limits,
       ...this.accountFiles(identity),
-      extraReadOnly: this.options.extraReadOnly,
+      extraReadOnly: [...this.options.extraReadOnly, ...(input.readOnly ?? [])],
       env,
       argv: input.argv,
     });

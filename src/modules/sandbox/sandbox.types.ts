@@ -80,6 +80,8 @@ export const SandboxRunInputSchema = z.object({
   identity: SandboxIdentitySchema.optional(),
   /** Who asked, and through which door: written to the audit log when the command runs unsandboxed. */
   origin: SandboxOriginSchema.optional(),
+  /** Extra absolute host folders bound read-only for this command alone (e.g. a formatter's package). Server-chosen. */
+  readOnly: z.array(z.string().startsWith('/')).optional(),
 });
 
 export type SandboxRunInput = z.input<typeof SandboxRunInputSchema> & {
@@ -98,6 +100,8 @@ export interface SandboxSpawnInput {
   limits?: Partial<SandboxLimits>;
   identity?: SandboxIdentity;
   origin?: SandboxOrigin;
+  /** Extra host folders bound read-only for this process alone (e.g. a language server's package). Server-chosen. */
+  readOnly?: string[];
 }
 
 /** An interactive shell on a pseudo-terminal (spawnTerminal). */

@@ -5,14 +5,23 @@ import { builtinRuleset } from '../agent/agent.builtins';
 import { SandboxPolicy } from '../sandbox/sandbox-policy.service';
 import { SandboxRunner } from '../sandbox/sandbox-runner.service';
 import type { SandboxRepository } from '../sandbox/sandbox.repository';
+import type { CodeIntelService } from '../lsp/code-intel.service';
+import type { LspService } from '../lsp/lsp.service';
 import { ToolRegistry } from './tool.registry';
 
-function registry(providerEnv: Record<string, string> = {}, webSearch: 'auto' | 'off' = 'auto'): ToolRegistry {
-  const config = { providerEnv, webSearch } as unknown as AppConfig;
+function registry(
+  providerEnv: Record<string, string> = {},
+  webSearch: 'auto' | 'off' = 'auto',
+  lspTool = false,
+): ToolRegistry {
+  const config = { providerEnv, webSearch, lspTool } as unknown as AppConfig;
   const runner = new SandboxRunner({ mode: 'off', stateDir: path.join(os.tmpdir(), 'registry-spec') });
   // No tenant rows in a unit spec: every school keeps the network off.
   const policy = new SandboxPolicy({ bashNetwork: async () => false } as unknown as SandboxRepository);
-  return new ToolRegistry(config, runner, policy);
+  // Neither is called here: which tools exist and are offered does not depend on them.
+  const lsp = {} as LspService;
+  const intel = {} as CodeIntelService;
+  return new ToolRegistry(config, runner, policy, lsp, intel);
 }
 
 const fake = { modelID: 'fake-model', toolCall: true };
@@ -40,6 +49,17 @@ describe('ToolRegistry', () => {
     const off = registry({ EXA_API_KEY: 'k' }, 'off').ids();
     expect(off).not.toContain('websearch');
     expect(off).not.toContain('codesearch');
+  });
+
+  it('offers lsp only when LSP_TOOL is on (OpenCode: OPENCODE_EXPERIMENTAL_LSP_TOOL), where the agent may use it', () => {
+    const r = registry({}, 'auto', true);
+    const names = (agent: string) => r.forAgent({ base: builtinRuleset(agent), layers: [] }, fake).map((t) => t.id);
+    expect(names('build')).toContain('lsp');
+    const denied = {
+      base: builtinRuleset('build'),
+      layers: [{ name: 'project' as const, rules: [{ permission: 'lsp', pattern: '*', action: 'deny' as const }] }],
+    };
+    expect(r.forAgent(denied, fake).map((t) => t.id)).not.toContain('lsp');
   });
 
   it('offers tools per agent rules: build gets question and plan_enter, plan gets plan_exit, explore no task; never lsp or batch', () => {

@@ -5,6 +5,9 @@ import { egressGuard } from '../../core/net/egress';
 import { hiddenTools, type LayeredRuleset } from '../permission/permission.layers';
 import { SandboxPolicy } from '../sandbox/sandbox-policy.service';
 import { SandboxRunner } from '../sandbox/sandbox-runner.service';
+import { CodeIntelService } from '../lsp/code-intel.service';
+import { LspService } from '../lsp/lsp.service';
+import { withCodeIntel } from './code-intel.wrap';
 import { fileTools } from './tools/file-tools';
 import { defineTool, type DefinedTool } from './tool.define';
 import { batchTool } from './tools/batch/batch.tool';
@@ -40,9 +43,9 @@ function wrap(def: ToolDefinition | DefinedTool): RegisteredTool {
 }
 
 /**
- * Registered but not offered to the model by forAgent: `lsp` (no language server runs here, see its tool)
- * and `batch` (offered per step when config `experimental.batch_tool` is on, built with the agent's
- * visible tools; see BatchToolHook).
+ * Registered but not offered to the model by forAgent: `lsp` unless LSP_TOOL is on (OpenCode offers it only
+ * with OPENCODE_EXPERIMENTAL_LSP_TOOL) and `batch` (offered per step when config `experimental.batch_tool` is
+ * on, built with the agent's visible tools; see BatchToolHook).
  */
 const NOT_OFFERED = new Set(['invalid', 'lsp', 'batch']);
 
@@ -50,8 +53,16 @@ const NOT_OFFERED = new Set(['invalid', 'lsp', 'batch']);
 @Injectable()
 export class ToolRegistry {
   private readonly builtins: Map<string, RegisteredTool>;
+  private readonly notOffered: Set<string>;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig, sandbox: SandboxRunner, policy: SandboxPolicy) {
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    sandbox: SandboxRunner,
+    policy: SandboxPolicy,
+    lsp: LspService,
+    intel: CodeIntelService,
+  ) {
+    this.notOffered = new Set([...NOT_OFFERED].filter((id) => id !== 'lsp' || !config.lspTool));
     // Web and code search: Exa's API with EXA_API_KEY, else DuckDuckGo's keyless HTML results; the platform turns
     // both off with WEB_SEARCH=off, a school with a `websearch`/`codesearch` deny rule.
     const exaKey = config.providerEnv.EXA_API_KEY;
@@ -67,7 +78,8 @@ export class ToolRegistry {
             }
           : {};
     const tools: (ToolDefinition | DefinedTool)[] = [
-      ...fileTools(),
+      // edit, write, multiedit and apply_patch: formatted and checked by the language servers after each change.
+      ...fileTools().map((tool) => withCodeIntel(tool, intel)),
       // Network per the school's `bashNetwork` setting, read at each call so a change applies at once.
       bashTool({
         runner: sandbox,
@@ -84,7 +96,7 @@ export class ToolRegistry {
       skillTool as unknown as DefinedTool,
       planEnterTool as unknown as DefinedTool,
       planExitTool as unknown as DefinedTool,
-      lspTool as unknown as DefinedTool,
+      lspTool({ lsp }) as unknown as DefinedTool,
       ...(search ? [websearchTool(search), codesearchTool(search)] : []),
     ];
     this.builtins = new Map(tools.map((t) => [t.id, wrap(t)]));
@@ -116,7 +128,7 @@ export class ToolRegistry {
     extra: RegisteredTool[] = [],
   ): RegisteredTool[] {
     if (!model.toolCall) return [];
-    const builtins = [...this.builtins.values()].filter((t) => !NOT_OFFERED.has(t.id));
+    const builtins = [...this.builtins.values()].filter((t) => !this.notOffered.has(t.id));
     const all = [...builtins, ...extra.filter((t) => t.id !== 'invalid')];
     const hidden = hiddenTools(
       all.map((t) => t.id),

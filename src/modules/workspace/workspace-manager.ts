@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { BadRequestError } from '../../core/errors/domain-error';
+import { virtualProjectPath } from '../../core/http/host-paths';
 import { Workspace, type WorkspaceOptions } from './workspace';
 
 export const WorkspaceManagerOptionsSchema = z.object({
@@ -102,6 +103,7 @@ export class WorkspaceManager {
       : undefined;
     return Workspace.open({
       root: dir,
+      aliases: [virtualProjectPath(projectSlug)],
       tenantId,
       projectId: overrides.projectId ?? projectSlug,
       outputDir,

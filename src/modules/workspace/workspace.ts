@@ -19,6 +19,8 @@ import { QuotaExceededError, WorkspaceError, WorkspaceErrorCode } from './worksp
 
 export const WorkspaceOptionsSchema = z.object({
   root: z.string().min(1),
+  /** Other spellings of the root a caller may use (the virtual path its users are shown). */
+  aliases: z.array(z.string().min(1)).default([]),
   tenantId: z.string().min(1),
   projectId: z.string().min(1),
   /** Largest file the helpers will read into memory. */
@@ -91,7 +93,7 @@ export class Workspace implements WorkspaceHandle {
     this.tenantId = opts.tenantId;
     this.projectId = opts.projectId;
     this.outputDir = realOutput;
-    this.aliases = [path.resolve(opts.root)];
+    this.aliases = [path.resolve(opts.root), ...opts.aliases];
   }
 
   /** Opens an existing project folder (its real path becomes the root). */
@@ -108,6 +110,11 @@ export class Workspace implements WorkspaceHandle {
       }
     }
     return new Workspace(opts, realRoot, realOutput);
+  }
+
+  /** A path as typed (relative, host or virtual spelling) made absolute on the real root; nothing is checked. */
+  lexical(input: string): string {
+    return lexicalResolve(this.root, input, this.aliases);
   }
 
   /**

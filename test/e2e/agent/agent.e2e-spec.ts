@@ -3,6 +3,7 @@ import path from 'node:path';
 import { FakeLlm, reply } from '../../fakes/llm';
 import { createTenant, type TestTenant } from '../../factories/tenant.factory';
 import { SseClient } from '../../utils/sse-client';
+import { onHost } from '../../utils/host-path';
 import { startTestApp, type TestApp } from '../../utils/test-app';
 import { chatRequests, isChat, sdk, sdk2, systemText, toolNames, toolResults } from './kit';
 import { fakeProviderConfig } from '../../utils/fake-provider-config';
@@ -35,8 +36,10 @@ afterAll(async () => {
   await llm?.stop();
 }, 120_000);
 
+/** The session, with `directory` on the host (where the test puts files) and `shown` as the API showed it. */
 async function newSession(key: string, title: string) {
-  return (await sdk(app.url, key).session.create({ body: { title } })).data!;
+  const session = (await sdk(app.url, key).session.create({ body: { title } })).data!;
+  return { ...session, directory: onHost(app, session.directory), shown: session.directory };
 }
 
 async function toolParts(key: string, sessionId: string): Promise<any[]> {
@@ -331,13 +334,14 @@ describe('instructions and skills', () => {
       {
         name: 'house-style',
         description: 'The school code style',
-        location: path.join(shared, 'SKILL.md'),
+        // Shown as a school's user sees the server's paths (docs/security.md, "Host paths").
+        location: '/opencode/tenant/skills/house-style/SKILL.md',
         content: 'Name things clearly.',
       },
       {
         name: 'unit-tests',
         description: 'How this course writes unit tests',
-        location: path.join(dir, 'SKILL.md'),
+        location: `${session.shown}/.opencode/skills/unit-tests/SKILL.md`,
         content: '# Unit tests\nUse pytest and one assert per test.',
       },
     ]);

@@ -6,6 +6,7 @@ import { newId } from '../../../src/core/ids';
 import { FakeLlm, reply } from '../../fakes/llm';
 import { createTenant, type TestTenant } from '../../factories/tenant.factory';
 import { fakeProviderConfig } from '../../utils/fake-provider-config';
+import { onHost } from '../../utils/host-path';
 import { startTestApp, type TestApp } from '../../utils/test-app';
 
 // The classic routes issue 19 added, doing what they say (the role × route matrix holds who may call them):
@@ -20,7 +21,10 @@ let app: TestApp;
 let llm: FakeLlm;
 let school: TestTenant;
 let other: TestTenant;
+/** The project folder on the host (the test looks at the disk and runs git there)… */
 let worktree: string;
+/** …and as the API shows it to the student. */
+let shown: string;
 
 const git = (...args: string[]) =>
   execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: worktree, encoding: 'utf8' });
@@ -31,7 +35,8 @@ beforeAll(async () => {
   app = await startTestApp({ OPENCODE_CONFIG_CONTENT: fakeProviderConfig(llm.openaiBaseUrl), SANDBOX: 'off' });
   school = await createTenant(app.url, app.adminKey);
   other = await createTenant(app.url, app.adminKey);
-  worktree = (await school.student.http.post('/project/git/init', { query: { directory: 'repo' } })).body.worktree;
+  shown = (await school.student.http.post('/project/git/init', { query: { directory: 'repo' } })).body.worktree;
+  worktree = onHost(app, shown);
 });
 
 afterAll(async () => {
@@ -62,7 +67,7 @@ describe('through the OpenCode SDK', () => {
     const res = await sdk().instance.dispose({ query: { directory: 'repo' } });
     expect(res.data).toBe(true);
     const again = await school.student.http.get('/project/current', { query: { directory: 'repo' } });
-    expect(again.body).toMatchObject({ worktree, vcs: 'git' });
+    expect(again.body).toMatchObject({ worktree: shown, vcs: 'git' });
   });
 });
 
@@ -122,16 +127,17 @@ describe('worktrees and project copies', () => {
     const created = await http().post('/experimental/worktree', { query: q, body: { name: 'side' } });
     expect(created.status).toBe(200);
     const dir = path.join(worktree, '.worktrees', 'side');
-    expect(created.body).toEqual({ name: 'side', branch: 'opencode/side', directory: dir });
+    const dirShown = `${shown}/.worktrees/side`;
+    expect(created.body).toEqual({ name: 'side', branch: 'opencode/side', directory: dirShown });
     expect(await fs.readFile(path.join(dir, 'a.txt'), 'utf8')).toBe('one\ntwo\n');
-    expect((await http().get('/experimental/worktree', { query: q })).body).toEqual([dir]);
+    expect((await http().get('/experimental/worktree', { query: q })).body).toEqual([dirShown]);
     // The main checkout does not see the worktree folder as a change.
     expect(git('status', '--porcelain')).not.toContain('.worktrees');
 
     const project = (await http().get('/project/current', { query: q })).body;
     expect((await http().get(`/project/${project.id}/directories`)).body).toEqual([
-      { directory: worktree },
-      { directory: dir, strategy: 'worktree' },
+      { directory: shown },
+      { directory: dirShown, strategy: 'worktree' },
     ]);
 
     await fs.writeFile(path.join(dir, 'a.txt'), 'changed\n');
@@ -142,7 +148,10 @@ describe('worktrees and project copies', () => {
     expect(dup.status).toBe(400);
     expect(dup.body.name).toBe('WorktreeCreateFailedError');
 
-    expect((await http().delete('/experimental/worktree', { query: q, body: { directory: dir } })).body).toBe(true);
+    // Named as it was shown (reset above used the host path, which still works).
+    expect((await http().delete('/experimental/worktree', { query: q, body: { directory: dirShown } })).body).toBe(
+      true,
+    );
     expect((await http().get('/experimental/worktree', { query: q })).body).toEqual([]);
     expect(git('branch', '--list', 'opencode/side').trim()).toBe('');
   });
@@ -152,7 +161,7 @@ describe('worktrees and project copies', () => {
       const res = await http().post('/experimental/worktree', { query: q, body: { name } });
       expect(res.status).toBe(400);
     }
-    for (const directory of [worktree, '/etc', path.join(worktree, '.worktrees', '..', '..'), '--help']) {
+    for (const directory of [shown, worktree, '/etc', `${shown}/.worktrees/../..`, '--help']) {
       const res = await http().delete('/experimental/worktree', { query: q, body: { directory } });
       expect(res.status).toBe(400);
       expect(res.body.name).toBe('WorktreeRemoveFailedError');
@@ -169,7 +178,7 @@ describe('worktrees and project copies', () => {
     const copy = await http().post(`/experimental/project/${project.id}/copy`, {
       body: { strategy: 'worktree', directory: '/anywhere/fix-login-form' },
     });
-    expect(copy.body).toEqual({ directory: path.join(worktree, '.worktrees', 'fix-login-form') });
+    expect(copy.body).toEqual({ directory: `${shown}/.worktrees/fix-login-form` });
     const bad = await http().post(`/experimental/project/${project.id}/copy`, {
       body: { strategy: 'copy', directory: '/tmp/x' },
     });

@@ -22,10 +22,8 @@ const FIXTURE = path.join(__dirname, '../../fixtures/opencode-operations.json');
  */
 const NOT_ROUTED: Record<string, string> = {};
 
-/** Being built in parallel (issue 19 items 1–2: the sandboxed terminal, language servers, formatter): either answer passes. */
+/** Being built in parallel (issue 19 item 1: the sandboxed terminal): either answer passes. */
 const PENDING = new Set([
-  'GET /lsp',
-  'GET /formatter',
   'GET /pty/shells',
   'GET /pty',
   'POST /pty',

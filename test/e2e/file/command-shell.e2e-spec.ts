@@ -3,6 +3,7 @@ import path from 'node:path';
 import { FakeLlm, reply } from '../../fakes/llm';
 import { createTenant, createUser, type TestTenant } from '../../factories/tenant.factory';
 import { SseClient } from '../../utils/sse-client';
+import { onHost } from '../../utils/host-path';
 import { startTestApp, type TestApp } from '../../utils/test-app';
 import { chatRequests, isChat } from '../agent/kit';
 import { fakeProviderConfig } from '../../utils/fake-provider-config';
@@ -32,7 +33,7 @@ beforeAll(async () => {
     SANDBOX: 'required',
   });
   school = await createTenant(app.url, app.adminKey);
-  const worktree = (await school.student.http.get('/path')).body.worktree;
+  const worktree = onHost(app, (await school.student.http.get('/path')).body.worktree);
   await fs.writeFile(path.join(worktree, 'notes.md'), 'the notes body\n');
 }, 60_000);
 

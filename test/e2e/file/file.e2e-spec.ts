@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { FakeLlm, reply } from '../../fakes/llm';
 import { createTenant, createUser, type TestTenant, type TestUser } from '../../factories/tenant.factory';
+import { onHost } from '../../utils/host-path';
 import { startTestApp, type TestApp } from '../../utils/test-app';
 import { fakeProviderConfig } from '../../utils/fake-provider-config';
 
@@ -12,6 +13,8 @@ let llm: FakeLlm;
 let school: TestTenant;
 let other: TestTenant;
 let worktree: string;
+/** The same folder on the host, where the test sets files up. */
+let disk: string;
 
 async function shell(user: TestUser, command: string): Promise<any> {
   const session = await user.http.post('/session', { body: {} });
@@ -27,21 +30,22 @@ beforeAll(async () => {
   school = await createTenant(app.url, app.adminKey);
   other = await createTenant(app.url, app.adminKey);
   worktree = (await school.student.http.get('/path')).body.worktree;
-  await fs.mkdir(path.join(worktree, 'src/lib'), { recursive: true });
+  disk = onHost(app, worktree);
+  await fs.mkdir(path.join(disk, 'src/lib'), { recursive: true });
   await fs.writeFile(
-    path.join(worktree, 'src/main.ts'),
+    path.join(disk, 'src/main.ts'),
     'export const greeting = "hello world";\nconsole.log(greeting);\n',
   );
   await fs.writeFile(
-    path.join(worktree, 'src/lib/util.ts'),
+    path.join(disk, 'src/lib/util.ts'),
     'export function add(a: number, b: number) {\n  return a + b;\n}\n',
   );
-  await fs.writeFile(path.join(worktree, 'README.md'), '# Demo\n');
-  await fs.writeFile(path.join(worktree, '.gitignore'), 'build/\n');
-  await fs.mkdir(path.join(worktree, 'build'));
-  await fs.writeFile(path.join(worktree, 'build/out.js'), 'compiled();\n');
+  await fs.writeFile(path.join(disk, 'README.md'), '# Demo\n');
+  await fs.writeFile(path.join(disk, '.gitignore'), 'build/\n');
+  await fs.mkdir(path.join(disk, 'build'));
+  await fs.writeFile(path.join(disk, 'build/out.js'), 'compiled();\n');
   await fs.writeFile(
-    path.join(worktree, 'logo.png'),
+    path.join(disk, 'logo.png'),
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]),
   );
 }, 60_000);
@@ -60,7 +64,7 @@ describe('GET /file and /file/content', () => {
     expect(build).toEqual({
       name: 'build',
       path: 'build',
-      absolute: path.join(await fs.realpath(worktree), 'build'),
+      absolute: `${worktree}/build`,
       type: 'directory',
       ignored: true,
     });
@@ -197,13 +201,18 @@ describe('GET /vcs*', () => {
 
 describe('access', () => {
   it("another tenant's worktree as ?directory= is 404, and so is a worktree of another student", async () => {
-    const foreign = await other.student.http.get('/file', { query: { directory: worktree } });
-    expect(foreign.status).toBe(404);
-    expect(foreign.body.name).toBe('NotFoundError');
+    // As the path the owner was shown and as the host path behind it.
+    for (const directory of [worktree, disk]) {
+      const foreign = await other.student.http.get('/file', { query: { directory } });
+      expect(foreign.status).toBe(404);
+      expect(foreign.body.name).toBe('NotFoundError');
+    }
     const classmate = await createUser(app.url, school.admin.key, 'student');
     for (const route of ['/file', '/find/file', '/vcs', '/vcs/status', '/file/status']) {
-      const res = await classmate.http.get(route, { query: { directory: worktree, query: 'a', path: '' } });
-      expect([route, res.status]).toEqual([route, 404]);
+      for (const directory of [worktree, disk]) {
+        const res = await classmate.http.get(route, { query: { directory, query: 'a', path: '' } });
+        expect([route, res.status]).toEqual([route, 404]);
+      }
     }
     const content = await classmate.http.get('/file/content', { query: { directory: worktree, path: 'src/main.ts' } });
     expect(content.status).toBe(404);

@@ -120,6 +120,18 @@ const cases = (): RouteCase[] => [
     expect: [200, 400, 403],
   },
   { route: 'GET /path', call: (as) => as.get('/path', { query: { directory: bProject.worktree } }), expect: [404] },
+  // Language servers and formatters of B's project: its status is not A's to see, its symbols not A's to search.
+  { route: 'GET /lsp', call: (as) => as.get('/lsp', { query: { directory: bProject.worktree } }), expect: [404] },
+  {
+    route: 'GET /formatter',
+    call: (as) => as.get('/formatter', { query: { directory: bProject.worktree } }),
+    expect: [404],
+  },
+  {
+    route: 'GET /find/symbol',
+    call: (as) => as.get('/find/symbol', { query: { directory: bProject.worktree, query: 'secret' } }),
+    expect: [404],
+  },
   { route: 'POST /admin/jobs/health', call: (as) => as.post('/admin/jobs/health'), expect: [403] },
   // The SSE routes never end, so they are checked by streaming (last tests of this file).
   { route: 'GET /event', sse: true },
@@ -140,7 +152,8 @@ async function snapshotOfB() {
 }
 
 beforeAll(async () => {
-  app = await startTestApp();
+  // Every case reads B's state before and after as B's admin: more requests than a person's per-minute limit.
+  app = await startTestApp({ LIMIT_REQUESTS_PER_MINUTE: '100000' });
   [a, b] = await Promise.all([createTenant(app.url, app.adminKey), createTenant(app.url, app.adminKey)]);
   bProject = (await b.student.http.get('/project/current', { query: { directory: 'secret-homework' } })).body;
   const bKey = await b.admin.http.post('/admin/keys', { body: { name: 'b-extra', userId: b.student.id } });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { FakeLlm, isTitleRequest, reply, toolNames } from '../../fakes/llm';
 import { everythingServerCommand, misbehavingServerCommand, startFakeMcpHttpServer } from '../../fakes/mcp';
 import { createTenant, type TestTenant } from '../../factories/tenant.factory';
+import { onHost } from '../../utils/host-path';
 import { SseClient } from '../../utils/sse-client';
 import { startTestApp, type TestApp } from '../../utils/test-app';
 import { waitUntil } from '../../utils/wait-until';
@@ -246,7 +247,7 @@ describe('MCP servers through the app', () => {
 
   it('GET /command lists MCP prompts and skills; running a prompt sends its messages with the arguments in place', async () => {
     const http = school.admin.http;
-    const worktree = (await http.get('/path')).body.worktree as string;
+    const worktree = onHost(app, (await http.get('/path')).body.worktree as string);
     const skillDir = path.join(worktree, '.opencode', 'skills', 'tidy-code');
     await fs.mkdir(skillDir, { recursive: true });
     await fs.writeFile(

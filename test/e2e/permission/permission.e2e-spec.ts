@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { FakeLlm, reply } from '../../fakes/llm';
 import { createTenant, type TestTenant } from '../../factories/tenant.factory';
+import { onHost } from '../../utils/host-path';
 import { SseClient } from '../../utils/sse-client';
 import { createTestDatabase, type TestDatabase } from '../../utils/test-database';
 import { startTestApp, type TestApp } from '../../utils/test-app';
@@ -246,7 +247,7 @@ describe('permissions through @opencode-ai/sdk', () => {
     expect(part.state.status).toBe('error');
     expect(part.state.error).toContain('blocked by a permission rule');
     expect(asks(sse)).toHaveLength(0);
-    expect(fs.existsSync(path.join(session.directory, 'created-by-model.txt'))).toBe(false);
+    expect(fs.existsSync(path.join(onHost(app, session.directory), 'created-by-model.txt'))).toBe(false);
   });
 
   it("the tutor's denied edit is refused outright: no request exists that the student could approve", async () => {
@@ -265,7 +266,7 @@ describe('permissions through @opencode-ai/sdk', () => {
     expect(part.state.error).toContain('blocked by a permission rule');
     expect(asks(sse)).toHaveLength(0);
     expect((await sdk2(app.url, key).permission.list()).data).toEqual([]);
-    expect(fs.existsSync(path.join(session.directory, 'solution.py'))).toBe(false);
+    expect(fs.existsSync(path.join(onHost(app, session.directory), 'solution.py'))).toBe(false);
     // A session-level "allow" for edit cannot lift the tutor's guardrail either.
     await fetch(`${app.url}/session/${session.id}`, {
       method: 'PATCH',
@@ -280,7 +281,7 @@ describe('permissions through @opencode-ai/sdk', () => {
     });
     const parts = await toolParts(key, session.id);
     expect(parts.map((p) => p.state.status)).toEqual(['error', 'error']);
-    expect(fs.existsSync(path.join(session.directory, 'solution.py'))).toBe(false);
+    expect(fs.existsSync(path.join(onHost(app, session.directory), 'solution.py'))).toBe(false);
   });
 
   it('validates replies: bad reply values are 400, unknown ids 404', async () => {

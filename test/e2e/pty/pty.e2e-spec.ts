@@ -1,6 +1,7 @@
 import { createOpencodeClient, type OpencodeClient } from '@opencode-ai/sdk/v2';
 import { identityForTenant } from '../../../src/modules/sandbox/workspace-access';
 import { createTenant, createUser, type TestTenant, type TestUser } from '../../factories/tenant.factory';
+import { onHost } from '../../utils/host-path';
 import { request } from '../../utils/http';
 import { SseClient } from '../../utils/sse-client';
 import { startTestApp, type TestApp } from '../../utils/test-app';
@@ -143,7 +144,8 @@ it('tickets are single-use, bound to their terminal, and the only way in', async
 
 it('the escape probes typed into the terminal are contained', async () => {
   const mine = (await school.student.http.get('/path')).body.worktree as string;
-  const theirs = (await other.student.http.get('/path')).body.worktree as string;
+  // The probe names the other student's folder as it is on the host.
+  const theirs = onHost(app, (await other.student.http.get('/path')).body.worktree as string);
   const id = await createPty(school.student);
   const term = await connect(school.student, id);
   term.type(

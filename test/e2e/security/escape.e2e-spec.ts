@@ -5,6 +5,7 @@ import path from 'node:path';
 import { FakeLlm, reply } from '../../fakes/llm';
 import { createTenant, type TestTenant, type TestUser } from '../../factories/tenant.factory';
 import { SandboxRunner } from '../../../src/modules/sandbox/sandbox-runner.service';
+import { onHost } from '../../utils/host-path';
 import { client, request } from '../../utils/http';
 import { startTestApp, type TestApp } from '../../utils/test-app';
 import { isChat } from '../agent/kit';
@@ -77,8 +78,9 @@ beforeAll(async () => {
   app = await startTestApp({ OPENCODE_CONFIG_CONTENT: fakeProviderConfig(llm.openaiBaseUrl), SANDBOX: 'required' });
   a = await createTenant(app.url, app.adminKey);
   b = await createTenant(app.url, app.adminKey);
-  aRoot = (await a.student.http.get('/path')).body.worktree;
-  bRoot = (await b.student.http.get('/path')).body.worktree;
+  // The host paths: what an attacker who guessed the layout would try (the API shows neither).
+  aRoot = onHost(app, (await a.student.http.get('/path')).body.worktree);
+  bRoot = onHost(app, (await b.student.http.get('/path')).body.worktree);
   await fs.writeFile(path.join(bRoot, 'secret.txt'), `${SECRET}\n`);
   await fs.writeFile(path.join(aRoot, 'README.md'), '# mine\n');
   // Links made by the student's own command, inside their workspace.

@@ -7,6 +7,7 @@ import { Client as PgClient } from 'pg';
 import { FindService } from '../../../src/modules/file/find.service';
 import { FakeLlm, reply } from '../../fakes/llm';
 import { createTenant, type TestTenant, type TestUser } from '../../factories/tenant.factory';
+import { onHost } from '../../utils/host-path';
 import { request } from '../../utils/http';
 import { startTestApp, type TestApp } from '../../utils/test-app';
 import { isChat } from '../agent/kit';
@@ -70,7 +71,7 @@ async function turn(
   });
   if (res.status !== 200) throw new Error(`prompt answered ${res.status}: ${JSON.stringify(res.body).slice(0, 500)}`);
   const messages = (await user.http.get(`/session/${s.body.id}/message`)).body as any[];
-  return { id: s.body.id, directory: s.body.directory, messages };
+  return { id: s.body.id, directory: onHost(app, s.body.directory), messages };
 }
 
 async function tamper(partId: string, change: Record<string, unknown>): Promise<void> {
@@ -134,7 +135,7 @@ describe('stored part fields never reach git as options or outside paths', () =>
 
 describe('no request stalls other tenants', () => {
   it('/global/health answers under 1 s while one tenant sends catastrophic regexes, globs, ignore lines and HTML', async () => {
-    const root = (await a.student.http.get('/path')).body.worktree as string;
+    const root = onHost(app, (await a.student.http.get('/path')).body.worktree as string);
     const long = 'a'.repeat(20_000) + '!';
     for (let i = 0; i < 4; i++) await fs.writeFile(path.join(root, `long-${i}.txt`), `${long}\n`.repeat(10));
     const deep = path.join(root, ...Array(40).fill('a'));

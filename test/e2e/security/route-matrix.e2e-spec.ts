@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { FakeLlm, reply, type RecordedRequest } from '../../fakes/llm';
 import { createTenant, createUser } from '../../factories/tenant.factory';
+import { onHost } from '../../utils/host-path';
 import { buildZip } from '../../utils/archive-builder';
 import { client, request, type Client } from '../../utils/http';
 import { SseClient } from '../../utils/sse-client';
@@ -518,7 +519,9 @@ const POLICY: Record<string, Policy> = {
   'GET /find': { expect: studentRead, call: () => ({ path: '/find', query: inA({ pattern: 'secret' }) }) },
   'GET /find/file': { expect: studentRead, call: () => ({ path: '/find/file', query: inA({ query: 'notes' }) }) },
   // No language server here: always [], whatever the project (the directory is not looked at).
-  'GET /find/symbol': { expect: signedIn(), call: () => ({ path: '/find/symbol', query: inA({ query: 'x' }) }) },
+  'GET /find/symbol': { expect: studentRead, call: () => ({ path: '/find/symbol', query: inA({ query: 'x' }) }) },
+  'GET /lsp': { expect: studentRead, call: () => ({ path: '/lsp', query: inA() }) },
+  'GET /formatter': { expect: studentRead, call: () => ({ path: '/formatter', query: inA() }) },
   'GET /vcs': { expect: studentRead, call: () => ({ path: '/vcs', query: inA() }) },
   'GET /vcs/status': { expect: studentRead, call: () => ({ path: '/vcs/status', query: inA() }) },
   'GET /vcs/diff': { expect: studentRead, call: () => ({ path: '/vcs/diff', query: inA({ mode: 'git' }) }) },
@@ -896,7 +899,7 @@ beforeAll(async () => {
   const project = expectOk(await http.student.get('/project/current', { query: { directory: 'hw' } }), 200, 'project');
   worktreeA = project.worktree;
   projectA = project.id;
-  await fs.writeFile(path.join(worktreeA, 'notes.txt'), 'secret answers\n');
+  await fs.writeFile(path.join(onHost(app, worktreeA), 'notes.txt'), 'secret answers\n');
   const x = await sessionWithExchange();
   sessionA = x.id;
   messageA = x.message;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { FakeLlm, hang, isTitleRequest, reply } from '../../fakes/llm';
 import { createTenant, createUser, type TestTenant } from '../../factories/tenant.factory';
 import { request } from '../../utils/http';
+import { onHost } from '../../utils/host-path';
 import { SseClient } from '../../utils/sse-client';
 import { startTestApp, type TestApp } from '../../utils/test-app';
 import { waitUntil } from '../../utils/wait-until';
@@ -49,7 +50,9 @@ describe('snapshots, diff and revert through @opencode-ai/sdk', () => {
   it('an edit step records snapshots and a patch; diff and summary follow; revert restores every byte; unrevert re-applies', async () => {
     const client = sdk(school.admin.key);
     const session = (await client.session.create({ body: { title: 'edit' } })).data!;
-    const dir = session.directory;
+    // Files are set up on the host; the API shows the folder as `shown`.
+    const shown = session.directory;
+    const dir = onHost(app, shown);
     const original = Buffer.concat([Buffer.from('line one\r\nline two\n'), randomBytes(64).filter((b) => b !== 0)]);
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, 'notes.txt'), original);
@@ -82,18 +85,10 @@ describe('snapshots, diff and revert through @opencode-ai/sdk', () => {
     expect(finish.snapshot).toMatch(/^[0-9a-f]{40}$/);
     expect(finish.snapshot).not.toBe(start.snapshot);
     expect(patch.hash).toBe(start.snapshot);
-    expect([...patch.files].sort()).toEqual([path.join(dir, 'notes.txt'), path.join(dir, 'src/new.ts')]);
+    expect([...patch.files].sort()).toEqual([`${shown}/notes.txt`, `${shown}/src/new.ts`]);
     // Each write announced the file it changed (OpenCode's `file.edited`).
-    await sse.waitForType(
-      'file.edited',
-      5000,
-      (e) => e.properties.file === path.join(fs.realpathSync(dir), 'notes.txt'),
-    );
-    await sse.waitForType(
-      'file.edited',
-      5000,
-      (e) => e.properties.file === path.join(fs.realpathSync(dir), 'src/new.ts'),
-    );
+    await sse.waitForType('file.edited', 5000, (e) => e.properties.file === `${shown}/notes.txt`);
+    await sse.waitForType('file.edited', 5000, (e) => e.properties.file === `${shown}/src/new.ts`);
     // The answering step changed nothing: same tree before and after, no patch part.
     expect(textStep.parts.map((p) => p.type)).toEqual(['step-start', 'text', 'step-finish']);
     expect((textStep.parts[0] as any).snapshot).toBe(finish.snapshot);
@@ -158,7 +153,7 @@ describe('snapshots, diff and revert through @opencode-ai/sdk', () => {
     const secondUser = before[3].info.id;
 
     await client.session.revert({ path: { id: session.id }, body: { messageID: secondUser } });
-    expect(fs.readFileSync(path.join(session.directory, 'a.txt'), 'utf8')).toBe('first\n');
+    expect(fs.readFileSync(path.join(onHost(app, session.directory), 'a.txt'), 'utf8')).toBe('first\n');
 
     answer(reply().text('Fresh turn.').stop());
     await client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'three' }] } });
@@ -168,7 +163,7 @@ describe('snapshots, diff and revert through @opencode-ai/sdk', () => {
     expect(after.map((m) => m.info.role)).toEqual(['user', 'assistant', 'assistant', 'user', 'assistant']);
     expect((after[3].parts[0] as any).text).toBe('three');
     expect((await client.session.get({ path: { id: session.id } })).data!.revert).toBeUndefined();
-    expect(fs.readFileSync(path.join(session.directory, 'a.txt'), 'utf8')).toBe('first\n');
+    expect(fs.readFileSync(path.join(onHost(app, session.directory), 'a.txt'), 'utf8')).toBe('first\n');
   });
 
   it('revert to a part keeps what the message said before it', async () => {
@@ -184,7 +179,7 @@ describe('snapshots, diff and revert through @opencode-ai/sdk', () => {
       body: { messageID: step.info.id, partID: tool.id },
     });
     expect(res.data!.revert).toMatchObject({ messageID: step.info.id, partID: tool.id });
-    expect(fs.existsSync(path.join(session.directory, 'p.txt'))).toBe(false);
+    expect(fs.existsSync(path.join(onHost(app, session.directory), 'p.txt'))).toBe(false);
     answer(reply().text('Again.').stop());
     await client.session.prompt({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'next' }] } });
     const after = (await client.session.messages({ path: { id: session.id } })).data!;

@@ -150,7 +150,9 @@ export class WorktreeService {
     worktree: string,
     error: 'WorktreeRemoveFailedError' | 'WorktreeResetFailedError',
   ) {
-    const name = path.isAbsolute(worktree) ? path.relative(path.join(ws.root, WORKTREE_DIR), worktree) : worktree;
+    const name = path.isAbsolute(worktree)
+      ? path.relative(path.join(ws.root, WORKTREE_DIR), ws.lexical(worktree))
+      : worktree;
     if (!NAME.test(name) || !(await this.directories(ws)).includes(path.join(ws.root, WORKTREE_DIR, name)))
       throw new WorktreeError(error, `Not a worktree of this project: ${worktree}`);
     return name;

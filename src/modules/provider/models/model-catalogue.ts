@@ -2,7 +2,7 @@ import type { FetchLike } from '../adapters/adapter.options';
 import { ProviderModelNotFoundError } from '../provider.errors';
 import { getPreset } from '../provider.presets';
 import type { ResolveProviderInput } from '../provider.factory';
-import { providersConfigSchema, type ProvidersConfig } from './catalogue-config.schema';
+import { providersConfigSchema, type ConfigProvider, type ProvidersConfig } from './catalogue-config.schema';
 import { emptyProvider, mergeConfigModel, modelVisible, publicOptions, toApiModel } from './catalogue-merge';
 import {
   catalogueSnapshotSchema,
@@ -73,6 +73,31 @@ export class ModelCatalogue {
     this.now = options.now ?? Date.now;
   }
 
+  private readonly converted = new Map<string, Record<string, ApiModel>>();
+
+  private untouched(id: string, dev: DevProvider, fallbackUrl: string, experimental: boolean) {
+    const key = `${id}\0${experimental}`;
+    let models = this.converted.get(key);
+    if (!models) this.converted.set(key, (models = this.convert(id, dev, fallbackUrl, undefined, experimental)));
+    return models;
+  }
+
+  /** The provider's models in OpenCode's shape, config models merged in, hidden ones (deprecated, alpha, lists) out. */
+  private convert(
+    id: string,
+    dev: DevProvider,
+    fallbackUrl: string,
+    cfg: ConfigProvider | undefined,
+    experimental: boolean,
+  ): Record<string, ApiModel> {
+    const models: Record<string, ApiModel> = {};
+    for (const [key, model] of Object.entries(dev.models)) models[key] = toApiModel(id, dev, model, fallbackUrl);
+    for (const [key, cfgModel] of Object.entries(cfg?.models ?? {}))
+      models[key] = toApiModel(id, dev, mergeConfigModel(key, dev.models[key], cfgModel), fallbackUrl);
+    const opts = { experimental, whitelist: cfg?.whitelist, blacklist: cfg?.blacklist };
+    return Object.fromEntries(Object.entries(models).filter(([, m]) => modelVisible(m, opts)));
+  }
+
   /** Raw models.dev-shaped providers currently loaded. */
   get providers(): Readonly<Record<string, DevProvider>> {
     return this.data;
@@ -107,6 +132,7 @@ export class ModelCatalogue {
       }
       if (Object.keys(next).length === 0) return false;
       this.data = next;
+      this.converted.clear();
       this.refreshedAt = this.now();
       return true;
     } catch {
@@ -145,19 +171,12 @@ export class ModelCatalogue {
       };
       const fallbackUrl =
         (typeof cfg?.options?.baseURL === 'string' ? cfg.options.baseURL : undefined) ?? getPreset(id)?.baseURL ?? '';
-      const models: Record<string, ApiModel> = {};
-      for (const [key, model] of Object.entries(dev.models)) models[key] = toApiModel(id, dev, model, fallbackUrl);
-      for (const [key, cfgModel] of Object.entries(cfg?.models ?? {}))
-        models[key] = toApiModel(id, dev, mergeConfigModel(key, dev.models[key], cfgModel), fallbackUrl);
-      const visible = Object.fromEntries(
-        Object.entries(models).filter(([, m]) =>
-          modelVisible(m, {
-            experimental: config.experimentalModels ?? false,
-            whitelist: cfg?.whitelist,
-            blacklist: cfg?.blacklist,
-          }),
-        ),
-      );
+      // A provider the config does not touch always converts the same way: done once per catalogue data, since
+      // the shipped catalogue has over a thousand models and this runs for every listing and every prompt.
+      const experimental = config.experimentalModels ?? false;
+      const visible = cfg
+        ? this.convert(id, dev, fallbackUrl, cfg, experimental)
+        : this.untouched(id, dev, fallbackUrl, experimental);
 
       let source: ApiProvider['source'] | undefined;
       const raise = (s: ApiProvider['source']) =>

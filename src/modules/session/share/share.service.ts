@@ -5,6 +5,7 @@ import type { Request, Response } from 'express';
 import type { AuthContext } from '../../../core/auth/auth-context';
 import { APP_CONFIG, type AppConfig } from '../../../core/config/app-config';
 import { ForbiddenError, NotFoundError } from '../../../core/errors/domain-error';
+import { HostPaths } from '../../../core/http/host-paths';
 import { SseWriter } from '../../../core/http/sse';
 import { newId } from '../../../core/ids';
 import { EventBus } from '../../event/event.bus';
@@ -51,6 +52,7 @@ export class ShareService {
     private readonly guard: StreamGuard,
     private readonly limits: RequestLimitService,
     private readonly metrics: MetricsService,
+    private readonly paths: HostPaths,
   ) {}
 
   async share(auth: AuthContext, sessionId: string, origin: string): Promise<SessionInfo> {
@@ -83,18 +85,20 @@ export class ShareService {
   async transcript(shareId: string, ip: string): Promise<SharedTranscript> {
     const { row, exposure } = await this.resolve(shareId, ip);
     const { items } = await this.messages.list(row.tenantId, row.id);
-    return {
+    // Tool calls a school chose to show name files by their host paths: the public sees the school's view.
+    return this.paths.forTenant(row.tenantId).value({
       session: publicSession(toSessionInfo(row)),
       messages: items.map((m) => publicMessage(m, exposure)),
       diff: publicDiff(row.diff as SnapshotFileDiff[] | null, exposure),
-    };
+    });
   }
 
   /** Live events of the shared session, until the stream closes or the link is revoked. */
   async stream(shareId: string, req: Request, res: Response): Promise<void> {
     const { row, exposure } = await this.resolve(shareId, req.ip ?? req.socket.remoteAddress ?? 'unknown');
     const filter = new ShareEventFilter(exposure);
-    const sse = new SseWriter(req, res);
+    const view = this.paths.forTenant(row.tenantId);
+    const sse = new SseWriter(req, res, (json) => view.text(json));
     sse.onClose(this.metrics.trackStream('share', row.tenantId));
     const off = this.bus.subscribe(
       (e) => e.tenantId === row.tenantId && e.sessionId === row.id,

@@ -1,20 +1,13 @@
 import { z } from 'zod';
+import type { LspService } from '../../../lsp/lsp.service';
+import { LSP_OPERATIONS } from '../../../lsp/lsp-operations';
+import { workspaceOf } from '../../../workspace/workspace';
 import { defineTool } from '../../tool.define';
 import { ToolError } from '../../tool.types';
-import { languageServerFor, LSP_DESCRIPTION } from './lsp.servers';
+import { LSP_DESCRIPTION } from './lsp.prompt';
 
 export const LspParametersSchema = z.object({
-  operation: z.enum([
-    'goToDefinition',
-    'findReferences',
-    'hover',
-    'documentSymbol',
-    'workspaceSymbol',
-    'goToImplementation',
-    'prepareCallHierarchy',
-    'incomingCalls',
-    'outgoingCalls',
-  ]),
+  operation: z.enum(LSP_OPERATIONS),
   filePath: z.string().min(1).describe('The file, relative to the project folder'),
   line: z.number().int().min(1).describe('1-based line'),
   character: z.number().int().min(1).describe('1-based column'),
@@ -22,26 +15,39 @@ export const LspParametersSchema = z.object({
 });
 
 /**
- * `lsp`: code intelligence through a language server. No server is run for students' code here yet: a
- * language server would have to run inside the sandbox like bash (some, e.g. rust-analyzer, execute build
- * scripts), so the tool says plainly that it is unavailable and points at grep/read instead.
+ * `lsp`: one request to the project's language server for the file's type, started on demand inside the
+ * project's sandbox (LspService). Its answer goes back as JSON, as OpenCode's tool does.
  */
-export const lspTool = defineTool({
-  id: 'lsp',
-  description: LSP_DESCRIPTION,
-  parameters: LspParametersSchema,
-  async execute(args, ctx) {
-    await ctx.ask({
-      permission: 'lsp',
-      patterns: ['*'],
-      always: ['*'],
-      metadata: { operation: args.operation, filePath: args.filePath },
-    });
-    const server = languageServerFor(args.filePath);
-    const which = server ? `${server.binary} (${server.language})` : 'a language server for this file type';
-    throw new ToolError(
-      `Code intelligence is unavailable on this server: ${which} is not installed for sandboxed use. ` +
-        'Use grep to find definitions and references, and read to inspect them.',
-    );
-  },
-});
+export function lspTool(deps: { lsp: Pick<LspService, 'scopeFor' | 'serverFor' | 'operation'> }) {
+  return defineTool({
+    id: 'lsp',
+    description: LSP_DESCRIPTION,
+    parameters: LspParametersSchema,
+    async execute(args, ctx) {
+      const ws = await workspaceOf(ctx.workspace);
+      const target = await ws.resolve(args.filePath);
+      await ctx.ask({
+        permission: 'lsp',
+        patterns: ['*'],
+        always: ['*'],
+        metadata: { operation: args.operation, filePath: target.real },
+      });
+      if (!target.stat?.isFile()) throw new ToolError(`File not found: ${args.filePath}`);
+      const scope = await deps.lsp.scopeFor(ctx.auth, ctx.workspace);
+      const spec = await deps.lsp.serverFor(ctx.auth, scope.projectId, target.real);
+      if (!spec) throw new ToolError('No LSP server available for this file type.');
+      const result = await deps.lsp.operation(ctx.auth, scope, spec, {
+        operation: args.operation,
+        file: target.real,
+        line: args.line - 1,
+        character: args.character - 1,
+        query: args.query,
+      });
+      return {
+        title: `${args.operation} ${target.relative}:${args.line}:${args.character}`,
+        output: result.length === 0 ? `No results found for ${args.operation}` : JSON.stringify(result, null, 2),
+        metadata: { result },
+      };
+    },
+  });
+}
