@@ -68,7 +68,7 @@ describe('/api/session', () => {
       tokens: { input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } },
       time: { created: expect.any(Number), updated: expect.any(Number) },
       title: 'c',
-      location: { directory: expect.stringContaining(`/${t.id}/`), workspaceID: 'wrk_w1' },
+      location: { directory: expect.stringMatching(/^\/workspace\//), workspaceID: 'wrk_w1' },
     });
     const second = (await t.student.http.get('/api/session', { query: { limit: '2', cursor: first.cursor.next } }))
       .body;
@@ -100,8 +100,8 @@ describe('/api/health, /api/reference and the first GET /project', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       location: {
-        directory: expect.stringContaining(`/${t.id}/`),
-        project: { id: expect.stringMatching(/^prj_/), directory: expect.stringContaining(`/${t.id}/`) },
+        directory: expect.stringMatching(/^\/workspace\//),
+        project: { id: expect.stringMatching(/^prj_/), directory: expect.stringMatching(/^\/workspace\//) },
       },
       data: [],
     });
@@ -115,7 +115,7 @@ describe('/api/health, /api/reference and the first GET /project', () => {
     const t = await createTenant(app.url, app.adminKey);
     const list = (await t.student.http.get('/project')).body as { id: string; name?: string; worktree: string }[];
     expect(list).toHaveLength(1);
-    expect(list[0]).toMatchObject({ name: 'default', worktree: expect.stringContaining(`/${t.id}/`) });
+    expect(list[0]).toMatchObject({ name: 'default', worktree: expect.stringMatching(/^\/workspace\/.*--default$/) });
     expect((await t.student.http.get('/project/current')).body.id).toBe(list[0].id);
   });
 });
