@@ -12,6 +12,13 @@ export interface NoteRow {
   deliveredAt: Date | null;
 }
 
+/** A note as the model gets it. `author`: null when the author is gone. */
+export interface TurnNote {
+  id: string;
+  text: string;
+  author: string | null;
+}
+
 @Injectable()
 export class NoteRepository {
   constructor(private readonly prisma: PrismaService) {}
@@ -24,29 +31,32 @@ export class NoteRepository {
     return this.prisma.teacherNote.findMany({ where: { tenantId, sessionId }, orderBy: { id: 'asc' } });
   }
 
-  /** The newest user message of the session: the turn a note goes with. */
-  async latestUserMessage(tenantId: string, sessionId: string): Promise<string | undefined> {
-    const row = await this.prisma.message.findFirst({
-      where: { tenantId, sessionId, role: 'user' },
-      orderBy: { id: 'desc' },
-      select: { id: true },
-    });
-    return row?.id;
-  }
-
   /**
-   * Notes for the turn of `messageId`: the ones not yet given to the model are claimed for it (one conditional
-   * UPDATE, so two processes cannot both claim one), and every step of that turn reads the same set.
+   * The notes for the session's current turn (its newest user message), with their authors' names, in one
+   * statement: the notes not yet given to the model are claimed for that turn (a conditional UPDATE, so two
+   * processes cannot both claim one) and every step of the turn reads the same set. Every step of every prompt
+   * asks, note or not: one round trip instead of six (the turn, BEGIN/UPDATE/COMMIT, the notes, the names).
    */
-  async forTurn(tenantId: string, sessionId: string, messageId: string): Promise<NoteRow[]> {
-    await this.prisma.teacherNote.updateMany({
-      where: { tenantId, sessionId, deliveredFor: null },
-      data: { deliveredFor: messageId, deliveredAt: new Date() },
-    });
-    return this.prisma.teacherNote.findMany({
-      where: { tenantId, sessionId, deliveredFor: messageId },
-      orderBy: { id: 'asc' },
-    });
+  async claimForTurn(tenantId: string, sessionId: string): Promise<TurnNote[]> {
+    const { rows } = await this.prisma.sql<TurnNote>(
+      `WITH turn AS (
+         SELECT id FROM "Message" WHERE "tenantId" = $1 AND "sessionId" = $2 AND role = 'user' ORDER BY id DESC LIMIT 1
+       ), claimed AS (
+         UPDATE "TeacherNote" n SET "deliveredFor" = turn.id, "deliveredAt" = $3::timestamp FROM turn
+         WHERE n."tenantId" = $1 AND n."sessionId" = $2 AND n."deliveredFor" IS NULL
+         RETURNING n.id, n."authorId", n.text
+       ), notes AS (
+         SELECT id, "authorId", text FROM claimed
+         UNION ALL
+         SELECT n.id, n."authorId", n.text FROM "TeacherNote" n JOIN turn ON n."deliveredFor" = turn.id
+         WHERE n."tenantId" = $1 AND n."sessionId" = $2
+       )
+       SELECT notes.id, notes.text, u.name AS author FROM notes
+       LEFT JOIN "User" u ON u."tenantId" = $1 AND u.id = notes."authorId"
+       ORDER BY notes.id`,
+      [tenantId, sessionId, new Date().toISOString()],
+    );
+    return rows;
   }
 
   async authorNames(tenantId: string, ids: string[]): Promise<Map<string, string>> {

@@ -78,14 +78,8 @@ export class NoteService implements SystemSource {
       });
     // Only the student's own turns carry notes: a teacher looking in does not consume them.
     if (session.userId && session.userId === auth.userId) {
-      const messageId = await this.repo.latestUserMessage(session.tenantId, session.id);
-      const notes = messageId ? await this.repo.forTurn(session.tenantId, session.id, messageId) : [];
-      const names = await this.repo.authorNames(
-        session.tenantId,
-        notes.map((n) => n.authorId).filter((x): x is string => !!x),
-      );
-      for (const n of notes)
-        instructions.push({ path: 'teacher note', content: marked(names.get(n.authorId ?? '') ?? 'teacher', n.text) });
+      for (const n of await this.repo.claimForTurn(session.tenantId, session.id))
+        instructions.push({ path: 'teacher note', content: marked(n.author ?? 'teacher', n.text) });
     }
     return { instructions };
   }
