@@ -113,3 +113,7 @@ module.exports = {
     },
   },
 };
+
+// For test/e2e/session/prompt-path.e2e-spec.ts (the layers of the calls a prompt makes); not a dependency-cruiser
+// option, so not enumerable.
+Object.defineProperty(module.exports, 'layers', { value: layers, enumerable: false });

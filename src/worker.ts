@@ -8,6 +8,7 @@ import { InfraModule, type InfraOptions } from './infra/infra.module';
 import { startMetricsListener, type MetricsListener } from './infra/metrics/metrics-listener';
 import { MetricsService } from './infra/metrics/metrics.service';
 import { QueueService } from './infra/queue/queue.service';
+import { startTelemetry } from './infra/telemetry/telemetry';
 import { domainModules } from './modules/domain-modules';
 
 /** The worker process: the same infra and domain modules as the API (processors register at init), no HTTP. */
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const logger = createLogger(config.logLevel, config.logFormat);
+  const telemetry = startTelemetry(config, 'worker');
   const database = await openDatabase(config);
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot({ config, database, logger }), {
     logger: new PinoNestLogger(logger),
@@ -72,6 +74,7 @@ async function main(): Promise<void> {
       await listener?.close();
       await app.close(); // QueueService.onApplicationShutdown drains the workers within SHUTDOWN_GRACE_MS
       await database.stop();
+      await telemetry?.shutdown();
       process.exit(0);
     } catch (err) {
       logger.error({ err }, 'worker shutdown failed');

@@ -9,6 +9,8 @@ import { openDatabase, type DatabaseRuntime } from '../infra/database/database.r
 import { httpMetricsMiddleware } from '../infra/metrics/http-metrics.middleware';
 import { MetricsService } from '../infra/metrics/metrics.service';
 import { QueueService } from '../infra/queue/queue.service';
+import { httpTracingMiddleware } from '../infra/telemetry/http-tracing.middleware';
+import { startTelemetry } from '../infra/telemetry/telemetry';
 import { BootstrapService } from '../modules/tenant/bootstrap.service';
 import { refuseDeepJson } from '../core/http/json-depth';
 import { settlesWithin } from '../core/lifecycle/settles-within';
@@ -51,6 +53,7 @@ async function buildApp(
   logger: Logger,
   listen: boolean,
 ): Promise<RunningApp> {
+  const telemetry = startTelemetry(config, 'api');
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, database, logger }), {
     logger: new PinoNestLogger(logger),
     bodyParser: false,
@@ -71,6 +74,7 @@ async function buildApp(
     limit: '12mb',
   });
   app.use(requestIdOnError);
+  if (telemetry) app.use(httpTracingMiddleware());
   app.enableCors({ origin: true, credentials: true, exposedHeaders: ['x-request-id', 'x-next-cursor', 'link'] });
   app.set('etag', false);
   app.set('x-powered-by', false);
@@ -105,6 +109,7 @@ async function buildApp(
         logger.warn({ boundMs: bound }, 'application shutdown overran its bound; stopping the database anyway');
       clearInterval(force);
       await database.stop();
+      await telemetry?.shutdown();
     },
   };
 }

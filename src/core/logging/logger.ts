@@ -1,12 +1,13 @@
 import type { LoggerService } from '@nestjs/common';
 import pino, { type Logger } from 'pino';
 import { currentRequestId } from '../http/request-context';
+import { traceFields } from './trace-fields';
 
 // Nest's start-up chatter (one line per module and per route) says nothing a person needs; it stays at debug.
 const QUIET_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer']);
 
 /**
- * Structured logs; every line carries the request id when there is one. `pretty` renders them for a person
+ * Structured logs; every line carries the request id and the trace id when there are. `pretty` renders them for a person
  * (pino-pretty, loaded only then); `json` is one object a line.
  */
 export function createLogger(level: string, format: 'json' | 'pretty' = 'json'): Logger {
@@ -14,9 +15,10 @@ export function createLogger(level: string, format: 'json' | 'pretty' = 'json'):
     level,
     base: undefined,
     timestamp: pino.stdTimeFunctions.isoTime,
+    // Each line names its request and, when traced, its trace and span (OpenTelemetry's log correlation).
     mixin: () => {
       const requestId = currentRequestId();
-      return requestId ? { requestId } : {};
+      return requestId ? { requestId, ...traceFields() } : traceFields();
     },
     redact: {
       paths: ['*.apiKey', '*.key', '*.authorization', '*.password', '*.secret', '*.token'],

@@ -6,6 +6,7 @@ import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { settlesWithin } from '../../core/lifecycle/settles-within';
 import { LOGGER } from '../../core/logging/logger';
 import { MetricsService } from '../metrics/metrics.service';
+import { continueTrace, inSpan, traceCarrier } from '../telemetry/tracing';
 import { QUEUE_BACKEND, type QueueBackend } from './queue.backend';
 
 // BullMQ's constructors are typed per backend; ours is chosen at runtime, so erase that generic once here.
@@ -72,7 +73,9 @@ export class QueueService implements OnApplicationShutdown {
     opts: { jobId?: string; delayMs?: number } = {},
   ): Promise<Job> {
     const spec = JobCatalogue[job];
-    const data = spec.payload.parse(payload);
+    // The enqueuer's trace rides along (`_trace`, W3C headers); the payload schema strips it before processors.
+    const trace = traceCarrier();
+    const data = { ...spec.payload.parse(payload), ...(Object.keys(trace).length ? { _trace: trace } : {}) };
     return this.queue(spec.queue).add(job, data, { jobId: opts.jobId, delay: opts.delayMs });
   }
 
@@ -103,17 +106,22 @@ export class QueueService implements OnApplicationShutdown {
           if (!processor) throw new Error(`No processor for job ${job.name}`);
           const spec = JobCatalogue[job.name as JobName];
           const end = this.metrics.jobDuration.startTimer({ queue: name, job: job.name });
-          try {
-            const result = await processor(spec.payload.parse(job.data) as never, {
-              jobId: job.id ?? '',
-              attempt: job.attemptsMade + 1,
-            });
-            end({ outcome: 'completed' });
-            return result;
-          } catch (err) {
-            end({ outcome: 'failed' });
-            throw err;
-          }
+          const attributes = { 'messaging.system': 'bullmq', 'opencode.tenant': String(job.data?.tenantId ?? '') };
+          return continueTrace(job.data?._trace, () =>
+            inSpan(`job ${job.name}`, attributes, async () => {
+              try {
+                const result = await processor(spec.payload.parse(job.data) as never, {
+                  jobId: job.id ?? '',
+                  attempt: job.attemptsMade + 1,
+                });
+                end({ outcome: 'completed' });
+                return result;
+              } catch (err) {
+                end({ outcome: 'failed' });
+                throw err;
+              }
+            }),
+          );
         },
         // runRetryDelay: after a connection error BullMQ waits this long before fetching again (default 15 s).
         { connection: this.backend.connection(true), concurrency: 4, autorun: true, runRetryDelay: 1000 },

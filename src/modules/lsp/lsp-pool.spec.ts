@@ -13,7 +13,7 @@ import { SandboxUnavailableError } from '../sandbox/sandbox.errors';
 import { identityForTenant } from '../sandbox/workspace-access';
 import { LspPool } from './lsp-pool.service';
 import { runOperation } from './lsp-operations';
-import { LANGUAGE_SERVERS } from './lsp-servers';
+import { LANGUAGE_SERVERS, SANDBOX_NODE } from './lsp-servers';
 
 jest.setTimeout(120_000);
 
@@ -93,9 +93,7 @@ describe('LspPool with real servers in the sandbox', () => {
     const servers = execFileSync('ps', ['-eo', 'uid=,pid=,args='], { encoding: 'utf8' })
       .split('\n')
       .map((line) => line.trim().split(/\s+/))
-      .filter(
-        ([, , cmd, entry]) => cmd === '/usr/bin/node' && entry?.endsWith('typescript-language-server/lib/cli.mjs'),
-      );
+      .filter(([, , cmd, entry]) => cmd === SANDBOX_NODE && entry?.endsWith('typescript-language-server/lib/cli.mjs'));
     expect(servers.length).toBeGreaterThan(0);
     for (const [uid, serverPid] of servers) {
       expect(Number(uid)).toBe(identityForTenant('ten_a').uid);

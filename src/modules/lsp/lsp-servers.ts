@@ -24,7 +24,12 @@ export interface LanguageServerSpec {
   pull?(request: <R>(method: string, params: unknown) => Promise<R>, file: string): Promise<Diagnostic[]>;
 }
 
-const NODE = '/usr/bin/node';
+/**
+ * The node that runs this server, when the sandbox can see it (it binds /usr read-only: Debian's /usr/bin/node and
+ * the official images' /usr/local/bin/node both qualify); else Debian's path.
+ */
+export const SANDBOX_NODE = process.execPath.startsWith('/usr/') ? process.execPath : '/usr/bin/node';
+const NODE = SANDBOX_NODE;
 
 /** A package's folder in our node_modules, where Node's resolution (and the sandbox's bind) will find it. */
 export function packageDir(name: string): string {

@@ -1,4 +1,5 @@
 import type { MetricsService } from '../../infra/metrics/metrics.service';
+import { inSpan } from '../../infra/telemetry/tracing';
 import { SandboxRunner } from './sandbox-runner.service';
 import { SandboxUnavailableError } from './sandbox.errors';
 import type { SandboxRunInput, SandboxRunResult } from './sandbox.types';
@@ -20,8 +21,20 @@ export class MeteredSandboxRunner extends SandboxRunner {
     return this;
   }
 
-  override async run(input: SandboxRunInput): Promise<SandboxRunResult> {
+  override run(input: SandboxRunInput): Promise<SandboxRunResult> {
     const labels = { tenant: input.origin?.tenantId ?? 'none', via: input.origin?.via ?? 'other' };
+    const attributes = { 'opencode.tenant': labels.tenant, 'opencode.sandbox.via': labels.via };
+    return inSpan('sandbox.run', attributes, async (span) => {
+      const result = await this.counted(input, labels);
+      span.setAttributes({
+        'opencode.sandbox.sandboxed': result.sandboxed,
+        'opencode.sandbox.outcome': runOutcome(result),
+      });
+      return result;
+    });
+  }
+
+  private async counted(input: SandboxRunInput, labels: { tenant: string; via: string }): Promise<SandboxRunResult> {
     try {
       const result = await super.run(input);
       this.metrics?.sandboxRuns.inc({ ...labels, sandboxed: String(result.sandboxed), outcome: runOutcome(result) });

@@ -5,7 +5,7 @@ import { ConfigService } from '../../config/config.service';
 import { SandboxPolicy } from '../../sandbox/sandbox-policy.service';
 import { SandboxRunner } from '../../sandbox/sandbox-runner.service';
 import { workspaceOf } from '../../workspace/workspace';
-import { packageDir } from '../lsp-servers';
+import { packageDir, SANDBOX_NODE } from '../lsp-servers';
 import type { FormatterStatus, LspScope } from '../lsp.types';
 import { PRETTIER_EXTENSIONS, shellQuote, usesPrettier } from './formatter-detect';
 
@@ -98,7 +98,7 @@ export class FormatterService {
         command: (file) =>
           own.prettier?.command
             ? custom(own.prettier.command, file)
-            : `/usr/bin/node ${shellQuote(join(prettierDir, 'bin', 'prettier.cjs'))} --write ${shellQuote(file)}`,
+            : `${shellQuote(SANDBOX_NODE)} ${shellQuote(join(prettierDir, 'bin', 'prettier.cjs'))} --write ${shellQuote(file)}`,
         environment: own.prettier?.environment ?? {},
         readOnly: [prettierDir],
       },

@@ -4,6 +4,7 @@ import { DomainError, TooManyRequestsError } from '../../../core/errors/domain-e
 import { LOGGER } from '../../../core/logging/logger';
 import { FairnessService } from '../../../infra/fairness/fairness.service';
 import { MetricsService, type LlmOutcome } from '../../../infra/metrics/metrics.service';
+import { startSpan } from '../../../infra/telemetry/tracing';
 import { computeStepCost, worstCaseCost, type StepCost } from '../../provider/cost';
 import type { ModelInfo } from '../../provider/provider.service';
 import type { LanguageModel, StreamEvent, StreamRequest, Usage } from '../../provider/provider.types';
@@ -133,6 +134,12 @@ export class LlmCall implements AsyncIterable<StreamEvent> {
     let streamed = 0;
     let started = false;
     const startedAt = performance.now();
+    const span = startSpan('llm.call', {
+      'gen_ai.request.model': labels.model,
+      'opencode.purpose': purpose,
+      'opencode.tenant': session.tenantId,
+      'opencode.session': session.id,
+    });
     try {
       for await (const ev of this.input.language.stream({ ...request, ...(signal ? { abortSignal: signal } : {}) })) {
         started = true;
@@ -144,6 +151,10 @@ export class LlmCall implements AsyncIterable<StreamEvent> {
       release();
       const outcome: LlmOutcome = usage ? 'ok' : signal?.aborted ? 'aborted' : 'error';
       metrics.llmCallFinished(labels, outcome, (performance.now() - startedAt) / 1000);
+      span.setAttribute('opencode.outcome', outcome);
+      if (usage)
+        span.setAttributes({ 'gen_ai.usage.input_tokens': usage.input, 'gen_ai.usage.output_tokens': usage.output });
+      span.end();
       await this.settle(reservation, usage, started ? streamed : undefined);
     }
   }

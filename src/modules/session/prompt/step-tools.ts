@@ -3,6 +3,7 @@ import { stopsLoop } from '../../permission/permission.errors';
 import type { StreamEvent } from '../../provider/provider.types';
 import { mayWrite } from '../../snapshot/snapshot.service';
 import type { RegisteredTool } from '../../tool/tool.registry';
+import { inSpan } from '../../../infra/telemetry/tracing';
 import type { ToolResult } from '../../tool/tool.types';
 import type { PartInfo, ToolState } from '../session.types';
 import { AbortedError, type StepInput, type ToolPart } from './step-sink';
@@ -136,7 +137,9 @@ export class StepTools {
           always: [part.tool],
           metadata: { tool: part.tool, input },
         });
-      const result: ToolResult = await tool.execute(input, ctx);
+      const result: ToolResult = await inSpan(`tool ${tool.id}`, { 'opencode.tool': tool.id }, () =>
+        tool.execute(input, ctx),
+      );
       if (signal.aborted) throw new AbortedError();
       const attachments = result.attachments?.map((a) => ({
         id: newId('part'),

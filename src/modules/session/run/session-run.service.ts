@@ -6,6 +6,7 @@ import { APP_CONFIG, type AppConfig } from '../../../core/config/app-config';
 import { LOGGER } from '../../../core/logging/logger';
 import { FairnessService } from '../../../infra/fairness/fairness.service';
 import { SlotWaitAborted } from '../../../infra/fairness/fair-semaphore';
+import { inSpan } from '../../../infra/telemetry/tracing';
 import { EventBus } from '../../event/event.bus';
 import { EventType } from '../../event/event.types';
 import { SessionRepository, type SessionRow } from '../session.repository';
@@ -151,7 +152,12 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
    * waits). A child session runs inside its parent's turn and slot: waiting here could deadlock a school at its cap.
    * Aborted while waiting, the loop never starts and the caller reads the session as it is.
    */
-  private async withLoopSlot(row: SessionRow, signal: AbortSignal, loop: () => Promise<unknown>): Promise<void> {
+  private withLoopSlot(row: SessionRow, signal: AbortSignal, loop: () => Promise<unknown>): Promise<void> {
+    const attributes = { 'opencode.tenant': row.tenantId, 'opencode.session': row.id };
+    return inSpan('session.loop', attributes, () => this.inLoopSlot(row, signal, loop));
+  }
+
+  private async inLoopSlot(row: SessionRow, signal: AbortSignal, loop: () => Promise<unknown>): Promise<void> {
     if (row.parentId) {
       await loop();
       return;
