@@ -4,6 +4,7 @@ import path from 'node:path';
 import { FakeLlm, isTitleRequest, reply } from '../../fakes/llm';
 import { createTenant, type TestTenant } from '../../factories/tenant.factory';
 import { fakeProviderConfig } from '../../utils/fake-provider-config';
+import { onHost } from '../../utils/host-path';
 import { SseClient } from '../../utils/sse-client';
 import { startTestApp, type TestApp } from '../../utils/test-app';
 
@@ -47,9 +48,11 @@ describe('lsp and formatter through @opencode-ai/sdk', () => {
     expect((await client.formatter.status({ query })).data).toEqual([
       expect.objectContaining({ name: 'prettier', enabled: false }),
     ]);
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, '.prettierrc'), JSON.stringify({ singleQuote: true }));
-    fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true } }));
+    // The API shows the project as /workspace/<slug>; the files are set up in its host folder.
+    const host = onHost(app, dir);
+    fs.mkdirSync(host, { recursive: true });
+    fs.writeFileSync(path.join(host, '.prettierrc'), JSON.stringify({ singleQuote: true }));
+    fs.writeFileSync(path.join(host, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true } }));
     expect((await client.formatter.status({ query })).data).toEqual([
       { name: 'prettier', extensions: expect.arrayContaining(['.ts']), enabled: true },
     ]);
@@ -77,14 +80,14 @@ describe('lsp and formatter through @opencode-ai/sdk', () => {
     const write = tools.find((t) => t.tool === 'write');
     const lsp = tools.find((t) => t.tool === 'lsp');
     expect(write.state.status).toBe('completed');
-    const file = path.join(fs.realpathSync(dir), 'src/grade.ts');
+    const file = `${dir}/src/grade.ts`;
     expect(write.state.output).toBe(
       'Wrote file successfully.\n\nLSP errors detected in this file, please fix:\n' +
         `<diagnostics file="${file}">\nERROR [2:3] Type 'number' is not assignable to type 'string'.\n</diagnostics>`,
     );
     expect(write.state.metadata.diagnostics[file]).toEqual([expect.objectContaining({ severity: 1 })]);
     // prettier (the project's .prettierrc) removed the double space.
-    expect(fs.readFileSync(file, 'utf8')).toBe(source);
+    expect(fs.readFileSync(path.join(host, 'src/grade.ts'), 'utf8')).toBe(source);
     expect(lsp.state.error ?? lsp.state.status).toBe('completed');
     expect(lsp.state.title).toBe('hover src/grade.ts:1:17');
     expect(lsp.state.output).toContain('function computeGrade(points: number): string');
