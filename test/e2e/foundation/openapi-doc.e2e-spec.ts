@@ -54,6 +54,7 @@ describe('the OpenAPI document', () => {
     const publicOps = operations.filter(([, op]) => Array.isArray(op.security) && op.security.length === 0);
     expect(publicOps.map(([name]) => name).sort()).toEqual(
       [
+        'GET /api/health',
         'GET /global/health',
         'GET /ready',
         'GET /share/{shareID}',

@@ -641,6 +641,10 @@ const POLICY: Record<string, Policy> = {
   'POST /global/dispose': { expect: signedIn(), call: () => ({ path: '/global/dispose' }) },
   'GET /experimental/capabilities': { expect: signedIn(), call: () => ({ path: '/experimental/capabilities' }) },
   'GET /experimental/session': { expect: signedIn(), call: () => ({ path: '/experimental/session' }) },
+  // OpenCode's web app: health, the home screen's session list, the project's references (each caller's own)
+  'GET /api/health': { expect: all('ok'), call: () => ({ path: '/api/health' }) },
+  'GET /api/session': { expect: signedIn(), call: () => ({ path: '/api/session' }) },
+  'GET /api/reference': { expect: signedIn(), call: () => ({ path: '/api/reference' }) },
   'POST /experimental/session/{sessionID}/background': {
     expect: studentWrite,
     call: async (_, own) => ({ path: `/experimental/session/${own ? await freshSession() : sessionA}/background` }),

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { FakeLlm, reply } from '../../fakes/llm';
 import { createTenant, type TestTenant, type TestUser } from '../../factories/tenant.factory';
 import { fakeProviderConfig } from '../../utils/fake-provider-config';
+import { onHost } from '../../utils/host-path';
 import { startTestApp, type TestApp } from '../../utils/test-app';
 import { isChat } from '../agent/kit';
 
@@ -35,10 +36,11 @@ async function school(config?: Record<string, unknown>): Promise<TestTenant> {
   return s;
 }
 
-async function session(user: TestUser): Promise<{ id: string; dir: string }> {
+/** `dir`: the session's folder as the client was shown it (`/workspace/…`); `host`: where it is on disk. */
+async function session(user: TestUser): Promise<{ id: string; dir: string; host: string }> {
   const res = await user.http.post('/session', { body: {} });
   expect(res.status).toBe(200);
-  return { id: res.body.id, dir: res.body.directory };
+  return { id: res.body.id, dir: res.body.directory, host: onHost(app, res.body.directory) };
 }
 
 const fileUrl = (p: string) => `file://${p}`;
@@ -58,15 +60,17 @@ describe('file:// parts, from the attacker side', () => {
     const other = await school();
     const mine = await session(s.student);
     const theirs = await session(other.student);
-    await fs.writeFile(path.join(theirs.dir, 'secret.txt'), 'other school secret\n');
-    await fs.writeFile(path.join(mine.dir, '..', 'beside.txt'), 'beside the workspace\n').catch(() => undefined);
-    await fs.symlink('/etc/hostname', path.join(mine.dir, 'host-link'));
-    await fs.symlink(path.join(theirs.dir, 'secret.txt'), path.join(mine.dir, 'their-link'));
+    await fs.writeFile(path.join(theirs.host, 'secret.txt'), 'other school secret\n');
+    await fs.writeFile(path.join(mine.host, '..', 'beside.txt'), 'beside the workspace\n').catch(() => undefined);
+    await fs.symlink('/etc/hostname', path.join(mine.host, 'host-link'));
+    await fs.symlink(path.join(theirs.host, 'secret.txt'), path.join(mine.host, 'their-link'));
     const urls = [
       fileUrl('/etc/passwd'),
       fileUrl(`${mine.dir}/../beside.txt`),
       `file://${mine.dir}/%2e%2e/beside.txt`,
       fileUrl(path.join(theirs.dir, 'secret.txt')),
+      fileUrl(path.join(theirs.host, 'secret.txt')),
+      fileUrl(`${mine.host}/../beside.txt`),
       fileUrl(path.join(mine.dir, 'host-link')),
       fileUrl(path.join(mine.dir, 'their-link')),
     ];
@@ -85,8 +89,8 @@ describe('file:// parts, from the attacker side', () => {
 
   it('a school rule denying the read refuses the attachment with 403 permission_denied', async () => {
     const s = await school({ permission: { read: { '*': 'allow', 'answers*': 'deny' } } });
-    const { id, dir } = await session(s.student);
-    await fs.writeFile(path.join(dir, 'answers.txt'), 'the exam answers\n');
+    const { id, dir, host } = await session(s.student);
+    await fs.writeFile(path.join(host, 'answers.txt'), 'the exam answers\n');
     const { res, sent } = await send(s.student, id, [filePart(fileUrl(path.join(dir, 'answers.txt')))]);
     expect(res.status).toBe(403);
     expect(res.body).toMatchObject({ name: 'ForbiddenError', data: { code: 'permission_denied' } });
@@ -95,9 +99,9 @@ describe('file:// parts, from the attacker side', () => {
 
   it('a missing file is 404, a binary file 400', async () => {
     const s = await school();
-    const { id, dir } = await session(s.student);
+    const { id, dir, host } = await session(s.student);
     expect((await send(s.student, id, [filePart(fileUrl(path.join(dir, 'nope.txt')))])).res.status).toBe(404);
-    await fs.writeFile(path.join(dir, 'blob.bin'), Buffer.from([0, 1, 2, 0, 255, 0]));
+    await fs.writeFile(path.join(host, 'blob.bin'), Buffer.from([0, 1, 2, 0, 255, 0]));
     expect((await send(s.student, id, [filePart(fileUrl(path.join(dir, 'blob.bin')))])).res.status).toBe(400);
   });
 });
@@ -105,8 +109,8 @@ describe('file:// parts, from the attacker side', () => {
 describe('file:// parts', () => {
   it('a text file (with a line range) is read into the turn as OpenCode does; the part is kept', async () => {
     const s = await school();
-    const { id, dir } = await session(s.student);
-    await fs.writeFile(path.join(dir, 'notes.md'), 'line one\nline two\nline three\nline four\n');
+    const { id, dir, host } = await session(s.student);
+    await fs.writeFile(path.join(host, 'notes.md'), 'line one\nline two\nline three\nline four\n');
     const url = `${fileUrl(path.join(dir, 'notes.md'))}?start=2&end=3`;
     const { res, sent } = await send(s.student, id, [{ type: 'text', text: 'summarise' }, filePart(url)]);
     expect(res.status).toBe(200);
@@ -123,10 +127,10 @@ describe('file:// parts', () => {
 
   it('a folder is listed; an image is attached inline', async () => {
     const s = await school();
-    const { id, dir } = await session(s.student);
-    await fs.mkdir(path.join(dir, 'src'));
-    await fs.writeFile(path.join(dir, 'src', 'main.ts'), 'export {};\n');
-    await fs.writeFile(path.join(dir, 'dot.png'), PNG);
+    const { id, dir, host } = await session(s.student);
+    await fs.mkdir(path.join(host, 'src'));
+    await fs.writeFile(path.join(host, 'src', 'main.ts'), 'export {};\n');
+    await fs.writeFile(path.join(host, 'dot.png'), PNG);
     const { res } = await send(s.student, id, [
       filePart(fileUrl(path.join(dir, 'src')), 'application/x-directory'),
       filePart(fileUrl(path.join(dir, 'dot.png')), 'image/png'),

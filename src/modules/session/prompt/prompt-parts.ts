@@ -1,6 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { AuthContext } from '../../../core/auth/auth-context';
+import { APP_CONFIG, type AppConfig } from '../../../core/config/app-config';
 import { BadRequestError, NotFoundError } from '../../../core/errors/domain-error';
+import { hostPathOf } from '../../../core/http/host-paths';
 import { PermissionService } from '../../permission/permission.service';
 import { ToolRegistry } from '../../tool/tool.registry';
 import { ToolError, type ToolContext, type ToolResult } from '../../tool/tool.types';
@@ -45,6 +47,7 @@ export class PromptPartResolver {
     private readonly tools: ToolRegistry,
     private readonly permissions: PermissionService,
     private readonly turns: TurnContextService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async expand(
@@ -69,6 +72,8 @@ export class PromptPartResolver {
 
   private async readFile(ctx: ToolContext, part: PromptPartInput): Promise<PromptPartInput[]> {
     const target = fileTarget(part.url!);
+    // Clients name files by the paths they were shown (`/workspace/<project>/…`).
+    target.path = hostPathOf(this.config.workspaceRoot, ctx.auth.tenantId, target.path);
     const read = this.tools.get('read');
     if (!read) throw new BadRequestError('Files cannot be attached here', {}, 'file_part_invalid');
     // Confinement first, with its own statuses (403 outside the workspace or through a link out, 404 missing);
