@@ -67,6 +67,12 @@ const cases = (): RouteCase[] => [
     echoes: () => [b.student.id],
   },
   {
+    route: 'DELETE /admin/users/{id}/data',
+    call: (as) => as.delete(`/admin/users/${b.student.id}/data`),
+    expect: [403, 404],
+    echoes: () => [b.student.id],
+  },
+  {
     route: 'DELETE /admin/users/{id}',
     call: (as) => as.delete(`/admin/users/${b.teacher.id}`),
     expect: [403, 404],
@@ -194,10 +200,11 @@ describe.each(['admin', 'teacher', 'student'] as Role[])('a %s of tenant A', (ro
       expect(res.body).toMatchObject({ name: expect.any(String), data: { message: expect.any(String) } });
     const echoed = c.echoes?.() ?? [];
     for (const id of bIds.filter((x) => !echoed.includes(x))) expect(res.text).not.toContain(id);
-    // Whatever project data comes back lives under tenant A's workspace root, never B's.
+    // Whatever project data comes back is shown under A's own names (docs/security.md, "Host paths"): never B's
+    // tenant, never the host's data folder.
     for (const w of res.text.match(/"(?:worktree|directory|home)":"[^"]+"/g) ?? []) {
-      expect(w).toContain(`/${a.id}/`);
-      expect(w).not.toContain(`/${b.id}/`);
+      expect(w).not.toContain(b.id);
+      expect(w).not.toContain(app.dataDir);
     }
     if (res.status < 300) expect(res.text).not.toContain(bProject.id);
     expect(await snapshotOfB()).toEqual(before);
