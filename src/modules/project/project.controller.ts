@@ -15,7 +15,10 @@ export class ProjectController {
 
   @ApiDoc('List projects', "Students: their own projects; teachers: also their students'; admins: the school's.", [])
   @Get('project')
-  list(@Auth() auth: AuthContext): Promise<ProjectDto[]> {
+  async list(@Auth() auth: AuthContext): Promise<ProjectDto[]> {
+    // The caller's default project is listed from the first request (OpenCode's app opens what it lists). Only
+    // here: jobs that list a school's projects as the system must not create one for a user that does not exist.
+    await this.projects.current(auth);
     return this.projects.list(auth);
   }
 

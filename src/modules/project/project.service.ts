@@ -123,8 +123,6 @@ export class ProjectService {
 
   /** Students: their own; teachers: their own and their students'; admins: the school's. */
   async list(auth: AuthContext): Promise<ProjectInfo[]> {
-    // The caller's default project is listed from the first request (OpenCode's app opens what it lists).
-    await this.resolve(auth, undefined);
     const owners =
       auth.role === 'admin'
         ? undefined
