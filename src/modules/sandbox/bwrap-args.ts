@@ -85,15 +85,16 @@ export function buildBwrapArgs(plan: BwrapPlan): string[] {
   // The host's resolver may sit on a private address the filter refuses; slirp4netns relays DNS itself.
   if (plan.resolvConf) args.push('--ro-bind', plan.resolvConf, '/etc/resolv.conf');
   args.push('--ro-bind', plan.passwdFile, '/etc/passwd', '--ro-bind', plan.groupFile, '/etc/group');
-  for (const path of plan.extraReadOnly) {
-    for (const parent of ancestors(path)) args.push('--perms', '0755', '--dir', parent);
-    args.push('--ro-bind-try', path, path);
-  }
 
   args.push('--proc', '/proc', '--dev', '/dev');
   args.push('--perms', '1777', '--size', String(plan.limits.tmpBytes), '--tmpfs', '/tmp');
   // One tmpfs, not two: each is memory, and /var/tmp needs no separate budget.
   args.push('--symlink', '../tmp', '/var/tmp');
+  // After the tmpfs: a read-only path under /tmp (a checkout there, its node_modules) would be hidden by it.
+  for (const path of plan.extraReadOnly) {
+    for (const parent of ancestors(path)) args.push('--perms', '0755', '--dir', parent);
+    args.push('--ro-bind-try', path, path);
+  }
   // Same path as on the host, so paths in the output mean the same thing to the file tools.
   for (const parent of ancestors(plan.workspaceRoot)) args.push('--perms', '0755', '--dir', parent);
   args.push('--bind', plan.workspaceRoot, plan.workspaceRoot);
