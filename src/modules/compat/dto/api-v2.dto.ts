@@ -1,5 +1,16 @@
 import { Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
@@ -24,7 +35,7 @@ export class LocationQueryDto {
 
 /** `GET /api/reference?location[directory]=…` (deepObject; the plain query parser keeps the bracketed names). */
 export class ApiReferenceQueryDto {
-  @IsOptional() @ValidateNested() @Type(() => LocationQueryDto) location?: LocationQueryDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => LocationQueryDto) location?: LocationQueryDto;
   @IsOptional() @IsString() @Length(1, 1024) 'location[directory]'?: string;
   @IsOptional() @IsString() @Length(0, 64) 'location[workspace]'?: string;
 }

@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsOptional, IsString, IsUrl, Length, ValidateNested } from 'class-validator';
+import { IsObject, IsOptional, IsString, IsUrl, Length, ValidateNested } from 'class-validator';
 
 export class ProjectIconDto {
   @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https', 'data'] }) url?: string;
@@ -13,8 +13,8 @@ export class ProjectCommandsDto {
 
 export class UpdateProjectDto {
   @IsOptional() @IsString() @Length(1, 200) name?: string;
-  @IsOptional() @ValidateNested() @Type(() => ProjectIconDto) icon?: ProjectIconDto;
-  @IsOptional() @ValidateNested() @Type(() => ProjectCommandsDto) commands?: ProjectCommandsDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => ProjectIconDto) icon?: ProjectIconDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => ProjectCommandsDto) commands?: ProjectCommandsDto;
 }
 
 export class ProjectTimeDto {

@@ -31,5 +31,5 @@ export class PtySizeDto {
 
 export class PtyUpdateDto {
   @IsOptional() @IsString() @Length(0, 200) title?: string;
-  @IsOptional() @ValidateNested() @Type(() => PtySizeDto) size?: PtySizeDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => PtySizeDto) size?: PtySizeDto;
 }

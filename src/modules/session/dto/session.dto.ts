@@ -38,7 +38,7 @@ export class CreateSessionDto {
   @IsOptional() @IsString() @Length(1, 64) parentID?: string;
   @IsOptional() @IsString() @Length(1, 500) title?: string;
   @IsOptional() @IsString() @Length(1, 100) agent?: string;
-  @IsOptional() @ValidateNested() @Type(() => SessionModelDto) model?: SessionModelDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => SessionModelDto) model?: SessionModelDto;
   @IsOptional()
   @IsArray()
   @ValidateNested({ each: true })
@@ -60,7 +60,7 @@ export class UpdateSessionDto {
   @ValidateNested({ each: true })
   @Type(() => PermissionRuleDto)
   permission?: PermissionRuleDto[];
-  @IsOptional() @ValidateNested() @Type(() => SessionTimeUpdateDto) time?: SessionTimeUpdateDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => SessionTimeUpdateDto) time?: SessionTimeUpdateDto;
   /** Replaces the session's metadata (OpenCode keeps the last object sent). */
   @IsOptional() @IsObject() metadata?: Record<string, unknown>;
 }
@@ -105,7 +105,7 @@ export class PromptPartDto {
   @ValidateIf((o) => o.type === 'subtask') @IsString() @Length(1, 200_000) prompt?: string;
   @ValidateIf((o) => o.type === 'subtask') @IsString() @Length(1, 2000) description?: string;
   @ValidateIf((o) => o.type === 'subtask') @IsString() @Length(1, 100) agent?: string;
-  @IsOptional() @ValidateNested() @Type(() => PromptModelDto) model?: PromptModelDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => PromptModelDto) model?: PromptModelDto;
   @IsOptional() @IsString() @Length(0, 200) command?: string;
 }
 
@@ -119,13 +119,13 @@ export class PromptFormatDto {
 export class PromptDto {
   @IsArray() @ValidateNested({ each: true }) @Type(() => PromptPartDto) parts!: PromptPartDto[];
   @IsOptional() @IsString() @Length(1, 64) messageID?: string;
-  @IsOptional() @ValidateNested() @Type(() => PromptModelDto) model?: PromptModelDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => PromptModelDto) model?: PromptModelDto;
   @IsOptional() @IsString() @Length(1, 100) agent?: string;
   @IsOptional() @IsBoolean() noReply?: boolean;
   @IsOptional() @IsString() @Length(0, 200_000) system?: string;
   @IsOptional() @IsString() @Length(1, 100) variant?: string;
   @IsOptional() @IsObject() tools?: Record<string, boolean>;
-  @IsOptional() @ValidateNested() @Type(() => PromptFormatDto) format?: PromptFormatDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => PromptFormatDto) format?: PromptFormatDto;
 }
 
 export class SessionTokensCacheDto {

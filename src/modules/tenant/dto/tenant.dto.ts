@@ -5,9 +5,10 @@ import {
   IsBoolean,
   IsDefined,
   IsEmail,
+  IsISO8601,
   IsIn,
   IsInt,
-  IsISO8601,
+  IsObject,
   IsOptional,
   IsString,
   Length,
@@ -52,7 +53,7 @@ export class TenantSettingsDto {
 export const PLATFORM_SETTINGS = ['envProviderKeys', 'bashNetwork', 'mcpCommands'] as const;
 
 export class UpdateSchoolDto {
-  @IsOptional() @ValidateNested() @Type(() => TenantSettingsDto) settings?: TenantSettingsDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => TenantSettingsDto) settings?: TenantSettingsDto;
 }
 
 export class TenantAdminInputDto {
@@ -68,14 +69,14 @@ export class CreateTenantDto {
   slug!: string;
   /** IANA time zone used for daily budgets (default Asia/Seoul). */
   @IsOptional() @IsString() @Length(1, 64) timezone?: string;
-  @IsOptional() @ValidateNested() @Type(() => TenantSettingsDto) settings?: TenantSettingsDto;
-  @IsDefined() @ValidateNested() @Type(() => TenantAdminInputDto) admin!: TenantAdminInputDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => TenantSettingsDto) settings?: TenantSettingsDto;
+  @IsDefined() @IsObject() @ValidateNested() @Type(() => TenantAdminInputDto) admin!: TenantAdminInputDto;
 }
 
 export class UpdateTenantDto {
   @IsOptional() @IsString() @Length(1, 200) name?: string;
   @IsOptional() @IsString() @Length(1, 64) timezone?: string;
-  @IsOptional() @ValidateNested() @Type(() => TenantSettingsDto) settings?: TenantSettingsDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => TenantSettingsDto) settings?: TenantSettingsDto;
 }
 
 export class TenantDto {

@@ -18,7 +18,7 @@ export class SetJwtSettingsDto {
   @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true }) jwksUrl?: string;
   /** HS256 shared secret, at least 32 characters. Write-only: never returned; sealed at rest (needs ENCRYPTION_KEYS). */
   @IsOptional() @IsString() @Length(32, 1000) secret?: string;
-  @IsOptional() @ValidateNested() @Type(() => JwtClaimsDto) claims?: JwtClaimsDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => JwtClaimsDto) claims?: JwtClaimsDto;
   /** Platform role value → admin | teacher | student. */
   @IsOptional() @IsObject() roleMap?: Record<string, string>;
 }

@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
+import { IsObject, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
 
 export class ShellModelDto {
   @IsString() @Length(1, 100) providerID!: string;
@@ -9,6 +9,6 @@ export class ShellModelDto {
 export class ShellDto {
   @IsString() @Length(1, 100) agent!: string;
   @IsString() @Length(1, 100_000) command!: string;
-  @IsOptional() @ValidateNested() @Type(() => ShellModelDto) model?: ShellModelDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => ShellModelDto) model?: ShellModelDto;
   @IsOptional() @IsString() @Matches(/^msg_/) messageID?: string;
 }
