@@ -235,8 +235,7 @@ export class QueueService implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     this.closing = true;
     // Drain: workers finish their current job (bounded), then connections close.
-    const grace = new Promise((r) => setTimeout(r, this.config.shutdownGraceMs).unref());
-    await Promise.race([Promise.allSettled(this.workers.map((w) => w.close())), grace]);
+    await settlesWithin(Promise.allSettled(this.workers.map((w) => w.close())), this.config.shutdownGraceMs);
     const step = async (what: string, work: Promise<unknown>) => {
       if (!(await settlesWithin(work, this.config.shutdownGraceMs)))
         this.logger.warn({ step: what, graceMs: this.config.shutdownGraceMs }, 'queue shutdown step overran; going on');

@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { pathToFileURL, fileURLToPath } from 'node:url';
+import { settlesWithin } from '../../core/lifecycle/settles-within';
 import {
   createProtocolConnection,
   StreamMessageReader,
@@ -223,7 +224,7 @@ export class LspClient {
         await this.connection.sendRequest('shutdown');
         await this.connection.sendNotification('exit');
       })().catch(() => undefined);
-      await Promise.race([polite, new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
+      await settlesWithin(polite, graceMs);
     }
     this.connection.dispose();
     killGroup(this.process);

@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { settlesWithin } from '../../../core/lifecycle/settles-within';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '../../../core/config/app-config';
 import { LOGGER } from '../../../core/logging/logger';
@@ -65,10 +66,7 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
     clearInterval(this.timer);
     this.offAbort?.();
     for (const run of this.runs.values()) run.controller.abort();
-    await Promise.race([
-      Promise.allSettled([...this.runs.values()].map((r) => r.promise)),
-      new Promise((r) => setTimeout(r, 3000).unref()),
-    ]);
+    await settlesWithin(Promise.allSettled([...this.runs.values()].map((r) => r.promise)), 3000);
   }
 
   statusOf(sessionId: string): SessionStatus {
