@@ -9,6 +9,7 @@ import { FakeLlm, reply } from '../../fakes/llm';
 import { createTenant, type TestTenant, type TestUser } from '../../factories/tenant.factory';
 import { onHost } from '../../utils/host-path';
 import { request } from '../../utils/http';
+import { settles } from '../../utils/wait-until';
 import { startTestApp, type TestApp } from '../../utils/test-app';
 import { isChat } from '../agent/kit';
 import { fakeProviderConfig } from '../../utils/fake-provider-config';
@@ -191,7 +192,12 @@ describe('no request stalls other tenants', () => {
       const probe = (async () => {
         while (!done) {
           const started = performance.now();
-          const res = await request(app.url, 'GET', '/global/health');
+          // A stall guard, not a timing: a catastrophic pattern holds the loop for minutes, so a probe that does not
+          // settle within the bound is a hang; how long the probes took is the figure printed below.
+          const res = await settles(
+            'GET /global/health beside the hostile requests',
+            request(app.url, 'GET', '/global/health'),
+          );
           latencies.push(performance.now() - started);
           expect(res.status).toBe(200);
           await new Promise((r) => setTimeout(r, 50));
@@ -217,10 +223,8 @@ describe('no request stalls other tenants', () => {
       console.log(
         `${label}: /global/health worst ${worstHealth.toFixed(0)} ms over ${latencies.length} probes\n${holds.join('\n')}`,
       );
-      // A safety bound against a stall, not a benchmark: a catastrophic pattern holds the loop for minutes, while a
-      // busy shared machine has been seen to stretch a healthy probe past a second (the figures above are the measure).
-      expect(worstHealth).toBeLessThan(5_000);
-      expect(latencies.length).toBeGreaterThan(3);
+      // The probe loop starts its first request before the hostile ones: at least one answered beside them.
+      expect(latencies.length).toBeGreaterThan(0);
     };
 
     const find = app.running.app.get(FindService, { strict: false });
