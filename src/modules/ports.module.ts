@@ -20,6 +20,9 @@ import { ClassRosterService } from './school/class/class-roster.service';
 import { DisclosureService } from './school/lifecycle/disclosure.service';
 import { LifecycleService } from './school/lifecycle/lifecycle.service';
 import { AI_DISCLOSURE } from './session/prompt/ai-disclosure.port';
+import { POLICY_DEFAULTS } from './config/policy-defaults.port';
+import { AccessModule } from './access/access.module';
+import { AccessService } from './access/access.service';
 import { SchoolModule } from './school/school.module';
 import { SessionModule } from './session/session.module';
 import { LLM_METER } from './session/llm/llm-meter.port';
@@ -95,6 +98,7 @@ const sessionExtensionTokens = [
 @Global()
 @Module({
   imports: [
+    AccessModule,
     AuthModule,
     TenantModule,
     ProjectModule,
@@ -117,6 +121,7 @@ const sessionExtensionTokens = [
     { provide: LLM_METER, useExisting: BudgetMeterService },
     { provide: AI_DISCLOSURE, useExisting: DisclosureService },
     { provide: RUN_LIMITS, useExisting: BudgetEnforcerService },
+    { provide: POLICY_DEFAULTS, useExisting: AccessService },
     {
       provide: PROJECT_DIRECTORY,
       inject: [ProjectService],
@@ -167,6 +172,7 @@ const sessionExtensionTokens = [
     LLM_METER,
     RUN_LIMITS,
     AI_DISCLOSURE,
+    POLICY_DEFAULTS,
     ...sessionExtensionTokens,
   ],
 })

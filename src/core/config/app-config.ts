@@ -38,6 +38,8 @@ const EnvSchema = z.object({
   HEARTBEAT_MS: z.coerce.number().int().min(100).default(10_000),
   /** Backstop re-validation of open event streams' rights (the bus's access-changed events close them at once). */
   ACCESS_RECHECK_MS: z.coerce.number().int().min(100).max(10_000).default(5_000),
+  /** Backstop expiry of cached agent and model policies (every change is announced on the bus and applies at once). */
+  POLICY_CACHE_MS: z.coerce.number().int().min(100).max(3_600_000).default(5_000),
   PERMISSION_TIMEOUT_MS: z.coerce
     .number()
     .int()
@@ -133,6 +135,8 @@ export interface AppConfig {
   heartbeatMs: number;
   /** How often open streams re-read their caller's rights, in case an access-changed event was lost. */
   accessRecheckMs: number;
+  /** How long a process keeps a user's agent and model policies if no change reaches it over the bus. */
+  policyCacheMs: number;
   permissionTimeoutMs: number;
   retryMaxAttempts: number;
   runLeaseMs: number;
@@ -230,6 +234,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     eventReplaySize: e.EVENT_REPLAY_SIZE,
     heartbeatMs: e.HEARTBEAT_MS,
     accessRecheckMs: e.ACCESS_RECHECK_MS,
+    policyCacheMs: e.POLICY_CACHE_MS,
     permissionTimeoutMs: e.PERMISSION_TIMEOUT_MS,
     retryMaxAttempts: e.RETRY_MAX_ATTEMPTS,
     runLeaseMs: e.RUN_LEASE_MS,

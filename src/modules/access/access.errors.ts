@@ -15,3 +15,24 @@ export class ModelNotAllowedError extends ForbiddenError {
     );
   }
 }
+
+/** The user's policy keeps them on its default agent (`allow_change: false`); the message names the one to use. */
+export class AgentLockedError extends ForbiddenError {
+  constructor(agent: string, expected: string, source: string) {
+    super(
+      `Agent "${agent}" cannot be chosen here: use "${expected}" (${source} policy: allow_change is off)`,
+      'agent_locked',
+      { agent, expected, source },
+    );
+  }
+}
+
+export class ModelLockedError extends ForbiddenError {
+  constructor(model: { providerID: string; modelID: string }, expected: string, source: string) {
+    super(
+      `Model ${model.providerID}/${model.modelID} cannot be chosen here: use ${expected} (${source} policy: allow_change is off)`,
+      'model_locked',
+      { providerID: model.providerID, modelID: model.modelID, expected, source },
+    );
+  }
+}

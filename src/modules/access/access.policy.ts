@@ -1,19 +1,66 @@
-// Allow-lists of agents and models, per role (platform and school config `role_access`) and per class (the
-// class's settings, for its students). Every list in force must allow a choice: a lower list narrows, never
-// widens. Entries are names or `provider/model` strings with `*` wildcards.
+// Access policies, per role (platform and school config `role_access`), per class (the class's settings, for its
+// students) and per assignment (in a student's copy), upper first. Every list in force must allow a choice: a lower
+// list narrows, never widens. Entries are names or `provider/model` strings with `*` wildcards. Defaults: the most
+// specific list's that every list allows. The switch: one list with `allow_change: false` keeps the user on the
+// defaults.
+import type { AccessPolicy } from '../config/config.schema';
 import { wildcardMatch, type Ruleset } from '../permission/permission.rules';
 
-export interface AccessList {
-  /** Where the list comes from, for error messages: `platform`, `school`, `class <name>`. */
+export interface AccessList extends AccessPolicy {
+  /** Where the list comes from, for error messages: `platform`, `school`, `class <name>`, `assignment <title>`. */
   source: string;
-  agents?: string[];
-  models?: string[];
 }
 
 export interface UserAccess {
   lists: AccessList[];
-  /** Permission rules of the user's classes (class settings `permission`), one ruleset per class. */
+  /** Permission rules of the user's classes (class settings `permission`) and the tools policies turn off. */
   classRules: Ruleset[];
+}
+
+export interface ModelChoice {
+  providerID: string;
+  modelID: string;
+}
+
+export function parseModelRef(ref: string): ModelChoice {
+  const slash = ref.indexOf('/');
+  return { providerID: ref.slice(0, slash), modelID: ref.slice(slash + 1) };
+}
+
+export const sameModel = (a: ModelChoice, b: ModelChoice): boolean =>
+  a.providerID === b.providerID && a.modelID === b.modelID;
+
+/** The most specific default agent every list allows (a default a lower list refuses gives way to an upper one). */
+export function policyDefaultAgent(access: UserAccess): string | undefined {
+  return access.lists
+    .map((l) => l.default_agent)
+    .findLast((name): name is string => !!name && !agentRefusedBy(access, name));
+}
+
+export function policyDefaultModel(access: UserAccess): ModelChoice | undefined {
+  const ref = access.lists
+    .map((l) => l.default_model)
+    .findLast((m): m is string => !!m && !modelRefusedBy(access, parseModelRef(m)));
+  return ref ? parseModelRef(ref) : undefined;
+}
+
+/** The first list that keeps the user on the defaults (`allow_change: false`), if any. */
+export function lockedBy(access: UserAccess): AccessList | undefined {
+  return access.lists.find((l) => l.allow_change === false);
+}
+
+/**
+ * The model used when the user names none: the policy's default, then the candidates (the agent's model, the
+ * configured default) the lists allow, then the first concrete model they allow.
+ */
+export function defaultModelChoice(
+  access: UserAccess,
+  candidates: (ModelChoice | undefined)[],
+): ModelChoice | undefined {
+  const usable = [policyDefaultModel(access), ...candidates].find((m) => m && !modelRefusedBy(access, m));
+  if (usable) return usable;
+  const first = allowedModelChoices(access)[0];
+  return first ? parseModelRef(first) : undefined;
 }
 
 export const OPEN_ACCESS: UserAccess = { lists: [], classRules: [] };
@@ -40,10 +87,7 @@ export function allowedModelChoices(access: UserAccess): string[] {
   const named = access.lists.filter((l) => l.models).at(-1)?.models ?? [];
   return named
     .filter((m) => !m.includes('*') && !m.includes('?') && m.includes('/'))
-    .filter((m) => {
-      const slash = m.indexOf('/');
-      return !modelRefusedBy(access, { providerID: m.slice(0, slash), modelID: m.slice(slash + 1) });
-    });
+    .filter((m) => !modelRefusedBy(access, parseModelRef(m)));
 }
 
 export function restricted(access: UserAccess): boolean {
@@ -55,24 +99,27 @@ interface ProviderLike {
   models: Record<string, unknown>;
 }
 
-/** A provider listing cut to the models the user may pick; providers left without models go, defaults follow. */
+/**
+ * A provider listing cut to the models the user may pick (with `locked`, the default model alone); providers left
+ * without models go; each provider's default is the policy's default model where it is that provider's.
+ */
 export function filterProviders<P extends ProviderLike>(
   access: UserAccess,
   providers: P[],
   defaults: Record<string, string>,
+  choice: { model?: ModelChoice; locked?: boolean } = {},
 ): { providers: P[]; default: Record<string, string> } {
-  if (!access.lists.some((l) => l.models)) return { providers, default: defaults };
+  if (!access.lists.some((l) => l.models) && !choice.model) return { providers, default: defaults };
+  const keep = (providerID: string, modelID: string) =>
+    !modelRefusedBy(access, { providerID, modelID }) &&
+    (!choice.locked || !choice.model || sameModel(choice.model, { providerID, modelID }));
   const kept = providers
-    .map((p) => ({
-      ...p,
-      models: Object.fromEntries(
-        Object.entries(p.models).filter(([id]) => !modelRefusedBy(access, { providerID: p.id, modelID: id })),
-      ),
-    }))
+    .map((p) => ({ ...p, models: Object.fromEntries(Object.entries(p.models).filter(([id]) => keep(p.id, id))) }))
     .filter((p) => Object.keys(p.models).length > 0);
-  const byId = new Map(kept.map((p) => [p.id, p]));
   const chosen: Record<string, string> = {};
-  for (const [id, p] of byId)
-    chosen[id] = defaults[id] && defaults[id] in p.models ? defaults[id] : Object.keys(p.models)[0];
+  for (const p of kept) {
+    const preferred = choice.model?.providerID === p.id ? choice.model.modelID : defaults[p.id];
+    chosen[p.id] = preferred && preferred in p.models ? preferred : Object.keys(p.models)[0];
+  }
   return { providers: kept, default: chosen };
 }

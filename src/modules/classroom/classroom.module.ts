@@ -17,7 +17,6 @@ import { RetentionController } from './data/retention.controller';
 import { RetentionRepository } from './data/retention.repository';
 import { RetentionService } from './data/retention.service';
 import { WorkspaceModule } from '../workspace/workspace.module';
-import { AssignmentPolicyValidator } from './assignment/assignment-policy';
 import { AssignmentController } from './assignment/assignment.controller';
 import { AssignmentRepository } from './assignment/assignment.repository';
 import { AssignmentService } from './assignment/assignment.service';
@@ -67,7 +66,6 @@ import { WorkspaceFilesService } from './workspace-files/workspace-files.service
   providers: [
     AssignmentRepository,
     AssignmentService,
-    AssignmentPolicyValidator,
     ClassroomStore,
     CollectionScheduler,
     CollectionService,

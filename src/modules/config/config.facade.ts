@@ -1,14 +1,16 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { AuthContext } from '../../core/auth/auth-context';
 import { BadRequestError } from '../../core/errors/domain-error';
 import { ProjectService } from '../project/project.service';
 import { AuditService } from '../audit/audit.service';
+import { StreamGuard } from '../event/stream-guard.service';
 import { ConfigRepository } from './config.repository';
 import { ConfigService } from './config.service';
 import { mergeConfig } from './config.merge';
 import { parseConfig } from './config.parse';
 import type { Config } from './config.schema';
 import { configView, redactSecrets } from './config.view';
+import { POLICY_DEFAULTS, type PolicyDefaults } from './policy-defaults.port';
 
 /** Config routes: validated, merged into the project or tenant layer. */
 @Injectable()
@@ -18,11 +20,17 @@ export class ConfigFacade {
     private readonly repo: ConfigRepository,
     private readonly projects: ProjectService,
     private readonly audit: AuditService,
+    private readonly streams: StreamGuard,
+    @Inject(POLICY_DEFAULTS) private readonly defaults: PolicyDefaults,
   ) {}
 
   async effective(auth: AuthContext, directory?: string): Promise<Config> {
     const project = await this.projects.resolve(auth, directory);
-    return configView(auth, await this.config.effective(auth, project.id));
+    const [config, defaults] = await Promise.all([
+      this.config.effective(auth, project.id),
+      this.defaults.configKeys(auth, project.id),
+    ]);
+    return configView(auth, { ...config, ...defaults });
   }
 
   async tenant(auth: AuthContext): Promise<Config> {
@@ -44,6 +52,8 @@ export class ConfigFacade {
     const next = mergeConfig((await this.config.tenantLayer(auth.tenantId)) ?? {}, patch);
     await this.repo.put(auth.tenantId, 'tenant', next);
     this.config.invalidate();
+    // `role_access` lives here: every process re-reads the school layer and the policies built on it.
+    this.streams.announce(auth.tenantId, { reason: 'policy.changed' });
     await this.audit.record(auth, 'config.update', 'tenant', { keys: Object.keys(patch) });
     return redactSecrets(next);
   }

@@ -18,11 +18,27 @@ export const permissionConfigSchema = z.union([
   z.record(z.string(), permissionRuleConfigSchema),
 ]);
 
-/** Agent names and `provider/model` refs, `*` wildcards allowed; a list narrows what the layers above allow. */
+/** A tool id or an MCP tool pattern (`github_*`): what OpenCode's `tools` map takes. */
+const toolName = z.string().regex(/^[A-Za-z0-9_.*-]{1,100}$/, 'expected a tool name (letters, digits, _ . - *)');
+
+/**
+ * An access policy (platform/school `role_access.<role>`, a class's settings, an assignment's policy). `agents` and
+ * `models` are allow-lists (names and `provider/model` refs, `*` wildcards) that narrow what the layers above allow;
+ * the defaults are what a user who names nothing gets; `tools: {name: false}` turns tools off; `allow_change: false`
+ * keeps users on the default agent and model (docs/school.md, "Agent and model policy").
+ */
 export const accessListSchema = z.strictObject({
   agents: z.array(z.string().min(1).max(200)).max(200).optional(),
   models: z.array(z.string().min(1).max(300)).max(500).optional(),
+  default_agent: z.string().min(1).max(200).optional(),
+  default_model: modelRef.max(300).optional(),
+  tools: z
+    .record(toolName, z.boolean())
+    .refine((t) => Object.keys(t).length <= 100, 'at most 100 tools')
+    .optional(),
+  allow_change: z.boolean().optional(),
 });
+export type AccessPolicy = z.infer<typeof accessListSchema>;
 
 const themeColors = ['primary', 'secondary', 'accent', 'success', 'warning', 'error', 'info'] as const;
 

@@ -1,7 +1,9 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { AuthContext } from '../../core/auth/auth-context';
 import { TtlCache } from '../../core/cache/ttl-cache';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
+import { ACCESS_CHANGED } from '../event/access-changed.event';
+import { EventBus } from '../event/event.bus';
 import { ConfigRepository } from './config.repository';
 import { loadPlatformConfig } from './config.load';
 import { detectLocalOllama } from './local-ollama';
@@ -10,7 +12,8 @@ import { parseConfig } from './config.parse';
 import type { Config } from './config.schema';
 import { mergeLayersWithProviderPolicy } from './provider-endpoints';
 
-// Other processes see a PATCH within this time; the process that takes it invalidates at once.
+// Other processes see a PATCH within this time; the process that takes it invalidates at once, and a change of the
+// school layer (which holds `role_access`) is announced on the bus so every process drops its layers at once.
 const CACHE_MS = 5_000;
 
 /**
@@ -18,18 +21,24 @@ const CACHE_MS = 5_000;
  * project. Later layers win; arrays concatenate.
  */
 @Injectable()
-export class ConfigService implements OnModuleInit {
+export class ConfigService implements OnModuleInit, OnModuleDestroy {
   private platformConfig: Config = {};
   private readonly cache = new TtlCache<string, Config>(CACHE_MS);
   private readonly tenantLayers = new TtlCache<string, Config | undefined>(CACHE_MS);
   private readonly projectLayers = new TtlCache<string, Config | undefined>(CACHE_MS);
+  private off?: () => void;
 
   constructor(
     private readonly repo: ConfigRepository,
+    private readonly bus: EventBus,
     @Inject(APP_CONFIG) private readonly app: AppConfig,
   ) {}
 
   async onModuleInit(): Promise<void> {
+    this.off = this.bus.subscribe(
+      (e) => e.event.type === ACCESS_CHANGED && e.event.properties.reason === 'policy.changed',
+      () => this.invalidate(),
+    );
     // Bad platform config is fatal at boot, with the path of the offending key.
     this.platformConfig = await loadPlatformConfig({
       configPath: this.app.opencodeConfigPath,
@@ -38,6 +47,10 @@ export class ConfigService implements OnModuleInit {
     });
     const ollama = await detectLocalOllama(this.platformConfig, this.app.providerEnv);
     if (ollama) this.platformConfig = mergeConfig(ollama, this.platformConfig);
+  }
+
+  onModuleDestroy(): void {
+    this.off?.();
   }
 
   platform(): Config {

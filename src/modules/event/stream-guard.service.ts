@@ -159,5 +159,8 @@ function affects(s: GuardedStream, change: AccessChange): boolean {
     case 'tenant.settings':
     case 'tenant.deleted':
       return true;
+    case 'policy.changed':
+      // What a user may pick next, not what they may read.
+      return false;
   }
 }

@@ -5,6 +5,8 @@ import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { LOGGER } from '../../core/logging/logger';
 import { BadRequestError, DomainError } from '../../core/errors/domain-error';
 import { egressGuard, type EgressGuard } from '../../core/net/egress';
+import { ModelNotAllowedError } from '../access/access.errors';
+import { defaultModelChoice, modelRefusedBy, type UserAccess } from '../access/access.policy';
 import { parseModelRef } from '../agent/agent.builtins';
 import type { Config } from '../config/config.schema';
 import { providerEndpointOwner, type ConfigLayerName } from '../config/provider-endpoints';
@@ -86,6 +88,17 @@ export class ProviderService {
     const ref = this.registry.catalogue.defaultModel(resolved);
     if (ref) return ref;
     return this.defaultModel(config);
+  }
+
+  /**
+   * The model of a user who names none (the TurnContext and the listings ask here): the policy's default, then
+   * `agentModel` and the configured default where the lists allow them, then the first model they allow.
+   */
+  async defaultFor(tenantId: string, config: Config, access: UserAccess, agentModel?: ModelRef): Promise<ModelRef> {
+    const configured = await this.defaultModelFor(tenantId, config);
+    const choice = defaultModelChoice(access, [agentModel, configured]);
+    if (choice) return choice;
+    throw new ModelNotAllowedError(configured, modelRefusedBy(access, configured)?.source ?? 'policy');
   }
 
   async smallModelFor(tenantId: string, config: Config, fallback: ModelRef): Promise<ModelRef> {

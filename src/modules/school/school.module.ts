@@ -17,6 +17,10 @@ import { ClassController } from './class/class.controller';
 import { ClassRepository } from './class/class.repository';
 import { ClassService } from './class/class.service';
 import { AccessModule } from '../access/access.module';
+import { AgentModule } from '../agent/agent.module';
+import { ConfigModule } from '../config/config.module';
+import { ToolModule } from '../tool/tool.module';
+import { PolicyValidator } from './class/policy-validator';
 import { DisclosureService } from './lifecycle/disclosure.service';
 import { LifecycleRepository } from './lifecycle/lifecycle.repository';
 import { LifecycleService } from './lifecycle/lifecycle.service';
@@ -31,12 +35,13 @@ import { UsageService } from './usage/usage.service';
  * allowance state after each turn (LOOP_FINISHERS).
  */
 @Module({
-  imports: [TenantModule, SessionModule, EventModule, AuditModule, AccessModule],
+  imports: [TenantModule, SessionModule, EventModule, AuditModule, AccessModule, AgentModule, ConfigModule, ToolModule],
   controllers: [ClassController, BudgetController, AllowanceController, MyAllowanceController, UsageController],
   providers: [
     ClassRepository,
     ClassService,
     ClassRosterService,
+    PolicyValidator,
     BudgetRepository,
     BudgetService,
     BudgetEnforcerService,
@@ -52,6 +57,7 @@ import { UsageService } from './usage/usage.service';
   ],
   exports: [
     ClassRosterService,
+    PolicyValidator,
     LifecycleService,
     BudgetMeterService,
     BudgetEnforcerService,

@@ -16,11 +16,24 @@ const commands = {
   hostname: { template: 'Host: !`cat /etc/hostname`' },
 };
 
+// A second, cheaper model: a class policy may only name models the school has.
+function twoModels() {
+  const entry = { tool_call: true, limit: { context: 128000, output: 4096 } };
+  return {
+    fake: {
+      npm: '@ai-sdk/openai-compatible',
+      name: 'Fake',
+      options: { baseURL: llm.openaiBaseUrl, apiKey: 'x' },
+      models: { 'fake-model': { name: 'Fake', ...entry }, 'cheap-1': { name: 'Cheap', ...entry } },
+    },
+  };
+}
+
 beforeAll(async () => {
   llm = await FakeLlm.start({ chunkDelayMs: 0 });
   llm.setDefaultReply(reply().text('ok').stop());
   app = await startTestApp({
-    OPENCODE_CONFIG_CONTENT: fakeProviderConfig(llm.openaiBaseUrl, { command: commands }),
+    OPENCODE_CONFIG_CONTENT: fakeProviderConfig(llm.openaiBaseUrl, { command: commands, provider: twoModels() }),
     SANDBOX: 'off',
   });
 });
@@ -188,7 +201,8 @@ describe('allow-lists of agents and models', () => {
     });
     expect(refused.status).toBe(403);
     expect(refused.body.data).toMatchObject({ code: 'model_not_allowed', source: 'class cheap' });
-    expect((await s.student.http.get('/config/providers')).body.providers).toEqual([]);
+    const listed = (await s.student.http.get('/config/providers')).body.providers as { models: object }[];
+    expect(listed.map((p) => Object.keys(p.models))).toEqual([['cheap-1']]);
     expect((await s.teacher.http.get('/config/providers')).body.providers.map((p: { id: string }) => p.id)).toEqual([
       'fake',
     ]);

@@ -9,7 +9,9 @@ import { KeyedMutex } from '../../snapshot/keyed-mutex';
 import { WorkspaceManager } from '../../workspace/workspace-manager';
 import { readStarterArchive } from '../archive/starter-archive';
 import { CollectionScheduler } from '../collection/collection.scheduler';
-import { AssignmentPolicyValidator, type AssignmentPolicy } from './assignment-policy';
+import { accessListSchema, type AccessPolicy } from '../../config/config.schema';
+import { StreamGuard } from '../../event/stream-guard.service';
+import { PolicyValidator } from '../../school/class/policy-validator';
 import { AssignmentRepository, type AssignmentRow } from './assignment.repository';
 import { ClassroomStore } from './classroom-store';
 import type {
@@ -29,7 +31,7 @@ export function toAssignmentDto(row: AssignmentRow): AssignmentDto {
     classID: row.classId,
     title: row.title,
     instructions: row.instructions,
-    policy: (row.policy ?? {}) as AssignmentPolicy,
+    policy: (row.policy ?? {}) as AccessPolicy,
     starter: (row.starter as AssignmentDto['starter']) ?? null,
     due: row.dueAt ? row.dueAt.getTime() : null,
     time: { created: row.createdAt.getTime(), updated: row.updatedAt.getTime() },
@@ -46,17 +48,28 @@ export class AssignmentService {
   constructor(
     private readonly repo: AssignmentRepository,
     private readonly store: ClassroomStore,
-    private readonly policies: AssignmentPolicyValidator,
+    private readonly policies: PolicyValidator,
     private readonly projects: ProjectService,
     private readonly workspaces: WorkspaceManager,
     private readonly access: AccessService,
     private readonly audit: AuditService,
     private readonly scheduler: CollectionScheduler,
+    private readonly streams: StreamGuard,
   ) {}
+
+  private parsePolicy(auth: AuthContext, input: unknown): Promise<AccessPolicy> {
+    return this.policies.parse(auth, accessListSchema, input, 'policy');
+  }
+
+  /** Students' copies follow a changed policy in every process before their next prompt. */
+  private policyChanged(auth: AuthContext): void {
+    this.access.invalidate();
+    this.streams.announce(auth.tenantId, { reason: 'policy.changed' });
+  }
 
   async create(auth: AuthContext, classId: string, input: CreateAssignmentDto): Promise<AssignmentDto> {
     await this.assertClass(auth, classId, 'manage');
-    const policy = await this.policies.parse(auth, input.policy);
+    const policy = await this.parsePolicy(auth, input.policy);
     const row = await this.repo.create({
       id: newId('assignment'),
       tenantId: auth.tenantId,
@@ -83,14 +96,14 @@ export class AssignmentService {
 
   async update(auth: AuthContext, id: string, input: UpdateAssignmentDto): Promise<AssignmentDto> {
     await this.load(auth, id, 'manage');
-    const policy = input.policy !== undefined ? await this.policies.parse(auth, input.policy) : undefined;
+    const policy = input.policy !== undefined ? await this.parsePolicy(auth, input.policy) : undefined;
     const row = (await this.repo.update(auth.tenantId, id, {
       title: input.title,
       instructions: input.instructions,
       policy,
       dueAt: input.due === undefined ? undefined : input.due === null ? null : new Date(input.due),
     }))!;
-    if (policy) this.access.invalidate();
+    if (policy) this.policyChanged(auth);
     if (input.due !== undefined) await this.scheduler.schedule(row);
     await this.audit.record(auth, 'assignment.update', id, { fields: Object.keys(input) });
     return toAssignmentDto(row);
@@ -101,7 +114,7 @@ export class AssignmentService {
     await this.load(auth, id, 'manage');
     await this.repo.delete(auth.tenantId, id);
     await this.store.removeAssignment(auth.tenantId, id);
-    this.access.invalidate();
+    this.policyChanged(auth);
     await this.audit.record(auth, 'assignment.delete', id);
     return true;
   }
@@ -156,7 +169,7 @@ export class AssignmentService {
         projectId: project.id,
         startCommit,
       });
-      this.access.invalidate();
+      this.policyChanged(auth);
       await this.audit.record(auth, 'assignment.open', id, { projectId: project.id });
       return { assignment: toAssignmentDto(row), projectID: project.id, directory, startCommit, seeded: true };
     });

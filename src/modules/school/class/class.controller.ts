@@ -41,16 +41,27 @@ export class ClassController {
     return this.classes.rename(auth, id, body.name);
   }
 
-  /** Allow-lists (agents, models) and permission rules for the class's students; they never widen the school's. */
+  /** The agent and model policy and permission rules for the class's students; they never widen the school's. */
   @ApiDoc(
     'Set class rules',
-    "The class's allow-lists (agents, models) and permission rules for its students; they only narrow the school's. Its teacher or the school's admin.",
+    "Replaces the class's agent and model policy (allowed agents and models, defaults, tools off, `allow_change`) and permission rules for its students; they only narrow the school's. Its teacher or the school's admin; applied by every API process before its next prompt.",
     [400, 403, 404],
   )
   @Put(':id/settings')
   @Roles('admin', 'teacher')
   setSettings(@Auth() auth: AuthContext, @Param('id') id: string, @Body() body: ClassSettingsDto): Promise<ClassDto> {
     return this.classes.setSettings(auth, id, body);
+  }
+
+  @ApiDoc(
+    'Change class rules',
+    'Changes only the keys the body names (`null` removes one), e.g. `{"allow_change": false}`; otherwise as PUT.',
+    [400, 403, 404],
+  )
+  @Patch(':id/settings')
+  @Roles('admin', 'teacher')
+  patchSettings(@Auth() auth: AuthContext, @Param('id') id: string, @Body() body: ClassSettingsDto): Promise<ClassDto> {
+    return this.classes.setSettings(auth, id, body, true);
   }
 
   @ApiDoc('Delete a class', 'Deletes the class (its members stay users of the school).', [403, 404])

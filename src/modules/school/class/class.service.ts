@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthContext } from '../../../core/auth/auth-context';
-import { BadRequestError, ConflictError, NotFoundError } from '../../../core/errors/domain-error';
+import { ConflictError, NotFoundError } from '../../../core/errors/domain-error';
 import { AccessService, classSettingsSchema, type ClassSettings } from '../../access/access.service';
 import { isId, newId } from '../../../core/ids';
 import { AuditService } from '../../audit/audit.service';
 import { StreamGuard } from '../../event/stream-guard.service';
 import { ClassRepository, type ClassRow, type MemberRole } from './class.repository';
+import { PolicyValidator } from './policy-validator';
 import type { ClassDto } from './dto/class.dto';
 
 function toDto(row: ClassRow): ClassDto {
@@ -26,6 +27,7 @@ export class ClassService {
     private readonly audit: AuditService,
     private readonly access: AccessService,
     private readonly streams: StreamGuard,
+    private readonly policies: PolicyValidator,
   ) {}
 
   async list(auth: AuthContext): Promise<ClassDto[]> {
@@ -54,19 +56,21 @@ export class ClassService {
     return toDto(updated);
   }
 
-  /** Admins and the class's teachers: the class can only narrow the school's rules, so its teachers may set it. */
-  async setSettings(auth: AuthContext, id: string, input: unknown): Promise<ClassDto> {
-    await this.load(auth, id);
-    const parsed = classSettingsSchema.safeParse(JSON.parse(JSON.stringify(input ?? {})));
-    if (!parsed.success)
-      throw new BadRequestError(
-        `Invalid class settings: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
-        {},
-        'class_settings_invalid',
-      );
-    const updated = (await this.classes.setSettings(auth.tenantId, id, parsed.data))!;
+  /**
+   * Admins and the class's teachers: the class can only narrow the school's rules, so its teachers may set it. PUT
+   * replaces the settings; PATCH changes the keys it names (`null` removes one). Every process applies the change
+   * before its next prompt (the bus).
+   */
+  async setSettings(auth: AuthContext, id: string, input: unknown, merge = false): Promise<ClassDto> {
+    const row = await this.load(auth, id);
+    const base = merge ? ((row.settings ?? {}) as Record<string, unknown>) : {};
+    const patch = JSON.parse(JSON.stringify(input ?? {})) as Record<string, unknown>;
+    const next = Object.fromEntries(Object.entries({ ...base, ...patch }).filter(([, v]) => v !== null));
+    const settings = await this.policies.parse(auth, classSettingsSchema, next, 'class settings');
+    const updated = (await this.classes.setSettings(auth.tenantId, id, settings))!;
     this.access.invalidate();
-    await this.audit.record(auth, 'class.settings', id, { keys: Object.keys(parsed.data) });
+    this.streams.announce(auth.tenantId, { reason: 'policy.changed', classId: id });
+    await this.audit.record(auth, 'class.settings', id, { keys: Object.keys(merge ? patch : settings) });
     return toDto(updated);
   }
 

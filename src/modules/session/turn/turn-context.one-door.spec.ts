@@ -7,7 +7,12 @@ const BUILDER = 'modules/session/turn/turn-context.service.ts';
 
 describe('one door: TurnContextService decides each step', () => {
   it('the model: only the builder picks a default or small model or resolves the one a call runs on', () => {
-    expect(callers(/\.(defaultModelFor|smallModelFor)\(/)).toEqual([BUILDER]);
+    // ProviderService.defaultFor puts the policy's default first; the listings ask it too, so `GET /config/providers`
+    // shows the model a turn would run on.
+    expect(callers(/\.(defaultModelFor|smallModelFor)\(/)).toEqual(['modules/provider/provider.service.ts', BUILDER]);
+    expect(callers(/\bproviders\.defaultFor\(/)).toEqual(['modules/provider/provider-catalogue.service.ts', BUILDER]);
+    // The default agent the same way: AgentService.defaultFor, asked by the builder and by the listings.
+    expect(callers(/\bagents\.defaultFor\(/)).toEqual(['modules/provider/provider-catalogue.service.ts', BUILDER]);
     // Compaction's overflow check reads the window of the model a finished step already used; it picks nothing.
     expect(callers(/\.resolveFor\(/)).toEqual(['modules/session/compaction/compaction-steps.ts', BUILDER]);
   });

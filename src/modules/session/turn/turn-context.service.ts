@@ -1,8 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import os from 'node:os';
 import { systemAuth, type AuthContext } from '../../../core/auth/auth-context';
-import { agentRefusedBy, allowedModelChoices, modelRefusedBy, type UserAccess } from '../../access/access.policy';
-import { AgentNotAllowedError, ModelNotAllowedError } from '../../access/access.errors';
+import { agentRefusedBy, lockedBy, modelRefusedBy, sameModel, type UserAccess } from '../../access/access.policy';
+import {
+  AgentLockedError,
+  AgentNotAllowedError,
+  ModelLockedError,
+  ModelNotAllowedError,
+} from '../../access/access.errors';
 import { AccessService } from '../../access/access.service';
 import { builtinAgents, subagentSessionRules, type AgentInfo } from '../../agent/agent.builtins';
 import { MAX_STEPS_REMINDER } from '../../agent/prompt/reminders.prompt';
@@ -63,17 +68,30 @@ export class TurnContextService {
   ) {}
 
   /**
-   * The agent and model a new user turn is stored with. An explicit choice the allow-lists refuse is a 403;
-   * otherwise the first choice they allow: the agent's model, the session's, the last turn's, the default.
+   * The agent and model a new user turn is stored with — prompts, commands, `/shell`, `/summarize` and task
+   * delegations all ask here. A choice a policy's allow-lists refuse is a 403; where the user may not change
+   * (`allow_change: false`) any other than the default is a 403 (the default itself, which OpenCode's clients send
+   * with every prompt, passes). Without a choice: OpenCode's order (the agent's model, the session's, the last
+   * turn's), then the policy's default, the configured one, the first the lists allow; when locked, the defaults.
    */
   async choose(auth: AuthContext, row: SessionRow, input: ChooseInput): Promise<TurnChoice> {
     const access = await this.access.forUser(auth, row.projectId);
-    const agent = await this.chooseAgent(auth, row, input, access);
+    // A task delegation follows the parent agent's `task` rules: the user did not pick it, the lock is not asked.
+    const lock = input.subagentOf ? undefined : lockedBy(access)?.source;
+    const agent = await this.chooseAgent(auth, row, input, access, lock);
+    const variant = input.variant ? { variant: input.variant } : {};
     if (input.model) {
       const refused = modelRefusedBy(access, input.model);
       if (refused) throw new ModelNotAllowedError(input.model, refused.source);
-      return { agent, model: input.model, ...(input.variant ? { variant: input.variant } : {}) };
     }
+    const config = () => this.config.effective(auth, row.projectId);
+    if (lock) {
+      const model = await this.providers.defaultFor(auth.tenantId, await config(), access, agent.model);
+      if (input.model && !sameModel(input.model, model))
+        throw new ModelLockedError(input.model, `${model.providerID}/${model.modelID}`, lock);
+      return { agent, model, ...variant };
+    }
+    if (input.model) return { agent, model: input.model, ...variant };
     // The last turn's model is read only when neither the agent's nor the session's stored one is allowed.
     const usable = (m: ModelRef | undefined): m is ModelRef => !!m && !modelRefusedBy(access, m);
     let model = [agent.model, storedModel(row)].find(usable);
@@ -81,19 +99,8 @@ export class TurnContextService {
       const last = await this.lastUserModel(row);
       if (usable(last)) model = last;
     }
-    if (!model) {
-      const fallback = await this.providers.defaultModelFor(
-        auth.tenantId,
-        await this.config.effective(auth, row.projectId),
-      );
-      const refused = modelRefusedBy(access, fallback);
-      const allowed = allowedModelChoices(access)[0];
-      if (refused && !allowed) throw new ModelNotAllowedError(fallback, refused.source);
-      model = refused
-        ? { providerID: allowed.slice(0, allowed.indexOf('/')), modelID: allowed.slice(allowed.indexOf('/') + 1) }
-        : fallback;
-    }
-    return { agent, model, ...(input.variant ? { variant: input.variant } : {}) };
+    model ??= await this.providers.defaultFor(auth.tenantId, await config(), access);
+    return { agent, model, ...variant };
   }
 
   private async chooseAgent(
@@ -101,23 +108,23 @@ export class TurnContextService {
     row: SessionRow,
     input: ChooseInput,
     access: UserAccess,
+    lock: string | undefined,
   ): Promise<AgentInfo> {
+    if (lock) {
+      // The session's stored agent (POST /session, a fork, an earlier turn) is the user's pick too: not asked.
+      const only = await this.agents.defaultFor(auth, row.projectId, access);
+      if (input.agent && input.agent !== only.name) throw new AgentLockedError(input.agent, only.name, lock);
+      return only;
+    }
     if (input.agent) {
       const agent = await this.agents.get(auth, input.agent, row.projectId);
       const refused = input.subagentOf && agent.mode !== 'primary' ? undefined : agentRefusedBy(access, agent.name);
       if (refused) throw new AgentNotAllowedError(agent.name, refused.source);
       return agent;
     }
-    const preferred = await this.agents
-      .get(auth, row.agent ?? undefined, row.projectId)
-      .catch(() => this.agents.get(auth, undefined, row.projectId));
-    if (!agentRefusedBy(access, preferred.name)) return preferred;
-    // The school keeps this user on other agents: the first primary one it allows.
-    const allowed = (await this.agents.list(auth, row.projectId)).find(
-      (a) => a.mode !== 'subagent' && !a.hidden && !agentRefusedBy(access, a.name),
-    );
-    if (!allowed) throw new AgentNotAllowedError(preferred.name, agentRefusedBy(access, preferred.name)!.source);
-    return allowed;
+    const stored = row.agent ? await this.agents.get(auth, row.agent, row.projectId).catch(() => undefined) : undefined;
+    if (stored && !agentRefusedBy(access, stored.name)) return stored;
+    return this.agents.defaultFor(auth, row.projectId, access);
   }
 
   /** The permission layers a session's commands run under for this agent (loop steps, `/shell`, command shell spans). */
@@ -129,7 +136,7 @@ export class TurnContextService {
     const [school, project, access] = await Promise.all([
       this.config.cachedTenantLayer(row.tenantId),
       this.config.cachedProjectLayer(row.tenantId, row.projectId),
-      this.access.forUser(auth),
+      this.access.forUser(auth, row.projectId),
     ]);
     return permissionLayers({
       agent,

@@ -1,24 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsArray, IsInt, IsObject, IsOptional, IsString, Length, Max, Min, ValidateIf } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsInt, IsObject, IsOptional, IsString, Length, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
+import { AccessPolicyDto } from '../../../school/class/dto/policy.dto';
 
 const MAX_DUE = 8_640_000_000_000; // the largest Date
 
-export class AssignmentPolicyDto {
-  @ApiPropertyOptional({
-    example: ['tutor'],
-    description: 'Agents students may pick (`*` wildcards); the first allowed is the default.',
-  })
-  @IsOptional()
-  @IsArray()
-  @IsString({ each: true })
-  agents?: string[];
-
-  @ApiPropertyOptional({ example: ['fake/fake-model'], description: '`provider/model` refs students may pick.' })
-  @IsOptional()
-  @IsArray()
-  @IsString({ each: true })
-  models?: string[];
-}
+/** The agent and model policy in students' copies of the assignment (one more list under the class's). */
+export class AssignmentPolicyDto extends AccessPolicyDto {}
 
 export class CreateAssignmentDto {
   @ApiProperty({ example: 'Loops: FizzBuzz' })
@@ -46,6 +34,8 @@ export class CreateAssignmentDto {
   @ApiPropertyOptional({ type: AssignmentPolicyDto })
   @IsOptional()
   @IsObject()
+  @ValidateNested()
+  @Type(() => AssignmentPolicyDto)
   policy?: AssignmentPolicyDto;
 }
 
@@ -73,6 +63,8 @@ export class UpdateAssignmentDto {
   @ApiPropertyOptional({ type: AssignmentPolicyDto })
   @IsOptional()
   @IsObject()
+  @ValidateNested()
+  @Type(() => AssignmentPolicyDto)
   policy?: AssignmentPolicyDto;
 }
 

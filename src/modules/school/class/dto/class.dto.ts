@@ -1,4 +1,5 @@
-import { IsArray, IsIn, IsOptional, IsString, Length } from 'class-validator';
+import { IsIn, IsOptional, IsString, Length } from 'class-validator';
+import { AccessPolicyDto } from './policy.dto';
 
 export class CreateClassDto {
   @IsString() @Length(1, 200) name!: string;
@@ -13,12 +14,8 @@ export class AddMemberDto {
   @IsIn(['teacher', 'student']) role!: 'teacher' | 'student';
 }
 
-/** Allow-lists and permission rules for the class's students; they only narrow what the school allows. */
-export class ClassSettingsDto {
-  /** Agent names (`*` wildcards) the class's students may pick; absent: no class list. */
-  @IsOptional() @IsArray() @IsString({ each: true }) agents?: string[];
-  /** `provider/model` refs (`*` wildcards) the class's students may pick. */
-  @IsOptional() @IsArray() @IsString({ each: true }) models?: string[];
+/** The class's agent and model policy and permission rules for its students; they only narrow the school's. */
+export class ClassSettingsDto extends AccessPolicyDto {
   /** OpenCode permission config (`{bash: 'deny'}`, ...), a layer between the school and the project. */
   @IsOptional() permission?: unknown;
 }
