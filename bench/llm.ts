@@ -7,6 +7,10 @@ export const MARK = {
   long: '[bench:long]',
 } as const;
 
+/** `[bench:stream:<tokens>:<delayMs>]`: a reply of that many tokens, one chunk every delayMs (capacity, fairness). */
+export const streamMark = (tokens: number, delayMs: number) => `[bench:stream:${tokens}:${delayMs}]`;
+const STREAM_MARK = /\[bench:stream:(\d+):(\d+(?:\.\d+)?)\]/;
+
 export const PLAIN_REPLY = 'Hello from the fake LLM.';
 export const BENCH_TITLE = 'Bench title';
 export const TOOL_ANSWER = 'The file says hello.';
@@ -47,6 +51,8 @@ export function benchReply(options: BenchLlmOptions): (request: RecordedRequest)
     // A different (harmless) `limit` each time: repeating the exact same call in later turns trips
     // opencode-api's doom-loop ask, which OpenCode only applies within one turn.
     if (userText.includes(MARK.tool)) return reply().tool('read', { filePath: TOOL_FILE, limit: 1000 + (toolCalls++ % 1000) }).stop();
+    const stream = STREAM_MARK.exec(userText);
+    if (stream) return reply().text(longText(Number(stream[1]))).delay(Number(stream[2])).stop();
     if (userText.includes(MARK.long)) return reply().text(long).delay(options.longDelayMs).stop();
     return reply().text(PLAIN_REPLY).stop();
   };

@@ -10,6 +10,8 @@ import { makeClient } from './lib/client';
 import { rssKiB, treePssKiB, treeRssKiB } from './lib/proc';
 import { sleep, withTimeout } from './lib/time';
 import { startBenchLlm } from './llm';
+import { capacityScenario } from './scenarios/capacity';
+import { fairnessScenario } from './scenarios/fairness';
 import { buildRows, buildTables, markdown, type BenchResult, type TargetResult } from './report';
 import { createScenario } from './scenarios/create';
 import { fanoutScenario } from './scenarios/fanout';
@@ -25,7 +27,7 @@ import { startOurs } from './servers/ours';
 import type { Target, TargetName } from './servers/target';
 
 // The list scenario runs last: it may restart OpenCode to seed its store, which would reset the RSS readings.
-const SCENARIOS: Scenario[] = [createScenario, promptScenario, toolScenario, freshScenario, firstDeltaScenario, tokensScenario, throughputScenario, fanoutScenario, rssScenario, listScenario];
+const SCENARIOS: Scenario[] = [createScenario, promptScenario, toolScenario, freshScenario, firstDeltaScenario, tokensScenario, throughputScenario, fanoutScenario, rssScenario, listScenario, capacityScenario, fairnessScenario];
 
 const HELP = `npm run bench -- [options]
   --target both|ours|ours-pg|opencode
@@ -42,6 +44,18 @@ const HELP = `npm run bench -- [options]
   --sessions N                  sessions created for the RSS scenario (default 1000)
   --tokens N --token-delay MS   long reply for the tokens scenario (default 300 tokens, 5 ms apart)
   --timeout S                   base per-scenario limit in seconds (default 120)
+  --stream-levels 100,250,500,1000
+                                stream-capacity: concurrent streaming sessions per level (ladder, stops at the
+                                first level whose p99 gap between deltas is over the line)
+  --stream-rate N               stream-capacity: tokens/s of each stream (default 30)
+  --stream-seconds S            stream-capacity: steady seconds wanted with every stream running (default 20)
+  --stream-gap-ms MS            stream-capacity: the p99 gap line (default 200)
+  --fair-students N             fairness: students (closed-loop sessions) of each small school (default 1)
+  --fair-factor N               fairness: the flooding school has N times as many (default 100)
+  --fair-seconds S              fairness: seconds per phase, solo and flooded (default 60)
+  --fair-think MS               fairness: a student's pause between prompts (default 2000)
+  --fair-tokens N               fairness: tokens of each reply, streamed at --stream-rate (default 30)
+  --ours-env K=V,K=V            extra environment for our server (e.g. LOOPS_PER_TENANT=8); stated in the notes
   --opencode-snapshot false     run OpenCode with "snapshot": false (default true, as observed)
   --no-build                    use dist/ as it is
   --keep                        keep the servers' temp dirs (logs, data)
@@ -66,6 +80,16 @@ function options() {
       'token-delay': { type: 'string', default: '5' },
       timeout: { type: 'string', default: '120' },
       'opencode-snapshot': { type: 'string', default: 'true' },
+      'stream-levels': { type: 'string', default: '100,250,500,1000' },
+      'stream-rate': { type: 'string', default: '30' },
+      'stream-seconds': { type: 'string', default: '20' },
+      'stream-gap-ms': { type: 'string', default: '200' },
+      'fair-students': { type: 'string', default: '1' },
+      'fair-factor': { type: 'string', default: '100' },
+      'fair-seconds': { type: 'string', default: '60' },
+      'fair-think': { type: 'string', default: '2000' },
+      'fair-tokens': { type: 'string', default: '30' },
+      'ours-env': { type: 'string' },
       'no-build': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
       out: { type: 'string', default: path.join(__dirname, 'results', 'latest.json') },
@@ -102,7 +126,26 @@ function options() {
     longTokens: int('tokens', values.tokens!, 2),
     longDelayMs: int('token-delay', values['token-delay']!, 0),
     timeoutS: int('timeout', values.timeout!, 5),
+    streamLevels: values['stream-levels']!.split(',').map((l) => int('stream-levels', l, 1)),
+    streamRate: int('stream-rate', values['stream-rate']!, 1),
+    streamSeconds: int('stream-seconds', values['stream-seconds']!, 1),
+    streamGapMs: int('stream-gap-ms', values['stream-gap-ms']!, 1),
+    fairStudents: int('fair-students', values['fair-students']!, 1),
+    fairFactor: int('fair-factor', values['fair-factor']!, 1),
+    fairSeconds: int('fair-seconds', values['fair-seconds']!, 1),
+    fairThinkMs: int('fair-think', values['fair-think']!, 0),
+    fairTokens: int('fair-tokens', values['fair-tokens']!, 1),
   };
+  const oursEnv = Object.fromEntries(
+    (values['ours-env'] ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => {
+        const at = kv.indexOf('=');
+        if (at < 1) throw new Error(`--ours-env wants K=V pairs, got "${kv}"`);
+        return [kv.slice(0, at), kv.slice(at + 1)];
+      }),
+  );
   return {
     targets,
     scenarios: only ? SCENARIOS.filter((s) => only.includes(s.name)) : SCENARIOS,
@@ -113,6 +156,7 @@ function options() {
     out: path.resolve(values.out!),
     opencodeFrom: values['opencode-from'] ? path.resolve(values['opencode-from']) : undefined,
     postgres: databaseUrl ? { databaseUrl, redisUrl } : undefined,
+    oursEnv,
   };
 }
 
@@ -128,7 +172,7 @@ async function measureTarget(name: TargetName, run: ReturnType<typeof options>, 
     target =
       name === 'opencode'
         ? await startOpencode({ llm, snapshot: run.snapshot, keep: run.keep, log })
-        : await startOurs({ llm, build: run.build, keep: run.keep, log, postgres: name === 'ours-pg' ? run.postgres : undefined });
+        : await startOurs({ llm, build: run.build, keep: run.keep, log, postgres: name === 'ours-pg' ? run.postgres : undefined, env: run.oursEnv });
   } catch (err) {
     result.error = err instanceof Error ? err.message : String(err);
     log(`${name} did not start: ${result.error}`);

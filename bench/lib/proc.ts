@@ -145,3 +145,14 @@ export function treeRssKiB(root: number, measure: (pid: number) => number | unde
   for (const pid of members) total += measure(pid) ?? 0;
   return measure(root) === undefined ? undefined : total;
 }
+
+/** utime + stime of one process in ms (/proc/<pid>/stat, USER_HZ 100), or undefined when it is gone. */
+export function cpuMs(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}

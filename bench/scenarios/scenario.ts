@@ -16,6 +16,17 @@ export interface BenchOptions {
   longDelayMs: number;
   /** Seconds; the scenario's own limit is derived from it when it needs more. */
   timeoutS: number;
+  /** stream-capacity: concurrent streams per level, tokens/s of each, steady seconds wanted, the p99 gap line. */
+  streamLevels: number[];
+  streamRate: number;
+  streamSeconds: number;
+  streamGapMs: number;
+  /** fairness: students of a small school (the flooding school has `fairFactor` times as many), seconds per phase. */
+  fairStudents: number;
+  fairFactor: number;
+  fairSeconds: number;
+  fairThinkMs: number;
+  fairTokens: number;
 }
 
 export interface Metric {

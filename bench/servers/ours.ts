@@ -17,6 +17,8 @@ export interface OursStartOptions {
   log: (line: string) => void;
   /** Unset: the embedded default (a throwaway embedded PostgreSQL, no Redis). */
   postgres?: { databaseUrl: string; redisUrl?: string };
+  /** `--ours-env`: set last, so it can override the bench's own limits. */
+  env?: Record<string, string>;
 }
 
 /** A `nest build` of this checkout running now (anyone's). */
@@ -139,12 +141,19 @@ export async function startOurs(options: OursStartOptions): Promise<Target> {
     notes.push('embedded PostgreSQL (a throwaway cluster, EMBEDDED_DB_MEMORY), no Redis: the `npm start` default');
   }
 
+  const extra = Object.entries(options.env ?? {});
+  for (const [k, v] of extra) env[k] = v;
+  if (extra.length) notes.push(`--ours-env ${extra.map(([k, v]) => `${k}=${v}`).join(',')}`);
   const port = await freePort();
   env.PORT = String(port);
+  // BENCH_OURS_NODE_ARGS: node flags for our server only (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+  const nodeArgs = (process.env.BENCH_OURS_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  if (nodeArgs.length) notes.push(`node ${nodeArgs.join(' ')}`);
   const started = Date.now();
-  const proc = startProcess(process.execPath, [main], { cwd: work, env, logFile: path.join(work, 'server.log') });
+  const proc = startProcess(process.execPath, [...nodeArgs, main], { cwd: work, env, logFile: path.join(work, 'server.log') });
   const stop = async () => {
-    await proc.stop();
+    // A profiling run needs a clean exit to write its profile: give the shutdown time under load.
+    await proc.stop(nodeArgs.length ? 60_000 : undefined);
     if (!options.keep) fs.rmSync(work, { recursive: true, force: true });
   };
   const baseUrl = `http://127.0.0.1:${port}`;

@@ -1,0 +1,131 @@
+import http from 'node:http';
+import { parsePrometheus, sumOf } from '../../test/utils/prom-text';
+import { makeClient, ok, textPrompt } from '../lib/client';
+import { EventWatch, watchTurn } from '../lib/events';
+import { createSchool, newSession, type School } from '../lib/schools';
+import { round, summarize } from '../lib/stats';
+import { now, sleep } from '../lib/time';
+import { streamMark } from '../llm';
+import { recordLatency, type Scenario, type ScenarioContext } from './scenario';
+
+// Fairness between schools (issue 20 item 4): two small schools' students prompt in a closed loop (prompt, read
+// the streamed answer, think, prompt again); the first delta of each prompt is timed at the school's SSE client.
+// Phase 1 they run alone; phase 2 a third school with `fairFactor` times as many students runs the same loop
+// beside them. Issue 20's line: the small schools' p99 first delta rises by at most 10 % over their solo run.
+// Ours only: OpenCode has no schools.
+
+const TURN_MS = 120_000;
+
+interface Student {
+  school: School;
+  sessionId: string;
+}
+
+/** A small-school student: prompt_async, first delta and idle on the school's stream; returns first-delta times. */
+async function measuredLoop(ctx: ScenarioContext, watch: EventWatch, s: Student, until: () => boolean, text: string, turns = Infinity) {
+  const client = await makeClient({ ...ctx.target, headers: s.school.headers }, ctx.signal, 60_000);
+  const samples: number[] = [];
+  while (samples.length < turns && !until() && !ctx.signal.aborted) {
+    const turn = watchTurn(watch, s.sessionId, TURN_MS);
+    const t0 = now();
+    await ok(client.session.promptAsync({ path: { id: s.sessionId }, body: textPrompt(text) }), 'prompt_async');
+    const first = await turn.firstDelta;
+    samples.push(first.at - t0);
+    await turn.done;
+    await sleep(ctx.opts.fairThinkMs, ctx.signal);
+  }
+  return samples;
+}
+
+/** A flooding student: the synchronous prompt route (answers when the turn ends), its own stream drained unread. */
+async function floodLoop(ctx: ScenarioContext, s: Student, until: () => boolean, text: string, done: { n: number }) {
+  const stream = http.get(`${ctx.target.baseUrl}/event?sessionID=${s.sessionId}`, { headers: s.school.headers }, (r) =>
+    r.resume(),
+  );
+  stream.on('error', () => undefined);
+  try {
+    while (!until() && !ctx.signal.aborted) {
+      const res = await fetch(`${ctx.target.baseUrl}/session/${s.sessionId}/message`, {
+        method: 'POST',
+        headers: { ...s.school.headers, 'content-type': 'application/json' },
+        body: JSON.stringify(textPrompt(text)),
+        signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(TURN_MS * 3)]),
+      });
+      await res.arrayBuffer();
+      if (res.ok) done.n++;
+      await sleep(ctx.opts.fairThinkMs, ctx.signal);
+    }
+  } finally {
+    stream.destroy();
+  }
+}
+
+async function students(ctx: ScenarioContext, school: School, n: number, label: string): Promise<Student[]> {
+  const out: Student[] = [];
+  for (let i = 0; i < n; i++) out.push({ school, sessionId: await newSession(ctx.target.baseUrl, school.headers, `${label} ${i}`) });
+  return out;
+}
+
+async function scrape(ctx: ScenarioContext, tenant: string) {
+  const res = await fetch(`${ctx.target.baseUrl}/metrics`, { headers: ctx.target.headers, signal: AbortSignal.timeout(10_000) });
+  const samples = parsePrometheus(await res.text());
+  return {
+    loops: sumOf(samples, 'oc_session_loops_running', { tenant }),
+    loopsWaiting: sumOf(samples, 'oc_fairness_waiting', { kind: 'loop', tenant }),
+    calls: sumOf(samples, 'oc_llm_calls_active', { tenant }),
+    callsWaiting: sumOf(samples, 'oc_fairness_waiting', { kind: 'llm', tenant }),
+  };
+}
+
+export const fairnessScenario: Scenario = {
+  name: 'fairness',
+  description: 'Two small schools prompting in a closed loop, alone and then beside a school with 100× their students: their p99 first delta',
+  timeoutMs: (o) => (o.fairSeconds * 2 + 240) * 1000 + o.fairStudents * o.fairFactor * 500,
+  async run(ctx) {
+    if (ctx.target.name === 'opencode') {
+      ctx.note('skipped: OpenCode has no schools (tenants) to be fair between');
+      return;
+    }
+    const o = ctx.opts;
+    const text = `Answer briefly. ${streamMark(o.fairTokens, round(1000 / o.streamRate, 1))}`;
+    const [a, b, f] = [await createSchool(ctx.target, 'small-a'), await createSchool(ctx.target, 'small-b'), await createSchool(ctx.target, 'flood')];
+    const small = [...(await students(ctx, a, o.fairStudents, 'a')), ...(await students(ctx, b, o.fairStudents, 'b'))];
+    const flood = await students(ctx, f, o.fairStudents * o.fairFactor, 'flood');
+    const watches = new Map<School, EventWatch>();
+    for (const school of [a, b]) watches.set(school, await EventWatch.open(await makeClient({ ...ctx.target, headers: school.headers }, ctx.signal), ctx.signal));
+    const phase = async () => {
+      const end = now() + o.fairSeconds * 1000;
+      const runs = await Promise.all(small.map((s) => measuredLoop(ctx, watches.get(s.school)!, s, () => now() >= end, text)));
+      return summarize(runs.flat());
+    };
+    try {
+      // Warm-up turn per student, untimed (first prompt of a session loads its context).
+      await Promise.all(small.map((s) => measuredLoop(ctx, watches.get(s.school)!, s, () => false, text, 1)));
+      const solo = await phase();
+      ctx.log(`  solo: ${solo.n} prompts, first delta p50/p99 ${round(solo.median)}/${round(solo.p99)} ms`);
+      let flooding = true;
+      const floodDone = { n: 0 };
+      const floodStart = now();
+      const floods = Promise.all(flood.map((s) => floodLoop(ctx, s, () => !flooding, text, floodDone)));
+      await sleep(10_000, ctx.signal);
+      const half = sleep((o.fairSeconds * 1000) / 2, ctx.signal).then(() => scrape(ctx, f.id));
+      const flooded = await phase();
+      const gauges = await half;
+      flooding = false;
+      const floodRate = floodDone.n / ((now() - floodStart) / 1000);
+      await floods;
+      recordLatency(ctx, 'fair.solo', 'Small schools alone: prompt → first delta', solo, ['p99']);
+      recordLatency(ctx, 'fair.flooded', `Small schools beside a ${o.fairFactor}× school: prompt → first delta`, flooded, ['p99']);
+      const rise = solo.n && flooded.n ? (100 * (flooded.p99 - solo.p99)) / solo.p99 : null;
+      ctx.record({ key: 'fair.rise.p99', label: 'Rise of the small schools\' p99 first delta under the flood', unit: '%', value: rise === null ? null : round(rise, 0), better: 'lower' });
+      ctx.record({ key: 'fair.flood.rate', label: `Flooding school: prompts answered per second (${flood.length} students)`, unit: 'prompts/s', value: round(floodRate, 2), better: 'higher' });
+      ctx.note(
+        `small schools: ${small.length} students, ${solo.n} prompts alone and ${flooded.n} beside the flood (${flood.length} students, ${floodDone.n} prompts answered); ` +
+          `${o.fairTokens}-token replies at ${o.streamRate} tok/s, ${o.fairThinkMs} ms think time, ${o.fairSeconds} s per phase; ` +
+          `flooding school at mid-phase: ${gauges.loops} loops running, ${gauges.loopsWaiting} waiting, ${gauges.calls} LLM calls, ${gauges.callsWaiting} waiting`,
+      );
+    } finally {
+      for (const w of watches.values()) w.close();
+    }
+  },
+};
