@@ -1,5 +1,16 @@
 import type { Request, Response } from 'express';
 
+// Frames written in one turn of the event loop go out together: each stream is corked at its first frame of the
+// turn and uncorked once at the end of it, so a burst (a busy process delivers many events per turn) costs one
+// write to the socket per stream instead of one per frame.
+const corked = new Set<SseWriter>();
+let uncorkAll: NodeJS.Immediate | undefined;
+function flushCorked(): void {
+  uncorkAll = undefined;
+  for (const w of corked) w.uncork();
+  corked.clear();
+}
+
 /** One server-sent-events response: OpenCode's headers and `data:` framing, plus the SSE `id:` line. */
 export class SseWriter {
   private closed = false;
@@ -28,9 +39,23 @@ export class SseWriter {
   }
 
   send(data: unknown, id?: string): boolean {
+    return this.sendJson(JSON.stringify(data), id);
+  }
+
+  /** A frame already serialised (one event serialised once for all the streams it goes to). */
+  sendJson(json: string, id?: string): boolean {
     if (this.closed) return false;
-    const frame = (id ? `id: ${id}\n` : '') + `data: ${this.rewrite(JSON.stringify(data))}\n\n`;
-    return this.res.write(frame);
+    if (!corked.has(this)) {
+      this.res.cork();
+      corked.add(this);
+      uncorkAll ??= setImmediate(flushCorked);
+    }
+    return this.res.write((id ? `id: ${id}\n` : '') + `data: ${this.rewrite(json)}\n\n`);
+  }
+
+  /** Called once per corked turn (see flushCorked). */
+  uncork(): void {
+    if (!this.res.writableEnded) this.res.uncork();
   }
 
   onClose(fn: () => void): void {
@@ -48,6 +73,7 @@ export class SseWriter {
         // a failing cleanup must not keep the others from running
       }
     }
+    if (corked.delete(this)) this.uncork();
     if (!this.res.writableEnded) this.res.end();
   }
 }

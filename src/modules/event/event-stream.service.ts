@@ -21,6 +21,21 @@ export interface StreamOptions extends StreamScope {
   lastEventId?: string;
 }
 
+// One event goes to many streams of this process: its frame is serialised once (per form) and shared.
+const plainJson = new WeakMap<EventEnvelope, string>();
+const globalJson = new WeakMap<EventEnvelope, string>();
+function frameJson(e: EventEnvelope, global: boolean | undefined): string {
+  const cache = global ? globalJson : plainJson;
+  let json = cache.get(e);
+  if (json === undefined) {
+    json = JSON.stringify(
+      global ? { directory: e.directory ?? 'global', project: e.projectId, payload: e.event } : e.event,
+    );
+    cache.set(e, json);
+  }
+  return json;
+}
+
 /** Serves `/event` and `/global/event`: connected frame, replay, live events, heartbeats. */
 @Injectable()
 export class EventStreamService implements BeforeApplicationShutdown {
@@ -60,8 +75,7 @@ export class EventStreamService implements BeforeApplicationShutdown {
       }),
     );
     const filter = eventFilter(auth, scope);
-    const frame = (e: EventEnvelope) =>
-      opts.global ? { directory: e.directory ?? 'global', project: e.projectId, payload: e.event } : e.event;
+    const send = (e: EventEnvelope) => sse.sendJson(frameJson(e, opts.global), e.seq);
 
     // Subscribe before replaying so nothing falls between the two; live events wait until replay is sent. The
     // local reader trails the shared stream, so a replayed event may reach it only after the replay: everything at
@@ -72,10 +86,21 @@ export class EventStreamService implements BeforeApplicationShutdown {
       const seq = parseSeq(e.seq);
       return !floor || !seq || seq[0] === 0 || compareSeq(seq, floor) > 0;
     };
-    const off = this.bus.subscribe(filter, (e) => {
-      if (pending) pending.push(e);
-      else if (fresh(e)) sse.send(frame(e), e.seq);
-    });
+    // The route only narrows which events reach the filter: a student's stream sees their own sessions' events
+    // and ownerless ones, a `?sessionID=` stream that session's; teachers and admins see the school's.
+    const route = {
+      tenantId: auth.tenantId,
+      sessionId: scope.sessionId,
+      ownerId: auth.role === 'student' ? auth.userId : undefined,
+    };
+    const off = this.bus.subscribe(
+      filter,
+      (e) => {
+        if (pending) pending.push(e);
+        else if (fresh(e)) send(e);
+      },
+      route,
+    );
     sse.onClose(off);
 
     const connected = { id: newId('event'), type: EventType.ServerConnected, properties: {} };
@@ -84,12 +109,12 @@ export class EventStreamService implements BeforeApplicationShutdown {
     let lastSent = '';
     if (opts.lastEventId) {
       for (const e of await this.bus.replay(opts.lastEventId, filter)) {
-        sse.send(frame(e), e.seq);
+        send(e);
         lastSent = e.seq;
       }
     }
     floor = parseSeq(lastSent);
-    for (const e of pending) if (fresh(e)) sse.send(frame(e), e.seq);
+    for (const e of pending) if (fresh(e)) send(e);
     pending = null;
 
     const heartbeat = setInterval(() => {

@@ -125,6 +125,82 @@ describe.each(transports)('%s transport', (name, setup) => {
     expect(is).toEqual([...Array(is.length).keys()].map((k) => 120 - is.length + k));
   });
 
+  const delta = (tenantId: string, sessionId: string, partID: string, text: string) => ({
+    tenantId,
+    sessionId,
+    type: 'message.part.delta',
+    properties: { sessionID: sessionId, messageID: 'msg_1', partID, field: 'text', delta: text },
+  });
+  const shown = (e: EventEnvelope) =>
+    e.event.type === 'message.part.delta'
+      ? `${e.sessionId}/${String(e.event.properties.partID)}:${String(e.event.properties.delta)}`
+      : `${e.sessionId}/${e.event.type}`;
+
+  it("joins a part's deltas of one turn into one event, never across another event of the session", async () => {
+    const b = await bus();
+    const tenant = `${name}-deltas`;
+    const got = collect(b, tenant);
+    b.publish(delta(tenant, 's1', 'p1', 'Hel'));
+    b.publish(delta(tenant, 's1', 'p1', 'lo'));
+    b.publish(delta(tenant, 's2', 'p9', 'other session'));
+    b.publish(delta(tenant, 's1', 'p2', 'next part'));
+    b.publish(delta(tenant, 's1', 'p2', ', same'));
+    b.publish({ tenantId: tenant, sessionId: 's1', type: 'message.part.updated', properties: {} });
+    b.publish(delta(tenant, 's1', 'p2', ' after'));
+    await until(() => got.length === 5);
+    const s1 = got.filter((e) => e.sessionId === 's1').map(shown);
+    expect(s1).toEqual(['s1/p1:Hello', 's1/p2:next part, same', 's1/message.part.updated', 's1/p2: after']);
+    expect(got.filter((e) => e.sessionId === 's2').map(shown)).toEqual(['s2/p9:other session']);
+    // A later turn starts a new event: the wait is one turn of the event loop, not a timer.
+    await new Promise((r) => setImmediate(r));
+    b.publish(delta(tenant, 's1', 'p2', ' later'));
+    await until(() => got.length === 6);
+    expect(shown(got[5])).toBe('s1/p2: later');
+  });
+
+  it('routes: a subscriber is offered what its route can match, and its filter still decides', async () => {
+    const b = await bus();
+    const tenant = `${name}-routes`;
+    const bySession: EventEnvelope[] = [];
+    const byOwner: EventEnvelope[] = [];
+    const wide: EventEnvelope[] = [];
+    const offSession = b.subscribe(
+      (e) => e.tenantId === tenant && e.sessionId === 's1',
+      (e) => bySession.push(e),
+      { tenantId: tenant, sessionId: 's1' },
+    );
+    b.subscribe(
+      (e) => e.tenantId === tenant && (!e.ownerId || e.ownerId === 'u1'),
+      (e) => byOwner.push(e),
+      { tenantId: tenant, ownerId: 'u1' },
+    );
+    // The filter is narrower than the route: the route never lets through what the filter refuses.
+    b.subscribe(
+      (e) => e.tenantId === tenant && e.event.type !== 'test.hidden',
+      (e) => wide.push(e),
+      { tenantId: tenant },
+    );
+    const countBefore = b.subscriberCount;
+    const events = [
+      { tenantId: tenant, sessionId: 's1', ownerId: 'u1', type: 'test.a', properties: {} },
+      { tenantId: tenant, sessionId: 's2', ownerId: 'u2', type: 'test.b', properties: {} },
+      { tenantId: tenant, type: 'test.c', properties: {} },
+      { tenantId: tenant, type: 'test.hidden', properties: {} },
+      { tenantId: `${tenant}-other`, sessionId: 's1', ownerId: 'u1', type: 'test.d', properties: {} },
+    ];
+    for (const e of events) b.publish(e);
+    await until(() => wide.length === 3);
+    const types = (l: EventEnvelope[]) => l.map((e) => e.event.type);
+    expect(types(wide)).toEqual(['test.a', 'test.b', 'test.c']);
+    expect(types(bySession)).toEqual(['test.a']);
+    expect(types(byOwner)).toEqual(['test.a', 'test.c', 'test.hidden']);
+    offSession();
+    expect(b.subscriberCount).toBe(countBefore - 1);
+    b.publish({ tenantId: tenant, sessionId: 's1', type: 'test.e', properties: {} });
+    await until(() => wide.length === 4);
+    expect(types(bySession)).toEqual(['test.a']);
+  });
+
   if (name === 'redis') {
     it('fans out: an event published on one process reaches subscribers of another, in order', async () => {
       const one = await bus();
