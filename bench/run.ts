@@ -31,7 +31,8 @@ const SCENARIOS: Scenario[] = [createScenario, promptScenario, toolScenario, fre
 
 const HELP = `npm run bench -- [options]
   --target both|ours|ours-pg|opencode
-                                servers to measure, one after the other. both (default): OpenCode, ours embedded
+                                servers to measure, one after the other (a comma list picks several, e.g.
+                                opencode,ours-pg). both (default): OpenCode, ours embedded
                                 (the npm start default), and ours on Postgres + Redis when a database URL is given
   --database-url URL            Postgres for the ours-pg run (default: DATABASE_URL); migrated first
   --redis-url URL               Redis for the ours-pg run (default: REDIS_URL)
@@ -110,8 +111,11 @@ function options() {
   const redisUrl = values['redis-url'] ?? process.env.REDIS_URL;
   const both: TargetName[] = databaseUrl ? ['opencode', 'ours', 'ours-pg'] : ['opencode', 'ours'];
   const named = ['ours', 'ours-pg', 'opencode'] as const;
-  const targets: TargetName[] = values.target === 'both' ? both : named.find((n) => n === values.target) ? [values.target as TargetName] : [];
-  if (!targets.length) throw new Error(`--target must be both, ours, ours-pg or opencode, got "${values.target}"`);
+  // A comma list picks several (`opencode,ours-pg`), always measured OpenCode first.
+  const picked = values.target!.split(',').map((t) => t.trim());
+  const targets: TargetName[] =
+    values.target === 'both' ? both : picked.every((p) => named.some((n) => n === p)) ? (['opencode', 'ours', 'ours-pg'] as const).filter((n) => picked.includes(n)) : [];
+  if (!targets.length) throw new Error(`--target must be both, or a comma list of ours, ours-pg, opencode; got "${values.target}"`);
   if (targets.includes('ours-pg') && !databaseUrl) throw new Error('--target ours-pg needs --database-url (or DATABASE_URL)');
   const only = values.only?.split(',').map((s) => s.trim()).filter(Boolean);
   const unknown = only?.filter((n) => !SCENARIOS.some((s) => s.name === n)) ?? [];

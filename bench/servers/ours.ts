@@ -70,7 +70,8 @@ const SNAPSHOT = path.join(__dirname, '..', '.cache', 'ours');
  * the checkout, where the migration runner and module resolution expect them.
  */
 async function snapshotDist(log: (line: string) => void): Promise<{ main: string; builtAt: string }> {
-  const dist = path.join(ROOT, 'dist');
+  // BENCH_OURS_DIST: measure another build (e.g. a saved copy of main's dist/ for a before/after pair).
+  const dist = process.env.BENCH_OURS_DIST ?? path.join(ROOT, 'dist');
   const stamp = path.join(dist, '.built');
   for (let attempt = 0; attempt < 60; attempt++) {
     let before = fs.existsSync(stamp) ? fs.readFileSync(stamp, 'utf8') : undefined;
@@ -108,9 +109,13 @@ function migrate(env: NodeJS.ProcessEnv): void {
 
 export async function startOurs(options: OursStartOptions): Promise<Target> {
   const notes: string[] = [];
-  if (options.build) build(notes, options.log);
+  if (options.build && !process.env.BENCH_OURS_DIST) build(notes, options.log);
   const { main, builtAt } = await snapshotDist(options.log);
-  notes.push(`dist/ built ${builtAt}, commit ${gitHead()}`);
+  notes.push(
+    process.env.BENCH_OURS_DIST
+      ? `dist from BENCH_OURS_DIST=${process.env.BENCH_OURS_DIST}, built ${builtAt}`
+      : `dist/ built ${builtAt}, commit ${gitHead()}`,
+  );
   const work = tempDir('bench-ours.');
   const env: NodeJS.ProcessEnv = {
     ...process.env,
