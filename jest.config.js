@@ -2,6 +2,7 @@
 const esmPackages = [
   '@nestjs',
   '@opencode-ai',
+  '@tarquinen',
   'file-type',
   'strtok3',
   'token-types',
@@ -34,6 +35,7 @@ const base = {
     '^@opencode-ai/sdk$': '<rootDir>/node_modules/@opencode-ai/sdk/dist/index.js',
     '^@opencode-ai/sdk/client$': '<rootDir>/node_modules/@opencode-ai/sdk/dist/client.js',
     '^@opencode-ai/sdk/v2$': '<rootDir>/node_modules/@opencode-ai/sdk/dist/v2/index.js',
+    '^@opencode-ai/plugin$': '<rootDir>/node_modules/@opencode-ai/plugin/dist/index.js',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],

@@ -14,6 +14,7 @@ import { LspModule } from './lsp/lsp.module';
 import { McpModule } from './mcp/mcp.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PermissionModule } from './permission/permission.module';
+import { PluginModule } from './plugin/plugin.module';
 import { PortsModule } from './ports.module';
 import { ProjectModule } from './project/project.module';
 import { ProviderModule } from './provider/provider.module';
@@ -51,6 +52,7 @@ export function domainModules(): (Type | DynamicModule)[] {
     WorkspaceModule,
     LspModule,
     ToolModule,
+    PluginModule,
     SnapshotModule,
     SessionModule,
     CompactionModule,

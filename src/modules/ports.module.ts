@@ -11,6 +11,11 @@ import { RATE_LIMITER } from './auth/rate-limiter.port';
 import { STREAM_ACCESS, type StreamAccess } from './event/stream-access.port';
 import { PROJECT_DIRECTORY, type ProjectDirectory } from './event/project-directory.port';
 import { SESSION_ACCESS, type SessionAccess } from './permission/session-access.port';
+import { PERMISSION_HOOK, type PermissionHook } from './permission/permission-hook.port';
+import { PluginModule } from './plugin/plugin.module';
+import { PluginHost } from './plugin/plugin-host.service';
+import { PluginTurn } from './plugin/plugin-turn';
+import { PLATFORM_PLUGINS } from './tenant/platform-plugins.port';
 import { ProjectModule } from './project/project.module';
 import { ProjectService } from './project/project.service';
 import { AllowanceService } from './school/allowance/allowance.service';
@@ -112,6 +117,7 @@ const sessionExtensionTokens = [
     InstructionModule,
     McpModule,
     ClassroomModule,
+    PluginModule,
   ],
   providers: [
     ...sessionExtensions,
@@ -122,6 +128,12 @@ const sessionExtensionTokens = [
     { provide: AI_DISCLOSURE, useExisting: DisclosureService },
     { provide: RUN_LIMITS, useExisting: BudgetEnforcerService },
     { provide: POLICY_DEFAULTS, useExisting: AccessService },
+    { provide: PLATFORM_PLUGINS, useExisting: PluginHost },
+    {
+      provide: PERMISSION_HOOK,
+      inject: [PluginTurn],
+      useFactory: (plugins: PluginTurn): PermissionHook => ({ ask: (scope, info) => plugins.permissionAsk(scope, info) }),
+    },
     {
       provide: PROJECT_DIRECTORY,
       inject: [ProjectService],
@@ -173,6 +185,8 @@ const sessionExtensionTokens = [
     RUN_LIMITS,
     AI_DISCLOSURE,
     POLICY_DEFAULTS,
+    PLATFORM_PLUGINS,
+    PERMISSION_HOOK,
     ...sessionExtensionTokens,
   ],
 })

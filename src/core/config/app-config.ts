@@ -27,6 +27,10 @@ const EnvSchema = z.object({
   ENCRYPTION_KEYS: z.string().optional(),
   OPENCODE_CONFIG: z.string().optional(),
   OPENCODE_CONFIG_CONTENT: z.string().optional(),
+  /** A platform folder whose .js/.mjs/.cjs files are plugins, beside the `plugin` entries of the platform config. */
+  OPENCODE_PLUGIN_DIR: z.string().min(1).optional(),
+  /** Each plugin hook call (and a plugin's start) gets this long before it is abandoned and counted. */
+  PLUGIN_HOOK_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(5_000),
   /** Safe by default: without a usable bubblewrap, commands are refused (the rest of the server still runs). */
   SANDBOX: z.enum(['required', 'optional', 'off']).default('required'),
   /** bubblewrap's path; default: the first `bwrap` on PATH (so a PATH without it means "not installed"). */
@@ -125,6 +129,8 @@ export interface AppConfig {
   encryptionKeys: Map<number, Buffer>;
   opencodeConfigPath?: string;
   opencodeConfigContent?: string;
+  /** Platform plugins: the folder of plugin files (OPENCODE_PLUGIN_DIR) and each hook's time limit. */
+  plugins: { dir?: string; hookTimeoutMs: number };
   sandbox: 'required' | 'optional' | 'off';
   /** Absolute path of bwrap, or null when none is on PATH. */
   sandboxBwrap: string | null;
@@ -227,6 +233,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     encryptionKeys: parseKeys(e.ENCRYPTION_KEYS),
     opencodeConfigPath: e.OPENCODE_CONFIG,
     opencodeConfigContent: e.OPENCODE_CONFIG_CONTENT,
+    plugins: {
+      dir: e.OPENCODE_PLUGIN_DIR ? path.resolve(e.OPENCODE_PLUGIN_DIR) : undefined,
+      hookTimeoutMs: e.PLUGIN_HOOK_TIMEOUT_MS,
+    },
     sandbox: e.SANDBOX,
     sandboxBwrap: e.SANDBOX_BWRAP ?? findOnPath('bwrap', env.PATH ?? DEFAULT_PATH),
     sandboxCgroup: e.SANDBOX_CGROUP,

@@ -108,6 +108,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly pluginFailures = new Counter({
+    name: 'oc_plugin_failures_total',
+    help: 'Platform plugin calls that threw or overran their time limit, by plugin, hook (or start) and outcome (error, timeout)',
+    labelNames: ['plugin', 'hook', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

@@ -61,6 +61,14 @@ export class ConfigFacade {
   private validate(body: Record<string, unknown>): Config {
     if (!body || typeof body !== 'object' || Array.isArray(body))
       throw new BadRequestError('The body must be a config object');
-    return parseConfig(body, 'request body');
+    const config = parseConfig(body, 'request body');
+    // Plugins are code: only the platform's own config names them (docs/security.md, "Platform plugins").
+    if (config.plugin?.length)
+      throw new BadRequestError(
+        'plugin: only the platform names plugins; a school turns the platform plugins on or off in its settings (plugins)',
+        { field: 'plugin' },
+        'plugin_not_allowed',
+      );
+    return config;
   }
 }

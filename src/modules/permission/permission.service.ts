@@ -8,6 +8,7 @@ import { AuditService } from '../audit/audit.service';
 import { EventType } from '../event/event.types';
 import type { PermissionAsk } from './permission.types';
 import { PermissionCorrectedError, PermissionDeniedError, PermissionRejectedError } from './permission.errors';
+import { PERMISSION_HOOK, type PermissionHook } from './permission-hook.port';
 import { PermissionRepository } from './permission.repository';
 import { decideAsk, type LayeredRuleset } from './permission.layers';
 import { approvalRules, wildcardMatch } from './permission.rules';
@@ -76,6 +77,7 @@ export class PermissionService {
     private readonly bus: EventBus,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly audit: AuditService,
+    @Inject(PERMISSION_HOOK) private readonly hook: PermissionHook,
   ) {}
 
   async ask(scope: AskScope, request: PermissionAsk): Promise<void> {
@@ -83,8 +85,27 @@ export class PermissionService {
     if (decision.outcome === 'allow') return;
     if (decision.outcome === 'deny')
       throw new PermissionDeniedError(request.permission, [decision.pattern], decision.rules);
+    // Platform plugins may answer an open ask (never lift a rule's deny: that was decided above).
+    const id = newId('permission');
+    const status = await this.hook.ask(
+      { tenantId: scope.tenantId, userId: scope.ownerId, projectId: scope.projectId, directory: scope.directory },
+      {
+        id,
+        type: request.permission,
+        permission: request.permission,
+        pattern: request.patterns,
+        patterns: request.patterns,
+        sessionID: scope.sessionId,
+        ...(scope.tool ? { messageID: scope.tool.messageID, callID: scope.tool.callID } : {}),
+        title: request.permission,
+        metadata: request.metadata,
+        time: { created: Date.now() },
+      },
+    );
+    if (status === 'allow') return;
+    if (status === 'deny') throw new PermissionDeniedError(request.permission, request.patterns, []);
     const row = await this.repo.create({
-      id: newId('permission'),
+      id,
       tenantId: scope.tenantId,
       sessionId: scope.sessionId,
       userId: scope.ownerId,

@@ -5,6 +5,7 @@ import { AuditModule } from '../audit/audit.module';
 import { ConfigModule } from '../config/config.module';
 import { EventModule } from '../event/event.module';
 import { TenantModule } from '../tenant/tenant.module';
+import { PluginModule } from '../plugin/plugin.module';
 import { PermissionModule } from '../permission/permission.module';
 import { ProjectModule } from '../project/project.module';
 import { ProviderModule } from '../provider/provider.module';
@@ -54,6 +55,7 @@ import { TurnContextService } from './turn/turn-context.service';
     ConfigModule,
     EventModule,
     PermissionModule,
+    PluginModule,
     ProjectModule,
     ProviderModule,
     SandboxModule,

@@ -1,13 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AuthContext, Role } from '../../core/auth/auth-context';
 import { TEACHER_SCOPE, type TeacherScope } from '../../core/auth/teacher-scope.port';
-import { ConflictError, ForbiddenError, NotFoundError } from '../../core/errors/domain-error';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../../core/errors/domain-error';
 import { isId, newId } from '../../core/ids';
 import { ApiKeyService } from '../auth/api-key.service';
 import { AuditService } from '../audit/audit.service';
 import { StreamGuard } from '../event/stream-guard.service';
 import { PLATFORM_SETTINGS } from './dto/tenant.dto';
 import { LimitsService } from './limits/limits.service';
+import { PLATFORM_PLUGINS, type PlatformPlugins } from './platform-plugins.port';
 import { TenantRepository } from './tenant.repository';
 import { USER_DELETION_LISTENER, type UserDeletionListener } from './user-deletion.port';
 
@@ -30,6 +31,8 @@ export interface TenantSettings {
   retentionDays?: number | null;
   /** Shown with every agent's first answer of a session. */
   aiDisclosure?: string | null;
+  /** The platform's plugins turned on or off for this school (absent: on). */
+  plugins?: Record<string, boolean>;
 }
 
 /** Schools (tenants), their users and keys. */
@@ -43,7 +46,19 @@ export class TenantService {
     @Inject(TEACHER_SCOPE) private readonly teachers: TeacherScope,
     private readonly streams: StreamGuard,
     private readonly limits: LimitsService,
+    @Inject(PLATFORM_PLUGINS) private readonly plugins: PlatformPlugins,
   ) {}
+
+  /** A school names only the platform's plugins, each on or off: anything else is a 400, nothing written. */
+  private checkPlugins(settings: TenantSettings | undefined): void {
+    if (!settings?.plugins) return;
+    const known = new Set(this.plugins.names());
+    for (const [name, on] of Object.entries(settings.plugins)) {
+      if (!known.has(name))
+        throw new BadRequestError(`Unknown plugin: ${name}`, { plugin: name, known: [...known] }, 'unknown_plugin');
+      if (typeof on !== 'boolean') throw new BadRequestError(`plugins.${name} must be true or false`, { plugin: name });
+    }
+  }
 
   async createTenant(
     input: {
@@ -55,6 +70,7 @@ export class TenantService {
     },
     opts: { key?: string; platformAdmin?: boolean } = {},
   ) {
+    this.checkPlugins(input.settings);
     if (await this.repo.findTenantBySlug(input.slug))
       throw new ConflictError('ConflictError', `Tenant slug already in use: ${input.slug}`);
     const tenant = await this.repo.createTenant({
@@ -108,6 +124,7 @@ export class TenantService {
 
   async updateTenant(id: string, input: { name?: string; timezone?: string; settings?: TenantSettings }) {
     if (!isId('tenant', id)) throw new NotFoundError(`Tenant not found: ${id}`);
+    this.checkPlugins(input.settings);
     // DTO instances carry unset fields as undefined; the merge into the stored settings happens in Postgres.
     const settings = input.settings
       ? Object.fromEntries(Object.entries(input.settings).filter(([, v]) => v !== undefined))

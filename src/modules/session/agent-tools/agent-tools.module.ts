@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AgentModule } from '../../agent/agent.module';
 import { ConfigModule } from '../../config/config.module';
+import { PluginModule } from '../../plugin/plugin.module';
 import { ProjectModule } from '../../project/project.module';
 import { SessionModule } from '../session.module';
 import { ToolModule } from '../../tool/tool.module';
@@ -15,7 +16,7 @@ import { TaskService } from './task.service';
  * the experimental tool routes (they list what a step's TurnContext would offer, so they sit above the session).
  */
 @Module({
-  imports: [SessionModule, AgentModule, ConfigModule, ProjectModule, ToolModule],
+  imports: [SessionModule, AgentModule, ConfigModule, PluginModule, ProjectModule, ToolModule],
   controllers: [ToolController],
   providers: [TaskService, PlanService, ToolCatalogue, AgentToolServices, BatchToolSource],
   exports: [AgentToolServices, BatchToolSource],

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthContext } from '../../../core/auth/auth-context';
+import { PluginTurn } from '../../plugin/plugin-turn';
 import { ProjectService } from '../../project/project.service';
 import { TurnContextService } from '../turn/turn-context.service';
 import type { ToolInfoDto } from '../../tool/dto/tool.dto';
@@ -12,10 +13,16 @@ export class ToolCatalogue {
     private readonly registry: ToolRegistry,
     private readonly projects: ProjectService,
     private readonly turns: TurnContextService,
+    private readonly plugins: PluginTurn,
   ) {}
 
-  ids(): string[] {
-    return this.registry.ids();
+  /** The registry's tools, and the custom tools of the platform plugins the caller's school has on. */
+  async ids(auth: AuthContext, directory: string | undefined): Promise<string[]> {
+    if (!this.plugins.active) return this.registry.ids();
+    const project = await this.projects.resolve(auth, directory);
+    const scope = { tenantId: auth.tenantId, userId: auth.userId, projectId: project.id, directory: this.projects.worktree(project) };
+    const custom = await this.plugins.customTools(scope, (id) => !!this.registry.get(id));
+    return [...this.registry.ids(), ...custom.map((t) => t.id)];
   }
 
   async list(

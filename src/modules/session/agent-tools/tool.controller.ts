@@ -14,10 +14,10 @@ export class ToolController {
   constructor(private readonly tools: ToolCatalogue) {}
 
   /** Every registered tool id. */
-  @ApiDoc('List tool ids', 'Every registered tool id (built-in and MCP).', [])
+  @ApiDoc('List tool ids', "Every registered tool id (built-in, and the custom tools of the school's plugins).", [])
   @Get('ids')
-  ids(): string[] {
-    return this.tools.ids();
+  ids(@Auth() auth: AuthContext, @Directory() directory?: string): Promise<string[]> {
+    return this.tools.ids(auth, directory);
   }
 
   /** The tools the default agent offers that model, with their JSON Schemas. */

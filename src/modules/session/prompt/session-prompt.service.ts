@@ -7,6 +7,7 @@ import { LOGGER } from '../../../core/logging/logger';
 import { EventType } from '../../event/event.types';
 import { fromLegacyTools } from '../../permission/permission.rules';
 import { PermissionService } from '../../permission/permission.service';
+import { PluginTurn } from '../../plugin/plugin-turn';
 import { AuditService } from '../../audit/audit.service';
 import { MessageRepository } from '../message.repository';
 import { SessionBusyError } from '../session.errors';
@@ -57,6 +58,7 @@ export class SessionPromptService implements PromptRunner {
     private readonly audit: AuditService,
     private readonly writer: SessionWriter,
     private readonly partResolver: PromptPartResolver,
+    private readonly plugins: PluginTurn,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -164,6 +166,12 @@ export class SessionPromptService implements PromptRunner {
     };
     const expanded = await this.partResolver.expand(auth, row, agent.name, info.id, input.parts);
     const parts = expanded.map((p) => this.toPart(row, info.id, p));
+    // Platform plugins' `chat.message` sees (and may change) the turn before it is stored.
+    await this.plugins.chatMessage(
+      { tenantId: row.tenantId, userId: auth.userId, projectId: row.projectId, directory: row.directory },
+      { sessionID: row.id, agent: agent.name, model, messageID: info.id },
+      { message: info, parts },
+    );
     const fresh = await this.messages.storePrompt(row.tenantId, info, parts, {
       agent: agent.name,
       model: { id: model.modelID, providerID: model.providerID, ...(input.variant ? { variant: input.variant } : {}) },

@@ -18,6 +18,7 @@ import { ConfigService } from '../../config/config.service';
 import type { LayeredRuleset } from '../../permission/permission.layers';
 import type { Ruleset } from '../../permission/permission.rules';
 import { dropUnsupportedMedia, shapeRequest } from '../../provider/request-shaping';
+import { PluginTurn } from '../../plugin/plugin-turn';
 import { ProviderService, type ModelRef, type ResolvedModel } from '../../provider/provider.service';
 import type { ModelMessage, StreamRequest, ToolSpec } from '../../provider/provider.types';
 import { ToolRegistry, type RegisteredTool } from '../../tool/tool.registry';
@@ -62,6 +63,7 @@ export class TurnContextService {
     private readonly tools: ToolRegistry,
     private readonly access: AccessService,
     private readonly messages: MessageRepository,
+    private readonly plugins: PluginTurn,
     @Inject(port.SYSTEM_SOURCES) private readonly systemSources: readonly port.SystemSource[],
     @Inject(port.EXTRA_TOOL_SOURCES) private readonly toolSources: readonly port.ExtraToolSource[],
     @Inject(port.HISTORY_VIEWS) private readonly historyViews: readonly port.HistoryView[],
@@ -179,18 +181,20 @@ export class TurnContextService {
     const lastStep = step >= (agent.steps ?? DEFAULT_STEPS);
     const permission = await this.permission(auth, row, agent.name);
     const scope = { auth, session: row, agent: agent.name, permission };
-    const [extraTools, extras] = await Promise.all([
+    // Platform plugins run as the caller, in this project (their custom tools, hooks and `client`).
+    const plugin = { tenantId: row.tenantId, userId: auth.userId, projectId: row.projectId, directory: row.directory };
+    const [extraTools, extras, pluginTools] = await Promise.all([
       lastStep ? [] : Promise.all(this.toolSources.map((source) => source.toolsFor(scope))),
       Promise.all(this.systemSources.map((source) => source.systemFor(scope))),
+      lastStep ? [] : this.plugins.customTools(plugin, (id) => !!this.tools.get(id)),
     ]);
     const offered = lastStep
       ? []
-      : this.tools.forAgent(
-          permission,
-          { modelID: resolved.info.apiId, toolCall: resolved.info.toolCall },
-          extraTools.flat(),
-        );
-    const tools = new Map<string, RegisteredTool>(offered.map((t) => [t.id, t]));
+      : this.tools.forAgent(permission, { modelID: resolved.info.apiId, toolCall: resolved.info.toolCall }, [
+          ...extraTools.flat(),
+          ...pluginTools,
+        ]);
+    const tools = new Map<string, RegisteredTool>(this.plugins.hook(plugin, row.id, offered).map((t) => [t.id, t]));
     const invalid = this.tools.get('invalid');
     if (invalid) tools.set('invalid', invalid);
 
@@ -225,6 +229,11 @@ export class TurnContextService {
       inputSchema: t.inputSchema,
     }));
     const request = this.request(row, agent, model, resolved, { system, messages, tools: specs }, user.id);
+    await this.plugins.chatParams(
+      plugin,
+      { sessionID: row.id, agent: agent.name, model: resolved.info, message: user },
+      request,
+    );
     // A json_schema `format`: the answer comes through a StructuredOutput tool the model must call.
     const format = jsonSchemaFormat(user.format);
     if (format) withStructuredOutput(format, tools, request);

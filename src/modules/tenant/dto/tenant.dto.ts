@@ -48,6 +48,11 @@ export class TenantSettingsDto {
   @IsOptional() @IsInt() @Min(1) @Max(3650) retentionDays?: number | null;
   /** Shown to students with every agent's first answer of a session (e.g. "Answers are written by an AI."). */
   @IsOptional() @IsString() @Length(1, 2000) aiDisclosure?: string | null;
+  /**
+   * The platform's plugins this school turns on (`true`) or off (`false`); a plugin not listed is on. Names are the
+   * platform's (unknown names are refused); the map replaces the stored one.
+   */
+  @IsOptional() @IsObject() plugins?: Record<string, boolean>;
 }
 
 export const PLATFORM_SETTINGS = ['envProviderKeys', 'bashNetwork', 'mcpCommands'] as const;
