@@ -12,6 +12,7 @@ const layers = [
   ['agent'],
   ['provider'],
   ['tool', 'snapshot'],
+  ['plugin'],
   ['session'],
   ['question', 'school', 'mcp', 'skill', 'instruction'],
   ['command', 'file', 'health', 'metrics', 'queue-dashboard', 'pty'],

@@ -132,7 +132,9 @@ const sessionExtensionTokens = [
     {
       provide: PERMISSION_HOOK,
       inject: [PluginTurn],
-      useFactory: (plugins: PluginTurn): PermissionHook => ({ ask: (scope, info) => plugins.permissionAsk(scope, info) }),
+      useFactory: (plugins: PluginTurn): PermissionHook => ({
+        ask: (scope, info) => plugins.permissionAsk(scope, info),
+      }),
     },
     {
       provide: PROJECT_DIRECTORY,

@@ -121,7 +121,8 @@ export class PluginHost implements OnModuleInit, OnModuleDestroy {
         for (const [id, def] of Object.entries(hooks.tool ?? {})) {
           const tool = taken(id) ? undefined : pluginTool(id, def, instance.folder);
           if (tool) tools.push(tool);
-          else this.logger.warn({ plugin: instance.name, tool: id }, 'plugin tool skipped (invalid or a built-in name)');
+          else
+            this.logger.warn({ plugin: instance.name, tool: id }, 'plugin tool skipped (invalid or a built-in name)');
         }
     return tools;
   }
@@ -157,7 +158,8 @@ export class PluginHost implements OnModuleInit, OnModuleDestroy {
       await this.config.effective(systemAuth(scope.tenantId, scope.userId ?? 'system'), scope.projectId),
     );
     for (const h of hooks)
-      if (typeof h.config === 'function') await this.contained(spec.name, 'config', () => (h.config as (c: unknown) => Promise<void>)(config));
+      if (typeof h.config === 'function')
+        await this.contained(spec.name, 'config', () => (h.config as (c: unknown) => Promise<void>)(config));
     return instance;
   }
 

@@ -103,7 +103,8 @@ export class PluginInputFactory {
 
   /** This server's own address: the listening socket in an API process, else PUBLIC_URL, else HOST:PORT. */
   private serverUrl(): string {
-    const server = this.http.httpAdapter?.getHttpServer?.() as { address?: () => AddressInfo | string | null } | undefined;
+    const server = this.http.httpAdapter?.getHttpServer?.() as
+      { address?: () => AddressInfo | string | null } | undefined;
     const address = server?.address?.();
     if (address && typeof address === 'object') {
       const host = ['0.0.0.0', '::'].includes(address.address) ? '127.0.0.1' : address.address;

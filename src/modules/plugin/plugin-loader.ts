@@ -14,7 +14,14 @@ export function loadPluginFunctions(spec: PluginSpec): PluginFunction[] {
   const server = (def && typeof def === 'object' ? def.server : undefined) ?? mod.server;
   const found = exported(server)
     ? [server]
-    : [...new Set([def, ...Object.entries(mod).filter(([k]) => k !== 'default').map(([, v]) => v)])].filter(exported);
+    : [
+        ...new Set([
+          def,
+          ...Object.entries(mod)
+            .filter(([k]) => k !== 'default')
+            .map(([, v]) => v),
+        ]),
+      ].filter(exported);
   if (!found.length) throw new PluginSpecError(`plugin ${spec.name}: ${spec.file} exports no plugin function`);
   return found;
 }

@@ -3,7 +3,10 @@
 // folder). Interpolated values are quoted, so `$\`cat ${file}\`` never splits or expands `file`.
 
 export interface ShellRun {
-  (command: string, opts: { cwd?: string; env?: Record<string, string> }): Promise<{ output: string; exitCode: number }>;
+  (
+    command: string,
+    opts: { cwd?: string; env?: Record<string, string> },
+  ): Promise<{ output: string; exitCode: number }>;
 }
 
 export interface ShellOutput {
@@ -118,7 +121,10 @@ export interface PluginShell {
 export function createShell(run: ShellRun, defaults: Omit<Options, 'throws'> & { throws?: boolean } = {}): PluginShell {
   const base: Options = { throws: true, ...defaults };
   const $ = ((strings: TemplateStringsArray, ...expressions: Expression[]) => {
-    const command = strings.reduce((acc, part, i) => acc + part + (i < expressions.length ? render(expressions[i]) : ''), '');
+    const command = strings.reduce(
+      (acc, part, i) => acc + part + (i < expressions.length ? render(expressions[i]) : ''),
+      '',
+    );
     return new ShellPromise(run, command, { ...base });
   }) as PluginShell;
   $.escape = quote;

@@ -69,7 +69,9 @@ export function platformPluginSpecs(
   if (dir) {
     if (!existsSync(dir) || !statSync(dir).isDirectory())
       throw new PluginSpecError(`OPENCODE_PLUGIN_DIR: ${dir} is not a folder`);
-    for (const file of readdirSync(dir).filter((f) => PLUGIN_FILE.test(f)).sort())
+    for (const file of readdirSync(dir)
+      .filter((f) => PLUGIN_FILE.test(f))
+      .sort())
       specs.push({ name: file.replace(PLUGIN_FILE, ''), file: path.join(dir, file), options: {}, source: 'dir' });
   }
   const seen = new Set<string>();

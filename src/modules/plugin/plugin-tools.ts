@@ -24,7 +24,12 @@ export interface PluginToolContext {
   worktree: string;
   abort: AbortSignal;
   metadata(input: { title?: string; metadata?: Record<string, unknown> }): void;
-  ask(input: { permission: string; patterns: string[]; always: string[]; metadata: Record<string, unknown> }): Promise<void>;
+  ask(input: {
+    permission: string;
+    patterns: string[];
+    always: string[];
+    metadata: Record<string, unknown>;
+  }): Promise<void>;
 }
 
 const isZod = (v: unknown): v is z.ZodType =>
@@ -60,7 +65,9 @@ function parseArgs(id: string, args: Record<string, z.ZodType>, input: unknown):
     } else problems.push(`${key}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
   }
   if (problems.length)
-    throw new ToolError(`The ${id} tool was called with invalid arguments: ${problems.join(', ')}. Please rewrite the input so it satisfies the expected schema.`);
+    throw new ToolError(
+      `The ${id} tool was called with invalid arguments: ${problems.join(', ')}. Please rewrite the input so it satisfies the expected schema.`,
+    );
   return out;
 }
 
@@ -95,7 +102,11 @@ export function pluginTool(id: string, def: PluginToolDefinition, folder: string
             };
       const cut = await truncateOutput(shaped.output, toolOutputLimits(ctx));
       return cut.truncated
-        ? { ...shaped, output: cut.content, metadata: { ...shaped.metadata, truncated: true, outputPath: cut.outputPath } }
+        ? {
+            ...shaped,
+            output: cut.content,
+            metadata: { ...shaped.metadata, truncated: true, outputPath: cut.outputPath },
+          }
         : { ...shaped, metadata: { ...shaped.metadata, truncated: false } };
     },
   };

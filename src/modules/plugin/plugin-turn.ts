@@ -61,6 +61,27 @@ export class PluginTurn {
     if (output.options && typeof output.options === 'object') request.providerOptions = output.options;
   }
 
+  /** `experimental.chat.system.transform`: the system prompt of a step. */
+  async system(
+    scope: PluginScope,
+    about: { sessionID: string; model: ModelInfo },
+    system: string[],
+  ): Promise<string[]> {
+    if (!this.active) return system;
+    const output = { system: [...system] };
+    const input = { sessionID: about.sessionID, model: about.model };
+    await this.host.trigger(scope, 'experimental.chat.system.transform', input, output);
+    return Array.isArray(output.system) ? output.system.filter((s) => typeof s === 'string') : system;
+  }
+
+  /** `experimental.chat.messages.transform`: the history the model sees (a copy; what is stored is untouched). */
+  async messages<M>(scope: PluginScope, history: M[]): Promise<M[]> {
+    if (!this.active) return history;
+    const output = { messages: structuredClone(history) };
+    await this.host.trigger(scope, 'experimental.chat.messages.transform', {}, output);
+    return Array.isArray(output.messages) ? output.messages : history;
+  }
+
   /** The custom tools of the school's plugins (a built-in's name is never taken over). */
   customTools(scope: PluginScope, builtin: (id: string) => boolean): Promise<RegisteredTool[]> {
     return this.active ? this.host.tools(scope, builtin) : Promise.resolve([]);

@@ -18,6 +18,8 @@ export const HOOK_NAMES = [
   'permission.ask',
   'tool.execute.before',
   'tool.execute.after',
+  'experimental.chat.system.transform',
+  'experimental.chat.messages.transform',
 ] as const;
 export type HookName = (typeof HOOK_NAMES)[number];
 
@@ -29,4 +31,7 @@ export interface PluginHooks {
 }
 
 /** OpenCode's plugin function: `(input, options) => Promise<Hooks>`. */
-export type PluginFunction = (input: Record<string, unknown>, options?: Record<string, unknown>) => Promise<PluginHooks>;
+export type PluginFunction = (
+  input: Record<string, unknown>,
+  options?: Record<string, unknown>,
+) => Promise<PluginHooks>;

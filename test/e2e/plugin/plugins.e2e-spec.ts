@@ -83,7 +83,10 @@ describe('a prompt with tool calls through the platform plugins', () => {
     // tool.execute.before refused bash: the model reads the guard's reason, the turn went on.
     expect(results.find((r) => r.includes('guard: bash is not allowed on this platform'))).toBeDefined();
     // permission.ask: the guard refused the open `edit` ask instead of leaving it to the student.
-    expect(results.find((r) => /denied|rule|refused|not allowed/i.test(r) && !r.includes('guard:'))).toBeDefined();
+    expect(
+      results.find((r) => r.includes('blocked by a permission rule') && r.includes('(edit: notes.txt)')),
+    ).toBeDefined();
+    expect((await school.student.http.get('/permission')).body).toEqual([]);
     // The custom tool ran with the plugin's client (this server, as the student) and `$` (the sandbox).
     const shouted = results.find((r) => r.includes('HEYHEY'));
     expect(shouted).toContain(`session=${session.id}`);
@@ -106,6 +109,13 @@ describe('a prompt with tool calls through the platform plugins', () => {
       ]),
     );
     expect(seen.find((e) => e.plugin === 'toolbox')?.status).toBe(200);
+    // The client acted as the student: a key of theirs, named for the plugin, that expires within the hour.
+    const keys = (await school.admin.http.get(`/admin/keys?userId=${school.student.id}`)).body;
+    const pluginKey = keys.find((k: { name: string }) => k.name === 'plugin toolbox');
+    expect(pluginKey).toMatchObject({ userId: school.student.id });
+    expect(new Date(pluginKey.expiresAt).getTime() - Date.now()).toBeLessThanOrEqual(60 * 60_000);
+    const adminKeys = (await school.admin.http.get(`/admin/keys?userId=${school.admin.id}`)).body;
+    expect(adminKeys.map((k: { name: string }) => k.name)).not.toContain('plugin toolbox');
     expect(seen.find((e) => e.hook === 'tool.execute.before' && e.tool === 'shout')?.args).toEqual({
       word: 'hey',
       times: 2,
@@ -114,7 +124,9 @@ describe('a prompt with tool calls through the platform plugins', () => {
     // Every failure was counted, by plugin and hook.
     const metrics = parsePrometheus((await request(app.url, 'GET', '/metrics', { key: app.adminKey })).text);
     expect(sumOf(metrics, 'oc_plugin_failures_total', { plugin: 'throws', outcome: 'error' })).toBeGreaterThan(0);
-    expect(sumOf(metrics, 'oc_plugin_failures_total', { plugin: 'hangs', hook: 'chat.params', outcome: 'timeout' })).toBeGreaterThan(0);
+    expect(
+      sumOf(metrics, 'oc_plugin_failures_total', { plugin: 'hangs', hook: 'chat.params', outcome: 'timeout' }),
+    ).toBeGreaterThan(0);
   });
 
   it("lists the plugin's custom tool among the school's tool ids", async () => {
@@ -160,7 +172,10 @@ describe("a school's own choice of platform plugins", () => {
     });
     expect(notBool.status).toBe(400);
     expect(notBool.body.name).toBe('BadRequest');
-    expect((await school.student.http.patch('/admin/tenants/current', { body: { settings: { plugins: { guard: false } } } })).status).toBe(403);
+    expect(
+      (await school.student.http.patch('/admin/tenants/current', { body: { settings: { plugins: { guard: false } } } }))
+        .status,
+    ).toBe(403);
   });
 });
 

@@ -20,7 +20,12 @@ export class ToolCatalogue {
   async ids(auth: AuthContext, directory: string | undefined): Promise<string[]> {
     if (!this.plugins.active) return this.registry.ids();
     const project = await this.projects.resolve(auth, directory);
-    const scope = { tenantId: auth.tenantId, userId: auth.userId, projectId: project.id, directory: this.projects.worktree(project) };
+    const scope = {
+      tenantId: auth.tenantId,
+      userId: auth.userId,
+      projectId: project.id,
+      directory: this.projects.worktree(project),
+    };
     const custom = await this.plugins.customTools(scope, (id) => !!this.registry.get(id));
     return [...this.registry.ids(), ...custom.map((t) => t.id)];
   }

@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import os from 'node:os';
 import { systemAuth, type AuthContext } from '../../../core/auth/auth-context';
 import { agentRefusedBy, lockedBy, modelRefusedBy, sameModel, type UserAccess } from '../../access/access.policy';
 import {
@@ -28,10 +27,10 @@ import * as port from '../session-extension.port';
 import type { MessageWithParts, UserMessageInfo } from '../session.types';
 import { toModelMessages } from '../prompt/model-messages';
 import { withReminders } from '../prompt/reminders';
-import { buildSystemPrompt } from '../prompt/system/system-prompt';
 import { jsonSchemaFormat, withStructuredOutput } from '../structured/structured-output';
 import type { TurnCall, TurnChoice, TurnContext, TurnModel } from './turn-context';
 import { permissionLayers } from './turn-permission';
+import { stepSystem } from './turn-system';
 
 const DEFAULT_STEPS = 50;
 const TITLE_MAX_OUTPUT = 100;
@@ -183,41 +182,35 @@ export class TurnContextService {
     const scope = { auth, session: row, agent: agent.name, permission };
     // Platform plugins run as the caller, in this project (their custom tools, hooks and `client`).
     const plugin = { tenantId: row.tenantId, userId: auth.userId, projectId: row.projectId, directory: row.directory };
-    const [extraTools, extras, pluginTools] = await Promise.all([
-      lastStep ? [] : Promise.all(this.toolSources.map((source) => source.toolsFor(scope))),
+    const about = { sessionID: row.id, agent: agent.name, model: resolved.info, message: user };
+    const [extraTools, extras] = await Promise.all([
+      lastStep
+        ? []
+        : Promise.all([
+            ...this.toolSources.map((source) => source.toolsFor(scope)),
+            this.plugins.customTools(plugin, (id) => !!this.tools.get(id)),
+          ]),
       Promise.all(this.systemSources.map((source) => source.systemFor(scope))),
-      lastStep ? [] : this.plugins.customTools(plugin, (id) => !!this.tools.get(id)),
     ]);
     const offered = lastStep
       ? []
-      : this.tools.forAgent(permission, { modelID: resolved.info.apiId, toolCall: resolved.info.toolCall }, [
-          ...extraTools.flat(),
-          ...pluginTools,
-        ]);
+      : this.tools.forAgent(
+          permission,
+          { modelID: resolved.info.apiId, toolCall: resolved.info.toolCall },
+          extraTools.flat(),
+        );
     const tools = new Map<string, RegisteredTool>(this.plugins.hook(plugin, row.id, offered).map((t) => [t.id, t]));
     const invalid = this.tools.get('invalid');
     if (invalid) tools.set('invalid', invalid);
 
-    const system = buildSystemPrompt({
-      instructions: extras.flatMap((e) => e.instructions ?? []),
-      skills:
-        extras
-          .map((e) => e.skills ?? '')
-          .filter(Boolean)
-          .join('\n\n') || undefined,
-      agentPrompt: agent.prompt,
-      providerId: ref.providerID,
-      environment: {
-        modelId: ref.modelID,
-        cwd: row.directory,
-        worktree: row.directory,
-        isGit: false,
-        platform: os.platform(),
-        date: new Date(),
-      },
-      userSystem: user.system,
-    });
-    const visible = this.historyViews.reduce((h, view) => view.visible(h), history);
+    const built = stepSystem(extras, agent, ref, row, user);
+    const [system, visible] = await Promise.all([
+      this.plugins.system(plugin, about, built),
+      this.plugins.messages(
+        plugin,
+        this.historyViews.reduce((h, view) => view.visible(h), history),
+      ),
+    ]);
     const messages = dropUnsupportedMedia(
       toModelMessages(withReminders(visible, { agent: agent.name, step }), ref),
       resolved.api,
@@ -229,11 +222,7 @@ export class TurnContextService {
       inputSchema: t.inputSchema,
     }));
     const request = this.request(row, agent, model, resolved, { system, messages, tools: specs }, user.id);
-    await this.plugins.chatParams(
-      plugin,
-      { sessionID: row.id, agent: agent.name, model: resolved.info, message: user },
-      request,
-    );
+    await this.plugins.chatParams(plugin, about, request);
     // A json_schema `format`: the answer comes through a StructuredOutput tool the model must call.
     const format = jsonSchemaFormat(user.format);
     if (format) withStructuredOutput(format, tools, request);
