@@ -23,7 +23,6 @@ type ClientFactory = (config: {
 let createClient: ClientFactory | undefined;
 /** The SDK is an ES module without a `require` export: loaded by its file, once. */
 function sdkClient(): ClientFactory {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   createClient ??= (require(packageEntry('@opencode-ai/sdk', __dirname)) as { createOpencodeClient: ClientFactory })
     .createOpencodeClient;
   return createClient;

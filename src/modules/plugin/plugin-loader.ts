@@ -7,7 +7,6 @@ import { PluginSpecError, type PluginSpec } from './plugin-spec';
  * loads ES modules that way (20.19+), so a published plugin's `import`-only package loads unchanged.
  */
 export function loadPluginFunctions(spec: PluginSpec): PluginFunction[] {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mod = require(spec.file) as Record<string, unknown>;
   const exported = (v: unknown): v is PluginFunction => typeof v === 'function';
   const def = mod.default as Record<string, unknown> | PluginFunction | undefined;
