@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 // OpenCode's id scheme: `<prefix>_<12 hex><14 base62>`. The hex is 48 bits of (ms * 4096 + counter), so
 // ids sort by creation time; descending ids (sessions) store the bitwise NOT so the newest sorts first.
@@ -69,6 +69,17 @@ export function newId(kind: IdKind, opts: { descending?: boolean; at?: number } 
 }
 
 const ID_PATTERN = /^[a-z]{2,5}_[0-9a-f]{12}[0-9A-Za-z]{14}$/;
+
+/**
+ * An id of OpenCode's form derived from `seed` alone: the same seed always gives the same id. For rows whose id
+ * is shown before they exist (a project a read names, created by the first write); it carries no creation time.
+ */
+export function stableId(kind: IdKind, seed: string): string {
+  const digest = createHash('sha256').update(seed).digest();
+  let tail = '';
+  for (let i = 0; i < 14; i++) tail += BASE62[digest[6 + i] % 62];
+  return `${PREFIXES[kind]}_${digest.subarray(0, 6).toString('hex')}${tail}`;
+}
 
 /** True when `value` looks like an id of that kind; malformed ids are answered 404/400, never 500. */
 export function isId(kind: IdKind, value: unknown): value is string {

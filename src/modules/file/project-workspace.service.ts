@@ -27,6 +27,7 @@ export class ProjectWorkspaceService {
       }
     }
     const project = await this.projects.resolve(auth, directory, access);
+    if (this.projects.isDraft(project)) return this.workspaces.empty(project.tenantId, project.slug);
     return this.workspaces.get(project.tenantId, project.slug);
   }
 }

@@ -132,7 +132,9 @@ export class LspService {
   /** The scope of a project reached through a route (`directory`), for the formatter and tests. */
   async scopeOf(auth: AuthContext, directory?: string, access: 'read' | 'write' = 'read'): Promise<LspScope> {
     const project = await this.projects.resolve(auth, directory, access);
-    const ws = await this.workspaces.get(project.tenantId, project.slug);
+    const ws = this.projects.isDraft(project)
+      ? await this.workspaces.empty(project.tenantId, project.slug)
+      : await this.workspaces.get(project.tenantId, project.slug);
     return { tenantId: project.tenantId, projectId: project.id, root: ws.root, userId: auth.userId };
   }
 }

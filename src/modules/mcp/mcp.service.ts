@@ -1,4 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { AuthContext } from '../../core/auth/auth-context';
@@ -31,6 +32,7 @@ import type {
 } from './mcp.types';
 import { McpEncryptionMissingError, PrismaMcpOAuthStore } from './mcp-oauth.prisma-store';
 import { createSandboxSpawner } from './mcp-sandbox.spawner';
+import type { McpProcessSpawner } from './stdio/mcp-process.spawner';
 import { configFingerprint, resolveServers } from './mcp-servers.resolve';
 
 // What a local server finds on PATH: this Node's folder, then the usual system folders. Never our environment.
@@ -78,11 +80,7 @@ export class McpService implements OnApplicationShutdown, ExtraToolSource {
     const publicUrl = app.publicUrl ?? `http://${app.host}:${app.port}`;
     this.pool = new McpClientPool({
       baseEnv: { PATH: SERVER_PATH, HOME: '/tmp' },
-      spawner: createSandboxSpawner({
-        runner: sandbox,
-        repo,
-        workspaceFor: (tenantId, projectId) => this.workspaces.get(scopeId({ tenantId, projectId })),
-      }),
+      spawner: this.spawnerIn(sandbox, repo),
       cwdFor: (key) => this.workspaces.get(scopeId(key)),
       // Without a key ring, tokens could not be stored: remote servers that want OAuth simply show needs_auth.
       oauth: this.cipher
@@ -96,6 +94,20 @@ export class McpService implements OnApplicationShutdown, ExtraToolSource {
       fetch: egressGuard(app.egressAllow).fetch,
       logger,
     });
+  }
+
+  /**
+   * Local servers run in the project's folder. A project that a read names before it exists (GET /mcp, a listing)
+   * has none yet: it gets its folder when a server starts there (the folder only; the project is stored by a write).
+   */
+  private spawnerIn(runner: SandboxRunner, repo: McpRepository): McpProcessSpawner {
+    const workspaceFor = (tenantId: string, projectId: string) => this.workspaces.get(scopeId({ tenantId, projectId }));
+    const spawn = createSandboxSpawner({ runner, repo, workspaceFor });
+    return async (spec) => {
+      const root = workspaceFor(spec.tenantId, spec.projectId);
+      if (root) await fs.mkdir(root, { recursive: true, mode: 0o700 });
+      return spawn(spec);
+    };
   }
 
   /** A step's extra tools (EXTRA_TOOL_SOURCES): the session's MCP tools. */

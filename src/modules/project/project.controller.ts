@@ -13,13 +13,15 @@ import { ProjectService } from './project.service';
 export class ProjectController {
   constructor(private readonly projects: ProjectService) {}
 
-  @ApiDoc('List projects', "Students: their own projects; teachers: also their students'; admins: the school's.", [])
+  @ApiDoc(
+    'List projects',
+    "Students: their own projects; teachers: also their students'; admins: the school's. The caller's default " +
+      'project is listed from the first request; it is stored by its first write (a session, `git init`, a change).',
+    [],
+  )
   @Get('project')
   async list(@Auth() auth: AuthContext): Promise<ProjectDto[]> {
-    // The caller's default project is listed from the first request (OpenCode's app opens what it lists). Only
-    // here: jobs that list a school's projects as the system must not create one for a user that does not exist.
-    await this.projects.current(auth);
-    return this.projects.list(auth);
+    return this.projects.listWithDefault(auth);
   }
 
   @ApiDoc(

@@ -6,7 +6,7 @@ import { TEACHER_SCOPE, type TeacherScope } from '../../core/auth/teacher-scope.
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { hostPathOf } from '../../core/http/host-paths';
 import { BadRequestError, ForbiddenError, NotFoundError } from '../../core/errors/domain-error';
-import { isId, newId } from '../../core/ids';
+import { isId, stableId } from '../../core/ids';
 import { TtlCache } from '../../core/cache/ttl-cache';
 import type { Project } from '../../generated/prisma/client';
 import { EventBus } from '../event/event.bus';
@@ -36,7 +36,8 @@ export interface ProjectInfo {
  */
 @Injectable()
 export class ProjectService {
-  private readonly cache = new TtlCache<string, Project>(30_000, 5000);
+  private readonly cache = new TtlCache<string, { row: Project } | { name: string; draft: Project }>(30_000, 5000);
+  private readonly drafts = new WeakSet<Project>();
 
   constructor(
     private readonly repo: ProjectRepository,
@@ -52,43 +53,89 @@ export class ProjectService {
   /**
    * The project a request works in. Other users' projects answer 404 unless the caller is their school's admin or
    * teaches them; teachers only read them unless the school enables teacher writes (403 otherwise).
+   *
+   * A name the caller has no project for yet is created by a write only. A read answers for it as it will be (its
+   * id is derived from the name, so the first write creates the same id) without storing anything: OpenCode's
+   * clients read their working directory before they write, and a GET must not leave a project behind.
    */
   async resolve(auth: AuthContext, directory?: string, access: ProjectAccess = 'read'): Promise<Project> {
-    // Concurrent first requests for one folder share one lookup (and so one creation).
-    const project = await this.cache.get(`${auth.tenantId}\0${auth.userId}\0${directory ?? ''}`, () =>
-      this.lookup(auth, directory),
-    );
+    // Concurrent first requests for one folder share one lookup; only found rows are kept.
+    const found = await this.cache.getWithTtl(`${auth.tenantId}\0${auth.userId}\0${directory ?? ''}`, async () => {
+      const value = await this.lookup(auth, directory);
+      return { value, ttlMs: 'row' in value ? undefined : 1 };
+    });
+    const project = 'row' in found ? found.row : access === 'write' ? await this.create(auth, found.name) : found.draft;
     // Checked on every call, not cached: a teacher removed from a class loses sight of it at once.
     await this.assertAccess(auth, project, access, 'Project not found');
     return project;
   }
 
-  private async lookup(auth: AuthContext, requested?: string): Promise<Project> {
+  /** True for the stand-in a read gets for a project that does not exist yet (no row, no folder). */
+  isDraft(project: Project): boolean {
+    return this.drafts.has(project);
+  }
+
+  private async lookup(
+    auth: AuthContext,
+    requested?: string,
+  ): Promise<{ row: Project } | { name: string; draft: Project }> {
     // What the caller was shown (`/workspace/<slug>`) names the same folder as the host path.
     const directory = requested && hostPathOf(this.config.workspaceRoot, auth.tenantId, requested);
     const tenantRoot = path.join(this.config.workspaceRoot, auth.tenantId) + path.sep;
+    let name: string;
     if (directory && path.isAbsolute(directory) && path.resolve(directory).startsWith(tenantRoot)) {
       // A worktree path we handed out: <root>/<tenant>/<slug>[/sub/dir]
       const slug = path.resolve(directory).slice(tenantRoot.length).split(path.sep)[0];
       const existing = await this.repo.findBySlug(auth.tenantId, slug);
-      if (!existing) throw new NotFoundError('Project not found');
-      return existing;
-    }
-    if (
+      if (existing) return { row: existing };
+      // The caller's own not-yet-created project (listed as a draft) may be named by its path; nobody else's.
+      const own = `${auth.userId}--`;
+      if (!slug.startsWith(own) || !NAME.test(slug.slice(own.length))) throw new NotFoundError('Project not found');
+      name = slug.slice(own.length);
+    } else if (
       directory &&
       path.isAbsolute(directory) &&
       path.resolve(directory).startsWith(path.resolve(this.config.workspaceRoot) + path.sep)
     ) {
       // Not echoed: the path names another tenant's folder.
       throw new NotFoundError('Project not found');
+    } else {
+      name = directory ? path.basename(directory.replace(/[\\/]+$/, '')) || DEFAULT_PROJECT : DEFAULT_PROJECT;
+      if (!NAME.test(name)) throw new BadRequestError(`Invalid project directory name: ${name}`);
     }
-    const name = directory ? path.basename(directory.replace(/[\\/]+$/, '')) || DEFAULT_PROJECT : DEFAULT_PROJECT;
-    if (!NAME.test(name)) throw new BadRequestError(`Invalid project directory name: ${name}`);
-    const project = await this.repo.upsert({
-      id: newId('project'),
+    const slug = `${auth.userId}--${name}`;
+    const existing = await this.repo.findBySlug(auth.tenantId, slug);
+    return existing ? { row: existing } : { name, draft: this.draft(auth, name) };
+  }
+
+  private draft(auth: AuthContext, name: string): Project {
+    // Not created yet: time 0, so every read shows the same project until a write stores it.
+    const never = new Date(0);
+    const slug = `${auth.userId}--${name}`;
+    const project: Project = {
+      id: stableId('project', `${auth.tenantId}\0${slug}`),
       tenantId: auth.tenantId,
       ownerId: auth.userId,
-      slug: `${auth.userId}--${name}`,
+      slug,
+      name,
+      vcs: null,
+      icon: null,
+      commands: null,
+      initializedAt: null,
+      createdAt: never,
+      updatedAt: never,
+    } as Project;
+    this.drafts.add(project);
+    return project;
+  }
+
+  private async create(auth: AuthContext, name: string): Promise<Project> {
+    const slug = `${auth.userId}--${name}`;
+    const project = await this.repo.upsert({
+      id: stableId('project', `${auth.tenantId}\0${slug}`),
+      tenantId: auth.tenantId,
+      ownerId: auth.userId,
+      slug,
       name,
     });
     await fs.mkdir(this.worktree(project), { recursive: true, mode: 0o700 });
@@ -115,7 +162,11 @@ export class ProjectService {
   }
 
   async get(auth: AuthContext, id: string, access: ProjectAccess = 'read'): Promise<Project> {
-    const project = isId('project', id) ? await this.repo.find(auth.tenantId, id) : null;
+    let project = isId('project', id) ? await this.repo.find(auth.tenantId, id) : null;
+    // The caller's default project is listed before it is stored; a change to it by id stores it.
+    if (!project && access === 'write' && id === this.draft(auth, DEFAULT_PROJECT).id) {
+      project = await this.create(auth, DEFAULT_PROJECT);
+    }
     if (!project) throw new NotFoundError(`Project not found: ${id}`);
     await this.assertAccess(auth, project, access, `Project not found: ${id}`);
     return project;
@@ -131,6 +182,16 @@ export class ProjectService {
           : [auth.userId];
     const rows = await this.repo.list(auth.tenantId, owners);
     return rows.map((p) => this.toInfo(p));
+  }
+
+  /**
+   * GET /project: the caller's projects, with their default project first seen here as it will be (not stored until
+   * a write): OpenCode's app opens what this lists, and a fresh user has nothing else yet.
+   */
+  async listWithDefault(auth: AuthContext): Promise<ProjectInfo[]> {
+    const listed = await this.list(auth);
+    const own = await this.resolve(auth);
+    return listed.some((p) => p.id === own.id) ? listed : [this.toInfo(own), ...listed];
   }
 
   async current(auth: AuthContext, directory?: string): Promise<ProjectInfo> {

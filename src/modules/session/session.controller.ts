@@ -15,7 +15,9 @@ export class SessionController {
 
   @ApiDoc(
     'List sessions',
-    "Sessions of the project named by `directory` (all the caller's with `scope=project` absent and no directory), newest first.",
+    "Sessions of the project named by `directory` (all the caller's with `scope=project` absent and no directory), newest first. " +
+      '`path` keeps those whose folder (relative to the project) is that folder or inside it; sessions here run at the ' +
+      "project's root, so only `path` '' or '.' lists them.",
     [400, 404],
   )
   @Get()

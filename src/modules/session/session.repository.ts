@@ -12,6 +12,8 @@ export interface SessionListFilter {
   roots?: boolean;
   parentId?: string;
   search?: string;
+  /** Sessions whose `path` (cwd relative to the project) is this folder or inside it. */
+  path?: string;
   start?: Date;
   archived?: boolean;
   limit: number;
@@ -106,6 +108,7 @@ export class SessionRepository {
       ...(f.roots ? { parentId: null } : {}),
       ...(f.parentId ? { parentId: f.parentId } : {}),
       ...(f.search ? { title: { contains: f.search, mode: 'insensitive' as const } } : {}),
+      ...(f.path ? { OR: [{ path: f.path }, { path: { startsWith: `${f.path}/` } }] } : {}),
       ...(f.start || f.before
         ? { updatedAt: { ...(f.start ? { gte: f.start } : {}), ...(f.before ? { lt: f.before } : {}) } }
         : {}),

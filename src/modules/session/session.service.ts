@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { AuthContext } from '../../core/auth/auth-context';
 import { TEACHER_SCOPE, type TeacherScope } from '../../core/auth/teacher-scope.port';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
-import { ForbiddenError, NotFoundError } from '../../core/errors/domain-error';
+import { BadRequestError, ForbiddenError, NotFoundError } from '../../core/errors/domain-error';
 import { isId, newId } from '../../core/ids';
 import { VERSION } from '../../core/version';
 import { EventBus } from '../event/event.bus';
@@ -28,6 +28,8 @@ export interface ListSessionsInput {
   directory?: string;
   workspace?: string;
   scope?: string;
+  /** OpenCode's folder filter: the session's cwd relative to the project, this folder or below. */
+  path?: string;
   roots?: boolean;
   start?: number;
   /** Only sessions updated strictly before this time (ms): the cross-project list's cursor. */
@@ -35,6 +37,19 @@ export interface ListSessionsInput {
   search?: string;
   limit?: number;
   archived?: boolean;
+}
+
+/** `?path=` as a folder relative to the project ('' and '.' mean all); leaving the project is a 400. */
+function sessionPathFilter(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  const normalized = raw
+    .replace(/\\/g, '/')
+    .replace(/^(\.\/)+/, '')
+    .replace(/\/+$/, '');
+  if (normalized === '' || normalized === '.') return undefined;
+  if (normalized.startsWith('/') || normalized.split('/').includes('..'))
+    throw new BadRequestError('`path` is a folder relative to the project: no leading / and no ..', { path: raw });
+  return normalized;
 }
 
 /** Session CRUD and access rules. Students reach only their own sessions; admins the tenant's. */
@@ -127,6 +142,7 @@ export class SessionService {
       ownerIds: auth.role === 'teacher' ? [auth.userId, ...(await this.roster.watchedUserIds(auth))] : undefined,
       roots: input.roots,
       search: input.search,
+      path: sessionPathFilter(input.path),
       start: input.start !== undefined ? new Date(input.start) : undefined,
       before: input.before !== undefined ? new Date(input.before) : undefined,
       archived: input.archived,

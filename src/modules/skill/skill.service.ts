@@ -47,7 +47,8 @@ export class SkillService {
     const byName = new Map<string, SkillInfo>();
     const tenant = await this.tenantFolders.get(tenantId, 'skills');
     for (const skill of await this.scan(tenant, ['.'], 'tenant')) byName.set(skill.name, skill);
-    const project = await this.workspaces.get(tenantId, path.basename(directory));
+    // A project a read names before it exists has no folder yet; listing must not create it.
+    const project = await this.workspaces.existing(tenantId, path.basename(directory));
     for (const skill of await this.scan(project, SKILL_DIRS, 'project')) byName.set(skill.name, skill);
     return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
   }

@@ -57,6 +57,9 @@ async function withMtimes(dir: string, relatives: string[]): Promise<FoundFile[]
   return out.sort((a, b) => b.mtimeMs - a.mtimeMs || a.absolute.localeCompare(b.absolute));
 }
 
+/** ripgrep's exit 2 for a folder with nothing to search (empty, or everything ignored): no matches, not a failure. */
+const nothingSearched = (stderr: string) => /^No files were searched\b/m.test(stderr.trim());
+
 /** Regular files under `dir` matching `pattern`, newest first. */
 export async function globFiles(
   ws: Workspace,
@@ -70,7 +73,8 @@ export async function globFiles(
       cwd: dir,
       signal: opts.signal,
     });
-    if (run.code === 2 && !run.stdout) throw new Error(`ripgrep failed: ${run.stderr.trim()}`);
+    if (run.code === 2 && !run.stdout && !nothingSearched(run.stderr))
+      throw new Error(`ripgrep failed: ${run.stderr.trim()}`);
     relatives = run.stdout.split('\n').filter(Boolean);
     if (run.truncated) relatives.pop();
   } else {
@@ -131,7 +135,7 @@ export async function grepFiles(
     if (opts.include) args.push('--glob', opts.include);
     if (!isDir) args.push('--', path.basename(target));
     const run = await runRipgrep(opts.rgPath, args, { cwd, signal: opts.signal });
-    if (run.code === 2 && !run.stdout.includes('"type":"match"'))
+    if (run.code === 2 && !run.stdout.includes('"type":"match"') && !nothingSearched(run.stderr))
       throw new Error(run.stderr.trim() || 'ripgrep failed');
     for (const line of run.stdout.split('\n')) {
       if (!line.startsWith('{"type":"match"')) continue;

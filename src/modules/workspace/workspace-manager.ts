@@ -62,6 +62,35 @@ export class WorkspaceManager {
     return ws;
   }
 
+  /**
+   * A read-only stand-in for a project that does not exist yet: an empty folder outside every tenant's (`.empty`
+   * is no valid tenant id), answering to the project's own paths, so reads of a new name find nothing and create
+   * nothing. Never handed to a write.
+   */
+  async empty(tenantId: string, projectSlug: string): Promise<Workspace> {
+    const root = path.join(path.resolve(this.opts.workspaceRoot), '.empty');
+    await fs.mkdir(root, { recursive: true, mode: 0o555 });
+    return Workspace.open({
+      root,
+      aliases: [virtualProjectPath(projectSlug), this.pathFor(tenantId, projectSlug)],
+      tenantId,
+      projectId: projectSlug,
+      maxReadBytes: this.opts.maxReadBytes,
+      maxWriteBytes: this.opts.maxWriteBytes,
+      quotaBytes: 1,
+      usageTtlMs: this.opts.usageTtlMs,
+    });
+  }
+
+  /** The project's workspace when its folder exists, else the empty stand-in: for reads, which create nothing. */
+  async existing(tenantId: string, projectSlug: string): Promise<Workspace> {
+    const exists = await fs.stat(this.pathFor(tenantId, projectSlug)).then(
+      () => true,
+      () => false,
+    );
+    return exists ? this.get(tenantId, projectSlug) : this.empty(tenantId, projectSlug);
+  }
+
   /** Forgets a cached workspace (e.g. after its project was deleted). */
   evict(tenantId: string, projectSlug: string): void {
     this.open.delete(`${tenantId}/${projectSlug}`);

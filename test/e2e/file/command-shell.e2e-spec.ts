@@ -8,6 +8,7 @@ import { startTestApp, type TestApp } from '../../utils/test-app';
 import { chatRequests, isChat } from '../agent/kit';
 import { fakeProviderConfig } from '../../utils/fake-provider-config';
 import { waitUntil } from '../../utils/wait-until';
+import { createProject } from '../../utils/project';
 
 // GET /command, POST /session/{id}/command and POST /session/{id}/shell, with the real sandbox.
 
@@ -33,7 +34,7 @@ beforeAll(async () => {
     SANDBOX: 'required',
   });
   school = await createTenant(app.url, app.adminKey);
-  const worktree = onHost(app, (await school.student.http.get('/path')).body.worktree);
+  const worktree = onHost(app, (await createProject(school.student.http)).worktree);
   await fs.writeFile(path.join(worktree, 'notes.md'), 'the notes body\n');
 }, 60_000);
 

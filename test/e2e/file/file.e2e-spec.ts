@@ -5,6 +5,7 @@ import { createTenant, createUser, type TestTenant, type TestUser } from '../../
 import { onHost } from '../../utils/host-path';
 import { startTestApp, type TestApp } from '../../utils/test-app';
 import { fakeProviderConfig } from '../../utils/fake-provider-config';
+import { createProject } from '../../utils/project';
 
 // OpenCode's file, find and vcs routes on a project workspace, with the real bubblewrap sandbox running git.
 
@@ -29,7 +30,7 @@ beforeAll(async () => {
   app = await startTestApp({ OPENCODE_CONFIG_CONTENT: fakeProviderConfig(llm.openaiBaseUrl), SANDBOX: 'required' });
   school = await createTenant(app.url, app.adminKey);
   other = await createTenant(app.url, app.adminKey);
-  worktree = (await school.student.http.get('/path')).body.worktree;
+  worktree = (await createProject(school.student.http)).worktree;
   disk = onHost(app, worktree);
   await fs.mkdir(path.join(disk, 'src/lib'), { recursive: true });
   await fs.writeFile(

@@ -2,6 +2,7 @@ import { Client as Pg } from 'pg';
 import { createTenant, type TestTenant } from '../../factories/tenant.factory';
 import { client, request } from '../../utils/http';
 import { startTestApp, type TestApp } from '../../utils/test-app';
+import { createProject } from '../../utils/project';
 
 // Bad input on every route answers 4xx with OpenCode's error body {name, data: {message}}, never 500, and
 // leaves what is stored exactly as it was (checked in the database itself).
@@ -245,7 +246,7 @@ async function storedState(): Promise<Record<string, string>> {
 beforeAll(async () => {
   app = await startTestApp();
   school = await createTenant(app.url, app.adminKey);
-  projectId = (await school.admin.http.get('/project/current', { query: { directory: 'lab' } })).body.id;
+  projectId = (await createProject(school.admin.http, 'lab')).id;
   pg = new Pg({ connectionString: app.database!.url });
   await pg.connect();
 });

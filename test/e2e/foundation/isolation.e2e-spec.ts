@@ -2,6 +2,7 @@ import { createTenant, type Role, type TestTenant } from '../../factories/tenant
 import { client, request } from '../../utils/http';
 import { SseClient } from '../../utils/sse-client';
 import { startTestApp, type TestApp } from '../../utils/test-app';
+import { createProject } from '../../utils/project';
 
 // Tenant isolation, driven by a table of every route: a key of tenant A (each role) can neither read, list nor
 // change anything of tenant B. Reads of B's things answer 404 (or 403 where the route is not for tenant roles
@@ -161,7 +162,7 @@ beforeAll(async () => {
   // Every case reads B's state before and after as B's admin: more requests than a person's per-minute limit.
   app = await startTestApp({ LIMIT_REQUESTS_PER_MINUTE: '100000' });
   [a, b] = await Promise.all([createTenant(app.url, app.adminKey), createTenant(app.url, app.adminKey)]);
-  bProject = (await b.student.http.get('/project/current', { query: { directory: 'secret-homework' } })).body;
+  bProject = await createProject(b.student.http, 'secret-homework');
   const bKey = await b.admin.http.post('/admin/keys', { body: { name: 'b-extra', userId: b.student.id } });
   bKeyId = bKey.body.id;
   bIds = [b.id, b.admin.id, b.teacher.id, b.student.id, bProject.id, bKeyId, b.slug];

@@ -2,6 +2,7 @@ import { EventBus } from '../../../src/modules/event/event.bus';
 import { createTenant, type TestTenant } from '../../factories/tenant.factory';
 import { SseClient } from '../../utils/sse-client';
 import { startTestApp, type TestApp } from '../../utils/test-app';
+import { createProject } from '../../utils/project';
 
 // GET /event and /global/event: OpenCode's framing, our `id:` cursors, heartbeats, Last-Event-ID replay
 // without gaps, ?sessionID= and ?directory= narrowing and per-role visibility.
@@ -28,7 +29,7 @@ const updates = (s: SseClient) => s.frames.filter((f) => f.data?.type === 'proje
 beforeAll(async () => {
   app = await startTestApp({ HEARTBEAT_MS: '300' });
   school = await createTenant(app.url, app.adminKey);
-  project = (await school.admin.http.get('/project/current', { query: { directory: 'events' } })).body;
+  project = await createProject(school.admin.http, 'events');
 });
 
 afterEach(() => {

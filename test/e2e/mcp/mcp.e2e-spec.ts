@@ -9,6 +9,7 @@ import { SseClient } from '../../utils/sse-client';
 import { startTestApp, type TestApp } from '../../utils/test-app';
 import { waitUntil } from '../../utils/wait-until';
 import { fakeProviderConfig } from '../../utils/fake-provider-config';
+import { createProject } from '../../utils/project';
 
 // MCP through the whole app: servers from the platform config (the reference "everything" server over stdio,
 // and one that crashes at start), the fake LLM calling an MCP tool through the agent loop, the OpenCode routes,
@@ -247,7 +248,7 @@ describe('MCP servers through the app', () => {
 
   it('GET /command lists MCP prompts and skills; running a prompt sends its messages with the arguments in place', async () => {
     const http = school.admin.http;
-    const worktree = onHost(app, (await http.get('/path')).body.worktree as string);
+    const worktree = onHost(app, (await createProject(http)).worktree);
     const skillDir = path.join(worktree, '.opencode', 'skills', 'tidy-code');
     await fs.mkdir(skillDir, { recursive: true });
     await fs.writeFile(

@@ -6,6 +6,7 @@ import { request } from '../../utils/http';
 import { SseClient } from '../../utils/sse-client';
 import { startTestApp, type TestApp } from '../../utils/test-app';
 import { TerminalClient } from './pty-client';
+import { createProject } from '../../utils/project';
 
 // Terminals (/pty) as OpenCode's web app drives them — its own SDK for the routes, a real WebSocket for the
 // terminal — against the real bubblewrap sandbox: type, read, resize, reconnect with and without a cursor, exit;
@@ -145,7 +146,7 @@ it('tickets are single-use, bound to their terminal, and the only way in', async
 it('the escape probes typed into the terminal are contained', async () => {
   const mine = (await school.student.http.get('/path')).body.worktree as string;
   // The probe names the other student's folder as it is on the host.
-  const theirs = onHost(app, (await other.student.http.get('/path')).body.worktree as string);
+  const theirs = onHost(app, (await createProject(other.student.http)).worktree);
   const id = await createPty(school.student);
   const term = await connect(school.student, id);
   term.type(

@@ -10,6 +10,7 @@ import { client, request } from '../../utils/http';
 import { startTestApp, type TestApp } from '../../utils/test-app';
 import { isChat } from '../agent/kit';
 import { fakeProviderConfig } from '../../utils/fake-provider-config';
+import { createProject } from '../../utils/project';
 
 // Escape attempts through the HTTP routes and through the agent loop, with the real bubblewrap sandbox and
 // every permission set to allow: whatever stops them is the workspace and the sandbox, not a permission prompt.
@@ -79,8 +80,8 @@ beforeAll(async () => {
   a = await createTenant(app.url, app.adminKey);
   b = await createTenant(app.url, app.adminKey);
   // The host paths: what an attacker who guessed the layout would try (the API shows neither).
-  aRoot = onHost(app, (await a.student.http.get('/path')).body.worktree);
-  bRoot = onHost(app, (await b.student.http.get('/path')).body.worktree);
+  aRoot = onHost(app, (await createProject(a.student.http)).worktree);
+  bRoot = onHost(app, (await createProject(b.student.http)).worktree);
   await fs.writeFile(path.join(bRoot, 'secret.txt'), `${SECRET}\n`);
   await fs.writeFile(path.join(aRoot, 'README.md'), '# mine\n');
   // Links made by the student's own command, inside their workspace.

@@ -13,6 +13,7 @@ import { settles } from '../../utils/wait-until';
 import { startTestApp, type TestApp } from '../../utils/test-app';
 import { isChat } from '../agent/kit';
 import { fakeProviderConfig } from '../../utils/fake-provider-config';
+import { createProject } from '../../utils/project';
 
 // Issue 14 items 2 and 6 from the attacker's side, through HTTP: stored part fields that reach git's argv,
 // and one tenant's hostile patterns and pages while another tenant's health checks keep answering.
@@ -136,7 +137,7 @@ describe('stored part fields never reach git as options or outside paths', () =>
 
 describe('no request stalls other tenants', () => {
   it('/global/health keeps answering while one tenant sends catastrophic regexes, globs, ignore lines and HTML', async () => {
-    const root = onHost(app, (await a.student.http.get('/path')).body.worktree as string);
+    const root = onHost(app, (await createProject(a.student.http)).worktree);
     const long = 'a'.repeat(20_000) + '!';
     for (let i = 0; i < 4; i++) await fs.writeFile(path.join(root, `long-${i}.txt`), `${long}\n`.repeat(10));
     const deep = path.join(root, ...Array(40).fill('a'));

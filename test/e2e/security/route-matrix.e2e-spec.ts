@@ -10,6 +10,7 @@ import { SseClient } from '../../utils/sse-client';
 import { startTestApp, type TestApp } from '../../utils/test-app';
 import { waitUntil } from '../../utils/wait-until';
 import { createSchool, expectOk, pricedProviderConfig, textPrompt, type School } from '../school/school.fixture';
+import { createProject } from '../../utils/project';
 
 // The role × route matrix, generated from the app's own OpenAPI document (GET /doc): every operation is called by
 // every kind of caller and must answer the status its policy below says. A route missing from the policy table
@@ -896,7 +897,7 @@ beforeAll(async () => {
     'enable sharing',
   );
 
-  const project = expectOk(await http.student.get('/project/current', { query: { directory: 'hw' } }), 200, 'project');
+  const project = await createProject(http.student, 'hw');
   worktreeA = project.worktree;
   projectA = project.id;
   await fs.writeFile(path.join(onHost(app, worktreeA), 'notes.txt'), 'secret answers\n');

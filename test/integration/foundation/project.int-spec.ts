@@ -40,8 +40,44 @@ beforeAll(async () => {
 
 afterAll(() => ctx?.close());
 
+/** A project as a write stores it (reads never create one). */
+const created = async (auth: AuthContext, directory?: string) =>
+  projects.toInfo(await projects.resolve(auth, directory, 'write'));
+
+it('a read names a project that does not exist yet without storing it; the first write stores the same id', async () => {
+  const before = (await projects.list(a.student)).length;
+  const seen = await projects.current(a.student, 'not-yet');
+  expect(seen).toMatchObject({ name: 'not-yet' });
+  expect(fs.existsSync(seen.worktree)).toBe(false);
+  // Named again by the path it was shown, still not stored; another student's draft path stays theirs.
+  expect((await projects.current(a.student, seen.worktree)).id).toBe(seen.id);
+  await expect(projects.current(a.student2, seen.worktree)).rejects.toMatchObject({ status: 404 });
+  await expect(projects.get(a.student, seen.id)).rejects.toMatchObject({ status: 404 });
+  expect((await projects.list(a.student)).length).toBe(before);
+
+  const stored = await created(a.student, 'not-yet');
+  expect(stored.id).toBe(seen.id);
+  expect(fs.statSync(stored.worktree).isDirectory()).toBe(true);
+  expect((await projects.list(a.student)).map((p) => p.id)).toContain(seen.id);
+  expect((await projects.current(a.student, 'not-yet')).id).toBe(seen.id);
+});
+
+it("GET /project lists the caller's default project before it is stored; a change to it by id stores it", async () => {
+  const listed = await projects.listWithDefault(a.student2);
+  const draft = listed.find((p) => p.name === 'default')!;
+  expect(draft.worktree).toBe(
+    path.join(ctx.config.workspaceRoot, a.student2.tenantId, `${a.student2.userId}--default`),
+  );
+  expect((await projects.list(a.student2)).map((p) => p.id)).not.toContain(draft.id);
+  // Someone else's default id is not the caller's to store.
+  await expect(projects.update(a.student, draft.id, { name: 'x' })).rejects.toMatchObject({ status: 404 });
+  const renamed = await projects.update(a.student2, draft.id, { name: 'My work' });
+  expect(renamed).toMatchObject({ id: draft.id, name: 'My work' });
+  expect((await projects.list(a.student2)).map((p) => p.id)).toContain(draft.id);
+});
+
 it('gives each user a default project whose folder is created under WORKSPACE_ROOT/<tenant>/', async () => {
-  const p = await projects.current(a.student);
+  const p = await created(a.student);
   expect(p.worktree).toBe(path.join(ctx.config.workspaceRoot, a.student.tenantId, `${a.student.userId}--default`));
   expect(fs.statSync(p.worktree).isDirectory()).toBe(true);
   expect(p.name).toBe('default');
@@ -51,7 +87,7 @@ it('gives each user a default project whose folder is created under WORKSPACE_RO
 });
 
 it('selects a project by name (the basename of any path) and by its own worktree path', async () => {
-  const byName = await projects.current(a.student, 'homework');
+  const byName = await created(a.student, 'homework');
   expect(byName.name).toBe('homework');
   expect((await projects.current(a.student, '/home/someone/src/homework/')).id).toBe(byName.id);
   expect((await projects.current(a.student, byName.worktree)).id).toBe(byName.id);
@@ -61,7 +97,7 @@ it('selects a project by name (the basename of any path) and by its own worktree
 });
 
 it("answers 404 for another student's worktree; lets in the school's admins and the teachers of the student's class", async () => {
-  const mine = await projects.current(a.student, 'essay');
+  const mine = await created(a.student, 'essay');
   await expect(projects.current(a.student2, mine.worktree)).rejects.toMatchObject({ status: 404 });
   await expect(projects.get(a.student2, mine.id)).rejects.toMatchObject({ status: 404 });
   // A teacher who does not teach the student is any other user of the school here.
@@ -76,7 +112,7 @@ it("answers 404 for another student's worktree; lets in the school's admins and 
 });
 
 it("never resolves to another tenant's project, whatever path is given", async () => {
-  const theirs = await projects.current(b.admin, 'secret');
+  const theirs = await created(b.admin, 'secret');
   await expect(projects.get(a.admin, theirs.id)).rejects.toMatchObject({ status: 404 });
   const before = (await projects.list(a.admin)).length;
   // Another tenant's worktree path is a 404: it neither reaches their project nor makes one of A's named after it.
@@ -95,7 +131,7 @@ it('refuses directory names that are not plain names', async () => {
 });
 
 it('lists only their own projects to students, every project of the tenant to admins', async () => {
-  await projects.current(a.student2, 'lab');
+  await created(a.student2, 'lab');
   const studentList = (await projects.list(a.student)).map((p) => p.worktree);
   expect(studentList.length).toBeGreaterThan(0);
   for (const w of studentList) expect(path.basename(w).startsWith(`${a.student.userId}--`)).toBe(true);

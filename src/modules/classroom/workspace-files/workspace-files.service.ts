@@ -25,7 +25,9 @@ export class WorkspaceFilesService {
 
   private async open(auth: AuthContext, directory: string | undefined, access: 'read' | 'write') {
     const project = await this.projects.resolve(auth, directory, access);
-    const ws: Workspace = await this.workspaces.get(project.tenantId, project.slug);
+    const ws: Workspace = this.projects.isDraft(project)
+      ? await this.workspaces.empty(project.tenantId, project.slug)
+      : await this.workspaces.get(project.tenantId, project.slug);
     return { project, ws };
   }
 
