@@ -563,6 +563,10 @@ const POLICY: Record<string, Policy> = {
     expect: { ...schoolAdmin, teacher: 'ok', otherTeacher: 404 },
     call: () => ({ path: `/admin/classes/${school.classA}/settings`, body: {} }),
   },
+  'PATCH /admin/classes/{id}/settings': {
+    expect: { ...schoolAdmin, teacher: 'ok', otherTeacher: 404 },
+    call: () => ({ path: `/admin/classes/${school.classA}/settings`, body: {} }),
+  },
   'DELETE /admin/classes/{id}': {
     expect: schoolAdmin,
     call: async (_, own) => ({ path: `/admin/classes/${own ? await newClass() : spare.class}` }),
