@@ -62,7 +62,8 @@ function build(notes: string[], log: (line: string) => void): void {
   log(note);
 }
 
-const SNAPSHOT = path.join(__dirname, '..', '.cache', 'ours');
+// A run of another build (BENCH_OURS_DIST) has its own copy, so two benches can run side by side (a before/after pair).
+const SNAPSHOT = path.join(__dirname, '..', '.cache', process.env.BENCH_OURS_DIST ? 'ours-alt' : 'ours');
 
 /**
  * Copies dist/ into bench/.cache/ours/dist and runs that copy, so a teammate's rebuild (which empties dist/)

@@ -1,5 +1,7 @@
 // Bytes and rows per turn, read from the real rows a bench run left in its database (docs/scaling.md quotes it).
-// `npx tsx bench/sim/turn-bytes.ts postgresql://postgres@127.0.0.1:5432/<bench db> [--out bench/results/turn-bytes.json]`
+// `npx tsx bench/sim/turn-bytes.ts postgresql://postgres@127.0.0.1:5432/<bench db> [--replicate 200] [--out FILE]`
+// A small bench database is mostly empty pages; --replicate N copies each table's real rows N times (fresh ids) into a
+// temporary table with the same indexes (`LIKE ... INCLUDING ALL`) and reads bytes on disk per row there instead.
 // A turn is one user message and what answered it. Per table: rows per turn, the rows' own bytes
 // (pg_column_size of the row, after TOAST compression) and the table's bytes on disk with its indexes and TOAST.
 import fs from 'node:fs';
@@ -10,7 +12,7 @@ import { Client } from 'pg';
 const PER_TURN = ['Message', 'Part', 'UsageRecord', 'AuditLog', 'Todo', 'PermissionRequest', 'QuestionRequest'];
 
 async function main(): Promise<void> {
-  const { positionals, values } = parseArgs({ allowPositionals: true, options: { out: { type: 'string' } } });
+  const { positionals, values } = parseArgs({ allowPositionals: true, options: { out: { type: 'string' }, replicate: { type: 'string', default: '0' } } });
   const url = positionals[0];
   if (!url) throw new Error('usage: turn-bytes.ts <database url> [--out file]');
   const db = new Client({ connectionString: url });
@@ -32,12 +34,24 @@ async function main(): Promise<void> {
       );
       const rows = Number(row?.rows ?? 0);
       if (!rows) continue;
+      const replicate = Number(values.replicate);
+      let diskPerRow = Number(row.total) / rows;
+      if (replicate > 0) {
+        await db.query(`create temporary table "copy" (like "${table}" including all)`);
+        await db.query(
+          `insert into "copy" select ${await columnsWithFreshId(db, table)} from "${table}" t, generate_series(1, ${replicate}) g`,
+        );
+        await db.query('analyze "copy"');
+        const [c] = await q<{ n: string; total: string }>(`select count(*) as n, pg_total_relation_size('"copy"') as total from "copy"`);
+        diskPerRow = Number(c.total) / Number(c.n);
+        await db.query('drop table "copy"');
+      }
       tables.push({
         table,
         rows,
         rowsPerTurn: rows / nTurns,
         rowBytesPerTurn: Number(row.row_bytes) / nTurns,
-        diskBytesPerTurn: Number(row.total) / nTurns,
+        diskBytesPerTurn: (diskPerRow * rows) / nTurns,
         indexBytesPerRow: Number(row.indexes) / rows,
         toastBytes: Number(row.toast),
       });
@@ -51,6 +65,7 @@ async function main(): Promise<void> {
     );
     const out = {
       measuredAt: new Date().toISOString(),
+      replicatedForDiskBytes: Number(values.replicate),
       database: url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@'),
       turns: nTurns,
       sessions: Number(sessions),
@@ -72,6 +87,14 @@ async function main(): Promise<void> {
   } finally {
     await db.end();
   }
+}
+
+/** The table's columns for an INSERT ... SELECT, the id made unique per copy (`<id>_<g>`). */
+async function columnsWithFreshId(db: Client, table: string): Promise<string> {
+  const cols = (
+    await db.query(`select column_name from information_schema.columns where table_name = $1 order by ordinal_position`, [table])
+  ).rows.map((r: { column_name: string }) => r.column_name);
+  return cols.map((c) => (c === 'id' ? `t.id || '_' || g` : `t."${c}"`)).join(', ');
 }
 
 main().catch((err: Error) => {
