@@ -1,5 +1,5 @@
 // The path past one Postgres, in numbers (docs/scaling.md quotes this script's output with its command):
-//   npx tsx bench/sim/scaling.ts --turn-bytes bench/results/turn-bytes.json --redis-url redis://127.0.0.1:6379/12
+//   npx tsx bench/sim/scaling.ts --turn-bytes bench/results/turn-bytes.json --redis-url redis://127.0.0.1:6379/12 --cpu-per-token-us 57
 // Measured inputs: rows and bytes per turn (bench/sim/turn-bytes.ts on a bench database) and, when --redis-url is
 // given, the CPU an API process spends reading one event of the shared stream that none of its streams wants (the
 // real RedisEventTransport + EventBus, 1,000 routed subscribers of other sessions). Everything else is an assumption
@@ -24,7 +24,8 @@ const { values } = parseArgs({
     'platform-students': { type: 'string', default: '1000000' },
     zipf: { type: 'string', default: '0.6' },
     'readers-per-group': { type: 'string', default: '2' },
-    'cpu-per-delta-us': { type: 'string', default: '0' },
+    'cpu-per-token-us': { type: 'string', default: '0' },
+    'tokens-per-stream': { type: 'string', default: '30' },
     subscribers: { type: 'string', default: '100000' },
     'streams-per-process': { type: 'string', default: '2500' },
     'streaming-share': { type: 'string', default: '0.1' },
@@ -213,9 +214,10 @@ async function section5() {
   const streaming = subs * num('streaming-share');
   const eventsPerSec = streaming * num('events-per-stream');
   const readUs = values['redis-url'] ? await measureRead(values['redis-url'], 50_000, 1000) : NaN;
-  const deliverUs = num('cpu-per-delta-us');
-  say(`assumed: ${fmt(perProc)} streams per API process => ${fmt(procs)} processes; ${fmt(num('streaming-share') * 100)} % of subscribers watch a session that streams, ${fmt(num('events-per-stream'))} delta events/s each => ${fmt(eventsPerSec)} events/s`);
-  if (deliverUs) say(`measured (stream-capacity bench): ${fmt(deliverUs)} µs of server CPU per delta, from the provider's chunk to the SSE write`);
+  const deliverUs = num('cpu-per-token-us');
+  const tokensPerSec = streaming * num('tokens-per-stream');
+  say(`assumed: ${fmt(perProc)} streams per API process => ${fmt(procs)} processes; ${fmt(num('streaming-share') * 100)} % of subscribers watch a session that streams ${fmt(num('tokens-per-stream'))} tokens/s in ${fmt(num('events-per-stream'))} delta events/s => ${fmt(eventsPerSec)} events/s`);
+  if (deliverUs) say(`measured (stream-capacity bench): ${fmt(deliverUs)} µs of server CPU per token delivered, from the provider's chunk to the SSE write`);
   if (Number.isFinite(readUs)) {
     const shared = (procs * eventsPerSec * readUs) / 1e6;
     say(`one shared stream (today: every process reads every event): ${fmt(shared, 1)} cores in total reading events, ${fmt((eventsPerSec * readUs) / 1e6, 2)} per process, growing with the fleet`);
@@ -224,7 +226,7 @@ async function section5() {
     const total = (k * eventsPerSec * readUs) / 1e6;
     say(`per-tenant-group streams, each school's streams routed to the ${k} processes of its group: ${fmt(total, 2)} cores in total reading, ${fmt(total / procs, 3)} per process, flat as the fleet grows`);
   }
-  if (deliverUs) say(`delivery itself: ${fmt((eventsPerSec * deliverUs) / 1e6, 1)} cores for ${fmt(eventsPerSec)} events/s at the measured cost, whatever the layout`);
+  if (deliverUs) say(`delivery itself: ${fmt((tokensPerSec * deliverUs) / 1e6, 1)} cores for ${fmt(tokensPerSec)} tokens/s at the measured cost, whatever the layout`);
   say('');
 }
 
