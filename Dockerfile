@@ -1,10 +1,12 @@
-# syntax=docker/dockerfile:1
 # Multi-stage build: compile with the full toolchain, run on a slim image with only production dependencies
 # plus the tools the agent's tools call (bubblewrap for the bash sandbox, ripgrep for grep/glob, git for snapshots).
+# Node 24 (the LTS line); package.json's engines say what the dependencies need (>= 22.15). No `# syntax=` line:
+# BuildKit would pull its frontend image from a registry first, which an offline build cannot.
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
-ENV PRISMA_HIDE_UPDATE_MESSAGE=1
+# npm_config_nodedir: node-gyp builds against the headers the image ships instead of downloading them.
+ENV PRISMA_HIDE_UPDATE_MESSAGE=1 npm_config_nodedir=/usr/local
 # node-pty (the /pty terminals) compiles its openpty binding with node-gyp: it ships no Linux prebuild.
 RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
@@ -21,7 +23,7 @@ COPY src ./src
 RUN node scripts/prisma.cjs generate && node scripts/build.cjs --force
 RUN npm prune --omit=dev --no-audit --no-fund
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 RUN apt-get update \
   && apt-get install -y --no-install-recommends bubblewrap slirp4netns nftables ripgrep git ca-certificates tini \
   && rm -rf /var/lib/apt/lists/*

@@ -8,6 +8,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       port: { type: 'string', default: '4010' },
+      host: { type: 'string', default: '127.0.0.1' },
       text: { type: 'string', default: 'Hello from the fake LLM.' },
       reasoning: { type: 'string' },
       delay: { type: 'string', default: '0' },
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
   }
   const llm = await FakeLlm.start({
     port: Number(values.port),
+    host: values.host,
     chunkDelayMs: values.tps ? 1000 / Number(values.tps) : Number(values.delay),
     defaultReply: builder.stop(),
     model: values.model,

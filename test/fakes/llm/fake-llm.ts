@@ -31,6 +31,8 @@ export type ReplySource = ScriptedReply | ((request: RecordedRequest) => Scripte
 
 export interface FakeLlmOptions {
   port?: number;
+  /** Address to listen on; 127.0.0.1 unless a container's other services must reach it (deploy/compose). */
+  host?: string;
   /** Delay between stream chunks (a fixed token rate); 0 means write everything at once. */
   chunkDelayMs?: number;
   /** Same as chunkDelayMs expressed as a rate (one chunk ≈ one token). */
@@ -109,7 +111,7 @@ export class FakeLlm {
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
     });
     return fake;
   }
