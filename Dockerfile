@@ -12,13 +12,15 @@ RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
   && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
-COPY scripts ./scripts
+# Only what the install's postinstall (`prisma generate`) reads, so a change elsewhere keeps the npm install layer.
+COPY scripts/prisma.cjs ./scripts/
 COPY prisma ./prisma
 COPY prisma.config.ts ./
 # npm install, not npm ci: the lockfile made on Linux lacks other platforms' optional packages (README).
 # The postinstall runs `prisma generate` (needs no database).
 RUN npm install --no-audit --no-fund
 COPY tsconfig.json nest-cli.json ./
+COPY scripts ./scripts
 COPY src ./src
 RUN node scripts/prisma.cjs generate && node scripts/build.cjs --force
 RUN npm prune --omit=dev --no-audit --no-fund

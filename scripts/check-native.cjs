@@ -75,10 +75,14 @@ const checks = {
         timeout: 180_000,
       });
       assert.equal(r.status, 0, `migrate deploy: ${r.stdout}${r.stderr}`);
-      const migrations = fs.readdirSync(path.join(__dirname, '..', 'prisma', 'migrations')).filter((d) => /^\d/.test(d));
+      const migrations = fs
+        .readdirSync(path.join(__dirname, '..', 'prisma', 'migrations'))
+        .filter((d) => /^\d/.test(d));
       const check = new Client({ connectionString: url.toString() });
       await check.connect();
-      const { rows } = await check.query('SELECT count(*)::int AS n FROM "_prisma_migrations" WHERE finished_at IS NOT NULL');
+      const { rows } = await check.query(
+        'SELECT count(*)::int AS n FROM "_prisma_migrations" WHERE finished_at IS NOT NULL',
+      );
       await check.end();
       assert.equal(rows[0].n, migrations.length);
     } finally {
@@ -99,6 +103,8 @@ const checks = {
       console.log(`FAIL ${name}: ${err && err.stack ? err.stack : err}`);
     }
   }
-  console.log(`native addons on node ${process.version} (abi ${process.versions.modules}): ${failed ? 'FAILED' : 'ok'}`);
+  console.log(
+    `native addons on node ${process.version} (abi ${process.versions.modules}): ${failed ? 'FAILED' : 'ok'}`,
+  );
   process.exit(failed ? 1 : 0);
 })();
