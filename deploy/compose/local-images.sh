@@ -96,4 +96,7 @@ for spec in postgres:15 redis:7; do
   fi
 done
 
-docker image ls --filter "label=$LABEL" --format '{{.Repository}}:{{.Tag}}\t{{.Size}}'
+# (Images built FROM a stand-in inherit its label, so list the tags rather than filter on the label.)
+for tag in "$BASE" "$NODE_TAG" postgres:15 redis:7; do
+  docker image inspect -f "$tag {{.Size}} bytes, stand-in={{ index .Config.Labels \"org.opencode-api.stand-in\" }}" "$tag"
+done

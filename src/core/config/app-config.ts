@@ -197,7 +197,9 @@ function parseKeys(raw: string | undefined): Map<number, Buffer> {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const parsed = EnvSchema.safeParse(env);
+  // An empty variable is an unset one: compose passes `${BOOTSTRAP_API_KEY:-}` as "" when the operator sets nothing,
+  // and that must mean the default, not a too-short key that stops the server.
+  const parsed = EnvSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
