@@ -132,7 +132,7 @@ curl -fsS "$BASE1/ready"; echo
 done_step
 
 step "passwords on postgres and redis"
-"${COMPOSE[@]}" exec -T redis sh -c 'REDISCLI_AUTH= redis-cli ping' | grep -q NOAUTH || fail "redis answered without a password"
+"${COMPOSE[@]}" exec -T redis sh -c 'env -u REDISCLI_AUTH redis-cli ping' | grep -q NOAUTH || fail "redis answered without a password"
 "${COMPOSE[@]}" exec -T redis redis-cli ping | grep -q PONG || fail "redis refused its password"
 if "${COMPOSE[@]}" exec -T postgres psql -h 127.0.0.1 -U opencode -d opencode -w -Atc 'SELECT 1' >/dev/null 2>&1; then
   fail "postgres let opencode in over TCP without a password"

@@ -1,24 +1,14 @@
 import 'reflect-metadata';
-import { DynamicModule, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type AppConfig } from '../core/config/app-config';
 import { createLogger, PinoNestLogger } from '../core/logging/logger';
 import { openDatabase } from '../infra/database/database.runtime';
-import { InfraModule, type InfraOptions } from '../infra/infra.module';
-import { AuthModule } from '../modules/auth/auth.module';
 import { BootstrapService } from '../modules/tenant/bootstrap.service';
-import { TenantModule } from '../modules/tenant/tenant.module';
+import { BootstrapCliModule } from './bootstrap-cli.module';
 
 // `npm run bootstrap`: migrates DATABASE_URL and creates the first tenant with a platform administrator,
 // printing its key once (BOOTSTRAP_API_KEY when set). Running it again changes nothing.
-
-@Module({})
-class BootstrapCliModule {
-  static forRoot(infra: InfraOptions): DynamicModule {
-    return { module: BootstrapCliModule, imports: [InfraModule.forRoot(infra), AuthModule, TenantModule] };
-  }
-}
 
 const USAGE = 'usage: npm run bootstrap -- [--slug <tenant-slug>] [--name <tenant name>]';
 
