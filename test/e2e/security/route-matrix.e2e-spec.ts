@@ -132,9 +132,10 @@ async function sessionWithExchange(): Promise<{ id: string; message: string }> {
   return { id, message: res.info.id };
 }
 
-/** The first defined value of `probe`, within 15 s. */
+/** The first defined value of `probe`; the bound only matters when the ask never comes (at load 25, a prompt took
+ * over 15 s to reach its tool's ask while the matrix's own requests took up to 30 s). */
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  return (await waitUntil(what, probe, (v) => v !== undefined, { timeoutMs: 15_000 })) as T;
+  return (await waitUntil(what, probe, (v) => v !== undefined, { timeoutMs: 60_000 })) as T;
 }
 
 /** A permission request pending in a fresh session of the student (bash asks under this app's config). */
