@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { Server } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Logger } from 'pino';
@@ -16,6 +17,9 @@ import { refuseDeepJson } from '../core/http/json-depth';
 import { settlesWithin } from '../core/lifecycle/settles-within';
 import { requestIdMiddleware, requestIdOnError } from '../core/http/request-context';
 import { setupSwagger } from './swagger';
+
+/** How long an idle keep-alive connection stays open (advertised to clients as `Keep-Alive: timeout=65`). */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 export interface RunningApp {
   app: NestExpressApplication;
@@ -87,6 +91,12 @@ async function buildApp(
   if (database.embedded || config.bootstrapApiKey)
     demoKey = (await app.get(BootstrapService).ensureDemo()) ?? undefined;
   if (config.workersInApi) app.get(QueueService).startWorkers();
+  // Idle keep-alive connections stay open 65 s, not Node's 5 s: a client that sends on an idle connection just as
+  // the server closes it gets ECONNRESET. Proxies keep idle upstream connections up to 60 s, and a client's own
+  // idle check (undici: the server's hint minus 2 s) loses that race when its event loop lags, as under load.
+  const httpServer = app.getHttpServer() as Server;
+  httpServer.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  httpServer.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1000;
   if (listen) await app.listen(config.port, config.host);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { createTenant, type TestTenant } from '../../factories/tenant.factory';
 import { client, request } from '../../utils/http';
 import { SseClient } from '../../utils/sse-client';
@@ -78,6 +79,28 @@ describe('health and docs', () => {
     const res = await school.admin.http.post('/admin/jobs/health');
     expect(res.status).toBe(403);
     expect(res.body).toMatchObject({ name: 'ForbiddenError', data: { message: expect.any(String) } });
+  });
+});
+
+describe('connections', () => {
+  it('keeps an idle keep-alive connection 65 s and says so, so a client never sends on one the server is closing', async () => {
+    // Node's default (5 s) lost the race against a test client's own 3 s idle check when its event loop lagged
+    // under load: the next request on the reused connection failed with ECONNRESET.
+    const agent = new http.Agent({ keepAlive: true });
+    try {
+      const headers = await new Promise<http.IncomingHttpHeaders>((resolve, reject) => {
+        http
+          .get(`${app.url}/global/health`, { agent }, (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.headers));
+          })
+          .on('error', reject);
+      });
+      expect(headers.connection).toBe('keep-alive');
+      expect(headers['keep-alive']).toBe('timeout=65');
+    } finally {
+      agent.destroy();
+    }
   });
 });
 
