@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { UsageRowDto, UsageTotalsDto } from '../../../src/modules/school/usage/dto/usage.dto';
 import { LLM_PURPOSES, type LlmPurpose } from '../../../src/modules/session/llm/llm-meter.port';
 import {
@@ -374,13 +375,18 @@ describe('every LLM call is recorded with its purpose', () => {
     const school = await createTenant(app.url, app.adminKey);
     const session = await newSession(school.student, 'structured');
     const from = llm.requests.length;
-    llm.enqueueWhen(isChat, reply().tool('StructuredOutput', { answer: 42 }).stop());
-    llm.enqueueWhen(isChat, reply().tool('StructuredOutput', { answer: 'forty-two' }).stop());
+    // Both replies answer this prompt's requests only (its text rides in the retry too): a late call of an earlier
+    // test must not take one of them.
+    const tag = `structured-${randomUUID()}`;
+    const ours = (r: RecordedRequest) => isChat(r) && JSON.stringify(r.body).includes(tag);
+    llm.enqueueWhen(ours, reply().tool('StructuredOutput', { answer: 42 }).stop());
+    llm.enqueueWhen(ours, reply().tool('StructuredOutput', { answer: 'forty-two' }).stop());
     const schema = { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'] };
     const res = await school.student.http.post(`/session/${session}/message`, {
-      body: { ...textPrompt('the answer?'), format: { type: 'json_schema', schema } },
+      body: { ...textPrompt(`the answer? (${tag})`), format: { type: 'json_schema', schema } },
     });
-    expect(expectOk(res, 200, 'structured prompt').info.structured).toEqual({ answer: 'forty-two' });
+    // The whole info on failure (an error there says why no structured answer came).
+    expect(expectOk(res, 200, 'structured prompt').info).toMatchObject({ structured: { answer: 'forty-two' } });
     const rows = await recordedRows(school);
     expect(rows.get('step')).toMatchObject({ steps: 2 });
     await expectEveryServedCallRecorded(school, from);
