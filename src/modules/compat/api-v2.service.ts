@@ -56,6 +56,8 @@ export function toSessionV2(s: SessionInfo): SessionV2InfoDto {
  * The `/api/*` operations OpenCode's web app calls on a server it does not run itself (it detects a classic server
  * by `/global/health` and then uses these two): the home screen's session list and the project references.
  */
+const PAGE_MAX = 1000;
+
 @Injectable()
 export class ApiV2Service {
   constructor(
@@ -70,7 +72,8 @@ export class ApiV2Service {
   async sessionList(auth: AuthContext, q: ApiSessionListQueryDto): Promise<SessionsResponseDto> {
     const cursor = q.cursor ? decode(q.cursor) : undefined;
     const order = cursor?.order ?? q.order ?? 'desc';
-    const limit = q.limit ?? 100;
+    // OpenCode's app asks for 5000 at once (its spec sets no maximum): a page holds at most 1000, `cursor.next` the rest.
+    const limit = Math.min(q.limit ?? 100, PAGE_MAX);
     const projectId = q.project ?? (q.directory ? (await this.projects.resolve(auth, q.directory)).id : undefined);
     if (q.project) await this.projects.get(auth, q.project);
     // Towards older sessions: `before` the anchor; towards newer ones: from just after it (the list is newest first).

@@ -17,7 +17,8 @@ const toInt = ({ value }: { value: unknown }) =>
 
 /** `GET /api/session` (OpenCode's v2 session list), cursor-paginated. */
 export class ApiSessionListQueryDto {
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000) limit?: number;
+  /** Any positive count; a page holds at most 1000 (the rest through `cursor.next`). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000) limit?: number;
   @IsOptional() @IsIn(['asc', 'desc']) order?: 'asc' | 'desc';
   @IsOptional() @IsString() @Length(0, 500) search?: string;
   @IsOptional() @IsString() @Length(1, 1024) directory?: string;
