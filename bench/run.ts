@@ -36,6 +36,9 @@ const HELP = `npm run bench -- [options]
                                 (the npm start default), and ours on Postgres + Redis when a database URL is given
   --database-url URL            Postgres for the ours-pg run (default: DATABASE_URL); migrated first
   --redis-url URL               Redis for the ours-pg run (default: REDIS_URL)
+  --ours DIR                    measure another checkout's dist/ as ours (default this checkout)
+  --base DIR                    also measure another checkout of this project (its dist/, e.g. an older commit in a
+                                worktree) in the same modes, as targets base and base-pg, each against the same OpenCode
   --only a,b                    scenarios: ${SCENARIOS.map((s) => s.name).join(', ')} (default all)
   --reps N                      repetitions per latency scenario (default 20)
   --levels 1,10,50,200          throughput concurrency levels
@@ -70,6 +73,8 @@ function options() {
       target: { type: 'string', default: 'both' },
       'database-url': { type: 'string' },
       'redis-url': { type: 'string' },
+      base: { type: 'string' },
+      ours: { type: 'string' },
       only: { type: 'string' },
       reps: { type: 'string', default: '20' },
       levels: { type: 'string', default: '1,10,50,200' },
@@ -109,14 +114,18 @@ function options() {
   };
   const databaseUrl = values['database-url'] ?? process.env.DATABASE_URL;
   const redisUrl = values['redis-url'] ?? process.env.REDIS_URL;
-  const both: TargetName[] = databaseUrl ? ['opencode', 'ours', 'ours-pg'] : ['opencode', 'ours'];
-  const named = ['ours', 'ours-pg', 'opencode'] as const;
-  // A comma list picks several (`opencode,ours-pg`), always measured OpenCode first.
+  // With --base, each mode's older build runs just before the current one, so both meet about the same load.
+  const base = values.base ? path.resolve(values.base) : undefined;
+  const embedded: TargetName[] = base ? ['base', 'ours'] : ['ours'];
+  const pg: TargetName[] = base ? ['base-pg', 'ours-pg'] : ['ours-pg'];
+  const both: TargetName[] = ['opencode', ...embedded, ...(databaseUrl ? pg : [])];
+  // A comma list picks several (`opencode,ours-pg`), always measured in this order, OpenCode first.
+  const named = ['opencode', 'base', 'ours', 'base-pg', 'ours-pg'] as const;
   const picked = values.target!.split(',').map((t) => t.trim());
-  const targets: TargetName[] =
-    values.target === 'both' ? both : picked.every((p) => named.some((n) => n === p)) ? (['opencode', 'ours', 'ours-pg'] as const).filter((n) => picked.includes(n)) : [];
-  if (!targets.length) throw new Error(`--target must be both, or a comma list of ours, ours-pg, opencode; got "${values.target}"`);
-  if (targets.includes('ours-pg') && !databaseUrl) throw new Error('--target ours-pg needs --database-url (or DATABASE_URL)');
+  const targets: TargetName[] = values.target === 'both' ? both : picked.every((p) => named.some((n) => n === p)) ? named.filter((n) => picked.includes(n)) : [];
+  if (!targets.length) throw new Error(`--target must be both, or a comma list of ${named.join(', ')}; got "${values.target}"`);
+  if (targets.some((t) => t.endsWith('-pg')) && !databaseUrl) throw new Error('--target ours-pg/base-pg need --database-url (or DATABASE_URL)');
+  if (targets.some((t) => t.startsWith('base')) && !base) throw new Error('--target base/base-pg need --base DIR');
   const only = values.only?.split(',').map((s) => s.trim()).filter(Boolean);
   const unknown = only?.filter((n) => !SCENARIOS.some((s) => s.name === n)) ?? [];
   if (unknown.length) throw new Error(`unknown scenario(s): ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
@@ -161,6 +170,8 @@ function options() {
     opencodeFrom: values['opencode-from'] ? path.resolve(values['opencode-from']) : undefined,
     postgres: databaseUrl ? { databaseUrl, redisUrl } : undefined,
     oursEnv,
+    base,
+    ours: values.ours ? path.resolve(values.ours) : undefined,
   };
 }
 
@@ -168,15 +179,36 @@ const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
 const running = new Set<Target>();
 
+/**
+ * The base build gets its own database (`<name>_base`: its migrations are older than the current build's) and the
+ * next Redis database index, so neither sees the other's queued jobs or events.
+ */
+function pgFor(name: TargetName, pg: { databaseUrl: string; redisUrl?: string }): { databaseUrl: string; redisUrl?: string } {
+  if (name !== 'base-pg') return pg;
+  const url = new URL(pg.databaseUrl);
+  url.pathname = `${url.pathname}_base`;
+  const redis = pg.redisUrl ? new URL(pg.redisUrl) : undefined;
+  if (redis) redis.pathname = `/${Number(redis.pathname.slice(1) || 0) + 1}`;
+  return { databaseUrl: url.toString(), redisUrl: redis?.toString() };
+}
+
 async function measureTarget(name: TargetName, run: ReturnType<typeof options>, llm: Awaited<ReturnType<typeof startBenchLlm>>): Promise<TargetResult> {
-  const result: TargetResult = { name, label: name === 'opencode' ? 'OpenCode' : name === 'ours' ? 'opencode-api (embedded)' : 'opencode-api (Postgres + Redis)', notes: [], scenarios: {}, metrics: [] };
+  const result: TargetResult = { name, label: name === 'opencode' ? 'OpenCode' : name.endsWith('-pg') ? 'opencode-api (Postgres + Redis)' : 'opencode-api (embedded)', notes: [], scenarios: {}, metrics: [] };
   log(`starting ${name}`);
   let target: Target;
   try {
     target =
       name === 'opencode'
         ? await startOpencode({ llm, snapshot: run.snapshot, keep: run.keep, log })
-        : await startOurs({ llm, build: run.build, keep: run.keep, log, postgres: name === 'ours-pg' ? run.postgres : undefined, env: run.oursEnv });
+        : await startOurs({
+            llm,
+            build: run.build,
+            keep: run.keep,
+            log,
+            postgres: name.endsWith('-pg') ? pgFor(name, run.postgres!) : undefined,
+            env: run.oursEnv,
+            ...(name.startsWith('base') ? { root: run.base, name: 'base' as const } : { root: run.ours }),
+          });
   } catch (err) {
     result.error = err instanceof Error ? err.message : String(err);
     log(`${name} did not start: ${result.error}`);

@@ -17,16 +17,22 @@ export interface OursStartOptions {
   log: (line: string) => void;
   /** Unset: the embedded default (a throwaway embedded PostgreSQL, no Redis). */
   postgres?: { databaseUrl: string; redisUrl?: string };
-  /** `--ours-env`: set last, so it can override the bench's own limits. */
+  /** `--ours-env`, or extra settings such as NODE_OPTIONS: set last, so they can override the bench's own limits. */
   env?: Record<string, string>;
+  /** Another checkout of this project to run (its dist/, migrations and node_modules); default this one. */
+  root?: string;
+  /** `base`: that other checkout, as targets `base` and `base-pg`. */
+  name?: 'ours' | 'base';
+  /** Folder under bench/.cache for the copy of dist/ (default the name): two runs at once need two. */
+  cache?: string;
 }
 
 /** A `nest build` of this checkout running now (anyone's). */
-function buildRunning(): boolean {
+function buildRunning(checkout: string): boolean {
   for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
       const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (cmd.includes(path.join(ROOT, 'node_modules', '@nestjs', 'cli')) && cmd.includes('build')) return true;
+      if (cmd.includes(path.join(checkout, 'node_modules', '@nestjs', 'cli')) && cmd.includes('build')) return true;
     } catch {
       // gone
     }
@@ -43,42 +49,45 @@ function newestMtime(dir: string): number {
   return t;
 }
 
-function gitHead(): string {
-  const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
-  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8' }).stdout?.trim();
+function gitHead(checkout: string): string {
+  const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: checkout, encoding: 'utf8' });
+  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src'], { cwd: checkout, encoding: 'utf8' }).stdout?.trim();
   return `${r.stdout?.trim() || '?'}${dirty ? ' (+ uncommitted changes in src/)' : ''}`;
 }
 
 /** `npm run build` (a no-op when dist is newer than src). A failed build falls back to the dist already there. */
-function build(notes: string[], log: (line: string) => void): void {
+function build(checkout: string, notes: string[], log: (line: string) => void): void {
   // No stamp means a build is running in this checkout right now; a second one would empty dist/ under it.
-  if (fs.existsSync(path.join(ROOT, 'dist')) && !fs.existsSync(path.join(ROOT, 'dist', '.built'))) return;
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build.cjs')], { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
+  if (fs.existsSync(path.join(checkout, 'dist')) && !fs.existsSync(path.join(checkout, 'dist', '.built'))) return;
+  const r = spawnSync(process.execPath, [path.join(checkout, 'scripts', 'build.cjs')], { cwd: checkout, encoding: 'utf8', timeout: 600_000 });
   if (r.status === 0) return;
   const tail = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(-5).join(' | ');
-  if (!fs.existsSync(path.join(ROOT, 'dist', 'main.js'))) throw new Error(`npm run build failed and there is no dist/main.js: ${tail}`);
-  const note = `npm run build failed (${tail}); measured the existing dist/ from ${fs.readFileSync(path.join(ROOT, 'dist', '.built'), 'utf8').trim() || 'an earlier build'}`;
+  if (!fs.existsSync(path.join(checkout, 'dist', 'main.js'))) throw new Error(`npm run build failed and there is no dist/main.js: ${tail}`);
+  const note = `npm run build failed (${tail}); measured the existing dist/ from ${fs.readFileSync(path.join(checkout, 'dist', '.built'), 'utf8').trim() || 'an earlier build'}`;
   notes.push(note);
   log(note);
 }
 
-// A run of another build (BENCH_OURS_DIST) has its own copy, so two benches can run side by side (a before/after pair).
-const SNAPSHOT = path.join(__dirname, '..', '.cache', process.env.BENCH_OURS_DIST ? 'ours-alt' : 'ours');
 
 /**
  * Copies dist/ into bench/.cache/ours/dist and runs that copy, so a teammate's rebuild (which empties dist/)
  * cannot pull files from under the running server. node_modules, prisma/ and the config are linked back to
  * the checkout, where the migration runner and module resolution expect them.
  */
-async function snapshotDist(log: (line: string) => void): Promise<{ main: string; builtAt: string }> {
+async function snapshotDist(
+  checkout: string,
+  cache: string,
+  log: (line: string) => void,
   // BENCH_OURS_DIST: measure another build (e.g. a saved copy of main's dist/ for a before/after pair).
-  const dist = process.env.BENCH_OURS_DIST ?? path.join(ROOT, 'dist');
+  dist = path.join(checkout, 'dist'),
+): Promise<{ main: string; builtAt: string }> {
+  const SNAPSHOT = path.join(__dirname, '..', '.cache', cache);
   const stamp = path.join(dist, '.built');
   for (let attempt = 0; attempt < 60; attempt++) {
     let before = fs.existsSync(stamp) ? fs.readFileSync(stamp, 'utf8') : undefined;
     // A build that reported type errors still emits dist/ but writes no stamp; once nothing has changed for a
     // while, measure what it emitted rather than nothing.
-    if (before === undefined && !buildRunning() && fs.existsSync(path.join(dist, 'main.js')) && Date.now() - newestMtime(dist) > 30_000) {
+    if (before === undefined && !buildRunning(checkout) && fs.existsSync(path.join(dist, 'main.js')) && Date.now() - newestMtime(dist) > 30_000) {
       before = `(no build stamp: the last build reported errors; files emitted ${new Date(newestMtime(dist)).toISOString()})`;
     }
     if (before === undefined) {
@@ -90,10 +99,10 @@ async function snapshotDist(log: (line: string) => void): Promise<{ main: string
     fs.mkdirSync(SNAPSHOT, { recursive: true });
     fs.cpSync(dist, path.join(SNAPSHOT, 'dist'), { recursive: true });
     const after = fs.existsSync(stamp) ? fs.readFileSync(stamp, 'utf8') : undefined;
-    if (buildRunning() || (after !== before && !(after === undefined && Date.now() - newestMtime(dist) > 30_000))) continue; // rebuilt while copying
+    if (buildRunning(checkout) || (after !== before && !(after === undefined && Date.now() - newestMtime(dist) > 30_000))) continue; // rebuilt while copying
     for (const link of ['node_modules', 'prisma', 'prisma.config.ts', 'package.json']) {
       const at = path.join(SNAPSHOT, link);
-      if (!fs.existsSync(at) && fs.existsSync(path.join(ROOT, link))) fs.symlinkSync(path.join(ROOT, link), at);
+      if (!fs.existsSync(at) && fs.existsSync(path.join(checkout, link))) fs.symlinkSync(path.join(checkout, link), at);
     }
     return { main: path.join(SNAPSHOT, 'dist', 'main.js'), builtAt: before.trim() };
   }
@@ -103,19 +112,22 @@ async function snapshotDist(log: (line: string) => void): Promise<{ main: string
 const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 
 /** `npm run db:migrate` on the caller's database (embedded mode migrates at boot; a real database does not). */
-function migrate(env: NodeJS.ProcessEnv): void {
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'prisma.cjs'), 'migrate', 'deploy'], { cwd: ROOT, env, encoding: 'utf8', timeout: 300_000 });
+function migrate(checkout: string, env: NodeJS.ProcessEnv): void {
+  const r = spawnSync(process.execPath, [path.join(checkout, 'scripts', 'prisma.cjs'), 'migrate', 'deploy'], { cwd: checkout, env, encoding: 'utf8', timeout: 300_000 });
   if (r.status !== 0) throw new Error(`prisma migrate deploy failed: ${`${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(-5).join(' | ')}`);
 }
 
 export async function startOurs(options: OursStartOptions): Promise<Target> {
   const notes: string[] = [];
-  if (options.build && !process.env.BENCH_OURS_DIST) build(notes, options.log);
-  const { main, builtAt } = await snapshotDist(options.log);
+  const root = options.root ?? ROOT;
+  const base = options.name ?? 'ours';
+  const otherDist = options.root ? undefined : process.env.BENCH_OURS_DIST;
+  if (options.build && !otherDist) build(root, notes, options.log);
+  const { main, builtAt } = await snapshotDist(root, options.cache ?? base, options.log, otherDist);
   notes.push(
-    process.env.BENCH_OURS_DIST
-      ? `dist from BENCH_OURS_DIST=${process.env.BENCH_OURS_DIST}, built ${builtAt}`
-      : `dist/ built ${builtAt}, commit ${gitHead()}`,
+    otherDist
+      ? `dist from BENCH_OURS_DIST=${otherDist}, built ${builtAt}`
+      : `dist/ built ${builtAt}, commit ${gitHead(root)}${options.root ? ` (checkout ${root})` : ''}`,
   );
   const work = tempDir('bench-ours.');
   const env: NodeJS.ProcessEnv = {
@@ -130,6 +142,7 @@ export async function startOurs(options: OursStartOptions): Promise<Target> {
     // fan-out's 1000 streams) to the platform's ceiling, or the limiter would be what gets measured.
     LIMIT_REQUESTS_PER_MINUTE: '100000',
     LIMIT_SSE_CONNECTIONS_PER_USER: '10000',
+    ...options.env,
   };
   delete env.OPENCODE_CONFIG;
   delete env.PORT;
@@ -138,7 +151,7 @@ export async function startOurs(options: OursStartOptions): Promise<Target> {
   if (options.postgres) {
     env.DATABASE_URL = options.postgres.databaseUrl;
     if (options.postgres.redisUrl) env.REDIS_URL = options.postgres.redisUrl;
-    migrate(env);
+    migrate(root, env);
     notes.push(`Postgres${env.REDIS_URL ? ' + Redis' : ''} (${redact(env.DATABASE_URL)}${env.REDIS_URL ? `, ${env.REDIS_URL}` : ''}), workers in the API process`);
     // One process, as the embedded mode, so both modes compare like for like; production runs `npm run worker` too.
     env.WORKERS_IN_API = 'true';
@@ -175,8 +188,9 @@ export async function startOurs(options: OursStartOptions): Promise<Target> {
     const worktree = paths.worktree ?? paths.directory;
     if (worktree) prepareProject(worktree);
     else notes.push('GET /path named no worktree; the read-tool scenario has no hello.txt');
-    const name = options.postgres ? 'ours-pg' : 'ours';
-    const label = options.postgres ? 'opencode-api (Postgres + Redis)' : 'opencode-api (embedded)';
+    const name = options.postgres ? (`${base}-pg` as const) : base;
+    const who = options.root ? `opencode-api ${gitHead(root).split(' ')[0]}` : 'opencode-api';
+    const label = options.postgres ? `${who} (Postgres + Redis)` : `${who} (embedded)`;
     return { name, label, baseUrl, pid: proc.pid, headers, bootMs, notes: [...notes, `work dir ${work}`], stop };
   } catch (err) {
     await proc.stop();

@@ -5,8 +5,11 @@ import { spawnSync } from 'node:child_process';
 import { sleep } from '../lib/time';
 import { TOOL_FILE, TOOL_FILE_TEXT } from '../llm';
 
-/** `ours`: the embedded default (no DATABASE_URL, no REDIS_URL); `ours-pg`: on Postgres + Redis. */
-export type TargetName = 'opencode' | 'ours' | 'ours-pg';
+/**
+ * `ours`: the embedded default (no DATABASE_URL, no REDIS_URL); `ours-pg`: on Postgres + Redis; `base`, `base-pg`:
+ * the same two modes of another checkout (`--base DIR`, e.g. an older commit), measured in the same run.
+ */
+export type TargetName = 'opencode' | 'ours' | 'ours-pg' | 'base' | 'base-pg';
 
 /** A running server under test. */
 export interface Target {
