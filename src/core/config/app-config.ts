@@ -16,6 +16,8 @@ const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4096),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_URL: z.string().url().optional(),
+  /** `off`: a commit does not wait for its WAL flush (a database crash may lose the last fraction of a second). */
+  DATABASE_SYNCHRONOUS_COMMIT: z.enum(['on', 'off']).default('off'),
   REDIS_URL: z.string().url().optional(),
   DATA_DIR: z.string().default('./.data'),
   WORKSPACE_ROOT: z.string().optional(),
@@ -116,6 +118,8 @@ export interface AppConfig {
   port: number;
   host: string;
   databaseUrl?: string;
+  /** The server's own connections to DATABASE_URL wait for the WAL flush of each commit (`synchronous_commit`). */
+  databaseSynchronousCommit: boolean;
   redisUrl?: string;
   dataDir: string;
   workspaceRoot: string;
@@ -221,6 +225,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
+    databaseSynchronousCommit: e.DATABASE_SYNCHRONOUS_COMMIT === 'on',
     redisUrl: e.REDIS_URL,
     dataDir,
     workspaceRoot: path.resolve(e.WORKSPACE_ROOT ?? path.join(dataDir, 'workspaces')),

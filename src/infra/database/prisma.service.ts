@@ -25,7 +25,12 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
   private readonly clients = new Set<pg.PoolClient>();
 
   constructor(@Inject(DATABASE_RUNTIME) runtime: DatabaseRuntime) {
-    const pool = new pg.Pool({ connectionString: runtime.url, max: runtime.embedded ? 4 : 10, types });
+    const pool = new pg.Pool({
+      connectionString: runtime.url,
+      max: runtime.embedded ? 4 : 10,
+      types,
+      ...(runtime.options ? { options: runtime.options } : {}),
+    });
     super({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
     this.pool = pool;
     pool.on('connect', (c) => this.clients.add(c));
