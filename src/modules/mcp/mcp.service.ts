@@ -1,8 +1,9 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { AuthContext } from '../../core/auth/auth-context';
+import { TtlCache } from '../../core/cache/ttl-cache';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { BadRequestError, ForbiddenError } from '../../core/errors/domain-error';
 import { egressGuard } from '../../core/net/egress';
@@ -20,7 +21,7 @@ import { cipherFromConfig, type CredentialCipher } from '../../core/crypto/crede
 import { SandboxRunner } from '../sandbox/sandbox-runner.service';
 import { McpClientPool } from './mcp-client.pool';
 import { McpAuthenticateUnsupportedError, McpServerNotFoundError } from './mcp.errors';
-import { McpRepository } from './mcp.repository';
+import { McpRepository, type McpServerRow } from './mcp.repository';
 import type {
   McpCommand,
   McpKey,
@@ -55,13 +56,22 @@ function scopeId(key: McpKey): string {
   return `${key.tenantId}\0${key.projectId}`;
 }
 
+/** How long a process trusts its copy of a scope's McpServer rows when no change event reached it. */
+const ROWS_TTL_MS = 30_000;
+
 /**
  * MCP servers per (tenant, project): resolved from layered config plus McpServer rows, connected lazily on
  * first use through one process-wide McpClientPool, exposed to the agent loop as extra tools.
  */
 @Injectable()
-export class McpService implements OnApplicationShutdown, ExtraToolSource {
+export class McpService implements OnModuleInit, OnApplicationShutdown, ExtraToolSource {
   private readonly pool: McpClientPool;
+  /**
+   * The scope's McpServer rows, which every model step reconciles against: a copy per process, dropped when a server
+   * is added here or another process announces `mcp.tools.changed` for the project (every add does).
+   */
+  private readonly rows = new TtlCache<string, McpServerRow[]>(ROWS_TTL_MS, 10_000);
+  private offRows?: () => void;
   private readonly cipher?: CredentialCipher;
   private readonly workspaces = new Map<string, string>();
   private readonly scopes = new Map<string, ScopeState>();
@@ -115,7 +125,15 @@ export class McpService implements OnApplicationShutdown, ExtraToolSource {
     return this.toolsForSession(auth, session);
   }
 
+  onModuleInit(): void {
+    this.offRows = this.bus.subscribe(
+      (e) => e.event.type === EventType.McpToolsChanged && !!e.projectId,
+      (e) => this.rows.delete(scopeId({ tenantId: e.tenantId, projectId: e.projectId! })),
+    );
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    this.offRows?.();
     if (!(await settlesWithin(this.pool.closeAll(), 5000)))
       this.logger.warn('MCP servers did not all close within 5 s; going on');
   }
@@ -135,6 +153,7 @@ export class McpService implements OnApplicationShutdown, ExtraToolSource {
     }
     const project = await this.projects.resolve(auth, directory, 'write');
     await this.repo.putConfig(auth.tenantId, project.id, name, parsed.data);
+    this.rows.delete(scopeId({ tenantId: auth.tenantId, projectId: project.id }));
     const key = await this.sync(auth, project.id, this.projects.worktree(project), true);
     this.toolsChanged(key, name);
     return this.pool.status(key);
@@ -267,7 +286,7 @@ export class McpService implements OnApplicationShutdown, ExtraToolSource {
   private async reconcile(auth: AuthContext, key: McpKey): Promise<void> {
     const [config, rows] = await Promise.all([
       this.config.effective(auth, key.projectId),
-      this.repo.listForProject(key.tenantId, key.projectId),
+      this.rows.get(scopeId(key), () => this.repo.listForProject(key.tenantId, key.projectId)),
     ]);
     const desired = resolveServers(config.mcp, rows, (row, reason) =>
       this.logger.warn({ server: row.name, reason }, 'mcp server row ignored'),

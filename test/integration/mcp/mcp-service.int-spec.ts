@@ -6,7 +6,7 @@ import { domainModules } from '../../../src/modules/domain-modules';
 import { ConfigRepository } from '../../../src/modules/config/config.repository';
 import { ConfigService } from '../../../src/modules/config/config.service';
 import { EventBus } from '../../../src/modules/event/event.bus';
-import type { EventEnvelope } from '../../../src/modules/event/event.types';
+import { EventType, type EventEnvelope } from '../../../src/modules/event/event.types';
 import { McpRepository } from '../../../src/modules/mcp/mcp.repository';
 import { cipherFromConfig } from '../../../src/core/crypto/credential-cipher';
 import { PrismaMcpOAuthStore } from '../../../src/modules/mcp/mcp-oauth.prisma-store';
@@ -159,8 +159,13 @@ it('layers config and rows: tenant-wide rows, project rows winning, a project to
   const tools = await mcp.toolsForSession(auth, await sessionIn(auth, 'lab'));
   expect(tools.map((t) => t.id)).toEqual(expect.arrayContaining(['dual_echo', 'dual_env']));
   expect(tools.some((t) => t.id.startsWith('shared_'))).toBe(false);
-  // A changed row is picked up on the next use, without a restart.
+  // A row another process changed is picked up on the next use, without a restart: its add announces
+  // `mcp.tools.changed` on the bus, which drops every process's copy of the project's rows.
   await repo.putConfig(auth.tenantId, lab.id, 'dual', { type: 'local', command: misbehavingServerCommand('crash') });
+  const bus = ctx.get(EventBus);
+  const heard = bus.waitFor((e) => e.event.type === EventType.McpToolsChanged && e.projectId === lab.id, 10_000);
+  bus.publish({ tenantId: auth.tenantId, projectId: lab.id, type: EventType.McpToolsChanged, properties: {} });
+  expect(await heard).toBeDefined();
   expect((await mcp.status(auth, 'lab')).dual.status).toBe('failed');
 });
 

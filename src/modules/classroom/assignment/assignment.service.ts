@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthContext } from '../../../core/auth/auth-context';
+import { TtlCache } from '../../../core/cache/ttl-cache';
 import { BadRequestError, ForbiddenError, NotFoundError } from '../../../core/errors/domain-error';
 import { isId, newId } from '../../../core/ids';
 import { AccessService } from '../../access/access.service';
@@ -38,12 +39,17 @@ export function toAssignmentDto(row: AssignmentRow): AssignmentDto {
   };
 }
 
+// Same horizon as the access cache: another process sees an edited or deleted assignment within this time.
+const PROJECT_CACHE_MS = 5_000;
+
 /** The project name of a student's copy: stable, so opening twice finds the same folder. */
 export const assignmentProjectName = (assignmentId: string) => assignmentId;
 
 @Injectable()
 export class AssignmentService {
   private readonly seeding = new KeyedMutex();
+  /** tenant + project → the assignment the project is a copy of (null: none). */
+  private readonly ofProject = new TtlCache<string, AssignmentRow | null>(PROJECT_CACHE_MS, 10_000);
 
   constructor(
     private readonly repo: AssignmentRepository,
@@ -104,6 +110,7 @@ export class AssignmentService {
       dueAt: input.due === undefined ? undefined : input.due === null ? null : new Date(input.due),
     }))!;
     if (policy) this.policyChanged(auth);
+    this.ofProject.clear();
     if (input.due !== undefined) await this.scheduler.schedule(row);
     await this.audit.record(auth, 'assignment.update', id, { fields: Object.keys(input) });
     return toAssignmentDto(row);
@@ -115,6 +122,7 @@ export class AssignmentService {
     await this.repo.delete(auth.tenantId, id);
     await this.store.removeAssignment(auth.tenantId, id);
     this.policyChanged(auth);
+    this.ofProject.clear();
     await this.audit.record(auth, 'assignment.delete', id);
     return true;
   }
@@ -170,9 +178,18 @@ export class AssignmentService {
         startCommit,
       });
       this.policyChanged(auth);
+      this.ofProject.clear();
       await this.audit.record(auth, 'assignment.open', id, { projectId: project.id });
       return { assignment: toAssignmentDto(row), projectID: project.id, directory, startCommit, seeded: true };
     });
+  }
+
+  /**
+   * The assignment a project is the seeded copy of, if any: every model step of a session in the project puts its
+   * instructions into the system prompt, so the answer is kept per process for a few seconds.
+   */
+  forProject(tenantId: string, projectId: string): Promise<AssignmentRow | null> {
+    return this.ofProject.get(`${tenantId}\0${projectId}`, () => this.repo.forProject(tenantId, projectId));
   }
 
   /** The assignment, if the caller may see it; 404 otherwise (another class's or school's is not there). */

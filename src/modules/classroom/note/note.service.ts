@@ -6,7 +6,7 @@ import { AuditService } from '../../audit/audit.service';
 import { EventBus } from '../../event/event.bus';
 import type { StepScope, SystemMaterial, SystemSource } from '../../session/session-extension.port';
 import { SessionService } from '../../session/session.service';
-import { AssignmentRepository } from '../assignment/assignment.repository';
+import { AssignmentService } from '../assignment/assignment.service';
 import type { CreateNoteDto, NoteDto } from './dto/note.dto';
 import { NoteRepository, type NoteRow } from './note.repository';
 
@@ -26,7 +26,7 @@ const marked = (author: string, text: string) =>
 export class NoteService implements SystemSource {
   constructor(
     private readonly repo: NoteRepository,
-    private readonly assignments: AssignmentRepository,
+    private readonly assignments: AssignmentService,
     private readonly sessions: SessionService,
     private readonly bus: EventBus,
     private readonly audit: AuditService,

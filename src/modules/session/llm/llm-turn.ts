@@ -211,14 +211,20 @@ export class LlmCall implements AsyncIterable<StreamEvent> {
       };
     }
     const { session } = this.input;
-    try {
-      if (metered && this.input.sessionTotals !== false)
-        await this.deps.sessions.addUsage(session.tenantId, session.id, metered);
-      await this.deps.meter.settle(reservation, metered);
-    } catch (err) {
-      // Left unsettled, the reservation keeps the worst case counted: budgets err on the safe side.
-      this.deps.logger.error({ err, sessionId: session.id, purpose: this.input.purpose }, 'could not record LLM usage');
-    }
+    // Two independent writes, sent together: the step's answer waits for one round trip instead of two.
+    const writes = await Promise.allSettled([
+      metered && this.input.sessionTotals !== false
+        ? this.deps.sessions.addUsage(session.tenantId, session.id, metered)
+        : undefined,
+      this.deps.meter.settle(reservation, metered),
+    ]);
+    for (const w of writes)
+      if (w.status === 'rejected')
+        // Left unsettled, the reservation keeps the worst case counted: budgets err on the safe side.
+        this.deps.logger.error(
+          { err: w.reason, sessionId: session.id, purpose: this.input.purpose },
+          'could not record LLM usage',
+        );
   }
 }
 
