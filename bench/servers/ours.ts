@@ -142,7 +142,6 @@ export async function startOurs(options: OursStartOptions): Promise<Target> {
     // fan-out's 1000 streams) to the platform's ceiling, or the limiter would be what gets measured.
     LIMIT_REQUESTS_PER_MINUTE: '100000',
     LIMIT_SSE_CONNECTIONS_PER_USER: '10000',
-    ...options.env,
   };
   delete env.OPENCODE_CONFIG;
   delete env.PORT;
