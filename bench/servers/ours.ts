@@ -123,7 +123,7 @@ export async function startOurs(options: OursStartOptions): Promise<Target> {
   const base = options.name ?? 'ours';
   const otherDist = options.root ? undefined : process.env.BENCH_OURS_DIST;
   if (options.build && !otherDist) build(root, notes, options.log);
-  const { main, builtAt } = await snapshotDist(root, options.cache ?? base, options.log, otherDist);
+  const { main, builtAt } = await snapshotDist(root, options.cache ?? (otherDist ? `${base}-alt` : base), options.log, otherDist);
   notes.push(
     otherDist
       ? `dist from BENCH_OURS_DIST=${otherDist}, built ${builtAt}`
