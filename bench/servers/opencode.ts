@@ -58,22 +58,9 @@ export function ensureOpencode(log: (line: string) => void): string {
   return binary;
 }
 
-export interface OpencodeStartOptions {
-  llm: FakeLlm;
-  snapshot: boolean;
-  keep: boolean;
-  log: (line: string) => void;
-}
-
-export async function startOpencode(options: OpencodeStartOptions): Promise<Target> {
-  const binary = ensureOpencode(options.log);
-  const work = tempDir('bench-opencode.');
-  const project = path.join(work, 'project');
-  const home = path.join(work, 'home');
+/** The environment the real server runs in: its own HOME and XDG folders, no downloads, no plugins, no updates. */
+export function opencodeEnv(home: string): NodeJS.ProcessEnv {
   for (const d of ['.config', '.local/share', '.cache', '.local/state']) fs.mkdirSync(path.join(home, d), { recursive: true });
-  prepareProject(project);
-  fs.writeFileSync(path.join(project, 'opencode.json'), JSON.stringify(providerConfig(options.llm, options.snapshot), null, 2));
-
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith('OPENCODE_')) delete env[k];
   Object.assign(env, {
@@ -92,6 +79,25 @@ export async function startOpencode(options: OpencodeStartOptions): Promise<Targ
     // Its background `npm install @opencode-ai/plugin` then fails at once on loopback instead of going out.
     npm_config_registry: 'http://127.0.0.1:9/',
   });
+  return env;
+}
+
+export interface OpencodeStartOptions {
+  llm: FakeLlm;
+  snapshot: boolean;
+  keep: boolean;
+  log: (line: string) => void;
+}
+
+export async function startOpencode(options: OpencodeStartOptions): Promise<Target> {
+  const binary = ensureOpencode(options.log);
+  const work = tempDir('bench-opencode.');
+  const project = path.join(work, 'project');
+  const home = path.join(work, 'home');
+  prepareProject(project);
+  fs.writeFileSync(path.join(project, 'opencode.json'), JSON.stringify(providerConfig(options.llm, options.snapshot), null, 2));
+
+  const env = opencodeEnv(home);
 
   const logFile = path.join(work, 'server.log');
   const db = path.join(home, '.local/share', 'opencode', 'opencode.db');
