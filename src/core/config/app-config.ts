@@ -52,7 +52,7 @@ const EnvSchema = z.object({
     .min(1000)
     .default(30 * 60_000),
   RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(0).default(8),
-  RUN_LEASE_MS: z.coerce.number().int().min(1000).default(30_000),
+  RUN_LEASE_MS: z.coerce.number().int().min(1000).default(4_000),
   EMBEDDED_DB_MEMORY: bool.optional(),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(5000),
   ALLOW_ENV_PROVIDER_KEYS: bool.optional(),

@@ -218,22 +218,6 @@ export class MessageRepository {
   }
 
   /** Assistant messages left unfinished (no time.completed) by a dead process. */
-  async unfinishedAssistants(tenantId: string, sessionId: string): Promise<MessageInfo[]> {
-    const rows = await this.prisma.message.findMany({
-      where: { tenantId, sessionId, role: 'assistant' },
-      orderBy: { id: 'desc' },
-      take: 5,
-    });
-    return rows.map(toInfo).filter((m) => m.role === 'assistant' && !m.time.completed);
-  }
-
-  async openToolParts(tenantId: string, messageId: string): Promise<PartInfo[]> {
-    const rows = await this.prisma.part.findMany({ where: { tenantId, messageId, type: 'tool' } });
-    return rows
-      .map(toPart)
-      .filter((p) => p.type === 'tool' && (p.state.status === 'pending' || p.state.status === 'running'));
-  }
-
   async setTodos(
     tenantId: string,
     sessionId: string,

@@ -25,7 +25,9 @@ import { PromptPartResolver } from './prompt/prompt-parts';
 import { StepToolContext } from './prompt/step-tool-context';
 import { RevertController } from './revert/revert.controller';
 import { RevertService } from './revert/revert.service';
+import { RunLeaseRepository } from './run/run-lease.repository';
 import { RunRecovery } from './run/run-recovery';
+import { RunResumer } from './run/run-resume.service';
 import { SessionRunService } from './run/session-run.service';
 import { SessionController } from './session.controller';
 import { SessionFacade } from './session.facade';
@@ -80,6 +82,8 @@ import { TurnContextService } from './turn/turn-context.service';
     MessageService,
     SessionRunService,
     RunRecovery,
+    RunLeaseRepository,
+    RunResumer,
     LlmTurnService,
     SessionWriter,
     SessionLoopService,

@@ -185,11 +185,15 @@ export class SessionRepository {
     return r.count > 0;
   }
 
-  /** Takes the run lease when free or expired. Works on any Postgres, embedded included. */
+  /**
+   * Takes the run lease when free (or already ours). Works on any Postgres, embedded included. An expired lease of
+   * another process is not taken here: RunResumer takes it over, repairs what the dead process left and resumes the
+   * loop; a prompt meanwhile waits for that loop to go idle.
+   */
   async acquireLease(id: string, owner: string, leaseMs: number): Promise<boolean> {
     const r = await this.prisma.sql(
       `UPDATE "Session" SET "runOwner" = $1, "runLeaseUntil" = now() + ($2 * interval '1 millisecond')
-       WHERE id = $3 AND ("runOwner" IS NULL OR "runOwner" = $1 OR "runLeaseUntil" < now())`,
+       WHERE id = $3 AND ("runOwner" IS NULL OR "runOwner" = $1)`,
       [owner, leaseMs, id],
     );
     return r.count > 0;
@@ -214,47 +218,14 @@ export class SessionRepository {
         if (n >= cap.limit) return { refused: n };
         const taken = await tx.$executeRaw`
         UPDATE "Session" SET "runOwner" = ${owner}, "runLeaseUntil" = now() + (${leaseMs} * interval '1 millisecond')
-        WHERE id = ${id} AND ("runOwner" IS NULL OR "runOwner" = ${owner} OR "runLeaseUntil" < now())`;
+        WHERE id = ${id} AND ("runOwner" IS NULL OR "runOwner" = ${owner})`;
         return taken > 0;
       },
       { maxWait: 30_000, timeout: 30_000 },
     );
   }
 
-  async renewLease(id: string, owner: string, leaseMs: number): Promise<boolean> {
-    const r = await this.prisma.sql(
-      `UPDATE "Session" SET "runLeaseUntil" = now() + ($1 * interval '1 millisecond') WHERE id = $2 AND "runOwner" = $3`,
-      [leaseMs, id, owner],
-    );
-    return r.count > 0;
-  }
-
-  async releaseLease(id: string, owner: string): Promise<void> {
-    await this.prisma.sql(
-      `UPDATE "Session" SET "runOwner" = NULL, "runLeaseUntil" = NULL WHERE id = $1 AND "runOwner" = $2`,
-      [id, owner],
-    );
-  }
-
-  /** Sessions whose loop owner died: lease expired, or owned by an earlier life of this very process id. */
-  abandoned(
-    ownerPrefix: string,
-    liveOwner: string,
-  ): Promise<{ id: string; tenantId: string; runOwner: string | null; userId: string | null; projectId: string }[]> {
-    return this.prisma.session.findMany({
-      where: {
-        runOwner: { not: null },
-        OR: [
-          { runLeaseUntil: { lt: new Date() } },
-          { AND: [{ runOwner: { startsWith: ownerPrefix } }, { runOwner: { not: liveOwner } }] },
-        ],
-      },
-      select: { id: true, tenantId: true, runOwner: true, userId: true, projectId: true },
-      take: 500,
-    });
-  }
-
-  /** Sessions with a loop owner. A dead owner's session stays busy until a sweep recovers it (within a lease). */
+  /** Sessions with a loop owner. A dead owner's session stays busy until a sweep resumes or ends its loop. */
   busy(tenantId: string): Promise<{ id: string; userId: string | null }[]> {
     return this.prisma.session.findMany({
       where: { tenantId, runOwner: { not: null } },

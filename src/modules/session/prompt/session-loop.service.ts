@@ -18,7 +18,7 @@ import { isDefaultTitle } from '../session.mapper';
 import type { SessionRow } from '../session.repository';
 import { SessionService } from '../session.service';
 import type { AssistantMessageInfo, MessageWithParts, PartInfo, UserMessageInfo } from '../session.types';
-import { SessionRunService } from '../run/session-run.service';
+import { handedOver, SessionRunService } from '../run/session-run.service';
 import {
   LOOP_FINISHERS,
   OVERFLOW_HANDLERS,
@@ -76,7 +76,8 @@ export class SessionLoopService {
     try {
       return await this.steps(auth, row, signal, prompts);
     } finally {
-      for (const finisher of this.finishers)
+      // A loop handed over to another process goes on there: its finishers run there.
+      for (const finisher of handedOver(signal) ? [] : this.finishers)
         await finisher
           .afterLoop(auth, row)
           .catch((err) => this.logger.warn({ err, sessionId: row.id }, 'after-loop extension failed'));
@@ -217,6 +218,7 @@ export class SessionLoopService {
           {
             toolOutput: { maxLines: turn.config.tool_output?.max_lines, maxBytes: turn.config.tool_output?.max_bytes },
           },
+          signal,
         ),
         snapshots: this.snapshots.forStep(
           { tenantId: row.tenantId, projectId: row.projectId, directory: row.directory },
@@ -225,6 +227,7 @@ export class SessionLoopService {
       },
     });
     let outcome = await processor.run();
+    if (handedOver(signal)) return 'stop' as const;
     if (turn.format && outcome !== 'compact' && !assistant.error) {
       const earlier = history.filter((m) => m.info.id > lastUser.info.id);
       if (settleStructured(turn.format, assistant, earlier, processor.toolParts())) {
@@ -260,22 +263,27 @@ export class SessionLoopService {
     recent: { tool: string; input: string }[],
     assistant: AssistantMessageInfo,
     extra: Record<string, unknown>,
+    signal: AbortSignal,
   ): StepSink {
     const { auth, row } = run;
+    // Once the loop was handed over, the process that took it owns the transcript: nothing more is written here.
+    const fenced = () => handedOver(signal);
     return {
       savePart: async (part, alsoStore) => {
+        if (fenced()) return;
         await this.writer.part(row, part, alsoStore);
         if (part.type === 'tool' && part.state.status === 'running')
           recent.push({ tool: part.tool, input: JSON.stringify(part.state.input) });
       },
-      removePart: async (part) => void (await this.writer.removePart(row, part)),
-      saveMessage: (info, parts = [], alsoStore = []) =>
-        parts.length || alsoStore.length
-          ? this.writer.stepEnd(row, info, parts, alsoStore)
-          : this.saveMessage(row, info),
-      announce: (part) => this.writer.publishPart(row, part),
-      delta: (part, delta) => this.writer.delta(row, part, delta),
-      status: (status) => this.runs.setStatus(row, status),
+      removePart: async (part) => void (fenced() || (await this.writer.removePart(row, part))),
+      saveMessage: async (info, parts = [], alsoStore = []) => {
+        if (fenced()) return;
+        if (parts.length || alsoStore.length) await this.writer.stepEnd(row, info, parts, alsoStore);
+        else await this.saveMessage(row, info);
+      },
+      announce: (part) => void (fenced() || this.writer.publishPart(row, part)),
+      delta: (part, delta) => void (fenced() || this.writer.delta(row, part, delta)),
+      status: (status) => void (fenced() || this.runs.setStatus(row, status)),
       usage: async (cost, t, partId) => {
         const { providerID, modelID } = assistant;
         for (const observer of this.observers)

@@ -12,13 +12,30 @@ import { EventBus } from '../../event/event.bus';
 import { EventType } from '../../event/event.types';
 import { SessionRepository, type SessionRow } from '../session.repository';
 import type { SessionStatus } from '../session.types';
+import { RunLeaseRepository } from './run-lease.repository';
 import { RUN_LIMITS, type RunLimits } from './run-limits.port';
-import { RunRecovery } from './run-recovery';
 
 /** Internal bus event: asks the process that runs a session's loop to abort it. Never sent to clients. */
 export const ABORT_REQUEST = 'internal.session.abort';
 
 type RunFn = (signal: AbortSignal) => Promise<unknown>;
+
+/**
+ * The abort reason of a loop this process no longer runs: its lease went to another process (it expired while this
+ * one stalled) or this process is stopping and hands its loops over. Such a loop stops without writing anything:
+ * the process that takes it over owns the transcript from then on. A user's abort is a plain abort, never this.
+ */
+export class RunHandedOver extends Error {
+  constructor() {
+    super('This loop was handed over to another process');
+    this.name = 'RunHandedOver';
+  }
+}
+
+/** True once the loop behind `signal` belongs to another process: it must not write to the session any more. */
+export function handedOver(signal: AbortSignal): boolean {
+  return signal.aborted && signal.reason instanceof RunHandedOver;
+}
 
 interface LocalRun {
   row: SessionRow;
@@ -28,9 +45,10 @@ interface LocalRun {
 }
 
 /**
- * One loop per session across all API processes: a lease row in Postgres (works embedded and with Redis
- * alike) taken before running and renewed while running. A prompt arriving while the session runs here
- * joins the running loop; while it runs elsewhere, it waits for that loop to go idle.
+ * One loop per session across all processes: a lease row in Postgres (works embedded and with Redis alike) taken
+ * before running and renewed while running. A prompt arriving while the session runs here joins the running loop;
+ * while it runs elsewhere, it waits for that loop to go idle. A lease whose process died is taken over and its
+ * loop resumed by RunResumer; a lease this process lost that way stops its local loop without a word.
  */
 @Injectable()
 export class SessionRunService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -38,7 +56,7 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
   readonly owner = `${hostname()}:${process.pid}:${this.bootId}`;
   private readonly runs = new Map<string, LocalRun>();
   /** Sessions whose lease this process is taking right now (not yet in `runs`): never swept as abandoned. */
-  private readonly acquiring = new Map<string, number>();
+  readonly acquiring = new Map<string, number>();
   private timer?: NodeJS.Timeout;
   private offAbort?: () => void;
 
@@ -48,25 +66,40 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
     @Inject(RUN_LIMITS) private readonly limits: RunLimits,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-    private readonly recovery: RunRecovery,
+    private readonly leases: RunLeaseRepository,
     private readonly fairness: FairnessService,
   ) {}
+
+  /**
+   * How often leases are renewed (and abandoned ones swept, RunResumer): a sixth of the lease, between 250 ms and
+   * 1 s. A dead process's loop is taken over at most a lease plus a tick after its last renewal (4 s + 0.67 s by
+   * default); a live one tolerates renewals late by most of a lease.
+   */
+  get tickMs(): number {
+    return Math.min(1000, Math.max(250, Math.floor(this.config.runLeaseMs / 6)));
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     this.offAbort = this.bus.subscribe(
       (e) => e.event.type === ABORT_REQUEST && this.runs.has(String(e.sessionId)),
       (e) => this.runs.get(String(e.sessionId))?.controller.abort(),
     );
-    await this.sweep().catch((err) => this.logger.warn({ err }, 'initial recovery sweep failed'));
-    this.timer = setInterval(() => void this.tick(), Math.max(1000, Math.floor(this.config.runLeaseMs / 3)));
+    this.timer = setInterval(() => void this.tick(), this.tickMs);
     this.timer.unref();
   }
 
+  /**
+   * A process that stops hands its loops over instead of aborting them: they stop without writing, their leases
+   * expire at once and a live process resumes them (or this one after a restart, when it is the only one).
+   */
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.timer);
     this.offAbort?.();
-    for (const run of this.runs.values()) run.controller.abort();
+    for (const run of this.runs.values()) run.controller.abort(new RunHandedOver());
     await settlesWithin(Promise.allSettled([...this.runs.values()].map((r) => r.promise)), 3000);
+    await this.leases
+      .expireAll(this.owner)
+      .catch((err) => this.logger.warn({ err }, 'could not hand the run leases over'));
   }
 
   statusOf(sessionId: string): SessionStatus {
@@ -123,26 +156,39 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
         continue;
       }
       if (this.runs.has(row.id)) continue;
-      const controller = new AbortController();
-      const run: LocalRun = { row, controller, status: { type: 'busy' }, promise: Promise.resolve() };
-      this.runs.set(row.id, run);
-      this.setStatus(row, { type: 'busy' });
-      run.promise = (async () => {
-        try {
-          await this.withLoopSlot(row, controller.signal, () => fn(controller.signal));
-        } finally {
-          // Release before forgetting the run: a prompt arriving in between would otherwise take the lease (same
-          // owner) and start a loop whose lease this release then clears, and the next tick would abort it.
-          await this.sessions
-            .releaseLease(row.id, this.owner)
-            .catch((err) => this.logger.warn({ err, sessionId: row.id }, 'lease release failed'));
-          this.runs.delete(row.id);
-          this.setStatus(row, { type: 'idle' });
-        }
-      })();
-      await run.promise;
+      await this.start(row, fn);
       return;
     }
+  }
+
+  /**
+   * Runs `fn` as the loop of a session whose lease this process has just taken over from a dead one (RunResumer).
+   * Prompts arriving here meanwhile join it as they join any local run.
+   */
+  adopt(row: SessionRow, fn: RunFn): Promise<void> {
+    return this.start(row, fn);
+  }
+
+  private async start(row: SessionRow, fn: RunFn): Promise<void> {
+    const controller = new AbortController();
+    const run: LocalRun = { row, controller, status: { type: 'busy' }, promise: Promise.resolve() };
+    this.runs.set(row.id, run);
+    this.setStatus(row, { type: 'busy' });
+    run.promise = (async () => {
+      try {
+        await this.withLoopSlot(row, controller.signal, () => fn(controller.signal));
+      } finally {
+        // Release before forgetting the run: a prompt arriving in between would otherwise take the lease (same
+        // owner) and start a loop whose lease this release then clears, and the next tick would abort it.
+        await this.leases
+          .release(row.id, this.owner)
+          .catch((err) => this.logger.warn({ err, sessionId: row.id }, 'lease release failed'));
+        this.runs.delete(row.id);
+        // A loop handed over goes on elsewhere: the session is not idle.
+        if (!handedOver(controller.signal)) this.setStatus(row, { type: 'idle' });
+      }
+    })();
+    await run.promise;
   }
 
   /**
@@ -191,7 +237,11 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
     return r;
   }
 
-  /** Aborts the loop wherever it runs. Returns whether one was running. */
+  /**
+   * Aborts the loop wherever it runs. Returns whether one was running. The abort is also kept with the lease: the
+   * owner stops at its next renewal if the bus message is lost, and a loop whose process died meanwhile is ended,
+   * never resumed.
+   */
   async abort(row: SessionRow): Promise<boolean> {
     const local = this.runs.get(row.id);
     if (local) {
@@ -199,38 +249,33 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
       await local.promise.catch(() => undefined);
       return true;
     }
-    const busy = (await this.sessions.busy(row.tenantId)).some((b) => b.id === row.id);
+    const busy = await this.leases.markAborted(row.id);
     if (busy) this.bus.publish({ tenantId: row.tenantId, sessionId: row.id, type: ABORT_REQUEST, properties: {} });
     return busy;
   }
 
   private async tick(): Promise<void> {
-    // All at once: renewing hundreds of leases one after the other outlasted the lease itself under load, and the
-    // sweep then took the expired leases of live loops. Only the run that asked is aborted, not a newer one.
-    await Promise.all(
-      [...this.runs].map(async ([id, run]) => {
-        const held = await this.sessions.renewLease(id, this.owner, this.config.runLeaseMs).catch(() => true);
-        if (!held && this.runs.get(id) === run) {
-          this.logger.warn({ sessionId: id }, 'lost the run lease; aborting the local loop');
-          run.controller.abort();
-        }
-      }),
-    );
-    await this.sweep().catch(() => undefined);
-  }
-
-  /** Sessions left busy by a dead process: their unfinished message gets an error, the session goes idle. */
-  private async sweep(): Promise<void> {
-    const prefix = `${hostname()}:${process.pid}:`;
-    for (const s of await this.sessions.abandoned(prefix, this.owner)) {
-      if (this.runs.has(s.id) || this.acquiring.has(s.id) || !s.runOwner) continue;
-      this.logger.warn({ sessionId: s.id, owner: s.runOwner }, 'recovering a session left busy by a dead process');
-      await this.recovery
-        .recover(s.tenantId, s.id)
-        .catch((err) => this.logger.error({ err, sessionId: s.id }, 'recovery failed'));
-      await this.sessions.releaseLease(s.id, s.runOwner);
-      const row = await this.sessions.find(s.tenantId, s.id);
-      if (row) this.setStatus(row, { type: 'idle' });
+    if (!this.runs.size) return;
+    const runs = [...this.runs];
+    // One statement for every lease of this process. A failed renewal (the database away) aborts nothing: the
+    // leases stay until they expire, and the loops find the database as they find it.
+    const held = await this.leases
+      .renewAll(
+        this.owner,
+        runs.map(([id]) => id),
+        this.config.runLeaseMs,
+      )
+      .catch(() => undefined);
+    if (!held) return;
+    for (const [id, run] of runs) {
+      // Only the run that was renewed (or not) is stopped, not a newer one started meanwhile.
+      if (this.runs.get(id) !== run || run.controller.signal.aborted) continue;
+      const lease = held.get(id);
+      if (lease?.aborted) run.controller.abort();
+      else if (!lease) {
+        this.logger.warn({ sessionId: id }, 'the run lease went to another process; stopping the local loop');
+        run.controller.abort(new RunHandedOver());
+      }
     }
   }
 
