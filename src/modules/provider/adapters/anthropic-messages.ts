@@ -1,4 +1,5 @@
 import type { ContentPart, ModelMessage, StreamRequest, ToolResultPart } from '../provider.types';
+import { groupByRole } from './role-turns';
 import { isTextMime, parseDataUrl, textFromDataUrl } from './stream-blocks';
 
 // Request shaping for Anthropic Messages: content blocks, thinking round trip, prompt-cache breakpoints.
@@ -65,29 +66,12 @@ function toolResultBlocks(content: ToolResultPart[]): Block[] {
 }
 
 export function toAnthropicMessages(messages: ModelMessage[]): AnthropicMessage[] {
-  const out: AnthropicMessage[] = [];
-  for (const message of messages) {
-    let role: 'user' | 'assistant';
-    let blocks: Block[];
-    if (message.role === 'assistant') {
-      role = 'assistant';
-      blocks = assistantBlocks(message.content);
-    } else if (message.role === 'tool') {
-      role = 'user';
-      blocks = toolResultBlocks(message.content);
-    } else {
-      role = 'user';
-      blocks = message.content.flatMap((p) =>
-        p.type === 'text' ? (p.text !== '' ? [{ type: 'text', text: p.text }] : []) : [fileBlock(p)],
-      );
-    }
-    if (blocks.length === 0) continue;
-    const last = out[out.length - 1];
-    // Tool results and the next user text must share one user turn.
-    if (last && last.role === role) last.content.push(...blocks);
-    else out.push({ role, content: blocks });
-  }
-  return out;
+  return groupByRole<Block>(messages, {
+    assistant: assistantBlocks,
+    toolResults: toolResultBlocks,
+    text: (text) => ({ type: 'text', text }),
+    file: fileBlock,
+  });
 }
 
 /** OpenCode's breakpoints: the first two system blocks and the last two non-system messages. */

@@ -6,6 +6,7 @@ import type {
   SystemContentBlock,
 } from '@aws-sdk/client-bedrock-runtime';
 import type { ContentPart, ModelMessage, StreamRequest, ToolResultPart } from '../provider.types';
+import { groupByRole } from './role-turns';
 import { isTextMime, parseDataUrl, textFromDataUrl } from './stream-blocks';
 
 // Request shaping for Bedrock's Converse API: content blocks, the reasoning round trip (text + signature, or
@@ -95,29 +96,12 @@ function toolResultBlocks(content: ToolResultPart[]): ContentBlock[] {
 }
 
 export function toBedrockMessages(messages: ModelMessage[]): Message[] {
-  const out: Message[] = [];
-  for (const message of messages) {
-    let role: 'user' | 'assistant';
-    let blocks: ContentBlock[];
-    if (message.role === 'assistant') {
-      role = 'assistant';
-      blocks = assistantBlocks(message.content);
-    } else if (message.role === 'tool') {
-      role = 'user';
-      blocks = toolResultBlocks(message.content);
-    } else {
-      role = 'user';
-      blocks = message.content.flatMap((p) =>
-        p.type === 'text' ? (p.text !== '' ? [{ text: p.text }] : []) : [fileBlock(p)],
-      );
-    }
-    if (blocks.length === 0) continue;
-    const last = out[out.length - 1];
-    // Tool results and the next user text share one user turn; Converse refuses two turns of one role.
-    if (last && last.role === role) last.content!.push(...blocks);
-    else out.push({ role, content: blocks });
-  }
-  return out;
+  return groupByRole<ContentBlock>(messages, {
+    assistant: assistantBlocks,
+    toolResults: toolResultBlocks,
+    text: (text) => ({ text }),
+    file: fileBlock,
+  });
 }
 
 /** Prompt caching on Bedrock is a `cachePoint` block; Claude and Nova models take it. */

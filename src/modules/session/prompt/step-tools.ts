@@ -1,4 +1,5 @@
 import { newId } from '../../../core/ids';
+import { settlesWithin } from '../../../core/lifecycle/settles-within';
 import { stopsLoop } from '../../permission/permission.errors';
 import type { StreamEvent } from '../../provider/provider.types';
 import { mayWrite } from '../../snapshot/snapshot.service';
@@ -98,7 +99,7 @@ export class StepTools {
 
   /** Waits briefly for running tools, then marks what is still open as interrupted. */
   async interrupt(aborted: boolean): Promise<void> {
-    await Promise.race([Promise.allSettled(this.running), new Promise((r) => setTimeout(r, 250))]);
+    await settlesWithin(Promise.allSettled(this.running), 250);
     for (const part of this.byCall.values()) {
       if (part.state.status !== 'pending' && part.state.status !== 'running') continue;
       const start = part.state.status === 'running' ? part.state.time.start : Date.now();
