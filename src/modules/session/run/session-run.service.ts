@@ -59,6 +59,7 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
   readonly acquiring = new Map<string, number>();
   private timer?: NodeJS.Timeout;
   private offAbort?: () => void;
+  private stopping = false;
 
   constructor(
     private readonly sessions: SessionRepository,
@@ -93,6 +94,7 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
    * expire at once and a live process resumes them (or this one after a restart, when it is the only one).
    */
   async onModuleDestroy(): Promise<void> {
+    this.stopping = true;
     clearInterval(this.timer);
     this.offAbort?.();
     for (const run of this.runs.values()) run.controller.abort(new RunHandedOver());
@@ -156,8 +158,9 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
         continue;
       }
       if (this.runs.has(row.id)) continue;
-      await this.start(row, fn);
-      return;
+      // A loop handed over goes on in another process: the caller waits for it there, as for any loop running
+      // elsewhere, and then reads its answer (a synchronous prompt must not return the unfinished message).
+      if ((await this.start(row, fn)) || this.stopping) return;
     }
   }
 
@@ -165,11 +168,12 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
    * Runs `fn` as the loop of a session whose lease this process has just taken over from a dead one (RunResumer).
    * Prompts arriving here meanwhile join it as they join any local run.
    */
-  adopt(row: SessionRow, fn: RunFn): Promise<void> {
-    return this.start(row, fn);
+  async adopt(row: SessionRow, fn: RunFn): Promise<void> {
+    await this.start(row, fn);
   }
 
-  private async start(row: SessionRow, fn: RunFn): Promise<void> {
+  /** Runs the loop under the lease just taken; false when it was handed over to another process meanwhile. */
+  private async start(row: SessionRow, fn: RunFn): Promise<boolean> {
     const controller = new AbortController();
     const run: LocalRun = { row, controller, status: { type: 'busy' }, promise: Promise.resolve() };
     this.runs.set(row.id, run);
@@ -189,6 +193,7 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
       }
     })();
     await run.promise;
+    return !handedOver(controller.signal);
   }
 
   /**
