@@ -2,6 +2,7 @@ import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SandboxRunner } from '../../../sandbox/sandbox-runner.service';
+import type { SandboxRunInput, SandboxRunResult } from '../../../sandbox/sandbox.types';
 import { ToolError, type ToolContext } from '../../tool.types';
 import type { PermissionAsk } from '../../../permission/permission.types';
 import { bashTool, METADATA_INTERVAL_MS } from './bash.tool';
@@ -99,6 +100,41 @@ describe('bash tool', () => {
     // exceed that whenever the lines come faster than the interval.
     expect(updates.length).toBeLessThanOrEqual(Math.floor((at.at(-1)! - at[0]!) / METADATA_INTERVAL_MS) + 3);
     expect(String(updates.at(-1)!.output).split('\n').slice(-3)).toEqual(['29', '30', '']);
+  });
+
+  it('a throttle timer that fires late adds no update after one sent at once (one update per interval)', async () => {
+    // Under load a chunk can arrive after the interval while the timer scheduled for the previous chunk has not run
+    // yet: the chunk is sent at once, and that timer must not send it again right after.
+    jest.useFakeTimers({ now: 1_000_000 });
+    try {
+      let onOutput!: (chunk: string) => void;
+      let finish!: () => void;
+      const stub = {
+        run: (input: SandboxRunInput) =>
+          new Promise<SandboxRunResult>((resolve) => {
+            onOutput = input.onOutput!;
+            finish = () =>
+              resolve({
+                ...{ exitCode: 0, signal: null, output: 'a\nb\n', truncated: false, totalBytes: 4 },
+                ...{ timedOut: false, aborted: false, outputLimitHit: false, sandboxed: true, network: 'none' },
+                durationMs: 1,
+              });
+          }),
+      } as unknown as SandboxRunner;
+      const { ctx, updates } = context();
+      const running = bashTool({ runner: stub }).execute({ command: 'x', description: 'Late timer' }, ctx);
+      await jest.advanceTimersByTimeAsync(0);
+      jest.setSystemTime(1_000_000 + METADATA_INTERVAL_MS / 2);
+      onOutput('a\n'); // within the interval: a timer is scheduled
+      jest.setSystemTime(1_000_000 + METADATA_INTERVAL_MS * 2);
+      onOutput('b\n'); // past it, before that timer ran: sent at once
+      await jest.advanceTimersByTimeAsync(METADATA_INTERVAL_MS * 2); // the late timer's turn
+      finish();
+      await running;
+      expect(updates.map((u) => u.output)).toEqual(['', 'a\nb\n']);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('runs in a workdir inside the workspace and refuses one outside', async () => {

@@ -63,8 +63,10 @@ export function bashTool(options: BashToolOptions): ToolDefinition<typeof BashPa
       let live = '';
       let lastEmit = 0;
       let pending: NodeJS.Timeout | undefined;
-      // Each update may become a bus event and an SSE frame: at most one per METADATA_INTERVAL_MS.
+      // Each update may become a bus event and an SSE frame: at most one per METADATA_INTERVAL_MS. An update sent at
+      // once cancels the timer still scheduled for an earlier chunk (late under load), which would send it again.
       const emit = () => {
+        clearTimeout(pending);
         pending = undefined;
         lastEmit = Date.now();
         ctx.metadata({ metadata: { output: live, description: args.description } });
