@@ -51,7 +51,8 @@ it('runs the server inside the sandbox: project folder as cwd, no API environmen
     [auth.userId, auth.tenantId],
   );
   const projects = ctx.get(ProjectService);
-  const project = await projects.resolve(auth, 'default');
+  // A write stores the project and makes its folder (a read only describes it since reads create nothing).
+  const project = await projects.resolve(auth, 'default', 'write');
   const worktree = projects.worktree(project);
   const script = path.join(worktree, 'probe-server.cjs');
   await fs.copyFile(path.join(__dirname, 'fixtures/sandbox-probe-server.cjs'), script);
