@@ -28,6 +28,8 @@ describe('one door: every LLM call goes through LlmTurn', () => {
 describe('one door: SessionWriter stores, then publishes', () => {
   it('only the writer publishes message and part events', () => {
     expect(callers(/EventType\.(MessageUpdated|MessageRemoved|PartUpdated|PartRemoved|PartDelta)\b/)).toEqual([
+      // Joins the deltas the writer publishes within one turn of the event loop into one event; it makes none.
+      'modules/event/event.bus.ts',
       'modules/session/session-writer.ts',
       // Reads the stream of part events to know which projects changed; it publishes none.
       'modules/snapshot/snapshot.service.ts',
