@@ -61,15 +61,18 @@ export function runAsUser(): RunAs | undefined {
   return created;
 }
 
-/** As root the server's user must be able to walk down to its folder; say which folder stops it. */
-export function assertReachable(dir: string, user: RunAs): void {
+/**
+ * As root the server's user must be able to walk down to its folder and to the PostgreSQL binaries; say which folder
+ * stops it (`fix`: what else the operator can do about that path).
+ */
+export function assertReachable(dir: string, user: RunAs, fix = 'choose another DATA_DIR'): void {
   for (let d = path.dirname(dir); ; d = path.dirname(d)) {
     const st = fs.statSync(d);
     const ok = (st.uid === user.uid && st.mode & 0o100) || (st.gid === user.gid && st.mode & 0o010) || st.mode & 0o001;
     if (!ok) {
       throw new Error(
         `The embedded PostgreSQL runs as user "${user.name}" (PostgreSQL refuses root), and that user cannot enter ${d} (mode ${(st.mode & 0o777).toString(8)}). ` +
-          `Allow it (chmod o+x ${d}), choose another DATA_DIR, or run as a normal user.`,
+          `Allow it (chmod o+x ${d}), ${fix}, or run as a normal user.`,
       );
     }
     if (d === path.dirname(d)) return;

@@ -116,6 +116,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     if (user) {
       fs.chownSync(dir, user.uid, user.gid);
       assertReachable(dir, user);
+      // A checkout in a folder only root may enter (mktemp -d, /root) hid initdb behind a bare spawn EACCES.
+      assertReachable(path.join(bins.bin, 'initdb'), user, 'install the app in a folder that user may enter');
     }
     await takeOver(dir, opts.onLog);
     writeOwner(dir);
