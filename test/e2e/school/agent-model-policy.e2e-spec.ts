@@ -4,6 +4,7 @@ import type { Client } from '../../utils/http';
 import { startTestApp, type TestApp } from '../../utils/test-app';
 import { chatRequests, isChat, toolNames } from '../agent/kit';
 import { createClass, createSchool, expectOk, textPrompt, type School } from './school.fixture';
+import { fakeProviderConfig } from '../../utils/fake-provider-config';
 
 // The agent and model policy of a class (and of an assignment) from every side: who may set it, what bad input
 // gets, and a student of the class trying another agent or model through every route that starts a turn — the
@@ -19,21 +20,14 @@ const CHEAP = { providerID: 'fake', modelID: 'fake-cheap' };
 const BIG = { providerID: 'fake', modelID: 'fake-model' };
 
 function config(baseURL: string): string {
-  const model = { tool_call: true, limit: { context: 128000, output: 4096 } };
-  return JSON.stringify({
-    provider: {
-      fake: {
-        npm: '@ai-sdk/openai-compatible',
-        name: 'Fake',
-        options: { baseURL, apiKey: 'x' },
-        models: { 'fake-model': { name: 'Big', ...model }, 'fake-cheap': { name: 'Cheap', ...model } },
-      },
+  return fakeProviderConfig(
+    baseURL,
+    {
+      command: { hello: { template: 'Say hello $ARGUMENTS' }, planit: { template: 'Plan $ARGUMENTS', agent: 'plan' } },
     },
-    enabled_providers: ['fake'],
-    model: 'fake/fake-model',
-    small_model: 'fake/fake-model',
-    command: { hello: { template: 'Say hello $ARGUMENTS' }, planit: { template: 'Plan $ARGUMENTS', agent: 'plan' } },
-  });
+    {},
+    { 'fake-cheap': { name: 'Cheap' } },
+  );
 }
 
 beforeAll(async () => {

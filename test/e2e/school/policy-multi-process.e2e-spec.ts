@@ -11,6 +11,7 @@ import { leaseRedisDb, testRedisUrl, type RedisLease } from '../../utils/redis-l
 import { waitUntil } from '../../utils/wait-until';
 import { createTestDatabase, testServerUrl, type TestDatabase } from '../../utils/test-database';
 import { createSchool, expectOk, textPrompt, type School } from './school.fixture';
+import { fakeProviderConfig } from '../../utils/fake-provider-config';
 
 // A policy change reaches every API process through the bus, not through a cache expiring: both APIs keep cached
 // policies for an hour (POLICY_CACHE_MS), so a student's listing and prompt on api-2 can only follow a teacher's
@@ -27,20 +28,7 @@ if (!enabled) {
 jest.setTimeout(180_000);
 
 function config(baseURL: string): string {
-  const model = { tool_call: true, limit: { context: 128000, output: 4096 } };
-  return JSON.stringify({
-    provider: {
-      fake: {
-        npm: '@ai-sdk/openai-compatible',
-        name: 'Fake',
-        options: { baseURL, apiKey: 'x' },
-        models: { 'fake-model': { name: 'Big', ...model }, 'fake-cheap': { name: 'Cheap', ...model } },
-      },
-    },
-    enabled_providers: ['fake'],
-    model: 'fake/fake-model',
-    small_model: 'fake/fake-model',
-  });
+  return fakeProviderConfig(baseURL, {}, {}, { 'fake-cheap': { name: 'Cheap' } });
 }
 
 const primaries = async (http: Client) =>
