@@ -16,6 +16,7 @@ export const JobCatalogue = {
   'maintenance.snapshot-gc': { queue: QueueName.Maintenance, payload: z.object({ ...tenant }) },
   'maintenance.tool-output-cleanup': { queue: QueueName.Maintenance, payload: z.object({ ...tenant }) },
   'maintenance.retention': { queue: QueueName.Maintenance, payload: z.object({ ...tenant }) },
+  'maintenance.plugin-key-sweep': { queue: QueueName.Maintenance, payload: z.object({ ...tenant }) },
   'classroom.collect': {
     queue: QueueName.Maintenance,
     payload: z.object({ ...tenant, assignmentId: z.string(), dueAt: z.number().int() }),

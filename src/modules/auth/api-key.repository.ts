@@ -69,6 +69,7 @@ export class ApiKeyRepository {
     prefix: string;
     hash: string;
     expiresAt?: Date;
+    plugin?: string;
   }): Promise<ApiKeyRecord> {
     return this.prisma.apiKey.create({ data, select: SELECT });
   }
@@ -110,6 +111,16 @@ export class ApiKeyRepository {
       data: { revokedAt: new Date() },
     });
     return r.count ? this.find(tenantId, id) : this.find(tenantId, id);
+  }
+
+  /**
+   * Deletes the keys minted for platform plugins that expired before `now`, in every school (a maintenance sweep):
+   * each plugin client mints a fresh key every hour and the expired ones are of no use to anyone. Keys people
+   * created are never touched here, expired or not.
+   */
+  async deleteExpiredPluginKeys(now: Date): Promise<number> {
+    const r = await this.prisma.apiKey.deleteMany({ where: { plugin: { not: null }, expiresAt: { lt: now } } });
+    return r.count;
   }
 
   async touch(id: string, at: Date): Promise<void> {

@@ -47,8 +47,11 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
     tenantId: string,
     userId: string,
     name: string,
-    /** `maxActive`: refuse (429) when the user already holds that many live keys. */
-    opts: { key?: string; expiresAt?: Date; maxActive?: number } = {},
+    /**
+     * `maxActive`: refuse (429) when the user already holds that many live keys. `plugin`: minted for that platform
+     * plugin's `client`; such a key must expire and is swept once it has.
+     */
+    opts: { key?: string; expiresAt?: Date; maxActive?: number; plugin?: string } = {},
   ): Promise<{ key: string; record: ApiKeyRecord }> {
     const key = opts.key ?? `${KEY_PREFIX}${randomBytes(24).toString('base64url')}`;
     const data = {
@@ -59,7 +62,9 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
       prefix: key.slice(0, 10),
       hash: hashKey(key),
       expiresAt: opts.expiresAt,
+      ...(opts.plugin ? { plugin: opts.plugin } : {}),
     };
+    if (opts.plugin && !opts.expiresAt) throw new Error('A plugin key must expire');
     const record =
       opts.maxActive === undefined ? await this.keys.create(data) : await this.keys.createWithin(data, opts.maxActive);
     if (!record)
@@ -124,6 +129,11 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
   /** Forget cached verifications (after a user or key is disabled elsewhere). */
   forgetCached(): void {
     this.cache.clear();
+  }
+
+  /** Removes the expired keys of plugin clients in every school; returns how many went. */
+  sweepExpiredPluginKeys(now = new Date()): Promise<number> {
+    return this.keys.deleteExpiredPluginKeys(now);
   }
 
   async revoke(auth: AuthContext, id: string) {

@@ -85,7 +85,7 @@ export class PluginInputFactory {
         if (!scope.userId) throw new Error('This call has no user to act as');
         const expiresAt = new Date(Date.now() + CREDENTIAL_MS);
         credential = this.keys
-          .issue(scope.tenantId, scope.userId, `plugin ${plugin}`, { expiresAt })
+          .issue(scope.tenantId, scope.userId, `plugin ${plugin}`, { expiresAt, plugin })
           .then(({ key: value }) => ({ key: value, expires: expiresAt.getTime() }));
       }
       return (await credential!).key;

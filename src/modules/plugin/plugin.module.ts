@@ -6,6 +6,7 @@ import { SandboxModule } from '../sandbox/sandbox.module';
 import { WorkspaceModule } from '../workspace/workspace.module';
 import { PluginHost } from './plugin-host.service';
 import { PluginInputFactory } from './plugin-input';
+import { PluginKeySweepProcessor } from './plugin-key-sweep.processor';
 import { PluginRepository } from './plugin.repository';
 import { PluginTurn } from './plugin-turn';
 
@@ -16,7 +17,7 @@ import { PluginTurn } from './plugin-turn';
  */
 @Module({
   imports: [ConfigModule, EventModule, AuthModule, SandboxModule, WorkspaceModule],
-  providers: [PluginHost, PluginInputFactory, PluginRepository, PluginTurn],
+  providers: [PluginHost, PluginInputFactory, PluginKeySweepProcessor, PluginRepository, PluginTurn],
   exports: [PluginHost, PluginTurn],
 })
 export class PluginModule {}
