@@ -23,6 +23,7 @@ const CACHE_MS = 5_000;
 @Injectable()
 export class ConfigService implements OnModuleInit, OnModuleDestroy {
   private platformConfig: Config = {};
+  private pluginRules: Config[] = [];
   private readonly cache = new TtlCache<string, Config>(CACHE_MS);
   private readonly tenantLayers = new TtlCache<string, Config | undefined>(CACHE_MS);
   private readonly projectLayers = new TtlCache<string, Config | undefined>(CACHE_MS);
@@ -55,6 +56,21 @@ export class ConfigService implements OnModuleInit, OnModuleDestroy {
 
   platform(): Config {
     return this.platformConfig;
+  }
+
+  /**
+   * What the platform plugins' `config` hooks changed, applied once at load: the platform config with their
+   * accepted changes, and one permission layer per plugin that wrote rules (narrow-only, under the platform's).
+   */
+  applyPluginChanges(platform: Config, layers: Config[]): void {
+    this.platformConfig = platform;
+    this.pluginRules = layers;
+    this.invalidate();
+  }
+
+  /** The plugins' permission layers (see applyPluginChanges), in the platform's plugin order. */
+  pluginLayers(): Config[] {
+    return this.pluginRules;
   }
 
   async tenantLayer(tenantId: string): Promise<Config | undefined> {

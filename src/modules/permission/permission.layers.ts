@@ -13,7 +13,7 @@ import {
   type Ruleset,
 } from './permission.rules';
 
-export type LayerName = 'platform' | 'school' | 'class' | 'project' | 'session' | 'role' | 'agent';
+export type LayerName = 'platform' | 'plugin' | 'school' | 'class' | 'project' | 'session' | 'role' | 'agent';
 
 export interface PermissionLayer {
   name: LayerName;
@@ -27,7 +27,7 @@ export interface PermissionLayer {
 export interface LayeredRuleset {
   /** OpenCode's defaults plus the agent's built-in rules: they decide only where no layer has an opinion. */
   base: Ruleset;
-  /** Upper layers first: platform, school, class, project, session, then the locked ones. */
+  /** Upper layers first: platform, its plugins', school, class, project, session, then the locked ones. */
   layers: PermissionLayer[];
 }
 

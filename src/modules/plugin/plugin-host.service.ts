@@ -7,10 +7,13 @@ import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { TtlCache } from '../../core/cache/ttl-cache';
 import { LOGGER } from '../../core/logging/logger';
 import { MetricsService } from '../../infra/metrics/metrics.service';
+import { configIssues } from '../config/config.parse';
+import { configSchema, type Config } from '../config/config.schema';
 import { ConfigService } from '../config/config.service';
 import { EventBus } from '../event/event.bus';
 import type { EventEnvelope } from '../event/event.types';
 import type { RegisteredTool } from '../tool/tool.registry';
+import { acceptPluginConfig } from './plugin-config';
 import { PluginInputFactory } from './plugin-input';
 import { loadPluginFunctions } from './plugin-loader';
 import { PluginRepository } from './plugin.repository';
@@ -65,12 +68,16 @@ export class PluginHost implements OnModuleInit, OnModuleDestroy {
     private readonly bus: EventBus,
   ) {}
 
-  /** A plugin the platform names but cannot load stops the boot, like any bad platform config. */
-  onModuleInit(): void {
+  /**
+   * A plugin the platform names but cannot load stops the boot, like any bad platform config. Each plugin is then
+   * started once for the platform and its `config` hook applied to the platform's config (plugin-config.ts).
+   */
+  async onModuleInit(): Promise<void> {
     const specs = platformPluginSpecs(this.config.platform().plugin, this.app.plugins.dir, process.cwd());
     this.loaded = specs.map((spec) => ({ spec, functions: loadPluginFunctions(spec) }));
     if (this.loaded.length) {
       this.logger.info({ plugins: specs.map((s) => s.name) }, 'platform plugins loaded');
+      await this.applyConfigHooks();
       this.off = this.bus.subscribe(
         () => true,
         (envelope) => void this.deliver(envelope),
@@ -145,22 +152,79 @@ export class PluginHost implements OnModuleInit, OnModuleDestroy {
     );
   }
 
-  private async start({ spec, functions }: Loaded, scope: PluginScope): Promise<Instance> {
-    const [input, folder] = await Promise.all([this.inputs.build(spec.name, scope), this.inputs.folder(scope)]);
+  /** The hooks a plugin's functions return for this input (a function that throws or hangs adds none). */
+  private async hooksOf({ spec, functions }: Loaded, input: Record<string, unknown>): Promise<PluginHooks[]> {
     const hooks: PluginHooks[] = [];
     for (const fn of functions) {
       const returned = await this.contained(spec.name, 'start', () => fn(input, spec.options));
       if (returned && typeof returned === 'object') hooks.push(returned);
     }
-    const instance = { name: spec.name, scope, folder, hooks };
-    // OpenCode's `config` hook sees the config the call runs under; what a plugin changes in it is not applied.
+    return hooks;
+  }
+
+  private async start(loaded: Loaded, scope: PluginScope): Promise<Instance> {
+    const [input, folder] = await Promise.all([this.inputs.build(loaded.spec.name, scope), this.inputs.folder(scope)]);
+    const hooks = await this.hooksOf(loaded, input);
+    const instance = { name: loaded.spec.name, scope, folder, hooks };
+    // The `config` hook's changes were applied at load (applyConfigHooks); here it only sees the config this call
+    // runs under, which plugins read (DCP reads the permission rules), and what it changes is dropped.
     const config = structuredClone(
       await this.config.effective(systemAuth(scope.tenantId, scope.userId ?? 'system'), scope.projectId),
     );
-    for (const h of hooks)
-      if (typeof h.config === 'function')
-        await this.contained(spec.name, 'config', () => (h.config as (c: unknown) => Promise<void>)(config));
+    await this.runConfigHooks(loaded.spec.name, hooks, config);
     return instance;
+  }
+
+  private async runConfigHooks(plugin: string, hooks: PluginHooks[], config: unknown): Promise<boolean> {
+    let ok = true;
+    for (const h of hooks)
+      if (typeof h.config === 'function') {
+        const fn = h.config as (c: unknown) => Promise<void>;
+        const ran = await this.contained(plugin, 'config', async () => {
+          await fn(config);
+          return true;
+        });
+        ok = ran === true && ok;
+      }
+    return ok;
+  }
+
+  /**
+   * OpenCode's `config` hook at load: each plugin, in the platform's order, is started once with the platform's
+   * input (no school, user or project) and edits a copy of the platform config; what it may change is applied
+   * (plugin-config.ts), the rest is logged. A hook that throws, hangs or leaves an invalid config changes nothing.
+   */
+  private async applyConfigHooks(): Promise<void> {
+    const input = await this.inputs.platform();
+    let platform = this.config.platform();
+    const layers: Config[] = [];
+    for (const loaded of this.loaded) {
+      const hooks = await this.hooksOf(loaded, input);
+      if (hooks.some((h) => typeof h.config === 'function')) {
+        const draft = structuredClone(platform);
+        const parsed = (await this.runConfigHooks(loaded.spec.name, hooks, draft))
+          ? configSchema.safeParse(draft)
+          : undefined;
+        if (parsed && !parsed.success) {
+          this.metrics.pluginFailures.inc({ plugin: loaded.spec.name, hook: 'config', outcome: 'error' });
+          this.logger.warn(
+            { plugin: loaded.spec.name, issues: configIssues(parsed.error) },
+            'plugin config hook left an invalid config; its changes are not applied',
+          );
+        } else if (parsed?.success) {
+          const changes = acceptPluginConfig(platform, parsed.data);
+          platform = changes.config;
+          if (changes.layer) layers.push(changes.layer);
+          if (changes.ignored.length)
+            this.logger.warn(
+              { plugin: loaded.spec.name, keys: changes.ignored },
+              'plugin config hook changed keys a plugin may not change; those changes are not applied',
+            );
+        }
+      }
+      await this.dispose({ name: loaded.spec.name, hooks });
+    }
+    this.config.applyPluginChanges(platform, layers);
   }
 
   /** Bus events go to the started plugins of their school, project and session owner. */
@@ -180,7 +244,7 @@ export class PluginHost implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private async dispose(instance: Instance): Promise<void> {
+  private async dispose(instance: Pick<Instance, 'name' | 'hooks'>): Promise<void> {
     for (const hooks of instance.hooks)
       if (typeof hooks.dispose === 'function') await this.contained(instance.name, 'dispose', () => hooks.dispose!());
   }

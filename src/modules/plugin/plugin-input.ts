@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { OpencodeClient } from '@opencode-ai/sdk';
+import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
@@ -73,6 +74,29 @@ export class PluginInputFactory {
       serverUrl: new URL(serverUrl),
       $,
       // Workspace adapters (remote worktrees) have no meaning on a hosted server: registering one does nothing.
+      experimental_workspace: { register: () => undefined },
+    };
+  }
+
+  /**
+   * What a plugin is handed when it is started at load for its `config` hook: no school, user or project, so
+   * `client` and `$` refuse every call, and `directory` is an empty folder of the platform's own.
+   */
+  async platform(): Promise<Record<string, unknown>> {
+    const folder = path.join(this.app.dataDir, 'plugins', 'platform');
+    await mkdir(folder, { recursive: true });
+    const refuse = (what: string) => new Error(`${what} has no school, user or project while the platform loads`);
+    const serverUrl = this.serverUrl();
+    return {
+      client: sdkClient()({
+        baseUrl: serverUrl,
+        fetch: () => Promise.reject(refuse('client')),
+      }),
+      project: { id: 'global', worktree: folder, vcs: undefined, time: { created: Date.now() } },
+      directory: folder,
+      worktree: folder,
+      serverUrl: new URL(serverUrl),
+      $: createShell(() => Promise.reject(refuse('$'))),
       experimental_workspace: { register: () => undefined },
     };
   }

@@ -143,6 +143,7 @@ export class TurnContextService {
       agent,
       role: auth.role,
       platform: this.config.platform(),
+      plugins: this.config.pluginLayers(),
       school,
       classes: access.classRules,
       project,

@@ -9,6 +9,8 @@ export interface PermissionLayersInput {
   agent: string;
   role: Role;
   platform?: Config;
+  /** The rules the platform plugins' `config` hooks wrote, one document per plugin: they only narrow. */
+  plugins?: Config[];
   school?: Config;
   /** One ruleset per class the user is a student of (class settings `permission`). */
   classes?: Ruleset[];
@@ -28,13 +30,18 @@ function roleRules(doc: Config | undefined, role: Role): Ruleset {
 }
 
 /**
- * The permission of a step, as layers: platform → school → classes → project → session (narrow-only), then the
- * locked ones (role rules of the platform and the school, the agent's guardrails). See docs/security.md,
- * "Permission layers".
+ * The permission of a step, as layers: platform → its plugins' (narrow-only) → school → classes → project → session
+ * (narrow-only), then the locked ones (role rules of the platform and the school, the agent's guardrails). See
+ * docs/security.md, "Permission layers".
  */
 export function permissionLayers(input: PermissionLayersInput): LayeredRuleset {
   const layers: PermissionLayer[] = [
     { name: 'platform', rules: documentRules(input.platform, input.agent) },
+    ...(input.plugins ?? []).map((doc): PermissionLayer => ({
+      name: 'plugin',
+      rules: documentRules(doc, input.agent),
+      narrowOnly: true,
+    })),
     { name: 'school', rules: documentRules(input.school, input.agent) },
     ...(input.classes ?? []).map((rules): PermissionLayer => ({ name: 'class', rules })),
     { name: 'project', rules: documentRules(input.project, input.agent) },
