@@ -27,7 +27,7 @@ export default tseslint.config(
       // ESLint 10 additions that flag working idioms across the tree; revisit once the tree is formatted.
       'preserve-caught-error': 'off',
       'no-useless-assignment': 'off',
-      'prefer-const': 'warn',
+      'prefer-const': ['warn', { ignoreReadBeforeAssign: true }],
       'no-useless-escape': 'warn',
       '@typescript-eslint/no-require-imports': 'off',
       'no-control-regex': 'off',

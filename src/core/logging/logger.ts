@@ -26,7 +26,7 @@ export function createLogger(level: string, format: 'json' | 'pretty' = 'json'):
     },
   };
   if (format === 'json') return pino(options);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only for a terminal
+  // pino-pretty is loaded only for a terminal
   const pretty = require('pino-pretty') as typeof import('pino-pretty');
   const stream = pretty.build({
     colorize: true,

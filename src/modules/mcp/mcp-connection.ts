@@ -11,7 +11,6 @@ import { StdioProcessTransport, type StdioProcessTransportOptions } from './stdi
 import { lazyModule } from '../../core/lazy/lazy-module';
 
 // The SDK's client and HTTP transports (with its JSON Schema validator) load on the first MCP connection, not at boot.
-/* eslint-disable @typescript-eslint/no-require-imports */
 const clientSdk = lazyModule(
   () =>
     require('@modelcontextprotocol/sdk/client/index.js') as typeof import('@modelcontextprotocol/sdk/client/index.js'),
@@ -23,7 +22,6 @@ const streamableSdk = lazyModule(
 const sseSdk = lazyModule(
   () => require('@modelcontextprotocol/sdk/client/sse.js') as typeof import('@modelcontextprotocol/sdk/client/sse.js'),
 );
-/* eslint-enable @typescript-eslint/no-require-imports */
 import { cappedFetch } from './mcp-capped-fetch';
 
 export interface McpConnectionOptions {

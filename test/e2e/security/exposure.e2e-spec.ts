@@ -1,5 +1,5 @@
 import { FakeLlm, isTitleRequest, reply } from '../../fakes/llm';
-import { createTenant, type TestTenant } from '../../factories/tenant.factory';
+import { createTenant } from '../../factories/tenant.factory';
 import { request } from '../../utils/http';
 import { SseClient } from '../../utils/sse-client';
 import { startTestApp, type TestApp } from '../../utils/test-app';

@@ -1,5 +1,5 @@
 import { createOpencodeClient } from '@opencode-ai/sdk';
-import { FakeLlm, hang, httpError, isTitleRequest, reply, reset } from '../../fakes/llm';
+import { FakeLlm, hang, httpError, isTitleRequest, reply } from '../../fakes/llm';
 import { createTenant, type TestTenant } from '../../factories/tenant.factory';
 import { SseClient } from '../../utils/sse-client';
 import { startTestApp, type TestApp } from '../../utils/test-app';

@@ -3,7 +3,6 @@ import type { INestApplication } from '@nestjs/common';
 import { getMetadataStorage } from 'class-validator';
 
 // class-transformer's @Type() registry (no typings for this entry point); the same instance the app uses.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { defaultMetadataStorage } = require('class-transformer/cjs/storage') as {
   defaultMetadataStorage: {
     findTypeMetadata(target: Function, prop: string): { typeFunction: () => unknown } | undefined;

@@ -9,9 +9,8 @@ import { jsonObject } from './stream-blocks';
 // Claude on Vertex AI through @anthropic-ai/vertex-sdk: the Messages API at `:streamRawPredict`, authorised by a
 // Google OAuth token the SDK gets from a service-account JSON key (JWT-bearer grant).
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when the first client is made, not at boot
+// The SDK is loaded when the first client is made, not at boot
 const vertexSdk = lazyModule(() => require('@anthropic-ai/vertex-sdk') as typeof import('@anthropic-ai/vertex-sdk'));
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- idem
 const googleAuth = lazyModule(() => require('google-auth-library') as typeof import('google-auth-library'));
 
 export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';

@@ -13,7 +13,7 @@ import { buildAnthropicBody } from './anthropic-messages';
 import { errorCapturingFetch, findProviderError, fromHttpFailure, fromThrown } from './provider-error.mapper';
 import { nonNegative, normaliseArgs } from './stream-blocks';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when the first client is made, not at boot
+// The SDK is loaded when the first client is made, not at boot
 const anthropicSdk = lazyModule(() => (require('@anthropic-ai/sdk') as typeof import('@anthropic-ai/sdk')).default);
 
 const STOP: Record<string, FinishReason> = {

@@ -15,7 +15,7 @@ import { FetchHttpHandler } from './fetch-http-handler';
 import { isContextOverflowMessage, fromThrown } from './provider-error.mapper';
 import { nonNegative, normaliseArgs, StreamBlocks } from './stream-blocks';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when the first client is made, not at boot
+// The SDK is loaded when the first client is made, not at boot
 const bedrockSdk = lazyModule(
   () => require('@aws-sdk/client-bedrock-runtime') as typeof import('@aws-sdk/client-bedrock-runtime'),
 );

@@ -19,7 +19,7 @@ import {
 } from './provider-error.mapper';
 import { emptyUsage, nonNegative, StreamBlocks } from './stream-blocks';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when the first client is made, not at boot
+// The SDK is loaded when the first client is made, not at boot
 const genAiSdk = lazyModule(() => require('@google/genai') as typeof import('@google/genai'));
 
 export interface GoogleOptions extends AdapterOptions {

@@ -4,7 +4,7 @@ import { ProviderError } from '../provider.types';
 import type { AdapterOptions } from './adapter.options';
 import { errorCapturingFetch, findProviderError, fromHttpFailure, fromThrown } from './provider-error.mapper';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when the first client is made, not at boot
+// The SDK is loaded when the first client is made, not at boot
 const openAiSdk = lazyModule(() => (require('openai') as typeof import('openai')).default);
 
 /** One OpenAI SDK client configured from adapter options (also serves every OpenAI-compatible endpoint). */

@@ -107,7 +107,7 @@ describe('splitCommands (properties)', () => {
     'case',
     'function',
   ]);
-  const word = fc.stringMatching(/^[a-z0-9_.\/-]{1,8}$/).filter((w) => !KEYWORDS.has(w));
+  const word = fc.stringMatching(/^[a-z0-9_./-]{1,8}$/).filter((w) => !KEYWORDS.has(w));
   const simple = fc.array(word, { minLength: 1, maxLength: 4 }).map((words) => words.join(' '));
   const operator = fc.constantFrom(' && ', ' || ', '; ', ' | ', '\n', ' & ', ' |& ');
 
