@@ -1,4 +1,4 @@
-import type { Page, Response } from 'playwright-core';
+import type { Locator, Page, Response } from 'playwright-core';
 import { createTenant, type TestTenant } from '../../factories/tenant.factory';
 import { FakeLlm, reply } from '../../fakes/llm';
 import { fakeProviderConfig } from '../../utils/fake-provider-config';
@@ -16,11 +16,20 @@ import {
 // Issue 19 item 8: OpenCode's own web app (served by the real `opencode serve` 1.18.33) in a real Chromium,
 // pointed at this server as a school's student: home screen, chat, a tool call, the review diff, the file search,
 // the terminal, settings; every request to this server answers 2xx and the page throws nothing.
+//
+// Every step waits on facts, never on the page being quick (issue 18): each response of this server is recorded
+// in `ours` from the first page load on, and a step waits for the response it caused after a mark (so a response
+// that comes before the waiter, or late, is still seen); a shortcut is pressed again until what it opens is visible
+// (a keypress the app was not ready for is swallowed); text goes into an input only once that input is visible,
+// and into the prompt only once the page has settled on its draft (the app redirects once after loading).
 
 const missing = browserMissing();
 if (missing) process.stderr.write(`opencode-webapp: ${missing}\n`);
 const describeWithBrowser = missing ? describe.skip : describe;
 jest.setTimeout(600_000);
+
+/** Bound of one step: generous, it only matters when the fact never comes (a loaded CI machine stretches time). */
+const STEP_MS = 120_000;
 
 let app: TestApp;
 let llm: FakeLlm;
@@ -28,15 +37,73 @@ let school: TestTenant;
 let web: OpencodeWeb;
 let browser: Browser;
 let page: Page;
-const ours: { method: string; path: string; status: number }[] = [];
+interface Seen {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  status: number;
+  response: Response;
+}
+const ours: Seen[] = [];
 const problems: string[] = [];
 const terminalOutput: string[] = [];
 
-/** The next response of this server to `method path` (path without query) that the page receives. */
-function nextResponse(method: string, pathname: RegExp): Promise<Response> {
-  return page.waitForResponse(
-    (r) => r.url().startsWith(app.url) && r.request().method() === method && pathname.test(new URL(r.url()).pathname),
-    { timeout: 60_000 },
+/**
+ * The first response of this server to `method path` (path without query) recorded after `mark` (`ours.length`
+ * taken before the action that causes it) and accepted by `match`; the failure lists what did come.
+ */
+async function responseAfter(
+  mark: number,
+  method: string,
+  pathname: RegExp,
+  match: (seen: Seen) => boolean = () => true,
+): Promise<Response> {
+  const hit = (s: Seen) => s.method === method && pathname.test(s.path) && match(s);
+  await waitUntil(
+    `a response to ${method} ${pathname} after response #${mark}`,
+    () =>
+      ours.slice(mark).map((s) => `${s.status} ${s.method} ${s.path}?${s.query.toString()}${hit(s) ? ' (this)' : ''}`),
+    (seen) => seen.some((line) => line.endsWith(' (this)')),
+    { timeoutMs: STEP_MS, everyMs: 100 },
+  );
+  return ours.slice(mark).find(hit)!.response;
+}
+
+/**
+ * Presses `key` until `shown` is visible: a shortcut pressed before the app bound it, or while it was busy
+ * re-rendering, is swallowed. A press the app takes late is seen by the next probe before pressing again.
+ */
+async function pressUntilShown(key: string, what: string, shown: Locator): Promise<void> {
+  await waitUntil(
+    `${what} to open on ${key}`,
+    async () => {
+      if (await shown.isVisible()) return true;
+      await page.keyboard.press(key);
+      return shown.waitFor({ timeout: 15_000 }).then(
+        () => true,
+        () => false,
+      );
+    },
+    Boolean,
+    { timeoutMs: STEP_MS, everyMs: 100 },
+  );
+}
+
+/** The prompt holding exactly `text` (typed again while it does not: a re-render may drop it); the caller sends it. */
+async function typePrompt(text: string): Promise<void> {
+  const prompt = page.getByRole('textbox', { name: 'Prompt' });
+  await waitUntil(
+    `the prompt to hold ${JSON.stringify(text)}`,
+    async () => {
+      const held = (await prompt.textContent())?.trim();
+      if (held === text) return held;
+      await prompt.click();
+      await page.keyboard.press('Control+A');
+      await page.keyboard.type(text);
+      return (await prompt.textContent())?.trim();
+    },
+    (held) => held === text,
+    { timeoutMs: STEP_MS, everyMs: 500 },
   );
 }
 
@@ -51,8 +118,9 @@ describeWithBrowser('OpenCode web app against this server', () => {
     page = await browser.context.newPage();
     page.on('response', (r) => {
       if (!r.url().startsWith(app.url)) return;
-      const entry = { method: r.request().method(), path: new URL(r.url()).pathname, status: r.status() };
-      ours.push(entry);
+      const url = new URL(r.url());
+      const entry = { method: r.request().method(), path: url.pathname, query: url.searchParams, status: r.status() };
+      ours.push({ ...entry, response: r });
       if (entry.status >= 400) problems.push(`${entry.status} ${entry.method} ${r.url()}`);
     });
     // A request the app itself cancels (a search superseded by the next keystroke) is not a failure.
@@ -78,32 +146,41 @@ describeWithBrowser('OpenCode web app against this server', () => {
     // A fresh student: their first GET /project lists their default project; the app opens it by its folder.
     const first = (await school.student.http.get('/project')).body as { name?: string; worktree: string }[];
     const worktree = first.find((p) => p.name === 'default')!.worktree;
-    const lsp = nextResponse('GET', /^\/lsp$/);
+    const mark = ours.length;
     await page.goto(`${web.url}/${Buffer.from(worktree).toString('base64url')}/session`);
     // The session page asks for the language servers' status (the status popover's source).
-    expect((await lsp).status()).toBe(200);
-    const created = nextResponse('POST', /^\/session$/);
-    await page.getByRole('textbox', { name: 'Prompt' }).click();
-    await page.keyboard.type('say hello');
+    expect((await responseAfter(mark, 'GET', /^\/lsp$/)).status()).toBe(200);
+    // The project route redirects to a new draft once it has loaded; text typed before that is lost.
+    await page.waitForURL(/\/new-session\b/, { timeout: STEP_MS });
+    await typePrompt('say hello');
+    const sent = ours.length;
     await page.keyboard.press('Enter');
-    expect((await created).status()).toBe(200);
-    await page.getByText('Hello from the fake LLM.').first().waitFor({ timeout: 60_000 });
+    expect((await responseAfter(sent, 'POST', /^\/session$/)).status()).toBe(200);
+    await page.getByText('Hello from the fake LLM.').first().waitFor({ timeout: STEP_MS });
   });
 
   it('the terminal panel opens a sandboxed terminal (POST /pty, WebSocket) that runs what is typed', async () => {
-    const created = nextResponse('POST', /^\/pty$/);
     await page.getByRole('textbox', { name: 'Prompt' }).click();
-    await page.keyboard.press('Control+Backquote');
-    expect((await created).status()).toBe(200);
+    const mark = ours.length;
     const input = page.getByRole('textbox', { name: 'Terminal input' }).first();
-    await input.waitFor({ timeout: 60_000 });
-    await waitUntil('the shell prompt', () => terminalOutput.join('').includes('$ '), Boolean, { timeoutMs: 60_000 });
-    await input.click();
-    await page.keyboard.type('echo hi-$((6*7))');
-    await page.keyboard.press('Enter');
-    await waitUntil('the command output', () => terminalOutput.join('').includes('hi-42'), Boolean, {
-      timeoutMs: 60_000,
-    });
+    await pressUntilShown('Control+Backquote', 'the terminal panel', input);
+    expect((await responseAfter(mark, 'POST', /^\/pty$/)).status()).toBe(200);
+    await waitUntil('the shell prompt', () => terminalOutput.join('').includes('$ '), Boolean, { timeoutMs: STEP_MS });
+    // Typed again if the keys went nowhere (the terminal not yet focused); running it twice is harmless.
+    await waitUntil(
+      'the command output',
+      async () => {
+        if (terminalOutput.join('').includes('hi-42')) return true;
+        await input.click();
+        await page.keyboard.type('echo hi-$((6*7))');
+        await page.keyboard.press('Enter');
+        return waitUntil('hi-42', () => terminalOutput.join('').includes('hi-42'), Boolean, {
+          timeoutMs: 15_000,
+        }).catch(() => false);
+      },
+      Boolean,
+      { timeoutMs: STEP_MS },
+    );
   });
 
   it('a tool call writes a file: the review shows its diff and the file search finds it', async () => {
@@ -116,42 +193,43 @@ describeWithBrowser('OpenCode web app against this server', () => {
       (r) => JSON.stringify(r.body).includes('"role":"tool"'),
       reply().text('Done: hello.txt written.').stop(),
     );
-    await page.getByRole('textbox', { name: 'Prompt' }).click();
-    await page.keyboard.type('make-file');
+    await typePrompt('make-file');
     await page.keyboard.press('Enter');
-    await page.getByText('Done: hello.txt written.').first().waitFor({ timeout: 60_000 });
-    await page.keyboard.press('Control+Shift+R');
-    await page.getByText('hello from the browser').first().waitFor({ timeout: 60_000 });
-    const found = nextResponse('GET', /^\/find\/file$/);
-    await page.keyboard.press('Control+P');
-    await page.keyboard.type('hello');
-    expect(await (await found).json()).toEqual(expect.any(Array));
-    await page.getByRole('option').filter({ hasText: 'hello.txt' }).first().waitFor({ timeout: 60_000 });
+    await page.getByText('Done: hello.txt written.').first().waitFor({ timeout: STEP_MS });
+    await pressUntilShown('Control+Shift+R', 'the review', page.getByText('hello from the browser').first());
+    // The command palette focuses its search box a moment after it opens (a timer, which a busy page runs after
+    // the keystrokes already queued): keys typed at once land in the prompt and no search is ever sent. So the
+    // search box is filled once it is visible.
+    const search = page.getByPlaceholder('Search files, commands, and sessions');
+    await pressUntilShown('Control+P', 'the command palette', search);
+    const mark = ours.length;
+    await search.fill('hello');
+    const found = await responseAfter(mark, 'GET', /^\/find\/file$/, (s) => s.query.get('query') === 'hello');
+    expect(await found.json()).toContain('hello.txt');
+    await page.getByRole('option').filter({ hasText: 'hello.txt' }).first().waitFor({ timeout: STEP_MS });
     await page.keyboard.press('Escape');
   });
 
   it('the home screen reads the student’s sessions (GET /api/session) and projects (GET /project)', async () => {
     await school.student.http.post('/session', { body: { title: 'Homework from yesterday' } });
-    const sessions = nextResponse('GET', /^\/api\/session$/);
-    const projects = nextResponse('GET', /^\/project$/);
+    const mark = ours.length;
     await page.goto(web.url);
-    const answer = await sessions;
+    const answer = await responseAfter(mark, 'GET', /^\/api\/session$/);
     expect(answer.status()).toBe(200);
     // What the app keeps from each session (its home list groups them by the projects opened in its sidebar).
     const titles = ((await answer.json()) as { data: { title: string; location: { directory: string } }[] }).data.map(
       (s) => s.title,
     );
     expect(titles).toEqual(expect.arrayContaining(['Homework from yesterday', 'Hello from the fake LLM.']));
-    const listed = (await (await projects).json()) as { name?: string }[];
+    const listed = (await (await responseAfter(mark, 'GET', /^\/project$/)).json()) as { name?: string }[];
     expect(listed.map((p) => p.name)).toContain('default');
-    await page.getByPlaceholder(`Search sessions in ${new URL(app.url).host}`).waitFor({ timeout: 60_000 });
+    await page.getByPlaceholder(`Search sessions in ${new URL(app.url).host}`).waitFor({ timeout: STEP_MS });
   });
 
   it('settings open (GET /pty/shells) without the error screen', async () => {
-    const shells = nextResponse('GET', /^\/pty\/shells$/);
-    await page.keyboard.press('Control+Comma');
-    expect((await shells).status()).toBe(200);
-    await page.getByText('Terminal shell').first().waitFor({ timeout: 60_000 });
+    const mark = ours.length;
+    await pressUntilShown('Control+Comma', 'settings', page.getByText('Terminal shell').first());
+    expect((await responseAfter(mark, 'GET', /^\/pty\/shells$/)).status()).toBe(200);
     expect(await page.getByText('Something went wrong').count()).toBe(0);
     await page.keyboard.press('Escape');
   });
