@@ -1,4 +1,5 @@
 import { accessSync, constants } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { EgressAllowList } from '../net/egress-allow-list';
@@ -10,6 +11,9 @@ import { DEFAULT_ABUSE_LIMITS, LIMIT_BOUNDS, LIMIT_ENV, type AbuseLimits } from 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** Shared loops and LLM calls per core (LOOPS_SHARED, LLM_CALLS_SHARED): see docs/operations.md, Fairness. */
+const FAIR_SHARE_PER_CORE = 4;
 
 const EnvSchema = z.object({
   NODE_ENV: z.string().default('development'),
@@ -97,6 +101,26 @@ const EnvSchema = z.object({
   LOOPS_MAX: z.coerce.number().int().min(0).max(100_000).default(2000),
   LLM_CALLS_PER_TENANT: z.coerce.number().int().min(0).max(100_000).default(100),
   LLM_CALLS_MAX: z.coerce.number().int().min(0).max(100_000).default(1000),
+  /**
+   * The slots shared out between the schools busy at once (a school alone is held only by the caps above): sized
+   * from the cores, since on a full CPU it is the CPU, not a slot, that one school's rush takes (0: no share).
+   */
+  LOOPS_SHARED: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(100_000)
+    .default(FAIR_SHARE_PER_CORE * availableParallelism()),
+  LLM_CALLS_SHARED: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(100_000)
+    .default(FAIR_SHARE_PER_CORE * availableParallelism()),
+  /** A school stays busy (keeps its share) this long after its last loop or call ended: its students think. */
+  FAIR_BUSY_WINDOW_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  /** How long a lighter school's prompt may hold heavier schools' streams while it waits for its first output. */
+  FAIR_PRIORITY_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   /** OpenTelemetry traces go to this OTLP/HTTP endpoint (e.g. http://collector:4318); unset: no tracing. */
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
   OTEL_SERVICE_NAME: z.string().min(1).optional(),
@@ -172,7 +196,16 @@ export interface AppConfig {
   /** Who may scrape /metrics besides platform admins, and where a worker serves its own. */
   metrics: { token?: string; port?: number; host: string };
   /** Per-process caps, per school and in total, on running loops and LLM calls; 0 means uncapped. */
-  fairness: { loopsPerTenant: number; loopsMax: number; llmPerTenant: number; llmMax: number };
+  fairness: {
+    loopsPerTenant: number;
+    loopsMax: number;
+    llmPerTenant: number;
+    llmMax: number;
+    loopsShared: number;
+    llmShared: number;
+    busyWindowMs: number;
+    priorityMs: number;
+  };
   /** OpenTelemetry: off unless an OTLP endpoint is configured. */
   otel: { endpoint?: string; serviceName: string };
 }
@@ -282,6 +315,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       loopsMax: e.LOOPS_MAX,
       llmPerTenant: e.LLM_CALLS_PER_TENANT,
       llmMax: e.LLM_CALLS_MAX,
+      loopsShared: e.LOOPS_SHARED,
+      llmShared: e.LLM_CALLS_SHARED,
+      busyWindowMs: e.FAIR_BUSY_WINDOW_MS,
+      priorityMs: e.FAIR_PRIORITY_MS,
     },
     otel: { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME ?? 'opencode-api' },
   });

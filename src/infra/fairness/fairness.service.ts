@@ -2,18 +2,21 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { FairSemaphore } from './fair-semaphore';
+import { FirstOutputPriority } from './first-output-priority';
 
 export type SlotKind = 'loop' | 'llm';
 
 /**
- * Fairness between schools inside one process: a school runs at most LOOPS_PER_TENANT loops and LLM_CALLS_PER_TENANT
- * LLM calls at once, the process at most LOOPS_MAX and LLM_CALLS_MAX; what waits is served school by school in turn.
- * The caps are per process (N API processes give a school N times the cap): a fleet-wide cap would put a Redis
- * round trip in front of every LLM call, and a rush already spreads over the processes behind the load balancer.
+ * Fairness between schools inside one process (docs/operations.md, Fairness): hard caps per school and in total,
+ * a fair share of LOOPS_SHARED / LLM_CALLS_SHARED between the schools that are busy, freed slots to the school
+ * holding the fewest, and a lighter school's first output ahead of a heavier school's streams. The caps are per
+ * process (N API processes give a school N times the cap): a fleet-wide cap would put a Redis round trip in front
+ * of every LLM call, and a rush already spreads over the processes behind the load balancer.
  */
 @Injectable()
 export class FairnessService {
   private readonly slots: Record<SlotKind, FairSemaphore>;
+  private readonly priority: FirstOutputPriority;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -21,14 +24,17 @@ export class FairnessService {
   ) {
     const f = config.fairness;
     this.slots = {
-      loop: new FairSemaphore(f.loopsPerTenant, f.loopsMax),
-      llm: new FairSemaphore(f.llmPerTenant, f.llmMax),
+      loop: new FairSemaphore(f.loopsPerTenant, f.loopsMax, { shared: f.loopsShared, windowMs: f.busyWindowMs }),
+      llm: new FairSemaphore(f.llmPerTenant, f.llmMax, { shared: f.llmShared, windowMs: f.busyWindowMs }),
     };
+    // A school's weight is the loops it runs here: the lighter school's first output goes first.
+    this.priority = new FirstOutputPriority(f.priorityMs, (tenantId) => this.slots.loop.activeFor(tenantId));
   }
 
   /**
    * Waits for a slot of `kind` for the school, then returns its release. Rejects with SlotWaitAborted when the
-   * signal aborts first. The running gauges count held slots; the waiting gauge counts the queue.
+   * signal aborts first. A school behind a lighter school's first output starts nothing new until it is out. The
+   * running gauges count held slots; the waiting gauge counts the queue.
    */
   async acquire(kind: SlotKind, tenantId: string, signal?: AbortSignal): Promise<() => void> {
     const gauge = kind === 'loop' ? this.metrics.loopsRunning : this.metrics.llmActive;
@@ -36,6 +42,7 @@ export class FairnessService {
     this.metrics.slotsWaiting.inc(waiting);
     let release: () => void;
     try {
+      await this.priority.yieldTo(tenantId);
       release = await this.slots[kind].acquire(tenantId, signal);
     } finally {
       this.metrics.slotsWaiting.dec(waiting);
@@ -50,8 +57,30 @@ export class FairnessService {
     };
   }
 
-  /** For tests and the bench: slots held and waiting for a school. */
-  usage(kind: SlotKind, tenantId: string): { active: number; waiting: number } {
-    return { active: this.slots[kind].activeFor(tenantId), waiting: this.slots[kind].waitingFor(tenantId) };
+  /**
+   * A prompt of the school's session was accepted: until its first output (`firstOutput`) or the returned end, heavier
+   * schools' streams and new work yield to it (at most FAIR_PRIORITY_MS).
+   */
+  promptStarted(tenantId: string, sessionId: string): () => void {
+    return this.priority.start(tenantId, sessionId);
+  }
+
+  /** The session's first streamed output is out. */
+  firstOutput(sessionId: string): void {
+    this.priority.served(sessionId);
+  }
+
+  /**
+   * Resolves at once (undefined) unless a lighter school's prompt waits for its first output; then once that is out,
+   * or the priority window ended. Called between a stream's events: the heavy school's socket waits unread.
+   */
+  yieldTo(tenantId: string): Promise<void> | undefined {
+    return this.priority.yieldTo(tenantId);
+  }
+
+  /** For tests and the bench: slots held and waiting for a school, and the most it may hold now. */
+  usage(kind: SlotKind, tenantId: string): { active: number; waiting: number; limit: number } {
+    const s = this.slots[kind];
+    return { active: s.activeFor(tenantId), waiting: s.waitingFor(tenantId), limit: s.limitFor(tenantId) };
   }
 }

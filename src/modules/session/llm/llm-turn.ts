@@ -142,6 +142,12 @@ export class LlmCall implements AsyncIterable<StreamEvent> {
     });
     try {
       for await (const ev of this.input.language.stream({ ...request, ...(signal ? { abortSignal: signal } : {}) })) {
+        if (!started) this.deps.fairness.firstOutput(session.id);
+        else {
+          // Between events a heavier school yields to a lighter one's first output (its socket waits unread).
+          const turn = this.deps.fairness.yieldTo(session.tenantId);
+          if (turn) await turn;
+        }
         started = true;
         if (ev.type === 'finish') usage = ev.usage;
         else if ('delta' in ev && typeof ev.delta === 'string') streamed += ev.delta.length;

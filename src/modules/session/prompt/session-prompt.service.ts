@@ -4,6 +4,7 @@ import type { AuthContext } from '../../../core/auth/auth-context';
 import { BadRequestError, NotFoundError, TooManyRequestsError } from '../../../core/errors/domain-error';
 import { isId, newId } from '../../../core/ids';
 import { LOGGER } from '../../../core/logging/logger';
+import { FairnessService } from '../../../infra/fairness/fairness.service';
 import { EventType } from '../../event/event.types';
 import { fromLegacyTools } from '../../permission/permission.rules';
 import { PermissionService } from '../../permission/permission.service';
@@ -60,6 +61,7 @@ export class SessionPromptService implements PromptRunner {
     private readonly partResolver: PromptPartResolver,
     private readonly plugins: PluginTurn,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly fairness: FairnessService,
   ) {}
 
   /** Synchronous prompt: resolves with the last assistant message once the turn is done. */
@@ -72,9 +74,12 @@ export class SessionPromptService implements PromptRunner {
     const { row, user } = await this.intake(auth, sessionId, input, opts.admitted ?? false);
     if (input.noReply) return user;
     let answer: MessageWithParts | undefined;
-    await this.runs.run(row, async (signal) => {
-      answer = await this.loop.loop(auth, row, signal, this);
-    });
+    const started = this.fairness.promptStarted(row.tenantId, row.id);
+    await this.runs
+      .run(row, async (signal) => {
+        answer = await this.loop.loop(auth, row, signal, this);
+      })
+      .finally(started);
     // The loop read the answer back before it ended; a joined or failed run leaves it to one more read.
     const final =
       answer && answer.info.id > user.info.id ? answer : ((await this.lastAssistant(row, user.info.id)) ?? user);
@@ -86,8 +91,10 @@ export class SessionPromptService implements PromptRunner {
   async promptAsync(auth: AuthContext, sessionId: string, input: PromptInput): Promise<void> {
     const { row } = await this.intake(auth, sessionId, input, false);
     if (input.noReply) return;
+    const started = this.fairness.promptStarted(row.tenantId, row.id);
     void this.runs
       .run(row, (signal) => this.loop.loop(auth, row, signal, this))
+      .finally(started)
       .catch((err) => {
         this.logger.error({ err, sessionId }, 'background prompt failed');
         this.sessions.publish(row, EventType.SessionError, {
