@@ -1,7 +1,10 @@
-import http from 'node:http';
+import { fork } from 'node:child_process';
+import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parsePrometheus, sumOf } from '../../test/utils/prom-text';
 import { makeClient, ok, textPrompt } from '../lib/client';
 import { EventWatch, watchTurn } from '../lib/events';
+import type { FloodResult, FloodStart } from '../lib/flood-load';
 import { createSchool, newSession, type School } from '../lib/schools';
 import { round, summarize } from '../lib/stats';
 import { now, sleep } from '../lib/time';
@@ -37,27 +40,39 @@ async function measuredLoop(ctx: ScenarioContext, watch: EventWatch, s: Student,
   return samples;
 }
 
-/** A flooding student: the synchronous prompt route (answers when the turn ends), its own stream drained unread. */
-async function floodLoop(ctx: ScenarioContext, s: Student, until: () => boolean, text: string, done: { n: number }) {
-  const stream = http.get(`${ctx.target.baseUrl}/event?sessionID=${s.sessionId}`, { headers: s.school.headers }, (r) =>
-    r.resume(),
-  );
-  stream.on('error', () => undefined);
-  try {
-    while (!until() && !ctx.signal.aborted) {
-      const res = await fetch(`${ctx.target.baseUrl}/session/${s.sessionId}/message`, {
-        method: 'POST',
-        headers: { ...s.school.headers, 'content-type': 'application/json' },
-        body: JSON.stringify(textPrompt(text)),
-        signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(TURN_MS * 3)]),
-      });
-      await res.arrayBuffer();
-      if (res.ok) done.n++;
-      await sleep(ctx.opts.fairThinkMs, ctx.signal);
-    }
-  } finally {
-    stream.destroy();
-  }
+/** The flooding school's students in a child process (bench/lib/flood-load.ts); resolves once they prompt. */
+async function startFlood(ctx: ScenarioContext, school: School, flood: Student[], text: string) {
+  const child = fork(path.join(__dirname, '..', 'lib', 'flood-load.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const onAbort = () => child.kill('SIGKILL');
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  const exited = new Promise<never>((_, reject) => child.on('exit', (code) => reject(new Error(`flood-load exited with ${code}`))));
+  exited.catch(() => undefined);
+  const reply = (type: string) =>
+    Promise.race([exited, new Promise<Record<string, unknown>>((resolve) => child.on('message', (m: { type: string }) => m.type === type && resolve(m)))]);
+  const start: FloodStart = {
+    type: 'start',
+    baseUrl: ctx.target.baseUrl,
+    headers: school.headers,
+    sessionIds: flood.map((s) => s.sessionId),
+    body: textPrompt(text),
+    thinkMs: ctx.opts.fairThinkMs,
+    turnMs: TURN_MS * 3,
+  };
+  child.send(start);
+  await reply('started');
+  return {
+    async stop(): Promise<FloodResult> {
+      child.send({ type: 'stop' });
+      try {
+        return (await reply('result')) as unknown as FloodResult;
+      } finally {
+        ctx.signal.removeEventListener('abort', onAbort);
+      }
+    },
+  };
 }
 
 async function students(ctx: ScenarioContext, school: School, n: number, label: string): Promise<Student[]> {
@@ -93,36 +108,43 @@ export const fairnessScenario: Scenario = {
     const flood = await students(ctx, f, o.fairStudents * o.fairFactor, 'flood');
     const watches = new Map<School, EventWatch>();
     for (const school of [a, b]) watches.set(school, await EventWatch.open(await makeClient({ ...ctx.target, headers: school.headers }, ctx.signal), ctx.signal));
+    // This process runs the fake LLM and the small schools' client: its own lateness is part of every sample.
     const phase = async () => {
+      const lag = monitorEventLoopDelay({ resolution: 10 });
+      lag.enable();
       const end = now() + o.fairSeconds * 1000;
       const runs = await Promise.all(small.map((s) => measuredLoop(ctx, watches.get(s.school)!, s, () => now() >= end, text)));
-      return summarize(runs.flat());
+      lag.disable();
+      return { summary: summarize(runs.flat()), samples: runs.flat().sort((x, y) => x - y), lagP99: lag.percentile(99) / 1e6 };
     };
     try {
       // Warm-up turn per student, untimed (first prompt of a session loads its context).
       await Promise.all(small.map((s) => measuredLoop(ctx, watches.get(s.school)!, s, () => false, text, 1)));
-      const solo = await phase();
+      const alone = await phase();
+      const solo = alone.summary;
       ctx.log(`  solo: ${solo.n} prompts, first delta p50/p99 ${round(solo.median)}/${round(solo.p99)} ms`);
-      let flooding = true;
-      const floodDone = { n: 0 };
       const floodStart = now();
-      const floods = Promise.all(flood.map((s) => floodLoop(ctx, s, () => !flooding, text, floodDone)));
+      const floodLoad = await startFlood(ctx, f, flood, text);
       await sleep(10_000, ctx.signal);
       const half = sleep((o.fairSeconds * 1000) / 2, ctx.signal).then(() => scrape(ctx, f.id));
-      const flooded = await phase();
+      const beside = await phase();
+      const flooded = beside.summary;
       const gauges = await half;
-      flooding = false;
-      const floodRate = floodDone.n / ((now() - floodStart) / 1000);
-      await floods;
+      const floodRes = await floodLoad.stop();
+      const floodRate = floodRes.answered / ((now() - floodStart) / 1000);
       recordLatency(ctx, 'fair.solo', 'Small schools alone: prompt → first delta', solo, ['p99']);
       recordLatency(ctx, 'fair.flooded', `Small schools beside a ${o.fairFactor}× school: prompt → first delta`, flooded, ['p99']);
       const rise = solo.n && flooded.n ? (100 * (flooded.p99 - solo.p99)) / solo.p99 : null;
       ctx.record({ key: 'fair.rise.p99', label: 'Rise of the small schools\' p99 first delta under the flood', unit: '%', value: rise === null ? null : round(rise, 0), better: 'lower' });
       ctx.record({ key: 'fair.flood.rate', label: `Flooding school: prompts answered per second (${flood.length} students)`, unit: 'prompts/s', value: round(floodRate, 2), better: 'higher' });
       ctx.note(
-        `small schools: ${small.length} students, ${solo.n} prompts alone and ${flooded.n} beside the flood (${flood.length} students, ${floodDone.n} prompts answered); ` +
+        `small schools: ${small.length} students, ${solo.n} prompts alone and ${flooded.n} beside the flood (${flood.length} students in a child process, ${floodRes.answered} prompts answered, ${floodRes.failed} failed); ` +
           `${o.fairTokens}-token replies at ${o.streamRate} tok/s, ${o.fairThinkMs} ms think time, ${o.fairSeconds} s per phase; ` +
           `flooding school at mid-phase: ${gauges.loops} loops running, ${gauges.loopsWaiting} waiting, ${gauges.calls} LLM calls, ${gauges.callsWaiting} waiting`,
+      );
+      ctx.note(
+        `fairness samples (ms, sorted): alone [${alone.samples.map((x) => round(x)).join(', ')}]; beside the flood [${beside.samples.map((x) => round(x)).join(', ')}]; ` +
+          `event-loop delay p99 of the bench process (fake LLM + small schools' client): alone ${round(alone.lagP99)} ms, beside ${round(beside.lagP99)} ms; of the flood's client ${round(floodRes.loopDelayP99)} ms`,
       );
     } finally {
       for (const w of watches.values()) w.close();
