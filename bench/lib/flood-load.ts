@@ -2,6 +2,7 @@
 // hundred request loops and drained streams do not share an event loop with the small schools' measuring client:
 // a late client would otherwise read as a late first delta. Protocol (IPC): parent sends `start`, child answers
 // `started`; parent sends `stop`, child ends its loops after their current prompt and answers `result`.
+import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -27,6 +28,8 @@ export interface FloodResult {
 
 let stopping = false;
 const stopped = new AbortController();
+// Every student's request listens on it: a hundred listeners are expected.
+setMaxListeners(0, stopped.signal);
 
 async function student(s: FloodStart, sessionId: string, count: { answered: number; failed: number }) {
   // Its own stream, drained unread: the server fans the turn's events out to it as to any client.
