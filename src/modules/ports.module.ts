@@ -22,10 +22,12 @@ import { AllowanceService } from './school/allowance/allowance.service';
 import { BudgetEnforcerService } from './school/budget/budget-enforcer.service';
 import { BudgetMeterService } from './school/budget/budget-meter.service';
 import { ClassRosterService } from './school/class/class-roster.service';
+import { PolicyValidator } from './school/class/policy-validator';
 import { DisclosureService } from './school/lifecycle/disclosure.service';
 import { LifecycleService } from './school/lifecycle/lifecycle.service';
 import { AI_DISCLOSURE } from './session/prompt/ai-disclosure.port';
 import { POLICY_DEFAULTS } from './config/policy-defaults.port';
+import { SCHOOL_POLICY_CHECK } from './config/school-policy.port';
 import { AccessModule } from './access/access.module';
 import { AccessService } from './access/access.service';
 import { SchoolModule } from './school/school.module';
@@ -128,6 +130,7 @@ const sessionExtensionTokens = [
     { provide: AI_DISCLOSURE, useExisting: DisclosureService },
     { provide: RUN_LIMITS, useExisting: BudgetEnforcerService },
     { provide: POLICY_DEFAULTS, useExisting: AccessService },
+    { provide: SCHOOL_POLICY_CHECK, useExisting: PolicyValidator },
     { provide: PLATFORM_PLUGINS, useExisting: PluginHost },
     {
       provide: PERMISSION_HOOK,
@@ -187,6 +190,7 @@ const sessionExtensionTokens = [
     RUN_LIMITS,
     AI_DISCLOSURE,
     POLICY_DEFAULTS,
+    SCHOOL_POLICY_CHECK,
     PLATFORM_PLUGINS,
     PERMISSION_HOOK,
     ...sessionExtensionTokens,

@@ -7,6 +7,7 @@ import { AccessService } from '../access/access.service';
 import { ConfigService } from '../config/config.service';
 import { ProjectService } from '../project/project.service';
 import { configRuleset } from '../config/config.merge';
+import type { Config } from '../config/config.schema';
 import { defaultAgent, resolveAgents, type AgentInfo } from './agent.builtins';
 
 /** Agents visible in a project: built-ins, then tenant/project definitions, then config `agent.*`. */
@@ -56,7 +57,11 @@ export class AgentService {
   private readonly resolved = new WeakMap<object, AgentInfo[]>();
 
   async list(auth: AuthContext, projectId?: string): Promise<AgentInfo[]> {
-    const config = await this.config.effective(auth, projectId);
+    return this.resolve(await this.config.effective(auth, projectId));
+  }
+
+  /** The agents a merged config gives (also a config not stored yet: a school's PATCH is checked against it). */
+  resolve(config: Config): AgentInfo[] {
     let agents = this.resolved.get(config);
     if (!agents) {
       agents = resolveAgents(config.agent as never, [], { userPermission: configRuleset(config) });

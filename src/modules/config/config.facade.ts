@@ -11,6 +11,10 @@ import { parseConfig } from './config.parse';
 import type { Config } from './config.schema';
 import { configView, redactSecrets } from './config.view';
 import { POLICY_DEFAULTS, type PolicyDefaults } from './policy-defaults.port';
+import { SCHOOL_POLICY_CHECK, type SchoolPolicyCheck } from './school-policy.port';
+
+/** Keys of a school's config that decide which agents and models `role_access` may name. */
+const NAMES_WHAT_EXISTS = ['role_access', 'agent', 'mode', 'provider', 'disabled_providers', 'enabled_providers'];
 
 /** Config routes: validated, merged into the project or tenant layer. */
 @Injectable()
@@ -22,6 +26,7 @@ export class ConfigFacade {
     private readonly audit: AuditService,
     private readonly streams: StreamGuard,
     @Inject(POLICY_DEFAULTS) private readonly defaults: PolicyDefaults,
+    @Inject(SCHOOL_POLICY_CHECK) private readonly policies: SchoolPolicyCheck,
   ) {}
 
   async effective(auth: AuthContext, directory?: string): Promise<Config> {
@@ -50,6 +55,9 @@ export class ConfigFacade {
   async patchTenant(auth: AuthContext, body: Record<string, unknown>): Promise<Config> {
     const patch = this.validate(body);
     const next = mergeConfig((await this.config.tenantLayer(auth.tenantId)) ?? {}, patch);
+    // A typo in `role_access` would silently allow or refuse nothing: checked against what the school will have,
+    // also when the change removes an agent or a provider a list still names.
+    if (NAMES_WHAT_EXISTS.some((key) => key in patch)) await this.policies.checkRoleAccess(auth, next);
     await this.repo.put(auth.tenantId, 'tenant', next);
     this.config.invalidate();
     // `role_access` lives here: every process re-reads the school layer and the policies built on it.
