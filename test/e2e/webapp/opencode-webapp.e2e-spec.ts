@@ -57,6 +57,7 @@ async function responseAfter(
   method: string,
   pathname: RegExp,
   match: (seen: Seen) => boolean = () => true,
+  timeoutMs = STEP_MS,
 ): Promise<Response> {
   const hit = (s: Seen) => s.method === method && pathname.test(s.path) && match(s);
   await waitUntil(
@@ -64,20 +65,23 @@ async function responseAfter(
     () =>
       ours.slice(mark).map((s) => `${s.status} ${s.method} ${s.path}?${s.query.toString()}${hit(s) ? ' (this)' : ''}`),
     (seen) => seen.some((line) => line.endsWith(' (this)')),
-    { timeoutMs: STEP_MS, everyMs: 100 },
+    { timeoutMs, everyMs: 100 },
   );
   return ours.slice(mark).find(hit)!.response;
 }
 
 /**
  * Presses `key` until `shown` is visible: a shortcut pressed before the app bound it, or while it was busy
- * re-rendering, is swallowed. A press the app takes late is seen by the next probe before pressing again.
+ * re-rendering, is swallowed. A press the app takes late is seen by the next probe before pressing again. With
+ * `from`, that element is clicked first, so the shortcut goes to the app, not to a panel holding the focus that
+ * keeps the key for itself (the terminal sends Ctrl+P to the shell).
  */
-async function pressUntilShown(key: string, what: string, shown: Locator): Promise<void> {
+async function pressUntilShown(key: string, what: string, shown: Locator, from?: Locator): Promise<void> {
   await waitUntil(
     `${what} to open on ${key}`,
     async () => {
       if (await shown.isVisible()) return true;
+      if (from) await from.click();
       await page.keyboard.press(key);
       return shown.waitFor({ timeout: 15_000 }).then(
         () => true,
@@ -123,9 +127,11 @@ describeWithBrowser('OpenCode web app against this server', () => {
       ours.push({ ...entry, response: r });
       if (entry.status >= 400) problems.push(`${entry.status} ${entry.method} ${r.url()}`);
     });
-    // A request the app itself cancels (a search superseded by the next keystroke) is not a failure.
+    // A request the app itself cancels (a search superseded by the next keystroke) is not a failure, nor one the
+    // browser drops because the host's network interfaces changed (another process adding a bridge or a tap).
+    const cancelled = ['net::ERR_ABORTED', 'net::ERR_NETWORK_CHANGED'];
     page.on('requestfailed', (r) => {
-      if (r.url().startsWith(app.url) && r.failure()?.errorText !== 'net::ERR_ABORTED')
+      if (r.url().startsWith(app.url) && !cancelled.includes(r.failure()?.errorText ?? ''))
         problems.push(`failed ${r.method()} ${r.url()}: ${r.failure()?.errorText}`);
     });
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
@@ -196,16 +202,27 @@ describeWithBrowser('OpenCode web app against this server', () => {
     await typePrompt('make-file');
     await page.keyboard.press('Enter');
     await page.getByText('Done: hello.txt written.').first().waitFor({ timeout: STEP_MS });
-    await pressUntilShown('Control+Shift+R', 'the review', page.getByText('hello from the browser').first());
-    // The command palette focuses its search box a moment after it opens (a timer, which a busy page runs after
-    // the keystrokes already queued): keys typed at once land in the prompt and no search is ever sent. So the
-    // search box is filled once it is visible.
+    const prompt = page.getByRole('textbox', { name: 'Prompt' });
+    await pressUntilShown('Control+Shift+R', 'the review', page.getByText('hello from the browser').first(), prompt);
+    // Keys typed right after Ctrl+P may come before the palette is open and its search box focused (they land
+    // elsewhere and no search is sent), so the box is filled once it is visible; and filled again when no answer
+    // to that search came (a request the browser dropped).
     const search = page.getByPlaceholder('Search files, commands, and sessions');
-    await pressUntilShown('Control+P', 'the command palette', search);
-    const mark = ours.length;
-    await search.fill('hello');
-    const found = await responseAfter(mark, 'GET', /^\/find\/file$/, (s) => s.query.get('query') === 'hello');
-    expect(await found.json()).toContain('hello.txt');
+    await pressUntilShown('Control+P', 'the command palette', search, prompt);
+    const found = await waitUntil(
+      'GET /find/file?query=hello',
+      async () => {
+        const mark = ours.length;
+        await search.fill('');
+        await search.fill('hello');
+        return responseAfter(mark, 'GET', /^\/find\/file$/, (s) => s.query.get('query') === 'hello', 15_000).catch(
+          () => undefined,
+        );
+      },
+      (response) => response !== undefined,
+      { timeoutMs: STEP_MS },
+    );
+    expect(await found!.json()).toContain('hello.txt');
     await page.getByRole('option').filter({ hasText: 'hello.txt' }).first().waitFor({ timeout: STEP_MS });
     await page.keyboard.press('Escape');
   });
