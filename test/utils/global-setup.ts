@@ -3,7 +3,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/infra/da
 import { EMBEDDED_DATABASE } from '../../src/infra/database/embedded-postgres.cluster';
 import { prismaSchemaStep } from '../../src/infra/database/embedded-migrate';
 import { PROJECT_ROOT } from '../../src/infra/database/migrate';
-import { queueSchemaStep } from '../../src/infra/queue/queue.backend';
+import { queueSchemaStep } from '../../src/infra/queue/queue.schema';
 import {
   dropStaleTestDatabases,
   EMBEDDED_SERVER_ENV,

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../../core/config/app-config';
 import { startEmbeddedPostgres } from './embedded-postgres';
-import { queueSchemaStep } from '../queue/queue.backend';
+import { queueSchemaStep } from '../queue/queue.schema';
 import { prismaSchemaStep } from './embedded-migrate';
 import { migrateDeploy, PROJECT_ROOT } from './migrate';
 

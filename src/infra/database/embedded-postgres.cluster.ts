@@ -66,8 +66,18 @@ export function serverSettings(dir: string, throwaway: boolean): string[] {
   return Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
 }
 
-/** What a snapshot holds besides the schema: bump it when that changes (2: only the WAL segments needed). */
-const SNAPSHOT_LAYOUT = '2';
+/**
+ * What a snapshot holds besides the schema: bump it when that changes (2: only the WAL segments needed; 3: owned by
+ * the server's user, who copies it).
+ */
+const SNAPSHOT_LAYOUT = '3';
+
+/** Every step's name and version: what a cluster brought up to date by them holds. */
+export function schemaVersion(steps: SchemaStep[]): string {
+  const hash = createHash('sha256');
+  for (const step of steps) hash.update(step.name).update(step.version);
+  return hash.digest('hex');
+}
 
 function snapshotKey(bins: PgBinaries, steps: SchemaStep[]): string {
   const hash = createHash('sha256').update(bins.version).update(INITDB_FLAGS.join(' ')).update(EMBEDDED_DATABASE);
@@ -115,21 +125,36 @@ export interface Server {
   exited: boolean;
 }
 
-/** Starts the postmaster and waits until its lock file says "ready". */
+/**
+ * Starts the postmaster and waits until its lock file says "ready". `copyFrom`: a saved cluster to copy into the data
+ * folder first, by a `cp` in the same child process (as the server's user, so no chown), which then becomes the
+ * postmaster: the copy and the server's start-up run beside this process's own start-up (main.ts loads the app's
+ * modules meanwhile) without needing its event loop between the two.
+ */
 export async function launch(
   bins: PgBinaries,
   dir: string,
   throwaway: boolean,
   user: RunAs | undefined,
+  copyFrom?: string,
 ): Promise<Server> {
   const dataDir = path.join(dir, 'data');
   const logFile = path.join(dir, 'postgres.log');
   const log = fs.openSync(logFile, 'w', 0o600);
-  const child = spawnAs(path.join(bins.bin, 'postgres'), ['-D', dataDir, ...serverSettings(dir, throwaway)], user, [
-    'ignore',
-    log,
-    log,
-  ]);
+  const postgres = [path.join(bins.bin, 'postgres'), '-D', dataDir, ...serverSettings(dir, throwaway)];
+  const child = copyFrom
+    ? spawnAs(
+        '/bin/sh',
+        // Into a side folder first: a copy cut short leaves no data folder that looks like a cluster.
+        ['-c', 'rm -rf "$2.new" && cp -R "$1" "$2.new" && mv "$2.new" "$2" && shift 2 && exec "$@"', 'sh'].concat(
+          copyFrom,
+          dataDir,
+          postgres,
+        ),
+        user,
+        ['ignore', log, log],
+      )
+    : spawnAs(postgres[0], postgres.slice(1), user, ['ignore', log, log]);
   fs.closeSync(log);
   const server: Server = { process: child, exited: false };
   child.on('exit', () => (server.exited = true));
@@ -172,9 +197,16 @@ export async function applySchema(url: string, steps: SchemaStep[]): Promise<voi
     });
 }
 
+/** The saved cluster for this server build and schema, when there is one (a new cluster is then a copy of it). */
+export function savedSnapshot(bins: PgBinaries, steps: SchemaStep[], templateDir?: string): string | undefined {
+  if (!templateDir) return undefined;
+  const snapshot = path.join(templateDir, `pg-${snapshotKey(bins, steps)}`);
+  return fs.existsSync(path.join(snapshot, 'PG_VERSION')) ? snapshot : undefined;
+}
+
 /**
- * A new cluster: a copy of the snapshot when there is one; else initdb, the database and every schema step, and
- * then (stopped, so its files are consistent) saved as the snapshot for the next new cluster.
+ * A new cluster without a snapshot: initdb, the database and every schema step, and then (stopped, so its files are
+ * consistent) saved as the snapshot for the next new cluster.
  */
 export async function createCluster(
   bins: PgBinaries,
@@ -184,14 +216,6 @@ export async function createCluster(
   user: RunAs | undefined,
 ): Promise<void> {
   const dataDir = path.join(dir, 'data');
-  fs.rmSync(dataDir, { recursive: true, force: true });
-  const snapshot = opts.templateDir
-    ? path.join(opts.templateDir, `pg-${snapshotKey(bins, opts.schema ?? [])}`)
-    : undefined;
-  if (snapshot && fs.existsSync(path.join(snapshot, 'PG_VERSION'))) {
-    await copyCluster(snapshot, dataDir, user);
-    return;
-  }
   await initdb(bins, dataDir, user);
   const server = await launch(bins, dir, throwaway, user);
   let walInUse: string;
@@ -205,31 +229,8 @@ export async function createCluster(
   } finally {
     await stopServer(server);
   }
-  if (snapshot) saveSnapshot(dataDir, snapshot, walInUse);
-}
-
-/**
- * Copies a saved cluster file by file on the thread pool. Every copy is queued at once and none needs the main
- * thread, so the copy goes on while main.ts loads the app's modules; ownership goes to the server's user as it goes.
- */
-async function copyCluster(from: string, to: string, user: RunAs | undefined): Promise<void> {
-  const files: string[] = [];
-  const dirs: string[] = [];
-  const walk = (rel: string) => {
-    fs.mkdirSync(path.join(to, rel), { mode: 0o700 });
-    dirs.push(rel);
-    for (const entry of fs.readdirSync(path.join(from, rel), { withFileTypes: true })) {
-      const name = path.join(rel, entry.name);
-      if (entry.isDirectory()) walk(name);
-      else files.push(name);
-    }
-  };
-  walk('');
-  const own = (rel: string) => (user ? fs.promises.chown(path.join(to, rel), user.uid, user.gid) : undefined);
-  await Promise.all([
-    ...files.map((rel) => fs.promises.copyFile(path.join(from, rel), path.join(to, rel)).then(() => own(rel))),
-    ...dirs.map(own),
-  ]);
+  if (opts.templateDir)
+    saveSnapshot(dataDir, path.join(opts.templateDir, `pg-${snapshotKey(bins, opts.schema ?? [])}`), walInUse, user);
 }
 
 /**
@@ -244,8 +245,21 @@ function neededWal(walDir: string, inUse: string): Set<string> {
   return new Set(segments.filter((f) => f >= inUse).slice(0, 2));
 }
 
-/** Best effort: a read-only or full disk only costs the next new cluster its initdb. */
-function saveSnapshot(dataDir: string, snapshot: string, walInUse: string): void {
+/** Hands a folder and everything in it to the server's user. */
+function chownTree(dir: string, user: RunAs): void {
+  fs.chownSync(dir, user.uid, user.gid);
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) chownTree(p, user);
+    else fs.chownSync(p, user.uid, user.gid);
+  }
+}
+
+/**
+ * Best effort: a read-only or full disk only costs the next new cluster its initdb. Owned by the server's user (its
+ * modes stay the cluster's 0700/0600), who copies it into each new cluster.
+ */
+function saveSnapshot(dataDir: string, snapshot: string, walInUse: string, user: RunAs | undefined): void {
   const partial = `${snapshot}.${process.pid}.partial`;
   try {
     fs.mkdirSync(path.dirname(snapshot), { recursive: true });
@@ -257,6 +271,7 @@ function saveSnapshot(dataDir: string, snapshot: string, walInUse: string): void
         !/postmaster\.(pid|opts)$/.test(src) &&
         !(path.dirname(src) === walDir && /^[0-9A-F]{24}$/.test(path.basename(src)) && !wal.has(path.basename(src))),
     });
+    if (user) chownTree(partial, user);
     fs.renameSync(partial, snapshot);
     // Snapshots of older migrations or server builds will not be read again.
     for (const other of fs.readdirSync(path.dirname(snapshot))) {

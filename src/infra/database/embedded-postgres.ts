@@ -7,6 +7,8 @@ import {
   EMBEDDED_PORT,
   embeddedUrl,
   launch,
+  savedSnapshot,
+  schemaVersion,
   stopServer,
   type SchemaStep,
   type Server,
@@ -51,6 +53,14 @@ export interface EmbeddedPostgresOptions {
   templateDir?: string;
   /** The server's warnings and errors, and what this module does to leftover servers. */
   onLog?: (level: 'info' | 'warn', message: string) => void;
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /** Unix socket paths are limited to 107 bytes on Linux (103 on macOS). */
@@ -121,12 +131,23 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     }
     await takeOver(dir, opts.onLog);
     writeOwner(dir);
-    if (!fs.existsSync(path.join(dir, 'data', 'PG_VERSION'))) await createCluster(bins, dir, opts, throwaway, user);
-    server = await launch(bins, dir, throwaway, user);
+    const dataDir = path.join(dir, 'data');
+    const schema = opts.schema ?? [];
+    const applied = path.join(dir, 'schema.version');
+    if (fs.existsSync(path.join(dataDir, 'PG_VERSION'))) {
+      server = await launch(bins, dir, throwaway, user);
+      // Brings an older DATA_DIR up to the latest migration; skipped when the steps are those it last applied.
+      if (readText(applied) !== schemaVersion(schema)) await applySchema(embeddedUrl(dir), schema);
+    } else {
+      // A new cluster holds the current schema as it comes: the snapshot is keyed by every step's version, and
+      // createCluster applies them all. A folder left by a cut-short creation has no PG_VERSION and is made again.
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      const snapshot = savedSnapshot(bins, schema, opts.templateDir);
+      if (!snapshot) await createCluster(bins, dir, opts, throwaway, user);
+      server = await launch(bins, dir, throwaway, user, snapshot);
+    }
+    fs.writeFileSync(applied, schemaVersion(schema), { mode: 0o600 });
     process.on('exit', exitHandler);
-    const url = embeddedUrl(dir);
-    // A no-op when the cluster is current; brings an older DATA_DIR up to the latest migration.
-    await applySchema(url, opts.schema ?? []);
   } catch (err) {
     if (server) await stopServer(server);
     if (throwaway) fs.rmSync(dir, { recursive: true, force: true });

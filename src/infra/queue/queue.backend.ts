@@ -1,7 +1,6 @@
-import { createPostgresBackend, DEFAULT_SCHEMA, LATEST_SCHEMA_VERSION, runMigrations } from 'bullmq';
+import { createPostgresBackend, DEFAULT_SCHEMA } from 'bullmq';
 import pg from 'pg';
 import type { RedisOptions } from 'ioredis';
-import type { SchemaStep } from '../database/embedded-postgres.cluster';
 
 export const QUEUE_BACKEND = Symbol('QUEUE_BACKEND');
 
@@ -70,17 +69,5 @@ function sharedPoolBackend(databaseUrl: string): QueueBackend {
       await pool?.end();
       pool = undefined;
     },
-  };
-}
-
-/**
- * BullMQ's Postgres schema as a step of the embedded database: applied at boot (and so part of the embedded
- * database's snapshot) instead of through the first queue connection.
- */
-export function queueSchemaStep(): SchemaStep {
-  return {
-    name: 'bullmq',
-    version: String(LATEST_SCHEMA_VERSION),
-    apply: (client) => runMigrations(client as unknown as Parameters<typeof runMigrations>[0]),
   };
 }

@@ -1,12 +1,4 @@
-import { context, propagation, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
-import { hostname } from 'node:os';
 import type { AppConfig } from '../../core/config/app-config';
-import { VERSION } from '../../core/version';
-import { OtlpJsonExporter } from './otlp-json-exporter';
 
 export interface Telemetry {
   /** Sends what is buffered and stops tracing in this process. */
@@ -14,33 +6,14 @@ export interface Telemetry {
 }
 
 /**
- * OpenTelemetry traces over OTLP/HTTP (JSON) to OTEL_EXPORTER_OTLP_ENDPOINT, registered as this process's global
- * tracer, context manager (AsyncLocalStorage) and W3C propagator. Off unless the endpoint is configured: then the
- * API's tracer is a no-op and every span below costs a function call.
+ * OpenTelemetry traces over OTLP/HTTP (JSON) to OTEL_EXPORTER_OTLP_ENDPOINT. Off unless the endpoint is configured:
+ * then the API's tracer is a no-op, every span costs a function call, and the SDK (its exporter, resources and
+ * processors: a few hundred milliseconds of module loading) is never loaded.
  */
 export function startTelemetry(config: AppConfig, role: 'api' | 'worker'): Telemetry | undefined {
   const endpoint = config.otel.endpoint;
   if (!endpoint) return undefined;
-  const exporter = new OtlpJsonExporter(`${endpoint.replace(/\/+$/, '')}/v1/traces`);
-  const provider = new TracerProvider({
-    resource: resourceFromAttributes({
-      'service.name': config.otel.serviceName,
-      'service.version': VERSION,
-      'service.instance.id': `${hostname()}:${process.pid}`,
-      'opencode.role': role,
-    }),
-    spanProcessors: [new BatchSpanProcessor({ exporter, scheduledDelayMillis: 1000 })],
-  });
-  const contextManager = new AsyncLocalStorageContextManager().enable();
-  context.setGlobalContextManager(contextManager);
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  trace.setGlobalTracerProvider(provider);
-  return {
-    async shutdown() {
-      await provider.shutdown();
-      trace.disable();
-      propagation.disable();
-      context.disable();
-    },
-  };
+
+  const { startTelemetrySdk } = require('./telemetry-sdk') as typeof import('./telemetry-sdk');
+  return startTelemetrySdk(config, endpoint, role);
 }

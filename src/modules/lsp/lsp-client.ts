@@ -1,15 +1,15 @@
 import type { ChildProcess } from 'node:child_process';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { settlesWithin } from '../../core/lifecycle/settles-within';
-import {
-  createProtocolConnection,
-  StreamMessageReader,
-  StreamMessageWriter,
-  type Diagnostic,
-  type ProtocolConnection,
-} from 'vscode-languageserver-protocol/node';
+import type { Diagnostic, ProtocolConnection } from 'vscode-languageserver-protocol/node';
+import { lazyModule } from '../../core/lazy/lazy-module';
 import type { LanguageServerSpec } from './lsp-servers';
 import { LspRequestError } from './lsp.errors';
+
+// The protocol library loads with the first language server started, not at boot.
+const lsp = lazyModule(
+  () => require('vscode-languageserver-protocol/node') as typeof import('vscode-languageserver-protocol/node'),
+);
 
 /** What the server sends us about one file, kept until the next publish replaces it. */
 export type DiagnosticMap = Map<string, Diagnostic[]>;
@@ -45,6 +45,7 @@ export class LspClient {
     readonly process: ChildProcess,
     private readonly options: LspClientOptions,
   ) {
+    const { createProtocolConnection, StreamMessageReader, StreamMessageWriter } = lsp();
     this.connection = createProtocolConnection(
       new StreamMessageReader(process.stdout!),
       new StreamMessageWriter(process.stdin!),

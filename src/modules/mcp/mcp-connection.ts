@@ -1,27 +1,13 @@
 // One live MCP session (stdio process or HTTP) with deadlines on every request. The pool owns lifecycle
 // policy (idle close, reconnect); this class only opens, talks and closes.
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { UnauthorizedError, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { McpLocalConfig, McpLogger, McpRemoteConfig, McpServerConfig } from './mcp.types';
 import { errorMessage, normalizeTimeout, withDeadline } from './mcp-error.util';
 import { buildServerEnv, type McpBaseEnv, type McpProcessSpawner } from './stdio/mcp-process.spawner';
 import { StdioProcessTransport, type StdioProcessTransportOptions } from './stdio/stdio-process.transport';
-import { lazyModule } from '../../core/lazy/lazy-module';
-
-// The SDK's client and HTTP transports (with its JSON Schema validator) load on the first MCP connection, not at boot.
-const clientSdk = lazyModule(
-  () =>
-    require('@modelcontextprotocol/sdk/client/index.js') as typeof import('@modelcontextprotocol/sdk/client/index.js'),
-);
-const streamableSdk = lazyModule(
-  () =>
-    require('@modelcontextprotocol/sdk/client/streamableHttp.js') as typeof import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
-);
-const sseSdk = lazyModule(
-  () => require('@modelcontextprotocol/sdk/client/sse.js') as typeof import('@modelcontextprotocol/sdk/client/sse.js'),
-);
+import { isMcpUnauthorized, mcpClientSdk, mcpSseSdk, mcpStreamableSdk, mcpTypesSdk } from './mcp-sdk';
 import { cappedFetch } from './mcp-capped-fetch';
 
 export interface McpConnectionOptions {
@@ -65,7 +51,7 @@ export class McpConnection {
 
   private static newClient(options: McpConnectionOptions): Client {
     // No client capabilities: we never serve sampling, roots or elicitation to a server.
-    return new (clientSdk().Client)(options.clientInfo, { capabilities: {} });
+    return new (mcpClientSdk().Client)(options.clientInfo, { capabilities: {} });
   }
 
   private static async openLocal(options: McpConnectionOptions, config: McpLocalConfig): Promise<McpConnection> {
@@ -110,20 +96,20 @@ export class McpConnection {
     try {
       current = await McpConnection.handshake(
         options,
-        new (streamableSdk().StreamableHTTPClientTransport)(url, { requestInit, authProvider, fetch: fetchFn }),
+        new (mcpStreamableSdk().StreamableHTTPClientTransport)(url, { requestInit, authProvider, fetch: fetchFn }),
       );
       return current;
     } catch (streamableError) {
-      if (streamableError instanceof UnauthorizedError) throw streamableError;
+      if (isMcpUnauthorized(streamableError)) throw streamableError;
       const remaining = options.timeoutMs - (Date.now() - started);
       if (remaining <= 0) throw streamableError;
       // Older servers only speak the 2024-11 HTTP+SSE transport.
       try {
-        const sse = new (sseSdk().SSEClientTransport)(url, { requestInit, authProvider, fetch: fetchFn });
+        const sse = new (mcpSseSdk().SSEClientTransport)(url, { requestInit, authProvider, fetch: fetchFn });
         current = await McpConnection.handshake({ ...options, timeoutMs: remaining }, sse);
         return current;
       } catch (sseError) {
-        if (sseError instanceof UnauthorizedError) throw sseError;
+        if (isMcpUnauthorized(sseError)) throw sseError;
         throw new Error(`Streamable HTTP: ${errorMessage(streamableError)}; SSE: ${errorMessage(sseError)}`, {
           cause: streamableError,
         });
@@ -153,7 +139,9 @@ export class McpConnection {
       options.onDropped(connection.closeReason() ?? 'connection closed');
     };
     if (client.getServerCapabilities()?.tools?.listChanged) {
-      client.setNotificationHandler(ToolListChangedNotificationSchema, async () => options.onToolsChanged());
+      client.setNotificationHandler(mcpTypesSdk().ToolListChangedNotificationSchema, async () =>
+        options.onToolsChanged(),
+      );
     }
     return connection;
   }
@@ -220,7 +208,7 @@ export class McpConnection {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    if (this.transport instanceof streamableSdk().StreamableHTTPClientTransport && !this.abortReason) {
+    if (this.transport instanceof mcpStreamableSdk().StreamableHTTPClientTransport && !this.abortReason) {
       // Tell the server to drop the session now rather than whenever it expires it.
       await withDeadline(this.transport.terminateSession(), 1000, 'terminate session').catch(() => undefined);
     }

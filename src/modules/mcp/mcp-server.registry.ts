@@ -1,7 +1,7 @@
 // Every MCP server the process knows, keyed by (tenant, project[, user]) and name, with its connection's life:
 // open, idle close and reopen, drop and reconnect with backoff, shutdown. McpClientPool builds the catalogue
 // (tools, prompts, resources) and the OAuth flow on top of it.
-import { UnauthorizedError, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { McpKey, McpServerConfig, McpStatus, McpStatusMap } from './mcp.types';
 import { McpNotConnectedError, McpServerNotFoundError } from './mcp.errors';
 import { McpConnection } from './mcp-connection';
@@ -10,6 +10,7 @@ import type { McpListedTool } from './convert/mcp-tool.converter';
 import { refuseLocalServers, type McpProcessSpawner } from './stdio/mcp-process.spawner';
 import { DEFAULT_STDIO_OPTIONS, type StdioProcessTransportOptions } from './stdio/stdio-process.transport';
 import { isClientRegistrationError } from './oauth/mcp-oauth.flow';
+import { isMcpUnauthorized } from './mcp-sdk';
 import type { McpClientPoolOptions, McpReconnectPolicy } from './mcp-client-pool.options';
 
 export interface McpServerEntry {
@@ -186,7 +187,7 @@ export class McpServerRegistry {
   }
 
   private failureStatus(config: McpServerConfig, error: unknown): McpStatus {
-    if (error instanceof UnauthorizedError) return { status: 'needs_auth' };
+    if (isMcpUnauthorized(error)) return { status: 'needs_auth' };
     // Without OAuth settings the SDK never raises UnauthorizedError; a bare 401 still means "needs auth".
     if (config.type === 'remote' && config.oauth !== false && httpStatus(error) === 401)
       return { status: 'needs_auth' };

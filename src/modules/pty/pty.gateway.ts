@@ -2,9 +2,14 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
+import type { WebSocketServer } from 'ws';
 import { DomainError } from '../../core/errors/domain-error';
 import { PtyService } from './pty.service';
+import { lazyModule } from '../../core/lazy/lazy-module';
+
+// The WebSocket library loads with the first terminal connection, not at boot.
+
+const wsLib = lazyModule(() => require('ws') as typeof import('ws'));
 
 const CONNECT_PATH = /^\/pty\/([^/]+)\/connect$/;
 /** Keystrokes and pastes, not files: a bigger frame closes the connection. */
@@ -18,7 +23,7 @@ const MAX_FRAME_BYTES = 1024 * 1024;
 @Injectable()
 export class PtyGateway implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('PtyGateway');
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  private wss?: WebSocketServer;
   private server?: Server;
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head);
 
@@ -35,8 +40,8 @@ export class PtyGateway implements OnApplicationBootstrap, OnApplicationShutdown
 
   onApplicationShutdown(): void {
     this.server?.off('upgrade', this.onUpgrade);
-    for (const client of this.wss.clients) client.terminate();
-    this.wss.close();
+    for (const client of this.wss?.clients ?? []) client.terminate();
+    this.wss?.close();
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -58,6 +63,7 @@ export class PtyGateway implements OnApplicationBootstrap, OnApplicationShutdown
       this.logger.error(error);
       return refuse(socket, 500, 'UnknownError', 'The terminal could not be connected');
     }
+    this.wss ??= new (wsLib().WebSocketServer)({ noServer: true, maxPayload: MAX_FRAME_BYTES });
     this.wss.handleUpgrade(req, socket, head, (ws) => this.ptys.connect(admission, ws, cursor));
   }
 }

@@ -1,5 +1,9 @@
 // SKILL.md: optional YAML front matter (`name`, `description`, ...) between `---` lines, then the body.
-import { parse as parseYaml } from 'yaml';
+import { lazyModule } from '../../core/lazy/lazy-module';
+
+// The YAML parser loads with the first skill file read, not at boot.
+
+const yaml = lazyModule(() => require('yaml') as typeof import('yaml'));
 
 export interface ParsedSkill {
   name?: string;
@@ -26,7 +30,7 @@ function flatFields(header: string): Record<string, unknown> {
 
 function headerFields(header: string): Record<string, unknown> {
   try {
-    const doc: unknown = parseYaml(header);
+    const doc: unknown = yaml().parse(header);
     return doc && typeof doc === 'object' && !Array.isArray(doc) ? (doc as Record<string, unknown>) : {};
   } catch {
     return flatFields(header);

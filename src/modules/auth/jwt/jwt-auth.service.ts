@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { createRemoteJWKSet, customFetch, decodeJwt, jwtVerify, type JWTPayload } from 'jose';
+import type { createRemoteJWKSet, JWTPayload } from 'jose';
 import type { Logger } from 'pino';
 import type { AuthContext, Role } from '../../../core/auth/auth-context';
 import { TtlCache } from '../../../core/cache/ttl-cache';
@@ -13,6 +13,11 @@ import { EventBus } from '../../event/event.bus';
 import { JwtRepository } from './jwt.repository';
 import { JwtSecretService } from './jwt-secret.service';
 import { DEFAULT_CLAIMS, type JwtSettings } from './jwt-settings';
+import { lazyModule } from '../../../core/lazy/lazy-module';
+
+// jose loads with the first bearer token that is not an API key, not at boot (most deployments use keys only).
+
+const jose = lazyModule(() => require('jose') as typeof import('jose'));
 
 const CACHE_MS = 30_000;
 const ROLES: Role[] = ['admin', 'teacher', 'student'];
@@ -84,7 +89,7 @@ export class JwtAuthService implements OnModuleInit, OnModuleDestroy {
   }
 
   private async check(token: string): Promise<{ tenantId: string; settings: JwtSettings; payload: JWTPayload }> {
-    const iss = decodeJwt(token).iss;
+    const iss = jose().decodeJwt(token).iss;
     if (!iss) throw new Error('no issuer');
     const tenants = await this.repo.tenantsByIssuer(iss);
     if (tenants.length !== 1)
@@ -99,7 +104,7 @@ export class JwtAuthService implements OnModuleInit, OnModuleDestroy {
       clockTolerance: 30,
     };
     if (settings.jwksUrl) {
-      const { payload } = await jwtVerify(token, this.keySet(settings.jwksUrl), {
+      const { payload } = await jose().jwtVerify(token, this.keySet(settings.jwksUrl), {
         ...options,
         algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'],
       });
@@ -107,7 +112,10 @@ export class JwtAuthService implements OnModuleInit, OnModuleDestroy {
     }
     const secret = await this.secrets.get(tenantId);
     if (!secret) throw new Error('tenant has no usable (sealed) JWT secret');
-    const { payload } = await jwtVerify(token, new TextEncoder().encode(secret), { ...options, algorithms: ['HS256'] });
+    const { payload } = await jose().jwtVerify(token, new TextEncoder().encode(secret), {
+      ...options,
+      algorithms: ['HS256'],
+    });
     return { tenantId, settings, payload };
   }
 
@@ -116,10 +124,10 @@ export class JwtAuthService implements OnModuleInit, OnModuleDestroy {
     if (!set)
       this.jwks.set(
         url,
-        (set = createRemoteJWKSet(new URL(url), {
+        (set = jose().createRemoteJWKSet(new URL(url), {
           cooldownDuration: 30_000,
           cacheMaxAge: 600_000,
-          [customFetch]: this.egress.fetch,
+          [jose().customFetch]: this.egress.fetch,
         })),
       );
     return set;

@@ -1,9 +1,9 @@
 // Server-side OAuth for remote MCP servers. Everything the flow needs between `startAuth` and
 // `finishAuth` (client registration, PKCE verifier, state) is in the store, so the callback may land on
 // another replica than the one that started it.
-import { auth } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { McpOAuthConfig } from '../mcp.types';
+import { mcpAuthSdk } from '../mcp-sdk';
 import { McpOAuthProvider, newOAuthState } from './mcp-oauth.provider';
 import type { McpOAuthRef, McpOAuthStore } from './mcp-oauth.store';
 
@@ -49,7 +49,7 @@ export async function beginAuthorization(
   // A fresh flow: the new state and verifier replace any abandoned attempt.
   await settings.store.clear(ref, 'verifier');
   await settings.store.save(ref, { oauthState, serverUrl });
-  const result = await auth(provider, { serverUrl, ...(fetchFn ? { fetchFn } : {}) });
+  const result = await mcpAuthSdk().auth(provider, { serverUrl, ...(fetchFn ? { fetchFn } : {}) });
   if (result === 'AUTHORIZED' || !provider.authorizationUrl) return { authorizationUrl: '', oauthState };
   return { authorizationUrl: provider.authorizationUrl.toString(), oauthState };
 }
@@ -62,7 +62,7 @@ export async function completeAuthorization(
   code: string,
   fetchFn?: FetchLike,
 ): Promise<void> {
-  await auth(provider, { serverUrl, authorizationCode: code, ...(fetchFn ? { fetchFn } : {}) });
+  await mcpAuthSdk().auth(provider, { serverUrl, authorizationCode: code, ...(fetchFn ? { fetchFn } : {}) });
   await settings.store.clear(ref, 'verifier');
   await settings.store.save(ref, { oauthState: undefined });
 }

@@ -5,7 +5,8 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
+import type { ReadBuffer } from '@modelcontextprotocol/sdk/shared/stdio.js';
+import { mcpStdioSdk } from '../mcp-sdk';
 
 export interface StdioProcessTransportOptions {
   maxMessageBytes: number;
@@ -41,7 +42,7 @@ export class StdioProcessTransport implements Transport {
     private readonly child: ChildProcess,
     private readonly options: StdioProcessTransportOptions = DEFAULT_STDIO_OPTIONS,
   ) {
-    this.readBuffer = new ReadBuffer({ maxBufferSize: options.maxMessageBytes });
+    this.readBuffer = new (mcpStdioSdk().ReadBuffer)({ maxBufferSize: options.maxMessageBytes });
   }
 
   /** Exit code/signal and the end of stderr, for `failed` status messages. */
@@ -80,7 +81,7 @@ export class StdioProcessTransport implements Transport {
       throw new Error(`MCP server process is not running${this.exitDescription ? ` (${this.exitDescription})` : ''}`);
     }
     await new Promise<void>((resolve, reject) => {
-      stdin.write(serializeMessage(message), (error) => (error ? reject(error) : resolve()));
+      stdin.write(mcpStdioSdk().serializeMessage(message), (error) => (error ? reject(error) : resolve()));
     });
   }
 
