@@ -14,6 +14,7 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Ajv = require(workerData.ajv).default;
 const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false, logger: false });
+ready();
 const { $schema, ...schema } = workerData.schema;
 let result;
 try {

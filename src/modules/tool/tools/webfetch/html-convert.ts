@@ -22,6 +22,7 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const domino = require(workerData.domino);
 const TurndownService = require(workerData.turndown);
+ready();
 const DROPPED = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'IFRAME', 'OBJECT', 'EMBED', 'META', 'LINK', 'SVG', 'CANVAS', 'HEAD', 'TITLE']);
 const BLOCK = new Set(['P', 'DIV', 'SECTION', 'ARTICLE', 'HEADER', 'FOOTER', 'MAIN', 'NAV', 'ASIDE', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'LI', 'UL', 'OL', 'TABLE', 'TR', 'PRE', 'BLOCKQUOTE', 'BR', 'HR', 'DD', 'DT', 'DL', 'FIGURE', 'FIGCAPTION', 'FORM']);
 function depth(root) {

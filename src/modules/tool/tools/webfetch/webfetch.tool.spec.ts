@@ -146,16 +146,19 @@ describe('convertHtml', () => {
     ['unclosed tags', '<a'.repeat(200_000)],
     ['unclosed comments', '<!--'.repeat(100_000)],
     ['deep nesting', '<div>'.repeat(50_000) + 'deep' + '</div>'.repeat(50_000)],
-  ])('converts hostile HTML (%s) off the event loop within its budget', async (_name, html) => {
-    const { monitorEventLoopDelay } = await import('node:perf_hooks');
-    const delay = monitorEventLoopDelay({ resolution: 10 });
-    delay.enable();
+  ])('converts hostile HTML (%s) off the event loop, within its budget or with a clear error', async (_name, html) => {
+    // Off the event loop, structurally rather than by a timing: a conversion done on this thread would have
+    // settled before convertHtml returned; one in a worker is still pending when the next timer of this loop runs.
     for (const format of ['text', 'markdown'] as const) {
-      await convertHtml(html, format, { timeoutMs: 2_000 }).catch((err: Error) =>
-        expect(err.name).toBe('HtmlConvertError'),
+      let settled = false;
+      const converting = convertHtml(html, format, { timeoutMs: 2_000 }).then(
+        (text) => expect(typeof text).toBe('string'),
+        (err: Error) => expect(err.name).toBe('HtmlConvertError'),
       );
+      void converting.finally(() => (settled = true));
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      expect(settled).toBe(false);
+      await converting;
     }
-    delay.disable();
-    expect(delay.max / 1e6).toBeLessThan(250);
   });
 });

@@ -73,6 +73,7 @@ export interface ResultElement {
 const RESULTS_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const domino = require(workerData.domino);
+ready();
 const doc = domino.createDocument(workerData.html);
 const out = [];
 for (const el of doc.querySelectorAll('.result__a, .result__snippet')) {
