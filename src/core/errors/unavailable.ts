@@ -3,8 +3,9 @@
 // Prisma's driver adapter and BullMQ wrap the driver's error.
 
 // Prisma: can't reach (P1001), timed out (P1002, P1008), server closed the connection (P1017), pool timeout
-// (P2024), too many connections (P2037).
-const PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2037']);
+// (P2024), a transaction that found no connection or ran out of time in an overloaded pool (P2028), too many
+// connections (P2037).
+const PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028', 'P2037']);
 // The driver adapter's kinds for the same situations.
 const ADAPTER_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
 // Postgres SQLSTATEs: class 08 (connection exception), 57P01–57P03 (shutdown, crash, cannot connect now), 53300.

@@ -17,6 +17,9 @@ const types = {
 // The Prisma codes the error filter already maps, for the same Postgres conditions on the raw path.
 const PRISMA_CODE: Record<string, string> = { '23505': 'P2002', '23503': 'P2003', '22001': 'P2000' };
 
+/** How long an interactive transaction may wait for a connection, and run. */
+export const TRANSACTION_OPTIONS = { maxWait: 30_000, timeout: 30_000 };
+
 /** The Prisma client. Only repositories use it (STYLE rule 3). */
 @Injectable()
 export class PrismaService extends PrismaClient implements OnModuleDestroy {
@@ -31,7 +34,9 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
       types,
       ...(runtime.options ? { options: runtime.options } : {}),
     });
-    super({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+    // A transaction waits for a connection as long as any other query may (Prisma's own default is 2 s, after
+    // which a busy machine's burst of key or budget writes failed as 500s); both bounds stay finite.
+    super({ adapter: new PrismaPg(pool, { disposeExternalPool: true }), transactionOptions: TRANSACTION_OPTIONS });
     this.pool = pool;
     pool.on('connect', (c) => this.clients.add(c));
     pool.on('remove', (c) => this.clients.delete(c));
