@@ -105,6 +105,10 @@ export class FakeLlm {
     let fake!: FakeLlm;
     const server = http.createServer((req, res) => void fake.handle(req, res));
     fake = new FakeLlm(server, options);
+    // Idle keep-alive sockets are closed by the client, as real providers' long idle timeouts make it: with Node's
+    // 5 s default, a loaded machine's client could send its next request on a socket the server was closing
+    // (undici's "other side closed", the SDK's "Connection error.").
+    server.keepAliveTimeout = 65_000;
     server.on('connection', (socket) => {
       fake.sockets.add(socket);
       socket.on('close', () => fake.sockets.delete(socket));
