@@ -24,6 +24,9 @@ fail() { echo "stack test FAILED: $*" >&2; exit 1; }
 WORK=$(mktemp -d -t oc-stack-XXXXXX)
 PROJECT="ocstack$$"
 COMPOSE=(docker-compose -p "$PROJECT" -f docker-compose.yml -f deploy/compose/stack-test.yml)
+# docker-compose 1.29 gives each daemon request 60 s; on a loaded machine creating a container of a 1.4 GB image
+# (overlay2 copies its layers' metadata) takes longer, and `up` failed with a read timeout on `migrate`.
+export COMPOSE_HTTP_TIMEOUT="${COMPOSE_HTTP_TIMEOUT:-600}"
 DOCKERD_PID=""
 SSE_PID=""
 UP=0
@@ -84,13 +87,23 @@ fi
 if ! docker info >/dev/null 2>&1; then
   [ "$(id -u)" = 0 ] || fail "no docker daemon (start dockerd, or run as root)"
   driver="${DOCKER_STORAGE_DRIVER:-overlay2}"
-  echo "starting dockerd --storage-driver=$driver (stopped again at the end)"
-  dockerd --storage-driver="$driver" >"$WORK/dockerd.log" 2>&1 &
+  echo "starting dockerd --storage-driver=$driver in a mount namespace of its own (stopped again at the end)"
+  # Its own mount namespace: dockerd makes /var/lib/docker a shared mount, and slirp4netns --enable-sandbox run as root
+  # in the same namespace (the product's sandbox network does that on a host that runs it as root, and so do its
+  # tests) makes only / private before it detaches its old root, so the detach reaches every container's overlay
+  # mount through that shared peer group: running containers lose their root from the daemon's view ("unable to find
+  # user node" on exec and restart) and a build's COPY --from fails with lstat ENOENT (deploy/compose/README.md).
+  unshare --mount --propagation private dockerd --storage-driver="$driver" >"$WORK/dockerd.log" 2>&1 &
   DOCKERD_PID=$!
   for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
   docker info >/dev/null 2>&1 || { tail -n 20 "$WORK/dockerd.log"; fail "dockerd did not start"; }
 fi
 docker version --format 'docker client {{.Client.Version}}, daemon {{.Server.Version}}'
+root_dir=$(docker info --format '{{.DockerRootDir}}')
+if [ -z "$DOCKERD_PID" ] && findmnt -n -o PROPAGATION -T "$root_dir" 2>/dev/null | grep -q shared; then
+  echo "warning: $root_dir is a shared mount in this namespace: a root slirp4netns --enable-sandbox here unmounts the"
+  echo "  containers' roots (see the dockerd comment above); start dockerd with: unshare --mount --propagation private dockerd"
+fi
 docker info --format 'storage driver {{.Driver}}'
 docker-compose version --short
 done_step
@@ -163,6 +176,17 @@ ANSWER=$(curl -fsS -m 90 -X POST -H "$AUTH" -H 'content-type: application/json' 
   || fail "prompt"
 echo "$ANSWER" | grep -qF "$FAKE_LLM_TEXT" || fail "prompt not answered: $ANSWER"
 echo "session $SESSION_ID answered: $FAKE_LLM_TEXT"
+done_step
+
+step "a command in the sandbox (bubblewrap inside the api container)"
+SANDBOX_STATE=$(curl -fsS "$BASE1/ready" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).sandbox.state))')
+[ "$SANDBOX_STATE" = sandboxed ] || fail "sandbox state $SANDBOX_STATE: $(curl -sS "$BASE1/ready")"
+MARK="in-bwrap-$(rand 8)"
+SHELL_OUT=$(curl -fsS -m 60 -X POST -H "$AUTH" -H 'content-type: application/json' \
+  -d "{\"agent\":\"build\",\"command\":\"echo $MARK; id -u\"}" "$BASE1/session/$SESSION_ID/shell") \
+  || fail "POST /session/:id/shell"
+echo "$SHELL_OUT" | grep -qF "$MARK" || fail "the command's output is missing: $SHELL_OUT"
+echo "/ready: sandbox sandboxed; POST /session/:id/shell ran 'echo $MARK' through bwrap"
 done_step
 
 step "scale api to 2: an event crosses replicas"
