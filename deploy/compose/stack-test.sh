@@ -28,6 +28,7 @@ COMPOSE=(docker-compose -p "$PROJECT" -f docker-compose.yml -f deploy/compose/st
 # (overlay2 copies its layers' metadata) takes longer, and `up` failed with a read timeout on `migrate`.
 export COMPOSE_HTTP_TIMEOUT="${COMPOSE_HTTP_TIMEOUT:-600}"
 DOCKERD_PID=""
+SHIM_PID=""
 SSE_PID=""
 UP=0
 OK=0
@@ -47,6 +48,7 @@ cleanup() {
       "${COMPOSE[@]}" down -v --remove-orphans >/dev/null 2>&1 || true
     fi
   fi
+  [ -n "$SHIM_PID" ] && kill "$SHIM_PID" 2>/dev/null
   if [ -n "$DOCKERD_PID" ]; then
     kill -TERM "$DOCKERD_PID" 2>/dev/null || true
     wait "$DOCKERD_PID" 2>/dev/null || true
@@ -105,7 +107,22 @@ if [ -z "$DOCKERD_PID" ] && findmnt -n -o PROPAGATION -T "$root_dir" 2>/dev/null
   echo "  containers' roots (see the dockerd comment above); start dockerd with: unshare --mount --propagation private dockerd"
 fi
 docker info --format 'storage driver {{.Driver}}'
-docker-compose version --short
+COMPOSE_VERSION=$(docker-compose version --short)
+echo "docker-compose $COMPOSE_VERSION"
+if [ "${COMPOSE_VERSION%%.*}" = 1 ]; then
+  # Compose 1.x hands `systempaths=unconfined` to the daemon, which refuses it; Compose v2 turns it into empty masked
+  # and read-only path lists itself. The shim does that translation for 1.x and passes everything else through.
+  daemon_sock=/var/run/docker.sock
+  case "${DOCKER_HOST:-}" in unix://*) daemon_sock="${DOCKER_HOST#unix://}" ;; esac
+  node deploy/compose/compose-v1-shim.cjs "$WORK/compose.sock" "$daemon_sock" >"$WORK/shim.log" 2>&1 &
+  SHIM_PID=$!
+  for _ in $(seq 1 50); do [ -S "$WORK/compose.sock" ] && break; sleep 0.1; done
+  [ -S "$WORK/compose.sock" ] || { cat "$WORK/shim.log"; fail "compose-v1-shim did not start"; }
+  # COMPOSE_INTERACTIVE_NO_CLI: `run` attaches through docker-py rather than a `docker start --attach` child, whose
+  # hijacked attach stalled behind the shim (docker CLI 28 against dockerd 20.10).
+  COMPOSE=(env DOCKER_HOST="unix://$WORK/compose.sock" COMPOSE_INTERACTIVE_NO_CLI=1 "${COMPOSE[@]}")
+  echo "docker-compose 1.x talks to the daemon through compose-v1-shim.cjs (systempaths=unconfined as Compose v2 sends it)"
+fi
 done_step
 
 step "base images (local stand-ins where none is present)"
