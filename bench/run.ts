@@ -39,7 +39,7 @@ const HELP = `npm run bench -- [options]
   --ours DIR                    measure another checkout's dist/ as ours (default this checkout)
   --base DIR                    also measure another checkout of this project (its dist/, e.g. an older commit in a
                                 worktree) in the same modes, as targets base and base-pg, each against the same OpenCode
-  --only a,b                    scenarios: ${SCENARIOS.map((s) => s.name).join(', ')} (default all)
+  --only a,b                    scenarios: ${SCENARIOS.map((s) => s.name).join(', ')} (default all; none: boot and idle RSS only)
   --reps N                      repetitions per latency scenario (default 20)
   --levels 1,10,50,200          throughput concurrency levels
   --subscribers N               SSE fan-out subscribers (default 1000)
@@ -126,7 +126,8 @@ function options() {
   if (!targets.length) throw new Error(`--target must be both, or a comma list of ${named.join(', ')}; got "${values.target}"`);
   if (targets.some((t) => t.endsWith('-pg')) && !databaseUrl) throw new Error('--target ours-pg/base-pg need --database-url (or DATABASE_URL)');
   if (targets.some((t) => t.startsWith('base')) && !base) throw new Error('--target base/base-pg need --base DIR');
-  const only = values.only?.split(',').map((s) => s.trim()).filter(Boolean);
+  // `--only none`: no scenario, only what every run measures (boot, and the RSS/PSS 3 s after it).
+  const only = values.only === 'none' ? [] : values.only?.split(',').map((s) => s.trim()).filter(Boolean);
   const unknown = only?.filter((n) => !SCENARIOS.some((s) => s.name === n)) ?? [];
   if (unknown.length) throw new Error(`unknown scenario(s): ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
   const bench: BenchOptions = {
