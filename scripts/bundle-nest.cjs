@@ -54,7 +54,17 @@ async function bundle() {
         name: 'only-nest',
         setup(build) {
           build.onResolve({ filter: /^[^./]/ }, (args) => {
-            if (!args.path.startsWith('@nestjs/')) return { path: args.path, external: true };
+            if (!args.path.startsWith('@nestjs/')) {
+              // A version a Nest package keeps in its own node_modules (tslib) goes into the bundle with it: from
+              // dist/vendor/ the require would find the hoisted one instead.
+              try {
+                const at = require.resolve(args.path, { paths: [args.resolveDir] });
+                if (/node_modules[\\/]@nestjs[\\/][^\\/]+[\\/]node_modules[\\/]/.test(at)) return undefined;
+              } catch {
+                // not resolvable from there: leave it to Node at run time, as before
+              }
+              return { path: args.path, external: true };
+            }
             // Optional Nest packages this app does not install (microservices, websockets) stay optional.
             try {
               require.resolve(args.path, { paths: [root] });
