@@ -23,7 +23,9 @@ COPY tsconfig.json nest-cli.json ./
 COPY scripts ./scripts
 COPY src ./src
 RUN node scripts/prisma.cjs generate && node scripts/build.cjs --force
-RUN npm prune --omit=dev --no-audit --no-fund
+# node-pty ships prebuilt binaries for macOS and Windows only (58 MB); on Linux it loads the build/Release it compiled.
+RUN npm prune --omit=dev --no-audit --no-fund \
+  && rm -rf node_modules/node-pty/prebuilds
 
 FROM node:24-bookworm-slim AS runtime
 RUN apt-get update \
