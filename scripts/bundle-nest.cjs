@@ -54,6 +54,9 @@ async function bundle() {
         name: 'only-nest',
         setup(build) {
           build.onResolve({ filter: /^[^./]/ }, (args) => {
+            // es-toolkit's lodash-compatible entry is ~300 modules when required whole; bundled, only the few
+            // functions Nest's code imports come along.
+            if (args.path === 'es-toolkit' || args.path.startsWith('es-toolkit/')) return undefined;
             if (!args.path.startsWith('@nestjs/')) {
               // A version a Nest package keeps in its own node_modules (tslib) goes into the bundle with it: from
               // dist/vendor/ the require would find the hoisted one instead.
