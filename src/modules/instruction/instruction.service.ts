@@ -5,6 +5,7 @@ import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { LOGGER } from '../../core/logging/logger';
 import { compileGlob, globBase, isGlob } from '../workspace/glob-match';
 import { readHostText } from '../workspace/host-file';
+import { ScanCache, type ScanWitness } from '../workspace/scan-cache';
 import type { Workspace } from '../workspace/workspace';
 import { WorkspaceManager } from '../workspace/workspace-manager';
 
@@ -29,6 +30,8 @@ const MAX_WALK_ENTRIES = 2_000;
 @Injectable()
 export class InstructionService {
   private readonly tenantFolders: WorkspaceManager;
+  /** Read for every step of every prompt: the files are read again only when one of them (or a folder) changed. */
+  private readonly cache = new ScanCache<InstructionFile[]>();
 
   constructor(
     private readonly workspaces: WorkspaceManager,
@@ -39,9 +42,22 @@ export class InstructionService {
   }
 
   async load(tenantId: string, directory: string, configured: string[] = []): Promise<InstructionFile[]> {
+    const key = JSON.stringify([tenantId, directory, configured]);
+    return [...(await this.cache.get(key, (witness) => this.loadNow(tenantId, directory, configured, witness)))];
+  }
+
+  private async loadNow(
+    tenantId: string,
+    directory: string,
+    configured: string[],
+    witness: ScanWitness,
+  ): Promise<InstructionFile[]> {
     const out: InstructionFile[] = [];
     const seen = new Set<string>();
     const add = async (ws: Workspace, rel: string) => {
+      // The folder too: a folder on the way that becomes a link is refused by the read, so it must be read again.
+      await witness.observe(path.dirname(path.resolve(ws.root, rel)));
+      await witness.observe(path.resolve(ws.root, rel));
       const file = await this.read(ws, rel);
       if (file && !seen.has(file.path)) {
         seen.add(file.path);
@@ -49,6 +65,7 @@ export class InstructionService {
       }
     };
     const tenant = await this.tenantFolders.get(tenantId, 'instructions');
+    await witness.observe(tenant.root);
     for (const entry of await tenant.list('.').catch(() => []))
       if (entry.type === 'file' && entry.name.endsWith('.md')) await add(tenant, entry.relative);
     const project = await this.workspaces.get(tenantId, path.basename(directory));
@@ -62,7 +79,7 @@ export class InstructionService {
         this.logger.debug({ entry }, 'instruction entry outside the workspace skipped');
         continue;
       }
-      if (isGlob(entry)) for (const rel of await this.glob(project, entry)) await add(project, rel);
+      if (isGlob(entry)) for (const rel of await this.glob(project, entry, witness)) await add(project, rel);
       else await add(project, entry);
     }
     return out;
@@ -78,7 +95,7 @@ export class InstructionService {
   }
 
   /** Files under the glob's fixed prefix that match it, at most MAX_GLOB_FILES. */
-  private async glob(ws: Workspace, pattern: string): Promise<string[]> {
+  private async glob(ws: Workspace, pattern: string, witness: ScanWitness): Promise<string[]> {
     const normalized = pattern.replace(/^\.\//, '');
     const base = globBase(normalized);
     const isMatch = compileGlob(normalized);
@@ -86,6 +103,7 @@ export class InstructionService {
     let budget = MAX_WALK_ENTRIES;
     const walk = async (rel: string, depth: number): Promise<void> => {
       if (depth > 8 || budget <= 0 || found.length >= MAX_GLOB_FILES) return;
+      await witness.observe(path.resolve(ws.root, rel));
       const entries = await ws.list(rel).catch(() => []);
       budget -= entries.length;
       for (const e of entries) {

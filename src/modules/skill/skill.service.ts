@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { LOGGER } from '../../core/logging/logger';
 import { readHostFile } from '../workspace/host-file';
+import { ScanCache, type ScanWitness } from '../workspace/scan-cache';
 import type { Workspace } from '../workspace/workspace';
 import { WorkspaceManager } from '../workspace/workspace-manager';
 import { isSkillName, parseSkillFile } from './skill.parse';
@@ -33,6 +34,8 @@ const MAX_SAMPLES = 10;
 @Injectable()
 export class SkillService {
   private readonly tenantFolders: WorkspaceManager;
+  /** Every step of every prompt asks for the list: the folders are walked again only when something in them changed. */
+  private readonly cache = new ScanCache<SkillInfo[]>();
 
   constructor(
     private readonly workspaces: WorkspaceManager,
@@ -44,12 +47,21 @@ export class SkillService {
 
   /** Skills visible in a project folder (its worktree path), by name; project skills win over tenant ones. */
   async list(tenantId: string, directory: string): Promise<SkillInfo[]> {
+    const skills = await this.cache.get(`${tenantId}\0${directory}`, (witness) =>
+      this.listNow(tenantId, directory, witness),
+    );
+    return [...skills];
+  }
+
+  private async listNow(tenantId: string, directory: string, witness: ScanWitness): Promise<SkillInfo[]> {
     const byName = new Map<string, SkillInfo>();
     const tenant = await this.tenantFolders.get(tenantId, 'skills');
-    for (const skill of await this.scan(tenant, ['.'], 'tenant')) byName.set(skill.name, skill);
+    for (const skill of await this.scan(tenant, ['.'], 'tenant', witness)) byName.set(skill.name, skill);
     // A project a read names before it exists has no folder yet; listing must not create it.
-    const project = await this.workspaces.existing(tenantId, path.basename(directory));
-    for (const skill of await this.scan(project, SKILL_DIRS, 'project')) byName.set(skill.name, skill);
+    const slug = path.basename(directory);
+    await witness.observe(this.workspaces.pathFor(tenantId, slug));
+    const project = await this.workspaces.existing(tenantId, slug);
+    for (const skill of await this.scan(project, SKILL_DIRS, 'project', witness)) byName.set(skill.name, skill);
     return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
@@ -75,15 +87,22 @@ export class SkillService {
     return out;
   }
 
-  private async scan(ws: Workspace, roots: string[], source: SkillInfo['source']): Promise<SkillInfo[]> {
+  private async scan(
+    ws: Workspace,
+    roots: string[],
+    source: SkillInfo['source'],
+    witness: ScanWitness,
+  ): Promise<SkillInfo[]> {
     const found: SkillInfo[] = [];
     let budget = MAX_ENTRIES;
     const walk = async (rel: string, depth: number): Promise<void> => {
       if (depth > MAX_DEPTH || budget <= 0) return;
+      await witness.observe(path.resolve(ws.root, rel));
       const entries = await ws.list(rel).catch(() => []);
       budget -= entries.length;
       for (const entry of entries) {
         if (entry.type === 'file' && entry.name === 'SKILL.md') {
+          await witness.observe(entry.absolute);
           const skill = await this.load(ws, entry.relative || entry.name, entry.absolute, source);
           if (skill) found.push(skill);
         } else if (entry.type === 'directory' && !entry.name.startsWith('.')) {
