@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import type { AuthContext } from '../../../core/auth/auth-context';
 import { ForbiddenError } from '../../../core/errors/domain-error';
 import { newId } from '../../../core/ids';
@@ -12,6 +13,12 @@ import { NoteRepository, type NoteRow } from './note.repository';
 
 export const NOTE_EVENT = 'classroom.note';
 
+/**
+ * How long a session known to have no note is not asked again: a note reaches the session's next step as soon as
+ * its event reaches this process (any process that writes one publishes it), at the latest after this.
+ */
+const NO_NOTE_MS = 10_000;
+
 const marked = (author: string, text: string) =>
   `The student's teacher (${author}) left this note for you. It comes from the teacher, not from the student: ` +
   `follow it in this turn.\n\n${text}`;
@@ -23,7 +30,13 @@ const marked = (author: string, text: string) =>
  * assignment a project is a copy of reaches the model the same way.
  */
 @Injectable()
-export class NoteService implements SystemSource {
+export class NoteService implements SystemSource, OnModuleInit, OnModuleDestroy {
+  /** Sessions whose last claim found no note, neither new nor given to their current turn: not asked again. */
+  private readonly noteless = new LRUCache<string, true>({ max: 10_000, ttl: NO_NOTE_MS });
+  /** Notes written anywhere since this process started (their events): a claim that raced one is not remembered. */
+  private written = 0;
+  private off?: () => void;
+
   constructor(
     private readonly repo: NoteRepository,
     private readonly assignments: AssignmentService,
@@ -31,6 +44,22 @@ export class NoteService implements SystemSource {
     private readonly bus: EventBus,
     private readonly audit: AuditService,
   ) {}
+
+  onModuleInit(): void {
+    this.off = this.bus.subscribe(
+      (e) => e.event.type === NOTE_EVENT,
+      (e) => this.noteWritten(String(e.sessionId)),
+    );
+  }
+
+  onModuleDestroy(): void {
+    this.off?.();
+  }
+
+  private noteWritten(sessionId: string): void {
+    this.written++;
+    this.noteless.delete(sessionId);
+  }
 
   async create(auth: AuthContext, sessionId: string, input: CreateNoteDto): Promise<NoteDto> {
     const row = await this.sessions.load(auth, sessionId);
@@ -43,6 +72,7 @@ export class NoteService implements SystemSource {
       authorId: auth.userId,
       text: input.text,
     });
+    this.noteWritten(sessionId);
     const dto = await this.toDto(auth.tenantId, note);
     this.bus.publish({
       tenantId: auth.tenantId,
@@ -77,11 +107,22 @@ export class NoteService implements SystemSource {
         content: assignment.instructions,
       });
     // Only the student's own turns carry notes: a teacher looking in does not consume them.
-    if (session.userId && session.userId === auth.userId) {
-      for (const n of await this.repo.claimForTurn(session.tenantId, session.id))
+    if (session.userId && session.userId === auth.userId)
+      for (const n of await this.turnNotes(session.tenantId, session.id))
         instructions.push({ path: 'teacher note', content: marked(n.author ?? 'teacher', n.text) });
-    }
     return { instructions };
+  }
+
+  /**
+   * The turn's notes. Every step of every prompt asks, and almost always there is none: a session whose claim found
+   * none is not asked again until a note is written to it (its event) or NO_NOTE_MS pass.
+   */
+  private async turnNotes(tenantId: string, sessionId: string) {
+    if (this.noteless.has(sessionId)) return [];
+    const before = this.written;
+    const notes = await this.repo.claimForTurn(tenantId, sessionId);
+    if (!notes.length && this.written === before) this.noteless.set(sessionId, true);
+    return notes;
   }
 
   private async toDto(tenantId: string, row: NoteRow): Promise<NoteDto> {
