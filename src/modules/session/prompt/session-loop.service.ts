@@ -39,6 +39,8 @@ import { LlmTurnService } from '../llm/llm-turn';
 import { SessionWriter } from '../session-writer';
 import { settleStructured } from '../structured/structured-output';
 import { stepAssistant } from './step-assistant';
+import { EarlyCall } from './early-call';
+import type { Workspace } from '../../workspace/workspace';
 
 /** The agent loop (OpenCode's runLoop): step until the model stops, a step limit, an error or abort. */
 @Injectable()
@@ -178,11 +180,31 @@ export class SessionLoopService {
       this.sessions.publish(row, EventType.SessionError, { sessionID: row.id, error: assistant.error });
       return 'stop' as const;
     }
-    const [, workspace] = await Promise.all([
-      this.saveMessage(row, assistant),
-      this.workspaces.get(row.tenantId, row.directory.split('/').pop()!),
-    ]);
-    if (!row.parentId && !history.some((m) => m.info.role === 'assistant')) await this.disclose(row, assistant);
+    const purpose = this.llm.stepPurpose(row);
+    const llmCall = () =>
+      this.llm.call({
+        session: row,
+        purpose,
+        model: turn.model.info,
+        language: turn.model.language,
+        request: turn.request,
+        signal,
+        messageId: assistant.id,
+      });
+    const subtask = subtaskCall(lastUser, history);
+    // The model's request leaves while the step's message is stored; its first event is read once the row is there.
+    let early: EarlyCall | undefined = subtask ? undefined : new EarlyCall(llmCall());
+    let workspace: Workspace;
+    try {
+      [, workspace] = await Promise.all([
+        this.saveMessage(row, assistant),
+        this.workspaces.get(row.tenantId, row.directory.split('/').pop()!),
+      ]);
+      if (!row.parentId && !history.some((m) => m.info.role === 'assistant')) await this.disclose(row, assistant);
+    } catch (err) {
+      await early?.cancel();
+      throw err;
+    }
     // Doom-loop detection looks at this turn only: the same call repeated across separate user turns is fine.
     const recent = history
       .filter((m) => m.info.id > lastUser.info.id)
@@ -190,22 +212,17 @@ export class SessionLoopService {
       .filter((p): p is Extract<PartInfo, { type: 'tool' }> => p.type === 'tool')
       .map((p) => ({ tool: p.tool, input: JSON.stringify(p.state.input ?? {}) }));
 
-    const purpose = this.llm.stepPurpose(row);
     const processor = new StepProcessor({
       assistant,
       model: turn.model.info,
+      // A retried attempt makes a fresh call.
       call:
-        subtaskCall(lastUser, history) ??
-        (() =>
-          this.llm.call({
-            session: row,
-            purpose,
-            model: turn.model.info,
-            language: turn.model.language,
-            request: turn.request,
-            signal,
-            messageId: assistant.id,
-          })),
+        subtask ??
+        (() => {
+          const call = early ?? llmCall();
+          early = undefined;
+          return call;
+        }),
       tools: turn.tools,
       signal,
       maxRetries: this.app.retryMaxAttempts,
