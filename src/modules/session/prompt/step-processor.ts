@@ -33,6 +33,11 @@ export class StepProcessor {
   private unsaved: PartInfo[] = [];
   /** Parts stored with the final message: open text at the end, step-finish, patch. */
   private closing: PartInfo[] = [];
+  /**
+   * Text and reasoning that ended and wait for the step's next write: the model's finish usually follows at once,
+   * and then they are stored (and published) with the final message instead of one round trip of their own.
+   */
+  private ended: TextLike[] = [];
   private flushTimer?: NodeJS.Timeout;
   /** The periodic writes, chained: a discarded attempt waits for them so none lands after its parts are removed. */
   private flushing: Promise<void> = Promise.resolve();
@@ -46,7 +51,17 @@ export class StepProcessor {
   overflow?: AssistantMessageInfo['error'];
 
   constructor(private readonly input: StepInput) {
-    this.tools = new StepTools(input, { add: (fields) => this.addPart(fields), save: (part) => this.save(part) });
+    // A tool's writes (they run while the stream goes on) come after the text that ended before them, as streamed.
+    this.tools = new StepTools(input, {
+      add: async (fields) => {
+        await this.saveEnded();
+        return this.addPart(fields);
+      },
+      save: async (part) => {
+        await this.saveEnded();
+        await this.save(part);
+      },
+    });
   }
 
   /** This step's tool parts (the loop reads a StructuredOutput call from them). */
@@ -138,6 +153,7 @@ export class StepProcessor {
 
   private async handle(ev: StreamEvent): Promise<void> {
     const { sink } = this.input;
+    if (this.ended.length && ev.type !== 'finish') await this.saveEnded();
     switch (ev.type) {
       case 'text-start':
       case 'reasoning-start': {
@@ -176,7 +192,7 @@ export class StepProcessor {
         this.dirty.delete(part);
         part.time = { start: part.time?.start ?? Date.now(), end: Date.now() };
         if (ev.providerMetadata) part.metadata = ev.providerMetadata;
-        await this.save(part);
+        this.ended.push(part);
         return;
       }
       case 'tool-input-start':
@@ -282,15 +298,21 @@ export class StepProcessor {
     }
   }
 
+  /** Stores (then publishes) the parts that ended, before anything else of the step is written. */
+  private async saveEnded(): Promise<void> {
+    for (const part of this.ended.splice(0)) await this.save(part);
+  }
+
   /** Periodic write of streaming text so a crash mid-answer keeps what was said. */
   private async flush(): Promise<void> {
-    const batch = [...this.dirty];
+    const batch = [...this.dirty, ...this.ended.splice(0)];
     this.dirty.clear();
     for (const part of batch) await this.save(part).catch(() => undefined);
   }
 
-  /** Text still open when the step ends is closed and stored with the final message. */
+  /** Text that ended or is still open when the step ends is stored with the final message. */
   private closeOpen(): void {
+    this.closing.push(...this.ended.splice(0));
     for (const part of this.open.values()) {
       part.time = { start: part.time?.start ?? Date.now(), end: Date.now() };
       this.closing.push(part);
@@ -305,6 +327,7 @@ export class StepProcessor {
     this.dirty.clear();
     await this.flushing;
     this.unsaved = [];
+    this.ended = [];
     for (const part of this.parts) await this.input.sink.removePart(part);
     this.parts = [];
     this.closing = [];
