@@ -1,7 +1,7 @@
 // The flooding school's students of the fairness scenario, run in a child process (`fork` with tsx) so that their
 // hundred request loops and drained streams do not share an event loop with the small schools' measuring client:
 // a late client would otherwise read as a late first delta. Protocol (IPC): parent sends `start`, child answers
-// `started`; parent sends `stop`, child ends its loops after their current prompt and answers `result`.
+// `ready`; parent sends `go`, child answers `started`; parent sends `stop`, child ends its loops and answers `result`.
 import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -57,9 +57,15 @@ async function student(s: FloodStart, sessionId: string, count: { answered: numb
   }
 }
 
+// `start` carries the flood and is answered at once (`ready`: this process is loaded); `go` starts it, so the parent
+// can fork early and start the flood the moment the solo phase ends.
+let spec: FloodStart | undefined;
 process.on('message', (m: { type: string }) => {
   if (m.type === 'start') {
-    const s = m as FloodStart;
+    spec = m as FloodStart;
+    process.send!({ type: 'ready' });
+  } else if (m.type === 'go' && spec) {
+    const s = spec;
     const count = { answered: 0, failed: 0 };
     const lag = monitorEventLoopDelay({ resolution: 10 });
     lag.enable();

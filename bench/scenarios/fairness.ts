@@ -40,7 +40,11 @@ async function measuredLoop(ctx: ScenarioContext, watch: EventWatch, s: Student,
   return samples;
 }
 
-/** The flooding school's students in a child process (bench/lib/flood-load.ts); resolves once they prompt. */
+/**
+ * The flooding school's students in a child process (bench/lib/flood-load.ts), forked and loaded ahead: `go()` starts
+ * them at once when the solo phase ends (a child loading under load took seconds, long enough for the small schools
+ * to fall out of the server's busy window before the flood arrived).
+ */
 async function startFlood(ctx: ScenarioContext, school: School, flood: Student[], text: string) {
   const child = fork(path.join(__dirname, '..', 'lib', 'flood-load.ts'), [], {
     execArgv: ['--import', 'tsx'],
@@ -62,8 +66,15 @@ async function startFlood(ctx: ScenarioContext, school: School, flood: Student[]
     turnMs: TURN_MS * 3,
   };
   child.send(start);
-  await reply('started');
+  await reply('ready');
   return {
+    /** Ends the child however the scenario ends (a no-op once it exited). */
+    kill: () => child.kill('SIGKILL'),
+    /** Starts the flood; resolves once its students prompt. */
+    async go(): Promise<void> {
+      child.send({ type: 'go' });
+      await reply('started');
+    },
     async stop(): Promise<FloodResult> {
       child.send({ type: 'stop' });
       try {
@@ -134,18 +145,20 @@ export const fairnessScenario: Scenario = {
       const end = now() + o.fairSeconds * 1000;
       const runs = await Promise.all(small.map((s) => measuredLoop(ctx, watches.get(s.school)!, s, () => now() >= end, text)));
       lag.disable();
-      return { summary: summarize(runs.flat()), samples: runs.flat().sort((x, y) => x - y), lagP99: lag.percentile(99) / 1e6 };
+      return { summary: summarize(runs.flat()), samples: runs.map((r) => `[${r.map((x) => round(x)).join(', ')}]`).join(' '), lagP99: lag.percentile(99) / 1e6 };
     };
+    let floodLoad: Awaited<ReturnType<typeof startFlood>> | undefined;
     try {
       // Warm-up turn per student, untimed (first prompt of a session loads its context), the flood's too: its
       // sessions' first turns would otherwise fall into the measured phase, all the more when its share is small.
       await Promise.all(small.map((s) => measuredLoop(ctx, watches.get(s.school)!, s, () => false, text, 1)));
       await warmUp(ctx, f, flood, text);
+      floodLoad = await startFlood(ctx, f, flood, text);
       const alone = await phase();
       const solo = alone.summary;
       ctx.log(`  solo: ${solo.n} prompts, first delta p50/p99 ${round(solo.median)}/${round(solo.p99)} ms`);
       const floodStart = now();
-      const floodLoad = await startFlood(ctx, f, flood, text);
+      await floodLoad.go();
       await sleep(10_000, ctx.signal);
       const half = sleep((o.fairSeconds * 1000) / 2, ctx.signal).then(() => scrape(ctx, f.id));
       const beside = await phase();
@@ -165,10 +178,11 @@ export const fairnessScenario: Scenario = {
           `server at mid-phase: ${gauges.poolWaiting} queries waiting for a pooled connection, event-loop lag p99 ${gauges.loopLagP99} ms`,
       );
       ctx.note(
-        `fairness samples (ms, sorted): alone [${alone.samples.map((x) => round(x)).join(', ')}]; beside the flood [${beside.samples.map((x) => round(x)).join(', ')}]; ` +
+        `fairness samples (ms, each student's in time order): alone ${alone.samples}; beside the flood ${beside.samples}; ` +
           `event-loop delay p99 of the bench process (fake LLM + small schools' client): alone ${round(alone.lagP99)} ms, beside ${round(beside.lagP99)} ms; of the flood's client ${round(floodRes.loopDelayP99)} ms`,
       );
     } finally {
+      floodLoad?.kill();
       for (const w of watches.values()) w.close();
     }
   },

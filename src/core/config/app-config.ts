@@ -117,6 +117,8 @@ const EnvSchema = z.object({
     .min(0)
     .max(100_000)
     .default(FAIR_SHARE_PER_CORE * availableParallelism()),
+  /** Prompt intakes (checks and the stored user turn) shared out between busy schools (0: no share). */
+  PROMPT_INTAKES_SHARED: z.coerce.number().int().min(0).max(100_000).default(availableParallelism()),
   /** A school stays busy (keeps its share) this long after its last loop or call ended: its students think. */
   FAIR_BUSY_WINDOW_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   /** How long a lighter school's prompt may hold heavier schools' streams while it waits for its first output. */
@@ -203,6 +205,7 @@ export interface AppConfig {
     llmMax: number;
     loopsShared: number;
     llmShared: number;
+    intakesShared: number;
     busyWindowMs: number;
     priorityMs: number;
   };
@@ -317,6 +320,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       llmMax: e.LLM_CALLS_MAX,
       loopsShared: e.LOOPS_SHARED,
       llmShared: e.LLM_CALLS_SHARED,
+      intakesShared: e.PROMPT_INTAKES_SHARED,
       busyWindowMs: e.FAIR_BUSY_WINDOW_MS,
       priorityMs: e.FAIR_PRIORITY_MS,
     },

@@ -4,11 +4,11 @@ import { MetricsService } from '../metrics/metrics.service';
 import { FairSemaphore } from './fair-semaphore';
 import { FirstOutputPriority } from './first-output-priority';
 
-export type SlotKind = 'loop' | 'llm';
+export type SlotKind = 'loop' | 'llm' | 'intake';
 
 /**
  * Fairness between schools inside one process (docs/operations.md, Fairness): hard caps per school and in total,
- * a fair share of LOOPS_SHARED / LLM_CALLS_SHARED between the schools that are busy, freed slots to the school
+ * a fair share of LOOPS_SHARED / LLM_CALLS_SHARED / PROMPT_INTAKES_SHARED between the schools that are busy, freed slots to the school
  * holding the fewest, and a lighter school's first output ahead of a heavier school's streams. The caps are per
  * process (N API processes give a school N times the cap): a fleet-wide cap would put a Redis round trip in front
  * of every LLM call, and a rush already spreads over the processes behind the load balancer.
@@ -26,6 +26,9 @@ export class FairnessService {
     this.slots = {
       loop: new FairSemaphore(f.loopsPerTenant, f.loopsMax, { shared: f.loopsShared, windowMs: f.busyWindowMs }),
       llm: new FairSemaphore(f.llmPerTenant, f.llmMax, { shared: f.llmShared, windowMs: f.busyWindowMs }),
+      // A prompt's intake (its checks and the stored user turn) is a burst of queries on a pool every school
+      // shares in arrival order: a flood's hundred intakes at once would queue the other schools' behind them.
+      intake: new FairSemaphore(0, 0, { shared: f.intakesShared, windowMs: f.busyWindowMs }),
     };
     // A school's weight is the loops it runs here: the lighter school's first output goes first.
     this.priority = new FirstOutputPriority(f.priorityMs, (tenantId) => this.slots.loop.activeFor(tenantId));
@@ -37,7 +40,8 @@ export class FairnessService {
    * running gauges count held slots; the waiting gauge counts the queue.
    */
   async acquire(kind: SlotKind, tenantId: string, signal?: AbortSignal): Promise<() => void> {
-    const gauge = kind === 'loop' ? this.metrics.loopsRunning : this.metrics.llmActive;
+    const gauge =
+      kind === 'loop' ? this.metrics.loopsRunning : kind === 'llm' ? this.metrics.llmActive : undefined;
     const waiting = { kind, tenant: tenantId };
     this.metrics.slotsWaiting.inc(waiting);
     let release: () => void;
@@ -47,12 +51,12 @@ export class FairnessService {
     } finally {
       this.metrics.slotsWaiting.dec(waiting);
     }
-    gauge.inc({ tenant: tenantId });
+    gauge?.inc({ tenant: tenantId });
     let done = false;
     return () => {
       if (done) return;
       done = true;
-      gauge.dec({ tenant: tenantId });
+      gauge?.dec({ tenant: tenantId });
       release();
     };
   }

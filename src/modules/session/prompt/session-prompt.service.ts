@@ -71,7 +71,7 @@ export class SessionPromptService implements PromptRunner {
     input: PromptInput,
     opts: { admitted?: boolean } = {},
   ): Promise<MessageWithParts> {
-    const { row, user } = await this.intake(auth, sessionId, input, opts.admitted ?? false);
+    const { row, user } = await this.fairIntake(auth, sessionId, input, opts.admitted ?? false);
     if (input.noReply) return user;
     let answer: MessageWithParts | undefined;
     const started = this.fairness.promptStarted(row.tenantId, row.id);
@@ -89,7 +89,7 @@ export class SessionPromptService implements PromptRunner {
 
   /** prompt_async: stores the turn, runs the loop in the background; failures surface as session.error. */
   async promptAsync(auth: AuthContext, sessionId: string, input: PromptInput): Promise<void> {
-    const { row } = await this.intake(auth, sessionId, input, false);
+    const { row } = await this.fairIntake(auth, sessionId, input, false);
     if (input.noReply) return;
     const started = this.fairness.promptStarted(row.tenantId, row.id);
     void this.runs
@@ -126,6 +126,21 @@ export class SessionPromptService implements PromptRunner {
    */
   async admit(auth: AuthContext, row: SessionRow, input: PromptInput = { parts: [] }): Promise<void> {
     for (const guard of this.guards) await guard.beforePrompt(auth, row, input);
+  }
+
+  /** The intake in one of the school's intake slots (fairness between schools: a flood's burst waits its turn). */
+  private async fairIntake(
+    auth: AuthContext,
+    sessionId: string,
+    input: PromptInput,
+    admitted: boolean,
+  ): Promise<{ row: SessionRow; user: MessageWithParts }> {
+    const release = await this.fairness.acquire('intake', auth.tenantId);
+    try {
+      return await this.intake(auth, sessionId, input, admitted);
+    } finally {
+      release();
+    }
   }
 
   private async intake(
