@@ -125,7 +125,7 @@ async function scrape(ctx: ScenarioContext, tenant: string) {
 export const fairnessScenario: Scenario = {
   name: 'fairness',
   description: 'Two small schools prompting in a closed loop, alone and then beside a school with 100× their students: their p99 first delta',
-  timeoutMs: (o) => (o.fairSeconds * 2 + 240) * 1000 + o.fairStudents * o.fairFactor * 500,
+  timeoutMs: (o) => (o.fairSeconds * 2 + 300) * 1000 + o.fairStudents * o.fairFactor * 1500,
   async run(ctx) {
     if (ctx.target.name === 'opencode') {
       ctx.note('skipped: OpenCode has no schools (tenants) to be fair between');
