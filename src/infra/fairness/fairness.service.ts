@@ -40,8 +40,7 @@ export class FairnessService {
    * running gauges count held slots; the waiting gauge counts the queue.
    */
   async acquire(kind: SlotKind, tenantId: string, signal?: AbortSignal): Promise<() => void> {
-    const gauge =
-      kind === 'loop' ? this.metrics.loopsRunning : kind === 'llm' ? this.metrics.llmActive : undefined;
+    const gauge = kind === 'loop' ? this.metrics.loopsRunning : kind === 'llm' ? this.metrics.llmActive : undefined;
     const waiting = { kind, tenant: tenantId };
     this.metrics.slotsWaiting.inc(waiting);
     let release: () => void;
