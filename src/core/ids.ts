@@ -28,6 +28,7 @@ const PREFIXES = {
   collection: 'col',
   note: 'nte',
   allowance: 'alw',
+  reservation: 'rsv',
 } as const;
 
 export type IdKind = keyof typeof PREFIXES;

@@ -7,6 +7,7 @@ import { AllowanceController, MyAllowanceController } from './allowance/allowanc
 import { AllowanceRepository } from './allowance/allowance.repository';
 import { AllowanceService } from './allowance/allowance.service';
 import { BudgetCounterRepository } from './budget/budget-counter.repository';
+import { BudgetReservationRepository } from './budget/budget-reservation.repository';
 import { BudgetEnforcerService } from './budget/budget-enforcer.service';
 import { BudgetMeterService } from './budget/budget-meter.service';
 import { BudgetController } from './budget/budget.controller';
@@ -46,6 +47,7 @@ import { UsageService } from './usage/usage.service';
     BudgetService,
     BudgetEnforcerService,
     BudgetCounterRepository,
+    BudgetReservationRepository,
     BudgetMeterService,
     AllowanceRepository,
     AllowanceService,

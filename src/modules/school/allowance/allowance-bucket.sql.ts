@@ -68,11 +68,21 @@ export async function takeFromBucket(
 
 /**
  * Gives back what a call reserved but did not use (`giveBack` < 0 when it used more: the bucket goes into debt
- * and refills from there). Never above capacity.
+ * and refills from there). Never above capacity. With `held`, the amount depends on whether the call's reservation
+ * row is still there (`giveBack`) or was released by a sweep that already returned all it took (`held.released`).
  */
-export function returnToBucket(tx: Tx, tenantId: string, c: BucketClaim, giveBack: string) {
+export function returnToBucket(
+  tx: Tx,
+  tenantId: string,
+  c: BucketClaim,
+  giveBack: string,
+  held?: { reservationId: string; released: string },
+) {
+  const amount = held
+    ? `CASE WHEN EXISTS (SELECT 1 FROM "BudgetReservation" WHERE id = $7) THEN $6::numeric ELSE $8::numeric END`
+    : '$6::numeric';
   return tx.$executeRawUnsafe(
-    `UPDATE "AllowanceBucket" SET level = LEAST($3::numeric, ${levelNow('$3', '$4', '$5')} + $6::numeric), "refilledAt" = ${NOW}
+    `UPDATE "AllowanceBucket" SET level = LEAST($3::numeric, ${levelNow('$3', '$4', '$5')} + ${amount}), "refilledAt" = ${NOW}
      WHERE "tenantId" = $1 AND key = $2`,
     tenantId,
     c.key,
@@ -80,6 +90,7 @@ export function returnToBucket(tx: Tx, tenantId: string, c: BucketClaim, giveBac
     c.refill,
     c.periodSeconds,
     giveBack,
+    ...(held ? [held.reservationId, held.released] : []),
   );
 }
 

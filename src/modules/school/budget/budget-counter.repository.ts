@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Prisma } from '../../../generated/prisma/client';
 import { PrismaService } from '../../../infra/database/prisma.service';
 import { returnToBucket, takeFromBucket, type BucketClaim } from '../allowance/allowance-bucket.sql';
 
@@ -33,6 +34,15 @@ export interface UsageRow {
   cacheReadTokens: number;
   cacheWriteTokens: number;
   cost: string;
+}
+
+/** The row a reservation is kept in while its call runs (budget-reservation.repository.ts). */
+export interface ReservationHold {
+  id: string;
+  owner: string;
+  sessionId: string;
+  /** How long it holds unless its owner renews it. */
+  ttlMs: number;
 }
 
 /** What did not fit: a budget's counter (with its value) or an allowance's bucket (with its level now). */
@@ -83,7 +93,12 @@ export class BudgetCounterRepository {
    * Adds every claim's amount to its counter and takes every bucket's amount from its allowance, or none of it;
    * returns what did not fit.
    */
-  async reserve(tenantId: string, claims: CounterClaim[], buckets: BucketClaim[] = []): Promise<Reserved> {
+  async reserve(
+    tenantId: string,
+    claims: CounterClaim[],
+    buckets: BucketClaim[] = [],
+    hold?: ReservationHold,
+  ): Promise<Reserved> {
     // Sorted: two reservations never wait on each other's rows crosswise (counters first, then buckets).
     const sorted = [...claims].sort((a, b) => a.key.localeCompare(b.key));
     const sortedBuckets = [...buckets].sort((a, b) => a.key.localeCompare(b.key));
@@ -115,6 +130,14 @@ export class BudgetCounterRepository {
           if ('level' in took) throw new BucketRefused(b, took.level);
           taken.set(b.key, took.taken);
         }
+        // In the same transaction: what this call holds outlives this process (a sweep gives it back if it dies).
+        if (hold)
+          await tx.$executeRaw`
+            INSERT INTO "BudgetReservation" (id, "tenantId", owner, "sessionId", claims, buckets, "expiresAt")
+            VALUES (${hold.id}, ${tenantId}, ${hold.owner}, ${hold.sessionId},
+              ${JSON.stringify(sorted.map((c) => ({ key: c.key, amount: c.amount })))}::jsonb,
+              ${JSON.stringify(sortedBuckets.map((b) => ({ bucket: b, taken: taken.get(b.key) })))}::jsonb,
+              (now() AT TIME ZONE 'UTC') + ${hold.ttlMs} * interval '1 millisecond')`;
       }, BUDGET_TX);
       return { taken };
     } catch (err) {
@@ -127,16 +150,22 @@ export class BudgetCounterRepository {
   /**
    * Records the call's usage and moves each counter from the reserved amount to the real one, in one transaction
    * (a batch: no connection is held between round trips), so a counter always equals settled usage plus open
-   * reservations.
+   * reservations. With `reservationId`, the reservation's row is locked first and deleted last: if a sweep already
+   * released it (its process was taken for dead), the counters and buckets take the real amount (`actual`, `used`)
+   * instead of the difference, so nothing is given back twice.
    */
   async settle(
     tenantId: string,
-    claims: { key: string; delta: string }[],
+    claims: { key: string; delta: string; actual: string }[],
     usage: UsageRow | undefined,
-    buckets: { bucket: BucketClaim; giveBack: string }[] = [],
+    buckets: { bucket: BucketClaim; giveBack: string; used: string }[] = [],
+    reservationId?: string,
   ): Promise<void> {
     const u = usage;
+    const rid = reservationId;
+    const held = Prisma.sql`EXISTS (SELECT 1 FROM "BudgetReservation" WHERE id = ${rid ?? null})`;
     const statements = [
+      ...(rid ? [this.prisma.$queryRaw`SELECT id FROM "BudgetReservation" WHERE id = ${rid} FOR UPDATE`] : []),
       ...(u
         ? [
             this.prisma.$executeRaw`
@@ -149,13 +178,25 @@ export class BudgetCounterRepository {
         : []),
       ...[...claims]
         .sort((a, b) => a.key.localeCompare(b.key))
-        .map(
-          (c) => this.prisma.$executeRaw`
-            UPDATE "BudgetCounter" SET used = GREATEST(0, used + ${c.delta}::numeric), "updatedAt" = now() WHERE "tenantId" = ${tenantId} AND key = ${c.key}`,
-        ),
+        .map((c) => {
+          const change = rid
+            ? Prisma.sql`CASE WHEN ${held} THEN ${c.delta}::numeric ELSE ${c.actual}::numeric END`
+            : Prisma.sql`${c.delta}::numeric`;
+          return this.prisma.$executeRaw`
+            UPDATE "BudgetCounter" SET used = GREATEST(0, used + ${change}), "updatedAt" = now() WHERE "tenantId" = ${tenantId} AND key = ${c.key}`;
+        }),
       ...[...buckets]
         .sort((a, b) => a.bucket.key.localeCompare(b.bucket.key))
-        .map((b) => returnToBucket(this.prisma, tenantId, b.bucket, b.giveBack)),
+        .map((b) =>
+          returnToBucket(
+            this.prisma,
+            tenantId,
+            b.bucket,
+            b.giveBack,
+            rid ? { reservationId: rid, released: new Prisma.Decimal(b.used).negated().toFixed() } : undefined,
+          ),
+        ),
+      ...(rid ? [this.prisma.$executeRaw`DELETE FROM "BudgetReservation" WHERE id = ${rid}`] : []),
     ];
     if (statements.length === 1) await statements[0];
     else if (statements.length) await this.prisma.$transaction(statements);

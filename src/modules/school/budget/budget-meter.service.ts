@@ -1,5 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import { APP_CONFIG, type AppConfig } from '../../../core/config/app-config';
 import { newId } from '../../../core/ids';
+import { LOGGER } from '../../../core/logging/logger';
 import type { LlmCharge, LlmMeter, LlmReservation, MeteredUsage, WorstCase } from '../../session/llm/llm-meter.port';
 import { Prisma } from '../../../generated/prisma/client';
 import type { BucketClaim } from '../allowance/allowance-bucket.sql';
@@ -7,6 +12,7 @@ import { worstOf } from '../allowance/allowance.policy';
 import { AllowanceService } from '../allowance/allowance.service';
 import { BudgetCounterRepository, type CounterClaim } from './budget-counter.repository';
 import { BudgetEnforcerService, type Limit } from './budget-enforcer.service';
+import { BudgetReservationRepository } from './budget-reservation.repository';
 import { BudgetRepository } from './budget.repository';
 import { tenantPeriods, type TenantPeriods } from './tenant-clock';
 
@@ -16,6 +22,8 @@ interface Reservation extends LlmReservation {
   day: Date;
   claims: CounterClaim[];
   buckets: BucketClaim[];
+  /** Its row (BudgetReservation), when it reserved anything. */
+  id?: string;
 }
 
 /**
@@ -24,15 +32,54 @@ interface Reservation extends LlmReservation {
  * and per month), then records its real usage with its purpose and gives back the difference.
  */
 @Injectable()
-export class BudgetMeterService implements LlmMeter {
+export class BudgetMeterService implements LlmMeter, OnApplicationBootstrap, OnModuleDestroy {
   private readonly zones = new Map<string, { tz: string; until: number }>();
+  /** This process, as the owner of its reservations' rows. */
+  readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  /** Rows of this process's calls not settled yet: renewed while there are any. */
+  private readonly open = new Set<string>();
+  private timer?: NodeJS.Timeout;
+  private ticking = false;
 
   constructor(
     private readonly counters: BudgetCounterRepository,
+    private readonly reservations: BudgetReservationRepository,
     private readonly budgets: BudgetRepository,
     private readonly enforcer: BudgetEnforcerService,
     private readonly allowances: AllowanceService,
+    @Inject(APP_CONFIG) private readonly app: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
+
+  /**
+   * Reservations live as long as the run lease: renewed by their process every third of it, given back by any
+   * process's sweep once expired (the process that made them died mid-call, or stalled longer than a lease).
+   */
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.tick(), Math.max(250, Math.floor(this.app.runLeaseMs / 3)));
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  /** One renewal of this process's open reservations and one sweep of expired ones; returns how many it released. */
+  async tick(): Promise<number> {
+    if (this.ticking) return 0;
+    this.ticking = true;
+    try {
+      if (this.open.size) await this.reservations.renew(this.owner, this.app.runLeaseMs);
+      const released = await this.reservations.releaseExpired();
+      if (released) this.logger.warn({ released }, 'budget reservations of a dead process given back');
+      return released;
+    } catch (err) {
+      this.logger.warn({ err }, 'budget reservation renewal or sweep failed');
+      return 0;
+    } finally {
+      this.ticking = false;
+    }
+  }
 
   async reserve(charge: LlmCharge, worst: WorstCase): Promise<LlmReservation> {
     const periods = tenantPeriods(new Date(), await this.timezone(charge.tenantId));
@@ -48,7 +95,13 @@ export class BudgetMeterService implements LlmMeter {
     }));
     const reservation: Reservation = { charge, worst, day: periods.day, claims, buckets: [] };
     if (!claims.length && !bucketClaims.length) return reservation;
-    const result = await this.counters.reserve(charge.tenantId, claims, bucketClaims);
+    const hold = {
+      id: newId('reservation'),
+      owner: this.owner,
+      sessionId: charge.sessionId,
+      ttlMs: this.app.runLeaseMs,
+    };
+    const result = await this.counters.reserve(charge.tenantId, claims, bucketClaims, hold);
     const refused = result.refusal;
     if (refused && 'bucket' in refused) {
       const b = buckets[bucketClaims.indexOf(refused.bucket)];
@@ -63,6 +116,8 @@ export class BudgetMeterService implements LlmMeter {
     }
     // What settles is what was taken: a call that found less than its worst case gives back less.
     if ('taken' in result) reservation.buckets = bucketClaims.map((b) => ({ ...b, amount: result.taken.get(b.key)! }));
+    reservation.id = hold.id;
+    this.open.add(hold.id);
     if (Math.random() < 0.01) void this.counters.sweep(charge.tenantId).catch(() => undefined);
     return reservation;
   }
@@ -71,15 +126,16 @@ export class BudgetMeterService implements LlmMeter {
     const r = reservation as Reservation;
     const c = r.charge;
     const tokens = usage ? usage.input + usage.output + usage.reasoning + usage.cacheRead + usage.cacheWrite : 0;
+    const actual = (kind: 'tokens' | 'cost') => new Prisma.Decimal(kind === 'tokens' ? tokens : (usage?.cost ?? '0'));
     const deltas = r.claims.map((claim) => ({
       key: claim.key,
-      delta: new Prisma.Decimal(claim.kind === 'tokens' ? tokens : (usage?.cost ?? '0')).minus(claim.amount).toFixed(),
+      delta: actual(claim.kind).minus(claim.amount).toFixed(),
+      actual: actual(claim.kind).toFixed(),
     }));
     const giveBack = r.buckets.map((bucket) => ({
       bucket,
-      giveBack: new Prisma.Decimal(bucket.amount)
-        .minus(bucket.unit === 'tokens' ? tokens : (usage?.cost ?? '0'))
-        .toFixed(),
+      giveBack: new Prisma.Decimal(bucket.amount).minus(actual(bucket.unit)).toFixed(),
+      used: actual(bucket.unit).toFixed(),
     }));
     await this.counters.settle(
       c.tenantId,
@@ -104,7 +160,10 @@ export class BudgetMeterService implements LlmMeter {
         cost: usage.cost,
       },
       giveBack,
+      r.id,
     );
+    // Only once settled: a settle that failed keeps its row renewed, the worst case counted, while this process lives.
+    if (r.id) this.open.delete(r.id);
   }
 
   // The time zone changes rarely; a minute of staleness is fine and saves a query per call.
