@@ -4,6 +4,7 @@ import pg from 'pg';
 import { Prisma, PrismaClient } from '../../generated/prisma/client';
 import { settlesWithin } from '../../core/lifecycle/settles-within';
 import { DATABASE_RUNTIME, type DatabaseRuntime } from './database.runtime';
+import { LivenessLock } from './liveness-lock';
 
 // Prisma stores DateTime as `timestamp(3)` holding UTC; pg would read it as local time.
 const TIMESTAMP_OID = 1114;
@@ -27,7 +28,7 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
   /** Every open connection, so that a shutdown can end the ones a stuck query still holds. */
   private readonly clients = new Set<pg.PoolClient>();
 
-  constructor(@Inject(DATABASE_RUNTIME) runtime: DatabaseRuntime) {
+  constructor(@Inject(DATABASE_RUNTIME) private readonly runtime: DatabaseRuntime) {
     const pool = new pg.Pool({
       connectionString: runtime.url,
       max: runtime.embedded ? 4 : 10,
@@ -65,6 +66,11 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
         });
       throw Object.assign(e, { cause: e.cause ?? { kind: 'postgres', originalCode: e.code } });
     }
+  }
+
+  /** A lock held on a connection of its own while this process lives (liveness-lock.ts); not yet taken. */
+  livenessLock(owner: string, onError?: (err: unknown) => void): LivenessLock {
+    return new LivenessLock(this.runtime, owner, onError);
   }
 
   /** For the metrics: connections open and idle, and queries waiting for one. */

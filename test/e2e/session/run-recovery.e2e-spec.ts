@@ -155,6 +155,40 @@ it('leaves a lease renewed late but not expired alone, and resumes it from the l
   expect(JSON.stringify(results[0].content)).toContain('done-output');
 });
 
+it('leaves an expired lease alone while its owner process lives (its liveness lock held), and takes it over once that process is gone', async () => {
+  const id = await newSession();
+  await leftBehind(id);
+  // A process starved of CPU or of pool connections: its renewals stopped long enough for the lease to expire, but
+  // its liveness connection (and so its lock) is still there.
+  const owner = 'slow-host:2:alive';
+  const liveness = sql.livenessLock(owner);
+  await liveness.start();
+  try {
+    await lease(id, owner, -1);
+    const chatsBefore = llm.requests.filter(isChat).length;
+    expect(await resumer.sweep()).toEqual([]);
+    expect(await app.running.app.get(RunLeaseRepository).claim(id, owner, 'proc-x:9:x', 4000, false)).toBeUndefined();
+    expect(await ownerOf(id)).toBe(owner);
+    expect(llm.requests.filter(isChat).length).toBe(chatsBefore);
+    llm.enqueueWhen(isChat, reply().text('Resumed after its owner died.').stop());
+  } finally {
+    // The process dies: its connection ends, and the lock with it.
+    await liveness.stop();
+  }
+  await waitUntil(
+    'the resumed loop to answer',
+    () => transcript(id),
+    (messages) => messages.some((m) => m.parts.some((p: any) => p.text === 'Resumed after its owner died.')),
+    { timeoutMs: 20_000, everyMs: 100 },
+  );
+  await waitUntil(
+    'the lease to be released',
+    () => ownerOf(id),
+    (o) => o === null,
+    { timeoutMs: 10_000 },
+  );
+});
+
 it('ends a run the user aborted while its owner was unreachable, and never resumes it', async () => {
   const id = await newSession();
   const { assistantId } = await leftBehind(id);

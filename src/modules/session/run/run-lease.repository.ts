@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthContext, Role } from '../../../core/auth/auth-context';
+import { ownerAliveSql, type LivenessLock } from '../../../infra/database/liveness-lock';
 import { PrismaService } from '../../../infra/database/prisma.service';
+
+const ALIVE = ownerAliveSql('"runOwner"');
 
 /** A lease as the sweep finds it. */
 export interface RunLeaseRow {
@@ -36,15 +39,24 @@ export class RunLeaseRepository {
     return new Map(r.rows.map((row) => [row.id, { aborted: row.aborted }]));
   }
 
+  /** The lock that tells the other processes this one (`owner`) is alive, whatever its renewals' delays. */
+  liveness(owner: string, onError?: (err: unknown) => void): LivenessLock {
+    return this.prisma.livenessLock(owner, onError);
+  }
+
   /**
    * Leases whose process is gone: expired, or held by an earlier life of this very process id (a restarted
-   * container keeps its pid). Only these are ever taken over; a lease renewed late but not expired is left alone.
+   * container keeps its pid), and in both cases no live process holds the owner's liveness lock — or this
+   * process's own, expired and not running here (its loop ended while the database was away and the release
+   * failed; the sweep skips the ones running here). Only these are ever taken over: a lease renewed late, even past
+   * its expiry (a process starved of CPU or of pool connections under load), stays with its live owner.
    */
   async abandoned(ownerPrefix: string, liveOwner: string): Promise<RunLeaseRow[]> {
     const r = await this.prisma.sql<RunLeaseRow>(
       `SELECT id, "tenantId", "userId", "parentId", "runOwner", "runAbortAt" IS NOT NULL AS aborted FROM "Session"
        WHERE "runOwner" IS NOT NULL
          AND ("runLeaseUntil" < now() OR (left("runOwner", length($1)) = $1 AND "runOwner" <> $2))
+         AND ("runOwner" = $2 OR NOT ${ALIVE})
        LIMIT 500`,
       [ownerPrefix, liveOwner],
     );
@@ -67,6 +79,7 @@ export class RunLeaseRepository {
       `UPDATE "Session" SET "runOwner" = $3, "runLeaseUntil" = now() + ($4 * interval '1 millisecond'),
          "runResumes" = "runResumes" + 1
        WHERE id = $1 AND "runOwner" = $2 AND ("runLeaseUntil" < now() OR $5)
+         AND ("runOwner" = $3 OR NOT ${ALIVE})
        RETURNING "runResumes" AS resumes`,
       [id, from, owner, leaseMs, earlierLife],
     );

@@ -12,6 +12,7 @@ import { EventBus } from '../../event/event.bus';
 import { EventType } from '../../event/event.types';
 import { SessionRepository, type SessionRow } from '../session.repository';
 import type { SessionStatus } from '../session.types';
+import type { LivenessLock } from '../../../infra/database/liveness-lock';
 import { RunLeaseRepository } from './run-lease.repository';
 import { RUN_LIMITS, type RunLimits } from './run-limits.port';
 
@@ -60,6 +61,7 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
   private timer?: NodeJS.Timeout;
   private offAbort?: () => void;
   private stopping = false;
+  private liveness?: LivenessLock;
 
   constructor(
     private readonly sessions: SessionRepository,
@@ -74,13 +76,18 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
   /**
    * How often leases are renewed (and abandoned ones swept, RunResumer): a sixth of the lease, between 250 ms and
    * 1 s. A dead process's loop is taken over at most a lease plus a tick after its last renewal (4 s + 0.67 s by
-   * default); a live one tolerates renewals late by most of a lease.
+   * default); a live one keeps its leases however late its renewals, since it holds its liveness lock.
    */
   get tickMs(): number {
     return Math.min(1000, Math.max(250, Math.floor(this.config.runLeaseMs / 6)));
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    // While this process lives, its leases are never taken over, however late their renewals (RunLeaseRepository).
+    this.liveness = this.leases.liveness(this.owner, (err) =>
+      this.logger.warn({ err }, 'the liveness connection failed; retrying'),
+    );
+    void this.liveness.start();
     this.offAbort = this.bus.subscribe(
       (e) => e.event.type === ABORT_REQUEST && this.runs.has(String(e.sessionId)),
       (e) => this.runs.get(String(e.sessionId))?.controller.abort(),
@@ -102,6 +109,7 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
     await this.leases
       .expireAll(this.owner)
       .catch((err) => this.logger.warn({ err }, 'could not hand the run leases over'));
+    await this.liveness?.stop();
   }
 
   statusOf(sessionId: string): SessionStatus {
