@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { runScriptWorker } from './script-worker';
 
 const failure = (reason: 'timeout' | 'error', message?: string) =>
@@ -32,5 +33,15 @@ describe('runScriptWorker', () => {
     await expect(
       runScriptWorker(`ready(); throw new Error('boom')`, {}, { timeoutMs: 10_000, failure }),
     ).rejects.toThrow('error: boom');
+  });
+});
+
+// The work budget is the worker thread's CPU time: a script that waits (as every thread waits on a loaded machine)
+// has not spent it.
+(fs.existsSync('/proc/thread-self') ? describe : describe.skip)('runScriptWorker on Linux', () => {
+  it('does not count time the worker spends waiting against its work budget', async () => {
+    const source = `const { parentPort } = require('node:worker_threads'); ready();
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000); parentPort.postMessage('done');`;
+    await expect(runScriptWorker(source, {}, { timeoutMs: 200, failure })).resolves.toBe('done');
   });
 });

@@ -385,8 +385,16 @@ describe('every LLM call is recorded with its purpose', () => {
     const res = await school.student.http.post(`/session/${session}/message`, {
       body: { ...textPrompt(`the answer? (${tag})`), format: { type: 'json_schema', schema } },
     });
-    // The whole info on failure (an error there says why no structured answer came).
-    expect(expectOk(res, 200, 'structured prompt').info).toMatchObject({ structured: { answer: 'forty-two' } });
+    // On failure, the whole info and every StructuredOutput attempt (an attempt's error says why it was refused).
+    const info = expectOk(res, 200, 'structured prompt').info;
+    const messages = expectOk(await school.student.http.get(`/session/${session}/message`), 200, 'messages') as {
+      parts: { type: string; tool?: string; state?: { status: string; input?: unknown; error?: string } }[];
+    }[];
+    const attempts = messages
+      .flatMap((m) => m.parts)
+      .filter((p) => p.type === 'tool' && p.tool === 'StructuredOutput')
+      .map((p) => p.state);
+    expect({ info, attempts }).toMatchObject({ info: { structured: { answer: 'forty-two' } } });
     const rows = await recordedRows(school);
     expect(rows.get('step')).toMatchObject({ steps: 2 });
     await expectEveryServedCallRecorded(school, from);
