@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { client } from '../test/utils/http';
-import { NodeProcess } from '../test/utils/node-process';
+import { startApiProcess } from '../test/utils/node-process';
 import { leaseRedisDb, testRedisUrl } from '../test/utils/redis-lease';
 import { createTestDatabase } from '../test/utils/test-database';
 import { fakeProviderConfig } from '../test/utils/fake-provider-config';
@@ -31,21 +31,18 @@ async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oc-policy-bench-'));
   const adminKey = `oc_pb_${randomBytes(18).toString('base64url')}`;
   const start = async (name: string) => {
-    const p = NodeProcess.start(name, 'dist/main.js', {
+    const { proc, url } = await startApiProcess(name, {
       NODE_ENV: 'test',
       DATABASE_URL: db.url,
       REDIS_URL: lease.url,
       DATA_DIR: dataDir,
       LOG_LEVEL: 'info',
-      PORT: '0',
-      HOST: '127.0.0.1',
       BOOTSTRAP_API_KEY: adminKey,
       SANDBOX: 'off',
       OPENCODE_CONFIG_CONTENT: fakeProviderConfig(llm.openaiBaseUrl),
       POLICY_CACHE_MS: '3600000',
     });
-    const m = await p.waitFor(/"url":"(http:\/\/127\.0\.0\.1:\d+)"/);
-    return [p, m[1]] as const;
+    return [proc, url] as const;
   };
   const [api1, url1] = await start('api-1');
   const [api2, url2] = await start('api-2');

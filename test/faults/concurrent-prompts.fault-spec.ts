@@ -4,7 +4,7 @@ import { client, type HttpResult } from '../utils/http';
 import { testRedisUrl } from '../utils/redis-lease';
 import { testServerUrl } from '../utils/test-database';
 import type { NodeProcess } from '../utils/node-process';
-import { cpuSeconds, eventually, FaultBase, startApiProcess, startWorkerProcess } from './fault-stack';
+import { cpuSeconds, eventually, FaultBase, startStackApi, startStackWorker } from './fault-stack';
 
 // 500 prompts at once against the API process (Postgres, Redis, a separate worker for the title jobs): most
 // sessions get one prompt, some get two or four at the same moment (OpenCode queues them behind the running
@@ -36,8 +36,8 @@ describeFault('500 concurrent prompts', () => {
 
   beforeAll(async () => {
     base = await FaultBase.start({ redis: 'lease' });
-    worker = await startWorkerProcess('worker', base.stack({ WORKERS_IN_API: 'false' }));
-    ({ proc: api, url } = await startApiProcess('api', base.stack({ WORKERS_IN_API: 'false' })));
+    worker = await startStackWorker('worker', base.stack({ WORKERS_IN_API: 'false' }));
+    ({ proc: api, url } = await startStackApi('api', base.stack({ WORKERS_IN_API: 'false' })));
     school = await createTenant(url, base.adminKey);
   }, 180_000);
 

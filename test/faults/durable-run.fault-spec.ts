@@ -7,7 +7,7 @@ import type { NodeProcess } from '../utils/node-process';
 import { testRedisUrl } from '../utils/redis-lease';
 import type { SseClient, SseFrame } from '../utils/sse-client';
 import { testServerUrl } from '../utils/test-database';
-import { FaultBase, openEvents, startApiProcess, startWorkerProcess } from './fault-stack';
+import { FaultBase, openEvents, startStackApi, startStackWorker } from './fault-stack';
 
 // Durable runs (issue 20 item 6): two API processes and a worker on one Postgres and Redis. A prompt's loop runs on
 // API A; its first step ran a bash tool (a side effect: one line appended to a file), its second step streams slowly
@@ -54,10 +54,10 @@ describeFault('a loop whose API process is SIGKILLed mid-turn', () => {
   beforeAll(async () => {
     base = await FaultBase.start({ redis: 'lease' });
     const stack = base.stack({ WORKERS_IN_API: 'false' });
-    worker = await startWorkerProcess('worker', stack);
+    worker = await startStackWorker('worker', stack);
     [{ proc: apiA, url: urlA }, { proc: apiB, url: urlB }] = await Promise.all([
-      startApiProcess('api-a', stack),
-      startApiProcess('api-b', stack),
+      startStackApi('api-a', stack),
+      startStackApi('api-b', stack),
     ]);
     school = await createTenant(urlA, base.adminKey);
   }, 240_000);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { migrateDeploy } from '../../src/infra/database/migrate';
 import { FakeLlm, isTitleRequest, reply, type RecordedRequest } from '../fakes/llm';
 import { request, type HttpResult } from '../utils/http';
-import { NodeProcess } from '../utils/node-process';
+import { NodeProcess, startApiProcess, startWorkerProcess } from '../utils/node-process';
 import { leaseRedisDb, testRedisUrl } from '../utils/redis-lease';
 import { SseClient } from '../utils/sse-client';
 import { createTestDatabase } from '../utils/test-database';
@@ -124,29 +124,14 @@ function envOf(s: StackEnv): Record<string, string> {
   };
 }
 
-/** `node dist/main.js` on a free port; resolves once it logs its URL. */
-export async function startApiProcess(
-  name: string,
-  s: StackEnv,
-  port = 0,
-): Promise<{ proc: NodeProcess; url: string }> {
-  const proc = NodeProcess.start(name, `${s.dist ?? 'dist'}/main.js`, {
-    ...envOf(s),
-    HOST: '127.0.0.1',
-    PORT: String(port),
-  });
-  const m = await proc.waitFor(
-    /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*opencode-api listening|opencode-api listening[^\n]*"url":"(http:\/\/127\.0\.0\.1:\d+)"/,
-    90_000,
-  );
-  return { proc, url: m[1] ?? m[2] };
+/** `node dist/main.js` of this stack on a free port (or `port`); resolves once it logs its URL. */
+export function startStackApi(name: string, s: StackEnv, port = 0): Promise<{ proc: NodeProcess; url: string }> {
+  return startApiProcess(name, { ...envOf(s), PORT: String(port) }, { script: `${s.dist ?? 'dist'}/main.js` });
 }
 
-/** `node dist/worker.js`; resolves once its workers run. */
-export async function startWorkerProcess(name: string, s: StackEnv): Promise<NodeProcess> {
-  const proc = NodeProcess.start(name, `${s.dist ?? 'dist'}/worker.js`, envOf(s));
-  await proc.waitFor(/opencode-api worker running/, 90_000);
-  return proc;
+/** `node dist/worker.js` of this stack; resolves once its workers run. */
+export function startStackWorker(name: string, s: StackEnv): Promise<NodeProcess> {
+  return startWorkerProcess(name, envOf(s), { script: `${s.dist ?? 'dist'}/worker.js` });
 }
 
 /** A request that never hangs: a timeout becomes status 0 with `elapsed` set, so the caller can assert on it. */

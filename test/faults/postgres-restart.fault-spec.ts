@@ -11,7 +11,7 @@ import {
   openEvents,
   OutageProbe,
   PrivatePostgres,
-  startApiProcess,
+  startStackApi,
 } from './fault-stack';
 
 // A private Postgres cluster is stopped (fast mode: every connection terminated) while one answer streams and a
@@ -25,7 +25,9 @@ if (!enabled)
     undefined);
 
 const SLOW_WORDS = Array.from({ length: 100 }, (_, i) => `token${i}`).join(' ');
-const BOUND_MS = 20_000;
+// A request made while Postgres is down must answer (503) rather than hang: one that has not answered by this
+// generous bound is recorded with status 0 and fails the status check. How fast it answers belongs in bench/.
+const ANSWER_BOUND_MS = 60_000;
 
 type Message = { info: any; parts: any[] };
 const textOf = (m: Message) => m.parts.find((p) => p.type === 'text')?.text;
@@ -42,7 +44,7 @@ describeFault('Postgres restarted in the middle of a run', () => {
     pg = await PrivatePostgres.start();
     await pg.migrate();
     base = await FaultBase.start({ databaseUrl: pg.url, redis: 'lease' });
-    ({ proc: api, url } = await startApiProcess('api', base.stack({ RUN_LEASE_MS: '3000', WORKERS_IN_API: 'true' })));
+    ({ proc: api, url } = await startStackApi('api', base.stack({ RUN_LEASE_MS: '3000', WORKERS_IN_API: 'true' })));
     school = await createTenant(url, base.adminKey);
     as = client(url, school.admin.key);
   }, 180_000);
@@ -93,7 +95,7 @@ describeFault('Postgres restarted in the middle of a run', () => {
       await pg.stopFast();
       const stoppedAt = Date.now();
 
-      const outage = new OutageProbe(url, school.admin.key, BOUND_MS + 5000);
+      const outage = new OutageProbe(url, school.admin.key, ANSWER_BOUND_MS);
       const probe = outage.call.bind(outage);
       for (let round = 0; round < 2; round++) {
         await Promise.all([
@@ -113,7 +115,6 @@ describeFault('Postgres restarted in the middle of a run', () => {
           route: s.route,
           status: s.route === 'GET /global/health' ? 200 : 503,
         });
-        expect(s.elapsed).toBeLessThan(BOUND_MS);
         if (s.status === 503)
           expect(s.body).toEqual({
             name: 'ServiceUnavailableError',

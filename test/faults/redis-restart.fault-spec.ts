@@ -12,8 +12,8 @@ import {
   openEvents,
   OutageProbe,
   PrivateRedis,
-  startApiProcess,
-  startWorkerProcess,
+  startStackApi,
+  startStackWorker,
 } from './fault-stack';
 
 // Redis (queues, the event stream) is SIGKILLed while an answer streams, then restarted empty on the same port.
@@ -45,8 +45,8 @@ describeFault('Redis restarted in the middle of a run', () => {
     base = await FaultBase.start({ redis: redis.url });
     adminKey = base.adminKey;
     const stack = base.stack({ RUN_LEASE_MS: '3000', WORKERS_IN_API: 'false' });
-    worker = await startWorkerProcess('worker', stack);
-    ({ proc: api, url } = await startApiProcess('api', stack));
+    worker = await startStackWorker('worker', stack);
+    ({ proc: api, url } = await startStackApi('api', stack));
     school = await createTenant(url, adminKey);
     as = client(url, school.admin.key);
   }, 180_000);

@@ -5,7 +5,7 @@ import type { NodeProcess } from '../utils/node-process';
 import { testRedisUrl } from '../utils/redis-lease';
 import type { SseClient, SseFrame } from '../utils/sse-client';
 import { testServerUrl } from '../utils/test-database';
-import { eventually, FaultBase, isTitleRequest, openEvents, startApiProcess } from './fault-stack';
+import { eventually, FaultBase, isTitleRequest, openEvents, startStackApi } from './fault-stack';
 
 // Two API processes share Postgres and Redis. While an answer streams, SSE subscribers drop their connection and
 // come back with `Last-Event-ID` — one to the same process, one to the other. Each receives every event it
@@ -44,8 +44,8 @@ describeFault('SSE subscribers that disconnect mid-prompt and resume with Last-E
   beforeAll(async () => {
     base = await FaultBase.start({ redis: 'lease' });
     // One after the other: the first creates the bootstrap tenant, the second finds it.
-    const first = await startApiProcess('api-1', base.stack({ WORKERS_IN_API: 'true' }));
-    const second = await startApiProcess('api-2', base.stack({ WORKERS_IN_API: 'false' }));
+    const first = await startStackApi('api-1', base.stack({ WORKERS_IN_API: 'true' }));
+    const second = await startStackApi('api-2', base.stack({ WORKERS_IN_API: 'false' }));
     apis.push(first.proc, second.proc);
     [url1, url2] = [first.url, second.url];
     school = await createTenant(url1, base.adminKey);

@@ -69,3 +69,50 @@ export class NodeProcess {
     });
   }
 }
+
+/** The line main.ts logs once it listens, with its URL (the JSON log's fields come in either order). */
+const LISTENING =
+  /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*opencode-api listening|opencode-api listening[^\n]*"url":"(http:\/\/127\.0\.0\.1:\d+)"/;
+
+export interface StartOptions {
+  /** The built entrypoint, relative to the project root. */
+  script?: string;
+  /** Bound on the start; generous, it only matters when the process never comes up. */
+  timeoutMs?: number;
+}
+
+/**
+ * The one way tests and benches start an API process: `node dist/main.js` with `env`, on 127.0.0.1 and a free port
+ * unless `env` sets HOST or PORT; resolves once it logs that it listens, with its URL. A process that does not come
+ * up is killed and its output is in the error.
+ */
+export async function startApiProcess(
+  name: string,
+  env: Record<string, string>,
+  { script = 'dist/main.js', timeoutMs = 120_000 }: StartOptions = {},
+): Promise<{ proc: NodeProcess; url: string }> {
+  const proc = NodeProcess.start(name, script, { HOST: '127.0.0.1', PORT: '0', ...env });
+  try {
+    const m = await proc.waitFor(LISTENING, timeoutMs);
+    return { proc, url: m[1] ?? m[2] };
+  } catch (err) {
+    await proc.stop('SIGKILL');
+    throw err;
+  }
+}
+
+/** `node dist/worker.js` with `env`; resolves once its queue workers run. */
+export async function startWorkerProcess(
+  name: string,
+  env: Record<string, string>,
+  { script = 'dist/worker.js', timeoutMs = 120_000 }: StartOptions = {},
+): Promise<NodeProcess> {
+  const proc = NodeProcess.start(name, script, env);
+  try {
+    await proc.waitFor(/opencode-api worker running/, timeoutMs);
+    return proc;
+  } catch (err) {
+    await proc.stop('SIGKILL');
+    throw err;
+  }
+}

@@ -3,9 +3,11 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { alive } from '../../../src/infra/database/embedded-postgres.process';
 import { client } from '../../utils/http';
-import { NodeProcess } from '../../utils/node-process';
+import { NodeProcess, startApiProcess } from '../../utils/node-process';
+import { waitUntil } from '../../utils/wait-until';
 
 // The zero-setup mode as `npm start` runs it: `node dist/main.js` with neither DATABASE_URL nor REDIS_URL, so an
 // embedded PostgreSQL (a child process) under DATA_DIR/postgres and BullMQ on its Postgres backend. Jobs start at
@@ -20,28 +22,41 @@ describe('embedded mode (PostgreSQL child process, no Redis)', () => {
   let dataDir: string;
   const procs: NodeProcess[] = [];
 
+  const env = () => ({
+    NODE_ENV: 'test',
+    DATA_DIR: dataDir,
+    BOOTSTRAP_API_KEY: adminKey,
+    LOG_LEVEL: 'info',
+    LOG_FORMAT: 'json',
+    SHUTDOWN_GRACE_MS: '2000',
+  });
+
+  /** A server that is expected not to come up (it waits for no listening line). */
   function start(): NodeProcess {
-    const proc = NodeProcess.start('embedded', 'dist/main.js', {
-      NODE_ENV: 'test',
-      DATA_DIR: dataDir,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      BOOTSTRAP_API_KEY: adminKey,
-      LOG_LEVEL: 'info',
-      LOG_FORMAT: 'json',
-      SHUTDOWN_GRACE_MS: '2000',
-    });
+    const proc = NodeProcess.start('embedded', 'dist/main.js', { ...env(), HOST: '127.0.0.1', PORT: '0' });
     procs.push(proc);
     return proc;
   }
 
   async function boot(): Promise<{ proc: NodeProcess; url: string }> {
-    const proc = start();
-    const m = await proc.waitFor(
-      /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*opencode-api listening|opencode-api listening[^\n]*"url":"(http:\/\/127\.0\.0\.1:\d+)"/,
-      120_000,
-    );
-    return { proc, url: m[1] ?? m[2] };
+    const started = await startApiProcess('embedded', env());
+    procs.push(started.proc);
+    return started;
+  }
+
+  /** The `application_name`s of the embedded database's connections subscribed to BullMQ's job channel. */
+  async function jobListeners(): Promise<string[]> {
+    const socketDir = encodeURIComponent(path.join(dataDir, 'postgres'));
+    const db = new pg.Client({ connectionString: `postgresql://opencode@localhost/opencode?host=${socketDir}` });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{ application_name: string }>(
+        `SELECT application_name FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND query LIKE '%LISTEN bullmq_jobs%'`,
+      );
+      return rows.map((r) => r.application_name);
+    } finally {
+      await db.end();
+    }
   }
 
   const postmasterPid = () =>
@@ -68,16 +83,23 @@ describe('embedded mode (PostgreSQL child process, no Redis)', () => {
   it('runs health jobs at once, keeps its data across a restart, survives a SIGKILL and refuses a second server', async () => {
     let { proc, url } = await boot();
     const admin = client(url, adminKey);
+    const took: number[] = [];
     for (let i = 0; i < 3; i++) {
-      const started = Date.now();
       const res = await admin.post('/admin/jobs/health');
-      // A notified worker starts the job at once; polling alone took seconds.
       expect({ status: res.status, body: res.body }).toEqual({
         status: 201,
         body: { jobId: expect.stringMatching(/^health-/), workerPid: proc.pid, ms: expect.any(Number) },
       });
-      expect(Date.now() - started).toBeLessThan(5000);
+      took.push(res.body.ms);
     }
+    // A job starts at once because a notification wakes the worker (polling alone took seconds): the worker's
+    // connection is subscribed to BullMQ's job channel. The fact is asserted; the time is printed, never asserted.
+    console.log(`embedded health jobs took ${took.join(', ')} ms`);
+    await waitUntil(
+      'the maintenance worker LISTENing on bullmq_jobs',
+      () => jobListeners(),
+      (names) => names.includes('maintenance'),
+    );
     expect(fs.readdirSync(SNAPSHOTS).some((f) => /^pg-[0-9a-f]{16}$/.test(f))).toBe(true);
     // Only a Unix socket in a 0700 folder; no TCP listener.
     expect(fs.statSync(path.join(dataDir, 'postgres')).mode & 0o777).toBe(0o700);

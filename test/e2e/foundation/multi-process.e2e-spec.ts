@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createTenant, createUser, type TestTenant } from '../../factories/tenant.factory';
 import { client, request } from '../../utils/http';
-import { NodeProcess } from '../../utils/node-process';
+import { startApiProcess, startWorkerProcess, type NodeProcess } from '../../utils/node-process';
 import { leaseRedisDb, testRedisUrl, type RedisLease } from '../../utils/redis-lease';
 import { SseClient } from '../../utils/sse-client';
 import { waitUntil } from '../../utils/wait-until';
@@ -46,15 +46,8 @@ describeMulti('two API processes and one worker', () => {
   });
 
   async function startApi(name: string): Promise<[NodeProcess, string]> {
-    const p = NodeProcess.start(
-      name,
-      'dist/main.js',
-      envFor({ PORT: '0', HOST: '127.0.0.1', WORKERS_IN_API: 'false', BOOTSTRAP_API_KEY: adminKey }),
-    );
-    const m = await p.waitFor(
-      /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*opencode-api listening|opencode-api listening[^\n]*"url":"(http:\/\/127\.0\.0\.1:\d+)"/,
-    );
-    return [p, m[1] ?? m[2]];
+    const { proc, url } = await startApiProcess(name, envFor({ WORKERS_IN_API: 'false', BOOTSTRAP_API_KEY: adminKey }));
+    return [proc, url];
   }
 
   beforeAll(async () => {
@@ -70,8 +63,7 @@ describeMulti('two API processes and one worker', () => {
     db = await createTestDatabase();
     lease = await leaseRedisDb(testRedisUrl()!);
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oc-mp-'));
-    worker = NodeProcess.start('worker', 'dist/worker.js', envFor());
-    await worker.waitFor(/opencode-api worker running/);
+    worker = await startWorkerProcess('worker', envFor());
     // One API after the other: the first creates the bootstrap tenant, the second finds it.
     [api1, url1] = await startApi('api-1');
     [api2, url2] = await startApi('api-2');

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { FakeLlm, reply } from '../../fakes/llm';
 import { createUser } from '../../factories/tenant.factory';
 import { client, type Client } from '../../utils/http';
-import { NodeProcess } from '../../utils/node-process';
+import { startApiProcess, type NodeProcess } from '../../utils/node-process';
 import { leaseRedisDb, testRedisUrl, type RedisLease } from '../../utils/redis-lease';
 import { waitUntil } from '../../utils/wait-until';
 import { createTestDatabase, testServerUrl, type TestDatabase } from '../../utils/test-database';
@@ -51,24 +51,19 @@ describeMulti('agent and model policy across two API processes', () => {
   let school: School;
 
   async function startApi(name: string): Promise<[NodeProcess, string]> {
-    const p = NodeProcess.start(name, 'dist/main.js', {
+    const { proc, url } = await startApiProcess(name, {
       NODE_ENV: 'test',
       DATABASE_URL: db.url,
       REDIS_URL: lease.url,
       DATA_DIR: dataDir,
       LOG_LEVEL: 'info',
       SHUTDOWN_GRACE_MS: '2000',
-      PORT: '0',
-      HOST: '127.0.0.1',
       BOOTSTRAP_API_KEY: adminKey,
       SANDBOX: 'off',
       OPENCODE_CONFIG_CONTENT: config(llm.openaiBaseUrl),
       POLICY_CACHE_MS: '3600000',
     });
-    const m = await p.waitFor(
-      /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*opencode-api listening|opencode-api listening[^\n]*"url":"(http:\/\/127\.0\.0\.1:\d+)"/,
-    );
-    return [p, m[1] ?? m[2]];
+    return [proc, url];
   }
 
   beforeAll(async () => {

@@ -264,8 +264,10 @@ describe('escape attempts through the agent loop', () => {
     expect(flood.status).toBe('completed');
     expect(flood.output.length).toBeLessThan(1_000_000);
     expect(flood.output).toMatch(/truncated|killed/i);
-    expect(sleep.output).toMatch(/timeout/);
-    expect(sleep.time.end - sleep.time.start).toBeLessThan(30_000);
+    // The timeout fired and killed the command (the tool says so); had the kill missed `sleep 600`, the synchronous
+    // prompt above would still be waiting for it. How soon the kill comes is not asserted (issue 18: no timings).
+    expect(sleep.status).toBe('completed');
+    expect(sleep.output).toContain('terminated command after exceeding timeout 2000 ms');
     expect(echo.output).toContain('hello from the sandbox');
     expect(canaryHits).toBe(0);
   }, 180_000);
