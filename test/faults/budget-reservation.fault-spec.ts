@@ -6,7 +6,7 @@ import { testRedisUrl } from '../utils/redis-lease';
 import type { SseClient } from '../utils/sse-client';
 import { testServerUrl } from '../utils/test-database';
 import { waitUntil } from '../utils/wait-until';
-import { FaultBase, openEvents, startApiProcess } from './fault-stack';
+import { FaultBase, openEvents, startStackApi } from './fault-stack';
 
 // Budgets across a process death: a student with a daily token budget prompts; the loop's LLM call runs on API A,
 // whose reservation of the call's worst case is a row (BudgetReservation) counted on the student's counter. A is
@@ -37,8 +37,8 @@ describeFault('a budget reservation whose process is SIGKILLed mid-call', () => 
     base = await FaultBase.start({ redis: 'lease' });
     const stack = base.stack({ WORKERS_IN_API: 'false' });
     [{ proc: apiA, url: urlA }, { proc: apiB, url: urlB }] = await Promise.all([
-      startApiProcess('api-a', stack),
-      startApiProcess('api-b', stack),
+      startStackApi('api-a', stack),
+      startStackApi('api-b', stack),
     ]);
     school = await createTenant(urlA, base.adminKey);
     pg = new Client({ connectionString: base.databaseUrl });
