@@ -1,8 +1,9 @@
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Job, Queue, QueueEvents, Worker, type JobType } from 'bullmq';
 import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
+import { ServiceUnavailableError } from '../../core/errors/domain-error';
 import { settlesWithin } from '../../core/lifecycle/settles-within';
 import { LOGGER } from '../../core/logging/logger';
 import { MetricsService } from '../metrics/metrics.service';
@@ -28,6 +29,9 @@ import {
   type JobProcessor,
 } from './queue.catalogue';
 
+/** How long enqueueing may wait for the queue's backend before the caller is told it is unavailable. */
+export const ENQUEUE_TIMEOUT_MS = 15_000;
+
 const STORED_STATES: JobType[] = ['waiting', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'];
 
 /**
@@ -35,7 +39,7 @@ const STORED_STATES: JobType[] = ['waiting', 'delayed', 'prioritized', 'waiting-
  * that run them (`npm run worker`, or the API with WORKERS_IN_API=true), on Redis or BullMQ's Postgres backend.
  */
 @Injectable()
-export class QueueService implements OnApplicationShutdown {
+export class QueueService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly queues = new Map<QueueName, Queue>();
   private readonly processors = new Map<string, JobProcessor<JobName>>();
   private readonly workers: Worker[] = [];
@@ -48,6 +52,16 @@ export class QueueService implements OnApplicationShutdown {
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly metrics: MetricsService,
   ) {}
+
+  /**
+   * The producers connect at boot, not on their first job: a connection that never came up makes BullMQ wait for
+   * it without bound (a Redis outage held `POST /admin/jobs/health` past any client's patience), while one that
+   * connected and lost Redis fails its commands after two reconnects, answered 503. Not awaited: a slow Redis
+   * does not hold the boot up.
+   */
+  onApplicationBootstrap(): void {
+    if (this.backend.kind === 'redis') for (const name of Object.values(QueueName)) this.queue(name);
+  }
 
   get backendName(): 'redis' | 'postgres' {
     return this.backend.kind;
@@ -76,7 +90,19 @@ export class QueueService implements OnApplicationShutdown {
     // The enqueuer's trace rides along (`_trace`, W3C headers); the payload schema strips it before processors.
     const trace = traceCarrier();
     const data = { ...spec.payload.parse(payload), ...(Object.keys(trace).length ? { _trace: trace } : {}) };
-    return this.queue(spec.queue).add(job, data, { jobId: opts.jobId, delay: opts.delayMs });
+    const adding = this.queue(spec.queue).add(job, data, { jobId: opts.jobId, delay: opts.delayMs });
+    // A queue that never reached its backend waits for it without bound; the caller gets a 503 instead.
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new ServiceUnavailableError(`The job queue did not take ${job} within ${ENQUEUE_TIMEOUT_MS / 1000} s`),
+          ),
+        ENQUEUE_TIMEOUT_MS,
+      );
+    });
+    return Promise.race([adding, deadline]).finally(() => clearTimeout(timer));
   }
 
   /**
