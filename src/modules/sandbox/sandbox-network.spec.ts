@@ -8,7 +8,7 @@
 // ICMP admin-prohibited, at once means; a packet that got out would time out or be refused by someone else). The
 // rule set itself is checked against every range in egressRuleset's unit test below.
 import { execFileSync } from 'node:child_process';
-import { chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -135,6 +135,32 @@ describe('the sandbox network (real bwrap + slirp4netns + nftables)', () => {
   it('the server reports a filtered network for bashNetwork', async () => {
     if (!usable) return expect(await runner.status()).toMatchObject({ state: 'unavailable', network: 'none' });
     expect(await runner.status()).toMatchObject({ state: 'sandboxed', network: 'filtered', networkReason: null });
+  });
+
+  it("leaves the host's shared mounts mounted (slirp4netns's own sandbox used to unmount them as root)", async () => {
+    // A shared mount with a mount below it, as /var/lib/docker under a running dockerd or anything on a systemd
+    // host: slirp4netns's --enable-sandbox detached its old root through the shared peer and unmounted `inner` here.
+    if (!usable || process.getuid?.() !== 0) return;
+    const outer = join(base, 'shared-mount');
+    const inner = join(outer, 'inner');
+    const mounted = () =>
+      readFileSync('/proc/self/mountinfo', 'utf8')
+        .split('\n')
+        .some((l) => l.split(' ')[4] === inner);
+    mkdirSync(outer);
+    execFileSync('mount', ['-t', 'tmpfs', 'oc-test', outer]);
+    try {
+      execFileSync('mount', ['--make-shared', outer]);
+      mkdirSync(inner);
+      execFileSync('mount', ['-t', 'tmpfs', 'oc-test', inner]);
+      expect(mounted()).toBe(true);
+      const result = await run('grep -c tap0 /proc/net/dev', { network: true });
+      expect(result).toMatchObject({ network: 'filtered', exitCode: 0 });
+      expect(result!.output.trim()).toBe('1');
+      expect(mounted()).toBe(true);
+    } finally {
+      execFileSync('umount', ['-R', outer]);
+    }
   });
 
   it('with network on: an interface and a route exist, and loopback, the host and its services are out of reach', async () => {

@@ -49,9 +49,10 @@ export interface NetworkTools {
   slirp4netns: string;
   nft: string;
   nsenter: string;
+  unshare: string;
 }
 
-/** The three host tools the filtered network needs, or null when any is missing (then `bashNetwork` = no network). */
+/** The host tools the filtered network needs, or null when any is missing (then `bashNetwork` = no network). */
 export function findNetworkTools(path: string): NetworkTools | null {
   const find = (name: string) => {
     for (const dir of path.split(delimiter).filter((d) => isAbsolute(d))) {
@@ -67,7 +68,8 @@ export function findNetworkTools(path: string): NetworkTools | null {
   const slirp4netns = find('slirp4netns');
   const nft = find('nft');
   const nsenter = find('nsenter');
-  return slirp4netns && nft && nsenter ? { slirp4netns, nft, nsenter } : null;
+  const unshare = find('unshare');
+  return slirp4netns && nft && nsenter && unshare ? { slirp4netns, nft, nsenter, unshare } : null;
 }
 
 /**
@@ -142,7 +144,16 @@ export async function attachNetwork(
   ];
   if (options.userns) args.push(`--userns-path=/proc/${pid}/ns/user`);
   // The exit fd is ours: when this process dies, slirp4netns sees it close and quits.
-  const slirp = spawn(tools.slirp4netns, [...args, String(pid), 'tap0'], {
+  // As root, slirp4netns's --enable-sandbox makes only `/` private in its new mount namespace before it detaches its
+  // old root, and that detach propagates through every shared mount below `/` to the host's own: it unmounted the
+  // host's mounts (a running container's root under a shared /var/lib/docker; any mount on a systemd host, where
+  // `/` is shared). Started through `unshare --mount --propagation private`, every mount it sees is private first.
+  // In a user namespace (not root) its mounts are the sandbox's, turned into slaves by the kernel, and unshare
+  // could not make a mount namespace anyway.
+  const [command, argv] = options.userns
+    ? [tools.slirp4netns, [...args, String(pid), 'tap0']]
+    : [tools.unshare, ['--mount', '--propagation', 'private', '--', tools.slirp4netns, ...args, String(pid), 'tap0']];
+  const slirp = spawn(command, argv, {
     env,
     stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'],
   });

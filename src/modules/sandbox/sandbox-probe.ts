@@ -84,7 +84,8 @@ async function probeNetwork(
   trialArgs: (command: string, resolvConf?: string) => string[],
   dropsPrivileges: boolean,
 ): Promise<Pick<SandboxCheck, 'network' | 'networkReason'>> {
-  if (!deps.networkTools) return { network: 'none', networkReason: 'slirp4netns, nft or nsenter is not installed' };
+  if (!deps.networkTools)
+    return { network: 'none', networkReason: 'slirp4netns, nft, nsenter or unshare is not installed' };
   const spawned = deps.spawnBwrap(trialArgs('cat /proc/net/route', deps.resolvConf()), { userns: !dropsPrivileges });
   const [trial, failure] = await Promise.all([
     collect(spawned.process).catch((error: Error) => ({ code: -1, output: error.message })),

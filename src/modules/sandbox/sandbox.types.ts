@@ -191,8 +191,11 @@ export const SandboxRunnerOptionsSchema = z.object({
   extraReadOnly: z.array(z.string()).default([]),
   /** Before each run, hand the workspace tree to the identity (see grantWorkspace). Off if the caller does it. */
   grantWorkspace: z.boolean().default(true),
-  /** slirp4netns, nft and nsenter for the filtered network; null: none (`network: true` then means no network). Default: found on PATH. */
-  networkTools: z.object({ slirp4netns: z.string(), nft: z.string(), nsenter: z.string() }).nullable().optional(),
+  /** slirp4netns, nft, nsenter and unshare for the filtered network; null: none (`network: true` then means no network). Default: found on PATH. */
+  networkTools: z
+    .object({ slirp4netns: z.string(), nft: z.string(), nsenter: z.string(), unshare: z.string() })
+    .nullable()
+    .optional(),
   /** A delegated cgroup v2 folder for per-run cgroups (SANDBOX_CGROUP); without one, rlimits only. */
   cgroupBase: z.string().optional(),
   /** The cgroup v2 mount point (a parameter for tests). */
