@@ -1,8 +1,10 @@
-import { FakeLlm, hang, reply } from '../../../../test/fakes/llm';
+import { FakeLlm, hang, reply, type RecordedRequest } from '../../../../test/fakes/llm';
 import { baseRequest, collect, textOf } from '../../../../test/fakes/llm/collect-stream';
 import { settles } from '../../../../test/utils/wait-until';
 import { createLanguageModel, resolveProvider } from '../provider.factory';
 import { ProviderError, type StreamEvent } from '../provider.types';
+
+const KEY = `k-${process.pid}-${Date.now()}`;
 
 describe('stall timeouts (headerTimeout / chunkTimeout)', () => {
   let llm: FakeLlm;
@@ -14,12 +16,16 @@ describe('stall timeouts (headerTimeout / chunkTimeout)', () => {
 
   const model = (options: Record<string, unknown>) =>
     createLanguageModel(
-      resolveProvider({ id: 'local', options: { baseURL: llm.openaiBaseUrl, apiKey: 'k', ...options } }),
+      resolveProvider({ id: 'local', options: { baseURL: llm.openaiBaseUrl, apiKey: KEY, ...options } }),
       'm',
     );
+  // Only this file's calls take its scripted replies. In one CI run (two Jest workers) the third test's call got the
+  // default reply: something else took 'a b c d' first — most likely a late request of another file's process to a
+  // port its fake LLM had closed and the OS then gave to this one. A reply for this file's key is never taken by it.
+  const ours = (r: RecordedRequest) => r.headers.authorization === `Bearer ${KEY}`;
 
   it('aborts a stream that stops mid-way and reports a retryable network error', async () => {
-    llm.enqueue(reply().text('one two three four five six').hangAfter(3));
+    llm.enqueueWhen(ours, reply().text('one two three four five six').hangAfter(3));
     // The fake hangs until the test ends: settling at all and the "stream stalled" message prove the chunk timer.
     const { events, error } = await settles(
       'a stalled stream',
@@ -35,7 +41,7 @@ describe('stall timeouts (headerTimeout / chunkTimeout)', () => {
   });
 
   it('gives up on a server that never answers after headerTimeout', async () => {
-    llm.enqueue(hang());
+    llm.enqueueWhen(ours, hang());
     const { error } = await collect(model({ headerTimeout: 150, chunkTimeout: 5000 }).stream(baseRequest()));
     expect(error).toMatchObject({
       kind: 'network',
@@ -45,12 +51,12 @@ describe('stall timeouts (headerTimeout / chunkTimeout)', () => {
   });
 
   it('lets slow-but-steady streams through and keeps caller aborts as aborts', async () => {
-    llm.enqueue(reply().text('a b c d').delay(40).stop());
+    llm.enqueueWhen(ours, reply().text('a b c d').delay(40).stop());
     const ok = await collect(model({ chunkTimeout: 400 }).stream(baseRequest()));
     expect(ok.error).toBeUndefined();
     expect(textOf(ok.events)).toBe('a b c d');
 
-    llm.enqueue(reply().text('x y z w v u').delay(50).stop());
+    llm.enqueueWhen(ours, reply().text('x y z w v u').delay(50).stop());
     const controller = new AbortController();
     const seen: StreamEvent[] = [];
     const run = (async () => {
