@@ -56,6 +56,24 @@ describe('SnapshotService', () => {
     expect(service.engine(target())).toBe(service.engine(target()));
   });
 
+  it('steps that start together share one staging of the workspace; a change after it started stages again', async () => {
+    box.write('a.txt', 'one\n');
+    const engine = service.engine(target());
+    const track = jest.spyOn(engine, 'track');
+    const step = service.forStep(target(), true)!;
+    const trees = await Promise.all(Array.from({ length: 5 }, () => step.track()));
+    expect(new Set(trees).size).toBe(1);
+    expect(track).toHaveBeenCalledTimes(1);
+
+    step.markChanged();
+    const first = step.track();
+    // A writing tool ran after that staging started: its tree may miss the change, so this call stages again.
+    step.markChanged();
+    box.write('a.txt', 'two\n');
+    await Promise.all([first, step.track()]);
+    expect(track).toHaveBeenCalledTimes(3);
+  });
+
   it('is off when the project disables snapshots', () => {
     expect(service.forStep(target(), false)).toBeUndefined();
   });

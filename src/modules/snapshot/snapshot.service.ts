@@ -59,6 +59,13 @@ export class SnapshotService implements OnModuleInit, OnModuleDestroy {
   private readonly engines = new Map<string, GitSnapshot>();
   /** Per project: a change counter, and the last tree taken with the counter value it was taken at. */
   private readonly trees = new Map<string, { version: number; tree?: string; treeVersion?: number; at?: number }>();
+  /**
+   * Per project and directory: the staging in flight and the change counter it started at. Steps that start
+   * together (a class's hundred prompts landing at once) share it: each would otherwise stage the same workspace
+   * again behind the engine's lock, several git processes each, and every spawn holds the event loop of the
+   * process, other schools' prompts included.
+   */
+  private readonly staging = new Map<string, { version: number; tree: Promise<string | undefined> }>();
   private off?: () => void;
 
   constructor(
@@ -136,6 +143,7 @@ export class SnapshotService implements OnModuleInit, OnModuleDestroy {
       }
     };
     const key = `${target.tenantId}/${target.projectId}`;
+    const stagingKey = `${key}\0${target.directory}`;
     const state = () => {
       let s = this.trees.get(key);
       if (!s) this.trees.set(key, (s = { version: 0 }));
@@ -152,9 +160,19 @@ export class SnapshotService implements OnModuleInit, OnModuleDestroy {
         const s = state();
         if (reusable(s)) return s.tree;
         const version = s.version;
-        const tree = await safe('track', (engine) => engine.track());
-        remember(s, tree, version);
-        return tree;
+        const running = this.staging.get(stagingKey);
+        if (running && running.version === version) return running.tree;
+        const tree = safe('track', (engine) => engine.track()).then((t) => {
+          remember(s, t, version);
+          return t;
+        });
+        const entry = { version, tree };
+        this.staging.set(stagingKey, entry);
+        try {
+          return await tree;
+        } finally {
+          if (this.staging.get(stagingKey) === entry) this.staging.delete(stagingKey);
+        }
       },
       patch: (hash) => safe('patch', (engine) => engine.patch(hash)),
       trackSince: async (hash) => {
