@@ -54,9 +54,12 @@ const HELP = `npm run bench -- [options]
   --stream-rate N               stream-capacity: tokens/s of each stream (default 30)
   --stream-seconds S            stream-capacity: steady seconds wanted with every stream running (default 20)
   --stream-gap-ms MS            stream-capacity: the p99 gap line (default 200)
-  --fair-students N             fairness: students (closed-loop sessions) of each small school (default 1)
+  --fair-students N             fairness: students (closed-loop sessions) of each small school (default 2: over
+                                100 samples per phase at the defaults)
   --fair-factor N               fairness: the flooding school has N times as many (default 100)
-  --fair-seconds S              fairness: seconds per phase, solo and flooded (default 60)
+  --fair-seconds S              fairness: seconds per phase, solo and flooded, back to back (default 90)
+  --fair-ramp S                 fairness: the flood's students start over S seconds (default 0: all at once, inside
+                                the measured phase)
   --fair-think MS               fairness: a student's pause between prompts (default 2000)
   --fair-tokens N               fairness: tokens of each reply, streamed at --stream-rate (default 30)
   --ours-env K=V,K=V            extra environment for our server (e.g. LOOPS_PER_TENANT=8); stated in the notes
@@ -90,9 +93,10 @@ function options() {
       'stream-rate': { type: 'string', default: '30' },
       'stream-seconds': { type: 'string', default: '20' },
       'stream-gap-ms': { type: 'string', default: '200' },
-      'fair-students': { type: 'string', default: '1' },
+      'fair-students': { type: 'string', default: '2' },
       'fair-factor': { type: 'string', default: '100' },
-      'fair-seconds': { type: 'string', default: '60' },
+      'fair-seconds': { type: 'string', default: '90' },
+      'fair-ramp': { type: 'string', default: '0' },
       'fair-think': { type: 'string', default: '2000' },
       'fair-tokens': { type: 'string', default: '30' },
       'ours-env': { type: 'string' },
@@ -147,6 +151,7 @@ function options() {
     fairStudents: int('fair-students', values['fair-students']!, 1),
     fairFactor: int('fair-factor', values['fair-factor']!, 1),
     fairSeconds: int('fair-seconds', values['fair-seconds']!, 1),
+    fairRampS: int('fair-ramp', values['fair-ramp']!, 0),
     fairThinkMs: int('fair-think', values['fair-think']!, 0),
     fairTokens: int('fair-tokens', values['fair-tokens']!, 1),
   };

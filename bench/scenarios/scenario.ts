@@ -25,6 +25,8 @@ export interface BenchOptions {
   fairStudents: number;
   fairFactor: number;
   fairSeconds: number;
+  /** fairness: the flood's students start over this many seconds (0: at once). */
+  fairRampS: number;
   fairThinkMs: number;
   fairTokens: number;
 }
