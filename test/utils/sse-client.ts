@@ -65,7 +65,7 @@ export class SseClient {
   }
 
   /** Resolves with the first frame (already received or future) that matches; rejects after `timeoutMs`. */
-  waitFor(pred: (f: SseFrame) => boolean, timeoutMs = 10_000): Promise<SseFrame> {
+  waitFor(pred: (f: SseFrame) => boolean, timeoutMs = 30_000): Promise<SseFrame> {
     const seen = this.frames.find(pred);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
@@ -89,12 +89,12 @@ export class SseClient {
   }
 
   /** Waits for a frame whose `data.type` (or `data.payload.type` on /global/event) equals `type`. */
-  waitForType(type: string, timeoutMs = 10_000, pred: (data: any) => boolean = () => true): Promise<SseFrame> {
+  waitForType(type: string, timeoutMs = 30_000, pred: (data: any) => boolean = () => true): Promise<SseFrame> {
     return this.waitFor((f) => (f.data?.type ?? f.data?.payload?.type) === type && pred(f.data), timeoutMs);
   }
 
   /** Waits until the server closes the stream. */
-  waitForEnd(timeoutMs = 10_000): Promise<void> {
+  waitForEnd(timeoutMs = 30_000): Promise<void> {
     if (this.ended) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('SSE: stream did not end')), timeoutMs);

@@ -11,8 +11,9 @@ import { createTestContext, type TestContext } from '../../utils/test-context';
 import { waitUntil } from '../../utils/wait-until';
 
 // Budget reservations as rows, on a real database: a call's reservation is a row from reserve to settle; one whose
-// process died (it stopped renewing) is given back by any process's sweep; a settle that comes after such a sweep
-// charges the real usage instead of giving back twice. The fault spec test/faults/durable-run.fault-spec.ts kills
+// process died (it stopped renewing and holds no liveness lock) is given back by any process's sweep; a live
+// process's is kept however late its renewal; a settle that comes after such a sweep charges the real usage instead
+// of giving back twice. The fault spec test/faults/durable-run.fault-spec.ts kills
 // a real process mid-call.
 
 let ctx: TestContext;
@@ -60,6 +61,14 @@ beforeAll(async () => {
   userId = admin.id;
   const auth: AuthContext = { tenantId, userId, role: 'admin', platformAdmin: false };
   await ctx.get(BudgetService).set(auth, { scope: `user:${userId}`, metric: 'tokens_day', limit: '1000000' });
+  await waitUntil('the meter to hold its liveness lock', async () => {
+    const { rows } = await pg.query(
+      `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted
+         AND objid = (hashtextextended($1, 0) & 4294967295)::oid`,
+      [meter.owner],
+    );
+    return rows.length > 0 || undefined;
+  });
 });
 
 afterAll(async () => {
@@ -110,12 +119,29 @@ it("a dead process's reservation is given back by the sweep; a live one's is ren
   expect(await reservationRows()).toEqual([]);
 });
 
+it("a live process's reservation stays however late its renewal: the sweep gives back only a dead owner's", async () => {
+  const start = await counterUsed();
+  const slow = await meter.reserve(charge('ses_slow'), WORST);
+  // The process stalled past its lease (a loaded machine), but it is alive: its call still runs and will settle.
+  await pg.query(
+    `UPDATE "BudgetReservation" SET "expiresAt" = (now() AT TIME ZONE 'UTC') - interval '1 hour' WHERE "tenantId" = $1`,
+    [tenantId],
+  );
+  expect(await ctx.get(BudgetReservationRepository).releaseExpired()).toBe(0);
+  expect(await counterUsed()).toBe(start + 1_000);
+  await meter.settle(slow, USAGE);
+  expect(await counterUsed()).toBe(start + 120);
+  expect(await reservationRows()).toEqual([]);
+});
+
 it('a settle that comes after a sweep released its reservation charges the real usage, not the difference', async () => {
   const start = await counterUsed();
   const late = await meter.reserve(charge('ses_late'), WORST);
-  // The process stalled past its lease: another process took it for dead and gave its reservation back.
+  // Its process was taken for dead (e.g. its liveness connection was lost while the database restarted) and another
+  // process gave its reservation back: the row's owner holds no lock.
   await pg.query(
-    `UPDATE "BudgetReservation" SET "expiresAt" = (now() AT TIME ZONE 'UTC') - interval '1 hour' WHERE "tenantId" = $1`,
+    `UPDATE "BudgetReservation" SET owner = 'lost-host:1:gone', "expiresAt" = (now() AT TIME ZONE 'UTC') - interval '1 hour'
+     WHERE "tenantId" = $1`,
     [tenantId],
   );
   const released = await ctx.get(BudgetReservationRepository).releaseExpired();

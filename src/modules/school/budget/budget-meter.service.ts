@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '../../../core/config/app-config';
 import { newId } from '../../../core/ids';
 import { LOGGER } from '../../../core/logging/logger';
+import type { LivenessLock } from '../../../infra/database/liveness-lock';
 import type { LlmCharge, LlmMeter, LlmReservation, MeteredUsage, WorstCase } from '../../session/llm/llm-meter.port';
 import { Prisma } from '../../../generated/prisma/client';
 import type { BucketClaim } from '../allowance/allowance-bucket.sql';
@@ -40,6 +41,7 @@ export class BudgetMeterService implements LlmMeter, OnApplicationBootstrap, OnM
   private readonly open = new Set<string>();
   private timer?: NodeJS.Timeout;
   private ticking = false;
+  private liveness?: LivenessLock;
 
   constructor(
     private readonly counters: BudgetCounterRepository,
@@ -53,15 +55,22 @@ export class BudgetMeterService implements LlmMeter, OnApplicationBootstrap, OnM
 
   /**
    * Reservations live as long as the run lease: renewed by their process every third of it, given back by any
-   * process's sweep once expired (the process that made them died mid-call, or stalled longer than a lease).
+   * process's sweep once expired and their process is dead (its liveness lock gone: it died mid-call). A live
+   * process that stalls longer than a lease keeps them: its calls still run and will settle.
    */
   onApplicationBootstrap(): void {
+    // While this process lives, its reservations are never given back by a sweep, however late their renewals.
+    this.liveness = this.reservations.liveness(this.owner, (err) =>
+      this.logger.warn({ err }, 'the budget liveness connection failed; retrying'),
+    );
+    void this.liveness.start();
     this.timer = setInterval(() => void this.tick(), Math.max(250, Math.floor(this.app.runLeaseMs / 3)));
     this.timer.unref();
   }
 
-  onModuleDestroy(): void {
+  async onModuleDestroy(): Promise<void> {
     clearInterval(this.timer);
+    await this.liveness?.stop();
   }
 
   /** One renewal of this process's open reservations and one sweep of expired ones; returns how many it released. */

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma } from '../../../generated/prisma/client';
+import { ownerAliveSql, type LivenessLock } from '../../../infra/database/liveness-lock';
 import { PrismaService } from '../../../infra/database/prisma.service';
 import { returnToBucket, type BucketClaim } from '../allowance/allowance-bucket.sql';
 import { BUDGET_TX } from './budget-counter.repository';
@@ -13,14 +14,24 @@ interface Released {
 /** How many reservations one sweep gives back at most; the next tick takes the rest. */
 const SWEEP_BATCH = 200;
 
+/** A reservation may be given back only when it expired and its owner is not alive (its liveness lock is gone). */
+const ABANDONED = Prisma.raw(`"expiresAt" < (now() AT TIME ZONE 'UTC') AND NOT ${ownerAliveSql('owner')}`);
+
 /**
  * The rows of running calls' reservations (inserted and deleted by BudgetCounterRepository in the transactions that
- * reserve and settle). A live process renews its own in one statement per tick; a row past its expiry belongs to a
- * process that died (or stalled longer than the lease), and any process's sweep gives its amounts back.
+ * reserve and settle). A live process renews its own in one statement per tick and holds its liveness lock while it
+ * lives; a row past its expiry whose owner holds no liveness lock belongs to a process that died, and any process's
+ * sweep gives its amounts back. A live owner's rows stay however late its renewals come (a loaded machine): giving
+ * them back while its calls run would let other calls past the budget.
  */
 @Injectable()
 export class BudgetReservationRepository {
   constructor(private readonly prisma: PrismaService) {}
+
+  /** The lock that tells the other processes' sweeps this owner is alive (liveness-lock.ts); not yet taken. */
+  liveness(owner: string, onError?: (err: unknown) => void): LivenessLock {
+    return this.prisma.livenessLock(owner, onError);
+  }
 
   async renew(owner: string, ttlMs: number): Promise<void> {
     await this.prisma.$executeRaw`
@@ -29,19 +40,19 @@ export class BudgetReservationRepository {
   }
 
   /**
-   * Deletes expired reservations and gives back what each held, in one transaction per batch. Rows a settle or
+   * Deletes abandoned reservations (expired, owner dead) and gives back what each held, in one transaction per batch. Rows a settle or
    * another sweeper holds are skipped (SKIP LOCKED): each reservation is given back once, by whoever deletes it.
    * Returns how many were released.
    */
   async releaseExpired(): Promise<number> {
     // Every process asks every few seconds and there is almost never anything: one indexed read, no transaction.
     const due = await this.prisma.$queryRaw<unknown[]>`
-      SELECT 1 FROM "BudgetReservation" WHERE "expiresAt" < (now() AT TIME ZONE 'UTC') LIMIT 1`;
+      SELECT 1 FROM "BudgetReservation" WHERE ${ABANDONED} LIMIT 1`;
     if (!due.length) return 0;
     return this.prisma.$transaction(async (tx) => {
       const rows = await tx.$queryRaw<Released[]>`
         DELETE FROM "BudgetReservation" WHERE id IN (
-          SELECT id FROM "BudgetReservation" WHERE "expiresAt" < (now() AT TIME ZONE 'UTC')
+          SELECT id FROM "BudgetReservation" WHERE ${ABANDONED}
           ORDER BY "expiresAt" LIMIT ${SWEEP_BATCH} FOR UPDATE SKIP LOCKED)
         RETURNING "tenantId", claims, buckets`;
       // Summed and sorted like a reservation takes them (counters, then buckets), so sweeps and calls never wait
