@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Builds dist/ with the Nest CLI (tsc + the Swagger plugin), then bundles Nest for it (scripts/bundle-nest.cjs).
+// Builds dist/ with the Nest CLI (tsc + the Swagger plugin), then bundles Nest for it (scripts/bundle-nest.cjs) and
+// each entry with our code and the packages it loads at boot (scripts/bundle-app.cjs).
 // Skips work when dist is newer than src.
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -23,7 +24,9 @@ if (!fs.existsSync(path.join(root, 'src', 'generated', 'prisma'))) {
 const nest = path.join(root, 'node_modules', '@nestjs', 'cli', 'bin', 'nest.js');
 const r = spawnSync(process.execPath, [nest, 'build'], { stdio: 'inherit', cwd: root });
 if (r.status !== 0) process.exit(r.status ?? 1);
-// Nest's ES modules as one CommonJS file for dist/ (boot time; see the script).
-const b = spawnSync(process.execPath, [path.join(__dirname, 'bundle-nest.cjs')], { stdio: 'inherit', cwd: root });
-if (b.status !== 0) process.exit(b.status ?? 1);
+// Nest's ES modules as one CommonJS file, then each entry as one file (boot time; see the scripts).
+for (const step of ['bundle-nest.cjs', 'bundle-app.cjs']) {
+  const b = spawnSync(process.execPath, [path.join(__dirname, step)], { stdio: 'inherit', cwd: root });
+  if (b.status !== 0) process.exit(b.status ?? 1);
+}
 fs.writeFileSync(stamp, new Date().toISOString());

@@ -1,8 +1,19 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 
-/** The checkout (or image) root, where `prisma/` and `node_modules/` are: the same from src/ and from dist/. */
-export const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..');
+/**
+ * The checkout (or image) root, where `package.json`, `prisma/` and `node_modules/` are: the nearest folder above
+ * this file that has them, so the same from src/, from dist/ file by file and from dist/'s bundled entries.
+ */
+function projectRoot(from = __dirname): string {
+  for (let dir = from; path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'prisma'))) return dir;
+  }
+  return path.resolve(from, '..', '..', '..');
+}
+
+export const PROJECT_ROOT = projectRoot();
 
 // `prisma migrate deploy` in a child process, for a real Postgres (the embedded one migrates in-process, see
 // embedded-migrate.ts). Asynchronous, so it never blocks an event loop that may be serving the database it migrates.
