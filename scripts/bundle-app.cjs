@@ -92,7 +92,8 @@ const onlyBootPackages = {
       if (args.path.startsWith('node:')) return { path: args.path, external: true };
       if (keptOut(packageName(args.path))) return { path: args.path, external: true };
       // jsonc-parser's CommonJS entry is UMD, whose requires a bundler cannot follow: its ES module build instead.
-      if (args.path === 'jsonc-parser') return { path: require.resolve('jsonc-parser/lib/esm/main.js', { paths: [args.resolveDir] }) };
+      if (args.path === 'jsonc-parser')
+        return { path: require.resolve('jsonc-parser/lib/esm/main.js', { paths: [args.resolveDir] }) };
       // An optional peer that is not installed (pg-native, …): left to Node at run time, where it is caught.
       try {
         require.resolve(args.path, { paths: [args.resolveDir] });
@@ -127,7 +128,9 @@ async function bundle() {
     if (left) throw new Error(`dist/${e}.js still has ${left[0]}: a package the bundler cannot follow; keep it out`);
   }
   const inputs = Object.keys(result.metafile.inputs);
-  const packages = new Set(inputs.filter((p) => p.includes('node_modules/')).map((p) => packageName(p.split('node_modules/').pop())));
+  const packages = new Set(
+    inputs.filter((p) => p.includes('node_modules/')).map((p) => packageName(p.split('node_modules/').pop())),
+  );
   const ours = inputs.filter((p) => !p.includes('node_modules/')).length;
   return { ours, packages: packages.size };
 }
