@@ -6,7 +6,10 @@
 // Every module keeps its own function in the bundle and runs when first required, as before: what is lazy stays
 // lazy. Packages that load on first use (the provider SDKs and the rest below) stay outside, as ordinary requires,
 // so the file read at boot does not carry them; so do packages that find files beside their own code at run time.
-// The other compiled files stay in dist/ (unused by the bundles); src/ and the tests are unchanged.
+// Each entry's bundle is dist/<entry>.bundle.js, and dist/<entry>.js runs it through dist/code-cache.js (from
+// scripts/code-cache-loader.cjs), with V8's code cache of an earlier boot. The other compiled files stay in dist/
+// (unused by the bundles); src/ and the tests are unchanged.
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -105,10 +108,24 @@ const onlyBootPackages = {
   },
 };
 
+/** dist/<entry>.js: runs the entry's bundle through the code cache loader. */
+function writeLauncher(entry, hash) {
+  const file = path.join(dist, `${entry}.js`);
+  let loader = path.relative(path.dirname(file), path.join(dist, 'code-cache.js')).replace(/\\/g, '/');
+  if (!loader.startsWith('.')) loader = `./${loader}`;
+  const bundleName = `${path.basename(entry)}.bundle.js`;
+  fs.writeFileSync(
+    file,
+    `'use strict';\n// Written by scripts/bundle-app.cjs: this entry's bundle, run with V8's code cache (see ${loader}).\n` +
+      `require(${JSON.stringify(loader)}).run(require('node:path').join(__dirname, ${JSON.stringify(bundleName)}), ${JSON.stringify(hash)}, module);\n`,
+  );
+  fs.rmSync(`${file}.map`, { force: true }); // tsc's map of the file the bundle replaced
+}
+
 async function bundle() {
   const esbuild = require('esbuild');
   const result = await esbuild.build({
-    entryPoints: Object.fromEntries(ENTRIES.map((e) => [e, path.join(dist, `${e}.js`)])),
+    entryPoints: Object.fromEntries(ENTRIES.map((e) => [`${e}.bundle`, path.join(dist, `${e}.js`)])),
     outdir: dist,
     allowOverwrite: true,
     bundle: true,
@@ -116,6 +133,7 @@ async function bundle() {
     format: 'cjs',
     target: 'node20',
     sourcemap: 'linked',
+    minifyWhitespace: true,
     metafile: true,
     logLevel: 'warning',
     // The Swagger plugin's metadata repeats `enum` where a DTO names one; the later key wins, as it did before.
@@ -124,9 +142,13 @@ async function bundle() {
   });
   // A relative require the bundler could not follow (a UMD wrapper's) would look for a file beside dist/main.js.
   for (const e of ENTRIES) {
-    const left = /\brequire\d*\(["']\.\.?\/[^"']*["']\)/.exec(fs.readFileSync(path.join(dist, `${e}.js`), 'utf8'));
-    if (left) throw new Error(`dist/${e}.js still has ${left[0]}: a package the bundler cannot follow; keep it out`);
+    const text = fs.readFileSync(path.join(dist, `${e}.bundle.js`), 'utf8');
+    const left = /\brequire\d*\(["']\.\.?\/[^"']*["']\)/.exec(text);
+    if (left)
+      throw new Error(`dist/${e}.bundle.js still has ${left[0]}: a package the bundler cannot follow; keep it out`);
+    writeLauncher(e, crypto.createHash('sha256').update(text).digest('hex').slice(0, 16));
   }
+  fs.copyFileSync(path.join(__dirname, 'code-cache-loader.cjs'), path.join(dist, 'code-cache.js'));
   const inputs = Object.keys(result.metafile.inputs);
   const packages = new Set(
     inputs.filter((p) => p.includes('node_modules/')).map((p) => packageName(p.split('node_modules/').pop())),

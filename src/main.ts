@@ -35,6 +35,9 @@ async function main(): Promise<void> {
     { url: api.url, database: mode, redis: !!config.redisUrl, bootMs: Date.now() - started },
     'opencode-api listening',
   );
+  // dist/main.js keeps V8's code cache of the boot from here (scripts/code-cache-loader.cjs); nothing else listens.
+  const processEvents: NodeJS.EventEmitter = process;
+  processEvents.emit('opencode-api:booted');
   if (config.logFormat === 'pretty')
     process.stdout.write(startBanner(config, api.url, api.demoKey, api.database.embedded));
   else if (api.demoKey)
