@@ -26,10 +26,10 @@ function ownDir(dir) {
   }
 }
 
-function cacheDir(distDir) {
+function cacheDir() {
   const uid = process.getuid ? process.getuid() : 'user';
   return (
-    ownDir(path.join(distDir, '..', 'node_modules', '.cache', 'opencode-api', 'code-cache')) ??
+    ownDir(path.join(__dirname, '..', 'node_modules', '.cache', 'opencode-api', 'code-cache')) ??
     ownDir(path.join(os.tmpdir(), `opencode-api-code-cache-${uid}`))
   );
 }
@@ -37,7 +37,7 @@ function cacheDir(distDir) {
 /** Runs `file` (a CommonJS bundle whose content hash is `hash`) as the module `parent` stands for. */
 exports.run = function run(file, hash, parent) {
   const source = fs.readFileSync(file, 'utf8');
-  const dir = cacheDir(path.dirname(file));
+  const dir = cacheDir();
   const cacheFile = dir && path.join(dir, `${path.basename(file, '.js')}-${hash}-${process.version}-${process.arch}`);
   let cachedData;
   try {
@@ -58,6 +58,14 @@ exports.run = function run(file, hash, parent) {
       const tmp = `${cacheFile}.${process.pid}.tmp`;
       fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
       fs.renameSync(tmp, cacheFile);
+      // Caches of this entry not written for a week are of builds long gone (7-8 MB each); worktrees sharing one
+      // node_modules keep theirs.
+      const prefix = `${path.basename(file, '.js')}-`;
+      for (const name of fs.readdirSync(dir)) {
+        const at = path.join(dir, name);
+        if (name.startsWith(prefix) && Date.now() - fs.statSync(at).mtimeMs > 7 * 86_400_000)
+          fs.rmSync(at, { force: true });
+      }
     } catch {
       // a read-only or full disk: the next boot compiles, as before
     }
