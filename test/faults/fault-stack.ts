@@ -7,7 +7,7 @@ import path from 'node:path';
 import { migrateDeploy } from '../../src/infra/database/migrate';
 import { FakeLlm, isTitleRequest, reply, type RecordedRequest } from '../fakes/llm';
 import { request, type HttpResult } from '../utils/http';
-import { NodeProcess, startApiProcess, startWorkerProcess } from '../utils/node-process';
+import { buildDist, NodeProcess, startApiProcess, startWorkerProcess } from '../utils/node-process';
 import { leaseRedisDb, testRedisUrl } from '../utils/redis-lease';
 import { SseClient } from '../utils/sse-client';
 import { createTestDatabase } from '../utils/test-database';
@@ -20,12 +20,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Builds dist/ unless OC_TEST_SKIP_BUILD=1 (the build script is a no-op when dist is newer than src). */
-export function buildDist(): void {
-  if (process.env.OC_TEST_SKIP_BUILD === '1') return;
-  const build = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build.cjs')], { cwd: ROOT, encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
-}
+export { buildDist };
 
 /**
  * A private copy of dist/ next to it (same depth, so paths relative to the project root still hold), taken once the

@@ -1,10 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
 // Runs a built entrypoint (dist/main.js, dist/worker.js) as a real OS process for multi-process e2e tests,
 // keeping its output so a test can wait for a log line and show the logs when something fails.
 
 const ROOT = path.resolve(__dirname, '..', '..');
+
+/** Builds dist/ unless OC_TEST_SKIP_BUILD=1 (the build script is a no-op when dist is newer than src). */
+export function buildDist(): void {
+  if (process.env.OC_TEST_SKIP_BUILD === '1') return;
+  const build = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build.cjs')], { cwd: ROOT, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
+}
 
 export class NodeProcess {
   output = '';
@@ -29,9 +36,10 @@ export class NodeProcess {
     });
   }
 
-  static start(name: string, script: string, env: Record<string, string>): NodeProcess {
-    const child = spawn(process.execPath, [path.join(ROOT, script)], {
-      cwd: ROOT,
+  /** `root`: the project folder the script and the working folder are taken from (default: this checkout). */
+  static start(name: string, script: string, env: Record<string, string>, root = ROOT): NodeProcess {
+    const child = spawn(process.execPath, [path.join(root, script)], {
+      cwd: root,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? ROOT, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -79,6 +87,8 @@ export interface StartOptions {
   script?: string;
   /** Bound on the start; generous, it only matters when the process never comes up. */
   timeoutMs?: number;
+  /** The project folder to run it from (default: this checkout). */
+  root?: string;
 }
 
 /**
@@ -89,9 +99,9 @@ export interface StartOptions {
 export async function startApiProcess(
   name: string,
   env: Record<string, string>,
-  { script = 'dist/main.js', timeoutMs = 120_000 }: StartOptions = {},
+  { script = 'dist/main.js', timeoutMs = 120_000, root }: StartOptions = {},
 ): Promise<{ proc: NodeProcess; url: string }> {
-  const proc = NodeProcess.start(name, script, { HOST: '127.0.0.1', PORT: '0', ...env });
+  const proc = NodeProcess.start(name, script, { HOST: '127.0.0.1', PORT: '0', ...env }, root);
   try {
     const m = await proc.waitFor(LISTENING, timeoutMs);
     return { proc, url: m[1] ?? m[2] };

@@ -2,11 +2,11 @@
 // start and stop, and the schema steps. Which folder, who owns it and what is left over from a killed server is
 // embedded-postgres.ts's business.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { stopPostmaster, type PgBinaries, type RunAs } from './embedded-postgres.process';
+import { stopPostmaster, writeLauncher, type PgBinaries, type RunAs } from './embedded-postgres.process';
 
 /** Something that owns tables in the embedded database and brings them up to date (Prisma's migrations, BullMQ's). */
 export interface SchemaStep {
@@ -92,16 +92,43 @@ function spawnAs(
   user: RunAs | undefined,
   stdio: ('ignore' | 'pipe' | number)[],
 ): ChildProcess {
-  return spawn(file, args, {
+  const options = {
     cwd: '/',
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', TZ: 'UTC' },
     stdio,
     // Its own process group: a terminal's Ctrl-C reaches the server first, which stops the database after
     // the workers have drained.
     detached: true,
-    ...(user ? { uid: user.uid, gid: user.gid } : {}),
-  });
+  };
+  if (!user?.view) return spawn(file, args, { ...options, ...(user ? { uid: user.uid, gid: user.gid } : {}) });
+  const view = user.view;
+  // Still root in a private mount namespace: a small tmpfs, the folders bound into it, then the user's own program
+  // (unshare, sh and setpriv each exec the next, so the pid is the postmaster's). Paths are the namespace's.
+  const mounts = view.mounts.flatMap((m) => [m.host, m.inside, m.readOnly ? 'ro' : 'rw']);
+  const script = [
+    'set -e',
+    'mount -t tmpfs -o mode=0755,size=64k opencode-pg "$0"',
+    'while [ "$1" != -- ]; do',
+    '  mkdir "$2"; mount --bind "$1" "$2"',
+    '  if [ "$3" = ro ]; then mount -o remount,bind,ro "$2"; fi',
+    '  shift 3',
+    'done',
+    'shift',
+    'exec "$@"',
+  ].join('\n');
+  const inside = (a: string) =>
+    view.mounts.reduce((arg, m) => arg.replace(new RegExp(`${escapeRegExp(m.host)}(?=/|$)`, 'g'), m.inside), a);
+  return spawn(
+    'unshare',
+    ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', script, view.root, ...mounts, '--'].concat(
+      ['setpriv', `--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', '--', inside(file)],
+      args.map(inside),
+    ),
+    options,
+  );
 }
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function initdb(bins: PgBinaries, dataDir: string, user: RunAs | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -145,9 +172,12 @@ export async function launch(
   const child = copyFrom
     ? spawnAs(
         '/bin/sh',
-        // Into a side folder first: a copy cut short leaves no data folder that looks like a cluster.
-        ['-c', 'rm -rf "$2.new" && cp -R "$1" "$2.new" && mv "$2.new" "$2" && shift 2 && exec "$@"', 'sh'].concat(
+        // Into a side folder of this attempt's own first: a copy cut short leaves no data folder that looks like a
+        // cluster, and a copy that outlived a killed server (stopped by the next start: stopLauncher) writes nowhere
+        // near this one's. `mv -T` never moves a folder into an existing one.
+        ['-c', 'cp -R "$1" "$2" && mv -T "$2" "$3" && shift 3 && exec "$@"', 'sh'].concat(
           copyFrom,
+          `${dataDir}.new-${randomBytes(4).toString('hex')}`,
           dataDir,
           postgres,
         ),
@@ -156,6 +186,7 @@ export async function launch(
       )
     : spawnAs(postgres[0], postgres.slice(1), user, ['ignore', log, log]);
   fs.closeSync(log);
+  if (copyFrom && child.pid) writeLauncher(dir, child.pid);
   const server: Server = { process: child, exited: false };
   child.on('exit', () => (server.exited = true));
   const lockFile = path.join(dataDir, 'postmaster.pid');

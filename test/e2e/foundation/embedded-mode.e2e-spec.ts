@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -6,7 +5,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { alive } from '../../../src/infra/database/embedded-postgres.process';
 import { client } from '../../utils/http';
-import { NodeProcess, startApiProcess } from '../../utils/node-process';
+import { buildDist, NodeProcess, startApiProcess } from '../../utils/node-process';
 import { waitUntil } from '../../utils/wait-until';
 
 // The zero-setup mode as `npm start` runs it: `node dist/main.js` with neither DATABASE_URL nor REDIS_URL, so an
@@ -63,13 +62,7 @@ describe('embedded mode (PostgreSQL child process, no Redis)', () => {
     Number(fs.readFileSync(path.join(dataDir, 'postgres', 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
 
   beforeAll(() => {
-    if (process.env.OC_TEST_SKIP_BUILD !== '1') {
-      const build = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build.cjs')], {
-        cwd: ROOT,
-        encoding: 'utf8',
-      });
-      if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
-    }
+    buildDist();
     // World-searchable: as root the server runs PostgreSQL as the `postgres` user, which must reach DATA_DIR.
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oc-embedded-'));
     fs.chmodSync(dataDir, 0o755);
