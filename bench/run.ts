@@ -57,7 +57,7 @@ const HELP = `npm run bench -- [options]
   --fair-students N             fairness: students (closed-loop sessions) of each small school (default 2: over
                                 100 samples per phase at the defaults)
   --fair-factor N               fairness: the flooding school has N times as many (default 100)
-  --fair-seconds S              fairness: seconds per phase, solo and flooded, back to back (default 90)
+  --fair-seconds S              fairness: seconds per phase, solo and flooded, back to back (default 120)
   --fair-ramp S                 fairness: the flood's students start over S seconds (default 0: all at once, inside
                                 the measured phase)
   --fair-think MS               fairness: a student's pause between prompts (default 2000)
@@ -95,7 +95,7 @@ function options() {
       'stream-gap-ms': { type: 'string', default: '200' },
       'fair-students': { type: 'string', default: '2' },
       'fair-factor': { type: 'string', default: '100' },
-      'fair-seconds': { type: 'string', default: '90' },
+      'fair-seconds': { type: 'string', default: '120' },
       'fair-ramp': { type: 'string', default: '0' },
       'fair-think': { type: 'string', default: '2000' },
       'fair-tokens': { type: 'string', default: '30' },

@@ -1,10 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { FairSemaphore } from './fair-semaphore';
 import { FirstOutputPriority } from './first-output-priority';
 
 export type SlotKind = 'loop' | 'llm' | 'intake';
+
+/** An intake slot a request took at its admission, before its own work: the intake it runs takes it over. */
+interface Admission {
+  tenantId: string;
+  release: () => void;
+  taken: boolean;
+}
 
 /**
  * Fairness between schools inside one process (docs/operations.md, Fairness): hard caps per school and in total,
@@ -17,6 +25,7 @@ export type SlotKind = 'loop' | 'llm' | 'intake';
 export class FairnessService {
   private readonly slots: Record<SlotKind, FairSemaphore>;
   private readonly priority: FirstOutputPriority;
+  private readonly admission = new AsyncLocalStorage<Admission>();
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -40,6 +49,11 @@ export class FairnessService {
    * running gauges count held slots; the waiting gauge counts the queue.
    */
   async acquire(kind: SlotKind, tenantId: string, signal?: AbortSignal): Promise<() => void> {
+    const admitted = kind === 'intake' ? this.admission.getStore() : undefined;
+    if (admitted && !admitted.taken && admitted.tenantId === tenantId) {
+      admitted.taken = true;
+      return admitted.release;
+    }
     const gauge = kind === 'loop' ? this.metrics.loopsRunning : kind === 'llm' ? this.metrics.llmActive : undefined;
     const waiting = { kind, tenant: tenantId };
     this.metrics.slotsWaiting.inc(waiting);
@@ -58,6 +72,17 @@ export class FairnessService {
       gauge?.dec({ tenant: tenantId });
       release();
     };
+  }
+
+  /**
+   * A prompt request's admission: waits for the school's intake slot before the request's own work (validation,
+   * session load, checks), so a flood's excess requests wait here, cheaply, while another school's go first. Returns
+   * `run`, which runs the request's handling holding that slot (the first intake inside takes it over and releases
+   * it when done), and `release` for when the handling ends without an intake (idempotent).
+   */
+  async admit(tenantId: string): Promise<{ run<T>(work: () => T): T; release(): void }> {
+    const held: Admission = { tenantId, release: await this.acquire('intake', tenantId), taken: false };
+    return { run: (work) => this.admission.run(held, work), release: held.release };
   }
 
   /**

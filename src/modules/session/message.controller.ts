@@ -1,9 +1,22 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Res,
+  UseInterceptors,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ApiDoc } from '../../core/http/api-doc.decorator';
 import type { Response } from 'express';
 import type { AuthContext } from '../../core/auth/auth-context';
 import { Auth } from '../../core/auth/auth.decorators';
+import { IntakeAdmissionInterceptor } from '../../infra/fairness/intake-admission.interceptor';
 import { MessageListQueryDto, MessageWithPartsDto, PromptDto } from './dto/session.dto';
 import { SessionFacade } from './session.facade';
 import type { PartInfo } from './session.types';
@@ -38,6 +51,7 @@ export class MessageController {
   )
   @Post('message')
   @HttpCode(200)
+  @UseInterceptors(IntakeAdmissionInterceptor)
   prompt(
     @Auth() auth: AuthContext,
     @Param('sessionID') id: string,
@@ -50,6 +64,7 @@ export class MessageController {
   @ApiDoc('Send a prompt', 'Like POST /message but answers 204 at once; follow the events.', [400, 403, 404, 429])
   @Post('prompt_async')
   @HttpCode(204)
+  @UseInterceptors(IntakeAdmissionInterceptor)
   async promptAsync(@Auth() auth: AuthContext, @Param('sessionID') id: string, @Body() body: PromptDto): Promise<void> {
     await this.sessions.promptAsync(auth, id, body);
   }
