@@ -11,10 +11,9 @@ import { createTestContext, type TestContext } from '../../utils/test-context';
 import { waitUntil } from '../../utils/wait-until';
 
 // Budget reservations as rows, on a real database: a call's reservation is a row from reserve to settle; one whose
-// process died (it stopped renewing and holds no liveness lock) is given back by any process's sweep; a live
-// process's is kept however late its renewal; a settle that comes after such a sweep charges the real usage instead
-// of giving back twice. The fault spec test/faults/durable-run.fault-spec.ts kills
-// a real process mid-call.
+// process died (its liveness lock is gone) is given back by any process's sweep at once, one whose process lives is
+// kept however late its renewals; a settle that comes after such a sweep charges the real usage instead of giving
+// back twice. The fault spec test/faults/budget-reservation.fault-spec.ts kills a real process mid-call.
 
 let ctx: TestContext;
 let pg: Client;
@@ -61,14 +60,6 @@ beforeAll(async () => {
   userId = admin.id;
   const auth: AuthContext = { tenantId, userId, role: 'admin', platformAdmin: false };
   await ctx.get(BudgetService).set(auth, { scope: `user:${userId}`, metric: 'tokens_day', limit: '1000000' });
-  await waitUntil('the meter to hold its liveness lock', async () => {
-    const { rows } = await pg.query(
-      `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted
-         AND objid = (hashtextextended($1, 0) & 4294967295)::oid`,
-      [meter.owner],
-    );
-    return rows.length > 0 || undefined;
-  });
 });
 
 afterAll(async () => {
@@ -85,10 +76,8 @@ it('a call holds a row from reserve to settle, and the counter ends at the real 
   expect(await counterUsed()).toBe(120);
 });
 
-it("a dead process's reservation is given back by the sweep; a live one's is renewed, not released", async () => {
-  const start = await counterUsed();
-  const live = await meter.reserve(charge('ses_live'), WORST);
-  // What a process that died mid-call left: its reservation, counted, owned by nobody alive (never renewed).
+/** A reservation of 5,000 tokens on the user's daily counter, as another process (`owner`) makes it. */
+async function foreignReservation(id: string, owner: string, ttlMs: number): Promise<void> {
   await ctx.get(BudgetCounterRepository).reserve(
     tenantId,
     [
@@ -103,49 +92,80 @@ it("a dead process's reservation is given back by the sweep; a live one's is ren
       },
     ],
     [],
-    { id: 'rsv_dead', owner: 'gone-host:1:dead', sessionId: 'ses_dead', ttlMs: 1 },
+    { id, owner, sessionId: `ses_${id}`, ttlMs },
   );
+}
+
+const lockKey = 'hashtextextended($1, 0)';
+
+it("a dead process's reservation is given back at once, before it expires; the live process's own is kept", async () => {
+  const start = await counterUsed();
+  const live = await meter.reserve(charge('ses_live'), WORST);
+  // What a process that died mid-call left: its reservation, counted, good for another hour, and no liveness lock.
+  await foreignReservation('rsv_dead', 'gone-host:1:dead', 3_600_000);
   expect(await counterUsed()).toBe(start + 6_000);
 
-  await waitUntil('the dead reservation to be given back', async () => {
+  // The next sweep takes it (the meter's own timer may be the one that runs it).
+  await waitUntil("the dead process's reservation to be given back", async () => {
     await meter.tick();
     return (await reservationRows()).every((r) => r.id !== 'rsv_dead') || undefined;
   });
   expect(await counterUsed()).toBe(start + 1_000);
-  // The live call's row was renewed by the same ticks and is still there.
+  // The live call's row is still there.
   expect((await reservationRows()).map((r) => r.owner)).toEqual([meter.owner]);
   await meter.settle(live, USAGE);
   expect(await counterUsed()).toBe(start + 120);
   expect(await reservationRows()).toEqual([]);
 });
 
-it("a live process's reservation stays however late its renewal: the sweep gives back only a dead owner's", async () => {
+it("a live process's reservation is kept past its expiry, and given back at once when that process dies", async () => {
   const start = await counterUsed();
-  const slow = await meter.reserve(charge('ses_slow'), WORST);
-  // The process stalled past its lease (a loaded machine), but it is alive: its call still runs and will settle.
-  await pg.query(
-    `UPDATE "BudgetReservation" SET "expiresAt" = (now() AT TIME ZONE 'UTC') - interval '1 hour' WHERE "tenantId" = $1`,
-    [tenantId],
-  );
-  expect(await ctx.get(BudgetReservationRepository).releaseExpired()).toBe(0);
-  expect(await counterUsed()).toBe(start + 1_000);
-  await meter.settle(slow, USAGE);
-  expect(await counterUsed()).toBe(start + 120);
-  expect(await reservationRows()).toEqual([]);
+  const other = 'other-host:2:live';
+  // Another process, alive (it holds its liveness lock) but late: its reservation expired a while ago.
+  const otherProcess = new Client({ connectionString: ctx.database.url });
+  await otherProcess.connect();
+  try {
+    await otherProcess.query(`SELECT pg_advisory_lock(${lockKey})`, [other]);
+    await foreignReservation('rsv_late', other, 1);
+    await pg.query(
+      `UPDATE "BudgetReservation" SET "expiresAt" = (now() AT TIME ZONE 'UTC') - interval '1 hour' WHERE id = 'rsv_late'`,
+    );
+    await meter.tick();
+    expect((await reservationRows()).map((r) => r.id)).toEqual(['rsv_late']);
+    expect(await counterUsed()).toBe(start + 5_000);
+  } finally {
+    // The process dies: its connection, and the lock with it, is gone.
+    await otherProcess.end();
+  }
+  // Postgres drops the lock as the ended connection's backend exits, a moment after the client has gone.
+  await waitUntil("the dead process's reservation to be given back", async () => {
+    await meter.tick();
+    return (await reservationRows()).length === 0 || undefined;
+  });
+  expect(await counterUsed()).toBe(start);
 });
 
 it('a settle that comes after a sweep released its reservation charges the real usage, not the difference', async () => {
   const start = await counterUsed();
   const late = await meter.reserve(charge('ses_late'), WORST);
-  // Its process was taken for dead (e.g. its liveness connection was lost while the database restarted) and another
-  // process gave its reservation back: the row's owner holds no lock.
+  // The process lost its liveness connection (a database restart): another process took it for dead and gave its
+  // reservation back before the lock was taken again.
   await pg.query(
-    `UPDATE "BudgetReservation" SET owner = 'lost-host:1:gone', "expiresAt" = (now() AT TIME ZONE 'UTC') - interval '1 hour'
-     WHERE "tenantId" = $1`,
-    [tenantId],
+    `SELECT pg_terminate_backend(l.pid) FROM pg_locks l WHERE l.locktype = 'advisory' AND l.objsubid = 1
+       AND l.classid = ((${lockKey} >> 32) & 4294967295)::oid AND l.objid = (${lockKey} & 4294967295)::oid`,
+    [meter.owner],
   );
-  const released = await ctx.get(BudgetReservationRepository).releaseExpired();
-  expect(released).toBe(1);
+  // The backend exits (and its lock goes) a moment after pg_terminate_backend returns; the lock is taken again a
+  // second later (LivenessLock's retry): the other process's sweep runs in between.
+  await waitUntil(
+    'the sweep of another process to give the reservation back',
+    async () => {
+      await ctx.get(BudgetReservationRepository).releaseAbandoned('other-host:3:sweeper');
+      return (await reservationRows()).length === 0;
+    },
+    (gone) => gone,
+    { everyMs: 10 },
+  );
   expect(await counterUsed()).toBe(start);
   await meter.settle(late, USAGE);
   expect(await counterUsed()).toBe(start + 120);

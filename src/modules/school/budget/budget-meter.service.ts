@@ -41,7 +41,10 @@ export class BudgetMeterService implements LlmMeter, OnApplicationBootstrap, OnM
   private readonly open = new Set<string>();
   private timer?: NodeJS.Timeout;
   private ticking = false;
+  /** Held while this process lives: other processes keep its reservations while it is held. */
   private liveness?: LivenessLock;
+  /** Settled once the lock is held (or its first attempt failed): a reservation's row waits for it. */
+  private livenessReady?: Promise<void>;
 
   constructor(
     private readonly counters: BudgetCounterRepository,
@@ -54,16 +57,15 @@ export class BudgetMeterService implements LlmMeter, OnApplicationBootstrap, OnM
   ) {}
 
   /**
-   * Reservations live as long as the run lease: renewed by their process every third of it, given back by any
-   * process's sweep once expired and their process is dead (its liveness lock gone: it died mid-call). A live
-   * process that stalls longer than a lease keeps them: its calls still run and will settle.
+   * Reservations live as long as their process: it holds a liveness lock, and any other process's sweep gives back
+   * the reservations of a process whose lock is gone (it died mid-call) at once. They are renewed every third of
+   * the run lease all the same (`expiresAt`: when the owner was last heard of).
    */
   onApplicationBootstrap(): void {
-    // While this process lives, its reservations are never given back by a sweep, however late their renewals.
     this.liveness = this.reservations.liveness(this.owner, (err) =>
       this.logger.warn({ err }, 'the budget liveness connection failed; retrying'),
     );
-    void this.liveness.start();
+    this.livenessReady = this.liveness.start();
     this.timer = setInterval(() => void this.tick(), Math.max(250, Math.floor(this.app.runLeaseMs / 3)));
     this.timer.unref();
   }
@@ -73,13 +75,13 @@ export class BudgetMeterService implements LlmMeter, OnApplicationBootstrap, OnM
     await this.liveness?.stop();
   }
 
-  /** One renewal of this process's open reservations and one sweep of expired ones; returns how many it released. */
+  /** One renewal of this process's open reservations and one sweep of dead ones'; returns how many it released. */
   async tick(): Promise<number> {
     if (this.ticking) return 0;
     this.ticking = true;
     try {
       if (this.open.size) await this.reservations.renew(this.owner, this.app.runLeaseMs);
-      const released = await this.reservations.releaseExpired();
+      const released = await this.reservations.releaseAbandoned(this.owner);
       if (released) this.logger.warn({ released }, 'budget reservations of a dead process given back');
       return released;
     } catch (err) {
@@ -110,6 +112,8 @@ export class BudgetMeterService implements LlmMeter, OnApplicationBootstrap, OnM
       sessionId: charge.sessionId,
       ttlMs: this.app.runLeaseMs,
     };
+    // A row inserted before this process's lock is held would look like a dead process's to the other sweeps.
+    await this.livenessReady;
     const result = await this.counters.reserve(charge.tenantId, claims, bucketClaims, hold);
     const refused = result.refusal;
     if (refused && 'bucket' in refused) {

@@ -14,24 +14,18 @@ interface Released {
 /** How many reservations one sweep gives back at most; the next tick takes the rest. */
 const SWEEP_BATCH = 200;
 
-/** A reservation may be given back only when it expired and its owner is not alive (its liveness lock is gone). */
-const ABANDONED = Prisma.raw(`"expiresAt" < (now() AT TIME ZONE 'UTC') AND NOT ${ownerAliveSql('owner')}`);
+const ALIVE = ownerAliveSql('o.owner');
 
 /**
  * The rows of running calls' reservations (inserted and deleted by BudgetCounterRepository in the transactions that
- * reserve and settle). A live process renews its own in one statement per tick and holds its liveness lock while it
- * lives; a row past its expiry whose owner holds no liveness lock belongs to a process that died, and any process's
- * sweep gives its amounts back. A live owner's rows stay however late its renewals come (a loaded machine): giving
- * them back while its calls run would let other calls past the budget.
+ * reserve and settle). Whether a row's process lives is its liveness lock (liveness-lock.ts), as for the run lease:
+ * a killed process's rows are given back by any other process's sweep at once, a live one's stay however late its
+ * renewals (a process starved of CPU or of pool connections renews late; its calls still run and will settle). A
+ * live process renews its own in one statement per tick, so `expiresAt` still says when it was last heard of.
  */
 @Injectable()
 export class BudgetReservationRepository {
   constructor(private readonly prisma: PrismaService) {}
-
-  /** The lock that tells the other processes' sweeps this owner is alive (liveness-lock.ts); not yet taken. */
-  liveness(owner: string, onError?: (err: unknown) => void): LivenessLock {
-    return this.prisma.livenessLock(owner, onError);
-  }
 
   async renew(owner: string, ttlMs: number): Promise<void> {
     await this.prisma.$executeRaw`
@@ -39,20 +33,32 @@ export class BudgetReservationRepository {
       WHERE owner = ${owner}`;
   }
 
+  /** The lock that tells the other processes `owner` lives, and so keeps its reservations (held while it runs). */
+  liveness(owner: string, onError?: (err: unknown) => void): LivenessLock {
+    return this.prisma.livenessLock(owner, onError);
+  }
+
   /**
-   * Deletes abandoned reservations (expired, owner dead) and gives back what each held, in one transaction per batch. Rows a settle or
+   * Deletes the reservations of processes other than `self` that hold no liveness lock (dead: Postgres dropped the
+   * lock with their connection) and gives back what each held, in one transaction per batch. Rows a settle or
    * another sweeper holds are skipped (SKIP LOCKED): each reservation is given back once, by whoever deletes it.
    * Returns how many were released.
    */
-  async releaseExpired(): Promise<number> {
-    // Every process asks every few seconds and there is almost never anything: one indexed read, no transaction.
-    const due = await this.prisma.$queryRaw<unknown[]>`
-      SELECT 1 FROM "BudgetReservation" WHERE ${ABANDONED} LIMIT 1`;
-    if (!due.length) return 0;
+  async releaseAbandoned(self: string): Promise<number> {
+    // Every process asks every few seconds and there is almost never anything: one read of the owners (indexed) and
+    // of the locks of the few other owners there are, no transaction. An owner string is never reused (it ends in a
+    // random boot id), so one found dead stays dead.
+    const dead = (
+      await this.prisma.sql<{ owner: string }>(
+        `SELECT o.owner FROM (SELECT DISTINCT owner FROM "BudgetReservation" WHERE owner <> $1) o WHERE NOT ${ALIVE}`,
+        [self],
+      )
+    ).rows.map((r) => r.owner);
+    if (!dead.length) return 0;
     return this.prisma.$transaction(async (tx) => {
       const rows = await tx.$queryRaw<Released[]>`
         DELETE FROM "BudgetReservation" WHERE id IN (
-          SELECT id FROM "BudgetReservation" WHERE ${ABANDONED}
+          SELECT id FROM "BudgetReservation" WHERE owner = ANY(${dead}::text[])
           ORDER BY "expiresAt" LIMIT ${SWEEP_BATCH} FOR UPDATE SKIP LOCKED)
         RETURNING "tenantId", claims, buckets`;
       // Summed and sorted like a reservation takes them (counters, then buckets), so sweeps and calls never wait
