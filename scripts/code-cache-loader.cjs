@@ -15,7 +15,10 @@ const Module = require('node:module');
 
 function ownDir(dir) {
   try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // Only the cache's own folder is private: node_modules/.cache/opencode-api also holds the embedded cluster's
+    // snapshots, which the postgres user must reach.
+    fs.mkdirSync(path.dirname(dir), { recursive: true });
+    if (!fs.existsSync(dir)) fs.mkdirSync(dir, { mode: 0o700 });
     const st = fs.lstatSync(dir);
     // A cache is code: never read one from a folder someone else could have written.
     if (!st.isDirectory() || (process.getuid && st.uid !== process.getuid()) || (st.mode & 0o022) !== 0) return;
