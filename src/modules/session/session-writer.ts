@@ -9,8 +9,16 @@ import type { MessageInfo, PartInfo } from './session.types';
  * The one writer of messages and parts: it stores, then publishes the event, so a client that reacts to an
  * event always finds what it names. Everything that adds to a transcript writes through it.
  */
+/** Streaming text of one school's sessions waiting for the end of this turn, and the callers to answer. */
+interface TextBatch {
+  parts: PartInfo[];
+  callers: { parts: PartInfo[]; resolve(): void; reject(err: unknown): void }[];
+}
+
 @Injectable()
 export class SessionWriter {
+  private readonly textBatches = new Map<string, TextBatch>();
+
   constructor(
     private readonly messages: MessageRepository,
     private readonly sessions: SessionService,
@@ -43,6 +51,42 @@ export class SessionWriter {
     await this.messages.upsertParts(row.tenantId, parts);
     this.publishMessage(row, info);
     for (const part of parts) this.publishPart(row, part);
+  }
+
+  /**
+   * Stores the text of parts still streaming, without an event (clients follow them through the deltas). The
+   * periodic writes of every session streaming in this process come in the same turn (one clock): they are sent as
+   * one statement per school at the end of it. If that statement fails, each caller's parts are tried on their own,
+   * so one bad row does not keep the other sessions' text from being stored.
+   */
+  storeText(row: SessionRow, parts: PartInfo[]): Promise<void> {
+    if (!parts.length) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      let batch = this.textBatches.get(row.tenantId);
+      if (!batch) {
+        this.textBatches.set(row.tenantId, (batch = { parts: [], callers: [] }));
+        setImmediate(() => void this.writeText(row.tenantId));
+      }
+      batch.parts.push(...parts);
+      batch.callers.push({ parts, resolve, reject });
+    });
+  }
+
+  private async writeText(tenantId: string): Promise<void> {
+    const batch = this.textBatches.get(tenantId);
+    this.textBatches.delete(tenantId);
+    if (!batch) return;
+    try {
+      // In id order: two batches in flight at once lock their rows in the same order.
+      await this.messages.upsertParts(
+        tenantId,
+        batch.parts.sort((a, b) => (a.id < b.id ? -1 : 1)),
+      );
+      for (const c of batch.callers) c.resolve();
+    } catch (err) {
+      if (batch.callers.length === 1) return batch.callers[0].reject(err);
+      for (const c of batch.callers) await this.messages.upsertParts(tenantId, c.parts).then(c.resolve, c.reject);
+    }
   }
 
   /**

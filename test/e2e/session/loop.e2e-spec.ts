@@ -171,6 +171,48 @@ describe('the agent loop through @opencode-ai/sdk', () => {
     sse.close();
   });
 
+  it('streaming text is stored as it streams, and published once whole at its end (OpenCode order)', async () => {
+    const client = sdk(school.admin.key);
+    const session = (await client.session.create({ body: { title: 'long stream' } })).data!;
+    llm.enqueueWhen((r) => !isTitleRequest(r), reply().text('one two three four five six seven eight').hangAfter(4));
+    const sse = await SseClient.open(app.url, `/event?sessionID=${session.id}`, {
+      headers: { authorization: `Bearer ${school.admin.key}` },
+    });
+    streams.push(sse);
+    await client.session.promptAsync({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'go' }] } });
+    // A reload mid-stream reads the text so far from the database (the periodic write).
+    const textSoFar = async () => {
+      const answer = (await client.session.messages({ path: { id: session.id } })).data!.find(
+        (m) => m.info.role === 'assistant',
+      );
+      return (answer?.parts.find((p) => p.type === 'text') as { text?: string } | undefined)?.text ?? '';
+    };
+    const stored = await waitUntil('the streamed text to be stored', textSoFar, (t) => t.length > 0);
+    expect(stored).toMatch(/^one/);
+    const answerId = (await sse.waitForType('message.part.delta', 5000)).data.properties.messageID;
+    const textUpdates = () =>
+      sse.events.filter(
+        (e: any) =>
+          e.type === 'message.part.updated' &&
+          e.properties.part.type === 'text' &&
+          e.properties.part.messageID === answerId,
+      );
+    // Stored, not published: the text part's only event so far is its empty announcement.
+    expect(textUpdates().map((e: any) => e.properties.part.text)).toEqual(['']);
+    await client.session.abort({ path: { id: session.id } });
+    await sse.waitForType('session.idle', 5000);
+    const texts = textUpdates().map((e: any) => e.properties.part.text);
+    expect(texts).toEqual(['', await textSoFar()]);
+    const deltas = sse.events
+      .filter((e: any) => e.type === 'message.part.delta')
+      .map((e: any) => e.properties.delta)
+      .join('');
+    expect(deltas).toBe(texts[1]);
+    const order = collapse(eventTypes(sse, session.id).filter((t) => t.startsWith('message.part.')));
+    expect(order).toEqual(['message.part.updated', 'message.part.delta', 'message.part.updated']);
+    sse.close();
+  });
+
   it('a hanging provider is aborted by the user', async () => {
     const client = sdk(school.admin.key);
     const session = (await client.session.create({ body: { title: 'hang' } })).data!;

@@ -293,6 +293,7 @@ export class SessionLoopService {
           recent.push({ tool: part.tool, input: JSON.stringify(part.state.input) });
       },
       removePart: async (part) => void (fenced() || (await this.writer.removePart(row, part))),
+      storeText: async (parts) => void (fenced() || (await this.writer.storeText(row, parts))),
       saveMessage: async (info, parts = [], alsoStore = []) => {
         if (fenced()) return;
         if (parts.length || alsoStore.length) await this.writer.stepEnd(row, info, parts, alsoStore);

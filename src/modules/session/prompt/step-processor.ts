@@ -14,6 +14,25 @@ export type { StepInput, StepOutcome, StepSink } from './step-sink';
 
 const FLUSH_MS = 500;
 
+/**
+ * One clock for the periodic text writes of every step streaming in this process: their writes fall in the same turn
+ * of the event loop, where the writer sends them as one statement per school instead of one per session.
+ */
+const flushClock = new Set<() => void>();
+let flushTimer: NodeJS.Timeout | undefined;
+function onFlushClock(tick: () => void): () => void {
+  flushClock.add(tick);
+  flushTimer ??= setInterval(() => {
+    for (const t of flushClock) t();
+  }, FLUSH_MS).unref();
+  return () => {
+    flushClock.delete(tick);
+    if (flushClock.size || !flushTimer) return;
+    clearInterval(flushTimer);
+    flushTimer = undefined;
+  };
+}
+
 function finishOf(reason: string): string {
   return reason === 'tool-calls' ? 'tool-calls' : reason;
 }
@@ -38,7 +57,7 @@ export class StepProcessor {
    * and then they are stored (and published) with the final message instead of one round trip of their own.
    */
   private ended: TextLike[] = [];
-  private flushTimer?: NodeJS.Timeout;
+  private stopFlushes?: () => void;
   /** The periodic writes, chained: a discarded attempt waits for them so none lands after its parts are removed. */
   private flushing: Promise<void> = Promise.resolve();
   private finishReason = 'unknown';
@@ -115,7 +134,7 @@ export class StepProcessor {
       if (!assistant.finish) assistant.finish = 'error';
       return 'stop';
     } finally {
-      clearInterval(this.flushTimer);
+      this.stopFlushes?.();
       assistant.time.completed = Date.now();
       await sink.saveMessage(assistant, this.closing.splice(0), this.unsaved.splice(0));
     }
@@ -123,9 +142,9 @@ export class StepProcessor {
 
   private async stream(): Promise<void> {
     const { signal } = this.input;
-    this.flushTimer ??= setInterval(() => {
+    this.stopFlushes ??= onFlushClock(() => {
       this.flushing = this.flushing.then(() => this.flush());
-    }, FLUSH_MS);
+    });
     let started = false;
     // A retried attempt keeps the first tree, so files a failed attempt's tools wrote are still in the patch.
     this.startTree ??= await this.input.sink.snapshots?.track();
@@ -303,11 +322,26 @@ export class StepProcessor {
     for (const part of this.ended.splice(0)) await this.save(part);
   }
 
-  /** Periodic write of streaming text so a crash mid-answer keeps what was said. */
+  /**
+   * Periodic write of streaming text so a crash mid-answer (or a reload) keeps what was said. Text still streaming is
+   * stored, not published: clients have it from the deltas, and OpenCode publishes a streamed part's full text once,
+   * at its end (a full copy of a growing text every 500 ms per stream was most of the delta path's cost at scale).
+   * Text that ended meanwhile is stored and published as at any other write.
+   */
   private async flush(): Promise<void> {
-    const batch = [...this.dirty, ...this.ended.splice(0)];
+    const ended = this.ended.splice(0);
+    const streaming = [...this.dirty];
     this.dirty.clear();
-    for (const part of batch) await this.save(part).catch(() => undefined);
+    if (streaming.length) {
+      const waiting = this.unsaved.splice(0);
+      try {
+        await this.input.sink.storeText([...waiting, ...streaming]);
+      } catch {
+        this.unsaved.unshift(...waiting);
+        for (const part of streaming) this.dirty.add(part);
+      }
+    }
+    for (const part of ended) await this.save(part).catch(() => undefined);
   }
 
   /** Text that ended or is still open when the step ends is stored with the final message. */

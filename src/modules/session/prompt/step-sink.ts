@@ -16,6 +16,8 @@ export interface StepSink {
    */
   savePart(part: PartInfo, alsoStore?: PartInfo[]): Promise<void>;
   removePart(part: PartInfo): Promise<void>;
+  /** Stores the text of parts still streaming (and announced parts waiting for their row) without publishing them. */
+  storeText(parts: PartInfo[]): Promise<void>;
   /** Stores the message with the step's closing parts in one statement, then publishes the parts and the message. */
   saveMessage(info: AssistantMessageInfo, parts?: PartInfo[], alsoStore?: PartInfo[]): Promise<void>;
   delta(part: TextLike, delta: string): void;
