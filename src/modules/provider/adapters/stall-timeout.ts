@@ -32,17 +32,24 @@ async function* guardedStream(
   else outer?.addEventListener('abort', forward, { once: true });
   const iterator = model.stream({ ...request, abortSignal: controller.signal })[Symbol.asyncIterator]();
   let first = true;
+  // One timer per stream, restarted before each read (not one timer and one promise per event: a stream is read
+  // thousands of times and this guard sits on every read of every stream).
+  // The consumer's time between two reads does not count: the timer only stalls a read in progress.
+  let limit = timeouts.firstEventMs ?? timeouts.chunkMs;
+  let reading = false;
+  let fire!: (value: 'stalled') => void;
+  const stalled = new Promise<'stalled'>((resolve) => (fire = resolve));
+  const expire = () => void (reading && fire('stalled'));
+  let timer = limit ? setTimeout(expire, limit) : undefined;
   try {
     while (true) {
-      const limit = first ? (timeouts.firstEventMs ?? timeouts.chunkMs) : (timeouts.chunkMs ?? timeouts.firstEventMs);
-      let timer: NodeJS.Timeout | undefined;
-      const stalled = new Promise<'stalled'>((resolve) => {
-        if (limit) timer = setTimeout(() => resolve('stalled'), limit);
-      });
+      timer?.refresh();
+      reading = true;
       const pending = iterator.next();
       // If we give up on it, its later rejection (the abort we caused) must not go unhandled.
       pending.catch(() => undefined);
-      const result = await Promise.race([pending, stalled]).finally(() => clearTimeout(timer));
+      const result = timer ? await Promise.race([pending, stalled]) : await pending;
+      reading = false;
       if (result === 'stalled') {
         controller.abort(new Error('stalled'));
         // Let the adapter observe the abort and close its socket; its own error is superseded by ours.
@@ -55,10 +62,19 @@ async function* guardedStream(
         );
       }
       if (result.done) return;
-      first = false;
+      if (first) {
+        first = false;
+        const next = timeouts.chunkMs ?? timeouts.firstEventMs;
+        if (next !== limit) {
+          clearTimeout(timer);
+          limit = next;
+          timer = limit ? setTimeout(expire, limit) : undefined;
+        }
+      }
       yield result.value;
     }
   } finally {
+    clearTimeout(timer);
     outer?.removeEventListener('abort', forward);
   }
 }
