@@ -50,7 +50,9 @@ async function grow(ctx: ScenarioContext, pool: Pool, n: number, dirs: string): 
         return stream(target.baseUrl, target.headers, id, `/event?${q}`, q);
       }
       const headers = await school(Math.floor(i / PER_SCHOOL));
-      const id = await newSession(target.baseUrl, headers, `capacity ${i}`);
+      // A project each, as students have: one project's snapshots run one at a time (its git index), so a hundred
+      // sessions in one project would queue their step snapshots behind each other and measure that queue.
+      const id = await newSession(target.baseUrl, headers, `capacity ${i}`, `directory=cap${i}`);
       return stream(target.baseUrl, headers, id, `/event?sessionID=${id}`, '');
     },
     ctx.signal,
