@@ -46,6 +46,8 @@ const EnvSchema = z.object({
   PUBLIC_URL: z.string().url().optional(),
   EVENT_REPLAY_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
   HEARTBEAT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** A streaming session's text deltas go out at most this often (its first at once; 0: every turn of the loop). */
+  EVENT_DELTA_BATCH_MS: z.coerce.number().int().min(0).max(1000).default(50),
   /** Backstop re-validation of open event streams' rights (the bus's access-changed events close them at once). */
   ACCESS_RECHECK_MS: z.coerce.number().int().min(100).max(10_000).default(5_000),
   /** Backstop expiry of cached agent and model policies (every change is announced on the bus and applies at once). */
@@ -169,6 +171,8 @@ export interface AppConfig {
   publicUrl?: string;
   eventReplaySize: number;
   heartbeatMs: number;
+  /** See EVENT_DELTA_BATCH_MS and EventBus: the delta clock. */
+  deltaBatchMs: number;
   /** How often open streams re-read their caller's rights, in case an access-changed event was lost. */
   accessRecheckMs: number;
   /** How long a process keeps a user's agent and model policies if no change reaches it over the bus. */
@@ -286,6 +290,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     publicUrl: e.PUBLIC_URL,
     eventReplaySize: e.EVENT_REPLAY_SIZE,
     heartbeatMs: e.HEARTBEAT_MS,
+    deltaBatchMs: e.EVENT_DELTA_BATCH_MS,
     accessRecheckMs: e.ACCESS_RECHECK_MS,
     policyCacheMs: e.POLICY_CACHE_MS,
     permissionTimeoutMs: e.PERMISSION_TIMEOUT_MS,

@@ -9,7 +9,7 @@ import { StreamGuard, type GuardedStream } from './stream-guard.service';
 // gone, leaves the rest alone; the sweep re-checks everything (the backstop for a lost event).
 
 function setup() {
-  const bus = new EventBus(new MemoryEventTransport(100), pino({ level: 'silent' }));
+  const bus = new EventBus(new MemoryEventTransport(100), pino({ level: 'silent' }), { deltaBatchMs: 0 });
   // A sweep period far beyond the test: anything closed here was closed by the event.
   const guard = new StreamGuard(bus, { accessRecheckMs: 10_000 } as AppConfig, pino({ level: 'silent' }));
   return { bus, guard };

@@ -19,7 +19,7 @@ describe('SnapshotService', () => {
     service = new SnapshotService(
       { snapshotRoot: box.snapshotRoot } as AppConfig,
       logger,
-      new EventBus(new MemoryEventTransport(100), logger),
+      new EventBus(new MemoryEventTransport(100), logger, { deltaBatchMs: 0 }),
     );
   });
   afterEach(() => box.cleanup());

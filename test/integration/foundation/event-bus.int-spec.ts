@@ -12,8 +12,8 @@ import { waitUntil } from '../../utils/wait-until';
 
 const logger = createLogger('silent');
 
-async function busOn(transport: EventTransport): Promise<EventBus> {
-  const bus = new EventBus(transport, logger);
+async function busOn(transport: EventTransport, deltaBatchMs = 60_000): Promise<EventBus> {
+  const bus = new EventBus(transport, logger, { deltaBatchMs });
   await bus.onModuleInit();
   return bus;
 }
@@ -136,7 +136,7 @@ describe.each(transports)('%s transport', (name, setup) => {
       ? `${e.sessionId}/${String(e.event.properties.partID)}:${String(e.event.properties.delta)}`
       : `${e.sessionId}/${e.event.type}`;
 
-  it("joins a part's deltas of one turn into one event, never across another event of the session", async () => {
+  it("joins a part's deltas into one event per turn, then per tick of the delta clock, never across another event of the session", async () => {
     const b = await bus();
     const tenant = `${name}-deltas`;
     const got = collect(b, tenant);
@@ -151,11 +151,18 @@ describe.each(transports)('%s transport', (name, setup) => {
     const s1 = got.filter((e) => e.sessionId === 's1').map(shown);
     expect(s1).toEqual(['s1/p1:Hello', 's1/p2:next part, same', 's1/message.part.updated', 's1/p2: after']);
     expect(got.filter((e) => e.sessionId === 's2').map(shown)).toEqual(['s2/p9:other session']);
-    // A later turn starts a new event: the wait is one turn of the event loop, not a timer.
-    await new Promise((r) => setImmediate(r));
+    // s1 has just sent a delta: its next pieces wait for the delta clock (a minute here), pieces of later turns join
+    // them, and the session's next other event sends them first.
     b.publish(delta(tenant, 's1', 'p2', ' later'));
-    await until(() => got.length === 6);
-    expect(shown(got[5])).toBe('s1/p2: later');
+    await new Promise((r) => setImmediate(r));
+    b.publish(delta(tenant, 's1', 'p2', ' still'));
+    await new Promise((r) => setImmediate(r));
+    b.publish(delta(tenant, 's2', 'p9', ' again'));
+    b.publish({ tenantId: tenant, sessionId: 's1', type: 'session.status', properties: {} });
+    // s2 sent a moment ago too: its piece waits for the clock, not for another session's event (ordered delivery:
+    // had it gone out, it would be here before s1's status).
+    await until(() => got.length === 7);
+    expect(got.slice(5).map(shown)).toEqual(['s1/p2: later still', 's1/session.status']);
   });
 
   it('routes: a subscriber is offered what its route can match, and its filter still decides', async () => {
