@@ -24,6 +24,21 @@ export interface ServerProcess {
 }
 
 /**
+ * With the kernel's autogroup scheduling on (`/proc/sys/kernel/sched_autogroup_enabled`), CPU is shared between
+ * sessions first and `nice` only orders processes inside one: the detached server is a session of its own, at the
+ * default weight, however the bench was niced. It gets the bench's own session weight instead (`setsid` + `echo -10
+ * > /proc/self/autogroup` before the bench gives both the priority the bench lock intends). Best effort.
+ */
+function inheritAutogroupNice(pid: number): void {
+  try {
+    const nice = /nice\s+(-?\d+)/.exec(fs.readFileSync('/proc/self/autogroup', 'utf8'))?.[1];
+    if (nice !== undefined && nice !== '0') fs.writeFileSync(`/proc/${pid}/autogroup`, nice);
+  } catch {
+    // no autogroups here, or not allowed to raise the priority: the default weight
+  }
+}
+
+/**
  * Spawns a server in its own process group (so its helpers, e.g. OpenCode's git processes, go with it) and
  * copies stdout/stderr into `logFile` while watching them for a readiness line.
  */
@@ -32,6 +47,7 @@ export function startProcess(command: string, args: string[], options: SpawnOpti
   const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   if (!child.pid) throw new Error(`could not start ${command}`);
   const pid = child.pid;
+  inheritAutogroupNice(pid);
   let recent = '';
   const watchers = new Set<(line: string) => void>();
   let exited: string | undefined;

@@ -162,7 +162,7 @@ export const capacityScenario: Scenario = {
         ctx.note(
           `${n} streams: ${pass ? 'PASS' : 'FAIL'}; steady window ${round(windowS)} s, ${res.deltasInWindow} deltas / ${res.tokensInWindow} tokens in it (of ${res.deltasTotal}), ` +
             `gaps p50/p95/p99/max ${round(res.gaps.median)}/${round(res.gaps.p95)}/${round(res.gaps.p99)}/${round(res.gaps.max)} ms, all gaps p99 ${round(res.gapsAll.p99)} ms, ` +
-            `first delta p50/p99 ${round(res.firstDelta.median)}/${round(res.firstDelta.p99)} ms, streams done ${res.streamsDone}/${n}, ` +
+            `first delta p50/p99 ${round(res.firstDelta.median)}/${round(res.firstDelta.p99)} ms, streams idle within 60 s of the aborts ${res.streamsDone}/${n}, failed ${res.streamsFailed}, ` +
             `event-loop delay p99: fake LLM ${round(fakeLagP99)} ms, client ${round(res.clientLoopDelayP99)} ms${res.errors.length ? `; errors: ${res.errors.join(' | ')}` : ''}`,
         );
         if (pass) best = n;
