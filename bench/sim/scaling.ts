@@ -183,7 +183,7 @@ async function measureRead(url: string, events: number, subs: number): Promise<n
     await appendAll(writer, events, data, probe);
     const appendOnly = cpuOf(a0);
     await writer.del(KEY);
-    const bus = new EventBus(new RedisEventTransport(writer, client, events * 2, logger), logger);
+    const bus = new EventBus(new RedisEventTransport(writer, client, events * 2, logger), logger, { deltaBatchMs: 0 });
     await bus.onModuleInit();
     for (let i = 0; i < subs; i++) bus.subscribe(() => true, () => undefined, { tenantId: 'ten_sim', sessionId: `ses_other_${i}` });
     const probes = Math.ceil(events / 50);

@@ -46,8 +46,7 @@ const EnvSchema = z.object({
   PUBLIC_URL: z.string().url().optional(),
   EVENT_REPLAY_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
   HEARTBEAT_MS: z.coerce.number().int().min(100).default(10_000),
-  /** A streaming session's text deltas go out at most this often (its first at once; 0: every turn of the loop). */
-  EVENT_DELTA_BATCH_MS: z.coerce.number().int().min(0).max(1000).default(50),
+  EVENT_DELTA_BATCH_MS: z.coerce.number().int().min(0).max(1000).default(50), // the delta clock, see EventBus
   /** Backstop re-validation of open event streams' rights (the bus's access-changed events close them at once). */
   ACCESS_RECHECK_MS: z.coerce.number().int().min(100).max(10_000).default(5_000),
   /** Backstop expiry of cached agent and model policies (every change is announced on the bus and applies at once). */
@@ -171,9 +170,7 @@ export interface AppConfig {
   publicUrl?: string;
   eventReplaySize: number;
   heartbeatMs: number;
-  /** See EVENT_DELTA_BATCH_MS and EventBus: the delta clock. */
   deltaBatchMs: number;
-  /** How often open streams re-read their caller's rights, in case an access-changed event was lost. */
   accessRecheckMs: number;
   /** How long a process keeps a user's agent and model policies if no change reaches it over the bus. */
   policyCacheMs: number;

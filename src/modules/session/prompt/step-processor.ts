@@ -9,29 +9,9 @@ import { messageErrorOf } from '../llm/llm-turn';
 import type { StepCall } from './subtask-call';
 import { AbortedError, type StepInput, type StepOutcome, type TextLike } from './step-sink';
 import { StepTools } from './step-tools';
+import { onFlushClock } from './text-flush-clock';
 
 export type { StepInput, StepOutcome, StepSink } from './step-sink';
-
-const FLUSH_MS = 500;
-
-/**
- * One clock for the periodic text writes of every step streaming in this process: their writes fall in the same turn
- * of the event loop, where the writer sends them as one statement per school instead of one per session.
- */
-const flushClock = new Set<() => void>();
-let flushTimer: NodeJS.Timeout | undefined;
-function onFlushClock(tick: () => void): () => void {
-  flushClock.add(tick);
-  flushTimer ??= setInterval(() => {
-    for (const t of flushClock) t();
-  }, FLUSH_MS).unref();
-  return () => {
-    flushClock.delete(tick);
-    if (flushClock.size || !flushTimer) return;
-    clearInterval(flushTimer);
-    flushTimer = undefined;
-  };
-}
 
 function finishOf(reason: string): string {
   return reason === 'tool-calls' ? 'tool-calls' : reason;
@@ -323,10 +303,8 @@ export class StepProcessor {
   }
 
   /**
-   * Periodic write of streaming text so a crash mid-answer (or a reload) keeps what was said. Text still streaming is
-   * stored, not published: clients have it from the deltas, and OpenCode publishes a streamed part's full text once,
-   * at its end (a full copy of a growing text every 500 ms per stream was most of the delta path's cost at scale).
-   * Text that ended meanwhile is stored and published as at any other write.
+   * Periodic write so a crash or a reload mid-answer keeps what was said. Streaming text is stored, not published
+   * (clients have the deltas; OpenCode publishes a streamed part whole once, at its end); ended text is both.
    */
   private async flush(): Promise<void> {
     const ended = this.ended.splice(0);
