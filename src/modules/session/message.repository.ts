@@ -22,12 +22,12 @@ function toPart(row: PartRow): PartInfo {
   } as PartInfo;
 }
 
-type ListedRow = { id: string; sessionId: string; role: string; data: object; parts: PartRow[] | null };
+export type ListedRow = { id: string; sessionId: string; role: string; data: object; parts: PartRow[] | null };
 
 // Parts ride along as a JSON array, so a listing is one round trip however long the session. The subquery
 // matches parts by message id and session (session ids are global), not tenant: with a tenant condition the
 // planner ANDed in the tenant index and scanned every part of the tenant per message (10k messages: 4.9 s → 0.11 s).
-const LIST_SQL = `SELECT m.id, m."sessionId", m.role, m.data,
+export const LIST_SQL = `SELECT m.id, m."sessionId", m.role, m.data,
   (SELECT json_agg(json_build_object('id', p.id, 'sessionId', p."sessionId", 'messageId', p."messageId", 'type', p.type, 'data', p.data) ORDER BY p.id)
      FROM "Part" p WHERE p."messageId" = m.id AND p."sessionId" = m."sessionId") AS parts
   FROM "Message" m WHERE m."tenantId" = $1 AND m."sessionId" = $2`;
@@ -55,7 +55,7 @@ function partUpsert(parts: PartInfo[], tenantId: string, values: unknown[]): str
     WHERE "Part"."tenantId" = EXCLUDED."tenantId" AND "Part"."sessionId" = EXCLUDED."sessionId"`;
 }
 
-function toMessageWithParts(row: ListedRow): MessageWithParts {
+export function toMessageWithParts(row: ListedRow): MessageWithParts {
   return { info: toInfo(row as MessageRow), parts: (row.parts ?? []).map(toPart) };
 }
 

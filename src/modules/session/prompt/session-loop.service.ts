@@ -67,16 +67,18 @@ export class SessionLoopService {
 
   /**
    * Resolves with the answer when the loop ended on a finished reply it read back (else undefined). `prompts` is
-   * the intake that runs this loop: tools that prompt another session (the task tool) go through it.
+   * the intake that runs this loop: tools that prompt another session (the task tool) go through it. `history`: the
+   * session's history as read with the run lease, for the first step (else it is read here).
    */
   async loop(
     auth: AuthContext,
     row: SessionRow,
     signal: AbortSignal,
     prompts: PromptRunner,
+    history?: MessageWithParts[],
   ): Promise<MessageWithParts | undefined> {
     try {
-      return await this.steps(auth, row, signal, prompts);
+      return await this.steps(auth, row, signal, prompts, history);
     } finally {
       // A loop handed over to another process goes on there: its finishers run there.
       for (const finisher of handedOver(signal) ? [] : this.finishers)
@@ -91,11 +93,12 @@ export class SessionLoopService {
     row: SessionRow,
     signal: AbortSignal,
     prompts: PromptRunner,
+    leased?: MessageWithParts[],
   ): Promise<MessageWithParts | undefined> {
     let history: MessageWithParts[] | undefined;
     for (let step = 1; ; step++) {
       if (signal.aborted) return;
-      history = await this.reload(row, history);
+      history = step === 1 && leased ? leased : await this.reload(row, history);
       for (const preparer of this.preparers)
         if (await preparer.beforeStep(auth, row, history, signal)) history = await this.reload(row);
       if (signal.aborted) return;

@@ -76,9 +76,13 @@ export class SessionPromptService implements PromptRunner {
     let answer: MessageWithParts | undefined;
     const started = this.fairness.promptStarted(row.tenantId, row.id);
     await this.runs
-      .run(row, async (signal) => {
-        answer = await this.loop.loop(auth, row, signal, this);
-      })
+      .run(
+        row,
+        async (signal, history) => {
+          answer = await this.loop.loop(auth, row, signal, this, history);
+        },
+        { withHistory: true },
+      )
       .finally(started);
     // The loop read the answer back before it ended; a joined or failed run leaves it to one more read.
     const final =
@@ -93,7 +97,7 @@ export class SessionPromptService implements PromptRunner {
     if (input.noReply) return;
     const started = this.fairness.promptStarted(row.tenantId, row.id);
     void this.runs
-      .run(row, (signal) => this.loop.loop(auth, row, signal, this))
+      .run(row, (signal, history) => this.loop.loop(auth, row, signal, this, history), { withHistory: true })
       .finally(started)
       .catch((err) => {
         this.logger.error({ err, sessionId }, 'background prompt failed');

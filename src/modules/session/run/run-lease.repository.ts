@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import type { AuthContext, Role } from '../../../core/auth/auth-context';
 import { ownerAliveSql, type LivenessLock } from '../../../infra/database/liveness-lock';
 import { PrismaService } from '../../../infra/database/prisma.service';
+import { LIST_SQL, toMessageWithParts, type ListedRow } from '../message.repository';
+import type { MessageWithParts } from '../session.types';
 
 const ALIVE = ownerAliveSql('"runOwner"');
 
@@ -37,6 +39,32 @@ export class RunLeaseRepository {
       [owner, leaseMs, ids],
     );
     return new Map(r.rows.map((row) => [row.id, { aborted: row.aborted }]));
+  }
+
+  /**
+   * Takes the lease as SessionRepository.acquireLease does and, when it was taken, reads the session's history in
+   * the same statement: the loop's first step needs it next, and this saves that round trip. The read sees every
+   * message committed before the statement began; a loop that held the lease before wrote its last message before
+   * it released the lease (the release is its last write), so a lease taken here never misses that loop's answer.
+   */
+  async acquireWithHistory(
+    tenantId: string,
+    id: string,
+    owner: string,
+    leaseMs: number,
+  ): Promise<{ acquired: false } | { acquired: true; history: MessageWithParts[] }> {
+    const r = await this.prisma.sql<ListedRow & { acquired: boolean }>(
+      `WITH lease AS (
+         UPDATE "Session" SET "runOwner" = $3, "runLeaseUntil" = now() + ($4 * interval '1 millisecond')
+         WHERE id = $2 AND ("runOwner" IS NULL OR "runOwner" = $3) RETURNING 1),
+       taken AS (SELECT EXISTS (SELECT 1 FROM lease) AS acquired)
+       SELECT taken.acquired, h.* FROM taken
+       LEFT JOIN (${LIST_SQL} AND (SELECT acquired FROM taken)) h ON true
+       ORDER BY h.id ASC`,
+      [tenantId, id, owner, leaseMs],
+    );
+    if (!r.rows[0]?.acquired) return { acquired: false };
+    return { acquired: true, history: r.rows.filter((row) => row.id !== null).map(toMessageWithParts) };
   }
 
   /** The lock that tells the other processes this one (`owner`) is alive, whatever its renewals' delays. */

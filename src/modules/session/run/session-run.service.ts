@@ -11,7 +11,7 @@ import { inSpan } from '../../../infra/telemetry/tracing';
 import { EventBus } from '../../event/event.bus';
 import { EventType } from '../../event/event.types';
 import { SessionRepository, type SessionRow } from '../session.repository';
-import type { SessionStatus } from '../session.types';
+import type { MessageWithParts, SessionStatus } from '../session.types';
 import type { LivenessLock } from '../../../infra/database/liveness-lock';
 import { RunLeaseRepository } from './run-lease.repository';
 import { RUN_LIMITS, type RunLimits } from './run-limits.port';
@@ -19,7 +19,8 @@ import { RUN_LIMITS, type RunLimits } from './run-limits.port';
 /** Internal bus event: asks the process that runs a session's loop to abort it. Never sent to clients. */
 export const ABORT_REQUEST = 'internal.session.abort';
 
-type RunFn = (signal: AbortSignal) => Promise<unknown>;
+/** A loop; `history`, when given, is the session's history as read with the lease (`run`'s `withHistory`). */
+type RunFn = (signal: AbortSignal, history?: MessageWithParts[]) => Promise<unknown>;
 
 /**
  * The abort reason of a loop this process no longer runs: its lease went to another process (it expired while this
@@ -43,6 +44,8 @@ interface LocalRun {
   controller: AbortController;
   promise: Promise<void>;
   status: SessionStatus;
+  /** A prompt stored its message and joined this run: a history read with the lease no longer holds it. */
+  joined?: boolean;
 }
 
 /**
@@ -141,19 +144,21 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
 
   /**
    * Runs `fn` as this session's loop, or joins the one running. Resolves when the loop that will see the
-   * caller's message has finished.
+   * caller's message has finished. `withHistory`: the lease is taken together with a read of the session's history
+   * (one round trip instead of two), handed to `fn` unless a prompt joined the run before the loop started.
    */
-  async run(row: SessionRow, fn: RunFn): Promise<void> {
+  async run(row: SessionRow, fn: RunFn, opts: { withHistory?: boolean } = {}): Promise<void> {
     for (let attempt = 0; attempt < 10_000; attempt++) {
       const existing = this.runs.get(row.id);
       if (existing) {
+        existing.joined = true;
         await existing.promise.catch(() => undefined);
         // The loop may have passed its exit check before our message landed: run again (exits at once if
         // there is nothing left to answer).
         continue;
       }
       this.acquiring.set(row.id, (this.acquiring.get(row.id) ?? 0) + 1);
-      const acquired = await this.acquire(row).finally(() => {
+      const acquired = await this.acquire(row, opts.withHistory ?? false).finally(() => {
         const n = (this.acquiring.get(row.id) ?? 1) - 1;
         if (n > 0) this.acquiring.set(row.id, n);
         else this.acquiring.delete(row.id);
@@ -168,7 +173,7 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
       if (this.runs.has(row.id)) continue;
       // A loop handed over goes on in another process: the caller waits for it there, as for any loop running
       // elsewhere, and then reads its answer (a synchronous prompt must not return the unfinished message).
-      if ((await this.start(row, fn)) || this.stopping) return;
+      if ((await this.start(row, fn, acquired.history)) || this.stopping) return;
     }
   }
 
@@ -181,14 +186,15 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
   }
 
   /** Runs the loop under the lease just taken; false when it was handed over to another process meanwhile. */
-  private async start(row: SessionRow, fn: RunFn): Promise<boolean> {
+  private async start(row: SessionRow, fn: RunFn, history?: MessageWithParts[]): Promise<boolean> {
     const controller = new AbortController();
     const run: LocalRun = { row, controller, status: { type: 'busy' }, promise: Promise.resolve() };
     this.runs.set(row.id, run);
     this.setStatus(row, { type: 'busy' });
     run.promise = (async () => {
       try {
-        await this.withLoopSlot(row, controller.signal, () => fn(controller.signal));
+        // Decided once the slot is there: a prompt that joined while the loop waited came after the read.
+        await this.withLoopSlot(row, controller.signal, () => fn(controller.signal, run.joined ? undefined : history));
       } finally {
         // Release before forgetting the run: a prompt arriving in between would otherwise take the lease (same
         // owner) and start a loop whose lease this release then clears, and the next tick would abort it.
@@ -234,20 +240,25 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
   }
 
   /**
-   * The lease, claimed together with a slot of the owner's concurrency limit when a budget sets one. A subagent's
-   * child session runs inside its parent's turn and slot.
+   * The lease, claimed together with a slot of the owner's concurrency limit when a budget sets one (the history is
+   * then read by the loop itself). A subagent's child session runs inside its parent's turn and slot. False when
+   * another loop holds the session.
    */
-  private async acquire(row: SessionRow): Promise<boolean> {
+  private async acquire(row: SessionRow, withHistory: boolean): Promise<false | { history?: MessageWithParts[] }> {
     const cap =
       row.userId && !row.parentId ? await this.limits.concurrentSessions(row.tenantId, row.userId) : undefined;
-    if (!cap) return this.sessions.acquireLease(row.id, this.owner, this.config.runLeaseMs);
+    if (!cap && withHistory) {
+      const r = await this.leases.acquireWithHistory(row.tenantId, row.id, this.owner, this.config.runLeaseMs);
+      return r.acquired && { history: r.history };
+    }
+    if (!cap) return (await this.sessions.acquireLease(row.id, this.owner, this.config.runLeaseMs)) && {};
     const r = await this.sessions.acquireLeaseWithin(row.id, this.owner, this.config.runLeaseMs, {
       tenantId: row.tenantId,
       userId: row.userId!,
       limit: cap.limit,
     });
     if (typeof r === 'object') return cap.refuse(r.refused);
-    return r;
+    return r && {};
   }
 
   /**
