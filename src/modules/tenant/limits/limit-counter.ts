@@ -22,6 +22,8 @@ return 1`;
 @Injectable()
 export class LimitCounter implements OnModuleDestroy {
   private readonly windows = new Map<string, { window: number; count: number }>();
+  /** Per shared window: the count Redis last answered plus this process's hits sent since (a lower bound). */
+  private readonly seen = new Map<string, number>();
   private readonly localSlots = new Map<string, Set<string>>();
   /** Slots this process holds, refreshed while held: id → key. */
   private readonly held = new Map<string, { key: string; shared: boolean }>();
@@ -36,18 +38,36 @@ export class LimitCounter implements OnModuleDestroy {
     clearInterval(this.timer);
   }
 
-  /** Counts one hit in the current fixed window; returns the count and when the window ends (ms). */
-  async hit(key: string, windowMs: number): Promise<{ count: number; resetsAt: number }> {
+  /**
+   * Counts one hit in the current fixed window; returns the count and when the window ends (ms). While the count
+   * this process knows (Redis's last answer plus its own hits since) stays under `eagerBelow`, the hit is counted in
+   * Redis without waiting for the answer, and the known count is returned: a request far from its limit does not
+   * wait a round trip, and one near it waits for the exact count, as every hit did before.
+   */
+  async hit(key: string, windowMs: number, eagerBelow = 0): Promise<{ count: number; resetsAt: number }> {
     const window = Math.floor(Date.now() / windowMs);
     const resetsAt = (window + 1) * windowMs;
     const full = `limit:${key}:${window}`;
     if (this.ready()) {
+      const sent = this.redis!.multi()
+        .incr(full)
+        .pexpire(full, windowMs * 2)
+        .exec()
+        .then((r) => {
+          const [[, count]] = r as [[unknown, number]];
+          this.seen.set(full, Math.max(this.seen.get(full) ?? 0, count));
+          return count;
+        });
+      const known = this.seen.get(full);
+      if (known !== undefined && known + 1 < eagerBelow) {
+        this.seen.set(full, known + 1);
+        sent.catch(() => this.seen.delete(full));
+        return { count: known + 1, resetsAt };
+      }
+      this.seen.delete(`limit:${key}:${window - 1}`);
+      if (this.seen.size > 50_000) this.seen.clear();
       try {
-        const [[, count]] = (await this.redis!.multi()
-          .incr(full)
-          .pexpire(full, windowMs * 2)
-          .exec()) as [[unknown, number]];
-        return { count, resetsAt };
+        return { count: await sent, resetsAt };
       } catch {
         // fall through to the local count
       }

@@ -31,7 +31,8 @@ export class RequestLimitService {
 
   async check(auth: AuthContext): Promise<void> {
     const { requestsPerMinute: limit } = await this.limits.of(auth.tenantId);
-    const { count, resetsAt } = await this.counter.hit(`rpm:${auth.tenantId}:${auth.userId}`, MINUTE);
+    // Under half the limit, the count is not waited for (LimitCounter.hit): near it, every request waits for it.
+    const { count, resetsAt } = await this.counter.hit(`rpm:${auth.tenantId}:${auth.userId}`, MINUTE, limit / 2);
     if (count > limit)
       throw tooMany(`Rate limit exceeded: ${limit} requests per minute`, 'rate_limited', limit, resetsAt);
   }
