@@ -115,6 +115,9 @@ export class StepProcessor {
       return 'stop';
     } finally {
       this.stopFlushes?.();
+      // A periodic write still in flight carries the step-start and older text of parts the final statement stores
+      // too: landing after it, it would leave a reader without them, and the text cut short for good.
+      await this.flushing;
       assistant.time.completed = Date.now();
       await sink.saveMessage(assistant, this.closing.splice(0), this.unsaved.splice(0));
     }

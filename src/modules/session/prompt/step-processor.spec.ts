@@ -1,0 +1,79 @@
+import type { StreamEvent } from '../../provider/provider.types';
+import type { AssistantMessageInfo, PartInfo } from '../session.types';
+import { StepProcessor } from './step-processor';
+import type { StepInput, StepSink } from './step-sink';
+
+// The step's periodic text write (every 500 ms while a part streams) and its final statement store the same rows:
+// the final one must land last, or a reader of the answer misses the step-start and the text stays cut short.
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+it('the final message is stored only after a periodic text write still in flight has landed', async () => {
+  const order: string[] = [];
+  const flushStarted = deferred();
+  const flushMayLand = deferred();
+  const sink = {
+    savePart: async () => undefined,
+    removePart: async () => undefined,
+    storeText: async (parts: PartInfo[]) => {
+      order.push(`storeText:${parts.map((p) => p.type).join(',')}`);
+      flushStarted.resolve();
+      await flushMayLand.promise;
+      order.push('storeText landed');
+    },
+    saveMessage: async (_info: AssistantMessageInfo, parts: PartInfo[] = [], alsoStore: PartInfo[] = []) => {
+      order.push(`saveMessage:${[...alsoStore, ...parts].map((p) => p.type).join(',')}`);
+    },
+    delta: () => undefined,
+    announce: () => undefined,
+    status: () => undefined,
+    usage: async () => undefined,
+    toolContext: () => {
+      throw new Error('no tools in this step');
+    },
+    recentToolCalls: () => [],
+  } as unknown as StepSink;
+  async function* call(): AsyncGenerator<StreamEvent> {
+    yield { type: 'text-start', id: 't' } as StreamEvent;
+    yield { type: 'text-delta', id: 't', delta: 'Hello' } as StreamEvent;
+    // The model goes on only once the periodic write has started (the step's flush clock ticks every 500 ms).
+    await flushStarted.promise;
+    yield { type: 'text-delta', id: 't', delta: ', world' } as StreamEvent;
+    yield { type: 'text-end', id: 't' } as StreamEvent;
+    yield {
+      type: 'finish',
+      reason: 'stop',
+      usage: { input: 10, output: 2, reasoning: 0, cacheRead: 0, cacheWrite: 0 },
+    } as StreamEvent;
+  }
+  const assistant = {
+    id: 'msg_b',
+    sessionID: 'ses_a',
+    role: 'assistant',
+    time: { created: Date.now() },
+    cost: 0,
+    tokens: { input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } },
+  } as unknown as AssistantMessageInfo;
+  const input: StepInput = {
+    assistant,
+    model: { cost: undefined } as StepInput['model'],
+    call: () => call(),
+    tools: new Map(),
+    signal: new AbortController().signal,
+    maxRetries: 0,
+    sink,
+  };
+
+  const outcome = new StepProcessor(input).run();
+  await flushStarted.promise;
+  // The stream has ended and the step is closing while the periodic write is still in flight.
+  await new Promise((r) => setImmediate(r));
+  flushMayLand.resolve();
+  expect(await outcome).toBe('continue');
+
+  expect(order).toEqual(['storeText:step-start,text', 'storeText landed', 'saveMessage:text,step-finish']);
+});
