@@ -18,10 +18,9 @@ function finishOf(reason: string): string {
 }
 
 /**
- * One model step: stream → parts (persisted at boundaries, deltas only as events with periodic flushes),
- * tools run as their calls arrive (StepTools), usage/cost recorded, OpenCode's retry rules on provider errors.
- * Writes are batched: the step-start is announced at once and stored with the step's next write, and the closing
- * parts (open text, step-finish, patch) are stored with the final message in one statement.
+ * One model step: stream → parts (deltas as events, text stored by periodic flushes), tools as their calls arrive
+ * (StepTools), usage/cost, OpenCode's retry rules. Writes are batched: the step-start is stored with the step's next
+ * write, and the closing parts (open text, step-finish, patch) with the final message in one statement.
  */
 export class StepProcessor {
   private parts: PartInfo[] = [];
@@ -38,7 +37,7 @@ export class StepProcessor {
    */
   private ended: TextLike[] = [];
   private stopFlushes?: () => void;
-  /** The periodic writes, chained: a discarded attempt waits for them so none lands after its parts are removed. */
+  /** The periodic writes, chained: a discarded attempt and the final statement wait for them (none lands after). */
   private flushing: Promise<void> = Promise.resolve();
   private finishReason = 'unknown';
   /** Tree before this attempt's stream, and the step-finish part that gets the tree after it. */
@@ -115,8 +114,6 @@ export class StepProcessor {
       return 'stop';
     } finally {
       this.stopFlushes?.();
-      // A periodic write still in flight carries the step-start and older text of parts the final statement stores
-      // too: landing after it, it would leave a reader without them, and the text cut short for good.
       await this.flushing;
       assistant.time.completed = Date.now();
       await sink.saveMessage(assistant, this.closing.splice(0), this.unsaved.splice(0));
