@@ -8,6 +8,7 @@ import { InfraMetrics } from './metrics/infra-metrics';
 import { MetricsService } from './metrics/metrics.service';
 import { DATABASE_RUNTIME, type DatabaseRuntime } from './database/database.runtime';
 import { PrismaService } from './database/prisma.service';
+import { ProcessLiveness } from './database/process-liveness';
 import { createQueueBackend, QUEUE_BACKEND } from './queue/queue.backend';
 import { QueueService } from './queue/queue.service';
 import { createRedis, REDIS, RedisCloser, type RedisClient } from './redis/redis.provider';
@@ -42,6 +43,7 @@ export class InfraModule {
         },
         { provide: HostPaths, useFactory: () => new HostPaths(opts.config) },
         PrismaService,
+        ProcessLiveness,
         QueueService,
         MetricsService,
         InfraMetrics,
@@ -54,6 +56,7 @@ export class InfraModule {
         REDIS,
         QUEUE_BACKEND,
         PrismaService,
+        ProcessLiveness,
         QueueService,
         MetricsService,
         FairnessService,

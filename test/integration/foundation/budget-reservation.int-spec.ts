@@ -6,13 +6,14 @@ import { BudgetMeterService } from '../../../src/modules/school/budget/budget-me
 import { BudgetReservationRepository } from '../../../src/modules/school/budget/budget-reservation.repository';
 import { BudgetService } from '../../../src/modules/school/budget/budget.service';
 import type { LlmCharge } from '../../../src/modules/session/llm/llm-meter.port';
+import { SessionRunService } from '../../../src/modules/session/run/session-run.service';
 import { TenantService } from '../../../src/modules/tenant/tenant.service';
 import { createTestContext, type TestContext } from '../../utils/test-context';
 import { waitUntil } from '../../utils/wait-until';
 
 // Budget reservations as rows, on a real database: a call's reservation is a row from reserve to settle; one whose
 // process died (its liveness lock is gone) is given back by any process's sweep at once, one whose process lives is
-// kept however late its renewals; a settle that comes after such a sweep charges the real usage instead of giving
+// kept however old (nothing renews it); a settle that comes after such a sweep charges the real usage instead of giving
 // back twice. The fault spec test/faults/budget-reservation.fault-spec.ts kills a real process mid-call.
 
 let ctx: TestContext;
@@ -170,4 +171,27 @@ it('a settle that comes after a sweep released its reservation charges the real 
   await meter.settle(late, USAGE);
   expect(await counterUsed()).toBe(start + 120);
   expect(await reservationRows()).toEqual([]);
+});
+
+it('one liveness lock per process keeps both its run leases and its reservations (one connection, one owner)', async () => {
+  await meter.reserve(charge('ses_one_lock'), WORST).then((r) => meter.settle(r, USAGE));
+  expect(meter.owner).toBe(ctx.get(SessionRunService).owner);
+  // The test before ended the liveness connection; it is opened again a second later (LivenessLock's retry).
+  await waitUntil(
+    "this process's liveness lock to be held",
+    async () =>
+      (
+        await pg.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+             AND l.classid = ((${lockKey} >> 32) & 4294967295)::oid AND l.objid = (${lockKey} & 4294967295)::oid`,
+          [meter.owner],
+        )
+      ).rows[0].n,
+    (n) => n === 1,
+  );
+  const { rows } = await pg.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM pg_stat_activity
+      WHERE datname = current_database() AND application_name = 'opencode-api liveness'`,
+  );
+  expect(rows[0].n).toBe(1);
 });

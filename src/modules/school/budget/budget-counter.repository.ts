@@ -41,7 +41,7 @@ export interface ReservationHold {
   id: string;
   owner: string;
   sessionId: string;
-  /** How long it holds unless its owner renews it. */
+  /** Its `expiresAt` is the time taken plus this: for readers of the table; its owner's liveness keeps it. */
   ttlMs: number;
 }
 

@@ -1,11 +1,9 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '../../../core/config/app-config';
 import { newId } from '../../../core/ids';
 import { LOGGER } from '../../../core/logging/logger';
-import type { LivenessLock } from '../../../infra/database/liveness-lock';
+import { ProcessLiveness } from '../../../infra/database/process-liveness';
 import type { LlmCharge, LlmMeter, LlmReservation, MeteredUsage, WorstCase } from '../../session/llm/llm-meter.port';
 import { Prisma } from '../../../generated/prisma/client';
 import type { BucketClaim } from '../allowance/allowance-bucket.sql';
@@ -35,16 +33,8 @@ interface Reservation extends LlmReservation {
 @Injectable()
 export class BudgetMeterService implements LlmMeter, OnApplicationBootstrap, OnModuleDestroy {
   private readonly zones = new Map<string, { tz: string; until: number }>();
-  /** This process, as the owner of its reservations' rows. */
-  readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-  /** Rows of this process's calls not settled yet: renewed while there are any. */
-  private readonly open = new Set<string>();
   private timer?: NodeJS.Timeout;
   private ticking = false;
-  /** Held while this process lives: other processes keep its reservations while it is held. */
-  private liveness?: LivenessLock;
-  /** Settled once the lock is held (or its first attempt failed): a reservation's row waits for it. */
-  private livenessReady?: Promise<void>;
 
   constructor(
     private readonly counters: BudgetCounterRepository,
@@ -54,38 +44,38 @@ export class BudgetMeterService implements LlmMeter, OnApplicationBootstrap, OnM
     private readonly allowances: AllowanceService,
     @Inject(APP_CONFIG) private readonly app: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly liveness: ProcessLiveness,
   ) {}
 
+  /** This process, as the owner of its reservations' rows. */
+  get owner(): string {
+    return this.liveness.owner;
+  }
+
   /**
-   * Reservations live as long as their process: it holds a liveness lock, and any other process's sweep gives back
-   * the reservations of a process whose lock is gone (it died mid-call) at once. They are renewed every third of
-   * the run lease all the same (`expiresAt`: when the owner was last heard of).
+   * Reservations live as long as their process (ProcessLiveness): any other process's sweep gives back the
+   * reservations of a process whose lock is gone (it died mid-call) at once, and a live process's are never
+   * renewed, only kept. This sweeps other processes' every third of the run lease.
    */
   onApplicationBootstrap(): void {
-    this.liveness = this.reservations.liveness(this.owner, (err) =>
-      this.logger.warn({ err }, 'the budget liveness connection failed; retrying'),
-    );
-    this.livenessReady = this.liveness.start();
     this.timer = setInterval(() => void this.tick(), Math.max(250, Math.floor(this.app.runLeaseMs / 3)));
     this.timer.unref();
   }
 
-  async onModuleDestroy(): Promise<void> {
+  onModuleDestroy(): void {
     clearInterval(this.timer);
-    await this.liveness?.stop();
   }
 
-  /** One renewal of this process's open reservations and one sweep of dead ones'; returns how many it released. */
+  /** One sweep of dead processes' reservations; returns how many it released. */
   async tick(): Promise<number> {
     if (this.ticking) return 0;
     this.ticking = true;
     try {
-      if (this.open.size) await this.reservations.renew(this.owner, this.app.runLeaseMs);
       const released = await this.reservations.releaseAbandoned(this.owner);
       if (released) this.logger.warn({ released }, 'budget reservations of a dead process given back');
       return released;
     } catch (err) {
-      this.logger.warn({ err }, 'budget reservation renewal or sweep failed');
+      this.logger.warn({ err }, 'budget reservation sweep failed');
       return 0;
     } finally {
       this.ticking = false;
@@ -113,7 +103,7 @@ export class BudgetMeterService implements LlmMeter, OnApplicationBootstrap, OnM
       ttlMs: this.app.runLeaseMs,
     };
     // A row inserted before this process's lock is held would look like a dead process's to the other sweeps.
-    await this.livenessReady;
+    await this.liveness.ready();
     const result = await this.counters.reserve(charge.tenantId, claims, bucketClaims, hold);
     const refused = result.refusal;
     if (refused && 'bucket' in refused) {
@@ -130,7 +120,6 @@ export class BudgetMeterService implements LlmMeter, OnApplicationBootstrap, OnM
     // What settles is what was taken: a call that found less than its worst case gives back less.
     if ('taken' in result) reservation.buckets = bucketClaims.map((b) => ({ ...b, amount: result.taken.get(b.key)! }));
     reservation.id = hold.id;
-    this.open.add(hold.id);
     if (Math.random() < 0.01) void this.counters.sweep(charge.tenantId).catch(() => undefined);
     return reservation;
   }
@@ -175,8 +164,7 @@ export class BudgetMeterService implements LlmMeter, OnApplicationBootstrap, OnM
       giveBack,
       r.id,
     );
-    // Only once settled: a settle that failed keeps its row renewed, the worst case counted, while this process lives.
-    if (r.id) this.open.delete(r.id);
+    // A settle that failed leaves its row (the worst case counted) for as long as this process lives.
   }
 
   // The time zone changes rarely; a minute of staleness is fine and saves a query per call.

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma } from '../../../generated/prisma/client';
-import { ownerAliveSql, type LivenessLock } from '../../../infra/database/liveness-lock';
+import { ownerAliveSql } from '../../../infra/database/liveness-lock';
 import { PrismaService } from '../../../infra/database/prisma.service';
 import { returnToBucket, type BucketClaim } from '../allowance/allowance-bucket.sql';
 import { BUDGET_TX } from './budget-counter.repository';
@@ -19,24 +19,14 @@ const ALIVE = ownerAliveSql('o.owner');
 /**
  * The rows of running calls' reservations (inserted and deleted by BudgetCounterRepository in the transactions that
  * reserve and settle). Whether a row's process lives is its liveness lock (liveness-lock.ts), as for the run lease:
- * a killed process's rows are given back by any other process's sweep at once, a live one's stay however late its
- * renewals (a process starved of CPU or of pool connections renews late; its calls still run and will settle). A
- * live process renews its own in one statement per tick, so `expiresAt` still says when it was last heard of.
+ * a killed process's rows are given back by any other process's sweep at once, a live one's stay however long its
+ * calls take (a process starved of CPU or of pool connections is slow, not gone; its calls still run and will
+ * settle). Nothing renews a row: `expiresAt` is the time it was taken plus the run lease, for whoever reads the
+ * table (and the sweep's order), and decides nothing.
  */
 @Injectable()
 export class BudgetReservationRepository {
   constructor(private readonly prisma: PrismaService) {}
-
-  async renew(owner: string, ttlMs: number): Promise<void> {
-    await this.prisma.$executeRaw`
-      UPDATE "BudgetReservation" SET "expiresAt" = (now() AT TIME ZONE 'UTC') + ${ttlMs} * interval '1 millisecond'
-      WHERE owner = ${owner}`;
-  }
-
-  /** The lock that tells the other processes `owner` lives, and so keeps its reservations (held while it runs). */
-  liveness(owner: string, onError?: (err: unknown) => void): LivenessLock {
-    return this.prisma.livenessLock(owner, onError);
-  }
 
   /**
    * Deletes the reservations of processes other than `self` that hold no liveness lock (dead: Postgres dropped the

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthContext, Role } from '../../../core/auth/auth-context';
-import { ownerAliveSql, type LivenessLock } from '../../../infra/database/liveness-lock';
+import { ownerAliveSql } from '../../../infra/database/liveness-lock';
 import { PrismaService } from '../../../infra/database/prisma.service';
 import { LIST_SQL, toMessageWithParts, type ListedRow } from '../message.repository';
 import type { MessageWithParts } from '../session.types';
@@ -65,11 +65,6 @@ export class RunLeaseRepository {
     );
     if (!r.rows[0]?.acquired) return { acquired: false };
     return { acquired: true, history: r.rows.filter((row) => row.id !== null).map(toMessageWithParts) };
-  }
-
-  /** The lock that tells the other processes this one (`owner`) is alive, whatever its renewals' delays. */
-  liveness(owner: string, onError?: (err: unknown) => void): LivenessLock {
-    return this.prisma.livenessLock(owner, onError);
   }
 
   /**

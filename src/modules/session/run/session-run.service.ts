@@ -1,6 +1,4 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
 import { settlesWithin } from '../../../core/lifecycle/settles-within';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '../../../core/config/app-config';
@@ -12,7 +10,7 @@ import { EventBus } from '../../event/event.bus';
 import { EventType } from '../../event/event.types';
 import { SessionRepository, type SessionRow } from '../session.repository';
 import type { MessageWithParts, SessionStatus } from '../session.types';
-import type { LivenessLock } from '../../../infra/database/liveness-lock';
+import { ProcessLiveness } from '../../../infra/database/process-liveness';
 import { RunLeaseRepository } from './run-lease.repository';
 import { RUN_LIMITS, type RunLimits } from './run-limits.port';
 
@@ -56,15 +54,12 @@ interface LocalRun {
  */
 @Injectable()
 export class SessionRunService implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly bootId = randomBytes(4).toString('hex');
-  readonly owner = `${hostname()}:${process.pid}:${this.bootId}`;
   private readonly runs = new Map<string, LocalRun>();
   /** Sessions whose lease this process is taking right now (not yet in `runs`): never swept as abandoned. */
   readonly acquiring = new Map<string, number>();
   private timer?: NodeJS.Timeout;
   private offAbort?: () => void;
   private stopping = false;
-  private liveness?: LivenessLock;
 
   constructor(
     private readonly sessions: SessionRepository,
@@ -74,7 +69,13 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly leases: RunLeaseRepository,
     private readonly fairness: FairnessService,
+    private readonly liveness: ProcessLiveness,
   ) {}
+
+  /** This process as the owner of its leases; while it lives (ProcessLiveness) they are never taken over. */
+  get owner(): string {
+    return this.liveness.owner;
+  }
 
   /**
    * How often leases are renewed (and abandoned ones swept, RunResumer): a sixth of the lease, between 250 ms and
@@ -87,10 +88,7 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
 
   async onApplicationBootstrap(): Promise<void> {
     // While this process lives, its leases are never taken over, however late their renewals (RunLeaseRepository).
-    this.liveness = this.leases.liveness(this.owner, (err) =>
-      this.logger.warn({ err }, 'the liveness connection failed; retrying'),
-    );
-    void this.liveness.start();
+    void this.liveness.ready();
     this.offAbort = this.bus.subscribe(
       (e) => e.event.type === ABORT_REQUEST && this.runs.has(String(e.sessionId)),
       (e) => this.runs.get(String(e.sessionId))?.controller.abort(),
@@ -112,7 +110,6 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
     await this.leases
       .expireAll(this.owner)
       .catch((err) => this.logger.warn({ err }, 'could not hand the run leases over'));
-    await this.liveness?.stop();
   }
 
   statusOf(sessionId: string): SessionStatus {
