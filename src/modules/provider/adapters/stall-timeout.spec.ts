@@ -4,25 +4,29 @@ import { settles } from '../../../../test/utils/wait-until';
 import { createLanguageModel, resolveProvider } from '../provider.factory';
 import { ProviderError, type StreamEvent } from '../provider.types';
 
-const KEY = `k-${process.pid}-${Date.now()}`;
-
 describe('stall timeouts (headerTimeout / chunkTimeout)', () => {
   let llm: FakeLlm;
   beforeAll(async () => {
     llm = await FakeLlm.start();
   });
   afterAll(() => llm.stop());
-  beforeEach(() => llm.clear());
+  // Each test's calls carry a key of their own, and only they take its scripted replies. In two loaded CI runs the
+  // third test's call got the default reply: 'a b c d' had been taken by the second test's request, whose client had
+  // given up after its 150 ms header timeout but whose body the fake (on the same loaded event loop) read only after
+  // the next test had queued its reply (clear() in beforeEach cannot drop a request still being read).
+  let key = '';
+  let tests = 0;
+  beforeEach(() => {
+    llm.clear();
+    key = `k-${process.pid}-${Date.now()}-${++tests}`;
+  });
 
   const model = (options: Record<string, unknown>) =>
     createLanguageModel(
-      resolveProvider({ id: 'local', options: { baseURL: llm.openaiBaseUrl, apiKey: KEY, ...options } }),
+      resolveProvider({ id: 'local', options: { baseURL: llm.openaiBaseUrl, apiKey: key, ...options } }),
       'm',
     );
-  // Only this file's calls take its scripted replies. In one CI run (two Jest workers) the third test's call got the
-  // default reply: something else took 'a b c d' first — most likely a late request of another file's process to a
-  // port its fake LLM had closed and the OS then gave to this one. A reply for this file's key is never taken by it.
-  const ours = (r: RecordedRequest) => r.headers.authorization === `Bearer ${KEY}`;
+  const ours = (r: RecordedRequest) => r.headers.authorization === `Bearer ${key}`;
 
   it('aborts a stream that stops mid-way and reports a retryable network error', async () => {
     llm.enqueueWhen(ours, reply().text('one two three four five six').hangAfter(3));
