@@ -35,7 +35,8 @@ const HELP = `npm run bench -- [options]
                                 opencode,ours-pg). both (default): OpenCode, ours embedded
                                 (the npm start default), and ours on Postgres + Redis when a database URL is given
   --database-url URL            Postgres for the ours-pg run (default: DATABASE_URL); migrated first
-  --redis-url URL               Redis for the ours-pg run (default: REDIS_URL)
+  --redis-url URL               Redis for the ours-pg run (default: REDIS_URL); each server leases a free
+                                database index of it (test/utils/redis-lease.ts), whatever index the URL names
   --ours DIR                    measure another checkout's dist/ as ours (default this checkout)
   --base DIR                    also measure another checkout of this project (its dist/, e.g. an older commit in a
                                 worktree) in the same modes, as targets base and base-pg, each against the same OpenCode
@@ -186,16 +187,14 @@ const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 const running = new Set<Target>();
 
 /**
- * The base build gets its own database (`<name>_base`: its migrations are older than the current build's) and the
- * next Redis database index, so neither sees the other's queued jobs or events.
+ * The base build gets its own database (`<name>_base`: its migrations are older than the current build's); each
+ * server leases a Redis database index of its own (bench/servers/ours.ts), so neither sees the other's jobs or events.
  */
 function pgFor(name: TargetName, pg: { databaseUrl: string; redisUrl?: string }): { databaseUrl: string; redisUrl?: string } {
   if (name !== 'base-pg') return pg;
   const url = new URL(pg.databaseUrl);
   url.pathname = `${url.pathname}_base`;
-  const redis = pg.redisUrl ? new URL(pg.redisUrl) : undefined;
-  if (redis) redis.pathname = `/${Number(redis.pathname.slice(1) || 0) + 1}`;
-  return { databaseUrl: url.toString(), redisUrl: redis?.toString() };
+  return { databaseUrl: url.toString(), redisUrl: pg.redisUrl };
 }
 
 async function measureTarget(name: TargetName, run: ReturnType<typeof options>, llm: Awaited<ReturnType<typeof startBenchLlm>>): Promise<TargetResult> {

@@ -5,6 +5,7 @@ import type { FakeLlm } from '../../test/fakes/llm';
 import { providerConfig } from '../llm';
 import { freePort, startProcess } from '../lib/proc';
 import { sleep } from '../lib/time';
+import { leaseRedisDb, type RedisLease } from '../../test/utils/redis-lease';
 import { prepareProject, probe, tempDir, type Target } from './target';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -130,6 +131,7 @@ export async function startOurs(options: OursStartOptions): Promise<Target> {
       : `dist/ built ${builtAt}, commit ${gitHead(root)}${options.root ? ` (checkout ${root})` : ''}`,
   );
   const work = tempDir('bench-ours.');
+  let redisLease: RedisLease | undefined;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'production',
@@ -149,7 +151,10 @@ export async function startOurs(options: OursStartOptions): Promise<Target> {
   delete env.REDIS_URL;
   if (options.postgres) {
     env.DATABASE_URL = options.postgres.databaseUrl;
-    if (options.postgres.redisUrl) env.REDIS_URL = options.postgres.redisUrl;
+    // A database index of its own, leased like the tests' (test/utils/redis-lease.ts): BullMQ's queues are global
+    // within an index, and a bench server sharing one with a test run (or another bench) takes its jobs.
+    redisLease = options.postgres.redisUrl ? await leaseRedisDb(options.postgres.redisUrl) : undefined;
+    if (redisLease) env.REDIS_URL = redisLease.url;
     migrate(root, env);
     notes.push(`Postgres${env.REDIS_URL ? ' + Redis' : ''} (${redact(env.DATABASE_URL)}${env.REDIS_URL ? `, ${env.REDIS_URL}` : ''}), workers in the API process`);
     // One process, as the embedded mode, so both modes compare like for like; production runs `npm run worker` too.
@@ -172,6 +177,7 @@ export async function startOurs(options: OursStartOptions): Promise<Target> {
   const stop = async () => {
     // A profiling run needs a clean exit to write its profile: give the shutdown time under load.
     await proc.stop(nodeArgs.length ? 60_000 : undefined);
+    await redisLease?.release();
     if (!options.keep) fs.rmSync(work, { recursive: true, force: true });
   };
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -193,6 +199,7 @@ export async function startOurs(options: OursStartOptions): Promise<Target> {
     return { name, label, baseUrl, pid: proc.pid, headers, bootMs, notes: [...notes, `work dir ${work}`], stop };
   } catch (err) {
     await proc.stop();
+    await redisLease?.release();
     throw new Error(`${err instanceof Error ? err.message : String(err)} (work dir kept: ${work})`);
   }
 }
