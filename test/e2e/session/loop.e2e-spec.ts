@@ -149,15 +149,21 @@ describe('the agent loop through @opencode-ai/sdk', () => {
     expect(messages.at(-1)!.info).toMatchObject({ role: 'assistant', finish: 'stop' });
   });
 
-  it('abort mid-stream: MessageAbortedError on the message, status idle, partial text kept', async () => {
+  /** A session whose answer streams `text` then hangs after `hangAfter` chunks, watched by an SSE client. */
+  async function hangingStream(title: string, text: string, hangAfter: number) {
     const client = sdk(school.admin.key);
-    const session = (await client.session.create({ body: { title: 'abort' } })).data!;
-    llm.enqueueWhen((r) => !isTitleRequest(r), reply().text('partial words then a hang').hangAfter(3));
+    const session = (await client.session.create({ body: { title } })).data!;
+    llm.enqueueWhen((r) => !isTitleRequest(r), reply().text(text).hangAfter(hangAfter));
     const sse = await SseClient.open(app.url, `/event?sessionID=${session.id}`, {
       headers: { authorization: `Bearer ${school.admin.key}` },
     });
     streams.push(sse);
     await client.session.promptAsync({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'go' }] } });
+    return { client, session, sse };
+  }
+
+  it('abort mid-stream: MessageAbortedError on the message, status idle, partial text kept', async () => {
+    const { client, session, sse } = await hangingStream('abort', 'partial words then a hang', 3);
     await sse.waitForType('message.part.delta', 5000);
     const aborted = await client.session.abort({ path: { id: session.id } });
     expect(aborted.data).toBe(true);
@@ -172,14 +178,7 @@ describe('the agent loop through @opencode-ai/sdk', () => {
   });
 
   it('streaming text is stored as it streams, and published once whole at its end (OpenCode order)', async () => {
-    const client = sdk(school.admin.key);
-    const session = (await client.session.create({ body: { title: 'long stream' } })).data!;
-    llm.enqueueWhen((r) => !isTitleRequest(r), reply().text('one two three four five six seven eight').hangAfter(4));
-    const sse = await SseClient.open(app.url, `/event?sessionID=${session.id}`, {
-      headers: { authorization: `Bearer ${school.admin.key}` },
-    });
-    streams.push(sse);
-    await client.session.promptAsync({ path: { id: session.id }, body: { parts: [{ type: 'text', text: 'go' }] } });
+    const { client, session, sse } = await hangingStream('long stream', 'one two three four five six seven eight', 4);
     // A reload mid-stream reads the text so far from the database (the periodic write).
     const textSoFar = async () => {
       const answer = (await client.session.messages({ path: { id: session.id } })).data!.find(
