@@ -6,12 +6,11 @@ import Redis from 'ioredis';
 // therefore leases a Redis database index of its own, exclusively, across every process using this Redis
 // (other jest workers, other engineers' runs). Leases are keys in database 0 with a TTL, so a killed run frees
 // its slots by itself. The event stream (`oc:events`) moves along with the index, which is harmless. The bench's
-// servers lease their index the same way (bench/servers/ours.ts): in a loaded CI run, a bench server on an index a
-// test then leased took that test's compaction jobs.
+// servers lease their index the same way (bench/servers/ours.ts): a bench server started on a fixed index took a
+// loaded CI run's compaction jobs once a test had leased (and flushed) that index. A server started by hand on a
+// fixed index is invisible to the leases: while tests run, give it a Redis of its own.
 
 const LEASE_TTL_MS = 30 * 60_000;
-/** Set in every leased database: its keys are a leaseholder's. */
-const MARK = 'oc:test:redis-db-leased';
 const WAIT_MS = 120_000;
 
 export interface RedisLease {
@@ -30,11 +29,7 @@ function withDb(url: string, db: number): string {
   return u.toString();
 }
 
-/** `only`: the indexes to choose from (all but 0 by default); `waitMs`: how long to wait for one to be free. */
-export async function leaseRedisDb(
-  baseUrl: string,
-  opts: { only?: number[]; waitMs?: number } = {},
-): Promise<RedisLease> {
+export async function leaseRedisDb(baseUrl: string): Promise<RedisLease> {
   const u = new URL(baseUrl);
   const admin = new Redis({
     host: u.hostname,
@@ -47,11 +42,9 @@ export async function leaseRedisDb(
     const reply = (await admin.config('GET', 'databases').catch(() => ['databases', '16'])) as string[];
     const count = Math.max(2, Number(reply[1]) || 16);
     const token = `${process.pid}:${randomBytes(6).toString('hex')}`;
-    const waitMs = opts.waitMs ?? WAIT_MS;
-    const deadline = Date.now() + waitMs;
+    const deadline = Date.now() + WAIT_MS;
     while (Date.now() < deadline) {
-      const all = opts.only ?? Array.from({ length: count - 1 }, (_, i) => i + 1);
-      const candidates = [...all].sort(() => Math.random() - 0.5);
+      const candidates = Array.from({ length: count - 1 }, (_, i) => i + 1).sort(() => Math.random() - 0.5);
       for (const db of candidates) {
         const key = `oc:test:redis-db-lease:${db}`;
         if ((await admin.set(key, token, 'PX', LEASE_TTL_MS, 'NX')) !== 'OK') continue;
@@ -62,16 +55,7 @@ export async function leaseRedisDb(
           db,
           maxRetriesPerRequest: 2,
         });
-        // Keys without our mark are someone's who does not lease (a server started by hand on that index): never
-        // flushed, never shared. A leaseholder's leftovers (a killed run's) carry the mark and are flushed.
-        const foreign = (await leased.dbsize()) > 0 && !(await leased.exists(MARK));
-        if (foreign) {
-          await leased.quit();
-          if ((await admin.get(key)) === token) await admin.del(key);
-          continue;
-        }
         await leased.flushdb();
-        await leased.set(MARK, token);
         await leased.quit();
         return {
           url: withDb(baseUrl, db),
@@ -95,7 +79,7 @@ export async function leaseRedisDb(
       await new Promise((r) => setTimeout(r, 250));
     }
     throw new Error(
-      `no free Redis database index on ${u.host} after ${waitMs} ms (start redis-server with --databases 64)`,
+      `no free Redis database index on ${u.host} after ${WAIT_MS} ms (start redis-server with --databases 64)`,
     );
   } finally {
     admin.disconnect();
