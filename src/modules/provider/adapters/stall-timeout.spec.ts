@@ -31,9 +31,11 @@ describe('stall timeouts (headerTimeout / chunkTimeout)', () => {
   it('aborts a stream that stops mid-way and reports a retryable network error', async () => {
     llm.enqueueWhen(ours, reply().text('one two three four five six').hangAfter(3));
     // The fake hangs until the test ends: settling at all and the "stream stalled" message prove the chunk timer.
+    // The chunks before the hang come back to back; the timeout leaves a loaded machine's first test (cold start)
+    // a second between them (at 150 ms it cut the stream after 'one' under load).
     const { events, error } = await settles(
       'a stalled stream',
-      collect(model({ chunkTimeout: 150, headerTimeout: 1000 }).stream(baseRequest())),
+      collect(model({ chunkTimeout: 1000, headerTimeout: 5000 }).stream(baseRequest())),
     );
     expect(textOf(events)).toBe('one two');
     expect(error).toBeInstanceOf(ProviderError);
@@ -55,10 +57,11 @@ describe('stall timeouts (headerTimeout / chunkTimeout)', () => {
   });
 
   it('lets slow-but-steady streams through and keeps caller aborts as aborts', async () => {
-    llm.enqueueWhen(ours, reply().text('a b c d').delay(40).stop());
-    const ok = await collect(model({ chunkTimeout: 400 }).stream(baseRequest()));
+    // Six chunks 300 ms apart: the whole stream (1.8 s) outlasts the timeout, each gap is well inside it.
+    llm.enqueueWhen(ours, reply().text('a b c d e f').delay(300).stop());
+    const ok = await collect(model({ chunkTimeout: 1000 }).stream(baseRequest()));
     expect(ok.error).toBeUndefined();
-    expect(textOf(ok.events)).toBe('a b c d');
+    expect(textOf(ok.events)).toBe('a b c d e f');
 
     llm.enqueueWhen(ours, reply().text('x y z w v u').delay(50).stop());
     const controller = new AbortController();
