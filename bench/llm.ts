@@ -1,4 +1,8 @@
+import { fork } from 'node:child_process';
+import type http from 'node:http';
+import path from 'node:path';
 import { FakeLlm, reply, type RecordedRequest, type ScriptedReply } from '../test/fakes/llm';
+import type { FarmStream } from './lib/fake-farm';
 
 // The scripted OpenAI-compatible LLM both servers talk to (test/fakes/llm, run in this process). The prompt
 // text picks the behaviour, so one provider config serves every scenario and both servers see the same bytes.
@@ -26,8 +30,14 @@ export interface BenchLlmOptions {
 
 const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet'];
 
+const longTexts = new Map<number, string>();
+
+/** Memoised: a capacity level's hundreds of replies are the same text. */
 export function longText(tokens: number): string {
-  return Array.from({ length: tokens }, (_, i) => WORDS[i % WORDS.length]).join(' ');
+  let text = longTexts.get(tokens);
+  if (text === undefined)
+    longTexts.set(tokens, (text = Array.from({ length: tokens }, (_, i) => WORDS[i % WORDS.length]).join(' ')));
+  return text;
 }
 
 function textOf(content: unknown): string {
@@ -58,8 +68,45 @@ export function benchReply(options: BenchLlmOptions): (request: RecordedRequest)
   };
 }
 
-export async function startBenchLlm(options: BenchLlmOptions): Promise<FakeLlm> {
-  return FakeLlm.start({ chunkDelayMs: 0, defaultReply: benchReply(options) });
+/** Replies of at least this many tokens go to the farm (the capacity scenario's; the fairness scenario's stay). */
+const FARM_MIN_TOKENS = 1000;
+
+/**
+ * `farm`: helper processes (bench/lib/fake-farm.ts) that serve the long `[bench:stream:…]` replies on the sockets
+ * handed to them, so a thousand paced streams do not all write from this one event loop.
+ */
+export async function startBenchLlm(options: BenchLlmOptions & { farm?: number }): Promise<FakeLlm> {
+  const farm = Array.from({ length: options.farm ?? 0 }, () =>
+    fork(path.join(__dirname, 'lib', 'fake-farm.ts'), [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    }),
+  );
+  let next = 0;
+  const handoff = (request: RecordedRequest, res: http.ServerResponse): boolean => {
+    if (!farm.length || request.wire !== 'openai-chat' || !request.stream || !res.socket) return false;
+    const messages: { role?: string; content?: unknown }[] = request.body?.messages ?? [];
+    const last = messages[messages.length - 1];
+    const mark = last?.role === 'user' ? STREAM_MARK.exec(textOf(last.content)) : null;
+    if (!mark || Number(mark[1]) < FARM_MIN_TOKENS) return false;
+    const stream: FarmStream = {
+      tokens: Number(mark[1]),
+      delayMs: Number(mark[2]),
+      model: request.body?.model ?? 'fake-model',
+      seq: next + 1_000_000,
+      rawBytes: request.rawBody.length,
+      includeUsage: request.body?.stream_options?.include_usage === true,
+    };
+    farm[next++ % farm.length].send(stream, res.socket);
+    return true;
+  };
+  const llm = await FakeLlm.start({ chunkDelayMs: 0, defaultReply: benchReply(options), handoff });
+  const stop = llm.stop.bind(llm);
+  llm.stop = async () => {
+    for (const child of farm) child.kill();
+    await stop();
+  };
+  return llm;
 }
 
 /** The provider config in OpenCode's opencode.json shape, given to both servers. */

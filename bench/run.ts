@@ -55,6 +55,12 @@ const HELP = `npm run bench -- [options]
   --stream-rate N               stream-capacity: tokens/s of each stream (default 30)
   --stream-seconds S            stream-capacity: steady seconds wanted with every stream running (default 20)
   --stream-gap-ms MS            stream-capacity: the p99 gap line (default 200)
+  --stream-clients K            stream-capacity: SSE client processes, the streams shared between them (default one
+                                per 250 streams)
+  --fake-farm K                 helper processes of the fake LLM serving stream-capacity's long replies (default 2;
+                                0: the fake's own process writes them all)
+  --stream-direct               stream-capacity: the load generator against itself: the clients read the fake LLM's
+                                streams directly, no server between (what the bench itself can carry)
   --fair-students N             fairness: students (closed-loop sessions) of each small school (default 2: over
                                 100 samples per phase at the defaults)
   --fair-factor N               fairness: the flooding school has N times as many (default 100)
@@ -94,6 +100,9 @@ function options() {
       'stream-rate': { type: 'string', default: '30' },
       'stream-seconds': { type: 'string', default: '20' },
       'stream-gap-ms': { type: 'string', default: '200' },
+      'stream-clients': { type: 'string', default: '0' },
+      'stream-direct': { type: 'boolean', default: false },
+      'fake-farm': { type: 'string', default: '2' },
       'fair-students': { type: 'string', default: '2' },
       'fair-factor': { type: 'string', default: '100' },
       'fair-seconds': { type: 'string', default: '120' },
@@ -149,6 +158,8 @@ function options() {
     streamRate: int('stream-rate', values['stream-rate']!, 1),
     streamSeconds: int('stream-seconds', values['stream-seconds']!, 1),
     streamGapMs: int('stream-gap-ms', values['stream-gap-ms']!, 1),
+    streamClients: int('stream-clients', values['stream-clients']!, 0),
+    streamDirect: values['stream-direct']!,
     fairStudents: int('fair-students', values['fair-students']!, 1),
     fairFactor: int('fair-factor', values['fair-factor']!, 1),
     fairSeconds: int('fair-seconds', values['fair-seconds']!, 1),
@@ -179,6 +190,7 @@ function options() {
     oursEnv,
     base,
     ours: values.ours ? path.resolve(values.ours) : undefined,
+    fakeFarm: int('fake-farm', values['fake-farm']!, 0),
   };
 }
 
@@ -275,7 +287,7 @@ async function main(): Promise<void> {
   const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim().replace(/ --$/, '');
   const startedAt = new Date().toISOString();
   const loadAvgAtStart = os.loadavg();
-  const llm = await startBenchLlm({ longTokens: run.bench.longTokens, longDelayMs: run.bench.longDelayMs });
+  const llm = await startBenchLlm({ longTokens: run.bench.longTokens, longDelayMs: run.bench.longDelayMs, farm: run.fakeFarm });
   log(`fake LLM at ${llm.openaiBaseUrl}`);
   const targets: TargetResult[] = [];
   try {

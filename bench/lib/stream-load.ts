@@ -1,14 +1,16 @@
-// The SSE side of the streaming-capacity scenario, run in a child process (`fork` with tsx) so that the N
-// subscribers' parsing and the fake LLM's N streams do not share one event loop: a late client would otherwise
-// read as a gap in the server's stream. Protocol (IPC): parent sends `start` with the streams, child answers
-// `ready` once every subscription has its first frame, parent sends `go`, child sends prompts and finally `result`.
+// The SSE side of the streaming-capacity scenario, run in child processes (`fork` with tsx), a share of the streams
+// each, so that the subscribers' parsing and the fake LLM's streams do not share one event loop: a late client would
+// otherwise read as a gap in the server's stream. Protocol (IPC): the parent sends `start` with this child's streams,
+// the child answers `ready` once every subscription has its first frame; the parent sends `go`, the child sends its
+// prompts and reports `started` (the time of its last stream's first delta); the parent sends `end` with the steady
+// window once it is over (or at its time limit), the child aborts every reply and answers `result`.
+// A `direct` stream has no server: it reads the fake LLM's own chat stream (the generator measured against itself).
 import http from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { splitTokens } from '../../test/fakes/llm/reply';
-import { summarize, type Summary } from './stats';
 
 export interface LoadStream {
-  /** Absolute URL of this stream's own subscription. */
+  /** Absolute URL of this stream's own subscription (direct: the fake LLM's chat completions URL). */
   eventUrl: string;
   /** Absolute URL the prompt is POSTed to (prompt_async: answers at once). */
   promptUrl: string;
@@ -17,31 +19,29 @@ export interface LoadStream {
   headers: Record<string, string>;
   body: unknown;
   sessionId: string;
+  /** Read the fake LLM's stream itself: `body` is POSTed to `eventUrl`, its content chunks are the deltas. */
+  direct?: boolean;
 }
 
 export interface LoadStart {
   type: 'start';
   streams: LoadStream[];
-  /** Prompts in flight at once while ramping up. */
+  /** Prompts this child has in flight at once while ramping up. */
   rampConcurrency: number;
-  /** Give up on a stream after this long from `go`. */
-  timeoutMs: number;
-  /** Once every stream has its first delta, measure this long, then abort every reply. */
-  steadyMs: number;
 }
 
+/** What one child measured; the parent merges the children's. */
 export interface LoadResult {
   type: 'result';
-  /** Epoch ms (performance.timeOrigin + now) of the steady window: from the last stream's first delta to the aborts. */
-  window: { from: number; to: number };
   /** Gaps between consecutive deltas of one stream with both ends in the window. */
-  gaps: Summary;
+  gaps: number[];
   /** Every gap after each stream's first delta, ramp and tail included. */
-  gapsAll: Summary;
-  firstDelta: Summary;
+  gapsAll: number[];
+  firstDelta: number[];
   deltasInWindow: number;
   tokensInWindow: number;
   deltasTotal: number;
+  started: number;
   streamsDone: number;
   /** Streams that ended badly: an error other than the abort, or the stream closed; a slow wind-down is not one. */
   streamsFailed: number;
@@ -49,6 +49,10 @@ export interface LoadResult {
   /** This process's own event-loop delay during the run (ms): high values would mean the client read late. */
   clientLoopDelayP99: number;
 }
+
+export type ToChild = LoadStart | { type: 'go' } | { type: 'end'; from: number; to: number };
+export type FromChild =
+  { type: 'ready' } | { type: 'started'; at: number } | LoadResult | { type: 'error'; message: string };
 
 const epoch = () => performance.timeOrigin + performance.now();
 
@@ -64,8 +68,45 @@ interface StreamState {
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+let onFirstDelta = () => undefined as void;
+let onDone = () => undefined as void;
 
-function subscribe(state: StreamState, onDone: () => void): Promise<void> {
+function finish(state: StreamState, failed?: string): void {
+  if (state.done) return;
+  if (failed) state.failed ??= failed;
+  state.done = true;
+  onDone();
+}
+
+/** Reads SSE frames off a response: `data:` payloads (joined lines not needed: every frame here is one line). */
+function readFrames(state: StreamState, res: http.IncomingMessage, onData: (data: string, at: number) => void): void {
+  res.setEncoding('utf8');
+  let buffer = '';
+  res.on('data', (chunk: string) => {
+    const at = epoch();
+    buffer += chunk;
+    let cut: number;
+    let from = 0;
+    while ((cut = buffer.indexOf('\n\n', from)) >= 0) {
+      const frame = buffer.slice(from, cut);
+      from = cut + 2;
+      const data = frame.indexOf('data: ');
+      if (data >= 0) onData(frame.slice(data + 6), at);
+    }
+    buffer = buffer.slice(from);
+  });
+  res.on('error', () => undefined);
+  res.on('end', () => finish(state, 'stream ended'));
+}
+
+function delta(state: StreamState, text: string, at: number): void {
+  if (!state.started) ((state.started = true), onFirstDelta());
+  state.times.push(at);
+  state.tokens.push(splitTokens(text).length);
+}
+
+function subscribe(state: StreamState): Promise<void> {
+  if (state.spec.direct) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const url = new URL(state.spec.eventUrl);
     const req = http.get(url, { agent, headers: { ...state.spec.headers, accept: 'text/event-stream' } }, (res) => {
@@ -74,30 +115,10 @@ function subscribe(state: StreamState, onDone: () => void): Promise<void> {
         res.resume();
         return;
       }
-      res.setEncoding('utf8');
-      let buffer = '';
       let connected = false;
-      res.on('data', (chunk: string) => {
-        const at = epoch();
-        buffer += chunk;
-        let cut: number;
-        while ((cut = buffer.indexOf('\n\n')) >= 0) {
-          const frame = buffer.slice(0, cut);
-          buffer = buffer.slice(cut + 2);
-          const line = frame.split('\n').find((l) => l.startsWith('data: '));
-          if (!line) continue;
-          if (!connected) {
-            connected = true;
-            resolve();
-            continue;
-          }
-          if (state.done) continue;
-          handleFrame(state, line.slice(6), at, onDone);
-        }
-      });
-      res.on('error', () => undefined);
-      res.on('end', () => {
-        if (!state.done) (state.failed ??= 'stream ended'), (state.done = true), onDone();
+      readFrames(state, res, (json, at) => {
+        if (!connected) return void ((connected = true), resolve());
+        if (!state.done) handleEvent(state, json, at);
       });
     });
     req.on('error', reject);
@@ -105,9 +126,7 @@ function subscribe(state: StreamState, onDone: () => void): Promise<void> {
   });
 }
 
-let onFirstDelta = () => undefined as void;
-
-function handleFrame(state: StreamState, json: string, at: number, onDone: () => void): void {
+function handleEvent(state: StreamState, json: string, at: number): void {
   // A cheap test first: most frames of a streaming session are deltas.
   const isDelta = json.includes('"message.part.delta"');
   if (!isDelta && !json.includes('"session.')) return;
@@ -116,22 +135,35 @@ function handleFrame(state: StreamState, json: string, at: number, onDone: () =>
   const props = payload.properties ?? {};
   if (props.sessionID !== state.spec.sessionId) return;
   if (payload.type === 'message.part.delta') {
-    if (props.field === 'reasoning') return;
-    if (!state.started) (state.started = true), onFirstDelta();
-    state.times.push(at);
-    state.tokens.push(splitTokens(String(props.delta ?? '')).length);
+    if (props.field !== 'reasoning') delta(state, String(props.delta ?? ''), at);
     return;
   }
-  const idle =
-    payload.type === 'session.idle' || (payload.type === 'session.status' && props.status?.type === 'idle');
-  if (idle && state.started) {
-    state.done = true;
-    onDone();
-  }
+  const idle = payload.type === 'session.idle' || (payload.type === 'session.status' && props.status?.type === 'idle');
+  if (idle && state.started) finish(state);
   // The aborts that end the run report MessageAbortedError; anything else is a failed stream.
   if (payload.type === 'session.error' && props.error?.name !== 'MessageAbortedError') {
     state.failed = JSON.stringify(props.error ?? {}).slice(0, 200);
   }
+}
+
+/** The fake LLM's chat stream read straight: every chunk with content is a delta. */
+function openDirect(state: StreamState): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(state.spec.eventUrl);
+    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
+      if (res.statusCode !== 200)
+        return void (reject(new Error(`POST ${url.pathname}: HTTP ${res.statusCode}`)), res.resume());
+      resolve();
+      readFrames(state, res, (data, at) => {
+        if (state.done || data === '[DONE]') return;
+        const text = JSON.parse(data).choices?.[0]?.delta?.content;
+        if (text) delta(state, text, at);
+      });
+    });
+    req.on('error', (err) => (state.done ? undefined : reject(err)));
+    req.end(JSON.stringify(state.spec.body));
+    state.req = req;
+  });
 }
 
 async function post(spec: LoadStream, url = spec.promptUrl, body: unknown = spec.body): Promise<void> {
@@ -154,7 +186,12 @@ async function limit<T>(items: T[], n: number, task: (item: T) => Promise<void>)
   );
 }
 
-function result(states: StreamState[], errors: string[], loopP99: number, window: { from: number; to: number }): LoadResult {
+function result(
+  states: StreamState[],
+  errors: string[],
+  loopP99: number,
+  window: { from: number; to: number },
+): LoadResult {
   const ok = states.filter((s) => s.times.length > 1 && !s.failed);
   const { from, to } = window;
   const gaps: number[] = [];
@@ -172,13 +209,13 @@ function result(states: StreamState[], errors: string[], loopP99: number, window
   }
   return {
     type: 'result',
-    window: { from, to: Math.max(from, to) },
-    gaps: summarize(gaps),
-    gapsAll: summarize(gapsAll),
-    firstDelta: summarize(ok.map((s) => s.times[0] - s.sentAt)),
+    gaps,
+    gapsAll,
+    firstDelta: ok.map((s) => s.times[0] - s.sentAt),
     deltasInWindow,
     tokensInWindow,
     deltasTotal: states.reduce((n, s) => n + s.times.length, 0),
+    started: states.filter((s) => s.started).length,
     streamsDone: states.filter((s) => s.done && !s.failed).length,
     streamsFailed: states.filter((s) => s.failed).length,
     errors: [...new Set([...errors, ...states.flatMap((s) => (s.failed ? [s.failed] : []))])].slice(0, 10),
@@ -186,8 +223,15 @@ function result(states: StreamState[], errors: string[], loopP99: number, window
   };
 }
 
-async function run(start: LoadStart): Promise<void> {
-  const send = (m: unknown) => process.send!(m);
+const next = <T extends ToChild['type']>(type: T) =>
+  new Promise<Extract<ToChild, { type: T }>>((resolve) => {
+    const on = (m: ToChild) =>
+      m.type === type && (process.off('message', on), resolve(m as Extract<ToChild, { type: T }>));
+    process.on('message', on);
+  });
+
+async function run(start: LoadStart): Promise<LoadResult> {
+  const send = (m: FromChild) => process.send!(m);
   const states: StreamState[] = start.streams.map((spec) => ({
     spec,
     sentAt: 0,
@@ -198,57 +242,46 @@ async function run(start: LoadStart): Promise<void> {
   }));
   const errors: string[] = [];
   let remaining = states.length;
-  let finish!: () => void;
-  const allDone = new Promise<void>((resolve) => (finish = resolve));
-  const onDone = () => {
-    if (--remaining <= 0) finish();
-  };
-  await limit(states, 50, (s) => subscribe(s, onDone));
-  const go = new Promise<void>((resolve) => process.once('message', () => resolve()));
+  let allDone!: () => void;
+  const done = new Promise<void>((resolve) => (allDone = resolve));
+  onDone = () => void (--remaining <= 0 && allDone());
+  await limit(states, 50, (s) => subscribe(s));
+  const go = next('go');
+  const end = next('end');
   send({ type: 'ready' });
   await go;
   const lag = monitorEventLoopDelay({ resolution: 10 });
   lag.enable();
-  const timer = setTimeout(finish, start.timeoutMs);
-  const window = { from: 0, to: 0 };
   let waiting = states.length;
-  const steady = new Promise<void>((resolve) => {
-    onFirstDelta = () => {
-      if (--waiting === 0) (window.from = epoch()), resolve();
-    };
-  });
-  // Aborts come after the steady window, once every stream runs; a stream that never starts ends the run by timeout.
-  const ending = steady.then(async () => {
-    await new Promise((r) => setTimeout(r, start.steadyMs));
-    window.to = epoch();
-    await limit(states, start.rampConcurrency, (s) =>
-      s.done ? Promise.resolve() : post(s.spec, s.spec.abortUrl, {}).catch((err: Error) => void errors.push(err.message)),
-    );
-  });
-  await limit(states, start.rampConcurrency, async (s) => {
+  onFirstDelta = () => void (--waiting === 0 && send({ type: 'started', at: epoch() }));
+  const ramp = limit(states, start.rampConcurrency, async (s) => {
     s.sentAt = epoch();
-    await post(s.spec).catch((err: Error) => {
+    await (s.spec.direct ? openDirect(s) : post(s.spec)).catch((err: Error) => {
       errors.push(err.message);
-      s.failed = err.message;
-      if (!s.done) (s.done = true), onDone();
+      finish(s, err.message);
     });
   });
-  // After the aborts, streams get a bounded while to reach idle (each step's end takes a workspace snapshot, and a
-  // hundred of them at once take a while); the ones still busy are counted, not waited for.
-  await Promise.race([allDone, ending.then(() => Promise.race([allDone, new Promise((r) => setTimeout(r, 60_000))]))]);
-  clearTimeout(timer);
+  const window = await end;
+  await ramp;
+  // Direct streams end at once; the server's replies are aborted and get a bounded while to reach idle (each step's
+  // end takes a workspace snapshot, a hundred at once take a while): the ones still busy are counted, not waited for.
+  const direct = states.filter((s) => s.spec.direct);
+  for (const s of direct) (finish(s), s.req?.destroy());
+  await limit(states, start.rampConcurrency, (s) =>
+    s.done ? Promise.resolve() : post(s.spec, s.spec.abortUrl, {}).catch((err: Error) => void errors.push(err.message)),
+  );
+  await Promise.race([done, new Promise((r) => setTimeout(r, 60_000))]);
   lag.disable();
   for (const s of states) s.req?.destroy();
-  if (!window.to) errors.push(`only ${states.length - waiting} of ${states.length} streams started before the time limit`);
-  send(result(states, errors, lag.percentile(99) / 1e6, window));
+  return result(states, errors, lag.percentile(99) / 1e6, window);
 }
+
+// Exits once the last message is on its way (a result of a million gaps takes a while to send).
+const sendAndExit = (m: FromChild, code: number) => process.send!(m, undefined, {}, () => process.exit(code));
 
 process.once('message', (m: LoadStart) => {
   run(m).then(
-    () => process.exit(0),
-    (err: Error) => {
-      process.send!({ type: 'error', message: err.message });
-      process.exit(1);
-    },
+    (res) => sendAndExit(res, 0),
+    (err: Error) => sendAndExit({ type: 'error', message: err.message }, 1),
   );
 });

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { cpuMs } from '../lib/proc';
 import { createSchool, newSession } from '../lib/schools';
-import { round } from '../lib/stats';
-import type { LoadResult, LoadStart, LoadStream } from '../lib/stream-load';
+import { round, summarize, type Summary } from '../lib/stats';
+import type { FromChild, LoadResult, LoadStream, ToChild } from '../lib/stream-load';
 import { mapLimit, sleep } from '../lib/time';
 import { streamMark } from '../llm';
 import { tempDir } from '../servers/target';
@@ -33,6 +33,11 @@ interface Pool {
 async function grow(ctx: ScenarioContext, pool: Pool, n: number, dirs: string): Promise<void> {
   const { target } = ctx;
   const missing = Array.from({ length: Math.max(0, n - pool.streams.length) }, (_, i) => pool.streams.length + i);
+  if (ctx.opts.streamDirect) {
+    const url = `${ctx.llm.openaiBaseUrl}/chat/completions`;
+    for (const i of missing) pool.streams.push({ ...stream('', {}, `direct${i}`, '', ''), eventUrl: url, direct: true });
+    return;
+  }
   const school = (k: number) => {
     let headers = pool.schools.get(k);
     if (!headers) pool.schools.set(k, (headers = createSchool(target, `cap${k}`).then((s) => s.headers)));
@@ -71,21 +76,59 @@ function stream(baseUrl: string, headers: Record<string, string>, id: string, ev
   };
 }
 
-/** Runs one level in the child process; samples the server's CPU meanwhile. */
+/** Merged over the load children. */
+interface LevelResult {
+  window: { from: number; to: number };
+  gaps: Summary;
+  gapsAll: Summary;
+  firstDelta: Summary;
+  deltasInWindow: number;
+  tokensInWindow: number;
+  deltasTotal: number;
+  streamsDone: number;
+  streamsFailed: number;
+  errors: string[];
+  clientLoopDelayP99: number;
+}
+
+function merge(parts: LoadResult[], window: { from: number; to: number }, n: number): LevelResult {
+  const sum = (f: (r: LoadResult) => number) => parts.reduce((t, r) => t + f(r), 0);
+  const started = sum((r) => r.started);
+  const errors = parts.flatMap((r) => r.errors);
+  if (!window.to) errors.unshift(`only ${started} of ${n} streams started before the time limit`);
+  return {
+    window,
+    gaps: summarize(parts.flatMap((r) => r.gaps)),
+    gapsAll: summarize(parts.flatMap((r) => r.gapsAll)),
+    firstDelta: summarize(parts.flatMap((r) => r.firstDelta)),
+    deltasInWindow: sum((r) => r.deltasInWindow),
+    tokensInWindow: sum((r) => r.tokensInWindow),
+    deltasTotal: sum((r) => r.deltasTotal),
+    streamsDone: sum((r) => r.streamsDone),
+    streamsFailed: sum((r) => r.streamsFailed),
+    errors: [...new Set(errors)].slice(0, 10),
+    clientLoopDelayP99: Math.max(...parts.map((r) => r.clientLoopDelayP99)),
+  };
+}
+
+/**
+ * Runs one level in `--stream-clients` child processes (default one per 250 streams), a share of the streams each;
+ * samples the server's CPU meanwhile. The steady window opens when the last stream of all has its first delta.
+ */
 async function level(ctx: ScenarioContext, streams: LoadStream[], n: number) {
   const o = ctx.opts;
   const text = `Stream a long answer. ${streamMark(replyTokens(o, n), delayMs(o))}`;
-  const start: LoadStart = {
-    type: 'start',
-    streams: streams.slice(0, n).map((s) => ({ ...s, body: { parts: [{ type: 'text', text }] } })),
-    rampConcurrency: 16,
-    steadyMs: o.streamSeconds * 1000,
-    timeoutMs: (rampSeconds(n) + o.streamSeconds + 30) * 1000,
-  };
-  const child = fork(path.join(__dirname, '..', 'lib', 'stream-load.ts'), [], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const body = o.streamDirect
+    ? { model: 'fake-model', stream: true, messages: [{ role: 'user', content: text }] }
+    : { parts: [{ type: 'text', text }] };
+  const k = Math.max(1, Math.min(n, o.streamClients || Math.ceil(n / 250)));
+  const timeoutMs = (rampSeconds(n) + o.streamSeconds + 30) * 1000;
+  const children = Array.from({ length: k }, () =>
+    fork(path.join(__dirname, '..', 'lib', 'stream-load.ts'), [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    }),
+  );
   const samples: { at: number; cpu: number }[] = [];
   const sampler = setInterval(() => {
     const cpu = cpuMs(ctx.target.pid);
@@ -93,28 +136,63 @@ async function level(ctx: ScenarioContext, streams: LoadStream[], n: number) {
   }, 250);
   // The fake LLM runs in this process: its own lateness is the floor of every gap the client can see.
   const fakeLag = monitorEventLoopDelay({ resolution: 10 });
-  const onAbort = () => child.kill('SIGKILL');
+  const timers: NodeJS.Timeout[] = [];
+  const onAbort = () => children.forEach((c) => c.kill('SIGKILL'));
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   try {
-    const res = await new Promise<LoadResult>((resolve, reject) => {
-      child.on('message', (m: { type: string; message?: string }) => {
-        if (m.type === 'ready') {
-          fakeLag.enable();
-          child.send({ type: 'go' });
-        } else if (m.type === 'result') resolve(m as unknown as LoadResult);
-        else if (m.type === 'error') reject(new Error(`stream-load: ${m.message}`));
+    const window = { from: 0, to: 0 };
+    const parts = await new Promise<LoadResult[]>((resolve, reject) => {
+      const results: LoadResult[] = [];
+      let ready = 0;
+      let started = 0;
+      const end = () => {
+        timers.forEach(clearTimeout);
+        for (const c of children) c.send({ type: 'end', ...window } satisfies ToChild);
+      };
+      children.forEach((child, i) => {
+        child.on('message', (m: FromChild) => {
+          if (m.type === 'ready' && ++ready === k) {
+            fakeLag.enable();
+            for (const c of children) c.send({ type: 'go' } satisfies ToChild);
+            timers.push(setTimeout(end, timeoutMs));
+          } else if (m.type === 'started') {
+            window.from = Math.max(window.from, m.at);
+            if (++started === k) timers.push(setTimeout(() => ((window.to = epoch()), end()), o.streamSeconds * 1000));
+          } else if (m.type === 'result') {
+            results.push(m);
+            if (results.length === k) resolve(results);
+          } else if (m.type === 'error') reject(new Error(`stream-load: ${m.message}`));
+        });
+        // A result may still be on its way when the exit is seen (a million gaps take a while to read).
+        child.on('exit', (code) =>
+          setTimeout(() => results.length < k && reject(new Error(`stream-load exited with ${code}`)), 10_000),
+        );
+        const share = streams.slice(0, n).filter((_, j) => j % k === i);
+        const ramp = Math.max(1, Math.round(16 / k));
+        child.send({
+          type: 'start',
+          streams: share.map((s) => ({ ...s, body })),
+          rampConcurrency: ramp,
+        } satisfies ToChild);
       });
-      child.on('exit', (code) => reject(new Error(`stream-load exited with ${code}`)));
-      child.send(start);
     });
-    return { res, cpu: cpuBetween(samples, res.window.from, res.window.to), fakeLagP99: fakeLag.percentile(99) / 1e6 };
+    const res = merge(parts, window, n);
+    return {
+      res,
+      cpu: cpuBetween(samples, window.from, window.to),
+      fakeLagP99: fakeLag.percentile(99) / 1e6,
+      clients: k,
+    };
   } finally {
+    timers.forEach(clearTimeout);
     fakeLag.disable();
     clearInterval(sampler);
     ctx.signal.removeEventListener('abort', onAbort);
-    if (child.exitCode === null) child.kill('SIGKILL');
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   }
 }
+
+const epoch = () => performance.timeOrigin + performance.now();
 
 /** Server CPU ms between two epoch times, interpolated between the samples around them. */
 function cpuBetween(samples: { at: number; cpu: number }[], from: number, to: number): number | undefined {
@@ -145,12 +223,13 @@ export const capacityScenario: Scenario = {
         if (ctx.signal.aborted) break;
         await grow(ctx, pool, n, dirs);
         ctx.log(`  ${n} streams: ${replyTokens(o, n)} tokens each at ${o.streamRate} tok/s`);
-        const { res, cpu, fakeLagP99 } = await level(ctx, pool.streams, n);
+        const { res, cpu, fakeLagP99, clients } = await level(ctx, pool.streams, n);
         const windowS = (res.window.to - res.window.from) / 1000;
         const steady = res.window.to > 0 && res.streamsFailed === 0;
         const p99 = res.gaps.n ? res.gaps.p99 : null;
         const pass = steady && p99 !== null && p99 < o.streamGapMs;
-        const key = `capacity.${n}`;
+        // --stream-direct: the load generator against itself (the fake LLM's streams read with no server between).
+        const key = o.streamDirect ? `capacity.direct.${n}` : `capacity.${n}`;
         ctx.record({ key: `${key}.gap.p99`, label: `${n} streams: gap between deltas at the client, p99`, unit: 'ms', value: p99 === null ? null : round(p99), better: 'lower', summary: res.gaps });
         ctx.record({ key: `${key}.gap.median`, label: `${n} streams: gap between deltas at the client, median`, unit: 'ms', value: res.gaps.n ? round(res.gaps.median) : null, better: 'lower' });
         const perDelta = cpu !== undefined && res.deltasInWindow ? (cpu * 1000) / res.deltasInWindow : null;
@@ -160,7 +239,7 @@ export const capacityScenario: Scenario = {
         const share = cpu !== undefined && windowS > 0 ? (100 * cpu) / (windowS * 1000) : null;
         ctx.record({ key: `${key}.cpu`, label: `${n} streams: server CPU in the steady window`, unit: '% of a core', value: share === null ? null : round(share, 0), better: 'lower' });
         ctx.note(
-          `${n} streams: ${pass ? 'PASS' : 'FAIL'}; steady window ${round(windowS)} s, ${res.deltasInWindow} deltas / ${res.tokensInWindow} tokens in it (of ${res.deltasTotal}), ` +
+          `${n} streams${o.streamDirect ? ' read from the fake LLM directly (no server)' : ''}: ${pass ? 'PASS' : 'FAIL'}; ${clients} client processes; steady window ${round(windowS)} s, ${res.deltasInWindow} deltas / ${res.tokensInWindow} tokens in it (of ${res.deltasTotal}), ` +
             `gaps p50/p95/p99/max ${round(res.gaps.median)}/${round(res.gaps.p95)}/${round(res.gaps.p99)}/${round(res.gaps.max)} ms, all gaps p99 ${round(res.gapsAll.p99)} ms, ` +
             `first delta p50/p99 ${round(res.firstDelta.median)}/${round(res.firstDelta.p99)} ms, streams idle within 60 s of the aborts ${res.streamsDone}/${n}, failed ${res.streamsFailed}, ` +
             `event-loop delay p99: fake LLM ${round(fakeLagP99)} ms, client ${round(res.clientLoopDelayP99)} ms${res.errors.length ? `; errors: ${res.errors.join(' | ')}` : ''}`,
@@ -169,7 +248,7 @@ export const capacityScenario: Scenario = {
         else break;
         await sleep(2000, ctx.signal);
       }
-      ctx.record({ key: 'capacity.max', label: `Largest N streaming with p99 gap < ${o.streamGapMs} ms (of ${o.streamLevels.join(', ')})`, unit: 'streams', value: best, better: 'higher' });
+      ctx.record({ key: o.streamDirect ? 'capacity.direct.max' : 'capacity.max', label: `Largest N streaming with p99 gap < ${o.streamGapMs} ms (of ${o.streamLevels.join(', ')})`, unit: 'streams', value: best, better: 'higher' });
     } finally {
       fs.rmSync(dirs, { recursive: true, force: true });
     }

@@ -21,6 +21,9 @@ export interface BenchOptions {
   streamRate: number;
   streamSeconds: number;
   streamGapMs: number;
+  /** stream-capacity: SSE client processes (0: one per 250 streams); read the fake LLM directly, no server. */
+  streamClients: number;
+  streamDirect: boolean;
   /** fairness: students of a small school (the flooding school has `fairFactor` times as many), seconds per phase. */
   fairStudents: number;
   fairFactor: number;

@@ -41,6 +41,11 @@ export interface FakeLlmOptions {
   defaultReply?: ReplySource;
   /** Model id echoed when the request names none. */
   model?: string;
+  /**
+   * Answers a recorded request elsewhere when it returns true (the bench hands its long streams' sockets to other
+   * processes); the fake then leaves the response alone.
+   */
+  handoff?: (request: RecordedRequest, res: http.ServerResponse) => boolean;
 }
 
 interface QueueEntry {
@@ -71,6 +76,13 @@ const WIRES: Record<WireName, WireFormat> = {
 /** Resolves once the chunk is handed to the socket, so a deliberate reset never swallows earlier chunks. */
 const write = (res: http.ServerResponse, chunk: string | Buffer) =>
   new Promise<void>((resolve) => res.write(chunk, () => resolve()));
+
+/** Resolves once a full socket buffer has drained, or the response is gone. */
+const drained = (res: http.ServerResponse) =>
+  new Promise<void>((resolve) => {
+    const done = () => (res.off('drain', done), res.off('close', done), resolve());
+    res.on('drain', done).on('close', done);
+  });
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -227,6 +239,7 @@ export class FakeLlm {
 
     this.requests.push(request);
     this.waiters = this.waiters.filter((w) => (this.requests.length >= w.count ? (w.resolve(), false) : true));
+    if (this.options.handoff?.(request, res)) return;
     const script = this.take(request);
     await this.respond(WIRES[wire], request, script, res);
   }
@@ -295,7 +308,8 @@ export class FakeLlm {
     });
     res.flushHeaders();
     const delay = script.chunkDelayMs ?? this.chunkDelayMs;
-    for (let n = 0; n < frames.length; n++) {
+    let n = 0;
+    for (const frame of frames) {
       if (res.destroyed) return;
       if (failure && 'afterChunks' in failure && failure.afterChunks === n) {
         if (failure.type === 'hang') return;
@@ -316,7 +330,11 @@ export class FakeLlm {
         }
       }
       if (delay > 0 && n > 0) await sleep(delay);
-      await write(res, frames[n]);
+      // A scripted failure waits for each chunk to reach the socket (a reset must not swallow earlier chunks);
+      // otherwise only a full socket buffer is waited for (the bench's thousands of streams write and move on).
+      if (failure) await write(res, frame);
+      else if (!res.write(frame)) await drained(res);
+      n++;
     }
     if (!res.destroyed) request.served = ctx.usage;
     res.end();

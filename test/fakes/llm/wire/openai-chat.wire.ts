@@ -26,7 +26,8 @@ function toolId(ctx: RenderContext, index: number, explicit?: string): string {
 export const openAiChatWire: WireFormat = {
   name: 'openai-chat',
 
-  stream(reply: ScriptedReply, ctx: RenderContext): string[] {
+  // Rendered lazily, a frame as it goes out: the bench's long replies run to tens of thousands of chunks each.
+  *stream(reply: ScriptedReply, ctx: RenderContext): Generator<string> {
     const base = {
       id: `chatcmpl-${ctx.seq}`,
       object: 'chat.completion.chunk',
@@ -35,36 +36,27 @@ export const openAiChatWire: WireFormat = {
     };
     const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
       sseFrame({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] });
-    const frames = [chunk({ role: 'assistant', content: '' })];
+    yield chunk({ role: 'assistant', content: '' });
     let toolIndex = 0;
     for (const item of reply.items) {
-      if (item.type === 'text') for (const t of splitTokens(item.text)) frames.push(chunk({ content: t }));
+      if (item.type === 'text') for (const t of splitTokens(item.text)) yield chunk({ content: t });
       // OpenAI-compatible servers (DeepSeek, vLLM, OpenRouter) stream reasoning as `reasoning_content`.
-      if (item.type === 'reasoning')
-        for (const t of splitTokens(item.text)) frames.push(chunk({ reasoning_content: t }));
+      if (item.type === 'reasoning') for (const t of splitTokens(item.text)) yield chunk({ reasoning_content: t });
       if (item.type === 'tool') {
         const index = toolIndex++;
-        frames.push(
-          chunk({
-            tool_calls: [
-              {
-                index,
-                id: toolId(ctx, index, item.id),
-                type: 'function',
-                function: { name: item.name, arguments: '' },
-              },
-            ],
-          }),
-        );
+        yield chunk({
+          tool_calls: [
+            { index, id: toolId(ctx, index, item.id), type: 'function', function: { name: item.name, arguments: '' } },
+          ],
+        });
         for (const piece of splitArgs(toolArgs(item)))
-          frames.push(chunk({ tool_calls: [{ index, function: { arguments: piece } }] }));
+          yield chunk({ tool_calls: [{ index, function: { arguments: piece } }] });
       }
     }
-    frames.push(chunk({}, FINISH[resolveFinish(reply)]));
+    yield chunk({}, FINISH[resolveFinish(reply)]);
     const options = ctx.body.stream_options as { include_usage?: boolean } | undefined;
-    if (options?.include_usage) frames.push(sseFrame({ ...base, choices: [], usage: usageOf(ctx) }));
-    frames.push(sseFrame('[DONE]'));
-    return frames;
+    if (options?.include_usage) yield sseFrame({ ...base, choices: [], usage: usageOf(ctx) });
+    yield sseFrame('[DONE]');
   },
 
   json(reply: ScriptedReply, ctx: RenderContext): unknown {

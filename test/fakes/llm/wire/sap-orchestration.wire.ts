@@ -18,7 +18,7 @@ export const sapOrchestrationWire: WireFormat = {
   stream(reply: ScriptedReply, ctx: RenderContext): string[] {
     // The orchestration service always reports usage with `stream_options.include_usage` set in the model params.
     const inner = openAiChatWire.stream(reply, { ...ctx, body: { stream_options: { include_usage: true } } });
-    return inner.map((frame) => {
+    return [...inner].map((frame) => {
       const data = String(frame)
         .replace(/^data: /, '')
         .trim();

@@ -13,8 +13,11 @@ export interface WireFormat {
   readonly name: 'openai-chat' | 'openai-responses' | 'anthropic' | 'gemini' | 'bedrock' | 'sap-orchestration';
   /** Stream content type; SSE unless said otherwise (Bedrock: binary event-stream frames). */
   readonly contentType?: string;
-  /** Serialized frames: SSE `event:`/`data:` blocks ending in a blank line, or binary event-stream messages. */
-  stream(reply: ScriptedReply, ctx: RenderContext): (string | Buffer)[];
+  /**
+   * Serialized frames: SSE `event:`/`data:` blocks ending in a blank line, or binary event-stream messages. An
+   * iterable: a wire may render each frame only as it is sent.
+   */
+  stream(reply: ScriptedReply, ctx: RenderContext): Iterable<string | Buffer>;
   json(reply: ScriptedReply, ctx: RenderContext): unknown;
   errorBody(status: number, message?: string): unknown;
   /** Headers that go with an error status (Bedrock names its exception in `x-amzn-errortype`). */
