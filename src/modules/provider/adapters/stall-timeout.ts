@@ -36,20 +36,23 @@ async function* guardedStream(
   // thousands of times and this guard sits on every read of every stream).
   // The consumer's time between two reads does not count: the timer only stalls a read in progress.
   let limit = timeouts.firstEventMs ?? timeouts.chunkMs;
-  let reading = false;
-  let fire!: (value: 'stalled') => void;
-  const stalled = new Promise<'stalled'>((resolve) => (fire = resolve));
-  const expire = () => void (reading && fire('stalled'));
+  // The read in progress, settled by the adapter or by the timer (not a race with one never-settling promise: each
+  // race leaves a reaction on it, a million events of a long stream a million reactions).
+  let settle: ((value: 'stalled') => void) | undefined;
+  const expire = () => settle?.('stalled');
   let timer = limit ? setTimeout(expire, limit) : undefined;
   try {
     while (true) {
       timer?.refresh();
-      reading = true;
       const pending = iterator.next();
-      // If we give up on it, its later rejection (the abort we caused) must not go unhandled.
-      pending.catch(() => undefined);
-      const result = timer ? await Promise.race([pending, stalled]) : await pending;
-      reading = false;
+      // If we give up on it, its later rejection (the abort we caused) goes to a promise already settled: handled.
+      const result = timer
+        ? await new Promise<IteratorResult<StreamEvent> | 'stalled'>((resolve, reject) => {
+            settle = resolve;
+            pending.then(resolve, reject);
+          })
+        : await pending;
+      settle = undefined;
       if (result === 'stalled') {
         controller.abort(new Error('stalled'));
         // Let the adapter observe the abort and close its socket; its own error is superseded by ours.
