@@ -9,7 +9,8 @@ import type {
   ToolResultPart,
 } from '../provider.types';
 import { parseAdapterOptions, type AdapterOptions } from './adapter.options';
-import { createOpenAiClient, fromOpenAiError, mapOpenAiOptions } from './openai-shared';
+import { createOpenAiClient, fromOpenAiError, mapOpenAiOptions, openAiStreamError } from './openai-shared';
+import { SseJsonDecoder } from './sse-json';
 import { ChatChunkAssembler, type ChatChunkChoice, type ChatChunkUsage } from './chat-chunks';
 import { isTextMime, textFromDataUrl } from './stream-blocks';
 
@@ -165,9 +166,25 @@ export class OpenAiChatLanguageModel implements LanguageModel {
     const chunks = new ChatChunkAssembler();
     try {
       const body = this.buildBody(request) as unknown as OpenAI.Chat.Completions.ChatCompletionCreateParamsStreaming;
-      const stream = await this.client.chat.completions.create(body, { signal, headers: request.headers });
-      for await (const chunk of stream) {
-        yield* chunks.chunk(chunk.choices?.[0] as ChatChunkChoice | undefined, chunk.usage as ChatChunkUsage | null);
+      const response = await this.client.chat.completions
+        .create(body, { signal, headers: request.headers })
+        .asResponse();
+      const reader = response.body?.getReader();
+      const sse = new SseJsonDecoder((error) => openAiStreamError(error, response.headers));
+      let ended = !reader;
+      try {
+        while (!ended && !sse.done) {
+          const read = await reader!.read();
+          ended = read.done;
+          for (const chunk of (read.done ? sse.end() : sse.push(read.value)) as OpenAI.Chat.ChatCompletionChunk[])
+            yield* chunks.chunk(
+              chunk.choices?.[0] as ChatChunkChoice | undefined,
+              chunk.usage as ChatChunkUsage | null,
+            );
+        }
+      } finally {
+        // Ended early ([DONE], an error, the consumer stopped): the rest of the body is not wanted.
+        if (!ended) void reader?.cancel().catch(() => undefined);
       }
     } catch (error) {
       throw fromOpenAiError(this.providerId, error, signal);

@@ -53,6 +53,11 @@ export function fromOpenAiError(providerId: string, error: unknown, signal?: Abo
   return fromThrown(providerId, error, signal);
 }
 
+/** An error payload inside a stream, as the SDK's own Stream reports it (its APIError, without a status). */
+export function openAiStreamError(error: unknown, headers: Headers): Error {
+  return new (openAiSdk().APIError)(undefined, error as object, undefined, headers);
+}
+
 /** camelCase provider options we know → the wire key; anything else passes through unchanged. */
 export function mapOpenAiOptions(
   options: Record<string, unknown> | undefined,
