@@ -67,10 +67,13 @@ export interface StepPreparer {
   ): Promise<boolean>;
 }
 
-/** After each step whose usage is known. */
+/**
+ * After each step whose usage is known. True when it added a turn to the transcript (a compaction request): the
+ * loop then reads the history again instead of ending on the step's answer.
+ */
 export const STEP_OBSERVERS = Symbol('STEP_OBSERVERS');
 export interface StepObserver {
-  afterStep(usage: StepUsage): Promise<void>;
+  afterStep(usage: StepUsage): Promise<boolean | void>;
 }
 
 /**
@@ -82,10 +85,19 @@ export interface OverflowHandler {
   onOverflow(auth: AuthContext, session: SessionRow, assistant: AssistantMessageInfo): Promise<boolean>;
 }
 
+/**
+ * How a loop ended, for its finishers. `filesChanged` is false only when every step of the turns it answered
+ * started and finished on the tree the session's last earlier step finished on (or no step took a snapshot): the
+ * session's diff and its turns' diffs are then what they were.
+ */
+export interface LoopEnd {
+  filesChanged: boolean;
+}
+
 /** After the loop ends (prune, summaries). Errors are logged, never thrown to the caller. */
 export const LOOP_FINISHERS = Symbol('LOOP_FINISHERS');
 export interface LoopFinisher {
-  afterLoop(auth: AuthContext, session: SessionRow): Promise<void>;
+  afterLoop(auth: AuthContext, session: SessionRow, end: LoopEnd): Promise<void>;
 }
 
 /** Rewrites the history the model sees (compaction: from the last summary on). */

@@ -57,20 +57,20 @@ export class CompactionSteps implements StepObserver, StepPreparer, OverflowHand
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  /** After a finished step: ask for a compaction when its usage reached the model's usable window. */
-  async afterStep(usage: StepUsage): Promise<void> {
-    if (usage.assistant.summary) return;
+  /** After a finished step: ask for a compaction when its usage reached the model's usable window (true then). */
+  async afterStep(usage: StepUsage): Promise<boolean> {
+    if (usage.assistant.summary) return false;
     const config = await this.config.effective(usage.auth, usage.session.projectId);
     const { info } = await this.providers.resolveFor(usage.session.tenantId, config, {
       providerID: usage.providerID,
       modelID: usage.modelID,
     });
     if (!isOverflow({ tokens: usage.assistant.tokens, model: { limit: info.limit }, config: config.compaction }))
-      return;
+      return false;
     const { items } = await this.messages.list(usage.session.tenantId, usage.session.id, {
       afterId: usage.assistant.parentID,
     });
-    if (pendingCompaction(items)) return;
+    if (pendingCompaction(items)) return true;
     const parent = items.find((m) => m.info.id === usage.assistant.parentID)?.info as UserMessageInfo | undefined;
     await this.followUp.createRequest(
       usage.session,
@@ -80,6 +80,7 @@ export class CompactionSteps implements StepObserver, StepPreparer, OverflowHand
       },
       { auto: true },
     );
+    return true;
   }
 
   /** Before a step: run a pending compaction as a job and wait for it; true makes the loop reload history. */

@@ -40,6 +40,7 @@ import { SessionWriter } from '../session-writer';
 import { settleStructured } from '../structured/structured-output';
 import { stepAssistant } from './step-assistant';
 import { EarlyCall } from './early-call';
+import { answerOf, LoopTrees } from './loop-trees';
 import type { Workspace } from '../../workspace/workspace';
 
 /** The agent loop (OpenCode's runLoop): step until the model stops, a step limit, an error or abort. */
@@ -77,13 +78,15 @@ export class SessionLoopService {
     prompts: PromptRunner,
     history?: MessageWithParts[],
   ): Promise<MessageWithParts | undefined> {
+    const trees = new LoopTrees();
     try {
-      return await this.steps(auth, row, signal, prompts, history);
+      return await this.steps(auth, row, signal, prompts, trees, history);
     } finally {
+      const end = { filesChanged: trees.filesChanged };
       // A loop handed over to another process goes on there: its finishers run there.
       for (const finisher of handedOver(signal) ? [] : this.finishers)
         await finisher
-          .afterLoop(auth, row)
+          .afterLoop(auth, row, end)
           .catch((err) => this.logger.warn({ err, sessionId: row.id }, 'after-loop extension failed'));
     }
   }
@@ -93,6 +96,7 @@ export class SessionLoopService {
     row: SessionRow,
     signal: AbortSignal,
     prompts: PromptRunner,
+    trees: LoopTrees,
     leased?: MessageWithParts[],
   ): Promise<MessageWithParts | undefined> {
     let history: MessageWithParts[] | undefined;
@@ -107,6 +111,7 @@ export class SessionLoopService {
       const answer = [...history].reverse().find((m) => m.info.role === 'assistant');
       const lastAssistant = answer?.info as AssistantMessageInfo | undefined;
       if (!lastUser) return;
+      if (step === 1) trees.start(history, lastUser.info.id);
       // Answered only by a reply to this user message or a later one: a prompt stored while the previous step ran
       // can carry an older id than that step's answer (ids are taken before the insert) without being seen by it.
       if (
@@ -117,8 +122,10 @@ export class SessionLoopService {
       )
         return answer;
       if (step === 1) await this.afterFirstStep(row, lastUser.info.id);
-      const outcome = await this.step(auth, row, step, history, lastUser, signal, prompts);
+      const outcome = await this.step(auth, row, step, history, lastUser, signal, { prompts, trees });
       if (outcome === 'stop') return;
+      // The step's answer is final and nothing joined it: the loop ends on it without reading the history again.
+      if (outcome !== 'continue') return outcome.answer;
     }
   }
 
@@ -137,11 +144,11 @@ export class SessionLoopService {
    * The session's first answer opens with the school's AI disclosure: shown to the student, stored with the answer,
    * never sent back to the model (`ignored`).
    */
-  private async disclose(row: SessionRow, assistant: AssistantMessageInfo): Promise<void> {
+  private async disclose(row: SessionRow, assistant: AssistantMessageInfo): Promise<PartInfo[]> {
     const text = await this.disclosure.textFor(row.tenantId);
-    if (!text) return;
+    if (!text) return [];
     const now = Date.now();
-    await this.writer.part(row, {
+    const part: PartInfo = {
       id: newId('part'),
       sessionID: row.id,
       messageID: assistant.id,
@@ -151,7 +158,9 @@ export class SessionLoopService {
       ignored: true,
       time: { start: now, end: now },
       metadata: { disclosure: true },
-    });
+    };
+    await this.writer.part(row, part);
+    return [part];
   }
 
   private async step(
@@ -161,8 +170,8 @@ export class SessionLoopService {
     history: MessageWithParts[],
     lastUser: MessageWithParts & { info: UserMessageInfo },
     signal: AbortSignal,
-    prompts: PromptRunner,
-  ) {
+    { prompts, trees }: { prompts: PromptRunner; trees: LoopTrees },
+  ): Promise<'stop' | 'continue' | { answer: MessageWithParts }> {
     const assistant = stepAssistant(row, lastUser.info);
     let turn: TurnContext;
     try {
@@ -198,12 +207,14 @@ export class SessionLoopService {
     // The model's request leaves while the step's message is stored; its first event is read once the row is there.
     let early: EarlyCall | undefined = subtask ? undefined : new EarlyCall(llmCall());
     let workspace: Workspace;
+    let disclosed: PartInfo[] = [];
     try {
       [, workspace] = await Promise.all([
         this.saveMessage(row, assistant),
         this.workspaces.get(row.tenantId, row.directory.split('/').pop()!),
       ]);
-      if (!row.parentId && !history.some((m) => m.info.role === 'assistant')) await this.disclose(row, assistant);
+      if (!row.parentId && !history.some((m) => m.info.role === 'assistant'))
+        disclosed = await this.disclose(row, assistant);
     } catch (err) {
       await early?.cancel();
       throw err;
@@ -215,6 +226,7 @@ export class SessionLoopService {
       .filter((p): p is Extract<PartInfo, { type: 'tool' }> => p.type === 'tool')
       .map((p) => ({ tool: p.tool, input: JSON.stringify(p.state.input ?? {}) }));
 
+    const more = { followUp: false };
     const processor = new StepProcessor({
       assistant,
       model: turn.model.info,
@@ -239,6 +251,7 @@ export class SessionLoopService {
             toolOutput: { maxLines: turn.config.tool_output?.max_lines, maxBytes: turn.config.tool_output?.max_bytes },
           },
           signal,
+          more,
         ),
         snapshots: this.snapshots.forStep(
           { tenantId: row.tenantId, projectId: row.projectId, directory: row.directory },
@@ -246,7 +259,9 @@ export class SessionLoopService {
         ),
       },
     });
-    let outcome = await processor.run();
+    const ran = await processor.run();
+    let outcome = ran;
+    trees.add(processor.parts);
     if (handedOver(signal)) return 'stop' as const;
     if (turn.format && outcome !== 'compact' && !assistant.error) {
       const earlier = history.filter((m) => m.info.id > lastUser.info.id);
@@ -258,6 +273,9 @@ export class SessionLoopService {
     if (outcome === 'compact') outcome = await this.overflowed(auth, row, assistant, processor.overflow);
     if (assistant.error)
       this.sessions.publish(row, EventType.SessionError, { sessionID: row.id, error: assistant.error });
+    const final = ran === 'continue' && !more.followUp && !subtask && !turn.format && !processor.toolParts().length;
+    if (final && assistant.finish && assistant.finish !== 'tool-calls' && !this.runs.joinedHere(row.id))
+      return { answer: answerOf(assistant, [...disclosed, ...processor.parts]) };
     return outcome;
   }
 
@@ -284,6 +302,7 @@ export class SessionLoopService {
     assistant: AssistantMessageInfo,
     extra: Record<string, unknown>,
     signal: AbortSignal,
+    more: { followUp: boolean },
   ): StepSink {
     const { auth, row } = run;
     // Once the loop was handed over, the process that took it owns the transcript: nothing more is written here.
@@ -308,7 +327,8 @@ export class SessionLoopService {
       usage: async (cost, t, partId) => {
         const { providerID, modelID } = assistant;
         for (const observer of this.observers)
-          await observer.afterStep({ auth, session: row, assistant, partId, providerID, modelID, cost, tokens: t });
+          if (await observer.afterStep({ auth, session: row, assistant, partId, providerID, modelID, cost, tokens: t }))
+            more.followUp = true;
       },
       recentToolCalls: () => recent,
       toolContext: (part, signal): ToolContext => this.toolContexts.build(run, part, signal, extra),

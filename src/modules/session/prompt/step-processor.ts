@@ -23,7 +23,8 @@ function finishOf(reason: string): string {
  * write, and the closing parts (open text, step-finish, patch) with the final message in one statement.
  */
 export class StepProcessor {
-  private parts: PartInfo[] = [];
+  /** The step's parts as stored (the loop ends on them when the step's answer is final). */
+  parts: PartInfo[] = [];
   private readonly open = new Map<string, TextLike>();
   private readonly tools: StepTools;
   private dirty = new Set<TextLike>();
@@ -122,9 +123,7 @@ export class StepProcessor {
 
   private async stream(): Promise<void> {
     const { signal } = this.input;
-    this.stopFlushes ??= onFlushClock(() => {
-      this.flushing = this.flushing.then(() => this.flush());
-    });
+    this.stopFlushes ??= onFlushClock(() => void (this.flushing = this.flushing.then(() => this.flush())));
     let started = false;
     // A retried attempt keeps the first tree, so files a failed attempt's tools wrote are still in the patch.
     this.startTree ??= await this.input.sink.snapshots?.track();

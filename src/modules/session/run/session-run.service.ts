@@ -132,6 +132,11 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
     return this.runs.has(sessionId);
   }
 
+  /** A prompt joined the loop running here: its turn is in the history, not in what the loop has in memory. */
+  joinedHere(sessionId: string): boolean {
+    return !!this.runs.get(sessionId)?.joined;
+  }
+
   setStatus(row: SessionRow, status: SessionStatus): void {
     const run = this.runs.get(row.id);
     if (run) run.status = status;

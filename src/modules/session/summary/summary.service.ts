@@ -7,7 +7,7 @@ import { EventType } from '../../event/event.types';
 import { SnapshotService } from '../../snapshot/snapshot.service';
 import type { SnapshotFileDiff } from '../../snapshot/snapshot.types';
 import { MessageRepository } from '../message.repository';
-import type { LoopFinisher } from '../session-extension.port';
+import type { LoopEnd, LoopFinisher } from '../session-extension.port';
 import { SessionRepository, type SessionRow } from '../session.repository';
 import { SessionService } from '../session.service';
 import { SessionWriter } from '../session-writer';
@@ -39,8 +39,13 @@ export class SummaryService implements OnModuleInit, LoopFinisher {
     this.queues.register('session.summary', (p) => this.run(p.tenantId, p.sessionId));
   }
 
-  /** Off the prompt's answer path: the summary is a background job either way (clients poll or get session.diff). */
-  async afterLoop(_auth: AuthContext, row: SessionRow): Promise<void> {
+  /**
+   * Off the prompt's answer path: the summary is a background job either way (clients poll or get session.diff). A
+   * loop whose steps changed no file leaves every diff the job would compute as it is: no job (and no
+   * session.updated/session.diff that would only repeat the stored diff).
+   */
+  async afterLoop(_auth: AuthContext, row: SessionRow, end: LoopEnd): Promise<void> {
+    if (!end.filesChanged) return;
     void this.enqueue(row).catch((err) =>
       this.logger.warn({ err, sessionId: row.id }, 'could not enqueue the session summary'),
     );

@@ -1,0 +1,101 @@
+import { MessageRepository } from '../../../src/modules/session/message.repository';
+import { SummaryService } from '../../../src/modules/session/summary/summary.service';
+import { FakeLlm, isTitleRequest, reply } from '../../fakes/llm';
+import { createTenant, type TestTenant } from '../../factories/tenant.factory';
+import { fakeProviderConfig } from '../../utils/fake-provider-config';
+import { startTestApp, type TestApp } from '../../utils/test-app';
+import { waitUntil } from '../../utils/wait-until';
+
+// How a loop ends on a final answer (session-loop.service.ts, loop-trees.ts): the answer it has in memory is the
+// synchronous reply (no second read of the history), and the session summary job runs only for a turn whose steps
+// changed the files.
+
+// Booting and closing a whole app can take a minute on a loaded shared machine.
+const BOOT_MS = 180_000;
+jest.setTimeout(150_000);
+
+let app: TestApp;
+let llm: FakeLlm;
+let school: TestTenant;
+
+beforeAll(async () => {
+  llm = await FakeLlm.start({ chunkDelayMs: 0 });
+  llm.setDefaultReply(reply().text('Plain answer.').stop());
+  app = await startTestApp({ OPENCODE_CONFIG_CONTENT: fakeProviderConfig(llm.openaiBaseUrl), SANDBOX: 'off' });
+  school = await createTenant(app.url, app.adminKey);
+}, BOOT_MS);
+
+afterAll(async () => {
+  await app?.close();
+  await llm?.stop();
+}, BOOT_MS);
+
+// The school's admin: its `write` tool runs without a question.
+const http = () => school.admin.http;
+const newSession = async (title: string) => (await http().post('/session', { body: { title } })).body.id as string;
+const prompt = (id: string, text: string) =>
+  http().post(`/session/${id}/message`, { body: { parts: [{ type: 'text', text }] } });
+
+describe('the end of a loop', () => {
+  it('answers with the stored message without reading the history again', async () => {
+    const id = await newSession('loop end');
+    expect((await prompt(id, 'first')).status).toBe(200);
+    const list = jest.spyOn(app.running.app.get(MessageRepository), 'list');
+    try {
+      const res = await prompt(id, 'second');
+      expect(res.status).toBe(200);
+      // The history is read once, with the lease (acquireWithHistory); a tail read after the answer is gone.
+      const tailReads = list.mock.calls.filter(([, sessionId, opts]) => sessionId === id && opts?.afterId);
+      expect(tailReads).toEqual([]);
+      expect(res.body.info).toMatchObject({ role: 'assistant', finish: 'stop' });
+      expect(res.body.parts.map((p: { type: string }) => p.type)).toEqual(['step-start', 'text', 'step-finish']);
+      const stored = await http().get(`/session/${id}/message/${res.body.info.id}`);
+      expect(res.body).toEqual(stored.body);
+    } finally {
+      list.mockRestore();
+    }
+  });
+
+  it('the first answer carries the disclosure part in the reply as stored', async () => {
+    const settings = { settings: { aiDisclosure: 'Answers come from an AI.' } };
+    expect((await http().patch('/admin/tenants/current', { body: settings })).status).toBe(200);
+    const id = await newSession('disclosed');
+    const res = await prompt(id, 'hello');
+    expect(res.status).toBe(200);
+    const stored = await http().get(`/session/${id}/message/${res.body.info.id}`);
+    expect(res.body).toEqual(stored.body);
+    expect(res.body.parts.some((p: { metadata?: { disclosure?: boolean } }) => p.metadata?.disclosure)).toBe(true);
+  });
+
+  it('enqueues the session summary only after a turn whose steps changed the files', async () => {
+    const summary = app.running.app.get(SummaryService);
+    const enqueue = jest.spyOn(summary, 'enqueue');
+    try {
+      const id = await newSession('summary');
+      const forSession = () => enqueue.mock.calls.filter(([row]) => row.id === id).length;
+      // The session's first step takes the workspace's first tree: the diffs are computed once.
+      expect((await prompt(id, 'first')).status).toBe(200);
+      await waitUntil('the first summary', forSession, (n) => n === 1);
+      // Nothing changed since: the stored diffs stay as they are, no job.
+      expect((await prompt(id, 'second')).status).toBe(200);
+      expect((await prompt(id, 'third')).status).toBe(200);
+      expect(forSession()).toBe(1);
+      // A step that writes a file changes the tree: the summary runs again.
+      llm.enqueueWhen(
+        (r) => !isTitleRequest(r),
+        reply().tool('write', { filePath: 'notes.txt', content: 'written\n' }).stop(),
+      );
+      llm.enqueueWhen((r) => !isTitleRequest(r), reply().text('Written.').stop());
+      expect((await prompt(id, 'write a file')).status).toBe(200);
+      await waitUntil('the summary after the write', forSession, (n) => n === 2);
+      const diff = await waitUntil(
+        'the session diff',
+        async () => (await http().get(`/session/${id}/diff`)).body as { file: string }[],
+        (d) => d.length > 0,
+      );
+      expect(diff.map((d) => d.file)).toEqual(['notes.txt']);
+    } finally {
+      enqueue.mockRestore();
+    }
+  });
+});
