@@ -69,21 +69,31 @@ function stripPart(part: PartInfo): Prisma.InputJsonValue {
   return rest as Prisma.InputJsonValue;
 }
 
+type StoredRow = Record<string, unknown> & {
+  storedMessage: number;
+  storedParts: number;
+  leaseTaken?: boolean;
+  leasedHistory?: ListedRow[] | null;
+};
+
 /** Messages and parts are rows holding OpenCode's JSON; ids give the order. */
 @Injectable()
 export class MessageRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   /**
-   * A prompt's user message, its parts and the session's agent/model in one statement (one round trip). Returns
-   * the session row, or null when the session is gone; ids in use by another session are a conflict.
+   * A prompt's user message, its parts and the session's agent/model in one statement (one round trip). With
+   * `lease`, the same statement takes the run lease as RunLeaseRepository.acquireWithHistory does and, when it was
+   * taken, reads the history as it was before this prompt (a statement does not see its own writes): `leased`. Returns
+   * null when the session is gone; ids in use by another session are a conflict.
    */
   async storePrompt(
     tenantId: string,
     info: MessageInfo,
     parts: PartInfo[],
     session: { agent: string; model: object },
-  ): Promise<SessionRow | null> {
+    lease?: { owner: string; leaseMs: number },
+  ): Promise<{ row: SessionRow; leased?: MessageWithParts[] } | null> {
     const values: unknown[] = [
       info.id,
       tenantId,
@@ -94,18 +104,31 @@ export class MessageRepository {
     ];
     const unique = [...new Map(parts.map((p) => [p.id, p])).values()];
     const partSql = unique.length ? `, p AS (${partUpsert(unique, tenantId, values)} RETURNING 1)` : '';
-    const { rows } = await this.prisma.sql<Record<string, unknown> & { storedMessage: number; storedParts: number }>(
-      `WITH m AS (${MESSAGE_UPSERT} RETURNING 1)${partSql}
-       UPDATE "Session" SET agent = $${values.push(session.agent)}, model = $${values.push(JSON.stringify(session.model))}::jsonb, "updatedAt" = $${values.push(new Date().toISOString())}
-       WHERE "tenantId" = $2 AND id = $3
-       RETURNING *, (SELECT count(*) FROM m)::int AS "storedMessage", ${unique.length ? '(SELECT count(*) FROM p)::int' : '0'} AS "storedParts"`,
+    let leaseSet = '';
+    let leaseOut = '';
+    if (lease) {
+      const owner = `$${values.push(lease.owner)}`;
+      const free = `("runOwner" IS NULL OR "runOwner" = ${owner})`;
+      const until = `now() + ($${values.push(lease.leaseMs)} * interval '1 millisecond')`;
+      leaseSet = `, "runOwner" = CASE WHEN ${free} THEN ${owner} ELSE "runOwner" END,
+        "runLeaseUntil" = CASE WHEN ${free} THEN ${until} ELSE "runLeaseUntil" END`;
+      leaseOut = `, s."runOwner" = ${owner} AS "leaseTaken", CASE WHEN s."runOwner" = ${owner} THEN
+        (SELECT json_agg(h ORDER BY h.id) FROM (${LIST_SQL.replace('= $1 AND m."sessionId" = $2', '= $2 AND m."sessionId" = $3')}) h) END AS "leasedHistory"`;
+    }
+    const { rows } = await this.prisma.sql<StoredRow>(
+      `WITH m AS (${MESSAGE_UPSERT} RETURNING 1)${partSql},
+       s AS (UPDATE "Session" SET agent = $${values.push(session.agent)}, model = $${values.push(JSON.stringify(session.model))}::jsonb, "updatedAt" = $${values.push(new Date().toISOString())}${leaseSet}
+         WHERE "tenantId" = $2 AND id = $3 RETURNING *)
+       SELECT s.*, (SELECT count(*) FROM m)::int AS "storedMessage", ${unique.length ? '(SELECT count(*) FROM p)::int' : '0'} AS "storedParts"${leaseOut}
+       FROM s`,
       values,
     );
     if (!rows.length) return null;
-    const { storedMessage, storedParts, ...row } = rows[0];
+    const { storedMessage, storedParts, leaseTaken, leasedHistory, ...row } = rows[0];
     if (!storedMessage || storedParts < unique.length)
       throw new ConflictError('ConflictError', `Message or part id already in use: ${info.id}`);
-    return toSessionRow(row as never);
+    const stored = { row: toSessionRow(row as never) };
+    return leaseTaken ? { ...stored, leased: (leasedHistory ?? []).map(toMessageWithParts) } : stored;
   }
 
   async upsertMessage(tenantId: string, info: MessageInfo): Promise<void> {

@@ -1,4 +1,6 @@
 import { MessageRepository } from '../../../src/modules/session/message.repository';
+import { RunLeaseRepository } from '../../../src/modules/session/run/run-lease.repository';
+import { SessionRepository } from '../../../src/modules/session/session.repository';
 import { SummaryService } from '../../../src/modules/session/summary/summary.service';
 import { FakeLlm, isTitleRequest, reply } from '../../fakes/llm';
 import { createTenant, type TestTenant } from '../../factories/tenant.factory';
@@ -6,9 +8,10 @@ import { fakeProviderConfig } from '../../utils/fake-provider-config';
 import { startTestApp, type TestApp } from '../../utils/test-app';
 import { waitUntil } from '../../utils/wait-until';
 
-// How a loop ends on a final answer (session-loop.service.ts, loop-trees.ts): the answer it has in memory is the
-// synchronous reply (no second read of the history), and the session summary job runs only for a turn whose steps
-// changed the files.
+// How a prompt's loop starts and ends: the statement that stores the prompt takes the run lease and reads the
+// history (session-prompt.service.ts); on a final answer the loop ends on what it has in memory, the synchronous
+// reply (no second read of the history, session-loop.service.ts), and the session summary job runs only for a turn
+// whose steps changed the files (loop-trees.ts).
 
 // Booting and closing a whole app can take a minute on a loaded shared machine.
 const BOOT_MS = 180_000;
@@ -36,7 +39,31 @@ const newSession = async (title: string) => (await http().post('/session', { bod
 const prompt = (id: string, text: string) =>
   http().post(`/session/${id}/message`, { body: { parts: [{ type: 'text', text }] } });
 
-describe('the end of a loop', () => {
+describe('the start and the end of a loop', () => {
+  it('the prompt takes the run lease in the statement that stores it; the model sees the whole history', async () => {
+    const id = await newSession('intake lease');
+    expect((await prompt(id, 'FIRST-turn-7c')).status).toBe(200);
+    const leases = app.running.app.get(RunLeaseRepository);
+    const sessions = app.running.app.get(SessionRepository);
+    const spies = [jest.spyOn(leases, 'acquireWithHistory'), jest.spyOn(sessions, 'acquireLease')];
+    const before = llm.requests.length;
+    try {
+      expect((await prompt(id, 'SECOND-turn-7c')).status).toBe(200);
+      for (const spy of spies) expect(spy.mock.calls.filter(([...args]) => args.includes(id))).toEqual([]);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    const calls = llm.requests.slice(before).filter((r) => !isTitleRequest(r));
+    expect(calls).toHaveLength(1);
+    const sent = JSON.stringify(calls[0].body.messages);
+    expect(sent.indexOf('FIRST-turn-7c')).toBeGreaterThan(-1);
+    expect(sent.indexOf('Plain answer.')).toBeGreaterThan(sent.indexOf('FIRST-turn-7c'));
+    expect(sent.indexOf('SECOND-turn-7c')).toBeGreaterThan(sent.indexOf('Plain answer.'));
+    // The lease went with the loop's end.
+    const row = await sessions.find(school.id, id);
+    expect(row?.runOwner ?? null).toBeNull();
+  });
+
   it('answers with the stored message without reading the history again', async () => {
     const id = await newSession('loop end');
     expect((await prompt(id, 'first')).status).toBe(200);

@@ -36,6 +36,16 @@ async function outputFormat(format: PromptInput['format']): Promise<OutputFormat
   return { type: 'json_schema', schema, retryCount: format.retryCount ?? DEFAULT_STRUCTURED_RETRIES };
 }
 
+interface Intake {
+  row: SessionRow;
+  user: MessageWithParts;
+  /** The history with this prompt, when the intake took the run lease (SessionRunService.intakeLease). */
+  taken?: MessageWithParts[];
+}
+
+const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const byInfoId = (a: MessageWithParts, b: MessageWithParts) => byId(a.info, b.info);
+
 /** A turn the budgets refused answers the synchronous request with the refusal itself: HTTP 429 with `resetsAt`. */
 function throwIfRefused(message: MessageWithParts): void {
   const error = message.info.role === 'assistant' ? message.info.error : undefined;
@@ -71,7 +81,7 @@ export class SessionPromptService implements PromptRunner {
     input: PromptInput,
     opts: { admitted?: boolean } = {},
   ): Promise<MessageWithParts> {
-    const { row, user } = await this.fairIntake(auth, sessionId, input, opts.admitted ?? false);
+    const { row, user, taken } = await this.fairIntake(auth, sessionId, input, opts.admitted ?? false);
     if (input.noReply) return user;
     let answer: MessageWithParts | undefined;
     const started = this.fairness.promptStarted(row.tenantId, row.id);
@@ -81,7 +91,7 @@ export class SessionPromptService implements PromptRunner {
         async (signal, history) => {
           answer = await this.loop.loop(auth, row, signal, this, history);
         },
-        { withHistory: true },
+        { withHistory: true, taken },
       )
       .finally(started);
     // The loop read the answer back before it ended; a joined or failed run leaves it to one more read.
@@ -93,11 +103,11 @@ export class SessionPromptService implements PromptRunner {
 
   /** prompt_async: stores the turn, runs the loop in the background; failures surface as session.error. */
   async promptAsync(auth: AuthContext, sessionId: string, input: PromptInput): Promise<void> {
-    const { row } = await this.fairIntake(auth, sessionId, input, false);
+    const { row, taken } = await this.fairIntake(auth, sessionId, input, false);
     if (input.noReply) return;
     const started = this.fairness.promptStarted(row.tenantId, row.id);
     void this.runs
-      .run(row, (signal, history) => this.loop.loop(auth, row, signal, this, history), { withHistory: true })
+      .run(row, (signal, history) => this.loop.loop(auth, row, signal, this, history), { withHistory: true, taken })
       .finally(started)
       .catch((err) => {
         this.logger.error({ err, sessionId }, 'background prompt failed');
@@ -138,7 +148,7 @@ export class SessionPromptService implements PromptRunner {
     sessionId: string,
     input: PromptInput,
     admitted: boolean,
-  ): Promise<{ row: SessionRow; user: MessageWithParts }> {
+  ): Promise<Intake> {
     const release = await this.fairness.acquire('intake', auth.tenantId);
     try {
       return await this.intake(auth, sessionId, input, admitted);
@@ -147,12 +157,7 @@ export class SessionPromptService implements PromptRunner {
     }
   }
 
-  private async intake(
-    auth: AuthContext,
-    sessionId: string,
-    input: PromptInput,
-    admitted: boolean,
-  ): Promise<{ row: SessionRow; user: MessageWithParts }> {
+  private async intake(auth: AuthContext, sessionId: string, input: PromptInput, admitted: boolean): Promise<Intake> {
     let row = await this.sessions.loadForWrite(auth, sessionId);
     if (!input.parts?.length) throw new BadRequestError('parts must contain at least one part');
     if (input.messageID && !isId('message', input.messageID))
@@ -198,15 +203,28 @@ export class SessionPromptService implements PromptRunner {
       { sessionID: row.id, agent: agent.name, model, messageID: info.id },
       { message: info, parts },
     );
-    const fresh = await this.messages.storePrompt(row.tenantId, info, parts, {
-      agent: agent.name,
-      model: { id: model.modelID, providerID: model.providerID, ...(input.variant ? { variant: input.variant } : {}) },
-    });
+    const stored = await this.messages.storePrompt(
+      row.tenantId,
+      info,
+      parts,
+      {
+        agent: agent.name,
+        model: {
+          id: model.modelID,
+          providerID: model.providerID,
+          ...(input.variant ? { variant: input.variant } : {}),
+        },
+      },
+      input.noReply ? undefined : await this.runs.intakeLease(row),
+    );
     // Stored with the session's agent and model in one transaction: only the events are left to send.
     this.writer.publishMessage(row, info);
     for (const part of parts) this.writer.publishPart(row, part);
-    if (fresh) this.sessions.emitUpdated(fresh);
-    return { row: fresh ?? row, user: { info, parts } };
+    if (stored) this.sessions.emitUpdated(stored.row);
+    // The lease came with the history as it was before this prompt: with the prompt, it is what a read would give.
+    const asStored = { info, parts: [...new Map(parts.map((p) => [p.id, p])).values()].sort(byId) };
+    const taken = stored?.leased && [...stored.leased.filter((m) => m.info.id !== info.id), asStored].sort(byInfoId);
+    return { row: stored?.row ?? row, user: { info, parts }, taken };
   }
 
   private toPart(row: SessionRow, messageID: string, p: PromptPartInput): PartInfo {

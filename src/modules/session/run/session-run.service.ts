@@ -145,26 +145,40 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
   }
 
   /**
+   * The lease a prompt may take in the statement that stores it (MessageRepository.storePrompt): none while the
+   * session runs here (the prompt joins that loop) or when the owner's concurrency limit must be claimed with it.
+   */
+  async intakeLease(row: SessionRow): Promise<{ owner: string; leaseMs: number } | undefined> {
+    if (this.runs.has(row.id) || this.stopping) return undefined;
+    if (row.userId && !row.parentId && (await this.limits.concurrentSessions(row.tenantId, row.userId))) return;
+    return { owner: this.owner, leaseMs: this.config.runLeaseMs };
+  }
+
+  /**
    * Runs `fn` as this session's loop, or joins the one running. Resolves when the loop that will see the
    * caller's message has finished. `withHistory`: the lease is taken together with a read of the session's history
-   * (one round trip instead of two), handed to `fn` unless a prompt joined the run before the loop started.
+   * (one round trip instead of two), handed to `fn` unless a prompt joined the run before the loop started. `taken`:
+   * the history read when the caller's intake took the lease already (intakeLease); the first attempt runs on it.
    */
-  async run(row: SessionRow, fn: RunFn, opts: { withHistory?: boolean } = {}): Promise<void> {
+  async run(
+    row: SessionRow,
+    fn: RunFn,
+    opts: { withHistory?: boolean; taken?: MessageWithParts[] } = {},
+  ): Promise<void> {
+    let taken = opts.taken;
     for (let attempt = 0; attempt < 10_000; attempt++) {
       const existing = this.runs.get(row.id);
       if (existing) {
+        // Same owner: the lease taken at intake is the running loop's, released when that loop ends.
+        taken = undefined;
         existing.joined = true;
         await existing.promise.catch(() => undefined);
         // The loop may have passed its exit check before our message landed: run again (exits at once if
         // there is nothing left to answer).
         continue;
       }
-      this.acquiring.set(row.id, (this.acquiring.get(row.id) ?? 0) + 1);
-      const acquired = await this.acquire(row, opts.withHistory ?? false).finally(() => {
-        const n = (this.acquiring.get(row.id) ?? 1) - 1;
-        if (n > 0) this.acquiring.set(row.id, n);
-        else this.acquiring.delete(row.id);
-      });
+      const acquired = taken ? { history: taken } : await this.acquireCounted(row, opts.withHistory ?? false);
+      taken = undefined;
       if (!acquired) {
         await this.bus.waitFor(
           (e) => e.sessionId === row.id && e.event.type === EventType.SessionIdle,
@@ -177,6 +191,15 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
       // elsewhere, and then reads its answer (a synchronous prompt must not return the unfinished message).
       if ((await this.start(row, fn, acquired.history)) || this.stopping) return;
     }
+  }
+
+  private acquireCounted(row: SessionRow, withHistory: boolean): ReturnType<SessionRunService['acquire']> {
+    this.acquiring.set(row.id, (this.acquiring.get(row.id) ?? 0) + 1);
+    return this.acquire(row, withHistory).finally(() => {
+      const n = (this.acquiring.get(row.id) ?? 1) - 1;
+      if (n > 0) this.acquiring.set(row.id, n);
+      else this.acquiring.delete(row.id);
+    });
   }
 
   /**
