@@ -45,14 +45,15 @@ export class EventBus implements OnModuleInit, OnModuleDestroy {
   private subscribed = 0;
   private localSeq = 0;
   private readonly deltas = new Map<string, PendingDelta>();
-  /** When each session's last delta went out, for the sessions that sent one within deltaBatchMs. */
-  private readonly deltaSent = new Map<string, number>();
+  /** When each session's last delta went out and of which message, for the sessions that sent one within deltaBatchMs. */
+  private readonly deltaSent = new Map<string, { at: number; message: unknown }>();
   private deltaFlush?: NodeJS.Immediate;
   private deltaTick?: NodeJS.Timeout;
 
   /**
-   * The delta clock (EVENT_DELTA_BATCH_MS): a session's text deltas go out at most this often while it streams, its
-   * first at once (at the end of the turn); the pieces in between join the waiting one. A model streams a token every
+   * The delta clock (EVENT_DELTA_BATCH_MS): a session's text deltas go out at most this often while it streams, the
+   * first of each message at once (at the end of the turn: a new answer never waits for the clock of the one before
+   * it); the pieces in between join the waiting one. A model streams a token every
    * 10-40 ms, and an event per token costs a Redis append and read and a socket write per subscriber, most of the
    * delta path's cost; 20 updates a second read as smoothly as 50. Every session's waiting deltas go out on the same
    * tick, in one Redis pipeline.
@@ -104,7 +105,7 @@ export class EventBus implements OnModuleInit, OnModuleDestroy {
     if (pending) this.flushDelta(session);
     this.deltas.set(session, { input: { ...input, properties: { ...p } }, key });
     const sent = this.deltaSent.get(session);
-    if (sent !== undefined && performance.now() - sent < this.deltaBatchMs)
+    if (sent && sent.message === p.messageID && performance.now() - sent.at < this.deltaBatchMs)
       this.deltaTick ??= setTimeout(() => this.flushDeltas(), this.deltaBatchMs);
     else this.deltaFlush ??= setImmediate(() => this.flushDeltas());
   }
@@ -113,7 +114,7 @@ export class EventBus implements OnModuleInit, OnModuleDestroy {
     const pending = this.deltas.get(session);
     if (!pending) return;
     this.deltas.delete(session);
-    this.deltaSent.set(session, performance.now());
+    this.deltaSent.set(session, { at: performance.now(), message: pending.input.properties.messageID });
     this.append(pending.input);
   }
 
@@ -124,7 +125,7 @@ export class EventBus implements OnModuleInit, OnModuleDestroy {
     for (const session of [...this.deltas.keys()]) this.flushDelta(session);
     // Sessions quiet for a batch are forgotten: their next delta goes out at once again.
     const stale = performance.now() - this.deltaBatchMs;
-    for (const [session, at] of this.deltaSent) if (at < stale) this.deltaSent.delete(session);
+    for (const [session, sent] of this.deltaSent) if (sent.at < stale) this.deltaSent.delete(session);
   }
 
   private append(input: PublishInput): void {
