@@ -38,7 +38,10 @@ export class LoopTrees {
   }
 }
 
+/** Id order, the order a read gives messages and parts in (ids sort by creation). */
+export const byId = (a: { id: string }, b: { id: string }): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
 /** A step's answer as a read of it gives it: its parts in id order. */
 export function answerOf(info: AssistantMessageInfo, parts: PartInfo[]): MessageWithParts {
-  return { info, parts: [...parts].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)) };
+  return { info, parts: [...parts].sort(byId) };
 }

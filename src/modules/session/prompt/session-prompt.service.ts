@@ -23,6 +23,7 @@ import { SessionWriter } from '../session-writer';
 import { TurnContextService } from '../turn/turn-context.service';
 import type { PromptInput, PromptPartInput } from './prompt-input';
 import { SessionLoopService } from './session-loop.service';
+import { byId } from './loop-trees';
 import { PromptPartResolver } from './prompt-parts';
 import { checkSchema } from '../structured/json-schema-check';
 import { DEFAULT_STRUCTURED_RETRIES, type OutputFormat } from '../structured/structured-output';
@@ -43,7 +44,6 @@ interface Intake {
   taken?: MessageWithParts[];
 }
 
-const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 const byInfoId = (a: MessageWithParts, b: MessageWithParts) => byId(a.info, b.info);
 
 /** A turn the budgets refused answers the synchronous request with the refusal itself: HTTP 429 with `resetsAt`. */
