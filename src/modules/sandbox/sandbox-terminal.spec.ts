@@ -88,6 +88,16 @@ beforeAll(async () => {
   port = (server.address() as { port: number }).port;
 });
 
+// A failed case must not leave its shell behind for the next one (the kill case counts the sandbox uid's processes).
+afterEach(async () => {
+  const left = opened.splice(0).filter((screen) => screen.exit === undefined);
+  for (const screen of left) {
+    screen.shell.kill();
+    screen.shell.terminal.close();
+  }
+  if (left.length) await waitUntil('no process of the sandbox uid after the case', () => owned().length === 0);
+});
+
 afterAll(async () => {
   // A failed case leaves its shell running: end every one, or the open terminals keep the test process alive.
   for (const screen of opened) {
@@ -126,6 +136,21 @@ describe('the sandboxed terminal', () => {
     expect(screen.text).not.toContain('\nnot-interrupted');
     screen.type('exit 7\n');
     expect(await screen.exited()).toBe(7);
+  });
+
+  it('a resize takes effect in order with the typing around it', async () => {
+    if (!usable) return;
+    const screen = await open();
+    // Each size is set right before the line that prints it, sent at once after it: the line must see that size.
+    // (Lines typed ahead would run after later resizes, so each waits for the one before.)
+    for (let i = 1; i <= 12; i++) {
+      screen.shell.terminal.resize(100 + i, 30 + i);
+      screen.type(`echo "size-${i}: $(stty size)"\n`);
+      const text = await screen.expect(new RegExp(`size-${i}: \\d+ \\d+`));
+      expect(text).toContain(`size-${i}: ${30 + i} ${100 + i}`);
+    }
+    screen.type('exit\n');
+    await screen.exited();
   });
 
   it('the escape probes typed into it are contained', async () => {

@@ -20,9 +20,11 @@ function native(): PtyBinding {
 const MAX_PENDING_INPUT = 1024 * 1024;
 
 /**
- * The relay that holds the master side (fd 3): master → stdout, stdin → master, `{"cols","rows"}` lines on fd 4
- * resize it. It starts nothing. Output is read only as fast as the server takes it (the pipe's backpressure pauses
- * the master), so a flooding command blocks on its own terminal instead of filling memory.
+ * The relay that holds the master side (fd 3): master → stdout; stdin carries frames (a type byte, a 4-byte length,
+ * the payload): input (0) for the master, or a `{"cols","rows"}` resize (1). One ordered channel: a resize takes
+ * effect after the input sent before it and before the input sent after it (a `stty size` typed right after a
+ * resize sees the new size). It starts nothing. Output is read only as fast as the server takes it (the pipe's
+ * backpressure pauses the master), so a flooding command blocks on its own terminal instead of filling memory.
  */
 const RELAY = `
 const fs = require('fs');
@@ -37,6 +39,10 @@ process.stdout.on('error', end);
 const queue = [];
 let writing = false;
 const flush = () => {
+  while (!writing && queue.length && !Buffer.isBuffer(queue[0])) {
+    const size = queue.shift();
+    try { pty.resize(3, size.cols, size.rows); } catch {}
+  }
   if (writing || queue.length === 0) return;
   writing = true;
   const head = queue[0];
@@ -47,18 +53,30 @@ const flush = () => {
     flush();
   });
 };
-process.stdin.on('data', (d) => { queue.push(d); flush(); });
+let pending = Buffer.alloc(0);
+process.stdin.on('data', (d) => {
+  pending = pending.length ? Buffer.concat([pending, d]) : d;
+  while (pending.length >= 5) {
+    const length = pending.readUInt32BE(1);
+    if (pending.length < 5 + length) break;
+    const payload = pending.subarray(5, 5 + length);
+    if (pending[0] === 0) queue.push(payload);
+    else { try { const size = JSON.parse(payload.toString()); queue.push({ cols: size.cols, rows: size.rows }); } catch {} }
+    pending = pending.subarray(5 + length);
+  }
+  flush();
+});
 process.stdin.on('end', end);
 process.stdin.on('error', end);
-let control = '';
-fs.createReadStream(null, { fd: 4 }).on('data', (d) => {
-  control += d;
-  for (let i = control.indexOf('\\n'); i >= 0; i = control.indexOf('\\n')) {
-    try { const size = JSON.parse(control.slice(0, i)); pty.resize(3, size.cols, size.rows); } catch {}
-    control = control.slice(i + 1);
-  }
-}).on('error', () => undefined);
 `;
+
+/** One frame of the relay's input channel (RELAY): `type` 0 input, 1 resize. */
+function frame(type: 0 | 1, payload: Buffer): Buffer {
+  const head = Buffer.alloc(5);
+  head[0] = type;
+  head.writeUInt32BE(payload.length, 1);
+  return Buffer.concat([head, payload]);
+}
 
 /**
  * A pseudo-terminal pair. openpty(3) makes descriptors without close-on-exec, and Node cannot set it: a master
@@ -82,13 +100,13 @@ export class PseudoTerminal {
         ['--max-old-space-size=32', '-e', RELAY, require.resolve('node-pty/lib/utils')],
         {
           env: {},
-          stdio: ['pipe', 'pipe', 'ignore', pair.master, 'pipe'],
+          stdio: ['pipe', 'pipe', 'ignore', pair.master],
         },
       );
     } finally {
       closeSync(pair.master);
     }
-    for (const stream of [this.relay.stdin, this.relay.stdio[4]]) (stream as Writable).on('error', () => undefined);
+    (this.relay.stdin as Writable).on('error', () => undefined);
     this.relay.on('error', () => undefined);
   }
 
@@ -114,13 +132,13 @@ export class PseudoTerminal {
   }
 
   resize(cols: number, rows: number): void {
-    if (!this.closed) (this.relay.stdio[4] as Writable).write(`${JSON.stringify({ cols, rows })}\n`);
+    if (!this.closed) (this.relay.stdin as Writable).write(frame(1, Buffer.from(JSON.stringify({ cols, rows }))));
   }
 
   write(data: string | Buffer): void {
     const input = this.relay.stdin as Writable;
     if (this.closed || input.writableLength > MAX_PENDING_INPUT) return;
-    input.write(data);
+    input.write(frame(0, typeof data === 'string' ? Buffer.from(data, 'utf8') : data));
   }
 
   /** Closes the master: the shell's session is hung up (SIGHUP), its side reads EOF. */
