@@ -27,10 +27,15 @@ export type ListedRow = { id: string; sessionId: string; role: string; data: obj
 // Parts ride along as a JSON array, so a listing is one round trip however long the session. The subquery
 // matches parts by message id and session (session ids are global), not tenant: with a tenant condition the
 // planner ANDed in the tenant index and scanned every part of the tenant per message (10k messages: 4.9 s → 0.11 s).
-export const LIST_SQL = `SELECT m.id, m."sessionId", m.role, m.data,
+// `tenant` and `session` are the statement's parameter positions (e.g. '$1'): statements that embed the listing
+// with other parameters first say where its two are.
+export function listSql(tenant: string, session: string): string {
+  return `SELECT m.id, m."sessionId", m.role, m.data,
   (SELECT json_agg(json_build_object('id', p.id, 'sessionId', p."sessionId", 'messageId', p."messageId", 'type', p.type, 'data', p.data) ORDER BY p.id)
      FROM "Part" p WHERE p."messageId" = m.id AND p."sessionId" = m."sessionId") AS parts
-  FROM "Message" m WHERE m."tenantId" = $1 AND m."sessionId" = $2`;
+  FROM "Message" m WHERE m."tenantId" = ${tenant} AND m."sessionId" = ${session}`;
+}
+export const LIST_SQL = listSql('$1', '$2');
 
 // The update only touches a row of the same tenant and session: a client-chosen id never overwrites another's.
 const MESSAGE_UPSERT = `INSERT INTO "Message" (id, "tenantId", "sessionId", role, data, "createdAt") VALUES ($1, $2, $3, $4, $5::jsonb, $6)
@@ -113,7 +118,7 @@ export class MessageRepository {
       leaseSet = `, "runOwner" = CASE WHEN ${free} THEN ${owner} ELSE "runOwner" END,
         "runLeaseUntil" = CASE WHEN ${free} THEN ${until} ELSE "runLeaseUntil" END`;
       leaseOut = `, s."runOwner" = ${owner} AS "leaseTaken", CASE WHEN s."runOwner" = ${owner} THEN
-        (SELECT json_agg(h ORDER BY h.id) FROM (${LIST_SQL.replace('= $1 AND m."sessionId" = $2', '= $2 AND m."sessionId" = $3')}) h) END AS "leasedHistory"`;
+        (SELECT json_agg(h ORDER BY h.id) FROM (${listSql('$2', '$3')}) h) END AS "leasedHistory"`;
     }
     const { rows } = await this.prisma.sql<StoredRow>(
       `WITH m AS (${MESSAGE_UPSERT} RETURNING 1)${partSql},
