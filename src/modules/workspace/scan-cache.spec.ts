@@ -76,6 +76,25 @@ describe('ScanCache', () => {
     expect(s.scans()).toBe(2);
   });
 
+  it('checks a path under a file (ENOTDIR) as the scan saw it: missing, and reused while it stays so', async () => {
+    const cache = new ScanCache<string[]>(10, later);
+    let scans = 0;
+    const under = path.join(dir, 'AGENTS.md', 'nested.md');
+    const scan = async (witness: ScanWitness) => {
+      scans++;
+      await witness.observe(under);
+      return [];
+    };
+    await cache.get('k', scan);
+    await cache.get('k', scan);
+    expect(scans).toBe(1);
+    fs.rmSync(path.join(dir, 'AGENTS.md'));
+    fs.mkdirSync(path.join(dir, 'AGENTS.md'));
+    fs.writeFileSync(under, 'now a file');
+    await cache.get('k', scan);
+    expect(scans).toBe(2);
+  });
+
   it('keeps keys apart', async () => {
     const cache = new ScanCache<string[]>(10, later);
     const s = scanner();

@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import { lstatSync, type Stats } from 'node:fs';
 import { LRUCache } from 'lru-cache';
 
 /**
@@ -20,10 +20,20 @@ async function lstatOrState(p: string): Promise<Stats | string> {
   }
 }
 
-const lstatState = async (p: string): Promise<string> => {
-  const st = await lstatOrState(p);
-  return typeof st === 'string' ? st : stateOf(st);
-};
+/**
+ * lstatOrState's state, synchronously: the re-check of a cached scan is a handful of paths on every step of every
+ * prompt, and one synchronous lstat of a cached inode costs a few µs where the promise form costs a thread-pool round
+ * trip and tens of µs of this thread (bench/README, session 8). Same states as the asynchronous form.
+ */
+function lstatStateNow(p: string): string {
+  try {
+    const st = lstatSync(p, { throwIfNoEntry: false });
+    return st ? stateOf(st) : 'missing';
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOTDIR' ? 'missing' : `error:${code}`;
+  }
+}
 
 /**
  * What one scan of host folders looked at: every folder it listed and file it read, with the inode state it had
@@ -43,12 +53,11 @@ export class ScanWitness {
     this.seen.set(absolute, typeof st === 'string' ? st : stateOf(st));
   }
 
-  /** True when every path is as the scan saw it (one lstat each, all at once). */
-  async unchanged(): Promise<boolean> {
+  /** True when every path is as the scan saw it (one lstat each, stopping at the first change). */
+  unchanged(): boolean {
     if (this.racy) return false;
-    const paths = [...this.seen];
-    const now = await Promise.all(paths.map(([p]) => lstatState(p)));
-    return paths.every(([, state], i) => state === now[i]);
+    for (const [p, state] of this.seen) if (lstatStateNow(p) !== state) return false;
+    return true;
   }
 }
 
@@ -68,7 +77,7 @@ export class ScanCache<T> {
 
   async get(key: string, scan: (witness: ScanWitness) => Promise<T>): Promise<T> {
     const hit = this.lru.get(key);
-    if (hit && (await hit.witness.unchanged())) return hit.value;
+    if (hit && hit.witness.unchanged()) return hit.value;
     const witness = new ScanWitness(this.now);
     const value = await scan(witness);
     this.lru.set(key, { value, witness });
