@@ -54,16 +54,23 @@ async function snapshot(admin: PgClient, db: string): Promise<Map<string, Stat>>
 }
 
 function diff(before: Map<string, Stat>, after: Map<string, Stat>): Stat[] {
-  return [...after.entries()].map(([id, s]) => ({ query: s.query, calls: s.calls - (before.get(id)?.calls ?? 0) })).filter((s) => s.calls > 0);
+  return [...after.entries()]
+    .map(([id, s]) => ({ query: s.query, calls: s.calls - (before.get(id)?.calls ?? 0) }))
+    .filter((s) => s.calls > 0);
 }
 
 const total = (stats: Stat[]) => stats.reduce((n, s) => n + s.calls, 0);
 
 /**
  * Statements every process sends on a timer whatever it does (the run-recovery sweep, the lease renewal, the budget
- * reservations' sweep): they count time, not prompts, so they are reported apart and never keep `settle` waiting.
+ * reservations' sweeps, by expiry and by dead owner): they count time, not prompts, so they are reported apart and never keep `settle` waiting.
  */
-const PERIODIC = [/"runOwner" IS NOT NULL AND \("runLeaseUntil" </, /SET "runLeaseUntil" = now\(\) \+ .* WHERE "runOwner" = \$1 AND id = ANY/, /FROM "BudgetReservation" WHERE "expiresAt" </];
+const PERIODIC = [
+  /"runOwner" IS NOT NULL AND \("runLeaseUntil" </,
+  /SET "runLeaseUntil" = now\(\) \+ .* WHERE "runOwner" = \$1 AND id = ANY/,
+  /FROM "BudgetReservation" WHERE "expiresAt" </,
+  /SELECT DISTINCT owner FROM "BudgetReservation" WHERE owner <> \$1/,
+];
 const periodic = (s: Stat) => PERIODIC.some((re) => re.test(s.query.replace(/\s+/g, ' ')));
 
 /** Waits until the database has seen no statement but the periodic ones for `quietMs` (background jobs done). */
@@ -129,7 +136,8 @@ async function main(): Promise<void> {
   try {
     const signal = new AbortController().signal;
     const client: Client = await makeClient(target, signal, 60_000);
-    const prompt = (id: string, text: string) => ok(client.session.prompt({ path: { id }, body: textPrompt(text) }), 'POST /session/{id}/message');
+    const prompt = (id: string, text: string) =>
+      ok(client.session.prompt({ path: { id }, body: textPrompt(text) }), 'POST /session/{id}/message');
     const measure = async (name: string, one: (i: number) => Promise<void>, profile?: string) => {
       await settle(admin, db);
       const before = await snapshot(admin, db);
@@ -153,18 +161,28 @@ async function main(): Promise<void> {
         ownPerPrompt: total(stats.filter((s) => !periodic(s))) / n,
         cpuMsPerPrompt: (cpu1 - cpu0) / n,
         medianMs: walls.sort((a, b) => a - b)[Math.floor(walls.length / 2)],
-        top: stats.slice(0, 40).map((s) => ({ query: s.query.replace(/\s+/g, ' ').slice(0, 160), perPrompt: s.calls / n })),
+        top: stats
+          .slice(0, 40)
+          .map((s) => ({ query: s.query.replace(/\s+/g, ' ').slice(0, 160), perPrompt: s.calls / n })),
       };
       phases.push(phase);
-      log(`${name}: ${phase.perPrompt.toFixed(1)} statements (${phase.ownPerPrompt.toFixed(1)} without the periodic ones), ${phase.cpuMsPerPrompt.toFixed(0)} ms server CPU, ${phase.medianMs.toFixed(0)} ms median wall per prompt`);
+      log(
+        `${name}: ${phase.perPrompt.toFixed(1)} statements (${phase.ownPerPrompt.toFixed(1)} without the periodic ones), ${phase.cpuMsPerPrompt.toFixed(0)} ms server CPU, ${phase.medianMs.toFixed(0)} ms median wall per prompt`,
+      );
     };
     const plain = await createSession(client, 'statements plain');
     const tool = await createSession(client, 'statements tool');
     await prompt(plain, 'Say hello.'); // warm-up: per-session and per-process caches
     await prompt(tool, `Read the file. ${MARK.tool}`);
     await measure('idle (per prompt-length of nothing)', () => sleep(200));
-    await measure('plain prompt (warm session)', () => prompt(plain, 'Say hello.').then(() => undefined), values.profile && path.resolve(values.profile));
-    await measure('tool prompt (warm session, 2 steps)', () => prompt(tool, `Read the file. ${MARK.tool}`).then(() => undefined));
+    await measure(
+      'plain prompt (warm session)',
+      () => prompt(plain, 'Say hello.').then(() => undefined),
+      values.profile && path.resolve(values.profile),
+    );
+    await measure('tool prompt (warm session, 2 steps)', () =>
+      prompt(tool, `Read the file. ${MARK.tool}`).then(() => undefined),
+    );
     await measure('fresh session: create (untitled) + first prompt + title job', async () => {
       const s = await ok(client.session.create({ body: {} }), 'POST /session');
       await prompt(s.id, 'Say hello.');
@@ -180,7 +198,10 @@ async function main(): Promise<void> {
     '',
     '| per prompt | statements (= round trips) | without the periodic sweeps and renewals | server CPU | wall, median (this load) |',
     '| --- | ---: | ---: | ---: | ---: |',
-    ...phases.map((p) => `| ${p.name} | ${p.perPrompt.toFixed(1)} | ${p.ownPerPrompt.toFixed(1)} | ${p.cpuMsPerPrompt.toFixed(0)} ms | ${p.medianMs.toFixed(0)} ms |`),
+    ...phases.map(
+      (p) =>
+        `| ${p.name} | ${p.perPrompt.toFixed(1)} | ${p.ownPerPrompt.toFixed(1)} | ${p.cpuMsPerPrompt.toFixed(0)} ms | ${p.medianMs.toFixed(0)} ms |`,
+    ),
   ];
   for (const p of phases.slice(1)) {
     lines.push('', `#### ${p.name}: statements per prompt`, '', '| per prompt | statement |', '| ---: | --- |');
