@@ -172,8 +172,11 @@ export async function startOurs(options: OursStartOptions): Promise<Target> {
   // BENCH_OURS_NODE_ARGS: node flags for our server only (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
   const nodeArgs = (process.env.BENCH_OURS_NODE_ARGS ?? '').split(' ').filter(Boolean);
   if (nodeArgs.length) notes.push(`node ${nodeArgs.join(' ')}`);
+  // BENCH_OURS_NODE: another Node binary for our server only (e.g. Node 24, what the image runs; the bench stays on its own).
+  const nodeBin = process.env.BENCH_OURS_NODE || process.execPath;
+  if (nodeBin !== process.execPath) notes.push(`server on ${nodeBin}`);
   const started = Date.now();
-  const proc = startProcess(process.execPath, [...nodeArgs, main], { cwd: work, env, logFile: path.join(work, 'server.log') });
+  const proc = startProcess(nodeBin, [...nodeArgs, main], { cwd: work, env, logFile: path.join(work, 'server.log') });
   const stop = async () => {
     // A profiling run needs a clean exit to write its profile: give the shutdown time under load.
     await proc.stop(nodeArgs.length ? 60_000 : undefined);
