@@ -255,6 +255,18 @@ describe('workspace confinement', () => {
     await expect(fs.readdir(sb.outside)).resolves.toEqual(['secret.txt']);
   });
 
+  it('24b. a name longer than NAME_MAX or a path longer than PATH_MAX is a bad path (400), never an ENAMETOOLONG', async () => {
+    // Found by the OpenAPI fuzz (openapi-bad-input.fault-spec): a 330-byte query `path` was a 500.
+    const long = 'n'.repeat(256);
+    for (const p of [long, `src/${long}/x.ts`, `${'é'.repeat(128)}.md`, `${'d/'.repeat(2100)}x`]) {
+      await refusedWith(sb.ws.readText(p), WorkspaceErrorCode.InvalidPath);
+      await refusedWith(sb.ws.writeText(p, 'x'), WorkspaceErrorCode.InvalidPath);
+      await refusedWith(sb.ws.list(p), WorkspaceErrorCode.InvalidPath);
+    }
+    // 255 bytes is still a name: missing, not refused.
+    await refusedWith(sb.ws.readText('n'.repeat(255)), WorkspaceErrorCode.NotFound);
+  });
+
   it("25. the tool-output folder is readable but not writable, and another project's is unreachable", async () => {
     const mine = path.join(sb.ws.outputDir!, 'tool_x');
     await fs.writeFile(mine, 'saved output');
