@@ -10,13 +10,18 @@ const RACY_MS = 2_000;
 
 const stateOf = (st: Stats): string => `${st.ino}:${st.mode}:${st.size}:${st.ctimeMs}:${st.mtimeMs}`;
 
-/** The inode, or why there is none: ENOENT/ENOTDIR are "missing", anything else (EACCES, ELOOP) is its own state. */
+/** Why there is no inode: ENOENT/ENOTDIR are "missing", anything else (EACCES, ELOOP) is its own state. */
+function failedState(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR' ? 'missing' : `error:${code}`;
+}
+
+/** The inode, or why there is none (failedState). */
 async function lstatOrState(p: string): Promise<Stats | string> {
   try {
     return await fs.lstat(p);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' || code === 'ENOTDIR' ? 'missing' : `error:${code}`;
+    return failedState(err);
   }
 }
 
@@ -30,8 +35,7 @@ function lstatStateNow(p: string): string {
     const st = lstatSync(p, { throwIfNoEntry: false });
     return st ? stateOf(st) : 'missing';
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return code === 'ENOTDIR' ? 'missing' : `error:${code}`;
+    return failedState(err);
   }
 }
 
