@@ -29,6 +29,17 @@ describe('tenantPeriods', () => {
     expect(p.monthResetsAt.toISOString()).toBe('2027-01-01T00:00:00.000Z');
   });
 
+  it('one answer per local day, kept exactly until the next local midnight, whatever order the instants come in', () => {
+    const morning = tenantPeriods(new Date('2026-05-04T00:00:00Z'), 'Asia/Seoul'); // 09:00 on the 4th in Seoul
+    expect(tenantPeriods(new Date('2026-05-04T14:59:59.999Z'), 'Asia/Seoul')).toBe(morning);
+    const next = tenantPeriods(new Date('2026-05-04T15:00:00Z'), 'Asia/Seoul'); // midnight of the 5th
+    expect(next.dayKey).toBe('2026-05-05');
+    // Back to the 4th (and to the last instant of the 3rd): answered for those days, not the kept one.
+    expect(tenantPeriods(new Date('2026-05-04T01:00:00Z'), 'Asia/Seoul').dayKey).toBe('2026-05-04');
+    expect(tenantPeriods(new Date('2026-05-03T14:59:59.999Z'), 'Asia/Seoul').dayKey).toBe('2026-05-03');
+    expect(tenantPeriods(new Date('2026-05-03T15:00:00Z'), 'America/New_York').dayKey).toBe('2026-05-03');
+  });
+
   it('an unknown zone falls back to Asia/Seoul', () => {
     expect(validTimeZone('Mars/Olympus')).toBe(false);
     expect(tenantPeriods(new Date('2026-03-10T16:30:00Z'), 'Mars/Olympus').dayKey).toBe('2026-03-11');

@@ -66,15 +66,26 @@ export interface TenantPeriods {
   dayKey: string;
 }
 
+// A zone's periods hold from its local midnight to the next: every call of a day in the zone gets the same answer
+// (five formatToParts calls otherwise, several times per prompt). Callers must not change the Dates they get.
+const periodsOfDay = new LRUCache<string, { from: number; periods: TenantPeriods }>({ max: 200 });
+
 export function tenantPeriods(at: Date, timeZone: string): TenantPeriods {
   const tz = validTimeZone(timeZone) ? timeZone : 'Asia/Seoul';
+  const t = at.getTime();
+  const kept = periodsOfDay.get(tz);
+  if (kept && t >= kept.from && t < kept.periods.dayResetsAt.getTime()) return kept.periods;
   const p = parts(at, tz);
   const day = new Date(Date.UTC(p.y, p.m - 1, p.d));
-  return {
+  const periods = {
     day,
     monthStart: new Date(Date.UTC(p.y, p.m - 1, 1)),
     dayResetsAt: localMidnight(p.y, p.m, p.d + 1, tz),
     monthResetsAt: localMidnight(p.y, p.m + 1, 1, tz),
     dayKey: day.toISOString().slice(0, 10),
   };
+  const from = localMidnight(p.y, p.m, p.d, tz).getTime();
+  // Kept only when `at` really lies in the day it describes (the zone's rules could disagree at a transition).
+  if (t >= from && t < periods.dayResetsAt.getTime()) periodsOfDay.set(tz, { from, periods });
+  return periods;
 }
