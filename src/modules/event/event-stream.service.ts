@@ -11,6 +11,7 @@ import { EventBus } from './event.bus';
 import { compareSeq, parseSeq } from './event.transport.memory';
 import { EventType, type EventEnvelope } from './event.types';
 import { eventFilter, type StreamScope } from './event.visibility';
+import { eventJsonOf } from './event.wire';
 import { STREAM_ACCESS, type StreamAccess } from './stream-access.port';
 import { StreamGuard } from './stream-guard.service';
 
@@ -21,17 +22,17 @@ export interface StreamOptions extends StreamScope {
   lastEventId?: string;
 }
 
-// One event goes to many streams of this process: its frame is serialised once (per form) and shared.
-const plainJson = new WeakMap<EventEnvelope, string>();
+// One event goes to many streams of this process: its frame is serialised once (per form) and shared; the event's
+// own JSON is the one it was published with (event.wire.ts).
 const globalJson = new WeakMap<EventEnvelope, string>();
 function frameJson(e: EventEnvelope, global: boolean | undefined): string {
-  const cache = global ? globalJson : plainJson;
-  let json = cache.get(e);
+  if (!global) return eventJsonOf(e);
+  let json = globalJson.get(e);
   if (json === undefined) {
-    json = JSON.stringify(
-      global ? { directory: e.directory ?? 'global', project: e.projectId, payload: e.event } : e.event,
-    );
-    cache.set(e, json);
+    // JSON.stringify({ directory, project, payload }) with the payload's JSON as it is (no project key when none).
+    const project = e.projectId === undefined ? '' : `"project":${JSON.stringify(e.projectId)},`;
+    json = `{"directory":${JSON.stringify(e.directory ?? 'global')},${project}"payload":${eventJsonOf(e)}}`;
+    globalJson.set(e, json);
   }
   return json;
 }

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { parseSeq } from './event.transport.memory';
 import type { EventEnvelope, EventTransport } from './event.types';
+import { decodeEnvelope, encodeEnvelope } from './event.wire';
 
 const STREAM = 'oc:events';
 
@@ -30,19 +31,19 @@ export class RedisEventTransport implements EventTransport {
   append(envelope: Omit<EventEnvelope, 'seq'>): Promise<string> {
     return new Promise((resolve, reject) => {
       // nextTick, not later: the append must be on its way before the HTTP answer that follows the publish.
-      if (this.pending.push({ data: JSON.stringify(envelope), resolve, reject }) === 1)
+      if (this.pending.push({ fields: encodeEnvelope(envelope), resolve, reject }) === 1)
         process.nextTick(() => this.flush());
     });
   }
 
-  private pending: { data: string; resolve: (id: string) => void; reject: (err: unknown) => void }[] = [];
+  private pending: { fields: string[]; resolve: (id: string) => void; reject: (err: unknown) => void }[] = [];
 
   private flush(): void {
     const batch = this.pending;
     this.pending = [];
     const maxLen = String(Math.max(this.capacity, 1));
     const pipeline = this.writer.pipeline();
-    for (const b of batch) pipeline.xadd(STREAM, 'MAXLEN', '~', maxLen, '*', 'e', b.data);
+    for (const b of batch) pipeline.xadd(STREAM, 'MAXLEN', '~', maxLen, '*', ...b.fields);
     pipeline.exec().then(
       (results) =>
         batch.forEach((b, i) => {
@@ -57,7 +58,7 @@ export class RedisEventTransport implements EventTransport {
   async since(cursor: string, limit: number): Promise<EventEnvelope[]> {
     if (!parseSeq(cursor)) return [];
     const rows = await this.writer.xrange(STREAM, `(${cursor}`, '+', 'COUNT', limit);
-    return rows.map(([id, fields]) => ({ ...JSON.parse(fields[1]), seq: id }));
+    return rows.map(([id, fields]) => decodeEnvelope(id, fields));
   }
 
   async start(handler: (e: EventEnvelope) => void): Promise<void> {
@@ -76,7 +77,7 @@ export class RedisEventTransport implements EventTransport {
           for (const [id, fields] of res[0][1]) {
             last = id;
             try {
-              handler({ ...JSON.parse(fields[1]), seq: id });
+              handler(decodeEnvelope(id, fields));
             } catch (err) {
               this.logger.error({ err }, 'event handler failed');
             }
@@ -97,7 +98,7 @@ export class RedisEventTransport implements EventTransport {
     for (;;) {
       const rows = await this.writer.xrange(STREAM, from, '+', 'COUNT', 1000);
       if (!rows.length) return removed;
-      const ids = rows.filter(([id, fields]) => match({ ...JSON.parse(fields[1]), seq: id })).map(([id]) => id);
+      const ids = rows.filter(([id, fields]) => match(decodeEnvelope(id, fields))).map(([id]) => id);
       if (ids.length) removed += await this.writer.xdel(STREAM, ...ids);
       from = `(${rows[rows.length - 1][0]}`;
     }
