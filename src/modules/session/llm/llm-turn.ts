@@ -40,6 +40,11 @@ export interface LlmCallInput {
   messageId?: string;
   /** Add the call's tokens and cost to the session's totals (everything but titles, as OpenCode shows them). */
   sessionTotals?: boolean;
+  /**
+   * The stream ends without waiting for the usage writes; the caller awaits `LlmCall.recorded` itself (a loop step
+   * stores its answer meanwhile: one round trip less after the model's last event).
+   */
+  settleAfter?: boolean;
 }
 
 /**
@@ -96,6 +101,8 @@ export class LlmCall implements AsyncIterable<StreamEvent> {
   cost?: StepCost;
   /** The part that shows this call's usage; set by the caller before the stream ends. */
   partId?: string;
+  /** The usage writes of a `settleAfter` call, once its stream ended; never rejects (failures are logged). */
+  recorded?: Promise<void>;
   private used = false;
 
   constructor(
@@ -161,7 +168,12 @@ export class LlmCall implements AsyncIterable<StreamEvent> {
       if (usage)
         span.setAttributes({ 'gen_ai.usage.input_tokens': usage.input, 'gen_ai.usage.output_tokens': usage.output });
       span.end();
-      await this.settle(reservation, usage, started ? streamed : undefined);
+      const writes = this.settle(reservation, usage, started ? streamed : undefined);
+      if (this.input.settleAfter)
+        this.recorded = writes.catch((err) =>
+          this.deps.logger.error({ err, sessionId: session.id, purpose }, 'could not record LLM usage'),
+        );
+      else await writes;
     }
   }
 

@@ -27,6 +27,10 @@ export class EarlyCall implements StepCall {
     this.call.partId = id;
   }
 
+  get recorded(): Promise<void> | undefined {
+    return this.call.recorded;
+  }
+
   [Symbol.asyncIterator](): AsyncIterator<StreamEvent> {
     if (this.read) throw new Error('An early call streams once');
     this.read = true;

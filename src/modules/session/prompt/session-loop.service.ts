@@ -202,6 +202,7 @@ export class SessionLoopService {
         request: turn.request,
         signal,
         messageId: assistant.id,
+        settleAfter: true,
       });
     const subtask = subtaskCall(lastUser, history);
     // The model's request leaves while the step's message is stored; its first event is read once the row is there.

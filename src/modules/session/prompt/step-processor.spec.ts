@@ -77,3 +77,70 @@ it('the final message is stored only after a periodic text write still in flight
 
   expect(order).toEqual(['storeText:step-start,text', 'storeText landed', 'saveMessage:text,step-finish']);
 });
+
+it("stores the answer while the call's usage is recorded (settleAfter), and ends the step only once both landed", async () => {
+  const order: string[] = [];
+  const usageMayLand = deferred();
+  const sink = {
+    savePart: async () => undefined,
+    removePart: async () => undefined,
+    storeText: async () => undefined,
+    saveMessage: async () => void order.push('saveMessage'),
+    delta: () => undefined,
+    announce: () => undefined,
+    status: () => undefined,
+    usage: async () => undefined,
+    recentToolCalls: () => [],
+  } as unknown as StepSink;
+  // An LlmCall with settleAfter: its stream ends at once, its usage writes go on (`recorded`).
+  const recorded = usageMayLand.promise.then(() => void order.push('usage recorded'));
+  const call = {
+    recorded: undefined as Promise<void> | undefined,
+    async *[Symbol.asyncIterator](): AsyncGenerator<StreamEvent> {
+      try {
+        yield { type: 'text-start', id: 't' } as StreamEvent;
+        yield { type: 'text-delta', id: 't', delta: 'Hi' } as StreamEvent;
+        yield { type: 'text-end', id: 't' } as StreamEvent;
+        yield {
+          type: 'finish',
+          reason: 'stop',
+          usage: { input: 1, output: 1, reasoning: 0, cacheRead: 0, cacheWrite: 0 },
+        } as StreamEvent;
+      } finally {
+        call.recorded = recorded;
+      }
+    },
+  };
+  const assistant = {
+    id: 'msg_b',
+    sessionID: 'ses_a',
+    role: 'assistant',
+    time: { created: Date.now() },
+    cost: 0,
+    tokens: { input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } },
+  } as unknown as AssistantMessageInfo;
+  let ended = false;
+  const outcome = new StepProcessor({
+    assistant,
+    model: { cost: undefined } as StepInput['model'],
+    call: () => call,
+    tools: new Map(),
+    signal: new AbortController().signal,
+    maxRetries: 0,
+    sink,
+  })
+    .run()
+    .then((o) => ((ended = true), o));
+  // The answer is stored before the usage lands, and the step waits for it.
+  await waitFor(() => order.includes('saveMessage'));
+  await new Promise((r) => setImmediate(r));
+  expect(ended).toBe(false);
+  usageMayLand.resolve();
+  expect(await outcome).toBe('continue');
+  expect(order).toEqual(['saveMessage', 'usage recorded']);
+});
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !condition(); i++) await new Promise((r) => setImmediate(r));
+  expect(condition()).toBe(true);
+}

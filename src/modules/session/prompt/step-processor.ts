@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DomainError } from '../../../core/errors/domain-error';
 import { newId } from '../../../core/ids';
-import { computeStepCost } from '../../provider/cost';
 import { ProviderError, type StreamEvent, type Usage } from '../../provider/provider.types';
 import { isRetryable, retryDelayMs, retryMessage, toMessageError } from '../../provider/retry';
 import type { AssistantMessageInfo, PartInfo } from '../session.types';
 import { messageErrorOf } from '../llm/llm-turn';
 import type { StepCall } from './subtask-call';
+import { stepFinish, type StepFinishPart } from './step-finish';
 import { AbortedError, type StepInput, type StepOutcome, type TextLike } from './step-sink';
 import { StepTools } from './step-tools';
 import { onFlushClock } from './text-flush-clock';
@@ -43,8 +43,10 @@ export class StepProcessor {
   private finishReason = 'unknown';
   /** Tree before this attempt's stream, and the step-finish part that gets the tree after it. */
   private startTree?: string;
-  private finishPart?: Extract<PartInfo, { type: 'step-finish' }>;
+  private finishPart?: StepFinishPart;
   private usageWrite?: Promise<void>;
+  /** The usage writes of this step's calls (one per attempt), awaited with the final message. */
+  private readonly recorded: Promise<void>[] = [];
   private call?: StepCall;
   /** The provider's context-overflow error when the step ended with `compact`; not set on the message. */
   overflow?: AssistantMessageInfo['error'];
@@ -117,18 +119,31 @@ export class StepProcessor {
       this.stopFlushes?.();
       await this.flushing;
       assistant.time.completed = Date.now();
-      await sink.saveMessage(assistant, this.closing.splice(0), this.unsaved.splice(0));
+      // The answer is stored while the call's usage is recorded (independent writes, one round trip for both).
+      await Promise.all([
+        sink.saveMessage(assistant, this.closing.splice(0), this.unsaved.splice(0)),
+        ...this.recorded.splice(0),
+      ]);
     }
   }
 
   private async stream(): Promise<void> {
     const { signal } = this.input;
     this.stopFlushes ??= onFlushClock(() => void (this.flushing = this.flushing.then(() => this.flush())));
-    let started = false;
     // A retried attempt keeps the first tree, so files a failed attempt's tools wrote are still in the patch.
     this.startTree ??= await this.input.sink.snapshots?.track();
     this.call = this.input.call();
-    for await (const ev of this.call) {
+    try {
+      await this.read(this.call, signal);
+    } finally {
+      // A call that records its usage after its stream (settleAfter): the step ends once that is written too.
+      if (this.call.recorded) this.recorded.push(this.call.recorded);
+    }
+  }
+
+  private async read(call: StepCall, signal: AbortSignal): Promise<void> {
+    let started = false;
+    for await (const ev of call) {
       if (signal.aborted) throw new AbortedError();
       if (!started) {
         started = true;
@@ -207,42 +222,15 @@ export class StepProcessor {
   private finish(reason: string, usage: Usage): void {
     this.finishReason = reason;
     const { assistant, model, sink } = this.input;
-    const step = computeStepCost(usage, model.cost);
-    const tokens = {
-      total: step.tokens.total,
-      input: step.tokens.input,
-      output: step.tokens.output,
-      reasoning: step.tokens.reasoning,
-      cache: step.tokens.cache,
-    };
-    // Stored once, with the final message, when the tree after the step is known (after the step's tools, as OpenCode).
-    const part = {
-      id: newId('part'),
-      sessionID: assistant.sessionID,
-      messageID: assistant.id,
-      type: 'step-finish',
-      reason,
-      cost: step.costNumber,
-      tokens,
-    } as PartInfo;
+    const { part, step } = stepFinish(assistant, model, reason, usage);
     this.parts.push(part);
-    this.finishPart = part as Extract<PartInfo, { type: 'step-finish' }>;
+    this.finishPart = part;
     if (this.call) this.call.partId = part.id;
-    assistant.cost = Number((assistant.cost + step.costNumber).toPrecision(15));
-    assistant.tokens = tokens;
     // The call itself records the usage (LlmTurn); this tells the loop the step's size (compaction checks it) while
     // the tools and the snapshot run; run() waits for it before the step ends.
-    this.usageWrite = sink.usage(
-      step.cost,
-      {
-        input: step.tokens.input,
-        output: step.tokens.output,
-        reasoning: step.tokens.reasoning,
-        cacheRead: step.tokens.cache.read,
-        cacheWrite: step.tokens.cache.write,
-      },
-      part.id,
-    );
+    const t = step.tokens;
+    const tokens = { input: t.input, output: t.output, reasoning: t.reasoning, cacheRead: t.cache.read };
+    this.usageWrite = sink.usage(step.cost, { ...tokens, cacheWrite: t.cache.write }, part.id);
     this.usageWrite.catch(() => undefined);
   }
 

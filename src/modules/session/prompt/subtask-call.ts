@@ -2,7 +2,8 @@ import type { StreamEvent } from '../../provider/provider.types';
 import type { MessageWithParts } from '../session.types';
 
 /** What a step streams: an LLM call (LlmTurn), or the user's own subtask standing in for one. */
-export type StepCall = AsyncIterable<StreamEvent> & { partId?: string };
+/** `recorded`: the call's usage writes, when its stream's end does not wait for them (LlmCallInput.settleAfter). */
+export type StepCall = AsyncIterable<StreamEvent> & { partId?: string; readonly recorded?: Promise<void> };
 
 /**
  * A `subtask` part runs as a task (OpenCode's loop runs the task tool directly, without asking the model): the turn's
