@@ -176,11 +176,13 @@ export class OpenAiChatLanguageModel implements LanguageModel {
         while (!ended && !sse.done) {
           const read = await reader!.read();
           ended = read.done;
+          // for-of, not yield*: an async generator's yield* of a sync generator wraps each step in promises.
           for (const chunk of (read.done ? sse.end() : sse.push(read.value)) as OpenAI.Chat.ChatCompletionChunk[])
-            yield* chunks.chunk(
+            for (const ev of chunks.chunk(
               chunk.choices?.[0] as ChatChunkChoice | undefined,
               chunk.usage as ChatChunkUsage | null,
-            );
+            ))
+              yield ev;
         }
       } finally {
         // Ended early ([DONE], an error, the consumer stopped): the rest of the body is not wanted.
@@ -191,6 +193,6 @@ export class OpenAiChatLanguageModel implements LanguageModel {
     }
     // The SDK ends the iteration quietly on abort; the loop must still learn the turn was cut short.
     if (signal?.aborted) throw fromOpenAiError(this.providerId, signal.reason, signal);
-    yield* chunks.end();
+    for (const ev of chunks.end()) yield ev;
   }
 }
