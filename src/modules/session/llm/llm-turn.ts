@@ -9,6 +9,7 @@ import { computeStepCost, worstCaseCost, type StepCost } from '../../provider/co
 import type { ModelInfo } from '../../provider/provider.service';
 import type { LanguageModel, StreamEvent, StreamRequest, Usage } from '../../provider/provider.types';
 import { SessionRepository, type SessionRow } from '../session.repository';
+import { MeteredStream, type MeteredCall, type OpenCall } from './metered-stream';
 import {
   LLM_METER,
   type LlmMeter,
@@ -96,7 +97,7 @@ export interface LlmCallDeps {
  * LLM slots and reserves the worst case against the budgets (a refusal is thrown there, before anything is sent);
  * when the stream ends, however it ends, the real usage is recorded with its purpose and the reservation settled.
  */
-export class LlmCall implements AsyncIterable<StreamEvent> {
+export class LlmCall implements AsyncIterable<StreamEvent>, MeteredCall {
   /** The provider's usage and its exact cost, once the stream finished. */
   cost?: StepCost;
   /** The part that shows this call's usage; set by the caller before the stream ends. */
@@ -110,11 +111,19 @@ export class LlmCall implements AsyncIterable<StreamEvent> {
     private readonly deps: LlmCallDeps,
   ) {}
 
-  async *[Symbol.asyncIterator](): AsyncIterator<StreamEvent> {
+  /**
+   * A plain iterator, not an async generator: it is on every event of every stream, and a generator's yield and
+   * the consumer's read of it cost a few promises per event on top of the provider's read.
+   */
+  [Symbol.asyncIterator](): AsyncIterator<StreamEvent> {
+    return new MeteredStream(this);
+  }
+
+  /** The first read: a slot of the school, the budgets' reservation, then the request. */
+  async open(): Promise<OpenCall> {
     if (this.used) throw new Error('An LlmCall streams once');
     this.used = true;
     const { session, model, request, purpose, signal } = this.input;
-    const { metrics } = this.deps;
     const labels = { tenant: session.tenantId, model: `${model.providerID}/${model.modelID}`, purpose };
     const release = await this.deps.fairness.acquire('llm', session.tenantId, signal);
     let reservation: LlmReservation;
@@ -134,47 +143,60 @@ export class LlmCall implements AsyncIterable<StreamEvent> {
     } catch (err) {
       release();
       // The budget's own door counts the refusal itself (oc_budget_refusals_total); this counts the call.
-      if (err instanceof TooManyRequestsError) metrics.llmCallFinished(labels, 'refused');
+      if (err instanceof TooManyRequestsError) this.deps.metrics.llmCallFinished(labels, 'refused');
       throw err;
     }
-    let usage: Usage | undefined;
-    let streamed = 0;
-    let started = false;
-    const startedAt = performance.now();
     const span = startSpan('llm.call', {
       'gen_ai.request.model': labels.model,
       'opencode.purpose': purpose,
       'opencode.tenant': session.tenantId,
       'opencode.session': session.id,
     });
+    const call: OpenCall = { labels, release, reservation, span, startedAt: performance.now(), streamed: 0 };
     try {
-      for await (const ev of this.input.language.stream({ ...request, ...(signal ? { abortSignal: signal } : {}) })) {
-        if (!started) this.deps.fairness.firstOutput(session.id);
-        else {
-          // Between events a heavier school yields to a lighter one's first output (its socket waits unread).
-          const turn = this.deps.fairness.yieldTo(session.tenantId);
-          if (turn) await turn;
-        }
-        started = true;
-        if (ev.type === 'finish') usage = ev.usage;
-        else if ('delta' in ev && typeof ev.delta === 'string') streamed += ev.delta.length;
-        yield ev;
-      }
-    } finally {
-      release();
-      const outcome: LlmOutcome = usage ? 'ok' : signal?.aborted ? 'aborted' : 'error';
-      metrics.llmCallFinished(labels, outcome, (performance.now() - startedAt) / 1000);
-      span.setAttribute('opencode.outcome', outcome);
-      if (usage)
-        span.setAttributes({ 'gen_ai.usage.input_tokens': usage.input, 'gen_ai.usage.output_tokens': usage.output });
-      span.end();
-      const writes = this.settle(reservation, usage, started ? streamed : undefined);
-      if (this.input.settleAfter)
-        this.recorded = writes.catch((err) =>
-          this.deps.logger.error({ err, sessionId: session.id, purpose }, 'could not record LLM usage'),
-        );
-      else await writes;
+      const stream = this.input.language.stream({ ...request, ...(signal ? { abortSignal: signal } : {}) });
+      call.events = stream[Symbol.asyncIterator]();
+    } catch (err) {
+      await this.close(call);
+      throw err;
     }
+    return call;
+  }
+
+  /**
+   * An event on its way to the caller: counted, and between events a heavier school yields to a lighter one's
+   * first output (its socket waits unread).
+   */
+  pass(call: OpenCall, ev: StreamEvent): Promise<void> | undefined {
+    const session = this.input.session;
+    let turn: Promise<void> | undefined;
+    if (!call.started) this.deps.fairness.firstOutput(session.id);
+    else turn = this.deps.fairness.yieldTo(session.tenantId);
+    call.started = true;
+    if (ev.type === 'finish') call.usage = ev.usage;
+    else if ('delta' in ev && typeof ev.delta === 'string') call.streamed += ev.delta.length;
+    return turn;
+  }
+
+  /** However the stream ended: the slot back, the outcome counted, the real usage recorded. */
+  async close(call: OpenCall): Promise<void> {
+    call.release();
+    const { usage, labels, span } = call;
+    const outcome: LlmOutcome = usage ? 'ok' : this.input.signal?.aborted ? 'aborted' : 'error';
+    this.deps.metrics.llmCallFinished(labels, outcome, (performance.now() - call.startedAt) / 1000);
+    span.setAttribute('opencode.outcome', outcome);
+    if (usage)
+      span.setAttributes({ 'gen_ai.usage.input_tokens': usage.input, 'gen_ai.usage.output_tokens': usage.output });
+    span.end();
+    const writes = this.settle(call.reservation, usage, call.started ? call.streamed : undefined);
+    if (this.input.settleAfter)
+      this.recorded = writes.catch((err) =>
+        this.deps.logger.error(
+          { err, sessionId: this.input.session.id, purpose: this.input.purpose },
+          'could not record LLM usage',
+        ),
+      );
+    else await writes;
   }
 
   /**

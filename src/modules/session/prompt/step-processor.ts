@@ -160,13 +160,19 @@ export class StepProcessor {
         this.unsaved.push(part);
         this.input.sink.announce(part);
       }
-      await this.handle(ev);
+      // Most events (the deltas) are handled at once: no promise to wait for.
+      const pending = this.handle(ev);
+      if (pending) await pending;
     }
   }
 
-  private async handle(ev: StreamEvent): Promise<void> {
+  private handle(ev: StreamEvent): Promise<void> | void {
+    if (this.ended.length && ev.type !== 'finish') return this.saveEnded().then(() => this.apply(ev));
+    return this.apply(ev);
+  }
+
+  private apply(ev: StreamEvent): Promise<void> | void {
     const { sink } = this.input;
-    if (this.ended.length && ev.type !== 'finish') await this.saveEnded();
     switch (ev.type) {
       case 'text-start':
       case 'reasoning-start': {
