@@ -36,6 +36,33 @@ export interface UsageRow {
   cost: string;
 }
 
+/** A call's usage row: one statement for both ways it is written (alone, or inside the settle's transaction). */
+const USAGE_INSERT = `INSERT INTO "UsageRecord" (id, "tenantId", "userId", "sessionId", "messageId", "partId", "providerId",
+    "modelId", purpose, day, "inputTokens", "outputTokens", "reasoningTokens", "cacheReadTokens", "cacheWriteTokens", cost,
+    "createdAt")
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::date, $11, $12, $13, $14, $15, $16::numeric, now())`;
+
+function usageParams(u: UsageRow): unknown[] {
+  return [
+    u.id,
+    u.tenantId,
+    u.userId,
+    u.sessionId,
+    u.messageId,
+    u.partId,
+    u.providerId,
+    u.modelId,
+    u.purpose,
+    u.day.toISOString().slice(0, 10),
+    u.inputTokens,
+    u.outputTokens,
+    u.reasoningTokens,
+    u.cacheReadTokens,
+    u.cacheWriteTokens,
+    u.cost,
+  ];
+}
+
 /** The row a reservation is kept in while its call runs (budget-reservation.repository.ts). */
 export interface ReservationHold {
   id: string;
@@ -166,44 +193,13 @@ export class BudgetCounterRepository {
     // The common call, no budget to settle: the usage row alone, as plain SQL (PrismaService.sql: a Prisma call
     // costs milliseconds of its query compiler on every step of every prompt).
     if (u && !rid && !claims.length && !buckets.length) {
-      await this.prisma.sql(
-        `INSERT INTO "UsageRecord" (id, "tenantId", "userId", "sessionId", "messageId", "partId", "providerId", "modelId", purpose, day,
-           "inputTokens", "outputTokens", "reasoningTokens", "cacheReadTokens", "cacheWriteTokens", cost, "createdAt")
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::date, $11, $12, $13, $14, $15, $16::numeric, now())`,
-        [
-          u.id,
-          u.tenantId,
-          u.userId,
-          u.sessionId,
-          u.messageId,
-          u.partId,
-          u.providerId,
-          u.modelId,
-          u.purpose,
-          u.day.toISOString().slice(0, 10),
-          u.inputTokens,
-          u.outputTokens,
-          u.reasoningTokens,
-          u.cacheReadTokens,
-          u.cacheWriteTokens,
-          u.cost,
-        ],
-      );
+      await this.prisma.sql(USAGE_INSERT, usageParams(u));
       return;
     }
     const held = Prisma.sql`EXISTS (SELECT 1 FROM "BudgetReservation" WHERE id = ${rid ?? null})`;
     const statements = [
       ...(rid ? [this.prisma.$queryRaw`SELECT id FROM "BudgetReservation" WHERE id = ${rid} FOR UPDATE`] : []),
-      ...(u
-        ? [
-            this.prisma.$executeRaw`
-              INSERT INTO "UsageRecord" (id, "tenantId", "userId", "sessionId", "messageId", "partId", "providerId", "modelId", purpose, day,
-                "inputTokens", "outputTokens", "reasoningTokens", "cacheReadTokens", "cacheWriteTokens", cost, "createdAt")
-              VALUES (${u.id}, ${u.tenantId}, ${u.userId}, ${u.sessionId}, ${u.messageId}, ${u.partId}, ${u.providerId}, ${u.modelId}, ${u.purpose},
-                ${u.day.toISOString().slice(0, 10)}::date, ${u.inputTokens}, ${u.outputTokens}, ${u.reasoningTokens}, ${u.cacheReadTokens}, ${u.cacheWriteTokens},
-                ${u.cost}::numeric, now())`,
-          ]
-        : []),
+      ...(u ? [this.prisma.$executeRawUnsafe(USAGE_INSERT, ...usageParams(u))] : []),
       ...[...claims]
         .sort((a, b) => a.key.localeCompare(b.key))
         .map((c) => {
