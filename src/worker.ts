@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const logger = createLogger(config.logLevel, config.logFormat);
-  const telemetry = startTelemetry(config, 'worker');
+  const telemetry = startTelemetry(config, 'worker', logger);
   const database = await openDatabase(config);
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot({ config, database, logger }), {
     logger: new PinoNestLogger(logger),

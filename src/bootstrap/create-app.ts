@@ -57,7 +57,7 @@ async function buildApp(
   logger: Logger,
   listen: boolean,
 ): Promise<RunningApp> {
-  const telemetry = startTelemetry(config, 'api');
+  const telemetry = startTelemetry(config, 'api', logger);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, database, logger }), {
     logger: new PinoNestLogger(logger),
     bodyParser: false,
