@@ -6,6 +6,16 @@ import type { StepInput, StepSink } from './step-sink';
 // The step's periodic text write (every 500 ms while a part streams) and its final statement store the same rows:
 // the final one must land last, or a reader of the answer misses the step-start and the text stays cut short.
 
+const newAssistant = () =>
+  ({
+    id: 'msg_b',
+    sessionID: 'ses_a',
+    role: 'assistant',
+    time: { created: Date.now() },
+    cost: 0,
+    tokens: { input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } },
+  }) as unknown as AssistantMessageInfo;
+
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
   const promise = new Promise<void>((r) => (resolve = r));
@@ -50,14 +60,7 @@ it('the final message is stored only after a periodic text write still in flight
       usage: { input: 10, output: 2, reasoning: 0, cacheRead: 0, cacheWrite: 0 },
     } as StreamEvent;
   }
-  const assistant = {
-    id: 'msg_b',
-    sessionID: 'ses_a',
-    role: 'assistant',
-    time: { created: Date.now() },
-    cost: 0,
-    tokens: { input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } },
-  } as unknown as AssistantMessageInfo;
+  const assistant = newAssistant();
   const input: StepInput = {
     assistant,
     model: { cost: undefined } as StepInput['model'],
@@ -111,14 +114,7 @@ it("stores the answer while the call's usage is recorded (settleAfter), and ends
       }
     },
   };
-  const assistant = {
-    id: 'msg_b',
-    sessionID: 'ses_a',
-    role: 'assistant',
-    time: { created: Date.now() },
-    cost: 0,
-    tokens: { input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } },
-  } as unknown as AssistantMessageInfo;
+  const assistant = newAssistant();
   let ended = false;
   const outcome = new StepProcessor({
     assistant,
