@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ScanCache, type ScanWitness } from './scan-cache';
+import { racyWindowMs, ScanCache, type ScanWitness } from './scan-cache';
 
 describe('ScanCache', () => {
   let dir: string;
@@ -68,12 +68,31 @@ describe('ScanCache', () => {
     expect(scans).toBe(2);
   });
 
-  it('never reuses a scan that saw a path changed within the last two seconds', async () => {
-    const cache = new ScanCache<string[]>(10, Date.now);
+  it("never reuses a scan that saw a path changed within its file system's timestamp granularity", async () => {
+    // 10 ms after the last write, whatever the load on the machine running this.
+    const written = Math.max(...[dir, path.join(dir, 'AGENTS.md')].map((p) => fs.lstatSync(p).ctimeMs));
+    const cache = new ScanCache<string[]>(10, () => written + 10);
     const s = scanner();
     await cache.get('k', s.scan);
     await cache.get('k', s.scan);
     expect(s.scans()).toBe(2);
+  });
+
+  it('reuses a scan of paths changed a second before it on a file system with sub-second times', async () => {
+    const ctimeMs = fs.lstatSync(dir).ctimeMs;
+    // This machine's temp folder keeps sub-second times (tmpfs, ext4, xfs, btrfs all do).
+    expect(ctimeMs % 1000).not.toBe(0);
+    const cache = new ScanCache<string[]>(10, () => Date.now() + 1000);
+    const s = scanner();
+    await cache.get('k', s.scan);
+    await cache.get('k', s.scan);
+    expect(s.scans()).toBe(1);
+  });
+
+  it('waits two seconds on whole-second times, 50 ms on finer ones', () => {
+    expect(racyWindowMs({ ctimeMs: 1_765_000_000_000 })).toBe(2000);
+    expect(racyWindowMs({ ctimeMs: 1_765_000_000_123.456 })).toBe(50);
+    expect(racyWindowMs({ ctimeMs: 1_765_000_000_000.001 })).toBe(50);
   });
 
   it('checks a path under a file (ENOTDIR) as the scan saw it: missing, and reused while it stays so', async () => {

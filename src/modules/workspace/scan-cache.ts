@@ -3,10 +3,19 @@ import { lstatSync, type Stats } from 'node:fs';
 import { LRUCache } from 'lru-cache';
 
 /**
- * A path changed this recently may change again within the file system's timestamp granularity without its ctime
- * moving (coarse clocks, some file systems keep seconds): a scan that saw such a path is not reused ("racy git").
+ * A path changed within its file system's timestamp granularity of the scan may change again without its ctime
+ * moving, so a scan that saw one is not reused ("racy git"). File systems that keep whole seconds (FAT: two) get
+ * 2 s. Those with sub-second times stamp from the kernel's coarse clock, one tick (≤ 10 ms at HZ=100) behind: 50 ms
+ * covers them. A fixed 2 s made every step of a busy session scan again: an agent writing files in its project
+ * root, or a school's folders made at its first prompt, kept the folders "recent" all along (bench/README, session 10).
  */
-const RACY_MS = 2_000;
+const RACY_COARSE_MS = 2_000;
+const RACY_FINE_MS = 50;
+
+/** How long after its last change a path's scan may not be reused: whole-second ctimes mean a coarse file system. */
+export function racyWindowMs(st: Pick<Stats, 'ctimeMs'>): number {
+  return st.ctimeMs % 1000 === 0 ? RACY_COARSE_MS : RACY_FINE_MS;
+}
 
 const stateOf = (st: Stats): string => `${st.ino}:${st.mode}:${st.size}:${st.ctimeMs}:${st.mtimeMs}`;
 
@@ -53,7 +62,7 @@ export class ScanWitness {
   /** Call before listing or reading `absolute`: a change after this call then shows at the next check. */
   async observe(absolute: string): Promise<void> {
     const st = await lstatOrState(absolute);
-    if (typeof st !== 'string' && Math.max(st.ctimeMs, st.mtimeMs) > this.now() - RACY_MS) this.racy = true;
+    if (typeof st !== 'string' && Math.max(st.ctimeMs, st.mtimeMs) > this.now() - racyWindowMs(st)) this.racy = true;
     this.seen.set(absolute, typeof st === 'string' ? st : stateOf(st));
   }
 
