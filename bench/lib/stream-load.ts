@@ -2,8 +2,8 @@
 // each, so that the subscribers' parsing and the fake LLM's streams do not share one event loop: a late client would
 // otherwise read as a gap in the server's stream. Protocol (IPC): the parent sends `start` with this child's streams,
 // the child answers `ready` once every subscription has its first frame; the parent sends `go`, the child sends its
-// prompts and reports `started` (the time of its last stream's first delta); the parent sends `end` with the steady
-// window once it is over (or at its time limit), the child aborts every reply and answers `result`.
+// prompts and reports `started` (the time of its last stream's first delta, or failure before one); the parent sends
+// `end` with the steady window once it is over (or at its time limit), the child aborts every reply and answers `result`.
 // A `direct` stream has no server: it reads the fake LLM's own chat stream (the generator measured against itself).
 import http from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -65,15 +65,34 @@ interface StreamState {
   done: boolean;
   failed?: string;
   started: boolean;
+  /** Started, or failed before its first delta: the window waits for every stream to be one or the other. */
+  settled?: boolean;
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
-let onFirstDelta = () => undefined as void;
+let onSettled = () => undefined as void;
 let onDone = () => undefined as void;
+
+/**
+ * A stream counts towards the window's start once it has its first delta or has failed before it: a stream whose
+ * prompt was refused or whose turn failed would otherwise hold the window (and the level) until its time limit,
+ * and the level would end with no word of why.
+ */
+function settle(state: StreamState): void {
+  if (state.settled) return;
+  state.settled = true;
+  onSettled();
+}
+
+function fail(state: StreamState, reason: string): void {
+  state.failed ??= reason;
+  settle(state);
+}
 
 function finish(state: StreamState, failed?: string): void {
   if (state.done) return;
-  if (failed) state.failed ??= failed;
+  if (failed) fail(state, failed);
+  else if (!state.started) fail(state, 'the turn ended before its first delta');
   state.done = true;
   onDone();
 }
@@ -100,7 +119,7 @@ function readFrames(state: StreamState, res: http.IncomingMessage, onData: (data
 }
 
 function delta(state: StreamState, text: string, at: number): void {
-  if (!state.started) ((state.started = true), onFirstDelta());
+  if (!state.started) ((state.started = true), settle(state));
   state.times.push(at);
   state.tokens.push(splitTokens(text).length);
 }
@@ -142,7 +161,7 @@ function handleEvent(state: StreamState, json: string, at: number): void {
   if (idle && state.started) finish(state);
   // The aborts that end the run report MessageAbortedError; anything else is a failed stream.
   if (payload.type === 'session.error' && props.error?.name !== 'MessageAbortedError') {
-    state.failed = JSON.stringify(props.error ?? {}).slice(0, 200);
+    fail(state, JSON.stringify(props.error ?? {}).slice(0, 200));
   }
 }
 
@@ -253,7 +272,7 @@ async function run(start: LoadStart): Promise<LoadResult> {
   const lag = monitorEventLoopDelay({ resolution: 10 });
   lag.enable();
   let waiting = states.length;
-  onFirstDelta = () => void (--waiting === 0 && send({ type: 'started', at: epoch() }));
+  onSettled = () => void (--waiting === 0 && send({ type: 'started', at: epoch() }));
   const ramp = limit(states, start.rampConcurrency, async (s) => {
     s.sentAt = epoch();
     await (s.spec.direct ? openDirect(s) : post(s.spec)).catch((err: Error) => {

@@ -2,6 +2,7 @@ import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { parsePrometheus, sumOf } from '../../test/utils/prom-text';
 import { cpuMs } from '../lib/proc';
 import { createSchool, newSession } from '../lib/schools';
 import { round, summarize, type Summary } from '../lib/stats';
@@ -76,6 +77,25 @@ function stream(baseUrl: string, headers: Record<string, string>, id: string, ev
   };
 }
 
+/**
+ * What held a level whose streams did not all start in its time: the server's loops, LLM calls and intakes running
+ * and waiting, queries waiting for a pooled connection, its event-loop lag (read as the time limit passes).
+ */
+async function stuckGauges(ctx: ScenarioContext): Promise<string> {
+  try {
+    const res = await fetch(`${ctx.target.baseUrl}/metrics`, { headers: ctx.target.headers, signal: AbortSignal.timeout(15_000) });
+    const m = parsePrometheus(await res.text());
+    const sum = (name: string, labels: Record<string, string> = {}) => sumOf(m, name, labels);
+    return (
+      `at the time limit: ${sum('oc_session_loops_running')} loops running, ${sum('oc_fairness_waiting', { kind: 'loop' })} waiting; ` +
+      `${sum('oc_llm_calls_active')} LLM calls, ${sum('oc_fairness_waiting', { kind: 'llm' })} waiting; ${sum('oc_fairness_waiting', { kind: 'intake' })} intakes waiting; ` +
+      `${sum('oc_db_pool_connections', { state: 'waiting' })} queries waiting for a pooled connection; event-loop lag max ${round(sum('nodejs_eventloop_lag_max_seconds') * 1000)} ms`
+    );
+  } catch (err) {
+    return `at the time limit: /metrics not read (${(err as Error).message})`;
+  }
+}
+
 /** Merged over the load children. */
 interface LevelResult {
   window: { from: number; to: number };
@@ -137,6 +157,7 @@ async function level(ctx: ScenarioContext, streams: LoadStream[], n: number) {
   // The fake LLM runs in this process: its own lateness is the floor of every gap the client can see.
   const fakeLag = monitorEventLoopDelay({ resolution: 10 });
   const timers: NodeJS.Timeout[] = [];
+  let stuck: Promise<string> | undefined;
   const onAbort = () => children.forEach((c) => c.kill('SIGKILL'));
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   try {
@@ -154,7 +175,7 @@ async function level(ctx: ScenarioContext, streams: LoadStream[], n: number) {
           if (m.type === 'ready' && ++ready === k) {
             fakeLag.enable();
             for (const c of children) c.send({ type: 'go' } satisfies ToChild);
-            timers.push(setTimeout(end, timeoutMs));
+            timers.push(setTimeout(() => ((stuck = stuckGauges(ctx)), end()), timeoutMs));
           } else if (m.type === 'started') {
             window.from = Math.max(window.from, m.at);
             if (++started === k) timers.push(setTimeout(() => ((window.to = epoch()), end()), o.streamSeconds * 1000));
@@ -177,6 +198,7 @@ async function level(ctx: ScenarioContext, streams: LoadStream[], n: number) {
       });
     });
     const res = merge(parts, window, n);
+    if (!window.to && stuck) res.errors.unshift(await stuck);
     return {
       res,
       cpu: cpuBetween(samples, window.from, window.to),
@@ -239,7 +261,7 @@ export const capacityScenario: Scenario = {
         const share = cpu !== undefined && windowS > 0 ? (100 * cpu) / (windowS * 1000) : null;
         ctx.record({ key: `${key}.cpu`, label: `${n} streams: server CPU in the steady window`, unit: '% of a core', value: share === null ? null : round(share, 0), better: 'lower' });
         ctx.note(
-          `${n} streams${o.streamDirect ? ' read from the fake LLM directly (no server)' : ''}: ${pass ? 'PASS' : 'FAIL'}; ${clients} client processes; steady window ${round(windowS)} s, ${res.deltasInWindow} deltas / ${res.tokensInWindow} tokens in it (of ${res.deltasTotal}), ` +
+          `${n} streams${o.streamDirect ? ' read from the fake LLM directly (no server)' : ''}: ${pass ? 'PASS' : 'FAIL'}; ${clients} client processes; steady window ${round(windowS)} s${res.window.to ? ` (${new Date(res.window.from).toISOString()} → ${new Date(res.window.to).toISOString()})` : ''}, ${res.deltasInWindow} deltas / ${res.tokensInWindow} tokens in it (of ${res.deltasTotal}), ` +
             `gaps p50/p95/p99/max ${round(res.gaps.median)}/${round(res.gaps.p95)}/${round(res.gaps.p99)}/${round(res.gaps.max)} ms, all gaps p99 ${round(res.gapsAll.p99)} ms, ` +
             `first delta p50/p99 ${round(res.firstDelta.median)}/${round(res.firstDelta.p99)} ms, streams idle within 60 s of the aborts ${res.streamsDone}/${n}, failed ${res.streamsFailed}, ` +
             `event-loop delay p99: fake LLM ${round(fakeLagP99)} ms, client ${round(res.clientLoopDelayP99)} ms${res.errors.length ? `; errors: ${res.errors.join(' | ')}` : ''}`,

@@ -153,7 +153,9 @@ export async function startOurs(options: OursStartOptions): Promise<Target> {
     env.DATABASE_URL = options.postgres.databaseUrl;
     // A database index of its own, leased like the tests' (test/utils/redis-lease.ts): BullMQ's queues are global
     // within an index, and a bench server sharing one with a test run (or another bench) takes its jobs.
-    redisLease = options.postgres.redisUrl ? await leaseRedisDb(options.postgres.redisUrl) : undefined;
+    // BENCH_REDIS_DBS=12,13: lease among these indexes only (others may be in use by servers started by hand).
+    const only = (process.env.BENCH_REDIS_DBS ?? '').split(',').filter(Boolean).map(Number);
+    redisLease = options.postgres.redisUrl ? await leaseRedisDb(options.postgres.redisUrl, only) : undefined;
     if (redisLease) env.REDIS_URL = redisLease.url;
     migrate(root, env);
     notes.push(`Postgres${env.REDIS_URL ? ' + Redis' : ''} (${redact(env.DATABASE_URL)}${env.REDIS_URL ? `, ${env.REDIS_URL}` : ''}), workers in the API process`);

@@ -29,7 +29,8 @@ function withDb(url: string, db: number): string {
   return u.toString();
 }
 
-export async function leaseRedisDb(baseUrl: string): Promise<RedisLease> {
+/** `only`: lease among these indexes alone (a bench sharing the Redis with servers started by hand on fixed ones). */
+export async function leaseRedisDb(baseUrl: string, only?: number[]): Promise<RedisLease> {
   const u = new URL(baseUrl);
   const admin = new Redis({
     host: u.hostname,
@@ -44,7 +45,8 @@ export async function leaseRedisDb(baseUrl: string): Promise<RedisLease> {
     const token = `${process.pid}:${randomBytes(6).toString('hex')}`;
     const deadline = Date.now() + WAIT_MS;
     while (Date.now() < deadline) {
-      const candidates = Array.from({ length: count - 1 }, (_, i) => i + 1).sort(() => Math.random() - 0.5);
+      const all = only?.length ? only : Array.from({ length: count - 1 }, (_, i) => i + 1);
+      const candidates = [...all].sort(() => Math.random() - 0.5);
       for (const db of candidates) {
         const key = `oc:test:redis-db-lease:${db}`;
         if ((await admin.set(key, token, 'PX', LEASE_TTL_MS, 'NX')) !== 'OK') continue;
