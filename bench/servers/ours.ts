@@ -173,7 +173,10 @@ export async function startOurs(options: OursStartOptions): Promise<Target> {
   env.PORT = String(port);
   // BENCH_OURS_NODE_ARGS: node flags for our server only (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
   const nodeArgs = (process.env.BENCH_OURS_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  if (nodeArgs.length) notes.push(`node ${nodeArgs.join(' ')}`);
+  // The young generation the image gives the server (Dockerfile NODE_OPTIONS); BENCH_OURS_NODE_ARGS may name another
+  // (--max-semi-space-size=16 is V8's default, what builds before it ran with).
+  if (!nodeArgs.some((a) => a.startsWith('--max-semi-space-size'))) nodeArgs.unshift('--max-semi-space-size=64');
+  notes.push(`node ${nodeArgs.join(' ')}`);
   // BENCH_OURS_NODE: another Node binary for our server only (e.g. Node 24, what the image runs; the bench stays on its own).
   const nodeBin = process.env.BENCH_OURS_NODE || process.execPath;
   if (nodeBin !== process.execPath) notes.push(`server on ${nodeBin}`);
@@ -181,7 +184,7 @@ export async function startOurs(options: OursStartOptions): Promise<Target> {
   const proc = startProcess(nodeBin, [...nodeArgs, main], { cwd: work, env, logFile: path.join(work, 'server.log') });
   const stop = async () => {
     // A profiling run needs a clean exit to write its profile: give the shutdown time under load.
-    await proc.stop(nodeArgs.length ? 60_000 : undefined);
+    await proc.stop(nodeArgs.some((a) => a.startsWith('--cpu-prof')) ? 60_000 : undefined);
     await redisLease?.release();
     if (!options.keep) fs.rmSync(work, { recursive: true, force: true });
   };
