@@ -1,6 +1,12 @@
-import { spawn, type ChildProcessByStdio, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import {
+  spawn,
+  type ChildProcess,
+  type ChildProcessByStdio,
+  type ChildProcessWithoutNullStreams,
+} from 'node:child_process';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
+import { HOST_TOOL_HELPER_SOURCE, type HelperReply, type HelperRequest } from './host-tool-helper';
 
 /**
  * The server's own helper binaries, run on the host outside the command sandbox with argv the server builds and
@@ -83,12 +89,49 @@ export class HostToolFailedError extends HostToolError {
 /**
  * Runs a host tool to completion with a hard timeout: binary-safe stdout, optional stdin, and SIGKILL when the
  * time is up, so a tool blocked on something in a student's workspace cannot hold a request (or a lock) forever.
+ * The tool is started by the host-tool helper (host-tool-helper.ts: a start from this process holds its event loop);
+ * where the helper cannot run, from this process.
  */
 export function runHostTool(
   binary: string,
   args: readonly string[],
   options: HostToolRunOptions,
 ): Promise<HostToolRunResult> {
+  if (!HOST_TOOLS.includes(basename(binary))) return runHere(binary, args, options);
+  const request = { binary, args: [...args], cwd: options.cwd, env: options.env, timeoutMs: options.timeoutMs };
+  const sent = helper.run(options.input === undefined ? request : { ...request, input: options.input });
+  if (!sent) return runHere(binary, args, options);
+  return sent.then((reply) => {
+    if (reply.startError !== undefined)
+      throw new HostToolFailedError(`${basename(binary)} could not start: ${reply.startError}`, args, null, '');
+    const out = reply.stdout ?? new Uint8Array();
+    const stdout = Buffer.isBuffer(out) ? out : Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+    return outcome(binary, args, options, { ...reply, stdout, stderr: reply.stderr ?? '' });
+  });
+}
+
+/** A finished run as runHostTool answers it: the timeout, a failing exit code, or the output. */
+function outcome(
+  binary: string,
+  args: readonly string[],
+  options: HostToolRunOptions,
+  run: { stdout: Buffer; stderr: string; code?: number | null; signal?: string | null; timedOut?: boolean },
+): HostToolRunResult {
+  const stderr = run.stderr.trim();
+  if (run.timedOut) throw new HostToolTimeoutError(args, options.timeoutMs);
+  const exit = run.code ?? -1;
+  if (exit !== 0 && !(options.okCodes ?? []).includes(exit))
+    throw new HostToolFailedError(
+      `${basename(binary)} failed (${run.signal ?? exit}): ${stderr.slice(0, 500)}`,
+      args,
+      exit,
+      stderr,
+    );
+  return { stdout: run.stdout, stderr, code: exit };
+}
+
+/** runHostTool from this process (no helper). */
+function runHere(binary: string, args: readonly string[], options: HostToolRunOptions): Promise<HostToolRunResult> {
   return new Promise((resolve, reject) => {
     const child = spawnHostTool(binary, args, { cwd: options.cwd, env: options.env });
     const out: Buffer[] = [];
@@ -108,20 +151,85 @@ export function runHostTool(
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      const stderr = Buffer.concat(err).toString('utf8').trim();
-      if (timedOut) return reject(new HostToolTimeoutError(args, options.timeoutMs));
-      const exit = code ?? -1;
-      if (exit !== 0 && !(options.okCodes ?? []).includes(exit))
-        return reject(
-          new HostToolFailedError(
-            `${basename(binary)} failed (${signal ?? exit}): ${stderr.slice(0, 500)}`,
-            args,
-            exit,
-            stderr,
-          ),
-        );
-      resolve({ stdout: Buffer.concat(out), stderr, code: exit });
+      const run = { stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), code, signal, timedOut };
+      try {
+        resolve(outcome(binary, args, options, run));
+      } catch (error) {
+        reject(error as Error);
+      }
     });
     child.stdin.end(options.input ?? '');
   });
+}
+
+/**
+ * The helper process (started at the first run, again after it exits). Its channel holds this process open only
+ * while runs are waiting for their answers. A helper that exits mid-run fails those runs: a tool may have run, so
+ * none is started again.
+ */
+class HostToolHelper {
+  private child?: ChildProcess;
+  private readonly waiting = new Map<number, { resolve(reply: HelperReply): void; reject(err: Error): void }>();
+  private seq = 0;
+  private unavailable = false;
+
+  run(request: HelperRequest): Promise<HelperReply> | undefined {
+    const child = this.ensure();
+    if (!child) return undefined;
+    const id = ++this.seq;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      if (this.waiting.size === 1) child.channel?.ref();
+      child.send({ id, ...request }, (err) => err && this.settle(id, err));
+    });
+  }
+
+  private ensure(): ChildProcess | undefined {
+    if (this.child || this.unavailable) return this.child;
+    let child: ChildProcess;
+    try {
+      // Nothing of the server's environment: each run brings its own.
+      child = spawn(process.execPath, ['-e', HOST_TOOL_HELPER_SOURCE], {
+        env: {},
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+        serialization: 'advanced',
+      });
+    } catch {
+      this.unavailable = true;
+      return undefined;
+    }
+    child.on('message', (reply: HelperReply) => this.settle(reply.id, undefined, reply));
+    const gone = () => {
+      if (this.child !== child) return;
+      this.child = undefined;
+      for (const id of [...this.waiting.keys()])
+        this.settle(id, new HostToolFailedError('the host-tool helper exited during the run', [], null, ''));
+    };
+    child.on('exit', gone);
+    child.on('error', gone);
+    child.unref();
+    child.channel?.unref();
+    this.child = child;
+    return child;
+  }
+
+  private settle(id: number, err?: Error, reply?: HelperReply): void {
+    const waiter = this.waiting.get(id);
+    if (!waiter) return;
+    this.waiting.delete(id);
+    if (!this.waiting.size) this.child?.channel?.unref();
+    if (err) waiter.reject(err);
+    else waiter.resolve(reply!);
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+}
+
+const helper = new HostToolHelper();
+
+/** The helper's process id while one runs (for the specs: the tools run there, not here). */
+export function hostToolHelperPid(): number | undefined {
+  return helper.pid;
 }

@@ -29,6 +29,8 @@ const DOORS: Record<string, string> = {
     'openpty for /pty and the relay that holds its master; the shell itself starts in the runner',
   'modules/sandbox/workspace-access.ts': 'find -exec chown of a workspace for its sandbox uid (fixed argv)',
   'core/process/host-tool.ts': 'git, rg and find for the server itself, argv built and validated by the server',
+  'core/process/host-tool-helper.ts':
+    "the helper process that starts host-tool.ts's runs (validated there) off the event loop",
   'infra/database/embedded-postgres.cluster.ts': "the embedded database's own server processes (initdb, postgres)",
   'infra/database/embedded-postgres.process.ts': "the embedded database's own server processes",
   'infra/database/migrate.ts': "prisma's migration CLI on the server's own node",
