@@ -173,9 +173,10 @@ export async function startOurs(options: OursStartOptions): Promise<Target> {
   env.PORT = String(port);
   // BENCH_OURS_NODE_ARGS: node flags for our server only (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
   const nodeArgs = (process.env.BENCH_OURS_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  // The young generation the image gives the server (Dockerfile NODE_OPTIONS); BENCH_OURS_NODE_ARGS may name another
-  // (--max-semi-space-size=16 is V8's default, what builds before it ran with).
-  if (!nodeArgs.some((a) => a.startsWith('--max-semi-space-size'))) nodeArgs.unshift('--max-semi-space-size=64');
+  // Each mode as it is deployed: on Postgres + Redis the young generation the image gives the server (Dockerfile
+  // NODE_OPTIONS), embedded V8's default as `npm start` runs it; BENCH_OURS_NODE_ARGS may name another size.
+  if (env.DATABASE_URL && !nodeArgs.some((a) => a.startsWith('--max-semi-space-size')))
+    nodeArgs.unshift('--max-semi-space-size=64');
   notes.push(`node ${nodeArgs.join(' ')}`);
   // BENCH_OURS_NODE: another Node binary for our server only (e.g. Node 24, what the image runs; the bench stays on its own).
   const nodeBin = process.env.BENCH_OURS_NODE || process.execPath;
