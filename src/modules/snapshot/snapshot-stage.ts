@@ -1,5 +1,6 @@
 import { lstat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { HostToolTimeoutError } from '../../core/process/host-tool';
 import { findGitReadProblem, MAX_GIT_PATTERN_BYTES, tooManyGlobstars } from '../workspace/git-readable';
 import { readHostText } from '../workspace/host-file';
 import { splitNul, toExcludePattern } from './git-output.parser';
@@ -64,7 +65,12 @@ export class WorkspaceStager {
    * step goes on without one) until the file is fixed.
    */
   private async checkGitFiles(): Promise<void> {
-    const problem = await findGitReadProblem(this.dir.workspace, { timeoutMs: this.dir.timeoutMs });
+    const problem = await findGitReadProblem(this.dir.workspace, { timeoutMs: this.dir.timeoutMs }).catch((err) => {
+      // The check runs `find` under the same bound as git: its failures are the snapshot's, with git's codes.
+      if (err instanceof HostToolTimeoutError)
+        throw new SnapshotError(err.message, SnapshotErrorCode.GitTimeout, { args: [...err.args] });
+      throw new SnapshotError(`workspace check failed: ${(err as Error).message}`, SnapshotErrorCode.GitFailed);
+    });
     if (problem)
       throw new SnapshotError(
         `${problem.file}: ${problem.reason}; snapshots skip this workspace until it is fixed`,
