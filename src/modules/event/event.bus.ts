@@ -47,12 +47,13 @@ export class EventBus implements OnModuleInit, OnModuleDestroy {
   private readonly deltas = new Map<string, PendingDelta>();
   /** When each session's last delta went out and of which message, for the sessions that sent one within deltaBatchMs. */
   private readonly deltaSent = new Map<string, { at: number; message: unknown }>();
+  private deltaFlush?: NodeJS.Immediate;
   private deltaTick?: NodeJS.Timeout;
 
   /**
    * The delta clock (EVENT_DELTA_BATCH_MS): a session's text deltas go out at most this often while it streams, the
-   * first of each message at once (a new answer never waits for the clock of the one before it); the pieces in
-   * between join the waiting one. A model streams a token every
+   * first of each message at once (at the end of the turn: a new answer never waits for the clock of the one before
+   * it); the pieces in between join the waiting one. A model streams a token every
    * 10-40 ms, and an event per token costs a Redis append and read and a socket write per subscriber, most of the
    * delta path's cost; 20 updates a second read as smoothly as 50. Every session's waiting deltas go out on the same
    * tick, in one Redis pipeline.
@@ -81,11 +82,10 @@ export class EventBus implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Fire-and-forget; events from one process keep their order. A part's text delta goes out at once when it is the
-   * first of its message, or the first after the session was quiet for deltaBatchMs: the first token never waits
-   * for the rest of the provider's read (with an instant reply, the whole step's end) to be handled. Later ones
-   * wait for the next tick of the delta clock; the deltas of the same part that arrive meanwhile go out as one
-   * event with the text joined. Any other event of the session sends its waiting delta first.
+   * Fire-and-forget; events from one process keep their order. A part's text delta waits until the end of this
+   * turn of the event loop, or, when the session sent one less than deltaBatchMs ago, until the next tick of the
+   * delta clock; the deltas of the same part that arrive meanwhile go out as one event with the text joined. Any
+   * other event of the session sends its waiting delta first.
    */
   publish(input: PublishInput): void {
     const session = input.sessionId;
@@ -103,15 +103,11 @@ export class EventBus implements OnModuleInit, OnModuleDestroy {
       return;
     }
     if (pending) this.flushDelta(session);
+    this.deltas.set(session, { input: { ...input, properties: { ...p } }, key });
     const sent = this.deltaSent.get(session);
-    const waits = sent && sent.message === p.messageID && performance.now() - sent.at < this.deltaBatchMs;
-    if (waits) this.deltas.set(session, { input: { ...input, properties: { ...p } }, key });
-    else {
-      this.deltaSent.set(session, { at: performance.now(), message: p.messageID });
-      this.append(input, true);
-    }
-    // The tick also forgets the sessions that went quiet (deltaSent).
-    this.deltaTick ??= setTimeout(() => this.flushDeltas(), this.deltaBatchMs);
+    if (sent && sent.message === p.messageID && performance.now() - sent.at < this.deltaBatchMs)
+      this.deltaTick ??= setTimeout(() => this.flushDeltas(), this.deltaBatchMs);
+    else this.deltaFlush ??= setImmediate(() => this.flushDeltas());
   }
 
   private flushDelta(session: string): void {
@@ -123,19 +119,19 @@ export class EventBus implements OnModuleInit, OnModuleDestroy {
   }
 
   private flushDeltas(): void {
+    if (this.deltaFlush) clearImmediate(this.deltaFlush);
     if (this.deltaTick) clearTimeout(this.deltaTick);
-    this.deltaTick = undefined;
+    this.deltaFlush = this.deltaTick = undefined;
     for (const session of [...this.deltas.keys()]) this.flushDelta(session);
     // Sessions quiet for a batch are forgotten: their next delta goes out at once again.
     const stale = performance.now() - this.deltaBatchMs;
     for (const [session, sent] of this.deltaSent) if (sent.at < stale) this.deltaSent.delete(session);
   }
 
-  /** `now`: written at once with what is waiting (the transport's batch of this tick, kept in order). */
-  private append(input: PublishInput, now = false): void {
+  private append(input: PublishInput): void {
     const { type, properties, ...routing } = input;
     const envelope = { ...routing, event: { id: newId('event'), type, properties } };
-    this.transport.append(envelope, now).catch((err) => {
+    this.transport.append(envelope).catch((err) => {
       // The shared log is down: local subscribers still get the event, other processes and replay do not.
       this.logger.warn({ err, type }, 'event append failed; delivered locally only');
       this.deliver({ ...envelope, seq: `0-${++this.localSeq}` });

@@ -26,15 +26,13 @@ export class RedisEventTransport implements EventTransport {
 
   /**
    * Appends published by one synchronous run of code (a prompt's part updates, status changes) go out as one
-   * pipeline: one write and one reply instead of one round trip each. One connection keeps them in order. `now`
-   * writes the batch so far at once: the XADD is on its way while the rest of this tick's work runs.
+   * pipeline: one write and one reply instead of one round trip each. One connection keeps them in order.
    */
-  append(envelope: Omit<EventEnvelope, 'seq'>, now = false): Promise<string> {
+  append(envelope: Omit<EventEnvelope, 'seq'>): Promise<string> {
     return new Promise((resolve, reject) => {
-      const waiting = this.pending.push({ fields: encodeEnvelope(envelope), resolve, reject });
-      if (now) this.flush();
       // nextTick, not later: the append must be on its way before the HTTP answer that follows the publish.
-      else if (waiting === 1) process.nextTick(() => this.flush());
+      if (this.pending.push({ fields: encodeEnvelope(envelope), resolve, reject }) === 1)
+        process.nextTick(() => this.flush());
     });
   }
 
@@ -42,8 +40,6 @@ export class RedisEventTransport implements EventTransport {
 
   private flush(): void {
     const batch = this.pending;
-    // Sent already by an append with `now`.
-    if (!batch.length) return;
     this.pending = [];
     const maxLen = String(Math.max(this.capacity, 1));
     const pipeline = this.writer.pipeline();

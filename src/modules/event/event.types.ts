@@ -24,11 +24,8 @@ export interface EventEnvelope {
 export type PublishInput = Omit<EventEnvelope, 'seq' | 'event'> & { type: string; properties: Record<string, unknown> };
 
 export interface EventTransport {
-  /**
-   * Appends to the shared log and returns the cursor. A transport may batch the appends of one tick; `now` sends
-   * the batch with this one at once (a stream's first token), still in order.
-   */
-  append(envelope: Omit<EventEnvelope, 'seq'>, now?: boolean): Promise<string>;
+  /** Appends to the shared log and returns the cursor. */
+  append(envelope: Omit<EventEnvelope, 'seq'>): Promise<string>;
   /** Envelopes strictly after `cursor`, oldest first (bounded by the replay window). */
   since(cursor: string, limit: number): Promise<EventEnvelope[]>;
   /** Calls `handler` for every envelope appended by any process, in order. */
