@@ -105,6 +105,27 @@ describe('runHostTool through the helper process', () => {
     expect(hostToolHelperPid()).not.toBe(first);
   });
 
+  it('fails a run at its timeout even when the helper never answers', async () => {
+    await runHostTool(GIT, ['--version'], { env: ENV, timeoutMs: 10_000 });
+    const helper = hostToolHelperPid()!;
+    process.kill(helper, 'SIGSTOP');
+    // Resumed on a clock of its own: without the bound here, the run would then succeed and this case fail, not hang.
+    const resume = setTimeout(() => process.kill(helper, 'SIGCONT'), 5_000);
+    try {
+      const started = Date.now();
+      const stuck = runHostTool(GIT, ['--version'], { env: ENV, timeoutMs: 300 });
+      await expect(stuck).rejects.toBeInstanceOf(HostToolTimeoutError);
+      // The run's timeout plus the grace for the helper's answer, not the helper's (never coming) reply.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
+    } finally {
+      clearTimeout(resume);
+      process.kill(helper, 'SIGCONT');
+    }
+    // The helper answers the late run once resumed; that answer is dropped, and the next run goes through.
+    const next = await runHostTool(GIT, ['--version'], { env: ENV, timeoutMs: 10_000 });
+    expect(next.stdout.toString()).toMatch(/^git version/);
+  });
+
   it('still refuses binaries that are not host tools, without asking the helper', async () => {
     await expect(runHostTool('/bin/sh', ['-c', 'id'], { env: ENV, timeoutMs: 1000 })).rejects.toBeInstanceOf(
       HostToolError,

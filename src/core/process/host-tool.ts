@@ -167,6 +167,9 @@ function runHere(binary: string, args: readonly string[], options: HostToolRunOp
  * while runs are waiting for their answers. A helper that exits mid-run fails those runs: a tool may have run, so
  * none is started again.
  */
+/** How long past a run's timeout the helper's answer is waited for before the run fails here. */
+const HELPER_GRACE_MS = 2_000;
+
 class HostToolHelper {
   private child?: ChildProcess;
   private readonly waiting = new Map<number, { resolve(reply: HelperReply): void; reject(err: Error): void }>();
@@ -178,7 +181,17 @@ class HostToolHelper {
     if (!child) return undefined;
     const id = ++this.seq;
     return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
+      // The helper kills the tool at timeoutMs; this bound holds even when the helper itself never answers (stopped,
+      // wedged), so a run still cannot hold its caller (or a lock) forever.
+      const backstop = setTimeout(
+        () => this.settle(id, new HostToolTimeoutError(request.args, request.timeoutMs)),
+        request.timeoutMs + HELPER_GRACE_MS,
+      );
+      backstop.unref();
+      this.waiting.set(id, {
+        resolve: (reply) => (clearTimeout(backstop), resolve(reply)),
+        reject: (err) => (clearTimeout(backstop), reject(err)),
+      });
       if (this.waiting.size === 1) child.channel?.ref();
       child.send({ id, ...request }, (err) => err && this.settle(id, err));
     });
