@@ -147,6 +147,12 @@ function initdb(bins: PgBinaries, dataDir: string, user: RunAs | undefined): Pro
   });
 }
 
+/**
+ * `sh -c` script: $1 the saved cluster, $2 a side folder, $3 the data folder, then the postmaster's command. Waits for a
+ * line on stdin before copying (see launch()); the postmaster gets /dev/null as its stdin.
+ */
+export const COPY_THEN_START = 'read go && cp -R "$1" "$2" && mv -T "$2" "$3" && shift 3 && exec "$@" </dev/null';
+
 export interface Server {
   process: ChildProcess;
   exited: boolean;
@@ -174,19 +180,25 @@ export async function launch(
         '/bin/sh',
         // Into a side folder of this attempt's own first: a copy cut short leaves no data folder that looks like a
         // cluster, and a copy that outlived a killed server (stopped by the next start: stopLauncher) writes nowhere
-        // near this one's. `mv -T` never moves a folder into an existing one.
-        ['-c', 'cp -R "$1" "$2" && mv -T "$2" "$3" && shift 3 && exec "$@"', 'sh'].concat(
+        // near this one's. `mv -T` never moves a folder into an existing one. The copy waits for a line on stdin,
+        // sent once the launcher is recorded: a server killed before that leaves a shell that reads end-of-file
+        // and copies nothing, never a copy the next start does not know of.
+        ['-c', COPY_THEN_START, 'sh'].concat(
           copyFrom,
           `${dataDir}.new-${randomBytes(4).toString('hex')}`,
           dataDir,
           postgres,
         ),
         user,
-        ['ignore', log, log],
+        ['pipe', log, log],
       )
     : spawnAs(postgres[0], postgres.slice(1), user, ['ignore', log, log]);
   fs.closeSync(log);
-  if (copyFrom && child.pid) writeLauncher(dir, child.pid);
+  if (copyFrom) {
+    child.stdin!.on('error', () => undefined); // a shell that failed to start: its exit is handled below
+    if (child.pid) writeLauncher(dir, child.pid);
+    child.stdin!.end('go\n');
+  }
   const server: Server = { process: child, exited: false };
   child.on('exit', () => (server.exited = true));
   const lockFile = path.join(dataDir, 'postmaster.pid');
