@@ -16,13 +16,24 @@ import { buildDist, snapshotDist } from './fault-stack';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-/** The pid of a `cp` writing into `dataDir`'s side folder, if one runs now. */
-function copying(dataDir: string): number | undefined {
+/**
+ * The pid of the `cp` that copies `root`'s new cluster, if one runs now: a child of the launcher the server recorded
+ * (launcher.json) before letting the copy begin. Found by its parent, not its arguments: when the PostgreSQL user
+ * cannot reach the checkout (a clone in `mktemp -d`), the copy runs in a mount namespace and names other paths.
+ */
+function copying(root: string): number | undefined {
+  let launcher: number;
+  try {
+    launcher = (JSON.parse(fs.readFileSync(path.join(root, 'launcher.json'), 'utf8')) as { pid: number }).pid;
+  } catch {
+    return undefined;
+  }
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'cp') continue;
-      if (fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(`${dataDir}.new`)) return Number(entry);
+      const ppid = Number(fs.readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
+      if (ppid === launcher) return Number(entry);
     } catch {
       // gone meanwhile
     }
@@ -86,7 +97,7 @@ describe('an embedded server SIGKILLed while it copies its new cluster', () => {
       const proc = NodeProcess.start('victim', `${dist}/main.js`, { ...env(dataDir), HOST: '127.0.0.1', PORT: '0' });
       procs.push(proc);
       for (;;) {
-        const cp = copying(pgData);
+        const cp = copying(path.join(dataDir, 'postgres'));
         if (cp) {
           process.kill(cp, 'SIGSTOP');
           await proc.stop('SIGKILL');
