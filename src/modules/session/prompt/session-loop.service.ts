@@ -4,7 +4,6 @@ import type { Logger } from 'pino';
 import type { AuthContext } from '../../../core/auth/auth-context';
 import { APP_CONFIG, type AppConfig } from '../../../core/config/app-config';
 import { DomainError } from '../../../core/errors/domain-error';
-import { newId } from '../../../core/ids';
 import { LOGGER } from '../../../core/logging/logger';
 import { QueueService } from '../../../infra/queue/queue.service';
 import { EventType } from '../../event/event.types';
@@ -38,7 +37,7 @@ import { TurnContextService } from '../turn/turn-context.service';
 import { LlmTurnService } from '../llm/llm-turn';
 import { SessionWriter } from '../session-writer';
 import { settleStructured } from '../structured/structured-output';
-import { stepAssistant } from './step-assistant';
+import { disclosurePart, stepAssistant } from './step-assistant';
 import { EarlyCall } from './early-call';
 import { answerOf, LoopTrees } from './loop-trees';
 import type { Workspace } from '../../workspace/workspace';
@@ -140,25 +139,11 @@ export class SessionLoopService {
     return [...history.filter((m) => m.info.id < from), ...tail];
   }
 
-  /**
-   * The session's first answer opens with the school's AI disclosure: shown to the student, stored with the answer,
-   * never sent back to the model (`ignored`).
-   */
+  /** The session's first answer opens with the school's AI disclosure (disclosurePart). */
   private async disclose(row: SessionRow, assistant: AssistantMessageInfo): Promise<PartInfo[]> {
     const text = await this.disclosure.textFor(row.tenantId);
     if (!text) return [];
-    const now = Date.now();
-    const part: PartInfo = {
-      id: newId('part'),
-      sessionID: row.id,
-      messageID: assistant.id,
-      type: 'text',
-      text,
-      synthetic: true,
-      ignored: true,
-      time: { start: now, end: now },
-      metadata: { disclosure: true },
-    };
+    const part = disclosurePart(row, assistant, text);
     await this.writer.part(row, part);
     return [part];
   }
@@ -173,12 +158,19 @@ export class SessionLoopService {
     { prompts, trees }: { prompts: PromptRunner; trees: LoopTrees },
   ): Promise<'stop' | 'continue' | { answer: MessageWithParts }> {
     const assistant = stepAssistant(row, lastUser.info);
+    // The step's message and workspace are made ready while its turn is assembled: the first event waits for both.
+    const ready = Promise.all([
+      this.saveMessage(row, assistant),
+      this.workspaces.get(row.tenantId, row.directory.split('/').pop()!),
+    ]);
+    ready.catch(() => undefined); // awaited below; after a failed turn, only waited for
     let turn: TurnContext;
     try {
       turn = await this.turns.forStep(auth, row, step, history, lastUser.info);
     } catch (err) {
       // A missing key, unknown model, disabled provider or a choice the school no longer allows fails the turn at
-      // once with a clear error, never a hang.
+      // once with a clear error, never a hang. Its message is stored again after the first write, never before it.
+      await ready.catch(() => undefined);
       assistant.error =
         err instanceof ProviderError
           ? toMessageError(err)
@@ -210,10 +202,7 @@ export class SessionLoopService {
     let workspace: Workspace;
     let disclosed: PartInfo[] = [];
     try {
-      [, workspace] = await Promise.all([
-        this.saveMessage(row, assistant),
-        this.workspaces.get(row.tenantId, row.directory.split('/').pop()!),
-      ]);
+      [, workspace] = await ready;
       if (!row.parentId && !history.some((m) => m.info.role === 'assistant'))
         disclosed = await this.disclose(row, assistant);
     } catch (err) {

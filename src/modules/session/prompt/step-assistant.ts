@@ -1,6 +1,6 @@
 import { newId } from '../../../core/ids';
 import type { SessionRow } from '../session.repository';
-import type { AssistantMessageInfo, UserMessageInfo } from '../session.types';
+import type { AssistantMessageInfo, PartInfo, UserMessageInfo } from '../session.types';
 import { emptyTokens } from '../session.types';
 
 /** The assistant message a loop step answers `user` with (OpenCode's: cost 0, empty tokens, the user's agent). */
@@ -18,5 +18,24 @@ export function stepAssistant(row: Pick<SessionRow, 'id' | 'directory'>, user: U
     path: { cwd: row.directory, root: row.directory },
     cost: 0,
     tokens: emptyTokens(),
+  };
+}
+
+/**
+ * The school's AI disclosure, the first part of a session's first answer: shown to the student, stored with the
+ * answer, never sent back to the model (`ignored`).
+ */
+export function disclosurePart(row: Pick<SessionRow, 'id'>, assistant: AssistantMessageInfo, text: string): PartInfo {
+  const now = Date.now();
+  return {
+    id: newId('part'),
+    sessionID: row.id,
+    messageID: assistant.id,
+    type: 'text',
+    text,
+    synthetic: true,
+    ignored: true,
+    time: { start: now, end: now },
+    metadata: { disclosure: true },
   };
 }
