@@ -7,6 +7,9 @@ import { LOGGER } from '../../core/logging/logger';
 import { EVENT_TRANSPORT } from './event.tokens';
 import { EventType, type EventEnvelope, type EventTransport, type PublishInput } from './event.types';
 
+/** Sessions whose last answer's first delta is remembered (a session forgotten sends one more at once, no harm). */
+const MAX_OPENED = 10_000;
+
 type Handler = (envelope: EventEnvelope) => void;
 type Entry = { filter: (e: EventEnvelope) => boolean; handler: Handler };
 
@@ -47,13 +50,15 @@ export class EventBus implements OnModuleInit, OnModuleDestroy {
   private readonly deltas = new Map<string, PendingDelta>();
   /** When each session's last delta went out and of which message, for the sessions that sent one within deltaBatchMs. */
   private readonly deltaSent = new Map<string, { at: number; message: unknown }>();
+  /** The message whose first delta each session sent last (bounded: the oldest sessions are forgotten first). */
+  private readonly opened = new Map<string, unknown>();
   private deltaFlush?: NodeJS.Immediate;
   private deltaTick?: NodeJS.Timeout;
 
   /**
    * The delta clock (EVENT_DELTA_BATCH_MS): a session's text deltas go out at most this often while it streams, the
-   * first of each message at once (at the end of the turn: a new answer never waits for the clock of the one before
-   * it); the pieces in between join the waiting one. A model streams a token every
+   * first of each message at once (a new answer's first token waits neither for the clock of the one before it nor
+   * for the rest of the provider's read to be handled); the pieces in between join the waiting one. A model streams a token every
    * 10-40 ms, and an event per token costs a Redis append and read and a socket write per subscriber, most of the
    * delta path's cost; 20 updates a second read as smoothly as 50. Every session's waiting deltas go out on the same
    * tick, in one Redis pipeline.
@@ -82,10 +87,10 @@ export class EventBus implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Fire-and-forget; events from one process keep their order. A part's text delta waits until the end of this
-   * turn of the event loop, or, when the session sent one less than deltaBatchMs ago, until the next tick of the
-   * delta clock; the deltas of the same part that arrive meanwhile go out as one event with the text joined. Any
-   * other event of the session sends its waiting delta first.
+   * Fire-and-forget; events from one process keep their order. A message's first text delta goes out at once.
+   * Later ones wait until the end of this turn of the event loop, or, when the session sent one less than
+   * deltaBatchMs ago, until the next tick of the delta clock; the deltas of the same part that arrive meanwhile go
+   * out as one event with the text joined. Any other event of the session sends its waiting delta first.
    */
   publish(input: PublishInput): void {
     const session = input.sessionId;
@@ -104,6 +109,13 @@ export class EventBus implements OnModuleInit, OnModuleDestroy {
     }
     if (pending) this.flushDelta(session);
     this.deltas.set(session, { input: { ...input, properties: { ...p } }, key });
+    if (this.opened.get(session) !== p.messageID) {
+      // Once per answer: the cost of an append of its own is nothing beside the stream's.
+      this.opened.delete(session);
+      this.opened.set(session, p.messageID);
+      if (this.opened.size > MAX_OPENED) this.opened.delete(this.opened.keys().next().value!);
+      return this.flushDelta(session);
+    }
     const sent = this.deltaSent.get(session);
     if (sent && sent.message === p.messageID && performance.now() - sent.at < this.deltaBatchMs)
       this.deltaTick ??= setTimeout(() => this.flushDeltas(), this.deltaBatchMs);

@@ -77,8 +77,8 @@ describe.each(transports)('%s transport', (name, setup) => {
     for (const b of buses) await b.onModuleDestroy();
     await env.cleanup();
   });
-  const bus = async (capacity = 1000) => {
-    const b = await busOn(env.make(capacity));
+  const bus = async (capacity = 1000, deltaBatchMs?: number) => {
+    const b = await busOn(env.make(capacity), deltaBatchMs);
     buses.push(b);
     return b;
   };
@@ -136,23 +136,30 @@ describe.each(transports)('%s transport', (name, setup) => {
       ? `${e.sessionId}/${String(e.event.properties.partID)}:${String(e.event.properties.delta)}`
       : `${e.sessionId}/${e.event.type}`;
 
-  it("joins a part's deltas into one event per turn, then per tick of the delta clock, never across another event of the session", async () => {
+  it("sends a message's first delta at once, then joins a part's deltas per tick of the delta clock, never across another event of the session", async () => {
     const b = await bus();
     const tenant = `${name}-deltas`;
     const got = collect(b, tenant);
+    // The answer's first token goes out alone, at once; the next piece waits for the clock (a minute here).
     b.publish(delta(tenant, 's1', 'p1', 'Hel'));
     b.publish(delta(tenant, 's1', 'p1', 'lo'));
     b.publish(delta(tenant, 's2', 'p9', 'other session'));
+    // Another part's piece sends the waiting one first; its own joins the next piece of the same part.
     b.publish(delta(tenant, 's1', 'p2', 'next part'));
     b.publish(delta(tenant, 's1', 'p2', ', same'));
     b.publish({ tenantId: tenant, sessionId: 's1', type: 'message.part.updated', properties: {} });
     b.publish(delta(tenant, 's1', 'p2', ' after'));
     await until(() => got.length === 5);
-    const s1 = got.filter((e) => e.sessionId === 's1').map(shown);
-    expect(s1).toEqual(['s1/p1:Hello', 's1/p2:next part, same', 's1/message.part.updated', 's1/p2: after']);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(got.filter((e) => e.sessionId === 's1').map(shown)).toEqual([
+      's1/p1:Hel',
+      's1/p1:lo',
+      's1/p2:next part, same',
+      's1/message.part.updated',
+    ]);
     expect(got.filter((e) => e.sessionId === 's2').map(shown)).toEqual(['s2/p9:other session']);
-    // s1 has just sent a delta: its next pieces wait for the delta clock (a minute here), pieces of later turns join
-    // them, and the session's next other event sends them first.
+    // s1's ' after' waits for the delta clock, pieces of later turns join it, and the session's next other event
+    // sends them first.
     b.publish(delta(tenant, 's1', 'p2', ' later'));
     await new Promise((r) => setImmediate(r));
     b.publish(delta(tenant, 's1', 'p2', ' still'));
@@ -162,10 +169,28 @@ describe.each(transports)('%s transport', (name, setup) => {
     // s2 sent a moment ago too: its piece waits for the clock, not for another session's event (ordered delivery:
     // had it gone out, it would be here before s1's status).
     await until(() => got.length === 7);
-    expect(got.slice(5).map(shown)).toEqual(['s1/p2: later still', 's1/session.status']);
+    expect(got.slice(5).map(shown)).toEqual(['s1/p2: after later still', 's1/session.status']);
     // The next answer's first delta goes out at once: it never waits for the clock of the message before it.
     b.publish(delta(tenant, 's1', 'p3', 'new answer', 'msg_2'));
     await until(() => got.some((e) => shown(e) === 's1/p3:new answer'));
+    expect(got.slice(7).map(shown)).toEqual(['s1/p3:new answer']);
+  });
+
+  it('sends the first piece of a session back from a quiet spell at the end of the turn, not on the clock', async () => {
+    const b = await bus(1000, 20);
+    const tenant = `${name}-quiet`;
+    const got = collect(b, tenant);
+    b.publish(delta(tenant, 's1', 'p1', 'first'));
+    await until(() => got.length === 1);
+    await new Promise((r) => setTimeout(r, 60));
+    // Quiet for three clocks: the next piece goes out at the end of this turn, with what joins it in the turn.
+    b.publish(delta(tenant, 's1', 'p1', 'after '));
+    b.publish(delta(tenant, 's1', 'p1', 'a pause'));
+    await new Promise((r) => setImmediate(r));
+    // Sent a moment ago: this one waits for the clock.
+    b.publish(delta(tenant, 's1', 'p1', ', then more'));
+    await until(() => got.length === 3);
+    expect(got.map(shown)).toEqual(['s1/p1:first', 's1/p1:after a pause', 's1/p1:, then more']);
   });
 
   it('routes: a subscriber is offered what its route can match, and its filter still decides', async () => {
