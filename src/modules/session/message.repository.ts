@@ -4,6 +4,7 @@ import type { Prisma } from '../../generated/prisma/client';
 import { ConflictError } from '../../core/errors/domain-error';
 import { toSessionRow, type SessionRow } from './session.repository';
 import type { MessageInfo, MessageWithParts, PartInfo } from './session.types';
+import { historyColumns, toHistory, type HistoryColumns } from './history-sql';
 
 type MessageRow = { id: string; sessionId: string; role: string; data: Prisma.JsonValue };
 type PartRow = { id: string; sessionId: string; messageId: string; type: string; data: Prisma.JsonValue };
@@ -22,20 +23,16 @@ function toPart(row: PartRow): PartInfo {
   } as PartInfo;
 }
 
-export type ListedRow = { id: string; sessionId: string; role: string; data: object; parts: PartRow[] | null };
+type ListedRow = { id: string; sessionId: string; role: string; data: object; parts: PartRow[] | null };
 
 // Parts ride along as a JSON array, so a listing is one round trip however long the session. The subquery
 // matches parts by message id and session (session ids are global), not tenant: with a tenant condition the
 // planner ANDed in the tenant index and scanned every part of the tenant per message (10k messages: 4.9 s → 0.11 s).
-// `tenant` and `session` are the statement's parameter positions (e.g. '$1'): statements that embed the listing
-// with other parameters first say where its two are.
-export function listSql(tenant: string, session: string): string {
-  return `SELECT m.id, m."sessionId", m.role, m.data,
+// A whole history is read with historyColumns instead (one scan per table, not one per message).
+const LIST_SQL = `SELECT m.id, m."sessionId", m.role, m.data,
   (SELECT json_agg(json_build_object('id', p.id, 'sessionId', p."sessionId", 'messageId', p."messageId", 'type', p.type, 'data', p.data) ORDER BY p.id)
      FROM "Part" p WHERE p."messageId" = m.id AND p."sessionId" = m."sessionId") AS parts
-  FROM "Message" m WHERE m."tenantId" = ${tenant} AND m."sessionId" = ${session}`;
-}
-export const LIST_SQL = listSql('$1', '$2');
+  FROM "Message" m WHERE m."tenantId" = $1 AND m."sessionId" = $2`;
 
 // The update only touches a row of the same tenant and session: a client-chosen id never overwrites another's.
 const MESSAGE_UPSERT = `INSERT INTO "Message" (id, "tenantId", "sessionId", role, data, "createdAt") VALUES ($1, $2, $3, $4, $5::jsonb, $6)
@@ -60,7 +57,7 @@ function partUpsert(parts: PartInfo[], tenantId: string, values: unknown[]): str
     WHERE "Part"."tenantId" = EXCLUDED."tenantId" AND "Part"."sessionId" = EXCLUDED."sessionId"`;
 }
 
-export function toMessageWithParts(row: ListedRow): MessageWithParts {
+function toMessageWithParts(row: ListedRow): MessageWithParts {
   return { info: toInfo(row as MessageRow), parts: (row.parts ?? []).map(toPart) };
 }
 
@@ -74,12 +71,8 @@ function stripPart(part: PartInfo): Prisma.InputJsonValue {
   return rest as Prisma.InputJsonValue;
 }
 
-type StoredRow = Record<string, unknown> & {
-  storedMessage: number;
-  storedParts: number;
-  leaseTaken?: boolean;
-  leasedHistory?: ListedRow[] | null;
-};
+type StoredRow = Record<string, unknown> &
+  HistoryColumns & { storedMessage: number; storedParts: number; leaseTaken?: boolean };
 
 /** Messages and parts are rows holding OpenCode's JSON; ids give the order. */
 @Injectable()
@@ -117,8 +110,7 @@ export class MessageRepository {
       const until = `now() + ($${values.push(lease.leaseMs)} * interval '1 millisecond')`;
       leaseSet = `, "runOwner" = CASE WHEN ${free} THEN ${owner} ELSE "runOwner" END,
         "runLeaseUntil" = CASE WHEN ${free} THEN ${until} ELSE "runLeaseUntil" END`;
-      leaseOut = `, s."runOwner" = ${owner} AS "leaseTaken", CASE WHEN s."runOwner" = ${owner} THEN
-        (SELECT json_agg(h ORDER BY h.id) FROM (${listSql('$2', '$3')}) h) END AS "leasedHistory"`;
+      leaseOut = `, s."runOwner" = ${owner} AS "leaseTaken", ${historyColumns('$2', '$3', `s."runOwner" = ${owner}`)}`;
     }
     const { rows } = await this.prisma.sql<StoredRow>(
       `WITH m AS (${MESSAGE_UPSERT} RETURNING 1)${partSql},
@@ -129,11 +121,11 @@ export class MessageRepository {
       values,
     );
     if (!rows.length) return null;
-    const { storedMessage, storedParts, leaseTaken, leasedHistory, ...row } = rows[0];
+    const { storedMessage, storedParts, leaseTaken, historyMessages, historyParts, ...row } = rows[0];
     if (!storedMessage || storedParts < unique.length)
       throw new ConflictError('ConflictError', `Message or part id already in use: ${info.id}`);
     const stored = { row: toSessionRow(row as never) };
-    return leaseTaken ? { ...stored, leased: (leasedHistory ?? []).map(toMessageWithParts) } : stored;
+    return leaseTaken ? { ...stored, leased: toHistory(info.sessionID, { historyMessages, historyParts }) } : stored;
   }
 
   async upsertMessage(tenantId: string, info: MessageInfo): Promise<void> {
@@ -201,6 +193,10 @@ export class MessageRepository {
     let sql = LIST_SQL;
     if (opts.before) sql += ` AND m.id < $${values.push(opts.before)}`;
     if (opts.afterId) sql += ` AND m.id >= $${values.push(opts.afterId)}`;
+    if (!opts.limit && !opts.before && !opts.afterId) {
+      const { rows } = await this.prisma.sql<HistoryColumns>(`SELECT ${historyColumns('$1', '$2')}`, values);
+      return { items: toHistory(sessionId, rows[0]), more: false };
+    }
     if (!opts.limit) {
       const { rows } = await this.prisma.sql<ListedRow>(`${sql} ORDER BY m.id ASC`, values);
       return { items: rows.map(toMessageWithParts), more: false };

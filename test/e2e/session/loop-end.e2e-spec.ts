@@ -83,6 +83,31 @@ describe('the start and the end of a loop', () => {
     }
   });
 
+  it('reads a whole history in one scan per table exactly as the listing by message does', async () => {
+    const id = await newSession('history shape');
+    for (const text of ['one', 'two', 'three']) expect((await prompt(id, text)).status).toBe(200);
+    const messages = app.running.app.get(MessageRepository);
+    // A page is read with a parts subquery per message; the whole history (and the lease's) with historyColumns.
+    const paged = await messages.list(school.id, id, { limit: 1000 });
+    const whole = await messages.list(school.id, id);
+    expect(paged.more).toBe(false);
+    expect(paged.items).toHaveLength(6);
+    expect(whole.items).toEqual(paged.items);
+    expect(whole.items.every((m) => m.parts.length > 0)).toBe(true);
+    const store = jest.spyOn(messages, 'storePrompt');
+    try {
+      expect((await prompt(id, 'four')).status).toBe(200);
+      // The history the prompt's statement read with the lease: as it was before this prompt.
+      const stored = await (store.mock.results[0].value as ReturnType<MessageRepository['storePrompt']>);
+      expect(stored?.leased).toEqual(paged.items);
+    } finally {
+      store.mockRestore();
+    }
+    expect((await http().get(`/session/${id}/message`)).body).toEqual(
+      (await http().get(`/session/${id}/message?limit=100`)).body,
+    );
+  });
+
   it('the first answer carries the disclosure part in the reply as stored', async () => {
     const settings = { settings: { aiDisclosure: 'Answers come from an AI.' } };
     expect((await http().patch('/admin/tenants/current', { body: settings })).status).toBe(200);

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { AuthContext, Role } from '../../../core/auth/auth-context';
 import { ownerAliveSql } from '../../../infra/database/liveness-lock';
 import { PrismaService } from '../../../infra/database/prisma.service';
-import { LIST_SQL, toMessageWithParts, type ListedRow } from '../message.repository';
+import { historyColumns, toHistory, type HistoryColumns } from '../history-sql';
 import type { MessageWithParts } from '../session.types';
 
 const ALIVE = ownerAliveSql('"runOwner"');
@@ -53,18 +53,16 @@ export class RunLeaseRepository {
     owner: string,
     leaseMs: number,
   ): Promise<{ acquired: false } | { acquired: true; history: MessageWithParts[] }> {
-    const r = await this.prisma.sql<ListedRow & { acquired: boolean }>(
+    const r = await this.prisma.sql<HistoryColumns & { acquired: boolean }>(
       `WITH lease AS (
          UPDATE "Session" SET "runOwner" = $3, "runLeaseUntil" = now() + ($4 * interval '1 millisecond')
          WHERE id = $2 AND ("runOwner" IS NULL OR "runOwner" = $3) RETURNING 1),
        taken AS (SELECT EXISTS (SELECT 1 FROM lease) AS acquired)
-       SELECT taken.acquired, h.* FROM taken
-       LEFT JOIN (${LIST_SQL} AND (SELECT acquired FROM taken)) h ON true
-       ORDER BY h.id ASC`,
+       SELECT taken.acquired, ${historyColumns('$1', '$2', 'taken.acquired')} FROM taken`,
       [tenantId, id, owner, leaseMs],
     );
     if (!r.rows[0]?.acquired) return { acquired: false };
-    return { acquired: true, history: r.rows.filter((row) => row.id !== null).map(toMessageWithParts) };
+    return { acquired: true, history: toHistory(id, r.rows[0]) };
   }
 
   /**
