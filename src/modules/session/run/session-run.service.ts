@@ -60,6 +60,7 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
   private timer?: NodeJS.Timeout;
   private offAbort?: () => void;
   private stopping = false;
+  private renewing = false; // a renewal in flight: the tick skips
 
   constructor(
     private readonly sessions: SessionRepository,
@@ -304,7 +305,14 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
   }
 
   private async tick(): Promise<void> {
-    if (!this.runs.size) return;
+    // One renewal at a time: two at once deadlocked on the same rows under load, each held a pool connection, and
+    // every tick fell further behind (bench/README session 11). Late is harmless: the liveness lock keeps the leases.
+    if (!this.runs.size || this.renewing) return;
+    this.renewing = true;
+    await this.renew().finally(() => (this.renewing = false));
+  }
+
+  private async renew(): Promise<void> {
     const runs = [...this.runs];
     // One statement for every lease of this process. A failed renewal (the database away) aborts nothing: the
     // leases stay until they expire, and the loops find the database as they find it.
