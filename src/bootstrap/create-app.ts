@@ -16,6 +16,8 @@ import { BootstrapService } from '../modules/tenant/bootstrap.service';
 import { refuseDeepJson } from '../core/http/json-depth';
 import { settlesWithin } from '../core/lifecycle/settles-within';
 import { requestIdMiddleware, requestIdOnError } from '../core/http/request-context';
+import { overloadGate } from '../core/http/overload-gate';
+import { LoopLag } from '../core/lifecycle/loop-lag';
 import { setupSwagger } from './swagger';
 
 /** How long an idle keep-alive connection stays open (advertised to clients as `Keep-Alive: timeout=65`). */
@@ -63,9 +65,15 @@ async function buildApp(
     bodyParser: false,
     abortOnError: false,
   });
-  app.use(httpMetricsMiddleware(app.get(MetricsService)));
+  const metrics = app.get(MetricsService);
+  app.use(httpMetricsMiddleware(metrics));
   // The request id comes before the body parsers, so a malformed body's 400 carries it like every other error.
   app.use(requestIdMiddleware);
+  // Before the body is read and the caller is looked up: a refusal under overload must cost next to nothing.
+  const lag = new LoopLag();
+  lag.start();
+  metrics.watchOverload(lag, config.overload.lagMs);
+  app.use(overloadGate(config.overload, lag, (kind) => metrics.overloadRefusals.inc({ kind })));
   // body-parser's `verify` hook is not in Nest's option type; it runs before JSON.parse.
   app.useBodyParser('json', { limit: '25mb', verify: refuseDeepJson } as Parameters<
     typeof app.useBodyParser<'json'>
@@ -118,6 +126,7 @@ async function buildApp(
       if (!(await settlesWithin(app.close(), bound)))
         logger.warn({ boundMs: bound }, 'application shutdown overran its bound; stopping the database anyway');
       clearInterval(force);
+      lag.stop();
       await database.stop();
       await telemetry?.shutdown();
     },

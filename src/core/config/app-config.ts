@@ -47,15 +47,14 @@ const EnvSchema = z.object({
   EVENT_REPLAY_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
   HEARTBEAT_MS: z.coerce.number().int().min(100).default(10_000),
   EVENT_DELTA_BATCH_MS: z.coerce.number().int().min(0).max(1000).default(50), // the delta clock, see EventBus
+  /** Admission control: new prompts and event streams get a 503 while the event loop is this far behind (0: off). */
+  OVERLOAD_LAG_MS: z.coerce.number().int().min(0).max(600_000).default(500),
+  OVERLOAD_RETRY_AFTER_S: z.coerce.number().int().min(1).max(3600).default(5),
   /** Backstop re-validation of open event streams' rights (the bus's access-changed events close them at once). */
   ACCESS_RECHECK_MS: z.coerce.number().int().min(100).max(10_000).default(5_000),
   /** Backstop expiry of cached agent and model policies (every change is announced on the bus and applies at once). */
   POLICY_CACHE_MS: z.coerce.number().int().min(100).max(3_600_000).default(5_000),
-  PERMISSION_TIMEOUT_MS: z.coerce
-    .number()
-    .int()
-    .min(1000)
-    .default(30 * 60_000),
+  PERMISSION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(1_800_000), // 30 min
   RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(0).default(8),
   RUN_LEASE_MS: z.coerce.number().int().min(1000).default(4_000),
   EMBEDDED_DB_MEMORY: bool.optional(),
@@ -66,11 +65,7 @@ const EnvSchema = z.object({
   /** Terminals (/pty): open at once per user and per API process, idle minutes before one is closed, replay size. */
   PTY_PER_USER: z.coerce.number().int().min(0).max(100).default(4),
   PTY_MAX: z.coerce.number().int().min(0).max(10_000).default(64),
-  PTY_IDLE_MS: z.coerce
-    .number()
-    .int()
-    .min(1000)
-    .default(30 * 60_000),
+  PTY_IDLE_MS: z.coerce.number().int().min(1000).default(1_800_000), // 30 min
   PTY_BUFFER_CHARS: z.coerce
     .number()
     .int()
@@ -79,11 +74,7 @@ const EnvSchema = z.object({
   /** Language servers (lsp tool, diagnostics): per school and per API process, idle time before one stops, heap MB. */
   LSP_PER_TENANT: z.coerce.number().int().min(0).max(1000).default(8),
   LSP_MAX: z.coerce.number().int().min(0).max(10_000).default(32),
-  LSP_IDLE_MS: z.coerce
-    .number()
-    .int()
-    .min(1000)
-    .default(10 * 60_000),
+  LSP_IDLE_MS: z.coerce.number().int().min(1000).default(600_000), // 10 min
   LSP_MEMORY_MB: z.coerce.number().int().min(128).max(16_384).default(768),
   LSP_TIMEOUT_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
   /** Offer the `lsp` tool to the model (OpenCode: OPENCODE_EXPERIMENTAL_LSP_TOOL). Diagnostics after edits need no flag. */
@@ -171,6 +162,11 @@ export interface AppConfig {
   eventReplaySize: number;
   heartbeatMs: number;
   deltaBatchMs: number;
+  /**
+   * Admission control (src/core/http/overload-gate.ts): new prompts and streams are refused while the event loop is
+   * `lagMs` behind (0: never), with Retry-After `retryAfterS`.
+   */
+  overload: { lagMs: number; retryAfterS: number };
   accessRecheckMs: number;
   /** How long a process keeps a user's agent and model policies if no change reaches it over the bus. */
   policyCacheMs: number;
@@ -288,6 +284,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     eventReplaySize: e.EVENT_REPLAY_SIZE,
     heartbeatMs: e.HEARTBEAT_MS,
     deltaBatchMs: e.EVENT_DELTA_BATCH_MS,
+    overload: { lagMs: e.OVERLOAD_LAG_MS, retryAfterS: e.OVERLOAD_RETRY_AFTER_S },
     accessRecheckMs: e.ACCESS_RECHECK_MS,
     policyCacheMs: e.POLICY_CACHE_MS,
     permissionTimeoutMs: e.PERMISSION_TIMEOUT_MS,

@@ -115,6 +115,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly overloadRefusals = new Counter({
+    name: 'oc_overload_refusals_total',
+    help: 'New prompts and event streams refused with a 503 because the event loop was behind (OVERLOAD_LAG_MS), by kind',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
@@ -142,6 +149,22 @@ export class MetricsService {
         }
       },
     });
+  }
+
+  /** The admission gate's reading of the event loop's lag, and whether it refuses new work now (OVERLOAD_LAG_MS). */
+  watchOverload(lag: { readonly ms: number }, limitMs: number): void {
+    this.gauge(
+      'oc_overload_loop_lag_seconds',
+      "The event loop's lag as the admission gate reads it (moving average)",
+      [],
+      (g) => g.set(lag.ms / 1000),
+    );
+    this.gauge(
+      'oc_overload_shedding',
+      '1 while new prompts and event streams are refused for the lag, else 0',
+      [],
+      (g) => g.set(limitMs > 0 && lag.ms > limitMs ? 1 : 0),
+    );
   }
 
   /** Counts an open stream; call what it returns when the stream closes. */
