@@ -40,7 +40,14 @@ export class NodeProcess {
   static start(name: string, script: string, env: Record<string, string>, root = ROOT): NodeProcess {
     const child = spawn(process.execPath, [path.join(root, script)], {
       cwd: root,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? ROOT, ...env },
+      // A test's server keeps its admission gate off unless the test sets one: a loaded CI machine lags every
+      // process, and a prompt refused with a 503 there would fail a test about something else.
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? ROOT,
+        ...(env.NODE_ENV === 'test' ? { OVERLOAD_LAG_MS: '0' } : {}),
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     return new NodeProcess(name, child);
