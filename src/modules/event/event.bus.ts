@@ -58,9 +58,9 @@ export class EventBus implements OnModuleInit, OnModuleDestroy {
   /**
    * The delta clock (EVENT_DELTA_BATCH_MS): a session's text deltas go out at most this often while it streams, the
    * first of each message at once (a new answer's first token waits neither for the clock of the one before it nor
-   * for the rest of the provider's read to be handled); the pieces in between join the waiting one. A model streams a token every
-   * 10-40 ms, and an event per token costs a Redis append and read and a socket write per subscriber, most of the
-   * delta path's cost; 20 updates a second read as smoothly as 50. Every session's waiting deltas go out on the same
+   * for the rest of the provider's read to be handled); the pieces in between join the waiting one. A model streams
+   * a token every 10-40 ms, and an event per token costs a Redis append and read and a socket write per subscriber,
+   * most of the delta path's cost; 20 updates a second read as smoothly as 50. Every session's waiting deltas go out on the same
    * tick, in one Redis pipeline.
    */
   private readonly deltaBatchMs: number;
