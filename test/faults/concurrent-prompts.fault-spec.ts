@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { queuedUserMessageReminder } from '../../src/modules/agent/prompt/reminders.prompt';
 import { createTenant, type TestTenant } from '../factories/tenant.factory';
 import { client, type HttpResult } from '../utils/http';
 import { testRedisUrl } from '../utils/redis-lease';
@@ -111,11 +112,13 @@ describeFault('500 concurrent prompts', () => {
       assistants += answered.length;
       for (const a of answered) {
         const parent = users.find((u) => u.info.id === a.info.parentID);
-        expect({ session: p.id, text: textOf(a), finish: a.info.finish }).toEqual({
-          session: p.id,
-          text: `answer: ${parent && textOf(parent)}`,
-          finish: 'stop',
-        });
+        const asked = parent && textOf(parent);
+        // A prompt stored after the running loop's last finished step reaches the model wrapped as OpenCode wraps
+        // it ("While you were working, the user added this message", prompt/reminders.ts); the fake echoes that.
+        const echoes = [`answer: ${asked}`];
+        if (users.length > 1 && asked) echoes.push(`answer: ${queuedUserMessageReminder(asked)}`);
+        expect(echoes).toContain(textOf(a));
+        expect(a.info.finish).toBe('stop');
       }
       // A prompt is answered when some answer replied to it or to a later prompt of the same session (queued
       // prompts share the answer that saw them all).
