@@ -4,24 +4,15 @@ import type { Prisma } from '../../generated/prisma/client';
 import { ConflictError } from '../../core/errors/domain-error';
 import { toSessionRow, type SessionRow } from './session.repository';
 import type { MessageInfo, MessageWithParts, PartInfo } from './session.types';
-import { historyColumns, toHistory, type HistoryColumns } from './history-sql';
-
-type MessageRow = { id: string; sessionId: string; role: string; data: Prisma.JsonValue };
-type PartRow = { id: string; sessionId: string; messageId: string; type: string; data: Prisma.JsonValue };
-
-function toInfo(row: MessageRow): MessageInfo {
-  return { ...(row.data as object), id: row.id, sessionID: row.sessionId, role: row.role } as MessageInfo;
-}
-
-function toPart(row: PartRow): PartInfo {
-  return {
-    ...(row.data as object),
-    id: row.id,
-    sessionID: row.sessionId,
-    messageID: row.messageId,
-    type: row.type,
-  } as PartInfo;
-}
+import {
+  historyColumns,
+  toHistory,
+  toInfo,
+  toPart,
+  type HistoryColumns,
+  type MessageRow,
+  type PartRow,
+} from './history-sql';
 
 type ListedRow = { id: string; sessionId: string; role: string; data: object; parts: PartRow[] | null };
 
