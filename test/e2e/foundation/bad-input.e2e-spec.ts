@@ -194,6 +194,29 @@ const cases: BadCase[] = [
     status: 400,
   },
   { what: 'unknown key id', method: 'DELETE', path: () => '/admin/keys/garbage', status: 404 },
+  {
+    what: 'expiry in year 0, which the database has no day for',
+    method: 'POST',
+    path: () => '/admin/keys',
+    body: { name: 'k', expiresAt: '0000-01-01T00:00:00Z' },
+    status: 400,
+  },
+  { what: 'from in year 0', method: 'GET', path: () => '/admin/audit', query: { from: '0000-06-01' }, status: 400 },
+  // Past 8.64e15 ms a JavaScript Date is invalid; past year 9999 the database cannot read the year as printed.
+  ...(['cursor', 'start'] as const).map((field) => ({
+    what: `${field} past any date`,
+    method: 'GET',
+    path: () => '/experimental/session',
+    query: { [field]: '99999999999999999999' },
+    status: 400,
+  })),
+  {
+    what: 'start in year 10000',
+    method: 'GET',
+    path: () => '/session',
+    query: { start: String(Date.UTC(10000, 0, 1)) },
+    status: 400,
+  },
   { what: 'empty name', method: 'PATCH', path: () => `/project/${projectId}`, body: { name: '' }, status: 400 },
   {
     what: 'script URL as icon',

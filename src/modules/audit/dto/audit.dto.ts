@@ -1,14 +1,15 @@
 import { Type } from 'class-transformer';
-import { IsISO8601, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsStorableTime } from '../../../core/http/dto-values';
 
 export class AuditQueryDto {
   @IsOptional() @IsString() @Length(1, 64) action?: string;
   @IsOptional() @IsString() @Length(1, 64) actorId?: string;
   @IsOptional() @IsString() @Length(1, 200) target?: string;
   /** ISO 8601; entries at or after. */
-  @IsOptional() @IsISO8601() from?: string;
+  @IsOptional() @IsStorableTime() from?: string;
   /** ISO 8601; entries before. */
-  @IsOptional() @IsISO8601() to?: string;
+  @IsOptional() @IsStorableTime() to?: string;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
 }
 

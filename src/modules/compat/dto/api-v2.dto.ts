@@ -11,9 +11,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-
-const toInt = ({ value }: { value: unknown }) =>
-  typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
+import { toInt } from '../../../core/http/dto-values';
 
 /** `GET /api/session` (OpenCode's v2 session list), cursor-paginated. */
 export class ApiSessionListQueryDto {

@@ -1,8 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
-
-const toInt = ({ value }: { value: unknown }) =>
-  typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
+import { toInt } from '../../../core/http/dto-values';
 
 // `directory` and `workspace` are OpenCode's instance selectors; @Directory() reads the first, the second is ignored.
 class InstanceQueryDto {

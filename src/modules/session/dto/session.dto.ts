@@ -16,11 +16,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-
-const toBool = ({ value }: { value: unknown }) =>
-  value === 'true' || value === true ? true : value === 'false' || value === false ? false : value;
-const toInt = ({ value }: { value: unknown }) =>
-  typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
+import { MAX_EPOCH_MS, toBool, toInt } from '../../../core/http/dto-values';
 
 export class PermissionRuleDto {
   @IsString() @Length(1, 200) permission!: string;
@@ -50,7 +46,7 @@ export class CreateSessionDto {
 }
 
 export class SessionTimeUpdateDto {
-  @IsOptional() @ValidateIf((_, v) => v !== null) @IsNumber() @Min(0) archived?: number | null;
+  @IsOptional() @ValidateIf((_, v) => v !== null) @IsNumber() @Min(0) @Max(MAX_EPOCH_MS) archived?: number | null;
 }
 
 export class UpdateSessionDto {
@@ -71,7 +67,7 @@ export class ListSessionsQueryDto {
   @IsOptional() @IsIn(['project']) scope?: 'project';
   @IsOptional() @IsString() @Length(0, 1024) path?: string;
   @IsOptional() @Transform(toBool) @IsBoolean() roots?: boolean;
-  @IsOptional() @Transform(toInt) @IsInt() @Min(0) start?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(MAX_EPOCH_MS) start?: number;
   @IsOptional() @IsString() @Length(0, 500) search?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000) limit?: number;
   @IsOptional() @Transform(toBool) @IsBoolean() archived?: boolean;

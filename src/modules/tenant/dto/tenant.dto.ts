@@ -5,7 +5,6 @@ import {
   IsBoolean,
   IsDefined,
   IsEmail,
-  IsISO8601,
   IsIn,
   IsInt,
   IsObject,
@@ -17,6 +16,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { IsStorableTime } from '../../../core/http/dto-values';
 
 /**
  * A school's settings. A school admin sets them through `PATCH /admin/tenants/current`, except the platform's own
@@ -134,7 +134,7 @@ export class CreateKeyDto {
   @IsString() @Length(1, 200) name!: string;
   /** Whose key; defaults to the caller. Tenant admins only for others. */
   @IsOptional() @IsString() @Length(1, 64) userId?: string;
-  @IsOptional() @IsISO8601() expiresAt?: string;
+  @IsOptional() @IsStorableTime() expiresAt?: string;
 }
 
 export class KeyListQueryDto {
