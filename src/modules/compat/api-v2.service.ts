@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthContext } from '../../core/auth/auth-context';
 import { BadRequestError } from '../../core/errors/domain-error';
+import { MAX_EPOCH_MS } from '../../core/http/dto-values';
 import { ProjectService } from '../project/project.service';
 import { SessionFacade } from '../session/session.facade';
 import type { SessionInfo } from '../session/session.types';
@@ -18,11 +19,13 @@ interface Cursor {
 
 const encode = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
 
+const validTime = (t: unknown) => Number.isSafeInteger(t) && (t as number) >= 0 && (t as number) <= MAX_EPOCH_MS;
+
 function decode(raw: string): Cursor {
   try {
     const c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Cursor;
     const a = c?.anchor;
-    if ((c.order === 'asc' || c.order === 'desc') && typeof a?.id === 'string' && Number.isSafeInteger(a.time))
+    if ((c.order === 'asc' || c.order === 'desc') && typeof a?.id === 'string' && validTime(a.time))
       if (a.direction === 'next' || a.direction === 'previous') return c;
   } catch {
     /* refused below */

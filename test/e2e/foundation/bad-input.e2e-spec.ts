@@ -211,6 +211,17 @@ const cases: BadCase[] = [
     status: 400,
   })),
   {
+    what: 'a cursor anchored past any date',
+    method: 'GET',
+    path: () => '/api/session',
+    query: {
+      cursor: Buffer.from(
+        JSON.stringify({ order: 'desc', anchor: { id: 'ses_x', time: 9e15, direction: 'next' } }),
+      ).toString('base64url'),
+    },
+    status: 400,
+  },
+  {
     what: 'start in year 10000',
     method: 'GET',
     path: () => '/session',
