@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { createLogger } from '../../../src/core/logging/logger';
 import { EventBus } from '../../../src/modules/event/event.bus';
-import { MemoryEventTransport } from '../../../src/modules/event/event.transport.memory';
+import { compareSeq, MemoryEventTransport, parseSeq } from '../../../src/modules/event/event.transport.memory';
 import { RedisEventTransport } from '../../../src/modules/event/event.transport.redis';
 import type { EventEnvelope, EventTransport } from '../../../src/modules/event/event.types';
 import { leaseRedisDb, testRedisUrl, type RedisLease } from '../../utils/redis-lease';
@@ -254,6 +254,85 @@ describe.each(transports)('%s transport', (name, setup) => {
       // A replay from another process sees the same window.
       const replay = await two.replay(atOne[4].seq, (e) => e.tenantId === tenant);
       expect(replay.map((e) => e.seq)).toEqual(atOne.slice(5).map((e) => e.seq));
+    });
+
+    it('keeps one order on every process while both publish at once: increasing cursors, no gaps, no repeats', async () => {
+      const one = await bus();
+      const two = await bus();
+      const tenant = 'redis-interleave';
+      const atOne = collect(one, tenant);
+      const atTwo = collect(two, tenant);
+      // Rounds of appends from both sides in the same turns: some land right after a process's own delivered
+      // events (handed over on the append's answer), others after the other's (left to the reader).
+      for (let round = 0; round < 20; round++) {
+        publishMany(one, tenant, 3, round * 6);
+        publishMany(two, tenant, 3, round * 6 + 3);
+        if (round % 3 === 0) await new Promise((r) => setImmediate(r));
+      }
+      await until(() => atOne.length === 120 && atTwo.length === 120);
+      const seqs = atOne.map((e) => e.seq);
+      expect(atTwo.map((e) => e.seq)).toEqual(seqs);
+      expect(seqs.every((seq, i) => i === 0 || compareSeq(parseSeq(seq)!, parseSeq(seqs[i - 1])!) > 0)).toBe(true);
+      const ids = atOne.map((e) => e.event.properties.i as number);
+      expect([...ids].sort((a, b) => a - b)).toEqual([...Array(120).keys()]);
+      // The window holds that order too.
+      const window = await two.replay('0-0', (e) => e.tenantId === tenant);
+      expect(window.map((e) => e.seq)).toEqual(seqs);
+    });
+
+    it("hands a process its own events on the append's answer only when nothing of another's falls before them", async () => {
+      const lease = await leaseRedisDb(redisBase!);
+      const clients: Redis[] = [];
+      const client = () => {
+        const c = new Redis(lease.url, { maxRetriesPerRequest: null });
+        clients.push(c);
+        return c;
+      };
+      // Process A's reader is held: what A's subscriber gets meanwhile came from its appends' answers.
+      let releaseReader!: () => void;
+      const held = new Promise<void>((r) => (releaseReader = r));
+      const heldReader = () => {
+        const reader = client();
+        const xread = reader.xread.bind(reader) as (...args: unknown[]) => Promise<unknown>;
+        (reader as unknown as { xread: (...args: unknown[]) => Promise<unknown> }).xread = async (...args) => {
+          await held;
+          return xread(...args);
+        };
+        return reader;
+      };
+      const a = new RedisEventTransport(client(), heldReader, 1000, logger);
+      const b = new RedisEventTransport(client(), client, 1000, logger);
+      const atA: EventEnvelope[] = [];
+      try {
+        await a.start((e) => atA.push(e));
+        await b.start(() => undefined);
+        const env = (i: number) => ({
+          tenantId: 'held',
+          event: { id: `evt_${i}`, type: 'test.tick', properties: { i } },
+        });
+        const [s1, s2] = await Promise.all([a.append(env(1)), a.append(env(2))]);
+        expect(atA.map((e) => [e.seq, e.event.properties.i])).toEqual([
+          [s1, 1],
+          [s2, 2],
+        ]);
+        // Another process appends; A's next append lands after it, so A leaves it to the (held) reader.
+        const x = await b.append(env(3));
+        const s4 = await a.append(env(4));
+        expect(atA.map((e) => e.event.properties.i)).toEqual([1, 2]);
+        releaseReader();
+        await until(() => atA.length === 4);
+        // Released, the reader skips what A was handed and delivers the rest in the stream's order, once each.
+        expect(atA.map((e) => e.seq)).toEqual([s1, s2, x, s4]);
+        // An own append after the reader caught up is handed over on its answer again.
+        const s5 = await a.append(env(5));
+        expect(atA.map((e) => e.seq)).toEqual([s1, s2, x, s4, s5]);
+      } finally {
+        releaseReader(); // a failed expectation must not leave the reader (and stop()) waiting for ever
+        await a.stop();
+        await b.stop();
+        for (const c of clients) c.disconnect();
+        await lease.release();
+      }
     });
   } else {
     it('does not share events between separate processes (each memory transport is its own)', async () => {
