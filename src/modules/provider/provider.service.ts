@@ -14,7 +14,8 @@ import type { ResolvedProvider } from './provider.factory';
 import { ProviderEndpointRefusedError, ProviderNotSupportedError } from './provider.errors';
 import { getPreset } from './provider.presets';
 import type { ModelCost } from './models/catalogue.schema';
-import { ProviderError, type LanguageModel, type StreamEvent } from './provider.types';
+import { eventStream } from './event-stream';
+import { ProviderError, type LanguageModel } from './provider.types';
 import { CredentialRepository } from './credential.repository';
 import { CredentialService } from './credential.service';
 import type { ApiModel } from './models/catalogue.schema';
@@ -253,7 +254,7 @@ function keyStaysBehind(providerId: string, owner: ConfigLayerName): ProviderErr
 
 /**
  * The provider's own words (body, headers) about a failure go to the log; the stored message gets the short form.
- * A pass-through iterator, not an async generator: it is on every event of every stream.
+ * One handler per stream, nothing per event.
  */
 function withErrorLog(model: LanguageModel, log: (error: ProviderError) => void): LanguageModel {
   const failed = (error: unknown): never => {
@@ -263,20 +264,6 @@ function withErrorLog(model: LanguageModel, log: (error: ProviderError) => void)
   return {
     providerId: model.providerId,
     modelId: model.modelId,
-    stream: (request) => ({
-      [Symbol.asyncIterator]: (): AsyncIterator<StreamEvent> => {
-        let inner: AsyncIterator<StreamEvent> | undefined;
-        return {
-          next: () => {
-            try {
-              return (inner ??= model.stream(request)[Symbol.asyncIterator]()).next().then(undefined, failed);
-            } catch (error) {
-              return Promise.reject(error).then(undefined, failed);
-            }
-          },
-          return: async () => (await inner?.return?.()) ?? { done: true, value: undefined },
-        };
-      },
-    }),
+    stream: (request) => eventStream((sink) => model.stream(request).pipe(sink).then(undefined, failed)),
   };
 }

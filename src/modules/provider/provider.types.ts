@@ -77,11 +77,26 @@ export type StreamEvent =
     }
   | { type: 'finish'; reason: FinishReason; usage: Usage; providerMetadata?: Record<string, unknown> };
 
+/**
+ * Takes the events decoded from one read of the response, in order (never an empty batch). A returned promise holds
+ * the next read until it settles; a throw or a rejection ends the stream with that error.
+ */
+export type EventSink = (events: StreamEvent[]) => void | Promise<void>;
+
+/**
+ * One call's events, read once: pushed to a sink a read at a time (`pipe`, settled when the stream ended, rejected
+ * with its error), or pulled one by one with `for await`. The loop's steps pipe: a token then costs no promise of its
+ * own between the response body and the step (each pulled layer cost one or two per event).
+ */
+export interface EventStream extends AsyncIterable<StreamEvent> {
+  pipe(sink: EventSink): Promise<void>;
+}
+
 /** One configured model endpoint able to stream. */
 export interface LanguageModel {
   readonly providerId: string;
   readonly modelId: string;
-  stream(request: StreamRequest): AsyncIterable<StreamEvent>;
+  stream(request: StreamRequest): EventStream;
 }
 
 /**

@@ -1,9 +1,11 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { lazyModule } from '../../../core/lazy/lazy-module';
+import { eventStream, pushEach } from '../event-stream';
 import {
-  ProviderError,
+  type EventStream,
   type FinishReason,
   type LanguageModel,
+  ProviderError,
   type StreamEvent,
   type StreamRequest,
   type Usage,
@@ -115,7 +117,11 @@ export class AnthropicLanguageModel implements LanguageModel {
     return { ...this.bodyDefaults, ...buildAnthropicBody(request, this.modelId, this.defaultMaxTokens) };
   }
 
-  async *stream(request: StreamRequest): AsyncIterable<StreamEvent> {
+  stream(request: StreamRequest): EventStream {
+    return eventStream((sink) => pushEach(this.events(request), sink));
+  }
+
+  private async *events(request: StreamRequest): AsyncIterable<StreamEvent> {
     const signal = request.abortSignal;
     const open = new Map<number, Open>();
     let finish: FinishReason = 'unknown';

@@ -1,9 +1,11 @@
 import type { BedrockRuntimeClient, ConverseStreamOutput } from '@aws-sdk/client-bedrock-runtime';
 import { lazyModule } from '../../../core/lazy/lazy-module';
+import { eventStream, pushEach } from '../event-stream';
 import {
-  ProviderError,
+  type EventStream,
   type FinishReason,
   type LanguageModel,
+  ProviderError,
   type ProviderErrorKind,
   type StreamEvent,
   type StreamRequest,
@@ -157,7 +159,11 @@ export class BedrockLanguageModel implements LanguageModel {
     }
   }
 
-  async *stream(request: StreamRequest): AsyncIterable<StreamEvent> {
+  stream(request: StreamRequest): EventStream {
+    return eventStream((sink) => pushEach(this.events(request), sink));
+  }
+
+  private async *events(request: StreamRequest): AsyncIterable<StreamEvent> {
     const signal = request.abortSignal;
     const sdk = bedrockSdk();
     const blocks = new StreamBlocks('bedrock-');
@@ -168,7 +174,7 @@ export class BedrockLanguageModel implements LanguageModel {
     const raw = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
     const closeReasoning = function* (): Generator<StreamEvent> {
       if (blocks.current?.kind !== 'reasoning') return;
-      yield* blocks.close({ bedrock: redacted ? { redactedData: redacted } : { signature } });
+      yield* blocks.close([], { bedrock: redacted ? { redactedData: redacted } : { signature } });
       [signature, redacted] = ['', undefined];
     };
     try {
@@ -178,7 +184,7 @@ export class BedrockLanguageModel implements LanguageModel {
         if (event.contentBlockStart?.start?.toolUse) {
           const { toolUseId, name } = event.contentBlockStart.start.toolUse;
           yield* closeReasoning();
-          yield* blocks.close();
+          yield* blocks.close([]);
           const id = toolUseId ?? `tool-${event.contentBlockStart.contentBlockIndex}`;
           tools.set(event.contentBlockStart.contentBlockIndex ?? 0, { id, name: name ?? '', json: '' });
           yield { type: 'tool-input-start', id, name: name ?? '' };
@@ -191,13 +197,13 @@ export class BedrockLanguageModel implements LanguageModel {
           };
           if (typeof delta.text === 'string') {
             yield* closeReasoning();
-            yield* blocks.delta('text', delta.text, `bedrock-${index}`);
+            yield* blocks.delta([], 'text', delta.text, `bedrock-${index}`);
           } else if (delta.reasoningContent) {
             const r = delta.reasoningContent;
-            if (typeof r.text === 'string') yield* blocks.delta('reasoning', r.text, `bedrock-${index}`);
+            if (typeof r.text === 'string') yield* blocks.delta([], 'reasoning', r.text, `bedrock-${index}`);
             if (typeof r.signature === 'string') signature += r.signature;
             if (r.redactedContent) {
-              if (blocks.current?.kind !== 'reasoning') yield* blocks.start('reasoning', `bedrock-${index}`);
+              if (blocks.current?.kind !== 'reasoning') yield* blocks.start([], 'reasoning', `bedrock-${index}`);
               redacted = Buffer.from(r.redactedContent).toString('base64');
             }
           } else if (delta.toolUse) {
@@ -215,7 +221,7 @@ export class BedrockLanguageModel implements LanguageModel {
             yield { type: 'tool-call', id: tool.id, name: tool.name, input: normaliseArgs(tool.json) };
           } else {
             yield* closeReasoning();
-            yield* blocks.close();
+            yield* blocks.close([]);
           }
         } else if (event.messageStop) {
           finish = STOP[event.messageStop.stopReason ?? ''] ?? 'other';
@@ -240,7 +246,7 @@ export class BedrockLanguageModel implements LanguageModel {
     }
     if (signal?.aborted) throw fromThrown(this.providerId, signal.reason, signal);
     yield* closeReasoning();
-    yield* blocks.close();
+    yield* blocks.close([]);
     // Bedrock's inputTokens exclude cache reads and writes; the contract's input counts every prompt token.
     const usage: Usage = {
       input: raw.input + raw.cacheRead + raw.cacheWrite,

@@ -50,42 +50,45 @@ function reasoningText(value: unknown): string | undefined {
   return undefined;
 }
 
+/** Each method appends the events of its chunk to `out`: a read's chunks go on as one batch. */
 export class ChatChunkAssembler {
   private readonly blocks = new StreamBlocks('txt');
   private readonly calls = new Map<number, { id: string; name: string; args: string }>();
   finish: FinishReason = 'unknown';
   usage: Usage = emptyUsage();
 
-  *chunk(choice: ChatChunkChoice | undefined, usage?: ChatChunkUsage | null): Generator<StreamEvent> {
+  chunk(out: StreamEvent[], choice: ChatChunkChoice | undefined, usage?: ChatChunkUsage | null): StreamEvent[] {
     if (usage) this.usage = chatUsage(usage);
-    if (!choice) return;
+    if (!choice) return out;
     const delta = choice.delta;
     const reasoning = reasoningText(delta?.reasoning_content ?? delta?.reasoning);
-    if (reasoning) yield* this.blocks.delta('reasoning', reasoning);
-    if (typeof delta?.content === 'string') yield* this.blocks.delta('text', delta.content);
+    if (reasoning) this.blocks.delta(out, 'reasoning', reasoning);
+    if (typeof delta?.content === 'string') this.blocks.delta(out, 'text', delta.content);
     for (const call of delta?.tool_calls ?? []) {
       let entry = this.calls.get(call.index);
       if (!entry) {
-        yield* this.blocks.close();
+        this.blocks.close(out);
         entry = { id: call.id ?? `call_${call.index}`, name: call.function?.name ?? '', args: '' };
         this.calls.set(call.index, entry);
-        yield { type: 'tool-input-start', id: entry.id, name: entry.name };
+        out.push({ type: 'tool-input-start', id: entry.id, name: entry.name });
       }
       const piece = call.function?.arguments ?? '';
       if (piece) {
         entry.args += piece;
-        yield { type: 'tool-input-delta', id: entry.id, delta: piece };
+        out.push({ type: 'tool-input-delta', id: entry.id, delta: piece });
       }
     }
     if (choice.finish_reason) this.finish = FINISH[choice.finish_reason] ?? 'other';
+    return out;
   }
 
   /** Closes the open block, emits the assembled tool calls in index order, then `finish`. */
-  *end(): Generator<StreamEvent> {
-    yield* this.blocks.close();
+  end(out: StreamEvent[]): StreamEvent[] {
+    this.blocks.close(out);
     for (const [, call] of [...this.calls.entries()].sort(([a], [b]) => a - b)) {
-      yield { type: 'tool-call', id: call.id, name: call.name, input: normaliseArgs(call.args) };
+      out.push({ type: 'tool-call', id: call.id, name: call.name, input: normaliseArgs(call.args) });
     }
-    yield { type: 'finish', reason: this.finish, usage: this.usage };
+    out.push({ type: 'finish', reason: this.finish, usage: this.usage });
+    return out;
   }
 }

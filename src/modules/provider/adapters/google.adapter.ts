@@ -1,9 +1,11 @@
 import type { GenerateContentConfig, GenerateContentResponseUsageMetadata, GoogleGenAI } from '@google/genai';
 import { lazyModule } from '../../../core/lazy/lazy-module';
+import { eventStream, pushEach } from '../event-stream';
 import {
-  ProviderError,
+  type EventStream,
   type FinishReason,
   type LanguageModel,
+  ProviderError,
   type StreamEvent,
   type StreamRequest,
   type Usage,
@@ -132,7 +134,11 @@ export class GoogleLanguageModel implements LanguageModel {
     return { ...config, ...(request.providerOptions ?? {}) } as GenerateContentConfig;
   }
 
-  async *stream(request: StreamRequest): AsyncIterable<StreamEvent> {
+  stream(request: StreamRequest): EventStream {
+    return eventStream((sink) => pushEach(this.events(request), sink));
+  }
+
+  private async *events(request: StreamRequest): AsyncIterable<StreamEvent> {
     const signal = request.abortSignal;
     const blocks = new StreamBlocks('g');
     let pendingSignature: string | undefined;
@@ -150,7 +156,7 @@ export class GoogleLanguageModel implements LanguageModel {
         const candidate = chunk.candidates?.[0];
         for (const part of candidate?.content?.parts ?? []) {
           if (part.functionCall) {
-            yield* blocks.close(pendingSignature ? { google: { thoughtSignature: pendingSignature } } : undefined);
+            yield* blocks.close([], pendingSignature ? { google: { thoughtSignature: pendingSignature } } : undefined);
             pendingSignature = undefined;
             const id = part.functionCall.id ?? `${GENERATED_CALL_PREFIX}${Date.now().toString(36)}_${calls}`;
             calls++;
@@ -172,11 +178,14 @@ export class GoogleLanguageModel implements LanguageModel {
           if (typeof part.text === 'string') {
             const kind = part.thought ? 'reasoning' : 'text';
             if (blocks.current && blocks.current.kind !== kind) {
-              yield* blocks.close(pendingSignature ? { google: { thoughtSignature: pendingSignature } } : undefined);
+              yield* blocks.close(
+                [],
+                pendingSignature ? { google: { thoughtSignature: pendingSignature } } : undefined,
+              );
               pendingSignature = undefined;
             }
-            yield* blocks.delta(kind, part.text);
-            if (part.thoughtSignature && part.text === '' && !blocks.current) yield* blocks.start(kind);
+            yield* blocks.delta([], kind, part.text);
+            if (part.thoughtSignature && part.text === '' && !blocks.current) yield* blocks.start([], kind);
           }
           if (part.thoughtSignature) pendingSignature = part.thoughtSignature;
         }
@@ -186,7 +195,7 @@ export class GoogleLanguageModel implements LanguageModel {
       throw fromGoogleError(this.providerId, error, signal);
     }
     if (signal?.aborted) throw fromGoogleError(this.providerId, signal.reason, signal);
-    yield* blocks.close(pendingSignature ? { google: { thoughtSignature: pendingSignature } } : undefined);
+    yield* blocks.close([], pendingSignature ? { google: { thoughtSignature: pendingSignature } } : undefined);
     if (finish === 'stop' && calls > 0) finish = 'tool-calls';
     yield { type: 'finish', reason: finish, usage };
   }

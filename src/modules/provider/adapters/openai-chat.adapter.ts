@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import type OpenAI from 'openai';
+import { eventStream } from '../event-stream';
 import type {
   ContentPart,
+  EventSink,
+  EventStream,
   LanguageModel,
   ModelMessage,
   StreamEvent,
@@ -161,7 +164,12 @@ export class OpenAiChatLanguageModel implements LanguageModel {
     return { ...body, ...mapOpenAiOptions(request.providerOptions, OPTION_KEYS) };
   }
 
-  async *stream(request: StreamRequest): AsyncIterable<StreamEvent> {
+  stream(request: StreamRequest): EventStream {
+    return eventStream((sink) => this.run(request, sink));
+  }
+
+  /** One sink call per read of the body, with every event its frames carried. */
+  private async run(request: StreamRequest, sink: EventSink): Promise<void> {
     const signal = request.abortSignal;
     const chunks = new ChatChunkAssembler();
     try {
@@ -176,13 +184,16 @@ export class OpenAiChatLanguageModel implements LanguageModel {
         while (!ended && !sse.done) {
           const read = await reader!.read();
           ended = read.done;
-          // for-of, not yield*: an async generator's yield* of a sync generator wraps each step in promises.
+          const events: StreamEvent[] = [];
           for (const chunk of (read.done ? sse.end() : sse.push(read.value)) as OpenAI.Chat.ChatCompletionChunk[])
-            for (const ev of chunks.chunk(
+            chunks.chunk(
+              events,
               chunk.choices?.[0] as ChatChunkChoice | undefined,
               chunk.usage as ChatChunkUsage | null,
-            ))
-              yield ev;
+            );
+          if (!events.length) continue;
+          const pending = sink(events);
+          if (pending) await pending;
         }
       } finally {
         // Ended early ([DONE], an error, the consumer stopped): the rest of the body is not wanted.
@@ -193,6 +204,7 @@ export class OpenAiChatLanguageModel implements LanguageModel {
     }
     // The SDK ends the iteration quietly on abort; the loop must still learn the turn was cut short.
     if (signal?.aborted) throw fromOpenAiError(this.providerId, signal.reason, signal);
-    for (const ev of chunks.end()) yield ev;
+    const pending = sink(chunks.end([]));
+    if (pending) await pending;
   }
 }

@@ -1,9 +1,11 @@
 import type OpenAI from 'openai';
+import { eventStream, pushEach } from '../event-stream';
 import {
-  ProviderError,
+  type EventStream,
   type FinishReason,
   type LanguageModel,
   type ModelMessage,
+  ProviderError,
   type StreamEvent,
   type StreamRequest,
   type ToolResultPart,
@@ -182,7 +184,11 @@ export class OpenAiResponsesLanguageModel implements LanguageModel {
     };
   }
 
-  async *stream(request: StreamRequest): AsyncIterable<StreamEvent> {
+  stream(request: StreamRequest): EventStream {
+    return eventStream((sink) => pushEach(this.events(request), sink));
+  }
+
+  private async *events(request: StreamRequest): AsyncIterable<StreamEvent> {
     const signal = request.abortSignal;
     const blocks = new StreamBlocks('rsp');
     const callIds = new Map<string, { callId: string; name: string }>();
@@ -197,11 +203,11 @@ export class OpenAiResponsesLanguageModel implements LanguageModel {
         switch (event.type) {
           case 'response.output_item.added':
             if (event.item.type === 'function_call') {
-              yield* blocks.close();
+              yield* blocks.close([]);
               callIds.set(event.item.id ?? event.item.call_id, { callId: event.item.call_id, name: event.item.name });
               yield { type: 'tool-input-start', id: event.item.call_id, name: event.item.name };
             } else if (event.item.type === 'reasoning' && event.item.id) {
-              yield* blocks.start('reasoning', event.item.id);
+              yield* blocks.start([], 'reasoning', event.item.id);
             }
             break;
           case 'response.reasoning_summary_text.delta': {
@@ -209,11 +215,11 @@ export class OpenAiResponsesLanguageModel implements LanguageModel {
             const key = `${event.item_id}:${event.summary_index}`;
             const firstOfLaterPart = event.summary_index > 0 && !summaryParts.has(key);
             summaryParts.add(key);
-            yield* blocks.delta('reasoning', firstOfLaterPart ? `\n\n${event.delta}` : event.delta, event.item_id);
+            yield* blocks.delta([], 'reasoning', firstOfLaterPart ? `\n\n${event.delta}` : event.delta, event.item_id);
             break;
           }
           case 'response.output_text.delta':
-            yield* blocks.delta('text', event.delta, event.item_id);
+            yield* blocks.delta([], 'text', event.delta, event.item_id);
             break;
           case 'response.function_call_arguments.delta': {
             const call = callIds.get(event.item_id);
@@ -230,11 +236,11 @@ export class OpenAiResponsesLanguageModel implements LanguageModel {
                 input: normaliseArgs(event.item.arguments ?? ''),
               };
             } else if (event.item.type === 'reasoning' && blocks.current?.id === event.item.id) {
-              yield* blocks.close({
+              yield* blocks.close([], {
                 openai: { itemId: event.item.id, reasoningEncryptedContent: event.item.encrypted_content ?? null },
               });
             } else if (event.item.type === 'message' && blocks.current?.id === event.item.id) {
-              yield* blocks.close({ openai: { itemId: event.item.id } });
+              yield* blocks.close([], { openai: { itemId: event.item.id } });
             }
             break;
           case 'response.completed':
@@ -265,7 +271,7 @@ export class OpenAiResponsesLanguageModel implements LanguageModel {
       throw error instanceof ProviderError ? error : fromOpenAiError(this.providerId, error, signal);
     }
     if (signal?.aborted) throw fromOpenAiError(this.providerId, signal.reason, signal);
-    yield* blocks.close();
+    yield* blocks.close([]);
     yield { type: 'finish', reason: finish, usage };
   }
 }

@@ -1,6 +1,9 @@
 import { createParser } from 'eventsource-parser';
+import { eventStream } from '../event-stream';
 import {
   ProviderError,
+  type EventSink,
+  type EventStream,
   type LanguageModel,
   type ModelMessage,
   type StreamEvent,
@@ -154,7 +157,12 @@ export class SapOrchestrationLanguageModel implements LanguageModel {
     return (this.deployment = id);
   }
 
-  async *stream(request: StreamRequest): AsyncIterable<StreamEvent> {
+  stream(request: StreamRequest): EventStream {
+    return eventStream((sink) => this.run(request, sink));
+  }
+
+  /** One sink call per read of the body, with every event its frames carried. */
+  private async run(request: StreamRequest, sink: EventSink): Promise<void> {
     const signal = request.abortSignal;
     const chunks = new ChatChunkAssembler();
     try {
@@ -172,6 +180,7 @@ export class SapOrchestrationLanguageModel implements LanguageModel {
       const decoder = new TextDecoder();
       for await (const bytes of response.body as unknown as AsyncIterable<Uint8Array>) {
         parser.feed(decoder.decode(bytes, { stream: true }));
+        const out: StreamEvent[] = [];
         for (const event of events.splice(0)) {
           if (event.data.startsWith('[DONE]')) continue;
           const data = JSON.parse(event.data) as {
@@ -179,6 +188,8 @@ export class SapOrchestrationLanguageModel implements LanguageModel {
             final_result?: { choices?: ChatChunkChoice[]; usage?: ChatChunkUsage };
           };
           if (data.error) {
+            // What came before the error in the same read is still the model's.
+            if (out.length) await sink(out.splice(0));
             const status = (data.error as { code?: unknown }).code;
             throw fromHttpFailure({
               providerId: this.providerId,
@@ -187,8 +198,11 @@ export class SapOrchestrationLanguageModel implements LanguageModel {
               rawBody: event.data,
             });
           }
-          yield* chunks.chunk(data.final_result?.choices?.[0], data.final_result?.usage);
+          chunks.chunk(out, data.final_result?.choices?.[0], data.final_result?.usage);
         }
+        if (!out.length) continue;
+        const pending = sink(out);
+        if (pending) await pending;
       }
     } catch (error) {
       const failure = fromThrown(this.providerId, error, signal);
@@ -197,6 +211,7 @@ export class SapOrchestrationLanguageModel implements LanguageModel {
       throw failure;
     }
     if (signal?.aborted) throw fromThrown(this.providerId, signal.reason, signal);
-    yield* chunks.end();
+    const pending = sink(chunks.end([]));
+    if (pending) await pending;
   }
 }

@@ -1,4 +1,11 @@
-import { ProviderError, type LanguageModel, type StreamEvent, type StreamRequest } from '../provider.types';
+import { eventStream } from '../event-stream';
+import {
+  ProviderError,
+  type EventSink,
+  type LanguageModel,
+  type StreamEvent,
+  type StreamRequest,
+} from '../provider.types';
 
 export interface StallTimeouts {
   /** Max wait for the first event (covers response headers); OpenCode's `headerTimeout`. */
@@ -16,25 +23,24 @@ export function withStallTimeout(model: LanguageModel, timeouts: StallTimeouts):
   return {
     providerId: model.providerId,
     modelId: model.modelId,
-    stream: (request: StreamRequest) => ({ [Symbol.asyncIterator]: () => new GuardedStream(model, request, timeouts) }),
+    stream: (request: StreamRequest) => eventStream((sink) => new StallGuard(model, request, timeouts).run(sink)),
   };
 }
 
-const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
-
 /**
- * The guard as a plain iterator, not an async generator: it sits on every event of every stream, and a generator
- * costs a few promises per event on top of the read (the read, the race and its reaction are all it needs).
- * One timer per stream, restarted before each read; the consumer's time between two reads does not count.
+ * The guard on the events' way to the consumer, no promise of its own per read: one timer per stream, restarted as
+ * each read's events are passed on (the next read starts then); while the consumer holds a read (its sink's promise)
+ * the timer does not count.
  */
-class GuardedStream implements AsyncIterator<StreamEvent> {
+class StallGuard {
   private readonly controller = new AbortController();
-  private iterator?: AsyncIterator<StreamEvent>;
   private first = true;
   private finished = false;
+  /** A read is in progress (not while the consumer holds the last one). */
+  private reading = true;
   private limit: number | undefined;
   private timer?: NodeJS.Timeout;
-  /** Rejects the read in progress with the stall error (set only while a read is in progress). */
+  /** Rejects the stream with the stall error. */
   private stall?: (err: ProviderError) => void;
   private readonly forward = () => this.controller.abort(this.request.abortSignal?.reason);
 
@@ -44,56 +50,34 @@ class GuardedStream implements AsyncIterator<StreamEvent> {
     private readonly timeouts: StallTimeouts,
   ) {}
 
-  /** Started by the first read, as the generator it replaces: a stream never read opens nothing. */
-  private start(): AsyncIterator<StreamEvent> {
+  run(sink: EventSink): Promise<void> {
     const outer = this.request.abortSignal;
     if (outer?.aborted) this.controller.abort(outer.reason);
     else outer?.addEventListener('abort', this.forward, { once: true });
     this.limit = this.timeouts.firstEventMs ?? this.timeouts.chunkMs;
     if (this.limit) this.timer = setTimeout(() => this.expire(), this.limit);
-    return this.model.stream({ ...this.request, abortSignal: this.controller.signal })[Symbol.asyncIterator]();
-  }
-
-  next(): Promise<IteratorResult<StreamEvent>> {
-    if (this.finished) return Promise.resolve(DONE);
-    const iterator = (this.iterator ??= this.start());
-    const pending = iterator.next();
-    if (!this.timer)
-      return pending.then(
-        (r) => this.passed(r),
-        (err) => Promise.reject(this.failed(err)),
-      );
-    this.timer.refresh();
-    // If we give up on the read, its later rejection (the abort we caused) goes to a promise already settled.
+    // Once we give up on the stream, the adapter's own end (the abort we caused) goes to a promise already settled.
     return new Promise((resolve, reject) => {
       this.stall = reject;
-      pending.then(
-        (r) => {
-          this.stall = undefined;
-          resolve(this.passed(r));
-        },
-        (err) => {
-          this.stall = undefined;
-          reject(this.failed(err));
-        },
-      );
+      this.model
+        .stream({ ...this.request, abortSignal: this.controller.signal })
+        .pipe((events) => this.pass(events, sink))
+        .then(
+          () => {
+            this.finish();
+            resolve();
+          },
+          (err) => {
+            this.finish();
+            reject(err);
+          },
+        );
     });
   }
 
-  return(): Promise<IteratorResult<StreamEvent>> {
-    if (this.finished || !this.iterator) {
-      this.finish();
-      return Promise.resolve(DONE);
-    }
-    this.finish();
-    return (this.iterator.return?.() ?? Promise.resolve(DONE)).then(() => DONE);
-  }
-
-  private passed(r: IteratorResult<StreamEvent>): IteratorResult<StreamEvent> {
-    if (r.done) {
-      this.finish();
-      return DONE;
-    }
+  private pass(events: StreamEvent[], sink: EventSink): void | Promise<void> {
+    // Given up on (the stall): whatever was still on its way is not passed on, and the adapter stops reading.
+    if (this.finished) throw new Error('stalled');
     if (this.first) {
       this.first = false;
       const next = this.timeouts.chunkMs ?? this.timeouts.firstEventMs;
@@ -103,24 +87,25 @@ class GuardedStream implements AsyncIterator<StreamEvent> {
         this.timer = next ? setTimeout(() => this.expire(), next) : undefined;
       }
     }
-    return r;
+    this.reading = false;
+    const pending = sink(events);
+    if (!pending) return this.resume();
+    return pending.then(() => this.resume());
   }
 
-  /** The read failed: the stream is over; returns the error to pass on. */
-  private failed(err: unknown): unknown {
-    this.finish();
-    return err;
+  private resume(): void {
+    this.reading = true;
+    if (!this.finished) this.timer?.refresh();
   }
 
   private expire(): void {
     const stall = this.stall;
-    if (!stall || this.finished) return;
+    if (!stall || this.finished || !this.reading) return;
     this.stall = undefined;
     const limit = this.limit;
     this.finish();
+    // The adapter observes the abort and closes its socket; its own error is superseded by ours.
     this.controller.abort(new Error('stalled'));
-    // Let the adapter observe the abort and close its socket; its own error is superseded by ours.
-    void this.iterator?.return?.(undefined).catch(() => undefined);
     stall(
       new ProviderError(
         'network',

@@ -2,7 +2,8 @@ import type { StreamEvent } from '../provider.types';
 
 /**
  * Tracks open text/reasoning blocks so adapters emit well-formed start → delta* → end sequences,
- * closing a block when the model switches kind (reasoning → text) or the stream ends.
+ * closing a block when the model switches kind (reasoning → text) or the stream ends. Each method appends its
+ * events to `out` and returns it (a read's events go on together; no generator per token).
  */
 export class StreamBlocks {
   private open: { kind: 'text' | 'reasoning'; id: string } | undefined;
@@ -10,38 +11,44 @@ export class StreamBlocks {
 
   constructor(private readonly prefix = 'b') {}
 
-  *delta(kind: 'text' | 'reasoning', delta: string, key?: string): Generator<StreamEvent> {
-    if (delta === '') return;
+  delta(out: StreamEvent[], kind: 'text' | 'reasoning', delta: string, key?: string): StreamEvent[] {
+    if (delta === '') return out;
     const wanted = key ?? undefined;
-    if (this.open && (this.open.kind !== kind || (wanted !== undefined && this.open.id !== wanted)))
-      yield* this.close();
+    if (this.open && (this.open.kind !== kind || (wanted !== undefined && this.open.id !== wanted))) this.close(out);
     if (!this.open) {
       this.open = { kind, id: wanted ?? `${this.prefix}${this.counter++}` };
-      yield { type: kind === 'text' ? 'text-start' : 'reasoning-start', id: this.open.id };
+      out.push({ type: kind === 'text' ? 'text-start' : 'reasoning-start', id: this.open.id });
     }
-    yield kind === 'text'
-      ? { type: 'text-delta', id: this.open.id, delta }
-      : { type: 'reasoning-delta', id: this.open.id, delta };
+    out.push(
+      kind === 'text'
+        ? { type: 'text-delta', id: this.open.id, delta }
+        : { type: 'reasoning-delta', id: this.open.id, delta },
+    );
+    return out;
   }
 
   /** Open a block without text yet (e.g. Anthropic redacted thinking that only carries metadata). */
-  *start(kind: 'text' | 'reasoning', key?: string): Generator<StreamEvent> {
-    if (this.open) yield* this.close();
+  start(out: StreamEvent[], kind: 'text' | 'reasoning', key?: string): StreamEvent[] {
+    if (this.open) this.close(out);
     this.open = { kind, id: key ?? `${this.prefix}${this.counter++}` };
-    yield { type: kind === 'text' ? 'text-start' : 'reasoning-start', id: this.open.id };
+    out.push({ type: kind === 'text' ? 'text-start' : 'reasoning-start', id: this.open.id });
+    return out;
   }
 
   get current(): { kind: 'text' | 'reasoning'; id: string } | undefined {
     return this.open;
   }
 
-  *close(providerMetadata?: Record<string, unknown>): Generator<StreamEvent> {
-    if (!this.open) return;
+  close(out: StreamEvent[], providerMetadata?: Record<string, unknown>): StreamEvent[] {
+    if (!this.open) return out;
     const { kind, id } = this.open;
     this.open = undefined;
-    yield kind === 'text'
-      ? { type: 'text-end', id, ...(providerMetadata ? { providerMetadata } : {}) }
-      : { type: 'reasoning-end', id, ...(providerMetadata ? { providerMetadata } : {}) };
+    out.push(
+      kind === 'text'
+        ? { type: 'text-end', id, ...(providerMetadata ? { providerMetadata } : {}) }
+        : { type: 'reasoning-end', id, ...(providerMetadata ? { providerMetadata } : {}) },
+    );
+    return out;
   }
 }
 

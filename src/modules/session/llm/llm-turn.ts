@@ -7,9 +7,17 @@ import { MetricsService, type LlmOutcome } from '../../../infra/metrics/metrics.
 import { startSpan } from '../../../infra/telemetry/tracing';
 import { computeStepCost, worstCaseCost, type StepCost } from '../../provider/cost';
 import type { ModelInfo } from '../../provider/provider.service';
-import type { LanguageModel, StreamEvent, StreamRequest, Usage } from '../../provider/provider.types';
+import { eventStream } from '../../provider/event-stream';
+import type {
+  EventSink,
+  EventStream,
+  LanguageModel,
+  StreamEvent,
+  StreamRequest,
+  Usage,
+} from '../../provider/provider.types';
 import { SessionRepository, type SessionRow } from '../session.repository';
-import { MeteredStream, type MeteredCall, type OpenCall } from './metered-stream';
+import { meteredPipe, type MeteredCall, type OpenCall } from './metered-stream';
 import {
   LLM_METER,
   type LlmMeter,
@@ -97,7 +105,7 @@ export interface LlmCallDeps {
  * LLM slots and reserves the worst case against the budgets (a refusal is thrown there, before anything is sent);
  * when the stream ends, however it ends, the real usage is recorded with its purpose and the reservation settled.
  */
-export class LlmCall implements AsyncIterable<StreamEvent>, MeteredCall {
+export class LlmCall implements EventStream, MeteredCall {
   /** The provider's usage and its exact cost, once the stream finished. */
   cost?: StepCost;
   /** The part that shows this call's usage; set by the caller before the stream ends. */
@@ -111,12 +119,14 @@ export class LlmCall implements AsyncIterable<StreamEvent>, MeteredCall {
     private readonly deps: LlmCallDeps,
   ) {}
 
-  /**
-   * A plain iterator, not an async generator: it is on every event of every stream, and a generator's yield and
-   * the consumer's read of it cost a few promises per event on top of the provider's read.
-   */
+  private readonly events = eventStream((sink) => meteredPipe(this, sink));
+
+  pipe(sink: EventSink): Promise<void> {
+    return this.events.pipe(sink);
+  }
+
   [Symbol.asyncIterator](): AsyncIterator<StreamEvent> {
-    return new MeteredStream(this);
+    return this.events[Symbol.asyncIterator]();
   }
 
   /** The first read: a slot of the school, the budgets' reservation, then the request. */
@@ -154,8 +164,7 @@ export class LlmCall implements AsyncIterable<StreamEvent>, MeteredCall {
     });
     const call: OpenCall = { labels, release, reservation, span, startedAt: performance.now(), streamed: 0 };
     try {
-      const stream = this.input.language.stream({ ...request, ...(signal ? { abortSignal: signal } : {}) });
-      call.events = stream[Symbol.asyncIterator]();
+      call.events = this.input.language.stream({ ...request, ...(signal ? { abortSignal: signal } : {}) });
     } catch (err) {
       await this.close(call);
       throw err;
@@ -164,17 +173,19 @@ export class LlmCall implements AsyncIterable<StreamEvent>, MeteredCall {
   }
 
   /**
-   * An event on its way to the caller: counted, and between events a heavier school yields to a lighter one's
-   * first output (its socket waits unread).
+   * A read's events on their way to the caller: counted, and between reads a heavier school yields to a lighter
+   * one's first output (its socket waits unread).
    */
-  pass(call: OpenCall, ev: StreamEvent): Promise<void> | undefined {
+  pass(call: OpenCall, events: StreamEvent[]): Promise<void> | undefined {
     const session = this.input.session;
     let turn: Promise<void> | undefined;
     if (!call.started) this.deps.fairness.firstOutput(session.id);
     else turn = this.deps.fairness.yieldTo(session.tenantId);
     call.started = true;
-    if (ev.type === 'finish') call.usage = ev.usage;
-    else if ('delta' in ev && typeof ev.delta === 'string') call.streamed += ev.delta.length;
+    for (const ev of events) {
+      if (ev.type === 'finish') call.usage = ev.usage;
+      else if ('delta' in ev && typeof ev.delta === 'string') call.streamed += ev.delta.length;
+    }
     return turn;
   }
 

@@ -1,3 +1,4 @@
+import { eventStream, pushEach } from '../../provider/event-stream';
 import type { StreamEvent } from '../../provider/provider.types';
 import type { AssistantMessageInfo, PartInfo } from '../session.types';
 import { StepProcessor } from './step-processor';
@@ -64,7 +65,7 @@ it('the final message is stored only after a periodic text write still in flight
   const input: StepInput = {
     assistant,
     model: { cost: undefined } as StepInput['model'],
-    call: () => call(),
+    call: () => eventStream((sink) => pushEach(call(), sink)),
     tools: new Map(),
     signal: new AbortController().signal,
     maxRetries: 0,
@@ -97,23 +98,24 @@ it("stores the answer while the call's usage is recorded (settleAfter), and ends
   } as unknown as StepSink;
   // An LlmCall with settleAfter: its stream ends at once, its usage writes go on (`recorded`).
   const recorded = usageMayLand.promise.then(() => void order.push('usage recorded'));
-  const call = {
-    recorded: undefined as Promise<void> | undefined,
-    async *[Symbol.asyncIterator](): AsyncGenerator<StreamEvent> {
-      try {
-        yield { type: 'text-start', id: 't' } as StreamEvent;
-        yield { type: 'text-delta', id: 't', delta: 'Hi' } as StreamEvent;
-        yield { type: 'text-end', id: 't' } as StreamEvent;
-        yield {
-          type: 'finish',
-          reason: 'stop',
-          usage: { input: 1, output: 1, reasoning: 0, cacheRead: 0, cacheWrite: 0 },
-        } as StreamEvent;
-      } finally {
-        call.recorded = recorded;
-      }
-    },
-  };
+  async function* events(): AsyncGenerator<StreamEvent> {
+    try {
+      yield { type: 'text-start', id: 't' } as StreamEvent;
+      yield { type: 'text-delta', id: 't', delta: 'Hi' } as StreamEvent;
+      yield { type: 'text-end', id: 't' } as StreamEvent;
+      yield {
+        type: 'finish',
+        reason: 'stop',
+        usage: { input: 1, output: 1, reasoning: 0, cacheRead: 0, cacheWrite: 0 },
+      } as StreamEvent;
+    } finally {
+      call.recorded = recorded;
+    }
+  }
+  const call = Object.assign(
+    eventStream((sink) => pushEach(events(), sink)),
+    { recorded: undefined as Promise<void> | undefined },
+  );
   const assistant = newAssistant();
   let ended = false;
   const outcome = new StepProcessor({

@@ -141,11 +141,11 @@ export class StepProcessor {
     }
   }
 
-  private async read(call: StepCall, signal: AbortSignal): Promise<void> {
+  /** Each read's events are handled as they come; most (the deltas) at once, with no promise to wait for. */
+  private read(call: StepCall, signal: AbortSignal): Promise<void> {
     let started = false;
-    for await (const ev of call) {
-      if (signal.aborted) throw new AbortedError();
-      if (!started) {
+    return call.pipe((events) => {
+      if (!started && !signal.aborted) {
         started = true;
         // Announced now, stored with the next write of the step: the first delta does not wait for a round trip.
         const { assistant } = this.input;
@@ -160,9 +160,16 @@ export class StepProcessor {
         this.unsaved.push(part);
         this.input.sink.announce(part);
       }
-      // Most events (the deltas) are handled at once: no promise to wait for.
-      const pending = this.handle(ev);
-      if (pending) await pending;
+      return this.take(events, 0, signal);
+    });
+  }
+
+  /** Handles `events` from `from` on (aborted: throws); waits where one needs a write (or a tool) before the next. */
+  private take(events: StreamEvent[], from: number, signal: AbortSignal): Promise<void> | void {
+    for (let i = from; i < events.length; i++) {
+      if (signal.aborted) throw new AbortedError();
+      const pending = this.handle(events[i]);
+      if (pending) return pending.then(() => this.take(events, i + 1, signal));
     }
   }
 

@@ -1,9 +1,10 @@
-import type { StreamEvent } from '../../provider/provider.types';
+import { eventStream } from '../../provider/event-stream';
+import type { EventStream, StreamEvent } from '../../provider/provider.types';
 import type { MessageWithParts } from '../session.types';
 
 /** What a step streams: an LLM call (LlmTurn), or the user's own subtask standing in for one. */
 /** `recorded`: the call's usage writes, when its stream's end does not wait for them (LlmCallInput.settleAfter). */
-export type StepCall = AsyncIterable<StreamEvent> & { partId?: string; readonly recorded?: Promise<void> };
+export type StepCall = EventStream & { partId?: string; readonly recorded?: Promise<void> };
 
 /**
  * A `subtask` part runs as a task (OpenCode's loop runs the task tool directly, without asking the model): the turn's
@@ -14,22 +15,22 @@ export function subtaskCall(user: MessageWithParts, history: MessageWithParts[])
   const subtasks = user.parts.flatMap((p) => (p.type === 'subtask' ? [p] : []));
   if (!subtasks.length) return undefined;
   if (history.some((m) => m.info.role === 'assistant' && m.info.parentID === user.info.id)) return undefined;
-  return () => ({
-    async *[Symbol.asyncIterator](): AsyncIterator<StreamEvent> {
-      for (const s of subtasks) {
+  return () =>
+    eventStream(async (sink) => {
+      const events: StreamEvent[] = subtasks.map((s) => {
         const input = {
           description: s.description,
           prompt: s.prompt,
           subagent_type: s.agent,
           ...(s.command ? { command: s.command } : {}),
         };
-        yield { type: 'tool-call', id: `call_${s.id}`, name: 'task', input: JSON.stringify(input) };
-      }
-      yield {
+        return { type: 'tool-call', id: `call_${s.id}`, name: 'task', input: JSON.stringify(input) };
+      });
+      events.push({
         type: 'finish',
         reason: 'tool-calls',
         usage: { input: 0, output: 0, reasoning: 0, cacheRead: 0, cacheWrite: 0 },
-      };
-    },
-  });
+      });
+      await sink(events);
+    });
 }
