@@ -34,7 +34,6 @@ interface TenantIndex {
 /** A streamed piece waiting to go out (end of this turn, or the next tick of the delta clock); later pieces join it. */
 interface PendingDelta {
   input: PublishInput;
-  key: string;
 }
 
 /**
@@ -101,14 +100,21 @@ export class EventBus implements OnModuleInit, OnModuleDestroy {
 
   private queueDelta(session: string, input: PublishInput): void {
     const p = input.properties;
-    const key = `${String(p.messageID)}\0${String(p.partID)}\0${String(p.field)}`;
     const pending = this.deltas.get(session);
-    if (pending?.key === key && typeof p.delta === 'string') {
-      pending.input.properties.delta = `${String(pending.input.properties.delta)}${p.delta}`;
+    // Compared field by field: this runs for every token of every stream.
+    const q = pending?.input.properties;
+    if (
+      q &&
+      q.messageID === p.messageID &&
+      q.partID === p.partID &&
+      q.field === p.field &&
+      typeof p.delta === 'string'
+    ) {
+      q.delta = `${String(q.delta)}${p.delta}`;
       return;
     }
     if (pending) this.flushDelta(session);
-    this.deltas.set(session, { input: { ...input, properties: { ...p } }, key });
+    this.deltas.set(session, { input: { ...input, properties: { ...p } } });
     if (this.opened.get(session) !== p.messageID) {
       // Once per answer: the cost of an append of its own is nothing beside the stream's.
       this.opened.delete(session);
