@@ -17,6 +17,12 @@ const newAssistant = () =>
     tokens: { input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } },
   }) as unknown as AssistantMessageInfo;
 
+const stop = (input: number, output: number): StreamEvent => ({
+  type: 'finish',
+  reason: 'stop',
+  usage: { input, output, reasoning: 0, cacheRead: 0, cacheWrite: 0 },
+});
+
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
   const promise = new Promise<void>((r) => (resolve = r));
@@ -55,11 +61,7 @@ it('the final message is stored only after a periodic text write still in flight
     await flushStarted.promise;
     yield { type: 'text-delta', id: 't', delta: ', world' } as StreamEvent;
     yield { type: 'text-end', id: 't' } as StreamEvent;
-    yield {
-      type: 'finish',
-      reason: 'stop',
-      usage: { input: 10, output: 2, reasoning: 0, cacheRead: 0, cacheWrite: 0 },
-    } as StreamEvent;
+    yield stop(10, 2);
   }
   const assistant = newAssistant();
   const input: StepInput = {
@@ -98,22 +100,20 @@ it("stores the answer while the call's usage is recorded (settleAfter), and ends
   } as unknown as StepSink;
   // An LlmCall with settleAfter: its stream ends at once, its usage writes go on (`recorded`).
   const recorded = usageMayLand.promise.then(() => void order.push('usage recorded'));
-  async function* events(): AsyncGenerator<StreamEvent> {
-    try {
-      yield { type: 'text-start', id: 't' } as StreamEvent;
-      yield { type: 'text-delta', id: 't', delta: 'Hi' } as StreamEvent;
-      yield { type: 'text-end', id: 't' } as StreamEvent;
-      yield {
-        type: 'finish',
-        reason: 'stop',
-        usage: { input: 1, output: 1, reasoning: 0, cacheRead: 0, cacheWrite: 0 },
-      } as StreamEvent;
-    } finally {
-      call.recorded = recorded;
-    }
-  }
+  // One read with the whole answer.
   const call = Object.assign(
-    eventStream((sink) => pushEach(events(), sink)),
+    eventStream(async (sink) => {
+      try {
+        const text: StreamEvent[] = [
+          { type: 'text-start', id: 't' },
+          { type: 'text-delta', id: 't', delta: 'Hi' },
+          { type: 'text-end', id: 't' },
+        ];
+        await sink([...text, stop(1, 1)]);
+      } finally {
+        call.recorded = recorded;
+      }
+    }),
     { recorded: undefined as Promise<void> | undefined },
   );
   const assistant = newAssistant();
