@@ -120,7 +120,7 @@ export class EventBus implements OnModuleInit, OnModuleDestroy {
       this.opened.delete(session);
       this.opened.set(session, p.messageID);
       if (this.opened.size > MAX_OPENED) this.opened.delete(this.opened.keys().next().value!);
-      return this.flushDelta(session);
+      return this.flushDelta(session, true);
     }
     const sent = this.deltaSent.get(session);
     if (sent && sent.message === p.messageID && performance.now() - sent.at < this.deltaBatchMs)
@@ -128,12 +128,12 @@ export class EventBus implements OnModuleInit, OnModuleDestroy {
     else this.deltaFlush ??= setImmediate(() => this.flushDeltas());
   }
 
-  private flushDelta(session: string): void {
+  private flushDelta(session: string, now = false): void {
     const pending = this.deltas.get(session);
     if (!pending) return;
     this.deltas.delete(session);
     this.deltaSent.set(session, { at: performance.now(), message: pending.input.properties.messageID });
-    this.append(pending.input);
+    this.append(pending.input, now);
   }
 
   private flushDeltas(): void {
@@ -146,10 +146,10 @@ export class EventBus implements OnModuleInit, OnModuleDestroy {
     for (const [session, sent] of this.deltaSent) if (sent.at < stale) this.deltaSent.delete(session);
   }
 
-  private append(input: PublishInput): void {
+  private append(input: PublishInput, now = false): void {
     const { type, properties, ...routing } = input;
     const envelope = { ...routing, event: { id: newId('event'), type, properties } };
-    this.transport.append(envelope).catch((err) => {
+    this.transport.append(envelope, now ? { now } : undefined).catch((err) => {
       // The shared log is down: local subscribers still get the event, other processes and replay do not.
       this.logger.warn({ err, type }, 'event append failed; delivered locally only');
       this.deliver({ ...envelope, seq: `0-${++this.localSeq}` });

@@ -64,11 +64,13 @@ export class RedisEventTransport implements EventTransport {
    * Appends published by one synchronous run of code (a prompt's part updates, status changes) go out as one
    * pipeline: one write and one reply instead of one round trip each. One connection keeps them in order.
    */
-  append(envelope: Omit<EventEnvelope, 'seq'>): Promise<string> {
+  append(envelope: Omit<EventEnvelope, 'seq'>, opts?: { now?: boolean }): Promise<string> {
     return new Promise((resolve, reject) => {
       // nextTick, not later: the append must be on its way before the HTTP answer that follows the publish.
-      if (this.pending.push({ fields: encodeEnvelope(envelope), resolve, reject }) === 1)
+      if (this.pending.push({ fields: encodeEnvelope(envelope), resolve, reject }) === 1 && !opts?.now)
         process.nextTick(() => this.flush());
+      // Not after the rest of this turn's work (an answer's first piece: the rest of the reply is handled after it).
+      if (opts?.now) this.flush();
     });
   }
 
@@ -76,6 +78,7 @@ export class RedisEventTransport implements EventTransport {
 
   private flush(): void {
     const batch = this.pending;
+    if (!batch.length) return; // sent earlier in the turn by an append `now`
     this.pending = [];
     const args = [String(Math.max(this.capacity, 1))];
     for (const b of batch) args.push(String(b.fields.length), ...b.fields);

@@ -24,8 +24,11 @@ export interface EventEnvelope {
 export type PublishInput = Omit<EventEnvelope, 'seq' | 'event'> & { type: string; properties: Record<string, unknown> };
 
 export interface EventTransport {
-  /** Appends to the shared log and returns the cursor. */
-  append(envelope: Omit<EventEnvelope, 'seq'>): Promise<string>;
+  /**
+   * Appends to the shared log and returns the cursor. Appends of one turn may be sent together at its end; `now`
+   * sends this one (with those before it) at once.
+   */
+  append(envelope: Omit<EventEnvelope, 'seq'>, opts?: { now?: boolean }): Promise<string>;
   /** Envelopes strictly after `cursor`, oldest first (bounded by the replay window). */
   since(cursor: string, limit: number): Promise<EventEnvelope[]>;
   /** Calls `handler` for every envelope appended by any process, in order. */

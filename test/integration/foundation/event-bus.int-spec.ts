@@ -280,6 +280,38 @@ describe.each(transports)('%s transport', (name, setup) => {
       expect(window.map((e) => e.seq)).toEqual(seqs);
     });
 
+    it('sends an append `now` at once, with the appends of the turn before it, and keeps their order', async () => {
+      const lease = await leaseRedisDb(redisBase!);
+      const writer = new Redis(lease.url, { maxRetriesPerRequest: null });
+      const reader = new Redis(lease.url, { maxRetriesPerRequest: null });
+      const t = new RedisEventTransport(writer, () => reader, 1000, logger);
+      const sent: number[] = [];
+      const w = writer as unknown as { ocEventAppend: (...args: string[]) => Promise<string[]> };
+      const script = w.ocEventAppend.bind(writer);
+      w.ocEventAppend = (...args) => {
+        sent.push((args.length - 2) / 5); // key, MAXLEN, then per entry its count and four fields
+        return script(...args);
+      };
+      try {
+        await t.start(() => undefined);
+        const env = (i: number) => ({
+          tenantId: 'now',
+          event: { id: `evt_${i}`, type: 'test.tick', properties: { i } },
+        });
+        const first = t.append(env(1));
+        const urgent = t.append(env(2), { now: true });
+        expect(sent).toEqual([2]); // on its way before this turn of the event loop ends
+        const later = t.append(env(3));
+        const seqs = await Promise.all([first, urgent, later]);
+        expect(sent).toEqual([2, 1]);
+        expect(seqs.map((q) => parseSeq(q)!).every((q, i, all) => i === 0 || compareSeq(q, all[i - 1]) > 0)).toBe(true);
+      } finally {
+        await t.stop();
+        writer.disconnect();
+        await lease.release();
+      }
+    });
+
     it("hands a process its own events on the append's answer only when nothing of another's falls before them", async () => {
       const lease = await leaseRedisDb(redisBase!);
       const clients: Redis[] = [];
