@@ -8,57 +8,21 @@ import { decodeEnvelope, encodeEnvelope } from './event.wire';
 const STREAM = 'oc:events';
 
 /**
- * Appends a flush's entries in one step and answers with the id of the entry that was last in the stream before them
- * (`0-0` when none), then their ids: ARGV is the MAXLEN, then per entry its field count and fields.
- */
-const APPEND_SCRIPT = `
-redis.replicate_commands()
-local top = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
-local out = { top[1] and top[1][1] or '0-0' }
-local i = 2
-while i <= #ARGV do
-  local n = tonumber(ARGV[i])
-  out[#out + 1] = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, i + 1, i + n))
-  i = i + n + 1
-end
-return out`;
-
-type AppendingRedis = Redis & { ocEventAppend(key: string, ...args: string[]): Promise<string[]> };
-
-/** Stream ids compare as (ms, seq) pairs. */
-function after(a: string, b: string): boolean {
-  const [am, as] = a.split('-');
-  const [bm, bs] = b.split('-');
-  return am.length !== bm.length ? am.length > bm.length : am !== bm ? am > bm : Number(as) > Number(bs);
-}
-
-/**
  * Multi-process transport: one Redis stream is both the fan-out (every API process tails it with XREAD) and the
  * bounded replay window (MAXLEN ~N) behind `Last-Event-ID`. Stream ids are the SSE cursors.
- *
- * A process's own events are handed to its subscribers as soon as their append is answered, not when its reader
- * reads them back, whenever that keeps the stream's order: the append says which entry was last before it, and
- * when this process has delivered exactly up to that entry, nothing of another process's can fall in between. The
- * reader then skips what was delivered so. Otherwise (another process appended meanwhile, or the reader is behind)
- * the reader delivers them in their turn, as before.
  */
 export class RedisEventTransport implements EventTransport {
   readonly shared = true;
   private running = false;
   private reader?: Redis;
   private loop?: Promise<void>;
-  private handler?: (e: EventEnvelope) => void;
-  /** The last stream id handed to the handler, by the reader or by an append's answer. */
-  private delivered = '0-0';
 
   constructor(
     private readonly writer: Redis,
     private readonly createReader: () => Redis,
     private readonly capacity: number,
     private readonly logger: Logger,
-  ) {
-    writer.defineCommand('ocEventAppend', { numberOfKeys: 1, lua: APPEND_SCRIPT });
-  }
+  ) {}
 
   /**
    * Appends published by one synchronous run of code (a prompt's part updates, status changes) go out as one
@@ -80,32 +44,18 @@ export class RedisEventTransport implements EventTransport {
     const batch = this.pending;
     if (!batch.length) return; // sent earlier in the turn by an append `now`
     this.pending = [];
-    const args = [String(Math.max(this.capacity, 1))];
-    for (const b of batch) args.push(String(b.fields.length), ...b.fields);
-    (this.writer as AppendingRedis).ocEventAppend(STREAM, ...args).then(
-      ([before, ...ids]) => {
-        if (ids.length !== batch.length) {
-          const err = new Error('no reply to the event append');
-          return batch.forEach((b) => b.reject(err));
-        }
-        // In order right after what this process delivered last: delivered now, and skipped by the reader.
-        const inTurn = this.handler && before === this.delivered;
-        if (inTurn) this.delivered = ids[ids.length - 1];
+    const maxLen = String(Math.max(this.capacity, 1));
+    const pipeline = this.writer.pipeline();
+    for (const b of batch) pipeline.xadd(STREAM, 'MAXLEN', '~', maxLen, '*', ...b.fields);
+    pipeline.exec().then(
+      (results) =>
         batch.forEach((b, i) => {
-          if (inTurn) this.hand(ids[i], b.fields);
-          b.resolve(ids[i]);
-        });
-      },
+          const [err, id] = results?.[i] ?? [new Error('no reply to the event append')];
+          if (err) b.reject(err);
+          else b.resolve(id as string);
+        }),
       (err) => batch.forEach((b) => b.reject(err)),
     );
-  }
-
-  private hand(id: string, fields: string[]): void {
-    try {
-      this.handler?.(decodeEnvelope(id, fields));
-    } catch (err) {
-      this.logger.error({ err }, 'event handler failed');
-    }
   }
 
   async since(cursor: string, limit: number): Promise<EventEnvelope[]> {
@@ -121,8 +71,6 @@ export class RedisEventTransport implements EventTransport {
     // Read the current tail id first so events appended between start() and the first XREAD are not missed.
     const tail = await this.writer.xrevrange(STREAM, '+', '-', 'COUNT', 1);
     if (tail.length) last = tail[0][0];
-    this.delivered = last;
-    this.handler = handler;
     this.loop = (async () => {
       while (this.running) {
         try {
@@ -131,9 +79,11 @@ export class RedisEventTransport implements EventTransport {
           if (!res) continue;
           for (const [id, fields] of res[0][1]) {
             last = id;
-            if (!after(id, this.delivered)) continue; // delivered when its append was answered
-            this.delivered = id;
-            this.hand(id, fields);
+            try {
+              handler(decodeEnvelope(id, fields));
+            } catch (err) {
+              this.logger.error({ err }, 'event handler failed');
+            }
           }
         } catch (err) {
           if (!this.running) break;
@@ -159,7 +109,6 @@ export class RedisEventTransport implements EventTransport {
 
   async stop(): Promise<void> {
     this.running = false;
-    this.handler = undefined;
     this.reader?.disconnect();
     await this.loop?.catch(() => undefined);
   }
