@@ -164,6 +164,9 @@ export class SessionLoopService {
       this.workspaces.get(row.tenantId, row.directory.split('/').pop()!),
     ]);
     ready.catch(() => undefined); // awaited below; after a failed turn, only waited for
+    // pg's pool hands out an idle connection on the next tick, and the turn's assembly below runs as one chain of
+    // microtasks: without this yield the message's INSERT would leave only once that chain waits for I/O.
+    await new Promise<void>((resolve) => process.nextTick(resolve));
     let turn: TurnContext;
     try {
       turn = await this.turns.forStep(auth, row, step, history, lastUser.info);
