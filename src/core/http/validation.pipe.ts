@@ -1,4 +1,5 @@
 import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+import { cacheValidationRules } from './validation-rules-cache';
 
 function flatten(errors: ValidationError[], prefix = ''): string[] {
   return errors.flatMap((e) => {
@@ -12,6 +13,7 @@ function flatten(errors: ValidationError[], prefix = ''): string[] {
 
 /** Unknown fields are stripped (OpenCode's clients send fields we may not model); wrong types are 400. */
 export function validationPipe(): ValidationPipe {
+  cacheValidationRules();
   return new ValidationPipe({
     whitelist: true,
     transform: true,
