@@ -30,11 +30,11 @@ export class RedisEventTransport implements EventTransport {
    */
   append(envelope: Omit<EventEnvelope, 'seq'>, opts?: { now?: boolean }): Promise<string> {
     return new Promise((resolve, reject) => {
-      // nextTick, not later: the append must be on its way before the HTTP answer that follows the publish.
-      if (this.pending.push({ fields: encodeEnvelope(envelope), resolve, reject }) === 1 && !opts?.now)
-        process.nextTick(() => this.flush());
-      // Not after the rest of this turn's work (an answer's first piece: the rest of the reply is handled after it).
+      const queued = this.pending.push({ fields: encodeEnvelope(envelope), resolve, reject });
+      // `now`: not after the rest of this turn's work (an answer's first piece: the rest of the reply is handled
+      // after it). Otherwise nextTick, not later: on its way before the HTTP answer that follows the publish.
       if (opts?.now) this.flush();
+      else if (queued === 1) process.nextTick(() => this.flush());
     });
   }
 

@@ -262,8 +262,8 @@ describe.each(transports)('%s transport', (name, setup) => {
       const tenant = 'redis-interleave';
       const atOne = collect(one, tenant);
       const atTwo = collect(two, tenant);
-      // Rounds of appends from both sides in the same turns: some land right after a process's own delivered
-      // events (handed over on the append's answer), others after the other's (left to the reader).
+      // Rounds of appends from both sides, several in the same turn of the event loop, so each process's pipelines
+      // interleave with the other's in the stream.
       for (let round = 0; round < 20; round++) {
         publishMany(one, tenant, 3, round * 6);
         publishMany(two, tenant, 3, round * 6 + 3);
