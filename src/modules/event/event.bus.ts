@@ -9,6 +9,8 @@ import { EventType, type EventEnvelope, type EventTransport, type PublishInput }
 
 /** Sessions whose last answer's first delta is remembered (a session forgotten sends one more at once, no harm). */
 const MAX_OPENED = 10_000;
+/** The longest a step waits for its answer's first delta to reach this process's streams (a read-back held up). */
+const FIRST_DELTA_WAIT_MS = 20;
 
 type Handler = (envelope: EventEnvelope) => void;
 type Entry = { filter: (e: EventEnvelope) => boolean; handler: Handler };
@@ -53,6 +55,10 @@ export class EventBus implements OnModuleInit, OnModuleDestroy {
   private readonly opened = new Map<string, unknown>();
   private deltaFlush?: NodeJS.Immediate;
   private deltaTick?: NodeJS.Timeout;
+  /** First deltas sent at once that this process's streams wait for, by event id: each resolves once delivered. */
+  private readonly awaited = new Map<string, () => void>();
+  /** The longest such a wait lasts (a read-back held up or lost); a test on a loaded machine may lengthen it. */
+  firstDeltaWaitMs = FIRST_DELTA_WAIT_MS;
 
   /**
    * The delta clock (EVENT_DELTA_BATCH_MS): a session's text deltas go out at most this often while it streams, the
@@ -93,12 +99,22 @@ export class EventBus implements OnModuleInit, OnModuleDestroy {
    */
   publish(input: PublishInput): void {
     const session = input.sessionId;
-    if (session && input.type === EventType.PartDelta) return this.queueDelta(session, input);
+    if (session && input.type === EventType.PartDelta) return void this.queueDelta(session, input);
     if (session && this.deltas.size) this.flushDelta(session);
     this.append(input);
   }
 
-  private queueDelta(session: string, input: PublishInput): void {
+  /**
+   * A streamed piece of a part (PartDelta), as `publish`. When it is an answer's first, sent at once, and a stream
+   * of this process is to receive it, the promise settles once it was written to those streams (at most
+   * FIRST_DELTA_WAIT_MS later): the step hands its rest of the provider's read on only then, so the first token
+   * does not wait behind the handling of the whole reply (a fast model's reply comes in one read).
+   */
+  publishDelta(input: Omit<PublishInput, 'type'> & { sessionId: string }): Promise<void> | undefined {
+    return this.queueDelta(input.sessionId, input);
+  }
+
+  private queueDelta(session: string, input: Omit<PublishInput, 'type'>): Promise<void> | undefined {
     const p = input.properties;
     const pending = this.deltas.get(session);
     // Compared field by field: this runs for every token of every stream.
@@ -114,7 +130,7 @@ export class EventBus implements OnModuleInit, OnModuleDestroy {
       return;
     }
     if (pending) this.flushDelta(session);
-    this.deltas.set(session, { input: { ...input, properties: { ...p } } });
+    this.deltas.set(session, { input: { ...input, type: EventType.PartDelta, properties: { ...p } } });
     if (this.opened.get(session) !== p.messageID) {
       // Once per answer: the cost of an append of its own is nothing beside the stream's.
       this.opened.delete(session);
@@ -128,12 +144,12 @@ export class EventBus implements OnModuleInit, OnModuleDestroy {
     else this.deltaFlush ??= setImmediate(() => this.flushDeltas());
   }
 
-  private flushDelta(session: string, now = false): void {
+  private flushDelta(session: string, now = false): Promise<void> | undefined {
     const pending = this.deltas.get(session);
     if (!pending) return;
     this.deltas.delete(session);
     this.deltaSent.set(session, { at: performance.now(), message: pending.input.properties.messageID });
-    this.append(pending.input, now);
+    return this.append(pending.input, now);
   }
 
   private flushDeltas(): void {
@@ -146,13 +162,34 @@ export class EventBus implements OnModuleInit, OnModuleDestroy {
     for (const [session, sent] of this.deltaSent) if (sent.at < stale) this.deltaSent.delete(session);
   }
 
-  private append(input: PublishInput, now = false): void {
+  /** `now`: sent at once; the promise then settles once this process's streams have it (see publishDelta). */
+  private append(input: PublishInput, now = false): Promise<void> | undefined {
     const { type, properties, ...routing } = input;
     const envelope = { ...routing, event: { id: newId('event'), type, properties } };
+    const delivered = now ? this.awaitDelivery(envelope) : undefined;
     this.transport.append(envelope, now ? { now } : undefined).catch((err) => {
       // The shared log is down: local subscribers still get the event, other processes and replay do not.
       this.logger.warn({ err, type }, 'event append failed; delivered locally only');
       this.deliver({ ...envelope, seq: `0-${++this.localSeq}` });
+    });
+    return delivered;
+  }
+
+  /**
+   * Settles after `envelope` was delivered here and the streams' writes of that turn went out (setImmediate runs
+   * after the SSE writers' uncork, queued at delivery). Only when a subscriber of this process takes it.
+   */
+  private awaitDelivery(envelope: Omit<EventEnvelope, 'seq'>): Promise<void> | undefined {
+    if (!this.reaches({ ...envelope, seq: '' })) return undefined;
+    const id = envelope.event.id;
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.awaited.delete(id);
+        setImmediate(resolve);
+      };
+      const timer = setTimeout(done, this.firstDeltaWaitMs);
+      this.awaited.set(id, done);
     });
   }
 
@@ -228,17 +265,34 @@ export class EventBus implements OnModuleInit, OnModuleDestroy {
 
   /** Offers the event to the unrouted subscribers and to the routed ones whose route can match it. */
   private deliver(envelope: EventEnvelope): void {
-    this.offer(this.unrouted, envelope);
-    const t = this.tenants.get(envelope.tenantId);
-    if (!t) return;
-    this.offer(t.wide, envelope);
-    if (envelope.sessionId) this.offer(t.bySession.get(envelope.sessionId), envelope);
-    if (envelope.ownerId) this.offer(t.byOwner.get(envelope.ownerId), envelope);
-    else for (const set of t.byOwner.values()) this.offer(set, envelope);
+    this.route(envelope, (entries) => this.offer(entries, envelope));
+    if (this.awaited.size) this.awaited.get(envelope.event.id)?.();
   }
 
-  private offer(entries: Set<Entry> | undefined, envelope: EventEnvelope): void {
-    if (!entries) return;
+  /** Whether a subscriber of this process takes the event. */
+  private reaches(envelope: EventEnvelope): boolean {
+    let taken = false;
+    this.route(envelope, (entries) => {
+      for (const s of entries) if (s.filter(envelope)) return (taken = true);
+      return false;
+    });
+    return taken;
+  }
+
+  /** Calls `visit` with each subscriber set whose route can match the event, until it returns true. */
+  private route(envelope: EventEnvelope, visit: (entries: Set<Entry>) => boolean): void {
+    if (visit(this.unrouted)) return;
+    const t = this.tenants.get(envelope.tenantId);
+    if (!t || visit(t.wide)) return;
+    const session = envelope.sessionId ? t.bySession.get(envelope.sessionId) : undefined;
+    if (session && visit(session)) return;
+    if (envelope.ownerId) {
+      const owner = t.byOwner.get(envelope.ownerId);
+      if (owner) visit(owner);
+    } else for (const set of t.byOwner.values()) if (visit(set)) return;
+  }
+
+  private offer(entries: Set<Entry>, envelope: EventEnvelope): false {
     for (const s of entries) {
       if (!s.filter(envelope)) continue;
       try {
@@ -247,5 +301,6 @@ export class EventBus implements OnModuleInit, OnModuleDestroy {
         this.logger.error({ err }, 'event subscriber failed');
       }
     }
+    return false;
   }
 }

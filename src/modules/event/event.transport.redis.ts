@@ -45,7 +45,9 @@ export class RedisEventTransport implements EventTransport {
     if (!batch.length) return; // sent earlier in the turn by an append `now`
     this.pending = [];
     const maxLen = String(Math.max(this.capacity, 1));
-    const pipeline = this.writer.pipeline();
+    // MULTI: a reader blocked in XREAD is answered after each command otherwise, with the batch's first entry
+    // alone, and needs another round trip for the rest (an answer's first delta, queued after its part's events).
+    const pipeline = batch.length > 1 ? this.writer.multi() : this.writer.pipeline();
     for (const b of batch) pipeline.xadd(STREAM, 'MAXLEN', '~', maxLen, '*', ...b.fields);
     pipeline.exec().then(
       (results) =>

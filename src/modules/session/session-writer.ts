@@ -126,8 +126,9 @@ export class SessionWriter {
   }
 
   /** A streamed piece of a part's text: an event only, the part itself is stored at its boundaries. */
-  delta(row: SessionRow, part: Pick<PartInfo, 'id' | 'messageID'>, delta: string): void {
-    this.sessions.publish(row, EventType.PartDelta, {
+  /** See SessionService.publishDelta for the promise (an answer's first piece). */
+  delta(row: SessionRow, part: Pick<PartInfo, 'id' | 'messageID'>, delta: string): Promise<void> | undefined {
+    return this.sessions.publishDelta(row, {
       sessionID: row.id,
       messageID: part.messageID,
       partID: part.id,

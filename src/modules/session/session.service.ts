@@ -219,19 +219,24 @@ export class SessionService {
     return this.messages.getTodos(auth.tenantId, id);
   }
 
-  publish(
-    row: Pick<SessionRow, 'id' | 'tenantId' | 'userId' | 'projectId' | 'directory'>,
-    type: string,
-    properties: Record<string, unknown>,
-  ): void {
-    this.bus.publish({
-      tenantId: row.tenantId,
-      sessionId: row.id,
-      ownerId: row.userId ?? undefined,
-      projectId: row.projectId,
-      directory: row.directory,
-      type,
-      properties,
-    });
+  publish(row: EventRow, type: string, properties: Record<string, unknown>): void {
+    this.bus.publish({ ...routing(row), type, properties });
   }
+
+  /** A streamed piece of a part's text; an answer's first settles once this process's streams have it. */
+  publishDelta(row: EventRow, properties: Record<string, unknown>): Promise<void> | undefined {
+    return this.bus.publishDelta({ ...routing(row), properties });
+  }
+}
+
+type EventRow = Pick<SessionRow, 'id' | 'tenantId' | 'userId' | 'projectId' | 'directory'>;
+
+function routing(row: EventRow) {
+  return {
+    tenantId: row.tenantId,
+    sessionId: row.id,
+    ownerId: row.userId ?? undefined,
+    projectId: row.projectId,
+    directory: row.directory,
+  };
 }

@@ -176,6 +176,41 @@ describe.each(transports)('%s transport', (name, setup) => {
     expect(got.slice(7).map(shown)).toEqual(['s1/p3:new answer']);
   });
 
+  it("lets the publisher wait for an answer's first delta until this process's subscribers have it, and only then", async () => {
+    const b = await bus();
+    b.firstDeltaWaitMs = 60_000; // the wait ends on delivery here, however loaded the machine
+    const tenant = `${name}-first`;
+    // No subscriber of this process takes it: nothing to wait for.
+    expect(b.publishDelta(delta(`${tenant}-unseen`, 's0', 'p0', 'unseen'))).toBeUndefined();
+    const got = collect(b, tenant);
+    // A stream writes what it got at the end of the turn (SseWriter's uncork, on setImmediate); the wait ends after.
+    let written = 0;
+    b.subscribe(
+      (e) => e.tenantId === tenant,
+      () => void setImmediate(() => written++),
+    );
+    const wait = b.publishDelta(delta(tenant, 's1', 'p1', 'Hel'));
+    expect(wait).toBeInstanceOf(Promise);
+    await wait;
+    expect(got.map(shown)).toEqual(['s1/p1:Hel']);
+    expect(written).toBe(1);
+    // The answer's next pieces wait for the delta clock: nothing to wait for.
+    expect(b.publishDelta(delta(tenant, 's1', 'p1', 'lo'))).toBeUndefined();
+  });
+
+  it('ends that wait on its own when the event does not come back (a read-back held up or lost)', async () => {
+    const lossy = env.make(1000);
+    const start = lossy.start.bind(lossy);
+    lossy.start = () => start(() => undefined); // appends are stored, never delivered here
+    const b = await busOn(lossy);
+    buses.push(b);
+    const tenant = `${name}-lost`;
+    collect(b, tenant);
+    const wait = b.publishDelta(delta(tenant, 's1', 'p1', 'Hel'));
+    expect(wait).toBeInstanceOf(Promise);
+    await expect(wait).resolves.toBeUndefined();
+  });
+
   it('sends the first piece of a session back from a quiet spell at the end of the turn, not on the clock', async () => {
     const b = await bus(1000, 20);
     const tenant = `${name}-quiet`;
@@ -287,13 +322,17 @@ describe.each(transports)('%s transport', (name, setup) => {
       const t = new RedisEventTransport(writer, () => reader, 1000, logger);
       // The appends each pipeline sent, counted as it is sent.
       const sent: number[] = [];
-      const pipeline = writer.pipeline.bind(writer);
-      writer.pipeline = ((...args: Parameters<Redis['pipeline']>) => {
-        const p = pipeline(...args);
-        const exec = p.exec.bind(p);
-        p.exec = ((...x: Parameters<typeof exec>) => (sent.push(p.length), exec(...x))) as typeof p.exec;
-        return p;
-      }) as Redis['pipeline'];
+      for (const kind of ['pipeline', 'multi'] as const) {
+        const make = (writer[kind] as Redis['pipeline']).bind(writer);
+        writer[kind] = ((...args: Parameters<Redis['pipeline']>) => {
+          const p = make(...args);
+          const exec = p.exec.bind(p);
+          // A MULTI counts its own command too.
+          const appends = () => p.length - (kind === 'multi' ? 1 : 0);
+          p.exec = ((...x: Parameters<typeof exec>) => (sent.push(appends()), exec(...x))) as typeof p.exec;
+          return p;
+        }) as never;
+      }
       try {
         await t.start(() => undefined);
         const env = (i: number) => ({
@@ -307,6 +346,45 @@ describe.each(transports)('%s transport', (name, setup) => {
         const seqs = await Promise.all([first, urgent, later]);
         expect(sent).toEqual([2, 1]);
         expect(seqs.map((q) => parseSeq(q)!).every((q, i, all) => i === 0 || compareSeq(q, all[i - 1]) > 0)).toBe(true);
+      } finally {
+        await t.stop();
+        writer.disconnect();
+        await lease.release();
+      }
+    });
+
+    it('hands a reader waiting in XREAD all of one send at once, not its first append alone', async () => {
+      const lease = await leaseRedisDb(redisBase!);
+      const writer = new Redis(lease.url, { maxRetriesPerRequest: null });
+      const reader = new Redis(lease.url, { maxRetriesPerRequest: null });
+      const t = new RedisEventTransport(writer, () => reader, 1000, logger);
+      // The entries each XREAD answer carried.
+      const reads: number[] = [];
+      const xread = reader.xread.bind(reader) as (...args: unknown[]) => Promise<[string, unknown[]][] | null>;
+      reader.xread = (async (...args: unknown[]) => {
+        const res = await xread(...args);
+        if (res) reads.push(res[0][1].length);
+        return res;
+      }) as never;
+      const got: EventEnvelope[] = [];
+      try {
+        await t.start((e) => got.push(e));
+        // Once the reader waits in its XREAD (BLOCK), as it does between bursts.
+        const db = new URL(lease.url).pathname.slice(1) || '0';
+        const waiting = async () =>
+          String(await writer.client('LIST'))
+            .split('\n')
+            .some((c) => c.includes(` db=${db} `) && c.includes(' flags=b ') && c.includes(' cmd=xread'));
+        for (let i = 0; i < 300 && !(await waiting()); i++) await new Promise((r) => setTimeout(r, 10));
+        expect(await waiting()).toBe(true);
+        const env = (i: number) => ({
+          tenantId: 'batch',
+          event: { id: `evt_${i}`, type: 'test.tick', properties: { i } },
+        });
+        await Promise.all([t.append(env(1)), t.append(env(2)), t.append(env(3), { now: true })]);
+        await until(() => got.length === 3);
+        expect(got.map((e) => e.event.properties.i)).toEqual([1, 2, 3]);
+        expect(reads).toEqual([3]);
       } finally {
         await t.stop();
         writer.disconnect();

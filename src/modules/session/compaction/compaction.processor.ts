@@ -178,7 +178,7 @@ export class CompactionProcessor implements OnModuleInit {
       for await (const ev of metered) {
         if (ev.type === 'text-delta' && ev.delta) {
           text.text += ev.delta;
-          this.writer.delta(row, text, ev.delta);
+          void this.writer.delta(row, text, ev.delta);
         } else if (ev.type === 'finish') {
           finish = ev.reason;
         }

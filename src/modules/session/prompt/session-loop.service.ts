@@ -315,7 +315,7 @@ export class SessionLoopService {
         else await this.saveMessage(row, info);
       },
       announce: (part) => void (fenced() || this.writer.publishPart(row, part)),
-      delta: (part, delta) => void (fenced() || this.writer.delta(row, part, delta)),
+      delta: (part, delta) => (fenced() ? undefined : this.writer.delta(row, part, delta)),
       status: (status) => void (fenced() || this.runs.setStatus(row, status)),
       usage: async (cost, t, partId) => {
         const { providerID, modelID } = assistant;

@@ -142,3 +142,46 @@ async function waitFor(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 1000 && !condition(); i++) await new Promise((r) => setImmediate(r));
   expect(condition()).toBe(true);
 }
+
+it("handles the rest of a read only once the answer's first delta reached this process's streams", async () => {
+  const order: string[] = [];
+  const firstOut = deferred();
+  const sink = {
+    savePart: async () => undefined,
+    removePart: async () => undefined,
+    storeText: async () => undefined,
+    saveMessage: async () => void order.push('saveMessage'),
+    // Only the answer's first piece is waited for (EventBus.publishDelta).
+    delta: (_part: PartInfo, text: string) => (
+      order.push(`delta:${text}`),
+      text === 'Hi' ? firstOut.promise : undefined
+    ),
+    announce: (part: PartInfo) => void order.push(`announce:${part.type}`),
+    status: () => undefined,
+    usage: async () => void order.push('usage'),
+    recentToolCalls: () => [],
+  } as unknown as StepSink;
+  // A fast model's whole reply in one read.
+  const events: StreamEvent[] = [
+    { type: 'text-start', id: 't' },
+    { type: 'text-delta', id: 't', delta: 'Hi' },
+    { type: 'text-delta', id: 't', delta: ' there' },
+    { type: 'text-end', id: 't' },
+    stop(1, 2),
+  ];
+  const outcome = new StepProcessor({
+    assistant: newAssistant(),
+    model: { cost: undefined } as StepInput['model'],
+    call: () => eventStream(async (s) => void (await s(events))),
+    tools: new Map(),
+    signal: new AbortController().signal,
+    maxRetries: 0,
+    sink,
+  }).run();
+  await waitFor(() => order.includes('delta:Hi'));
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  expect(order).toEqual(['announce:step-start', 'announce:text', 'delta:Hi']);
+  firstOut.resolve();
+  expect(await outcome).toBe('continue');
+  expect(order).toEqual(['announce:step-start', 'announce:text', 'delta:Hi', 'delta: there', 'usage', 'saveMessage']);
+});

@@ -206,8 +206,8 @@ export class StepProcessor {
         if (!part || !ev.delta) return;
         part.text += ev.delta;
         this.dirty.add(part);
-        sink.delta(part, ev.delta);
-        return;
+        // An answer's first piece: the rest of this read is handled once it reached this process's streams.
+        return sink.delta(part, ev.delta);
       }
       case 'text-end':
       case 'reasoning-end': {

@@ -20,7 +20,8 @@ export interface StepSink {
   storeText(parts: PartInfo[]): Promise<void>;
   /** Stores the message with the step's closing parts in one statement, then publishes the parts and the message. */
   saveMessage(info: AssistantMessageInfo, parts?: PartInfo[], alsoStore?: PartInfo[]): Promise<void>;
-  delta(part: TextLike, delta: string): void;
+  /** Publishes a piece of a part's text; a promise when the next read must wait for it (an answer's first). */
+  delta(part: TextLike, delta: string): Promise<void> | undefined;
   /** Publishes a part's state without storing it (a streaming part that a later savePart stores). */
   announce(part: PartInfo): void;
   status(status: SessionStatus): void;
