@@ -210,6 +210,25 @@ describe('OpenAiChatLanguageModel', () => {
     expect(sent.body.interleaved).toBeUndefined();
   });
 
+  it("goes through a fetch of its own when it has one (the egress guard's), and reads the same events", async () => {
+    const seen: string[] = [];
+    const guarded = new OpenAiChatLanguageModel('gpt-test', {
+      providerId: 'openai',
+      apiKey: 'sk-test',
+      baseURL: llm.openaiBaseUrl,
+      fetch: (input, init) => {
+        seen.push(input instanceof Request ? input.url : String(input));
+        return fetch(input, init);
+      },
+    });
+    llm.enqueue(reply().text('Hello world').stop());
+    const { events, error } = await collect(guarded.stream(baseRequest()));
+    expect(error).toBeUndefined();
+    expect(textOf(events)).toBe('Hello world');
+    expect(events.at(-1)).toMatchObject({ type: 'finish', reason: 'stop' });
+    expect(seen).toEqual([`${llm.openaiBaseUrl}/chat/completions`]);
+  });
+
   it('reports a max-tokens stop as finish "length"', async () => {
     llm.enqueue(reply().text('cut').length());
     const { events } = await collect(model.stream(baseRequest()));

@@ -12,7 +12,16 @@ import type {
   ToolResultPart,
 } from '../provider.types';
 import { parseAdapterOptions, type AdapterOptions } from './adapter.options';
-import { createOpenAiClient, fromOpenAiError, mapOpenAiOptions, openAiStreamError } from './openai-shared';
+import { postForStream, pumpText, readAll } from './http-stream';
+import {
+  createOpenAiClient,
+  fromOpenAiError,
+  mapOpenAiOptions,
+  OPENAI_TIMEOUT_MS,
+  openAiRequest,
+  openAiStreamError,
+} from './openai-shared';
+import { fromErrorResponse } from './provider-error.mapper';
 import { SseJsonDecoder } from './sse-json';
 import { ChatChunkAssembler, type ChatChunkChoice, type ChatChunkUsage } from './chat-chunks';
 import { isTextMime, textFromDataUrl } from './stream-blocks';
@@ -128,6 +137,7 @@ export function toOpenAiChatMessages(
 /** OpenAI chat completions, and every OpenAI-compatible endpoint (Groq, OpenRouter, Ollama, Azure, ...). */
 export class OpenAiChatLanguageModel implements LanguageModel {
   readonly providerId: string;
+  private readonly options: AdapterOptions;
   private readonly client: OpenAI;
   private readonly maxTokensField: string;
   private readonly mapId: IdMap;
@@ -137,6 +147,7 @@ export class OpenAiChatLanguageModel implements LanguageModel {
     options: OpenAiChatOptions,
   ) {
     const parsed = parseAdapterOptions(options);
+    this.options = parsed;
     this.providerId = parsed.providerId;
     this.client = createOpenAiClient(parsed);
     this.maxTokensField = options.maxTokensField ?? 'max_tokens';
@@ -172,33 +183,18 @@ export class OpenAiChatLanguageModel implements LanguageModel {
   private async run(request: StreamRequest, sink: EventSink): Promise<void> {
     const signal = request.abortSignal;
     const chunks = new ChatChunkAssembler();
+    /** One read of the body (or its end) decoded, and its events handed on: a promise when the sink must be waited for. */
+    const take = (sse: SseJsonDecoder, read: string | Uint8Array | undefined): void | Promise<void> => {
+      const events: StreamEvent[] = [];
+      for (const chunk of (read === undefined ? sse.end() : sse.push(read)) as OpenAI.Chat.ChatCompletionChunk[])
+        chunks.chunk(events, chunk.choices?.[0] as ChatChunkChoice | undefined, chunk.usage as ChatChunkUsage | null);
+      if (events.length) return sink(events);
+    };
     try {
-      const body = this.buildBody(request) as unknown as OpenAI.Chat.Completions.ChatCompletionCreateParamsStreaming;
-      const response = await this.client.chat.completions
-        .create(body, { signal, headers: request.headers })
-        .asResponse();
-      const reader = response.body?.getReader();
-      const sse = new SseJsonDecoder((error) => openAiStreamError(error, response.headers));
-      let ended = !reader;
-      try {
-        while (!ended && !sse.done) {
-          const read = await reader!.read();
-          ended = read.done;
-          const events: StreamEvent[] = [];
-          for (const chunk of (read.done ? sse.end() : sse.push(read.value)) as OpenAI.Chat.ChatCompletionChunk[])
-            chunks.chunk(
-              events,
-              chunk.choices?.[0] as ChatChunkChoice | undefined,
-              chunk.usage as ChatChunkUsage | null,
-            );
-          if (!events.length) continue;
-          const pending = sink(events);
-          if (pending) await pending;
-        }
-      } finally {
-        // Ended early ([DONE], an error, the consumer stopped): the rest of the body is not wanted.
-        if (!ended) void reader?.cancel().catch(() => undefined);
-      }
+      const body = this.buildBody(request);
+      // An endpoint reached through a fetch of its own (the egress guard's) goes through the SDK and that fetch.
+      if (this.options.fetch) await this.viaSdk(body, request, take);
+      else await this.direct(body, request, take);
     } catch (error) {
       throw fromOpenAiError(this.providerId, error, signal);
     }
@@ -207,4 +203,43 @@ export class OpenAiChatLanguageModel implements LanguageModel {
     const pending = sink(chunks.end([]));
     if (pending) await pending;
   }
+
+  /** The request sent as the SDK would, its body read as a Node stream (see http-stream.ts). */
+  private async direct(body: Record<string, unknown>, request: StreamRequest, take: Take): Promise<void> {
+    const { url, headers } = openAiRequest(this.options, 'chat/completions', request.headers);
+    const signal = request.abortSignal;
+    const timeoutMs = this.options.timeout ?? OPENAI_TIMEOUT_MS;
+    const response = await postForStream(url, { headers, body: JSON.stringify(body), signal, timeoutMs });
+    if (response.status < 200 || response.status > 299)
+      throw fromErrorResponse(this.providerId, response, await readAll(response.body).catch(() => ''));
+    const sse = new SseJsonDecoder((error) => openAiStreamError(error, response.headers));
+    await pumpText(
+      response.body,
+      { onText: (text) => take(sse, text), onEnd: () => take(sse, undefined), done: () => sse.done },
+      signal,
+    );
+  }
+
+  private async viaSdk(body: Record<string, unknown>, request: StreamRequest, take: Take): Promise<void> {
+    const params = body as unknown as OpenAI.Chat.Completions.ChatCompletionCreateParamsStreaming;
+    const response = await this.client.chat.completions
+      .create(params, { signal: request.abortSignal, headers: request.headers })
+      .asResponse();
+    const reader = response.body?.getReader();
+    const sse = new SseJsonDecoder((error) => openAiStreamError(error, response.headers));
+    let ended = !reader;
+    try {
+      while (!ended && !sse.done) {
+        const read = await reader!.read();
+        ended = read.done;
+        const pending = take(sse, read.done ? undefined : read.value);
+        if (pending) await pending;
+      }
+    } finally {
+      // Ended early ([DONE], an error, the consumer stopped): the rest of the body is not wanted.
+      if (!ended) void reader?.cancel().catch(() => undefined);
+    }
+  }
 }
+
+type Take = (sse: SseJsonDecoder, read: string | Uint8Array | undefined) => void | Promise<void>;

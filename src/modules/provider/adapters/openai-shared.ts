@@ -7,8 +7,8 @@ import { errorCapturingFetch, findProviderError, fromHttpFailure, fromThrown } f
 // The SDK is loaded when the first client is made, not at boot
 const openAiSdk = lazyModule(() => (require('openai') as typeof import('openai')).default);
 
-/** One OpenAI SDK client configured from adapter options (also serves every OpenAI-compatible endpoint). */
-export function createOpenAiClient(options: AdapterOptions): OpenAI {
+/** The configured headers and the key as the SDK takes them (`null`: a header the SDK must not send). */
+function keyedHeaders(options: AdapterOptions): { headers: Record<string, string | null>; apiKey: string } {
   const headers: Record<string, string | null> = { ...(options.headers ?? {}) };
   let apiKey = options.apiKey ?? '';
   if (options.authHeader && options.authHeader.toLowerCase() !== 'authorization') {
@@ -17,10 +17,16 @@ export function createOpenAiClient(options: AdapterOptions): OpenAI {
     headers['authorization'] = null;
     apiKey = 'unused';
   }
+  // Local servers (Ollama, LM Studio, vLLM) need no key but the SDK refuses an empty one.
+  return { headers, apiKey: apiKey || 'not-needed' };
+}
+
+/** One OpenAI SDK client configured from adapter options (also serves every OpenAI-compatible endpoint). */
+export function createOpenAiClient(options: AdapterOptions): OpenAI {
+  const { headers, apiKey } = keyedHeaders(options);
   const OpenAiClient = openAiSdk();
   return new OpenAiClient({
-    // Local servers (Ollama, LM Studio, vLLM) need no key but the SDK refuses an empty one.
-    apiKey: apiKey || 'not-needed',
+    apiKey,
     baseURL: options.baseURL ?? 'https://api.openai.com/v1',
     defaultHeaders: headers,
     defaultQuery: options.query,
@@ -30,6 +36,37 @@ export function createOpenAiClient(options: AdapterOptions): OpenAI {
     logLevel: 'off',
     fetch: errorCapturingFetch(options.providerId, options.fetch),
   });
+}
+
+/** The SDK's default request timeout (to the response's head, for a stream). */
+export const OPENAI_TIMEOUT_MS = 600_000;
+
+/**
+ * A request the adapter sends itself, as the SDK would: `<baseURL>/<path>` with the configured query, the key as a
+ * Bearer token (or its own header), the configured headers, then the call's. No compression: a streamed reply is
+ * read as it comes.
+ */
+export function openAiRequest(
+  options: AdapterOptions,
+  path: string,
+  callHeaders: Record<string, string> = {},
+): { url: URL; headers: Record<string, string> } {
+  const base = options.baseURL ?? 'https://api.openai.com/v1';
+  const url = new URL(base.endsWith('/') ? `${base}${path}` : `${base}/${path}`);
+  for (const [key, value] of Object.entries(options.query ?? {})) url.searchParams.set(key, value);
+  const { headers, apiKey } = keyedHeaders(options);
+  const out: Record<string, string> = {
+    accept: 'application/json',
+    'content-type': 'application/json',
+    'accept-encoding': 'identity',
+    'user-agent': 'opencode-api',
+    authorization: `Bearer ${apiKey}`,
+  };
+  for (const [key, value] of Object.entries({ ...headers, ...callHeaders })) {
+    if (value === null) delete out[key.toLowerCase()];
+    else out[key.toLowerCase()] = value;
+  }
+  return { url, headers: out };
 }
 
 export function fromOpenAiError(providerId: string, error: unknown, signal?: AbortSignal): ProviderError {

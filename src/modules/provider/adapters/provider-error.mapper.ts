@@ -208,21 +208,30 @@ export function errorCapturingFetch(
     const response = await base(input, init);
     if (response.ok) return response;
     const rawBody = await response.text().catch(() => '');
-    let body: unknown = rawBody;
-    try {
-      body = JSON.parse(rawBody);
-    } catch {
-      // not JSON: keep the text
-    }
-    throw fromHttpFailure({
-      providerId,
-      status: response.status,
-      message: response.statusText,
-      headers: response.headers,
-      body,
-      rawBody: rawBody || undefined,
-    });
+    throw fromErrorResponse(providerId, response, rawBody);
   };
+}
+
+/** A non-2xx response, its body read whole (JSON when it parses), as the ProviderError it stands for. */
+export function fromErrorResponse(
+  providerId: string,
+  response: { status: number; statusText: string; headers: Headers },
+  rawBody: string,
+): ProviderError {
+  let body: unknown = rawBody;
+  try {
+    body = JSON.parse(rawBody);
+  } catch {
+    // not JSON: keep the text
+  }
+  return fromHttpFailure({
+    providerId,
+    status: response.status,
+    message: response.statusText,
+    headers: response.headers,
+    body,
+    rawBody: rawBody || undefined,
+  });
 }
 
 const UNDICI_DISPATCHER = Symbol.for('undici.globalDispatcher.1');

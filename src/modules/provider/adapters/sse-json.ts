@@ -15,9 +15,9 @@ export class SseJsonDecoder {
 
   constructor(private readonly apiError: (error: unknown) => Error) {}
 
-  /** The payloads completed by these bytes. */
-  push(bytes: Uint8Array): unknown[] {
-    this.buffer += this.text.decode(bytes, { stream: true });
+  /** The payloads completed by these bytes (or this text, decoded by the reader). */
+  push(bytes: Uint8Array | string): unknown[] {
+    this.buffer += typeof bytes === 'string' ? bytes : this.text.decode(bytes, { stream: true });
     return this.lines(false);
   }
 
