@@ -8,7 +8,7 @@ import { RequestLimitService } from './tenant/limits/request-limit.service';
 import { TenantModule } from './tenant/tenant.module';
 import { AuthModule } from './auth/auth.module';
 import { RATE_LIMITER } from './auth/rate-limiter.port';
-import { STREAM_ACCESS, type StreamAccess } from './event/stream-access.port';
+import { STREAM_ACCESS, STREAM_RIGHTS, type StreamAccess, type StreamRights } from './event/stream-access.port';
 import { PROJECT_DIRECTORY, type ProjectDirectory } from './event/project-directory.port';
 import { SESSION_ACCESS, type SessionAccess } from './permission/session-access.port';
 import { PERMISSION_HOOK, type PermissionHook } from './permission/permission-hook.port';
@@ -155,6 +155,11 @@ const sessionExtensionTokens = [
       }),
     },
     {
+      provide: STREAM_RIGHTS,
+      inject: [ApiKeyService],
+      useFactory: (keys: ApiKeyService): StreamRights => ({ currentMany: (auths) => keys.currentMany(auths) }),
+    },
+    {
       provide: SESSION_ACCESS,
       inject: [SessionService],
       useFactory: (sessions: SessionService): SessionAccess => ({
@@ -185,6 +190,7 @@ const sessionExtensionTokens = [
     PROJECT_DIRECTORY,
     SESSION_ACCESS,
     STREAM_ACCESS,
+    STREAM_RIGHTS,
     SANDBOX_AUDIT,
     LLM_METER,
     RUN_LIMITS,

@@ -41,11 +41,12 @@ export class ApiKeyRepository {
     });
   }
 
-  /** A key's current state and its user's, read uncached (open streams re-check with it). */
-  keyPrincipal(tenantId: string, keyId: string) {
-    return this.prisma.apiKey.findFirst({
-      where: { tenantId, id: keyId },
+  /** Keys' current state and their users', read uncached (open streams re-check with it): one read for many. */
+  keyPrincipals(tenantId: string, keyIds: string[]) {
+    return this.prisma.apiKey.findMany({
+      where: { tenantId, id: { in: keyIds } },
       select: {
+        id: true,
         revokedAt: true,
         expiresAt: true,
         user: { select: { role: true, platformAdmin: true, deletedAt: true } },
@@ -53,11 +54,11 @@ export class ApiKeyRepository {
     });
   }
 
-  /** A user's current role and deletion (callers signed in by JWT have no key). */
-  userPrincipal(tenantId: string, userId: string) {
-    return this.prisma.user.findFirst({
-      where: { tenantId, id: userId },
-      select: { role: true, platformAdmin: true, deletedAt: true },
+  /** Users' current role and deletion (callers signed in by JWT have no key): one read for many. */
+  userPrincipals(tenantId: string, userIds: string[]) {
+    return this.prisma.user.findMany({
+      where: { tenantId, id: { in: userIds } },
+      select: { id: true, role: true, platformAdmin: true, deletedAt: true },
     });
   }
 

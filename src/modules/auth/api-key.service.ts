@@ -108,14 +108,45 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
    * A JWT caller's role comes from their token (synced at sign-in), so only the deletion is read for them.
    */
   async current(auth: AuthContext): Promise<AuthContext | null> {
-    if (auth.keyId) {
-      const row = await this.keys.keyPrincipal(auth.tenantId, auth.keyId);
-      if (!row || row.revokedAt || row.user.deletedAt || (row.expiresAt && row.expiresAt.getTime() <= Date.now()))
-        return null;
-      return { ...auth, role: row.user.role, platformAdmin: row.user.platformAdmin };
+    return (await this.currentMany([auth]))[0];
+  }
+
+  /** `current` for many callers (every open stream's, at each re-check): one read per school for keys, one for users. */
+  async currentMany(auths: AuthContext[]): Promise<(AuthContext | null)[]> {
+    const schools = new Map<string, { keys: Set<string>; users: Set<string> }>();
+    for (const a of auths) {
+      let school = schools.get(a.tenantId);
+      if (!school) schools.set(a.tenantId, (school = { keys: new Set(), users: new Set() }));
+      if (a.keyId) school.keys.add(a.keyId);
+      else school.users.add(a.userId);
     }
-    const user = await this.keys.userPrincipal(auth.tenantId, auth.userId);
-    return user && !user.deletedAt ? { ...auth, platformAdmin: user.platformAdmin } : null;
+    type KeyRow = Awaited<ReturnType<ApiKeyRepository['keyPrincipals']>>[number];
+    type UserRow = Awaited<ReturnType<ApiKeyRepository['userPrincipals']>>[number];
+    const keys = new Map<string, KeyRow>();
+    const users = new Map<string, UserRow>();
+    await Promise.all(
+      [...schools].flatMap(([tenantId, school]) => [
+        school.keys.size &&
+          this.keys.keyPrincipals(tenantId, [...school.keys]).then((rows) => {
+            for (const row of rows) keys.set(`${tenantId}\0${row.id}`, row);
+          }),
+        school.users.size &&
+          this.keys.userPrincipals(tenantId, [...school.users]).then((rows) => {
+            for (const row of rows) users.set(`${tenantId}\0${row.id}`, row);
+          }),
+      ]),
+    );
+    const now = Date.now();
+    return auths.map((auth) => {
+      if (auth.keyId) {
+        const row = keys.get(`${auth.tenantId}\0${auth.keyId}`);
+        if (!row || row.revokedAt || row.user.deletedAt || (row.expiresAt && row.expiresAt.getTime() <= now))
+          return null;
+        return { ...auth, role: row.user.role, platformAdmin: row.user.platformAdmin };
+      }
+      const user = users.get(`${auth.tenantId}\0${auth.userId}`);
+      return user && !user.deletedAt ? { ...auth, platformAdmin: user.platformAdmin } : null;
+    });
   }
 
   list(auth: AuthContext, userId?: string) {

@@ -71,7 +71,8 @@ export class EventStreamService implements BeforeApplicationShutdown {
         keyId: auth.keyId,
         role: auth.role,
         expiresAt: auth.expiresAt,
-        stillAllowed: () => this.stillAllowed(auth, scope),
+        auth,
+        stillAllowed: (now) => this.stillAllowed(auth, scope, now),
         close: () => sse.close(),
       }),
     );
@@ -128,10 +129,11 @@ export class EventStreamService implements BeforeApplicationShutdown {
 
   /**
    * The rights the stream was opened with still hold: the key and user are live, the role is the same, and a
-   * teacher still oversees every student they did (a newly added student is let in without a reconnect).
+   * teacher still oversees every student they did (a newly added student is let in without a reconnect). `read`:
+   * the caller's rights as the guard's sweep just read them.
    */
-  private async stillAllowed(auth: AuthContext, scope: StreamScope): Promise<boolean> {
-    const now = await this.access.current(auth);
+  private async stillAllowed(auth: AuthContext, scope: StreamScope, read?: AuthContext | null): Promise<boolean> {
+    const now = read === undefined ? await this.access.current(auth) : read;
     if (!now || now.role !== auth.role || now.platformAdmin !== auth.platformAdmin) return false;
     if (auth.role !== 'teacher') return true;
     const watched = await this.teachers.watchedUserIds(now);

@@ -16,3 +16,13 @@ export interface StreamSlot {
 }
 
 export const STREAM_ACCESS = Symbol('STREAM_ACCESS');
+
+/**
+ * Port: the current rights of many callers in one read per school (StreamGuard's sweep re-checks every open stream
+ * with it; bound in ports.module.ts apart from STREAM_ACCESS, whose stream slots depend on the guard).
+ */
+export interface StreamRights {
+  currentMany(auths: AuthContext[]): Promise<(AuthContext | null)[]>;
+}
+
+export const STREAM_RIGHTS = Symbol('STREAM_RIGHTS');

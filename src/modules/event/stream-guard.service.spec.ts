@@ -1,4 +1,5 @@
 import pino from 'pino';
+import type { AuthContext } from '../../core/auth/auth-context';
 import type { AppConfig } from '../../core/config/app-config';
 import { waitUntil } from '../../../test/utils/wait-until';
 import { EventBus } from './event.bus';
@@ -10,9 +11,20 @@ import { StreamGuard, type GuardedStream } from './stream-guard.service';
 
 function setup() {
   const bus = new EventBus(new MemoryEventTransport(100), pino({ level: 'silent' }), { deltaBatchMs: 0 });
+  // The rights a sweep reads in one go: a caller whose key is in `gone` has none left; `fail` makes the read fail.
+  const access = {
+    reads: [] as AuthContext[][],
+    gone: new Set<string>(),
+    fail: false,
+    currentMany: async (auths: AuthContext[]) => {
+      access.reads.push(auths);
+      if (access.fail) throw new Error('database unreachable');
+      return auths.map((a) => (access.gone.has(a.keyId ?? '') ? null : a));
+    },
+  };
   // A sweep period far beyond the test: anything closed here was closed by the event.
-  const guard = new StreamGuard(bus, { accessRecheckMs: 10_000 } as AppConfig, pino({ level: 'silent' }));
-  return { bus, guard };
+  const guard = new StreamGuard(bus, access, { accessRecheckMs: 10_000 } as AppConfig, pino({ level: 'silent' }));
+  return { bus, guard, access };
 }
 
 function stream(fields: Partial<GuardedStream>, allowed = false) {
@@ -21,10 +33,12 @@ function stream(fields: Partial<GuardedStream>, allowed = false) {
     checks: 0,
     closed: false,
     allowed,
+    given: [] as (AuthContext | null | undefined)[],
     ...fields,
-    stillAllowed: async () => {
+    stillAllowed: async (now?: AuthContext | null) => {
       s.checks++;
-      return s.allowed;
+      s.given.push(now);
+      return now === undefined ? s.allowed : now !== null;
     },
     close: () => {
       s.closed = true;
@@ -96,6 +110,25 @@ describe('StreamGuard', () => {
     await (ctx.guard as unknown as { sweep(): Promise<void> }).sweep();
     expect(silent.closed).toBe(true);
     expect([flaky.closed, flaky.checks]).toEqual([false, 1]);
+  });
+
+  it('the sweep reads every caller’s rights in one go and hands each stream its own; without a caller, it reads itself', async () => {
+    const auth = (keyId: string) => ({ tenantId: 'ten_a', userId: 'u1', keyId, role: 'student' }) as AuthContext;
+    const kept = stream({ userId: 'u1', keyId: 'k1', role: 'student', auth: auth('k1') });
+    const revoked = stream({ userId: 'u1', keyId: 'k2', role: 'student', auth: auth('k2') }, true);
+    const share = stream({}, true);
+    for (const s of [kept, revoked, share]) ctx.guard.register(s);
+    ctx.access.gone.add('k2');
+    await (ctx.guard as unknown as { sweep(): Promise<void> }).sweep();
+    expect(ctx.access.reads).toEqual([[auth('k1'), auth('k2')]]);
+    expect([kept.given, revoked.given, share.given]).toEqual([[auth('k1')], [null], [undefined]]);
+    expect([kept.closed, revoked.closed, share.closed]).toEqual([false, true, false]);
+
+    // The read fails: each stream reads for itself (and is kept or closed by that).
+    ctx.access.fail = true;
+    await (ctx.guard as unknown as { sweep(): Promise<void> }).sweep();
+    expect(kept.given).toEqual([auth('k1'), undefined]);
+    expect(kept.closed).toBe(true);
   });
 
   it('closes a stream when its credential expires, with no event and no sweep; a later expiry stays open', async () => {

@@ -1,10 +1,11 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { Logger } from 'pino';
-import type { Role } from '../../core/auth/auth-context';
+import type { AuthContext, Role } from '../../core/auth/auth-context';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { LOGGER } from '../../core/logging/logger';
 import { ACCESS_CHANGED, accessChangeSchema, type AccessChange } from './access-changed.event';
 import { EventBus } from './event.bus';
+import { STREAM_RIGHTS, type StreamRights } from './stream-access.port';
 
 /** An open stream whose rights can end: `/event`, `/global/event` (a user's) or a public share stream (no user). */
 export interface GuardedStream {
@@ -14,8 +15,16 @@ export interface GuardedStream {
   role?: Role;
   /** The credential's own end (epoch ms): the stream closes then, whatever else holds. */
   expiresAt?: number;
-  /** Re-reads the rights the stream runs on (uncached); false closes it. May widen the stream's scope in place. */
-  stillAllowed(): Promise<boolean>;
+  /**
+   * The caller the stream was opened for, when its rights are a caller's: the sweep then reads every such stream's
+   * current rights in one go and hands each its own as `now` (null: they are gone).
+   */
+  auth?: AuthContext;
+  /**
+   * Re-reads the rights the stream runs on (uncached; `now`, when given, is the caller's as the sweep just read
+   * them); false closes it. May widen the stream's scope in place.
+   */
+  stillAllowed(now?: AuthContext | null): Promise<boolean>;
   close(): void;
 }
 
@@ -27,6 +36,8 @@ interface Entry {
 }
 
 const SWEEP_CONCURRENCY = 4;
+/** Callers whose rights one read of the sweep looks up at most. */
+const RIGHTS_PER_READ = 500;
 /** setTimeout's longest delay; a later expiry re-arms. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -46,6 +57,7 @@ export class StreamGuard implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly bus: EventBus,
+    @Inject(STREAM_RIGHTS) private readonly rights: StreamRights,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -107,8 +119,11 @@ export class StreamGuard implements OnModuleInit, OnModuleDestroy {
       if (entry.stream.tenantId === tenantId && affects(entry.stream, change)) void this.check(entry);
   }
 
-  /** One check at a time per stream; a change that lands during a check runs it again (it may have read too early). */
-  private check(entry: Entry): Promise<void> {
+  /**
+   * One check at a time per stream; a change that lands during a check runs it again (it may have read too early,
+   * so the again reads for itself). `read` holds the caller's rights as a sweep read them.
+   */
+  private check(entry: Entry, read?: { now: AuthContext | null }): Promise<void> {
     if (entry.running) {
       entry.again = true;
       return entry.running;
@@ -119,7 +134,10 @@ export class StreamGuard implements OnModuleInit, OnModuleDestroy {
         let ok = true;
         try {
           const { expiresAt } = entry.stream;
-          ok = (expiresAt === undefined || expiresAt > Date.now()) && (await entry.stream.stillAllowed());
+          const given = read;
+          read = undefined;
+          const allowed = () => (given ? entry.stream.stillAllowed(given.now) : entry.stream.stillAllowed());
+          ok = (expiresAt === undefined || expiresAt > Date.now()) && (await allowed());
         } catch (err) {
           // The database is unreachable: keep the stream (its reconnect would fail the same way) and retry later.
           this.logger.warn({ err }, 'stream access re-check failed');
@@ -135,13 +153,33 @@ export class StreamGuard implements OnModuleInit, OnModuleDestroy {
     this.sweeping = true;
     try {
       const queue = [...this.entries];
+      const rights = await this.rightsOf(queue);
       const worker = async () => {
-        for (let e = queue.shift(); e; e = queue.shift()) if (this.entries.has(e)) await this.check(e);
+        for (let e = queue.shift(); e; e = queue.shift()) if (this.entries.has(e)) await this.check(e, rights.get(e));
       };
       await Promise.all(Array.from({ length: SWEEP_CONCURRENCY }, worker));
     } finally {
       this.sweeping = false;
     }
+  }
+
+  /**
+   * The current rights of every stream opened for a caller, in one read per school (a stream each re-reading its
+   * own was a query per open stream every ACCESS_RECHECK_MS). Unreadable: each check reads its own.
+   */
+  private async rightsOf(entries: Entry[]): Promise<Map<Entry, { now: AuthContext | null }>> {
+    const mine = entries.filter((e) => e.stream.auth);
+    const out = new Map<Entry, { now: AuthContext | null }>();
+    for (let i = 0; i < mine.length; i += RIGHTS_PER_READ) {
+      const part = mine.slice(i, i + RIGHTS_PER_READ);
+      try {
+        const now = await this.rights.currentMany(part.map((e) => e.stream.auth!));
+        part.forEach((e, j) => out.set(e, { now: now[j] }));
+      } catch (err) {
+        this.logger.warn({ err }, 'stream access re-check read failed; checking one by one');
+      }
+    }
+    return out;
   }
 }
 

@@ -192,14 +192,16 @@ export class PtyService implements OnModuleInit, OnModuleDestroy {
       keyId: auth.keyId,
       role: auth.role,
       expiresAt: auth.expiresAt,
-      stillAllowed: () => this.stillAllowed(auth, session),
+      auth,
+      stillAllowed: (now) => this.stillAllowed(auth, session, now),
       close: () => socket.close(1008, 'access ended: connect again with a new ticket'),
     });
     socket.once('close', off);
   }
 
-  private async stillAllowed(auth: AuthContext, session: PtySession): Promise<boolean> {
-    const now = await this.access.current(auth);
+  /** `read`: the holder's rights as the stream guard's sweep just read them. */
+  private async stillAllowed(auth: AuthContext, session: PtySession, read?: AuthContext | null): Promise<boolean> {
+    const now = read === undefined ? await this.access.current(auth) : read;
     if (!now || now.role !== auth.role || now.platformAdmin !== auth.platformAdmin) return false;
     if (this.sessions.get(session.info.id) !== session) return false;
     return this.projects.get(now, session.owner.projectId, 'write').then(

@@ -125,3 +125,40 @@ it('does not let one tenant see or revoke the key of another', async () => {
   await expect(keys.verify(bKey.key)).resolves.toMatchObject({ tenantId: b.tenantId });
   expect(hashKey(bKey.key)).toHaveLength(64);
 });
+
+it('re-reads many callers’ rights in one go (open streams’ re-check): each gets its own, across schools', async () => {
+  const a = await school('many-a');
+  const b = await school('many-b');
+  const student = await tenants.createUser(a.auth, { name: 'Student', role: 'student' });
+  const studentKey = await tenants.issueKey(a.auth, { name: 'student', userId: student.id });
+  const revoked = await tenants.issueKey(a.auth, { name: 'revoked' });
+  await tenants.revokeKey(a.auth, revoked.id);
+  const expired = await tenants.issueKey(a.auth, { name: 'old', expiresAt: new Date(Date.now() - 1000) });
+  const gone = await tenants.createUser(a.auth, { name: 'Gone', role: 'student' });
+  await tenants.deleteUser(a.auth, gone.id);
+  const bKey = await tenants.issueKey(b.auth, { name: 'b' });
+  const keyed = (tenantId: string, userId: string, keyId: string, role: AuthContext['role']): AuthContext => ({
+    tenantId,
+    userId,
+    keyId,
+    role,
+    platformAdmin: false,
+  });
+  const callers = [
+    // Opened as a teacher: the key's user is a student now, and that is what comes back (the stream then closes).
+    keyed(a.tenantId, student.id, studentKey.id, 'teacher'),
+    keyed(a.tenantId, a.userId, revoked.id, 'admin'),
+    keyed(a.tenantId, a.userId, expired.id, 'admin'),
+    // Another school's key named under this school is not found.
+    keyed(a.tenantId, b.userId, bKey.id, 'admin'),
+    keyed(b.tenantId, b.userId, bKey.id, 'admin'),
+    // Signed in by JWT (no key): only the user's deletion is read.
+    { ...admin(a.tenantId, student.id), role: 'student' as const },
+    { ...admin(a.tenantId, gone.id), role: 'student' as const },
+  ];
+  const now = await keys.currentMany(callers);
+  expect(now.map((c) => c && c.role)).toEqual(['student', null, null, null, 'admin', 'student', null]);
+  // `current` is the same read for one.
+  await expect(keys.current(callers[4])).resolves.toMatchObject({ tenantId: b.tenantId, role: 'admin' });
+  await expect(keys.current(callers[1])).resolves.toBeNull();
+});
