@@ -22,6 +22,7 @@ const EnvSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   /** `off`: a commit does not wait for its WAL flush (a database crash may lose the last fraction of a second). */
   DATABASE_SYNCHRONOUS_COMMIT: z.enum(['on', 'off']).default('off'),
+  DATABASE_PREPARED_STATEMENTS: z.enum(['on', 'off']).default('on'), // off behind a transaction-mode pooler
   REDIS_URL: z.string().url().optional(),
   DATA_DIR: z.string().default('./.data'),
   WORKSPACE_ROOT: z.string().optional(),
@@ -138,6 +139,7 @@ export interface AppConfig {
   databaseUrl?: string;
   /** The server's own connections to DATABASE_URL wait for the WAL flush of each commit (`synchronous_commit`). */
   databaseSynchronousCommit: boolean;
+  databasePreparedStatements: boolean; // the server's statements named: parsed and planned once per connection
   redisUrl?: string;
   dataDir: string;
   workspaceRoot: string;
@@ -259,6 +261,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     databaseSynchronousCommit: e.DATABASE_SYNCHRONOUS_COMMIT === 'on',
+    databasePreparedStatements: e.DATABASE_PREPARED_STATEMENTS === 'on',
     redisUrl: e.REDIS_URL,
     dataDir,
     workspaceRoot: path.resolve(e.WORKSPACE_ROOT ?? path.join(dataDir, 'workspaces')),

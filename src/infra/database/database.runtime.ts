@@ -13,6 +13,8 @@ export interface DatabaseRuntime {
   embedded: boolean;
   /** Session settings of the server's connections (libpq `options`), e.g. `-c synchronous_commit=off`. */
   options?: string;
+  /** Name the server's statements so each connection parses and plans them once (DATABASE_PREPARED_STATEMENTS). */
+  preparedStatements?: boolean;
   stop(): Promise<void>;
 }
 
@@ -32,7 +34,13 @@ export async function openDatabase(
     // the commits of its last fraction of a second (3 × wal_writer_delay), never corrupt anything
     // (DATABASE_SYNCHRONOUS_COMMIT=on to wait). A session setting: the database's own default is left alone.
     const options = config.databaseSynchronousCommit ? undefined : '-c synchronous_commit=off';
-    return { url: config.databaseUrl, embedded: false, ...(options ? { options } : {}), stop: async () => undefined };
+    return {
+      url: config.databaseUrl,
+      embedded: false,
+      preparedStatements: config.databasePreparedStatements,
+      ...(options ? { options } : {}),
+      stop: async () => undefined,
+    };
   }
   const pg = await startEmbeddedPostgres({
     dir: config.embeddedDbInMemory ? undefined : path.join(config.dataDir, 'postgres'),
@@ -41,5 +49,5 @@ export async function openDatabase(
     templateDir: path.join(PROJECT_ROOT, 'node_modules', '.cache', 'opencode-api'),
     onLog: (level, message) => opts.logger?.[level]({ component: 'embedded-postgres' }, message),
   });
-  return { url: pg.url, embedded: true, stop: () => pg.stop() };
+  return { url: pg.url, embedded: true, preparedStatements: config.databasePreparedStatements, stop: () => pg.stop() };
 }

@@ -5,6 +5,7 @@ import { Prisma, PrismaClient } from '../../generated/prisma/client';
 import { settlesWithin } from '../../core/lifecycle/settles-within';
 import { DATABASE_RUNTIME, type DatabaseRuntime } from './database.runtime';
 import { LivenessLock } from './liveness-lock';
+import { PreparedStatements } from './prepared-statements';
 
 // Prisma stores DateTime as `timestamp(3)` holding UTC; pg would read it as local time.
 const TIMESTAMP_OID = 1114;
@@ -27,6 +28,7 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
   private readonly pool: pg.Pool;
   /** Every open connection, so that a shutdown can end the ones a stuck query still holds. */
   private readonly clients = new Set<pg.PoolClient>();
+  private readonly prepared: PreparedStatements;
 
   constructor(@Inject(DATABASE_RUNTIME) private readonly runtime: DatabaseRuntime) {
     const pool = new pg.Pool({
@@ -39,6 +41,7 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
     // which a busy machine's burst of key or budget writes failed as 500s); both bounds stay finite.
     super({ adapter: new PrismaPg(pool, { disposeExternalPool: true }), transactionOptions: TRANSACTION_OPTIONS });
     this.pool = pool;
+    this.prepared = new PreparedStatements(runtime.preparedStatements ?? false);
     pool.on('connect', (c) => this.clients.add(c));
     pool.on('remove', (c) => this.clients.delete(c));
     // An idle connection the server ends (a restart, pg_terminate_backend, a shutdown in progress) is dropped from
@@ -52,8 +55,12 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
    * pass dates as ISO strings. Constraint errors surface with the Prisma codes the error filter maps.
    */
   async sql<T = Record<string, unknown>>(text: string, values: unknown[] = []): Promise<{ rows: T[]; count: number }> {
+    const query = this.prepared.query(text, values);
     try {
-      const r = await this.pool.query(text, values);
+      const r = await this.pool.query(query).catch((err: unknown) => {
+        if (this.prepared.retryUnnamed(query, err)) return this.pool.query(text, values);
+        throw err;
+      });
       return { rows: r.rows as T[], count: r.rowCount ?? 0 };
     } catch (err) {
       const e = err as Error & { code?: string };
