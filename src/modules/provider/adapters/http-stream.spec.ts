@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -108,4 +109,22 @@ describe('postForStream / pumpText', () => {
       name: 'TimeoutError',
     });
   });
+});
+
+it('ends only once the piece it paused for was handled, when the body ends meanwhile (Node 24 ends a paused body)', async () => {
+  const body = new PassThrough({ encoding: 'utf8' });
+  const order: string[] = [];
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const pumped = pumpText(body, {
+    onText: (text) => (order.push(`text:${text}`), text === 'a' ? held : undefined),
+    onEnd: () => void order.push('end'),
+    done: () => false,
+  });
+  body.end('a');
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+  expect(order).toEqual(['text:a']);
+  release();
+  await pumped;
+  expect(order).toEqual(['text:a', 'end']);
 });

@@ -107,6 +107,8 @@ export function pumpText(
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     let settled = false;
+    /** The handling of a piece the body is paused for. */
+    let waiting: Promise<void> | undefined;
     const finish = (error?: unknown) => {
       if (settled) return;
       settled = true;
@@ -128,7 +130,8 @@ export function pumpText(
         return;
       }
       body.pause();
-      pending.then(() => {
+      waiting = pending.then(() => {
+        waiting = undefined;
         if (settled) return;
         if (handlers.done()) finish();
         else body.resume();
@@ -144,7 +147,7 @@ export function pumpText(
       if (!body.readableEnded)
         finish(Object.assign(new Error('terminated: the response ended early'), { code: 'ECONNRESET' }));
     });
-    body.once('end', () => {
+    const onEnd = () => {
       // An end already queued when the reading was left still comes.
       if (settled) return;
       let pending: void | Promise<void>;
@@ -155,6 +158,9 @@ export function pumpText(
       }
       if (pending) pending.then(() => finish(), finish);
       else finish();
-    });
+    };
+    // A paused body may end while its last piece is still being handled (Node 24 emits 'end' once the buffer is
+    // empty, paused or not): the end waits for that piece.
+    body.once('end', () => (waiting ? void waiting.then(onEnd) : onEnd()));
   });
 }
