@@ -265,34 +265,35 @@ export class EventBus implements OnModuleInit, OnModuleDestroy {
 
   /** Offers the event to the unrouted subscribers and to the routed ones whose route can match it. */
   private deliver(envelope: EventEnvelope): void {
-    this.route(envelope, (entries) => this.offer(entries, envelope));
+    this.route(envelope, this.offer);
     if (this.awaited.size) this.awaited.get(envelope.event.id)?.();
   }
 
   /** Whether a subscriber of this process takes the event. */
   private reaches(envelope: EventEnvelope): boolean {
     let taken = false;
-    this.route(envelope, (entries) => {
-      for (const s of entries) if (s.filter(envelope)) return (taken = true);
+    this.route(envelope, (entries, e) => {
+      for (const s of entries) if (s.filter(e)) return (taken = true);
       return false;
     });
     return taken;
   }
 
   /** Calls `visit` with each subscriber set whose route can match the event, until it returns true. */
-  private route(envelope: EventEnvelope, visit: (entries: Set<Entry>) => boolean): void {
-    if (visit(this.unrouted)) return;
+  private route(envelope: EventEnvelope, visit: (entries: Set<Entry>, e: EventEnvelope) => boolean): void {
+    if (visit(this.unrouted, envelope)) return;
     const t = this.tenants.get(envelope.tenantId);
-    if (!t || visit(t.wide)) return;
+    if (!t || visit(t.wide, envelope)) return;
     const session = envelope.sessionId ? t.bySession.get(envelope.sessionId) : undefined;
-    if (session && visit(session)) return;
+    if (session && visit(session, envelope)) return;
     if (envelope.ownerId) {
       const owner = t.byOwner.get(envelope.ownerId);
-      if (owner) visit(owner);
-    } else for (const set of t.byOwner.values()) if (visit(set)) return;
+      if (owner) visit(owner, envelope);
+    } else for (const set of t.byOwner.values()) if (visit(set, envelope)) return;
   }
 
-  private offer(entries: Set<Entry>, envelope: EventEnvelope): false {
+  /** A property, not a method: `deliver` hands it to `route` for every event without a closure per event. */
+  private readonly offer = (entries: Set<Entry>, envelope: EventEnvelope): false => {
     for (const s of entries) {
       if (!s.filter(envelope)) continue;
       try {
@@ -302,5 +303,5 @@ export class EventBus implements OnModuleInit, OnModuleDestroy {
       }
     }
     return false;
-  }
+  };
 }

@@ -125,8 +125,10 @@ export class SessionWriter {
     this.sessions.publish(row, EventType.PartUpdated, { sessionID: row.id, part, time: Date.now() });
   }
 
-  /** A streamed piece of a part's text: an event only, the part itself is stored at its boundaries. */
-  /** See SessionService.publishDelta for the promise (an answer's first piece). */
+  /**
+   * A streamed piece of a part's text: an event only, the part itself is stored at its boundaries. An answer's first
+   * piece gives a promise (SessionService.publishDelta).
+   */
   delta(row: SessionRow, part: Pick<PartInfo, 'id' | 'messageID'>, delta: string): Promise<void> | undefined {
     return this.sessions.publishDelta(row, {
       sessionID: row.id,

@@ -220,23 +220,26 @@ export class SessionService {
   }
 
   publish(row: EventRow, type: string, properties: Record<string, unknown>): void {
-    this.bus.publish({ ...routing(row), type, properties });
+    this.bus.publish({ ...routed(row, properties), type });
   }
 
   /** A streamed piece of a part's text; an answer's first settles once this process's streams have it. */
   publishDelta(row: EventRow, properties: Record<string, unknown>): Promise<void> | undefined {
-    return this.bus.publishDelta({ ...routing(row), properties });
+    // One object per token: this runs for every piece of every stream.
+    return this.bus.publishDelta(routed(row, properties));
   }
 }
 
 type EventRow = Pick<SessionRow, 'id' | 'tenantId' | 'userId' | 'projectId' | 'directory'>;
 
-function routing(row: EventRow) {
+/** A session's event without its type: routed to the session's school, owner and project. */
+function routed(row: EventRow, properties: Record<string, unknown>) {
   return {
     tenantId: row.tenantId,
     sessionId: row.id,
     ownerId: row.userId ?? undefined,
     projectId: row.projectId,
     directory: row.directory,
+    properties,
   };
 }

@@ -1,7 +1,7 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
-import zlib from 'node:zlib';
+import { decoded } from '../../../core/net/safe-fetch';
 
 // A streamed reply read as a Node stream, for the adapters whose endpoint is reached with the process's own fetch:
 // `fetch` hands the body over through a web ReadableStream, several promises and a copy per network read, and a
@@ -66,23 +66,9 @@ function headersOf(response: IncomingMessage): Headers {
   return headers;
 }
 
+/** The body decompressed as the egress guard's fetch does it (a pipeline: leaving one side leaves the other). */
 function textOf(response: IncomingMessage): Readable {
-  const encoding = (response.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
-  const decoder =
-    encoding === 'gzip' || encoding === 'x-gzip'
-      ? zlib.createGunzip()
-      : encoding === 'deflate'
-        ? zlib.createInflate()
-        : encoding === 'br'
-          ? zlib.createBrotliDecompress()
-          : undefined;
-  let body: Readable = response;
-  if (decoder) {
-    response.on('error', (error) => decoder.destroy(error));
-    // Leaving the decoded body early leaves the connection too.
-    decoder.on('close', () => response.destroy());
-    body = response.pipe(decoder);
-  }
+  const body = decoded(response);
   body.setEncoding('utf8');
   return body;
 }

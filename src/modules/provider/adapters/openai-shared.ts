@@ -7,6 +7,8 @@ import { errorCapturingFetch, findProviderError, fromHttpFailure, fromThrown } f
 // The SDK is loaded when the first client is made, not at boot
 const openAiSdk = lazyModule(() => (require('openai') as typeof import('openai')).default);
 
+const OPENAI_BASE_URL = 'https://api.openai.com/v1';
+
 /** The configured headers and the key as the SDK takes them (`null`: a header the SDK must not send). */
 function keyedHeaders(options: AdapterOptions): { headers: Record<string, string | null>; apiKey: string } {
   const headers: Record<string, string | null> = { ...(options.headers ?? {}) };
@@ -27,7 +29,7 @@ export function createOpenAiClient(options: AdapterOptions): OpenAI {
   const OpenAiClient = openAiSdk();
   return new OpenAiClient({
     apiKey,
-    baseURL: options.baseURL ?? 'https://api.openai.com/v1',
+    baseURL: options.baseURL ?? OPENAI_BASE_URL,
     defaultHeaders: headers,
     defaultQuery: options.query,
     timeout: options.timeout,
@@ -51,7 +53,7 @@ export function openAiRequest(
   path: string,
   callHeaders: Record<string, string> = {},
 ): { url: URL; headers: Record<string, string> } {
-  const base = options.baseURL ?? 'https://api.openai.com/v1';
+  const base = options.baseURL ?? OPENAI_BASE_URL;
   const url = new URL(base.endsWith('/') ? `${base}${path}` : `${base}/${path}`);
   for (const [key, value] of Object.entries(options.query ?? {})) url.searchParams.set(key, value);
   const { headers, apiKey } = keyedHeaders(options);
