@@ -315,81 +315,82 @@ describe.each(transports)('%s transport', (name, setup) => {
       expect(window.map((e) => e.seq)).toEqual(seqs);
     });
 
-    it('sends an append `now` at once, with the appends of the turn before it, and keeps their order', async () => {
+    /** A transport on a Redis database of its own; its connections are there for the test's spies. */
+    async function withOwnTransport(
+      use: (own: { t: RedisEventTransport; writer: Redis; reader: Redis; url: string }) => Promise<void>,
+    ): Promise<void> {
       const lease = await leaseRedisDb(redisBase!);
       const writer = new Redis(lease.url, { maxRetriesPerRequest: null });
       const reader = new Redis(lease.url, { maxRetriesPerRequest: null });
       const t = new RedisEventTransport(writer, () => reader, 1000, logger);
-      // The appends each pipeline sent, counted as it is sent.
-      const sent: number[] = [];
-      for (const kind of ['pipeline', 'multi'] as const) {
-        const make = (writer[kind] as Redis['pipeline']).bind(writer);
-        writer[kind] = ((...args: Parameters<Redis['pipeline']>) => {
-          const p = make(...args);
-          const exec = p.exec.bind(p);
-          // A MULTI counts its own command too.
-          const appends = () => p.length - (kind === 'multi' ? 1 : 0);
-          p.exec = ((...x: Parameters<typeof exec>) => (sent.push(appends()), exec(...x))) as typeof p.exec;
-          return p;
-        }) as never;
-      }
       try {
-        await t.start(() => undefined);
-        const env = (i: number) => ({
-          tenantId: 'now',
-          event: { id: `evt_${i}`, type: 'test.tick', properties: { i } },
-        });
-        const first = t.append(env(1));
-        const urgent = t.append(env(2), { now: true });
-        expect(sent).toEqual([2]); // on its way before this turn of the event loop ends
-        const later = t.append(env(3));
-        const seqs = await Promise.all([first, urgent, later]);
-        expect(sent).toEqual([2, 1]);
-        expect(seqs.map((q) => parseSeq(q)!).every((q, i, all) => i === 0 || compareSeq(q, all[i - 1]) > 0)).toBe(true);
+        await use({ t, writer, reader, url: lease.url });
       } finally {
         await t.stop();
         writer.disconnect();
         await lease.release();
       }
+    }
+    const tick = (tenantId: string, i: number) => ({
+      tenantId,
+      event: { id: `evt_${i}`, type: 'test.tick', properties: { i } },
+    });
+
+    it('sends an append `now` at once, with the appends of the turn before it, and keeps their order', async () => {
+      await withOwnTransport(async ({ t, writer }) => {
+        // The appends each pipeline sent, counted as it is sent.
+        const sent: number[] = [];
+        for (const kind of ['pipeline', 'multi'] as const) {
+          const make = (writer[kind] as Redis['pipeline']).bind(writer);
+          writer[kind] = ((...args: Parameters<Redis['pipeline']>) => {
+            const p = make(...args);
+            const exec = p.exec.bind(p);
+            // A MULTI counts its own command too.
+            const appends = () => p.length - (kind === 'multi' ? 1 : 0);
+            p.exec = ((...x: Parameters<typeof exec>) => (sent.push(appends()), exec(...x))) as typeof p.exec;
+            return p;
+          }) as never;
+        }
+        await t.start(() => undefined);
+        const first = t.append(tick('now', 1));
+        const urgent = t.append(tick('now', 2), { now: true });
+        expect(sent).toEqual([2]); // on its way before this turn of the event loop ends
+        const later = t.append(tick('now', 3));
+        const seqs = await Promise.all([first, urgent, later]);
+        expect(sent).toEqual([2, 1]);
+        expect(seqs.map((q) => parseSeq(q)!).every((q, i, all) => i === 0 || compareSeq(q, all[i - 1]) > 0)).toBe(true);
+      });
     });
 
     it('hands a reader waiting in XREAD all of one send at once, not its first append alone', async () => {
-      const lease = await leaseRedisDb(redisBase!);
-      const writer = new Redis(lease.url, { maxRetriesPerRequest: null });
-      const reader = new Redis(lease.url, { maxRetriesPerRequest: null });
-      const t = new RedisEventTransport(writer, () => reader, 1000, logger);
-      // The entries each XREAD answer carried.
-      const reads: number[] = [];
-      const xread = reader.xread.bind(reader) as (...args: unknown[]) => Promise<[string, unknown[]][] | null>;
-      reader.xread = (async (...args: unknown[]) => {
-        const res = await xread(...args);
-        if (res) reads.push(res[0][1].length);
-        return res;
-      }) as never;
-      const got: EventEnvelope[] = [];
-      try {
+      await withOwnTransport(async ({ t, writer, reader, url }) => {
+        // The entries each XREAD answer carried.
+        const reads: number[] = [];
+        const xread = reader.xread.bind(reader) as (...args: unknown[]) => Promise<[string, unknown[]][] | null>;
+        reader.xread = (async (...args: unknown[]) => {
+          const res = await xread(...args);
+          if (res) reads.push(res[0][1].length);
+          return res;
+        }) as never;
+        const got: EventEnvelope[] = [];
         await t.start((e) => got.push(e));
         // Once the reader waits in its XREAD (BLOCK), as it does between bursts.
-        const db = new URL(lease.url).pathname.slice(1) || '0';
+        const db = new URL(url).pathname.slice(1) || '0';
         const waiting = async () =>
           String(await writer.client('LIST'))
             .split('\n')
             .some((c) => c.includes(` db=${db} `) && c.includes(' flags=b ') && c.includes(' cmd=xread'));
         for (let i = 0; i < 300 && !(await waiting()); i++) await new Promise((r) => setTimeout(r, 10));
         expect(await waiting()).toBe(true);
-        const env = (i: number) => ({
-          tenantId: 'batch',
-          event: { id: `evt_${i}`, type: 'test.tick', properties: { i } },
-        });
-        await Promise.all([t.append(env(1)), t.append(env(2)), t.append(env(3), { now: true })]);
+        await Promise.all([
+          t.append(tick('batch', 1)),
+          t.append(tick('batch', 2)),
+          t.append(tick('batch', 3), { now: true }),
+        ]);
         await until(() => got.length === 3);
         expect(got.map((e) => e.event.properties.i)).toEqual([1, 2, 3]);
         expect(reads).toEqual([3]);
-      } finally {
-        await t.stop();
-        writer.disconnect();
-        await lease.release();
-      }
+      });
     });
   } else {
     it('does not share events between separate processes (each memory transport is its own)', async () => {

@@ -29,13 +29,43 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
   return { promise, resolve };
 }
 
+/** A sink that stores and publishes nothing; `watched` are the calls a test records. */
+function sinkWith(watched: Partial<Record<keyof StepSink, unknown>>): StepSink {
+  return {
+    savePart: async () => undefined,
+    removePart: async () => undefined,
+    storeText: async () => undefined,
+    saveMessage: async () => undefined,
+    delta: () => undefined,
+    announce: () => undefined,
+    status: () => undefined,
+    usage: async () => undefined,
+    toolContext: () => {
+      throw new Error('no tools in this step');
+    },
+    recentToolCalls: () => [],
+    ...watched,
+  } as unknown as StepSink;
+}
+
+/** A step on `call`, with no tools and no retries. */
+function stepOn(call: StepInput['call'], sink: StepSink): StepProcessor {
+  return new StepProcessor({
+    assistant: newAssistant(),
+    model: { cost: undefined } as StepInput['model'],
+    call,
+    tools: new Map(),
+    signal: new AbortController().signal,
+    maxRetries: 0,
+    sink,
+  });
+}
+
 it('the final message is stored only after a periodic text write still in flight has landed', async () => {
   const order: string[] = [];
   const flushStarted = deferred();
   const flushMayLand = deferred();
-  const sink = {
-    savePart: async () => undefined,
-    removePart: async () => undefined,
+  const sink = sinkWith({
     storeText: async (parts: PartInfo[]) => {
       order.push(`storeText:${parts.map((p) => p.type).join(',')}`);
       flushStarted.resolve();
@@ -45,15 +75,7 @@ it('the final message is stored only after a periodic text write still in flight
     saveMessage: async (_info: AssistantMessageInfo, parts: PartInfo[] = [], alsoStore: PartInfo[] = []) => {
       order.push(`saveMessage:${[...alsoStore, ...parts].map((p) => p.type).join(',')}`);
     },
-    delta: () => undefined,
-    announce: () => undefined,
-    status: () => undefined,
-    usage: async () => undefined,
-    toolContext: () => {
-      throw new Error('no tools in this step');
-    },
-    recentToolCalls: () => [],
-  } as unknown as StepSink;
+  });
   async function* call(): AsyncGenerator<StreamEvent> {
     yield { type: 'text-start', id: 't' } as StreamEvent;
     yield { type: 'text-delta', id: 't', delta: 'Hello' } as StreamEvent;
@@ -63,18 +85,7 @@ it('the final message is stored only after a periodic text write still in flight
     yield { type: 'text-end', id: 't' } as StreamEvent;
     yield stop(10, 2);
   }
-  const assistant = newAssistant();
-  const input: StepInput = {
-    assistant,
-    model: { cost: undefined } as StepInput['model'],
-    call: () => eventStream((sink) => pushEach(call(), sink)),
-    tools: new Map(),
-    signal: new AbortController().signal,
-    maxRetries: 0,
-    sink,
-  };
-
-  const outcome = new StepProcessor(input).run();
+  const outcome = stepOn(() => eventStream((sink) => pushEach(call(), sink)), sink).run();
   await flushStarted.promise;
   // The stream has ended and the step is closing while the periodic write is still in flight.
   await new Promise((r) => setImmediate(r));
@@ -87,17 +98,7 @@ it('the final message is stored only after a periodic text write still in flight
 it("stores the answer while the call's usage is recorded (settleAfter), and ends the step only once both landed", async () => {
   const order: string[] = [];
   const usageMayLand = deferred();
-  const sink = {
-    savePart: async () => undefined,
-    removePart: async () => undefined,
-    storeText: async () => undefined,
-    saveMessage: async () => void order.push('saveMessage'),
-    delta: () => undefined,
-    announce: () => undefined,
-    status: () => undefined,
-    usage: async () => undefined,
-    recentToolCalls: () => [],
-  } as unknown as StepSink;
+  const sink = sinkWith({ saveMessage: async () => void order.push('saveMessage') });
   // An LlmCall with settleAfter: its stream ends at once, its usage writes go on (`recorded`).
   const recorded = usageMayLand.promise.then(() => void order.push('usage recorded'));
   // One read with the whole answer.
@@ -116,17 +117,8 @@ it("stores the answer while the call's usage is recorded (settleAfter), and ends
     }),
     { recorded: undefined as Promise<void> | undefined },
   );
-  const assistant = newAssistant();
   let ended = false;
-  const outcome = new StepProcessor({
-    assistant,
-    model: { cost: undefined } as StepInput['model'],
-    call: () => call,
-    tools: new Map(),
-    signal: new AbortController().signal,
-    maxRetries: 0,
-    sink,
-  })
+  const outcome = stepOn(() => call, sink)
     .run()
     .then((o) => ((ended = true), o));
   // The answer is stored before the usage lands, and the step waits for it.
@@ -146,10 +138,7 @@ async function waitFor(condition: () => boolean): Promise<void> {
 it("handles the rest of a read only once the answer's first delta reached this process's streams", async () => {
   const order: string[] = [];
   const firstOut = deferred();
-  const sink = {
-    savePart: async () => undefined,
-    removePart: async () => undefined,
-    storeText: async () => undefined,
+  const sink = sinkWith({
     saveMessage: async () => void order.push('saveMessage'),
     // Only the answer's first piece is waited for (EventBus.publishDelta).
     delta: (_part: PartInfo, text: string) => (
@@ -159,8 +148,7 @@ it("handles the rest of a read only once the answer's first delta reached this p
     announce: (part: PartInfo) => void order.push(`announce:${part.type}`),
     status: () => undefined,
     usage: async () => void order.push('usage'),
-    recentToolCalls: () => [],
-  } as unknown as StepSink;
+  });
   // A fast model's whole reply in one read.
   const events: StreamEvent[] = [
     { type: 'text-start', id: 't' },
@@ -169,15 +157,7 @@ it("handles the rest of a read only once the answer's first delta reached this p
     { type: 'text-end', id: 't' },
     stop(1, 2),
   ];
-  const outcome = new StepProcessor({
-    assistant: newAssistant(),
-    model: { cost: undefined } as StepInput['model'],
-    call: () => eventStream(async (s) => void (await s(events))),
-    tools: new Map(),
-    signal: new AbortController().signal,
-    maxRetries: 0,
-    sink,
-  }).run();
+  const outcome = stepOn(() => eventStream(async (s) => void (await s(events))), sink).run();
   await waitFor(() => order.includes('delta:Hi'));
   for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
   expect(order).toEqual(['announce:step-start', 'announce:text', 'delta:Hi']);
