@@ -91,6 +91,7 @@ async function connect(
     const attached = await attachNetwork(pid, network.tools, { userns: network.userns });
     if (child.exitCode !== null || child.signalCode !== null) attached.stop();
     else child.once('exit', () => attached.stop());
+    spawned.networkLost = attached.lost;
     block.end('go');
     return null;
   } catch (error) {

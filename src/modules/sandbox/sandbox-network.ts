@@ -121,6 +121,8 @@ export function egressRuleset(host: { v4: string[]; v6: string[] } = hostAddress
 /** A running user-space stack for one sandbox; stop() ends it (it also ends by itself when we die). */
 export interface AttachedNetwork {
   stop(): void;
+  /** Why the stack ended before stop() was called (the command then lost its network), or null while it runs. */
+  lost(): string | null;
 }
 
 /**
@@ -157,28 +159,34 @@ export async function attachNetwork(
     env,
     stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'],
   });
+  let stderr = '';
+  (slirp.stdio[2] as Readable).on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+  let stopped = false;
+  let lost: string | null = null;
+  slirp.once('exit', (code, signal) => {
+    if (!stopped) lost = `slirp4netns exited (${signal ?? code}): ${stderr.trim()}`;
+  });
   const stop = () => {
+    stopped = true;
     (slirp.stdio[4] as Writable).destroy();
     if (slirp.exitCode === null && slirp.signalCode === null) slirp.kill('SIGKILL');
   };
   try {
-    await ready(slirp);
+    await ready(slirp, () => stderr);
     const nsArgs = [
       ...(options.userns ? [`--user=/proc/${pid}/ns/user`, '--preserve-credentials'] : []),
       `--net=/proc/${pid}/ns/net`,
     ];
     await runWithInput(tools.nsenter, [...nsArgs, tools.nft, '-f', '-'], egressRuleset(), env);
-    return { stop };
+    return { stop, lost: () => lost };
   } catch (error) {
     stop();
     throw error;
   }
 }
 
-function ready(slirp: ChildProcess): Promise<void> {
+function ready(slirp: ChildProcess, stderr: () => string): Promise<void> {
   return new Promise((resolve, reject) => {
-    let stderr = '';
-    (slirp.stdio[2] as Readable).on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
     const timer = setTimeout(
       () => reject(new Error(`slirp4netns was not ready in ${SETUP_TIMEOUT_MS} ms`)),
       SETUP_TIMEOUT_MS,
@@ -193,7 +201,7 @@ function ready(slirp: ChildProcess): Promise<void> {
     });
     slirp.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`slirp4netns exited (${code}): ${stderr.trim()}`));
+      reject(new Error(`slirp4netns exited (${code}): ${stderr().trim()}`));
     });
   });
 }

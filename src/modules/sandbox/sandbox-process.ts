@@ -83,7 +83,9 @@ export function supervise(spawned: SandboxedProcess, options: SuperviseOptions):
       const outputPath = await collector.close();
       await options.cgroup?.remove();
       const failure = await spawned.setup;
-      const note = [options.note, failure].filter(Boolean).join('\n') || undefined;
+      const lost = spawned.networkLost?.();
+      const stopped = lost ? `The sandbox's network stopped while the command ran: ${lost}` : null;
+      const note = [options.note, failure, stopped].filter(Boolean).join('\n') || undefined;
       resolve({
         exitCode: exit.code,
         signal: exit.signal,
@@ -123,6 +125,8 @@ export interface SandboxedProcess {
   kill(): void;
   /** With the filtered network: settles once the sandbox was let go (null) or killed for a failed setup (why). */
   setup?: Promise<string | null>;
+  /** With the filtered network, once attached: why it ended while the command ran, or null. */
+  networkLost?: () => string | null;
 }
 
 /**
