@@ -4,6 +4,7 @@ import type { Prisma } from '../../generated/prisma/client';
 import { ConflictError } from '../../core/errors/domain-error';
 import { toSessionRow, type SessionRow } from './session.repository';
 import type { MessageInfo, MessageWithParts, PartInfo } from './session.types';
+import { leaseReleaseSql } from './run/lease-sql';
 import {
   historyColumns,
   toHistory,
@@ -131,10 +132,20 @@ export class MessageRepository {
     if (!r.count) throw new ConflictError('ConflictError', `Message id already in use: ${info.id}`);
   }
 
-  /** A message and parts of it in one statement: the end of a model step (its final state and closing parts). */
-  async upsertMessageWithParts(tenantId: string, info: MessageInfo, parts: PartInfo[]): Promise<void> {
+  /**
+   * A message and parts of it in one statement: the end of a model step (its final state and closing parts).
+   * `releaseAs`: the loop's last write also ends its run, the lease of that owner released in the same transaction
+   * (whoever takes the lease next reads this answer). Resolves with whether it was released (false: no release
+   * asked, or the lease was no longer that owner's).
+   */
+  async upsertMessageWithParts(
+    tenantId: string,
+    info: MessageInfo,
+    parts: PartInfo[],
+    releaseAs?: string,
+  ): Promise<boolean> {
     const unique = [...new Map(parts.map((p) => [p.id, p])).values()];
-    if (!unique.length) return this.upsertMessage(tenantId, info);
+    if (!unique.length && releaseAs === undefined) return this.upsertMessage(tenantId, info).then(() => false);
     const values: unknown[] = [
       info.id,
       tenantId,
@@ -143,13 +154,19 @@ export class MessageRepository {
       JSON.stringify(stripMessage(info)),
       new Date().toISOString(),
     ];
-    const { rows } = await this.prisma.sql<{ storedMessage: number; storedParts: number }>(
-      `WITH m AS (${MESSAGE_UPSERT} RETURNING 1), p AS (${partUpsert(unique, tenantId, values)} RETURNING 1)
-       SELECT (SELECT count(*) FROM m)::int AS "storedMessage", (SELECT count(*) FROM p)::int AS "storedParts"`,
+    const p = unique.length ? `, p AS (${partUpsert(unique, tenantId, values)} RETURNING 1)` : '';
+    const r =
+      releaseAs === undefined ? '' : `, r AS (${leaseReleaseSql('$3', `$${values.push(releaseAs)}`)} RETURNING 1)`;
+    const { rows } = await this.prisma.sql<{ storedMessage: number; storedParts: number; released: number }>(
+      `WITH m AS (${MESSAGE_UPSERT} RETURNING 1)${p}${r}
+       SELECT (SELECT count(*) FROM m)::int AS "storedMessage",
+         ${p ? '(SELECT count(*) FROM p)::int' : '0'} AS "storedParts",
+         ${r ? '(SELECT count(*) FROM r)::int' : '0'} AS released`,
       values,
     );
     if (!rows[0]?.storedMessage) throw new ConflictError('ConflictError', `Message id already in use: ${info.id}`);
     if (rows[0].storedParts < unique.length) throw new ConflictError('ConflictError', 'Part id already in use');
+    return rows[0].released > 0;
   }
 
   async upsertPart(tenantId: string, part: PartInfo): Promise<void> {

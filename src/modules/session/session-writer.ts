@@ -38,11 +38,24 @@ export class SessionWriter {
   /**
    * The end of a model step: the message and its closing parts in one statement, then the parts' events and the
    * message's (the order a client saw when they were stored one by one). `alsoStore` rows are not published again.
+   * `releaseAs`: the run's lease is released in the same statement (the loop's last write); resolves with whether it was.
    */
-  async stepEnd(row: SessionRow, info: MessageInfo, parts: PartInfo[], alsoStore: PartInfo[] = []): Promise<void> {
-    await this.messages.upsertMessageWithParts(row.tenantId, info, [...alsoStore, ...parts]);
+  async stepEnd(
+    row: SessionRow,
+    info: MessageInfo,
+    parts: PartInfo[],
+    alsoStore: PartInfo[] = [],
+    releaseAs?: string,
+  ): Promise<boolean> {
+    const released = await this.messages.upsertMessageWithParts(
+      row.tenantId,
+      info,
+      [...alsoStore, ...parts],
+      releaseAs,
+    );
     for (const part of parts) this.publishPart(row, part);
     this.publishMessage(row, info);
+    return released;
   }
 
   /** A message and its parts: all stored (the parts in one statement), then all published. */

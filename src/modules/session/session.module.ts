@@ -23,6 +23,7 @@ import { SessionLoopService } from './prompt/session-loop.service';
 import { SessionPromptService } from './prompt/session-prompt.service';
 import { PromptPartResolver } from './prompt/prompt-parts';
 import { StepToolContext } from './prompt/step-tool-context';
+import { LoopSinks } from './prompt/loop-sink';
 import { RevertController } from './revert/revert.controller';
 import { RevertService } from './revert/revert.service';
 import { RunLeaseRepository } from './run/run-lease.repository';
@@ -89,6 +90,7 @@ import { TurnContextService } from './turn/turn-context.service';
     SessionLoopService,
     PromptPartResolver,
     StepToolContext,
+    LoopSinks,
     SessionPromptService,
     SessionFacade,
     TitleProcessor,

@@ -1,6 +1,8 @@
 import { MessageRepository } from '../../../src/modules/session/message.repository';
 import { RunLeaseRepository } from '../../../src/modules/session/run/run-lease.repository';
 import { SessionRepository } from '../../../src/modules/session/session.repository';
+import { SessionRunService } from '../../../src/modules/session/run/session-run.service';
+import { SessionWriter } from '../../../src/modules/session/session-writer';
 import { SummaryService } from '../../../src/modules/session/summary/summary.service';
 import { FakeLlm, isTitleRequest, reply } from '../../fakes/llm';
 import { createTenant, type TestTenant } from '../../factories/tenant.factory';
@@ -62,6 +64,75 @@ describe('the start and the end of a loop', () => {
     // The lease went with the loop's end.
     const row = await sessions.find(school.id, id);
     expect(row?.runOwner ?? null).toBeNull();
+  });
+
+  it("releases the run's lease in the answer's last write, not in a statement of its own", async () => {
+    const id = await newSession('release with the answer');
+    expect((await prompt(id, 'first')).status).toBe(200);
+    const release = jest.spyOn(app.running.app.get(RunLeaseRepository), 'release');
+    const stepEnd = jest.spyOn(app.running.app.get(SessionWriter), 'stepEnd');
+    try {
+      // A turn of two steps: the tool step keeps the lease, the answer's write releases it.
+      llm.enqueueWhen((r) => !isTitleRequest(r), reply().tool('read', { filePath: 'missing.txt' }).stop());
+      llm.enqueueWhen((r) => !isTitleRequest(r), reply().text('Read it.').stop());
+      expect((await prompt(id, 'read a file')).status).toBe(200);
+      expect(release.mock.calls.filter(([sessionId]) => sessionId === id)).toEqual([]);
+      const releasing = stepEnd.mock.calls.filter(([row]) => row.id === id).map((call) => call[4] !== undefined);
+      expect(releasing).toEqual([false, true]);
+      expect((await app.running.app.get(SessionRepository).find(school.id, id))?.runOwner ?? null).toBeNull();
+      // The next prompt takes the lease as usual.
+      expect((await prompt(id, 'again')).status).toBe(200);
+    } finally {
+      release.mockRestore();
+      stepEnd.mockRestore();
+    }
+  });
+
+  it("a prompt that joins once the answer's last write released the lease gets an answer of its own", async () => {
+    const id = await newSession('join after release');
+    expect((await prompt(id, 'first')).status).toBe(200);
+    const writer = app.running.app.get(SessionWriter);
+    const runs = app.running.app.get(SessionRunService);
+    const original = writer.stepEnd.bind(writer);
+    let late: ReturnType<typeof prompt> | undefined;
+    const stepEnd = jest.spyOn(writer, 'stepEnd').mockImplementation(async (row, ...rest) => {
+      // The answer's write decided to release; a prompt arrives and joins the loop before the write goes out.
+      if (row.id === id && rest[3] !== undefined && !late) {
+        late = prompt(id, 'LATE-join-3f');
+        await waitUntil('the late prompt to join', () => runs.joinedHere(id), Boolean);
+      }
+      return original(row, ...rest);
+    });
+    // The late prompt's answer comes from a loop that took the lease again, not from the released one stepping on.
+    const leases = app.running.app.get(RunLeaseRepository);
+    const acquire = leases.acquireWithHistory.bind(leases);
+    const order: string[] = [];
+    const taken = jest.spyOn(leases, 'acquireWithHistory').mockImplementation(async (tenantId, sessionId, ...rest) => {
+      if (sessionId === id) order.push('lease taken');
+      return acquire(tenantId, sessionId, ...rest);
+    });
+    try {
+      llm.enqueueWhen((r) => !isTitleRequest(r), reply().text('Answer one.').stop());
+      llm.enqueueWhen(
+        (r) => !isTitleRequest(r),
+        () => (order.push('model asked'), reply().text('Answer two.').stop()),
+      );
+      const first = await prompt(id, 'EARLY-turn-3f');
+      expect(first.status).toBe(200);
+      expect(first.body.parts.find((p: { type: string }) => p.type === 'text')?.text).toBe('Answer one.');
+      const second = await late!;
+      expect(second.status).toBe(200);
+      expect(second.body.parts.find((p: { type: string }) => p.type === 'text')?.text).toBe('Answer two.');
+      const users = (await http().get(`/session/${id}/message`)).body.filter(
+        (m: { info: { role: string } }) => m.info.role === 'user',
+      );
+      expect(second.body.info.parentID).toBe(users[users.length - 1].info.id);
+      expect(order).toEqual(['lease taken', 'model asked']);
+      expect((await app.running.app.get(SessionRepository).find(school.id, id))?.runOwner ?? null).toBeNull();
+    } finally {
+      stepEnd.mockRestore();
+      taken.mockRestore();
+    }
   });
 
   it('answers with the stored message without reading the history again', async () => {

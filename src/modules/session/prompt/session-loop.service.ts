@@ -10,27 +10,25 @@ import { EventType } from '../../event/event.types';
 import { ProviderError } from '../../provider/provider.types';
 import { toMessageError } from '../../provider/retry';
 import { SnapshotService } from '../../snapshot/snapshot.service';
-import type { ToolContext } from '../../tool/tool.types';
 import { WorkspaceManager } from '../../workspace/workspace-manager';
 import { MessageRepository } from '../message.repository';
 import { isDefaultTitle } from '../session.mapper';
 import type { SessionRow } from '../session.repository';
 import { SessionService } from '../session.service';
 import type { AssistantMessageInfo, MessageWithParts, PartInfo, UserMessageInfo } from '../session.types';
-import { handedOver, SessionRunService } from '../run/session-run.service';
+import { handedOver } from '../run/run-handover';
+import { SessionRunService } from '../run/session-run.service';
 import {
   LOOP_FINISHERS,
   OVERFLOW_HANDLERS,
-  STEP_OBSERVERS,
   STEP_PREPARERS,
   type LoopFinisher,
   type OverflowHandler,
   type PromptRunner,
-  type StepObserver,
   type StepPreparer,
 } from '../session-extension.port';
-import { StepToolContext, type StepRun } from './step-tool-context';
-import { StepProcessor, type StepSink } from './step-processor';
+import { LoopSinks } from './loop-sink';
+import { StepProcessor } from './step-processor';
 import { subtaskCall } from './subtask-call';
 import type { TurnContext } from '../turn/turn-context';
 import { TurnContextService } from '../turn/turn-context.service';
@@ -53,10 +51,9 @@ export class SessionLoopService {
     private readonly queues: QueueService,
     private readonly workspaces: WorkspaceManager,
     @Inject(STEP_PREPARERS) private readonly preparers: readonly StepPreparer[],
-    @Inject(STEP_OBSERVERS) private readonly observers: readonly StepObserver[],
     @Inject(OVERFLOW_HANDLERS) private readonly overflowHandlers: readonly OverflowHandler[],
     @Inject(LOOP_FINISHERS) private readonly finishers: readonly LoopFinisher[],
-    private readonly toolContexts: StepToolContext,
+    private readonly sinks: LoopSinks,
     private readonly llm: LlmTurnService,
     private readonly writer: SessionWriter,
     @Inject(APP_CONFIG) private readonly app: AppConfig,
@@ -219,7 +216,17 @@ export class SessionLoopService {
       .filter((p): p is Extract<PartInfo, { type: 'tool' }> => p.type === 'tool')
       .map((p) => ({ tool: p.tool, input: JSON.stringify(p.state.input ?? {}) }));
 
-    const more = { followUp: false };
+    // `released`: the step's last write ended the run (the loop ends on this answer whoever joins meanwhile).
+    const more = { followUp: false, released: false };
+    // This step's answer ends the loop: a reply with no tool, nothing to follow (OpenCode's exit check).
+    const last = (): boolean =>
+      !more.followUp &&
+      !subtask &&
+      !turn.format &&
+      !processor.toolParts().length &&
+      !assistant.error &&
+      !!assistant.finish &&
+      !['tool-calls', 'error'].includes(assistant.finish);
     const processor = new StepProcessor({
       assistant,
       model: turn.model.info,
@@ -236,16 +243,17 @@ export class SessionLoopService {
       maxRetries: this.app.retryMaxAttempts,
       sink: {
         // `tool_output` limits from config reach defineTool's truncation through ctx.extra.
-        ...this.sink(
-          { auth, row, ruleset: turn.permission, workspace, agentName: turn.agent.name, prompts },
+        ...this.sinks.forStep({
+          run: { auth, row, ruleset: turn.permission, workspace, agentName: turn.agent.name, prompts },
           recent,
           assistant,
-          {
+          extra: {
             toolOutput: { maxLines: turn.config.tool_output?.max_lines, maxBytes: turn.config.tool_output?.max_bytes },
           },
           signal,
           more,
-        ),
+          last,
+        }),
         snapshots: this.snapshots.forStep(
           { tenantId: row.tenantId, projectId: row.projectId, directory: row.directory },
           turn.config.snapshot !== false,
@@ -267,7 +275,8 @@ export class SessionLoopService {
     if (assistant.error)
       this.sessions.publish(row, EventType.SessionError, { sessionID: row.id, error: assistant.error });
     const final = ran === 'continue' && !more.followUp && !subtask && !turn.format && !processor.toolParts().length;
-    if (final && assistant.finish && assistant.finish !== 'tool-calls' && !this.runs.joinedHere(row.id))
+    const answered = final && assistant.finish && assistant.finish !== 'tool-calls';
+    if (more.released || (answered && !this.runs.joinedHere(row.id)))
       return { answer: answerOf(assistant, [...disclosed, ...processor.parts]) };
     return outcome;
   }
@@ -287,45 +296,6 @@ export class SessionLoopService {
     assistant.finish = 'error';
     await this.saveMessage(row, assistant);
     return 'stop';
-  }
-
-  private sink(
-    run: StepRun,
-    recent: { tool: string; input: string }[],
-    assistant: AssistantMessageInfo,
-    extra: Record<string, unknown>,
-    signal: AbortSignal,
-    more: { followUp: boolean },
-  ): StepSink {
-    const { auth, row } = run;
-    // Once the loop was handed over, the process that took it owns the transcript: nothing more is written here.
-    const fenced = () => handedOver(signal);
-    return {
-      savePart: async (part, alsoStore) => {
-        if (fenced()) return;
-        await this.writer.part(row, part, alsoStore);
-        if (part.type === 'tool' && part.state.status === 'running')
-          recent.push({ tool: part.tool, input: JSON.stringify(part.state.input) });
-      },
-      removePart: async (part) => void (fenced() || (await this.writer.removePart(row, part))),
-      storeText: async (parts) => void (fenced() || (await this.writer.storeText(row, parts))),
-      saveMessage: async (info, parts = [], alsoStore = []) => {
-        if (fenced()) return;
-        if (parts.length || alsoStore.length) await this.writer.stepEnd(row, info, parts, alsoStore);
-        else await this.saveMessage(row, info);
-      },
-      announce: (part) => void (fenced() || this.writer.publishPart(row, part)),
-      delta: (part, delta) => (fenced() ? undefined : this.writer.delta(row, part, delta)),
-      status: (status) => void (fenced() || this.runs.setStatus(row, status)),
-      usage: async (cost, t, partId) => {
-        const { providerID, modelID } = assistant;
-        for (const observer of this.observers)
-          if (await observer.afterStep({ auth, session: row, assistant, partId, providerID, modelID, cost, tokens: t }))
-            more.followUp = true;
-      },
-      recentToolCalls: () => recent,
-      toolContext: (part, signal): ToolContext => this.toolContexts.build(run, part, signal, extra),
-    };
   }
 
   saveMessage(row: SessionRow, info: AssistantMessageInfo | UserMessageInfo): Promise<void> {

@@ -3,6 +3,7 @@ import type { AuthContext, Role } from '../../../core/auth/auth-context';
 import { ownerAliveSql } from '../../../infra/database/liveness-lock';
 import { PrismaService } from '../../../infra/database/prisma.service';
 import { historyColumns, toHistory, type HistoryColumns } from '../history-sql';
+import { leaseReleaseSql } from './lease-sql';
 import type { MessageWithParts } from '../session.types';
 
 const ALIVE = ownerAliveSql('"runOwner"');
@@ -122,11 +123,7 @@ export class RunLeaseRepository {
 
   /** Ends the run: the lease, an abort asked for it and its take-over count go together. */
   async release(id: string, owner: string): Promise<void> {
-    await this.prisma.sql(
-      `UPDATE "Session" SET "runOwner" = NULL, "runLeaseUntil" = NULL, "runAbortAt" = NULL, "runResumes" = 0
-       WHERE id = $1 AND "runOwner" = $2`,
-      [id, owner],
-    );
+    await this.prisma.sql(leaseReleaseSql('$1', '$2'), [id, owner]);
   }
 
   /** Lets every lease of a process that stops on purpose expire now, so a live process takes its loops over. */

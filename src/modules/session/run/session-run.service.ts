@@ -13,29 +13,13 @@ import type { MessageWithParts, SessionStatus } from '../session.types';
 import { ProcessLiveness } from '../../../infra/database/process-liveness';
 import { RunLeaseRepository } from './run-lease.repository';
 import { RUN_LIMITS, type RunLimits } from './run-limits.port';
+import { handedOver, RunHandedOver } from './run-handover';
 
 /** Internal bus event: asks the process that runs a session's loop to abort it. Never sent to clients. */
 export const ABORT_REQUEST = 'internal.session.abort';
 
 /** A loop; `history`, when given, is the session's history as read with the lease (`run`'s `withHistory`). */
 type RunFn = (signal: AbortSignal, history?: MessageWithParts[]) => Promise<unknown>;
-
-/**
- * The abort reason of a loop this process no longer runs: its lease went to another process (it expired while this
- * one stalled) or this process is stopping and hands its loops over. Such a loop stops without writing anything:
- * the process that takes it over owns the transcript from then on. A user's abort is a plain abort, never this.
- */
-export class RunHandedOver extends Error {
-  constructor() {
-    super('This loop was handed over to another process');
-    this.name = 'RunHandedOver';
-  }
-}
-
-/** True once the loop behind `signal` belongs to another process: it must not write to the session any more. */
-export function handedOver(signal: AbortSignal): boolean {
-  return signal.aborted && signal.reason instanceof RunHandedOver;
-}
 
 interface LocalRun {
   row: SessionRow;
@@ -44,6 +28,8 @@ interface LocalRun {
   status: SessionStatus;
   /** A prompt stored its message and joined this run: a history read with the lease no longer holds it. */
   joined?: boolean;
+  /** The loop's last write is releasing the lease (renewals skip it), or released it (the run's end does not). */
+  lease?: 'releasing' | 'released';
 }
 
 /**
@@ -138,6 +124,17 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
     return !!this.runs.get(sessionId)?.joined;
   }
 
+  /**
+   * The owner to release the lease as in the loop's last write (a round trip less per turn); undefined keeps it (a
+   * prompt joined: the loop steps on). `done` records the outcome; a prompt joining later runs its own loop.
+   */
+  releaseWithLastWrite(sessionId: string): { owner: string; done(released: boolean): void } | undefined {
+    const run = this.runs.get(sessionId);
+    if (!run || run.joined || run.lease || this.stopping || run.controller.signal.aborted) return undefined;
+    run.lease = 'releasing';
+    return { owner: this.owner, done: (released) => (run.lease = released ? 'released' : undefined) };
+  }
+
   setStatus(row: SessionRow, status: SessionStatus): void {
     const run = this.runs.get(row.id);
     if (run) run.status = status;
@@ -224,9 +221,10 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
       } finally {
         // Release before forgetting the run: a prompt arriving in between would otherwise take the lease (same
         // owner) and start a loop whose lease this release then clears, and the next tick would abort it.
-        await this.leases
-          .release(row.id, this.owner)
-          .catch((err) => this.logger.warn({ err, sessionId: row.id }, 'lease release failed'));
+        if (run.lease !== 'released')
+          await this.leases
+            .release(row.id, this.owner)
+            .catch((err) => this.logger.warn({ err, sessionId: row.id }, 'lease release failed'));
         this.runs.delete(row.id);
         // A loop handed over goes on elsewhere: the session is not idle.
         if (!handedOver(controller.signal)) this.setStatus(row, { type: 'idle' });
@@ -313,7 +311,9 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
   }
 
   private async renew(): Promise<void> {
-    const runs = [...this.runs];
+    // A lease the loop's last write releases (or released) is not renewed: its loop is ending.
+    const runs = [...this.runs].filter(([, run]) => !run.lease);
+    if (!runs.length) return;
     // One statement for every lease of this process. A failed renewal (the database away) aborts nothing: the
     // leases stay until they expire, and the loops find the database as they find it.
     const held = await this.leases
@@ -326,7 +326,7 @@ export class SessionRunService implements OnApplicationBootstrap, OnModuleDestro
     if (!held) return;
     for (const [id, run] of runs) {
       // Only the run that was renewed (or not) is stopped, not a newer one started meanwhile.
-      if (this.runs.get(id) !== run || run.controller.signal.aborted) continue;
+      if (this.runs.get(id) !== run || run.controller.signal.aborted || run.lease) continue;
       const lease = held.get(id);
       if (lease?.aborted) run.controller.abort();
       else if (!lease) {
