@@ -19,7 +19,7 @@ const EVENT_KEY = ',"event":';
  * The fields of an envelope's Redis entry: `e` is the whole envelope's JSON, as before (older readers and the replay
  * read it), with the event last; `h` says where the event's JSON starts in it, its type and its id (`at type id`).
  */
-export function encodeEnvelope(envelope: Omit<EventEnvelope, 'seq'>): string[] {
+export function encodeEnvelope(envelope: Omit<EventEnvelope, 'seq'>): [string, string, string, string] {
   const { event, ...routing } = envelope;
   const head = JSON.stringify(routing).slice(0, -1);
   const data = `${head}${EVENT_KEY}${JSON.stringify(event)}}`;

@@ -338,19 +338,14 @@ describe.each(transports)('%s transport', (name, setup) => {
 
     it('sends an append `now` at once, with the appends of the turn before it, and keeps their order', async () => {
       await withOwnTransport(async ({ t, writer }) => {
-        // The appends each pipeline sent, counted as it is sent.
+        // The appends each send carried, counted as it is sent: one XADD alone, or a batch's script.
         const sent: number[] = [];
-        for (const kind of ['pipeline', 'multi'] as const) {
-          const make = (writer[kind] as Redis['pipeline']).bind(writer);
-          writer[kind] = ((...args: Parameters<Redis['pipeline']>) => {
-            const p = make(...args);
-            const exec = p.exec.bind(p);
-            // A MULTI counts its own command too.
-            const appends = () => p.length - (kind === 'multi' ? 1 : 0);
-            p.exec = ((...x: Parameters<typeof exec>) => (sent.push(appends()), exec(...x))) as typeof p.exec;
-            return p;
-          }) as never;
-        }
+        const spied = writer as Redis & { ocAppendEvents(stream: string, args: string[]): Promise<unknown> };
+        const xadd = writer.xadd.bind(writer) as (...args: unknown[]) => Promise<string | null>;
+        const many = spied.ocAppendEvents.bind(writer);
+        writer.xadd = ((...args: unknown[]) => (sent.push(1), xadd(...args))) as never;
+        // The MAXLEN, then four fields an entry.
+        spied.ocAppendEvents = (stream, args) => (sent.push((args.length - 1) / 4), many(stream, args));
         await t.start(() => undefined);
         const first = t.append(tick('now', 1));
         const urgent = t.append(tick('now', 2), { now: true });
@@ -359,6 +354,19 @@ describe.each(transports)('%s transport', (name, setup) => {
         const seqs = await Promise.all([first, urgent, later]);
         expect(sent).toEqual([2, 1]);
         expect(seqs.map((q) => parseSeq(q)!).every((q, i, all) => i === 0 || compareSeq(q, all[i - 1]) > 0)).toBe(true);
+      });
+    });
+
+    it('sends a batch as one script, in order, and rejects each entry Redis refuses', async () => {
+      await withOwnTransport(async ({ t, writer }) => {
+        await t.start(() => undefined);
+        const seqs = await Promise.all([t.append(tick('script', 1)), t.append(tick('script', 2))]);
+        expect(compareSeq(parseSeq(seqs[1])!, parseSeq(seqs[0])!)).toBeGreaterThan(0);
+        // The stream's key taken by a value of another type: every XADD of the batch fails.
+        await writer.set('oc:events', 'not a stream');
+        const refused = await Promise.allSettled([t.append(tick('script', 3)), t.append(tick('script', 4))]);
+        expect(refused.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+        await writer.del('oc:events');
       });
     });
 
