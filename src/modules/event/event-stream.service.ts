@@ -85,8 +85,9 @@ export class EventStreamService implements BeforeApplicationShutdown {
     let pending: EventEnvelope[] | null = [];
     let floor: [number, number] | undefined;
     const fresh = (e: EventEnvelope) => {
+      if (!floor) return true; // no replay: every live event is new (this runs for every event of every stream)
       const seq = parseSeq(e.seq);
-      return !floor || !seq || seq[0] === 0 || compareSeq(seq, floor) > 0;
+      return !seq || seq[0] === 0 || compareSeq(seq, floor) > 0;
     };
     // The route only narrows which events reach the filter: a student's stream sees their own sessions' events
     // and ownerless ones, a `?sessionID=` stream that session's; teachers and admins see the school's.
