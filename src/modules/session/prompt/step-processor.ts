@@ -13,10 +13,6 @@ import { onFlushClock } from './text-flush-clock';
 
 export type { StepInput, StepOutcome, StepSink } from './step-sink';
 
-function finishOf(reason: string): string {
-  return reason === 'tool-calls' ? 'tool-calls' : reason;
-}
-
 /**
  * One model step: stream → parts (deltas as events, text stored by periodic flushes), tools as their calls arrive
  * (StepTools), usage/cost, OpenCode's retry rules. Writes are batched: the step-start is stored with the step's next
@@ -95,7 +91,7 @@ export class StepProcessor {
       this.closeOpen();
       await this.recordChanges();
       await this.usageWrite;
-      assistant.finish = finishOf(this.finishReason);
+      assistant.finish = this.finishReason;
       if (this.finishReason === 'length' && !this.tools.byCall.size)
         assistant.error = toMessageError({ name: 'MessageOutputLengthError', data: {} });
       return this.tools.stopAfterStep || assistant.error ? 'stop' : 'continue';
