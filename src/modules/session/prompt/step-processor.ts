@@ -7,7 +7,7 @@ import type { AssistantMessageInfo, PartInfo } from '../session.types';
 import { messageErrorOf } from '../llm/llm-turn';
 import type { StepCall } from './subtask-call';
 import { stepFinish, type StepFinishPart } from './step-finish';
-import { AbortedError, type StepInput, type StepOutcome, type TextLike } from './step-sink';
+import { abortFlag, AbortedError, type StepInput, type StepOutcome, type TextLike } from './step-sink';
 import { StepTools } from './step-tools';
 import { onFlushClock } from './text-flush-clock';
 
@@ -124,24 +124,25 @@ export class StepProcessor {
   }
 
   private async stream(): Promise<void> {
-    const { signal } = this.input;
     this.stopFlushes ??= onFlushClock(() => void (this.flushing = this.flushing.then(() => this.flush())));
     // A retried attempt keeps the first tree, so files a failed attempt's tools wrote are still in the patch.
     this.startTree ??= await this.input.sink.snapshots?.track();
     this.call = this.input.call();
+    const abort = abortFlag(this.input.signal);
     try {
-      await this.read(this.call, signal);
+      await this.read(this.call, abort);
     } finally {
+      abort.off();
       // A call that records its usage after its stream (settleAfter): the step ends once that is written too.
       if (this.call.recorded) this.recorded.push(this.call.recorded);
     }
   }
 
   /** Each read's events are handled as they come; most (the deltas) at once, with no promise to wait for. */
-  private read(call: StepCall, signal: AbortSignal): Promise<void> {
+  private read(call: StepCall, abort: { aborted: boolean }): Promise<void> {
     let started = false;
     return call.pipe((events) => {
-      if (!started && !signal.aborted) {
+      if (!started && !abort.aborted) {
         started = true;
         // Announced now, stored with the next write of the step: the first delta does not wait for a round trip.
         const { assistant } = this.input;
@@ -156,16 +157,16 @@ export class StepProcessor {
         this.unsaved.push(part);
         this.input.sink.announce(part);
       }
-      return this.take(events, 0, signal);
+      return this.take(events, 0, abort);
     });
   }
 
   /** Handles `events` from `from` on (aborted: throws); waits where one needs a write (or a tool) before the next. */
-  private take(events: StreamEvent[], from: number, signal: AbortSignal): Promise<void> | void {
+  private take(events: StreamEvent[], from: number, abort: { aborted: boolean }): Promise<void> | void {
     for (let i = from; i < events.length; i++) {
-      if (signal.aborted) throw new AbortedError();
+      if (abort.aborted) throw new AbortedError();
       const pending = this.handle(events[i]);
-      if (pending) return pending.then(() => this.take(events, i + 1, signal));
+      if (pending) return pending.then(() => this.take(events, i + 1, abort));
     }
   }
 

@@ -57,3 +57,14 @@ export class AbortedError extends Error {
     this.name = 'AbortError';
   }
 }
+
+/**
+ * The signal's state as a flag its 'abort' event sets (dispatched as it is aborted): `signal.aborted` is a getter with
+ * a receiver check, and a step reads it for every event of every stream. `off()` once the reading ended.
+ */
+export function abortFlag(signal: AbortSignal): { aborted: boolean; off: () => void } {
+  const flag = { aborted: signal.aborted, off: () => signal.removeEventListener('abort', onAbort) };
+  const onAbort = () => (flag.aborted = true);
+  signal.addEventListener('abort', onAbort, { once: true });
+  return flag;
+}
