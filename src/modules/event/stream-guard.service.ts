@@ -136,8 +136,7 @@ export class StreamGuard implements OnModuleInit, OnModuleDestroy {
           const { expiresAt } = entry.stream;
           const given = read;
           read = undefined;
-          const allowed = () => (given ? entry.stream.stillAllowed(given.now) : entry.stream.stillAllowed());
-          ok = (expiresAt === undefined || expiresAt > Date.now()) && (await allowed());
+          ok = (expiresAt === undefined || expiresAt > Date.now()) && (await entry.stream.stillAllowed(given?.now));
         } catch (err) {
           // The database is unreachable: keep the stream (its reconnect would fail the same way) and retry later.
           this.logger.warn({ err }, 'stream access re-check failed');

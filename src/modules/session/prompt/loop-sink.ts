@@ -50,7 +50,6 @@ export class LoopSinks {
         if (fenced()) return;
         // The loop's last write also releases the run's lease: one round trip less before the turn's answer.
         const lease = last() ? this.runs.releaseWithLastWrite(row.id) : undefined;
-        if (!lease && !parts.length && !alsoStore.length) return this.writer.message(row, info);
         let released = false;
         try {
           released = await this.writer.stepEnd(row, info, parts, alsoStore, lease?.owner);

@@ -274,9 +274,7 @@ export class SessionLoopService {
     if (outcome === 'compact') outcome = await this.overflowed(auth, row, assistant, processor.overflow);
     if (assistant.error)
       this.sessions.publish(row, EventType.SessionError, { sessionID: row.id, error: assistant.error });
-    const final = ran === 'continue' && !more.followUp && !subtask && !turn.format && !processor.toolParts().length;
-    const answered = final && assistant.finish && assistant.finish !== 'tool-calls';
-    if (more.released || (answered && !this.runs.joinedHere(row.id)))
+    if (more.released || (ran === 'continue' && last() && !this.runs.joinedHere(row.id)))
       return { answer: answerOf(assistant, [...disclosed, ...processor.parts]) };
     return outcome;
   }
