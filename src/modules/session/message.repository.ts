@@ -183,6 +183,32 @@ export class MessageRepository {
     if (r.count < unique.length) throw new ConflictError('ConflictError', 'Part id already in use');
   }
 
+  /**
+   * Appends `piece` to the text of each stored part whose text is `bytes` long in UTF-8 (what its writer stored last);
+   * the ids appended. Only the new text crosses the wire, and the row's value is edited, not parsed anew.
+   */
+  async appendPartText(
+    tenantId: string,
+    items: { id: string; sessionId: string; bytes: number; piece: string }[],
+  ): Promise<Set<string>> {
+    if (!items.length) return new Set();
+    const { rows } = await this.prisma.sql<{ id: string }>(
+      `UPDATE "Part" p SET data = jsonb_set(p.data, '{text}', to_jsonb((p.data->>'text') || u.piece))
+       FROM unnest($2::text[], $3::text[], $4::int[], $5::text[]) AS u(id, "sessionId", bytes, piece)
+       WHERE p.id = u.id AND p."tenantId" = $1 AND p."sessionId" = u."sessionId"
+         AND octet_length(p.data->>'text') = u.bytes
+       RETURNING p.id`,
+      [
+        tenantId,
+        items.map((i) => i.id),
+        items.map((i) => i.sessionId),
+        items.map((i) => i.bytes),
+        items.map((i) => i.piece),
+      ],
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
   async getMessage(tenantId: string, sessionId: string, id: string): Promise<MessageWithParts | null> {
     const { rows } = await this.prisma.sql<ListedRow>(`${LIST_SQL} AND m.id = $3`, [tenantId, sessionId, id]);
     return rows.length ? toMessageWithParts(rows[0]) : null;

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Buffer } from 'node:buffer';
 import { EventType } from '../event/event.types';
 import { MessageRepository } from './message.repository';
 import type { SessionRow } from './session.repository';
@@ -15,9 +16,17 @@ interface TextBatch {
   callers: { parts: PartInfo[]; resolve(): void; reject(err: unknown): void }[];
 }
 
+/** What the last periodic store wrote of a streaming part's text: its length in UTF-16 units and in UTF-8 bytes. */
+interface StoredText {
+  units: number;
+  bytes: number;
+}
+
 @Injectable()
 export class SessionWriter {
   private readonly textBatches = new Map<string, TextBatch>();
+  /** By part object: a streaming part's text only grows, so its next store sends only what was added since. */
+  private readonly storedText = new WeakMap<PartInfo, StoredText>();
 
   constructor(
     private readonly messages: MessageRepository,
@@ -70,7 +79,8 @@ export class SessionWriter {
    * Stores the text of parts still streaming, without an event (clients follow them through the deltas). The
    * periodic writes of every session streaming in this process come in the same turn (one clock): they are sent as
    * one statement per school at the end of it. If that statement fails, each caller's parts are tried on their own,
-   * so one bad row does not keep the other sessions' text from being stored.
+   * so one bad row does not keep the other sessions' text from being stored. A part's text only grows between
+   * these calls (the step appends its deltas); any other change to it is stored through `part` or `stepEnd`.
    */
   storeText(row: SessionRow, parts: PartInfo[]): Promise<void> {
     if (!parts.length) return Promise.resolve();
@@ -91,15 +101,56 @@ export class SessionWriter {
     if (!batch) return;
     try {
       // In id order: two batches in flight at once lock their rows in the same order.
-      await this.messages.upsertParts(
+      await this.storeParts(
         tenantId,
         batch.parts.sort((a, b) => (a.id < b.id ? -1 : 1)),
       );
       for (const c of batch.callers) c.resolve();
     } catch (err) {
       if (batch.callers.length === 1) return batch.callers[0].reject(err);
-      for (const c of batch.callers) await this.messages.upsertParts(tenantId, c.parts).then(c.resolve, c.reject);
+      for (const c of batch.callers) await this.storeParts(tenantId, c.parts).then(c.resolve, c.reject);
     }
+  }
+
+  /**
+   * A streaming part stored before gets only the text added since its last store, appended in the row (a reply's
+   * whole text rewritten twice a second cost Postgres more than anything else the streams did; bench/README,
+   * session 15). The append holds only where the row's text is as long as what was stored: a part changed
+   * otherwise meanwhile, or a store that was applied although its answer was lost, gets a whole write instead.
+   */
+  private async storeParts(tenantId: string, parts: PartInfo[]): Promise<void> {
+    const appends: { part: PartInfo; piece: string; was: StoredText }[] = [];
+    const whole: PartInfo[] = [];
+    for (const part of parts) {
+      const was = this.storedText.get(part);
+      const text = 'text' in part && typeof part.text === 'string' ? part.text : undefined;
+      if (was && text !== undefined && text.length >= was.units)
+        appends.push({ part, piece: text.slice(was.units), was });
+      else whole.push(part);
+    }
+    const stored: [PartInfo, StoredText][] = [];
+    const grown = appends.filter((a) => a.piece);
+    if (grown.length) {
+      const appended = await this.messages.appendPartText(
+        tenantId,
+        grown.map((a) => ({ id: a.part.id, sessionId: a.part.sessionID, bytes: a.was.bytes, piece: a.piece })),
+      );
+      for (const a of grown) {
+        if (!appended.has(a.part.id)) whole.push(a.part);
+        else stored.push([a.part, { units: a.was.units + a.piece.length, bytes: a.was.bytes + byteLength(a.piece) }]);
+      }
+      if (whole.length > parts.length - appends.length) whole.sort((a, b) => (a.id < b.id ? -1 : 1));
+    }
+    if (whole.length) {
+      const texts = whole.map((p) => ('text' in p && typeof p.text === 'string' ? p.text : undefined));
+      await this.messages.upsertParts(tenantId, whole);
+      whole.forEach((p, i) => {
+        const text = texts[i];
+        if (text === undefined) this.storedText.delete(p);
+        else this.storedText.set(p, { units: text.length, bytes: byteLength(text) });
+      });
+    }
+    for (const [part, text] of stored) this.storedText.set(part, text);
   }
 
   /**
@@ -152,3 +203,5 @@ export class SessionWriter {
     });
   }
 }
+
+const byteLength = (text: string): number => Buffer.byteLength(text, 'utf8');

@@ -16,7 +16,10 @@ export interface StepSink {
    */
   savePart(part: PartInfo, alsoStore?: PartInfo[]): Promise<void>;
   removePart(part: PartInfo): Promise<void>;
-  /** Stores the text of parts still streaming (and announced parts waiting for their row) without publishing them. */
+  /**
+   * Stores the text of parts still streaming (and announced parts waiting for their row) without publishing them.
+   * The same part objects come back on each call with their text grown: a stored one sends only what was added.
+   */
   storeText(parts: PartInfo[]): Promise<void>;
   /** Stores the message with the step's closing parts in one statement, then publishes the parts and the message. */
   saveMessage(info: AssistantMessageInfo, parts?: PartInfo[], alsoStore?: PartInfo[]): Promise<void>;
