@@ -59,7 +59,9 @@ export class LoopSinks {
         more.released = released;
       },
       announce: (part) => void (fenced() || this.writer.publishPart(row, part)),
-      delta: (part, delta) => (fenced() ? undefined : this.writer.delta(row, part, delta)),
+      // Not fenced here: a hand-over aborts `signal`, and the step reads its abort before every event it applies
+      // (StepProcessor.take), so no delta comes after one; this runs for every token of every stream.
+      delta: (part, delta) => this.writer.delta(row, part, delta),
       status: (status) => void (fenced() || this.runs.setStatus(row, status)),
       usage: async (cost, t, partId) => {
         const { providerID, modelID } = assistant;
