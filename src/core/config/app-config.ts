@@ -48,6 +48,8 @@ const EnvSchema = z.object({
   EVENT_REPLAY_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
   HEARTBEAT_MS: z.coerce.number().int().min(100).default(10_000),
   EVENT_DELTA_BATCH_MS: z.coerce.number().int().min(0).max(1000).default(50), // the delta clock, see EventBus
+  /** The longest the delta clock stretches to while its ticks run late (the process is behind); see EventBus. */
+  EVENT_DELTA_MAX_MS: z.coerce.number().int().min(0).max(1000).default(100),
   /** Admission control: new prompts and event streams get a 503 while the event loop is this far behind (0: off). */
   OVERLOAD_LAG_MS: z.coerce.number().int().min(0).max(600_000).default(500),
   OVERLOAD_RETRY_AFTER_S: z.coerce.number().int().min(1).max(3600).default(5),
@@ -164,6 +166,8 @@ export interface AppConfig {
   eventReplaySize: number;
   heartbeatMs: number;
   deltaBatchMs: number;
+  /** The longest the delta clock stretches to while the process is behind. */
+  deltaMaxMs: number;
   /**
    * Admission control (src/core/http/overload-gate.ts): new prompts and streams are refused while the event loop is
    * `lagMs` behind (0: never), with Retry-After `retryAfterS`.
@@ -287,6 +291,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     eventReplaySize: e.EVENT_REPLAY_SIZE,
     heartbeatMs: e.HEARTBEAT_MS,
     deltaBatchMs: e.EVENT_DELTA_BATCH_MS,
+    deltaMaxMs: e.EVENT_DELTA_MAX_MS,
     overload: { lagMs: e.OVERLOAD_LAG_MS, retryAfterS: e.OVERLOAD_RETRY_AFTER_S },
     accessRecheckMs: e.ACCESS_RECHECK_MS,
     policyCacheMs: e.POLICY_CACHE_MS,

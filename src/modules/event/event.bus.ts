@@ -69,13 +69,25 @@ export class EventBus implements OnModuleInit, OnModuleDestroy {
    * tick, in one Redis pipeline.
    */
   private readonly deltaBatchMs: number;
+  /**
+   * The longest the clock stretches to (EVENT_DELTA_MAX_MS) while its ticks run late, i.e. while this process is
+   * behind: an event costs the same whatever it carries (an append, a read-back, a socket write per subscriber, most
+   * of a stream's cost), so a process that cannot keep up sends each session's pieces in fewer, larger events
+   * instead of falling further behind. A tick on time lets the period shrink back to deltaBatchMs.
+   */
+  private readonly deltaMaxMs: number;
+  /** The clock's current period: deltaBatchMs, longer while its ticks run late (see tick). */
+  private deltaPeriod: number;
 
   constructor(
     @Inject(EVENT_TRANSPORT) private readonly transport: EventTransport,
     @Inject(LOGGER) private readonly logger: Logger,
-    @Inject(APP_CONFIG) config: Pick<AppConfig, 'deltaBatchMs'>,
+    @Inject(APP_CONFIG) config: Pick<AppConfig, 'deltaBatchMs'> & Partial<Pick<AppConfig, 'deltaMaxMs'>>,
   ) {
-    this.deltaBatchMs = config.deltaBatchMs;
+    this.deltaBatchMs = this.deltaPeriod = config.deltaBatchMs;
+    // A clock that is off (0: an event per turn of the event loop) stays off.
+    const maxMs = config.deltaBatchMs ? (config.deltaMaxMs ?? 0) : 0;
+    this.deltaMaxMs = Math.max(config.deltaBatchMs, maxMs);
   }
 
   async onModuleInit(): Promise<void> {
@@ -139,8 +151,8 @@ export class EventBus implements OnModuleInit, OnModuleDestroy {
       return this.flushDelta(session, true);
     }
     const sent = this.deltaSent.get(session);
-    if (sent && sent.message === p.messageID && performance.now() - sent.at < this.deltaBatchMs)
-      this.deltaTick ??= setTimeout(() => this.flushDeltas(), this.deltaBatchMs);
+    if (sent && sent.message === p.messageID && performance.now() - sent.at < this.deltaPeriod)
+      this.deltaTick ??= this.armTick();
     else this.deltaFlush ??= setImmediate(() => this.flushDeltas());
   }
 
@@ -157,9 +169,31 @@ export class EventBus implements OnModuleInit, OnModuleDestroy {
     if (this.deltaTick) clearTimeout(this.deltaTick);
     this.deltaFlush = this.deltaTick = undefined;
     for (const session of [...this.deltas.keys()]) this.flushDelta(session);
-    // Sessions quiet for a batch are forgotten: their next delta goes out at once again.
-    const stale = performance.now() - this.deltaBatchMs;
+    // Sessions quiet for a period are forgotten: their next delta goes out at once again.
+    const stale = performance.now() - this.deltaPeriod;
     for (const [session, sent] of this.deltaSent) if (sent.at < stale) this.deltaSent.delete(session);
+  }
+
+  private armTick(): NodeJS.Timeout {
+    const due = performance.now() + this.deltaPeriod;
+    return setTimeout(() => this.tick(due), this.deltaPeriod);
+  }
+
+  /**
+   * A tick of the delta clock. Late by half its period or more, it finds the process behind: the period grows a
+   * step (a quarter of deltaBatchMs) up to deltaMaxMs. Within a quarter of it, on time: the period shrinks a step.
+   */
+  private tick(due: number): void {
+    const late = performance.now() - due;
+    const step = Math.max(1, Math.round(this.deltaBatchMs / 4));
+    if (late >= this.deltaPeriod / 2) this.deltaPeriod = Math.min(this.deltaMaxMs, this.deltaPeriod + step);
+    else if (late < this.deltaPeriod / 4) this.deltaPeriod = Math.max(this.deltaBatchMs, this.deltaPeriod - step);
+    this.flushDeltas();
+  }
+
+  /** The delta clock's period now (EVENT_DELTA_BATCH_MS, longer while the process is behind: see deltaMaxMs). */
+  get deltaClockMs(): number {
+    return this.deltaPeriod;
   }
 
   /** `now`: sent at once; the promise then settles once this process's streams have it (see publishDelta). */

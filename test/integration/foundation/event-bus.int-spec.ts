@@ -412,3 +412,61 @@ describe.each(transports)('%s transport', (name, setup) => {
     });
   }
 });
+
+describe('the delta clock under load', () => {
+  const buses: EventBus[] = [];
+  afterAll(async () => {
+    for (const b of buses) await b.onModuleDestroy();
+  });
+  const bus = async (deltaBatchMs: number, deltaMaxMs?: number) => {
+    const b = new EventBus(new MemoryEventTransport(100_000), logger, { deltaBatchMs, deltaMaxMs });
+    await b.onModuleInit();
+    buses.push(b);
+    return b;
+  };
+  const busy = (ms: number) => {
+    const until = performance.now() + ms;
+    while (performance.now() < until);
+  };
+  /** Three sessions streaming a piece every 5 ms, the event loop held `holdMs` each time, until `done()`. */
+  async function stream(bus: EventBus, tenantId: string, holdMs: number, done: () => boolean): Promise<number> {
+    const got = collect(bus, tenantId);
+    const deadline = performance.now() + 30_000;
+    while (!done() && performance.now() < deadline) {
+      for (const s of ['s1', 's2', 's3'])
+        bus.publish({
+          tenantId,
+          sessionId: s,
+          type: 'message.part.delta',
+          properties: { sessionID: s, messageID: 'msg_1', partID: 'p1', field: 'text', delta: 'x' },
+        });
+      busy(holdMs);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(done()).toBe(true);
+    return got.length;
+  }
+
+  it('stretches while its ticks run late (the process behind), up to its longest, and shrinks back once on time', async () => {
+    const b = await bus(40, 120);
+    expect(b.deltaClockMs).toBe(40);
+    // A loop held 200 ms at a time: every tick runs late by more than half its period (60 ms at the longest); the
+    // period grows a step (10 ms) per tick, up to 120 ms.
+    const seen = new Set<number>();
+    await stream(b, 'behind', 200, () => (seen.add(b.deltaClockMs), b.deltaClockMs === 120));
+    expect([...seen].every((ms) => ms >= 40 && ms <= 120 && ms % 10 === 0)).toBe(true);
+    // A free loop: the ticks come on time and the period goes back to 40 ms, a step per tick.
+    await stream(b, 'on-time', 0, () => b.deltaClockMs === 40);
+  });
+
+  it('never stretches past its base when no longest is set, and stays off when the clock is off', async () => {
+    const fixed = await bus(40);
+    let ticks = 0;
+    await stream(fixed, 'fixed', 100, () => ++ticks > 10);
+    expect(fixed.deltaClockMs).toBe(40);
+    const off = await bus(0, 120);
+    ticks = 0;
+    await stream(off, 'off', 10, () => ++ticks > 10);
+    expect(off.deltaClockMs).toBe(0);
+  });
+});
