@@ -20,11 +20,64 @@ const HEAD =
   'HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\nconnection: close\r\n' +
   'transfer-encoding: chunked\r\n\r\n';
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
+/** A stream being served: its frames, its schedule (frame n at start + n × delayMs), and whether it waits for a drain. */
+interface Live {
+  socket: Socket;
+  frames: Iterator<string | Buffer>;
+  start: number;
+  delayMs: number;
+  n: number;
+  waiting: boolean;
+  closed: boolean;
+}
 
-async function serve(m: FarmStream, socket: Socket): Promise<void> {
-  let closed = false;
-  socket.on('close', () => (closed = true)).on('error', () => (closed = true));
+// One clock for every stream of this process, not a timer and a promise per frame (30,000 a second at 1,000
+// streams): each tick writes the frame of every stream that is due, one frame per stream and tick, as each stream's
+// own loop did (a late stream catches up a frame per turn, never several frames in one write). The wire is the
+// same: one write per frame, on the same schedule.
+const live = new Set<Live>();
+let clock: NodeJS.Timeout | undefined;
+
+function tick(): void {
+  clock = undefined;
+  const now = performance.now();
+  let next = Infinity;
+  for (const s of live) {
+    if (s.closed) {
+      live.delete(s);
+      continue;
+    }
+    if (s.waiting) continue;
+    const due = s.start + s.n * s.delayMs;
+    if (due <= now) writeNext(s);
+    if (!s.closed && !s.waiting) next = Math.min(next, s.start + s.n * s.delayMs);
+  }
+  if (live.size) arm(next - performance.now());
+}
+
+function arm(ms: number): void {
+  clock ??= setTimeout(tick, Math.max(0, ms));
+}
+
+function writeNext(s: Live): void {
+  const frame = s.frames.next();
+  s.n++;
+  if (frame.done) {
+    live.delete(s);
+    s.closed = true;
+    s.socket.end('0\r\n\r\n');
+    return;
+  }
+  if (!s.socket.write(`${Buffer.byteLength(frame.value).toString(16)}\r\n${frame.value}\r\n`)) {
+    s.waiting = true;
+    s.socket.once('drain', () => {
+      s.waiting = false;
+      arm(0);
+    });
+  }
+}
+
+function serve(m: FarmStream, socket: Socket): void {
   const script = reply().text(longText(m.tokens)).delay(m.delayMs).stop();
   const ctx = {
     model: m.model,
@@ -32,20 +85,27 @@ async function serve(m: FarmStream, socket: Socket): Promise<void> {
     body: m.includeUsage ? { stream_options: { include_usage: true } } : {},
     seq: m.seq,
   };
+  const s: Live = {
+    socket,
+    frames: openAiChatWire.stream(script, ctx)[Symbol.iterator](),
+    start: performance.now(),
+    delayMs: m.delayMs,
+    n: 0,
+    waiting: false,
+    closed: false,
+  };
+  socket.on('close', () => (s.closed = true)).on('error', () => (s.closed = true));
   socket.write(HEAD);
-  // On a fixed schedule (chunk n at start + n × delay), so a late timer does not slow the stream's rate down.
-  const start = performance.now();
-  let n = 0;
-  for (const frame of openAiChatWire.stream(script, ctx)) {
-    if (n > 0) await sleep(start + n * m.delayMs - performance.now());
-    n++;
-    if (closed) return;
-    if (!socket.write(`${Buffer.byteLength(frame).toString(16)}\r\n${frame}\r\n`))
-      await new Promise((resolve) => socket.once('drain', resolve).once('close', resolve));
-  }
-  if (!closed) socket.end('0\r\n\r\n');
+  writeNext(s);
+  if (!s.closed) live.add(s);
+  arm(m.delayMs);
 }
 
 process.on('message', (m: FarmStream, socket?: Socket) => {
-  if (socket) void serve(m, socket).catch(() => socket.destroy());
+  if (!socket) return;
+  try {
+    serve(m, socket);
+  } catch {
+    socket.destroy();
+  }
 });
