@@ -9,7 +9,7 @@ import type { StepCall } from './subtask-call';
 import { stepFinish, type StepFinishPart } from './step-finish';
 import { abortFlag, AbortedError, type StepInput, type StepOutcome, type TextLike } from './step-sink';
 import { StepTools } from './step-tools';
-import { onFlushClock } from './text-flush-clock';
+import { onFlushClock, storeDue, stored } from './text-flush-clock';
 
 export type { StepInput, StepOutcome, StepSink } from './step-sink';
 
@@ -305,12 +305,13 @@ export class StepProcessor {
    */
   private async flush(): Promise<void> {
     const ended = this.ended.splice(0);
-    const streaming = [...this.dirty];
-    this.dirty.clear();
+    const streaming = [...this.dirty].filter(storeDue);
+    for (const part of streaming) this.dirty.delete(part);
     if (streaming.length) {
       const waiting = this.unsaved.splice(0);
       try {
         await this.input.sink.storeText([...waiting, ...streaming]);
+        stored(streaming);
       } catch {
         this.unsaved.unshift(...waiting);
         for (const part of streaming) this.dirty.add(part);
