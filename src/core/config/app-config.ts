@@ -48,8 +48,7 @@ const EnvSchema = z.object({
   EVENT_REPLAY_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
   HEARTBEAT_MS: z.coerce.number().int().min(100).default(10_000),
   EVENT_DELTA_BATCH_MS: z.coerce.number().int().min(0).max(1000).default(50), // the delta clock, see EventBus
-  /** The longest the delta clock stretches to while its ticks run late (the process is behind); see EventBus. */
-  EVENT_DELTA_MAX_MS: z.coerce.number().int().min(0).max(1000).default(100),
+  EVENT_DELTA_MAX_MS: z.coerce.number().int().min(0).max(1000).default(100), // its longest while behind, see EventBus
   /** Admission control: new prompts and event streams get a 503 while the event loop is this far behind (0: off). */
   OVERLOAD_LAG_MS: z.coerce.number().int().min(0).max(600_000).default(500),
   OVERLOAD_RETRY_AFTER_S: z.coerce.number().int().min(1).max(3600).default(5),
@@ -96,10 +95,8 @@ const EnvSchema = z.object({
   LOOPS_MAX: z.coerce.number().int().min(0).max(100_000).default(2000),
   LLM_CALLS_PER_TENANT: z.coerce.number().int().min(0).max(100_000).default(100),
   LLM_CALLS_MAX: z.coerce.number().int().min(0).max(100_000).default(1000),
-  /**
-   * The slots shared out between the schools busy at once (a school alone is held only by the caps above): sized
-   * from the cores, since on a full CPU it is the CPU, not a slot, that one school's rush takes (0: no share).
-   */
+  /** The slots shared out between the schools busy at once (a school alone is held only by the caps above): sized
+   * from the cores, since on a full CPU it is the CPU, not a slot, that one school's rush takes (0: no share). */
   LOOPS_SHARED: z.coerce
     .number()
     .int()
@@ -165,13 +162,10 @@ export interface AppConfig {
   publicUrl?: string;
   eventReplaySize: number;
   heartbeatMs: number;
+  /** The delta clock's period, and the longest it stretches to while the process is behind (EventBus). */
   deltaBatchMs: number;
-  /** The longest the delta clock stretches to while the process is behind. */
   deltaMaxMs: number;
-  /**
-   * Admission control (src/core/http/overload-gate.ts): new prompts and streams are refused while the event loop is
-   * `lagMs` behind (0: never), with Retry-After `retryAfterS`.
-   */
+  /** Admission control (core/http/overload-gate.ts): prompts and streams refused while the loop is `lagMs` behind. */
   overload: { lagMs: number; retryAfterS: number };
   accessRecheckMs: number;
   /** How long a process keeps a user's agent and model policies if no change reaches it over the bus. */
