@@ -123,7 +123,7 @@ export class SessionWriter {
     const whole: PartInfo[] = [];
     for (const part of parts) {
       const was = this.storedText.get(part);
-      const text = 'text' in part && typeof part.text === 'string' ? part.text : undefined;
+      const text = textOf(part);
       if (was && text !== undefined && text.length >= was.units)
         appends.push({ part, piece: text.slice(was.units), was });
       else whole.push(part);
@@ -139,10 +139,11 @@ export class SessionWriter {
         if (!appended.has(a.part.id)) whole.push(a.part);
         else stored.push([a.part, { units: a.was.units + a.piece.length, bytes: a.was.bytes + byteLength(a.piece) }]);
       }
-      if (whole.length > parts.length - appends.length) whole.sort((a, b) => (a.id < b.id ? -1 : 1));
     }
     if (whole.length) {
-      const texts = whole.map((p) => ('text' in p && typeof p.text === 'string' ? p.text : undefined));
+      // In id order, as the batch came (the parts whose append did not hold joined at the end).
+      whole.sort((a, b) => (a.id < b.id ? -1 : 1));
+      const texts = whole.map(textOf);
       await this.messages.upsertParts(tenantId, whole);
       whole.forEach((p, i) => {
         const text = texts[i];
@@ -205,3 +206,7 @@ export class SessionWriter {
 }
 
 const byteLength = (text: string): number => Buffer.byteLength(text, 'utf8');
+
+/** A text or reasoning part's text (undefined for the other kinds of part). */
+const textOf = (part: PartInfo): string | undefined =>
+  'text' in part && typeof part.text === 'string' ? part.text : undefined;

@@ -1,3 +1,4 @@
+import type { Type } from '@nestjs/common';
 import { MessageRepository } from '../../../src/modules/session/message.repository';
 import { SessionRepository, type SessionRow } from '../../../src/modules/session/session.repository';
 import { SessionWriter } from '../../../src/modules/session/session-writer';
@@ -32,7 +33,7 @@ afterAll(async () => {
 }, BOOT_MS);
 
 const http = () => school.admin.http;
-const get = <T>(type: { new (...args: never[]): T }) => app.running.app.get(type as never) as T;
+const get = <T>(type: Type<T>): T => app.running.app.get(type);
 
 /** A session with one answered prompt: its assistant message is where the parts below go. */
 async function answered(title: string): Promise<{ row: SessionRow; messageID: string }> {
